@@ -1,0 +1,24 @@
+/** Flags: IOC heuristics and the eBPF trace. */
+import { bool, csv, flag, type FlagGroup, int, str } from "./spec.ts";
+import { z } from "zod";
+
+/** IOC and trace options. */
+export const iocFlags = {
+  title: "IOC and exec trace",
+  flags: {
+    iocAllow: csv("ioc-allow", "Substrings that downgrade IOC findings (recorded in metadata).", "LIST", false),
+    iocAllowFile: str("ioc-allow-file", "File of IOC allow substrings, one per line.", "FILE", false),
+    iocEnvTrust: bool("ioc-env-trust", "Downgrade LD_* variables that point into root-owned system library dirs.", false),
+    iocExecTrace: flag({
+      name: "ioc-exec-trace",
+      kind: "optional-int",
+      schema: z.number().int().min(1).max(3600).optional(),
+      help: "Trace process executions and outbound connects with eBPF for S seconds (default 3).",
+      value: "[S]",
+      implicit: 3,
+      available: false,
+    }),
+    traceMaxEvents: int("trace-max-events", "Stop the trace after N events.", 100_000, 1, undefined, "N", false),
+    traceHash: bool("trace-hash", "Add the SHA-256 of each newly executed file.", false),
+  },
+} as const satisfies FlagGroup;

@@ -1,0 +1,27 @@
+/** Flags: output formats and destination. */
+import { z } from "zod";
+import { bool, flag, type FlagGroup, str } from "./spec.ts";
+
+/** Report formats `--format` accepts. */
+export const FORMATS = ["json", "ndjson", "sarif", "html", "factpack"] as const;
+
+/** Output format and destination. */
+export const outputFlags = {
+  title: "Output",
+  flags: {
+    output: str("output", "Write the report to FILE (atomically, mode 0600) instead of stdout.", "FILE"),
+    format: flag({
+      name: "format",
+      kind: "string",
+      schema: z.enum(FORMATS).optional(),
+      help: `Report format: ${FORMATS.join("|")} (default json).`,
+      value: "FMT",
+    }),
+    pretty: bool("pretty", "Indent JSON output."),
+    compact: bool("compact", "Compact JSON output (the default)."),
+    canonical: bool("canonical", "RFC 8785 canonical JSON with findings in a total order."),
+    ndjson: bool("ndjson", "Same as --format ndjson: one record per line, streamed."),
+    sarif: bool("sarif", "Same as --format sarif: SARIF 2.1.0."),
+    html: str("html", "Also write a self-contained HTML report to FILE.", "FILE", false),
+  },
+} as const satisfies FlagGroup;

@@ -1,0 +1,59 @@
+/** The check catalogue: every kind of finding, described as data (DESIGN.md §4). */
+import { z } from "zod";
+import { SeveritySchema } from "./severity.ts";
+
+/** FactPack v3 categories a check belongs to. */
+export const CategorySchema = z.enum([
+  "process",
+  "network_socket",
+  "kernel_param",
+  "kernel_module",
+  "filesystem",
+  "privilege_escalation_surface",
+  "ioc",
+  "mac",
+  "integrity",
+  "rule_enrichment",
+  "other",
+]);
+
+/** One catalogue entry. */
+export const CheckSchema = z.object({
+  id: z.string().regex(/^[a-z0-9_]+(\.[a-z0-9_]+)+$/, "check ids are dotted lower-case words"),
+  scanner: z.string(),
+  title: z.string().min(1),
+  severity: SeveritySchema,
+  category: CategorySchema,
+  rationale: z.string().min(1),
+  remediation: z.string().min(1),
+  mitre: z.array(z.string().regex(/^T\d{4}(\.\d{3})?$/)).default([]),
+  confidence: z.enum(["certain", "heuristic"]).default("certain"),
+});
+
+/** One catalogue entry (input form, defaults optional). */
+export type CheckInput = z.input<typeof CheckSchema>;
+/** One catalogue entry. */
+export type Check = z.infer<typeof CheckSchema>;
+
+/** An indexed, validated set of checks. */
+export class Catalogue {
+  readonly #byId = new Map<string, Check>();
+
+  constructor(checks: Iterable<CheckInput>) {
+    for (const input of checks) {
+      const check = CheckSchema.parse(input);
+      if (this.#byId.has(check.id)) throw new Error(`duplicate check id in catalogue: ${check.id}`);
+      this.#byId.set(check.id, check);
+    }
+  }
+
+  /** The check with this id, or undefined. */
+  get(id: string): Check | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** Every check, sorted by id. */
+  all(): Check[] {
+    return [...this.#byId.values()].sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  }
+}

@@ -1,0 +1,85 @@
+/** ScanContext: everything a scanner may use — config, host, limits, warnings, cancellation, shared memo. */
+import type { Config } from "../cli/flags/index.ts";
+import type { Host } from "../host/host.ts";
+import type { Capabilities } from "../host/capabilities.ts";
+
+/** A collection warning: something could not be read or a limit was hit. */
+export interface CollectionWarning {
+  scanner: string;
+  code: string;
+  detail?: string;
+}
+
+/** State shared by all scanners of one scan (e.g. the /proc snapshot), computed at most once. */
+export class ScanShared {
+  readonly #memo = new Map<string, unknown>();
+  /** Keys scanners add to the report's `meta` (e.g. trace metrics), by key. */
+  readonly meta = new Map<string, unknown>();
+  /** Receives streamed records (e.g. trace events) as they happen; set by the CLI for NDJSON output. */
+  onEvent: ((type: string, record: Record<string, unknown>) => void) | undefined;
+
+  /** Returns the value stored under `key`, computing it with `make` the first time. */
+  memo<T>(key: string, make: () => T): T {
+    if (!this.#memo.has(key)) this.#memo.set(key, make());
+    return this.#memo.get(key) as T;
+  }
+}
+
+/** Per-scanner view of the scan. */
+export class ScanContext {
+  /** Set when the scanner decided it cannot run here; the reason goes into the report. */
+  skipReason: string | undefined;
+  readonly warnings: CollectionWarning[] = [];
+  #lastYield = performance.now();
+
+  constructor(
+    readonly scanner: string,
+    readonly config: Config,
+    readonly host: Host,
+    readonly caps: Capabilities,
+    readonly shared: ScanShared,
+    readonly signal: AbortSignal,
+  ) {}
+
+  /** Records a collection warning (unreadable input, limit hit as `truncated`, …). */
+  warn(code: string, detail?: string): void {
+    if (this.warnings.length < 1000) this.warnings.push({ scanner: this.scanner, code, detail });
+    else if (this.warnings.length === 1000) {
+      this.warnings.push({ scanner: this.scanner, code: "truncated", detail: "more than 1000 warnings" });
+    }
+  }
+
+  /** Adds a key to the report's `meta` (e.g. `trace` metrics). Later calls with the same key replace it. */
+  setMeta(key: string, value: unknown): void {
+    this.shared.meta.set(key, value);
+  }
+
+  /** Streams a record of its own type (NDJSON writes it at once; other formats ignore it). */
+  event(type: string, record: Record<string, unknown>): void {
+    this.shared.onEvent?.(type, record);
+  }
+
+  /** Marks the scanner as skipped (could not check), with a reason a person can act on. */
+  skip(reason: string): void {
+    this.skipReason = reason;
+  }
+
+  /** True once the scanner's budget or the scan deadline has passed. */
+  get aborted(): boolean {
+    return this.signal.aborted;
+  }
+
+  /**
+   * Call inside long loops: yields to the event loop every few milliseconds (so budgets and deadlines can fire)
+   * and throws once the scanner was cut off.
+   */
+  async checkpoint(): Promise<void> {
+    if (this.signal.aborted) throw this.signal.reason ?? new Error("aborted");
+    const now = performance.now();
+    if (now - this.#lastYield > 20) {
+      this.#lastYield = now;
+      await new Promise((r) => setTimeout(r, 0));
+      if (this.signal.aborted) throw this.signal.reason ?? new Error("aborted");
+    }
+  }
+}

@@ -1,0 +1,23 @@
+/** What a scanner is: a name, its checks, when it runs, and an async generator of findings. */
+import type { CheckInput } from "./catalogue.ts";
+import type { FindingDraft } from "./finding.ts";
+import type { ScanContext } from "./context.ts";
+import type { Config } from "../cli/flags/index.ts";
+
+/** A scanner definition. Adding a scanner is one file exporting this, plus its line in src/scanners/index.ts. */
+export interface Scanner {
+  /** Stable name, used by `--enable`/`--disable` and as `results[].scanner`. */
+  readonly name: string;
+  /** One line for `sys-scan checks` and the docs. */
+  readonly summary: string;
+  /** True for scanners `--fast-scan` skips. */
+  readonly slow: boolean;
+  /** Whether the scanner runs when neither `--enable` nor `--disable` names it. */
+  readonly enabledByDefault: (config: Config) => boolean;
+  /** Every check this scanner can emit. */
+  readonly checks: readonly CheckInput[];
+  /** Privileges or kernel features the scanner needs, for the docs and `--drop-priv`. */
+  readonly needs?: readonly string[];
+  /** Yields findings; reports warnings, skips and passes through the context. */
+  run(ctx: ScanContext): AsyncIterable<FindingDraft>;
+}

@@ -1,0 +1,39 @@
+/** Severity levels, their order and the upstream-compatible base scores. */
+import { z } from "zod";
+
+/** The six severity names, lowest first (`error` is a scanner failure and ranks highest). */
+export const SEVERITIES = ["info", "low", "medium", "high", "critical", "error"] as const;
+
+/** Zod schema for a severity name. */
+export const SeveritySchema = z.enum(SEVERITIES);
+
+/** A severity name. */
+export type Severity = z.infer<typeof SeveritySchema>;
+
+const RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4, error: 5 };
+
+/** Upstream's fixed per-severity score, kept as `base_severity_score` for compatibility. */
+export const BASE_SEVERITY_SCORE: Record<Severity, number> = {
+  info: 10,
+  low: 30,
+  medium: 50,
+  high: 70,
+  critical: 90,
+  error: 80,
+};
+
+/** Rank of a severity: info 0 … error 5. */
+export function severityRank(s: Severity): number {
+  return RANK[s];
+}
+
+/** True when `a` is at least as severe as `b`. */
+export function atLeast(a: Severity, b: Severity): boolean {
+  return RANK[a] >= RANK[b];
+}
+
+/** Parses a user-supplied severity (case-insensitive, trimmed); undefined when it is not one. */
+export function parseSeverity(text: string): Severity | undefined {
+  const t = text.trim().toLowerCase();
+  return (SEVERITIES as readonly string[]).includes(t) ? t as Severity : undefined;
+}

@@ -1,0 +1,10 @@
+/** The scanner registry: registration order is execution-report order. Add one line per scanner. */
+import type { Scanner } from "../core/scanner.ts";
+import { kernelParams } from "./kernel_params.ts";
+import { mountsScanner } from "./mounts.ts";
+
+/** Every scanner, in report order. */
+export const SCANNERS: readonly Scanner[] = [
+  kernelParams,
+  mountsScanner,
+];

@@ -1,0 +1,98 @@
+/** Test helpers: a default config, temporary fixture trees, and running one scanner against a root. */
+import { type Config, ConfigSchema } from "../src/cli/flags/index.ts";
+import { Catalogue } from "../src/core/catalogue.ts";
+import type { Finding } from "../src/core/finding.ts";
+import { runScanners, type RunOutcome } from "../src/core/runner.ts";
+import type { Scanner } from "../src/core/scanner.ts";
+import { type Capabilities, probeCapabilities } from "../src/host/capabilities.ts";
+import { Host } from "../src/host/host.ts";
+import type { Stage } from "../src/core/pipeline.ts";
+
+/** A validated Config with defaults, plus overrides. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return ConfigSchema.parse({ ...overrides });
+}
+
+/** Absolute path of a committed fixture host under tests/fixtures/hosts. */
+export function fixtureRoot(name: string): string {
+  return new URL(`./fixtures/hosts/${name}`, import.meta.url).pathname;
+}
+
+/** A file to create in a temporary tree: text content, or content with a mode, or a symlink. */
+export type TreeEntry = string | { content?: string | Uint8Array; mode?: number; symlink?: string; dir?: boolean };
+
+/**
+ * Creates a temporary directory tree (paths relative to its root, e.g. "proc/sys/kernel/kptr_restrict").
+ * Modes are applied with chmod, so setuid/world-writable bits survive (git would not keep them).
+ * Returns the tree; declare it with `using` so it is removed at the end of the test.
+ */
+export function makeTree(entries: Record<string, TreeEntry>): TempTree {
+  const root = Deno.makeTempDirSync({ prefix: "sys-scan-test-" });
+  for (const [rel, entry] of Object.entries(entries)) {
+    const path = `${root}/${rel}`;
+    Deno.mkdirSync(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+    const e = typeof entry === "string" ? { content: entry } : entry;
+    if (e.symlink !== undefined) Deno.symlinkSync(e.symlink, path);
+    else if (e.dir) Deno.mkdirSync(path, { recursive: true });
+    else if (typeof e.content === "string" || e.content === undefined) Deno.writeTextFileSync(path, e.content ?? "");
+    else Deno.writeFileSync(path, e.content);
+    if (e.mode !== undefined && e.symlink === undefined) Deno.chmodSync(path, e.mode);
+  }
+  return new TempTree(root);
+}
+
+/** A temporary directory removed when disposed. */
+export class TempTree implements Disposable {
+  constructor(readonly path: string) {}
+
+  [Symbol.dispose](): void {
+    Deno.removeSync(this.path, { recursive: true });
+  }
+}
+
+/** The outcome of one scanner run, flattened for assertions. */
+export interface OneRun {
+  outcome: RunOutcome;
+  findings: Finding[];
+  passed: string[];
+  status: string;
+  reason?: string;
+  warnings: RunOutcome["warnings"];
+}
+
+/** Runs a single scanner against `root` (default: the live host) with optional config overrides and stages. */
+export async function runOne(
+  scanner: Scanner,
+  root = "/",
+  overrides: Partial<Config> = {},
+  opts: { stages?: Stage[]; caps?: Capabilities } = {},
+): Promise<OneRun> {
+  const config = testConfig({ root, ...overrides });
+  const host = new Host(root);
+  const outcome = await runScanners({
+    scanners: [scanner],
+    config,
+    host,
+    caps: opts.caps ?? probeCapabilities(host),
+    pipeline: {
+      catalogue: new Catalogue(scanner.checks),
+      stages: opts.stages ?? [],
+      minSeverity: config.minSeverity,
+      includePassed: config.includePassed,
+    },
+  });
+  const r = outcome.results[0];
+  return {
+    outcome,
+    findings: r.findings,
+    passed: r.passed_check_ids,
+    status: r.status,
+    reason: r.reason,
+    warnings: outcome.warnings,
+  };
+}
+
+/** The check ids of a list of findings, sorted. */
+export function checkIds(findings: Finding[]): string[] {
+  return findings.map((f) => f.check_id).sort();
+}
