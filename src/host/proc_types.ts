@@ -1,0 +1,42 @@
+/** The shape of the per-scan /proc snapshot shared by processes, network, containers, mac and ioc. */
+
+/** One process, as read once per scan. */
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  /** The kernel's comm (may contain spaces and parentheses). */
+  comm: string;
+  /** State letter from /proc/<pid>/stat (R, S, D, Z, …). */
+  state: string;
+  /** Start time in clock ticks since boot (/proc/<pid>/stat field 22): (pid, startTicks) identifies a process. */
+  startTicks: number;
+  uid: number;
+  euid: number;
+  gid: number;
+  /** Full argv, capped; `cmdlineTruncated` says when the cap was hit. */
+  cmdline: string[];
+  cmdlineTruncated: boolean;
+  /** Target of /proc/<pid>/exe without the " (deleted)" suffix; null when unreadable (kernel threads). */
+  exe: string | null;
+  exeDeleted: boolean;
+  exeMemfd: boolean;
+  cwd: string | null;
+  kernelThread: boolean;
+  /** Raw /proc/<pid>/cgroup text (capped). */
+  cgroup: string;
+  /** Container id (64 hex chars, or the longest id found) when the cgroup names one. */
+  containerId: string | null;
+  /** Namespace links by name ("net" → "net:[4026531840]"). */
+  namespaces: Record<string, string>;
+  /** Inodes of the sockets this process holds open (from /proc/<pid>/fd). */
+  socketInodes: number[];
+}
+
+/** All processes of one scan. */
+export interface ProcSnapshot {
+  processes: ProcessInfo[];
+  /** PIDs that the /proc directory listing returned. */
+  listed: Set<number>;
+  /** True when a cap stopped the walk. */
+  truncated: boolean;
+}
