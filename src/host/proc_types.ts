@@ -10,6 +10,9 @@ export interface ProcessInfo {
   state: string;
   /** Start time in clock ticks since boot (/proc/<pid>/stat field 22): (pid, startTicks) identifies a process. */
   startTicks: number;
+  /** The `flags` field of /proc/<pid>/stat (field 9; PF_KTHREAD = 0x00200000 marks a kernel thread). */
+  flags: number;
+  /** Real and effective uid and real gid from /proc/<pid>/status; -1 when unreadable. */
   uid: number;
   euid: number;
   gid: number;
@@ -30,6 +33,8 @@ export interface ProcessInfo {
   namespaces: Record<string, string>;
   /** Inodes of the sockets this process holds open (from /proc/<pid>/fd). */
   socketInodes: number[];
+  /** Link targets of fds 0, 1 and 2 ("socket:[N]", "/dev/pts/0", "pipe:[N]"…); null when closed or unreadable. */
+  stdio: (string | null)[];
 }
 
 /** All processes of one scan. */

@@ -1,0 +1,205 @@
+/**
+ * The per-scan /proc snapshot: one bounded walk of /proc through `ctx.host` (so `--root` fixture trees work),
+ * shared by every scanner through `ctx.shared.memo`. Processes that vanish during the walk are counted, never
+ * an error.
+ */
+import type { ScanContext } from "../core/context.ts";
+import type { Host } from "./host.ts";
+import {
+  containerIdFromCgroup,
+  parseExeLink,
+  parseStat,
+  parseStatus,
+  PF_KTHREAD,
+  socketInode,
+  splitNul,
+} from "./proc_stat.ts";
+import type { ProcessInfo, ProcSnapshot } from "./proc_types.ts";
+
+/** Limits of one snapshot. */
+export interface ProcLimits {
+  /** PIDs read at most; hitting it sets `truncated` and warns. */
+  maxPids: number;
+  /** Bytes of /proc/<pid>/cmdline kept. */
+  maxCmdlineBytes: number;
+  /** Bytes of /proc/<pid>/cgroup kept. */
+  maxCgroupBytes: number;
+  /** fd links read per process. */
+  maxFds: number;
+}
+
+/** Default limits. */
+export const PROC_LIMITS: ProcLimits = {
+  maxPids: 32768,
+  maxCmdlineBytes: 32 << 10,
+  maxCgroupBytes: 16 << 10,
+  maxFds: 4096,
+};
+
+/** A warning raised while taking the snapshot (reported by the scanner that took it). */
+export interface ProcWarning {
+  code: string;
+  detail: string;
+}
+
+/** The snapshot plus what happened while taking it. */
+export interface ProcWalk extends ProcSnapshot {
+  /** PIDs listed but gone (or unparsable) before their stat could be read. */
+  vanished: number;
+  warnings: ProcWarning[];
+}
+
+const NUMERIC = /^[1-9]\d*$/;
+
+/** The numeric entries of /proc, or a failure message. */
+export function listPids(
+  host: Host,
+  maxPids = PROC_LIMITS.maxPids,
+): { pids: number[]; truncated: boolean } | string {
+  const dir = host.readDir("/proc", maxPids * 4 + 1024);
+  if (!dir.ok) return `/proc: ${dir.message}`;
+  const pids = dir.value.filter((e) => NUMERIC.test(e.name)).map((e) => Number(e.name)).sort((a, b) => a - b);
+  const truncated = dir.truncated || pids.length > maxPids;
+  return { pids: pids.slice(0, maxPids), truncated };
+}
+
+function readLinkOrNull(host: Host, path: string): string | null {
+  const r = host.readLink(path);
+  return r.ok ? r.value : null;
+}
+
+function readNamespaces(host: Host, pid: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  const dir = host.readDir(`/proc/${pid}/ns`, 64);
+  if (!dir.ok) return out;
+  for (const name of dir.value.map((e) => e.name).sort()) {
+    const link = readLinkOrNull(host, `/proc/${pid}/ns/${name}`);
+    if (link !== null) out[name] = link;
+  }
+  return out;
+}
+
+function readFds(
+  host: Host,
+  pid: number,
+  maxFds: number,
+): { sockets: number[]; stdio: (string | null)[]; truncated: boolean } {
+  const stdio: (string | null)[] = [null, null, null];
+  const sockets: number[] = [];
+  const dir = host.readDir(`/proc/${pid}/fd`, maxFds);
+  if (!dir.ok) return { sockets, stdio, truncated: false };
+  for (const entry of dir.value) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    const link = readLinkOrNull(host, `/proc/${pid}/fd/${entry.name}`);
+    if (link === null) continue;
+    const fd = Number(entry.name);
+    if (fd <= 2) stdio[fd] = link;
+    const inode = socketInode(link);
+    if (inode !== undefined) sockets.push(inode);
+  }
+  sockets.sort((a, b) => a - b);
+  return { sockets: [...new Set(sockets)], stdio, truncated: dir.truncated };
+}
+
+/** Outcome of reading one process. */
+export type ReadProcess =
+  | { ok: true; info: ProcessInfo; fdTruncated: boolean }
+  | { ok: false; vanished: true };
+
+/**
+ * Reads one process. A process whose stat is missing or unparsable (it exited, or the pid is being reused)
+ * is reported as vanished; every other file is optional (permission denied, zombie, kernel thread).
+ */
+export function readProcess(host: Host, pid: number, limits: ProcLimits = PROC_LIMITS): ReadProcess {
+  const statText = host.readText(`/proc/${pid}/stat`, 4096);
+  const stat = statText.ok ? parseStat(statText.value) : undefined;
+  if (!stat || stat.pid !== pid) return { ok: false, vanished: true };
+  const statusText = host.readText(`/proc/${pid}/status`, 16 << 10);
+  const status = statusText.ok ? parseStatus(statusText.value) : {};
+  const cmd = host.readBytes(`/proc/${pid}/cmdline`, limits.maxCmdlineBytes);
+  const exeTarget = readLinkOrNull(host, `/proc/${pid}/exe`);
+  const exe = exeTarget === null ? null : parseExeLink(exeTarget);
+  const cgroup = host.readText(`/proc/${pid}/cgroup`, limits.maxCgroupBytes);
+  const cgroupText = cgroup.ok ? cgroup.value : "";
+  const fds = readFds(host, pid, limits.maxFds);
+  const info: ProcessInfo = {
+    pid,
+    ppid: stat.ppid,
+    comm: stat.comm,
+    state: stat.state,
+    startTicks: stat.startTicks,
+    flags: stat.flags,
+    uid: status.uid ?? -1,
+    euid: status.euid ?? status.uid ?? -1,
+    gid: status.gid ?? -1,
+    cmdline: cmd.ok ? splitNul(cmd.value) : [],
+    cmdlineTruncated: cmd.ok && cmd.truncated,
+    exe: exe?.path ?? null,
+    exeDeleted: exe?.deleted ?? false,
+    exeMemfd: exe?.memfd ?? false,
+    cwd: readLinkOrNull(host, `/proc/${pid}/cwd`),
+    kernelThread: (stat.flags & PF_KTHREAD) !== 0,
+    cgroup: cgroupText,
+    containerId: containerIdFromCgroup(cgroupText),
+    namespaces: readNamespaces(host, pid),
+    socketInodes: fds.sockets,
+    stdio: fds.stdio,
+  };
+  return { ok: true, info, fdTruncated: fds.truncated };
+}
+
+/** Walks /proc once with the given limits (use `procSnapshot` in scanners: it is memoized per scan). */
+export function takeSnapshot(host: Host, limits: ProcLimits = PROC_LIMITS): ProcWalk {
+  const warnings: ProcWarning[] = [];
+  const listing = listPids(host, limits.maxPids);
+  if (typeof listing === "string") {
+    return {
+      processes: [],
+      listed: new Set(),
+      truncated: false,
+      vanished: 0,
+      warnings: [{ code: "proc_unreadable", detail: listing }],
+    };
+  }
+  if (listing.truncated) {
+    warnings.push({ code: "truncated", detail: `more than ${limits.maxPids} PIDs in /proc` });
+  }
+  const processes: ProcessInfo[] = [];
+  let vanished = 0;
+  const fdTruncated: number[] = [];
+  for (const pid of listing.pids) {
+    const r = readProcess(host, pid, limits);
+    if (!r.ok) {
+      vanished++;
+      continue;
+    }
+    if (r.fdTruncated) fdTruncated.push(pid);
+    processes.push(r.info);
+  }
+  if (fdTruncated.length > 0) {
+    warnings.push({
+      code: "truncated",
+      detail: `more than ${limits.maxFds} open fds in ${fdTruncated.length} process(es) (pids ${
+        fdTruncated.slice(0, 10).join(", ")
+      }): their socket list is partial`,
+    });
+  }
+  return { processes, listed: new Set(listing.pids), truncated: listing.truncated, vanished, warnings };
+}
+
+/**
+ * The shared /proc snapshot of this scan, taken once (memoized in `ctx.shared`). Warnings raised while
+ * taking it go to the scanner that took it.
+ */
+export function procSnapshot(ctx: ScanContext): ProcWalk {
+  return ctx.shared.memo("proc", () => {
+    const walk = takeSnapshot(ctx.host);
+    for (const w of walk.warnings) ctx.warn(w.code, w.detail);
+    return walk;
+  });
+}
+
+/** True when the process belongs to the container whose id starts with `prefix` (case-insensitive). */
+export function inContainer(p: ProcessInfo, prefix: string): boolean {
+  return p.containerId !== null && p.containerId.startsWith(prefix.toLowerCase());
+}
