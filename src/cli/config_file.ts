@@ -1,0 +1,89 @@
+/** `--config FILE`: a JSONC object whose keys are flag names, validated with zod; errors name file, line and key. */
+import { findNodeAtLocation, type Node, parseTree, type ParseError, printParseErrorCode } from "jsonc-parser";
+import { z } from "zod";
+import { ExitCode, fail, ok, type Result } from "../core/result.ts";
+import { FLAGS } from "./flags/index.ts";
+import type { FlagSpec } from "./flags/spec.ts";
+
+/** Values read from a config file, keyed by Config property. */
+export type FileValues = Record<string, unknown>;
+
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+function inputSchema(spec: FlagSpec): z.ZodType {
+  switch (spec.kind) {
+    case "boolean":
+      return z.boolean();
+    case "int":
+    case "optional-int":
+      return z.number().int();
+    case "csv":
+      return z.union([z.array(z.string()), z.string()]).transform((v) =>
+        (Array.isArray(v) ? v : v.split(",")).map((s) => s.trim()).filter((s) => s !== "")
+      );
+    case "string":
+      return z.string();
+  }
+}
+
+/** Parses config file text (already read) into Config-keyed values. */
+export function parseConfigText(text: string, file: string): Result<FileValues> {
+  const errors: ParseError[] = [];
+  const tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length > 0) {
+    const e = errors[0];
+    return fail(
+      ExitCode.Usage,
+      `${file}:${lineOf(text, e.offset)}: invalid JSONC (${printParseErrorCode(e.error)}); fix the syntax or remove --config`,
+    );
+  }
+  if (!tree || tree.type !== "object") return fail(ExitCode.Usage, `${file}:1: the config file must hold one JSON object`);
+  const out: FileValues = {};
+  for (const prop of tree.children ?? []) {
+    const keyNode = prop.children?.[0] as Node;
+    const name = String(keyNode.value);
+    const line = lineOf(text, keyNode.offset);
+    if (name === "$schema") continue;
+    const entry = Object.entries(FLAGS).find(([, spec]) => (spec as FlagSpec).name === name);
+    if (!entry || name === "config") {
+      return fail(ExitCode.Usage, `${file}:${line}: unknown key "${name}"; keys are flag names without "--" (see --help)`);
+    }
+    const [key, spec] = entry as [string, FlagSpec];
+    const valueNode = findNodeAtLocation(tree, [name]);
+    const parsed = inputSchema(spec).safeParse(valueNode ? nodeValue(valueNode) : undefined);
+    if (!parsed.success) {
+      return fail(
+        ExitCode.Usage,
+        `${file}:${line}: key "${name}": ${parsed.error.issues[0]?.message ?? "invalid value"} (expected a ${spec.kind} value)`,
+      );
+    }
+    out[key] = parsed.data;
+  }
+  return ok(out);
+}
+
+function nodeValue(node: Node): unknown {
+  if (node.type === "array") return (node.children ?? []).map(nodeValue);
+  if (node.type === "object") {
+    return Object.fromEntries((node.children ?? []).map((p) => [p.children?.[0]?.value, nodeValue(p.children![1])]));
+  }
+  return node.value;
+}
+
+/** Reads and parses a config file from the filesystem of the machine running sys-scan. */
+export function loadConfigFile(file: string): Result<FileValues> {
+  let text: string;
+  try {
+    const st = Deno.statSync(file);
+    if (!st.isFile) return fail(ExitCode.Usage, `--config ${file}: not a regular file`);
+    if (st.size > 1 << 20) return fail(ExitCode.Usage, `--config ${file}: larger than 1 MiB`);
+    text = Deno.readTextFileSync(file);
+  } catch (e) {
+    return fail(ExitCode.Usage, `--config ${file}: cannot read it (${e instanceof Error ? e.message : e})`);
+  }
+  return parseConfigText(text, file);
+}

@@ -1,0 +1,83 @@
+/** Help text, the README flag table and `--version` text, all generated from the flag table. */
+import { FLAG_GROUPS } from "./flags/index.ts";
+import type { FlagSpec } from "./flags/spec.ts";
+import { ExitCode } from "../core/result.ts";
+import { TOOL_VERSION } from "../version.ts";
+import type { z } from "zod";
+import type { ProvenanceSchema } from "../core/report.ts";
+
+/** Subcommands with their one-line descriptions. */
+export const SUBCOMMANDS: Record<string, string> = {
+  scan: "Scan the host and write a report (the default when no subcommand is given).",
+  checks: "List the check catalogue (--json for machine-readable output, --markdown for docs).",
+};
+
+/** Exit codes with their meaning, for help and docs. */
+export const EXIT_CODE_DOCS: [number, string][] = [
+  [ExitCode.Ok, "scan finished, no fail threshold met"],
+  [ExitCode.Threshold, "--fail-on or --fail-on-count threshold met"],
+  [ExitCode.Usage, "usage, configuration or input error"],
+  [ExitCode.Rules, "rules error (bad rule file, insecure rules directory)"],
+  [ExitCode.Hardening, "requested self-hardening could not be applied (--seccomp-strict)"],
+  [ExitCode.Output, "the report could not be written"],
+];
+
+function defaultText(spec: FlagSpec): string {
+  const parsed = spec.schema.safeParse(undefined);
+  if (!parsed.success || parsed.data === undefined || parsed.data === false) return "";
+  if (Array.isArray(parsed.data)) return parsed.data.length ? ` (default: ${parsed.data.join(",")})` : "";
+  return ` (default: ${parsed.data})`;
+}
+
+function usageOf(spec: FlagSpec): string {
+  return spec.kind === "boolean" ? `--${spec.name}` : `--${spec.name} ${spec.value ?? "VALUE"}`;
+}
+
+/** The full `--help` text. */
+export function helpText(): string {
+  const lines = [
+    `sys-scan ${TOOL_VERSION} — Linux host security scanner and incident-response triage`,
+    "",
+    "Usage: sys-scan [SUBCOMMAND] [FLAGS]",
+    "",
+    "Subcommands:",
+    ...Object.entries(SUBCOMMANDS).map(([n, d]) => `  ${n.padEnd(14)} ${d}`),
+  ];
+  for (const group of FLAG_GROUPS) {
+    lines.push("", `${group.title}:`);
+    for (const spec of Object.values(group.flags) as FlagSpec[]) {
+      const note = spec.available === false ? " [not available in this build yet]" : "";
+      lines.push(`  ${usageOf(spec).padEnd(34)} ${spec.help}${defaultText(spec)}${note}`);
+    }
+  }
+  lines.push("", "Other:", `  ${"--help".padEnd(34)} Show this help.`, `  ${"--version".padEnd(34)} Show version and build details.`);
+  lines.push("", "Exit codes:", ...EXIT_CODE_DOCS.map(([c, d]) => `  ${c}  ${d}`), "");
+  return lines.join("\n");
+}
+
+/** The flag reference as Markdown (embedded in README.md; a test keeps it in sync). */
+export function flagsMarkdown(): string {
+  const out: string[] = [];
+  for (const group of FLAG_GROUPS) {
+    out.push(`#### ${group.title}`, "", "| Flag | Meaning | Default |", "|---|---|---|");
+    for (const spec of Object.values(group.flags) as FlagSpec[]) {
+      const def = defaultText(spec).replace(/^ \(default: (.*)\)$/, "$1");
+      const note = spec.available === false ? " *(not available in this build yet)*" : "";
+      out.push(`| \`${usageOf(spec)}\` | ${spec.help.replaceAll("|", "\\|")}${note} | ${def ? `\`${def}\`` : ""} |`);
+    }
+    out.push("");
+  }
+  return out.join("\n");
+}
+
+/** The `--version` text. */
+export function versionText(p: z.infer<typeof ProvenanceSchema>): string {
+  return [
+    `sys-scan ${p.tool_version}`,
+    `git commit: ${p.git_commit}`,
+    `deno: ${p.deno}  v8: ${p.v8}  typescript: ${p.typescript}`,
+    `bpf object sha256: ${p.bpf_object_sha256 ?? "(not bundled)"}`,
+    `compiled: ${p.compiled ? "yes" : "no (deno run)"}`,
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,60 @@
+/** The CLI entry: subcommand dispatch, --help/--version anywhere, errors → one line on stderr + exit code. */
+import { AppFailure, ExitCode, type ExitCodeValue, type Result } from "../core/result.ts";
+import { SCANNERS } from "../scanners/index.ts";
+import { provenance } from "../version.ts";
+import { checksCommand } from "./commands/checks.ts";
+import { helpText, SUBCOMMANDS, versionText } from "./help.ts";
+import { fullCatalogue, scanCommand } from "./scan.ts";
+import { sanitizeText } from "./text.ts";
+
+function beforeDoubleDash(argv: readonly string[]): readonly string[] {
+  const i = argv.indexOf("--");
+  return i < 0 ? argv : argv.slice(0, i);
+}
+
+async function dispatch(argv: readonly string[]): Promise<Result<ExitCodeValue>> {
+  const head = beforeDoubleDash(argv);
+  if (head.includes("--help") || head.includes("-h")) {
+    await Deno.stdout.write(new TextEncoder().encode(helpText()));
+    return { ok: true, value: ExitCode.Ok };
+  }
+  if (head.includes("--version")) {
+    await Deno.stdout.write(new TextEncoder().encode(versionText(await provenance())));
+    return { ok: true, value: ExitCode.Ok };
+  }
+  const [first, ...rest] = argv;
+  if (first !== undefined && !first.startsWith("-")) {
+    if (!(first in SUBCOMMANDS)) {
+      return {
+        ok: false,
+        error: {
+          exit: ExitCode.Usage,
+          message: `unknown subcommand "${sanitizeText(first.slice(0, 64))}"; subcommands: ${Object.keys(SUBCOMMANDS).join(", ")}`,
+        },
+      };
+    }
+    if (first === "checks") {
+      return checksCommand(rest, fullCatalogue(), SCANNERS, (t) => Deno.stdout.writeSync(new TextEncoder().encode(t)));
+    }
+    return scanCommand(rest);
+  }
+  return scanCommand(argv);
+}
+
+/** Runs sys-scan with `argv` and returns the process exit code. Never throws. */
+export async function run(argv: readonly string[]): Promise<number> {
+  try {
+    const r = await dispatch(argv);
+    if (r.ok) return r.value;
+    console.error(`sys-scan: ${sanitizeText(r.error.message)}`);
+    return r.error.exit;
+  } catch (e) {
+    if (e instanceof AppFailure) {
+      console.error(`sys-scan: ${sanitizeText(e.error.message)}`);
+      return e.error.exit;
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    console.error(`sys-scan: internal error: ${sanitizeText(msg)} (please report this with the command line you used)`);
+    return ExitCode.Usage;
+  }
+}

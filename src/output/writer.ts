@@ -1,0 +1,98 @@
+/** Where the report goes: stdout, or a file written atomically (temp file + rename), mode 0600, never via a symlink. */
+import { ExitCode, fail, ok, type Result } from "../core/result.ts";
+
+/** An open report destination. write() appends; commit() makes it visible; abort() leaves nothing behind. */
+export interface ReportOutput {
+  /** The final path, or undefined for stdout. */
+  readonly path: string | undefined;
+  write(text: string): Promise<void>;
+  commit(): Promise<Result<void>>;
+  abort(): void;
+}
+
+const encoder = new TextEncoder();
+
+async function writeAll(w: { write(p: Uint8Array): Promise<number> }, bytes: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < bytes.length) off += await w.write(bytes.subarray(off));
+}
+
+class StdoutOutput implements ReportOutput {
+  readonly path = undefined;
+  async write(text: string): Promise<void> {
+    await writeAll(Deno.stdout, encoder.encode(text));
+  }
+  commit(): Promise<Result<void>> {
+    return Promise.resolve(ok(undefined));
+  }
+  abort(): void {}
+}
+
+class AtomicFileOutput implements ReportOutput {
+  #failed: string | undefined;
+  constructor(readonly path: string, readonly tmp: string, readonly file: Deno.FsFile) {}
+
+  async write(text: string): Promise<void> {
+    if (this.#failed) return;
+    try {
+      await writeAll(this.file, encoder.encode(text));
+    } catch (e) {
+      this.#failed = e instanceof Error ? e.message : String(e);
+    }
+  }
+
+  async commit(): Promise<Result<void>> {
+    try {
+      if (this.#failed) throw new Error(this.#failed);
+      await this.file.sync();
+      this.file.close();
+      const target = lstatOrNull(this.path);
+      if (target?.isSymlink) throw new Error("it became a symlink during the scan; refusing to write through it");
+      await Deno.rename(this.tmp, this.path);
+      return ok(undefined);
+    } catch (e) {
+      this.abort();
+      return fail(ExitCode.Output, `cannot write the report to ${this.path}: ${e instanceof Error ? e.message : e}`);
+    }
+  }
+
+  abort(): void {
+    try {
+      this.file.close();
+    } catch {
+      // already closed
+    }
+    try {
+      Deno.removeSync(this.tmp);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function lstatOrNull(path: string): Deno.FileInfo | null {
+  try {
+    return Deno.lstatSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/** Opens the destination before scanning, so an unwritable path fails fast (exit 5). */
+export function openOutput(path: string | undefined): Result<ReportOutput> {
+  if (path === undefined || path === "-") return ok(new StdoutOutput());
+  const target = lstatOrNull(path);
+  if (target?.isSymlink) return fail(ExitCode.Output, `--output ${path} is a symlink; refusing to write through it`);
+  if (target && !target.isFile) return fail(ExitCode.Output, `--output ${path} exists and is not a regular file`);
+  const slash = path.lastIndexOf("/");
+  const dir = slash >= 0 ? path.slice(0, slash) || "/" : ".";
+  const base = slash >= 0 ? path.slice(slash + 1) : path;
+  const tmp = `${dir}/.${base}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  try {
+    const file = Deno.openSync(tmp, { write: true, createNew: true, mode: 0o600 });
+    Deno.chmodSync(tmp, 0o600);
+    return ok(new AtomicFileOutput(path, tmp, file));
+  } catch (e) {
+    return fail(ExitCode.Output, `cannot write the report to ${path}: ${e instanceof Error ? e.message : e}`);
+  }
+}

@@ -1,0 +1,78 @@
+/** Tool version and build provenance. */
+import type { z } from "zod";
+import type { ProvenanceSchema } from "./core/report.ts";
+
+/** The tool version. */
+export const TOOL_VERSION = "0.1.0";
+
+/** Report format identifier written to meta.report_format (see docs/SCHEMA_MIGRATION.md). */
+export const REPORT_FORMAT = "sys-scan-report/2.1";
+
+/** Schema URI written to meta.$schema. */
+export const SCHEMA_URI = "https://sys-scan.invalid/schema/report.schema.json";
+
+function readText(url: URL): string | undefined {
+  try {
+    return Deno.readTextFileSync(url);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The git commit this build came from: SYS_SCAN_PROV_GIT_COMMIT, the build-info file of a compiled binary, or .git. */
+export function gitCommit(env: (k: string) => string | undefined = (k) => Deno.env.get(k)): string {
+  const override = env("SYS_SCAN_PROV_GIT_COMMIT");
+  if (override) return override;
+  const info = readText(new URL("../build/build-info.json", import.meta.url));
+  if (info) {
+    try {
+      const commit = JSON.parse(info).git_commit;
+      if (typeof commit === "string" && commit !== "") return commit;
+    } catch {
+      // fall through to .git
+    }
+  }
+  const head = readText(new URL("../.git/HEAD", import.meta.url))?.trim();
+  if (!head) return "unknown";
+  if (!head.startsWith("ref: ")) return head.slice(0, 12);
+  const ref = head.slice(5);
+  const direct = readText(new URL(`../.git/${ref}`, import.meta.url))?.trim();
+  if (direct) return direct.slice(0, 12);
+  const packed = readText(new URL("../.git/packed-refs", import.meta.url)) ?? "";
+  const line = packed.split("\n").find((l) => l.endsWith(` ${ref}`));
+  return line ? line.slice(0, 12) : "unknown";
+}
+
+/** True when running inside a `deno compile` executable. */
+export function isCompiled(): boolean {
+  return Deno.build.standalone === true;
+}
+
+/** SHA-256 (hex) of a file next to the sources, or null when it is not there. */
+export async function assetSha256(relative: string): Promise<string | null> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(new URL(`../${relative}`, import.meta.url));
+  } catch {
+    return null;
+  }
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Build and runtime provenance for meta and `--version`. */
+export async function provenance(
+  slsaLevel?: string,
+  env: (k: string) => string | undefined = (k) => Deno.env.get(k),
+): Promise<z.infer<typeof ProvenanceSchema>> {
+  return {
+    tool_version: TOOL_VERSION,
+    git_commit: gitCommit(env),
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    typescript: Deno.version.typescript,
+    bpf_object_sha256: await assetSha256("generated/process_exec.bpf.o"),
+    compiled: isCompiled(),
+    slsa_level: slsaLevel ?? env("SYS_SCAN_PROV_SLSA_LEVEL") ?? "0",
+  };
+}
