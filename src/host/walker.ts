@@ -1,0 +1,348 @@
+/**
+ * The shared bounded filesystem walker. Every file scanner walks the host through it: depth, entry and time
+ * limits, one filesystem unless told otherwise, pseudo and network filesystems skipped, symlinks never followed,
+ * FIFOs, sockets and devices never opened, and every limit hit reported as a warning.
+ */
+import { Host } from "./host.ts";
+
+/** The file type of a walked entry (from lstat: a symlink is a symlink, never its target). */
+export type EntryKind = "file" | "dir" | "symlink" | "fifo" | "socket" | "char" | "block" | "other";
+
+/** One walked entry with its lstat information. */
+export interface WalkEntry {
+  /** Absolute host path (as a scanner reports it; under `--root` relative to the root). */
+  readonly path: string;
+  /** The path to open on this system (under `--root` it lies inside the root). */
+  readonly realPath: string;
+  /** The last path component (for a walk root: its own name). */
+  readonly name: string;
+  /** 0 for a walk root, 1 for its entries, … */
+  readonly depth: number;
+  readonly kind: EntryKind;
+  /** Permission bits including setuid (0o4000), setgid (0o2000) and sticky (0o1000). */
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly dev: number;
+  readonly ino: number;
+  readonly size: number;
+  readonly nlink: number;
+}
+
+/** Limits of one walk. Hitting any of them is a `truncated` warning. */
+export interface WalkLimits {
+  /** Directories deeper than this below a root are not entered. */
+  maxDepth: number;
+  /** Total entries examined (lstat'd) over all roots. */
+  maxEntries: number;
+  /** Entries read from one directory. */
+  maxDirEntries: number;
+  /** Wall-clock budget of the whole walk in milliseconds. */
+  maxMillis: number;
+}
+
+/** Defaults: generous enough for a whole root filesystem, small enough to bound a hostile tree. */
+export const DEFAULT_WALK_LIMITS: WalkLimits = {
+  maxDepth: 64,
+  maxEntries: 2_000_000,
+  maxDirEntries: 200_000,
+  maxMillis: 120_000,
+};
+
+/** What a walk needs from its caller; a ScanContext fits. */
+export interface WalkContext {
+  readonly host: Host;
+  warn(code: string, detail?: string): void;
+  checkpoint(): Promise<void>;
+}
+
+/** Options of one walk. */
+export interface WalkOptions extends Partial<WalkLimits> {
+  /** Absolute host paths to walk; a symlinked root (e.g. /bin on merged-/usr) is resolved inside the scan root. */
+  readonly roots: readonly string[];
+  /** Stay on each root's filesystem (default true). When false, other local filesystems are entered. */
+  readonly oneFilesystem?: boolean;
+  /** Host paths for which this returns true are neither yielded nor entered (roots themselves excepted). */
+  readonly prune?: (path: string) => boolean;
+  /** "major:minor" → filesystem type; read from the live /proc/self/mountinfo when absent. */
+  readonly fsTypes?: ReadonlyMap<string, string>;
+}
+
+/** Kernel pseudo filesystems: never walked (no files an attacker plants, and reading them can have effects). */
+export const PSEUDO_FS: ReadonlySet<string> = new Set([
+  "proc",
+  "sysfs",
+  "devtmpfs",
+  "devpts",
+  "cgroup",
+  "cgroup2",
+  "securityfs",
+  "debugfs",
+  "tracefs",
+  "bpf",
+  "pstore",
+  "efivarfs",
+  "configfs",
+  "fusectl",
+  "hugetlbfs",
+  "mqueue",
+  "binfmt_misc",
+  "autofs",
+  "rpc_pipefs",
+  "nsfs",
+  "selinuxfs",
+  "nfsd",
+]);
+
+/** Network and remote filesystems: never walked (slow, can hang, and not this host's files). */
+export const NETWORK_FS: ReadonlySet<string> = new Set([
+  "nfs",
+  "nfs4",
+  "cifs",
+  "smb3",
+  "smbfs",
+  "9p",
+  "ceph",
+  "glusterfs",
+  "afs",
+  "lustre",
+  "gfs2",
+  "ocfs2",
+  "ncpfs",
+  "davfs",
+  "coda",
+]);
+
+/**
+ * True for filesystem types the walker never enters: pseudo, network, and FUSE (a FUSE server can block
+ * a reader forever) except `fuseblk` (local NTFS/exFAT disks).
+ */
+export function isSkippedFsType(fstype: string): boolean {
+  if (PSEUDO_FS.has(fstype) || NETWORK_FS.has(fstype)) return true;
+  return fstype.startsWith("fuse") && fstype !== "fuseblk";
+}
+
+/** Splits a Linux dev_t (as Deno reports it) into "major:minor". */
+export function devString(dev: number): string {
+  const d = BigInt(dev);
+  const major = ((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn);
+  const minor = (d & 0xffn) | ((d >> 12n) & ~0xffn);
+  return `${major}:${minor}`;
+}
+
+/** Parses mountinfo text into "major:minor" → filesystem type (malformed lines skipped). */
+export function parseMountDevices(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const f = line.split(" ");
+    const sep = f.indexOf("-", 6);
+    if (sep < 6 || f.length < sep + 2 || !/^\d+:\d+$/.test(f[2] ?? "")) continue;
+    out.set(f[2], f[sep + 1]);
+  }
+  return out;
+}
+
+/** The live kernel's mount table by device (file dev numbers come from the live kernel, whatever the root). */
+export function liveFsTypes(): Map<string, string> {
+  const r = new Host("/").readText("/proc/self/mountinfo", 8 << 20);
+  return r.ok ? parseMountDevices(r.value) : new Map();
+}
+
+function kindOf(st: Deno.FileInfo): EntryKind {
+  if (st.isSymlink) return "symlink";
+  if (st.isDirectory) return "dir";
+  if (st.isFile) return "file";
+  if (st.isFifo) return "fifo";
+  if (st.isSocket) return "socket";
+  if (st.isCharDevice) return "char";
+  if (st.isBlockDevice) return "block";
+  return "other";
+}
+
+function toEntry(path: string, realPath: string, name: string, depth: number, st: Deno.FileInfo): WalkEntry {
+  return {
+    path,
+    realPath,
+    name,
+    depth,
+    kind: kindOf(st),
+    mode: (st.mode ?? 0) & 0o7777,
+    uid: st.uid ?? -1,
+    gid: st.gid ?? -1,
+    dev: st.dev ?? 0,
+    ino: st.ino ?? 0,
+    size: st.size,
+    nlink: st.nlink ?? 1,
+  };
+}
+
+function join(dir: string, name: string): string {
+  return dir === "/" ? `/${name}` : `${dir}/${name}`;
+}
+
+function errMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Per-walk counters of things reported once at the end. */
+class Tally {
+  depthCut = 0;
+  depthExample = "";
+  dirCut = 0;
+  dirExample = "";
+  vanished = 0;
+  denied = 0;
+}
+
+const MAX_DENIED_WARNINGS = 50;
+
+/**
+ * Walks the roots depth-first in name order and yields every entry (roots included). Never follows a
+ * symlink, never opens anything but directories, never enters a pseudo or network filesystem, and stays on
+ * each root's filesystem unless `oneFilesystem` is false. Unreadable directories, vanished entries, names
+ * that are not valid UTF-8 and every limit hit become warnings on `ctx`.
+ */
+export async function* walk(ctx: WalkContext, opts: WalkOptions): AsyncGenerator<WalkEntry> {
+  const limits: WalkLimits = {
+    maxDepth: opts.maxDepth ?? DEFAULT_WALK_LIMITS.maxDepth,
+    maxEntries: opts.maxEntries ?? DEFAULT_WALK_LIMITS.maxEntries,
+    maxDirEntries: opts.maxDirEntries ?? DEFAULT_WALK_LIMITS.maxDirEntries,
+    maxMillis: opts.maxMillis ?? DEFAULT_WALK_LIMITS.maxMillis,
+  };
+  const oneFs = opts.oneFilesystem ?? true;
+  const fsTypes = opts.fsTypes ?? liveFsTypes();
+  const prefix = ctx.host.isLive ? "" : ctx.host.root;
+  const toHost = (real: string) => real.slice(prefix.length) || "/";
+  const skippedDev = new Map<number, boolean>();
+  const isSkippedDev = (dev: number): boolean => {
+    let v = skippedDev.get(dev);
+    if (v === undefined) {
+      const t = fsTypes.get(devString(dev));
+      v = t !== undefined && isSkippedFsType(t);
+      skippedDev.set(dev, v);
+    }
+    return v;
+  };
+  const visited = new Set<string>();
+  const tally = new Tally();
+  const started = performance.now();
+  let entries = 0;
+  let stopped = false;
+
+  const denied = (path: string, e: unknown) => {
+    tally.denied++;
+    if (tally.denied <= MAX_DENIED_WARNINGS) ctx.warn("perm_denied", `${path}: ${errMessage(e)}`);
+  };
+
+  for (const root of opts.roots) {
+    if (stopped) break;
+    const real = ctx.host.resolve(root);
+    let st: Deno.FileInfo;
+    try {
+      st = Deno.lstatSync(real);
+    } catch (e) {
+      if (e instanceof Deno.errors.PermissionDenied) denied(root, e);
+      else if (!(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory)) {
+        ctx.warn("walk_error", `${root}: ${errMessage(e)}`);
+      }
+      continue;
+    }
+    const rootPath = toHost(real);
+    if (isSkippedDev(st.dev ?? 0)) {
+      ctx.warn(
+        "walk_skipped_fs",
+        `${root}: on a ${fsTypes.get(devString(st.dev ?? 0))} filesystem, not walked`,
+      );
+      continue;
+    }
+    const stack: { entry: WalkEntry; enter: boolean }[] = [
+      { entry: toEntry(rootPath, real, rootPath.slice(rootPath.lastIndexOf("/") + 1), 0, st), enter: true },
+    ];
+    while (stack.length > 0) {
+      const { entry: dir, enter } = stack.pop()!;
+      yield dir;
+      if (dir.kind !== "dir" || !enter) continue;
+      const key = `${dir.dev}:${dir.ino}`;
+      if (visited.has(key)) continue;
+      visited.add(key);
+      if (dir.depth >= limits.maxDepth) {
+        if (tally.depthCut++ === 0) tally.depthExample = dir.path;
+        continue;
+      }
+      let names: string[];
+      try {
+        names = [];
+        for (const e of Deno.readDirSync(dir.realPath)) {
+          if (names.length >= limits.maxDirEntries) {
+            if (tally.dirCut++ === 0) tally.dirExample = dir.path;
+            break;
+          }
+          names.push(e.name);
+        }
+      } catch (e) {
+        if (e instanceof Deno.errors.PermissionDenied) denied(dir.path, e);
+        else if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
+          tally.vanished++;
+        } else ctx.warn("walk_error", `${dir.path}: ${errMessage(e)}`);
+        continue;
+      }
+      names.sort();
+      const children: { entry: WalkEntry; enter: boolean }[] = [];
+      for (const name of names) {
+        if (++entries > limits.maxEntries) {
+          ctx.warn("truncated", `walk stopped after ${limits.maxEntries} entries (at ${dir.path})`);
+          stopped = true;
+          break;
+        }
+        if ((entries & 0xff) === 0) {
+          await ctx.checkpoint();
+          if (performance.now() - started > limits.maxMillis) {
+            ctx.warn("truncated", `walk stopped after ${limits.maxMillis} ms (at ${dir.path})`);
+            stopped = true;
+            break;
+          }
+        }
+        const path = join(dir.path, name);
+        if (opts.prune?.(path)) continue;
+        const realPath = join(dir.realPath, name);
+        let cst: Deno.FileInfo;
+        try {
+          cst = Deno.lstatSync(realPath);
+        } catch (e) {
+          if (e instanceof Deno.errors.NotFound && name.includes("\uFFFD")) {
+            ctx.warn("name_not_utf8", `${path}: name is not valid UTF-8 and cannot be examined`);
+          } else if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
+            tally.vanished++;
+          } else if (e instanceof Deno.errors.PermissionDenied) denied(path, e);
+          else ctx.warn("walk_error", `${path}: ${errMessage(e)}`);
+          continue;
+        }
+        const child = toEntry(path, realPath, name, dir.depth + 1, cst);
+        const crosses = child.kind === "dir" && child.dev !== dir.dev;
+        children.push({ entry: child, enter: !crosses || (!oneFs && !isSkippedDev(child.dev)) });
+      }
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+      if (stopped) break;
+    }
+  }
+  if (tally.depthCut > 0) {
+    ctx.warn(
+      "truncated",
+      `${tally.depthCut} director${
+        tally.depthCut === 1 ? "y" : "ies"
+      } deeper than ${limits.maxDepth} not entered (e.g. ${tally.depthExample})`,
+    );
+  }
+  if (tally.dirCut > 0) {
+    ctx.warn(
+      "truncated",
+      `${tally.dirCut} director${
+        tally.dirCut === 1 ? "y" : "ies"
+      } with more than ${limits.maxDirEntries} entries read partly (e.g. ${tally.dirExample})`,
+    );
+  }
+  if (tally.denied > MAX_DENIED_WARNINGS) {
+    ctx.warn("perm_denied", `${tally.denied - MAX_DENIED_WARNINGS} more unreadable entries`);
+  }
+  if (tally.vanished > 0) ctx.warn("vanished", `${tally.vanished} entries vanished while the walk read them`);
+}
