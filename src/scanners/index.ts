@@ -2,9 +2,11 @@
 import type { Scanner } from "../core/scanner.ts";
 import { kernelParams } from "./kernel_params.ts";
 import { mountsScanner } from "./mounts.ts";
+import { processes } from "./processes.ts";
 
 /** Every scanner, in report order. */
 export const SCANNERS: readonly Scanner[] = [
+  processes,
   kernelParams,
   mountsScanner,
 ];
