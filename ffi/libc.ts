@@ -1,0 +1,80 @@
+/**
+ * Small typed wrappers over glibc through Deno FFI: errno, clock_gettime, vsnprintf, strerror, getppid.
+ * The library is opened once, on first use. Each wrapper does one thing; nothing here knows about sys-scan.
+ */
+
+const LIBC_PATHS = ["libc.so.6"];
+
+const symbols = {
+  __errno_location: { parameters: [], result: "pointer" },
+  vsnprintf: { parameters: ["buffer", "usize", "pointer", "pointer"], result: "i32" },
+  clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
+  strerror: { parameters: ["i32"], result: "pointer" },
+  getppid: { parameters: [], result: "i32" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+type Libc = Deno.DynamicLibrary<typeof symbols>;
+
+let lib: Libc | undefined;
+let errnoView: Deno.UnsafePointerView | undefined;
+
+function libc(): Libc {
+  if (lib) return lib;
+  let last: unknown;
+  for (const path of LIBC_PATHS) {
+    try {
+      lib = Deno.dlopen(path, symbols);
+      return lib;
+    } catch (e) {
+      last = e;
+    }
+  }
+  throw new Error(`cannot load the C library: ${last instanceof Error ? last.message : String(last)}`);
+}
+
+/** The calling thread's errno. Read it straight after the failing FFI call, before any other call. */
+export function errno(): number {
+  if (!errnoView) {
+    const p = libc().symbols.__errno_location();
+    if (p === null) return 0;
+    errnoView = new Deno.UnsafePointerView(p);
+  }
+  return errnoView.getInt32(0);
+}
+
+/** libc's message for an errno value ("No such file or directory"). */
+export function strerror(code: number): string {
+  const p = libc().symbols.strerror(code);
+  return p === null ? `errno ${code}` : Deno.UnsafePointerView.getCString(p);
+}
+
+/** Clock ids for clockGettimeNs. */
+export const CLOCK_REALTIME = 0;
+/** CLOCK_MONOTONIC: the clock of bpf_ktime_get_ns. */
+export const CLOCK_MONOTONIC = 1;
+
+/** clock_gettime(clock) in nanoseconds, as a bigint. Throws on failure (an invalid clock id). */
+export function clockGettimeNs(clock: number): bigint {
+  const ts = new Uint8Array(16);
+  if (libc().symbols.clock_gettime(clock, ts) !== 0) {
+    throw new Error(`clock_gettime(${clock}): ${strerror(errno())}`);
+  }
+  const v = new DataView(ts.buffer);
+  return v.getBigInt64(0, true) * 1_000_000_000n + v.getBigInt64(8, true);
+}
+
+/**
+ * Formats a C `printf` format with a `va_list` (as received by a C callback) into a string of at most
+ * `max - 1` bytes. On x86-64 a va_list arrives as a pointer, which is what this takes.
+ */
+export function vsnprintf(format: Deno.PointerValue, vaList: Deno.PointerValue, max = 4096): string {
+  const buf = new Uint8Array(max);
+  const n = libc().symbols.vsnprintf(buf, BigInt(max), format, vaList);
+  if (n < 0) return "";
+  return new TextDecoder().decode(buf.subarray(0, Math.min(n, max - 1)));
+}
+
+/** getppid(2) through FFI: one cheap system call (used to measure per-syscall overhead). */
+export function getppid(): number {
+  return libc().symbols.getppid();
+}
