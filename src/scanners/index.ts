@@ -1,6 +1,7 @@
 /** The scanner registry: registration order is execution-report order. Add one line per scanner. */
 import type { Scanner } from "../core/scanner.ts";
 import { kernelParams } from "./kernel_params.ts";
+import { modulesScanner } from "./modules/index.ts";
 import { mountsScanner } from "./mounts.ts";
 import { processes } from "./processes.ts";
 
@@ -8,5 +9,6 @@ import { processes } from "./processes.ts";
 export const SCANNERS: readonly Scanner[] = [
   processes,
   kernelParams,
+  modulesScanner,
   mountsScanner,
 ];
