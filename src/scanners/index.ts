@@ -4,11 +4,13 @@ import { kernelParams } from "./kernel_params.ts";
 import { modulesScanner } from "./modules/index.ts";
 import { mountsScanner } from "./mounts.ts";
 import { processes } from "./processes.ts";
+import { suidSgid } from "./suid_sgid.ts";
 
 /** Every scanner, in report order. */
 export const SCANNERS: readonly Scanner[] = [
   processes,
   kernelParams,
   modulesScanner,
+  suidSgid,
   mountsScanner,
 ];

@@ -5,7 +5,7 @@ import { bool, csv, type FlagGroup, int, str } from "./spec.ts";
 export const filesystemFlags = {
   title: "Filesystem",
   flags: {
-    fsHygiene: bool("fs-hygiene", "Also check PATH directories and SUID hard links.", false),
+    fsHygiene: bool("fs-hygiene", "Also check root's PATH directories and SUID/SGID hard links."),
     fsWorldWritableLimit: int(
       "fs-world-writable-limit",
       "Cap on world-writable file findings (0 = unlimited).",
@@ -13,11 +13,19 @@ export const filesystemFlags = {
       0,
       undefined,
       "N",
-      false,
     ),
-    worldWritableDirs: csv("world-writable-dirs", "Extra directories for the world-writable scan.", "DIRS", false),
-    worldWritableExclude: csv("world-writable-exclude", "Skip paths containing any of these substrings.", "LIST", false),
-    suidExpected: csv("suid-expected", "Extra expected SUID/SGID paths.", "PATHS", false),
-    suidExpectedFile: str("suid-expected-file", "File of expected SUID/SGID paths, one per line.", "FILE", false),
+    worldWritableDirs: csv("world-writable-dirs", "Extra directories for the world-writable scan.", "DIRS"),
+    worldWritableExclude: csv(
+      "world-writable-exclude",
+      "Skip paths containing any of these substrings.",
+      "LIST",
+    ),
+    suidDirs: csv(
+      "suid-dirs",
+      "Directories the SUID/SGID scan walks instead of the whole root filesystem.",
+      "DIRS",
+    ),
+    suidExpected: csv("suid-expected", "Extra expected SUID/SGID paths (full paths).", "PATHS"),
+    suidExpectedFile: str("suid-expected-file", "File of expected SUID/SGID paths, one per line.", "FILE"),
   },
 } as const satisfies FlagGroup;

@@ -1,0 +1,83 @@
+/** Shared pieces of the filesystem scanners: risky locations, writability by others, and owner names. */
+import type { Host } from "../host/host.ts";
+
+/** Temporary directories anyone can drop files into. */
+export const TEMP_DIRS = [
+  "/tmp",
+  "/var/tmp",
+  "/dev/shm",
+  "/run/shm",
+  "/run/user",
+  "/var/crash",
+  "/dev/mqueue",
+];
+/** Home directory trees. */
+export const HOME_DIRS = ["/home"];
+
+/** True when `path` is `dir` or lies below it. */
+export function under(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(dir + "/");
+}
+
+/** "temp" or "home" when the path lies in such a tree, else undefined. */
+export function locationClass(path: string): "temp" | "home" | undefined {
+  if (TEMP_DIRS.some((d) => under(path, d))) return "temp";
+  if (HOME_DIRS.some((d) => under(path, d))) return "home";
+  return undefined;
+}
+
+/** True when a non-root user can change a directory's entries: world-writable, non-root group-writable or owner. */
+export function writableByOthers(mode: number, uid: number, gid: number): boolean {
+  return uid !== 0 || (mode & 0o002) !== 0 || ((mode & 0o020) !== 0 && gid !== 0);
+}
+
+/** The parent directories of an absolute path, nearest first ("/a/b/c" → "/a/b", "/a", "/"). */
+export function ancestors(path: string): string[] {
+  const out: string[] = [];
+  let p = path;
+  while (p !== "/" && p !== "") {
+    p = p.slice(0, p.lastIndexOf("/")) || "/";
+    out.push(p);
+  }
+  return out;
+}
+
+/** The nearest world-writable ancestor directory of `path` (lstat, inside the root), or undefined. */
+export function worldWritableAncestor(host: Host, path: string): string | undefined {
+  for (const dir of ancestors(path)) {
+    const st = host.lstat(dir);
+    if (st.ok && st.value.isDirectory && ((st.value.mode ?? 0) & 0o002) !== 0) return dir;
+  }
+  return undefined;
+}
+
+/** uid → user name and gid → group name from the host's /etc/passwd and /etc/group. */
+export interface IdNames {
+  user(uid: number): string | null;
+  group(gid: number): string | null;
+}
+
+function parseIds(text: string): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const line of text.split("\n")) {
+    const f = line.split(":");
+    if (f.length < 3 || f[0] === "" || f[0].startsWith("#")) continue;
+    const id = Number(f[2]);
+    if (Number.isInteger(id) && id >= 0 && !out.has(id)) out.set(id, f[0]);
+  }
+  return out;
+}
+
+/** Reads the host's user and group names (missing files give nulls). */
+export function loadIdNames(host: Host): IdNames {
+  const p = host.readText("/etc/passwd", 8 << 20);
+  const g = host.readText("/etc/group", 8 << 20);
+  const users = p.ok ? parseIds(p.value) : new Map<number, string>();
+  const groups = g.ok ? parseIds(g.value) : new Map<number, string>();
+  return { user: (uid) => users.get(uid) ?? null, group: (gid) => groups.get(gid) ?? null };
+}
+
+/** A permission mode as four octal digits ("4755"). */
+export function octalMode(mode: number): string {
+  return (mode & 0o7777).toString(8).padStart(4, "0");
+}

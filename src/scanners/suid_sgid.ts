@@ -1,0 +1,271 @@
+/**
+ * suid_sgid: every set-user-id and set-group-id file on the host, with owner, mode, size, SHA-256 and owning
+ * package; expected ones (stock distribution paths owned by a package, or listed by the user) pass, the rest
+ * are rated by where they live and what the program can do.
+ */
+import type { CheckInput } from "../core/catalogue.ts";
+import type { ScanContext } from "../core/context.ts";
+import type { FindingDraft, Metadata } from "../core/finding.ts";
+import type { Severity } from "../core/severity.ts";
+import type { Scanner } from "../core/scanner.ts";
+import { loadDpkgOwners, type PackageOwners } from "../host/dpkg_db.ts";
+import { sha256Entry } from "../host/entry_io.ts";
+import { walk, type WalkEntry } from "../host/walker.ts";
+import { loadIdNames, locationClass, octalMode, worldWritableAncestor } from "./fs_common.ts";
+import { EXPECTED_SETID_PATHS, isShellEscapeProgram } from "./suid_expected.ts";
+
+const NAME = "suid_sgid";
+
+/** Walked by default: the whole root filesystem plus /dev/shm (a tmpfs under the skipped /dev). */
+export const DEFAULT_SUID_ROOTS = ["/", "/dev/shm"];
+/** Files larger than this are hashed over their first bytes only (`sha256_truncated`). */
+export const HASH_CAP = 64 << 20;
+const MAX_EXPECTED_FILE = 1 << 20;
+
+const base = {
+  scanner: NAME,
+  category: "privilege_escalation_surface" as const,
+  mitre: ["T1548.001"],
+};
+
+const checks: CheckInput[] = [
+  {
+    ...base,
+    id: "suid.file.writable_location",
+    title: "SUID/SGID file in a temporary, home or world-writable location",
+    severity: "critical",
+    rationale:
+      "Set-id files have no business where users can write; one there is usually a planted backdoor " +
+      "(a copied shell or a hard link to an old vulnerable binary).",
+    remediation:
+      "Find out who created it (mtime, audit log, shell history), remove it, and check the system for " +
+      "other persistence.",
+  },
+  {
+    ...base,
+    id: "suid.file.shell_escape",
+    title: "Set-id program that gives a shell or arbitrary file access",
+    severity: "critical",
+    rationale:
+      "Interpreters, editors, pagers, find, tar and similar programs run commands or read and write any " +
+      "file; with the set-id bit every local user gets the owner's privileges (GTFOBins).",
+    remediation: "Remove the bit (`chmod u-s,g-s FILE`), then find out who set it.",
+  },
+  {
+    ...base,
+    id: "suid.file.unpackaged",
+    title: "SUID/SGID file not installed by any package",
+    severity: "high",
+    rationale:
+      "Every set-id program of a stock system comes from a package; one in a system directory that no " +
+      "package owns was put there by hand.",
+    remediation: "Identify the file (its hash, strings, mtime); remove it or its set-id bit unless it is " +
+      "known, then add it to --suid-expected.",
+    confidence: "heuristic",
+  },
+  {
+    ...base,
+    id: "suid.file.unexpected",
+    title: "Unexpected SUID/SGID file",
+    severity: "medium",
+    rationale:
+      "Each set-id program is privilege-escalation surface; ones outside the stock list deserve a look.",
+    remediation: "Check why the program needs the bit; remove it (`chmod u-s,g-s FILE`) or add the path to " +
+      "--suid-expected.",
+    confidence: "heuristic",
+  },
+];
+
+/** Parses an expected-paths file: one absolute path per line, `#` comments and blank lines ignored. */
+export function parseExpectedFile(text: string): { paths: string[]; bad: string[] } {
+  const paths: string[] = [];
+  const bad: string[] = [];
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    if (line.startsWith("/")) paths.push(line);
+    else bad.push(line);
+  }
+  return { paths, bad };
+}
+
+function userExpected(ctx: ScanContext): Set<string> {
+  const out = new Set(ctx.config.suidExpected.filter((p) => p.startsWith("/")));
+  for (const p of ctx.config.suidExpected) {
+    if (!p.startsWith("/")) {
+      ctx.warn("suid_expected_invalid", `--suid-expected entry "${p}" is not an absolute path`);
+    }
+  }
+  const file = ctx.config.suidExpectedFile;
+  if (file === undefined) return out;
+  let text: string;
+  try {
+    const st = Deno.statSync(file);
+    if (!st.isFile) throw new Error("not a regular file");
+    if (st.size > MAX_EXPECTED_FILE) throw new Error(`larger than ${MAX_EXPECTED_FILE} bytes`);
+    text = Deno.readTextFileSync(file);
+  } catch (e) {
+    ctx.warn(
+      "suid_expected_file_unreadable",
+      `--suid-expected-file ${file}: ${
+        e instanceof Error ? e.message : String(e)
+      }; its paths are not treated as expected`,
+    );
+    return out;
+  }
+  const parsed = parseExpectedFile(text);
+  for (const p of parsed.paths) out.add(p);
+  if (parsed.bad.length > 0) {
+    ctx.warn(
+      "suid_expected_invalid",
+      `--suid-expected-file ${file}: ${parsed.bad.length} line(s) are not absolute paths (e.g. "${
+        parsed.bad[0]
+      }")`,
+    );
+  }
+  return out;
+}
+
+function bits(e: WalkEntry): string {
+  return [(e.mode & 0o4000) !== 0 ? "setuid" : "", (e.mode & 0o2000) !== 0 ? "setgid" : ""].filter((b) =>
+    b !== ""
+  )
+    .join(",");
+}
+
+interface Rating {
+  check: string;
+  severity?: Severity;
+  reason: string;
+  passed?: boolean;
+}
+
+/** Decides which check a set-id file falls under and how severe it is. */
+function rate(
+  e: WalkEntry,
+  pkg: string | null,
+  dbAvailable: boolean,
+  userListed: boolean,
+  wwAncestor: string | undefined,
+): Rating {
+  const setuidRoot = (e.mode & 0o4000) !== 0 && e.uid === 0;
+  const loc = locationClass(e.path);
+  if (loc !== undefined) return { check: "suid.file.writable_location", reason: `in a ${loc} directory` };
+  if (wwAncestor !== undefined) {
+    return { check: "suid.file.writable_location", reason: `directory ${wwAncestor} is world-writable` };
+  }
+  if ((e.mode & 0o002) !== 0) {
+    return { check: "suid.file.writable_location", reason: "the file is world-writable" };
+  }
+  if (userListed) return { check: "suid.file.unexpected", passed: true, reason: "listed by --suid-expected" };
+  if (isShellEscapeProgram(e.name)) {
+    return {
+      check: "suid.file.shell_escape",
+      severity: setuidRoot ? "critical" : "high",
+      reason: setuidRoot ? "setuid-root shell-escape program" : "set-id shell-escape program",
+    };
+  }
+  if (EXPECTED_SETID_PATHS.has(e.path)) {
+    if (!dbAvailable) {
+      return { check: "suid.file.unexpected", passed: true, reason: "stock path (no package database)" };
+    }
+    if (pkg !== null) {
+      return { check: "suid.file.unexpected", passed: true, reason: `stock path, package ${pkg}` };
+    }
+    return { check: "suid.file.unpackaged", reason: "stock path but no package owns this file" };
+  }
+  if (dbAvailable && pkg === null) {
+    return { check: "suid.file.unpackaged", reason: "no package owns this file" };
+  }
+  if (pkg !== null) {
+    return {
+      check: "suid.file.unexpected",
+      severity: "low",
+      reason: `installed by package ${pkg}, not on the stock list`,
+    };
+  }
+  return { check: "suid.file.unexpected", reason: "not on the stock list (no package database to check)" };
+}
+
+function loadOwners(ctx: ScanContext): PackageOwners | undefined {
+  const r = loadDpkgOwners(ctx.host);
+  if (!r.ok) {
+    if (r.reason !== "missing") ctx.warn("package_db_unreadable", r.message);
+    return undefined;
+  }
+  if (r.truncated) {
+    ctx.warn("truncated", "dpkg database larger than the read caps; some owners may be missing");
+  }
+  for (const p of r.problems?.slice(0, 5) ?? []) ctx.warn("package_db_unreadable", p);
+  return r.value;
+}
+
+async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
+  const expected = userExpected(ctx);
+  const owners = loadOwners(ctx);
+  if (owners === undefined) {
+    ctx.warn(
+      "no_package_db",
+      "no dpkg database: stock SUID/SGID paths are accepted without checking their owner",
+    );
+  }
+  const names = loadIdNames(ctx.host);
+  const roots = ctx.config.suidDirs.length > 0 ? ctx.config.suidDirs : DEFAULT_SUID_ROOTS;
+  const seen = new Set<string>();
+  for await (const e of walk(ctx, { roots, oneFilesystem: false })) {
+    if (e.kind !== "file" || (e.mode & 0o6000) === 0 || seen.has(e.path)) continue;
+    seen.add(e.path);
+    const pkg = owners?.ownerOf(e.path) ?? null;
+    const r = rate(
+      e,
+      pkg,
+      owners !== undefined,
+      expected.has(e.path),
+      worldWritableAncestor(ctx.host, e.path),
+    );
+    const hash = sha256Entry(e, HASH_CAP);
+    if (!hash.ok) ctx.warn("hash_failed", hash.message);
+    const metadata: Metadata = {
+      path: e.path,
+      bits: bits(e),
+      setuid: (e.mode & 0o4000) !== 0,
+      setgid: (e.mode & 0o2000) !== 0,
+      mode: octalMode(e.mode),
+      uid: e.uid,
+      owner: names.user(e.uid),
+      gid: e.gid,
+      group: names.group(e.gid),
+      size: e.size,
+      nlink: e.nlink,
+      sha256: hash.ok ? hash.value : null,
+      sha256_truncated: hash.ok && hash.truncated,
+      package: pkg,
+      expected: r.passed === true,
+      reason: r.reason,
+    };
+    yield {
+      check_id: r.check,
+      subject: e.path,
+      passed: r.passed,
+      severity: r.severity,
+      description: `${e.path} is ${bits(e)} (mode ${octalMode(e.mode)}, owner ${
+        names.user(e.uid) ?? e.uid
+      }): ${r.reason}.`,
+      metadata,
+      location: { path: e.path },
+    };
+    await ctx.checkpoint();
+  }
+}
+
+/** The suid_sgid scanner. */
+export const suidSgid: Scanner = {
+  name: NAME,
+  summary:
+    "Every SUID/SGID file with owner, hash and package; unexpected ones rated by location and program.",
+  slow: true,
+  enabledByDefault: () => true,
+  checks,
+  needs: ["root"],
+  run,
+};
