@@ -2,7 +2,7 @@
 import { type Config, ConfigSchema } from "../src/cli/flags/index.ts";
 import { Catalogue } from "../src/core/catalogue.ts";
 import type { Finding } from "../src/core/finding.ts";
-import { runScanners, type RunOutcome } from "../src/core/runner.ts";
+import { type RunOutcome, runScanners } from "../src/core/runner.ts";
 import type { Scanner } from "../src/core/scanner.ts";
 import { type Capabilities, probeCapabilities } from "../src/host/capabilities.ts";
 import { Host } from "../src/host/host.ts";
@@ -19,7 +19,12 @@ export function fixtureRoot(name: string): string {
 }
 
 /** A file to create in a temporary tree: text content, or content with a mode, or a symlink. */
-export type TreeEntry = string | { content?: string | Uint8Array; mode?: number; symlink?: string; dir?: boolean };
+export type TreeEntry = string | {
+  content?: string | Uint8Array;
+  mode?: number;
+  symlink?: string;
+  dir?: boolean;
+};
 
 /**
  * Creates a temporary directory tree (paths relative to its root, e.g. "proc/sys/kernel/kptr_restrict").
@@ -34,8 +39,9 @@ export function makeTree(entries: Record<string, TreeEntry>): TempTree {
     const e = typeof entry === "string" ? { content: entry } : entry;
     if (e.symlink !== undefined) Deno.symlinkSync(e.symlink, path);
     else if (e.dir) Deno.mkdirSync(path, { recursive: true });
-    else if (typeof e.content === "string" || e.content === undefined) Deno.writeTextFileSync(path, e.content ?? "");
-    else Deno.writeFileSync(path, e.content);
+    else if (typeof e.content === "string" || e.content === undefined) {
+      Deno.writeTextFileSync(path, e.content ?? "");
+    } else Deno.writeFileSync(path, e.content);
     if (e.mode !== undefined && e.symlink === undefined) Deno.chmodSync(path, e.mode);
   }
   return new TempTree(root);

@@ -2,7 +2,7 @@
 import { parseArgs } from "node:util";
 import { atLeast } from "../core/severity.ts";
 import { type AppError, ExitCode, fail, ok, type Result } from "../core/result.ts";
-import { type Config, ConfigSchema, FLAGS, flagByName } from "./flags/index.ts";
+import { type Config, ConfigSchema, flagByName, FLAGS } from "./flags/index.ts";
 import type { FlagSpec } from "./flags/spec.ts";
 import { type FileValues, loadConfigFile } from "./config_file.ts";
 
@@ -91,7 +91,10 @@ function explainParseError(e: unknown): AppError {
       };
     }
     case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
-      return { exit: ExitCode.Usage, message: `unexpected argument ${msg.match(/'([^']*)'/)?.[1] ?? ""}; flags start with --` };
+      return {
+        exit: ExitCode.Usage,
+        message: `unexpected argument ${msg.match(/'([^']*)'/)?.[1] ?? ""}; flags start with --`,
+      };
     default:
       return { exit: ExitCode.Usage, message: `cannot parse the command line: ${msg}` };
   }
@@ -157,7 +160,9 @@ export function checkRelations(c: Config, scannerNames: readonly string[]): Resu
     return usage(`more than one output format given (${[...new Set(formats)].join(", ")}); choose one`);
   }
   if (c.canonical && (c.ndjson || c.format === "ndjson")) {
-    return usage("--canonical applies to JSON reports; NDJSON is streamed in arrival order (drop one of them)");
+    return usage(
+      "--canonical applies to JSON reports; NDJSON is streamed in arrival order (drop one of them)",
+    );
   }
   if (c.minSeverity && c.failOn && !atLeast(c.failOn, c.minSeverity)) {
     return usage(
@@ -165,7 +170,9 @@ export function checkRelations(c: Config, scannerNames: readonly string[]): Resu
         `so use --fail-on ${c.minSeverity} or lower --min-severity`,
     );
   }
-  if (c.signGpg && !c.output) return usage("--sign-gpg needs --output FILE (the signature goes beside the report)");
+  if (c.signGpg && !c.output) {
+    return usage("--sign-gpg needs --output FILE (the signature goes beside the report)");
+  }
   if (c.sign && !c.output) return usage("--sign needs --output FILE (the signature goes beside the report)");
   if (c.seccompStrict && !c.seccomp) return usage("--seccomp-strict needs --seccomp");
   if (c.keepCapDac && !c.dropPriv) return usage("--keep-cap-dac only makes sense with --drop-priv");
@@ -197,7 +204,9 @@ export function buildConfig(argv: readonly string[], scannerNames: readonly stri
     const spec = FLAGS[key as keyof typeof FLAGS] as FlagSpec | undefined;
     const given = merged[key];
     return usage(
-      `--${spec?.name ?? key}: ${issue.message}${given !== undefined ? ` (got ${JSON.stringify(given)})` : ""}`,
+      `--${spec?.name ?? key}: ${issue.message}${
+        given !== undefined ? ` (got ${JSON.stringify(given)})` : ""
+      }`,
     );
   }
   const rel = checkRelations(parsed.data, scannerNames);

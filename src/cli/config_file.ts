@@ -1,5 +1,5 @@
 /** `--config FILE`: a JSONC object whose keys are flag names, validated with zod; errors name file, line and key. */
-import { findNodeAtLocation, type Node, parseTree, type ParseError, printParseErrorCode } from "jsonc-parser";
+import { findNodeAtLocation, type Node, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import { z } from "zod";
 import { ExitCode, fail, ok, type Result } from "../core/result.ts";
 import { FLAGS } from "./flags/index.ts";
@@ -38,10 +38,14 @@ export function parseConfigText(text: string, file: string): Result<FileValues> 
     const e = errors[0];
     return fail(
       ExitCode.Usage,
-      `${file}:${lineOf(text, e.offset)}: invalid JSONC (${printParseErrorCode(e.error)}); fix the syntax or remove --config`,
+      `${file}:${lineOf(text, e.offset)}: invalid JSONC (${
+        printParseErrorCode(e.error)
+      }); fix the syntax or remove --config`,
     );
   }
-  if (!tree || tree.type !== "object") return fail(ExitCode.Usage, `${file}:1: the config file must hold one JSON object`);
+  if (!tree || tree.type !== "object") {
+    return fail(ExitCode.Usage, `${file}:1: the config file must hold one JSON object`);
+  }
   const out: FileValues = {};
   for (const prop of tree.children ?? []) {
     const keyNode = prop.children?.[0] as Node;
@@ -50,7 +54,10 @@ export function parseConfigText(text: string, file: string): Result<FileValues> 
     if (name === "$schema") continue;
     const entry = Object.entries(FLAGS).find(([, spec]) => (spec as FlagSpec).name === name);
     if (!entry || name === "config") {
-      return fail(ExitCode.Usage, `${file}:${line}: unknown key "${name}"; keys are flag names without "--" (see --help)`);
+      return fail(
+        ExitCode.Usage,
+        `${file}:${line}: unknown key "${name}"; keys are flag names without "--" (see --help)`,
+      );
     }
     const [key, spec] = entry as [string, FlagSpec];
     const valueNode = findNodeAtLocation(tree, [name]);
@@ -58,7 +65,9 @@ export function parseConfigText(text: string, file: string): Result<FileValues> 
     if (!parsed.success) {
       return fail(
         ExitCode.Usage,
-        `${file}:${line}: key "${name}": ${parsed.error.issues[0]?.message ?? "invalid value"} (expected a ${spec.kind} value)`,
+        `${file}:${line}: key "${name}": ${
+          parsed.error.issues[0]?.message ?? "invalid value"
+        } (expected a ${spec.kind} value)`,
       );
     }
     out[key] = parsed.data;
@@ -69,7 +78,9 @@ export function parseConfigText(text: string, file: string): Result<FileValues> 
 function nodeValue(node: Node): unknown {
   if (node.type === "array") return (node.children ?? []).map(nodeValue);
   if (node.type === "object") {
-    return Object.fromEntries((node.children ?? []).map((p) => [p.children?.[0]?.value, nodeValue(p.children![1])]));
+    return Object.fromEntries(
+      (node.children ?? []).map((p) => [p.children?.[0]?.value, nodeValue(p.children![1])]),
+    );
   }
   return node.value;
 }

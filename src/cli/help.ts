@@ -50,7 +50,12 @@ export function helpText(): string {
       lines.push(`  ${usageOf(spec).padEnd(34)} ${spec.help}${defaultText(spec)}${note}`);
     }
   }
-  lines.push("", "Other:", `  ${"--help".padEnd(34)} Show this help.`, `  ${"--version".padEnd(34)} Show version and build details.`);
+  lines.push(
+    "",
+    "Other:",
+    `  ${"--help".padEnd(34)} Show this help.`,
+    `  ${"--version".padEnd(34)} Show version and build details.`,
+  );
   lines.push("", "Exit codes:", ...EXIT_CODE_DOCS.map(([c, d]) => `  ${c}  ${d}`), "");
   return lines.join("\n");
 }
@@ -63,7 +68,9 @@ export function flagsMarkdown(): string {
     for (const spec of Object.values(group.flags) as FlagSpec[]) {
       const def = defaultText(spec).replace(/^ \(default: (.*)\)$/, "$1");
       const note = spec.available === false ? " *(not available in this build yet)*" : "";
-      out.push(`| \`${usageOf(spec)}\` | ${spec.help.replaceAll("|", "\\|")}${note} | ${def ? `\`${def}\`` : ""} |`);
+      out.push(
+        `| \`${usageOf(spec)}\` | ${spec.help.replaceAll("|", "\\|")}${note} | ${def ? `\`${def}\`` : ""} |`,
+      );
     }
     out.push("");
   }

@@ -29,12 +29,19 @@ async function dispatch(argv: readonly string[]): Promise<Result<ExitCodeValue>>
         ok: false,
         error: {
           exit: ExitCode.Usage,
-          message: `unknown subcommand "${sanitizeText(first.slice(0, 64))}"; subcommands: ${Object.keys(SUBCOMMANDS).join(", ")}`,
+          message: `unknown subcommand "${sanitizeText(first.slice(0, 64))}"; subcommands: ${
+            Object.keys(SUBCOMMANDS).join(", ")
+          }`,
         },
       };
     }
     if (first === "checks") {
-      return checksCommand(rest, fullCatalogue(), SCANNERS, (t) => Deno.stdout.writeSync(new TextEncoder().encode(t)));
+      return checksCommand(
+        rest,
+        fullCatalogue(),
+        SCANNERS,
+        (t) => Deno.stdout.writeSync(new TextEncoder().encode(t)),
+      );
     }
     return scanCommand(rest);
   }
@@ -54,7 +61,9 @@ export async function run(argv: readonly string[]): Promise<number> {
       return e.error.exit;
     }
     const msg = e instanceof Error ? e.message : String(e);
-    console.error(`sys-scan: internal error: ${sanitizeText(msg)} (please report this with the command line you used)`);
+    console.error(
+      `sys-scan: internal error: ${sanitizeText(msg)} (please report this with the command line you used)`,
+    );
     return ExitCode.Usage;
   }
 }

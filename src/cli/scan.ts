@@ -33,7 +33,10 @@ export function fullCatalogue(scanners: readonly Scanner[] = SCANNERS): Catalogu
 }
 
 /** Lists, for each missing capability, the scanners it degrades (recorded in meta.capabilities.missing). */
-export function missingCapabilities(caps: Capabilities, scanners: readonly Scanner[]): Capabilities["missing"] {
+export function missingCapabilities(
+  caps: Capabilities,
+  scanners: readonly Scanner[],
+): Capabilities["missing"] {
   const present: Record<string, boolean> = {
     root: caps.euid === 0 || caps.effective_caps.includes("CAP_DAC_READ_SEARCH"),
     btf: caps.btf,
@@ -44,7 +47,9 @@ export function missingCapabilities(caps: Capabilities, scanners: readonly Scann
   const needs = new Map<string, string[]>();
   for (const s of scanners) {
     for (const need of s.needs ?? []) {
-      const have = need.startsWith("CAP_") ? caps.effective_caps.includes(need) || caps.euid === 0 : present[need];
+      const have = need.startsWith("CAP_")
+        ? caps.effective_caps.includes(need) || caps.euid === 0
+        : present[need];
       if (have === false) needs.set(need, [...(needs.get(need) ?? []), s.name]);
     }
   }
@@ -67,7 +72,10 @@ export interface ScanDeps {
 }
 
 /** Runs a scan from argv and returns the exit code, or an error for the CLI to print. */
-export async function scanCommand(argv: readonly string[], deps: ScanDeps = {}): Promise<Result<ExitCodeValue>> {
+export async function scanCommand(
+  argv: readonly string[],
+  deps: ScanDeps = {},
+): Promise<Result<ExitCodeValue>> {
   const scanners = deps.scanners ?? SCANNERS;
   const env = deps.env ?? ((k: string) => Deno.env.get(k));
   const stderr = deps.stderr ?? ((line: string) => console.error(line));
@@ -76,7 +84,10 @@ export async function scanCommand(argv: readonly string[], deps: ScanDeps = {}):
   const config = built.value;
   const format = formatOf(config);
   if (format === "html" || format === "factpack") {
-    return fail(ExitCode.Usage, `--format ${format} is not available in this build yet (see README, "Output formats")`);
+    return fail(
+      ExitCode.Usage,
+      `--format ${format} is not available in this build yet (see README, "Output formats")`,
+    );
   }
   const rootInfo = (() => {
     try {
@@ -156,7 +167,12 @@ export async function scanCommand(argv: readonly string[], deps: ScanDeps = {}):
     if (stream) {
       const { deadline_hit, cut_short, timings, ...rest } = report.meta;
       const late = Object.fromEntries(Object.entries(rest).filter(([k]) => k in outcome.meta));
-      await stream.event("meta_update", { deadline_hit, cut_short, ...(timings ? { timings } : {}), ...late });
+      await stream.event("meta_update", {
+        deadline_hit,
+        cut_short,
+        ...(timings ? { timings } : {}),
+        ...late,
+      });
       await stream.finish(report, config.timings);
     } else {
       await output.write(render(report, config, catalogue));

@@ -5,7 +5,7 @@ import type { Identity } from "../host/identity.ts";
 import type { Finding } from "./finding.ts";
 import { type Meta, type Report, ReportSchema } from "./report.ts";
 import type { RunOutcome } from "./runner.ts";
-import { BASE_SEVERITY_SCORE, type Severity, SEVERITIES } from "./severity.ts";
+import { BASE_SEVERITY_SCORE, SEVERITIES, type Severity } from "./severity.ts";
 import { REPORT_FORMAT, SCHEMA_URI } from "../version.ts";
 import type { z } from "zod";
 import type { ProvenanceSchema } from "./report.ts";
@@ -34,7 +34,15 @@ function countBy(findings: Finding[]): Partial<Record<Severity, number>> {
 }
 
 function levelFor(score: number): Severity {
-  return score >= 90 ? "critical" : score >= 70 ? "high" : score >= 50 ? "medium" : score >= 30 ? "low" : "info";
+  return score >= 90
+    ? "critical"
+    : score >= 70
+    ? "high"
+    : score >= 50
+    ? "medium"
+    : score >= 30
+    ? "low"
+    : "info";
 }
 
 /** True when SYS_SCAN_CANON_TIME_ZERO is present (any value, even empty). */
@@ -55,7 +63,7 @@ export function zeroVolatile(report: Report): void {
   report.summary.duration_ms = 0;
   report.summary.findings_per_second = 0;
   if (report.summary.slowest_scanner) report.summary.slowest_scanner.elapsed_ms = 0;
-  if (report.meta.timings) for (const t of report.meta.timings) t.elapsed_ms = 0;
+  if (report.meta.timings) { for (const t of report.meta.timings) t.elapsed_ms = 0; }
 }
 
 /** Builds and validates the report. */
@@ -65,7 +73,10 @@ export function buildReport(input: BuildInput): Report {
   const below = outcome.results.reduce((n, r) => n + r.findings_below_min_severity, 0);
   const durationMs = Math.max(0, input.finishedAt - input.startedAt);
   const slowest = outcome.results.reduce<{ name: string; elapsed_ms: number } | null>(
-    (best, r) => (!best || r.elapsed_ms > best.elapsed_ms ? { name: r.scanner, elapsed_ms: r.elapsed_ms } : best),
+    (
+      best,
+      r,
+    ) => (!best || r.elapsed_ms > best.elapsed_ms ? { name: r.scanner, elapsed_ms: r.elapsed_ms } : best),
     null,
   );
   const override = (k: string, v: string) => env(`SYS_SCAN_META_${k}`) || v;
@@ -78,7 +89,9 @@ export function buildReport(input: BuildInput): Report {
     kernel: override("KERNEL", identity.kernel),
     arch: override("ARCH", identity.arch),
     os_id: override("OS_ID", identity.os_id),
-    ...(override("OS_PRETTY", identity.os_pretty ?? "") ? { os_pretty: override("OS_PRETTY", identity.os_pretty ?? "") } : {}),
+    ...(override("OS_PRETTY", identity.os_pretty ?? "")
+      ? { os_pretty: override("OS_PRETTY", identity.os_pretty ?? "") }
+      : {}),
     ...(override("OS_VERSION", identity.os_version ?? "")
       ? { os_version: override("OS_VERSION", identity.os_version ?? "") }
       : {}),
@@ -92,10 +105,14 @@ export function buildReport(input: BuildInput): Report {
     provenance: input.provenance,
     deadline_hit: outcome.deadlineHit,
     cut_short: outcome.cutShort,
-    ...(config.timings ? { timings: outcome.results.map((r) => ({ scanner: r.scanner, elapsed_ms: r.elapsed_ms })) } : {}),
+    ...(config.timings
+      ? { timings: outcome.results.map((r) => ({ scanner: r.scanner, elapsed_ms: r.elapsed_ms })) }
+      : {}),
     ...outcome.meta,
   };
-  const top = [...findings].sort((a, b) => b.risk_score - a.risk_score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  const top = [...findings].sort((a, b) =>
+    b.risk_score - a.risk_score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  )
     .slice(0, 5);
   const hostScore = top.length > 0 ? top[0].risk_score : 0;
   const report: Report = {
@@ -114,12 +131,18 @@ export function buildReport(input: BuildInput): Report {
       slowest_scanner: slowest,
     },
     results: outcome.results,
-    collection_warnings: outcome.warnings.map((w) => (w.detail === undefined ? { scanner: w.scanner, code: w.code } : w)),
+    collection_warnings: outcome.warnings.map((
+      w,
+    ) => (w.detail === undefined ? { scanner: w.scanner, code: w.code } : w)),
     scanner_errors: outcome.errors,
     summary_extension: {
       total_risk_score: findings.reduce((n, f) => n + BASE_SEVERITY_SCORE[f.severity], 0),
       emitted_risk_score: findings.reduce((n, f) => n + BASE_SEVERITY_SCORE[f.severity], 0),
-      host_risk: { score: hostScore, level: levelFor(hostScore), top: top.map((f) => ({ id: f.id, risk_score: f.risk_score })) },
+      host_risk: {
+        score: hostScore,
+        level: levelFor(hostScore),
+        top: top.map((f) => ({ id: f.id, risk_score: f.risk_score })),
+      },
     },
   };
   if (timeZero(env)) zeroVolatile(report);

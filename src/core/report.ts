@@ -17,7 +17,9 @@ export const ScannerResultSchema = z.object({
   elapsed_ms: z.number().min(0),
   finding_count: z.number().int().min(0),
   findings: z.array(FindingSchema),
-  checks_passed: z.number().int().min(0).describe("Checks evaluated and passed (not emitted unless --include-passed)"),
+  checks_passed: z.number().int().min(0).describe(
+    "Checks evaluated and passed (not emitted unless --include-passed)",
+  ),
   passed_check_ids: z.array(z.string()),
   findings_below_min_severity: z.number().int().min(0),
 });

@@ -79,7 +79,14 @@ export const CapabilitiesSchema = z.object({
 /** The capability report. */
 export type Capabilities = z.infer<typeof CapabilitiesSchema>;
 
-const LIBBPF_DIRS = ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/lib64", "/lib"];
+const LIBBPF_DIRS = [
+  "/usr/lib/x86_64-linux-gnu",
+  "/usr/lib/aarch64-linux-gnu",
+  "/usr/lib64",
+  "/usr/lib",
+  "/lib64",
+  "/lib",
+];
 
 /** Finds libbpf.so.1/.so.0 (or SYS_SCAN_LIBBPF) without loading it. */
 export function findLibbpf(env: (k: string) => string | undefined = (k) => Deno.env.get(k)): string | null {
@@ -123,7 +130,8 @@ export function probeCapabilities(scanRoot: Host): Capabilities {
   const caps = decodeCapMask(statusField(statusText, "CapEff") ?? "0");
   const kernelText = live.readText("/proc/sys/kernel/osrelease", 256);
   const btf = live.stat("/sys/kernel/btf/vmlinux");
-  const tracefs = live.exists("/sys/kernel/tracing/events") || live.exists("/sys/kernel/debug/tracing/events");
+  const tracefs = live.exists("/sys/kernel/tracing/events") ||
+    live.exists("/sys/kernel/debug/tracing/events");
   const kallsyms = live.readText("/proc/kallsyms", 16 << 10);
   const lsmText = live.readText("/sys/kernel/security/lsm", 4096);
   const cgroup = scanRoot.readText("/proc/1/cgroup", 64 << 10);

@@ -50,7 +50,11 @@ async function drain(stream: ReadableStream<Uint8Array>, cap: number, onCap: () 
  * for what `env` provides (plus a fixed PATH and LC_ALL=C so output is parseable).
  * Throws only when the program cannot be started (e.g. it does not exist).
  */
-export async function runProgram(program: string, args: string[], opts: ExecOptions = {}): Promise<ExecOutcome> {
+export async function runProgram(
+  program: string,
+  args: string[],
+  opts: ExecOptions = {},
+): Promise<ExecOutcome> {
   if (!program.startsWith("/")) throw new Error(`refusing to run ${program}: not an absolute path`);
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const cap = opts.maxOutputBytes ?? 4 << 20;

@@ -10,7 +10,10 @@ export function parseOsRelease(text: string): Record<string, string> {
     const m = line.match(/^([A-Z0-9_]+)=(.*)$/);
     if (!m) continue;
     let v = m[2].trim();
-    if ((v.startsWith('"') && v.endsWith('"') && v.length >= 2) || (v.startsWith("'") && v.endsWith("'") && v.length >= 2)) {
+    if (
+      (v.startsWith('"') && v.endsWith('"') && v.length >= 2) ||
+      (v.startsWith("'") && v.endsWith("'") && v.length >= 2)
+    ) {
       v = v.slice(1, -1).replace(/\\(["'\\$`])/g, "$1");
     }
     out[m[1]] = v;

@@ -4,7 +4,8 @@ import type { Finding } from "../core/finding.ts";
 import type { Report } from "../core/report.ts";
 
 // The package is CommonJS and its .d.ts declares an ES default export; Deno exposes module.exports as `default`.
-const canonicalize = (canonicalizeModule as unknown as { default: (v: unknown) => string | undefined }).default;
+const canonicalize =
+  (canonicalizeModule as unknown as { default: (v: unknown) => string | undefined }).default;
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -22,7 +23,8 @@ export function canonicalOrder(report: Report): Report {
     ...report,
     results: report.results.map((r) => ({ ...r, findings: [...r.findings].sort(compareFindings) })),
     collection_warnings: [...report.collection_warnings].sort((a, b) =>
-      (scannerIndex.get(a.scanner) ?? 1e9) - (scannerIndex.get(b.scanner) ?? 1e9) || cmp(a.scanner, b.scanner) ||
+      (scannerIndex.get(a.scanner) ?? 1e9) - (scannerIndex.get(b.scanner) ?? 1e9) ||
+      cmp(a.scanner, b.scanner) ||
       cmp(a.code, b.code) || cmp(a.detail ?? "", b.detail ?? "")
     ),
   };

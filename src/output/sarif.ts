@@ -21,9 +21,9 @@ const SECURITY_SEVERITY: Record<Severity, string> = {
   error: "8.0",
 };
 
-/** A `file://` URI for an absolute path, every segment percent-encoded. */
+/** A `file://` URI for an absolute path, every segment percent-encoded (lone surrogates become U+FFFD). */
 export function fileUri(path: string): string {
-  return "file://" + path.split("/").map((seg) => encodeURIComponent(seg)).join("/");
+  return "file://" + path.split("/").map((seg) => encodeURIComponent(seg.toWellFormed())).join("/");
 }
 
 function rule(check: Check) {
@@ -55,7 +55,9 @@ function location(f: Finding) {
 /** Builds the SARIF log object for a report. */
 export function toSarif(report: Report, catalogue: Catalogue): Record<string, unknown> {
   const used = new Set(report.results.flatMap((r) => r.findings.map((f) => f.check_id)));
-  const checks = catalogue.all().filter((c) => used.has(c.id) || report.results.some((r) => r.scanner === c.scanner));
+  const checks = catalogue.all().filter((c) =>
+    used.has(c.id) || report.results.some((r) => r.scanner === c.scanner)
+  );
   const index = new Map(checks.map((c, i) => [c.id, i]));
   const results = report.results.flatMap((r) =>
     r.findings.map((f) => ({
@@ -77,7 +79,10 @@ export function toSarif(report: Report, catalogue: Catalogue): Record<string, un
     }))
   );
   const notifications = [
-    ...report.scanner_errors.map((e) => ({ level: "error", message: { text: `${e.scanner}: ${e.message}` } })),
+    ...report.scanner_errors.map((e) => ({
+      level: "error",
+      message: { text: `${e.scanner}: ${e.message}` },
+    })),
     ...report.results.filter((r) => r.status !== "ok").map((r) => ({
       level: r.status === "skipped" ? "note" : "warning",
       message: { text: `${r.scanner} ${r.status}${r.reason ? `: ${r.reason}` : ""}` },

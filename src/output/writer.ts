@@ -47,12 +47,17 @@ class AtomicFileOutput implements ReportOutput {
       await this.file.sync();
       this.file.close();
       const target = lstatOrNull(this.path);
-      if (target?.isSymlink) throw new Error("it became a symlink during the scan; refusing to write through it");
+      if (target?.isSymlink) {
+        throw new Error("it became a symlink during the scan; refusing to write through it");
+      }
       await Deno.rename(this.tmp, this.path);
       return ok(undefined);
     } catch (e) {
       this.abort();
-      return fail(ExitCode.Output, `cannot write the report to ${this.path}: ${e instanceof Error ? e.message : e}`);
+      return fail(
+        ExitCode.Output,
+        `cannot write the report to ${this.path}: ${e instanceof Error ? e.message : e}`,
+      );
     }
   }
 
@@ -82,8 +87,12 @@ function lstatOrNull(path: string): Deno.FileInfo | null {
 export function openOutput(path: string | undefined): Result<ReportOutput> {
   if (path === undefined || path === "-") return ok(new StdoutOutput());
   const target = lstatOrNull(path);
-  if (target?.isSymlink) return fail(ExitCode.Output, `--output ${path} is a symlink; refusing to write through it`);
-  if (target && !target.isFile) return fail(ExitCode.Output, `--output ${path} exists and is not a regular file`);
+  if (target?.isSymlink) {
+    return fail(ExitCode.Output, `--output ${path} is a symlink; refusing to write through it`);
+  }
+  if (target && !target.isFile) {
+    return fail(ExitCode.Output, `--output ${path} exists and is not a regular file`);
+  }
   const slash = path.lastIndexOf("/");
   const dir = slash >= 0 ? path.slice(0, slash) || "/" : ".";
   const base = slash >= 0 ? path.slice(slash + 1) : path;

@@ -26,7 +26,9 @@ const checks: CheckInput[] = SYSCTL_RULES.map((r) => ({
   category: "kernel_param",
   rationale: r.rationale,
   remediation: r.remediation ??
-    `Set ${r.key} = ${"min" in r.expect ? r.expect.min : "eq" in r.expect ? r.expect.eq : describeExpectation(r.expect)} ` +
+    `Set ${r.key} = ${
+        "min" in r.expect ? r.expect.min : "eq" in r.expect ? r.expect.eq : describeExpectation(r.expect)
+      } ` +
       `in /etc/sysctl.d/99-hardening.conf and run sysctl --system.`,
   mitre: r.mitre ?? [],
 }));

@@ -10,12 +10,40 @@ const NAME = "mounts";
 /** Temp directories where noexec, nosuid and nodev are expected. */
 export const TMP_LIKE = ["/tmp", "/var/tmp", "/dev/shm"] as const;
 /** Mountpoints that should not allow SUID binaries or device files when they are separate filesystems. */
-export const SENSITIVE = ["/home", "/var", "/var/log", "/var/log/audit", "/boot", "/boot/efi", "/efi", "/srv", "/opt"];
+export const SENSITIVE = [
+  "/home",
+  "/var",
+  "/var/log",
+  "/var/log/audit",
+  "/boot",
+  "/boot/efi",
+  "/efi",
+  "/srv",
+  "/opt",
+];
 /** Mountpoints where `ro` in fstab but a read-write mount means someone remounted it. */
 export const EXPECTED_RO = ["/usr", "/boot", "/boot/efi", "/efi"];
-const DISK_FS = new Set(["ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs", "jfs", "reiserfs", "zfs", "vfat", "tmpfs"]);
+const DISK_FS = new Set([
+  "ext2",
+  "ext3",
+  "ext4",
+  "xfs",
+  "btrfs",
+  "f2fs",
+  "jfs",
+  "reiserfs",
+  "zfs",
+  "vfat",
+  "tmpfs",
+]);
 
-const mk = (id: string, title: string, severity: CheckInput["severity"], rationale: string, remediation: string) => ({
+const mk = (
+  id: string,
+  title: string,
+  severity: CheckInput["severity"],
+  rationale: string,
+  remediation: string,
+) => ({
   id,
   scanner: NAME,
   title,
@@ -104,7 +132,9 @@ function meta(m: MountEntry) {
 async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const all = loadMounts(ctx);
   if (!all) {
-    ctx.skip(`no readable mount table (/proc/1/mountinfo, /proc/self/mountinfo, /proc/mounts) under ${ctx.host.root}`);
+    ctx.skip(
+      `no readable mount table (/proc/1/mountinfo, /proc/self/mountinfo, /proc/mounts) under ${ctx.host.root}`,
+    );
     return;
   }
   const mounts = effectiveMounts(all);
@@ -117,10 +147,30 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
       continue;
     }
     const has = (o: string) => m.options.includes(o);
-    yield { check_id: "mount.tmp.noexec_missing", subject: mp, passed: has("noexec"), metadata: meta(m), location: { path: mp } };
-    yield { check_id: "mount.tmp.nosuid_missing", subject: mp, passed: has("nosuid"), metadata: meta(m), location: { path: mp } };
-    yield { check_id: "mount.tmp.nodev_missing", subject: mp, passed: has("nodev"), metadata: meta(m), location: { path: mp } };
-    if (mp === "/tmp") yield { check_id: "mount.tmp.not_separate", subject: mp, passed: true, metadata: meta(m) };
+    yield {
+      check_id: "mount.tmp.noexec_missing",
+      subject: mp,
+      passed: has("noexec"),
+      metadata: meta(m),
+      location: { path: mp },
+    };
+    yield {
+      check_id: "mount.tmp.nosuid_missing",
+      subject: mp,
+      passed: has("nosuid"),
+      metadata: meta(m),
+      location: { path: mp },
+    };
+    yield {
+      check_id: "mount.tmp.nodev_missing",
+      subject: mp,
+      passed: has("nodev"),
+      metadata: meta(m),
+      location: { path: mp },
+    };
+    if (mp === "/tmp") {
+      yield { check_id: "mount.tmp.not_separate", subject: mp, passed: true, metadata: meta(m) };
+    }
   }
   const sensitive = [...mounts.values()].filter((m) =>
     (SENSITIVE.includes(m.mountpoint) || m.mountpoint.startsWith("/home/")) && DISK_FS.has(m.fstype)

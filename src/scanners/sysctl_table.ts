@@ -123,14 +123,16 @@ export const SYSCTL_RULES: readonly SysctlRule[] = [
     name: "sysrq",
     expect: { eq: 0 },
     severity: "low",
-    rationale: "Magic SysRq gives anyone at the console kernel-level control (reboot, kill all, dump memory).",
+    rationale:
+      "Magic SysRq gives anyone at the console kernel-level control (reboot, kill all, dump memory).",
   },
   {
     key: "kernel.yama.ptrace_scope",
     name: "yama_ptrace_scope",
     expect: { min: 1 },
     severity: "medium",
-    rationale: "With ptrace_scope 0 any process can attach to every other process of the same user and steal secrets.",
+    rationale:
+      "With ptrace_scope 0 any process can attach to every other process of the same user and steal secrets.",
     mitre: ["T1055.008"],
   },
   {
@@ -170,7 +172,8 @@ export const SYSCTL_RULES: readonly SysctlRule[] = [
     name: "protected_hardlinks",
     expect: { eq: 1 },
     severity: "medium",
-    rationale: "Without it, users can hard-link files they do not own (e.g. SUID binaries) to keep them exploitable.",
+    rationale:
+      "Without it, users can hard-link files they do not own (e.g. SUID binaries) to keep them exploitable.",
     mitre: ["T1068"],
   },
   {
@@ -200,7 +203,8 @@ export const SYSCTL_RULES: readonly SysctlRule[] = [
     name: "ldisc_autoload",
     expect: { eq: 0 },
     severity: "low",
-    rationale: "Unprivileged users can make the kernel load rarely used, historically buggy line-discipline modules.",
+    rationale:
+      "Unprivileged users can make the kernel load rarely used, historically buggy line-discipline modules.",
     mitre: ["T1068"],
   },
   {
@@ -216,7 +220,8 @@ export const SYSCTL_RULES: readonly SysctlRule[] = [
     name: "ip_forward",
     expect: { eq: 0 },
     severity: "info",
-    rationale: "A host that forwards packets acts as a router; expected on container hosts and gateways only.",
+    rationale:
+      "A host that forwards packets acts as a router; expected on container hosts and gateways only.",
     remediation: "Set net.ipv4.ip_forward = 0 unless this host routes traffic (containers, VPN, gateway).",
   },
   {

@@ -68,7 +68,11 @@ Deno.test("kernel_params: garbage and empty values are warnings, missing keys ar
   });
   const r = await runOne(kernelParams, root.path);
   assert.deepEqual(r.findings, []);
-  assert.deepEqual(r.warnings.map((w) => w.code), ["param_unparsable", "param_unparsable", "param_unparsable"]);
+  assert.deepEqual(r.warnings.map((w) => w.code), [
+    "param_unparsable",
+    "param_unparsable",
+    "param_unparsable",
+  ]);
 });
 
 Deno.test("kernel_params: a root without /proc/sys is skipped with a reason", async () => {

@@ -8,7 +8,12 @@ import { sanitizeText } from "../text.ts";
 export function checksMarkdown(catalogue: Catalogue, scanners: readonly Scanner[]): string {
   const out: string[] = [];
   for (const s of scanners) {
-    out.push(`#### \`${s.name}\` — ${s.summary}`, "", "| Check id | Severity | Title | MITRE |", "|---|---|---|---|");
+    out.push(
+      `#### \`${s.name}\` — ${s.summary}`,
+      "",
+      "| Check id | Severity | Title | MITRE |",
+      "|---|---|---|---|",
+    );
     for (const c of catalogue.all().filter((c) => c.scanner === s.name)) {
       out.push(`| \`${c.id}\` | ${c.severity} | ${c.title.replaceAll("|", "\\|")} | ${c.mitre.join(", ")} |`);
     }
@@ -29,11 +34,22 @@ export function checksCommand(
     return fail(ExitCode.Usage, "usage: sys-scan checks [--json|--markdown]");
   }
   if (mode === "--json") {
-    write(JSON.stringify({ scanners: scanners.map((s) => ({ name: s.name, summary: s.summary, slow: s.slow })), checks: catalogue.all() }, null, 2) + "\n");
+    write(
+      JSON.stringify(
+        {
+          scanners: scanners.map((s) => ({ name: s.name, summary: s.summary, slow: s.slow })),
+          checks: catalogue.all(),
+        },
+        null,
+        2,
+      ) + "\n",
+    );
   } else if (mode === "--markdown") {
     write(checksMarkdown(catalogue, scanners));
   } else {
-    const lines = catalogue.all().map((c) => `${c.id.padEnd(44)} ${c.severity.padEnd(8)} ${c.scanner.padEnd(16)} ${c.title}`);
+    const lines = catalogue.all().map((c) =>
+      `${c.id.padEnd(44)} ${c.severity.padEnd(8)} ${c.scanner.padEnd(16)} ${c.title}`
+    );
     write(lines.map(sanitizeText).join("\n") + "\n");
   }
   return ok(ExitCode.Ok);

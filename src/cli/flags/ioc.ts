@@ -6,9 +6,18 @@ import { z } from "zod";
 export const iocFlags = {
   title: "IOC and exec trace",
   flags: {
-    iocAllow: csv("ioc-allow", "Substrings that downgrade IOC findings (recorded in metadata).", "LIST", false),
+    iocAllow: csv(
+      "ioc-allow",
+      "Substrings that downgrade IOC findings (recorded in metadata).",
+      "LIST",
+      false,
+    ),
     iocAllowFile: str("ioc-allow-file", "File of IOC allow substrings, one per line.", "FILE", false),
-    iocEnvTrust: bool("ioc-env-trust", "Downgrade LD_* variables that point into root-owned system library dirs.", false),
+    iocEnvTrust: bool(
+      "ioc-env-trust",
+      "Downgrade LD_* variables that point into root-owned system library dirs.",
+      false,
+    ),
     iocExecTrace: flag({
       name: "ioc-exec-trace",
       kind: "optional-int",
@@ -18,7 +27,15 @@ export const iocFlags = {
       implicit: 3,
       available: false,
     }),
-    traceMaxEvents: int("trace-max-events", "Stop the trace after N events.", 100_000, 1, undefined, "N", false),
+    traceMaxEvents: int(
+      "trace-max-events",
+      "Stop the trace after N events.",
+      100_000,
+      1,
+      undefined,
+      "N",
+      false,
+    ),
     traceHash: bool("trace-hash", "Add the SHA-256 of each newly executed file.", false),
   },
 } as const satisfies FlagGroup;

@@ -6,7 +6,11 @@ export const securityFlags = {
   title: "Privacy, provenance and self-protection",
   flags: {
     noUserMeta: bool("no-user-meta", "Replace user names, uids and home paths with redaction tokens.", false),
-    noCmdlineMeta: bool("no-cmdline-meta", "Replace command lines and environment values with redaction tokens.", false),
+    noCmdlineMeta: bool(
+      "no-cmdline-meta",
+      "Replace command lines and environment values with redaction tokens.",
+      false,
+    ),
     noHostnameMeta: bool("no-hostname-meta", "Replace the host name with a redaction token.", false),
     redact: bool("redact", "All of --no-user-meta, --no-cmdline-meta and --no-hostname-meta.", false),
     sign: str("sign", "Sign the written report with this Ed25519 key (detached .sig file).", "KEY", false),
@@ -15,7 +19,11 @@ export const securityFlags = {
     writeEnv: str("write-env", "Write a provenance .env file with real hashes.", "FILE", false),
     dropPriv: bool("drop-priv", "Drop capabilities the enabled scanners do not need before scanning.", false),
     keepCapDac: bool("keep-cap-dac", "Keep CAP_DAC_READ_SEARCH when dropping privileges.", false),
-    seccomp: bool("seccomp", "Install a seccomp filter that denies what a scanner never needs (EPERM).", false),
+    seccomp: bool(
+      "seccomp",
+      "Install a seccomp filter that denies what a scanner never needs (EPERM).",
+      false,
+    ),
     seccompStrict: bool("seccomp-strict", "Exit 4 when the seccomp filter cannot be installed.", false),
   },
 } as const satisfies FlagGroup;

@@ -11,7 +11,10 @@ export const selectionFlags = {
     disable: csv("disable", "Skip these scanners.", "NAMES"),
     fastScan: bool("fast-scan", "Skip the slow scanners (deep module analysis, integrity, yara, tracing)."),
     hardening: bool("hardening", "Also run mounts, kernel_hardening, systemd_units and auditd."),
-    containers: bool("containers", "Also run the containers scanner and tag processes/sockets with container ids."),
+    containers: bool(
+      "containers",
+      "Also run the containers scanner and tag processes/sockets with container ids.",
+    ),
     includePassed: bool("include-passed", "Emit passed checks as info findings (they are always counted)."),
     minSeverity: flag({
       name: "min-severity",
@@ -42,8 +45,22 @@ export const selectionFlags = {
       0,
       64,
     ),
-    scannerTimeout: int("scanner-timeout", "Time budget per scanner in seconds; a scanner over it is cut off.", 30, 1, 3600, "S"),
-    maxDuration: int("max-duration", "Deadline for the whole scan in seconds (0 = none); the report is still written.", 0, 0, 86400, "S"),
+    scannerTimeout: int(
+      "scanner-timeout",
+      "Time budget per scanner in seconds; a scanner over it is cut off.",
+      30,
+      1,
+      3600,
+      "S",
+    ),
+    maxDuration: int(
+      "max-duration",
+      "Deadline for the whole scan in seconds (0 = none); the report is still written.",
+      0,
+      0,
+      86400,
+      "S",
+    ),
     timings: bool("timings", "Add per-scanner timings to meta."),
     root: flag({
       name: "root",
@@ -52,7 +69,11 @@ export const selectionFlags = {
       help: "Scan the filesystem tree at DIR (a mounted image or fixture) instead of the live host.",
       value: "DIR",
     }),
-    config: str("config", "Read settings from a JSONC file (keys are flag names); flags given on the command line win.", "FILE"),
+    config: str(
+      "config",
+      "Read settings from a JSONC file (keys are flag names); flags given on the command line win.",
+      "FILE",
+    ),
     verbose: bool("verbose", "Print progress and capability details on stderr."),
   },
 } as const satisfies FlagGroup;

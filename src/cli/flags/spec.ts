@@ -49,7 +49,14 @@ export function int(
   value = "N",
   available = true,
 ): FlagSpec<z.ZodDefault<z.ZodNumber>> {
-  return { name, kind: "int", schema: z.number().int().min(min).max(max).default(def), help, value, available };
+  return {
+    name,
+    kind: "int",
+    schema: z.number().int().min(min).max(max).default(def),
+    help,
+    value,
+    available,
+  };
 }
 
 /** Comma-separated list (items trimmed, empties dropped; repeated flags add up). */

@@ -1,0 +1,15 @@
+import assert from "node:assert/strict";
+import { reportJsonSchema } from "../src/output/schema.ts";
+import { currentSection, generatedSections } from "../scripts/readme_sections.ts";
+
+Deno.test("schema/report.schema.json is up to date (run scripts/gen.ts)", () => {
+  const committed = Deno.readTextFileSync(new URL("../schema/report.schema.json", import.meta.url));
+  assert.equal(committed, reportJsonSchema());
+});
+
+Deno.test("README flag table and check catalogue are up to date (run scripts/gen.ts)", () => {
+  const readme = Deno.readTextFileSync(new URL("../README.md", import.meta.url));
+  for (const [name, body] of Object.entries(generatedSections())) {
+    assert.equal(currentSection(readme, name), body.trimEnd() + "\n", `README section ${name} is stale`);
+  }
+});

@@ -1,0 +1,46 @@
+/** JSON Schema validators for tests: our generated schema, the upstream v2 schema, the official SARIF 2.1.0 schema. */
+import Ajv2020Module from "ajv/dist/2020.js";
+import AjvDraft04Module from "ajv-draft-04";
+import sarifSchema from "@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json" with { type: "json" };
+
+type Validator = ((data: unknown) => boolean) & { errors?: unknown };
+type AjvLike = { compile(schema: unknown): Validator };
+type AjvCtor = new (opts: Record<string, unknown>) => AjvLike;
+
+const ctor = (m: unknown): AjvCtor => ((m as { default?: AjvCtor }).default ?? m) as AjvCtor;
+
+/** Reads a JSON file relative to the repository root. */
+export function repoJson(path: string): unknown {
+  return JSON.parse(Deno.readTextFileSync(new URL(`../../${path}`, import.meta.url)));
+}
+
+/** The upstream schemas live in ../shared beside the clone. */
+export function upstreamSchema(name: string): unknown {
+  return JSON.parse(Deno.readTextFileSync(new URL(`../../../shared/upstream-data/${name}`, import.meta.url)));
+}
+
+function compile2020(schema: unknown): Validator {
+  return new (ctor(Ajv2020Module))({ strict: false, allErrors: true }).compile(schema);
+}
+
+/** Validator for our own schema/report.schema.json. */
+export const validateReport = compile2020(repoJson("schema/report.schema.json"));
+
+/** Validator for the upstream v2 report schema. */
+export const validateUpstreamV2 = compile2020(upstreamSchema("v2.json"));
+
+/** Validator for the official SARIF 2.1.0 schema (draft-04), shipped by the @microsoft/jest-sarif npm package. */
+export const validateSarif = new (ctor(AjvDraft04Module))({
+  strict: false,
+  allErrors: true,
+  validateFormats: false,
+  unicodeRegExp: false,
+})
+  .compile(sarifSchema);
+
+/** Asserts that a validator accepts data, showing its errors otherwise. */
+export function assertValid(validate: Validator, data: unknown, what: string): void {
+  if (!validate(data)) {
+    throw new Error(`${what} does not validate: ${JSON.stringify(validate.errors).slice(0, 2000)}`);
+  }
+}
