@@ -1,5 +1,6 @@
 /** The scanner registry: registration order is execution-report order. Add one line per scanner. */
 import type { Scanner } from "../core/scanner.ts";
+import { kernelHardening } from "./kernel_hardening.ts";
 import { kernelParams } from "./kernel_params.ts";
 import { modulesScanner } from "./modules/index.ts";
 import { mountsScanner } from "./mounts.ts";
@@ -13,4 +14,5 @@ export const SCANNERS: readonly Scanner[] = [
   modulesScanner,
   suidSgid,
   mountsScanner,
+  kernelHardening,
 ];
