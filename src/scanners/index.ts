@@ -1,6 +1,7 @@
 /** The scanner registry: registration order is execution-report order. Add one line per scanner. */
 import type { Scanner } from "../core/scanner.ts";
 import { kernelHardening } from "./kernel_hardening.ts";
+import { ioc } from "./ioc/index.ts";
 import { kernelParams } from "./kernel_params.ts";
 import { modulesScanner } from "./modules/index.ts";
 import { mountsScanner } from "./mounts.ts";
@@ -13,6 +14,7 @@ export const SCANNERS: readonly Scanner[] = [
   kernelParams,
   modulesScanner,
   suidSgid,
+  ioc,
   mountsScanner,
   kernelHardening,
 ];

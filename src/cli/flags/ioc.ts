@@ -6,18 +6,9 @@ import { z } from "zod";
 export const iocFlags = {
   title: "IOC and exec trace",
   flags: {
-    iocAllow: csv(
-      "ioc-allow",
-      "Substrings that downgrade IOC findings (recorded in metadata).",
-      "LIST",
-      false,
-    ),
-    iocAllowFile: str("ioc-allow-file", "File of IOC allow substrings, one per line.", "FILE", false),
-    iocEnvTrust: bool(
-      "ioc-env-trust",
-      "Downgrade LD_* variables that point into root-owned system library dirs.",
-      false,
-    ),
+    iocAllow: csv("ioc-allow", "Substrings that downgrade IOC findings to info (noted in metadata).", "LIST"),
+    iocAllowFile: str("ioc-allow-file", "File of IOC allow substrings, one per line (# comments).", "FILE"),
+    iocEnvTrust: bool("ioc-env-trust", "Downgrade LD_* values pointing into root-owned system library dirs."),
     iocExecTrace: flag({
       name: "ioc-exec-trace",
       kind: "optional-int",

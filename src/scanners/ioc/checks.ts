@@ -1,0 +1,164 @@
+/** The ioc scanner's catalogue: one entry per indicator, with the reasons for its severity. */
+import type { CheckInput } from "../../core/catalogue.ts";
+
+/** The scanner name. */
+export const IOC = "ioc";
+
+const mk = (c: Omit<CheckInput, "scanner" | "category">): CheckInput => ({
+  ...c,
+  scanner: IOC,
+  category: "ioc",
+});
+
+/** Every ioc check. */
+export const IOC_CHECKS: CheckInput[] = [
+  mk({
+    id: "ioc.process.deleted_exe",
+    title: "Process runs a deleted executable",
+    severity: "high",
+    rationale:
+      "Malware deletes its binary after starting so that nothing is left on disk to find. High by default; " +
+      "critical when the path was in a temp, world-writable or home location; low when a root-owned file is back " +
+      "at the same system path (a package upgrade replaced it and the process has not been restarted).",
+    remediation:
+      "Copy the running image from /proc/<pid>/exe for analysis, then find out what started the process. " +
+      "After an upgrade, restart the service.",
+    mitre: ["T1070.004"],
+  }),
+  mk({
+    id: "ioc.process.fileless_exe",
+    title: "Process runs from memory (memfd or anonymous executable)",
+    severity: "high",
+    rationale:
+      "Executing from a memfd leaves no file on disk: a favourite of in-memory loaders and droppers. A few " +
+      "legitimate programs (runc, some sandboxes and agents) do it too, so the process must be identified.",
+    remediation:
+      "Dump /proc/<pid>/exe and /proc/<pid>/maps, identify the parent process and how it was started.",
+    mitre: ["T1620", "T1027.011"],
+  }),
+  mk({
+    id: "ioc.process.exe_world_writable",
+    title: "Process executable can be replaced by any user",
+    severity: "high",
+    rationale:
+      "The executable file, or a directory on its path without the sticky bit, is world-writable: any local " +
+      "user can replace what this process (and the next start of it) runs.",
+    remediation:
+      "Remove the world-write bit (chmod o-w) from the file and its directories; check the file's integrity.",
+    mitre: ["T1574.010"],
+  }),
+  mk({
+    id: "ioc.process.exe_in_temp",
+    title: "Process runs from a temporary directory",
+    severity: "high",
+    rationale:
+      "The executable sits under a world-writable sticky directory such as /tmp, /var/tmp or /dev/shm (judged " +
+      "by permission bits): where droppers put payloads, and not where installed software lives.",
+    remediation: "Identify the binary (hash, strings, owner), how it was started, and remove it if unknown.",
+    mitre: ["T1036.005", "T1059"],
+  }),
+  mk({
+    id: "ioc.process.exe_in_home",
+    title: "Process runs from a home directory",
+    severity: "low",
+    rationale:
+      "Users and developers do run their own programs, so this is low; but attackers who land as a user " +
+      "stage tools in that user's home, so it belongs in the triage picture.",
+    remediation: "Confirm the program is expected for that user.",
+    mitre: ["T1059"],
+    confidence: "heuristic",
+  }),
+  mk({
+    id: "ioc.process.ld_preload",
+    title: "Process runs with LD_PRELOAD",
+    severity: "high",
+    rationale:
+      "LD_PRELOAD injects a library into the process: the classic user-land rootkit and credential-sniffing " +
+      "technique. Critical when a library lies in a temp, world-writable or home location or relative to the current " +
+      "directory; with --ioc-env-trust, info when every library is root-owned in a system library directory.",
+    remediation:
+      "Identify the library and who set the variable (service unit, shell profile, parent process).",
+    mitre: ["T1574.006"],
+  }),
+  mk({
+    id: "ioc.process.ld_library_path",
+    title: "Process runs with LD_LIBRARY_PATH",
+    severity: "medium",
+    rationale:
+      "LD_LIBRARY_PATH makes the process load libraries from other directories first; some vendor launchers " +
+      "set it legitimately, hence medium. High when a directory is in a temp, world-writable or home location or is " +
+      "the current directory; with --ioc-env-trust, info when every directory is a root-owned system library directory.",
+    remediation: "Check each directory for libraries shadowing system ones; find who set the variable.",
+    mitre: ["T1574.006"],
+  }),
+  mk({
+    id: "ioc.ld_so_preload.entries",
+    title: "/etc/ld.so.preload loads libraries into every process",
+    severity: "high",
+    rationale:
+      "Every dynamically linked program loads these libraries: stock systems leave the file absent or empty, " +
+      "and rootkits (Azazel, Jynx, libprocesshider) use it. Critical when a library is in a temp, world-writable or " +
+      "home location or not root-owned; with --ioc-env-trust, medium when all are root-owned system libraries.",
+    remediation:
+      "Identify each library and its package; remove unknown entries from a trusted shell (statically linked " +
+      "busybox), since the preload hides itself from dynamically linked tools.",
+    mitre: ["T1574.006"],
+  }),
+  mk({
+    id: "ioc.process.kthread_masquerade",
+    title: "User-space process disguised as a kernel thread",
+    severity: "high",
+    rationale:
+      "Its name or argv[0] looks like a kernel thread ([kworker/0:1], kthreadd…), yet the kernel does not mark " +
+      "it PF_KTHREAD: a disguise used by miners and backdoors to blend into `ps` output.",
+    remediation:
+      "Inspect /proc/<pid>/exe, its parent and its network connections; kill it once the image is saved.",
+    mitre: ["T1036.004"],
+    confidence: "heuristic",
+  }),
+  mk({
+    id: "ioc.process.miner",
+    title: "Known cryptominer or malware process",
+    severity: "high",
+    rationale:
+      "The program name is a known miner (high) or malware family (critical), matched as a whole word, or its " +
+      "arguments name a stratum mining pool.",
+    remediation:
+      "Isolate the host, save the binary and its configuration, then find the entry point (often an exposed " +
+      "service or a weak credential).",
+    mitre: ["T1496"],
+    confidence: "heuristic",
+  }),
+  mk({
+    id: "ioc.process.attack_tool",
+    title: "Known offensive tool running",
+    severity: "high",
+    rationale:
+      "The program name is a known post-exploitation, enumeration or tunnelling tool, matched as a whole word.",
+    remediation: "Confirm whether an authorised test is running; otherwise treat the host as compromised.",
+    mitre: ["T1588.002"],
+    confidence: "heuristic",
+  }),
+  mk({
+    id: "ioc.process.reverse_shell",
+    title: "Shell with its input and output on a network socket",
+    severity: "critical",
+    rationale:
+      "A shell (or an interpreter running inline code) whose stdin is a TCP/UDP socket and whose stdout or " +
+      "stderr is a socket is a reverse or bind shell; interactive shells use terminals, services use pipes or unix " +
+      "sockets.",
+    remediation: "Record the remote address, save the process tree, and contain the host.",
+    mitre: ["T1059.004", "T1071"],
+  }),
+  mk({
+    id: "ioc.process.hidden",
+    title: "Process hidden from the /proc listing",
+    severity: "critical",
+    rationale:
+      "The pid answers at /proc/<pid> but the directory listing of /proc does not return it, checked twice: " +
+      "a rootkit is filtering the listing. Only checked on the live host.",
+    remediation:
+      "Treat the host as compromised: collect memory and disk images from outside the running kernel.",
+    mitre: ["T1014", "T1564.001"],
+  }),
+];

@@ -1,0 +1,72 @@
+/**
+ * Hidden processes: a pid whose /proc/<pid> answers but which the /proc listing does not return (a rootkit
+ * filtering getdents). Threads are also reachable as /proc/<tid> without being listed, so only thread-group
+ * leaders count; a process that started after the listing is caught by listing again before reporting.
+ */
+
+/** What a probe of one pid found. */
+export interface PidProbe {
+  /** Thread group id from status (equal to the pid for a process). */
+  tgid: number;
+  startTicks: number;
+}
+
+/** Access to /proc, injectable for tests. */
+export interface HiddenProbeIo {
+  /** Cheap existence test of /proc/<pid>. */
+  exists(pid: number): boolean;
+  /** Reads tgid and start time, or undefined when the pid is gone. */
+  probe(pid: number): PidProbe | undefined;
+  /** Lists /proc again. */
+  relist(): Set<number> | undefined;
+}
+
+/** The probed pid range and what was found. */
+export interface HiddenResult {
+  hidden: number[];
+  from: number;
+  to: number;
+  /** True when the range did not reach pid_max. */
+  partial: boolean;
+}
+
+/** Most pids probed in one scan (about a second of stat calls). */
+export const MAX_PROBES = 131_072;
+
+/** The pid range to probe: the top MAX_PROBES pids below max(highest listed + 4096, 32768), within pid_max. */
+export function probeRange(
+  pidMax: number,
+  listed: ReadonlySet<number>,
+  maxProbes = MAX_PROBES,
+): [number, number] {
+  let highest = 0;
+  for (const p of listed) if (p > highest) highest = p;
+  const to = Math.min(pidMax, Math.max(highest + 4096, 32768));
+  return [Math.max(1, to - maxProbes + 1), to];
+}
+
+/** Finds pids that exist but are not listed, re-checked against a fresh listing and the same start time. */
+export function findHidden(
+  io: HiddenProbeIo,
+  listed: ReadonlySet<number>,
+  pidMax: number,
+  maxProbes = MAX_PROBES,
+): HiddenResult {
+  const [from, to] = probeRange(pidMax, listed, maxProbes);
+  const candidates = new Map<number, PidProbe>();
+  for (let pid = from; pid <= to; pid++) {
+    if (listed.has(pid) || !io.exists(pid)) continue;
+    const probe = io.probe(pid);
+    if (probe && probe.tgid === pid) candidates.set(pid, probe);
+  }
+  const hidden: number[] = [];
+  if (candidates.size > 0) {
+    const again = io.relist();
+    for (const [pid, first] of candidates) {
+      if (again === undefined || again.has(pid)) continue;
+      const second = io.probe(pid);
+      if (second && second.tgid === pid && second.startTicks === first.startTicks) hidden.push(pid);
+    }
+  }
+  return { hidden, from, to, partial: from > 1 || to < pidMax };
+}

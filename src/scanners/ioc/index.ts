@@ -1,0 +1,439 @@
+/**
+ * ioc: per-process indicators of compromise from the shared /proc snapshot (deleted or fileless executables,
+ * executables in writable places, dynamic-linker hijacking, kernel-thread disguises, known bad names, reverse
+ * shells, hidden pids) and the host-wide /etc/ld.so.preload. One finding per (check, program) with the pids in
+ * metadata; `--ioc-allow` substrings downgrade to info, `--ioc-env-trust` trusts root-owned system libraries.
+ */
+import type { ScanContext } from "../../core/context.ts";
+import { type FindingDraft, findingId, type Metadata } from "../../core/finding.ts";
+import type { Scanner } from "../../core/scanner.ts";
+import { type Severity, severityRank } from "../../core/severity.ts";
+import { parseEnviron, parseStat, parseStatus } from "../../host/proc_stat.ts";
+import type { ProcessInfo } from "../../host/proc_types.ts";
+import { inContainer, listPids, procSnapshot } from "../../host/procfs.ts";
+import { loadUsers } from "../../host/proc_users.ts";
+import { allowReason, loadAllowlist } from "./allow.ts";
+import { IOC, IOC_CHECKS } from "./checks.ts";
+import { findHidden } from "./hidden.ts";
+import { judgeEntries, LD_VARS, ldEntries, parsePreloadFile, untrusted } from "./ld_env.ts";
+import { homeDirs, type Location, LocationJudge } from "./location.ts";
+import { kthreadMasquerade } from "./masquerade.ts";
+import { matchKnownNames, stratumUrl } from "./names.ts";
+import { reverseShell } from "./reverse_shell.ts";
+
+/** Bytes of /proc/<pid>/environ read (the whole block of any sane process). */
+export const MAX_ENVIRON_BYTES = 256 << 10;
+const MAX_ARGV_ITEMS = 32;
+const MAX_ARG_CHARS = 512;
+
+function basename(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
+function locationMeta(loc: Location | undefined): Metadata {
+  if (!loc) return {};
+  return { location: loc.kind, location_reason: loc.because ?? null, location_mode: loc.mode ?? null };
+}
+
+/** Collects drafts, merging the same (check, subject) seen in several processes into one finding. */
+class Findings {
+  readonly #byId = new Map<string, { draft: FindingDraft; pids: string[]; allAllowed: boolean }>();
+
+  constructor(readonly patterns: readonly string[]) {}
+
+  /** Adds a draft for process `p` (or for the host when `p` is undefined), applying the allowlist. */
+  add(draft: FindingDraft, p: ProcessInfo | undefined, extraFields: Record<string, string> = {}): void {
+    const reason = allowReason(this.patterns, {
+      subject: draft.subject,
+      exe: p?.exe ?? null,
+      cmdline: p ? p.cmdline.join(" ") : null,
+      comm: p?.comm ?? null,
+      ...extraFields,
+    });
+    const meta: Metadata = { ...draft.metadata };
+    if (reason !== undefined) {
+      meta.allowlisted = true;
+      meta.allowlist_reason = reason;
+      meta.severity_before_allowlist = draft.severity ??
+        IOC_CHECKS.find((c) => c.id === draft.check_id)!.severity;
+    }
+    const d: FindingDraft = {
+      ...draft,
+      metadata: meta,
+      ...(reason !== undefined ? { severity: "info" } : {}),
+    };
+    const id = findingId(d.check_id, d.subject);
+    const seen = this.#byId.get(id);
+    if (!seen) {
+      this.#byId.set(id, { draft: d, pids: p ? [String(p.pid)] : [], allAllowed: reason !== undefined });
+      return;
+    }
+    if (p) seen.pids.push(String(p.pid));
+    seen.allAllowed &&= reason !== undefined;
+    const sev = (x: FindingDraft) => x.severity ?? IOC_CHECKS.find((c) => c.id === x.check_id)!.severity;
+    if (severityRank(sev(d)) > severityRank(sev(seen.draft))) {
+      seen.draft = { ...d, metadata: { ...d.metadata } };
+    }
+    for (const key of ["values", "entries"]) {
+      const a = seen.draft.metadata?.[key];
+      const b = d.metadata?.[key];
+      if (Array.isArray(a) && Array.isArray(b)) seen.draft.metadata![key] = [...new Set([...a, ...b])];
+    }
+  }
+
+  /** The merged drafts, in the order first seen. */
+  *drafts(): Generator<FindingDraft> {
+    for (const { draft, pids, allAllowed } of this.#byId.values()) {
+      const metadata: Metadata = { ...draft.metadata };
+      if (pids.length > 0) {
+        metadata.pids = pids;
+        metadata.process_count = pids.length;
+      }
+      if (!allAllowed && metadata.allowlisted === true) {
+        delete metadata.allowlisted;
+        delete metadata.allowlist_reason;
+        delete metadata.severity_before_allowlist;
+      }
+      yield { ...draft, metadata };
+    }
+  }
+}
+
+function processMeta(p: ProcessInfo): Metadata {
+  return {
+    pid: p.pid,
+    ppid: p.ppid,
+    comm: p.comm,
+    uid: p.uid,
+    euid: p.euid,
+    start_ticks: p.startTicks,
+    exe: p.exe,
+    argv: p.cmdline.slice(0, MAX_ARGV_ITEMS).map((a) => a.slice(0, MAX_ARG_CHARS)),
+    cwd: p.cwd,
+    container_id: p.containerId,
+  };
+}
+
+function checkPreloadFile(ctx: ScanContext, judge: LocationJudge, out: Findings): void {
+  const path = "/etc/ld.so.preload";
+  const r = ctx.host.readText(path, 64 << 10);
+  if (!r.ok) {
+    if (r.reason !== "missing") ctx.warn("ld_so_preload_unreadable", `${path}: ${r.message}`);
+    return;
+  }
+  const entries = parsePreloadFile(r.value);
+  if (entries.length === 0) return;
+  const judged = judgeEntries(entries, judge);
+  const notRoot = entries.filter((e) => {
+    const st = ctx.host.stat(e);
+    return st.ok && st.value.uid !== 0;
+  });
+  const bad = judged.filter(untrusted).map((j) => j.entry);
+  const allTrusted = judged.every((j) => j.trusted);
+  let severity: Severity = "high";
+  let why = "a system-wide preload is present";
+  if (bad.length > 0 || notRoot.length > 0) {
+    severity = "critical";
+    why = "a preloaded library is in a writable or user location, or not owned by root";
+  } else if (allTrusted && ctx.config.iocEnvTrust) {
+    severity = "medium";
+    why = "every library is root-owned in a system library directory (--ioc-env-trust)";
+  }
+  out.add(
+    {
+      check_id: "ioc.ld_so_preload.entries",
+      subject: path,
+      severity,
+      description: `${path} preloads ${entries.join(", ")} into every dynamically linked program: ${why}.`,
+      metadata: {
+        path,
+        entries,
+        missing: entries.filter((e) => !ctx.host.exists(e)),
+        untrusted_entries: bad,
+        not_root_owned: notRoot,
+        all_trusted: allTrusted,
+        severity_reason: why,
+        ...(r.truncated ? { truncated: true } : {}),
+      },
+      location: { path },
+    },
+    undefined,
+    { entries: entries.join(" ") },
+  );
+}
+
+interface Env {
+  judge: LocationJudge;
+  selfMnt: string | null;
+  environDenied: number;
+}
+
+function checkExe(ctx: ScanContext, p: ProcessInfo, prefix: string, env: Env, out: Findings): void {
+  if (p.exe === null) return;
+  const base = processMeta(p);
+  const subject = p.exe;
+  const at = { location: { path: p.exe, pid: p.pid } };
+  if (p.exeMemfd || !p.exe.startsWith("/")) {
+    const runc = /^\/memfd:runc_cloned:/.test(p.exe);
+    out.add({
+      check_id: "ioc.process.fileless_exe",
+      subject,
+      ...(runc ? { severity: "medium" as const } : {}),
+      description: `pid ${p.pid} (${p.comm}) runs from ${p.exe}: no file on disk backs its code.` +
+        (runc ? " The memfd name is runc's own self-clone; confirm it belongs to a container start." : ""),
+      metadata: {
+        ...base,
+        memfd: p.exeMemfd,
+        ...(runc ? { severity_reason: "runc self-clone memfd name" } : {}),
+      },
+      ...at,
+    }, p);
+    return;
+  }
+  const loc = env.judge.judge(p.exe, prefix);
+  if (p.exeDeleted) {
+    let severity: Severity = "high";
+    let why = "the file was unlinked while the process kept running";
+    const now = ctx.host.stat(prefix + p.exe);
+    if (loc.kind !== "system") {
+      severity = "critical";
+      why = `it ran from a ${loc.kind.replace("_", "-")} location (${loc.because}) and was then deleted`;
+    } else if (now.ok && now.value.isFile && env.judge.rootOwned(p.exe, prefix)) {
+      severity = "low";
+      why =
+        "a root-owned file is back at the same system path: most likely a package upgrade, restart pending";
+    }
+    out.add({
+      check_id: "ioc.process.deleted_exe",
+      subject,
+      severity,
+      description: `pid ${p.pid} (${p.comm}) runs ${p.exe}, which has been deleted: ${why}.`,
+      metadata: { ...base, ...locationMeta(loc), replaced_on_disk: now.ok, severity_reason: why },
+      ...at,
+    }, p);
+    return;
+  }
+  const byKind = {
+    world_writable: "ioc.process.exe_world_writable",
+    temp: "ioc.process.exe_in_temp",
+    home: "ioc.process.exe_in_home",
+  } as const;
+  if (loc.kind === "system") return;
+  out.add({
+    check_id: byKind[loc.kind],
+    subject,
+    description: `pid ${p.pid} (${p.comm}) runs ${p.exe}; ${loc.because}` +
+      (loc.mode ? ` has mode ${loc.mode}.` : " is a home directory."),
+    metadata: { ...base, ...locationMeta(loc) },
+    ...at,
+  }, p);
+}
+
+function checkLdEnv(ctx: ScanContext, p: ProcessInfo, prefix: string, env: Env, out: Findings): void {
+  const r = ctx.host.readBytes(`/proc/${p.pid}/environ`, MAX_ENVIRON_BYTES);
+  if (!r.ok) {
+    if (r.reason === "denied") env.environDenied++;
+    return;
+  }
+  const vars = parseEnviron(r.value);
+  for (const name of LD_VARS) {
+    const value = vars.get(name);
+    if (value === undefined || value === "") continue;
+    const judged = judgeEntries(ldEntries(name, value), env.judge, prefix);
+    const bad = judged.filter(untrusted).map((j) => j.entry);
+    const allTrusted = judged.length > 0 && judged.every((j) => j.trusted);
+    const preload = name === "LD_PRELOAD";
+    let severity: Severity = preload ? "high" : "medium";
+    let why = preload
+      ? "a library is injected into the process"
+      : "libraries are searched in extra directories first";
+    if (bad.length > 0) {
+      severity = preload ? "critical" : "high";
+      why = "an entry is in a temp, world-writable or home location, or relative to the current directory";
+    } else if (allTrusted && ctx.config.iocEnvTrust) {
+      severity = "info";
+      why = "every entry is root-owned in a system library directory (--ioc-env-trust)";
+    }
+    out.add(
+      {
+        check_id: preload ? "ioc.process.ld_preload" : "ioc.process.ld_library_path",
+        subject: p.exe ?? `[${p.comm}]`,
+        severity,
+        description: `pid ${p.pid} (${p.comm}) has ${name}=${value.slice(0, 300)}: ${why}.`,
+        metadata: {
+          ...processMeta(p),
+          variable: name,
+          values: [value.slice(0, 4096)],
+          untrusted_entries: bad,
+          env_trusted: allTrusted,
+          severity_reason: why,
+          ...(r.truncated ? { environ_truncated: true } : {}),
+        },
+        location: { ...(p.exe ? { path: p.exe } : {}), pid: p.pid },
+      },
+      p,
+      { [name]: value },
+    );
+  }
+}
+
+function checkNames(p: ProcessInfo, out: Findings): void {
+  const names = [p.comm, basename(p.exe ?? ""), basename(p.cmdline[0] ?? "")].filter((n) => n !== "");
+  const known = matchKnownNames(names);
+  const pool = stratumUrl(p.cmdline);
+  const subject = p.exe ?? `[${p.comm}]`;
+  const at = { location: { ...(p.exe ? { path: p.exe } : {}), pid: p.pid } };
+  const bad = known.filter((k) => k.kind !== "tool");
+  if (bad.length > 0 || pool !== undefined) {
+    const malware = bad.some((k) => k.kind === "malware");
+    out.add({
+      check_id: "ioc.process.miner",
+      subject,
+      severity: malware ? "critical" : "high",
+      description: `pid ${p.pid} (${p.comm}): ` +
+        [...bad.map((k) => k.note), ...(pool ? [`mining pool ${pool} in its arguments`] : [])].join("; ") +
+        ".",
+      metadata: {
+        ...processMeta(p),
+        matched: bad.map((k) => k.name),
+        kinds: bad.map((k) => k.kind),
+        pool: pool ?? null,
+      },
+      ...at,
+    }, p);
+  }
+  const tools = known.filter((k) => k.kind === "tool");
+  if (tools.length > 0) {
+    out.add({
+      check_id: "ioc.process.attack_tool",
+      subject,
+      description: `pid ${p.pid} (${p.comm}): ${tools.map((k) => k.note).join("; ")}.`,
+      metadata: { ...processMeta(p), matched: tools.map((k) => k.name) },
+      ...at,
+    }, p);
+  }
+}
+
+function checkHidden(ctx: ScanContext, listed: ReadonlySet<number>, out: Findings): void {
+  const pidMaxText = ctx.host.readText("/proc/sys/kernel/pid_max", 64);
+  const pidMax = pidMaxText.ok && /^\d+\s*$/.test(pidMaxText.value) ? Number(pidMaxText.value) : 4_194_304;
+  const io = {
+    exists: (pid: number) => ctx.host.lstat(`/proc/${pid}`).ok,
+    probe: (pid: number) => {
+      const st = ctx.host.readText(`/proc/${pid}/stat`, 4096);
+      const status = ctx.host.readText(`/proc/${pid}/status`, 16 << 10);
+      const s = st.ok ? parseStat(st.value) : undefined;
+      const tgid = status.ok ? parseStatus(status.value).tgid : undefined;
+      return s && tgid !== undefined ? { tgid, startTicks: s.startTicks } : undefined;
+    },
+    relist: () => {
+      const l = listPids(ctx.host, 1 << 22);
+      return typeof l === "string" ? undefined : new Set(l.pids);
+    },
+  };
+  const result = findHidden(io, listed, pidMax);
+  if (result.partial) {
+    ctx.warn("truncated", `hidden-process probe covered pids ${result.from}..${result.to} of 1..${pidMax}`);
+  }
+  for (const pid of result.hidden) {
+    const comm = ctx.host.readText(`/proc/${pid}/comm`, 256);
+    const exe = ctx.host.readLink(`/proc/${pid}/exe`);
+    const name = comm.ok ? comm.value.trim() : "?";
+    const subject = exe.ok ? exe.value : `[${name}]`;
+    out.add({
+      check_id: "ioc.process.hidden",
+      subject,
+      description:
+        `pid ${pid} (${name}) exists at /proc/${pid} but the /proc listing does not return it, twice.`,
+      metadata: { pid, comm: name, exe: exe.ok ? exe.value : null },
+      location: { pid },
+    }, undefined);
+  }
+}
+
+async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
+  const c = ctx.config;
+  const allow = loadAllowlist(c.iocAllow, c.iocAllowFile);
+  if (allow.error) ctx.warn("ioc_allow_file_unreadable", allow.error);
+  const out = new Findings(allow.patterns);
+  const users = loadUsers(ctx.host);
+  const judge = new LocationJudge(ctx.host, homeDirs(users.entries));
+  checkPreloadFile(ctx, judge, out);
+  const snap = procSnapshot(ctx);
+  if (snap.listed.size === 0) {
+    yield* out.drafts();
+    ctx.skip(
+      `no readable /proc under ${ctx.host.root}: process indicators need a live procfs (only /etc/ld.so.preload was checked)`,
+    );
+    return;
+  }
+  const selfMnt = ctx.host.isLive ? ctx.host.readLink("/proc/self/ns/mnt") : undefined;
+  const env: Env = { judge, selfMnt: selfMnt?.ok ? selfMnt.value : null, environDenied: 0 };
+  let exeDenied = 0;
+  for (const p of snap.processes) {
+    await ctx.checkpoint();
+    if (p.kernelThread) continue;
+    if (c.containerId !== undefined && !inContainer(p, c.containerId)) continue;
+    const mnt = p.namespaces.mnt;
+    const prefix = env.selfMnt !== null && mnt !== undefined && mnt !== env.selfMnt
+      ? `/proc/${p.pid}/root`
+      : "";
+    const masq = kthreadMasquerade(p);
+    if (masq) {
+      out.add({
+        check_id: "ioc.process.kthread_masquerade",
+        subject: p.exe ?? `[${p.comm}]`,
+        description: `pid ${p.pid}: ${masq}, but it is a user-space process (exe ${p.exe ?? "unreadable"}).`,
+        metadata: { ...processMeta(p), reason: masq },
+        location: { ...(p.exe ? { path: p.exe } : {}), pid: p.pid },
+      }, p);
+    }
+    if (p.exe === null && p.state !== "Z" && p.state !== "X") exeDenied++;
+    checkExe(ctx, p, prefix, env, out);
+    checkNames(p, out);
+    const shell = reverseShell(ctx.host, p);
+    if (shell) {
+      out.add({
+        check_id: "ioc.process.reverse_shell",
+        subject: p.exe ?? `[${p.comm}]`,
+        description:
+          `pid ${p.pid} (${p.comm}) is a ${shell.kind} with stdin on ${shell.socket.proto} socket ` +
+          `${shell.socket.local} ↔ ${shell.socket.remote} (${shell.socket.state}).`,
+        metadata: {
+          ...processMeta(p),
+          kind: shell.kind,
+          proto: shell.socket.proto,
+          local: shell.socket.local,
+          remote: shell.socket.remote,
+          state: shell.socket.state,
+          stdio: shell.stdio.map((s) => s ?? "closed"),
+        },
+        location: { ...(p.exe ? { path: p.exe } : {}), pid: p.pid },
+      }, p);
+    }
+    checkLdEnv(ctx, p, prefix, env, out);
+  }
+  if (exeDenied > 0) {
+    ctx.warn("proc_exe_unreadable", `${exeDenied} process(es) whose executable could not be read`);
+  }
+  if (env.environDenied > 0) {
+    ctx.warn(
+      "proc_environ_unreadable",
+      `${env.environDenied} process(es) whose environment could not be read`,
+    );
+  }
+  if (ctx.host.isLive) checkHidden(ctx, snap.listed, out);
+  yield* out.drafts();
+}
+
+/** The ioc scanner. */
+export const ioc: Scanner = {
+  name: IOC,
+  summary: "Process indicators of compromise (deleted/fileless/writable executables, LD_* hijacking, " +
+    "kernel-thread disguise, miners, reverse shells, hidden pids) and /etc/ld.so.preload.",
+  slow: false,
+  enabledByDefault: () => true,
+  checks: IOC_CHECKS,
+  needs: ["root (other users' exe, fd and environ)"],
+  run,
+};

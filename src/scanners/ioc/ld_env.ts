@@ -1,0 +1,75 @@
+/** Dynamic-linker hijacking: LD_PRELOAD / LD_LIBRARY_PATH values and /etc/ld.so.preload entries. */
+import { pathComponents } from "../../host/host.ts";
+import type { Location, LocationJudge } from "./location.ts";
+
+/** The dynamic-linker variables the ioc scanner looks at. */
+export const LD_VARS = ["LD_PRELOAD", "LD_LIBRARY_PATH"] as const;
+/** One of LD_VARS. */
+export type LdVar = (typeof LD_VARS)[number];
+
+/** Directories where root-owned libraries are trusted by `--ioc-env-trust`. */
+export const SYSTEM_LIB_DIRS = [
+  "/lib",
+  "/lib32",
+  "/lib64",
+  "/libx32",
+  "/usr/lib",
+  "/usr/lib32",
+  "/usr/lib64",
+  "/usr/libx32",
+  "/usr/local/lib",
+];
+
+/**
+ * Splits a variable into its entries the way ld.so does: LD_PRELOAD on spaces and colons (empties dropped),
+ * LD_LIBRARY_PATH on colons and semicolons where an empty entry means the current directory (kept as "").
+ */
+export function ldEntries(name: LdVar, value: string): string[] {
+  if (name === "LD_PRELOAD") return value.split(/[ :\t]+/).filter((e) => e !== "");
+  return value.split(/[:;]/);
+}
+
+/** Entries of an /etc/ld.so.preload text (whitespace or colon separated; `#` starts a comment). */
+export function parsePreloadFile(text: string): string[] {
+  return text.split("\n").flatMap((line) => line.replace(/#.*$/, "").split(/[\s:]+/)).filter((e) => e !== "");
+}
+
+/** How one entry was judged. */
+export interface EntryJudgement {
+  entry: string;
+  /** Undefined for entries that are not absolute paths. */
+  location: Location | undefined;
+  /** Resolved against the process's current directory (an empty LD_LIBRARY_PATH item, or `./x.so`). */
+  cwdRelative: boolean;
+  /** Inside a system library directory, with the file and all its parents root-owned and not group/world-writable. */
+  trusted: boolean;
+}
+
+function inSystemLibDir(path: string): boolean {
+  return SYSTEM_LIB_DIRS.some((d) => path.startsWith(d + "/"));
+}
+
+/**
+ * Judges entries. A bare library name (`libfoo.so`, searched in the linker's path) is neither trusted nor
+ * suspicious by location; a relative or empty entry (the current directory) is never trusted.
+ */
+export function judgeEntries(
+  entries: readonly string[],
+  judge: LocationJudge,
+  prefix = "",
+): EntryJudgement[] {
+  return entries.map((entry) => {
+    if (!entry.startsWith("/")) {
+      return { entry, location: undefined, cwdRelative: entry === "" || entry.includes("/"), trusted: false };
+    }
+    const normal = "/" + pathComponents(entry).join("/");
+    const location = judge.judge(normal, prefix);
+    const trusted = location.kind === "system" && inSystemLibDir(normal) && judge.rootOwned(normal, prefix);
+    return { entry, location, cwdRelative: false, trusted };
+  });
+}
+
+/** True when an entry sits in a temp, world-writable or home location, or is relative to the current directory. */
+export function untrusted(j: EntryJudgement): boolean {
+  return j.cwdRelative || (j.location !== undefined && j.location.kind !== "system");
+}
