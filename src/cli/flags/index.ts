@@ -8,6 +8,7 @@ import { iocFlags } from "./ioc.ts";
 import { moduleFlags } from "./modules.ts";
 import { networkFlags } from "./network.ts";
 import { outputFlags } from "./output.ts";
+import { persistenceFlags } from "./persistence.ts";
 import { processFlags } from "./processes.ts";
 import { rulesFlags } from "./rules.ts";
 import { securityFlags } from "./security.ts";
@@ -23,6 +24,7 @@ export const FLAG_GROUPS = [
   moduleFlags,
   filesystemFlags,
   iocFlags,
+  persistenceFlags,
   integrityFlags,
   complianceFlags,
   rulesFlags,
@@ -39,6 +41,7 @@ export const FLAGS = {
   ...moduleFlags.flags,
   ...filesystemFlags.flags,
   ...iocFlags.flags,
+  ...persistenceFlags.flags,
   ...integrityFlags.flags,
   ...complianceFlags.flags,
   ...rulesFlags.flags,
