@@ -5,12 +5,14 @@ import { ioc } from "./ioc/index.ts";
 import { kernelParams } from "./kernel_params.ts";
 import { modulesScanner } from "./modules/index.ts";
 import { mountsScanner } from "./mounts.ts";
+import { network } from "./network/index.ts";
 import { processes } from "./processes.ts";
 import { suidSgid } from "./suid_sgid.ts";
 
 /** Every scanner, in report order. */
 export const SCANNERS: readonly Scanner[] = [
   processes,
+  network,
   kernelParams,
   modulesScanner,
   suidSgid,
