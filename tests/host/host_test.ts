@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import { Host, pathComponents } from "../../src/host/host.ts";
+import { runProgram } from "../../src/host/exec.ts";
+import { decodeCapMask, kallsymsHasAddresses, probeCapabilities } from "../../src/host/capabilities.ts";
+import { parseOsRelease, userName } from "../../src/host/identity.ts";
+import { makeTree } from "../helpers.ts";
+
+Deno.test("pathComponents normalises . and .. lexically", () => {
+  assert.deepEqual(pathComponents("/a/./b/../c//d/"), ["a", "c", "d"]);
+  assert.deepEqual(pathComponents("/../../etc"), ["etc"]);
+});
+
+Deno.test("symlinks are resolved inside the root and never lead out of it", () => {
+  using t = makeTree({
+    "etc/passwd": "root:x:0:0::/root:/bin/sh\n",
+    "etc/abs": { symlink: "/etc/passwd" },
+    "etc/rel": { symlink: "../etc/passwd" },
+    "etc/escape": { symlink: "../../../../../etc/hostname" },
+    "etc/loop1": { symlink: "/etc/loop2" },
+    "etc/loop2": { symlink: "/etc/loop1" },
+    "lib": { symlink: "usr/lib" },
+    "usr/lib/x.conf": "x\n",
+  });
+  const h = new Host(t.path);
+  assert.equal(h.resolve("/etc/abs"), `${t.path}/etc/passwd`);
+  assert.equal(h.resolve("/etc/rel"), `${t.path}/etc/passwd`);
+  assert.equal(h.resolve("/etc/escape"), `${t.path}/etc/hostname`);
+  assert.equal(h.resolve("/lib/x.conf"), `${t.path}/usr/lib/x.conf`);
+  assert.ok(h.readText("/etc/abs").ok);
+  assert.equal(h.readText("/etc/escape").ok, false, "the host's /etc/hostname is never read");
+  const loop = h.readText("/etc/loop1");
+  assert.equal(loop.ok, false);
+  const st = h.lstat("/etc/abs");
+  assert.ok(st.ok && st.value.isSymlink);
+  const link = h.readLink("/etc/abs");
+  assert.ok(link.ok && link.value === "/etc/passwd");
+});
+
+Deno.test("reads are capped and say when they were truncated", () => {
+  using t = makeTree({ "big": "x".repeat(10_000), "small": "abc" });
+  const h = new Host(t.path);
+  const big = h.readText("/big", 100);
+  assert.ok(big.ok && big.truncated && big.value.length === 100);
+  const small = h.readText("/small", 100);
+  assert.ok(small.ok && !small.truncated && small.value === "abc");
+  const exact = h.readBytes("/small", 3);
+  assert.ok(exact.ok && !exact.truncated && exact.value.length === 3);
+});
+
+Deno.test("reads refuse FIFOs, directories and devices without blocking", () => {
+  using t = makeTree({ "dir/x": "" });
+  const fifo = `${t.path}/fifo`;
+  const mk = new Deno.Command("/usr/bin/mkfifo", { args: [fifo] }).outputSync();
+  assert.equal(mk.code, 0);
+  const h = new Host(t.path);
+  const r = h.readText("/fifo");
+  assert.ok(!r.ok && r.reason === "not_file");
+  const d = h.readText("/dir");
+  assert.ok(!d.ok && d.reason === "not_file");
+  const live = new Host("/");
+  const dev = live.readText("/dev/zero", 10);
+  assert.ok(!dev.ok && dev.reason === "not_file");
+});
+
+Deno.test("missing files are reported as missing, procfs files are readable", () => {
+  const live = new Host("/");
+  const m = live.readText("/nonexistent/file");
+  assert.ok(!m.ok && m.reason === "missing");
+  const p = live.readText("/proc/self/stat", 4096);
+  assert.ok(p.ok && p.value.length > 10);
+});
+
+Deno.test("readDir caps the number of entries", () => {
+  using t = makeTree(Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`d/f${i}`, ""])));
+  const h = new Host(t.path);
+  const r = h.readDir("/d", 5);
+  assert.ok(r.ok && r.truncated && r.value.length === 5);
+});
+
+Deno.test("runProgram: absolute path only, timeout, output cap, stderr apart", async () => {
+  await assert.rejects(() => runProgram("ls", []), /absolute path/);
+  const ok = await runProgram("/bin/sh", ["-c", "echo out; echo err >&2; exit 3"]);
+  assert.equal(ok.code, 3);
+  assert.equal(new TextDecoder().decode(ok.stdout), "out\n");
+  assert.equal(new TextDecoder().decode(ok.stderr), "err\n");
+  const slow = await runProgram("/bin/sleep", ["10"], { timeoutMs: 200 });
+  assert.equal(slow.timedOut, true);
+  assert.equal(slow.code, null);
+  const flood = await runProgram("/usr/bin/yes", [], { maxOutputBytes: 1000, timeoutMs: 5000 });
+  assert.equal(flood.truncated, true);
+  assert.equal(flood.stdout.length, 1000);
+  assert.equal(flood.timedOut, false);
+  const env = await runProgram("/usr/bin/env", []);
+  assert.ok(!new TextDecoder().decode(env.stdout).includes("HOME="), "environment is cleared");
+});
+
+Deno.test("capability masks decode to names", () => {
+  assert.deepEqual(decodeCapMask("0000000000000000"), []);
+  assert.deepEqual(decodeCapMask("0000000000200000"), ["CAP_SYS_ADMIN"]);
+  assert.deepEqual(decodeCapMask("000000c000000000"), ["CAP_PERFMON", "CAP_BPF"]);
+  assert.deepEqual(decodeCapMask("zz"), []);
+});
+
+Deno.test("kallsyms is readable only with non-zero addresses", () => {
+  assert.equal(kallsymsHasAddresses("0000000000000000 T _text\n"), false);
+  assert.equal(kallsymsHasAddresses("ffffffff81000000 T _text\n"), true);
+  assert.equal(kallsymsHasAddresses(""), false);
+});
+
+Deno.test("the live capability probe describes this machine", () => {
+  const c = probeCapabilities(new Host("/"));
+  assert.equal(c.euid, 0);
+  assert.ok(c.effective_caps.includes("CAP_SYS_ADMIN"));
+  assert.match(c.kernel, /^\d+\.\d+/);
+  assert.equal(typeof c.btf, "boolean");
+});
+
+Deno.test("os-release and passwd parsing tolerate junk", () => {
+  assert.deepEqual(parseOsRelease("ID=debian\nPRETTY_NAME=\"Debian 12\"\n# c\ngarbage\nX='q'\n"), {
+    ID: "debian",
+    PRETTY_NAME: "Debian 12",
+    X: "q",
+  });
+  assert.deepEqual(parseOsRelease(""), {});
+  assert.equal(userName("root:x:0:0::/root:/bin/sh\nbad\nbob:x:1000:1000::/home/bob:/bin/sh", 1000), "bob");
+  assert.equal(userName("::::", 5), undefined);
+});
