@@ -197,7 +197,8 @@ class Tally {
 const MAX_DENIED_WARNINGS = 50;
 
 /**
- * Walks the roots depth-first in name order and yields every entry (roots included). Never follows a
+ * Walks the roots depth-first in name order and yields every entry (roots included). A directory reached
+ * twice (a root inside another root, a bind-mount loop) is yielded and entered once. Never follows a
  * symlink, never opens anything but directories, never enters a pseudo or network filesystem, and stays on
  * each root's filesystem unless `oneFilesystem` is false. Unreadable directories, vanished entries, names
  * that are not valid UTF-8 and every limit hit become warnings on `ctx`.
@@ -260,11 +261,14 @@ export async function* walk(ctx: WalkContext, opts: WalkOptions): AsyncGenerator
     ];
     while (stack.length > 0) {
       const { entry: dir, enter } = stack.pop()!;
-      yield dir;
-      if (dir.kind !== "dir" || !enter) continue;
+      if (dir.kind !== "dir" || !enter) {
+        yield dir;
+        continue;
+      }
       const key = `${dir.dev}:${dir.ino}`;
       if (visited.has(key)) continue;
       visited.add(key);
+      yield dir;
       if (dir.depth >= limits.maxDepth) {
         if (tally.depthCut++ === 0) tally.depthExample = dir.path;
         continue;

@@ -7,6 +7,7 @@ import { CAPABILITY_NAMES } from "./capabilities.ts";
 const ENODATA = 61;
 const ENOTSUP = 95;
 const ERANGE = 34;
+const ENOENT = 2;
 
 const SYMBOLS = {
   lgetxattr: { parameters: ["buffer", "buffer", "buffer", "usize"], result: "isize" },
@@ -40,17 +41,25 @@ export type XattrResult =
   | { ok: false; reason: "absent" | "unavailable" | "error"; message: string };
 
 const enc = new TextEncoder();
+/** Reused buffers: paths and values are copied in and out, so no allocation per call on the hot path. */
+const pathBuf = new Uint8Array(8192);
+const nameBuf = new Uint8Array(256);
+const valueBuf = new Uint8Array(64 << 10);
+let errnoView: Deno.UnsafePointerView | null | undefined;
 
-function cString(s: string): Uint8Array<ArrayBuffer> {
-  const b = enc.encode(s);
-  const out = new Uint8Array(b.length + 1);
-  out.set(b);
-  return out;
+function cString(s: string, into: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> | undefined {
+  const r = enc.encodeInto(s, into.subarray(0, into.length - 1));
+  if (r.read < s.length) return undefined;
+  into[r.written] = 0;
+  return into;
 }
 
 function errno(l: Lib): number {
-  const p = l.symbols.__errno_location();
-  return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
+  if (errnoView === undefined) {
+    const p = l.symbols.__errno_location();
+    errnoView = p === null ? null : new Deno.UnsafePointerView(p);
+  }
+  return errnoView === null ? 0 : errnoView.getInt32();
 }
 
 /**
@@ -60,16 +69,20 @@ function errno(l: Lib): number {
 export function lgetxattr(realPath: string, name: string, maxBytes = 4096): XattrResult {
   const l = load();
   if (l === null) return { ok: false, reason: "unavailable", message: loadError };
-  const path = cString(realPath);
-  const attr = cString(name);
-  const buf = new Uint8Array(maxBytes);
-  const n = Number(l.symbols.lgetxattr(path, attr, buf, BigInt(buf.length)));
-  if (n >= 0) return { ok: true, value: buf.slice(0, n) };
+  const path = cString(realPath, pathBuf);
+  const attr = cString(name, nameBuf);
+  if (path === undefined || attr === undefined) {
+    return { ok: false, reason: "error", message: "path too long" };
+  }
+  const size = Math.min(maxBytes, valueBuf.length);
+  const n = Number(l.symbols.lgetxattr(path, attr, valueBuf, BigInt(size)));
+  if (n >= 0) return { ok: true, value: valueBuf.slice(0, n) };
   const err = errno(l);
   if (err === ENODATA || err === ENOTSUP) {
     return { ok: false, reason: "absent", message: "no such attribute" };
   }
-  if (err === ERANGE) return { ok: false, reason: "error", message: `${name} larger than ${maxBytes} bytes` };
+  if (err === ERANGE) return { ok: false, reason: "error", message: `${name} larger than ${size} bytes` };
+  if (err === ENOENT) return { ok: false, reason: "error", message: "vanished" };
   return { ok: false, reason: "error", message: `lgetxattr failed with errno ${err}` };
 }
 

@@ -8,6 +8,7 @@ import { mountsScanner } from "./mounts.ts";
 import { network } from "./network/index.ts";
 import { processes } from "./processes.ts";
 import { suidSgid } from "./suid_sgid.ts";
+import { worldWritable } from "./world_writable.ts";
 
 /** Every scanner, in report order. */
 export const SCANNERS: readonly Scanner[] = [
@@ -15,6 +16,7 @@ export const SCANNERS: readonly Scanner[] = [
   network,
   kernelParams,
   modulesScanner,
+  worldWritable,
   suidSgid,
   ioc,
   mountsScanner,
