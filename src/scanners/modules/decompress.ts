@@ -162,6 +162,7 @@ export async function decompress(
   kind: Compression,
   maxOut: number,
 ): Promise<DecompressOutcome> {
+  if (data.length === 0 && kind !== "none") return { ok: false, reason: "corrupt", message: "empty input" };
   switch (kind) {
     case "none":
       return data.length > maxOut
