@@ -1,0 +1,249 @@
+/**
+ * Aggregates trace records into findings: one per executable (with its first exec's details and lineage),
+ * one per unusual exec location, one per (executable, destination, port) for non-loopback connects,
+ * scored by what makes an outbound connection suspicious. Never one finding per raw event.
+ */
+import type { CheckInput } from "../core/catalogue.ts";
+import type { FindingDraft, Metadata } from "../core/finding.ts";
+import type { Severity } from "../core/severity.ts";
+import { basename, COMMON_PORTS, execLocation, processKind } from "./classify.ts";
+import type { ConnectRecord, ExecRecord } from "./records.ts";
+
+/** The scanner's name. */
+export const SCANNER = "ebpf_exec_trace";
+
+/** The trace checks. */
+export const TRACE_CHECKS: CheckInput[] = [
+  {
+    id: "trace.exec.observed",
+    scanner: SCANNER,
+    title: "Program executed during the trace",
+    severity: "info",
+    category: "process",
+    rationale: "What ran while the host was watched, with its parents, is the raw material of triage.",
+    remediation: "Review unexpected programs and their parent chain.",
+    mitre: ["T1059"],
+  },
+  {
+    id: "trace.exec.suspicious_location",
+    scanner: SCANNER,
+    title: "Program executed from a temporary, home, deleted or memory-only location",
+    severity: "medium",
+    category: "ioc",
+    rationale:
+      "Payloads are dropped in world-writable or user directories, or run from memfd or deleted files to leave nothing on disk.",
+    remediation:
+      "Identify the file and its parent process; preserve it (/proc/<pid>/exe while it runs) and investigate how it got there.",
+    mitre: ["T1204.002", "T1620"],
+    confidence: "heuristic",
+  },
+  {
+    id: "trace.connect.external",
+    scanner: SCANNER,
+    title: "Outbound connection to an external address",
+    severity: "low",
+    category: "network_socket",
+    rationale:
+      "Outbound connections from shells, interpreters, programs in temporary directories or to unusual ports are how implants reach their operators.",
+    remediation: "Check that the program is expected to talk to this destination; block and investigate if not.",
+    mitre: ["T1071", "T1571"],
+    confidence: "heuristic",
+  },
+  {
+    id: "trace.connect.private",
+    scanner: SCANNER,
+    title: "Outbound connection to a private or link-local address",
+    severity: "info",
+    category: "network_socket",
+    rationale: "Connections to internal addresses from unusual programs can be lateral movement or internal reconnaissance.",
+    remediation: "Check that the program is expected to talk to this internal destination.",
+    mitre: ["T1021", "T1046"],
+    confidence: "heuristic",
+  },
+];
+
+/** Distinct subjects kept per check; more are counted and reported as truncated. */
+export const MAX_SUBJECTS = 1000;
+
+interface ExecAgg {
+  first: ExecRecord;
+  count: number;
+  pids: number[];
+  parents: Set<string>;
+}
+
+interface ConnectAgg {
+  first: ConnectRecord;
+  count: number;
+  pids: number[];
+  failed: number;
+}
+
+const SEVERITY_UP: Record<Severity, Severity> = {
+  info: "low",
+  low: "medium",
+  medium: "high",
+  high: "critical",
+  critical: "critical",
+  error: "error",
+};
+
+/** Why an outbound connection looks risky (empty when it does not). */
+export function connectRiskReasons(r: ConnectRecord): string[] {
+  const reasons: string[] = [];
+  const name = r.exe ? basename(r.exe) : r.comm;
+  const kind = processKind(name) ?? processKind(r.comm);
+  if (kind === "shell") reasons.push("shell_connecting_out");
+  if (kind === "interpreter") reasons.push("interpreter_connecting_out");
+  if (kind === "net_tool") reasons.push("network_tool");
+  const loc = r.exe ? execLocation(r.exe, r.exe) : null;
+  if (loc === "memfd") reasons.push("exe_in_memfd");
+  if (loc === "temp") reasons.push("exe_in_temp_dir");
+  if (loc === "deleted") reasons.push("exe_deleted");
+  if (!COMMON_PORTS.has(r.dst_port)) reasons.push("unusual_port");
+  return reasons;
+}
+
+/** Collects records and turns them into findings at the end of the trace. */
+export class Aggregator {
+  readonly #execs = new Map<string, ExecAgg>();
+  readonly #connects = new Map<string, ConnectAgg>();
+  /** Connects not turned into findings, by scope (loopback, multicast, unspecified). */
+  readonly quietConnects: Record<string, number> = {};
+  /** Records that did not fit under MAX_SUBJECTS. */
+  overflow = 0;
+
+  /** Adds an exec record. */
+  addExec(r: ExecRecord): void {
+    const key = r.exe && r.filename.startsWith("/dev/fd/") ? r.exe : r.filename;
+    const agg = this.#execs.get(key);
+    if (agg) {
+      agg.count++;
+      if (agg.pids.length < 20) agg.pids.push(r.pid);
+      if (agg.parents.size < 20) agg.parents.add(r.parent_comm ?? "?");
+      return;
+    }
+    if (this.#execs.size >= MAX_SUBJECTS) {
+      this.overflow++;
+      return;
+    }
+    this.#execs.set(key, { first: r, count: 1, pids: [r.pid], parents: new Set([r.parent_comm ?? "?"]) });
+  }
+
+  /** Adds a connect record. */
+  addConnect(r: ConnectRecord): void {
+    if (r.scope === "loopback" || r.scope === "multicast" || r.scope === "unspecified") {
+      this.quietConnects[r.scope] = (this.quietConnects[r.scope] ?? 0) + 1;
+      return;
+    }
+    const key = `${r.exe ?? r.comm}->${r.family === "ipv6" ? `[${r.dst_ip}]` : r.dst_ip}:${r.dst_port}`;
+    const agg = this.#connects.get(key);
+    const failed = r.result !== null && r.result < 0 && r.result !== -115 ? 1 : 0;
+    if (agg) {
+      agg.count++;
+      agg.failed += failed;
+      if (agg.pids.length < 20) agg.pids.push(r.pid);
+      return;
+    }
+    if (this.#connects.size >= MAX_SUBJECTS) {
+      this.overflow++;
+      return;
+    }
+    this.#connects.set(key, { first: r, count: 1, pids: [r.pid], failed });
+  }
+
+  /** The findings, in a stable order (by check, then subject). */
+  findings(): FindingDraft[] {
+    const out: FindingDraft[] = [];
+    for (const [subject, a] of [...this.#execs].sort(([x], [y]) => x < y ? -1 : x > y ? 1 : 0)) {
+      const r = a.first;
+      const meta: Metadata = {
+        pid: r.pid,
+        ppid: r.ppid,
+        comm: r.comm,
+        filename: r.filename,
+        exe: r.exe,
+        argv: r.argv,
+        args_truncated: r.args_truncated,
+        uid: r.uid,
+        parent_comm: r.parent_comm,
+        lineage: r.lineage,
+        count: a.count,
+        pids: a.pids.map(String),
+        parents: [...a.parents].sort(),
+        first_seen: r.ts,
+        source: r.source,
+        fidelity: r.fidelity,
+      };
+      if (r.interp) meta.interp = r.interp;
+      if (r.sha256) meta.sha256 = r.sha256;
+      if (r.start_ticks !== null) meta.start_ticks = r.start_ticks;
+      out.push({
+        check_id: "trace.exec.observed",
+        subject,
+        title: `exec: ${r.comm} (${subject}) x${a.count}`,
+        description: `${subject} was executed ${a.count} time(s) during the trace; first as pid ${r.pid} by ${
+          r.lineage.join(" <- ") || "an unknown parent"
+        }.`,
+        metadata: meta,
+        location: { path: subject, pid: r.pid },
+      });
+      const loc = execLocation(r.filename, r.exe, r.exe_deleted);
+      if (loc) {
+        const severity: Severity = loc === "memfd" || loc === "deleted" ? "high" : loc === "temp" ? "medium" : "low";
+        out.push({
+          check_id: "trace.exec.suspicious_location",
+          subject,
+          severity,
+          title: `Executed from ${loc === "home" ? "a home directory" : loc === "temp" ? "a temporary directory" : loc === "memfd" ? "memory (memfd)" : "a deleted file"}: ${subject}`,
+          metadata: { ...meta, location_kind: loc },
+          location: { path: subject, pid: r.pid },
+        });
+      }
+    }
+    for (const [subject, a] of [...this.#connects].sort(([x], [y]) => x < y ? -1 : x > y ? 1 : 0)) {
+      const r = a.first;
+      const reasons = connectRiskReasons(r);
+      const external = r.scope === "external";
+      let severity: Severity = external ? "low" : "info";
+      if (reasons.length >= 1) severity = SEVERITY_UP[severity];
+      if (reasons.length >= 2 || reasons.some((x) => x === "exe_in_memfd" || x === "exe_deleted")) {
+        severity = SEVERITY_UP[severity];
+      }
+      out.push({
+        check_id: external ? "trace.connect.external" : "trace.connect.private",
+        subject,
+        severity,
+        title: `connect: ${r.comm} pid=${r.pid} dst=${r.dst_ip}:${r.dst_port}${reasons.length ? ` (${reasons.join(", ")})` : ""}`,
+        description: `${r.exe ?? r.comm} connected to ${r.dst_ip} port ${r.dst_port} (${r.scope}) ${a.count} time(s)${
+          r.lineage.length ? `; started by ${r.lineage.join(" <- ")}` : ""
+        }.`,
+        metadata: {
+          pid: r.pid,
+          ppid: r.ppid,
+          comm: r.comm,
+          uid: r.uid,
+          dst_ip: r.dst_ip,
+          dst_port: r.dst_port,
+          family: r.family,
+          v4mapped: r.v4mapped,
+          scope: r.scope,
+          result: r.result,
+          failed: a.failed,
+          count: a.count,
+          pids: a.pids.map(String),
+          exe: r.exe,
+          exec_argv: r.exec_argv,
+          exec_traced: r.exec_traced,
+          lineage: r.lineage,
+          risk_reasons: reasons,
+          first_seen: r.ts,
+          source: r.source,
+        },
+        location: { pid: r.pid, ...(r.exe ? { path: r.exe } : {}) },
+      });
+    }
+    return out;
+  }
+}
+

@@ -1,0 +1,335 @@
+/**
+ * One eBPF trace session: attach (through `open`), then poll the ring buffer synchronously on the JS thread
+ * (~100 ms per call) until the duration passes, the user-space event cap is reached, SIGINT/SIGTERM arrive or
+ * the scan is aborted. Each record is decoded and enriched in the callback (the exe link is read while the
+ * process lives); records are emitted, aggregated and hashed after each poll. A canary exec right after attach
+ * proves the pipeline works: if it is not seen, the session stops early with a warning (fast fail).
+ */
+import { EINTR } from "../../ffi/libbpf.ts";
+import { CLOCK_MONOTONIC, clockGettimeNs } from "../../ffi/libc.ts";
+import type { Aggregator } from "./aggregate.ts";
+import { addressScope } from "./classify.ts";
+import { type ConnectEvent, Decoder, type ExecEvent } from "./decode.ts";
+import { ExecHasher, type HashStats } from "./hash.ts";
+import { Stat } from "./layout.ts";
+import type { ProcessTable } from "./lineage.ts";
+import type { AttachInfo, Tracer } from "./loader.ts";
+import type { ConnectRecord, ExecRecord } from "./records.ts";
+
+/** Why a session stopped. */
+export type StopReason = "duration" | "signal" | "max_events" | "no_events" | "aborted" | "poll_errors";
+
+/** What a session needs. */
+export interface SessionOptions {
+  durationMs: number;
+  /** User-space cap on events handled; later ones are counted as dropped. */
+  maxEvents: number;
+  hash: boolean;
+  signal: AbortSignal;
+  table: ProcessTable;
+  aggregator: Aggregator;
+  emit: (type: "exec.trace" | "net.connect", record: ExecRecord | ConnectRecord) => void;
+  /** An executable run once after attach to prove events flow (null: no canary). */
+  canary: string | null;
+  /** How long to wait for the canary (default 2000 ms). */
+  canaryTimeoutMs?: number;
+  /** Stop on SIGINT/SIGTERM (default true). */
+  listenSignals?: boolean;
+  /** Loads and attaches; throws TraceUnavailable. */
+  open: (onSample: (data: Uint8Array) => void) => Tracer;
+  /** Called after each poll with the metrics so far (to keep meta current if the scan is cut). */
+  onProgress?: (metrics: TraceMetrics) => void;
+}
+
+/** The metrics recorded in `meta.trace`. */
+export interface TraceMetrics {
+  mode: "ebpf";
+  attach: AttachInfo | null;
+  time_to_attach_ms: number | null;
+  requested_ms: number;
+  elapsed_ms: number;
+  stopped_by: StopReason | null;
+  events: { exec: number; connect: number };
+  decoded: number;
+  malformed: number;
+  malformed_by_reason: Record<string, number>;
+  first_malformed: string | null;
+  kernel_drops: { ringbuf_full: number; rate_limited_exec: number; rate_limited_connect: number };
+  user_drops: { max_events: number };
+  poll: { calls: number; errors: number; eintr: number; last_error: number | null };
+  callback_errors: number;
+  first_callback_error: string | null;
+  canary: { path: string | null; pid: number | null; seen: boolean };
+  hashes: HashStats | null;
+}
+
+/** A warning raised by the session. */
+export interface SessionWarning {
+  code: string;
+  detail: string;
+}
+
+type Pending =
+  | { ev: ExecEvent; exe: string | null; exeDeleted: boolean; hashKey: string | null }
+  | { ev: ConnectEvent; exe: string | null };
+
+const DELETED = " (deleted)";
+
+function readExe(pid: number): { exe: string | null; deleted: boolean } {
+  try {
+    const t = Deno.readLinkSync(`/proc/${pid}/exe`);
+    return t.endsWith(DELETED) ? { exe: t.slice(0, -DELETED.length), deleted: true } : { exe: t, deleted: false };
+  } catch {
+    return { exe: null, deleted: false };
+  }
+}
+
+/** Runs a session. Throws TraceUnavailable when the tracer cannot be opened. */
+export async function runSession(opts: SessionOptions): Promise<{ metrics: TraceMetrics; warnings: SessionWarning[] }> {
+  const t0 = performance.now();
+  const warnings: SessionWarning[] = [];
+  const decoder = new Decoder();
+  const hasher = opts.hash ? new ExecHasher() : null;
+  const m: TraceMetrics = {
+    mode: "ebpf",
+    attach: null,
+    time_to_attach_ms: null,
+    requested_ms: opts.durationMs,
+    elapsed_ms: 0,
+    stopped_by: null,
+    events: { exec: 0, connect: 0 },
+    decoded: 0,
+    malformed: 0,
+    malformed_by_reason: decoder.stats.malformedByReason,
+    first_malformed: null,
+    kernel_drops: { ringbuf_full: 0, rate_limited_exec: 0, rate_limited_connect: 0 },
+    user_drops: { max_events: 0 },
+    poll: { calls: 0, errors: 0, eintr: 0, last_error: null },
+    callback_errors: 0,
+    first_callback_error: null,
+    canary: { path: opts.canary, pid: null, seen: false },
+    hashes: hasher?.stats ?? null,
+  };
+  let handled = 0;
+  let batch: Pending[] = [];
+  let canaryPid: number | null = null;
+
+  const onSample = (data: Uint8Array) => {
+    if (handled >= opts.maxEvents) {
+      m.user_drops.max_events++;
+      return;
+    }
+    const ev = decoder.decode(data);
+    if (ev === null) return;
+    if (ev.type === "exec" && canaryPid !== null && ev.pid === canaryPid) {
+      m.canary.seen = true;
+      return;
+    }
+    handled++;
+    if (ev.type === "exec") {
+      m.events.exec++;
+      const { exe, deleted } = readExe(ev.pid);
+      batch.push({ ev, exe, exeDeleted: deleted, hashKey: hasher ? hasher.capture(ev.pid) : null });
+    } else {
+      m.events.connect++;
+      batch.push({ ev, exe: opts.table.get(ev.pid)?.exe ?? readExe(ev.pid).exe });
+    }
+  };
+
+  // Monotonic (bpf_ktime_get_ns) to wall clock.
+  const offsetNs = BigInt(Date.now()) * 1_000_000n - clockGettimeNs(CLOCK_MONOTONIC);
+  const iso = (tsNs: bigint) => new Date(Number((tsNs + offsetNs) / 1_000_000n)).toISOString();
+
+  const flush = () => {
+    const items = batch;
+    batch = [];
+    hasher?.flush();
+    for (const item of items) {
+      if (item.ev.type === "exec") {
+        const ev = item.ev;
+        const it = item as Extract<Pending, { hashKey: string | null }>;
+        const parent = opts.table.get(ev.ppid);
+        const rec: ExecRecord = {
+          source: "ebpf",
+          fidelity: "full",
+          ts: iso(ev.tsNs),
+          pid: ev.pid,
+          ppid: ev.ppid,
+          comm: ev.comm,
+          filename: ev.filename,
+          exe: it.exe,
+          exe_deleted: it.exeDeleted,
+          interp: ev.interp !== "" && ev.interp !== ev.filename ? ev.interp : null,
+          argv: ev.argv,
+          args_truncated: ev.argsTruncated,
+          uid: ev.uid,
+          gid: ev.gid,
+          loginuid: ev.loginuid,
+          cgroup_id: ev.cgroupId.toString(),
+          parent_comm: parent?.comm ?? null,
+          lineage: opts.table.lineage(ev.ppid),
+          sha256: hasher ? hasher.get(it.hashKey) : null,
+          start_ticks: null,
+        };
+        opts.table.set({
+          pid: ev.pid,
+          ppid: ev.ppid,
+          comm: ev.comm,
+          exe: it.exe ?? ev.filename,
+          argv: ev.argv,
+          source: "exec",
+        });
+        opts.emit("exec.trace", rec);
+        opts.aggregator.addExec(rec);
+      } else {
+        const ev = item.ev;
+        const node = opts.table.get(ev.pid);
+        const rec: ConnectRecord = {
+          source: "ebpf",
+          ts: iso(ev.tsNs),
+          pid: ev.pid,
+          ppid: ev.ppid,
+          uid: ev.uid,
+          comm: ev.comm,
+          family: ev.family === 2 ? "ipv4" : "ipv6",
+          dst_ip: ev.daddr,
+          dst_port: ev.dport,
+          v4mapped: ev.v4mapped,
+          scope: addressScope(ev.daddr),
+          result: ev.ret,
+          exe: item.exe,
+          exec_argv: node?.argv ?? [],
+          exec_traced: node?.source === "exec",
+          lineage: opts.table.lineage(ev.ppid),
+        };
+        opts.emit("net.connect", rec);
+        opts.aggregator.addConnect(rec);
+      }
+    }
+  };
+
+  let signalled = false;
+  const onSignal = () => {
+    signalled = true;
+  };
+  const listen = opts.listenSignals ?? true;
+  const sigs: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  using tracer = opts.open(onSample);
+  m.attach = tracer.info;
+  m.time_to_attach_ms = Math.round((performance.now() - t0) * 10) / 10;
+  if (listen) for (const s of sigs) Deno.addSignalListener(s, onSignal);
+  let canaryDeadline = Infinity;
+  if (opts.canary) {
+    try {
+      const child = new Deno.Command(opts.canary, { args: [], stdin: "null", stdout: "null", stderr: "null" }).spawn();
+      canaryPid = child.pid;
+      m.canary.pid = child.pid;
+      child.status.catch(() => {});
+      canaryDeadline = performance.now() + (opts.canaryTimeoutMs ?? 2000);
+    } catch (e) {
+      warnings.push({ code: "trace_canary", detail: `cannot run the canary ${opts.canary}: ${String(e)}` });
+    }
+  }
+  const deadline = t0 + opts.durationMs;
+  try {
+    while (true) {
+      if (signalled) {
+        m.stopped_by = "signal";
+        break;
+      }
+      if (opts.signal.aborted) {
+        m.stopped_by = "aborted";
+        break;
+      }
+      if (handled >= opts.maxEvents) {
+        m.stopped_by = "max_events";
+        warnings.push({
+          code: "truncated",
+          detail: `trace stopped after ${opts.maxEvents} events (--trace-max-events)`,
+        });
+        break;
+      }
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        m.stopped_by = "duration";
+        break;
+      }
+      if (!m.canary.seen && performance.now() > canaryDeadline) {
+        m.stopped_by = "no_events";
+        warnings.push({
+          code: "trace_no_events",
+          detail: `the hooks are attached but the canary exec of ${opts.canary} was not reported within ${
+            opts.canaryTimeoutMs ?? 2000
+          } ms: events are not reaching sys-scan, so the trace was stopped early`,
+        });
+        break;
+      }
+      m.poll.calls++;
+      const rc = tracer.poll(Math.max(1, Math.min(100, Math.ceil(left))));
+      if (rc === -EINTR) m.poll.eintr++;
+      else if (rc < 0) {
+        m.poll.errors++;
+        m.poll.last_error = rc;
+        if (m.poll.errors >= 20) {
+          m.stopped_by = "poll_errors";
+          warnings.push({ code: "trace_poll_error", detail: `ring_buffer__poll failed ${m.poll.errors} times (last ${rc})` });
+          break;
+        }
+      }
+      flush();
+      update();
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    const rc = tracer.drain();
+    if (rc < 0 && rc !== -EINTR) {
+      m.poll.errors++;
+      m.poll.last_error = rc;
+    }
+    flush();
+  } finally {
+    if (listen) for (const s of sigs) Deno.removeSignalListener(s, onSignal);
+    update();
+    hasher?.close();
+  }
+  if (m.callback_errors > 0) {
+    warnings.push({
+      code: "trace_callback_error",
+      detail: `${m.callback_errors} ring-buffer record(s) could not be handled; first: ${m.first_callback_error}`,
+    });
+  }
+  if (m.malformed > 0) {
+    warnings.push({ code: "trace_malformed", detail: `${m.malformed} malformed record(s); first: ${m.first_malformed}` });
+  }
+  const drops = m.kernel_drops.ringbuf_full + m.kernel_drops.rate_limited_exec + m.kernel_drops.rate_limited_connect;
+  if (drops > 0) {
+    warnings.push({
+      code: "truncated",
+      detail: `the kernel dropped ${drops} event(s) (ring full ${m.kernel_drops.ringbuf_full}, rate limit ${
+        m.kernel_drops.rate_limited_exec + m.kernel_drops.rate_limited_connect
+      })`,
+    });
+  }
+  return { metrics: m, warnings };
+
+  function update() {
+    m.elapsed_ms = Math.round(performance.now() - t0);
+    m.decoded = decoder.stats.decoded;
+    m.malformed = decoder.stats.malformed;
+    m.first_malformed = decoder.stats.firstMalformed;
+    m.callback_errors = tracer.ring.callbackErrors;
+    m.first_callback_error = tracer.ring.firstCallbackError === undefined
+      ? null
+      : String(tracer.ring.firstCallbackError);
+    try {
+      const s = tracer.readStats();
+      m.kernel_drops = {
+        ringbuf_full: Number(s[Stat.ringbufFull]),
+        rate_limited_exec: Number(s[Stat.rateLimitedExec]),
+        rate_limited_connect: Number(s[Stat.rateLimitedConnect]),
+      };
+    } catch {
+      // The stats map stays readable while the object is open; a failure here leaves the last values.
+    }
+    opts.onProgress?.(m);
+  }
+}
