@@ -46,7 +46,7 @@ export interface EntryJudgement {
 }
 
 function inSystemLibDir(path: string): boolean {
-  return SYSTEM_LIB_DIRS.some((d) => path.startsWith(d + "/"));
+  return SYSTEM_LIB_DIRS.some((d) => path === d || path.startsWith(d + "/"));
 }
 
 /**

@@ -68,7 +68,8 @@ export class LocationJudge {
       temp ??= { kind: "temp", because: dir, mode: octal(mode) };
     }
     if (temp) return temp;
-    const home = this.homes.find((h) => file === h || file.startsWith(h + "/"));
+    const home = this.homes.filter((h) => file === h || file.startsWith(h + "/"))
+      .reduce<string | undefined>((a, h) => a === undefined || h.length > a.length ? h : a, undefined);
     return home ? { kind: "home", because: home } : { kind: "system" };
   }
 

@@ -1,0 +1,390 @@
+import assert from "node:assert/strict";
+import { ioc } from "../../src/scanners/ioc/index.ts";
+import { allowReason, loadAllowlist, parseAllowFile } from "../../src/scanners/ioc/allow.ts";
+import { findHidden, type HiddenProbeIo, type PidProbe, probeRange } from "../../src/scanners/ioc/hidden.ts";
+import { ldEntries, parsePreloadFile } from "../../src/scanners/ioc/ld_env.ts";
+import { matchKnownNames, stratumUrl } from "../../src/scanners/ioc/names.ts";
+import { findInetSocket, renderAddress } from "../../src/scanners/ioc/reverse_shell.ts";
+import type { Finding } from "../../src/core/finding.ts";
+import { makeTree, runOne, type TreeEntry } from "../helpers.ts";
+import { type FakeProc, procTree } from "../host/procfs_fixture.ts";
+
+const PASSWD = "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n" +
+  "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n";
+
+/** A small host: system dirs, a sticky /tmp, a world-writable /srv/drop, alice's home, and the given processes. */
+function host(procs: FakeProc[], extra: Record<string, TreeEntry> = {}) {
+  return makeTree({
+    "etc/passwd": PASSWD,
+    "usr/bin/sleep": { content: "ELF", mode: 0o755 },
+    "usr/sbin/nginx": { content: "ELF", mode: 0o755 },
+    "usr/lib/x86_64-linux-gnu/libfoo.so": "lib",
+    "usr/lib/x86_64-linux-gnu/libc.so.6": "lib",
+    "tmp": { dir: true, mode: 0o1777 },
+    "srv/drop": { dir: true, mode: 0o777 },
+    "home/alice/bin/tool": { content: "ELF", mode: 0o755 },
+    ...procTree(...procs),
+    ...extra,
+  });
+}
+
+const proc = (pid: number, exe: string, more: Partial<FakeProc> = {}): FakeProc => ({
+  pid,
+  comm: exe.slice(exe.lastIndexOf("/") + 1).replace(" (deleted)", "").slice(0, 15),
+  argv: [exe.replace(" (deleted)", "")],
+  exe,
+  ...more,
+});
+
+function only(findings: Finding[], checkId: string): Finding {
+  const hits = findings.filter((f) => f.check_id === checkId);
+  assert.equal(hits.length, 1, `one ${checkId} in ${JSON.stringify(findings.map((f) => f.id))}`);
+  return hits[0];
+}
+
+Deno.test("ioc: stock processes give no findings", async () => {
+  using root = host([
+    proc(100, "/usr/sbin/nginx", {
+      argv: ["nginx: worker process"],
+      fds: { 0: "/dev/null", 1: "socket:[5]" },
+    }),
+    proc(101, "/usr/bin/sleep", { environ: { PATH: "/usr/bin", HOME: "/root", LD_PRELOAD: "" } }),
+    { pid: 2, comm: "kthreadd", ppid: 0, flags: 0x208040 },
+    { pid: 3, comm: "kworker/0:1", ppid: 2, flags: 0x4208060 },
+    proc(102, "/usr/sbin/watchdog", { comm: "watchdog" }),
+    proc(103, "/usr/bin/robot", { argv: ["/usr/bin/robot", "--bottle", "systemd-boot"] }),
+    proc(104, "/usr/bin/grep", { argv: ["grep", "xmrig", "/var/log/syslog"] }),
+  ]);
+  const r = await runOne(ioc, root.path);
+  assert.equal(r.status, "ok");
+  assert.deepEqual(r.findings.map((f) => f.id), []);
+});
+
+Deno.test("ioc: deleted executable — high in a system dir, low when replaced by root, critical from /tmp", async () => {
+  using plain = host([proc(100, "/usr/local/bin/agent (deleted)")]);
+  const a = only((await runOne(ioc, plain.path)).findings, "ioc.process.deleted_exe");
+  assert.equal(a.severity, "high");
+  assert.equal(a.id, "ioc.process.deleted_exe:/usr/local/bin/agent");
+  assert.equal(a.metadata.pid, 100);
+  using upgraded = host([proc(100, "/usr/bin/sleep (deleted)")]);
+  const b = only((await runOne(ioc, upgraded.path)).findings, "ioc.process.deleted_exe");
+  assert.equal(b.severity, "low");
+  assert.equal(b.metadata.replaced_on_disk, true);
+  using dropped = host([proc(100, "/tmp/.x/payload (deleted)")], { "tmp/.x": { dir: true } });
+  const c = only((await runOne(ioc, dropped.path)).findings, "ioc.process.deleted_exe");
+  assert.equal(c.severity, "critical");
+  assert.equal(c.metadata.location, "temp");
+});
+
+Deno.test("ioc: memfd executable is fileless, not deleted; runc's self-clone is medium", async () => {
+  using root = host([
+    proc(100, "/memfd:payload (deleted)"),
+    proc(101, "/memfd:runc_cloned:/proc/self/exe (deleted)", { comm: "runc:[1:CHILD]" }),
+  ]);
+  const r = await runOne(ioc, root.path);
+  assert.deepEqual(r.findings.map((f) => [f.id, f.severity]).sort(), [
+    ["ioc.process.fileless_exe:/memfd:payload", "high"],
+    ["ioc.process.fileless_exe:/memfd:runc_cloned:/proc/self/exe", "medium"],
+  ]);
+});
+
+Deno.test("ioc: executable location by permission bits — world-writable dir/file, sticky temp, home", async () => {
+  using root = host([
+    proc(100, "/srv/drop/run"),
+    proc(101, "/opt/app/bin"),
+    proc(102, "/tmp/miner/x"),
+    proc(103, "/home/alice/bin/tool"),
+    proc(104, "/usr/bin/sleep"),
+  ], {
+    "srv/drop/run": { content: "ELF", mode: 0o755 },
+    "opt/app/bin": { content: "ELF", mode: 0o777 },
+    "tmp/miner/x": { content: "ELF", mode: 0o755 },
+  });
+  const r = await runOne(ioc, root.path);
+  const got = r.findings.map((f) => [f.id, f.severity, f.metadata.location_reason]).sort();
+  assert.deepEqual(got, [
+    ["ioc.process.exe_in_home:/home/alice/bin/tool", "low", "/home/alice"],
+    ["ioc.process.exe_in_temp:/tmp/miner/x", "high", "/tmp"],
+    ["ioc.process.exe_world_writable:/opt/app/bin", "high", "/opt/app/bin"],
+    ["ioc.process.exe_world_writable:/srv/drop/run", "high", "/srv/drop"],
+  ]);
+});
+
+Deno.test("ioc: a path named /tmp that is not world-writable is not a temp location", async () => {
+  using root = makeTree({
+    "etc/passwd": PASSWD,
+    "tmp/app": { content: "ELF", mode: 0o755 },
+    ...procTree(proc(100, "/tmp/app")),
+  });
+  Deno.chmodSync(`${root.path}/tmp`, 0o755);
+  assert.deepEqual((await runOne(ioc, root.path)).findings, []);
+});
+
+Deno.test("ioc: LD_PRELOAD and LD_LIBRARY_PATH severities, env-trust downgrade", async () => {
+  const procs = [
+    proc(100, "/usr/bin/sleep", { environ: { LD_PRELOAD: "/usr/lib/x86_64-linux-gnu/libfoo.so" } }),
+    proc(101, "/usr/sbin/nginx", { environ: { LD_PRELOAD: "/tmp/evil.so" } }),
+    proc(102, "/usr/bin/vendor", { environ: { LD_LIBRARY_PATH: "/opt/vendor/lib" } }),
+    proc(103, "/usr/bin/other", { environ: { LD_LIBRARY_PATH: "/usr/lib/x86_64-linux-gnu:" } }),
+    proc(104, "/usr/bin/trusted", { environ: { LD_LIBRARY_PATH: "/usr/lib/x86_64-linux-gnu" } }),
+  ];
+  using root = host(procs, { "tmp/evil.so": "x" });
+  const r = await runOne(ioc, root.path);
+  const sev = (fs: Finding[]) => fs.map((f) => [f.id, f.severity]).sort();
+  assert.deepEqual(sev(r.findings), [
+    ["ioc.process.ld_library_path:/usr/bin/other", "high"],
+    ["ioc.process.ld_library_path:/usr/bin/trusted", "medium"],
+    ["ioc.process.ld_library_path:/usr/bin/vendor", "medium"],
+    ["ioc.process.ld_preload:/usr/bin/sleep", "high"],
+    ["ioc.process.ld_preload:/usr/sbin/nginx", "critical"],
+  ]);
+  const evil = r.findings.find((f) => f.id.endsWith("nginx"))!;
+  assert.deepEqual(evil.metadata.values, ["/tmp/evil.so"]);
+  assert.deepEqual(evil.metadata.untrusted_entries, ["/tmp/evil.so"]);
+  const trusted = await runOne(ioc, root.path, { iocEnvTrust: true });
+  assert.deepEqual(sev(trusted.findings), [
+    ["ioc.process.ld_library_path:/usr/bin/other", "high"],
+    ["ioc.process.ld_library_path:/usr/bin/trusted", "info"],
+    ["ioc.process.ld_library_path:/usr/bin/vendor", "medium"],
+    ["ioc.process.ld_preload:/usr/bin/sleep", "info"],
+    ["ioc.process.ld_preload:/usr/sbin/nginx", "critical"],
+  ]);
+});
+
+Deno.test("ioc: env-trust needs root ownership and no group/world write on the library", async () => {
+  using root = host([
+    proc(100, "/usr/bin/sleep", { environ: { LD_PRELOAD: "/usr/lib/x86_64-linux-gnu/libw.so" } }),
+  ], {
+    "usr/lib/x86_64-linux-gnu/libw.so": { content: "x", mode: 0o664 },
+  });
+  const r = await runOne(ioc, root.path, { iocEnvTrust: true });
+  assert.equal(only(r.findings, "ioc.process.ld_preload").severity, "high");
+});
+
+Deno.test("ioc: /etc/ld.so.preload — absent or comments only is quiet; entries high; /tmp critical", async () => {
+  using none = host([], { "etc/ld.so.preload": "# nothing here\n\n" });
+  assert.deepEqual((await runOne(ioc, none.path)).findings, []);
+  using sys = host([], { "etc/ld.so.preload": "/usr/lib/x86_64-linux-gnu/libfoo.so\n" });
+  const a = only((await runOne(ioc, sys.path)).findings, "ioc.ld_so_preload.entries");
+  assert.equal(a.severity, "high");
+  assert.equal(a.id, "ioc.ld_so_preload.entries:/etc/ld.so.preload");
+  assert.equal((await runOne(ioc, sys.path, { iocEnvTrust: true })).findings[0].severity, "medium");
+  using bad = host([], { "etc/ld.so.preload": "/usr/lib/x86_64-linux-gnu/libfoo.so /tmp/.rk.so:/gone.so\n" });
+  const b = only((await runOne(ioc, bad.path)).findings, "ioc.ld_so_preload.entries");
+  assert.equal(b.severity, "critical");
+  assert.deepEqual(b.metadata.entries, ["/usr/lib/x86_64-linux-gnu/libfoo.so", "/tmp/.rk.so", "/gone.so"]);
+  assert.deepEqual(b.metadata.missing, ["/tmp/.rk.so", "/gone.so"]);
+});
+
+Deno.test("ioc: kernel-thread masquerade fires for a user process, never for real kernel threads", async () => {
+  using root = host([
+    proc(100, "/usr/bin/sleep", { argv: ["[kworker/0:2]"] }),
+    proc(101, "/tmp/k", { comm: "kthreadd", argv: ["/tmp/k"] }),
+    { pid: 2, comm: "kthreadd", ppid: 0, flags: 0x208040 },
+  ], { "tmp/k": { content: "x", mode: 0o755 } });
+  const r = await runOne(ioc, root.path);
+  const masq = r.findings.filter((f) => f.check_id === "ioc.process.kthread_masquerade");
+  assert.deepEqual(masq.map((f) => f.id).sort(), [
+    "ioc.process.kthread_masquerade:/tmp/k",
+    "ioc.process.kthread_masquerade:/usr/bin/sleep",
+  ]);
+});
+
+Deno.test("ioc: miner, malware and tool names as whole words; pool URLs", async () => {
+  using root = host([
+    proc(100, "/opt/xmrig-6.21/xmrig"),
+    proc(101, "/usr/bin/kdevtmpfsi"),
+    proc(102, "/usr/bin/python3", {
+      comm: "python3",
+      argv: ["python3", "pool.py", "-o", "stratum+tcp://pool.example:3333"],
+    }),
+    proc(103, "/opt/t/pspy64"),
+    proc(104, "/usr/bin/xmrigger"),
+  ]);
+  const r = await runOne(ioc, root.path);
+  assert.deepEqual(r.findings.map((f) => [f.id, f.severity]).sort(), [
+    ["ioc.process.attack_tool:/opt/t/pspy64", "high"],
+    ["ioc.process.miner:/opt/xmrig-6.21/xmrig", "high"],
+    ["ioc.process.miner:/usr/bin/kdevtmpfsi", "critical"],
+    ["ioc.process.miner:/usr/bin/python3", "high"],
+  ]);
+  assert.equal(
+    r.findings.find((f) => f.id.endsWith("python3"))!.metadata.pool,
+    "stratum+tcp://pool.example:3333",
+  );
+});
+
+Deno.test("ioc: reverse shell needs a shell with stdin on an inet socket and stdout/stderr on a socket", async () => {
+  const tcp =
+    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n" +
+    "   0: 0100007F:A000 0100007F:115C 01 00000000:00000000 00:00000000 00000000     0        0 4242 1 0 20 4 30 10 -1\n";
+  using root = host([
+    proc(100, "/usr/bin/bash", { fds: { 0: "socket:[4242]", 1: "socket:[4242]", 2: "socket:[4242]" } }),
+    proc(101, "/usr/bin/dash", { fds: { 0: "socket:[999]", 1: "socket:[999]" } }),
+    proc(102, "/usr/sbin/nginx", { fds: { 0: "socket:[4343]", 1: "socket:[4343]" } }),
+    proc(103, "/usr/bin/bash", { argv: ["bash", "-i"], fds: { 0: "/dev/pts/0", 1: "socket:[4343]" } }),
+    proc(104, "/usr/bin/python3.11", {
+      argv: ["python3", "-c", "import pty"],
+      fds: { 0: "socket:[4343]", 2: "socket:[4343]" },
+    }),
+    proc(105, "/usr/bin/python3.11", {
+      argv: ["python3", "server.py"],
+      fds: { 0: "socket:[4343]", 1: "socket:[4343]" },
+    }),
+  ], {
+    "proc/100/net/tcp": tcp,
+    "proc/101/net/tcp": tcp,
+    "proc/102/net/tcp": tcp.replace("4242", "4343"),
+    "proc/103/net/tcp": tcp.replace("4242", "4343"),
+    "proc/104/net/tcp": tcp.replace("4242", "4343"),
+    "proc/105/net/tcp": tcp.replace("4242", "4343"),
+  });
+  const r = await runOne(ioc, root.path);
+  const shells = r.findings.filter((f) => f.check_id === "ioc.process.reverse_shell");
+  assert.deepEqual(shells.map((f) => [f.id, f.metadata.kind, f.metadata.remote]).sort(), [
+    ["ioc.process.reverse_shell:/usr/bin/bash", "shell", "127.0.0.1:4444"],
+    ["ioc.process.reverse_shell:/usr/bin/python3.11", "interpreter", "127.0.0.1:4444"],
+  ]);
+  assert.equal(shells[0].severity, "critical");
+  assert.deepEqual(shells.find((f) => f.metadata.kind === "shell")!.metadata.pids, ["100"]);
+});
+
+Deno.test("ioc: the same program in several processes is one finding with every pid", async () => {
+  using root = host([
+    proc(100, "/memfd:x (deleted)"),
+    proc(101, "/memfd:x (deleted)"),
+    proc(102, "/memfd:x (deleted)"),
+  ]);
+  const f = only((await runOne(ioc, root.path)).findings, "ioc.process.fileless_exe");
+  assert.deepEqual(f.metadata.pids, ["100", "101", "102"]);
+  assert.equal(f.metadata.process_count, 3);
+});
+
+Deno.test("ioc: --ioc-allow and --ioc-allow-file downgrade to info and say why", async () => {
+  using root = host([proc(100, "/memfd:agent-sandbox (deleted)"), proc(101, "/memfd:other (deleted)")], {
+    "allow.txt": "# known good\n\n  other  \n",
+  });
+  const r = await runOne(ioc, root.path, { iocAllow: ["agent-sandbox"] });
+  const byId = new Map(r.findings.map((f) => [f.id, f]));
+  const allowed = byId.get("ioc.process.fileless_exe:/memfd:agent-sandbox")!;
+  assert.equal(allowed.severity, "info");
+  assert.equal(allowed.metadata.allowlisted, true);
+  assert.equal(allowed.metadata.severity_before_allowlist, "high");
+  assert.match(String(allowed.metadata.allowlist_reason), /"agent-sandbox" found in subject/);
+  assert.equal(byId.get("ioc.process.fileless_exe:/memfd:other")!.severity, "high");
+  const fromFile = await runOne(ioc, root.path, { iocAllowFile: `${root.path}/allow.txt` });
+  assert.equal(fromFile.findings.find((f) => f.id.endsWith("/memfd:other"))!.severity, "info");
+  const missing = await runOne(ioc, root.path, { iocAllowFile: `${root.path}/nope.txt` });
+  assert.deepEqual(missing.warnings.map((w) => w.code), ["ioc_allow_file_unreadable"]);
+  assert.ok(missing.findings.every((f) => f.severity === "high"));
+});
+
+Deno.test("ioc: --container-id limits process checks to that container", async () => {
+  const cid = "c".repeat(64);
+  using root = host([
+    proc(100, "/memfd:a (deleted)"),
+    proc(101, "/memfd:b (deleted)", { cgroup: `0::/system.slice/docker-${cid}.scope\n` }),
+  ]);
+  const r = await runOne(ioc, root.path, { containerId: cid.slice(0, 12) });
+  assert.deepEqual(r.findings.map((f) => f.id), ["ioc.process.fileless_exe:/memfd:b"]);
+});
+
+Deno.test("ioc: without /proc the scanner is skipped but /etc/ld.so.preload is still checked", async () => {
+  using root = makeTree({ "etc/ld.so.preload": "/lib/librk.so\n" });
+  const r = await runOne(ioc, root.path);
+  assert.equal(r.status, "skipped");
+  assert.match(r.reason ?? "", /\/proc/);
+  assert.deepEqual(r.findings.map((f) => f.check_id), ["ioc.ld_so_preload.entries"]);
+});
+
+Deno.test("ioc: garbage /proc files do not break the scan", async () => {
+  using root = host([proc(100, "/usr/bin/sleep")], {
+    "proc/100/environ": { content: new Uint8Array([0xff, 0xfe, 0, 0x3d, 0, 0x4c, 0x44]) },
+    "proc/100/net/tcp": "garbage\n\0\0",
+    "proc/100/fd/0": { symlink: "socket:[x]" },
+    "proc/101/stat": "101 (bad",
+  });
+  const r = await runOne(ioc, root.path);
+  assert.equal(r.status, "ok");
+  assert.deepEqual(r.findings, []);
+});
+
+function fakeIo(
+  live: Map<number, PidProbe>,
+  relisted: number[] | undefined,
+  later?: Map<number, PidProbe>,
+): HiddenProbeIo {
+  let relistedOnce = false;
+  return {
+    exists: (pid) => live.has(pid),
+    probe: (pid) => (relistedOnce && later ? later : live).get(pid),
+    relist: () => {
+      relistedOnce = true;
+      return relisted === undefined ? undefined : new Set(relisted);
+    },
+  };
+}
+
+Deno.test("findHidden: threads, late starters and pid reuse are not hidden; a filtered pid is", () => {
+  const live = new Map<number, PidProbe>([
+    [1, { tgid: 1, startTicks: 1 }],
+    [50, { tgid: 1, startTicks: 9 }],
+    [60, { tgid: 60, startTicks: 20 }],
+    [70, { tgid: 70, startTicks: 30 }],
+    [80, { tgid: 80, startTicks: 40 }],
+  ]);
+  const listed = new Set([1]);
+  const later = new Map(live);
+  later.set(80, { tgid: 80, startTicks: 99 });
+  const r = findHidden(fakeIo(live, [1, 60], later), listed, 32768);
+  assert.deepEqual(r.hidden, [70]);
+  assert.deepEqual([r.from, r.to, r.partial], [1, 32768, false]);
+  assert.deepEqual(findHidden(fakeIo(live, undefined), listed, 32768).hidden, []);
+  assert.deepEqual(
+    findHidden(fakeIo(new Map([[1, { tgid: 1, startTicks: 1 }]]), [1]), listed, 32768).hidden,
+    [],
+  );
+});
+
+Deno.test("probeRange: bounded, follows the highest listed pid, within pid_max", () => {
+  assert.deepEqual(probeRange(32768, new Set([1, 500])), [1, 32768]);
+  assert.deepEqual(probeRange(4194304, new Set([1, 3_000_000]), 131072), [3_004_096 - 131072 + 1, 3_004_096]);
+  assert.deepEqual(probeRange(1000, new Set([1]), 131072), [1, 1000]);
+});
+
+Deno.test("renderAddress and findInetSocket: v4, v6 compressed, garbage", () => {
+  assert.equal(renderAddress("0100007F:1F90"), "127.0.0.1:8080");
+  assert.equal(renderAddress("00000000000000000000000001000000:0016"), "[::1]:22");
+  assert.equal(renderAddress("000080FE00000000FF000002FE1234AB:0050"), "[fe80::200:ff:ab34:12fe]:80");
+  assert.equal(renderAddress("B80D0120000000000000000000000000:0035"), "[2001:db8::]:53");
+  assert.equal(renderAddress("zz:1"), undefined);
+  assert.equal(renderAddress(""), undefined);
+  assert.equal(renderAddress("0100007F"), undefined);
+  assert.equal(findInetSocket("", "tcp", 1), undefined);
+  assert.equal(findInetSocket("header\n1 2 3", "tcp", 3), undefined);
+});
+
+Deno.test("parsers: ld entries, preload file, allow file, known names, stratum", () => {
+  assert.deepEqual(ldEntries("LD_PRELOAD", " /a.so:/b.so  libc.so.6 "), ["/a.so", "/b.so", "libc.so.6"]);
+  assert.deepEqual(ldEntries("LD_LIBRARY_PATH", "/a::/b;"), ["/a", "", "/b", ""]);
+  assert.deepEqual(parsePreloadFile(""), []);
+  assert.deepEqual(parsePreloadFile("/a.so # c\n#/b.so\n/c.so:/d.so\t/e.so"), [
+    "/a.so",
+    "/c.so",
+    "/d.so",
+    "/e.so",
+  ]);
+  assert.deepEqual(parseAllowFile("a\n # b\n\n c \n"), ["a", "c"]);
+  assert.deepEqual(loadAllowlist([" x ", ""], undefined), { patterns: ["x"] });
+  assert.equal(allowReason(["zz"], { exe: "/bin/a", cmdline: null }), undefined);
+  assert.equal(allowReason(["bin/a"], { exe: "/bin/a" }), 'allowlisted: "bin/a" found in exe');
+  const names = (n: string[]) => matchKnownNames(n).map((k) => k.name);
+  assert.deepEqual(names(["robot", "bottle", "systemd-boot", "xmrigger", "kdevtmpfs"]), []);
+  assert.deepEqual(names(["xmrig-notls"]), ["xmrig"]);
+  assert.deepEqual(names(["XMRig"]), ["xmrig"]);
+  assert.deepEqual(names(["linpeas.sh"]), ["linpeas"]);
+  assert.deepEqual(names(["t-rex"]), ["t-rex"]);
+  assert.equal(stratumUrl(["--url=stratum+ssl://p.example:443"]), "stratum+ssl://p.example:443");
+  assert.equal(stratumUrl(["grep", "stratum+tcp"]), undefined);
+  assert.equal(stratumUrl([]), undefined);
+});
