@@ -48,11 +48,11 @@ export function isCompiled(): boolean {
   return Deno.build.standalone === true;
 }
 
-/** SHA-256 (hex) of a file next to the sources, or null when it is not there. */
-export async function assetSha256(relative: string): Promise<string | null> {
+/** SHA-256 (hex) of the bundled BPF object, or null when it is not there. */
+export async function bpfObjectSha256(): Promise<string | null> {
   let bytes: Uint8Array;
   try {
-    bytes = await Deno.readFile(new URL(`../${relative}`, import.meta.url));
+    bytes = await Deno.readFile(new URL("../generated/process_exec.bpf.o", import.meta.url));
   } catch {
     return null;
   }
@@ -71,7 +71,7 @@ export async function provenance(
     deno: Deno.version.deno,
     v8: Deno.version.v8,
     typescript: Deno.version.typescript,
-    bpf_object_sha256: await assetSha256("generated/process_exec.bpf.o"),
+    bpf_object_sha256: await bpfObjectSha256(),
     compiled: isCompiled(),
     slsa_level: slsaLevel ?? env("SYS_SCAN_PROV_SLSA_LEVEL") ?? "0",
   };

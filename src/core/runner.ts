@@ -57,7 +57,7 @@ async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Pr
   await Promise.all(lanes);
 }
 
-/** Concurrency used when `--parallel-threads` is 0. */
+/** Concurrency used when neither `--parallel-threads` nor `--parallel` is given. */
 export const AUTO_CONCURRENCY = 4;
 
 /** Runs every scanner and collects results in the order of `scanners`. */
@@ -77,7 +77,11 @@ export async function runScanners(opts: RunOptions): Promise<RunOutcome> {
   const warnings = new Map<string, CollectionWarning[]>();
   const errors = new Map<string, string>();
   const cutShort: string[] = [];
-  const limit = opts.config.parallelThreads > 0 ? opts.config.parallelThreads : AUTO_CONCURRENCY;
+  const limit = opts.config.parallelThreads > 0
+    ? opts.config.parallelThreads
+    : opts.config.parallel
+    ? opts.scanners.length
+    : AUTO_CONCURRENCY;
 
   await pool(opts.scanners, limit, async (scanner) => {
     const budget = new AbortController();

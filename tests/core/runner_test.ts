@@ -80,6 +80,12 @@ Deno.test("--parallel-threads caps how many scanners run at once", async () => {
   peak = 0;
   await run([mk("a"), mk("b"), mk("c")], { parallelThreads: 3 });
   assert.equal(peak, 3);
+  peak = 0;
+  await run([mk("a"), mk("b"), mk("c"), mk("d"), mk("e"), mk("f")], {});
+  assert.equal(peak, 4, "automatic: at most 4");
+  peak = 0;
+  await run([mk("a"), mk("b"), mk("c"), mk("d"), mk("e"), mk("f")], { parallel: true });
+  assert.equal(peak, 6, "--parallel: all at once");
 });
 
 Deno.test("a scanner that throws becomes a scanner error and the scan goes on", async () => {

@@ -37,7 +37,7 @@ export const selectionFlags = {
       help: "Exit 1 when N or more findings are reported (either threshold trips exit 1).",
       value: "N",
     }),
-    parallel: bool("parallel", "Run scanners concurrently (the default; kept for compatibility)."),
+    parallel: bool("parallel", "Run every selected scanner at once (default: at most 4 at a time)."),
     parallelThreads: int(
       "parallel-threads",
       "Run at most N scanners at once (0 = automatic, 1 = one after another).",

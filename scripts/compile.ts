@@ -1,0 +1,133 @@
+/**
+ * Builds the single executable: `deno compile` with the BPF object, the built-in rules and the build info embedded,
+ * the permissions the tool needs baked in, output `dist/sys-scan-<version>-<arch>` plus `dist/SHA256SUMS`.
+ *
+ * `deno compile` needs the `denort` runtime for the target. It normally downloads it; on a machine without that
+ * access, provide it through DENORT_BIN (an unpacked denort executable) or Deno's cache.
+ */
+import { TOOL_VERSION } from "../src/version.ts";
+
+/** Files and directories embedded with --include (paths relative to the repository root). */
+export const INCLUDES = ["generated/process_exec.bpf.o", "rules", "build/build-info.json"] as const;
+
+/** Permissions baked into the executable: everything the scanners, FFI and signing need; never the network. */
+export const PERMISSIONS = ["--allow-all", "--deny-net"] as const;
+
+const TARGETS: Record<string, string> = {
+  x86_64: "x86_64-unknown-linux-gnu",
+  aarch64: "aarch64-unknown-linux-gnu",
+};
+
+/** Where Deno keeps a downloaded denort for this version and target, if it is there. */
+export function cachedDenort(target: string, env: (k: string) => string | undefined): string | undefined {
+  const dirs = [
+    env("DENO_DIR"),
+    env("XDG_CACHE_HOME") && `${env("XDG_CACHE_HOME")}/deno`,
+    `${env("HOME")}/.cache/deno`,
+  ];
+  for (const dir of dirs) {
+    if (!dir) continue;
+    const zip = `${dir}/dl/release/v${Deno.version.deno}/denort-${target}.zip`;
+    try {
+      if (Deno.statSync(zip).isFile) return zip;
+    } catch {
+      // not cached here
+    }
+  }
+  return undefined;
+}
+
+/** The message printed when no denort is available. */
+export function missingDenortMessage(target: string): string {
+  const zip = `denort-${target}.zip`;
+  return [
+    `compile: the Deno runtime for the executable (denort, Deno ${Deno.version.deno}, ${target}) is not available here,`,
+    "and this machine cannot download it. Provide it in one of two ways:",
+    `  1. On a machine with internet access, run any \`deno compile\` with Deno ${Deno.version.deno}; copy`,
+    `     $DENO_DIR/dl/release/v${Deno.version.deno}/${zip} (DENO_DIR defaults to ~/.cache/deno) to the same path here.`,
+    `  2. Or unzip ${zip} (from the Deno v${Deno.version.deno} release assets) and run with DENORT_BIN=/path/to/denort.`,
+  ].join("\n");
+}
+
+async function sh(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; out: string }> {
+  const r = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "inherit" }).output();
+  return { code: r.code, out: new TextDecoder().decode(r.stdout) };
+}
+
+async function sha256Hex(path: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Runs the compile step from the repository root; returns the exit code. */
+export async function compile(
+  env: (k: string) => string | undefined = (k) => Deno.env.get(k),
+): Promise<number> {
+  const root = new URL("../", import.meta.url).pathname;
+  Deno.chdir(root);
+  const arch = Deno.build.arch;
+  const target = TARGETS[arch];
+  if (!target) {
+    console.error(`compile: unsupported architecture ${arch}`);
+    return 1;
+  }
+  const denortBin = env("DENORT_BIN");
+  if (denortBin) {
+    try {
+      if (!Deno.statSync(denortBin).isFile) throw new Error("not a file");
+    } catch {
+      console.error(`compile: DENORT_BIN=${denortBin} is not a file`);
+      return 1;
+    }
+  } else if (!cachedDenort(target, env)) {
+    console.error(missingDenortMessage(target));
+    return 1;
+  }
+  for (const inc of INCLUDES.filter((i) => i !== "build/build-info.json")) {
+    try {
+      Deno.statSync(inc);
+    } catch {
+      console.error(`compile: ${inc} is missing; build it first (scripts/build-bpf.sh for the BPF object)`);
+      return 1;
+    }
+  }
+  const git = await sh("git", ["rev-parse", "HEAD"]).catch(() => ({ code: 1, out: "" }));
+  Deno.mkdirSync("build", { recursive: true });
+  Deno.writeTextFileSync(
+    "build/build-info.json",
+    JSON.stringify({
+      git_commit: git.code === 0 ? git.out.trim().slice(0, 12) : "unknown",
+      tool_version: TOOL_VERSION,
+    }) +
+      "\n",
+  );
+  Deno.mkdirSync("dist", { recursive: true });
+  const name = `sys-scan-${TOOL_VERSION}-${arch}`;
+  const args = [
+    "compile",
+    ...PERMISSIONS,
+    "--no-check",
+    ...INCLUDES.flatMap((i) => ["--include", i]),
+    "--target",
+    target,
+    "--output",
+    `dist/${name}`,
+    "main.ts",
+  ];
+  const built = await new Deno.Command(Deno.execPath(), { args, stdout: "inherit", stderr: "inherit" })
+    .output();
+  if (built.code !== 0) {
+    console.error("compile: deno compile failed (see above)");
+    return built.code;
+  }
+  const sums = `${await sha256Hex(`dist/${name}`)}  ${name}\n`;
+  Deno.writeTextFileSync("dist/SHA256SUMS", sums);
+  console.log(`compile: dist/${name}\n${sums.trimEnd()}`);
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await compile());
