@@ -1,0 +1,110 @@
+/**
+ * Assessment of one persistence entry (a cron command, a unit's Exec line, an rc-file line…): content patterns
+ * plus where the programs it runs live and who can change them. Shared by persistence and systemd_units.
+ */
+import { createHash } from "node:crypto";
+import type { Severity } from "../../core/severity.ts";
+import { type Host, pathComponents } from "../../host/host.ts";
+import { type Account, type Accounts, isUserHome } from "./accounts.ts";
+import { matchPatterns, type PatternKind } from "./patterns.ts";
+import { executedPaths } from "./shell_words.ts";
+
+/** Temporary directories: anything run from here is attacker-plantable. */
+export const TEMP_DIRS = ["/tmp", "/var/tmp", "/dev/shm", "/run/shm"] as const;
+
+/** What makes an executed path untrusted. */
+export type PathRiskName = "temp_dir" | "other_home" | "world_writable_file" | "foreign_owner" | "writable_dir";
+
+/** One reason an entry is suspicious. */
+export interface Indicator {
+  kind: PatternKind | "untrusted_path";
+  name: string;
+  /** The path concerned, for path indicators. */
+  path?: string;
+}
+
+/** The verdict on one entry: every indicator, and the most severe kind with its severity. */
+export interface Assessment {
+  indicators: Indicator[];
+  worst: Indicator["kind"];
+  severity: Severity;
+}
+
+const KIND_ORDER: Indicator["kind"][] = ["reverse_shell", "download_exec", "encoded_payload", "untrusted_path"];
+
+function normalise(path: string): string {
+  return "/" + pathComponents(path).join("/");
+}
+
+function under(path: string, dir: string): boolean {
+  return path.startsWith(dir + "/");
+}
+
+/** Owner uid and mode of a path, when it exists. */
+function statOf(host: Host, path: string): { uid: number; mode: number } | undefined {
+  const st = host.stat(path);
+  if (!st.ok || st.value.uid === null || st.value.mode === null) return undefined;
+  return { uid: st.value.uid, mode: st.value.mode };
+}
+
+/**
+ * Why running `path` with the privileges of `runAs` is unsafe, or undefined. Temp directories always count;
+ * another person's home counts; so does a file or parent directory that is world-writable (a sticky directory
+ * is fine) or owned by an account other than root and `runAs`. Group-writable bits are not judged (many
+ * distributions give admin groups write access to /usr/local).
+ */
+export function pathRisk(host: Host, rawPath: string, runAs: Account, accounts: Accounts): PathRiskName | undefined {
+  const path = normalise(rawPath);
+  if (TEMP_DIRS.some((d) => under(path, d))) return "temp_dir";
+  for (const a of accounts.byName.values()) {
+    if (a.uid !== 0 && a.uid !== runAs.uid && isUserHome(a) && under(path, normalise(a.home))) return "other_home";
+  }
+  const foreign = (uid: number) => uid !== 0 && uid !== runAs.uid;
+  const file = statOf(host, path);
+  if (file) {
+    if ((file.mode & 0o002) !== 0) return "world_writable_file";
+    if (foreign(file.uid)) return "foreign_owner";
+  }
+  const parent = path.slice(0, path.lastIndexOf("/")) || "/";
+  const dir = statOf(host, parent);
+  if (dir && (((dir.mode & 0o002) !== 0 && (dir.mode & 0o1000) === 0) || foreign(dir.uid))) return "writable_dir";
+  return undefined;
+}
+
+/** Libraries an LD_PRELOAD assignment in the line loads into every program (space- or colon-separated). */
+export function preloadedPaths(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/\bLD_PRELOAD\s*=\s*(?:"([^"]*)"|'([^']*)'|(\S*))/g)) {
+    out.push(...(m[1] ?? m[2] ?? m[3] ?? "").split(/[\s:]+/).filter((p) => p.startsWith("/")));
+  }
+  return out;
+}
+
+/** Assesses one logical line that runs with `runAs`'s privileges; undefined when nothing is suspicious. */
+export function assessEntry(host: Host, text: string, runAs: Account, accounts: Accounts): Assessment | undefined {
+  const indicators: Indicator[] = matchPatterns(text).map((h) => ({ kind: h.kind, name: h.name }));
+  for (const path of [...executedPaths(text), ...preloadedPaths(text)]) {
+    const risk = pathRisk(host, path, runAs, accounts);
+    if (risk) indicators.push({ kind: "untrusted_path", name: risk, path });
+  }
+  if (indicators.length === 0) return undefined;
+  const worst = KIND_ORDER.find((k) => indicators.some((i) => i.kind === k))!;
+  let severity: Severity = "high";
+  if (worst === "reverse_shell") severity = "critical";
+  else if (worst === "untrusted_path" && runAs.uid !== 0 && !indicators.some((i) => i.name === "temp_dir")) {
+    severity = "medium";
+  }
+  return { indicators, worst, severity };
+}
+
+/** A short, stable digest of an entry's text, for finding subjects (12 hex characters of SHA-256). */
+export function entryDigest(text: string): string {
+  return createHash("sha256").update(text.trim()).digest("hex").slice(0, 12);
+}
+
+/** Metadata describing an assessment (indicator names and the paths judged). */
+export function assessmentMetadata(a: Assessment): Record<string, string[]> {
+  return {
+    indicators: a.indicators.map((i) => i.path ? `${i.name}:${i.path}` : i.name),
+  };
+}

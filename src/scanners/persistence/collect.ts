@@ -1,0 +1,112 @@
+/** The persistence scanner's working set: persistence points and their entries, plus bounded file helpers. */
+import { createHash } from "node:crypto";
+import type { ScanContext } from "../../core/context.ts";
+import type { FindingDraft, Metadata } from "../../core/finding.ts";
+import { pathComponents } from "../../host/host.ts";
+import { type Account, type Accounts, hasLoginShell, isUserHome } from "./accounts.ts";
+
+/** Kinds of persistence point. */
+export type PointKind =
+  | "cron"
+  | "cron_script"
+  | "systemd_timer"
+  | "user_unit"
+  | "rc_local"
+  | "shell_startup"
+  | "udev_rule"
+  | "authorized_keys"
+  | "sudoers"
+  | "ld_so_preload"
+  | "xdg_autostart";
+
+/** One thing a persistence point runs, with the privileges it runs with. */
+export interface Entry {
+  line: number;
+  text: string;
+  runAs: Account;
+}
+
+/** A file (or unit) that makes something run again later. */
+export interface Point {
+  kind: PointKind;
+  path: string;
+  entries: Entry[];
+  /** Extra inventory metadata (fingerprints, timer schedule…). */
+  meta?: Metadata;
+}
+
+/** Caps of the persistence scan. */
+export const LIMITS = { fileBytes: 1 << 20, dirEntries: 5000, homes: 10_000, inventoryEntries: 50 } as const;
+
+/** Collects points and findings while sources run. */
+export class Collector {
+  readonly points: Point[] = [];
+  readonly findings: FindingDraft[] = [];
+
+  constructor(readonly ctx: ScanContext, readonly accounts: Accounts) {}
+
+  /** Reads a text file with the file cap; missing files are silent, other failures are warnings. */
+  read(path: string, maxBytes: number = LIMITS.fileBytes): { text: string; bytes: Uint8Array } | undefined {
+    const r = this.ctx.host.readBytes(path, maxBytes);
+    if (!r.ok) {
+      if (r.reason !== "missing" && r.reason !== "not_file") this.ctx.warn("persistence_unreadable", `${path}: ${r.message}`);
+      return undefined;
+    }
+    if (r.truncated) this.ctx.warn("truncated", `${path} larger than ${maxBytes} bytes: only the start was read`);
+    return { text: new TextDecoder().decode(r.value), bytes: r.value };
+  }
+
+  /** Names of the non-hidden entries of a directory, sorted; missing directories give []. */
+  list(dir: string): string[] {
+    const r = this.ctx.host.readDir(dir, LIMITS.dirEntries);
+    if (!r.ok) {
+      if (r.reason !== "missing") this.ctx.warn("persistence_unreadable", `${dir}: ${r.message}`);
+      return [];
+    }
+    if (r.truncated) this.ctx.warn("truncated", `${dir}: more than ${LIMITS.dirEntries} entries`);
+    return r.value.filter((e) => !e.name.startsWith(".") && !e.isDirectory).map((e) => e.name).sort();
+  }
+
+  /** Records a point. */
+  point(p: Point): void {
+    this.points.push(p);
+  }
+
+  /** Records a finding that is not about a single entry (sudoers rules, keys, rc.local…). */
+  finding(d: FindingDraft): void {
+    this.findings.push(d);
+  }
+}
+
+/** SHA-256 (hex) of file content, for the inventory. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** Normalises an absolute path lexically. */
+export function normalisePath(path: string): string {
+  return "/" + pathComponents(path).join("/");
+}
+
+/**
+ * Accounts whose home directory holds start-up files worth reading: root, accounts with a login shell and
+ * people's homes. One account per home directory; "/" and /nonexistent are skipped.
+ */
+export function homeAccounts(ctx: ScanContext, accounts: Accounts): Account[] {
+  const seen = new Set<string>();
+  const out: Account[] = [];
+  const sorted = [...accounts.byName.values()].sort((a, b) => a.uid - b.uid || (a.name < b.name ? -1 : 1));
+  for (const a of sorted) {
+    if (a.uid !== 0 && !hasLoginShell(a) && !isUserHome(a)) continue;
+    if (!a.home.startsWith("/")) continue;
+    const home = normalisePath(a.home);
+    if (home === "/" || home === "/nonexistent" || seen.has(home)) continue;
+    seen.add(home);
+    if (out.length >= LIMITS.homes) {
+      ctx.warn("truncated", `more than ${LIMITS.homes} home directories: the rest were not read`);
+      break;
+    }
+    out.push({ ...a, home });
+  }
+  return out;
+}

@@ -1,0 +1,128 @@
+/** Parsers for crontab files (system format with a user field, user format without) and /etc/anacrontab. */
+
+/** One scheduled command. */
+export interface CronEntry {
+  /** 1-based line number. */
+  line: number;
+  /** The five time fields joined by spaces, or the @keyword. */
+  schedule: string;
+  /** The account field (system crontabs only). */
+  user?: string;
+  /** The command with cron's `%` newlines applied (the text after the first `%` is its stdin). */
+  command: string;
+}
+
+/** A parsed crontab. */
+export interface CronTable {
+  entries: CronEntry[];
+  /** Variable assignments (SHELL, PATH, MAILTO…), last one wins. */
+  env: Record<string, string>;
+  /** Lines that are neither comments, assignments nor valid entries. */
+  bad: number;
+}
+
+const KEYWORDS = new Set(["@reboot", "@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"]);
+const FIELD = /^[0-9A-Za-z*,/\-~?#LW]+$/;
+const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/;
+
+/** Applies cron's `%` rule: an unescaped `%` becomes a newline, `\%` a literal percent sign. */
+export function cronPercent(command: string): string {
+  return command.replace(/\\%|%/g, (m) => m === "%" ? "\n" : "%");
+}
+
+function unquote(v: string): string {
+  const t = v.trim();
+  if (t.length >= 2 && (t[0] === '"' || t[0] === "'") && t.endsWith(t[0])) return t.slice(1, -1);
+  return t;
+}
+
+/**
+ * Parses a crontab. `system` selects the /etc/crontab and /etc/cron.d format (a user field after the
+ * schedule). Never throws: what it cannot read is counted in `bad`.
+ */
+export function parseCrontab(text: string, system: boolean): CronTable {
+  const entries: CronEntry[] = [];
+  const env: Record<string, string> = {};
+  let bad = 0;
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].replace(/\r$/, "").trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const words = line.split(/[ \t]+/);
+    let schedFields: number;
+    if (words[0].startsWith("@")) {
+      if (!KEYWORDS.has(words[0].toLowerCase())) {
+        bad++;
+        continue;
+      }
+      schedFields = 1;
+    } else if (words.length >= 5 && words.slice(0, 5).every((w) => FIELD.test(w))) {
+      schedFields = 5;
+    } else {
+      const m = line.match(ASSIGNMENT);
+      if (m) env[m[1]] = unquote(m[2]);
+      else bad++;
+      continue;
+    }
+    const needed = schedFields + (system ? 2 : 1);
+    if (words.length < needed) {
+      bad++;
+      continue;
+    }
+    const rest = line.split(/[ \t]+/, schedFields + (system ? 1 : 0));
+    let offset = 0;
+    for (const w of rest) offset = line.indexOf(w, offset) + w.length;
+    const command = cronPercent(line.slice(offset).trim());
+    entries.push({
+      line: i + 1,
+      schedule: words.slice(0, schedFields).join(" "),
+      ...(system ? { user: words[schedFields] } : {}),
+      command,
+    });
+  }
+  return { entries, env, bad };
+}
+
+/** Parses /etc/anacrontab (`period delay job-id command`); assignments and malformed lines as in crontabs. */
+export function parseAnacrontab(text: string): CronTable {
+  const entries: CronEntry[] = [];
+  const env: Record<string, string> = {};
+  let bad = 0;
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].replace(/\r$/, "").trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const m = line.match(/^(\S+)\s+(\d+)\s+(\S+)\s+(.+)$/);
+    if (m && (/^\d+$/.test(m[1]) || /^@(?:daily|weekly|monthly|yearly|annually)$/.test(m[1]))) {
+      entries.push({ line: i + 1, schedule: `${m[1]} ${m[2]}`, command: m[4].trim() });
+      continue;
+    }
+    const a = line.match(ASSIGNMENT);
+    if (a) env[a[1]] = unquote(a[2]);
+    else bad++;
+  }
+  return { entries, env, bad };
+}
+
+/** Splits a shell script into logical lines (backslash continuations joined), without blank lines and comments. */
+export function scriptLines(text: string): { line: number; text: string }[] {
+  const out: { line: number; text: string }[] = [];
+  const lines = text.split("\n");
+  let acc = "";
+  let start = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i].replace(/\r$/, "");
+    if (acc === "") start = i + 1;
+    if (raw.endsWith("\\") && !raw.endsWith("\\\\")) {
+      acc += raw.slice(0, -1) + " ";
+      continue;
+    }
+    const full = (acc + raw).trim();
+    acc = "";
+    if (full === "" || full.startsWith("#")) continue;
+    out.push({ line: start, text: full });
+  }
+  const rest = acc.trim();
+  if (rest !== "" && !rest.startsWith("#")) out.push({ line: start, text: rest });
+  return out;
+}

@@ -1,0 +1,222 @@
+/** A parser for sudoers files: include directives, aliases and user specifications (enough to judge NOPASSWD). */
+
+/** `#include`, `@include`, `#includedir` or `@includedir`. */
+export interface SudoInclude {
+  line: number;
+  dir: boolean;
+  path: string;
+}
+
+/** One command of a user specification, with the tags in effect for it. */
+export interface SudoCommand {
+  command: string;
+  runas: string;
+  nopasswd: boolean;
+}
+
+/** One user specification (`users hosts = (runas) TAG: cmd, …`). */
+export interface SudoRule {
+  line: number;
+  text: string;
+  users: string[];
+  hosts: string[];
+  commands: SudoCommand[];
+}
+
+/** A parsed sudoers file. */
+export interface Sudoers {
+  includes: SudoInclude[];
+  rules: SudoRule[];
+  /** Alias kind (User_Alias, Cmnd_Alias, Runas_Alias, Host_Alias) → name → members. */
+  aliases: Map<string, Map<string, string[]>>;
+  /** `Defaults` lines that turn authentication off (`!authenticate`), by line. */
+  noAuthDefaults: { line: number; text: string }[];
+  bad: number;
+}
+
+const TAGS = new Set([
+  "NOPASSWD",
+  "PASSWD",
+  "NOEXEC",
+  "EXEC",
+  "SETENV",
+  "NOSETENV",
+  "LOG_INPUT",
+  "NOLOG_INPUT",
+  "LOG_OUTPUT",
+  "NOLOG_OUTPUT",
+  "MAIL",
+  "NOMAIL",
+  "FOLLOW",
+  "NOFOLLOW",
+  "INTERCEPT",
+  "NOINTERCEPT",
+]);
+const ALIAS_KINDS = new Set(["User_Alias", "Runas_Alias", "Host_Alias", "Cmnd_Alias", "Cmd_Alias"]);
+
+/** Joins continuation lines and strips comments (a `#` followed by a digit is a uid, not a comment). */
+function logicalLines(text: string): { line: number; text: string }[] {
+  const out: { line: number; text: string }[] = [];
+  const raw = text.split("\n");
+  let acc = "";
+  let start = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const l = raw[i].replace(/\r$/, "");
+    if (acc === "") start = i + 1;
+    if (l.endsWith("\\")) {
+      acc += l.slice(0, -1) + " ";
+      continue;
+    }
+    out.push({ line: start, text: acc + l });
+    acc = "";
+  }
+  if (acc !== "") out.push({ line: start, text: acc });
+  return out;
+}
+
+function stripComment(line: string): string {
+  const t = line.trim();
+  if (/^[#@]include(?:dir)?\s/.test(t)) return t;
+  const m = t.match(/(^|[^\\])#(?!\d)/);
+  return (m ? t.slice(0, (m.index ?? 0) + m[1].length) : t).trim();
+}
+
+/** Splits on commas that are not escaped and not inside parentheses or quotes. */
+function splitList(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quote = false;
+  let cur = "";
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === "\\" && i + 1 < s.length) {
+      cur += c + s[++i];
+      continue;
+    }
+    if (c === '"') quote = !quote;
+    else if (!quote && c === "(") depth++;
+    else if (!quote && c === ")") depth = Math.max(0, depth - 1);
+    if (c === "," && depth === 0 && !quote) {
+      out.push(cur.trim());
+      cur = "";
+    } else cur += c;
+  }
+  if (cur.trim() !== "") out.push(cur.trim());
+  return out.filter((x) => x !== "");
+}
+
+function parseCommands(spec: string): SudoCommand[] {
+  const out: SudoCommand[] = [];
+  let runas = "root";
+  let nopasswd = false;
+  for (let item of splitList(spec)) {
+    const ra = item.match(/^\(([^)]*)\)\s*/);
+    if (ra) {
+      runas = ra[1].trim() === "" ? "root" : ra[1].trim();
+      item = item.slice(ra[0].length);
+    }
+    for (;;) {
+      const tag = item.match(/^([A-Z_]+):\s*/);
+      if (tag && TAGS.has(tag[1])) {
+        if (tag[1] === "NOPASSWD") nopasswd = true;
+        if (tag[1] === "PASSWD") nopasswd = false;
+        item = item.slice(tag[0].length);
+        continue;
+      }
+      const opt = item.match(/^(?:ROLE|TYPE|CWD|CHROOT|NOTBEFORE|NOTAFTER|TIMEOUT|APPARMOR_PROFILE|PRIVS|LIMITPRIVS)=\S+\s+/);
+      if (opt) {
+        item = item.slice(opt[0].length);
+        continue;
+      }
+      const digest = item.match(/^sha(?:224|256|384|512):\S+\s+/);
+      if (digest) {
+        item = item.slice(digest[0].length);
+        continue;
+      }
+      break;
+    }
+    const command = item.trim();
+    if (command !== "") out.push({ command, runas, nopasswd });
+  }
+  return out;
+}
+
+/** Parses one sudoers file. Never throws; unparsable lines are counted in `bad`. */
+export function parseSudoers(text: string): Sudoers {
+  const result: Sudoers = { includes: [], rules: [], aliases: new Map(), noAuthDefaults: [], bad: 0 };
+  for (const { line, text: rawLine } of logicalLines(text)) {
+    const t = stripComment(rawLine);
+    if (t === "") continue;
+    const inc = t.match(/^[#@](include(?:dir)?)\s+(.+)$/);
+    if (inc) {
+      const path = inc[2].trim().replace(/^"(.*)"$/, "$1");
+      result.includes.push({ line, dir: inc[1] === "includedir", path });
+      continue;
+    }
+    if (/^Defaults\b/.test(t)) {
+      if (/(?:^|[\s,])!\s*authenticate\b/.test(t.replace(/^Defaults\S*/, ""))) result.noAuthDefaults.push({ line, text: t });
+      continue;
+    }
+    const kind = t.split(/\s+/, 1)[0];
+    if (ALIAS_KINDS.has(kind)) {
+      const key = kind === "Cmd_Alias" ? "Cmnd_Alias" : kind;
+      const map = result.aliases.get(key) ?? new Map<string, string[]>();
+      for (const def of t.slice(kind.length).split(/\s:\s/)) {
+        const m = def.match(/^\s*([A-Z][A-Z0-9_]*)\s*=\s*(.*)$/);
+        if (m) map.set(m[1], splitList(m[2]));
+        else result.bad++;
+      }
+      result.aliases.set(key, map);
+      continue;
+    }
+    const eq = t.indexOf("=");
+    if (eq < 0) {
+      result.bad++;
+      continue;
+    }
+    const left = t.slice(0, eq).replace(/\s*,\s*/g, ",").trim().split(/\s+/);
+    if (left.length !== 2) {
+      result.bad++;
+      continue;
+    }
+    const right = t.slice(eq + 1).split(/\s:\s/)[0];
+    const commands = parseCommands(right);
+    if (commands.length === 0) {
+      result.bad++;
+      continue;
+    }
+    result.rules.push({ line, text: t, users: splitList(left[0]), hosts: splitList(left[1]), commands });
+  }
+  return result;
+}
+
+/** Expands alias names (recursively, bounded) in a list, using the aliases of one kind. */
+export function expandAliases(items: string[], aliases: Map<string, string[]> | undefined, depth = 0): string[] {
+  if (!aliases || depth > 8) return items;
+  return items.flatMap((i) => {
+    const neg = i.startsWith("!");
+    const name = neg ? i.slice(1) : i;
+    const members = aliases.get(name);
+    return members && !neg ? expandAliases(members, aliases, depth + 1) : [i];
+  });
+}
+
+/** Programs that hand out a shell whatever their arguments (shells, interpreters, editors, pagers, su, env). */
+const ALWAYS_ESCAPES =
+  /^(?:(?:ba|da|z|k|c|tc|a)?sh|fish|busybox|su|sudo|env|python[0-9.]*|perl[0-9.]*|ruby[0-9.]*|php[0-9.]*|lua[0-9.]*|node|nodejs|vi|vim|vim\.basic|vim\.tiny|nvim|view|ex|ed|nano|emacs|less|more|most|man|docker|podman|gdb|strace|expect|script)$/;
+/** Programs that hand out a shell or root writes when their arguments are not pinned. */
+const OPEN_ARGS_ESCAPES = /^(?:find|awk|gawk|mawk|nawk|tar|zip|rsync|git|tee|cp|mv|dd|chmod|chown|install|ln|make|pip[0-9.]*|apt|apt-get|dpkg|rpm|yum|dnf|systemctl|journalctl|crontab|xargs|nmap|scp|ssh)$/;
+
+/**
+ * True when a sudo command amounts to running anything as the target user: `ALL`, a shell or interpreter,
+ * or a shell-escape-capable program whose arguments are not pinned (no arguments, or a wildcard).
+ */
+export function isUnrestricted(command: string): boolean {
+  const c = command.trim();
+  if (c === "ALL") return true;
+  if (c.startsWith("!")) return false;
+  const [prog, ...args] = c.split(/\s+/);
+  const base = prog.slice(prog.lastIndexOf("/") + 1);
+  if (ALWAYS_ESCAPES.test(base)) return true;
+  return OPEN_ARGS_ESCAPES.test(base) && (args.length === 0 || args.some((a) => a.includes("*")));
+}

@@ -1,0 +1,166 @@
+/**
+ * systemd_units: one exposure score per long-running root service (weighted sandboxing table), and services
+ * whose Exec lines run programs from temporary, home or writable locations or carry payload patterns.
+ */
+import type { CheckInput } from "../../core/catalogue.ts";
+import type { ScanContext } from "../../core/context.ts";
+import type { FindingDraft } from "../../core/finding.ts";
+import type { Scanner } from "../../core/scanner.ts";
+import { severityRank } from "../../core/severity.ts";
+import { type Account, type Accounts, loadAccounts, ROOT_ACCOUNT, UNKNOWN_ACCOUNT } from "../persistence/accounts.ts";
+import { type Assessment, assessEntry } from "../persistence/assess.ts";
+import { exposureOf, runsUnprivileged } from "./exposure.ts";
+import { type LoadedUnit, loadUnits } from "./loader.ts";
+import { lastValue, listValues, parseBoolean, parseExecLine } from "./unit_file.ts";
+
+const NAME = "systemd_units";
+
+/** Exposure below this is a passed check (the service is reasonably confined). */
+export const EXPOSURE_PASS_BELOW = 5.0;
+/** Exposure from which a locally defined root service is reported as low rather than info. */
+export const EXPOSURE_LOW_FROM = 8.0;
+
+/** Exec settings that run commands, in the order systemd runs them. */
+export const EXEC_KEYS = [
+  "ExecCondition",
+  "ExecStartPre",
+  "ExecStart",
+  "ExecStartPost",
+  "ExecReload",
+  "ExecStop",
+  "ExecStopPost",
+] as const;
+
+const checks: CheckInput[] = [
+  {
+    id: "systemd.unit.exposure",
+    scanner: NAME,
+    title: "Long-running root service with little sandboxing",
+    severity: "low",
+    category: "privilege_escalation_surface",
+    rationale:
+      "A long-running service that runs as root without systemd sandboxing gives whoever exploits it the whole " +
+      "host; the exposure score (0 confined … 10 unconfined) weighs the missing directives like systemd-analyze security.",
+    remediation:
+      "Add a drop-in (systemctl edit <unit>) with the missing directives listed in the finding, starting with " +
+      "User=/DynamicUser=, NoNewPrivileges=yes, ProtectSystem=strict and CapabilityBoundingSet=; check with systemd-analyze security <unit>.",
+    mitre: ["T1543.002"],
+    confidence: "certain",
+  },
+  {
+    id: "systemd.unit.untrusted_exec",
+    scanner: NAME,
+    title: "Service runs a program from an untrusted location or a payload",
+    severity: "high",
+    category: "ioc",
+    rationale:
+      "A service whose Exec lines run a program from /tmp, a user's home or a directory other accounts can write, " +
+      "or whose command line carries a reverse shell or download-and-execute payload, is a classic persistence " +
+      "mechanism and a privilege-escalation path.",
+    remediation:
+      "Inspect the unit and its drop-ins (systemctl cat <unit>); if it is not yours, stop and disable it, keep a " +
+      "copy of the program for analysis, and move legitimate programs to a root-owned directory such as /usr/local/sbin.",
+    mitre: ["T1543.002", "T1053.006"],
+    confidence: "heuristic",
+  },
+];
+
+function runAsOf(u: LoadedUnit, accounts: Accounts, flags: string): Account {
+  if (flags.includes("+") || flags.includes("!")) return ROOT_ACCOUNT;
+  if (parseBoolean(lastValue(u.sections, "Service", "DynamicUser")) === true) return UNKNOWN_ACCOUNT;
+  const user = lastValue(u.sections, "Service", "User");
+  if (user === undefined || user === "root" || user === "0") return ROOT_ACCOUNT;
+  return accounts.byName.get(user) ?? (/^\d+$/.test(user) ? accounts.byUid.get(Number(user)) : undefined) ??
+    UNKNOWN_ACCOUNT;
+}
+
+/** Assesses every Exec line of a service; undefined when none is suspicious. */
+export function assessUnitExec(
+  ctx: ScanContext,
+  u: LoadedUnit,
+  accounts: Accounts,
+): { assessment: Assessment; commands: string[] } | undefined {
+  let worst: Assessment | undefined;
+  const indicators: Assessment["indicators"] = [];
+  const commands: string[] = [];
+  for (const key of EXEC_KEYS) {
+    for (const value of listValues(u.sections, "Service", key)) {
+      const { flags, command } = parseExecLine(value);
+      const a = assessEntry(ctx.host, command, runAsOf(u, accounts, flags), accounts);
+      if (!a) continue;
+      commands.push(`${key}=${value}`);
+      indicators.push(...a.indicators);
+      if (!worst || severityRank(a.severity) > severityRank(worst.severity)) worst = a;
+    }
+  }
+  return worst ? { assessment: { ...worst, indicators }, commands } : undefined;
+}
+
+function unitMeta(u: LoadedUnit) {
+  return { unit: u.name, path: u.path, vendor: u.vendor, drop_ins: u.dropIns };
+}
+
+async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
+  const loaded = loadUnits(ctx, [".service"]);
+  if (loaded.dirs.length === 0) {
+    ctx.skip(`no systemd unit directory under ${ctx.host.root}: systemd is not the init system here`);
+    return;
+  }
+  const accounts = loadAccounts(ctx);
+  for (const u of loaded.units) {
+    await ctx.checkpoint();
+    const exec = assessUnitExec(ctx, u, accounts);
+    if (exec) {
+      yield {
+        check_id: "systemd.unit.untrusted_exec",
+        subject: u.name,
+        severity: exec.assessment.severity,
+        description: `${u.name} runs ${exec.commands.join("; ").slice(0, 500)}`,
+        metadata: {
+          ...unitMeta(u),
+          run_as: lastValue(u.sections, "Service", "User") ?? "root",
+          commands: exec.commands.slice(0, 20),
+          indicators: exec.assessment.indicators.map((i) => i.path ? `${i.name}:${i.path}` : i.name),
+        },
+        location: { path: u.path },
+      };
+    }
+    const execStart = listValues(u.sections, "Service", "ExecStart");
+    const type = lastValue(u.sections, "Service", "Type") ?? "simple";
+    const pulledInBy = loaded.pulledInBy.get(u.name);
+    if (execStart.length === 0 || type === "oneshot" || runsUnprivileged(u.sections) || !pulledInBy) continue;
+    if (/^tty/.test(lastValue(u.sections, "Service", "StandardInput") ?? "")) continue;
+    const e = exposureOf(u.sections);
+    const passed = e.score < EXPOSURE_PASS_BELOW;
+    const severity = !u.vendor && e.score >= EXPOSURE_LOW_FROM ? "low" : "info";
+    yield {
+      check_id: "systemd.unit.exposure",
+      subject: u.name,
+      passed,
+      severity,
+      title: `${u.name} runs as root with exposure ${e.score.toFixed(1)}/10`,
+      description: `${u.name} (Type=${type}) runs as root; missing sandboxing: ${e.missing.join(", ") || "none"}` +
+        (e.partial.length > 0 ? `; partly set: ${e.partial.join(", ")}` : "") + ".",
+      metadata: {
+        ...unitMeta(u),
+        type,
+        exposure: e.score,
+        pulled_in_by: pulledInBy,
+        missing: e.missing,
+        partial: e.partial,
+        exec_start: execStart.slice(0, 5),
+      },
+      location: { path: u.path },
+    };
+  }
+}
+
+/** The systemd_units scanner. */
+export const systemdUnits: Scanner = {
+  name: NAME,
+  summary: "Exposure score of long-running root services; services running programs from untrusted locations.",
+  slow: false,
+  enabledByDefault: (c) => c.hardening,
+  checks,
+  run,
+};
