@@ -166,6 +166,13 @@ function secureBootState(
   const modern = ctx.host.readBytes(`${EFIVARS}/SecureBoot-${EFI_GLOBAL_GUID}`, 64);
   if (modern.ok) {
     sb = efivarByte(modern.value);
+    if (sb === undefined) {
+      ctx.warn(
+        "efivar_unparsable",
+        `${EFIVARS}/SecureBoot-${EFI_GLOBAL_GUID}: ${modern.value.length} bytes, no data byte`,
+      );
+      return { efi: true };
+    }
     const setup = ctx.host.readBytes(`${EFIVARS}/SetupMode-${EFI_GLOBAL_GUID}`, 64);
     if (setup.ok) setupMode = efivarByte(setup.value);
     meta.source = `${EFIVARS}/SecureBoot-${EFI_GLOBAL_GUID}`;
