@@ -1,0 +1,123 @@
+/** The risk model as data (zod): severity points, confidence and criticality multipliers, exposure/asset factors. */
+import { type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
+import { z } from "zod";
+import { ExitCode, fail, ok, type Result } from "../core/result.ts";
+import { type Condition, ConditionSchema } from "../rules/model.ts";
+import { nodeValue, positionAt } from "../rules/jsonc.ts";
+import DEFAULT_MODEL_DATA from "./default_model.json" with { type: "json" };
+
+const Points = z.number().min(0).max(100);
+const Multiplier = z.number().min(0).max(2);
+
+/** One exposure or asset factor: when its condition holds, the score is multiplied by (1 + weight). */
+export const FactorSchema = z.object({
+  id: z.string().regex(/^[a-z0-9_.-]{1,64}$/),
+  kind: z.enum(["exposure", "asset"]),
+  weight: z.number().min(0).max(1),
+  description: z.string().min(1),
+  when: ConditionSchema,
+}).strict();
+
+const SeverityPointsSchema = z.object({
+  info: Points,
+  low: Points,
+  medium: Points,
+  high: Points,
+  critical: Points,
+  error: Points,
+}).strict();
+
+/** The whole risk model. */
+export const RiskModelSchema = z.object({
+  severity: SeverityPointsSchema.refine(
+    (s) => s.info <= s.low && s.low <= s.medium && s.medium <= s.high && s.high <= s.critical,
+    "severity points must not decrease from info to critical",
+  ),
+  confidence: z.object({ certain: Multiplier, heuristic: Multiplier }).strict(),
+  criticality: z.object({ low: Multiplier, medium: Multiplier, high: Multiplier, critical: Multiplier })
+    .strict(),
+  factors: z.array(FactorSchema).max(100),
+  host: z.object({
+    decay: z.number().min(0).max(1),
+    top_n: z.number().int().min(1).max(1000),
+    top_listed: z.number().int().min(0).max(100),
+  }).strict(),
+}).strict();
+
+/** The risk model. */
+export type RiskModel = z.infer<typeof RiskModelSchema>;
+/** One factor. */
+export type Factor = z.infer<typeof FactorSchema> & { when: Condition };
+
+/** The default model (src/risk/default_model.json), validated. */
+export const DEFAULT_RISK_MODEL: RiskModel = RiskModelSchema.parse(DEFAULT_MODEL_DATA);
+
+/** An override file: any part of the model; `factors`, when given, replaces the default list. */
+export const RiskOverrideSchema = z.object({
+  $schema: z.string().optional(),
+  severity: SeverityPointsSchema.partial().optional(),
+  confidence: RiskModelSchema.shape.confidence.partial().optional(),
+  criticality: RiskModelSchema.shape.criticality.partial().optional(),
+  factors: z.array(FactorSchema).max(100).optional(),
+  host: RiskModelSchema.shape.host.partial().optional(),
+}).strict();
+
+/** Applies an override (already validated) on top of a model and validates the result. */
+export function mergeModel(
+  base: RiskModel,
+  over: z.infer<typeof RiskOverrideSchema>,
+): z.ZodSafeParseResult<RiskModel> {
+  return RiskModelSchema.safeParse({
+    severity: { ...base.severity, ...over.severity },
+    confidence: { ...base.confidence, ...over.confidence },
+    criticality: { ...base.criticality, ...over.criticality },
+    factors: over.factors ?? base.factors,
+    host: { ...base.host, ...over.host },
+  });
+}
+
+/** Parses a `--risk-weights` JSONC text into a model (defaults for what it leaves out). Errors are exit 2. */
+export function parseRiskOverride(
+  text: string,
+  file: string,
+  base: RiskModel = DEFAULT_RISK_MODEL,
+): Result<RiskModel> {
+  const errors: ParseError[] = [];
+  const tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length > 0 || !tree) {
+    const e = errors[0];
+    const pos = positionAt(text, e?.offset ?? 0);
+    return fail(
+      ExitCode.Usage,
+      `${file}:${pos.line}:${pos.column}: invalid JSONC (${e ? printParseErrorCode(e.error) : "empty file"})`,
+    );
+  }
+  const over = RiskOverrideSchema.safeParse(nodeValue(tree));
+  if (!over.success) return fail(ExitCode.Usage, `${file}: ${describe(over.error)}`);
+  const merged = mergeModel(base, over.data);
+  if (!merged.success) return fail(ExitCode.Usage, `${file}: ${describe(merged.error)}`);
+  return ok(merged.data);
+}
+
+function describe(e: z.ZodError): string {
+  const i = e.issues[0];
+  return `${i.path.length > 0 ? i.path.join(".") + ": " : ""}${i.message}`;
+}
+
+/** Reads `--risk-weights FILE` (JSONC, at most 1 MiB). */
+export function loadRiskModel(file: string | undefined): Result<RiskModel> {
+  if (file === undefined) return ok(DEFAULT_RISK_MODEL);
+  let text: string;
+  try {
+    const st = Deno.statSync(file);
+    if (!st.isFile) return fail(ExitCode.Usage, `--risk-weights ${file}: not a regular file`);
+    if (st.size > 1 << 20) return fail(ExitCode.Usage, `--risk-weights ${file}: larger than 1 MiB`);
+    text = Deno.readTextFileSync(file);
+  } catch (e) {
+    return fail(
+      ExitCode.Usage,
+      `--risk-weights ${file}: cannot read it (${e instanceof Error ? e.message : e})`,
+    );
+  }
+  return parseRiskOverride(text, file);
+}

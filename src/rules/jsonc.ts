@@ -1,0 +1,201 @@
+/** Parses JSONC rule files: zod validation with the file, line, column and rule id of every problem. */
+import { findNodeAtLocation, type Node, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
+import type { z } from "zod";
+import {
+  conditionSize,
+  type LocatedRule,
+  MAX_CONDITION_DEPTH,
+  MAX_CONDITION_LEAVES,
+  RULE_VERSION,
+  RuleFileSchema,
+  type RuleProblem,
+  RuleSchema,
+  type SourcePosition,
+} from "./model.ts";
+
+/** What parsing one rule file produced: rules, fatal errors and warnings kept for the report. */
+export interface ParsedRuleFile {
+  rules: LocatedRule[];
+  errors: RuleProblem[];
+  warnings: RuleProblem[];
+}
+
+/** Options shared by both rule file parsers. */
+export interface ParseOptions {
+  /** Accept rules written for an older rule version (with a warning). */
+  allowLegacy: boolean;
+}
+
+/** Maps a character offset to a 1-based line and column. */
+export function positionAt(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  const end = Math.min(offset, text.length);
+  for (let i = 0; i < end; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: end - lineStart + 1 };
+}
+
+/** The node at `path`, or the nearest ancestor that exists (for a missing key: the object that lacks it). */
+function nearestNode(root: Node, path: (string | number)[]): Node {
+  for (let n = path.length; n >= 0; n--) {
+    const node = findNodeAtLocation(root, path.slice(0, n));
+    if (node) {
+      return node.parent?.type === "property" && n > 0 && typeof path[n - 1] === "string"
+        ? node.parent
+        : node;
+    }
+  }
+  return root;
+}
+
+function issuesToProblems(
+  issues: z.core.$ZodIssue[],
+  base: (string | number)[],
+  root: Node,
+  text: string,
+  file: string,
+  rule: string | undefined,
+): RuleProblem[] {
+  return issues.map((issue) => {
+    const path = [...base, ...issue.path.filter((p): p is string | number => typeof p !== "symbol")];
+    const pos = positionAt(text, nearestNode(root, path).offset);
+    const where = issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
+    return { file, ...pos, rule, code: "invalid_rule", message: `${where}${issue.message}` };
+  });
+}
+
+function versionProblem(
+  version: number,
+  at: SourcePosition,
+  opts: ParseOptions,
+): { error?: RuleProblem; warning?: RuleProblem } {
+  if (version === RULE_VERSION) return {};
+  if (version > RULE_VERSION) {
+    return {
+      error: {
+        ...at,
+        code: "unsupported_version",
+        message:
+          `rule version ${version} is newer than this sys-scan understands (${RULE_VERSION}); upgrade sys-scan`,
+      },
+    };
+  }
+  if (!opts.allowLegacy) {
+    return {
+      error: {
+        ...at,
+        code: "unsupported_version",
+        message:
+          `rule version ${version} is older than ${RULE_VERSION}; rerun with --rules-allow-legacy to load it anyway`,
+      },
+    };
+  }
+  return {
+    warning: {
+      ...at,
+      code: "legacy_version",
+      message: `rule version ${version} loaded as version ${RULE_VERSION} because of --rules-allow-legacy`,
+    },
+  };
+}
+
+/** Parses the text of one JSONC rule file (`{"version": 1, "rules": [...]}`). */
+export function parseJsoncRules(text: string, file: string, opts: ParseOptions): ParsedRuleFile {
+  const out: ParsedRuleFile = { rules: [], errors: [], warnings: [] };
+  const syntax: ParseError[] = [];
+  const root = parseTree(text, syntax, { allowTrailingComma: true, disallowComments: false });
+  if (syntax.length > 0 || !root) {
+    const e = syntax[0];
+    const pos = positionAt(text, e?.offset ?? 0);
+    const why = e ? printParseErrorCode(e.error) : "empty file";
+    out.errors.push({ file, ...pos, code: "syntax", message: `invalid JSONC: ${why}` });
+    return out;
+  }
+  const value = nodeValue(root);
+  const top = RuleFileSchema.safeParse(value);
+  if (!top.success) {
+    out.errors.push(...issuesToProblems(top.error.issues, [], root, text, file, undefined));
+    return out;
+  }
+  const versionAt = { file, ...positionAt(text, nearestNode(root, ["version"]).offset) };
+  const v = versionProblem(top.data.version, versionAt, opts);
+  if (v.error) {
+    out.errors.push(v.error);
+    return out;
+  }
+  if (v.warning) out.warnings.push(v.warning);
+  const seen = new Set<string>();
+  top.data.rules.forEach((raw, i) => {
+    const rawId = typeof raw === "object" && raw !== null && typeof (raw as { id?: unknown }).id === "string"
+      ? (raw as { id: string }).id
+      : undefined;
+    const node = nearestNode(root, ["rules", i]);
+    const at = { file, ...positionAt(text, node.offset) };
+    const parsed = RuleSchema.safeParse(raw);
+    if (!parsed.success) {
+      out.errors.push(...issuesToProblems(parsed.error.issues, ["rules", i], root, text, file, rawId));
+      return;
+    }
+    const rule = parsed.data;
+    if (seen.has(rule.id)) {
+      out.errors.push({
+        ...at,
+        rule: rule.id,
+        code: "duplicate_id",
+        message: "this rule id is already used in this file",
+      });
+      return;
+    }
+    seen.add(rule.id);
+    if (rule.when) {
+      const size = conditionSize(rule.when);
+      if (size.depth > MAX_CONDITION_DEPTH || size.leaves > MAX_CONDITION_LEAVES) {
+        out.errors.push({
+          ...at,
+          rule: rule.id,
+          code: "too_complex",
+          message: `condition nests ${size.depth} deep with ${size.leaves} leaves; ` +
+            `at most ${MAX_CONDITION_DEPTH} deep and ${MAX_CONDITION_LEAVES} leaves`,
+        });
+        return;
+      }
+    }
+    if (!rule.enabled) {
+      out.warnings.push({
+        ...at,
+        rule: rule.id,
+        code: "rule_disabled",
+        message: "rule is disabled (enabled: false)",
+      });
+      return;
+    }
+    out.rules.push({ rule, at });
+  });
+  return out;
+}
+
+/** The plain value of a JSONC tree node (keys set as own properties, never through `__proto__`). */
+export function nodeValue(node: Node): unknown {
+  if (node.type === "array") return (node.children ?? []).map(nodeValue);
+  if (node.type === "object") {
+    const obj: Record<string, unknown> = {};
+    for (const p of node.children ?? []) {
+      const [k, v] = p.children ?? [];
+      if (k && v) {
+        Object.defineProperty(obj, String(k.value), {
+          value: nodeValue(v),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
+    }
+    return obj;
+  }
+  return node.value;
+}

@@ -1,0 +1,188 @@
+/** Loads the built-in rule pack and a rules directory into one ordered, compiled rule set. */
+import { ExitCode, fail, ok, type Result } from "../core/result.ts";
+import { type ParsedRuleFile, parseJsoncRules } from "./jsonc.ts";
+import { parseLegacyRules } from "./legacy.ts";
+import { compileCondition, compilePatterns, type Predicate } from "./match.ts";
+import {
+  type Actions,
+  formatProblem,
+  type LocatedRule,
+  type RuleProblem,
+  type SourcePosition,
+} from "./model.ts";
+import { checkTrustedDir, readTrustedFile } from "./trusted_dir.ts";
+
+/** Files of the built-in pack, in load order (relative to the repository's `rules/`). */
+export const BUILTIN_RULE_FILES = ["mitre-attack.jsonc"] as const;
+/** Most rule files read from a directory. */
+export const MAX_RULE_FILES = 200;
+/** Most rules in one rule set. */
+export const MAX_RULES = 5000;
+/** Largest rule file read. */
+export const MAX_RULE_FILE_BYTES = 1 << 20;
+
+/** A rule ready to apply. */
+export interface CompiledRule {
+  id: string;
+  at: SourcePosition;
+  builtin: boolean;
+  inScanner: (name: string) => boolean;
+  inCheck: (checkId: string) => boolean;
+  /** True when the rule has no `when` (it applies to everything in scope). */
+  unconditional: boolean;
+  when: Predicate;
+  actions: Actions;
+}
+
+/** A loaded rule file, for the report. */
+export interface RuleSource {
+  file: string;
+  format: "jsonc" | "legacy";
+  rules: number;
+  builtin: boolean;
+}
+
+/** The loaded, ordered rules with what was read and the warnings to record in the report. */
+export interface RuleSet {
+  rules: CompiledRule[];
+  sources: RuleSource[];
+  warnings: RuleProblem[];
+}
+
+/** What to load. */
+export interface LoadOptions {
+  /** Load the built-in pack (`--no-builtin-rules` turns it off). */
+  builtin: boolean;
+  /** A rules directory (`--rules-dir`, loaded when `--rules-enable` is given). */
+  dir?: string;
+  allowLegacy: boolean;
+  insecureOk: boolean;
+}
+
+/** An empty rule set. */
+export const NO_RULES: RuleSet = { rules: [], sources: [], warnings: [] };
+
+function compile(located: LocatedRule, builtin: boolean): CompiledRule {
+  const { rule, at } = located;
+  return {
+    id: rule.id,
+    at,
+    builtin,
+    inScanner: compilePatterns(rule.scope.scanners),
+    inCheck: compilePatterns(rule.scope.checks),
+    unconditional: rule.when === undefined,
+    when: rule.when ? compileCondition(rule.when) : () => true,
+    actions: rule.actions,
+  };
+}
+
+function parseByName(
+  name: string,
+  text: string,
+  file: string,
+  allowLegacy: boolean,
+): ParsedRuleFile | undefined {
+  if (name.endsWith(".jsonc") || name.endsWith(".json")) return parseJsoncRules(text, file, { allowLegacy });
+  if (name.endsWith(".rule")) return parseLegacyRules(text, file, { allowLegacy });
+  return undefined;
+}
+
+function rulesError(errors: RuleProblem[]): Result<never> {
+  const shown = errors.slice(0, 10).map(formatProblem);
+  const more = errors.length > 10 ? `\n… and ${errors.length - 10} more` : "";
+  const head = errors.length === 1 ? "a rule file has an error" : `rule files have ${errors.length} errors`;
+  return fail(ExitCode.Rules, `${head}; fix them or leave out --rules-enable:\n${shown.join("\n")}${more}`);
+}
+
+/** Reads the built-in pack shipped in `rules/` (embedded by `deno compile --include rules/`). */
+export function readBuiltinPack(): { file: string; text: string }[] {
+  return BUILTIN_RULE_FILES.map((name) => ({
+    file: `builtin:${name}`,
+    text: Deno.readTextFileSync(new URL(`../../rules/${name}`, import.meta.url)),
+  }));
+}
+
+/**
+ * Loads the rule set: the built-in pack first, then the directory's `*.jsonc`, `*.json` and `*.rule` files in
+ * sorted name order (not recursive). Every problem in every file is collected; any error fails the load
+ * with exit 3. Rule ids must be unique across all files.
+ */
+export function loadRules(opts: LoadOptions): Result<RuleSet> {
+  const errors: RuleProblem[] = [];
+  const warnings: RuleProblem[] = [];
+  const sources: RuleSource[] = [];
+  const located: { rule: LocatedRule; builtin: boolean }[] = [];
+  const add = (parsed: ParsedRuleFile, file: string, format: RuleSource["format"], builtin: boolean) => {
+    errors.push(...parsed.errors);
+    warnings.push(...parsed.warnings);
+    sources.push({ file, format, rules: parsed.rules.length, builtin });
+    for (const r of parsed.rules) located.push({ rule: r, builtin });
+  };
+  if (opts.builtin) {
+    for (const { file, text } of readBuiltinPack()) {
+      add(parseJsoncRules(text, file, { allowLegacy: false }), file, "jsonc", true);
+    }
+  }
+  if (opts.dir !== undefined) {
+    const trusted = checkTrustedDir(opts.dir, { insecureOk: opts.insecureOk, what: "rules directory" });
+    if (!trusted.ok) return trusted;
+    const dirWarn = (message: string, code = "insecure_dir") =>
+      warnings.push({ file: opts.dir!, line: 0, column: 0, code, message });
+    trusted.value.warnings.forEach((w) => dirWarn(w));
+    let names: string[];
+    try {
+      names = [...Deno.readDirSync(trusted.value.real)]
+        .filter((e) => /\.(jsonc|json|rule)$/.test(e.name))
+        .map((e) => e.name)
+        .sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+    } catch (e) {
+      return fail(
+        ExitCode.Rules,
+        `rules directory ${opts.dir} cannot be listed (${e instanceof Error ? e.message : e})`,
+      );
+    }
+    if (names.length > MAX_RULE_FILES) {
+      return fail(
+        ExitCode.Rules,
+        `rules directory ${opts.dir} holds ${names.length} rule files; at most ${MAX_RULE_FILES}`,
+      );
+    }
+    if (names.length === 0) dirWarn(`no *.jsonc, *.json or *.rule files in ${opts.dir}`, "no_rule_files");
+    for (const name of names) {
+      const path = `${trusted.value.real}/${name}`;
+      const read = readTrustedFile(path, MAX_RULE_FILE_BYTES, opts.insecureOk);
+      if (!read.ok) {
+        errors.push({ file: path, line: 0, column: 0, code: "unreadable", message: read.reason });
+        continue;
+      }
+      if (read.warning) {
+        warnings.push({ file: path, line: 0, column: 0, code: "insecure_file", message: read.warning });
+      }
+      const parsed = parseByName(name, read.text, path, opts.allowLegacy)!;
+      add(parsed, path, name.endsWith(".rule") ? "legacy" : "jsonc", false);
+    }
+  }
+  const firstAt = new Map<string, SourcePosition>();
+  for (const { rule } of located) {
+    const prev = firstAt.get(rule.rule.id);
+    if (prev) {
+      errors.push({
+        ...rule.at,
+        rule: rule.rule.id,
+        code: "duplicate_id",
+        message: `rule id already defined at ${prev.file}:${prev.line}:${prev.column}`,
+      });
+    } else firstAt.set(rule.rule.id, rule.at);
+  }
+  if (located.length > MAX_RULES) {
+    errors.push({
+      file: opts.dir ?? "builtin",
+      line: 0,
+      column: 0,
+      code: "too_many_rules",
+      message: `${located.length} rules; at most ${MAX_RULES}`,
+    });
+  }
+  if (errors.length > 0) return rulesError(errors);
+  return ok({ rules: located.map((l) => compile(l.rule, l.builtin)), sources, warnings });
+}
