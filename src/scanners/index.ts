@@ -1,5 +1,6 @@
 /** The scanner registry: registration order is execution-report order. Add one line per scanner. */
 import type { Scanner } from "../core/scanner.ts";
+import { containers } from "./containers/index.ts";
 import { kernelHardening } from "./kernel_hardening.ts";
 import { ioc } from "./ioc/index.ts";
 import { kernelParams } from "./kernel_params.ts";
@@ -21,4 +22,5 @@ export const SCANNERS: readonly Scanner[] = [
   ioc,
   mountsScanner,
   kernelHardening,
+  containers,
 ];
