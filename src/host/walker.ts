@@ -125,8 +125,8 @@ export function isSkippedFsType(fstype: string): boolean {
 /** Splits a Linux dev_t (as Deno reports it) into "major:minor". */
 export function devString(dev: number): string {
   const d = BigInt(dev);
-  const major = ((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn);
-  const minor = (d & 0xffn) | ((d >> 12n) & ~0xffn);
+  const major = ((d >> 8n) & 0xfffn) | ((d >> 32n) & 0xfffff000n);
+  const minor = (d & 0xffn) | ((d >> 12n) & 0xffffff00n);
   return `${major}:${minor}`;
 }
 
