@@ -46,7 +46,9 @@ function traceDuration(ctx: ScanContext): number {
   if (wanted > budget) {
     ctx.warn(
       "truncated",
-      `--ioc-exec-trace ${wanted / 1000} exceeds the scanner budget (--scanner-timeout ${ctx.config.scannerTimeout}): tracing for ${
+      `--ioc-exec-trace ${
+        wanted / 1000
+      } exceeds the scanner budget (--scanner-timeout ${ctx.config.scannerTimeout}): tracing for ${
         budget / 1000
       } s; raise --scanner-timeout to trace longer`,
     );
@@ -112,10 +114,17 @@ export function makeEbpfExecTrace(options: TraceScannerOptions = {}): Scanner {
         onProgress: (m) => ctx.setMeta("trace", { ...m, object_sha256: objectSha256 }),
       });
       for (const w of r.warnings) ctx.warn(w.code, w.detail);
-      ctx.setMeta("trace", { ...r.metrics, object_sha256: objectSha256, quiet_connects: aggregator.quietConnects });
+      ctx.setMeta("trace", {
+        ...r.metrics,
+        object_sha256: objectSha256,
+        quiet_connects: aggregator.quietConnects,
+      });
     } catch (e) {
       if (!(e instanceof TraceUnavailable)) throw e;
-      ctx.warn("ebpf_unavailable", `${e.message} Falling back to /proc polling (lower fidelity: no connects, short-lived processes missed).`);
+      ctx.warn(
+        "ebpf_unavailable",
+        `${e.message} Falling back to /proc polling (lower fidelity: no connects, short-lived processes missed).`,
+      );
       const r = await runFallback({
         host: ctx.host,
         durationMs,
@@ -134,14 +143,18 @@ export function makeEbpfExecTrace(options: TraceScannerOptions = {}): Scanner {
       });
     }
     if (aggregator.overflow > 0) {
-      ctx.warn("truncated", `${aggregator.overflow} trace record(s) beyond ${MAX_SUBJECTS} distinct subjects were not turned into findings`);
+      ctx.warn(
+        "truncated",
+        `${aggregator.overflow} trace record(s) beyond ${MAX_SUBJECTS} distinct subjects were not turned into findings`,
+      );
     }
     yield* aggregator.findings();
   }
 
   return {
     name: SCANNER,
-    summary: "Traces process executions and outbound connects with eBPF for --ioc-exec-trace seconds (/proc polling fallback).",
+    summary:
+      "Traces process executions and outbound connects with eBPF for --ioc-exec-trace seconds (/proc polling fallback).",
     slow: true,
     enabledByDefault: (config) => config.iocExecTrace !== undefined,
     checks: TRACE_CHECKS,

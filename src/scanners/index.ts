@@ -10,6 +10,7 @@ import { network } from "./network/index.ts";
 import { processes } from "./processes.ts";
 import { suidSgid } from "./suid_sgid.ts";
 import { worldWritable } from "./world_writable.ts";
+import { ebpfExecTrace } from "./ebpf_exec_trace.ts";
 
 /** Every scanner, in report order. */
 export const SCANNERS: readonly Scanner[] = [
@@ -23,4 +24,5 @@ export const SCANNERS: readonly Scanner[] = [
   mountsScanner,
   kernelHardening,
   containers,
+  ebpfExecTrace,
 ];

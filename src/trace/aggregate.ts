@@ -6,7 +6,7 @@
 import type { CheckInput } from "../core/catalogue.ts";
 import type { FindingDraft, Metadata } from "../core/finding.ts";
 import type { Severity } from "../core/severity.ts";
-import { basename, COMMON_PORTS, execLocation, processKind } from "./classify.ts";
+import { basename, COMMON_PORTS, execLocation, homeArea, processKind } from "./classify.ts";
 import type { ConnectRecord, ExecRecord } from "./records.ts";
 
 /** The scanner's name. */
@@ -45,7 +45,8 @@ export const TRACE_CHECKS: CheckInput[] = [
     category: "network_socket",
     rationale:
       "Outbound connections from shells, interpreters, programs in temporary directories or to unusual ports are how implants reach their operators.",
-    remediation: "Check that the program is expected to talk to this destination; block and investigate if not.",
+    remediation:
+      "Check that the program is expected to talk to this destination; block and investigate if not.",
     mitre: ["T1071", "T1571"],
     confidence: "heuristic",
   },
@@ -55,7 +56,8 @@ export const TRACE_CHECKS: CheckInput[] = [
     title: "Outbound connection to a private or link-local address",
     severity: "info",
     category: "network_socket",
-    rationale: "Connections to internal addresses from unusual programs can be lateral movement or internal reconnaissance.",
+    rationale:
+      "Connections to internal addresses from unusual programs can be lateral movement or internal reconnaissance.",
     remediation: "Check that the program is expected to talk to this internal destination.",
     mitre: ["T1021", "T1046"],
     confidence: "heuristic",
@@ -70,6 +72,12 @@ interface ExecAgg {
   count: number;
   pids: number[];
   parents: Set<string>;
+}
+
+interface HomeAgg {
+  first: ExecRecord;
+  programs: Set<string>;
+  count: number;
 }
 
 interface ConnectAgg {
@@ -152,9 +160,10 @@ export class Aggregator {
     this.#connects.set(key, { first: r, count: 1, pids: [r.pid], failed });
   }
 
-  /** The findings, in a stable order (by check, then subject). */
+  /** The findings, in a stable order (execs by subject, home areas, then connects by subject). */
   findings(): FindingDraft[] {
     const out: FindingDraft[] = [];
+    const homes = new Map<string, HomeAgg>();
     for (const [subject, a] of [...this.#execs].sort(([x], [y]) => x < y ? -1 : x > y ? 1 : 0)) {
       const r = a.first;
       const meta: Metadata = {
@@ -176,7 +185,10 @@ export class Aggregator {
         fidelity: r.fidelity,
       };
       if (r.interp) meta.interp = r.interp;
-      if (r.sha256) meta.sha256 = r.sha256;
+      if (r.sha256) {
+        meta.sha256 = r.sha256;
+        meta.sha256_source = r.sha256_source;
+      }
       if (r.start_ticks !== null) meta.start_ticks = r.start_ticks;
       out.push({
         check_id: "trace.exec.observed",
@@ -189,17 +201,49 @@ export class Aggregator {
         location: { path: subject, pid: r.pid },
       });
       const loc = execLocation(r.filename, r.exe, r.exe_deleted);
-      if (loc) {
-        const severity: Severity = loc === "memfd" || loc === "deleted" ? "high" : loc === "temp" ? "medium" : "low";
+      if (loc === "home") {
+        const area = homeArea(subject);
+        const h = homes.get(area);
+        if (h) {
+          h.count += a.count;
+          if (h.programs.size < 50) h.programs.add(subject);
+        } else homes.set(area, { first: r, programs: new Set([subject]), count: a.count });
+      } else if (loc) {
+        const severity: Severity = loc === "temp" ? "medium" : "high";
         out.push({
           check_id: "trace.exec.suspicious_location",
           subject,
           severity,
-          title: `Executed from ${loc === "home" ? "a home directory" : loc === "temp" ? "a temporary directory" : loc === "memfd" ? "memory (memfd)" : "a deleted file"}: ${subject}`,
+          title: `Executed from ${
+            loc === "temp" ? "a temporary directory" : loc === "memfd" ? "memory (memfd)" : "a deleted file"
+          }: ${subject}`,
           metadata: { ...meta, location_kind: loc },
           location: { path: subject, pid: r.pid },
         });
       }
+    }
+    for (const [area, h] of homes) {
+      const r = h.first;
+      out.push({
+        check_id: "trace.exec.suspicious_location",
+        subject: area,
+        severity: "low",
+        title: `Executed from a home directory: ${area} (${h.programs.size} program(s), ${h.count} exec(s))`,
+        description:
+          `Programs under ${area} ran during the trace. User-installed toolchains live in home directories, and so do payloads dropped by a compromised account.`,
+        metadata: {
+          pid: r.pid,
+          comm: r.comm,
+          location_kind: "home",
+          programs: [...h.programs].sort(),
+          count: h.count,
+          lineage: r.lineage,
+          first_seen: r.ts,
+          source: r.source,
+          fidelity: r.fidelity,
+        },
+        location: { path: area, pid: r.pid },
+      });
     }
     for (const [subject, a] of [...this.#connects].sort(([x], [y]) => x < y ? -1 : x > y ? 1 : 0)) {
       const r = a.first;
@@ -214,8 +258,12 @@ export class Aggregator {
         check_id: external ? "trace.connect.external" : "trace.connect.private",
         subject,
         severity,
-        title: `connect: ${r.comm} pid=${r.pid} dst=${r.dst_ip}:${r.dst_port}${reasons.length ? ` (${reasons.join(", ")})` : ""}`,
-        description: `${r.exe ?? r.comm} connected to ${r.dst_ip} port ${r.dst_port} (${r.scope}) ${a.count} time(s)${
+        title: `connect: ${r.comm} pid=${r.pid} dst=${r.dst_ip}:${r.dst_port}${
+          reasons.length ? ` (${reasons.join(", ")})` : ""
+        }`,
+        description: `${
+          r.exe ?? r.comm
+        } connected to ${r.dst_ip} port ${r.dst_port} (${r.scope}) ${a.count} time(s)${
           r.lineage.length ? `; started by ${r.lineage.join(" <- ")}` : ""
         }.`,
         metadata: {
@@ -246,4 +294,3 @@ export class Aggregator {
     return out;
   }
 }
-

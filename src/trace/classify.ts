@@ -17,7 +17,10 @@ export function addressScope(ip: string): Scope {
     const [a, b] = v4;
     if (a === 127) return "loopback";
     if (a === 0) return "unspecified";
-    if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127)) {
+    if (
+      a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) ||
+      (a === 100 && b >= 64 && b <= 127)
+    ) {
       return "private";
     }
     if (a === 169 && b === 254) return "link_local";
@@ -72,7 +75,18 @@ export function execLocation(filename: string, exe: string | null, exeDeleted = 
 
 const SHELLS = new Set(["sh", "bash", "dash", "zsh", "ksh", "csh", "tcsh", "fish", "ash", "busybox"]);
 const NET_TOOLS = new Set(["nc", "ncat", "netcat", "socat", "telnet"]);
-const INTERPRETER = /^(python[0-9.]*|perl[0-9.]*|ruby[0-9.]*|php[0-9.]*|node|nodejs|lua[0-9.]*|tclsh[0-9.]*|awk|gawk|mawk)$/;
+const INTERPRETER =
+  /^(python[0-9.]*|perl[0-9.]*|ruby[0-9.]*|php[0-9.]*|node|nodejs|lua[0-9.]*|tclsh[0-9.]*|awk|gawk|mawk)$/;
+
+/**
+ * The area of a home directory an executable lives in: the home's first-level entry ("/root/.pyenv",
+ * "/home/alice/bin"), or the file itself when it sits directly in the home directory.
+ */
+export function homeArea(path: string): string {
+  const m = /^(\/root|\/home\/[^/]+)\/([^/]+)(\/.*)?$/.exec(path);
+  if (!m) return path;
+  return m[3] ? `${m[1]}/${m[2]}` : path;
+}
 
 /** What kind of program a comm or basename names, when it matters for an outbound connection. */
 export function processKind(name: string): "shell" | "interpreter" | "net_tool" | null {

@@ -47,7 +47,9 @@ function readLink(host: Host, path: string): string | null {
 }
 
 /** Polls /proc until the duration passes. */
-export async function runFallback(opts: FallbackOptions): Promise<{ metrics: FallbackMetrics; warnings: string[] }> {
+export async function runFallback(
+  opts: FallbackOptions,
+): Promise<{ metrics: FallbackMetrics; warnings: string[] }> {
   const t0 = performance.now();
   const interval = opts.intervalMs ?? 100;
   const warnings: string[] = [];
@@ -132,6 +134,7 @@ export async function runFallback(opts: FallbackOptions): Promise<{ metrics: Fal
           parent_comm: parent?.comm ?? null,
           lineage: opts.table.lineage(stat.ppid),
           sha256: null,
+          sha256_source: null,
           start_ticks: stat.startTicks,
         };
         opts.table.set({ pid, ppid: stat.ppid, comm: stat.comm, exe, argv, source: "exec" });

@@ -1,8 +1,9 @@
 /**
  * `--trace-hash`: the SHA-256 of each newly executed file. The file is opened through /proc/<pid>/exe inside
  * the ring-buffer callback, while the process still lives (a deleted or replaced file is hashed as it ran),
- * and hashed after the poll returns. Each distinct file (device + inode) is hashed once; files over the cap
- * are not hashed.
+ * and hashed after the poll returns. When the process has already exited (a /bin/true lives ~1 ms, a poll
+ * lasts up to 100 ms), the path given to exec is opened instead and the record says so. Each distinct file
+ * (device + inode) is hashed once; files over the cap are not hashed.
  */
 import { createHash } from "node:crypto";
 
@@ -13,6 +14,8 @@ export const TRACE_HASH_MAX_BYTES = 256 << 20;
 export interface HashStats {
   computed: number;
   cached: number;
+  /** Hashed by path because the process had exited. */
+  by_path: number;
   failed: number;
   too_large: number;
 }
@@ -21,18 +24,32 @@ export interface HashStats {
 export class ExecHasher {
   readonly #done = new Map<string, string | null>();
   readonly #pending = new Map<string, Deno.FsFile>();
-  readonly stats: HashStats = { computed: 0, cached: 0, failed: 0, too_large: 0 };
+  readonly stats: HashStats = { computed: 0, cached: 0, by_path: 0, failed: 0, too_large: 0 };
 
   constructor(readonly maxBytes = TRACE_HASH_MAX_BYTES) {}
 
-  /** Opens /proc/<pid>/exe now; returns the file's key (dev:ino) or null when the process is gone. */
-  capture(pid: number): string | null {
+  /**
+   * Opens /proc/<pid>/exe now, or `path` (absolute, not /dev/fd/N) when the process is gone. Returns the file's
+   * key (dev:ino) and how it was opened, or null when neither could be opened.
+   */
+  capture(pid: number, path: string): { key: string; via: "proc_exe" | "path" } | null {
     let file: Deno.FsFile;
+    let via: "proc_exe" | "path" = "proc_exe";
     try {
       file = Deno.openSync(`/proc/${pid}/exe`, { read: true });
     } catch {
-      this.stats.failed++;
-      return null;
+      if (!path.startsWith("/") || path.startsWith("/dev/fd/") || path.startsWith("/proc/")) {
+        this.stats.failed++;
+        return null;
+      }
+      try {
+        file = Deno.openSync(path, { read: true });
+        via = "path";
+        this.stats.by_path++;
+      } catch {
+        this.stats.failed++;
+        return null;
+      }
     }
     try {
       const st = file.statSync();
@@ -40,16 +57,16 @@ export class ExecHasher {
       if (this.#done.has(key) || this.#pending.has(key) || !st.isFile) {
         if (this.#done.has(key) || this.#pending.has(key)) this.stats.cached++;
         file.close();
-        return st.isFile ? key : null;
+        return st.isFile ? { key, via } : null;
       }
       if (st.size > this.maxBytes) {
         this.stats.too_large++;
         this.#done.set(key, null);
         file.close();
-        return key;
+        return { key, via };
       }
       this.#pending.set(key, file);
-      return key;
+      return { key, via };
     } catch {
       this.stats.failed++;
       file.close();

@@ -29,6 +29,8 @@ export interface ExecRecord {
   parent_comm: string | null;
   lineage: string[];
   sha256: string | null;
+  /** How the hashed file was opened: through /proc/<pid>/exe while the process lived, or by path after it exited. */
+  sha256_source: "proc_exe" | "path" | null;
   /** Process start time in clock ticks (fallback only: with pid it tells a reused pid apart). */
   start_ticks: number | null;
 }

@@ -70,7 +70,12 @@ export interface SessionWarning {
 }
 
 type Pending =
-  | { ev: ExecEvent; exe: string | null; exeDeleted: boolean; hashKey: string | null }
+  | {
+    ev: ExecEvent;
+    exe: string | null;
+    exeDeleted: boolean;
+    hash: { key: string; via: "proc_exe" | "path" } | null;
+  }
   | { ev: ConnectEvent; exe: string | null };
 
 const DELETED = " (deleted)";
@@ -78,14 +83,18 @@ const DELETED = " (deleted)";
 function readExe(pid: number): { exe: string | null; deleted: boolean } {
   try {
     const t = Deno.readLinkSync(`/proc/${pid}/exe`);
-    return t.endsWith(DELETED) ? { exe: t.slice(0, -DELETED.length), deleted: true } : { exe: t, deleted: false };
+    return t.endsWith(DELETED)
+      ? { exe: t.slice(0, -DELETED.length), deleted: true }
+      : { exe: t, deleted: false };
   } catch {
     return { exe: null, deleted: false };
   }
 }
 
 /** Runs a session. Throws TraceUnavailable when the tracer cannot be opened. */
-export async function runSession(opts: SessionOptions): Promise<{ metrics: TraceMetrics; warnings: SessionWarning[] }> {
+export async function runSession(
+  opts: SessionOptions,
+): Promise<{ metrics: TraceMetrics; warnings: SessionWarning[] }> {
   const t0 = performance.now();
   const warnings: SessionWarning[] = [];
   const decoder = new Decoder();
@@ -129,7 +138,7 @@ export async function runSession(opts: SessionOptions): Promise<{ metrics: Trace
     if (ev.type === "exec") {
       m.events.exec++;
       const { exe, deleted } = readExe(ev.pid);
-      batch.push({ ev, exe, exeDeleted: deleted, hashKey: hasher ? hasher.capture(ev.pid) : null });
+      batch.push({ ev, exe, exeDeleted: deleted, hash: hasher ? hasher.capture(ev.pid, ev.filename) : null });
     } else {
       m.events.connect++;
       batch.push({ ev, exe: opts.table.get(ev.pid)?.exe ?? readExe(ev.pid).exe });
@@ -147,7 +156,7 @@ export async function runSession(opts: SessionOptions): Promise<{ metrics: Trace
     for (const item of items) {
       if (item.ev.type === "exec") {
         const ev = item.ev;
-        const it = item as Extract<Pending, { hashKey: string | null }>;
+        const it = item as Extract<Pending, { exeDeleted: boolean }>;
         const parent = opts.table.get(ev.ppid);
         const rec: ExecRecord = {
           source: "ebpf",
@@ -168,7 +177,8 @@ export async function runSession(opts: SessionOptions): Promise<{ metrics: Trace
           cgroup_id: ev.cgroupId.toString(),
           parent_comm: parent?.comm ?? null,
           lineage: opts.table.lineage(ev.ppid),
-          sha256: hasher ? hasher.get(it.hashKey) : null,
+          sha256: hasher && it.hash ? hasher.get(it.hash.key) : null,
+          sha256_source: it.hash?.via ?? null,
           start_ticks: null,
         };
         opts.table.set({
@@ -197,7 +207,7 @@ export async function runSession(opts: SessionOptions): Promise<{ metrics: Trace
           v4mapped: ev.v4mapped,
           scope: addressScope(ev.daddr),
           result: ev.ret,
-          exe: item.exe,
+          exe: node?.exe ?? item.exe,
           exec_argv: node?.argv ?? [],
           exec_traced: node?.source === "exec",
           lineage: opts.table.lineage(ev.ppid),
@@ -217,11 +227,12 @@ export async function runSession(opts: SessionOptions): Promise<{ metrics: Trace
   using tracer = opts.open(onSample);
   m.attach = tracer.info;
   m.time_to_attach_ms = Math.round((performance.now() - t0) * 10) / 10;
-  if (listen) for (const s of sigs) Deno.addSignalListener(s, onSignal);
+  if (listen) { for (const s of sigs) Deno.addSignalListener(s, onSignal); }
   let canaryDeadline = Infinity;
   if (opts.canary) {
     try {
-      const child = new Deno.Command(opts.canary, { args: [], stdin: "null", stdout: "null", stderr: "null" }).spawn();
+      const child = new Deno.Command(opts.canary, { args: [], stdin: "null", stdout: "null", stderr: "null" })
+        .spawn();
       canaryPid = child.pid;
       m.canary.pid = child.pid;
       child.status.catch(() => {});
@@ -272,7 +283,10 @@ export async function runSession(opts: SessionOptions): Promise<{ metrics: Trace
         m.poll.last_error = rc;
         if (m.poll.errors >= 20) {
           m.stopped_by = "poll_errors";
-          warnings.push({ code: "trace_poll_error", detail: `ring_buffer__poll failed ${m.poll.errors} times (last ${rc})` });
+          warnings.push({
+            code: "trace_poll_error",
+            detail: `ring_buffer__poll failed ${m.poll.errors} times (last ${rc})`,
+          });
           break;
         }
       }
@@ -287,20 +301,25 @@ export async function runSession(opts: SessionOptions): Promise<{ metrics: Trace
     }
     flush();
   } finally {
-    if (listen) for (const s of sigs) Deno.removeSignalListener(s, onSignal);
+    if (listen) { for (const s of sigs) Deno.removeSignalListener(s, onSignal); }
     update();
     hasher?.close();
   }
   if (m.callback_errors > 0) {
     warnings.push({
       code: "trace_callback_error",
-      detail: `${m.callback_errors} ring-buffer record(s) could not be handled; first: ${m.first_callback_error}`,
+      detail:
+        `${m.callback_errors} ring-buffer record(s) could not be handled; first: ${m.first_callback_error}`,
     });
   }
   if (m.malformed > 0) {
-    warnings.push({ code: "trace_malformed", detail: `${m.malformed} malformed record(s); first: ${m.first_malformed}` });
+    warnings.push({
+      code: "trace_malformed",
+      detail: `${m.malformed} malformed record(s); first: ${m.first_malformed}`,
+    });
   }
-  const drops = m.kernel_drops.ringbuf_full + m.kernel_drops.rate_limited_exec + m.kernel_drops.rate_limited_connect;
+  const drops = m.kernel_drops.ringbuf_full + m.kernel_drops.rate_limited_exec +
+    m.kernel_drops.rate_limited_connect;
   if (drops > 0) {
     warnings.push({
       code: "truncated",

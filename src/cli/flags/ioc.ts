@@ -16,7 +16,6 @@ export const iocFlags = {
       help: "Trace process executions and outbound connects with eBPF for S seconds (default 3).",
       value: "[S]",
       implicit: 3,
-      available: false,
     }),
     traceMaxEvents: int(
       "trace-max-events",
@@ -25,8 +24,7 @@ export const iocFlags = {
       1,
       undefined,
       "N",
-      false,
     ),
-    traceHash: bool("trace-hash", "Add the SHA-256 of each newly executed file.", false),
+    traceHash: bool("trace-hash", "Add the SHA-256 of each newly executed file."),
   },
 } as const satisfies FlagGroup;
