@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { loadDpkgOwners, mergedUsrDirs, parseDpkgList } from "../../src/host/dpkg_db.ts";
+import { Host } from "../../src/host/host.ts";
+import { makeTree } from "../helpers.ts";
+
+Deno.test("dpkg_db: owners from .list files, with merged-/usr aliases when /bin links to usr/bin", () => {
+  using t = makeTree({
+    "var/lib/dpkg/info/passwd.list": "/.\n/usr\n/usr/bin\n/usr/bin/passwd\n/usr/sbin/chpasswd\n",
+    "var/lib/dpkg/info/mount.list": "/.\n/bin\n/bin/mount\n",
+    "var/lib/dpkg/info/libc6:amd64.list": "/.\n/lib/x86_64-linux-gnu/libc.so.6\n",
+    "var/lib/dpkg/info/mount.md5sums": "abc  bin/mount\n",
+    "bin": { symlink: "usr/bin" },
+    "lib": { symlink: "usr/lib" },
+  });
+  const r = loadDpkgOwners(new Host(t.path));
+  assert.ok(r.ok);
+  assert.equal(r.value.packages, 3);
+  assert.equal(r.value.ownerOf("/usr/bin/passwd"), "passwd");
+  assert.equal(r.value.ownerOf("/bin/passwd"), "passwd");
+  assert.equal(r.value.ownerOf("/usr/bin/mount"), "mount");
+  assert.equal(r.value.ownerOf("/usr/lib/x86_64-linux-gnu/libc.so.6"), "libc6:amd64");
+  assert.equal(r.value.ownerOf("/usr/bin"), "passwd");
+  assert.equal(r.value.ownerOf("/usr/bin/evil"), undefined);
+  assert.equal(r.value.ownerOf("/usr/sbin/chpasswd"), "passwd");
+  assert.equal(r.value.ownerOf("/sbin/chpasswd"), undefined, "no alias when /sbin is not a symlink");
+});
+
+Deno.test("dpkg_db: without merged /usr, /bin and /usr/bin are different files", () => {
+  using t = makeTree({ "var/lib/dpkg/info/mount.list": "/bin/mount\n", "bin/mount": "x" });
+  const r = loadDpkgOwners(new Host(t.path));
+  assert.ok(r.ok);
+  assert.equal(r.value.ownerOf("/bin/mount"), "mount");
+  assert.equal(r.value.ownerOf("/usr/bin/mount"), undefined);
+  assert.deepEqual([...mergedUsrDirs(new Host(t.path))], []);
+});
+
+Deno.test("dpkg_db: missing database, empty directory and unreadable lists", () => {
+  using none = makeTree({ "etc/hostname": "x" });
+  const r = loadDpkgOwners(new Host(none.path));
+  assert.ok(!r.ok && r.reason === "missing");
+  using empty = makeTree({ "var/lib/dpkg/info/.keep": "" });
+  const e = loadDpkgOwners(new Host(empty.path));
+  assert.ok(!e.ok && e.reason === "missing");
+  using odd = makeTree({ "var/lib/dpkg/info/a.list": "/usr/bin/a\n", "var/lib/dpkg/info/dir.list/x": "" });
+  const o = loadDpkgOwners(new Host(odd.path));
+  assert.ok(o.ok);
+  assert.equal(o.value.packages, 1);
+});
+
+Deno.test("dpkg_db: list parser drops blank, relative and garbage lines and keeps odd names", () => {
+  assert.deepEqual(parseDpkgList(""), []);
+  assert.deepEqual(parseDpkgList("/.\n\nrelative/x\n\u0000\n/usr/bin/a b\n/usr/bin/tr\u00fcncated"), [
+    "/usr/bin/a b",
+    "/usr/bin/tr\u00fcncated",
+  ]);
+  assert.deepEqual(parseDpkgList("/etc/dir/\n/"), ["/etc/dir", "/"]);
+});
+
+Deno.test("dpkg_db: the live database knows who owns /usr/bin/passwd", {
+  ignore: !new Host("/").exists("/var/lib/dpkg/info/passwd.list"),
+}, () => {
+  const r = loadDpkgOwners(new Host("/"));
+  assert.ok(r.ok);
+  assert.equal(r.value.ownerOf("/usr/bin/passwd"), "passwd");
+});
