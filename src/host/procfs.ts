@@ -51,16 +51,14 @@ export interface ProcWalk extends ProcSnapshot {
 
 const NUMERIC = /^[1-9]\d*$/;
 
-/** The numeric entries of /proc, or a failure message. */
-export function listPids(
-  host: Host,
-  maxPids = PROC_LIMITS.maxPids,
-): { pids: number[]; truncated: boolean } | string {
-  const dir = host.readDir("/proc", maxPids * 4 + 1024);
+/** Most /proc entries listed (pid_max cannot exceed 2^22). */
+const MAX_LISTING = (1 << 22) + 1024;
+
+/** Every numeric entry of /proc, sorted, or a failure message. */
+export function listPids(host: Host): number[] | string {
+  const dir = host.readDir("/proc", MAX_LISTING);
   if (!dir.ok) return `/proc: ${dir.message}`;
-  const pids = dir.value.filter((e) => NUMERIC.test(e.name)).map((e) => Number(e.name)).sort((a, b) => a - b);
-  const truncated = dir.truncated || pids.length > maxPids;
-  return { pids: pids.slice(0, maxPids), truncated };
+  return dir.value.filter((e) => NUMERIC.test(e.name)).map((e) => Number(e.name)).sort((a, b) => a - b);
 }
 
 function readLinkOrNull(host: Host, path: string): string | null {
@@ -151,7 +149,7 @@ export function readProcess(host: Host, pid: number, limits: ProcLimits = PROC_L
 /** Walks /proc once with the given limits (use `procSnapshot` in scanners: it is memoized per scan). */
 export function takeSnapshot(host: Host, limits: ProcLimits = PROC_LIMITS): ProcWalk {
   const warnings: ProcWarning[] = [];
-  const listing = listPids(host, limits.maxPids);
+  const listing = listPids(host);
   if (typeof listing === "string") {
     return {
       processes: [],
@@ -161,13 +159,17 @@ export function takeSnapshot(host: Host, limits: ProcLimits = PROC_LIMITS): Proc
       warnings: [{ code: "proc_unreadable", detail: listing }],
     };
   }
-  if (listing.truncated) {
-    warnings.push({ code: "truncated", detail: `more than ${limits.maxPids} PIDs in /proc` });
+  const truncated = listing.length > limits.maxPids;
+  if (truncated) {
+    warnings.push({
+      code: "truncated",
+      detail: `${listing.length} PIDs in /proc: only the first ${limits.maxPids} read`,
+    });
   }
   const processes: ProcessInfo[] = [];
   let vanished = 0;
   const fdTruncated: number[] = [];
-  for (const pid of listing.pids) {
+  for (const pid of listing.slice(0, limits.maxPids)) {
     const r = readProcess(host, pid, limits);
     if (!r.ok) {
       vanished++;
@@ -184,7 +186,7 @@ export function takeSnapshot(host: Host, limits: ProcLimits = PROC_LIMITS): Proc
       }): their socket list is partial`,
     });
   }
-  return { processes, listed: new Set(listing.pids), truncated: listing.truncated, vanished, warnings };
+  return { processes, listed: new Set(listing), truncated, vanished, warnings };
 }
 
 /**

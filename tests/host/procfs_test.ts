@@ -146,6 +146,7 @@ Deno.test("takeSnapshot: a vanished or garbage pid is counted, not an error; cap
   assert.deepEqual(snap.processes.map((p) => p.pid), [3, 4, 5]);
   assert.equal(snap.vanished, 1);
   assert.equal(snap.truncated, true);
+  assert.deepEqual([...snap.listed], [3, 4, 5, 6, 7], "listed keeps every pid, read or not");
   assert.deepEqual(snap.warnings.map((w) => w.code), ["truncated"]);
   const five = snap.processes.find((p) => p.pid === 5)!;
   assert.equal(five.cmdlineTruncated, true);

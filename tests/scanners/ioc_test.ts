@@ -325,7 +325,7 @@ function fakeIo(
   };
 }
 
-Deno.test("findHidden: threads, late starters and pid reuse are not hidden; a filtered pid is", () => {
+Deno.test("findHidden: threads, late starters and pid reuse are not hidden; a filtered pid is", async () => {
   const live = new Map<number, PidProbe>([
     [1, { tgid: 1, startTicks: 1 }],
     [50, { tgid: 1, startTicks: 9 }],
@@ -336,14 +336,12 @@ Deno.test("findHidden: threads, late starters and pid reuse are not hidden; a fi
   const listed = new Set([1]);
   const later = new Map(live);
   later.set(80, { tgid: 80, startTicks: 99 });
-  const r = findHidden(fakeIo(live, [1, 60], later), listed, 32768);
+  const r = await findHidden(fakeIo(live, [1, 60], later), listed, 32768);
   assert.deepEqual(r.hidden, [70]);
   assert.deepEqual([r.from, r.to, r.partial], [1, 32768, false]);
-  assert.deepEqual(findHidden(fakeIo(live, undefined), listed, 32768).hidden, []);
-  assert.deepEqual(
-    findHidden(fakeIo(new Map([[1, { tgid: 1, startTicks: 1 }]]), [1]), listed, 32768).hidden,
-    [],
-  );
+  assert.deepEqual((await findHidden(fakeIo(live, undefined), listed, 32768)).hidden, []);
+  const alone = fakeIo(new Map([[1, { tgid: 1, startTicks: 1 }]]), [1]);
+  assert.deepEqual((await findHidden(alone, listed, 32768)).hidden, []);
 });
 
 Deno.test("probeRange: bounded, follows the highest listed pid, within pid_max", () => {

@@ -45,16 +45,21 @@ export function probeRange(
   return [Math.max(1, to - maxProbes + 1), to];
 }
 
-/** Finds pids that exist but are not listed, re-checked against a fresh listing and the same start time. */
-export function findHidden(
+/**
+ * Finds pids that exist but are not listed, re-checked against a fresh listing and the same start time.
+ * `tick` is awaited every 4096 probes (the scanner's checkpoint, so budgets can stop it).
+ */
+export async function findHidden(
   io: HiddenProbeIo,
   listed: ReadonlySet<number>,
   pidMax: number,
   maxProbes = MAX_PROBES,
-): HiddenResult {
+  tick: () => Promise<void> = () => Promise.resolve(),
+): Promise<HiddenResult> {
   const [from, to] = probeRange(pidMax, listed, maxProbes);
   const candidates = new Map<number, PidProbe>();
   for (let pid = from; pid <= to; pid++) {
+    if ((pid & 4095) === 0) await tick();
     if (listed.has(pid) || !io.exists(pid)) continue;
     const probe = io.probe(pid);
     if (probe && probe.tgid === pid) candidates.set(pid, probe);

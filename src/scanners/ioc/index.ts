@@ -314,7 +314,7 @@ function checkNames(p: ProcessInfo, out: Findings): void {
   }
 }
 
-function checkHidden(ctx: ScanContext, listed: ReadonlySet<number>, out: Findings): void {
+async function checkHidden(ctx: ScanContext, listed: ReadonlySet<number>, out: Findings): Promise<void> {
   const pidMaxText = ctx.host.readText("/proc/sys/kernel/pid_max", 64);
   const pidMax = pidMaxText.ok && /^\d+\s*$/.test(pidMaxText.value) ? Number(pidMaxText.value) : 4_194_304;
   const io = {
@@ -327,11 +327,11 @@ function checkHidden(ctx: ScanContext, listed: ReadonlySet<number>, out: Finding
       return s && tgid !== undefined ? { tgid, startTicks: s.startTicks } : undefined;
     },
     relist: () => {
-      const l = listPids(ctx.host, 1 << 22);
-      return typeof l === "string" ? undefined : new Set(l.pids);
+      const l = listPids(ctx.host);
+      return typeof l === "string" ? undefined : new Set(l);
     },
   };
-  const result = findHidden(io, listed, pidMax);
+  const result = await findHidden(io, listed, pidMax, undefined, () => ctx.checkpoint());
   if (result.partial) {
     ctx.warn("truncated", `hidden-process probe covered pids ${result.from}..${result.to} of 1..${pidMax}`);
   }
@@ -422,7 +422,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
       `${env.environDenied} process(es) whose environment could not be read`,
     );
   }
-  if (ctx.host.isLive) checkHidden(ctx, snap.listed, out);
+  if (ctx.host.isLive) await checkHidden(ctx, snap.listed, out);
   yield* out.drafts();
 }
 
