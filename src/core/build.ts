@@ -22,6 +22,10 @@ export interface BuildInput {
   cmdline: string;
   /** Environment lookup for SYS_SCAN_META_* / SYS_SCAN_CANON_TIME_ZERO. */
   env: (key: string) => string | undefined;
+  /** Additive sections for summary_extension (baseline, compliance, …). */
+  summaryExtension?: Record<string, unknown>;
+  /** Additive keys for meta. */
+  meta?: Record<string, unknown>;
 }
 
 function countBy(findings: Finding[]): Partial<Record<Severity, number>> {
@@ -109,6 +113,7 @@ export function buildReport(input: BuildInput): Report {
       ? { timings: outcome.results.map((r) => ({ scanner: r.scanner, elapsed_ms: r.elapsed_ms })) }
       : {}),
     ...outcome.meta,
+    ...input.meta,
   };
   const top = [...findings].sort((a, b) =>
     b.risk_score - a.risk_score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
@@ -143,6 +148,7 @@ export function buildReport(input: BuildInput): Report {
         level: levelFor(hostScore),
         top: top.map((f) => ({ id: f.id, risk_score: f.risk_score })),
       },
+      ...input.summaryExtension,
     },
   };
   if (timeZero(env)) zeroVolatile(report);

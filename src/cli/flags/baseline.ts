@@ -5,8 +5,18 @@ import { bool, type FlagGroup, str } from "./spec.ts";
 export const baselineFlags = {
   title: "Baseline",
   flags: {
-    baseline: bool("baseline", "Compare findings with the baseline database.", false),
-    baselineUpdate: bool("baseline-update", "Record this scan as the new known state.", false),
-    baselineDb: str("baseline-db", "Baseline database path.", "PATH", false),
+    baseline: bool(
+      "baseline",
+      "Compare findings with the baseline database (new, existing, changed, resolved).",
+    ),
+    baselineUpdate: bool(
+      "baseline-update",
+      "Record this scan as the new known state (creates the database).",
+    ),
+    baselineDb: str(
+      "baseline-db",
+      "Baseline database path (default /var/lib/sys-scan/baseline.db as root, else the XDG state dir).",
+      "PATH",
+    ),
   },
 } as const satisfies FlagGroup;
