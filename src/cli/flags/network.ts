@@ -20,7 +20,7 @@ export const networkFlags = {
       name: "network-proto",
       kind: "string",
       schema: z.enum(["tcp", "udp"]).optional(),
-      help: "Read only the tcp or only the udp tables (raw and packet socket checks always run).",
+      help: "Keep only tcp or only udp sockets (raw and packet socket checks always run).",
       value: "tcp|udp",
     }),
     networkStates: csv(

@@ -9,7 +9,8 @@ import type { Scanner } from "../../core/scanner.ts";
 import { severityRank } from "../../core/severity.ts";
 import { inContainer, procSnapshot } from "../../host/procfs.ts";
 import type { ProcessInfo } from "../../host/proc_types.ts";
-import { bindScope, type ByteOrder, hostPort } from "./ip.ts";
+import { bindScope, hostPort } from "./ip.ts";
+import { type Seen, socketTables } from "./collect.ts";
 import {
   CAPTURE_TOOLS,
   EXPECTED_PACKET_OWNERS,
@@ -20,22 +21,10 @@ import {
   ownersByInode,
 } from "./owners.ts";
 import { ORDINARY_PRIVILEGED, sensitiveService, SUSPICIOUS_PORTS } from "./ports.ts";
-import {
-  ETHERTYPES,
-  INET_TABLES,
-  type InetSocket,
-  type InetTable,
-  isListening,
-  type PacketSocket,
-  parseInetTable,
-  parsePacketTable,
-} from "./proc_net.ts";
-import { type NetView, netViews } from "./views.ts";
+import { ETHERTYPES, type InetSocket, type InetTable, isListening, type PacketSocket } from "./proc_net.ts";
+import type { NetView } from "./views.ts";
 
 const NAME = "network";
-
-/** Byte cap for one /proc/net table (about 200k sockets). */
-const MAX_TABLE_BYTES = 32 << 20;
 
 const check = (c: Omit<CheckInput, "scanner" | "category">): CheckInput => ({
   ...c,
@@ -141,61 +130,9 @@ const checks: CheckInput[] = [
   }),
 ];
 
-/** A socket and the namespace view it was read in. */
-interface Seen<T> {
-  view: NetView;
-  socket: T;
-}
-
-function byteOrder(ctx: ScanContext): ByteOrder {
-  const r = ctx.host.readText("/sys/kernel/cpu_byteorder", 64);
-  return r.ok && r.value.trim() === "big" ? "big" : "little";
-}
-
-/** Reads a table of a view from the first directory that has it; undefined when no directory does. */
-function readTable(ctx: ScanContext, view: NetView, file: string): string | undefined {
-  for (const dir of view.dirs) {
-    const r = ctx.host.readText(`${dir}/${file}`, MAX_TABLE_BYTES);
-    if (r.ok) {
-      if (r.truncated) ctx.warn("truncated", `${dir}/${file} larger than ${MAX_TABLE_BYTES} bytes`);
-      return r.value;
-    }
-    if (r.reason !== "missing") ctx.warn("net_file_unreadable", `${dir}/${file}: ${r.message}`);
-  }
-  return undefined;
-}
-
 function wantTable(ctx: ScanContext, table: InetTable): boolean {
   const p = ctx.config.networkProto;
   return table.startsWith("raw") || p === undefined || table.startsWith(p);
-}
-
-function collect(ctx: ScanContext, views: NetView[], order: ByteOrder) {
-  const inet: Seen<InetSocket>[] = [];
-  const packet: Seen<PacketSocket>[] = [];
-  let anyTable = false;
-  for (const view of views) {
-    for (const table of INET_TABLES) {
-      if (!wantTable(ctx, table)) continue;
-      const text = readTable(ctx, view, table);
-      if (text === undefined) continue;
-      anyTable = true;
-      const parsed = parseInetTable(text, table, order);
-      if (parsed.bad > 0) {
-        ctx.warn("net_malformed", `${table}${view.label ? "@" + view.label : ""}: ${parsed.bad} bad line(s)`);
-      }
-      for (const socket of parsed.entries) inet.push({ view, socket });
-    }
-    const text = readTable(ctx, view, "packet");
-    if (text === undefined) continue;
-    anyTable = true;
-    const parsed = parsePacketTable(text);
-    if (parsed.bad > 0) {
-      ctx.warn("net_malformed", `packet${view.label ? "@" + view.label : ""}: ${parsed.bad} bad line(s)`);
-    }
-    for (const socket of parsed.entries) packet.push({ view, socket });
-  }
-  return { inet, packet, anyTable };
 }
 
 const at = (view: NetView) => (view.label === "" ? "" : `@${view.label}`);
@@ -587,8 +524,9 @@ function sortDrafts(drafts: FindingDraft[]): FindingDraft[] {
 
 async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const snap = procSnapshot(ctx);
-  const views = netViews(ctx.host, snap.processes);
-  const { inet, packet, anyTable } = collect(ctx, views, byteOrder(ctx));
+  const tables = socketTables(ctx);
+  const { packet, anyTable } = tables;
+  const inet = tables.inet.filter((x) => wantTable(ctx, x.socket.table));
   if (!anyTable) {
     ctx.skip(
       `no readable /proc/net tables under ${ctx.host.root}: sockets are only visible on a running system`,

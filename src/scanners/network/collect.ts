@@ -1,0 +1,77 @@
+/** Reads every socket table of every network namespace once per scan (shared by network and mac). */
+import type { ScanContext } from "../../core/context.ts";
+import { procSnapshot } from "../../host/procfs.ts";
+import type { ByteOrder } from "./ip.ts";
+import {
+  INET_TABLES,
+  type InetSocket,
+  type PacketSocket,
+  parseInetTable,
+  parsePacketTable,
+} from "./proc_net.ts";
+import { type NetView, netViews } from "./views.ts";
+
+/** Byte cap for one /proc/net table (about 200k sockets). */
+export const MAX_TABLE_BYTES = 32 << 20;
+
+/** A socket and the namespace view it was read in. */
+export interface Seen<T> {
+  view: NetView;
+  socket: T;
+}
+
+/** Every socket of the scan. `anyTable` is false when no table could be read at all. */
+export interface SocketTables {
+  inet: Seen<InetSocket>[];
+  packet: Seen<PacketSocket>[];
+  anyTable: boolean;
+}
+
+function byteOrder(ctx: ScanContext): ByteOrder {
+  const r = ctx.host.readText("/sys/kernel/cpu_byteorder", 64);
+  return r.ok && r.value.trim() === "big" ? "big" : "little";
+}
+
+/** Reads a table of a view from the first directory that has it; undefined when none does. */
+function readTable(ctx: ScanContext, view: NetView, file: string): string | undefined {
+  for (const dir of view.dirs) {
+    const r = ctx.host.readText(`${dir}/${file}`, MAX_TABLE_BYTES);
+    if (r.ok) {
+      if (r.truncated) ctx.warn("truncated", `${dir}/${file} larger than ${MAX_TABLE_BYTES} bytes`);
+      return r.value;
+    }
+    if (r.reason !== "missing") ctx.warn("net_file_unreadable", `${dir}/${file}: ${r.message}`);
+  }
+  return undefined;
+}
+
+function readAll(ctx: ScanContext): SocketTables {
+  const views = netViews(ctx.host, procSnapshot(ctx).processes);
+  const order = byteOrder(ctx);
+  const inet: Seen<InetSocket>[] = [];
+  const packet: Seen<PacketSocket>[] = [];
+  let anyTable = false;
+  for (const view of views) {
+    const where = view.label ? `@${view.label}` : "";
+    for (const table of INET_TABLES) {
+      const text = readTable(ctx, view, table);
+      if (text === undefined) continue;
+      anyTable = true;
+      const parsed = parseInetTable(text, table, order);
+      if (parsed.bad > 0) ctx.warn("net_malformed", `${table}${where}: ${parsed.bad} bad line(s)`);
+      for (const socket of parsed.entries) inet.push({ view, socket });
+    }
+    const text = readTable(ctx, view, "packet");
+    if (text === undefined) continue;
+    anyTable = true;
+    const parsed = parsePacketTable(text);
+    if (parsed.bad > 0) ctx.warn("net_malformed", `packet${where}: ${parsed.bad} bad line(s)`);
+    for (const socket of parsed.entries) packet.push({ view, socket });
+  }
+  return { inet, packet, anyTable };
+}
+
+/** The socket tables of this scan, read once (warnings go to the scanner that read them first). */
+export function socketTables(ctx: ScanContext): SocketTables {
+  return ctx.shared.memo("net-tables", () => readAll(ctx));
+}
