@@ -3,6 +3,9 @@ import type { Scanner } from "../core/scanner.ts";
 import { containers } from "./containers/index.ts";
 import { kernelHardening } from "./kernel_hardening.ts";
 import { ioc } from "./ioc/index.ts";
+import { persistence } from "./persistence/index.ts";
+import { systemdUnits } from "./systemd_units/index.ts";
+import { auditd } from "./auditd.ts";
 import { kernelParams } from "./kernel_params.ts";
 import { modulesScanner } from "./modules/index.ts";
 import { mountsScanner } from "./mounts.ts";
@@ -21,8 +24,11 @@ export const SCANNERS: readonly Scanner[] = [
   worldWritable,
   suidSgid,
   ioc,
+  persistence,
   mountsScanner,
   kernelHardening,
+  systemdUnits,
+  auditd,
   containers,
   ebpfExecTrace,
 ];

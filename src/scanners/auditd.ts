@@ -1,0 +1,338 @@
+/**
+ * auditd: is there an audit trail at all (installed, running), what the rules really cover (execve, identity
+ * files, module loading, privilege changes — once each), `never` rules that shadow coverage, 32-bit gaps on
+ * x86_64, and rules on disk that disagree with the rules loaded in the kernel (`auditctl -l`).
+ */
+import type { CheckInput } from "../core/catalogue.ts";
+import type { ScanContext } from "../core/context.ts";
+import type { FindingDraft } from "../core/finding.ts";
+import type { Scanner } from "../core/scanner.ts";
+import { runProgram } from "../host/exec.ts";
+import { procSnapshot } from "../host/procfs.ts";
+import {
+  audits,
+  type AuditRule,
+  canonicalRule,
+  type Coverage,
+  coverageOf,
+  parseAuditRules,
+  watchesExec,
+  watchesWrites,
+} from "./audit_rules.ts";
+
+const NAME = "auditd";
+
+/** Where auditctl may live. */
+export const AUDITCTL_PATHS = ["/sbin/auditctl", "/usr/sbin/auditctl"];
+/** Where the daemon may live. */
+export const AUDITD_PATHS = ["/sbin/auditd", "/usr/sbin/auditd"];
+/** Identity files whose changes must be audited (sudoers only where it exists). */
+export const IDENTITY_FILES = ["/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow", "/etc/sudoers"];
+/** Syscalls that load kernel modules (delete_module is listed as missing but not required). */
+export const MODULE_SYSCALLS = ["init_module", "finit_module"];
+/** Programs whose execution counts as module-load auditing when watched with -p x. */
+export const MODULE_PROGRAMS = ["/sbin/insmod", "/sbin/modprobe", "/usr/sbin/insmod", "/usr/sbin/modprobe", "/bin/kmod", "/usr/bin/kmod"];
+/** Identity-changing syscalls. */
+export const PRIVILEGE_SYSCALLS = ["setuid", "setreuid", "setresuid", "setgid", "setregid", "setresgid", "setfsuid", "setfsgid"];
+/** Programs whose execution counts as privilege-change auditing when watched with -p x. */
+export const PRIVILEGE_PROGRAMS = ["/usr/bin/sudo", "/usr/bin/su", "/bin/su", "/bin/sudo"];
+
+const base = { scanner: NAME, category: "other" as const };
+const RULES_HINT = "Add rules to /etc/audit/rules.d/ (the auditd package ships examples under " +
+  "/usr/share/doc/auditd/examples/rules/) and load them with augenrules --load.";
+
+const checks: CheckInput[] = [
+  {
+    ...base,
+    id: "audit.not_installed",
+    title: "No audit trail: auditd is not installed",
+    severity: "medium",
+    rationale: "Without auditd there is no record of executions, identity-file changes, module loads or privilege " +
+      "changes: a responder cannot reconstruct what happened on this host.",
+    remediation: "Install auditd (apt install auditd / dnf install audit), enable it and add rules. " + RULES_HINT,
+    mitre: ["T1562.012"],
+  },
+  {
+    ...base,
+    id: "audit.daemon.not_running",
+    title: "auditd is installed but not running",
+    severity: "high",
+    rationale: "No audit daemon is writing events: either it was never started or someone stopped it to act unseen.",
+    remediation: "Find out why it stopped (journalctl -u auditd), then systemctl enable --now auditd.",
+    mitre: ["T1562.012"],
+  },
+  {
+    ...base,
+    id: "audit.rules.empty",
+    title: "No audit rules",
+    severity: "medium",
+    rationale: "auditd runs without rules, so only kernel-generated events (logins, AVCs) are recorded: no " +
+      "executions, identity-file changes, module loads or privilege changes.",
+    remediation: RULES_HINT,
+    mitre: ["T1562.012"],
+  },
+  {
+    ...base,
+    id: "audit.rules.suppressed",
+    title: "A never rule suppresses audit coverage",
+    severity: "medium",
+    rationale: "Audit rules match first-come: an unfiltered `-a never,…` rule placed before the `always` rules (or " +
+      "`-a never,task`, which switches off syscall auditing for every task) silently removes their coverage.",
+    remediation: "Remove the never rule or narrow it with -F filters, and place it after the rules it must not shadow.",
+    mitre: ["T1562.012"],
+  },
+  {
+    ...base,
+    id: "audit.coverage.execve",
+    title: "Program executions are not audited",
+    severity: "medium",
+    rationale: "Without an execve/execveat rule there is no record of which programs ran, the core of any timeline.",
+    remediation: "Add `-a always,exit -F arch=b64 -S execve,execveat -k exec` (and the b32 twin on x86_64).",
+    mitre: ["T1562.012"],
+  },
+  {
+    ...base,
+    id: "audit.coverage.identity",
+    title: "Changes to identity files are not audited",
+    severity: "medium",
+    rationale: "Accounts, passwords, groups and sudo rights are what an intruder changes to stay; their files need " +
+      "write/attribute watches.",
+    remediation: "Add `-w <file> -p wa -k identity` for each file listed in the finding.",
+    mitre: ["T1562.012", "T1136"],
+  },
+  {
+    ...base,
+    id: "audit.coverage.modules",
+    title: "Kernel module loading is not audited",
+    severity: "medium",
+    rationale: "Rootkits arrive as kernel modules; init_module/finit_module rules record every load.",
+    remediation: "Add `-a always,exit -F arch=b64 -S init_module,finit_module,delete_module -k modules` (and b32).",
+    mitre: ["T1562.012", "T1547.006"],
+  },
+  {
+    ...base,
+    id: "audit.coverage.privilege",
+    title: "Privilege changes are not audited",
+    severity: "medium",
+    rationale: "Changes of user or group identity (setuid family, sudo/su) are how escalation shows in the record.",
+    remediation: "Add `-a always,exit -F arch=b64 -S setuid,setreuid,setresuid,setgid,setregid,setresgid -k privilege` " +
+      "(and b32), or privileged-program rules (-F path=/usr/bin/sudo -F perm=x -k privileged).",
+    mitre: ["T1562.012", "T1548"],
+  },
+  {
+    ...base,
+    id: "audit.rules.no_b32",
+    title: "Syscall rules miss the 32-bit ABI",
+    severity: "low",
+    rationale: "On x86_64 a program can enter the kernel through the 32-bit ABI; rules with only arch=b64 (or no " +
+      "arch) let it run execve or load modules unrecorded.",
+    remediation: "Add an `-F arch=b32` twin of every syscall rule listed in the finding.",
+    mitre: ["T1562.012"],
+  },
+  {
+    ...base,
+    id: "audit.rules.disk_kernel_mismatch",
+    title: "Loaded audit rules differ from the rules on disk",
+    severity: "medium",
+    rationale: "Rules missing from the kernel may have been deleted at run time (auditctl -D/-d) to blind the audit " +
+      "trail; extra kernel rules were added by hand and vanish at reboot.",
+    remediation: "Compare `auditctl -l` with /etc/audit/rules.d, find out who changed them, and reload with augenrules --load.",
+    mitre: ["T1562.012"],
+  },
+];
+
+/** Reads the rules that load at boot: rules.d/*.rules in name order when present (augenrules), else audit.rules. */
+function diskRules(ctx: ScanContext): { rules: AuditRule[]; files: string[] } | undefined {
+  const dir = ctx.host.readDir("/etc/audit/rules.d", 1000);
+  let files: string[] = [];
+  if (dir.ok) {
+    if (dir.truncated) ctx.warn("truncated", "/etc/audit/rules.d: more than 1000 entries");
+    files = dir.value.filter((e) => e.name.endsWith(".rules") && !e.name.startsWith(".")).map((e) => e.name).sort()
+      .map((n) => `/etc/audit/rules.d/${n}`);
+  } else if (dir.reason !== "missing") ctx.warn("audit_unreadable", `/etc/audit/rules.d: ${dir.message}`);
+  if (files.length === 0) files = ["/etc/audit/audit.rules"];
+  const texts: string[] = [];
+  const read: string[] = [];
+  for (const f of files) {
+    const r = ctx.host.readText(f, 4 << 20);
+    if (!r.ok) {
+      if (r.reason !== "missing") ctx.warn("audit_unreadable", `${f}: ${r.message}`);
+      continue;
+    }
+    if (r.truncated) ctx.warn("truncated", `${f} larger than 4 MiB`);
+    const parsed = parseAuditRules(r.value);
+    for (const e of parsed.errors.slice(0, 20)) ctx.warn("audit_rule_invalid", `${f}:${e.line}: ${e.message}`);
+    texts.push(r.value);
+    read.push(f);
+  }
+  if (read.length === 0) return undefined;
+  return { rules: parseAuditRules(texts.join("\n")).rules, files: read };
+}
+
+/** Loaded kernel rules via auditctl -l (live host only); undefined when unavailable. */
+async function kernelRules(ctx: ScanContext): Promise<AuditRule[] | undefined> {
+  if (!ctx.host.isLive) return undefined;
+  const bin = AUDITCTL_PATHS.find((p) => ctx.host.stat(p).ok);
+  if (!bin) return undefined;
+  try {
+    const r = await runProgram(bin, ["-l"], { timeoutMs: 10_000, maxOutputBytes: 4 << 20 });
+    if (r.timedOut) {
+      ctx.warn("auditctl_failed", `${bin} -l timed out`);
+      return undefined;
+    }
+    if (r.truncated) ctx.warn("truncated", `${bin} -l output larger than 4 MiB`);
+    if (r.code !== 0) {
+      ctx.warn("auditctl_failed", `${bin} -l exited ${r.code}: ${new TextDecoder().decode(r.stderr).trim().slice(0, 300)}`);
+      return undefined;
+    }
+    const parsed = parseAuditRules(new TextDecoder().decode(r.stdout));
+    for (const e of parsed.errors.slice(0, 20)) ctx.warn("audit_rule_invalid", `auditctl -l line ${e.line}: ${e.message}`);
+    return parsed.rules;
+  } catch (e) {
+    ctx.warn("auditctl_failed", `${bin}: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+/** True/false when /proc shows whether an auditd process runs; undefined when /proc holds no processes. */
+function daemonRunning(ctx: ScanContext): boolean | undefined {
+  const snap = procSnapshot(ctx);
+  if (snap.processes.length === 0) return undefined;
+  return snap.processes.some((p) => p.comm === "auditd" && !p.kernelThread);
+}
+
+function nativeArch(ctx: ScanContext): string | undefined {
+  const r = ctx.host.readText("/proc/sys/kernel/arch", 64);
+  if (r.ok && r.value.trim() !== "") return r.value.trim();
+  return ctx.host.isLive ? (Deno.build.arch === "x86_64" ? "x86_64" : Deno.build.arch) : undefined;
+}
+
+function* coverageFindings(cov: Coverage, host: ScanContext["host"], is64: boolean): Generator<FindingDraft> {
+  const arch = is64 ? "b64" : "b32";
+  const execve = audits(cov, arch, "execve") || audits(cov, arch, "execveat");
+  yield { check_id: "audit.coverage.execve", subject: "", passed: execve, metadata: { syscalls: ["execve", "execveat"] } };
+  const required = IDENTITY_FILES.filter((f) => f !== "/etc/sudoers" || host.exists(f));
+  const idMissing = required.filter((f) => !watchesWrites(cov, f));
+  yield {
+    check_id: "audit.coverage.identity",
+    subject: "",
+    passed: idMissing.length === 0,
+    ...(idMissing.length > 0 ? { description: `No write/attribute watch on: ${idMissing.join(", ")}.` } : {}),
+    metadata: { missing: idMissing, required },
+  };
+  const modSyscalls = MODULE_SYSCALLS.every((s) => audits(cov, arch, s));
+  const modWatch = MODULE_PROGRAMS.some((p) => watchesExec(cov, p));
+  const modMissing = [...MODULE_SYSCALLS, "delete_module"].filter((s) => !audits(cov, arch, s));
+  yield {
+    check_id: "audit.coverage.modules",
+    subject: "",
+    passed: modSyscalls || modWatch,
+    metadata: { missing_syscalls: modMissing, method: modSyscalls ? "syscall" : modWatch ? "program_watch" : "none" },
+  };
+  const privSyscalls = PRIVILEGE_SYSCALLS.filter((s) => audits(cov, arch, s));
+  const privKey = [...cov.keys].some((k) => /priv/i.test(k));
+  const privWatch = PRIVILEGE_PROGRAMS.some((p) => watchesExec(cov, p));
+  const privOk = ["setuid", "setreuid", "setresuid"].some((s) => privSyscalls.includes(s)) || privKey || privWatch ||
+    cov.execCompares;
+  yield {
+    check_id: "audit.coverage.privilege",
+    subject: "",
+    passed: privOk,
+    metadata: {
+      audited_syscalls: privSyscalls,
+      missing_syscalls: PRIVILEGE_SYSCALLS.filter((s) => !privSyscalls.includes(s)),
+      privilege_key: privKey,
+    },
+  };
+}
+
+async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
+  const installed = [...AUDITD_PATHS, ...AUDITCTL_PATHS, "/etc/audit"].some((p) => ctx.host.exists(p));
+  const disk = diskRules(ctx);
+  const kernel = await kernelRules(ctx);
+  const running = daemonRunning(ctx);
+  if (!installed && !disk && (kernel === undefined || kernel.length === 0)) {
+    yield {
+      check_id: "audit.not_installed",
+      subject: "",
+      metadata: { looked_for: [...AUDITD_PATHS, ...AUDITCTL_PATHS, "/etc/audit"], daemon_running: running ?? null },
+    };
+    return;
+  }
+  if (running !== undefined) {
+    yield { check_id: "audit.daemon.not_running", subject: "", passed: running, metadata: { installed } };
+  }
+  const useKernel = kernel !== undefined && running !== false;
+  const rules = useKernel ? kernel : disk?.rules ?? [];
+  const source = useKernel ? "kernel (auditctl -l)" : `disk (${disk?.files.join(", ") ?? "none"})`;
+  if (kernel !== undefined && disk && running === true) {
+    const onDisk = new Set(disk.rules.map(canonicalRule));
+    const loaded = new Set(kernel.map(canonicalRule));
+    const onlyDisk = [...onDisk].filter((r) => !loaded.has(r)).sort();
+    const onlyKernel = [...loaded].filter((r) => !onDisk.has(r)).sort();
+    yield {
+      check_id: "audit.rules.disk_kernel_mismatch",
+      subject: "",
+      passed: onlyDisk.length === 0 && onlyKernel.length === 0,
+      description: `${onlyDisk.length} rule(s) on disk are not loaded; ${onlyKernel.length} loaded rule(s) are not on disk.`,
+      metadata: { only_on_disk: onlyDisk.slice(0, 20), only_loaded: onlyKernel.slice(0, 20), files: disk.files },
+    };
+  }
+  if (rules.length === 0) {
+    yield { check_id: "audit.rules.empty", subject: "", metadata: { source } };
+    return;
+  }
+  const arch = nativeArch(ctx);
+  const is64 = arch === undefined || !/^(?:i[3-6]86|arm)$/.test(arch);
+  const cov = coverageOf(rules, is64 ? "b64" : "b32");
+  if (cov.taskNever) {
+    yield {
+      check_id: "audit.rules.suppressed",
+      subject: "",
+      severity: "high",
+      description: `"${cov.taskNever.text}" switches syscall auditing off for every task: none of the ` +
+        `${rules.length} other rule(s) records anything.`,
+      metadata: { source, never_rule: cov.taskNever.text, shadowed_rules: rules.length - 1 },
+    };
+    return;
+  }
+  yield {
+    check_id: "audit.rules.suppressed",
+    subject: "",
+    passed: cov.shadowed.length === 0,
+    ...(cov.shadowed.length > 0
+      ? {
+        description: cov.shadowed.slice(0, 5).map((s) =>
+          `"${s.never.text}" hides ${s.syscalls.join(",")} of "${s.always.text}"`
+        ).join("; "),
+      }
+      : {}),
+    metadata: {
+      source,
+      shadowed: cov.shadowed.slice(0, 20).map((s) => `${s.never.text} => ${s.always.text} (${s.syscalls.join(",")})`),
+    },
+  };
+  yield* coverageFindings(cov, ctx.host, is64);
+  if (arch === "x86_64") {
+    const wanted = ["execve", "execveat", ...MODULE_SYSCALLS, "delete_module", ...PRIVILEGE_SYSCALLS];
+    const only64 = wanted.filter((s) => audits(cov, "b64", s) && !audits(cov, "b32", s));
+    yield {
+      check_id: "audit.rules.no_b32",
+      subject: "",
+      passed: only64.length === 0,
+      ...(only64.length > 0 ? { description: `Audited for 64-bit callers only: ${only64.join(", ")}.` } : {}),
+      metadata: { syscalls: only64 },
+    };
+  }
+}
+
+/** The auditd scanner. */
+export const auditd: Scanner = {
+  name: NAME,
+  summary: "Audit trail: auditd installed and running, rule coverage (execve, identity, modules, privilege), never-rule shadowing, b32 gaps, disk vs kernel.",
+  slow: false,
+  enabledByDefault: (c) => c.hardening,
+  checks,
+  needs: ["root"],
+  run,
+};
