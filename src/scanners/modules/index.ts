@@ -318,10 +318,11 @@ function moduleAnomalies(
 
 /** Modules seen in one kernel view and missing from another. */
 function hiddenAnomalies(
-  proc: Set<string>,
+  loaded: readonly LoadedModule[],
   sysfs: Map<string, SysfsModule> | undefined,
   kallsyms: Set<string> | undefined,
 ): Anomaly[] {
+  const proc = new Set(loaded.map((m) => m.name));
   const seen = new Map<string, { proc_modules: boolean; sysfs: boolean | null; kallsyms: boolean | null }>();
   const note = (name: string) => {
     if (!seen.has(name)) {
@@ -336,7 +337,9 @@ function hiddenAnomalies(
     if (e.loadable && e.initstate === "live" && !proc.has(name)) note(name);
   }
   for (const name of kallsyms ?? []) if (!proc.has(name)) note(name);
-  if (sysfs) { for (const name of proc) if (!sysfs.get(name)?.loadable) note(name); }
+  // Modules still loading or already unloading may lack their sysfs entry for a moment.
+  const live = loaded.filter((m) => m.state === "Live").map((m) => m.name);
+  if (sysfs) { for (const name of live) if (!sysfs.get(name)?.loadable) note(name); }
   return [...seen.entries()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([name, views]) => {
     const present = Object.entries(views).filter(([, v]) => v === true).map(([k]) => k);
     const absent = Object.entries(views).filter(([, v]) => v === false).map(([k]) => k);
@@ -546,7 +549,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const signing = signingInUse(records, sigEnforce);
 
   const anomalies = records.flatMap((r) => moduleAnomalies(r, release, signing, builtin, dep !== undefined));
-  let hidden = hiddenAnomalies(new Set(loaded.map((m) => m.name)), sysfs, kallsyms);
+  let hidden = hiddenAnomalies(loaded, sysfs, kallsyms);
   if (hidden.length > 0) {
     // A module loading or unloading between two reads is not hiding: confirm against a fresh /proc/modules.
     const again = readProcModules(ctx.host, warnings) ?? [];

@@ -23,7 +23,8 @@ function fixtureEntries(name: string): Record<string, TreeEntry> {
 }
 
 /** The text of a file entry taken from a fixture. */
-const text = (e: TreeEntry | undefined) => new TextDecoder().decode((e as { content: Uint8Array }).content);
+const text = (e: TreeEntry | undefined) =>
+  typeof e === "string" ? e : new TextDecoder().decode((e as { content: Uint8Array }).content);
 
 const ids = (r: Awaited<ReturnType<typeof runOne>>) => r.findings.map((f) => f.id).sort();
 
@@ -147,11 +148,13 @@ Deno.test("modules: a loaded module named like a built-in one is flagged; a modu
   t["proc/modules"] = text(t["proc/modules"]) + "ext4 16384 0 - Live 0x0000000000000000\n";
   t["sys/module/ext4/initstate"] = "live\n";
   t[`lib/modules/${REL}/modules.dep`] = text(t[`lib/modules/${REL}/modules.dep`]) +
-    "kernel/fs/ext4/ext4.ko:\n";
+    "kernel/fs/ext4/ext4.ko:\nkernel/drivers/misc/leaving.ko:\n";
   t[`lib/modules/${REL}/kernel/fs/ext4/ext4.ko`] = {
     content: Deno.readFileSync(`${fixtureRoot("modules-clean")}/${MISC}/plainmod.ko`),
   };
+  t[`${MISC}/leaving.ko`] = t[`${MISC}/plainmod.ko`];
   t["sys/module/newcomer/initstate"] = "coming\n";
+  t["proc/modules"] = text(t["proc/modules"]) + "leaving 16384 0 - Unloading 0x0000000000000000\n";
   using tree = makeTree(t);
   const r = await runOne(modulesScanner, tree.path);
   assert.deepEqual(ids(r), ["module.builtin_shadow:ext4", "module.summary"]);
