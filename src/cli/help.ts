@@ -10,6 +10,7 @@ import type { ProvenanceSchema } from "../core/report.ts";
 export const SUBCOMMANDS: Record<string, string> = {
   scan: "Scan the host and write a report (the default when no subcommand is given).",
   checks: "List the check catalogue (--json for machine-readable output, --markdown for docs).",
+  diff: "Compare two reports: diff OLD.json NEW.json [--format json|md] [--output FILE].",
 };
 
 /** Exit codes with their meaning, for help and docs. */

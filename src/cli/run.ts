@@ -3,6 +3,7 @@ import { AppFailure, ExitCode, type ExitCodeValue, type Result } from "../core/r
 import { SCANNERS } from "../scanners/index.ts";
 import { provenance } from "../version.ts";
 import { checksCommand } from "./commands/checks.ts";
+import { diffCommand } from "./commands/diff.ts";
 import { helpText, SUBCOMMANDS, versionText } from "./help.ts";
 import { fullCatalogue, scanCommand } from "./scan.ts";
 import { sanitizeText } from "./text.ts";
@@ -43,6 +44,7 @@ async function dispatch(argv: readonly string[]): Promise<Result<ExitCodeValue>>
         (t) => Deno.stdout.writeSync(new TextEncoder().encode(t)),
       );
     }
+    if (first === "diff") return diffCommand(rest);
     return scanCommand(rest);
   }
   return scanCommand(argv);
