@@ -304,7 +304,7 @@ function moduleAnomalies(
       metadata: meta,
     });
   }
-  if (rec.fileMissing) {
+  if (rec.loaded && rec.fileMissing) {
     out.push({
       check: "module.file_missing",
       subject: rec.name,
@@ -431,6 +431,15 @@ function summaryDraft(
   };
 }
 
+/** Whether module files are read (not under --fast-scan); warns when --modules-hash cannot be honoured. */
+function deepAnalysis(ctx: ScanContext): boolean {
+  if (!ctx.config.fastScan) return true;
+  if (ctx.config.modulesHash) {
+    ctx.warn("modules_hash_skipped", "--fast-scan reads no module files, so none was hashed");
+  }
+  return false;
+}
+
 async function analyzeRecords(ctx: ScanContext, records: ModuleRecord[], release: string): Promise<number> {
   let analysed = 0;
   for (const rec of records) {
@@ -492,10 +501,10 @@ async function* runOffline(ctx: ScanContext, release: string, source: string): A
     taint: [],
     fileMissing: !ctx.host.exists(`/lib/modules/${release}/${relPath}`),
   }));
-  const deep = !ctx.config.fastScan;
+  const deep = deepAnalysis(ctx);
   const analysed = deep ? await analyzeRecords(ctx, records, release) : 0;
   const anomalies = records.flatMap((r) =>
-    moduleAnomalies({ ...r, fileMissing: false }, release, false, builtin, true)
+    moduleAnomalies(r, release, false, builtin, true)
       .map((a) => ({ ...a, metadata: { ...a.metadata, loaded: false } }))
   );
   yield* emit(ctx, anomalies, {
@@ -544,7 +553,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
         };
       },
     );
-  const deep = !ctx.config.fastScan;
+  const deep = deepAnalysis(ctx);
   const analysed = deep ? await analyzeRecords(ctx, records, release) : 0;
   const signing = signingInUse(records, sigEnforce);
 

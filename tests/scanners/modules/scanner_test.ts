@@ -108,7 +108,12 @@ Deno.test("modules: --modules-hash adds the SHA-256 of the whole stored file", a
 });
 
 Deno.test("modules: --fast-scan keeps the kernel's views and taint but reads no module file", async () => {
-  const r = await runOne(modulesScanner, fixtureRoot("modules-anomalous"), { fastScan: true });
+  const r = await runOne(modulesScanner, fixtureRoot("modules-anomalous"), {
+    fastScan: true,
+    modulesHash: true,
+  });
+  assert.deepEqual(r.warnings.map((w) => w.code), ["modules_hash_skipped"]);
+  assert.ok(r.findings.every((f) => f.metadata.sha256 === undefined));
   assert.deepEqual(ids(r).filter((i) => i.startsWith("module.unsigned") || i.startsWith("module.elf")), [
     "module.unsigned:rogue",
     "module.unsigned:vboxdrv",
