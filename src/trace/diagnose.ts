@@ -111,19 +111,27 @@ export function explainLoad(e: LibbpfError, f: HostFacts): TraceUnavailable {
   return new TraceUnavailable("error", `cannot load the BPF programs: ${e.detail}.`, log);
 }
 
-/** Interprets the failure to attach every candidate for one hook (`tried` lists program sections and errors). */
+/**
+ * Interprets the failure to attach every candidate for one hook: `tried` lists the sections that failed to
+ * attach, `loadRejected` the candidates the kernel had already refused to load ("section: reason").
+ */
 export function explainAttach(
   kind: string,
   tried: { section: string; error: LibbpfError }[],
   f: HostFacts,
+  loadRejected: string[] = [],
 ): TraceUnavailable {
   const log = tried.flatMap((t) => lastLogLines(t.error, 4));
-  const summary = tried.map((t) => `${t.section}: ${t.error.detail}`).join("; ");
+  const summary = [...loadRejected, ...tried.map((t) => `${t.section}: ${t.error.detail}`)].join("; ");
   const tracepointMissing = tried.some((t) => t.section.startsWith("tracepoint/") && t.error.code === ENOENT);
+  const btfTried = loadRejected.length > 0 || tried.some((t) => !t.section.startsWith("tracepoint/"));
   if (tracepointMissing && !f.tracefs) {
+    const lead = btfTried
+      ? "the BTF-typed hooks failed and tracefs is not mounted for the classic tracepoint"
+      : "tracefs is not mounted, and the classic tracepoint needs it";
     return new TraceUnavailable(
       "no_tracefs",
-      `cannot attach the ${kind} hook: the BTF-typed hooks failed and tracefs is not mounted for the classic tracepoint (${summary}); mount it with \`mount -t tracefs nodev /sys/kernel/tracing\`.`,
+      `cannot attach the ${kind} hook: ${lead} (${summary}); mount it with \`mount -t tracefs nodev /sys/kernel/tracing\`.`,
       log,
     );
   }

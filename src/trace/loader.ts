@@ -237,9 +237,9 @@ export function openTracer(opts: LoaderOptions): Tracer {
           rejected.push({ program: n, stage: "attach", reason: shortReason(e) });
         }
       }
-      if (required || tried.length > 0) {
-        const err = explainAttach(kind, tried, opts.facts);
-        if (required) throw err;
+      if (required) {
+        const refused = rejected.filter((r) => r.stage === "load" && names.includes(r.program));
+        throw explainAttach(kind, tried, opts.facts, refused.map((r) => `${r.program}: ${r.reason}`));
       }
       return null;
     };

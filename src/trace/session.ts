@@ -226,6 +226,15 @@ export async function runSession(
   const sigs: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   using tracer = opts.open(onSample);
   m.attach = tracer.info;
+  if (tracer.info.connect === null) {
+    const why = tracer.info.rejected.filter((r) => r.program.startsWith("connect_"));
+    warnings.push({
+      code: "trace_connect_unavailable",
+      detail: `no connect hook could be used, only execs are traced (${
+        why.map((r) => `${r.program}: ${r.reason}`).join("; ") || "none requested"
+      })`,
+    });
+  }
   m.time_to_attach_ms = Math.round((performance.now() - t0) * 10) / 10;
   if (listen) { for (const s of sigs) Deno.addSignalListener(s, onSignal); }
   let canaryDeadline = Infinity;
