@@ -344,10 +344,13 @@ Deno.test("findHidden: threads, late starters and pid reuse are not hidden; a fi
   assert.deepEqual((await findHidden(alone, listed, 32768)).hidden, []);
 });
 
-Deno.test("probeRange: bounded, follows the highest listed pid, within pid_max", () => {
+Deno.test("probeRange: bounded, follows the highest listed pid, within pid_max", async () => {
   assert.deepEqual(probeRange(32768, new Set([1, 500])), [1, 32768]);
   assert.deepEqual(probeRange(4194304, new Set([1, 3_000_000]), 131072), [3_004_096 - 131072 + 1, 3_004_096]);
   assert.deepEqual(probeRange(1000, new Set([1]), 131072), [1, 1000]);
+  const few = { exists: () => false, probe: () => undefined, relist: () => new Set<number>() };
+  assert.equal((await findHidden(few, new Set([1, 5000]), 4194304)).partial, false);
+  assert.equal((await findHidden(few, new Set([1, 500000]), 4194304)).partial, true);
 });
 
 Deno.test("renderAddress and findInetSocket: v4, v6 compressed, garbage", () => {

@@ -26,7 +26,10 @@ export interface HiddenResult {
   hidden: number[];
   from: number;
   to: number;
-  /** True when the range did not reach pid_max. */
+  /**
+   * True when low pids were left out (the highest listed pid is above MAX_PROBES). Pids above the highest
+   * listed one + 4096 are never probed: pids are handed out in increasing order, so none live there.
+   */
   partial: boolean;
 }
 
@@ -73,5 +76,5 @@ export async function findHidden(
       if (second && second.tgid === pid && second.startTicks === first.startTicks) hidden.push(pid);
     }
   }
-  return { hidden, from, to, partial: from > 1 || to < pidMax };
+  return { hidden, from, to, partial: from > 1 };
 }

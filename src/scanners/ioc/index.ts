@@ -10,7 +10,7 @@ import type { Scanner } from "../../core/scanner.ts";
 import { type Severity, severityRank } from "../../core/severity.ts";
 import { parseEnviron, parseStat, parseStatus } from "../../host/proc_stat.ts";
 import type { ProcessInfo } from "../../host/proc_types.ts";
-import { inContainer, listPids, procSnapshot } from "../../host/procfs.ts";
+import { inContainer, listPids, procSnapshot, readProcess } from "../../host/procfs.ts";
 import { loadUsers } from "../../host/proc_users.ts";
 import { allowReason, loadAllowlist } from "./allow.ts";
 import { IOC, IOC_CHECKS } from "./checks.ts";
@@ -336,18 +336,17 @@ async function checkHidden(ctx: ScanContext, listed: ReadonlySet<number>, out: F
     ctx.warn("truncated", `hidden-process probe covered pids ${result.from}..${result.to} of 1..${pidMax}`);
   }
   for (const pid of result.hidden) {
-    const comm = ctx.host.readText(`/proc/${pid}/comm`, 256);
-    const exe = ctx.host.readLink(`/proc/${pid}/exe`);
-    const name = comm.ok ? comm.value.trim() : "?";
-    const subject = exe.ok ? exe.value : `[${name}]`;
+    const r = readProcess(ctx.host, pid);
+    if (!r.ok) continue;
+    const p = r.info;
     out.add({
       check_id: "ioc.process.hidden",
-      subject,
+      subject: p.exe ?? `[${p.comm}]`,
       description:
-        `pid ${pid} (${name}) exists at /proc/${pid} but the /proc listing does not return it, twice.`,
-      metadata: { pid, comm: name, exe: exe.ok ? exe.value : null },
-      location: { pid },
-    }, undefined);
+        `pid ${pid} (${p.comm}) exists at /proc/${pid} but the /proc listing does not return it, twice.`,
+      metadata: processMeta(p),
+      location: { ...(p.exe ? { path: p.exe } : {}), pid },
+    }, p);
   }
 }
 
@@ -369,7 +368,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   }
   const selfMnt = ctx.host.isLive ? ctx.host.readLink("/proc/self/ns/mnt") : undefined;
   const env: Env = { judge, selfMnt: selfMnt?.ok ? selfMnt.value : null, environDenied: 0 };
-  let exeDenied = 0;
+  const exeDenied: string[] = [];
   for (const p of snap.processes) {
     await ctx.checkpoint();
     if (p.kernelThread) continue;
@@ -388,7 +387,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
         location: { ...(p.exe ? { path: p.exe } : {}), pid: p.pid },
       }, p);
     }
-    if (p.exe === null && p.state !== "Z" && p.state !== "X") exeDenied++;
+    if (p.exe === null && p.state !== "Z" && p.state !== "X") exeDenied.push(`${p.pid} (${p.comm})`);
     checkExe(ctx, p, prefix, env, out);
     checkNames(p, out);
     const shell = reverseShell(ctx.host, p);
@@ -413,8 +412,9 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     }
     checkLdEnv(ctx, p, prefix, env, out);
   }
-  if (exeDenied > 0) {
-    ctx.warn("proc_exe_unreadable", `${exeDenied} process(es) whose executable could not be read`);
+  if (exeDenied.length > 0) {
+    const some = exeDenied.slice(0, 10).join(", ") + (exeDenied.length > 10 ? ", …" : "");
+    ctx.warn("proc_exe_unreadable", `executable of ${exeDenied.length} process(es) not readable: ${some}`);
   }
   if (env.environDenied > 0) {
     ctx.warn(
