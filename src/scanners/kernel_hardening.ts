@@ -20,6 +20,8 @@ const EFIVARS = "/sys/firmware/efi/efivars";
 const EFIVAR_ATTR_BYTES = 4;
 /** Smallest EFI_SIGNATURE_LIST: a 28-byte header. A dbx without one revokes nothing. */
 const SIGNATURE_LIST_HEADER = 28;
+/** Where securityfs exposes IMA (newer kernels moved it under integrity/, keeping ima as a link). */
+const IMA_DIRS = ["/sys/kernel/security/ima", "/sys/kernel/security/integrity/ima"];
 
 const mk = (
   id: string,
@@ -293,15 +295,15 @@ function imaDraft(
   if (appraiseArg !== undefined) meta.cmdline_ima_appraise = appraiseArg;
   const notEnforcing = appraiseArg !== undefined && appraiseArg !== "enforce";
   let appraiseRules: number | undefined;
-  const imaDir = ctx.host.stat("/sys/kernel/security/ima");
-  if (sec.mounted && imaDir.ok) {
+  const imaBase = IMA_DIRS.find((d) => ctx.host.stat(d).ok);
+  if (sec.mounted && imaBase !== undefined) {
     meta.ima = true;
-    const count = ctx.host.readText("/sys/kernel/security/ima/runtime_measurements_count", 64);
+    const count = ctx.host.readText(`${imaBase}/runtime_measurements_count`, 64);
     if (count.ok && /^\d+$/.test(count.value.trim())) meta.measurement_count = Number(count.value.trim());
-    const policy = ctx.host.readText("/sys/kernel/security/ima/policy", 1 << 20);
+    const policy = ctx.host.readText(`${imaBase}/policy`, 1 << 20);
     meta.policy_readable = policy.ok;
     if (!policy.ok && policyArg === undefined) {
-      ctx.warn("ima_policy_unreadable", `/sys/kernel/security/ima/policy: ${policy.message}`);
+      ctx.warn("ima_policy_unreadable", `${imaBase}/policy: ${policy.message}`);
     }
     if (policy.ok) {
       const rules = imaPolicyRules(policy.value);

@@ -149,6 +149,20 @@ Deno.test("kernel_hardening: IMA from the command line and in fix mode", async (
   assert.ok(r2.passed.includes("kernel.ima.appraisal_off"));
 });
 
+Deno.test("kernel_hardening: IMA under securityfs integrity/ima is found", async () => {
+  const t0 = secure();
+  for (const f of ["policy", "runtime_measurements_count"]) {
+    t0[`sys/kernel/security/integrity/ima/${f}`] = t0[`sys/kernel/security/ima/${f}`];
+    delete t0[`sys/kernel/security/ima/${f}`];
+  }
+  using t = makeTree(t0);
+  assert.throws(() => Deno.statSync(`${t.path}/sys/kernel/security/ima`));
+  const r = await runOne(kernelHardening, t.path, { includePassed: true });
+  const ima = r.findings.find((f) => f.check_id === "kernel.ima.appraisal_off")!;
+  assert.equal(ima.metadata.passed, true);
+  assert.equal(ima.metadata.measurement_count, 1234);
+});
+
 Deno.test("kernel_hardening: unmounted securityfs and garbage files are warnings", async () => {
   using t = makeTree({ ...secure(), [SB]: { content: new Uint8Array([6, 0, 0]) } });
   Deno.removeSync(`${t.path}/sys/kernel/security`, { recursive: true });
