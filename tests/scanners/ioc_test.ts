@@ -6,7 +6,7 @@ import { ldEntries, parsePreloadFile } from "../../src/scanners/ioc/ld_env.ts";
 import { matchKnownNames, stratumUrl } from "../../src/scanners/ioc/names.ts";
 import { findInetSocket, renderAddress } from "../../src/scanners/ioc/reverse_shell.ts";
 import type { Finding } from "../../src/core/finding.ts";
-import { makeTree, runOne, type TreeEntry } from "../helpers.ts";
+import { fixtureRoot, makeTree, runOne, type TreeEntry } from "../helpers.ts";
 import { type FakeProc, procTree } from "../host/procfs_fixture.ts";
 
 const PASSWD = "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n" +
@@ -388,4 +388,21 @@ Deno.test("parsers: ld entries, preload file, allow file, known names, stratum",
   assert.equal(stratumUrl(["--url=stratum+ssl://p.example:443"]), "stratum+ssl://p.example:443");
   assert.equal(stratumUrl(["grep", "stratum+tcp"]), undefined);
   assert.equal(stratumUrl([]), undefined);
+});
+
+Deno.test("ioc: the committed proc-compromised host gives exactly its planted indicators", async () => {
+  const r = await runOne(ioc, fixtureRoot("proc-compromised"));
+  assert.equal(r.status, "ok");
+  assert.deepEqual(r.warnings, []);
+  assert.deepEqual(r.findings.map((f) => `${f.id} ${f.severity}`).sort(), [
+    "ioc.ld_so_preload.entries:/etc/ld.so.preload high",
+    "ioc.process.deleted_exe:/usr/local/bin/updater high",
+    "ioc.process.fileless_exe:/memfd:3 high",
+    "ioc.process.kthread_masquerade:/usr/lib/.cache/kw high",
+    "ioc.process.ld_preload:/usr/bin/bash high",
+    "ioc.process.miner:/var/lib/redis/kdevtmpfsi critical",
+    "ioc.process.reverse_shell:/usr/bin/dash critical",
+  ]);
+  const shell = r.findings.find((f) => f.check_id === "ioc.process.reverse_shell")!;
+  assert.deepEqual([shell.metadata.local, shell.metadata.remote], ["10.0.0.15:50000", "10.10.10.10:4444"]);
 });

@@ -4,7 +4,7 @@ import { parseBootTime, processes, processSubject } from "../../src/scanners/pro
 import { ExeHasher } from "../../src/host/proc_exe_hash.ts";
 import { Host } from "../../src/host/host.ts";
 import { parsePasswd } from "../../src/host/proc_users.ts";
-import { makeTree, runOne } from "../helpers.ts";
+import { fixtureRoot, makeTree, runOne } from "../helpers.ts";
 import { type FakeProc, procTree } from "../host/procfs_fixture.ts";
 
 const CID = "b".repeat(64);
@@ -180,4 +180,19 @@ Deno.test("processes: live host inventory with hashes runs clean and includes th
   assert.ok(self);
   assert.match(String(self.metadata.sha256), /^[0-9a-f]{64}$/);
   assert.ok(r.findings.every((f) => f.metadata.kernel_thread === false));
+});
+
+Deno.test("processes: the committed proc-compromised host inventories every user process once", async () => {
+  const r = await runOne(processes, fixtureRoot("proc-compromised"), { processInventory: true });
+  assert.equal(r.status, "ok");
+  assert.equal(r.findings.length, 10);
+  const nginx = r.findings.find((f) => f.metadata.exe === "/usr/sbin/nginx")!;
+  assert.deepEqual([nginx.metadata.pids, nginx.metadata.user], [["420", "421"], "www-data"]);
+  const redis = r.findings.find((f) => f.metadata.comm === "redis (server)")!;
+  assert.equal(
+    redis.metadata.container_id,
+    "4f6e1c0d2b3a49588c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b",
+  );
+  assert.equal(redis.metadata.user, null);
+  assert.equal(redis.metadata.start_time, new Date((1764400000 + 18) * 1000).toISOString());
 });
