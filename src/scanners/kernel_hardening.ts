@@ -146,7 +146,7 @@ function detectVirtualization(ctx: ScanContext): string | undefined {
   const hv = ctx.host.readText("/sys/hypervisor/type", 64);
   if (hv.ok && hv.value.trim() !== "") return hv.value.trim();
   const cpu = ctx.host.readText("/proc/cpuinfo", 1 << 20);
-  if (cpu.ok && /^flags\s*:.*\bhypervisor\b/m.test(cpu.value)) return "hypervisor (cpuinfo flag)";
+  if (cpu.ok && /^flags\s*:.*\bhypervisor\b/m.test(cpu.value)) return "cpuinfo hypervisor flag";
   return undefined;
 }
 
