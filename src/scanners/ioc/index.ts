@@ -5,15 +5,16 @@
  * metadata; `--ioc-allow` substrings downgrade to info, `--ioc-env-trust` trusts root-owned system libraries.
  */
 import type { ScanContext } from "../../core/context.ts";
-import { type FindingDraft, findingId, type Metadata } from "../../core/finding.ts";
+import type { FindingDraft, Metadata } from "../../core/finding.ts";
 import type { Scanner } from "../../core/scanner.ts";
-import { type Severity, severityRank } from "../../core/severity.ts";
+import type { Severity } from "../../core/severity.ts";
 import { parseEnviron, parseStat, parseStatus } from "../../host/proc_stat.ts";
 import type { ProcessInfo } from "../../host/proc_types.ts";
 import { inContainer, listPids, procSnapshot, readProcess } from "../../host/procfs.ts";
 import { loadUsers } from "../../host/proc_users.ts";
-import { allowReason, loadAllowlist } from "./allow.ts";
+import { loadAllowlist } from "./allow.ts";
 import { IOC, IOC_CHECKS } from "./checks.ts";
+import { Findings } from "./collect.ts";
 import { findHidden } from "./hidden.ts";
 import { judgeEntries, LD_VARS, ldEntries, parsePreloadFile, untrusted } from "./ld_env.ts";
 import { homeDirs, type Location, LocationJudge } from "./location.ts";
@@ -33,70 +34,6 @@ function basename(path: string): string {
 function locationMeta(loc: Location | undefined): Metadata {
   if (!loc) return {};
   return { location: loc.kind, location_reason: loc.because ?? null, location_mode: loc.mode ?? null };
-}
-
-/** Collects drafts, merging the same (check, subject) seen in several processes into one finding. */
-class Findings {
-  readonly #byId = new Map<string, { draft: FindingDraft; pids: string[]; allAllowed: boolean }>();
-
-  constructor(readonly patterns: readonly string[]) {}
-
-  /** Adds a draft for process `p` (or for the host when `p` is undefined), applying the allowlist. */
-  add(draft: FindingDraft, p: ProcessInfo | undefined, extraFields: Record<string, string> = {}): void {
-    const reason = allowReason(this.patterns, {
-      subject: draft.subject,
-      exe: p?.exe ?? null,
-      cmdline: p ? p.cmdline.join(" ") : null,
-      comm: p?.comm ?? null,
-      ...extraFields,
-    });
-    const meta: Metadata = { ...draft.metadata };
-    if (reason !== undefined) {
-      meta.allowlisted = true;
-      meta.allowlist_reason = reason;
-      meta.severity_before_allowlist = draft.severity ??
-        IOC_CHECKS.find((c) => c.id === draft.check_id)!.severity;
-    }
-    const d: FindingDraft = {
-      ...draft,
-      metadata: meta,
-      ...(reason !== undefined ? { severity: "info" } : {}),
-    };
-    const id = findingId(d.check_id, d.subject);
-    const seen = this.#byId.get(id);
-    if (!seen) {
-      this.#byId.set(id, { draft: d, pids: p ? [String(p.pid)] : [], allAllowed: reason !== undefined });
-      return;
-    }
-    if (p) seen.pids.push(String(p.pid));
-    seen.allAllowed &&= reason !== undefined;
-    const sev = (x: FindingDraft) => x.severity ?? IOC_CHECKS.find((c) => c.id === x.check_id)!.severity;
-    if (severityRank(sev(d)) > severityRank(sev(seen.draft))) {
-      seen.draft = { ...d, metadata: { ...d.metadata } };
-    }
-    for (const key of ["values", "entries"]) {
-      const a = seen.draft.metadata?.[key];
-      const b = d.metadata?.[key];
-      if (Array.isArray(a) && Array.isArray(b)) seen.draft.metadata![key] = [...new Set([...a, ...b])];
-    }
-  }
-
-  /** The merged drafts, in the order first seen. */
-  *drafts(): Generator<FindingDraft> {
-    for (const { draft, pids, allAllowed } of this.#byId.values()) {
-      const metadata: Metadata = { ...draft.metadata };
-      if (pids.length > 0) {
-        metadata.pids = pids;
-        metadata.process_count = pids.length;
-      }
-      if (!allAllowed && metadata.allowlisted === true) {
-        delete metadata.allowlisted;
-        delete metadata.allowlist_reason;
-        delete metadata.severity_before_allowlist;
-      }
-      yield { ...draft, metadata };
-    }
-  }
 }
 
 function processMeta(p: ProcessInfo): Metadata {
