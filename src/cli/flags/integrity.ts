@@ -5,23 +5,21 @@ import { bool, type FlagGroup, int } from "./spec.ts";
 export const integrityFlags = {
   title: "Integrity",
   flags: {
-    integrity: bool("integrity", "Run the integrity scanner (package file verification).", false),
-    integrityIma: bool("integrity-ima", "Count IMA measurements and failures.", false),
+    integrity: bool("integrity", "Run the integrity scanner (package file verification)."),
+    integrityIma: bool("integrity-ima", "Count IMA measurements and violations."),
     integrityPkgVerify: bool(
       "integrity-pkg-verify",
       "Verify with dpkg -V / rpm -Va instead of the native reader.",
-      false,
     ),
     integrityPkgLimit: int(
       "integrity-pkg-limit",
-      "Cap on per-file mismatch findings.",
+      "Cap on per-file mismatch findings, most severe first (0 = unlimited).",
       200,
       0,
       undefined,
       "N",
-      false,
     ),
-    integrityPkgRehash: bool("integrity-pkg-rehash", "Add the SHA-256 of mismatched files.", false),
+    integrityPkgRehash: bool("integrity-pkg-rehash", "Add the SHA-256 of mismatched files."),
     integrityPkgRehashLimit: int(
       "integrity-pkg-rehash-limit",
       "Cap on files rehashed.",
@@ -29,13 +27,8 @@ export const integrityFlags = {
       0,
       undefined,
       "N",
-      false,
     ),
-    integrityCriticalOnly: bool(
-      "integrity-critical-only",
-      "Verify only a fixed list of critical packages.",
-      false,
-    ),
+    integrityCriticalOnly: bool("integrity-critical-only", "Verify only a fixed list of critical packages."),
     integritySamplePct: int(
       "integrity-sample-pct",
       "Verify a deterministic N% sample of packages (0 = all).",
@@ -43,7 +36,6 @@ export const integrityFlags = {
       0,
       100,
       "N",
-      false,
     ),
     integrityMaxMismatches: int(
       "integrity-max-mismatches",
@@ -52,7 +44,14 @@ export const integrityFlags = {
       0,
       undefined,
       "N",
-      false,
+    ),
+    integrityMaxFileSize: int(
+      "integrity-max-file-size",
+      "Files larger than this many MiB are not hashed (reported as a warning).",
+      512,
+      1,
+      65536,
+      "MIB",
     ),
   },
 } as const satisfies FlagGroup;

@@ -1,0 +1,650 @@
+/**
+ * integrity: package file verification (native dpkg reader by default, `dpkg --verify` / `rpm -V` on request)
+ * and IMA measurement counts. One finding per changed or missing file, ids by path; one summary finding.
+ */
+import type { CheckInput } from "../../core/catalogue.ts";
+import type { ScanContext } from "../../core/context.ts";
+import type { FindingDraft, Metadata } from "../../core/finding.ts";
+import type { Scanner } from "../../core/scanner.ts";
+import { type Severity, severityRank } from "../../core/severity.ts";
+import { conffileSeverity, fileKind, missingSeverity, modifiedSeverity } from "./classify.ts";
+import { criticalPackages, isCriticalPackage } from "./critical.ts";
+import { type DpkgPackage, isUnpacked } from "./dpkg_md5sums.ts";
+import { hashFile } from "./hash_file.ts";
+import { parseImaMeasurements } from "./ima.ts";
+import { type FileVerdict, type PlannedFile, planPackage, readDpkgDb, verifyFile } from "./native.ts";
+import { rpmPackageNames, runVerify, TOOL_PATHS, type VerifyLine } from "./pkg_verify.ts";
+import { Progress } from "./progress.ts";
+import { samplePackages, sampleSeed } from "./sample.ts";
+
+const NAME = "integrity";
+/** Share of the scanner budget spent verifying before stopping to report what was found. */
+const BUDGET_SHARE = 0.8;
+/** Problems kept in memory at most (the report is capped much lower by --integrity-pkg-limit). */
+const HARD_CAP = 100_000;
+const IMA_PATH = "/sys/kernel/security/ima/ascii_runtime_measurements";
+const IMA_MAX_LINES = 500_000;
+
+const CHECK = {
+  modified: "integrity.pkg_file.modified",
+  missing: "integrity.pkg_file.missing",
+  attributes: "integrity.pkg_file.attributes_changed",
+  confModified: "integrity.conffile.modified",
+  confMissing: "integrity.conffile.missing",
+  ima: "integrity.ima.violations",
+  summary: "integrity.summary",
+} as const;
+
+const checks: CheckInput[] = [
+  {
+    id: CHECK.modified,
+    scanner: NAME,
+    title: "Package file modified",
+    severity: "high",
+    category: "integrity",
+    rationale:
+      "A file installed by a package no longer has the content the package shipped. A replaced program or library " +
+      "(critical for shells, PAM, sudo, ssh, libc, ps/ss/find) runs attacker code for everyone who uses it.",
+    remediation:
+      "Compare the file with the package (`dpkg --verify PKG`, `apt-get download PKG`), find out who changed it and " +
+      "when (mtime, audit log), then reinstall the package (`apt-get install --reinstall PKG`) from trusted media.",
+    mitre: ["T1554", "T1036.005", "T1574"],
+  },
+  {
+    id: CHECK.missing,
+    scanner: NAME,
+    title: "Package file missing",
+    severity: "low",
+    category: "integrity",
+    rationale:
+      "A file the package installed is gone: removed by hand, by a cleaner, or by someone covering tracks.",
+    remediation: "Reinstall the package (`apt-get install --reinstall PKG`) if the file is needed.",
+    mitre: ["T1070.004"],
+  },
+  {
+    id: CHECK.attributes,
+    scanner: NAME,
+    title: "Package file permissions or owner changed",
+    severity: "low",
+    category: "integrity",
+    rationale: "The file's mode, owner, group or capabilities differ from the package: a SUID bit or a " +
+      "world-writable mode added to a system file is a privilege-escalation path.",
+    remediation:
+      "Restore them with `rpm --setperms PKG` / `rpm --setugids PKG`, after finding out who changed them.",
+    mitre: ["T1222.002"],
+  },
+  {
+    id: CHECK.confModified,
+    scanner: NAME,
+    title: "Package configuration file changed",
+    severity: "info",
+    category: "integrity",
+    rationale:
+      "Configuration files are meant to be edited by the administrator; listed so a responder can review " +
+      "changes to authentication and start-up configuration (rated low) against the change log.",
+    remediation: "Review the change (`diff` against the packaged version from `apt-get download PKG`).",
+    mitre: ["T1556", "T1037"],
+  },
+  {
+    id: CHECK.confMissing,
+    scanner: NAME,
+    title: "Package configuration file missing",
+    severity: "info",
+    category: "integrity",
+    rationale: "A conffile the package installed was deleted; usually deliberate administration.",
+    remediation:
+      "Nothing, unless the deletion was not planned (`apt-get install --reinstall -o Dpkg::Options::=--force-confmiss PKG`).",
+  },
+  {
+    id: CHECK.ima,
+    scanner: NAME,
+    title: "IMA measurement violations",
+    severity: "medium",
+    category: "integrity",
+    rationale:
+      "IMA recorded measurements it could not trust (a file written while measured or measured while open " +
+      "for writing): the measurement list can no longer attest those files' content.",
+    remediation:
+      "Look at the files named; if they are not logs or caches, treat their content as unverified.",
+    mitre: ["T1565.001"],
+    confidence: "heuristic",
+  },
+  {
+    id: CHECK.summary,
+    scanner: NAME,
+    title: "Integrity summary",
+    severity: "info",
+    category: "integrity",
+    rationale: "What was verified, how, and how many files changed.",
+    remediation: "Read the per-file findings; run again with --integrity-pkg-limit 0 to list every file.",
+  },
+];
+
+type Tool = "dpkg" | "rpm";
+
+/** One thing wrong with one file, before the cap and sort. */
+interface Problem {
+  check: string;
+  path: string;
+  severity: Severity;
+  description: string;
+  metadata: Metadata;
+  /** A regular file whose content differs (eligible for --integrity-pkg-rehash). */
+  rehash: boolean;
+}
+
+/** Counters reported in the summary. */
+interface Counts {
+  packages_selected: number;
+  packages_verified: number;
+  files_checked: number;
+  files_modified: number;
+  files_missing: number;
+  conffiles_modified: number;
+  conffiles_missing: number;
+  attributes_changed: number;
+  files_too_large: number;
+  files_unreadable: number;
+  files_filtered: number;
+  conffiles_not_verifiable: number;
+  packages_without_md5sums: number;
+}
+
+function newCounts(): Counts {
+  return {
+    packages_selected: 0,
+    packages_verified: 0,
+    files_checked: 0,
+    files_modified: 0,
+    files_missing: 0,
+    conffiles_modified: 0,
+    conffiles_missing: 0,
+    attributes_changed: 0,
+    files_too_large: 0,
+    files_unreadable: 0,
+    files_filtered: 0,
+    conffiles_not_verifiable: 0,
+    packages_without_md5sums: 0,
+  };
+}
+
+function detectTool(ctx: ScanContext): Tool | undefined {
+  if (ctx.host.exists("/var/lib/dpkg/status")) return "dpkg";
+  if (ctx.host.exists("/var/lib/rpm") || ctx.host.exists("/usr/lib/sysimage/rpm")) return "rpm";
+  return undefined;
+}
+
+function programExists(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+function scanMode(ctx: ScanContext): string {
+  if (ctx.config.integrityCriticalOnly) return "critical_only";
+  const pct = ctx.config.integritySamplePct;
+  return pct > 0 && pct < 100 ? `sample_${pct}pct` : "full";
+}
+
+/** Picks the package names to verify from the installed ones, per --integrity-critical-only / --integrity-sample-pct. */
+function selectPackages(
+  ctx: ScanContext,
+  tool: Tool,
+  installed: readonly string[],
+  meta: Metadata,
+): string[] {
+  if (ctx.config.integrityCriticalOnly) {
+    const have = new Set(installed);
+    return criticalPackages(tool).filter((n) => have.has(n));
+  }
+  const pct = ctx.config.integritySamplePct;
+  if (pct > 0 && pct < 100) {
+    const seed = sampleSeed(ctx.host);
+    meta.sample_seed_source = seed.source;
+    if (seed.source === "none") {
+      ctx.warn("sample_seed_missing", "no machine-id or hostname: the sample is the same on every such host");
+    }
+    return samplePackages(installed, pct, seed.value);
+  }
+  return [...new Set(installed)].sort();
+}
+
+function fileMeta(path: string, pkg: string | undefined, method: string): Metadata {
+  return { path, ...(pkg !== undefined ? { package: pkg } : {}), method };
+}
+
+function octal(mode: number): string {
+  return "0" + (mode & 0o7777).toString(8).padStart(3, "0");
+}
+
+/** Turns a native verdict into a problem (undefined when the file is fine or could not be checked). */
+function nativeProblem(f: PlannedFile, v: FileVerdict, counts: Counts): Problem | undefined {
+  const meta = fileMeta(f.path, f.pkg, "native");
+  if (f.diskPath !== f.path) meta.diverted_to = f.diskPath;
+  meta.expected_md5 = f.md5;
+  switch (v.kind) {
+    case "ok":
+      return undefined;
+    case "too_large":
+      counts.files_too_large++;
+      return undefined;
+    case "unreadable":
+      counts.files_unreadable++;
+      return undefined;
+    case "missing":
+      if (f.conffile) {
+        counts.conffiles_missing++;
+        return {
+          check: CHECK.confMissing,
+          path: f.path,
+          severity: "info",
+          description: `Conffile ${f.path} of package ${f.pkg} is missing.`,
+          metadata: { ...meta, conffile: true },
+          rehash: false,
+        };
+      }
+      counts.files_missing++;
+      return {
+        check: CHECK.missing,
+        path: f.path,
+        severity: missingSeverity(fileKind(f.path), isCriticalPackage(f.pkg)),
+        description: `${f.path} of package ${f.pkg} is missing.`,
+        metadata: { ...meta, conffile: false, kind: fileKind(f.path) },
+        rehash: false,
+      };
+    case "replaced":
+    case "modified": {
+      const kind = fileKind(f.path, v.kind === "modified" ? v.mode : undefined);
+      if (v.kind === "modified") {
+        meta.actual_md5 = v.actual;
+        meta.size = v.size;
+        meta.mode = octal(v.mode);
+        if (v.uid !== null) meta.uid = v.uid;
+        if (v.mtime) meta.mtime = v.mtime.toISOString();
+        if (v.symlinkTarget !== undefined) meta.symlink_target = v.symlinkTarget;
+      } else meta.detail = v.message;
+      const what = v.kind === "modified"
+        ? `differs from the packaged file (MD5 ${v.actual}, package says ${f.md5})`
+        : `was replaced: ${v.message}`;
+      if (f.conffile) {
+        counts.conffiles_modified++;
+        return {
+          check: CHECK.confModified,
+          path: f.path,
+          severity: conffileSeverity(f.path),
+          description: `Conffile ${f.path} of package ${f.pkg} ${what}.`,
+          metadata: { ...meta, conffile: true },
+          rehash: v.kind === "modified",
+        };
+      }
+      counts.files_modified++;
+      return {
+        check: CHECK.modified,
+        path: f.path,
+        severity: v.kind === "replaced" ? "high" : modifiedSeverity(kind, isCriticalPackage(f.pkg)),
+        description: `${f.path} of package ${f.pkg} ${what}.`,
+        metadata: { ...meta, conffile: false, kind },
+        rehash: v.kind === "modified",
+      };
+    }
+  }
+}
+
+/** Turns a dpkg/rpm verify line into a problem. */
+/**
+ * Turns a dpkg/rpm verify line into a problem. The tools do not name the package per line, so a critical-only
+ * run rates every file as belonging to a critical package, and other runs rate none as such.
+ */
+function verifyProblem(
+  ctx: ScanContext,
+  line: VerifyLine,
+  tool: Tool,
+  allCritical: boolean,
+  counts: Counts,
+): Problem | undefined {
+  const method = tool === "dpkg" ? "dpkg --verify" : "rpm -V";
+  const meta: Metadata = {
+    ...fileMeta(line.path, undefined, method),
+    flags: line.flags,
+    raw: line.raw,
+    conffile: line.conffile,
+  };
+  const st = ctx.host.lstat(line.path);
+  const mode = st.ok ? st.value.mode ?? undefined : undefined;
+  const kind = fileKind(line.path, mode);
+  switch (line.problem) {
+    case "unverifiable":
+      counts.files_unreadable++;
+      return undefined;
+    case "missing":
+      if (line.conffile) counts.conffiles_missing++;
+      else counts.files_missing++;
+      return {
+        check: line.conffile ? CHECK.confMissing : CHECK.missing,
+        path: line.path,
+        severity: line.conffile ? "info" : missingSeverity(kind, allCritical),
+        description: `${line.path} is missing (${method}).`,
+        metadata: { ...meta, kind },
+        rehash: false,
+      };
+    case "attributes":
+      counts.attributes_changed++;
+      return {
+        check: CHECK.attributes,
+        path: line.path,
+        severity: kind === "executable" && line.flags.includes("M") ? "medium" : "low",
+        description: `${line.path}: ${method} reports changed attributes (${line.flags}).`,
+        metadata: { ...meta, kind },
+        rehash: false,
+      };
+    case "content":
+      if (line.conffile) counts.conffiles_modified++;
+      else counts.files_modified++;
+      return {
+        check: line.conffile ? CHECK.confModified : CHECK.modified,
+        path: line.path,
+        severity: line.conffile ? conffileSeverity(line.path) : modifiedSeverity(kind, allCritical),
+        description: `${line.path} differs from the packaged file (${method}: ${line.flags}).`,
+        metadata: { ...meta, kind },
+        rehash: true,
+      };
+  }
+}
+
+/** State shared by one run. */
+interface RunState {
+  counts: Counts;
+  problems: Problem[];
+  /** Mismatches per package name. */
+  withProblems: Map<string, number>;
+  earlyExit: boolean;
+  complete: boolean;
+}
+
+/** Records a problem; returns false when --integrity-max-mismatches (or the memory cap) says stop. */
+function record(ctx: ScanContext, s: RunState, p: Problem, pkg?: string): boolean {
+  s.problems.push(p);
+  if (pkg !== undefined) s.withProblems.set(pkg, (s.withProblems.get(pkg) ?? 0) + 1);
+  const max = ctx.config.integrityMaxMismatches;
+  if ((max > 0 && s.problems.length >= max) || s.problems.length >= HARD_CAP) {
+    s.earlyExit = true;
+    return false;
+  }
+  return true;
+}
+
+/** Native dpkg verification; returns why it could not run, or undefined once it ran. */
+async function verifyNative(
+  ctx: ScanContext,
+  s: RunState,
+  meta: Metadata,
+  deadline: number,
+): Promise<string | undefined> {
+  const db = readDpkgDb(ctx.host);
+  if ("error" in db) return `cannot read the dpkg database: ${db.error}`;
+  for (const w of db.warnings) ctx.warn(w.code, w.detail);
+  const unpacked = db.status.packages.filter(isUnpacked);
+  const byName = new Map<string, DpkgPackage[]>();
+  for (const p of unpacked) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
+  // Critical packages first, so a run cut short by the time budget has still verified them.
+  const names = selectPackages(ctx, "dpkg", [...byName.keys()], meta);
+  const ordered = [...names.filter(isCriticalPackage), ...names.filter((n) => !isCriticalPackage(n))];
+  const selected = ordered.flatMap((n) => byName.get(n) ?? []);
+  s.counts.packages_selected = selected.length;
+  const maxBytes = ctx.config.integrityMaxFileSize * (1 << 20);
+  const tooLarge: string[] = [];
+  const unreadable: string[] = [];
+  const progress = new Progress();
+  try {
+    outer: for (const pkg of selected) {
+      if (performance.now() > deadline) {
+        s.complete = false;
+        break;
+      }
+      const plan = planPackage(ctx.host, pkg, db.diversions);
+      for (const w of plan.warnings) ctx.warn(w.code, w.detail);
+      s.counts.files_filtered += plan.filtered;
+      s.counts.conffiles_not_verifiable += plan.conffilesSkipped;
+      if (plan.noMd5sums) s.counts.packages_without_md5sums++;
+      for (const f of plan.files) {
+        await ctx.checkpoint();
+        const v = verifyFile(ctx.host, f, maxBytes);
+        s.counts.files_checked++;
+        if (v.kind === "too_large" && tooLarge.length < 20) tooLarge.push(`${f.diskPath} (${v.size} bytes)`);
+        if (v.kind === "unreadable" && unreadable.length < 20) unreadable.push(`${f.diskPath}: ${v.message}`);
+        const p = nativeProblem(f, v, s.counts);
+        if (p && !record(ctx, s, p, pkg.name)) break outer;
+        progress.update(() =>
+          `integrity: ${s.counts.packages_verified}/${selected.length} packages, ` +
+          `${s.counts.files_checked} files, ${s.problems.length} mismatches`
+        );
+      }
+      s.counts.packages_verified++;
+    }
+  } finally {
+    progress.done();
+  }
+  if (tooLarge.length > 0) {
+    ctx.warn(
+      "truncated",
+      `${s.counts.files_too_large} file(s) over --integrity-max-file-size ${ctx.config.integrityMaxFileSize} MiB not verified: ${
+        tooLarge.join(", ")
+      }`,
+    );
+  }
+  if (unreadable.length > 0) {
+    ctx.warn(
+      "file_unreadable",
+      `${s.counts.files_unreadable} package file(s) could not be read: ${unreadable.join("; ")}`,
+    );
+  }
+  return undefined;
+}
+
+/** Verification through dpkg/rpm; returns why it could not run, or undefined once it ran. */
+async function verifyWithTool(
+  ctx: ScanContext,
+  tool: Tool,
+  s: RunState,
+  meta: Metadata,
+  deadline: number,
+): Promise<string | undefined> {
+  const program = TOOL_PATHS[tool];
+  if (!programExists(program)) {
+    return tool === "dpkg"
+      ? `${program} is not installed on the scanning machine; run without --integrity-pkg-verify for the native reader`
+      : `${program} is not installed on the scanning machine (the native reader supports dpkg databases only)`;
+  }
+  const root = ctx.host.root;
+  const timeoutMs = Math.max(1000, deadline - performance.now());
+  let packages: string[] | "all" = "all";
+  const mode = scanMode(ctx);
+  if (mode !== "full") {
+    let installed: string[];
+    if (tool === "dpkg") {
+      const db = readDpkgDb(ctx.host);
+      installed = "error" in db ? [] : db.status.packages.filter(isUnpacked).map((p) => p.name);
+    } else installed = await rpmPackageNames(root, timeoutMs);
+    packages = selectPackages(ctx, tool, installed, meta);
+    s.counts.packages_selected = packages.length;
+    if (packages.length === 0) {
+      ctx.warn("no_packages", `no installed package matched the ${mode} selection`);
+      return undefined;
+    }
+  }
+  const r = await runVerify(tool, packages, root, timeoutMs);
+  if (r.timedOut) {
+    s.complete = false;
+    ctx.warn(
+      "truncated",
+      `${program} did not finish within ${Math.round(timeoutMs / 1000)} s; results are partial`,
+    );
+  }
+  if (r.truncated) ctx.warn("truncated", `${program} output over 16 MiB; results are partial`);
+  if (r.parse.unparsed.length > 0) {
+    ctx.warn(
+      "pkg_verify_unparsed",
+      `${r.parse.unparsed.length} unrecognised line(s), e.g. ${JSON.stringify(r.parse.unparsed[0])}`,
+    );
+  }
+  for (const line of r.stderrProblems.slice(0, 20)) ctx.warn("pkg_verify_stderr", line);
+  if (r.parse.notInstalled.length > 0) meta.not_installed = r.parse.notInstalled.slice(0, 50);
+  meta.exit_code = r.exitCode;
+  meta.attribute_only_lines_ignored = r.parse.ignored;
+  const allCritical = ctx.config.integrityCriticalOnly;
+  for (const line of r.parse.lines) {
+    await ctx.checkpoint();
+    s.counts.files_checked++;
+    const p = verifyProblem(ctx, line, tool, allCritical, s.counts);
+    if (p && !record(ctx, s, p)) break;
+  }
+  if (packages !== "all") s.counts.packages_verified = packages.length - r.parse.notInstalled.length;
+  return undefined;
+}
+
+function imaSummary(ctx: ScanContext, meta: Metadata): FindingDraft | undefined {
+  const r = ctx.host.readText(IMA_PATH, 64 << 20);
+  if (!r.ok) {
+    meta.ima_enabled = false;
+    if (r.reason !== "missing") ctx.warn("ima_unreadable", `${IMA_PATH}: ${r.message}`);
+    return undefined;
+  }
+  const c = parseImaMeasurements(r.value, IMA_MAX_LINES);
+  if (r.truncated || c.truncated) {
+    ctx.warn("truncated", `${IMA_PATH}: only the first ${c.entries} measurements counted`);
+  }
+  if (c.malformed > 0) ctx.warn("ima_malformed", `${IMA_PATH}: ${c.malformed} malformed line(s)`);
+  meta.ima_enabled = true;
+  meta.ima_entries = c.entries;
+  meta.ima_violations = c.violations;
+  return {
+    check_id: CHECK.ima,
+    subject: "",
+    passed: c.violations === 0,
+    description: `IMA recorded ${c.violations} violation(s) among ${c.entries} measurements.`,
+    metadata: { entries: c.entries, violations: c.violations, files: c.violationFiles },
+    location: { path: IMA_PATH },
+  };
+}
+
+async function rehash(ctx: ScanContext, emitted: Problem[], deadline: number): Promise<void> {
+  if (!ctx.config.integrityPkgRehash) return;
+  let left = ctx.config.integrityPkgRehashLimit;
+  const maxBytes = ctx.config.integrityMaxFileSize * (1 << 20);
+  for (const p of emitted) {
+    if (left <= 0 || performance.now() > deadline) break;
+    if (!p.rehash) continue;
+    await ctx.checkpoint();
+    left--;
+    const diskPath = typeof p.metadata.diverted_to === "string" ? p.metadata.diverted_to : p.path;
+    const h = hashFile(ctx.host, diskPath, "sha256", maxBytes);
+    if (h.kind === "ok") p.metadata.sha256 = h.digest;
+    else ctx.warn("rehash_failed", `${diskPath}: ${h.kind}`);
+  }
+}
+
+async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
+  const budgetMs = ctx.config.scannerTimeout * 1000 * BUDGET_SHARE;
+  const deadline = performance.now() + budgetMs;
+  const tool = detectTool(ctx);
+  const meta: Metadata = { pkg_tool: tool ?? "none", scan_mode: scanMode(ctx) };
+  const s: RunState = {
+    counts: newCounts(),
+    problems: [],
+    withProblems: new Map(),
+    earlyExit: false,
+    complete: true,
+  };
+  let notVerified: string | undefined;
+  if (tool === undefined) {
+    notVerified = `no package database (/var/lib/dpkg/status, /var/lib/rpm) under ${ctx.host.root}`;
+  } else if (ctx.config.integrityPkgVerify || tool === "rpm") {
+    if (tool === "rpm" && !ctx.config.integrityPkgVerify) {
+      ctx.warn("native_unsupported", "the native verifier reads dpkg databases only; using rpm -V");
+    }
+    meta.method = tool === "dpkg" ? "dpkg --verify" : "rpm -V";
+    notVerified = await verifyWithTool(ctx, tool, s, meta, deadline);
+  } else {
+    meta.method = "native";
+    notVerified = await verifyNative(ctx, s, meta, deadline);
+  }
+  const ima = ctx.config.integrityIma ? imaSummary(ctx, meta) : undefined;
+  if (notVerified !== undefined) {
+    if (!ctx.config.integrityIma) return ctx.skip(notVerified);
+    ctx.warn("not_verified", `package files not verified: ${notVerified}`);
+  }
+  if (!s.complete) {
+    ctx.warn(
+      "truncated",
+      `verification stopped at ${s.counts.packages_verified} of ${s.counts.packages_selected} packages to stay within ` +
+        `the ${ctx.config.scannerTimeout}s scanner budget; raise --scanner-timeout for a full run`,
+    );
+  }
+  if (s.earlyExit) {
+    ctx.warn(
+      "truncated",
+      `verification stopped after ${s.problems.length} mismatches (--integrity-max-mismatches)`,
+    );
+  }
+  const sorted = [...s.problems].sort((a, b) =>
+    severityRank(b.severity) - severityRank(a.severity) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
+  );
+  const limit = ctx.config.integrityPkgLimit;
+  const emitted = limit > 0 ? sorted.slice(0, limit) : sorted;
+  if (emitted.length < sorted.length) {
+    ctx.warn(
+      "truncated",
+      `${
+        sorted.length - emitted.length
+      } of ${sorted.length} mismatches not listed (--integrity-pkg-limit ${limit})`,
+    );
+  }
+  await rehash(ctx, emitted, deadline + budgetMs * 0.1);
+  for (const p of emitted) {
+    yield {
+      check_id: p.check,
+      subject: p.path,
+      severity: p.severity,
+      description: p.description,
+      metadata: p.metadata,
+      location: { path: p.path },
+    };
+  }
+  if (ima) yield ima;
+  yield {
+    check_id: CHECK.summary,
+    subject: "",
+    description: notVerified === undefined
+      ? `${s.counts.files_checked} package files checked (${meta.method}, ${meta.scan_mode}): ` +
+        `${s.counts.files_modified} modified, ${s.counts.files_missing} missing, ` +
+        `${s.counts.conffiles_modified} conffiles changed.`
+      : `Package files not verified (${notVerified}); IMA only.`,
+    metadata: {
+      ...meta,
+      ...s.counts,
+      mismatch_count: s.problems.length,
+      findings_listed: emitted.length,
+      complete: s.complete && !s.earlyExit,
+      early_exit: s.earlyExit,
+      ...(ctx.config.integrityMaxMismatches > 0
+        ? { early_exit_threshold: ctx.config.integrityMaxMismatches }
+        : {}),
+      mismatches_by_package: [...s.withProblems].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).slice(0, 50)
+        .map(([name, n]) => `${name}=${n}`),
+    },
+  };
+}
+
+/** The integrity scanner. */
+export const integrity: Scanner = {
+  name: NAME,
+  summary:
+    "Package file verification (native dpkg md5sums, or dpkg/rpm --verify) and IMA measurement counts.",
+  slow: true,
+  enabledByDefault: (c) => c.integrity,
+  checks,
+  needs: ["root"],
+  run,
+};
