@@ -595,6 +595,5 @@ export const modulesScanner: Scanner = {
   slow: false,
   enabledByDefault: () => true,
   checks,
-  needs: ["root"],
   run,
 };
