@@ -406,3 +406,13 @@ Deno.test("ioc: the committed proc-compromised host gives exactly its planted in
   const shell = r.findings.find((f) => f.check_id === "ioc.process.reverse_shell")!;
   assert.deepEqual([shell.metadata.local, shell.metadata.remote], ["10.0.0.15:50000", "10.10.10.10:4444"]);
 });
+
+Deno.test("ioc: an environment past the cap is a truncation warning; LD_* inside the cap is still seen", async () => {
+  const big = "x".repeat(300 << 10);
+  using root = host([
+    proc(100, "/usr/bin/sleep", { environ: { LD_PRELOAD: "/usr/lib/x86_64-linux-gnu/libfoo.so", BIG: big } }),
+  ]);
+  const r = await runOne(ioc, root.path);
+  assert.deepEqual(r.warnings.map((w) => w.code), ["truncated"]);
+  assert.equal(only(r.findings, "ioc.process.ld_preload").metadata.environ_truncated, true);
+});

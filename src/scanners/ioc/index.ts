@@ -103,6 +103,8 @@ interface Env {
   judge: LocationJudge;
   selfMnt: string | null;
   environDenied: number;
+  /** pids whose environment block was larger than MAX_ENVIRON_BYTES. */
+  environTruncated: number[];
 }
 
 function checkExe(ctx: ScanContext, p: ProcessInfo, prefix: string, env: Env, out: Findings): void {
@@ -172,6 +174,7 @@ function checkLdEnv(ctx: ScanContext, p: ProcessInfo, prefix: string, env: Env, 
     if (r.reason === "denied") env.environDenied++;
     return;
   }
+  if (r.truncated) env.environTruncated.push(p.pid);
   const vars = parseEnviron(r.value);
   for (const name of LD_VARS) {
     const value = vars.get(name);
@@ -304,7 +307,12 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     return;
   }
   const selfMnt = ctx.host.isLive ? ctx.host.readLink("/proc/self/ns/mnt") : undefined;
-  const env: Env = { judge, selfMnt: selfMnt?.ok ? selfMnt.value : null, environDenied: 0 };
+  const env: Env = {
+    judge,
+    selfMnt: selfMnt?.ok ? selfMnt.value : null,
+    environDenied: 0,
+    environTruncated: [],
+  };
   const exeDenied: string[] = [];
   for (const p of snap.processes) {
     await ctx.checkpoint();
@@ -357,6 +365,15 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     ctx.warn(
       "proc_environ_unreadable",
       `${env.environDenied} process(es) whose environment could not be read`,
+    );
+  }
+  if (env.environTruncated.length > 0) {
+    ctx.warn(
+      "truncated",
+      `environment larger than ${MAX_ENVIRON_BYTES >> 10} KiB in pid(s) ${
+        env.environTruncated.slice(0, 10).join(", ")
+      }: ` +
+        "LD_* variables past the cap are not seen",
     );
   }
   if (ctx.host.isLive) await checkHidden(ctx, snap.listed, out);
