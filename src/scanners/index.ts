@@ -7,6 +7,7 @@ import { persistence } from "./persistence/index.ts";
 import { systemdUnits } from "./systemd_units/index.ts";
 import { auditd } from "./auditd.ts";
 import { kernelParams } from "./kernel_params.ts";
+import { mac } from "./mac/index.ts";
 import { modulesScanner } from "./modules/index.ts";
 import { mountsScanner } from "./mounts.ts";
 import { network } from "./network/index.ts";
@@ -24,6 +25,7 @@ export const SCANNERS: readonly Scanner[] = [
   worldWritable,
   suidSgid,
   ioc,
+  mac,
   persistence,
   mountsScanner,
   kernelHardening,

@@ -1,0 +1,59 @@
+/** AppArmor: the module parameter, the kernel's profile list and process labels. */
+
+/** Parses /sys/module/apparmor/parameters/enabled: "Y" is enabled, "N" is not; undefined for anything else. */
+export function parseEnabled(text: string): boolean | undefined {
+  const t = text.trim();
+  return t === "Y" ? true : t === "N" ? false : undefined;
+}
+
+/** Profile counts by mode, and the names in complain mode. */
+export interface ProfileSummary {
+  /** Mode → number of profiles (enforce, complain, kill, unconfined, prompt, …). */
+  byMode: Record<string, number>;
+  complain: string[];
+  /** Every loaded profile name. */
+  names: string[];
+  /** Lines that are not `name (mode)`. */
+  bad: number;
+}
+
+/** Parses /sys/kernel/security/apparmor/profiles (`name (mode)` per line; names may contain spaces). */
+export function parseProfiles(text: string): ProfileSummary {
+  const byMode: Record<string, number> = {};
+  const complain: string[] = [];
+  const names: string[] = [];
+  let bad = 0;
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    const m = /^(.+) \(([a-z_]+)\)$/.exec(line.trimEnd());
+    if (!m) {
+      bad++;
+      continue;
+    }
+    byMode[m[2]] = (byMode[m[2]] ?? 0) + 1;
+    names.push(m[1]);
+    if (m[2] === "complain") complain.push(m[1]);
+  }
+  return { byMode, complain: complain.sort(), names: names.sort(), bad };
+}
+
+/** An AppArmor process label: its profile and mode ("unconfined" has neither). */
+export interface AppArmorLabel {
+  unconfined: boolean;
+  profile?: string;
+  mode?: string;
+}
+
+/** Parses /proc/<pid>/attr/current or attr/apparmor/current under AppArmor ("unconfined", "name (enforce)"). */
+export function parseAppArmorLabel(text: string): AppArmorLabel {
+  const t = text.replace(/\0/g, "").trim();
+  if (t === "unconfined") return { unconfined: true };
+  const m = /^(.+) \(([a-z_]+)\)$/.exec(t);
+  if (!m) return { unconfined: false, profile: t };
+  return { unconfined: m[2] === "unconfined", profile: m[1], mode: m[2] };
+}
+
+/** The conventional profile file for an executable: /usr/sbin/sshd → /etc/apparmor.d/usr.sbin.sshd. */
+export function profileFileFor(exe: string): string {
+  return "/etc/apparmor.d/" + exe.replace(/^\/+/, "").replaceAll("/", ".");
+}
