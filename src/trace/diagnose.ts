@@ -72,6 +72,22 @@ export function explainOpen(e: LibbpfError, what: string): TraceUnavailable {
   return new TraceUnavailable("error", `cannot open the BPF object ${what}: ${e.detail}.`, log);
 }
 
+/** The failing program and the last lines of its verifier log (libbpf's BEGIN/END PROG LOAD LOG block). */
+export function verifierLines(e: LibbpfError, n = 3): { program: string; lines: string[] } | null {
+  const lines = e.log.flatMap((l) => l.text.split("\n"));
+  const begin = lines.findLastIndex((l) => /-- BEGIN PROG LOAD LOG --/.test(l));
+  if (begin < 0) return null;
+  const program = /prog '([^']+)'/.exec(lines[begin])?.[1] ?? "?";
+  const body: string[] = [];
+  for (const l of lines.slice(begin + 1)) {
+    if (/-- END PROG LOAD LOG --/.test(l)) break;
+    if (l.trim() !== "" && !/^processed \d+ insns/.test(l) && !/^verification time/.test(l)) {
+      body.push(l.trim());
+    }
+  }
+  return { program, lines: body.slice(-n) };
+}
+
 /** Interprets a failure to load the object. */
 export function explainLoad(e: LibbpfError, f: HostFacts): TraceUnavailable {
   const log = lastLogLines(e);
@@ -98,13 +114,13 @@ export function explainLoad(e: LibbpfError, f: HostFacts): TraceUnavailable {
       log,
     );
   }
-  const verifier = e.log.some((l) => /BPF program load failed|failed to load|verifier/i.test(l.text));
+  const verifier = verifierLines(e);
   if (verifier) {
     return new TraceUnavailable(
       "verifier_rejected",
-      `the kernel's verifier rejected the BPF programs (${e.detail}); its last lines: ${
-        log.slice(-4).join(" | ")
-      }`,
+      `the kernel's verifier rejected the BPF program '${verifier.program}' (${e.detail}); its last lines: ${
+        verifier.lines.join(" | ")
+      }. Report this with the kernel version (uname -r).`,
       log,
     );
   }

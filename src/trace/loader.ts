@@ -112,7 +112,9 @@ export class Tracer implements Disposable {
 
 function failingProgram(e: LibbpfError): string | null {
   for (const line of e.log) {
-    const m = line.text.match(/prog '([^']+)': (?:BPF program load failed|failed to load|failed to resolve)/);
+    const m = line.text.match(
+      /prog '([^']+)': (?:BPF program load failed|failed to load|failed to resolve|relo #\d+: failed)/,
+    );
     if (m) return m[1];
   }
   return null;

@@ -9,6 +9,7 @@ import { TraceUnavailable } from "../../src/trace/diagnose.ts";
 import { openTracer } from "../../src/trace/loader.ts";
 import { readBundledObject } from "../../src/trace/object.ts";
 import { runOne } from "../helpers.ts";
+import { breakSection } from "../ffi/elf_patch.ts";
 
 const LIBBPF = findLibbpf();
 const ROOT = Deno.uid() === 0;
@@ -276,5 +277,47 @@ Deno.test({
     } finally {
       Deno.removeSync(empty);
     }
+  },
+});
+
+Deno.test({
+  name:
+    "failure: a program the verifier rejects is dropped for the next candidate; with none left, its log is shown",
+  ignore: !ROOT || LIBBPF === null,
+  fn: async () => {
+    const good = await readBundledObject();
+    const oneBroken = breakSection(good, "tp_btf/sched_process_exec");
+    // exec_btf is rejected, exec_tp is tried next and needs tracefs, which is not mounted in this namespace.
+    const dropped = unavailable(() =>
+      openTracer({
+        libbpfPath: LIBBPF,
+        object: { bytes: oneBroken, name: "broken.o" },
+        facts: FACTS,
+        onSample: () => {},
+        connectPrograms: [],
+        execPrograms: ["exec_btf", "exec_tp"],
+      })
+    );
+    if (dropped.code === "no_tracefs") {
+      assert.match(dropped.message, /BTF-typed hooks failed.*exec_btf: Invalid argument/);
+    } else {
+      assert.fail(`unexpected ${dropped.code}: ${dropped.message}`);
+    }
+    const bothBroken = breakSection(oneBroken, "tracepoint/sched/sched_process_exec");
+    const rejected = unavailable(() =>
+      openTracer({
+        libbpfPath: LIBBPF,
+        object: { bytes: bothBroken, name: "broken.o" },
+        facts: FACTS,
+        onSample: () => {},
+        connectPrograms: [],
+      })
+    );
+    assert.equal(rejected.code, "verifier_rejected");
+    assert.match(
+      rejected.message,
+      /verifier rejected the BPF program 'exec_tp' \(Invalid argument\); its last lines: last insn is not an exit or jmp\./,
+    );
+    assert.ok(rejected.log.some((l) => /exec_tp/.test(l)));
   },
 });
