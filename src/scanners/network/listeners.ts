@@ -1,0 +1,161 @@
+/** Findings about TCP/UDP sockets: listeners rated by exposure, connections to suspicious ports, inventory. */
+import type { ScanContext } from "../../core/context.ts";
+import { severityRank } from "../../core/severity.ts";
+import type { ProcessInfo } from "../../host/proc_types.ts";
+import type { Seen } from "./collect.ts";
+import { at, describeOwner, groupBy, ownersOf, type Ranked, socketMeta } from "./drafting.ts";
+import { bindScope, hostPort } from "./ip.ts";
+import { ORDINARY_PRIVILEGED, sensitiveService, SUSPICIOUS_PORTS } from "./ports.ts";
+import { type InetSocket, isListening } from "./proc_net.ts";
+
+/** Rates one listening endpoint (all sockets bound to the same address and port in one namespace). */
+export function listenerDraft(ctx: ScanContext, group: Seen<InetSocket>[], owners: ProcessInfo[]): Ranked[] {
+  const { socket: s, view } = group[0];
+  const proto = s.proto as "tcp" | "udp";
+  const scope = bindScope(s.localAddress);
+  const exposed = scope !== "loopback";
+  const privileged = s.localPort > 0 && s.localPort < 1024;
+  const subject = `${s.table}:${hostPort(s.localAddress, s.localPort)}${at(view)}`;
+  const meta = { ...socketMeta(ctx, group, owners), bind_scope: scope, exposed, privileged_port: privileged };
+  const location = owners[0] ? { pid: owners[0].pid } : undefined;
+  const out: Ranked[] = [];
+  const suspicious = SUSPICIOUS_PORTS.get(s.localPort);
+  if (suspicious !== undefined) {
+    const severity = exposed ? "medium" : "low";
+    out.push({
+      rank: severityRank(severity),
+      draft: {
+        check_id: "net.listen.suspicious_port",
+        subject,
+        severity,
+        description:
+          `${describeOwner(owners)} listens on ${hostPort(s.localAddress, s.localPort)}/${proto}, ` +
+          `a port known as: ${suspicious}.`,
+        metadata: { ...meta, port_note: suspicious },
+        location,
+      },
+    });
+  }
+  const svc = sensitiveService(proto, s.localPort);
+  if (svc) {
+    out.push({
+      rank: exposed ? severityRank(svc.severity) : -1,
+      draft: {
+        check_id: "net.listen.sensitive",
+        subject,
+        passed: !exposed,
+        severity: svc.severity,
+        description:
+          `${svc.service} (${svc.why}) is reachable on ${hostPort(s.localAddress, s.localPort)}/${proto}` +
+          ` (${scope === "wildcard" ? "all interfaces" : "a non-loopback address"}), owned by ${
+            describeOwner(owners)
+          }.`,
+        metadata: { ...meta, service: svc.service, service_risk: svc.why },
+        location,
+      },
+    });
+    return out;
+  }
+  if (suspicious !== undefined) return out;
+  const unknownPrivileged = privileged && !ORDINARY_PRIVILEGED.has(s.localPort);
+  out.push({
+    rank: exposed ? (unknownPrivileged ? severityRank("low") : 0) : -1,
+    draft: {
+      check_id: "net.listen.exposed",
+      subject,
+      passed: !exposed,
+      severity: unknownPrivileged ? "low" : "info",
+      description: `${describeOwner(owners)} accepts ${proto} on ${hostPort(s.localAddress, s.localPort)}` +
+        ` (${scope === "wildcard" ? "all interfaces" : "a non-loopback address"})` +
+        (unknownPrivileged ? "; a privileged port with no well-known service." : "."),
+      metadata: meta,
+      location,
+    },
+  });
+  return out;
+}
+
+const OUTBOUND_STATES = new Set(["ESTABLISHED", "SYN_SENT"]);
+
+/** Connections (non-listening sockets) whose local port is not a listening port of their namespace. */
+export function outbound(all: Seen<InetSocket>[], kept: Seen<InetSocket>[]): Seen<InetSocket>[] {
+  const listening = new Set(
+    all.filter((x) => isListening(x.socket)).map((x) =>
+      `${x.view.label}|${x.socket.proto}|${x.socket.localPort}`
+    ),
+  );
+  return kept.filter((x) =>
+    OUTBOUND_STATES.has(x.socket.state) && x.socket.remotePort !== 0 &&
+    !listening.has(`${x.view.label}|${x.socket.proto}|${x.socket.localPort}`)
+  );
+}
+
+/** Outbound connections to miner/C2 favourite ports, one finding per remote endpoint. */
+export function connectionDrafts(
+  ctx: ScanContext,
+  out: Seen<InetSocket>[],
+  map: Map<number, ProcessInfo[]>,
+): Ranked[] {
+  const suspicious = out.filter((x) => SUSPICIOUS_PORTS.has(x.socket.remotePort));
+  const groups = groupBy(
+    suspicious,
+    (x) => `${x.socket.table}:${hostPort(x.socket.remoteAddress, x.socket.remotePort)}${at(x.view)}`,
+  );
+  return [...groups].map(([subject, group]) => {
+    const s = group[0].socket;
+    const owners = ownersOf(map, group.map((g) => g.socket.inode));
+    const note = SUSPICIOUS_PORTS.get(s.remotePort)!;
+    return {
+      rank: severityRank("medium"),
+      draft: {
+        check_id: "net.connection.suspicious_port",
+        subject,
+        description:
+          `${describeOwner(owners)} is connected to ${hostPort(s.remoteAddress, s.remotePort)}/${s.proto}` +
+          `, a port known as: ${note}.`,
+        metadata: {
+          ...socketMeta(ctx, group, owners),
+          remote_address: s.remoteAddress,
+          remote_port: s.remotePort,
+          connections: group.length,
+          port_note: note,
+        },
+        location: owners[0] ? { pid: owners[0].pid } : undefined,
+      },
+    };
+  });
+}
+
+/** One info finding per non-listening socket (--network-advanced). */
+export function inventoryDrafts(
+  ctx: ScanContext,
+  kept: Seen<InetSocket>[],
+  map: Map<number, ProcessInfo[]>,
+): Ranked[] {
+  const conns = kept.filter((x) => !isListening(x.socket));
+  const groups = groupBy(conns, (x) => {
+    const s = x.socket;
+    return `${s.table}:${hostPort(s.localAddress, s.localPort)}->${hostPort(s.remoteAddress, s.remotePort)}${
+      at(x.view)
+    }`;
+  });
+  return [...groups].map(([subject, group]) => {
+    const s = group[0].socket;
+    const owners = ownersOf(map, group.map((g) => g.socket.inode));
+    return {
+      rank: 0,
+      draft: {
+        check_id: "net.socket.open",
+        subject,
+        description: `${s.proto} ${s.state} ${hostPort(s.localAddress, s.localPort)} -> ` +
+          `${hostPort(s.remoteAddress, s.remotePort)}, owned by ${describeOwner(owners)}.`,
+        metadata: {
+          ...socketMeta(ctx, group, owners),
+          remote_address: s.remoteAddress,
+          remote_port: s.remotePort,
+        },
+        location: owners[0] ? { pid: owners[0].pid } : undefined,
+      },
+    };
+  });
+}
