@@ -102,65 +102,47 @@ export function readBuiltinPack(): { file: string; text: string }[] {
   }));
 }
 
+/** A rule file's text, with where it came from. */
+export interface RuleText {
+  file: string;
+  text: string;
+  builtin: boolean;
+}
+
 /**
- * Loads the rule set: the built-in pack first, then the directory's `*.jsonc`, `*.json` and `*.rule` files in
- * sorted name order (not recursive). Every problem in every file is collected; any error fails the load
- * with exit 3. Rule ids must be unique across all files.
+ * Parses rule texts (by file extension: `.jsonc`/`.json` or legacy `.rule`) in the given order into one rule set.
+ * `errors` and `warnings` found while reading are merged in; any error fails with exit 3.
  */
-export function loadRules(opts: LoadOptions): Result<RuleSet> {
-  const errors: RuleProblem[] = [];
-  const warnings: RuleProblem[] = [];
+export function ruleSetFromTexts(
+  texts: readonly RuleText[],
+  allowLegacy: boolean,
+  readProblems: { errors: RuleProblem[]; warnings: RuleProblem[] } = { errors: [], warnings: [] },
+): Result<RuleSet> {
+  const errors = [...readProblems.errors];
+  const warnings = [...readProblems.warnings];
   const sources: RuleSource[] = [];
   const located: { rule: LocatedRule; builtin: boolean }[] = [];
-  const add = (parsed: ParsedRuleFile, file: string, format: RuleSource["format"], builtin: boolean) => {
+  for (const t of texts) {
+    const parsed = parseByName(t.file, t.text, t.file, allowLegacy && !t.builtin);
+    if (!parsed) {
+      errors.push({
+        file: t.file,
+        line: 0,
+        column: 0,
+        code: "unknown_format",
+        message: "not a .jsonc, .json or .rule file",
+      });
+      continue;
+    }
     errors.push(...parsed.errors);
     warnings.push(...parsed.warnings);
-    sources.push({ file, format, rules: parsed.rules.length, builtin });
-    for (const r of parsed.rules) located.push({ rule: r, builtin });
-  };
-  if (opts.builtin) {
-    for (const { file, text } of readBuiltinPack()) {
-      add(parseJsoncRules(text, file, { allowLegacy: false }), file, "jsonc", true);
-    }
-  }
-  if (opts.dir !== undefined) {
-    const trusted = checkTrustedDir(opts.dir, { insecureOk: opts.insecureOk, what: "rules directory" });
-    if (!trusted.ok) return trusted;
-    const dirWarn = (message: string, code = "insecure_dir") =>
-      warnings.push({ file: opts.dir!, line: 0, column: 0, code, message });
-    trusted.value.warnings.forEach((w) => dirWarn(w));
-    let names: string[];
-    try {
-      names = [...Deno.readDirSync(trusted.value.real)]
-        .filter((e) => /\.(jsonc|json|rule)$/.test(e.name))
-        .map((e) => e.name)
-        .sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
-    } catch (e) {
-      return fail(
-        ExitCode.Rules,
-        `rules directory ${opts.dir} cannot be listed (${e instanceof Error ? e.message : e})`,
-      );
-    }
-    if (names.length > MAX_RULE_FILES) {
-      return fail(
-        ExitCode.Rules,
-        `rules directory ${opts.dir} holds ${names.length} rule files; at most ${MAX_RULE_FILES}`,
-      );
-    }
-    if (names.length === 0) dirWarn(`no *.jsonc, *.json or *.rule files in ${opts.dir}`, "no_rule_files");
-    for (const name of names) {
-      const path = `${trusted.value.real}/${name}`;
-      const read = readTrustedFile(path, MAX_RULE_FILE_BYTES, opts.insecureOk);
-      if (!read.ok) {
-        errors.push({ file: path, line: 0, column: 0, code: "unreadable", message: read.reason });
-        continue;
-      }
-      if (read.warning) {
-        warnings.push({ file: path, line: 0, column: 0, code: "insecure_file", message: read.warning });
-      }
-      const parsed = parseByName(name, read.text, path, opts.allowLegacy)!;
-      add(parsed, path, name.endsWith(".rule") ? "legacy" : "jsonc", false);
-    }
+    sources.push({
+      file: t.file,
+      format: t.file.endsWith(".rule") ? "legacy" : "jsonc",
+      rules: parsed.rules.length,
+      builtin: t.builtin,
+    });
+    for (const r of parsed.rules) located.push({ rule: r, builtin: t.builtin });
   }
   const firstAt = new Map<string, SourcePosition>();
   for (const { rule } of located) {
@@ -176,7 +158,7 @@ export function loadRules(opts: LoadOptions): Result<RuleSet> {
   }
   if (located.length > MAX_RULES) {
     errors.push({
-      file: opts.dir ?? "builtin",
+      file: texts.at(-1)?.file ?? "",
       line: 0,
       column: 0,
       code: "too_many_rules",
@@ -185,4 +167,80 @@ export function loadRules(opts: LoadOptions): Result<RuleSet> {
   }
   if (errors.length > 0) return rulesError(errors);
   return ok({ rules: located.map((l) => compile(l.rule, l.builtin)), sources, warnings });
+}
+
+function readRulesDir(
+  dir: string,
+  opts: LoadOptions,
+): Result<{ texts: RuleText[]; errors: RuleProblem[]; warnings: RuleProblem[] }> {
+  const trusted = checkTrustedDir(dir, { insecureOk: opts.insecureOk, what: "rules directory" });
+  if (!trusted.ok) return trusted;
+  const errors: RuleProblem[] = [];
+  const warnings: RuleProblem[] = trusted.value.warnings.map((message) => ({
+    file: dir,
+    line: 0,
+    column: 0,
+    code: "insecure_dir",
+    message,
+  }));
+  let names: string[];
+  try {
+    names = [...Deno.readDirSync(trusted.value.real)]
+      .filter((e) => /\.(jsonc|json|rule)$/.test(e.name))
+      .map((e) => e.name)
+      .sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+  } catch (e) {
+    return fail(
+      ExitCode.Rules,
+      `rules directory ${dir} cannot be listed (${e instanceof Error ? e.message : e})`,
+    );
+  }
+  if (names.length > MAX_RULE_FILES) {
+    return fail(
+      ExitCode.Rules,
+      `rules directory ${dir} holds ${names.length} rule files; at most ${MAX_RULE_FILES}`,
+    );
+  }
+  if (names.length === 0) {
+    warnings.push({
+      file: dir,
+      line: 0,
+      column: 0,
+      code: "no_rule_files",
+      message: `no *.jsonc, *.json or *.rule files in ${dir}`,
+    });
+  }
+  const texts: RuleText[] = [];
+  for (const name of names) {
+    const path = `${trusted.value.real}/${name}`;
+    const read = readTrustedFile(path, MAX_RULE_FILE_BYTES, opts.insecureOk);
+    if (!read.ok) {
+      errors.push({
+        file: path,
+        line: 0,
+        column: 0,
+        code: "unreadable",
+        message: `cannot use this rule file: ${read.reason}`,
+      });
+      continue;
+    }
+    if (read.warning) {
+      warnings.push({ file: path, line: 0, column: 0, code: "insecure_file", message: read.warning });
+    }
+    texts.push({ file: path, text: read.text, builtin: false });
+  }
+  return ok({ texts, errors, warnings });
+}
+
+/**
+ * Loads the rule set: the built-in pack first, then the directory's `*.jsonc`, `*.json` and `*.rule` files in
+ * sorted name order (not recursive). Every problem in every file is collected; any error fails the load
+ * with exit 3. Rule ids must be unique across all files.
+ */
+export function loadRules(opts: LoadOptions): Result<RuleSet> {
+  const texts: RuleText[] = opts.builtin ? readBuiltinPack().map((t) => ({ ...t, builtin: true })) : [];
+  if (opts.dir === undefined) return ruleSetFromTexts(texts, opts.allowLegacy);
+  const dir = readRulesDir(opts.dir, opts);
+  if (!dir.ok) return dir;
+  return ruleSetFromTexts([...texts, ...dir.value.texts], opts.allowLegacy, dir.value);
 }
