@@ -47,7 +47,15 @@ export interface AuditRuleSet {
 }
 
 const CONTROL_WITH_ARG = new Set(["-b", "-f", "-r", "--backlog_wait_time", "-e", "-W", "-d"]);
-const CONTROL_FLAGS = new Set(["-c", "-i", "--loginuid-immutable", "--reset-lost", "--reset_lost", "-l", "-s"]);
+const CONTROL_FLAGS = new Set([
+  "-c",
+  "-i",
+  "--loginuid-immutable",
+  "--reset-lost",
+  "--reset_lost",
+  "-l",
+  "-s",
+]);
 const LISTS = new Set(["exit", "task", "user", "exclude", "filesystem", "io_uring", "entry"]);
 const FIELD = /^([A-Za-z0-9_]+)(!=|>=|<=|&=|=|>|<|&)(.*)$/;
 
@@ -224,7 +232,11 @@ export function coverageOf(rules: AuditRule[], native: "b32" | "b64" = "b64"): C
     if (r.path !== undefined) {
       const blocker = archs.map((a) => suppressAll.get(a)).find((x) => x);
       if (blocker) cov.shadowed.push({ never: blocker, always: r, syscalls: ["all"] });
-      else cov.watches.push({ path: r.path, perms: r.perms ?? "rwxa", dir: r.dir === true || r.kind === "watch" });
+      else {cov.watches.push({
+          path: r.path,
+          perms: r.perms ?? "rwxa",
+          dir: r.dir === true || r.kind === "watch",
+        });}
       if (r.kind === "watch" || r.syscalls.length === 0) continue;
     }
     for (const a of archs) {

@@ -10,8 +10,8 @@ import type { Scanner } from "../core/scanner.ts";
 import { runProgram } from "../host/exec.ts";
 import { procSnapshot } from "../host/procfs.ts";
 import {
-  audits,
   type AuditRule,
+  audits,
   canonicalRule,
   type Coverage,
   coverageOf,
@@ -31,9 +31,25 @@ export const IDENTITY_FILES = ["/etc/passwd", "/etc/shadow", "/etc/group", "/etc
 /** Syscalls that load kernel modules (delete_module is listed as missing but not required). */
 export const MODULE_SYSCALLS = ["init_module", "finit_module"];
 /** Programs whose execution counts as module-load auditing when watched with -p x. */
-export const MODULE_PROGRAMS = ["/sbin/insmod", "/sbin/modprobe", "/usr/sbin/insmod", "/usr/sbin/modprobe", "/bin/kmod", "/usr/bin/kmod"];
+export const MODULE_PROGRAMS = [
+  "/sbin/insmod",
+  "/sbin/modprobe",
+  "/usr/sbin/insmod",
+  "/usr/sbin/modprobe",
+  "/bin/kmod",
+  "/usr/bin/kmod",
+];
 /** Identity-changing syscalls. */
-export const PRIVILEGE_SYSCALLS = ["setuid", "setreuid", "setresuid", "setgid", "setregid", "setresgid", "setfsuid", "setfsgid"];
+export const PRIVILEGE_SYSCALLS = [
+  "setuid",
+  "setreuid",
+  "setresuid",
+  "setgid",
+  "setregid",
+  "setresgid",
+  "setfsuid",
+  "setfsgid",
+];
 /** Programs whose execution counts as privilege-change auditing when watched with -p x. */
 export const PRIVILEGE_PROGRAMS = ["/usr/bin/sudo", "/usr/bin/su", "/bin/su", "/bin/sudo"];
 
@@ -47,9 +63,11 @@ const checks: CheckInput[] = [
     id: "audit.not_installed",
     title: "No audit trail: auditd is not installed",
     severity: "medium",
-    rationale: "Without auditd there is no record of executions, identity-file changes, module loads or privilege " +
+    rationale:
+      "Without auditd there is no record of executions, identity-file changes, module loads or privilege " +
       "changes: a responder cannot reconstruct what happened on this host.",
-    remediation: "Install auditd (apt install auditd / dnf install audit), enable it and add rules. " + RULES_HINT,
+    remediation: "Install auditd (apt install auditd / dnf install audit), enable it and add rules. " +
+      RULES_HINT,
     mitre: ["T1562.012"],
   },
   {
@@ -57,7 +75,8 @@ const checks: CheckInput[] = [
     id: "audit.daemon.not_running",
     title: "auditd is installed but not running",
     severity: "high",
-    rationale: "No audit daemon is writing events: either it was never started or someone stopped it to act unseen.",
+    rationale:
+      "No audit daemon is writing events: either it was never started or someone stopped it to act unseen.",
     remediation: "Find out why it stopped (journalctl -u auditd), then systemctl enable --now auditd.",
     mitre: ["T1562.012"],
   },
@@ -76,9 +95,11 @@ const checks: CheckInput[] = [
     id: "audit.rules.suppressed",
     title: "A never rule suppresses audit coverage",
     severity: "medium",
-    rationale: "Audit rules match first-come: an unfiltered `-a never,…` rule placed before the `always` rules (or " +
+    rationale:
+      "Audit rules match first-come: an unfiltered `-a never,…` rule placed before the `always` rules (or " +
       "`-a never,task`, which switches off syscall auditing for every task) silently removes their coverage.",
-    remediation: "Remove the never rule or narrow it with -F filters, and place it after the rules it must not shadow.",
+    remediation:
+      "Remove the never rule or narrow it with -F filters, and place it after the rules it must not shadow.",
     mitre: ["T1562.012"],
   },
   {
@@ -86,7 +107,8 @@ const checks: CheckInput[] = [
     id: "audit.coverage.execve",
     title: "Program executions are not audited",
     severity: "medium",
-    rationale: "Without an execve/execveat rule there is no record of which programs ran, the core of any timeline.",
+    rationale:
+      "Without an execve/execveat rule there is no record of which programs ran, the core of any timeline.",
     remediation: "Add `-a always,exit -F arch=b64 -S execve,execveat -k exec` (and the b32 twin on x86_64).",
     mitre: ["T1562.012"],
   },
@@ -95,7 +117,8 @@ const checks: CheckInput[] = [
     id: "audit.coverage.identity",
     title: "Changes to identity files are not audited",
     severity: "medium",
-    rationale: "Accounts, passwords, groups and sudo rights are what an intruder changes to stay; their files need " +
+    rationale:
+      "Accounts, passwords, groups and sudo rights are what an intruder changes to stay; their files need " +
       "write/attribute watches.",
     remediation: "Add `-w <file> -p wa -k identity` for each file listed in the finding.",
     mitre: ["T1562.012", "T1136"],
@@ -106,7 +129,8 @@ const checks: CheckInput[] = [
     title: "Kernel module loading is not audited",
     severity: "medium",
     rationale: "Rootkits arrive as kernel modules; init_module/finit_module rules record every load.",
-    remediation: "Add `-a always,exit -F arch=b64 -S init_module,finit_module,delete_module -k modules` (and b32).",
+    remediation:
+      "Add `-a always,exit -F arch=b64 -S init_module,finit_module,delete_module -k modules` (and b32).",
     mitre: ["T1562.012", "T1547.006"],
   },
   {
@@ -114,8 +138,10 @@ const checks: CheckInput[] = [
     id: "audit.coverage.privilege",
     title: "Privilege changes are not audited",
     severity: "medium",
-    rationale: "Changes of user or group identity (setuid family, sudo/su) are how escalation shows in the record.",
-    remediation: "Add `-a always,exit -F arch=b64 -S setuid,setreuid,setresuid,setgid,setregid,setresgid -k privilege` " +
+    rationale:
+      "Changes of user or group identity (setuid family, sudo/su) are how escalation shows in the record.",
+    remediation:
+      "Add `-a always,exit -F arch=b64 -S setuid,setreuid,setresuid,setgid,setregid,setresgid -k privilege` " +
       "(and b32), or privileged-program rules (-F path=/usr/bin/sudo -F perm=x -k privileged).",
     mitre: ["T1562.012", "T1548"],
   },
@@ -124,7 +150,8 @@ const checks: CheckInput[] = [
     id: "audit.rules.no_b32",
     title: "Syscall rules miss the 32-bit ABI",
     severity: "low",
-    rationale: "On x86_64 a program can enter the kernel through the 32-bit ABI; rules with only arch=b64 (or no " +
+    rationale:
+      "On x86_64 a program can enter the kernel through the 32-bit ABI; rules with only arch=b64 (or no " +
       "arch) let it run execve or load modules unrecorded.",
     remediation: "Add an `-F arch=b32` twin of every syscall rule listed in the finding.",
     mitre: ["T1562.012"],
@@ -134,9 +161,11 @@ const checks: CheckInput[] = [
     id: "audit.rules.disk_kernel_mismatch",
     title: "Loaded audit rules differ from the rules on disk",
     severity: "medium",
-    rationale: "Rules missing from the kernel may have been deleted at run time (auditctl -D/-d) to blind the audit " +
+    rationale:
+      "Rules missing from the kernel may have been deleted at run time (auditctl -D/-d) to blind the audit " +
       "trail; extra kernel rules were added by hand and vanish at reboot.",
-    remediation: "Compare `auditctl -l` with /etc/audit/rules.d, find out who changed them, and reload with augenrules --load.",
+    remediation:
+      "Compare `auditctl -l` with /etc/audit/rules.d, find out who changed them, and reload with augenrules --load.",
     mitre: ["T1562.012"],
   },
 ];
@@ -147,7 +176,8 @@ function diskRules(ctx: ScanContext): { rules: AuditRule[]; files: string[] } | 
   let files: string[] = [];
   if (dir.ok) {
     if (dir.truncated) ctx.warn("truncated", "/etc/audit/rules.d: more than 1000 entries");
-    files = dir.value.filter((e) => e.name.endsWith(".rules") && !e.name.startsWith(".")).map((e) => e.name).sort()
+    files = dir.value.filter((e) => e.name.endsWith(".rules") && !e.name.startsWith(".")).map((e) => e.name)
+      .sort()
       .map((n) => `/etc/audit/rules.d/${n}`);
   } else if (dir.reason !== "missing") ctx.warn("audit_unreadable", `/etc/audit/rules.d: ${dir.message}`);
   if (files.length === 0) files = ["/etc/audit/audit.rules"];
@@ -161,7 +191,9 @@ function diskRules(ctx: ScanContext): { rules: AuditRule[]; files: string[] } | 
     }
     if (r.truncated) ctx.warn("truncated", `${f} larger than 4 MiB`);
     const parsed = parseAuditRules(r.value);
-    for (const e of parsed.errors.slice(0, 20)) ctx.warn("audit_rule_invalid", `${f}:${e.line}: ${e.message}`);
+    for (const e of parsed.errors.slice(0, 20)) {
+      ctx.warn("audit_rule_invalid", `${f}:${e.line}: ${e.message}`);
+    }
     texts.push(r.value);
     read.push(f);
   }
@@ -182,11 +214,16 @@ async function kernelRules(ctx: ScanContext): Promise<AuditRule[] | undefined> {
     }
     if (r.truncated) ctx.warn("truncated", `${bin} -l output larger than 4 MiB`);
     if (r.code !== 0) {
-      ctx.warn("auditctl_failed", `${bin} -l exited ${r.code}: ${new TextDecoder().decode(r.stderr).trim().slice(0, 300)}`);
+      ctx.warn(
+        "auditctl_failed",
+        `${bin} -l exited ${r.code}: ${new TextDecoder().decode(r.stderr).trim().slice(0, 300)}`,
+      );
       return undefined;
     }
     const parsed = parseAuditRules(new TextDecoder().decode(r.stdout));
-    for (const e of parsed.errors.slice(0, 20)) ctx.warn("audit_rule_invalid", `auditctl -l line ${e.line}: ${e.message}`);
+    for (const e of parsed.errors.slice(0, 20)) {
+      ctx.warn("audit_rule_invalid", `auditctl -l line ${e.line}: ${e.message}`);
+    }
     return parsed.rules;
   } catch (e) {
     ctx.warn("auditctl_failed", `${bin}: ${(e as Error).message}`);
@@ -210,7 +247,12 @@ function nativeArch(ctx: ScanContext): string | undefined {
 function* coverageFindings(cov: Coverage, host: ScanContext["host"], is64: boolean): Generator<FindingDraft> {
   const arch = is64 ? "b64" : "b32";
   const execve = audits(cov, arch, "execve") || audits(cov, arch, "execveat");
-  yield { check_id: "audit.coverage.execve", subject: "", passed: execve, metadata: { syscalls: ["execve", "execveat"] } };
+  yield {
+    check_id: "audit.coverage.execve",
+    subject: "",
+    passed: execve,
+    metadata: { syscalls: ["execve", "execveat"] },
+  };
   const required = IDENTITY_FILES.filter((f) => f !== "/etc/sudoers" || host.exists(f));
   const idMissing = required.filter((f) => !watchesWrites(cov, f));
   yield {
@@ -227,12 +269,16 @@ function* coverageFindings(cov: Coverage, host: ScanContext["host"], is64: boole
     check_id: "audit.coverage.modules",
     subject: "",
     passed: modSyscalls || modWatch,
-    metadata: { missing_syscalls: modMissing, method: modSyscalls ? "syscall" : modWatch ? "program_watch" : "none" },
+    metadata: {
+      missing_syscalls: modMissing,
+      method: modSyscalls ? "syscall" : modWatch ? "program_watch" : "none",
+    },
   };
   const privSyscalls = PRIVILEGE_SYSCALLS.filter((s) => audits(cov, arch, s));
   const privKey = [...cov.keys].some((k) => /priv/i.test(k));
   const privWatch = PRIVILEGE_PROGRAMS.some((p) => watchesExec(cov, p));
-  const privOk = ["setuid", "setreuid", "setresuid"].some((s) => privSyscalls.includes(s)) || privKey || privWatch ||
+  const privOk = ["setuid", "setreuid", "setresuid"].some((s) => privSyscalls.includes(s)) || privKey ||
+    privWatch ||
     cov.execCompares;
   yield {
     check_id: "audit.coverage.privilege",
@@ -255,7 +301,10 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     yield {
       check_id: "audit.not_installed",
       subject: "",
-      metadata: { looked_for: [...AUDITD_PATHS, ...AUDITCTL_PATHS, "/etc/audit"], daemon_running: running ?? null },
+      metadata: {
+        looked_for: [...AUDITD_PATHS, ...AUDITCTL_PATHS, "/etc/audit"],
+        daemon_running: running ?? null,
+      },
     };
     return;
   }
@@ -274,8 +323,13 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
       check_id: "audit.rules.disk_kernel_mismatch",
       subject: "",
       passed: onlyDisk.length === 0 && onlyKernel.length === 0,
-      description: `${onlyDisk.length} rule(s) on disk are not loaded; ${onlyKernel.length} loaded rule(s) are not on disk.`,
-      metadata: { only_on_disk: onlyDisk.slice(0, 20), only_loaded: onlyKernel.slice(0, 20), files: disk.files },
+      description:
+        `${onlyDisk.length} rule(s) on disk are not loaded; ${onlyKernel.length} loaded rule(s) are not on disk.`,
+      metadata: {
+        only_on_disk: onlyDisk.slice(0, 20),
+        only_loaded: onlyKernel.slice(0, 20),
+        files: disk.files,
+      },
     };
   }
   if (rules.length === 0) {
@@ -309,7 +363,9 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
       : {}),
     metadata: {
       source,
-      shadowed: cov.shadowed.slice(0, 20).map((s) => `${s.never.text} => ${s.always.text} (${s.syscalls.join(",")})`),
+      shadowed: cov.shadowed.slice(0, 20).map((s) =>
+        `${s.never.text} => ${s.always.text} (${s.syscalls.join(",")})`
+      ),
     },
   };
   yield* coverageFindings(cov, ctx.host, is64);
@@ -329,7 +385,8 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 /** The auditd scanner. */
 export const auditd: Scanner = {
   name: NAME,
-  summary: "Audit trail: auditd installed and running, rule coverage (execve, identity, modules, privilege), never-rule shadowing, b32 gaps, disk vs kernel.",
+  summary:
+    "Audit trail: auditd installed and running, rule coverage (execve, identity, modules, privilege), never-rule shadowing, b32 gaps, disk vs kernel.",
   slow: false,
   enabledByDefault: (c) => c.hardening,
   checks,

@@ -51,7 +51,10 @@ export function parseGroup(text: string): Map<string, { gid: number; members: st
   for (const line of text.split("\n")) {
     const f = line.trim().split(":");
     if (f.length !== 4 || f[0] === "" || !INT.test(f[2])) continue;
-    out.set(f[0], { gid: Number(f[2]), members: f[3].split(",").map((m) => m.trim()).filter((m) => m !== "") });
+    out.set(f[0], {
+      gid: Number(f[2]),
+      members: f[3].split(",").map((m) => m.trim()).filter((m) => m !== ""),
+    });
   }
   return out;
 }
@@ -64,7 +67,8 @@ export function hasLoginShell(a: Account): boolean {
 /** True for a real person's home: under /home, or a uid ≥ 1000 account whose home is not a system path. */
 export function isUserHome(a: Account): boolean {
   if (a.home.startsWith("/home/")) return true;
-  return a.uid >= 1000 && a.uid !== 65534 && a.home.length > 1 && !/^\/(?:nonexistent|dev|proc|usr|bin|sbin|var|run|etc)(?:\/|$)/.test(a.home);
+  return a.uid >= 1000 && a.uid !== 65534 && a.home.length > 1 &&
+    !/^\/(?:nonexistent|dev|proc|usr|bin|sbin|var|run|etc)(?:\/|$)/.test(a.home);
 }
 
 /** Reads the host's accounts once per scanner run; unreadable files are warnings and give root only. */

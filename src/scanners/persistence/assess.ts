@@ -13,7 +13,12 @@ import { executedPaths } from "./shell_words.ts";
 export const TEMP_DIRS = ["/tmp", "/var/tmp", "/dev/shm", "/run/shm"] as const;
 
 /** What makes an executed path untrusted. */
-export type PathRiskName = "temp_dir" | "other_home" | "world_writable_file" | "foreign_owner" | "writable_dir";
+export type PathRiskName =
+  | "temp_dir"
+  | "other_home"
+  | "world_writable_file"
+  | "foreign_owner"
+  | "writable_dir";
 
 /** One reason an entry is suspicious. */
 export interface Indicator {
@@ -30,7 +35,12 @@ export interface Assessment {
   severity: Severity;
 }
 
-const KIND_ORDER: Indicator["kind"][] = ["reverse_shell", "download_exec", "encoded_payload", "untrusted_path"];
+const KIND_ORDER: Indicator["kind"][] = [
+  "reverse_shell",
+  "download_exec",
+  "encoded_payload",
+  "untrusted_path",
+];
 
 function normalise(path: string): string {
   return "/" + pathComponents(path).join("/");
@@ -53,11 +63,18 @@ function statOf(host: Host, path: string): { uid: number; mode: number } | undef
  * is fine) or owned by an account other than root and `runAs`. Group-writable bits are not judged (many
  * distributions give admin groups write access to /usr/local).
  */
-export function pathRisk(host: Host, rawPath: string, runAs: Account, accounts: Accounts): PathRiskName | undefined {
+export function pathRisk(
+  host: Host,
+  rawPath: string,
+  runAs: Account,
+  accounts: Accounts,
+): PathRiskName | undefined {
   const path = normalise(rawPath);
   if (TEMP_DIRS.some((d) => under(path, d))) return "temp_dir";
   for (const a of accounts.byName.values()) {
-    if (a.uid !== 0 && a.uid !== runAs.uid && isUserHome(a) && under(path, normalise(a.home))) return "other_home";
+    if (a.uid !== 0 && a.uid !== runAs.uid && isUserHome(a) && under(path, normalise(a.home))) {
+      return "other_home";
+    }
   }
   const foreign = (uid: number) => uid !== 0 && uid !== runAs.uid;
   const file = statOf(host, path);
@@ -67,7 +84,9 @@ export function pathRisk(host: Host, rawPath: string, runAs: Account, accounts: 
   }
   const parent = path.slice(0, path.lastIndexOf("/")) || "/";
   const dir = statOf(host, parent);
-  if (dir && (((dir.mode & 0o002) !== 0 && (dir.mode & 0o1000) === 0) || foreign(dir.uid))) return "writable_dir";
+  if (dir && (((dir.mode & 0o002) !== 0 && (dir.mode & 0o1000) === 0) || foreign(dir.uid))) {
+    return "writable_dir";
+  }
   return undefined;
 }
 
@@ -81,7 +100,12 @@ export function preloadedPaths(text: string): string[] {
 }
 
 /** Assesses one logical line that runs with `runAs`'s privileges; undefined when nothing is suspicious. */
-export function assessEntry(host: Host, text: string, runAs: Account, accounts: Accounts): Assessment | undefined {
+export function assessEntry(
+  host: Host,
+  text: string,
+  runAs: Account,
+  accounts: Accounts,
+): Assessment | undefined {
   const indicators: Indicator[] = matchPatterns(text).map((h) => ({ kind: h.kind, name: h.name }));
   for (const path of [...executedPaths(text), ...preloadedPaths(text)]) {
     const risk = pathRisk(host, path, runAs, accounts);

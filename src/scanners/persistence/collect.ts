@@ -33,6 +33,8 @@ export interface Point {
   entries: Entry[];
   /** Extra inventory metadata (fingerprints, timer schedule…). */
   meta?: Metadata;
+  /** True when the point exists but cannot run as it is (not executable, a name run-parts skips): inventory only. */
+  inert?: boolean;
 }
 
 /** Caps of the persistence scan. */
@@ -49,10 +51,14 @@ export class Collector {
   read(path: string, maxBytes: number = LIMITS.fileBytes): { text: string; bytes: Uint8Array } | undefined {
     const r = this.ctx.host.readBytes(path, maxBytes);
     if (!r.ok) {
-      if (r.reason !== "missing" && r.reason !== "not_file") this.ctx.warn("persistence_unreadable", `${path}: ${r.message}`);
+      if (r.reason !== "missing" && r.reason !== "not_file") {
+        this.ctx.warn("persistence_unreadable", `${path}: ${r.message}`);
+      }
       return undefined;
     }
-    if (r.truncated) this.ctx.warn("truncated", `${path} larger than ${maxBytes} bytes: only the start was read`);
+    if (r.truncated) {
+      this.ctx.warn("truncated", `${path} larger than ${maxBytes} bytes: only the start was read`);
+    }
     return { text: new TextDecoder().decode(r.value), bytes: r.value };
   }
 

@@ -21,7 +21,16 @@ export interface CronTable {
   bad: number;
 }
 
-const KEYWORDS = new Set(["@reboot", "@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"]);
+const KEYWORDS = new Set([
+  "@reboot",
+  "@yearly",
+  "@annually",
+  "@monthly",
+  "@weekly",
+  "@daily",
+  "@midnight",
+  "@hourly",
+]);
 const FIELD = /^[0-9A-Za-z*,/\-~?#LW]+$/;
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/;
 

@@ -31,7 +31,9 @@ export function parseDesktopEntry(text: string): DesktopEntry {
       out.exec = value.replace(/%[fFuUdDnNickvm%]/g, (c) => c === "%%" ? "%" : "").trim();
       out.execLine = i + 1;
     } else if (key === "Hidden" && value.trim().toLowerCase() === "true") out.disabled = true;
-    else if (key === "X-GNOME-Autostart-enabled" && value.trim().toLowerCase() === "false") out.disabled = true;
+    else if (key === "X-GNOME-Autostart-enabled" && value.trim().toLowerCase() === "false") {
+      out.disabled = true;
+    }
   }
   return out;
 }

@@ -36,7 +36,8 @@ const checks: CheckInput[] = [
     id: "persistence.command.reverse_shell",
     title: "Persistence entry starts a reverse shell",
     severity: "critical",
-    rationale: "The command connects a shell to a remote host (bash /dev/tcp, nc -e, socat exec, pty.spawn, a fifo " +
+    rationale:
+      "The command connects a shell to a remote host (bash /dev/tcp, nc -e, socat exec, pty.spawn, a fifo " +
       "piped through netcat…): an attacker's way back into the host.",
     remediation: INSPECT,
     mitre: ["T1059.004", "T1053.003"],
@@ -47,7 +48,8 @@ const checks: CheckInput[] = [
     id: "persistence.command.download_exec",
     title: "Persistence entry downloads and runs code",
     severity: "high",
-    rationale: "The command fetches code from the network and runs it (curl|sh, wget -O- | bash, python -c urllib…): " +
+    rationale:
+      "The command fetches code from the network and runs it (curl|sh, wget -O- | bash, python -c urllib…): " +
       "whoever controls the URL controls the host, every time the entry runs.",
     remediation: INSPECT,
     mitre: ["T1105", "T1059.004"],
@@ -58,7 +60,8 @@ const checks: CheckInput[] = [
     id: "persistence.command.encoded_payload",
     title: "Persistence entry decodes a payload and runs it",
     severity: "high",
-    rationale: "The command decodes base64 (or hex) data and feeds it to a shell or interpreter, hiding what it runs.",
+    rationale:
+      "The command decodes base64 (or hex) data and feeds it to a shell or interpreter, hiding what it runs.",
     remediation: INSPECT + " Decode the payload offline to see what it does.",
     mitre: ["T1027", "T1140"],
     confidence: "heuristic",
@@ -68,7 +71,8 @@ const checks: CheckInput[] = [
     id: "persistence.command.untrusted_path",
     title: "Persistence entry runs a program from an untrusted location",
     severity: "high",
-    rationale: "The entry runs (or preloads) a program from a temporary directory, from another person's home, or " +
+    rationale:
+      "The entry runs (or preloads) a program from a temporary directory, from another person's home, or " +
       "from a file or directory that accounts other than root and the entry's own user can change.",
     remediation: INSPECT + " Legitimate programs belong in a root-owned directory such as /usr/local/sbin.",
     mitre: ["T1053.003", "T1546.004", "T1574.006"],
@@ -79,7 +83,8 @@ const checks: CheckInput[] = [
     id: "persistence.rc_local.active",
     title: "rc.local runs commands at boot",
     severity: "low",
-    rationale: "An executable rc.local runs as root at every boot; it is rarely used on purpose on systemd hosts and " +
+    rationale:
+      "An executable rc.local runs as root at every boot; it is rarely used on purpose on systemd hosts and " +
       "is a classic place to hide persistence.",
     remediation: "Review every command in it; move wanted ones to a systemd unit and remove the execute bit.",
     mitre: ["T1037.004"],
@@ -89,7 +94,8 @@ const checks: CheckInput[] = [
     id: "persistence.ssh_key.forced_command",
     title: "SSH key with a forced command",
     severity: "low",
-    rationale: "A command= option makes a key run a fixed program at every login: legitimate for backups and git " +
+    rationale:
+      "A command= option makes a key run a fixed program at every login: legitimate for backups and git " +
       "hosting, but also a way to run code whenever a key is used.",
     remediation: "Confirm the key and its command belong to a known service; remove the key otherwise.",
     mitre: ["T1098.004"],
@@ -99,9 +105,11 @@ const checks: CheckInput[] = [
     id: "persistence.ssh_key.unusual_location",
     title: "SSH keys in an unusual place",
     severity: "medium",
-    rationale: "Keys in authorized_keys2, in the home of a service account without a login shell, or in a file owned " +
+    rationale:
+      "Keys in authorized_keys2, in the home of a service account without a login shell, or in a file owned " +
       "by another account are a common way to keep access while staying out of sight.",
-    remediation: "Compare the fingerprints with the keys you issued; remove unknown keys and the file if unused.",
+    remediation:
+      "Compare the fingerprints with the keys you issued; remove unknown keys and the file if unused.",
     mitre: ["T1098.004"],
   },
   {
@@ -109,7 +117,8 @@ const checks: CheckInput[] = [
     id: "persistence.ssh_key.recent",
     title: "authorized_keys changed recently",
     severity: "low",
-    rationale: "A key file modified within the last days (see --persistence-recent-days) may hold a key an intruder " +
+    rationale:
+      "A key file modified within the last days (see --persistence-recent-days) may hold a key an intruder " +
       "added; `appended_in_place` tells whether the file was appended to rather than replaced.",
     remediation: "Compare the listed fingerprints with the keys you issued and remove unknown ones.",
     mitre: ["T1098.004"],
@@ -119,7 +128,8 @@ const checks: CheckInput[] = [
     id: "persistence.sudoers.nopasswd_all",
     title: "Passwordless full root through sudo for a non-admin",
     severity: "high",
-    rationale: "A user or group outside the admin groups (sudo, wheel, admin) may run anything as root without a " +
+    rationale:
+      "A user or group outside the admin groups (sudo, wheel, admin) may run anything as root without a " +
       "password — ALL, a shell, an interpreter or a program with a shell escape.",
     remediation: "Remove the rule or restrict it to the exact commands needed, and require a password.",
     mitre: ["T1548.003"],
@@ -201,7 +211,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
       if (f) inv.metadata!.sha256 = sha256Hex(f.bytes);
       yield inv;
     }
-    for (const e of p.entries) {
+    for (const e of p.inert ? [] : p.entries) {
       const a = assessEntry(ctx.host, e.text, e.runAs, c.accounts);
       if (!a) continue;
       const subject = `${p.path}:${entryDigest(e.text)}`;
@@ -212,9 +222,9 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
         check_id: checkId,
         subject,
         severity: a.severity,
-        description: `${p.path}${e.line > 0 ? `:${e.line}` : ""} (${p.kind.replaceAll("_", " ")}, runs as ${e.runAs.name}): ${
-          e.text.slice(0, 300)
-        }`,
+        description: `${p.path}${e.line > 0 ? `:${e.line}` : ""} (${
+          p.kind.replaceAll("_", " ")
+        }, runs as ${e.runAs.name}): ${e.text.slice(0, 300)}`,
         metadata: {
           kind: p.kind,
           path: p.path,
@@ -234,7 +244,8 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 /** The persistence scanner. */
 export const persistence: Scanner = {
   name: NAME,
-  summary: "Cron, timers, rc.local, shell start-up files, udev, SSH keys, sudoers, ld.so.preload and autostart entries.",
+  summary:
+    "Cron, timers, rc.local, shell start-up files, udev, SSH keys, sudoers, ld.so.preload and autostart entries.",
   slow: false,
   enabledByDefault: () => true,
   checks,

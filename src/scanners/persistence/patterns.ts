@@ -15,9 +15,11 @@ export interface ContentPattern {
   all: readonly RegExp[];
 }
 
-const SHELL_SINK = String.raw`\|\s*(?:sudo\s+(?:-\S+\s+)*)?(?:\S*/)?(?:(?:ba|da|z|k|a)?sh|python[0-9.]*|perl|ruby|php|node)\b`;
+const SHELL_SINK = String
+  .raw`\|\s*(?:sudo\s+(?:-\S+\s+)*)?(?:\S*/)?(?:(?:ba|da|z|k|a)?sh|python[0-9.]*|perl|ruby|php|node)\b`;
 const EXEC_SINK = new RegExp(
-  String.raw`${SHELL_SINK}|\beval\b|\bexec\s*\(|\bos\.system\b|\bsubprocess\b|\b(?:ba|da|z)?sh\s+-c\b|\bIEX\b|Invoke-Expression`,
+  String
+    .raw`${SHELL_SINK}|\beval\b|\bexec\s*\(|\bos\.system\b|\bsubprocess\b|\b(?:ba|da|z)?sh\s+-c\b|\bIEX\b|Invoke-Expression`,
   "i",
 );
 
@@ -28,24 +30,36 @@ export const CONTENT_PATTERNS: readonly ContentPattern[] = [
   {
     kind: "reverse_shell",
     name: "netcat_exec",
-    all: [/(?:^|[\s;&|(`/])(?:nc|ncat|netcat|nc\.traditional)\s+(?:[^|;&\n]*\s)?-[a-zA-Z]*[ec](?:\s|$)/],
+    all: [/(?:^|[\s;&|(`/'"])(?:nc|ncat|netcat|nc\.traditional)\s+(?:[^|;&\n]*\s)?-[a-zA-Z]*[ec](?:\s|$)/],
   },
   { kind: "reverse_shell", name: "socat_exec", all: [/\bsocat\b[^\n]*\b(?:exec|system):/i] },
   { kind: "reverse_shell", name: "pty_spawn", all: [/\bpty\.spawn\s*\(/] },
-  { kind: "reverse_shell", name: "fifo_netcat", all: [/\b(?:mkfifo|mknod)\b[^\n]*\|\s*(?:\S*\/)?(?:nc|ncat|netcat|telnet|openssl)\b/] },
+  {
+    kind: "reverse_shell",
+    name: "fifo_netcat",
+    all: [/\b(?:mkfifo|mknod)\b[^\n]*\|\s*(?:\S*\/)?(?:nc|ncat|netcat|telnet|openssl)\b/],
+  },
   {
     kind: "reverse_shell",
     name: "interactive_shell_pipe",
     all: [/\b(?:ba|da|z)?sh\s+-i\b[^\n]*\|\s*(?:\S*\/)?(?:nc|ncat|netcat|telnet|openssl)\b/],
   },
   { kind: "reverse_shell", name: "socket_dup2", all: [/\bsocket\b[^\n]*\bdup2\s*\(/] },
-  { kind: "reverse_shell", name: "perl_socket_exec", all: [/(?:use\s+Socket|IO::Socket)[^\n]*\b(?:exec|system)\b/] },
+  {
+    kind: "reverse_shell",
+    name: "perl_socket_exec",
+    all: [/(?:use\s+Socket|IO::Socket)[^\n]*\b(?:exec|system)\b/],
+  },
   {
     kind: "reverse_shell",
     name: "php_fsockopen_exec",
     all: [/\bfsockopen\s*\([^\n]*\b(?:exec|shell_exec|system|proc_open|passthru|popen)\b/],
   },
-  { kind: "reverse_shell", name: "ruby_tcpsocket_exec", all: [/\bTCPSocket\.(?:new|open)\b[^\n]*\b(?:exec|spawn|system|popen)\b/] },
+  {
+    kind: "reverse_shell",
+    name: "ruby_tcpsocket_exec",
+    all: [/\bTCPSocket\.(?:new|open)\b[^\n]*\b(?:exec|spawn|system|popen)\b/],
+  },
   {
     kind: "reverse_shell",
     name: "tls_client_shell",

@@ -34,7 +34,8 @@ const WRAPPERS = new Set([
 const WRAPPERS_WITH_ARG = new Set(["timeout", "flock"]);
 
 /** Interpreters whose first non-option argument is the script they run (or the inline code's first word). */
-const INTERPRETER = /^(?:(?:ba|da|z|k|c|tc|a)?sh|busybox|python[0-9.]*|perl[0-9.]*|ruby[0-9.]*|php[0-9.]*|node|nodejs|lua[0-9.]*|\.|source)$/;
+const INTERPRETER =
+  /^(?:(?:ba|da|z|k|c|tc|a)?sh|busybox|python[0-9.]*|perl[0-9.]*|ruby[0-9.]*|php[0-9.]*|node|nodejs|lua[0-9.]*|\.|source)$/;
 
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 const REDIRECT = /^(?:\d*[<>]|&>)/;

@@ -16,7 +16,13 @@ function account(c: Collector, name: string | undefined): Account {
 }
 
 /** Periodic script directories run by run-parts as root. */
-export const CRON_SCRIPT_DIRS = ["/etc/cron.hourly", "/etc/cron.daily", "/etc/cron.weekly", "/etc/cron.monthly", "/etc/cron.yearly"];
+export const CRON_SCRIPT_DIRS = [
+  "/etc/cron.hourly",
+  "/etc/cron.daily",
+  "/etc/cron.weekly",
+  "/etc/cron.monthly",
+  "/etc/cron.yearly",
+];
 
 /** Per-user crontab directories (Debian, RHEL, SUSE). */
 export const USER_CRONTAB_DIRS = ["/var/spool/cron/crontabs", "/var/spool/cron", "/var/spool/cron/tabs"];
@@ -40,7 +46,9 @@ export function cronSources(c: Collector): void {
   const ana = c.read("/etc/anacrontab");
   if (ana) {
     const t = parseAnacrontab(ana.text);
-    if (t.bad > 0) c.ctx.warn("cron_malformed", `/etc/anacrontab: ${t.bad} line(s) that are not anacron jobs`);
+    if (t.bad > 0) {
+      c.ctx.warn("cron_malformed", `/etc/anacrontab: ${t.bad} line(s) that are not anacron jobs`);
+    }
     c.point({
       kind: "cron",
       path: "/etc/anacrontab",
@@ -48,7 +56,11 @@ export function cronSources(c: Collector): void {
     });
   }
   for (const dir of CRON_SCRIPT_DIRS) {
-    for (const name of c.list(dir)) scriptPoint(c, "cron_script", `${dir}/${name}`, ROOT_ACCOUNT);
+    for (const name of c.list(dir)) {
+      const path = `${dir}/${name}`;
+      const inert = !RUN_PARTS_NAME.test(name) || !isExecutable(c, path);
+      scriptPoint(c, "cron_script", path, ROOT_ACCOUNT, inert);
+    }
   }
   for (const dir of USER_CRONTAB_DIRS) {
     for (const name of c.list(dir)) {
@@ -68,12 +80,26 @@ export function cronSources(c: Collector): void {
   }
 }
 
+/** Names run-parts runs (Debian's default LSB-free rule): letters, digits, underscores and hyphens. */
+export const RUN_PARTS_NAME = /^[A-Za-z0-9_-]+$/;
+
+function isExecutable(c: Collector, path: string): boolean {
+  const st = c.ctx.host.stat(path);
+  return st.ok && ((st.value.mode ?? 0) & 0o111) !== 0;
+}
+
 /** A shell script run as `runAs`: every logical line is an entry. */
-function scriptPoint(c: Collector, kind: "cron_script" | "rc_local" | "shell_startup", path: string, runAs: Account) {
+function scriptPoint(
+  c: Collector,
+  kind: "cron_script" | "rc_local" | "shell_startup",
+  path: string,
+  runAs: Account,
+  inert = false,
+) {
   const f = c.read(path);
   if (!f) return undefined;
   const entries: Entry[] = scriptLines(f.text).map((l) => ({ line: l.line, text: l.text, runAs }));
-  c.point({ kind, path, entries });
+  c.point({ kind, path, entries, ...(inert ? { inert, meta: { inert } } : {}) });
   return entries;
 }
 
@@ -95,7 +121,14 @@ export function systemdSources(c: Collector): void {
         }
       }
     }
-    const schedule = ["OnCalendar", "OnBootSec", "OnStartupSec", "OnUnitActiveSec", "OnUnitInactiveSec", "OnActiveSec"]
+    const schedule = [
+      "OnCalendar",
+      "OnBootSec",
+      "OnStartupSec",
+      "OnUnitActiveSec",
+      "OnUnitInactiveSec",
+      "OnActiveSec",
+    ]
       .flatMap((k) => listValues(timer.sections, "Timer", k).map((v) => `${k}=${v}`));
     c.point({
       kind: "systemd_timer",
@@ -132,10 +165,10 @@ export function rcLocalSources(c: Collector): void {
   for (const path of ["/etc/rc.local", "/etc/rc.d/rc.local"]) {
     const st = c.ctx.host.stat(path);
     if (!st.ok || !st.value.isFile) continue;
-    const entries = scriptPoint(c, "rc_local", path, ROOT_ACCOUNT);
+    const executable = isExecutable(c, path);
+    const entries = scriptPoint(c, "rc_local", path, ROOT_ACCOUNT, !executable);
     if (!entries) continue;
     const commands = entries.filter((e) => !/^(?:exit\s+0|touch\s+\/var\/lock\/subsys\/local)$/.test(e.text));
-    const executable = ((st.value.mode ?? 0) & 0o111) !== 0;
     if (executable && commands.length > 0) {
       c.finding({
         check_id: "persistence.rc_local.active",
@@ -179,14 +212,22 @@ export const USER_SHELL_FILES = [
 /** Shell start-up files of the system (they run as every user, root included) and of each account. */
 export function shellSources(c: Collector): void {
   for (const path of SYSTEM_SHELL_FILES) scriptPoint(c, "shell_startup", path, ROOT_ACCOUNT);
-  for (const name of c.list("/etc/profile.d")) scriptPoint(c, "shell_startup", `/etc/profile.d/${name}`, ROOT_ACCOUNT);
+  for (const name of c.list("/etc/profile.d")) {
+    scriptPoint(c, "shell_startup", `/etc/profile.d/${name}`, ROOT_ACCOUNT);
+  }
   for (const a of homeAccounts(c.ctx, c.accounts)) {
     for (const f of USER_SHELL_FILES) scriptPoint(c, "shell_startup", `${a.home}/${f}`, a);
   }
 }
 
 /** udev rule directories, highest precedence first. */
-export const UDEV_DIRS = ["/etc/udev/rules.d", "/run/udev/rules.d", "/usr/local/lib/udev/rules.d", "/usr/lib/udev/rules.d", "/lib/udev/rules.d"];
+export const UDEV_DIRS = [
+  "/etc/udev/rules.d",
+  "/run/udev/rules.d",
+  "/usr/local/lib/udev/rules.d",
+  "/usr/lib/udev/rules.d",
+  "/lib/udev/rules.d",
+];
 
 /** udev rules that run programs (RUN, PROGRAM, IMPORT{program}); the first file of a name wins, as in udev. */
 export function udevSources(c: Collector): void {
@@ -217,7 +258,12 @@ export function udevSources(c: Collector): void {
 
 /** Parsed sshd AuthorizedKeysFile patterns (default: both OpenSSH defaults). */
 function authorizedKeysPatterns(c: Collector): string[] {
-  const files = ["/etc/ssh/sshd_config", ...c.list("/etc/ssh/sshd_config.d").filter((n) => n.endsWith(".conf")).map((n) => `/etc/ssh/sshd_config.d/${n}`)];
+  const files = [
+    "/etc/ssh/sshd_config",
+    ...c.list("/etc/ssh/sshd_config.d").filter((n) => n.endsWith(".conf")).map((n) =>
+      `/etc/ssh/sshd_config.d/${n}`
+    ),
+  ];
   let inMatch = false;
   for (const path of files) {
     const f = c.read(path, 256 << 10);
@@ -235,7 +281,10 @@ function authorizedKeysPatterns(c: Collector): string[] {
 }
 
 function expandKeysPattern(pattern: string, a: Account): string {
-  const p = pattern.replace(/%%|%h|%u|%U/g, (t) => t === "%%" ? "%" : t === "%h" ? a.home : t === "%u" ? a.name : String(a.uid));
+  const p = pattern.replace(
+    /%%|%h|%u|%U/g,
+    (t) => t === "%%" ? "%" : t === "%h" ? a.home : t === "%u" ? a.name : String(a.uid),
+  );
   return normalisePath(p.startsWith("/") ? p : `${a.home}/${p}`);
 }
 
@@ -245,10 +294,15 @@ export function sshKeySources(c: Collector): void {
   const seen = new Set<string>();
   const now = Date.now();
   const recentDays = c.ctx.config.persistenceRecentDays;
-  const accounts = [...c.accounts.byName.values()].sort((a, b) => a.uid - b.uid || (a.name < b.name ? -1 : 1));
+  const accounts = [...c.accounts.byName.values()].sort((a, b) =>
+    a.uid - b.uid || (a.name < b.name ? -1 : 1)
+  );
   for (const a of accounts) {
     if (!a.home.startsWith("/") || normalisePath(a.home) === "/nonexistent") continue;
-    const candidates = new Set([...patterns.map((p) => expandKeysPattern(p, a)), expandKeysPattern(".ssh/authorized_keys2", a)]);
+    const candidates = new Set([
+      ...patterns.map((p) => expandKeysPattern(p, a)),
+      expandKeysPattern(".ssh/authorized_keys2", a),
+    ]);
     for (const path of candidates) {
       if (seen.has(path)) continue;
       const st = c.ctx.host.stat(path);
@@ -257,7 +311,9 @@ export function sshKeySources(c: Collector): void {
       const f = c.read(path, 4 << 20);
       if (!f) continue;
       const parsed = parseAuthorizedKeys(f.text);
-      if (parsed.bad > 0) c.ctx.warn("authorized_keys_malformed", `${path}: ${parsed.bad} line(s) that are not keys`);
+      if (parsed.bad > 0) {
+        c.ctx.warn("authorized_keys_malformed", `${path}: ${parsed.bad} line(s) that are not keys`);
+      }
       const fingerprints = parsed.keys.map((k) => `${k.type} ${k.fingerprint}`);
       const entries: Entry[] = [];
       for (const k of parsed.keys) {
@@ -268,16 +324,33 @@ export function sshKeySources(c: Collector): void {
           check_id: "persistence.ssh_key.forced_command",
           subject: `${path}:${k.fingerprint}`,
           severity: a.uid === 0 ? "medium" : "low",
-          description: `Key ${k.fingerprint} (${k.comment || "no comment"}) of ${a.name} always runs: ${cmd[1].slice(0, 300)}`,
-          metadata: { path, account: a.name, fingerprint: k.fingerprint, command: cmd[1].slice(0, 1000), line: k.line },
+          description: `Key ${k.fingerprint} (${k.comment || "no comment"}) of ${a.name} always runs: ${
+            cmd[1].slice(0, 300)
+          }`,
+          metadata: {
+            path,
+            account: a.name,
+            fingerprint: k.fingerprint,
+            command: cmd[1].slice(0, 1000),
+            line: k.line,
+          },
           location: { path },
         });
       }
-      c.point({ kind: "authorized_keys", path, entries, meta: { account: a.name, key_count: parsed.keys.length, fingerprints } });
+      c.point({
+        kind: "authorized_keys",
+        path,
+        entries,
+        meta: { account: a.name, key_count: parsed.keys.length, fingerprints },
+      });
       if (parsed.keys.length === 0) continue;
       const reasons: string[] = [];
-      if (path.endsWith("/authorized_keys2")) reasons.push("authorized_keys2 (a legacy file name rarely used on purpose)");
-      if (a.uid !== 0 && !hasLoginShell(a)) reasons.push(`account ${a.name} has no login shell (${a.shell || "none"})`);
+      if (path.endsWith("/authorized_keys2")) {
+        reasons.push("authorized_keys2 (a legacy file name rarely used on purpose)");
+      }
+      if (a.uid !== 0 && !hasLoginShell(a)) {
+        reasons.push(`account ${a.name} has no login shell (${a.shell || "none"})`);
+      }
       const owner = st.value.uid;
       if (owner !== null && owner !== 0 && owner !== a.uid) {
         reasons.push(`file owned by uid ${owner}, not by ${a.name} or root`);
@@ -355,7 +428,13 @@ export function sudoersSources(c: Collector): void {
         description: `${principals.join(", ")} may run ${loose.map((l) => l.command).join(", ")} as ${
           loose[0].runas
         } without a password (${path}:${r.line}).`,
-        metadata: { path, line: r.line, rule: r.text.slice(0, 500), principals, commands: loose.map((l) => l.command) },
+        metadata: {
+          path,
+          line: r.line,
+          rule: r.text.slice(0, 500),
+          principals,
+          commands: loose.map((l) => l.command),
+        },
         location: { path },
       });
     }
@@ -398,7 +477,9 @@ export function preloadSources(c: Collector): void {
   const entries: Entry[] = [];
   f.text.split("\n").forEach((raw, i) => {
     const line = raw.replace(/#.*/, "").trim();
-    for (const lib of line.split(/[\s:]+/).filter((x) => x !== "")) entries.push({ line: i + 1, text: lib, runAs: ROOT_ACCOUNT });
+    for (const lib of line.split(/[\s:]+/).filter((x) => x !== "")) {
+      entries.push({ line: i + 1, text: lib, runAs: ROOT_ACCOUNT });
+    }
   });
   c.point({ kind: "ld_so_preload", path: "/etc/ld.so.preload", entries });
 }
@@ -414,7 +495,9 @@ export function autostartSources(c: Collector): void {
       const f = c.read(path, 256 << 10);
       if (!f) continue;
       const d = parseDesktopEntry(f.text);
-      const entries: Entry[] = d.exec !== undefined && !d.disabled ? [{ line: d.execLine, text: d.exec, runAs }] : [];
+      const entries: Entry[] = d.exec !== undefined && !d.disabled
+        ? [{ line: d.execLine, text: d.exec, runAs }]
+        : [];
       c.point({ kind: "xdg_autostart", path, entries, meta: { disabled: d.disabled } });
     }
   }

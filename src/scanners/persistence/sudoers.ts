@@ -123,7 +123,9 @@ function parseCommands(spec: string): SudoCommand[] {
         item = item.slice(tag[0].length);
         continue;
       }
-      const opt = item.match(/^(?:ROLE|TYPE|CWD|CHROOT|NOTBEFORE|NOTAFTER|TIMEOUT|APPARMOR_PROFILE|PRIVS|LIMITPRIVS)=\S+\s+/);
+      const opt = item.match(
+        /^(?:ROLE|TYPE|CWD|CHROOT|NOTBEFORE|NOTAFTER|TIMEOUT|APPARMOR_PROFILE|PRIVS|LIMITPRIVS)=\S+\s+/,
+      );
       if (opt) {
         item = item.slice(opt[0].length);
         continue;
@@ -154,7 +156,9 @@ export function parseSudoers(text: string): Sudoers {
       continue;
     }
     if (/^Defaults\b/.test(t)) {
-      if (/(?:^|[\s,])!\s*authenticate\b/.test(t.replace(/^Defaults\S*/, ""))) result.noAuthDefaults.push({ line, text: t });
+      if (/(?:^|[\s,])!\s*authenticate\b/.test(t.replace(/^Defaults\S*/, ""))) {
+        result.noAuthDefaults.push({ line, text: t });
+      }
       continue;
     }
     const kind = t.split(/\s+/, 1)[0];
@@ -191,7 +195,11 @@ export function parseSudoers(text: string): Sudoers {
 }
 
 /** Expands alias names (recursively, bounded) in a list, using the aliases of one kind. */
-export function expandAliases(items: string[], aliases: Map<string, string[]> | undefined, depth = 0): string[] {
+export function expandAliases(
+  items: string[],
+  aliases: Map<string, string[]> | undefined,
+  depth = 0,
+): string[] {
   if (!aliases || depth > 8) return items;
   return items.flatMap((i) => {
     const neg = i.startsWith("!");
@@ -205,7 +213,8 @@ export function expandAliases(items: string[], aliases: Map<string, string[]> | 
 const ALWAYS_ESCAPES =
   /^(?:(?:ba|da|z|k|c|tc|a)?sh|fish|busybox|su|sudo|env|python[0-9.]*|perl[0-9.]*|ruby[0-9.]*|php[0-9.]*|lua[0-9.]*|node|nodejs|vi|vim|vim\.basic|vim\.tiny|nvim|view|ex|ed|nano|emacs|less|more|most|man|docker|podman|gdb|strace|expect|script)$/;
 /** Programs that hand out a shell or root writes when their arguments are not pinned. */
-const OPEN_ARGS_ESCAPES = /^(?:find|awk|gawk|mawk|nawk|tar|zip|rsync|git|tee|cp|mv|dd|chmod|chown|install|ln|make|pip[0-9.]*|apt|apt-get|dpkg|rpm|yum|dnf|systemctl|journalctl|crontab|xargs|nmap|scp|ssh)$/;
+const OPEN_ARGS_ESCAPES =
+  /^(?:find|awk|gawk|mawk|nawk|tar|zip|rsync|git|tee|cp|mv|dd|chmod|chown|install|ln|make|pip[0-9.]*|apt|apt-get|dpkg|rpm|yum|dnf|systemctl|journalctl|crontab|xargs|nmap|scp|ssh)$/;
 
 /**
  * True when a sudo command amounts to running anything as the target user: `ALL`, a shell or interpreter,

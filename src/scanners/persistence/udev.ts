@@ -32,7 +32,11 @@ export function parseUdevRules(text: string): UdevProgram[] {
     for (const m of line.matchAll(RULE_KEY)) {
       const command = m[2].replace(/\\(.)/g, "$1").trim();
       if (command === "") continue;
-      out.push({ line: start, key: m[1], command: command.startsWith("/") ? command : `${UDEV_LIB_DIR}/${command}` });
+      out.push({
+        line: start,
+        key: m[1],
+        command: command.startsWith("/") ? command : `${UDEV_LIB_DIR}/${command}`,
+      });
     }
   }
   return out;

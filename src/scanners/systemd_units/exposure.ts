@@ -39,7 +39,12 @@ function boundingSet(s: UnitSections): number {
 
 /** The weighted directive table. */
 export const EXPOSURE_TABLE: readonly ExposureRule[] = [
-  { directive: "User", weight: 2.0, wants: "a non-root User= or DynamicUser=yes", credit: (s) => runsUnprivileged(s) ? 1 : 0 },
+  {
+    directive: "User",
+    weight: 2.0,
+    wants: "a non-root User= or DynamicUser=yes",
+    credit: (s) => runsUnprivileged(s) ? 1 : 0,
+  },
   { directive: "NoNewPrivileges", weight: 1.0, wants: "yes", credit: yes("NoNewPrivileges") },
   {
     directive: "ProtectSystem",
@@ -61,7 +66,12 @@ export const EXPOSURE_TABLE: readonly ExposureRule[] = [
       return v === "read-only" || v === "tmpfs" || parseBoolean(v) === true ? 1 : 0;
     },
   },
-  { directive: "CapabilityBoundingSet", weight: 1.0, wants: "a restricted capability set", credit: boundingSet },
+  {
+    directive: "CapabilityBoundingSet",
+    weight: 1.0,
+    wants: "a restricted capability set",
+    credit: boundingSet,
+  },
   {
     directive: "SystemCallFilter",
     weight: 0.8,
@@ -100,7 +110,10 @@ export const EXPOSURE_TABLE: readonly ExposureRule[] = [
     directive: "SystemCallArchitectures",
     weight: 0.2,
     wants: "native",
-    credit: (s) => listValues(s, "Service", "SystemCallArchitectures").some((v) => v.split(/\s+/).includes("native")) ? 1 : 0,
+    credit: (s) =>
+      listValues(s, "Service", "SystemCallArchitectures").some((v) => v.split(/\s+/).includes("native"))
+        ? 1
+        : 0,
   },
 ];
 

@@ -7,8 +7,14 @@ import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft } from "../../core/finding.ts";
 import type { Scanner } from "../../core/scanner.ts";
 import { severityRank } from "../../core/severity.ts";
-import { type Account, type Accounts, loadAccounts, ROOT_ACCOUNT, UNKNOWN_ACCOUNT } from "../persistence/accounts.ts";
-import { type Assessment, assessEntry } from "../persistence/assess.ts";
+import {
+  type Account,
+  type Accounts,
+  loadAccounts,
+  ROOT_ACCOUNT,
+  UNKNOWN_ACCOUNT,
+} from "../persistence/accounts.ts";
+import { assessEntry, type Assessment } from "../persistence/assess.ts";
 import { exposureOf, runsUnprivileged } from "./exposure.ts";
 import { type LoadedUnit, loadUnits } from "./loader.ts";
 import { lastValue, listValues, parseBoolean, parseExecLine } from "./unit_file.ts";
@@ -139,7 +145,8 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
       passed,
       severity,
       title: `${u.name} runs as root with exposure ${e.score.toFixed(1)}/10`,
-      description: `${u.name} (Type=${type}) runs as root; missing sandboxing: ${e.missing.join(", ") || "none"}` +
+      description:
+        `${u.name} (Type=${type}) runs as root; missing sandboxing: ${e.missing.join(", ") || "none"}` +
         (e.partial.length > 0 ? `; partly set: ${e.partial.join(", ")}` : "") + ".",
       metadata: {
         ...unitMeta(u),
@@ -158,7 +165,8 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 /** The systemd_units scanner. */
 export const systemdUnits: Scanner = {
   name: NAME,
-  summary: "Exposure score of long-running root services; services running programs from untrusted locations.",
+  summary:
+    "Exposure score of long-running root services; services running programs from untrusted locations.",
   slow: false,
   enabledByDefault: (c) => c.hardening,
   checks,

