@@ -404,6 +404,7 @@ Deno.test("ioc: the committed proc-compromised host gives exactly its planted in
     "ioc.process.reverse_shell:/usr/bin/dash critical",
   ]);
   const shell = r.findings.find((f) => f.check_id === "ioc.process.reverse_shell")!;
+  assert.deepEqual([shell.metadata.parent_comm, shell.metadata.parent_exe], ["nginx", "/usr/sbin/nginx"]);
   assert.deepEqual([shell.metadata.local, shell.metadata.remote], ["10.0.0.15:50000", "10.10.10.10:4444"]);
 });
 

@@ -377,7 +377,13 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     );
   }
   if (ctx.host.isLive) await checkHidden(ctx, snap.listed, out);
-  yield* out.drafts();
+  const byPid = new Map(snap.processes.map((p) => [p.pid, p]));
+  for (const d of out.drafts()) {
+    const parent = typeof d.metadata?.ppid === "number" ? byPid.get(d.metadata.ppid) : undefined;
+    yield parent
+      ? { ...d, metadata: { ...d.metadata, parent_comm: parent.comm, parent_exe: parent.exe } }
+      : d;
+  }
 }
 
 /** The ioc scanner. */
