@@ -45,7 +45,7 @@ export class Host {
   readonly #root: string;
 
   constructor(root = "/") {
-    const comps = pathComponents(root);
+    const comps = pathComponents(root.startsWith("/") ? root : `${Deno.cwd()}/${root}`);
     this.#root = comps.length === 0 ? "" : "/" + comps.join("/");
   }
 

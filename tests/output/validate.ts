@@ -44,3 +44,9 @@ export function assertValid(validate: Validator, data: unknown, what: string): v
     throw new Error(`${what} does not validate: ${JSON.stringify(validate.errors).slice(0, 2000)}`);
   }
 }
+
+/** Validator for the FactPack v3 schema we wrote from the description (schema/factpack-v3.schema.json). */
+export const validateFactPack = compile2020(repoJson("schema/factpack-v3.schema.json"));
+
+/** Validator for the upstream FactPack v3 schema. */
+export const validateUpstreamV3 = compile2020(upstreamSchema("v3.json"));

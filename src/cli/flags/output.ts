@@ -22,6 +22,6 @@ export const outputFlags = {
     canonical: bool("canonical", "RFC 8785 canonical JSON with findings in a total order."),
     ndjson: bool("ndjson", "Same as --format ndjson: one record per line, streamed."),
     sarif: bool("sarif", "Same as --format sarif: SARIF 2.1.0."),
-    html: str("html", "Also write a self-contained HTML report to FILE.", "FILE", false),
+    html: str("html", "Also write a self-contained HTML report to FILE.", "FILE"),
   },
 } as const satisfies FlagGroup;
