@@ -53,7 +53,7 @@ export function parsePathAssignments(text: string): PathAssignment[] {
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
-    if (line === "" || line.startsWith("#")) continue;
+    if (line === "" || line.startsWith("#") || /^ENV_PATH\s/.test(line)) continue;
     let value: string | undefined;
     const supath = line.match(/^ENV_SUPATH\s+(?:PATH=)?(\S+)/);
     const secure = line.match(/^Defaults\b.*\bsecure_path\s*=\s*("[^"]*"|[^\s,]+)/);
