@@ -225,9 +225,11 @@ Deno.test("network: fan-out counts outbound connections and distinct remotes per
   );
 });
 
-Deno.test("network: other network namespaces are read through /proc/<pid>/net and labelled by container", async () => {
+Deno.test("network: other namespaces are read through /proc/<pid>/net, labelled by container, rated for the container network", async () => {
   const id = "ab".repeat(32);
-  const line = inetLine(0, "00000000:0050", "00000000:0000", "0A", 9);
+  const line = `${inetLine(0, "00000000:0050", "00000000:0000", "0A", 9)}\n${
+    inetLine(1, "00000000:18EB", "00000000:0000", "0A", 10)
+  }`;
   using root = makeTree({
     "proc/1/net/tcp": `${TCP_HEADER}\n${inetLine(0, "00000000:0016", "00000000:0000", "0A", 8)}\n`,
     "proc/50/net/tcp": `${TCP_HEADER}\n${line}\n`,
@@ -237,7 +239,7 @@ Deno.test("network: other network namespaces are read through /proc/<pid>/net an
         pid: 50,
         exe: "/usr/sbin/nginx",
         ns: { net: "net:[200]" },
-        sockets: [9],
+        sockets: [9, 10],
         cgroup: `0::/system.slice/docker-${id}.scope\n`,
       },
     ),
@@ -246,6 +248,7 @@ Deno.test("network: other network namespaces are read through /proc/<pid>/net an
   assert.deepEqual(summary(r.findings), [
     "info net.listen.exposed:tcp:0.0.0.0:22",
     "info net.listen.exposed:tcp:0.0.0.0:80@container:abababababab",
+    "low net.listen.sensitive:tcp:0.0.0.0:6379@container:abababababab",
   ]);
   const web = byId(r.findings, "net.listen.exposed:tcp:0.0.0.0:80@container:abababababab");
   assert.equal(web.metadata.container_id, id);
@@ -254,6 +257,7 @@ Deno.test("network: other network namespaces are read through /proc/<pid>/net an
   const only = await runOne(network, root.path, { containerId: "abababababab" });
   assert.deepEqual(only.findings.map((f) => f.id), [
     "net.listen.exposed:tcp:0.0.0.0:80@container:abababababab",
+    "net.listen.sensitive:tcp:0.0.0.0:6379@container:abababababab",
   ]);
   const none = await runOne(network, root.path, { containerId: "cdcdcdcdcdcd" });
   assert.deepEqual(none.findings, []);

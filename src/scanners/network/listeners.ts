@@ -38,16 +38,22 @@ export function listenerDraft(ctx: ScanContext, group: Seen<InetSocket>[], owner
   }
   const svc = sensitiveService(proto, s.localPort);
   if (svc) {
+    // Inside a container's namespace, 0.0.0.0 only reaches the container network; published ports are rated
+    // on the host namespace's listener (docker-proxy and the like).
+    const severity = view.label === "" ? svc.severity : "low";
+    const reach = view.label === ""
+      ? ""
+      : ` inside ${view.label}'s network namespace (container network only)`;
     out.push({
-      rank: exposed ? severityRank(svc.severity) : -1,
+      rank: exposed ? severityRank(severity) : -1,
       draft: {
         check_id: "net.listen.sensitive",
         subject,
         passed: !exposed,
-        severity: svc.severity,
+        severity,
         description:
           `${svc.service} (${svc.why}) is reachable on ${hostPort(s.localAddress, s.localPort)}/${proto}` +
-          ` (${scope === "wildcard" ? "all interfaces" : "a non-loopback address"}), owned by ${
+          ` (${scope === "wildcard" ? "all interfaces" : "a non-loopback address"})${reach}, owned by ${
             describeOwner(owners)
           }.`,
         metadata: { ...meta, service: svc.service, service_risk: svc.why },
