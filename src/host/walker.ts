@@ -64,6 +64,8 @@ export interface WalkOptions extends Partial<WalkLimits> {
   readonly oneFilesystem?: boolean;
   /** Host paths for which this returns true are neither yielded nor entered (roots themselves excepted). */
   readonly prune?: (path: string) => boolean;
+  /** Filesystem types not entered when crossing into them (in addition to pseudo and network ones). */
+  readonly skipFsTypes?: ReadonlySet<string>;
   /** "major:minor" → filesystem type; read from the live /proc/self/mountinfo when absent. */
   readonly fsTypes?: ReadonlyMap<string, string>;
 }
@@ -214,13 +216,14 @@ export async function* walk(ctx: WalkContext, opts: WalkOptions): AsyncGenerator
   const fsTypes = opts.fsTypes ?? liveFsTypes();
   const prefix = ctx.host.isLive ? "" : ctx.host.root;
   const toHost = (real: string) => real.slice(prefix.length) || "/";
-  const skippedDev = new Map<number, boolean>();
-  const isSkippedDev = (dev: number): boolean => {
-    let v = skippedDev.get(dev);
+  const skippedDev = new Map<string, boolean>();
+  const isSkippedDev = (dev: number, crossing: boolean): boolean => {
+    const key = `${dev}:${crossing}`;
+    let v = skippedDev.get(key);
     if (v === undefined) {
       const t = fsTypes.get(devString(dev));
-      v = t !== undefined && isSkippedFsType(t);
-      skippedDev.set(dev, v);
+      v = t !== undefined && (isSkippedFsType(t) || (crossing && opts.skipFsTypes?.has(t) === true));
+      skippedDev.set(key, v);
     }
     return v;
   };
@@ -249,7 +252,7 @@ export async function* walk(ctx: WalkContext, opts: WalkOptions): AsyncGenerator
       continue;
     }
     const rootPath = toHost(real);
-    if (isSkippedDev(st.dev ?? 0)) {
+    if (isSkippedDev(st.dev ?? 0, false)) {
       ctx.warn(
         "walk_skipped_fs",
         `${root}: on a ${fsTypes.get(devString(st.dev ?? 0))} filesystem, not walked`,
@@ -323,7 +326,7 @@ export async function* walk(ctx: WalkContext, opts: WalkOptions): AsyncGenerator
         }
         const child = toEntry(path, realPath, name, dir.depth + 1, cst);
         const crosses = child.kind === "dir" && child.dev !== dir.dev;
-        children.push({ entry: child, enter: !crosses || (!oneFs && !isSkippedDev(child.dev)) });
+        children.push({ entry: child, enter: !crosses || (!oneFs && !isSkippedDev(child.dev, true)) });
       }
       for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
       if (stopped) break;

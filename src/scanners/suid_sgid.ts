@@ -11,12 +11,23 @@ import type { Scanner } from "../core/scanner.ts";
 import { loadDpkgOwners, type PackageOwners } from "../host/dpkg_db.ts";
 import { sha256Entry } from "../host/entry_io.ts";
 import { walk, type WalkEntry } from "../host/walker.ts";
-import { loadIdNames, locationClass, octalMode, worldWritableAncestor } from "./fs_common.ts";
+import {
+  IMAGE_FS_TYPES,
+  IMAGE_STORAGE,
+  loadIdNames,
+  locationClass,
+  octalMode,
+  pruneBelow,
+  worldWritableAncestor,
+} from "./fs_common.ts";
 import { EXPECTED_SETID_PATHS, isShellEscapeProgram } from "./suid_expected.ts";
 
 const NAME = "suid_sgid";
 
-/** Walked by default: the whole root filesystem plus /dev/shm (a tmpfs under the skipped /dev). */
+/**
+ * Walked by default: the root filesystem and the local filesystems mounted below it (tmpfs /tmp, /run/user,
+ * a separate /home), plus /dev/shm under the skipped devtmpfs; container and image storage is left out.
+ */
 export const DEFAULT_SUID_ROOTS = ["/", "/dev/shm"];
 /** Files larger than this are hashed over their first bytes only (`sha256_truncated`). */
 export const HASH_CAP = 64 << 20;
@@ -212,7 +223,8 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const names = loadIdNames(ctx.host);
   const roots = ctx.config.suidDirs.length > 0 ? ctx.config.suidDirs : DEFAULT_SUID_ROOTS;
   const seen = new Set<string>();
-  for await (const e of walk(ctx, { roots, oneFilesystem: false })) {
+  const prune = pruneBelow(IMAGE_STORAGE, roots);
+  for await (const e of walk(ctx, { roots, oneFilesystem: false, prune, skipFsTypes: IMAGE_FS_TYPES })) {
     if (e.kind !== "file" || (e.mode & 0o6000) === 0 || seen.has(e.path)) continue;
     seen.add(e.path);
     const pkg = owners?.ownerOf(e.path) ?? null;

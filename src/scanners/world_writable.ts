@@ -11,7 +11,7 @@ import type { Severity } from "../core/severity.ts";
 import { readEntryHead, sha256Entry } from "../host/entry_io.ts";
 import { walk, type WalkEntry } from "../host/walker.ts";
 import { decodeFileCaps, lgetxattr, xattrUnavailable } from "../host/xattr.ts";
-import { locationClass, octalMode, under } from "./fs_common.ts";
+import { IMAGE_STORAGE, locationClass, octalMode, pruneBelow, under } from "./fs_common.ts";
 import { rootPathFindings } from "./root_path.ts";
 import {
   DANGEROUS_CAPABILITIES,
@@ -39,14 +39,8 @@ export const DEFAULT_WW_ROOTS = [
   "/var",
   "/root",
 ];
-/** Inside the roots but not walked: scratch and session directories, and container image storage. */
-export const DEFAULT_WW_PRUNE = [
-  "/var/tmp",
-  "/var/crash",
-  "/var/lib/php/sessions",
-  "/var/lib/docker",
-  "/var/lib/containers",
-];
+/** Inside the roots but not walked: scratch and session directories, and container and image storage. */
+export const DEFAULT_WW_PRUNE = ["/var/tmp", "/var/crash", "/var/lib/php/sessions", ...IMAGE_STORAGE];
 /** Directories whose set-id files are system files (a hard link elsewhere is suspicious). */
 export const SYSTEM_DIRS = [
   "/usr",
@@ -419,8 +413,9 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const excludes = ctx.config.worldWritableExclude;
   const excluded = (p: string) => excludes.some((x) => p.includes(x));
   const extraRoots = ctx.config.worldWritableDirs;
-  const prune = (p: string) =>
-    excluded(p) || DEFAULT_WW_PRUNE.some((d) => under(p, d) && !extraRoots.some((r) => under(r, d)));
+  const imageStorage = pruneBelow(IMAGE_STORAGE, []);
+  const skipped = pruneBelow(DEFAULT_WW_PRUNE, extraRoots);
+  const prune = (p: string) => excluded(p) || skipped(p);
   const limit = ctx.config.fsWorldWritableLimit;
   const hygiene = ctx.config.fsHygiene;
   const noXattr = xattrUnavailable();
@@ -492,7 +487,13 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 
   if (!hygiene) return;
   for (const f of rootPathFindings(ctx, excluded)) yield f;
-  for await (const e of walk(ctx, { roots: HARDLINK_EXTRA_ROOTS, prune: excluded, maxEntries: 500_000 })) {
+  for await (
+    const e of walk(ctx, {
+      roots: HARDLINK_EXTRA_ROOTS,
+      prune: (p) => excluded(p) || imageStorage(p),
+      maxEntries: 500_000,
+    })
+  ) {
     if (!seen.has(e.path) && !excluded(e.path)) noteLink(e);
   }
   for (const f of hardlinkFindings(links)) yield f;

@@ -210,6 +210,14 @@ Deno.test({
         fsTypes: new Map([[tmpfsDev, "fuse.sshfs"]]),
       });
       assert.ok(!paths(skipped).includes("/r/mnt/inside"));
+      const image = await collect(t.path, {
+        roots: ["/r"],
+        oneFilesystem: false,
+        skipFsTypes: new Set(["tmpfs"]),
+      });
+      assert.ok(paths(image).includes("/r/mnt") && !paths(image).includes("/r/mnt/inside"));
+      const asRoot = await collect(t.path, { roots: ["/r/mnt"], skipFsTypes: new Set(["tmpfs"]) });
+      assert.deepEqual(paths(asRoot), ["/r/mnt", "/r/mnt/inside"], "skipFsTypes applies only when crossing");
     } finally {
       sh("umount r/a/b/loop; umount r/mnt", t.path);
     }

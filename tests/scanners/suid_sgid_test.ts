@@ -173,6 +173,19 @@ Deno.test("suid_sgid: no file is lost across several roots, hard links are repor
   assert.equal(link.metadata.nlink, 2);
 });
 
+Deno.test("suid_sgid: container and image storage is left out unless asked for", async () => {
+  using t = makeTree(debianHost({
+    "var/lib/docker/overlay2/abc/diff/usr/bin/su": { content: ELF, mode: 0o4755 },
+    "home/alice/.local/share/containers/storage/overlay/x/diff/usr/bin/su": { content: ELF, mode: 0o4755 },
+    "snap/core22/100/usr/bin/su": { content: ELF, mode: 0o4755 },
+  }));
+  assert.deepEqual((await runOne(suidSgid, t.path)).findings, []);
+  const r = await runOne(suidSgid, t.path, { suidDirs: ["/var/lib/docker"] });
+  assert.deepEqual(r.findings.map((f) => f.id), [
+    "suid.file.unpackaged:/var/lib/docker/overlay2/abc/diff/usr/bin/su",
+  ]);
+});
+
 Deno.test("suid_sgid: without a package database stock paths pass and others are medium, with a warning", async () => {
   using t = makeTree({
     "usr/bin/passwd": { content: ELF, mode: 0o4755 },
