@@ -135,6 +135,12 @@ function checkOutcome(
   if (r.passed_check_ids.includes(checkId)) {
     return { outcome: { check_id: checkId, status: "pass" }, evidence };
   }
+  if (input.suppressed?.some((s) => s.check_id === checkId)) {
+    return {
+      outcome: { check_id: checkId, status: "pass", reason: "failures waived by suppression rules" },
+      evidence,
+    };
+  }
   return { outcome: { check_id: checkId, status: absent }, evidence };
 }
 

@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { Catalogue } from "../../src/core/catalogue.ts";
+import { TaxonomyIndex } from "../../src/compliance/taxonomy.ts";
+import { STANDARDS } from "../../src/compliance/standards/index.ts";
+import { loadRules } from "../../src/rules/load.ts";
+import { SCANNERS } from "../../src/scanners/index.ts";
+
+const catalogue = new Catalogue(SCANNERS.flatMap((s) => s.checks));
+const builtin = (() => {
+  const r = loadRules({ builtin: true, allowLegacy: false, insecureOk: false });
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+})();
+
+Deno.test("taxonomy: a check's MITRE ids (catalogue, then built-in rules, no duplicates) and its controls", () => {
+  const index = new TaxonomyIndex(catalogue, STANDARDS, builtin);
+  const refs = index.refs("mount.tmp.noexec_missing");
+  assert.deepEqual(refs.mitre, ["T1059", "T1105"]);
+  assert.deepEqual(refs.cis_linux, ["1.1.2.4"]);
+  assert.deepEqual(refs.hipaa_security, ["164.308(a)(5)(ii)(B)"]);
+  assert.deepEqual(refs.pci_dss_4_0, ["2.2.6"]);
+  assert.deepEqual(refs.nist_csf_2_0, ["PR.PS-01"]);
+  assert.deepEqual(new TaxonomyIndex(catalogue, STANDARDS).refs("mount.tmp.noexec_missing").mitre, ["T1059"]);
+  assert.deepEqual(index.refs("no.such.check"), {});
+});
+
+Deno.test("taxonomy: SARIF taxonomies list the referenced taxa once, and relationships point into them", () => {
+  const index = new TaxonomyIndex(catalogue, STANDARDS, builtin);
+  const parts = index.sarif(["mount.tmp.noexec_missing", "kernel.sysctl.randomize_va_space"]);
+  const names = parts.taxonomies.map((t) => t.name);
+  assert.equal(names[0], "MITRE ATT&CK");
+  assert.deepEqual(parts.supportedTaxonomies.map((t) => t.name), names);
+  const rels = parts.relationships("mount.tmp.noexec_missing");
+  assert.ok(rels.length >= 6);
+  for (const rel of rels) {
+    const tax = parts.taxonomies[rel.target.toolComponent.index] as { name: string; taxa: { id: string }[] };
+    assert.equal(tax.name, rel.target.toolComponent.name);
+    assert.ok(tax.taxa.some((t) => t.id === rel.target.id), `${rel.target.id} listed in ${tax.name}`);
+  }
+  const mitre = parts.taxonomies[0] as { taxa: { id: string }[] };
+  const ids = mitre.taxa.map((t) => t.id);
+  assert.deepEqual(ids, [...new Set(ids)].sort());
+});
+
+Deno.test("taxonomy: refsFor lists checks in sorted order", () => {
+  const index = new TaxonomyIndex(catalogue, STANDARDS, builtin);
+  assert.deepEqual(
+    Object.keys(index.refsFor(["mount.tmp.not_separate", "kernel.sysctl.sysrq", "mount.tmp.not_separate"])),
+    [
+      "kernel.sysctl.sysrq",
+      "mount.tmp.not_separate",
+    ],
+  );
+});
