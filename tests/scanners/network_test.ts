@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { network } from "../../src/scanners/network/index.ts";
 import type { Finding } from "../../src/core/finding.ts";
-import { fixtureRoot, makeTree, runOne } from "../helpers.ts";
+import { fixtureRoot, makeTree, runOne, testConfig } from "../helpers.ts";
 import { inetLine, procs, TCP_HEADER } from "./network_procfs_fixture.ts";
 
 const MIXED = fixtureRoot("net-mixed");
@@ -312,4 +312,9 @@ Deno.test("network: real sockets opened by this test are found with this process
     any6.close();
     await new Promise<void>((resolve) => udp.close(() => resolve()));
   }
+});
+
+Deno.test("network flags: --network-states is case-insensitive and rejects unknown states", () => {
+  assert.deepEqual(testConfig({ networkStates: ["listen", "Unconn"] }).networkStates, ["LISTEN", "UNCONN"]);
+  assert.throws(() => testConfig({ networkStates: ["LISTENING"] }), /a state is one of/);
 });

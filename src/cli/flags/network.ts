@@ -1,6 +1,7 @@
 /** Flags: the network scanner. */
 import { z } from "zod";
-import { bool, csv, flag, type FlagGroup, int } from "./spec.ts";
+import { SOCKET_STATES } from "../../scanners/network/proc_net.ts";
+import { bool, flag, type FlagGroup, int } from "./spec.ts";
 
 /** Socket inventory options. */
 export const networkFlags = {
@@ -23,11 +24,19 @@ export const networkFlags = {
       help: "Keep only tcp or only udp sockets (raw and packet socket checks always run).",
       value: "tcp|udp",
     }),
-    networkStates: csv(
-      "network-states",
-      "Keep only TCP/UDP sockets in these states (TCP names such as LISTEN,ESTABLISHED; UDP is UNCONN or ESTABLISHED).",
-      "STATES",
-    ),
+    networkStates: flag({
+      name: "network-states",
+      kind: "csv",
+      schema: z.array(
+        z.string().transform((s) => s.toUpperCase()).pipe(
+          z.enum(SOCKET_STATES, { message: `a state is one of ${SOCKET_STATES.join(", ")}` }),
+        ),
+      ).default([]),
+      help:
+        "Keep only TCP/UDP sockets in these states (TCP names such as LISTEN,ESTABLISHED; UDP is UNCONN " +
+        "or ESTABLISHED; case-insensitive).",
+      value: "STATES",
+    }),
     networkAdvanced: bool(
       "network-advanced",
       "Also report every non-listening TCP/UDP socket (connections) with its owning process (net.socket.open).",

@@ -26,6 +26,9 @@ export const TCP_STATES: Readonly<Record<number, string>> = {
   12: "NEW_SYN_RECV",
 };
 
+/** Every state name a TCP/UDP socket can have here (what --network-states accepts). */
+export const SOCKET_STATES = [...new Set([...Object.values(TCP_STATES), "UNCONN"])] as [string, ...string[]];
+
 /** One socket of an inet table. */
 export interface InetSocket {
   table: InetTable;
