@@ -54,7 +54,7 @@ export function timeZero(env: (key: string) => string | undefined): boolean {
   return env("SYS_SCAN_CANON_TIME_ZERO") !== undefined;
 }
 
-/** Zeroes every volatile field (times, durations, timings, rates) of a report in place. */
+/** Zeroes every volatile field (times, durations, timings, rates; the slowest scanner is timing-derived) in place. */
 export function zeroVolatile(report: Report): void {
   report.meta.normalized_time = true;
   for (const r of report.results) {
@@ -66,7 +66,7 @@ export function zeroVolatile(report: Report): void {
   report.summary.finished_at = "";
   report.summary.duration_ms = 0;
   report.summary.findings_per_second = 0;
-  if (report.summary.slowest_scanner) report.summary.slowest_scanner.elapsed_ms = 0;
+  report.summary.slowest_scanner = null;
   if (report.meta.timings) { for (const t of report.meta.timings) t.elapsed_ms = 0; }
 }
 
