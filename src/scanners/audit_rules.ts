@@ -146,9 +146,10 @@ function normaliseValue(name: string, value: string): string {
 
 /**
  * Parses a rules file or `auditctl -l` output. Comments (`#` to end of line) and blank lines are ignored;
- * `-D` drops the rules before it, as auditctl does when it loads the file.
+ * `-D` drops the rules before it, as auditctl does when it loads the file — unless `honourDelete` is false
+ * (augenrules moves every -D of rules.d to the top of the compiled file).
  */
-export function parseAuditRules(text: string): AuditRuleSet {
+export function parseAuditRules(text: string, honourDelete = true): AuditRuleSet {
   const out: AuditRuleSet = { rules: [], errors: [] };
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
@@ -156,8 +157,9 @@ export function parseAuditRules(text: string): AuditRuleSet {
     if (t === "" || /^No rules$/i.test(t)) continue;
     const r = parseLine(t, i + 1);
     if ("error" in r) out.errors.push({ line: i + 1, message: r.error });
-    else if ("deleteAll" in r) out.rules = [];
-    else if ("control" in r) {
+    else if ("deleteAll" in r) {
+      if (honourDelete) out.rules = [];
+    } else if ("control" in r) {
       if (r.enabled !== undefined) out.enabled = r.enabled;
     } else out.rules.push(r);
   }

@@ -181,7 +181,8 @@ function diskRules(ctx: ScanContext): { rules: AuditRule[]; files: string[] } | 
       .map((n) => `/etc/audit/rules.d/${n}`);
   } else if (dir.reason !== "missing") ctx.warn("audit_unreadable", `/etc/audit/rules.d: ${dir.message}`);
   if (files.length === 0) files = ["/etc/audit/audit.rules"];
-  const texts: string[] = [];
+  const augenrules = files[0] !== "/etc/audit/audit.rules";
+  const rules: AuditRule[] = [];
   const read: string[] = [];
   for (const f of files) {
     const r = ctx.host.readText(f, 4 << 20);
@@ -190,15 +191,15 @@ function diskRules(ctx: ScanContext): { rules: AuditRule[]; files: string[] } | 
       continue;
     }
     if (r.truncated) ctx.warn("truncated", `${f} larger than 4 MiB`);
-    const parsed = parseAuditRules(r.value);
+    const parsed = parseAuditRules(r.value, !augenrules);
     for (const e of parsed.errors.slice(0, 20)) {
       ctx.warn("audit_rule_invalid", `${f}:${e.line}: ${e.message}`);
     }
-    texts.push(r.value);
+    rules.push(...parsed.rules);
     read.push(f);
   }
   if (read.length === 0) return undefined;
-  return { rules: parseAuditRules(texts.join("\n")).rules, files: read };
+  return { rules, files: read };
 }
 
 /** Loaded kernel rules via auditctl -l (live host only); undefined when unavailable. */
@@ -231,6 +232,19 @@ async function kernelRules(ctx: ScanContext): Promise<AuditRule[] | undefined> {
   }
 }
 
+/** Rules present on one side only, in canonical form (sorted). */
+export function compareRules(
+  disk: AuditRule[],
+  kernel: AuditRule[],
+): { onlyOnDisk: string[]; onlyLoaded: string[] } {
+  const onDisk = new Set(disk.map(canonicalRule));
+  const loaded = new Set(kernel.map(canonicalRule));
+  return {
+    onlyOnDisk: [...onDisk].filter((r) => !loaded.has(r)).sort(),
+    onlyLoaded: [...loaded].filter((r) => !onDisk.has(r)).sort(),
+  };
+}
+
 /** True/false when /proc shows whether an auditd process runs; undefined when /proc holds no processes. */
 function daemonRunning(ctx: ScanContext): boolean | undefined {
   const snap = procSnapshot(ctx);
@@ -246,12 +260,12 @@ function nativeArch(ctx: ScanContext): string | undefined {
 
 function* coverageFindings(cov: Coverage, host: ScanContext["host"], is64: boolean): Generator<FindingDraft> {
   const arch = is64 ? "b64" : "b32";
-  const execve = audits(cov, arch, "execve") || audits(cov, arch, "execveat");
+  const execMissing = ["execve", "execveat"].filter((sc) => !audits(cov, arch, sc));
   yield {
     check_id: "audit.coverage.execve",
     subject: "",
-    passed: execve,
-    metadata: { syscalls: ["execve", "execveat"] },
+    passed: !execMissing.includes("execve"),
+    metadata: { missing_syscalls: execMissing },
   };
   const required = IDENTITY_FILES.filter((f) => f !== "/etc/sudoers" || host.exists(f));
   const idMissing = required.filter((f) => !watchesWrites(cov, f));
@@ -315,19 +329,16 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const rules = useKernel ? kernel : disk?.rules ?? [];
   const source = useKernel ? "kernel (auditctl -l)" : `disk (${disk?.files.join(", ") ?? "none"})`;
   if (kernel !== undefined && disk && running === true) {
-    const onDisk = new Set(disk.rules.map(canonicalRule));
-    const loaded = new Set(kernel.map(canonicalRule));
-    const onlyDisk = [...onDisk].filter((r) => !loaded.has(r)).sort();
-    const onlyKernel = [...loaded].filter((r) => !onDisk.has(r)).sort();
+    const diff = compareRules(disk.rules, kernel);
     yield {
       check_id: "audit.rules.disk_kernel_mismatch",
       subject: "",
-      passed: onlyDisk.length === 0 && onlyKernel.length === 0,
+      passed: diff.onlyOnDisk.length === 0 && diff.onlyLoaded.length === 0,
       description:
-        `${onlyDisk.length} rule(s) on disk are not loaded; ${onlyKernel.length} loaded rule(s) are not on disk.`,
+        `${diff.onlyOnDisk.length} rule(s) on disk are not loaded; ${diff.onlyLoaded.length} loaded rule(s) are not on disk.`,
       metadata: {
-        only_on_disk: onlyDisk.slice(0, 20),
-        only_loaded: onlyKernel.slice(0, 20),
+        only_on_disk: diff.onlyOnDisk.slice(0, 20),
+        only_loaded: diff.onlyLoaded.slice(0, 20),
         files: disk.files,
       },
     };
