@@ -45,6 +45,13 @@ Deno.test("owners: inode map is lowest pid first, skips inode 0, and shared sock
   assert.equal(map.has(0), false);
   assert.deepEqual(ownerMetadata([]), { owner_found: false });
   assert.deepEqual(ownerMetadata(map.get(5)!).owner_pids, ["10", "30"]);
+  assert.equal(ownerMetadata(map.get(5)!).exe_deleted, undefined);
+  const gone = ownerMetadata([
+    proc(40, { exe: "/tmp/x", exeDeleted: true }),
+    proc(41, { exe: "/memfd:y", exeMemfd: true }),
+  ]);
+  assert.deepEqual([gone.exe_deleted, gone.exe_memfd], [true, undefined]);
+  assert.equal(ownerMetadata([proc(42, { exe: "/memfd:y", exeMemfd: true })]).exe_memfd, true);
 });
 
 Deno.test("owners: expected programs must run from a system directory, undeleted, not from memfd", () => {

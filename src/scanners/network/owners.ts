@@ -22,7 +22,10 @@ export function programName(p: ProcessInfo): string {
   return p.comm;
 }
 
-/** Owner metadata for a finding: the first owner's pid, exe, comm, uid and container, plus every owner pid. */
+/**
+ * Owner metadata for a finding: the first owner's pid, exe, comm, uid and container, every owner pid, and
+ * `exe_deleted`/`exe_memfd` when the program no longer exists on disk.
+ */
 export function ownerMetadata(owners: readonly ProcessInfo[]): Metadata {
   if (owners.length === 0) return { owner_found: false };
   const first = owners[0];
@@ -34,6 +37,8 @@ export function ownerMetadata(owners: readonly ProcessInfo[]): Metadata {
     owner_uid: first.uid,
     container_id: first.containerId,
     owner_pids: [...new Set(owners.map((o) => String(o.pid)))],
+    ...(first.exeDeleted ? { exe_deleted: true } : {}),
+    ...(first.exeMemfd ? { exe_memfd: true } : {}),
   };
 }
 
