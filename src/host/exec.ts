@@ -19,11 +19,20 @@ export interface ExecOptions {
   stdin?: Uint8Array;
 }
 
-async function drain(stream: ReadableStream<Uint8Array>, cap: number, onCap: () => void) {
+/** Reads a stream up to `cap` bytes; stops early (keeping what it has) once `stop` fires. */
+async function drain(stream: ReadableStream<Uint8Array>, cap: number, onCap: () => void, stop: AbortSignal) {
   const chunks: Uint8Array[] = [];
   let total = 0;
   let capped = false;
-  for await (const chunk of stream) {
+  const reader = stream.getReader();
+  // A killed program's children may keep the pipe open: stop waiting for end-of-file once it was killed.
+  const cancel = () => void reader.cancel().catch(() => {});
+  if (stop.aborted) cancel();
+  stop.addEventListener("abort", cancel, { once: true });
+  while (true) {
+    const step = await reader.read().catch(() => ({ done: true as const, value: undefined }));
+    if (step.done) break;
+    const chunk = step.value;
     if (capped) continue;
     const room = cap - total;
     if (chunk.length > room) {
@@ -36,6 +45,7 @@ async function drain(stream: ReadableStream<Uint8Array>, cap: number, onCap: () 
       total += chunk.length;
     }
   }
+  stop.removeEventListener("abort", cancel);
   const out = new Uint8Array(total);
   let off = 0;
   for (const c of chunks) {
@@ -67,12 +77,14 @@ export async function runProgram(
     stderr: "piped",
   }).spawn();
   let timedOut = false;
+  const killed = new AbortController();
   const kill = () => {
     try {
       child.kill("SIGKILL");
     } catch {
       // already exited
     }
+    killed.abort();
   };
   const timer = setTimeout(() => {
     timedOut = true;
@@ -85,8 +97,8 @@ export async function runProgram(
   }
   try {
     const [out, err, status] = await Promise.all([
-      drain(child.stdout, cap, kill),
-      drain(child.stderr, cap, kill),
+      drain(child.stdout, cap, kill, killed.signal),
+      drain(child.stderr, cap, kill, killed.signal),
       child.status,
     ]);
     return {
