@@ -41,7 +41,8 @@ export function mergedUsrDirs(host: Host): Set<string> {
   return out;
 }
 
-function aliasOf(path: string, merged: ReadonlySet<string>): string | undefined {
+/** The other name of a path on a merged-/usr host (/usr/bin/x ↔ /bin/x), or undefined. */
+export function aliasOf(path: string, merged: ReadonlySet<string>): string | undefined {
   for (const dir of merged) {
     if (path.startsWith(`/usr${dir}/`)) return path.slice(4);
     if (path.startsWith(`${dir}/`)) return `/usr${path}`;

@@ -10,6 +10,7 @@ import type { Severity } from "../core/severity.ts";
 import type { Scanner } from "../core/scanner.ts";
 import { loadDpkgOwners, type PackageOwners } from "../host/dpkg_db.ts";
 import { sha256Entry } from "../host/entry_io.ts";
+import { loadRpmOwners } from "../host/rpm_db.ts";
 import { walk, type WalkEntry } from "../host/walker.ts";
 import {
   IMAGE_FS_TYPES,
@@ -199,16 +200,19 @@ function rate(
 }
 
 function loadOwners(ctx: ScanContext): PackageOwners | undefined {
-  const r = loadDpkgOwners(ctx.host);
-  if (!r.ok) {
-    if (r.reason !== "missing") ctx.warn("package_db_unreadable", r.message);
-    return undefined;
+  for (const [name, load] of [["dpkg", loadDpkgOwners], ["rpm", loadRpmOwners]] as const) {
+    const r = load(ctx.host);
+    if (!r.ok) {
+      if (r.reason !== "missing") ctx.warn("package_db_unreadable", r.message);
+      continue;
+    }
+    if (r.truncated) {
+      ctx.warn("truncated", `${name} database larger than the read caps; some owners may be missing`);
+    }
+    for (const p of r.problems?.slice(0, 5) ?? []) ctx.warn("package_db_unreadable", p);
+    return r.value;
   }
-  if (r.truncated) {
-    ctx.warn("truncated", "dpkg database larger than the read caps; some owners may be missing");
-  }
-  for (const p of r.problems?.slice(0, 5) ?? []) ctx.warn("package_db_unreadable", p);
-  return r.value;
+  return undefined;
 }
 
 async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
@@ -217,7 +221,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   if (owners === undefined) {
     ctx.warn(
       "no_package_db",
-      "no dpkg database: stock SUID/SGID paths are accepted without checking their owner",
+      "no dpkg or rpm (sqlite) database: stock SUID/SGID paths are accepted without checking their owner",
     );
   }
   const names = loadIdNames(ctx.host);

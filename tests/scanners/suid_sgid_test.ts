@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { parseExpectedFile, suidSgid } from "../../src/scanners/suid_sgid.ts";
 import { isShellEscapeProgram, programNames } from "../../src/scanners/suid_expected.ts";
 import { makeTree, runOne, type TreeEntry } from "../helpers.ts";
+import { pkg, writeRpmDb } from "../host/rpm_fixture.ts";
 
 const ELF = "\x7fELF\x02\x01\x01\0 fake binary";
 
@@ -184,6 +185,18 @@ Deno.test("suid_sgid: container and image storage is left out unless asked for",
   assert.deepEqual(r.findings.map((f) => f.id), [
     "suid.file.unpackaged:/var/lib/docker/overlay2/abc/diff/usr/bin/su",
   ]);
+});
+
+Deno.test("suid_sgid: on an rpm host the sqlite database decides ownership", async () => {
+  using t = makeTree({
+    "usr/bin/passwd": { content: ELF, mode: 0o4755 },
+    "usr/bin/su": { content: ELF, mode: 0o4755 },
+    "var/lib/rpm/.keep": "",
+  });
+  writeRpmDb(`${t.path}/var/lib/rpm/rpmdb.sqlite`, [pkg("passwd", ["/usr/bin/"], [[0, "passwd"]])]);
+  const r = await runOne(suidSgid, t.path);
+  assert.deepEqual(r.findings.map((f) => f.id), ["suid.file.unpackaged:/usr/bin/su"]);
+  assert.deepEqual(r.warnings, []);
 });
 
 Deno.test("suid_sgid: without a package database stock paths pass and others are medium, with a warning", async () => {

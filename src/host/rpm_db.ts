@@ -1,0 +1,142 @@
+/**
+ * The rpm database read directly (RHEL 9, Fedora 33+, SUSE: /var/lib/rpm/rpmdb.sqlite, or
+ * /usr/lib/sysimage/rpm/rpmdb.sqlite): which package owns a path, from each header's file lists,
+ * without running rpm. The older Berkeley DB format (RHEL 7/8) is not read.
+ */
+import { DatabaseSync } from "node:sqlite";
+import type { Host, ReadOutcome } from "./host.ts";
+import { aliasOf, mergedUsrDirs, type PackageOwners } from "./dpkg_db.ts";
+
+/** Where rpm keeps its sqlite database, newest layout first. */
+export const RPMDB_PATHS = ["/usr/lib/sysimage/rpm/rpmdb.sqlite", "/var/lib/rpm/rpmdb.sqlite"];
+
+const TAG_NAME = 1000;
+const TAG_DIRINDEXES = 1116;
+const TAG_BASENAMES = 1117;
+const TAG_DIRNAMES = 1118;
+const TYPE_INT32 = 4;
+const TYPE_STRING = 6;
+const TYPE_STRING_ARRAY = 8;
+const MAX_HEADER = 64 << 20;
+const MAX_PACKAGES = 50_000;
+
+/** The parts of an rpm header this module needs. */
+export interface RpmFiles {
+  name: string;
+  paths: string[];
+}
+
+const dec = new TextDecoder();
+
+function strings(data: Uint8Array, offset: number, count: number): string[] | undefined {
+  const out: string[] = [];
+  let p = offset;
+  for (let i = 0; i < count; i++) {
+    const end = data.indexOf(0, p);
+    if (end < 0) return undefined;
+    out.push(dec.decode(data.subarray(p, end)));
+    p = end + 1;
+  }
+  return out;
+}
+
+/**
+ * Parses an rpm header blob as stored in rpmdb.sqlite (index count, data length, index entries, data)
+ * into the package name and its file paths; an error message for anything malformed.
+ */
+export function parseRpmHeader(blob: Uint8Array): RpmFiles | { error: string } {
+  if (blob.length < 8) return { error: "header shorter than 8 bytes" };
+  const dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  const il = dv.getUint32(0);
+  const dl = dv.getUint32(4);
+  const dataStart = 8 + il * 16;
+  if (il > 0xffff || dataStart + dl > blob.length) {
+    return { error: `header sizes out of range (${il} tags, ${dl} bytes)` };
+  }
+  const data = blob.subarray(dataStart, dataStart + dl);
+  let name: string | undefined;
+  let base: string[] | undefined;
+  let dirs: string[] | undefined;
+  let idx: number[] | undefined;
+  for (let i = 0; i < il; i++) {
+    const at = 8 + i * 16;
+    const tag = dv.getUint32(at);
+    const type = dv.getUint32(at + 4);
+    const offset = dv.getUint32(at + 8);
+    const count = dv.getUint32(at + 12);
+    if (offset >= dl && count > 0) return { error: `tag ${tag} points outside the data` };
+    if (tag === TAG_NAME && type === TYPE_STRING) name = strings(data, offset, 1)?.[0];
+    else if (tag === TAG_BASENAMES && type === TYPE_STRING_ARRAY) base = strings(data, offset, count);
+    else if (tag === TAG_DIRNAMES && type === TYPE_STRING_ARRAY) dirs = strings(data, offset, count);
+    else if (tag === TAG_DIRINDEXES && type === TYPE_INT32) {
+      if (offset + count * 4 > dl) return { error: "dir indexes point outside the data" };
+      const ddv = new DataView(data.buffer, data.byteOffset + offset, count * 4);
+      idx = Array.from({ length: count }, (_, k) => ddv.getUint32(k * 4));
+    }
+  }
+  if (name === undefined) return { error: "header without a package name" };
+  if (base === undefined) return { name, paths: [] };
+  if (dirs === undefined || idx === undefined || idx.length !== base.length) {
+    return { error: `${name}: file name tags do not match` };
+  }
+  const paths: string[] = [];
+  for (let k = 0; k < base.length; k++) {
+    const d = dirs[idx[k]];
+    if (d === undefined) return { error: `${name}: dir index ${idx[k]} out of range` };
+    paths.push(d + base[k]);
+  }
+  return { name, paths };
+}
+
+/**
+ * Loads file ownership from the rpm sqlite database. "missing" when there is none; malformed headers are
+ * counted in `problems` and skipped.
+ */
+export function loadRpmOwners(host: Host): ReadOutcome<PackageOwners> & { problems?: string[] } {
+  const path = RPMDB_PATHS.find((p) => host.lstat(p).ok);
+  if (path === undefined) return { ok: false, reason: "missing", message: "no rpmdb.sqlite" };
+  let db: DatabaseSync;
+  try {
+    db = new DatabaseSync(host.resolve(path), { readOnly: true });
+  } catch (e) {
+    return { ok: false, reason: "error", message: `${path}: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  const owners = new Map<string, string>();
+  const problems: string[] = [];
+  let packages = 0;
+  let truncated = false;
+  try {
+    const rows = db.prepare("SELECT blob FROM Packages LIMIT ?").iterate(MAX_PACKAGES + 1);
+    for (const row of rows) {
+      if (packages >= MAX_PACKAGES) {
+        truncated = true;
+        break;
+      }
+      const blob = (row as { blob?: unknown }).blob;
+      if (!(blob instanceof Uint8Array) || blob.length > MAX_HEADER) {
+        problems.push(`${path}: a package header is not a blob or too large`);
+        continue;
+      }
+      const h = parseRpmHeader(blob);
+      if ("error" in h) {
+        problems.push(`${path}: ${h.error}`);
+        continue;
+      }
+      packages++;
+      for (const p of h.paths) if (!owners.has(p)) owners.set(p, h.name);
+    }
+  } catch (e) {
+    return { ok: false, reason: "error", message: `${path}: ${e instanceof Error ? e.message : String(e)}` };
+  } finally {
+    db.close();
+  }
+  if (packages === 0) return { ok: false, reason: "missing", message: `${path} lists no packages` };
+  const merged = mergedUsrDirs(host);
+  const ownerOf = (p: string): string | undefined => {
+    const direct = owners.get(p);
+    if (direct !== undefined) return direct;
+    const alias = aliasOf(p, merged);
+    return alias === undefined ? undefined : owners.get(alias);
+  };
+  return { ok: true, value: { packages, ownerOf }, truncated, problems };
+}
