@@ -82,6 +82,19 @@ const checks: CheckInput[] = [
   },
   {
     ...base,
+    id: "audit.kernel.disabled",
+    title: "Kernel auditing is switched off",
+    severity: "high",
+    rationale:
+      "`auditctl -s` reports enabled 0: the kernel generates no audit events at all, whatever the rules say " +
+      "(someone may have run auditctl -e 0).",
+    remediation:
+      "Run auditctl -e 1 (or reload the rules with augenrules --load), then find out who switched it off; " +
+      "`-e 2` at the end of the rules locks the setting until reboot.",
+    mitre: ["T1562.012"],
+  },
+  {
+    ...base,
     id: "audit.rules.empty",
     title: "No audit rules",
     severity: "medium",
@@ -202,34 +215,58 @@ function diskRules(ctx: ScanContext): { rules: AuditRule[]; files: string[] } | 
   return { rules, files: read };
 }
 
-/** Loaded kernel rules via auditctl -l (live host only); undefined when unavailable. */
-async function kernelRules(ctx: ScanContext): Promise<AuditRule[] | undefined> {
+/** What the kernel holds, from `auditctl -l` and `auditctl -s`. */
+export interface KernelAudit {
+  rules: AuditRule[];
+  /** `enabled` from auditctl -s: 0 off, 1 on, 2 on and locked; undefined when not reported. */
+  enabled?: number;
+  /** Problems met (timeouts, exit codes, unparsable lines), as warning details. */
+  problems: string[];
+}
+
+async function auditctl(bin: string, arg: string): Promise<{ text: string } | { problem: string }> {
+  try {
+    const r = await runProgram(bin, [arg], { timeoutMs: 10_000, maxOutputBytes: 4 << 20 });
+    if (r.timedOut) return { problem: `${bin} ${arg} timed out after 10 s` };
+    if (r.code !== 0) {
+      return {
+        problem: `${bin} ${arg} exited ${r.code}: ${new TextDecoder().decode(r.stderr).trim().slice(0, 300)}`,
+      };
+    }
+    if (r.truncated) return { problem: `${bin} ${arg} output larger than 4 MiB` };
+    return { text: new TextDecoder().decode(r.stdout) };
+  } catch (e) {
+    return { problem: `${bin}: ${(e as Error).message}` };
+  }
+}
+
+/** Runs `bin -l` and `bin -s` (absolute path, timeout, output cap); a problem when the rules cannot be listed. */
+export async function readKernelAudit(bin: string): Promise<KernelAudit | { problem: string }> {
+  const list = await auditctl(bin, "-l");
+  if ("problem" in list) return list;
+  const parsed = parseAuditRules(list.text);
+  const problems = parsed.errors.slice(0, 20).map((e) => `${bin} -l line ${e.line}: ${e.message}`);
+  const status = await auditctl(bin, "-s");
+  let enabled: number | undefined;
+  if ("text" in status) {
+    const m = status.text.match(/^enabled\s+(\d+)/m);
+    if (m) enabled = Number(m[1]);
+  } else problems.push(status.problem);
+  return { rules: parsed.rules, enabled, problems };
+}
+
+/** The kernel's audit state on the live host; undefined under --root or without auditctl. */
+async function kernelAudit(ctx: ScanContext): Promise<KernelAudit | undefined> {
   if (!ctx.host.isLive) return undefined;
   const bin = AUDITCTL_PATHS.find((p) => ctx.host.stat(p).ok);
   if (!bin) return undefined;
-  try {
-    const r = await runProgram(bin, ["-l"], { timeoutMs: 10_000, maxOutputBytes: 4 << 20 });
-    if (r.timedOut) {
-      ctx.warn("auditctl_failed", `${bin} -l timed out`);
-      return undefined;
-    }
-    if (r.truncated) ctx.warn("truncated", `${bin} -l output larger than 4 MiB`);
-    if (r.code !== 0) {
-      ctx.warn(
-        "auditctl_failed",
-        `${bin} -l exited ${r.code}: ${new TextDecoder().decode(r.stderr).trim().slice(0, 300)}`,
-      );
-      return undefined;
-    }
-    const parsed = parseAuditRules(new TextDecoder().decode(r.stdout));
-    for (const e of parsed.errors.slice(0, 20)) {
-      ctx.warn("audit_rule_invalid", `auditctl -l line ${e.line}: ${e.message}`);
-    }
-    return parsed.rules;
-  } catch (e) {
-    ctx.warn("auditctl_failed", `${bin}: ${(e as Error).message}`);
+  const k = await readKernelAudit(bin);
+  if ("problem" in k) {
+    ctx.warn("auditctl_failed", `${k.problem}: loaded rules unknown, judging the rules on disk`);
     return undefined;
   }
+  for (const p of k.problems) ctx.warn("auditctl_failed", p);
+  return k;
 }
 
 /** Rules present on one side only, in canonical form (sorted). */
@@ -309,7 +346,8 @@ function* coverageFindings(cov: Coverage, host: ScanContext["host"], is64: boole
 async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const installed = [...AUDITD_PATHS, ...AUDITCTL_PATHS, "/etc/audit"].some((p) => ctx.host.exists(p));
   const disk = diskRules(ctx);
-  const kernel = await kernelRules(ctx);
+  const kstate = await kernelAudit(ctx);
+  const kernel = kstate?.rules;
   const running = daemonRunning(ctx);
   if (!installed && !disk && (kernel === undefined || kernel.length === 0)) {
     yield {
@@ -324,6 +362,14 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   }
   if (running !== undefined) {
     yield { check_id: "audit.daemon.not_running", subject: "", passed: running, metadata: { installed } };
+  }
+  if (kstate?.enabled !== undefined) {
+    yield {
+      check_id: "audit.kernel.disabled",
+      subject: "",
+      passed: kstate.enabled !== 0,
+      metadata: { enabled: kstate.enabled },
+    };
   }
   const useKernel = kernel !== undefined && running !== false;
   const rules = useKernel ? kernel : disk?.rules ?? [];

@@ -6,7 +6,7 @@ import {
   parseAuditRules,
   watchesWrites,
 } from "../../src/scanners/audit_rules.ts";
-import { auditd, compareRules } from "../../src/scanners/auditd.ts";
+import { auditd, compareRules, readKernelAudit } from "../../src/scanners/auditd.ts";
 import { fixtureRoot, makeTree, runOne, type TreeEntry } from "../helpers.ts";
 
 /** A fake /proc with the given processes (pid → comm) and an x86_64 arch file. */
@@ -219,6 +219,39 @@ Deno.test("auditd: installed but not running is high", async () => {
   });
   const r = await runOne(auditd, root.path);
   assert.deepEqual(ids(r), ["high audit.daemon.not_running"]);
+});
+
+Deno.test("auditd: auditctl -l and -s output is read through runProgram; failures are problems", async () => {
+  using dir = makeTree({
+    "auditctl": {
+      mode: 0o755,
+      content: [
+        "#!/bin/sh",
+        'if [ "$1" = "-l" ]; then',
+        "  echo '-a always,exit -F arch=b64 -S execve,execveat -F key=exec'",
+        "  echo '-w /etc/passwd -p wa -k identity'",
+        "  echo '-a bogus'",
+        "else",
+        "  printf 'enabled 0\\nfailure 1\\npid 0\\n'",
+        "fi",
+      ].join("\n") + "\n",
+    },
+    "broken": { mode: 0o755, content: "#!/bin/sh\necho 'You must be root' >&2\nexit 1\n" },
+    "empty": { mode: 0o755, content: "#!/bin/sh\n[ \"$1\" = -l ] && echo 'No rules' || echo 'enabled 2'\n" },
+  });
+  const k = await readKernelAudit(`${dir.path}/auditctl`);
+  assert.ok(!("problem" in k));
+  assert.equal(k.enabled, 0);
+  assert.deepEqual(k.rules.map(canonicalRule), [
+    "always,exit arch=b64 S=execve,execveat key=exec",
+    "watch /etc/passwd aw key=identity",
+  ]);
+  assert.equal(k.problems.length, 1);
+  const b = await readKernelAudit(`${dir.path}/broken`);
+  assert.ok("problem" in b && b.problem.includes("exited 1: You must be root"));
+  const e = await readKernelAudit(`${dir.path}/empty`);
+  assert.ok(!("problem" in e));
+  assert.deepEqual([e.rules, e.enabled], [[], 2]);
 });
 
 Deno.test("auditd: the live host scans without errors", async () => {
