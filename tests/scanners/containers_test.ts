@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { containerFromCgroup } from "../../src/scanners/containers/cgroup.ts";
 import { containers } from "../../src/scanners/containers/index.ts";
+import { groupMembers } from "../../src/scanners/containers/groups.ts";
 import { detectSelfContainer } from "../../src/scanners/containers/self.ts";
 import { Host } from "../../src/host/host.ts";
 import type { Finding } from "../../src/core/finding.ts";
@@ -207,8 +208,13 @@ Deno.test("containers: a host without containers reports nothing; unreadable pid
   assert.deepEqual(n.warnings.map((w) => w.code), ["proc_unreadable_ns"]);
 });
 
-Deno.test("containers: world-writable runtime sockets fire (root: critical, rootless: high), 0660 is quiet", async () => {
-  using t = makeTree({ "run/user/1000/podman/.keep": "", "run/containerd/.keep": "" });
+Deno.test("containers: world-writable runtime sockets (root: critical, rootless: high); members of the socket group (low)", async () => {
+  using t = makeTree({
+    "run/user/1000/podman/.keep": "",
+    "run/containerd/.keep": "",
+    "etc/group": "root:x:0:\ndocker:x:999:alice,bob,root\n",
+    "etc/passwd": "root:x:0:0::/root:/bin/sh\ncarol:x:1002:999::/home/carol:/bin/sh\n",
+  });
   const listeners = [
     Deno.listen({ transport: "unix", path: `${t.path}/run/docker.sock` }),
     Deno.listen({ transport: "unix", path: `${t.path}/run/containerd/containerd.sock` }),
@@ -217,6 +223,7 @@ Deno.test("containers: world-writable runtime sockets fire (root: critical, root
   try {
     Deno.chmodSync(`${t.path}/run/docker.sock`, 0o666);
     Deno.chmodSync(`${t.path}/run/containerd/containerd.sock`, 0o660);
+    Deno.chownSync(`${t.path}/run/containerd/containerd.sock`, 0, 999);
     Deno.chmodSync(`${t.path}/run/user/1000/podman/podman.sock`, 0o777);
     Deno.mkdirSync(`${t.path}/var`);
     Deno.symlinkSync("../run", `${t.path}/var/run`);
@@ -224,12 +231,29 @@ Deno.test("containers: world-writable runtime sockets fire (root: critical, root
     assert.deepEqual(summary(r.findings), [
       "critical container.runtime_socket.world_writable:/run/docker.sock",
       "high container.runtime_socket.world_writable:/run/user/1000/podman/podman.sock",
+      "low container.runtime_socket.group_members:/run/containerd/containerd.sock",
     ]);
+    const members = r.findings.find((f) => f.check_id === "container.runtime_socket.group_members")!;
+    assert.deepEqual(members.metadata.members, ["alice", "bob", "carol"]);
+    assert.equal(members.metadata.group, "docker");
     assert.equal(r.findings.find((f) => f.severity === "critical")!.metadata.mode, "0666");
     assert.deepEqual(r.passed, ["container.runtime_socket.world_writable"]);
   } finally {
     for (const l of listeners) l.close();
   }
+});
+
+Deno.test("groups: members from /etc/group and primary groups; bad lines and unknown gids", () => {
+  const group = "garbage\nstaff:x:50:\ndocker:x:999:bob, alice,bob\n";
+  const passwd = "alice:x:1000:999::/h:/bin/sh\nbad\ncarol:x:1001:999::/h:/bin/sh\n";
+  assert.deepEqual(groupMembers(group, passwd, 999), {
+    name: "docker",
+    gid: 999,
+    members: ["alice", "bob", "carol"],
+  });
+  assert.deepEqual(groupMembers(group, "", 50), { name: "staff", gid: 50, members: [] });
+  assert.equal(groupMembers(group, passwd, 7), undefined);
+  assert.equal(groupMembers("", "", 0), undefined);
 });
 
 Deno.test("containers: off by default, on with --containers; the live host runs cleanly", async () => {

@@ -13,6 +13,7 @@ import { parseMountinfo } from "../../host/mountinfo.ts";
 import { procSnapshot } from "../../host/procfs.ts";
 import type { ProcessInfo } from "../../host/proc_types.ts";
 import { containerFromCgroup, type ContainerRef } from "./cgroup.ts";
+import { groupMembers } from "./groups.ts";
 import { detectSelfContainer, type SelfContainer } from "./self.ts";
 
 const NAME = "containers";
@@ -79,6 +80,17 @@ const checks: CheckInput[] = [
       "container hands that container root on the host.",
     remediation: "Remove the socket mount; use a restricted proxy if the workload must talk to the runtime.",
     mitre: ["T1611", "T1610"],
+  }),
+  check({
+    id: "container.runtime_socket.group_members",
+    title: "Users who can control a root container runtime",
+    severity: "low",
+    rationale:
+      "Members of the group that owns a root runtime socket (usually `docker`) can start a privileged " +
+      "container and become root without a password: the group is root-equivalent.",
+    remediation:
+      "Keep the group empty or limited to administrators; use rootless containers for other users.",
+    mitre: ["T1068"],
   }),
   check({
     id: "container.runtime_socket.world_writable",
@@ -281,6 +293,31 @@ function runtimeSocketPaths(ctx: ScanContext): { path: string; rootless: boolean
   return out;
 }
 
+/** The non-root members of the group owning a group-writable root runtime socket. */
+function groupDraft(ctx: ScanContext, path: string, st: Deno.FileInfo): FindingDraft | undefined {
+  const gid = st.gid ?? 0;
+  if (gid === 0 || ((st.mode ?? 0) & 0o020) === 0) return undefined;
+  const group = ctx.host.readText("/etc/group", 4 << 20);
+  const passwd = ctx.host.readText("/etc/passwd", 4 << 20);
+  if (!group.ok) {
+    if (group.reason !== "missing") ctx.warn("group_unreadable", `/etc/group: ${group.message}`);
+    return undefined;
+  }
+  const g = groupMembers(group.value, passwd.ok ? passwd.value : "", gid);
+  if (!g) return undefined;
+  const users = g.members.filter((m) => m !== "root");
+  return {
+    check_id: "container.runtime_socket.group_members",
+    subject: path,
+    passed: users.length === 0,
+    description:
+      `Members of group ${g.name} (${users.join(", ")}) can write to ${path}: they can become root ` +
+      `through the container runtime.`,
+    metadata: { path, group: g.name, gid, members: users },
+    location: { path },
+  };
+}
+
 function* socketDrafts(ctx: ScanContext): Generator<FindingDraft> {
   const seen = new Set<string>();
   for (const { path, rootless } of runtimeSocketPaths(ctx)) {
@@ -311,6 +348,8 @@ function* socketDrafts(ctx: ScanContext): Generator<FindingDraft> {
       },
       location: { path },
     };
+    const group = rootless ? undefined : groupDraft(ctx, path, st.value);
+    if (group) yield group;
   }
 }
 
