@@ -89,6 +89,17 @@ export function parseRpmHeader(blob: Uint8Array): RpmFiles | { error: string } {
 }
 
 /**
+ * How to open the database without writing to the scanned host: as an immutable URI (sqlite then creates no
+ * -wal/-shm files), unless a non-empty write-ahead log holds recent transactions that must be read.
+ */
+function openName(host: Host, path: string): string {
+  const real = host.resolve(path);
+  const wal = host.lstat(`${path}-wal`);
+  if (wal.ok && wal.value.size > 0) return real;
+  return "file:" + real.split("/").map(encodeURIComponent).join("/") + "?immutable=1";
+}
+
+/**
  * Loads file ownership from the rpm sqlite database. "missing" when there is none; malformed headers are
  * counted in `problems` and skipped.
  */
@@ -97,7 +108,7 @@ export function loadRpmOwners(host: Host): ReadOutcome<PackageOwners> & { proble
   if (path === undefined) return { ok: false, reason: "missing", message: "no rpmdb.sqlite" };
   let db: DatabaseSync;
   try {
-    db = new DatabaseSync(host.resolve(path), { readOnly: true });
+    db = new DatabaseSync(openName(host, path), { readOnly: true });
   } catch (e) {
     return { ok: false, reason: "error", message: `${path}: ${e instanceof Error ? e.message : String(e)}` };
   }

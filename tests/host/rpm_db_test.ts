@@ -42,6 +42,10 @@ Deno.test("rpm_db: owners from an rpmdb.sqlite, merged-/usr aliases, bad rows re
   assert.equal(r.value.ownerOf("/sbin/useradd"), "shadow-utils");
   assert.equal(r.value.ownerOf("/usr/bin/evil"), undefined);
   assert.equal(r.problems?.length, 1);
+  assert.deepEqual([...Deno.readDirSync(`${t.path}/var/lib/rpm`)].map((e) => e.name).sort(), [
+    ".keep",
+    "rpmdb.sqlite",
+  ]);
 });
 
 Deno.test("rpm_db: no database is missing; a file that is not sqlite is an error", () => {

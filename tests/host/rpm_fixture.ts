@@ -41,9 +41,10 @@ export function pkg(name: string, dirs: string[], files: [number, string][]): Ui
   ]);
 }
 
-/** Writes an rpmdb.sqlite with one Packages row per blob. */
+/** Writes an rpmdb.sqlite with one Packages row per blob (in WAL mode, as rpm does). */
 export function writeRpmDb(path: string, blobs: Uint8Array[]): void {
   const db = new DatabaseSync(path);
+  db.exec("PRAGMA journal_mode=WAL");
   db.exec("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)");
   const ins = db.prepare("INSERT INTO Packages (blob) VALUES (?)");
   for (const b of blobs) ins.run(b);
