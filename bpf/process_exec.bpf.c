@@ -3,7 +3,8 @@
  * sys-scan exec and connect tracer. One object, several hooks; user space attaches one exec and one connect
  * program, preferring the ones that need no tracefs and cost the rest of the system nothing:
  *   exec:    tp_btf/sched_process_exec, else tracepoint/sched/sched_process_exec
- *   connect: fexit/__sys_connect_file, else tp_btf/sys_enter (filtered), else tracepoint/syscalls/sys_enter_connect
+ *   connect: fexit/__sys_connect_file (only the connect path pays), else tracepoint/syscalls/sys_enter_connect
+ *            (needs tracefs; every syscall takes the slow path), else tp_btf/sys_enter (runs on every syscall)
  * sched_process_exec fires for execve and execveat alike. Events are defined in events.h.
  */
 #include "vmlinux.h"
