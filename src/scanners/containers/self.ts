@@ -3,6 +3,7 @@
  * runtime-managed mounts, a container init) decide; weak ones (a stale /.dockerenv, an unusual pid 1) only
  * make it "possible", because images built with Docker and then booted as VMs keep /.dockerenv.
  */
+import type { ScanContext } from "../../core/context.ts";
 import type { Host } from "../../host/host.ts";
 import { parseMountinfo } from "../../host/mountinfo.ts";
 import { parseEnviron, parseStat } from "../../host/proc_stat.ts";
@@ -82,4 +83,9 @@ export function detectSelfContainer(host: Host): SelfContainer {
   if (host.exists("/.dockerenv")) weak.push("/.dockerenv exists");
   const verdict = strong.length > 0 ? "container" : weak.length > 0 ? "possible" : "host";
   return { verdict, strong, weak };
+}
+
+/** The detection for this scan, computed once (containers and mac both use it). */
+export function selfContainer(ctx: ScanContext): SelfContainer {
+  return ctx.shared.memo("self-container", () => detectSelfContainer(ctx.host));
 }
