@@ -11,7 +11,7 @@ import type { Severity } from "../core/severity.ts";
 import { readEntryHead, sha256Entry } from "../host/entry_io.ts";
 import { walk, type WalkEntry } from "../host/walker.ts";
 import { decodeFileCaps, lgetxattr, xattrUnavailable } from "../host/xattr.ts";
-import { IMAGE_STORAGE, locationClass, octalMode, pruneBelow, under } from "./fs_common.ts";
+import { IMAGE_FS_TYPES, IMAGE_STORAGE, locationClass, octalMode, pruneBelow, under } from "./fs_common.ts";
 import { rootPathFindings } from "./root_path.ts";
 import {
   DANGEROUS_CAPABILITIES,
@@ -24,7 +24,11 @@ import {
 
 const NAME = "world_writable";
 
-/** System trees where a writable file is a risk (symlinked ones, e.g. /bin on merged-/usr, are walked once). */
+/**
+ * System trees where a writable file is a risk (symlinked ones, e.g. /bin on merged-/usr, are walked once),
+ * including local filesystems mounted below them (a separate /var/log or /usr/local); pseudo, network and
+ * image filesystems are not entered.
+ */
 export const DEFAULT_WW_ROOTS = [
   "/etc",
   "/usr",
@@ -433,7 +437,8 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     links.set(key, g);
   };
 
-  for await (const e of walk(ctx, { roots: [...DEFAULT_WW_ROOTS, ...extraRoots], prune })) {
+  const roots = [...DEFAULT_WW_ROOTS, ...extraRoots];
+  for await (const e of walk(ctx, { roots, prune, oneFilesystem: false, skipFsTypes: IMAGE_FS_TYPES })) {
     if (seen.has(e.path) || excluded(e.path)) continue;
     seen.add(e.path);
     if (e.kind === "dir") {

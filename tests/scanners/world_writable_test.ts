@@ -47,6 +47,25 @@ Deno.test("world_writable: world-writable files and sticky-less directories fire
   assert.deepEqual(job.location, { path: "/etc/cron.d/job" });
 });
 
+Deno.test({
+  name: "world_writable: a local filesystem mounted inside a root (separate /usr/local) is walked too",
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    using t = host({ "usr/local/.keep": "" });
+    const mnt = `${t.path}/usr/local`;
+    const run = (cmd: string[]) => new Deno.Command(cmd[0], { args: cmd.slice(1) }).outputSync();
+    assert.ok(run(["mount", "-t", "tmpfs", "-o", "mode=755", "sys-scan-test", mnt]).success);
+    try {
+      Deno.writeTextFileSync(`${mnt}/planted.conf`, "x");
+      Deno.chmodSync(`${mnt}/planted.conf`, 0o666);
+      const r = await runOne(worldWritable, t.path);
+      assert.deepEqual(ids(r), ["fs.world_writable.file:/usr/local/planted.conf"]);
+    } finally {
+      run(["umount", mnt]);
+    }
+  },
+});
+
 Deno.test("world_writable: files other users cannot reach (a 0700 directory above) are not findings", async () => {
   using t = host({
     "root/.cache/pkg/file": { content: "x", mode: 0o666 },
