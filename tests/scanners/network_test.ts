@@ -166,7 +166,7 @@ Deno.test("network: --max-sockets keeps the most severe socket findings and warn
   assert.match(r.warnings[0].detail ?? "", /7 socket finding\(s\) not reported \(--max-sockets 2\)/);
 });
 
-Deno.test("network: --network-debug adds the raw line, --network-advanced lists connections", async () => {
+Deno.test("network: --network-debug adds the raw line, --network-advanced lists connections and loopback listeners", async () => {
   const dbg = await runOne(network, MIXED, { networkDebug: true });
   const ssh = byId(dbg.findings, "net.listen.exposed:tcp:0.0.0.0:22");
   assert.deepEqual(ssh.metadata.raw_lines, [
@@ -179,10 +179,18 @@ Deno.test("network: --network-debug adds the raw line, --network-advanced lists 
   const adv = await runOne(network, MIXED, { networkAdvanced: true });
   const open = adv.findings.filter((f) => f.check_id === "net.socket.open");
   assert.deepEqual(open.map((f) => [f.id, f.metadata.exe]), [
+    ["net.socket.open:tcp6:[::1]:5432", "/usr/lib/postgresql/15/bin/postgres"],
+    ["net.socket.open:tcp6:[::ffff:127.0.0.1]:8080", "/usr/lib/jvm/java-17/bin/java"],
     ["net.socket.open:tcp:10.0.0.5:22->10.0.0.10:54321", "/usr/sbin/sshd"],
     ["net.socket.open:tcp:10.0.0.5:40000->198.51.100.7:3333", "/tmp/.x/kworker"],
     ["net.socket.open:tcp:10.0.0.5:50000->198.51.100.7:443", undefined],
+    ["net.socket.open:tcp:127.0.0.1:5432", "/usr/lib/postgresql/15/bin/postgres"],
+    ["net.socket.open:udp:127.0.0.1:323", "/usr/sbin/chronyd"],
   ]);
+  assert.ok(
+    !adv.findings.some((f) => f.id === "net.socket.open:tcp:0.0.0.0:22"),
+    "exposed listeners keep their own finding",
+  );
 });
 
 function fanoutTree(outbound: number, distinct: number) {

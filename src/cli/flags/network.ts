@@ -39,7 +39,7 @@ export const networkFlags = {
     }),
     networkAdvanced: bool(
       "network-advanced",
-      "Also report every non-listening TCP/UDP socket (connections) with its owning process (net.socket.open).",
+      "Also report every other TCP/UDP socket (connections, loopback listeners) with its owner (net.socket.open).",
     ),
     networkFanout: int(
       "network-fanout",

@@ -82,7 +82,9 @@ export const checks: CheckInput[] = [
     id: "net.socket.open",
     title: "Open socket",
     severity: "info",
-    rationale: "Inventory of every TCP/UDP socket with its owner (--network-advanced).",
+    rationale:
+      "Inventory (--network-advanced) of every TCP/UDP socket not reported as an exposed listener: " +
+      "connections and loopback listeners, each with its owning process.",
     remediation: "None needed; use it to correlate connections with processes.",
   }),
   check({

@@ -132,33 +132,35 @@ export function connectionDrafts(
   });
 }
 
-/** One info finding per non-listening socket (--network-advanced). */
+/**
+ * --network-advanced: one info finding per TCP/UDP socket not already reported as an exposed listener, i.e.
+ * every connection and every loopback listener, each with its owner.
+ */
 export function inventoryDrafts(
   ctx: ScanContext,
   kept: Seen<InetSocket>[],
   map: Map<number, ProcessInfo[]>,
 ): Ranked[] {
-  const conns = kept.filter((x) => !isListening(x.socket));
-  const groups = groupBy(conns, (x) => {
+  const rest = kept.filter((x) => !isListening(x.socket) || bindScope(x.socket.localAddress) === "loopback");
+  const groups = groupBy(rest, (x) => {
     const s = x.socket;
-    return `${s.table}:${hostPort(s.localAddress, s.localPort)}->${hostPort(s.remoteAddress, s.remotePort)}${
-      at(x.view)
-    }`;
+    const remote = isListening(s) ? "" : `->${hostPort(s.remoteAddress, s.remotePort)}`;
+    return `${s.table}:${hostPort(s.localAddress, s.localPort)}${remote}${at(x.view)}`;
   });
   return [...groups].map(([subject, group]) => {
     const s = group[0].socket;
     const owners = ownersOf(map, group.map((g) => g.socket.inode));
+    const remote = isListening(s) ? "" : ` -> ${hostPort(s.remoteAddress, s.remotePort)}`;
     return {
       rank: 0,
       draft: {
         check_id: "net.socket.open",
         subject,
-        description: `${s.proto} ${s.state} ${hostPort(s.localAddress, s.localPort)} -> ` +
-          `${hostPort(s.remoteAddress, s.remotePort)}, owned by ${describeOwner(owners)}.`,
+        description: `${s.proto} ${s.state} ${hostPort(s.localAddress, s.localPort)}${remote}, owned by ` +
+          `${describeOwner(owners)}.`,
         metadata: {
           ...socketMeta(ctx, group, owners),
-          remote_address: s.remoteAddress,
-          remote_port: s.remotePort,
+          ...(isListening(s) ? {} : { remote_address: s.remoteAddress, remote_port: s.remotePort }),
         },
         location: owners[0] ? { pid: owners[0].pid } : undefined,
       },
