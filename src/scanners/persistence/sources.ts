@@ -1,6 +1,7 @@
 /** Where persistence lives: one function per family of persistence points, each feeding the Collector. */
 import { loadUnits, templateOf } from "../systemd_units/loader.ts";
-import { lastValue, listValues, parseExecLine } from "../systemd_units/unit_file.ts";
+import { type LoadedUnit } from "../systemd_units/loader.ts";
+import { EXEC_KEYS, lastValue, listValues, parseExecLine } from "../systemd_units/unit_file.ts";
 import { type Account, ANY_USER, hasLoginShell, ROOT_ACCOUNT, UNKNOWN_ACCOUNT } from "./accounts.ts";
 import { entryDigest, pathRisk } from "./assess.ts";
 import { parseAuthorizedKeys } from "./authorized_keys.ts";
@@ -103,24 +104,38 @@ function scriptPoint(
   return entries;
 }
 
-/** systemd timers (what their service runs) and units in users' ~/.config/systemd/user. */
+/** The Exec lines of a service, each with the account it runs as (`+`/`!` prefixes run as root). */
+function serviceEntries(c: Collector, service: LoadedUnit, runAsDefault?: Account): Entry[] {
+  const user = lastValue(service.sections, "Service", "User");
+  const runAs = runAsDefault ??
+    (user === undefined || user === "root" || user === "0" ? ROOT_ACCOUNT : account(c, user));
+  const entries: Entry[] = [];
+  for (const key of EXEC_KEYS) {
+    for (const v of listValues(service.sections, "Service", key)) {
+      const { flags, command } = parseExecLine(v);
+      entries.push({
+        line: 0,
+        text: command,
+        runAs: /[+!]/.test(flags) && !runAsDefault ? ROOT_ACCOUNT : runAs,
+      });
+    }
+  }
+  return entries;
+}
+
+/**
+ * systemd timers (what their service runs), services defined locally (/etc, /run, /usr/local: where units are
+ * added by hand; package units are the integrity scanner's business) and units in users' ~/.config/systemd/user.
+ */
 export function systemdSources(c: Collector): void {
   const loaded = loadUnits(c.ctx, [".timer", ".service"]);
   const services = new Map(loaded.units.filter((u) => u.name.endsWith(".service")).map((u) => [u.name, u]));
+  const triggered = new Set<string>();
   for (const timer of loaded.units.filter((u) => u.name.endsWith(".timer"))) {
     const target = lastValue(timer.sections, "Timer", "Unit") ?? timer.name.replace(/\.timer$/, ".service");
     const service = services.get(target) ?? services.get(templateOf(target) ?? "");
-    const entries: Entry[] = [];
-    if (service) {
-      const user = lastValue(service.sections, "Service", "User");
-      const runAs = user === undefined || user === "root" ? ROOT_ACCOUNT : account(c, user);
-      for (const key of ["ExecStartPre", "ExecStart", "ExecStartPost"]) {
-        for (const v of listValues(service.sections, "Service", key)) {
-          const { flags, command } = parseExecLine(v);
-          entries.push({ line: 0, text: command, runAs: /[+!]/.test(flags) ? ROOT_ACCOUNT : runAs });
-        }
-      }
-    }
+    if (service) triggered.add(service.name);
+    const entries = service ? serviceEntries(c, service) : [];
     const schedule = [
       "OnCalendar",
       "OnBootSec",
@@ -144,18 +159,26 @@ export function systemdSources(c: Collector): void {
       },
     });
   }
+  for (const u of services.values()) {
+    if (u.vendor || triggered.has(u.name)) continue;
+    c.point({
+      kind: "systemd_service",
+      path: u.path,
+      entries: serviceEntries(c, u),
+      meta: { unit: u.name, drop_ins: u.dropIns, enabled: loaded.pulledInBy.has(u.name) },
+    });
+  }
   for (const a of homeAccounts(c.ctx, c.accounts)) {
     const dir = `${a.home}/.config/systemd/user`;
     if (!c.ctx.host.stat(dir).ok) continue;
     const user = loadUnits(c.ctx, [".service", ".timer"], [dir]);
     for (const u of user.units) {
-      const entries: Entry[] = [];
-      for (const key of ["ExecStartPre", "ExecStart", "ExecStartPost", "ExecStop"]) {
-        for (const v of listValues(u.sections, "Service", key)) {
-          entries.push({ line: 0, text: parseExecLine(v).command, runAs: a });
-        }
-      }
-      c.point({ kind: "user_unit", path: u.path, entries, meta: { unit: u.name, user: a.name } });
+      c.point({
+        kind: "user_unit",
+        path: u.path,
+        entries: serviceEntries(c, u, a),
+        meta: { unit: u.name, user: a.name },
+      });
     }
   }
 }

@@ -17,7 +17,7 @@ import {
 import { assessEntry, type Assessment } from "../persistence/assess.ts";
 import { exposureOf, runsUnprivileged } from "./exposure.ts";
 import { type LoadedUnit, loadUnits } from "./loader.ts";
-import { lastValue, listValues, parseBoolean, parseExecLine } from "./unit_file.ts";
+import { EXEC_KEYS, lastValue, listValues, parseBoolean, parseExecLine } from "./unit_file.ts";
 
 const NAME = "systemd_units";
 
@@ -25,17 +25,6 @@ const NAME = "systemd_units";
 export const EXPOSURE_PASS_BELOW = 5.0;
 /** Exposure from which a locally defined root service is reported as low rather than info. */
 export const EXPOSURE_LOW_FROM = 8.0;
-
-/** Exec settings that run commands, in the order systemd runs them. */
-export const EXEC_KEYS = [
-  "ExecCondition",
-  "ExecStartPre",
-  "ExecStart",
-  "ExecStartPost",
-  "ExecReload",
-  "ExecStop",
-  "ExecStopPost",
-] as const;
 
 const checks: CheckInput[] = [
   {

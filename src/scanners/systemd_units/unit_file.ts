@@ -88,3 +88,14 @@ export function parseExecLine(value: string): { flags: string; command: string }
   const m = value.match(/^([@\-:+!|]*)\s*(.*)$/s);
   return { flags: m?.[1] ?? "", command: (m?.[2] ?? value).trim() };
 }
+
+/** Exec settings that run commands, in the order systemd runs them. */
+export const EXEC_KEYS = [
+  "ExecCondition",
+  "ExecStartPre",
+  "ExecStart",
+  "ExecStartPost",
+  "ExecReload",
+  "ExecStop",
+  "ExecStopPost",
+] as const;
