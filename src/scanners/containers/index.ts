@@ -108,7 +108,7 @@ function* containerDrafts(ctx: ScanContext, c: Container, host: ProcessInfo | un
       ...base,
       pids: c.processes.slice(0, 200).map((p) => String(p.pid)),
       process_count: c.processes.length,
-      init_cmdline: init.cmdline.slice(0, 32).join(" "),
+      cmdline: init.cmdline.slice(0, 32).join(" "),
     },
     location: { pid: init.pid },
   } satisfies FindingDraft;
