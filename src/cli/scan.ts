@@ -16,6 +16,7 @@ import { NdjsonStream } from "../output/ndjson.ts";
 import { renderSarif } from "../output/sarif.ts";
 import { openOutput, type ReportOutput } from "../output/writer.ts";
 import { SCANNERS } from "../scanners/index.ts";
+import { prepareEnrichment } from "../rules/enrichment.ts";
 import { provenance } from "../version.ts";
 import { buildConfig } from "./args.ts";
 import type { Config } from "./flags/index.ts";
@@ -98,8 +99,11 @@ export async function scanCommand(
   })();
   if (!rootInfo?.isDirectory) return fail(ExitCode.Usage, `--root ${config.root}: not a directory`);
   const host = new Host(config.root);
-  const selected = selectScanners(scanners, config);
-  const catalogue = fullCatalogue(scanners);
+  const enrich = prepareEnrichment(config);
+  if (!enrich.ok) return enrich;
+  const plugins = enrich.value.plugins;
+  const selected = [...selectScanners(scanners, config), ...plugins];
+  const catalogue = fullCatalogue([...scanners, ...plugins]);
 
   const opened = openOutput(config.output);
   if (!opened.ok) return opened;
@@ -147,23 +151,26 @@ export async function scanCommand(
       signal: abort.signal,
       pipeline: {
         catalogue,
-        stages: deps.stages ?? [],
+        stages: [...enrich.value.stages(catalogue), ...(deps.stages ?? [])],
         minSeverity: config.minSeverity,
         includePassed: config.includePassed,
       },
       onFinding: stream ? (f) => stream.finding(f) : undefined,
     });
-    const report = buildReport({
-      config,
-      identity,
-      caps,
-      provenance: prov,
-      outcome,
-      startedAt,
-      finishedAt: Date.now(),
-      cmdline,
-      env,
-    });
+    const report = enrich.value.finish(
+      buildReport({
+        config,
+        identity,
+        caps,
+        provenance: prov,
+        outcome,
+        startedAt,
+        finishedAt: Date.now(),
+        cmdline,
+        env,
+      }),
+      catalogue,
+    );
     if (stream) {
       const { deadline_hit, cut_short, timings, ...rest } = report.meta;
       const late = Object.fromEntries(Object.entries(rest).filter(([k]) => k in outcome.meta));

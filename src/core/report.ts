@@ -97,7 +97,15 @@ export const SummaryExtensionSchema = z.looseObject({
   host_risk: z.object({
     score: z.number().int().min(0).max(100),
     level: SeveritySchema,
-    top: z.array(z.object({ id: z.string(), risk_score: z.number().int() })),
+    top: z.array(z.object({
+      id: z.string(),
+      risk_score: z.number().int(),
+      check_id: z.string().optional(),
+      severity: SeveritySchema.optional(),
+    })),
+    distribution: SeverityCountsSchema.optional().describe("Reported findings per severity (passed checks left out)"),
+    counted: z.number().int().min(0).optional(),
+    method: z.string().optional().describe("How the bounded host score was computed (docs/RISK.md)"),
   }),
 });
 

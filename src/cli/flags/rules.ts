@@ -1,25 +1,51 @@
-/** Flags: rules, YARA and plugins. */
-import { bool, type FlagGroup, str } from "./spec.ts";
+/** Flags: rules, risk model, YARA and plugins. */
+import { z } from "zod";
+import { CRITICALITY_LEVELS } from "../../risk/levels.ts";
+import { bool, flag, type FlagGroup, int, str } from "./spec.ts";
 
-/** Rule engine options. */
+/** Rule engine, risk model and plugin options. */
 export const rulesFlags = {
-  title: "Rules",
+  title: "Rules, risk and plugins",
   flags: {
-    rulesEnable: bool("rules-enable", "Load rules from --rules-dir and enable the yara scanner.", false),
-    rulesDir: str("rules-dir", "Directory of rule files (*.jsonc, legacy *.rule).", "DIR", false),
-    rulesAllowLegacy: bool(
-      "rules-allow-legacy",
-      "Accept rules with an older rule_version (with a warning).",
-      false,
+    rulesEnable: bool("rules-enable", "Load rules from --rules-dir and enable the yara scanner."),
+    rulesDir: str(
+      "rules-dir",
+      "Directory of rule files (*.jsonc, *.json, legacy *.rule); needs --rules-enable.",
+      "DIR",
     ),
+    rulesAllowLegacy: bool("rules-allow-legacy", "Accept rules with an older rule_version (with a warning)."),
     rulesInsecureOk: bool(
       "rules-insecure-ok",
-      "Accept a rules or plugin directory not owned by root.",
-      false,
+      "Accept a rules or plugin directory (or file) not owned by root or writable by others, with a warning.",
     ),
-    noBuiltinRules: bool("no-builtin-rules", "Do not load the built-in MITRE ATT&CK rule pack.", false),
-    showSuppressed: bool("show-suppressed", "List suppressed findings in the report.", false),
+    noBuiltinRules: bool("no-builtin-rules", "Do not load the built-in MITRE ATT&CK rule pack."),
+    showSuppressed: bool(
+      "show-suppressed",
+      "List suppressed findings in the report (counts are always there).",
+    ),
+    riskWeights: str("risk-weights", "Override the risk model with a JSONC file (see docs/RISK.md).", "FILE"),
+    assetCriticality: flag({
+      name: "asset-criticality",
+      kind: "string",
+      schema: z.enum(CRITICALITY_LEVELS).default("medium"),
+      help: `How critical this host is to the business: ${
+        CRITICALITY_LEVELS.join("|")
+      } (scales risk scores).`,
+      value: "LEVEL",
+    }),
     yaraRules: str("yara-rules", "YARA rule file or directory.", "PATH", false),
-    pluginDir: str("plugin-dir", "Run each executable in DIR as an extra scanner.", "DIR", false),
+    pluginDir: str(
+      "plugin-dir",
+      "Run each executable in DIR as an extra scanner (see docs/PLUGINS.md).",
+      "DIR",
+    ),
+    pluginTimeout: int(
+      "plugin-timeout",
+      "Time limit per plugin in seconds (also bounded by --scanner-timeout).",
+      20,
+      1,
+      3600,
+      "S",
+    ),
   },
 } as const satisfies FlagGroup;
