@@ -50,10 +50,20 @@ Deno.test({
   ignore: !root,
   async fn() {
     using host = makeTree(HOST);
-    using dir = makeTree({ "rules/site.jsonc": RULES, "plugins/ssh_host_keys.sh": { content: PLUGIN, mode: 0o755 } });
+    using dir = makeTree({
+      "rules/site.jsonc": RULES,
+      "plugins/ssh_host_keys.sh": { content: PLUGIN, mode: 0o755 },
+    });
     Deno.chmodSync(`${dir.path}/rules`, 0o755);
     Deno.chmodSync(`${dir.path}/plugins`, 0o755);
-    const base = scanArgs(host.path, "--rules-enable", "--rules-dir", `${dir.path}/rules`, "--plugin-dir", `${dir.path}/plugins`);
+    const base = scanArgs(
+      host.path,
+      "--rules-enable",
+      "--rules-dir",
+      `${dir.path}/rules`,
+      "--plugin-dir",
+      `${dir.path}/plugins`,
+    );
     const r = await sysScan(base);
     assert.equal(r.code, 0, r.stderr);
     const report = r.report();
@@ -94,16 +104,31 @@ Deno.test({
     Deno.chownSync(`${dir.path}/rules`, 65534, 65534);
     Deno.chownSync(`${dir.path}/plugins`, 65534, 65534);
     const out = `${dir.path}/report.json`;
-    const r = await sysScan(scanArgs(host.path, "--rules-enable", "--rules-dir", `${dir.path}/rules`, "--output", out));
+    const r = await sysScan(
+      scanArgs(host.path, "--rules-enable", "--rules-dir", `${dir.path}/rules`, "--output", out),
+    );
     assert.equal(r.code, 3);
     assert.match(r.stderr, /refusing rules directory .*owned by uid 65534, not root/);
-    assert.ok(!(() => { try { Deno.statSync(out); return true; } catch { return false; } })());
+    assert.ok(
+      !(() => {
+        try {
+          Deno.statSync(out);
+          return true;
+        } catch {
+          return false;
+        }
+      })(),
+    );
     const p = await sysScan(scanArgs(host.path, "--plugin-dir", `${dir.path}/plugins`));
     assert.equal(p.code, 3);
     assert.match(p.stderr, /refusing plugin directory/);
-    const ok = await sysScan(scanArgs(host.path, "--rules-enable", "--rules-dir", `${dir.path}/rules`, "--rules-insecure-ok"));
+    const ok = await sysScan(
+      scanArgs(host.path, "--rules-enable", "--rules-dir", `${dir.path}/rules`, "--rules-insecure-ok"),
+    );
     assert.equal(ok.code, 0, ok.stderr);
-    const warnings = ok.report().collection_warnings.filter((w: { scanner: string }) => w.scanner === "rules");
+    const warnings = ok.report().collection_warnings.filter((w: { scanner: string }) =>
+      w.scanner === "rules"
+    );
     assert.ok(warnings.some((w: { code: string }) => w.code === "insecure_dir"));
   },
 });
@@ -143,7 +168,11 @@ Deno.test("cli: --no-builtin-rules, --risk-weights and --asset-criticality chang
   const plain = find(await sysScan(scanArgs(host.path, "--no-builtin-rules")));
   assert.deepEqual(plain.mitre, ["T1059"]);
   assert.equal(plain.risk_score, 50);
-  const tuned = find(await sysScan(scanArgs(host.path, "--risk-weights", `${host.path}/weights.jsonc`, "--asset-criticality", "critical")));
+  const tuned = find(
+    await sysScan(
+      scanArgs(host.path, "--risk-weights", `${host.path}/weights.jsonc`, "--asset-criticality", "critical"),
+    ),
+  );
   assert.deepEqual(tuned.mitre, ["T1059", "T1105"]);
   assert.equal(tuned.risk_score, 52);
 });
@@ -159,11 +188,20 @@ Deno.test("cli: compliance summary and gaps; passed and not-checked controls nev
   const clean = await sysScan(scanArgs(host.path, "--compliance", "--fail-on", "info"));
   assert.equal(clean.code, 0, clean.stderr);
   const ext = clean.report().summary_extension;
-  assert.deepEqual(Object.keys(ext.compliance_summary), ["pci_dss_4_0", "hipaa_security", "nist_csf_2_0", "cis_linux"]);
+  assert.deepEqual(Object.keys(ext.compliance_summary), [
+    "pci_dss_4_0",
+    "hipaa_security",
+    "nist_csf_2_0",
+    "cis_linux",
+  ]);
   const cis = ext.compliance.filter((c: { standard: string }) => c.standard === "cis_linux");
   assert.equal(cis.find((c: { control_id: string }) => c.control_id === "1.1.2.4").status, "pass");
   assert.equal(cis.find((c: { control_id: string }) => c.control_id === "1.5.1").status, "not_checked");
-  assert.ok(ext.compliance.every((c: { status: string; severity: string }) => c.status === "fail" || c.severity === "info"));
+  assert.ok(
+    ext.compliance.every((c: { status: string; severity: string }) =>
+      c.status === "fail" || c.severity === "info"
+    ),
+  );
   assert.equal(ext.compliance_gaps, undefined);
 
   using bad = makeTree(HOST);
