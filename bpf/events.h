@@ -51,7 +51,7 @@ struct trace_config {
 };
 
 #define DEFAULT_EXEC_PER_SEC_PER_CPU 20000
-#define DEFAULT_CONNECT_PER_SEC_PER_CPU 50000
+#define DEFAULT_CONNECT_PER_SEC_PER_CPU 20000
 
 /* 16 bytes, first in every event. ts_ns is bpf_ktime_get_ns() (CLOCK_MONOTONIC). */
 struct event_header {

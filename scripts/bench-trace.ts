@@ -6,12 +6,12 @@
  * - attach:  start → attached, from a fresh `deno run` process (median of 5), and in-process load/attach time.
  * - exec:    an exec storm (N × /bin/true from 4 posix_spawn workers): received/spawned, kernel drops, and the
  *            CPU the tracing process used per event (records serialized to JSON as for --ndjson).
- * - connect: a connect storm (N UDP connects to 127.0.0.1:9 from 2 workers): offered and received events per
- *            second, drops by reason, with the default kernel rate limit and with it lifted.
+ * - connect: a connect flood (N UDP connects to 127.0.0.1:9 from 2 workers) with the default kernel rate limit
+ *            and with it lifted, then storms paced at 25k..150k/s: offered/received per second, drops by reason.
+ *            Records are serialized to JSON as for --ndjson.
  * - getppid: cost of one cheap system call with tracing off and with each connect hook attached.
  * Prints a JSON summary on stdout (progress on stderr).
  */
-import process from "node:process";
 import { getppid } from "../ffi/libc.ts";
 import { findLibbpf } from "../src/host/capabilities.ts";
 import { Aggregator } from "../src/trace/aggregate.ts";
@@ -31,9 +31,11 @@ function arg(name: string, def: number): number {
   return i >= 0 ? Number(Deno.args[i + 1]) : def;
 }
 
+/** CPU time (user + system, all threads) of this process so far, from /proc/self/stat (10 ms resolution). */
 function cpuMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
+  const text = Deno.readTextFileSync("/proc/self/stat");
+  const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) * 10; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
 async function tracer(extra: Partial<LoaderOptions>, onSample: (d: Uint8Array) => void = () => {}) {
@@ -47,12 +49,18 @@ async function tracer(extra: Partial<LoaderOptions>, onSample: (d: Uint8Array) =
 }
 
 /** Runs a traced session while `workload` runs in another process; returns metrics and our CPU use. */
-async function traced(workload: string[], rate?: LoaderOptions["rate"], serialize = true) {
+async function traced(
+  workload: string[],
+  rate?: LoaderOptions["rate"],
+  serialize = true,
+  mine: (rec: Record<string, unknown>) => boolean = () => true,
+) {
   const bytes = await readBundledObject();
   const stop = new AbortController();
   let started: Promise<void> | undefined;
   let workloadMs = 0;
   let out = 0;
+  let matched = 0;
   const cpu0 = cpuMs();
   const t0 = performance.now();
   const { metrics } = await runSession({
@@ -63,6 +71,7 @@ async function traced(workload: string[], rate?: LoaderOptions["rate"], serializ
     table: new ProcessTable(),
     aggregator: new Aggregator(),
     emit: (type, rec) => {
+      if (mine(rec as unknown as Record<string, unknown>)) matched++;
       if (serialize) out += JSON.stringify({ type, ...rec }).length;
     },
     canary: null,
@@ -92,7 +101,14 @@ async function traced(workload: string[], rate?: LoaderOptions["rate"], serializ
     },
   });
   await started;
-  return { metrics, cpuMs: cpuMs() - cpu0, wallMs: performance.now() - t0, workloadMs, bytesOut: out };
+  return {
+    metrics,
+    matched,
+    cpuMs: cpuMs() - cpu0,
+    wallMs: performance.now() - t0,
+    workloadMs,
+    bytesOut: out,
+  };
 }
 
 const EXEC_STORM = `
@@ -112,14 +128,20 @@ for p in kids: os.waitpid(p, 0)
 `;
 
 const CONNECT_STORM = `
-import os, socket, sys
-n, workers = int(sys.argv[1]), 2
+import os, socket, sys, time
+n, workers, rate = int(sys.argv[1]), 2, float(sys.argv[2])
 kids = []
 for w in range(workers):
     pid = os.fork()
     if pid == 0:
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        for _ in range(n // workers): s.connect(("127.0.0.1", 9))
+        k, per = n // workers, rate / workers
+        t0 = time.perf_counter()
+        for i in range(k):
+            s.connect(("127.0.0.1", 9))
+            if per > 0 and i % 100 == 99:
+                ahead = (i + 1) / per - (time.perf_counter() - t0)
+                if ahead > 0: time.sleep(ahead)
         os._exit(0)
     kids.append(pid)
 for p in kids: os.waitpid(p, 0)
@@ -165,11 +187,17 @@ async function benchAttach() {
 
 async function benchExec(n: number) {
   log(`exec storm: ${n} x /bin/true`);
-  const r = await traced([PYTHON, "-c", EXEC_STORM, String(n)]);
+  const r = await traced(
+    [PYTHON, "-c", EXEC_STORM, String(n)],
+    undefined,
+    true,
+    (rec) => (rec.argv as string[] | undefined)?.[1] === "bench-storm",
+  );
   const m = r.metrics;
   return {
     spawned: n,
-    received_exec_events: m.events.exec,
+    received: r.matched,
+    all_exec_events: m.events.exec,
     spawn_rate_per_s: round(n / (r.workloadMs / 1000)),
     kernel_drops: m.kernel_drops,
     malformed: m.malformed,
@@ -179,28 +207,38 @@ async function benchExec(n: number) {
   };
 }
 
+async function connectRun(n: number, offeredRate: number, rate?: LoaderOptions["rate"]) {
+  const r = await traced(
+    [PYTHON, "-c", CONNECT_STORM, String(n), String(offeredRate)],
+    rate,
+    true,
+    (rec) => rec.dst_ip === "127.0.0.1" && rec.dst_port === 9,
+  );
+  const m = r.metrics;
+  return {
+    offered: n,
+    offered_per_s: round(n / (r.workloadMs / 1000)),
+    received: r.matched,
+    received_per_s: round(r.matched / (r.workloadMs / 1000)),
+    kernel_drops: m.kernel_drops,
+    tracer_cpu_ms: round(r.cpuMs),
+    cpu_us_per_event: round((1000 * r.cpuMs) / Math.max(1, m.events.connect)),
+  };
+}
+
+/** An unpaced flood (default kernel limit, then lifted), and paced storms to find the rate kept without drops. */
 async function benchConnect(n: number) {
-  const out: Record<string, unknown> = {};
-  for (
-    const [label, rate] of [["default_rate_limit", undefined], ["rate_limit_lifted", {
-      execPerSecPerCpu: 0,
-      connectPerSecPerCpu: 1e12,
-    }]] as const
-  ) {
-    log(`connect storm (${label}): ${n} UDP connects`);
-    const r = await traced([PYTHON, "-c", CONNECT_STORM, String(n)], rate, false);
-    const m = r.metrics;
-    out[label] = {
-      offered: n,
-      offered_per_s: round(n / (r.workloadMs / 1000)),
-      received: m.events.connect,
-      received_per_s: round(m.events.connect / (r.workloadMs / 1000)),
-      kernel_drops: m.kernel_drops,
-      tracer_cpu_ms: round(r.cpuMs),
-      cpu_us_per_event: round((1000 * r.cpuMs) / Math.max(1, m.events.connect)),
-    };
+  const lifted = { execPerSecPerCpu: 0, connectPerSecPerCpu: 1e12 };
+  log(`connect flood: ${n} UDP connects, default kernel rate limit`);
+  const flood = await connectRun(n, 0);
+  log(`connect flood: ${n} UDP connects, rate limit lifted`);
+  const floodLifted = await connectRun(n, 0, lifted);
+  const paced: Record<string, unknown> = {};
+  for (const target of [25_000, 50_000, 100_000, 150_000]) {
+    log(`paced connect storm at ${target}/s (rate limit lifted)`);
+    paced[String(target)] = await connectRun(Math.min(n, target * 3), target, lifted);
   }
-  return out;
+  return { flood_default_limit: flood, flood_limit_lifted: floodLifted, paced_limit_lifted: paced };
 }
 
 /** Minimum over short rounds of the per-call cost of getppid via FFI (the minimum is robust to a busy host). */

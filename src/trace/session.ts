@@ -122,6 +122,8 @@ export async function runSession(
   let handled = 0;
   let batch: Pending[] = [];
   let canaryPid: number | null = null;
+  // The executable of each pid seen, so a connect flood from one process costs one readlink, not one per event.
+  const exeByPid = new Map<number, string | null>();
 
   const onSample = (data: Uint8Array) => {
     if (handled >= opts.maxEvents) {
@@ -138,10 +140,17 @@ export async function runSession(
     if (ev.type === "exec") {
       m.events.exec++;
       const { exe, deleted } = readExe(ev.pid);
+      exeByPid.set(ev.pid, exe);
       batch.push({ ev, exe, exeDeleted: deleted, hash: hasher ? hasher.capture(ev.pid, ev.filename) : null });
     } else {
       m.events.connect++;
-      batch.push({ ev, exe: opts.table.get(ev.pid)?.exe ?? readExe(ev.pid).exe });
+      let exe = exeByPid.get(ev.pid);
+      if (exe === undefined) {
+        exe = opts.table.get(ev.pid)?.exe ?? readExe(ev.pid).exe;
+        if (exeByPid.size > 65536) exeByPid.clear();
+        exeByPid.set(ev.pid, exe);
+      }
+      batch.push({ ev, exe });
     }
   };
 
