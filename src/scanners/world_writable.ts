@@ -58,8 +58,12 @@ export const SYSTEM_DIRS = [
   "/boot",
   "/etc",
 ];
-/** With --fs-hygiene, also walked for set-id hard links (bounded). */
-export const HARDLINK_EXTRA_ROOTS = ["/tmp", "/var/tmp", "/dev/shm", "/home"];
+/**
+ * Walked (bounded) for set-id interpreters, file capabilities and set-id hard links only: writable files are
+ * normal there. /home only with --fs-hygiene.
+ */
+export const SCRATCH_ROOTS = ["/tmp", "/var/tmp", "/dev/shm"];
+const SCRATCH_MAX_ENTRIES = 500_000;
 
 /** Capabilities that are root in all but name; on an unexpected program they are critical. */
 export const CRITICAL_CAPABILITIES: ReadonlySet<string> = new Set([
@@ -437,6 +441,22 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     links.set(key, g);
   };
 
+  /** Set-id interpreters and file capabilities of one regular file; set-id hard links are noted. */
+  function* privilegeChecks(e: WalkEntry): Generator<FindingDraft> {
+    if ((e.mode & 0o6000) !== 0) {
+      noteLink(e);
+      const f = setidInterpreter(e, interpreters, ctx);
+      if (f) yield f;
+    }
+    if (noXattr === undefined) {
+      const x = lgetxattr(e.realPath, "security.capability");
+      if (x.ok) {
+        const f = capabilityFinding(e, x.value, ctx);
+        if (f) yield f;
+      } else if (x.reason === "error") ctx.warn("xattr_unreadable", `${e.path}: ${x.message}`);
+    }
+  }
+
   const roots = [...DEFAULT_WW_ROOTS, ...extraRoots];
   for await (const e of walk(ctx, { roots, prune, oneFilesystem: false, skipFsTypes: IMAGE_FS_TYPES })) {
     if (seen.has(e.path) || excluded(e.path)) continue;
@@ -476,39 +496,29 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
         };
       }
     }
-    if ((e.mode & 0o6000) !== 0) {
-      noteLink(e);
-      const f = setidInterpreter(e, interpreters, ctx);
-      if (f) yield f;
-    }
-    if (noXattr === undefined) {
-      const x = lgetxattr(e.realPath, "security.capability");
-      if (x.ok) {
-        const f = capabilityFinding(e, x.value, ctx);
-        if (f) yield f;
-      } else if (x.reason === "error") ctx.warn("xattr_unreadable", `${e.path}: ${x.message}`);
-    }
+    yield* privilegeChecks(e);
   }
 
-  if (!hygiene) return;
-  for (const f of rootPathFindings(ctx, excluded)) yield f;
-  for await (
-    const e of walk(ctx, {
-      roots: HARDLINK_EXTRA_ROOTS,
-      prune: (p) => excluded(p) || imageStorage(p),
-      maxEntries: 500_000,
-    })
-  ) {
-    if (!seen.has(e.path) && !excluded(e.path)) noteLink(e);
+  if (hygiene) { for (const f of rootPathFindings(ctx, excluded)) yield f; }
+  const side = walk(ctx, {
+    roots: hygiene ? [...SCRATCH_ROOTS, "/home"] : SCRATCH_ROOTS,
+    prune: (p) => excluded(p) || imageStorage(p),
+    maxEntries: SCRATCH_MAX_ENTRIES,
+  });
+  for await (const e of side) {
+    if (e.kind !== "file" || seen.has(e.path) || excluded(e.path)) continue;
+    seen.add(e.path);
+    yield* privilegeChecks(e);
   }
-  for (const f of hardlinkFindings(links)) yield f;
+  if (hygiene) { for (const f of hardlinkFindings(links)) yield f; }
 }
 
 /** The world_writable scanner. */
 export const worldWritable: Scanner = {
   name: NAME,
-  summary: "World-writable files and directories in system trees, set-id interpreters, file capabilities; " +
-    "with --fs-hygiene root's PATH and set-id hard links.",
+  summary:
+    "World-writable files and directories in system trees, set-id interpreters and file capabilities " +
+    "(also in temp dirs); with --fs-hygiene root's PATH and set-id hard links.",
   slow: false,
   enabledByDefault: () => true,
   checks,

@@ -177,6 +177,30 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "world_writable: temp dirs are checked for set-id interpreters and capabilities, not for writable files",
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    using t = host({
+      "tmp/.x/sh": { content: BASH, mode: 0o4755 },
+      "tmp/.x/tool": { content: ELF, mode: 0o755 },
+      "tmp/.x/scratch.txt": { content: "x", mode: 0o666 },
+      "var/tmp/plain": { content: ELF, mode: 0o4755 },
+      "home/alice/caps": { content: ELF, mode: 0o755 },
+    });
+    setcap(`${t.path}/tmp/.x/tool`, "cap_net_raw+ep");
+    setcap(`${t.path}/home/alice/caps`, "cap_setuid+ep");
+    const r = await runOne(worldWritable, t.path);
+    assert.deepEqual(r.findings.map((f) => [f.id, f.severity]).sort(), [
+      ["fs.capability.file:/tmp/.x/tool", "critical"],
+      ["fs.setid.interpreter:/tmp/.x/sh", "critical"],
+    ]);
+    const all = await runOne(worldWritable, t.path, { fsHygiene: true });
+    assert.ok(ids(all).includes("fs.capability.file:/home/alice/caps"), "home is walked with --fs-hygiene");
+  },
+});
+
 Deno.test("world_writable: root's PATH from the host's files: writable, missing-under-writable and relative entries", async () => {
   using t = host({
     "etc/environment": 'PATH="/usr/local/sbin:/usr/bin:/opt/evil/bin"\n',
