@@ -1,0 +1,239 @@
+/**
+ * Throwaway evidence for the self-test, created inside its private mount namespace only: tmpfs mounts over
+ * /tmp and a system directory, a world-writable file, a SUID copy, a process running from a deleted file,
+ * a process running from a memfd, and TCP listeners on the wildcard addresses. Each piece records either what
+ * it is or why it could not be made; disposing the set kills every process it started.
+ */
+import { closeFd, memfdCreate, mountTmpfs } from "./sys.ts";
+
+/** The directory (on the tmpfs mounted over /tmp) that holds the temporary evidence. */
+export const WORK_DIR = "/tmp/sys-scan-self-test";
+
+/** System directories a world-writable file is planted in (the first that exists gets a tmpfs). */
+export const SYSTEM_DIR_CANDIDATES = ["/opt", "/usr/local/share", "/usr/local", "/srv"];
+
+/** A piece of evidence: what was made, or why it could not be. */
+export type Piece<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** What the self-test created. */
+export interface EvidenceFacts {
+  /** The system directory a tmpfs was mounted over (null when none could be). */
+  systemDir: string | null;
+  worldWritable: Piece<{ path: string }>;
+  suidCopy: Piece<{ path: string }>;
+  deletedExe: Piece<{ path: string; pid: number }>;
+  memfdExe: Piece<{ pid: number; name: string }>;
+  listenerV4: Piece<{ port: number }>;
+  listenerV6: Piece<{ port: number }>;
+  /** A copy of a short-lived program in the temporary directory, executed during the trace. */
+  tempProgram: Piece<{ path: string }>;
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function attempt<T>(make: () => T): Piece<T> {
+  try {
+    return { ok: true, value: make() };
+  } catch (e) {
+    return { ok: false, error: message(e) };
+  }
+}
+
+/** The first existing regular file among `paths`, or null. */
+export function firstFile(paths: readonly string[]): string | null {
+  for (const p of paths) {
+    try {
+      if (Deno.statSync(p).isFile) return p;
+    } catch {
+      // next
+    }
+  }
+  return null;
+}
+
+function program(name: string): string {
+  const p = firstFile([`/usr/bin/${name}`, `/bin/${name}`]);
+  if (p === null) throw new Error(`no ${name} program in /usr/bin or /bin to copy`);
+  return p;
+}
+
+async function waitForExe(pid: number, want: (target: string) => boolean, timeoutMs = 3000): Promise<string> {
+  const end = performance.now() + timeoutMs;
+  let last = "";
+  while (performance.now() < end) {
+    try {
+      last = Deno.readLinkSync(`/proc/${pid}/exe`);
+      if (want(last)) return last;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`process ${pid} did not start as expected (exe: ${last || "unreadable"})`);
+}
+
+/** The evidence set; create with `EvidenceSet.create()` inside the private namespace. */
+export class EvidenceSet implements AsyncDisposable {
+  readonly #children: Deno.ChildProcess[] = [];
+  readonly #listeners: Deno.TcpListener[] = [];
+  #memfd: number | null = null;
+
+  private constructor(readonly facts: EvidenceFacts) {}
+
+  /** Mounts the tmpfs directories and plants every piece. Throws only when /tmp cannot get its tmpfs. */
+  static async create(): Promise<EvidenceSet> {
+    mountTmpfs("/tmp", "mode=1777,size=64m");
+    Deno.mkdirSync(WORK_DIR, { mode: 0o755 });
+    const set = new EvidenceSet({
+      systemDir: null,
+      worldWritable: { ok: false, error: "not created" },
+      suidCopy: { ok: false, error: "not created" },
+      deletedExe: { ok: false, error: "not created" },
+      memfdExe: { ok: false, error: "not created" },
+      listenerV4: { ok: false, error: "not created" },
+      listenerV6: { ok: false, error: "not created" },
+      tempProgram: { ok: false, error: "not created" },
+    });
+    const f = set.facts;
+    const mountErrors: string[] = [];
+    for (const dir of SYSTEM_DIR_CANDIDATES) {
+      try {
+        if (!Deno.statSync(dir).isDirectory) continue;
+        mountTmpfs(dir, "mode=755,size=1m");
+        f.systemDir = dir;
+        break;
+      } catch (e) {
+        mountErrors.push(message(e));
+      }
+    }
+    f.worldWritable = f.systemDir === null
+      ? {
+        ok: false,
+        error: `no system directory could get a tmpfs (${
+          mountErrors.join("; ") || SYSTEM_DIR_CANDIDATES.join(", ")
+        })`,
+      }
+      : attempt(() => {
+        const path = `${f.systemDir}/sys-scan-self-test.conf`;
+        Deno.writeTextFileSync(path, "# sys-scan self-test: a world-writable file in a system directory\n");
+        Deno.chmodSync(path, 0o666);
+        return { path };
+      });
+    f.suidCopy = attempt(() => {
+      const path = `${WORK_DIR}/suid-copy-of-true`;
+      Deno.copyFileSync(program("true"), path);
+      Deno.chmodSync(path, 0o4755);
+      return { path };
+    });
+    f.tempProgram = attempt(() => {
+      const path = `${WORK_DIR}/run-from-tmp`;
+      Deno.copyFileSync(program("true"), path);
+      Deno.chmodSync(path, 0o755);
+      return { path };
+    });
+    f.deletedExe = await set.#deletedExe();
+    f.memfdExe = await set.#memfdExe();
+    f.listenerV4 = set.#listen("0.0.0.0");
+    f.listenerV6 = set.#listen("::");
+    return set;
+  }
+
+  async #deletedExe(): Promise<EvidenceFacts["deletedExe"]> {
+    try {
+      const path = `${WORK_DIR}/deleted-sleep`;
+      Deno.copyFileSync(program("sleep"), path);
+      Deno.chmodSync(path, 0o755);
+      const child = this.#spawn(path);
+      await waitForExe(child.pid, (t) => t === path);
+      Deno.removeSync(path);
+      return { ok: true, value: { path, pid: child.pid } };
+    } catch (e) {
+      return { ok: false, error: message(e) };
+    }
+  }
+
+  async #memfdExe(): Promise<EvidenceFacts["memfdExe"]> {
+    const name = "sys-scan-self-test";
+    try {
+      this.#memfd = memfdCreate(name);
+      Deno.writeFileSync(`/proc/self/fd/${this.#memfd}`, Deno.readFileSync(program("sleep")));
+      const child = this.#spawn(`/proc/${Deno.pid}/fd/${this.#memfd}`);
+      await waitForExe(child.pid, (t) => t.startsWith(`/memfd:${name}`));
+      return { ok: true, value: { pid: child.pid, name } };
+    } catch (e) {
+      return { ok: false, error: message(e) };
+    }
+  }
+
+  #spawn(path: string): Deno.ChildProcess {
+    const child = new Deno.Command(path, { args: ["300"], stdin: "null", stdout: "null", stderr: "null" })
+      .spawn();
+    this.#children.push(child);
+    return child;
+  }
+
+  #listen(hostname: string): Piece<{ port: number }> {
+    return attempt(() => {
+      const l = Deno.listen({ hostname, port: 0, transport: "tcp" });
+      this.#listeners.push(l);
+      void (async () => {
+        try {
+          for await (const conn of l) conn.close();
+        } catch {
+          // closed at dispose
+        }
+      })();
+      return { port: l.addr.port };
+    });
+  }
+
+  /** Runs the temporary program once (during the trace). Returns its pid, or the error. */
+  async runTempProgram(): Promise<Piece<{ pid: number }>> {
+    if (!this.facts.tempProgram.ok) return this.facts.tempProgram;
+    try {
+      const child = new Deno.Command(this.facts.tempProgram.value.path, {
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      await child.status;
+      return { ok: true, value: { pid: child.pid } };
+    } catch (e) {
+      return { ok: false, error: message(e) };
+    }
+  }
+
+  /** Kills every process started, closes the listeners and the memfd. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    for (const l of this.#listeners) {
+      try {
+        l.close();
+      } catch {
+        // already closed
+      }
+    }
+    for (const c of this.#children) {
+      try {
+        c.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    await Promise.allSettled(this.#children.map((c) => c.status));
+    if (this.#memfd !== null) closeFd(this.#memfd);
+    this.#memfd = null;
+  }
+}
+
+/** Connects once to `host:port` and closes. Returns null on success, else the error text. */
+export async function connectOnce(hostname: string, port: number): Promise<string | null> {
+  try {
+    const c = await Deno.connect({ hostname, port, transport: "tcp" });
+    c.close();
+    return null;
+  } catch (e) {
+    return message(e);
+  }
+}

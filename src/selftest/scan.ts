@@ -1,0 +1,118 @@
+/**
+ * Runs the scanners of the self-test against its evidence, in-process: first the static scanners
+ * (world_writable, suid_sgid, ioc, network), then a short trace during which the temporary program is run
+ * and 127.0.0.1 and ::1 are connected to. No rules or enrichment: the raw detections are what is tested.
+ */
+import { buildConfig } from "../cli/args.ts";
+import { fullCatalogue } from "../cli/scan.ts";
+import { ScanShared } from "../core/context.ts";
+import { ExitCode, fail, ok, type Result } from "../core/result.ts";
+import { type RunOutcome, runScanners } from "../core/runner.ts";
+import type { Scanner } from "../core/scanner.ts";
+import { type Capabilities, probeCapabilities } from "../host/capabilities.ts";
+import { Host } from "../host/host.ts";
+import { SCANNERS } from "../scanners/index.ts";
+import { connectOnce, type EvidenceSet, type Piece, WORK_DIR } from "./evidence.ts";
+
+/** The scanners of the static phase. */
+export const STATIC_SCANNERS = ["world_writable", "suid_sgid", "ioc", "network"] as const;
+/** The trace scanner. */
+export const TRACE_SCANNER = "ebpf_exec_trace";
+
+/** A streamed record seen during the scan (trace exec and connect events). */
+export interface StreamedEvent {
+  type: string;
+  record: Record<string, unknown>;
+}
+
+/** What the driver did during the trace. */
+export interface TraceActions {
+  attached: boolean;
+  tempRun: Piece<{ pid: number }> | null;
+  connectV4: string | null | undefined;
+  connectV6: string | null | undefined;
+}
+
+/** Everything the verdicts are computed from. */
+export interface SelfTestScan {
+  caps: Capabilities;
+  static: RunOutcome;
+  trace: RunOutcome | null;
+  events: StreamedEvent[];
+  actions: TraceActions | null;
+}
+
+async function runPhase(
+  names: readonly string[],
+  argv: string[],
+  caps: Capabilities,
+  shared: ScanShared,
+): Promise<Result<RunOutcome>> {
+  const scanners: Scanner[] = SCANNERS.filter((s) => names.includes(s.name));
+  const built = buildConfig(
+    ["--enable", names.join(","), "--min-severity", "info", ...argv],
+    SCANNERS.map((s) => s.name),
+  );
+  if (!built.ok) return built;
+  const catalogue = fullCatalogue();
+  return ok(
+    await runScanners({
+      scanners,
+      config: built.value,
+      host: new Host("/"),
+      caps,
+      shared,
+      pipeline: { catalogue, stages: [], minSeverity: "info", includePassed: false },
+    }),
+  );
+}
+
+async function waitAttached(shared: ScanShared, done: () => boolean, timeoutMs: number): Promise<boolean> {
+  const end = performance.now() + timeoutMs;
+  while (performance.now() < end && !done()) {
+    const trace = shared.meta.get("trace") as { attach?: unknown; mode?: string } | undefined;
+    if (trace?.attach) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return false;
+}
+
+/** Runs both phases. `traceSeconds` 0 leaves the trace out. */
+export async function scanEvidence(
+  evidence: EvidenceSet,
+  traceSeconds: number,
+): Promise<Result<SelfTestScan>> {
+  const caps = probeCapabilities(new Host("/"));
+  const f = evidence.facts;
+  const stat = await runPhase(STATIC_SCANNERS, ["--suid-dirs", WORK_DIR], caps, new ScanShared());
+  if (!stat.ok) return stat;
+  if (traceSeconds <= 0) return ok({ caps, static: stat.value, trace: null, events: [], actions: null });
+
+  const events: StreamedEvent[] = [];
+  const shared = new ScanShared();
+  shared.onEvent = (type, record) => events.push({ type, record });
+  let finished = false;
+  const actions: TraceActions = {
+    attached: false,
+    tempRun: null,
+    connectV4: undefined,
+    connectV6: undefined,
+  };
+  const driver = (async () => {
+    actions.attached = await waitAttached(shared, () => finished, traceSeconds * 1000);
+    if (!actions.attached) return;
+    actions.tempRun = await evidence.runTempProgram();
+    if (f.listenerV4.ok) actions.connectV4 = await connectOnce("127.0.0.1", f.listenerV4.value.port);
+    if (f.listenerV6.ok) actions.connectV6 = await connectOnce("::1", f.listenerV6.value.port);
+  })();
+  const trace = await runPhase(
+    [TRACE_SCANNER],
+    ["--ioc-exec-trace", String(traceSeconds), "--scanner-timeout", String(traceSeconds + 10)],
+    caps,
+    shared,
+  );
+  finished = true;
+  await driver;
+  if (!trace.ok) return fail(ExitCode.Usage, trace.error.message);
+  return ok({ caps, static: stat.value, trace: trace.value, events, actions });
+}
