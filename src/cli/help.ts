@@ -11,6 +11,10 @@ export const SUBCOMMANDS: Record<string, string> = {
   scan: "Scan the host and write a report (the default when no subcommand is given).",
   checks: "List the check catalogue (--json for machine-readable output, --markdown for docs).",
   diff: "Compare two reports: diff OLD.json NEW.json [--format json|md] [--output FILE].",
+  "self-test":
+    "Plant throwaway evidence in a private mount namespace and show, check by check, whether it was seen [--trace-seconds S] [--no-trace] [--json]; exit 1 when one was not.",
+  "bpf-selftest":
+    "Show what eBPF tracing can do on this kernel (BTF, tracefs, hooks, privileges) [--json]; exit 1 when it cannot run.",
 };
 
 /** Exit codes with their meaning, for help and docs. */

@@ -4,6 +4,8 @@ import { SCANNERS } from "../scanners/index.ts";
 import { provenance } from "../version.ts";
 import { checksCommand } from "./commands/checks.ts";
 import { diffCommand } from "./commands/diff.ts";
+import { selfTestCommand } from "./commands/self_test.ts";
+import { bpfSelftestCommand } from "./commands/bpf_selftest.ts";
 import { helpText, SUBCOMMANDS, versionText } from "./help.ts";
 import { fullCatalogue, scanCommand } from "./scan.ts";
 import { sanitizeText } from "./text.ts";
@@ -45,6 +47,8 @@ async function dispatch(argv: readonly string[]): Promise<Result<ExitCodeValue>>
       );
     }
     if (first === "diff") return diffCommand(rest);
+    if (first === "self-test") return selfTestCommand(rest);
+    if (first === "bpf-selftest") return bpfSelftestCommand(rest);
     return scanCommand(rest);
   }
   return scanCommand(argv);
