@@ -14,10 +14,20 @@ import { renderCanonical } from "../output/canonical.ts";
 import { renderJson } from "../output/json.ts";
 import { NdjsonStream } from "../output/ndjson.ts";
 import { renderSarif } from "../output/sarif.ts";
+import { renderFactPack } from "../output/factpack.ts";
+import { renderHtml } from "../output/html.ts";
 import { openOutput, type ReportOutput } from "../output/writer.ts";
 import { SCANNERS } from "../scanners/index.ts";
 import { prepareEnrichment } from "../rules/enrichment.ts";
 import { provenance } from "../version.ts";
+import { BaselineStore } from "../baseline/store.ts";
+import {
+  type BaselineSummary,
+  compareWithBaseline,
+  defaultBaselinePath,
+  hostKey,
+  knownStateAfter,
+} from "../baseline/compare.ts";
 import { buildConfig } from "./args.ts";
 import type { Config } from "./flags/index.ts";
 import { selectScanners } from "./select.ts";
@@ -33,25 +43,31 @@ export function fullCatalogue(scanners: readonly Scanner[] = SCANNERS): Catalogu
   return new Catalogue(scanners.flatMap((s) => s.checks));
 }
 
+/** Whether one of a scanner's `needs` (free text such as "root (…)", "kernel BTF", "libbpf") is present here. */
+export function needMet(need: string, caps: Capabilities): boolean {
+  const n = need.toLowerCase();
+  const root = caps.euid === 0;
+  if (n.startsWith("root or ")) {
+    return root || need.slice(8).split("+").every((c) => caps.effective_caps.includes(c.trim()));
+  }
+  if (n.startsWith("root")) return root || caps.effective_caps.includes("CAP_DAC_READ_SEARCH");
+  if (n.includes("btf")) return caps.btf;
+  if (n.includes("libbpf")) return caps.libbpf !== null;
+  if (n.includes("tracefs")) return caps.tracefs;
+  if (n.includes("kallsyms")) return caps.kallsyms_readable;
+  if (need.startsWith("CAP_")) return root || caps.effective_caps.includes(need);
+  return true;
+}
+
 /** Lists, for each missing capability, the scanners it degrades (recorded in meta.capabilities.missing). */
 export function missingCapabilities(
   caps: Capabilities,
   scanners: readonly Scanner[],
 ): Capabilities["missing"] {
-  const present: Record<string, boolean> = {
-    root: caps.euid === 0 || caps.effective_caps.includes("CAP_DAC_READ_SEARCH"),
-    btf: caps.btf,
-    tracefs: caps.tracefs,
-    kallsyms: caps.kallsyms_readable,
-    libbpf: caps.libbpf !== null,
-  };
   const needs = new Map<string, string[]>();
   for (const s of scanners) {
     for (const need of s.needs ?? []) {
-      const have = need.startsWith("CAP_")
-        ? caps.effective_caps.includes(need) || caps.euid === 0
-        : present[need];
-      if (have === false) needs.set(need, [...(needs.get(need) ?? []), s.name]);
+      if (!needMet(need, caps)) needs.set(need, [...(needs.get(need) ?? []), s.name]);
     }
   }
   return [...needs.entries()].map(([item, disables]) => ({ item, disables }));
@@ -60,6 +76,8 @@ export function missingCapabilities(
 function render(report: Report, config: Config, catalogue: Catalogue): string {
   const format = formatOf(config);
   if (format === "sarif") return renderSarif(report, catalogue, config.pretty);
+  if (format === "factpack") return renderFactPack(report, catalogue, config.pretty);
+  if (format === "html") return renderHtml(report, catalogue);
   if (config.canonical) return renderCanonical(report);
   return renderJson(report, config.pretty);
 }
@@ -84,12 +102,6 @@ export async function scanCommand(
   if (!built.ok) return built;
   const config = built.value;
   const format = formatOf(config);
-  if (format === "html" || format === "factpack") {
-    return fail(
-      ExitCode.Usage,
-      `--format ${format} is not available in this build yet (see README, "Output formats")`,
-    );
-  }
   const rootInfo = (() => {
     try {
       return Deno.statSync(config.root);
@@ -98,7 +110,7 @@ export async function scanCommand(
     }
   })();
   if (!rootInfo?.isDirectory) return fail(ExitCode.Usage, `--root ${config.root}: not a directory`);
-  const host = new Host(config.root);
+  const host = new Host(Deno.realPathSync(config.root));
   const enrich = prepareEnrichment(config);
   if (!enrich.ok) return enrich;
   const plugins = enrich.value.plugins;
@@ -108,9 +120,28 @@ export async function scanCommand(
   const opened = openOutput(config.output);
   if (!opened.ok) return opened;
   const output: ReportOutput = opened.value;
+  let htmlOutput: ReportOutput | undefined;
+  if (config.html) {
+    const h = openOutput(config.html);
+    if (!h.ok) {
+      output.abort();
+      return h;
+    }
+    htmlOutput = h.value;
+  }
 
   const caps = probeCapabilities(host);
   caps.missing = missingCapabilities(caps, selected);
+  let store: BaselineStore | undefined;
+  const baselinePath = config.baselineDb ?? defaultBaselinePath(caps.euid, env);
+  if (config.baseline) {
+    const opened = BaselineStore.open(baselinePath, config.baselineUpdate);
+    if (!opened.ok) {
+      output.abort();
+      return opened;
+    }
+    store = opened.value;
+  }
   if (config.verbose) {
     stderr(`sys-scan: euid ${caps.euid}, capabilities: ${caps.effective_caps.join(",") || "none"}`);
     for (const m of caps.missing) stderr(`sys-scan: missing ${m.item}: degrades ${m.disables.join(", ")}`);
@@ -157,6 +188,25 @@ export async function scanCommand(
       },
       onFinding: stream ? (f) => stream.finding(f) : undefined,
     });
+    let baseline: BaselineSummary | undefined;
+    if (config.baseline) {
+      const machineId = host.readText("/etc/machine-id", 128);
+      const key = hostKey(machineId.ok ? machineId.value : undefined, identity.hostname);
+      const known = store?.hasHost(key) ? store.known(key) : undefined;
+      baseline = compareWithBaseline(outcome.results, known, baselinePath, key);
+      if (config.baselineUpdate && store) {
+        store.record(
+          key,
+          {
+            scannedAt: new Date(startedAt).toISOString(),
+            hostname: identity.hostname,
+            scanRoot: config.root,
+          },
+          knownStateAfter(outcome.results, known),
+        );
+        baseline.updated = true;
+      }
+    }
     const report = enrich.value.finish(
       buildReport({
         config,
@@ -168,6 +218,11 @@ export async function scanCommand(
         finishedAt: Date.now(),
         cmdline,
         env,
+        meta: {
+          scan_root: host.root,
+          ...(baseline ? { baseline: { status: baseline.status, db: baseline.db } } : {}),
+        },
+        ...(baseline ? { summaryExtension: { baseline } } : {}),
       }),
       catalogue,
     );
@@ -186,6 +241,11 @@ export async function scanCommand(
     }
     const committed = await output.commit();
     if (!committed.ok) return committed;
+    if (htmlOutput) {
+      await htmlOutput.write(renderHtml(report, catalogue));
+      const h = await htmlOutput.commit();
+      if (!h.ok) return h;
+    }
     if (abort.signal.aborted) stderr("sys-scan: interrupted; the report holds what was collected so far");
     const tripped = thresholdTripped(report, config);
     if (tripped) {
@@ -195,8 +255,10 @@ export async function scanCommand(
     return ok(ExitCode.Ok);
   } catch (e) {
     output.abort();
+    htmlOutput?.abort();
     throw e;
   } finally {
+    store?.close();
     for (const s of signals) Deno.removeSignalListener(s, onSignal);
   }
 }

@@ -209,3 +209,27 @@ Deno.test("selection: defaults, gates, --enable, --disable, --fast-scan", () => 
   assert.deepEqual(names({ enable: ["gated"] }), ["gated"]);
   assert.deepEqual(names({ disable: ["a"] }), ["slow"]);
 });
+
+Deno.test("missing capabilities name the scanners they degrade", async () => {
+  const { missingCapabilities, needMet } = await import("../../src/cli/scan.ts");
+  const caps = {
+    ...probeCapabilities(new Host("/")),
+    euid: 1000,
+    effective_caps: [],
+    btf: false,
+    libbpf: null,
+  };
+  assert.equal(needMet("root (other users' exe)", caps), false);
+  assert.equal(
+    needMet("root or CAP_BPF+CAP_PERFMON", { ...caps, effective_caps: ["CAP_BPF", "CAP_PERFMON"] }),
+    true,
+  );
+  assert.equal(needMet("kernel BTF", caps), false);
+  const a = fake("a", async function* () {}, { needs: ["root", "kernel BTF"] });
+  const b = fake("b", async function* () {}, { needs: ["root"] });
+  assert.deepEqual(missingCapabilities(caps, [a, b]), [
+    { item: "root", disables: ["a", "b"] },
+    { item: "kernel BTF", disables: ["a"] },
+  ]);
+  assert.deepEqual(missingCapabilities({ ...caps, euid: 0, btf: true }, [a, b]), []);
+});
