@@ -120,7 +120,9 @@ export function kallsymsHasAddresses(text: string): boolean {
 
 /**
  * Probes the live process and kernel. `scanRoot` is the scan's Host: container hints are read from it,
- * privileges and kernel features always from the running system.
+ * privileges and kernel features always from the running system. Only strong container evidence counts
+ * (/run/.containerenv, `container=` in pid 1's environment, a container cgroup); a lone /.dockerenv does not
+ * (the containers scanner reports it as "possible").
  */
 export function probeCapabilities(scanRoot: Host): Capabilities {
   const live = new Host("/");
@@ -135,7 +137,10 @@ export function probeCapabilities(scanRoot: Host): Capabilities {
   const kallsyms = live.readText("/proc/kallsyms", 16 << 10);
   const lsmText = live.readText("/sys/kernel/security/lsm", 4096);
   const cgroup = scanRoot.readText("/proc/1/cgroup", 64 << 10);
-  const containerized = scanRoot.exists("/.dockerenv") || scanRoot.exists("/run/.containerenv") ||
+  const environ = scanRoot.readBytes("/proc/1/environ", 64 << 10);
+  const containerEnv = environ.ok &&
+    new TextDecoder().decode(environ.value).split("\0").some((v) => v.startsWith("container="));
+  const containerized = scanRoot.exists("/run/.containerenv") || containerEnv ||
     (cgroup.ok && /(docker|kubepods|containerd|libpod|lxc)/.test(cgroup.value));
   const libbpf = findLibbpf();
   const result: Capabilities = {
