@@ -136,6 +136,19 @@ Deno.test("persistence: normal entries stay quiet (own home, root-owned programs
   assert.deepEqual(inert, ["/etc/cron.daily/disabled", "/etc/cron.daily/old.dpkg-old", "/etc/rc.local"]);
 });
 
+Deno.test("persistence: LD_PRELOAD in start-up files and ld.so.preload entries are judged by location", async () => {
+  using root = makeTree(base({
+    "etc/environment": 'LANG=C.UTF-8\nLD_PRELOAD="/dev/shm/.l/libhide.so"\n',
+    "home/alice/.bashrc": "export LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2\n",
+    "etc/ld.so.preload": "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2\n",
+    "usr/lib/x86_64-linux-gnu/libjemalloc.so.2": "",
+  }));
+  const r = await runOne(persistence, root.path);
+  assert.deepEqual(r.findings.map((f) => [f.check_id, f.metadata.path, f.metadata.indicators]), [
+    ["persistence.command.untrusted_path", "/etc/environment", ["temp_dir:/dev/shm/.l/libhide.so"]],
+  ]);
+});
+
 Deno.test("persistence: programs other accounts can change are untrusted (ownership, world-writable)", {
   ignore: !isRoot,
 }, async () => {

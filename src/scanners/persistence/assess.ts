@@ -107,7 +107,7 @@ export function assessEntry(
   accounts: Accounts,
 ): Assessment | undefined {
   const indicators: Indicator[] = matchPatterns(text).map((h) => ({ kind: h.kind, name: h.name }));
-  for (const path of [...executedPaths(text), ...preloadedPaths(text)]) {
+  for (const path of new Set([...executedPaths(text), ...preloadedPaths(text)])) {
     const risk = pathRisk(host, path, runAs, accounts);
     if (risk) indicators.push({ kind: "untrusted_path", name: risk, path });
   }
@@ -124,11 +124,4 @@ export function assessEntry(
 /** A short, stable digest of an entry's text, for finding subjects (12 hex characters of SHA-256). */
 export function entryDigest(text: string): string {
   return createHash("sha256").update(text.trim()).digest("hex").slice(0, 12);
-}
-
-/** Metadata describing an assessment (indicator names and the paths judged). */
-export function assessmentMetadata(a: Assessment): Record<string, string[]> {
-  return {
-    indicators: a.indicators.map((i) => i.path ? `${i.name}:${i.path}` : i.name),
-  };
 }

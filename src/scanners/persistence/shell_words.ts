@@ -49,7 +49,7 @@ function basename(word: string): string {
 
 /** Splits a command line into simple commands (on ; & | && || newlines, subshells and substitutions). */
 export function simpleCommands(line: string): string[][] {
-  const unquoted = line.replace(/["'\\]/g, " ").replace(REDIRECTION, " ");
+  const unquoted = line.replace(/["'\\]/g, "").replace(REDIRECTION, " ");
   return unquoted
     .split(/;|&&|\|\||\||&|\n|\$\(|`|\(|\)|\{|\}/)
     .map((seg) => seg.trim().split(/\s+/).filter((w) => w !== ""))
