@@ -9,6 +9,8 @@ import { type Account, type Accounts, hasLoginShell, isUserHome } from "./accoun
 export type PointKind =
   | "cron"
   | "cron_script"
+  | "at_job"
+  | "motd_script"
   | "systemd_timer"
   | "systemd_service"
   | "user_unit"

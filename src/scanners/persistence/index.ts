@@ -14,6 +14,7 @@ import { Collector, LIMITS, type Point, sha256Hex } from "./collect.ts";
 import {
   autostartSources,
   cronSources,
+  oneShotSources,
   preloadSources,
   rcLocalSources,
   shellSources,
@@ -189,6 +190,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const c = new Collector(ctx, loadAccounts(ctx));
   const sources = [
     cronSources,
+    oneShotSources,
     systemdSources,
     rcLocalSources,
     shellSources,

@@ -92,7 +92,7 @@ function isExecutable(c: Collector, path: string): boolean {
 /** A shell script run as `runAs`: every logical line is an entry. */
 function scriptPoint(
   c: Collector,
-  kind: "cron_script" | "rc_local" | "shell_startup",
+  kind: "cron_script" | "rc_local" | "shell_startup" | "at_job" | "motd_script",
   path: string,
   runAs: Account,
   inert = false,
@@ -180,6 +180,28 @@ export function systemdSources(c: Collector): void {
         meta: { unit: u.name, user: a.name },
       });
     }
+  }
+}
+
+/** at(1) job directories (Debian, RHEL): each job is a shell script run once as its owner. */
+export const AT_JOB_DIRS = ["/var/spool/cron/atjobs", "/var/spool/at"];
+
+/** Pending at jobs (run as the file's owner) and update-motd scripts (run as root at every login). */
+export function oneShotSources(c: Collector): void {
+  for (const dir of AT_JOB_DIRS) {
+    for (const name of c.list(dir)) {
+      const path = `${dir}/${name}`;
+      const st = c.ctx.host.stat(path);
+      if (!st.ok || !st.value.isFile) continue;
+      const owner = st.value.uid === null
+        ? UNKNOWN_ACCOUNT
+        : c.accounts.byUid.get(st.value.uid) ?? UNKNOWN_ACCOUNT;
+      scriptPoint(c, "at_job", path, owner);
+    }
+  }
+  for (const name of c.list("/etc/update-motd.d")) {
+    const path = `/etc/update-motd.d/${name}`;
+    scriptPoint(c, "motd_script", path, ROOT_ACCOUNT, !RUN_PARTS_NAME.test(name) || !isExecutable(c, path));
   }
 }
 
