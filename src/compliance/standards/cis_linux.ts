@@ -56,6 +56,24 @@ export const CIS_LINUX: z.input<typeof StandardSchema> = {
       checks: ["mount.sensitive.nosuid_missing", "mount.sensitive.nodev_missing"],
     },
     {
+      id: "1.3.1",
+      title: "A mandatory access control system is active",
+      requirement: "AppArmor or SELinux is enabled and enforcing.",
+      remediation: "Enable AppArmor (apt install apparmor; systemctl enable --now apparmor) or SELinux in " +
+        "enforcing mode.",
+      severity: "medium",
+      checks: ["mac.none", "mac.selinux.disabled", "mac.selinux.permissive"],
+    },
+    {
+      id: "1.3.2",
+      title: "MAC profiles enforce",
+      requirement: "No AppArmor profile is left in complain mode and SELinux is configured as enforcing.",
+      remediation:
+        "Switch profiles to enforce (aa-enforce) and set SELINUX=enforcing in /etc/selinux/config.",
+      severity: "low",
+      checks: ["mac.apparmor.complain", "mac.selinux.config_weaker"],
+    },
+    {
       id: "1.5.1",
       title: "Address space layout randomisation",
       requirement: "Full ASLR is on (kernel.randomize_va_space = 2).",
@@ -144,6 +162,54 @@ export const CIS_LINUX: z.input<typeof StandardSchema> = {
       checks: ["kernel.sysctl.tcp_syncookies"],
     },
     {
+      id: "4.1.1",
+      title: "auditd is installed and running",
+      requirement: "The audit daemon is installed and running and kernel auditing is enabled.",
+      remediation:
+        "apt install auditd audispd-plugins; systemctl enable --now auditd; add audit=1 to the kernel " +
+        "command line.",
+      severity: "medium",
+      checks: ["audit.not_installed", "audit.daemon.not_running", "audit.kernel.disabled"],
+    },
+    {
+      id: "4.1.3",
+      title: "Audit rules cover the required events",
+      requirement:
+        "Audit rules are loaded and record execution, identity and privilege changes and module loading.",
+      remediation:
+        "Add the missing rules listed in each failing check to /etc/audit/rules.d and run augenrules --load.",
+      severity: "medium",
+      checks: [
+        "audit.not_installed",
+        "audit.rules.empty",
+        "audit.coverage.*",
+        "audit.rules.suppressed",
+        "audit.rules.no_b32",
+      ],
+    },
+    {
+      id: "5.3.4",
+      title: "sudo requires authentication",
+      requirement:
+        "sudo asks for a password and does not grant passwordless full root to non-administrators.",
+      remediation: "Remove NOPASSWD and !authenticate from the reported sudoers entries (visudo).",
+      severity: "high",
+      checks: [{ check: "persistence.sudoers.*", absent: "pass" }],
+    },
+    {
+      id: "6.1.11",
+      title: "No world-writable files or unprotected world-writable directories",
+      requirement:
+        "System directories hold no world-writable files, and world-writable directories have the " +
+        "sticky bit.",
+      remediation: "chmod o-w the reported files and chmod +t the reported directories.",
+      severity: "medium",
+      checks: [
+        { check: "fs.world_writable.file", absent: "pass" },
+        { check: "fs.world_writable.dir_no_sticky", absent: "pass" },
+      ],
+    },
+    {
       id: "6.1.13",
       title: "Set-id programs reviewed",
       requirement: "Every set-user-id and set-group-id program on the host is an expected one.",
@@ -152,6 +218,18 @@ export const CIS_LINUX: z.input<typeof StandardSchema> = {
       checks: [
         { check: "suid.file.unexpected", absent: "pass" },
         { check: "suid.file.writable_location", absent: "pass" },
+      ],
+    },
+    {
+      id: "6.2.3",
+      title: "root's PATH is safe",
+      requirement: "root's PATH holds no relative or empty entries and no directory other users can write.",
+      remediation:
+        "Remove the reported entries from root's PATH, or fix the directories' ownership and mode.",
+      severity: "high",
+      checks: [
+        { check: "fs.path.writable_dir", absent: "pass" },
+        { check: "fs.path.relative_entry", absent: "pass" },
       ],
     },
   ],

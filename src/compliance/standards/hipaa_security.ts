@@ -24,6 +24,9 @@ export const HIPAA_SECURITY: z.input<typeof StandardSchema> = {
         { check: "module.hidden", absent: "pass" },
         { check: "module.unsigned", absent: "pass" },
         { check: "module.builtin_shadow", absent: "pass" },
+        { check: "ioc.process.*", absent: "pass" },
+        { check: "ioc.ld_so_preload.entries", absent: "pass" },
+        { check: "persistence.command.*", absent: "pass" },
       ],
     },
     {
@@ -39,6 +42,27 @@ export const HIPAA_SECURITY: z.input<typeof StandardSchema> = {
         "mount.tmp.nosuid_missing",
         "mount.sensitive.nosuid_missing",
         "kernel.sysctl.yama_ptrace_scope",
+        { check: "persistence.sudoers.*", absent: "pass" },
+        { check: "fs.path.*", absent: "pass" },
+      ],
+    },
+    {
+      id: "164.312(b)",
+      title: "Audit controls",
+      requirement:
+        "Activity on the host is recorded: auditing is on, the daemon runs, and rules cover program " +
+        "execution, identity and privilege changes.",
+      remediation: "Install and start auditd and add the missing audit rules listed in each failing check.",
+      severity: "high",
+      checks: [
+        "audit.not_installed",
+        "audit.daemon.not_running",
+        "audit.kernel.disabled",
+        "audit.rules.empty",
+        "audit.coverage.*",
+        "audit.rules.suppressed",
+        "audit.rules.no_b32",
+        "audit.rules.disk_kernel_mismatch",
       ],
     },
     {
@@ -53,6 +77,7 @@ export const HIPAA_SECURITY: z.input<typeof StandardSchema> = {
         "kernel.sysctl.protected_symlinks",
         "kernel.sysctl.protected_hardlinks",
         { check: "module.unknown_origin", absent: "pass" },
+        { check: "fs.world_writable.*", absent: "pass" },
       ],
     },
     {

@@ -16,7 +16,47 @@ export const NIST_CSF_2_0: z.input<typeof StandardSchema> = {
       remediation:
         "Apply the hardening values of each failing kernel parameter and mount check and persist them.",
       severity: "medium",
-      checks: ["kernel.sysctl.*", "mount.*"],
+      checks: [
+        "kernel.sysctl.*",
+        "mount.*",
+        "mac.none",
+        "mac.selinux.*",
+        "mac.apparmor.complain",
+        "kernel.lockdown.none",
+        "kernel.modules.sig_enforce_off",
+      ],
+    },
+    {
+      id: "PR.PS-04",
+      title: "Log records are generated",
+      requirement: "The host generates audit records for security-relevant activity.",
+      remediation: "Install and start auditd and add the missing audit rules listed in each failing check.",
+      severity: "medium",
+      checks: [
+        "audit.not_installed",
+        "audit.daemon.not_running",
+        "audit.kernel.disabled",
+        "audit.rules.empty",
+        "audit.coverage.*",
+        "audit.rules.suppressed",
+        "audit.rules.no_b32",
+        "audit.rules.disk_kernel_mismatch",
+      ],
+    },
+    {
+      id: "DE.CM-01",
+      title: "Networks are monitored",
+      requirement:
+        "No unexpected sniffers, raw sockets, or listeners and connections on ports favoured by miners " +
+        "and command-and-control servers.",
+      remediation: "Identify the owning process of each reported socket and stop what is not expected.",
+      severity: "high",
+      checks: [
+        { check: "net.packet_socket.sniffer", absent: "pass" },
+        { check: "net.raw_socket.unexpected", absent: "pass" },
+        { check: "net.listen.suspicious_port", absent: "pass" },
+        { check: "net.connection.suspicious_port", absent: "pass" },
+      ],
     },
     {
       id: "PR.AA-05",
@@ -28,6 +68,8 @@ export const NIST_CSF_2_0: z.input<typeof StandardSchema> = {
         { check: "suid.file.unexpected", absent: "pass" },
         { check: "suid.file.writable_location", absent: "pass" },
         { check: "suid.file.shell_escape", absent: "pass" },
+        { check: "persistence.sudoers.*", absent: "pass" },
+        { check: "fs.setid.*", absent: "pass" },
       ],
     },
     {
@@ -57,6 +99,9 @@ export const NIST_CSF_2_0: z.input<typeof StandardSchema> = {
         { check: "module.builtin_shadow", absent: "pass" },
         { check: "module.unknown_origin", absent: "pass" },
         { check: "module.elf.*", absent: "pass" },
+        { check: "ioc.process.*", absent: "pass" },
+        { check: "ioc.ld_so_preload.entries", absent: "pass" },
+        { check: "persistence.command.*", absent: "pass" },
       ],
     },
     {

@@ -22,6 +22,20 @@ export const PCI_DSS_4_0: z.input<typeof StandardSchema> = {
       checks: ["kernel.sysctl.*", "mount.tmp.*", "mount.sensitive.*"],
     },
     {
+      id: "2.2.4",
+      title: "Only necessary services are exposed",
+      requirement:
+        "Sensitive services (remote shells, databases, management interfaces) and ports favoured by " +
+        "backdoors are not reachable from the network unless they are meant to be.",
+      remediation:
+        "Stop or bind to loopback every listener that does not need to be reachable, and filter the rest.",
+      severity: "medium",
+      checks: [
+        { check: "net.listen.sensitive", absent: "pass" },
+        { check: "net.listen.suspicious_port", absent: "pass" },
+      ],
+    },
+    {
       id: "5.2.2",
       title: "Malicious kernel code is detected",
       requirement:
@@ -35,6 +49,9 @@ export const PCI_DSS_4_0: z.input<typeof StandardSchema> = {
         { check: "module.unsigned", absent: "pass" },
         { check: "module.builtin_shadow", absent: "pass" },
         { check: "module.elf.*", absent: "pass" },
+        { check: "ioc.process.*", absent: "pass" },
+        { check: "ioc.ld_so_preload.entries", absent: "pass" },
+        { check: "persistence.command.*", absent: "pass" },
       ],
     },
     {
@@ -51,6 +68,40 @@ export const PCI_DSS_4_0: z.input<typeof StandardSchema> = {
         { check: "suid.file.unexpected", absent: "pass" },
         { check: "suid.file.writable_location", absent: "pass" },
         { check: "suid.file.shell_escape", absent: "pass" },
+        { check: "persistence.sudoers.*", absent: "pass" },
+      ],
+    },
+    {
+      id: "10.2.1",
+      title: "Audit logs are enabled and active",
+      requirement: "The kernel audit subsystem is on, the audit daemon runs, and audit rules are loaded.",
+      remediation:
+        "Install auditd, enable and start it (systemctl enable --now auditd), and load a rule set " +
+        "(/etc/audit/rules.d).",
+      severity: "high",
+      checks: [
+        "audit.not_installed",
+        "audit.daemon.not_running",
+        "audit.kernel.disabled",
+        "audit.rules.empty",
+      ],
+    },
+    {
+      id: "10.2.2",
+      title: "Audit logs record the required events",
+      requirement:
+        "Audit rules record program execution, changes to identity files, privilege changes and kernel " +
+        "module loading, for both syscall ABIs, and nothing suppresses them.",
+      remediation:
+        "Add the missing audit rules listed in each failing check to /etc/audit/rules.d and reload them " +
+        "(augenrules --load).",
+      severity: "medium",
+      checks: [
+        "audit.not_installed",
+        "audit.coverage.*",
+        "audit.rules.suppressed",
+        "audit.rules.no_b32",
+        "audit.rules.disk_kernel_mismatch",
       ],
     },
     {
@@ -61,7 +112,11 @@ export const PCI_DSS_4_0: z.input<typeof StandardSchema> = {
         "Find who remounted the filesystem or loaded the module (audit log, shell history) and restore the " +
         "declared state.",
       severity: "high",
-      checks: ["mount.readonly.remounted_rw", { check: "module.unknown_origin", absent: "pass" }],
+      checks: [
+        "mount.readonly.remounted_rw",
+        { check: "module.unknown_origin", absent: "pass" },
+        { check: "fs.world_writable.file", absent: "pass" },
+      ],
     },
   ],
 };
