@@ -8,12 +8,23 @@ import type { Host, ReadOutcome } from "./host.ts";
 /** The dpkg info directory. */
 export const DPKG_INFO = "/var/lib/dpkg/info";
 
+/** A file digest a package database recorded ("md5", "sha256", … as node:crypto names them). */
+export interface PackageDigest {
+  algorithm: string;
+  hex: string;
+}
+
 /** A path → owning package lookup. */
 export interface PackageOwners {
   /** Number of packages read. */
   readonly packages: number;
   /** The package that installed `path` ("name" or "name:arch"), or undefined. */
   ownerOf(path: string): string | undefined;
+  /**
+   * The digest the package database recorded for `path`, or undefined (not recorded, or the path is
+   * diverted so the file on disk may legitimately come from another package).
+   */
+  digestOf(path: string): PackageDigest | undefined;
 }
 
 const MAX_LIST_BYTES = 64 << 20;
@@ -27,6 +38,27 @@ export function parseDpkgList(text: string): string[] {
     if (line.startsWith("/") && line !== "/.") {
       out.push(line.length > 1 && line.endsWith("/") ? line.slice(0, -1) : line);
     }
+  }
+  return out;
+}
+
+/** Parses a `<package>.md5sums` file ("<md5>  <path without leading slash>") into absolute path → md5. */
+export function parseMd5sums(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const m = line.match(/^([0-9a-f]{32}) [ *]?(.+)$/);
+    if (m) out.set("/" + m[2].replace(/^\/+/, ""), m[1]);
+  }
+  return out;
+}
+
+/** Parses /var/lib/dpkg/diversions (groups of three lines: from, to, package) into the diverted paths. */
+export function parseDiversions(text: string): Set<string> {
+  const lines = text.split("\n");
+  const out = new Set<string>();
+  for (let i = 0; i + 2 < lines.length; i += 3) {
+    if (lines[i].startsWith("/")) out.add(lines[i]);
+    if (lines[i + 1].startsWith("/")) out.add(lines[i + 1]);
   }
   return out;
 }
@@ -79,11 +111,30 @@ export function loadDpkgOwners(host: Host): ReadOutcome<PackageOwners> & { probl
     return { ok: false, reason: "missing", message: `no package file lists in ${DPKG_INFO}` };
   }
   const merged = mergedUsrDirs(host);
-  const ownerOf = (path: string): string | undefined => {
-    const direct = owners.get(path);
+  const withAlias = <T>(map: Map<string, T>, path: string): T | undefined => {
+    const direct = map.get(path);
     if (direct !== undefined) return direct;
     const alias = aliasOf(path, merged);
-    return alias === undefined ? undefined : owners.get(alias);
+    return alias === undefined ? undefined : map.get(alias);
   };
-  return { ok: true, value: { packages, ownerOf }, truncated, problems };
+  const div = host.readText("/var/lib/dpkg/diversions", MAX_LIST_BYTES);
+  const diverted = div.ok ? parseDiversions(div.value) : new Set<string>();
+  const sums = new Map<string, Map<string, string>>();
+  const ownerOf = (path: string) => withAlias(owners, path);
+  const digestOf = (path: string): PackageDigest | undefined => {
+    const pkg = ownerOf(path);
+    const alias = aliasOf(path, merged);
+    if (pkg === undefined || diverted.has(path) || (alias !== undefined && diverted.has(alias))) {
+      return undefined;
+    }
+    let table = sums.get(pkg);
+    if (table === undefined) {
+      const r = host.readText(`${DPKG_INFO}/${pkg}.md5sums`, MAX_LIST_BYTES);
+      table = r.ok ? parseMd5sums(r.value) : new Map();
+      sums.set(pkg, table);
+    }
+    const hex = withAlias(table, path);
+    return hex === undefined ? undefined : { algorithm: "md5", hex };
+  };
+  return { ok: true, value: { packages, ownerOf, digestOf }, truncated, problems };
 }

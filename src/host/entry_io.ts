@@ -44,30 +44,45 @@ export function readEntryHead(entry: WalkEntry, maxBytes: number): EntryRead<Uin
   }
 }
 
-/** SHA-256 (hex) of a walked regular file, streamed; only the first `maxBytes` bytes when it is larger. */
-export function sha256Entry(entry: WalkEntry, maxBytes: number): EntryRead<string> {
+/**
+ * Digests (hex, by node:crypto algorithm name) of a walked regular file, streamed in one pass; only the first
+ * `maxBytes` bytes when it is larger (`truncated`).
+ */
+export function digestEntry(
+  entry: WalkEntry,
+  maxBytes: number,
+  algorithms: readonly string[],
+): EntryRead<Record<string, string>> {
   const file = openSame(entry);
   if (typeof file === "string") return { ok: false, message: file };
   try {
-    const hash = createHash("sha256");
+    const hashes = algorithms.map((a) => createHash(a));
     const buf = new Uint8Array(256 << 10);
     let left = maxBytes;
     let truncated = false;
     while (true) {
       const n = file.readSync(buf);
       if (n === null || n === 0) break;
-      if (n > left) {
-        hash.update(buf.subarray(0, left));
+      const take = Math.min(n, left);
+      for (const h of hashes) h.update(buf.subarray(0, take));
+      left -= take;
+      if (n > take) {
         truncated = true;
         break;
       }
-      hash.update(buf.subarray(0, n));
-      left -= n;
     }
-    return { ok: true, value: hash.digest("hex"), truncated };
+    const value: Record<string, string> = {};
+    algorithms.forEach((a, i) => value[a] = hashes[i].digest("hex"));
+    return { ok: true, value, truncated };
   } catch (e) {
     return { ok: false, message: `${entry.path}: ${e instanceof Error ? e.message : String(e)}` };
   } finally {
     file.close();
   }
+}
+
+/** SHA-256 (hex) of a walked regular file, streamed; only the first `maxBytes` bytes when it is larger. */
+export function sha256Entry(entry: WalkEntry, maxBytes: number): EntryRead<string> {
+  const r = digestEntry(entry, maxBytes, ["sha256"]);
+  return r.ok ? { ok: true, value: r.value.sha256, truncated: r.truncated } : r;
 }

@@ -5,7 +5,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import type { Host, ReadOutcome } from "./host.ts";
-import { aliasOf, mergedUsrDirs, type PackageOwners } from "./dpkg_db.ts";
+import { aliasOf, mergedUsrDirs, type PackageDigest, type PackageOwners } from "./dpkg_db.ts";
 
 /** Where rpm keeps its sqlite database, newest layout first. */
 export const RPMDB_PATHS = ["/usr/lib/sysimage/rpm/rpmdb.sqlite", "/var/lib/rpm/rpmdb.sqlite"];
@@ -14,6 +14,17 @@ const TAG_NAME = 1000;
 const TAG_DIRINDEXES = 1116;
 const TAG_BASENAMES = 1117;
 const TAG_DIRNAMES = 1118;
+const TAG_FILEDIGESTS = 1035;
+const TAG_FILEDIGESTALGO = 5011;
+/** rpm's PGPHASHALGO numbers → node:crypto names (md5 is the default when the tag is absent). */
+const DIGEST_ALGOS: Record<number, string> = {
+  1: "md5",
+  2: "sha1",
+  8: "sha256",
+  9: "sha384",
+  10: "sha512",
+  11: "sha224",
+};
 const TYPE_INT32 = 4;
 const TYPE_STRING = 6;
 const TYPE_STRING_ARRAY = 8;
@@ -24,6 +35,10 @@ const MAX_PACKAGES = 50_000;
 export interface RpmFiles {
   name: string;
   paths: string[];
+  /** Per-file digests (hex, "" for non-regular files), parallel to `paths`, when recorded. */
+  digests?: string[];
+  /** node:crypto name of the digest algorithm. */
+  algorithm?: string;
 }
 
 const dec = new TextDecoder();
@@ -58,6 +73,8 @@ export function parseRpmHeader(blob: Uint8Array): RpmFiles | { error: string } {
   let base: string[] | undefined;
   let dirs: string[] | undefined;
   let idx: number[] | undefined;
+  let digests: string[] | undefined;
+  let algo = 1;
   for (let i = 0; i < il; i++) {
     const at = 8 + i * 16;
     const tag = dv.getUint32(at);
@@ -68,7 +85,10 @@ export function parseRpmHeader(blob: Uint8Array): RpmFiles | { error: string } {
     if (tag === TAG_NAME && type === TYPE_STRING) name = strings(data, offset, 1)?.[0];
     else if (tag === TAG_BASENAMES && type === TYPE_STRING_ARRAY) base = strings(data, offset, count);
     else if (tag === TAG_DIRNAMES && type === TYPE_STRING_ARRAY) dirs = strings(data, offset, count);
-    else if (tag === TAG_DIRINDEXES && type === TYPE_INT32) {
+    else if (tag === TAG_FILEDIGESTS && type === TYPE_STRING_ARRAY) digests = strings(data, offset, count);
+    else if (tag === TAG_FILEDIGESTALGO && type === TYPE_INT32 && count >= 1 && offset + 4 <= dl) {
+      algo = new DataView(data.buffer, data.byteOffset + offset, 4).getUint32(0);
+    } else if (tag === TAG_DIRINDEXES && type === TYPE_INT32) {
       if (offset + count * 4 > dl) return { error: "dir indexes point outside the data" };
       const ddv = new DataView(data.buffer, data.byteOffset + offset, count * 4);
       idx = Array.from({ length: count }, (_, k) => ddv.getUint32(k * 4));
@@ -85,7 +105,11 @@ export function parseRpmHeader(blob: Uint8Array): RpmFiles | { error: string } {
     if (d === undefined) return { error: `${name}: dir index ${idx[k]} out of range` };
     paths.push(d + base[k]);
   }
-  return { name, paths };
+  const algorithm = DIGEST_ALGOS[algo];
+  if (digests === undefined || digests.length !== paths.length || algorithm === undefined) {
+    return { name, paths };
+  }
+  return { name, paths, digests, algorithm };
 }
 
 /**
@@ -113,6 +137,7 @@ export function loadRpmOwners(host: Host): ReadOutcome<PackageOwners> & { proble
     return { ok: false, reason: "error", message: `${path}: ${e instanceof Error ? e.message : String(e)}` };
   }
   const owners = new Map<string, string>();
+  const digestMap = new Map<string, PackageDigest>();
   const problems: string[] = [];
   let packages = 0;
   let truncated = false;
@@ -134,7 +159,12 @@ export function loadRpmOwners(host: Host): ReadOutcome<PackageOwners> & { proble
         continue;
       }
       packages++;
-      for (const p of h.paths) if (!owners.has(p)) owners.set(p, h.name);
+      h.paths.forEach((p, i) => {
+        if (owners.has(p)) return;
+        owners.set(p, h.name);
+        const hex = h.digests?.[i];
+        if (hex && h.algorithm) digestMap.set(p, { algorithm: h.algorithm, hex });
+      });
     }
   } catch (e) {
     return { ok: false, reason: "error", message: `${path}: ${e instanceof Error ? e.message : String(e)}` };
@@ -143,11 +173,16 @@ export function loadRpmOwners(host: Host): ReadOutcome<PackageOwners> & { proble
   }
   if (packages === 0) return { ok: false, reason: "missing", message: `${path} lists no packages` };
   const merged = mergedUsrDirs(host);
-  const ownerOf = (p: string): string | undefined => {
-    const direct = owners.get(p);
+  const withAlias = <T>(map: Map<string, T>, p: string): T | undefined => {
+    const direct = map.get(p);
     if (direct !== undefined) return direct;
     const alias = aliasOf(p, merged);
-    return alias === undefined ? undefined : owners.get(alias);
+    return alias === undefined ? undefined : map.get(alias);
   };
-  return { ok: true, value: { packages, ownerOf }, truncated, problems };
+  return {
+    ok: true,
+    value: { packages, ownerOf: (p) => withAlias(owners, p), digestOf: (p) => withAlias(digestMap, p) },
+    truncated,
+    problems,
+  };
 }

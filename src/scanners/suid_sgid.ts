@@ -9,7 +9,7 @@ import type { FindingDraft, Metadata } from "../core/finding.ts";
 import type { Severity } from "../core/severity.ts";
 import type { Scanner } from "../core/scanner.ts";
 import { loadDpkgOwners, type PackageOwners } from "../host/dpkg_db.ts";
-import { sha256Entry } from "../host/entry_io.ts";
+import { digestEntry } from "../host/entry_io.ts";
 import { loadRpmOwners } from "../host/rpm_db.ts";
 import { walk, type WalkEntry } from "../host/walker.ts";
 import {
@@ -62,6 +62,18 @@ const checks: CheckInput[] = [
       "Interpreters, editors, pagers, find, tar and similar programs run commands or read and write any " +
       "file; with the set-id bit every local user gets the owner's privileges (GTFOBins).",
     remediation: "Remove the bit (`chmod u-s,g-s FILE`), then find out who set it.",
+  },
+  {
+    ...base,
+    id: "suid.file.modified",
+    title: "SUID/SGID program differs from the file its package installed",
+    severity: "critical",
+    rationale:
+      "A set-id program whose content no longer matches the package database was replaced or patched " +
+      "after installation: a classic root backdoor (e.g. a trojaned su or passwd).",
+    remediation: "Preserve the file for analysis, reinstall the package (`apt install --reinstall PKG` / " +
+      "`dnf reinstall PKG`), and treat the host as compromised until explained.",
+    mitre: ["T1548.001", "T1554"],
   },
   {
     ...base,
@@ -232,15 +244,28 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     if (e.kind !== "file" || (e.mode & 0o6000) === 0 || seen.has(e.path)) continue;
     seen.add(e.path);
     const pkg = owners?.ownerOf(e.path) ?? null;
-    const r = rate(
+    const recorded = owners?.digestOf(e.path);
+    const algorithms = recorded && recorded.algorithm !== "sha256"
+      ? ["sha256", recorded.algorithm]
+      : ["sha256"];
+    const hash = digestEntry(e, HASH_CAP, algorithms);
+    if (!hash.ok) ctx.warn("hash_failed", hash.message);
+    const digestOk = recorded === undefined || !hash.ok || hash.truncated
+      ? null
+      : hash.value[recorded.algorithm] === recorded.hex.toLowerCase();
+    const rated = rate(
       e,
       pkg,
       owners !== undefined,
       expected.has(e.path),
       worldWritableAncestor(ctx.host, e.path),
     );
-    const hash = sha256Entry(e, HASH_CAP);
-    if (!hash.ok) ctx.warn("hash_failed", hash.message);
+    const r: Rating = digestOk === false && rated.check !== "suid.file.writable_location"
+      ? {
+        check: "suid.file.modified",
+        reason: `content differs from the ${recorded!.algorithm} package ${pkg} recorded`,
+      }
+      : rated;
     const metadata: Metadata = {
       path: e.path,
       bits: bits(e),
@@ -253,9 +278,10 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
       group: names.group(e.gid),
       size: e.size,
       nlink: e.nlink,
-      sha256: hash.ok ? hash.value : null,
+      sha256: hash.ok ? hash.value.sha256 : null,
       sha256_truncated: hash.ok && hash.truncated,
       package: pkg,
+      package_digest_ok: digestOk,
       expected: r.passed === true,
       reason: r.reason,
     };

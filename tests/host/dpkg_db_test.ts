@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { loadDpkgOwners, mergedUsrDirs, parseDpkgList } from "../../src/host/dpkg_db.ts";
+import {
+  loadDpkgOwners,
+  mergedUsrDirs,
+  parseDiversions,
+  parseDpkgList,
+  parseMd5sums,
+} from "../../src/host/dpkg_db.ts";
 import { Host } from "../../src/host/host.ts";
 import { makeTree } from "../helpers.ts";
 
@@ -62,4 +68,33 @@ Deno.test("dpkg_db: the live database knows who owns /usr/bin/passwd", {
   const r = loadDpkgOwners(new Host("/"));
   assert.ok(r.ok);
   assert.equal(r.value.ownerOf("/usr/bin/passwd"), "passwd");
+});
+
+Deno.test("dpkg_db: recorded md5 digests, through merged-/usr aliases; diverted paths have none", () => {
+  using t = makeTree({
+    "var/lib/dpkg/info/mount.list": "/bin/mount\n/bin/umount\n",
+    "var/lib/dpkg/info/mount.md5sums": "0123456789abcdef0123456789abcdef  bin/mount\n" +
+      "fedcba9876543210fedcba9876543210  bin/umount\n",
+    "var/lib/dpkg/diversions": "/bin/umount\n/bin/umount.distrib\nlocal\n",
+    "bin": { symlink: "usr/bin" },
+  });
+  const r = loadDpkgOwners(new Host(t.path));
+  assert.ok(r.ok);
+  assert.deepEqual(r.value.digestOf("/usr/bin/mount"), {
+    algorithm: "md5",
+    hex: "0123456789abcdef0123456789abcdef",
+  });
+  assert.equal(r.value.digestOf("/usr/bin/umount"), undefined);
+  assert.equal(r.value.digestOf("/usr/bin/other"), undefined);
+});
+
+Deno.test("dpkg_db: md5sums and diversions parsers take empty, truncated and garbage input", () => {
+  assert.deepEqual(parseMd5sums(""), new Map());
+  assert.deepEqual(
+    [...parseMd5sums("0123456789abcdef0123456789abcdef  usr/bin/a b\nnot-a-sum  x\n0123  short\n")],
+    [["/usr/bin/a b", "0123456789abcdef0123456789abcdef"]],
+  );
+  assert.deepEqual(parseDiversions(""), new Set());
+  assert.deepEqual(parseDiversions("/a\n/a.distrib\npkg\n/b\n"), new Set(["/a", "/a.distrib"]));
+  assert.deepEqual(parseDiversions("garbage\n\u0000\n\n"), new Set());
 });

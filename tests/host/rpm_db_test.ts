@@ -13,6 +13,22 @@ Deno.test("rpm_db: header parser joins dir names and base names", () => {
   });
 });
 
+Deno.test("rpm_db: file digests and their algorithm are read; a count mismatch drops them", () => {
+  const h = parseRpmHeader(
+    pkg("su", ["/usr/bin/"], [[0, "su"], [0, "dir"]], { algo: 8, hex: ["ab".repeat(32), ""] }),
+  );
+  assert.deepEqual(h, {
+    name: "su",
+    paths: ["/usr/bin/su", "/usr/bin/dir"],
+    digests: ["ab".repeat(32), ""],
+    algorithm: "sha256",
+  });
+  const bad = parseRpmHeader(pkg("su", ["/usr/bin/"], [[0, "su"]], { algo: 8, hex: ["a", "b"] }));
+  assert.deepEqual(bad, { name: "su", paths: ["/usr/bin/su"] });
+  const unknownAlgo = parseRpmHeader(pkg("su", ["/usr/bin/"], [[0, "su"]], { algo: 99, hex: ["a"] }));
+  assert.deepEqual(unknownAlgo, { name: "su", paths: ["/usr/bin/su"] });
+});
+
 Deno.test("rpm_db: empty, truncated and garbage headers are errors, not throws", () => {
   assert.match((parseRpmHeader(new Uint8Array()) as { error: string }).error, /shorter/);
   const good = pkg("x", ["/a/"], [[0, "b"]]);
@@ -32,7 +48,7 @@ Deno.test("rpm_db: owners from an rpmdb.sqlite, merged-/usr aliases, bad rows re
   using t = makeTree({ "var/lib/rpm/.keep": "", "sbin": { symlink: "usr/sbin" } });
   writeRpmDb(`${t.path}/var/lib/rpm/rpmdb.sqlite`, [
     pkg("shadow-utils", ["/usr/bin/", "/usr/sbin/"], [[0, "chage"], [1, "useradd"]]),
-    pkg("util-linux", ["/usr/bin/"], [[0, "su"]]),
+    pkg("util-linux", ["/usr/bin/"], [[0, "su"]], { algo: 8, hex: ["cd".repeat(32)] }),
     new Uint8Array([1, 2, 3]),
   ]);
   const r = loadRpmOwners(new Host(t.path));
@@ -41,6 +57,8 @@ Deno.test("rpm_db: owners from an rpmdb.sqlite, merged-/usr aliases, bad rows re
   assert.equal(r.value.ownerOf("/usr/bin/su"), "util-linux");
   assert.equal(r.value.ownerOf("/sbin/useradd"), "shadow-utils");
   assert.equal(r.value.ownerOf("/usr/bin/evil"), undefined);
+  assert.deepEqual(r.value.digestOf("/usr/bin/su"), { algorithm: "sha256", hex: "cd".repeat(32) });
+  assert.equal(r.value.digestOf("/usr/sbin/useradd"), undefined);
   assert.equal(r.problems?.length, 1);
   assert.deepEqual([...Deno.readDirSync(`${t.path}/var/lib/rpm`)].map((e) => e.name).sort(), [
     ".keep",

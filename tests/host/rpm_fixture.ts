@@ -32,12 +32,22 @@ export function header(tags: Tag[]): Uint8Array {
   return out;
 }
 
-export function pkg(name: string, dirs: string[], files: [number, string][]): Uint8Array {
+export function pkg(
+  name: string,
+  dirs: string[],
+  files: [number, string][],
+  digests?: { algo: number; hex: string[] },
+): Uint8Array {
+  const extra: Tag[] = digests === undefined ? [] : [
+    { tag: 1035, type: 8, count: digests.hex.length, data: strs(digests.hex) },
+    { tag: 5011, type: 4, count: 1, data: int32s([digests.algo]) },
+  ];
   return header([
     { tag: 1000, type: 6, count: 1, data: str(name) },
     { tag: 1117, type: 8, count: files.length, data: strs(files.map((f) => f[1])) },
     { tag: 1118, type: 8, count: dirs.length, data: strs(dirs) },
     { tag: 1116, type: 4, count: files.length, data: int32s(files.map((f) => f[0])) },
+    ...extra,
   ]);
 }
 

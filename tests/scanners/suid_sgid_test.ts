@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { parseExpectedFile, suidSgid } from "../../src/scanners/suid_sgid.ts";
 import { isShellEscapeProgram, programNames } from "../../src/scanners/suid_expected.ts";
 import { makeTree, runOne, type TreeEntry } from "../helpers.ts";
@@ -51,6 +52,7 @@ Deno.test("suid_sgid: stock set-id programs owned by their package pass, with fu
       sha256: "string",
       sha256_truncated: false,
       package: "passwd",
+      package_digest_ok: null,
       expected: true,
       reason: "stock path, package passwd",
       passed: true,
@@ -65,6 +67,33 @@ Deno.test("suid_sgid: SHA-256 is of the file content", async () => {
   const r = await runOne(suidSgid, t.path);
   const f = r.findings.find((f) => f.metadata.path === "/opt/tool/helper")!;
   assert.equal(f.metadata.sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+});
+
+Deno.test("suid_sgid: a set-id program that differs from its package's recorded digest is critical", async () => {
+  const md5 = (s: string) => createHash("md5").update(s).digest("hex");
+  using t = makeTree(debianHost({
+    "var/lib/dpkg/info/passwd.md5sums": `${md5(ELF)}  usr/bin/passwd\n${md5("original")}  usr/bin/chage\n`,
+  }));
+  const r = await runOne(suidSgid, t.path, { includePassed: true });
+  const by = Object.fromEntries(
+    r.findings.map((f) => [f.metadata.path, [f.check_id, f.severity, f.metadata.package_digest_ok]]),
+  );
+  assert.deepEqual(by["/usr/bin/passwd"], ["suid.file.unexpected", "info", true]);
+  assert.deepEqual(by["/usr/bin/chage"], ["suid.file.modified", "critical", false]);
+  assert.deepEqual(by["/usr/bin/mount"], ["suid.file.unexpected", "info", null]);
+});
+
+Deno.test("suid_sgid: on an rpm host a sha256 mismatch is caught too", async () => {
+  const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+  using t = makeTree({ "usr/bin/su": { content: ELF, mode: 0o4755 }, "var/lib/rpm/.keep": "" });
+  writeRpmDb(`${t.path}/var/lib/rpm/rpmdb.sqlite`, [
+    pkg("util-linux", ["/usr/bin/"], [[0, "su"]], { algo: 8, hex: [sha("trojan")] }),
+  ]);
+  const r = await runOne(suidSgid, t.path);
+  assert.deepEqual(r.findings.map((f) => [f.id, f.severity]), [[
+    "suid.file.modified:/usr/bin/su",
+    "critical",
+  ]]);
 });
 
 Deno.test("suid_sgid: a stock path that no package owns, and unknown unpackaged files, are high", async () => {
