@@ -1,5 +1,5 @@
 /**
- * Small typed wrappers over glibc through Deno FFI: errno, clock_gettime, vsnprintf, strerror, getppid.
+ * Small typed wrappers over glibc through Deno FFI: errno, clock_gettime, vsnprintf, strerror, getppid, syscall.
  * The library is opened once, on first use. Each wrapper does one thing; nothing here knows about sys-scan.
  */
 
@@ -11,6 +11,7 @@ const symbols = {
   clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
   strerror: { parameters: ["i32"], result: "pointer" },
   getppid: { parameters: [], result: "i32" },
+  syscall: { parameters: ["i64", "u64", "u64", "u64", "u64", "u64", "u64"], result: "i64" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 type Libc = Deno.DynamicLibrary<typeof symbols>;
@@ -77,4 +78,28 @@ export function vsnprintf(format: Deno.PointerValue, vaList: Deno.PointerValue, 
 /** getppid(2) through FFI: one cheap system call (used to measure per-syscall overhead). */
 export function getppid(): number {
   return libc().symbols.getppid();
+}
+
+/** One argument of a raw system call: an integer, or a buffer passed by its address. */
+export type SyscallArg = number | bigint | Uint8Array;
+
+/** What a raw system call returned, with errno read straight after it (0 on success). */
+export interface SyscallResult {
+  readonly result: bigint;
+  readonly errno: number;
+}
+
+/**
+ * syscall(2): the raw system call `nr` with up to six arguments, on the calling (main JS) thread.
+ * Buffers must stay referenced by the caller until this returns.
+ */
+export function syscall(nr: number, ...args: SyscallArg[]): SyscallResult {
+  if (args.length > 6) throw new Error("syscall takes at most six arguments");
+  const raw = [0, 1, 2, 3, 4, 5].map((i) => {
+    const a = args[i] ?? 0;
+    if (a instanceof Uint8Array) return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(a)));
+    return BigInt.asUintN(64, BigInt(a));
+  });
+  const result = BigInt(libc().symbols.syscall(BigInt(nr), raw[0], raw[1], raw[2], raw[3], raw[4], raw[5]));
+  return { result, errno: result < 0n ? errno() : 0 };
 }

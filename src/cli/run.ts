@@ -4,6 +4,8 @@ import { SCANNERS } from "../scanners/index.ts";
 import { provenance } from "../version.ts";
 import { checksCommand } from "./commands/checks.ts";
 import { diffCommand } from "./commands/diff.ts";
+import { keygenCommand } from "./commands/keygen.ts";
+import { verifyCommand } from "./commands/verify.ts";
 import { selfTestCommand } from "./commands/self_test.ts";
 import { bpfSelftestCommand } from "./commands/bpf_selftest.ts";
 import { helpText, SUBCOMMANDS, versionText } from "./help.ts";
@@ -47,6 +49,10 @@ async function dispatch(argv: readonly string[]): Promise<Result<ExitCodeValue>>
       );
     }
     if (first === "diff") return diffCommand(rest);
+    if (first === "keygen" || first === "verify") {
+      const print = (t: string) => void Deno.stdout.writeSync(new TextEncoder().encode(t));
+      return first === "keygen" ? keygenCommand(rest, print) : verifyCommand(rest, print);
+    }
     if (first === "self-test") return selfTestCommand(rest);
     if (first === "bpf-selftest") return bpfSelftestCommand(rest);
     return scanCommand(rest);

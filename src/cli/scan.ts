@@ -28,6 +28,15 @@ import {
   hostKey,
   knownStateAfter,
 } from "../baseline/compare.ts";
+import {
+  evidenceOutput,
+  finishEvidence,
+  harden,
+  prepareSecurity,
+  type SecurityDeps,
+} from "../security/lifecycle.ts";
+import { buildRedactor } from "../security/redaction_seed.ts";
+import { redactionStages, redactReport } from "../security/redaction_stage.ts";
 import { buildConfig } from "./args.ts";
 import type { Config } from "./flags/index.ts";
 import { selectScanners } from "./select.ts";
@@ -88,6 +97,8 @@ export interface ScanDeps {
   env?: (key: string) => string | undefined;
   stderr?: (line: string) => void;
   stages?: Stage[];
+  /** Self-protection injection points (tests only). */
+  security?: SecurityDeps;
 }
 
 /** Runs a scan from argv and returns the exit code, or an error for the CLI to print. */
@@ -102,6 +113,8 @@ export async function scanCommand(
   if (!built.ok) return built;
   const config = built.value;
   const format = formatOf(config);
+  const sec = await prepareSecurity(config, env, stderr, deps.security);
+  if (!sec.ok) return sec;
   const rootInfo = (() => {
     try {
       return Deno.statSync(config.root);
@@ -119,7 +132,7 @@ export async function scanCommand(
 
   const opened = openOutput(config.output);
   if (!opened.ok) return opened;
-  const output: ReportOutput = opened.value;
+  const output: ReportOutput = evidenceOutput(config, opened.value);
   let htmlOutput: ReportOutput | undefined;
   if (config.html) {
     const h = openOutput(config.html);
@@ -142,6 +155,20 @@ export async function scanCommand(
     }
     store = opened.value;
   }
+  const hostnames = [readIdentity(host, new Host("/")).hostname, env("SYS_SCAN_META_HOSTNAME") ?? ""];
+  const redactor = buildRedactor(config, host, hostnames, env);
+  const hardened = harden(config, selected, stderr, deps.security);
+  if (!hardened.ok) {
+    output.abort();
+    htmlOutput?.abort();
+    store?.close();
+    return hardened;
+  }
+  if (config.dropPriv) {
+    Object.assign(caps, probeCapabilities(host));
+    caps.missing = missingCapabilities(caps, selected);
+  }
+  const security = { ...sec.value.meta, ...hardened.value };
   if (config.verbose) {
     stderr(`sys-scan: euid ${caps.euid}, capabilities: ${caps.effective_caps.join(",") || "none"}`);
     for (const m of caps.missing) stderr(`sys-scan: missing ${m.item}: degrades ${m.disables.join(", ")}`);
@@ -169,9 +196,10 @@ export async function scanCommand(
         finishedAt: startedAt,
         cmdline,
         env,
+        meta: { security },
       });
-      await stream.meta(preview.meta);
-      shared.onEvent = (type, record) => void stream.event(type, record);
+      await stream.meta(redactReport(redactor, preview).meta);
+      shared.onEvent = (type, record) => void stream.event(type, redactor.deep(record));
     }
     const outcome = await runScanners({
       scanners: selected,
@@ -182,7 +210,7 @@ export async function scanCommand(
       signal: abort.signal,
       pipeline: {
         catalogue,
-        stages: [...enrich.value.stages(catalogue), ...(deps.stages ?? [])],
+        stages: [...enrich.value.stages(catalogue), ...(deps.stages ?? []), ...redactionStages(redactor)],
         minSeverity: config.minSeverity,
         includePassed: config.includePassed,
       },
@@ -207,8 +235,9 @@ export async function scanCommand(
         baseline.updated = true;
       }
     }
-    const report = enrich.value.finish(
-      buildReport({
+    const report = redactReport(
+      redactor,
+      enrich.value.finish(buildReport({
         config,
         identity,
         caps,
@@ -221,10 +250,10 @@ export async function scanCommand(
         meta: {
           scan_root: host.root,
           ...(baseline ? { baseline: { status: baseline.status, db: baseline.db } } : {}),
+          security,
         },
         ...(baseline ? { summaryExtension: { baseline } } : {}),
-      }),
-      catalogue,
+      }), catalogue),
     );
     if (stream) {
       const { deadline_hit, cut_short, timings, ...rest } = report.meta;
@@ -241,6 +270,8 @@ export async function scanCommand(
     }
     const committed = await output.commit();
     if (!committed.ok) return committed;
+    const evidence = await finishEvidence(config, sec.value, output, env);
+    if (!evidence.ok) return evidence;
     if (htmlOutput) {
       await htmlOutput.write(renderHtml(report, catalogue));
       const h = await htmlOutput.commit();

@@ -1,0 +1,248 @@
+/**
+ * PII redaction: user names, uids, home directories, host names, command lines and environment values are
+ * replaced by stable tokens (`user-1a2b3c4d`: the first 8 hex digits of HMAC-SHA256(key, kind + NUL + value)),
+ * everywhere in a report, so findings about the same user or command still group. Idempotent: a token is
+ * never redacted again.
+ */
+import { createHmac } from "node:crypto";
+
+/** What to redact (`--no-user-meta`, `--no-cmdline-meta`, `--no-hostname-meta`; `--redact` sets all). */
+export interface RedactOptions {
+  users: boolean;
+  cmdline: boolean;
+  hostname: boolean;
+}
+
+/** A passwd entry the redactor hides. */
+export interface KnownUser {
+  name: string;
+  uid: number;
+  home: string;
+  /** The full-name part of the GECOS field, when there is one. */
+  fullName?: string;
+}
+
+/** Everything the redactor knows up front. */
+export interface RedactionSeed {
+  /** HMAC key: the same key gives the same tokens (across scans of a host, or a fleet with a shared key). */
+  key: string;
+  /** Where the key came from, recorded in meta (never the key itself). */
+  keySource: "SYS_SCAN_REDACT_KEY" | "machine-id" | "fixed";
+  users: KnownUser[];
+  /** System accounts (root, daemon, www-data…): kept as they are, they identify no person. */
+  systemUsers: string[];
+  hostnames: string[];
+  /** Command lines and secret environment values seen in the scanned root's /proc. */
+  commandValues: string[];
+}
+
+/** Token kinds. */
+export type TokenKind = "user" | "uid" | "home" | "host" | "cmd" | "env";
+
+const TOKEN = /^(?:user|uid|home|host|cmd|env)-[0-9a-f]{8}$/;
+const TOKEN_SRC = "(?:user|uid|home|host|cmd|env)-[0-9a-f]{8}(?![0-9a-f])";
+const CMD_KEYS = /^(?:cmdline|argv|args|arguments|command|cmd|exec_args|environ|environment|env|envp)$/i;
+const ENV_VALUE_KEYS = /^values?$/;
+const USER_KEYS = /^(?:user|username|user_name|login|owner|owner_name|real_user|effective_user|sudo_user)$/i;
+const UID_KEYS = /^(?:uid|euid|ruid|suid|fsuid|loginuid|owner_uid|user_id|auid)$/i;
+const HOST_KEYS = /^(?:hostname|host_name|nodename|fqdn)$/i;
+const MIN_TEXT_LEN = 3;
+const MIN_COMMAND_LEN = 8;
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** The redactor of one scan. */
+export class Redactor {
+  readonly #key: string;
+  readonly #opts: RedactOptions;
+  readonly #users = new Map<string, KnownUser>();
+  readonly #uids = new Set<number>();
+  /** Raw text → token, for the text pass. */
+  readonly #dict = new Map<string, string>();
+  #pattern: RegExp | null = null;
+  readonly #seed: RedactionSeed;
+  readonly #system: Set<string>;
+
+  constructor(opts: RedactOptions, seed: RedactionSeed) {
+    this.#opts = opts;
+    this.#key = seed.key;
+    this.#seed = seed;
+    this.#system = new Set(seed.systemUsers);
+    if (opts.users) {
+      for (const u of seed.users) {
+        this.#users.set(u.name, u);
+        if (u.uid >= 0) this.#uids.add(u.uid);
+        const userTok = this.token("user", u.name);
+        this.#add(
+          u.home,
+          u.home.endsWith(`/${u.name}`)
+            ? u.home.slice(0, -u.name.length) + userTok
+            : this.token("home", u.home),
+        );
+        this.#add(u.name, userTok);
+        if (u.fullName) this.#add(u.fullName, userTok);
+      }
+    }
+    if (opts.hostname) {
+      for (const h of seed.hostnames) {
+        this.#add(h, this.token("host", h.toLowerCase()));
+        const short = h.split(".")[0];
+        if (short !== h) this.#add(short, this.token("host", short.toLowerCase()));
+      }
+    }
+    if (opts.cmdline) { for (const c of seed.commandValues) this.#add(c, this.token("cmd", c)); }
+  }
+
+  /** True when any redaction is on. */
+  get active(): boolean {
+    return this.#opts.users || this.#opts.cmdline || this.#opts.hostname;
+  }
+
+  /** What meta.redaction records: the switches, the token scheme and the key's source. */
+  describe(): Record<string, unknown> {
+    return {
+      users: this.#opts.users,
+      cmdline: this.#opts.cmdline,
+      hostname: this.#opts.hostname,
+      token: "<kind>-<first 8 hex of HMAC-SHA256(key, kind NUL value)>",
+      key_source: this.#seed.keySource,
+      known_users: this.#users.size,
+    };
+  }
+
+  /** The stable token for a value. */
+  token(kind: TokenKind, value: string): string {
+    return `${kind}-${createHmac("sha256", this.#key).update(`${kind}\0${value}`).digest("hex").slice(0, 8)}`;
+  }
+
+  #add(raw: string, token: string, minLen = MIN_TEXT_LEN): void {
+    const k = raw.toLowerCase();
+    if (raw.length < minLen || TOKEN.test(raw) || this.#dict.has(k)) return;
+    // A lone path is no secret (user paths are hidden by the user pass); keep it readable elsewhere.
+    if (token.startsWith("cmd-") && raw.startsWith("/") && !/\s/.test(raw)) return;
+    this.#dict.set(k, token);
+    this.#pattern = null;
+  }
+
+  #regex(): RegExp {
+    if (this.#pattern) return this.#pattern;
+    const words = [...this.#dict.keys()].sort((a, b) => b.length - a.length).map((w) => {
+      const body = escapeRe(w);
+      // Names get word boundaries; command lines and paths match anywhere.
+      return /^[A-Za-z0-9_.-]+$/.test(w) ? `(?<![A-Za-z0-9_])${body}(?![A-Za-z0-9_])` : body;
+    });
+    const uidAlt = this.#opts.users && this.#uids.size > 0
+      ? [
+        `(?<=(?:\\b(?:uid|euid|ruid|owner|auid)[=: ]{1,2}|user-|user@|/run/user/|/user/))(?:${
+          [...this.#uids].join("|")
+        })(?![0-9])`,
+      ]
+      : [];
+    this.#pattern = new RegExp([TOKEN_SRC, ...uidAlt, ...words].map((a) => `(${a})`).join("|"), "gi");
+    return this.#pattern;
+  }
+
+  /** Replaces every known value in a piece of text. */
+  text(s: string): string {
+    if (!this.active || s === "") return s;
+    if (this.#dict.size === 0 && this.#uids.size === 0) return s;
+    return s.replace(this.#regex(), (m: string, tok: string | undefined) => {
+      if (tok !== undefined) return m;
+      if (/^[0-9]+$/.test(m) && this.#uids.has(Number(m))) return this.token("uid", m);
+      return this.#dict.get(m.toLowerCase()) ?? m;
+    });
+  }
+
+  /** Collects keyed command/environment values first, so the text pass also hides them where they are quoted. */
+  #collect(v: unknown, key: string | undefined, parent: Record<string, unknown> | undefined): void {
+    if (Array.isArray(v)) {
+      if (this.#opts.cmdline && key !== undefined && this.#isCmdKey(key, parent)) {
+        const joined = v.filter((x) => typeof x === "string").join(" ");
+        this.#add(joined, this.token("cmd", joined), MIN_COMMAND_LEN);
+        for (const x of v) if (typeof x === "string") this.#add(x, this.token("cmd", x), MIN_COMMAND_LEN);
+      } else for (const x of v) this.#collect(x, undefined, undefined);
+    } else if (v !== null && typeof v === "object") {
+      const o = v as Record<string, unknown>;
+      for (const [k, x] of Object.entries(o)) this.#collect(x, k, o);
+    } else if (
+      typeof v === "string" && key !== undefined && this.#opts.cmdline && this.#isCmdKey(key, parent)
+    ) {
+      this.#add(v, this.token("cmd", v), MIN_COMMAND_LEN);
+      for (const part of v.split(/[\s,]+/)) this.#add(part, this.token("cmd", part), MIN_COMMAND_LEN);
+    }
+  }
+
+  #isCmdKey(key: string, parent: Record<string, unknown> | undefined): boolean {
+    return CMD_KEYS.test(key) || (ENV_VALUE_KEYS.test(key) && parent !== undefined && "variable" in parent);
+  }
+
+  #value(v: unknown, key: string | undefined, parent: Record<string, unknown> | undefined): unknown {
+    if (typeof v === "string") {
+      if (TOKEN.test(v)) return v;
+      if (key !== undefined) {
+        if (this.#opts.cmdline && this.#isCmdKey(key, parent) && v !== "") return this.token("cmd", v);
+        if (this.#opts.hostname && HOST_KEYS.test(key) && v !== "") {
+          return this.token("host", v.toLowerCase());
+        }
+        if (this.#opts.users && USER_KEYS.test(key) && v !== "" && !this.#system.has(v)) {
+          return this.token("user", v);
+        }
+      }
+      return this.text(v);
+    }
+    if (
+      typeof v === "number" && key !== undefined && this.#opts.users && UID_KEYS.test(key) &&
+      this.#uids.has(v)
+    ) {
+      return this.token("uid", String(v));
+    }
+    if (Array.isArray(v)) {
+      if (key !== undefined && this.#opts.cmdline && this.#isCmdKey(key, parent)) {
+        return v.map((x) => typeof x === "string" && !TOKEN.test(x) ? this.token("cmd", x) : x);
+      }
+      return v.map((x) => this.#value(x, undefined, undefined));
+    }
+    if (v !== null && typeof v === "object") {
+      const o = v as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(o)) out[k] = this.#value(x, k, o);
+      return out;
+    }
+    return v;
+  }
+
+  /** Redacts any JSON-like value (a finding, meta, a warning, a streamed event); keys are kept. */
+  deep<T>(v: T): T {
+    if (!this.active) return v;
+    this.#collect(v, undefined, undefined);
+    return this.#value(v, undefined, undefined) as T;
+  }
+}
+
+/**
+ * Parses /etc/passwd: the users worth hiding (login uids 1000–59999, and anyone with a /home dir) and the
+ * system accounts that identify no person.
+ */
+export function passwdUsers(passwd: string): { users: KnownUser[]; system: string[] } {
+  const out: KnownUser[] = [];
+  const system: string[] = [];
+  for (const line of passwd.split("\n")) {
+    const f = line.split(":");
+    if (f.length < 7 || f[0] === "" || f[0].startsWith("#")) continue;
+    const uid = Number(f[2]);
+    if (!Number.isInteger(uid) || uid < 0) continue;
+    const home = f[5];
+    if (!((uid >= 1000 && uid < 60000) || home.startsWith("/home/"))) {
+      system.push(f[0]);
+      continue;
+    }
+    const fullName = f[4].split(",")[0].trim();
+    out.push({ name: f[0], uid, home, ...(fullName.length >= MIN_TEXT_LEN ? { fullName } : {}) });
+  }
+  return { users: out, system };
+}
+
+/** Environment variable names whose values are secrets worth hiding everywhere. */
+export const SECRET_ENV = /(PASS|SECRET|TOKEN|KEY|AUTH|CRED|COOKIE|SESSION)/i;
