@@ -151,10 +151,10 @@ function userExpected(ctx: ScanContext): Set<string> {
 }
 
 function bits(e: WalkEntry): string {
-  return [(e.mode & 0o4000) !== 0 ? "setuid" : "", (e.mode & 0o2000) !== 0 ? "setgid" : ""].filter((b) =>
-    b !== ""
-  )
-    .join(",");
+  const out: string[] = [];
+  if ((e.mode & 0o4000) !== 0) out.push("setuid");
+  if ((e.mode & 0o2000) !== 0) out.push("setgid");
+  return out.join(",");
 }
 
 interface Rating {
