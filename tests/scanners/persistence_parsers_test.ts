@@ -193,6 +193,8 @@ Deno.test("sudoers: what counts as unrestricted", () => {
       "/usr/bin/find",
       "/usr/bin/less /var/log/syslog",
       "/usr/bin/tar *",
+      "/bin/su",
+      "/usr/bin/env",
     ]
   ) {
     assert.ok(isUnrestricted(c), c);
@@ -203,6 +205,8 @@ Deno.test("sudoers: what counts as unrestricted", () => {
       "/usr/bin/apt-get update",
       "!/bin/sh",
       "/usr/bin/find /srv -name x",
+      "/bin/su - postgres",
+      "/usr/bin/docker ps",
     ]
   ) {
     assert.ok(!isUnrestricted(c), c);

@@ -68,7 +68,7 @@ export const CONTENT_PATTERNS: readonly ContentPattern[] = [
   {
     kind: "download_exec",
     name: "fetch_pipe_interpreter",
-    all: [new RegExp(String.raw`\b(?:curl|wget|fetch|aria2c)\b[^\n]*${SHELL_SINK}`)],
+    all: [new RegExp(String.raw`\b(?:curl|wget|aria2c)\b[^\n]*${SHELL_SINK}`)],
   },
   {
     kind: "download_exec",

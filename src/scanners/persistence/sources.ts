@@ -301,13 +301,16 @@ export function udevSources(c: Collector): void {
   }
 }
 
-/** Parsed sshd AuthorizedKeysFile patterns (default: both OpenSSH defaults). */
+/**
+ * Parsed sshd AuthorizedKeysFile patterns (default: both OpenSSH defaults). The drop-in directory is read first:
+ * Debian and Ubuntu include it at the top of sshd_config, and sshd keeps the first value it sees.
+ */
 function authorizedKeysPatterns(c: Collector): string[] {
   const files = [
-    "/etc/ssh/sshd_config",
     ...c.list("/etc/ssh/sshd_config.d").filter((n) => n.endsWith(".conf")).map((n) =>
       `/etc/ssh/sshd_config.d/${n}`
     ),
+    "/etc/ssh/sshd_config",
   ];
   let inMatch = false;
   for (const path of files) {

@@ -209,12 +209,12 @@ export function expandAliases(
   });
 }
 
-/** Programs that hand out a shell whatever their arguments (shells, interpreters, editors, pagers, su, env). */
+/** Programs that hand out a shell whatever their arguments (shells, interpreters, editors, pagers, debuggers). */
 const ALWAYS_ESCAPES =
-  /^(?:(?:ba|da|z|k|c|tc|a)?sh|fish|busybox|su|sudo|env|python[0-9.]*|perl[0-9.]*|ruby[0-9.]*|php[0-9.]*|lua[0-9.]*|node|nodejs|vi|vim|vim\.basic|vim\.tiny|nvim|view|ex|ed|nano|emacs|less|more|most|man|docker|podman|gdb|strace|expect|script)$/;
+  /^(?:(?:ba|da|z|k|c|tc|a)?sh|fish|busybox|python[0-9.]*|perl[0-9.]*|ruby[0-9.]*|php[0-9.]*|lua[0-9.]*|node|nodejs|vi|vim|vim\.basic|vim\.tiny|nvim|view|ex|ed|nano|emacs|less|more|most|man|gdb|strace|expect|script)$/;
 /** Programs that hand out a shell or root writes when their arguments are not pinned. */
 const OPEN_ARGS_ESCAPES =
-  /^(?:find|awk|gawk|mawk|nawk|tar|zip|rsync|git|tee|cp|mv|dd|chmod|chown|install|ln|make|pip[0-9.]*|apt|apt-get|dpkg|rpm|yum|dnf|systemctl|journalctl|crontab|xargs|nmap|scp|ssh)$/;
+  /^(?:su|sudo|env|docker|podman|find|awk|gawk|mawk|nawk|tar|zip|rsync|git|tee|cp|mv|dd|chmod|chown|install|ln|make|pip[0-9.]*|apt|apt-get|dpkg|rpm|yum|dnf|systemctl|journalctl|crontab|xargs|nmap|scp|ssh)$/;
 
 /**
  * True when a sudo command amounts to running anything as the target user: `ALL`, a shell or interpreter,
