@@ -122,8 +122,8 @@ export async function runSession(
   let handled = 0;
   let batch: Pending[] = [];
   let canaryPid: number | null = null;
-  // The executable of each pid seen, so a connect flood from one process costs one readlink, not one per event.
-  const exeByPid = new Map<number, string | null>();
+  // The executable of each (pid, comm) seen, so a connect flood from one process costs one readlink, not one per event.
+  const exeByPid = new Map<string, string | null>();
 
   const onSample = (data: Uint8Array) => {
     if (handled >= opts.maxEvents) {
@@ -140,15 +140,21 @@ export async function runSession(
     if (ev.type === "exec") {
       m.events.exec++;
       const { exe, deleted } = readExe(ev.pid);
-      exeByPid.set(ev.pid, exe);
+      exeByPid.set(`${ev.pid}/${ev.comm}`, exe);
       batch.push({ ev, exe, exeDeleted: deleted, hash: hasher ? hasher.capture(ev.pid, ev.filename) : null });
     } else {
       m.events.connect++;
-      let exe = exeByPid.get(ev.pid);
+      const key = `${ev.pid}/${ev.comm}`;
+      let exe = exeByPid.get(key);
       if (exe === undefined) {
-        exe = opts.table.get(ev.pid)?.exe ?? readExe(ev.pid).exe;
+        // The table may be stale (the process exec'd between the snapshot and the attach): trust it only when
+        // its comm matches the event's, else read the executable now.
+        const node = opts.table.get(ev.pid);
+        exe = node && node.comm === ev.comm && node.exe !== null
+          ? node.exe
+          : readExe(ev.pid).exe ?? node?.exe ?? null;
         if (exeByPid.size > 65536) exeByPid.clear();
-        exeByPid.set(ev.pid, exe);
+        exeByPid.set(key, exe);
       }
       batch.push({ ev, exe });
     }
@@ -203,6 +209,8 @@ export async function runSession(
       } else {
         const ev = item.ev;
         const node = opts.table.get(ev.pid);
+        const exe = item.exe ?? (node && node.comm === ev.comm ? node.exe : null);
+        const sameImage = node !== undefined && exe !== null && node.exe === exe;
         const rec: ConnectRecord = {
           source: "ebpf",
           ts: iso(ev.tsNs),
@@ -216,9 +224,9 @@ export async function runSession(
           v4mapped: ev.v4mapped,
           scope: addressScope(ev.daddr),
           result: ev.ret,
-          exe: node?.exe ?? item.exe,
-          exec_argv: node?.argv ?? [],
-          exec_traced: node?.source === "exec",
+          exe,
+          exec_argv: sameImage ? node.argv : [],
+          exec_traced: sameImage && node.source === "exec",
           lineage: opts.table.lineage(ev.ppid),
         };
         opts.emit("net.connect", rec);
