@@ -15,6 +15,8 @@ import { processes } from "./processes.ts";
 import { suidSgid } from "./suid_sgid.ts";
 import { worldWritable } from "./world_writable.ts";
 import { ebpfExecTrace } from "./ebpf_exec_trace.ts";
+import { integrity } from "./integrity/scanner.ts";
+import { yara } from "./yara/scanner.ts";
 
 /** Every scanner, in report order. */
 export const SCANNERS: readonly Scanner[] = [
@@ -32,5 +34,7 @@ export const SCANNERS: readonly Scanner[] = [
   systemdUnits,
   auditd,
   containers,
+  integrity,
+  yara,
   ebpfExecTrace,
 ];

@@ -1,9 +1,9 @@
-/** Flags: package integrity. */
-import { bool, type FlagGroup, int } from "./spec.ts";
+/** Flags: package integrity and the YARA scanner's file selection. */
+import { bool, csv, type FlagGroup, int } from "./spec.ts";
 
-/** Integrity scanner options. */
+/** Integrity and YARA scanner options (the rule source, --yara-rules, is with the rules flags). */
 export const integrityFlags = {
-  title: "Integrity",
+  title: "Integrity and YARA",
   flags: {
     integrity: bool("integrity", "Run the integrity scanner (package file verification)."),
     integrityIma: bool("integrity-ima", "Count IMA measurements and violations."),
@@ -52,6 +52,27 @@ export const integrityFlags = {
       1,
       65536,
       "MIB",
+    ),
+    yaraRoots: csv(
+      "yara-roots",
+      "Paths the yara scanner walks instead of its defaults (temp, cron/systemd, homes, /usr/local, web roots).",
+      "PATHS",
+    ),
+    yaraMaxFileSize: int(
+      "yara-max-file-size",
+      "Files larger than this many MiB are not scanned by YARA.",
+      32,
+      1,
+      4096,
+      "MIB",
+    ),
+    yaraMaxFiles: int(
+      "yara-max-files",
+      "Stop the YARA scan after this many files.",
+      50_000,
+      1,
+      undefined,
+      "N",
     ),
   },
 } as const satisfies FlagGroup;

@@ -33,7 +33,7 @@ export const rulesFlags = {
       } (scales risk scores).`,
       value: "LEVEL",
     }),
-    yaraRules: str("yara-rules", "YARA rule file or directory.", "PATH", false),
+    yaraRules: str("yara-rules", "YARA rule file, or a directory of *.yar/*.yara files; runs yara.", "PATH"),
     pluginDir: str(
       "plugin-dir",
       "Run each executable in DIR as an extra scanner (see docs/PLUGINS.md).",
