@@ -124,7 +124,7 @@ export function harden(
       }
     }
   }
-  if (config.seccomp || config.seccompStrict) {
+  if (config.seccomp) {
     const allowBpf = selected.some((s) => (s.needs ?? []).some((n) => n.includes("CAP_BPF")));
     const installed = installSeccomp({ allowBpf }, deps.syscall);
     if (!installed.ok) {

@@ -1,0 +1,116 @@
+import assert from "node:assert/strict";
+import { capMask, capNames, dropCapabilities } from "../../src/security/privileges.ts";
+import { capabilitiesFor, keptCapabilities } from "../../src/security/needs.ts";
+import { SCANNERS } from "../../src/scanners/index.ts";
+import type { Scanner } from "../../src/core/scanner.ts";
+
+const isRoot = Deno.uid() === 0;
+
+async function runChild(file: string, keep: string[]) {
+  const child = new URL("./privileges_child.ts", import.meta.url).pathname;
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", child, file, ...keep],
+    stdout: "piped",
+    stderr: "piped",
+  })
+    .output();
+  assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+  return JSON.parse(new TextDecoder().decode(r.stdout));
+}
+
+Deno.test({
+  name:
+    "drop: without CAP_DAC_READ_SEARCH a nobody-owned 0600 file is unreadable; children inherit the bounding set",
+  ignore: !isRoot,
+  fn: async () => {
+    const dir = Deno.makeTempDirSync();
+    try {
+      const file = `${dir}/secret`;
+      Deno.writeTextFileSync(file, "x", { mode: 0o600 });
+      Deno.chownSync(file, 65534, 65534);
+      const none = await runChild(file, []);
+      assert.equal(none.dropped.ok, true);
+      assert.deepEqual(none.dropped.value.after, []);
+      assert.ok(none.dropped.value.before.includes("CAP_SYS_ADMIN"));
+      assert.equal(none.read, "PermissionDenied");
+      assert.match(none.child, /CapEff:\s*0+\n/);
+      assert.match(none.child, /CapBnd:\s*0+\n/);
+      const dac = await runChild(file, ["CAP_DAC_READ_SEARCH"]);
+      assert.deepEqual(dac.dropped.value.after, ["CAP_DAC_READ_SEARCH"]);
+      assert.equal(dac.read, "ok");
+      assert.match(dac.child, /CapBnd:\s*0+4\n/);
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("capMask/capNames round-trip; unknown names are errors", () => {
+  const m = capMask(["CAP_SYS_PTRACE", "CAP_DAC_READ_SEARCH"]);
+  assert.ok(m.ok);
+  if (m.ok) assert.deepEqual(capNames(m.value), ["CAP_DAC_READ_SEARCH", "CAP_SYS_PTRACE"]);
+  assert.equal(capMask(["CAP_NOPE"]).ok, false);
+});
+
+Deno.test("dropCapabilities reports a failing capset instead of throwing", () => {
+  let calls = 0;
+  const sys = (nr: number) => {
+    calls++;
+    return nr === 126 ? { result: -1n, errno: 1 } : { result: 0n, errno: 0 };
+  };
+  const r = dropCapabilities(0n, sys, "x86_64");
+  assert.equal(r.ok, false);
+  assert.ok(calls > 1);
+});
+
+Deno.test("kept capabilities follow the selected scanners; --keep-cap-dac adds CAP_DAC_READ_SEARCH", () => {
+  const by = (n: string) => SCANNERS.find((s) => s.name === n)!;
+  assert.deepEqual(keptCapabilities([by("kernel_params")], false), []);
+  assert.deepEqual(keptCapabilities([by("kernel_params")], true), ["CAP_DAC_READ_SEARCH"]);
+  assert.deepEqual(keptCapabilities([by("processes")], false), ["CAP_DAC_READ_SEARCH", "CAP_SYS_PTRACE"]);
+  assert.ok(keptCapabilities([by("ebpf_exec_trace")], false).includes("CAP_BPF"));
+  const plugin = { name: "new_one", needs: ["root", "CAP_NET_ADMIN"] } as unknown as Scanner;
+  assert.deepEqual(capabilitiesFor(plugin), ["CAP_DAC_READ_SEARCH", "CAP_NET_ADMIN"]);
+  for (const s of SCANNERS) assert.ok(capMask(capabilitiesFor(s)).ok, s.name);
+});
+
+Deno.test({
+  name: "live: --drop-priv --seccomp scan of / records the capability sets and writes the report",
+  ignore: !isRoot,
+  fn: async () => {
+    const dir = Deno.makeTempDirSync();
+    try {
+      const out = `${dir}/r.json`;
+      const main = new URL("../../main.ts", import.meta.url).pathname;
+      const r = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          main,
+          "--drop-priv",
+          "--seccomp",
+          "--seccomp-strict",
+          "--verbose",
+          "--enable",
+          "processes,network,kernel_params,modules,mounts,ioc",
+          "--output",
+          out,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const err = new TextDecoder().decode(r.stderr);
+      assert.ok(r.code === 0 || r.code === 1, err);
+      assert.match(err, /capabilities before drop: .*CAP_SYS_ADMIN/);
+      assert.match(err, /capabilities after drop: CAP_DAC_READ_SEARCH,CAP_SYS_PTRACE\n/);
+      const report = JSON.parse(Deno.readTextFileSync(out));
+      assert.deepEqual(report.scanner_errors, []);
+      assert.deepEqual(report.meta.security.privileges.after, ["CAP_DAC_READ_SEARCH", "CAP_SYS_PTRACE"]);
+      assert.equal(report.meta.security.seccomp.installed, true);
+      assert.deepEqual(report.meta.capabilities.effective_caps, ["CAP_DAC_READ_SEARCH", "CAP_SYS_PTRACE"]);
+      assert.ok(report.results.every((x: { status: string }) => x.status !== "error"));
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
