@@ -127,3 +127,34 @@ export class TaxonomyIndex {
     };
   }
 }
+
+/** The parts of a SARIF log this module touches. */
+export interface SarifLogLike {
+  runs: {
+    tool: {
+      driver: {
+        rules?: { id: string; relationships?: SarifRelationship[] }[];
+        supportedTaxonomies?: unknown;
+      };
+    };
+    taxonomies?: unknown;
+  }[];
+}
+
+/**
+ * Adds `run.taxonomies`, `tool.driver.supportedTaxonomies` and per-rule `relationships` (MITRE ATT&CK, PCI DSS,
+ * HIPAA, NIST CSF, CIS) to a SARIF log whose rules are check ids. Changes the log in place.
+ */
+export function addSarifTaxonomies(log: SarifLogLike, index: TaxonomyIndex): void {
+  for (const run of log.runs) {
+    const rules = run.tool.driver.rules ?? [];
+    const parts = index.sarif(rules.map((r) => r.id));
+    if (parts.taxonomies.length === 0) continue;
+    run.taxonomies = parts.taxonomies;
+    run.tool.driver.supportedTaxonomies = parts.supportedTaxonomies;
+    for (const rule of rules) {
+      const rel = parts.relationships(rule.id);
+      if (rel.length > 0) rule.relationships = rel;
+    }
+  }
+}

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Catalogue } from "../../src/core/catalogue.ts";
-import { TaxonomyIndex } from "../../src/compliance/taxonomy.ts";
+import { addSarifTaxonomies, TaxonomyIndex } from "../../src/compliance/taxonomy.ts";
+import { assertValid, validateSarif } from "../output/validate.ts";
 import { STANDARDS } from "../../src/compliance/standards/index.ts";
 import { loadRules } from "../../src/rules/load.ts";
 import { SCANNERS } from "../../src/scanners/index.ts";
@@ -51,4 +52,27 @@ Deno.test("taxonomy: refsFor lists checks in sorted order", () => {
       "mount.tmp.not_separate",
     ],
   );
+});
+
+Deno.test("taxonomy: a SARIF log with taxonomies and relationships validates against the official 2.1.0 schema", () => {
+  const index = new TaxonomyIndex(catalogue, STANDARDS, builtin);
+  const rules = ["mount.tmp.noexec_missing", "kernel.sysctl.sysrq", "process.inventory.entry"].map((id) => ({
+    id,
+    shortDescription: { text: catalogue.get(id)!.title },
+  }));
+  const log = {
+    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
+    version: "2.1.0",
+    runs: [{ tool: { driver: { name: "sys-scan", rules } }, results: [] }],
+  };
+  addSarifTaxonomies(log, index);
+  assertValid(validateSarif, log, "SARIF");
+  const run = log.runs[0] as unknown as {
+    taxonomies: { name: string }[];
+    tool: { driver: { rules: { id: string; relationships?: unknown[] }[] } };
+  };
+  assert.ok(run.taxonomies.length >= 4);
+  const byId = Object.fromEntries(run.tool.driver.rules.map((r) => [r.id, r]));
+  assert.ok((byId["mount.tmp.noexec_missing"].relationships ?? []).length >= 6);
+  assert.equal(byId["process.inventory.entry"].relationships, undefined, "no references, no relationships");
 });
