@@ -278,13 +278,22 @@ Deno.test("persistence: hostile file names, FIFOs and garbage content neither ha
   const mk = await new Deno.Command("mkfifo", { args: [`${root.path}/etc/cron.d/fifo`] }).output().catch(() =>
     null
   );
+  await new Deno.Command("/bin/sh", {
+    args: ["-c", 'printf "* * * * * root /tmp/x\\n" > "$(printf "$0/etc/cron.d/bad\\377name")"', root.path],
+  }).output();
   const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
   assert.equal(r.status, "ok");
   assert.deepEqual(summary(r.findings), [
     "high persistence.command.untrusted_path /etc/cron.d/evil\nname\u001b[31m",
   ]);
   const codes = r.warnings.map((w) => w.code).sort();
-  assert.deepEqual(codes, ["authorized_keys_malformed", "cron_malformed", "sudoers_malformed"]);
+  assert.deepEqual(codes, [
+    "authorized_keys_malformed",
+    "cron_malformed",
+    "persistence_unreadable",
+    "sudoers_malformed",
+  ]);
+  assert.match(r.warnings.find((w) => w.code === "persistence_unreadable")!.detail!, /not valid UTF-8/);
   assert.ok(mk === null || mk.success);
   JSON.parse(JSON.stringify(r.findings));
 });

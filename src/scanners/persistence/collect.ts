@@ -73,7 +73,14 @@ export class Collector {
       return [];
     }
     if (r.truncated) this.ctx.warn("truncated", `${dir}: more than ${LIMITS.dirEntries} entries`);
-    return r.value.filter((e) => !e.name.startsWith(".") && !e.isDirectory).map((e) => e.name).sort();
+    const names = r.value.filter((e) => !e.name.startsWith(".") && !e.isDirectory).map((e) => e.name).sort();
+    for (const bad of names.filter((n) => n.includes("\uFFFD"))) {
+      this.ctx.warn(
+        "persistence_unreadable",
+        `${dir}/${bad}: the name is not valid UTF-8 and cannot be opened`,
+      );
+    }
+    return names.filter((n) => !n.includes("\uFFFD"));
   }
 
   /** Records a point. */
