@@ -248,13 +248,23 @@ Deno.test({
     Deno.chmodSync(bin, 0o755);
     try {
       const timer = setTimeout(() => void run(bin, []), 400);
-      const r = await runOne(ebpfExecTrace, "/", { iocExecTrace: 2 });
+      const r = await runOne(ebpfExecTrace, "/", { iocExecTrace: 2, traceHash: true });
       clearTimeout(timer);
       assert.equal(r.status, "ok", r.reason);
       const sus = r.findings.find((f) => f.id === `trace.exec.suspicious_location:${bin}`);
       assert.ok(sus, r.findings.map((f) => f.id).join("\n"));
       assert.equal(sus.severity, "medium");
       assert.equal(sus.metadata.location_kind, "temp");
+      const trueHash = new TextDecoder().decode(
+        (await new Deno.Command("/usr/bin/sha256sum", { args: ["/bin/true"], stdout: "piped" }).output())
+          .stdout,
+      ).split(" ")[0];
+      assert.equal(
+        sus.metadata.sha256,
+        trueHash,
+        "--trace-hash: the dropped copy of /bin/true hashes like it",
+      );
+      assert.ok(sus.metadata.sha256_source === "proc_exe" || sus.metadata.sha256_source === "path");
       const meta = r.outcome.meta.trace as TraceMetrics;
       assert.equal(meta.mode, "ebpf");
       assert.equal(meta.attach!.exec.section, "tp_btf/sched_process_exec");
@@ -297,5 +307,42 @@ Deno.test({
     assert.equal(t.metrics.stopped_by, "signal");
     assert.ok(t.execs.some((e) => e.pid === pid));
     assert.ok(t.metrics.elapsed_ms < 600, `stopped after ${t.metrics.elapsed_ms} ms`);
+  },
+});
+
+Deno.test({
+  name: "e2e: attached but no events arriving stops early with trace_no_events (canary not seen)",
+  ignore: !READY,
+  fn: async () => {
+    const bytes = await readBundledObject();
+    const t0 = performance.now();
+    const { metrics, warnings } = await runSession({
+      durationMs: 10_000,
+      maxEvents: 1000,
+      hash: false,
+      signal: new AbortController().signal,
+      table: new ProcessTable(),
+      aggregator: new Aggregator(),
+      emit: () => {},
+      canary: "/bin/true",
+      canaryTimeoutMs: 500,
+      listenSignals: false,
+      // A pipeline that loses every record between the ring buffer and the decoder.
+      open: () =>
+        openTracer({
+          libbpfPath: LIBBPF,
+          object: { bytes, name: "process_exec.bpf.o" },
+          facts: { euid: 0, caps: ["CAP_SYS_ADMIN"], btf: true, tracefs: false },
+          onSample: () => {},
+        }),
+    });
+    assert.equal(metrics.stopped_by, "no_events");
+    assert.equal(metrics.canary.seen, false);
+    assert.ok(performance.now() - t0 < 3000);
+    assert.ok(
+      warnings.some((w) =>
+        w.code === "trace_no_events" && /canary exec of \/bin\/true was not reported/.test(w.detail)
+      ),
+    );
   },
 });
