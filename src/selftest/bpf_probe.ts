@@ -126,6 +126,16 @@ function probeHook(
   }
 }
 
+/** Program name → ELF section, read without loading anything (no privileges needed); empty on failure. */
+function sectionsOf(lib: Libbpf, bytes: Uint8Array, name: string): Map<string, string> {
+  try {
+    using obj = lib.openMem(bytes, name);
+    return new Map(obj.programs().map((p) => [p.name, p.section]));
+  } catch {
+    return new Map();
+  }
+}
+
 /** Probes this host. Never throws for an expected condition: each failure is a reason in the result. */
 export async function probeBpf(opts: ProbeOptions = {}): Promise<BpfProbe> {
   const caps = probeCapabilities(new Host("/"));
@@ -158,11 +168,11 @@ export async function probeBpf(opts: ProbeOptions = {}): Promise<BpfProbe> {
     ...EXEC_PROGRAMS.map((p) => ["exec", p] as const),
     ...CONNECT_PROGRAMS.map((p) => ["connect", p] as const),
   ];
-  const notTried = (why: string) =>
+  const notTried = (why: string, sections = new Map<string, string>()) =>
     all.map(([hook, program]) => ({
       hook,
       program,
-      section: null,
+      section: sections.get(program) ?? null,
       load: `not tried (${why})`,
       attach: "not tried",
       ms: 0,
@@ -182,8 +192,11 @@ export async function probeBpf(opts: ProbeOptions = {}): Promise<BpfProbe> {
     else {
       try {
         if (bytes === null) hooks.push(...notTried("no BPF object"));
-        else if (!privileged) hooks.push(...notTried(`needs root or CAP_BPF+CAP_PERFMON; uid ${caps.euid}`));
-        else for (const [hook, program] of all) hooks.push(probeHook(lib, bytes, name, hook, program));
+        else if (!privileged) {
+          hooks.push(
+            ...notTried(`needs root or CAP_BPF+CAP_PERFMON; uid ${caps.euid}`, sectionsOf(lib, bytes, name)),
+          );
+        } else for (const [hook, program] of all) hooks.push(probeHook(lib, bytes, name, hook, program));
       } finally {
         lib[Symbol.dispose]();
       }

@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { parseSelfTestArgs } from "../../src/cli/commands/self_test.ts";
+
+Deno.test("self-test arguments: defaults, --trace-seconds, --no-trace, --json", () => {
+  assert.deepEqual(parseSelfTestArgs([]), { ok: true, value: { traceSeconds: 2, json: false } });
+  assert.deepEqual(parseSelfTestArgs(["--trace-seconds", "5", "--json"]), {
+    ok: true,
+    value: { traceSeconds: 5, json: true },
+  });
+  assert.deepEqual(parseSelfTestArgs(["--no-trace"]), { ok: true, value: { traceSeconds: 0, json: false } });
+});
+
+Deno.test("self-test arguments: bad values and unknown flags are usage errors naming the problem", () => {
+  for (
+    const [args, re] of [
+      [["--trace-seconds", "0"], /from 1 to 60/],
+      [["--trace-seconds", "61"], /from 1 to 60/],
+      [["--trace-seconds", "abc"], /got "abc"/],
+      [["--trace-seconds", "-1"], /usage: sys-scan self-test/],
+      [["--no-trace", "--trace-seconds", "3"], /cannot be combined/],
+      [["--frobnicate"], /usage: sys-scan self-test/],
+      [["extra"], /usage: sys-scan self-test/],
+    ] as const
+  ) {
+    const r = parseSelfTestArgs(args);
+    assert.equal(r.ok, false, args.join(" "));
+    if (!r.ok) {
+      assert.equal(r.error.exit, 2);
+      assert.match(r.error.message, re);
+    }
+  }
+});
