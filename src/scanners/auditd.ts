@@ -189,7 +189,15 @@ function diskRules(ctx: ScanContext): { rules: AuditRule[]; files: string[] } | 
   let files: string[] = [];
   if (dir.ok) {
     if (dir.truncated) ctx.warn("truncated", "/etc/audit/rules.d: more than 1000 entries");
-    files = dir.value.filter((e) => e.name.endsWith(".rules") && !e.name.startsWith(".")).map((e) => e.name)
+    for (const e of dir.value.filter((e) => e.name.includes("\uFFFD"))) {
+      ctx.warn(
+        "audit_unreadable",
+        `/etc/audit/rules.d/${e.name}: the name is not valid UTF-8 and cannot be opened`,
+      );
+    }
+    files = dir.value.filter((e) =>
+      e.name.endsWith(".rules") && !e.name.startsWith(".") && !e.name.includes("\uFFFD")
+    ).map((e) => e.name)
       .sort()
       .map((n) => `/etc/audit/rules.d/${n}`);
   } else if (dir.reason !== "missing") ctx.warn("audit_unreadable", `/etc/audit/rules.d: ${dir.message}`);

@@ -236,6 +236,15 @@ Deno.test("systemd_units: no unit directory is a skip; garbage units are warning
   const r = await runOne(systemdUnits, bad.path);
   assert.equal(r.status, "ok");
   assert.deepEqual(r.warnings.map((w) => w.code), ["unit_malformed"]);
+  await new Deno.Command("/bin/sh", {
+    args: [
+      "-c",
+      'printf "[Service]\\nExecStart=/tmp/x\\n" > "$(printf "$0/etc/systemd/system/b\\377d.service")"',
+      bad.path,
+    ],
+  }).output();
+  const u = await runOne(systemdUnits, bad.path);
+  assert.deepEqual(u.warnings.map((w) => w.code).sort(), ["unit_malformed", "unit_unreadable"]);
 });
 
 Deno.test("systemd_units: the live host scans without errors", async () => {

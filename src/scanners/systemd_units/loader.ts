@@ -67,7 +67,11 @@ function listDir(ctx: ScanContext, dir: string): Deno.DirEntry[] {
     return [];
   }
   if (r.truncated) ctx.warn("truncated", `${dir}: more than ${UNIT_LIMITS.entriesPerDir} entries`);
-  return r.value.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  for (const e of r.value.filter((e) => e.name.includes("\uFFFD"))) {
+    ctx.warn("unit_unreadable", `${dir}/${e.name}: the name is not valid UTF-8 and cannot be opened`);
+  }
+  return r.value.filter((e) => !e.name.includes("\uFFFD"))
+    .sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
 
 /** Drop-in directory names for a unit, most specific first: the unit, its template, its prefixes, its type. */
