@@ -79,7 +79,7 @@ function scalarTest(c: LeafCondition): (v: unknown) => boolean {
       return (v) => text(v, fold).endsWith(want);
     }
     case "regex": {
-      const re = new RegExp(String(value), fold ? "iu" : "u");
+      const re = new RegExp(String(value), fold ? "i" : "");
       return (v) => re.test(String(v).slice(0, MAX_MATCH_INPUT));
     }
     case "gt":

@@ -107,7 +107,7 @@ function checkLeaf(c: Record<string, unknown>, ctx: z.RefinementCtx): void {
  */
 export function regexProblem(pattern: string, ignoreCase = false): string | undefined {
   try {
-    new RegExp(pattern, ignoreCase ? "iu" : "u");
+    new RegExp(pattern, ignoreCase ? "i" : "");
   } catch (e) {
     return `regex does not compile: ${e instanceof Error ? e.message : String(e)}`;
   }
