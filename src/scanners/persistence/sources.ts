@@ -59,7 +59,7 @@ export function cronSources(c: Collector): void {
   for (const dir of CRON_SCRIPT_DIRS) {
     for (const name of c.list(dir)) {
       const path = `${dir}/${name}`;
-      const inert = !RUN_PARTS_NAME.test(name) || !isExecutable(c, path);
+      const inert = RUN_PARTS_SKIPPED.test(name) || !isExecutable(c, path);
       scriptPoint(c, "cron_script", path, ROOT_ACCOUNT, inert);
     }
   }
@@ -81,8 +81,12 @@ export function cronSources(c: Collector): void {
   }
 }
 
-/** Names run-parts runs (Debian's default LSB-free rule): letters, digits, underscores and hyphens. */
-export const RUN_PARTS_NAME = /^[A-Za-z0-9_-]+$/;
+/**
+ * Names every run-parts skips: backups and package-manager leftovers. Debian's run-parts also skips any name with
+ * a dot, but cronie's (RHEL) runs `man-db.cron`; a dotted name is judged, so as to miss nothing on either.
+ */
+export const RUN_PARTS_SKIPPED =
+  /(?:~|,|\.(?:dpkg-(?:old|new|dist|tmp|bak)|ucf-(?:old|new|dist)|rpm(?:save|orig|new)|swp|cfsaved|disabled))$|^\./;
 
 function isExecutable(c: Collector, path: string): boolean {
   const st = c.ctx.host.stat(path);
@@ -201,7 +205,7 @@ export function oneShotSources(c: Collector): void {
   }
   for (const name of c.list("/etc/update-motd.d")) {
     const path = `/etc/update-motd.d/${name}`;
-    scriptPoint(c, "motd_script", path, ROOT_ACCOUNT, !RUN_PARTS_NAME.test(name) || !isExecutable(c, path));
+    scriptPoint(c, "motd_script", path, ROOT_ACCOUNT, RUN_PARTS_SKIPPED.test(name) || !isExecutable(c, path));
   }
 }
 
@@ -437,8 +441,8 @@ export function sshKeySources(c: Collector): void {
   }
 }
 
-/** Admin groups whose members are expected to hold full sudo rights. */
-export const ADMIN_GROUPS = ["sudo", "wheel", "admin", "root"];
+/** Admin groups whose members are expected to hold full sudo rights (google-sudoers: GCP's guest agent). */
+export const ADMIN_GROUPS = ["sudo", "wheel", "admin", "root", "google-sudoers"];
 
 /** /etc/sudoers and what it includes (bounded depth): passwordless full root for non-admins, risky includes. */
 export function sudoersSources(c: Collector): void {
