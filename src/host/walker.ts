@@ -27,6 +27,10 @@ export interface WalkEntry {
   readonly ino: number;
   readonly size: number;
   readonly nlink: number;
+  /** Modification time in ms since the epoch (null when the filesystem has none). */
+  readonly mtime: number | null;
+  /** Inode change time in ms since the epoch: when the mode (e.g. the set-id bit) or owner last changed. */
+  readonly ctime: number | null;
 }
 
 /** Limits of one walk. Hitting any of them is a `truncated` warning. */
@@ -175,6 +179,8 @@ function toEntry(path: string, realPath: string, name: string, depth: number, st
     ino: st.ino ?? 0,
     size: st.size,
     nlink: st.nlink ?? 1,
+    mtime: st.mtime?.getTime() ?? null,
+    ctime: st.ctime?.getTime() ?? null,
   };
 }
 

@@ -1,5 +1,6 @@
 /** Shared pieces of the filesystem scanners: risky locations, writability by others, and owner names. */
 import type { Host } from "../host/host.ts";
+import type { WalkEntry } from "../host/walker.ts";
 
 /** Temporary directories anyone can drop files into. */
 export const TEMP_DIRS = [
@@ -102,6 +103,12 @@ export function loadIdNames(host: Host): IdNames {
   const users = p.ok ? parseIds(p.value) : new Map<number, string>();
   const groups = g.ok ? parseIds(g.value) : new Map<number, string>();
   return { user: (uid) => users.get(uid) ?? null, group: (gid) => groups.get(gid) ?? null };
+}
+
+/** A walked entry's modification and inode-change times as ISO strings, for the responder's timeline. */
+export function entryTimes(e: WalkEntry): { mtime: string | null; ctime: string | null } {
+  const iso = (ms: number | null) => ms === null ? null : new Date(ms).toISOString();
+  return { mtime: iso(e.mtime), ctime: iso(e.ctime) };
 }
 
 /** A permission mode as four octal digits ("4755"). */

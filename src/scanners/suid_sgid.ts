@@ -13,6 +13,7 @@ import { digestEntry } from "../host/entry_io.ts";
 import { loadRpmOwners } from "../host/rpm_db.ts";
 import { walk, type WalkEntry } from "../host/walker.ts";
 import {
+  entryTimes,
   IMAGE_FS_TYPES,
   IMAGE_STORAGE,
   loadIdNames,
@@ -278,6 +279,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
       group: names.group(e.gid),
       size: e.size,
       nlink: e.nlink,
+      ...entryTimes(e),
       sha256: hash.ok ? hash.value.sha256 : null,
       sha256_truncated: hash.ok && hash.truncated,
       package: pkg,

@@ -11,7 +11,15 @@ import type { Severity } from "../core/severity.ts";
 import { readEntryHead, sha256Entry } from "../host/entry_io.ts";
 import { walk, type WalkEntry } from "../host/walker.ts";
 import { decodeFileCaps, lgetxattr, xattrUnavailable } from "../host/xattr.ts";
-import { IMAGE_FS_TYPES, IMAGE_STORAGE, locationClass, octalMode, pruneBelow, under } from "./fs_common.ts";
+import {
+  entryTimes,
+  IMAGE_FS_TYPES,
+  IMAGE_STORAGE,
+  locationClass,
+  octalMode,
+  pruneBelow,
+  under,
+} from "./fs_common.ts";
 import { rootPathFindings } from "./root_path.ts";
 import {
   DANGEROUS_CAPABILITIES,
@@ -201,6 +209,8 @@ class InterpreterIndex {
           ino: st.value.ino ?? 0,
           size: st.value.size,
           nlink: st.value.nlink ?? 1,
+          mtime: null,
+          ctime: null,
         };
         const same = this.#bySize.get(st.value.size) ?? [];
         same.push({ path, entry });
@@ -291,6 +301,7 @@ function setidInterpreter(
       interpreter: interpreter ?? null,
       elf: isElf,
       reason,
+      ...entryTimes(e),
     },
     location: { path: e.path },
   };
@@ -346,6 +357,7 @@ function capabilityFinding(e: WalkEntry, raw: Uint8Array, ctx: ScanContext): Fin
       mode: octalMode(e.mode),
       uid: e.uid,
       reason,
+      ...entryTimes(e),
     },
     location: { path: e.path },
   };
@@ -470,7 +482,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
           description: `${e.path} (mode ${
             octalMode(e.mode)
           }, uid ${e.uid}) is world-writable without the sticky bit.`,
-          metadata: { path: e.path, mode: octalMode(e.mode), uid: e.uid, gid: e.gid },
+          metadata: { path: e.path, mode: octalMode(e.mode), uid: e.uid, gid: e.gid, ...entryTimes(e) },
           location: { path: e.path },
         };
       }
@@ -491,7 +503,14 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
           subject: e.path,
           severity: rwxSeverity(e),
           description: `${e.path} (mode ${octalMode(e.mode)}, uid ${e.uid}) is writable by every user.`,
-          metadata: { path: e.path, mode: octalMode(e.mode), uid: e.uid, gid: e.gid, size: e.size },
+          metadata: {
+            path: e.path,
+            mode: octalMode(e.mode),
+            uid: e.uid,
+            gid: e.gid,
+            size: e.size,
+            ...entryTimes(e),
+          },
           location: { path: e.path },
         };
       }

@@ -36,7 +36,12 @@ Deno.test("suid_sgid: stock set-id programs owned by their package pass, with fu
   const chage = all.findings.find((f) => f.metadata.path === "/usr/bin/chage")!;
   assert.equal(chage.severity, "info");
   assert.deepEqual(
-    { ...chage.metadata, sha256: typeof chage.metadata.sha256 },
+    {
+      ...chage.metadata,
+      sha256: typeof chage.metadata.sha256,
+      mtime: typeof chage.metadata.mtime,
+      ctime: "iso",
+    },
     {
       path: "/usr/bin/chage",
       bits: "setgid",
@@ -49,6 +54,8 @@ Deno.test("suid_sgid: stock set-id programs owned by their package pass, with fu
       group: "shadow",
       size: ELF.length,
       nlink: 1,
+      mtime: "string",
+      ctime: "iso",
       sha256: "string",
       sha256_truncated: false,
       package: "passwd",
@@ -58,6 +65,7 @@ Deno.test("suid_sgid: stock set-id programs owned by their package pass, with fu
       passed: true,
     },
   );
+  assert.equal(new Date(String(chage.metadata.ctime)).toISOString(), chage.metadata.ctime);
   const mount = all.findings.find((f) => f.metadata.path === "/usr/bin/mount")!;
   assert.equal(mount.metadata.package, "mount", "dpkg lists /bin/mount; merged /usr makes it /usr/bin/mount");
 });

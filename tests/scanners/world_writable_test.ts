@@ -43,7 +43,10 @@ Deno.test("world_writable: world-writable files and sticky-less directories fire
     ["fs.world_writable.file:/usr/share/doc/readme", "medium"],
   ]);
   const job = r.findings.find((f) => f.id === "fs.world_writable.file:/etc/cron.d/job")!;
-  assert.deepEqual(job.metadata, { path: "/etc/cron.d/job", mode: "0666", uid: 0, gid: 0, size: 17 });
+  const { mtime, ctime, ...rest } = job.metadata;
+  assert.deepEqual(rest, { path: "/etc/cron.d/job", mode: "0666", uid: 0, gid: 0, size: 17 });
+  assert.match(String(mtime), /^\d{4}-\d\d-\d\dT/);
+  assert.ok(Date.parse(String(ctime)) > Date.now() - 3600_000, "ctime is when the mode was set");
   assert.deepEqual(job.location, { path: "/etc/cron.d/job" });
 });
 
