@@ -215,3 +215,9 @@ Deno.test("legacy: empty, truncated and garbage input never throw", () => {
     assert.equal(r.rules.length, 0, JSON.stringify(text));
   }
 });
+
+Deno.test("legacy: upstream regexes that are not valid in unicode mode still load (e.g. \\-)", () => {
+  const r = parseLegacyRules("id=a\nfield=title\nregex=no\\-exec|noexec\ntags=t\n", "u.rule", opts);
+  assert.deepEqual(r.errors, []);
+  assert.ok(compileCondition(r.rules[0].rule.when!)(sampleFinding({ title: "no-exec here" })));
+});
