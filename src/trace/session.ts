@@ -3,7 +3,8 @@
  * (~100 ms per call) until the duration passes, the user-space event cap is reached, SIGINT/SIGTERM arrive or
  * the scan is aborted. Each record is decoded and enriched in the callback (the exe link is read while the
  * process lives); records are emitted, aggregated and hashed after each poll. A canary exec right after attach
- * proves the pipeline works: if it is not seen, the session stops early with a warning (fast fail).
+ * proves the pipeline works: if nothing at all (not even the canary) is decoded in time, the session stops
+ * early with a warning (fast fail); a busy host whose canary was rate-limited away is not mistaken for that.
  */
 import { EINTR } from "../../ffi/libbpf.ts";
 import { CLOCK_MONOTONIC, clockGettimeNs } from "../../ffi/libc.ts";
@@ -291,13 +292,17 @@ export async function runSession(
         m.stopped_by = "duration";
         break;
       }
-      if (!m.canary.seen && performance.now() > canaryDeadline) {
+      if (
+        decoder.stats.decoded === 0 && performance.now() > canaryDeadline && tracer.drain() >= 0 &&
+        decoder.stats.decoded === 0
+      ) {
         m.stopped_by = "no_events";
         warnings.push({
           code: "trace_no_events",
-          detail: `the hooks are attached but the canary exec of ${opts.canary} was not reported within ${
-            opts.canaryTimeoutMs ?? 2000
-          } ms: events are not reaching sys-scan, so the trace was stopped early`,
+          detail:
+            `the hooks are attached but no event, not even the canary exec of ${opts.canary}, was decoded within ${
+              opts.canaryTimeoutMs ?? 2000
+            } ms (${m.malformed} malformed): events are not reaching sys-scan, so the trace was stopped early`,
         });
         break;
       }
