@@ -117,7 +117,11 @@ function checkOutcome(
   const r = input.results.find((x) => x.scanner === scanner);
   if (!r) {
     return {
-      outcome: { check_id: checkId, status: "not_checked", reason: `scanner ${scanner} did not run` },
+      outcome: {
+        check_id: checkId,
+        status: "not_checked",
+        reason: `scanner ${scanner} did not run (not selected; see --enable, --hardening, --containers)`,
+      },
       evidence,
     };
   }
