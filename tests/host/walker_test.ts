@@ -8,6 +8,7 @@ import {
   type WalkEntry,
   type WalkOptions,
 } from "../../src/host/walker.ts";
+import { digestEntry, readEntryHead, sha256Entry } from "../../src/host/entry_io.ts";
 import { makeTree } from "../helpers.ts";
 
 interface Collected {
@@ -283,4 +284,59 @@ Deno.test("walker: dev numbers split into major:minor; skipped filesystem types"
   for (const t of ["ext4", "xfs", "btrfs", "tmpfs", "overlay", "fuseblk", "vfat"]) {
     assert.ok(!isSkippedFsType(t), t);
   }
+});
+
+Deno.test("walker: an entry that vanishes between listing and lstat is counted in one warning", async () => {
+  using t = makeTree({ "r/a": "x", "r/b": "y", "r/c": "z" });
+  const prune = (p: string) => {
+    if (p === "/r/a") {
+      Deno.removeSync(`${t.path}/r/b`);
+      Deno.removeSync(`${t.path}/r/c`);
+    }
+    return false;
+  };
+  const c = await collect(t.path, { roots: ["/r"], prune });
+  assert.deepEqual(paths(c), ["/r", "/r/a"]);
+  assert.deepEqual(c.warnings, [{ code: "vanished", detail: "2 entries vanished while the walk read them" }]);
+});
+
+Deno.test("walker: a file swapped between the walk and the read is refused by entry_io", async () => {
+  using t = makeTree({ "r/f": "original" });
+  const c = await collect(t.path, { roots: ["/r"] });
+  const f = c.entries.find((e) => e.path === "/r/f")!;
+  assert.deepEqual(sha256Entry(f, 1 << 20), {
+    ok: true,
+    value: "0682c5f2076f099c34cfdd15a9e063849ed437a49677e6fcc5b4198c76575be5",
+    truncated: false,
+  });
+  Deno.writeTextFileSync(`${t.path}/r/other`, "trojan"); // a new inode, created while the old one exists
+  Deno.renameSync(`${t.path}/r/other`, `${t.path}/r/f`);
+  assert.deepEqual(sha256Entry(f, 1 << 20), {
+    ok: false,
+    message: "/r/f changed between the walk and the read",
+  });
+  assert.deepEqual(readEntryHead(f, 4), { ok: false, message: "/r/f changed between the walk and the read" });
+});
+
+Deno.test("walker: entry_io hashes several digests in one pass and caps the bytes read", async () => {
+  using t = makeTree({ "r/f": "abcdef" });
+  const f = (await collect(t.path, { roots: ["/r"] })).entries.find((e) => e.path === "/r/f")!;
+  const capped = digestEntry(f, 3, ["sha256", "md5"]);
+  assert.deepEqual(capped, {
+    ok: true,
+    value: {
+      sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+      md5: "900150983cd24fb0d6963f7d28e17f72",
+    },
+    truncated: true,
+  });
+  const exact = digestEntry(f, 6, ["md5"]);
+  assert.ok(exact.ok && !exact.truncated);
+  assert.deepEqual(readEntryHead(f, 4), {
+    ok: true,
+    value: new TextEncoder().encode("abcd"),
+    truncated: true,
+  });
+  const dir = (await collect(t.path, { roots: ["/r"] })).entries[0];
+  assert.deepEqual(sha256Entry(dir, 10), { ok: false, message: "/r is not a regular file" });
 });
