@@ -1,0 +1,226 @@
+import assert from "node:assert/strict";
+import { run } from "../../src/cli/run.ts";
+import { scanCommand } from "../../src/cli/scan.ts";
+import { fixtureRoot } from "../helpers.ts";
+import { parseSignature, sha256Hex } from "../../src/security/sign.ts";
+import { checkPreload, preloadWarnings } from "../../src/security/preload.ts";
+import { bpfObjectSha256 } from "../../src/version.ts";
+
+const quiet = { stderr: () => {} };
+
+async function withDir(fn: (dir: string) => Promise<void>) {
+  const dir = Deno.makeTempDirSync();
+  try {
+    await fn(dir);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
+Deno.test("keygen → scan --sign → verify: valid, then tampered, wrong key, missing files, bad key each fail with a reason", async () => {
+  await withDir(async (dir) => {
+    assert.equal(await run(["keygen", "--out", `${dir}/k`]), 0);
+    assert.equal(Deno.statSync(`${dir}/k.key`).mode! & 0o777, 0o600);
+    assert.match(Deno.readTextFileSync(`${dir}/k.pub`), /^-----BEGIN PUBLIC KEY-----/);
+    assert.notEqual(await run(["keygen", "--out", `${dir}/k`]), 0, "keygen refuses to overwrite");
+    assert.equal(await run(["keygen", "--out", `${dir}/other`]), 0);
+    const out = `${dir}/r.json`;
+    const r = await scanCommand(
+      [
+        "--root",
+        fixtureRoot("basic"),
+        "--enable",
+        "kernel_params",
+        "--sign",
+        `${dir}/k.key`,
+        "--output",
+        out,
+      ],
+      quiet,
+    );
+    assert.ok(r.ok);
+    const report = JSON.parse(Deno.readTextFileSync(out));
+    const sig = parseSignature(Deno.readTextFileSync(`${out}.sig`));
+    assert.ok(sig.ok);
+    if (sig.ok) {
+      assert.equal(report.meta.security.signature.key_fingerprint, sig.value.fingerprint);
+      assert.equal(sig.value.reportSha256, await sha256Hex(Deno.readFileSync(out)));
+    }
+    assert.equal(await run(["verify", out, "--pub", `${dir}/k.pub`]), 0);
+    assert.equal(await run(["verify", out, "--sig", `${out}.sig`, "--pub", `${dir}/k.pub`]), 0);
+    assert.equal(await run(["verify", out, "--pub", `${dir}/other.pub`]), 1, "other key");
+    assert.equal(await run(["verify", out, "--pub", `${dir}/missing.pub`]), 2, "missing key");
+    assert.equal(await run(["verify", out, "--pub", `${dir}/k.key`]), 2, "a private key is not a public key");
+    assert.equal(await run(["verify", `${dir}/nope.json`, "--pub", `${dir}/k.pub`]), 2, "missing report");
+    assert.equal(
+      await run(["verify", out, "--sig", `${dir}/k.pub`, "--pub", `${dir}/k.pub`]),
+      2,
+      "not a signature file",
+    );
+    assert.equal(await run(["verify", out]), 2, "no --pub");
+    const bytes = Deno.readFileSync(out);
+    bytes[10] ^= 1;
+    Deno.writeFileSync(out, bytes);
+    assert.equal(await run(["verify", out, "--pub", `${dir}/k.pub`]), 1, "tampered");
+    const sigText = Deno.readTextFileSync(`${out}.sig`).replace(
+      /signature: (.)/,
+      (_, c) => `signature: ${c === "A" ? "B" : "A"}`,
+    );
+    bytes[10] ^= 1;
+    Deno.writeFileSync(out, bytes);
+    Deno.writeTextFileSync(`${out}.sig`, sigText);
+    assert.equal(await run(["verify", out, "--pub", `${dir}/k.pub`]), 1, "forged signature");
+  });
+});
+
+Deno.test("--sign signs the exact streamed NDJSON bytes; --sign without --output and a bad key are usage errors", async () => {
+  await withDir(async (dir) => {
+    await run(["keygen", "--out", `${dir}/k`]);
+    const out = `${dir}/r.ndjson`;
+    const r = await scanCommand(
+      [
+        "--root",
+        fixtureRoot("basic"),
+        "--enable",
+        "kernel_params",
+        "--ndjson",
+        "--sign",
+        `${dir}/k.key`,
+        "--output",
+        out,
+      ],
+      quiet,
+    );
+    assert.ok(r.ok);
+    assert.equal(await run(["verify", out, "--pub", `${dir}/k.pub`]), 0);
+    const noOut = await scanCommand(["--root", fixtureRoot("basic"), "--sign", `${dir}/k.key`], quiet);
+    assert.equal(!noOut.ok && noOut.error.exit, 2);
+    Deno.writeTextFileSync(
+      `${dir}/bad.key`,
+      "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    );
+    const bad = await scanCommand([
+      "--root",
+      fixtureRoot("basic"),
+      "--sign",
+      `${dir}/bad.key`,
+      "--output",
+      `${dir}/x.json`,
+    ], quiet);
+    assert.equal(!bad.ok && bad.error.exit, 2);
+    assert.throws(() => Deno.statSync(`${dir}/x.json`), "nothing written when the key is bad");
+  });
+});
+
+Deno.test("--write-env: real report, executable and BPF object hashes", async () => {
+  await withDir(async (dir) => {
+    const out = `${dir}/r.json`;
+    const r = await scanCommand(
+      [
+        "--root",
+        fixtureRoot("basic"),
+        "--enable",
+        "kernel_params",
+        "--write-env",
+        `${dir}/p.env`,
+        "--output",
+        out,
+      ],
+      quiet,
+    );
+    assert.ok(r.ok);
+    const env = Object.fromEntries(
+      Deno.readTextFileSync(`${dir}/p.env`).split("\n").filter((l) => l.includes("=") && !l.startsWith("#"))
+        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
+    assert.equal(env.SYS_SCAN_SHA256, await sha256Hex(Deno.readFileSync(out)));
+    assert.equal(env.SYS_SCAN_BINARY_SHA256, await sha256Hex(Deno.readFileSync(Deno.execPath())));
+    assert.equal(env.SYS_SCAN_BPF_OBJECT_SHA256, (await bpfObjectSha256()) ?? "");
+    assert.equal(env.SYS_SCAN_OUTPUT_FILE, out);
+    assert.match(Deno.readTextFileSync(`${dir}/p.env`), /deno runtime|compiled sys-scan/);
+  });
+});
+
+Deno.test("--sign-gpg with a throwaway GNUPGHOME: gpg --verify accepts the .asc; a bad key id fails with a reason", async () => {
+  if (
+    !(() => {
+      try {
+        return Deno.statSync("/usr/bin/gpg").isFile;
+      } catch {
+        return false;
+      }
+    })()
+  ) return;
+  await withDir(async (dir) => {
+    const home = `${dir}/gnupg`;
+    Deno.mkdirSync(home, { mode: 0o700 });
+    const gen = await new Deno.Command("/usr/bin/gpg", {
+      args: [
+        "--batch",
+        "--passphrase",
+        "",
+        "--quick-gen-key",
+        "test@example.invalid",
+        "ed25519",
+        "sign",
+        "never",
+      ],
+      env: { GNUPGHOME: home },
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    assert.equal(gen.code, 0);
+    const env = (k: string) => (k === "GNUPGHOME" ? home : Deno.env.get(k));
+    const out = `${dir}/r.json`;
+    const args = ["--root", fixtureRoot("basic"), "--enable", "kernel_params", "--output", out];
+    const r = await scanCommand([...args, "--sign-gpg", "test@example.invalid"], { ...quiet, env });
+    assert.ok(r.ok, r.ok ? "" : r.error.message);
+    const v = await new Deno.Command("/usr/bin/gpg", {
+      args: ["--batch", "--verify", `${out}.asc`, out],
+      env: { GNUPGHOME: home },
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    assert.equal(v.code, 0);
+    const missing = await scanCommand([...args, "--sign-gpg", "0xDEADBEEFDEADBEEF"], { ...quiet, env });
+    assert.equal(!missing.ok && missing.error.exit, 5);
+    if (!missing.ok) assert.match(missing.error.message, /gpg signing failed/);
+    const bad = await scanCommand([...args, "--sign-gpg", "not a key; rm -rf /"], { ...quiet, env });
+    assert.equal(!bad.ok && bad.error.exit, 2);
+  });
+});
+
+Deno.test("preload self-check: LD_PRELOAD and /etc/ld.so.preload are warned about and recorded in meta", async () => {
+  const clean = checkPreload(() => undefined, () => null);
+  assert.deepEqual(clean, { ld_preload_env: null, ld_so_preload: null });
+  assert.deepEqual(preloadWarnings(clean), []);
+  const dirty = checkPreload(
+    (k) => (k === "LD_PRELOAD" ? "/tmp/hook.so" : undefined),
+    () => "# c\n/lib/a.so /lib/b.so\n",
+  );
+  assert.deepEqual(dirty.ld_so_preload, ["/lib/a.so", "/lib/b.so"]);
+  assert.equal(preloadWarnings(dirty).length, 2);
+  await withDir(async (dir) => {
+    const lines: string[] = [];
+    const r = await scanCommand([
+      "--root",
+      fixtureRoot("basic"),
+      "--enable",
+      "kernel_params",
+      "--output",
+      `${dir}/r.json`,
+    ], {
+      stderr: (l) => lines.push(l),
+      env: (k) => (k === "LD_PRELOAD" ? "/tmp/hook.so" : undefined),
+      security: { readPreloadFile: () => "/lib/evil.so\n" },
+    });
+    assert.ok(r.ok);
+    assert.ok(lines.some((l) => /WARNING: LD_PRELOAD is set/.test(l)));
+    assert.ok(lines.some((l) => /WARNING: \/etc\/ld\.so\.preload exists/.test(l)));
+    const meta = JSON.parse(Deno.readTextFileSync(`${dir}/r.json`)).meta;
+    assert.deepEqual(meta.security.preload, {
+      ld_preload_env: "/tmp/hook.so",
+      ld_so_preload: ["/lib/evil.so"],
+    });
+  });
+});
