@@ -213,3 +213,26 @@ Deno.test("cli: compliance summary and gaps; passed and not-checked controls nev
   assert.match(ext2.compliance_gaps[0].remediation, /noexec/);
   assert.deepEqual(ext2.compliance_gaps[0].evidence, ["mount.tmp.noexec_missing:/tmp"]);
 });
+
+Deno.test("cli: risk and compliance settings work from a --config file", async () => {
+  using host = makeTree({
+    ...HOST,
+    "weights.jsonc": `{ "severity": { "medium": 40 } }`,
+    "conf.jsonc": "",
+  });
+  Deno.writeTextFileSync(
+    `${host.path}/conf.jsonc`,
+    JSON.stringify({
+      "risk-weights": `${host.path}/weights.jsonc`,
+      "asset-criticality": "critical",
+      "compliance-standards": ["cis_linux"],
+    }),
+  );
+  const r = await sysScan(scanArgs(host.path, "--config", `${host.path}/conf.jsonc`));
+  assert.equal(r.code, 0, r.stderr);
+  const report = r.report();
+  const f = report.results[0].findings.find((x: { id: string }) => x.id === "mount.tmp.noexec_missing:/tmp");
+  assert.equal(f.risk_score, 52);
+  assert.deepEqual(Object.keys(report.summary_extension.compliance_summary), ["cis_linux"]);
+  assert.deepEqual(report.meta.risk_model, { asset_criticality: "critical", custom: true });
+});
