@@ -164,6 +164,27 @@ Deno.test("auditd: complete rules pass everything; sudoers is required only wher
   assert.deepEqual(s.findings[0].metadata.missing, ["/etc/sudoers"]);
 });
 
+Deno.test("auditd: program watches and uid comparisons count as module and privilege coverage", async () => {
+  const rules = [
+    "-a always,exit -F arch=b64 -S execve -k exec",
+    "-a always,exit -F arch=b32 -S execve -k exec",
+    "-w /etc/passwd -p wa",
+    "-w /etc/shadow -p wa",
+    "-w /etc/group -p wa",
+    "-w /etc/gshadow -p wa",
+    "-w /sbin/insmod -p x -k modules",
+    "-w /sbin/modprobe -p x -k modules",
+    "-a always,exit -F arch=b64 -S execve -C uid!=euid -F euid=0 -k setuid_exec",
+  ].join("\n");
+  using root = makeTree({ ...INSTALLED, ...RUNNING, "etc/audit/audit.rules": rules });
+  const r = await runOne(auditd, root.path, { includePassed: true });
+  const byId = new Map(r.findings.map((f) => [f.check_id, f]));
+  assert.equal(byId.get("audit.coverage.modules")?.metadata.passed, true);
+  assert.equal(byId.get("audit.coverage.modules")?.metadata.method, "program_watch");
+  assert.equal(byId.get("audit.coverage.privilege")?.metadata.passed, true);
+  assert.deepEqual(r.findings.filter((f) => f.metadata.passed !== true).map((f) => f.check_id), []);
+});
+
 Deno.test("auditd: 64-bit-only rules are one low b32 finding on x86_64", async () => {
   const only64 = FULL.split("\n").filter((l) => !l.includes("b32")).join("\n");
   using root = makeTree({ ...INSTALLED, ...RUNNING, "etc/audit/audit.rules": only64 });
