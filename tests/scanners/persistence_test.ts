@@ -30,6 +30,23 @@ Deno.test("persistence: a stock Debian host gives no findings and no warnings", 
   assert.deepEqual(r.warnings, []);
 });
 
+Deno.test("persistence: a stock RHEL-family host (cronie, anacron, profile.d, wheel, cloud-init user) is quiet", async () => {
+  const r = await runOne(persistence, fixtureRoot("persist-rhel-stock"));
+  assert.equal(r.status, "ok");
+  assert.deepEqual(r.findings, []);
+  assert.deepEqual(r.warnings, []);
+  const inv = await runOne(persistence, fixtureRoot("persist-rhel-stock"), { persistenceInventory: true });
+  assert.ok(
+    inv.findings.some((f) =>
+      f.metadata.path === "/etc/cron.daily/man-db.cron" && f.metadata.inert === undefined
+    ),
+  );
+  assert.ok(
+    inv.findings.some((f) => f.metadata.path === "/etc/sudoers.d/90-cloud-init-users"),
+    "#includedir is followed",
+  );
+});
+
 Deno.test("persistence: --persistence-inventory lists every point once, as info, with hashes", async () => {
   const r = await runOne(persistence, STOCK, { persistenceInventory: true });
   assert.ok(r.findings.every((f) => f.severity === "info" && f.check_id === "persistence.inventory.point"));
