@@ -111,6 +111,14 @@ export function entryTimes(e: WalkEntry): { mtime: string | null; ctime: string 
   return { mtime: iso(e.mtime), ctime: iso(e.ctime) };
 }
 
+/**
+ * True when the mode makes a set-id program: setuid with an execute bit, or setgid with the group execute bit
+ * (setgid without it is the mandatory-locking marker, not a privilege).
+ */
+export function isSetidProgram(mode: number): boolean {
+  return ((mode & 0o4000) !== 0 && (mode & 0o111) !== 0) || ((mode & 0o2000) !== 0 && (mode & 0o010) !== 0);
+}
+
 /** A permission mode as four octal digits ("4755"). */
 export function octalMode(mode: number): string {
   return (mode & 0o7777).toString(8).padStart(4, "0");

@@ -16,6 +16,7 @@ import {
   entryTimes,
   IMAGE_FS_TYPES,
   IMAGE_STORAGE,
+  isSetidProgram,
   loadIdNames,
   locationClass,
   octalMode,
@@ -242,7 +243,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const seen = new Set<string>();
   const prune = pruneBelow(IMAGE_STORAGE, roots);
   for await (const e of walk(ctx, { roots, oneFilesystem: false, prune, skipFsTypes: IMAGE_FS_TYPES })) {
-    if (e.kind !== "file" || (e.mode & 0o6000) === 0 || seen.has(e.path)) continue;
+    if (e.kind !== "file" || !isSetidProgram(e.mode) || seen.has(e.path)) continue;
     seen.add(e.path);
     const pkg = owners?.ownerOf(e.path) ?? null;
     const recorded = owners?.digestOf(e.path);

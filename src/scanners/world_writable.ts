@@ -15,6 +15,7 @@ import {
   entryTimes,
   IMAGE_FS_TYPES,
   IMAGE_STORAGE,
+  isSetidProgram,
   locationClass,
   octalMode,
   pruneBelow,
@@ -446,7 +447,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const seen = new Set<string>();
   let wwFiles = 0;
   const noteLink = (e: WalkEntry) => {
-    if (e.kind !== "file" || (e.mode & 0o6000) === 0 || e.nlink < 2) return;
+    if (e.kind !== "file" || !isSetidProgram(e.mode) || e.nlink < 2) return;
     const key = `${e.dev}:${e.ino}`;
     const g = links.get(key) ?? { paths: [], nlink: e.nlink, mode: e.mode };
     g.paths.push(e.path);
@@ -455,7 +456,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 
   /** Set-id interpreters and file capabilities of one regular file; set-id hard links are noted. */
   function* privilegeChecks(e: WalkEntry): Generator<FindingDraft> {
-    if ((e.mode & 0o6000) !== 0) {
+    if (isSetidProgram(e.mode)) {
       noteLink(e);
       const f = setidInterpreter(e, interpreters, ctx);
       if (f) yield f;

@@ -241,6 +241,8 @@ Deno.test("suid_sgid: without a package database stock paths pass and others are
     "usr/bin/passwd": { content: ELF, mode: 0o4755 },
     "usr/lib/vendor/helper": { content: ELF, mode: 0o4755 },
     "usr/bin/dir-with-bit": { dir: true, mode: 0o4755 },
+    "var/mail/locked": { content: "mandatory locking marker", mode: 0o2664 },
+    "usr/lib/vendor/data": { content: "not executable", mode: 0o4644 },
   });
   const r = await runOne(suidSgid, t.path);
   assert.deepEqual(r.findings.map((f) => [f.id, f.severity]), [[
