@@ -152,7 +152,7 @@ function conditionBlocks(
     if (m) {
       name = m[1];
       attr = m[2];
-    } else if (e.key === "field" || e.key in LEGACY_OPS || e.key === "not") {
+    } else if (e.key === "field" || Object.hasOwn(LEGACY_OPS, e.key) || e.key === "not") {
       name = "__single";
       attr = e.key;
     } else continue;
@@ -164,7 +164,7 @@ function conditionBlocks(
     }
     if (attr === "field") b.field = e;
     else if (attr === "not") b.not = e;
-    else if (attr in LEGACY_OPS) b.ops.push({ ...e, key: attr });
+    else if (Object.hasOwn(LEGACY_OPS, attr)) b.ops.push({ ...e, key: attr });
     else {
       problems.push({
         file,
@@ -231,7 +231,7 @@ function buildRule(
   }
   for (const e of chunk.entries) {
     if (
-      !RULE_KEYS.has(e.key) && !/^condition[^.]*\./.test(e.key) && !(e.key in LEGACY_OPS) &&
+      !RULE_KEYS.has(e.key) && !/^condition[^.]*\./.test(e.key) && !(Object.hasOwn(LEGACY_OPS, e.key)) &&
       e.key !== "field" &&
       e.key !== "not"
     ) {

@@ -31,7 +31,8 @@ export function fieldValue(f: Finding, field: string): unknown {
     case "location.pid":
       return f.location?.pid;
   }
-  const v = f.metadata[field.slice("metadata.".length)];
+  const key = field.slice("metadata.".length);
+  const v = Object.hasOwn(f.metadata, key) ? f.metadata[key] : undefined;
   return v === null ? undefined : v;
 }
 

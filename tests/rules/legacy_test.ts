@@ -221,3 +221,14 @@ Deno.test("legacy: upstream regexes that are not valid in unicode mode still loa
   assert.deepEqual(r.errors, []);
   assert.ok(compileCondition(r.rules[0].rule.when!)(sampleFinding({ title: "no-exec here" })));
 });
+
+Deno.test("legacy: keys named like Object.prototype members are not operators", () => {
+  const r = parseLegacyRules(
+    "id=a\nfield=title\ntoString=x\nconstructor=y\ncontains=z\ntags=t\n",
+    "p.rule",
+    opts,
+  );
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(r.rules[0].rule.when, { field: "title", op: "contains", value: "z" });
+  assert.deepEqual(r.warnings.map((w) => w.code), ["unknown_key", "unknown_key"]);
+});

@@ -17,6 +17,8 @@ Deno.test("fieldValue reads top-level fields, location and metadata; null metada
   assert.deepEqual(fieldValue(f, "tags"), ["fs"]);
   assert.equal(fieldValue(sampleFinding({ metadata: { x: null } }), "metadata.x"), undefined);
   assert.equal(fieldValue(f, "metadata.nope"), undefined);
+  assert.equal(fieldValue(f, "metadata.constructor"), undefined, "prototype members are not metadata");
+  assert.equal(fieldValue(f, "metadata.__proto__"), undefined);
 });
 
 Deno.test("equals: strings exactly, numbers against numbers or numeric text, booleans", () => {
