@@ -3,8 +3,9 @@
  * sys-scan exec and connect tracer. One object, several hooks; user space attaches one exec and one connect
  * program, preferring the ones that need no tracefs and cost the rest of the system nothing:
  *   exec:    tp_btf/sched_process_exec, else tracepoint/sched/sched_process_exec
- *   connect: fexit/__sys_connect_file (only the connect path pays), else tracepoint/syscalls/sys_enter_connect
- *            (needs tracefs; every syscall takes the slow path), else tp_btf/sys_enter (runs on every syscall)
+ *   connect: fexit/__sys_connect_file (only the connect path pays), else tp_btf/sys_enter (runs on every
+ *            syscall, sees 32-bit callers too), else tracepoint/syscalls/sys_enter_connect (needs tracefs; every
+ *            syscall takes the slow path; blind to 32-bit callers)
  * sched_process_exec fires for execve and execveat alike. Events are defined in events.h.
  */
 #include "vmlinux.h"
@@ -19,6 +20,10 @@ char LICENSE[] SEC("license") = "GPL";
 #define AF_INET 2
 #define AF_INET6 10
 #define NR_CONNECT_X86_64 42
+#define NR_CONNECT_I386 362
+#define NR_SOCKETCALL_I386 102
+#define SYS_CONNECT_CALL 3
+#define TS_COMPAT 0x0002
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -230,16 +235,36 @@ int BPF_PROG(connect_fexit, struct file *file, struct sockaddr *address, int add
 	return emit_connect(address, addrlen, false, ret, CONNECT_F_RESULT_KNOWN, HOOK_CONNECT_FEXIT);
 }
 
+/*
+ * Every syscall enters here, so the common path is two loads and a compare. 32-bit (compat) tasks use other
+ * numbers and registers: connect is 362 (fd, addr, len in bx, cx, dx) or socketcall(SYS_CONNECT, args) (102).
+ */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(connect_btf, struct pt_regs *regs, long id)
 {
-	if (id != NR_CONNECT_X86_64)
-		return 0;
-	const void *addr = (const void *)BPF_CORE_READ(regs, si);
-	int addrlen = (int)BPF_CORE_READ(regs, dx);
-	return emit_connect(addr, addrlen, true, 0, 0, HOOK_CONNECT_TP_BTF);
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 status = 0;
+	if (bpf_core_field_exists(task->thread_info.status))
+		status = BPF_CORE_READ(task, thread_info.status);
+	if (!(status & TS_COMPAT)) {
+		if (id != NR_CONNECT_X86_64)
+			return 0;
+		return emit_connect((const void *)BPF_CORE_READ(regs, si), (int)BPF_CORE_READ(regs, dx), true, 0, 0,
+				    HOOK_CONNECT_TP_BTF);
+	}
+	if (id == NR_CONNECT_I386)
+		return emit_connect((const void *)(unsigned long)(__u32)BPF_CORE_READ(regs, cx),
+				    (int)BPF_CORE_READ(regs, dx), true, 0, 0, HOOK_CONNECT_TP_BTF);
+	if (id == NR_SOCKETCALL_I386 && (__u32)BPF_CORE_READ(regs, bx) == SYS_CONNECT_CALL) {
+		__u32 args[3];
+		if (bpf_probe_read_user(args, sizeof(args), (const void *)(unsigned long)(__u32)BPF_CORE_READ(regs, cx)))
+			return 0;
+		return emit_connect((const void *)(unsigned long)args[1], (int)args[2], true, 0, 0, HOOK_CONNECT_TP_BTF);
+	}
+	return 0;
 }
 
+/* ftrace's syscall events ignore 32-bit (compat) calls, so this variant cannot see their connects. */
 SEC("tracepoint/syscalls/sys_enter_connect")
 int connect_tp(struct trace_event_raw_sys_enter *ctx)
 {

@@ -2,8 +2,9 @@
  * Opens, loads and attaches the tracer: libbpf, the object (from bytes), one exec program and one connect
  * program chosen at run time, the rate limits, and the ring-buffer reader. Preference order, best first:
  *   exec:    tp_btf/sched_process_exec (no tracefs) → tracepoint/sched/sched_process_exec
- *   connect: fexit/__sys_connect_file (only connect pays, result known) → tracepoint/syscalls/sys_enter_connect
- *            (every syscall pays ~40 ns, needs tracefs) → tp_btf/sys_enter (every syscall pays ~75 ns, no tracefs)
+ *   connect: fexit/__sys_connect_file (only connect pays, result known) → tp_btf/sys_enter (every syscall pays
+ *            ~75 ns, 32-bit callers seen) → tracepoint/syscalls/sys_enter_connect (every syscall pays ~40 ns,
+ *            needs tracefs, blind to 32-bit callers)
  * (getppid costs measured on kernel 6.18, see docs/EBPF.md.)
  * A program the kernel refuses to load is dropped and the object reloaded without it, as long as its hook has
  * another candidate; attach failures fall through to the next candidate. Every failure that stops tracing is a
@@ -31,7 +32,7 @@ import { MAPS, STAT_MAX } from "./layout.ts";
 /** Exec programs, best first. */
 export const EXEC_PROGRAMS = ["exec_btf", "exec_tp"] as const;
 /** Connect programs, best first. */
-export const CONNECT_PROGRAMS = ["connect_fexit", "connect_tp", "connect_btf"] as const;
+export const CONNECT_PROGRAMS = ["connect_fexit", "connect_btf", "connect_tp"] as const;
 
 /** A program name of the object. */
 export type ProgramName = (typeof EXEC_PROGRAMS)[number] | (typeof CONNECT_PROGRAMS)[number];
