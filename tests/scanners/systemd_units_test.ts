@@ -15,6 +15,7 @@ import { fixtureRoot, makeTree, runOne, type TreeEntry } from "../helpers.ts";
 const STOCK = fixtureRoot("persist-debian-stock");
 const LIB = "usr/lib/systemd/system";
 const ETC = "etc/systemd/system";
+const isRoot = Deno.uid() === 0;
 
 const HARDENED = [
   "[Service]",
@@ -225,6 +226,31 @@ Deno.test("systemd_units: Exec lines from temp, home or payloads are untrusted_e
   const pre = r.findings.find((f) => f.id.endsWith(":pre.service"))!;
   assert.deepEqual(pre.metadata.commands, ["ExecStartPre=-/home/bob/pre.sh"]);
   assert.deepEqual(pre.metadata.indicators, ["other_home:/home/bob/pre.sh"]);
+});
+
+Deno.test("systemd_units: a unit linked in from /tmp or a drop-in another account owns is untrusted_exec", async () => {
+  using root = unitTree({
+    "tmp/evil.service": "[Service]\nExecStart=/usr/bin/sleep infinity\n",
+    [`${ETC}/evil.service`]: { symlink: "/tmp/evil.service" },
+    [`${LIB}/ok.service`]: "[Service]\nExecStart=/usr/sbin/ok\n",
+    [`${ETC}/ok.service.d/override.conf`]: "[Service]\nNice=5\n",
+  });
+  if (isRoot) Deno.chownSync(`${root.path}/${ETC}/ok.service.d/override.conf`, 1000, 1000);
+  const r = await runOne(systemdUnits, root.path);
+  const untrusted = r.findings.filter((f) => f.check_id === "systemd.unit.untrusted_exec");
+  assert.deepEqual(
+    untrusted.map((f) => [f.id, f.severity, f.metadata.indicators]),
+    [
+      ["systemd.unit.untrusted_exec:evil.service", "high", ["unit_file_temp_dir:/tmp/evil.service"]],
+      ...(isRoot
+        ? [[
+          "systemd.unit.untrusted_exec:ok.service",
+          "high",
+          ["unit_file_foreign_owner:/etc/systemd/system/ok.service.d/override.conf"],
+        ]]
+        : []),
+    ],
+  );
 });
 
 Deno.test("systemd_units: no unit directory is a skip; garbage units are warnings", async () => {

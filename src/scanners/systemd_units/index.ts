@@ -14,7 +14,7 @@ import {
   ROOT_ACCOUNT,
   UNKNOWN_ACCOUNT,
 } from "../persistence/accounts.ts";
-import { assessEntry, type Assessment } from "../persistence/assess.ts";
+import { assessEntry, type Assessment, pathRisk } from "../persistence/assess.ts";
 import { exposureOf, runsUnprivileged } from "./exposure.ts";
 import { type LoadedUnit, loadUnits } from "./loader.ts";
 import { EXEC_KEYS, lastValue, listValues, parseBoolean, parseExecLine } from "./unit_file.ts";
@@ -69,7 +69,11 @@ function runAsOf(u: LoadedUnit, accounts: Accounts, flags: string): Account {
     UNKNOWN_ACCOUNT;
 }
 
-/** Assesses every Exec line of a service; undefined when none is suspicious. */
+/**
+ * Assesses every Exec line of a service, and where its unit file and drop-ins live (root runs what they say, so
+ * a file in a temporary directory or one another account can change is as bad as the program itself);
+ * undefined when nothing is suspicious.
+ */
 export function assessUnitExec(
   ctx: ScanContext,
   u: LoadedUnit,
@@ -87,6 +91,13 @@ export function assessUnitExec(
       indicators.push(...a.indicators);
       if (!worst || severityRank(a.severity) > severityRank(worst.severity)) worst = a;
     }
+  }
+  for (const file of [u.linkTarget ?? u.path, ...u.dropIns]) {
+    const risk = pathRisk(ctx.host, file, ROOT_ACCOUNT, accounts);
+    if (!risk) continue;
+    indicators.push({ kind: "untrusted_path", name: `unit_file_${risk}`, path: file });
+    worst ??= { indicators: [], worst: "untrusted_path", severity: "high" };
+    if (severityRank(worst.severity) < severityRank("high")) worst = { ...worst, severity: "high" };
   }
   return worst ? { assessment: { ...worst, indicators }, commands } : undefined;
 }

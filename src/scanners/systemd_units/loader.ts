@@ -28,6 +28,8 @@ export interface LoadedUnit {
   path: string;
   /** True when that file lives in a vendor (package) directory. */
   vendor: boolean;
+  /** Where the unit file really lives when `path` is a link to it (`systemctl link`), as an absolute host path. */
+  linkTarget?: string;
   dropIns: string[];
   sections: UnitSections;
 }
@@ -131,6 +133,7 @@ export function loadUnits(
     const lst = ctx.host.lstat(path);
     if (!lst.ok) continue;
     let vendor = VENDOR_DIRS.includes(dir);
+    let linkTarget: string | undefined;
     if (lst.value.isSymlink) {
       const target = ctx.host.readLink(path);
       if (!target.ok) continue;
@@ -147,6 +150,7 @@ export function loadUnits(
         ? target.value.slice(0, target.value.lastIndexOf("/"))
         : dir;
       vendor = VENDOR_DIRS.includes(resolvedDir);
+      linkTarget = target.value.startsWith("/") ? target.value : `${dir}/${target.value}`;
     }
     const st = ctx.host.stat(path);
     if (!st.ok) {
@@ -166,7 +170,7 @@ export function loadUnits(
       const t = readUnitText(ctx, p);
       if (t !== undefined) sections = mergeSections(sections, parseWarn(ctx, p, t));
     }
-    units.push({ name, path, vendor, dropIns, sections });
+    units.push({ name, path, vendor, dropIns, sections, ...(linkTarget ? { linkTarget } : {}) });
   }
   return { units, masked, aliases, dirs: present, pulledInBy: pulledIn(ctx, present, listings) };
 }
