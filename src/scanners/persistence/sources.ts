@@ -1,6 +1,5 @@
 /** Where persistence lives: one function per family of persistence points, each feeding the Collector. */
-import { loadUnits, templateOf } from "../systemd_units/loader.ts";
-import { type LoadedUnit } from "../systemd_units/loader.ts";
+import { type LoadedUnit, loadUnits, templateOf } from "../systemd_units/loader.ts";
 import { EXEC_KEYS, lastValue, listValues, parseExecLine } from "../systemd_units/unit_file.ts";
 import { type Account, ANY_USER, hasLoginShell, ROOT_ACCOUNT, UNKNOWN_ACCOUNT } from "./accounts.ts";
 import { entryDigest, pathRisk } from "./assess.ts";
@@ -30,20 +29,22 @@ export const USER_CRONTAB_DIRS = ["/var/spool/cron/crontabs", "/var/spool/cron",
 
 /** /etc/crontab, /etc/cron.d, anacrontab, the periodic script directories and the per-user crontabs. */
 export function cronSources(c: Collector): void {
-  const system = (path: string) => {
+  const system = (path: string, inert = false) => {
     const f = c.read(path);
     if (!f) return;
     const t = parseCrontab(f.text, true);
     if (t.bad > 0) c.ctx.warn("cron_malformed", `${path}: ${t.bad} line(s) that are not crontab entries`);
+    const schedules = t.entries.map((e) => `${e.schedule} ${e.user ?? ""}`.trim()).slice(0, 50);
     c.point({
       kind: "cron",
       path,
       entries: t.entries.map((e) => ({ line: e.line, text: e.command, runAs: account(c, e.user) })),
-      meta: { schedules: t.entries.map((e) => `${e.schedule} ${e.user ?? ""}`.trim()).slice(0, 50) },
+      meta: inert ? { schedules, inert } : { schedules },
+      ...(inert ? { inert } : {}),
     });
   };
   system("/etc/crontab");
-  for (const name of c.list("/etc/cron.d")) system(`/etc/cron.d/${name}`);
+  for (const name of c.list("/etc/cron.d")) system(`/etc/cron.d/${name}`, RUN_PARTS_SKIPPED.test(name));
   const ana = c.read("/etc/anacrontab");
   if (ana) {
     const t = parseAnacrontab(ana.text);
