@@ -1,8 +1,8 @@
 /**
- * persistence: every place that makes code run again later — cron, systemd timers and user units, rc.local,
- * shell start-up files, udev RUN rules, authorized_keys, sudoers, ld.so.preload, XDG autostart — with findings
- * for entries that run from untrusted locations or carry reverse-shell, download-and-execute or encoded
- * payloads, and (with --persistence-inventory) an info inventory of every point.
+ * persistence: every place that makes code run again later — cron, at jobs, systemd timers, local and user units,
+ * rc.local, update-motd scripts, shell start-up files, udev RUN rules, authorized_keys, sudoers, ld.so.preload,
+ * XDG autostart — with findings for entries that run from untrusted locations or carry reverse-shell,
+ * download-and-execute or encoded payloads, and (with --persistence-inventory) an info inventory of every point.
  */
 import type { CheckInput } from "../../core/catalogue.ts";
 import type { ScanContext } from "../../core/context.ts";
@@ -247,7 +247,8 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 export const persistence: Scanner = {
   name: NAME,
   summary:
-    "Cron, timers, rc.local, shell start-up files, udev, SSH keys, sudoers, ld.so.preload and autostart entries.",
+    "Cron, at, timers and local units, rc.local, motd scripts, shell start-up files, udev, SSH keys, " +
+    "sudoers, ld.so.preload and autostart entries.",
   slow: false,
   enabledByDefault: () => true,
   checks,
