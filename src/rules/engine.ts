@@ -97,18 +97,21 @@ export interface RuleOutcome {
 
 /**
  * Applies every matching rule to a finding (not mutated). A finding that records a passed check
- * (`metadata.passed`) keeps its info severity: rules never give a passed check a failing severity.
+ * (`metadata.passed`) keeps its info severity: rules never give a passed check a failing severity. When a rule
+ * adds MITRE ids, `metadata.mitre_techniques` holds the whole list comma-joined (the upstream v2 contract).
  */
 export function applyRules(rules: readonly CompiledRule[], input: Finding): RuleOutcome {
   let f = input;
   const matched: string[] = [];
   let suppressedBy: CompiledRule | undefined;
   let severityRule: CompiledRule | undefined;
+  let addedMitre = false;
   for (const rule of rules) {
     if (!rule.inScanner(f.scanner) || !rule.inCheck(f.check_id) || !rule.when(f)) continue;
     matched.push(rule.id);
     const a = rule.actions;
     if (a.severity !== undefined && f.metadata.passed !== true) severityRule = rule;
+    if (a.mitre) addedMitre = true;
     if (a.mitre || a.tags) {
       f = { ...f, mitre: mergeUnique(f.mitre, a.mitre), tags: mergeUnique(f.tags, a.tags) };
     }
@@ -123,6 +126,9 @@ export function applyRules(rules: readonly CompiledRule[], input: Finding): Rule
       severity_source: "rule_engine",
       metadata: { ...f.metadata, original_severity: input.severity, severity_rule: severityRule.id },
     };
+  }
+  if (addedMitre && f.mitre.length > 0) {
+    f = { ...f, metadata: { ...f.metadata, mitre_techniques: f.mitre.join(",") } };
   }
   return { finding: f, suppressedBy, matched };
 }

@@ -63,6 +63,9 @@ Deno.test("MITRE ids and tags merge in order without duplicates", () => {
   const r = applyRules(set.rules, sampleFinding({ mitre: ["T1059"] }));
   assert.deepEqual(r.finding.mitre, ["T1059", "T1105", "T1548.001"]);
   assert.deepEqual(r.finding.tags, ["fs", "x", "y"]);
+  assert.equal(r.finding.metadata.mitre_techniques, "T1059,T1105,T1548.001", "upstream v2 metadata key");
+  const tagsOnly = rules(["c.jsonc", [{ id: "t", actions: { tags: ["z"] } }]]);
+  assert.equal(applyRules(tagsOnly.rules, sampleFinding()).finding.metadata.mitre_techniques, undefined);
 });
 
 Deno.test("the input finding is never mutated", () => {
