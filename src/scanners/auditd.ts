@@ -290,8 +290,12 @@ export function compareRules(
   };
 }
 
-/** True/false when /proc shows whether an auditd process runs; undefined when /proc holds no processes. */
+/**
+ * True/false when /proc shows whether an auditd process runs; undefined when the root has no /proc (an offline
+ * image) or it holds no processes.
+ */
 function daemonRunning(ctx: ScanContext): boolean | undefined {
+  if (!ctx.host.stat("/proc").ok) return undefined;
   const snap = procSnapshot(ctx);
   if (snap.processes.length === 0) return undefined;
   return snap.processes.some((p) => p.comm === "auditd" && !p.kernelThread);

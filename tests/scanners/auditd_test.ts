@@ -232,6 +232,14 @@ Deno.test("auditd: commented-out rules do not count; invalid lines are warnings 
   ]);
 });
 
+Deno.test("auditd: an offline image without /proc judges the rules and says nothing about the daemon", async () => {
+  using root = makeTree({ ...INSTALLED, "etc/audit/rules.d/50-full.rules": FULL });
+  const r = await runOne(auditd, root.path, { includePassed: true });
+  assert.deepEqual(r.warnings, []);
+  assert.ok(!r.findings.some((f) => f.check_id === "audit.daemon.not_running"));
+  assert.ok(r.findings.every((f) => f.metadata.passed === true));
+});
+
 Deno.test("auditd: installed but not running is high", async () => {
   using root = makeTree({
     ...INSTALLED,
