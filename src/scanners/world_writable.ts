@@ -461,7 +461,8 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
       const f = setidInterpreter(e, interpreters, ctx);
       if (f) yield f;
     }
-    if (noXattr === undefined) {
+    // Capabilities are granted on exec only: a file nobody can execute carries none that matter.
+    if (noXattr === undefined && (e.mode & 0o111) !== 0) {
       const x = lgetxattr(e.realPath, "security.capability");
       if (x.ok) {
         const f = capabilityFinding(e, x.value, ctx);

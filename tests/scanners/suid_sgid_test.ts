@@ -274,7 +274,7 @@ Deno.test("suid_sgid: expected-file parser and program-name normalisation", () =
 });
 
 Deno.test("suid_sgid: the live host scans without errors", { ignore: Deno.uid() !== 0 }, async () => {
-  const r = await runOne(suidSgid, "/");
+  const r = await runOne(suidSgid, "/", { scannerTimeout: 600 });
   assert.equal(r.status, "ok");
   assert.ok(
     !r.warnings.some((w) => w.code === "walk_error" || w.code === "hash_failed"),

@@ -155,12 +155,14 @@ Deno.test({
       "usr/local/bin/backup": { content: ELF, mode: 0o755 },
       "usr/local/bin/rawtool": { content: ELF, mode: 0o755 },
       "usr/local/bin/netd": { content: ELF, mode: 0o755 },
+      "usr/local/bin/inert": { content: ELF, mode: 0o644 },
       "usr/bin/perl": { content: ELF + "perl", mode: 0o755 },
     });
     setcap(`${t.path}/usr/bin/ping`, "cap_net_raw+ep");
     setcap(`${t.path}/usr/local/bin/backup`, "cap_dac_read_search+ep");
     setcap(`${t.path}/usr/local/bin/rawtool`, "cap_sys_rawio+ep");
     setcap(`${t.path}/usr/local/bin/netd`, "cap_net_bind_service+ep");
+    setcap(`${t.path}/usr/local/bin/inert`, "cap_sys_admin+ep");
     setcap(`${t.path}/usr/bin/perl`, "cap_chown+ep");
     const r = await runOne(worldWritable, t.path);
     assert.deepEqual(r.findings.map((f) => [f.id, f.severity]).sort(), [
@@ -308,7 +310,7 @@ Deno.test("world_writable: shebang parser", () => {
 });
 
 Deno.test("world_writable: the live host scans without errors", { ignore: Deno.uid() !== 0 }, async () => {
-  const r = await runOne(worldWritable, "/", { fsHygiene: true });
+  const r = await runOne(worldWritable, "/", { fsHygiene: true, scannerTimeout: 600 });
   assert.equal(r.status, "ok");
   assert.ok(
     !r.warnings.some((w) => w.code === "walk_error" || w.code === "xattr_unavailable"),
