@@ -146,3 +146,28 @@ Deno.test("risk stage: uses the catalogue confidence and lists the factors that 
   assert.equal(plain.risk_score, 25);
   assert.equal(plain.metadata.risk_factors, undefined);
 });
+
+Deno.test("risk: a world-writable program on the standard PATH gets the writable-in-PATH exposure", () => {
+  const s = riskScorer(DEFAULT_RISK_MODEL, "medium");
+  const onPath = s.score(
+    sampleFinding({
+      check_id: "fs.world_writable.file",
+      severity: "medium",
+      metadata: {},
+      location: { path: "/usr/local/bin/backup" },
+    }),
+    "certain",
+  );
+  assert.deepEqual(onPath.factors, ["exposure.writable_in_path"]);
+  const elsewhere = s.score(
+    sampleFinding({
+      check_id: "fs.world_writable.file",
+      severity: "medium",
+      metadata: {},
+      location: { path: "/opt/app/data" },
+    }),
+    "certain",
+  );
+  assert.deepEqual(elsewhere.factors, []);
+  assert.ok(onPath.score > elsewhere.score);
+});
