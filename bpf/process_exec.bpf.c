@@ -236,16 +236,19 @@ int BPF_PROG(connect_fexit, struct file *file, struct sockaddr *address, int add
 }
 
 /*
- * Every syscall enters here, so the common path is two loads and a compare. 32-bit (compat) tasks use other
- * numbers and registers: connect is 362 (fd, addr, len in bx, cx, dx) or socketcall(SYS_CONNECT, args) (102).
+ * Every syscall enters here, so the common path is three compares on the syscall number. 32-bit (compat)
+ * tasks use other numbers and registers: connect is 362 (fd, addr, len in bx, cx, dx) or
+ * socketcall(SYS_CONNECT, args) (102).
  */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(connect_btf, struct pt_regs *regs, long id)
 {
+	if (id != NR_CONNECT_X86_64 && id != NR_CONNECT_I386 && id != NR_SOCKETCALL_I386)
+		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 status = 0;
 	if (bpf_core_field_exists(task->thread_info.status))
-		status = BPF_CORE_READ(task, thread_info.status);
+		status = task->thread_info.status;
 	if (!(status & TS_COMPAT)) {
 		if (id != NR_CONNECT_X86_64)
 			return 0;
