@@ -48,6 +48,25 @@ const UID_KEYS = /^(?:uid|euid|ruid|suid|fsuid|loginuid|owner_uid|user_id|auid)$
 const HOST_KEYS = /^(?:hostname|host_name|nodename|fqdn)$/i;
 const MIN_TEXT_LEN = 3;
 const MIN_COMMAND_LEN = 8;
+/** Host names as short as "vm" are still hidden (on word boundaries). */
+const MIN_HOST_LEN = 2;
+/** Structural fields: never rewritten, so scanner names, check ids and codes survive any dictionary. */
+const STRUCTURAL_KEYS = new Set([
+  "scanner",
+  "check_id",
+  "code",
+  "severity",
+  "status",
+  "type",
+  "mitre",
+  "tags",
+  "severity_source",
+  "baseline_status",
+  "$schema",
+  "json_schema_version",
+  "report_format",
+  "tool_version",
+]);
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -87,9 +106,9 @@ export class Redactor {
     }
     if (opts.hostname) {
       for (const h of seed.hostnames) {
-        this.#add(h, this.token("host", h.toLowerCase()));
+        this.#add(h, this.token("host", h.toLowerCase()), MIN_HOST_LEN);
         const short = h.split(".")[0];
-        if (short !== h) this.#add(short, this.token("host", short.toLowerCase()));
+        if (short !== h) this.#add(short, this.token("host", short.toLowerCase()), MIN_HOST_LEN);
       }
     }
     if (opts.cmdline) { for (const c of seed.commandValues) this.#add(c, this.token("cmd", c)); }
@@ -124,6 +143,14 @@ export class Redactor {
     if (token.startsWith("cmd-") && raw.startsWith("/") && !/\s/.test(raw)) return;
     this.#dict.set(k, token);
     this.#pattern = null;
+  }
+
+  /** A single argument is only worth hiding elsewhere when it carries a value (`--password=…`). */
+  #addArgument(arg: string): void {
+    const eq = arg.indexOf("=");
+    if (eq < 0 || arg.length - eq - 1 < MIN_COMMAND_LEN) return;
+    this.#add(arg, this.token("cmd", arg), MIN_COMMAND_LEN);
+    this.#add(arg.slice(eq + 1), this.token("cmd", arg.slice(eq + 1)), MIN_COMMAND_LEN);
   }
 
   #regex(): RegExp {
@@ -161,7 +188,7 @@ export class Redactor {
       if (this.#opts.cmdline && key !== undefined && this.#isCmdKey(key, parent)) {
         const joined = v.filter((x) => typeof x === "string").join(" ");
         this.#add(joined, this.token("cmd", joined), MIN_COMMAND_LEN);
-        for (const x of v) if (typeof x === "string") this.#add(x, this.token("cmd", x), MIN_COMMAND_LEN);
+        for (const x of v) if (typeof x === "string") this.#addArgument(x);
       } else for (const x of v) this.#collect(x, undefined, undefined);
     } else if (v !== null && typeof v === "object") {
       const o = v as Record<string, unknown>;
@@ -170,7 +197,6 @@ export class Redactor {
       typeof v === "string" && key !== undefined && this.#opts.cmdline && this.#isCmdKey(key, parent)
     ) {
       this.#add(v, this.token("cmd", v), MIN_COMMAND_LEN);
-      for (const part of v.split(/[\s,]+/)) this.#add(part, this.token("cmd", part), MIN_COMMAND_LEN);
     }
   }
 
@@ -179,6 +205,7 @@ export class Redactor {
   }
 
   #value(v: unknown, key: string | undefined, parent: Record<string, unknown> | undefined): unknown {
+    if (key !== undefined && STRUCTURAL_KEYS.has(key)) return v;
     if (typeof v === "string") {
       if (TOKEN.test(v)) return v;
       if (key !== undefined) {
@@ -208,6 +235,10 @@ export class Redactor {
       const o = v as Record<string, unknown>;
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(o)) out[k] = this.#value(x, k, o);
+      // A finding id is check_id + ":" + subject: only the subject is rewritten.
+      if (typeof o.id === "string" && typeof o.check_id === "string" && o.id.startsWith(`${o.check_id}:`)) {
+        out.id = `${o.check_id}:${this.text(o.id.slice(o.check_id.length + 1))}`;
+      }
       return out;
     }
     return v;

@@ -22,7 +22,8 @@ function splitNul(bytes: Uint8Array): string[] {
 
 /**
  * Command lines (with their arguments) and secret-named environment values of the scanned root's processes:
- * whole command lines, and arguments of 8+ characters that are not paths (paths are hidden by user redaction).
+ * whole command lines, and the values of `--option=value` arguments of 8+ characters. Lone words are not
+ * taken, so a scanner name or a common word on some command line does not rewrite the report.
  */
 export function commandValues(host: Host): string[] {
   const dir = host.readDir("/proc", 1 << 20);
@@ -34,7 +35,10 @@ export function commandValues(host: Host): string[] {
     if (cmd.ok) {
       const argv = splitNul(cmd.value);
       if (argv.length > 1) out.add(argv.join(" "));
-      for (const a of argv.slice(1)) if (a.length >= 8 && !a.startsWith("/")) out.add(a);
+      for (const a of argv.slice(1)) {
+        const eq = a.indexOf("=");
+        if (eq > 0 && a.length - eq - 1 >= 8) out.add(a.slice(eq + 1));
+      }
     }
     const env = host.readBytes(`/proc/${name}/environ`, MAX_CMDLINE);
     if (env.ok) {

@@ -164,3 +164,35 @@ Deno.test("--no-hostname-meta alone hides the host but keeps user paths; tokens 
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("Redactor: command lines never rewrite scanner names, check ids or codes; ids keep their check prefix", () => {
+  const r = new Redactor(all, {
+    ...seed,
+    users: [...seed.users, { name: "network", uid: 1002, home: "/home/network" }],
+  });
+  const report = r.deep({
+    meta: { cmdline: "sys-scan --enable world_writable,suid_sgid --output /tmp/r.json" },
+    results: [{ scanner: "world_writable", reason: "world_writable done" }, { scanner: "network" }],
+    finding: { id: "network.listener:/home/network/x", check_id: "network.listener", code: "network" },
+  });
+  assert.match(report.meta.cmdline, /^cmd-/);
+  assert.equal(report.results[0].scanner, "world_writable");
+  assert.equal(report.results[0].reason, "world_writable done");
+  assert.equal(report.results[1].scanner, "network");
+  assert.equal(report.finding.check_id, "network.listener");
+  assert.equal(report.finding.code, "network");
+  assert.equal(report.finding.id, `network.listener:/home/${r.token("user", "network")}/x`);
+  const secrets = r.deep({
+    argv: ["tool", "--password=Hunter2SecretValue"],
+    note: "called with Hunter2SecretValue",
+  });
+  assert.doesNotMatch(secrets.note, /Hunter2/);
+});
+
+Deno.test("Redactor: a two-letter host name is hidden on word boundaries only", () => {
+  const r = new Redactor(all, { ...seed, hostnames: ["vm"] });
+  assert.equal(
+    r.text("host vm is up; kvm and vmlinux stay"),
+    `host ${r.token("host", "vm")} is up; kvm and vmlinux stay`,
+  );
+});
