@@ -58,8 +58,19 @@ export const CONTENT_PATTERNS: readonly ContentPattern[] = [
   {
     kind: "reverse_shell",
     name: "ruby_tcpsocket_exec",
-    all: [/\bTCPSocket\.(?:new|open)\b[^\n]*\b(?:exec|spawn|system|popen)\b/],
+    all: [/\bTCPSocket\.(?:new|open)\b/, /\b(?:exec|spawn|system|popen)\b/],
   },
+  {
+    kind: "reverse_shell",
+    name: "lua_socket_execute",
+    all: [/\bsocket\.tcp\s*\(/, /\bos\.execute\b|\bio\.popen\b/],
+  },
+  {
+    kind: "reverse_shell",
+    name: "node_net_child_process",
+    all: [/require\(\s*["'](?:node:)?net["']\s*\)|\bnet\.Socket\b|\bnet\.connect\b/, /child_process/],
+  },
+  { kind: "reverse_shell", name: "zsh_ztcp", all: [/\bzmodload\s+zsh\/net\/tcp\b|\bztcp\s+\S+\s+\d+/] },
   {
     kind: "reverse_shell",
     name: "tls_client_shell",
@@ -89,7 +100,8 @@ export const CONTENT_PATTERNS: readonly ContentPattern[] = [
     kind: "download_exec",
     name: "script_one_liner_fetch",
     all: [
-      /\b(?:python[0-9.]*\s+-c|perl\s+-e|php\s+-r|ruby\s+-e)\b[^\n]*(?:urllib|urlopen|urlretrieve|requests\.get|http\.client|LWP::|HTTP::Tiny|getstore|file_get_contents\s*\(\s*["']https?:|Net::HTTP|open-uri)/,
+      /\b(?:python[0-9.]*|perl|php|ruby)\b[^\n]*\s-(?:c|e|r|M\S+|r\S+)\b/,
+      /urllib|urlopen|urlretrieve|requests\.get|http\.client|LWP::|HTTP::Tiny|getstore|getprint|file_get_contents\s*\(\s*["']https?:|Net::HTTP|open-uri/,
     ],
   },
   {
@@ -99,6 +111,11 @@ export const CONTENT_PATTERNS: readonly ContentPattern[] = [
       /\bbase(?:64|32)\s+(?:-\S*\s+)*(?:-[a-zA-Z]*d\b|--decode\b)|\bopenssl\b[^\n|]*\bbase64\b[^\n|]*\s-d\b|\bopenssl\b[^\n|]*\s-d\b[^\n|]*\b(?:-a|base64)\b|\bxxd\s+(?:-\S+\s+)*-r|\bb64decode\b|FromBase64String|decode\(\s*["']base64/,
       EXEC_SINK,
     ],
+  },
+  {
+    kind: "encoded_payload",
+    name: "hex_escapes_to_interpreter",
+    all: [/(?:\\x[0-9a-fA-F]{2}){8,}/, new RegExp(SHELL_SINK)],
   },
   { kind: "encoded_payload", name: "blob_to_interpreter", all: [/[A-Za-z0-9+/]{120,}={0,2}/, EXEC_SINK] },
 ];
