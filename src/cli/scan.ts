@@ -13,7 +13,8 @@ import { readIdentity } from "../host/identity.ts";
 import { renderCanonical } from "../output/canonical.ts";
 import { renderJson } from "../output/json.ts";
 import { NdjsonStream } from "../output/ndjson.ts";
-import { renderSarif } from "../output/sarif.ts";
+import { toSarif } from "../output/sarif.ts";
+import { addSarifTaxonomies, type SarifLogLike, type TaxonomyIndex } from "../compliance/taxonomy.ts";
 import { renderFactPack } from "../output/factpack.ts";
 import { renderHtml } from "../output/html.ts";
 import { openOutput, type ReportOutput } from "../output/writer.ts";
@@ -82,9 +83,13 @@ export function missingCapabilities(
   return [...needs.entries()].map(([item, disables]) => ({ item, disables }));
 }
 
-function render(report: Report, config: Config, catalogue: Catalogue): string {
+function render(report: Report, config: Config, catalogue: Catalogue, taxonomies: TaxonomyIndex): string {
   const format = formatOf(config);
-  if (format === "sarif") return renderSarif(report, catalogue, config.pretty);
+  if (format === "sarif") {
+    const log = toSarif(report, catalogue);
+    addSarifTaxonomies(log as unknown as SarifLogLike, taxonomies);
+    return JSON.stringify(log, null, config.pretty ? 2 : undefined) + "\n";
+  }
   if (format === "factpack") return renderFactPack(report, catalogue, config.pretty);
   if (format === "html") return renderHtml(report, catalogue);
   if (config.canonical) return renderCanonical(report);
@@ -237,23 +242,26 @@ export async function scanCommand(
     }
     const report = redactReport(
       redactor,
-      enrich.value.finish(buildReport({
-        config,
-        identity,
-        caps,
-        provenance: prov,
-        outcome,
-        startedAt,
-        finishedAt: Date.now(),
-        cmdline,
-        env,
-        meta: {
-          scan_root: host.root,
-          ...(baseline ? { baseline: { status: baseline.status, db: baseline.db } } : {}),
-          security,
-        },
-        ...(baseline ? { summaryExtension: { baseline } } : {}),
-      }), catalogue),
+      enrich.value.finish(
+        buildReport({
+          config,
+          identity,
+          caps,
+          provenance: prov,
+          outcome,
+          startedAt,
+          finishedAt: Date.now(),
+          cmdline,
+          env,
+          meta: {
+            scan_root: host.root,
+            ...(baseline ? { baseline: { status: baseline.status, db: baseline.db } } : {}),
+            security,
+          },
+          ...(baseline ? { summaryExtension: { baseline } } : {}),
+        }),
+        catalogue,
+      ),
     );
     if (stream) {
       const { deadline_hit, cut_short, timings, ...rest } = report.meta;
@@ -266,7 +274,7 @@ export async function scanCommand(
       });
       await stream.finish(report, config.timings);
     } else {
-      await output.write(render(report, config, catalogue));
+      await output.write(render(report, config, catalogue, enrich.value.taxonomies(catalogue)));
     }
     const committed = await output.commit();
     if (!committed.ok) return committed;

@@ -111,8 +111,3 @@ export function toSarif(report: Report, catalogue: Catalogue): Record<string, un
     }],
   };
 }
-
-/** Renders SARIF text ending in a newline. */
-export function renderSarif(report: Report, catalogue: Catalogue, pretty: boolean): string {
-  return JSON.stringify(toSarif(report, catalogue), null, pretty ? 2 : undefined) + "\n";
-}

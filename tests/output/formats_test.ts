@@ -106,6 +106,10 @@ Deno.test("SARIF validates against the official 2.1.0 schema, with rules, levels
     assert.ok(r.locations[0].physicalLocation.artifactLocation.uri.startsWith("file:///tmp/"));
     assert.equal(run.tool.driver.rules[r.ruleIndex].id, r.ruleId);
   }
+  const taxonomyNames = run.taxonomies.map((t: { name: string }) => t.name);
+  assert.ok(taxonomyNames.length >= 2, `taxonomies: ${taxonomyNames}`);
+  const noexec = run.tool.driver.rules.find((r: { id: string }) => r.id === "mount.tmp.noexec_missing");
+  assert.ok(noexec.relationships.length > 0, "rules relate to taxonomy entries");
   const levels = new Set(run.results.map((r: { level: string }) => r.level));
   for (const l of levels) assert.ok(["error", "warning", "note"].includes(l as string));
 });
