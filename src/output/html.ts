@@ -103,6 +103,42 @@ function findingRow(f: Finding, catalogue: Catalogue): string {
     }</td></tr>`;
 }
 
+interface Gap {
+  standard: string;
+  control_id: string;
+  title: string;
+  severity: string;
+  requirement: string;
+  remediation: string;
+  evidence: string[];
+}
+
+function complianceSection(ext: Record<string, unknown>): string {
+  const summary = ext.compliance_summary as Record<string, Record<string, unknown>> | undefined;
+  if (!summary) return "";
+  const cols = ["total_controls", "passed", "failed", "not_applicable", "not_checked", "score"];
+  const rows = Object.entries(summary).map(([id, s]) =>
+    `<tr><td>${esc(s.name ?? id)} ${esc(s.version ?? "")}</td>${
+      cols.map((c) => `<td>${esc(s[c])}</td>`).join("")
+    }</tr>`
+  );
+  const gaps = (ext.compliance_gaps as Gap[] | undefined) ?? [];
+  const gapRows = gaps.map((g) =>
+    `<tr><td>${esc(g.standard)}</td><td>${esc(g.control_id)}</td><td>${esc(g.title)}<br><span class="muted">${
+      esc(g.requirement)
+    }</span></td><td>${esc(g.severity)}</td><td>${esc(g.remediation)}</td><td>${g.evidence.length}</td></tr>`
+  );
+  return `<section id="compliance"><h2>Compliance</h2><table><thead><tr><th>Standard</th>${
+    cols.map((c) => `<th>${esc(c.replace("_", " "))}</th>`).join("")
+  }</tr></thead><tbody>${rows.join("")}</tbody></table>${
+    gaps.length
+      ? `<h3>Failed controls</h3><table id="gaps"><thead><tr><th>Standard</th><th>Control</th><th>Requirement</th><th>Severity</th><th>Remediation</th><th>Evidence</th></tr></thead><tbody>${
+        gapRows.join("")
+      }</tbody></table>`
+      : ""
+  }</section>`;
+}
+
 /** Renders the HTML report. */
 export function renderHtml(report: Report, catalogue: Catalogue): string {
   const findings = report.results.flatMap((r) => r.findings)
@@ -116,7 +152,16 @@ export function renderHtml(report: Report, catalogue: Catalogue): string {
   const scriptHash = createHash("sha256").update(SCRIPT).digest("base64");
   const ext = report.summary_extension as Record<string, unknown>;
   const risk = report.summary_extension.host_risk;
-  const known = new Set(["total_risk_score", "emitted_risk_score", "host_risk", "baseline"]);
+  const known = new Set([
+    "total_risk_score",
+    "emitted_risk_score",
+    "host_risk",
+    "baseline",
+    "taxonomies",
+    "compliance",
+    "compliance_summary",
+    "compliance_gaps",
+  ]);
   const extras = Object.entries(ext).filter(([k]) => !known.has(k));
   const baseline = ext.baseline as {
     counts?: Record<string, number>;
@@ -188,6 +233,7 @@ ${
       }</section>`
       : ""
   }
+${complianceSection(ext)}
 ${trace ? `<section id="trace"><h2>Trace</h2>${kvTable(trace as Record<string, unknown>)}</section>` : ""}
 ${
     extras.map(([k, v]) =>

@@ -153,6 +153,31 @@ Deno.test({
   },
 });
 
+Deno.test("compliance summary and gaps appear in the page", async () => {
+  using t = makeTree({});
+  const r = await scanCommand(
+    [
+      "--root",
+      fixtureRoot("basic"),
+      "--hardening",
+      "--enable",
+      "kernel_params,mounts",
+      "--compliance",
+      "--compliance-gaps",
+      "--format",
+      "html",
+      "--output",
+      `${t.path}/r.html`,
+    ],
+    { scanners: [kernelParams, mountsScanner], stderr: () => {} },
+  );
+  assert.ok(r.ok, r.ok ? "" : r.error.message);
+  const html = Deno.readTextFileSync(`${t.path}/r.html`);
+  assert.match(html, /<section id="compliance">/);
+  assert.match(html, /<table id="gaps">/);
+  assert.match(html, /PCI DSS 4\.0/);
+});
+
 Deno.test("--html FILE writes the page beside the main report", async () => {
   using t = makeTree({});
   const r = await scanCommand(
