@@ -14,7 +14,7 @@ export const SUBCOMMANDS: Record<string, string> = {
   keygen: "Create an Ed25519 key pair for --sign: keygen --out PREFIX (PREFIX.key 0600, PREFIX.pub).",
   verify: "Check a signed report: verify REPORT [--sig FILE] --pub KEY (exit 0 valid, 1 invalid, 2 bad input).",
   "self-test":
-    "Plant throwaway evidence in a private mount namespace and show, check by check, whether it was seen [--trace-seconds S] [--no-trace] [--json]; exit 1 when one was not.",
+    "Plant throwaway evidence in a private mount namespace and show, check by check, whether it was seen [--trace-seconds S] [--no-trace] [--full-walk] [--json]; exit 1 when one was not.",
   "bpf-selftest":
     "Show what eBPF tracing can do on this kernel (BTF, tracefs, hooks, privileges) [--json]; exit 1 when it cannot run.",
 };

@@ -12,6 +12,7 @@ import type { Scanner } from "../core/scanner.ts";
 import { type Capabilities, probeCapabilities } from "../host/capabilities.ts";
 import { Host } from "../host/host.ts";
 import { SCANNERS } from "../scanners/index.ts";
+import { DEFAULT_WW_ROOTS } from "../scanners/world_writable.ts";
 import { connectOnce, type EvidenceSet, type Piece, WORK_DIR } from "./evidence.ts";
 
 /** The scanners of the static phase. */
@@ -77,14 +78,36 @@ async function waitAttached(shared: ScanShared, done: () => boolean, timeoutMs: 
   return false;
 }
 
-/** Runs both phases. `traceSeconds` 0 leaves the trace out. */
-export async function scanEvidence(
-  evidence: EvidenceSet,
-  traceSeconds: number,
-): Promise<Result<SelfTestScan>> {
+/**
+ * The `--world-writable-exclude` substrings that keep the self-test's world-writable walk to the tree holding
+ * the planted file (each other default root, with a trailing slash so the root itself is still listed).
+ */
+export function worldWritableSkips(systemDir: string | null): string[] {
+  return DEFAULT_WW_ROOTS
+    .filter((r) => systemDir === null || !(systemDir === r || systemDir.startsWith(`${r}/`)))
+    .map((r) => `${r}/`);
+}
+
+/** How the scan is run. */
+export interface ScanOptions {
+  /** Trace length in seconds; 0 leaves the trace out. */
+  traceSeconds: number;
+  /** Walk every world-writable root as a real scan does, instead of only the planted directory's tree. */
+  fullWalk: boolean;
+}
+
+/** Runs both phases. */
+export async function scanEvidence(evidence: EvidenceSet, opts: ScanOptions): Promise<Result<SelfTestScan>> {
   const caps = probeCapabilities(new Host("/"));
   const f = evidence.facts;
-  const stat = await runPhase(STATIC_SCANNERS, ["--suid-dirs", WORK_DIR], caps, new ScanShared());
+  const traceSeconds = opts.traceSeconds;
+  const skips = opts.fullWalk ? [] : worldWritableSkips(f.systemDir);
+  const stat = await runPhase(
+    STATIC_SCANNERS,
+    ["--suid-dirs", WORK_DIR, ...(skips.length ? ["--world-writable-exclude", skips.join(",")] : [])],
+    caps,
+    new ScanShared(),
+  );
   if (!stat.ok) return stat;
   if (traceSeconds <= 0) return ok({ caps, static: stat.value, trace: null, events: [], actions: null });
 

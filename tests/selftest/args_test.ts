@@ -2,12 +2,25 @@ import assert from "node:assert/strict";
 import { parseSelfTestArgs } from "../../src/cli/commands/self_test.ts";
 
 Deno.test("self-test arguments: defaults, --trace-seconds, --no-trace, --json", () => {
-  assert.deepEqual(parseSelfTestArgs([]), { ok: true, value: { traceSeconds: 2, json: false } });
+  assert.deepEqual(parseSelfTestArgs([]), {
+    ok: true,
+    value: { traceSeconds: 2, fullWalk: false, json: false },
+  });
   assert.deepEqual(parseSelfTestArgs(["--trace-seconds", "5", "--json"]), {
     ok: true,
-    value: { traceSeconds: 5, json: true },
+    value: { traceSeconds: 5, fullWalk: false, json: true },
   });
-  assert.deepEqual(parseSelfTestArgs(["--no-trace"]), { ok: true, value: { traceSeconds: 0, json: false } });
+  assert.deepEqual(parseSelfTestArgs(["--no-trace"]), {
+    ok: true,
+    value: { traceSeconds: 0, fullWalk: false, json: false },
+  });
+});
+
+Deno.test("self-test arguments: --full-walk", () => {
+  assert.deepEqual(parseSelfTestArgs(["--full-walk", "--no-trace"]), {
+    ok: true,
+    value: { traceSeconds: 0, fullWalk: true, json: false },
+  });
 });
 
 Deno.test("self-test arguments: bad values and unknown flags are usage errors naming the problem", () => {

@@ -52,3 +52,19 @@ Deno.test("isolatedCommand: unshare by absolute path with a private mount namesp
   assert.deepEqual(c.argv.slice(6, 8), ["run", "-A"]);
   assert.ok(c.cwd);
 });
+
+Deno.test("worldWritableSkips: every default world-writable root but the planted directory's tree", async () => {
+  const { worldWritableSkips } = await import("../../src/selftest/scan.ts");
+  const { DEFAULT_WW_ROOTS } = await import("../../src/scanners/world_writable.ts");
+  const opt = worldWritableSkips("/opt");
+  assert.ok(!opt.includes("/opt/"));
+  assert.ok(opt.includes("/usr/") && opt.includes("/root/"));
+  assert.equal(opt.length, DEFAULT_WW_ROOTS.length - 1);
+  const local = worldWritableSkips("/usr/local/share");
+  assert.ok(!local.includes("/usr/"), "the tree holding /usr/local/share stays walked");
+  assert.ok(
+    local.every((s: string) => s.endsWith("/")),
+    "trailing slash: the roots themselves are still listed",
+  );
+  assert.equal(worldWritableSkips(null).length, DEFAULT_WW_ROOTS.length);
+});
