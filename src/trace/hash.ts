@@ -18,13 +18,18 @@ export interface HashStats {
   by_path: number;
   failed: number;
   too_large: number;
+  /** Not captured because MAX_PENDING files were already open awaiting a hash. */
+  skipped: number;
 }
+
+/** Files held open between a poll and its flush, at most (a burst of distinct binaries must not exhaust fds). */
+export const MAX_PENDING = 256;
 
 /** Captures executables by pid and hashes them later, cached by device and inode. */
 export class ExecHasher {
   readonly #done = new Map<string, string | null>();
   readonly #pending = new Map<string, Deno.FsFile>();
-  readonly stats: HashStats = { computed: 0, cached: 0, by_path: 0, failed: 0, too_large: 0 };
+  readonly stats: HashStats = { computed: 0, cached: 0, by_path: 0, failed: 0, too_large: 0, skipped: 0 };
 
   constructor(readonly maxBytes = TRACE_HASH_MAX_BYTES) {}
 
@@ -33,6 +38,10 @@ export class ExecHasher {
    * key (dev:ino) and how it was opened, or null when neither could be opened.
    */
   capture(pid: number, path: string): { key: string; via: "proc_exe" | "path" } | null {
+    if (this.#pending.size >= MAX_PENDING) {
+      this.stats.skipped++;
+      return null;
+    }
     let file: Deno.FsFile;
     let via: "proc_exe" | "path" = "proc_exe";
     try {
