@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import type { Config } from "../../src/cli/flags/index.ts";
-import { DEFAULT_YARA_ROOTS, rulesPath, yara, yaraEnabled } from "../../src/scanners/yara/scanner.ts";
+import {
+  DEFAULT_YARA_ROOTS,
+  rulesPath,
+  yara,
+  yaraEnabled,
+  yaraRuleErrors,
+} from "../../src/scanners/yara/scanner.ts";
 import { fixtureRoot, makeTree, runOne, testConfig } from "../helpers.ts";
 
 const SAMPLE_RULES = new URL("../../rules/yara", import.meta.url).pathname;
@@ -73,6 +79,11 @@ Deno.test("yara: a malformed rule file skips the scanner with the file and line"
   assert.equal(r.status, "skipped");
   assert.match(r.reason ?? "", /YARA rules not loaded: .*\/yara\/broken\.yar:6: syntax error/);
   assert.deepEqual(r.findings, []);
+  const errors = await yaraRuleErrors(testConfig({ rulesEnable: true, rulesDir: rules.path }));
+  assert.equal(errors.length, 1);
+  assert.match(errors[0], /broken\.yar:6: syntax error/);
+  assert.deepEqual(await yaraRuleErrors(testConfig({ yaraRules: SAMPLE_RULES })), []);
+  assert.deepEqual(await yaraRuleErrors(testConfig()), []);
 });
 
 Deno.test("yara: no rules, a missing rules path or an empty directory is a skip with a reason", async () => {
@@ -119,8 +130,15 @@ Deno.test("yara: size cap, file cap and custom roots", async () => {
   const few = await runOne(yara, root.path, { yaraRules: yr, yaraMaxFiles: 2 });
   assert.equal(few.findings.length, 2);
   assert.ok(few.warnings.some((w) => w.code === "truncated" && /--yara-max-files/.test(w.detail ?? "")));
-  const custom = await runOne(yara, root.path, { yaraRules: yr, yaraRoots: ["/data", "/opt/not-default"] });
+  const custom = await runOne(yara, root.path, {
+    yaraRules: yr,
+    yaraRoots: ["/data", "relative/dir", "/missing", "/opt/not-default"],
+  });
   assert.deepEqual(custom.findings.map((f) => f.metadata.path), ["/data/custom/d", "/opt/not-default/e"]);
+  assert.deepEqual(custom.warnings.map((w) => [w.code, w.detail]), [
+    ["yara_root_ignored", "relative/dir: --yara-roots takes absolute paths"],
+    ["yara_root_ignored", `/missing: does not exist under ${root.path}`],
+  ]);
   assert.ok(!DEFAULT_YARA_ROOTS.includes("/opt"));
 });
 

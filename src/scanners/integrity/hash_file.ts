@@ -11,34 +11,33 @@ export type HashOutcome =
   | { kind: "too_large"; size: number }
   | { kind: "error"; message: string };
 
-/** One read buffer for all calls: hashing is synchronous, so it is never shared by two reads at once. */
-const BUFFER = new Uint8Array(1 << 20);
-
 /**
- * Hashes `path` (an absolute host path, symlinks resolved inside the scan root) with `algorithm`. Files larger
- * than `maxBytes` are not read (`too_large`); a file that grows past the cap while it is read is too.
+ * Hashes `path` (an absolute host path, symlinks resolved inside the scan root) with `algorithm`, reading
+ * through `buffer` (one per concurrent caller). Files larger than `maxBytes` are not read (`too_large`);
+ * a file that grows past the cap while it is read is not either.
  */
-export function hashFile(
+export async function hashFile(
   host: Host,
   path: string,
   algorithm: "md5" | "sha256",
   maxBytes: number,
-): HashOutcome {
+  buffer: Uint8Array = new Uint8Array(1 << 16),
+): Promise<HashOutcome> {
   const real = host.resolve(path);
   let file: Deno.FsFile | undefined;
   try {
-    const st = Deno.statSync(real);
+    const st = await Deno.stat(real);
     if (!st.isFile) return { kind: "not_file", message: `${path} is not a regular file` };
     if (st.size > maxBytes) return { kind: "too_large", size: st.size };
-    file = Deno.openSync(real, { read: true });
+    file = await Deno.open(real, { read: true });
     const hash = createHash(algorithm);
     let size = 0;
     while (true) {
-      const n = file.readSync(BUFFER);
+      const n = await file.read(buffer);
       if (n === null || n === 0) break;
       size += n;
       if (size > maxBytes) return { kind: "too_large", size };
-      hash.update(BUFFER.subarray(0, n));
+      hash.update(buffer.subarray(0, n));
     }
     return { kind: "ok", digest: hash.digest("hex"), size, mode: st.mode ?? 0, mtime: st.mtime, uid: st.uid };
   } catch (e) {

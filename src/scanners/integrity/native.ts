@@ -183,9 +183,14 @@ export type FileVerdict =
   | { kind: "too_large"; size: number }
   | { kind: "unreadable"; message: string };
 
-/** Hashes one planned file and compares it with the package's MD5. */
-export function verifyFile(host: Host, f: PlannedFile, maxBytes: number): FileVerdict {
-  const h = hashFile(host, f.diskPath, "md5", maxBytes);
+/** Hashes one planned file and compares it with the package's MD5 (`buffer`: the caller's read buffer). */
+export async function verifyFile(
+  host: Host,
+  f: PlannedFile,
+  maxBytes: number,
+  buffer?: Uint8Array,
+): Promise<FileVerdict> {
+  const h = await hashFile(host, f.diskPath, "md5", maxBytes, buffer);
   switch (h.kind) {
     case "ok": {
       if (h.digest === f.md5) return { kind: "ok" };

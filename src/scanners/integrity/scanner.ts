@@ -375,6 +375,34 @@ function record(ctx: ScanContext, s: RunState, p: Problem, pkg?: string): boolea
   return true;
 }
 
+/** Files hashed at once. */
+const LANES = 8;
+/** Files planned before their verdicts are taken (in order). */
+const WINDOW = 256;
+
+/**
+ * Verifies `items` with one concurrent reader per buffer; verdicts in the order of `items`. Once `deadline`
+ * has passed no new file is started, so the result can be shorter than `items` (always a prefix).
+ */
+async function verifyAll(
+  ctx: ScanContext,
+  items: readonly { file: PlannedFile }[],
+  maxBytes: number,
+  buffers: readonly Uint8Array[],
+  deadline: number,
+): Promise<FileVerdict[]> {
+  const out: FileVerdict[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(buffers.map(async (buffer) => {
+    while (next < items.length && performance.now() <= deadline) {
+      const i = next++;
+      await ctx.checkpoint();
+      out[i] = await verifyFile(ctx.host, items[i].file, maxBytes, buffer);
+    }
+  }));
+  return out.slice(0, next);
+}
+
 /** Native dpkg verification; returns why it could not run, or undefined once it ran. */
 async function verifyNative(
   ctx: ScanContext,
@@ -397,8 +425,39 @@ async function verifyNative(
   const tooLarge: string[] = [];
   const unreadable: string[] = [];
   const progress = new Progress();
+  const buffers = Array.from({ length: LANES }, () => new Uint8Array(1 << 20));
+  // Files are hashed WINDOW at a time, LANES concurrently (overlapping disk reads with hashing), and their
+  // verdicts are taken in plan order, so --integrity-max-mismatches stops at the same file on every run.
+  let window: { pkg: string; file: PlannedFile }[] = [];
+  let planned = 0;
+  const flush = async (): Promise<boolean> => {
+    const verdicts = await verifyAll(ctx, window, maxBytes, buffers, deadline);
+    for (let i = 0; i < verdicts.length; i++) {
+      const { pkg, file } = window[i];
+      const v = verdicts[i];
+      s.counts.files_checked++;
+      if (v.kind === "too_large" && tooLarge.length < 20) tooLarge.push(`${file.diskPath} (${v.size} bytes)`);
+      if (v.kind === "unreadable" && unreadable.length < 20) {
+        unreadable.push(`${file.diskPath}: ${v.message}`);
+      }
+      const p = nativeProblem(file, v, s.counts);
+      if (p && !record(ctx, s, p, pkg)) return false;
+    }
+    if (verdicts.length < window.length) {
+      s.complete = false;
+      return false;
+    }
+    window = [];
+    s.counts.packages_verified = planned;
+    progress.update(() =>
+      `integrity: ${s.counts.packages_verified}/${selected.length} packages, ` +
+      `${s.counts.files_checked} files, ${s.problems.length} mismatches`
+    );
+    return true;
+  };
   try {
-    outer: for (const pkg of selected) {
+    let going = true;
+    packages: for (const pkg of selected) {
       if (performance.now() > deadline) {
         s.complete = false;
         break;
@@ -408,21 +467,13 @@ async function verifyNative(
       s.counts.files_filtered += plan.filtered;
       s.counts.conffiles_not_verifiable += plan.conffilesSkipped;
       if (plan.noMd5sums) s.counts.packages_without_md5sums++;
-      for (const f of plan.files) {
-        await ctx.checkpoint();
-        const v = verifyFile(ctx.host, f, maxBytes);
-        s.counts.files_checked++;
-        if (v.kind === "too_large" && tooLarge.length < 20) tooLarge.push(`${f.diskPath} (${v.size} bytes)`);
-        if (v.kind === "unreadable" && unreadable.length < 20) unreadable.push(`${f.diskPath}: ${v.message}`);
-        const p = nativeProblem(f, v, s.counts);
-        if (p && !record(ctx, s, p, pkg.name)) break outer;
-        progress.update(() =>
-          `integrity: ${s.counts.packages_verified}/${selected.length} packages, ` +
-          `${s.counts.files_checked} files, ${s.problems.length} mismatches`
-        );
+      for (const file of plan.files) {
+        window.push({ pkg: pkg.name, file });
+        if (window.length >= WINDOW && !(going = await flush())) break packages;
       }
-      s.counts.packages_verified++;
+      planned++;
     }
+    if (going && window.length > 0) await flush();
   } finally {
     progress.done();
   }
@@ -539,7 +590,7 @@ async function rehash(ctx: ScanContext, emitted: Problem[], deadline: number): P
     await ctx.checkpoint();
     left--;
     const diskPath = typeof p.metadata.diverted_to === "string" ? p.metadata.diverted_to : p.path;
-    const h = hashFile(ctx.host, diskPath, "sha256", maxBytes);
+    const h = await hashFile(ctx.host, diskPath, "sha256", maxBytes);
     if (h.kind === "ok") p.metadata.sha256 = h.digest;
     else ctx.warn("rehash_failed", `${diskPath}: ${h.kind}`);
   }

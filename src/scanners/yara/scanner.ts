@@ -130,6 +130,20 @@ function draftFor(m: RuleMatch, set: RuleSet, path: string, size: number, sha256
   };
 }
 
+/**
+ * Checks the configured YARA rules without scanning: the errors (with file:line) that would make the scanner
+ * skip, for a CLI that wants to refuse bad rule files up front (exit 3) rather than report a skipped scanner.
+ * Empty when the rules load or when no rules are configured.
+ */
+export async function yaraRuleErrors(c: Config): Promise<string[]> {
+  const path = rulesPath(c);
+  if (path === undefined) return [];
+  const read = readRuleFiles(path, c.rulesInsecureOk);
+  if (read.errors.length > 0) return read.errors;
+  const set = compileRuleSet(await YaraEngine.load(), read.files);
+  return "errors" in set ? set.errors : [];
+}
+
 function loadRules(ctx: ScanContext, engine: YaraEngine): RuleSet | undefined {
   const path = rulesPath(ctx.config);
   if (path === undefined) {
@@ -151,6 +165,18 @@ function loadRules(ctx: ScanContext, engine: YaraEngine): RuleSet | undefined {
   return set;
 }
 
+/** --yara-roots, keeping absolute paths that exist (under --root they are paths inside the root). */
+function userRoots(ctx: ScanContext): string[] {
+  const out: string[] = [];
+  for (const r of ctx.config.yaraRoots) {
+    if (!r.startsWith("/")) ctx.warn("yara_root_ignored", `${r}: --yara-roots takes absolute paths`);
+    else if (!ctx.host.lstat(r).ok) {
+      ctx.warn("yara_root_ignored", `${r}: does not exist under ${ctx.host.root}`);
+    } else out.push(r);
+  }
+  return out;
+}
+
 async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const deadline = performance.now() + ctx.config.scannerTimeout * 1000 * BUDGET_SHARE;
   let engine: YaraEngine;
@@ -161,7 +187,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   }
   const set = loadRules(ctx, engine);
   if (!set) return;
-  const roots = ctx.config.yaraRoots.length > 0 ? ctx.config.yaraRoots : DEFAULT_YARA_ROOTS;
+  const roots = ctx.config.yaraRoots.length > 0 ? userRoots(ctx) : DEFAULT_YARA_ROOTS;
   const maxBytes = ctx.config.yaraMaxFileSize * (1 << 20);
   const maxFiles = ctx.config.yaraMaxFiles;
   const prune = ctx.config.yaraRoots.length > 0
