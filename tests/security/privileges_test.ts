@@ -3,6 +3,8 @@ import { capMask, capNames, dropCapabilities } from "../../src/security/privileg
 import { capabilitiesFor, keptCapabilities } from "../../src/security/needs.ts";
 import { SCANNERS } from "../../src/scanners/index.ts";
 import type { Scanner } from "../../src/core/scanner.ts";
+import { scanCommand } from "../../src/cli/scan.ts";
+import { fixtureRoot } from "../helpers.ts";
 
 const isRoot = Deno.uid() === 0;
 
@@ -113,4 +115,76 @@ Deno.test({
       Deno.removeSync(dir, { recursive: true });
     }
   },
+});
+
+/** A fake syscall entry that keeps capability sets in memory (no real effect on the test process). */
+function fakeCaps() {
+  let sets = [0xffffffffn, 0xffffffffn, 0n];
+  const calls: number[] = [];
+  const sys = (nr: number, ...args: (number | bigint | Uint8Array)[]) => {
+    calls.push(nr);
+    const data = args[1];
+    if (nr === 125 && data instanceof Uint8Array) {
+      const v = new DataView(data.buffer);
+      sets.forEach((m, i) => v.setUint32(i * 4, Number(m & 0xffffffffn), true));
+    }
+    if (nr === 126 && data instanceof Uint8Array) {
+      const v = new DataView(data.buffer);
+      sets = [0, 1, 2].map((i) => BigInt(v.getUint32(i * 4, true)));
+    }
+    return { result: 0n, errno: 0 };
+  };
+  return { sys, calls };
+}
+
+Deno.test("--drop-priv refuses an output directory it could not write without CAP_DAC_OVERRIDE, before dropping", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    Deno.mkdirSync(`${dir}/theirs`, { mode: 0o755 });
+    Deno.chownSync(`${dir}/theirs`, 65534, 65534);
+    const fake = fakeCaps();
+    const r = await scanCommand(
+      ["--root", fixtureRoot("basic"), "--drop-priv", "--output", `${dir}/theirs/r.json`],
+      { stderr: () => {}, security: { syscall: fake.sys } },
+    );
+    assert.equal(!r.ok && r.error.exit, 5);
+    if (!r.ok) assert.match(r.error.message, /theirs is not writable without CAP_DAC_OVERRIDE/);
+    assert.ok(!fake.calls.includes(126), "capset never called");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("--drop-priv --keep-cap-dac: kept set recorded in meta and printed with --verbose", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    for (const [extra, kept] of [[[], []], [["--keep-cap-dac"], ["CAP_DAC_READ_SEARCH"]]] as const) {
+      const fake = fakeCaps();
+      const lines: string[] = [];
+      const r = await scanCommand(
+        [
+          "--root",
+          fixtureRoot("basic"),
+          "--enable",
+          "kernel_params",
+          "--drop-priv",
+          "--verbose",
+          ...extra,
+          "--output",
+          `${dir}/r.json`,
+        ],
+        { stderr: (l) => lines.push(l), security: { syscall: fake.sys } },
+      );
+      assert.ok(r.ok);
+      const meta = JSON.parse(Deno.readTextFileSync(`${dir}/r.json`)).meta;
+      assert.deepEqual(meta.security.privileges.kept, kept);
+      assert.deepEqual(meta.security.privileges.after, kept);
+      assert.equal(meta.security.privileges.before.length, 32);
+      assert.ok(
+        lines.some((l) => l.startsWith("sys-scan: capabilities after drop: " + (kept.join(",") || "none"))),
+      );
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });
