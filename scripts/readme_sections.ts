@@ -1,12 +1,67 @@
-/** The README sections generated from code (flag table, check catalogue), between `<!-- gen:NAME -->` markers. */
-import { flagsMarkdown } from "../src/cli/help.ts";
+/** The README sections generated from code (flags, scanners, check catalogue), between `<!-- gen:NAME -->` markers. */
+import { EXIT_CODE_DOCS, flagsMarkdown, SUBCOMMANDS } from "../src/cli/help.ts";
 import { checksMarkdown } from "../src/cli/commands/checks.ts";
 import { fullCatalogue } from "../src/cli/scan.ts";
+import { type Config, ConfigSchema } from "../src/cli/flags/index.ts";
+import type { Scanner } from "../src/core/scanner.ts";
 import { SCANNERS } from "../src/scanners/index.ts";
+
+const GATES: [string, Partial<Config>][] = [
+  ["default", {}],
+  ["`--hardening`", { hardening: true }],
+  ["`--containers`", { containers: true }],
+  ["`--integrity`", { integrity: true }],
+  ["`--ioc-exec-trace`", { iocExecTrace: 3 }],
+  ["`--yara-rules`", { yaraRules: "x" }],
+];
+
+/** How a scanner gets selected without --enable. */
+export function gateOf(s: Scanner): string {
+  for (const [label, overrides] of GATES) {
+    if (s.enabledByDefault(ConfigSchema.parse(overrides))) return label;
+  }
+  return "`--enable` only";
+}
+
+/** The scanner table: name, what it does, when it runs, `--fast-scan`, what it needs. */
+export function scannersMarkdown(scanners: readonly Scanner[]): string {
+  const rows = scanners.map((s) =>
+    `| \`${s.name}\` | ${s.summary.replaceAll("|", "\\|")} | ${gateOf(s)} | ${
+      s.slow ? "skipped" : "runs"
+    } | ${(s.needs ?? []).join("; ") || "nothing special"} |`
+  );
+  return [
+    "| Scanner | What it checks | Runs with | `--fast-scan` | Needs |",
+    "|---|---|---|---|---|",
+    ...rows,
+    "",
+  ].join(
+    "\n",
+  );
+}
+
+/** The subcommand table. */
+export function subcommandsMarkdown(): string {
+  const rows = Object.entries(SUBCOMMANDS).map(([n, d]) => `| \`${n}\` | ${d.replaceAll("|", "\\|")} |`);
+  return ["| Subcommand | What it does |", "|---|---|", ...rows, ""].join("\n");
+}
+
+/** The exit code table. */
+export function exitCodesMarkdown(): string {
+  return ["| Code | Meaning |", "|---|---|", ...EXIT_CODE_DOCS.map(([c, d]) => `| ${c} | ${d} |`), ""].join(
+    "\n",
+  );
+}
 
 /** Section name → generated Markdown. */
 export function generatedSections(): Record<string, string> {
-  return { flags: flagsMarkdown(), checks: checksMarkdown(fullCatalogue(), SCANNERS) };
+  return {
+    subcommands: subcommandsMarkdown(),
+    exit_codes: exitCodesMarkdown(),
+    flags: flagsMarkdown(),
+    scanners: scannersMarkdown(SCANNERS),
+    checks: checksMarkdown(fullCatalogue(), SCANNERS),
+  };
 }
 
 /** Replaces the text between `<!-- gen:NAME:start -->` and `<!-- gen:NAME:end -->`. */

@@ -7,7 +7,7 @@ Deno.test("schema/report.schema.json is up to date (run scripts/gen.ts)", () => 
   assert.equal(committed, reportJsonSchema());
 });
 
-Deno.test("README flag table and check catalogue are up to date (run scripts/gen.ts)", () => {
+Deno.test("README generated sections (subcommands, exit codes, scanners, flags, checks) are up to date (run scripts/gen.ts)", () => {
   const readme = Deno.readTextFileSync(new URL("../README.md", import.meta.url));
   for (const [name, body] of Object.entries(generatedSections())) {
     assert.equal(currentSection(readme, name), body.trimEnd() + "\n", `README section ${name} is stale`);
