@@ -12,7 +12,8 @@ export const SUBCOMMANDS: Record<string, string> = {
   checks: "List the check catalogue (--json for machine-readable output, --markdown for docs).",
   diff: "Compare two reports: diff OLD.json NEW.json [--format json|md] [--output FILE].",
   keygen: "Create an Ed25519 key pair for --sign: keygen --out PREFIX (PREFIX.key 0600, PREFIX.pub).",
-  verify: "Check a signed report: verify REPORT [--sig FILE] --pub KEY (exit 0 valid, 1 invalid, 2 bad input).",
+  verify:
+    "Check a signed report: verify REPORT [--sig FILE] --pub KEY (exit 0 valid, 1 invalid, 2 bad input).",
   "self-test":
     "Plant throwaway evidence in a private mount namespace and show, check by check, whether it was seen [--trace-seconds S] [--no-trace] [--full-walk] [--json]; exit 1 when one was not.",
   "bpf-selftest":

@@ -103,7 +103,9 @@ export const SummaryExtensionSchema = z.looseObject({
       check_id: z.string().optional(),
       severity: SeveritySchema.optional(),
     })),
-    distribution: SeverityCountsSchema.optional().describe("Reported findings per severity (passed checks left out)"),
+    distribution: SeverityCountsSchema.optional().describe(
+      "Reported findings per severity (passed checks left out)",
+    ),
     counted: z.number().int().min(0).optional(),
     method: z.string().optional().describe("How the bounded host score was computed (docs/RISK.md)"),
   }),
