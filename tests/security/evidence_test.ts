@@ -224,3 +224,74 @@ Deno.test("preload self-check: LD_PRELOAD and /etc/ld.so.preload are warned abou
     });
   });
 });
+
+Deno.test({
+  name: "the whole lifecycle in one CLI run: --drop-priv --seccomp --redact --sign --sign-gpg --write-env",
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    await withDir(async (dir) => {
+      const home = `${dir}/gnupg`;
+      Deno.mkdirSync(home, { mode: 0o700 });
+      const gen = await new Deno.Command("/usr/bin/gpg", {
+        args: [
+          "--batch",
+          "--passphrase",
+          "",
+          "--quick-gen-key",
+          "test@example.invalid",
+          "ed25519",
+          "sign",
+          "never",
+        ],
+        env: { GNUPGHOME: home },
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      assert.equal(gen.code, 0);
+      assert.equal(await run(["keygen", "--out", `${dir}/k`]), 0);
+      const out = `${dir}/r.json`;
+      const main = new URL("../../main.ts", import.meta.url).pathname;
+      const r = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          main,
+          "--root",
+          fixtureRoot("proc-compromised"),
+          "--drop-priv",
+          "--seccomp",
+          "--seccomp-strict",
+          "--redact",
+          "--sign",
+          `${dir}/k.key`,
+          "--sign-gpg",
+          "test@example.invalid",
+          "--write-env",
+          `${dir}/p.env`,
+          "--output",
+          out,
+        ],
+        env: { GNUPGHOME: home },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.ok(r.code === 0 || r.code === 1, new TextDecoder().decode(r.stderr));
+      assert.equal(await run(["verify", out, "--pub", `${dir}/k.pub`]), 0);
+      const v = await new Deno.Command("/usr/bin/gpg", {
+        args: ["--batch", "--verify", `${out}.asc`, out],
+        env: { GNUPGHOME: home },
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      assert.equal(v.code, 0, "gpg ran (fork/exec, AF_UNIX agent socket) under seccomp and the drop");
+      assert.match(
+        Deno.readTextFileSync(`${dir}/p.env`),
+        new RegExp(`SYS_SCAN_SHA256=${await sha256Hex(Deno.readFileSync(out))}`),
+      );
+      const meta = JSON.parse(Deno.readTextFileSync(out)).meta;
+      assert.equal(meta.security.seccomp.installed, true);
+      assert.ok(Array.isArray(meta.security.privileges.after));
+      assert.match(meta.hostname, /^host-/);
+    });
+  },
+});
