@@ -391,6 +391,7 @@ Deno.test({
     const native = await runOne(integrity, root, ON);
     assert.equal(viaDpkg.status, "ok");
     assert.equal(summary(viaDpkg).method, "dpkg --verify");
+    assert.equal(summary(viaDpkg).lines_reported, 3);
     const ids = (r: typeof native) => r.findings.map((f) => f.id).filter((id) => id !== "integrity.summary");
     assert.deepEqual(ids(viaDpkg), ids(native));
     const crit = await runOne(integrity, root, {

@@ -543,11 +543,11 @@ async function verifyWithTool(
   for (const line of r.stderrProblems.slice(0, 20)) ctx.warn("pkg_verify_stderr", line);
   if (r.parse.notInstalled.length > 0) meta.not_installed = r.parse.notInstalled.slice(0, 50);
   meta.exit_code = r.exitCode;
+  meta.lines_reported = r.parse.lines.length;
   meta.attribute_only_lines_ignored = r.parse.ignored;
   const allCritical = ctx.config.integrityCriticalOnly;
   for (const line of r.parse.lines) {
     await ctx.checkpoint();
-    s.counts.files_checked++;
     const p = verifyProblem(ctx, line, tool, allCritical, s.counts);
     if (p && !record(ctx, s, p)) break;
   }
@@ -668,7 +668,10 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     check_id: CHECK.summary,
     subject: "",
     description: notVerified === undefined
-      ? `${s.counts.files_checked} package files checked (${meta.method}, ${meta.scan_mode}): ` +
+      ? `${
+        meta.method === "native" ? `${s.counts.files_checked} package files checked` : `${meta.method} run`
+      } ` +
+        `(${meta.scan_mode}): ` +
         `${s.counts.files_modified} modified, ${s.counts.files_missing} missing, ` +
         `${s.counts.conffiles_modified} conffiles changed.`
       : `Package files not verified (${notVerified}); IMA only.`,
