@@ -17,6 +17,8 @@ export interface RedactOptions {
 export interface KnownUser {
   name: string;
   uid: number;
+  /** Primary group id, when known (hidden in gid fields like the uid). */
+  gid?: number;
   home: string;
   /** The full-name part of the GECOS field, when there is one. */
   fullName?: string;
@@ -37,14 +39,15 @@ export interface RedactionSeed {
 }
 
 /** Token kinds. */
-export type TokenKind = "user" | "uid" | "home" | "host" | "cmd" | "env";
+export type TokenKind = "user" | "uid" | "gid" | "home" | "host" | "cmd";
 
-const TOKEN = /^(?:user|uid|home|host|cmd|env)-[0-9a-f]{8}$/;
-const TOKEN_SRC = "(?:user|uid|home|host|cmd|env)-[0-9a-f]{8}(?![0-9a-f])";
+const TOKEN = /^(?:user|uid|gid|home|host|cmd)-[0-9a-f]{8}$/;
+const TOKEN_SRC = "(?:user|uid|gid|home|host|cmd)-[0-9a-f]{8}(?![0-9a-f])";
 const CMD_KEYS = /^(?:cmdline|argv|args|arguments|command|cmd|exec_args|environ|environment|env|envp)$/i;
 const ENV_VALUE_KEYS = /^values?$/;
 const USER_KEYS = /^(?:user|username|user_name|login|owner|owner_name|real_user|effective_user|sudo_user)$/i;
 const UID_KEYS = /^(?:uid|euid|ruid|suid|fsuid|loginuid|owner_uid|user_id|auid)$/i;
+const GID_KEYS = /^(?:gid|egid|rgid|sgid|fsgid|owner_gid|group_id)$/i;
 const HOST_KEYS = /^(?:hostname|host_name|nodename|fqdn)$/i;
 const MIN_TEXT_LEN = 3;
 const MIN_COMMAND_LEN = 8;
@@ -78,6 +81,7 @@ export class Redactor {
   readonly #opts: RedactOptions;
   readonly #users = new Map<string, KnownUser>();
   readonly #uids = new Set<number>();
+  readonly #gids = new Set<number>();
   /** Raw text → token, for the text pass. */
   readonly #dict = new Map<string, string>();
   #pattern: RegExp | null = null;
@@ -93,6 +97,7 @@ export class Redactor {
       for (const u of seed.users) {
         this.#users.set(u.name, u);
         if (u.uid >= 0) this.#uids.add(u.uid);
+        if (u.gid !== undefined && u.gid >= 1000) this.#gids.add(u.gid);
         const userTok = this.token("user", u.name);
         this.#add(
           u.home,
@@ -219,11 +224,9 @@ export class Redactor {
       }
       return this.text(v);
     }
-    if (
-      typeof v === "number" && key !== undefined && this.#opts.users && UID_KEYS.test(key) &&
-      this.#uids.has(v)
-    ) {
-      return this.token("uid", String(v));
+    if (typeof v === "number" && key !== undefined && this.#opts.users) {
+      if (UID_KEYS.test(key) && this.#uids.has(v)) return this.token("uid", String(v));
+      if (GID_KEYS.test(key) && this.#gids.has(v)) return this.token("gid", String(v));
     }
     if (Array.isArray(v)) {
       if (key !== undefined && this.#opts.cmdline && this.#isCmdKey(key, parent)) {
@@ -270,7 +273,14 @@ export function passwdUsers(passwd: string): { users: KnownUser[]; system: strin
       continue;
     }
     const fullName = f[4].split(",")[0].trim();
-    out.push({ name: f[0], uid, home, ...(fullName.length >= MIN_TEXT_LEN ? { fullName } : {}) });
+    const gid = Number(f[3]);
+    out.push({
+      name: f[0],
+      uid,
+      ...(Number.isInteger(gid) && gid >= 0 ? { gid } : {}),
+      home,
+      ...(fullName.length >= MIN_TEXT_LEN ? { fullName } : {}),
+    });
   }
   return { users: out, system };
 }

@@ -196,3 +196,14 @@ Deno.test("Redactor: a two-letter host name is hidden on word boundaries only", 
     `host ${r.token("host", "vm")} is up; kvm and vmlinux stay`,
   );
 });
+
+Deno.test("Redactor: primary gids of hidden users are tokenised in gid fields, system gids stay", () => {
+  const r = new Redactor(all, {
+    ...seed,
+    users: [{ name: "alice", uid: 1000, gid: 1000, home: "/home/alice" }],
+  });
+  const v = r.deep({ uid: 1000, gid: 1000, other: { gid: 0, euid: 0 } });
+  assert.equal(v.gid, r.token("gid", "1000"));
+  assert.match(String(v.uid), /^uid-/);
+  assert.deepEqual(v.other, { gid: 0, euid: 0 });
+});
