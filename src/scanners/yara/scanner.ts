@@ -224,6 +224,10 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
       if (r.reason !== "missing") unreadable++;
       continue;
     }
+    if (r.truncated) {
+      if (tooLarge++ === 0) largeExample = `${e.path} (grew past the cap while read)`;
+      continue;
+    }
     scanned++;
     let result;
     try {
