@@ -3,4 +3,6 @@
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 deno="$(bash "$top/scripts/bootstrap.sh" | tail -n 1)"
+# Deno's own update check would make a DNS lookup; sys-scan never touches the network.
+export DENO_NO_UPDATE_CHECK=1
 exec "$deno" run -A "$top/main.ts" "$@"

@@ -7,6 +7,7 @@ cd "$top"
 deno="$(bash scripts/bootstrap.sh | tail -n 1)" || { echo "bootstrap failed" >&2; exit 1; }
 export PATH="$(dirname "$deno"):$PATH"
 export NO_COLOR=1
+export DENO_NO_UPDATE_CHECK=1
 
 status=0
 echo "== deno fmt --check"; deno fmt --check || status=1

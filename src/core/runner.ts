@@ -57,6 +57,12 @@ async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Pr
   await Promise.all(lanes);
 }
 
+/**
+ * After an interruption (SIGINT/SIGTERM), scanners get this long to wind down and yield what they have (the
+ * trace stops its session at once and reports its findings) before they are cut off.
+ */
+export const INTERRUPT_GRACE_MS = 1500;
+
 /** Concurrency used when neither `--parallel-threads` nor `--parallel` is given. */
 export const AUTO_CONCURRENCY = 4;
 
@@ -72,7 +78,12 @@ export async function runScanners(opts: RunOptions): Promise<RunOutcome> {
       deadline.abort(new Error(`scan deadline of ${opts.config.maxDuration}s passed`));
     }, opts.config.maxDuration * 1000)
     : undefined;
-  const outer = opts.signal ? AbortSignal.any([deadline.signal, opts.signal]) : deadline.signal;
+  const interrupted = new AbortController();
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
+  opts.signal?.addEventListener("abort", () => {
+    graceTimer = setTimeout(() => interrupted.abort(opts.signal!.reason), INTERRUPT_GRACE_MS);
+  }, { once: true });
+  const outer = AbortSignal.any([deadline.signal, interrupted.signal]);
   const byName = new Map<string, ScannerResult>();
   const warnings = new Map<string, CollectionWarning[]>();
   const errors = new Map<string, string>();
@@ -159,6 +170,7 @@ export async function runScanners(opts: RunOptions): Promise<RunOutcome> {
     warnings.set(scanner.name, ctx.warnings);
   });
   if (deadlineTimer !== undefined) clearTimeout(deadlineTimer);
+  if (graceTimer !== undefined) clearTimeout(graceTimer);
   const order = opts.scanners.map((s) => s.name);
   return {
     results: order.map((n) => byName.get(n)!),

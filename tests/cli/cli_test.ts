@@ -178,3 +178,29 @@ Deno.test("--ndjson streams meta first, findings with full data, summary last", 
   assert.equal(records.filter((x) => x.type === "timing").length, 2);
   assert.equal(records.filter((x) => x.type === "scanner").length, 2);
 });
+
+Deno.test("SIGINT during a trace: the scan stops, the trace keeps its findings and the report is written", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = `${dir}/r.json`;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN, "--enable", "ebpf_exec_trace", "--ioc-exec-trace", "30", "--output", out],
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    await new Promise((r) => setTimeout(r, 4000));
+    await new Deno.Command("/bin/true").output();
+    child.kill("SIGINT");
+    const status = await child.status;
+    await child.stderr.cancel();
+    assert.equal(status.code, 0);
+    const report = JSON.parse(Deno.readTextFileSync(out));
+    const r = report.results[0];
+    assert.equal(r.scanner, "ebpf_exec_trace");
+    assert.equal(r.status, "ok");
+    assert.ok(r.finding_count > 0, "findings kept after the signal");
+    assert.ok(r.elapsed_ms < 20_000, "stopped long before the 30 s trace ended");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

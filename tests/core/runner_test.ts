@@ -143,6 +143,21 @@ Deno.test("--max-duration stops running scanners and says which were cut short",
   assert.equal(out.results[1].status, "timeout");
 });
 
+Deno.test("after an interruption scanners get a grace period to yield what they have", async () => {
+  const ctrl = new AbortController();
+  let stopped = false;
+  ctrl.signal.addEventListener("abort", () => stopped = true);
+  const tracer = fake("tracer", async function* () {
+    while (!stopped) await sleep(10);
+    await sleep(50);
+    yield { check_id: "tracer.thing.bad", subject: "late" };
+  });
+  setTimeout(() => ctrl.abort(new Error("interrupted by signal")), 30);
+  const out = await run([tracer], {}, ctrl.signal);
+  assert.equal(out.results[0].status, "ok");
+  assert.equal(out.results[0].findings[0].id, "tracer.thing.bad:late");
+});
+
 Deno.test("an outside abort (SIGINT) stops the scan and keeps what was found", async () => {
   const ctrl = new AbortController();
   const busy = fake("busy", async function* () {
