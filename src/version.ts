@@ -1,6 +1,7 @@
 /** Tool version and build provenance. */
 import type { z } from "zod";
 import type { ProvenanceSchema } from "./core/report.ts";
+import { bundledObjectSha256 } from "./trace/object.ts";
 
 /** The tool version. */
 export const TOOL_VERSION = "0.1.0";
@@ -49,16 +50,7 @@ export function isCompiled(): boolean {
 }
 
 /** SHA-256 (hex) of the bundled BPF object, or null when it is not there. */
-export async function bpfObjectSha256(): Promise<string | null> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(new URL("../generated/process_exec.bpf.o", import.meta.url));
-  } catch {
-    return null;
-  }
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
+export const bpfObjectSha256: () => Promise<string | null> = bundledObjectSha256;
 
 /** Build and runtime provenance for meta and `--version`. */
 export async function provenance(
