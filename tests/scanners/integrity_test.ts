@@ -324,6 +324,22 @@ Deno.test("integrity: hostile file names stay data; a broken database is a warni
   assert.deepEqual(codes, ["dpkg_diversions_malformed", "dpkg_md5sums_malformed", "dpkg_status_malformed"]);
 });
 
+Deno.test("integrity: a packaged name that is not valid UTF-8 is a warning, never a false 'missing'", async () => {
+  using root = makeTree(dpkgEntries([{ name: "demo", files: { "/usr/share/demo/ok": { shipped: "a\n" } } }]));
+  const latin1 = new Uint8Array([0x2f, 0x75, 0x73, 0x72, 0x2f, 0x63, 0x61, 0x66, 0xe9]); // "/usr/caf\xe9"
+  const md5sums = `${root.path}/var/lib/dpkg/info/demo.md5sums`;
+  const line = new Uint8Array([
+    ...new TextEncoder().encode(`${createHash("md5").update("a").digest("hex")}  `),
+    ...latin1.subarray(1),
+    0x0a,
+  ]);
+  Deno.writeFileSync(md5sums, new Uint8Array([...Deno.readFileSync(md5sums), ...line]));
+  const r = await runOne(integrity, root.path, ON);
+  assert.deepEqual(r.findings.map((f) => f.id), ["integrity.summary"]);
+  assert.equal(summary(r).files_name_not_utf8, 1);
+  assert.deepEqual(r.warnings.map((w) => w.code), ["name_not_utf8"]);
+});
+
 Deno.test("integrity: no package database is a skip with a reason; IMA alone still reports", async () => {
   using root = makeTree({ "etc/hostname": "x\n" });
   const r = await runOne(integrity, root.path, ON);

@@ -81,6 +81,8 @@ export interface PackagePlan {
   files: PlannedFile[];
   /** Files in `.md5sums` that dpkg did not install (filtered by path-exclude). */
   filtered: number;
+  /** Files whose names are not valid UTF-8: they cannot be opened by name from here, so they are not checked. */
+  notUtf8: string[];
   /** Conffiles dpkg has no hash for yet ("newconffile") or that are obsolete. */
   conffilesSkipped: number;
   /** True when the package ships no `.md5sums` (nothing but conffiles can be checked). */
@@ -121,7 +123,14 @@ export function planPackage(
 ): PackagePlan {
   const warnings: DbWarning[] = [];
   const base = infoBase(host, pkg);
-  const plan: PackagePlan = { files: [], filtered: 0, conffilesSkipped: 0, noMd5sums: false, warnings };
+  const plan: PackagePlan = {
+    files: [],
+    filtered: 0,
+    notUtf8: [],
+    conffilesSkipped: 0,
+    noMd5sums: false,
+    warnings,
+  };
   const conffiles = new Set(pkg.conffiles.map((c) => c.path));
   const infoConf = readInfo(host, base, "conffiles", warnings);
   if (infoConf !== undefined) { for (const p of parsePathList(infoConf)) conffiles.add(p); }
@@ -149,6 +158,10 @@ export function planPackage(
       conffile,
     });
   for (const e of entries) {
+    if (e.path.includes("\uFFFD")) {
+      plan.notUtf8.push(e.path);
+      continue;
+    }
     if (conffiles.has(e.path)) continue;
     if (listed && !listed.has(e.path)) {
       plan.filtered++;

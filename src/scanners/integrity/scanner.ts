@@ -146,6 +146,7 @@ interface Counts {
   files_too_large: number;
   files_unreadable: number;
   files_filtered: number;
+  files_name_not_utf8: number;
   conffiles_not_verifiable: number;
   packages_without_md5sums: number;
 }
@@ -163,6 +164,7 @@ function newCounts(): Counts {
     files_too_large: 0,
     files_unreadable: 0,
     files_filtered: 0,
+    files_name_not_utf8: 0,
     conffiles_not_verifiable: 0,
     packages_without_md5sums: 0,
   };
@@ -465,6 +467,10 @@ async function verifyNative(
       const plan = planPackage(ctx.host, pkg, db.diversions);
       for (const w of plan.warnings) ctx.warn(w.code, w.detail);
       s.counts.files_filtered += plan.filtered;
+      s.counts.files_name_not_utf8 += plan.notUtf8.length;
+      for (const n of plan.notUtf8) {
+        ctx.warn("name_not_utf8", `${n} (package ${pkg.name}): not valid UTF-8, not checked`);
+      }
       s.counts.conffiles_not_verifiable += plan.conffilesSkipped;
       if (plan.noMd5sums) s.counts.packages_without_md5sums++;
       for (const file of plan.files) {
