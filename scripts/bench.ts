@@ -361,39 +361,71 @@ async function runOnce(prefix: string[], args: string[], report: boolean, tmp: s
   };
 }
 
-async function runCase(
-  prefix: string[],
-  name: string,
-  args: string[],
-  reps: number,
-  tmp: string,
-  startup: number | null,
-  report = true,
-): Promise<CaseResult> {
-  const runs: Sample[] = [];
-  for (let i = 0; i < reps; i++) runs.push(await runOnce(prefix, args, report, tmp));
-  const r = summarize(name, args, runs, startup);
-  console.error(
-    `bench: ${name.padEnd(28)} wall ${r.median_wall_ms} ms, cpu ${cell(r.median_cpu_ms)} ms, rss ${
-      cell(r.peak_rss_mb)
-    } MB`,
-  );
-  return r;
+/**
+ * Runs cases and the start-up measurement. One `--version` run precedes each case, so the start-up median is
+ * taken across the whole benchmark (the machine's load changes during it) rather than at one moment.
+ */
+class Runner {
+  readonly startupRuns: Sample[] = [];
+  readonly pending: { name: string; args: string[]; runs: Sample[] }[] = [];
+
+  constructor(readonly prefix: string[], readonly reps: number, readonly tmp: string) {}
+
+  async startup(): Promise<void> {
+    this.startupRuns.push(await runOnce(this.prefix, ["--version"], false, this.tmp));
+  }
+
+  async run(name: string, args: string[]): Promise<Sample[]> {
+    await this.startup();
+    const runs: Sample[] = [];
+    for (let i = 0; i < this.reps; i++) runs.push(await runOnce(this.prefix, args, true, this.tmp));
+    const r = summarize(name, args, runs, null);
+    console.error(
+      `bench: ${name.padEnd(28)} wall ${r.median_wall_ms} ms, cpu ${cell(r.median_cpu_ms)} ms, rss ${
+        cell(r.peak_rss_mb)
+      } MB`,
+    );
+    this.pending.push({ name, args, runs });
+    return runs;
+  }
+
+  /** The start-up case and every case, with wall minus the start-up median. */
+  results(): { startup: CaseResult; cases: Map<string, CaseResult> } {
+    const startup = summarize("startup", ["--version"], this.startupRuns, null);
+    const cases = new Map(
+      this.pending.map((p) => [p.name, summarize(p.name, p.args, p.runs, startup.median_wall_ms)] as const),
+    );
+    return { startup, cases };
+  }
 }
 
-function traceSummary(result: unknown): string[] {
-  const out: string[] = [];
-  const walk = (v: unknown, path: string, depth: number) => {
-    if (out.length >= 12) return;
-    if (typeof v === "number") out.push(`${path} ${v}`);
-    else if (v && typeof v === "object" && !Array.isArray(v) && depth < 2) {
-      for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k, depth + 1);
-    }
-  };
-  if (result && typeof result === "object") {
-    for (const [k, v] of Object.entries(result)) if (!["kernel", "cpus", "date"].includes(k)) walk(v, k, 0);
+/** Headline numbers of scripts/bench-trace.ts, by path in its JSON, with a label each. */
+const TRACE_HEADLINES: [string, string][] = [
+  ["attach.start_to_attached_ms_median", "start → attached (fresh process) ms"],
+  ["attach.in_process_open_load_attach_ms", "in-process open+load+attach ms"],
+  ["exec_storm.spawned", "exec storm: spawned"],
+  ["exec_storm.received", "exec storm: received"],
+  ["exec_storm.cpu_us_per_event", "exec storm: tracer CPU µs/event"],
+  ["connect_storm.flood_default_limit.received_per_s", "connect flood (default rate limit): received/s"],
+  ["connect_storm.flood_limit_lifted.received_per_s", "connect flood (limit lifted): received/s"],
+  ["getppid_ns.connect_tp_btf_sys_enter.overhead_ns", "syscall overhead with the sys_enter hook ns"],
+];
+
+function at(v: unknown, path: string): unknown {
+  let cur = v;
+  for (const k of path.split(".")) {
+    if (!cur || typeof cur !== "object") return undefined;
+    cur = (cur as Record<string, unknown>)[k];
   }
-  return out;
+  return cur;
+}
+
+/** The headline numbers present in a bench-trace result ("label value"). */
+export function traceSummary(result: unknown): string[] {
+  return TRACE_HEADLINES.flatMap(([path, label]) => {
+    const v = at(result, path);
+    return typeof v === "number" ? [`${label} ${v}`] : [];
+  });
 }
 
 async function runTrace(mode: string): Promise<BenchResults["trace"]> {
@@ -463,27 +495,33 @@ async function main(): Promise<number> {
   const scale: ScaleResult[] = [];
   try {
     const names = SCANNERS.map((s) => s.name);
-    const startup = await runCase(prefix, "startup", ["--version"], reps, tmp, null, false);
-    cases.push(startup);
-    const s0 = startup.median_wall_ms;
-    if (want("fast")) cases.push(await runCase(prefix, "fast", ["--fast-scan"], reps, tmp, s0));
-    if (want("default")) cases.push(await runCase(prefix, "default", [], reps, tmp, s0));
-    if (want("full")) {
-      cases.push(await runCase(prefix, "full", ["--enable", fullScanners(names).join(",")], reps, tmp, s0));
-    }
+    const runner = new Runner(prefix, reps, tmp);
+    for (let i = 0; i < reps; i++) await runner.startup();
+    if (want("fast")) await runner.run("fast", ["--fast-scan"]);
+    if (want("default")) await runner.run("default", []);
+    if (want("full")) await runner.run("full", ["--enable", fullScanners(names).join(",")]);
     for (const n of names.filter((n) => n !== "ebpf_exec_trace")) {
-      if (want(`scanner:${n}`)) {
-        cases.push(await runCase(prefix, `scanner:${n}`, ["--enable", n], reps, tmp, s0));
-      }
+      if (want(`scanner:${n}`)) await runner.run(`scanner:${n}`, ["--enable", n]);
     }
+    const made = new Map<number, { processes: number; files: number }>();
     if (!values["no-scale"] && (only === null || only.has("scale"))) {
       for (const s of scales) {
         const root = `${tmp}/root-${s}`;
-        const made = generateFixtureRoot(root, base * s);
-        const r = await runCase(prefix, `scale:${s}x`, ["--root", root], reps, tmp, s0);
-        scale.push({ ...r, args: ["--root", `<fake root ${s}×>`], scale: s, ...made });
+        made.set(s, generateFixtureRoot(root, base * s));
+        await runner.run(`scale:${s}x`, ["--root", root]);
         Deno.removeSync(root, { recursive: true });
       }
+    }
+    const all = runner.results();
+    console.error(
+      `bench: ${"startup".padEnd(28)} wall ${all.startup.median_wall_ms} ms (median of all start-up runs)`,
+    );
+    cases.push(all.startup);
+    for (const [name, c] of all.cases) {
+      const s = Number(/^scale:(\d+)x$/.exec(name)?.[1]);
+      if (Number.isFinite(s) && made.has(s)) {
+        scale.push({ ...c, args: ["--root", `<fake root ${s}×>`], scale: s, ...made.get(s)! });
+      } else cases.push(c);
     }
   } finally {
     Deno.removeSync(tmp, { recursive: true });

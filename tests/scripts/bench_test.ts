@@ -201,3 +201,16 @@ Deno.test({
     }
   },
 });
+
+Deno.test("traceSummary: headline numbers that are present, labelled; others and garbage left out", async () => {
+  const { traceSummary } = await import("../../scripts/bench.ts");
+  assert.deepEqual(
+    traceSummary({
+      attach: { start_to_attached_ms_median: 158.3 },
+      exec_storm: { spawned: 10, received: "x" },
+    }),
+    ["start → attached (fresh process) ms 158.3", "exec storm: spawned 10"],
+  );
+  assert.deepEqual(traceSummary(null), []);
+  assert.deepEqual(traceSummary("garbage"), []);
+});
