@@ -408,6 +408,10 @@ Deno.test({
     assert.equal(viaDpkg.status, "ok");
     assert.equal(summary(viaDpkg).method, "dpkg --verify");
     assert.equal(summary(viaDpkg).lines_reported, 3);
+    const ls = viaDpkg.findings.find((f) => f.id === "integrity.pkg_file.modified:/usr/bin/ls")!;
+    assert.equal(ls.metadata.package, "coreutils", "the owner comes from the dpkg database");
+    assert.equal(ls.severity, "critical", "coreutils is a critical package even in a full run");
+    assert.deepEqual(summary(viaDpkg).mismatches_by_package, ["coreutils=2", "libpam-runtime=1"]);
     const ids = (r: typeof native) => r.findings.map((f) => f.id).filter((id) => id !== "integrity.summary");
     assert.deepEqual(ids(viaDpkg), ids(native));
     const crit = await runOne(integrity, root, {

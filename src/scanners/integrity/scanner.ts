@@ -10,6 +10,8 @@ import { type Severity, severityRank } from "../../core/severity.ts";
 import { conffileSeverity, fileKind, missingSeverity, modifiedSeverity } from "./classify.ts";
 import { criticalPackages, isCriticalPackage } from "./critical.ts";
 import { type DpkgPackage, isUnpacked } from "./dpkg_md5sums.ts";
+import { loadDpkgOwners, type PackageOwners } from "../../host/dpkg_db.ts";
+import { loadRpmOwners } from "../../host/rpm_db.ts";
 import { hashFile } from "./hash_file.ts";
 import { parseImaMeasurements } from "./ima.ts";
 import { type FileVerdict, type PlannedFile, planPackage, readDpkgDb, verifyFile } from "./native.ts";
@@ -294,21 +296,22 @@ function nativeProblem(f: PlannedFile, v: FileVerdict, counts: Counts): Problem 
   }
 }
 
-/** Turns a dpkg/rpm verify line into a problem. */
 /**
- * Turns a dpkg/rpm verify line into a problem. The tools do not name the package per line, so a critical-only
- * run rates every file as belonging to a critical package, and other runs rate none as such.
+ * Turns a dpkg/rpm verify line into a problem. The tools do not name the package per line: `pkg` comes from
+ * the package database when it could be read; a critical-only run rates every file as a critical package's.
  */
 function verifyProblem(
   ctx: ScanContext,
   line: VerifyLine,
   tool: Tool,
+  pkg: string | undefined,
   allCritical: boolean,
   counts: Counts,
 ): Problem | undefined {
   const method = tool === "dpkg" ? "dpkg --verify" : "rpm -V";
+  const critical = allCritical || (pkg !== undefined && isCriticalPackage(pkg));
   const meta: Metadata = {
-    ...fileMeta(line.path, undefined, method),
+    ...fileMeta(line.path, pkg, method),
     flags: line.flags,
     raw: line.raw,
     conffile: line.conffile,
@@ -326,7 +329,7 @@ function verifyProblem(
       return {
         check: line.conffile ? CHECK.confMissing : CHECK.missing,
         path: line.path,
-        severity: line.conffile ? "info" : missingSeverity(kind, allCritical),
+        severity: line.conffile ? "info" : missingSeverity(kind, critical),
         description: `${line.path} is missing (${method}).`,
         metadata: { ...meta, kind },
         rehash: false,
@@ -347,7 +350,7 @@ function verifyProblem(
       return {
         check: line.conffile ? CHECK.confModified : CHECK.modified,
         path: line.path,
-        severity: line.conffile ? conffileSeverity(line.path) : modifiedSeverity(kind, allCritical),
+        severity: line.conffile ? conffileSeverity(line.path) : modifiedSeverity(kind, critical),
         description: `${line.path} differs from the packaged file (${method}: ${line.flags}).`,
         metadata: { ...meta, kind },
         rehash: true,
@@ -500,6 +503,17 @@ async function verifyNative(
   return undefined;
 }
 
+/** Path → package from the package database (read directly), to name and rate the files dpkg/rpm report. */
+function packageOwners(ctx: ScanContext, tool: Tool): PackageOwners | undefined {
+  const r = tool === "dpkg" ? loadDpkgOwners(ctx.host) : loadRpmOwners(ctx.host);
+  if (!r.ok) {
+    if (r.reason !== "missing") ctx.warn("package_owners_unreadable", r.message);
+    return undefined;
+  }
+  for (const p of (r.problems ?? []).slice(0, 10)) ctx.warn("package_owners_unreadable", p);
+  return r.value;
+}
+
 /** Verification through dpkg/rpm; returns why it could not run, or undefined once it ran. */
 async function verifyWithTool(
   ctx: ScanContext,
@@ -552,10 +566,13 @@ async function verifyWithTool(
   meta.lines_reported = r.parse.lines.length;
   meta.attribute_only_lines_ignored = r.parse.ignored;
   const allCritical = ctx.config.integrityCriticalOnly;
+  const owners = r.parse.lines.length > 0 ? packageOwners(ctx, tool) : undefined;
   for (const line of r.parse.lines) {
     await ctx.checkpoint();
-    const p = verifyProblem(ctx, line, tool, allCritical, s.counts);
-    if (p && !record(ctx, s, p)) break;
+    const owner = owners?.ownerOf(line.path);
+    const pkg = owner === undefined ? undefined : owner.split(":")[0];
+    const p = verifyProblem(ctx, line, tool, pkg, allCritical, s.counts);
+    if (p && !record(ctx, s, p, pkg)) break;
   }
   if (packages !== "all") s.counts.packages_verified = packages.length - r.parse.notInstalled.length;
   return undefined;
