@@ -82,9 +82,14 @@ export class Redactor {
   readonly #users = new Map<string, KnownUser>();
   readonly #uids = new Set<number>();
   readonly #gids = new Set<number>();
-  /** Raw text → token, for the text pass. */
+  /** Names, home paths and host names (lower case) → token: fixed once the redactor is built. */
   readonly #dict = new Map<string, string>();
   #pattern: RegExp | null = null;
+  /** Command lines and argument values (exact case) → token: grows while findings pass through. */
+  readonly #cmds = new Map<string, string>();
+  /** The compiled part of #cmds, and the values added since (searched plainly until the next compile). */
+  #cmdPattern: RegExp | null = null;
+  #cmdPending: string[] = [];
   readonly #seed: RedactionSeed;
   readonly #system: Set<string>;
 
@@ -116,7 +121,7 @@ export class Redactor {
         if (short !== h) this.#add(short, this.token("host", short.toLowerCase()), MIN_HOST_LEN);
       }
     }
-    if (opts.cmdline) { for (const c of seed.commandValues) this.#add(c, this.token("cmd", c)); }
+    if (opts.cmdline) { for (const c of seed.commandValues) this.#addCommand(c); }
   }
 
   /** True when any redaction is on. */
@@ -144,18 +149,39 @@ export class Redactor {
   #add(raw: string, token: string, minLen = MIN_TEXT_LEN): void {
     const k = raw.toLowerCase();
     if (raw.length < minLen || TOKEN.test(raw) || this.#dict.has(k)) return;
-    // A lone path is no secret (user paths are hidden by the user pass); keep it readable elsewhere.
-    if (token.startsWith("cmd-") && raw.startsWith("/") && !/\s/.test(raw)) return;
     this.#dict.set(k, token);
     this.#pattern = null;
+  }
+
+  /** Remembers a command value to hide wherever it is quoted. A lone path is no secret and stays readable. */
+  #addCommand(raw: string): void {
+    if (raw.length < MIN_COMMAND_LEN || TOKEN.test(raw) || this.#cmds.has(raw)) return;
+    if (raw.startsWith("/") && !/\s/.test(raw)) return;
+    this.#cmds.set(raw, this.token("cmd", raw));
+    this.#cmdPending.push(raw);
+    // Recompile only when the pending list has grown by a fair share, so many findings stay linear.
+    if (this.#cmdPending.length > 32 + this.#cmds.size / 4) {
+      const all = [...this.#cmds.keys()].sort((a, b) => b.length - a.length).map(escapeRe);
+      this.#cmdPattern = new RegExp(all.join("|"), "g");
+      this.#cmdPending = [];
+    }
   }
 
   /** A single argument is only worth hiding elsewhere when it carries a value (`--password=…`). */
   #addArgument(arg: string): void {
     const eq = arg.indexOf("=");
     if (eq < 0 || arg.length - eq - 1 < MIN_COMMAND_LEN) return;
-    this.#add(arg, this.token("cmd", arg), MIN_COMMAND_LEN);
-    this.#add(arg.slice(eq + 1), this.token("cmd", arg.slice(eq + 1)), MIN_COMMAND_LEN);
+    this.#addCommand(arg);
+    this.#addCommand(arg.slice(eq + 1));
+  }
+
+  #commandText(s: string): string {
+    let out = s;
+    for (const raw of [...this.#cmdPending].sort((a, b) => b.length - a.length)) {
+      if (out.includes(raw)) out = out.replaceAll(raw, this.#cmds.get(raw)!);
+    }
+    if (this.#cmdPattern) out = out.replace(this.#cmdPattern, (m) => this.#cmds.get(m) ?? m);
+    return out;
   }
 
   #regex(): RegExp {
@@ -176,9 +202,10 @@ export class Redactor {
     return this.#pattern;
   }
 
-  /** Replaces every known value in a piece of text. */
-  text(s: string): string {
-    if (!this.active || s === "") return s;
+  /** Replaces every known value in a piece of text: command values first (they may hold names), then names. */
+  text(raw: string): string {
+    if (!this.active || raw === "") return raw;
+    const s = this.#cmds.size > 0 ? this.#commandText(raw) : raw;
     if (this.#dict.size === 0 && this.#uids.size === 0) return s;
     return s.replace(this.#regex(), (m: string, tok: string | undefined) => {
       if (tok !== undefined) return m;
@@ -191,8 +218,7 @@ export class Redactor {
   #collect(v: unknown, key: string | undefined, parent: Record<string, unknown> | undefined): void {
     if (Array.isArray(v)) {
       if (this.#opts.cmdline && key !== undefined && this.#isCmdKey(key, parent)) {
-        const joined = v.filter((x) => typeof x === "string").join(" ");
-        this.#add(joined, this.token("cmd", joined), MIN_COMMAND_LEN);
+        this.#addCommand(v.filter((x) => typeof x === "string").join(" "));
         for (const x of v) if (typeof x === "string") this.#addArgument(x);
       } else for (const x of v) this.#collect(x, undefined, undefined);
     } else if (v !== null && typeof v === "object") {
@@ -201,7 +227,7 @@ export class Redactor {
     } else if (
       typeof v === "string" && key !== undefined && this.#opts.cmdline && this.#isCmdKey(key, parent)
     ) {
-      this.#add(v, this.token("cmd", v), MIN_COMMAND_LEN);
+      this.#addCommand(v);
     }
   }
 

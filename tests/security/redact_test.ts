@@ -207,3 +207,15 @@ Deno.test("Redactor: primary gids of hidden users are tokenised in gid fields, s
   assert.match(String(v.uid), /^uid-/);
   assert.deepEqual(v.other, { gid: 0, euid: 0 });
 });
+
+Deno.test("Redactor: a command value seen in one finding is hidden when a later finding quotes it, at any volume", () => {
+  const r = new Redactor(all, { ...seed, commandValues: [] });
+  for (let i = 0; i < 200; i++) {
+    r.deep({ metadata: { argv: [`/usr/bin/app${i}`, `--token=secretvalue${i}`] } });
+  }
+  const later = r.deep({
+    description: "it was started with --token=secretvalue7 and secretvalue150 twice: secretvalue150",
+  });
+  assert.doesNotMatch(later.description, /secretvalue/);
+  assert.equal(later.description.match(/cmd-[0-9a-f]{8}/g)?.length, 3);
+});
