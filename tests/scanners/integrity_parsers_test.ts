@@ -16,6 +16,7 @@ import {
 } from "../../src/scanners/integrity/dpkg_md5sums.ts";
 import { parseImaMeasurements } from "../../src/scanners/integrity/ima.ts";
 import { parseVerifyOutput, stderrProblems, verifyArgs } from "../../src/scanners/integrity/pkg_verify.ts";
+import { newCounts, verifyProblem } from "../../src/scanners/integrity/problems.ts";
 import { Progress } from "../../src/scanners/integrity/progress.ts";
 import { samplePackages } from "../../src/scanners/integrity/sample.ts";
 
@@ -287,4 +288,30 @@ Deno.test("Progress: silent when stderr is not a terminal or during the first se
   p.update(() => "throttled");
   p.done();
   assert.deepEqual(written, ["\r\x1b[2Klate", "\r\x1b[2K"]);
+});
+
+Deno.test("verifyProblem: rpm mode changes on programs are medium, packages named, conffiles and missing rated", () => {
+  const counts = newCounts();
+  const [mode, content, conf, gone] = parseVerifyOutput(
+    ".M.......    /usr/bin/passwd\nS.5....T.    /usr/bin/sudo\nS.5....T.  c /etc/ssh/sshd_config\nmissing     /usr/share/doc/x/README\n",
+    "",
+  ).lines;
+  const m = verifyProblem(mode, "rpm", "passwd", 0o104755, false, counts)!;
+  assert.deepEqual([m.check, m.severity, m.metadata.package, m.metadata.method], [
+    "integrity.pkg_file.attributes_changed",
+    "medium",
+    "passwd",
+    "rpm -V",
+  ]);
+  assert.equal(verifyProblem(content, "rpm", "sudo", 0o100755, false, counts)!.severity, "critical");
+  assert.equal(verifyProblem(content, "rpm", "cowsay", 0o100755, false, counts)!.severity, "high");
+  assert.equal(verifyProblem(content, "rpm", undefined, 0o100755, true, counts)!.severity, "critical");
+  const c = verifyProblem(conf, "rpm", "openssh-server", 0o100600, false, counts)!;
+  assert.deepEqual([c.check, c.severity], ["integrity.conffile.modified", "low"]);
+  const g = verifyProblem(gone, "dpkg", undefined, undefined, false, counts)!;
+  assert.deepEqual([g.check, g.severity], ["integrity.pkg_file.missing", "info"]);
+  assert.deepEqual(
+    [counts.attributes_changed, counts.files_modified, counts.conffiles_modified, counts.files_missing],
+    [1, 3, 1, 1],
+  );
 });

@@ -2,12 +2,11 @@
  * integrity: package file verification (native dpkg reader by default, `dpkg --verify` / `rpm -V` on request)
  * and IMA measurement counts. One finding per changed or missing file, ids by path; one summary finding.
  */
-import type { CheckInput } from "../../core/catalogue.ts";
 import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft, Metadata } from "../../core/finding.ts";
 import type { Scanner } from "../../core/scanner.ts";
-import { type Severity, severityRank } from "../../core/severity.ts";
-import { conffileSeverity, fileKind, missingSeverity, modifiedSeverity } from "./classify.ts";
+import { severityRank } from "../../core/severity.ts";
+import { CHECK, checks, NAME } from "./checks.ts";
 import { criticalPackages, isCriticalPackage } from "./critical.ts";
 import { type DpkgPackage, isUnpacked } from "./dpkg_md5sums.ts";
 import { loadDpkgOwners, type PackageOwners } from "../../host/dpkg_db.ts";
@@ -15,162 +14,17 @@ import { loadRpmOwners } from "../../host/rpm_db.ts";
 import { hashFile } from "./hash_file.ts";
 import { parseImaMeasurements } from "./ima.ts";
 import { type FileVerdict, type PlannedFile, planPackage, readDpkgDb, verifyFile } from "./native.ts";
-import { rpmPackageNames, runVerify, TOOL_PATHS, type VerifyLine } from "./pkg_verify.ts";
+import { rpmPackageNames, runVerify, TOOL_PATHS } from "./pkg_verify.ts";
+import { type Counts, nativeProblem, newCounts, type Problem, type Tool, verifyProblem } from "./problems.ts";
 import { Progress } from "./progress.ts";
 import { samplePackages, sampleSeed } from "./sample.ts";
 
-const NAME = "integrity";
 /** Share of the scanner budget spent verifying before stopping to report what was found. */
 const BUDGET_SHARE = 0.8;
 /** Problems kept in memory at most (the report is capped much lower by --integrity-pkg-limit). */
 const HARD_CAP = 100_000;
 const IMA_PATH = "/sys/kernel/security/ima/ascii_runtime_measurements";
 const IMA_MAX_LINES = 500_000;
-
-const CHECK = {
-  modified: "integrity.pkg_file.modified",
-  missing: "integrity.pkg_file.missing",
-  attributes: "integrity.pkg_file.attributes_changed",
-  confModified: "integrity.conffile.modified",
-  confMissing: "integrity.conffile.missing",
-  ima: "integrity.ima.violations",
-  summary: "integrity.summary",
-} as const;
-
-const checks: CheckInput[] = [
-  {
-    id: CHECK.modified,
-    scanner: NAME,
-    title: "Package file modified",
-    severity: "high",
-    category: "integrity",
-    rationale:
-      "A file installed by a package no longer has the content the package shipped. A replaced program or library " +
-      "(critical for shells, PAM, sudo, ssh, libc, ps/ss/find) runs attacker code for everyone who uses it.",
-    remediation:
-      "Compare the file with the package (`dpkg --verify PKG`, `apt-get download PKG`), find out who changed it and " +
-      "when (mtime, audit log), then reinstall the package (`apt-get install --reinstall PKG`) from trusted media.",
-    mitre: ["T1554", "T1036.005", "T1574"],
-  },
-  {
-    id: CHECK.missing,
-    scanner: NAME,
-    title: "Package file missing",
-    severity: "low",
-    category: "integrity",
-    rationale:
-      "A file the package installed is gone: removed by hand, by a cleaner, or by someone covering tracks.",
-    remediation: "Reinstall the package (`apt-get install --reinstall PKG`) if the file is needed.",
-    mitre: ["T1070.004"],
-  },
-  {
-    id: CHECK.attributes,
-    scanner: NAME,
-    title: "Package file permissions or owner changed",
-    severity: "low",
-    category: "integrity",
-    rationale: "The file's mode, owner, group or capabilities differ from the package: a SUID bit or a " +
-      "world-writable mode added to a system file is a privilege-escalation path.",
-    remediation:
-      "Restore them with `rpm --setperms PKG` / `rpm --setugids PKG`, after finding out who changed them.",
-    mitre: ["T1222.002"],
-  },
-  {
-    id: CHECK.confModified,
-    scanner: NAME,
-    title: "Package configuration file changed",
-    severity: "info",
-    category: "integrity",
-    rationale:
-      "Configuration files are meant to be edited by the administrator; listed so a responder can review " +
-      "changes to authentication and start-up configuration (rated low) against the change log.",
-    remediation: "Review the change (`diff` against the packaged version from `apt-get download PKG`).",
-    mitre: ["T1556", "T1037"],
-  },
-  {
-    id: CHECK.confMissing,
-    scanner: NAME,
-    title: "Package configuration file missing",
-    severity: "info",
-    category: "integrity",
-    rationale: "A conffile the package installed was deleted; usually deliberate administration.",
-    remediation:
-      "Nothing, unless the deletion was not planned (`apt-get install --reinstall -o Dpkg::Options::=--force-confmiss PKG`).",
-  },
-  {
-    id: CHECK.ima,
-    scanner: NAME,
-    title: "IMA measurement violations",
-    severity: "medium",
-    category: "integrity",
-    rationale:
-      "IMA recorded measurements it could not trust (a file written while measured or measured while open " +
-      "for writing): the measurement list can no longer attest those files' content.",
-    remediation:
-      "Look at the files named; if they are not logs or caches, treat their content as unverified.",
-    mitre: ["T1565.001"],
-    confidence: "heuristic",
-  },
-  {
-    id: CHECK.summary,
-    scanner: NAME,
-    title: "Integrity summary",
-    severity: "info",
-    category: "integrity",
-    rationale: "What was verified, how, and how many files changed.",
-    remediation: "Read the per-file findings; run again with --integrity-pkg-limit 0 to list every file.",
-  },
-];
-
-type Tool = "dpkg" | "rpm";
-
-/** One thing wrong with one file, before the cap and sort. */
-interface Problem {
-  check: string;
-  path: string;
-  severity: Severity;
-  description: string;
-  metadata: Metadata;
-  /** A regular file whose content differs (eligible for --integrity-pkg-rehash). */
-  rehash: boolean;
-}
-
-/** Counters reported in the summary. */
-interface Counts {
-  packages_selected: number;
-  packages_verified: number;
-  files_checked: number;
-  files_modified: number;
-  files_missing: number;
-  conffiles_modified: number;
-  conffiles_missing: number;
-  attributes_changed: number;
-  files_too_large: number;
-  files_unreadable: number;
-  files_filtered: number;
-  files_name_not_utf8: number;
-  conffiles_not_verifiable: number;
-  packages_without_md5sums: number;
-}
-
-function newCounts(): Counts {
-  return {
-    packages_selected: 0,
-    packages_verified: 0,
-    files_checked: 0,
-    files_modified: 0,
-    files_missing: 0,
-    conffiles_modified: 0,
-    conffiles_missing: 0,
-    attributes_changed: 0,
-    files_too_large: 0,
-    files_unreadable: 0,
-    files_filtered: 0,
-    files_name_not_utf8: 0,
-    conffiles_not_verifiable: 0,
-    packages_without_md5sums: 0,
-  };
-}
 
 function detectTool(ctx: ScanContext): Tool | undefined {
   if (ctx.host.exists("/var/lib/dpkg/status")) return "dpkg";
@@ -213,149 +67,6 @@ function selectPackages(
     return samplePackages(installed, pct, seed.value);
   }
   return [...new Set(installed)].sort();
-}
-
-function fileMeta(path: string, pkg: string | undefined, method: string): Metadata {
-  return { path, ...(pkg !== undefined ? { package: pkg } : {}), method };
-}
-
-function octal(mode: number): string {
-  return "0" + (mode & 0o7777).toString(8).padStart(3, "0");
-}
-
-/** Turns a native verdict into a problem (undefined when the file is fine or could not be checked). */
-function nativeProblem(f: PlannedFile, v: FileVerdict, counts: Counts): Problem | undefined {
-  const meta = fileMeta(f.path, f.pkg, "native");
-  if (f.diskPath !== f.path) meta.diverted_to = f.diskPath;
-  meta.expected_md5 = f.md5;
-  switch (v.kind) {
-    case "ok":
-      return undefined;
-    case "too_large":
-      counts.files_too_large++;
-      return undefined;
-    case "unreadable":
-      counts.files_unreadable++;
-      return undefined;
-    case "missing":
-      if (f.conffile) {
-        counts.conffiles_missing++;
-        return {
-          check: CHECK.confMissing,
-          path: f.path,
-          severity: "info",
-          description: `Conffile ${f.path} of package ${f.pkg} is missing.`,
-          metadata: { ...meta, conffile: true },
-          rehash: false,
-        };
-      }
-      counts.files_missing++;
-      return {
-        check: CHECK.missing,
-        path: f.path,
-        severity: missingSeverity(fileKind(f.path), isCriticalPackage(f.pkg)),
-        description: `${f.path} of package ${f.pkg} is missing.`,
-        metadata: { ...meta, conffile: false, kind: fileKind(f.path) },
-        rehash: false,
-      };
-    case "replaced":
-    case "modified": {
-      const kind = fileKind(f.path, v.kind === "modified" ? v.mode : undefined);
-      if (v.kind === "modified") {
-        meta.actual_md5 = v.actual;
-        meta.size = v.size;
-        meta.mode = octal(v.mode);
-        if (v.uid !== null) meta.uid = v.uid;
-        if (v.mtime) meta.mtime = v.mtime.toISOString();
-        if (v.symlinkTarget !== undefined) meta.symlink_target = v.symlinkTarget;
-      } else meta.detail = v.message;
-      const what = v.kind === "modified"
-        ? `differs from the packaged file (MD5 ${v.actual}, package says ${f.md5})`
-        : `was replaced: ${v.message}`;
-      if (f.conffile) {
-        counts.conffiles_modified++;
-        return {
-          check: CHECK.confModified,
-          path: f.path,
-          severity: conffileSeverity(f.path),
-          description: `Conffile ${f.path} of package ${f.pkg} ${what}.`,
-          metadata: { ...meta, conffile: true },
-          rehash: v.kind === "modified",
-        };
-      }
-      counts.files_modified++;
-      return {
-        check: CHECK.modified,
-        path: f.path,
-        severity: v.kind === "replaced" ? "high" : modifiedSeverity(kind, isCriticalPackage(f.pkg)),
-        description: `${f.path} of package ${f.pkg} ${what}.`,
-        metadata: { ...meta, conffile: false, kind },
-        rehash: v.kind === "modified",
-      };
-    }
-  }
-}
-
-/**
- * Turns a dpkg/rpm verify line into a problem. The tools do not name the package per line: `pkg` comes from
- * the package database when it could be read; a critical-only run rates every file as a critical package's.
- */
-function verifyProblem(
-  ctx: ScanContext,
-  line: VerifyLine,
-  tool: Tool,
-  pkg: string | undefined,
-  allCritical: boolean,
-  counts: Counts,
-): Problem | undefined {
-  const method = tool === "dpkg" ? "dpkg --verify" : "rpm -V";
-  const critical = allCritical || (pkg !== undefined && isCriticalPackage(pkg));
-  const meta: Metadata = {
-    ...fileMeta(line.path, pkg, method),
-    flags: line.flags,
-    raw: line.raw,
-    conffile: line.conffile,
-  };
-  const st = ctx.host.lstat(line.path);
-  const mode = st.ok ? st.value.mode ?? undefined : undefined;
-  const kind = fileKind(line.path, mode);
-  switch (line.problem) {
-    case "unverifiable":
-      counts.files_unreadable++;
-      return undefined;
-    case "missing":
-      if (line.conffile) counts.conffiles_missing++;
-      else counts.files_missing++;
-      return {
-        check: line.conffile ? CHECK.confMissing : CHECK.missing,
-        path: line.path,
-        severity: line.conffile ? "info" : missingSeverity(kind, critical),
-        description: `${line.path} is missing (${method}).`,
-        metadata: { ...meta, kind },
-        rehash: false,
-      };
-    case "attributes":
-      counts.attributes_changed++;
-      return {
-        check: CHECK.attributes,
-        path: line.path,
-        severity: kind === "executable" && line.flags.includes("M") ? "medium" : "low",
-        description: `${line.path}: ${method} reports changed attributes (${line.flags}).`,
-        metadata: { ...meta, kind },
-        rehash: false,
-      };
-    case "content":
-      if (line.conffile) counts.conffiles_modified++;
-      else counts.files_modified++;
-      return {
-        check: line.conffile ? CHECK.confModified : CHECK.modified,
-        path: line.path,
-        severity: line.conffile ? conffileSeverity(line.path) : modifiedSeverity(kind, critical),
-        description: `${line.path} differs from the packaged file (${method}: ${line.flags}).`,
-        metadata: { ...meta, kind },
-        rehash: true,
-      };
-  }
 }
 
 /** State shared by one run. */
@@ -571,7 +282,15 @@ async function verifyWithTool(
     await ctx.checkpoint();
     const owner = owners?.ownerOf(line.path);
     const pkg = owner === undefined ? undefined : owner.split(":")[0];
-    const p = verifyProblem(ctx, line, tool, pkg, allCritical, s.counts);
+    const st = ctx.host.lstat(line.path);
+    const p = verifyProblem(
+      line,
+      tool,
+      pkg,
+      st.ok ? st.value.mode ?? undefined : undefined,
+      allCritical,
+      s.counts,
+    );
     if (p && !record(ctx, s, p, pkg)) break;
   }
   if (packages !== "all") s.counts.packages_verified = packages.length - r.parse.notInstalled.length;
