@@ -33,6 +33,31 @@ import { parseVerifyOutput } from "../../src/scanners/integrity/pkg_verify.ts";
 import { parseImaMeasurements } from "../../src/scanners/integrity/ima.ts";
 import { decodeEvent } from "../../src/trace/decode.ts";
 import { SCANNERS } from "../../src/scanners/index.ts";
+import { parseAppArmorLabel, parseEnabled, parseProfiles } from "../../src/scanners/mac/apparmor.ts";
+import { parseEnforce, parseSelinuxConfig } from "../../src/scanners/mac/selinux.ts";
+import { parseGroup, parsePasswd } from "../../src/scanners/persistence/accounts.ts";
+import { parseUdevRules } from "../../src/scanners/persistence/udev.ts";
+import { parseAnacrontab, parseCrontab } from "../../src/scanners/persistence/cron.ts";
+import { parseSudoers } from "../../src/scanners/persistence/sudoers.ts";
+import { parseAuthorizedKeys } from "../../src/scanners/persistence/authorized_keys.ts";
+import { parseDesktopEntry } from "../../src/scanners/persistence/desktop.ts";
+import { parseCmdline, parseLockdown } from "../../src/scanners/kernel_hardening.ts";
+import { parseSysctlInt } from "../../src/scanners/kernel_params.ts";
+import { parseBootTime } from "../../src/scanners/processes.ts";
+import { parseInetTable, parsePacketTable } from "../../src/scanners/network/proc_net.ts";
+import { decodeIpv4Hex, decodeIpv6Hex } from "../../src/scanners/network/ip.ts";
+import { parsePathAssignments } from "../../src/scanners/root_path.ts";
+import { parseExecLine, parseUnitFile } from "../../src/scanners/systemd_units/unit_file.ts";
+import { parseAuditRules } from "../../src/scanners/audit_rules.ts";
+import { parseExpectedFile } from "../../src/scanners/suid_sgid.ts";
+import { parsePreloadFile } from "../../src/scanners/ioc/ld_env.ts";
+import { parseAllowFile } from "../../src/scanners/ioc/allow.ts";
+import { parsePasswd as parseProcUsers } from "../../src/host/proc_users.ts";
+import { parseRpmHeader } from "../../src/host/rpm_db.ts";
+import { parseDiversions as parseDpkgDiversions, parseDpkgList } from "../../src/host/dpkg_db.ts";
+import { parseOsRelease } from "../../src/host/identity.ts";
+import { parseMountDevices } from "../../src/host/walker.ts";
+import { parsePluginOutput } from "../../src/plugins/protocol.ts";
 import { parseSignature } from "../../src/security/sign.ts";
 import { Redactor } from "../../src/security/redact.ts";
 import { AUDIT_ARCH } from "../../src/security/syscall_table.ts";
@@ -133,6 +158,83 @@ export const TARGETS: FuzzTarget[] = [
       (t, b) => noCrash(() => [decodeCapMask(t), kallsymsHasAddresses(t), decodeFileCaps(b)]),
     ),
   },
+  {
+    name: "network tables and addresses",
+    property: fc.property(
+      texty,
+      fc.constantFrom("tcp", "tcp6", "udp", "udp6", "raw", "raw6"),
+      (t, table) =>
+        noCrash(() => [parseInetTable(t, table), parsePacketTable(t), decodeIpv4Hex(t), decodeIpv6Hex(t)]),
+    ),
+  },
+  {
+    name: "MAC (AppArmor, SELinux) files",
+    property: fc.property(
+      texty,
+      (t) =>
+        noCrash(
+          () => [
+            parseEnabled(t),
+            parseProfiles(t),
+            parseAppArmorLabel(t),
+            parseSelinuxConfig(t),
+            parseEnforce(t),
+          ],
+        ),
+    ),
+  },
+  {
+    name: "persistence files (passwd, group, cron, anacron, sudoers, keys, udev, desktop)",
+    property: fc.property(texty, fc.boolean(), (t, sys) =>
+      noCrash(() => [
+        parsePasswd(t),
+        parseGroup(t),
+        parseCrontab(t, sys),
+        parseAnacrontab(t),
+        parseSudoers(t),
+        parseAuthorizedKeys(t),
+        parseUdevRules(t),
+        parseDesktopEntry(t),
+      ])),
+  },
+  {
+    name: "kernel cmdline, lockdown, sysctl values, boot time",
+    property: fc.property(
+      texty,
+      (t) => noCrash(() => [parseCmdline(t), parseLockdown(t), parseSysctlInt(t), parseBootTime(t)]),
+    ),
+  },
+  {
+    name: "systemd units, audit rules, PATH assignments",
+    property: fc.property(
+      texty,
+      fc.boolean(),
+      (t, del) =>
+        noCrash(() => [parseUnitFile(t), parseExecLine(t), parseAuditRules(t, del), parsePathAssignments(t)]),
+    ),
+  },
+  {
+    name: "lists: expected SUID, preload, allow, passwd, dpkg lists, os-release, mount devices",
+    property: fc.property(texty, (t) =>
+      noCrash(() => [
+        parseExpectedFile(t),
+        parsePreloadFile(t),
+        parseAllowFile(t),
+        parseProcUsers(t),
+        parseDpkgList(t),
+        parseDpkgDiversions(t),
+        parseOsRelease(t),
+        parseMountDevices(t),
+      ])),
+  },
+  {
+    name: "rpm headers",
+    property: fc.property(
+      fc.oneof(bytes, withMagic([0, 0, 0, 4, 0, 0, 0, 16])),
+      (b) => noCrash(() => parseRpmHeader(b)),
+    ),
+  },
+  { name: "plugin output", property: fc.property(texty, (t) => noCrash(() => parsePluginOutput(t))) },
   {
     name: "config file",
     property: fc.property(texty, (t) => noCrash(() => parseConfigText(t, "fuzz.conf"))),
