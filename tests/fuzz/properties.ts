@@ -70,8 +70,10 @@ export interface FuzzTarget {
 }
 
 /** Text that looks like the input (lines of separators, digits, words, control bytes and invalid surrogates). */
+// fast-check keeps lengths "small" (about 10) unless told otherwise: both small and full-size inputs are drawn.
 const texty = fc.oneof(
   fc.string({ maxLength: 400 }),
+  fc.string({ maxLength: 4000, size: "max" }),
   fc.array(
     fc.oneof(
       fc.constantFrom(
@@ -98,10 +100,41 @@ const texty = fc.oneof(
       fc.stringMatching(/^[A-Za-z_]{1,12}$/),
       fc.string({ unit: "binary", maxLength: 8 }),
     ),
-    { maxLength: 120 },
+    { maxLength: 400, size: "large" },
   ).map((a) => a.join("")),
 );
-const bytes = fc.uint8Array({ maxLength: 2048 });
+const bytes = fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ maxLength: 4096, size: "max" }));
+
+/** A 64-bit little-endian ELF header whose section table lies inside a random body (reaches the section parser). */
+const elfish = fc.record({
+  body: fc.uint8Array({ minLength: 256, maxLength: 8192, size: "max" }),
+  shnum: fc.integer({ min: 1, max: 12 }),
+  shstrndx: fc.integer({ min: 0, max: 14 }),
+  at: fc.double({ min: 0, max: 1, noNaN: true }),
+}).map(({ body, shnum, shstrndx, at }) => {
+  const b = new Uint8Array(Math.max(body.length, 64 + shnum * 64));
+  b.set(body);
+  b.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]);
+  const v = new DataView(b.buffer);
+  v.setUint16(16, 1, true);
+  const shoff = 64 + Math.floor(at * (b.length - 64 - shnum * 64));
+  v.setBigUint64(0x28, BigInt(shoff), true);
+  v.setUint16(0x3a, 64, true);
+  v.setUint16(0x3c, shnum, true);
+  v.setUint16(0x3e, shstrndx, true);
+  return b;
+});
+
+/** A ring-buffer record with a valid header (version, type, size) and a random body. */
+const ringRecord = fc.constantFrom([1, 1104], [2, 88]).chain(([type, size]) =>
+  fc.uint8Array({ minLength: size, maxLength: size }).map((b) => {
+    const v = new DataView(b.buffer);
+    v.setUint16(0, 1, true);
+    v.setUint16(2, type, true);
+    v.setUint32(4, size, true);
+    return b;
+  })
+);
 const withMagic = (magic: number[]) => bytes.map((b) => new Uint8Array([...magic, ...b]));
 
 /** A clear error is a thrown Error with a message; anything else (TypeError from a bug, non-Error) fails. */
@@ -261,7 +294,7 @@ export const TARGETS: FuzzTarget[] = [
   {
     name: "ELF sections and module signatures",
     property: fc.property(
-      fc.oneof(bytes, withMagic([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0])),
+      fc.oneof(bytes, withMagic([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), elfish),
       (b) =>
         noCrash(() => {
           const p = parseElfSections(b);
@@ -315,7 +348,7 @@ export const TARGETS: FuzzTarget[] = [
   },
   {
     name: "ring-buffer records",
-    property: fc.property(fc.uint8Array({ maxLength: 1024 }), (b) => noCrash(() => decodeEvent(b))),
+    property: fc.property(fc.oneof(bytes, ringRecord), (b) => noCrash(() => decodeEvent(b))),
   },
   {
     name: "signature files",
