@@ -47,6 +47,14 @@ export async function prepareSecurity(
     const k = await loadPrivateKey(config.sign);
     if (!k.ok) return k;
     signingKey = k.value;
+    const mode = Deno.statSync(config.sign).mode ?? 0;
+    if ((mode & 0o077) !== 0) {
+      stderr(
+        `sys-scan: warning: signing key ${config.sign} is readable by other users (mode ${
+          (mode & 0o777).toString(8)
+        }); chmod 600 it`,
+      );
+    }
   }
   const preload = checkPreload(env, deps.readPreloadFile);
   for (const w of preloadWarnings(preload)) stderr(w);

@@ -109,6 +109,23 @@ Deno.test("--sign signs the exact streamed NDJSON bytes; --sign without --output
     ], quiet);
     assert.equal(!bad.ok && bad.error.exit, 2);
     assert.throws(() => Deno.statSync(`${dir}/x.json`), "nothing written when the key is bad");
+    Deno.chmodSync(`${dir}/k.key`, 0o644);
+    const lines: string[] = [];
+    const loose = await scanCommand(
+      [
+        "--root",
+        fixtureRoot("basic"),
+        "--enable",
+        "kernel_params",
+        "--sign",
+        `${dir}/k.key`,
+        "--output",
+        `${dir}/y.json`,
+      ],
+      { stderr: (l) => lines.push(l) },
+    );
+    assert.ok(loose.ok);
+    assert.ok(lines.some((l) => /signing key .* is readable by other users \(mode 644\)/.test(l)));
   });
 });
 
