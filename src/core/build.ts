@@ -5,7 +5,7 @@ import type { Identity } from "../host/identity.ts";
 import type { Finding } from "./finding.ts";
 import { type Meta, type Report, ReportSchema } from "./report.ts";
 import type { RunOutcome } from "./runner.ts";
-import { BASE_SEVERITY_SCORE, SEVERITIES, type Severity } from "./severity.ts";
+import { BASE_SEVERITY_SCORE, SEVERITIES, type Severity, severityForScore } from "./severity.ts";
 import { REPORT_FORMAT, SCHEMA_URI } from "../version.ts";
 import type { z } from "zod";
 import type { ProvenanceSchema } from "./report.ts";
@@ -35,18 +35,6 @@ function countBy(findings: Finding[]): Partial<Record<Severity, number>> {
     if (n > 0) out[s] = n;
   }
   return out;
-}
-
-function levelFor(score: number): Severity {
-  return score >= 90
-    ? "critical"
-    : score >= 70
-    ? "high"
-    : score >= 50
-    ? "medium"
-    : score >= 30
-    ? "low"
-    : "info";
 }
 
 /** True when SYS_SCAN_CANON_TIME_ZERO is present (any value, even empty). */
@@ -145,7 +133,7 @@ export function buildReport(input: BuildInput): Report {
       emitted_risk_score: findings.reduce((n, f) => n + BASE_SEVERITY_SCORE[f.severity], 0),
       host_risk: {
         score: hostScore,
-        level: levelFor(hostScore),
+        level: severityForScore(hostScore),
         top: top.map((f) => ({ id: f.id, risk_score: f.risk_score })),
       },
       ...input.summaryExtension,

@@ -37,3 +37,16 @@ export function parseSeverity(text: string): Severity | undefined {
   const t = text.trim().toLowerCase();
   return (SEVERITIES as readonly string[]).includes(t) ? t as Severity : undefined;
 }
+
+/** The severity band a 0–100 score falls in: ≥90 critical, ≥70 high, ≥50 medium, ≥30 low, else info. */
+export function severityForScore(score: number): Severity {
+  return score >= 90
+    ? "critical"
+    : score >= 70
+    ? "high"
+    : score >= 50
+    ? "medium"
+    : score >= 30
+    ? "low"
+    : "info";
+}

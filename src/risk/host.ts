@@ -3,7 +3,7 @@
  * so many low findings can never outweigh one critical. See docs/RISK.md.
  */
 import type { Finding } from "../core/finding.ts";
-import { SEVERITIES, type Severity } from "../core/severity.ts";
+import { SEVERITIES, type Severity, severityForScore } from "../core/severity.ts";
 import type { RiskModel } from "./model.ts";
 
 /** `summary_extension.host_risk`. */
@@ -14,19 +14,6 @@ export interface HostRisk {
   distribution: Partial<Record<Severity, number>>;
   counted: number;
   method: string;
-}
-
-/** The level a host score falls in. */
-export function hostLevel(score: number): Severity {
-  return score >= 90
-    ? "critical"
-    : score >= 70
-    ? "high"
-    : score >= 50
-    ? "medium"
-    : score >= 30
-    ? "low"
-    : "info";
 }
 
 /**
@@ -63,7 +50,7 @@ export function hostRisk(findings: readonly Finding[], model: RiskModel): HostRi
     .map((f) => ({ id: f.id, check_id: f.check_id, severity: f.severity, risk_score: f.risk_score }));
   return {
     score,
-    level: hostLevel(score),
+    level: severityForScore(score),
     top,
     distribution,
     counted: counted.length,

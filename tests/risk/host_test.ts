@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { hostLevel, hostRisk, hostScore } from "../../src/risk/host.ts";
+import { hostRisk, hostScore } from "../../src/risk/host.ts";
+import { severityForScore as hostLevel } from "../../src/core/severity.ts";
 import { DEFAULT_RISK_MODEL } from "../../src/risk/model.ts";
 import { riskScorer } from "../../src/risk/score.ts";
 import type { Severity } from "../../src/core/severity.ts";
