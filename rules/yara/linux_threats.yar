@@ -1,6 +1,6 @@
 /*
  * Sample YARA rules shipped with sys-scan: a few well-known Linux intrusion artefacts.
- * Load them with `--yara-rules rules/yara` or `--rules-enable --rules-dir rules`.
+ * Load them with `--yara-rules rules/yara`, or copy them into the yara/ folder of your `--rules-dir`.
  * The `severity` meta (info|low|medium|high|critical) sets the finding's severity.
  */
 
