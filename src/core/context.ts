@@ -39,6 +39,8 @@ export class ScanContext {
     readonly caps: Capabilities,
     readonly shared: ScanShared,
     readonly signal: AbortSignal,
+    /** This scanner's time budget in seconds (after it, the runner cuts it off). */
+    readonly budgetSeconds: number,
   ) {}
 
   /** Records a collection warning (unreadable input, limit hit as `truncated`, …). */

@@ -63,6 +63,16 @@ async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Pr
  */
 export const INTERRUPT_GRACE_MS = 1500;
 
+/** Default time budget in seconds of most scanners. */
+export const DEFAULT_BUDGET_S = 30;
+/** Default time budget of slow scanners (whole-filesystem walks, package verification, YARA, tracing). */
+export const SLOW_BUDGET_S = 300;
+
+/** A scanner's budget: `--scanner-timeout` when given, else the default for its kind. */
+export function scannerBudget(scanner: Scanner, config: Config): number {
+  return config.scannerTimeout ?? (scanner.slow ? SLOW_BUDGET_S : DEFAULT_BUDGET_S);
+}
+
 /** Concurrency used when neither `--parallel-threads` nor `--parallel` is given. */
 export const AUTO_CONCURRENCY = 4;
 
@@ -95,13 +105,22 @@ export async function runScanners(opts: RunOptions): Promise<RunOutcome> {
     : AUTO_CONCURRENCY;
 
   await pool(opts.scanners, limit, async (scanner) => {
+    const budgetSeconds = scannerBudget(scanner, opts.config);
     const budget = new AbortController();
     const budgetTimer = setTimeout(
-      () => budget.abort(new Error(`scanner budget of ${opts.config.scannerTimeout}s passed`)),
-      opts.config.scannerTimeout * 1000,
+      () => budget.abort(new Error(`scanner budget of ${budgetSeconds}s passed`)),
+      budgetSeconds * 1000,
     );
     const signal = AbortSignal.any([budget.signal, outer]);
-    const ctx = new ScanContext(scanner.name, opts.config, opts.host, opts.caps, shared, signal);
+    const ctx = new ScanContext(
+      scanner.name,
+      opts.config,
+      opts.host,
+      opts.caps,
+      shared,
+      signal,
+      budgetSeconds,
+    );
     const started = now();
     const t0 = performance.now();
     const findings: Finding[] = [];

@@ -140,7 +140,7 @@ export function pluginScanner(info: PluginInfo, opts: PluginRunOptions): Scanner
     confidence: "heuristic",
   }];
   async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
-    const timeoutMs = Math.max(1000, Math.min(opts.timeoutMs, ctx.config.scannerTimeout * 1000 - 500));
+    const timeoutMs = Math.max(1000, Math.min(opts.timeoutMs, ctx.budgetSeconds * 1000 - 500));
     const cap = opts.maxOutputBytes ?? PLUGIN_OUTPUT_CAP;
     const out = await runProgram(info.path, [
       "--sys-scan-plugin",

@@ -42,13 +42,13 @@ function defaultCanary(): string | null {
 
 function traceDuration(ctx: ScanContext): number {
   const wanted = (ctx.config.iocExecTrace ?? DEFAULT_TRACE_SECONDS) * 1000;
-  const budget = Math.max(1000, (ctx.config.scannerTimeout - 2) * 1000);
+  const budget = Math.max(1000, (ctx.budgetSeconds - 2) * 1000);
   if (wanted > budget) {
     ctx.warn(
       "truncated",
       `--ioc-exec-trace ${
         wanted / 1000
-      } exceeds the scanner budget (--scanner-timeout ${ctx.config.scannerTimeout}): tracing for ${
+      } exceeds the scanner budget (--scanner-timeout ${ctx.budgetSeconds}): tracing for ${
         budget / 1000
       } s; raise --scanner-timeout to trace longer`,
     );

@@ -30,7 +30,7 @@ Deno.test("--flag value and --flag=value both work", () => {
 Deno.test("defaults come from the flag table", () => {
   const c = cfg([]);
   assert.equal(c.root, "/");
-  assert.equal(c.scannerTimeout, 30);
+  assert.equal(c.scannerTimeout, undefined, "per-scanner default applies");
   assert.deepEqual(c.enable, []);
   assert.equal(c.pretty, false);
   assert.ok(Object.isFrozen(c));

@@ -248,3 +248,18 @@ Deno.test("missing capabilities name the scanners they degrade", async () => {
   ]);
   assert.deepEqual(missingCapabilities({ ...caps, euid: 0, btf: true }, [a, b]), []);
 });
+
+Deno.test("budgets: 30 s by default, 300 s for slow scanners, --scanner-timeout for all", async () => {
+  const { scannerBudget } = await import("../../src/core/runner.ts");
+  const quick = fake("q", async function* () {});
+  const slow = fake("s", async function* () {}, { slow: true });
+  assert.equal(scannerBudget(quick, testConfig()), 30);
+  assert.equal(scannerBudget(slow, testConfig()), 300);
+  assert.equal(scannerBudget(slow, testConfig({ scannerTimeout: 5 })), 5);
+  let seen = 0;
+  await run([fake("b", async function* (ctx) {
+    seen = ctx.budgetSeconds;
+    yield* [];
+  }, { slow: true })]);
+  assert.equal(seen, 300);
+});

@@ -178,6 +178,7 @@ Deno.test("procSnapshot: taken once per scan and shared between scanners", () =>
       probeCapabilities(host),
       shared,
       new AbortController().signal,
+      30,
     );
   const a = procSnapshot(mk("processes"));
   Deno.removeSync(`${root.path}/proc/3`, { recursive: true });

@@ -45,14 +45,14 @@ export const selectionFlags = {
       0,
       64,
     ),
-    scannerTimeout: int(
-      "scanner-timeout",
-      "Time budget per scanner in seconds; a scanner over it is cut off.",
-      30,
-      1,
-      3600,
-      "S",
-    ),
+    scannerTimeout: flag({
+      name: "scanner-timeout",
+      kind: "int",
+      schema: z.number().int().min(1).max(3600).optional(),
+      help:
+        "Time budget per scanner in seconds; a scanner over it is cut off (default 30, 300 for slow scanners).",
+      value: "S",
+    }),
     maxDuration: int(
       "max-duration",
       "Deadline for the whole scan in seconds (0 = none); the report is still written.",

@@ -339,7 +339,7 @@ async function rehash(ctx: ScanContext, emitted: Problem[], deadline: number): P
 }
 
 async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
-  const budgetMs = ctx.config.scannerTimeout * 1000 * BUDGET_SHARE;
+  const budgetMs = ctx.budgetSeconds * 1000 * BUDGET_SHARE;
   const deadline = performance.now() + budgetMs;
   const tool = detectTool(ctx);
   const meta: Metadata = { pkg_tool: tool ?? "none", scan_mode: scanMode(ctx) };
@@ -372,7 +372,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     ctx.warn(
       "truncated",
       `verification stopped at ${s.counts.packages_verified} of ${s.counts.packages_selected} packages to stay within ` +
-        `the ${ctx.config.scannerTimeout}s scanner budget; raise --scanner-timeout for a full run`,
+        `the ${ctx.budgetSeconds}s scanner budget; raise --scanner-timeout for a full run`,
     );
   }
   if (s.earlyExit) {

@@ -178,7 +178,7 @@ function userRoots(ctx: ScanContext): string[] {
 }
 
 async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
-  const deadline = performance.now() + ctx.config.scannerTimeout * 1000 * BUDGET_SHARE;
+  const deadline = performance.now() + ctx.budgetSeconds * 1000 * BUDGET_SHARE;
   let engine: YaraEngine;
   try {
     engine = await YaraEngine.load();
@@ -214,7 +214,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     if (performance.now() > deadline) {
       ctx.warn(
         "truncated",
-        `stopped after ${scanned} files to stay within the ${ctx.config.scannerTimeout}s scanner budget`,
+        `stopped after ${scanned} files to stay within the ${ctx.budgetSeconds}s scanner budget`,
       );
       break;
     }
