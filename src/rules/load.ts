@@ -242,5 +242,17 @@ export function loadRules(opts: LoadOptions): Result<RuleSet> {
   if (opts.dir === undefined) return ruleSetFromTexts(texts, opts.allowLegacy);
   const dir = readRulesDir(opts.dir, opts);
   if (!dir.ok) return dir;
-  return ruleSetFromTexts([...texts, ...dir.value.texts], opts.allowLegacy, dir.value);
+  const dirTexts = opts.builtin ? dir.value.texts.filter((t) => !isBuiltinFile(t.file)) : dir.value.texts;
+  return ruleSetFromTexts([...texts, ...dirTexts], opts.allowLegacy, dir.value);
+}
+
+/** True when a rule file is one of the built-in pack's own files (`--rules-dir rules` must not load it twice). */
+function isBuiltinFile(path: string): boolean {
+  return BUILTIN_RULE_FILES.some((name) => {
+    try {
+      return Deno.realPathSync(new URL(`../../rules/${name}`, import.meta.url)) === Deno.realPathSync(path);
+    } catch {
+      return false;
+    }
+  });
 }

@@ -194,3 +194,13 @@ Deno.test("built-in pack: every rule only adds MITRE ids, unconditionally, and e
     }
   }
 });
+
+Deno.test("--rules-dir pointing at the built-in pack does not load it twice", () => {
+  const dir = new URL("../../rules", import.meta.url).pathname;
+  const both = loadRules({ builtin: true, dir, allowLegacy: false, insecureOk: true });
+  const builtinOnly = loadRules({ builtin: true, allowLegacy: false, insecureOk: true });
+  assert.ok(both.ok && builtinOnly.ok);
+  assert.equal(both.value.rules.length, builtinOnly.value.rules.length);
+  const dirOnly = loadRules({ builtin: false, dir, allowLegacy: false, insecureOk: true });
+  assert.ok(dirOnly.ok && dirOnly.value.rules.length === builtinOnly.value.rules.length);
+});
