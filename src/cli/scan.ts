@@ -19,6 +19,7 @@ import { renderFactPack } from "../output/factpack.ts";
 import { renderHtml } from "../output/html.ts";
 import { openOutput, type ReportOutput } from "../output/writer.ts";
 import { SCANNERS } from "../scanners/index.ts";
+import { yaraRuleErrors } from "../scanners/yara/scanner.ts";
 import { prepareEnrichment } from "../rules/enrichment.ts";
 import { provenance } from "../version.ts";
 import { BaselineStore } from "../baseline/store.ts";
@@ -133,6 +134,13 @@ export async function scanCommand(
   if (!enrich.ok) return enrich;
   const plugins = enrich.value.plugins;
   const selected = [...selectScanners(scanners, config), ...plugins];
+  if (selected.some((s) => s.name === "yara")) {
+    const errors = await yaraRuleErrors(config);
+    if (errors.length > 0) {
+      const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : "";
+      return fail(ExitCode.Rules, `YARA rules cannot be used: ${errors[0]}${more}`);
+    }
+  }
   const catalogue = fullCatalogue([...scanners, ...plugins]);
 
   const opened = openOutput(config.output);

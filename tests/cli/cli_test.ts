@@ -204,3 +204,24 @@ Deno.test("SIGINT during a trace: the scan stops, the trace keeps its findings a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a malformed YARA rule file is exit 3 with its location, before anything is scanned", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    Deno.writeTextFileSync(`${dir}/bad.yar`, 'rule bad {\n  strings: $a = "x"\n  condition: $b\n}\n');
+    const r = await sysScan([
+      "--yara-rules",
+      `${dir}/bad.yar`,
+      "--enable",
+      "yara",
+      "--output",
+      `${dir}/r.json`,
+    ]);
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /bad\.yar:\d+: undefined string/);
+    noStackTrace(r.stderr);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["bad.yar"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
