@@ -42,6 +42,7 @@ import { redactionStages, redactReport } from "../security/redaction_stage.ts";
 import { buildConfig } from "./args.ts";
 import type { Config } from "./flags/index.ts";
 import { selectScanners } from "./select.ts";
+import { checkInputFiles } from "./inputs.ts";
 import { thresholdTripped } from "./threshold.ts";
 
 /** The output format a config asks for. */
@@ -118,6 +119,8 @@ export async function scanCommand(
   const built = buildConfig(argv, scanners.map((s) => s.name));
   if (!built.ok) return built;
   const config = built.value;
+  const inputs = checkInputFiles(config);
+  if (!inputs.ok) return inputs;
   const format = formatOf(config);
   const sec = await prepareSecurity(config, env, stderr, deps.security);
   if (!sec.ok) return sec;

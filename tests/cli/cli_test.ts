@@ -66,6 +66,8 @@ Deno.test("usage errors: one line on stderr, exit 2, no stack trace", async () =
       ["--root", "/nonexistent-root"],
       ["frobnicate"],
       ["--config", "/nonexistent.jsonc"],
+      ["--suid-expected-file", "/nonexistent.list"],
+      ["--ioc-allow-file", "/"],
     ]
   ) {
     const r = await sysScan(args);
