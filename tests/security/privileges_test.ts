@@ -188,3 +188,52 @@ Deno.test("--drop-priv --keep-cap-dac: kept set recorded in meta and printed wit
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test({
+  name:
+    "live: a scan under --drop-priv --seccomp finds what a plain scan finds; what needs CAP_SYS_ADMIN is a warning",
+  ignore: !isRoot,
+  fn: async () => {
+    const dir = Deno.makeTempDirSync();
+    try {
+      const main = new URL("../../main.ts", import.meta.url).pathname;
+      const scanners = "auditd,mac,kernel_hardening,persistence,systemd_units,mounts,kernel_params";
+      const exact = (id: string) => !id.startsWith("kernel.sysctl.");
+      const scan = async (extra: string[], out: string) => {
+        const r = await new Deno.Command(Deno.execPath(), {
+          args: ["run", "-A", main, "--enable", scanners, ...extra, "--output", out],
+          stdout: "null",
+          stderr: "piped",
+        }).output();
+        assert.ok(r.code === 0 || r.code === 1, new TextDecoder().decode(r.stderr));
+        return JSON.parse(Deno.readTextFileSync(out));
+      };
+      const plain = await scan([], `${dir}/a.json`);
+      const hardened = await scan(["--drop-priv", "--seccomp", "--seccomp-strict"], `${dir}/b.json`);
+      type F = { id: string; metadata: Record<string, unknown> };
+      type R = { results: { scanner: string; status: string; findings: F[] }[] };
+      const all = (r: R) => r.results.flatMap((x) => x.findings);
+      const ids = (r: R) => all(r).map((f) => f.id).filter(exact).sort();
+      const statuses = (r: R) => r.results.map((x) => `${x.scanner}:${x.status}`);
+      const codes = (r: { collection_warnings: { scanner: string; code: string }[] }) =>
+        [...new Set(r.collection_warnings.map((w) => `${w.scanner}:${w.code}`))].sort();
+      assert.deepEqual(ids(hardened), ids(plain));
+      assert.deepEqual(statuses(hardened), statuses(plain));
+      const hardenedIds = new Set(all(hardened).map((f) => f.id));
+      const warned = JSON.stringify(hardened.collection_warnings);
+      for (const f of all(plain).filter((f) => !exact(f.id))) {
+        // Some sysctls (bpf_jit_harden, …) can only be read with CAP_SYS_ADMIN, which --drop-priv does not keep.
+        assert.ok(
+          hardenedIds.has(f.id) || warned.includes(String(f.metadata.path)),
+          `${f.id} judged or warned`,
+        );
+      }
+      assert.deepEqual(codes(hardened).filter((c) => c !== "kernel_params:param_unreadable"), codes(plain));
+      assert.ok(
+        hardened.meta.security.privileges.after.length < hardened.meta.security.privileges.before.length,
+      );
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
