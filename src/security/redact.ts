@@ -43,7 +43,10 @@ export type TokenKind = "user" | "uid" | "gid" | "home" | "host" | "cmd";
 
 const TOKEN = /^(?:user|uid|gid|home|host|cmd)-[0-9a-f]{8}$/;
 const TOKEN_SRC = "(?:user|uid|gid|home|host|cmd)-[0-9a-f]{8}(?![0-9a-f])";
-const CMD_KEYS = /^(?:cmdline|argv|args|arguments|command|cmd|exec_args|environ|environment|env|envp)$/i;
+/** Command-line fields: the program (first word) stays readable, its arguments become one token. */
+const ARGV_KEYS = /^(?:cmdline|argv|args|arguments|command|cmd|exec_args)$/i;
+/** Environment fields: every value becomes a token. */
+const ENV_KEYS = /^(?:environ|environment|env|envp)$/i;
 const ENV_VALUE_KEYS = /^values?$/;
 const USER_KEYS = /^(?:user|username|user_name|login|owner|owner_name|real_user|effective_user|sudo_user)$/i;
 const UID_KEYS = /^(?:uid|euid|ruid|suid|fsuid|loginuid|owner_uid|user_id|auid)$/i;
@@ -232,7 +235,22 @@ export class Redactor {
   }
 
   #isCmdKey(key: string, parent: Record<string, unknown> | undefined): boolean {
-    return CMD_KEYS.test(key) || (ENV_VALUE_KEYS.test(key) && parent !== undefined && "variable" in parent);
+    return ARGV_KEYS.test(key) || ENV_KEYS.test(key) ||
+      (ENV_VALUE_KEYS.test(key) && parent !== undefined && "variable" in parent);
+  }
+
+  /** One command or environment value: a lone absolute path stays readable (user paths are hidden anyway). */
+  #commandValue(x: string): string {
+    if (x === "" || TOKEN.test(x)) return x;
+    return x.startsWith("/") && !/\s/.test(x) ? this.text(x) : this.token("cmd", x);
+  }
+
+  /** A command line as one string: its program stays, the arguments become one token. */
+  #commandLine(v: string): string {
+    const m = v.match(/^(\S+)(\s+)([\s\S]+)$/);
+    if (!m) return v.includes("=") ? this.token("cmd", v) : this.text(v);
+    const program = m[1].includes("=") ? this.token("cmd", m[1]) : this.text(m[1]);
+    return `${program} ${TOKEN.test(m[3]) ? m[3] : this.token("cmd", m[3])}`;
   }
 
   #value(v: unknown, key: string | undefined, parent: Record<string, unknown> | undefined): unknown {
@@ -240,7 +258,9 @@ export class Redactor {
     if (typeof v === "string") {
       if (TOKEN.test(v)) return v;
       if (key !== undefined) {
-        if (this.#opts.cmdline && this.#isCmdKey(key, parent) && v !== "") return this.token("cmd", v);
+        if (this.#opts.cmdline && this.#isCmdKey(key, parent)) {
+          return ARGV_KEYS.test(key) ? this.#commandLine(v) : this.#commandValue(v);
+        }
         if (this.#opts.hostname && HOST_KEYS.test(key) && v !== "") {
           return this.token("host", v.toLowerCase());
         }
@@ -256,7 +276,10 @@ export class Redactor {
     }
     if (Array.isArray(v)) {
       if (key !== undefined && this.#opts.cmdline && this.#isCmdKey(key, parent)) {
-        return v.map((x) => typeof x === "string" && !TOKEN.test(x) ? this.token("cmd", x) : x);
+        const argv = ARGV_KEYS.test(key);
+        return v.map((x, i) =>
+          typeof x !== "string" ? x : argv && i === 0 ? this.text(x) : this.#commandValue(x)
+        );
       }
       return v.map((x) => this.#value(x, undefined, undefined));
     }
