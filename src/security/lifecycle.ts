@@ -19,6 +19,7 @@ import { gpgSign, validGpgKeyId } from "./gpg.ts";
 export interface SecurityDeps {
   syscall?: SyscallFn;
   readPreloadFile?: () => string | null;
+  readMaps?: () => string | null;
 }
 
 /** What prepareSecurity established. */
@@ -56,7 +57,7 @@ export async function prepareSecurity(
       );
     }
   }
-  const preload = checkPreload(env, deps.readPreloadFile);
+  const preload = checkPreload(env, deps.readPreloadFile, deps.readMaps);
   for (const w of preloadWarnings(preload)) stderr(w);
   return ok({
     ...(signingKey ? { signingKey } : {}),

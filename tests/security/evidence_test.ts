@@ -3,7 +3,7 @@ import { run } from "../../src/cli/run.ts";
 import { scanCommand } from "../../src/cli/scan.ts";
 import { fixtureRoot } from "../helpers.ts";
 import { parseSignature, sha256Hex } from "../../src/security/sign.ts";
-import { checkPreload, preloadWarnings } from "../../src/security/preload.ts";
+import { checkPreload, foreignLibraries, preloadWarnings } from "../../src/security/preload.ts";
 import { bpfObjectSha256 } from "../../src/version.ts";
 
 const quiet = { stderr: () => {} };
@@ -208,15 +208,18 @@ Deno.test("--sign-gpg with a throwaway GNUPGHOME: gpg --verify accepts the .asc;
 });
 
 Deno.test("preload self-check: LD_PRELOAD and /etc/ld.so.preload are warned about and recorded in meta", async () => {
-  const clean = checkPreload(() => undefined, () => null);
-  assert.deepEqual(clean, { ld_preload_env: null, ld_so_preload: null });
+  const clean = checkPreload(() => undefined, () => null, () => null);
+  assert.deepEqual(clean, { ld_preload_env: null, ld_so_preload: null, foreign_libraries: [] });
   assert.deepEqual(preloadWarnings(clean), []);
   const dirty = checkPreload(
     (k) => (k === "LD_PRELOAD" ? "/tmp/hook.so" : undefined),
     () => "# c\n/lib/a.so /lib/b.so\n",
+    () =>
+      "7f00-7f01 r-xp 00000000 fd:01 1 /tmp/hook.so\n7f02-7f03 r-xp 00000000 fd:01 2 /usr/lib/x86_64-linux-gnu/libc.so.6\n",
   );
+  assert.deepEqual(dirty.foreign_libraries, ["/tmp/hook.so"]);
   assert.deepEqual(dirty.ld_so_preload, ["/lib/a.so", "/lib/b.so"]);
-  assert.equal(preloadWarnings(dirty).length, 2);
+  assert.equal(preloadWarnings(dirty).length, 3);
   await withDir(async (dir) => {
     const lines: string[] = [];
     const r = await scanCommand([
@@ -229,13 +232,14 @@ Deno.test("preload self-check: LD_PRELOAD and /etc/ld.so.preload are warned abou
     ], {
       stderr: (l) => lines.push(l),
       env: (k) => (k === "LD_PRELOAD" ? "/tmp/hook.so" : undefined),
-      security: { readPreloadFile: () => "/lib/evil.so\n" },
+      security: { readPreloadFile: () => "/lib/evil.so\n", readMaps: () => "" },
     });
     assert.ok(r.ok);
     assert.ok(lines.some((l) => /WARNING: LD_PRELOAD is set/.test(l)));
     assert.ok(lines.some((l) => /WARNING: \/etc\/ld\.so\.preload exists/.test(l)));
     const meta = JSON.parse(Deno.readTextFileSync(`${dir}/r.json`)).meta;
     assert.deepEqual(meta.security.preload, {
+      foreign_libraries: [],
       ld_preload_env: "/tmp/hook.so",
       ld_so_preload: ["/lib/evil.so"],
     });
@@ -309,6 +313,68 @@ Deno.test({
       assert.equal(meta.security.seccomp.installed, true);
       assert.ok(Array.isArray(meta.security.privileges.after));
       assert.match(meta.hostname, /^host-/);
+    });
+  },
+});
+
+Deno.test("foreignLibraries: system library directories are trusted, anything else (and odd names) is listed", () => {
+  const maps = [
+    "55d0-55d1 r--p 00000000 fd:01 1 /work/deno",
+    "7f00-7f01 r-xp 00000000 fd:01 2 /usr/lib/x86_64-linux-gnu/libc.so.6",
+    "7f02-7f03 r-xp 00000000 fd:01 3 /lib64/ld-linux-x86-64.so.2",
+    "7f04-7f05 r-xp 00000000 fd:01 4 /usr/local/lib/libhook.so.1",
+    "7f06-7f07 r-xp 00000000 fd:01 5 /dev/shm/.x/lib evil.so (deleted)",
+    "7f08-7f09 rw-p 00000000 00:00 0 [heap]",
+    "garbage",
+    "",
+  ].join("\n");
+  assert.deepEqual(foreignLibraries(maps), [
+    "/dev/shm/.x/lib evil.so (deleted)",
+    "/usr/local/lib/libhook.so.1",
+  ]);
+});
+
+Deno.test({
+  name: "a library really preloaded into sys-scan is found in its own maps and warned about",
+  ignore: (() => {
+    try {
+      return !Deno.statSync("/usr/bin/clang").isFile;
+    } catch {
+      return true;
+    }
+  })(),
+  fn: async () => {
+    await withDir(async (dir) => {
+      Deno.writeTextFileSync(`${dir}/hook.c`, "int sys_scan_test_hook(void) { return 42; }\n");
+      const cc = await new Deno.Command("/usr/bin/clang", {
+        args: ["-shared", "-fPIC", "-o", `${dir}/libhook.so`, `${dir}/hook.c`],
+      }).output();
+      assert.equal(cc.code, 0, new TextDecoder().decode(cc.stderr));
+      const main = new URL("../../main.ts", import.meta.url).pathname;
+      const r = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          main,
+          "--root",
+          fixtureRoot("basic"),
+          "--enable",
+          "kernel_params",
+          "--output",
+          `${dir}/r.json`,
+        ],
+        env: { LD_PRELOAD: `${dir}/libhook.so` },
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      const err = new TextDecoder().decode(r.stderr);
+      assert.match(err, /WARNING: LD_PRELOAD is set for sys-scan itself/);
+      assert.match(
+        err,
+        /WARNING: libraries from outside the system library directories are loaded into sys-scan: .*libhook\.so/,
+      );
+      const meta = JSON.parse(Deno.readTextFileSync(`${dir}/r.json`)).meta;
+      assert.deepEqual(meta.security.preload.foreign_libraries, [`${Deno.realPathSync(dir)}/libhook.so`]);
     });
   },
 });
