@@ -53,10 +53,10 @@ export function makePiiHost(): string {
   Deno.symlinkSync(`${miner} (deleted)`, `${root}/proc/900/exe`);
   Deno.symlinkSync("/home/alice", `${root}/proc/900/cwd`);
   w("home/alice/bin/rootme", "#!/bin/sh\n", 0o4755);
-  Deno.chownSync(`${root}/home/alice/bin/rootme`, 1000, 1000);
+  if (Deno.uid() === 0) Deno.chownSync(`${root}/home/alice/bin/rootme`, 1000, 1000);
   w("home/alice/drop.sh", "#!/bin/sh\n", 0o777);
   w("usr/local/bin/alice-tool", "#!/bin/sh\n", 0o4755);
-  Deno.chownSync(`${root}/usr/local/bin/alice-tool`, 1000, 1000);
+  if (Deno.uid() === 0) Deno.chownSync(`${root}/usr/local/bin/alice-tool`, 1000, 1000);
   w("usr/local/bin/alice-open", "#!/bin/sh\n", 0o777);
   w("etc/alice.conf", "token=Hunter2SecretValue\n", 0o666);
   w("srv/bobby-data/open.txt", "x", 0o666);

@@ -137,22 +137,27 @@ function fakeCaps() {
   return { sys, calls };
 }
 
-Deno.test("--drop-priv refuses an output directory it could not write without CAP_DAC_OVERRIDE, before dropping", async () => {
-  const dir = Deno.makeTempDirSync();
-  try {
-    Deno.mkdirSync(`${dir}/theirs`, { mode: 0o755 });
-    Deno.chownSync(`${dir}/theirs`, 65534, 65534);
-    const fake = fakeCaps();
-    const r = await scanCommand(
-      ["--root", fixtureRoot("basic"), "--drop-priv", "--output", `${dir}/theirs/r.json`],
-      { stderr: () => {}, security: { syscall: fake.sys } },
-    );
-    assert.equal(!r.ok && r.error.exit, 5);
-    if (!r.ok) assert.match(r.error.message, /theirs is not writable without CAP_DAC_OVERRIDE/);
-    assert.ok(!fake.calls.includes(126), "capset never called");
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
+Deno.test({
+  name:
+    "--drop-priv refuses an output directory it could not write without CAP_DAC_OVERRIDE, before dropping",
+  ignore: !isRoot,
+  fn: async () => {
+    const dir = Deno.makeTempDirSync();
+    try {
+      Deno.mkdirSync(`${dir}/theirs`, { mode: 0o755 });
+      Deno.chownSync(`${dir}/theirs`, 65534, 65534);
+      const fake = fakeCaps();
+      const r = await scanCommand(
+        ["--root", fixtureRoot("basic"), "--drop-priv", "--output", `${dir}/theirs/r.json`],
+        { stderr: () => {}, security: { syscall: fake.sys } },
+      );
+      assert.equal(!r.ok && r.error.exit, 5);
+      if (!r.ok) assert.match(r.error.message, /theirs is not writable without CAP_DAC_OVERRIDE/);
+      assert.ok(!fake.calls.includes(126), "capset never called");
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
 });
 
 Deno.test("--drop-priv --keep-cap-dac: kept set recorded in meta and printed with --verbose", async () => {
