@@ -26,7 +26,7 @@ export const EXIT_CODE_DOCS: [number, string][] = [
   [ExitCode.Threshold, "--fail-on or --fail-on-count threshold met"],
   [ExitCode.Usage, "usage, configuration or input error"],
   [ExitCode.Rules, "rules error (bad rule file, insecure rules directory)"],
-  [ExitCode.Hardening, "requested self-hardening could not be applied (--seccomp-strict)"],
+  [ExitCode.Hardening, "requested self-hardening could not be applied (--seccomp-strict, --drop-priv)"],
   [ExitCode.Output, "the report could not be written"],
 ];
 
