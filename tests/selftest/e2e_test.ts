@@ -176,3 +176,55 @@ Deno.test({
     assert.deepEqual([tp.load, tp.attach], ["ok", "ok"]);
   },
 });
+
+/** Pids of processes the self-test planted (found by command line or memfd name, from outside its namespace). */
+function plantedPids(): number[] {
+  const out: number[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const cmd = Deno.readTextFileSync(`/proc/${e.name}/cmdline`);
+      let exe = "";
+      try {
+        exe = Deno.readLinkSync(`/proc/${e.name}/exe`);
+      } catch {
+        // kernel thread or gone
+      }
+      if (cmd.includes("sys-scan-self-test/deleted-sleep") || exe.includes("memfd:sys-scan-self-test")) {
+        out.push(Number(e.name));
+      }
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+Deno.test({
+  name: "self-test: SIGTERM during the scan stops every planted process and exits 2",
+  ignore: !ROOT || !UNSHARE,
+  fn: async () => {
+    assert.deepEqual(plantedPids(), [], "no planted process before the test");
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--cached-only",
+        `${new URL("../../main.ts", import.meta.url).pathname}`,
+        "self-test",
+        "--full-walk",
+        "--no-trace",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const end = Date.now() + 20_000;
+    while (plantedPids().length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(plantedPids().length, 2, "the deleted-file and memfd processes run during the scan");
+    child.kill("SIGTERM");
+    const out = await child.output();
+    assert.equal(out.code, 2);
+    assert.match(new TextDecoder().decode(out.stderr), /self-test interrupted; its processes were stopped/);
+    assert.deepEqual(plantedPids(), []);
+  },
+});

@@ -135,19 +135,34 @@ async function inner(opts: SelfTestOptions, out: (text: string) => void): Promis
   let list: Verdict[];
   let caps;
   let facts;
-  {
-    let evidence: EvidenceSet;
+  // SIGINT/SIGTERM (Ctrl-C, or forwarded by the outer run): stop the evidence processes before exiting.
+  let evidence: EvidenceSet | undefined;
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+    if (!evidence) return;
+    void evidence[Symbol.asyncDispose]().finally(() => {
+      console.error("sys-scan: self-test interrupted; its processes were stopped");
+      Deno.exit(ExitCode.Usage);
+    });
+  };
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  try {
     try {
       evidence = await EvidenceSet.create();
     } catch (e) {
       return fail(ExitCode.Usage, `self-test: cannot prepare the evidence: ${(e as Error).message}`);
     }
     await using _cleanup = evidence;
+    if (interrupted) return fail(ExitCode.Usage, "self-test: interrupted");
     const scan = await scanEvidence(evidence, opts);
     if (!scan.ok) return scan;
     list = verdicts(evidence.facts, scan.value);
     caps = scan.value.caps;
     facts = evidence.facts;
+  } finally {
+    for (const s of signals) Deno.removeSignalListener(s, onSignal);
   }
   const elapsed = performance.now() - t0;
   const allSeen = list.every((v) => v.seen);
