@@ -43,3 +43,10 @@ Deno.test("self-test arguments: bad values and unknown flags are usage errors na
     }
   }
 });
+
+Deno.test("namespaceProblem: a missing or failing unshare is a reason, a working one is null", async () => {
+  const { namespaceProblem } = await import("../../src/cli/commands/self_test.ts");
+  assert.match(namespaceProblem("/nonexistent/unshare")!, /needs \/nonexistent\/unshare \(util-linux\)/);
+  assert.match(namespaceProblem("/bin/false")!, /cannot create a private mount namespace \(exit code 1\)/);
+  if (Deno.uid() === 0) assert.equal(namespaceProblem(), null);
+});

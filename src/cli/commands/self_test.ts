@@ -70,6 +70,29 @@ function euid(): number {
   }
 }
 
+/**
+ * Null when `unshare` can create a private mount namespace here (tried with `true`), else why not — checked
+ * first so that unshare's own failure is never mistaken for the inner run's "not seen" exit code.
+ */
+export function namespaceProblem(unshare = UNSHARE, probe = "/bin/true"): string | null {
+  try {
+    const r = new Deno.Command(unshare, {
+      args: ["--mount", "--propagation", "private", "--", probe],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).outputSync();
+    if (r.success) return null;
+    const why = new TextDecoder().decode(r.stderr).trim().split("\n").at(-1) || `exit code ${r.code}`;
+    return `cannot create a private mount namespace (${why}); a container may forbid it`;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      return `needs ${unshare} (util-linux) to create its private mount namespace`;
+    }
+    return `cannot run ${unshare}: ${(e as Error).message}`;
+  }
+}
+
 /** Starts the inner run under unshare and returns its exit code. */
 async function outer(args: readonly string[]): Promise<Result<ExitCodeValue>> {
   const uid = euid();
@@ -79,14 +102,8 @@ async function outer(args: readonly string[]): Promise<Result<ExitCodeValue>> {
       `self-test needs root (it mounts tmpfs in a private mount namespace and runs every scanner with full access); this process runs as uid ${uid}`,
     );
   }
-  try {
-    Deno.statSync(UNSHARE);
-  } catch {
-    return fail(
-      ExitCode.Usage,
-      `self-test needs ${UNSHARE} (util-linux) to create its private mount namespace`,
-    );
-  }
+  const nsProblem = namespaceProblem();
+  if (nsProblem) return fail(ExitCode.Usage, `self-test: ${nsProblem}`);
   const ns = mountNamespace();
   if (ns === null) return fail(ExitCode.Usage, "self-test: cannot read /proc/self/ns/mnt");
   const cmd = isolatedCommand(["self-test", ...args]);
