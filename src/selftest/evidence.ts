@@ -12,8 +12,11 @@ export const WORK_DIR = "/tmp/sys-scan-self-test";
 /** System directories a world-writable file is planted in (the first that exists gets a tmpfs). */
 export const SYSTEM_DIR_CANDIDATES = ["/opt", "/usr/local/share", "/usr/local", "/srv"];
 
-/** A piece of evidence: what was made, or why it could not be. */
-export type Piece<T> = { ok: true; value: T } | { ok: false; error: string };
+/**
+ * A piece of evidence: what was made, or why it could not be. `notApplicable` marks a piece this host cannot
+ * have by design (IPv6 turned off), which the self-test reports without counting it as a failure.
+ */
+export type Piece<T> = { ok: true; value: T } | { ok: false; error: string; notApplicable?: boolean };
 
 /** What the self-test created. */
 export interface EvidenceFacts {
@@ -38,6 +41,20 @@ function attempt<T>(make: () => T): Piece<T> {
     return { ok: true, value: make() };
   } catch (e) {
     return { ok: false, error: message(e) };
+  }
+}
+
+/** True when an /proc/net/if_inet6 text lists the IPv6 loopback address ::1. */
+export function hasIpv6Loopback(ifInet6: string): boolean {
+  return ifInet6.split("\n").some((l) => l.trim().split(/\s+/)[0] === "00000000000000000000000000000001");
+}
+
+/** True when this host has IPv6 with a loopback address (the kernel's interface table lists ::1). */
+export function ipv6Enabled(): boolean {
+  try {
+    return hasIpv6Loopback(Deno.readTextFileSync("/proc/net/if_inet6"));
+  } catch {
+    return false;
   }
 }
 
@@ -175,6 +192,13 @@ export class EvidenceSet implements AsyncDisposable {
   }
 
   #listen(hostname: string): Piece<{ port: number }> {
+    if (hostname.includes(":") && !ipv6Enabled()) {
+      return {
+        ok: false,
+        error: "IPv6 is turned off on this host (no ::1 in /proc/net/if_inet6)",
+        notApplicable: true,
+      };
+    }
     return attempt(() => {
       const l = Deno.listen({ hostname, port: 0, transport: "tcp" });
       this.#listeners.push(l);

@@ -1,6 +1,6 @@
 /** The self-test's screen: a header with what this host offers, one line per verdict, and a summary line. */
 import type { Capabilities } from "../host/capabilities.ts";
-import type { Verdict } from "./verdicts.ts";
+import { allSeen, type Verdict } from "./verdicts.ts";
 
 function yesNo(b: boolean): string {
   return b ? "yes" : "no";
@@ -13,7 +13,7 @@ export function verdictLines(verdicts: readonly Verdict[]): string[] {
   const w3 = Math.max(8, ...verdicts.map((v) => v.evidence.length));
   return verdicts.map((v) =>
     `  ${v.scanner.padEnd(w1)}  ${v.check.padEnd(w2)}  ${v.evidence.padEnd(w3)}  ${
-      v.seen ? "seen" : `NOT SEEN (${v.reason ?? "no reason known"})`
+      v.seen ? "seen" : v.applicable ? `NOT SEEN (${v.reason ?? "no reason known"})` : `n/a (${v.reason})`
     }`
   );
 }
@@ -21,6 +21,8 @@ export function verdictLines(verdicts: readonly Verdict[]): string[] {
 /** The whole report of a self-test run. */
 export function renderSelfTest(caps: Capabilities, verdicts: readonly Verdict[], elapsedMs: number): string {
   const seen = verdicts.filter((v) => v.seen).length;
+  const applicable = verdicts.filter((v) => v.applicable).length;
+  const na = verdicts.length - applicable;
   const lines = [
     `sys-scan self-test: kernel ${caps.kernel}, euid ${caps.euid}, BTF ${yesNo(caps.btf)}, tracefs ${
       yesNo(caps.tracefs)
@@ -28,8 +30,10 @@ export function renderSelfTest(caps: Capabilities, verdicts: readonly Verdict[],
     "",
     ...verdictLines(verdicts),
     "",
-    `${seen} of ${verdicts.length} seen in ${(elapsedMs / 1000).toFixed(1)} s${
-      seen === verdicts.length ? "" : ` — ${verdicts.length - seen} NOT SEEN`
+    `${seen} of ${applicable} seen in ${(elapsedMs / 1000).toFixed(1)} s${
+      allSeen(verdicts) ? "" : ` — ${applicable - seen} NOT SEEN`
+    }${
+      na ? ` (${na} not applicable here)` : ""
     }. Everything was created in a private mount namespace on tmpfs and is gone; its processes were stopped.`,
     "",
   ];

@@ -16,8 +16,15 @@ export interface Verdict {
   /** What was planted or done. */
   evidence: string;
   seen: boolean;
+  /** False when this host cannot have the evidence by design (not counted as a failure). */
+  applicable: boolean;
   /** Why it was not seen (absent when seen). */
   reason?: string;
+}
+
+/** True when every applicable verdict was seen. */
+export function allSeen(verdicts: readonly Verdict[]): boolean {
+  return verdicts.every((v) => v.seen || !v.applicable);
 }
 
 interface TraceMeta {
@@ -72,15 +79,25 @@ function traceProblem(scan: SelfTestScan, needConnect: boolean): string | null {
 
 /** Builds one verdict from the evidence piece, the scanner state and a predicate over its output. */
 function verdict(
-  base: Omit<Verdict, "seen" | "reason">,
+  base: Omit<Verdict, "seen" | "reason" | "applicable">,
   piece: Piece<unknown>,
   problem: () => string | null,
   seen: () => boolean,
   miss: () => string,
 ): Verdict {
-  if (!piece.ok) return { ...base, seen: false, reason: `could not create the evidence: ${piece.error}` };
-  if (seen()) return { ...base, seen: true };
-  return { ...base, seen: false, reason: problem() ?? miss() };
+  if (!piece.ok && piece.notApplicable) {
+    return { ...base, seen: false, applicable: false, reason: `not applicable here: ${piece.error}` };
+  }
+  if (!piece.ok) {
+    return {
+      ...base,
+      seen: false,
+      applicable: true,
+      reason: `could not create the evidence: ${piece.error}`,
+    };
+  }
+  if (seen()) return { ...base, seen: true, applicable: true };
+  return { ...base, seen: false, applicable: true, reason: problem() ?? miss() };
 }
 
 function connectSeen(events: readonly StreamedEvent[], ip: string, port: number): boolean {

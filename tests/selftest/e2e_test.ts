@@ -228,3 +228,28 @@ Deno.test({
     assert.deepEqual(plantedPids(), []);
   },
 });
+
+Deno.test({
+  name: "self-test: in a network namespace without IPv6 the IPv6 lines are n/a and the rest passes (exit 0)",
+  ignore: !ROOT || !UNSHARE || !exists("/usr/sbin/ip") || !exists("/usr/sbin/sysctl"),
+  fn: async () => {
+    const wrap = [
+      "/usr/bin/unshare",
+      "--net",
+      "/bin/sh",
+      "-c",
+      '/usr/sbin/ip link set lo up && /usr/sbin/sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.lo.disable_ipv6=1 && exec "$@"',
+      "sh",
+    ];
+    const r = await runCli(["self-test", "--json"], wrap);
+    const out = JSON.parse(r.stdout);
+    const na = out.verdicts.filter((v: { applicable: boolean }) => !v.applicable);
+    assert.equal(na.length, 2, r.stdout);
+    for (const v of na) assert.match(v.reason, /not applicable here: IPv6 is turned off/);
+    assert.deepEqual(
+      out.verdicts.filter((v: { seen: boolean; applicable: boolean }) => v.applicable && !v.seen),
+      [],
+    );
+    assert.equal(r.code, 0, r.stderr);
+  },
+});

@@ -6,7 +6,7 @@ import type { Capabilities } from "../../src/host/capabilities.ts";
 import type { EvidenceFacts } from "../../src/selftest/evidence.ts";
 import { renderSelfTest, verdictLines } from "../../src/selftest/render.ts";
 import type { SelfTestScan, StreamedEvent } from "../../src/selftest/scan.ts";
-import { verdicts } from "../../src/selftest/verdicts.ts";
+import { allSeen, verdicts } from "../../src/selftest/verdicts.ts";
 
 const FACTS: EvidenceFacts = {
   systemDir: "/opt",
@@ -290,7 +290,7 @@ Deno.test("verdicts: --no-trace leaves the trace lines out", () => {
 
 Deno.test("render: one line per verdict, seen or NOT SEEN with the reason, and a summary", () => {
   const vs = verdicts(FACTS, scan({ trace: null, events: [], actions: null }));
-  vs[1] = { ...vs[1], seen: false, reason: "scanner skipped: needs root" };
+  vs[1] = { ...vs[1], seen: false, applicable: true, reason: "scanner skipped: needs root" };
   const lines = verdictLines(vs);
   assert.equal(lines.length, 6);
   assert.match(
@@ -304,4 +304,25 @@ Deno.test("render: one line per verdict, seen or NOT SEEN with the reason, and a
     /^sys-scan self-test: kernel 6\.1\.0-test, euid 0, BTF yes, tracefs no, libbpf \/usr\/lib\/libbpf\.so\.1/,
   );
   assert.match(text, /5 of 6 seen in 4\.2 s — 1 NOT SEEN\./);
+});
+
+Deno.test("verdicts: evidence this host cannot have (IPv6 off) is n/a, shown with its reason, not a failure", () => {
+  const facts: EvidenceFacts = {
+    ...FACTS,
+    listenerV6: { ok: false, error: "IPv6 is turned off on this host", notApplicable: true },
+  };
+  const vs = verdicts(facts, scan({ events: EVENTS.slice(0, 1) }));
+  const na = vs.filter((v) => !v.applicable);
+  assert.deepEqual(na.map((v) => v.evidence), ["TCP listener on [::]:?", "connect to [::1]:?"]);
+  assert.ok(na.every((v) => v.reason === "not applicable here: IPv6 is turned off on this host"));
+  assert.equal(allSeen(vs), true);
+  const lines = verdictLines(vs);
+  assert.match(lines[5], /n\/a \(not applicable here: IPv6 is turned off on this host\)$/);
+  assert.match(renderSelfTest(CAPS, vs, 1000), /7 of 7 seen in 1\.0 s \(2 not applicable here\)\./);
+  vs[0] = { ...vs[0], seen: false, reason: "x" };
+  assert.equal(allSeen(vs), false);
+  assert.match(
+    renderSelfTest(CAPS, vs, 1000),
+    /6 of 7 seen in 1\.0 s — 1 NOT SEEN \(2 not applicable here\)\./,
+  );
 });

@@ -16,7 +16,7 @@ import {
 } from "../../selftest/namespace.ts";
 import { renderSelfTest } from "../../selftest/render.ts";
 import { scanEvidence } from "../../selftest/scan.ts";
-import { type Verdict, verdicts } from "../../selftest/verdicts.ts";
+import { allSeen, type Verdict, verdicts } from "../../selftest/verdicts.ts";
 
 const USAGE = "usage: sys-scan self-test [--trace-seconds S] [--no-trace] [--full-walk] [--json]";
 
@@ -182,17 +182,17 @@ async function inner(opts: SelfTestOptions, out: (text: string) => void): Promis
     for (const s of signals) Deno.removeSignalListener(s, onSignal);
   }
   const elapsed = performance.now() - t0;
-  const allSeen = list.every((v) => v.seen);
+  const passed = allSeen(list);
   if (opts.json) {
     out(
       JSON.stringify(
-        { ok: allSeen, elapsed_ms: Math.round(elapsed), capabilities: caps, evidence: facts, verdicts: list },
+        { ok: passed, elapsed_ms: Math.round(elapsed), capabilities: caps, evidence: facts, verdicts: list },
         null,
         2,
       ) + "\n",
     );
   } else out(renderSelfTest(caps, list, elapsed));
-  return ok(allSeen ? ExitCode.Ok : ExitCode.Threshold);
+  return ok(passed ? ExitCode.Ok : ExitCode.Threshold);
 }
 
 /** Runs the self-test subcommand. */
