@@ -8,15 +8,10 @@
 import { TOOL_VERSION } from "../src/version.ts";
 
 /**
- * Files and directories embedded with --include (paths relative to the repository root): data read at run time,
- * and worker modules, which are not in the static module graph.
+ * Files and directories embedded with --include (paths relative to the repository root): data read at run time
+ * (worker modules, which are outside the static module graph, would belong here too).
  */
-export const INCLUDES = [
-  "generated/process_exec.bpf.o",
-  "rules",
-  "build/build-info.json",
-  "src/scanners/yara/worker.ts",
-] as const;
+export const INCLUDES = ["generated/process_exec.bpf.o", "rules", "build/build-info.json"] as const;
 
 /** Permissions baked into the executable: everything the scanners, FFI and signing need; never the network. */
 export const PERMISSIONS = ["--allow-all", "--deny-net"] as const;
