@@ -253,3 +253,44 @@ Deno.test({
     assert.equal(r.code, 0, r.stderr);
   },
 });
+
+/** unshare wrapper that hides kernel BTF (an empty file bound over /sys/kernel/btf/vmlinux) in a private namespace. */
+function withoutBtf(empty: string): string[] {
+  return [
+    "/usr/bin/unshare",
+    "--mount",
+    "--propagation",
+    "private",
+    "/bin/sh",
+    "-c",
+    `mount --bind ${empty} /sys/kernel/btf/vmlinux && exec "$@"`,
+    "sh",
+  ];
+}
+
+Deno.test({
+  name: "self-test and bpf-selftest without kernel BTF: the trace lines say no_btf, exit 1; the rest is seen",
+  ignore: !ROOT || !UNSHARE || !BTF,
+  fn: async () => {
+    const empty = Deno.makeTempFileSync({ prefix: "sys-scan-nobtf-" });
+    try {
+      const r = await runCli(["self-test", "--json"], withoutBtf(empty));
+      assert.equal(r.code, 1, r.stderr);
+      const out = JSON.parse(r.stdout);
+      const unseen = out.verdicts.filter((v: { seen: boolean }) => !v.seen);
+      assert.deepEqual(unseen.map((v: { scanner: string }) => v.scanner), Array(3).fill("ebpf_exec_trace"));
+      for (const v of unseen) {
+        assert.match(v.reason, /^eBPF unavailable \(no_btf\): .*CONFIG_DEBUG_INFO_BTF=y/);
+      }
+      const text = await runCli(["self-test", "--no-trace"], withoutBtf(empty));
+      assert.equal(text.code, 0, "without the trace everything else still works");
+
+      const b = await runCli(["bpf-selftest"], withoutBtf(empty));
+      assert.equal(b.code, 1);
+      assert.match(b.stdout, /BTF {9}no/);
+      assert.match(b.stdout, /trace CANNOT run here \(no_btf\)/);
+    } finally {
+      Deno.removeSync(empty);
+    }
+  },
+});
