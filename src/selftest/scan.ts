@@ -6,7 +6,7 @@
 import { buildConfig } from "../cli/args.ts";
 import { fullCatalogue } from "../cli/scan.ts";
 import { ScanShared } from "../core/context.ts";
-import { ExitCode, fail, ok, type Result } from "../core/result.ts";
+import { fail, ok, type Result } from "../core/result.ts";
 import { type RunOutcome, runScanners } from "../core/runner.ts";
 import type { Scanner } from "../core/scanner.ts";
 import { type Capabilities, probeCapabilities } from "../host/capabilities.ts";
@@ -28,8 +28,11 @@ export interface StreamedEvent {
 
 /** What the driver did during the trace. */
 export interface TraceActions {
+  /** The trace reported its hooks attached before the driver acted. */
   attached: boolean;
+  /** The run of the temporary program (null: not attempted). */
   tempRun: Piece<{ pid: number }> | null;
+  /** Each connect: undefined when not attempted, null when it succeeded, else its error. */
   connectV4: string | null | undefined;
   connectV6: string | null | undefined;
 }
@@ -71,7 +74,7 @@ async function runPhase(
 async function waitAttached(shared: ScanShared, done: () => boolean, timeoutMs: number): Promise<boolean> {
   const end = performance.now() + timeoutMs;
   while (performance.now() < end && !done()) {
-    const trace = shared.meta.get("trace") as { attach?: unknown; mode?: string } | undefined;
+    const trace = shared.meta.get("trace") as { attach?: unknown } | undefined;
     if (trace?.attach) return true;
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -136,6 +139,6 @@ export async function scanEvidence(evidence: EvidenceSet, opts: ScanOptions): Pr
   );
   finished = true;
   await driver;
-  if (!trace.ok) return fail(ExitCode.Usage, trace.error.message);
+  if (!trace.ok) return fail(trace.error.exit, trace.error.message);
   return ok({ caps, static: stat.value, trace: trace.value, events, actions });
 }
