@@ -539,8 +539,9 @@ export const worldWritable: Scanner = {
   name: NAME,
   summary:
     "World-writable files and directories in system trees, set-id interpreters and file capabilities " +
-    "(also in temp dirs); with --fs-hygiene root's PATH and set-id hard links.",
-  slow: false,
+    "(also in temp dirs); with --fs-hygiene root's PATH and set-id hard links. A recursive walk, so " +
+    "--fast-scan skips it.",
+  slow: true,
   enabledByDefault: () => true,
   checks,
   needs: ["root"],

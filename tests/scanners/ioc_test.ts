@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { ioc } from "../../src/scanners/ioc/index.ts";
 import { allowReason, loadAllowlist, parseAllowFile } from "../../src/scanners/ioc/allow.ts";
-import { findHidden, type HiddenProbeIo, type PidProbe, probeRange } from "../../src/scanners/ioc/hidden.ts";
+import {
+  findHidden,
+  type HiddenProbeIo,
+  loadavgThreads,
+  type PidProbe,
+  probeRange,
+  threadCountsMatch,
+} from "../../src/scanners/ioc/hidden.ts";
 import { ldEntries, parsePreloadFile } from "../../src/scanners/ioc/ld_env.ts";
 import { matchKnownNames, stratumUrl } from "../../src/scanners/ioc/names.ts";
 import { findInetSocket, renderAddress } from "../../src/scanners/ioc/reverse_shell.ts";
@@ -416,4 +423,14 @@ Deno.test("ioc: an environment past the cap is a truncation warning; LD_* inside
   const r = await runOne(ioc, root.path);
   assert.deepEqual(r.warnings.map((w) => w.code), ["truncated"]);
   assert.equal(only(r.findings, "ioc.process.ld_preload").metadata.environ_truncated, true);
+});
+
+Deno.test("hidden pre-check: loadavg thread totals", () => {
+  assert.equal(loadavgThreads("1.69 2.13 3.26 1/83 30074\n"), 83);
+  assert.equal(loadavgThreads("garbage"), undefined);
+  assert.equal(loadavgThreads(""), undefined);
+  assert.equal(threadCountsMatch(83, 83, 83), true);
+  assert.equal(threadCountsMatch(84, 83, 84), false, "a thread group missing from the listing");
+  assert.equal(threadCountsMatch(83, 83, 84), false, "changed while counting: probe");
+  assert.equal(threadCountsMatch(undefined, 83, undefined), false, "unreadable: probe");
 });

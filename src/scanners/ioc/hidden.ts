@@ -33,6 +33,24 @@ export interface HiddenResult {
   partial: boolean;
 }
 
+/** The thread total from /proc/loadavg ("1.0 0.5 0.2 1/83 30074" → 83), or undefined when unparsable. */
+export function loadavgThreads(text: string): number | undefined {
+  const m = text.match(/^\S+ \S+ \S+ \d+\/(\d+) \d+\s*$/);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * The cheap pre-check: the kernel's thread total (read before and after) equals the threads of the listed
+ * processes, so no thread group is missing from the listing and the brute-force probe can be skipped.
+ */
+export function threadCountsMatch(
+  before: number | undefined,
+  listedThreads: number,
+  after: number | undefined,
+): boolean {
+  return before !== undefined && before === after && before === listedThreads;
+}
+
 /** Most pids probed in one scan (about a second of stat calls). */
 export const MAX_PROBES = 131_072;
 

@@ -15,7 +15,7 @@ import { loadUsers } from "../../host/proc_users.ts";
 import { loadAllowlist } from "./allow.ts";
 import { IOC, IOC_CHECKS } from "./checks.ts";
 import { Findings } from "./collect.ts";
-import { findHidden } from "./hidden.ts";
+import { findHidden, loadavgThreads, threadCountsMatch } from "./hidden.ts";
 import { judgeEntries, LD_VARS, ldEntries, parsePreloadFile, untrusted } from "./ld_env.ts";
 import { homeDirs, type Location, LocationJudge } from "./location.ts";
 import { kthreadMasquerade } from "./masquerade.ts";
@@ -254,6 +254,22 @@ function checkNames(p: ProcessInfo, out: Findings): void {
   }
 }
 
+/** True when /proc/loadavg's thread total equals the threads of the listed processes (nothing is hidden). */
+function listedThreadsMatch(ctx: ScanContext, listed: ReadonlySet<number>): boolean {
+  const total = () => {
+    const t = ctx.host.readText("/proc/loadavg", 256);
+    return t.ok ? loadavgThreads(t.value) : undefined;
+  };
+  const before = total();
+  let threads = 0;
+  for (const pid of listed) {
+    const status = ctx.host.readText(`/proc/${pid}/status`, 16 << 10);
+    const m = status.ok ? status.value.match(/^Threads:\s*(\d+)/m) : null;
+    if (m) threads += Number(m[1]);
+  }
+  return threadCountsMatch(before, threads, total());
+}
+
 async function checkHidden(ctx: ScanContext, listed: ReadonlySet<number>, out: Findings): Promise<void> {
   const pidMaxText = ctx.host.readText("/proc/sys/kernel/pid_max", 64);
   const pidMax = pidMaxText.ok && /^\d+\s*$/.test(pidMaxText.value) ? Number(pidMaxText.value) : 4_194_304;
@@ -271,6 +287,7 @@ async function checkHidden(ctx: ScanContext, listed: ReadonlySet<number>, out: F
       return typeof l === "string" ? undefined : new Set(l);
     },
   };
+  if (listedThreadsMatch(ctx, listed)) return;
   const result = await findHidden(io, listed, pidMax, undefined, () => ctx.checkpoint());
   if (result.partial) {
     ctx.warn("truncated", `hidden-process probe covered pids ${result.from}..${result.to} of 1..${pidMax}`);
