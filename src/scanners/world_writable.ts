@@ -444,6 +444,8 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const interpreters = new InterpreterIndex(ctx);
   const reach = new Reach(ctx.host);
   const links = new Map<string, SetidLink>();
+  // The walker never yields a directory twice, so only entries the scratch walk below revisits need
+  // remembering (keeping every path cost ~70 MB on a 400k-file host).
   const seen = new Set<string>();
   let wwFiles = 0;
   const noteLink = (e: WalkEntry) => {
@@ -473,8 +475,8 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 
   const roots = [...DEFAULT_WW_ROOTS, ...extraRoots];
   for await (const e of walk(ctx, { roots, prune, oneFilesystem: false, skipFsTypes: IMAGE_FS_TYPES })) {
-    if (seen.has(e.path) || excluded(e.path)) continue;
-    seen.add(e.path);
+    if (excluded(e.path)) continue;
+    if (SCRATCH_ROOTS.some((r) => under(e.path, r))) seen.add(e.path);
     if (e.kind === "dir") {
       reach.note(e);
       if ((e.mode & 0o002) !== 0 && (e.mode & 0o1000) === 0 && reach.entry(e.path)) {
