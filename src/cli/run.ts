@@ -3,11 +3,6 @@ import { AppFailure, ExitCode, type ExitCodeValue, type Result } from "../core/r
 import { SCANNERS } from "../scanners/index.ts";
 import { provenance } from "../version.ts";
 import { checksCommand } from "./commands/checks.ts";
-import { diffCommand } from "./commands/diff.ts";
-import { keygenCommand } from "./commands/keygen.ts";
-import { verifyCommand } from "./commands/verify.ts";
-import { selfTestCommand } from "./commands/self_test.ts";
-import { bpfSelftestCommand } from "./commands/bpf_selftest.ts";
 import { helpText, SUBCOMMANDS, versionText } from "./help.ts";
 import { fullCatalogue, scanCommand } from "./scan.ts";
 import { sanitizeText } from "./text.ts";
@@ -48,13 +43,18 @@ async function dispatch(argv: readonly string[]): Promise<Result<ExitCodeValue>>
         (t) => Deno.stdout.writeSync(new TextEncoder().encode(t)),
       );
     }
-    if (first === "diff") return diffCommand(rest);
+    // The other subcommands are imported on demand, so a scan does not pay for loading them.
+    if (first === "diff") return (await import("./commands/diff.ts")).diffCommand(rest);
     if (first === "keygen" || first === "verify") {
       const print = (t: string) => void Deno.stdout.writeSync(new TextEncoder().encode(t));
-      return first === "keygen" ? keygenCommand(rest, print) : verifyCommand(rest, print);
+      return first === "keygen"
+        ? (await import("./commands/keygen.ts")).keygenCommand(rest, print)
+        : (await import("./commands/verify.ts")).verifyCommand(rest, print);
     }
-    if (first === "self-test") return selfTestCommand(rest);
-    if (first === "bpf-selftest") return bpfSelftestCommand(rest);
+    if (first === "self-test") return (await import("./commands/self_test.ts")).selfTestCommand(rest);
+    if (first === "bpf-selftest") {
+      return (await import("./commands/bpf_selftest.ts")).bpfSelftestCommand(rest);
+    }
     return scanCommand(rest);
   }
   return scanCommand(argv);
