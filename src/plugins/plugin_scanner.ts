@@ -9,7 +9,7 @@ import type { FindingDraft } from "../core/finding.ts";
 import { ExitCode, fail, ok, type Result } from "../core/result.ts";
 import type { Scanner } from "../core/scanner.ts";
 import { runProgram } from "../host/exec.ts";
-import { checkTrustedDir, untrustedReason } from "../rules/trusted_dir.ts";
+import { checkTrustedDir, untrustedReason } from "../host/trusted_files.ts";
 import { parsePluginOutput, PLUGIN_PROTOCOL } from "./protocol.ts";
 
 /** Most plugins loaded from one directory. */

@@ -10,7 +10,7 @@ import {
   type RuleProblem,
   type SourcePosition,
 } from "./model.ts";
-import { checkTrustedDir, readTrustedFile } from "./trusted_dir.ts";
+import { checkTrustedDir, readTrustedFile } from "../host/trusted_files.ts";
 
 /** Files of the built-in pack, in load order (relative to the repository's `rules/`). */
 export const BUILTIN_RULE_FILES = ["mitre-attack.jsonc"] as const;

@@ -105,10 +105,10 @@ Deno.test("readRuleFiles: a rule file writable by others is refused unless --rul
   using t = makeTree({ "open.yar": { content: "rule o { condition: true }\n", mode: 0o666 } });
   const refused = readRuleFiles(`${t.path}/open.yar`, false);
   assert.equal(refused.files.length, 0);
-  assert.match(refused.errors[0], /writable by others.*--rules-insecure-ok/);
+  assert.match(refused.errors[0], /writable by group and others.*--rules-insecure-ok/);
   const accepted = readRuleFiles(`${t.path}/open.yar`, true);
   assert.equal(accepted.files.length, 1);
-  assert.match(accepted.warnings[0], /accepted with --rules-insecure-ok/);
+  assert.match(accepted.warnings[0], /accepted because of --rules-insecure-ok/);
 });
 
 Deno.test("compileRuleSet: errors name the file and line; duplicates across files are caught", async () => {

@@ -1,10 +1,11 @@
 /**
  * Loading YARA rule files: `--yara-rules PATH` (a file, or every `*.yar`/`*.yara` directly in a directory)
  * or `<rules-dir>/yara/`. These are the analyst's files on the scanning machine, not files of the scanned
- * host, so they are read directly (bounded). Files writable by others or owned by another user are refused
- * unless `--rules-insecure-ok`. Every file is compiled on its own so that an error names its file and line,
+ * host, so they are read directly (bounded), with the same trust rules as rule files: root-owned, not
+ * group/world-writable, no symlinks, unless `--rules-insecure-ok`. Every file is compiled on its own so that an error names its file and line,
  * then all are compiled together (which catches a rule name defined in two files).
  */
+import { checkTrustedDir, readTrustedFile } from "../../host/trusted_files.ts";
 import type { CompileDiagnostic, YaraEngine } from "./engine.ts";
 import { type RuleHeader, ruleHeaders } from "./headers.ts";
 
@@ -42,53 +43,14 @@ export interface RuleSet {
   warnings: string[];
 }
 
-function untrusted(st: Deno.FileInfo): string | undefined {
-  const uid = Deno.uid();
-  if (st.uid !== 0 && st.uid !== uid) return `owned by uid ${st.uid}`;
-  const mode = st.mode ?? 0;
-  if ((mode & 0o022) !== 0) return `writable by ${(mode & 0o002) !== 0 ? "others" : "group"}`;
-  return undefined;
-}
-
-function trustCheck(path: string, st: Deno.FileInfo, insecureOk: boolean, out: RuleFileRead): boolean {
-  const why = untrusted(st);
-  if (why === undefined) return true;
-  const msg = `${path} is ${why}: anyone who can edit it can blind the scan`;
-  if (insecureOk) {
-    out.warnings.push(`${msg} (accepted with --rules-insecure-ok)`);
-    return true;
-  }
-  out.errors.push(`${msg}; fix its owner/mode or pass --rules-insecure-ok`);
-  return false;
-}
-
 function readRuleFile(path: string, insecureOk: boolean, out: RuleFileRead): void {
-  let file: Deno.FsFile | undefined;
-  try {
-    if (!Deno.statSync(path).isFile) {
-      out.errors.push(`${path} is not a regular file`);
-      return;
-    }
-    file = Deno.openSync(path, { read: true });
-    const st = file.statSync();
-    if (st.size > MAX_RULE_FILE_BYTES) {
-      out.errors.push(`${path} is larger than ${MAX_RULE_FILE_BYTES >> 20} MiB`);
-      return;
-    }
-    if (!trustCheck(path, st, insecureOk, out)) return;
-    const buf = new Uint8Array(st.size);
-    let used = 0;
-    while (used < buf.length) {
-      const n = file.readSync(buf.subarray(used));
-      if (n === null || n === 0) break;
-      used += n;
-    }
-    out.files.push({ path, text: new TextDecoder().decode(buf.subarray(0, used)) });
-  } catch (e) {
-    out.errors.push(`${path} cannot be read: ${e instanceof Error ? e.message : e}`);
-  } finally {
-    file?.close();
+  const r = readTrustedFile(path, MAX_RULE_FILE_BYTES, insecureOk);
+  if (!r.ok) {
+    out.errors.push(`${path}: ${r.reason}`);
+    return;
   }
+  if (r.warning) out.warnings.push(r.warning);
+  out.files.push({ path, text: r.text });
 }
 
 /** True for a YARA rule file name. */
@@ -114,7 +76,12 @@ export function readRuleFiles(path: string, insecureOk: boolean): RuleFileRead {
     readRuleFile(path, insecureOk, out);
     return out;
   }
-  if (!trustCheck(path, st, insecureOk, out)) return out;
+  const dir = checkTrustedDir(path, { insecureOk, what: "YARA rules directory" });
+  if (!dir.ok) {
+    out.errors.push(dir.error.message);
+    return out;
+  }
+  out.warnings.push(...dir.value.warnings);
   let names: string[];
   try {
     names = [...Deno.readDirSync(path)].filter((e) => !e.isDirectory && isRuleFileName(e.name)).map((e) =>

@@ -1,5 +1,5 @@
 /**
- * Trust checks for directories whose content sys-scan loads or runs (rules, plugins): the real path must be
+ * Trust checks for directories and files whose content sys-scan loads or runs (rules, YARA rules, plugins): the real path must be
  * owned by root and not writable by group or others, and so must every directory above it (a sticky,
  * root-owned directory such as /tmp is fine above it). No path-name exceptions. Files are checked on the
  * open file descriptor, so what is checked is what is read.
@@ -27,9 +27,9 @@ export function untrustedReason(st: Deno.FileInfo, allowSticky = false): string 
   const mode = st.mode ?? 0;
   if (st.uid !== 0) return `owned by uid ${st.uid}, not root`;
   if ((mode & 0o022) !== 0 && !(allowSticky && (mode & STICKY) !== 0)) {
-    return `writable by ${(mode & 0o020) !== 0 ? "group" : "others"} (mode ${
-      (mode & 0o7777).toString(8).padStart(4, "0")
-    })`;
+    const who = [(mode & 0o020) !== 0 ? "group" : "", (mode & 0o002) !== 0 ? "others" : ""].filter((w) => w)
+      .join(" and ");
+    return `writable by ${who} (mode ${(mode & 0o7777).toString(8).padStart(4, "0")})`;
   }
   return undefined;
 }
