@@ -1,8 +1,10 @@
 /** `sys-scan diff OLD.json NEW.json [--format json|md] [--output FILE]`. */
-import { parseArgs } from "node:util";
 import { ExitCode, type ExitCodeValue, fail, ok, type Result } from "../../core/result.ts";
 import { diffMarkdown, diffReports, parseDiffable } from "../../output/diff.ts";
 import { openOutput } from "../../output/writer.ts";
+import { parseCommandArgs } from "./command_args.ts";
+
+const USAGE = "usage: sys-scan diff OLD.json NEW.json [--format json|md] [--output FILE]";
 
 function readReport(path: string): Result<unknown> {
   try {
@@ -17,30 +19,18 @@ function readReport(path: string): Result<unknown> {
 
 /** Runs the diff subcommand. */
 export async function diffCommand(args: readonly string[]): Promise<Result<ExitCodeValue>> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      options: { format: { type: "string" }, output: { type: "string" } },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (e) {
-    return fail(
-      ExitCode.Usage,
-      `diff: ${
-        (e as Error).message
-      }; usage: sys-scan diff OLD.json NEW.json [--format json|md] [--output FILE]`,
-    );
-  }
-  const format = parsed.values.format ?? "json";
+  const parsed = parseCommandArgs("diff", USAGE, args, {
+    format: { type: "string" },
+    output: { type: "string" },
+  }, 2);
+  if (!parsed.ok) return parsed;
+  const { values, positionals } = parsed.value;
+  const format = values.format ?? "json";
   if (format !== "json" && format !== "md") {
     return fail(ExitCode.Usage, `diff: --format must be json or md, got "${format}"`);
   }
-  if (parsed.positionals.length !== 2) {
-    return fail(ExitCode.Usage, "diff needs two reports: sys-scan diff OLD.json NEW.json [--format json|md]");
-  }
-  const [oldPath, newPath] = parsed.positionals;
+  if (positionals.length !== 2) return fail(ExitCode.Usage, `diff needs two reports; ${USAGE}`);
+  const [oldPath, newPath] = positionals;
   const oldJson = readReport(oldPath);
   if (!oldJson.ok) return oldJson;
   const newJson = readReport(newPath);
@@ -50,7 +40,7 @@ export async function diffCommand(args: readonly string[]): Promise<Result<ExitC
   const b = parseDiffable(newJson.value, newPath);
   if (!b.ok) return b;
   const d = diffReports(a.value, b.value);
-  const out = openOutput(parsed.values.output);
+  const out = openOutput(values.output);
   if (!out.ok) return out;
   await out.value.write(format === "md" ? diffMarkdown(d) : JSON.stringify(d, null, 2) + "\n");
   const c = await out.value.commit();

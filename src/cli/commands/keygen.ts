@@ -1,7 +1,7 @@
 /** `sys-scan keygen --out PREFIX`: a new Ed25519 key pair, PREFIX.key (PKCS#8 PEM, 0600) and PREFIX.pub (SPKI PEM). */
-import { parseArgs } from "node:util";
 import { ExitCode, type ExitCodeValue, fail, ok, type Result } from "../../core/result.ts";
 import { generateKeyPair } from "../../security/sign.ts";
+import { parseCommandArgs } from "./command_args.ts";
 
 const USAGE = "usage: sys-scan keygen --out PREFIX [--force]";
 
@@ -23,19 +23,15 @@ export async function keygenCommand(
   args: readonly string[],
   print: (text: string) => void,
 ): Promise<Result<ExitCodeValue>> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      options: { out: { type: "string" }, force: { type: "boolean" } },
-      strict: true,
-    });
-  } catch (e) {
-    return fail(ExitCode.Usage, `keygen: ${(e as Error).message}; ${USAGE}`);
-  }
-  const prefix = parsed.values.out;
+  const parsed = parseCommandArgs("keygen", USAGE, args, {
+    out: { type: "string" },
+    force: { type: "boolean" },
+  });
+  if (!parsed.ok) return parsed;
+  const { values } = parsed.value;
+  const prefix = values.out;
   if (!prefix) return fail(ExitCode.Usage, `keygen needs --out PREFIX; ${USAGE}`);
-  const force = parsed.values.force ?? false;
+  const force = values.force ?? false;
   const pair = await generateKeyPair();
   const priv = writeNew(`${prefix}.key`, pair.privatePem, 0o600, force);
   if (!priv.ok) return priv;

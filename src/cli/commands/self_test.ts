@@ -4,8 +4,8 @@
  * walk is kept to the planted directory's tree unless --full-walk (a full walk's cost is the benchmark's job). Exit 0 when every check saw
  * its evidence, 1 when one did not (each with its reason), 2 when the self-test cannot run here.
  */
-import { parseArgs } from "node:util";
 import { ExitCode, type ExitCodeValue, fail, ok, type Result } from "../../core/result.ts";
+import { parseCommandArgs } from "./command_args.ts";
 import { EvidenceSet } from "../../selftest/evidence.ts";
 import {
   isolatedCommand,
@@ -31,33 +31,26 @@ export interface SelfTestOptions {
 
 /** Parses the self-test's arguments. */
 export function parseSelfTestArgs(args: readonly string[]): Result<SelfTestOptions> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      options: {
-        "trace-seconds": { type: "string" },
-        "no-trace": { type: "boolean" },
-        "full-walk": { type: "boolean" },
-        json: { type: "boolean" },
-      },
-      strict: true,
-    });
-  } catch (e) {
-    return fail(ExitCode.Usage, `self-test: ${(e as Error).message}; ${USAGE}`);
-  }
-  const raw = parsed.values["trace-seconds"] ?? "2";
+  const parsed = parseCommandArgs("self-test", USAGE, args, {
+    "trace-seconds": { type: "string" },
+    "no-trace": { type: "boolean" },
+    "full-walk": { type: "boolean" },
+    json: { type: "boolean" },
+  });
+  if (!parsed.ok) return parsed;
+  const { values } = parsed.value;
+  const raw = values["trace-seconds"] ?? "2";
   const seconds = Number(raw);
   if (!/^\d+(\.\d+)?$/.test(raw) || seconds < 1 || seconds > 60) {
     return fail(ExitCode.Usage, `self-test: --trace-seconds must be a number from 1 to 60, got "${raw}"`);
   }
-  if (parsed.values["no-trace"] && parsed.values["trace-seconds"] !== undefined) {
+  if (values["no-trace"] && values["trace-seconds"] !== undefined) {
     return fail(ExitCode.Usage, "self-test: --no-trace and --trace-seconds cannot be combined");
   }
   return ok({
-    traceSeconds: parsed.values["no-trace"] ? 0 : seconds,
-    fullWalk: parsed.values["full-walk"] === true,
-    json: parsed.values.json === true,
+    traceSeconds: values["no-trace"] ? 0 : seconds,
+    fullWalk: values["full-walk"] === true,
+    json: values.json === true,
   });
 }
 

@@ -2,8 +2,8 @@
  * `sys-scan verify REPORT [--sig FILE] --pub KEY`: checks a report's Ed25519 signature. Exit 0 when valid;
  * 1 when the signature does not match (tampered report, other key, forged signature); 2 for unusable input.
  */
-import { parseArgs } from "node:util";
 import { ExitCode, type ExitCodeValue, fail, ok, type Result } from "../../core/result.ts";
+import { parseCommandArgs } from "./command_args.ts";
 import { loadPublicKey, parseSignature, verifyBytes } from "../../security/sign.ts";
 
 const USAGE = "usage: sys-scan verify REPORT [--sig FILE] --pub KEY";
@@ -28,22 +28,20 @@ export async function verifyCommand(
   args: readonly string[],
   print: (text: string) => void,
 ): Promise<Result<ExitCodeValue>> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      options: { sig: { type: "string" }, pub: { type: "string" } },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (e) {
-    return fail(ExitCode.Usage, `verify: ${(e as Error).message}; ${USAGE}`);
-  }
-  if (parsed.positionals.length !== 1) return fail(ExitCode.Usage, `verify needs one report; ${USAGE}`);
-  const pubPath = parsed.values.pub;
+  const parsed = parseCommandArgs(
+    "verify",
+    USAGE,
+    args,
+    { sig: { type: "string" }, pub: { type: "string" } },
+    1,
+  );
+  if (!parsed.ok) return parsed;
+  const { values, positionals } = parsed.value;
+  if (positionals.length !== 1) return fail(ExitCode.Usage, `verify needs one report; ${USAGE}`);
+  const pubPath = values.pub;
   if (!pubPath) return fail(ExitCode.Usage, `verify needs --pub KEY; ${USAGE}`);
-  const report = parsed.positionals[0];
-  const sigPath = parsed.values.sig ?? `${report}.sig`;
+  const report = positionals[0];
+  const sigPath = values.sig ?? `${report}.sig`;
   const bytes = readBytes(report, "report", MAX_REPORT);
   if (!bytes.ok) return bytes;
   const sigBytes = readBytes(sigPath, "signature", 64 << 10);
