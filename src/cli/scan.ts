@@ -163,21 +163,24 @@ export async function scanCommand(
   caps.missing = missingCapabilities(caps, selected);
   let store: BaselineStore | undefined;
   const baselinePath = config.baselineDb ?? defaultBaselinePath(caps.euid, env);
+  const release = () => {
+    output.abort();
+    htmlOutput?.abort();
+    store?.close();
+  };
   if (config.baseline) {
     const opened = BaselineStore.open(baselinePath, config.baselineUpdate);
     if (!opened.ok) {
-      output.abort();
+      release();
       return opened;
     }
     store = opened.value;
   }
-  const hostnames = [readIdentity(host, new Host("/")).hostname, env("SYS_SCAN_META_HOSTNAME") ?? ""];
-  const redactor = buildRedactor(config, host, hostnames, env);
+  const identity = readIdentity(host, new Host("/"));
+  const redactor = buildRedactor(config, host, [identity.hostname, env("SYS_SCAN_META_HOSTNAME") ?? ""], env);
   const hardened = harden(config, selected, stderr, deps.security);
   if (!hardened.ok) {
-    output.abort();
-    htmlOutput?.abort();
-    store?.close();
+    release();
     return hardened;
   }
   if (config.dropPriv) {
@@ -190,7 +193,6 @@ export async function scanCommand(
     for (const m of caps.missing) stderr(`sys-scan: missing ${m.item}: degrades ${m.disables.join(", ")}`);
     stderr(`sys-scan: running ${selected.map((s) => s.name).join(", ") || "no scanners"}`);
   }
-  const identity = readIdentity(host, new Host("/"));
   const prov = await provenance(config.slsaLevel, env);
   const shared = new ScanShared();
   const stream = format === "ndjson" ? new NdjsonStream(output) : undefined;
@@ -304,8 +306,7 @@ export async function scanCommand(
     }
     return ok(ExitCode.Ok);
   } catch (e) {
-    output.abort();
-    htmlOutput?.abort();
+    release();
     throw e;
   } finally {
     store?.close();
