@@ -104,7 +104,14 @@ export async function runScanners(opts: RunOptions): Promise<RunOutcome> {
     ? opts.scanners.length
     : AUTO_CONCURRENCY;
 
+  let heavyTurn: Promise<unknown> = Promise.resolve();
   await pool(opts.scanners, limit, async (scanner) => {
+    let releaseHeavy = () => {};
+    if (scanner.heavy) {
+      const previous = heavyTurn;
+      heavyTurn = new Promise<void>((resolve) => releaseHeavy = resolve);
+      await Promise.race([previous, abortPromise(outer)]);
+    }
     const budgetSeconds = scannerBudget(scanner, opts.config);
     const budget = new AbortController();
     const budgetTimer = setTimeout(
@@ -187,6 +194,7 @@ export async function runScanners(opts: RunOptions): Promise<RunOutcome> {
       findings_below_min_severity: below,
     });
     warnings.set(scanner.name, ctx.warnings);
+    releaseHeavy();
   });
   if (deadlineTimer !== undefined) clearTimeout(deadlineTimer);
   if (graceTimer !== undefined) clearTimeout(graceTimer);

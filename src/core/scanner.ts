@@ -12,6 +12,11 @@ export interface Scanner {
   readonly summary: string;
   /** True for scanners `--fast-scan` skips. */
   readonly slow: boolean;
+  /**
+   * True for scanners that walk or hash large parts of the filesystem. At most one runs at a time: they are
+   * CPU-bound on the same thread, so running them together saves no time and adds up their memory.
+   */
+  readonly heavy?: boolean;
   /** Whether the scanner runs when neither `--enable` nor `--disable` names it. */
   readonly enabledByDefault: (config: Config) => boolean;
   /** Every check this scanner can emit. */

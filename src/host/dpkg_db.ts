@@ -84,11 +84,19 @@ export function aliasOf(path: string, merged: ReadonlySet<string>): string | und
 
 /**
  * Loads the dpkg file lists. "missing" when the host has no dpkg database; unreadable or oversized lists
- * are reported in `problems` and skipped; `truncated` when a list or the package count was capped.
+ * are reported in `problems` and skipped; `truncated` when a list or the package count was capped. With
+ * `only`, just those paths (and their merged-/usr aliases) are kept: a whole-system map is ~100 MB.
  */
-export function loadDpkgOwners(host: Host): ReadOutcome<PackageOwners> & { problems?: string[] } {
+export function loadDpkgOwners(
+  host: Host,
+  only?: ReadonlySet<string>,
+): ReadOutcome<PackageOwners> & { problems?: string[] } {
   const dir = host.readDir(DPKG_INFO, MAX_PACKAGES * 20);
   if (!dir.ok) return dir;
+  const merged = mergedUsrDirs(host);
+  const wanted = only === undefined
+    ? undefined
+    : new Set([...only].flatMap((p) => [p, aliasOf(p, merged) ?? p]));
   const lists = dir.value.filter((e) => e.name.endsWith(".list") && !e.isDirectory).map((e) => e.name).sort();
   const owners = new Map<string, string>();
   const problems: string[] = [];
@@ -104,13 +112,13 @@ export function loadDpkgOwners(host: Host): ReadOutcome<PackageOwners> & { probl
     packages++;
     const pkg = name.slice(0, -".list".length);
     for (const path of parseDpkgList(r.value)) {
+      if (wanted !== undefined && !wanted.has(path)) continue;
       if (!owners.has(path)) owners.set(path, pkg);
     }
   }
   if (packages === 0) {
     return { ok: false, reason: "missing", message: `no package file lists in ${DPKG_INFO}` };
   }
-  const merged = mergedUsrDirs(host);
   const withAlias = <T>(map: Map<string, T>, path: string): T | undefined => {
     const direct = map.get(path);
     if (direct !== undefined) return direct;

@@ -213,9 +213,13 @@ function rate(
   return { check: "suid.file.unexpected", reason: "not on the stock list (no package database to check)" };
 }
 
-function loadOwners(ctx: ScanContext): PackageOwners | undefined {
-  for (const [name, load] of [["dpkg", loadDpkgOwners], ["rpm", loadRpmOwners]] as const) {
-    const r = load(ctx.host);
+function loadOwners(ctx: ScanContext, paths: ReadonlySet<string>): PackageOwners | undefined {
+  const loaders = [
+    ["dpkg", () => loadDpkgOwners(ctx.host, paths)],
+    ["rpm", () => loadRpmOwners(ctx.host)],
+  ] as const;
+  for (const [name, load] of loaders) {
+    const r = load();
     if (!r.ok) {
       if (r.reason !== "missing") ctx.warn("package_db_unreadable", r.message);
       continue;
@@ -231,7 +235,13 @@ function loadOwners(ctx: ScanContext): PackageOwners | undefined {
 
 async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const expected = userExpected(ctx);
-  const owners = loadOwners(ctx);
+  const roots = ctx.config.suidDirs.length > 0 ? ctx.config.suidDirs : DEFAULT_SUID_ROOTS;
+  const found = new Map<string, WalkEntry>();
+  const prune = pruneBelow(IMAGE_STORAGE, roots);
+  for await (const e of walk(ctx, { roots, oneFilesystem: false, prune, skipFsTypes: IMAGE_FS_TYPES })) {
+    if (e.kind === "file" && isSetidProgram(e.mode) && !found.has(e.path)) found.set(e.path, e);
+  }
+  const owners = loadOwners(ctx, new Set(found.keys()));
   if (owners === undefined) {
     ctx.warn(
       "no_package_db",
@@ -239,12 +249,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     );
   }
   const names = loadIdNames(ctx.host);
-  const roots = ctx.config.suidDirs.length > 0 ? ctx.config.suidDirs : DEFAULT_SUID_ROOTS;
-  const seen = new Set<string>();
-  const prune = pruneBelow(IMAGE_STORAGE, roots);
-  for await (const e of walk(ctx, { roots, oneFilesystem: false, prune, skipFsTypes: IMAGE_FS_TYPES })) {
-    if (e.kind !== "file" || !isSetidProgram(e.mode) || seen.has(e.path)) continue;
-    seen.add(e.path);
+  for (const e of found.values()) {
     const pkg = owners?.ownerOf(e.path) ?? null;
     const recorded = owners?.digestOf(e.path);
     const algorithms = recorded && recorded.algorithm !== "sha256"
@@ -309,6 +314,7 @@ export const suidSgid: Scanner = {
   summary:
     "Every SUID/SGID file with owner, hash and package; unexpected ones rated by location and program.",
   slow: true,
+  heavy: true,
   enabledByDefault: () => true,
   checks,
   needs: ["root"],

@@ -263,3 +263,26 @@ Deno.test("budgets: 30 s by default, 300 s for slow scanners, --scanner-timeout 
   }, { slow: true })]);
   assert.equal(seen, 300);
 });
+
+Deno.test("heavy scanners run one at a time, others alongside them", async () => {
+  let heavyInFlight = 0;
+  let heavyPeak = 0;
+  let lightRanDuringHeavy = false;
+  const heavy = (n: string) =>
+    fake(n, async function* () {
+      heavyInFlight++;
+      heavyPeak = Math.max(heavyPeak, heavyInFlight);
+      await sleep(30);
+      heavyInFlight--;
+      yield* [];
+    }, { heavy: true });
+  const light = fake("light", async function* () {
+    await sleep(10);
+    if (heavyInFlight > 0) lightRanDuringHeavy = true;
+    yield* [];
+  });
+  const out = await run([heavy("h1"), heavy("h2"), light, heavy("h3")]);
+  assert.equal(heavyPeak, 1);
+  assert.ok(lightRanDuringHeavy);
+  assert.ok(out.results.every((r) => r.status === "ok"));
+});

@@ -439,6 +439,7 @@ export const integrity: Scanner = {
   summary:
     "Package file verification (native dpkg md5sums, or dpkg/rpm --verify) and IMA measurement counts.",
   slow: true,
+  heavy: true,
   enabledByDefault: (c) => c.integrity,
   checks,
   needs: ["root"],

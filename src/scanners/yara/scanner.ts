@@ -281,6 +281,7 @@ export const yara: Scanner = {
   summary:
     "YARA rules (libyara, WebAssembly) over temp, persistence, home, local-program and web directories.",
   slow: true,
+  heavy: true,
   enabledByDefault: yaraEnabled,
   checks,
   run,
