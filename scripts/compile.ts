@@ -6,6 +6,7 @@
  * access, provide it through DENORT_BIN (an unpacked denort executable) or Deno's cache.
  */
 import { TOOL_VERSION } from "../src/version.ts";
+import { sha256Hex } from "../src/core/hash.ts";
 
 /**
  * Files and directories embedded with --include (paths relative to the repository root): data read at run time
@@ -59,11 +60,6 @@ async function sh(
 ): Promise<{ code: number; out: string }> {
   const r = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "inherit" }).output();
   return { code: r.code, out: new TextDecoder().decode(r.stdout) };
-}
-
-async function sha256Hex(path: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Runs the compile step from the repository root; returns the exit code. */
@@ -127,7 +123,7 @@ export async function compile(
     console.error("compile: deno compile failed (see above)");
     return built.code;
   }
-  const sums = `${await sha256Hex(`dist/${name}`)}  ${name}\n`;
+  const sums = `${await sha256Hex(await Deno.readFile(`dist/${name}`))}  ${name}\n`;
   Deno.writeTextFileSync("dist/SHA256SUMS", sums);
   console.log(`compile: dist/${name}\n${sums.trimEnd()}`);
   return 0;

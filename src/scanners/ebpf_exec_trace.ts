@@ -14,7 +14,8 @@ import { TraceUnavailable } from "../trace/diagnose.ts";
 import { runFallback } from "../trace/fallback.ts";
 import { ProcessTable } from "../trace/lineage.ts";
 import { type LoaderOptions, openTracer } from "../trace/loader.ts";
-import { BUNDLED_OBJECT_URL, readBundledObject, sha256Hex } from "../trace/object.ts";
+import { sha256Hex } from "../core/hash.ts";
+import { BUNDLED_OBJECT_URL, readBundledObject } from "../trace/object.ts";
 import { runSession } from "../trace/session.ts";
 
 /** Trace length when `--ioc-exec-trace` is given without seconds. */

@@ -3,7 +3,8 @@ import { ExitCode, fail, ok, type Result } from "../core/result.ts";
 import type { ReportOutput } from "../output/writer.ts";
 import { openOutput } from "../output/writer.ts";
 import { bpfObjectSha256, isCompiled, TOOL_VERSION } from "../version.ts";
-import { sha256Hex, signBytes, type SigningKey } from "./sign.ts";
+import { sha256Hex } from "../core/hash.ts";
+import { signBytes, type SigningKey } from "./sign.ts";
 
 /** Wraps a report output and keeps a copy of every byte written, so what is signed is exactly what was written. */
 export class RecordingOutput implements ReportOutput {

@@ -3,22 +3,13 @@
  * `openssl genpkey -algorithm ed25519` and `openssl pkey -pubout` use). A signature file is a short text file
  * (see formatSignature) holding the key fingerprint, the report's SHA-256 and the base64 signature.
  */
+import { sha256Hex } from "../core/hash.ts";
 import { ExitCode, fail, ok, type Result } from "../core/result.ts";
 
 const PRIVATE_LABEL = "PRIVATE KEY";
 const PUBLIC_LABEL = "PUBLIC KEY";
 /** First line of every signature file. */
 export const SIGNATURE_MAGIC = "sys-scan-signature-v1";
-
-/** Hex of a byte array. */
-export function toHex(bytes: Uint8Array): string {
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** SHA-256 of bytes, hex. */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>)));
-}
 
 function b64(bytes: Uint8Array): string {
   let s = "";

@@ -8,7 +8,8 @@ import { type Capabilities, findLibbpf, probeCapabilities } from "../host/capabi
 import { Host } from "../host/host.ts";
 import { hasBpfPrivileges, type HostFacts, TraceUnavailable } from "../trace/diagnose.ts";
 import { CONNECT_PROGRAMS, EXEC_PROGRAMS, openTracer } from "../trace/loader.ts";
-import { BUNDLED_OBJECT_URL, readBundledObject, sha256Hex } from "../trace/object.ts";
+import { sha256Hex } from "../core/hash.ts";
+import { BUNDLED_OBJECT_URL, readBundledObject } from "../trace/object.ts";
 
 /** One hook variant tried alone. */
 export interface HookProbe {

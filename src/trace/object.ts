@@ -1,4 +1,5 @@
 /** The bundled BPF object: where it is (next to the code, so `deno compile --include` embeds it) and its hash. */
+import { sha256Hex } from "../core/hash.ts";
 
 /** URL of generated/process_exec.bpf.o relative to this module (works inside a `deno compile` binary). */
 export const BUNDLED_OBJECT_URL = new URL("../../generated/process_exec.bpf.o", import.meta.url);
@@ -6,12 +7,6 @@ export const BUNDLED_OBJECT_URL = new URL("../../generated/process_exec.bpf.o", 
 /** Reads the bundled object's bytes. Throws Deno.errors.NotFound when it is missing. */
 export async function readBundledObject(url: URL = BUNDLED_OBJECT_URL): Promise<Uint8Array> {
   return await Deno.readFile(url);
-}
-
-/** Lower-case hex SHA-256 of some bytes. */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** SHA-256 of the bundled process_exec.bpf.o (for `--version`), or null when it is not there. */

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { run } from "../../src/cli/run.ts";
 import { scanCommand } from "../../src/cli/scan.ts";
 import { fixtureRoot } from "../helpers.ts";
-import { parseSignature, sha256Hex } from "../../src/security/sign.ts";
+import { parseSignature } from "../../src/security/sign.ts";
+import { sha256Hex } from "../../src/core/hash.ts";
 import { checkPreload, foreignLibraries, preloadWarnings } from "../../src/security/preload.ts";
 import { bpfObjectSha256 } from "../../src/version.ts";
 

@@ -6,12 +6,8 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { findLibbpf } from "../../src/host/capabilities.ts";
 import { Libbpf } from "../../ffi/libbpf.ts";
-import {
-  BUNDLED_OBJECT_URL,
-  bundledObjectSha256,
-  readBundledObject,
-  sha256Hex,
-} from "../../src/trace/object.ts";
+import { BUNDLED_OBJECT_URL, bundledObjectSha256, readBundledObject } from "../../src/trace/object.ts";
+import { sha256Hex } from "../../src/core/hash.ts";
 import { CONNECT_PROGRAMS, EXEC_PROGRAMS } from "../../src/trace/loader.ts";
 
 const BPF_DIR = new URL("../../bpf/", import.meta.url);

@@ -1,4 +1,5 @@
 /** Deep analysis of one module file: bounded read, decompression, signature trailer and ELF heuristics. */
+import { sha256Hex } from "../../core/hash.ts";
 import type { Host } from "../../host/host.ts";
 import { type Compression, decompress, detectCompression } from "./decompress.ts";
 import { type ElfAnomalies, elfAnomalies, parseElfSections } from "./elf.ts";
@@ -29,12 +30,6 @@ export type FileAnalysis =
     sha256?: string;
   }
   | { ok: false; kind: "unreadable" | "cap" | "corrupt"; message: string };
-
-/** Hex SHA-256 of a buffer. */
-export async function sha256Hex(data: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>));
-  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** Reads and analyses one module file; never throws. */
 export async function analyzeModuleFile(

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { analyzeModuleFile, sha256Hex } from "../../../src/scanners/modules/analyze.ts";
+import { analyzeModuleFile } from "../../../src/scanners/modules/analyze.ts";
+import { sha256Hex } from "../../../src/core/hash.ts";
 import { modulesScanner } from "../../../src/scanners/modules/index.ts";
 import { Host } from "../../../src/host/host.ts";
 import { fixtureRoot, makeTree, runOne, type TreeEntry } from "../../helpers.ts";
