@@ -1,5 +1,6 @@
 /** Host identity for report meta: host name, OS release, kernel, the invoking user. */
 import type { Host } from "./host.ts";
+import { loadUsers } from "./proc_users.ts";
 
 /** Parses os-release text (KEY=value, optional quotes, comments). Malformed lines are ignored. */
 export function parseOsRelease(text: string): Record<string, string> {
@@ -19,15 +20,6 @@ export function parseOsRelease(text: string): Record<string, string> {
     out[m[1]] = v;
   }
   return out;
-}
-
-/** Finds the user name for a uid in passwd text. */
-export function userName(passwd: string, uid: number): string | undefined {
-  for (const line of passwd.split("\n")) {
-    const f = line.split(":");
-    if (f.length >= 3 && f[2] === String(uid)) return f[0];
-  }
-  return undefined;
 }
 
 /** Identity of the scanned host and of the invoking process. */
@@ -62,7 +54,7 @@ export function readIdentity(host: Host, live: Host): Identity {
   const os = osText.ok ? parseOsRelease(osText.value) : {};
   const release = live.readText("/proc/sys/kernel/osrelease", 256);
   const uid = Deno.uid() ?? -1;
-  const passwd = live.readText("/etc/passwd", 4 << 20);
+  const user = loadUsers(live).names.get(uid);
   return {
     hostname,
     kernel: release.ok ? release.value.trim() : Deno.osRelease(),
@@ -72,6 +64,6 @@ export function readIdentity(host: Host, live: Host): Identity {
     ...(os.VERSION_ID ? { os_version: os.VERSION_ID } : {}),
     uid,
     euid: uid,
-    ...(passwd.ok && userName(passwd.value, uid) ? { user: userName(passwd.value, uid) } : {}),
+    ...(user !== undefined ? { user } : {}),
   };
 }

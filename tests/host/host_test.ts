@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { Host, pathComponents } from "../../src/host/host.ts";
 import { runProgram } from "../../src/host/exec.ts";
 import { decodeCapMask, kallsymsHasAddresses, probeCapabilities } from "../../src/host/capabilities.ts";
-import { parseOsRelease, userName } from "../../src/host/identity.ts";
+import { parseOsRelease } from "../../src/host/identity.ts";
+import { parsePasswd } from "../../src/host/proc_users.ts";
 import { makeTree } from "../helpers.ts";
 
 Deno.test("pathComponents normalises . and .. lexically", () => {
@@ -122,6 +123,6 @@ Deno.test("os-release and passwd parsing tolerate junk", () => {
     X: "q",
   });
   assert.deepEqual(parseOsRelease(""), {});
-  assert.equal(userName("root:x:0:0::/root:/bin/sh\nbad\nbob:x:1000:1000::/home/bob:/bin/sh", 1000), "bob");
-  assert.equal(userName("::::", 5), undefined);
+  const users = parsePasswd("root:x:0:0::/root:/bin/sh\nbad\nbob:x:1000:1000::/home/bob:/bin/sh\n::::");
+  assert.deepEqual(users.map((u) => [u.name, u.uid]), [["root", 0], ["bob", 1000]]);
 });
