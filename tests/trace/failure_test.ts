@@ -172,6 +172,7 @@ Deno.test({
         const rel of [
           "ffi/libbpf.ts",
           "ffi/libc.ts",
+          "src/core/hash.ts",
           "generated/process_exec.bpf.o",
           "tests/trace/probe_tracer.ts",
         ]
