@@ -10,9 +10,14 @@ import { sha256Hex } from "../src/core/hash.ts";
 
 /**
  * Files and directories embedded with --include (paths relative to the repository root): data read at run time
- * (worker modules, which are outside the static module graph, would belong here too).
+ * and worker modules, which are outside the static module graph.
  */
-export const INCLUDES = ["generated/process_exec.bpf.o", "rules", "build/build-info.json"] as const;
+export const INCLUDES = [
+  "generated/process_exec.bpf.o",
+  "rules",
+  "src/host/census_worker.ts",
+  "build/build-info.json",
+] as const;
 
 /** Permissions baked into the executable: everything the scanners, FFI and signing need; never the network. */
 export const PERMISSIONS = ["--allow-all", "--deny-net"] as const;

@@ -2,6 +2,7 @@
 import type { Config } from "../cli/flags/index.ts";
 import type { Host } from "../host/host.ts";
 import type { Capabilities } from "../host/capabilities.ts";
+import { yieldToEventLoop } from "./yield.ts";
 
 /** A collection warning: something could not be read or a limit was hit. */
 export interface CollectionWarning {
@@ -13,6 +14,9 @@ export interface CollectionWarning {
 /** State shared by all scanners of one scan (e.g. the /proc snapshot), computed at most once. */
 export class ScanShared {
   readonly #memo = new Map<string, unknown>();
+  readonly #cleanups: (() => void)[] = [];
+  /** Names of the scanners running in this scan (set by the runner), so shared work can cover all of them. */
+  scanners: ReadonlySet<string> = new Set();
   /** Keys scanners add to the report's `meta` (e.g. trace metrics), by key. */
   readonly meta = new Map<string, unknown>();
   /** Receives streamed records (e.g. trace events) as they happen; set by the CLI for NDJSON output. */
@@ -22,6 +26,16 @@ export class ScanShared {
   memo<T>(key: string, make: () => T): T {
     if (!this.#memo.has(key)) this.#memo.set(key, make());
     return this.#memo.get(key) as T;
+  }
+
+  /** Registers work to stop when the scan is over (e.g. census workers still walking). */
+  onDispose(cleanup: () => void): void {
+    this.#cleanups.push(cleanup);
+  }
+
+  /** Runs and forgets the registered cleanups; called by the runner when every scanner has finished. */
+  dispose(): void {
+    for (const c of this.#cleanups.splice(0)) c();
   }
 }
 
@@ -78,7 +92,7 @@ export class ScanContext {
   async checkpoint(): Promise<void> {
     if (this.signal.aborted) throw this.signal.reason ?? new Error("aborted");
     if (performance.now() - this.#lastYield > 20) {
-      await new Promise((r) => setTimeout(r, 0));
+      await yieldToEventLoop();
       // Measured from when this scanner runs again, so each scanner gets a full slice between yields.
       this.#lastYield = performance.now();
       if (this.signal.aborted) throw this.signal.reason ?? new Error("aborted");

@@ -80,6 +80,7 @@ export const AUTO_CONCURRENCY = 4;
 export async function runScanners(opts: RunOptions): Promise<RunOutcome> {
   const now = opts.now ?? (() => Date.now());
   const shared = opts.shared ?? new ScanShared();
+  shared.scanners = new Set(opts.scanners.map((s) => s.name));
   const deadline = new AbortController();
   let deadlineHit = false;
   const deadlineTimer = opts.config.maxDuration > 0
@@ -105,7 +106,9 @@ export async function runScanners(opts: RunOptions): Promise<RunOutcome> {
     : AUTO_CONCURRENCY;
 
   let heavyTurn: Promise<unknown> = Promise.resolve();
-  await pool(opts.scanners, limit, async (scanner) => {
+  // Slow scanners start first: they set the scan's length, and the fast ones fill the other lanes meanwhile.
+  const startOrder = [...opts.scanners.filter((s) => s.slow), ...opts.scanners.filter((s) => !s.slow)];
+  await pool(startOrder, limit, async (scanner) => {
     let releaseHeavy = () => {};
     if (scanner.heavy) {
       const previous = heavyTurn;
@@ -196,6 +199,7 @@ export async function runScanners(opts: RunOptions): Promise<RunOutcome> {
     warnings.set(scanner.name, ctx.warnings);
     releaseHeavy();
   });
+  shared.dispose();
   if (deadlineTimer !== undefined) clearTimeout(deadlineTimer);
   if (graceTimer !== undefined) clearTimeout(graceTimer);
   const order = opts.scanners.map((s) => s.name);

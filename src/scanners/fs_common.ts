@@ -36,12 +36,6 @@ export const IMAGE_STORAGE = [
 /** Filesystem types of mounted images and container roots, not entered when a walk crosses filesystems. */
 export const IMAGE_FS_TYPES: ReadonlySet<string> = new Set(["overlay", "squashfs", "iso9660", "erofs"]);
 
-/** A prune function for a walk: `dirs` and what lies below them, unless an explicit root lies inside one. */
-export function pruneBelow(dirs: readonly string[], roots: readonly string[]): (path: string) => boolean {
-  const active = dirs.filter((d) => !roots.some((r) => under(r, d)));
-  return (path) => active.some((d) => under(path, d)) || path.includes("/.local/share/containers/storage/");
-}
-
 /** True when `path` is `dir` or lies below it. */
 export function under(path: string, dir: string): boolean {
   return path === dir || path.startsWith(dir + "/");

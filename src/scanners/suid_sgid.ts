@@ -11,27 +11,20 @@ import type { Scanner } from "../core/scanner.ts";
 import { loadDpkgOwners, type PackageOwners } from "../host/dpkg_db.ts";
 import { digestEntry } from "../host/entry_io.ts";
 import { loadRpmOwners } from "../host/rpm_db.ts";
-import { walk, type WalkEntry } from "../host/walker.ts";
+import type { WalkEntry } from "../host/walker.ts";
 import {
   entryTimes,
-  IMAGE_FS_TYPES,
-  IMAGE_STORAGE,
   isSetidProgram,
   loadIdNames,
   locationClass,
   octalMode,
-  pruneBelow,
   worldWritableAncestor,
 } from "./fs_common.ts";
+import { fsCensus, reportCensusWarnings, SUID_SGID } from "./fs_census.ts";
 import { EXPECTED_SETID_PATHS, isShellEscapeProgram } from "./suid_expected.ts";
 
-const NAME = "suid_sgid";
+const NAME = SUID_SGID;
 
-/**
- * Walked by default: the root filesystem and the local filesystems mounted below it (tmpfs /tmp, /run/user,
- * a separate /home), plus /dev/shm under the skipped devtmpfs; container and image storage is left out.
- */
-export const DEFAULT_SUID_ROOTS = ["/", "/dev/shm"];
 /** Files larger than this are hashed over their first bytes only (`sha256_truncated`). */
 export const HASH_CAP = 64 << 20;
 const MAX_EXPECTED_FILE = 1 << 20;
@@ -235,11 +228,11 @@ function loadOwners(ctx: ScanContext, paths: ReadonlySet<string>): PackageOwners
 
 async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const expected = userExpected(ctx);
-  const roots = ctx.config.suidDirs.length > 0 ? ctx.config.suidDirs : DEFAULT_SUID_ROOTS;
+  const census = await fsCensus(ctx);
+  reportCensusWarnings(ctx, census, [SUID_SGID]);
   const found = new Map<string, WalkEntry>();
-  const prune = pruneBelow(IMAGE_STORAGE, roots);
-  for await (const e of walk(ctx, { roots, oneFilesystem: false, prune, skipFsTypes: IMAGE_FS_TYPES })) {
-    if (e.kind === "file" && isSetidProgram(e.mode) && !found.has(e.path)) found.set(e.path, e);
+  for (const e of census.entries) {
+    if (e.kind === "file" && isSetidProgram(e.mode) && census.wants(SUID_SGID, e.path)) found.set(e.path, e);
   }
   const owners = loadOwners(ctx, new Set(found.keys()));
   if (owners === undefined) {
@@ -314,7 +307,6 @@ export const suidSgid: Scanner = {
   summary:
     "Every SUID/SGID file with owner, hash and package; unexpected ones rated by location and program.",
   slow: true,
-  heavy: true,
   enabledByDefault: () => true,
   checks,
   needs: ["root"],

@@ -9,18 +9,11 @@ import type { FindingDraft } from "../core/finding.ts";
 import type { Scanner } from "../core/scanner.ts";
 import type { Severity } from "../core/severity.ts";
 import { readEntryHead, sha256Entry } from "../host/entry_io.ts";
-import { walk, type WalkEntry } from "../host/walker.ts";
-import { decodeFileCaps, lgetxattr, xattrUnavailable } from "../host/xattr.ts";
-import {
-  entryTimes,
-  IMAGE_FS_TYPES,
-  IMAGE_STORAGE,
-  isSetidProgram,
-  locationClass,
-  octalMode,
-  pruneBelow,
-  under,
-} from "./fs_common.ts";
+import type { CensusEntry } from "../host/census.ts";
+import type { WalkEntry } from "../host/walker.ts";
+import { decodeFileCaps, xattrUnavailable } from "../host/xattr.ts";
+import { entryTimes, isSetidProgram, locationClass, octalMode, under } from "./fs_common.ts";
+import { fsCensus, reportCensusWarnings, WORLD_WRITABLE, WW_SCRATCH_SCOPE } from "./fs_census.ts";
 import { rootPathFindings } from "./root_path.ts";
 import {
   DANGEROUS_CAPABILITIES,
@@ -31,29 +24,8 @@ import {
   programNames,
 } from "./suid_expected.ts";
 
-const NAME = "world_writable";
+const NAME = WORLD_WRITABLE;
 
-/**
- * System trees where a writable file is a risk (symlinked ones, e.g. /bin on merged-/usr, are walked once),
- * including local filesystems mounted below them (a separate /var/log or /usr/local); pseudo, network and
- * image filesystems are not entered.
- */
-export const DEFAULT_WW_ROOTS = [
-  "/etc",
-  "/usr",
-  "/bin",
-  "/sbin",
-  "/lib",
-  "/lib32",
-  "/lib64",
-  "/libx32",
-  "/opt",
-  "/boot",
-  "/var",
-  "/root",
-];
-/** Inside the roots but not walked: scratch and session directories, and container and image storage. */
-export const DEFAULT_WW_PRUNE = ["/var/tmp", "/var/crash", "/var/lib/php/sessions", ...IMAGE_STORAGE];
 /** Directories whose set-id files are system files (a hard link elsewhere is suspicious). */
 export const SYSTEM_DIRS = [
   "/usr",
@@ -67,13 +39,6 @@ export const SYSTEM_DIRS = [
   "/boot",
   "/etc",
 ];
-/**
- * Walked (bounded) for set-id interpreters, file capabilities and set-id hard links only: writable files are
- * normal there. /home only with --fs-hygiene.
- */
-export const SCRATCH_ROOTS = ["/tmp", "/var/tmp", "/dev/shm"];
-const SCRATCH_MAX_ENTRIES = 500_000;
-
 /** Capabilities that are root in all but name; on an unexpected program they are critical. */
 export const CRITICAL_CAPABILITIES: ReadonlySet<string> = new Set([
   "CAP_SETUID",
@@ -364,35 +329,6 @@ function capabilityFinding(e: WalkEntry, raw: Uint8Array, ctx: ScanContext): Fin
   };
 }
 
-/** Whether users other than the owner and group can reach a directory's entries (o+x on every directory). */
-class Reach {
-  readonly #dirs = new Map<string, boolean>();
-
-  constructor(readonly host: ScanContext["host"]) {}
-
-  /** True when "other" users can search `dir` and every directory above it. */
-  of(dir: string): boolean {
-    const known = this.#dirs.get(dir);
-    if (known !== undefined) return known;
-    const st = this.host.lstat(dir);
-    const self = st.ok && ((st.value.mode ?? 0) & 0o001) !== 0;
-    const v = self && (dir === "/" || this.of(dir.slice(0, dir.lastIndexOf("/")) || "/"));
-    this.#dirs.set(dir, v);
-    return v;
-  }
-
-  /** Records a walked directory (walked before its entries, so its parent is usually known). */
-  note(e: WalkEntry): void {
-    const parent = e.path.slice(0, e.path.lastIndexOf("/")) || "/";
-    this.#dirs.set(e.path, (e.mode & 0o001) !== 0 && (e.path === "/" || this.of(parent)));
-  }
-
-  /** True when "other" users can reach the entry itself (its directory chain is searchable). */
-  entry(path: string): boolean {
-    return path === "/" || this.of(path.slice(0, path.lastIndexOf("/")) || "/");
-  }
-}
-
 interface SetidLink {
   paths: string[];
   nlink: number;
@@ -431,24 +367,16 @@ function hardlinkFindings(groups: Map<string, SetidLink>): FindingDraft[] {
 }
 
 async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
-  const excludes = ctx.config.worldWritableExclude;
-  const excluded = (p: string) => excludes.some((x) => p.includes(x));
-  const extraRoots = ctx.config.worldWritableDirs;
-  const imageStorage = pruneBelow(IMAGE_STORAGE, []);
-  const skipped = pruneBelow(DEFAULT_WW_PRUNE, extraRoots);
-  const prune = (p: string) => excluded(p) || skipped(p);
   const limit = ctx.config.fsWorldWritableLimit;
   const hygiene = ctx.config.fsHygiene;
+  const excludes = ctx.config.worldWritableExclude;
+  const excluded = (p: string) => excludes.some((x) => p.includes(x));
   const noXattr = xattrUnavailable();
   if (noXattr !== undefined) ctx.warn("xattr_unavailable", `file capabilities not checked: ${noXattr}`);
   const interpreters = new InterpreterIndex(ctx);
-  const reach = new Reach(ctx.host);
   const links = new Map<string, SetidLink>();
-  // The walker never yields a directory twice, so only entries the scratch walk below revisits need
-  // remembering (keeping every path cost ~70 MB on a 400k-file host).
-  const seen = new Set<string>();
   let wwFiles = 0;
-  const noteLink = (e: WalkEntry) => {
+  const noteLink = (e: CensusEntry) => {
     if (e.kind !== "file" || !isSetidProgram(e.mode) || e.nlink < 2) return;
     const key = `${e.dev}:${e.ino}`;
     const g = links.get(key) ?? { paths: [], nlink: e.nlink, mode: e.mode };
@@ -457,29 +385,29 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   };
 
   /** Set-id interpreters and file capabilities of one regular file; set-id hard links are noted. */
-  function* privilegeChecks(e: WalkEntry): Generator<FindingDraft> {
+  function* privilegeChecks(e: CensusEntry): Generator<FindingDraft> {
     if (isSetidProgram(e.mode)) {
       noteLink(e);
       const f = setidInterpreter(e, interpreters, ctx);
       if (f) yield f;
     }
     // Capabilities are granted on exec only: a file nobody can execute carries none that matter.
-    if (noXattr === undefined && (e.mode & 0o111) !== 0) {
-      const x = lgetxattr(e.realPath, "security.capability");
-      if (x.ok) {
-        const f = capabilityFinding(e, x.value, ctx);
-        if (f) yield f;
-      } else if (x.reason === "error") ctx.warn("xattr_unreadable", `${e.path}: ${x.message}`);
-    }
+    if ((e.mode & 0o111) === 0) return;
+    if (e.caps !== undefined) {
+      const f = capabilityFinding(e, e.caps, ctx);
+      if (f) yield f;
+    } else if (e.capsError !== undefined) ctx.warn("xattr_unreadable", `${e.path}: ${e.capsError}`);
   }
 
-  const roots = [...DEFAULT_WW_ROOTS, ...extraRoots];
-  for await (const e of walk(ctx, { roots, prune, oneFilesystem: false, skipFsTypes: IMAGE_FS_TYPES })) {
-    if (excluded(e.path)) continue;
-    if (SCRATCH_ROOTS.some((r) => under(e.path, r))) seen.add(e.path);
+  const census = await fsCensus(ctx);
+  reportCensusWarnings(ctx, census, [WORLD_WRITABLE, WW_SCRATCH_SCOPE]);
+  for (const e of census.entries) {
+    if (!census.wants(WORLD_WRITABLE, e.path)) {
+      if (e.kind === "file" && census.wants(WW_SCRATCH_SCOPE, e.path)) yield* privilegeChecks(e);
+      continue;
+    }
     if (e.kind === "dir") {
-      reach.note(e);
-      if ((e.mode & 0o002) !== 0 && (e.mode & 0o1000) === 0 && reach.entry(e.path)) {
+      if ((e.mode & 0o002) !== 0 && (e.mode & 0o1000) === 0 && e.reach) {
         yield {
           check_id: "fs.world_writable.dir_no_sticky",
           subject: e.path,
@@ -492,8 +420,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
       }
       continue;
     }
-    if (e.kind !== "file") continue;
-    if ((e.mode & 0o002) !== 0 && reach.entry(e.path)) {
+    if ((e.mode & 0o002) !== 0 && e.reach) {
       wwFiles++;
       if (limit > 0 && wwFiles === limit + 1) {
         ctx.warn(
@@ -521,19 +448,10 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     }
     yield* privilegeChecks(e);
   }
-
-  if (hygiene) { for (const f of rootPathFindings(ctx, excluded)) yield f; }
-  const side = walk(ctx, {
-    roots: hygiene ? [...SCRATCH_ROOTS, "/home"] : SCRATCH_ROOTS,
-    prune: (p) => excluded(p) || imageStorage(p),
-    maxEntries: SCRATCH_MAX_ENTRIES,
-  });
-  for await (const e of side) {
-    if (e.kind !== "file" || seen.has(e.path) || excluded(e.path)) continue;
-    seen.add(e.path);
-    yield* privilegeChecks(e);
+  if (hygiene) {
+    for (const f of rootPathFindings(ctx, excluded)) yield f;
+    for (const f of hardlinkFindings(links)) yield f;
   }
-  if (hygiene) { for (const f of hardlinkFindings(links)) yield f; }
 }
 
 /** The world_writable scanner. */
@@ -544,7 +462,6 @@ export const worldWritable: Scanner = {
     "(also in temp dirs); with --fs-hygiene root's PATH and set-id hard links. A recursive walk, so " +
     "--fast-scan skips it.",
   slow: true,
-  heavy: true,
   enabledByDefault: () => true,
   checks,
   needs: ["root"],

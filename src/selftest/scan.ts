@@ -12,7 +12,7 @@ import type { Scanner } from "../core/scanner.ts";
 import { type Capabilities, probeCapabilities } from "../host/capabilities.ts";
 import { Host } from "../host/host.ts";
 import { SCANNERS } from "../scanners/index.ts";
-import { DEFAULT_WW_ROOTS } from "../scanners/world_writable.ts";
+import { DEFAULT_WW_ROOTS } from "../scanners/fs_census.ts";
 import { connectOnce, type EvidenceSet, type Piece, WORK_DIR } from "./evidence.ts";
 
 /** The scanners of the static phase. */

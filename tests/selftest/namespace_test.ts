@@ -55,7 +55,7 @@ Deno.test("isolatedCommand: unshare by absolute path with a private mount namesp
 
 Deno.test("worldWritableSkips: every default world-writable root but the planted directory's tree", async () => {
   const { worldWritableSkips } = await import("../../src/selftest/scan.ts");
-  const { DEFAULT_WW_ROOTS } = await import("../../src/scanners/world_writable.ts");
+  const { DEFAULT_WW_ROOTS } = await import("../../src/scanners/fs_census.ts");
   const opt = worldWritableSkips("/opt");
   assert.ok(!opt.includes("/opt/"));
   assert.ok(opt.includes("/usr/") && opt.includes("/root/"));

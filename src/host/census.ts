@@ -1,0 +1,614 @@
+/**
+ * The filesystem census: one bounded walk over the union of the file scanners' roots that keeps only the
+ * entries they judge — set-id and world-writable regular files, world-writable directories without the
+ * sticky bit, executables carrying file capabilities — with whether other users can reach each one.
+ *
+ * On a real filesystem the walk is spread over census workers (one per core, up to four) that read
+ * directories with getdents64 and statx through FFI and steal work from each other; small trees are walked
+ * on the calling thread in slices; without FFI the Deno-API walker does the same job more slowly. The
+ * limits and warnings are those of the shared walker (`walker.ts`).
+ */
+import { DirentCalls } from "../../ffi/dirent.ts";
+import {
+  type CensusTally,
+  type CensusTask,
+  CensusWalker,
+  checkLimits,
+  emptyTally,
+  pathText,
+  type RawHit,
+  type RawWarning,
+  type ScopeData,
+  scopeWants,
+  SHARED_ENTRIES,
+  SHARED_STEAL,
+  SHARED_STOP,
+  STOP_CANCELLED,
+  STOP_ENTRIES,
+  STOP_TIME,
+  type WalkerOutput,
+  type WalkerSettings,
+  within,
+  type WorkerIn,
+  type WorkerOut,
+} from "./census_walker.ts";
+import { yieldToEventLoop } from "../core/yield.ts";
+import type { Host } from "./host.ts";
+import {
+  DEFAULT_WALK_LIMITS,
+  devString,
+  isSkippedFsType,
+  liveFsTypes,
+  walk,
+  type WalkEntry,
+  type WalkLimits,
+} from "./walker.ts";
+
+/** One consumer's part of a census, in host paths (under `--root` relative to the root). */
+export interface CensusScope {
+  /** Names the scope for `Census.wants` and `Census.warningsFor`. */
+  readonly name: string;
+  /** Walk roots; symlinked ones (e.g. /bin on merged-/usr) are resolved inside the scan root. */
+  readonly roots: readonly string[];
+  /** Directories left out with everything below them (roots excepted). */
+  readonly pruneDirs: readonly string[];
+  /** Paths containing one of these are left out. */
+  readonly pruneSubstrings: readonly string[];
+}
+
+/** What to walk and what to leave out: a directory is entered when some scope wants it. */
+export interface CensusSpec {
+  readonly scopes: readonly CensusScope[];
+  /** Read the security.capability attribute of executable regular files. */
+  readonly xattr: boolean;
+  /** Filesystem types not entered when crossing into them (pseudo, network and FUSE ones never are). */
+  readonly skipFsTypes: readonly string[];
+  readonly limits?: Partial<CensusLimits>;
+  /** Number of census workers: undefined picks one per core for a large tree, 0 walks on this thread. */
+  readonly workers?: number;
+  /** "major:minor" → filesystem type; read from the live /proc/self/mountinfo when absent. */
+  readonly fsTypes?: ReadonlyMap<string, string>;
+}
+
+/** The walker's limits plus a cap on kept entries. */
+export interface CensusLimits extends WalkLimits {
+  /** Entries kept in total; more is a `truncated` warning (a hostile tree cannot exhaust memory). */
+  maxHits: number;
+}
+
+/** Default limits: the walker's, and at most 200,000 kept entries. */
+export const DEFAULT_CENSUS_LIMITS: CensusLimits = { ...DEFAULT_WALK_LIMITS, maxHits: 200_000 };
+
+/** One kept entry. */
+export interface CensusEntry extends WalkEntry {
+  /** Other users can reach the entry: every directory above it is searchable by "other". */
+  readonly reach: boolean;
+  /** Raw security.capability attribute (executable regular files that have one). */
+  readonly caps?: Uint8Array;
+  /** Why the attribute could not be read. */
+  readonly capsError?: string;
+}
+
+/** A problem met while walking; `path` (a host path) when it concerns one place. */
+export interface CensusWarning {
+  readonly code: string;
+  readonly detail: string;
+  readonly path?: string;
+}
+
+/** The result of one census. */
+export class Census {
+  /** Kept entries in depth-first name order, each path once. */
+  readonly entries: readonly CensusEntry[];
+  readonly warnings: readonly CensusWarning[];
+  /** How it walked: census workers, this thread through FFI, or the Deno API. */
+  readonly backend: "workers" | "thread" | "deno";
+  /** Directory entries examined. */
+  readonly examined: number;
+  readonly #scopes: ReadonlyMap<string, ScopeData>;
+
+  constructor(
+    entries: CensusEntry[],
+    warnings: CensusWarning[],
+    backend: Census["backend"],
+    examined: number,
+    scopes: ReadonlyMap<string, ScopeData>,
+  ) {
+    this.entries = entries;
+    this.warnings = warnings;
+    this.backend = backend;
+    this.examined = examined;
+    this.#scopes = scopes;
+  }
+
+  /** True when the named scope covers the host path and does not leave it out. */
+  wants(scope: string, path: string): boolean {
+    const s = this.#scopes.get(scope);
+    return s !== undefined && scopeWants(s, path);
+  }
+
+  /** The warnings about places inside the named scopes' roots, and those about no particular place. */
+  warningsFor(scopes: readonly string[]): CensusWarning[] {
+    const roots = scopes.flatMap((n) => this.#scopes.get(n)?.roots ?? []);
+    return this.warnings.filter((w) => w.path === undefined || roots.some((r) => within(w.path!, r)));
+  }
+}
+
+/** Tasks the coordinator gathers before deciding between workers and walking on this thread. */
+const SPLIT_DEPTH = 2;
+const WORKERS_MIN_TASKS = 64;
+const MAX_WORKERS = 4;
+const MAX_DENIED_WARNINGS = 50;
+const SLICE_MS = 8;
+
+interface PlannedRoot {
+  hostPath: string;
+  real: string;
+  reach: boolean;
+}
+
+const encoder = new TextEncoder();
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+
+function errMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function depthOf(path: string): number {
+  return path === "/" ? 0 : path.split("/").length - 1;
+}
+
+function parentOf(path: string): string {
+  return path.slice(0, path.lastIndexOf("/")) || "/";
+}
+
+/** True when other users can search `dir` and every directory above it (lstat inside the root). */
+function reachFn(host: Host): (dir: string) => boolean {
+  const memo = new Map<string, boolean>();
+  const of = (dir: string): boolean => {
+    const known = memo.get(dir);
+    if (known !== undefined) return known;
+    const st = host.lstat(dir);
+    const v = st.ok && ((st.value.mode ?? 0) & 0o001) !== 0 && (dir === "/" || of(parentOf(dir)));
+    memo.set(dir, v);
+    return v;
+  };
+  return of;
+}
+
+/** The scopes with their roots resolved inside the scan root, as host paths. */
+function resolveScopes(host: Host, spec: CensusSpec): Map<string, ScopeData> {
+  const prefix = host.isLive ? "" : host.root;
+  return new Map(spec.scopes.map((s) => [s.name, {
+    roots: s.roots.map((r) => host.resolve(r).slice(prefix.length) || "/"),
+    pruneDirs: [...s.pruneDirs],
+    pruneSubstrings: [...s.pruneSubstrings],
+  }]));
+}
+
+function planRoots(
+  host: Host,
+  scopes: ReadonlyMap<string, ScopeData>,
+  fsTypes: ReadonlyMap<string, string>,
+  warn: (w: CensusWarning) => void,
+): PlannedRoot[] {
+  const prefix = host.isLive ? "" : host.root;
+  const reachOf = reachFn(host);
+  const out = new Map<string, PlannedRoot>();
+  const roots = new Set([...scopes.values()].flatMap((s) => s.roots));
+  for (const root of roots) {
+    const real = prefix + (root === "/" && prefix !== "" ? "" : root);
+    let st: Deno.FileInfo;
+    try {
+      st = Deno.lstatSync(real);
+    } catch (e) {
+      if (e instanceof Deno.errors.PermissionDenied) {
+        warn({ code: "perm_denied", detail: `${root}: ${errMessage(e)}`, path: root });
+      } else if (!(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory)) {
+        warn({ code: "walk_error", detail: `${root}: ${errMessage(e)}`, path: root });
+      }
+      continue;
+    }
+    const type = fsTypes.get(devString(st.dev ?? 0));
+    if (type !== undefined && isSkippedFsType(type)) {
+      warn({ code: "walk_skipped_fs", detail: `${root}: on a ${type} filesystem, not walked`, path: root });
+      continue;
+    }
+    const hostPath = real.slice(prefix.length) || "/";
+    out.set(hostPath, { hostPath, real, reach: hostPath === "/" || reachOf(parentOf(hostPath)) });
+  }
+  return [...out.values()].sort((a, b) => depthOf(a.hostPath) - depthOf(b.hostPath));
+}
+
+/** Depth-first name order: "/" sorts before every other character. */
+function orderKey(path: string): string {
+  return path.replaceAll("/", "\u0000");
+}
+
+/** Turns what the walkers kept and met into the census result (host paths, sorted, each path once). */
+class Assembler {
+  readonly #prefix: string;
+  readonly #byPath = new Map<string, CensusEntry>();
+  readonly #tally: CensusTally = emptyTally();
+  readonly #prune: (path: string) => boolean;
+  readonly warnings: CensusWarning[] = [];
+
+  constructor(host: Host, scopes: ReadonlyMap<string, ScopeData>) {
+    this.#prefix = host.isLive ? "" : host.root;
+    this.#prune = (p) => ![...scopes.values()].some((s) => scopeWants(s, p));
+  }
+
+  toHost(real: string): string {
+    return real.slice(this.#prefix.length) || "/";
+  }
+
+  warn(w: CensusWarning): void {
+    this.warnings.push(w);
+  }
+
+  add(out: WalkerOutput): void {
+    for (const w of out.warnings) this.#rawWarning(w);
+    for (const h of out.hits) this.#hit(h);
+    const t = this.#tally;
+    const u = out.tally;
+    if (t.depthExample === "") t.depthExample = u.depthExample;
+    if (t.dirExample === "") t.dirExample = u.dirExample;
+    t.entries += u.entries;
+    t.depthCut += u.depthCut;
+    t.dirCut += u.dirCut;
+    t.vanished += u.vanished;
+    t.denied += u.denied;
+    t.hitsCut += u.hitsCut;
+  }
+
+  #rawWarning(w: RawWarning): void {
+    const path = this.toHost(w.path);
+    if (
+      w.code === "perm_denied" &&
+      this.warnings.filter((x) => x.code === "perm_denied").length >= MAX_DENIED_WARNINGS
+    ) {
+      return;
+    }
+    this.warnings.push({ code: w.code, detail: `${path}: ${w.detail}`, path });
+  }
+
+  #hit(h: RawHit): void {
+    let real: string;
+    try {
+      real = strictDecoder.decode(h.path);
+    } catch {
+      real = pathText(h.path);
+      this.warnings.push({
+        code: "name_not_utf8",
+        detail: `${
+          this.toHost(real)
+        }: name is not valid UTF-8 (shown with U+FFFD; it cannot be opened by name)`,
+        path: this.toHost(real),
+      });
+    }
+    const path = this.toHost(real);
+    if (this.#prune(path) || this.#byPath.has(path)) return;
+    this.#byPath.set(path, {
+      path,
+      realPath: real,
+      name: path === "/" ? "" : path.slice(path.lastIndexOf("/") + 1),
+      depth: h.depth,
+      kind: h.kind,
+      mode: h.mode,
+      uid: h.uid,
+      gid: h.gid,
+      dev: h.dev,
+      ino: h.ino,
+      size: h.size,
+      nlink: h.nlink,
+      mtime: h.mtime,
+      ctime: h.ctime,
+      reach: h.reach,
+      ...(h.caps !== undefined ? { caps: h.caps } : {}),
+      ...(h.capsErrno !== undefined ? { capsError: `lgetxattr failed with errno ${h.capsErrno}` } : {}),
+    });
+  }
+
+  finish(
+    limits: CensusLimits,
+    stop: number,
+    backend: Census["backend"],
+    scopes: ReadonlyMap<string, ScopeData>,
+    examinedExtra = 0,
+  ): Census {
+    const t = this.#tally;
+    if (stop === STOP_ENTRIES) {
+      this.warnings.push({ code: "truncated", detail: `walk stopped after ${limits.maxEntries} entries` });
+    } else if (stop === STOP_TIME) {
+      this.warnings.push({ code: "truncated", detail: `walk stopped after ${limits.maxMillis} ms` });
+    }
+    if (t.depthCut > 0) {
+      this.warnings.push({
+        code: "truncated",
+        detail: `${t.depthCut} director${t.depthCut === 1 ? "y" : "ies"} deeper than ${limits.maxDepth} ` +
+          `not entered (e.g. ${this.toHost(t.depthExample)})`,
+      });
+    }
+    if (t.dirCut > 0) {
+      this.warnings.push({
+        code: "truncated",
+        detail:
+          `${t.dirCut} director${t.dirCut === 1 ? "y" : "ies"} with more than ${limits.maxDirEntries} ` +
+          `entries read partly (e.g. ${this.toHost(t.dirExample)})`,
+      });
+    }
+    if (t.hitsCut > 0) {
+      this.warnings.push({
+        code: "truncated",
+        detail:
+          `more than ${limits.maxHits} set-id, world-writable or capability entries; ${t.hitsCut} not kept`,
+      });
+    }
+    if (t.denied > MAX_DENIED_WARNINGS) {
+      this.warnings.push({
+        code: "perm_denied",
+        detail: `${t.denied - MAX_DENIED_WARNINGS} more unreadable entries`,
+      });
+    }
+    if (t.vanished > 0) {
+      this.warnings.push({
+        code: "vanished",
+        detail: `${t.vanished} entries vanished while the walk read them`,
+      });
+    }
+    const entries = [...this.#byPath.values()].sort((a, b) => {
+      const x = orderKey(a.path);
+      const y = orderKey(b.path);
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+    return new Census(entries, this.warnings, backend, t.entries + examinedExtra, scopes);
+  }
+}
+
+function settingsFor(
+  host: Host,
+  spec: CensusSpec,
+  scopes: ReadonlyMap<string, ScopeData>,
+  limits: CensusLimits,
+  fsTypes: ReadonlyMap<string, string>,
+): WalkerSettings {
+  const prefix = host.isLive ? "" : host.root;
+  const real = (p: string) => p === "/" && prefix !== "" ? prefix : prefix + p;
+  const skip = new Set(spec.skipFsTypes);
+  const settings: WalkerSettings = {
+    maxDepth: limits.maxDepth,
+    maxDirEntries: limits.maxDirEntries,
+    maxHits: limits.maxHits,
+    xattr: spec.xattr,
+    skipDevs: [...fsTypes].filter(([, t]) => isSkippedFsType(t) || skip.has(t)).map(([dev]) => dev),
+    scopes: [...scopes.values()].map((s) => ({
+      roots: s.roots.map(real),
+      pruneDirs: s.pruneDirs.map(real),
+      pruneSubstrings: s.pruneSubstrings,
+    })),
+  };
+  return settings;
+}
+
+/** Walks the remaining tasks on this thread, yielding to the event loop every few milliseconds. */
+async function walkHere(
+  walker: CensusWalker,
+  shared: Int32Array,
+  deadline: number,
+  maxEntries: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  let slice = performance.now();
+  while (!walker.stopped && walker.step()) {
+    checkLimits(shared, deadline, maxEntries);
+    if (performance.now() - slice > SLICE_MS) {
+      await yieldToEventLoop();
+      if (signal?.aborted) Atomics.store(shared, SHARED_STOP, STOP_CANCELLED);
+      slice = performance.now();
+    }
+  }
+  walker.stack.length = 0;
+}
+
+/**
+ * Spreads the tasks over `count` census workers with work stealing. Resolves when every worker is idle and
+ * no work is left; rejects when a worker cannot start (the caller then walks on its own thread).
+ */
+function walkInWorkers(
+  count: number,
+  tasks: CensusTask[],
+  settings: WalkerSettings,
+  sab: SharedArrayBuffer,
+  deadline: number,
+  maxEntries: number,
+  asm: Assembler,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const shared = new Int32Array(sab);
+  const queue: CensusTask[] = [];
+  const workers: Worker[] = [];
+  return new Promise<void>((resolve, reject) => {
+    const idle = new Set<number>();
+    const busy = new Set<number>();
+    let settled = false;
+    const finish = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      for (const w of workers) w.terminate();
+      signal?.removeEventListener("abort", onAbort);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onAbort = () => {
+      Atomics.store(shared, SHARED_STOP, STOP_CANCELLED);
+      finish();
+    };
+    if (signal?.aborted) return finish();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const send = (id: number, batch: CensusTask[]) => {
+      idle.delete(id);
+      busy.add(id);
+      Atomics.store(shared, SHARED_STEAL + id, 0);
+      workers[id - 1].postMessage({ t: "work", tasks: batch } satisfies WorkerIn);
+    };
+    const askForWork = () => {
+      for (const id of busy) {
+        if (Atomics.load(shared, SHARED_STEAL + id) === 0) {
+          Atomics.store(shared, SHARED_STEAL + id, 1);
+          return;
+        }
+      }
+    };
+    const settle = () => {
+      for (const id of [...idle]) {
+        if (queue.length === 0) break;
+        send(id, queue.splice(0, Math.ceil(queue.length / idle.size)));
+      }
+      if (idle.size > 0 && busy.size > 0 && Atomics.load(shared, SHARED_STOP) === 0) askForWork();
+      if (busy.size === 0) finish();
+    };
+    for (let id = 1; id <= count; id++) {
+      let w: Worker;
+      try {
+        w = new Worker(new URL("./census_worker.ts", import.meta.url).href, { type: "module" });
+      } catch (e) {
+        finish(new Error(`cannot start a census worker: ${errMessage(e)}`));
+        return;
+      }
+      workers.push(w);
+      w.onerror = (ev) => {
+        ev.preventDefault();
+        finish(new Error(`census worker failed: ${ev.message}`));
+      };
+      w.onmessage = (ev: MessageEvent<WorkerOut>) => {
+        const m = ev.data;
+        if (m.t === "failed") finish(new Error(`census worker cannot read directories: ${m.message}`));
+        else if (m.t === "donate") {
+          queue.push(...m.tasks);
+          settle();
+        } else {
+          asm.add(m);
+          busy.delete(id);
+          idle.add(id);
+          settle();
+        }
+      };
+      w.postMessage({ t: "init", id, settings, shared: sab, deadline, maxEntries } satisfies WorkerIn);
+    }
+    // Interleaved, so the large subtrees that sit side by side in walk order end up with different workers.
+    for (let id = 1; id <= count; id++) send(id, tasks.filter((_, i) => i % count === id - 1));
+  });
+}
+
+/** The Deno-API census, for when FFI cannot be used: the shared walker, filtered the same way. */
+async function denoCensus(
+  host: Host,
+  spec: CensusSpec,
+  scopes: ReadonlyMap<string, ScopeData>,
+  roots: PlannedRoot[],
+  limits: CensusLimits,
+  asm: Assembler,
+  signal: AbortSignal | undefined,
+): Promise<Census> {
+  const containerReach = new Map<string, boolean>();
+  let last = performance.now();
+  const ctx = {
+    host,
+    warn: (code: string, detail?: string) => asm.warn({ code, detail: detail ?? "" }),
+    checkpoint: async () => {
+      if (signal?.aborted) throw new Error("census cancelled");
+      if (performance.now() - last > SLICE_MS) {
+        await yieldToEventLoop();
+        last = performance.now();
+      }
+    },
+  };
+  const prune = (p: string) => ![...scopes.values()].some((s) => scopeWants(s, p));
+  const hits: RawHit[] = [];
+  let examined = 0;
+  for (const root of roots) {
+    const opts = {
+      roots: [root.hostPath],
+      prune,
+      oneFilesystem: false,
+      skipFsTypes: new Set(spec.skipFsTypes),
+      fsTypes: spec.fsTypes,
+      ...limits,
+    };
+    for await (const e of walk(ctx, opts)) {
+      examined++;
+      const reach = e.depth === 0 ? root.reach : containerReach.get(parentOf(e.path)) ?? false;
+      if (e.kind === "dir") containerReach.set(e.path, reach && (e.mode & 0o001) !== 0);
+      const interesting = e.kind === "dir"
+        ? (e.mode & 0o002) !== 0 && (e.mode & 0o1000) === 0
+        : e.kind === "file" && (e.mode & 0o6002) !== 0;
+      if (!interesting) continue;
+      if (hits.length >= limits.maxHits) continue;
+      hits.push({
+        path: encoder.encode(e.realPath),
+        kind: e.kind === "dir" ? "dir" : "file",
+        mode: e.mode,
+        uid: e.uid,
+        gid: e.gid,
+        dev: e.dev,
+        ino: e.ino,
+        size: e.size,
+        nlink: e.nlink,
+        mtime: e.mtime ?? 0,
+        ctime: e.ctime ?? 0,
+        depth: e.depth,
+        reach,
+      });
+    }
+  }
+  asm.add({ hits, warnings: [], tally: emptyTally() });
+  return asm.finish(limits, 0, "deno", scopes, examined);
+}
+
+/** Runs one census; `signal` cancels it (what was found so far is returned). */
+export async function runCensus(host: Host, spec: CensusSpec, signal?: AbortSignal): Promise<Census> {
+  const limits: CensusLimits = { ...DEFAULT_CENSUS_LIMITS, ...spec.limits };
+  const fsTypes = spec.fsTypes ?? liveFsTypes();
+  const scopes = resolveScopes(host, spec);
+  const asm = new Assembler(host, scopes);
+  const roots = planRoots(host, scopes, fsTypes, (w) => asm.warn(w));
+  const fs = DirentCalls.open();
+  if (typeof fs === "string") {
+    asm.warn({
+      code: "walk_fallback",
+      detail: `directories read through the Deno API (FFI unavailable: ${fs})`,
+    });
+    return await denoCensus(host, { ...spec, fsTypes }, scopes, roots, limits, asm, signal);
+  }
+  const settings = settingsFor(host, spec, scopes, limits, fsTypes);
+  const wanted = spec.workers ?? Math.min(MAX_WORKERS, navigator.hardwareConcurrency ?? 1);
+  const sab = new SharedArrayBuffer(4 * (SHARED_STEAL + wanted + 1));
+  const shared = new Int32Array(sab);
+  const deadline = Date.now() + limits.maxMillis;
+  const here = new CensusWalker(fs, settings, shared, 0);
+  if (signal?.aborted) Atomics.store(shared, SHARED_STOP, STOP_CANCELLED);
+  else for (const r of roots) here.addRoot(encoder.encode(r.real), r.reach);
+  const tasks: CensusTask[] = [];
+  while (!here.stopped && here.step({ depth: SPLIT_DEPTH, into: tasks })) {
+    checkLimits(shared, deadline, limits.maxEntries);
+  }
+  let backend: Census["backend"] = "thread";
+  const useWorkers = wanted >= 2 &&
+    (spec.workers !== undefined ? tasks.length > 0 : tasks.length >= WORKERS_MIN_TASKS);
+  if (useWorkers) {
+    try {
+      await walkInWorkers(wanted, tasks, settings, sab, deadline, limits.maxEntries, asm, signal);
+      backend = "workers";
+      tasks.length = 0;
+    } catch (e) {
+      asm.warn({ code: "walk_fallback", detail: `${errMessage(e)}; walking on one thread` });
+      Atomics.store(shared, SHARED_STOP, 0);
+    }
+  }
+  if (tasks.length > 0) {
+    here.stack.push(...tasks.reverse());
+    await walkHere(here, shared, deadline, limits.maxEntries, signal);
+  }
+  asm.add(here.drain());
+  return asm.finish(limits, Atomics.load(shared, SHARED_STOP), backend, scopes);
+}

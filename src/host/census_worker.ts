@@ -1,0 +1,44 @@
+/**
+ * A census worker: walks the directories it is given with a CensusWalker on its own thread, hands half of
+ * its pending directories to the coordinator when an idle worker asks, and reports what it kept whenever it
+ * runs out of work. Messages are `WorkerIn` and `WorkerOut` (census_walker.ts).
+ */
+/// <reference lib="deno.worker" />
+import { DirentCalls } from "../../ffi/dirent.ts";
+import { CensusWalker, checkLimits, type WorkerIn, type WorkerOut } from "./census_walker.ts";
+
+let walker: CensusWalker | undefined;
+let shared: Int32Array;
+let deadline = 0;
+let maxEntries = 0;
+
+function post(m: WorkerOut): void {
+  self.postMessage(m);
+}
+
+function drive(w: CensusWalker): void {
+  while (!w.stopped && w.step()) {
+    checkLimits(shared, deadline, maxEntries);
+    if (w.stealRequested && w.stack.length >= 2) post({ t: "donate", tasks: w.donate() });
+  }
+  w.stack.length = 0;
+  post({ t: "idle", ...w.drain() });
+}
+
+self.onmessage = (ev: MessageEvent<WorkerIn>) => {
+  const m = ev.data;
+  if (m.t === "init") {
+    const fs = DirentCalls.open();
+    if (typeof fs === "string") {
+      post({ t: "failed", message: fs });
+      return;
+    }
+    shared = new Int32Array(m.shared);
+    deadline = m.deadline;
+    maxEntries = m.maxEntries;
+    walker = new CensusWalker(fs, m.settings, shared, m.id);
+  } else if (m.t === "work" && walker !== undefined) {
+    walker.stack.push(...m.tasks);
+    drive(walker);
+  }
+};
