@@ -6,6 +6,7 @@
 
 const symbols = {
   open: { parameters: ["buffer", "i32"], result: "i32" },
+  openat: { parameters: ["i32", "buffer", "i32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
   getdents64: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
@@ -107,6 +108,13 @@ export class DirentCalls {
     const fd = this.#lib.symbols.open(pathZ, O_RDONLY_DIRECTORY | O_NOATIME);
     if (fd >= 0 || this.errno() !== Errno.EPERM) return fd;
     return this.#lib.symbols.open(pathZ, O_RDONLY_DIRECTORY);
+  }
+
+  /** Like openDir, for the NUL-terminated name at the start of `name` inside the open directory `dirFd`. */
+  openDirAt(dirFd: number, name: Uint8Array<ArrayBuffer>): number {
+    const fd = this.#lib.symbols.openat(dirFd, name, O_RDONLY_DIRECTORY | O_NOATIME);
+    if (fd >= 0 || this.errno() !== Errno.EPERM) return fd;
+    return this.#lib.symbols.openat(dirFd, name, O_RDONLY_DIRECTORY);
   }
 
   /** Closes a descriptor. */

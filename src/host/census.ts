@@ -20,7 +20,6 @@ import {
   type RawWarning,
   type ScopeData,
   scopeWants,
-  SHARED_ENTRIES,
   SHARED_STEAL,
   SHARED_STOP,
   STOP_CANCELLED,
@@ -64,7 +63,10 @@ export interface CensusSpec {
   /** Filesystem types not entered when crossing into them (pseudo, network and FUSE ones never are). */
   readonly skipFsTypes: readonly string[];
   readonly limits?: Partial<CensusLimits>;
-  /** Number of census workers: undefined picks one per core for a large tree, 0 walks on this thread. */
+  /**
+   * Census workers: undefined picks one per core (up to four) for a large tree on a host with two cores or
+   * more; 0 or 1 walks on this thread.
+   */
   readonly workers?: number;
   /** "major:minor" → filesystem type; read from the live /proc/self/mountinfo when absent. */
   readonly fsTypes?: ReadonlyMap<string, string>;
@@ -135,11 +137,12 @@ export class Census {
 }
 
 /** Tasks the coordinator gathers before deciding between workers and walking on this thread. */
-const SPLIT_DEPTH = 2;
-const WORKERS_MIN_TASKS = 64;
+const SPLIT_DEPTH = 1;
+const WORKERS_MIN_TASKS = 32;
 const MAX_WORKERS = 4;
 const MAX_DENIED_WARNINGS = 50;
 const SLICE_MS = 8;
+const CANCEL_GRACE_MS = 2000;
 
 interface PlannedRoot {
   hostPath: string;
@@ -390,99 +393,110 @@ function settingsFor(
   return settings;
 }
 
-/** Walks the remaining tasks on this thread, yielding to the event loop every few milliseconds. */
-async function walkHere(
-  walker: CensusWalker,
-  shared: Int32Array,
-  deadline: number,
-  maxEntries: number,
-  signal: AbortSignal | undefined,
-): Promise<void> {
+/** Walks on this thread until the walker's stack is empty, yielding to the event loop every few ms. */
+async function walkHere(walker: CensusWalker, limits: WalkLimitsCheck, signal: AbortSignal | undefined) {
   let slice = performance.now();
   while (!walker.stopped && walker.step()) {
-    checkLimits(shared, deadline, maxEntries);
+    checkLimits(limits.shared, limits.deadline, limits.maxEntries);
     if (performance.now() - slice > SLICE_MS) {
       await yieldToEventLoop();
-      if (signal?.aborted) Atomics.store(shared, SHARED_STOP, STOP_CANCELLED);
+      if (signal?.aborted) Atomics.store(limits.shared, SHARED_STOP, STOP_CANCELLED);
       slice = performance.now();
     }
   }
-  walker.stack.length = 0;
+  if (walker.stopped) walker.discard();
+}
+
+/** Resolves true when `arm`'s callback is called, false after `ms` (never, without `ms`). */
+function wakeOrTimeout(arm: (wake: () => void) => void, ms: number | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = ms === undefined ? undefined : setTimeout(() => resolve(false), ms);
+    arm(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+/** What the walkers check after every directory. */
+interface WalkLimitsCheck {
+  shared: Int32Array;
+  deadline: number;
+  maxEntries: number;
 }
 
 /**
- * Spreads the tasks over `count` census workers with work stealing. Resolves when every worker is idle and
- * no work is left; rejects when a worker cannot start (the caller then walks on its own thread).
+ * Walks the tasks with `count` census workers, sharing work between them: an idle worker gets queued
+ * donations, and when nothing is queued a busy worker is asked (through its flag in the shared buffer) to
+ * donate half of its pending directories. This thread only hands out work, so it stays free for the other
+ * scanners. Resolves when all workers are idle and no work is left; rejects when a worker cannot start or
+ * fails, after which the caller walks everything again on this thread.
  */
-function walkInWorkers(
+function walkWithWorkers(
   count: number,
   tasks: CensusTask[],
   settings: WalkerSettings,
   sab: SharedArrayBuffer,
-  deadline: number,
-  maxEntries: number,
+  limits: WalkLimitsCheck,
   asm: Assembler,
   signal: AbortSignal | undefined,
+  drop: (tasks: CensusTask[]) => void,
 ): Promise<void> {
-  const shared = new Int32Array(sab);
+  const shared = limits.shared;
   const queue: CensusTask[] = [];
   const workers: Worker[] = [];
-  return new Promise<void>((resolve, reject) => {
-    const idle = new Set<number>();
-    const busy = new Set<number>();
-    let settled = false;
-    const finish = (err?: Error) => {
-      if (settled) return;
-      settled = true;
-      for (const w of workers) w.terminate();
-      signal?.removeEventListener("abort", onAbort);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onAbort = () => {
-      Atomics.store(shared, SHARED_STOP, STOP_CANCELLED);
-      finish();
-    };
-    if (signal?.aborted) return finish();
-    signal?.addEventListener("abort", onAbort, { once: true });
-    const send = (id: number, batch: CensusTask[]) => {
-      idle.delete(id);
-      busy.add(id);
-      Atomics.store(shared, SHARED_STEAL + id, 0);
-      workers[id - 1].postMessage({ t: "work", tasks: batch } satisfies WorkerIn);
-    };
-    const askForWork = () => {
-      for (const id of busy) {
-        if (Atomics.load(shared, SHARED_STEAL + id) === 0) {
-          Atomics.store(shared, SHARED_STEAL + id, 1);
-          return;
-        }
-      }
-    };
-    const settle = () => {
-      for (const id of [...idle]) {
-        if (queue.length === 0) break;
-        send(id, queue.splice(0, Math.ceil(queue.length / idle.size)));
-      }
-      if (idle.size > 0 && busy.size > 0 && Atomics.load(shared, SHARED_STOP) === 0) askForWork();
-      if (busy.size === 0) finish();
-    };
-    for (let id = 1; id <= count; id++) {
-      let w: Worker;
-      try {
-        w = new Worker(new URL("./census_worker.ts", import.meta.url).href, { type: "module" });
-      } catch (e) {
-        finish(new Error(`cannot start a census worker: ${errMessage(e)}`));
+  const idle = new Set<number>();
+  const busy = new Set<number>();
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  const send = (id: number, batch: CensusTask[]) => {
+    idle.delete(id);
+    busy.add(id);
+    Atomics.store(shared, SHARED_STEAL + id, 0);
+    workers[id - 1].postMessage({ t: "work", tasks: batch } satisfies WorkerIn);
+  };
+  const askForWork = () => {
+    if (Atomics.load(shared, SHARED_STOP) !== 0) return;
+    for (const id of busy) {
+      if (Atomics.load(shared, SHARED_STEAL + id) === 0) {
+        Atomics.store(shared, SHARED_STEAL + id, 1);
         return;
       }
+    }
+  };
+  const settle = () => {
+    if (Atomics.load(shared, SHARED_STOP) !== 0) return notify();
+    for (const id of [...idle]) {
+      if (queue.length > 0) send(id, queue.splice(0, Math.ceil(queue.length / idle.size)));
+    }
+    if (idle.size > 0) askForWork();
+    notify();
+  };
+  const fail = (e: Error) => {
+    failure ??= e;
+    Atomics.store(shared, SHARED_STOP, STOP_CANCELLED);
+    notify();
+  };
+  const onAbort = () => {
+    Atomics.store(shared, SHARED_STOP, STOP_CANCELLED);
+    notify();
+  };
+  signal?.addEventListener("abort", onAbort, { once: true });
+  for (let id = 1; id <= count && failure === undefined; id++) {
+    try {
+      const w = new Worker(new URL("./census_worker.ts", import.meta.url).href, { type: "module" });
       workers.push(w);
       w.onerror = (ev) => {
         ev.preventDefault();
-        finish(new Error(`census worker failed: ${ev.message}`));
+        fail(new Error(`census worker failed: ${ev.message}`));
       };
       w.onmessage = (ev: MessageEvent<WorkerOut>) => {
         const m = ev.data;
-        if (m.t === "failed") finish(new Error(`census worker cannot read directories: ${m.message}`));
+        if (m.t === "failed") fail(new Error(`census worker cannot read directories: ${m.message}`));
         else if (m.t === "donate") {
           queue.push(...m.tasks);
           settle();
@@ -493,11 +507,39 @@ function walkInWorkers(
           settle();
         }
       };
-      w.postMessage({ t: "init", id, settings, shared: sab, deadline, maxEntries } satisfies WorkerIn);
+      w.postMessage(
+        {
+          t: "init",
+          id,
+          settings,
+          shared: sab,
+          deadline: limits.deadline,
+          maxEntries: limits.maxEntries,
+        } satisfies WorkerIn,
+      );
+    } catch (e) {
+      fail(new Error(`cannot start a census worker: ${errMessage(e)}`));
     }
-    // Interleaved, so the large subtrees that sit side by side in walk order end up with different workers.
-    for (let id = 1; id <= count; id++) send(id, tasks.filter((_, i) => i % count === id - 1));
-  });
+  }
+  return (async () => {
+    try {
+      if (failure !== undefined) throw failure;
+      if (signal?.aborted) onAbort();
+      // Interleaved, so the large subtrees that sit side by side in walk order go to different workers.
+      for (let id = 1; id <= count; id++) send(id, tasks.filter((_, i) => i % count === id - 1));
+      while (busy.size > 0) {
+        if (failure !== undefined) throw failure;
+        // Once stopping, a worker stuck in a system call is not waited for (terminating it below ends it).
+        const stopping = Atomics.load(shared, SHARED_STOP) !== 0;
+        if (!await wakeOrTimeout((r) => wake = r, stopping ? CANCEL_GRACE_MS : undefined)) break;
+      }
+      if (failure !== undefined) throw failure;
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      for (const w of workers) w.terminate();
+      drop(queue.splice(0));
+    }
+  })();
 }
 
 /** The Deno-API census, for when FFI cannot be used: the shared walker, filtered the same way. */
@@ -581,33 +623,36 @@ export async function runCensus(host: Host, spec: CensusSpec, signal?: AbortSign
     return await denoCensus(host, { ...spec, fsTypes }, scopes, roots, limits, asm, signal);
   }
   const settings = settingsFor(host, spec, scopes, limits, fsTypes);
-  const wanted = spec.workers ?? Math.min(MAX_WORKERS, navigator.hardwareConcurrency ?? 1);
-  const sab = new SharedArrayBuffer(4 * (SHARED_STEAL + wanted + 1));
+  const count = spec.workers ?? Math.min(MAX_WORKERS, navigator.hardwareConcurrency ?? 1);
+  const sab = new SharedArrayBuffer(4 * (SHARED_STEAL + count + 1));
   const shared = new Int32Array(sab);
-  const deadline = Date.now() + limits.maxMillis;
+  const limitsCheck = { shared, deadline: Date.now() + limits.maxMillis, maxEntries: limits.maxEntries };
   const here = new CensusWalker(fs, settings, shared, 0);
   if (signal?.aborted) Atomics.store(shared, SHARED_STOP, STOP_CANCELLED);
   else for (const r of roots) here.addRoot(encoder.encode(r.real), r.reach);
   const tasks: CensusTask[] = [];
   while (!here.stopped && here.step({ depth: SPLIT_DEPTH, into: tasks })) {
-    checkLimits(shared, deadline, limits.maxEntries);
+    checkLimits(shared, limitsCheck.deadline, limitsCheck.maxEntries);
   }
   let backend: Census["backend"] = "thread";
-  const useWorkers = wanted >= 2 &&
+  const useWorkers = count >= 2 &&
     (spec.workers !== undefined ? tasks.length > 0 : tasks.length >= WORKERS_MIN_TASKS);
   if (useWorkers) {
+    const drop = (left: CensusTask[]) => {
+      for (const t of left) if (t.fd >= 0) fs.close(t.fd);
+    };
     try {
-      await walkInWorkers(wanted, tasks, settings, sab, deadline, limits.maxEntries, asm, signal);
+      await walkWithWorkers(count, tasks, settings, sab, limitsCheck, asm, signal, drop);
       backend = "workers";
-      tasks.length = 0;
     } catch (e) {
       asm.warn({ code: "walk_fallback", detail: `${errMessage(e)}; walking on one thread` });
       Atomics.store(shared, SHARED_STOP, 0);
+      here.stack.push(...tasks);
+      await walkHere(here, limitsCheck, signal);
     }
-  }
-  if (tasks.length > 0) {
-    here.stack.push(...tasks.reverse());
-    await walkHere(here, shared, deadline, limits.maxEntries, signal);
+  } else {
+    here.stack.push(...tasks);
+    await walkHere(here, limitsCheck, signal);
   }
   asm.add(here.drain());
   return asm.finish(limits, Atomics.load(shared, SHARED_STOP), backend, scopes);

@@ -26,6 +26,11 @@ export interface CensusTask {
   reach: boolean;
   /** glibc dev_t of the directory's filesystem. */
   dev: number;
+  /**
+   * The directory already opened (relative to its parent, while that was open), or -1. Descriptors are
+   * process-wide, so a task donated to another worker keeps it; whoever drops a task closes it.
+   */
+  fd: number;
 }
 
 /** One entry the census kept, with its lstat information. Plain data. */
@@ -147,6 +152,8 @@ export type WorkerOut =
   | ({ t: "idle" } & WalkerOutput);
 
 const MAX_WARNINGS = 200;
+/** Pending directories one walker keeps open; beyond this they are opened by path when their turn comes. */
+const MAX_OPEN_PENDING = 128;
 const DENTS_BYTES = 128 << 10;
 const decoder = new TextDecoder();
 
@@ -204,6 +211,8 @@ export class CensusWalker {
     ctimeMs: 0,
   };
   #pathBuf = new Uint8Array(4096);
+  /** The current entry's NUL-terminated name, copied byte by byte (a subarray per entry would be garbage). */
+  readonly #name = new Uint8Array(256);
   readonly #visited = new Set<string>();
   /** Pending directories; the end is walked next, the start is what gets donated. */
   readonly stack: CensusTask[] = [];
@@ -211,6 +220,7 @@ export class CensusWalker {
   warnings: RawWarning[] = [];
   tally: CensusTally = emptyTally();
   #warned = 0;
+  #openPending = 0;
 
   /** `shared` holds the stop flag, the entry counter and one steal flag per walker; `id` picks this one's. */
   constructor(fs: DirentCalls, settings: WalkerSettings, shared: Int32Array, id: number) {
@@ -238,7 +248,15 @@ export class CensusWalker {
   /** Removes and returns the older half of the pending directories (for an idle walker), clearing the request. */
   donate(): CensusTask[] {
     Atomics.store(this.#shared, SHARED_STEAL + this.#id, 0);
-    return this.stack.splice(0, Math.floor(this.stack.length / 2));
+    const given = this.stack.splice(0, Math.floor(this.stack.length / 2));
+    this.#openPending -= given.filter((t) => t.fd >= 0).length;
+    return given;
+  }
+
+  /** Drops every pending directory (closing those already open), e.g. once the walk was stopped. */
+  discard(): void {
+    for (const t of this.stack.splice(0)) if (t.fd >= 0) this.#fs.close(t.fd);
+    this.#openPending = 0;
   }
 
   /** True once some walker hit the entry limit or the deadline. */
@@ -342,7 +360,7 @@ export class CensusWalker {
       if (this.tally.depthCut++ === 0) this.tally.depthExample = text;
       return undefined;
     }
-    return { path: bytes, depth, reach: reach && (st.mode & 0o001) !== 0, dev };
+    return { path: bytes, depth, reach: reach && (st.mode & 0o001) !== 0, dev, fd: -1 };
   }
 
   /**
@@ -368,11 +386,14 @@ export class CensusWalker {
     const task = this.stack.pop();
     if (task === undefined) return false;
     const fs = this.#fs;
-    const dirZ = withNul(task.path);
-    const fd = fs.openDir(dirZ);
-    if (fd < 0) {
-      this.#failure(task.path, "open", fs.errno());
-      return true;
+    let fd = task.fd;
+    if (fd >= 0) this.#openPending--;
+    else {
+      fd = fs.openDir(withNul(task.path));
+      if (fd < 0) {
+        this.#failure(task.path, "open", fs.errno());
+        return true;
+      }
     }
     const dents = this.#dents;
     const view = this.#dentsView;
@@ -405,7 +426,9 @@ export class CensusWalker {
           this.tally.entries++;
           if (type !== DT.DIR && type !== DT.REG && type !== DT.UNKNOWN) continue;
           const end = dents.indexOf(0, start);
-          if (!fs.statAt(fd, dents.subarray(start), this.#st)) {
+          const name = this.#name;
+          for (let i = start; i <= end; i++) name[i - start] = dents[i];
+          if (!fs.statAt(fd, name, this.#st)) {
             this.#failure(this.#joinZ(task.path, start, end).slice(0, -1), "lstat", fs.errno());
             continue;
           }
@@ -416,7 +439,14 @@ export class CensusWalker {
           const child = this.#examine(this.#joinZ(task.path, start, end), task.dev, childDepth, task.reach);
           if (child === undefined) continue;
           if (collect !== undefined && childDepth >= collect.depth) collect.into.push(child);
-          else this.stack.push(child);
+          else {
+            // Opening it now, next to its parent, spares a lookup of the whole path later.
+            if (this.#openPending < MAX_OPEN_PENDING) {
+              child.fd = fs.openDirAt(fd, this.#name);
+              if (child.fd >= 0) this.#openPending++;
+            }
+            this.stack.push(child);
+          }
         }
       }
     } finally {

@@ -21,7 +21,7 @@ function drive(w: CensusWalker): void {
     checkLimits(shared, deadline, maxEntries);
     if (w.stealRequested && w.stack.length >= 2) post({ t: "donate", tasks: w.donate() });
   }
-  w.stack.length = 0;
+  w.discard();
   post({ t: "idle", ...w.drain() });
 }
 

@@ -42,6 +42,28 @@ export function parseDpkgList(text: string): string[] {
   return out;
 }
 
+/**
+ * The paths of `wanted` that one `<package>.list` text lists (normalised as parseDpkgList does), without
+ * splitting the whole list: only lines as long as a wanted path are compared.
+ */
+export function listedAmong(text: string, wanted: ReadonlySet<string>): string[] {
+  const lengths = new Set([...wanted].map((p) => p.length));
+  const out: string[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = text.length;
+    let len = end - start;
+    if (len > 1 && text.charCodeAt(end - 1) === 0x2f) len--;
+    if (lengths.has(len) && text.charCodeAt(start) === 0x2f) {
+      const line = text.slice(start, start + len);
+      if (wanted.has(line)) out.push(line);
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
 /** Parses a `<package>.md5sums` file ("<md5>  <path without leading slash>") into absolute path → md5. */
 export function parseMd5sums(text: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -82,27 +104,43 @@ export function aliasOf(path: string, merged: ReadonlySet<string>): string | und
   return undefined;
 }
 
+/** What one pass over dpkg's file lists found: the owners of the paths looked for. */
+export interface DpkgScan {
+  /** Path → package ("name" or "name:arch"), first listing wins. */
+  readonly owners: ReadonlyMap<string, string>;
+  /** The paths looked for (with their merged-/usr aliases); undefined when every path was kept. */
+  readonly sought: ReadonlySet<string> | undefined;
+  /** Lists read. */
+  readonly packages: number;
+  /** Unreadable or oversized lists. */
+  readonly problems: readonly string[];
+  /** A list or the package count was capped. */
+  readonly truncated: boolean;
+}
+
 /**
- * Loads the dpkg file lists. "missing" when the host has no dpkg database; unreadable or oversized lists
- * are reported in `problems` and skipped; `truncated` when a list or the package count was capped. With
- * `only`, just those paths (and their merged-/usr aliases) are kept: a whole-system map is ~100 MB.
+ * One pass over every dpkg file list, keeping the owners of `only` (and their merged-/usr aliases), or of
+ * every path without it (a whole-system map is ~100 MB). "missing" when the host has no dpkg database.
+ * `pause` is awaited every few dozen files, so the pass can share the thread with other work.
  */
-export function loadDpkgOwners(
+export async function scanDpkgLists(
   host: Host,
-  only?: ReadonlySet<string>,
-): ReadOutcome<PackageOwners> & { problems?: string[] } {
+  only: ReadonlySet<string> | undefined,
+  pause: () => Promise<void> = () => Promise.resolve(),
+): Promise<ReadOutcome<DpkgScan>> {
   const dir = host.readDir(DPKG_INFO, MAX_PACKAGES * 20);
   if (!dir.ok) return dir;
   const merged = mergedUsrDirs(host);
-  const wanted = only === undefined
+  const sought = only === undefined
     ? undefined
     : new Set([...only].flatMap((p) => [p, aliasOf(p, merged) ?? p]));
-  const lists = dir.value.filter((e) => e.name.endsWith(".list") && !e.isDirectory).map((e) => e.name).sort();
+  const names = dir.value.filter((e) => e.name.endsWith(".list") && !e.isDirectory).map((e) => e.name).sort();
   const owners = new Map<string, string>();
   const problems: string[] = [];
-  let truncated = dir.truncated || lists.length > MAX_PACKAGES;
+  let truncated = dir.truncated || names.length > MAX_PACKAGES;
   let packages = 0;
-  for (const name of lists.slice(0, MAX_PACKAGES)) {
+  for (const [i, name] of names.slice(0, MAX_PACKAGES).entries()) {
+    if (i % 32 === 31) await pause();
     const r = host.readText(`${DPKG_INFO}/${name}`, MAX_LIST_BYTES);
     if (!r.ok) {
       problems.push(`${DPKG_INFO}/${name}: ${r.message}`);
@@ -111,15 +149,53 @@ export function loadDpkgOwners(
     if (r.truncated) truncated = true;
     packages++;
     const pkg = name.slice(0, -".list".length);
-    for (const path of parseDpkgList(r.value)) {
-      if (wanted !== undefined && !wanted.has(path)) continue;
+    for (const path of sought === undefined ? parseDpkgList(r.value) : listedAmong(r.value, sought)) {
       if (!owners.has(path)) owners.set(path, pkg);
     }
   }
   if (packages === 0) {
     return { ok: false, reason: "missing", message: `no package file lists in ${DPKG_INFO}` };
   }
-  const withAlias = <T>(map: Map<string, T>, path: string): T | undefined => {
+  return { ok: true, value: { owners, sought, packages, problems, truncated }, truncated };
+}
+
+/** Two passes as one: the owners both found (for paths the first did not look for, the second's). */
+export function mergeDpkgScans(a: DpkgScan, b: DpkgScan): DpkgScan {
+  const owners = new Map(a.owners);
+  for (const [p, pkg] of b.owners) if (!owners.has(p)) owners.set(p, pkg);
+  const sought = a.sought === undefined || b.sought === undefined
+    ? undefined
+    : new Set([...a.sought, ...b.sought]);
+  return {
+    owners,
+    sought,
+    packages: Math.max(a.packages, b.packages),
+    problems: [...new Set([...a.problems, ...b.problems])],
+    truncated: a.truncated || b.truncated,
+  };
+}
+
+/** Reads the dpkg file lists once and answers owner and digest lookups; see `scanDpkgLists`. */
+export async function loadDpkgOwners(
+  host: Host,
+  only?: ReadonlySet<string>,
+): Promise<ReadOutcome<PackageOwners> & { problems?: string[] }> {
+  const scan = await scanDpkgLists(host, only);
+  return scan.ok
+    ? {
+      ok: true,
+      value: dpkgOwners(host, scan.value),
+      truncated: scan.truncated,
+      problems: [...scan.value.problems],
+    }
+    : scan;
+}
+
+/** Owner and digest lookups over a pass's result (digests come from the owning package's md5sums). */
+export function dpkgOwners(host: Host, scan: DpkgScan): PackageOwners {
+  const merged = mergedUsrDirs(host);
+  const owners = scan.owners;
+  const withAlias = <T>(map: ReadonlyMap<string, T>, path: string): T | undefined => {
     const direct = map.get(path);
     if (direct !== undefined) return direct;
     const alias = aliasOf(path, merged);
@@ -144,5 +220,5 @@ export function loadDpkgOwners(
     const hex = withAlias(table, path);
     return hex === undefined ? undefined : { algorithm: "md5", hex };
   };
-  return { ok: true, value: { packages, ownerOf, digestOf }, truncated, problems };
+  return { packages: scan.packages, ownerOf, digestOf };
 }

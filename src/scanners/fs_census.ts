@@ -1,13 +1,18 @@
 /**
  * The filesystem census as the file scanners share it: `world_writable` and `suid_sgid` look at the same
  * trees, so one census walks the roots of every one of them that runs in this scan, once, and each takes
- * the entries inside its own scope.
+ * the entries inside its own scope. Both are heavy scanners (they take turns with YARA and package
+ * verification), so the census workers' memory never adds up with theirs.
  */
 import type { Config } from "../cli/flags/index.ts";
 import type { ScanContext } from "../core/context.ts";
+import { yieldToEventLoop } from "../core/yield.ts";
 import { type Census, type CensusScope, runCensus } from "../host/census.ts";
+import { type DpkgScan, scanDpkgLists } from "../host/dpkg_db.ts";
+import type { ReadOutcome } from "../host/host.ts";
 import { DEFAULT_WALK_LIMITS } from "../host/walker.ts";
 import { IMAGE_FS_TYPES, IMAGE_STORAGE, under } from "./fs_common.ts";
+import { EXPECTED_SETID_PATHS } from "./suid_expected.ts";
 
 /** Name of the world_writable scanner (and of its census scope). */
 export const WORLD_WRITABLE = "world_writable";
@@ -108,11 +113,25 @@ export function fsCensus(ctx: ScanContext): Promise<Census> {
     skipFsTypes: [...IMAGE_FS_TYPES],
     limits: { maxMillis },
   };
+  // suid_sgid looks up the owners of the set-id files found; for the stock ones that pass over dpkg's lists
+  // is made now, while the census walks.
+  if (users.has(SUID_SGID)) stockSetidOwners(ctx);
   return ctx.shared.memo(`fs-census ${JSON.stringify(spec)}`, () => {
     const cancel = new AbortController();
     ctx.shared.onDispose(() => cancel.abort());
     return runCensus(ctx.host, spec, cancel.signal);
   });
+}
+
+/**
+ * The dpkg owners of the stock set-id paths, looked up once per scan in slices that leave the thread to
+ * other work in between (the lists are not kept: only the owners found).
+ */
+export function stockSetidOwners(ctx: ScanContext): Promise<ReadOutcome<DpkgScan>> {
+  return ctx.shared.memo(
+    "dpkg-stock-setid",
+    () => scanDpkgLists(ctx.host, EXPECTED_SETID_PATHS, yieldToEventLoop),
+  );
 }
 
 /** Copies the census warnings about the scanner's scopes (and those about no place) into its warnings. */

@@ -8,7 +8,8 @@ import type { ScanContext } from "../core/context.ts";
 import type { FindingDraft, Metadata } from "../core/finding.ts";
 import type { Severity } from "../core/severity.ts";
 import type { Scanner } from "../core/scanner.ts";
-import { loadDpkgOwners, type PackageOwners } from "../host/dpkg_db.ts";
+import { dpkgOwners, mergeDpkgScans, type PackageOwners, scanDpkgLists } from "../host/dpkg_db.ts";
+import type { ReadOutcome } from "../host/host.ts";
 import { digestEntry } from "../host/entry_io.ts";
 import { loadRpmOwners } from "../host/rpm_db.ts";
 import type { WalkEntry } from "../host/walker.ts";
@@ -20,7 +21,7 @@ import {
   octalMode,
   worldWritableAncestor,
 } from "./fs_common.ts";
-import { fsCensus, reportCensusWarnings, SUID_SGID } from "./fs_census.ts";
+import { fsCensus, reportCensusWarnings, stockSetidOwners, SUID_SGID } from "./fs_census.ts";
 import { EXPECTED_SETID_PATHS, isShellEscapeProgram } from "./suid_expected.ts";
 
 const NAME = SUID_SGID;
@@ -206,13 +207,38 @@ function rate(
   return { check: "suid.file.unexpected", reason: "not on the stock list (no package database to check)" };
 }
 
-function loadOwners(ctx: ScanContext, paths: ReadonlySet<string>): PackageOwners | undefined {
+/**
+ * dpkg owners of the found set-id files: the stock ones were looked up while the census walked; only
+ * files off the stock list cost a second pass over the lists.
+ */
+async function dpkgSetidOwners(
+  ctx: ScanContext,
+  paths: ReadonlySet<string>,
+): Promise<ReadOutcome<PackageOwners> & { problems?: string[] }> {
+  const stock = await stockSetidOwners(ctx);
+  if (!stock.ok) return stock;
+  const missing = [...paths].filter((p) => stock.value.sought?.has(p) === false);
+  let scan = stock.value;
+  if (missing.length > 0) {
+    const more = await scanDpkgLists(ctx.host, new Set(missing));
+    if (!more.ok) return more;
+    scan = mergeDpkgScans(scan, more.value);
+  }
+  return {
+    ok: true,
+    value: dpkgOwners(ctx.host, scan),
+    truncated: scan.truncated,
+    problems: [...scan.problems],
+  };
+}
+
+async function loadOwners(ctx: ScanContext, paths: ReadonlySet<string>): Promise<PackageOwners | undefined> {
   const loaders = [
-    ["dpkg", () => loadDpkgOwners(ctx.host, paths)],
-    ["rpm", () => loadRpmOwners(ctx.host)],
+    ["dpkg", () => dpkgSetidOwners(ctx, paths)],
+    ["rpm", () => Promise.resolve(loadRpmOwners(ctx.host))],
   ] as const;
   for (const [name, load] of loaders) {
-    const r = load();
+    const r = await load();
     if (!r.ok) {
       if (r.reason !== "missing") ctx.warn("package_db_unreadable", r.message);
       continue;
@@ -234,7 +260,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   for (const e of census.entries) {
     if (e.kind === "file" && isSetidProgram(e.mode) && census.wants(SUID_SGID, e.path)) found.set(e.path, e);
   }
-  const owners = loadOwners(ctx, new Set(found.keys()));
+  const owners = await loadOwners(ctx, new Set(found.keys()));
   if (owners === undefined) {
     ctx.warn(
       "no_package_db",

@@ -462,6 +462,7 @@ export const worldWritable: Scanner = {
     "(also in temp dirs); with --fs-hygiene root's PATH and set-id hard links. A recursive walk, so " +
     "--fast-scan skips it.",
   slow: true,
+  heavy: true,
   enabledByDefault: () => true,
   checks,
   needs: ["root"],

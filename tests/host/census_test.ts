@@ -287,6 +287,39 @@ Deno.test("census: cancelling stops the walk and its workers", async () => {
   assert.equal(full.entries.length, 200);
 });
 
+/** Descriptors of this process that point into `dir` (the census opens directories ahead of walking them). */
+function openUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of Deno.readDirSync("/proc/self/fd")) {
+    try {
+      const target = Deno.readLinkSync(`/proc/self/fd/${e.name}`);
+      if (target === dir || target.startsWith(dir + "/")) out.push(target);
+    } catch {
+      // closed while listing
+    }
+  }
+  return out;
+}
+
+Deno.test("census: directories opened ahead are closed however the walk ends", async () => {
+  const entries: Record<string, string> = {};
+  for (let a = 0; a < 30; a++) for (let b = 0; b < 40; b++) entries[`w/d${a}/e${b}/f`] = "x";
+  using t = makeTree(entries);
+  const real = Deno.realPathSync(t.path);
+  const done = await census(t.path, { roots: ["/w"], workers: 2 });
+  assert.ok(done.examined > 2400);
+  assert.deepEqual(openUnder(real), []);
+  for (const workers of [0, 2]) {
+    const stop = new AbortController();
+    const running = census(t.path, { roots: ["/w"], workers }, stop.signal);
+    setTimeout(() => stop.abort(), 2);
+    await running;
+    assert.deepEqual(openUnder(real), [], `cancelled, ${workers} workers`);
+    await census(t.path, { roots: ["/w"], workers, limits: { maxEntries: 500 } });
+    assert.deepEqual(openUnder(real), [], `entry limit, ${workers} workers`);
+  }
+});
+
 Deno.test({
   name: "census: unreadable directories become perm_denied warnings (run as nobody via setpriv)",
   ignore: Deno.uid() !== 0,

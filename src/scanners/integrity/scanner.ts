@@ -215,8 +215,8 @@ async function verifyNative(
 }
 
 /** Path → package from the package database (read directly), to name and rate the files dpkg/rpm report. */
-function packageOwners(ctx: ScanContext, tool: Tool): PackageOwners | undefined {
-  const r = tool === "dpkg" ? loadDpkgOwners(ctx.host) : loadRpmOwners(ctx.host);
+async function packageOwners(ctx: ScanContext, tool: Tool): Promise<PackageOwners | undefined> {
+  const r = tool === "dpkg" ? await loadDpkgOwners(ctx.host) : loadRpmOwners(ctx.host);
   if (!r.ok) {
     if (r.reason !== "missing") ctx.warn("package_owners_unreadable", r.message);
     return undefined;
@@ -277,7 +277,7 @@ async function verifyWithTool(
   meta.lines_reported = r.parse.lines.length;
   meta.attribute_only_lines_ignored = r.parse.ignored;
   const allCritical = ctx.config.integrityCriticalOnly;
-  const owners = r.parse.lines.length > 0 ? packageOwners(ctx, tool) : undefined;
+  const owners = r.parse.lines.length > 0 ? await packageOwners(ctx, tool) : undefined;
   for (const line of r.parse.lines) {
     await ctx.checkpoint();
     const owner = owners?.ownerOf(line.path);
