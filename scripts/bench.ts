@@ -183,14 +183,17 @@ export function evaluateTargets(cases: readonly CaseResult[], scale: readonly Sc
       pass: c ? c.median_wall_ms < limit : null,
     };
   };
-  const rss = [...cases, ...scale].map((c) => c.peak_rss_mb).filter((x): x is number => x !== null);
+  // The memory target is about the three scans with time targets; package verification, YARA content
+  // scanning and the synthetic growth roots are reported per case but judged by no target.
+  const rss = ["fast", "default", "full"].map((n) => find(n)?.peak_rss_mb ?? null)
+    .filter((x): x is number => x !== null);
   const g = growth(scale);
   return [
     time("--fast-scan median wall time", "fast", TARGETS.fastMs),
     time("default scan median wall time", "default", TARGETS.defaultMs),
     time("full scan (all but integrity and tracing) median wall time", "full", TARGETS.fullMs),
     {
-      target: "peak memory of any run",
+      target: "peak memory of the fast, default and full scans",
       limit: `< ${TARGETS.peakRssMb} MB`,
       measured: rss.length ? `${Math.max(...rss)} MB` : "not measured",
       pass: rss.length ? Math.max(...rss) < TARGETS.peakRssMb : null,
@@ -501,7 +504,9 @@ async function main(): Promise<number> {
     if (want("default")) await runner.run("default", []);
     if (want("full")) await runner.run("full", ["--enable", fullScanners(names).join(",")]);
     for (const n of names.filter((n) => n !== "ebpf_exec_trace")) {
-      if (want(`scanner:${n}`)) await runner.run(`scanner:${n}`, ["--enable", n]);
+      // YARA without rules only skips; alone it scans its default roots with the shipped sample rules.
+      const extra = n === "yara" ? ["--yara-rules", `${REPO}rules/yara`] : [];
+      if (want(`scanner:${n}`)) await runner.run(`scanner:${n}`, ["--enable", n, ...extra]);
     }
     const made = new Map<number, { processes: number; files: number }>();
     if (!values["no-scale"] && (only === null || only.has("scale"))) {

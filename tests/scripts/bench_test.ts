@@ -102,6 +102,12 @@ Deno.test("evaluateTargets: pass/fail against the limits, not run when a case is
   assert.match(t[0].measured, /^240 ms \(140 ms without start-up\)$/);
   const big = evaluateTargets([summarize("fast", [], [sample(10, 5, 151)], 1)], []);
   assert.equal(big[3].pass, false);
+  const others = evaluateTargets([
+    summarize("fast", [], [sample(10, 5, 100)], 1),
+    summarize("scanner:integrity", [], [sample(10, 5, 300)], 1),
+  ], []);
+  assert.equal(others[3].pass, true, "only the fast, default and full scans are held to the memory target");
+  assert.equal(others[3].measured, "100 MB");
 });
 
 Deno.test("fullScanners: every scanner but package verification and tracing", () => {
