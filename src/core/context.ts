@@ -2,7 +2,7 @@
 import type { Config } from "../cli/flags/index.ts";
 import type { Host } from "../host/host.ts";
 import type { Capabilities } from "../host/capabilities.ts";
-import { yieldToEventLoop } from "./yield.ts";
+import { yieldToEventLoop } from "../host/yield.ts";
 
 /** A collection warning: something could not be read or a limit was hit. */
 export interface CollectionWarning {

@@ -31,7 +31,7 @@ import {
   type WorkerIn,
   type WorkerOut,
 } from "./census_walker.ts";
-import { yieldToEventLoop } from "../core/yield.ts";
+import { yieldToEventLoop } from "./yield.ts";
 import type { Host } from "./host.ts";
 import {
   DEFAULT_WALK_LIMITS,
@@ -136,9 +136,10 @@ export class Census {
   }
 }
 
-/** Tasks the coordinator gathers before deciding between workers and walking on this thread. */
-const SPLIT_DEPTH = 1;
-const WORKERS_MIN_TASKS = 32;
+/** Directories pending at once that make a tree large enough for census workers. */
+const HANDOVER_PENDING = 128;
+/** How long this thread walks alone when workers were started early (on the live host). */
+const HANDOVER_MS = 5;
 const MAX_WORKERS = 4;
 const MAX_DENIED_WARNINGS = 50;
 const SLICE_MS = 8;
@@ -148,6 +149,8 @@ interface PlannedRoot {
   hostPath: string;
   real: string;
   reach: boolean;
+  /** "dev:ino" of a directory root: walkers that meet it inside another root leave it to its own task. */
+  key: string | undefined;
 }
 
 const encoder = new TextEncoder();
@@ -218,7 +221,12 @@ function planRoots(
       continue;
     }
     const hostPath = real.slice(prefix.length) || "/";
-    out.set(hostPath, { hostPath, real, reach: hostPath === "/" || reachOf(parentOf(hostPath)) });
+    out.set(hostPath, {
+      hostPath,
+      real,
+      reach: hostPath === "/" || reachOf(parentOf(hostPath)),
+      key: st.isDirectory ? `${st.dev}:${st.ino}` : undefined,
+    });
   }
   return [...out.values()].sort((a, b) => depthOf(a.hostPath) - depthOf(b.hostPath));
 }
@@ -372,6 +380,7 @@ function settingsFor(
   host: Host,
   spec: CensusSpec,
   scopes: ReadonlyMap<string, ScopeData>,
+  roots: readonly PlannedRoot[],
   limits: CensusLimits,
   fsTypes: ReadonlyMap<string, string>,
 ): WalkerSettings {
@@ -384,6 +393,7 @@ function settingsFor(
     maxHits: limits.maxHits,
     xattr: spec.xattr,
     skipDevs: [...fsTypes].filter(([, t]) => isSkippedFsType(t) || skip.has(t)).map(([dev]) => dev),
+    rootKeys: roots.flatMap((r) => r.key === undefined ? [] : [r.key]),
     scopes: [...scopes.values()].map((s) => ({
       roots: s.roots.map(real),
       pruneDirs: s.pruneDirs.map(real),
@@ -426,120 +436,142 @@ interface WalkLimitsCheck {
 }
 
 /**
- * Walks the tasks with `count` census workers, sharing work between them: an idle worker gets queued
- * donations, and when nothing is queued a busy worker is asked (through its flag in the shared buffer) to
- * donate half of its pending directories. This thread only hands out work, so it stays free for the other
- * scanners. Resolves when all workers are idle and no work is left; rejects when a worker cannot start or
- * fails, after which the caller walks everything again on this thread.
+ * Census workers, started as early as possible (their start-up overlaps this thread's first directories).
+ * `walk` shares the tasks between them: an idle worker gets queued donations, and when nothing is queued a
+ * busy worker is asked (through its flag in the shared buffer) to donate half of its pending directories. This
+ * thread only hands out work, so it stays free for the other scanners.
  */
-function walkWithWorkers(
-  count: number,
-  tasks: CensusTask[],
-  settings: WalkerSettings,
-  sab: SharedArrayBuffer,
-  limits: WalkLimitsCheck,
-  asm: Assembler,
-  signal: AbortSignal | undefined,
-  drop: (tasks: CensusTask[]) => void,
-): Promise<void> {
-  const shared = limits.shared;
-  const queue: CensusTask[] = [];
-  const workers: Worker[] = [];
-  const idle = new Set<number>();
-  const busy = new Set<number>();
-  let failure: Error | undefined;
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    wake?.();
-    wake = undefined;
-  };
-  const send = (id: number, batch: CensusTask[]) => {
-    idle.delete(id);
-    busy.add(id);
-    Atomics.store(shared, SHARED_STEAL + id, 0);
-    workers[id - 1].postMessage({ t: "work", tasks: batch } satisfies WorkerIn);
-  };
-  const askForWork = () => {
-    if (Atomics.load(shared, SHARED_STOP) !== 0) return;
-    for (const id of busy) {
-      if (Atomics.load(shared, SHARED_STEAL + id) === 0) {
-        Atomics.store(shared, SHARED_STEAL + id, 1);
-        return;
+class WorkerPool {
+  readonly #count: number;
+  readonly #shared: Int32Array;
+  readonly #asm: Assembler;
+  readonly #workers: Worker[] = [];
+  readonly #queue: CensusTask[] = [];
+  readonly #idle = new Set<number>();
+  readonly #busy = new Set<number>();
+  #failure: Error | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(
+    count: number,
+    settings: WalkerSettings,
+    sab: SharedArrayBuffer,
+    limits: WalkLimitsCheck,
+    asm: Assembler,
+  ) {
+    this.#count = count;
+    this.#shared = limits.shared;
+    this.#asm = asm;
+    for (let id = 1; id <= count && this.#failure === undefined; id++) {
+      try {
+        const w = new Worker(new URL("./census_worker.ts", import.meta.url).href, { type: "module" });
+        this.#workers.push(w);
+        w.onerror = (ev) => {
+          ev.preventDefault();
+          this.#fail(new Error(`census worker failed: ${ev.message}`));
+        };
+        w.onmessage = (ev: MessageEvent<WorkerOut>) => this.#received(id, ev.data);
+        w.postMessage(
+          {
+            t: "init",
+            id,
+            settings,
+            shared: sab,
+            deadline: limits.deadline,
+            maxEntries: limits.maxEntries,
+          } satisfies WorkerIn,
+        );
+      } catch (e) {
+        this.#fail(new Error(`cannot start a census worker: ${errMessage(e)}`));
       }
-    }
-  };
-  const settle = () => {
-    if (Atomics.load(shared, SHARED_STOP) !== 0) return notify();
-    for (const id of [...idle]) {
-      if (queue.length > 0) send(id, queue.splice(0, Math.ceil(queue.length / idle.size)));
-    }
-    if (idle.size > 0) askForWork();
-    notify();
-  };
-  const fail = (e: Error) => {
-    failure ??= e;
-    Atomics.store(shared, SHARED_STOP, STOP_CANCELLED);
-    notify();
-  };
-  const onAbort = () => {
-    Atomics.store(shared, SHARED_STOP, STOP_CANCELLED);
-    notify();
-  };
-  signal?.addEventListener("abort", onAbort, { once: true });
-  for (let id = 1; id <= count && failure === undefined; id++) {
-    try {
-      const w = new Worker(new URL("./census_worker.ts", import.meta.url).href, { type: "module" });
-      workers.push(w);
-      w.onerror = (ev) => {
-        ev.preventDefault();
-        fail(new Error(`census worker failed: ${ev.message}`));
-      };
-      w.onmessage = (ev: MessageEvent<WorkerOut>) => {
-        const m = ev.data;
-        if (m.t === "failed") fail(new Error(`census worker cannot read directories: ${m.message}`));
-        else if (m.t === "donate") {
-          queue.push(...m.tasks);
-          settle();
-        } else {
-          asm.add(m);
-          busy.delete(id);
-          idle.add(id);
-          settle();
-        }
-      };
-      w.postMessage(
-        {
-          t: "init",
-          id,
-          settings,
-          shared: sab,
-          deadline: limits.deadline,
-          maxEntries: limits.maxEntries,
-        } satisfies WorkerIn,
-      );
-    } catch (e) {
-      fail(new Error(`cannot start a census worker: ${errMessage(e)}`));
     }
   }
-  return (async () => {
-    try {
-      if (failure !== undefined) throw failure;
-      if (signal?.aborted) onAbort();
-      // Interleaved, so the large subtrees that sit side by side in walk order go to different workers.
-      for (let id = 1; id <= count; id++) send(id, tasks.filter((_, i) => i % count === id - 1));
-      while (busy.size > 0) {
-        if (failure !== undefined) throw failure;
-        // Once stopping, a worker stuck in a system call is not waited for (terminating it below ends it).
-        const stopping = Atomics.load(shared, SHARED_STOP) !== 0;
-        if (!await wakeOrTimeout((r) => wake = r, stopping ? CANCEL_GRACE_MS : undefined)) break;
+
+  #stopping(): boolean {
+    return Atomics.load(this.#shared, SHARED_STOP) !== 0;
+  }
+
+  #notify(): void {
+    this.#wake?.();
+    this.#wake = undefined;
+  }
+
+  #fail(e: Error): void {
+    this.#failure ??= e;
+    Atomics.store(this.#shared, SHARED_STOP, STOP_CANCELLED);
+    this.#notify();
+  }
+
+  #send(id: number, batch: CensusTask[]): void {
+    this.#idle.delete(id);
+    this.#busy.add(id);
+    Atomics.store(this.#shared, SHARED_STEAL + id, 0);
+    this.#workers[id - 1].postMessage({ t: "work", tasks: batch } satisfies WorkerIn);
+  }
+
+  #received(id: number, m: WorkerOut): void {
+    if (m.t === "failed") return this.#fail(new Error(`census worker cannot read directories: ${m.message}`));
+    if (m.t === "donate") this.#queue.push(...m.tasks);
+    else {
+      this.#asm.add(m);
+      this.#busy.delete(id);
+      this.#idle.add(id);
+    }
+    this.#settle();
+  }
+
+  #settle(): void {
+    if (!this.#stopping()) {
+      for (const id of [...this.#idle]) {
+        if (this.#queue.length > 0) {
+          this.#send(id, this.#queue.splice(0, Math.ceil(this.#queue.length / this.#idle.size)));
+        }
       }
-      if (failure !== undefined) throw failure;
+      if (this.#idle.size > 0) {
+        const donor = [...this.#busy].find((b) => Atomics.load(this.#shared, SHARED_STEAL + b) === 0);
+        if (donor !== undefined) Atomics.store(this.#shared, SHARED_STEAL + donor, 1);
+      }
+    }
+    this.#notify();
+  }
+
+  /**
+   * Walks the tasks; resolves when every worker is idle and no work is left, rejects when a worker cannot
+   * start or fails (the caller then walks everything again on this thread).
+   */
+  async walk(tasks: readonly CensusTask[], signal: AbortSignal | undefined): Promise<void> {
+    const onAbort = () => {
+      Atomics.store(this.#shared, SHARED_STOP, STOP_CANCELLED);
+      this.#notify();
+    };
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      if (this.#failure !== undefined) throw this.#failure;
+      // Interleaved, so the large subtrees that sit side by side in walk order go to different workers.
+      for (let id = 1; id <= this.#count; id++) {
+        this.#send(
+          id,
+          tasks.filter((_, i) => i % this.#count === id - 1),
+        );
+      }
+      while (this.#busy.size > 0) {
+        if (this.#failure !== undefined) throw this.#failure;
+        // Once stopping, a worker stuck in a system call is not waited for (terminating it ends it).
+        const grace = this.#stopping() ? CANCEL_GRACE_MS : undefined;
+        if (!await wakeOrTimeout((r) => this.#wake = r, grace)) break;
+      }
+      if (this.#failure !== undefined) throw this.#failure;
     } finally {
       signal?.removeEventListener("abort", onAbort);
-      for (const w of workers) w.terminate();
-      drop(queue.splice(0));
     }
-  })();
+  }
+
+  /** Ends the workers; queued tasks go to `drop` (to close their descriptors). */
+  close(drop: (tasks: CensusTask[]) => void): void {
+    for (const w of this.#workers) w.terminate();
+    drop(this.#queue.splice(0));
+  }
 }
 
 /** The Deno-API census, for when FFI cannot be used: the shared walker, filtered the same way. */
@@ -622,36 +654,46 @@ export async function runCensus(host: Host, spec: CensusSpec, signal?: AbortSign
     });
     return await denoCensus(host, { ...spec, fsTypes }, scopes, roots, limits, asm, signal);
   }
-  const settings = settingsFor(host, spec, scopes, limits, fsTypes);
+  const settings = settingsFor(host, spec, scopes, roots, limits, fsTypes);
   const count = spec.workers ?? Math.min(MAX_WORKERS, navigator.hardwareConcurrency ?? 1);
   const sab = new SharedArrayBuffer(4 * (SHARED_STEAL + count + 1));
   const shared = new Int32Array(sab);
   const limitsCheck = { shared, deadline: Date.now() + limits.maxMillis, maxEntries: limits.maxEntries };
   const here = new CensusWalker(fs, settings, shared, 0);
+  const drop = (left: CensusTask[]) => {
+    for (const t of left) if (t.fd >= 0) fs.close(t.fd);
+  };
+  // On the live host the tree is large: workers start now, while this thread reads the first directories.
+  const early = count >= 2 && (spec.workers !== undefined || host.isLive);
+  const pool = early ? new WorkerPool(count, settings, sab, limitsCheck, asm) : undefined;
   if (signal?.aborted) Atomics.store(shared, SHARED_STOP, STOP_CANCELLED);
   else for (const r of roots) here.addRoot(encoder.encode(r.real), r.reach);
-  const tasks: CensusTask[] = [];
-  while (!here.stopped && here.step({ depth: SPLIT_DEPTH, into: tasks })) {
+  // This thread walks until the tree proves large (many directories pending at once; a small one is done
+  // before workers would have started), or, with workers already starting, for a few milliseconds: enough
+  // to split the top of the tree between them.
+  const handover = spec.workers !== undefined ? 1 : HANDOVER_PENDING;
+  const started = performance.now();
+  while (!here.stopped && here.stack.length < handover && here.step()) {
     checkLimits(shared, limitsCheck.deadline, limitsCheck.maxEntries);
+    if (pool !== undefined && performance.now() - started > HANDOVER_MS) break;
   }
   let backend: Census["backend"] = "thread";
-  const useWorkers = count >= 2 &&
-    (spec.workers !== undefined ? tasks.length > 0 : tasks.length >= WORKERS_MIN_TASKS);
-  if (useWorkers) {
-    const drop = (left: CensusTask[]) => {
-      for (const t of left) if (t.fd >= 0) fs.close(t.fd);
-    };
+  if (count >= 2 && here.stack.length > 0 && !here.stopped) {
+    const tasks = here.takeAll();
+    const workers = pool ?? new WorkerPool(count, settings, sab, limitsCheck, asm);
     try {
-      await walkWithWorkers(count, tasks, settings, sab, limitsCheck, asm, signal, drop);
+      await workers.walk(tasks, signal);
       backend = "workers";
     } catch (e) {
       asm.warn({ code: "walk_fallback", detail: `${errMessage(e)}; walking on one thread` });
       Atomics.store(shared, SHARED_STOP, 0);
-      here.stack.push(...tasks);
+      here.adopt(tasks);
       await walkHere(here, limitsCheck, signal);
+    } finally {
+      workers.close(drop);
     }
   } else {
-    here.stack.push(...tasks);
+    pool?.close(drop);
     await walkHere(here, limitsCheck, signal);
   }
   asm.add(here.drain());

@@ -86,6 +86,8 @@ export interface WalkerSettings {
   xattr: boolean;
   /** "major:minor" of filesystems not entered when a directory crosses into them. */
   skipDevs: string[];
+  /** "dev:ino" of the walk roots: met below another root, such a directory is left to its own task. */
+  rootKeys: string[];
   /** What the census is for, with real paths: a directory no scope wants is not entered. */
   scopes: ScopeData[];
 }
@@ -194,6 +196,7 @@ export class CensusWalker {
   readonly #fs: DirentCalls;
   readonly #s: WalkerSettings;
   readonly #skipDevs: ReadonlySet<string>;
+  readonly #rootKeys: ReadonlySet<string>;
   readonly #shared: Int32Array;
   readonly #id: number;
   readonly #dents = new Uint8Array(DENTS_BYTES);
@@ -227,6 +230,7 @@ export class CensusWalker {
     this.#fs = fs;
     this.#s = settings;
     this.#skipDevs = new Set(settings.skipDevs);
+    this.#rootKeys = new Set(settings.rootKeys);
     this.#shared = shared;
     this.#id = id;
   }
@@ -248,7 +252,22 @@ export class CensusWalker {
   /** Removes and returns the older half of the pending directories (for an idle walker), clearing the request. */
   donate(): CensusTask[] {
     Atomics.store(this.#shared, SHARED_STEAL + this.#id, 0);
-    const given = this.stack.splice(0, Math.floor(this.stack.length / 2));
+    return this.#give(Math.floor(this.stack.length / 2));
+  }
+
+  /** Removes and returns every pending directory (to hand them to census workers). */
+  takeAll(): CensusTask[] {
+    return this.#give(this.stack.length);
+  }
+
+  /** Takes over pending directories from another walker (with the descriptors of those already open). */
+  adopt(tasks: readonly CensusTask[]): void {
+    this.stack.push(...tasks);
+    this.#openPending += tasks.filter((t) => t.fd >= 0).length;
+  }
+
+  #give(n: number): CensusTask[] {
+    const given = this.stack.splice(0, n);
     this.#openPending -= given.filter((t) => t.fd >= 0).length;
     return given;
   }
@@ -354,7 +373,7 @@ export class CensusWalker {
       return undefined;
     }
     const key = `${dev}:${st.ino}`;
-    if (this.#visited.has(key)) return undefined;
+    if (this.#visited.has(key) || (depth > 0 && this.#rootKeys.has(key))) return undefined;
     this.#visited.add(key);
     if (depth >= this.#s.maxDepth) {
       if (this.tally.depthCut++ === 0) this.tally.depthExample = text;
@@ -378,11 +397,8 @@ export class CensusWalker {
     if (task !== undefined) this.stack.push(task);
   }
 
-  /**
-   * Walks one pending directory (the most recently pushed); false when there is none. Subdirectories deeper
-   * than `splitDepth` are pushed as usual; with `collect`, subdirectories at `splitDepth` go there instead.
-   */
-  step(collect?: { depth: number; into: CensusTask[] }): boolean {
+  /** Walks one pending directory (the most recently pushed) and pushes its subdirectories; false when none. */
+  step(): boolean {
     const task = this.stack.pop();
     if (task === undefined) return false;
     const fs = this.#fs;
@@ -438,15 +454,12 @@ export class CensusWalker {
           if (!needPath) continue;
           const child = this.#examine(this.#joinZ(task.path, start, end), task.dev, childDepth, task.reach);
           if (child === undefined) continue;
-          if (collect !== undefined && childDepth >= collect.depth) collect.into.push(child);
-          else {
-            // Opening it now, next to its parent, spares a lookup of the whole path later.
-            if (this.#openPending < MAX_OPEN_PENDING) {
-              child.fd = fs.openDirAt(fd, this.#name);
-              if (child.fd >= 0) this.#openPending++;
-            }
-            this.stack.push(child);
+          // Opening it now, next to its parent, spares a lookup of the whole path later.
+          if (this.#openPending < MAX_OPEN_PENDING) {
+            child.fd = fs.openDirAt(fd, this.#name);
+            if (child.fd >= 0) this.#openPending++;
           }
+          this.stack.push(child);
         }
       }
     } finally {

@@ -38,7 +38,7 @@ self.onmessage = (ev: MessageEvent<WorkerIn>) => {
     maxEntries = m.maxEntries;
     walker = new CensusWalker(fs, m.settings, shared, m.id);
   } else if (m.t === "work" && walker !== undefined) {
-    walker.stack.push(...m.tasks);
+    walker.adopt(m.tasks);
     drive(walker);
   }
 };

@@ -6,7 +6,7 @@
  */
 import type { Config } from "../cli/flags/index.ts";
 import type { ScanContext } from "../core/context.ts";
-import { yieldToEventLoop } from "../core/yield.ts";
+import { yieldToEventLoop } from "../host/yield.ts";
 import { type Census, type CensusScope, runCensus } from "../host/census.ts";
 import { type DpkgScan, scanDpkgLists } from "../host/dpkg_db.ts";
 import type { ReadOutcome } from "../host/host.ts";
@@ -113,14 +113,15 @@ export function fsCensus(ctx: ScanContext): Promise<Census> {
     skipFsTypes: [...IMAGE_FS_TYPES],
     limits: { maxMillis },
   };
-  // suid_sgid looks up the owners of the set-id files found; for the stock ones that pass over dpkg's lists
-  // is made now, while the census walks.
-  if (users.has(SUID_SGID)) stockSetidOwners(ctx);
-  return ctx.shared.memo(`fs-census ${JSON.stringify(spec)}`, () => {
+  const census = ctx.shared.memo(`fs-census ${JSON.stringify(spec)}`, () => {
     const cancel = new AbortController();
     ctx.shared.onDispose(() => cancel.abort());
     return runCensus(ctx.host, spec, cancel.signal);
   });
+  // suid_sgid looks up the owners of the set-id files found; for the stock ones that pass over dpkg's lists
+  // is made now, while the census walks.
+  if (users.has(SUID_SGID)) stockSetidOwners(ctx);
+  return census;
 }
 
 /**
