@@ -331,7 +331,8 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 export const suidSgid: Scanner = {
   name: NAME,
   summary:
-    "Every SUID/SGID file with owner, hash and package; unexpected ones rated by location and program.",
+    "Every SUID/SGID file with owner, hash and package; unexpected ones rated by location and program. " +
+    "Reads the filesystem census it shares with world_writable.",
   slow: true,
   enabledByDefault: () => true,
   checks,

@@ -459,8 +459,8 @@ export const worldWritable: Scanner = {
   name: NAME,
   summary:
     "World-writable files and directories in system trees, set-id interpreters and file capabilities " +
-    "(also in temp dirs); with --fs-hygiene root's PATH and set-id hard links. A recursive walk, so " +
-    "--fast-scan skips it.",
+    "(also in temp dirs); with --fs-hygiene root's PATH and set-id hard links. Reads the filesystem census " +
+    "it shares with suid_sgid (a whole-tree walk, so --fast-scan skips it).",
   slow: true,
   heavy: true,
   enabledByDefault: () => true,

@@ -6,6 +6,8 @@ import {
   type HiddenProbeIo,
   loadavgThreads,
   type PidProbe,
+  PRECHECK_ATTEMPTS,
+  precheckSettles,
   probeRange,
   threadCountsMatch,
 } from "../../src/scanners/ioc/hidden.ts";
@@ -433,4 +435,21 @@ Deno.test("hidden pre-check: loadavg thread totals", () => {
   assert.equal(threadCountsMatch(84, 83, 84), false, "a thread group missing from the listing");
   assert.equal(threadCountsMatch(83, 83, 84), false, "changed while counting: probe");
   assert.equal(threadCountsMatch(undefined, 83, undefined), false, "unreadable: probe");
+});
+
+Deno.test("hidden pre-check: churn that settles skips the probe; a lasting mismatch does not", async () => {
+  let pauses = 0;
+  const pause = () => {
+    pauses++;
+    return Promise.resolve();
+  };
+  const answers = [false, true];
+  assert.equal(await precheckSettles(() => answers.shift() ?? false, pause), true);
+  assert.equal(pauses, 1);
+  pauses = 0;
+  let calls = 0;
+  assert.equal(await precheckSettles(() => (calls++, false), pause), false);
+  assert.equal(calls, PRECHECK_ATTEMPTS);
+  assert.equal(pauses, PRECHECK_ATTEMPTS - 1);
+  assert.equal(await precheckSettles(() => true, pause, 1), true);
 });

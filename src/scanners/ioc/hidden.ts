@@ -51,6 +51,25 @@ export function threadCountsMatch(
   return before !== undefined && before === after && before === listedThreads;
 }
 
+/** Pre-check attempts before the probe: processes and threads that start or exit meanwhile cause a mismatch. */
+export const PRECHECK_ATTEMPTS = 3;
+
+/**
+ * Runs the pre-check until it matches, at most `attempts` times with `pause` in between. A hidden thread
+ * group mismatches every time; churn (a program starting, this scan's own worker threads) does not last.
+ */
+export async function precheckSettles(
+  check: () => boolean,
+  pause: () => Promise<void>,
+  attempts = PRECHECK_ATTEMPTS,
+): Promise<boolean> {
+  for (let i = 0; i < attempts; i++) {
+    if (i > 0) await pause();
+    if (check()) return true;
+  }
+  return false;
+}
+
 /** Most pids probed in one scan (about a second of stat calls). */
 export const MAX_PROBES = 131_072;
 

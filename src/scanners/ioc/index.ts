@@ -15,7 +15,7 @@ import { loadUsers } from "../../host/proc_users.ts";
 import { loadAllowlist } from "./allow.ts";
 import { IOC, IOC_CHECKS } from "./checks.ts";
 import { Findings } from "./collect.ts";
-import { findHidden, loadavgThreads, threadCountsMatch } from "./hidden.ts";
+import { findHidden, loadavgThreads, precheckSettles, threadCountsMatch } from "./hidden.ts";
 import { judgeEntries, LD_VARS, ldEntries, parsePreloadFile, untrusted } from "./ld_env.ts";
 import { homeDirs, type Location, LocationJudge } from "./location.ts";
 import { kthreadMasquerade } from "./masquerade.ts";
@@ -254,6 +254,9 @@ function checkNames(p: ProcessInfo, out: Findings): void {
   }
 }
 
+/** Time between hidden-process pre-check attempts. */
+const PRECHECK_PAUSE_MS = 15;
+
 /** True when /proc/loadavg's thread total equals the threads of the listed processes (nothing is hidden). */
 function listedThreadsMatch(ctx: ScanContext, listed: ReadonlySet<number>): boolean {
   const total = () => {
@@ -287,7 +290,15 @@ async function checkHidden(ctx: ScanContext, listed: ReadonlySet<number>, out: F
       return typeof l === "string" ? undefined : new Set(l);
     },
   };
-  if (listedThreadsMatch(ctx, listed)) return;
+  let now: ReadonlySet<number> | undefined = listed;
+  const settled = await precheckSettles(
+    () => now !== undefined && listedThreadsMatch(ctx, now),
+    async () => {
+      await new Promise((r) => setTimeout(r, PRECHECK_PAUSE_MS));
+      now = io.relist();
+    },
+  );
+  if (settled) return;
   const result = await findHidden(io, listed, pidMax, undefined, () => ctx.checkpoint());
   if (result.partial) {
     ctx.warn("truncated", `hidden-process probe covered pids ${result.from}..${result.to} of 1..${pidMax}`);
