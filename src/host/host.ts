@@ -4,6 +4,8 @@
  * symlinks are resolved inside the root and never lead out of it.
  */
 
+import { FileReader } from "../../ffi/file_read.ts";
+
 /** Why a read failed. */
 export type ReadFailure = "missing" | "denied" | "not_file" | "error";
 
@@ -26,6 +28,16 @@ function classify(e: unknown): ReadFailure {
 
 function failure<T>(e: unknown): ReadOutcome<T> {
   return { ok: false, reason: classify(e), message: e instanceof Error ? e.message : String(e) };
+}
+
+/** The failure for an errno from libc, worded like Deno's errors. */
+function errnoFailure<T>(reader: FileReader, errno: number, op: string, real: string): ReadOutcome<T> {
+  const reason: ReadFailure = errno === 2 || errno === 20
+    ? "missing"
+    : errno === 13 || errno === 1
+    ? "denied"
+    : "error";
+  return { ok: false, reason, message: `${reader.describe(errno)} (os error ${errno}): ${op} '${real}'` };
 }
 
 /** Splits an absolute path into normalised components ("." and ".." resolved lexically at the root). */
@@ -104,6 +116,13 @@ export class Host {
   /** Reads at most `maxBytes` bytes of a regular file (procfs/sysfs files included); refuses FIFOs, sockets, devices. */
   readBytes(path: string, maxBytes = DEFAULT_MAX_BYTES): ReadOutcome<Uint8Array> {
     const real = this.resolve(path);
+    const reader = FileReader.shared();
+    if (reader !== null) {
+      const r = reader.readFile(real, maxBytes);
+      if (r.ok) return { ok: true, value: r.bytes, truncated: r.truncated };
+      if (r.notFile) return { ok: false, reason: "not_file", message: `${path} is not a regular file` };
+      return errnoFailure(reader, r.errno, "open", real);
+    }
     let file: Deno.FsFile | undefined;
     try {
       const st = Deno.statSync(real);
@@ -162,6 +181,14 @@ export class Host {
 
   /** The raw target of a symlink. */
   readLink(path: string): ReadOutcome<string> {
+    const reader = FileReader.shared();
+    if (reader !== null) {
+      const real = this.resolve(path, false);
+      const r = reader.readLink(real);
+      return r.ok
+        ? { ok: true, value: r.target, truncated: false }
+        : errnoFailure(reader, r.errno, "readlink", real);
+    }
     try {
       return { ok: true, value: Deno.readLinkSync(this.resolve(path, false)), truncated: false };
     } catch (e) {

@@ -63,6 +63,37 @@ Deno.test("reads refuse FIFOs, directories and devices without blocking", () => 
   assert.ok(!dev.ok && dev.reason === "not_file");
 });
 
+Deno.test("the libc read path and the Deno one give the same outcomes", () => {
+  using t = makeTree({
+    "file": "hello\n",
+    "big": "x".repeat(500),
+    "dir/x": "",
+    "link": { symlink: "file" },
+    "proc-like": "",
+  });
+  const mk = new Deno.Command("/usr/bin/mkfifo", { args: [`${t.path}/fifo`] }).outputSync();
+  assert.equal(mk.code, 0);
+  const child = new URL("./host_read_child.ts", import.meta.url).pathname;
+  const run = (ffi: boolean) => {
+    const out = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-config", "--allow-read", ...(ffi ? ["--allow-ffi"] : []), child, t.path],
+      env: { NO_COLOR: "1" },
+    }).outputSync();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    return JSON.parse(new TextDecoder().decode(out.stdout));
+  };
+  const withLibc = run(true);
+  assert.deepEqual(withLibc["/file"], { text: "hello\n", truncated: false });
+  assert.deepEqual(withLibc["/big"], { text: "x".repeat(100), truncated: true });
+  assert.deepEqual(withLibc["/fifo"], { reason: "not_file" });
+  assert.deepEqual(withLibc["/dir"], { reason: "not_file" });
+  assert.deepEqual(withLibc["/missing"], { reason: "missing" });
+  assert.deepEqual(withLibc["/link"], { text: "hello\n", truncated: false });
+  assert.deepEqual(withLibc["link /link"], { target: "file" });
+  assert.deepEqual(withLibc["link /file"], { reason: "error" }, "not a symlink");
+  assert.deepEqual(run(false), withLibc);
+});
+
 Deno.test("missing files are reported as missing, procfs files are readable", () => {
   const live = new Host("/");
   const m = live.readText("/nonexistent/file");
