@@ -101,6 +101,9 @@ export class EvidenceSet implements AsyncDisposable {
 
   /** Mounts the tmpfs directories and plants every piece. Throws only when /tmp cannot get its tmpfs. */
   static async create(): Promise<EvidenceSet> {
+    // The working directory may lie under a directory the tmpfs mounts hide (sys-scan copied to /tmp is
+    // common): the planted processes would inherit a cwd that no longer exists and fail to start.
+    Deno.chdir("/");
     mountTmpfs("/tmp", "mode=1777,size=64m");
     Deno.mkdirSync(WORK_DIR, { mode: 0o755 });
     const set = new EvidenceSet({
