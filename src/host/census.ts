@@ -105,6 +105,8 @@ export class Census {
   readonly warnings: readonly CensusWarning[];
   /** How it walked: census workers, this thread through FFI, or the Deno API. */
   readonly backend: "workers" | "thread" | "deno";
+  /** Census workers that walked (0 unless `backend` is "workers"). */
+  readonly workers: number;
   /** Directory entries examined. */
   readonly examined: number;
   readonly #scopes: ReadonlyMap<string, ScopeData>;
@@ -112,14 +114,14 @@ export class Census {
   constructor(
     entries: CensusEntry[],
     warnings: CensusWarning[],
-    backend: Census["backend"],
-    examined: number,
+    how: { backend: Census["backend"]; workers: number; examined: number },
     scopes: ReadonlyMap<string, ScopeData>,
   ) {
     this.entries = entries;
     this.warnings = warnings;
-    this.backend = backend;
-    this.examined = examined;
+    this.backend = how.backend;
+    this.workers = how.workers;
+    this.examined = how.examined;
     this.#scopes = scopes;
   }
 
@@ -140,7 +142,8 @@ export class Census {
 const HANDOVER_PENDING = 128;
 /** How long this thread walks alone when workers were started early (on the live host). */
 const HANDOVER_MS = 5;
-const MAX_WORKERS = 4;
+/** Census workers at most, however many cores there are. */
+export const MAX_CENSUS_WORKERS = 4;
 const MAX_DENIED_WARNINGS = 50;
 const SLICE_MS = 8;
 const CANCEL_GRACE_MS = 2000;
@@ -322,11 +325,10 @@ class Assembler {
 
   finish(
     limits: CensusLimits,
-    stop: number,
-    backend: Census["backend"],
     scopes: ReadonlyMap<string, ScopeData>,
-    examinedExtra = 0,
+    how: { stop: number; backend: Census["backend"]; workers: number; examinedExtra?: number },
   ): Census {
+    const stop = how.stop;
     const t = this.#tally;
     if (stop === STOP_ENTRIES) {
       this.warnings.push({ code: "truncated", detail: `walk stopped after ${limits.maxEntries} entries` });
@@ -372,7 +374,13 @@ class Assembler {
       const y = orderKey(b.path);
       return x < y ? -1 : x > y ? 1 : 0;
     });
-    return new Census(entries, this.warnings, backend, t.entries + examinedExtra, scopes);
+    const examined = t.entries + (how.examinedExtra ?? 0);
+    return new Census(
+      entries,
+      this.warnings,
+      { backend: how.backend, workers: how.workers, examined },
+      scopes,
+    );
   }
 }
 
@@ -636,7 +644,7 @@ async function denoCensus(
     }
   }
   asm.add({ hits, warnings: [], tally: emptyTally() });
-  return asm.finish(limits, 0, "deno", scopes, examined);
+  return asm.finish(limits, scopes, { stop: 0, backend: "deno", workers: 0, examinedExtra: examined });
 }
 
 /** Runs one census; `signal` cancels it (what was found so far is returned). */
@@ -655,7 +663,7 @@ export async function runCensus(host: Host, spec: CensusSpec, signal?: AbortSign
     return await denoCensus(host, { ...spec, fsTypes }, scopes, roots, limits, asm, signal);
   }
   const settings = settingsFor(host, spec, scopes, roots, limits, fsTypes);
-  const count = spec.workers ?? Math.min(MAX_WORKERS, navigator.hardwareConcurrency ?? 1);
+  const count = spec.workers ?? Math.min(MAX_CENSUS_WORKERS, navigator.hardwareConcurrency ?? 1);
   const sab = new SharedArrayBuffer(4 * (SHARED_STEAL + count + 1));
   const shared = new Int32Array(sab);
   const limitsCheck = { shared, deadline: Date.now() + limits.maxMillis, maxEntries: limits.maxEntries };
@@ -697,5 +705,6 @@ export async function runCensus(host: Host, spec: CensusSpec, signal?: AbortSign
     await walkHere(here, limitsCheck, signal);
   }
   asm.add(here.drain());
-  return asm.finish(limits, Atomics.load(shared, SHARED_STOP), backend, scopes);
+  const stop = Atomics.load(shared, SHARED_STOP);
+  return asm.finish(limits, scopes, { stop, backend, workers: backend === "workers" ? count : 0 });
 }

@@ -7,7 +7,7 @@
 import type { Config } from "../cli/flags/index.ts";
 import type { ScanContext } from "../core/context.ts";
 import { yieldToEventLoop } from "../host/yield.ts";
-import { type Census, type CensusScope, runCensus } from "../host/census.ts";
+import { type Census, type CensusScope, MAX_CENSUS_WORKERS, runCensus } from "../host/census.ts";
 import { type DpkgScan, scanDpkgLists } from "../host/dpkg_db.ts";
 import type { ReadOutcome } from "../host/host.ts";
 import { DEFAULT_WALK_LIMITS } from "../host/walker.ts";
@@ -107,16 +107,27 @@ export function fsCensus(ctx: ScanContext): Promise<Census> {
     ...(users.has(SUID_SGID) ? [suidScope(ctx.config)] : []),
   ];
   const maxMillis = Math.max(1000, Math.min(DEFAULT_WALK_LIMITS.maxMillis, ctx.budgetSeconds * 800));
+  const threads = ctx.config.parallelThreads;
   const spec = {
     scopes,
     xattr: users.has(WORLD_WRITABLE),
     skipFsTypes: [...IMAGE_FS_TYPES],
     limits: { maxMillis },
+    // --parallel-threads N caps the census workers too (1: the walk stays on this thread).
+    ...(threads > 0 ? { workers: Math.min(threads, MAX_CENSUS_WORKERS) } : {}),
   };
   const census = ctx.shared.memo(`fs-census ${JSON.stringify(spec)}`, () => {
     const cancel = new AbortController();
     ctx.shared.onDispose(() => cancel.abort());
-    return runCensus(ctx.host, spec, cancel.signal);
+    return runCensus(ctx.host, spec, cancel.signal).then((c) => {
+      ctx.setMeta("census", {
+        backend: c.backend,
+        workers: c.workers,
+        examined: c.examined,
+        kept: c.entries.length,
+      });
+      return c;
+    });
   });
   // suid_sgid looks up the owners of the set-id files found; for the stock ones that pass over dpkg's lists
   // is made now, while the census walks.

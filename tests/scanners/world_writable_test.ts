@@ -69,6 +69,28 @@ Deno.test({
   },
 });
 
+Deno.test("world_writable: the census's workers find the same; --parallel-threads 1 keeps it on one thread", async () => {
+  const entries: Record<string, TreeEntry> = {};
+  for (let i = 0; i < 40; i++) {
+    entries[`usr/share/p${i}/doc/f`] = { content: "x", mode: i % 4 === 0 ? 0o666 : 0o644 };
+    entries[`opt/a${i}/b/run`] = { content: ELF, mode: i % 5 === 0 ? 0o4777 : 0o755 };
+  }
+  using t = host(entries);
+  const view = (r: Awaited<ReturnType<typeof runOne>>) => r.findings.map((f) => f.id).sort();
+  const auto = await runOne(worldWritable, t.path);
+  const two = await runOne(worldWritable, t.path, { parallelThreads: 2 });
+  const one = await runOne(worldWritable, t.path, { parallelThreads: 1 });
+  assert.ok(auto.findings.length >= 18, `${auto.findings.length} findings`);
+  assert.deepEqual(view(two), view(auto));
+  assert.deepEqual(view(one), view(auto));
+  const meta = (r: typeof auto) =>
+    r.outcome.meta.census as { backend: string; workers: number; examined: number };
+  assert.equal(meta(auto).backend, "thread", "a small --root tree is walked before workers would start");
+  assert.deepEqual([meta(two).backend, meta(two).workers], ["workers", 2]);
+  assert.deepEqual([meta(one).backend, meta(one).workers], ["thread", 0]);
+  assert.equal(meta(two).examined, meta(one).examined);
+});
+
 Deno.test("world_writable: files other users cannot reach (a 0700 directory above) are not findings", async () => {
   using t = host({
     "root/.cache/pkg/file": { content: "x", mode: 0o666 },

@@ -40,7 +40,8 @@ export const selectionFlags = {
     parallel: bool("parallel", "Run every selected scanner at once (default: at most 4 at a time)."),
     parallelThreads: int(
       "parallel-threads",
-      "Run at most N scanners at once (0 = automatic, 1 = one after another).",
+      "Run at most N scanners at once, and walk the filesystem census with at most N worker threads " +
+        "(0 = automatic, 1 = one after another and the census on the main thread).",
       0,
       0,
       64,
