@@ -24,6 +24,31 @@ const S_IFREG = 0o100000;
 const EINTR = 4;
 const EAGAIN = 11;
 
+/**
+ * Reads into `first` (grown by doubling, never beyond `maxBytes` + 1 bytes) until `read` returns 0; the one
+ * byte past the cap tells a truncated read from a file exactly `maxBytes` long.
+ */
+export function fillBounded(
+  first: Uint8Array<ArrayBuffer>,
+  maxBytes: number,
+  read: (into: Uint8Array<ArrayBuffer>) => number,
+): { buf: Uint8Array<ArrayBuffer>; used: number } {
+  const limit = maxBytes + 1;
+  let buf = first;
+  let used = 0;
+  while (used < limit) {
+    if (used === buf.length) {
+      const bigger = new Uint8Array(Math.min(limit, buf.length * 2));
+      bigger.set(buf);
+      buf = bigger;
+    }
+    const n = read(buf.subarray(used, Math.min(buf.length, limit)));
+    if (n === 0) break;
+    used += n;
+  }
+  return { buf, used };
+}
+
 /** The outcome of one read: the bytes, "not_file" for anything but a regular file, or an errno. */
 export type FileRead =
   | { ok: true; bytes: Uint8Array; truncated: boolean }
@@ -106,31 +131,20 @@ export class FileReader {
         return { ok: false, notFile: false, errno: this.#errnoValue() };
       }
       if (!this.#isRegular()) return { ok: false, notFile: true };
-      const limit = maxBytes + 1;
-      let buf = this.#chunk;
-      let used = 0;
-      while (used < limit) {
-        if (used === buf.length) {
-          const bigger = new Uint8Array(Math.min(limit, buf.length * 2));
-          bigger.set(buf);
-          buf = bigger;
-        }
-        const n = Number(
-          lib.read(
-            fd,
-            buf.subarray(used, Math.min(buf.length, limit)),
-            BigInt(Math.min(buf.length, limit) - used),
-          ),
-        );
-        if (n < 0) {
+      let failed = 0;
+      const { buf, used } = fillBounded(this.#chunk, maxBytes, (into) => {
+        while (true) {
+          const n = Number(lib.read(fd, into, BigInt(into.length)));
+          if (n >= 0) return n;
           const err = this.#errnoValue();
-          if (err === EINTR) continue;
-          if (err === EAGAIN) break;
-          return { ok: false, notFile: false, errno: err };
+          if (err === EAGAIN) return 0;
+          if (err !== EINTR) {
+            failed = err;
+            return 0;
+          }
         }
-        if (n === 0) break;
-        used += n;
-      }
+      });
+      if (failed !== 0) return { ok: false, notFile: false, errno: failed };
       if (buf.length > this.#chunk.length && buf.length <= 1 << 20) this.#chunk = buf;
       return { ok: true, bytes: buf.slice(0, Math.min(used, maxBytes)), truncated: used > maxBytes };
     } finally {

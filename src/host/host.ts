@@ -4,7 +4,7 @@
  * symlinks are resolved inside the root and never lead out of it.
  */
 
-import { FileReader } from "../../ffi/file_read.ts";
+import { FileReader, fillBounded } from "../../ffi/file_read.ts";
 
 /** Why a read failed. */
 export type ReadFailure = "missing" | "denied" | "not_file" | "error";
@@ -127,20 +127,10 @@ export class Host {
     try {
       const st = Deno.statSync(real);
       if (!st.isFile) return { ok: false, reason: "not_file", message: `${path} is not a regular file` };
-      file = Deno.openSync(real, { read: true });
-      const limit = maxBytes + 1;
-      let buf = new Uint8Array(Math.min(limit, Math.max(st.size + 1, 4096)));
-      let used = 0;
-      while (used < limit) {
-        if (used === buf.length) {
-          const bigger = new Uint8Array(Math.min(limit, buf.length * 2));
-          bigger.set(buf);
-          buf = bigger;
-        }
-        const n = file.readSync(buf.subarray(used));
-        if (n === null || n === 0) break;
-        used += n;
-      }
+      const opened = Deno.openSync(real, { read: true });
+      file = opened;
+      const first = new Uint8Array(Math.min(maxBytes + 1, Math.max(st.size + 1, 4096)));
+      const { buf, used } = fillBounded(first, maxBytes, (into) => opened.readSync(into) ?? 0);
       return { ok: true, value: buf.slice(0, Math.min(used, maxBytes)), truncated: used > maxBytes };
     } catch (e) {
       return failure(e);
