@@ -15,6 +15,7 @@ import {
   CensusWalker,
   checkLimits,
   emptyTally,
+  keptByMode,
   pathText,
   type RawHit,
   type RawWarning,
@@ -607,6 +608,7 @@ async function denoCensus(
   };
   const prune = (p: string) => ![...scopes.values()].some((s) => scopeWants(s, p));
   const hits: RawHit[] = [];
+  const tally = emptyTally();
   let examined = 0;
   for (const root of roots) {
     const opts = {
@@ -621,14 +623,14 @@ async function denoCensus(
       examined++;
       const reach = e.depth === 0 ? root.reach : containerReach.get(parentOf(e.path)) ?? false;
       if (e.kind === "dir") containerReach.set(e.path, reach && (e.mode & 0o001) !== 0);
-      const interesting = e.kind === "dir"
-        ? (e.mode & 0o002) !== 0 && (e.mode & 0o1000) === 0
-        : e.kind === "file" && (e.mode & 0o6002) !== 0;
-      if (!interesting) continue;
-      if (hits.length >= limits.maxHits) continue;
+      if ((e.kind !== "file" && e.kind !== "dir") || !keptByMode(e.kind, e.mode)) continue;
+      if (hits.length >= limits.maxHits) {
+        tally.hitsCut++;
+        continue;
+      }
       hits.push({
         path: encoder.encode(e.realPath),
-        kind: e.kind === "dir" ? "dir" : "file",
+        kind: e.kind,
         mode: e.mode,
         uid: e.uid,
         gid: e.gid,
@@ -643,7 +645,7 @@ async function denoCensus(
       });
     }
   }
-  asm.add({ hits, warnings: [], tally: emptyTally() });
+  asm.add({ hits, warnings: [], tally });
   return asm.finish(limits, scopes, { stop: 0, backend: "deno", workers: 0, examinedExtra: examined });
 }
 

@@ -102,6 +102,15 @@ export interface ScopeData {
   pruneSubstrings: string[];
 }
 
+/**
+ * True for the entries the census keeps by their mode alone: set-id or world-writable regular files, and
+ * world-writable directories without the sticky bit (executables with file capabilities are kept too, but
+ * that takes reading an attribute).
+ */
+export function keptByMode(kind: "file" | "dir", mode: number): boolean {
+  return kind === "file" ? (mode & 0o6002) !== 0 : (mode & 0o002) !== 0 && (mode & 0o1000) === 0;
+}
+
 /** True when `path` is `root` or lies below it. */
 export function within(path: string, root: string): boolean {
   return root === "/" || path === root || path.startsWith(root + "/");
@@ -255,9 +264,17 @@ export class CensusWalker {
     return this.#give(Math.floor(this.stack.length / 2));
   }
 
-  /** Removes and returns every pending directory (to hand them to census workers). */
+  /**
+   * Removes and returns every pending directory, to hand them to census workers, with the descriptors opened
+   * ahead closed: should the workers fail, the same tasks are walked again here, by path.
+   */
   takeAll(): CensusTask[] {
-    return this.#give(this.stack.length);
+    const all = this.#give(this.stack.length);
+    for (const t of all) {
+      if (t.fd >= 0) this.#fs.close(t.fd);
+      t.fd = -1;
+    }
+    return all;
   }
 
   /** Takes over pending directories from another walker (with the descriptors of those already open). */
@@ -313,6 +330,11 @@ export class CensusWalker {
     return buf.subarray(0, p + nameEnd - nameStart + 1);
   }
 
+  /** Capabilities are granted on exec only: only executables' attributes are read. */
+  #capsWanted(mode: number): boolean {
+    return this.#s.xattr && (mode & 0o111) !== 0;
+  }
+
   #hit(path: Uint8Array, kind: "file" | "dir", depth: number, reach: boolean): RawHit | undefined {
     if (this.hits.length >= this.#s.maxHits) {
       this.tally.hitsCut++;
@@ -352,9 +374,8 @@ export class CensusWalker {
     const type = st.mode & S_IFMT;
     const path = () => pathZ.slice(0, pathZ.length - 1);
     if (type === S_IFREG) {
-      const m = st.mode;
-      const caps = this.#s.xattr && (m & 0o111) !== 0 ? this.#fs.fileCaps(pathZ) : null;
-      if ((m & 0o6002) !== 0 || caps !== null) {
+      const caps = this.#capsWanted(st.mode) ? this.#fs.fileCaps(pathZ) : null;
+      if (keptByMode("file", st.mode) || caps !== null) {
         const h = this.#hit(path(), "file", depth, reach);
         if (h !== undefined && caps !== null) {
           if (typeof caps === "number") h.capsErrno = caps;
@@ -367,7 +388,7 @@ export class CensusWalker {
     const bytes = path();
     const text = pathText(bytes);
     if (depth > 0 && this.#pruned(text)) return undefined;
-    if ((st.mode & 0o002) !== 0 && (st.mode & 0o1000) === 0) this.#hit(bytes, "dir", depth, reach);
+    if (keptByMode("dir", st.mode)) this.#hit(bytes, "dir", depth, reach);
     const dev = makedev(st.devMajor, st.devMinor);
     if (depth > 0 && dev !== parentDev && this.#skipDevs.has(`${st.devMajor}:${st.devMinor}`)) {
       return undefined;
@@ -448,10 +469,12 @@ export class CensusWalker {
             this.#failure(this.#joinZ(task.path, start, end).slice(0, -1), "lstat", fs.errno());
             continue;
           }
-          const isDir = (this.#st.mode & S_IFMT) === S_IFDIR;
-          const needPath = isDir || (this.#st.mode & 0o6002) !== 0 ||
-            (this.#s.xattr && (this.#st.mode & S_IFMT) === S_IFREG && (this.#st.mode & 0o111) !== 0);
-          if (!needPath) continue;
+          // Most entries are plain files that need no path: only directories and candidates get one.
+          const mode = this.#st.mode;
+          const fmt = mode & S_IFMT;
+          const candidate = fmt === S_IFDIR ||
+            (fmt === S_IFREG && (keptByMode("file", mode) || this.#capsWanted(mode)));
+          if (!candidate) continue;
           const child = this.#examine(this.#joinZ(task.path, start, end), task.dev, childDepth, task.reach);
           if (child === undefined) continue;
           // Opening it now, next to its parent, spares a lookup of the whole path later.

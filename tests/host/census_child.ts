@@ -1,6 +1,7 @@
 /**
  * Runs one census in a child process (so a test can take FFI away or drop privileges) and prints the kept
- * entries and warnings as JSON. Arguments: the scan root, then walk roots.
+ * entries and warnings as JSON. Arguments: the scan root, then walk roots; MAX_HITS in the environment caps
+ * the kept entries.
  */
 import { runCensus } from "../../src/host/census.ts";
 import { Host } from "../../src/host/host.ts";
@@ -11,6 +12,7 @@ const census = await runCensus(new Host(root), {
   xattr: true,
   skipFsTypes: [],
   workers: 0,
+  ...(Deno.env.get("MAX_HITS") ? { limits: { maxHits: Number(Deno.env.get("MAX_HITS")) } } : {}),
 });
 console.log(JSON.stringify({
   backend: census.backend,

@@ -211,6 +211,19 @@ Deno.test("census: depth, entry, per-directory, kept-entry and time limits end i
   const hits = await census(t.path, { roots: ["/big"], limits: { maxHits: 5 } });
   assert.equal(hits.entries.length, 5);
   assert.match(hits.warnings[0].detail, /more than 5 .* 35 not kept/);
+  const child = new URL("./census_child.ts", import.meta.url).pathname;
+  const out = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-config", "--allow-read", "--allow-env", child, t.path, "/big"],
+    env: { NO_COLOR: "1", MAX_HITS: "5" },
+  }).outputSync();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  const deno = JSON.parse(new TextDecoder().decode(out.stdout));
+  assert.equal(deno.backend, "deno");
+  assert.equal(deno.entries.length, 5);
+  assert.ok(
+    deno.warnings.some((w: { detail: string }) => /more than 5 .* 35 not kept/.test(w.detail)),
+    "the Deno-API fallback warns about the cap too",
+  );
   const many: Record<string, string> = {};
   for (let i = 0; i < 30; i++) many[`m/d${i}/f`] = "x";
   using m = makeTree(many);
