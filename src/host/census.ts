@@ -172,6 +172,21 @@ function parentOf(path: string): string {
   return path.slice(0, path.lastIndexOf("/")) || "/";
 }
 
+/** Where the scan root lies on this system: "" on the live host. */
+function prefixOf(host: Host): string {
+  return host.isLive ? "" : host.root;
+}
+
+/** The real path (to open on this system) of a host path. */
+function toReal(prefix: string, hostPath: string): string {
+  return hostPath === "/" && prefix !== "" ? prefix : prefix + hostPath;
+}
+
+/** The host path (as reports show it) of a real path. */
+function toHostPath(prefix: string, real: string): string {
+  return real.slice(prefix.length) || "/";
+}
+
 /** True when other users can search `dir` and every directory above it (lstat inside the root). */
 function reachFn(host: Host): (dir: string) => boolean {
   const memo = new Map<string, boolean>();
@@ -188,9 +203,9 @@ function reachFn(host: Host): (dir: string) => boolean {
 
 /** The scopes with their roots resolved inside the scan root, as host paths. */
 function resolveScopes(host: Host, spec: CensusSpec): Map<string, ScopeData> {
-  const prefix = host.isLive ? "" : host.root;
+  const prefix = prefixOf(host);
   return new Map(spec.scopes.map((s) => [s.name, {
-    roots: s.roots.map((r) => host.resolve(r).slice(prefix.length) || "/"),
+    roots: s.roots.map((r) => toHostPath(prefix, host.resolve(r))),
     pruneDirs: [...s.pruneDirs],
     pruneSubstrings: [...s.pruneSubstrings],
   }]));
@@ -202,12 +217,12 @@ function planRoots(
   fsTypes: ReadonlyMap<string, string>,
   warn: (w: CensusWarning) => void,
 ): PlannedRoot[] {
-  const prefix = host.isLive ? "" : host.root;
+  const prefix = prefixOf(host);
   const reachOf = reachFn(host);
   const out = new Map<string, PlannedRoot>();
   const roots = new Set([...scopes.values()].flatMap((s) => s.roots));
   for (const root of roots) {
-    const real = prefix + (root === "/" && prefix !== "" ? "" : root);
+    const real = toReal(prefix, root);
     let st: Deno.FileInfo;
     try {
       st = Deno.lstatSync(real);
@@ -224,11 +239,10 @@ function planRoots(
       warn({ code: "walk_skipped_fs", detail: `${root}: on a ${type} filesystem, not walked`, path: root });
       continue;
     }
-    const hostPath = real.slice(prefix.length) || "/";
-    out.set(hostPath, {
-      hostPath,
+    out.set(root, {
+      hostPath: root,
       real,
-      reach: hostPath === "/" || reachOf(parentOf(hostPath)),
+      reach: root === "/" || reachOf(parentOf(root)),
       key: st.isDirectory ? `${st.dev}:${st.ino}` : undefined,
     });
   }
@@ -246,15 +260,16 @@ class Assembler {
   readonly #byPath = new Map<string, CensusEntry>();
   readonly #tally: CensusTally = emptyTally();
   readonly #prune: (path: string) => boolean;
+  #deniedShown = 0;
   readonly warnings: CensusWarning[] = [];
 
   constructor(host: Host, scopes: ReadonlyMap<string, ScopeData>) {
-    this.#prefix = host.isLive ? "" : host.root;
+    this.#prefix = prefixOf(host);
     this.#prune = (p) => ![...scopes.values()].some((s) => scopeWants(s, p));
   }
 
   toHost(real: string): string {
-    return real.slice(this.#prefix.length) || "/";
+    return toHostPath(this.#prefix, real);
   }
 
   warn(w: CensusWarning): void {
@@ -278,12 +293,7 @@ class Assembler {
 
   #rawWarning(w: RawWarning): void {
     const path = this.toHost(w.path);
-    if (
-      w.code === "perm_denied" &&
-      this.warnings.filter((x) => x.code === "perm_denied").length >= MAX_DENIED_WARNINGS
-    ) {
-      return;
-    }
+    if (w.code === "perm_denied" && this.#deniedShown++ >= MAX_DENIED_WARNINGS) return;
     this.warnings.push({ code: w.code, detail: `${path}: ${w.detail}`, path });
   }
 
@@ -393,8 +403,8 @@ function settingsFor(
   limits: CensusLimits,
   fsTypes: ReadonlyMap<string, string>,
 ): WalkerSettings {
-  const prefix = host.isLive ? "" : host.root;
-  const real = (p: string) => p === "/" && prefix !== "" ? prefix : prefix + p;
+  const prefix = prefixOf(host);
+  const real = (p: string) => toReal(prefix, p);
   const skip = new Set(spec.skipFsTypes);
   const settings: WalkerSettings = {
     maxDepth: limits.maxDepth,
