@@ -4,6 +4,8 @@
  * entry. `statx` is used because its struct layout is the same on every architecture.
  */
 
+import { errno } from "./libc.ts";
+
 const symbols = {
   open: { parameters: ["buffer", "i32"], result: "i32" },
   openat: { parameters: ["i32", "buffer", "i32"], result: "i32" },
@@ -11,7 +13,6 @@ const symbols = {
   getdents64: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
   lgetxattr: { parameters: ["buffer", "buffer", "buffer", "usize"], result: "isize" },
-  __errno_location: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 type Lib = Deno.DynamicLibrary<typeof symbols>;
@@ -73,7 +74,6 @@ export class DirentCalls {
   readonly #stxView = new DataView(this.#stx.buffer);
   readonly #value = new Uint8Array(4096);
   readonly #attr: Uint8Array<ArrayBuffer>;
-  #errno: Deno.UnsafePointerView | undefined;
 
   private constructor(lib: Lib) {
     this.#lib = lib;
@@ -89,16 +89,6 @@ export class DirentCalls {
     }
   }
 
-  /** The calling thread's errno, read straight after a failed call. */
-  errno(): number {
-    if (this.#errno === undefined) {
-      const p = this.#lib.symbols.__errno_location();
-      if (p === null) return 0;
-      this.#errno = new Deno.UnsafePointerView(p);
-    }
-    return this.#errno.getInt32(0);
-  }
-
   /**
    * Opens a directory by its NUL-terminated absolute path without following a final symlink and, where the
    * caller may (owner or CAP_FOWNER), without updating its access time: reading evidence must not change it.
@@ -106,14 +96,14 @@ export class DirentCalls {
    */
   openDir(pathZ: Uint8Array<ArrayBuffer>): number {
     const fd = this.#lib.symbols.open(pathZ, O_RDONLY_DIRECTORY | O_NOATIME);
-    if (fd >= 0 || this.errno() !== Errno.EPERM) return fd;
+    if (fd >= 0 || errno() !== Errno.EPERM) return fd;
     return this.#lib.symbols.open(pathZ, O_RDONLY_DIRECTORY);
   }
 
   /** Like openDir, for the NUL-terminated name at the start of `name` inside the open directory `dirFd`. */
   openDirAt(dirFd: number, name: Uint8Array<ArrayBuffer>): number {
     const fd = this.#lib.symbols.openat(dirFd, name, O_RDONLY_DIRECTORY | O_NOATIME);
-    if (fd >= 0 || this.errno() !== Errno.EPERM) return fd;
+    if (fd >= 0 || errno() !== Errno.EPERM) return fd;
     return this.#lib.symbols.openat(dirFd, name, O_RDONLY_DIRECTORY);
   }
 
@@ -129,7 +119,7 @@ export class DirentCalls {
 
   /**
    * statx of the NUL-terminated name at the start of `name` relative to directory `dirFd` (or an absolute path
-   * with `dirFd` -1), never following a final symlink. Fills `out`; false on error (see errno()).
+   * with `dirFd` -1), never following a final symlink. Fills `out`; false on error (errno() from ffi/libc.ts tells why).
    */
   statAt(dirFd: number, name: Uint8Array<ArrayBuffer>, out: StatxView): boolean {
     const fd = dirFd < 0 ? AT_FDCWD : dirFd;
@@ -155,7 +145,7 @@ export class DirentCalls {
   fileCaps(pathZ: Uint8Array<ArrayBuffer>): Uint8Array | null | number {
     const n = Number(this.#lib.symbols.lgetxattr(pathZ, this.#attr, this.#value, BigInt(this.#value.length)));
     if (n >= 0) return this.#value.slice(0, n);
-    const err = this.errno();
+    const err = errno();
     return err === Errno.ENODATA || err === Errno.ENOTSUP ? null : err;
   }
 }

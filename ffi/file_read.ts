@@ -5,14 +5,14 @@
  * O_NONBLOCK, and the open descriptor is checked again, so a file swapped in between is refused too.
  */
 
+import { errno } from "./libc.ts";
+
 const symbols = {
   open: { parameters: ["buffer", "i32"], result: "i32" },
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },
   statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
   readlink: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
-  strerror: { parameters: ["i32"], result: "pointer" },
-  __errno_location: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 const O_RDONLY_NONBLOCK = 0o4000 | 0o400 | 0o2000000; // O_NONBLOCK | O_NOCTTY | O_CLOEXEC
@@ -70,7 +70,6 @@ export class FileReader {
   readonly #encoder = new TextEncoder();
   readonly #decoder = new TextDecoder();
   #chunk = new Uint8Array(64 << 10);
-  #errno: Deno.UnsafePointerView | undefined;
 
   private constructor(lib: Deno.DynamicLibrary<typeof symbols>) {
     this.#lib = lib;
@@ -86,21 +85,6 @@ export class FileReader {
       }
     }
     return FileReader.#shared;
-  }
-
-  #errnoValue(): number {
-    if (this.#errno === undefined) {
-      const p = this.#lib.symbols.__errno_location();
-      if (p === null) return 0;
-      this.#errno = new Deno.UnsafePointerView(p);
-    }
-    return this.#errno.getInt32(0);
-  }
-
-  /** libc's text for an errno ("No such file or directory"). */
-  describe(errno: number): string {
-    const p = this.#lib.symbols.strerror(errno);
-    return p === null ? `errno ${errno}` : Deno.UnsafePointerView.getCString(p);
   }
 
   #isRegular(): boolean {
@@ -121,14 +105,14 @@ export class FileReader {
     const pathZ = this.#pathZ(path);
     if (pathZ === undefined) return { ok: false, notFile: false, errno: 36 }; // ENAMETOOLONG
     if (lib.statx(AT_FDCWD, pathZ, 0, STATX_TYPE, this.#stx) !== 0) {
-      return { ok: false, notFile: false, errno: this.#errnoValue() };
+      return { ok: false, notFile: false, errno: errno() };
     }
     if (!this.#isRegular()) return { ok: false, notFile: true };
     const fd = lib.open(pathZ, O_RDONLY_NONBLOCK);
-    if (fd < 0) return { ok: false, notFile: false, errno: this.#errnoValue() };
+    if (fd < 0) return { ok: false, notFile: false, errno: errno() };
     try {
       if (lib.statx(fd, this.#empty, AT_EMPTY_PATH, STATX_TYPE, this.#stx) !== 0) {
-        return { ok: false, notFile: false, errno: this.#errnoValue() };
+        return { ok: false, notFile: false, errno: errno() };
       }
       if (!this.#isRegular()) return { ok: false, notFile: true };
       let failed = 0;
@@ -136,7 +120,7 @@ export class FileReader {
         while (true) {
           const n = Number(lib.read(fd, into, BigInt(into.length)));
           if (n >= 0) return n;
-          const err = this.#errnoValue();
+          const err = errno();
           if (err === EAGAIN) return 0;
           if (err !== EINTR) {
             failed = err;
@@ -157,7 +141,7 @@ export class FileReader {
     const pathZ = this.#pathZ(path);
     if (pathZ === undefined) return { ok: false, errno: 36 };
     const n = Number(this.#lib.symbols.readlink(pathZ, this.#link, BigInt(this.#link.length)));
-    if (n < 0) return { ok: false, errno: this.#errnoValue() };
+    if (n < 0) return { ok: false, errno: errno() };
     return { ok: true, target: this.#decoder.decode(this.#link.subarray(0, n)) };
   }
 }

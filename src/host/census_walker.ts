@@ -15,6 +15,7 @@ import {
   S_IFREG,
   type StatxView,
 } from "../../ffi/dirent.ts";
+import { errno } from "../../ffi/libc.ts";
 
 /** A directory still to be walked. Plain data, so it can be posted to a worker. */
 export interface CensusTask {
@@ -410,7 +411,7 @@ export class CensusWalker {
   addRoot(path: Uint8Array, reach: boolean): void {
     const pathZ = withNul(path);
     if (!this.#fs.statAt(-1, pathZ, this.#st)) {
-      const err = this.#fs.errno();
+      const err = errno();
       if (err !== Errno.ENOENT && err !== Errno.ENOTDIR) this.#failure(path, "lstat", err);
       return;
     }
@@ -428,7 +429,7 @@ export class CensusWalker {
     else {
       fd = fs.openDir(withNul(task.path));
       if (fd < 0) {
-        this.#failure(task.path, "open", fs.errno());
+        this.#failure(task.path, "open", errno());
         return true;
       }
     }
@@ -440,7 +441,7 @@ export class CensusWalker {
       reading: while (true) {
         const n = fs.getdents(fd, dents);
         if (n < 0) {
-          this.#failure(task.path, "getdents64", fs.errno());
+          this.#failure(task.path, "getdents64", errno());
           break;
         }
         if (n === 0) break;
@@ -466,7 +467,7 @@ export class CensusWalker {
           const name = this.#name;
           for (let i = start; i <= end; i++) name[i - start] = dents[i];
           if (!fs.statAt(fd, name, this.#st)) {
-            this.#failure(this.#joinZ(task.path, start, end).slice(0, -1), "lstat", fs.errno());
+            this.#failure(this.#joinZ(task.path, start, end).slice(0, -1), "lstat", errno());
             continue;
           }
           // Most entries are plain files that need no path: only directories and candidates get one.

@@ -4,7 +4,9 @@
  * symlinks are resolved inside the root and never lead out of it.
  */
 
+import { Errno } from "../../ffi/dirent.ts";
 import { FileReader, fillBounded } from "../../ffi/file_read.ts";
+import { strerror } from "../../ffi/libc.ts";
 
 /** Why a read failed. */
 export type ReadFailure = "missing" | "denied" | "not_file" | "error";
@@ -31,13 +33,13 @@ function failure<T>(e: unknown): ReadOutcome<T> {
 }
 
 /** The failure for an errno from libc, worded like Deno's errors. */
-function errnoFailure<T>(reader: FileReader, errno: number, op: string, real: string): ReadOutcome<T> {
-  const reason: ReadFailure = errno === 2 || errno === 20
+function errnoFailure<T>(errno: number, op: string, real: string): ReadOutcome<T> {
+  const reason: ReadFailure = errno === Errno.ENOENT || errno === Errno.ENOTDIR
     ? "missing"
-    : errno === 13 || errno === 1
+    : errno === Errno.EACCES || errno === Errno.EPERM
     ? "denied"
     : "error";
-  return { ok: false, reason, message: `${reader.describe(errno)} (os error ${errno}): ${op} '${real}'` };
+  return { ok: false, reason, message: `${strerror(errno)} (os error ${errno}): ${op} '${real}'` };
 }
 
 /** Splits an absolute path into normalised components ("." and ".." resolved lexically at the root). */
@@ -121,7 +123,7 @@ export class Host {
       const r = reader.readFile(real, maxBytes);
       if (r.ok) return { ok: true, value: r.bytes, truncated: r.truncated };
       if (r.notFile) return { ok: false, reason: "not_file", message: `${path} is not a regular file` };
-      return errnoFailure(reader, r.errno, "open", real);
+      return errnoFailure(r.errno, "open", real);
     }
     let file: Deno.FsFile | undefined;
     try {
@@ -175,9 +177,7 @@ export class Host {
     if (reader !== null) {
       const real = this.resolve(path, false);
       const r = reader.readLink(real);
-      return r.ok
-        ? { ok: true, value: r.target, truncated: false }
-        : errnoFailure(reader, r.errno, "readlink", real);
+      return r.ok ? { ok: true, value: r.target, truncated: false } : errnoFailure(r.errno, "readlink", real);
     }
     try {
       return { ok: true, value: Deno.readLinkSync(this.resolve(path, false)), truncated: false };

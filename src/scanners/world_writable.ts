@@ -11,7 +11,7 @@ import type { Severity } from "../core/severity.ts";
 import { readEntryHead, sha256Entry } from "../host/entry_io.ts";
 import type { CensusEntry } from "../host/census.ts";
 import type { WalkEntry } from "../host/walker.ts";
-import { decodeFileCaps, xattrUnavailable } from "../host/xattr.ts";
+import { decodeFileCaps } from "../host/xattr.ts";
 import { entryTimes, isSetidProgram, locationClass, octalMode, under } from "./fs_common.ts";
 import { fsCensus, reportCensusWarnings, WORLD_WRITABLE, WW_SCRATCH_SCOPE } from "./fs_census.ts";
 import { rootPathFindings } from "./root_path.ts";
@@ -371,8 +371,6 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const hygiene = ctx.config.fsHygiene;
   const excludes = ctx.config.worldWritableExclude;
   const excluded = (p: string) => excludes.some((x) => p.includes(x));
-  const noXattr = xattrUnavailable();
-  if (noXattr !== undefined) ctx.warn("xattr_unavailable", `file capabilities not checked: ${noXattr}`);
   const interpreters = new InterpreterIndex(ctx);
   const links = new Map<string, SetidLink>();
   let wwFiles = 0;
