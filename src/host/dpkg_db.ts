@@ -181,18 +181,17 @@ export async function loadDpkgOwners(
   only?: ReadonlySet<string>,
 ): Promise<ReadOutcome<PackageOwners> & { problems?: string[] }> {
   const scan = await scanDpkgLists(host, only);
-  return scan.ok
-    ? {
-      ok: true,
-      value: dpkgOwners(host, scan.value),
-      truncated: scan.truncated,
-      problems: [...scan.value.problems],
-    }
-    : scan;
+  return scan.ok ? dpkgOwners(host, scan.value) : scan;
 }
 
-/** Owner and digest lookups over a pass's result (digests come from the owning package's md5sums). */
-export function dpkgOwners(host: Host, scan: DpkgScan): PackageOwners {
+/**
+ * Owner and digest lookups over a pass's result (digests come from the owning package's md5sums), with the
+ * pass's problems and truncation.
+ */
+export function dpkgOwners(
+  host: Host,
+  scan: DpkgScan,
+): { ok: true; value: PackageOwners; truncated: boolean; problems: string[] } {
   const merged = mergedUsrDirs(host);
   const owners = scan.owners;
   const withAlias = <T>(map: ReadonlyMap<string, T>, path: string): T | undefined => {
@@ -220,5 +219,10 @@ export function dpkgOwners(host: Host, scan: DpkgScan): PackageOwners {
     const hex = withAlias(table, path);
     return hex === undefined ? undefined : { algorithm: "md5", hex };
   };
-  return { packages: scan.packages, ownerOf, digestOf };
+  return {
+    ok: true,
+    value: { packages: scan.packages, ownerOf, digestOf },
+    truncated: scan.truncated,
+    problems: [...scan.problems],
+  };
 }

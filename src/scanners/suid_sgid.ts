@@ -224,12 +224,7 @@ async function dpkgSetidOwners(
     if (!more.ok) return more;
     scan = mergeDpkgScans(scan, more.value);
   }
-  return {
-    ok: true,
-    value: dpkgOwners(ctx.host, scan),
-    truncated: scan.truncated,
-    problems: [...scan.problems],
-  };
+  return dpkgOwners(ctx.host, scan);
 }
 
 async function loadOwners(ctx: ScanContext, paths: ReadonlySet<string>): Promise<PackageOwners | undefined> {

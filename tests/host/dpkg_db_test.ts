@@ -146,8 +146,8 @@ Deno.test("dpkg_db: a pass for some paths, then one for the rest, answers like o
   assert.equal(pauses, 0, "two lists are read without pausing");
   const second = await scanDpkgLists(host, new Set(["/opt/tool/bin/helper"]));
   assert.ok(second.ok);
-  const merged = dpkgOwners(host, mergeDpkgScans(first.value, second.value));
-  const all = (await loadDpkgOwners(host)) as { ok: true; value: ReturnType<typeof dpkgOwners> };
+  const merged = dpkgOwners(host, mergeDpkgScans(first.value, second.value)).value;
+  const all = (await loadDpkgOwners(host)) as ReturnType<typeof dpkgOwners>;
   for (const p of ["/usr/bin/su", "/opt/tool/bin/helper", "/usr/bin/passwd", "/usr/bin/newgrp"]) {
     const expected = p === "/usr/bin/newgrp" ? undefined : all.value.ownerOf(p);
     assert.equal(merged.ownerOf(p), expected, p);
