@@ -102,3 +102,37 @@ export async function runOne(
 export function checkIds(findings: Finding[]): string[] {
   return findings.map((f) => f.check_id).sort();
 }
+
+/**
+ * Runs a Deno script as uid/gid 65534 via setpriv (root bypasses directory permissions) with a throwaway
+ * DENO_DIR and no config file, and returns its standard output parsed as JSON. Throws with its standard
+ * error when it fails.
+ */
+export function runAsNobody(
+  script: string,
+  permissions: readonly string[],
+  args: readonly string[],
+): unknown {
+  const denoDir = Deno.makeTempDirSync({ prefix: "sys-scan-deno-" });
+  Deno.chmodSync(denoDir, 0o777);
+  try {
+    const out = new Deno.Command("/usr/bin/setpriv", {
+      args: [
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        Deno.execPath(),
+        "run",
+        "--no-config",
+        ...permissions,
+        script,
+        ...args,
+      ],
+      env: { DENO_DIR: denoDir, NO_COLOR: "1" },
+    }).outputSync();
+    if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+    return JSON.parse(new TextDecoder().decode(out.stdout));
+  } finally {
+    Deno.removeSync(denoDir, { recursive: true });
+  }
+}

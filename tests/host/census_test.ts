@@ -3,7 +3,7 @@ import { type Census, type CensusScope, type CensusSpec, runCensus } from "../..
 import { Host } from "../../src/host/host.ts";
 import { devString } from "../../src/host/walker.ts";
 import { decodeFileCaps } from "../../src/host/xattr.ts";
-import { makeTree } from "../helpers.ts";
+import { makeTree, runAsNobody } from "../helpers.ts";
 
 const all = (
   ...roots: string[]
@@ -346,35 +346,15 @@ Deno.test({
     Deno.chmodSync(`${t.path}/r/open`, 0o755);
     Deno.chmodSync(`${t.path}/r/closed`, 0o700);
     const child = new URL("./census_child.ts", import.meta.url).pathname;
-    const denoDir = Deno.makeTempDirSync({ prefix: "sys-scan-deno-" });
-    Deno.chmodSync(denoDir, 0o777);
-    try {
-      const out = new Deno.Command("/usr/bin/setpriv", {
-        args: [
-          "--reuid=65534",
-          "--regid=65534",
-          "--clear-groups",
-          Deno.execPath(),
-          "run",
-          "--no-config",
-          "--allow-read",
-          "--allow-env",
-          "--allow-ffi",
-          child,
-          t.path,
-          "/r",
-        ],
-        env: { DENO_DIR: denoDir, NO_COLOR: "1" },
-      }).outputSync();
-      assert.ok(out.success, new TextDecoder().decode(out.stderr));
-      const r = JSON.parse(new TextDecoder().decode(out.stdout));
-      assert.equal(r.backend, "thread");
-      assert.deepEqual(r.entries.map((e: { path: string }) => e.path), ["/r/open/s"]);
-      assert.deepEqual(r.warnings.map((w: { code: string }) => w.code), ["perm_denied"]);
-      assert.match(r.warnings[0].detail, /^\/r\/closed: open: permission denied/);
-    } finally {
-      Deno.removeSync(denoDir, { recursive: true });
-    }
+    const r = runAsNobody(child, ["--allow-read", "--allow-env", "--allow-ffi"], [t.path, "/r"]) as {
+      backend: string;
+      entries: { path: string }[];
+      warnings: { code: string; detail: string }[];
+    };
+    assert.equal(r.backend, "thread");
+    assert.deepEqual(r.entries.map((e) => e.path), ["/r/open/s"]);
+    assert.deepEqual(r.warnings.map((w) => w.code), ["perm_denied"]);
+    assert.match(r.warnings[0].detail, /^\/r\/closed: open: permission denied/);
   },
 });
 

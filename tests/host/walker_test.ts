@@ -9,7 +9,7 @@ import {
   type WalkOptions,
 } from "../../src/host/walker.ts";
 import { digestEntry, readEntryHead, sha256Entry } from "../../src/host/entry_io.ts";
-import { makeTree } from "../helpers.ts";
+import { makeTree, runAsNobody } from "../helpers.ts";
 
 interface Collected {
   entries: WalkEntry[];
@@ -234,32 +234,13 @@ Deno.test({
     Deno.chmodSync(t.path, 0o755);
     Deno.chmodSync(`${t.path}/r/closed`, 0o700);
     const child = new URL("./walker_unpriv_child.ts", import.meta.url).pathname;
-    const denoDir = Deno.makeTempDirSync({ prefix: "sys-scan-deno-" });
-    Deno.chmodSync(denoDir, 0o777);
-    try {
-      const out = new Deno.Command("/usr/bin/setpriv", {
-        args: [
-          "--reuid=65534",
-          "--regid=65534",
-          "--clear-groups",
-          Deno.execPath(),
-          "run",
-          "--no-config",
-          "--allow-read",
-          "--allow-env",
-          child,
-          t.path,
-        ],
-        env: { DENO_DIR: denoDir, NO_COLOR: "1" },
-      }).outputSync();
-      assert.ok(out.success, new TextDecoder().decode(out.stderr));
-      const r = JSON.parse(new TextDecoder().decode(out.stdout));
-      assert.deepEqual(r.paths, ["/r", "/r/closed", "/r/open", "/r/open/f"]);
-      assert.deepEqual(r.warnings.map((w: { code: string }) => w.code), ["perm_denied"]);
-      assert.match(r.warnings[0].detail, /^\/r\/closed: /);
-    } finally {
-      Deno.removeSync(denoDir, { recursive: true });
-    }
+    const r = runAsNobody(child, ["--allow-read", "--allow-env"], [t.path]) as {
+      paths: string[];
+      warnings: { code: string; detail: string }[];
+    };
+    assert.deepEqual(r.paths, ["/r", "/r/closed", "/r/open", "/r/open/f"]);
+    assert.deepEqual(r.warnings.map((w) => w.code), ["perm_denied"]);
+    assert.match(r.warnings[0].detail, /^\/r\/closed: /);
   },
 });
 
