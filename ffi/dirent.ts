@@ -1,89 +1,44 @@
 /**
  * Directory reading and stat through glibc for the filesystem census: `open`, `getdents64`, `statx`,
- * `lgetxattr` and `close`, with reused buffers so a walk of a whole filesystem allocates almost nothing per
- * entry. `statx` is used because its struct layout is the same on every architecture.
+ * `lgetxattr` and `close` (through the one binding in `./libc.ts`), with reused buffers so a walk of a whole
+ * filesystem allocates almost nothing per entry. `statx` is used because its struct layout is the same on every
+ * architecture.
  */
 
-import { errno } from "./libc.ts";
+import {
+  AT,
+  emptyStatx,
+  Errno,
+  O,
+  S_IFDIR,
+  S_IFLNK,
+  S_IFMT,
+  S_IFREG,
+  statxAt,
+  type StatxView,
+} from "./fd.ts";
+import { errno, type Libc, libc, strerror } from "./libc.ts";
 
-const symbols = {
-  open: { parameters: ["buffer", "i32"], result: "i32" },
-  openat: { parameters: ["i32", "buffer", "i32"], result: "i32" },
-  close: { parameters: ["i32"], result: "i32" },
-  getdents64: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-  statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
-  lgetxattr: { parameters: ["buffer", "buffer", "buffer", "usize"], result: "isize" },
-} as const satisfies Deno.ForeignLibraryInterface;
-
-type Lib = Deno.DynamicLibrary<typeof symbols>;
-
-const O_RDONLY_DIRECTORY = 0o200000 | 0o400000 | 0o2000000; // O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
-const O_NOATIME = 0o1000000;
-const AT_FDCWD = -100;
-const STATX_FLAGS = 0x100 | 0x800; // AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT
-const STATX_BASIC_STATS = 0x7ff;
-
-/** errno values the census tells apart. */
-export const Errno = {
-  ENOENT: 2,
-  EACCES: 13,
-  ENOTDIR: 20,
-  ELOOP: 40,
-  ENODATA: 61,
-  ENOTSUP: 95,
-  EPERM: 1,
-} as const;
-
-/** The file type bits of st_mode. */
-export const S_IFMT = 0o170000;
-/** st_mode type of a regular file. */
-export const S_IFREG = 0o100000;
-/** st_mode type of a directory. */
-export const S_IFDIR = 0o040000;
+const O_RDONLY_DIRECTORY = O.DIRECTORY | O.NOFOLLOW | O.CLOEXEC;
 
 /** d_type values of getdents64. */
 export const DT = { UNKNOWN: 0, FIFO: 1, CHR: 2, DIR: 4, BLK: 6, REG: 8, LNK: 10, SOCK: 12 } as const;
 
-/** The fields of one statx result the census uses. */
-export interface StatxView {
-  /** st_mode: type and permission bits. */
-  mode: number;
-  uid: number;
-  gid: number;
-  nlink: number;
-  ino: number;
-  size: number;
-  /** Device numbers of the filesystem holding the entry. */
-  devMajor: number;
-  devMinor: number;
-  /** Milliseconds since the epoch. */
-  mtimeMs: number;
-  ctimeMs: number;
-}
-
-/** glibc's dev_t encoding of major:minor (what `stat` and Deno's FileInfo.dev report). */
-export function makedev(major: number, minor: number): number {
-  return (major & 0xfff) * 0x100 + (minor & 0xff) + Math.floor(minor / 0x100) * 0x100000 +
-    Math.floor(major / 0x1000) * 2 ** 32 * 0x1000;
-}
-
 /** Directory reading through libc; construct with `DirentCalls.open()`. */
 export class DirentCalls {
-  readonly #lib: Lib;
-  readonly #stx = new Uint8Array(256);
-  readonly #stxView = new DataView(this.#stx.buffer);
+  readonly #lib: Libc;
   readonly #value = new Uint8Array(4096);
   readonly #attr: Uint8Array<ArrayBuffer>;
 
-  private constructor(lib: Lib) {
+  private constructor(lib: Libc) {
     this.#lib = lib;
     this.#attr = new TextEncoder().encode("security.capability\0");
   }
 
-  /** Loads libc; an error message when FFI is not permitted or a symbol is missing (glibc older than 2.30). */
+  /** Loads libc; an error message when FFI is not permitted or a symbol is missing (an old glibc). */
   static open(): DirentCalls | string {
     try {
-      return new DirentCalls(Deno.dlopen("libc.so.6", symbols));
+      return new DirentCalls(libc());
     } catch (e) {
       return e instanceof Error ? e.message : String(e);
     }
@@ -95,14 +50,12 @@ export class DirentCalls {
    * -1 on error.
    */
   openDir(pathZ: Uint8Array<ArrayBuffer>): number {
-    const fd = this.#lib.symbols.open(pathZ, O_RDONLY_DIRECTORY | O_NOATIME);
-    if (fd >= 0 || errno() !== Errno.EPERM) return fd;
-    return this.#lib.symbols.open(pathZ, O_RDONLY_DIRECTORY);
+    return this.openDirAt(AT.FDCWD, pathZ);
   }
 
   /** Like openDir, for the NUL-terminated name at the start of `name` inside the open directory `dirFd`. */
   openDirAt(dirFd: number, name: Uint8Array<ArrayBuffer>): number {
-    const fd = this.#lib.symbols.openat(dirFd, name, O_RDONLY_DIRECTORY | O_NOATIME);
+    const fd = this.#lib.symbols.openat(dirFd, name, O_RDONLY_DIRECTORY | O.NOATIME);
     if (fd >= 0 || errno() !== Errno.EPERM) return fd;
     return this.#lib.symbols.openat(dirFd, name, O_RDONLY_DIRECTORY);
   }
@@ -122,20 +75,7 @@ export class DirentCalls {
    * with `dirFd` -1), never following a final symlink. Fills `out`; false on error (errno() from ffi/libc.ts tells why).
    */
   statAt(dirFd: number, name: Uint8Array<ArrayBuffer>, out: StatxView): boolean {
-    const fd = dirFd < 0 ? AT_FDCWD : dirFd;
-    if (this.#lib.symbols.statx(fd, name, STATX_FLAGS, STATX_BASIC_STATS, this.#stx) !== 0) return false;
-    const v = this.#stxView;
-    out.nlink = v.getUint32(16, true);
-    out.uid = v.getUint32(20, true);
-    out.gid = v.getUint32(24, true);
-    out.mode = v.getUint16(28, true);
-    out.ino = Number(v.getBigUint64(32, true));
-    out.size = Number(v.getBigUint64(40, true));
-    out.ctimeMs = Number(v.getBigInt64(96, true)) * 1000 + Math.floor(v.getUint32(104, true) / 1e6);
-    out.mtimeMs = Number(v.getBigInt64(112, true)) * 1000 + Math.floor(v.getUint32(120, true) / 1e6);
-    out.devMajor = v.getUint32(136, true);
-    out.devMinor = v.getUint32(140, true);
-    return true;
+    return statxAt(dirFd < 0 ? AT.FDCWD : dirFd, name, out);
   }
 
   /**
@@ -147,5 +87,55 @@ export class DirentCalls {
     if (n >= 0) return this.#value.slice(0, n);
     const err = errno();
     return err === Errno.ENODATA || err === Errno.ENOTSUP ? null : err;
+  }
+}
+
+const dentsBuf = new Uint8Array(64 << 10);
+const dentsView = new DataView(dentsBuf.buffer);
+const nameBuf = new Uint8Array(512);
+
+/**
+ * Every entry of the open directory `fd` (read with getdents64 from its current offset), at most `maxEntries`,
+ * without "." and "..", as Deno.DirEntry values; a d_type the filesystem does not fill is asked with statx.
+ * Names that are not UTF-8 are decoded with replacement characters. An error message when reading fails.
+ */
+export function readDirFd(
+  fd: number,
+  maxEntries: number,
+): { entries: Deno.DirEntry[]; truncated: boolean } | string {
+  const lib = libc().symbols;
+  const decoder = new TextDecoder();
+  const entries: Deno.DirEntry[] = [];
+  const st = emptyStatx();
+  while (true) {
+    const n = Number(lib.getdents64(fd, dentsBuf, BigInt(dentsBuf.length)));
+    if (n < 0) return `getdents64: ${strerror(errno())}`;
+    if (n === 0) return { entries, truncated: false };
+    let off = 0;
+    while (off < n) {
+      const reclen = dentsView.getUint16(off + 16, true);
+      let type = dentsBuf[off + 18];
+      const start = off + 19;
+      off += reclen;
+      const end = dentsBuf.indexOf(0, start);
+      const raw = dentsBuf.subarray(start, end < 0 || end > off ? off : end);
+      if (raw.length === 1 && raw[0] === 0x2e) continue;
+      if (raw.length === 2 && raw[0] === 0x2e && raw[1] === 0x2e) continue;
+      if (entries.length >= maxEntries) return { entries, truncated: true };
+      if (type === DT.UNKNOWN && raw.length < nameBuf.length) {
+        nameBuf.set(raw);
+        nameBuf[raw.length] = 0;
+        if (statxAt(fd, nameBuf, st)) {
+          const fmt = st.mode & S_IFMT;
+          type = fmt === S_IFREG ? DT.REG : fmt === S_IFDIR ? DT.DIR : fmt === S_IFLNK ? DT.LNK : DT.UNKNOWN;
+        }
+      }
+      entries.push({
+        name: decoder.decode(raw),
+        isFile: type === DT.REG,
+        isDirectory: type === DT.DIR,
+        isSymlink: type === DT.LNK,
+      });
+    }
   }
 }

@@ -1,26 +1,46 @@
 /**
- * Small typed wrappers over glibc through Deno FFI: errno, clock_gettime, vsnprintf, strerror, getppid, syscall.
- * The library is opened once, on first use. Each wrapper does one thing; nothing here knows about sys-scan.
+ * The one binding of glibc through Deno FFI. The library is opened once per thread (isolate), on first use, with
+ * every symbol sys-scan calls; the other modules of `ffi/` (file descriptors, directory reading, the self-test's
+ * mounts) call through `libc()` rather than opening it again. Each wrapper does one thing; nothing here knows
+ * about sys-scan.
  */
 
 const LIBC_PATHS = ["libc.so.6"];
 
 const symbols = {
   __errno_location: { parameters: [], result: "pointer" },
+  strerror: { parameters: ["i32"], result: "pointer" },
   vsnprintf: { parameters: ["buffer", "usize", "pointer", "pointer"], result: "i32" },
   clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
-  strerror: { parameters: ["i32"], result: "pointer" },
   getppid: { parameters: [], result: "i32" },
   syscall: { parameters: ["i64", "u64", "u64", "u64", "u64", "u64", "u64"], result: "i64" },
+  open: { parameters: ["buffer", "i32"], result: "i32" },
+  openat: { parameters: ["i32", "buffer", "i32"], result: "i32" },
+  close: { parameters: ["i32"], result: "i32" },
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
+  readlinkat: { parameters: ["i32", "buffer", "buffer", "usize"], result: "isize" },
+  getdents64: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  lgetxattr: { parameters: ["buffer", "buffer", "buffer", "usize"], result: "isize" },
+  memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
+  mount: { parameters: ["buffer", "buffer", "buffer", "u64", "buffer"], result: "i32" },
+  umount2: { parameters: ["buffer", "i32"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-type Libc = Deno.DynamicLibrary<typeof symbols>;
+/** The C library as loaded: call its functions through `.symbols`. */
+export type Libc = Deno.DynamicLibrary<typeof symbols>;
 
 let lib: Libc | undefined;
+let loadError: string | undefined;
 let errnoView: Deno.UnsafePointerView | undefined;
 
-function libc(): Libc {
+/**
+ * The C library, loaded on first use. Throws an Error saying why when it cannot be loaded (no FFI permission, no
+ * glibc, a symbol missing from an old glibc).
+ */
+export function libc(): Libc {
   if (lib) return lib;
+  if (loadError !== undefined) throw new Error(loadError);
   let last: unknown;
   for (const path of LIBC_PATHS) {
     try {
@@ -30,7 +50,17 @@ function libc(): Libc {
       last = e;
     }
   }
-  throw new Error(`cannot load the C library: ${last instanceof Error ? last.message : String(last)}`);
+  loadError = `cannot load the C library: ${last instanceof Error ? last.message : String(last)}`;
+  throw new Error(loadError);
+}
+
+/** The C library, or null where it cannot be loaded (callers then use a slower path through Deno's API). */
+export function tryLibc(): Libc | null {
+  try {
+    return libc();
+  } catch {
+    return null;
+  }
 }
 
 /** The calling thread's errno. Read it straight after the failing FFI call, before any other call. */
@@ -90,7 +120,7 @@ export interface SyscallResult {
 }
 
 /**
- * syscall(2): the raw system call `nr` with up to six arguments, on the calling (main JS) thread.
+ * syscall(2): the raw system call `nr` with up to six arguments, on the calling thread.
  * Buffers must stay referenced by the caller until this returns.
  */
 export function syscall(nr: number, ...args: SyscallArg[]): SyscallResult {
@@ -102,4 +132,9 @@ export function syscall(nr: number, ...args: SyscallArg[]): SyscallResult {
   });
   const result = BigInt(libc().symbols.syscall(BigInt(nr), raw[0], raw[1], raw[2], raw[3], raw[4], raw[5]));
   return { result, errno: result < 0n ? errno() : 0 };
+}
+
+/** A NUL-terminated copy of a string, for a `buffer` parameter. */
+export function cString(s: string): Uint8Array<ArrayBuffer> {
+  return new TextEncoder().encode(s + "\0");
 }

@@ -5,16 +5,8 @@
  * carry file capabilities. It runs inside a census worker or in-process, and can hand half of its pending
  * directories to another walker (work stealing).
  */
-import {
-  DirentCalls,
-  DT,
-  Errno,
-  makedev,
-  S_IFDIR,
-  S_IFMT,
-  S_IFREG,
-  type StatxView,
-} from "../../ffi/dirent.ts";
+import { DirentCalls, DT } from "../../ffi/dirent.ts";
+import { Errno, makedev, S_IFDIR, S_IFMT, S_IFREG, type StatxView } from "../../ffi/fd.ts";
 import { errno } from "../../ffi/libc.ts";
 
 /** A directory still to be walked. Plain data, so it can be posted to a worker. */

@@ -4,7 +4,8 @@
  * a process running from a memfd, and TCP listeners on the wildcard addresses. Each piece records either what
  * it is or why it could not be made; disposing the set kills every process it started.
  */
-import { closeFd, memfdCreate, mountTmpfs } from "./sys.ts";
+import { closeFd } from "../../ffi/fd.ts";
+import { memfdCreate, mountTmpfs } from "./sys.ts";
 
 /** The directory (on the tmpfs mounted over /tmp) that holds the temporary evidence. */
 export const WORK_DIR = "/tmp/sys-scan-self-test";

@@ -2,24 +2,7 @@
  * The few system calls the self-test needs that Deno has no API for, through glibc: memfd_create(2) and
  * mount(2). Errors are read with errno() from ffi/libc.ts straight after the failing call.
  */
-import { errno, strerror } from "../../ffi/libc.ts";
-
-const symbols = {
-  memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
-  mount: { parameters: ["buffer", "buffer", "buffer", "u64", "buffer"], result: "i32" },
-  close: { parameters: ["i32"], result: "i32" },
-} as const satisfies Deno.ForeignLibraryInterface;
-
-let lib: Deno.DynamicLibrary<typeof symbols> | undefined;
-
-function libc(): Deno.DynamicLibrary<typeof symbols> {
-  lib ??= Deno.dlopen("libc.so.6", symbols);
-  return lib;
-}
-
-function cstr(s: string): Uint8Array<ArrayBuffer> {
-  return new TextEncoder().encode(s + "\0");
-}
+import { cString as cstr, errno, libc, strerror } from "../../ffi/libc.ts";
 
 /** A failed system call: its name, errno and libc's text. */
 export class SyscallError extends Error {
@@ -34,11 +17,6 @@ export function memfdCreate(name: string): number {
   const fd = libc().symbols.memfd_create(cstr(name), 0);
   if (fd < 0) throw new SyscallError("memfd_create", errno());
   return fd;
-}
-
-/** close(2). */
-export function closeFd(fd: number): void {
-  libc().symbols.close(fd);
 }
 
 /** Mounts a fresh tmpfs on `target` with the mount `options` (e.g. "mode=1777,size=16m"). */

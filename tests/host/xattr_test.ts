@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { DirentCalls, Errno } from "../../ffi/dirent.ts";
+import { DirentCalls } from "../../ffi/dirent.ts";
+import { Errno } from "../../ffi/fd.ts";
 import { decodeFileCaps } from "../../src/host/xattr.ts";
 import { makeTree } from "../helpers.ts";
 

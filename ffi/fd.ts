@@ -1,0 +1,229 @@
+/**
+ * File-descriptor system calls through the one libc binding (`./libc.ts`): open relative to a directory
+ * (`openat`, and `openat2` with its RESOLVE_* restrictions), `statx` of a path or of a descriptor, `readlinkat`,
+ * `read` and `close`. Typed, with reused buffers and errno read straight after each failing call; the policy
+ * of what may be opened lives above, in `src/host`.
+ */
+
+import { errno, libc, syscall } from "./libc.ts";
+
+/** open(2) flags used by sys-scan (x86-64 and aarch64 values). */
+export const O = {
+  RDONLY: 0,
+  NOCTTY: 0o400,
+  NONBLOCK: 0o4000,
+  DIRECTORY: 0o200000,
+  NOFOLLOW: 0o400000,
+  NOATIME: 0o1000000,
+  CLOEXEC: 0o2000000,
+  PATH: 0o10000000,
+} as const;
+
+/** *at(2) flags and the current-directory descriptor. */
+export const AT = {
+  FDCWD: -100,
+  SYMLINK_NOFOLLOW: 0x100,
+  NO_AUTOMOUNT: 0x800,
+  EMPTY_PATH: 0x1000,
+} as const;
+
+/** openat2(2) `resolve` flags. */
+export const RESOLVE = {
+  NO_XDEV: 0x01,
+  NO_MAGICLINKS: 0x02,
+  NO_SYMLINKS: 0x04,
+  BENEATH: 0x08,
+  IN_ROOT: 0x10,
+} as const;
+
+/** errno values sys-scan tells apart. */
+export const Errno = {
+  EPERM: 1,
+  ENOENT: 2,
+  EINTR: 4,
+  ENXIO: 6,
+  EAGAIN: 11,
+  EACCES: 13,
+  ENOTDIR: 20,
+  EINVAL: 22,
+  ENAMETOOLONG: 36,
+  ENOSYS: 38,
+  ELOOP: 40,
+  ENODATA: 61,
+  ENOTSUP: 95,
+  E2BIG: 7,
+} as const;
+
+/** The file type bits of st_mode. */
+export const S_IFMT = 0o170000;
+/** st_mode type of a regular file. */
+export const S_IFREG = 0o100000;
+/** st_mode type of a directory. */
+export const S_IFDIR = 0o040000;
+/** st_mode type of a symbolic link. */
+export const S_IFLNK = 0o120000;
+/** st_mode type of a FIFO. */
+export const S_IFIFO = 0o010000;
+/** st_mode type of a socket. */
+export const S_IFSOCK = 0o140000;
+/** st_mode type of a character device. */
+export const S_IFCHR = 0o020000;
+/** st_mode type of a block device. */
+export const S_IFBLK = 0o060000;
+
+/** The fields of one statx result sys-scan uses. */
+export interface StatxView {
+  /** st_mode: type and permission bits. */
+  mode: number;
+  uid: number;
+  gid: number;
+  nlink: number;
+  ino: number;
+  size: number;
+  /** Device numbers of the filesystem holding the entry. */
+  devMajor: number;
+  devMinor: number;
+  /** Milliseconds since the epoch. */
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
+/** A zeroed StatxView to be filled by the calls below. */
+export function emptyStatx(): StatxView {
+  return {
+    mode: 0,
+    uid: 0,
+    gid: 0,
+    nlink: 0,
+    ino: 0,
+    size: 0,
+    devMajor: 0,
+    devMinor: 0,
+    mtimeMs: 0,
+    ctimeMs: 0,
+  };
+}
+
+/** glibc's dev_t encoding of major:minor (what `stat` and Deno's FileInfo.dev report). */
+export function makedev(major: number, minor: number): number {
+  return (major & 0xfff) * 0x100 + (minor & 0xff) + Math.floor(minor / 0x100) * 0x100000 +
+    Math.floor(major / 0x1000) * 2 ** 32 * 0x1000;
+}
+
+const STATX_BASIC_STATS = 0x7ff;
+const SYS_OPENAT2 = 437;
+const stx = new Uint8Array(256);
+const stxView = new DataView(stx.buffer);
+const empty = new Uint8Array(1);
+const openHow = new Uint8Array(24);
+const openHowView = new DataView(openHow.buffer);
+
+function decodeStatx(out: StatxView): void {
+  const v = stxView;
+  out.nlink = v.getUint32(16, true);
+  out.uid = v.getUint32(20, true);
+  out.gid = v.getUint32(24, true);
+  out.mode = v.getUint16(28, true);
+  out.ino = Number(v.getBigUint64(32, true));
+  out.size = Number(v.getBigUint64(40, true));
+  out.ctimeMs = Number(v.getBigInt64(96, true)) * 1000 + Math.floor(v.getUint32(104, true) / 1e6);
+  out.mtimeMs = Number(v.getBigInt64(112, true)) * 1000 + Math.floor(v.getUint32(120, true) / 1e6);
+  out.devMajor = v.getUint32(136, true);
+  out.devMinor = v.getUint32(140, true);
+}
+
+/**
+ * statx of the NUL-terminated `name` relative to directory `dirFd` (AT.FDCWD for an absolute path), never
+ * following a final symlink nor triggering an automount. Fills `out`; false on error (read `errno()`).
+ */
+export function statxAt(dirFd: number, name: Uint8Array<ArrayBuffer>, out: StatxView): boolean {
+  const flags = AT.SYMLINK_NOFOLLOW | AT.NO_AUTOMOUNT;
+  if (libc().symbols.statx(dirFd, name, flags, STATX_BASIC_STATS, stx) !== 0) return false;
+  decodeStatx(out);
+  return true;
+}
+
+/** statx of an open descriptor (an O_PATH one included). Fills `out`; false on error (read `errno()`). */
+export function statxFd(fd: number, out: StatxView): boolean {
+  if (libc().symbols.statx(fd, empty, AT.EMPTY_PATH, STATX_BASIC_STATS, stx) !== 0) return false;
+  decodeStatx(out);
+  return true;
+}
+
+/** openat(2): a descriptor, or -1 (read `errno()`). */
+export function openAt(dirFd: number, name: Uint8Array<ArrayBuffer>, flags: number): number {
+  return libc().symbols.openat(dirFd, name, flags);
+}
+
+/**
+ * openat2(2) with `resolve` restrictions: a descriptor, or -errno (ENOSYS on kernels older than 5.6, where the
+ * caller resolves the path itself).
+ */
+export function openAt2(
+  dirFd: number,
+  name: Uint8Array<ArrayBuffer>,
+  flags: number,
+  resolve: number,
+): number {
+  openHowView.setBigUint64(0, BigInt(flags), true);
+  openHowView.setBigUint64(8, 0n, true);
+  openHowView.setBigUint64(16, BigInt(resolve), true);
+  const r = syscall(SYS_OPENAT2, BigInt.asUintN(64, BigInt(dirFd)), name, openHow, 24);
+  return r.result < 0n ? -r.errno : Number(r.result);
+}
+
+/** close(2). */
+export function closeFd(fd: number): void {
+  libc().symbols.close(fd);
+}
+
+/**
+ * read(2) into `into`, retrying on EINTR: bytes read, 0 at the end (or when a non-blocking descriptor has
+ * nothing now), or -errno.
+ */
+export function readFd(fd: number, into: Uint8Array<ArrayBuffer>): number {
+  while (true) {
+    const n = Number(libc().symbols.read(fd, into, BigInt(into.length)));
+    if (n >= 0) return n;
+    const err = errno();
+    if (err === Errno.EAGAIN) return 0;
+    if (err !== Errno.EINTR) return -err;
+  }
+}
+
+const linkBuf = new Uint8Array(4096);
+
+/**
+ * The target of the symlink `name` relative to `dirFd` (an empty `name` reads the link an O_PATH|O_NOFOLLOW
+ * descriptor refers to), as raw bytes; or -errno.
+ */
+export function readlinkAt(dirFd: number, name: Uint8Array<ArrayBuffer>): Uint8Array | number {
+  const n = Number(libc().symbols.readlinkat(dirFd, name, linkBuf, BigInt(linkBuf.length)));
+  if (n < 0) return -errno();
+  return linkBuf.slice(0, n);
+}
+
+/**
+ * Reads into `first` (grown by doubling, never beyond `maxBytes` + 1 bytes) until `read` returns 0; the one
+ * byte past the cap tells a truncated read from a file exactly `maxBytes` long.
+ */
+export function fillBounded(
+  first: Uint8Array<ArrayBuffer>,
+  maxBytes: number,
+  read: (into: Uint8Array<ArrayBuffer>) => number,
+): { buf: Uint8Array<ArrayBuffer>; used: number } {
+  const limit = maxBytes + 1;
+  let buf = first;
+  let used = 0;
+  while (used < limit) {
+    if (used === buf.length) {
+      const bigger = new Uint8Array(Math.min(limit, buf.length * 2));
+      bigger.set(buf);
+      buf = bigger;
+    }
+    const n = read(buf.subarray(used, Math.min(buf.length, limit)));
+    if (n <= 0) break;
+    used += n;
+  }
+  return { buf, used };
+}
