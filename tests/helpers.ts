@@ -7,6 +7,7 @@ import type { Scanner } from "../src/core/scanner.ts";
 import { type Capabilities, probeCapabilities } from "../src/host/capabilities.ts";
 import { Host } from "../src/host/host.ts";
 import type { Stage } from "../src/core/pipeline.ts";
+import { cString, libc } from "../ffi/libc.ts";
 
 /** A validated Config with defaults, plus overrides. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
@@ -135,4 +136,50 @@ export function runAsNobody(
   } finally {
     Deno.removeSync(denoDir, { recursive: true });
   }
+}
+
+/** Runs a command (absolute path, no shell) and throws with its standard error when it fails. */
+export function sh(cmd: string, ...args: string[]): string {
+  const out = new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).outputSync();
+  if (!out.success) throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  return new TextDecoder().decode(out.stdout);
+}
+
+/** Why a hung FUSE mount cannot be made here (not root, no /dev/fuse), or undefined when it can. */
+export function hungFuseUnavailable(): string | undefined {
+  if (Deno.uid() !== 0) return "mounting FUSE needs root";
+  try {
+    if (!Deno.statSync("/dev/fuse").isCharDevice) return "/dev/fuse is not a character device";
+  } catch {
+    return "no /dev/fuse (FUSE not in this kernel)";
+  }
+  return undefined;
+}
+
+/**
+ * Mounts a FUSE filesystem on `dir` whose server never answers: every lookup, stat or open under it blocks in
+ * the kernel (as on a hung network or FUSE mount) until the mount is disposed, which detaches it and closes the
+ * server's descriptor (the blocked calls then fail with ENOTCONN).
+ */
+export function mountHungFuse(dir: string): Disposable {
+  const lib = libc().symbols;
+  const fd = lib.open(cString("/dev/fuse"), 2);
+  if (fd < 0) throw new Error("cannot open /dev/fuse");
+  const rc = lib.mount(
+    cString("sys-scan-hung"),
+    cString(dir),
+    cString("fuse.sys-scan-hung"),
+    0n,
+    cString(`fd=${fd},rootmode=40000,user_id=0,group_id=0`),
+  );
+  if (rc !== 0) {
+    lib.close(fd);
+    throw new Error(`mount fuse on ${dir} failed`);
+  }
+  return {
+    [Symbol.dispose]() {
+      lib.umount2(cString(dir), 2); // MNT_DETACH
+      lib.close(fd);
+    },
+  };
 }

@@ -34,15 +34,9 @@ import {
 } from "./census_walker.ts";
 import { yieldToEventLoop } from "./yield.ts";
 import type { Host } from "./host.ts";
-import {
-  DEFAULT_WALK_LIMITS,
-  devString,
-  isSkippedFsType,
-  liveFsTypes,
-  walk,
-  type WalkEntry,
-  type WalkLimits,
-} from "./walker.ts";
+import { DEFAULT_WALK_LIMITS, walk, type WalkEntry, type WalkLimits } from "./walker.ts";
+import { devString, isSkippedFsType } from "./mountinfo.ts";
+import { liveFsTypes } from "./open.ts";
 
 /** One consumer's part of a census, in host paths (under `--root` relative to the root). */
 export interface CensusScope {

@@ -1,15 +1,26 @@
 /**
  * Root-relative, bounded access to the host. Every scanner reads through a Host so that `--root DIR`
  * scans a mounted image or a fixture tree. Paths given to a Host are absolute host paths ("/etc/passwd");
- * symlinks are resolved inside the root and never lead out of it.
+ * symlinks are resolved inside the root and never lead out of it. Files and directories are opened only through
+ * the safe-open rules of `./open.ts` (no FIFOs or devices, no symlinks a user planted to redirect root, no
+ * remote filesystems unless allowed).
  */
 
-import { Errno } from "../../ffi/dirent.ts";
-import { FileReader, fillBounded } from "../../ffi/file_read.ts";
-import { strerror } from "../../ffi/libc.ts";
+import { fillBounded } from "../../ffi/fd.ts";
+import { readDirFd } from "../../ffi/dirent.ts";
+import {
+  FileOpener,
+  type HostFile,
+  type Opened,
+  type OpenerOptions,
+  type OpenRequest,
+  pathComponents,
+} from "./open.ts";
 
-/** Why a read failed. */
-export type ReadFailure = "missing" | "denied" | "not_file" | "error";
+export { pathComponents };
+
+/** Why a read failed: `link` is a symlink not followed (see ./open.ts), `remote` a remote or FUSE filesystem. */
+export type ReadFailure = "missing" | "denied" | "not_file" | "link" | "remote" | "error";
 
 /** The outcome of a bounded read. */
 export type ReadOutcome<T> =
@@ -32,35 +43,46 @@ function failure<T>(e: unknown): ReadOutcome<T> {
   return { ok: false, reason: classify(e), message: e instanceof Error ? e.message : String(e) };
 }
 
-/** The failure for an errno from libc, worded like Deno's errors. */
-function errnoFailure<T>(errno: number, op: string, real: string): ReadOutcome<T> {
-  const reason: ReadFailure = errno === Errno.ENOENT || errno === Errno.ENOTDIR
-    ? "missing"
-    : errno === Errno.EACCES || errno === Errno.EPERM
-    ? "denied"
-    : "error";
-  return { ok: false, reason, message: `${strerror(errno)} (os error ${errno}): ${op} '${real}'` };
+/** A refused or failed open as a read failure ("changed" reads as "error": the file moved under us). */
+function openFailure<T>(r: Extract<Opened, { ok: false }>): ReadOutcome<T> {
+  return { ok: false, reason: r.reason === "changed" ? "error" : r.reason, message: r.message };
 }
 
-/** Splits an absolute path into normalised components ("." and ".." resolved lexically at the root). */
-export function pathComponents(path: string): string[] {
-  const out: string[] = [];
-  for (const part of path.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") out.pop();
-    else out.push(part);
-  }
-  return out;
+let chunk = new Uint8Array(64 << 10);
+
+/**
+ * Reads at most `maxBytes` of an open file, whatever size it claims (procfs files claim 0); `truncated` when
+ * there was more.
+ */
+export function readAllOf(file: HostFile, maxBytes: number): { bytes: Uint8Array; truncated: boolean } {
+  const { buf, used } = fillBounded(chunk, maxBytes, (into) => file.read(into));
+  if (buf.length > chunk.length && buf.length <= 1 << 20) chunk = buf;
+  return { bytes: buf.slice(0, Math.min(used, maxBytes)), truncated: used > maxBytes };
 }
 
 /** Root-relative host access. */
 export class Host {
   /** The scan root, without a trailing slash ("" for the real root). */
   readonly #root: string;
+  readonly #opener: FileOpener;
 
-  constructor(root = "/") {
+  constructor(root = "/", options: OpenerOptions = {}) {
     const comps = pathComponents(root.startsWith("/") ? root : `${Deno.cwd()}/${root}`);
     this.#root = comps.length === 0 ? "" : "/" + comps.join("/");
+    this.#opener = new FileOpener(this.#root, options);
+  }
+
+  /**
+   * Opens a host file (or, with `want: "dir"`, a directory) under the safe-open rules of `./open.ts`. The caller
+   * disposes the file.
+   */
+  open(path: string, req: OpenRequest = {}): Opened {
+    return this.#opener.open(path, req);
+  }
+
+  /** Opens the executable a live process runs, through its /proc magic link (see `FileOpener.openProcExe`). */
+  openProcExe(pid: number): Opened {
+    return this.#opener.openProcExe(pid);
   }
 
   /** The scan root as given ("/" for the live host). */
@@ -115,29 +137,19 @@ export class Host {
     return this.#root + "/" + done.join("/");
   }
 
-  /** Reads at most `maxBytes` bytes of a regular file (procfs/sysfs files included); refuses FIFOs, sockets, devices. */
+  /**
+   * Reads at most `maxBytes` bytes of a regular file (procfs/sysfs files included); refuses FIFOs, sockets,
+   * devices, untrusted symlinks and remote filesystems (see `open`).
+   */
   readBytes(path: string, maxBytes = DEFAULT_MAX_BYTES): ReadOutcome<Uint8Array> {
-    const real = this.resolve(path);
-    const reader = FileReader.shared();
-    if (reader !== null) {
-      const r = reader.readFile(real, maxBytes);
-      if (r.ok) return { ok: true, value: r.bytes, truncated: r.truncated };
-      if (r.notFile) return { ok: false, reason: "not_file", message: `${path} is not a regular file` };
-      return errnoFailure(r.errno, "open", real);
-    }
-    let file: Deno.FsFile | undefined;
+    const opened = this.#opener.open(path);
+    if (!opened.ok) return openFailure(opened);
+    using file = opened.file;
     try {
-      const st = Deno.statSync(real);
-      if (!st.isFile) return { ok: false, reason: "not_file", message: `${path} is not a regular file` };
-      const opened = Deno.openSync(real, { read: true });
-      file = opened;
-      const first = new Uint8Array(Math.min(maxBytes + 1, Math.max(st.size + 1, 4096)));
-      const { buf, used } = fillBounded(first, maxBytes, (into) => opened.readSync(into) ?? 0);
-      return { ok: true, value: buf.slice(0, Math.min(used, maxBytes)), truncated: used > maxBytes };
+      const { bytes, truncated } = readAllOf(file, maxBytes);
+      return { ok: true, value: bytes, truncated };
     } catch (e) {
       return failure(e);
-    } finally {
-      file?.close();
     }
   }
 
@@ -173,12 +185,6 @@ export class Host {
 
   /** The raw target of a symlink. */
   readLink(path: string): ReadOutcome<string> {
-    const reader = FileReader.shared();
-    if (reader !== null) {
-      const real = this.resolve(path, false);
-      const r = reader.readLink(real);
-      return r.ok ? { ok: true, value: r.target, truncated: false } : errnoFailure(r.errno, "readlink", real);
-    }
     try {
       return { ok: true, value: Deno.readLinkSync(this.resolve(path, false)), truncated: false };
     } catch (e) {
@@ -186,9 +192,20 @@ export class Host {
     }
   }
 
-  /** Directory entries (names and types, unsorted), at most `maxEntries`; `truncated` when the cap was hit. */
+  /**
+   * Directory entries (names and types, unsorted), at most `maxEntries`; `truncated` when the cap was hit. The
+   * directory is opened under the same rules as a file (a symlinked directory a user planted is not listed).
+   */
   readDir(path: string, maxEntries = 100_000): ReadOutcome<Deno.DirEntry[]> {
+    const opened = this.#opener.open(path, { want: "dir" });
+    if (!opened.ok) return openFailure(opened);
+    using dir = opened.file;
     try {
+      if (dir.fd >= 0) {
+        const r = readDirFd(dir.fd, maxEntries);
+        if (typeof r === "string") return { ok: false, reason: "error", message: `${path}: ${r}` };
+        return { ok: true, value: r.entries, truncated: r.truncated };
+      }
       const out: Deno.DirEntry[] = [];
       for (const e of Deno.readDirSync(this.resolve(path))) {
         if (out.length >= maxEntries) return { ok: true, value: out, truncated: true };

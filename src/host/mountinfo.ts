@@ -1,4 +1,7 @@
-/** Parsers for /proc/<pid>/mountinfo, /proc/mounts and /etc/fstab (octal escapes decoded). */
+/**
+ * Parsers for /proc/<pid>/mountinfo, /proc/mounts and /etc/fstab (octal escapes decoded), and the classes of
+ * filesystem types sys-scan treats alike (pseudo, remote).
+ */
 
 /** One mounted filesystem. */
 export interface MountEntry {
@@ -64,4 +67,87 @@ export function effectiveMounts(mounts: MountEntry[]): Map<string, MountEntry> {
   const out = new Map<string, MountEntry>();
   for (const m of mounts) out.set(m.mountpoint, m);
   return out;
+}
+
+/** Kernel pseudo filesystems: never walked (no files an attacker plants, and reading them can have effects). */
+export const PSEUDO_FS: ReadonlySet<string> = new Set([
+  "proc",
+  "sysfs",
+  "devtmpfs",
+  "devpts",
+  "cgroup",
+  "cgroup2",
+  "securityfs",
+  "debugfs",
+  "tracefs",
+  "bpf",
+  "pstore",
+  "efivarfs",
+  "configfs",
+  "fusectl",
+  "hugetlbfs",
+  "mqueue",
+  "binfmt_misc",
+  "autofs",
+  "rpc_pipefs",
+  "nsfs",
+  "selinuxfs",
+  "nfsd",
+]);
+
+/** Network and remote filesystems: never walked (slow, can hang, and not this host's files). */
+export const NETWORK_FS: ReadonlySet<string> = new Set([
+  "nfs",
+  "nfs4",
+  "cifs",
+  "smb3",
+  "smbfs",
+  "9p",
+  "ceph",
+  "glusterfs",
+  "afs",
+  "lustre",
+  "gfs2",
+  "ocfs2",
+  "ncpfs",
+  "davfs",
+  "coda",
+]);
+
+/**
+ * True for remote filesystems and FUSE (a FUSE server can block a reader forever, and what it serves is not
+ * this host's disk), except `fuseblk` (local NTFS/exFAT disks): never entered nor opened unless allowed.
+ */
+export function isRemoteFsType(fstype: string): boolean {
+  return NETWORK_FS.has(fstype) || (fstype.startsWith("fuse") && fstype !== "fuseblk");
+}
+
+/** True for filesystem types a walk never enters: pseudo filesystems and remote ones (`isRemoteFsType`). */
+export function isSkippedFsType(fstype: string): boolean {
+  return PSEUDO_FS.has(fstype) || isRemoteFsType(fstype);
+}
+
+/** Splits a Linux dev_t (as Deno reports it) into "major:minor". */
+export function devString(dev: number): string {
+  const d = BigInt(dev);
+  const major = ((d >> 8n) & 0xfffn) | ((d >> 32n) & 0xfffff000n);
+  const minor = (d & 0xffn) | ((d >> 12n) & 0xffffff00n);
+  return `${major}:${minor}`;
+}
+
+/** Parses mountinfo text into "major:minor" → filesystem type (malformed lines skipped). */
+export function parseMountDevices(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const f = line.split(" ");
+    const sep = f.indexOf("-", 6);
+    if (sep < 6 || f.length < sep + 2 || !/^\d+:\d+$/.test(f[2] ?? "")) continue;
+    out.set(f[2], f[sep + 1]);
+  }
+  return out;
+}
+
+/** The mount points of remote filesystems (`isRemoteFsType`) in mountinfo text, escapes decoded. */
+export function remoteMountpoints(text: string): string[] {
+  return parseMountinfo(text).mounts.filter((m) => isRemoteFsType(m.fstype)).map((m) => m.mountpoint);
 }

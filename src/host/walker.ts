@@ -3,10 +3,12 @@
  * limits, one filesystem unless told otherwise, pseudo and network filesystems skipped, symlinks never followed,
  * FIFOs, sockets and devices never opened, and every limit hit reported as a warning.
  */
-import { Host } from "./host.ts";
+import type { Host } from "./host.ts";
+import { devString, isSkippedFsType } from "./mountinfo.ts";
+import { type FileKind, fromFileInfo, liveFsTypes } from "./open.ts";
 
 /** The file type of a walked entry (from lstat: a symlink is a symlink, never its target). */
-export type EntryKind = "file" | "dir" | "symlink" | "fifo" | "socket" | "char" | "block" | "other";
+export type EntryKind = FileKind;
 
 /** One walked entry with its lstat information. */
 export interface WalkEntry {
@@ -74,113 +76,29 @@ export interface WalkOptions extends Partial<WalkLimits> {
   readonly fsTypes?: ReadonlyMap<string, string>;
 }
 
-/** Kernel pseudo filesystems: never walked (no files an attacker plants, and reading them can have effects). */
-export const PSEUDO_FS: ReadonlySet<string> = new Set([
-  "proc",
-  "sysfs",
-  "devtmpfs",
-  "devpts",
-  "cgroup",
-  "cgroup2",
-  "securityfs",
-  "debugfs",
-  "tracefs",
-  "bpf",
-  "pstore",
-  "efivarfs",
-  "configfs",
-  "fusectl",
-  "hugetlbfs",
-  "mqueue",
-  "binfmt_misc",
-  "autofs",
-  "rpc_pipefs",
-  "nsfs",
-  "selinuxfs",
-  "nfsd",
-]);
-
-/** Network and remote filesystems: never walked (slow, can hang, and not this host's files). */
-export const NETWORK_FS: ReadonlySet<string> = new Set([
-  "nfs",
-  "nfs4",
-  "cifs",
-  "smb3",
-  "smbfs",
-  "9p",
-  "ceph",
-  "glusterfs",
-  "afs",
-  "lustre",
-  "gfs2",
-  "ocfs2",
-  "ncpfs",
-  "davfs",
-  "coda",
-]);
-
-/**
- * True for filesystem types the walker never enters: pseudo, network, and FUSE (a FUSE server can block
- * a reader forever) except `fuseblk` (local NTFS/exFAT disks).
- */
-export function isSkippedFsType(fstype: string): boolean {
-  if (PSEUDO_FS.has(fstype) || NETWORK_FS.has(fstype)) return true;
-  return fstype.startsWith("fuse") && fstype !== "fuseblk";
-}
-
-/** Splits a Linux dev_t (as Deno reports it) into "major:minor". */
-export function devString(dev: number): string {
-  const d = BigInt(dev);
-  const major = ((d >> 8n) & 0xfffn) | ((d >> 32n) & 0xfffff000n);
-  const minor = (d & 0xffn) | ((d >> 12n) & 0xffffff00n);
-  return `${major}:${minor}`;
-}
-
-/** Parses mountinfo text into "major:minor" → filesystem type (malformed lines skipped). */
-export function parseMountDevices(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of text.split("\n")) {
-    const f = line.split(" ");
-    const sep = f.indexOf("-", 6);
-    if (sep < 6 || f.length < sep + 2 || !/^\d+:\d+$/.test(f[2] ?? "")) continue;
-    out.set(f[2], f[sep + 1]);
-  }
-  return out;
-}
-
-/** The live kernel's mount table by device (file dev numbers come from the live kernel, whatever the root). */
-export function liveFsTypes(): Map<string, string> {
-  const r = new Host("/").readText("/proc/self/mountinfo", 8 << 20);
-  return r.ok ? parseMountDevices(r.value) : new Map();
-}
-
-function kindOf(st: Deno.FileInfo): EntryKind {
-  if (st.isSymlink) return "symlink";
-  if (st.isDirectory) return "dir";
-  if (st.isFile) return "file";
-  if (st.isFifo) return "fifo";
-  if (st.isSocket) return "socket";
-  if (st.isCharDevice) return "char";
-  if (st.isBlockDevice) return "block";
-  return "other";
-}
-
-function toEntry(path: string, realPath: string, name: string, depth: number, st: Deno.FileInfo): WalkEntry {
+function toEntry(
+  path: string,
+  realPath: string,
+  name: string,
+  depth: number,
+  info: Deno.FileInfo,
+): WalkEntry {
+  const st = fromFileInfo(info);
   return {
     path,
     realPath,
     name,
     depth,
-    kind: kindOf(st),
-    mode: (st.mode ?? 0) & 0o7777,
-    uid: st.uid ?? -1,
-    gid: st.gid ?? -1,
-    dev: st.dev ?? 0,
-    ino: st.ino ?? 0,
+    kind: st.kind,
+    mode: st.mode,
+    uid: st.uid,
+    gid: st.gid,
+    dev: st.dev,
+    ino: st.ino,
     size: st.size,
-    nlink: st.nlink ?? 1,
-    mtime: st.mtime?.getTime() ?? null,
-    ctime: st.ctime?.getTime() ?? null,
+    nlink: st.nlink,
+    mtime: info.mtime?.getTime() ?? null,
+    ctime: info.ctime?.getTime() ?? null,
   };
 }
 

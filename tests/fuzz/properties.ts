@@ -56,7 +56,7 @@ import { parsePasswd as parseProcUsers } from "../../src/host/proc_users.ts";
 import { parseRpmHeader } from "../../src/host/rpm_db.ts";
 import { parseDiversions as parseDpkgDiversions, parseDpkgList } from "../../src/host/dpkg_db.ts";
 import { parseOsRelease } from "../../src/host/identity.ts";
-import { parseMountDevices } from "../../src/host/walker.ts";
+import { parseMountDevices } from "../../src/host/mountinfo.ts";
 import { parsePluginOutput } from "../../src/plugins/protocol.ts";
 import { parseSignature } from "../../src/security/sign.ts";
 import { Redactor } from "../../src/security/redact.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type Census, type CensusScope, type CensusSpec, runCensus } from "../../src/host/census.ts";
 import { Host } from "../../src/host/host.ts";
-import { devString } from "../../src/host/walker.ts";
+import { devString } from "../../src/host/mountinfo.ts";
 import { decodeFileCaps } from "../../src/host/xattr.ts";
 import { makeTree, runAsNobody } from "../helpers.ts";
 

@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
 import { Host } from "../../src/host/host.ts";
-import {
-  devString,
-  isSkippedFsType,
-  parseMountDevices,
-  walk,
-  type WalkEntry,
-  type WalkOptions,
-} from "../../src/host/walker.ts";
+import { walk, type WalkEntry, type WalkOptions } from "../../src/host/walker.ts";
+import { devString, isSkippedFsType, parseMountDevices } from "../../src/host/mountinfo.ts";
 import { digestEntry, readEntryHead, sha256Entry } from "../../src/host/entry_io.ts";
 import { makeTree, runAsNobody } from "../helpers.ts";
 
