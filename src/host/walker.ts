@@ -106,7 +106,8 @@ function join(dir: string, name: string): string {
   return dir === "/" ? `/${name}` : `${dir}/${name}`;
 }
 
-function errMessage(e: unknown): string {
+/** The message of a thrown value. */
+export function errMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 

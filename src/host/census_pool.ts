@@ -1,0 +1,170 @@
+/**
+ * The census back-end on worker threads: a pool of census workers (`census_worker.ts`) that read directories
+ * through FFI and share the work by stealing from each other, while this thread only hands out tasks and
+ * collects what they kept.
+ */
+import {
+  type CensusTask,
+  SHARED_STEAL,
+  SHARED_STOP,
+  STOP_CANCELLED,
+  type WalkerSettings,
+  type WorkerIn,
+  type WorkerOut,
+} from "./census_walker.ts";
+import type { Assembler } from "./census_result.ts";
+import type { WalkLimitsCheck } from "./census_thread.ts";
+import { errMessage } from "./walker.ts";
+
+/** How long workers are waited for once the census is stopping (ms). */
+const CANCEL_GRACE_MS = 2000;
+
+/** Resolves true when `arm`'s callback is called, false after `ms` (never, without `ms`). */
+function wakeOrTimeout(arm: (wake: () => void) => void, ms: number | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = ms === undefined ? undefined : setTimeout(() => resolve(false), ms);
+    arm(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+/**
+ * Census workers, started as early as possible (their start-up overlaps this thread's first directories).
+ * `walk` shares the tasks between them: an idle worker gets queued donations, and when nothing is queued a
+ * busy worker is asked (through its flag in the shared buffer) to donate half of its pending directories. This
+ * thread only hands out work, so it stays free for the other scanners.
+ */
+export class WorkerPool {
+  readonly #count: number;
+  readonly #shared: Int32Array;
+  readonly #asm: Assembler;
+  readonly #workers: Worker[] = [];
+  readonly #queue: CensusTask[] = [];
+  readonly #idle = new Set<number>();
+  readonly #busy = new Set<number>();
+  #failure: Error | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(
+    count: number,
+    settings: WalkerSettings,
+    sab: SharedArrayBuffer,
+    limits: WalkLimitsCheck,
+    asm: Assembler,
+  ) {
+    this.#count = count;
+    this.#shared = limits.shared;
+    this.#asm = asm;
+    for (let id = 1; id <= count && this.#failure === undefined; id++) {
+      try {
+        const w = new Worker(new URL("./census_worker.ts", import.meta.url).href, { type: "module" });
+        this.#workers.push(w);
+        w.onerror = (ev) => {
+          ev.preventDefault();
+          this.#fail(new Error(`census worker failed: ${ev.message}`));
+        };
+        w.onmessage = (ev: MessageEvent<WorkerOut>) => this.#received(id, ev.data);
+        w.postMessage(
+          {
+            t: "init",
+            id,
+            settings,
+            shared: sab,
+            deadline: limits.deadline,
+            maxEntries: limits.maxEntries,
+          } satisfies WorkerIn,
+        );
+      } catch (e) {
+        this.#fail(new Error(`cannot start a census worker: ${errMessage(e)}`));
+      }
+    }
+  }
+
+  #stopping(): boolean {
+    return Atomics.load(this.#shared, SHARED_STOP) !== 0;
+  }
+
+  #notify(): void {
+    this.#wake?.();
+    this.#wake = undefined;
+  }
+
+  #fail(e: Error): void {
+    this.#failure ??= e;
+    Atomics.store(this.#shared, SHARED_STOP, STOP_CANCELLED);
+    this.#notify();
+  }
+
+  #send(id: number, batch: CensusTask[]): void {
+    this.#idle.delete(id);
+    this.#busy.add(id);
+    Atomics.store(this.#shared, SHARED_STEAL + id, 0);
+    this.#workers[id - 1].postMessage({ t: "work", tasks: batch } satisfies WorkerIn);
+  }
+
+  #received(id: number, m: WorkerOut): void {
+    if (m.t === "failed") return this.#fail(new Error(`census worker cannot read directories: ${m.message}`));
+    if (m.t === "donate") this.#queue.push(...m.tasks);
+    else {
+      this.#asm.add(m);
+      this.#busy.delete(id);
+      this.#idle.add(id);
+    }
+    this.#settle();
+  }
+
+  #settle(): void {
+    if (!this.#stopping()) {
+      for (const id of [...this.#idle]) {
+        if (this.#queue.length > 0) {
+          this.#send(id, this.#queue.splice(0, Math.ceil(this.#queue.length / this.#idle.size)));
+        }
+      }
+      if (this.#idle.size > 0) {
+        const donor = [...this.#busy].find((b) => Atomics.load(this.#shared, SHARED_STEAL + b) === 0);
+        if (donor !== undefined) Atomics.store(this.#shared, SHARED_STEAL + donor, 1);
+      }
+    }
+    this.#notify();
+  }
+
+  /**
+   * Walks the tasks; resolves when every worker is idle and no work is left, rejects when a worker cannot
+   * start or fails (the caller then walks everything again on this thread).
+   */
+  async walk(tasks: readonly CensusTask[], signal: AbortSignal | undefined): Promise<void> {
+    const onAbort = () => {
+      Atomics.store(this.#shared, SHARED_STOP, STOP_CANCELLED);
+      this.#notify();
+    };
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      if (this.#failure !== undefined) throw this.#failure;
+      // Interleaved, so the large subtrees that sit side by side in walk order go to different workers.
+      for (let id = 1; id <= this.#count; id++) {
+        this.#send(
+          id,
+          tasks.filter((_, i) => i % this.#count === id - 1),
+        );
+      }
+      while (this.#busy.size > 0) {
+        if (this.#failure !== undefined) throw this.#failure;
+        // Once stopping, a worker stuck in a system call is not waited for (terminating it ends it).
+        const grace = this.#stopping() ? CANCEL_GRACE_MS : undefined;
+        if (!await wakeOrTimeout((r) => this.#wake = r, grace)) break;
+      }
+      if (this.#failure !== undefined) throw this.#failure;
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** Ends the workers; queued tasks go to `drop` (to close their descriptors). */
+  close(drop: (tasks: CensusTask[]) => void): void {
+    for (const w of this.#workers) w.terminate();
+    drop(this.#queue.splice(0));
+  }
+}

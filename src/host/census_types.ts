@@ -1,0 +1,60 @@
+/**
+ * The filesystem census's vocabulary: what a caller asks for (scopes, limits, workers) and what one kept entry
+ * and one warning look like. `census.ts` re-exports all of it; the back-ends and the planner share it.
+ */
+import { DEFAULT_WALK_LIMITS, type WalkEntry, type WalkLimits } from "./walker.ts";
+
+/** One consumer's part of a census, in host paths (under `--root` relative to the root). */
+export interface CensusScope {
+  /** Names the scope for `Census.wants` and `Census.warningsFor`. */
+  readonly name: string;
+  /** Walk roots; symlinked ones (e.g. /bin on merged-/usr) are resolved inside the scan root. */
+  readonly roots: readonly string[];
+  /** Directories left out with everything below them (roots excepted). */
+  readonly pruneDirs: readonly string[];
+  /** Paths containing one of these are left out. */
+  readonly pruneSubstrings: readonly string[];
+}
+
+/** What to walk and what to leave out: a directory is entered when some scope wants it. */
+export interface CensusSpec {
+  readonly scopes: readonly CensusScope[];
+  /** Read the security.capability attribute of executable regular files. */
+  readonly xattr: boolean;
+  /** Filesystem types not entered when crossing into them (pseudo, network and FUSE ones never are). */
+  readonly skipFsTypes: readonly string[];
+  readonly limits?: Partial<CensusLimits>;
+  /**
+   * Census workers: undefined picks one per core (up to four) for a large tree on a host with two cores or
+   * more; 0 or 1 walks on this thread.
+   */
+  readonly workers?: number;
+  /** "major:minor" → filesystem type; read from the live /proc/self/mountinfo when absent. */
+  readonly fsTypes?: ReadonlyMap<string, string>;
+}
+
+/** The walker's limits plus a cap on kept entries. */
+export interface CensusLimits extends WalkLimits {
+  /** Entries kept in total; more is a `truncated` warning (a hostile tree cannot exhaust memory). */
+  maxHits: number;
+}
+
+/** Default limits: the walker's, and at most 200,000 kept entries. */
+export const DEFAULT_CENSUS_LIMITS: CensusLimits = { ...DEFAULT_WALK_LIMITS, maxHits: 200_000 };
+
+/** One kept entry. */
+export interface CensusEntry extends WalkEntry {
+  /** Other users can reach the entry: every directory above it is searchable by "other". */
+  readonly reach: boolean;
+  /** Raw security.capability attribute (executable regular files that have one). */
+  readonly caps?: Uint8Array;
+  /** Why the attribute could not be read. */
+  readonly capsError?: string;
+}
+
+/** A problem met while walking; `path` (a host path) when it concerns one place. */
+export interface CensusWarning {
+  readonly code: string;
+  readonly detail: string;
+  readonly path?: string;
+}
