@@ -4,167 +4,41 @@
  * XDG autostart — with findings for entries that run from untrusted locations or carry reverse-shell,
  * download-and-execute or encoded payloads, and (with --persistence-inventory) an info inventory of every point.
  */
-import type { CheckInput } from "../../core/catalogue.ts";
 import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft } from "../../core/finding.ts";
 import type { Scanner } from "../../core/scanner.ts";
 import { loadAccounts } from "./accounts.ts";
 import { assessEntry, entryDigest } from "./assess.ts";
 import { Collector, LIMITS, type Point, sha256Hex } from "./collect.ts";
-import {
-  autostartSources,
-  cronSources,
-  oneShotSources,
-  preloadSources,
-  rcLocalSources,
-  shellSources,
-  sshKeySources,
-  sudoersSources,
-  systemdSources,
-  udevSources,
-} from "./sources.ts";
+import { PERSISTENCE, PERSISTENCE_CHECKS } from "./checks.ts";
+import { autostartSources } from "./sources/autostart.ts";
+import { atSources, cronSources } from "./sources/cron.ts";
+import { preloadSources } from "./sources/ld_preload.ts";
+import { motdSources } from "./sources/motd.ts";
+import { rcLocalSources } from "./sources/rc_local.ts";
+import { shellSources } from "./sources/shell.ts";
+import { sshKeySources } from "./sources/ssh_keys.ts";
+import { sudoersSources } from "./sources/sudoers.ts";
+import { systemdSources } from "./sources/systemd.ts";
+import { udevSources } from "./sources/udev.ts";
 
-const NAME = "persistence";
-
-const base = { scanner: NAME, category: "ioc" as const };
-const INSPECT =
-  "Inspect the entry and the file it lives in; if nobody on the team put it there, preserve a copy for analysis, " +
-  "remove it, and look for how it got there (authentication logs, the other persistence points of this report).";
-
-const checks: CheckInput[] = [
-  {
-    ...base,
-    id: "persistence.command.reverse_shell",
-    title: "Persistence entry starts a reverse shell",
-    severity: "critical",
-    rationale:
-      "The command connects a shell to a remote host (bash /dev/tcp, nc -e, socat exec, pty.spawn, a fifo " +
-      "piped through netcat…): an attacker's way back into the host.",
-    remediation: INSPECT,
-    mitre: ["T1059.004", "T1053.003"],
-    confidence: "heuristic",
-  },
-  {
-    ...base,
-    id: "persistence.command.download_exec",
-    title: "Persistence entry downloads and runs code",
-    severity: "high",
-    rationale:
-      "The command fetches code from the network and runs it (curl|sh, wget -O- | bash, python -c urllib…): " +
-      "whoever controls the URL controls the host, every time the entry runs.",
-    remediation: INSPECT,
-    mitre: ["T1105", "T1059.004"],
-    confidence: "heuristic",
-  },
-  {
-    ...base,
-    id: "persistence.command.encoded_payload",
-    title: "Persistence entry decodes a payload and runs it",
-    severity: "high",
-    rationale:
-      "The command decodes base64 (or hex) data and feeds it to a shell or interpreter, hiding what it runs.",
-    remediation: INSPECT + " Decode the payload offline to see what it does.",
-    mitre: ["T1027", "T1140"],
-    confidence: "heuristic",
-  },
-  {
-    ...base,
-    id: "persistence.command.untrusted_path",
-    title: "Persistence entry runs a program from an untrusted location",
-    severity: "high",
-    rationale:
-      "The entry runs (or preloads) a program from a temporary directory, from another person's home, or " +
-      "from a file or directory that accounts other than root and the entry's own user can change.",
-    remediation: INSPECT + " Legitimate programs belong in a root-owned directory such as /usr/local/sbin.",
-    mitre: ["T1053.003", "T1546.004", "T1574.006"],
-    confidence: "heuristic",
-  },
-  {
-    ...base,
-    id: "persistence.rc_local.active",
-    title: "rc.local runs commands at boot",
-    severity: "low",
-    rationale:
-      "An executable rc.local runs as root at every boot; it is rarely used on purpose on systemd hosts and " +
-      "is a classic place to hide persistence.",
-    remediation: "Review every command in it; move wanted ones to a systemd unit and remove the execute bit.",
-    mitre: ["T1037.004"],
-  },
-  {
-    ...base,
-    id: "persistence.ssh_key.forced_command",
-    title: "SSH key with a forced command",
-    severity: "low",
-    rationale:
-      "A command= option makes a key run a fixed program at every login: legitimate for backups and git " +
-      "hosting, but also a way to run code whenever a key is used.",
-    remediation: "Confirm the key and its command belong to a known service; remove the key otherwise.",
-    mitre: ["T1098.004"],
-  },
-  {
-    ...base,
-    id: "persistence.ssh_key.unusual_location",
-    title: "SSH keys in an unusual place",
-    severity: "medium",
-    rationale:
-      "Keys in authorized_keys2, in the home of a service account without a login shell, or in a file owned " +
-      "by another account are a common way to keep access while staying out of sight.",
-    remediation:
-      "Compare the fingerprints with the keys you issued; remove unknown keys and the file if unused.",
-    mitre: ["T1098.004"],
-  },
-  {
-    ...base,
-    id: "persistence.ssh_key.recent",
-    title: "authorized_keys changed recently",
-    severity: "low",
-    rationale:
-      "A key file modified within the last days (see --persistence-recent-days) may hold a key an intruder " +
-      "added; `appended_in_place` tells whether the file was appended to rather than replaced.",
-    remediation: "Compare the listed fingerprints with the keys you issued and remove unknown ones.",
-    mitre: ["T1098.004"],
-  },
-  {
-    ...base,
-    id: "persistence.sudoers.nopasswd_all",
-    title: "Passwordless full root through sudo for a non-admin",
-    severity: "high",
-    rationale:
-      "A user or group outside the admin groups (sudo, wheel, admin) may run anything as root without a " +
-      "password — ALL, a shell, an interpreter or a program with a shell escape.",
-    remediation: "Remove the rule or restrict it to the exact commands needed, and require a password.",
-    mitre: ["T1548.003"],
-    category: "privilege_escalation_surface",
-  },
-  {
-    ...base,
-    id: "persistence.sudoers.no_authenticate",
-    title: "sudo authentication turned off",
-    severity: "high",
-    rationale: "`Defaults !authenticate` lets the affected users run their sudo rules without a password.",
-    remediation: "Remove the Defaults entry.",
-    mitre: ["T1548.003"],
-    category: "privilege_escalation_surface",
-  },
-  {
-    ...base,
-    id: "persistence.sudoers.include_untrusted",
-    title: "sudoers includes a file from an untrusted location",
-    severity: "high",
-    rationale: "Whoever can write the included file or directory can grant themselves root.",
-    remediation: "Include only root-owned files under /etc (the default is #includedir /etc/sudoers.d).",
-    mitre: ["T1548.003"],
-    category: "privilege_escalation_surface",
-  },
-  {
-    ...base,
-    id: "persistence.inventory.point",
-    title: "Persistence point",
-    severity: "info",
-    rationale: "An inventory entry (--persistence-inventory): a place that makes code run again later.",
-    remediation: "Compare with a known-good host or a baseline.",
-    mitre: [],
-  },
+/**
+ * The families of persistence points, in the order they are read: one file each under `sources/` (helpers
+ * they share in `sources/shared.ts`). A new family is a file there and a line here (with its import); its checks go in
+ * `checks.ts`, its point kinds in `collect.ts`.
+ */
+const SOURCES: readonly ((c: Collector) => void)[] = [
+  cronSources, // cron.ts: /etc/crontab, cron.d, anacrontab, cron.hourly…yearly, per-user crontabs
+  atSources, // cron.ts: pending at jobs
+  motdSources, // motd.ts: /etc/update-motd.d
+  systemdSources, // systemd.ts: timers, local services, ~/.config/systemd/user
+  rcLocalSources, // rc_local.ts: /etc/rc.local, /etc/rc.d/rc.local
+  shellSources, // shell.ts: /etc/profile, profile.d, bashrc, zsh files, each account's dot files
+  udevSources, // udev.ts: rules.d RUN, PROGRAM, IMPORT{program}
+  sshKeySources, // ssh_keys.ts: authorized_keys (as sshd_config's AuthorizedKeysFile says)
+  sudoersSources, // sudoers.ts: /etc/sudoers and its includes
+  preloadSources, // ld_preload.ts: /etc/ld.so.preload
+  autostartSources, // autostart.ts: /etc/xdg/autostart, ~/.config/autostart
 ];
 
 function inventory(p: Point): FindingDraft {
@@ -188,19 +62,7 @@ function inventory(p: Point): FindingDraft {
 
 async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const c = new Collector(ctx, loadAccounts(ctx));
-  const sources = [
-    cronSources,
-    oneShotSources,
-    systemdSources,
-    rcLocalSources,
-    shellSources,
-    udevSources,
-    sshKeySources,
-    sudoersSources,
-    preloadSources,
-    autostartSources,
-  ];
-  for (const source of sources) {
+  for (const source of SOURCES) {
     source(c);
     await ctx.checkpoint();
   }
@@ -245,13 +107,13 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 
 /** The persistence scanner. */
 export const persistence: Scanner = {
-  name: NAME,
+  name: PERSISTENCE,
   summary:
     "Cron, at, timers and local units, rc.local, motd scripts, shell start-up files, udev, SSH keys, " +
     "sudoers, ld.so.preload and autostart entries.",
   slow: false,
   enabledByDefault: () => true,
-  checks,
+  checks: PERSISTENCE_CHECKS,
   needs: ["root"],
   run,
 };

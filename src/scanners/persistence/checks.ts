@@ -1,0 +1,147 @@
+/** The persistence scanner's catalogue: the command checks every family shares, the family-specific ones, the inventory. */
+import type { CheckInput } from "../../core/catalogue.ts";
+
+/** The scanner name. */
+export const PERSISTENCE = "persistence";
+
+const base = { scanner: PERSISTENCE, category: "ioc" as const };
+const INSPECT =
+  "Inspect the entry and the file it lives in; if nobody on the team put it there, preserve a copy for analysis, " +
+  "remove it, and look for how it got there (authentication logs, the other persistence points of this report).";
+
+/** Every persistence check. */
+export const PERSISTENCE_CHECKS: CheckInput[] = [
+  {
+    ...base,
+    id: "persistence.command.reverse_shell",
+    title: "Persistence entry starts a reverse shell",
+    severity: "critical",
+    rationale:
+      "The command connects a shell to a remote host (bash /dev/tcp, nc -e, socat exec, pty.spawn, a fifo " +
+      "piped through netcat…): an attacker's way back into the host.",
+    remediation: INSPECT,
+    mitre: ["T1059.004", "T1053.003"],
+    confidence: "heuristic",
+  },
+  {
+    ...base,
+    id: "persistence.command.download_exec",
+    title: "Persistence entry downloads and runs code",
+    severity: "high",
+    rationale:
+      "The command fetches code from the network and runs it (curl|sh, wget -O- | bash, python -c urllib…): " +
+      "whoever controls the URL controls the host, every time the entry runs.",
+    remediation: INSPECT,
+    mitre: ["T1105", "T1059.004"],
+    confidence: "heuristic",
+  },
+  {
+    ...base,
+    id: "persistence.command.encoded_payload",
+    title: "Persistence entry decodes a payload and runs it",
+    severity: "high",
+    rationale:
+      "The command decodes base64 (or hex) data and feeds it to a shell or interpreter, hiding what it runs.",
+    remediation: INSPECT + " Decode the payload offline to see what it does.",
+    mitre: ["T1027", "T1140"],
+    confidence: "heuristic",
+  },
+  {
+    ...base,
+    id: "persistence.command.untrusted_path",
+    title: "Persistence entry runs a program from an untrusted location",
+    severity: "high",
+    rationale:
+      "The entry runs (or preloads) a program from a temporary directory, from another person's home, or " +
+      "from a file or directory that accounts other than root and the entry's own user can change.",
+    remediation: INSPECT + " Legitimate programs belong in a root-owned directory such as /usr/local/sbin.",
+    mitre: ["T1053.003", "T1546.004", "T1574.006"],
+    confidence: "heuristic",
+  },
+  {
+    ...base,
+    id: "persistence.rc_local.active",
+    title: "rc.local runs commands at boot",
+    severity: "low",
+    rationale:
+      "An executable rc.local runs as root at every boot; it is rarely used on purpose on systemd hosts and " +
+      "is a classic place to hide persistence.",
+    remediation: "Review every command in it; move wanted ones to a systemd unit and remove the execute bit.",
+    mitre: ["T1037.004"],
+  },
+  {
+    ...base,
+    id: "persistence.ssh_key.forced_command",
+    title: "SSH key with a forced command",
+    severity: "low",
+    rationale:
+      "A command= option makes a key run a fixed program at every login: legitimate for backups and git " +
+      "hosting, but also a way to run code whenever a key is used.",
+    remediation: "Confirm the key and its command belong to a known service; remove the key otherwise.",
+    mitre: ["T1098.004"],
+  },
+  {
+    ...base,
+    id: "persistence.ssh_key.unusual_location",
+    title: "SSH keys in an unusual place",
+    severity: "medium",
+    rationale:
+      "Keys in authorized_keys2, in the home of a service account without a login shell, or in a file owned " +
+      "by another account are a common way to keep access while staying out of sight.",
+    remediation:
+      "Compare the fingerprints with the keys you issued; remove unknown keys and the file if unused.",
+    mitre: ["T1098.004"],
+  },
+  {
+    ...base,
+    id: "persistence.ssh_key.recent",
+    title: "authorized_keys changed recently",
+    severity: "low",
+    rationale:
+      "A key file modified within the last days (see --persistence-recent-days) may hold a key an intruder " +
+      "added; `appended_in_place` tells whether the file was appended to rather than replaced.",
+    remediation: "Compare the listed fingerprints with the keys you issued and remove unknown ones.",
+    mitre: ["T1098.004"],
+  },
+  {
+    ...base,
+    id: "persistence.sudoers.nopasswd_all",
+    title: "Passwordless full root through sudo for a non-admin",
+    severity: "high",
+    rationale:
+      "A user or group outside the admin groups (sudo, wheel, admin) may run anything as root without a " +
+      "password — ALL, a shell, an interpreter or a program with a shell escape.",
+    remediation: "Remove the rule or restrict it to the exact commands needed, and require a password.",
+    mitre: ["T1548.003"],
+    category: "privilege_escalation_surface",
+  },
+  {
+    ...base,
+    id: "persistence.sudoers.no_authenticate",
+    title: "sudo authentication turned off",
+    severity: "high",
+    rationale: "`Defaults !authenticate` lets the affected users run their sudo rules without a password.",
+    remediation: "Remove the Defaults entry.",
+    mitre: ["T1548.003"],
+    category: "privilege_escalation_surface",
+  },
+  {
+    ...base,
+    id: "persistence.sudoers.include_untrusted",
+    title: "sudoers includes a file from an untrusted location",
+    severity: "high",
+    rationale: "Whoever can write the included file or directory can grant themselves root.",
+    remediation: "Include only root-owned files under /etc (the default is #includedir /etc/sudoers.d).",
+    mitre: ["T1548.003"],
+    category: "privilege_escalation_surface",
+  },
+  {
+    ...base,
+    id: "persistence.inventory.point",
+    title: "Persistence point",
+    severity: "info",
+    rationale: "An inventory entry (--persistence-inventory): a place that makes code run again later.",
+    remediation: "Compare with a known-good host or a baseline.",
+    mitre: [],
+  },
+];

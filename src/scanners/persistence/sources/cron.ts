@@ -1,0 +1,90 @@
+/** cron and at: system and per-user crontabs, anacrontab, run-parts' periodic directories, pending at jobs. */
+import { ROOT_ACCOUNT, UNKNOWN_ACCOUNT } from "../accounts.ts";
+import type { Collector } from "../collect.ts";
+import { parseAnacrontab, parseCrontab } from "../cron.ts";
+import { account, isExecutable, RUN_PARTS_SKIPPED, scriptPoint } from "./shared.ts";
+
+/** Periodic script directories run by run-parts as root. */
+export const CRON_SCRIPT_DIRS = [
+  "/etc/cron.hourly",
+  "/etc/cron.daily",
+  "/etc/cron.weekly",
+  "/etc/cron.monthly",
+  "/etc/cron.yearly",
+];
+
+/** Per-user crontab directories (Debian, RHEL, SUSE). */
+export const USER_CRONTAB_DIRS = ["/var/spool/cron/crontabs", "/var/spool/cron", "/var/spool/cron/tabs"];
+
+/** /etc/crontab, /etc/cron.d, anacrontab, the periodic script directories and the per-user crontabs. */
+export function cronSources(c: Collector): void {
+  const system = (path: string, inert = false) => {
+    const f = c.read(path);
+    if (!f) return;
+    const t = parseCrontab(f.text, true);
+    if (t.bad > 0) c.ctx.warn("cron_malformed", `${path}: ${t.bad} line(s) that are not crontab entries`);
+    const schedules = t.entries.map((e) => `${e.schedule} ${e.user ?? ""}`.trim()).slice(0, 50);
+    c.point({
+      kind: "cron",
+      path,
+      entries: t.entries.map((e) => ({ line: e.line, text: e.command, runAs: account(c, e.user) })),
+      meta: inert ? { schedules, inert } : { schedules },
+      ...(inert ? { inert } : {}),
+    });
+  };
+  system("/etc/crontab");
+  for (const name of c.list("/etc/cron.d")) system(`/etc/cron.d/${name}`, RUN_PARTS_SKIPPED.test(name));
+  const ana = c.read("/etc/anacrontab");
+  if (ana) {
+    const t = parseAnacrontab(ana.text);
+    if (t.bad > 0) {
+      c.ctx.warn("cron_malformed", `/etc/anacrontab: ${t.bad} line(s) that are not anacron jobs`);
+    }
+    c.point({
+      kind: "cron",
+      path: "/etc/anacrontab",
+      entries: t.entries.map((e) => ({ line: e.line, text: e.command, runAs: ROOT_ACCOUNT })),
+    });
+  }
+  for (const dir of CRON_SCRIPT_DIRS) {
+    for (const name of c.list(dir)) {
+      const path = `${dir}/${name}`;
+      const inert = RUN_PARTS_SKIPPED.test(name) || !isExecutable(c, path);
+      scriptPoint(c, "cron_script", path, ROOT_ACCOUNT, inert);
+    }
+  }
+  for (const dir of USER_CRONTAB_DIRS) {
+    for (const name of c.list(dir)) {
+      const path = `${dir}/${name}`;
+      const f = c.read(path);
+      if (!f) continue;
+      const t = parseCrontab(f.text, false);
+      if (t.bad > 0) c.ctx.warn("cron_malformed", `${path}: ${t.bad} line(s) that are not crontab entries`);
+      const runAs = account(c, name);
+      c.point({
+        kind: "cron",
+        path,
+        entries: t.entries.map((e) => ({ line: e.line, text: e.command, runAs })),
+        meta: { schedules: t.entries.map((e) => e.schedule).slice(0, 50), crontab_user: name },
+      });
+    }
+  }
+}
+
+/** at(1) job directories (Debian, RHEL): each job is a shell script run once as its owner. */
+export const AT_JOB_DIRS = ["/var/spool/cron/atjobs", "/var/spool/at"];
+
+/** Pending at jobs: each is a shell script run once as the file's owner. */
+export function atSources(c: Collector): void {
+  for (const dir of AT_JOB_DIRS) {
+    for (const name of c.list(dir)) {
+      const path = `${dir}/${name}`;
+      const st = c.ctx.host.stat(path);
+      if (!st.ok || !st.value.isFile) continue;
+      const owner = st.value.uid === null
+        ? UNKNOWN_ACCOUNT
+        : c.accounts.byUid.get(st.value.uid) ?? UNKNOWN_ACCOUNT;
+      scriptPoint(c, "at_job", path, owner);
+    }
+  }
+}

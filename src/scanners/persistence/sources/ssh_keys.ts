@@ -1,0 +1,140 @@
+/** SSH authorized_keys of every account: where sshd looks for them, forced commands, unusual and recent files. */
+import { type Account, hasLoginShell } from "../accounts.ts";
+import { parseAuthorizedKeys } from "../authorized_keys.ts";
+import { type Collector, type Entry, normalisePath } from "../collect.ts";
+
+/**
+ * Parsed sshd AuthorizedKeysFile patterns (default: both OpenSSH defaults). The drop-in directory is read first:
+ * Debian and Ubuntu include it at the top of sshd_config, and sshd keeps the first value it sees.
+ */
+function authorizedKeysPatterns(c: Collector): string[] {
+  const files = [
+    ...c.list("/etc/ssh/sshd_config.d").filter((n) => n.endsWith(".conf")).map((n) =>
+      `/etc/ssh/sshd_config.d/${n}`
+    ),
+    "/etc/ssh/sshd_config",
+  ];
+  let inMatch = false;
+  for (const path of files) {
+    const f = c.read(path, 256 << 10);
+    if (!f) continue;
+    for (const raw of f.text.split("\n")) {
+      const line = raw.trim();
+      if (/^match\s/i.test(line)) inMatch = true;
+      if (inMatch || line.startsWith("#")) continue;
+      const m = line.match(/^AuthorizedKeysFile\s*=?\s*(.+)$/i);
+      if (m) return m[1].trim().split(/\s+/).filter((p) => p.toLowerCase() !== "none");
+    }
+    inMatch = false;
+  }
+  return [".ssh/authorized_keys", ".ssh/authorized_keys2"];
+}
+
+function expandKeysPattern(pattern: string, a: Account): string {
+  const p = pattern.replace(
+    /%%|%h|%u|%U/g,
+    (t) => t === "%%" ? "%" : t === "%h" ? a.home : t === "%u" ? a.name : String(a.uid),
+  );
+  return normalisePath(p.startsWith("/") ? p : `${a.home}/${p}`);
+}
+
+/** authorized_keys of every account: fingerprints, forced commands, unusual files, recent changes. */
+export function sshKeySources(c: Collector): void {
+  const patterns = authorizedKeysPatterns(c);
+  const seen = new Set<string>();
+  const now = Date.now();
+  const recentDays = c.ctx.config.persistenceRecentDays;
+  const accounts = [...c.accounts.byName.values()].sort((a, b) =>
+    a.uid - b.uid || (a.name < b.name ? -1 : 1)
+  );
+  for (const a of accounts) {
+    if (!a.home.startsWith("/") || normalisePath(a.home) === "/nonexistent") continue;
+    const candidates = new Set([
+      ...patterns.map((p) => expandKeysPattern(p, a)),
+      expandKeysPattern(".ssh/authorized_keys2", a),
+    ]);
+    for (const path of candidates) {
+      if (seen.has(path)) continue;
+      const st = c.ctx.host.stat(path);
+      if (!st.ok || !st.value.isFile) continue;
+      seen.add(path);
+      const f = c.read(path, 4 << 20);
+      if (!f) continue;
+      const parsed = parseAuthorizedKeys(f.text);
+      if (parsed.bad > 0) {
+        c.ctx.warn("authorized_keys_malformed", `${path}: ${parsed.bad} line(s) that are not keys`);
+      }
+      const fingerprints = parsed.keys.map((k) => `${k.type} ${k.fingerprint}`);
+      const entries: Entry[] = [];
+      for (const k of parsed.keys) {
+        const cmd = k.options.find(([n]) => n === "command");
+        if (!cmd) continue;
+        entries.push({ line: k.line, text: cmd[1], runAs: a });
+        c.finding({
+          check_id: "persistence.ssh_key.forced_command",
+          subject: `${path}:${k.fingerprint}`,
+          severity: a.uid === 0 ? "medium" : "low",
+          description: `Key ${k.fingerprint} (${k.comment || "no comment"}) of ${a.name} always runs: ${
+            cmd[1].slice(0, 300)
+          }`,
+          metadata: {
+            path,
+            account: a.name,
+            fingerprint: k.fingerprint,
+            command: cmd[1].slice(0, 1000),
+            line: k.line,
+          },
+          location: { path },
+        });
+      }
+      c.point({
+        kind: "authorized_keys",
+        path,
+        entries,
+        meta: { account: a.name, key_count: parsed.keys.length, fingerprints },
+      });
+      if (parsed.keys.length === 0) continue;
+      const reasons: string[] = [];
+      if (path.endsWith("/authorized_keys2")) {
+        reasons.push("authorized_keys2 (a legacy file name rarely used on purpose)");
+      }
+      if (a.uid !== 0 && !hasLoginShell(a)) {
+        reasons.push(`account ${a.name} has no login shell (${a.shell || "none"})`);
+      }
+      const owner = st.value.uid;
+      if (owner !== null && owner !== 0 && owner !== a.uid) {
+        reasons.push(`file owned by uid ${owner}, not by ${a.name} or root`);
+      }
+      if (reasons.length > 0) {
+        c.finding({
+          check_id: "persistence.ssh_key.unusual_location",
+          subject: path,
+          description: `${parsed.keys.length} key(s) for ${a.name} in ${path}: ${reasons.join("; ")}.`,
+          metadata: { path, account: a.name, reasons, fingerprints },
+          location: { path },
+        });
+      }
+      const mtime = st.value.mtime?.getTime();
+      if (recentDays > 0 && mtime !== undefined && now - mtime < recentDays * 86_400_000) {
+        const dir = c.ctx.host.stat(path.slice(0, path.lastIndexOf("/")));
+        const dirMtime = dir.ok ? dir.value.mtime?.getTime() : undefined;
+        c.finding({
+          check_id: "persistence.ssh_key.recent",
+          subject: path,
+          severity: a.uid === 0 ? "medium" : "low",
+          description: `${path} (${parsed.keys.length} key(s) for ${a.name}) was modified ${
+            new Date(mtime).toISOString()
+          }, within the last ${recentDays} day(s).`,
+          metadata: {
+            path,
+            account: a.name,
+            mtime: new Date(mtime).toISOString(),
+            appended_in_place: dirMtime !== undefined && mtime > dirMtime,
+            fingerprints,
+          },
+          location: { path },
+        });
+      }
+    }
+  }
+}
