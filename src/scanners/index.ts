@@ -13,7 +13,7 @@ import { mountsScanner } from "./mounts.ts";
 import { network } from "./network/index.ts";
 import { processes } from "./processes.ts";
 import { suidSgid } from "./suid_sgid.ts";
-import { worldWritable } from "./world_writable.ts";
+import { worldWritable } from "./world_writable/index.ts";
 import { ebpfExecTrace } from "./ebpf_exec_trace.ts";
 import { integrity } from "./integrity/scanner.ts";
 import { yara } from "./yara/scanner.ts";

@@ -46,7 +46,7 @@ import { parseSysctlInt } from "../../src/scanners/kernel_params.ts";
 import { parseBootTime } from "../../src/scanners/processes.ts";
 import { parseInetTable, parsePacketTable } from "../../src/scanners/network/proc_net.ts";
 import { decodeIpv4Hex, decodeIpv6Hex } from "../../src/scanners/network/ip.ts";
-import { parsePathAssignments } from "../../src/scanners/root_path.ts";
+import { parsePathAssignments } from "../../src/scanners/world_writable/root_path.ts";
 import { parseExecLine, parseUnitFile } from "../../src/scanners/systemd_units/unit_file.ts";
 import { parseAuditRules } from "../../src/scanners/audit_rules.ts";
 import { parseExpectedFile } from "../../src/scanners/suid_sgid.ts";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { parsePathAssignments } from "../../src/scanners/root_path.ts";
-import { shebangProgram, worldWritable } from "../../src/scanners/world_writable.ts";
+import { parsePathAssignments } from "../../src/scanners/world_writable/root_path.ts";
+import { worldWritable } from "../../src/scanners/world_writable/index.ts";
+import { shebangProgram } from "../../src/scanners/world_writable/setid_interpreter.ts";
 import { makeTree, runOne, type TempTree, type TreeEntry } from "../helpers.ts";
 
 const BASH = "\x7fELF\x02\x01\x01\0 pretend this is bash";

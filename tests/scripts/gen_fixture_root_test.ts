@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { generateFixtureRoot, PROGRAMS } from "../../scripts/gen-fixture-root.ts";
 import { network } from "../../src/scanners/network/index.ts";
 import { processes } from "../../src/scanners/processes.ts";
-import { worldWritable } from "../../src/scanners/world_writable.ts";
+import { worldWritable } from "../../src/scanners/world_writable/index.ts";
 import { suidSgid } from "../../src/scanners/suid_sgid.ts";
 import { runOne } from "../helpers.ts";
 

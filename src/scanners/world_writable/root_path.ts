@@ -3,10 +3,10 @@
  * /etc/environment, /etc/login.defs (ENV_SUPATH), sudo's secure_path, /etc/profile(.d), /etc/bash.bashrc and
  * root's shell start-up files; each directory is checked for writability by other users along its whole chain.
  */
-import type { ScanContext } from "../core/context.ts";
-import type { FindingDraft } from "../core/finding.ts";
-import type { Host } from "../host/host.ts";
-import { ancestors, octalMode, writableByOthers } from "./fs_common.ts";
+import type { ScanContext } from "../../core/context.ts";
+import type { FindingDraft } from "../../core/finding.ts";
+import type { Host } from "../../host/host.ts";
+import { ancestors, octalMode, writableByOthers } from "../fs_common.ts";
 
 /** Files whose PATH assignments apply to root's shells (profile.d and sudoers.d are added by listing). */
 export const ROOT_PATH_FILES = [
