@@ -2,15 +2,24 @@
  * modules: loaded kernel modules compared across the kernel's views (/proc/modules, /sys/module, kallsyms) and
  * the module tree (modules.dep, modules.builtin), with the kernel's taint, and — unless --fast-scan — each
  * module file decompressed in-process for its signature trailer and ELF section headers.
+ *
+ * This file is the flow (read the views, build one record per module, analyse the files, emit); what counts
+ * as an anomaly is `anomalies.ts`, the catalogue `checks.ts`, the kernel's views `views.ts`.
  */
-import type { CheckInput } from "../../core/catalogue.ts";
 import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft, Metadata } from "../../core/finding.ts";
 import type { Scanner } from "../../core/scanner.ts";
 import { atLeast, type Severity } from "../../core/severity.ts";
-import { analyzeModuleFile, type FileAnalysis } from "./analyze.ts";
+import { analyzeModuleFile } from "./analyze.ts";
+import {
+  type Anomaly,
+  hiddenAnomalies,
+  moduleAnomalies,
+  type ModuleRecord,
+  signingInUse,
+} from "./anomalies.ts";
+import { MODULES, MODULES_CHECKS } from "./checks.ts";
 import { isOutOfTreePath } from "./modules_dep.ts";
-import type { LoadedModule } from "./proc_modules.ts";
 import { decodeTaint, parseTaintValue, SECURITY_TAINT_LETTERS } from "./taint.ts";
 import {
   findRelease,
@@ -18,146 +27,13 @@ import {
   readModuleIndex,
   readProcModules,
   readSysModule,
-  type SysfsModule,
   type ViewWarning,
 } from "./views.ts";
 
-const NAME = "modules";
 /** Names kept in each summary list. */
 const LIST_CAP = 20;
 /** Out-of-tree files analysed when scanning an image without a running kernel. */
 const OFFLINE_CAP = 500;
-
-const mk = (
-  id: string,
-  title: string,
-  severity: Severity,
-  rationale: string,
-  remediation: string,
-  extra: Partial<CheckInput> = {},
-): CheckInput => ({
-  id,
-  scanner: NAME,
-  title,
-  severity,
-  category: "kernel_module",
-  rationale,
-  remediation,
-  mitre: ["T1547.006"],
-  ...extra,
-});
-
-const checks: CheckInput[] = [
-  mk(
-    "module.summary",
-    "Kernel module summary",
-    "info",
-    "Counts of loaded modules and of each anomaly, with the decoded kernel taint.",
-    "Review the per-module findings (run without --modules-summary to see them).",
-    { mitre: [] },
-  ),
-  mk(
-    "module.unsigned",
-    "Loaded kernel module is not signed",
-    "high",
-    "This kernel signs its modules, so an unsigned one was built elsewhere or altered: a classic rootkit path.",
-    "Identify the package that owns the file (dpkg -S / rpm -qf); rebuild and sign it (DKMS with a MOK key) or remove it. " +
-      "Enable module.sig_enforce=1 or lockdown to refuse unsigned modules.",
-  ),
-  mk(
-    "module.out_of_tree",
-    "Out-of-tree kernel module loaded",
-    "low",
-    "The module was not built with the kernel (taint O or an extra/, updates/ or dkms/ path); it has not had the kernel's review.",
-    "Confirm it belongs to expected software (DKMS: dkms status) and keep it updated; remove it otherwise.",
-  ),
-  mk(
-    "module.file_missing",
-    "Loaded module's file is gone",
-    "medium",
-    "modules.dep names a file for this module but it no longer exists: deleted after loading, or the module tree was replaced.",
-    "Check package state (dpkg -V linux-image-$(uname -r)); if nothing explains it, treat the module as untrusted and reboot into a known-good kernel.",
-  ),
-  mk(
-    "module.unknown_origin",
-    "Loaded module is not in the module index",
-    "medium",
-    "The module is not listed in modules.dep: it was loaded with insmod from an arbitrary path, or the index is stale.",
-    "Find where it came from (journalctl -k, shell history); run depmod -a if a package installed it; otherwise rmmod it and investigate.",
-  ),
-  mk(
-    "module.builtin_shadow",
-    "Loaded module has the name of a built-in module",
-    "high",
-    "A loadable module named like a driver built into this kernel cannot come from the kernel's own build; it blends in under a trusted name.",
-    "Find the module's file and origin; remove it and investigate.",
-  ),
-  mk(
-    "module.hidden",
-    "Kernel module hidden from one of the kernel's views",
-    "critical",
-    "A module seen in one kernel view (/proc/modules, /sys/module, kallsyms) but not another is how rootkits hide themselves.",
-    "Treat the host as compromised: capture memory if possible, then rebuild it from known-good media.",
-    { mitre: ["T1547.006", "T1014"] },
-  ),
-  mk(
-    "module.elf.wx_section",
-    "Module has a writable and executable section",
-    "high",
-    "Compilers never emit sections that are both writable and executable in a kernel module; injected or packed code does.",
-    "Inspect the file (readelf -S) and treat the module as malicious unless its vendor explains it.",
-    { confidence: "heuristic" },
-  ),
-  mk(
-    "module.elf.huge_text",
-    "Module has an unusually large .text section",
-    "low",
-    "A very large .text can hide an embedded payload; some large vendor drivers are legitimately big.",
-    "Check that the module belongs to known vendor software.",
-    { confidence: "heuristic" },
-  ),
-  mk(
-    "module.elf.suspicious_section",
-    "Module has a suspicious section name",
-    "high",
-    "Section names no toolchain produces (.rootkit, .hide, single characters, control characters) mark hand-made modules.",
-    "Inspect the file (readelf -S) and treat the module as malicious unless its vendor explains it.",
-    { confidence: "heuristic" },
-  ),
-  mk(
-    "module.elf.malformed",
-    "Module file is not a valid kernel module",
-    "medium",
-    "The file modules.dep points to is not an ELF kernel module: replaced, corrupted or truncated after installation.",
-    "Reinstall the owning package and compare; investigate if the file was changed deliberately.",
-  ),
-  mk(
-    "module.kernel_tainted",
-    "Kernel is tainted by loaded code",
-    "low",
-    "The kernel's taint records what was ever loaded since boot (proprietary, forced, out-of-tree, unsigned, staging, test modules), even after unloading.",
-    "Match each taint flag to a module (per-module taint in /sys/module/*/taint); a forced or unsigned load needs an explanation.",
-  ),
-];
-
-/** One anomaly of one module, before it becomes a finding. */
-interface Anomaly {
-  check: string;
-  subject: string;
-  severity?: Severity;
-  description: string;
-  metadata: Metadata;
-}
-
-/** Everything known about one module. */
-interface ModuleRecord {
-  name: string;
-  loaded?: LoadedModule;
-  relPath?: string;
-  taint: string[];
-  fileMissing: boolean;
-  file?: FileAnalysis;
-}
 
 function flushWarnings(ctx: ScanContext, warnings: ViewWarning[]): void {
   for (const w of warnings.splice(0)) ctx.warn(w.code, w.detail);
@@ -168,190 +44,6 @@ function readSigEnforce(ctx: ScanContext): "Y" | "N" | undefined {
   if (!r.ok) return undefined;
   const v = r.value.trim();
   return v === "Y" || v === "1" ? "Y" : "N";
-}
-
-function baseMetadata(rec: ModuleRecord, release: string): Metadata {
-  const m: Metadata = { module: rec.name };
-  if (rec.relPath) m.path = `/lib/modules/${release}/${rec.relPath}`;
-  if (rec.loaded) {
-    m.size = rec.loaded.size;
-    m.state = rec.loaded.state;
-    if (rec.loaded.refcount !== undefined) m.refcount = rec.loaded.refcount;
-  }
-  if (rec.taint.length > 0) m.taint = rec.taint.join("");
-  if (rec.file?.ok) {
-    m.compression = rec.file.compression;
-    m.signature = rec.file.signature.status;
-    if (rec.file.sha256) m.sha256 = rec.file.sha256;
-  }
-  return m;
-}
-
-/** Whether this kernel signs its modules, judged from sig_enforce and the in-tree modules actually loaded. */
-function signingInUse(records: ModuleRecord[], sigEnforce: "Y" | "N" | undefined): boolean {
-  if (sigEnforce === undefined) return false;
-  if (sigEnforce === "Y") return true;
-  return records.some((r) =>
-    r.relPath !== undefined && !isOutOfTreePath(r.relPath) && !r.taint.includes("O") &&
-    (r.file?.ok ? r.file.signature.status === "signed" : r.loaded !== undefined && !r.taint.includes("E"))
-  );
-}
-
-function fileAnomalies(rec: ModuleRecord, meta: Metadata, signing: boolean, outOfTree: boolean): Anomaly[] {
-  const out: Anomaly[] = [];
-  const f = rec.file;
-  const kernelSaysUnsigned = rec.loaded !== undefined && rec.taint.includes("E");
-  const fileUnsigned = f?.ok === true && f.signature.status !== "signed";
-  if (signing && (kernelSaysUnsigned || fileUnsigned)) {
-    const evidence: string[] = [];
-    if (kernelSaysUnsigned) evidence.push("the kernel marked it unsigned at load (taint E)");
-    if (f?.ok && f.signature.status === "malformed") {
-      evidence.push(`its signature trailer is malformed (${f.signature.reason})`);
-    } else if (fileUnsigned) evidence.push("its file has no signature");
-    if (fileUnsigned && rec.loaded && !kernelSaysUnsigned) {
-      evidence.push(
-        "yet the kernel verified a signature at load: the file changed since, or a different copy was loaded",
-      );
-    }
-    out.push({
-      check: "module.unsigned",
-      subject: rec.name,
-      severity: outOfTree ? "medium" : "high",
-      description:
-        `Module ${rec.name} is unsigned on a kernel that signs its modules: ${evidence.join("; ")}.` +
-        (outOfTree ? " Out-of-tree (DKMS) modules are often unsigned when no MOK key is enrolled." : ""),
-      metadata: { ...meta, evidence },
-    });
-  }
-  if (!f?.ok) return out;
-  if (!f.elf.ok || !f.elf.anomalies.isModule) {
-    out.push({
-      check: "module.elf.malformed",
-      subject: rec.name,
-      description: `${meta.path ?? rec.name} is not a kernel module: ${
-        f.elf.ok ? "it has no .gnu.linkonce.this_module section" : f.elf.error
-      }.`,
-      metadata: meta,
-    });
-  }
-  if (!f.elf.ok) return out;
-  const a = f.elf.anomalies;
-  if (a.wxSections.length > 0) {
-    out.push({
-      check: "module.elf.wx_section",
-      subject: rec.name,
-      description: `Module ${rec.name} has writable and executable sections: ${a.wxSections.join(", ")}.`,
-      metadata: { ...meta, sections: a.wxSections },
-    });
-  }
-  if (a.hugeText !== undefined) {
-    out.push({
-      check: "module.elf.huge_text",
-      subject: rec.name,
-      description: `Module ${rec.name} has a .text section of ${a.hugeText} bytes.`,
-      metadata: { ...meta, text_bytes: a.hugeText },
-    });
-  }
-  if (a.suspiciousNames.length > 0) {
-    out.push({
-      check: "module.elf.suspicious_section",
-      subject: rec.name,
-      description: `Module ${rec.name} has suspicious section names: ${
-        a.suspiciousNames.map((n) => JSON.stringify(n)).join(", ")
-      }.`,
-      metadata: { ...meta, sections: a.suspiciousNames },
-    });
-  }
-  return out;
-}
-
-function moduleAnomalies(
-  rec: ModuleRecord,
-  release: string,
-  signing: boolean,
-  builtin: Set<string> | undefined,
-  depKnown: boolean,
-): Anomaly[] {
-  const meta = baseMetadata(rec, release);
-  const out: Anomaly[] = [];
-  const oot = rec.taint.includes("O") || (rec.relPath !== undefined && isOutOfTreePath(rec.relPath));
-  if (oot) {
-    const why = rec.taint.includes("O")
-      ? "the kernel marked it out-of-tree (taint O)"
-      : `it is installed under ${rec.relPath}`;
-    out.push({
-      check: "module.out_of_tree",
-      subject: rec.name,
-      description: `Module ${rec.name} was not built with the kernel: ${why}.`,
-      metadata: meta,
-    });
-  }
-  if (rec.loaded && depKnown && rec.relPath === undefined) {
-    out.push({
-      check: "module.unknown_origin",
-      subject: rec.name,
-      severity: rec.taint.includes("E") || rec.taint.includes("O") ? "high" : undefined,
-      description: `Module ${rec.name} is loaded but /lib/modules/${release}/modules.dep does not list it.`,
-      metadata: meta,
-    });
-  }
-  if (rec.loaded && builtin?.has(rec.name)) {
-    out.push({
-      check: "module.builtin_shadow",
-      subject: rec.name,
-      description:
-        `Module ${rec.name} is loaded, but modules.builtin says ${rec.name} is built into this kernel.`,
-      metadata: meta,
-    });
-  }
-  if (rec.loaded && rec.fileMissing) {
-    out.push({
-      check: "module.file_missing",
-      subject: rec.name,
-      description: `Module ${rec.name} is loaded but ${meta.path} does not exist.`,
-      metadata: meta,
-    });
-  }
-  out.push(...fileAnomalies(rec, meta, signing, oot));
-  return out;
-}
-
-/** Modules seen in one kernel view and missing from another. */
-function hiddenAnomalies(
-  loaded: readonly LoadedModule[],
-  sysfs: Map<string, SysfsModule> | undefined,
-  kallsyms: Set<string> | undefined,
-): Anomaly[] {
-  const proc = new Set(loaded.map((m) => m.name));
-  const seen = new Map<string, { proc_modules: boolean; sysfs: boolean | null; kallsyms: boolean | null }>();
-  const note = (name: string) => {
-    if (!seen.has(name)) {
-      seen.set(name, {
-        proc_modules: proc.has(name),
-        sysfs: sysfs ? sysfs.get(name)?.loadable === true : null,
-        kallsyms: kallsyms ? kallsyms.has(name) : null,
-      });
-    }
-  };
-  for (const [name, e] of sysfs ?? []) {
-    if (e.loadable && e.initstate === "live" && !proc.has(name)) note(name);
-  }
-  for (const name of kallsyms ?? []) if (!proc.has(name)) note(name);
-  // Modules still loading or already unloading may lack their sysfs entry for a moment.
-  const live = loaded.filter((m) => m.state === "Live").map((m) => m.name);
-  if (sysfs) { for (const name of live) if (!sysfs.get(name)?.loadable) note(name); }
-  return [...seen.entries()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([name, views]) => {
-    const present = Object.entries(views).filter(([, v]) => v === true).map(([k]) => k);
-    const absent = Object.entries(views).filter(([, v]) => v === false).map(([k]) => k);
-    return {
-      check: "module.hidden",
-      subject: name,
-      description: `Module ${name} is visible in ${present.join(" and ")} but absent from ${
-        absent.join(" and ")
-      }.`,
-      metadata: { module: name, ...views, present_in: present, absent_from: absent },
-    };
-  });
 }
 
 function taintDraft(ctx: ScanContext): { draft?: FindingDraft; meta: Metadata } {
@@ -408,7 +100,7 @@ function summaryDraft(
 ): FindingDraft {
   const meta: Metadata = { ...base };
   let worst: Severity = "info";
-  for (const c of checks) {
+  for (const c of MODULES_CHECKS) {
     if (c.id === "module.summary" || c.id === "module.kernel_tainted") continue;
     const names = [...new Set(anomalies.filter((a) => a.check === c.id).map((a) => a.subject))].sort();
     const key = c.id.replace(/^module\./, "").replaceAll(".", "_");
@@ -476,7 +168,7 @@ async function* emit(
     for (const a of sorted) yield toDraft(a);
   }
   if (!ctx.config.modulesAnomaliesOnly) {
-    const sev = new Map(checks.map((c) => [c.id, c.severity]));
+    const sev = new Map(MODULES_CHECKS.map((c) => [c.id, c.severity]));
     yield summaryDraft(anomalies, summaryMeta, summaryOnly, sev);
   }
 }
@@ -588,12 +280,12 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 
 /** The modules scanner. */
 export const modulesScanner: Scanner = {
-  name: NAME,
+  name: MODULES,
   summary:
     "Loaded kernel modules: hidden, unsigned, out-of-tree, missing or odd ELF files, and kernel taint. " +
     "--fast-scan keeps the view comparison and taint but skips reading and decompressing module files.",
   slow: false,
   enabledByDefault: () => true,
-  checks,
+  checks: MODULES_CHECKS,
   run,
 };
