@@ -1,8 +1,8 @@
 /**
- * SHA-256 of a process executable, streamed through node:crypto from /proc/<pid>/exe (so a deleted or replaced
- * file is hashed as it runs), with a size cap: a file over the cap is reported as such, never partly hashed.
+ * SHA-256 of a process executable, opened through /proc/<pid>/exe (so a deleted or replaced file is hashed as it
+ * runs; see `Host.openProcExe`), with a size cap: a file over the cap is reported as such, never partly hashed.
  */
-import { createHash } from "node:crypto";
+import { digestFile } from "./file_hash.ts";
 import type { Host } from "./host.ts";
 
 /** Default cap: 256 MiB. */
@@ -14,53 +14,29 @@ export type ExeHash =
   | { status: "too_large"; size: number }
   | { status: "error"; message: string };
 
-const CHUNK = 1 << 20;
-
 /** Hashes executables, each distinct file (device, inode, size, mtime) once per scan. */
 export class ExeHasher {
   readonly #cache = new Map<string, ExeHash>();
+  readonly #buffer = new Uint8Array(1 << 20);
 
   constructor(readonly host: Host, readonly maxBytes = EXE_HASH_MAX_BYTES) {}
 
   /** Hashes the executable of `pid`. */
-  async hash(pid: number): Promise<ExeHash> {
-    const path = this.host.resolve(`/proc/${pid}/exe`);
-    let info: Deno.FileInfo;
-    try {
-      info = Deno.statSync(path);
-    } catch (e) {
-      return { status: "error", message: e instanceof Error ? e.message : String(e) };
-    }
-    if (!info.isFile) return { status: "error", message: "not a regular file" };
-    const key = `${info.dev}:${info.ino}:${info.size}:${info.mtime?.getTime() ?? 0}`;
+  hash(pid: number): Promise<ExeHash> {
+    const opened = this.host.openProcExe(pid);
+    if (!opened.ok) return Promise.resolve({ status: "error", message: opened.message });
+    using file = opened.file;
+    const st = file.stat;
+    const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
     const cached = this.#cache.get(key);
-    if (cached) return cached;
-    const result = info.size > this.maxBytes
-      ? { status: "too_large" as const, size: info.size }
-      : await this.#stream(path);
+    if (cached) return Promise.resolve(cached);
+    const d = digestFile(file, ["sha256"], { maxBytes: this.maxBytes, buffer: this.#buffer });
+    const result: ExeHash = d.kind === "ok"
+      ? { status: "ok", sha256: d.digests.sha256, size: d.size }
+      : d.kind === "too_large"
+      ? { status: "too_large", size: d.size }
+      : { status: "error", message: d.message };
     this.#cache.set(key, result);
-    return result;
-  }
-
-  async #stream(path: string): Promise<ExeHash> {
-    let file: Deno.FsFile | undefined;
-    try {
-      file = await Deno.open(path, { read: true });
-      const h = createHash("sha256");
-      const buf = new Uint8Array(CHUNK);
-      let size = 0;
-      while (true) {
-        const n = await file.read(buf);
-        if (n === null || n === 0) break;
-        size += n;
-        if (size > this.maxBytes) return { status: "too_large", size };
-        h.update(buf.subarray(0, n));
-      }
-      return { status: "ok", sha256: h.digest("hex"), size };
-    } catch (e) {
-      return { status: "error", message: e instanceof Error ? e.message : String(e) };
-    } finally {
-      file?.close();
-    }
+    return Promise.resolve(result);
   }
 }

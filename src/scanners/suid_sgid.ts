@@ -269,7 +269,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     const algorithms = recorded && recorded.algorithm !== "sha256"
       ? ["sha256", recorded.algorithm]
       : ["sha256"];
-    const hash = digestEntry(e, HASH_CAP, algorithms);
+    const hash = digestEntry(ctx.host, e, HASH_CAP, algorithms);
     if (!hash.ok) ctx.warn("hash_failed", hash.message);
     const digestOk = recorded === undefined || !hash.ok || hash.truncated
       ? null

@@ -2,10 +2,13 @@
  * `--trace-hash`: the SHA-256 of each newly executed file. The file is opened through /proc/<pid>/exe inside
  * the ring-buffer callback, while the process still lives (a deleted or replaced file is hashed as it ran),
  * and hashed after the poll returns. When the process has already exited (a /bin/true lives ~1 ms, a poll
- * lasts up to 100 ms), the path given to exec is opened instead and the record says so. Each distinct file
- * (device + inode) is hashed once; files over the cap are not hashed.
+ * lasts up to 100 ms), the path given to exec is opened instead (through the Host's safe open: an executable
+ * swapped for a FIFO, a device or a user's symlink is refused, never waited on) and the record says so. Each
+ * distinct file (device + inode) is hashed once; files over the cap are not hashed.
  */
-import { createHash } from "node:crypto";
+import { digestFile } from "../host/file_hash.ts";
+import { Host } from "../host/host.ts";
+import type { HostFile } from "../host/open.ts";
 
 /** Files larger than this are not hashed (256 MiB). */
 export const TRACE_HASH_MAX_BYTES = 256 << 20;
@@ -28,10 +31,10 @@ export const MAX_PENDING = 256;
 /** Captures executables by pid and hashes them later, cached by device and inode. */
 export class ExecHasher {
   readonly #done = new Map<string, string | null>();
-  readonly #pending = new Map<string, Deno.FsFile>();
+  readonly #pending = new Map<string, HostFile>();
   readonly stats: HashStats = { computed: 0, cached: 0, by_path: 0, failed: 0, too_large: 0, skipped: 0 };
 
-  constructor(readonly maxBytes = TRACE_HASH_MAX_BYTES) {}
+  constructor(readonly maxBytes = TRACE_HASH_MAX_BYTES, readonly host: Host = new Host("/")) {}
 
   /**
    * Opens /proc/<pid>/exe now, or `path` (absolute, not /dev/fd/N) when the process is gone. Returns the file's
@@ -42,73 +45,51 @@ export class ExecHasher {
       this.stats.skipped++;
       return null;
     }
-    let file: Deno.FsFile;
     let via: "proc_exe" | "path" = "proc_exe";
-    try {
-      file = Deno.openSync(`/proc/${pid}/exe`, { read: true });
-    } catch {
+    let opened = this.host.openProcExe(pid);
+    if (!opened.ok) {
       if (!path.startsWith("/") || path.startsWith("/dev/fd/") || path.startsWith("/proc/")) {
         this.stats.failed++;
         return null;
       }
-      try {
-        file = Deno.openSync(path, { read: true });
-        via = "path";
-        this.stats.by_path++;
-      } catch {
+      opened = this.host.open(path);
+      if (!opened.ok) {
         this.stats.failed++;
         return null;
       }
+      via = "path";
+      this.stats.by_path++;
     }
-    try {
-      const st = file.statSync();
-      const key = `${st.dev}:${st.ino}`;
-      if (this.#done.has(key) || this.#pending.has(key) || !st.isFile) {
-        if (this.#done.has(key) || this.#pending.has(key)) this.stats.cached++;
-        file.close();
-        return st.isFile ? { key, via } : null;
-      }
-      if (st.size > this.maxBytes) {
-        this.stats.too_large++;
-        this.#done.set(key, null);
-        file.close();
-        return { key, via };
-      }
-      this.#pending.set(key, file);
-      return { key, via };
-    } catch {
-      this.stats.failed++;
+    const file = opened.file;
+    const key = `${file.stat.dev}:${file.stat.ino}`;
+    if (this.#done.has(key) || this.#pending.has(key)) {
+      this.stats.cached++;
       file.close();
-      return null;
+      return { key, via };
     }
+    if (file.stat.size > this.maxBytes) {
+      this.stats.too_large++;
+      this.#done.set(key, null);
+      file.close();
+      return { key, via };
+    }
+    this.#pending.set(key, file);
+    return { key, via };
   }
 
   /** Hashes every captured file not hashed yet, and closes it. */
   flush(): void {
-    const buf = new Uint8Array(1 << 20);
+    const buffer = new Uint8Array(1 << 20);
     for (const [key, file] of this.#pending) {
-      try {
-        const h = createHash("sha256");
-        let size = 0;
-        while (true) {
-          const n = file.readSync(buf);
-          if (n === null || n === 0) break;
-          size += n;
-          if (size > this.maxBytes) break;
-          h.update(buf.subarray(0, n));
-        }
-        if (size > this.maxBytes) {
-          this.stats.too_large++;
-          this.#done.set(key, null);
-        } else {
-          this.stats.computed++;
-          this.#done.set(key, h.digest("hex"));
-        }
-      } catch {
-        this.stats.failed++;
+      const d = digestFile(file, ["sha256"], { maxBytes: this.maxBytes, buffer });
+      file.close();
+      if (d.kind === "ok") {
+        this.stats.computed++;
+        this.#done.set(key, d.digests.sha256);
+      } else {
+        if (d.kind === "too_large") this.stats.too_large++;
+        else this.stats.failed++;
         this.#done.set(key, null);
-      } finally {
-        file.close();
       }
     }
     this.#pending.clear();

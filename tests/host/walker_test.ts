@@ -279,24 +279,27 @@ Deno.test("walker: a file swapped between the walk and the read is refused by en
   using t = makeTree({ "r/f": "original" });
   const c = await collect(t.path, { roots: ["/r"] });
   const f = c.entries.find((e) => e.path === "/r/f")!;
-  assert.deepEqual(sha256Entry(f, 1 << 20), {
+  assert.deepEqual(sha256Entry(new Host(t.path), f, 1 << 20), {
     ok: true,
     value: "0682c5f2076f099c34cfdd15a9e063849ed437a49677e6fcc5b4198c76575be5",
     truncated: false,
   });
   Deno.writeTextFileSync(`${t.path}/r/other`, "trojan"); // a new inode, created while the old one exists
   Deno.renameSync(`${t.path}/r/other`, `${t.path}/r/f`);
-  assert.deepEqual(sha256Entry(f, 1 << 20), {
+  assert.deepEqual(sha256Entry(new Host(t.path), f, 1 << 20), {
     ok: false,
     message: "/r/f changed between the walk and the read",
   });
-  assert.deepEqual(readEntryHead(f, 4), { ok: false, message: "/r/f changed between the walk and the read" });
+  assert.deepEqual(readEntryHead(new Host(t.path), f, 4), {
+    ok: false,
+    message: "/r/f changed between the walk and the read",
+  });
 });
 
 Deno.test("walker: entry_io hashes several digests in one pass and caps the bytes read", async () => {
   using t = makeTree({ "r/f": "abcdef" });
   const f = (await collect(t.path, { roots: ["/r"] })).entries.find((e) => e.path === "/r/f")!;
-  const capped = digestEntry(f, 3, ["sha256", "md5"]);
+  const capped = digestEntry(new Host(t.path), f, 3, ["sha256", "md5"]);
   assert.deepEqual(capped, {
     ok: true,
     value: {
@@ -305,13 +308,16 @@ Deno.test("walker: entry_io hashes several digests in one pass and caps the byte
     },
     truncated: true,
   });
-  const exact = digestEntry(f, 6, ["md5"]);
+  const exact = digestEntry(new Host(t.path), f, 6, ["md5"]);
   assert.ok(exact.ok && !exact.truncated);
-  assert.deepEqual(readEntryHead(f, 4), {
+  assert.deepEqual(readEntryHead(new Host(t.path), f, 4), {
     ok: true,
     value: new TextEncoder().encode("abcd"),
     truncated: true,
   });
   const dir = (await collect(t.path, { roots: ["/r"] })).entries[0];
-  assert.deepEqual(sha256Entry(dir, 10), { ok: false, message: "/r is not a regular file" });
+  assert.deepEqual(sha256Entry(new Host(t.path), dir, 10), {
+    ok: false,
+    message: "/r is not a regular file",
+  });
 });

@@ -48,3 +48,16 @@ Deno.test("hash: files over the cap are not hashed, and pending files are bounde
   assert.equal(h.stats.skipped, 1);
   h.close();
 });
+
+Deno.test("hash: an executed path swapped for a FIFO or a symlink to a device is refused at once, never waited on", () => {
+  using tree = makeTree({ "bin/dev": { symlink: "/dev/zero" } });
+  const out = new Deno.Command("/usr/bin/mkfifo", { args: [`${tree.path}/bin/fifo`] }).outputSync();
+  assert.ok(out.success);
+  const h = new ExecHasher();
+  const gone = 2 ** 22 + 7;
+  const started = performance.now();
+  assert.equal(h.capture(gone, `${tree.path}/bin/fifo`), null);
+  assert.equal(h.capture(gone, `${tree.path}/bin/dev`), null);
+  assert.ok(performance.now() - started < 1000);
+  assert.equal(h.stats.failed, 2);
+});

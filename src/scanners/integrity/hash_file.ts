@@ -1,5 +1,5 @@
 /** Streamed, bounded hashing of a host file (MD5 for dpkg, SHA-256 for reports). Never opens non-regular files. */
-import { createHash } from "node:crypto";
+import { digestFile } from "../../host/file_hash.ts";
 import type { Host } from "../../host/host.ts";
 
 /** The outcome of hashing one file. */
@@ -12,42 +12,52 @@ export type HashOutcome =
   | { kind: "error"; message: string };
 
 /**
- * Hashes `path` (an absolute host path, symlinks resolved inside the scan root) with `algorithm`, reading
- * through `buffer` (one per concurrent caller). Files larger than `maxBytes` are not read (`too_large`);
- * a file that grows past the cap while it is read is not either.
+ * Hashes `path` (an absolute host path, opened by the Host's safe open: symlinks resolved inside the scan root
+ * under its trust rule) with `algorithm`, reading through `buffer` (one per concurrent caller). Files larger than
+ * `maxBytes` are not read (`too_large`); a file that grows past the cap while it is read is not either. A
+ * symlink the Host refuses to follow counts as `not_file` (a packaged file replaced by a user's link).
  */
-export async function hashFile(
+export function hashFile(
   host: Host,
   path: string,
   algorithm: "md5" | "sha256",
   maxBytes: number,
-  buffer: Uint8Array = new Uint8Array(1 << 16),
+  buffer: Uint8Array<ArrayBuffer> = new Uint8Array(1 << 16),
 ): Promise<HashOutcome> {
-  const real = host.resolve(path);
-  let file: Deno.FsFile | undefined;
-  try {
-    const st = await Deno.stat(real);
-    if (!st.isFile) return { kind: "not_file", message: `${path} is not a regular file` };
-    if (st.size > maxBytes) return { kind: "too_large", size: st.size };
-    file = await Deno.open(real, { read: true });
-    const hash = createHash(algorithm);
-    let size = 0;
-    while (true) {
-      const n = await file.read(buffer);
-      if (n === null || n === 0) break;
-      size += n;
-      if (size > maxBytes) return { kind: "too_large", size };
-      hash.update(buffer.subarray(0, n));
+  return Promise.resolve(hashNow(host, path, algorithm, maxBytes, buffer));
+}
+
+function hashNow(
+  host: Host,
+  path: string,
+  algorithm: "md5" | "sha256",
+  maxBytes: number,
+  buffer: Uint8Array<ArrayBuffer>,
+): HashOutcome {
+  const opened = host.open(path);
+  if (!opened.ok) {
+    switch (opened.reason) {
+      case "missing":
+        return { kind: "missing" };
+      case "denied":
+        return { kind: "denied", message: opened.message };
+      case "not_file":
+      case "link":
+        return { kind: "not_file", message: opened.message };
+      default:
+        return { kind: "error", message: opened.message };
     }
-    return { kind: "ok", digest: hash.digest("hex"), size, mode: st.mode ?? 0, mtime: st.mtime, uid: st.uid };
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
-      return { kind: "missing" };
-    }
-    if (e instanceof Deno.errors.PermissionDenied) return { kind: "denied", message };
-    return { kind: "error", message };
-  } finally {
-    file?.close();
   }
+  using file = opened.file;
+  const d = digestFile(file, [algorithm], { maxBytes, buffer });
+  if (d.kind !== "ok") return d;
+  const st = file.stat;
+  return {
+    kind: "ok",
+    digest: d.digests[algorithm],
+    size: d.size,
+    mode: st.mode,
+    mtime: new Date(st.mtimeMs),
+    uid: st.uid,
+  };
 }

@@ -201,7 +201,7 @@ export async function verifyFile(
   host: Host,
   f: PlannedFile,
   maxBytes: number,
-  buffer?: Uint8Array,
+  buffer?: Uint8Array<ArrayBuffer>,
 ): Promise<FileVerdict> {
   const h = await hashFile(host, f.diskPath, "md5", maxBytes, buffer);
   switch (h.kind) {

@@ -104,7 +104,7 @@ async function verifyAll(
   ctx: ScanContext,
   items: readonly { file: PlannedFile }[],
   maxBytes: number,
-  buffers: readonly Uint8Array[],
+  buffers: readonly Uint8Array<ArrayBuffer>[],
   deadline: number,
 ): Promise<FileVerdict[]> {
   const out: FileVerdict[] = new Array(items.length);

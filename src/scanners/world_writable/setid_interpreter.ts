@@ -7,6 +7,7 @@ import type { FindingDraft } from "../../core/finding.ts";
 import type { Severity } from "../../core/severity.ts";
 import { readEntryHead, sha256Entry } from "../../host/entry_io.ts";
 import type { WalkEntry } from "../../host/walker.ts";
+import type { Host } from "../../host/host.ts";
 import { entryTimes, octalMode } from "../fs_common.ts";
 import { INTERPRETERS, isInterpreterName, programNames } from "../suid_expected.ts";
 
@@ -14,8 +15,10 @@ import { INTERPRETERS, isInterpreterName, programNames } from "../suid_expected.
 export class InterpreterIndex {
   readonly #byIno = new Map<string, string>();
   readonly #bySize = new Map<number, { path: string; entry: WalkEntry }[]>();
+  readonly host: Host;
 
   constructor(ctx: ScanContext) {
+    this.host = ctx.host;
     for (const dir of ["/usr/bin", "/usr/local/bin", "/bin"]) {
       const list = ctx.host.readDir(dir, 20_000);
       if (!list.ok) continue;
@@ -56,10 +59,10 @@ export class InterpreterIndex {
     if (ino !== undefined) return ino;
     const candidates = this.#bySize.get(e.size);
     if (!candidates) return undefined;
-    const mine = sha256Entry(e, 256 << 20);
+    const mine = sha256Entry(this.host, e, 256 << 20);
     if (!mine.ok) return undefined;
     for (const c of candidates) {
-      const theirs = sha256Entry(c.entry, 256 << 20);
+      const theirs = sha256Entry(this.host, c.entry, 256 << 20);
       if (theirs.ok && theirs.value === mine.value) return c.path;
     }
     return undefined;
@@ -90,7 +93,7 @@ export function setidInterpreter(
   interpreters: InterpreterIndex,
   ctx: ScanContext,
 ): FindingDraft | undefined {
-  const head = readEntryHead(e, 256);
+  const head = readEntryHead(ctx.host, e, 256);
   if (!head.ok) {
     ctx.warn("file_unreadable", head.message);
     return undefined;
