@@ -7,7 +7,12 @@ import type { ScopeData, WalkerSettings } from "./census_walker.ts";
 import type { CensusLimits, CensusSpec, CensusWarning } from "./census_types.ts";
 import type { Host } from "./host.ts";
 import { errMessage } from "./walker.ts";
-import { devString, isSkippedFsType } from "./mountinfo.ts";
+import { devString, isRemoteFsType, isSkippedFsType } from "./mountinfo.ts";
+
+/** A filesystem type the census does not enter: pseudo ones, and remote ones unless the Host allows them. */
+function skippedType(host: Host, fstype: string): boolean {
+  return isSkippedFsType(fstype) && !(host.allowRemote && isRemoteFsType(fstype));
+}
 
 /** A walk root as planned: where it is, whether others can reach it, and its identity. */
 export interface PlannedRoot {
@@ -79,6 +84,15 @@ export function planRoots(
   const roots = new Set([...scopes.values()].flatMap((s) => s.roots));
   for (const root of roots) {
     const real = toReal(prefix, root);
+    const remote = host.remoteMountpoints().find((p) => real === p || real.startsWith(p + "/"));
+    if (remote !== undefined) {
+      warn({
+        code: "walk_skipped_fs",
+        detail: `${root}: on a remote or FUSE filesystem, not walked`,
+        path: root,
+      });
+      continue;
+    }
     let st: Deno.FileInfo;
     try {
       st = Deno.lstatSync(real);
@@ -91,7 +105,7 @@ export function planRoots(
       continue;
     }
     const type = fsTypes.get(devString(st.dev ?? 0));
-    if (type !== undefined && isSkippedFsType(type)) {
+    if (type !== undefined && skippedType(host, type)) {
       warn({ code: "walk_skipped_fs", detail: `${root}: on a ${type} filesystem, not walked`, path: root });
       continue;
     }
@@ -122,7 +136,8 @@ export function settingsFor(
     maxDirEntries: limits.maxDirEntries,
     maxHits: limits.maxHits,
     xattr: spec.xattr,
-    skipDevs: [...fsTypes].filter(([, t]) => isSkippedFsType(t) || skip.has(t)).map(([dev]) => dev),
+    skipDevs: [...fsTypes].filter(([, t]) => skippedType(host, t) || skip.has(t)).map(([dev]) => dev),
+    remoteMounts: [...host.remoteMountpoints()],
     rootKeys: roots.flatMap((r) => r.key === undefined ? [] : [r.key]),
     scopes: [...scopes.values()].map((s) => ({
       roots: s.roots.map(real),

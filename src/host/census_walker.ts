@@ -7,6 +7,7 @@
  */
 import { DirentCalls, DT } from "../../ffi/dirent.ts";
 import { Errno, makedev, S_IFDIR, S_IFMT, S_IFREG, type StatxView } from "../../ffi/fd.ts";
+import { mountpointsByParent } from "./mountinfo.ts";
 import { errno } from "../../ffi/libc.ts";
 
 /** A directory still to be walked. Plain data, so it can be posted to a worker. */
@@ -79,6 +80,11 @@ export interface WalkerSettings {
   xattr: boolean;
   /** "major:minor" of filesystems not entered when a directory crosses into them. */
   skipDevs: string[];
+  /**
+   * Real paths of remote and FUSE mount points: stepped around by name, before the stat that would wait on a
+   * hung server.
+   */
+  remoteMounts: string[];
   /** "dev:ino" of the walk roots: met below another root, such a directory is left to its own task. */
   rootKeys: string[];
   /** What the census is for, with real paths: a directory no scope wants is not entered. */
@@ -198,6 +204,7 @@ export class CensusWalker {
   readonly #fs: DirentCalls;
   readonly #s: WalkerSettings;
   readonly #skipDevs: ReadonlySet<string>;
+  readonly #remoteAt: ReadonlyMap<string, ReadonlySet<string>>;
   readonly #rootKeys: ReadonlySet<string>;
   readonly #shared: Int32Array;
   readonly #id: number;
@@ -232,6 +239,7 @@ export class CensusWalker {
     this.#fs = fs;
     this.#s = settings;
     this.#skipDevs = new Set(settings.skipDevs);
+    this.#remoteAt = mountpointsByParent(settings.remoteMounts);
     this.#rootKeys = new Set(settings.rootKeys);
     this.#shared = shared;
     this.#id = id;
@@ -428,6 +436,7 @@ export class CensusWalker {
     const dents = this.#dents;
     const view = this.#dentsView;
     const childDepth = task.depth + 1;
+    const remoteHere = this.#remoteAt.size > 0 ? this.#remoteAt.get(pathText(task.path)) : undefined;
     let seen = 0;
     try {
       reading: while (true) {
@@ -456,6 +465,14 @@ export class CensusWalker {
           this.tally.entries++;
           if (type !== DT.DIR && type !== DT.REG && type !== DT.UNKNOWN) continue;
           const end = dents.indexOf(0, start);
+          if (
+            remoteHere !== undefined && type !== DT.REG &&
+            remoteHere.has(pathText(dents.subarray(start, end)))
+          ) {
+            const where = pathText(this.#joinZ(task.path, start, end).slice(0, -1));
+            this.#warn("walk_skipped_fs", where, "a remote or FUSE filesystem, not walked");
+            continue;
+          }
           const name = this.#name;
           for (let i = start; i <= end; i++) name[i - start] = dents[i];
           if (!fs.statAt(fd, name, this.#st)) {

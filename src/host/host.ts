@@ -80,6 +80,19 @@ export class Host {
     return this.#opener.open(path, req);
   }
 
+  /** True when remote and FUSE filesystems may be read (`--remote-fs`); refused otherwise. */
+  get allowRemote(): boolean {
+    return this.#opener.allowRemote;
+  }
+
+  /**
+   * The mount points of remote and FUSE filesystems a walk must step around (real paths on this machine; none
+   * when they are allowed). A stat of such a mount point already waits on its server.
+   */
+  remoteMountpoints(): readonly string[] {
+    return this.#opener.remoteMountpoints();
+  }
+
   /** Opens the executable a live process runs, through its /proc magic link (see `FileOpener.openProcExe`). */
   openProcExe(pid: number): Opened {
     return this.#opener.openProcExe(pid);
@@ -115,7 +128,7 @@ export class Host {
       const candidate = this.#root + "/" + [...done, part].join("/");
       const isLast = todo.length === 0;
       let target: string | undefined;
-      if (!isLast || followLast) {
+      if ((!isLast || followLast) && this.#opener.remoteAt(candidate) === undefined) {
         try {
           if (Deno.lstatSync(candidate).isSymlink) target = Deno.readLinkSync(candidate);
         } catch {
@@ -162,8 +175,11 @@ export class Host {
 
   /** lstat of a host path (the last component is not followed). */
   lstat(path: string): ReadOutcome<Deno.FileInfo> {
+    const real = this.resolve(path, false);
+    const remote = this.#remote<Deno.FileInfo>(path, real);
+    if (remote) return remote;
     try {
-      return { ok: true, value: Deno.lstatSync(this.resolve(path, false)), truncated: false };
+      return { ok: true, value: Deno.lstatSync(real), truncated: false };
     } catch (e) {
       return failure(e);
     }
@@ -171,11 +187,27 @@ export class Host {
 
   /** stat of a host path (symlinks followed inside the root). */
   stat(path: string): ReadOutcome<Deno.FileInfo> {
+    const real = this.resolve(path);
+    const remote = this.#remote<Deno.FileInfo>(path, real);
+    if (remote) return remote;
     try {
-      return { ok: true, value: Deno.statSync(this.resolve(path)), truncated: false };
+      return { ok: true, value: Deno.statSync(real), truncated: false };
     } catch (e) {
       return failure(e);
     }
+  }
+
+  /**
+   * A `remote` failure when `real` lies on a remote or FUSE mount (metadata calls by path are refused there too:
+   * a stat already waits on a hung server).
+   */
+  #remote<T>(path: string, real: string): ReadOutcome<T> | undefined {
+    const at = this.#opener.remoteAt(real);
+    return at === undefined ? undefined : {
+      ok: false,
+      reason: "remote",
+      message: `${path} is on a remote or FUSE filesystem (${at}); not examined`,
+    };
   }
 
   /** True when the path exists (following symlinks inside the root). */
@@ -185,8 +217,11 @@ export class Host {
 
   /** The raw target of a symlink. */
   readLink(path: string): ReadOutcome<string> {
+    const real = this.resolve(path, false);
+    const remote = this.#remote<string>(path, real);
+    if (remote) return remote;
     try {
-      return { ok: true, value: Deno.readLinkSync(this.resolve(path, false)), truncated: false };
+      return { ok: true, value: Deno.readLinkSync(real), truncated: false };
     } catch (e) {
       return failure(e);
     }
@@ -196,8 +231,12 @@ export class Host {
    * Directory entries (names and types, unsorted), at most `maxEntries`; `truncated` when the cap was hit. The
    * directory is opened under the same rules as a file (a symlinked directory a user planted is not listed).
    */
-  readDir(path: string, maxEntries = 100_000): ReadOutcome<Deno.DirEntry[]> {
-    const opened = this.#opener.open(path, { want: "dir" });
+  readDir(
+    path: string,
+    maxEntries = 100_000,
+    req: Omit<OpenRequest, "want"> = {},
+  ): ReadOutcome<Deno.DirEntry[]> {
+    const opened = this.#opener.open(path, { ...req, want: "dir" });
     if (!opened.ok) return openFailure(opened);
     using dir = opened.file;
     try {

@@ -151,3 +151,21 @@ export function parseMountDevices(text: string): Map<string, string> {
 export function remoteMountpoints(text: string): string[] {
   return parseMountinfo(text).mounts.filter((m) => isRemoteFsType(m.fstype)).map((m) => m.mountpoint);
 }
+
+/**
+ * Mount points to step around by name: for each parent directory (a real path), the names below it that are
+ * such mount points. A walk asks once per directory and skips those entries before any stat, which on a hung
+ * remote or FUSE mount would block.
+ */
+export function mountpointsByParent(points: readonly string[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const p of points) {
+    if (p === "/" || !p.startsWith("/")) continue;
+    const cut = p.lastIndexOf("/");
+    const parent = cut === 0 ? "/" : p.slice(0, cut);
+    const names = out.get(parent) ?? new Set<string>();
+    names.add(p.slice(cut + 1));
+    out.set(parent, names);
+  }
+  return out;
+}

@@ -310,6 +310,11 @@ export function liveFsTypes(): Map<string, string> {
   return parseMountDevices(readMountinfo());
 }
 
+/** The mount points of remote and FUSE filesystems on this machine (real paths), read now. */
+export function liveRemoteMountpoints(): string[] {
+  return remoteMountpoints(readMountinfo());
+}
+
 /**
  * Opens files of one scan root under the rules in this module's comment. One opener per Host; it reads this
  * machine's mount table once, on the first open that needs it.
@@ -347,7 +352,21 @@ export class FileOpener {
     return this.#mounts;
   }
 
-  /** The remote mount point at or above the real path `real`, if any. */
+  /** True when remote and FUSE filesystems may be entered (see OpenerOptions). */
+  get allowRemote(): boolean {
+    return this.#allowRemote;
+  }
+
+  /** The remote or FUSE mount points not to enter (none when allowed), as real paths. */
+  remoteMountpoints(): readonly string[] {
+    return this.#allowRemote ? [] : this.#mountView().remotePoints;
+  }
+
+  /** The remote or FUSE mount point at or above the real path `real` (none when they are allowed). */
+  remoteAt(real: string): string | undefined {
+    return this.#remoteAt(real);
+  }
+
   #remoteAt(real: string): string | undefined {
     if (this.#allowRemote) return undefined;
     for (const p of this.#mountView().remotePoints) {

@@ -4,7 +4,7 @@
  * FIFOs, sockets and devices never opened, and every limit hit reported as a warning.
  */
 import type { Host } from "./host.ts";
-import { devString, isSkippedFsType } from "./mountinfo.ts";
+import { devString, isRemoteFsType, isSkippedFsType, mountpointsByParent } from "./mountinfo.ts";
 import { type FileKind, fromFileInfo, liveFsTypes } from "./open.ts";
 
 /** The file type of a walked entry (from lstat: a symlink is a symlink, never its target). */
@@ -147,7 +147,9 @@ export async function* walk(ctx: WalkContext, opts: WalkOptions): AsyncGenerator
     let v = skippedDev.get(key);
     if (v === undefined) {
       const t = fsTypes.get(devString(dev));
-      v = t !== undefined && (isSkippedFsType(t) || (crossing && opts.skipFsTypes?.has(t) === true));
+      v = t !== undefined &&
+        ((isSkippedFsType(t) && !(ctx.host.allowRemote && isRemoteFsType(t))) ||
+          (crossing && opts.skipFsTypes?.has(t) === true));
       skippedDev.set(key, v);
     }
     return v;
@@ -163,9 +165,15 @@ export async function* walk(ctx: WalkContext, opts: WalkOptions): AsyncGenerator
     if (tally.denied <= MAX_DENIED_WARNINGS) ctx.warn("perm_denied", `${path}: ${errMessage(e)}`);
   };
 
+  const remotePoints = ctx.host.remoteMountpoints();
+  const remoteAt = mountpointsByParent(remotePoints);
   for (const root of opts.roots) {
     if (stopped) break;
     const real = ctx.host.resolve(root);
+    if (remotePoints.some((p) => real === p || real.startsWith(p + "/"))) {
+      ctx.warn("walk_skipped_fs", `${root}: on a remote or FUSE filesystem, not walked`);
+      continue;
+    }
     let st: Deno.FileInfo;
     try {
       st = Deno.lstatSync(real);
@@ -201,24 +209,21 @@ export async function* walk(ctx: WalkContext, opts: WalkOptions): AsyncGenerator
         if (tally.depthCut++ === 0) tally.depthExample = dir.path;
         continue;
       }
-      let names: string[];
-      try {
-        names = [];
-        for (const e of Deno.readDirSync(dir.realPath)) {
-          if (names.length >= limits.maxDirEntries) {
-            if (tally.dirCut++ === 0) tally.dirExample = dir.path;
-            break;
-          }
-          names.push(e.name);
-        }
-      } catch (e) {
-        if (e instanceof Deno.errors.PermissionDenied) denied(dir.path, e);
-        else if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
-          tally.vanished++;
-        } else ctx.warn("walk_error", `${dir.path}: ${errMessage(e)}`);
+      const listed = ctx.host.readDir(dir.path, limits.maxDirEntries, {
+        follow: false,
+        expect: { dev: dir.dev, ino: dir.ino },
+      });
+      if (!listed.ok) {
+        if (listed.reason === "denied") denied(dir.path, listed.message);
+        else if (listed.reason === "remote") ctx.warn("walk_skipped_fs", listed.message);
+        else if (listed.reason === "error") ctx.warn("walk_error", `${dir.path}: ${listed.message}`);
+        else tally.vanished++;
         continue;
       }
+      if (listed.truncated && tally.dirCut++ === 0) tally.dirExample = dir.path;
+      const names = listed.value.map((e) => e.name);
       names.sort();
+      const remoteHere = remoteAt.get(dir.realPath);
       const children: { entry: WalkEntry; enter: boolean }[] = [];
       for (const name of names) {
         if (++entries > limits.maxEntries) {
@@ -237,6 +242,10 @@ export async function* walk(ctx: WalkContext, opts: WalkOptions): AsyncGenerator
         const path = join(dir.path, name);
         if (opts.prune?.(path)) continue;
         const realPath = join(dir.realPath, name);
+        if (remoteHere?.has(name)) {
+          ctx.warn("walk_skipped_fs", `${path}: a remote or FUSE filesystem, not walked`);
+          continue;
+        }
         let cst: Deno.FileInfo;
         try {
           cst = Deno.lstatSync(realPath);
