@@ -15,6 +15,7 @@ import {
   HEADER,
   PATH_LEN,
 } from "./layout.ts";
+import { formatIpv4, formatIpv6, isIpv4Mapped } from "../host/net_address.ts";
 
 /** A decoded exec event. Strings are decoded as UTF-8 with invalid bytes replaced. */
 export interface ExecEvent {
@@ -97,35 +98,6 @@ export function splitArgs(bytes: Uint8Array): string[] {
   return out;
 }
 
-/** Formats 16 bytes as an IPv6 address (RFC 5952: lower case, longest zero run compressed). */
-export function formatIPv6(b: Uint8Array): string {
-  const words: number[] = [];
-  for (let i = 0; i < 16; i += 2) words.push((b[i] << 8) | b[i + 1]);
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (words[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = words.map((w) => w.toString(16));
-  if (bestStart < 0) return hex.join(":");
-  return hex.slice(0, bestStart).join(":") + "::" + hex.slice(bestStart + bestLen).join(":");
-}
-
-function isV4Mapped(b: Uint8Array): boolean {
-  for (let i = 0; i < 10; i++) if (b[i] !== 0) return false;
-  return b[10] === 0xff && b[11] === 0xff;
-}
-
 /** Decodes one record. Never throws. */
 export function decodeEvent(bytes: Uint8Array): DecodeResult {
   if (bytes.length < HEADER.SIZE) {
@@ -185,12 +157,8 @@ export function decodeEvent(bytes: Uint8Array): DecodeResult {
     return { ok: false, reason: "family", detail: `connect event with address family ${family}` };
   }
   const addr = bytes.slice(CONNECT.daddr, CONNECT.daddr + 16);
-  const mapped = family === 10 && isV4Mapped(addr);
-  const daddr = family === 2
-    ? addr.subarray(0, 4).join(".")
-    : mapped
-    ? addr.subarray(12, 16).join(".")
-    : formatIPv6(addr);
+  const mapped = family === 10 && isIpv4Mapped(addr);
+  const daddr = family === 2 ? formatIpv4(addr) : mapped ? formatIpv4(addr, 12) : formatIpv6(addr);
   const flags = v.getUint32(CONNECT.flags, true);
   return {
     ok: true,

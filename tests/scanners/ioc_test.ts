@@ -13,7 +13,8 @@ import {
 } from "../../src/scanners/ioc/hidden.ts";
 import { ldEntries, parsePreloadFile } from "../../src/scanners/ioc/ld_env.ts";
 import { matchKnownNames, stratumUrl } from "../../src/scanners/ioc/names.ts";
-import { findInetSocket, renderAddress } from "../../src/scanners/ioc/reverse_shell.ts";
+import { decodeIpv4Hex, decodeIpv6Hex, hostPort } from "../../src/host/net_address.ts";
+import { findInetSocket } from "../../src/host/proc_net.ts";
 import type { Finding } from "../../src/core/finding.ts";
 import { fixtureRoot, makeTree, runOne, type TreeEntry } from "../helpers.ts";
 import { type FakeProc, procTree } from "../host/procfs_fixture.ts";
@@ -258,6 +259,22 @@ Deno.test("ioc: reverse shell needs a shell with stdin on an inet socket and std
   assert.deepEqual(shells.find((f) => f.metadata.kind === "shell")!.metadata.pids, ["100"]);
 });
 
+Deno.test("ioc: a reverse shell over IPv4-mapped IPv6 UDP is rendered like the network scanner renders it", async () => {
+  const udp6 =
+    "  sl  local_address                         remote_address                        st tx_queue " +
+    "rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n" +
+    "  1: 0000000000000000FFFF00000100007F:A000 0000000000000000FFFF00000A02000A:115C 01 00000000:00000000 " +
+    "00:00000000 00000000     0        0 6161 2 0000000000000000 0\n";
+  using root = host([
+    proc(100, "/usr/bin/bash", { fds: { 0: "socket:[6161]", 1: "socket:[6161]" } }),
+  ], { "proc/100/net/udp6": udp6 });
+  const shell = only((await runOne(ioc, root.path)).findings, "ioc.process.reverse_shell");
+  assert.deepEqual(
+    [shell.metadata.proto, shell.metadata.local, shell.metadata.remote, shell.metadata.state],
+    ["udp6", "[::ffff:127.0.0.1]:40960", "[::ffff:10.0.2.10]:4444", "ESTABLISHED"],
+  );
+});
+
 Deno.test("ioc: the same program in several processes is one finding with every pid", async () => {
   using root = host([
     proc(100, "/memfd:x (deleted)"),
@@ -362,14 +379,21 @@ Deno.test("probeRange: bounded, follows the highest listed pid, within pid_max",
   assert.equal((await findHidden(few, new Set([1, 500000]), 4194304)).partial, true);
 });
 
-Deno.test("renderAddress and findInetSocket: v4, v6 compressed, garbage", () => {
-  assert.equal(renderAddress("0100007F:1F90"), "127.0.0.1:8080");
-  assert.equal(renderAddress("00000000000000000000000001000000:0016"), "[::1]:22");
-  assert.equal(renderAddress("000080FE00000000FF000002FE1234AB:0050"), "[fe80::200:ff:ab34:12fe]:80");
-  assert.equal(renderAddress("B80D0120000000000000000000000000:0035"), "[2001:db8::]:53");
-  assert.equal(renderAddress("zz:1"), undefined);
-  assert.equal(renderAddress(""), undefined);
-  assert.equal(renderAddress("0100007F"), undefined);
+Deno.test("reverse-shell sockets: addresses as /proc/net writes them; v4, v6 compressed, garbage", () => {
+  const render = (word: string) => {
+    const [ip, port] = word.split(":");
+    const addr = ip?.length === 8 ? decodeIpv4Hex(ip) : decodeIpv6Hex(ip ?? "");
+    return addr === undefined || !/^[0-9A-Fa-f]{4}$/.test(port ?? "")
+      ? undefined
+      : hostPort(addr, parseInt(port, 16));
+  };
+  assert.equal(render("0100007F:1F90"), "127.0.0.1:8080");
+  assert.equal(render("00000000000000000000000001000000:0016"), "[::1]:22");
+  assert.equal(render("000080FE00000000FF000002FE1234AB:0050"), "[fe80::200:ff:ab34:12fe]:80");
+  assert.equal(render("B80D0120000000000000000000000000:0035"), "[2001:db8::]:53");
+  assert.equal(render("zz:1"), undefined);
+  assert.equal(render(""), undefined);
+  assert.equal(render("0100007F"), undefined);
   assert.equal(findInetSocket("", "tcp", 1), undefined);
   assert.equal(findInetSocket("header\n1 2 3", "tcp", 3), undefined);
 });

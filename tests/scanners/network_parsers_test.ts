@@ -7,8 +7,8 @@ import {
   decodeIpv6Hex,
   formatIpv6,
   hostPort,
-} from "../../src/scanners/network/ip.ts";
-import { isListening, parseInetTable, parsePacketTable } from "../../src/scanners/network/proc_net.ts";
+} from "../../src/host/net_address.ts";
+import { isListening, parseInetTable, parsePacketTable } from "../../src/host/proc_net.ts";
 import { inetLine, TCP_HEADER } from "./network_procfs_fixture.ts";
 
 Deno.test("ip: IPv4 words are little-endian on x86 and big-endian when the CPU is", () => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { decodeEvent, Decoder, formatIPv6, splitArgs } from "../../src/trace/decode.ts";
+import { decodeEvent, Decoder, splitArgs } from "../../src/trace/decode.ts";
+import { formatIpv6 } from "../../src/host/net_address.ts";
 import { CONNECT, EXEC, ExecFlag, HEADER } from "../../src/trace/layout.ts";
 import { connectRecord, execRecord } from "./synth.ts";
 
@@ -108,12 +109,12 @@ Deno.test("decode: connect IPv6, loopback and v4-mapped", () => {
   assert.equal(mapped.event.family, 10);
 });
 
-Deno.test("decode: formatIPv6 compresses the longest zero run only", () => {
-  assert.equal(formatIPv6(new Uint8Array(16)), "::");
-  assert.equal(formatIPv6(Uint8Array.from([0xfe, 0x80, ...Array(13).fill(0), 1])), "fe80::1");
-  assert.equal(formatIPv6(Uint8Array.from([0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3])), "1:0:2::3");
+Deno.test("decode: connect addresses use formatIpv6, which compresses the longest zero run only", () => {
+  assert.equal(formatIpv6(new Uint8Array(16)), "::");
+  assert.equal(formatIpv6(Uint8Array.from([0xfe, 0x80, ...Array(13).fill(0), 1])), "fe80::1");
+  assert.equal(formatIpv6(Uint8Array.from([0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3])), "1:0:2::3");
   assert.equal(
-    formatIPv6(Uint8Array.from([0x20, 1, 0xd, 0xb8, 0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6])),
+    formatIpv6(Uint8Array.from([0x20, 1, 0xd, 0xb8, 0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6])),
     "2001:db8:1:2:3:4:5:6",
   );
 });

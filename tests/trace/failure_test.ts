@@ -173,6 +173,7 @@ Deno.test({
           "ffi/libbpf.ts",
           "ffi/libc.ts",
           "src/core/hash.ts",
+          "src/host/net_address.ts",
           "generated/process_exec.bpf.o",
           "tests/trace/probe_tracer.ts",
         ]

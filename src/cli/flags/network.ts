@@ -1,6 +1,6 @@
 /** Flags: the network scanner. */
 import { z } from "zod";
-import { SOCKET_STATES } from "../../scanners/network/proc_net.ts";
+import { SOCKET_STATES } from "../../host/proc_net.ts";
 import { bool, flag, type FlagGroup, int } from "./spec.ts";
 
 /** Socket inventory options. */

@@ -6,6 +6,8 @@
 import type { Host } from "../../host/host.ts";
 import type { ProcessInfo } from "../../host/proc_types.ts";
 import { socketInode } from "../../host/proc_stat.ts";
+import { hostPort } from "../../host/net_address.ts";
+import { findInetSocket, type InetTable, procNetByteOrder } from "../../host/proc_net.ts";
 
 const SHELLS = new Set([
   "sh",
@@ -40,76 +42,32 @@ export function shellKind(p: ProcessInfo): "shell" | "interpreter" | undefined {
   return undefined;
 }
 
-/** One inet socket from /proc/<pid>/net/{tcp,udp}{,6}. */
-export interface InetSocket {
-  proto: string;
+/** The inet socket a shell's stdin is on, as the finding shows it ("127.0.0.1:4444", "[::1]:22"). */
+export interface ShellSocket {
+  /** The /proc/net table it was found in (tcp, tcp6, udp, udp6). */
+  proto: InetTable;
   local: string;
   remote: string;
   state: string;
 }
 
-const TCP_STATES: Record<string, string> = {
-  "01": "ESTABLISHED",
-  "02": "SYN_SENT",
-  "03": "SYN_RECV",
-  "04": "FIN_WAIT1",
-  "05": "FIN_WAIT2",
-  "06": "TIME_WAIT",
-  "07": "CLOSE",
-  "08": "CLOSE_WAIT",
-  "09": "LAST_ACK",
-  "0A": "LISTEN",
-  "0B": "CLOSING",
-};
-
-/** Renders a /proc/net address word ("0100007F:1F90", or 32 hex digits for IPv6) as "127.0.0.1:8080" / "[::1]:8080". */
-export function renderAddress(hexAddr: string): string | undefined {
-  const [ip, port] = hexAddr.split(":");
-  if (port === undefined || !/^[0-9A-Fa-f]{4}$/.test(port) || !/^(?:[0-9A-Fa-f]{8}){1,4}$/.test(ip)) {
-    return undefined;
-  }
-  const p = parseInt(port, 16);
-  const bytes: number[] = [];
-  for (let w = 0; w < ip.length; w += 8) {
-    const word = ip.slice(w, w + 8);
-    for (let b = 6; b >= 0; b -= 2) bytes.push(parseInt(word.slice(b, b + 2), 16));
-  }
-  if (bytes.length === 4) return `${bytes.join(".")}:${p}`;
-  if (bytes.length !== 16) return undefined;
-  const groups = Array.from({ length: 8 }, (_, i) => ((bytes[2 * i] << 8) | bytes[2 * i + 1]).toString(16));
-  let best = -1, bestLen = 0;
-  for (let i = 0; i < 8;) {
-    let j = i;
-    while (j < 8 && groups[j] === "0") j++;
-    if (j - i > bestLen && j - i >= 2) [best, bestLen] = [i, j - i];
-    i = j === i ? i + 1 : j;
-  }
-  const text = best < 0
-    ? groups.join(":")
-    : `${groups.slice(0, best).join(":")}::${groups.slice(best + bestLen).join(":")}`;
-  return `[${text}]:${p}`;
-}
-
-/** Finds a socket inode in a /proc/net/{tcp,udp}{,6} table text. */
-export function findInetSocket(table: string, proto: string, inode: number): InetSocket | undefined {
-  for (const line of table.split("\n").slice(1)) {
-    const f = line.trim().split(/\s+/);
-    if (f.length < 10 || f[9] !== String(inode)) continue;
-    const local = renderAddress(f[1]);
-    const remote = renderAddress(f[2]);
-    if (local === undefined || remote === undefined) continue;
-    return { proto, local, remote, state: proto.startsWith("tcp") ? TCP_STATES[f[3]] ?? f[3] : f[3] };
-  }
-  return undefined;
-}
+const SHELL_TABLES: readonly InetTable[] = ["tcp", "tcp6", "udp", "udp6"];
 
 /** The inet socket behind a socket inode, looked up in the process's own network namespace. */
-export function lookupInet(host: Host, pid: number, inode: number): InetSocket | undefined {
-  for (const proto of ["tcp", "tcp6", "udp", "udp6"]) {
-    const r = host.readText(`/proc/${pid}/net/${proto}`, 8 << 20);
+export function lookupInet(host: Host, pid: number, inode: number): ShellSocket | undefined {
+  const order = procNetByteOrder(host);
+  for (const table of SHELL_TABLES) {
+    const r = host.readText(`/proc/${pid}/net/${table}`, 8 << 20);
     if (!r.ok) continue;
-    const s = findInetSocket(r.value, proto, inode);
-    if (s) return s;
+    const s = findInetSocket(r.value, table, inode, order);
+    if (s) {
+      return {
+        proto: table,
+        local: hostPort(s.localAddress, s.localPort),
+        remote: hostPort(s.remoteAddress, s.remotePort),
+        state: s.state,
+      };
+    }
   }
   return undefined;
 }
@@ -117,7 +75,7 @@ export function lookupInet(host: Host, pid: number, inode: number): InetSocket |
 /** What makes a process a reverse shell. */
 export interface ReverseShell {
   kind: "shell" | "interpreter";
-  socket: InetSocket;
+  socket: ShellSocket;
   stdio: (string | null)[];
 }
 

@@ -10,9 +10,9 @@ import { procSnapshot } from "../../host/procfs.ts";
 import type { ProcessInfo } from "../../host/proc_types.ts";
 import { selfContainer } from "../containers/self.ts";
 import { socketTables } from "../network/collect.ts";
-import { bindScope, hostPort } from "../network/ip.ts";
+import { bindScope, hostPort } from "../../host/net_address.ts";
 import { ownersByInode } from "../network/owners.ts";
-import { isListening } from "../network/proc_net.ts";
+import { isListening } from "../../host/proc_net.ts";
 import {
   parseAppArmorLabel,
   parseEnabled,

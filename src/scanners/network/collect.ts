@@ -1,14 +1,14 @@
 /** Reads every socket table of every network namespace once per scan (shared by network and mac). */
 import type { ScanContext } from "../../core/context.ts";
 import { procSnapshot } from "../../host/procfs.ts";
-import type { ByteOrder } from "./ip.ts";
 import {
   INET_TABLES,
   type InetSocket,
   type PacketSocket,
   parseInetTable,
   parsePacketTable,
-} from "./proc_net.ts";
+  procNetByteOrder,
+} from "../../host/proc_net.ts";
 import { type NetView, netViews } from "./views.ts";
 
 /** Byte cap for one /proc/net table (about 200k sockets). */
@@ -27,11 +27,6 @@ export interface SocketTables {
   anyTable: boolean;
 }
 
-function byteOrder(ctx: ScanContext): ByteOrder {
-  const r = ctx.host.readText("/sys/kernel/cpu_byteorder", 64);
-  return r.ok && r.value.trim() === "big" ? "big" : "little";
-}
-
 /** Reads a table of a view from the first directory that has it; undefined when none does. */
 function readTable(ctx: ScanContext, view: NetView, file: string): string | undefined {
   for (const dir of view.dirs) {
@@ -47,7 +42,7 @@ function readTable(ctx: ScanContext, view: NetView, file: string): string | unde
 
 function readAll(ctx: ScanContext): SocketTables {
   const views = netViews(ctx.host, procSnapshot(ctx).processes);
-  const order = byteOrder(ctx);
+  const order = procNetByteOrder(ctx.host);
   const inet: Seen<InetSocket>[] = [];
   const packet: Seen<PacketSocket>[] = [];
   let anyTable = false;

@@ -5,7 +5,7 @@ import { inContainer } from "../../host/procfs.ts";
 import type { ProcessInfo } from "../../host/proc_types.ts";
 import type { Seen } from "./collect.ts";
 import { ownerMetadata } from "./owners.ts";
-import type { InetSocket } from "./proc_net.ts";
+import type { InetSocket } from "../../host/proc_net.ts";
 import type { NetView } from "./views.ts";
 
 /** The subject suffix naming a non-host namespace ("@container:<id12>"), empty for the host. */

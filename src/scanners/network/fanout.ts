@@ -5,7 +5,7 @@ import type { ProcessInfo } from "../../host/proc_types.ts";
 import type { Seen } from "./collect.ts";
 import { at, describeOwner, groupBy, viewMeta } from "./drafting.ts";
 import { ownerMetadata } from "./owners.ts";
-import type { InetSocket } from "./proc_net.ts";
+import type { InetSocket } from "../../host/proc_net.ts";
 import type { NetView } from "./views.ts";
 
 /** Fan-out findings over outbound connections, one per program (and namespace) over a threshold. */

@@ -11,10 +11,10 @@ import { checks, NAME } from "./checks.ts";
 import { type Seen, socketTables } from "./collect.ts";
 import { at, groupBy, keepOwner, ownersOf, type Ranked } from "./drafting.ts";
 import { fanoutDrafts } from "./fanout.ts";
-import { hostPort } from "./ip.ts";
+import { hostPort } from "../../host/net_address.ts";
 import { connectionDrafts, inventoryDrafts, listenerDraft, outbound } from "./listeners.ts";
 import { ownersByInode } from "./owners.ts";
-import { type InetSocket, type InetTable, isListening } from "./proc_net.ts";
+import { type InetSocket, type InetTable, isListening } from "../../host/proc_net.ts";
 import { packetDrafts, rawDrafts } from "./sniffers.ts";
 
 function wantTable(ctx: ScanContext, table: InetTable): boolean {

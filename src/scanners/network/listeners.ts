@@ -4,9 +4,9 @@ import { severityRank } from "../../core/severity.ts";
 import type { ProcessInfo } from "../../host/proc_types.ts";
 import type { Seen } from "./collect.ts";
 import { at, describeOwner, groupBy, ownersOf, type Ranked, socketMeta } from "./drafting.ts";
-import { bindScope, hostPort } from "./ip.ts";
+import { bindScope, hostPort } from "../../host/net_address.ts";
 import { ORDINARY_PRIVILEGED, sensitiveService, SUSPICIOUS_PORTS } from "./ports.ts";
-import { type InetSocket, isListening } from "./proc_net.ts";
+import { type InetSocket, isListening } from "../../host/proc_net.ts";
 
 /** Rates one listening endpoint (all sockets bound to the same address and port in one namespace). */
 export function listenerDraft(ctx: ScanContext, group: Seen<InetSocket>[], owners: ProcessInfo[]): Ranked[] {

@@ -12,7 +12,7 @@ import {
   isExpectedProgram,
   ownerMetadata,
 } from "./owners.ts";
-import { ETHERTYPES, type InetSocket, type PacketSocket } from "./proc_net.ts";
+import { ETHERTYPES, type InetSocket, type PacketSocket } from "../../host/proc_net.ts";
 
 /** Raw-socket findings, one per (table, IP protocol, owner program, namespace). */
 export function rawDrafts(

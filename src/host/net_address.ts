@@ -1,4 +1,8 @@
-/** IP addresses as /proc/net prints them: decoding the hex words and rendering them (IPv6 in RFC 5952 form). */
+/**
+ * IP addresses: decoding the hex words /proc/net prints (each 32-bit word in the CPU's byte order) and rendering
+ * addresses as text (IPv6 in RFC 5952 form, IPv4-mapped IPv6 as `::ffff:a.b.c.d`). The one formatter of the
+ * project: the network and ioc scanners render /proc/net sockets with it, the trace renders connect events.
+ */
 
 /** Byte order of the 32-bit words /proc/net prints (the CPU's; /sys/kernel/cpu_byteorder says which). */
 export type ByteOrder = "little" | "big";
@@ -15,7 +19,7 @@ function wordBytes(hex: string, order: ByteOrder): number[] {
 /** Decodes an 8-hex-digit /proc/net IPv4 address ("0100007F" on x86 → "127.0.0.1"); undefined if malformed. */
 export function decodeIpv4Hex(hex: string, order: ByteOrder = "little"): string | undefined {
   if (!HEX8.test(hex)) return undefined;
-  return wordBytes(hex, order).join(".");
+  return formatIpv4(wordBytes(hex, order));
 }
 
 /**
@@ -27,15 +31,26 @@ export function decodeIpv6Bytes(hex: string, order: ByteOrder = "little"): numbe
   return [0, 8, 16, 24].flatMap((i) => wordBytes(hex.slice(i, i + 8), order));
 }
 
+/** Four bytes in network order, from `offset`, as dotted-quad text ("127.0.0.1"). */
+export function formatIpv4(bytes: ArrayLike<number>, offset = 0): string {
+  return Array.from({ length: 4 }, (_, i) => bytes[offset + i]).join(".");
+}
+
+/** True when 16 bytes are an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, RFC 4291 2.5.5.2). */
+export function isIpv4Mapped(bytes: ArrayLike<number>): boolean {
+  for (let i = 0; i < 10; i++) if (bytes[i] !== 0) return false;
+  return bytes[10] === 0xff && bytes[11] === 0xff;
+}
+
 /**
- * Renders 16 bytes as RFC 5952 text: lower-case hex, no leading zeros, the longest run (first on a tie) of two
- * or more zero groups written as "::", and IPv4-mapped addresses as `::ffff:a.b.c.d`.
+ * Renders 16 bytes (network order) as RFC 5952 text: lower-case hex, no leading zeros, the longest run (first
+ * on a tie) of two or more zero groups written as "::", and IPv4-mapped addresses as `::ffff:a.b.c.d`.
+ *
+ * @example formatIpv6([0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]) // "fe80::1"
  */
-export function formatIpv6(bytes: readonly number[]): string {
+export function formatIpv6(bytes: ArrayLike<number>): string {
   const groups = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => (bytes[2 * i] << 8) | bytes[2 * i + 1]);
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
-    return `::ffff:${bytes.slice(12).join(".")}`;
-  }
+  if (isIpv4Mapped(bytes)) return `::ffff:${formatIpv4(bytes, 12)}`;
   let bestStart = -1;
   let bestLen = 0;
   for (let i = 0; i < 8;) {

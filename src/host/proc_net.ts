@@ -1,5 +1,9 @@
-/** Parsers for /proc/net/{tcp,tcp6,udp,udp6,raw,raw6} and /proc/net/packet. Bad lines are counted, never thrown. */
-import { type ByteOrder, decodeIpv4Hex, decodeIpv6Hex } from "./ip.ts";
+/**
+ * The one parser of /proc/net/{tcp,tcp6,udp,udp6,raw,raw6} and /proc/net/packet (the network and ioc scanners
+ * read sockets through it). Bad lines are counted, never thrown; addresses are rendered by `net_address.ts`.
+ */
+import type { Host } from "./host.ts";
+import { type ByteOrder, decodeIpv4Hex, decodeIpv6Hex } from "./net_address.ts";
 
 /** Transport of an inet socket table. */
 export type InetProto = "tcp" | "udp" | "raw";
@@ -97,6 +101,26 @@ export function parseInetTable(
     });
   }
   return { entries, bad };
+}
+
+/**
+ * The byte order of the words /proc/net prints, from /sys/kernel/cpu_byteorder (little when unreadable, as
+ * on every architecture this runs on in practice).
+ */
+export function procNetByteOrder(host: Host): ByteOrder {
+  const r = host.readText("/sys/kernel/cpu_byteorder", 64);
+  return r.ok && r.value.trim() === "big" ? "big" : "little";
+}
+
+/** The socket with inode `inode` in one inet table's text, or undefined (also when `inode` is 0). */
+export function findInetSocket(
+  text: string,
+  table: InetTable,
+  inode: number,
+  order: ByteOrder = "little",
+): InetSocket | undefined {
+  if (inode === 0) return undefined;
+  return parseInetTable(text, table, order).entries.find((s) => s.inode === inode);
 }
 
 /** One AF_PACKET socket from /proc/net/packet. */
