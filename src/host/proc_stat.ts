@@ -121,22 +121,3 @@ export function socketInode(linkTarget: string): number | undefined {
   const m = /^socket:\[(\d+)\]$/.exec(linkTarget);
   return m ? Number(m[1]) : undefined;
 }
-
-/** What the target of /proc/<pid>/exe says about the executable. */
-export interface ExeLink {
-  /** The path without the " (deleted)" suffix. */
-  path: string;
-  deleted: boolean;
-  /** Backed by a memfd (`/memfd:name`): fileless, not "deleted". */
-  memfd: boolean;
-}
-
-const DELETED = " (deleted)";
-
-/** Interprets the target of /proc/<pid>/exe. */
-export function parseExeLink(target: string): ExeLink {
-  const hasDeleted = target.endsWith(DELETED);
-  const path = hasDeleted ? target.slice(0, -DELETED.length) : target;
-  const memfd = path.startsWith("/memfd:");
-  return { path, deleted: hasDeleted && !memfd, memfd };
-}

@@ -4,10 +4,10 @@
  * an error.
  */
 import type { ScanContext } from "../core/context.ts";
+import { readExeLink } from "./exe_link.ts";
 import type { Host } from "./host.ts";
 import {
   containerIdFromCgroup,
-  parseExeLink,
   parseStat,
   parseStatus,
   PF_KTHREAD,
@@ -115,8 +115,7 @@ export function readProcess(host: Host, pid: number, limits: ProcLimits = PROC_L
   const statusText = host.readText(`/proc/${pid}/status`, 16 << 10);
   const status = statusText.ok ? parseStatus(statusText.value) : {};
   const cmd = host.readBytes(`/proc/${pid}/cmdline`, limits.maxCmdlineBytes);
-  const exeTarget = readLinkOrNull(host, `/proc/${pid}/exe`);
-  const exe = exeTarget === null ? null : parseExeLink(exeTarget);
+  const exe = readExeLink(host, pid);
   const cgroup = host.readText(`/proc/${pid}/cgroup`, limits.maxCgroupBytes);
   const cgroupText = cgroup.ok ? cgroup.value : "";
   const fds = readFds(host, pid, limits.maxFds);

@@ -4,6 +4,7 @@
  * process, new exe or comm: an exec). Processes that live less than a poll interval are missed and connects are
  * not seen; every record says so (`source: "proc_polling"`, `fidelity: "low"`).
  */
+import { readExeLink } from "../host/exe_link.ts";
 import type { Host } from "../host/host.ts";
 import { parseStat, splitNul } from "../host/proc_stat.ts";
 import type { Aggregator } from "./aggregate.ts";
@@ -39,11 +40,6 @@ interface Known {
   start: number;
   exe: string | null;
   comm: string;
-}
-
-function readLink(host: Host, path: string): string | null {
-  const r = host.readLink(path);
-  return r.ok ? r.value : null;
 }
 
 /** Polls /proc until the duration passes. */
@@ -101,9 +97,9 @@ export async function runFallback(
         if (!stat) continue;
         const prev = known.get(pid);
         if (prev && prev.start === stat.startTicks && prev.comm === stat.comm) continue;
-        const exeLink = readLink(opts.host, `/proc/${pid}/exe`);
-        const deleted = exeLink?.endsWith(" (deleted)") ?? false;
-        const exe = deleted ? exeLink!.slice(0, -10) : exeLink;
+        const link = readExeLink(opts.host, pid);
+        const exe = link?.path ?? null;
+        const deleted = link?.deleted ?? false;
         known.set(pid, { start: stat.startTicks, exe, comm: stat.comm });
         if (prev && prev.start === stat.startTicks && prev.exe === exe) continue;
         if (exe === null && stat.ppid === 2) continue; // kernel thread

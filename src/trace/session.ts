@@ -8,6 +8,8 @@
  */
 import { EINTR } from "../../ffi/libbpf.ts";
 import { CLOCK_MONOTONIC, clockGettimeNs } from "../../ffi/libc.ts";
+import { readExeLink } from "../host/exe_link.ts";
+import { Host } from "../host/host.ts";
 import type { Aggregator } from "./aggregate.ts";
 import { addressScope } from "./classify.ts";
 import { type ConnectEvent, Decoder, type ExecEvent } from "./decode.ts";
@@ -79,17 +81,12 @@ type Pending =
   }
   | { ev: ConnectEvent; exe: string | null };
 
-const DELETED = " (deleted)";
+/** The trace watches the running kernel: its processes are read on the live host. */
+const LIVE = new Host("/");
 
 function readExe(pid: number): { exe: string | null; deleted: boolean } {
-  try {
-    const t = Deno.readLinkSync(`/proc/${pid}/exe`);
-    return t.endsWith(DELETED)
-      ? { exe: t.slice(0, -DELETED.length), deleted: true }
-      : { exe: t, deleted: false };
-  } catch {
-    return { exe: null, deleted: false };
-  }
+  const link = readExeLink(LIVE, pid);
+  return { exe: link?.path ?? null, deleted: link?.deleted ?? false };
 }
 
 /** Runs a session. Throws TraceUnavailable when the tracer cannot be opened. */

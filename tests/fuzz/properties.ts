@@ -3,14 +3,8 @@
  * uncaught exception. Shared by fuzz_test.ts (bounded runs in CI) and scripts/fuzz.ts (long campaigns).
  */
 import fc from "fast-check";
-import {
-  parseEnviron,
-  parseExeLink,
-  parseStat,
-  parseStatus,
-  socketInode,
-  splitNul,
-} from "../../src/host/proc_stat.ts";
+import { parseExeLink } from "../../src/host/exe_link.ts";
+import { parseEnviron, parseStat, parseStatus, socketInode, splitNul } from "../../src/host/proc_stat.ts";
 import { parseMountinfo, parseMountsTable } from "../../src/host/mountinfo.ts";
 import { decodeCapMask, kallsymsHasAddresses } from "../../src/host/capabilities.ts";
 import { decodeFileCaps } from "../../src/host/xattr.ts";

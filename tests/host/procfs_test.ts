@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
+import { parseExeLink } from "../../src/host/exe_link.ts";
 import { Host } from "../../src/host/host.ts";
 import {
   containerIdFromCgroup,
   parseEnviron,
-  parseExeLink,
   parseStat,
   parseStatus,
   socketInode,

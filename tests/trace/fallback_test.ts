@@ -97,3 +97,18 @@ Deno.test("fallback: an unreadable /proc stops with a reason", async () => {
   assert.deepEqual(records, []);
   assert.equal(metrics.stopped_by, "proc_unreadable");
 });
+
+Deno.test('fallback: the exe link\'s " (deleted)" is read by the shared helper; a memfd is not a deleted file', async () => {
+  using tree = makeTree({ "proc/1/stat": stat(1, "init", 0, 1), "proc/1/cmdline": "/sbin/init\0" });
+  const { records } = await poll(tree.path, new Map([[1, 1]]), (root) => {
+    for (const [pid, target] of [[42, "/tmp/x (deleted)"], [43, "/memfd:p (deleted)"]] as const) {
+      Deno.mkdirSync(`${root}/proc/${pid}`);
+      Deno.writeTextFileSync(`${root}/proc/${pid}/stat`, stat(pid, "x", 1, 5000));
+      Deno.symlinkSync(target, `${root}/proc/${pid}/exe`);
+    }
+  });
+  assert.deepEqual(records.map((r) => [r.pid, r.exe, r.exe_deleted]).sort(), [
+    [42, "/tmp/x", true],
+    [43, "/memfd:p", false],
+  ]);
+});

@@ -4,6 +4,7 @@
  * make it "possible", because images built with Docker and then booted as VMs keep /.dockerenv.
  */
 import type { ScanContext } from "../../core/context.ts";
+import { readExeLink } from "../../host/exe_link.ts";
 import type { Host } from "../../host/host.ts";
 import { parseMountinfo } from "../../host/mountinfo.ts";
 import { parseEnviron, parseStat } from "../../host/proc_stat.ts";
@@ -46,8 +47,8 @@ const RUNTIME_STORES = [
 ];
 
 function pid1Name(host: Host): string | undefined {
-  const exe = host.readLink("/proc/1/exe");
-  if (exe.ok) return exe.value.replace(/ \(deleted\)$/, "").split("/").pop();
+  const exe = readExeLink(host, 1);
+  if (exe) return exe.path.split("/").pop();
   const stat = host.readText("/proc/1/stat", 4096);
   return stat.ok ? parseStat(stat.value)?.comm : undefined;
 }
