@@ -11,7 +11,8 @@ import { type Census, type CensusScope, MAX_CENSUS_WORKERS, runCensus } from "..
 import { type DpkgScan, scanDpkgLists } from "../host/dpkg_db.ts";
 import type { ReadOutcome } from "../host/host.ts";
 import { DEFAULT_WALK_LIMITS } from "../host/walker.ts";
-import { IMAGE_FS_TYPES, IMAGE_STORAGE, under } from "./fs_common.ts";
+import { SYSTEM_DIRS, under } from "../host/location.ts";
+import { IMAGE_FS_TYPES, IMAGE_STORAGE } from "./fs_common.ts";
 import { EXPECTED_SETID_PATHS } from "./suid_expected.ts";
 
 /** Name of the world_writable scanner (and of its census scope). */
@@ -26,20 +27,7 @@ export const WW_SCRATCH_SCOPE = "world_writable:scratch";
  * including local filesystems mounted below them (a separate /var/log or /usr/local); pseudo, network and
  * image filesystems are not entered.
  */
-export const DEFAULT_WW_ROOTS = [
-  "/etc",
-  "/usr",
-  "/bin",
-  "/sbin",
-  "/lib",
-  "/lib32",
-  "/lib64",
-  "/libx32",
-  "/opt",
-  "/boot",
-  "/var",
-  "/root",
-];
+export const DEFAULT_WW_ROOTS = [...SYSTEM_DIRS, "/var", "/root"];
 /** Inside the roots but not walked: scratch and session directories, and container and image storage. */
 export const DEFAULT_WW_PRUNE = ["/var/tmp", "/var/crash", "/var/lib/php/sessions", ...IMAGE_STORAGE];
 /**

@@ -1,19 +1,6 @@
-/** Shared pieces of the filesystem scanners: risky locations, writability by others, and owner names. */
+/** Shared pieces of the filesystem scanners: image storage, owner names, times and modes (locations: host/location.ts). */
 import type { Host } from "../host/host.ts";
 import type { WalkEntry } from "../host/walker.ts";
-
-/** Temporary directories anyone can drop files into. */
-export const TEMP_DIRS = [
-  "/tmp",
-  "/var/tmp",
-  "/dev/shm",
-  "/run/shm",
-  "/run/user",
-  "/var/crash",
-  "/dev/mqueue",
-];
-/** Home directory trees. */
-export const HOME_DIRS = ["/home"];
 
 /**
  * Container and image storage: file trees of other systems (image layers, container roots, snaps) whose
@@ -35,43 +22,6 @@ export const IMAGE_STORAGE = [
 ];
 /** Filesystem types of mounted images and container roots, not entered when a walk crosses filesystems. */
 export const IMAGE_FS_TYPES: ReadonlySet<string> = new Set(["overlay", "squashfs", "iso9660", "erofs"]);
-
-/** True when `path` is `dir` or lies below it. */
-export function under(path: string, dir: string): boolean {
-  return path === dir || path.startsWith(dir + "/");
-}
-
-/** "temp" or "home" when the path lies in such a tree, else undefined. */
-export function locationClass(path: string): "temp" | "home" | undefined {
-  if (TEMP_DIRS.some((d) => under(path, d))) return "temp";
-  if (HOME_DIRS.some((d) => under(path, d))) return "home";
-  return undefined;
-}
-
-/** True when a non-root user can change a directory's entries: world-writable, non-root group-writable or owner. */
-export function writableByOthers(mode: number, uid: number, gid: number): boolean {
-  return uid !== 0 || (mode & 0o002) !== 0 || ((mode & 0o020) !== 0 && gid !== 0);
-}
-
-/** The parent directories of an absolute path, nearest first ("/a/b/c" → "/a/b", "/a", "/"). */
-export function ancestors(path: string): string[] {
-  const out: string[] = [];
-  let p = path;
-  while (p !== "/" && p !== "") {
-    p = p.slice(0, p.lastIndexOf("/")) || "/";
-    out.push(p);
-  }
-  return out;
-}
-
-/** The nearest world-writable ancestor directory of `path` (lstat, inside the root), or undefined. */
-export function worldWritableAncestor(host: Host, path: string): string | undefined {
-  for (const dir of ancestors(path)) {
-    const st = host.lstat(dir);
-    if (st.ok && st.value.isDirectory && ((st.value.mode ?? 0) & 0o002) !== 0) return dir;
-  }
-  return undefined;
-}
 
 /** uid → user name and gid → group name from the host's /etc/passwd and /etc/group. */
 export interface IdNames {

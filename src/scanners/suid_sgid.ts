@@ -13,14 +13,8 @@ import type { ReadOutcome } from "../host/host.ts";
 import { digestEntry } from "../host/entry_io.ts";
 import { loadRpmOwners } from "../host/rpm_db.ts";
 import type { WalkEntry } from "../host/walker.ts";
-import {
-  entryTimes,
-  isSetidProgram,
-  loadIdNames,
-  locationClass,
-  octalMode,
-  worldWritableAncestor,
-} from "./fs_common.ts";
+import { pathLocation, worldWritableAncestor } from "../host/location.ts";
+import { entryTimes, isSetidProgram, loadIdNames, octalMode } from "./fs_common.ts";
 import { fsCensus, reportCensusWarnings, stockSetidOwners, SUID_SGID } from "./fs_census.ts";
 import { EXPECTED_SETID_PATHS, isShellEscapeProgram } from "./suid_expected.ts";
 
@@ -169,7 +163,7 @@ function rate(
   wwAncestor: string | undefined,
 ): Rating {
   const setuidRoot = (e.mode & 0o4000) !== 0 && e.uid === 0;
-  const loc = locationClass(e.path);
+  const loc = pathLocation(e.path);
   if (loc !== undefined) return { check: "suid.file.writable_location", reason: `in a ${loc} directory` };
   if (wwAncestor !== undefined) {
     return { check: "suid.file.writable_location", reason: `directory ${wwAncestor} is world-writable` };

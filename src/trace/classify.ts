@@ -1,4 +1,5 @@
 /** Pure classification used by the trace findings: destinations, executable locations, risky processes. */
+import { homeOf, pathLocation } from "../host/location.ts";
 
 /** Where a destination address lies. */
 export type Scope = "loopback" | "private" | "link_local" | "multicast" | "unspecified" | "external";
@@ -61,16 +62,14 @@ export const COMMON_PORTS: ReadonlySet<number> = new Set([
 /** Where an executable lives, when that is unusual for a program. */
 export type ExecLocation = "memfd" | "deleted" | "temp" | "home" | null;
 
-const TEMP_PREFIXES = ["/tmp/", "/var/tmp/", "/dev/shm/", "/run/shm/", "/var/crash/"];
-
-/** Classifies an executable path: `exe` is /proc/<pid>/exe's target when known (it resolves fexecve). */
+/**
+ * Classifies an executable path: `exe` is /proc/<pid>/exe's target when known (it resolves fexecve). Temporary
+ * trees and homes are the project's one list (host/location.ts).
+ */
 export function execLocation(filename: string, exe: string | null, exeDeleted = false): ExecLocation {
   if (exe?.startsWith("/memfd:") || filename.startsWith("/memfd:")) return "memfd";
   if (exeDeleted) return "deleted";
-  const path = exe ?? filename;
-  if (TEMP_PREFIXES.some((p) => path.startsWith(p))) return "temp";
-  if (/^\/home\/[^/]+\//.test(path) || path.startsWith("/root/")) return "home";
-  return null;
+  return pathLocation(exe ?? filename) ?? null;
 }
 
 const SHELLS = new Set(["sh", "bash", "dash", "zsh", "ksh", "csh", "tcsh", "fish", "ash", "busybox"]);
@@ -83,9 +82,11 @@ const INTERPRETER =
  * "/home/alice/bin"), or the file itself when it sits directly in the home directory.
  */
 export function homeArea(path: string): string {
-  const m = /^(\/root|\/home\/[^/]+)\/([^/]+)(\/.*)?$/.exec(path);
-  if (!m) return path;
-  return m[3] ? `${m[1]}/${m[2]}` : path;
+  const home = homeOf(path);
+  if (home === undefined) return path;
+  const rest = path.slice(home.length + 1);
+  const slash = rest.indexOf("/");
+  return slash < 0 ? path : `${home}/${rest.slice(0, slash)}`;
 }
 
 /** What kind of program a comm or basename names, when it matters for an outbound connection. */

@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { parseGroup, parsePasswd } from "../../src/scanners/persistence/accounts.ts";
+import {
+  type Accounts,
+  parseGroup,
+  parsePasswd,
+  ROOT_ACCOUNT,
+} from "../../src/scanners/persistence/accounts.ts";
+import { pathRisk } from "../../src/scanners/persistence/assess.ts";
+import { Host } from "../../src/host/host.ts";
+import { makeTree } from "../helpers.ts";
 import { parseAuthorizedKeys } from "../../src/scanners/persistence/authorized_keys.ts";
 import {
   cronPercent,
@@ -306,4 +314,15 @@ Deno.test("passwd and group parsers skip malformed lines", () => {
     gid: 27,
     members: ["bob", "alice"],
   }]]);
+});
+
+Deno.test("pathRisk: the temporary trees are the project's one list (/run/user, /var/crash, /dev/mqueue too)", () => {
+  using t = makeTree({ "usr/bin/true": "x" });
+  const host = new Host(t.path);
+  const accounts: Accounts = { byName: new Map(), byUid: new Map(), groups: new Map() };
+  for (const p of ["/tmp/.x/a", "/run/user/1000/a", "/var/crash/a", "/dev/mqueue/a", "/run/shm/a"]) {
+    assert.equal(pathRisk(host, p, ROOT_ACCOUNT, accounts), "temp_dir", p);
+  }
+  assert.equal(pathRisk(host, "/usr/bin/true", ROOT_ACCOUNT, accounts), undefined);
+  assert.equal(pathRisk(host, "/tmpfoo/a", ROOT_ACCOUNT, accounts), undefined);
 });

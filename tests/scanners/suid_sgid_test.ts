@@ -152,6 +152,18 @@ Deno.test("suid_sgid: temp, home and world-writable locations are critical", asy
   );
 });
 
+Deno.test("suid_sgid: root's home is a home location; a file directly in /home is judged like any other", async () => {
+  using t = makeTree(debianHost({
+    "root/.cache/su": { content: ELF, mode: 0o4755 },
+    "home/lone": { content: ELF, mode: 0o4755 },
+  }));
+  const r = await runOne(suidSgid, t.path);
+  assert.deepEqual(r.findings.map((f) => [f.id, f.metadata.reason]).sort(), [
+    ["suid.file.unpackaged:/home/lone", "no package owns this file"],
+    ["suid.file.writable_location:/root/.cache/su", "in a home directory"],
+  ]);
+});
+
 Deno.test("suid_sgid: shell-escape programs are critical when setuid root, high when only setgid", async () => {
   using t = makeTree(debianHost({
     "usr/bin/find": { content: ELF, mode: 0o4755 },

@@ -43,6 +43,13 @@ Deno.test("classify: exec locations", () => {
   assert.equal(execLocation("/dev/fd/3", "/tmp/dropped"), "temp");
 });
 
+Deno.test("classify: the trace shares the scanners' temporary trees (session and message-queue ones too)", () => {
+  assert.equal(execLocation("/run/user/1000/x", null), "temp");
+  assert.equal(execLocation("/dev/mqueue/x", "/dev/mqueue/x"), "temp");
+  assert.equal(execLocation("/var/crash/x", null), "temp");
+  assert.equal(execLocation("/run/username/x", null), null);
+});
+
 Deno.test("classify: home areas group toolchains, files directly in home stand alone", () => {
   assert.equal(homeArea("/root/.pyenv/shims/python3"), "/root/.pyenv");
   assert.equal(homeArea("/home/alice/bin/tool"), "/home/alice/bin");

@@ -1,6 +1,6 @@
 /** Dynamic-linker hijacking: LD_PRELOAD / LD_LIBRARY_PATH values and /etc/ld.so.preload entries. */
 import { pathComponents } from "../../host/host.ts";
-import type { Location, LocationJudge } from "./location.ts";
+import type { Location, LocationJudge } from "../../host/location.ts";
 
 /** The dynamic-linker variables the ioc scanner looks at. */
 export const LD_VARS = ["LD_PRELOAD", "LD_LIBRARY_PATH"] as const;

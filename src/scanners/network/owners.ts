@@ -1,6 +1,7 @@
 /** Socket owners: which processes hold a socket inode, and which programs are expected to hold raw sockets. */
 import type { Metadata } from "../../core/finding.ts";
 import type { ProcessInfo } from "../../host/proc_types.ts";
+import { inProgramDir } from "../../host/location.ts";
 
 /** Maps each socket inode to the processes holding it, lowest pid first. Inode 0 (no owner) is never mapped. */
 export function ownersByInode(processes: readonly ProcessInfo[]): Map<number, ProcessInfo[]> {
@@ -41,18 +42,6 @@ export function ownerMetadata(owners: readonly ProcessInfo[]): Metadata {
     ...(first.exeMemfd ? { exe_memfd: true } : {}),
   };
 }
-
-/** Directories a distribution installs daemons in; an "expected" program must run from one of them. */
-export const SYSTEM_DIRS: readonly string[] = [
-  "/usr/sbin",
-  "/usr/bin",
-  "/sbin",
-  "/bin",
-  "/usr/lib/systemd",
-  "/lib/systemd",
-  "/usr/libexec",
-  "/usr/lib/NetworkManager",
-];
 
 /** Programs that open AF_PACKET sockets on stock hosts (DHCP, 802.1X, LLDP, VRRP, router advertisements). */
 export const EXPECTED_PACKET_OWNERS: ReadonlySet<string> = new Set([
@@ -122,8 +111,7 @@ export const EXPECTED_RAW_OWNERS: ReadonlySet<string> = new Set([
  */
 export function isExpectedProgram(p: ProcessInfo, names: ReadonlySet<string>): boolean {
   if (p.exe === null || p.exeDeleted || p.exeMemfd) return false;
-  const slash = p.exe.lastIndexOf("/");
-  return SYSTEM_DIRS.includes(p.exe.slice(0, slash)) && names.has(p.exe.slice(slash + 1));
+  return inProgramDir(p.exe) && names.has(p.exe.slice(p.exe.lastIndexOf("/") + 1));
 }
 
 /** IP protocol names for raw sockets (the "port" of a raw socket is its protocol number). */

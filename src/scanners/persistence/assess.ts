@@ -5,12 +5,10 @@
 import { createHash } from "node:crypto";
 import type { Severity } from "../../core/severity.ts";
 import { type Host, pathComponents } from "../../host/host.ts";
+import { inside, TEMP_DIRS } from "../../host/location.ts";
 import { type Account, type Accounts, isUserHome } from "./accounts.ts";
 import { matchPatterns, type PatternKind } from "./patterns.ts";
 import { executedPaths } from "./shell_words.ts";
-
-/** Temporary directories: anything run from here is attacker-plantable. */
-export const TEMP_DIRS = ["/tmp", "/var/tmp", "/dev/shm", "/run/shm"] as const;
 
 /** What makes an executed path untrusted. */
 export type PathRiskName =
@@ -46,10 +44,6 @@ function normalise(path: string): string {
   return "/" + pathComponents(path).join("/");
 }
 
-function under(path: string, dir: string): boolean {
-  return path.startsWith(dir + "/");
-}
-
 /** Owner uid and mode of a path, when it exists. */
 function statOf(host: Host, path: string): { uid: number; mode: number } | undefined {
   const st = host.stat(path);
@@ -70,9 +64,9 @@ export function pathRisk(
   accounts: Accounts,
 ): PathRiskName | undefined {
   const path = normalise(rawPath);
-  if (TEMP_DIRS.some((d) => under(path, d))) return "temp_dir";
+  if (TEMP_DIRS.some((d) => inside(path, d))) return "temp_dir";
   for (const a of accounts.byName.values()) {
-    if (a.uid !== 0 && a.uid !== runAs.uid && isUserHome(a) && under(path, normalise(a.home))) {
+    if (a.uid !== 0 && a.uid !== runAs.uid && isUserHome(a) && inside(path, normalise(a.home))) {
       return "other_home";
     }
   }

@@ -4,7 +4,8 @@ import type { FindingDraft } from "../../core/finding.ts";
 import type { Severity } from "../../core/severity.ts";
 import type { WalkEntry } from "../../host/walker.ts";
 import { decodeFileCaps } from "../../host/xattr.ts";
-import { entryTimes, locationClass, octalMode } from "../fs_common.ts";
+import { pathLocation } from "../../host/location.ts";
+import { entryTimes, octalMode } from "../fs_common.ts";
 import { DANGEROUS_CAPABILITIES, EXPECTED_FILE_CAPS, isShellEscapeProgram } from "../suid_expected.ts";
 
 /** Capabilities that are root in all but name; on an unexpected program they are critical. */
@@ -36,7 +37,7 @@ export function capabilityFinding(e: WalkEntry, raw: Uint8Array, ctx: ScanContex
   let severity: Severity;
   let reason: string;
   let passed = false;
-  const loc = locationClass(e.path);
+  const loc = pathLocation(e.path);
   if (expected !== undefined && all.every((c) => expected.includes(c))) {
     passed = true;
     severity = "info";

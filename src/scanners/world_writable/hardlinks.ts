@@ -1,21 +1,8 @@
 /** Set-id hard links (--fs-hygiene): a set-id file with a link outside the system directories, or links not found. */
 import type { FindingDraft } from "../../core/finding.ts";
 import type { Severity } from "../../core/severity.ts";
-import { octalMode, under } from "../fs_common.ts";
-
-/** Directories whose set-id files are system files (a hard link elsewhere is suspicious). */
-export const SYSTEM_DIRS = [
-  "/usr",
-  "/bin",
-  "/sbin",
-  "/lib",
-  "/lib32",
-  "/lib64",
-  "/libx32",
-  "/opt",
-  "/boot",
-  "/etc",
-];
+import { SYSTEM_DIRS, under } from "../../host/location.ts";
+import { octalMode } from "../fs_common.ts";
 
 /** The links of one set-id file (one dev:inode) met in the census. */
 export interface SetidLink {

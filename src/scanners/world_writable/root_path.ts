@@ -6,7 +6,8 @@
 import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft } from "../../core/finding.ts";
 import type { Host } from "../../host/host.ts";
-import { ancestors, octalMode, writableByOthers } from "../fs_common.ts";
+import { ancestors, writableByOthers } from "../../host/location.ts";
+import { octalMode } from "../fs_common.ts";
 
 /** Files whose PATH assignments apply to root's shells (profile.d and sudoers.d are added by listing). */
 export const ROOT_PATH_FILES = [
