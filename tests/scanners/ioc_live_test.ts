@@ -1,6 +1,7 @@
 /**
- * ioc against real processes this test starts on the live host: a deleted binary, a memfd exec, LD_PRELOAD,
- * a kernel-thread disguise, a miner name, and a shell whose stdio is a TCP socket (or, quiet, a socketpair).
+ * ioc against real processes this test starts on the live host: a deleted binary, a binary whose name only
+ * ends in " (deleted)", a memfd exec, LD_PRELOAD, a kernel-thread disguise, a miner name, and a shell whose
+ * stdio is a TCP socket (or, quiet, a socketpair).
  * Every process is killed in a finally block.
  */
 import assert from "node:assert/strict";
@@ -74,6 +75,28 @@ Deno.test("ioc live: a copied binary deleted while running is critical (it ran f
     assert.deepEqual(ids(fs), ["ioc.process.deleted_exe critical"]);
     assert.equal(fs[0].id, `ioc.process.deleted_exe:${exe}`);
     assert.equal(fs[0].metadata.location, "temp");
+  } finally {
+    await stop(child);
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("ioc live: a file named 'prog (deleted)' that still exists is not a deleted executable", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "ioc-spoof-" });
+  const exe = `${dir}/prog (deleted)`;
+  Deno.copyFileSync("/bin/sleep", exe);
+  Deno.chmodSync(exe, 0o755);
+  const child = spawn(exe, ["60"]);
+  try {
+    await waitExe(child.pid, (t) => t === exe);
+    const fs = await findingsFor(child.pid);
+    assert.deepEqual(ids(fs), ["ioc.process.exe_in_temp high"], "in /tmp, but not deleted");
+    assert.equal(fs[0].id, `ioc.process.exe_in_temp:${exe}`);
+    Deno.removeSync(exe);
+    await waitExe(child.pid, (t) => t === `${exe} (deleted)`);
+    const gone = await findingsFor(child.pid);
+    assert.deepEqual(ids(gone), ["ioc.process.deleted_exe critical"]);
+    assert.equal(gone[0].id, `ioc.process.deleted_exe:${exe}`);
   } finally {
     await stop(child);
     Deno.removeSync(dir, { recursive: true });

@@ -19,7 +19,10 @@ export const IOC_CHECKS: CheckInput[] = [
     rationale:
       "Malware deletes its binary after starting so that nothing is left on disk to find. High by default; " +
       "critical when the path was in a temp, world-writable or home location; low when a root-owned file is back " +
-      "at the same system path (a package upgrade replaced it and the process has not been restarted).",
+      "at the same system path (a package upgrade replaced it and the process has not been restarted). On the " +
+      "live host deletion is judged by the link count of the file behind /proc/<pid>/exe, so a file merely " +
+      "named 'x (deleted)' does not count and an unlinked one does whatever its link says; under --root, by " +
+      "the link's ' (deleted)' suffix.",
     remediation:
       "Copy the running image from /proc/<pid>/exe for analysis, then find out what started the process. " +
       "After an upgrade, restart the service.",
