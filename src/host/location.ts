@@ -125,61 +125,133 @@ export function worldWritableAncestor(host: Host, path: string): string | undefi
 }
 
 /** The kind of location, worst first. */
-export type LocationKind = "world_writable" | "temp" | "home" | "system";
+export type LocationKind = "world_writable" | "temp" | "home" | "user_writable" | "system";
 
 /** A judged location. */
 export interface Location {
   kind: LocationKind;
-  /** What made it so: the world-writable file or directory, or the home directory. */
+  /** What made it so: the world-writable, user-owned or group-writable file or directory, or the home. */
   because?: string;
   /** Octal mode of `because` when a permission decided. */
   mode?: string;
+  /** user_writable: the non-root owner of `because`. */
+  uid?: number;
+  /** user_writable: the non-root group that may write `because`. */
+  gid?: number;
 }
 
+/** The owners counted as root: uid and gid 0, plus the ids root is mapped to in a process's user namespace. */
+export interface RootIds {
+  uids: readonly number[];
+  gids: readonly number[];
+}
+
+/** Root alone. */
+export const ROOT_IDS: RootIds = { uids: [0], gids: [0] };
+
+/** Who else can change a path, in words ("/opt/app is owned by uid 33 (www-data)"). */
+export function writerText(
+  loc: Location,
+  names?: { user(uid: number): string | null; group(gid: number): string | null },
+): string {
+  const name = (n: string | null | undefined) => n ? ` (${n})` : "";
+  if (loc.uid !== undefined) return `${loc.because} is owned by uid ${loc.uid}${name(names?.user(loc.uid))}`;
+  if (loc.gid !== undefined) {
+    return `${loc.because} is writable by group ${loc.gid}${name(names?.group(loc.gid))} (mode ${loc.mode})`;
+  }
+  return `${loc.because} has mode ${loc.mode}`;
+}
+
+const S_IWGRP = 0o020;
 const S_IWOTH = 0o002;
 const S_ISVTX = 0o1000;
 
+interface Owner {
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
 /**
- * Judges paths on one host by permission bits, caching the stats for the scan: a world-writable file, a
- * world-writable directory without the sticky bit on its path (anyone can swap the file), a sticky
- * world-writable directory (a temporary tree such as /tmp or /dev/shm), a user's home (`homeOf`).
+ * Judges paths on one host by the owners and permission bits of the file and of every directory above it,
+ * caching the stats for the scan. Worst first:
+ * - world_writable: the file, or a directory on its path without the sticky bit, is world-writable;
+ * - temp: a sticky world-writable directory is on the path (a temporary tree such as /tmp or /dev/shm);
+ * - home: the path is in a user's home (`homeOf`);
+ * - user_writable: a user other than root can replace it: the file or a directory on its path (up to the
+ *   root) is owned by a non-root uid, or is group-writable with a non-root group (for a directory: without the
+ *   sticky bit, which keeps group members from replacing entries they do not own);
+ * - system: none of these.
+ *
+ * Each component is lstat'ed through the Host (root-relative); a symlink on the path is judged by what it
+ * points to (its own mode bits mean nothing, and only who can write its directory can replace it).
  */
 export class LocationJudge {
-  readonly #modes = new Map<string, number | null>();
+  readonly #owners = new Map<string, Owner | null>();
 
   /** `homes` are users' home directories (`homeDirs`); root's home and /home/<name> are always homes. */
   constructor(readonly host: Host, readonly homes: readonly string[] = []) {}
 
-  #mode(path: string): number | null {
-    if (!this.#modes.has(path)) {
-      const st = this.host.stat(path);
-      this.#modes.set(path, st.ok && st.value.mode !== null ? st.value.mode : null);
+  #owner(path: string): Owner | null {
+    if (!this.#owners.has(path)) {
+      let st = this.host.lstat(path);
+      if (st.ok && st.value.isSymlink) st = this.host.stat(path);
+      const v = st.ok ? st.value : undefined;
+      this.#owners.set(
+        path,
+        v && v.mode !== null && v.uid !== null && v.gid !== null
+          ? { mode: v.mode, uid: v.uid, gid: v.gid }
+          : null,
+      );
     }
-    return this.#modes.get(path)!;
+    return this.#owners.get(path)!;
   }
 
   /**
    * Judges an absolute path (the file itself may be gone: its directories are still judged). `prefix` is
-   * prepended for the stats only: `/proc/<pid>/root` judges a path inside another mount namespace.
+   * prepended for the stats only: `/proc/<pid>/root` judges a path inside another mount namespace, whose
+   * own root ids (`rootIds`) count as root.
    */
-  judge(path: string, prefix = ""): Location {
+  judge(path: string, prefix = "", rootIds: RootIds = ROOT_IDS): Location {
     const comps = pathComponents(path);
     const file = "/" + comps.join("/");
-    const fileMode = this.#mode(prefix + file);
-    if (fileMode !== null && (fileMode & S_IWOTH) !== 0) {
-      return { kind: "world_writable", because: file, mode: octal(fileMode) };
+    const fileOwner = this.#owner(prefix + file);
+    if (fileOwner !== null && (fileOwner.mode & S_IWOTH) !== 0) {
+      return { kind: "world_writable", because: file, mode: octal(fileOwner.mode) };
     }
     let temp: Location | undefined;
     for (let i = comps.length - 1; i >= 1; i--) {
       const dir = "/" + comps.slice(0, i).join("/");
-      const mode = this.#mode(prefix + dir);
+      const mode = this.#owner(prefix + dir)?.mode ?? null;
       if (mode === null || (mode & S_IWOTH) === 0) continue;
       if ((mode & S_ISVTX) === 0) return { kind: "world_writable", because: dir, mode: octal(mode) };
       temp ??= { kind: "temp", because: dir, mode: octal(mode) };
     }
     if (temp) return temp;
     const home = homeOf(file, this.homes);
-    return home ? { kind: "home", because: home } : { kind: "system" };
+    if (home) return { kind: "home", because: home };
+    return this.userWritable(path, prefix, rootIds) ?? { kind: "system" };
+  }
+
+  /**
+   * The nearest file or directory on `path` (the file itself first, up to the root) that a user other than
+   * root can change (see the class comment), as a user_writable Location; undefined when there is none.
+   */
+  userWritable(path: string, prefix = "", rootIds: RootIds = ROOT_IDS): Location | undefined {
+    const comps = pathComponents(path);
+    for (let i = comps.length; i >= 0; i--) {
+      const at = "/" + comps.slice(0, i).join("/");
+      const o = this.#owner(prefix + (i === 0 ? "/" : at));
+      if (o === null) continue;
+      const base = { kind: "user_writable" as const, because: at, mode: octal(o.mode) };
+      if (!rootIds.uids.includes(o.uid)) return { ...base, uid: o.uid };
+      const isDir = i < comps.length;
+      const stickyDir = isDir && (o.mode & S_ISVTX) !== 0;
+      if ((o.mode & S_IWGRP) !== 0 && !rootIds.gids.includes(o.gid) && !stickyDir) {
+        return { ...base, gid: o.gid };
+      }
+    }
+    return undefined;
   }
 
   /**

@@ -121,3 +121,18 @@ export function socketInode(linkTarget: string): number | undefined {
   const m = /^socket:\[(\d+)\]$/.exec(linkTarget);
   return m ? Number(m[1]) : undefined;
 }
+
+/**
+ * The id that id 0 of a user namespace maps to outside it, from /proc/<pid>/uid_map or gid_map text
+ * ("0 100000 65536" → 100000; the initial namespace's "0 0 4294967295" → 0); undefined when 0 is not mapped
+ * or the text is malformed.
+ */
+export function mappedRootId(text: string): number | undefined {
+  for (const line of text.split("\n")) {
+    const f = line.trim().split(/\s+/);
+    if (f.length !== 3 || !f.every((x) => /^\d+$/.test(x))) continue;
+    const [inside, outside, count] = f.map(Number);
+    if (inside === 0 && count > 0) return outside;
+  }
+  return undefined;
+}

@@ -9,6 +9,8 @@ import type { FindingDraft } from "../core/finding.ts";
 import type { Scanner } from "../core/scanner.ts";
 import { findLibbpf } from "../host/capabilities.ts";
 import { procSnapshot } from "../host/procfs.ts";
+import { homeDirs, LocationJudge } from "../host/location.ts";
+import { loadUsers } from "../host/proc_users.ts";
 import { Aggregator, MAX_SUBJECTS, SCANNER, TRACE_CHECKS } from "../trace/aggregate.ts";
 import { TraceUnavailable } from "../trace/diagnose.ts";
 import { runFallback } from "../trace/fallback.ts";
@@ -73,7 +75,7 @@ export function makeEbpfExecTrace(options: TraceScannerOptions = {}): Scanner {
       table.set({ pid: p.pid, ppid: p.ppid, comm: p.comm, exe: p.exe, argv: p.cmdline, source: "snapshot" });
       initial.set(p.pid, p.startTicks);
     }
-    const aggregator = new Aggregator();
+    const aggregator = new Aggregator(new LocationJudge(ctx.host, homeDirs(loadUsers(ctx.host).entries)));
     const emit = (type: string, rec: object) => ctx.event(type, rec as Record<string, unknown>);
     const objectUrl = options.objectUrl ?? BUNDLED_OBJECT_URL;
     const objectName = objectUrl.pathname.slice(objectUrl.pathname.lastIndexOf("/") + 1);

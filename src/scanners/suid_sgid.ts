@@ -13,8 +13,8 @@ import type { ReadOutcome } from "../host/host.ts";
 import { digestEntry } from "../host/entry_io.ts";
 import { loadRpmOwners } from "../host/rpm_db.ts";
 import type { WalkEntry } from "../host/walker.ts";
-import { pathLocation, worldWritableAncestor } from "../host/location.ts";
-import { entryTimes, isSetidProgram, loadIdNames, octalMode } from "./fs_common.ts";
+import { LocationJudge, pathLocation, worldWritableAncestor, writerText } from "../host/location.ts";
+import { entryTimes, type IdNames, isSetidProgram, loadIdNames, octalMode } from "./fs_common.ts";
 import { fsCensus, reportCensusWarnings, stockSetidOwners, SUID_SGID } from "./fs_census.ts";
 import { EXPECTED_SETID_PATHS, isShellEscapeProgram } from "./suid_expected.ts";
 
@@ -34,11 +34,13 @@ const checks: CheckInput[] = [
   {
     ...base,
     id: "suid.file.writable_location",
-    title: "SUID/SGID file in a temporary, home or world-writable location",
+    title: "SUID/SGID file in a temporary, home, world- or user-writable location",
     severity: "critical",
     rationale:
       "Set-id files have no business where users can write; one there is usually a planted backdoor " +
-      "(a copied shell or a hard link to an old vulnerable binary).",
+      "(a copied shell or a hard link to an old vulnerable binary). User-writable: the file or a directory on " +
+      "its path up to the root is owned by a non-root user or writable by a non-root group (that account can " +
+      "swap the program, or plant what it loads next to it).",
     remediation:
       "Find out who created it (mtime, audit log, shell history), remove it, and check the system for " +
       "other persistence.",
@@ -154,6 +156,12 @@ interface Rating {
   passed?: boolean;
 }
 
+/** Who other than root can replace a set-id file or a directory above it, in words; undefined when no one. */
+function userWriter(judge: LocationJudge, names: IdNames, path: string): string | undefined {
+  const loc = judge.userWritable(path);
+  return loc && writerText(loc, names);
+}
+
 /** Decides which check a set-id file falls under and how severe it is. */
 function rate(
   e: WalkEntry,
@@ -161,6 +169,7 @@ function rate(
   dbAvailable: boolean,
   userListed: boolean,
   wwAncestor: string | undefined,
+  writer: string | undefined,
 ): Rating {
   const setuidRoot = (e.mode & 0o4000) !== 0 && e.uid === 0;
   const loc = pathLocation(e.path);
@@ -171,6 +180,7 @@ function rate(
   if ((e.mode & 0o002) !== 0) {
     return { check: "suid.file.writable_location", reason: "the file is world-writable" };
   }
+  if (writer !== undefined) return { check: "suid.file.writable_location", reason: writer };
   if (userListed) return { check: "suid.file.unexpected", passed: true, reason: "listed by --suid-expected" };
   if (isShellEscapeProgram(e.name)) {
     return {
@@ -257,6 +267,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     );
   }
   const names = loadIdNames(ctx.host);
+  const judge = new LocationJudge(ctx.host);
   for (const e of found.values()) {
     const pkg = owners?.ownerOf(e.path) ?? null;
     const recorded = owners?.digestOf(e.path);
@@ -274,6 +285,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
       owners !== undefined,
       expected.has(e.path),
       worldWritableAncestor(ctx.host, e.path),
+      userWriter(judge, names, e.path),
     );
     const r: Rating = digestOk === false && rated.check !== "suid.file.writable_location"
       ? {

@@ -6,7 +6,15 @@
 import type { CheckInput } from "../core/catalogue.ts";
 import type { FindingDraft, Metadata } from "../core/finding.ts";
 import type { Severity } from "../core/severity.ts";
-import { basename, COMMON_PORTS, execLocation, homeArea, processKind } from "./classify.ts";
+import type { LocationJudge } from "../host/location.ts";
+import {
+  basename,
+  COMMON_PORTS,
+  type ExecLocation,
+  execLocation,
+  homeArea,
+  processKind,
+} from "./classify.ts";
 import type { ConnectRecord, ExecRecord } from "./records.ts";
 
 /** The scanner's name. */
@@ -27,11 +35,13 @@ export const TRACE_CHECKS: CheckInput[] = [
   {
     id: "trace.exec.suspicious_location",
     scanner: SCANNER,
-    title: "Program executed from a temporary, home, deleted or memory-only location",
+    title: "Program executed from a temporary, home, user-writable, deleted or memory-only location",
     severity: "medium",
     category: "ioc",
     rationale:
-      "Payloads are dropped in world-writable or user directories, or run from memfd or deleted files to leave nothing on disk.",
+      "Payloads are dropped in world-writable or user directories, or run from memfd or deleted files to leave nothing on disk. " +
+      "A program a non-root account can replace (its file or a directory above it owned by that account or writable by " +
+      "a non-root group) runs whatever that account puts there.",
     remediation:
       "Identify the file and its parent process; preserve it (/proc/<pid>/exe while it runs) and investigate how it got there.",
     mitre: ["T1204.002", "T1620"],
@@ -112,6 +122,14 @@ export function connectRiskReasons(r: ConnectRecord): string[] {
   return reasons;
 }
 
+const LOCATION_TITLES: Record<Exclude<ExecLocation, "home" | null>, string> = {
+  temp: "a temporary directory",
+  memfd: "memory (memfd)",
+  deleted: "a deleted file",
+  world_writable: "a world-writable location",
+  user_writable: "a user-writable location",
+};
+
 /** Collects records and turns them into findings at the end of the trace. */
 export class Aggregator {
   readonly #execs = new Map<string, ExecAgg>();
@@ -120,6 +138,9 @@ export class Aggregator {
   readonly quietConnects: Record<string, number> = {};
   /** Records that did not fit under MAX_SUBJECTS. */
   overflow = 0;
+
+  /** `judge` rates exec locations by permissions too (world- or user-writable); without it, by name only. */
+  constructor(readonly judge?: LocationJudge) {}
 
   /** Adds an exec record. */
   addExec(r: ExecRecord): void {
@@ -200,7 +221,7 @@ export class Aggregator {
         metadata: meta,
         location: { path: subject, pid: r.pid },
       });
-      const loc = execLocation(r.filename, r.exe, r.exe_deleted);
+      const loc = execLocation(r.filename, r.exe, r.exe_deleted, this.judge);
       if (loc === "home") {
         const area = homeArea(subject);
         const h = homes.get(area);
@@ -209,14 +230,12 @@ export class Aggregator {
           if (h.programs.size < 50) h.programs.add(subject);
         } else homes.set(area, { first: r, programs: new Set([subject]), count: a.count });
       } else if (loc) {
-        const severity: Severity = loc === "temp" ? "medium" : "high";
+        const severity: Severity = loc === "memfd" || loc === "deleted" ? "high" : "medium";
         out.push({
           check_id: "trace.exec.suspicious_location",
           subject,
           severity,
-          title: `Executed from ${
-            loc === "temp" ? "a temporary directory" : loc === "memfd" ? "memory (memfd)" : "a deleted file"
-          }: ${subject}`,
+          title: `Executed from ${LOCATION_TITLES[loc]}: ${subject}`,
           metadata: { ...meta, location_kind: loc },
           location: { path: subject, pid: r.pid },
         });

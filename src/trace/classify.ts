@@ -1,5 +1,5 @@
 /** Pure classification used by the trace findings: destinations, executable locations, risky processes. */
-import { homeOf, pathLocation } from "../host/location.ts";
+import { homeOf, type LocationJudge, pathLocation } from "../host/location.ts";
 
 /** Where a destination address lies. */
 export type Scope = "loopback" | "private" | "link_local" | "multicast" | "unspecified" | "external";
@@ -60,16 +60,26 @@ export const COMMON_PORTS: ReadonlySet<number> = new Set([
 ]);
 
 /** Where an executable lives, when that is unusual for a program. */
-export type ExecLocation = "memfd" | "deleted" | "temp" | "home" | null;
+export type ExecLocation = "memfd" | "deleted" | "temp" | "home" | "world_writable" | "user_writable" | null;
 
 /**
  * Classifies an executable path: `exe` is /proc/<pid>/exe's target when known (it resolves fexecve). Temporary
- * trees and homes are the project's one list (host/location.ts).
+ * trees and homes are the project's one list (host/location.ts); with a `judge`, a path in none of them is
+ * also judged by the permissions of the file and its directories (world- or user-writable).
  */
-export function execLocation(filename: string, exe: string | null, exeDeleted = false): ExecLocation {
+export function execLocation(
+  filename: string,
+  exe: string | null,
+  exeDeleted = false,
+  judge?: LocationJudge,
+): ExecLocation {
   if (exe?.startsWith("/memfd:") || filename.startsWith("/memfd:")) return "memfd";
   if (exeDeleted) return "deleted";
-  return pathLocation(exe ?? filename) ?? null;
+  const path = exe ?? filename;
+  const byName = pathLocation(path);
+  if (byName !== undefined || judge === undefined || !path.startsWith("/")) return byName ?? null;
+  const judged = judge.judge(path).kind;
+  return judged === "system" ? null : judged;
 }
 
 const SHELLS = new Set(["sh", "bash", "dash", "zsh", "ksh", "csh", "tcsh", "fish", "ash", "busybox"]);

@@ -17,6 +17,7 @@ import {
   TEMP_DIRS,
   under,
 } from "../../src/host/location.ts";
+import { mappedRootId } from "../../src/host/proc_stat.ts";
 import { makeTree } from "../helpers.ts";
 
 Deno.test("location: every temporary tree is temp, including the session and message-queue ones", () => {
@@ -111,4 +112,82 @@ Deno.test("location judge: permission bits decide temp and world-writable, names
     { kind: "system" },
     "a missing file is judged by its directories",
   );
+});
+
+Deno.test("location judge: owned by or group-writable for a non-root account is user_writable, nearest first", () => {
+  using t = makeTree({
+    "opt/app/bin/x": "ELF",
+    "opt/grp/x": "ELF",
+    "opt/sticky/x": "ELF",
+    "opt/file/x": "ELF",
+    "opt/gfile/x": "ELF",
+    "opt/ok/bin/x": "ELF",
+    "opt/link": { symlink: "app" },
+  });
+  const p = t.path;
+  Deno.chownSync(`${p}/opt/app`, 33, 33);
+  Deno.chownSync(`${p}/opt/grp`, 0, 1001);
+  Deno.chmodSync(`${p}/opt/grp`, 0o775);
+  Deno.chownSync(`${p}/opt/sticky`, 0, 1001);
+  Deno.chmodSync(`${p}/opt/sticky`, 0o1775);
+  Deno.chownSync(`${p}/opt/file/x`, 1000, 0);
+  Deno.chownSync(`${p}/opt/gfile/x`, 0, 1001);
+  Deno.chmodSync(`${p}/opt/gfile/x`, 0o775);
+  const judge = new LocationJudge(new Host(p));
+  assert.deepEqual(judge.judge("/opt/app/bin/x"), {
+    kind: "user_writable",
+    because: "/opt/app",
+    mode: "0755",
+    uid: 33,
+  });
+  assert.deepEqual(judge.judge("/opt/grp/x"), {
+    kind: "user_writable",
+    because: "/opt/grp",
+    mode: "0775",
+    gid: 1001,
+  });
+  assert.deepEqual(
+    judge.judge("/opt/sticky/x"),
+    { kind: "system" },
+    "sticky: the group cannot replace root's file",
+  );
+  assert.deepEqual(judge.judge("/opt/file/x"), {
+    kind: "user_writable",
+    because: "/opt/file/x",
+    mode: "0644",
+    uid: 1000,
+  });
+  assert.deepEqual(judge.judge("/opt/gfile/x"), {
+    kind: "user_writable",
+    because: "/opt/gfile/x",
+    mode: "0775",
+    gid: 1001,
+  });
+  assert.deepEqual(judge.judge("/opt/ok/bin/x"), { kind: "system" });
+  assert.equal(judge.judge("/opt/link/bin/x").uid, 33, "a symlink on the path is judged by its target");
+  assert.equal(
+    judge.judge("/opt/app/bin/x", "", { uids: [0, 33], gids: [0] }).kind,
+    "system",
+    "33 is root here",
+  );
+});
+
+Deno.test("location judge: a scan root owned by another account makes everything below user_writable", () => {
+  using t = makeTree({ "usr/bin/x": "ELF" });
+  Deno.chownSync(t.path, 1000, 1000);
+  assert.deepEqual(new LocationJudge(new Host(t.path)).judge("/usr/bin/x"), {
+    kind: "user_writable",
+    because: "/",
+    mode: "0700",
+    uid: 1000,
+  });
+});
+
+Deno.test("mappedRootId: the outside id of a user namespace's root", () => {
+  assert.equal(mappedRootId("         0          0 4294967295\n"), 0);
+  assert.equal(mappedRootId("         0     100000      65536\n"), 100000);
+  assert.equal(mappedRootId("      1000       1000          1\n         0     100000       1000\n"), 100000);
+  assert.equal(mappedRootId("      1000       1000          1\n"), undefined);
+  assert.equal(mappedRootId("0 x 1\n0 5\n"), undefined);
+  assert.equal(mappedRootId(""), undefined);
 });

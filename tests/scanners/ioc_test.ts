@@ -120,6 +120,54 @@ Deno.test("ioc: executable location by permission bits — world-writable dir/fi
   ]);
 });
 
+Deno.test("ioc: a program a non-root account can replace is user-writable; high when root runs it", async () => {
+  using root = host([
+    proc(100, "/var/www/app/server", { uid: 0 }),
+    proc(101, "/opt/app/bin/worker", { uid: 999, euid: 999 }),
+    proc(102, "/srv/devs/tool", { uid: 1000, euid: 1000 }),
+    proc(103, "/opt/vendor/bin/agent"),
+    proc(104, "/srv/shared/tool"),
+    proc(105, "/opt/app/bin/gone (deleted)", { uid: 999, euid: 999 }),
+    proc(106, "/usr/sbin/nginx", { environ: { LD_PRELOAD: "/opt/app/lib/hook.so" } }),
+  ], {
+    "etc/passwd": PASSWD +
+      "www-data:x:33:33::/var/www:/usr/sbin/nologin\napp:x:999:999::/opt/app:/bin/false\n",
+    "var/www/app/server": { content: "ELF", mode: 0o755 },
+    "opt/app/bin/worker": { content: "ELF", mode: 0o755 },
+    "opt/app/lib/hook.so": "lib",
+    "srv/devs/tool": { content: "ELF", mode: 0o755 },
+    "srv/shared/tool": { content: "ELF", mode: 0o755 },
+    "opt/vendor/bin/agent": { content: "ELF", mode: 0o755 },
+  });
+  Deno.chownSync(`${root.path}/var/www`, 33, 33); // a web root owned by www-data
+  Deno.chownSync(`${root.path}/opt/app`, 999, 999); // /opt/app owned by a service account
+  Deno.chownSync(`${root.path}/srv/devs`, 0, 1001);
+  Deno.chmodSync(`${root.path}/srv/devs`, 0o775); // group-writable, non-root group
+  Deno.chownSync(`${root.path}/srv/shared`, 0, 1001);
+  Deno.chmodSync(`${root.path}/srv/shared`, 0o1775); // the same with the sticky bit: root's file is safe
+  const r = await runOne(ioc, root.path);
+  const got = r.findings.map((f) => [f.id, f.severity, f.metadata.location, f.metadata.location_reason])
+    .sort();
+  assert.deepEqual(got, [
+    ["ioc.process.deleted_exe:/opt/app/bin/gone", "critical", "user_writable", "/opt/app"],
+    ["ioc.process.exe_user_writable:/opt/app/bin/worker", "medium", "user_writable", "/opt/app"],
+    ["ioc.process.exe_user_writable:/srv/devs/tool", "medium", "user_writable", "/srv/devs"],
+    ["ioc.process.exe_user_writable:/var/www/app/server", "high", "user_writable", "/var/www"],
+    ["ioc.process.ld_preload:/usr/sbin/nginx", "critical", undefined, undefined],
+  ]);
+  const web = r.findings.find((f) => f.id.endsWith("/var/www/app/server"))!;
+  assert.equal(web.metadata.location_uid, 33);
+  assert.match(web.description, /\/var\/www is owned by uid 33 \(www-data\)/);
+  const devs = r.findings.find((f) => f.id.endsWith("/srv/devs/tool"))!;
+  assert.equal(devs.metadata.location_gid, 1001);
+  assert.deepEqual(
+    r.findings.find((f) => f.check_id === "ioc.process.ld_preload")!.metadata.untrusted_entries,
+    [
+      "/opt/app/lib/hook.so",
+    ],
+  );
+});
+
 Deno.test("ioc: a path named /tmp that is not world-writable is not a temp location", async () => {
   using root = makeTree({
     "etc/passwd": PASSWD,

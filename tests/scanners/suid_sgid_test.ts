@@ -164,6 +164,42 @@ Deno.test("suid_sgid: root's home is a home location; a file directly in /home i
   ]);
 });
 
+Deno.test("suid_sgid: a set-id file a non-root account can replace is in a writable location; root's stays quiet", async () => {
+  using t = makeTree(debianHost({
+    "etc/passwd": "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n" +
+      "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n",
+    "etc/group": "root:x:0:\nwww-data:x:33:\ndevs:x:1001:\n",
+    "var/www/html/cgi/helper": { content: ELF, mode: 0o4755 },
+    "srv/devs/tool": { content: ELF, mode: 0o4755 },
+    "srv/shared/tool": { content: ELF, mode: 0o4755 },
+    "usr/local/bin/agent": { content: ELF, mode: 0o4755 },
+    "opt/vendor/bin/helper": { content: ELF, mode: 0o4755 },
+  }));
+  const chown = (rel: string, uid: number, gid: number, mode: number) => {
+    Deno.chownSync(`${t.path}/${rel}`, uid, gid);
+    Deno.chmodSync(`${t.path}/${rel}`, mode); // chown clears the set-id bits
+  };
+  chown("var/www", 33, 33, 0o755); // a web root owned by www-data
+  chown("srv/devs", 0, 1001, 0o775); // group-writable by a non-root group
+  chown("srv/shared", 0, 1001, 0o1775); // the same, sticky: the group cannot replace root's file
+  chown("usr/local/bin/agent", 1000, 1000, 0o4755); // the file itself belongs to alice
+  const r = await runOne(suidSgid, t.path);
+  const got = Object.fromEntries(r.findings.map((f) => [f.metadata.path, [f.check_id, f.metadata.reason]]));
+  assert.deepEqual(got, {
+    "/var/www/html/cgi/helper": ["suid.file.writable_location", "/var/www is owned by uid 33 (www-data)"],
+    "/srv/devs/tool": [
+      "suid.file.writable_location",
+      "/srv/devs is writable by group 1001 (devs) (mode 0775)",
+    ],
+    "/srv/shared/tool": ["suid.file.unpackaged", "no package owns this file"],
+    "/usr/local/bin/agent": [
+      "suid.file.writable_location",
+      "/usr/local/bin/agent is owned by uid 1000 (alice)",
+    ],
+    "/opt/vendor/bin/helper": ["suid.file.unpackaged", "no package owns this file"],
+  });
+});
+
 Deno.test("suid_sgid: shell-escape programs are critical when setuid root, high when only setgid", async () => {
   using t = makeTree(debianHost({
     "usr/bin/find": { content: ELF, mode: 0o4755 },

@@ -9,6 +9,9 @@ import {
   TRACE_CHECKS,
 } from "../../src/trace/aggregate.ts";
 import { addressScope } from "../../src/trace/classify.ts";
+import { Host } from "../../src/host/host.ts";
+import { LocationJudge } from "../../src/host/location.ts";
+import { makeTree } from "../helpers.ts";
 import type { ConnectRecord, ExecRecord } from "../../src/trace/records.ts";
 
 function exec(over: Partial<ExecRecord> = {}): ExecRecord {
@@ -92,6 +95,53 @@ Deno.test("aggregate: execs from /tmp, memfd and deleted files fire suspicious_l
     ["trace.exec.suspicious_location:/opt/app/bin", "high"],
     ["trace.exec.suspicious_location:/tmp/x", "medium"],
   ]);
+});
+
+Deno.test("aggregate: with a judge, programs a non-root account can replace fire; root-owned ones do not", () => {
+  using t = makeTree({
+    "var/www/app/server": { content: "ELF", mode: 0o755 },
+    "srv/devs/tool": { content: "ELF", mode: 0o755 },
+    "srv/drop/run": { content: "ELF", mode: 0o755 },
+    "opt/vendor/bin/agent": { content: "ELF", mode: 0o755 },
+    "usr/local/bin/job": { content: "ELF", mode: 0o755 },
+  });
+  Deno.chownSync(`${t.path}/var/www`, 33, 33);
+  Deno.chownSync(`${t.path}/srv/devs`, 0, 1001);
+  Deno.chmodSync(`${t.path}/srv/devs`, 0o775);
+  Deno.chmodSync(`${t.path}/srv/drop`, 0o777);
+  Deno.chownSync(`${t.path}/usr/local/bin/job`, 1000, 1000);
+  const a = new Aggregator(new LocationJudge(new Host(t.path)));
+  for (
+    const path of [
+      "/var/www/app/server",
+      "/srv/devs/tool",
+      "/srv/drop/run",
+      "/opt/vendor/bin/agent",
+      "/usr/local/bin/job",
+    ]
+  ) {
+    a.addExec(exec({ filename: path, exe: path }));
+  }
+  const sus = findings(a).filter((f) => f.check_id === "trace.exec.suspicious_location");
+  assert.deepEqual(sus.map((f) => [f.location?.path, f.severity, f.metadata.location_kind, f.title]).sort(), [
+    ["/srv/devs/tool", "medium", "user_writable", "Executed from a user-writable location: /srv/devs/tool"],
+    ["/srv/drop/run", "medium", "world_writable", "Executed from a world-writable location: /srv/drop/run"],
+    [
+      "/usr/local/bin/job",
+      "medium",
+      "user_writable",
+      "Executed from a user-writable location: /usr/local/bin/job",
+    ],
+    [
+      "/var/www/app/server",
+      "medium",
+      "user_writable",
+      "Executed from a user-writable location: /var/www/app/server",
+    ],
+  ]);
+  const byName = new Aggregator();
+  byName.addExec(exec({ filename: "/var/www/app/server", exe: "/var/www/app/server" }));
+  assert.deepEqual(findings(byName).filter((f) => f.check_id === "trace.exec.suspicious_location"), []);
 });
 
 Deno.test("aggregate: home executions are one low finding per home area", () => {

@@ -51,6 +51,20 @@ export const IOC_CHECKS: CheckInput[] = [
     mitre: ["T1574.010"],
   }),
   mk({
+    id: "ioc.process.exe_user_writable",
+    title: "Process executable can be replaced by a non-root user",
+    severity: "medium",
+    rationale:
+      "The executable, or a directory on its path up to the root, is owned by a user other than root or is " +
+      "writable by a non-root group (a web root owned by www-data, /opt/app owned by a service account): that " +
+      "account can change what this process runs the next time it starts. High when the process runs as root, " +
+      "where this is a path from that account to root; medium otherwise.",
+    remediation:
+      "Give the program and its directories to root (chown root:root, chmod go-w) and keep the service's " +
+      "writable data elsewhere; check that the file is the one that was installed.",
+    mitre: ["T1574.010"],
+  }),
+  mk({
     id: "ioc.process.exe_in_temp",
     title: "Process runs from a temporary directory",
     severity: "high",

@@ -8,11 +8,19 @@ import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft, Metadata } from "../../core/finding.ts";
 import type { Scanner } from "../../core/scanner.ts";
 import type { Severity } from "../../core/severity.ts";
-import { parseEnviron, parseStat, parseStatus } from "../../host/proc_stat.ts";
+import { mappedRootId, parseEnviron, parseStat, parseStatus } from "../../host/proc_stat.ts";
 import type { ProcessInfo } from "../../host/proc_types.ts";
 import { inContainer, listPids, procSnapshot, readProcess } from "../../host/procfs.ts";
 import { loadUsers } from "../../host/proc_users.ts";
-import { homeDirs, type Location, LocationJudge } from "../../host/location.ts";
+import {
+  homeDirs,
+  type Location,
+  LocationJudge,
+  ROOT_IDS,
+  type RootIds,
+  writerText,
+} from "../../host/location.ts";
+import { type IdNames, loadIdNames } from "../fs_common.ts";
 import { loadAllowlist } from "./allow.ts";
 import { IOC, IOC_CHECKS } from "./checks.ts";
 import { Findings } from "./collect.ts";
@@ -33,7 +41,13 @@ function basename(path: string): string {
 
 function locationMeta(loc: Location | undefined): Metadata {
   if (!loc) return {};
-  return { location: loc.kind, location_reason: loc.because ?? null, location_mode: loc.mode ?? null };
+  return {
+    location: loc.kind,
+    location_reason: loc.because ?? null,
+    location_mode: loc.mode ?? null,
+    ...(loc.uid !== undefined ? { location_uid: loc.uid } : {}),
+    ...(loc.gid !== undefined ? { location_gid: loc.gid } : {}),
+  };
 }
 
 function processMeta(p: ProcessInfo): Metadata {
@@ -101,10 +115,25 @@ function checkPreloadFile(ctx: ScanContext, judge: LocationJudge, out: Findings)
 
 interface Env {
   judge: LocationJudge;
+  names: IdNames;
   selfMnt: string | null;
   environDenied: number;
   /** pids whose environment block was larger than MAX_ENVIRON_BYTES. */
   environTruncated: number[];
+}
+
+/**
+ * The ids root has inside the process's user namespace (read when the process lives in another mount
+ * namespace): in a rootless or id-mapped container, files the container's root owns are not "user-writable".
+ */
+function rootIdsOf(ctx: ScanContext, pid: number, prefix: string): RootIds {
+  if (prefix === "") return ROOT_IDS;
+  const mapped = (file: string) => {
+    const r = ctx.host.readText(`/proc/${pid}/${file}`, 64 << 10);
+    const id = r.ok ? mappedRootId(r.value) : undefined;
+    return id === undefined || id === 0 ? [0] : [0, id];
+  };
+  return { uids: mapped("uid_map"), gids: mapped("gid_map") };
 }
 
 function checkExe(ctx: ScanContext, p: ProcessInfo, prefix: string, env: Env, out: Findings): void {
@@ -129,7 +158,7 @@ function checkExe(ctx: ScanContext, p: ProcessInfo, prefix: string, env: Env, ou
     }, p);
     return;
   }
-  const loc = env.judge.judge(p.exe, prefix);
+  const loc = env.judge.judge(p.exe, prefix, rootIdsOf(ctx, p.pid, prefix));
   if (p.exeDeleted) {
     let severity: Severity = "high";
     let why = "the file was unlinked while the process kept running";
@@ -156,14 +185,23 @@ function checkExe(ctx: ScanContext, p: ProcessInfo, prefix: string, env: Env, ou
     world_writable: "ioc.process.exe_world_writable",
     temp: "ioc.process.exe_in_temp",
     home: "ioc.process.exe_in_home",
+    user_writable: "ioc.process.exe_user_writable",
   } as const;
   if (loc.kind === "system") return;
+  const asRoot = p.euid === 0 || p.uid === 0;
   out.add({
     check_id: byKind[loc.kind],
     subject,
-    description: `pid ${p.pid} (${p.comm}) runs ${p.exe}; ${loc.because}` +
-      (loc.mode ? ` has mode ${loc.mode}.` : " is a home directory."),
-    metadata: { ...base, ...locationMeta(loc) },
+    ...(loc.kind === "user_writable" && asRoot ? { severity: "high" as const } : {}),
+    description: `pid ${p.pid} (${p.comm}) runs ${p.exe}; ` +
+      (loc.kind === "home" ? `${loc.because} is a home directory.` : `${writerText(loc, env.names)}.`),
+    metadata: {
+      ...base,
+      ...locationMeta(loc),
+      ...(loc.kind === "user_writable"
+        ? { severity_reason: asRoot ? "runs as root" : "runs as a non-root user" }
+        : {}),
+    },
     ...at,
   }, p);
 }
@@ -337,6 +375,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const selfMnt = ctx.host.isLive ? ctx.host.readLink("/proc/self/ns/mnt") : undefined;
   const env: Env = {
     judge,
+    names: loadIdNames(ctx.host),
     selfMnt: selfMnt?.ok ? selfMnt.value : null,
     environDenied: 0,
     environTruncated: [],
