@@ -91,15 +91,39 @@ export function stderrProblems(stderr: string): string[] {
 /** The package tool programs, by absolute path on the scanning machine. */
 export const TOOL_PATHS = { dpkg: "/usr/bin/dpkg", rpm: "/usr/bin/rpm" } as const;
 
-/** The argument vector for a verify run; `root` is passed on when scanning a mounted image. */
+/**
+ * The argument vector for a verify run; `root` is passed on when scanning a mounted image. rpm gets
+ * `--noscripts`: `rpm -V` otherwise runs each package's %verifyscript, and a crafted rpm database in a
+ * `--root` image would run its code as root on the analyst's machine. `dpkg --verify` runs no package code.
+ */
 export function verifyArgs(
   tool: "dpkg" | "rpm",
   packages: readonly string[] | "all",
   root: string,
+  rpmDbPath?: string,
 ): string[] {
-  const rootArgs = root === "/" ? [] : tool === "dpkg" ? [`--root=${root}`] : ["--root", root];
-  if (tool === "dpkg") return [...rootArgs, "--verify", ...(packages === "all" ? [] : ["--", ...packages])];
-  return [...rootArgs, ...(packages === "all" ? ["-Va"] : ["-V", "--", ...packages])];
+  if (tool === "dpkg") {
+    const rootArgs = root === "/" ? [] : [`--root=${root}`];
+    return [...rootArgs, "--verify", ...(packages === "all" ? [] : ["--", ...packages])];
+  }
+  return [
+    ...rpmBase(root, rpmDbPath),
+    "--noscripts",
+    ...(packages === "all" ? ["-Va"] : ["-V", "--", ...packages]),
+  ];
+}
+
+/**
+ * `--root` and `--dbpath` for rpm. The database directory found in the scanned root is passed explicitly: the
+ * scanning machine's rpm macros may point elsewhere (Debian's rpm uses ~/.rpmdb), which would verify nothing.
+ */
+function rpmBase(root: string, dbPath: string | undefined): string[] {
+  return [...(root === "/" ? [] : ["--root", root]), ...(dbPath ? ["--dbpath", dbPath] : [])];
+}
+
+/** Where the scanned root keeps its rpm database (a host path), or undefined when it has none. */
+export function rpmDbDir(exists: (path: string) => boolean): string | undefined {
+  return ["/usr/lib/sysimage/rpm", "/var/lib/rpm"].find((d) => exists(d));
 }
 
 /** The outcome of running a verify command. */
@@ -117,8 +141,9 @@ export async function runVerify(
   packages: readonly string[] | "all",
   root: string,
   timeoutMs: number,
+  rpmDbPath?: string,
 ): Promise<VerifyRun> {
-  const r = await runProgram(TOOL_PATHS[tool], verifyArgs(tool, packages, root), {
+  const r = await runProgram(TOOL_PATHS[tool], verifyArgs(tool, packages, root, rpmDbPath), {
     timeoutMs,
     maxOutputBytes: 16 << 20,
   });
@@ -134,9 +159,8 @@ export async function runVerify(
 }
 
 /** Lists installed rpm package names (`rpm -qa --qf '%{NAME}\n'`). */
-export async function rpmPackageNames(root: string, timeoutMs: number): Promise<string[]> {
-  const rootArgs = root === "/" ? [] : ["--root", root];
-  const r = await runProgram(TOOL_PATHS.rpm, [...rootArgs, "-qa", "--qf", "%{NAME}\\n"], {
+export async function rpmPackageNames(root: string, timeoutMs: number, dbPath?: string): Promise<string[]> {
+  const r = await runProgram(TOOL_PATHS.rpm, [...rpmBase(root, dbPath), "-qa", "--qf", "%{NAME}\\n"], {
     timeoutMs,
     maxOutputBytes: 8 << 20,
   });

@@ -14,7 +14,7 @@ import { loadRpmOwners } from "../../host/rpm_db.ts";
 import { hashFile } from "./hash_file.ts";
 import { parseImaMeasurements } from "./ima.ts";
 import { type FileVerdict, type PlannedFile, planPackage, readDpkgDb, verifyFile } from "./native.ts";
-import { rpmPackageNames, runVerify, TOOL_PATHS } from "./pkg_verify.ts";
+import { rpmDbDir, rpmPackageNames, runVerify, TOOL_PATHS } from "./pkg_verify.ts";
 import { type Counts, nativeProblem, newCounts, type Problem, type Tool, verifyProblem } from "./problems.ts";
 import { Progress } from "./progress.ts";
 import { samplePackages, sampleSeed } from "./sample.ts";
@@ -28,7 +28,7 @@ const IMA_MAX_LINES = 500_000;
 
 function detectTool(ctx: ScanContext): Tool | undefined {
   if (ctx.host.exists("/var/lib/dpkg/status")) return "dpkg";
-  if (ctx.host.exists("/var/lib/rpm") || ctx.host.exists("/usr/lib/sysimage/rpm")) return "rpm";
+  if (rpmDbDir((p) => ctx.host.exists(p)) !== undefined) return "rpm";
   return undefined;
 }
 
@@ -240,6 +240,7 @@ async function verifyWithTool(
       : `${program} is not installed on the scanning machine (the native reader supports dpkg databases only)`;
   }
   const root = ctx.host.root;
+  const dbPath = tool === "rpm" ? rpmDbDir((p) => ctx.host.exists(p)) : undefined;
   const timeoutMs = Math.max(1000, deadline - performance.now());
   let packages: string[] | "all" = "all";
   const mode = scanMode(ctx);
@@ -248,7 +249,7 @@ async function verifyWithTool(
     if (tool === "dpkg") {
       const db = readDpkgDb(ctx.host);
       installed = "error" in db ? [] : db.status.packages.filter(isUnpacked).map((p) => p.name);
-    } else installed = await rpmPackageNames(root, timeoutMs);
+    } else installed = await rpmPackageNames(root, timeoutMs, dbPath);
     packages = selectPackages(ctx, tool, installed, meta);
     s.counts.packages_selected = packages.length;
     if (packages.length === 0) {
@@ -256,7 +257,7 @@ async function verifyWithTool(
       return undefined;
     }
   }
-  const r = await runVerify(tool, packages, root, timeoutMs);
+  const r = await runVerify(tool, packages, root, timeoutMs, dbPath);
   if (r.timedOut) {
     s.complete = false;
     ctx.warn(
