@@ -2,7 +2,7 @@
 import { EXIT_CODE_DOCS, flagsMarkdown, SUBCOMMANDS } from "../src/cli/help.ts";
 import { checksMarkdown } from "../src/cli/commands/checks.ts";
 import { fullCatalogue } from "../src/cli/scan.ts";
-import { type Config, ConfigSchema } from "../src/cli/flags/index.ts";
+import { type Config, ConfigSchema } from "../src/core/config.ts";
 import type { Scanner } from "../src/core/scanner.ts";
 import { SCANNERS } from "../src/scanners/index.ts";
 

@@ -1,5 +1,5 @@
 /** Test helpers: a default config, temporary fixture trees, and running one scanner against a root. */
-import { type Config, ConfigSchema } from "../src/cli/flags/index.ts";
+import { type Config, ConfigSchema } from "../src/core/config.ts";
 import { Catalogue } from "../src/core/catalogue.ts";
 import type { Finding } from "../src/core/finding.ts";
 import { type RunOutcome, runScanners } from "../src/core/runner.ts";

@@ -1,8 +1,9 @@
-/** argv → validated, frozen Config, driven entirely by the flag table. */
+/** argv → validated, frozen Config, driven by the flag table (spelling) and core's settings schema (values). */
 import { parseArgs } from "node:util";
 import { atLeast } from "../core/severity.ts";
 import { type AppError, ExitCode, fail, ok, type Result } from "../core/result.ts";
-import { type Config, ConfigSchema, flagByName, FLAGS } from "./flags/index.ts";
+import { type Config, type ConfigKey, ConfigSchema } from "../core/config.ts";
+import { flagByName, FLAGS } from "./flags/index.ts";
 import type { FlagSpec } from "./flags/spec.ts";
 import { type FileValues, loadConfigFile } from "./config_file.ts";
 
@@ -192,7 +193,7 @@ export function buildConfig(argv: readonly string[], scannerNames: readonly stri
     merged = { ...file.value, ...cli.value };
   }
   for (const [key, value] of Object.entries(merged)) {
-    const spec = FLAGS[key as keyof typeof FLAGS] as FlagSpec;
+    const spec = FLAGS[key as ConfigKey];
     if (spec.available === false && value !== false && !(Array.isArray(value) && value.length === 0)) {
       return usage(`--${spec.name} is not available in this build yet (see README, "Flags")`);
     }
@@ -201,7 +202,7 @@ export function buildConfig(argv: readonly string[], scannerNames: readonly stri
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const key = String(issue.path[0] ?? "");
-    const spec = FLAGS[key as keyof typeof FLAGS] as FlagSpec | undefined;
+    const spec = FLAGS[key as ConfigKey] as FlagSpec | undefined;
     const given = merged[key];
     return usage(
       `--${spec?.name ?? key}: ${issue.message}${

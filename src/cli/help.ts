@@ -1,4 +1,5 @@
 /** Help text, the README flag table and `--version` text, all generated from the flag table. */
+import { type ConfigKey, settingSchema } from "../core/config.ts";
 import { FLAG_GROUPS } from "./flags/index.ts";
 import type { FlagSpec } from "./flags/spec.ts";
 import { ExitCode } from "../core/result.ts";
@@ -30,8 +31,8 @@ export const EXIT_CODE_DOCS: [number, string][] = [
   [ExitCode.Output, "the report could not be written"],
 ];
 
-function defaultText(spec: FlagSpec): string {
-  const parsed = spec.schema.safeParse(undefined);
+function defaultText(key: ConfigKey): string {
+  const parsed = settingSchema(key).safeParse(undefined);
   if (!parsed.success || parsed.data === undefined || parsed.data === false) return "";
   if (Array.isArray(parsed.data)) return parsed.data.length ? ` (default: ${parsed.data.join(",")})` : "";
   return ` (default: ${parsed.data})`;
@@ -53,9 +54,9 @@ export function helpText(): string {
   ];
   for (const group of FLAG_GROUPS) {
     lines.push("", `${group.title}:`);
-    for (const spec of Object.values(group.flags) as FlagSpec[]) {
+    for (const [key, spec] of Object.entries(group.flags) as [ConfigKey, FlagSpec][]) {
       const note = spec.available === false ? " [not available in this build yet]" : "";
-      lines.push(`  ${usageOf(spec).padEnd(34)} ${spec.help}${defaultText(spec)}${note}`);
+      lines.push(`  ${usageOf(spec).padEnd(34)} ${spec.help}${defaultText(key)}${note}`);
     }
   }
   lines.push(
@@ -73,8 +74,8 @@ export function flagsMarkdown(): string {
   const out: string[] = [];
   for (const group of FLAG_GROUPS) {
     out.push(`#### ${group.title}`, "", "| Flag | Meaning | Default |", "|---|---|---|");
-    for (const spec of Object.values(group.flags) as FlagSpec[]) {
-      const def = defaultText(spec).replace(/^ \(default: (.*)\)$/, "$1");
+    for (const [key, spec] of Object.entries(group.flags) as [ConfigKey, FlagSpec][]) {
+      const def = defaultText(key).replace(/^ \(default: (.*)\)$/, "$1");
       const note = spec.available === false ? " *(not available in this build yet)*" : "";
       out.push(
         `| \`${usageOf(spec)}\` | ${spec.help.replaceAll("|", "\\|")}${note} | ${def ? `\`${def}\`` : ""} |`,

@@ -1,6 +1,6 @@
 /** Pre-flight checks of files named on the command line, so a typo is exit 2 before anything is scanned. */
 import { ExitCode, fail, ok, type Result } from "../core/result.ts";
-import type { Config } from "./flags/index.ts";
+import type { Config } from "../core/config.ts";
 
 /** Flags whose value is a file that must exist and be readable when given. */
 const INPUT_FILES = [

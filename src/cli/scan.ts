@@ -40,7 +40,7 @@ import {
 import { buildRedactor } from "../security/redaction_seed.ts";
 import { redactionStages, redactReport } from "../security/redaction_stage.ts";
 import { buildConfig } from "./args.ts";
-import type { Config } from "./flags/index.ts";
+import type { Config } from "../core/config.ts";
 import { selectScanners } from "./select.ts";
 import { checkInputFiles } from "./inputs.ts";
 import { thresholdTripped } from "./threshold.ts";

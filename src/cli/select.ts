@@ -1,6 +1,6 @@
 /** Which scanners run: defaults and gates, --enable/--disable, --fast-scan. */
 import type { Scanner } from "../core/scanner.ts";
-import type { Config } from "./flags/index.ts";
+import type { Config } from "../core/config.ts";
 
 /** The scanners to run, in registry order. */
 export function selectScanners(all: readonly Scanner[], config: Config): Scanner[] {

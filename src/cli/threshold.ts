@@ -1,7 +1,7 @@
 /** Exit-code thresholds: --fail-on SEV and --fail-on-count N (either one trips exit 1). */
 import type { Report } from "../core/report.ts";
 import { atLeast } from "../core/severity.ts";
-import type { Config } from "./flags/index.ts";
+import type { Config } from "../core/config.ts";
 
 /** Why the threshold tripped, or undefined when it did not. Passed checks never count; scanner errors rank as `error`. */
 export function thresholdTripped(report: Report, config: Config): string | undefined {

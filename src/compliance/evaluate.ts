@@ -12,7 +12,7 @@ import type { ScannerResult } from "../core/report.ts";
 import type { Severity } from "../core/severity.ts";
 import { compilePatterns } from "../rules/match.ts";
 import type { SuppressedFinding } from "../rules/engine.ts";
-import type { StandardId } from "./ids.ts";
+import type { StandardId } from "../core/config.ts";
 import { type Control, refParts, type Standard } from "./model.ts";
 
 /** The four control states (OpenSCAP-like: could not check is never pass or fail). */

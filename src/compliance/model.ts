@@ -1,7 +1,7 @@
 /** Compliance controls as data (zod): standards, controls and the checks that decide them. */
 import { z } from "zod";
 import { SeveritySchema } from "../core/severity.ts";
-import { STANDARD_IDS } from "./ids.ts";
+import { STANDARD_IDS } from "../core/config.ts";
 
 /**
  * A check a control depends on: a check id or a glob (`kernel.sysctl.*`). By default a check the scanner ran

@@ -1,5 +1,5 @@
 /** Assembles the Report from the runner's outcome, host identity, capabilities and provenance. */
-import type { Config } from "../cli/flags/index.ts";
+import type { Config } from "./config.ts";
 import type { Capabilities } from "../host/capabilities.ts";
 import type { Identity } from "../host/identity.ts";
 import type { Finding } from "./finding.ts";

@@ -1,5 +1,5 @@
 /** ScanContext: everything a scanner may use — config, host, limits, warnings, cancellation, shared memo. */
-import type { Config } from "../cli/flags/index.ts";
+import type { Config } from "./config.ts";
 import type { Host } from "../host/host.ts";
 import type { Capabilities } from "../host/capabilities.ts";
 import { yieldToEventLoop } from "../host/yield.ts";

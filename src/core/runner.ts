@@ -1,5 +1,5 @@
 /** Runs the selected scanners concurrently under budgets and a deadline, in a deterministic report order. */
-import type { Config } from "../cli/flags/index.ts";
+import type { Config } from "./config.ts";
 import type { Capabilities } from "../host/capabilities.ts";
 import type { Host } from "../host/host.ts";
 import { type CollectionWarning, ScanContext, ScanShared } from "./context.ts";

@@ -2,7 +2,7 @@
 import type { CheckInput } from "./catalogue.ts";
 import type { FindingDraft } from "./finding.ts";
 import type { ScanContext } from "./context.ts";
-import type { Config } from "../cli/flags/index.ts";
+import type { Config } from "./config.ts";
 
 /** A scanner definition. Adding a scanner is one file exporting this, plus its line in src/scanners/index.ts. */
 export interface Scanner {

@@ -3,7 +3,7 @@
  * `prepareEnrichment` before the run (load and validate everything; errors carry exit codes 2 or 3), then
  * `stages` for the pipeline, `plugins` as extra scanners, and `finish` to add the report keys.
  */
-import type { Config } from "../cli/flags/index.ts";
+import type { Config } from "../core/config.ts";
 import type { Catalogue } from "../core/catalogue.ts";
 import type { Stage } from "../core/pipeline.ts";
 import { type Report, ReportSchema } from "../core/report.ts";

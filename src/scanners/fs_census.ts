@@ -4,7 +4,7 @@
  * the entries inside its own scope. Both are heavy scanners (they take turns with YARA and package
  * verification), so the census workers' memory never adds up with theirs.
  */
-import type { Config } from "../cli/flags/index.ts";
+import type { Config } from "../core/config.ts";
 import type { ScanContext } from "../core/context.ts";
 import { yieldToEventLoop } from "../host/yield.ts";
 import { type Census, type CensusScope, MAX_CENSUS_WORKERS, runCensus } from "../host/census.ts";

@@ -3,7 +3,7 @@
  * prepareSecurity (validate, load the signing key, preload self-check) → harden (drop capabilities, install
  * seccomp; after outputs are open) → scan → finishEvidence (signature, provenance env file, gpg).
  */
-import type { Config } from "../cli/flags/index.ts";
+import type { Config } from "../core/config.ts";
 import type { Scanner } from "../core/scanner.ts";
 import { ExitCode, fail, ok, type Result } from "../core/result.ts";
 import { capMask, dropCapabilities } from "./privileges.ts";

@@ -1,5 +1,5 @@
 /** Builds the scan's Redactor from the flags and the scanned root (passwd, host name, /proc command lines). */
-import type { Config } from "../cli/flags/index.ts";
+import type { Config } from "../core/config.ts";
 import type { Host } from "../host/host.ts";
 import { passwdUsers, type RedactionSeed, type RedactOptions, Redactor, SECRET_ENV } from "./redact.ts";
 

@@ -27,7 +27,7 @@ Deno.test("--flag value and --flag=value both work", () => {
   assert.equal(cfg(["--max-duration", "5"]).maxDuration, 5);
 });
 
-Deno.test("defaults come from the flag table", () => {
+Deno.test("defaults come from the settings schema in core", () => {
   const c = cfg([]);
   assert.equal(c.root, "/");
   assert.equal(c.scannerTimeout, undefined, "per-scanner default applies");

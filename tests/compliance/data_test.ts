@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Catalogue } from "../../src/core/catalogue.ts";
-import { STANDARD_IDS } from "../../src/compliance/ids.ts";
+import { STANDARD_IDS } from "../../src/core/config.ts";
 import { refParts } from "../../src/compliance/model.ts";
 import { expandPattern } from "../../src/compliance/evaluate.ts";
 import { STANDARDS } from "../../src/compliance/standards/index.ts";

@@ -9,7 +9,7 @@ import { Host } from "../../src/host/host.ts";
 import { probeCapabilities } from "../../src/host/capabilities.ts";
 import { selectScanners } from "../../src/cli/select.ts";
 import { testConfig } from "../helpers.ts";
-import type { Config } from "../../src/cli/flags/index.ts";
+import type { Config } from "../../src/core/config.ts";
 
 function fake(
   name: string,

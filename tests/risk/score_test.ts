@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Catalogue } from "../../src/core/catalogue.ts";
 import type { Severity } from "../../src/core/severity.ts";
-import { CRITICALITY_LEVELS } from "../../src/risk/levels.ts";
+import { CRITICALITY_LEVELS } from "../../src/core/config.ts";
 import { DEFAULT_RISK_MODEL, type RiskModel, RiskModelSchema } from "../../src/risk/model.ts";
 import { riskScorer, riskStage } from "../../src/risk/score.ts";
 import { mountsScanner } from "../../src/scanners/mounts.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { integrity } from "../../src/scanners/integrity/scanner.ts";
-import type { Config } from "../../src/cli/flags/index.ts";
+import type { Config } from "../../src/core/config.ts";
 import type { Finding } from "../../src/core/finding.ts";
 import { fixtureRoot, makeTree, runOne, type TreeEntry } from "../helpers.ts";
 import { dpkgEntries, type PkgSpec } from "./integrity_fixture.ts";

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { ioc } from "../../src/scanners/ioc/index.ts";
 import type { Finding } from "../../src/core/finding.ts";
-import type { Config } from "../../src/cli/flags/index.ts";
+import type { Config } from "../../src/core/config.ts";
 import { runOne } from "../helpers.ts";
 
 const PYTHON = "/usr/bin/python3";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import type { Config } from "../../src/cli/flags/index.ts";
+import type { Config } from "../../src/core/config.ts";
 import {
   DEFAULT_YARA_ROOTS,
   rulesPath,

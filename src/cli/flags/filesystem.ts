@@ -9,10 +9,6 @@ export const filesystemFlags = {
     fsWorldWritableLimit: int(
       "fs-world-writable-limit",
       "Cap on world-writable file findings (0 = unlimited).",
-      0,
-      0,
-      undefined,
-      "N",
     ),
     worldWritableDirs: csv("world-writable-dirs", "Extra directories for the world-writable scan.", "DIRS"),
     worldWritableExclude: csv(

@@ -1,5 +1,8 @@
-/** The whole flag table, assembled from the per-area groups, and the Config type derived from it. */
-import { z } from "zod";
+/**
+ * The whole flag table, assembled from the per-area groups: one flag per Config setting (the settings
+ * themselves, with types, defaults and bounds, are `src/core/config.ts`).
+ */
+import type { ConfigKey } from "../../core/config.ts";
 import { baselineFlags } from "./baseline.ts";
 import { complianceFlags } from "./compliance.ts";
 import { filesystemFlags } from "./filesystem.ts";
@@ -32,8 +35,8 @@ export const FLAG_GROUPS = [
   securityFlags,
 ] as const satisfies readonly FlagGroup[];
 
-/** Every flag, keyed by its Config property. */
-export const FLAGS = {
+/** Every flag, keyed by the Config setting it sets (the type checker insists on one for every setting). */
+export const FLAGS: Readonly<Record<ConfigKey, FlagSpec>> = {
   ...selectionFlags.flags,
   ...outputFlags.flags,
   ...processFlags.flags,
@@ -49,23 +52,9 @@ export const FLAGS = {
   ...securityFlags.flags,
 };
 
-type Shape = { [K in keyof typeof FLAGS]: (typeof FLAGS)[K]["schema"] };
-
-function shape(): Shape {
-  const out: Record<string, z.ZodType> = {};
-  for (const [key, spec] of Object.entries(FLAGS) as [string, FlagSpec][]) out[key] = spec.schema;
-  return out as Shape;
-}
-
-/** Zod schema of the validated, frozen scan configuration. */
-export const ConfigSchema = z.object(shape()).strict();
-
-/** The scan configuration every scanner receives. */
-export type Config = z.infer<typeof ConfigSchema>;
-
 /** Looks a flag up by its command-line name (without `--`). */
-export function flagByName(name: string): [keyof typeof FLAGS, FlagSpec] | undefined {
-  for (const [key, spec] of Object.entries(FLAGS) as [keyof typeof FLAGS, FlagSpec][]) {
+export function flagByName(name: string): [ConfigKey, FlagSpec] | undefined {
+  for (const [key, spec] of Object.entries(FLAGS) as [ConfigKey, FlagSpec][]) {
     if (spec.name === name) return [key, spec];
   }
   return undefined;

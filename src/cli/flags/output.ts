@@ -1,22 +1,13 @@
 /** Flags: output formats and destination. */
-import { z } from "zod";
-import { bool, flag, type FlagGroup, str } from "./spec.ts";
-
-/** Report formats `--format` accepts. */
-export const FORMATS = ["json", "ndjson", "sarif", "html", "factpack"] as const;
+import { REPORT_FORMATS } from "../../core/config.ts";
+import { bool, type FlagGroup, str } from "./spec.ts";
 
 /** Output format and destination. */
 export const outputFlags = {
   title: "Output",
   flags: {
     output: str("output", "Write the report to FILE (atomically, mode 0600) instead of stdout.", "FILE"),
-    format: flag({
-      name: "format",
-      kind: "string",
-      schema: z.enum(FORMATS).optional(),
-      help: `Report format: ${FORMATS.join("|")} (default json).`,
-      value: "FMT",
-    }),
+    format: str("format", `Report format: ${REPORT_FORMATS.join("|")} (default json).`, "FMT"),
     pretty: bool("pretty", "Indent JSON output."),
     compact: bool("compact", "Compact JSON output (the default)."),
     canonical: bool("canonical", "RFC 8785 canonical JSON with findings in a total order."),

@@ -12,10 +12,6 @@ export const persistenceFlags = {
     persistenceRecentDays: int(
       "persistence-recent-days",
       "Report authorized_keys files changed within the last N days (0 = off).",
-      7,
-      0,
-      3650,
-      "N",
     ),
   },
 } as const satisfies FlagGroup;

@@ -1,6 +1,5 @@
 /** Flags: the processes scanner. */
-import { z } from "zod";
-import { bool, flag, type FlagGroup, int } from "./spec.ts";
+import { bool, type FlagGroup, int, str } from "./spec.ts";
 
 /** Process inventory options. */
 export const processFlags = {
@@ -15,21 +14,11 @@ export const processFlags = {
       "process-hash",
       "Add the SHA-256 of each process executable (files over 256 MiB are not hashed).",
     ),
-    maxProcesses: int(
-      "max-processes",
-      "Stop after N process findings (0 = unlimited).",
-      0,
-      0,
-      undefined,
-      "N",
+    maxProcesses: int("max-processes", "Stop after N process findings (0 = unlimited)."),
+    containerId: str(
+      "container-id",
+      "Keep only process and socket findings of this container (12+ hex chars, an id prefix).",
+      "ID",
     ),
-    containerId: flag({
-      name: "container-id",
-      kind: "string",
-      schema: z.string().regex(/^[0-9a-fA-F]{12,64}$/, "a container id is 12 to 64 hex characters")
-        .optional(),
-      help: "Keep only process and socket findings of this container (12+ hex chars, an id prefix).",
-      value: "ID",
-    }),
   },
 } as const satisfies FlagGroup;

@@ -1,7 +1,6 @@
 /** Flags: rules, risk model, YARA and plugins. */
-import { z } from "zod";
-import { CRITICALITY_LEVELS } from "../../risk/levels.ts";
-import { bool, flag, type FlagGroup, int, str } from "./spec.ts";
+import { CRITICALITY_LEVELS } from "../../core/config.ts";
+import { bool, type FlagGroup, int, str } from "./spec.ts";
 
 /** Rule engine, risk model and plugin options. */
 export const rulesFlags = {
@@ -24,15 +23,11 @@ export const rulesFlags = {
       "List suppressed findings in the report (counts are always there).",
     ),
     riskWeights: str("risk-weights", "Override the risk model with a JSONC file (see docs/RISK.md).", "FILE"),
-    assetCriticality: flag({
-      name: "asset-criticality",
-      kind: "string",
-      schema: z.enum(CRITICALITY_LEVELS).default("medium"),
-      help: `How critical this host is to the business: ${
-        CRITICALITY_LEVELS.join("|")
-      } (scales risk scores).`,
-      value: "LEVEL",
-    }),
+    assetCriticality: str(
+      "asset-criticality",
+      `How critical this host is to the business: ${CRITICALITY_LEVELS.join("|")} (scales risk scores).`,
+      "LEVEL",
+    ),
     yaraRules: str("yara-rules", "YARA rule file, or a directory of *.yar/*.yara files; runs yara.", "PATH"),
     pluginDir: str(
       "plugin-dir",
@@ -42,9 +37,6 @@ export const rulesFlags = {
     pluginTimeout: int(
       "plugin-timeout",
       "Time limit per plugin in seconds (also bounded by --scanner-timeout).",
-      20,
-      1,
-      3600,
       "S",
     ),
   },

@@ -1,15 +1,18 @@
-/** The shape of one flag-table entry; the table is the single source of parsing, validation, help and docs. */
-import { z } from "zod";
+/**
+ * The shape of one flag-table entry: how a setting is spelled on the command line (name, kind, help,
+ * placeholder). What the setting is — its type, default and bounds — is `src/core/config.ts`'s schema, found
+ * by the entry's key; the table is the single source of parsing, help and docs.
+ */
+import type { ConfigKey } from "../../core/config.ts";
 
 /** How a flag's value is read from argv. */
 export type FlagKind = "boolean" | "string" | "int" | "csv" | "optional-int";
 
-/** One flag. `schema` validates the converted value and carries the default. */
-export interface FlagSpec<S extends z.ZodType = z.ZodType> {
+/** One flag. */
+export interface FlagSpec {
   /** The flag name without the leading `--`; also the key in a `--config` file. */
   readonly name: string;
   readonly kind: FlagKind;
-  readonly schema: S;
   /** One-line help. */
   readonly help: string;
   /** Placeholder for the value in help (FILE, N, SEV…). */
@@ -23,48 +26,33 @@ export interface FlagSpec<S extends z.ZodType = z.ZodType> {
   readonly available?: boolean;
 }
 
-/** A named group of flags, keyed by the config property they set. */
+/** A named group of flags, keyed by the Config setting they set. */
 export interface FlagGroup {
   readonly title: string;
-  readonly flags: Readonly<Record<string, FlagSpec>>;
+  readonly flags: Readonly<Partial<Record<ConfigKey, FlagSpec>>>;
 }
 
-/** Declares a flag, keeping the schema's static type. */
-export function flag<S extends z.ZodType>(spec: FlagSpec<S>): FlagSpec<S> {
+/** Declares a flag. */
+export function flag(spec: FlagSpec): FlagSpec {
   return spec;
 }
 
-/** Boolean switch, default false. */
-export function bool(name: string, help: string, available = true): FlagSpec<z.ZodDefault<z.ZodBoolean>> {
-  return { name, kind: "boolean", schema: z.boolean().default(false), help, available };
+/** Boolean switch. */
+export function bool(name: string, help: string, available = true): FlagSpec {
+  return { name, kind: "boolean", help, available };
 }
 
-/** Whole number with bounds and a default. */
-export function int(
-  name: string,
-  help: string,
-  def: number,
-  min = 0,
-  max = Number.MAX_SAFE_INTEGER,
-  value = "N",
-  available = true,
-): FlagSpec<z.ZodDefault<z.ZodNumber>> {
-  return {
-    name,
-    kind: "int",
-    schema: z.number().int().min(min).max(max).default(def),
-    help,
-    value,
-    available,
-  };
+/** Whole number. */
+export function int(name: string, help: string, value = "N", available = true): FlagSpec {
+  return { name, kind: "int", help, value, available };
 }
 
 /** Comma-separated list (items trimmed, empties dropped; repeated flags add up). */
-export function csv(name: string, help: string, value = "LIST", available = true) {
-  return flag({ name, kind: "csv", schema: z.array(z.string()).default([]), help, value, available });
+export function csv(name: string, help: string, value = "LIST", available = true): FlagSpec {
+  return { name, kind: "csv", help, value, available };
 }
 
-/** Optional string value. */
-export function str(name: string, help: string, value = "VALUE", available = true) {
-  return flag({ name, kind: "string", schema: z.string().min(1).optional(), help, value, available });
+/** Text value. */
+export function str(name: string, help: string, value = "VALUE", available = true): FlagSpec {
+  return { name, kind: "string", help, value, available };
 }

@@ -8,7 +8,7 @@ import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft, Metadata } from "../../core/finding.ts";
 import type { Scanner } from "../../core/scanner.ts";
 import { parseSeverity } from "../../core/severity.ts";
-import type { Config } from "../../cli/flags/index.ts";
+import type { Config } from "../../core/config.ts";
 import { walk } from "../../host/walker.ts";
 import type { RuleMatch, YaraEngine } from "./engine.ts";
 import { compileRuleSet, readRuleFiles, type RuleSet } from "./rule_files.ts";
