@@ -1,9 +1,8 @@
 /**
- * The per-scan /proc snapshot: one bounded walk of /proc through `ctx.host` (so `--root` fixture trees work),
- * shared by every scanner through `ctx.shared.memo`. Processes that vanish during the walk are counted, never
- * an error.
+ * The /proc snapshot: one bounded walk of /proc through a `Host` (so `--root` fixture trees work). Processes
+ * that vanish during the walk are counted, never an error. Scanners share one per scan through
+ * `procSnapshot` (src/scanners/proc_snapshot.ts).
  */
-import type { ScanContext } from "../core/context.ts";
 import { readExeLink } from "./exe_link.ts";
 import type { Host } from "./host.ts";
 import {
@@ -145,7 +144,7 @@ export function readProcess(host: Host, pid: number, limits: ProcLimits = PROC_L
   return { ok: true, info, fdTruncated: fds.truncated };
 }
 
-/** Walks /proc once with the given limits (use `procSnapshot` in scanners: it is memoized per scan). */
+/** Walks /proc once with the given limits (scanners use `procSnapshot`: it is memoized per scan). */
 export function takeSnapshot(host: Host, limits: ProcLimits = PROC_LIMITS): ProcWalk {
   const warnings: ProcWarning[] = [];
   const listing = listPids(host);
@@ -186,18 +185,6 @@ export function takeSnapshot(host: Host, limits: ProcLimits = PROC_LIMITS): Proc
     });
   }
   return { processes, listed: new Set(listing), truncated, vanished, warnings };
-}
-
-/**
- * The shared /proc snapshot of this scan, taken once (memoized in `ctx.shared`). Warnings raised while
- * taking it go to the scanner that took it.
- */
-export function procSnapshot(ctx: ScanContext): ProcWalk {
-  return ctx.shared.memo("proc", () => {
-    const walk = takeSnapshot(ctx.host);
-    for (const w of walk.warnings) ctx.warn(w.code, w.detail);
-    return walk;
-  });
 }
 
 /** True when the process belongs to the container whose id starts with `prefix` (case-insensitive). */

@@ -2,15 +2,18 @@
  * Trust checks for directories and files whose content sys-scan loads or runs (rules, YARA rules, plugins): the real path must be
  * owned by root and not writable by group or others, and so must every directory above it (a sticky,
  * root-owned directory such as /tmp is fine above it). No path-name exceptions. Files are checked on the
- * open file descriptor, so what is checked is what is read.
+ * open file descriptor, so what is checked is what is read. A refusal is a message for a person; the caller
+ * decides what it means (the rules and plugin loaders make it exit code 3).
  */
-import { ExitCode, fail, ok, type Result } from "../core/result.ts";
 
 /** What a trusted directory check returns: the real path, and warnings when insecure content was accepted. */
 export interface TrustedDir {
   real: string;
   warnings: string[];
 }
+
+/** A trusted directory, or why it was refused. */
+export type TrustedDirOutcome = { ok: true; value: TrustedDir } | { ok: false; message: string };
 
 /** Options for trust checks. */
 export interface TrustOptions {
@@ -42,10 +45,10 @@ function ancestors(real: string): string[] {
 }
 
 /**
- * Checks a directory given on the command line. Refusal is exit 3 with the reason; with `insecureOk` the
- * problems become warnings. A missing or unreadable directory is always an error.
+ * Checks a directory given on the command line. A refusal carries the reason; with `insecureOk` the problems
+ * become warnings. A missing or unreadable directory is always refused.
  */
-export function checkTrustedDir(path: string, opts: TrustOptions): Result<TrustedDir> {
+export function checkTrustedDir(path: string, opts: TrustOptions): TrustedDirOutcome {
   let real: string;
   let st: Deno.FileInfo;
   try {
@@ -55,9 +58,9 @@ export function checkTrustedDir(path: string, opts: TrustOptions): Result<Truste
     const why = e instanceof Deno.errors.NotFound
       ? "does not exist"
       : `cannot be read (${e instanceof Error ? e.message : e})`;
-    return fail(ExitCode.Rules, `${opts.what} ${path} ${why}`);
+    return { ok: false, message: `${opts.what} ${path} ${why}` };
   }
-  if (!st.isDirectory) return fail(ExitCode.Rules, `${opts.what} ${path} is not a directory`);
+  if (!st.isDirectory) return { ok: false, message: `${opts.what} ${path} is not a directory` };
   const warnings: string[] = [];
   const problems: string[] = [];
   const own = untrustedReason(st);
@@ -72,17 +75,18 @@ export function checkTrustedDir(path: string, opts: TrustOptions): Result<Truste
   }
   if (problems.length > 0) {
     if (!opts.insecureOk) {
-      return fail(
-        ExitCode.Rules,
-        `refusing ${opts.what} ${path}: ${
-          problems.join("; ")
-        }. Make it root-owned and not group/world-writable ` +
+      return {
+        ok: false,
+        message:
+          `refusing ${opts.what} ${path}: ${
+            problems.join("; ")
+          }. Make it root-owned and not group/world-writable ` +
           `(chown root: and chmod go-w), or pass --rules-insecure-ok to accept it`,
-      );
+      };
     }
     warnings.push(...problems.map((p) => `${p}; accepted because of --rules-insecure-ok`));
   }
-  return ok({ real, warnings });
+  return { ok: true, value: { real, warnings } };
 }
 
 /**

@@ -44,7 +44,7 @@ export function pluginName(file: string): string | undefined {
  */
 export function discoverPlugins(dir: string, insecureOk: boolean): Result<Discovered> {
   const trusted = checkTrustedDir(dir, { insecureOk, what: "plugin directory" });
-  if (!trusted.ok) return trusted;
+  if (!trusted.ok) return fail(ExitCode.Rules, trusted.message);
   const warnings = [...trusted.value.warnings];
   let names: string[];
   try {

@@ -174,7 +174,7 @@ function readRulesDir(
   opts: LoadOptions,
 ): Result<{ texts: RuleText[]; errors: RuleProblem[]; warnings: RuleProblem[] }> {
   const trusted = checkTrustedDir(dir, { insecureOk: opts.insecureOk, what: "rules directory" });
-  if (!trusted.ok) return trusted;
+  if (!trusted.ok) return fail(ExitCode.Rules, trusted.message);
   const errors: RuleProblem[] = [];
   const warnings: RuleProblem[] = trusted.value.warnings.map((message) => ({
     file: dir,

@@ -8,7 +8,7 @@ import type { ScanContext } from "../core/context.ts";
 import type { FindingDraft } from "../core/finding.ts";
 import type { Scanner } from "../core/scanner.ts";
 import { runProgram } from "../host/exec.ts";
-import { procSnapshot } from "../host/procfs.ts";
+import { procSnapshot } from "./proc_snapshot.ts";
 import {
   type AuditRule,
   audits,

@@ -8,7 +8,7 @@ import type { ScanContext } from "../core/context.ts";
 import type { FindingDraft } from "../core/finding.ts";
 import type { Scanner } from "../core/scanner.ts";
 import { findLibbpf } from "../host/capabilities.ts";
-import { procSnapshot } from "../host/procfs.ts";
+import { procSnapshot } from "./proc_snapshot.ts";
 import { homeDirs, LocationJudge } from "../host/location.ts";
 import { loadUsers } from "../host/proc_users.ts";
 import { Aggregator, MAX_SUBJECTS, SCANNER, TRACE_CHECKS } from "../trace/aggregate.ts";

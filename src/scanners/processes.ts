@@ -9,7 +9,8 @@ import type { ScanContext } from "../core/context.ts";
 import type { FindingDraft, Metadata } from "../core/finding.ts";
 import type { Scanner } from "../core/scanner.ts";
 import { type ExeHash, ExeHasher } from "../host/proc_exe_hash.ts";
-import { inContainer, procSnapshot } from "../host/procfs.ts";
+import { inContainer } from "../host/procfs.ts";
+import { procSnapshot } from "./proc_snapshot.ts";
 import type { ProcessInfo } from "../host/proc_types.ts";
 import { loadUsers } from "../host/proc_users.ts";
 

@@ -9,10 +9,8 @@ import {
   socketInode,
   splitNul,
 } from "../../src/host/proc_stat.ts";
-import { listPids, procSnapshot, readProcess, takeSnapshot } from "../../src/host/procfs.ts";
-import { ScanContext, ScanShared } from "../../src/core/context.ts";
-import { probeCapabilities } from "../../src/host/capabilities.ts";
-import { makeTree, testConfig } from "../helpers.ts";
+import { listPids, readProcess, takeSnapshot } from "../../src/host/procfs.ts";
+import { makeTree } from "../helpers.ts";
 import { procTree, statLine } from "./procfs_fixture.ts";
 
 const ID = "a".repeat(64);
@@ -164,27 +162,6 @@ Deno.test("takeSnapshot: a root without /proc gives an empty snapshot with a war
 Deno.test("readProcess: a pid that does not exist is vanished", () => {
   using root = makeTree({ "proc/.keep": "" });
   assert.deepEqual(readProcess(new Host(root.path), 12345), { ok: false, vanished: true });
-});
-
-Deno.test("procSnapshot: taken once per scan and shared between scanners", () => {
-  using root = makeTree(procTree({ pid: 3, comm: "a" }));
-  const host = new Host(root.path);
-  const shared = new ScanShared();
-  const mk = (name: string) =>
-    new ScanContext(
-      name,
-      testConfig({ root: root.path }),
-      host,
-      probeCapabilities(host),
-      shared,
-      new AbortController().signal,
-      30,
-    );
-  const a = procSnapshot(mk("processes"));
-  Deno.removeSync(`${root.path}/proc/3`, { recursive: true });
-  const b = procSnapshot(mk("network"));
-  assert.equal(a, b);
-  assert.equal(b.processes.length, 1);
 });
 
 Deno.test("takeSnapshot: the live host has this very process, with its exe and argv", () => {

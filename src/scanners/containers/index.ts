@@ -9,7 +9,7 @@ import type { Scanner } from "../../core/scanner.ts";
 import { type Severity, severityRank } from "../../core/severity.ts";
 import { CAPABILITY_NAMES, decodeCapMask } from "../../host/capabilities.ts";
 import { parseMountinfo } from "../../host/mountinfo.ts";
-import { procSnapshot } from "../../host/procfs.ts";
+import { procSnapshot } from "../proc_snapshot.ts";
 import type { ProcessInfo } from "../../host/proc_types.ts";
 import { containerFromCgroup, type ContainerRef } from "./cgroup.ts";
 import { groupMembers } from "./groups.ts";

@@ -10,7 +10,8 @@ import type { Scanner } from "../../core/scanner.ts";
 import type { Severity } from "../../core/severity.ts";
 import { mappedRootId, parseEnviron, parseStat, parseStatus } from "../../host/proc_stat.ts";
 import type { ProcessInfo } from "../../host/proc_types.ts";
-import { inContainer, listPids, procSnapshot, readProcess } from "../../host/procfs.ts";
+import { inContainer, listPids, readProcess } from "../../host/procfs.ts";
+import { procSnapshot } from "../proc_snapshot.ts";
 import { loadUsers } from "../../host/proc_users.ts";
 import {
   homeDirs,

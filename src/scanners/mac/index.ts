@@ -6,7 +6,7 @@
 import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft, Metadata } from "../../core/finding.ts";
 import type { Scanner } from "../../core/scanner.ts";
-import { procSnapshot } from "../../host/procfs.ts";
+import { procSnapshot } from "../proc_snapshot.ts";
 import type { ProcessInfo } from "../../host/proc_types.ts";
 import { selfContainer } from "../containers/self.ts";
 import { socketTables } from "../network/collect.ts";

@@ -1,6 +1,6 @@
 /** Reads every socket table of every network namespace once per scan (shared by network and mac). */
 import type { ScanContext } from "../../core/context.ts";
-import { procSnapshot } from "../../host/procfs.ts";
+import { procSnapshot } from "../proc_snapshot.ts";
 import {
   INET_TABLES,
   type InetSocket,

@@ -5,7 +5,7 @@
 import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft } from "../../core/finding.ts";
 import type { Scanner } from "../../core/scanner.ts";
-import { procSnapshot } from "../../host/procfs.ts";
+import { procSnapshot } from "../proc_snapshot.ts";
 import type { ProcessInfo } from "../../host/proc_types.ts";
 import { checks, NAME } from "./checks.ts";
 import { type Seen, socketTables } from "./collect.ts";

@@ -78,7 +78,7 @@ export function readRuleFiles(path: string, insecureOk: boolean): RuleFileRead {
   }
   const dir = checkTrustedDir(path, { insecureOk, what: "YARA rules directory" });
   if (!dir.ok) {
-    out.errors.push(dir.error.message);
+    out.errors.push(dir.message);
     return out;
   }
   out.warnings.push(...dir.value.warnings);
