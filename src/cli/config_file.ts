@@ -1,6 +1,7 @@
 /** `--config FILE`: a JSONC object whose keys are flag names, validated with zod; errors name file, line and key. */
 import { findNodeAtLocation, type Node, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import { z } from "zod";
+import { nodeValue, positionAt } from "../core/jsonc.ts";
 import { ExitCode, fail, ok, type Result } from "../core/result.ts";
 import { FLAGS } from "./flags/index.ts";
 import type { FlagSpec } from "./flags/spec.ts";
@@ -9,9 +10,7 @@ import type { FlagSpec } from "./flags/spec.ts";
 export type FileValues = Record<string, unknown>;
 
 function lineOf(text: string, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
+  return positionAt(text, offset).line;
 }
 
 function inputSchema(spec: FlagSpec): z.ZodType {
@@ -73,16 +72,6 @@ export function parseConfigText(text: string, file: string): Result<FileValues> 
     out[key] = parsed.data;
   }
   return ok(out);
-}
-
-function nodeValue(node: Node): unknown {
-  if (node.type === "array") return (node.children ?? []).map(nodeValue);
-  if (node.type === "object") {
-    return Object.fromEntries(
-      (node.children ?? []).map((p) => [p.children?.[0]?.value, nodeValue(p.children![1])]),
-    );
-  }
-  return node.value;
 }
 
 /** Reads and parses a config file from the filesystem of the machine running sys-scan. */

@@ -10,7 +10,7 @@ import type { Finding } from "../core/finding.ts";
 import type { Stage } from "../core/pipeline.ts";
 import type { ScannerResult } from "../core/report.ts";
 import type { Severity } from "../core/severity.ts";
-import { compilePatterns } from "../rules/match.ts";
+import { compilePatterns } from "../core/match.ts";
 import type { SuppressedFinding } from "../rules/engine.ts";
 import type { StandardId } from "../core/config.ts";
 import { type Control, refParts, type Standard } from "./model.ts";

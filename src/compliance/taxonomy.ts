@@ -5,7 +5,7 @@
 import type { Catalogue } from "../core/catalogue.ts";
 import { staticMitre } from "../rules/engine.ts";
 import type { RuleSet } from "../rules/load.ts";
-import { compilePatterns } from "../rules/match.ts";
+import { compilePatterns } from "../core/match.ts";
 import type { StandardId } from "../core/config.ts";
 import { refParts, type Standard } from "./model.ts";
 

@@ -2,8 +2,8 @@
 import { type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import { z } from "zod";
 import { ExitCode, fail, ok, type Result } from "../core/result.ts";
-import { type Condition, ConditionSchema } from "../rules/model.ts";
-import { nodeValue, positionAt } from "../rules/jsonc.ts";
+import { type Condition, ConditionSchema } from "../core/condition.ts";
+import { nodeValue, positionAt } from "../core/jsonc.ts";
 import DEFAULT_MODEL_DATA from "./default_model.json" with { type: "json" };
 
 const Points = z.number().min(0).max(100);

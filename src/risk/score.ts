@@ -5,7 +5,7 @@
 import type { Catalogue } from "../core/catalogue.ts";
 import type { Finding } from "../core/finding.ts";
 import type { Stage } from "../core/pipeline.ts";
-import { compileCondition, type Predicate } from "../rules/match.ts";
+import { compileCondition, type Predicate } from "../core/match.ts";
 import type { Criticality } from "../core/config.ts";
 import type { RiskModel } from "./model.ts";
 

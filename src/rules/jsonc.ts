@@ -1,11 +1,10 @@
 /** Parses JSONC rule files: zod validation with the file, line, column and rule id of every problem. */
 import { findNodeAtLocation, type Node, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import type { z } from "zod";
+import { nodeValue, positionAt } from "../core/jsonc.ts";
+import { conditionSize, MAX_CONDITION_DEPTH, MAX_CONDITION_LEAVES } from "../core/condition.ts";
 import {
-  conditionSize,
   type LocatedRule,
-  MAX_CONDITION_DEPTH,
-  MAX_CONDITION_LEAVES,
   RULE_VERSION,
   RuleFileSchema,
   type RuleProblem,
@@ -24,20 +23,6 @@ export interface ParsedRuleFile {
 export interface ParseOptions {
   /** Accept rules written for an older rule version (with a warning). */
   allowLegacy: boolean;
-}
-
-/** Maps a character offset to a 1-based line and column. */
-export function positionAt(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  const end = Math.min(offset, text.length);
-  for (let i = 0; i < end; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, column: end - lineStart + 1 };
 }
 
 /** The node at `path`, or the nearest ancestor that exists (for a missing key: the object that lacks it). */
@@ -177,25 +162,4 @@ export function parseJsoncRules(text: string, file: string, opts: ParseOptions):
     out.rules.push({ rule, at });
   });
   return out;
-}
-
-/** The plain value of a JSONC tree node (keys set as own properties, never through `__proto__`). */
-export function nodeValue(node: Node): unknown {
-  if (node.type === "array") return (node.children ?? []).map(nodeValue);
-  if (node.type === "object") {
-    const obj: Record<string, unknown> = {};
-    for (const p of node.children ?? []) {
-      const [k, v] = p.children ?? [];
-      if (k && v) {
-        Object.defineProperty(obj, String(k.value), {
-          value: nodeValue(v),
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      }
-    }
-    return obj;
-  }
-  return node.value;
 }

@@ -9,10 +9,8 @@ import {
   type LeafCondition,
   MAX_CONDITION_LEAVES,
   type Operator,
-  RULE_VERSION,
-  type RuleProblem,
-  RuleSchema,
-} from "./model.ts";
+} from "../core/condition.ts";
+import { RULE_VERSION, type RuleProblem, RuleSchema } from "./model.ts";
 import type { ParsedRuleFile, ParseOptions } from "./jsonc.ts";
 
 /** Longest line a legacy rule file may hold. */

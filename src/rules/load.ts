@@ -2,7 +2,7 @@
 import { ExitCode, fail, ok, type Result } from "../core/result.ts";
 import { type ParsedRuleFile, parseJsoncRules } from "./jsonc.ts";
 import { parseLegacyRules } from "./legacy.ts";
-import { compileCondition, compilePatterns, type Predicate } from "./match.ts";
+import { compileCondition, compilePatterns, type Predicate } from "../core/match.ts";
 import {
   type Actions,
   formatProblem,

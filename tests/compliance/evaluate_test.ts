@@ -11,7 +11,7 @@ import {
 import { refParts, type Standard } from "../../src/compliance/model.ts";
 import { STANDARDS } from "../../src/compliance/standards/index.ts";
 import { SCANNERS } from "../../src/scanners/index.ts";
-import { sampleFinding } from "../rules/sample.ts";
+import { sampleFinding } from "../core/sample.ts";
 
 const catalogue = new Catalogue(SCANNERS.flatMap((s) => s.checks));
 

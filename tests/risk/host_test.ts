@@ -5,7 +5,7 @@ import { severityForScore as hostLevel } from "../../src/core/severity.ts";
 import { DEFAULT_RISK_MODEL } from "../../src/risk/model.ts";
 import { riskScorer } from "../../src/risk/score.ts";
 import type { Severity } from "../../src/core/severity.ts";
-import { sampleFinding } from "../rules/sample.ts";
+import { sampleFinding } from "../core/sample.ts";
 
 const H = DEFAULT_RISK_MODEL.host;
 const scores = fc.array(fc.integer({ min: 0, max: 100 }), { maxLength: 300 });

@@ -6,7 +6,7 @@ import { CRITICALITY_LEVELS } from "../../src/core/config.ts";
 import { DEFAULT_RISK_MODEL, type RiskModel, RiskModelSchema } from "../../src/risk/model.ts";
 import { riskScorer, riskStage } from "../../src/risk/score.ts";
 import { mountsScanner } from "../../src/scanners/mounts.ts";
-import { sampleFinding } from "../rules/sample.ts";
+import { sampleFinding } from "../core/sample.ts";
 
 const RANKED: Severity[] = ["info", "low", "medium", "high", "critical"];
 

@@ -4,7 +4,7 @@ import { Catalogue } from "../../src/core/catalogue.ts";
 import { applyRules, rulesStage, staticMitre, SuppressionLog } from "../../src/rules/engine.ts";
 import { type RuleSet, ruleSetFromTexts, type RuleText } from "../../src/rules/load.ts";
 import { mountsScanner } from "../../src/scanners/mounts.ts";
-import { sampleFinding } from "./sample.ts";
+import { sampleFinding } from "../core/sample.ts";
 
 function rules(...files: [string, unknown[]][]): RuleSet {
   const texts: RuleText[] = files.map(([file, list]) => ({

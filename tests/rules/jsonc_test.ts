@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseJsoncRules, positionAt } from "../../src/rules/jsonc.ts";
+import { parseJsoncRules } from "../../src/rules/jsonc.ts";
 import { formatProblem } from "../../src/rules/model.ts";
 
 const opts = { allowLegacy: false };
@@ -193,9 +193,4 @@ Deno.test("jsonc: empty, truncated and garbage input give an error, never a thro
     assert.equal(r.rules.length, 0);
     assert.ok(r.errors.length > 0, JSON.stringify(text));
   }
-});
-
-Deno.test("positionAt counts lines and columns from 1", () => {
-  assert.deepEqual(positionAt("ab\ncd", 0), { line: 1, column: 1 });
-  assert.deepEqual(positionAt("ab\ncd", 4), { line: 2, column: 2 });
 });

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { compileCondition } from "../../src/rules/match.ts";
+import { compileCondition } from "../../src/core/match.ts";
 import { legacyField, parseLegacyRules } from "../../src/rules/legacy.ts";
 import { formatProblem } from "../../src/rules/model.ts";
-import { sampleFinding } from "./sample.ts";
+import { sampleFinding } from "../core/sample.ts";
 
 const opts = { allowLegacy: false };
 

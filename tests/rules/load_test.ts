@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ExitCode } from "../../src/core/result.ts";
-import { compilePatterns } from "../../src/rules/match.ts";
+import { compilePatterns } from "../../src/core/match.ts";
 import { BUILTIN_RULE_FILES, loadRules, readBuiltinPack } from "../../src/rules/load.ts";
 import { parseJsoncRules } from "../../src/rules/jsonc.ts";
 import { SCANNERS } from "../../src/scanners/index.ts";

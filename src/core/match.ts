@@ -1,7 +1,10 @@
-/** Compiles conditions and scopes into predicates over findings (regexes compiled once, at load). */
-import type { Finding } from "../core/finding.ts";
-import { parseSeverity, severityRank } from "../core/severity.ts";
-import type { Condition, LeafCondition } from "./model.ts";
+/**
+ * The matcher rules, risk factors and compliance references share: compiles conditions and name patterns into
+ * predicates (regexes compiled once, at load).
+ */
+import type { Condition, LeafCondition } from "./condition.ts";
+import type { Finding } from "./finding.ts";
+import { parseSeverity, severityRank } from "./severity.ts";
 
 /** A compiled condition. */
 export type Predicate = (f: Finding) => boolean;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { compileCondition, compilePatterns, fieldValue } from "../../src/rules/match.ts";
-import { type Condition, ConditionSchema } from "../../src/rules/model.ts";
+import { type Condition, ConditionSchema } from "../../src/core/condition.ts";
+import { compileCondition, compilePatterns, fieldValue } from "../../src/core/match.ts";
 import { sampleFinding } from "./sample.ts";
 
 const f = sampleFinding();
