@@ -137,12 +137,31 @@ export function compileCondition(c: Condition): Predicate {
   return compileLeaf(c);
 }
 
-/** Compiles scope patterns (exact names or globs with `*`) into a name test; undefined matches everything. */
+/** Characters with a meaning in a regular expression; in a glob each stands for itself. */
+const REGEX_SYNTAX = /[\\^$.|?*+()[\]{}]/g;
+
+/** True when a name pattern is a glob (holds `*` or `?`); any other pattern is an exact name. */
+export function isGlob(pattern: string): boolean {
+  return pattern.includes("*") || pattern.includes("?");
+}
+
+/**
+ * The anchored regex of a glob: `*` stands for any run of characters (none too), `?` for exactly one, and
+ * every other character for itself: regex syntax (`. + ( ) [ ] { } ^ $ | \`) is escaped, so a pattern can
+ * never be a regex by accident. A run of `*` counts as one.
+ */
+export function globToRegExp(glob: string): RegExp {
+  let source = "";
+  for (const ch of glob.replace(/\*+/g, "*")) {
+    source += ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(REGEX_SYNTAX, "\\$&");
+  }
+  return new RegExp(`^${source}$`, "su");
+}
+
+/** Compiles name patterns (exact names or globs, see `globToRegExp`) into a name test; undefined matches everything. */
 export function compilePatterns(patterns: readonly string[] | undefined): (name: string) => boolean {
   if (patterns === undefined) return () => true;
-  const exact = new Set(patterns.filter((p) => !p.includes("*")));
-  const globs = patterns.filter((p) => p.includes("*")).map((p) =>
-    new RegExp(`^${p.split("*").map((part) => part.replace(/[.]/g, "\\.")).join(".*")}$`)
-  );
+  const exact = new Set(patterns.filter((p) => !isGlob(p)));
+  const globs = patterns.filter(isGlob).map(globToRegExp);
   return (name) => exact.has(name) || globs.some((g) => g.test(name));
 }

@@ -8,10 +8,13 @@ import { ConditionSchema } from "../core/condition.ts";
 /** Current version of the JSONC rule file format and of the legacy key=value format. */
 export const RULE_VERSION = 1;
 
-/** A scope pattern: an exact name, or a glob where `*` stands for any characters (`kernel.sysctl.*`, `*`). */
+/**
+ * A scope pattern: an exact name, or a glob where `*` stands for any characters and `?` for exactly one
+ * (`kernel.sysctl.*`, `*`, `kernel.sysctl.ipv?_forward`).
+ */
 export const PatternSchema = z.string().regex(
-  /^[A-Za-z0-9_.:*-]{1,200}$/,
-  "a name or a glob with * (letters, digits, _ . : -)",
+  /^[A-Za-z0-9_.:*?-]{1,200}$/,
+  "a name or a glob with * or ? (letters, digits, _ . : -)",
 );
 
 /** The severities a rule may set (`error` is reserved for scanner failures). */

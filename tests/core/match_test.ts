@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type Condition, ConditionSchema } from "../../src/core/condition.ts";
-import { compileCondition, compilePatterns, fieldValue } from "../../src/core/match.ts";
+import { compileCondition, compilePatterns, fieldValue, globToRegExp } from "../../src/core/match.ts";
 import { sampleFinding } from "./sample.ts";
 
 const f = sampleFinding();
@@ -123,4 +123,63 @@ Deno.test("scope patterns: exact names, globs anywhere, * for all, undefined for
   assert.ok(!t("kernelXsysctl.ipv4_all_redirects"), "dots are literal");
   assert.ok(compilePatterns(["*"])("anything"));
   assert.ok(compilePatterns(undefined)("anything"));
+});
+
+Deno.test("glob patterns: every regex metacharacter stands for itself", () => {
+  const cases: [glob: string, matches: string[], misses: string[]][] = [
+    ["a+b*", ["a+b", "a+bc"], ["aab", "abc", "ab"]],
+    ["f(x)*", ["f(x)", "f(x)1"], ["fx", "fx1"]],
+    ["x[0]*", ["x[0]", "x[0]y"], ["x0", "x0y"]],
+    ["a{2}*", ["a{2}", "a{2}z"], ["aa", "aaz"]],
+    ["^a$*", ["^a$", "^a$b"], ["a", "ab"]],
+    ["a|b*", ["a|b", "a|bc"], ["a", "b", "bc"]],
+    ["a.b*", ["a.b", "a.bc"], ["axb", "axbc"]],
+    ["a\\d*", ["a\\d", "a\\dx"], ["a1", "a1x"]],
+    ["(a+)+$*", ["(a+)+$"], ["aaaa", "a"]],
+  ];
+  for (const [glob, matches, misses] of cases) {
+    const test = compilePatterns([glob]);
+    assert.equal(globToRegExp(glob).test(matches[0]), true, glob);
+    for (const m of matches) assert.ok(test(m), `${glob} should match ${m}`);
+    for (const m of misses) assert.ok(!test(m), `${glob} should not match ${m}`);
+  }
+});
+
+Deno.test("glob patterns: a pattern that would be a broken regex compiles and matches itself", () => {
+  const cases: [glob: string, name: string][] = [
+    ["a(*", "a(b"],
+    ["x[*", "x["],
+    ["{*", "{}"],
+    ["*)", ")"],
+    ["a\\*", "a\\z"],
+    ["+*", "+1"],
+    ["?*)", "q)"],
+  ];
+  for (const [glob, name] of cases) {
+    const test = compilePatterns([glob]);
+    assert.ok(test(name), `${glob} should match ${name}`);
+  }
+});
+
+Deno.test("glob patterns: * is any run (also empty), ? exactly one character, anchored at both ends", () => {
+  const t = compilePatterns(["kernel.sysctl.ipv?_forward", "mount*"]);
+  assert.ok(t("kernel.sysctl.ipv4_forward"));
+  assert.ok(t("kernel.sysctl.ipv6_forward"));
+  assert.ok(!t("kernel.sysctl.ipv_forward"), "? needs one character");
+  assert.ok(!t("kernel.sysctl.ipv44_forward"), "? takes only one character");
+  assert.ok(t("mount"), "* also matches nothing");
+  assert.ok(t("mounts"));
+  assert.ok(!t("xmounts"), "anchored at the start");
+  assert.ok(!t("kernel.sysctl.ipv4_forward2"), "anchored at the end");
+  assert.ok(compilePatterns(["a*b"])("a\nb"), "* runs over any character, newlines too");
+  assert.ok(compilePatterns(["?"])("é"), "? is one character, not one UTF-16 unit");
+  assert.ok(compilePatterns(["?"])("𝔸"), "? is one character, not one UTF-16 unit");
+});
+
+Deno.test("name patterns without * or ? are exact names, metacharacters and all", () => {
+  const t = compilePatterns(["a+b", "c.d"]);
+  assert.ok(t("a+b"));
+  assert.ok(!t("aab"));
+  assert.ok(t("c.d"));
+  assert.ok(!t("cxd"));
 });

@@ -194,3 +194,14 @@ Deno.test("jsonc: empty, truncated and garbage input give an error, never a thro
     assert.ok(r.errors.length > 0, JSON.stringify(text));
   }
 });
+
+Deno.test("jsonc: scope globs may use * and ?; other characters are refused", () => {
+  const rule = (check: string) =>
+    `{ "version": 1, "rules": [ { "id": "r", "scope": { "checks": [${
+      JSON.stringify(check)
+    }] }, "actions": { "tags": ["t"] } } ] }`;
+  assert.deepEqual(parseJsoncRules(rule("kernel.sysctl.ipv?_*"), "ok.jsonc", opts).errors, []);
+  for (const bad of ["a+b", "a(b)", "x[0]", "a{2}", "^a$", "a|b"]) {
+    assert.equal(parseJsoncRules(rule(bad), "bad.jsonc", opts).errors.length, 1, bad);
+  }
+});
