@@ -2,7 +2,7 @@
 import { Catalogue } from "../core/catalogue.ts";
 import { buildReport } from "../core/build.ts";
 import { ScanShared } from "../core/context.ts";
-import type { Stage } from "../core/pipeline.ts";
+import { assemblePipeline, type Stage } from "../core/pipeline.ts";
 import type { Report } from "../core/report.ts";
 import { ExitCode, type ExitCodeValue, fail, ok, type Result } from "../core/result.ts";
 import { runScanners } from "../core/runner.ts";
@@ -14,13 +14,17 @@ import { renderCanonical } from "../output/canonical.ts";
 import { renderJson } from "../output/json.ts";
 import { NdjsonStream } from "../output/ndjson.ts";
 import { toSarif } from "../output/sarif.ts";
-import { addSarifTaxonomies, type SarifLogLike, type TaxonomyIndex } from "../compliance/taxonomy.ts";
+import { TaxonomyIndex } from "../compliance/taxonomy.ts";
+import { STANDARDS } from "../compliance/standards/index.ts";
+import { complianceStep } from "../compliance/step.ts";
 import { renderFactPack } from "../output/factpack.ts";
 import { renderHtml } from "../output/html.ts";
 import { openOutput, type ReportOutput } from "../output/writer.ts";
 import { SCANNERS } from "../scanners/index.ts";
 import { yaraRuleErrors } from "../scanners/yara/scanner.ts";
-import { prepareEnrichment } from "../rules/enrichment.ts";
+import { rulesStep } from "../rules/step.ts";
+import { riskStep } from "../risk/step.ts";
+import { loadPlugins } from "../plugins/load.ts";
 import { provenance } from "../version.ts";
 import { BaselineStore } from "../baseline/store.ts";
 import {
@@ -88,9 +92,7 @@ export function missingCapabilities(
 function render(report: Report, config: Config, catalogue: Catalogue, taxonomies: TaxonomyIndex): string {
   const format = formatOf(config);
   if (format === "sarif") {
-    const log = toSarif(report, catalogue);
-    addSarifTaxonomies(log as unknown as SarifLogLike, taxonomies);
-    return JSON.stringify(log, null, config.pretty ? 2 : undefined) + "\n";
+    return JSON.stringify(toSarif(report, catalogue, taxonomies), null, config.pretty ? 2 : undefined) + "\n";
   }
   if (format === "factpack") return renderFactPack(report, catalogue, config.pretty);
   if (format === "html") return renderHtml(report, catalogue);
@@ -133,9 +135,18 @@ export async function scanCommand(
   })();
   if (!rootInfo?.isDirectory) return fail(ExitCode.Usage, `--root ${config.root}: not a directory`);
   const host = new Host(Deno.realPathSync(config.root));
-  const enrich = prepareEnrichment(config);
-  if (!enrich.ok) return enrich;
-  const plugins = enrich.value.plugins;
+  const rules = rulesStep(config);
+  if (!rules.ok) return rules;
+  const risk = riskStep(config);
+  if (!risk.ok) return risk;
+  const pluginSet = loadPlugins(config);
+  if (!pluginSet.ok) return pluginSet;
+  const plugins = pluginSet.value.scanners;
+  const pipeline = assemblePipeline({
+    rules: rules.value,
+    risk: risk.value,
+    compliance: complianceStep(config),
+  });
   const selected = [...selectScanners(scanners, config), ...plugins];
   if (selected.some((s) => s.name === "yara")) {
     const errors = await yaraRuleErrors(config);
@@ -228,7 +239,7 @@ export async function scanCommand(
       signal: abort.signal,
       pipeline: {
         catalogue,
-        stages: [...enrich.value.stages(catalogue), ...(deps.stages ?? []), ...redactionStages(redactor)],
+        stages: pipeline.stages(catalogue, deps.stages, redactionStages(redactor)),
         minSeverity: config.minSeverity,
         includePassed: config.includePassed,
       },
@@ -255,7 +266,7 @@ export async function scanCommand(
     }
     const report = redactReport(
       redactor,
-      enrich.value.finish(
+      pipeline.finish(
         buildReport({
           config,
           identity,
@@ -270,7 +281,9 @@ export async function scanCommand(
             scan_root: host.root,
             ...(baseline ? { baseline: { status: baseline.status, db: baseline.db } } : {}),
             security,
+            ...pluginSet.value.meta,
           },
+          warnings: pluginSet.value.warnings,
           ...(baseline ? { summaryExtension: { baseline } } : {}),
         }),
         catalogue,
@@ -287,7 +300,9 @@ export async function scanCommand(
       });
       await stream.finish(report, config.timings);
     } else {
-      await output.write(render(report, config, catalogue, enrich.value.taxonomies(catalogue)));
+      await output.write(
+        render(report, config, catalogue, new TaxonomyIndex(catalogue, STANDARDS, pipeline.staticMitre)),
+      );
     }
     const committed = await output.commit();
     if (!committed.ok) return committed;

@@ -7,11 +7,10 @@
  */
 import type { Catalogue } from "../core/catalogue.ts";
 import type { Finding } from "../core/finding.ts";
-import type { Stage } from "../core/pipeline.ts";
+import type { Stage, SuppressedFinding } from "../core/pipeline.ts";
 import type { ScannerResult } from "../core/report.ts";
 import type { Severity } from "../core/severity.ts";
 import { compilePatterns } from "../core/match.ts";
-import type { SuppressedFinding } from "../rules/engine.ts";
 import type { StandardId } from "../core/config.ts";
 import { type Control, refParts, type Standard } from "./model.ts";
 

@@ -3,41 +3,30 @@
  * the PCI DSS, HIPAA, NIST CSF and CIS controls that depend on it. Feeds the JSON report and SARIF taxonomies.
  */
 import type { Catalogue } from "../core/catalogue.ts";
-import { staticMitre } from "../rules/engine.ts";
-import type { RuleSet } from "../rules/load.ts";
 import { compilePatterns } from "../core/match.ts";
+import type { SarifRelationship, SarifTaxonomies, SarifTaxonomyParts } from "../core/taxonomy.ts";
 import type { StandardId } from "../core/config.ts";
 import { refParts, type Standard } from "./model.ts";
 
 /** A check's references in every taxonomy (empty lists are left out). */
 export type TaxonomyRefs = { mitre?: string[] } & Partial<Record<StandardId, string[]>>;
 
-/** A SARIF `reportingDescriptorRelationship`. */
-export interface SarifRelationship {
-  target: { id: string; toolComponent: { name: string; index: number } };
-  kinds: string[];
-}
-
-/** The SARIF pieces: `run.taxonomies`, `tool.driver.supportedTaxonomies`, and per-rule relationships. */
-export interface SarifTaxonomyParts {
-  taxonomies: Record<string, unknown>[];
-  supportedTaxonomies: { name: string; index: number }[];
-  relationships: (checkId: string) => SarifRelationship[];
-}
-
 const MITRE_TAXONOMY = "MITRE ATT&CK";
 
+/** MITRE ids added to every finding of a check beyond the catalogue's (the rules' unconditional ones). */
+export type StaticMitre = (scanner: string, checkId: string) => readonly string[];
+
 /** Looks up taxonomy references of checks. */
-export class TaxonomyIndex {
+export class TaxonomyIndex implements SarifTaxonomies {
   readonly #catalogue: Catalogue;
   readonly #standards: readonly Standard[];
-  readonly #rules: RuleSet | undefined;
+  readonly #staticMitre: StaticMitre | undefined;
   readonly #controls: { standard: Standard; id: string; title: string; covers: (check: string) => boolean }[];
 
-  constructor(catalogue: Catalogue, standards: readonly Standard[], rules?: RuleSet) {
+  constructor(catalogue: Catalogue, standards: readonly Standard[], staticMitre?: StaticMitre) {
     this.#catalogue = catalogue;
     this.#standards = standards;
-    this.#rules = rules;
+    this.#staticMitre = staticMitre;
     this.#controls = standards.flatMap((s) =>
       s.controls.map((c) => ({
         standard: s,
@@ -53,7 +42,7 @@ export class TaxonomyIndex {
     const check = this.#catalogue.get(checkId);
     if (!check) return [];
     const out = [...check.mitre];
-    for (const t of this.#rules ? staticMitre(this.#rules, check.scanner, checkId) : []) {
+    for (const t of this.#staticMitre?.(check.scanner, checkId) ?? []) {
       if (!out.includes(t)) out.push(t);
     }
     return out;
@@ -125,36 +114,5 @@ export class TaxonomyIndex {
         ].filter((r) => r.target.toolComponent.index >= 0);
       },
     };
-  }
-}
-
-/** The parts of a SARIF log this module touches. */
-export interface SarifLogLike {
-  runs: {
-    tool: {
-      driver: {
-        rules?: { id: string; relationships?: SarifRelationship[] }[];
-        supportedTaxonomies?: unknown;
-      };
-    };
-    taxonomies?: unknown;
-  }[];
-}
-
-/**
- * Adds `run.taxonomies`, `tool.driver.supportedTaxonomies` and per-rule `relationships` (MITRE ATT&CK, PCI DSS,
- * HIPAA, NIST CSF, CIS) to a SARIF log whose rules are check ids. Changes the log in place.
- */
-export function addSarifTaxonomies(log: SarifLogLike, index: TaxonomyIndex): void {
-  for (const run of log.runs) {
-    const rules = run.tool.driver.rules ?? [];
-    const parts = index.sarif(rules.map((r) => r.id));
-    if (parts.taxonomies.length === 0) continue;
-    run.taxonomies = parts.taxonomies;
-    run.tool.driver.supportedTaxonomies = parts.supportedTaxonomies;
-    for (const rule of rules) {
-      const rel = parts.relationships(rule.id);
-      if (rel.length > 0) rule.relationships = rel;
-    }
   }
 }

@@ -2,6 +2,7 @@
 import type { Config } from "./config.ts";
 import type { Capabilities } from "../host/capabilities.ts";
 import type { Identity } from "../host/identity.ts";
+import type { CollectionWarning } from "./context.ts";
 import type { Finding } from "./finding.ts";
 import { type Meta, type Report, ReportSchema } from "./report.ts";
 import type { RunOutcome } from "./runner.ts";
@@ -26,6 +27,8 @@ export interface BuildInput {
   summaryExtension?: Record<string, unknown>;
   /** Additive keys for meta. */
   meta?: Record<string, unknown>;
+  /** Collection warnings found while preparing the scan (e.g. plugin discovery), listed before the scanners'. */
+  warnings?: readonly CollectionWarning[];
 }
 
 function countBy(findings: Finding[]): Partial<Record<Severity, number>> {
@@ -124,7 +127,7 @@ export function buildReport(input: BuildInput): Report {
       slowest_scanner: slowest,
     },
     results: outcome.results,
-    collection_warnings: outcome.warnings.map((
+    collection_warnings: [...(input.warnings ?? []), ...outcome.warnings].map((
       w,
     ) => (w.detail === undefined ? { scanner: w.scanner, code: w.code } : w)),
     scanner_errors: outcome.errors,

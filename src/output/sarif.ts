@@ -3,6 +3,7 @@ import type { Catalogue, Check } from "../core/catalogue.ts";
 import type { Finding } from "../core/finding.ts";
 import type { Report } from "../core/report.ts";
 import type { Severity } from "../core/severity.ts";
+import type { SarifRelationship, SarifTaxonomies } from "../core/taxonomy.ts";
 
 /** The SARIF schema URI written into every log. */
 export const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -52,8 +53,15 @@ function location(f: Finding) {
   return { logicalLocations: [{ name: subject || f.check_id, kind: "resource", fullyQualifiedName: f.id }] };
 }
 
-/** Builds the SARIF log object for a report. */
-export function toSarif(report: Report, catalogue: Catalogue): Record<string, unknown> {
+/**
+ * Builds the SARIF log object for a report; with `taxonomies`, the rules also carry their MITRE ATT&CK and
+ * compliance relationships (`addSarifTaxonomies`).
+ */
+export function toSarif(
+  report: Report,
+  catalogue: Catalogue,
+  taxonomies?: SarifTaxonomies,
+): Record<string, unknown> {
   const used = new Set(report.results.flatMap((r) => r.findings.map((f) => f.check_id)));
   const checks = catalogue.all().filter((c) =>
     used.has(c.id) || report.results.some((r) => r.scanner === c.scanner)
@@ -88,7 +96,7 @@ export function toSarif(report: Report, catalogue: Catalogue): Record<string, un
       message: { text: `${r.scanner} ${r.status}${r.reason ? `: ${r.reason}` : ""}` },
     })),
   ];
-  return {
+  const log = {
     $schema: SARIF_SCHEMA,
     version: "2.1.0",
     runs: [{
@@ -110,4 +118,37 @@ export function toSarif(report: Report, catalogue: Catalogue): Record<string, un
       properties: { hostname: report.meta.hostname, summary: report.summary },
     }],
   };
+  if (taxonomies) addSarifTaxonomies(log, taxonomies);
+  return log;
+}
+
+/** The parts of a SARIF log that taxonomies touch. */
+export interface SarifLogLike {
+  runs: {
+    tool: {
+      driver: {
+        rules?: { id: string; relationships?: SarifRelationship[] }[];
+        supportedTaxonomies?: unknown;
+      };
+    };
+    taxonomies?: unknown;
+  }[];
+}
+
+/**
+ * Adds `run.taxonomies`, `tool.driver.supportedTaxonomies` and per-rule `relationships` (MITRE ATT&CK, PCI DSS,
+ * HIPAA, NIST CSF, CIS) to a SARIF log whose rules are check ids. Changes the log in place.
+ */
+export function addSarifTaxonomies(log: SarifLogLike, index: SarifTaxonomies): void {
+  for (const run of log.runs) {
+    const rules = run.tool.driver.rules ?? [];
+    const parts = index.sarif(rules.map((r) => r.id));
+    if (parts.taxonomies.length === 0) continue;
+    run.taxonomies = parts.taxonomies;
+    run.tool.driver.supportedTaxonomies = parts.supportedTaxonomies;
+    for (const rule of rules) {
+      const rel = parts.relationships(rule.id);
+      if (rel.length > 0) rule.relationships = rel;
+    }
+  }
 }

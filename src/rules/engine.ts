@@ -5,19 +5,9 @@
  * first suppressing rule is recorded).
  */
 import type { Finding } from "../core/finding.ts";
-import type { Stage } from "../core/pipeline.ts";
+import type { Stage, SuppressedFinding } from "../core/pipeline.ts";
 import { BASE_SEVERITY_SCORE } from "../core/severity.ts";
 import type { CompiledRule, RuleSet } from "./load.ts";
-
-/** A suppressed finding, as listed with `--show-suppressed`. */
-export interface SuppressedFinding {
-  id: string;
-  check_id: string;
-  scanner: string;
-  severity: Finding["severity"];
-  rule: string;
-  reason: string;
-}
 
 /** Most suppressed findings kept for `--show-suppressed`; the counts stay exact beyond it. */
 export const MAX_LISTED_SUPPRESSED = 10_000;
