@@ -5,7 +5,7 @@
  * `deno compile` needs the `denort` runtime for the target. It normally downloads it; on a machine without that
  * access, provide it through DENORT_BIN (an unpacked denort executable) or Deno's cache.
  */
-import { TOOL_VERSION } from "../src/version.ts";
+import { TOOL_VERSION } from "../src/core/version.ts";
 import { sha256Hex } from "../src/core/hash.ts";
 
 /**

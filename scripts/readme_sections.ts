@@ -1,10 +1,9 @@
 /** The README sections generated from code (flags, scanners, check catalogue), between `<!-- gen:NAME -->` markers. */
 import { EXIT_CODE_DOCS, flagsMarkdown, SUBCOMMANDS } from "../src/cli/help.ts";
 import { checksMarkdown } from "../src/cli/commands/checks.ts";
-import { fullCatalogue } from "../src/cli/scan.ts";
 import { type Config, ConfigSchema } from "../src/core/config.ts";
 import type { Scanner } from "../src/core/scanner.ts";
-import { SCANNERS } from "../src/scanners/index.ts";
+import { fullCatalogue, SCANNERS } from "../src/scanners/index.ts";
 
 const GATES: [string, Partial<Config>][] = [
   ["default", {}],

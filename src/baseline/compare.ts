@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import type { Finding } from "../core/finding.ts";
 import type { ScannerResult } from "../core/report.ts";
-import { jcs } from "../output/canonical.ts";
+import { jcs } from "../core/jcs.ts";
 import type { KnownFinding } from "./store.ts";
 
 /** Metadata keys that change between runs without the finding changing (process ids, times, counters). */

@@ -3,7 +3,7 @@ import { type ConfigKey, settingSchema } from "../core/config.ts";
 import { FLAG_GROUPS } from "./flags/index.ts";
 import type { FlagSpec } from "./flags/spec.ts";
 import { ExitCode } from "../core/result.ts";
-import { TOOL_VERSION } from "../version.ts";
+import { TOOL_VERSION } from "../core/version.ts";
 import type { z } from "zod";
 import type { ProvenanceSchema } from "../core/report.ts";
 

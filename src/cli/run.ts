@@ -1,10 +1,10 @@
 /** The CLI entry: subcommand dispatch, --help/--version anywhere, errors → one line on stderr + exit code. */
 import { AppFailure, ExitCode, type ExitCodeValue, type Result } from "../core/result.ts";
-import { SCANNERS } from "../scanners/index.ts";
-import { provenance } from "../version.ts";
+import { provenance } from "./provenance.ts";
 import { checksCommand } from "./commands/checks.ts";
 import { helpText, SUBCOMMANDS, versionText } from "./help.ts";
-import { fullCatalogue, scanCommand } from "./scan.ts";
+import { fullCatalogue, SCANNERS } from "../scanners/index.ts";
+import { scanCommand } from "./scan.ts";
 import { sanitizeText } from "./text.ts";
 
 function beforeDoubleDash(argv: readonly string[]): readonly string[] {

@@ -1,13 +1,13 @@
 /** The scan command: config → scanners → pipeline → report → output → exit code. */
-import { Catalogue } from "../core/catalogue.ts";
+import type { Catalogue } from "../core/catalogue.ts";
 import { buildReport } from "../core/build.ts";
 import { ScanShared } from "../core/context.ts";
 import { assemblePipeline, type Stage } from "../core/pipeline.ts";
 import type { Report } from "../core/report.ts";
 import { ExitCode, type ExitCodeValue, fail, ok, type Result } from "../core/result.ts";
 import { runScanners } from "../core/runner.ts";
-import type { Scanner } from "../core/scanner.ts";
-import { type Capabilities, probeCapabilities } from "../host/capabilities.ts";
+import { missingCapabilities, type Scanner } from "../core/scanner.ts";
+import { probeCapabilities } from "../host/capabilities.ts";
 import { Host } from "../host/host.ts";
 import { readIdentity } from "../host/identity.ts";
 import { renderCanonical } from "../output/canonical.ts";
@@ -19,13 +19,13 @@ import { STANDARDS } from "../compliance/standards/index.ts";
 import { complianceStep } from "../compliance/step.ts";
 import { renderFactPack } from "../output/factpack.ts";
 import { renderHtml } from "../output/html.ts";
-import { openOutput, type ReportOutput } from "../output/writer.ts";
-import { SCANNERS } from "../scanners/index.ts";
+import { openOutput, RecordingOutput, type ReportOutput, writeFileAtomic } from "../output/writer.ts";
+import { fullCatalogue, SCANNERS } from "../scanners/index.ts";
 import { yaraRuleErrors } from "../scanners/yara/scanner.ts";
 import { rulesStep } from "../rules/step.ts";
 import { riskStep } from "../risk/step.ts";
 import { loadPlugins } from "../plugins/load.ts";
-import { provenance } from "../version.ts";
+import { provenance } from "./provenance.ts";
 import { BaselineStore } from "../baseline/store.ts";
 import {
   type BaselineSummary,
@@ -35,9 +35,9 @@ import {
   knownStateAfter,
 } from "../baseline/compare.ts";
 import {
-  evidenceOutput,
   finishEvidence,
   harden,
+  keepsReportBytes,
   prepareSecurity,
   type SecurityDeps,
 } from "../security/lifecycle.ts";
@@ -52,41 +52,6 @@ import { thresholdTripped } from "./threshold.ts";
 /** The output format a config asks for. */
 export function formatOf(c: Config): "json" | "ndjson" | "sarif" | "html" | "factpack" {
   return c.format ?? (c.ndjson ? "ndjson" : c.sarif ? "sarif" : "json");
-}
-
-/** The catalogue of every registered scanner. */
-export function fullCatalogue(scanners: readonly Scanner[] = SCANNERS): Catalogue {
-  return new Catalogue(scanners.flatMap((s) => s.checks));
-}
-
-/** Whether one of a scanner's `needs` (free text such as "root (…)", "kernel BTF", "libbpf") is present here. */
-export function needMet(need: string, caps: Capabilities): boolean {
-  const n = need.toLowerCase();
-  const root = caps.euid === 0;
-  if (n.startsWith("root or ")) {
-    return root || need.slice(8).split("+").every((c) => caps.effective_caps.includes(c.trim()));
-  }
-  if (n.startsWith("root")) return root || caps.effective_caps.includes("CAP_DAC_READ_SEARCH");
-  if (n.includes("btf")) return caps.btf;
-  if (n.includes("libbpf")) return caps.libbpf !== null;
-  if (n.includes("tracefs")) return caps.tracefs;
-  if (n.includes("kallsyms")) return caps.kallsyms_readable;
-  if (need.startsWith("CAP_")) return root || caps.effective_caps.includes(need);
-  return true;
-}
-
-/** Lists, for each missing capability, the scanners it degrades (recorded in meta.capabilities.missing). */
-export function missingCapabilities(
-  caps: Capabilities,
-  scanners: readonly Scanner[],
-): Capabilities["missing"] {
-  const needs = new Map<string, string[]>();
-  for (const s of scanners) {
-    for (const need of s.needs ?? []) {
-      if (!needMet(need, caps)) needs.set(need, [...(needs.get(need) ?? []), s.name]);
-    }
-  }
-  return [...needs.entries()].map(([item, disables]) => ({ item, disables }));
 }
 
 function render(report: Report, config: Config, catalogue: Catalogue, taxonomies: TaxonomyIndex): string {
@@ -159,7 +124,7 @@ export async function scanCommand(
 
   const opened = openOutput(config.output);
   if (!opened.ok) return opened;
-  const output: ReportOutput = evidenceOutput(config, opened.value);
+  const output: ReportOutput = keepsReportBytes(config) ? new RecordingOutput(opened.value) : opened.value;
   let htmlOutput: ReportOutput | undefined;
   if (config.html) {
     const h = openOutput(config.html);
@@ -306,7 +271,11 @@ export async function scanCommand(
     }
     const committed = await output.commit();
     if (!committed.ok) return committed;
-    const evidence = await finishEvidence(config, sec.value, output, env);
+    const written = {
+      path: output.path,
+      bytes: output instanceof RecordingOutput ? output.bytes() : undefined,
+    };
+    const evidence = await finishEvidence(config, sec.value, written, env, prov, writeFileAtomic);
     if (!evidence.ok) return evidence;
     if (htmlOutput) {
       await htmlOutput.write(renderHtml(report, catalogue));

@@ -7,7 +7,7 @@ import type { Finding } from "./finding.ts";
 import { type Meta, type Report, ReportSchema } from "./report.ts";
 import type { RunOutcome } from "./runner.ts";
 import { BASE_SEVERITY_SCORE, SEVERITIES, type Severity, severityForScore } from "./severity.ts";
-import { REPORT_FORMAT, SCHEMA_URI } from "../version.ts";
+import { REPORT_FORMAT, SCHEMA_URI } from "./version.ts";
 import type { z } from "zod";
 import type { ProvenanceSchema } from "./report.ts";
 

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { SOCKET_STATES } from "../host/proc_net.ts";
+import { ExitCode, fail, ok, type Result } from "./result.ts";
 import { SeveritySchema } from "./severity.ts";
 
 /** Report formats (`--format`). */
@@ -174,4 +175,17 @@ export const CONFIG_KEYS = Object.keys(ConfigSchema.shape) as ConfigKey[];
 /** The schema of one setting (its type, default and bounds). */
 export function settingSchema(key: ConfigKey): z.ZodType {
   return ConfigSchema.shape[key];
+}
+
+/**
+ * A frozen Config from setting values (defaults for the rest), for callers that build one without a command
+ * line (the self-test). A bad value is a usage error naming the setting.
+ */
+export function configFrom(values: Partial<z.input<typeof ConfigSchema>>): Result<Config> {
+  const parsed = ConfigSchema.safeParse(values);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return fail(ExitCode.Usage, `setting ${String(issue.path[0] ?? "")}: ${issue.message}`);
+  }
+  return ok(Object.freeze(parsed.data));
 }

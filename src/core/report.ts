@@ -127,3 +127,5 @@ export type Report = z.infer<typeof ReportSchema>;
 export type ScannerResult = z.infer<typeof ScannerResultSchema>;
 /** Report meta. */
 export type Meta = z.infer<typeof MetaSchema>;
+/** Build and runtime provenance. */
+export type Provenance = z.infer<typeof ProvenanceSchema>;

@@ -2,6 +2,7 @@
 import type { CheckInput } from "./catalogue.ts";
 import type { FindingDraft } from "./finding.ts";
 import type { ScanContext } from "./context.ts";
+import type { Capabilities } from "../host/capabilities.ts";
 import type { Config } from "./config.ts";
 
 /** A scanner definition. Adding a scanner is one file exporting this, plus its line in src/scanners/index.ts. */
@@ -25,4 +26,34 @@ export interface Scanner {
   readonly needs?: readonly string[];
   /** Yields findings; reports warnings, skips and passes through the context. */
   run(ctx: ScanContext): AsyncIterable<FindingDraft>;
+}
+
+/** Whether one of a scanner's `needs` (free text such as "root (…)", "kernel BTF", "libbpf") is present here. */
+export function needMet(need: string, caps: Capabilities): boolean {
+  const n = need.toLowerCase();
+  const root = caps.euid === 0;
+  if (n.startsWith("root or ")) {
+    return root || need.slice(8).split("+").every((c) => caps.effective_caps.includes(c.trim()));
+  }
+  if (n.startsWith("root")) return root || caps.effective_caps.includes("CAP_DAC_READ_SEARCH");
+  if (n.includes("btf")) return caps.btf;
+  if (n.includes("libbpf")) return caps.libbpf !== null;
+  if (n.includes("tracefs")) return caps.tracefs;
+  if (n.includes("kallsyms")) return caps.kallsyms_readable;
+  if (need.startsWith("CAP_")) return root || caps.effective_caps.includes(need);
+  return true;
+}
+
+/** Lists, for each missing capability, the scanners it degrades (recorded in meta.capabilities.missing). */
+export function missingCapabilities(
+  caps: Capabilities,
+  scanners: readonly Scanner[],
+): Capabilities["missing"] {
+  const needs = new Map<string, string[]>();
+  for (const s of scanners) {
+    for (const need of s.needs ?? []) {
+      if (!needMet(need, caps)) needs.set(need, [...(needs.get(need) ?? []), s.name]);
+    }
+  }
+  return [...needs.entries()].map(([item, disables]) => ({ item, disables }));
 }

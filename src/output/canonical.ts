@@ -1,11 +1,7 @@
 /** `--canonical`: RFC 8785 (JCS) serialisation with findings and warnings in a total order. */
-import * as canonicalizeModule from "canonicalize";
 import type { Finding } from "../core/finding.ts";
+import { jcs } from "../core/jcs.ts";
 import type { Report } from "../core/report.ts";
-
-// The package is CommonJS and its .d.ts declares an ES default export; Deno exposes module.exports as `default`.
-const canonicalize =
-  (canonicalizeModule as unknown as { default: (v: unknown) => string | undefined }).default;
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -13,7 +9,7 @@ function cmp(a: string, b: string): number {
 
 /** Total order of findings: id, then check id, then the JCS text of the whole finding. */
 export function compareFindings(a: Finding, b: Finding): number {
-  return cmp(a.id, b.id) || cmp(a.check_id, b.check_id) || cmp(canonicalize(a) ?? "", canonicalize(b) ?? "");
+  return cmp(a.id, b.id) || cmp(a.check_id, b.check_id) || cmp(jcs(a), jcs(b));
 }
 
 /** A copy of the report with every list whose order is not meaningful put in a total order. */
@@ -28,13 +24,6 @@ export function canonicalOrder(report: Report): Report {
       cmp(a.code, b.code) || cmp(a.detail ?? "", b.detail ?? "")
     ),
   };
-}
-
-/** RFC 8785 text of any JSON value (no trailing newline). Throws on values JSON cannot represent. */
-export function jcs(value: unknown): string {
-  const text = canonicalize(value);
-  if (text === undefined) throw new Error("value has no JSON representation");
-  return text;
 }
 
 /** Renders the report canonically, ending in a newline. */

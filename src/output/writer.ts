@@ -105,3 +105,46 @@ export function openOutput(path: string | undefined): Result<ReportOutput> {
     return fail(ExitCode.Output, `cannot write the report to ${path}: ${e instanceof Error ? e.message : e}`);
   }
 }
+
+/** Wraps a report output and keeps a copy of every byte written, so what is signed is exactly what was written. */
+export class RecordingOutput implements ReportOutput {
+  readonly #chunks: Uint8Array[] = [];
+  readonly #enc = new TextEncoder();
+  constructor(readonly inner: ReportOutput) {}
+
+  get path(): string | undefined {
+    return this.inner.path;
+  }
+
+  write(text: string): Promise<void> {
+    this.#chunks.push(this.#enc.encode(text));
+    return this.inner.write(text);
+  }
+
+  commit(): Promise<Result<void>> {
+    return this.inner.commit();
+  }
+
+  abort(): void {
+    this.inner.abort();
+  }
+
+  /** Every byte written so far. */
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.#chunks.reduce((n, c) => n + c.length, 0));
+    let off = 0;
+    for (const c of this.#chunks) {
+      out.set(c, off);
+      off += c.length;
+    }
+    return out;
+  }
+}
+
+/** Writes a whole small file (a signature, an env file) the way the report is written: atomically, 0600. */
+export async function writeFileAtomic(path: string, text: string): Promise<Result<void>> {
+  const o = openOutput(path);
+  if (!o.ok) return o;
+  await o.value.write(text);
+  return o.value.commit();
+}

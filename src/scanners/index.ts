@@ -1,4 +1,5 @@
 /** The scanner registry: registration order is execution-report order. Add one line per scanner. */
+import { Catalogue } from "../core/catalogue.ts";
 import type { Scanner } from "../core/scanner.ts";
 import { containers } from "./containers/index.ts";
 import { kernelHardening } from "./kernel_hardening.ts";
@@ -38,3 +39,8 @@ export const SCANNERS: readonly Scanner[] = [
   yara,
   ebpfExecTrace,
 ];
+
+/** The check catalogue of the given scanners (every registered one by default; a scan adds its plugins). */
+export function fullCatalogue(scanners: readonly Scanner[] = SCANNERS): Catalogue {
+  return new Catalogue(scanners.flatMap((s) => s.checks));
+}

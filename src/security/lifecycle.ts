@@ -11,9 +11,9 @@ import { keptCapabilities } from "./needs.ts";
 import { installSeccomp, type SyscallFn } from "./seccomp.ts";
 import { checkPreload, type PreloadState, preloadWarnings } from "./preload.ts";
 import { loadPrivateKey, type SigningKey } from "./sign.ts";
-import { RecordingOutput, writeProvenanceEnv, writeSignature } from "./evidence.ts";
-import type { ReportOutput } from "../output/writer.ts";
+import { type SidecarWriter, writeProvenanceEnv, writeSignature } from "./evidence.ts";
 import { gpgSign, validGpgKeyId } from "./gpg.ts";
+import type { Provenance } from "../core/report.ts";
 
 /** Injection points for tests (a failing syscall, a fake /etc/ld.so.preload). */
 export interface SecurityDeps {
@@ -150,21 +150,28 @@ export function harden(
   return ok(meta);
 }
 
+/** The report as it was written: its path (undefined for stdout) and, when they were kept, its bytes. */
+export interface WrittenReport {
+  path: string | undefined;
+  bytes: Uint8Array | undefined;
+}
+
 /** After the report is committed: `.sig`, the provenance env file, then gpg (so gpg can sign a final file). */
 export async function finishEvidence(
   config: Config,
   prep: SecurityPrep,
-  output: ReportOutput,
+  written: WrittenReport,
   env: (k: string) => string | undefined,
+  prov: Provenance,
+  write: SidecarWriter,
 ): Promise<Result<void>> {
-  const path = output.path;
-  const bytes = output instanceof RecordingOutput ? output.bytes() : undefined;
+  const { path, bytes } = written;
   if (prep.signingKey && path !== undefined && bytes !== undefined) {
-    const s = await writeSignature(prep.signingKey, path, bytes);
+    const s = await writeSignature(prep.signingKey, path, bytes, write);
     if (!s.ok) return s;
   }
   if (config.writeEnv !== undefined) {
-    const w = await writeProvenanceEnv(config.writeEnv, path, bytes);
+    const w = await writeProvenanceEnv(config.writeEnv, path, bytes, prov, write);
     if (!w.ok) return w;
   }
   if (config.signGpg !== undefined && path !== undefined) {
@@ -174,7 +181,7 @@ export async function finishEvidence(
   return ok(undefined);
 }
 
-/** Wraps the report output so its bytes can be signed and hashed, when `--sign` or `--write-env` asks for it. */
-export function evidenceOutput(config: Config, output: ReportOutput): ReportOutput {
-  return config.sign !== undefined || config.writeEnv !== undefined ? new RecordingOutput(output) : output;
+/** True when `--sign` or `--write-env` needs the written report's bytes kept (to sign and hash them). */
+export function keepsReportBytes(config: Config): boolean {
+  return config.sign !== undefined || config.writeEnv !== undefined;
 }

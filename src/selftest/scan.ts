@@ -3,15 +3,14 @@
  * (world_writable, suid_sgid, ioc, network), then a short trace during which the temporary program is run
  * and 127.0.0.1 and ::1 are connected to. No rules or enrichment: the raw detections are what is tested.
  */
-import { buildConfig } from "../cli/args.ts";
-import { fullCatalogue } from "../cli/scan.ts";
+import { type Config, configFrom } from "../core/config.ts";
 import { ScanShared } from "../core/context.ts";
 import { fail, ok, type Result } from "../core/result.ts";
 import { type RunOutcome, runScanners } from "../core/runner.ts";
 import type { Scanner } from "../core/scanner.ts";
 import { type Capabilities, probeCapabilities } from "../host/capabilities.ts";
 import { Host } from "../host/host.ts";
-import { SCANNERS } from "../scanners/index.ts";
+import { fullCatalogue, SCANNERS } from "../scanners/index.ts";
 import { DEFAULT_WW_ROOTS } from "../scanners/fs_census.ts";
 import { connectOnce, type EvidenceSet, type Piece, WORK_DIR } from "./evidence.ts";
 
@@ -48,15 +47,12 @@ export interface SelfTestScan {
 
 async function runPhase(
   names: readonly string[],
-  argv: string[],
+  settings: Partial<Config>,
   caps: Capabilities,
   shared: ScanShared,
 ): Promise<Result<RunOutcome>> {
   const scanners: Scanner[] = SCANNERS.filter((s) => names.includes(s.name));
-  const built = buildConfig(
-    ["--enable", names.join(","), "--min-severity", "info", ...argv],
-    SCANNERS.map((s) => s.name),
-  );
+  const built = configFrom({ enable: [...names], minSeverity: "info", ...settings });
   if (!built.ok) return built;
   const catalogue = fullCatalogue();
   return ok(
@@ -107,7 +103,7 @@ export async function scanEvidence(evidence: EvidenceSet, opts: ScanOptions): Pr
   const skips = opts.fullWalk ? [] : worldWritableSkips(f.systemDir);
   const stat = await runPhase(
     STATIC_SCANNERS,
-    ["--suid-dirs", WORK_DIR, ...(skips.length ? ["--world-writable-exclude", skips.join(",")] : [])],
+    { suidDirs: [WORK_DIR], ...(skips.length ? { worldWritableExclude: skips } : {}) },
     caps,
     new ScanShared(),
   );
@@ -133,7 +129,7 @@ export async function scanEvidence(evidence: EvidenceSet, opts: ScanOptions): Pr
   })();
   const trace = await runPhase(
     [TRACE_SCANNER],
-    ["--ioc-exec-trace", String(traceSeconds), "--scanner-timeout", String(traceSeconds + 10)],
+    { iocExecTrace: traceSeconds, scannerTimeout: traceSeconds + 10 },
     caps,
     shared,
   );

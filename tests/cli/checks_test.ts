@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { checksCommand } from "../../src/cli/commands/checks.ts";
-import { fullCatalogue } from "../../src/cli/scan.ts";
-import { SCANNERS } from "../../src/scanners/index.ts";
+import { fullCatalogue, SCANNERS } from "../../src/scanners/index.ts";
 
 function runChecks(args: string[]) {
   let out = "";

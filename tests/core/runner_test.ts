@@ -226,7 +226,7 @@ Deno.test("selection: defaults, gates, --enable, --disable, --fast-scan", () => 
 });
 
 Deno.test("missing capabilities name the scanners they degrade", async () => {
-  const { missingCapabilities, needMet } = await import("../../src/cli/scan.ts");
+  const { missingCapabilities, needMet } = await import("../../src/core/scanner.ts");
   const caps = {
     ...probeCapabilities(new Host("/")),
     euid: 1000,

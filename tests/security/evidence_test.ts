@@ -5,7 +5,7 @@ import { fixtureRoot } from "../helpers.ts";
 import { parseSignature } from "../../src/security/sign.ts";
 import { sha256Hex } from "../../src/core/hash.ts";
 import { checkPreload, foreignLibraries, preloadWarnings } from "../../src/security/preload.ts";
-import { bpfObjectSha256 } from "../../src/version.ts";
+import { bpfObjectSha256 } from "../../src/cli/provenance.ts";
 
 const quiet = { stderr: () => {} };
 

@@ -1,16 +1,11 @@
-/** Tool version and build provenance. */
+/**
+ * Build and runtime provenance for `meta.provenance` and `--version`: the tool version, the git commit, the
+ * Deno runtime, whether this is a compiled executable, and the hash of the bundled BPF object.
+ */
 import type { z } from "zod";
-import type { ProvenanceSchema } from "./core/report.ts";
-import { bundledObjectSha256 } from "./trace/object.ts";
-
-/** The tool version. */
-export const TOOL_VERSION = "0.1.0";
-
-/** Report format identifier written to meta.report_format (see docs/SCHEMA_MIGRATION.md). */
-export const REPORT_FORMAT = "sys-scan-report/2.1";
-
-/** Schema URI written to meta.$schema. */
-export const SCHEMA_URI = "https://sys-scan.invalid/schema/report.schema.json";
+import type { ProvenanceSchema } from "../core/report.ts";
+import { TOOL_VERSION } from "../core/version.ts";
+import { bundledObjectSha256 } from "../trace/object.ts";
 
 function readText(url: URL): string | undefined {
   try {
@@ -24,7 +19,7 @@ function readText(url: URL): string | undefined {
 export function gitCommit(env: (k: string) => string | undefined = (k) => Deno.env.get(k)): string {
   const override = env("SYS_SCAN_PROV_GIT_COMMIT");
   if (override) return override;
-  const info = readText(new URL("../build/build-info.json", import.meta.url));
+  const info = readText(new URL("../../build/build-info.json", import.meta.url));
   if (info) {
     try {
       const commit = JSON.parse(info).git_commit;
@@ -33,13 +28,13 @@ export function gitCommit(env: (k: string) => string | undefined = (k) => Deno.e
       // fall through to .git
     }
   }
-  const head = readText(new URL("../.git/HEAD", import.meta.url))?.trim();
+  const head = readText(new URL("../../.git/HEAD", import.meta.url))?.trim();
   if (!head) return "unknown";
   if (!head.startsWith("ref: ")) return head.slice(0, 12);
   const ref = head.slice(5);
-  const direct = readText(new URL(`../.git/${ref}`, import.meta.url))?.trim();
+  const direct = readText(new URL(`../../.git/${ref}`, import.meta.url))?.trim();
   if (direct) return direct.slice(0, 12);
-  const packed = readText(new URL("../.git/packed-refs", import.meta.url)) ?? "";
+  const packed = readText(new URL("../../.git/packed-refs", import.meta.url)) ?? "";
   const line = packed.split("\n").find((l) => l.endsWith(` ${ref}`));
   return line ? line.slice(0, 12) : "unknown";
 }
