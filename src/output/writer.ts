@@ -1,7 +1,10 @@
 /** Where the report goes: stdout, or a file written atomically (temp file + rename), mode 0600, never via a symlink. */
 import { ExitCode, fail, ok, type Result } from "../core/result.ts";
 
-/** An open report destination. write() appends; commit() makes it visible; abort() leaves nothing behind. */
+/**
+ * An open report destination. write() appends; commit() makes it visible; abort() leaves nothing behind (after
+ * a commit it changes nothing, so it can be called on every exit).
+ */
 export interface ReportOutput {
   /** The final path, or undefined for stdout. */
   readonly path: string | undefined;
@@ -30,6 +33,7 @@ class StdoutOutput implements ReportOutput {
 
 class AtomicFileOutput implements ReportOutput {
   #failed: string | undefined;
+  #committed = false;
   constructor(readonly path: string, readonly tmp: string, readonly file: Deno.FsFile) {}
 
   async write(text: string): Promise<void> {
@@ -51,6 +55,7 @@ class AtomicFileOutput implements ReportOutput {
         throw new Error("it became a symlink during the scan; refusing to write through it");
       }
       await Deno.rename(this.tmp, this.path);
+      this.#committed = true;
       return ok(undefined);
     } catch (e) {
       this.abort();
@@ -62,6 +67,7 @@ class AtomicFileOutput implements ReportOutput {
   }
 
   abort(): void {
+    if (this.#committed) return;
     try {
       this.file.close();
     } catch {

@@ -1,19 +1,22 @@
 /**
- * The scan's privilege lifecycle and evidence steps, in the order scanCommand calls them:
- * prepareSecurity (validate, load the signing key, preload self-check) → harden (drop capabilities, install
- * seccomp; after outputs are open) → scan → finishEvidence (signature, provenance env file, gpg).
+ * The scan's privilege lifecycle and evidence, in scan order: prepareSecurity while preparing (validate the
+ * evidence flags, load the signing key, preload self-check) → the harden stage (drop capabilities, install
+ * seccomp; after outputs and the baseline are open) → … → the sign stage (signature, provenance env file,
+ * gpg; after the report is committed).
  */
 import type { Config } from "../core/config.ts";
-import type { Scanner } from "../core/scanner.ts";
+import type { Provenance } from "../core/report.ts";
 import { ExitCode, fail, ok, type Result } from "../core/result.ts";
-import { capMask, dropCapabilities } from "./privileges.ts";
-import { keptCapabilities } from "./needs.ts";
-import { installSeccomp, type SyscallFn } from "./seccomp.ts";
-import { checkPreload, type PreloadState, preloadWarnings } from "./preload.ts";
-import { loadPrivateKey, type SigningKey } from "./sign.ts";
+import { missingCapabilities, type Scanner } from "../core/scanner.ts";
+import { type Capabilities, probeCapabilities } from "../host/capabilities.ts";
+import type { Host } from "../host/host.ts";
 import { type SidecarWriter, writeProvenanceEnv, writeSignature } from "./evidence.ts";
 import { gpgSign, validGpgKeyId } from "./gpg.ts";
-import type { Provenance } from "../core/report.ts";
+import { keptCapabilities } from "./needs.ts";
+import { checkPreload, type PreloadState, preloadWarnings } from "./preload.ts";
+import { capMask, dropCapabilities } from "./privileges.ts";
+import { installSeccomp, type SyscallFn } from "./seccomp.ts";
+import { loadPrivateKey, type SigningKey } from "./sign.ts";
 
 /** Injection points for tests (a failing syscall, a fake /etc/ld.so.preload). */
 export interface SecurityDeps {
@@ -150,28 +153,68 @@ export function harden(
   return ok(meta);
 }
 
+/** What the harden stage reads and updates. */
+export interface HardenInput {
+  readonly config: Config;
+  readonly host: Host;
+  readonly selected: readonly Scanner[];
+  /** Probed again after a drop, so the report shows what the scan really ran with. */
+  readonly caps: Capabilities;
+  /** `meta.security`; the stage adds `privileges` and `seccomp`. */
+  readonly security: Record<string, unknown>;
+  readonly stderr: (line: string) => void;
+  readonly securityDeps: SecurityDeps | undefined;
+}
+
+/**
+ * Drops capabilities and installs seccomp as the config asks (see `harden`), then records what was done in
+ * `meta.security`; with `--verbose`, says what the scan runs with.
+ */
+export function hardenStage(scan: HardenInput): Result<void> {
+  const { config, caps, selected, stderr } = scan;
+  const hardened = harden(config, selected, stderr, scan.securityDeps);
+  if (!hardened.ok) return hardened;
+  if (config.dropPriv) {
+    Object.assign(caps, probeCapabilities(scan.host));
+    caps.missing = missingCapabilities(caps, selected);
+  }
+  Object.assign(scan.security, hardened.value);
+  if (config.verbose) {
+    stderr(`sys-scan: euid ${caps.euid}, capabilities: ${caps.effective_caps.join(",") || "none"}`);
+    for (const m of caps.missing) stderr(`sys-scan: missing ${m.item}: degrades ${m.disables.join(", ")}`);
+    stderr(`sys-scan: running ${selected.map((s) => s.name).join(", ") || "no scanners"}`);
+  }
+  return ok(undefined);
+}
+
 /** The report as it was written: its path (undefined for stdout) and, when they were kept, its bytes. */
 export interface WrittenReport {
   path: string | undefined;
   bytes: Uint8Array | undefined;
 }
 
+/** What the sign stage reads. */
+export interface SignInput {
+  readonly config: Config;
+  readonly securityPrep: SecurityPrep;
+  readonly env: (k: string) => string | undefined;
+  readonly provenance: Provenance;
+  /** The committed report. */
+  writtenReport(): WrittenReport;
+  /** Writes the `.sig` and env files (the output room's atomic writer). */
+  readonly writeSidecar: SidecarWriter;
+}
+
 /** After the report is committed: `.sig`, the provenance env file, then gpg (so gpg can sign a final file). */
-export async function finishEvidence(
-  config: Config,
-  prep: SecurityPrep,
-  written: WrittenReport,
-  env: (k: string) => string | undefined,
-  prov: Provenance,
-  write: SidecarWriter,
-): Promise<Result<void>> {
-  const { path, bytes } = written;
+export async function signStage(scan: SignInput): Promise<Result<void>> {
+  const { config, securityPrep: prep, env, writeSidecar: write } = scan;
+  const { path, bytes } = scan.writtenReport();
   if (prep.signingKey && path !== undefined && bytes !== undefined) {
     const s = await writeSignature(prep.signingKey, path, bytes, write);
     if (!s.ok) return s;
   }
   if (config.writeEnv !== undefined) {
-    const w = await writeProvenanceEnv(config.writeEnv, path, bytes, prov, write);
+    const w = await writeProvenanceEnv(config.writeEnv, path, bytes, scan.provenance, write);
     if (!w.ok) return w;
   }
   if (config.signGpg !== undefined && path !== undefined) {

@@ -1,6 +1,10 @@
-/** Where redaction hooks into the scan: a last pipeline stage for findings, and one pass over the final report. */
+/**
+ * Where redaction hooks into the scan: a last pipeline stage for findings, the live stream's meta and events,
+ * and one pass over the final report.
+ */
 import type { Stage } from "../core/pipeline.ts";
 import type { Report } from "../core/report.ts";
+import type { LiveSink } from "../core/scan_stages.ts";
 import type { Redactor } from "./redact.ts";
 
 /** The pipeline stage that redacts each finding as it leaves the pipeline (so streamed NDJSON is covered). */
@@ -23,4 +27,16 @@ export function redactReport(redactor: Redactor, report: Report): Report {
     redaction: redactor.describe(),
   };
   return out;
+}
+
+/**
+ * A live sink that redacts what it passes on: the preview report (as `redactReport` does) and every event.
+ * Findings pass unchanged: the last pipeline stage has already redacted them.
+ */
+export function redactingSink(sink: LiveSink, redactor: Redactor): LiveSink {
+  return {
+    start: (preview) => sink.start(redactReport(redactor, preview)),
+    finding: (f) => sink.finding(f),
+    event: (type, record) => sink.event(type, redactor.deep(record)),
+  };
 }

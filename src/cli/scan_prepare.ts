@@ -1,0 +1,184 @@
+/**
+ * The prepare stage of a scan: everything that can fail before anything is scanned, in the order errors are
+ * reported — flags, input files, evidence flags and signing key, scan root, rules, risk model, plugins,
+ * scanner selection, YARA rules, outputs, baseline database — and the scan every later stage works on.
+ */
+import { STANDARDS } from "../compliance/standards/index.ts";
+import { complianceStep } from "../compliance/step.ts";
+import { TaxonomyIndex } from "../compliance/taxonomy.ts";
+import type { Catalogue } from "../core/catalogue.ts";
+import type { Config } from "../core/config.ts";
+import { type CollectionWarning, ScanShared } from "../core/context.ts";
+import { ScanInterrupt } from "../core/interrupt.ts";
+import { assemblePipeline, type Pipeline, type Stage } from "../core/pipeline.ts";
+import type { Provenance, Report } from "../core/report.ts";
+import { ExitCode, fail, ok, type Result } from "../core/result.ts";
+import type { RunOutcome } from "../core/runner.ts";
+import type { LiveSink } from "../core/scan_stages.ts";
+import { missingCapabilities, type Scanner } from "../core/scanner.ts";
+import { type Capabilities, probeCapabilities } from "../host/capabilities.ts";
+import { Host } from "../host/host.ts";
+import { type Identity, readIdentity } from "../host/identity.ts";
+import { ScanBaseline } from "../baseline/stage.ts";
+import { ScanOutputs } from "../output/scan_output.ts";
+import { writeFileAtomic } from "../output/writer.ts";
+import { loadPlugins } from "../plugins/load.ts";
+import { riskStep } from "../risk/step.ts";
+import { rulesStep } from "../rules/step.ts";
+import { fullCatalogue, SCANNERS } from "../scanners/index.ts";
+import { yaraRuleErrors } from "../scanners/yara/scanner.ts";
+import type { SidecarWriter } from "../security/evidence.ts";
+import {
+  keepsReportBytes,
+  prepareSecurity,
+  type SecurityDeps,
+  type SecurityPrep,
+  type WrittenReport,
+} from "../security/lifecycle.ts";
+import { buildRedactor } from "../security/redaction_seed.ts";
+import { redactingSink, redactionStages, redactReport } from "../security/redaction_stage.ts";
+import { buildConfig } from "./args.ts";
+import { checkInputFiles } from "./inputs.ts";
+import { provenance } from "./provenance.ts";
+import { selectScanners } from "./select.ts";
+
+/** Everything the scan needs besides argv; injectable for tests. */
+export interface ScanDeps {
+  scanners?: readonly Scanner[];
+  env?: (key: string) => string | undefined;
+  stderr?: (line: string) => void;
+  stages?: Stage[];
+  /** Self-protection injection points (tests only). */
+  security?: SecurityDeps;
+}
+
+/**
+ * One scan as it passes through its stages: what prepare found and opened, and what each stage adds
+ * (`startedAt` and `outcome` by run, `report` by enrich and the stages after it). Disposing it aborts
+ * unwritten outputs, closes the baseline database and stops catching SIGINT/SIGTERM.
+ */
+export interface Scan extends Disposable {
+  readonly config: Config;
+  readonly env: (key: string) => string | undefined;
+  readonly stderr: (line: string) => void;
+  readonly cmdline: string;
+  readonly host: Host;
+  readonly identity: Identity;
+  readonly caps: Capabilities;
+  readonly provenance: Provenance;
+  readonly selected: readonly Scanner[];
+  readonly catalogue: Catalogue;
+  readonly pipeline: Pipeline;
+  readonly extraStages: readonly Stage[];
+  readonly lastStages: readonly Stage[];
+  readonly taxonomies: TaxonomyIndex;
+  readonly preparedMeta: Record<string, unknown>;
+  readonly preparedWarnings: readonly CollectionWarning[];
+  readonly shared: ScanShared;
+  readonly interrupt: ScanInterrupt;
+  readonly live: LiveSink | undefined;
+  readonly outputs: ScanOutputs;
+  readonly baseline: ScanBaseline;
+  readonly securityPrep: SecurityPrep;
+  readonly securityDeps: SecurityDeps | undefined;
+  readonly security: Record<string, unknown>;
+  readonly writeSidecar: SidecarWriter;
+  finalize(report: Report): Report;
+  writtenReport(): WrittenReport;
+  startedAt: number;
+  outcome: RunOutcome | undefined;
+  report: Report | undefined;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/** Checks and loads everything a scan needs, and opens its outputs and baseline database. */
+export async function prepareScan(argv: readonly string[], deps: ScanDeps): Promise<Result<Scan>> {
+  const scanners = deps.scanners ?? SCANNERS;
+  const env = deps.env ?? ((k: string) => Deno.env.get(k));
+  const stderr = deps.stderr ?? ((line: string) => console.error(line));
+  const built = buildConfig(argv, scanners.map((s) => s.name));
+  if (!built.ok) return built;
+  const config = built.value;
+  const inputs = checkInputFiles(config);
+  if (!inputs.ok) return inputs;
+  const sec = await prepareSecurity(config, env, stderr, deps.security);
+  if (!sec.ok) return sec;
+  if (!isDirectory(config.root)) return fail(ExitCode.Usage, `--root ${config.root}: not a directory`);
+  const host = new Host(Deno.realPathSync(config.root));
+  const rules = rulesStep(config);
+  if (!rules.ok) return rules;
+  const risk = riskStep(config);
+  if (!risk.ok) return risk;
+  const plugins = loadPlugins(config);
+  if (!plugins.ok) return plugins;
+  const pipeline = assemblePipeline({
+    rules: rules.value,
+    risk: risk.value,
+    compliance: complianceStep(config),
+  });
+  const selected = [...selectScanners(scanners, config), ...plugins.value.scanners];
+  if (selected.some((s) => s.name === "yara")) {
+    const errors = await yaraRuleErrors(config);
+    if (errors.length > 0) {
+      const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : "";
+      return fail(ExitCode.Rules, `YARA rules cannot be used: ${errors[0]}${more}`);
+    }
+  }
+  const catalogue = fullCatalogue([...scanners, ...plugins.value.scanners]);
+
+  using opened = new DisposableStack();
+  const outputs = ScanOutputs.open(config, keepsReportBytes(config));
+  if (!outputs.ok) return outputs;
+  opened.use(outputs.value);
+  const caps = probeCapabilities(host);
+  caps.missing = missingCapabilities(caps, selected);
+  const baseline = ScanBaseline.open(config, caps.euid, env);
+  if (!baseline.ok) return baseline;
+  opened.use(baseline.value);
+  const interrupt = opened.use(new ScanInterrupt());
+  const identity = readIdentity(host, new Host("/"));
+  const redactor = buildRedactor(config, host, [identity.hostname, env("SYS_SCAN_META_HOSTNAME") ?? ""], env);
+  const live = outputs.value.live();
+  const prov = await provenance(config.slsaLevel, env);
+  const resources = opened.move();
+  return ok({
+    config,
+    env,
+    stderr,
+    cmdline: ["sys-scan", ...argv].join(" "),
+    host,
+    identity,
+    caps,
+    provenance: prov,
+    selected,
+    catalogue,
+    pipeline,
+    extraStages: deps.stages ?? [],
+    lastStages: redactionStages(redactor),
+    taxonomies: new TaxonomyIndex(catalogue, STANDARDS, pipeline.staticMitre),
+    preparedMeta: plugins.value.meta,
+    preparedWarnings: plugins.value.warnings,
+    shared: new ScanShared(),
+    interrupt,
+    live: live ? redactingSink(live, redactor) : undefined,
+    outputs: outputs.value,
+    baseline: baseline.value,
+    securityPrep: sec.value,
+    securityDeps: deps.security,
+    security: { ...sec.value.meta },
+    writeSidecar: writeFileAtomic,
+    finalize: (report) => redactReport(redactor, report),
+    writtenReport: () => outputs.value.written(),
+    startedAt: 0,
+    outcome: undefined,
+    report: undefined,
+    [Symbol.dispose]: () => resources.dispose(),
+  });
+}

@@ -1,0 +1,93 @@
+/**
+ * The scan as a sequence of stages: their order, and that whatever ends the scan — a stage's error, a throw,
+ * success — aborts unwritten outputs and closes the baseline database.
+ */
+import assert from "node:assert/strict";
+import { SCAN_STAGES, scanCommand } from "../../src/cli/scan.ts";
+import { ExitCode } from "../../src/core/result.ts";
+import { kernelParams } from "../../src/scanners/kernel_params.ts";
+import { fixtureRoot, makeTree } from "../helpers.ts";
+
+const ROOT = fixtureRoot("basic");
+const scanners = [kernelParams];
+const quiet = { scanners, stderr: () => {} };
+
+/** How many of this process's file descriptors point at `path`. */
+function openDescriptors(path: string): number {
+  return [...Deno.readDirSync("/proc/self/fd")].filter((e) => {
+    try {
+      return Deno.readLinkSync(`/proc/self/fd/${e.name}`) === path;
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
+/** The names in a directory, sorted. */
+function names(dir: string): string[] {
+  return [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+}
+
+Deno.test("the stages after prepare run in this order", () => {
+  assert.deepEqual(SCAN_STAGES.map(([name]) => name), [
+    "harden",
+    "run",
+    "enrich",
+    "compare",
+    "write",
+    "sign",
+  ]);
+});
+
+Deno.test("a failure after the outputs are open leaves no partial report or HTML behind", async () => {
+  using dir = makeTree({ "not-a-db": "this is not a sqlite database" });
+  const r = await scanCommand(
+    [
+      "--root",
+      ROOT,
+      "--enable",
+      "kernel_params",
+      "--output",
+      `${dir.path}/r.json`,
+      "--html",
+      `${dir.path}/r.html`,
+      "--baseline",
+      "--baseline-db",
+      `${dir.path}/not-a-db`,
+    ],
+    quiet,
+  );
+  assert.equal(r.ok, false);
+  if (!r.ok) assert.equal(r.error.exit, ExitCode.Usage);
+  assert.deepEqual(names(dir.path), ["not-a-db"]);
+});
+
+Deno.test("a stage that throws still aborts the outputs and closes the baseline database", async () => {
+  using dir = makeTree({});
+  const db = `${dir.path}/b.db`;
+  const args = [
+    "--root",
+    ROOT,
+    "--enable",
+    "kernel_params",
+    "--output",
+    `${dir.path}/r.json`,
+    "--html",
+    `${dir.path}/r.html`,
+    "--baseline",
+    "--baseline-update",
+    "--baseline-db",
+    db,
+  ];
+  // The enrich stage reads SYS_SCAN_META_* overrides while it builds the report.
+  const env = (k: string) => {
+    if (k === "SYS_SCAN_META_KERNEL") throw new Error("boom in enrich");
+    return undefined;
+  };
+  await assert.rejects(scanCommand(args, { ...quiet, env }), /boom in enrich/);
+  assert.deepEqual(names(dir.path), ["b.db"], "no temporary report or HTML file left");
+  assert.equal(openDescriptors(db), 0, "the baseline database is closed");
+  const ok = await scanCommand(args, quiet);
+  assert.deepEqual(ok, { ok: true, value: ExitCode.Ok });
+  assert.deepEqual(names(dir.path), ["b.db", "r.html", "r.json"]);
+});
