@@ -38,7 +38,8 @@ export interface CompareInput {
   readonly config: Config;
   readonly host: Host;
   readonly identity: Identity;
-  readonly startedAt: number;
+  /** When the run began. */
+  startedAt: number;
   readonly baseline: ScanBaseline;
   report: Report | undefined;
 }

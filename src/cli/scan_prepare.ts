@@ -6,34 +6,29 @@
 import { STANDARDS } from "../compliance/standards/index.ts";
 import { complianceStep } from "../compliance/step.ts";
 import { TaxonomyIndex } from "../compliance/taxonomy.ts";
-import type { Catalogue } from "../core/catalogue.ts";
-import type { Config } from "../core/config.ts";
-import { type CollectionWarning, ScanShared } from "../core/context.ts";
+import { ScanShared } from "../core/context.ts";
 import { ScanInterrupt } from "../core/interrupt.ts";
-import { assemblePipeline, type Pipeline, type Stage } from "../core/pipeline.ts";
-import type { Provenance, Report } from "../core/report.ts";
+import { assemblePipeline, type Stage } from "../core/pipeline.ts";
 import { ExitCode, fail, ok, type Result } from "../core/result.ts";
-import type { RunOutcome } from "../core/runner.ts";
-import type { LiveSink } from "../core/scan_stages.ts";
+import type { EnrichInput, RunInput } from "../core/scan_stages.ts";
 import { missingCapabilities, type Scanner } from "../core/scanner.ts";
-import { type Capabilities, probeCapabilities } from "../host/capabilities.ts";
+import { probeCapabilities } from "../host/capabilities.ts";
 import { Host } from "../host/host.ts";
-import { type Identity, readIdentity } from "../host/identity.ts";
-import { ScanBaseline } from "../baseline/stage.ts";
-import { ScanOutputs } from "../output/scan_output.ts";
+import { readIdentity } from "../host/identity.ts";
+import { type CompareInput, ScanBaseline } from "../baseline/stage.ts";
+import { ScanOutputs, type WriteInput } from "../output/scan_output.ts";
 import { writeFileAtomic } from "../output/writer.ts";
 import { loadPlugins } from "../plugins/load.ts";
 import { riskStep } from "../risk/step.ts";
 import { rulesStep } from "../rules/step.ts";
 import { fullCatalogue, SCANNERS } from "../scanners/index.ts";
 import { yaraRuleErrors } from "../scanners/yara/scanner.ts";
-import type { SidecarWriter } from "../security/evidence.ts";
 import {
+  type HardenInput,
   keepsReportBytes,
   prepareSecurity,
   type SecurityDeps,
-  type SecurityPrep,
-  type WrittenReport,
+  type SignInput,
 } from "../security/lifecycle.ts";
 import { buildRedactor } from "../security/redaction_seed.ts";
 import { redactingSink, redactionStages, redactReport } from "../security/redaction_stage.ts";
@@ -54,40 +49,14 @@ export interface ScanDeps {
 
 /**
  * One scan as it passes through its stages: what prepare found and opened, and what each stage adds
- * (`startedAt` and `outcome` by run, `report` by enrich and the stages after it). Disposing it aborts
- * unwritten outputs, closes the baseline database and stops catching SIGINT/SIGTERM.
+ * (`startedAt` and `outcome` by run, `report` by enrich and the stages after it). It is every stage's input
+ * at once, so the type checker proves each stage gets what it reads. Disposing it aborts unwritten outputs,
+ * closes the baseline database and stops catching SIGINT/SIGTERM.
  */
-export interface Scan extends Disposable {
-  readonly config: Config;
-  readonly env: (key: string) => string | undefined;
+export interface Scan
+  extends HardenInput, RunInput, EnrichInput, CompareInput, WriteInput, SignInput, Disposable {
   readonly stderr: (line: string) => void;
-  readonly cmdline: string;
-  readonly host: Host;
-  readonly identity: Identity;
-  readonly caps: Capabilities;
-  readonly provenance: Provenance;
-  readonly selected: readonly Scanner[];
-  readonly catalogue: Catalogue;
-  readonly pipeline: Pipeline;
-  readonly extraStages: readonly Stage[];
-  readonly lastStages: readonly Stage[];
   readonly taxonomies: TaxonomyIndex;
-  readonly preparedMeta: Record<string, unknown>;
-  readonly preparedWarnings: readonly CollectionWarning[];
-  readonly shared: ScanShared;
-  readonly interrupt: ScanInterrupt;
-  readonly live: LiveSink | undefined;
-  readonly outputs: ScanOutputs;
-  readonly baseline: ScanBaseline;
-  readonly securityPrep: SecurityPrep;
-  readonly securityDeps: SecurityDeps | undefined;
-  readonly security: Record<string, unknown>;
-  readonly writeSidecar: SidecarWriter;
-  finalize(report: Report): Report;
-  writtenReport(): WrittenReport;
-  startedAt: number;
-  outcome: RunOutcome | undefined;
-  report: Report | undefined;
 }
 
 function isDirectory(path: string): boolean {

@@ -106,7 +106,7 @@ export interface WriteInput {
   readonly catalogue: Catalogue;
   readonly outputs: ScanOutputs;
   readonly taxonomies: SarifTaxonomies;
-  readonly outcome: RunOutcome | undefined;
+  outcome: RunOutcome | undefined;
   report: Report | undefined;
   /** The last change before the report leaves the process (redaction). */
   finalize(report: Report): Report;

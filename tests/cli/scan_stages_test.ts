@@ -12,6 +12,12 @@ const ROOT = fixtureRoot("basic");
 const scanners = [kernelParams];
 const quiet = { scanners, stderr: () => {} };
 
+/** A scan of the basic fixture writing r.json and r.html into `dir`, comparing with a baseline. */
+function scanArgs(dir: string, baseline: string[]): string[] {
+  const outputs = ["--output", `${dir}/r.json`, "--html", `${dir}/r.html`];
+  return ["--root", ROOT, "--enable", "kernel_params", ...outputs, "--baseline", ...baseline];
+}
+
 /** How many of this process's file descriptors point at `path`. */
 function openDescriptors(path: string): number {
   return [...Deno.readDirSync("/proc/self/fd")].filter((e) => {
@@ -41,22 +47,7 @@ Deno.test("the stages after prepare run in this order", () => {
 
 Deno.test("a failure after the outputs are open leaves no partial report or HTML behind", async () => {
   using dir = makeTree({ "not-a-db": "this is not a sqlite database" });
-  const r = await scanCommand(
-    [
-      "--root",
-      ROOT,
-      "--enable",
-      "kernel_params",
-      "--output",
-      `${dir.path}/r.json`,
-      "--html",
-      `${dir.path}/r.html`,
-      "--baseline",
-      "--baseline-db",
-      `${dir.path}/not-a-db`,
-    ],
-    quiet,
-  );
+  const r = await scanCommand(scanArgs(dir.path, ["--baseline-db", `${dir.path}/not-a-db`]), quiet);
   assert.equal(r.ok, false);
   if (!r.ok) assert.equal(r.error.exit, ExitCode.Usage);
   assert.deepEqual(names(dir.path), ["not-a-db"]);
@@ -65,20 +56,7 @@ Deno.test("a failure after the outputs are open leaves no partial report or HTML
 Deno.test("a stage that throws still aborts the outputs and closes the baseline database", async () => {
   using dir = makeTree({});
   const db = `${dir.path}/b.db`;
-  const args = [
-    "--root",
-    ROOT,
-    "--enable",
-    "kernel_params",
-    "--output",
-    `${dir.path}/r.json`,
-    "--html",
-    `${dir.path}/r.html`,
-    "--baseline",
-    "--baseline-update",
-    "--baseline-db",
-    db,
-  ];
+  const args = scanArgs(dir.path, ["--baseline-update", "--baseline-db", db]);
   // The enrich stage reads SYS_SCAN_META_* overrides while it builds the report.
   const env = (k: string) => {
     if (k === "SYS_SCAN_META_KERNEL") throw new Error("boom in enrich");
