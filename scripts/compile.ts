@@ -16,6 +16,7 @@ export const INCLUDES = [
   "generated/process_exec.bpf.o",
   "rules",
   "src/host/census_worker.ts",
+  "src/cli/scan_worker.ts",
   "build/build-info.json",
 ] as const;
 

@@ -39,7 +39,13 @@ import { selectScanners } from "./select.ts";
 
 /** Everything the scan needs besides argv; injectable for tests. */
 export interface ScanDeps {
+  /** The scanners to choose from, run in this thread (tests with scanners made on the spot). */
   scanners?: readonly Scanner[];
+  /**
+   * Modules (URLs) exporting `scanners: Scanner[]` added to the built-in ones and run, like them, in the scan
+   * worker (tests of isolation).
+   */
+  scannerModules?: readonly string[];
   env?: (key: string) => string | undefined;
   stderr?: (line: string) => void;
   stages?: Stage[];
@@ -69,7 +75,10 @@ function isDirectory(path: string): boolean {
 
 /** Checks and loads everything a scan needs, and opens its outputs and baseline database. */
 export async function prepareScan(argv: readonly string[], deps: ScanDeps): Promise<Result<Scan>> {
-  const scanners = deps.scanners ?? SCANNERS;
+  const modules = deps.scannerModules ?? [];
+  const extra: Scanner[] = [];
+  for (const url of modules) extra.push(...((await import(url)) as { scanners: Scanner[] }).scanners);
+  const scanners = deps.scanners ?? [...SCANNERS, ...extra];
   const env = deps.env ?? ((k: string) => Deno.env.get(k));
   const stderr = deps.stderr ?? ((line: string) => console.error(line));
   const built = buildConfig(argv, scanners.map((s) => s.name));
@@ -80,7 +89,7 @@ export async function prepareScan(argv: readonly string[], deps: ScanDeps): Prom
   const sec = await prepareSecurity(config, env, stderr, deps.security);
   if (!sec.ok) return sec;
   if (!isDirectory(config.root)) return fail(ExitCode.Usage, `--root ${config.root}: not a directory`);
-  const host = new Host(Deno.realPathSync(config.root));
+  const host = new Host(Deno.realPathSync(config.root), { allowRemote: config.remoteFs });
   const rules = rulesStep(config);
   if (!rules.ok) return rules;
   const risk = riskStep(config);
@@ -145,6 +154,13 @@ export async function prepareScan(argv: readonly string[], deps: ScanDeps): Prom
     writeSidecar: writeFileAtomic,
     finalize: (report) => redactReport(redactor, report),
     writtenReport: () => outputs.value.written(),
+    isolation: deps.scanners === undefined
+      ? {
+        spawn: () => new Worker(new URL("./scan_worker.ts", import.meta.url), { type: "module" }),
+        allowRemote: config.remoteFs,
+        modules,
+      }
+      : undefined,
     startedAt: 0,
     outcome: undefined,
     report: undefined,

@@ -97,6 +97,7 @@ export const ConfigSchema = z.object({
   modulesAnomaliesOnly: toggle(),
   modulesHash: toggle(),
   // Filesystem.
+  remoteFs: toggle(),
   fsHygiene: toggle(),
   fsWorldWritableLimit: count(0),
   worldWritableDirs: list(),

@@ -21,6 +21,8 @@ export class ScanShared {
   readonly meta = new Map<string, unknown>();
   /** Receives streamed records (e.g. trace events) as they happen; set by the CLI for NDJSON output. */
   onEvent: ((type: string, record: Record<string, unknown>) => void) | undefined;
+  /** Receives every `meta` key as it is set (a scan worker forwards them to its coordinator). */
+  onMeta: ((key: string, value: unknown) => void) | undefined;
 
   /** Returns the value stored under `key`, computing it with `make` the first time. */
   memo<T>(key: string, make: () => T): T {
@@ -45,17 +47,31 @@ export class ScanContext {
   skipReason: string | undefined;
   readonly warnings: CollectionWarning[] = [];
   #lastYield = performance.now();
+  readonly #host: Host;
+  /**
+   * Told that this scanner's code is running (it asked for the host, or passed a checkpoint), so that a
+   * coordinator can tell which scanner blocked the thread when one does (`isolation.ts`).
+   */
+  onActive: (() => void) | undefined;
 
   constructor(
     readonly scanner: string,
     readonly config: Config,
-    readonly host: Host,
+    host: Host,
     readonly caps: Capabilities,
     readonly shared: ScanShared,
     readonly signal: AbortSignal,
     /** This scanner's time budget in seconds (after it, the runner cuts it off). */
     readonly budgetSeconds: number,
-  ) {}
+  ) {
+    this.#host = host;
+  }
+
+  /** The host to read, root-relative (`--root`). */
+  get host(): Host {
+    this.onActive?.();
+    return this.#host;
+  }
 
   /** Records a collection warning (unreadable input, limit hit as `truncated`, …). */
   warn(code: string, detail?: string): void {
@@ -68,6 +84,7 @@ export class ScanContext {
   /** Adds a key to the report's `meta` (e.g. `trace` metrics). Later calls with the same key replace it. */
   setMeta(key: string, value: unknown): void {
     this.shared.meta.set(key, value);
+    this.shared.onMeta?.(key, value);
   }
 
   /** Streams a record of its own type (NDJSON writes it at once; other formats ignore it). */
@@ -90,9 +107,11 @@ export class ScanContext {
    * and throws once the scanner was cut off.
    */
   async checkpoint(): Promise<void> {
+    this.onActive?.();
     if (this.signal.aborted) throw this.signal.reason ?? new Error("aborted");
     if (performance.now() - this.#lastYield > 20) {
       await yieldToEventLoop();
+      this.onActive?.();
       // Measured from when this scanner runs again, so each scanner gets a full slice between yields.
       this.#lastYield = performance.now();
       if (this.signal.aborted) throw this.signal.reason ?? new Error("aborted");

@@ -16,6 +16,7 @@ import type { Pipeline, Stage } from "./pipeline.ts";
 import type { Provenance, Report } from "./report.ts";
 import { ok, type Result } from "./result.ts";
 import { type RunOutcome, runScanners } from "./runner.ts";
+import { type IsolatedOptions, runIsolated } from "./isolation.ts";
 import type { Scanner } from "./scanner.ts";
 
 /** Where findings and events go while the scan runs (NDJSON output streams them as they come). */
@@ -55,6 +56,11 @@ export interface RunInput extends ReportFacts {
   readonly shared: ScanShared;
   readonly interrupt: ScanInterrupt;
   readonly live: LiveSink | undefined;
+  /**
+   * Run the scanners in scan workers the run can abandon (`isolation.ts`), or, when undefined, in this thread
+   * (scanners made on the spot by tests cannot cross into a worker).
+   */
+  readonly isolation: Pick<IsolatedOptions, "spawn" | "allowRemote" | "modules"> | undefined;
   outcome: RunOutcome | undefined;
 }
 
@@ -108,7 +114,7 @@ export async function runStage(scan: RunInput): Promise<Result<void>> {
     await live.start(preview);
     scan.shared.onEvent = (type, record) => live.event(type, record);
   }
-  scan.outcome = await runScanners({
+  const options = {
     scanners: scan.selected,
     config: scan.config,
     host: scan.host,
@@ -121,8 +127,11 @@ export async function runStage(scan: RunInput): Promise<Result<void>> {
       minSeverity: scan.config.minSeverity,
       includePassed: scan.config.includePassed,
     },
-    onFinding: live ? (f) => live.finding(f) : undefined,
-  });
+    onFinding: live ? (f: Finding) => live.finding(f) : undefined,
+  };
+  scan.outcome = scan.isolation
+    ? await runIsolated({ ...options, ...scan.isolation })
+    : await runScanners(options);
   return ok(undefined);
 }
 

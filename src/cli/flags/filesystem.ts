@@ -5,6 +5,11 @@ import { bool, csv, type FlagGroup, int, str } from "./spec.ts";
 export const filesystemFlags = {
   title: "Filesystem",
   flags: {
+    remoteFs: bool(
+      "remote-fs",
+      "Also read and walk remote and FUSE filesystems (NFS, CIFS, sshfs…); by default they are skipped with a " +
+        "warning, since a hung server blocks whoever reads it.",
+    ),
     fsHygiene: bool("fs-hygiene", "Also check root's PATH directories and SUID/SGID hard links."),
     fsWorldWritableLimit: int(
       "fs-world-writable-limit",
