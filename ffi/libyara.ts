@@ -20,145 +20,46 @@
  * `Libyara.open` compiles and scans a probe rule set and accepts the library only when every field reads back
  * as written (`LAYOUTS` lists the layouts known; tests/ffi/libyara_test.ts checks them against yara.h).
  * Failures throw `LibyaraError` with the stage and the library's own words (compiler messages, error names).
- * Scans take memory, never a path: the caller opens and reads the file (a file mapped by libyara that shrinks
- * during the scan kills the process with SIGBUS, which Deno cannot catch).
+ * Scans take memory, never a path: the caller opens the file (safely, and only the file it means) and reads
+ * it, so libyara never resolves a path an attacker could swap, and a file that shrinks meanwhile only changes
+ * what was read. (Mapping each file instead, as `yr_rules_scan_fd` does, cost 25–45 % more CPU than reading it
+ * into one warm buffer on the development VM, page faults and unmaps included.)
  */
+import { cString } from "./libc.ts";
+import {
+  COMPILER_FN,
+  type Layout,
+  LAYOUTS,
+  type Lib,
+  LibyaraError,
+  symbols,
+  yaraErrorName,
+  YR,
+} from "./libyara_abi.ts";
+import { out, outPointer, readCString, type ScanResult, YaraRules } from "./libyara_scan.ts";
 
-const symbols = {
-  yr_initialize: { parameters: [], result: "i32" },
-  yr_finalize: { parameters: [], result: "i32" },
-  yr_compiler_create: { parameters: ["buffer"], result: "i32" },
-  yr_compiler_destroy: { parameters: ["pointer"], result: "void" },
-  yr_compiler_set_callback: { parameters: ["pointer", "function", "pointer"], result: "void" },
-  yr_compiler_set_include_callback: {
-    parameters: ["pointer", "pointer", "pointer", "pointer"],
-    result: "void",
-  },
-  yr_compiler_add_string: { parameters: ["pointer", "buffer", "pointer"], result: "i32" },
-  yr_compiler_get_rules: { parameters: ["pointer", "buffer"], result: "i32" },
-  yr_rules_destroy: { parameters: ["pointer"], result: "i32" },
-  yr_scanner_create: { parameters: ["pointer", "buffer"], result: "i32" },
-  yr_scanner_destroy: { parameters: ["pointer"], result: "void" },
-  yr_scanner_set_callback: { parameters: ["pointer", "function", "pointer"], result: "void" },
-  yr_scanner_set_flags: { parameters: ["pointer", "i32"], result: "void" },
-  yr_scanner_set_timeout: { parameters: ["pointer", "i32"], result: "void" },
-  yr_scanner_scan_mem: { parameters: ["pointer", "buffer", "usize"], result: "i32" },
-} as const satisfies Deno.ForeignLibraryInterface;
-
-type Lib = Deno.DynamicLibrary<typeof symbols>;
-
-/** YR_COMPILER_CALLBACK_FUNC(error_level, file_name, line_number, rule, message, user_data). */
-const COMPILER_FN = {
-  parameters: ["i32", "pointer", "i32", "pointer", "pointer", "pointer"],
-  result: "void",
-} as const;
-/** YR_CALLBACK_FUNC(context, message, message_data, user_data). */
-const SCAN_FN = { parameters: ["pointer", "i32", "pointer", "pointer"], result: "i32" } as const;
+export {
+  ERROR_SCAN_TIMEOUT,
+  type Layout,
+  LAYOUTS,
+  LibyaraError,
+  type LibyaraStage,
+  YARA_ERRORS,
+  yaraErrorName,
+  YR,
+} from "./libyara_abi.ts";
+export {
+  type MetaEntry,
+  type RuleInfo,
+  type RuleMatch,
+  type ScanResult,
+  type StringMatch,
+  YaraRules,
+  YaraScanner,
+} from "./libyara_scan.ts";
 
 /** Sonames tried in order: YARA 4.3–4.5 (Debian 13, Ubuntu 24.04, EPEL), then 4.2 (Debian 12). */
 export const LIBYARA_SONAMES = ["libyara.so.10", "libyara.so.9"] as const;
-
-/** Where the structures read by this module keep their fields (bytes, x86-64 and aarch64 alike). */
-export interface Layout {
-  /** The YARA releases with this layout. */
-  readonly releases: string;
-  readonly rule: {
-    size: number;
-    flags: number;
-    identifier: number;
-    tags: number;
-    metas: number;
-    strings: number;
-  };
-  readonly rules: { rulesTable: number; numRules: number; numStrings: number };
-  readonly meta: {
-    size: number;
-    identifier: number;
-    string: number;
-    integer: number;
-    type: number;
-    flags: number;
-  };
-  readonly string: { size: number; flags: number; idx: number; identifier: number };
-  readonly context: { matches: number };
-  readonly matches: { size: number; head: number; count: number };
-  readonly match: { base: number; offset: number; matchLength: number; next: number; isPrivate: number };
-}
-
-const COMMON = {
-  meta: { size: 32, identifier: 0, string: 8, integer: 16, type: 24, flags: 28 },
-  string: { size: 56, flags: 0, idx: 4, identifier: 48 },
-  context: { matches: 160 },
-  matches: { size: 24, head: 0, count: 16 },
-  match: { base: 0, offset: 8, matchLength: 16, next: 40, isPrivate: 52 },
-} as const;
-
-/** The known layouts. 4.4 added `required_strings` to YR_RULE and a bitmap pointer to YR_RULES. */
-export const LAYOUTS: readonly Layout[] = [
-  {
-    releases: "4.2–4.3",
-    rule: { size: 48, flags: 0, identifier: 8, tags: 16, metas: 24, strings: 32 },
-    rules: { rulesTable: 8, numRules: 64, numStrings: 68 },
-    ...COMMON,
-  },
-  {
-    releases: "4.4–4.5",
-    rule: { size: 56, flags: 0, identifier: 16, tags: 24, metas: 32, strings: 40 },
-    rules: { rulesTable: 8, numRules: 72, numStrings: 76 },
-    ...COMMON,
-  },
-];
-
-/** The flag bits, message numbers and codes of yara.h this module uses (checked against the header by a test). */
-export const YR = {
-  RULE_FLAGS_PRIVATE: 0x01,
-  RULE_FLAGS_GLOBAL: 0x02,
-  RULE_FLAGS_NULL: 0x04,
-  STRING_FLAGS_LAST_IN_RULE: 0x1000,
-  STRING_FLAGS_PRIVATE: 0x100000,
-  META_FLAGS_LAST_IN_RULE: 1,
-  META_TYPE_INTEGER: 1,
-  META_TYPE_BOOLEAN: 3,
-  YARA_ERROR_LEVEL_WARNING: 1,
-  CALLBACK_MSG_RULE_MATCHING: 1,
-  CALLBACK_MSG_TOO_MANY_MATCHES: 6,
-  CALLBACK_CONTINUE: 0,
-  SCAN_FLAGS_REPORT_RULES_MATCHING: 8,
-} as const;
-/** Upper bound on metas or strings walked in one rule (a wrong layout must not loop through memory). */
-const MAX_WALK = 100_000;
-
-/** libyara's names for the error codes a scan or a compile can return (include/yara/error.h). */
-export const YARA_ERRORS: Readonly<Record<number, string>> = {
-  1: "ERROR_INSUFFICIENT_MEMORY",
-  25: "ERROR_EXEC_STACK_OVERFLOW",
-  26: "ERROR_SCAN_TIMEOUT",
-  27: "ERROR_TOO_MANY_SCAN_THREADS",
-  28: "ERROR_CALLBACK_ERROR",
-  29: "ERROR_INVALID_ARGUMENT",
-  30: "ERROR_TOO_MANY_MATCHES",
-  31: "ERROR_INTERNAL_FATAL_ERROR",
-  46: "ERROR_TOO_MANY_RE_FIBERS",
-  52: "ERROR_INTEGER_OVERFLOW",
-};
-/** The code a scan returns when its timeout passed. */
-export const ERROR_SCAN_TIMEOUT = 26;
-
-/** Where a libyara operation failed. */
-export type LibyaraStage = "dlopen" | "initialize" | "layout" | "compile" | "scanner";
-
-/** A failed libyara call: the stage, libyara's error code (0 when it has none) and a readable message. */
-export class LibyaraError extends Error {
-  constructor(readonly stage: LibyaraStage, readonly code: number, message: string) {
-    super(message);
-    this.name = "LibyaraError";
-  }
-}
-
-/** libyara's name for an error code ("ERROR_SCAN_TIMEOUT (26)"). */
-export function yaraErrorName(code: number): string {
-  return `${YARA_ERRORS[code] ?? "libyara error"} (${code})`;
-}
 
 /** A rule source to compile: `name` is what diagnostics call it (a file path). */
 export interface RuleSource {
@@ -174,63 +75,12 @@ export interface Diagnostic {
   warning: boolean;
 }
 
-/** One `meta:` entry; integers and booleans as their text ("42", "true"). */
-export interface MetaEntry {
-  key: string;
-  value: string;
-}
-
-/** A compiled rule, read once from the rule table. */
-export interface RuleInfo {
-  name: string;
-  tags: string[];
-  meta: MetaEntry[];
-  private: boolean;
-  global: boolean;
-  /** The rule's strings: identifier, index in the scan context's match table, private flag. */
-  strings: { identifier: string; idx: number; private: boolean }[];
-}
-
-/** One matched string occurrence. */
-export interface StringMatch {
-  identifier: string;
-  offset: number;
-  length: number;
-}
-
-/** A rule that matched one scan, with up to `maxStrings` string occurrences (in rule order, then offset). */
-export interface RuleMatch {
-  rule: RuleInfo;
-  strings: StringMatch[];
-}
-
 /** The outcome of compiling: rules and warnings, or the errors (and warnings) when it failed. */
 export type CompileResult =
   | { ok: true; rules: YaraRules; warnings: Diagnostic[] }
   | { ok: false; errors: Diagnostic[]; warnings: Diagnostic[] };
 
-/** The outcome of one scan: matches, or libyara's error code and its name. */
-export type ScanResult =
-  | { ok: true; matches: RuleMatch[]; tooManyMatches: boolean }
-  | { ok: false; code: number; error: string; matches: RuleMatch[] };
-
 const enc = new TextEncoder();
-
-function cstr(s: string): Uint8Array<ArrayBuffer> {
-  return enc.encode(s + "\0");
-}
-
-function readCString(p: Deno.PointerValue): string {
-  return p === null ? "" : Deno.UnsafePointerView.getCString(p);
-}
-
-function out(): BigUint64Array<ArrayBuffer> {
-  return new BigUint64Array(1);
-}
-
-function outPointer(o: BigUint64Array): Deno.PointerObject | null {
-  return Deno.UnsafePointer.create(o[0]);
-}
 
 /** An opened and initialized libyara whose layout was checked. Dispose it last. */
 export class Libyara implements Disposable {
@@ -340,7 +190,7 @@ function compileRaw(lib: Lib, sources: readonly RuleSource[]): RawCompile {
           return { ok: false, errors, warnings };
         }
         // libyara asserts (aborts the process) when a source is added after one failed: stop here.
-        if (s.yr_compiler_add_string(compiler, cstr(src.text), null) > 0 || errors.length > 0) {
+        if (s.yr_compiler_add_string(compiler, cString(src.text), null) > 0 || errors.length > 0) {
           if (errors.length === 0) {
             errors.push({ source: src.name, line: 0, message: "compile error", warning: false });
           }
@@ -356,228 +206,6 @@ function compileRaw(lib: Lib, sources: readonly RuleSource[]): RawCompile {
   } finally {
     cb.close();
   }
-}
-
-function ptrAt(p: Deno.PointerObject, offset: number): Deno.PointerValue {
-  return new Deno.UnsafePointerView(p).getPointer(offset);
-}
-
-function addr(p: Deno.PointerValue): bigint {
-  return BigInt(Deno.UnsafePointer.value(p));
-}
-
-/** Reads the rule table of compiled rules with a layout. */
-function readRuleTable(rules: Deno.PointerObject, layout: Layout): { base: bigint; infos: RuleInfo[] } {
-  const view = new Deno.UnsafePointerView(rules);
-  const count = view.getUint32(layout.rules.numRules);
-  const table = view.getPointer(layout.rules.rulesTable);
-  if (table === null) throw new Error("the rule table is missing");
-  const infos: RuleInfo[] = [];
-  for (let i = 0; i < count; i++) {
-    const rule = Deno.UnsafePointer.offset(table, i * layout.rule.size)!;
-    const rv = new Deno.UnsafePointerView(rule);
-    const flags = rv.getInt32(layout.rule.flags);
-    if (flags & YR.RULE_FLAGS_NULL) throw new Error(`rule ${i} of ${count} is the end marker`);
-    infos.push({
-      name: readCString(rv.getPointer(layout.rule.identifier)),
-      tags: readTags(rv.getPointer(layout.rule.tags)),
-      meta: readMetas(rv.getPointer(layout.rule.metas), layout),
-      private: (flags & YR.RULE_FLAGS_PRIVATE) !== 0,
-      global: (flags & YR.RULE_FLAGS_GLOBAL) !== 0,
-      strings: readStrings(rv.getPointer(layout.rule.strings), layout),
-    });
-  }
-  const end = Deno.UnsafePointer.offset(table, count * layout.rule.size)!;
-  if (!(new Deno.UnsafePointerView(end).getInt32(layout.rule.flags) & YR.RULE_FLAGS_NULL)) {
-    throw new Error("the rule table does not end after the counted rules");
-  }
-  return { base: addr(table), infos };
-}
-
-function readTags(p: Deno.PointerValue): string[] {
-  const tags: string[] = [];
-  let off = 0;
-  while (p !== null && tags.length < MAX_WALK) {
-    const t = Deno.UnsafePointerView.getCString(p, off);
-    if (t === "") break;
-    tags.push(t);
-    off += enc.encode(t).length + 1;
-  }
-  return tags;
-}
-
-function readMetas(p: Deno.PointerValue, layout: Layout): MetaEntry[] {
-  const metas: MetaEntry[] = [];
-  const m = layout.meta;
-  for (let i = 0; p !== null && i < MAX_WALK; i++) {
-    const v = new Deno.UnsafePointerView(Deno.UnsafePointer.offset(p, i * m.size)!);
-    const type = v.getInt32(m.type);
-    const value = type === YR.META_TYPE_INTEGER
-      ? String(v.getBigInt64(m.integer))
-      : type === YR.META_TYPE_BOOLEAN
-      ? String(v.getBigInt64(m.integer) !== 0n)
-      : readCString(v.getPointer(m.string));
-    metas.push({ key: readCString(v.getPointer(m.identifier)), value });
-    if (v.getInt32(m.flags) & YR.META_FLAGS_LAST_IN_RULE) break;
-  }
-  return metas;
-}
-
-function readStrings(p: Deno.PointerValue, layout: Layout): RuleInfo["strings"] {
-  const strings: RuleInfo["strings"] = [];
-  const s = layout.string;
-  for (let i = 0; p !== null && i < MAX_WALK; i++) {
-    const v = new Deno.UnsafePointerView(Deno.UnsafePointer.offset(p, i * s.size)!);
-    const flags = v.getUint32(s.flags);
-    strings.push({
-      identifier: readCString(v.getPointer(s.identifier)),
-      idx: v.getUint32(s.idx),
-      private: (flags & YR.STRING_FLAGS_PRIVATE) !== 0,
-    });
-    if (flags & YR.STRING_FLAGS_LAST_IN_RULE) break;
-  }
-  return strings;
-}
-
-/** Compiled rules and their rule table. Create scanners from it; dispose it after them. */
-export class YaraRules implements Disposable {
-  #ptr: Deno.PointerValue;
-  readonly #base: bigint;
-  /** Every rule, in the order of the sources (private and global ones included). */
-  readonly rules: readonly RuleInfo[];
-
-  /** Use Libyara.compile. Reads the rule table of `ptr` with `layout`. */
-  constructor(readonly lib: Lib, readonly layout: Layout, ptr: Deno.PointerObject) {
-    const t = readRuleTable(ptr, layout);
-    this.#ptr = ptr;
-    this.#base = t.base;
-    this.rules = t.infos;
-  }
-
-  /** The rule a YR_RULE pointer designates, or undefined when it is not in this table. */
-  ruleAt(p: Deno.PointerObject): RuleInfo | undefined {
-    const delta = addr(p) - this.#base;
-    const size = BigInt(this.layout.rule.size);
-    if (delta < 0n || delta % size !== 0n) return undefined;
-    return this.rules[Number(delta / size)];
-  }
-
-  /** The YR_RULES pointer, for YaraScanner. */
-  get pointer(): Deno.PointerObject {
-    if (this.#ptr === null) throw new Error("the YARA rules are destroyed");
-    return this.#ptr;
-  }
-
-  /** A scanner over these rules keeping at most `maxStrings` string occurrences per matching rule. */
-  scanner(maxStrings = 20): YaraScanner {
-    return YaraScanner.create(this, maxStrings);
-  }
-
-  /** yr_rules_destroy. Idempotent. */
-  [Symbol.dispose](): void {
-    if (this.#ptr === null) return;
-    this.lib.symbols.yr_rules_destroy(this.#ptr);
-    this.#ptr = null;
-  }
-}
-
-/**
- * One yr_scanner, reused for every scan: it reports matching rules only (private ones never), through a
- * callback that runs on the calling thread during `scan`. An exception in it is counted in `callbackErrors`
- * (the first kept in `firstCallbackError`) and the scan goes on.
- */
-export class YaraScanner implements Disposable {
-  #ptr: Deno.PointerValue = null;
-  readonly #cb: Deno.UnsafeCallback<typeof SCAN_FN>;
-  #found: RuleMatch[] = [];
-  #tooMany = false;
-  /** Exceptions thrown while reading a match. */
-  callbackErrors = 0;
-  /** The first such exception. */
-  firstCallbackError: unknown = undefined;
-
-  private constructor(readonly rules: YaraRules, readonly maxStrings: number) {
-    const layout = rules.layout;
-    this.#cb = new Deno.UnsafeCallback(SCAN_FN, (ctx, message, data) => {
-      try {
-        if (message === YR.CALLBACK_MSG_RULE_MATCHING && data !== null && ctx !== null) {
-          const rule = rules.ruleAt(data);
-          if (rule === undefined) throw new Error("libyara reported a rule that is not in the rule table");
-          this.#found.push({ rule, strings: readMatches(ctx, rule, layout, maxStrings) });
-        } else if (message === YR.CALLBACK_MSG_TOO_MANY_MATCHES) this.#tooMany = true;
-      } catch (e) {
-        this.callbackErrors++;
-        if (this.firstCallbackError === undefined) this.firstCallbackError = e;
-      }
-      return YR.CALLBACK_CONTINUE;
-    });
-  }
-
-  /** Creates the yr_scanner. Throws LibyaraError (stage "scanner"); frees the callback then. */
-  static create(rules: YaraRules, maxStrings: number): YaraScanner {
-    const sc = new YaraScanner(rules, maxStrings);
-    const s = rules.lib.symbols;
-    const o = out();
-    const rc = s.yr_scanner_create(rules.pointer, o);
-    if (rc !== 0) {
-      sc.#cb.close();
-      throw new LibyaraError("scanner", rc, `yr_scanner_create: ${yaraErrorName(rc)}`);
-    }
-    sc.#ptr = outPointer(o);
-    s.yr_scanner_set_callback(sc.#ptr, sc.#cb.pointer, null);
-    s.yr_scanner_set_flags(sc.#ptr, YR.SCAN_FLAGS_REPORT_RULES_MATCHING);
-    return sc;
-  }
-
-  /**
-   * Scans `data` with a timeout (whole seconds, at least 1). On an error (the timeout included) the result
-   * names libyara's code and keeps the matches reported before it.
-   */
-  scan(data: Uint8Array, timeoutSeconds: number): ScanResult {
-    if (this.#ptr === null) throw new Error("the YARA scanner is closed");
-    const s = this.rules.lib.symbols;
-    this.#found = [];
-    this.#tooMany = false;
-    s.yr_scanner_set_timeout(this.#ptr, Math.max(1, Math.min(0x7fffffff, Math.ceil(timeoutSeconds))));
-    const rc = s.yr_scanner_scan_mem(this.#ptr, data as Uint8Array<ArrayBuffer>, BigInt(data.length));
-    const matches = this.#found;
-    this.#found = [];
-    if (rc !== 0) return { ok: false, code: rc, error: yaraErrorName(rc), matches };
-    return { ok: true, matches, tooManyMatches: this.#tooMany };
-  }
-
-  /** yr_scanner_destroy, then frees the callback. Idempotent. */
-  [Symbol.dispose](): void {
-    if (this.#ptr === null) return;
-    this.rules.lib.symbols.yr_scanner_destroy(this.#ptr);
-    this.#ptr = null;
-    this.#cb.close();
-  }
-}
-
-/** The occurrences of a matching rule's strings, from the scan context's match lists (private ones skipped). */
-function readMatches(ctx: Deno.PointerObject, rule: RuleInfo, layout: Layout, max: number): StringMatch[] {
-  const found: StringMatch[] = [];
-  const table = ptrAt(ctx, layout.context.matches);
-  if (table === null) return found;
-  const { matches: ms, match: m } = layout;
-  for (const s of rule.strings) {
-    if (s.private) continue;
-    let p = ptrAt(Deno.UnsafePointer.offset(table, s.idx * ms.size)!, ms.head);
-    for (let walked = 0; p !== null && found.length < max && walked < MAX_WALK; walked++) {
-      const v = new Deno.UnsafePointerView(p);
-      if (v.getUint8(m.isPrivate) === 0) {
-        found.push({
-          identifier: s.identifier,
-          offset: Number(v.getBigInt64(m.base) + v.getBigInt64(m.offset)),
-          length: v.getInt32(m.matchLength),
-        });
-      }
-      p = v.getPointer(m.next);
-    }
-    if (found.length >= max) break;
-  }
-  return found;
 }
 
 /** The probe: three rules (private, global, tags, every meta type) and five strings. */
