@@ -182,3 +182,47 @@ Deno.test("yara: the live host scans without errors and the sample rules stay qu
   const defaults = await runOne(yara, "/", { yaraRules: SAMPLE_RULES, yaraMaxFiles: 1000 });
   assert.equal(defaults.status, "ok", defaults.reason);
 });
+
+Deno.test("yara: without libyara the scanner says skipped and names the package to install; the scan goes on", async () => {
+  using t = makeTree({ "tmp/f": "needle\n", "rules/bad.yar": "rule broken {" });
+  const out = `${t.path}/report.json`;
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../../main.ts", import.meta.url).pathname,
+      "--enable",
+      "yara,mounts",
+      "--yara-rules",
+      `${t.path}/rules/bad.yar`,
+      "--yara-roots",
+      `${t.path}/tmp`,
+      "--output",
+      out,
+    ],
+    env: { SYS_SCAN_LIBYARA: "/nonexistent/libyara.so.10" },
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assert.ok(r.code === 0 || r.code === 1, new TextDecoder().decode(r.stderr));
+  const report = JSON.parse(Deno.readTextFileSync(out));
+  const y = report.results.find((x: { scanner: string }) => x.scanner === "yara");
+  assert.equal(y.status, "skipped");
+  assert.match(y.reason, /libyara9.*yara from EPEL/);
+  assert.match(y.reason, /\/nonexistent\/libyara\.so\.10/, "the loader's own words are kept");
+  const mounts = report.results.find((x: { scanner: string }) => x.scanner === "mounts");
+  assert.notEqual(mounts.status, "skipped", "the other scanners ran");
+});
+
+Deno.test("yara: the rules the CLI checked are the rules scanned, and a rule file edited in between is read again", async () => {
+  using rules = rulesTree('rule first { strings: $a = "needle" condition: $a }');
+  using root = makeTree({ "tmp/f": "needle\n" });
+  const config = { yaraRules: `${rules.path}/rules.yar` };
+  assert.deepEqual(await yaraRuleErrors(testConfig(config)), []);
+  const same = await runOne(yara, root.path, config);
+  assert.deepEqual(same.findings.map((f) => f.metadata.rule), ["first"]);
+  assert.deepEqual(await yaraRuleErrors(testConfig(config)), []);
+  Deno.writeTextFileSync(`${rules.path}/rules.yar`, 'rule second { strings: $a = "needle" condition: $a }');
+  const edited = await runOne(yara, root.path, config);
+  assert.deepEqual(edited.findings.map((f) => f.metadata.rule), ["second"]);
+});

@@ -1,16 +1,13 @@
 /**
- * Rule headers of a YARA source: name, tags and the `private`/`global` modifiers, which the WebAssembly
- * engine does not report with a match. A small lexer walks the source, skipping comments, text strings,
- * regular expressions and rule bodies, and reads `[private] [global] rule NAME [: TAG ...] {` at the top
- * level. It runs on sources the engine has already compiled, so it only has to be right on valid YARA.
+ * The rule names a YARA source defines, for the one thing libyara does not keep: which file a rule came from.
+ * (Tags, modifiers and meta come from the compiled rules.) A small lexer walks the source, skipping comments,
+ * text strings, regular expressions and rule bodies, and reads `[private] [global] rule NAME [: TAG ...] {` at
+ * the top level. It runs on sources libyara has already compiled, so it only has to be right on valid YARA.
  */
 
 /** One rule header. */
 export interface RuleHeader {
   name: string;
-  tags: string[];
-  private: boolean;
-  global: boolean;
   /** 1-based line of the `rule` keyword. */
   line: number;
 }
@@ -26,9 +23,7 @@ export function ruleHeaders(source: string): RuleHeader[] {
   let i = 0;
   let line = 1;
   let depth = 0;
-  let pending: string[] = [];
   let header: RuleHeader | undefined;
-  let afterColon = false;
   let lastToken = "";
 
   const skipString = () => {
@@ -75,7 +70,6 @@ export function ruleHeaders(source: string): RuleHeader[] {
       if (depth === 0 && header) {
         out.push(header);
         header = undefined;
-        afterColon = false;
       }
       depth++;
       i++;
@@ -92,20 +86,8 @@ export function ruleHeaders(source: string): RuleHeader[] {
       if (depth > 0) continue;
       if (header) {
         if (header.name === "") header.name = word;
-        else if (afterColon) header.tags.push(word);
-      } else if (word === "rule") {
-        header = {
-          name: "",
-          tags: [],
-          private: pending.includes("private"),
-          global: pending.includes("global"),
-          line,
-        };
-        pending = [];
-      } else if (word === "private" || word === "global") pending.push(word);
-      else pending = [];
+      } else if (word === "rule") header = { name: "", line };
     } else {
-      if (c === ":" && depth === 0 && header) afterColon = true;
       if (!/\s/.test(c)) lastToken = c;
       i++;
     }

@@ -2,12 +2,12 @@
  * Loading YARA rule files: `--yara-rules PATH` (a file, or every `*.yar`/`*.yara` directly in a directory)
  * or `<rules-dir>/yara/`. These are the analyst's files on the scanning machine, not files of the scanned
  * host, so they are read directly (bounded), with the same trust rules as rule files: root-owned, not
- * group/world-writable, no symlinks, unless `--rules-insecure-ok`. Every file is compiled on its own so that an error names its file and line,
- * then all are compiled together (which catches a rule name defined in two files).
+ * group/world-writable, no symlinks, unless `--rules-insecure-ok`. The files are compiled once, together, by
+ * the native libyara; an error names its file and line.
  */
 import { checkTrustedDir, readTrustedFile } from "../../host/trusted_files.ts";
-import type { CompileDiagnostic, YaraEngine } from "./engine.ts";
-import { type RuleHeader, ruleHeaders } from "./headers.ts";
+import type { Diagnostic, Libyara, YaraRules } from "../../../ffi/libyara.ts";
+import { ruleHeaders } from "./headers.ts";
 
 /** At most this many rule files are loaded. */
 export const MAX_RULE_FILES = 200;
@@ -29,15 +29,14 @@ export interface RuleFileRead {
   warnings: string[];
 }
 
-/** A rule header with the file it came from. */
-export interface LocatedHeader extends RuleHeader {
-  file: string;
-}
-
-/** A compiled, checked rule set: one source for the engine, and the headers by rule name. */
-export interface RuleSet {
-  source: string;
-  headers: Map<string, LocatedHeader>;
+/**
+ * Compiled, checked rules: the native rule set (dispose it when the scan is done), the file each rule was
+ * defined in, and the compiler's warnings.
+ */
+export interface RuleSet extends Disposable {
+  rules: YaraRules;
+  /** Rule name → the rule file that defines it. */
+  fileOf: Map<string, string>;
   files: string[];
   /** Compiler warnings, as `file:line: message`. */
   warnings: string[];
@@ -103,38 +102,29 @@ export function readRuleFiles(path: string, insecureOk: boolean): RuleFileRead {
   return out;
 }
 
-function describe(file: string, d: CompileDiagnostic): string {
-  return `${file}:${d.line}: ${d.message}`;
+function describe(d: Diagnostic): string {
+  return `${d.source}:${d.line}: ${d.message}`;
 }
 
-/** Compiles the files (each alone, then together); returns the rule set or the errors with file:line. */
+/**
+ * Compiles the files once, in order, into one rule set (a rule may use rules of earlier files; a name defined
+ * in two files is an error). Returns the rule set, or the compiler's errors as `file:line: message`.
+ */
 export function compileRuleSet(
-  engine: YaraEngine,
+  lib: Libyara,
   files: readonly RuleFile[],
-): RuleSet | { errors: string[] } {
-  const errors: string[] = [];
-  const warnings: string[] = [];
-  for (const f of files) {
-    for (const d of engine.compile(f.text)) (d.warning ? warnings : errors).push(describe(f.path, d));
-  }
-  if (errors.length > 0) return { errors };
-  // Joined with a newline after each file, so each file starts on a known line of the combined source.
-  const starts: { file: string; first: number }[] = [];
-  let line = 1;
-  for (const f of files) {
-    starts.push({ file: f.path, first: line });
-    line += f.text.split("\n").length;
-  }
-  const source = files.map((f) => f.text + "\n").join("");
-  const locate = (d: CompileDiagnostic) => {
-    const s = [...starts].reverse().find((x) => x.first <= d.line) ?? starts[0];
-    return describe(s.file, { ...d, line: d.line - s.first + 1 });
+): { ok: true; set: RuleSet } | { ok: false; errors: string[] } {
+  const compiled = lib.compile(files.map((f) => ({ name: f.path, text: f.text })));
+  if (!compiled.ok) return { ok: false, errors: compiled.errors.map(describe) };
+  const fileOf = new Map<string, string>();
+  for (const f of files) for (const h of ruleHeaders(f.text)) fileOf.set(h.name, f.path);
+  const rules = compiled.rules;
+  const set: RuleSet = {
+    rules,
+    fileOf,
+    files: files.map((f) => f.path),
+    warnings: compiled.warnings.map(describe),
+    [Symbol.dispose]: () => rules[Symbol.dispose](),
   };
-  const together = engine.compile(source).filter((d) => !d.warning);
-  if (together.length > 0) {
-    return { errors: together.map((d) => `${locate(d)} (when loading all rule files together)`) };
-  }
-  const headers = new Map<string, LocatedHeader>();
-  for (const f of files) for (const h of ruleHeaders(f.text)) headers.set(h.name, { ...h, file: f.path });
-  return { source, headers, files: files.map((f) => f.path), warnings };
+  return { ok: true, set };
 }

@@ -1,6 +1,10 @@
 /**
- * yara: real YARA rules (libyara in WebAssembly) over the places attackers drop payloads, with the shared
- * bounded walker and a per-file size cap. One finding per (rule, file) with the rule's name, tags and meta.
+ * yara: real YARA rules (the host's native libyara) over the places attackers drop payloads, with the shared
+ * bounded walker, a per-file size cap, a file cap and the scanner's time budget (also libyara's timeout).
+ * The rules are compiled once. Each walked file is opened by the Host's safe open (never a FIFO, device or
+ * final symlink, and only while it is the walked inode), read whole into one reused buffer and scanned in
+ * memory, so a file that grows or shrinks meanwhile only changes what was read. One finding per (rule, file)
+ * with the rule's name, tags and meta.
  */
 import { createHash } from "node:crypto";
 import type { CheckInput } from "../../core/catalogue.ts";
@@ -9,9 +13,17 @@ import type { FindingDraft, Metadata } from "../../core/finding.ts";
 import type { Scanner } from "../../core/scanner.ts";
 import { parseSeverity } from "../../core/severity.ts";
 import type { Config } from "../../core/config.ts";
-import { walk } from "../../host/walker.ts";
-import type { RuleMatch, YaraEngine } from "./engine.ts";
-import { compileRuleSet, readRuleFiles, type RuleSet } from "./rule_files.ts";
+import { walk, type WalkEntry } from "../../host/walker.ts";
+import { fillBounded } from "../../../ffi/fd.ts";
+import {
+  ERROR_SCAN_TIMEOUT,
+  type Libyara,
+  type RuleMatch,
+  type ScanResult,
+  type YaraScanner,
+} from "../../../ffi/libyara.ts";
+import { loadLibyara } from "./engine.ts";
+import { compileRuleSet, readRuleFiles, type RuleFile, type RuleSet } from "./rule_files.ts";
 
 const NAME = "yara";
 const CHECK = "yara.rule.match";
@@ -19,6 +31,8 @@ const CHECK = "yara.rule.match";
 const BUDGET_SHARE = 0.8;
 /** Matches kept at most (a rule that matches everything should not flood the report). */
 const MAX_MATCHES = 1000;
+/** String occurrences kept per matching rule (a rule can match thousands of times in one file). */
+export const MAX_STRING_MATCHES = 20;
 
 /**
  * Default roots, most likely drop zones first (the file and time caps cut the tail): world-writable temp
@@ -99,34 +113,33 @@ function metaKey(key: string): string {
 }
 
 function draftFor(m: RuleMatch, set: RuleSet, path: string, size: number, sha256: string): FindingDraft {
-  const header = set.headers.get(m.rule);
+  const { name, tags, meta } = m.rule;
   const metadata: Metadata = {
-    rule: m.rule,
-    tags: header?.tags ?? [],
+    rule: name,
+    tags,
     path,
     size,
     sha256,
-    rule_file: header?.file ?? "",
+    rule_file: set.fileOf.get(name) ?? "",
     strings: m.strings.map((s) => `${s.identifier}@0x${s.offset.toString(16)}`),
   };
-  for (const { key, value } of m.meta) {
+  for (const { key, value } of meta) {
     const k = metaKey(key);
     if (!(k in metadata)) metadata[k] = value;
   }
-  const sevMeta = m.meta.find((x) => x.key.toLowerCase() === "severity");
+  const sevMeta = meta.find((x) => x.key.toLowerCase() === "severity");
   const severity = sevMeta ? parseSeverity(sevMeta.value) : undefined;
-  const description = m.meta.find((x) => x.key.toLowerCase() === "description")?.value;
+  const description = meta.find((x) => x.key.toLowerCase() === "description")?.value;
   return {
     check_id: CHECK,
-    subject: `${m.rule}:${path}`,
-    title: `YARA rule ${m.rule} matched`,
-    description:
-      `${path} matches YARA rule ${m.rule}${header?.tags.length ? ` [${header.tags.join(" ")}]` : ""}` +
+    subject: `${name}:${path}`,
+    title: `YARA rule ${name} matched`,
+    description: `${path} matches YARA rule ${name}${tags.length ? ` [${tags.join(" ")}]` : ""}` +
       (description ? `: ${description}` : "."),
     ...(severity !== undefined && severity !== "error" ? { severity } : {}),
     metadata,
     location: { path },
-    tags: ["yara", ...(header?.tags ?? [])],
+    tags: ["yara", ...tags],
   };
 }
 
@@ -135,29 +148,55 @@ function draftFor(m: RuleMatch, set: RuleSet, path: string, size: number, sha256
  * skip, for a CLI that wants to refuse bad rule files up front (exit 3) rather than report a skipped scanner.
  * Empty when the rules load or when no rules are configured.
  */
+// deno-lint-ignore require-await
 export async function yaraRuleErrors(c: Config): Promise<string[]> {
   const path = rulesPath(c);
   if (path === undefined) return [];
   const read = readRuleFiles(path, c.rulesInsecureOk);
   if (read.errors.length > 0) return read.errors;
-  const set = compileRuleSet(await loadEngine(), read.files);
-  return "errors" in set ? set.errors : [];
+  // Without libyara the rules cannot be checked; the scanner then skips and says what to install.
+  const loaded = loadLibyara();
+  if (!loaded.ok) return [];
+  const compiled = compileRuleSet(loaded.lib, read.files);
+  if (!compiled.ok) return compiled.errors;
+  checked?.set[Symbol.dispose]();
+  checked = { key: ruleKey(read.files), set: compiled.set };
+  return [];
 }
 
-function loadRules(ctx: ScanContext, engine: YaraEngine, path: string): RuleSet | undefined {
+/**
+ * The rule set yaraRuleErrors compiled, kept for the scan that follows it when the rule files still read the
+ * same (libyara spends 10–30 ms on every compile, whatever the rules).
+ */
+let checked: { key: string; set: RuleSet } | undefined;
+
+function ruleKey(files: readonly RuleFile[]): string {
+  return JSON.stringify(files.map((f) => [f.path, f.text]));
+}
+
+/** The checked rule set when `files` are the files it was compiled from, else a fresh compile. */
+function compileOnce(lib: Libyara, files: readonly RuleFile[]): ReturnType<typeof compileRuleSet> {
+  const kept = checked;
+  checked = undefined;
+  if (kept !== undefined && kept.key === ruleKey(files)) return { ok: true, set: kept.set };
+  kept?.set[Symbol.dispose]();
+  return compileRuleSet(lib, files);
+}
+
+function loadRules(ctx: ScanContext, lib: Libyara, path: string): RuleSet | undefined {
   const read = readRuleFiles(path, ctx.config.rulesInsecureOk);
   for (const w of read.warnings) ctx.warn("yara_rules_insecure", w);
   if (read.errors.length > 0) {
     ctx.skip(`YARA rules not loaded: ${read.errors.join("; ")}`);
     return undefined;
   }
-  const set = compileRuleSet(engine, read.files);
-  if ("errors" in set) {
-    ctx.skip(`YARA rules not loaded: ${set.errors.join("; ")}`);
+  const compiled = compileOnce(lib, read.files);
+  if (!compiled.ok) {
+    ctx.skip(`YARA rules not loaded: ${compiled.errors.join("; ")}`);
     return undefined;
   }
-  for (const w of set.warnings) ctx.warn("yara_rule_warning", w);
-  return set;
+  for (const w of compiled.set.warnings) ctx.warn("yara_rule_warning", w);
+  return compiled.set;
 }
 
 /** --yara-roots, keeping absolute paths that exist (under --root they are paths inside the root). */
@@ -172,52 +211,105 @@ function userRoots(ctx: ScanContext): string[] {
   return out;
 }
 
-/** Starts the WebAssembly engine, importing it only when YARA runs (it adds ~20–50 ms to every start-up). */
-async function loadEngine(): Promise<YaraEngine> {
-  const { YaraEngine } = await import("./engine.ts");
-  return await YaraEngine.load();
+/** What scanning one walked file gave. */
+export type FileScan =
+  /** `shrank`: the file ended before the size it had when opened (what was read was scanned). */
+  | { kind: "scanned"; result: ScanResult; size: number; sha256: string; shrank: boolean }
+  /** Over the cap: its size when opened, or what it grew to while read. */
+  | { kind: "too_large"; size: number }
+  /** Not the regular file the walk listed any more: a symlink, a special file or another file now. */
+  | { kind: "changed"; message: string }
+  | { kind: "missing" }
+  | { kind: "unreadable"; message: string };
+
+/**
+ * Opens a walked file (never a final symlink; only while it is the walked inode; FIFOs and devices are refused
+ * without being opened), reads it whole into `buffer` (at least `maxBytes` + 1 long, reused from file to
+ * file), scans it with a timeout, and hashes what was scanned when a rule matched.
+ */
+export function scanWalkedFile(
+  ctx: Pick<ScanContext, "host">,
+  e: WalkEntry,
+  scanner: YaraScanner,
+  maxBytes: number,
+  timeoutSeconds: number,
+  buffer: Uint8Array<ArrayBuffer>,
+): FileScan {
+  const opened = ctx.host.open(e.path, { follow: false, expect: { dev: e.dev, ino: e.ino } });
+  if (!opened.ok) {
+    if (opened.reason === "missing") return { kind: "missing" };
+    if (opened.reason === "changed" || opened.reason === "link" || opened.reason === "not_file") {
+      return { kind: "changed", message: opened.message };
+    }
+    return { kind: "unreadable", message: opened.message };
+  }
+  using file = opened.file;
+  // Nothing is read of a file already over the cap (a sparse terabyte included).
+  if (file.stat.size > maxBytes) return { kind: "too_large", size: file.stat.size };
+  let read: { buf: Uint8Array<ArrayBuffer>; used: number };
+  try {
+    read = fillBounded(buffer, maxBytes, (into) => file.read(into));
+  } catch (err) {
+    return { kind: "unreadable", message: `${e.path}: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  const used = read.used;
+  if (used > maxBytes) return { kind: "too_large", size: used };
+  const bytes = read.buf.subarray(0, used);
+  const result = scanner.scan(bytes, timeoutSeconds);
+  const sha256 = result.matches.length > 0 ? createHash("sha256").update(bytes).digest("hex") : "";
+  return { kind: "scanned", result, size: used, sha256, shrank: used < file.stat.size };
+}
+
+/** Counts of files not scanned for one reason, with the first example, reported once at the end. */
+class Tally {
+  count = 0;
+  example = "";
+  add(example: string): void {
+    if (this.count++ === 0) this.example = example;
+  }
 }
 
 async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const deadline = performance.now() + ctx.budgetSeconds * 1000 * BUDGET_SHARE;
   const path = rulesPath(ctx.config);
   if (path === undefined) {
-    // Before the engine is loaded: it costs ~25 MB and tens of milliseconds for nothing.
     return ctx.skip("no YARA rules: give --yara-rules PATH, or --rules-dir DIR with a yara/ subdirectory");
   }
-  let engine: YaraEngine;
-  try {
-    engine = await loadEngine();
-  } catch (e) {
-    return ctx.skip(e instanceof Error ? e.message : String(e));
-  }
-  const set = loadRules(ctx, engine, path);
+  const loaded = loadLibyara();
+  if (!loaded.ok) return ctx.skip(loaded.reason);
+  using set = loadRules(ctx, loaded.lib, path);
   if (!set) return;
+  using scanner = set.rules.scanner(MAX_STRING_MATCHES);
   const roots = ctx.config.yaraRoots.length > 0 ? userRoots(ctx) : DEFAULT_YARA_ROOTS;
   const maxBytes = ctx.config.yaraMaxFileSize * (1 << 20);
   const maxFiles = ctx.config.yaraMaxFiles;
   const prune = ctx.config.yaraRoots.length > 0
     ? undefined
     : (p: string) => DEFAULT_PRUNE.some((d) => (p + "/").includes(d));
+  // One buffer for every file: its pages cost memory only as far as the largest file read reached.
+  let buffer: Uint8Array<ArrayBuffer> | undefined;
   let scanned = 0;
-  let tooLarge = 0;
-  let largeExample = "";
-  let unreadable = 0;
   let matches = 0;
-  let engineFailures = 0;
+  const tooLarge = new Tally();
+  const changed = new Tally();
+  const shrank = new Tally();
+  const unreadable = new Tally();
+  const failed = new Tally();
+  const tooMany = new Tally();
   for await (
     const e of walk(ctx, { roots, prune, maxMillis: Math.max(1000, deadline - performance.now()) })
   ) {
-    if (e.kind !== "file" || e.size === 0) continue;
+    if (e.kind !== "file") continue;
     if (e.size > maxBytes) {
-      if (tooLarge++ === 0) largeExample = `${e.path} (${e.size} bytes)`;
+      tooLarge.add(`${e.path} (${e.size} bytes)`);
       continue;
     }
     if (scanned >= maxFiles) {
       ctx.warn("truncated", `stopped after ${maxFiles} files (--yara-max-files)`);
       break;
     }
-    if (performance.now() > deadline) {
+    const left = deadline - performance.now();
+    if (left <= 0) {
       ctx.warn(
         "truncated",
         `stopped after ${scanned} files to stay within the ${ctx.budgetSeconds}s scanner budget`,
@@ -225,50 +317,76 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
       break;
     }
     await ctx.checkpoint();
-    const r = ctx.host.readBytes(e.path, maxBytes);
-    if (!r.ok) {
-      if (r.reason !== "missing") unreadable++;
-      continue;
-    }
-    if (r.truncated) {
-      if (tooLarge++ === 0) largeExample = `${e.path} (grew past the cap while read)`;
-      continue;
-    }
+    buffer ??= new Uint8Array(maxBytes + 1);
+    const t = scanWalkedFile(ctx, e, scanner, maxBytes, left / 1000, buffer);
+    if (t.kind === "too_large") tooLarge.add(`${e.path} (${t.size} bytes when read)`);
+    if (t.kind === "changed") changed.add(t.message);
+    if (t.kind === "unreadable") unreadable.add(t.message);
+    if (t.kind !== "scanned") continue;
     scanned++;
-    let result;
-    try {
-      result = engine.run(r.value, set.source);
-      engineFailures = 0;
-    } catch (err) {
-      ctx.warn("yara_engine_error", `${e.path}: ${err instanceof Error ? err.message : err}`);
-      if (++engineFailures >= 3) {
-        ctx.warn("truncated", "the YARA engine failed three times in a row; scan stopped");
-        break;
-      }
-      continue;
+    if (t.shrank) shrank.add(`${e.path} (${t.size} bytes read)`);
+    const result = t.result;
+    if (!result.ok && result.code === ERROR_SCAN_TIMEOUT) {
+      ctx.warn(
+        "truncated",
+        `libyara's timeout passed while scanning ${e.path}; stopped after ${scanned} files to stay within the ${ctx.budgetSeconds}s scanner budget`,
+      );
+      break;
     }
-    if (result.matches.length === 0) continue;
-    const sha256 = createHash("sha256").update(r.value).digest("hex");
-    for (const m of result.matches) {
-      if (set.headers.get(m.rule)?.private) continue;
-      if (++matches > MAX_MATCHES) break;
-      yield draftFor(m, set, e.path, r.value.length, sha256);
-    }
+    if (!result.ok) failed.add(`${e.path}: ${result.error}`);
+    else if (result.tooManyMatches) tooMany.add(e.path);
+    const found = result.matches;
+    if (found.length === 0) continue;
+    const drafts = found.slice(0, Math.max(0, MAX_MATCHES - matches)).map((m) =>
+      draftFor(m, set, e.path, t.size, t.sha256)
+    );
+    matches += found.length;
+    yield* drafts;
     if (matches > MAX_MATCHES) {
       ctx.warn("truncated", `more than ${MAX_MATCHES} matches; the rest are not listed`);
       break;
     }
   }
-  if (tooLarge > 0) {
+  if (tooLarge.count > 0) {
     ctx.warn(
       "truncated",
-      `${tooLarge} file(s) over --yara-max-file-size ${ctx.config.yaraMaxFileSize} MiB not scanned, e.g. ${largeExample}`,
+      `${tooLarge.count} file(s) over --yara-max-file-size ${ctx.config.yaraMaxFileSize} MiB not scanned, e.g. ${tooLarge.example}`,
     );
   }
-  if (unreadable > 0) ctx.warn("file_unreadable", `${unreadable} file(s) could not be read`);
+  if (changed.count > 0) {
+    ctx.warn(
+      "file_changed",
+      `${changed.count} file(s) replaced (by a symlink, a special or another file) between the walk and the read, not scanned, e.g. ${changed.example}`,
+    );
+  }
+  if (shrank.count > 0) {
+    ctx.warn(
+      "file_changed",
+      `${shrank.count} file(s) shrank while read; what was read was scanned, e.g. ${shrank.example}`,
+    );
+  }
+  if (unreadable.count > 0) {
+    ctx.warn("file_unreadable", `${unreadable.count} file(s) could not be read, e.g. ${unreadable.example}`);
+  }
+  if (failed.count > 0) {
+    ctx.warn("yara_engine_error", `libyara could not scan ${failed.count} file(s), e.g. ${failed.example}`);
+  }
+  if (tooMany.count > 0) {
+    ctx.warn(
+      "yara_too_many_matches",
+      `a string matched more often than libyara records in ${tooMany.count} file(s); rules using it may be missed, e.g. ${tooMany.example}`,
+    );
+  }
+  if (scanner.callbackErrors > 0) {
+    ctx.warn(
+      "yara_engine_error",
+      `${scanner.callbackErrors} match(es) could not be read: ${scanner.firstCallbackError}`,
+    );
+  }
   ctx.setMeta("yara", {
+    engine: `${loaded.lib.path} (YARA ${loaded.lib.layout.releases} layout)`,
     rule_files: set.files,
-    rules: set.headers.size,
+    rules: set.rules.rules.length,
     roots: [...roots],
     files_scanned: scanned,
     matches: Math.min(matches, MAX_MATCHES),
@@ -278,10 +396,10 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 /** The yara scanner. */
 export const yara: Scanner = {
   name: NAME,
-  summary:
-    "YARA rules (libyara, WebAssembly) over temp, persistence, home, local-program and web directories.",
+  summary: "YARA rules (the native libyara) over temp, persistence, home, local-program and web directories.",
   slow: true,
   heavy: true,
+  needs: ["libyara (Debian libyara9 or yara; RHEL yara from EPEL)"],
   enabledByDefault: yaraEnabled,
   checks,
   run,
