@@ -10,11 +10,20 @@
  *                                [--only CASES] [--no-scale] [--no-trace] [--trace-mode all] [--exe PATH]
  *
  * `--exe` benchmarks a compiled executable instead of `deno run -A main.ts`. `--only` takes a comma list of
- * case names (startup, fast, default, full, scanner:<name>).
+ * case names (startup, fast, default, full, scanner:<name>, scale, yara-cli). `yara-cli` compares the yara
+ * scanner with the `yara` command on `--yara-tree DIR` (default /usr/bin; scripts/bench_yara.ts).
  */
 import { parseArgs } from "node:util";
 import { SCANNERS } from "../src/scanners/index.ts";
 import { generateFixtureRoot } from "./gen-fixture-root.ts";
+import {
+  compareYara,
+  DEFAULT_YARA_TREE,
+  findYaraCli,
+  type YaraComparison,
+  yaraMarkdown,
+  yaraTargets,
+} from "./bench_yara.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
 const GNU_TIME = "/usr/bin/time";
@@ -267,6 +276,7 @@ export function markdown(r: BenchResults): string {
       "",
     );
   }
+  out.push(...yaraMarkdown(r.yara));
   out.push(
     r.trace.status === "ran"
       ? `Trace benchmarks (scripts/bench-trace.ts ${r.trace.mode}): see \`trace\` in results.json${
@@ -295,6 +305,8 @@ export interface BenchResults {
   cases: CaseResult[];
   scale: ScaleResult[];
   growth: ReturnType<typeof growth>;
+  /** The yara scanner against the yara CLI (absent when not asked for). */
+  yara?: YaraComparison;
   trace: { status: string; mode: string; detail?: string; summary: string[]; result?: unknown };
 }
 
@@ -474,6 +486,7 @@ async function main(): Promise<number> {
       "no-trace": { type: "boolean" },
       "trace-mode": { type: "string", default: "all" },
       exe: { type: "string" },
+      "yara-tree": { type: "string", default: DEFAULT_YARA_TREE },
     },
     strict: true,
   });
@@ -496,6 +509,7 @@ async function main(): Promise<number> {
   const before = loadavg();
   const cases: CaseResult[] = [];
   const scale: ScaleResult[] = [];
+  let yara: YaraComparison | undefined;
   try {
     const names = SCANNERS.map((s) => s.name);
     const runner = new Runner(prefix, reps, tmp);
@@ -516,6 +530,14 @@ async function main(): Promise<number> {
         await runner.run(`scale:${s}x`, ["--root", root]);
         Deno.removeSync(root, { recursive: true });
       }
+    }
+    if (want("yara-cli")) {
+      yara = await compareYara({
+        runOurs: (args) => runOnce(prefix, args, true, tmp),
+        runTool: (argv) => runOnce(argv.slice(0, 1), argv.slice(1), false, tmp),
+        summarize: (name, args, runs) => summarize(name, args, runs, null),
+        log: (line) => console.error(line),
+      }, { rulesDir: `${REPO}rules/yara`, tree: values["yara-tree"], reps, cli: findYaraCli() });
     }
     const all = runner.results();
     console.error(
@@ -546,10 +568,11 @@ async function main(): Promise<number> {
       loadavg_before: before,
       loadavg_after: loadavg(),
     },
-    targets: evaluateTargets(cases, scale),
+    targets: [...evaluateTargets(cases, scale), ...(yara ? yaraTargets(yara) : [])],
     cases,
     scale,
     growth: growth(scale),
+    ...(yara ? { yara } : {}),
     trace,
   };
   Deno.mkdirSync(values.out, { recursive: true });
