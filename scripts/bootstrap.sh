@@ -2,7 +2,9 @@
 # Installs what sys-scan needs on a fresh Debian 12 machine, only where it is missing:
 # Deno 2.9.6 from npm (into .tools/), and from Debian: clang, llvm, libbpf-dev, libbpf1, bpftool (BPF build
 # and tests), chromium (HTML report test), gnupg (signing test), rpm (a real rpm database for the rpm verification
-# test). Prints the deno path on its last line.
+# test), libyara9 (the yara scanner), yara (the test and benchmark that compare with the yara command) and
+# libyara-dev (the test that checks the binding's struct offsets against yara.h). Prints the deno path on its
+# last line.
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DENO_VERSION=2.9.6
@@ -15,7 +17,7 @@ if [ ! -x "$deno_bin" ] || ! "$deno_bin" --version 2>/dev/null | grep -q "deno $
 fi
 
 need=()
-for pkg in clang llvm libbpf-dev libbpf1 bpftool chromium gnupg rpm; do
+for pkg in clang llvm libbpf-dev libbpf1 bpftool chromium gnupg rpm libyara9 yara libyara-dev; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ "${#need[@]}" -gt 0 ]; then
