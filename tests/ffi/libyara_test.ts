@@ -36,25 +36,17 @@ const HEADER = (() => {
   }
 })();
 
-function libyaraError(fn: () => unknown): LibyaraError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof LibyaraError) return e;
-    throw e;
-  }
-  assert.fail("expected a LibyaraError");
-}
-
 Deno.test("libyara: a missing library is a LibyaraError at the dlopen stage naming what was tried", () => {
-  const e = libyaraError(() => Libyara.open(["/nonexistent/libyara.so.10", "libyara-nope.so.1"]));
-  assert.equal(e.stage, "dlopen");
-  assert.match(e.message, /cannot load libyara \(.*\/nonexistent\/libyara\.so\.10.*; .*libyara-nope\.so\.1/);
+  assert.throws(
+    () => Libyara.open(["/nonexistent/libyara.so.10", "libyara-nope.so.1"]),
+    (e) =>
+      e instanceof LibyaraError && e.stage === "dlopen" &&
+      /cannot load libyara \(.*\/nonexistent\/libyara\.so\.10.*; .*libyara-nope\.so\.1/.test(e.message),
+  );
 });
 
 Deno.test("libyara: a library that is not libyara is refused at dlopen (its symbols are missing)", () => {
-  const e = libyaraError(() => Libyara.open(["libc.so.6"]));
-  assert.equal(e.stage, "dlopen");
+  assert.throws(() => Libyara.open(["libc.so.6"]), (e) => e instanceof LibyaraError && e.stage === "dlopen");
 });
 
 Deno.test("libyara: error names are libyara's", () => {
