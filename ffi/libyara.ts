@@ -22,7 +22,7 @@
  * Failures throw `LibyaraError` with the stage and the library's own words (compiler messages, error names).
  * Scans take memory, never a path: the caller opens the file (safely, and only the file it means) and reads
  * it, so libyara never resolves a path an attacker could swap, and a file that shrinks meanwhile only changes
- * what was read. (Mapping each file instead, as `yr_rules_scan_fd` does, cost 25–45 % more CPU than reading it
+ * what was read. (Mapping each file instead, as `yr_rules_scan_fd` does, cost 20–45 % more CPU than reading it
  * into one warm buffer on the development VM, page faults and unmaps included.)
  */
 import { cString } from "./libc.ts";

@@ -1,7 +1,7 @@
 /**
  * Compiled YARA rules and a scanner over them (see ffi/libyara.ts, which compiles): the rule table read once
- * into plain data, one reusable yr_scanner, scans of memory or of an open descriptor with a timeout, and the
- * matches of each scan delivered through a callback and read from the scan context.
+ * into plain data, one reusable yr_scanner, scans of memory with a timeout, and the matches of each scan
+ * delivered through a callback and read from the scan context.
  */
 import { type Layout, type Lib, LibyaraError, SCAN_FN, yaraErrorName, YR } from "./libyara_abi.ts";
 
@@ -236,16 +236,14 @@ export class YaraScanner implements Disposable {
    * names libyara's code and keeps the matches reported before it.
    */
   scan(data: Uint8Array, timeoutSeconds: number): ScanResult {
-    return this.#scan(data.length === 0 ? null : Deno.UnsafePointer.of(data), data.length, timeoutSeconds);
-  }
-
-  #scan(data: Deno.PointerValue, length: number, timeoutSeconds: number): ScanResult {
     if (this.#ptr === null) throw new Error("the YARA scanner is closed");
+    this.rules.pointer; // throws when the rules were destroyed under the scanner
     const s = this.rules.lib.symbols;
     this.#found = [];
     this.#tooMany = false;
     s.yr_scanner_set_timeout(this.#ptr, Math.max(1, Math.min(0x7fffffff, Math.ceil(timeoutSeconds))));
-    const rc = s.yr_scanner_scan_mem(this.#ptr, data, BigInt(length));
+    const at = data.length === 0 ? null : Deno.UnsafePointer.of(data);
+    const rc = s.yr_scanner_scan_mem(this.#ptr, at, BigInt(data.length));
     const matches = this.#found;
     this.#found = [];
     if (rc !== 0) return { ok: false, code: rc, error: yaraErrorName(rc), matches };

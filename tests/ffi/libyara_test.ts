@@ -328,6 +328,7 @@ Deno.test({
     const lib = Libyara.open();
     const c = lib.compile([{ name: "r.yar", text: "rule r { condition: true }" }]);
     assert.ok(c.ok);
+    const early = c.rules.scanner();
     const scanner = c.rules.scanner();
     scanner[Symbol.dispose]();
     scanner[Symbol.dispose]();
@@ -335,6 +336,12 @@ Deno.test({
     c.rules[Symbol.dispose]();
     c.rules[Symbol.dispose]();
     assert.throws(() => c.rules.scanner(), /rules are destroyed/);
+    assert.throws(
+      () => early.scan(enc("x"), 1),
+      /rules are destroyed/,
+      "a scanner outliving its rules refuses",
+    );
+    early[Symbol.dispose]();
     lib[Symbol.dispose]();
     lib[Symbol.dispose]();
     assert.throws(() => lib.compile([]), /libyara is closed/);

@@ -26,6 +26,7 @@ rule marker_twice { strings: $m = "MARKER" condition: has_marker and #m >= 2 }
 rule xor_config { strings: $k = "hidden-config" xor condition: $k }
 rule big_bang { condition: filesize > 1MB and uint8(filesize - 1) == 0x21 }
 rule empty_file { condition: filesize == 0 }
+rule chained_hex { strings: $h = { 4D 5A [250-400] 50 45 } condition: $h }
 `;
 
 function xor(text: string, key: number): Uint8Array {
@@ -61,6 +62,7 @@ function fixtureTree() {
     "tree/opt/noise.bin": { content: random },
     "tree/opt/big.bin": { content: big },
     "tree/opt/empty": "",
+    "tree/opt/chained.bin": "xxMZ" + ".".repeat(300) + "PEyy",
     "tree/opt/link-to-shell": { symlink: "../tmp/.x/update.sh" },
     "tree/opt/dir with space/file name.txt": "token=1\n",
     "rules/extra.yar": EXTRA_RULES,
@@ -118,6 +120,7 @@ Deno.test({
     const fired = new Set([...theirs.keys()].map((k) => k.split(" ")[0]));
     assert.deepEqual([...fired].sort(), [
       "big_bang",
+      "chained_hex",
       "elf_header",
       "empty_file",
       "marker_twice",
