@@ -1,8 +1,20 @@
 /**
  * The YARA engine: the host's native libyara (ffi/libyara.ts), loaded once per process when YARA first runs
- * and never downloaded. Where it is missing or unusable the scanner skips with the package to install.
+ * and never downloaded. Where it is missing or unusable the scanner skips with the package to install. The one
+ * door from the yara scanner to the binding (listed under Exceptions in docs/ARCHITECTURE.md): the rest of the
+ * scanner takes what it needs of it from here.
  */
 import { Libyara, LIBYARA_SONAMES, LibyaraError } from "../../../ffi/libyara.ts";
+
+export {
+  type Diagnostic,
+  ERROR_SCAN_TIMEOUT,
+  type Libyara,
+  type RuleMatch,
+  type ScanResult,
+  type YaraRules,
+  type YaraScanner,
+} from "../../../ffi/libyara.ts";
 
 /** What to install when libyara is missing. */
 export const LIBYARA_INSTALL =

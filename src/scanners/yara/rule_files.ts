@@ -6,7 +6,7 @@
  * the native libyara; an error names its file and line.
  */
 import { checkTrustedDir, readTrustedFile } from "../../host/trusted_files.ts";
-import type { Diagnostic, Libyara, YaraRules } from "../../../ffi/libyara.ts";
+import type { Diagnostic, Libyara, YaraRules } from "./engine.ts";
 import { ruleHeaders } from "./headers.ts";
 
 /** At most this many rule files are loaded. */

@@ -14,15 +14,14 @@ import type { Scanner } from "../../core/scanner.ts";
 import { parseSeverity } from "../../core/severity.ts";
 import type { Config } from "../../core/config.ts";
 import { walk, type WalkEntry } from "../../host/walker.ts";
-import { fillBounded } from "../../../ffi/fd.ts";
 import {
   ERROR_SCAN_TIMEOUT,
   type Libyara,
+  loadLibyara,
   type RuleMatch,
   type ScanResult,
   type YaraScanner,
-} from "../../../ffi/libyara.ts";
-import { loadLibyara } from "./engine.ts";
+} from "./engine.ts";
 import { compileRuleSet, readRuleFiles, type RuleFile, type RuleSet } from "./rule_files.ts";
 
 const NAME = "yara";
@@ -246,15 +245,20 @@ export function scanWalkedFile(
   using file = opened.file;
   // Nothing is read of a file already over the cap (a sparse terabyte included).
   if (file.stat.size > maxBytes) return { kind: "too_large", size: file.stat.size };
-  let read: { buf: Uint8Array<ArrayBuffer>; used: number };
+  if (buffer.length <= maxBytes) throw new Error("the read buffer must hold maxBytes + 1 bytes");
+  // Up to one byte past the cap, which tells a file that grew past it while read.
+  let used = 0;
   try {
-    read = fillBounded(buffer, maxBytes, (into) => file.read(into));
+    while (used <= maxBytes) {
+      const n = file.read(buffer.subarray(used, maxBytes + 1));
+      if (n === 0) break;
+      used += n;
+    }
   } catch (err) {
     return { kind: "unreadable", message: `${e.path}: ${err instanceof Error ? err.message : String(err)}` };
   }
-  const used = read.used;
   if (used > maxBytes) return { kind: "too_large", size: used };
-  const bytes = read.buf.subarray(0, used);
+  const bytes = buffer.subarray(0, used);
   const result = scanner.scan(bytes, timeoutSeconds);
   const sha256 = result.matches.length > 0 ? createHash("sha256").update(bytes).digest("hex") : "";
   return { kind: "scanned", result, size: used, sha256, shrank: used < file.stat.size };
