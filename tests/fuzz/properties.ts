@@ -33,7 +33,7 @@ import { parseGroup, parsePasswd } from "../../src/scanners/persistence/accounts
 import { parseUdevRules } from "../../src/scanners/persistence/udev.ts";
 import { parseAnacrontab, parseCrontab } from "../../src/scanners/persistence/cron.ts";
 import { parseSudoers } from "../../src/scanners/persistence/sudoers.ts";
-import { parseAuthorizedKeys } from "../../src/scanners/persistence/authorized_keys.ts";
+import { parseAuthorizedKeys } from "../../src/scanners/ssh/authorized_keys.ts";
 import { parseDesktopEntry } from "../../src/scanners/persistence/desktop.ts";
 import { parseCmdline, parseLockdown } from "../../src/scanners/kernel_hardening.ts";
 import { parseSysctlInt } from "../../src/scanners/kernel_params.ts";

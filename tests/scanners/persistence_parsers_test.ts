@@ -8,7 +8,7 @@ import {
 import { pathRisk } from "../../src/scanners/persistence/assess.ts";
 import { Host } from "../../src/host/host.ts";
 import { makeTree } from "../helpers.ts";
-import { parseAuthorizedKeys } from "../../src/scanners/persistence/authorized_keys.ts";
+import { parseAuthorizedKeys } from "../../src/scanners/ssh/authorized_keys.ts";
 import {
   cronPercent,
   parseAnacrontab,

@@ -60,7 +60,7 @@ export function parseGroup(text: string): Map<string, { gid: number; members: st
 }
 
 /** True when the account can log in with a shell (not nologin/false/sync/empty). */
-export function hasLoginShell(a: Account): boolean {
+export function hasLoginShell(a: Pick<Account, "shell">): boolean {
   return a.shell !== "" && !/(?:nologin|false|sync|shutdown|halt)$/.test(a.shell);
 }
 

@@ -1,46 +1,25 @@
 /** SSH authorized_keys of every account: where sshd looks for them, forced commands, unusual and recent files. */
-import { type Account, hasLoginShell } from "../accounts.ts";
-import { parseAuthorizedKeys } from "../authorized_keys.ts";
+import { hasLoginShell } from "../accounts.ts";
+import { parseAuthorizedKeys } from "../../ssh/authorized_keys.ts";
+import { authorizedKeysPatterns, expandKeysPattern } from "../../ssh/key_files.ts";
+import { loadSshdConfig, SSHD_CONFIG } from "../../ssh/sshd_config.ts";
 import { type Collector, type Entry, normalisePath } from "../collect.ts";
 
 /**
- * Parsed sshd AuthorizedKeysFile patterns (default: both OpenSSH defaults). The drop-in directory is read first:
- * Debian and Ubuntu include it at the top of sshd_config, and sshd keeps the first value it sees.
+ * Every AuthorizedKeysFile pattern of sshd's configuration (Include files and Match blocks followed), or
+ * OpenSSH's default. Problems in the configuration are reported by the auth scanner, not here.
  */
-function authorizedKeysPatterns(c: Collector): string[] {
-  const files = [
-    ...c.list("/etc/ssh/sshd_config.d").filter((n) => n.endsWith(".conf")).map((n) =>
-      `/etc/ssh/sshd_config.d/${n}`
-    ),
-    "/etc/ssh/sshd_config",
-  ];
-  let inMatch = false;
-  for (const path of files) {
-    const f = c.read(path, 256 << 10);
-    if (!f) continue;
-    for (const raw of f.text.split("\n")) {
-      const line = raw.trim();
-      if (/^match\s/i.test(line)) inMatch = true;
-      if (inMatch || line.startsWith("#")) continue;
-      const m = line.match(/^AuthorizedKeysFile\s*=?\s*(.+)$/i);
-      if (m) return m[1].trim().split(/\s+/).filter((p) => p.toLowerCase() !== "none");
-    }
-    inMatch = false;
+function authorizedKeysPatternsOf(c: Collector): string[] {
+  const cfg = loadSshdConfig(c.ctx.host);
+  if (!cfg.ok && cfg.reason !== "missing") {
+    c.ctx.warn("persistence_unreadable", `${SSHD_CONFIG}: ${cfg.message}`);
   }
-  return [".ssh/authorized_keys", ".ssh/authorized_keys2"];
-}
-
-function expandKeysPattern(pattern: string, a: Account): string {
-  const p = pattern.replace(
-    /%%|%h|%u|%U/g,
-    (t) => t === "%%" ? "%" : t === "%h" ? a.home : t === "%u" ? a.name : String(a.uid),
-  );
-  return normalisePath(p.startsWith("/") ? p : `${a.home}/${p}`);
+  return authorizedKeysPatterns(cfg.ok ? cfg.value : undefined);
 }
 
 /** authorized_keys of every account: fingerprints, forced commands, unusual files, recent changes. */
 export function sshKeySources(c: Collector): void {
-  const patterns = authorizedKeysPatterns(c);
+  const patterns = authorizedKeysPatternsOf(c);
   const seen = new Set<string>();
   const now = Date.now();
   const recentDays = c.ctx.config.persistenceRecentDays;

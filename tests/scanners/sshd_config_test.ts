@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { Host } from "../../src/host/host.ts";
+import { authorizedKeysPatterns, expandKeysPattern } from "../../src/scanners/ssh/key_files.ts";
+import {
+  globalValue,
+  loadSshdConfig,
+  matchValues,
+  parseSshdLine,
+  splitArgs,
+  type SshdConfig,
+} from "../../src/scanners/ssh/sshd_config.ts";
+import { makeTree, type TreeEntry } from "../helpers.ts";
+
+function load(entries: Record<string, TreeEntry>): SshdConfig {
+  using tree = makeTree(entries);
+  const r = loadSshdConfig(new Host(tree.path));
+  assert.ok(r.ok, r.ok ? "" : r.message);
+  return r.value;
+}
+
+Deno.test("sshd line: keywords are case-insensitive, '=' and quotes are accepted, '#' words end the line", () => {
+  assert.deepEqual(parseSshdLine("PermitRootLogin yes"), { keyword: "permitrootlogin", args: ["yes"] });
+  assert.deepEqual(parseSshdLine("  pErMiTrOoTlOgIn=YES\r"), { keyword: "permitrootlogin", args: ["YES"] });
+  assert.deepEqual(parseSshdLine("PermitRootLogin = no # not yes"), {
+    keyword: "permitrootlogin",
+    args: ["no"],
+  });
+  assert.deepEqual(parseSshdLine('ForceCommand "/bin/echo hi" x\\ y'), {
+    keyword: "forcecommand",
+    args: ["/bin/echo hi", "x y"],
+  });
+  assert.equal(parseSshdLine("# PermitRootLogin yes"), undefined);
+  assert.equal(parseSshdLine("\t \t"), undefined);
+  assert.deepEqual(parseSshdLine("PermitRootLogin"), {
+    error: 'no argument after keyword "PermitRootLogin"',
+  });
+  assert.ok("error" in (parseSshdLine('Banner "unclosed') ?? {}));
+  assert.deepEqual(splitArgs("'a b' \"c\"#d"), ["a b", "c#d"], "'#' inside a word is not a comment");
+  assert.deepEqual(splitArgs("'a b' \"c\" #d"), ["a b", "c"]);
+});
+
+Deno.test("sshd config: Include globs are expanded in place, sorted, relative to /etc/ssh; the first value wins", () => {
+  const cfg = load({
+    "etc/ssh/sshd_config": "Include sshd_config.d/*.conf\nPermitRootLogin no\nPasswordAuthentication no\n",
+    "etc/ssh/sshd_config.d/50-b.conf": "PermitRootLogin yes\n",
+    "etc/ssh/sshd_config.d/10-a.conf": "PasswordAuthentication yes\n",
+    "etc/ssh/sshd_config.d/.hidden.conf": "PermitRootLogin without-password\n",
+    "etc/ssh/sshd_config.d/99-x.conf.bak": "PasswordAuthentication no\n",
+  });
+  assert.deepEqual(cfg.files, [
+    "/etc/ssh/sshd_config",
+    "/etc/ssh/sshd_config.d/10-a.conf",
+    "/etc/ssh/sshd_config.d/50-b.conf",
+  ]);
+  assert.deepEqual(globalValue(cfg, "permitrootlogin")?.args, ["yes"]);
+  assert.equal(globalValue(cfg, "permitrootlogin")?.path, "/etc/ssh/sshd_config.d/50-b.conf");
+  assert.deepEqual(globalValue(cfg, "passwordauthentication")?.args, ["yes"]);
+});
+
+Deno.test("sshd config: Match blocks are kept apart from global values and end with their file or 'Match all'", () => {
+  const cfg = load({
+    "etc/ssh/sshd_config": [
+      "PermitRootLogin prohibit-password",
+      "Include /etc/ssh/extra.conf",
+      "PasswordAuthentication no",
+      "Match Address 203.0.113.7",
+      "  PermitRootLogin yes",
+      "  PermitRootLogin no",
+      "Match all",
+      "ForceCommand /bin/true",
+    ].join("\n"),
+    "etc/ssh/extra.conf": "Match User backup\n  AuthorizedKeysFile /srv/keys/%u\n",
+  });
+  assert.deepEqual(globalValue(cfg, "permitrootlogin")?.args, ["prohibit-password"]);
+  assert.deepEqual(
+    globalValue(cfg, "passwordauthentication")?.args,
+    ["no"],
+    "the included Match ended with its file",
+  );
+  const overrides = matchValues(cfg, "permitrootlogin");
+  assert.equal(overrides.length, 1, "the first value inside a block wins");
+  assert.deepEqual(overrides[0].args, ["yes"]);
+  assert.equal(overrides[0].match?.criteria, "Address 203.0.113.7");
+  assert.equal(
+    globalValue(cfg, "forcecommand")?.args[0],
+    "/bin/true",
+    "'Match all' returns to every connection",
+  );
+  assert.deepEqual(authorizedKeysPatterns(cfg), [
+    ".ssh/authorized_keys",
+    ".ssh/authorized_keys2",
+    "/srv/keys/%u",
+  ]);
+});
+
+Deno.test("sshd config: Include loops, FIFOs and /dev/null links are refused with a problem, never followed forever", () => {
+  using tree = makeTree({
+    "etc/ssh/sshd_config":
+      "Include /etc/ssh/a.conf\nInclude /etc/ssh/null.conf\nInclude /etc/ssh/fifo.conf\n",
+    "etc/ssh/a.conf": "Include /etc/ssh/b.conf\nPermitRootLogin no\n",
+    "etc/ssh/b.conf": "Include /etc/ssh/a.conf\n",
+    "etc/ssh/null.conf": { symlink: "/dev/null" },
+  });
+  new Deno.Command("mkfifo", { args: [`${tree.path}/etc/ssh/fifo.conf`] }).outputSync();
+  const r = loadSshdConfig(new Host(tree.path));
+  assert.ok(r.ok);
+  assert.deepEqual(globalValue(r.value, "permitrootlogin")?.args, ["no"]);
+  assert.ok(
+    r.value.problems.some((p) => p.includes("/etc/ssh/a.conf loops back")),
+    r.value.problems.join("\n"),
+  );
+  assert.ok(r.value.problems.some((p) => p.includes("fifo.conf") && p.includes("not a regular file")));
+  assert.ok(
+    !r.value.files.some((f) => f.endsWith("null.conf")),
+    "a link to /dev/null is not read as a config file",
+  );
+});
+
+Deno.test("sshd config: garbage, CRLF and overlong lines do not crash and are reported", () => {
+  const junk = "PermitRootLogin\nBanner 'x\n" + "A".repeat(200_000) +
+    "\n\u0000\u00ff\r\nPermitEmptyPasswords yes\r\n";
+  const cfg = load({ "etc/ssh/sshd_config": junk });
+  assert.deepEqual(globalValue(cfg, "permitemptypasswords")?.args, ["yes"]);
+  assert.ok(cfg.problems.length >= 3, cfg.problems.join("\n"));
+});
+
+Deno.test("authorized keys patterns: default, 'none', tokens and paths outside the home", () => {
+  assert.deepEqual(authorizedKeysPatterns(undefined), [".ssh/authorized_keys", ".ssh/authorized_keys2"]);
+  const a = { name: "alice", uid: 1000, home: "/home/alice" };
+  assert.equal(expandKeysPattern("%h/.ssh/k", a), "/home/alice/.ssh/k");
+  assert.equal(expandKeysPattern("/etc/ssh/keys/%u.%U%%", a), "/etc/ssh/keys/alice.1000%");
+  assert.equal(expandKeysPattern("../../tmp/k", a), "/tmp/k");
+});
