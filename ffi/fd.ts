@@ -191,6 +191,12 @@ export function readFd(fd: number, into: Uint8Array<ArrayBuffer>): number {
   }
 }
 
+/** lseek(2) to an absolute offset (SEEK_SET): the new offset, or -errno. */
+export function seekFd(fd: number, offset: number): number {
+  const r = Number(libc().symbols.lseek(fd, BigInt(offset), 0));
+  return r < 0 ? -errno() : r;
+}
+
 const linkBuf = new Uint8Array(4096);
 
 /**

@@ -27,6 +27,13 @@ export type ReadOutcome<T> =
   | { ok: true; value: T; truncated: boolean }
   | { ok: false; reason: ReadFailure; message: string };
 
+/** A slice of a file: its bytes, where they start, and the file's size when it was read. */
+export interface FileRange {
+  bytes: Uint8Array;
+  start: number;
+  size: number;
+}
+
 /** The default cap for a single read: 1 MiB. */
 export const DEFAULT_MAX_BYTES = 1 << 20;
 
@@ -161,6 +168,37 @@ export class Host {
     try {
       const { bytes, truncated } = readAllOf(file, maxBytes);
       return { ok: true, value: bytes, truncated };
+    } catch (e) {
+      return failure(e);
+    }
+  }
+
+  /**
+   * Reads at most `maxBytes` bytes of a regular file from `offset`; a negative offset counts from the end
+   * (-N: the last N bytes, for append-only logs whose newest records are at the end). `truncated` when the
+   * bytes do not cover the whole file. Opened like `readBytes` (the same refusals); the size is the opened
+   * descriptor's.
+   */
+  readRange(path: string, offset: number, maxBytes: number): ReadOutcome<FileRange> {
+    const opened = this.#opener.open(path);
+    if (!opened.ok) return openFailure(opened);
+    using file = opened.file;
+    try {
+      const size = file.stat.size;
+      const start = offset < 0 ? Math.max(0, size + offset) : Math.min(offset, size);
+      if (start > 0) file.seek(start);
+      const buf = new Uint8Array(Math.max(0, Math.min(maxBytes, size - start)));
+      let used = 0;
+      while (used < buf.length) {
+        const n = file.read(buf.subarray(used));
+        if (n === 0) break;
+        used += n;
+      }
+      return {
+        ok: true,
+        value: { bytes: buf.subarray(0, used), start, size },
+        truncated: start > 0 || start + used < size,
+      };
     } catch (e) {
       return failure(e);
     }

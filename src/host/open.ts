@@ -38,6 +38,7 @@ import {
   S_IFMT,
   S_IFREG,
   S_IFSOCK,
+  seekFd,
   statxFd,
   type StatxView,
 } from "../../ffi/fd.ts";
@@ -80,6 +81,8 @@ export interface HostFile extends Disposable {
   readonly stat: FileStat;
   /** Reads up to `into.length` bytes; 0 at the end. Throws an Error with the system's words on failure. */
   read(into: Uint8Array<ArrayBuffer>): number;
+  /** Moves the read position to `offset` bytes from the start. Throws an Error with the system's words on failure. */
+  seek(offset: number): void;
   /** The raw descriptor, or -1 where the file was opened through Deno's API (no FFI). */
   readonly fd: number;
   /** Closes the file; later calls do nothing. */
@@ -237,6 +240,11 @@ class FdFile implements HostFile {
     if (n < 0) throw new Error(`${strerror(-n)} (os error ${-n}): read`);
     return n;
   }
+  seek(offset: number): void {
+    if (this.#fd < 0) throw new Error("seek of a closed file");
+    const r = seekFd(this.#fd, offset);
+    if (r < 0) throw new Error(`${strerror(-r)} (os error ${-r}): lseek`);
+  }
   close(): void {
     if (this.#fd >= 0) closeFd(this.#fd);
     this.#fd = -1;
@@ -256,6 +264,10 @@ class DenoFile implements HostFile {
   read(into: Uint8Array<ArrayBuffer>): number {
     if (!this.#file) throw new Error("read of a closed file");
     return this.#file.readSync(into) ?? 0;
+  }
+  seek(offset: number): void {
+    if (!this.#file) throw new Error("seek of a closed file");
+    this.#file.seekSync(offset, Deno.SeekMode.Start);
   }
   close(): void {
     this.#file?.close();
