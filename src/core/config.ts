@@ -115,6 +115,7 @@ export const ConfigSchema = z.object({
   // Persistence.
   persistenceInventory: toggle(),
   persistenceRecentDays: count(7, 0, 3650),
+  accountsInventory: toggle(),
   // Integrity and YARA.
   integrity: toggle(),
   integrityIma: toggle(),

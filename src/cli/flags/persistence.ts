@@ -11,7 +11,11 @@ export const persistenceFlags = {
     ),
     persistenceRecentDays: int(
       "persistence-recent-days",
-      "Report authorized_keys files changed within the last N days (0 = off).",
+      "Report authorized_keys files, accounts and passwords changed within the last N days (0 = off).",
+    ),
+    accountsInventory: bool(
+      "accounts-inventory",
+      "Also list every account that can log in (uid, shell, home, password state, last login) as info findings.",
     ),
   },
 } as const satisfies FlagGroup;

@@ -10,6 +10,7 @@
  * if (cfg.ok) globalValue(cfg.value, "permitrootlogin")?.args[0]; // "prohibit-password"
  * ```
  */
+import type { ScanContext } from "../../core/context.ts";
 import type { Host, ReadFailure } from "../../host/host.ts";
 
 /** The main configuration file. */
@@ -240,4 +241,9 @@ export function matchValues(cfg: SshdConfig, keyword: string): SshdLine[] {
 /** Where a line is, for findings ("/etc/ssh/sshd_config:12", with " (Match User x)" inside a block). */
 export function lineWhere(l: SshdLine): string {
   return `${l.path}:${l.line}${l.match ? ` (Match ${l.match.criteria})` : ""}`;
+}
+
+/** The scan's sshd configuration, read at most once per scan (the auth and accounts scanners share it). */
+export function sharedSshdConfig(ctx: ScanContext): SshdLoad {
+  return ctx.shared.memo("ssh.sshd_config", () => loadSshdConfig(ctx.host));
 }

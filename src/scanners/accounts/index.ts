@@ -1,0 +1,79 @@
+/**
+ * accounts: who can log in and as what — the local account files read the way glibc reads them (extra uid-0
+ * accounts, shared uids, duplicate and lookalike names, NIS lines, hashes in passwd, empty and obsolete
+ * passwords, system accounts given a password, a shell or keys, root-equivalent groups, recent changes), with
+ * an inventory of login-capable accounts under --accounts-inventory and login.defs policy under --hardening.
+ */
+import type { ScanContext } from "../../core/context.ts";
+import type { FindingDraft } from "../../core/finding.ts";
+import type { Scanner } from "../../core/scanner.ts";
+import { loginRecords } from "../logins/records.ts";
+import { authorizedKeysPatterns } from "../ssh/key_files.ts";
+import { sharedSshdConfig } from "../ssh/sshd_config.ts";
+import { ACCOUNT_CHECKS, ACCOUNTS } from "./checks.ts";
+import { ACCOUNT_FILES, accountDb } from "./db.ts";
+import { groupPasswords, privilegedMembers } from "./groups.ts";
+import {
+  duplicateNames,
+  malformedLines,
+  nisLines,
+  orphanShadow,
+  passwdHashes,
+  privilegedIdentities,
+  sharedUids,
+  suspiciousNames,
+} from "./identity.ts";
+import { accountInventory } from "./inventory.ts";
+import { passwordPolicy, passwordStates, systemLogins } from "./passwords.ts";
+import { recentChanges } from "./recent.ts";
+
+async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
+  const db = accountDb(ctx);
+  for (const p of db.problems) ctx.warn(p.code, p.detail);
+  if (!db.files.passwd.read) {
+    ctx.skip(
+      db.files.passwd.failure === "missing"
+        ? `${ACCOUNT_FILES.passwd} does not exist under the scan root: not a Linux system root`
+        : `${ACCOUNT_FILES.passwd} could not be read (${db.files.passwd.failure}): run as root`,
+    );
+    return;
+  }
+  if (!db.files.shadow.read) {
+    ctx.warn(
+      "shadow_unreadable",
+      `${ACCOUNT_FILES.shadow} could not be read (${db.files.shadow.failure}): password states were not checked`,
+    );
+  }
+  yield* privilegedIdentities(db);
+  yield* sharedUids(db);
+  yield* duplicateNames(db);
+  yield* malformedLines(db);
+  yield* nisLines(db);
+  yield* suspiciousNames(db);
+  yield* passwdHashes(db);
+  yield* orphanShadow(db);
+  await ctx.checkpoint();
+  yield* passwordStates(db);
+  const sshd = sharedSshdConfig(ctx);
+  yield* systemLogins(db, ctx.host, authorizedKeysPatterns(sshd.ok ? sshd.value : undefined));
+  await ctx.checkpoint();
+  const recent = recentChanges(db, ctx.config.persistenceRecentDays, Date.now());
+  yield* recent.findings;
+  yield* privilegedMembers(db, recent.accounts);
+  yield* groupPasswords(db);
+  if (ctx.config.hardening) yield* passwordPolicy(db);
+  if (ctx.config.accountsInventory) yield* accountInventory(db, loginRecords(ctx));
+}
+
+/** The accounts scanner. */
+export const accounts: Scanner = {
+  name: ACCOUNTS,
+  summary:
+    "Local accounts as glibc reads them: extra uid-0 and lookalike accounts, shared uids, empty or obsolete " +
+    "passwords, system accounts given a password, shell or keys, root-equivalent groups, recent changes.",
+  slow: false,
+  enabledByDefault: () => true,
+  checks: ACCOUNT_CHECKS,
+  needs: ["root (/etc/shadow, /etc/gshadow)"],
+  run,
+};

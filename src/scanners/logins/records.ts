@@ -1,0 +1,215 @@
+/**
+ * The login record files of the host — utmp (who is logged in), wtmp (logins and boots), btmp (failed logins)
+ * and lastlog (each uid's last login) — read through the Host: the newest records of the append-only files
+ * (a bounded tail, aligned on whole records), and what each file is when it is not a regular file (a link to
+ * /dev/null, a FIFO…), which is itself evidence of log wiping.
+ */
+import type { ScanContext } from "../../core/context.ts";
+import type { Host } from "../../host/host.ts";
+import {
+  type LastlogEntry,
+  nativeLayout,
+  parseLastlogSlot,
+  parseUtmp,
+  UT,
+  type UtmpLayout,
+  type UtmpRecord,
+} from "./utmp.ts";
+
+/** Where each file lives (utmp: the first that exists). */
+export const RECORD_PATHS = {
+  utmp: ["/run/utmp", "/var/run/utmp"],
+  wtmp: ["/var/log/wtmp"],
+  btmp: ["/var/log/btmp"],
+  lastlog: ["/var/log/lastlog"],
+} as const;
+
+/** Which record file. */
+export type RecordKind = keyof typeof RECORD_PATHS;
+
+/** Caps: bytes read from the end of each file. */
+export const RECORD_CAPS: Record<RecordKind, number> = {
+  utmp: 1 << 20,
+  wtmp: 32 << 20,
+  btmp: 32 << 20,
+  lastlog: 0,
+};
+
+/** What one record file is, and its records when it could be read. */
+export type RecordFile =
+  | { kind: "missing"; path: string }
+  | { kind: "not_regular"; path: string; what: string; target?: string }
+  | { kind: "unreadable"; path: string; message: string }
+  | {
+    kind: "ok";
+    path: string;
+    size: number;
+    mtime?: Date;
+    records: UtmpRecord[];
+    layout: UtmpLayout;
+    little: boolean;
+    /** Older records before the tail that was read were skipped (the cap). */
+    headSkipped: boolean;
+    /** Bytes of a truncated last record. */
+    trailing: number;
+    /** The link this path is, when it is a symlink to a regular file. */
+    target?: string;
+  };
+
+/** The login records of the host. */
+export interface LoginRecords {
+  utmp: RecordFile;
+  wtmp: RecordFile;
+  btmp: RecordFile;
+  lastlog: RecordFile;
+  /** lastlog slot of a uid (undefined when lastlog is not a readable file or the slot is past its end). */
+  lastlogOf(uid: number): LastlogEntry | undefined;
+  /** The newest wtmp login (USER_PROCESS) of each user name. */
+  lastWtmpLogin: ReadonlyMap<string, UtmpRecord>;
+}
+
+function describeType(st: Deno.FileInfo): string {
+  if (st.isFifo) return "a FIFO";
+  if (st.isCharDevice) return "a character device";
+  if (st.isBlockDevice) return "a block device";
+  if (st.isSocket) return "a socket";
+  if (st.isDirectory) return "a directory";
+  return "not a regular file";
+}
+
+/** What a path is before it is read: missing, a regular file (possibly through a link), or something else. */
+function inspect(host: Host, path: string): { path: string; target?: string } | RecordFile {
+  const l = host.lstat(path);
+  if (!l.ok) {
+    return l.reason === "missing"
+      ? { kind: "missing", path }
+      : { kind: "unreadable", path, message: l.message };
+  }
+  if (l.value.isSymlink) {
+    const link = host.readLink(path);
+    const target = link.ok ? link.value : "?";
+    const normal = target.replace(/\/+$/, "");
+    if (normal === "/dev/null" || normal.endsWith("/dev/null")) {
+      return { kind: "not_regular", path, what: "a symlink to /dev/null", target };
+    }
+    const st = host.stat(path);
+    if (!st.ok) return { kind: "not_regular", path, what: `a dangling symlink to ${target}`, target };
+    if (!st.value.isFile) {
+      return { kind: "not_regular", path, what: `a symlink to ${describeType(st.value)}`, target };
+    }
+    return { path, target };
+  }
+  if (!l.value.isFile) return { kind: "not_regular", path, what: describeType(l.value) };
+  return { path };
+}
+
+/** Reads one utmp-format file: the layout from its head, then its newest whole records within the cap. */
+export function readRecordFile(host: Host, candidates: readonly string[], cap: number): RecordFile {
+  let first: RecordFile | undefined;
+  for (const path of candidates) {
+    const what = inspect(host, path);
+    if ("kind" in what) {
+      if (what.kind === "missing") {
+        first ??= what;
+        continue;
+      }
+      return what;
+    }
+    const head = host.readRange(path, 0, 32 * 400);
+    if (!head.ok) return { kind: "unreadable", path, message: head.message };
+    const probe = parseUtmp(head.value.bytes, { maxRecords: 0 });
+    const size = head.value.size;
+    const whole = Math.floor(size / probe.layout.size) * probe.layout.size;
+    const start = whole > cap ? whole - Math.floor(cap / probe.layout.size) * probe.layout.size : 0;
+    const body = start === 0 && size <= head.value.bytes.length
+      ? head
+      : host.readRange(path, start, whole - start);
+    if (!body.ok) return { kind: "unreadable", path, message: body.message };
+    const bytes = body.value.bytes.subarray(0, whole - start);
+    const parsed = parseUtmp(bytes, { layout: probe.layout, little: probe.little });
+    const st = host.stat(path);
+    return {
+      kind: "ok",
+      path,
+      size,
+      ...(st.ok && st.value.mtime ? { mtime: st.value.mtime } : {}),
+      records: parsed.records,
+      layout: probe.layout,
+      little: probe.little,
+      headSkipped: start > 0,
+      trailing: size - whole,
+      ...(what.target !== undefined ? { target: what.target } : {}),
+    };
+  }
+  return first ?? { kind: "missing", path: candidates[0] };
+}
+
+/** Reads every record file of the host (never throws). */
+export function loadLoginRecords(host: Host): LoginRecords {
+  const utmp = readRecordFile(host, RECORD_PATHS.utmp, RECORD_CAPS.utmp);
+  const wtmp = readRecordFile(host, RECORD_PATHS.wtmp, RECORD_CAPS.wtmp);
+  const btmp = readRecordFile(host, RECORD_PATHS.btmp, RECORD_CAPS.btmp);
+  const lastlogPath = RECORD_PATHS.lastlog[0];
+  const what = inspect(host, lastlogPath);
+  let lastlog: RecordFile;
+  if ("kind" in what) lastlog = what;
+  else {
+    const st = host.stat(lastlogPath);
+    lastlog = st.ok
+      ? {
+        kind: "ok",
+        path: lastlogPath,
+        size: st.value.size,
+        ...(st.value.mtime ? { mtime: st.value.mtime } : {}),
+        records: [],
+        layout: nativeLayout(),
+        little: true,
+        headSkipped: false,
+        trailing: 0,
+      }
+      : { kind: "unreadable", path: lastlogPath, message: st.message };
+  }
+  const withRecords = [wtmp, utmp, btmp].find((f) => f.kind === "ok" && f.records.length > 0);
+  const layout = withRecords?.kind === "ok" ? withRecords.layout : nativeLayout();
+  const little = withRecords?.kind === "ok" ? withRecords.little : true;
+  const cache = new Map<number, LastlogEntry | undefined>();
+  const lastlogOf = (uid: number): LastlogEntry | undefined => {
+    if (lastlog.kind !== "ok" || uid < 0) return undefined;
+    if (!cache.has(uid)) {
+      const r = host.readRange(lastlogPath, uid * layout.lastlogSize, layout.lastlogSize);
+      cache.set(uid, r.ok ? parseLastlogSlot(r.value.bytes, layout, little) : undefined);
+    }
+    return cache.get(uid);
+  };
+  const lastWtmpLogin = new Map<string, UtmpRecord>();
+  if (wtmp.kind === "ok") {
+    for (const r of wtmp.records) {
+      const prev = lastWtmpLogin.get(r.user);
+      if (r.type === UT.USER_PROCESS && (!prev || r.time >= prev.time)) lastWtmpLogin.set(r.user, r);
+    }
+  }
+  return { utmp, wtmp, btmp, lastlog, lastlogOf, lastWtmpLogin };
+}
+
+/** The scan's login records, read at most once per scan (the logins and accounts scanners share them). */
+export function loginRecords(ctx: ScanContext): LoginRecords {
+  return ctx.shared.memo("logins.records", () => loadLoginRecords(ctx.host));
+}
+
+/** An account's last login: when, from where, on which terminal, and which file said so. */
+export interface LastLogin {
+  time: number;
+  host: string;
+  line: string;
+  source: "lastlog" | "wtmp";
+}
+
+/** The most recent login of an account, from lastlog (by uid) and wtmp (by name), whichever is newer. */
+export function lastLoginOf(records: LoginRecords, name: string, uid: number): LastLogin | undefined {
+  let best: LastLogin | undefined;
+  const ll = records.lastlogOf(uid);
+  if (ll && ll.time > 0) best = { time: ll.time, host: ll.host, line: ll.line, source: "lastlog" };
+  const r = records.lastWtmpLogin.get(name);
+  if (r && (!best || r.time > best.time)) best = { time: r.time, host: r.host, line: r.line, source: "wtmp" };
+  return best;
+}
