@@ -117,6 +117,7 @@ function score(bytes: Uint8Array, layout: UtmpLayout, little: boolean): number {
     if (bytes[o + 2] === 0 && bytes[o + 3] === 0) s += 1; // the padding after ut_type
   }
   if (bytes.length % layout.size === 0) s += 1;
+  if (n === 0 && bytes.length > 0) s -= 1;
   return s;
 }
 
