@@ -1,0 +1,190 @@
+/**
+ * D-Bus system bus: activation files (which program runs, as whom, when a name is called) and the bus policy
+ * (who may own names, send to services, eavesdrop). Files are read as text; the XML is scanned tag by tag.
+ */
+import type { FindingDraft } from "../../core/finding.ts";
+import type { Host } from "../../host/host.ts";
+import { assessEntry } from "../persistence/assess.ts";
+import { type Accounts, ROOT_ACCOUNT, UNKNOWN_ACCOUNT } from "../persistence/accounts.ts";
+import { BROAD_GROUPS } from "./polkit.ts";
+
+/** Standard system-bus activation directories. */
+export const SERVICE_DIRS = [
+  "/usr/local/share/dbus-1/system-services",
+  "/usr/share/dbus-1/system-services",
+  "/lib/dbus-1/system-services",
+  "/usr/lib/dbus-1/system-services",
+];
+/** Bus configuration: the main files and the policy drop-in directories. */
+export const POLICY_FILES = [
+  "/usr/share/dbus-1/system.conf",
+  "/etc/dbus-1/system.conf",
+  "/etc/dbus-1/system-local.conf",
+];
+/** Policy drop-in directories. */
+export const POLICY_DIRS = ["/usr/share/dbus-1/system.d", "/etc/dbus-1/system.d"];
+
+/** One tag of an XML document: name, attributes, whether it closes or is self-closing, and its line. */
+interface Tag {
+  name: string;
+  attrs: Map<string, string>;
+  closing: boolean;
+  selfClosing: boolean;
+  line: number;
+  text: string;
+}
+
+/** The tags of an XML text, comments removed (a deliberately small scanner: no entities, no CDATA). */
+export function xmlTags(text: string): { tags: Tag[]; servicedirs: { dir: string; line: number }[] } {
+  const clean = text.replace(/<!--[\s\S]*?(?:-->|$)/g, (m) => m.replace(/[^\n]/g, " "));
+  const tags: Tag[] = [];
+  const servicedirs: { dir: string; line: number }[] = [];
+  const lineAt = (i: number) => clean.slice(0, i).split("\n").length;
+  for (const m of clean.matchAll(/<(\/?)([A-Za-z_][\w.-]*)((?:[^>"']|"[^"]*"|'[^']*')*?)(\/?)>/g)) {
+    const attrs = new Map<string, string>();
+    for (const a of m[3].matchAll(/([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) attrs.set(a[1], a[2] ?? a[3]);
+    tags.push({
+      name: m[2],
+      attrs,
+      closing: m[1] === "/",
+      selfClosing: m[4] === "/",
+      line: lineAt(m.index!),
+      text: m[0],
+    });
+  }
+  for (const m of clean.matchAll(/<servicedir>([^<]*)<\/servicedir>/g)) {
+    servicedirs.push({ dir: m[1].trim(), line: lineAt(m.index!) });
+  }
+  return { tags, servicedirs };
+}
+
+/** Why a policy context applies to everyone ("default", user="*", a broad group), or undefined. */
+function everyoneContext(attrs: ReadonlyMap<string, string>): string | undefined {
+  if (attrs.get("context") === "default" || attrs.get("context") === "mandatory") {
+    return `context="${attrs.get("context")}"`;
+  }
+  if (attrs.get("user") === "*") return 'user="*"';
+  const g = attrs.get("group");
+  if (g !== undefined && BROAD_GROUPS.has(g)) return `group="${g}"`;
+  return undefined;
+}
+
+/** What an allow rule for everyone opens up, or undefined when it is narrow. */
+export function permissiveAllow(attrs: ReadonlyMap<string, string>): string | undefined {
+  if (attrs.has("own")) {
+    return `anyone may own ${attrs.get("own") === "*" ? "every name" : `the name ${attrs.get("own")}`}`;
+  }
+  if (attrs.has("own_prefix")) {
+    return `anyone may own names under ${attrs.get("own_prefix") || "(any prefix)"}`;
+  }
+  if (attrs.get("eavesdrop") === "true") return "anyone may eavesdrop on messages";
+  const narrowing = [...attrs.keys()].filter((k) => k !== "send_destination" && k !== "send_type");
+  if (attrs.get("send_destination") === "*" && narrowing.length === 0) return "anyone may call every service";
+  return undefined;
+}
+
+function listFiles(host: Host, dir: string, suffix: string): string[] {
+  const r = host.readDir(dir, 5000);
+  if (!r.ok) return [];
+  return r.value.filter((e) => !e.isDirectory && e.name.endsWith(suffix)).map((e) => `${dir}/${e.name}`)
+    .sort();
+}
+
+/** Parses a `[D-BUS Service]` activation file into its keys. */
+export function parseServiceFile(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let inSection = false;
+  for (const raw of text.split("\n")) {
+    const line = raw.replace(/\r$/, "").trim();
+    if (line.startsWith("[")) inSection = line === "[D-BUS Service]";
+    else if (inSection && line.includes("=") && !line.startsWith("#")) {
+      const eq = line.indexOf("=");
+      const key = line.slice(0, eq).trim();
+      if (!out.has(key)) out.set(key, line.slice(eq + 1).trim());
+    }
+  }
+  return out;
+}
+
+const TRUSTED_DIR = /^\/(?:usr|etc|lib|lib64|opt)\//;
+
+/** D-Bus findings; `warn` receives unreadable files. */
+export function* dbusFindings(
+  host: Host,
+  accounts: Accounts,
+  warn: (detail: string) => void,
+): Generator<FindingDraft> {
+  const read = (path: string): string | undefined => {
+    const r = host.readText(path, 1 << 20);
+    if (!r.ok) {
+      if (r.reason !== "missing") warn(`${path}: ${r.message}`);
+      return undefined;
+    }
+    return r.value;
+  };
+  const extraServiceDirs: string[] = [];
+  const policyFiles = [...POLICY_FILES, ...POLICY_DIRS.flatMap((d) => listFiles(host, d, ".conf"))];
+  for (const path of policyFiles) {
+    const text = read(path);
+    if (text === undefined) continue;
+    const { tags, servicedirs } = xmlTags(text);
+    for (const s of servicedirs) {
+      extraServiceDirs.push(s.dir);
+      if (TRUSTED_DIR.test(s.dir + "/")) continue;
+      yield {
+        check_id: "auth.dbus.permissive_policy",
+        subject: `${path}:servicedir:${s.dir}`,
+        description:
+          `${path}:${s.line}: <servicedir>${s.dir}</servicedir> lets system services be activated from ${s.dir}.`,
+        metadata: { path, line: s.line, servicedir: s.dir },
+        location: { path },
+      };
+    }
+    let context: string | undefined;
+    for (const t of tags) {
+      if (t.name === "policy") {
+        context = t.closing ? undefined : everyoneContext(t.attrs);
+        continue;
+      }
+      if (t.name !== "allow" || t.closing || context === undefined) continue;
+      const what = permissiveAllow(t.attrs);
+      if (what === undefined) continue;
+      yield {
+        check_id: "auth.dbus.permissive_policy",
+        subject: `${path}:${t.text.replace(/\s+/g, " ")}`,
+        description: `${path}:${t.line}: in <policy ${context}>, ${t.text.replace(/\s+/g, " ")}: ${what}.`,
+        metadata: { path, line: t.line, context, rule: t.text.replace(/\s+/g, " "), effect: what },
+        location: { path },
+      };
+    }
+  }
+  const seen = new Set<string>();
+  for (const dir of [...SERVICE_DIRS, ...extraServiceDirs]) {
+    if (seen.has(dir)) continue;
+    seen.add(dir);
+    for (const path of listFiles(host, dir, ".service")) {
+      const text = read(path);
+      if (text === undefined) continue;
+      const svc = parseServiceFile(text);
+      const exec = svc.get("Exec");
+      if (!exec) continue;
+      const user = svc.get("User") ?? "";
+      const runAs = user === "root" ? ROOT_ACCOUNT : accounts.byName.get(user) ?? UNKNOWN_ACCOUNT;
+      const a = assessEntry(host, exec, runAs, accounts);
+      const untrustedDir = !TRUSTED_DIR.test(dir + "/");
+      if (!a && !untrustedDir) continue;
+      const indicators = a ? a.indicators.map((i) => i.path ? `${i.name}:${i.path}` : i.name) : [];
+      if (untrustedDir) indicators.push(`service_dir:${dir}`);
+      yield {
+        check_id: "auth.dbus.untrusted_exec",
+        subject: path,
+        severity: runAs.uid === 0 || a?.severity === "critical" ? "critical" : a?.severity ?? undefined,
+        description: `${path}: ${svc.get("Name") ?? "?"} runs ${exec} as ${user || "(no User=)"} (${
+          indicators.join(", ")
+        }).`,
+        metadata: { path, name: svc.get("Name") ?? null, command: exec, run_as: user || null, indicators },
+        location: { path },
+      };
+    }
+  }
+}

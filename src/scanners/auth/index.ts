@@ -1,0 +1,49 @@
+/**
+ * auth: how the host authenticates — PAM stacks (include and substack followed, simulated as libpam runs them),
+ * sshd's effective configuration (Include files and Match blocks), polkit rules and D-Bus system services, and
+ * under --hardening securetty and access.conf.
+ */
+import type { ScanContext } from "../../core/context.ts";
+import type { FindingDraft } from "../../core/finding.ts";
+import type { Scanner } from "../../core/scanner.ts";
+import { accountDb } from "../accounts/db.ts";
+import { loadAccounts } from "../persistence/accounts.ts";
+import { sharedSshdConfig, SSHD_CONFIG } from "../ssh/sshd_config.ts";
+import { AUTH, AUTH_CHECKS } from "./checks.ts";
+import { dbusFindings } from "./dbus.ts";
+import { loginAccess } from "./login_access.ts";
+import { pamFindings, pamUses } from "./pam.ts";
+import { PamConfig } from "./pam_config.ts";
+import { polkitFindings } from "./polkit.ts";
+import { sshdFindings } from "./sshd.ts";
+
+async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
+  const db = accountDb(ctx);
+  const accounts = loadAccounts(ctx);
+  const sshd = sharedSshdConfig(ctx);
+  if (!sshd.ok && sshd.reason !== "missing") {
+    ctx.warn("sshd_config_unreadable", `${SSHD_CONFIG}: ${sshd.message}`);
+  }
+  if (sshd.ok) { for (const p of sshd.value.problems.slice(0, 50)) ctx.warn("sshd_config", p); }
+  const pam = new PamConfig(ctx.host);
+  yield* pamFindings(ctx, pam, db, sshd.ok ? sshd.value : undefined);
+  await ctx.checkpoint();
+  if (sshd.ok) yield* sshdFindings(sshd.value, db, ctx.host, accounts);
+  await ctx.checkpoint();
+  yield* polkitFindings(ctx.host, (d) => ctx.warn("polkit_unreadable", d));
+  yield* dbusFindings(ctx.host, accounts, (d) => ctx.warn("dbus_unreadable", d));
+  if (ctx.config.hardening) yield* loginAccess(ctx.host, pamUses(pam, "pam_access"));
+}
+
+/** The auth scanner. */
+export const auth: Scanner = {
+  name: AUTH,
+  summary:
+    "Authentication: PAM stacks (pam_exec, bypasses, foreign or modified modules, nullok), sshd's effective " +
+    "configuration with Include and Match, polkit rules and D-Bus system services.",
+  slow: false,
+  enabledByDefault: () => true,
+  checks: AUTH_CHECKS,
+  needs: ["root (module digests, other users' ~/.ssh/rc)"],
+  run,
+};

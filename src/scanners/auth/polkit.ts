@@ -1,0 +1,302 @@
+/**
+ * polkit authorization rules: JavaScript rules.d files (read as text, never run) and the older .pkla files of
+ * the local authority, judged for grants of YES that do not depend on who asks, and for admin identities that
+ * include everyone.
+ */
+import type { FindingDraft } from "../../core/finding.ts";
+import type { Host } from "../../host/host.ts";
+
+/** rules.d directories polkit reads (a name in an earlier one hides the same name in later ones). */
+export const RULES_DIRS = [
+  "/etc/polkit-1/rules.d",
+  "/run/polkit-1/rules.d",
+  "/usr/local/share/polkit-1/rules.d",
+  "/usr/share/polkit-1/rules.d",
+  "/usr/lib/polkit-1/rules.d",
+];
+/** Local-authority directories holding NN-name.d/*.pkla files. */
+export const PKLA_DIRS = ["/etc/polkit-1/localauthority", "/var/lib/polkit-1/localauthority"];
+/** Local-authority configuration (AdminIdentities). */
+export const PKLA_CONF_DIRS = ["/etc/polkit-1/localauthority.conf.d"];
+
+/** Groups every user is in, or that stand for everyone. */
+export const BROAD_GROUPS = new Set(["users", "everyone", "nogroup", "nobody", "all", "*"]);
+
+/** JavaScript source with comments removed (strings kept), so patterns do not match commented-out code. */
+export function stripJsComments(src: string): string {
+  let out = "";
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === '"' || c === "'" || c === "`") {
+      let j = i + 1;
+      while (j < src.length && src[j] !== c) j += src[j] === "\\" ? 2 : 1;
+      out += src.slice(i, j + 1);
+      i = j;
+    } else if (c === "/" && src[i + 1] === "/") {
+      while (i < src.length && src[i] !== "\n") i++;
+      out += "\n";
+    } else if (c === "/" && src[i + 1] === "*") {
+      const end = src.indexOf("*/", i + 2);
+      i = end < 0 ? src.length : end + 1;
+      out += " ";
+    } else out += c;
+  }
+  return out;
+}
+
+/** The index just past the bracket that closes the one at `open` (strings skipped), or -1. */
+function closing(code: string, open: number): number {
+  const pair: Record<string, string> = { "(": ")", "{": "}", "[": "]" };
+  const stack: string[] = [];
+  for (let i = open; i < code.length; i++) {
+    const c = code[i];
+    if (c === '"' || c === "'" || c === "`") {
+      let j = i + 1;
+      while (j < code.length && code[j] !== c) j += code[j] === "\\" ? 2 : 1;
+      i = j;
+    } else if (pair[c]) stack.push(pair[c]);
+    else if (c === ")" || c === "}" || c === "]") {
+      if (stack.pop() !== c) return -1;
+      if (stack.length === 0) return i + 1;
+    }
+  }
+  return -1;
+}
+
+/** The bodies of `polkit.addRule(...)` or `polkit.addAdminRule(...)` calls. */
+export function ruleBodies(code: string, call: "addRule" | "addAdminRule"): string[] {
+  const out: string[] = [];
+  const re = new RegExp(`polkit\\s*\\.\\s*${call}\\s*\\(`, "g");
+  for (const m of code.matchAll(re)) {
+    const open = m.index! + m[0].length - 1;
+    const end = closing(code, open);
+    out.push(code.slice(open, end < 0 ? code.length : end));
+  }
+  return out;
+}
+
+const YES = /\breturn\s*\(?\s*(?:polkit\s*\.\s*Result\s*\.\s*YES\b|["']yes["'])/g;
+
+/** The names the rule function gives its two parameters (action, subject by convention, but any will do). */
+export function paramNames(body: string): { action: string; subject: string } {
+  const m = body.match(/^\(\s*(?:function\s*[\w$]*\s*)?\(\s*([\w$]*)\s*(?:,\s*([\w$]*))?/);
+  return { action: m?.[1] || "action", subject: m?.[2] || "subject" };
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** What a condition says about the subject: restricts it to someone, excludes someone, or neither. */
+function subjectTest(cond: string, subject: string): "positive" | "negative" | "none" {
+  const sub = escapeRe(subject);
+  let positive = false;
+  let negative = false;
+  const group = new RegExp(`(!\\s*)?\\b${sub}\\s*\\.\\s*isInGroup\\s*\\(\\s*["']([^"']*)["']\\s*\\)`, "g");
+  for (const m of cond.matchAll(group)) {
+    if (BROAD_GROUPS.has(m[2])) continue;
+    if (m[1]) negative = true;
+    else positive = true;
+  }
+  const user = new RegExp(
+    `\\b${sub}\\s*\\.\\s*user\\s*(===?|!==?)|(===?|!==?)\\s*${sub}\\s*\\.\\s*user\\b|\\b${sub}\\s*\\.\\s*user\\s*\\)`,
+    "g",
+  );
+  for (const m of cond.matchAll(user)) {
+    const op = m[1] ?? m[2] ?? "==";
+    if (op.startsWith("!")) negative = true;
+    else positive = true;
+  }
+  if (new RegExp(`\\b${sub}\\s*\\.\\s*(?:isInNetGroup|system_unit)\\b`).test(cond)) positive = true;
+  return positive ? "positive" : negative ? "negative" : "none";
+}
+
+/** The verdict on one addRule body: whether some YES does not depend on the subject, and what limits it. */
+export interface RuleVerdict {
+  unrestrictedYes: boolean;
+  actionChecked: boolean;
+  localOnly: boolean;
+}
+
+/**
+ * Judges an addRule call (comments already stripped): a YES is restricted when it sits in the body of an
+ * `if` that tests the subject positively (isInGroup of a real group, subject.user ==), or when the function
+ * first returns for everyone else (`if (subject.user != "x") return;`).
+ */
+export function judgeRule(body: string): RuleVerdict {
+  const names = paramNames(body);
+  const sub = escapeRe(names.subject);
+  const yes = [...body.matchAll(YES)].map((m) => m.index!);
+  const guarded = new Set<number>();
+  let guard = false;
+  let localOnly = false;
+  for (const m of body.matchAll(/\bif\s*\(/g)) {
+    const open = m.index! + m[0].length - 1;
+    const end = closing(body, open);
+    if (end < 0) continue;
+    const cond = body.slice(open, end);
+    const test = subjectTest(cond, names.subject);
+    let i = end;
+    while (/\s/.test(body[i] ?? "")) i++;
+    const bodyEnd = body[i] === "{" ? closing(body, i) : body.indexOf(";", i) + 1;
+    if (bodyEnd <= 0) continue;
+    const stmt = body.slice(i, bodyEnd);
+    const returnsYes = yes.some((y) => y >= i && y < bodyEnd);
+    if (test === "positive") { for (const y of yes) if (y >= i && y < bodyEnd) guarded.add(y); }
+    if (test === "negative" && /\breturn\b/.test(stmt) && !returnsYes) guard = true;
+    if (new RegExp(`\\b${sub}\\s*\\.\\s*(?:local|active)\\b`).test(cond) && returnsYes) localOnly = true;
+  }
+  return {
+    unrestrictedYes: !guard && yes.some((y) => !guarded.has(y)),
+    actionChecked: new RegExp(`\\b${escapeRe(names.action)}\\s*\\.\\s*(?:id|lookup)\\b`).test(body),
+    localOnly,
+  };
+}
+
+/** Identities an addAdminRule body returns that stand for everyone (unix-user:*, unix-group:users…). */
+export function broadAdminIdentities(body: string): string[] {
+  const out: string[] = [];
+  for (const m of body.matchAll(/["']unix-(user|group):([^"']*)["']/g)) {
+    if ((m[1] === "user" && m[2] === "*") || (m[1] === "group" && BROAD_GROUPS.has(m[2]))) {
+      out.push(`unix-${m[1]}:${m[2]}`);
+    }
+  }
+  return out;
+}
+
+/** Parses a .pkla (or localauthority.conf) file into sections of key → value. */
+export function parseIni(text: string): { section: string; line: number; keys: Map<string, string> }[] {
+  const out: { section: string; line: number; keys: Map<string, string> }[] = [];
+  text.split("\n").forEach((raw, i) => {
+    const line = raw.replace(/\r$/, "").trim();
+    if (line === "" || line.startsWith("#") || line.startsWith(";")) return;
+    const sec = line.match(/^\[(.*)\]$/);
+    if (sec) out.push({ section: sec[1], line: i + 1, keys: new Map() });
+    else if (out.length > 0 && line.includes("=")) {
+      const eq = line.indexOf("=");
+      out[out.length - 1].keys.set(line.slice(0, eq).trim(), line.slice(eq + 1).trim());
+    }
+  });
+  return out;
+}
+
+function broadIdentity(identities: string): boolean {
+  return identities.split(";").map((s) => s.trim()).some((id) => {
+    const m = id.match(/^unix-(user|group|netgroup):(.*)$/);
+    return m !== null && (m[2] === "*" || (m[1] === "group" && BROAD_GROUPS.has(m[2])));
+  });
+}
+
+function listFiles(host: Host, dir: string, suffix: string): string[] {
+  const r = host.readDir(dir, 5000);
+  if (!r.ok) return [];
+  return r.value.filter((e) => !e.isDirectory && e.name.endsWith(suffix)).map((e) => `${dir}/${e.name}`)
+    .sort();
+}
+
+/** polkit findings; `warn` receives unreadable files. */
+export function* polkitFindings(host: Host, warn: (detail: string) => void): Generator<FindingDraft> {
+  const read = (path: string): string | undefined => {
+    const r = host.readText(path, 1 << 20);
+    if (!r.ok) {
+      if (r.reason !== "missing") warn(`${path}: ${r.message}`);
+      return undefined;
+    }
+    return r.value;
+  };
+  const seen = new Set<string>();
+  const permissive: FindingDraft[] = [];
+  for (const dir of RULES_DIRS) {
+    for (const path of listFiles(host, dir, ".rules")) {
+      const name = path.slice(dir.length + 1);
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const text = read(path);
+      if (text === undefined) continue;
+      const code = stripJsComments(text);
+      ruleBodies(code, "addRule").forEach((body, i) => {
+        const v = judgeRule(body);
+        if (!v.unrestrictedYes) return;
+        const severity = v.actionChecked
+          ? (v.localOnly ? "medium" : "high")
+          : v.localOnly
+          ? "high"
+          : "critical";
+        permissive.push({
+          check_id: "auth.polkit.permissive_rule",
+          subject: `${path}#${i + 1}`,
+          severity,
+          description: `${path}: rule ${i + 1} returns YES without requiring a particular user or group${
+            v.localOnly ? " (only a local or active session)" : ""
+          }, for ${v.actionChecked ? "some actions" : "every action"}.`,
+          metadata: {
+            path,
+            rule: i + 1,
+            any_action: !v.actionChecked,
+            local_only: v.localOnly,
+            kind: "rules",
+          },
+          location: { path },
+        });
+      });
+      ruleBodies(code, "addAdminRule").forEach((body, i) => {
+        const broad = broadAdminIdentities(body);
+        if (broad.length === 0) return;
+        permissive.push({
+          check_id: "auth.polkit.broad_admin",
+          subject: `${path}#${i + 1}`,
+          description: `${path}: admin rule ${i + 1} returns ${broad.join(", ")}.`,
+          metadata: { path, rule: i + 1, identities: broad },
+          location: { path },
+        });
+      });
+      yield* permissive.splice(0);
+    }
+  }
+  for (const base of PKLA_DIRS) {
+    const dirs = host.readDir(base, 1000);
+    if (!dirs.ok) continue;
+    for (const d of dirs.value.filter((e) => e.isDirectory).map((e) => e.name).sort()) {
+      for (const path of listFiles(host, `${base}/${d}`, ".pkla")) {
+        const text = read(path);
+        if (text === undefined) continue;
+        for (const s of parseIni(text)) {
+          const results = ["ResultAny", "ResultInactive", "ResultActive"].filter((k) =>
+            s.keys.get(k)?.toLowerCase() === "yes"
+          );
+          const identity = s.keys.get("Identity") ?? "";
+          if (results.length === 0 || !broadIdentity(identity)) continue;
+          const action = s.keys.get("Action") ?? "";
+          const anyAction = action.split(";").some((a) => a.trim() === "*");
+          yield {
+            check_id: "auth.polkit.permissive_rule",
+            subject: `${path}#${s.section}`,
+            severity: anyAction ? "critical" : undefined,
+            description: `${path} [${s.section}]: ${results.join(", ")}=yes for ${identity} on ${
+              action || "no action"
+            }.`,
+            metadata: { path, section: s.section, line: s.line, identity, action, results, kind: "pkla" },
+            location: { path },
+          };
+        }
+      }
+    }
+  }
+  for (const dir of PKLA_CONF_DIRS) {
+    for (const path of listFiles(host, dir, ".conf")) {
+      const text = read(path);
+      if (text === undefined) continue;
+      for (const s of parseIni(text)) {
+        const ids = s.keys.get("AdminIdentities");
+        if (ids === undefined || !broadIdentity(ids)) continue;
+        yield {
+          check_id: "auth.polkit.broad_admin",
+          subject: `${path}#${s.section}`,
+          description: `${path}: AdminIdentities=${ids}.`,
+          metadata: { path, section: s.section, identities: ids.split(";").map((x) => x.trim()) },
+          location: { path },
+        };
+      }
+    }
+  }
+}

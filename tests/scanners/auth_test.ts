@@ -1,0 +1,292 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import type { Finding } from "../../src/core/finding.ts";
+import { auth } from "../../src/scanners/auth/index.ts";
+import { makeTree, runOne, type TreeEntry } from "../helpers.ts";
+import { CLEAN } from "./accounts_fixtures.ts";
+import { ED25519 } from "./persistence_fixtures.ts";
+
+/** Debian 12's generated common-auth and an sshd stack that includes it. */
+const COMMON_AUTH = [
+  "auth\t[success=1 default=ignore]\tpam_unix.so nullok",
+  "auth\trequisite\t\t\tpam_deny.so",
+  "auth\trequired\t\t\tpam_permit.so",
+].join("\n") + "\n";
+const PAM: Record<string, string> = {
+  "etc/pam.d/common-auth": COMMON_AUTH,
+  "etc/pam.d/common-account": "account\t[success=1 new_authtok_reqd=done default=ignore]\tpam_unix.so\n" +
+    "account\trequisite\t\t\tpam_deny.so\naccount\trequired\t\t\tpam_permit.so\n",
+  "etc/pam.d/common-session": "session\trequired\tpam_unix.so\n",
+  "etc/pam.d/sshd": "@include common-auth\naccount required pam_nologin.so\n@include common-account\n" +
+    "session [success=ok ignore=ignore module_unknown=ignore default=bad] pam_selinux.so close\n" +
+    "@include common-session\n",
+  "etc/pam.d/su": "auth sufficient pam_rootok.so\n@include common-auth\n",
+  "etc/pam.d/other": "@include common-auth\n",
+};
+
+function host(over: Record<string, TreeEntry>): Record<string, TreeEntry> {
+  return { ...CLEAN, ...PAM, ...over };
+}
+
+function summary(findings: Finding[], prefix = "auth."): string[] {
+  return findings.filter((f) => f.check_id.startsWith(prefix)).map((f) => `${f.severity} ${f.id}`).sort();
+}
+
+Deno.test("auth: Debian's stock stacks with sudo-only polkit and a stock sshd_config are quiet", async () => {
+  using t = makeTree(host({
+    "etc/ssh/sshd_config":
+      "Include /etc/ssh/sshd_config.d/*.conf\nKbdInteractiveAuthentication no\nUsePAM yes\n",
+    "usr/share/polkit-1/rules.d/50-default.rules":
+      'polkit.addAdminRule(function(action, subject) {\n    return ["unix-group:sudo"];\n});\n',
+  }));
+  const r = await runOne(auth, t.path);
+  assert.equal(r.status, "ok");
+  assert.deepEqual(summary(r.findings), []);
+  assert.deepEqual(r.warnings, []);
+});
+
+Deno.test("auth: pam_exec anywhere a stack reaches, through @include and substack, and with expose_authtok", async () => {
+  using t = makeTree(host({
+    "etc/pam.d/common-auth": "auth optional pam_exec.so quiet expose_authtok /usr/local/bin/log.sh\n" +
+      COMMON_AUTH,
+    "etc/pam.d/sshd": PAM["etc/pam.d/sshd"] + "session substack hooks\n",
+    "etc/pam.d/hooks": "Session   OPTIONAL   pam_exec.so   seteuid /opt/hook\r\n",
+  }));
+  const r = await runOne(auth, t.path);
+  assert.deepEqual(summary(r.findings), [
+    "critical auth.pam.exec_module:/etc/pam.d/common-auth:1",
+    "high auth.pam.exec_module:/etc/pam.d/hooks:1",
+  ]);
+  const hook = r.findings.find((f) => f.id.endsWith("hooks:1"))!;
+  assert.deepEqual([hook.metadata.command, hook.metadata.services], ["/opt/hook", ["hooks", "sshd"]]);
+});
+
+Deno.test("auth: stacks that succeed without a password — sufficient pam_permit, a jump over pam_deny, a condition anyone meets", async () => {
+  using t = makeTree(host({
+    "etc/pam.d/common-auth": "AUTH  SUFFICIENT  pam_permit.so\n" + COMMON_AUTH,
+    "etc/pam.d/sudo":
+      "auth [default=1] pam_unix.so\nauth requisite pam_deny.so\nauth required pam_permit.so\n",
+    "etc/pam.d/cockpit": "auth sufficient pam_succeed_if.so uid >= 1000 quiet\nauth requisite pam_deny.so\n",
+    "etc/pam.d/gdm-password":
+      "auth sufficient pam_succeed_if.so user ingroup nopasswdlogin\n@include common-account\n",
+    "etc/pam.d/gdm-autologin": "auth required pam_permit.so\n",
+    "etc/group": CLEAN["etc/group"] + "nopasswdlogin:x:120:\n",
+  }));
+  const r = await runOne(auth, t.path);
+  assert.deepEqual(summary(r.findings, "auth.pam.auth_bypass"), [
+    "critical auth.pam.auth_bypass:/etc/pam.d/common-auth:1",
+    "critical auth.pam.auth_bypass:/etc/pam.d/sudo:3",
+    "high auth.pam.auth_bypass:/etc/pam.d/cockpit:1",
+    "info auth.pam.auth_bypass:/etc/pam.d/gdm-autologin:1",
+  ]);
+  const common = r.findings.find((f) => f.id === "auth.pam.auth_bypass:/etc/pam.d/common-auth:1")!;
+  assert.deepEqual(common.metadata.services, ["common-auth", "other", "sshd", "su"]);
+  assert.ok(
+    !r.findings.some((f) => f.id.includes("gdm-password")),
+    "an empty nopasswdlogin group grants nothing",
+  );
+});
+
+Deno.test("auth: a conditional bypass through a group with members is high", async () => {
+  using t = makeTree(host({
+    "etc/pam.d/gdm-password":
+      "auth sufficient pam_succeed_if.so user ingroup nopasswdlogin\nauth required pam_deny.so\n",
+    "etc/group": CLEAN["etc/group"] + "nopasswdlogin:x:120:alice\n",
+  }));
+  const r = await runOne(auth, t.path);
+  assert.deepEqual(summary(r.findings), ["high auth.pam.auth_bypass:/etc/pam.d/gdm-password:1"]);
+});
+
+Deno.test("auth: modules and includes from outside the system directories", async () => {
+  using t = makeTree(host({
+    "etc/pam.d/sshd": PAM["etc/pam.d/sshd"] +
+      "auth optional /tmp/.x/pam_k.so\nauth optional ../../../../dev/shm/pam_y.so\nauth include /var/tmp/evil\n" +
+      "auth optional /lib/x86_64-linux-gnu/security/pam_env.so\n",
+    "lib/x86_64-linux-gnu/security/pam_env.so": "\x7fELF",
+  }));
+  const r = await runOne(auth, t.path);
+  assert.deepEqual(summary(r.findings), [
+    "critical auth.pam.untrusted_path:/etc/pam.d/sshd:6",
+    "critical auth.pam.untrusted_path:/etc/pam.d/sshd:7",
+    "critical auth.pam.untrusted_path:/etc/pam.d/sshd:8",
+  ]);
+});
+
+Deno.test("auth: module files are checked against dpkg: unowned and modified modules", async () => {
+  const md5 = (s: string) => createHash("md5").update(s).digest("hex");
+  const dir = "lib/x86_64-linux-gnu/security";
+  using t = makeTree(host({
+    [`${dir}/pam_unix.so`]: "patched pam_unix",
+    [`${dir}/pam_deny.so`]: "stock pam_deny",
+    [`${dir}/pam_permit.so`]: "stock pam_permit",
+    [`${dir}/pam_evil.so`]: "dropped",
+    "etc/pam.d/common-auth": COMMON_AUTH + "auth optional pam_evil.so\n",
+    "var/lib/dpkg/info/libpam-modules:amd64.list":
+      `/lib\n/lib/x86_64-linux-gnu/security\n/${dir}/pam_unix.so\n/${dir}/pam_deny.so\n/${dir}/pam_permit.so\n`,
+    "var/lib/dpkg/info/libpam-modules:amd64.md5sums": `${md5("stock pam_unix")}  ${dir}/pam_unix.so\n` +
+      `${md5("stock pam_deny")}  ${dir}/pam_deny.so\n${md5("stock pam_permit")}  ${dir}/pam_permit.so\n`,
+  }));
+  const r = await runOne(auth, t.path);
+  assert.deepEqual(summary(r.findings), [
+    `critical auth.pam.module_modified:/${dir}/pam_unix.so`,
+    `high auth.pam.module_unowned:/${dir}/pam_evil.so`,
+  ]);
+});
+
+Deno.test("auth: nullok on a network service, and on sshd when it permits empty passwords", async () => {
+  using t = makeTree(host({
+    "etc/pam.d/vsftpd": "@include common-auth\n",
+    "etc/ssh/sshd_config": "PermitEmptyPasswords yes\n",
+    "etc/shadow": CLEAN["etc/shadow"].replace(/^alice:[^:]*:/m, "alice::"),
+  }));
+  const r = await runOne(auth, t.path);
+  assert.deepEqual(summary(r.findings), [
+    "critical auth.sshd.permit_empty_passwords:/etc/ssh/sshd_config:1",
+    "high auth.pam.nullok_remote:sshd:/etc/pam.d/common-auth:1",
+    "high auth.pam.nullok_remote:vsftpd:/etc/pam.d/common-auth:1",
+  ]);
+  using locked = makeTree(host({ "etc/pam.d/vsftpd": "@include common-auth\n" }));
+  const l = await runOne(auth, locked.path);
+  assert.deepEqual(summary(l.findings), ["medium auth.pam.nullok_remote:vsftpd:/etc/pam.d/common-auth:1"]);
+});
+
+Deno.test("auth: pam.conf is read only without /etc/pam.d; include loops and garbage are warnings", async () => {
+  using conf = makeTree({
+    ...CLEAN,
+    "etc/pam.conf": "login auth sufficient pam_permit.so\nlogin auth required pam_deny.so\n",
+  });
+  const c = await runOne(auth, conf.path);
+  assert.deepEqual(summary(c.findings), ["critical auth.pam.auth_bypass:/etc/pam.conf:1"]);
+  using loop = makeTree(host({
+    "etc/pam.d/a": "auth include b\n",
+    "etc/pam.d/b": "auth substack a\n\x00\xff garbage [unclosed\nauth bogus pam_unix.so\n",
+  }));
+  const l = await runOne(auth, loop.path);
+  assert.equal(l.status, "ok");
+  assert.ok(
+    l.warnings.some((w) => /includes itself|nested too deep/.test(w.detail ?? "")),
+    JSON.stringify(l.warnings),
+  );
+  assert.ok(l.warnings.some((w) => /bad control|unbalanced|unknown type/.test(w.detail ?? "")));
+});
+
+Deno.test("auth: sshd root login — global, a Match block for one address, mixed case in a drop-in, keys only", async () => {
+  using t = makeTree(host({
+    "etc/ssh/sshd_config": "Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin prohibit-password\n" +
+      "Match Address 203.0.113.7\n  PermitRootLogin yes\n  PasswordAuthentication yes\n",
+    "etc/ssh/sshd_config.d/10-x.conf":
+      "permitrootlogin=YES\npasswordauthentication no\nKbdInteractiveAuthentication no\n",
+  }));
+  const r = await runOne(auth, t.path);
+  assert.deepEqual(summary(r.findings), [
+    "high auth.sshd.permit_root_login:/etc/ssh/sshd_config:4",
+    "low auth.sshd.permit_root_login:/etc/ssh/sshd_config.d/10-x.conf:1",
+  ]);
+  const m = r.findings.find((f) => f.id.endsWith("sshd_config:4"))!;
+  assert.equal(m.metadata.match, "Address 203.0.113.7");
+  using quiet = makeTree(
+    host({ "etc/ssh/sshd_config": "#PermitRootLogin yes\nPermitRootLogin no\nPermitRootLogin yes\n" }),
+  );
+  assert.deepEqual(summary((await runOne(auth, quiet.path)).findings), [], "the first value wins");
+});
+
+Deno.test("auth: extra key locations, key commands, forced commands, user environment and rc scripts", async () => {
+  using t = makeTree(host({
+    "etc/ssh/sshd_config": [
+      "AuthorizedKeysFile .ssh/authorized_keys /etc/ssh/keys/%u",
+      "AuthorizedKeysCommand /tmp/k %u",
+      "AuthorizedKeysCommandUser nobody",
+      "PermitUserEnvironment yes",
+      "Match Group sftponly",
+      "  ForceCommand internal-sftp",
+      "Match User backup",
+      "  ForceCommand /usr/local/bin/backup-shell",
+    ].join("\n") + "\n",
+    "etc/ssh/keys/alice": `ssh-ed25519 ${ED25519} planted\n`,
+    "etc/ssh/sshrc": "echo hi\n",
+    "home/alice/.ssh/rc": "xauth add ...\n",
+  }));
+  const r = await runOne(auth, t.path);
+  assert.deepEqual(summary(r.findings), [
+    "high auth.sshd.keys_command:/etc/ssh/sshd_config:2",
+    "medium auth.sshd.authorized_keys_file:/etc/ssh/sshd_config:1",
+    "medium auth.sshd.force_command:/etc/ssh/sshd_config:8",
+    "medium auth.sshd.permit_user_environment:/etc/ssh/sshd_config:4",
+    "medium auth.sshd.user_rc:/etc/ssh/sshrc",
+    "medium auth.sshd.user_rc:/home/alice/.ssh/rc",
+  ]);
+  const keys = r.findings.find((f) => f.check_id === "auth.sshd.authorized_keys_file")!;
+  assert.equal(keys.metadata.key_count, 1);
+  assert.match(String(keys.metadata.keys), /^\/etc\/ssh\/keys\/alice \(alice\): ssh-ed25519 SHA256:/);
+  using norc = makeTree(host({ "etc/ssh/sshd_config": "PermitUserRC no\n", "home/alice/.ssh/rc": "x\n" }));
+  assert.deepEqual(summary((await runOne(auth, norc.path)).findings), []);
+});
+
+Deno.test("auth: polkit rules granting YES without looking at the user, and pkla/admin identities for everyone", async () => {
+  const rules = "/etc/polkit-1/rules.d";
+  using t = makeTree(host({
+    [`${rules.slice(1)}/10-any.rules`]:
+      "polkit.addRule(function(action, subject) { return polkit.Result.YES; });\n",
+    [`${rules.slice(1)}/20-units.rules`]:
+      'polkit.addRule(function(a, subject) {\n  if (a.id == "org.freedesktop.systemd1.manage-units") {\n' +
+      "    return polkit.Result.YES;\n  }\n});\n",
+    [`${rules.slice(1)}/30-users.rules`]:
+      'polkit.addRule(function(action, subject) {\n  if (action.id.indexOf("org.freedesktop.udisks2.") == 0 && subject.isInGroup("users")) return polkit.Result.YES;\n});\n',
+    [`${rules.slice(1)}/40-not-wheel.rules`]:
+      'polkit.addRule(function(action, subject) { if (!subject.isInGroup("wheel")) { return polkit.Result.YES; } });\n',
+    [`${rules.slice(1)}/50-wheel.rules`]:
+      'polkit.addRule(function(action, subject) {\n  // return polkit.Result.YES;\n  if (subject.isInGroup("wheel")) return polkit.Result.YES;\n});\n',
+    [`${rules.slice(1)}/60-guard.rules`]:
+      "polkit.addRule(function(action, subject) {\n  if (subject.user !== 'gnome-initial-setup') return undefined;\n" +
+      "  return polkit.Result.YES;\n});\n",
+    [`${rules.slice(1)}/70-admin.rules`]:
+      'polkit.addAdminRule(function(action, subject) { return ["unix-group:users"]; });\n',
+    "var/lib/polkit-1/localauthority/50-local.d/x.pkla":
+      "[Everything]\nIdentity=unix-user:*\nAction=*\nResultActive=yes\n\n[Narrow]\nIdentity=unix-group:sudo\nAction=*\nResultAny=yes\n",
+  }));
+  const r = await runOne(auth, t.path);
+  assert.deepEqual(summary(r.findings), [
+    "critical auth.polkit.permissive_rule:/etc/polkit-1/rules.d/10-any.rules#1",
+    "critical auth.polkit.permissive_rule:/etc/polkit-1/rules.d/40-not-wheel.rules#1",
+    "critical auth.polkit.permissive_rule:/var/lib/polkit-1/localauthority/50-local.d/x.pkla#Everything",
+    "high auth.polkit.broad_admin:/etc/polkit-1/rules.d/70-admin.rules#1",
+    "high auth.polkit.permissive_rule:/etc/polkit-1/rules.d/20-units.rules#1",
+    "high auth.polkit.permissive_rule:/etc/polkit-1/rules.d/30-users.rules#1",
+  ]);
+});
+
+Deno.test("auth: D-Bus services run from untrusted places, and bus policies that let everyone own names or listen", async () => {
+  using t = makeTree(host({
+    "usr/share/dbus-1/system-services/org.example.Evil.service":
+      "[D-BUS Service]\nName=org.example.Evil\nExec=/tmp/.e/helper --daemon\nUser=root\n",
+    "usr/share/dbus-1/system-services/org.freedesktop.login1.service":
+      "[D-BUS Service]\nName=org.freedesktop.login1\nExec=/bin/false\nUser=root\nSystemdService=dbus-org.freedesktop.login1.service\n",
+    "etc/dbus-1/system.d/evil.conf": '<busconfig>\n<policy context="default">\n  <allow own="*"/>\n' +
+      '  <allow eavesdrop="true"/>\n  <allow send_destination="org.example.Evil" send_interface="org.example.Evil"/>\n' +
+      '</policy>\n<!-- <policy context="default"><allow own="x"/></policy> -->\n<servicedir>/var/tmp/svc</servicedir>\n</busconfig>\n',
+    "var/tmp/svc/org.example.Other.service":
+      "[D-BUS Service]\nName=org.example.Other\nExec=/usr/bin/true\nUser=nobody\n",
+  }));
+  const r = await runOne(auth, t.path);
+  assert.deepEqual(summary(r.findings).map((s) => s.replace(/:<allow[^>]*>$/, ":<allow>")), [
+    "critical auth.dbus.untrusted_exec:/usr/share/dbus-1/system-services/org.example.Evil.service",
+    "high auth.dbus.permissive_policy:/etc/dbus-1/system.d/evil.conf:<allow>",
+    "high auth.dbus.permissive_policy:/etc/dbus-1/system.d/evil.conf:<allow>",
+    "high auth.dbus.permissive_policy:/etc/dbus-1/system.d/evil.conf:servicedir:/var/tmp/svc",
+    "high auth.dbus.untrusted_exec:/var/tmp/svc/org.example.Other.service",
+  ]);
+});
+
+Deno.test("auth: --hardening reads securetty and access.conf (only when pam_access is used)", async () => {
+  using t = makeTree(host({
+    "etc/securetty": "console\ntty1\npts/0\npts/1\n",
+    "etc/security/access.conf": "# comment\n+ : root : ALL\n- : ALL : ALL\n",
+    "etc/pam.d/login": "account required pam_access.so\n@include common-auth\n",
+  }));
+  const r = await runOne(auth, t.path, { hardening: true });
+  assert.deepEqual(summary(r.findings), [
+    "low auth.login.access_allows_root:/etc/security/access.conf",
+    "low auth.login.securetty_pts:/etc/securetty",
+  ]);
+  assert.deepEqual(summary((await runOne(auth, t.path)).findings), [], "only under --hardening");
+});
