@@ -48,6 +48,14 @@ export type SshdLoad =
   | { ok: false; reason: ReadFailure; message: string };
 
 const MAX_DEPTH = 16;
+/** Old keyword spellings sshd still accepts, mapped to the current name. */
+const ALIASES: Record<string, string> = {
+  challengeresponseauthentication: "kbdinteractiveauthentication",
+  skeyauthentication: "kbdinteractiveauthentication",
+  dsaauthentication: "pubkeyauthentication",
+  pubkeyacceptedkeytypes: "pubkeyacceptedalgorithms",
+  hostbasedacceptedkeytypes: "hostbasedacceptedalgorithms",
+};
 const MAX_FILE_BYTES = 1 << 20;
 const MAX_GLOB_MATCHES = 512;
 const MAX_LINES = 100_000;
@@ -101,7 +109,8 @@ export function parseSshdLine(
   const args = splitArgs(m[2]);
   if (args === undefined) return { error: `unbalanced quotes after ${m[1]}` };
   if (args.length === 0) return { error: `no argument after keyword "${m[1]}"` };
-  return { keyword: m[1].toLowerCase(), args };
+  const keyword = m[1].toLowerCase();
+  return { keyword: ALIASES[keyword] ?? keyword, args };
 }
 
 /** A glob(3) pattern component as a regular expression (no match for a leading dot unless written). */
