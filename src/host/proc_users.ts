@@ -1,4 +1,5 @@
 /** User names and home directories from a passwd file, for labelling and judging processes. */
+import { parsePasswdFile } from "./account_files.ts";
 import type { Host } from "./host.ts";
 
 /** One passwd entry. */
@@ -8,16 +9,13 @@ export interface PasswdEntry {
   home: string;
 }
 
-/** Parses passwd text; malformed lines (fewer than 7 fields, non-numeric uid) are skipped. */
+/** Parses passwd text as glibc reads it (account_files.ts); malformed and NIS lines are skipped. */
 export function parsePasswd(text: string): PasswdEntry[] {
-  const out: PasswdEntry[] = [];
-  for (const line of text.split("\n")) {
-    if (line.startsWith("#")) continue;
-    const f = line.split(":");
-    if (f.length < 7 || f[0] === "" || !/^\d+$/.test(f[2])) continue;
-    out.push({ name: f[0], uid: Number(f[2]), home: f[5] });
-  }
-  return out;
+  return parsePasswdFile(text).entries.filter((e) => !e.nis).map((e) => ({
+    name: e.name,
+    uid: e.uid,
+    home: e.home,
+  }));
 }
 
 /** uid → name (first entry wins) and the users' home directories. */

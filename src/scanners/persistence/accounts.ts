@@ -1,5 +1,6 @@
 /** Accounts of the scanned host, from its own /etc/passwd and /etc/group (never from the scanner's NSS). */
 import type { ScanContext } from "../../core/context.ts";
+import { parseGroupFile, parsePasswdFile } from "../../host/account_files.ts";
 
 /** One /etc/passwd entry. */
 export interface Account {
@@ -27,34 +28,24 @@ export const ANY_USER: Account = { ...UNKNOWN_ACCOUNT, name: "(each user)" };
 /** The root account (used when /etc/passwd is unreadable). */
 export const ROOT_ACCOUNT: Account = { name: "root", uid: 0, gid: 0, home: "/root", shell: "/bin/sh" };
 
-const INT = /^\d{1,10}$/;
-
-/** Parses /etc/passwd text; malformed lines are counted, not thrown. */
+/** Parses /etc/passwd text as glibc reads it (src/host/account_files.ts); malformed lines are counted. */
 export function parsePasswd(text: string): { accounts: Account[]; bad: number } {
-  const accounts: Account[] = [];
-  let bad = 0;
-  for (const line of text.split("\n")) {
-    if (line.trim() === "" || line.startsWith("#")) continue;
-    const f = line.split(":");
-    if (f.length !== 7 || f[0] === "" || !INT.test(f[2]) || !INT.test(f[3])) {
-      bad++;
-      continue;
-    }
-    accounts.push({ name: f[0], uid: Number(f[2]), gid: Number(f[3]), home: f[5], shell: f[6].trim() });
-  }
-  return { accounts, bad };
+  const { entries, bad } = parsePasswdFile(text);
+  const accounts = entries.filter((e) => !e.nis).map((e) => ({
+    name: e.name,
+    uid: e.uid,
+    gid: e.gid,
+    home: e.home,
+    shell: e.shell.trim(),
+  }));
+  return { accounts, bad: bad.length };
 }
 
-/** Parses /etc/group text into group name → gid and members; malformed lines are skipped. */
+/** Parses /etc/group text into group name → gid and members (the first entry of a name wins, as in glibc). */
 export function parseGroup(text: string): Map<string, { gid: number; members: string[] }> {
   const out = new Map<string, { gid: number; members: string[] }>();
-  for (const line of text.split("\n")) {
-    const f = line.trim().split(":");
-    if (f.length !== 4 || f[0] === "" || !INT.test(f[2])) continue;
-    out.set(f[0], {
-      gid: Number(f[2]),
-      members: f[3].split(",").map((m) => m.trim()).filter((m) => m !== ""),
-    });
+  for (const g of parseGroupFile(text).entries) {
+    if (!g.nis && !out.has(g.name)) out.set(g.name, { gid: g.gid, members: g.members });
   }
   return out;
 }
