@@ -5,6 +5,9 @@ import { containers } from "./containers/index.ts";
 import { kernelHardening } from "./kernel_hardening.ts";
 import { ioc } from "./ioc/index.ts";
 import { persistence } from "./persistence/index.ts";
+import { accounts } from "./accounts/index.ts";
+import { auth } from "./auth/index.ts";
+import { logins } from "./logins/index.ts";
 import { systemdUnits } from "./systemd_units/index.ts";
 import { auditd } from "./auditd.ts";
 import { kernelParams } from "./kernel_params.ts";
@@ -30,6 +33,9 @@ export const SCANNERS: readonly Scanner[] = [
   ioc,
   mac,
   persistence,
+  accounts,
+  auth,
+  logins,
   mountsScanner,
   kernelHardening,
   systemdUnits,
