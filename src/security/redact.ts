@@ -49,6 +49,8 @@ const ARGV_KEYS = /^(?:cmdline|argv|args|arguments|command|cmd|exec_args)$/i;
 const ENV_KEYS = /^(?:environ|environment|env|envp)$/i;
 const ENV_VALUE_KEYS = /^values?$/;
 const USER_KEYS = /^(?:user|username|user_name|login|owner|owner_name|real_user|effective_user|sudo_user)$/i;
+/** Fields that hold lists of user names (group members, accounts sharing a uid…): each element is a user. */
+const USER_LIST_KEYS = /^(?:users|members|system_members|recent_members)$/i;
 const UID_KEYS = /^(?:uid|euid|ruid|suid|fsuid|loginuid|owner_uid|user_id|auid)$/i;
 const GID_KEYS = /^(?:gid|egid|rgid|sgid|fsgid|owner_gid|group_id)$/i;
 const HOST_KEYS = /^(?:hostname|host_name|nodename|fqdn)$/i;
@@ -85,7 +87,7 @@ export class Redactor {
   readonly #users = new Map<string, KnownUser>();
   readonly #uids = new Set<number>();
   readonly #gids = new Set<number>();
-  /** Names, home paths and host names (lower case) → token: fixed once the redactor is built. */
+  /** Names, home paths and host names (lower case) → token; grows when user fields name a user passwd did not. */
   readonly #dict = new Map<string, string>();
   #pattern: RegExp | null = null;
   /** Command lines and argument values (exact case) → token: grows while findings pass through. */
@@ -223,6 +225,8 @@ export class Redactor {
       if (this.#opts.cmdline && key !== undefined && this.#isCmdKey(key, parent)) {
         this.#addCommand(v.filter((x) => typeof x === "string").join(" "));
         for (const x of v) if (typeof x === "string") this.#addArgument(x);
+      } else if (key !== undefined && USER_LIST_KEYS.test(key)) {
+        for (const x of v) if (typeof x === "string") this.#learnUser(x);
       } else for (const x of v) this.#collect(x, undefined, undefined);
     } else if (v !== null && typeof v === "object") {
       const o = v as Record<string, unknown>;
@@ -231,7 +235,18 @@ export class Redactor {
       typeof v === "string" && key !== undefined && this.#opts.cmdline && this.#isCmdKey(key, parent)
     ) {
       this.#addCommand(v);
+    } else if (typeof v === "string" && key !== undefined && USER_KEYS.test(key)) {
+      this.#learnUser(v);
     }
+  }
+
+  /**
+   * A user name met in a user field (a login recorded in wtmp for an account passwd no longer has, say) is
+   * hidden from then on wherever it is quoted, like the names passwd gave at the start.
+   */
+  #learnUser(name: string): void {
+    if (!this.#opts.users || name === "" || this.#system.has(name) || TOKEN.test(name)) return;
+    if (!this.#dict.has(name.toLowerCase())) this.#add(name, this.token("user", name));
   }
 
   #isCmdKey(key: string, parent: Record<string, unknown> | undefined): boolean {
@@ -275,6 +290,13 @@ export class Redactor {
       if (GID_KEYS.test(key) && this.#gids.has(v)) return this.token("gid", String(v));
     }
     if (Array.isArray(v)) {
+      if (key !== undefined && this.#opts.users && USER_LIST_KEYS.test(key)) {
+        return v.map((x) =>
+          typeof x !== "string" || x === "" || this.#system.has(x) || TOKEN.test(x)
+            ? x
+            : this.token("user", x)
+        );
+      }
       if (key !== undefined && this.#opts.cmdline && this.#isCmdKey(key, parent)) {
         const argv = ARGV_KEYS.test(key);
         return v.map((x, i) =>
