@@ -34,6 +34,27 @@ import { parseUdevRules } from "../../src/scanners/persistence/udev.ts";
 import { parseAnacrontab, parseCrontab } from "../../src/scanners/persistence/cron.ts";
 import { parseSudoers } from "../../src/scanners/persistence/sudoers.ts";
 import { parseAuthorizedKeys } from "../../src/scanners/ssh/authorized_keys.ts";
+import { parseSshdLine } from "../../src/scanners/ssh/sshd_config.ts";
+import {
+  classifyPassword,
+  parseGroupFile,
+  parseGshadowFile,
+  parsePasswdFile,
+  parseShadowFile,
+} from "../../src/host/account_files.ts";
+import { parseLoginDefs } from "../../src/scanners/accounts/login_defs.ts";
+import { parsePamText } from "../../src/scanners/auth/pam_config.ts";
+import {
+  broadAdminIdentities,
+  judgeRule,
+  parseIni,
+  ruleBodies,
+  stripJsComments,
+} from "../../src/scanners/auth/polkit.ts";
+import { parseServiceFile, xmlTags } from "../../src/scanners/auth/dbus.ts";
+import { remoteTerminals, rootAllowedEverywhere } from "../../src/scanners/auth/login_access.ts";
+import { parseLastlogSlot, parseUtmp } from "../../src/scanners/logins/utmp.ts";
+import { historyOffIn } from "../../src/scanners/logins/history.ts";
 import { parseDesktopEntry } from "../../src/scanners/persistence/desktop.ts";
 import { parseCmdline, parseLockdown } from "../../src/scanners/kernel_hardening.ts";
 import { parseSysctlInt } from "../../src/scanners/kernel_params.ts";
@@ -223,6 +244,49 @@ export const TARGETS: FuzzTarget[] = [
         parseUdevRules(t),
         parseDesktopEntry(t),
       ])),
+  },
+  {
+    name: "account files, login.defs, password fields",
+    property: fc.property(texty, (t) =>
+      noCrash(() => [
+        parsePasswdFile(t),
+        parseShadowFile(t),
+        parseGroupFile(t),
+        parseGshadowFile(t),
+        parseLoginDefs(t),
+        classifyPassword(t),
+        classifyPassword(t, true),
+      ])),
+  },
+  {
+    name:
+      "authentication files (sshd_config lines, PAM, polkit rules and pkla, D-Bus XML, securetty, access.conf)",
+    property: fc.property(texty, fc.boolean(), (t, conf) =>
+      noCrash(() => [
+        t.split("\n").map(parseSshdLine),
+        parsePamText(t, "/etc/pam.d/x", conf),
+        ruleBodies(stripJsComments(t), "addRule").map(judgeRule),
+        ruleBodies(stripJsComments(t), "addAdminRule").map(broadAdminIdentities),
+        judgeRule(t),
+        parseIni(t),
+        xmlTags(t),
+        parseServiceFile(t),
+        remoteTerminals(t),
+        rootAllowedEverywhere(t),
+        historyOffIn(t),
+      ])),
+  },
+  {
+    name: "login records (utmp/wtmp/btmp in both layouts and byte orders, lastlog slots)",
+    property: fc.property(
+      fc.oneof(bytes, fc.uint8Array({ minLength: 380, maxLength: 12_000, size: "max" })),
+      fc.nat(400),
+      (b, leading) =>
+        noCrash(() => {
+          const p = parseUtmp(b, { leading });
+          return [p, parseLastlogSlot(b, p.layout, p.little)];
+        }),
+    ),
   },
   {
     name: "kernel cmdline, lockdown, sysctl values, boot time",

@@ -34,13 +34,33 @@ interface Tag {
   text: string;
 }
 
+/** At most this many tags of one file are looked at. */
+const MAX_TAGS = 20_000;
+
+/** The 1-based line of each offset, by binary search over the newline positions. */
+function lineIndex(text: string): (offset: number) => number {
+  const starts = [0];
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
+}
+
 /** The tags of an XML text, comments removed (a deliberately small scanner: no entities, no CDATA). */
 export function xmlTags(text: string): { tags: Tag[]; servicedirs: { dir: string; line: number }[] } {
   const clean = text.replace(/<!--[\s\S]*?(?:-->|$)/g, (m) => m.replace(/[^\n]/g, " "));
   const tags: Tag[] = [];
   const servicedirs: { dir: string; line: number }[] = [];
-  const lineAt = (i: number) => clean.slice(0, i).split("\n").length;
-  for (const m of clean.matchAll(/<(\/?)([A-Za-z_][\w.-]*)((?:[^>"']|"[^"]*"|'[^']*')*?)(\/?)>/g)) {
+  const lineAt = lineIndex(clean);
+  for (const m of clean.matchAll(/<(\/?)([A-Za-z_][\w.-]*)((?:[^<>"']|"[^"<>]*"|'[^'<>]*')*?)(\/?)>/g)) {
+    if (tags.length >= MAX_TAGS) break;
     const attrs = new Map<string, string>();
     for (const a of m[3].matchAll(/([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) attrs.set(a[1], a[2] ?? a[3]);
     tags.push({

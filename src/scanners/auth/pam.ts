@@ -117,7 +117,7 @@ export async function* pamFindings(
     };
   }
 
-  yield* bypasses(stacks, db);
+  yield* bypasses(stacks, db, (d) => ctx.warn("truncated", d));
   await ctx.checkpoint();
 
   const dirs = moduleDirs(ctx.host);
@@ -182,6 +182,7 @@ export async function* pamFindings(
 function* bypasses(
   stacks: Map<string, ReturnType<PamConfig["stack"]>>,
   db: AccountDb,
+  warn: (detail: string) => void,
 ): Generator<FindingDraft> {
   const members = groupMembers(db);
   const hasMembers = (g: string) => (members.get(g)?.size ?? 0) > 0;
@@ -191,6 +192,9 @@ function* bypasses(
   >();
   for (const [svc, stack] of stacks) {
     const verdict = authBypasses(stack, hasMembers);
+    if (verdict.capped) {
+      warn(`PAM auth stack of ${svc}: too many condition outcomes; only some paths were explored`);
+    }
     for (const b of verdict.bypasses) {
       const decisive = b.granted[b.granted.length - 1];
       const e = byRule.get(where(decisive)) ??

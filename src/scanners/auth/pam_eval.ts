@@ -185,8 +185,20 @@ export function authBypasses(
           if (next.length > MAX_PATHS) break;
         }
       }
-      live = next.slice(0, MAX_PATHS);
-      if (next.length > MAX_PATHS) capped = true;
+      // Paths in the same state that would end the same way are one path: keep the first of each (per rule
+      // that granted success last, so every distinct granting rule keeps a witness).
+      const seen = new Set<string>();
+      const merged = next.filter((l) => {
+        const last = l.p.granted[l.p.granted.length - 1];
+        const key = `${l.p.state.impression}|${l.p.state.status}|${l.skip}|${l.left}|${l.p.conditional}|${
+          last ? `${last.path}:${last.line}` : ""
+        }`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
+      live = merged.slice(0, MAX_PATHS);
+      if (merged.length > MAX_PATHS) capped = true;
     }
     return live.map((l) => l.p);
   };

@@ -44,36 +44,49 @@ export function stripJsComments(src: string): string {
   return out;
 }
 
-/** The index just past the bracket that closes the one at `open` (strings skipped), or -1. */
-function closing(code: string, open: number): number {
-  const pair: Record<string, string> = { "(": ")", "{": "}", "[": "]" };
-  const stack: string[] = [];
-  for (let i = open; i < code.length; i++) {
+/**
+ * For every opening bracket of `code` ((, {, [), the index just past the bracket that closes it, or -1 when it is
+ * never closed (strings skipped). One pass, so matching every `if` of a large file stays linear.
+ */
+export function bracketPairs(code: string): Int32Array {
+  const out = new Int32Array(code.length).fill(-1);
+  const close: Record<string, string> = { ")": "(", "}": "{", "]": "[" };
+  const stack: number[] = [];
+  for (let i = 0; i < code.length; i++) {
     const c = code[i];
     if (c === '"' || c === "'" || c === "`") {
       let j = i + 1;
       while (j < code.length && code[j] !== c) j += code[j] === "\\" ? 2 : 1;
       i = j;
-    } else if (pair[c]) stack.push(pair[c]);
-    else if (c === ")" || c === "}" || c === "]") {
-      if (stack.pop() !== c) return -1;
-      if (stack.length === 0) return i + 1;
+    } else if (c === "(" || c === "{" || c === "[") stack.push(i);
+    else if (close[c]) {
+      // A stray closer ends every bracket opened since its own kind, as a parser would give up on them.
+      while (stack.length > 0 && code[stack[stack.length - 1]] !== close[c]) stack.pop();
+      const open = stack.pop();
+      if (open !== undefined) out[open] = i + 1;
     }
   }
-  return -1;
+  return out;
 }
 
 /** The bodies of `polkit.addRule(...)` or `polkit.addAdminRule(...)` calls. */
 export function ruleBodies(code: string, call: "addRule" | "addAdminRule"): string[] {
   const out: string[] = [];
+  const pairs = bracketPairs(code);
   const re = new RegExp(`polkit\\s*\\.\\s*${call}\\s*\\(`, "g");
   for (const m of code.matchAll(re)) {
+    if (out.length >= 500) break;
     const open = m.index! + m[0].length - 1;
-    const end = closing(code, open);
+    const end = pairs[open];
     out.push(code.slice(open, end < 0 ? code.length : end));
   }
   return out;
 }
+
+/** At most this many `if` statements of one rule are looked at (each is matched to its closing bracket). */
+const MAX_IFS = 2000;
+/** Conditions and statements longer than this are judged by their start. */
+const MAX_COND = 4096;
 
 const YES = /\breturn\s*\(?\s*(?:polkit\s*\.\s*Result\s*\.\s*YES\b|["']yes["'])/g;
 
@@ -126,28 +139,56 @@ export interface RuleVerdict {
 export function judgeRule(body: string): RuleVerdict {
   const names = paramNames(body);
   const sub = escapeRe(names.subject);
+  const pairs = bracketPairs(body);
   const yes = [...body.matchAll(YES)].map((m) => m.index!);
-  const guarded = new Set<number>();
+  /** Index of the first YES at or after `at` (yes is sorted). */
+  const firstYes = (at: number) => {
+    let lo = 0;
+    let hi = yes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (yes[mid] < at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  // +1/-1 marks over the YES list for the bodies of positive subject tests.
+  const guardedDiff = new Int32Array(yes.length + 1);
   let guard = false;
   let localOnly = false;
+  let ifs = 0;
   for (const m of body.matchAll(/\bif\s*\(/g)) {
+    if (++ifs > MAX_IFS) break;
     const open = m.index! + m[0].length - 1;
-    const end = closing(body, open);
+    const end = pairs[open];
     if (end < 0) continue;
-    const cond = body.slice(open, end);
+    const cond = body.slice(open, Math.min(end, open + MAX_COND));
     const test = subjectTest(cond, names.subject);
     let i = end;
     while (/\s/.test(body[i] ?? "")) i++;
-    const bodyEnd = body[i] === "{" ? closing(body, i) : body.indexOf(";", i) + 1;
+    const bodyEnd = body[i] === "{" ? pairs[i] : body.indexOf(";", i) + 1;
     if (bodyEnd <= 0) continue;
-    const stmt = body.slice(i, bodyEnd);
-    const returnsYes = yes.some((y) => y >= i && y < bodyEnd);
-    if (test === "positive") { for (const y of yes) if (y >= i && y < bodyEnd) guarded.add(y); }
-    if (test === "negative" && /\breturn\b/.test(stmt) && !returnsYes) guard = true;
-    if (new RegExp(`\\b${sub}\\s*\\.\\s*(?:local|active)\\b`).test(cond) && returnsYes) localOnly = true;
+    const [from, to] = [firstYes(i), firstYes(bodyEnd)];
+    const returnsYes = to > from;
+    if (test === "positive" && returnsYes) {
+      guardedDiff[from]++;
+      guardedDiff[to]--;
+    }
+    if (
+      test === "negative" && !returnsYes && /\breturn\b/.test(body.slice(i, Math.min(bodyEnd, i + MAX_COND)))
+    ) {
+      guard = true;
+    }
+    if (returnsYes && new RegExp(`\\b${sub}\\s*\\.\\s*(?:local|active)\\b`).test(cond)) localOnly = true;
+  }
+  let depth = 0;
+  let unguarded = false;
+  for (let k = 0; k < yes.length; k++) {
+    depth += guardedDiff[k];
+    if (depth === 0) unguarded = true;
   }
   return {
-    unrestrictedYes: !guard && yes.some((y) => !guarded.has(y)),
+    unrestrictedYes: !guard && unguarded,
     actionChecked: new RegExp(`\\b${escapeRe(names.action)}\\s*\\.\\s*(?:id|lookup)\\b`).test(body),
     localOnly,
   };
