@@ -9,7 +9,9 @@ import {
   splitArgs,
   type SshdConfig,
 } from "../../src/scanners/ssh/sshd_config.ts";
-import { makeTree, type TreeEntry } from "../helpers.ts";
+import { persistence } from "../../src/scanners/persistence/index.ts";
+import { makeTree, runOne, type TreeEntry } from "../helpers.ts";
+import { ED25519 } from "./persistence_fixtures.ts";
 
 function load(entries: Record<string, TreeEntry>): SshdConfig {
   using tree = makeTree(entries);
@@ -130,4 +132,17 @@ Deno.test("authorized keys patterns: default, 'none', tokens and paths outside t
   assert.equal(expandKeysPattern("%h/.ssh/k", a), "/home/alice/.ssh/k");
   assert.equal(expandKeysPattern("/etc/ssh/keys/%u.%U%%", a), "/etc/ssh/keys/alice.1000%");
   assert.equal(expandKeysPattern("../../tmp/k", a), "/tmp/k");
+});
+
+Deno.test("persistence lists keys in every location sshd may read, Match blocks and drop-ins included", async () => {
+  using tree = makeTree({
+    "etc/passwd": "root:x:0:0:root:/root:/bin/bash\nbackup:x:34:34::/var/backups:/bin/sh\n",
+    "etc/group": "root:x:0:\n",
+    "etc/ssh/sshd_config": "Include /etc/ssh/sshd_config.d/*.conf\nAuthorizedKeysFile .ssh/authorized_keys\n",
+    "etc/ssh/sshd_config.d/10-x.conf": "Match User backup\n  AuthorizedKeysFile /srv/keys/%u\n",
+    "srv/keys/backup": `ssh-ed25519 ${ED25519} backup@x\n`,
+  });
+  const r = await runOne(persistence, tree.path, { persistenceInventory: true, persistenceRecentDays: 0 });
+  const keys = r.findings.filter((f) => f.metadata.kind === "authorized_keys").map((f) => f.metadata.path);
+  assert.deepEqual(keys, ["/srv/keys/backup"]);
 });
