@@ -4,6 +4,7 @@
  */
 import type { FindingDraft } from "../../core/finding.ts";
 import type { Host } from "../../host/host.ts";
+import { listFiles, textReader } from "./files.ts";
 import { assessEntry } from "../persistence/assess.ts";
 import { type Accounts, ROOT_ACCOUNT, UNKNOWN_ACCOUNT } from "../persistence/accounts.ts";
 import { BROAD_GROUPS } from "./polkit.ts";
@@ -103,13 +104,6 @@ export function permissiveAllow(attrs: ReadonlyMap<string, string>): string | un
   return undefined;
 }
 
-function listFiles(host: Host, dir: string, suffix: string): string[] {
-  const r = host.readDir(dir, 5000);
-  if (!r.ok) return [];
-  return r.value.filter((e) => !e.isDirectory && e.name.endsWith(suffix)).map((e) => `${dir}/${e.name}`)
-    .sort();
-}
-
 /** Parses a `[D-BUS Service]` activation file into its keys. */
 export function parseServiceFile(text: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -134,14 +128,7 @@ export function* dbusFindings(
   accounts: Accounts,
   warn: (detail: string) => void,
 ): Generator<FindingDraft> {
-  const read = (path: string): string | undefined => {
-    const r = host.readText(path, 1 << 20);
-    if (!r.ok) {
-      if (r.reason !== "missing") warn(`${path}: ${r.message}`);
-      return undefined;
-    }
-    return r.value;
-  };
+  const read = textReader(host, warn);
   const extraServiceDirs: string[] = [];
   const policyFiles = [...POLICY_FILES, ...POLICY_DIRS.flatMap((d) => listFiles(host, d, ".conf"))];
   for (const path of policyFiles) {

@@ -5,6 +5,7 @@
  */
 import type { FindingDraft } from "../../core/finding.ts";
 import type { Host } from "../../host/host.ts";
+import { listFiles, textReader } from "./files.ts";
 
 /** rules.d directories polkit reads (a name in an earlier one hides the same name in later ones). */
 export const RULES_DIRS = [
@@ -228,23 +229,9 @@ function broadIdentity(identities: string): boolean {
   });
 }
 
-function listFiles(host: Host, dir: string, suffix: string): string[] {
-  const r = host.readDir(dir, 5000);
-  if (!r.ok) return [];
-  return r.value.filter((e) => !e.isDirectory && e.name.endsWith(suffix)).map((e) => `${dir}/${e.name}`)
-    .sort();
-}
-
 /** polkit findings; `warn` receives unreadable files. */
 export function* polkitFindings(host: Host, warn: (detail: string) => void): Generator<FindingDraft> {
-  const read = (path: string): string | undefined => {
-    const r = host.readText(path, 1 << 20);
-    if (!r.ok) {
-      if (r.reason !== "missing") warn(`${path}: ${r.message}`);
-      return undefined;
-    }
-    return r.value;
-  };
+  const read = textReader(host, warn);
   const seen = new Set<string>();
   const permissive: FindingDraft[] = [];
   for (const dir of RULES_DIRS) {
