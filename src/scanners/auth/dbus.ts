@@ -4,6 +4,7 @@
  */
 import type { FindingDraft } from "../../core/finding.ts";
 import type { Host } from "../../host/host.ts";
+import { SYSTEM_DIRS, under } from "../../host/location.ts";
 import { listFiles, textReader } from "./files.ts";
 import { assessEntry } from "../persistence/assess.ts";
 import { type Accounts, ROOT_ACCOUNT, UNKNOWN_ACCOUNT } from "../persistence/accounts.ts";
@@ -120,7 +121,10 @@ export function parseServiceFile(text: string): Map<string, string> {
   return out;
 }
 
-const TRUSTED_DIR = /^\/(?:usr|etc|lib|lib64|opt)\//;
+/** A directory the distribution's packages own (a service or service directory elsewhere is untrusted). */
+function systemDir(dir: string): boolean {
+  return SYSTEM_DIRS.some((d) => under(dir, d));
+}
 
 /** D-Bus findings; `warn` receives unreadable files. */
 export function* dbusFindings(
@@ -137,7 +141,7 @@ export function* dbusFindings(
     const { tags, servicedirs } = xmlTags(text);
     for (const s of servicedirs) {
       extraServiceDirs.push(s.dir);
-      if (TRUSTED_DIR.test(s.dir + "/")) continue;
+      if (systemDir(s.dir)) continue;
       yield {
         check_id: "auth.dbus.permissive_policy",
         subject: `${path}:servicedir:${s.dir}`,
@@ -178,7 +182,7 @@ export function* dbusFindings(
       const user = svc.get("User") ?? "";
       const runAs = user === "root" ? ROOT_ACCOUNT : accounts.byName.get(user) ?? UNKNOWN_ACCOUNT;
       const a = assessEntry(host, exec, runAs, accounts);
-      const untrustedDir = !TRUSTED_DIR.test(dir + "/");
+      const untrustedDir = !systemDir(dir);
       if (!a && !untrustedDir) continue;
       const indicators = a ? a.indicators.map((i) => i.path ? `${i.name}:${i.path}` : i.name) : [];
       if (untrustedDir) indicators.push(`service_dir:${dir}`);

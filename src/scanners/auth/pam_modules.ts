@@ -5,6 +5,7 @@
  * checked against the dpkg or rpm database (owner, and the recorded digest).
  */
 import { type Host, pathComponents } from "../../host/host.ts";
+import { under } from "../../host/location.ts";
 import { hashFile } from "../integrity/hash_file.ts";
 import { type HostPackageOwners, loadPackageOwners } from "../../host/package_owners.ts";
 import { PAM_DIRS, type PamRule } from "./pam_config.ts";
@@ -16,10 +17,6 @@ const MAX_MODULE_BYTES = 64 << 20;
 
 function normal(path: string): string {
   return "/" + pathComponents(path).join("/");
-}
-
-function under(path: string, dir: string): boolean {
-  return path === dir || path.startsWith(dir + "/");
 }
 
 /** The module directories of the host: the plain ones and /lib/<triplet>/security, /usr/lib/<triplet>/security. */
