@@ -55,9 +55,9 @@ async function dispatch(argv: readonly string[]): Promise<Result<ExitCodeValue>>
     if (first === "bpf-selftest") {
       return (await import("./commands/bpf_selftest.ts")).bpfSelftestCommand(rest);
     }
-    return scanCommand(rest);
+    return scanCommand(rest, { networkGuard: true });
   }
-  return scanCommand(argv);
+  return scanCommand(argv, { networkGuard: true });
 }
 
 /** Runs sys-scan with `argv` and returns the process exit code. Never throws. */

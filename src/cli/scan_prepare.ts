@@ -51,6 +51,11 @@ export interface ScanDeps {
   stages?: Stage[];
   /** Self-protection injection points (tests only). */
   security?: SecurityDeps;
+  /**
+   * Keep the scan off the network with a seccomp filter on this whole process (the CLI passes true; a test that
+   * scans in its own process must not, or its later tests lose the network).
+   */
+  networkGuard?: boolean;
 }
 
 /**
@@ -150,6 +155,7 @@ export async function prepareScan(argv: readonly string[], deps: ScanDeps): Prom
     baseline: baseline.value,
     securityPrep: sec.value,
     securityDeps: deps.security,
+    networkGuard: deps.networkGuard ?? false,
     security: { ...sec.value.meta },
     writeSidecar: writeFileAtomic,
     finalize: (report) => redactReport(redactor, report),

@@ -99,14 +99,24 @@ function writableByModeBits(dir: string): boolean {
 }
 
 /**
- * Drops capabilities (`--drop-priv`) and installs seccomp (`--seccomp`, `--seccomp-strict`); returns keys for
- * meta.security. Privilege failures are fatal; seccomp failures only with --seccomp-strict.
+ * What keeps the scan off the network, for meta.security.network: the seccomp filter refuses socket() for every
+ * family but AF_UNIX and AF_NETLINK, and io_uring, on every thread and in every child (dpkg, rpm, gpg, plugins).
+ */
+const NETWORK_ENFORCED =
+  "socket() outside AF_UNIX/AF_NETLINK and io_uring are refused (EPERM) by seccomp on " +
+  "every thread of the scan and in every program it runs";
+
+/**
+ * Drops capabilities (`--drop-priv`) and installs seccomp (`--seccomp`, `--seccomp-strict`); with `networkGuard`
+ * (the CLI's scans), installs at least the network filter. Returns keys for meta.security. Privilege failures
+ * are fatal; seccomp failures only with --seccomp-strict (else a warning, and meta says so).
  */
 export function harden(
   config: Config,
   selected: readonly Scanner[],
   stderr: (line: string) => void,
   deps: SecurityDeps = {},
+  networkGuard = false,
 ): Result<Record<string, unknown>> {
   const meta: Record<string, unknown> = {};
   if (config.dropPriv) {
@@ -138,17 +148,26 @@ export function harden(
   }
   if (config.seccomp) {
     const allowBpf = selected.some((s) => (s.needs ?? []).some((n) => n.includes("CAP_BPF")));
-    const installed = installSeccomp({ allowBpf }, deps.syscall);
+    const installed = installSeccomp({ allowBpf, scope: "full" }, deps.syscall);
     if (!installed.ok) {
       if (config.seccompStrict) return installed;
       stderr(`sys-scan: warning: ${installed.error.message}; scanning without the filter`);
       meta.seccomp = { installed: false, error: installed.error.message };
     } else {
       meta.seccomp = installed.value;
+      meta.network = { enforced: true, how: NETWORK_ENFORCED };
       if (config.verbose) {
         stderr(`sys-scan: seccomp filter installed (${installed.value.denied.length} calls denied)`);
       }
     }
+  }
+  if (networkGuard && meta.network === undefined) {
+    const installed = installSeccomp({ allowBpf: true, scope: "network" }, deps.syscall);
+    if (!installed.ok) {
+      if (config.seccompStrict) return installed;
+      stderr(`sys-scan: warning: ${installed.error.message}; the scan is not kept off the network`);
+      meta.network = { enforced: false, error: installed.error.message };
+    } else meta.network = { enforced: true, how: NETWORK_ENFORCED };
   }
   return ok(meta);
 }
@@ -164,6 +183,8 @@ export interface HardenInput {
   readonly security: Record<string, unknown>;
   readonly stderr: (line: string) => void;
   readonly securityDeps: SecurityDeps | undefined;
+  /** Keep the scan off the network with a seccomp filter (the CLI's scans; in-process test scans do not). */
+  readonly networkGuard: boolean;
 }
 
 /**
@@ -172,7 +193,7 @@ export interface HardenInput {
  */
 export function hardenStage(scan: HardenInput): Result<void> {
   const { config, caps, selected, stderr } = scan;
-  const hardened = harden(config, selected, stderr, scan.securityDeps);
+  const hardened = harden(config, selected, stderr, scan.securityDeps, scan.networkGuard);
   if (!hardened.ok) return hardened;
   if (config.dropPriv) {
     Object.assign(caps, probeCapabilities(scan.host));

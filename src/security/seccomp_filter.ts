@@ -60,11 +60,25 @@ export const SOCKET_ALLOWED_FAMILIES: readonly { family: number; name: string }[
   { family: 16, name: "AF_NETLINK" },
 ];
 
+/**
+ * Denied by the network-only filter every scan installs (besides socket() outside AF_UNIX/AF_NETLINK): io_uring
+ * creates sockets (IORING_OP_SOCKET, Linux 5.19) and connects without a system call seccomp could see.
+ */
+export const NETWORK_DENY: DenyEntry = {
+  calls: ["io_uring_setup", "io_uring_enter", "io_uring_register"],
+  why: "io_uring opens and connects sockets where seccomp cannot see",
+};
+
 /** Options of the filter. */
 export interface FilterOptions {
   arch: Arch;
   /** Keep bpf() and perf_event_open() allowed (the trace scanner attaches and polls during the scan). */
   allowBpf: boolean;
+  /**
+   * "full" (`--seccomp`): the whole deny list and the socket families. "network" (every scan): only what
+   * reaches the network — socket() outside AF_UNIX/AF_NETLINK, io_uring, and foreign or x32 system calls.
+   */
+  scope?: "full" | "network";
 }
 
 /** One classic BPF instruction (struct sock_filter). */
@@ -90,7 +104,11 @@ const X32_SYSCALL_BIT = 0x40000000;
 
 /** The system calls the filter denies outright for these options, sorted by number. */
 export function deniedSyscalls(opts: FilterOptions): { name: SyscallName; nr: number }[] {
-  const entries = opts.allowBpf ? DENY_LIST : [...DENY_LIST, DENY_AFTER_ATTACH];
+  const entries = opts.scope === "network"
+    ? [NETWORK_DENY]
+    : opts.allowBpf
+    ? DENY_LIST
+    : [...DENY_LIST, DENY_AFTER_ATTACH];
   const table = SYSCALLS[opts.arch];
   return entries.flatMap((e) => e.calls).map((name) => ({ name, nr: table[name] })).sort((a, b) =>
     a.nr - b.nr
