@@ -3,6 +3,7 @@ import { findNodeAtLocation, type Node, type ParseError, parseTree, printParseEr
 import { z } from "zod";
 import { nodeValue, positionAt } from "../core/jsonc.ts";
 import { ExitCode, fail, ok, type Result } from "../core/result.ts";
+import { readTrustedInput } from "../host/trusted_files.ts";
 import { FLAGS } from "./flags/index.ts";
 import type { FlagSpec } from "./flags/spec.ts";
 
@@ -59,6 +60,13 @@ export function parseConfigText(text: string, file: string): Result<FileValues> 
       );
     }
     const [key, spec] = entry as [string, FlagSpec];
+    if (COMMAND_LINE_ONLY.has(key)) {
+      return fail(
+        ExitCode.Usage,
+        `${file}:${line}: "${name}" cannot be set in a config file (it weakens what sys-scan trusts); give --${name} ` +
+          "on the command line",
+      );
+    }
     const valueNode = findNodeAtLocation(tree, [name]);
     const parsed = inputSchema(spec).safeParse(valueNode ? nodeValue(valueNode) : undefined);
     if (!parsed.success) {
@@ -74,16 +82,19 @@ export function parseConfigText(text: string, file: string): Result<FileValues> 
   return ok(out);
 }
 
-/** Reads and parses a config file from the filesystem of the machine running sys-scan. */
+/**
+ * Reads and parses a settings file from the filesystem of the machine running sys-scan. It must be trusted (owned
+ * by root or the user running sys-scan, in directories only they can write: `readTrustedInput`), since it decides
+ * what the scan does; a refusal is exit 2 saying how to fix the ownership.
+ */
 export function loadConfigFile(file: string): Result<FileValues> {
-  let text: string;
-  try {
-    const st = Deno.statSync(file);
-    if (!st.isFile) return fail(ExitCode.Usage, `--config ${file}: not a regular file`);
-    if (st.size > 1 << 20) return fail(ExitCode.Usage, `--config ${file}: larger than 1 MiB`);
-    text = Deno.readTextFileSync(file);
-  } catch (e) {
-    return fail(ExitCode.Usage, `--config ${file}: cannot read it (${e instanceof Error ? e.message : e})`);
-  }
-  return parseConfigText(text, file);
+  const read = readTrustedInput("--config", file, 1 << 20);
+  if (!read.ok) return fail(ExitCode.Usage, read.message);
+  return parseConfigText(read.text, file);
 }
+
+/**
+ * Settings a config file may not give: they weaken what sys-scan trusts (accept rule and plugin files anyone
+ * can write; run programs from a directory). They must be typed on the command line, where they are seen.
+ */
+const COMMAND_LINE_ONLY: ReadonlySet<string> = new Set(["rulesInsecureOk", "pluginDir"]);

@@ -89,7 +89,7 @@ export async function prepareScan(argv: readonly string[], deps: ScanDeps): Prom
   const built = buildConfig(argv, scanners.map((s) => s.name));
   if (!built.ok) return built;
   const config = built.value;
-  const inputs = checkInputFiles(config);
+  const inputs = checkInputFiles(config, env);
   if (!inputs.ok) return inputs;
   const sec = await prepareSecurity(config, env, stderr, deps.security);
   if (!sec.ok) return sec;
@@ -97,7 +97,7 @@ export async function prepareScan(argv: readonly string[], deps: ScanDeps): Prom
   const host = new Host(Deno.realPathSync(config.root), { allowRemote: config.remoteFs });
   const rules = rulesStep(config);
   if (!rules.ok) return rules;
-  const risk = riskStep(config);
+  const risk = riskStep(config, inputs.value.riskWeights);
   if (!risk.ok) return risk;
   const plugins = loadPlugins(config);
   if (!plugins.ok) return plugins;

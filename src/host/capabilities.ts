@@ -1,4 +1,5 @@
 /** What this process can do here: privileges and kernel features, probed once per scan and recorded in meta. */
+import { trustedInputProblem } from "./trusted_files.ts";
 import { z } from "zod";
 import { Host } from "./host.ts";
 
@@ -88,10 +89,14 @@ const LIBBPF_DIRS = [
   "/lib",
 ];
 
-/** Finds libbpf.so.1/.so.0 (or SYS_SCAN_LIBBPF) without loading it. */
+/**
+ * Finds libbpf.so.1/.so.0 without loading it, or the library SYS_SCAN_LIBBPF names when it can be trusted
+ * (`trustedInputProblem`: it is loaded into sys-scan as root); an untrusted one is not used (the CLI refuses it
+ * before scanning with exit 2).
+ */
 export function findLibbpf(env: (k: string) => string | undefined = (k) => Deno.env.get(k)): string | null {
   const override = env("SYS_SCAN_LIBBPF");
-  if (override) return override;
+  if (override) return trustedInputProblem(override) === undefined ? override : null;
   for (const dir of LIBBPF_DIRS) {
     for (const name of ["libbpf.so.1", "libbpf.so.0"]) {
       try {

@@ -104,20 +104,10 @@ function describe(e: z.ZodError): string {
   return `${i.path.length > 0 ? i.path.join(".") + ": " : ""}${i.message}`;
 }
 
-/** Reads `--risk-weights FILE` (JSONC, at most 1 MiB). */
-export function loadRiskModel(file: string | undefined): Result<RiskModel> {
-  if (file === undefined) return ok(DEFAULT_RISK_MODEL);
-  let text: string;
-  try {
-    const st = Deno.statSync(file);
-    if (!st.isFile) return fail(ExitCode.Usage, `--risk-weights ${file}: not a regular file`);
-    if (st.size > 1 << 20) return fail(ExitCode.Usage, `--risk-weights ${file}: larger than 1 MiB`);
-    text = Deno.readTextFileSync(file);
-  } catch (e) {
-    return fail(
-      ExitCode.Usage,
-      `--risk-weights ${file}: cannot read it (${e instanceof Error ? e.message : e})`,
-    );
-  }
-  return parseRiskOverride(text, file);
+/**
+ * The risk model: the default, or the default with the `--risk-weights` override read from `weights` (the CLI
+ * reads the file, after checking it can be trusted). A bad override is a usage error naming the file and line.
+ */
+export function loadRiskModel(weights: { text: string; file: string } | undefined): Result<RiskModel> {
+  return weights === undefined ? ok(DEFAULT_RISK_MODEL) : parseRiskOverride(weights.text, weights.file);
 }

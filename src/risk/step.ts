@@ -9,9 +9,12 @@ import { hostRisk } from "./host.ts";
 import { loadRiskModel } from "./model.ts";
 import { riskScorer, riskStage } from "./score.ts";
 
-/** Loads the model a config asks for into a pipeline step. A bad `--risk-weights` file is exit 2. */
-export function riskStep(config: Config): Result<PipelineStep> {
-  const model = loadRiskModel(config.riskWeights);
+/**
+ * Loads the model a config asks for into a pipeline step; `weights` is the `--risk-weights` file's text when the
+ * config names one. A bad override is exit 2.
+ */
+export function riskStep(config: Config, weights?: { text: string; file: string }): Result<PipelineStep> {
+  const model = loadRiskModel(weights);
   if (!model.ok) return model;
   const scorer = riskScorer(model.value, config.assetCriticality);
   return ok({

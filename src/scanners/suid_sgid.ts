@@ -13,6 +13,7 @@ import type { ReadOutcome } from "../host/host.ts";
 import { digestEntry } from "../host/entry_io.ts";
 import { loadRpmOwners } from "../host/rpm_db.ts";
 import type { WalkEntry } from "../host/walker.ts";
+import { readTrustedInput } from "../host/trusted_files.ts";
 import { LocationJudge, pathLocation, worldWritableAncestor, writerText } from "../host/location.ts";
 import { entryTimes, type IdNames, isSetidProgram, loadIdNames, octalMode } from "./fs_common.ts";
 import { fsCensus, reportCensusWarnings, stockSetidOwners, SUID_SGID } from "./fs_census.ts";
@@ -114,21 +115,12 @@ function userExpected(ctx: ScanContext): Set<string> {
   }
   const file = ctx.config.suidExpectedFile;
   if (file === undefined) return out;
-  let text: string;
-  try {
-    const st = Deno.statSync(file);
-    if (!st.isFile) throw new Error("not a regular file");
-    if (st.size > MAX_EXPECTED_FILE) throw new Error(`larger than ${MAX_EXPECTED_FILE} bytes`);
-    text = Deno.readTextFileSync(file);
-  } catch (e) {
-    ctx.warn(
-      "suid_expected_file_unreadable",
-      `--suid-expected-file ${file}: ${
-        e instanceof Error ? e.message : String(e)
-      }; its paths are not treated as expected`,
-    );
+  const read = readTrustedInput("--suid-expected-file", file, MAX_EXPECTED_FILE);
+  if (!read.ok) {
+    ctx.warn("suid_expected_file_unreadable", `${read.message}; its paths are not treated as expected`);
     return out;
   }
+  const text = read.text;
   const parsed = parseExpectedFile(text);
   for (const p of parsed.paths) out.add(p);
   if (parsed.bad.length > 0) {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { ExitCode } from "../../src/core/result.ts";
 import { DEFAULT_RISK_MODEL, loadRiskModel, parseRiskOverride } from "../../src/risk/model.ts";
-import { makeTree } from "../helpers.ts";
+import { checkInputFiles } from "../../src/cli/inputs.ts";
+import { makeTree, testConfig } from "../helpers.ts";
 
 Deno.test("risk model: the default data file validates and is what no --risk-weights gives", () => {
   const r = loadRiskModel(undefined);
@@ -48,13 +49,16 @@ Deno.test("risk model: bad overrides are usage errors naming the file and the ke
 
 Deno.test("risk model: --risk-weights FILE is read with a size cap; a missing file is a usage error", () => {
   using t = makeTree({ "w.jsonc": `{ "criticality": { "high": 1.5 } }` });
-  const r = loadRiskModel(`${t.path}/w.jsonc`);
+  const read = (path: string) => checkInputFiles(testConfig({ riskWeights: path }), () => undefined);
+  const weights = read(`${t.path}/w.jsonc`);
+  assert.ok(weights.ok);
+  const r = loadRiskModel(weights.value.riskWeights);
   assert.ok(r.ok);
   assert.equal(r.value.criticality.high, 1.5);
-  const missing = loadRiskModel(`${t.path}/nope.jsonc`);
+  const missing = read(`${t.path}/nope.jsonc`);
   assert.ok(!missing.ok);
   assert.match(missing.error.message, /--risk-weights .*cannot read it/);
-  const dir = loadRiskModel(t.path);
+  const dir = read(t.path);
   assert.ok(!dir.ok);
   assert.match(dir.error.message, /not a regular file/);
 });

@@ -1,5 +1,5 @@
 /** The IOC allowlist: substrings (from --ioc-allow and --ioc-allow-file) that downgrade a finding to info. */
-import { Host } from "../../host/host.ts";
+import { readTrustedInput } from "../../host/trusted_files.ts";
 
 /** Allowlist file cap: 1 MiB. */
 const MAX_ALLOW_FILE = 1 << 20;
@@ -19,15 +19,9 @@ export function loadAllowlist(
 ): { patterns: string[]; error?: string } {
   const patterns = inline.map((p) => p.trim()).filter((p) => p !== "");
   if (file === undefined) return { patterns };
-  const r = new Host("/").readText(file, MAX_ALLOW_FILE);
-  if (!r.ok) return { patterns, error: `${file}: ${r.message}` };
-  if (r.truncated) {
-    return {
-      patterns: [...patterns, ...parseAllowFile(r.value)],
-      error: `${file}: larger than 1 MiB, rest ignored`,
-    };
-  }
-  return { patterns: [...patterns, ...parseAllowFile(r.value)] };
+  const r = readTrustedInput("--ioc-allow-file", file, MAX_ALLOW_FILE);
+  if (!r.ok) return { patterns, error: r.message };
+  return { patterns: [...patterns, ...parseAllowFile(r.text)] };
 }
 
 /** Why a finding is allowlisted: the first pattern found in one of its fields. */
