@@ -34,7 +34,12 @@ class StdoutOutput implements ReportOutput {
 class AtomicFileOutput implements ReportOutput {
   #failed: string | undefined;
   #committed = false;
-  constructor(readonly path: string, readonly tmp: string, readonly file: Deno.FsFile) {}
+  constructor(
+    readonly path: string,
+    readonly tmp: string,
+    readonly file: Deno.FsFile,
+    readonly exclusive: boolean,
+  ) {}
 
   async write(text: string): Promise<void> {
     if (this.#failed) return;
@@ -54,7 +59,11 @@ class AtomicFileOutput implements ReportOutput {
       if (target?.isSymlink) {
         throw new Error("it became a symlink during the scan; refusing to write through it");
       }
-      await Deno.rename(this.tmp, this.path);
+      if (this.exclusive) {
+        // link(2) fails when the name exists: never replaces a file created meanwhile.
+        Deno.linkSync(this.tmp, this.path);
+        Deno.removeSync(this.tmp);
+      } else await Deno.rename(this.tmp, this.path);
       this.#committed = true;
       return ok(undefined);
     } catch (e) {
@@ -89,8 +98,20 @@ function lstatOrNull(path: string): Deno.FileInfo | null {
   }
 }
 
-/** Opens the destination before scanning, so an unwritable path fails fast (exit 5). */
-export function openOutput(path: string | undefined): Result<ReportOutput> {
+/** How a file is written. */
+export interface WriteOptions {
+  /** Permission bits of the new file (0600 by default); set when it is created, never changed by path after. */
+  mode?: number;
+  /** Refuse to replace an existing file, even one created while this one was written. */
+  exclusive?: boolean;
+}
+
+/**
+ * Opens the destination before scanning, so an unwritable path fails fast (exit 5). The data goes to a new
+ * temporary file beside it (created exclusively, with its final mode), which commit() renames over the
+ * destination: a symlink planted at the destination is replaced, never written through.
+ */
+export function openOutput(path: string | undefined, opts: WriteOptions = {}): Result<ReportOutput> {
   if (path === undefined || path === "-") return ok(new StdoutOutput());
   const target = lstatOrNull(path);
   if (target?.isSymlink) {
@@ -104,9 +125,8 @@ export function openOutput(path: string | undefined): Result<ReportOutput> {
   const base = slash >= 0 ? path.slice(slash + 1) : path;
   const tmp = `${dir}/.${base}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   try {
-    const file = Deno.openSync(tmp, { write: true, createNew: true, mode: 0o600 });
-    Deno.chmodSync(tmp, 0o600);
-    return ok(new AtomicFileOutput(path, tmp, file));
+    const file = Deno.openSync(tmp, { write: true, createNew: true, mode: opts.mode ?? 0o600 });
+    return ok(new AtomicFileOutput(path, tmp, file, opts.exclusive ?? false));
   } catch (e) {
     return fail(ExitCode.Output, `cannot write the report to ${path}: ${e instanceof Error ? e.message : e}`);
   }
@@ -147,9 +167,13 @@ export class RecordingOutput implements ReportOutput {
   }
 }
 
-/** Writes a whole small file (a signature, an env file) the way the report is written: atomically, 0600. */
-export async function writeFileAtomic(path: string, text: string): Promise<Result<void>> {
-  const o = openOutput(path);
+/** Writes a whole small file (a signature, an env file, a key) the way the report is written: atomically, 0600. */
+export async function writeFileAtomic(
+  path: string,
+  text: string,
+  opts: WriteOptions = {},
+): Promise<Result<void>> {
+  const o = openOutput(path, opts);
   if (!o.ok) return o;
   await o.value.write(text);
   return o.value.commit();

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { run } from "../../src/cli/run.ts";
 import { scanCommand } from "../../src/cli/scan.ts";
-import { fixtureRoot } from "../helpers.ts";
+import { fixtureRoot, makeTree } from "../helpers.ts";
 import { parseSignature } from "../../src/security/sign.ts";
 import { sha256Hex } from "../../src/core/hash.ts";
 import { checkPreload, foreignLibraries, preloadWarnings } from "../../src/security/preload.ts";
@@ -378,4 +378,22 @@ Deno.test({
       assert.deepEqual(meta.security.preload.foreign_libraries, [`${Deno.realPathSync(dir)}/libhook.so`]);
     });
   },
+});
+
+Deno.test("keygen --force writes new files and moves them into place: a hard link or symlink planted there is not written through", async () => {
+  using t = makeTree({ "precious": "precious data\n" });
+  Deno.linkSync(`${t.path}/precious`, `${t.path}/k.key`);
+  assert.equal(await run(["keygen", "--out", `${t.path}/k`, "--force"]), 0);
+  assert.equal(
+    Deno.readTextFileSync(`${t.path}/precious`),
+    "precious data\n",
+    "the other name's data is intact",
+  );
+  assert.match(Deno.readTextFileSync(`${t.path}/k.key`), /BEGIN PRIVATE KEY/);
+  assert.equal(Deno.statSync(`${t.path}/k.key`).mode! & 0o777, 0o600);
+  assert.equal(Deno.statSync(`${t.path}/k.pub`).mode! & 0o777, 0o644);
+  Deno.removeSync(`${t.path}/k.key`);
+  Deno.symlinkSync(`${t.path}/precious`, `${t.path}/k.key`);
+  assert.notEqual(await run(["keygen", "--out", `${t.path}/k`, "--force"]), 0, "a symlink is refused");
+  assert.equal(Deno.readTextFileSync(`${t.path}/precious`), "precious data\n");
 });
