@@ -8,6 +8,7 @@ import type { ScanContext } from "../../src/core/context.ts";
 import { Host } from "../../src/host/host.ts";
 import { probeCapabilities } from "../../src/host/capabilities.ts";
 import { selectScanners } from "../../src/cli/select.ts";
+import { SCANNERS } from "../../src/scanners/index.ts";
 import { testConfig } from "../helpers.ts";
 import type { Config } from "../../src/core/config.ts";
 
@@ -223,6 +224,23 @@ Deno.test("selection: defaults, gates, --enable, --disable, --fast-scan", () => 
   assert.deepEqual(names({ fastScan: true, enable: ["slow"] }), ["slow"]);
   assert.deepEqual(names({ enable: ["gated"] }), ["gated"]);
   assert.deepEqual(names({ disable: ["a"] }), ["slow"]);
+});
+
+Deno.test("selection: a slow scanner a setting asks for (--ioc-exec-trace, --integrity) survives --fast-scan", () => {
+  const a = fake("a", async function* () {});
+  const trace = fake("trace", async function* () {}, {
+    slow: true,
+    enabledByDefault: (c) => c.iocExecTrace !== undefined,
+  });
+  const walk = fake("walk", async function* () {}, { slow: true });
+  const names = (o: Partial<Config>) => selectScanners([a, trace, walk], testConfig(o)).map((s) => s.name);
+  assert.deepEqual(names({ fastScan: true }), ["a"]);
+  assert.deepEqual(names({ fastScan: true, iocExecTrace: 4 }), ["a", "trace"], "the explicit request wins");
+  assert.deepEqual(names({ fastScan: true, iocExecTrace: 4, disable: ["trace"] }), ["a"]);
+  const registry = selectScanners(SCANNERS, testConfig({ fastScan: true, iocExecTrace: 4, integrity: true }));
+  assert.ok(registry.some((s) => s.name === "ebpf_exec_trace"));
+  assert.ok(registry.some((s) => s.name === "integrity"));
+  assert.ok(!registry.some((s) => s.name === "suid_sgid"), "default slow scanners still stay out");
 });
 
 Deno.test("missing capabilities name the scanners they degrade", async () => {

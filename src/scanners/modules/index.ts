@@ -123,13 +123,12 @@ function summaryDraft(
   };
 }
 
-/** Whether module files are read (not under --fast-scan); warns when --modules-hash cannot be honoured. */
+/**
+ * Whether module files are read: not under --fast-scan, unless --modules-hash asks for them (an explicit request
+ * wins over the preset).
+ */
 function deepAnalysis(ctx: ScanContext): boolean {
-  if (!ctx.config.fastScan) return true;
-  if (ctx.config.modulesHash) {
-    ctx.warn("modules_hash_skipped", "--fast-scan reads no module files, so none was hashed");
-  }
-  return false;
+  return !ctx.config.fastScan || ctx.config.modulesHash;
 }
 
 async function analyzeRecords(ctx: ScanContext, records: ModuleRecord[], release: string): Promise<number> {

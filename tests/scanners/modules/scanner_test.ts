@@ -99,6 +99,14 @@ Deno.test("modules: --modules-anomalies-only drops the summary", async () => {
   assert.deepEqual(clean.findings, []);
 });
 
+Deno.test("modules: --modules-hash asked for explicitly wins over --fast-scan: the files are read and hashed", async () => {
+  const root = fixtureRoot("modules-anomalous");
+  const r = await runOne(modulesScanner, root, { fastScan: true, modulesHash: true });
+  const f = r.findings.find((x) => x.id === "module.unsigned:unsignedxz")!;
+  assert.equal(f.metadata.sha256, await sha256Hex(Deno.readFileSync(`${root}/${MISC}/unsignedxz.ko.xz`)));
+  assert.equal(r.findings.find((x) => x.check_id === "module.summary")!.metadata.deep_analysis, true);
+});
+
 Deno.test("modules: --modules-hash adds the SHA-256 of the whole stored file", async () => {
   const root = fixtureRoot("modules-anomalous");
   const r = await runOne(modulesScanner, root, { modulesHash: true });
@@ -109,11 +117,8 @@ Deno.test("modules: --modules-hash adds the SHA-256 of the whole stored file", a
 });
 
 Deno.test("modules: --fast-scan keeps the kernel's views and taint but reads no module file", async () => {
-  const r = await runOne(modulesScanner, fixtureRoot("modules-anomalous"), {
-    fastScan: true,
-    modulesHash: true,
-  });
-  assert.deepEqual(r.warnings.map((w) => w.code), ["modules_hash_skipped"]);
+  const r = await runOne(modulesScanner, fixtureRoot("modules-anomalous"), { fastScan: true });
+  assert.deepEqual(r.warnings.map((w) => w.code), []);
   assert.ok(r.findings.every((f) => f.metadata.sha256 === undefined));
   assert.deepEqual(ids(r).filter((i) => i.startsWith("module.unsigned") || i.startsWith("module.elf")), [
     "module.unsigned:rogue",
