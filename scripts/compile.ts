@@ -20,8 +20,13 @@ export const INCLUDES = [
   "build/build-info.json",
 ] as const;
 
-/** Permissions baked into the executable: everything the scanners, FFI and signing need; never the network. */
-export const PERMISSIONS = ["--allow-all", "--deny-net"] as const;
+/**
+ * Permissions baked into the executable: everything the scanners, FFI and signing need. Not `--deny-net`: with
+ * any deny flag Deno refuses every read of /proc and /sys ("requires all access"), which would blind most
+ * scanners; and it would not keep the scan off the network anyway (FFI and child processes ignore it). Every scan
+ * installs a seccomp filter that does (src/security/lifecycle.ts, meta.security.network).
+ */
+export const PERMISSIONS = ["--allow-all"] as const;
 
 const TARGETS: Record<string, string> = {
   x86_64: "x86_64-unknown-linux-gnu",
