@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import type { Finding } from "../core/finding.ts";
 import type { ScannerResult } from "../core/report.ts";
 import { jcs } from "../core/jcs.ts";
+import { defaultStatePath } from "./sqlite.ts";
 import type { KnownFinding } from "./store.ts";
 
 /** Metadata keys that change between runs without the finding changing (process ids, times, counters). */
@@ -117,7 +118,5 @@ export function hostKey(machineId: string | undefined, hostname: string): string
 
 /** The default database path: /var/lib/sys-scan when root, the XDG state directory otherwise. */
 export function defaultBaselinePath(euid: number, env: (k: string) => string | undefined): string {
-  if (euid === 0) return "/var/lib/sys-scan/baseline.db";
-  const state = env("XDG_STATE_HOME") || `${env("HOME") ?? "."}/.local/state`;
-  return `${state}/sys-scan/baseline.db`;
+  return defaultStatePath(euid, env, "baseline.db");
 }

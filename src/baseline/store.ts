@@ -3,8 +3,9 @@
  * Versioned schema with migrations, WAL mode and a busy timeout for concurrent scans; a foreign or corrupted
  * file is an error, never silently recreated.
  */
-import { DatabaseSync } from "node:sqlite";
-import { ExitCode, fail, ok, type Result } from "../core/result.ts";
+import type { DatabaseSync } from "node:sqlite";
+import { ok, type Result } from "../core/result.ts";
+import { openVersioned } from "./sqlite.ts";
 
 /** Identifies our databases (PRAGMA application_id): "SYSB". */
 export const APPLICATION_ID = 0x53595342;
@@ -56,83 +57,14 @@ export class BaselineStore implements Disposable {
    * is corrupted, or was written by a newer sys-scan.
    */
   static open(path: string, create: boolean): Result<BaselineStore | undefined> {
-    let exists = false;
-    try {
-      const st = Deno.statSync(path);
-      if (!st.isFile) return fail(ExitCode.Usage, `baseline database ${path} is not a regular file`);
-      exists = st.size > 0;
-    } catch {
-      exists = false;
-    }
-    if (!exists && !create) return ok(undefined);
-    if (!exists) {
-      try {
-        Deno.mkdirSync(path.slice(0, Math.max(1, path.lastIndexOf("/"))), { recursive: true, mode: 0o700 });
-      } catch (e) {
-        return fail(
-          ExitCode.Usage,
-          `cannot create the baseline directory for ${path}: ${(e as Error).message}`,
-        );
-      }
-    }
-    let db: DatabaseSync | undefined;
-    try {
-      db = new DatabaseSync(path);
-      db.exec("PRAGMA busy_timeout = 10000");
-      const appId = Number(
-        (db.prepare("PRAGMA application_id").get() as { application_id: number }).application_id,
-      );
-      const version = Number(
-        (db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version,
-      );
-      const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master").get() as { n: number };
-      if (appId === 0 && version === 0 && Number(tables.n) === 0) {
-        db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
-      } else if (appId !== APPLICATION_ID) {
-        db.close();
-        return fail(
-          ExitCode.Usage,
-          `${path} is not a sys-scan baseline database (it belongs to another program); choose another --baseline-db`,
-        );
-      }
-      if (version > SCHEMA_VERSION) {
-        db.close();
-        return fail(
-          ExitCode.Usage,
-          `${path} was written by a newer sys-scan (schema ${version} > ${SCHEMA_VERSION}); upgrade`,
-        );
-      }
-      db.exec("PRAGMA journal_mode = WAL");
-      for (let v = version; v < SCHEMA_VERSION; v++) {
-        db.exec("BEGIN IMMEDIATE");
-        try {
-          const current = Number(
-            (db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version,
-          );
-          if (current === v) {
-            db.exec(MIGRATIONS[v]);
-            db.exec(`PRAGMA user_version = ${v + 1}`);
-          }
-          db.exec("COMMIT");
-        } catch (e) {
-          db.exec("ROLLBACK");
-          throw e;
-        }
-      }
-      try {
-        Deno.chmodSync(path, 0o600);
-      } catch {
-        // best effort: the directory is already private
-      }
-      return ok(new BaselineStore(path, db));
-    } catch (e) {
-      db?.close();
-      const msg = (e as Error).message;
-      return fail(
-        ExitCode.Usage,
-        `baseline database ${path} cannot be used (${msg}); it is corrupted or not a database: move it away or pass another --baseline-db`,
-      );
-    }
+    const db = openVersioned(path, create, {
+      applicationId: APPLICATION_ID,
+      migrations: MIGRATIONS,
+      what: "baseline database",
+      flag: "--baseline-db",
+    });
+    if (!db.ok) return db;
+    return ok(db.value && new BaselineStore(path, db.value));
   }
 
   /** Every known finding of a host, by id. */
