@@ -52,6 +52,7 @@ async function dispatch(argv: readonly string[]): Promise<Result<ExitCodeValue>>
         : (await import("./commands/verify.ts")).verifyCommand(rest, print);
     }
     if (first === "self-test") return (await import("./commands/self_test.ts")).selfTestCommand(rest);
+    if (first === "fleet") return (await import("./commands/fleet.ts")).fleetCommand(rest);
     if (first === "bpf-selftest") {
       return (await import("./commands/bpf_selftest.ts")).bpfSelftestCommand(rest);
     }

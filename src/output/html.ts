@@ -20,7 +20,8 @@ export function esc(value: unknown): string {
     .replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
-const COLORS: Record<Severity, string> = {
+/** Badge colour of each severity (shared with the fleet page). */
+export const COLORS: Record<Severity, string> = {
   info: "#6b7280",
   low: "#2563eb",
   medium: "#d97706",
@@ -29,7 +30,8 @@ const COLORS: Record<Severity, string> = {
   error: "#7c3aed",
 };
 
-const CSS = `
+/** The page style (shared with the fleet page). */
+export const CSS = `
 body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#111;background:#f7f7f8}
 header{background:#111827;color:#fff;padding:16px 24px}header h1{margin:0 0 4px;font-size:20px}
 main{padding:16px 24px;max-width:1400px}section{background:#fff;border:1px solid #e5e7eb;border-radius:6px;padding:12px 16px;margin:0 0 16px}
