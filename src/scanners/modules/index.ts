@@ -32,6 +32,8 @@ import {
 
 /** Names kept in each summary list. */
 const LIST_CAP = 20;
+/** Loaded module names listed in the summary (`loaded_names`, what `sys-scan fleet` stacks); more is a warning. */
+const LOADED_NAMES_CAP = 2000;
 /** Out-of-tree files analysed when scanning an image without a running kernel. */
 const OFFLINE_CAP = 500;
 
@@ -260,11 +262,19 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 
   const taint = taintDraft(ctx);
   if (taint.draft) yield taint.draft;
+  const names = [...new Set(loaded.map((m) => m.name))].sort();
+  if (names.length > LOADED_NAMES_CAP) {
+    ctx.warn(
+      "truncated",
+      `${names.length} loaded modules; the summary lists the first ${LOADED_NAMES_CAP} names`,
+    );
+  }
   yield* emit(ctx, anomalies, {
     mode: "live",
     release,
     release_source: rel.source,
     loaded_count: loaded.length,
+    loaded_names: names.slice(0, LOADED_NAMES_CAP),
     compressed_count: records.filter((r) => r.relPath !== undefined && !r.relPath.endsWith(".ko")).length,
     deep_analysis: deep,
     files_analysed: analysed,

@@ -37,6 +37,11 @@ Deno.test("modules: a clean host (signed .ko/.gz/.xz/.zst, '-' vs '_' names) giv
   const s = r.findings[0];
   assert.equal(s.severity, "info");
   assert.equal(s.metadata.loaded_count, 4);
+  assert.deepEqual(
+    s.metadata.loaded_names,
+    ["gzmod", "plainmod", "xzmod", "zst_mod"],
+    "every loaded module by name, sorted",
+  );
   assert.equal(s.metadata.files_analysed, 4);
   assert.equal(s.metadata.compressed_count, 3);
   assert.equal(s.metadata.signing_in_use, true);
@@ -235,4 +240,21 @@ Deno.test("modules: live host runs without error", async () => {
   const r = await runOne(modulesScanner, "/");
   assert.ok(r.status === "ok" || r.status === "skipped", r.reason);
   assert.ok(r.findings.every((f) => f.check_id !== "module.hidden"), JSON.stringify(r.findings));
+});
+
+Deno.test("modules: the summary lists at most 2000 loaded module names, and says so when there are more", async () => {
+  const t = fixtureEntries("modules-clean");
+  const extra = Array.from({ length: 2001 }, (_, i) => `m${String(i).padStart(4, "0")} 16384 0 - Live 0x0\n`);
+  t["proc/modules"] = text(t["proc/modules"]) + extra.join("");
+  using tree = makeTree(t);
+  const r = await runOne(modulesScanner, tree.path, { modulesSummary: true });
+  const s = r.findings.find((f) => f.check_id === "module.summary")!;
+  assert.equal(s.metadata.loaded_count, 2005);
+  const names = s.metadata.loaded_names as string[];
+  assert.equal(names.length, 2000);
+  assert.deepEqual(names.slice(0, 2), ["gzmod", "m0000"], "sorted by name");
+  assert.ok(
+    r.warnings.some((w) => w.code === "truncated" && /2005 loaded modules/.test(w.detail ?? "")),
+    "the cap is a collection warning",
+  );
 });
