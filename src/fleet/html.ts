@@ -36,6 +36,11 @@ if(location.hash==="#rare"){rareOnly.checked=true}
 apply();document.body.dataset.ready="1"})();
 `;
 
+/** Escapes a value from a report, showing tabs and line breaks as `\xNN` so one value stays one line. */
+function val(s: string): string {
+  return esc(s.replace(/[\t\n\r]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`));
+}
+
 function bars(title: string, data: [string, number][]): string {
   const max = Math.max(1, ...data.map(([, n]) => n));
   const rows = data.map(([label, n], i) => {
@@ -54,7 +59,7 @@ function sev(level: keyof typeof COLORS): string {
 }
 
 function hostList(hosts: string[], more: number): string {
-  return `<span class="hostlist">${hosts.map(esc).join(", ")}${more > 0 ? ` … and ${more} more` : ""}</span>`;
+  return `<span class="hostlist">${hosts.map(val).join(", ")}${more > 0 ? ` … and ${more} more` : ""}</span>`;
 }
 
 function table(id: string, cls: string, head: string[], rows: string[], empty: string): string {
@@ -78,7 +83,7 @@ function changesSection(r: FleetReport): string {
   const itemRows = (list: FleetReport["changes"]["appeared"]) =>
     list.map((a) =>
       `<tr><td class="num">${a.host_count}</td><td>${esc(a.kind)}</td><td><code>${
-        esc(a.value)
+        val(a.value)
       }</code></td><td>${hostList(a.hosts, a.more_hosts)}</td></tr>`
     );
   return `<section id="changes"><h2>Changes since run ${c.previous_run_id}</h2>
@@ -117,7 +122,7 @@ ${
       "",
       ["Host", "From", "To", "Change"],
       c.risk_movers.map((m) =>
-        `<tr><td>${esc(m.host)}</td><td class="num">${m.from}</td><td class="num">${m.to}</td>${
+        `<tr><td>${val(m.host)}</td><td class="num">${m.from}</td><td class="num">${m.to}</td>${
           delta(m.delta)
         }</tr>`
       ),
@@ -132,7 +137,7 @@ function stackingSection(r: FleetReport): string {
       `<tr data-rare="${i.rare ? 1 : 0}"${
         i.rare ? ' class="rare"' : ""
       }><td class="num">${i.host_count}</td><td class="num">${(i.share * 100).toFixed(1)}%</td><td><code>${
-        esc(i.value)
+        val(i.value)
       }</code>${i.rare ? ' <span class="badge">rare</span>' : ""}</td><td>${
         hostList(i.hosts, i.more_hosts)
       }</td></tr>`
@@ -154,13 +159,13 @@ function stackingSection(r: FleetReport): string {
 function ingestSection(r: FleetReport): string {
   const run = r.run;
   const problems = run.problems.map((p) =>
-    `<tr><td>${esc(p.problem)}</td><td><code>${esc(p.source)}</code></td><td>${esc(p.reason)}</td></tr>`
+    `<tr><td>${esc(p.problem)}</td><td><code>${val(p.source)}</code></td><td>${val(p.reason)}</td></tr>`
   );
   return `<section id="ingest"><h2>This run</h2>
 <p>Run ${run.run_id}: ${run.files} files · ${run.ingested} scans added · ${run.duplicates} duplicates · ${run.conflicts} conflicts · ${run.skipped} skipped · ${run.unverified} not verified</p>
 ${
     r.warnings.length
-      ? `<h3>Warnings</h3><ul class="warn">${r.warnings.map((w) => `<li>${esc(w)}</li>`).join("")}</ul>`
+      ? `<h3>Warnings</h3><ul class="warn">${r.warnings.map((w) => `<li>${val(w)}</li>`).join("")}</ul>`
       : ""
   }
 ${
@@ -180,17 +185,17 @@ ${
 export function renderFleetHtml(r: FleetReport): string {
   const scriptHash = createHash("sha256").update(SCRIPT).digest("base64");
   const outliers = r.top_outlier_hosts.map((o) =>
-    `<tr><td>${esc(o.host_id)}</td><td class="num">${o.value}</td><td>${sev(o.level)}</td><td class="num">${
+    `<tr><td>${val(o.host_id)}</td><td class="num">${o.value}</td><td>${sev(o.level)}</td><td class="num">${
       o.z.toFixed(2)
     }</td></tr>`
   );
   const hostRows = r.hosts.map((h) =>
-    `<tr><td>${esc(h.host)}</td><td class="num" data-v="${h.risk}">${h.risk}</td><td data-v="${h.risk}">${
+    `<tr><td>${val(h.host)}</td><td class="num" data-v="${h.risk}">${h.risk}</td><td data-v="${h.risk}">${
       sev(h.level)
     }</td><td class="num" data-v="${h.z}">${h.z.toFixed(2)}</td>${
       delta(h.delta)
     }<td class="num" data-v="${h.findings}">${h.findings}</td><td data-v="${h.ts}">${
-      esc(h.scanned_at)
+      val(h.scanned_at)
     }</td><td>${h.reported_in_run ? "yes" : "<b>no</b>"}</td></tr>`
   );
   return `<!DOCTYPE html>

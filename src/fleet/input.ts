@@ -16,8 +16,8 @@ export const INPUT_LIMITS = {
   findings: 200_000,
   /** Cap on a host name (Linux allows 64; DNS names 253). */
   hostname: 255,
-  /** Cap on a finding id. */
-  id: 4096,
+  /** Cap on a finding id (a check id and a path, which may be PATH_MAX long). */
+  id: 16 << 10,
   /** Cap on one metadata string. */
   metaString: 64 << 10,
   /** Cap on one metadata list. */
@@ -58,7 +58,7 @@ export const InputMetaSchema = z.looseObject({
 
 /** The scan time (ISO 8601). */
 export const InputSummarySchema = z.looseObject({
-  started_at: z.string().min(1).max(64),
+  started_at: z.string().max(64),
 });
 
 /** The host risk sys-scan computed for the report. */

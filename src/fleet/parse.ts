@@ -96,6 +96,13 @@ export class ReportBuilder {
     if (!this.#meta) return { ok: false, reason: "no meta (not a sys-scan report)" };
     if (this.#startedAt === undefined) return { ok: false, reason: "no summary (a truncated report?)" };
     if (!this.#risk) return { ok: false, reason: "no summary_extension.host_risk (a truncated report?)" };
+    if (this.#startedAt === "") {
+      return {
+        ok: false,
+        reason:
+          "no scan time (summary.started_at is empty: a time-normalised report, SYS_SCAN_CANON_TIME_ZERO)",
+      };
+    }
     const ms = Date.parse(this.#startedAt);
     if (!Number.isFinite(ms)) {
       return { ok: false, reason: `summary.started_at is not a time: ${JSON.stringify(this.#startedAt)}` };

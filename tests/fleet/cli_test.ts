@@ -1,0 +1,71 @@
+/** `sys-scan fleet` through the CLI: listed in --help, dispatched by run(), and never loaded by a scan. */
+import assert from "node:assert/strict";
+import { helpText } from "../../src/cli/help.ts";
+import { run } from "../../src/cli/run.ts";
+import { makeTree } from "../helpers.ts";
+import { fixtureReport, vary, writeReport } from "./helpers.ts";
+
+Deno.test("--help lists the fleet subcommand with its flags", () => {
+  assert.match(
+    helpText(),
+    /\n {2}fleet {10}Analyse many hosts' reports together: fleet REPORT\.\.\. \| --dir DIR/,
+  );
+});
+
+Deno.test("run(['fleet', ...]) writes the fleet report; a bad flag is exit 2", async () => {
+  using t = makeTree({});
+  await writeReport(
+    t.path,
+    "in/h.json",
+    vary(await fixtureReport("net-mixed"), { host: "h", at: "2026-01-01T00:00:00Z" }),
+  );
+  const out = `${t.path}/fleet.md`;
+  assert.equal(
+    await run([
+      "fleet",
+      "--dir",
+      `${t.path}/in`,
+      "--db",
+      `${t.path}/f.db`,
+      "--format",
+      "md",
+      "--output",
+      out,
+    ]),
+    0,
+  );
+  assert.match(Deno.readTextFileSync(out), /^# sys-scan fleet: 1 hosts/);
+  assert.equal(Deno.statSync(out).mode! & 0o777, 0o600, "written like every report: atomically, 0600");
+  assert.equal(await run(["fleet", "--bogus"]), 2);
+});
+
+Deno.test("a scan does not load the fleet code: it is imported only when the subcommand runs", async () => {
+  const info = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", new URL("../../main.ts", import.meta.url).pathname],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(info.code, 0, new TextDecoder().decode(info.stderr));
+  const graph = JSON.parse(new TextDecoder().decode(info.stdout)) as {
+    roots: string[];
+    modules: { specifier: string; dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[] }[];
+  };
+  const bySpec = new Map(graph.modules.map((m) => [m.specifier, m]));
+  const seen = new Set<string>();
+  const stack = [...graph.roots];
+  while (stack.length) {
+    const s = stack.pop()!;
+    if (seen.has(s)) continue;
+    seen.add(s);
+    for (const d of bySpec.get(s)?.dependencies ?? []) {
+      if (!d.isDynamic && d.code?.specifier) stack.push(d.code.specifier);
+    }
+  }
+  const fleetModules = [...seen].filter((s) => s.includes("/src/fleet/") || s.endsWith("/commands/fleet.ts"));
+  assert.deepEqual(fleetModules, []);
+  assert.ok([...seen].some((s) => s.endsWith("/src/cli/scan.ts")), "the walk did follow the static graph");
+  assert.ok(
+    graph.modules.some((m) => m.specifier.endsWith("/src/fleet/analyze.ts")),
+    "fleet is in the graph",
+  );
+});
