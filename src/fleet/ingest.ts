@@ -30,7 +30,7 @@ export async function ingest(
   store: FleetStore,
   files: AsyncIterable<string> | Iterable<string>,
   o: IngestOptions,
-): Promise<Omit<IngestSummary, "run_id" | "compared_run_id" | "previous_run_id">> {
+): Promise<Omit<IngestSummary, "run_id" | "compared_run_id" | "previous_run_id" | "ingest_ms">> {
   const s = {
     files: 0,
     ingested: 0,
@@ -88,5 +88,6 @@ export async function ingest(
       );
     }
   }
+  store.flush();
   return s;
 }

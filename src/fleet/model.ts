@@ -102,6 +102,7 @@ export const FleetReportSchema = z.object({
     unverified: Count,
     problems: z.array(ProblemSchema),
     problems_not_listed: Count,
+    ingest_ms: z.number().min(0).describe("Time spent reading and storing this run's reports"),
   }),
   rare_threshold: z.object({ spec: z.string(), hosts: Count }),
   hosts: z.array(FleetHostSchema),

@@ -95,3 +95,40 @@ Deno.test("--host-from dir files a scan under its collection directory and flags
     byReport.warnings.join("\n"),
   );
 });
+
+Deno.test("two fleet runs writing one database at once both finish, and the file stays sound", async () => {
+  using t = makeTree({});
+  const base = await fixtureReport("net-mixed");
+  for (let i = 0; i < 30; i++) {
+    await writeReport(t.path, `${i % 2 ? "odd" : "even"}/${i}.json`, vary(base, { host: `h${i}`, at: AT }));
+  }
+  const db = `${t.path}/shared.db`;
+  const main = new URL("../../main.ts", import.meta.url).pathname;
+  const outs = await Promise.all(["odd", "even"].map((d) =>
+    new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        main,
+        "fleet",
+        "--dir",
+        `${t.path}/${d}`,
+        "--db",
+        db,
+        "--output",
+        `${t.path}/${d}.json`,
+      ],
+      stdout: "null",
+      stderr: "piped",
+    }).output()
+  ));
+  for (const o of outs) assert.equal(o.code, 0, new TextDecoder().decode(o.stderr));
+  const raw = new DatabaseSync(db);
+  assert.equal(
+    (raw.prepare("PRAGMA integrity_check").get() as { integrity_check: string }).integrity_check,
+    "ok",
+  );
+  assert.equal(Number((raw.prepare("SELECT COUNT(*) AS n FROM scans").get() as { n: number }).n), 30);
+  assert.equal(Number((raw.prepare("SELECT COUNT(*) AS n FROM runs").get() as { n: number }).n), 2);
+  raw.close();
+});

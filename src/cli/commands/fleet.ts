@@ -164,6 +164,7 @@ export async function fleetCommand(
   const started = now();
   const runId = store.beginRun(started.toISOString());
   const dirProblems: string[] = [];
+  const t0 = performance.now();
   const counts = await ingest(
     store,
     inputs(positionals, dirs, (path, reason) => {
@@ -185,7 +186,15 @@ export async function fleetCommand(
     duplicates: counts.duplicates,
     skipped: counts.skipped + counts.unverified + counts.conflicts,
   });
-  const report = analyze(store, { ...counts, run_id: runId, compared_run_id: null, previous_run_id: null }, {
+  const ingestMs = Math.round(performance.now() - t0);
+  const summary = {
+    ...counts,
+    run_id: runId,
+    compared_run_id: null,
+    previous_run_id: null,
+    ingest_ms: ingestMs,
+  };
+  const report = analyze(store, summary, {
     rare: rare,
     spreadMin: n.spreadMin,
     top: n.top,
