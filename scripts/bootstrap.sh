@@ -3,8 +3,10 @@
 # Deno 2.9.6 from npm (into .tools/), and from Debian: clang, llvm, libbpf-dev, libbpf1, bpftool (BPF build
 # and tests), chromium (HTML report test), gnupg (signing test), rpm (a real rpm database for the rpm verification
 # test), libyara9 (the yara scanner), yara (the test and benchmark that compare with the yara command) and
-# libyara-dev (the test that checks the binding's struct offsets against yara.h). Prints the deno path on its
-# last line.
+# libyara-dev (the test that checks the binding's struct offsets against yara.h). With --test (what
+# scripts/test.sh passes) also ansible-core and openssh-server for the Ansible fan-out test (its second host is
+# an sshd started per connection with `sshd -i` in a network namespace; the ssh service itself is never used).
+# Prints the deno path on its last line.
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DENO_VERSION=2.9.6
@@ -16,8 +18,10 @@ if [ ! -x "$deno_bin" ] || ! "$deno_bin" --version 2>/dev/null | grep -q "deno $
   (cd "$top/.tools" && npm install --no-audit --no-fund --silent "deno@$DENO_VERSION" >&2)
 fi
 
+packages=(clang llvm libbpf-dev libbpf1 bpftool chromium gnupg rpm libyara9 yara libyara-dev)
+if [ "${1:-}" = "--test" ]; then packages+=(ansible-core openssh-server); fi
 need=()
-for pkg in clang llvm libbpf-dev libbpf1 bpftool chromium gnupg rpm libyara9 yara libyara-dev; do
+for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ "${#need[@]}" -gt 0 ]; then

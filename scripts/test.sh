@@ -4,7 +4,7 @@
 set -uo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$top"
-deno="$(bash scripts/bootstrap.sh | tail -n 1)" || { echo "bootstrap failed" >&2; exit 1; }
+deno="$(bash scripts/bootstrap.sh --test | tail -n 1)" || { echo "bootstrap failed" >&2; exit 1; }
 export PATH="$(dirname "$deno"):$PATH"
 export NO_COLOR=1
 export DENO_NO_UPDATE_CHECK=1
