@@ -1,9 +1,10 @@
 /**
- * Regenerates committed outputs from code: schema/report.schema.json, schema/fleet-report.schema.json and the
- * generated README sections.
+ * Regenerates committed outputs from code: schema/report.schema.json, schema/fleet-report.schema.json, the
+ * generated README sections and the fleet stacking table in docs/DEPLOYMENT.md.
  */
 import { reportJsonSchema } from "../src/output/schema.ts";
 import { fleetJsonSchema } from "../src/fleet/model.ts";
+import { stackingSourcesMarkdown } from "../src/fleet/extract.ts";
 import { generatedSections, replaceSection } from "./readme_sections.ts";
 
 const root = new URL("../", import.meta.url);
@@ -12,4 +13,13 @@ Deno.writeTextFileSync(new URL("schema/fleet-report.schema.json", root), fleetJs
 let readme = Deno.readTextFileSync(new URL("README.md", root));
 for (const [name, body] of Object.entries(generatedSections())) readme = replaceSection(readme, name, body);
 Deno.writeTextFileSync(new URL("README.md", root), readme);
-console.log("generated schema/report.schema.json, schema/fleet-report.schema.json and README sections");
+const deployment = new URL("docs/DEPLOYMENT.md", root);
+Deno.writeTextFileSync(
+  deployment,
+  replaceSection(Deno.readTextFileSync(deployment), "fleet_stacking", stackingSourcesMarkdown()),
+);
+// docs/ are formatted by deno fmt (tables aligned); keep the generated table that way.
+await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", deployment.pathname] }).output();
+console.log(
+  "generated schema/report.schema.json, schema/fleet-report.schema.json, README and DEPLOYMENT sections",
+);

@@ -187,3 +187,11 @@ export function itemsOf(f: InputFinding): [Kind, string][] {
   }
   return out;
 }
+
+/** The stacking sources as a Markdown table (generated into docs/DEPLOYMENT.md by scripts/gen.ts). */
+export function stackingSourcesMarkdown(): string {
+  const rows = RULES.map((r) =>
+    `| \`${r.kind}\` | ${KIND_TITLES[r.kind]} | ${r.source.replaceAll("|", "\\|")} |`
+  );
+  return ["| Kind | Heading | Taken from |", "|---|---|---|", ...rows, ""].join("\n");
+}

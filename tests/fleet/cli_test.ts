@@ -2,6 +2,8 @@
 import assert from "node:assert/strict";
 import { helpText } from "../../src/cli/help.ts";
 import { run } from "../../src/cli/run.ts";
+import { stackingSourcesMarkdown } from "../../src/fleet/extract.ts";
+import { currentSection } from "../../scripts/readme_sections.ts";
 import { makeTree } from "../helpers.ts";
 import { fixtureReport, vary, writeReport } from "./helpers.ts";
 
@@ -68,4 +70,15 @@ Deno.test("a scan does not load the fleet code: it is imported only when the sub
     graph.modules.some((m) => m.specifier.endsWith("/src/fleet/analyze.ts")),
     "fleet is in the graph",
   );
+});
+
+Deno.test("docs/DEPLOYMENT.md lists what fleet stacks, as extract.ts defines it (run scripts/gen.ts)", () => {
+  const doc = Deno.readTextFileSync(new URL("../../docs/DEPLOYMENT.md", import.meta.url));
+  // deno fmt aligns the table; compare cell by cell.
+  const cells = (s: string) =>
+    s.split("\n").map((l) => l.trim()).filter((l) => l.startsWith("|") && !/^\|[\s|-]+\|$/.test(l))
+      .map((l) => l.split(/(?<!\\)\|/).map((c) => c.trim()).filter((c) => c !== ""));
+  const section = currentSection(doc, "fleet_stacking");
+  assert.ok(section, "the generated section is there");
+  assert.deepEqual(cells(section), cells(stackingSourcesMarkdown()));
 });
