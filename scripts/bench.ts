@@ -330,9 +330,14 @@ function gitCommit(): string {
 }
 
 /** Runs the program once with `args`, reading the report (when `report`) and GNU time's numbers. */
-async function runOnce(prefix: string[], args: string[], report: boolean, tmp: string): Promise<Sample> {
+/** One command run under GNU time when it is installed: wall time, CPU time and peak RSS, exit code, stderr. */
+export async function timedRun(
+  full: string[],
+  tmp: string,
+): Promise<
+  { wall_ms: number; cpu_ms: number | null; maxrss_mb: number | null; code: number; stderr: string }
+> {
   const timeFile = `${tmp}/time.txt`;
-  const reportFile = `${tmp}/report.json`;
   const useTime = (() => {
     try {
       return Deno.statSync(GNU_TIME).isFile;
@@ -340,7 +345,6 @@ async function runOnce(prefix: string[], args: string[], report: boolean, tmp: s
       return false;
     }
   })();
-  const full = [...prefix, ...args, ...(report ? ["--output", reportFile] : [])];
   const argv = useTime ? [GNU_TIME, "-f", "%e %U %S %M", "-o", timeFile, ...full] : full;
   const t0 = performance.now();
   const out = await new Deno.Command(argv[0], {
@@ -352,6 +356,19 @@ async function runOnce(prefix: string[], args: string[], report: boolean, tmp: s
     .output();
   const wall = performance.now() - t0;
   const gt = useTime ? parseGnuTime(Deno.readTextFileSync(timeFile)) : null;
+  return {
+    wall_ms: Math.round(wall * 10) / 10,
+    cpu_ms: gt?.cpu_ms ?? null,
+    maxrss_mb: gt?.maxrss_mb ?? null,
+    code: out.code,
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+async function runOnce(prefix: string[], args: string[], report: boolean, tmp: string): Promise<Sample> {
+  const reportFile = `${tmp}/report.json`;
+  const full = [...prefix, ...args, ...(report ? ["--output", reportFile] : [])];
+  const t = await timedRun(full, tmp);
   let facts: ReturnType<typeof reportFacts> = { findings: null, scanners: {} };
   if (report) {
     try {
@@ -361,18 +378,16 @@ async function runOnce(prefix: string[], args: string[], report: boolean, tmp: s
       // no report written: the exit code check below says why
     }
   }
-  if (!out.success && out.code !== 1) {
-    throw new Error(
-      `${full.join(" ")} exited ${out.code}: ${new TextDecoder().decode(out.stderr).slice(-500)}`,
-    );
+  if (t.code !== 0 && t.code !== 1) {
+    throw new Error(`${full.join(" ")} exited ${t.code}: ${t.stderr.slice(-500)}`);
   }
   return {
-    wall_ms: Math.round(wall * 10) / 10,
-    cpu_ms: gt?.cpu_ms ?? null,
-    maxrss_mb: gt?.maxrss_mb ?? null,
+    wall_ms: t.wall_ms,
+    cpu_ms: t.cpu_ms,
+    maxrss_mb: t.maxrss_mb,
     findings: facts.findings,
     scanners: facts.scanners,
-    exit: out.code,
+    exit: t.code,
   };
 }
 

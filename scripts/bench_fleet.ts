@@ -12,10 +12,9 @@
 import { parseArgs } from "node:util";
 import type { Report } from "../src/core/report.ts";
 import { NdjsonStream } from "../src/output/ndjson.ts";
-import { parseGnuTime } from "./bench.ts";
+import { timedRun } from "./bench.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
-const GNU_TIME = "/usr/bin/time";
 
 type Finding = Report["results"][number]["findings"][number];
 
@@ -145,36 +144,16 @@ async function measure(
   tmp: string,
 ): Promise<Omit<FleetSample, "bytes">> {
   const out = `${tmp}/fleet.json`;
-  const timeFile = `${tmp}/time.txt`;
   const full = [...prefix, "fleet", "--dir", dir, "--db", db, "--output", out];
-  const useTime = (() => {
-    try {
-      return Deno.statSync(GNU_TIME).isFile;
-    } catch {
-      return false;
-    }
-  })();
-  const argv = useTime ? [GNU_TIME, "-f", "%e %U %S %M", "-o", timeFile, ...full] : full;
-  const t0 = performance.now();
-  const o = await new Deno.Command(argv[0], {
-    args: argv.slice(1),
-    cwd: REPO,
-    stdout: "null",
-    stderr: "piped",
-  })
-    .output();
-  const wall = performance.now() - t0;
-  if (!o.success) {
-    throw new Error(`${full.join(" ")} exited ${o.code}: ${new TextDecoder().decode(o.stderr).slice(-800)}`);
-  }
-  const gt = useTime ? parseGnuTime(Deno.readTextFileSync(timeFile)) : null;
+  const t = await timedRun(full, tmp);
+  if (t.code !== 0) throw new Error(`${full.join(" ")} exited ${t.code}: ${t.stderr.slice(-800)}`);
   const report = JSON.parse(Deno.readTextFileSync(out));
   const ingestMs = report.run.ingest_ms as number;
   return {
     reports: report.run.files,
-    wall_ms: Math.round(wall),
-    cpu_ms: gt?.cpu_ms ?? null,
-    maxrss_mb: gt?.maxrss_mb ?? null,
+    wall_ms: Math.round(t.wall_ms),
+    cpu_ms: t.cpu_ms,
+    maxrss_mb: t.maxrss_mb,
     ingest_ms: ingestMs,
     ingest_us_per_report: Math.round((ingestMs * 1000) / Math.max(1, report.run.files)),
     ingested: report.run.ingested,

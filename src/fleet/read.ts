@@ -28,7 +28,10 @@ export interface ReadOptions {
 const NDJSON_START = /^\s*\{\s*"type"\s*:\s*"meta"/;
 
 /** Opens a regular file for reading; refuses anything else without opening it. */
-async function openRegular(path: string, maxBytes: number): Promise<Deno.FsFile | string> {
+async function openRegular(
+  path: string,
+  maxBytes: number,
+): Promise<{ file: Deno.FsFile; size: number } | string> {
   let st: Deno.FileInfo;
   try {
     st = await Deno.lstat(path);
@@ -45,31 +48,23 @@ async function openRegular(path: string, maxBytes: number): Promise<Deno.FsFile 
       file.close();
       return "replaced while it was being opened";
     }
-    return file;
+    return { file, size: again.size };
   } catch (e) {
     return (e as Error).message;
   }
 }
 
-/** Reads the whole file up to `maxBytes`; more than that is an error, not a silent cut. */
-async function readAll(file: Deno.FsFile, maxBytes: number): Promise<Uint8Array | string> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const buf = new Uint8Array(1 << 16);
-  for (;;) {
-    const n = await file.read(buf);
-    if (n === null) break;
-    total += n;
-    if (total > maxBytes) return `larger than ${maxBytes} bytes (--max-report-mib)`;
-    chunks.push(buf.slice(0, n));
-  }
-  const out = new Uint8Array(total);
+/** Reads the whole file (its size known from stat) up to `maxBytes`; a file that grows while read is refused. */
+async function readAll(file: Deno.FsFile, size: number, maxBytes: number): Promise<Uint8Array | string> {
+  if (size > maxBytes) return `larger than ${maxBytes} bytes (--max-report-mib)`;
+  const buf = new Uint8Array(size + 1);
   let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
+  for (;;) {
+    const n = await file.read(buf.subarray(off));
+    if (n === null) return buf.subarray(0, off);
+    off += n;
+    if (off > size) return "it grew while it was being read";
   }
-  return out;
 }
 
 /** Splits a byte stream into lines (without the newline); a line over `maxLine` bytes stops with an error. */
@@ -199,8 +194,9 @@ function looksNdjson(path: string, head: Uint8Array): boolean {
 
 /** Reads and parses one report file; never throws. */
 export async function readReport(path: string, opts: ReadOptions): Promise<ReadOutcome> {
-  const file = await openRegular(path, opts.maxBytes);
-  if (typeof file === "string") return { ok: false, reason: file };
+  const opened = await openRegular(path, opts.maxBytes);
+  if (typeof opened === "string") return { ok: false, reason: opened };
+  const { file, size } = opened;
   try {
     const head = new Uint8Array(256);
     const n = (await file.read(head)) ?? 0;
@@ -209,7 +205,7 @@ export async function readReport(path: string, opts: ReadOptions): Promise<ReadO
     let signer: string | null = null;
     let parsed: { ok: true; report: ParsedReport } | { ok: false; reason: string };
     if (opts.verify || !ndjson) {
-      const bytes = await readAll(file, opts.maxBytes);
+      const bytes = await readAll(file, size, opts.maxBytes);
       if (typeof bytes === "string") return { ok: false, reason: bytes };
       if (opts.verify) {
         const v = await opts.verify(bytes, path);

@@ -8,10 +8,10 @@ import AjvModule from "ajv";
 import Ajv2020Module from "ajv/dist/2020.js";
 import { fleetJsonSchema } from "../../src/fleet/model.ts";
 import { mdCode } from "../../src/fleet/markdown.ts";
+import { CHROMIUM, chromium, chromiumAvailable } from "../chromium.ts";
 import { makeTree } from "../helpers.ts";
 import { finding, fixtureReport, fleet, richReport, vary, writeReport } from "./helpers.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT_DIR = new URL("../../dist/screenshots/", import.meta.url).pathname;
 const UPSTREAM = new URL("../../../shared/upstream-data/fleet_report.schema.json", import.meta.url);
 const upstreamPresent = (() => {
@@ -26,13 +26,7 @@ if (!upstreamPresent) {
     `ignored: the upstream fleet schema test needs ${UPSTREAM.pathname} (../shared beside the checkout)`,
   );
 }
-const chromiumPresent = (() => {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-})();
+const chromiumPresent = chromiumAvailable();
 if (!chromiumPresent) {
   console.log(`ignored: the fleet page's browser test needs ${CHROMIUM} (Debian's chromium)`);
 }
@@ -144,33 +138,6 @@ Deno.test("Markdown: every section is there and hostile values cannot break out 
   }
   assert.ok(md.includes("`<script>document.body.dataset.pwned"), "the hostile host name is a code span");
 });
-
-async function chromium(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  const profile = await Deno.makeTempDir();
-  try {
-    const out = await new Deno.Command(CHROMIUM, {
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--enable-logging=stderr",
-        "--v=0",
-        `--user-data-dir=${profile}`,
-        ...args,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const d = new TextDecoder();
-    return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
-  } finally {
-    await Deno.remove(profile, { recursive: true });
-  }
-}
 
 Deno.test("HTML: self-contained, one script pinned by the CSP, hostile text escaped", async () => {
   using t = makeTree({});

@@ -6,9 +6,9 @@ import type { Scanner } from "../../src/core/scanner.ts";
 import { esc } from "../../src/output/html.ts";
 import { kernelParams } from "../../src/scanners/kernel_params.ts";
 import { mountsScanner } from "../../src/scanners/mounts.ts";
+import { chromium, chromiumAvailable } from "../chromium.ts";
 import { fixtureRoot, makeTree } from "../helpers.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT_DIR = new URL("../../dist/screenshots/", import.meta.url).pathname;
 const EVIL =
   `/tmp/<script>document.body.dataset.pwned="1"</script><img src=x onerror="document.body.dataset.pwned=2">`;
@@ -41,45 +41,6 @@ const hostile: Scanner = {
     };
   },
 };
-
-function chromiumAvailable(): boolean {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-}
-
-async function chromium(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  const profile = await Deno.makeTempDir();
-  try {
-    const out = await new Deno.Command(CHROMIUM, {
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--enable-logging=stderr",
-        "--v=0",
-        `--user-data-dir=${profile}`,
-        ...args,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    return {
-      code: out.code,
-      stdout: new TextDecoder().decode(out.stdout),
-      stderr: new TextDecoder().decode(out.stderr),
-    };
-  } finally {
-    await Deno.remove(profile, { recursive: true });
-  }
-}
 
 async function writeHtml(dir: string): Promise<string> {
   const path = `${dir}/report.html`;

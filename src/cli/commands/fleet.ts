@@ -168,7 +168,7 @@ export async function fleetCommand(
   const counts = await ingest(
     store,
     inputs(positionals, dirs, (path, reason) => {
-      dirProblems.push(`${path}: ${reason}`);
+      if (dirProblems.length < 100) dirProblems.push(`${path}: ${reason}`);
       warn(`${path}: ${reason}`);
     }),
     {
@@ -202,7 +202,7 @@ export async function fleetCommand(
     hostsPerItem: n.hostsPerItem,
     now: started,
     toolVersion: TOOL_VERSION,
-    warnings: dirProblems.slice(0, 100),
+    warnings: dirProblems,
   });
   const out = openOutput(v.output);
   if (!out.ok) return out;
