@@ -79,7 +79,7 @@ function hostsOf(
   params: (number | string)[],
   limit: number,
 ): { hosts: string[]; more: number; total: number } {
-  const rows = store.db.prepare(sql).all(...params) as { name: string }[];
+  const rows = store.prepare(sql).all(...params) as { name: string }[];
   return {
     hosts: rows.slice(0, limit).map((r) => r.name),
     more: Math.max(0, rows.length - limit),
@@ -95,12 +95,12 @@ function stacking(
 ): FleetReport["stacking"] {
   const out: FleetReport["stacking"] = [];
   for (const kind of KINDS) {
-    const counts = store.db.prepare(
+    const counts = store.prepare(
       `SELECT COUNT(*) AS distinct_items, COALESCE(SUM(n <= ? AND n < ?), 0) AS rare_items FROM (
          SELECT COUNT(*) AS n FROM cur JOIN scan_items si ON si.scan_id = cur.scan_id
          JOIN items i ON i.item_id = si.item_id WHERE i.kind = ? GROUP BY si.item_id)`,
     ).get(rare, hostCount, kind) as { distinct_items: number; rare_items: number };
-    const rows = store.db.prepare(
+    const rows = store.prepare(
       `SELECT i.item_id, i.value, COUNT(*) AS n FROM cur JOIN scan_items si ON si.scan_id = cur.scan_id
        JOIN items i ON i.item_id = si.item_id WHERE i.kind = ?
        GROUP BY si.item_id ORDER BY n ASC, i.value ASC ${o.maxItems > 0 ? "LIMIT ?" : ""}`,
@@ -147,7 +147,7 @@ function moved(
   const pairs = "FROM cur JOIN prev ON prev.host_id = cur.host_id AND prev.scan_id <> cur.scan_id";
   const absent =
     `NOT EXISTS (SELECT 1 FROM scan_items x WHERE x.scan_id = ${other}.scan_id AND x.item_id = si.item_id)`;
-  const rows = store.db.prepare(
+  const rows = store.prepare(
     `SELECT c.item_id, i.kind, i.value, c.n FROM (
        SELECT si.item_id AS item_id, COUNT(*) AS n ${pairs}
        JOIN scan_items si ON si.scan_id = ${from}.scan_id WHERE ${absent}
@@ -203,7 +203,7 @@ export function hostNameWarnings(names: Iterable<string>): string[] {
 
 function runWarnings(store: FleetStore, run: number): string[] {
   const out: string[] = [];
-  const twoPlaces = store.db.prepare(
+  const twoPlaces = store.prepare(
     `SELECT h.name, MIN(s.source_dir) AS a, MAX(s.source_dir) AS b FROM scans s JOIN hosts h ON h.host_id = s.host_id
      WHERE s.run_id = ? GROUP BY s.host_id HAVING COUNT(DISTINCT s.source_dir) > 1 ORDER BY h.name LIMIT 100`,
   ).all(run) as { name: string; a: string; b: string }[];
@@ -214,7 +214,7 @@ function runWarnings(store: FleetStore, run: number): string[] {
       }): two machines may share the name, or one claims to be the other`,
     );
   }
-  const claims = store.db.prepare(
+  const claims = store.prepare(
     `SELECT h.name, s.claimed_host, s.source FROM scans s JOIN hosts h ON h.host_id = s.host_id
      WHERE s.run_id = ? AND s.claimed_host <> h.name ORDER BY h.name LIMIT 100`,
   ).all(run) as { name: string; claimed_host: string; source: string }[];
@@ -242,15 +242,14 @@ export function analyze(store: FleetStore, ingest: IngestSummary, o: AnalyzeOpti
   store.db.exec("BEGIN");
   try {
     const compared = num(
-      (store.db.prepare("SELECT MAX(run_id) AS r FROM scans").get() as { r: number | null }).r,
+      (store.prepare("SELECT MAX(run_id) AS r FROM scans").get() as { r: number | null }).r,
     );
-    const previous =
-      (store.db.prepare("SELECT MAX(run_id) AS r FROM scans WHERE run_id < ?").get(compared) as {
-        r: number | null;
-      }).r;
+    const previous = (store.prepare("SELECT MAX(run_id) AS r FROM scans WHERE run_id < ?").get(compared) as {
+      r: number | null;
+    }).r;
     latestScans(store, "cur", "");
     latestScans(store, "prev", `WHERE run_id < ${compared}`);
-    const rows = store.db.prepare(
+    const rows = store.prepare(
       `SELECT h.name, s.risk, s.level, s.scanned_at, s.scanned_ts, s.finding_count, s.run_id, s.signer,
          s.scan_id, p.risk AS prev_risk, p.scan_id AS prev_scan
        FROM cur JOIN scans s ON s.scan_id = cur.scan_id JOIN hosts h ON h.host_id = cur.host_id
@@ -277,7 +276,7 @@ export function analyze(store: FleetStore, ingest: IngestSummary, o: AnalyzeOpti
     const rare = rareHosts(o.rare, hosts.length);
     const appeared = previous === null ? [] : moved(store, "cur", o);
     const disappeared = previous === null ? [] : moved(store, "prev", o);
-    const newHosts = store.db.prepare("SELECT name FROM hosts WHERE first_run = ? ORDER BY name").all(
+    const newHosts = store.prepare("SELECT name FROM hosts WHERE first_run = ? ORDER BY name").all(
       compared,
     ) as {
       name: string;
@@ -295,7 +294,7 @@ export function analyze(store: FleetStore, ingest: IngestSummary, o: AnalyzeOpti
         host_count: a.host_count,
         hosts: a.hosts,
         total_host_count: num(
-          (store.db.prepare(
+          (store.prepare(
             `SELECT COUNT(*) AS n FROM cur JOIN scan_items si ON si.scan_id = cur.scan_id
              JOIN items i ON i.item_id = si.item_id WHERE i.kind = 'module' AND i.value = ?`,
           ).get(a.value) as { n: number }).n,

@@ -112,7 +112,11 @@ export class FleetStore implements Disposable {
     return ok(new FleetStore(path, db.value!));
   }
 
-  /** A cached prepared statement. */
+  /**
+   * A prepared statement, cached by its text. Every statement the store runs goes through here: a statement
+   * holds native memory until it is garbage-collected, and the JavaScript heap stays too small for that to
+   * happen soon, so preparing one per report made memory grow with the number of reports.
+   */
   prepare(sql: string): StatementSync {
     let s = this.#stmt.get(sql);
     if (!s) {
@@ -242,9 +246,7 @@ export class FleetStore implements Disposable {
       const sql = `INSERT INTO scan_items (scan_id, item_id) VALUES ${
         "(?, ?), ".repeat(chunk.length - 1)
       }(?, ?)`;
-      (chunk.length === LINK_ROWS ? this.prepare(sql) : this.db.prepare(sql)).run(
-        ...chunk.flatMap((id) => [scanId, id]),
-      );
+      this.prepare(sql).run(...chunk.flatMap((id) => [scanId, id]));
     }
     return { status: "added", scanId };
   }
