@@ -16,7 +16,7 @@ export const SUBCOMMANDS: Record<string, string> = {
   verify:
     "Check a signed report: verify REPORT [--sig FILE] --pub KEY (exit 0 valid, 1 invalid, 2 bad input).",
   fleet:
-    "Analyse many hosts' reports together: fleet REPORT... | --dir DIR [--db FILE] [--format json|md|html] [--output FILE] [--pub KEY] [--rare-threshold N|P%]; stacking (rare items first), outliers, changes since the previous run (docs/DEPLOYMENT.md).",
+    "Analyse many hosts' reports together: fleet REPORT... | --dir DIR [--db FILE] [--format json|md|html] [--output FILE] [--pub KEY] [--rare-threshold N|P%] [--spread-min N] [--top N] [--max-items N] [--hosts-per-item N] [--host-from report|dir] [--max-report-mib N]; stacking (rare items first), outliers, changes since the previous run; exit 1 when a report did not verify (docs/DEPLOYMENT.md).",
   "self-test":
     "Plant throwaway evidence in a private mount namespace and show, check by check, whether it was seen [--trace-seconds S] [--no-trace] [--full-walk] [--json]; exit 1 when one was not.",
   "bpf-selftest":
