@@ -177,13 +177,18 @@ function markdown(samples: FleetSample[], baseInfo: string): string {
   ];
   if (samples.length >= 2) {
     const [a, b] = [samples[0], samples.at(-1)!];
+    const perReport = (x: FleetSample) => x.cpu_ms === null ? null : x.cpu_ms / x.reports;
+    const [ca, cb] = [perReport(a), perReport(b)];
     lines.push(
       "",
-      `Ingest time per report, ${b.reports} vs ${a.reports} reports: ratio ${
+      `CPU time per report, ${b.reports} vs ${a.reports} reports: ${
+        ca === null || cb === null
+          ? "–"
+          : `${ca.toFixed(2)} → ${cb.toFixed(2)} ms (ratio ${(cb / ca).toFixed(2)}; 1.0 = linear)`
+      }. Wall-clock ingest per report: ratio ${
         (b.ingest_us_per_report / a.ingest_us_per_report).toFixed(2)
-      } (1.0 = linear). Peak RSS ratio: ${
-        b.maxrss_mb && a.maxrss_mb ? (b.maxrss_mb / a.maxrss_mb).toFixed(2) : "–"
-      }.`,
+      }. ` +
+        `Peak RSS: ${a.maxrss_mb ?? "–"} → ${b.maxrss_mb ?? "–"} MB.`,
     );
   }
   return lines.join("\n") + "\n";
