@@ -75,14 +75,16 @@ function persistenceValues(f: InputFinding): string[] {
   return [command === undefined ? where : `${where}: ${command.slice(0, 300)}`];
 }
 
-const ACCOUNT_CHECK = /(^|\.)accounts?(\.|$)/;
+const ACCOUNT_CHECK = /(^|\.)accounts?\./;
+/** Account checks whose finding says the account can log in (the accounts scanner's inventory and login checks). */
+const LOGIN_CHECK = /(^|\.)(inventory|login|login_shell|gid0_login)(\.|$)|\.password\.empty$/;
 
 function accountValues(f: InputFinding): string[] {
   const m = f.metadata;
-  const name = str(m, "account") ?? str(m, "user") ?? str(m, "username") ?? str(m, "name");
+  const name = str(m, "user") ?? str(m, "account") ?? str(m, "username") ?? str(m, "name");
   if (name === undefined) return [];
   const uid = num(m, "uid");
-  const loginCapable = uid === 0 || m.login_capable === true || /(^|\.)inventory(\.|$)/.test(f.check_id);
+  const loginCapable = uid === 0 || m.login_capable === true || LOGIN_CHECK.test(f.check_id);
   return loginCapable ? [uid === undefined ? name : `${name} (uid ${uid})`] : [];
 }
 
@@ -138,7 +140,7 @@ export const RULES: readonly ExtractRule[] = [
   {
     kind: "account",
     source:
-      "findings with an `account(s)` segment in their check id: metadata `account`/`user`/`name` and `uid`, when uid 0, `login_capable` or an inventory entry",
+      "`accounts.*` findings: metadata `user` (or `account`) and `uid`, when the uid is 0 or the check says the account can log in (`accounts.inventory.account`, `*login*` checks, `accounts.password.empty`, or `login_capable`)",
     applies: (f) => ACCOUNT_CHECK.test(f.check_id),
     values: accountValues,
   },

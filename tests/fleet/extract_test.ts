@@ -74,29 +74,42 @@ Deno.test("libraries: /etc/ld.so.preload entries and LD_PRELOAD values of proces
   );
 });
 
-Deno.test("accounts: uid 0 and login-capable accounts from account checks; a process's user is not an account item", () => {
-  // Shaped as the accounts checks of issue 14 are specified (account name, uid, login capability in metadata).
+Deno.test("accounts: uid 0 and login-capable accounts from the accounts checks; other account findings and a process's user are not", () => {
+  // Shaped as the accounts scanner (issue 14) writes them: the account in `user`, its uid, shell and home.
   const accounts = (f: ReturnType<typeof finding>) =>
     one(f).filter(([k]) => k === "account").map(([, v]) => v);
-  assert.deepEqual(accounts(finding("account.uid0.extra", "toor", { account: "toor", uid: 0 })), [
+  const entry = (name: string, uid: number, shell = "/bin/bash") => ({
+    user: name,
+    uid,
+    gid: uid,
+    shell,
+    home: "/x",
+  });
+  assert.deepEqual(accounts(finding("accounts.passwd.uid0_extra", "toor", entry("toor", 0))), [
     "toor (uid 0)",
   ]);
-  assert.deepEqual(
-    accounts(finding("account.inventory.entry", "bob", { account: "bob", uid: 1000, shell: "/bin/bash" })),
-    ["bob (uid 1000)"],
-  );
-  assert.deepEqual(
-    accounts(finding("account.system.login_shell", "news", { user: "news", uid: "9", login_capable: true })),
-    ["news (uid 9)"],
-  );
-  assert.deepEqual(
-    accounts(finding("account.password.weak_hash", "alice", { account: "alice", uid: 1001 })),
-    [],
-  );
+  assert.deepEqual(accounts(finding("accounts.inventory.account", "bob", entry("bob", 1000))), [
+    "bob (uid 1000)",
+  ]);
+  assert.deepEqual(accounts(finding("accounts.system.login_shell", "news", entry("news", 9))), [
+    "news (uid 9)",
+  ]);
+  assert.deepEqual(accounts(finding("accounts.passwd.gid0_login", "ops", entry("ops", 1001))), [
+    "ops (uid 1001)",
+  ]);
+  assert.deepEqual(accounts(finding("accounts.password.empty", "guest", entry("guest", 1002))), [
+    "guest (uid 1002)",
+  ]);
+  assert.deepEqual(accounts(finding("accounts.password.weak_hash", "alice", entry("alice", 1003))), []);
   assert.deepEqual(
     accounts(finding("process.inventory.entry", "[sshd]", { user: "root", uid: 0 })),
     [],
     "a process running as root does not make an account item",
+  );
+  assert.deepEqual(
+    accounts(finding("persistence.ssh_key.unusual_location", "/x", { account: "root", path: "/x" })),
+    [],
+    "nor does a persistence finding about an account's keys",
   );
 });
 
