@@ -15,7 +15,7 @@ import { reportFiles, type Verifier } from "../../fleet/read.ts";
 import { FleetStore } from "../../fleet/store.ts";
 import { openOutput } from "../../output/writer.ts";
 import { loadPublicKey, parseSignature, verifyBytes } from "../../security/sign.ts";
-import { TOOL_VERSION } from "../../version.ts";
+import { TOOL_VERSION } from "../../core/version.ts";
 import { sanitizeText } from "../text.ts";
 import { parseCommandArgs } from "./command_args.ts";
 
