@@ -5,7 +5,7 @@
  * host's risk in a filterable, sortable table. Every string from a report is escaped; it works without script.
  */
 import { createHash } from "node:crypto";
-import { COLORS, CSS, esc } from "../output/html.ts";
+import { bars, COLORS, CSS, esc } from "../output/html.ts";
 import type { FleetReport } from "./model.ts";
 
 const FLEET_CSS = `
@@ -39,19 +39,6 @@ apply();document.body.dataset.ready="1"})();
 /** Escapes a value from a report, showing tabs and line breaks as `\xNN` so one value stays one line. */
 function val(s: string): string {
   return esc(s.replace(/[\t\n\r]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`));
-}
-
-function bars(title: string, data: [string, number][]): string {
-  const max = Math.max(1, ...data.map(([, n]) => n));
-  const rows = data.map(([label, n], i) => {
-    const w = Math.round((n / max) * 220);
-    return `<text x="0" y="${22 * i + 18}" font-size="12">${esc(label)}</text>` +
-      `<rect x="130" y="${22 * i + 6}" width="${w}" height="14" fill="#374151"></rect>` +
-      `<text x="${136 + w}" y="${22 * i + 18}" font-size="12">${n}</text>`;
-  }).join("");
-  return `<figure><figcaption>${esc(title)}</figcaption><svg role="img" aria-label="${
-    esc(title)
-  }" width="400" height="${22 * data.length + 10}" xmlns="http://www.w3.org/2000/svg">${rows}</svg></figure>`;
 }
 
 function sev(level: keyof typeof COLORS): string {
@@ -209,7 +196,9 @@ export function renderFleetHtml(r: FleetReport): string {
 <section id="summary"><h2>Fleet risk</h2><div class="risk">mean ${
     r.metric_mean.toFixed(1)
   } <span class="muted">± ${r.metric_std.toFixed(1)}</span></div>
-<div class="charts">${bars("Hosts by risk", r.risk_distribution.map((d) => [d.range, d.count]))}</div>
+<div class="charts">${
+    bars("Hosts by risk", r.risk_distribution.map((d) => [d.range, d.count, "#374151"]))
+  }</div>
 <h3>Outliers (highest standard score)</h3>${
     table(
       "outliers",

@@ -61,7 +61,8 @@ var m=/^#q=(.*)$/.exec(location.hash);if(m){q.value=decodeURIComponent(m[1])}
 apply();document.body.dataset.ready="1"})();
 `;
 
-function bars(title: string, data: [string, number, string][]): string {
+/** An inline SVG bar chart: one bar per (label, value, colour) (shared with the fleet page). */
+export function bars(title: string, data: [string, number, string][]): string {
   const max = Math.max(1, ...data.map(([, n]) => n));
   const h = 22 * data.length + 10;
   const rows = data.map(([label, n, color], i) => {
