@@ -24,18 +24,19 @@ const ELF = new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, ...new Array(56)
 
 const cache = new Map<string, Report>();
 
-/** Scans `root` with the real CLI (in-process) and returns the JSON report. */
+/**
+ * Scans `root` with the real CLI (in-process) and returns the JSON report, named `hostname` (fixture roots
+ * mostly have no /etc/hostname; the environment override is not used, as other test files share the process).
+ */
 export async function scanRoot(root: string, flags: string[], hostname: string): Promise<Report> {
   const out = Deno.makeTempFileSync({ suffix: ".json" });
-  const prev = Deno.env.get("SYS_SCAN_META_HOSTNAME");
-  Deno.env.set("SYS_SCAN_META_HOSTNAME", hostname);
   try {
     const code = await run(["--root", root, ...flags, "--output", out]);
     assert.ok(code === 0 || code === 1, `scan of ${root} exited ${code}`);
-    return JSON.parse(Deno.readTextFileSync(out));
+    const report = JSON.parse(Deno.readTextFileSync(out)) as Report;
+    report.meta.hostname = hostname;
+    return report;
   } finally {
-    if (prev === undefined) Deno.env.delete("SYS_SCAN_META_HOSTNAME");
-    else Deno.env.set("SYS_SCAN_META_HOSTNAME", prev);
     Deno.removeSync(out);
   }
 }
