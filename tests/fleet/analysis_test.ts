@@ -96,7 +96,9 @@ Deno.test("a fleet over two runs: stacking, outliers and what changed", async ()
     const counts = s.items.map((i) => i.host_count);
     assert.deepEqual(counts, [...counts].sort((a, b) => a - b), `${s.kind}: rarest first`);
   }
-  for (const kind of ["finding", "listener", "setid", "module", "persistence", "unit", "library"]) {
+  for (
+    const kind of ["finding", "listener", "setid", "module", "persistence", "account", "unit", "library"]
+  ) {
     assert.ok(stack(r1, kind).size > 0, `the rich host has ${kind} items`);
   }
 

@@ -61,12 +61,23 @@ async function playbook(dir: string, inventory: unknown, vars: Record<string, un
   });
 }
 
-/** A stand-in for the compiled executable: runs this checkout with `deno run` (no denort here to compile). */
-function launcher(dir: string): string {
+/**
+ * A stand-in for the compiled executable: runs this checkout with `deno run` (no denort here to compile). It
+ * notes in `dir/runs.log` when it starts and, after holding on for `hold` seconds, when it hands over to the
+ * scan, so the test can see the hosts' runs overlap (the same file system serves both hosts here).
+ */
+function launcher(dir: string, hold = 0): string {
   const path = `${dir}/sys-scan-launcher`;
   Deno.writeTextFileSync(
     path,
-    `#!/bin/sh\nexec '${Deno.execPath()}' run --allow-all --cached-only '${REPO}main.ts' "$@"\n`,
+    [
+      "#!/bin/sh",
+      `echo "start $(hostname) $(date +%s.%N)" >> '${dir}/runs.log'`,
+      `sleep ${hold}`,
+      `echo "scan $(hostname) $(date +%s.%N)" >> '${dir}/runs.log'`,
+      `exec '${Deno.execPath()}' run --allow-all --cached-only '${REPO}main.ts' "$@"`,
+      "",
+    ].join("\n"),
   );
   Deno.chmodSync(path, 0o755);
   return path;
@@ -172,7 +183,7 @@ Deno.test({
       };
       const r = await playbook(dir, inventory, {
         sys_scan_mode: "binary",
-        sys_scan_executable: launcher(dir),
+        sys_scan_executable: launcher(dir, 5),
         sys_scan_flags: ["--fast-scan", "--fail-on-count", "1"],
         sys_scan_sign_key: `${dir}/fleet.key`,
         sys_scan_collect_dir: `${dir}/reports`,
@@ -205,13 +216,14 @@ Deno.test({
         ) => x.scanner);
         assert.ok(ran.includes("kernel_params") && ran.includes("ioc"), `a full live scan: ${ran}`);
       }
-      const [a, b] = reports.map((
-        x,
-      ) => [Date.parse(x.summary.started_at), Date.parse(x.summary.finished_at)]);
-      const overlap = Math.min(a[1], b[1]) - Math.max(a[0], b[0]);
+      // Each launcher holds on for 5 s after it starts: run one after the other, the second would start only
+      // after the first had handed over to its scan.
+      const log = Deno.readTextFileSync(`${dir}/runs.log`).trim().split("\n").map((l) => l.split(" "));
+      const at = (what: string, host: string) => Number(log.find(([w, h]) => w === what && h === host)?.[2]);
+      const local = Deno.hostname();
       assert.ok(
-        overlap > -3000,
-        `the hosts ran in parallel (overlap ${overlap} ms, start-up differences allowed)`,
+        at("start", "fleet-h2") < at("scan", local) && at("start", local) < at("scan", "fleet-h2"),
+        `both hosts were running at once (forks): ${JSON.stringify(log)}`,
       );
 
       assert.deepEqual(files(`${dir}/remote-local`), [], "nothing left on localhost");

@@ -74,6 +74,14 @@ Deno.test("libraries: /etc/ld.so.preload entries and LD_PRELOAD values of proces
   );
 });
 
+Deno.test("accounts: the accounts scanner's uid-0 accounts and login-capable accounts (--accounts-inventory)", async () => {
+  const items = itemsOfReport(await fixtureReport("accounts"), "account");
+  for (const a of ["root (uid 0)", "toor (uid 0)", "news (uid 9)"]) {
+    assert.ok(items.includes(a), `${a} in ${items}`);
+  }
+  assert.ok(!items.some((a) => a.startsWith("daemon ")), "a system account without a login is not an item");
+});
+
 Deno.test("accounts: uid 0 and login-capable accounts from the accounts checks; other account findings and a process's user are not", () => {
   // Shaped as the accounts scanner (issue 14) writes them: the account in `user`, its uid, shell and home.
   const accounts = (f: ReturnType<typeof finding>) =>

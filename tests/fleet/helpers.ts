@@ -10,6 +10,7 @@ import type { Report } from "../../src/core/report.ts";
 import type { FleetReport } from "../../src/fleet/model.ts";
 import { NdjsonStream } from "../../src/output/ndjson.ts";
 import { fixtureRoot, makeTree } from "../helpers.ts";
+import { CLEAN } from "../scanners/accounts_fixtures.ts";
 
 /** Fixture hosts scanned for the fleet tests, and the flags each needs. */
 const SOURCES: Record<string, string[]> = {
@@ -54,6 +55,15 @@ export async function fixtureReport(name: string): Promise<Report> {
       "etc/hostname": "setid-host\n",
     });
     report = await scanRoot(t.path, ["--enable", "suid_sgid", "--include-passed"], name);
+  } else if (name === "accounts") {
+    // The accounts scanner's test host with a second uid-0 account and a system account given a shell.
+    using t = makeTree({
+      ...CLEAN,
+      "etc/passwd": `${
+        CLEAN["etc/passwd"]
+      }toor:x:0:0::/root:/bin/bash\nnews:x:9:9:news:/var/spool/news:/bin/sh\n`,
+    });
+    report = await scanRoot(t.path, ["--enable", "accounts", "--accounts-inventory"], name);
   } else {
     report = await scanRoot(fixtureRoot(name), SOURCES[name], name);
   }
@@ -64,7 +74,7 @@ export async function fixtureReport(name: string): Promise<Report> {
 /** One report holding the findings of every fixture source: a host with something of every kind. */
 export async function richReport(): Promise<Report> {
   const base = await fixtureReport("net-mixed");
-  for (const name of [...Object.keys(SOURCES).filter((n) => n !== "net-mixed"), "setid"]) {
+  for (const name of [...Object.keys(SOURCES).filter((n) => n !== "net-mixed"), "setid", "accounts"]) {
     const r = await fixtureReport(name);
     base.results.push(...r.results.filter((x) => x.findings.length > 0));
   }
