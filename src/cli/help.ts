@@ -4,8 +4,6 @@ import { FLAG_GROUPS } from "./flags/index.ts";
 import type { FlagSpec } from "./flags/spec.ts";
 import { ExitCode } from "../core/result.ts";
 import { TOOL_VERSION } from "../core/version.ts";
-import type { z } from "zod";
-import type { ProvenanceSchema } from "../core/report.ts";
 
 /** Subcommands with their one-line descriptions. */
 export const SUBCOMMANDS: Record<string, string> = {
@@ -86,16 +84,4 @@ export function flagsMarkdown(): string {
     out.push("");
   }
   return out.join("\n");
-}
-
-/** The `--version` text. */
-export function versionText(p: z.infer<typeof ProvenanceSchema>): string {
-  return [
-    `sys-scan ${p.tool_version}`,
-    `git commit: ${p.git_commit}`,
-    `deno: ${p.deno}  v8: ${p.v8}  typescript: ${p.typescript}`,
-    `bpf object sha256: ${p.bpf_object_sha256 ?? "(not bundled)"}`,
-    `compiled: ${p.compiled ? "yes" : "no (deno run)"}`,
-    "",
-  ].join("\n");
 }

@@ -2,8 +2,7 @@
  * Build and runtime provenance for `meta.provenance` and `--version`: the tool version, the git commit, the
  * Deno runtime, whether this is a compiled executable, and the hash of the bundled BPF object.
  */
-import type { z } from "zod";
-import type { ProvenanceSchema } from "../core/report.ts";
+import type { Provenance } from "../core/report.ts";
 import { TOOL_VERSION } from "../core/version.ts";
 import { bundledObjectSha256 } from "../trace/object.ts";
 
@@ -51,7 +50,7 @@ export const bpfObjectSha256: () => Promise<string | null> = bundledObjectSha256
 export async function provenance(
   slsaLevel?: string,
   env: (k: string) => string | undefined = (k) => Deno.env.get(k),
-): Promise<z.infer<typeof ProvenanceSchema>> {
+): Promise<Provenance> {
   return {
     tool_version: TOOL_VERSION,
     git_commit: gitCommit(env),
@@ -62,4 +61,16 @@ export async function provenance(
     compiled: isCompiled(),
     slsa_level: slsaLevel ?? env("SYS_SCAN_PROV_SLSA_LEVEL") ?? "0",
   };
+}
+
+/** The `--version` text. */
+export function versionText(p: Provenance): string {
+  return [
+    `sys-scan ${p.tool_version}`,
+    `git commit: ${p.git_commit}`,
+    `deno: ${p.deno}  v8: ${p.v8}  typescript: ${p.typescript}`,
+    `bpf object sha256: ${p.bpf_object_sha256 ?? "(not bundled)"}`,
+    `compiled: ${p.compiled ? "yes" : "no (deno run)"}`,
+    "",
+  ].join("\n");
 }

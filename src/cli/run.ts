@@ -1,11 +1,22 @@
-/** The CLI entry: subcommand dispatch, --help/--version anywhere, errors → one line on stderr + exit code. */
+/**
+ * The CLI entry: subcommand dispatch, --help/--version anywhere, errors → one line on stderr + exit code. Each
+ * path imports only what it needs (`--version` loads no scanner, no schema; a scan no other subcommand), so
+ * start-up pays for one path at a time.
+ */
 import { AppFailure, ExitCode, type ExitCodeValue, type Result } from "../core/result.ts";
-import { provenance } from "./provenance.ts";
-import { checksCommand } from "./commands/checks.ts";
-import { helpText, SUBCOMMANDS, versionText } from "./help.ts";
-import { fullCatalogue, SCANNERS } from "../scanners/index.ts";
-import { scanCommand } from "./scan.ts";
 import { sanitizeText } from "./text.ts";
+
+/** The subcommands, for dispatch (their descriptions are in help.ts, which a test keeps in step). */
+export const SUBCOMMAND_NAMES = [
+  "scan",
+  "checks",
+  "diff",
+  "keygen",
+  "verify",
+  "fleet",
+  "self-test",
+  "bpf-selftest",
+] as const;
 
 function beforeDoubleDash(argv: readonly string[]): readonly string[] {
   const i = argv.indexOf("--");
@@ -15,27 +26,31 @@ function beforeDoubleDash(argv: readonly string[]): readonly string[] {
 async function dispatch(argv: readonly string[]): Promise<Result<ExitCodeValue>> {
   const head = beforeDoubleDash(argv);
   if (head.includes("--help") || head.includes("-h")) {
+    const { helpText } = await import("./help.ts");
     await Deno.stdout.write(new TextEncoder().encode(helpText()));
     return { ok: true, value: ExitCode.Ok };
   }
   if (head.includes("--version")) {
+    const { provenance, versionText } = await import("./provenance.ts");
     await Deno.stdout.write(new TextEncoder().encode(versionText(await provenance())));
     return { ok: true, value: ExitCode.Ok };
   }
   const [first, ...rest] = argv;
   if (first !== undefined && !first.startsWith("-")) {
-    if (!(first in SUBCOMMANDS)) {
+    if (!(SUBCOMMAND_NAMES as readonly string[]).includes(first)) {
       return {
         ok: false,
         error: {
           exit: ExitCode.Usage,
           message: `unknown subcommand "${sanitizeText(first.slice(0, 64))}"; subcommands: ${
-            Object.keys(SUBCOMMANDS).join(", ")
+            SUBCOMMAND_NAMES.join(", ")
           }`,
         },
       };
     }
     if (first === "checks") {
+      const { checksCommand } = await import("./commands/checks.ts");
+      const { fullCatalogue, SCANNERS } = await import("../scanners/index.ts");
       return checksCommand(
         rest,
         fullCatalogue(),
@@ -43,7 +58,6 @@ async function dispatch(argv: readonly string[]): Promise<Result<ExitCodeValue>>
         (t) => Deno.stdout.writeSync(new TextEncoder().encode(t)),
       );
     }
-    // The other subcommands are imported on demand, so a scan does not pay for loading them.
     if (first === "diff") return (await import("./commands/diff.ts")).diffCommand(rest);
     if (first === "keygen" || first === "verify") {
       const print = (t: string) => void Deno.stdout.writeSync(new TextEncoder().encode(t));
@@ -56,9 +70,9 @@ async function dispatch(argv: readonly string[]): Promise<Result<ExitCodeValue>>
     if (first === "bpf-selftest") {
       return (await import("./commands/bpf_selftest.ts")).bpfSelftestCommand(rest);
     }
-    return scanCommand(rest, { networkGuard: true });
+    return (await import("./scan.ts")).scanCommand(rest, { networkGuard: true });
   }
-  return scanCommand(argv, { networkGuard: true });
+  return (await import("./scan.ts")).scanCommand(argv, { networkGuard: true });
 }
 
 /** Runs sys-scan with `argv` and returns the process exit code. Never throws. */

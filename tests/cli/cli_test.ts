@@ -227,3 +227,9 @@ Deno.test("a malformed YARA rule file is exit 3 with its location, before anythi
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the dispatcher knows exactly the subcommands help describes", async () => {
+  const { SUBCOMMAND_NAMES } = await import("../../src/cli/run.ts");
+  const { SUBCOMMANDS } = await import("../../src/cli/help.ts");
+  assert.deepEqual([...SUBCOMMAND_NAMES].sort(), Object.keys(SUBCOMMANDS).sort());
+});
