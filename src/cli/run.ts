@@ -23,7 +23,16 @@ function beforeDoubleDash(argv: readonly string[]): readonly string[] {
   return i < 0 ? argv : argv.slice(0, i);
 }
 
-async function dispatch(argv: readonly string[]): Promise<Result<ExitCodeValue>> {
+/** How the CLI runs. */
+export interface RunOptions {
+  /**
+   * Keep scans off the network with a seccomp filter on this whole process (main.ts passes true). Off for callers
+   * in a process that must keep its network, such as a test runner.
+   */
+  networkGuard?: boolean;
+}
+
+async function dispatch(argv: readonly string[], opts: RunOptions): Promise<Result<ExitCodeValue>> {
   const head = beforeDoubleDash(argv);
   if (head.includes("--help") || head.includes("-h")) {
     const { helpText } = await import("./help.ts");
@@ -70,15 +79,15 @@ async function dispatch(argv: readonly string[]): Promise<Result<ExitCodeValue>>
     if (first === "bpf-selftest") {
       return (await import("./commands/bpf_selftest.ts")).bpfSelftestCommand(rest);
     }
-    return (await import("./scan.ts")).scanCommand(rest, { networkGuard: true });
+    return (await import("./scan.ts")).scanCommand(rest, { networkGuard: opts.networkGuard ?? false });
   }
-  return (await import("./scan.ts")).scanCommand(argv, { networkGuard: true });
+  return (await import("./scan.ts")).scanCommand(argv, { networkGuard: opts.networkGuard ?? false });
 }
 
 /** Runs sys-scan with `argv` and returns the process exit code. Never throws. */
-export async function run(argv: readonly string[]): Promise<number> {
+export async function run(argv: readonly string[], opts: RunOptions = {}): Promise<number> {
   try {
-    const r = await dispatch(argv);
+    const r = await dispatch(argv, opts);
     if (r.ok) return r.value;
     console.error(`sys-scan: ${sanitizeText(r.error.message)}`);
     return r.error.exit;
