@@ -3,6 +3,7 @@
  * uncaught exception. Shared by fuzz_test.ts (bounded runs in CI) and scripts/fuzz.ts (long campaigns).
  */
 import fc from "fast-check";
+import { isDeepStrictEqual } from "node:util";
 import { parseExeLink } from "../../src/host/exe_link.ts";
 import { parseEnviron, parseStat, parseStatus, socketInode, splitNul } from "../../src/host/proc_stat.ts";
 import { parseMountinfo, parseMountsTable } from "../../src/host/mountinfo.ts";
@@ -13,10 +14,12 @@ import { buildConfig } from "../../src/cli/args.ts";
 import { parseJsoncRules } from "../../src/rules/jsonc.ts";
 import { parseLegacyRules } from "../../src/rules/legacy.ts";
 import { elfAnomalies, parseElfSections } from "../../src/scanners/modules/elf.ts";
-import { decompress, detectCompression, zstdMaxWindow } from "../../src/scanners/modules/decompress.ts";
+import { detectCompression, zstdMaxWindow } from "../../src/scanners/modules/decompress.ts";
+import { inflateAll } from "../scanners/modules/elf_builder.ts";
 import { parseModulesBuiltin, parseModulesDep } from "../../src/scanners/modules/modules_dep.ts";
 import { parseProcModules } from "../../src/scanners/modules/proc_modules.ts";
-import { moduleSignature } from "../../src/scanners/modules/signature.ts";
+import { moduleSignature, SIGNATURE_TAIL_BYTES } from "../../src/scanners/modules/signature.ts";
+import { ModuleCapture } from "../../src/scanners/modules/capture.ts";
 import { parseTaintLetters, parseTaintValue } from "../../src/scanners/modules/taint.ts";
 import {
   parseDiversions,
@@ -362,6 +365,20 @@ export const TARGETS: FuzzTarget[] = [
     ),
   },
   {
+    name: "a module streamed past the capture parses as it does whole",
+    property: fc.property(
+      fc.oneof(bytes, withMagic([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), elfish),
+      fc.integer({ min: 1, max: 97 }),
+      (b, piece) => {
+        const c = new ModuleCapture();
+        for (let i = 0; i < b.length; i += piece) c.push(b.subarray(i, i + piece));
+        c.end();
+        return c.missing() === undefined && isDeepStrictEqual(c.elf, parseElfSections(b)) &&
+          isDeepStrictEqual(moduleSignature(c.tail(SIGNATURE_TAIL_BYTES), c.total), moduleSignature(b));
+      },
+    ),
+  },
+  {
     name: "compressed modules (gzip, xz, zstd, garbage)",
     property: fc.asyncProperty(
       fc.oneof(
@@ -373,7 +390,7 @@ export const TARGETS: FuzzTarget[] = [
       async (b) => {
         const kind = detectCompression(b.subarray(0, 8));
         zstdMaxWindow(b);
-        const r = await decompress(b, kind, 1 << 20);
+        const r = await inflateAll(b, kind, 1 << 20);
         return typeof r.ok === "boolean";
       },
     ),

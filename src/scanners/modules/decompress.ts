@@ -1,18 +1,46 @@
 /**
- * In-process decompression of module files (gzip, xz, zstd) with a cap on the output. A cap hit is its own
- * outcome, so callers can warn instead of drawing conclusions from a partial module.
+ * Streamed, bounded decompression of module files (gzip, xz, zstd). The compressed bytes are pulled from a
+ * reader a chunk at a time and the output is handed to a sink chunk by chunk, never gathered: memory stays at a
+ * few small buffers plus the decoder's history whatever the file claims to hold. xz and zstd declare their
+ * history buffer and decompressed size in headers (./framing.ts), which are checked before the decoder sees the
+ * bytes, so a bomb in those formats is refused undecoded; gzip declares nothing, so its output is counted and
+ * stopped at the cap. Either way the cap is its own outcome, so callers warn instead of drawing conclusions
+ * from a partial module.
  */
 import { Decompress as ZstdDecompress } from "fzstd";
 import xzDecompress from "xz-decompress";
+import { yieldToEventLoop } from "../../host/yield.ts";
+import { type FramingWalker, XzFraming, ZstdFraming } from "./framing.ts";
 
 /** How a module file is compressed. */
 export type Compression = "none" | "gzip" | "xz" | "zstd";
 
-/** The outcome of a bounded decompression. */
-export type DecompressOutcome =
-  | { ok: true; data: Uint8Array }
+/** Pulls the next chunk of compressed bytes (valid until the next call: inflate copies what a decoder keeps), or null at the end. */
+export type RawReader = () => Uint8Array | null;
+
+/** The outcome of a bounded, streamed decompression. */
+export type InflateOutcome =
+  | { ok: true; bytes: number }
   | { ok: false; reason: "cap"; message: string }
   | { ok: false; reason: "corrupt"; message: string };
+
+/** Limits of one decompression. */
+export interface InflateLimits {
+  /** Decompressed bytes at most. */
+  maxOut: number;
+  /** Largest history buffer the decoder allocates up front (zstd window, xz dictionary) accepted. */
+  maxWindow: number;
+}
+
+/**
+ * Largest deflate input handed to the gzip decoder at once. Deno's DecompressionStream returns all the output
+ * of one input chunk as one buffer, and deflate expands at most ~1032:1, so 1 KiB in is at most ~1 MiB out.
+ */
+const GZIP_PIECE = 1 << 10;
+/** Chunks of input for xz (its decoder takes at most its own buffer per call). */
+const XZ_PIECE = 64 << 10;
+/** The event loop gets a turn after this many synchronous output bytes (zstd and plain files). */
+const YIELD_EVERY = 8 << 20;
 
 const XzReadableStream = (xzDecompress as unknown as {
   XzReadableStream: new (input: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
@@ -30,153 +58,177 @@ export function detectCompression(head: Uint8Array): Compression {
 
 class CapExceeded extends Error {}
 
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
+/**
+ * The largest window any frame of a whole zstd stream asks for, or undefined when the framing is broken (see
+ * `ZstdFraming`).
+ */
+export function zstdMaxWindow(data: Uint8Array): number | undefined {
+  const w = new ZstdFraming();
+  return w.feed(data) === undefined && w.end() === undefined ? w.window : undefined;
 }
 
-async function drainStream(stream: ReadableStream<Uint8Array>, maxOut: number): Promise<DecompressOutcome> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
+/** A byte stream from a reader, re-cut into pieces of at most `piece` bytes (copies: the reader's arrays stay its own). */
+function pieceStream(read: RawReader, piece: number): ReadableStream<Uint8Array<ArrayBuffer>> {
+  let pending: Uint8Array | null = new Uint8Array(0);
+  let off = 0;
+  return new ReadableStream({
+    pull(controller) {
+      while (pending !== null && off >= pending.length) {
+        pending = read();
+        off = 0;
+      }
+      if (pending === null) return controller.close();
+      controller.enqueue(pending.slice(off, off + piece));
+      off += piece;
+    },
+  }, { highWaterMark: 0 });
+}
+
+/** Counts the output, stops it at the cap, and knows when the event loop is due a turn. */
+class Output {
+  total = 0;
+  #lastYield = 0;
+
+  constructor(readonly maxOut: number, readonly sink: (chunk: Uint8Array) => void) {}
+
+  readonly emit = (chunk: Uint8Array): void => {
+    if (chunk.length === 0) return;
+    this.total += chunk.length;
+    if (this.total > this.maxOut) throw new CapExceeded();
+    this.sink(chunk);
+  };
+
+  /** Yields to the event loop after every YIELD_EVERY bytes produced synchronously. */
+  async breathe(): Promise<void> {
+    if (this.total - this.#lastYield < YIELD_EVERY) return;
+    this.#lastYield = this.total;
+    await yieldToEventLoop();
+  }
+
+  failure(e: unknown, what: string): InflateOutcome {
+    if (e instanceof CapExceeded) {
+      return { ok: false, reason: "cap", message: `${what} exceeds ${this.maxOut} bytes` };
+    }
+    return { ok: false, reason: "corrupt", message: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+async function drain(stream: ReadableStream<Uint8Array>, out: Output): Promise<InflateOutcome | undefined> {
   const reader = stream.getReader();
   try {
     while (true) {
       const { done, value } = await reader.read();
-      if (done) break;
-      total += value.length;
-      if (total > maxOut) {
-        await reader.cancel().catch(() => {});
-        return { ok: false, reason: "cap", message: `decompressed size exceeds ${maxOut} bytes` };
-      }
-      chunks.push(value);
+      if (done) return undefined;
+      out.emit(value);
     }
   } catch (e) {
-    return { ok: false, reason: "corrupt", message: e instanceof Error ? e.message : String(e) };
+    if (e instanceof CapExceeded) await reader.cancel().catch(() => {});
+    return out.failure(e, "decompressed size");
   }
-  return { ok: true, data: concat(chunks, total) };
 }
 
-function sourceStream(data: Uint8Array): ReadableStream<Uint8Array<ArrayBuffer>> {
-  const CHUNK = 64 << 10;
-  let off = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (off >= data.length) return controller.close();
-      controller.enqueue(data.slice(off, off + CHUNK));
-      off += CHUNK;
-    },
-  });
+async function inflateZstd(read: RawReader, out: Output): Promise<InflateOutcome | undefined> {
+  const dec = new ZstdDecompress((chunk) => out.emit(chunk));
+  try {
+    for (let raw = read(); raw !== null; raw = read()) {
+      dec.push(raw, false);
+      await out.breathe();
+    }
+    dec.push(new Uint8Array(0), true);
+  } catch (e) {
+    return out.failure(e, "decompressed size");
+  }
+  return undefined;
 }
 
 /**
- * Walks the frames of a zstd stream without decoding them and returns the largest window a frame asks for,
- * so a hostile header cannot make the decoder allocate gigabytes. Undefined when the framing is broken.
+ * Passes the reader's chunks on only after `walker` has read their framing: a broken frame, a history buffer
+ * over the limit or a declared size over the cap ends the input there and is remembered as the verdict, so
+ * the decoder never sees the bytes that would allocate or produce too much.
  */
-export function zstdMaxWindow(data: Uint8Array): number | undefined {
-  let off = 0;
-  let maxWindow = 0;
-  const u32 = (o: number) => (data[o] | data[o + 1] << 8 | data[o + 2] << 16 | data[o + 3] << 24) >>> 0;
-  while (off < data.length) {
-    if (off + 4 > data.length) return undefined;
-    const magic = u32(off);
-    if ((magic & 0xfffffff0) === 0x184d2a50) {
-      if (off + 8 > data.length) return undefined;
-      off += 8 + u32(off + 4);
-      continue;
-    }
-    if (magic !== 0xfd2fb528 || off + 5 > data.length) return undefined;
-    const fhd = data[off + 4];
-    const singleSegment = (fhd >> 5) & 1;
-    const dictBytes = [0, 1, 2, 4][fhd & 3];
-    const fcsBytes = [singleSegment, 2, 4, 8][fhd >> 6];
-    let p = off + 5;
-    let window = 0;
-    if (!singleSegment) {
-      if (p >= data.length) return undefined;
-      const wd = data[p++];
-      const wb = 2 ** (10 + (wd >> 3));
-      window = wb + (wb / 8) * (wd & 7);
-    }
-    p += dictBytes;
-    if (p + fcsBytes > data.length) return undefined;
-    if (singleSegment) {
-      let fcs = 0;
-      for (let i = fcsBytes - 1; i >= 0; i--) fcs = fcs * 256 + data[p + i];
-      window = fcsBytes === 2 ? fcs + 256 : fcs;
-    }
-    p += fcsBytes;
-    maxWindow = Math.max(maxWindow, window);
-    while (true) {
-      if (p + 3 > data.length) return undefined;
-      const bh = data[p] | data[p + 1] << 8 | data[p + 2] << 16;
-      const last = bh & 1;
-      const type = (bh >> 1) & 3;
-      const size = bh >>> 3;
-      if (type === 3) return undefined;
-      p += 3 + (type === 1 ? 1 : size);
-      if (last) break;
-    }
-    if ((fhd >> 2) & 1) p += 4;
-    if (p > data.length) return undefined;
-    off = p;
-  }
-  return maxWindow;
-}
-
-function decompressZstd(data: Uint8Array, maxOut: number): DecompressOutcome {
-  const window = zstdMaxWindow(data);
-  if (window === undefined) return { ok: false, reason: "corrupt", message: "broken zstd framing" };
-  if (window > maxOut) {
-    return { ok: false, reason: "cap", message: `zstd window of ${window} bytes exceeds ${maxOut}` };
-  }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const dec = new ZstdDecompress((chunk) => {
-    total += chunk.length;
-    if (total > maxOut) throw new CapExceeded();
-    chunks.push(chunk.slice());
-  });
-  const CHUNK = 64 << 10;
-  try {
-    for (let off = 0; off < data.length; off += CHUNK) {
-      dec.push(data.subarray(off, off + CHUNK), off + CHUNK >= data.length);
-    }
-    if (data.length === 0) dec.push(data, true);
-  } catch (e) {
-    if (e instanceof CapExceeded) {
-      return { ok: false, reason: "cap", message: `decompressed size exceeds ${maxOut} bytes` };
-    }
-    return { ok: false, reason: "corrupt", message: e instanceof Error ? e.message : String(e) };
-  }
-  return { ok: true, data: concat(chunks, total) };
-}
-
-/** Decompresses `data` of the given kind, stopping once the output would exceed `maxOut` bytes. */
-export async function decompress(
-  data: Uint8Array,
-  kind: Compression,
-  maxOut: number,
-): Promise<DecompressOutcome> {
-  if (data.length === 0 && kind !== "none") return { ok: false, reason: "corrupt", message: "empty input" };
-  switch (kind) {
-    case "none":
-      return data.length > maxOut
-        ? { ok: false, reason: "cap", message: `size exceeds ${maxOut} bytes` }
-        : { ok: true, data };
-    case "gzip":
-      return await drainStream(sourceStream(data).pipeThrough(new DecompressionStream("gzip")), maxOut);
-    case "xz":
-      try {
-        return await drainStream(new XzReadableStream(sourceStream(data)), maxOut);
-      } catch (e) {
-        return { ok: false, reason: "corrupt", message: e instanceof Error ? e.message : String(e) };
+function vetted(read: RawReader, walker: FramingWalker, limits: InflateLimits, kind: string): {
+  read: RawReader;
+  verdict: () => InflateOutcome | undefined;
+} {
+  let verdict: InflateOutcome | undefined;
+  const stop = (v: InflateOutcome) => {
+    verdict = v;
+    return null;
+  };
+  return {
+    verdict: () => verdict,
+    read: () => {
+      if (verdict) return null;
+      const chunk = read();
+      const broken = chunk === null ? walker.end() : walker.feed(chunk);
+      if (broken !== undefined) return stop({ ok: false, reason: "corrupt", message: broken });
+      if (walker.window > limits.maxWindow) {
+        const what = kind === "xz" ? "dictionary" : "window";
+        return stop({
+          ok: false,
+          reason: "cap",
+          message: `${kind} ${what} of ${walker.window} bytes exceeds ${limits.maxWindow}`,
+        });
       }
-    case "zstd":
-      return decompressZstd(data, maxOut);
+      if (walker.outputBound > limits.maxOut) {
+        return stop({
+          ok: false,
+          reason: "cap",
+          message: `declares at least ${walker.outputBound} decompressed bytes, more than ${limits.maxOut}`,
+        });
+      }
+      return chunk === null ? null : kind === "zstd" ? chunk.slice() : chunk;
+    },
+  };
+}
+
+async function inflatePlain(read: RawReader, out: Output): Promise<InflateOutcome | undefined> {
+  try {
+    for (let raw = read(); raw !== null; raw = read()) {
+      out.emit(raw);
+      await out.breathe();
+    }
+  } catch (e) {
+    return out.failure(e, "size");
   }
+  return undefined;
+}
+
+/**
+ * Decompresses what `read` yields as `kind`, handing each output chunk to `sink` (which must copy what it
+ * keeps), and stops once the output would exceed `limits.maxOut` bytes. Never throws; the reader's errors are
+ * the caller's to record (the decoder then sees a truncated stream).
+ */
+export async function inflate(
+  kind: Compression,
+  read: RawReader,
+  limits: InflateLimits,
+  sink: (chunk: Uint8Array) => void,
+): Promise<InflateOutcome> {
+  let rawBytes = 0;
+  const counted: RawReader = () => {
+    const c = read();
+    if (c !== null) rawBytes += c.length;
+    return c;
+  };
+  const out = new Output(limits.maxOut, sink);
+  let failed: InflateOutcome | undefined;
+  if (kind === "none") failed = await inflatePlain(counted, out);
+  else if (kind === "gzip") {
+    failed = await drain(pieceStream(counted, GZIP_PIECE).pipeThrough(new DecompressionStream("gzip")), out);
+  } else {
+    const guard = vetted(counted, kind === "xz" ? new XzFraming() : new ZstdFraming(), limits, kind);
+    if (kind === "zstd") failed = await inflateZstd(guard.read, out);
+    else {
+      try {
+        failed = await drain(new XzReadableStream(pieceStream(guard.read, XZ_PIECE)), out);
+      } catch (e) {
+        failed = out.failure(e, "decompressed size");
+      }
+    }
+    failed = guard.verdict() ?? failed;
+  }
+  if (failed) return failed;
+  if (rawBytes === 0 && kind !== "none") return { ok: false, reason: "corrupt", message: "empty input" };
+  return { ok: true, bytes: out.total };
 }

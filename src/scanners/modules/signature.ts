@@ -16,16 +16,25 @@ export type SignatureStatus =
   | { status: "unsigned" }
   | { status: "malformed"; reason: string };
 
-/** Reads the signature trailer at the end of a whole, decompressed module file. */
-export function moduleSignature(module: Uint8Array): SignatureStatus {
-  const n = module.length;
-  if (n < MARKER_BYTES.length) return { status: "unsigned" };
-  for (let i = 0; i < MARKER_BYTES.length; i++) {
-    if (module[n - MARKER_BYTES.length + i] !== MARKER_BYTES[i]) return { status: "unsigned" };
+/** Bytes at the end of a module the trailer check looks at. */
+export const SIGNATURE_TAIL_BYTES = MARKER_BYTES.length + INFO_SIZE;
+
+/**
+ * Reads the signature trailer at the end of a decompressed module: `tail` holds its last bytes (at least
+ * SIGNATURE_TAIL_BYTES of them, or all of a shorter module) and `totalBytes` is the module's whole length.
+ */
+export function moduleSignature(tail: Uint8Array, totalBytes = tail.length): SignatureStatus {
+  const n = tail.length;
+  if (totalBytes < MARKER_BYTES.length || n < Math.min(totalBytes, SIGNATURE_TAIL_BYTES)) {
+    return { status: "unsigned" };
   }
-  const infoEnd = n - MARKER_BYTES.length;
+  for (let i = 0; i < MARKER_BYTES.length; i++) {
+    if (tail[n - MARKER_BYTES.length + i] !== MARKER_BYTES[i]) return { status: "unsigned" };
+  }
+  const infoEnd = totalBytes - MARKER_BYTES.length;
   if (infoEnd < INFO_SIZE) return { status: "malformed", reason: "marker without signature information" };
-  const info = module.subarray(infoEnd - INFO_SIZE, infoEnd);
+  const tailInfoEnd = n - MARKER_BYTES.length;
+  const info = tail.subarray(tailInfoEnd - INFO_SIZE, tailInfoEnd);
   const idType = info[2];
   const sigLen = new DataView(info.buffer, info.byteOffset + 8, 4).getUint32(0, false);
   if (idType !== PKEY_ID_PKCS7) {

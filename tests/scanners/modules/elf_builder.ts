@@ -1,4 +1,5 @@
 /** Test helper: builds small ELF64 little-endian files with chosen section headers. */
+import { type Compression, inflate, type RawReader } from "../../../src/scanners/modules/decompress.ts";
 
 /** A section to put in a built ELF. */
 export interface SectionSpec {
@@ -49,21 +50,65 @@ export function buildElf(sections: SectionSpec[]): Uint8Array {
   return buf;
 }
 
-/** Runs a compressor CLI (gzip, xz, zstd) on bytes and returns its output. */
+/** Runs a compressor CLI (gzip, xz, zstd) on bytes with kernel-style defaults and `args`, returns its output. */
 export function compressWith(
   tool: "gzip" | "xz" | "zstd",
   data: Uint8Array,
   args: string[] = [],
 ): Uint8Array {
+  const extra = tool === "xz" ? ["--check=crc32", "--lzma2=dict=1MiB"] : tool === "zstd" ? ["-q"] : ["-n"];
+  return compressExactly(tool, data, [...extra, ...args]);
+}
+
+/** Runs `tool args -c FILE` on bytes with exactly these arguments and returns its output. */
+export function compressExactly(tool: "gzip" | "xz" | "zstd", data: Uint8Array, args: string[]): Uint8Array {
   const dir = Deno.makeTempDirSync();
   try {
     Deno.writeFileSync(`${dir}/m`, data);
-    const extra = tool === "xz" ? ["--check=crc32", "--lzma2=dict=1MiB"] : tool === "zstd" ? ["-q"] : ["-n"];
-    const out = new Deno.Command(tool, { args: [...extra, ...args, "-c", `${dir}/m`], stdout: "piped" })
+    const out = new Deno.Command(tool, {
+      args: [...args, "-c", `${dir}/m`],
+      stdout: "piped",
+      stderr: "piped",
+    })
       .outputSync();
-    if (!out.success) throw new Error(`${tool} failed`);
+    if (!out.success) throw new Error(`${tool} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
     return out.stdout;
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
+}
+
+/** A reader over bytes in memory, in chunks of `chunk` bytes (each a fresh copy, as the decoders may keep it). */
+export function memoryReader(data: Uint8Array, chunk = 64 << 10): RawReader {
+  let off = 0;
+  return () => {
+    if (off >= data.length) return null;
+    const piece = data.slice(off, off + chunk);
+    off += chunk;
+    return piece;
+  };
+}
+
+/** The outcome of decompressing into one buffer (tests only: the scanner never gathers a module). */
+export type Gathered =
+  | { ok: true; data: Uint8Array }
+  | { ok: false; reason: "cap" | "corrupt"; message: string };
+
+/** Decompresses in-memory `data` through `inflate`, gathering the output (small test inputs). */
+export async function inflateAll(
+  data: Uint8Array,
+  kind: Compression,
+  maxOut: number,
+  maxWindow = maxOut,
+): Promise<Gathered> {
+  const chunks: Uint8Array[] = [];
+  const r = await inflate(kind, memoryReader(data), { maxOut, maxWindow }, (c) => chunks.push(c.slice()));
+  if (!r.ok) return r;
+  const out = new Uint8Array(r.bytes);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return { ok: true, data: out };
 }
