@@ -24,8 +24,14 @@ import { moduleSignature, SIGNATURE_TAIL_BYTES, type SignatureStatus } from "./s
  * so the cap bounds time and garbage, not what is held.
  */
 export const MAX_MODULE_DECOMPRESSED_BYTES = 64 << 20;
-/** Largest module file read from disk (compressed or not): compressed modules are smaller than their content. */
+/** Largest module file read from disk: an uncompressed module is its content. */
 export const MAX_MODULE_FILE_BYTES = MAX_MODULE_DECOMPRESSED_BYTES;
+/**
+ * Largest compressed module file read. The largest compressed module measured is 4,487,228 bytes (amdgpu.ko of
+ * 6.1.0-50 under gzip -9; Debian's 6.12 amdgpu.ko.xz is 4,041,372): more than three times that. The decoders
+ * copy their input, so this bounds that garbage too.
+ */
+export const MAX_COMPRESSED_FILE_BYTES = 16 << 20;
 /**
  * Largest history buffer a decoder may allocate (zstd window, xz dictionary), which it fills as it decodes.
  * Kernel builds compress modules with a 1 MiB xz dictionary (every module of Debian's 6.12 kernel) or zstd at
@@ -36,6 +42,8 @@ export const MAX_DECODER_WINDOW_BYTES = 16 << 20;
 /** Limits for one analysis (overridable in tests). */
 export interface AnalyzeLimits {
   maxFileBytes: number;
+  /** Largest compressed file; MAX_COMPRESSED_FILE_BYTES when absent (never more than maxFileBytes). */
+  maxCompressedBytes?: number;
   maxDecompressedBytes: number;
   /** Largest zstd window or xz dictionary; MAX_DECODER_WINDOW_BYTES when absent. */
   maxWindow?: number;
@@ -72,7 +80,7 @@ class FileReader {
   error: string | undefined;
   readonly #buf = new Uint8Array(READ_CHUNK);
 
-  constructor(readonly file: HostFile, readonly maxBytes: number, readonly hash?: Hash) {}
+  constructor(readonly file: HostFile, public maxBytes: number, readonly hash?: Hash) {}
 
   readonly read: RawReader = () => {
     if (this.overCap || this.error !== undefined) return null;
@@ -115,15 +123,19 @@ async function streamPass(
   const opened = host.open(path, opts.expect ? { expect: opts.expect } : {});
   if (!opened.ok) return { ok: false, kind: "unreadable", message: opened.message };
   using file = opened.file;
-  const tooLarge: Failure = {
+  const tooLarge = (what: string, max: number): Failure => ({
     ok: false,
     kind: "cap",
-    message: `file larger than ${limits.maxFileBytes} bytes; not analysed`,
-  };
-  if (file.stat.size > limits.maxFileBytes) return tooLarge;
+    message: `${what} larger than ${max} bytes; not analysed`,
+  });
+  if (file.stat.size > limits.maxFileBytes) return tooLarge("file", limits.maxFileBytes);
   const reader = new FileReader(file, limits.maxFileBytes, opts.hash);
   let first: Uint8Array | null = reader.read();
   const compression = detectCompression(first ?? new Uint8Array(0));
+  if (compression !== "none") {
+    reader.maxBytes = Math.min(limits.maxFileBytes, limits.maxCompressedBytes ?? MAX_COMPRESSED_FILE_BYTES);
+    if (file.stat.size > reader.maxBytes) return tooLarge("compressed file", reader.maxBytes);
+  }
   const read: RawReader = () => {
     if (first === null) return reader.read();
     const c = first;
@@ -135,7 +147,7 @@ async function streamPass(
     maxWindow: limits.maxWindow ?? MAX_DECODER_WINDOW_BYTES,
   }, sink);
   if (reader.error !== undefined) return { ok: false, kind: "unreadable", message: reader.error };
-  if (reader.overCap) return tooLarge;
+  if (reader.overCap) return tooLarge(compression === "none" ? "file" : "compressed file", reader.maxBytes);
   if (!out.ok) return { ok: false, kind: out.reason, message: `${compression}: ${out.message}` };
   return {
     ok: true,

@@ -84,19 +84,52 @@ function pieceStream(read: RawReader, piece: number): ReadableStream<Uint8Array<
   }, { highWaterMark: 0 });
 }
 
-/** Counts the output, stops it at the cap, and knows when the event loop is due a turn. */
+/**
+ * Frees a decoder's output chunk at once: `transfer(0)` detaches its buffer, and V8 releases a detached
+ * buffer's memory on the spot. Left to the garbage collector, decoded chunks pile up until V8's
+ * external-memory threshold (~64 MiB measured, whatever the cap) before they are collected. Only a chunk that
+ * is the whole of its buffer is freed (a view into something larger may be shared).
+ */
+function release(chunk: Uint8Array): void {
+  const buf = chunk.buffer;
+  if (!(buf instanceof ArrayBuffer) || buf.detached) return;
+  if (chunk.byteOffset === 0 && chunk.byteLength === buf.byteLength) buf.transfer(0);
+}
+
+/**
+ * When a decoder is done with a chunk it emitted: at once (gzip, xz: the chunk is ours), when it emits the next
+ * one (fzstd copies a block into its window after handing it out), or never (a plain file's chunks are views of
+ * the reader's reused buffer).
+ */
+type Release = "now" | "next" | "never";
+
+/** Counts the output, stops it at the cap, frees spent chunks, and knows when the event loop is due a turn. */
 class Output {
   total = 0;
   #lastYield = 0;
+  #previous: Uint8Array | undefined;
 
-  constructor(readonly maxOut: number, readonly sink: (chunk: Uint8Array) => void) {}
+  constructor(
+    readonly maxOut: number,
+    readonly sink: (chunk: Uint8Array) => void,
+    readonly freeing: Release,
+  ) {}
 
   readonly emit = (chunk: Uint8Array): void => {
+    if (this.freeing === "next") this.flush();
     if (chunk.length === 0) return;
     this.total += chunk.length;
     if (this.total > this.maxOut) throw new CapExceeded();
     this.sink(chunk);
+    if (this.freeing === "now") release(chunk);
+    else if (this.freeing === "next") this.#previous = chunk;
   };
+
+  /** Frees a chunk kept for the decoder (call once it returns). */
+  flush(): void {
+    if (this.#previous) release(this.#previous);
+    this.#previous = undefined;
+  }
 
   /** Yields to the event loop after every YIELD_EVERY bytes produced synchronously. */
   async breathe(): Promise<void> {
@@ -132,11 +165,14 @@ async function inflateZstd(read: RawReader, out: Output): Promise<InflateOutcome
   try {
     for (let raw = read(); raw !== null; raw = read()) {
       dec.push(raw, false);
+      out.flush();
       await out.breathe();
     }
     dec.push(new Uint8Array(0), true);
   } catch (e) {
     return out.failure(e, "decompressed size");
+  } finally {
+    out.flush();
   }
   return undefined;
 }
@@ -211,7 +247,7 @@ export async function inflate(
     if (c !== null) rawBytes += c.length;
     return c;
   };
-  const out = new Output(limits.maxOut, sink);
+  const out = new Output(limits.maxOut, sink, kind === "none" ? "never" : kind === "zstd" ? "next" : "now");
   let failed: InflateOutcome | undefined;
   if (kind === "none") failed = await inflatePlain(counted, out);
   else if (kind === "gzip") {

@@ -5,7 +5,7 @@ import { ModuleCapture } from "../../../src/scanners/modules/capture.ts";
 import { parseElfSections } from "../../../src/scanners/modules/elf.ts";
 import { moduleSignature, SIGNATURE_TAIL_BYTES } from "../../../src/scanners/modules/signature.ts";
 import { fixtureRoot, makeTree } from "../../helpers.ts";
-import { buildElf } from "./elf_builder.ts";
+import { buildElf, compressWith } from "./elf_builder.ts";
 
 const MISC = "lib/modules/6.1.0-28-amd64/kernel/drivers/misc";
 
@@ -107,4 +107,15 @@ Deno.test("capture: a 32-bit ELF shorter than the 64-bit header gets the whole-f
     dv.setUint16(0x30, shnum, true);
     assert.deepEqual(stream(elf32, 5).elf, parseElfSections(elf32), `shoff ${shoff}, shnum ${shnum}`);
   }
+});
+
+Deno.test("analyze: a compressed file over the compressed-size cap is refused before it is decoded", async () => {
+  const packed = compressWith("gzip", crypto.getRandomValues(new Uint8Array(32 << 10)));
+  using tree = makeTree({ "m/x.ko.gz": { content: packed } });
+  const limits = { maxFileBytes: 1 << 20, maxDecompressedBytes: 1 << 20, maxCompressedBytes: 1024 };
+  const r = await analyzeModuleFile(new Host(tree.path), "/m/x.ko.gz", { hash: false, limits });
+  assert.equal(!r.ok && r.kind, "cap");
+  assert.match(!r.ok ? r.message : "", /compressed file larger than 1024 bytes/);
+  const plain = await analyzeModuleFile(new Host(tree.path), "/m/x.ko.gz", { hash: false });
+  assert.equal(plain.ok, true, "under the default caps it is read");
 });
