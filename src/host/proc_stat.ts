@@ -70,13 +70,15 @@ export function parseStatus(text: string): StatusFields {
   return out;
 }
 
-/** Splits a NUL-separated block (cmdline, environ) into strings; a trailing NUL does not add an empty item. */
-export function splitNul(bytes: Uint8Array): string[] {
+/**
+ * Splits a NUL-separated block (cmdline, environ) into its strings; a trailing NUL ends the last one. At most
+ * `maxParts` strings are made (a block of 32 KiB of NULs is 32,768 empty strings; callers that keep the result
+ * bound it).
+ */
+export function splitNul(bytes: Uint8Array, maxParts?: number): string[] {
   if (bytes.length === 0) return [];
   const text = new TextDecoder().decode(bytes);
-  const parts = text.split("\0");
-  if (parts[parts.length - 1] === "") parts.pop();
-  return parts;
+  return text.slice(0, text.endsWith("\0") ? -1 : undefined).split("\0", maxParts);
 }
 
 /** Parses an environ block into name → value (first occurrence wins, like getenv). */

@@ -5,6 +5,7 @@
  */
 import { readExeLink } from "./exe_link.ts";
 import type { Host } from "./host.ts";
+import { releaseBytes } from "./release.ts";
 import {
   containerIdFromCgroup,
   parseStat,
@@ -19,8 +20,18 @@ import type { ProcessInfo, ProcSnapshot } from "./proc_types.ts";
 export interface ProcLimits {
   /** PIDs read at most; hitting it sets `truncated` and warns. */
   maxPids: number;
-  /** Bytes of /proc/<pid>/cmdline kept. */
+  /** Bytes of /proc/<pid>/cmdline read and kept. */
   maxCmdlineBytes: number;
+  /** Arguments kept per process (a command line of NULs is one empty argument per byte). */
+  maxCmdlineArgs: number;
+  /**
+   * Command-line memory kept for the whole snapshot (characters plus 8 bytes an argument): once spent, each
+   * further process keeps only `cmdlineAfterBudgetBytes` and one argument per 16 of them, so a crowd of
+   * processes with long command lines (or thousands of empty arguments) cannot exhaust memory.
+   */
+  cmdlineBudgetBytes: number;
+  /** Bytes of cmdline read per process once the budget is spent. */
+  cmdlineAfterBudgetBytes: number;
   /** Bytes of /proc/<pid>/cgroup kept. */
   maxCgroupBytes: number;
   /** fd links read per process. */
@@ -31,6 +42,9 @@ export interface ProcLimits {
 export const PROC_LIMITS: ProcLimits = {
   maxPids: 32768,
   maxCmdlineBytes: 32 << 10,
+  maxCmdlineArgs: 1024,
+  cmdlineBudgetBytes: 4 << 20,
+  cmdlineAfterBudgetBytes: 1 << 10,
   maxCgroupBytes: 16 << 10,
   maxFds: 4096,
 };
@@ -103,17 +117,36 @@ export type ReadProcess =
   | { ok: true; info: ProcessInfo; fdTruncated: boolean }
   | { ok: false; vanished: true };
 
+/** What is read and kept of one command line. */
+export interface CmdlineCap {
+  bytes: number;
+  args: number;
+}
+
+/** Memory an argument costs besides its characters (its slot in the array), as the budget counts it. */
+const ARG_OVERHEAD = 8;
+
 /**
  * Reads one process. A process whose stat is missing or unparsable (it exited, or the pid is being reused)
- * is reported as vanished; every other file is optional (permission denied, zombie, kernel thread).
+ * is reported as vanished; every other file is optional (permission denied, zombie, kernel thread). Its
+ * command line is read and kept up to `cmdline` (the limits' own unless the snapshot's budget is spent).
  */
-export function readProcess(host: Host, pid: number, limits: ProcLimits = PROC_LIMITS): ReadProcess {
+export function readProcess(
+  host: Host,
+  pid: number,
+  limits: ProcLimits = PROC_LIMITS,
+  cmdline: CmdlineCap = { bytes: limits.maxCmdlineBytes, args: limits.maxCmdlineArgs },
+): ReadProcess {
   const statText = host.readText(`/proc/${pid}/stat`, 4096);
   const stat = statText.ok ? parseStat(statText.value) : undefined;
   if (!stat || stat.pid !== pid) return { ok: false, vanished: true };
   const statusText = host.readText(`/proc/${pid}/status`, 16 << 10);
   const status = statusText.ok ? parseStatus(statusText.value) : {};
-  const cmd = host.readBytes(`/proc/${pid}/cmdline`, limits.maxCmdlineBytes);
+  const cmd = host.readBytes(`/proc/${pid}/cmdline`, cmdline.bytes);
+  const args = cmd.ok ? splitNul(cmd.value, cmdline.args + 1) : [];
+  const tooMany = args.length > cmdline.args;
+  if (tooMany) args.length = cmdline.args;
+  if (cmd.ok) releaseBytes(cmd.value);
   const exe = readExeLink(host, pid);
   const cgroup = host.readText(`/proc/${pid}/cgroup`, limits.maxCgroupBytes);
   const cgroupText = cgroup.ok ? cgroup.value : "";
@@ -128,8 +161,8 @@ export function readProcess(host: Host, pid: number, limits: ProcLimits = PROC_L
     uid: status.uid ?? -1,
     euid: status.euid ?? status.uid ?? -1,
     gid: status.gid ?? -1,
-    cmdline: cmd.ok ? splitNul(cmd.value) : [],
-    cmdlineTruncated: cmd.ok && cmd.truncated,
+    cmdline: args,
+    cmdlineTruncated: (cmd.ok && cmd.truncated) || tooMany,
     exe: exe?.path ?? null,
     exeDeleted: exe?.deleted ?? false,
     exeMemfd: exe?.memfd ?? false,
@@ -167,21 +200,44 @@ export function takeSnapshot(host: Host, limits: ProcLimits = PROC_LIMITS): Proc
   const processes: ProcessInfo[] = [];
   let vanished = 0;
   const fdTruncated: number[] = [];
+  const cmdTruncated: number[] = [];
+  const overBudget: number[] = [];
+  let cmdlineKept = 0;
+  const full: CmdlineCap = { bytes: limits.maxCmdlineBytes, args: limits.maxCmdlineArgs };
+  const after = Math.min(limits.maxCmdlineBytes, limits.cmdlineAfterBudgetBytes);
+  const short: CmdlineCap = { bytes: after, args: Math.min(limits.maxCmdlineArgs, Math.max(1, after >> 4)) };
   for (const pid of listing.slice(0, limits.maxPids)) {
-    const r = readProcess(host, pid, limits);
+    const spent = cmdlineKept >= limits.cmdlineBudgetBytes;
+    const r = readProcess(host, pid, limits, spent ? short : full);
     if (!r.ok) {
       vanished++;
       continue;
     }
     if (r.fdTruncated) fdTruncated.push(pid);
+    if (r.info.cmdlineTruncated) (spent ? overBudget : cmdTruncated).push(pid);
+    cmdlineKept += r.info.cmdline.reduce((n, a) => n + a.length + ARG_OVERHEAD, 0);
     processes.push(r.info);
+  }
+  const pids = (list: number[]) => `${list.length} process(es) (pids ${list.slice(0, 10).join(", ")})`;
+  if (cmdTruncated.length > 0) {
+    warnings.push({
+      code: "truncated",
+      detail: `command line longer than ${limits.maxCmdlineBytes} bytes or of more than ` +
+        `${limits.maxCmdlineArgs} arguments in ${pids(cmdTruncated)}: only its beginning is kept`,
+    });
+  }
+  if (overBudget.length > 0) {
+    warnings.push({
+      code: "truncated",
+      detail:
+        `command lines kept to ${short.bytes} bytes and ${short.args} arguments in ${pids(overBudget)}: ` +
+        `the ${limits.cmdlineBudgetBytes >> 10} KiB kept for the command lines of all processes was spent`,
+    });
   }
   if (fdTruncated.length > 0) {
     warnings.push({
       code: "truncated",
-      detail: `more than ${limits.maxFds} open fds in ${fdTruncated.length} process(es) (pids ${
-        fdTruncated.slice(0, 10).join(", ")
-      }): their socket list is partial`,
+      detail: `more than ${limits.maxFds} open fds in ${pids(fdTruncated)}: their socket list is partial`,
     });
   }
   return { processes, listed: new Set(listing), truncated, vanished, warnings };

@@ -9,7 +9,7 @@ import {
   socketInode,
   splitNul,
 } from "../../src/host/proc_stat.ts";
-import { listPids, readProcess, takeSnapshot } from "../../src/host/procfs.ts";
+import { listPids, PROC_LIMITS, readProcess, takeSnapshot } from "../../src/host/procfs.ts";
 import { makeTree } from "../helpers.ts";
 import { procTree, statLine } from "./procfs_fixture.ts";
 
@@ -55,6 +55,13 @@ Deno.test("splitNul and parseEnviron: trailing NUL, empty block, first value win
   assert.deepEqual(splitNul(new Uint8Array()), []);
   assert.deepEqual(splitNul(enc.encode("only")), ["only"]);
   assert.deepEqual(splitNul(new Uint8Array([0xff, 0])), ["\uFFFD"]);
+  assert.deepEqual(
+    splitNul(enc.encode("a\0\0b\0")),
+    ["a", "", "b"],
+    "empty arguments in the middle are kept",
+  );
+  assert.deepEqual(splitNul(new Uint8Array(5)), ["", "", "", "", ""]);
+  assert.deepEqual(splitNul(new Uint8Array(1 << 20), 3), ["", "", ""], "at most maxParts strings are made");
   const env = parseEnviron(enc.encode("A=1\0=bad\0noeq\0A=2\0B=x=y\0"));
   assert.deepEqual([...env], [["A", "1"], ["B", "x=y"]]);
 });
@@ -136,6 +143,7 @@ Deno.test("takeSnapshot: a vanished or garbage pid is counted, not an error; cap
     "proc/abc/stat": "x",
   });
   const snap = takeSnapshot(new Host(root.path), {
+    ...PROC_LIMITS,
     maxPids: 4,
     maxCmdlineBytes: 16,
     maxCgroupBytes: 64,
@@ -145,10 +153,44 @@ Deno.test("takeSnapshot: a vanished or garbage pid is counted, not an error; cap
   assert.equal(snap.vanished, 1);
   assert.equal(snap.truncated, true);
   assert.deepEqual([...snap.listed], [3, 4, 5, 6, 7], "listed keeps every pid, read or not");
-  assert.deepEqual(snap.warnings.map((w) => w.code), ["truncated"]);
+  assert.deepEqual(snap.warnings.map((w) => w.code), ["truncated", "truncated"]);
+  assert.match(snap.warnings[1].detail, /command line longer than 16 bytes .* 1 process\(es\) \(pids 5\)/);
   const five = snap.processes.find((p) => p.pid === 5)!;
   assert.equal(five.cmdlineTruncated, true);
   assert.equal(five.cmdline[0].length, 16);
+});
+
+Deno.test("takeSnapshot: a command line of NULs keeps at most maxCmdlineArgs empty arguments, and says so", () => {
+  using root = makeTree({
+    ...procTree({ pid: 3, comm: "nuls" }, { pid: 4, comm: "ok", argv: ["/bin/sh", "-c", ""] }),
+    "proc/3/cmdline": { content: new Uint8Array(32 << 10) },
+  });
+  const snap = takeSnapshot(new Host(root.path));
+  const [nuls, ok] = snap.processes;
+  assert.equal(nuls.cmdline.length, PROC_LIMITS.maxCmdlineArgs);
+  assert.ok(nuls.cmdline.every((a) => a === ""));
+  assert.equal(nuls.cmdlineTruncated, true);
+  assert.deepEqual(ok.cmdline, ["/bin/sh", "-c", ""], "an empty last argument is kept");
+  assert.equal(ok.cmdlineTruncated, false);
+  assert.equal(snap.warnings.length, 1);
+  assert.match(snap.warnings[0].detail, /more than 1024 arguments in 1 process\(es\) \(pids 3\)/);
+});
+
+Deno.test("takeSnapshot: once the command-line budget is spent, later processes keep a short prefix, with a warning", () => {
+  const procs = Array.from({ length: 6 }, (_, i) => ({ pid: 10 + i, comm: "c", argv: ["x".repeat(1000)] }));
+  using root = makeTree(procTree(...procs));
+  const snap = takeSnapshot(new Host(root.path), {
+    ...PROC_LIMITS,
+    cmdlineBudgetBytes: 3020,
+    cmdlineAfterBudgetBytes: 100,
+  });
+  assert.deepEqual(snap.processes.map((p) => p.cmdline[0].length), [1000, 1000, 1000, 100, 100, 100]);
+  assert.deepEqual(snap.processes.map((p) => p.cmdlineTruncated), [false, false, false, true, true, true]);
+  assert.equal(snap.warnings.length, 1);
+  assert.match(
+    snap.warnings[0].detail,
+    /kept to 100 bytes and 6 arguments in 3 process\(es\) \(pids 13, 14, 15\)/,
+  );
 });
 
 Deno.test("takeSnapshot: a root without /proc gives an empty snapshot with a warning", () => {

@@ -3,7 +3,8 @@
  * xz, gzip and zstd (listed in /proc/modules, so the modules scanner analyses them), 2 GiB sparse files where
  * scanners read or hash (a module, a packaged file of the dpkg database, a set-id file, a file under a YARA
  * root), a 50,000-entry directory, 400-deep nesting, garbage /proc files (binary junk, no newlines, huge
- * numbers, negative pids) and a 16 MiB cmdline and environment.
+ * numbers, negative pids), a 16 MiB cmdline and environment, and a crowd of 1,000 processes with 32 KiB command
+ * lines (half of them 32,768 empty arguments).
  *
  * Built at test time in a temporary directory (nothing multi-MiB is committed): the bombs are zeros compressed by
  * the real `xz`, `gzip` and `zstd` (Debian's xz-utils, gzip and zstd; scripts/bootstrap.sh installs them). Sparse
@@ -27,6 +28,10 @@ export const FLOOD_ENTRIES = 50_000;
 export const NEST_DEPTH = 400;
 /** Size of the cmdline and environ of the chatty process. */
 export const HUGE_PROC_BYTES = 16 << 20;
+/** Processes in the crowd: each has a 32 KiB command line, of NULs (32,768 empty arguments) or of one letter. */
+export const CROWD = 1000;
+/** The first pid of the crowd. */
+export const CROWD_FIRST_PID = 20000;
 
 /** Where the traps are, for assertions (host paths inside the root). */
 export const TRAPS = {
@@ -164,6 +169,19 @@ function writeProc(root: string): void {
   write(root, "proc/18446744073709551617/stat", "18446744073709551617 (big) S 1 0 0\n");
   write(root, "proc/4245/stat", `4245 (${"(".repeat(4000)}) S 1 0 0 0 -1 0 0 0 0\n`);
   write(root, "proc/4245/cmdline", junk(1 << 20, 9));
+
+  // A crowd of processes with long command lines: what is kept per process adds up.
+  const letters = new Uint8Array(32 << 10).fill(0x43);
+  for (let i = 0; i < CROWD; i++) {
+    const p = CROWD_FIRST_PID + i;
+    write(
+      root,
+      `proc/${p}/stat`,
+      `${p} (crowd) S 1 ${p} ${p} 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 100 0 0\n`,
+    );
+    if (i % 2 === 0) sparse(`${root}/proc/${p}/cmdline`, 32 << 10);
+    else Deno.writeFileSync(`${root}/proc/${p}/cmdline`, letters);
+  }
 }
 
 function writeFiles(root: string): void {

@@ -9,6 +9,7 @@
  */
 import { Decompress as ZstdDecompress } from "fzstd";
 import xzDecompress from "xz-decompress";
+import { releaseBytes } from "../../host/release.ts";
 import { yieldToEventLoop } from "../../host/yield.ts";
 import { type FramingWalker, XzFraming, ZstdFraming } from "./framing.ts";
 
@@ -85,21 +86,9 @@ function pieceStream(read: RawReader, piece: number): ReadableStream<Uint8Array<
 }
 
 /**
- * Frees a decoder's output chunk at once: `transfer(0)` detaches its buffer, and V8 releases a detached
- * buffer's memory on the spot. Left to the garbage collector, decoded chunks pile up until V8's
- * external-memory threshold (~64 MiB measured, whatever the cap) before they are collected. Only a chunk that
- * is the whole of its buffer is freed (a view into something larger may be shared).
- */
-function release(chunk: Uint8Array): void {
-  const buf = chunk.buffer;
-  if (!(buf instanceof ArrayBuffer) || buf.detached) return;
-  if (chunk.byteOffset === 0 && chunk.byteLength === buf.byteLength) buf.transfer(0);
-}
-
-/**
- * When a decoder is done with a chunk it emitted: at once (gzip, xz: the chunk is ours), when it emits the next
- * one (fzstd copies a block into its window after handing it out), or never (a plain file's chunks are views of
- * the reader's reused buffer).
+ * When a decoder is done with a chunk it emitted, so that it can be freed (src/host/release.ts): at once (gzip,
+ * xz: the chunk is ours), when it emits the next one (fzstd copies a block into its window after handing it
+ * out), or never (a plain file's chunks are views of the reader's reused buffer).
  */
 type Release = "now" | "next" | "never";
 
@@ -121,13 +110,13 @@ class Output {
     this.total += chunk.length;
     if (this.total > this.maxOut) throw new CapExceeded();
     this.sink(chunk);
-    if (this.freeing === "now") release(chunk);
+    if (this.freeing === "now") releaseBytes(chunk);
     else if (this.freeing === "next") this.#previous = chunk;
   };
 
   /** Frees a chunk kept for the decoder (call once it returns). */
   flush(): void {
-    if (this.#previous) release(this.#previous);
+    if (this.#previous) releaseBytes(this.#previous);
     this.#previous = undefined;
   }
 
