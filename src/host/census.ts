@@ -53,7 +53,7 @@ export async function runCensus(host: Host, spec: CensusSpec, signal?: AbortSign
   const limits: CensusLimits = { ...DEFAULT_CENSUS_LIMITS, ...spec.limits };
   const fsTypes = spec.fsTypes ?? liveFsTypes();
   const scopes = resolveScopes(host, spec);
-  const asm = new Assembler(host, scopes);
+  const asm = new Assembler(host, scopes, limits.maxHits);
   const roots = planRoots(host, scopes, fsTypes, (w) => asm.warn(w));
   const fs = DirentCalls.open();
   if (typeof fs === "string") {

@@ -12,8 +12,6 @@ import type { Host } from "./host.ts";
 import { walk } from "./walker.ts";
 import { yieldToEventLoop } from "./yield.ts";
 
-const encoder = new TextEncoder();
-
 /** The Deno-API census, for when FFI cannot be used: the shared walker, filtered the same way. */
 export async function denoCensus(
   host: Host,
@@ -60,7 +58,7 @@ export async function denoCensus(
         continue;
       }
       hits.push({
-        path: encoder.encode(e.realPath),
+        path: e.realPath,
         kind: e.kind,
         mode: e.mode,
         uid: e.uid,

@@ -29,8 +29,11 @@ export interface CensusTask {
 
 /** One entry the census kept, with its lstat information. Plain data. */
 export interface RawHit {
-  /** Real path bytes. */
-  path: Uint8Array;
+  /**
+   * Real path: its text when it is valid UTF-8 (nearly always; a string costs far less than a buffer of its
+   * own per entry), else its bytes.
+   */
+  path: string | Uint8Array;
   kind: "file" | "dir";
   /** Permission bits including set-id and sticky. */
   mode: number;
@@ -184,6 +187,17 @@ export function emptyTally(): CensusTally {
 /** Decodes path bytes for messages and prune checks (invalid UTF-8 becomes U+FFFD). */
 export function pathText(bytes: Uint8Array): string {
   return decoder.decode(bytes);
+}
+
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/** A kept path as RawHit holds it: its text when valid UTF-8, else a copy of its bytes. */
+export function hitPath(bytes: Uint8Array): string | Uint8Array {
+  try {
+    return strictDecoder.decode(bytes);
+  } catch {
+    return bytes.slice();
+  }
 }
 
 function withNul(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
@@ -343,7 +357,7 @@ export class CensusWalker {
     }
     const st = this.#st;
     const h: RawHit = {
-      path,
+      path: hitPath(path),
       kind,
       mode: st.mode & 0o7777,
       uid: st.uid,
@@ -373,11 +387,10 @@ export class CensusWalker {
   ): CensusTask | undefined {
     const st = this.#st;
     const type = st.mode & S_IFMT;
-    const path = () => pathZ.slice(0, pathZ.length - 1);
     if (type === S_IFREG) {
       const caps = this.#capsWanted(st.mode) ? this.#fs.fileCaps(pathZ) : null;
       if (keptByMode("file", st.mode) || caps !== null) {
-        const h = this.#hit(path(), "file", depth, reach);
+        const h = this.#hit(pathZ.subarray(0, pathZ.length - 1), "file", depth, reach);
         if (h !== undefined && caps !== null) {
           if (typeof caps === "number") h.capsErrno = caps;
           else h.caps = caps;
@@ -386,7 +399,7 @@ export class CensusWalker {
       return undefined;
     }
     if (type !== S_IFDIR) return undefined;
-    const bytes = path();
+    const bytes = pathZ.slice(0, pathZ.length - 1);
     const text = pathText(bytes);
     if (depth > 0 && this.#pruned(text)) return undefined;
     if (keptByMode("dir", st.mode)) this.#hit(bytes, "dir", depth, reach);

@@ -379,3 +379,20 @@ Deno.test({
     assert.equal(c.backend, "workers");
   },
 });
+
+Deno.test("census: the kept-entry cap holds for the whole census, across workers and their batches", async () => {
+  const entries: Record<string, { content: string; mode: number }> = {};
+  for (let d = 0; d < 200; d++) {
+    for (let i = 0; i < 5; i++) entries[`w/d${d}/f${i}`] = { content: "x", mode: 0o4755 };
+  }
+  using t = makeTree(entries);
+  for (const workers of [0, 2]) {
+    const c = await census(t.path, { roots: ["/w"], workers, limits: { maxHits: 50 } });
+    assert.equal(c.entries.length, 50, `${workers} workers`);
+    assert.match(
+      c.warnings.map((w) => w.detail).join("\n"),
+      /more than 50 .* 950 not kept/,
+      `${workers} workers`,
+    );
+  }
+});
