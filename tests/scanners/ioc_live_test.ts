@@ -195,7 +195,7 @@ Deno.test("ioc live: a shell with stdio on a TCP socket is a reverse shell; on a
   } finally {
     for (const pid of shells) {
       try {
-        Deno.kill(pid, "SIGKILL");
+        if (pid > 0) Deno.kill(pid, "SIGKILL");
       } catch {
         // already gone
       }
