@@ -94,6 +94,7 @@ export function buildReport(input: BuildInput): Report {
     euid: caps.euid,
     ...(override("USER", identity.user ?? "") ? { user: override("USER", identity.user ?? "") } : {}),
     cmdline: override("CMDLINE", input.cmdline),
+    scanner_pid: Deno.pid,
     scan_root: config.root,
     effective_config: { ...config },
     capabilities: caps,

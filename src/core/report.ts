@@ -62,6 +62,12 @@ export const MetaSchema = z.looseObject({
   euid: z.number().int().optional(),
   user: z.string().optional(),
   cmdline: z.string().optional(),
+  scanner_pid: z.number().int().optional().describe(
+    "The scanner's own process id: it and its helpers are never reported as findings",
+  ),
+  scanner_processes: z.array(z.number().int()).optional().describe(
+    "Pids left out of the process checks as the scanner's own (itself and the helpers it started)",
+  ),
   scan_root: z.string(),
   normalized_time: z.boolean().optional(),
   effective_config: z.record(z.string(), z.unknown()),

@@ -1,4 +1,5 @@
 /** Running an external program: absolute path, argument array, no shell, a timeout and an output cap. */
+import { registerHelper, unregisterHelper } from "./self.ts";
 
 /** What a finished (or stopped) program produced. */
 export interface ExecOutcome {
@@ -76,6 +77,8 @@ export async function runProgram(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+  // A helper is the scanner's own process while it runs: the /proc snapshot leaves it out (./self.ts).
+  registerHelper(child.pid);
   let timedOut = false;
   const killed = new AbortController();
   const kill = () => {
@@ -110,5 +113,6 @@ export async function runProgram(
     };
   } finally {
     clearTimeout(timer);
+    unregisterHelper(child.pid);
   }
 }

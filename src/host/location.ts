@@ -10,6 +10,7 @@
  *   read-only one named /tmp does not.
  */
 import { type Host, pathComponents } from "./host.ts";
+import type { ProcessInfo } from "./proc_types.ts";
 import type { PasswdEntry } from "./proc_users.ts";
 
 /** Temporary trees anyone (or any session) can drop files into. */
@@ -66,6 +67,15 @@ export function inside(path: string, dir: string): boolean {
 export function inProgramDir(path: string): boolean {
   const slash = path.lastIndexOf("/");
   return slash > 0 && PROGRAM_DIRS.includes(path.slice(0, slash));
+}
+
+/**
+ * True when a process is one of `names`, running from a program directory (`PROGRAM_DIRS`), with its executable
+ * still on disk: a look-alike in /tmp, a deleted binary or a memfd never counts as expected.
+ */
+export function isExpectedProgram(p: ProcessInfo, names: ReadonlySet<string>): boolean {
+  if (p.exe === null || p.exeDeleted || p.exeMemfd) return false;
+  return inProgramDir(p.exe) && names.has(p.exe.slice(p.exe.lastIndexOf("/") + 1));
 }
 
 const DEFAULT_HOME = /^(\/root|\/home\/[^/]+)\/./;

@@ -81,15 +81,26 @@ export function splitNul(bytes: Uint8Array, maxParts?: number): string[] {
   return text.slice(0, text.endsWith("\0") ? -1 : undefined).split("\0", maxParts);
 }
 
-/** Parses an environ block into name → value (first occurrence wins, like getenv). */
-export function parseEnviron(bytes: Uint8Array): Map<string, string> {
-  const env = new Map<string, string>();
+/**
+ * Every `NAME=value` item of an environ block, in order, repeats kept (an item without `=`, or with an empty name,
+ * is skipped). A block may name a variable twice; who reads which copy differs (see `parseEnviron`).
+ */
+export function environEntries(bytes: Uint8Array): [name: string, value: string][] {
+  const out: [string, string][] = [];
   for (const item of splitNul(bytes)) {
     const eq = item.indexOf("=");
-    if (eq <= 0) continue;
-    const name = item.slice(0, eq);
-    if (!env.has(name)) env.set(name, item.slice(eq + 1));
+    if (eq > 0) out.push([item.slice(0, eq), item.slice(eq + 1)]);
   }
+  return out;
+}
+
+/**
+ * Parses an environ block into name → value, the first occurrence winning, as getenv(3) sees it. glibc's dynamic
+ * loader reads its LD_* variables the other way (the last occurrence wins): use `environEntries` for those.
+ */
+export function parseEnviron(bytes: Uint8Array): Map<string, string> {
+  const env = new Map<string, string>();
+  for (const [name, value] of environEntries(bytes)) if (!env.has(name)) env.set(name, value);
   return env;
 }
 
@@ -121,6 +132,23 @@ export function containerIdFromCgroup(text: string): string | null {
 /** The inode of a `socket:[N]` fd link target, or undefined for anything else. */
 export function socketInode(linkTarget: string): number | undefined {
   const m = /^socket:\[(\d+)\]$/.exec(linkTarget);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The inode of a `pipe:[N]` fd link target (an anonymous pipe), or undefined for anything else. */
+export function pipeInode(linkTarget: string): number | undefined {
+  const m = /^pipe:\[(\d+)\]$/.exec(linkTarget);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** True when an fd link target is the pseudo-terminal multiplexer (the descriptor holds a pty master). */
+export function isPtmx(linkTarget: string): boolean {
+  return linkTarget === "/dev/ptmx" || linkTarget === "/dev/pts/ptmx";
+}
+
+/** The index N of a pty slave fd link target `/dev/pts/N`, or undefined for anything else. */
+export function ptsIndex(linkTarget: string): number | undefined {
+  const m = /^\/dev\/pts\/(\d+)$/.exec(linkTarget);
   return m ? Number(m[1]) : undefined;
 }
 

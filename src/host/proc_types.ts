@@ -33,13 +33,24 @@ export interface ProcessInfo {
   namespaces: Record<string, string>;
   /** Inodes of the sockets this process holds open (from /proc/<pid>/fd). */
   socketInodes: number[];
+  /** Inodes of the pipes this process holds open (`pipe:[N]` fd links), sorted, without repeats. */
+  pipeInodes: number[];
+  /** Descriptors open on the pseudo-terminal multiplexer (/dev/ptmx, /dev/pts/ptmx): pty masters it holds. */
+  ptmxFds: number[];
   /** Link targets of fds 0, 1 and 2 ("socket:[N]", "/dev/pts/0", "pipe:[N]"…); null when closed or unreadable. */
   stdio: (string | null)[];
 }
 
 /** All processes of one scan. */
 export interface ProcSnapshot {
+  /** Every process read, except the scanner's own (see `own`). */
   processes: ProcessInfo[];
+  /**
+   * The scanner's own process and its helpers (live host only; see ./self.ts): left out of `processes` so that
+   * no scanner reports the scan itself, and kept here so that what they hold (sockets) is not mistaken for
+   * something no process owns.
+   */
+  own: ProcessInfo[];
   /** PIDs that the /proc directory listing returned. */
   listed: Set<number>;
   /** True when a cap stopped the walk. */

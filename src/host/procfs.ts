@@ -8,13 +8,16 @@ import type { Host } from "./host.ts";
 import { releaseBytes } from "./release.ts";
 import {
   containerIdFromCgroup,
+  isPtmx,
   parseStat,
   parseStatus,
   PF_KTHREAD,
+  pipeInode,
   socketInode,
   splitNul,
 } from "./proc_stat.ts";
 import type { ProcessInfo, ProcSnapshot } from "./proc_types.ts";
+import { ownPids } from "./self.ts";
 
 /** Limits of one snapshot. */
 export interface ProcLimits {
@@ -90,15 +93,24 @@ function readNamespaces(host: Host, pid: number): Record<string, string> {
   return out;
 }
 
-function readFds(
-  host: Host,
-  pid: number,
-  maxFds: number,
-): { sockets: number[]; stdio: (string | null)[]; truncated: boolean } {
+/** What the fd links of one process say. */
+interface Fds {
+  sockets: number[];
+  pipes: number[];
+  ptmx: number[];
+  stdio: (string | null)[];
+  truncated: boolean;
+}
+
+const sortedUnique = (xs: number[]) => [...new Set(xs)].sort((a, b) => a - b);
+
+function readFds(host: Host, pid: number, maxFds: number): Fds {
   const stdio: (string | null)[] = [null, null, null];
   const sockets: number[] = [];
+  const pipes: number[] = [];
+  const ptmx: number[] = [];
   const dir = host.readDir(`/proc/${pid}/fd`, maxFds);
-  if (!dir.ok) return { sockets, stdio, truncated: false };
+  if (!dir.ok) return { sockets, pipes, ptmx, stdio, truncated: false };
   for (const entry of dir.value) {
     if (!/^\d+$/.test(entry.name)) continue;
     const link = readLinkOrNull(host, `/proc/${pid}/fd/${entry.name}`);
@@ -107,9 +119,17 @@ function readFds(
     if (fd <= 2) stdio[fd] = link;
     const inode = socketInode(link);
     if (inode !== undefined) sockets.push(inode);
+    const pipe = pipeInode(link);
+    if (pipe !== undefined) pipes.push(pipe);
+    if (isPtmx(link)) ptmx.push(fd);
   }
-  sockets.sort((a, b) => a - b);
-  return { sockets: [...new Set(sockets)], stdio, truncated: dir.truncated };
+  return {
+    sockets: sortedUnique(sockets),
+    pipes: sortedUnique(pipes),
+    ptmx: sortedUnique(ptmx),
+    stdio,
+    truncated: dir.truncated,
+  };
 }
 
 /** Outcome of reading one process. */
@@ -172,6 +192,8 @@ export function readProcess(
     containerId: containerIdFromCgroup(cgroupText),
     namespaces: readNamespaces(host, pid),
     socketInodes: fds.sockets,
+    pipeInodes: fds.pipes,
+    ptmxFds: fds.ptmx,
     stdio: fds.stdio,
   };
   return { ok: true, info, fdTruncated: fds.truncated };
@@ -184,6 +206,7 @@ export function takeSnapshot(host: Host, limits: ProcLimits = PROC_LIMITS): Proc
   if (typeof listing === "string") {
     return {
       processes: [],
+      own: [],
       listed: new Set(),
       truncated: false,
       vanished: 0,
@@ -240,7 +263,17 @@ export function takeSnapshot(host: Host, limits: ProcLimits = PROC_LIMITS): Proc
       detail: `more than ${limits.maxFds} open fds in ${pids(fdTruncated)}: their socket list is partial`,
     });
   }
-  return { processes, listed: new Set(listing), truncated, vanished, warnings };
+  // On the live host the scanner's own process and helpers are set apart (./self.ts); under --root the /proc
+  // read is an image's or a fixture's, and no pid in it is ours.
+  const own = host.isLive ? ownPids(processes) : new Set<number>();
+  return {
+    processes: processes.filter((p) => !own.has(p.pid)),
+    own: processes.filter((p) => own.has(p.pid)),
+    listed: new Set(listing),
+    truncated,
+    vanished,
+    warnings,
+  };
 }
 
 /** True when the process belongs to the container whose id starts with `prefix` (case-insensitive). */

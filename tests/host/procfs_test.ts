@@ -206,10 +206,15 @@ Deno.test("readProcess: a pid that does not exist is vanished", () => {
   assert.deepEqual(readProcess(new Host(root.path), 12345), { ok: false, vanished: true });
 });
 
-Deno.test("takeSnapshot: the live host has this very process, with its exe and argv", () => {
+Deno.test("takeSnapshot: the live host has this very process, set apart as the scanner's own, with its exe and argv", () => {
   const snap = takeSnapshot(new Host("/"));
-  const self = snap.processes.find((p) => p.pid === Deno.pid);
-  assert.ok(self, "own pid in the snapshot");
+  assert.equal(
+    snap.processes.find((p) => p.pid === Deno.pid),
+    undefined,
+    "the scanner is not among the host's",
+  );
+  const self = snap.own.find((p) => p.pid === Deno.pid);
+  assert.ok(self, "own pid in the snapshot's own processes");
   assert.equal(self.exe, Deno.execPath());
   assert.ok(self.cmdline.length > 1);
   assert.ok(snap.listed.has(Deno.pid));

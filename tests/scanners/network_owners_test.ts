@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import type { ProcessInfo } from "../../src/host/proc_types.ts";
 import { Host } from "../../src/host/host.ts";
+import { isExpectedProgram } from "../../src/host/location.ts";
 import {
   EXPECTED_PACKET_OWNERS,
-  isExpectedProgram,
   ownerMetadata,
   ownersByInode,
   programName,
@@ -33,6 +33,8 @@ function proc(pid: number, extra: Partial<ProcessInfo> = {}): ProcessInfo {
     containerId: null,
     namespaces: {},
     socketInodes: [],
+    pipeInodes: [],
+    ptmxFds: [],
     stdio: [null, null, null],
     ...extra,
   };

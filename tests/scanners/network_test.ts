@@ -132,6 +132,49 @@ Deno.test("network: look-alike names outside system dirs are not expected; known
   assert.equal(unknown.metadata.owner_found, false);
 });
 
+Deno.test("network: two instances of one interpreter holding sockets are told apart by pid, argv and exe", async () => {
+  const RAW =
+    "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode";
+  using root = makeTree({
+    "proc/net/raw": `${RAW}\n${inetLine(0, "00000000:0001", "00000000:0000", "07", 7)}\n` +
+      `${inetLine(1, "00000000:0001", "00000000:0000", "07", 8)}\n`,
+    "proc/net/packet":
+      "sk RefCnt Type Proto Iface R Rmem User Inode\n0 3 3 0003 0 1 0 0 5\n0 3 3 0003 0 1 0 0 6\n",
+    ...procs(
+      {
+        pid: 20,
+        exe: "/usr/bin/python3.11",
+        cmdline: ["python3", "/opt/monitor/arpwatch.py"],
+        sockets: [5, 7],
+      },
+      {
+        pid: 21,
+        exe: "/usr/bin/python3.11",
+        cmdline: ["python3", "-c", "import socket; backdoor()"],
+        sockets: [6, 8],
+      },
+    ),
+  });
+  const r = await runOne(network, root.path);
+  for (
+    const id of [
+      "net.packet_socket.sniffer:packet:ETH_P_ALL:/usr/bin/python3.11",
+      "net.raw_socket.unexpected:raw:icmp:/usr/bin/python3.11",
+    ]
+  ) {
+    const f = byId(r.findings, id);
+    assert.deepEqual(f.metadata.owner_pids, ["20", "21"]);
+    assert.deepEqual(f.metadata.owner_exes, ["/usr/bin/python3.11", "/usr/bin/python3.11"]);
+    assert.deepEqual(f.metadata.owner_cmdlines, [
+      "python3 /opt/monitor/arpwatch.py",
+      "python3 -c import socket; backdoor()",
+    ]);
+    assert.deepEqual([f.metadata.pid, f.metadata.argv], [20, ["python3", "/opt/monitor/arpwatch.py"]]);
+    assert.equal(f.metadata.sockets, 2);
+    assert.match(f.description, /\(pid 20: "python3 \/opt\/monitor\/arpwatch.py"\) and 1 other process/);
+  }
+});
+
 Deno.test("network: --network-listen-only, --network-proto and --network-states filter TCP/UDP sockets", async () => {
   const listen = await runOne(network, MIXED, { networkListenOnly: true });
   assert.ok(!listen.findings.some((f) => f.check_id === "net.connection.suspicious_port"));
@@ -283,42 +326,72 @@ Deno.test("network: garbage tables warn, a root without /proc/net is skipped", a
   assert.match(s.reason ?? "", /\/proc\/net/);
 });
 
-Deno.test("network: real sockets opened by this test are found with this process as owner", async () => {
-  const v4 = Deno.listen({ hostname: "0.0.0.0", port: 0 });
-  const v6 = Deno.listen({ hostname: "::1", port: 0 });
-  const any6 = Deno.listen({ hostname: "::", port: 0 });
+/** A python child that opens TCP listeners on 0.0.0.0, [::1] and [::] and a UDP socket, and prints their ports. */
+const LISTENER = [
+  "import socket, time",
+  "socks = []",
+  "for fam, host, kind in [(socket.AF_INET, '0.0.0.0', socket.SOCK_STREAM), (socket.AF_INET6, '::1', " +
+  "socket.SOCK_STREAM), (socket.AF_INET6, '::', socket.SOCK_STREAM), (socket.AF_INET, '0.0.0.0', socket.SOCK_DGRAM)]:",
+  "    s = socket.socket(fam, kind); s.bind((host, 0))",
+  "    if kind == socket.SOCK_STREAM: s.listen(1)",
+  "    socks.append(s)",
+  "print(' '.join(str(s.getsockname()[1]) for s in socks), flush=True)",
+  "time.sleep(60)",
+].join("\n");
+
+Deno.test("network: real sockets of a child process are found with that process as owner; the scanner's own are not", async () => {
+  const child = new Deno.Command("/usr/bin/python3", {
+    args: ["-c", LISTENER],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const mine = Deno.listen({ hostname: "0.0.0.0", port: 0 });
   const udp = dgram.createSocket("udp4");
   await new Promise<void>((resolve) => udp.bind(0, "0.0.0.0", resolve));
   try {
-    const p4 = (v4.addr as Deno.NetAddr).port;
-    const p6 = (v6.addr as Deno.NetAddr).port;
-    const pa = (any6.addr as Deno.NetAddr).port;
-    const pu = udp.address().port;
+    const reader = child.stdout.getReader();
+    let line = "";
+    while (!line.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      line += new TextDecoder().decode(value);
+    }
+    reader.releaseLock();
+    const [p4, p6, pa, pu] = line.trim().split(" ").map(Number);
     const r = await runOne(network, "/", { includePassed: true });
     assert.equal(r.status, "ok");
-    const mine = (id: string) => {
+    const owned = (id: string) => {
       const f = byId(r.findings, id);
-      assert.equal(f.metadata.pid, Deno.pid, `${id} owner`);
+      assert.equal(f.metadata.pid, child.pid, `${id} owner`);
       return f;
     };
-    const a = mine(`net.listen.exposed:tcp:0.0.0.0:${p4}`);
+    const a = owned(`net.listen.exposed:tcp:0.0.0.0:${p4}`);
     assert.deepEqual([a.severity, a.metadata.bind_scope, a.metadata.passed], ["info", "wildcard", undefined]);
-    const b = mine(`net.listen.exposed:tcp6:[::1]:${p6}`);
+    assert.deepEqual(a.metadata.argv, ["/usr/bin/python3", "-c", LISTENER]);
+    const b = owned(`net.listen.exposed:tcp6:[::1]:${p6}`);
     assert.deepEqual([b.metadata.local_address, b.metadata.bind_scope, b.metadata.passed], [
       "::1",
       "loopback",
       true,
     ]);
-    const c = mine(`net.listen.exposed:tcp6:[::]:${pa}`);
+    const c = owned(`net.listen.exposed:tcp6:[::]:${pa}`);
     assert.equal(c.metadata.bind_scope, "wildcard");
-    const d = mine(`net.listen.exposed:udp:0.0.0.0:${pu}`);
+    const d = owned(`net.listen.exposed:udp:0.0.0.0:${pu}`);
     assert.equal(d.metadata.protocol, "udp");
-    assert.equal(d.metadata.exe, Deno.execPath());
+    assert.match(String(d.metadata.exe), /\/python3[.\d]*$/);
+    // The scanner's own sockets (this test process runs the scanner) are the scan's, not the host's.
+    const ownPorts = [(mine.addr as Deno.NetAddr).port, udp.address().port];
+    const aboutUs = r.findings.filter((f) =>
+      f.metadata.pid === Deno.pid || ownPorts.some((port) => f.id.endsWith(`:${port}`))
+    );
+    assert.deepEqual(aboutUs.map((f) => f.id), []);
   } finally {
-    v4.close();
-    v6.close();
-    any6.close();
+    mine.close();
     await new Promise<void>((resolve) => udp.close(() => resolve()));
+    child.kill("SIGKILL");
+    await child.stdout.cancel().catch(() => {});
+    await child.status;
   }
 });
 

@@ -173,13 +173,27 @@ Deno.test("processSubject, parseBootTime and parsePasswd on odd input", () => {
   ]);
 });
 
-Deno.test("processes: live host inventory with hashes runs clean and includes this process", async () => {
-  const r = await runOne(processes, "/", { processInventory: true, processHash: true });
-  assert.equal(r.status, "ok");
-  const self = r.findings.find((f) => (f.metadata.pids as string[]).includes(String(Deno.pid)));
-  assert.ok(self);
-  assert.match(String(self.metadata.sha256), /^[0-9a-f]{64}$/);
-  assert.ok(r.findings.every((f) => f.metadata.kernel_thread === false));
+Deno.test("processes: live host inventory with hashes includes a child of this process, not the scanner itself", async () => {
+  const child = new Deno.Command("/bin/sleep", {
+    args: ["30"],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  })
+    .spawn();
+  try {
+    const r = await runOne(processes, "/", { processInventory: true, processHash: true });
+    assert.equal(r.status, "ok");
+    const has = (pid: number) => r.findings.find((f) => (f.metadata.pids as string[]).includes(String(pid)));
+    const sleep = has(child.pid);
+    assert.ok(sleep, "the child is inventoried");
+    assert.match(String(sleep.metadata.sha256), /^[0-9a-f]{64}$/);
+    assert.equal(has(Deno.pid), undefined, "the scanner's own process is not");
+    assert.ok(r.findings.every((f) => f.metadata.kernel_thread === false));
+  } finally {
+    child.kill("SIGKILL");
+    await child.status;
+  }
 });
 
 Deno.test("processes: the committed proc-compromised host inventories every user process once", async () => {

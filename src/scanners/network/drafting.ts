@@ -4,7 +4,7 @@ import type { FindingDraft, Metadata } from "../../core/finding.ts";
 import { inContainer } from "../../host/procfs.ts";
 import type { ProcessInfo } from "../../host/proc_types.ts";
 import type { Seen } from "./collect.ts";
-import { ownerMetadata } from "./owners.ts";
+import { cmdlineText, ownerMetadata } from "./owners.ts";
 import type { InetSocket } from "../../host/proc_net.ts";
 import type { NetView } from "./views.ts";
 
@@ -45,11 +45,18 @@ export function socketMeta(ctx: ScanContext, group: Seen<InetSocket>[], owners: 
   return meta;
 }
 
-/** "exe (pid N)" of the first owner, or a phrase saying none was found. */
+/**
+ * `exe (pid N: "command line")` of the first owner, plus how many others hold the socket, or a phrase saying
+ * none was found.
+ */
 export function describeOwner(owners: ProcessInfo[]): string {
   if (owners.length === 0) return "a process that could not be identified";
   const o = owners[0];
-  return `${o.exe ?? o.comm} (pid ${o.pid})`;
+  const cmd = cmdlineText(o);
+  const line = cmd.length > 120 ? cmd.slice(0, 120) + "…" : cmd;
+  const others = new Set(owners.map((x) => x.pid)).size - 1;
+  return `${o.exe ?? o.comm} (pid ${o.pid}: ${JSON.stringify(line)})` +
+    (others > 0 ? ` and ${others} other process(es)` : "");
 }
 
 /** Groups sockets by a key, keeping first-seen order. */

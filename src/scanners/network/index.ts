@@ -54,8 +54,11 @@ function sortDrafts(drafts: FindingDraft[]): FindingDraft[] {
 async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const snap = procSnapshot(ctx);
   const tables = socketTables(ctx);
-  const { packet, anyTable } = tables;
-  const inet = tables.inet.filter((x) => wantTable(ctx, x.socket.table));
+  const { anyTable } = tables;
+  // Sockets of the scanner's own process and helpers are the scan's, not the host's (src/host/self.ts).
+  const own = new Set(snap.own.flatMap((p) => p.socketInodes));
+  const packet = tables.packet.filter((x) => !own.has(x.socket.inode));
+  const inet = tables.inet.filter((x) => wantTable(ctx, x.socket.table) && !own.has(x.socket.inode));
   if (!anyTable) {
     ctx.skip(
       `no readable /proc/net tables under ${ctx.host.root}: sockets are only visible on a running system`,

@@ -1,7 +1,6 @@
 /** Socket owners: which processes hold a socket inode, and which programs are expected to hold raw sockets. */
 import type { Metadata } from "../../core/finding.ts";
 import type { ProcessInfo } from "../../host/proc_types.ts";
-import { inProgramDir } from "../../host/location.ts";
 
 /** Maps each socket inode to the processes holding it, lowest pid first. Inode 0 (no owner) is never mapped. */
 export function ownersByInode(processes: readonly ProcessInfo[]): Map<number, ProcessInfo[]> {
@@ -23,21 +22,40 @@ export function programName(p: ProcessInfo): string {
   return p.comm;
 }
 
+/** Owners listed by name in a finding at most (their pids are all listed). */
+const MAX_OWNERS_SHOWN = 32;
+/** Characters of one owner's command line kept. */
+const MAX_CMDLINE_CHARS = 512;
+const MAX_ARGV_ITEMS = 32;
+
+/** A process's command line as one string ("python3 /opt/mon.py"), capped; `[comm]` when it has none. */
+export function cmdlineText(p: ProcessInfo): string {
+  const text = p.cmdline.length > 0 ? p.cmdline.join(" ") : `[${p.comm}]`;
+  return text.length > MAX_CMDLINE_CHARS ? text.slice(0, MAX_CMDLINE_CHARS) + "…" : text;
+}
+
 /**
- * Owner metadata for a finding: the first owner's pid, exe, comm, uid and container, every owner pid, and
- * `exe_deleted`/`exe_memfd` when the program no longer exists on disk.
+ * Owner metadata for a finding: the first owner's pid, exe, comm, argv, uid and container; every owner's pid, and
+ * for up to 32 of them the executable and command line in the same order (`owner_exes`, `owner_cmdlines`), so
+ * that two instances of one interpreter holding sockets are told apart; `exe_deleted`/`exe_memfd` when the first
+ * owner's program no longer exists on disk.
  */
 export function ownerMetadata(owners: readonly ProcessInfo[]): Metadata {
   if (owners.length === 0) return { owner_found: false };
-  const first = owners[0];
+  const unique = [...new Map(owners.map((o) => [o.pid, o])).values()];
+  const first = unique[0];
+  const shown = unique.slice(0, MAX_OWNERS_SHOWN);
   return {
     owner_found: true,
     pid: first.pid,
     exe: first.exe,
     comm: first.comm,
+    argv: first.cmdline.slice(0, MAX_ARGV_ITEMS).map((a) => a.slice(0, MAX_CMDLINE_CHARS)),
     owner_uid: first.uid,
     container_id: first.containerId,
-    owner_pids: [...new Set(owners.map((o) => String(o.pid)))],
+    owner_pids: unique.map((o) => String(o.pid)),
+    owner_exes: shown.map((o) => o.exe ?? `[${o.comm}]`),
+    owner_cmdlines: shown.map(cmdlineText),
     ...(first.exeDeleted ? { exe_deleted: true } : {}),
     ...(first.exeMemfd ? { exe_memfd: true } : {}),
   };
@@ -104,15 +122,6 @@ export const EXPECTED_RAW_OWNERS: ReadonlySet<string> = new Set([
   "mtr-packet",
   "fping",
 ]);
-
-/**
- * True when a process is one of `names`, running from a system directory, with its executable still on disk:
- * a look-alike in /tmp, a deleted binary or a memfd never counts as expected.
- */
-export function isExpectedProgram(p: ProcessInfo, names: ReadonlySet<string>): boolean {
-  if (p.exe === null || p.exeDeleted || p.exeMemfd) return false;
-  return inProgramDir(p.exe) && names.has(p.exe.slice(p.exe.lastIndexOf("/") + 1));
-}
 
 /** IP protocol names for raw sockets (the "port" of a raw socket is its protocol number). */
 export const IP_PROTOCOLS: Readonly<Record<number, string>> = {

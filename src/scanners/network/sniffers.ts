@@ -9,9 +9,9 @@ import {
   EXPECTED_PACKET_OWNERS,
   EXPECTED_RAW_OWNERS,
   IP_PROTOCOLS,
-  isExpectedProgram,
   ownerMetadata,
 } from "./owners.ts";
+import { isExpectedProgram } from "../../host/location.ts";
 import { ETHERTYPES, type InetSocket, type PacketSocket } from "../../host/proc_net.ts";
 
 /** Raw-socket findings, one per (table, IP protocol, owner program, namespace). */
@@ -30,7 +30,8 @@ export function rawDrafts(
     }`;
   });
   return [...groups].map(([subject, group]) => {
-    const { x, owners } = group[0];
+    const { x } = group[0];
+    const owners = ownersOf(map, group.map((g) => g.x.socket.inode));
     const expected = owners.length > 0 && owners.every((o) => isExpectedProgram(o, EXPECTED_RAW_OWNERS));
     const proto = IP_PROTOCOLS[x.socket.localPort] ?? `proto${x.socket.localPort}`;
     const meta: Metadata = {
@@ -78,7 +79,8 @@ export function packetDrafts(
       }`,
   );
   return [...groups].map(([subject, group]) => {
-    const { x, owners } = group[0];
+    const { x } = group[0];
+    const owners = ownersOf(map, group.map((g) => g.x.socket.inode));
     const expected = owners.length > 0 && owners.every((o) => isExpectedProgram(o, EXPECTED_PACKET_OWNERS));
     const tool = owners.length > 0 && owners.every((o) => isExpectedProgram(o, CAPTURE_TOOLS));
     const all = x.socket.ethertype === 0x0003;
