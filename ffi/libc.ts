@@ -13,6 +13,7 @@ const symbols = {
   vsnprintf: { parameters: ["buffer", "usize", "pointer", "pointer"], result: "i32" },
   clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
   getppid: { parameters: [], result: "i32" },
+  getpgid: { parameters: ["i32"], result: "i32" },
   syscall: { parameters: ["i64", "u64", "u64", "u64", "u64", "u64", "u64"], result: "i64" },
   open: { parameters: ["buffer", "i32"], result: "i32" },
   openat: { parameters: ["i32", "buffer", "i32"], result: "i32" },
@@ -109,6 +110,15 @@ export function vsnprintf(format: Deno.PointerValue, vaList: Deno.PointerValue, 
 /** getppid(2) through FFI: one cheap system call (used to measure per-syscall overhead). */
 export function getppid(): number {
   return libc().symbols.getppid();
+}
+
+/**
+ * getpgid(2) through FFI: the process group of `pid`, or -1 when no task has that id (ESRCH). It answers for
+ * any task the kernel knows, threads included, whatever their owner, and needs no permission; one system call
+ * and no allocation, which is what a sweep of every pid needs.
+ */
+export function getpgid(pid: number): number {
+  return libc().symbols.getpgid(pid);
 }
 
 /** One argument of a raw system call: an integer, or a buffer passed by its address. */

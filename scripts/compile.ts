@@ -17,6 +17,7 @@ export const INCLUDES = [
   "rules",
   "src/host/census_worker.ts",
   "src/cli/scan_worker.ts",
+  "src/host/pid_sweep_worker.ts",
   "build/build-info.json",
 ] as const;
 

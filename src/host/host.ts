@@ -100,6 +100,14 @@ export class Host {
     return this.#opener.remoteMountpoints();
   }
 
+  /**
+   * True when `dev` (glibc's dev_t encoding, as stat and Deno's FileInfo.dev report it) is the device of a remote
+   * or FUSE mount that is not to be entered: a stat of a file there can wait on its server for ever.
+   */
+  onRemoteDevice(dev: number): boolean {
+    return this.#opener.remoteDevice(dev);
+  }
+
   /** Opens the executable a live process runs, through its /proc magic link (see `FileOpener.openProcExe`). */
   openProcExe(pid: number): Opened {
     return this.#opener.openProcExe(pid);

@@ -379,6 +379,11 @@ export class FileOpener {
     return this.#remoteAt(real);
   }
 
+  /** True when `dev` (glibc's dev_t encoding) is the device of a remote or FUSE mount not to enter. */
+  remoteDevice(dev: number): boolean {
+    return this.#remoteDev(dev);
+  }
+
   #remoteAt(real: string): string | undefined {
     if (this.#allowRemote) return undefined;
     for (const p of this.#mountView().remotePoints) {
