@@ -183,3 +183,27 @@ export function mountHungFuse(dir: string): Disposable {
     },
   };
 }
+
+/** Reads the first line a child prints on its piped standard output (then leaves the stream to the child). */
+export async function firstLine(child: Deno.ChildProcess): Promise<string> {
+  const reader = child.stdout.getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  return text.split("\n")[0].trim();
+}
+
+/** Kills a child with SIGKILL (if it still runs), drops its piped standard output and waits for it. */
+export async function stopChild(child: Deno.ChildProcess): Promise<void> {
+  try {
+    child.kill("SIGKILL");
+  } catch {
+    // already gone
+  }
+  await child.stdout.cancel().catch(() => {});
+  await child.status;
+}

@@ -5,7 +5,17 @@
 import fc from "fast-check";
 import { isDeepStrictEqual } from "node:util";
 import { parseExeLink } from "../../src/host/exe_link.ts";
-import { parseEnviron, parseStat, parseStatus, socketInode, splitNul } from "../../src/host/proc_stat.ts";
+import {
+  environEntries,
+  parseEnviron,
+  parseStat,
+  parseStatus,
+  pipeInode,
+  ptsIndex,
+  socketInode,
+  splitNul,
+} from "../../src/host/proc_stat.ts";
+import { parseMaps } from "../../src/host/proc_maps.ts";
 import { parseMountinfo, parseMountsTable } from "../../src/host/mountinfo.ts";
 import { decodeCapMask, kallsymsHasAddresses } from "../../src/host/capabilities.ts";
 import { decodeFileCaps } from "../../src/host/xattr.ts";
@@ -68,7 +78,7 @@ import { parsePathAssignments } from "../../src/scanners/world_writable/root_pat
 import { parseExecLine, parseUnitFile } from "../../src/scanners/systemd_units/unit_file.ts";
 import { parseAuditRules } from "../../src/scanners/audit_rules.ts";
 import { parseExpectedFile } from "../../src/scanners/suid_sgid.ts";
-import { parsePreloadFile } from "../../src/scanners/ioc/ld_env.ts";
+import { ldOccurrences, parsePreloadFile } from "../../src/scanners/ioc/ld_env.ts";
 import { parseAllowFile } from "../../src/scanners/ioc/allow.ts";
 import { parsePasswd as parseProcUsers } from "../../src/host/proc_users.ts";
 import { parseRpmHeader } from "../../src/host/rpm_db.ts";
@@ -191,10 +201,21 @@ const FLAG_WORDS = [
 /** Every fuzz target. */
 export const TARGETS: FuzzTarget[] = [
   {
-    name: "proc stat/status/environ/exe/socket",
+    name: "proc stat/status/environ/exe/socket/pipe/pts/maps",
     property: fc.property(texty, bytes, (t, b) =>
       noCrash(
-        () => [parseStat(t), parseStatus(t), parseExeLink(t), socketInode(t), splitNul(b), parseEnviron(b)],
+        () => [
+          parseStat(t),
+          parseStatus(t),
+          parseExeLink(t),
+          socketInode(t),
+          pipeInode(t),
+          ptsIndex(t),
+          splitNul(b),
+          parseEnviron(b),
+          ldOccurrences(environEntries(b)),
+          parseMaps(t),
+        ],
       )),
   },
   {

@@ -17,6 +17,12 @@ export interface FakeProc {
   exe?: string;
   cwd?: string;
   environ?: Record<string, string>;
+  /** The environ block verbatim (NUL-separated), for duplicates a Record cannot hold; wins over `environ`. */
+  environRaw?: string;
+  /** /proc/<pid>/maps text. */
+  maps?: string;
+  /** fd number → /proc/<pid>/fdinfo/<fd> text (e.g. "tty-index:\t3\n" for a /dev/ptmx descriptor). */
+  fdinfo?: Record<number, string>;
   cgroup?: string;
   /** fd number → link target ("socket:[123]", "/dev/null"). */
   fds?: Record<number, string>;
@@ -45,12 +51,15 @@ export function procEntries(p: FakeProc): Record<string, TreeEntry> {
       `Uid:\t${uid}\t${euid}\t${euid}\t${euid}\nGid:\t${gid}\t${gid}\t${gid}\t${gid}\n`,
     [`${base}/cmdline`]: (p.argv ?? []).map((a) => a + "\0").join(""),
     [`${base}/cgroup`]: p.cgroup ?? "0::/system.slice/example.service\n",
-    [`${base}/environ`]: Object.entries(p.environ ?? {}).map(([k, v]) => `${k}=${v}\0`).join(""),
+    [`${base}/environ`]: p.environRaw ??
+      Object.entries(p.environ ?? {}).map(([k, v]) => `${k}=${v}\0`).join(""),
     [`${base}/fd`]: { dir: true },
   };
   if (p.exe !== undefined) out[`${base}/exe`] = { symlink: p.exe };
   if (p.cwd !== undefined) out[`${base}/cwd`] = { symlink: p.cwd };
   for (const [fd, target] of Object.entries(p.fds ?? {})) out[`${base}/fd/${fd}`] = { symlink: target };
+  for (const [fd, text] of Object.entries(p.fdinfo ?? {})) out[`${base}/fdinfo/${fd}`] = text;
+  if (p.maps !== undefined) out[`${base}/maps`] = p.maps;
   for (const [name, target] of Object.entries(p.ns ?? {})) out[`${base}/ns/${name}`] = { symlink: target };
   return out;
 }

@@ -8,23 +8,13 @@ import assert from "node:assert/strict";
 import { ioc } from "../../src/scanners/ioc/index.ts";
 import type { Finding } from "../../src/core/finding.ts";
 import type { Config } from "../../src/core/config.ts";
-import { runOne } from "../helpers.ts";
+import { firstLine, runOne, stopChild as stop } from "../helpers.ts";
 
 const PYTHON = "/usr/bin/python3";
 const LIB = "/usr/lib/x86_64-linux-gnu/libm.so.6";
 
 function spawn(cmd: string, args: string[], env?: Record<string, string>): Deno.ChildProcess {
   return new Deno.Command(cmd, { args, env, stdin: "null", stdout: "piped", stderr: "null" }).spawn();
-}
-
-async function stop(child: Deno.ChildProcess): Promise<void> {
-  try {
-    child.kill("SIGKILL");
-  } catch {
-    // already gone
-  }
-  await child.stdout.cancel().catch(() => {});
-  await child.status;
 }
 
 /** Waits (bounded) until the process's exe link satisfies `ok`. */
@@ -38,19 +28,6 @@ async function waitExe(pid: number, ok: (target: string) => boolean): Promise<vo
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`pid ${pid} never reached the expected executable`);
-}
-
-/** Reads the first line the child prints (a pid). */
-async function firstLine(child: Deno.ChildProcess): Promise<string> {
-  const reader = child.stdout.getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  return text.split("\n")[0].trim();
 }
 
 async function findingsFor(pid: number, overrides: Partial<Config> = {}): Promise<Finding[]> {

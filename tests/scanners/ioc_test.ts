@@ -1,56 +1,14 @@
 import assert from "node:assert/strict";
 import { ioc } from "../../src/scanners/ioc/index.ts";
 import { allowReason, loadAllowlist, parseAllowFile } from "../../src/scanners/ioc/allow.ts";
-import {
-  findHidden,
-  type HiddenProbeIo,
-  loadavgThreads,
-  type PidProbe,
-  PRECHECK_ATTEMPTS,
-  precheckSettles,
-  probeRange,
-  threadCountsMatch,
-} from "../../src/scanners/ioc/hidden.ts";
 import { ldEntries, parsePreloadFile } from "../../src/scanners/ioc/ld_env.ts";
 import { matchKnownNames, stratumUrl } from "../../src/scanners/ioc/names.ts";
 import { decodeIpv4Hex, decodeIpv6Hex, hostPort } from "../../src/host/net_address.ts";
 import { findInetSocket } from "../../src/host/proc_net.ts";
 import type { Finding } from "../../src/core/finding.ts";
-import { fixtureRoot, makeTree, runOne, type TreeEntry } from "../helpers.ts";
-import { type FakeProc, procTree } from "../host/procfs_fixture.ts";
-
-const PASSWD = "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n" +
-  "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n";
-
-/** A small host: system dirs, a sticky /tmp, a world-writable /srv/drop, alice's home, and the given processes. */
-function host(procs: FakeProc[], extra: Record<string, TreeEntry> = {}) {
-  return makeTree({
-    "etc/passwd": PASSWD,
-    "usr/bin/sleep": { content: "ELF", mode: 0o755 },
-    "usr/sbin/nginx": { content: "ELF", mode: 0o755 },
-    "usr/lib/x86_64-linux-gnu/libfoo.so": "lib",
-    "usr/lib/x86_64-linux-gnu/libc.so.6": "lib",
-    "tmp": { dir: true, mode: 0o1777 },
-    "srv/drop": { dir: true, mode: 0o777 },
-    "home/alice/bin/tool": { content: "ELF", mode: 0o755 },
-    ...procTree(...procs),
-    ...extra,
-  });
-}
-
-const proc = (pid: number, exe: string, more: Partial<FakeProc> = {}): FakeProc => ({
-  pid,
-  comm: exe.slice(exe.lastIndexOf("/") + 1).replace(" (deleted)", "").slice(0, 15),
-  argv: [exe.replace(" (deleted)", "")],
-  exe,
-  ...more,
-});
-
-function only(findings: Finding[], checkId: string): Finding {
-  const hits = findings.filter((f) => f.check_id === checkId);
-  assert.equal(hits.length, 1, `one ${checkId} in ${JSON.stringify(findings.map((f) => f.id))}`);
-  return hits[0];
-}
+import { fixtureRoot, makeTree, runOne } from "../helpers.ts";
+import { procTree } from "../host/procfs_fixture.ts";
+import { host, only, PASSWD, proc } from "./ioc_fixture.ts";
 
 Deno.test("ioc: stock processes give no findings", async () => {
   using root = host([
@@ -383,50 +341,6 @@ Deno.test("ioc: garbage /proc files do not break the scan", async () => {
   assert.deepEqual(r.findings, []);
 });
 
-function fakeIo(
-  live: Map<number, PidProbe>,
-  relisted: number[] | undefined,
-  later?: Map<number, PidProbe>,
-): HiddenProbeIo {
-  let relistedOnce = false;
-  return {
-    exists: (pid) => live.has(pid),
-    probe: (pid) => (relistedOnce && later ? later : live).get(pid),
-    relist: () => {
-      relistedOnce = true;
-      return relisted === undefined ? undefined : new Set(relisted);
-    },
-  };
-}
-
-Deno.test("findHidden: threads, late starters and pid reuse are not hidden; a filtered pid is", async () => {
-  const live = new Map<number, PidProbe>([
-    [1, { tgid: 1, startTicks: 1 }],
-    [50, { tgid: 1, startTicks: 9 }],
-    [60, { tgid: 60, startTicks: 20 }],
-    [70, { tgid: 70, startTicks: 30 }],
-    [80, { tgid: 80, startTicks: 40 }],
-  ]);
-  const listed = new Set([1]);
-  const later = new Map(live);
-  later.set(80, { tgid: 80, startTicks: 99 });
-  const r = await findHidden(fakeIo(live, [1, 60], later), listed, 32768);
-  assert.deepEqual(r.hidden, [70]);
-  assert.deepEqual([r.from, r.to, r.partial], [1, 32768, false]);
-  assert.deepEqual((await findHidden(fakeIo(live, undefined), listed, 32768)).hidden, []);
-  const alone = fakeIo(new Map([[1, { tgid: 1, startTicks: 1 }]]), [1]);
-  assert.deepEqual((await findHidden(alone, listed, 32768)).hidden, []);
-});
-
-Deno.test("probeRange: bounded, follows the highest listed pid, within pid_max", async () => {
-  assert.deepEqual(probeRange(32768, new Set([1, 500])), [1, 32768]);
-  assert.deepEqual(probeRange(4194304, new Set([1, 3_000_000]), 131072), [3_004_096 - 131072 + 1, 3_004_096]);
-  assert.deepEqual(probeRange(1000, new Set([1]), 131072), [1, 1000]);
-  const few = { exists: () => false, probe: () => undefined, relist: () => new Set<number>() };
-  assert.equal((await findHidden(few, new Set([1, 5000]), 4194304)).partial, false);
-  assert.equal((await findHidden(few, new Set([1, 500000]), 4194304)).partial, true);
-});
-
 Deno.test("reverse-shell sockets: addresses as /proc/net writes them; v4, v6 compressed, garbage", () => {
   const render = (word: string) => {
     const [ip, port] = word.split(":");
@@ -497,31 +411,4 @@ Deno.test("ioc: an environment past the cap is a truncation warning; LD_* inside
   const r = await runOne(ioc, root.path);
   assert.deepEqual(r.warnings.map((w) => w.code), ["truncated"]);
   assert.equal(only(r.findings, "ioc.process.ld_preload").metadata.environ_truncated, true);
-});
-
-Deno.test("hidden pre-check: loadavg thread totals", () => {
-  assert.equal(loadavgThreads("1.69 2.13 3.26 1/83 30074\n"), 83);
-  assert.equal(loadavgThreads("garbage"), undefined);
-  assert.equal(loadavgThreads(""), undefined);
-  assert.equal(threadCountsMatch(83, 83, 83), true);
-  assert.equal(threadCountsMatch(84, 83, 84), false, "a thread group missing from the listing");
-  assert.equal(threadCountsMatch(83, 83, 84), false, "changed while counting: probe");
-  assert.equal(threadCountsMatch(undefined, 83, undefined), false, "unreadable: probe");
-});
-
-Deno.test("hidden pre-check: churn that settles skips the probe; a lasting mismatch does not", async () => {
-  let pauses = 0;
-  const pause = () => {
-    pauses++;
-    return Promise.resolve();
-  };
-  const answers = [false, true];
-  assert.equal(await precheckSettles(() => answers.shift() ?? false, pause), true);
-  assert.equal(pauses, 1);
-  pauses = 0;
-  let calls = 0;
-  assert.equal(await precheckSettles(() => (calls++, false), pause), false);
-  assert.equal(calls, PRECHECK_ATTEMPTS);
-  assert.equal(pauses, PRECHECK_ATTEMPTS - 1);
-  assert.equal(await precheckSettles(() => true, pause, 1), true);
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { network } from "../../src/scanners/network/index.ts";
 import type { Finding } from "../../src/core/finding.ts";
-import { fixtureRoot, makeTree, runOne, testConfig } from "../helpers.ts";
+import { firstLine, fixtureRoot, makeTree, runOne, stopChild, testConfig } from "../helpers.ts";
 import { inetLine, procs, TCP_HEADER } from "./network_procfs_fixture.ts";
 
 const MIXED = fixtureRoot("net-mixed");
@@ -350,15 +350,8 @@ Deno.test("network: real sockets of a child process are found with that process 
   const udp = dgram.createSocket("udp4");
   await new Promise<void>((resolve) => udp.bind(0, "0.0.0.0", resolve));
   try {
-    const reader = child.stdout.getReader();
-    let line = "";
-    while (!line.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      line += new TextDecoder().decode(value);
-    }
-    reader.releaseLock();
-    const [p4, p6, pa, pu] = line.trim().split(" ").map(Number);
+    const line = await firstLine(child);
+    const [p4, p6, pa, pu] = line.split(" ").map(Number);
     const r = await runOne(network, "/", { includePassed: true });
     assert.equal(r.status, "ok");
     const owned = (id: string) => {
@@ -389,9 +382,7 @@ Deno.test("network: real sockets of a child process are found with that process 
   } finally {
     mine.close();
     await new Promise<void>((resolve) => udp.close(() => resolve()));
-    child.kill("SIGKILL");
-    await child.stdout.cancel().catch(() => {});
-    await child.status;
+    await stopChild(child);
   }
 });
 

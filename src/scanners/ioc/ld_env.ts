@@ -2,8 +2,12 @@
 import { pathComponents } from "../../host/host.ts";
 import type { Location, LocationJudge } from "../../host/location.ts";
 
-/** The dynamic-linker variables the ioc scanner looks at. */
-export const LD_VARS = ["LD_PRELOAD", "LD_LIBRARY_PATH"] as const;
+/**
+ * The dynamic-linker variables the ioc scanner judges: LD_PRELOAD and LD_AUDIT load libraries into the process
+ * (an audit library's constructor runs even when it is not a valid audit interface, measured with glibc 2.36),
+ * LD_LIBRARY_PATH puts directories first in the library search.
+ */
+export const LD_VARS = ["LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT"] as const;
 /** One of LD_VARS. */
 export type LdVar = (typeof LD_VARS)[number];
 
@@ -22,11 +26,31 @@ export const SYSTEM_LIB_DIRS = [
 
 /**
  * Splits a variable into its entries the way ld.so does: LD_PRELOAD on spaces and colons (empties dropped),
- * LD_LIBRARY_PATH on colons and semicolons where an empty entry means the current directory (kept as "").
+ * LD_AUDIT on colons (empties dropped), LD_LIBRARY_PATH on colons and semicolons where an empty entry means the
+ * current directory (kept as "").
  */
 export function ldEntries(name: LdVar, value: string): string[] {
   if (name === "LD_PRELOAD") return value.split(/[ :\t]+/).filter((e) => e !== "");
+  if (name === "LD_AUDIT") return value.split(":").filter((e) => e !== "");
   return value.split(/[:;]/);
+}
+
+/**
+ * Every value of each `LD_*` variable of an environment, in the order the block holds them. A block can hold a
+ * name twice (execve passes whatever array it is given), and the readers disagree about which copy counts:
+ * glibc's ld.so walks the whole block and keeps the LAST copy of each LD_* variable, while getenv(3) — the
+ * program itself, musl's loader, and any tool that parses the block into a map — returns the FIRST. Measured
+ * with glibc 2.36 (Debian 12): `LD_PRELOAD=` then `LD_PRELOAD=/x.so` preloads /x.so while getenv returns "".
+ */
+export function ldOccurrences(entries: readonly (readonly [string, string])[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [name, value] of entries) {
+    if (!name.startsWith("LD_")) continue;
+    const list = out.get(name);
+    if (list) list.push(value);
+    else out.set(name, [value]);
+  }
+  return out;
 }
 
 /** Entries of an /etc/ld.so.preload text (whitespace or colon separated; `#` starts a comment). */

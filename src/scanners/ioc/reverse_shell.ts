@@ -1,13 +1,15 @@
 /**
- * Reverse shells: a shell (or an interpreter running inline code) whose stdin is a TCP/UDP socket and whose
- * stdout or stderr is a socket too. Unix sockets are left out: Node/libuv and other supervisors give their
- * children socketpairs as stdio, which is normal; a reverse shell connects over the network.
+ * Reverse shells whose stdio is the network socket itself: a shell (or an interpreter running inline code) whose
+ * stdin is a TCP/UDP socket and whose stdout or stderr is a socket too. Unix sockets are left out: Node/libuv and
+ * other supervisors give their children socketpairs as stdio, which is normal; a reverse shell connects over the
+ * network. Shells behind a pty or a pipe relay are found by ./relay.ts.
  */
 import type { Host } from "../../host/host.ts";
 import type { ProcessInfo } from "../../host/proc_types.ts";
 import { socketInode } from "../../host/proc_stat.ts";
 import { hostPort } from "../../host/net_address.ts";
-import { findInetSocket, type InetTable, procNetByteOrder } from "../../host/proc_net.ts";
+import { type InetSocket, type InetTable, parseInetTable, procNetByteOrder } from "../../host/proc_net.ts";
+import { basename } from "./common.ts";
 
 const SHELLS = new Set([
   "sh",
@@ -29,10 +31,6 @@ const INTERPRETER =
   /^(?:python[\d.]*|perl[\d.]*|ruby[\d.]*|php[\d.]*|lua[\d.]*|node|nodejs|tclsh[\d.]*|gawk|mawk|awk)$/;
 const INLINE_FLAGS = new Set(["-c", "-e", "-r", "-E"]);
 
-function basename(path: string): string {
-  return path.slice(path.lastIndexOf("/") + 1);
-}
-
 /** "shell" or "interpreter" when the process is one that a reverse shell would be, else undefined. */
 export function shellKind(p: ProcessInfo): "shell" | "interpreter" | undefined {
   const exe = basename(p.exe ?? "");
@@ -42,7 +40,7 @@ export function shellKind(p: ProcessInfo): "shell" | "interpreter" | undefined {
   return undefined;
 }
 
-/** The inet socket a shell's stdin is on, as the finding shows it ("127.0.0.1:4444", "[::1]:22"). */
+/** An inet socket as the findings show it ("127.0.0.1:4444", "[::1]:22"). */
 export interface ShellSocket {
   /** The /proc/net table it was found in (tcp, tcp6, udp, udp6). */
   proto: InetTable;
@@ -52,35 +50,82 @@ export interface ShellSocket {
 }
 
 const SHELL_TABLES: readonly InetTable[] = ["tcp", "tcp6", "udp", "udp6"];
+/** Byte cap of one /proc/<pid>/net table. */
+const MAX_TABLE_BYTES = 8 << 20;
 
-/** The inet socket behind a socket inode, looked up in the process's own network namespace. */
-export function lookupInet(host: Host, pid: number, inode: number): ShellSocket | undefined {
-  const order = procNetByteOrder(host);
-  for (const table of SHELL_TABLES) {
-    const r = host.readText(`/proc/${pid}/net/${table}`, 8 << 20);
-    if (!r.ok) continue;
-    const s = findInetSocket(r.value, table, inode, order);
-    if (s) {
-      return {
-        proto: table,
-        local: hostPort(s.localAddress, s.localPort),
-        remote: hostPort(s.remoteAddress, s.remotePort),
-        state: s.state,
-      };
-    }
-  }
-  return undefined;
+function shown(s: InetSocket): ShellSocket {
+  return {
+    proto: s.table,
+    local: hostPort(s.localAddress, s.localPort),
+    remote: hostPort(s.remoteAddress, s.remotePort),
+    state: s.state,
+  };
 }
 
-/** What makes a process a reverse shell. */
+/** True for a socket that talks to a peer: TCP in any state but LISTEN and CLOSE, UDP with a remote port. */
+export function isConnected(s: InetSocket): boolean {
+  if (s.proto === "tcp") return s.state !== "LISTEN" && s.state !== "CLOSE";
+  return s.remotePort !== 0;
+}
+
+/**
+ * The TCP/UDP sockets of each network namespace by inode, read through /proc/<pid>/net of the first process
+ * asked about in that namespace (socket inodes are unique on the host), so each namespace's tables are parsed
+ * once per scan however many processes are looked at.
+ */
+export class InetIndex {
+  readonly #byNs = new Map<string, Map<number, InetSocket>>();
+  #order: "little" | "big" | undefined;
+
+  constructor(readonly host: Host) {}
+
+  #table(p: ProcessInfo): Map<number, InetSocket> {
+    const key = p.namespaces.net ?? `pid:${p.pid}`;
+    let map = this.#byNs.get(key);
+    if (map) return map;
+    map = new Map();
+    this.#order ??= procNetByteOrder(this.host);
+    for (const table of SHELL_TABLES) {
+      const r = this.host.readText(`/proc/${p.pid}/net/${table}`, MAX_TABLE_BYTES);
+      if (!r.ok) continue;
+      for (const s of parseInetTable(r.value, table, this.#order).entries) {
+        if (s.inode !== 0) map.set(s.inode, s);
+      }
+    }
+    this.#byNs.set(key, map);
+    return map;
+  }
+
+  /** The inet socket behind a socket inode held by `p`, or undefined (a unix socket, or gone). */
+  lookup(p: ProcessInfo, inode: number): InetSocket | undefined {
+    return this.#table(p).get(inode);
+  }
+
+  /** A connected inet socket `p` holds (lowest inode first), or undefined. */
+  connected(p: ProcessInfo): ShellSocket | undefined {
+    for (const inode of p.socketInodes) {
+      const s = this.lookup(p, inode);
+      if (s && isConnected(s)) return shown(s);
+    }
+    return undefined;
+  }
+
+  /** The inet socket behind `inode` as findings show it. */
+  shown(p: ProcessInfo, inode: number): ShellSocket | undefined {
+    const s = this.lookup(p, inode);
+    return s ? shown(s) : undefined;
+  }
+}
+
+/** What makes a process a reverse shell on its own socket. */
 export interface ReverseShell {
   kind: "shell" | "interpreter";
   socket: ShellSocket;
   stdio: (string | null)[];
 }
 
-/** The reverse-shell evidence for a process, or undefined. */
-export function reverseShell(host: Host, p: ProcessInfo): ReverseShell | undefined {
+/** The direct reverse-shell evidence for a process (stdio on the socket itself), or undefined. */
+export function reverseShell(index: InetIndex, p: ProcessInfo): ReverseShell | undefined {
   const kind = shellKind(p);
   if (kind === undefined) return undefined;
   const [stdin, stdout, stderr] = p.stdio;
@@ -90,6 +135,6 @@ export function reverseShell(host: Host, p: ProcessInfo): ReverseShell | undefin
     s !== null && s !== undefined && socketInode(s) !== undefined
   );
   if (!outSocket) return undefined;
-  const socket = lookupInet(host, p.pid, inInode);
+  const socket = index.shown(p, inInode);
   return socket ? { kind, socket, stdio: p.stdio } : undefined;
 }

