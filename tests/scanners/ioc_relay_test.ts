@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { ioc } from "../../src/scanners/ioc/index.ts";
+import { readsCommandsFromStdin } from "../../src/scanners/ioc/relay.ts";
 import type { Finding } from "../../src/core/finding.ts";
 import { runOne, sh } from "../helpers.ts";
 import type { FakeProc } from "../host/procfs_fixture.ts";
@@ -181,4 +182,64 @@ Deno.test("ioc relay: a FIFO path is only a channel when it is a FIFO; garbage f
   ], { "proc/600/net/tcp": tcp, "tmp/plain": "a regular file" });
   const r = await runOne(ioc, root.path);
   assert.deepEqual(Object.keys(relays(r.findings)), []);
+});
+
+Deno.test("ioc relay: socat EXEC:sh without pty (a socketpair to its parent) fires; sh -c, scripts and ssh without a tty do not", async () => {
+  const socat = netProc(200, "/usr/bin/socat", { 5001: "01" }, { fds: { 5: "socket:[7001]" } });
+  const node = netProc(300, "/usr/bin/node", { 5002: "01" }, { fds: { 5: "socket:[7002]" } });
+  const agent = netProc(400, "/usr/bin/java", { 5003: "01" }, {
+    fds: { 5: "pipe:[7101]", 6: "pipe:[7102]" },
+  });
+  const sshd = netProc(500, "/usr/sbin/sshd", { 5004: "01" }, { fds: { 5: "socket:[7004]" } });
+  const pair = (inode: number) => ({
+    0: `socket:[${inode}]`,
+    1: `socket:[${inode}]`,
+    2: `socket:[${inode}]`,
+  });
+  using root = host([
+    ...[socat, node, agent, sshd].map((x) => x.p),
+    proc(201, "/usr/bin/bash", { ppid: 200, argv: ["bash", "-li"], fds: pair(7011) }),
+    proc(301, "/usr/bin/dash", { ppid: 300, argv: ["/bin/sh", "-c", "git pull"], fds: pair(7012) }),
+    proc(401, "/usr/bin/sh", {
+      ppid: 400,
+      argv: ["sh", "-xe", "/tmp/jenkins123.sh"],
+      fds: { 0: "pipe:[7101]", 1: "pipe:[7102]", 2: "pipe:[7102]" },
+    }),
+    proc(501, "/usr/bin/zsh", { ppid: 500, argv: ["zsh"], fds: pair(7014) }),
+  ], Object.assign({}, ...[socat, node, agent, sshd].map((x) => x.tcp)));
+  const r = await runOne(ioc, root.path);
+  const found = relays(r.findings);
+  assert.deepEqual(Object.keys(found), ["ioc.process.reverse_shell_relay:/usr/bin/bash"]);
+  const m = found["ioc.process.reverse_shell_relay:/usr/bin/bash"].metadata;
+  assert.deepEqual([m.channel, m.pairing, m.relay_pid], ["socketpair", "socketpair", 200]);
+});
+
+Deno.test("readsCommandsFromStdin: sh, sh -i, bash -li, sh -s args read stdin; -c, -ec and a script do not", () => {
+  const yes = [
+    ["sh"],
+    ["sh", "-i"],
+    ["bash", "-li"],
+    ["bash", "--login"],
+    ["sh", "-s", "a", "b"],
+    [
+      "bash",
+      "-o",
+      "vi",
+    ],
+    [
+      "bash",
+      "--rcfile",
+      "/x",
+      "-i",
+    ],
+    ["sh", "--"],
+    ["bash", "-euo", "pipefail"],
+  ];
+  const no = [["sh", "-c", "x"], ["sh", "-ec", "x"], ["sh", "/tmp/s.sh"], ["bash", "-x", "script"], [
+    "sh",
+    "--",
+    "s",
+  ]];
+  for (const argv of yes) assert.equal(readsCommandsFromStdin(argv), true, argv.join(" "));
+  for (const argv of no) assert.equal(readsCommandsFromStdin(argv), false, argv.join(" "));
 });

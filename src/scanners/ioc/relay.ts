@@ -11,22 +11,30 @@
  *   When that holder does not hold the socket itself but is a relay program (an interpreter running inline code,
  *   a shell, `script`, `socat`), its parent is looked at too: `socat … exec:'python3 -c "pty.spawn(…)"'` talks
  *   to python over a socketpair.
+ * - a unix socket (`socat … EXEC:sh` without pty hands the shell one end of a socketpair): the shell's parent, the
+ *   one process that can hold the other end of a socketpair it was started with;
  * - a named pipe (a FIFO path, `mkfifo f; sh -i < f | nc … > f`): every other process in the same mount
  *   namespace with a stdio descriptor on the same path; the shell's descriptor is stat'ed (never opened) to make
  *   sure it is a FIFO.
+ * Only shells that read their commands from stdin count (`sh`, `sh -i`, `bash -li`, `sh -s`): a reverse shell is
+ * driven from its input, while `sh -c …` and `sh script` (what CI agents, supervisors and Node's child_process run
+ * with pipes or socketpairs to a process that also talks to the network) are not.
  * Both stdin and stdout must end at a networked process: `curl … | sh` (input from the network, output to the
- * terminal) and a shell piping into curl stay quiet. A channel that ends at a terminal server (sshd, dropbear,
- * mosh-server, telnetd, running from a program directory) is an interactive login, not a relay. Unix-socket stdio
+ * terminal) and a shell piping into curl stay quiet. A channel that ends at a terminal server (`TERMINAL_SERVERS`,
+ * running from a program directory) is an interactive login, not a relay. Unix-socket stdio
  * is not followed (its peer is not visible in /proc, and service managers hand their children socketpairs).
  */
 import type { Host } from "../../host/host.ts";
 import { isExpectedProgram } from "../../host/location.ts";
-import { pipeInode, ptsIndex } from "../../host/proc_stat.ts";
+import { pipeInode, ptsIndex, socketInode } from "../../host/proc_stat.ts";
 import type { ProcessInfo } from "../../host/proc_types.ts";
 import { basename } from "./common.ts";
 import { type InetIndex, shellKind, type ShellSocket } from "./reverse_shell.ts";
 
-/** Programs that legitimately hold a pty master and the user's network connection: interactive logins. */
+/**
+ * Programs that legitimately hold a pty master and the user's network connection: interactive logins (ssh,
+ * mosh, telnet) and the packaged web terminals (ttyd, shellinabox).
+ */
 export const TERMINAL_SERVERS: ReadonlySet<string> = new Set([
   "sshd",
   "sshd-session",
@@ -34,13 +42,15 @@ export const TERMINAL_SERVERS: ReadonlySet<string> = new Set([
   "mosh-server",
   "in.telnetd",
   "telnetd",
+  "ttyd",
+  "shellinaboxd",
 ]);
 
 /** Programs that relay a pty to their own stdio (whose parent may hold the socket). */
 const PTY_RELAYS = new Set(["script", "socat"]);
 
 /** How a shell's channel was tied to the process holding the socket. */
-export type Pairing = "pipe" | "fifo" | "tty-index" | "parent-chain";
+export type Pairing = "pipe" | "fifo" | "socketpair" | "tty-index" | "parent-chain";
 
 /** The process at the network end of one of a shell's channels. */
 export interface RelayEnd {
@@ -53,9 +63,8 @@ export interface RelayEnd {
 
 /** A shell relayed to the network. */
 export interface RelayedShell {
-  kind: "shell" | "interpreter";
-  /** "pty", or "pipe" for anonymous and named pipes. */
-  channel: "pty" | "pipe";
+  /** "pty", "pipe" (anonymous or named) or "socketpair". */
+  channel: "pty" | "pipe" | "socketpair";
   input: RelayEnd;
   output: RelayEnd;
 }
@@ -137,6 +146,13 @@ export class ChannelGraph {
     const others = (list: readonly ProcessInfo[] | undefined) => (list ?? []).filter((h) => h.pid !== p.pid);
     const pipe = pipeInode(link);
     if (pipe !== undefined) return { holders: others(this.#pipeHolders.get(pipe)), pairing: "pipe" };
+    const socket = socketInode(link);
+    if (socket !== undefined) {
+      // An inet socket is the direct case (./reverse_shell.ts); another socket's peer is not in /proc.
+      if (this.inet.lookup(p, socket) !== undefined) return undefined;
+      const up = this.parent(p);
+      return { holders: up ? [up] : [], pairing: "socketpair" };
+    }
     if (link.startsWith("/") && !link.startsWith("/dev/")) {
       const holders = others(this.#fifoPathMap().get(`${p.namespaces.mnt ?? ""} ${link}`));
       if (holders.length === 0) return undefined;
@@ -155,6 +171,34 @@ export class ChannelGraph {
   parent(p: ProcessInfo): ProcessInfo | undefined {
     return p.ppid > 1 ? this.#byPid.get(p.ppid) : undefined;
   }
+}
+
+/** Long shell options that take the next argument as their value. */
+const OPTION_ARGS = new Set(["--rcfile", "--init-file"]);
+
+/**
+ * True when a shell run with `argv` reads its commands from stdin: no `-c` (alone or in a cluster such as `-ec`),
+ * and no script operand, unless `-s` says stdin anyway.
+ */
+export function readsCommandsFromStdin(argv: readonly string[]): boolean {
+  const args = argv.slice(1);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--") return i + 1 >= args.length;
+    if (OPTION_ARGS.has(a)) {
+      i++;
+      continue;
+    }
+    if (/^[-+][A-Za-z]+$/.test(a)) {
+      if (a.startsWith("-") && a.includes("s")) return true;
+      if (a.startsWith("-") && a.includes("c")) return false;
+      if (/[oO]$/.test(a)) i++; // -euo pipefail: the option's value follows
+      continue;
+    }
+    if (a.startsWith("--")) continue;
+    return false;
+  }
+  return true;
 }
 
 /** What the network end of one channel is: a relay, a terminal server (a login), or nothing networked. */
@@ -191,8 +235,7 @@ function followChannel(g: ChannelGraph, p: ProcessInfo, fd: number): EndVerdict 
  * other ends are held by processes with a connected inet socket, and neither is a terminal server.
  */
 export function relayedShell(g: ChannelGraph, p: ProcessInfo): RelayedShell | undefined {
-  const kind = shellKind(p);
-  if (kind === undefined) return undefined;
+  if (shellKind(p) !== "shell" || !readsCommandsFromStdin(p.cmdline)) return undefined;
   const input = followChannel(g, p, 0);
   if (!input || !("relay" in input)) return undefined;
   let output: EndVerdict;
@@ -201,8 +244,11 @@ export function relayedShell(g: ChannelGraph, p: ProcessInfo): RelayedShell | un
     if (output) break;
   }
   if (!output || !("relay" in output)) return undefined;
-  const channel = input.relay.pairing === "tty-index" || input.relay.pairing === "parent-chain"
+  const pairing = input.relay.pairing;
+  const channel = pairing === "tty-index" || pairing === "parent-chain"
     ? "pty"
+    : pairing === "socketpair"
+    ? "socketpair"
     : "pipe";
-  return { kind, channel, input: input.relay, output: output.relay };
+  return { channel, input: input.relay, output: output.relay };
 }
