@@ -177,6 +177,17 @@ export function closeFd(fd: number): void {
   libc().symbols.close(fd);
 }
 
+const F_SETFD = 2;
+const FD_CLOEXEC = 1;
+
+/**
+ * Sets or clears FD_CLOEXEC on a descriptor (fcntl F_SETFD): a descriptor without it is inherited by the
+ * programs started next. Returns false when fcntl failed.
+ */
+export function setCloseOnExec(fd: number, on: boolean): boolean {
+  return libc().symbols.fcntl(fd, F_SETFD, on ? FD_CLOEXEC : 0) === 0;
+}
+
 /**
  * read(2) into `into`, retrying on EINTR: bytes read, 0 at the end (or when a non-blocking descriptor has
  * nothing now), or -errno.

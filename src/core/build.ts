@@ -45,7 +45,10 @@ export function timeZero(env: (key: string) => string | undefined): boolean {
   return env("SYS_SCAN_CANON_TIME_ZERO") !== undefined;
 }
 
-/** Zeroes every volatile field (times, durations, timings, rates; the slowest scanner is timing-derived) in place. */
+/**
+ * Zeroes every volatile field (times, durations, timings, rates; the slowest scanner is timing-derived; the
+ * scanner's own pids) in place.
+ */
 export function zeroVolatile(report: Report): void {
   report.meta.normalized_time = true;
   for (const r of report.results) {
@@ -59,6 +62,11 @@ export function zeroVolatile(report: Report): void {
   report.summary.findings_per_second = 0;
   report.summary.slowest_scanner = null;
   if (report.meta.timings) { for (const t of report.meta.timings) t.elapsed_ms = 0; }
+  // The scanner's own pids and the hidden-pid sweep's duration change from run to run too.
+  if (report.meta.scanner_pid !== undefined) report.meta.scanner_pid = 0;
+  if (report.meta.scanner_processes !== undefined) report.meta.scanner_processes = [];
+  const sweep = report.meta.hidden_pid_sweep;
+  if (typeof sweep === "object" && sweep !== null && "elapsed_ms" in sweep) sweep.elapsed_ms = 0;
 }
 
 /** Builds and validates the report. */

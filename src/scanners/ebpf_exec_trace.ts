@@ -71,7 +71,8 @@ export function makeEbpfExecTrace(options: TraceScannerOptions = {}): Scanner {
     const snap = procSnapshot(ctx);
     const table = new ProcessTable();
     const initial = new Map<number, number>();
-    for (const p of snap.processes) {
+    // The scanner's own processes name the parents of what it starts (lineage), though they are never subjects.
+    for (const p of [...snap.processes, ...snap.own]) {
       table.set({ pid: p.pid, ppid: p.ppid, comm: p.comm, exe: p.exe, argv: p.cmdline, source: "snapshot" });
       initial.set(p.pid, p.startTicks);
     }

@@ -1,10 +1,12 @@
 /**
  * Throwaway evidence for the self-test, created inside its private mount namespace only: tmpfs mounts over
  * /tmp and a system directory, a world-writable file, a SUID copy, a process running from a deleted file,
- * a process running from a memfd, and TCP listeners on the wildcard addresses. Each piece records either what
- * it is or why it could not be made; disposing the set kills every process it started.
+ * a process running from a memfd, and TCP listeners on the wildcard addresses held by a child process (the
+ * scanner leaves its own process out of what it reports). Each piece records either what it is or why it could
+ * not be made; disposing the set kills every process it started.
  */
-import { closeFd } from "../../ffi/fd.ts";
+import { closeFd, setCloseOnExec } from "../../ffi/fd.ts";
+import { type InetTable, parseInetTable } from "../host/proc_net.ts";
 import { memfdCreate, mountTmpfs } from "./sys.ts";
 
 /** The directory (on the tmpfs mounted over /tmp) that holds the temporary evidence. */
@@ -27,8 +29,9 @@ export interface EvidenceFacts {
   suidCopy: Piece<{ path: string }>;
   deletedExe: Piece<{ path: string; pid: number }>;
   memfdExe: Piece<{ pid: number; name: string }>;
-  listenerV4: Piece<{ port: number }>;
-  listenerV6: Piece<{ port: number }>;
+  /** TCP listeners, each held by a `sleep` child that inherited the socket (`pid`). */
+  listenerV4: Piece<{ port: number; pid: number }>;
+  listenerV6: Piece<{ port: number; pid: number }>;
   /** A copy of a short-lived program in the temporary directory, executed during the trace. */
   tempProgram: Piece<{ path: string }>;
 }
@@ -95,7 +98,6 @@ async function waitForExe(pid: number, want: (target: string) => boolean, timeou
 /** The evidence set; create with `EvidenceSet.create()` inside the private namespace. */
 export class EvidenceSet implements AsyncDisposable {
   readonly #children: Deno.ChildProcess[] = [];
-  readonly #listeners: Deno.TcpListener[] = [];
   #memfd: number | null = null;
 
   private constructor(readonly facts: EvidenceFacts) {}
@@ -156,8 +158,8 @@ export class EvidenceSet implements AsyncDisposable {
     });
     f.deletedExe = await set.#deletedExe();
     f.memfdExe = await set.#memfdExe();
-    f.listenerV4 = set.#listen("0.0.0.0");
-    f.listenerV6 = set.#listen("::");
+    f.listenerV4 = set.#listen("0.0.0.0", "tcp");
+    f.listenerV6 = set.#listen("::", "tcp6");
     return set;
   }
 
@@ -195,7 +197,11 @@ export class EvidenceSet implements AsyncDisposable {
     return child;
   }
 
-  #listen(hostname: string): Piece<{ port: number }> {
+  /**
+   * Listens on `hostname` and hands the socket to a `sleep` child: the descriptor is made inheritable for the
+   * spawn, then closed here, so the child is the only holder (connects queue in its backlog and succeed).
+   */
+  #listen(hostname: string, table: InetTable): Piece<{ port: number; pid: number }> {
     if (hostname.includes(":") && !ipv6Enabled()) {
       return {
         ok: false,
@@ -205,15 +211,22 @@ export class EvidenceSet implements AsyncDisposable {
     }
     return attempt(() => {
       const l = Deno.listen({ hostname, port: 0, transport: "tcp" });
-      this.#listeners.push(l);
-      void (async () => {
-        try {
-          for await (const conn of l) conn.close();
-        } catch {
-          // closed at dispose
+      try {
+        const port = l.addr.port;
+        const fd = listenerFd(table, port);
+        if (!setCloseOnExec(fd, false)) {
+          throw new Error(`cannot hand the listener on port ${port} to a child`);
         }
-      })();
-      return { port: l.addr.port };
+        let child: Deno.ChildProcess;
+        try {
+          child = this.#spawn(program("sleep"));
+        } finally {
+          setCloseOnExec(fd, true);
+        }
+        return { port, pid: child.pid };
+      } finally {
+        l.close();
+      }
     });
   }
 
@@ -233,15 +246,8 @@ export class EvidenceSet implements AsyncDisposable {
     }
   }
 
-  /** Kills every process started, closes the listeners and the memfd. */
+  /** Kills every process started (the listeners' holders too) and closes the memfd. */
   async [Symbol.asyncDispose](): Promise<void> {
-    for (const l of this.#listeners) {
-      try {
-        l.close();
-      } catch {
-        // already closed
-      }
-    }
     for (const c of this.#children) {
       try {
         c.kill("SIGKILL");
@@ -253,6 +259,23 @@ export class EvidenceSet implements AsyncDisposable {
     if (this.#memfd !== null) closeFd(this.#memfd);
     this.#memfd = null;
   }
+}
+
+/** This process's descriptor of its listening socket on `port` in /proc/self/net/`table`. */
+function listenerFd(table: InetTable, port: number): number {
+  const text = Deno.readTextFileSync(`/proc/self/net/${table}`);
+  const socket = parseInetTable(text, table).entries.find((e) =>
+    e.localPort === port && e.state === "LISTEN"
+  );
+  if (!socket) throw new Error(`listener on port ${port} not found in /proc/self/net/${table}`);
+  for (const e of Deno.readDirSync("/proc/self/fd")) {
+    try {
+      if (Deno.readLinkSync(`/proc/self/fd/${e.name}`) === `socket:[${socket.inode}]`) return Number(e.name);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  throw new Error(`no descriptor of the listener on port ${port}`);
 }
 
 /** Connects once to `host:port` and closes. Returns null on success, else the error text. */

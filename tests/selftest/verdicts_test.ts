@@ -14,8 +14,8 @@ const FACTS: EvidenceFacts = {
   suidCopy: { ok: true, value: { path: "/tmp/sys-scan-self-test/suid-copy-of-true" } },
   deletedExe: { ok: true, value: { path: "/tmp/sys-scan-self-test/deleted-sleep", pid: 101 } },
   memfdExe: { ok: true, value: { pid: 102, name: "sys-scan-self-test" } },
-  listenerV4: { ok: true, value: { port: 4000 } },
-  listenerV6: { ok: true, value: { port: 6000 } },
+  listenerV4: { ok: true, value: { port: 4000, pid: 4001 } },
+  listenerV6: { ok: true, value: { port: 6000, pid: 6001 } },
   tempProgram: { ok: true, value: { path: "/tmp/sys-scan-self-test/run-from-tmp" } },
 };
 

@@ -47,7 +47,9 @@ async function traceWhile(
   listenSignals = false,
 ): Promise<Traced> {
   const table = new ProcessTable();
-  for (const p of takeSnapshot(new Host("/")).processes) {
+  const snap = takeSnapshot(new Host("/"));
+  // This test process is the scanner's own (set apart in the snapshot), and the parent of every workload.
+  for (const p of [...snap.processes, ...snap.own]) {
     table.set({ pid: p.pid, ppid: p.ppid, comm: p.comm, exe: p.exe, argv: p.cmdline, source: "snapshot" });
   }
   const execs: ExecRecord[] = [];
