@@ -79,6 +79,16 @@ Deno.test("sweepLoop: a budget cut leaves a partial, exactly described coverage;
     stopped: () => true,
   });
   assert.deepEqual([stopped.swept, stopped.complete, stopped.ranges], [0, false, []]);
+  const cut = await sweepLoop([[1, 100_000]], 10_000, {
+    alive: () => true,
+    now: () => 0,
+    tick: () => Promise.reject(new Error("scanner cut off")),
+  });
+  assert.deepEqual(
+    [cut.swept, cut.complete],
+    [0, false],
+    "a throwing checkpoint stops it; it still resolves",
+  );
 });
 
 Deno.test("ioc hidden live: a process left out of the listing is found, though the old probe window missed it", async () => {

@@ -294,7 +294,7 @@ export const IOC_CHECKS: CheckInput[] = [
     rationale:
       "The pid answers to getpgid(2) and at /proc/<pid>, but the directory listing of /proc does not return it, " +
       "checked twice: a rootkit is filtering the listing. Every pid up to pid_max is swept within a budget (10 s, " +
-      "1 s with --fast-scan, the range in use first); meta.hidden_pid_sweep says what was covered. Only checked " +
+      "150 ms with --fast-scan, the range in use first); meta.hidden_pid_sweep says what was covered. Only checked " +
       "on the live host.",
     remediation:
       "Treat the host as compromised: collect memory and disk images from outside the running kernel.",

@@ -10,14 +10,15 @@ import { findHidden, type HiddenProbeIo, sweepOrder } from "./hidden.ts";
 
 /**
  * Time the sweep may take. A system call costs 0.3 to 4 µs (bare metal to a busy VM, measured), so a pid_max
- * of 4,194,304 (systemd's default) takes about 1 to 16 s on its worker thread; 32,768 takes 10 to 130 ms.
+ * of 4,194,304 (systemd's default) takes about 1 to 16 s; 32,768 takes 10 to 170 ms (120-170 ms measured here
+ * in a CLI scan at load 6-8 on 2 cores).
  */
 export const SWEEP_BUDGET_MS = 10_000;
 /**
- * The sweep's budget under --fast-scan: the range in use first, then as much of the rest as fits (at least the
- * 32,768 pids of a default pid_max on the VM this was measured on, 90 to 130 ms while busy).
+ * The sweep's budget under --fast-scan: the range in use first, then as much of the rest as fits (the 32,768 pids
+ * of a kernel-default pid_max on an idle host; under load the cut is a warning that says what was covered).
  */
-export const FAST_SWEEP_BUDGET_MS = 250;
+export const FAST_SWEEP_BUDGET_MS = 150;
 /** The pid_max assumed when /proc/sys/kernel/pid_max cannot be read (the kernel's upper limit). */
 const PID_MAX_LIMIT = 4_194_304;
 
@@ -54,11 +55,15 @@ export interface StartedSweep {
   result: Promise<PidSweep>;
 }
 
-/** Starts the sweep (on a worker thread) so that it runs while the scanner checks the listed processes. */
+/** Starts the sweep so that it runs while the scanner checks the listed processes (see sweepPids). */
 export function startSweep(ctx: ScanContext, listed: ReadonlySet<number>): StartedSweep {
   const pidMax = readPidMax(ctx);
   const budgetMs = ctx.config.fastScan ? FAST_SWEEP_BUDGET_MS : SWEEP_BUDGET_MS;
-  return { pidMax, budgetMs, result: sweepPids(sweepOrder(pidMax, listed), budgetMs, ctx.signal) };
+  const result = sweepPids(sweepOrder(pidMax, listed), budgetMs, {
+    signal: ctx.signal,
+    tick: () => ctx.checkpoint(),
+  });
+  return { pidMax, budgetMs, result };
 }
 
 /**
