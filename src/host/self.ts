@@ -80,3 +80,28 @@ export function ownPids(
   for (const p of processes) if (isOwn(p.pid)) own.add(p.pid);
   return own;
 }
+
+/**
+ * The scanner's own processes as they appear during a trace: a running helper, and any process whose parent is
+ * already one of them (what dpkg or a plugin starts). Fed exec events in order; remembers what it decided.
+ */
+export class OwnTree {
+  readonly #own = new Set<number>();
+
+  constructor(readonly helperPids: ReadonlySet<number> = helpers) {}
+
+  /** True (and remembered) when the process `pid`, child of `ppid`, is one of the scanner's own. */
+  isOwn(pid: number, ppid: number): boolean {
+    if (this.#own.has(pid)) return true;
+    if (this.helperPids.has(pid) || this.#own.has(ppid) || this.helperPids.has(ppid)) {
+      this.#own.add(pid);
+      return true;
+    }
+    return false;
+  }
+
+  /** True when `pid` was decided to be the scanner's own (or is a running helper). */
+  has(pid: number): boolean {
+    return this.#own.has(pid) || this.helperPids.has(pid);
+  }
+}

@@ -11,6 +11,7 @@ import { findLibbpf } from "../host/capabilities.ts";
 import { procSnapshot } from "./proc_snapshot.ts";
 import { homeDirs, LocationJudge } from "../host/location.ts";
 import { loadUsers } from "../host/proc_users.ts";
+import { OwnTree } from "../host/self.ts";
 import { Aggregator, MAX_SUBJECTS, SCANNER, TRACE_CHECKS } from "../trace/aggregate.ts";
 import { TraceUnavailable } from "../trace/diagnose.ts";
 import { runFallback } from "../trace/fallback.ts";
@@ -78,6 +79,8 @@ export function makeEbpfExecTrace(options: TraceScannerOptions = {}): Scanner {
     }
     const aggregator = new Aggregator(new LocationJudge(ctx.host, homeDirs(loadUsers(ctx.host).entries)));
     const emit = (type: string, rec: object) => ctx.event(type, rec as Record<string, unknown>);
+    // What the scan itself starts during the trace (dpkg, gpg, plugins) is not the host's activity.
+    const own = new OwnTree();
     const objectUrl = options.objectUrl ?? BUNDLED_OBJECT_URL;
     const objectName = objectUrl.pathname.slice(objectUrl.pathname.lastIndexOf("/") + 1);
     let object: LoaderOptions["object"];
@@ -104,6 +107,7 @@ export function makeEbpfExecTrace(options: TraceScannerOptions = {}): Scanner {
         table,
         aggregator,
         emit,
+        own,
         canary: options.canary === undefined ? defaultCanary() : options.canary,
         open: (onSample) =>
           openTracer({
@@ -138,6 +142,7 @@ export function makeEbpfExecTrace(options: TraceScannerOptions = {}): Scanner {
         aggregator,
         emit,
         initial,
+        own,
       });
       for (const w of r.warnings) ctx.warn("truncated", w);
       ctx.setMeta("trace", {

@@ -6,6 +6,7 @@
  */
 import { readExeLink } from "../host/exe_link.ts";
 import type { Host } from "../host/host.ts";
+import type { OwnTree } from "../host/self.ts";
 import { parseStat, splitNul } from "../host/proc_stat.ts";
 import type { Aggregator } from "./aggregate.ts";
 import type { ProcessTable } from "./lineage.ts";
@@ -23,6 +24,8 @@ export interface FallbackOptions {
   emit: (type: "exec.trace", record: ExecRecord) => void;
   /** Pids and start times of processes running at start: (pid → startTicks). */
   initial: Map<number, number>;
+  /** The scanner's own processes: left out of the records and findings (see SessionOptions.own). */
+  own?: OwnTree;
 }
 
 /** Counters for meta.trace in fallback mode. */
@@ -135,6 +138,7 @@ export async function runFallback(
         };
         opts.table.set({ pid, ppid: stat.ppid, comm: stat.comm, exe, argv, source: "exec" });
         m.events.exec++;
+        if (opts.own?.isOwn(pid, stat.ppid)) continue;
         opts.emit("exec.trace", rec);
         opts.aggregator.addExec(rec);
       }

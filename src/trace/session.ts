@@ -10,6 +10,7 @@ import { EINTR } from "../../ffi/libbpf.ts";
 import { CLOCK_MONOTONIC, clockGettimeNs } from "../../ffi/libc.ts";
 import { readExeLink } from "../host/exe_link.ts";
 import { Host } from "../host/host.ts";
+import type { OwnTree } from "../host/self.ts";
 import type { Aggregator } from "./aggregate.ts";
 import { addressScope } from "./classify.ts";
 import { type ConnectEvent, Decoder, type ExecEvent } from "./decode.ts";
@@ -42,6 +43,11 @@ export interface SessionOptions {
   open: (onSample: (data: Uint8Array) => void) => Tracer;
   /** Called after each poll with the metrics so far (to keep meta current if the scan is cut). */
   onProgress?: (metrics: TraceMetrics) => void;
+  /**
+   * The scanner's own processes (its helpers and what they start): their execs and connects are left out of the
+   * records and findings, as the /proc snapshot leaves them out (src/host/self.ts).
+   */
+  own?: OwnTree;
 }
 
 /** The metrics recorded in `meta.trace`. */
@@ -202,6 +208,7 @@ export async function runSession(
           argv: ev.argv,
           source: "exec",
         });
+        if (opts.own?.isOwn(ev.pid, ev.ppid)) continue;
         opts.emit("exec.trace", rec);
         opts.aggregator.addExec(rec);
       } else {
@@ -227,6 +234,7 @@ export async function runSession(
           exec_traced: sameImage && node.source === "exec",
           lineage: opts.table.lineage(ev.ppid),
         };
+        if (opts.own?.has(ev.pid)) continue;
         opts.emit("net.connect", rec);
         opts.aggregator.addConnect(rec);
       }

