@@ -207,3 +207,32 @@ export async function stopChild(child: Deno.ChildProcess): Promise<void> {
   await child.stdout.cancel().catch(() => {});
   await child.status;
 }
+
+/**
+ * Kills one process by pid with SIGKILL (if it still runs). Refuses pids below 1: kill(0) and kill(-n) signal a
+ * whole process group, which would end the test run itself.
+ */
+export function killPid(pid: number | undefined): void {
+  if (pid === undefined) return;
+  if (!Number.isInteger(pid) || pid < 1) throw new Error(`refusing to kill pid ${pid}: not one process`);
+  try {
+    Deno.kill(pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Why this test process cannot open an inet socket, or undefined when it can. A scan run in-process through the
+ * CLI's run() installs the network seccomp filter on every thread of the process, and every program started
+ * afterwards inherits it, so tests that need TCP check first (and say why they are ignored).
+ */
+export function inetSocketsRefused(): string | undefined {
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port: 0 }).close();
+    return undefined;
+  } catch (e) {
+    return `this test process may not open inet sockets (${e instanceof Error ? e.message : String(e)}): ` +
+      "a seccomp filter from an in-process CLI scan is likely installed";
+  }
+}

@@ -4,7 +4,7 @@
  * NDJSON stream, and running `sys-scan fleet` in-process with a fixed clock.
  */
 import assert from "node:assert/strict";
-import { run } from "../../src/cli/run.ts";
+import { scanCommand } from "../../src/cli/scan.ts";
 import { fleetCommand } from "../../src/cli/commands/fleet.ts";
 import type { Report } from "../../src/core/report.ts";
 import type { FleetReport } from "../../src/fleet/model.ts";
@@ -32,7 +32,10 @@ const cache = new Map<string, Report>();
 export async function scanRoot(root: string, flags: string[], hostname: string): Promise<Report> {
   const out = Deno.makeTempFileSync({ suffix: ".json" });
   try {
-    const code = await run(["--root", root, ...flags, "--output", out]);
+    // scanCommand, not run(): run() installs the CLI's network seccomp filter on every thread of this process,
+    // and every test file sharing the process (and every program it starts) would lose inet sockets.
+    const r = await scanCommand(["--root", root, ...flags, "--output", out]);
+    const code = r.ok ? r.value : r.error.exit;
     assert.ok(code === 0 || code === 1, `scan of ${root} exited ${code}`);
     const report = JSON.parse(Deno.readTextFileSync(out)) as Report;
     report.meta.hostname = hostname;

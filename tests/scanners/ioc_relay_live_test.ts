@@ -6,8 +6,9 @@
 import assert from "node:assert/strict";
 import { ioc } from "../../src/scanners/ioc/index.ts";
 import type { Finding } from "../../src/core/finding.ts";
-import { runOne } from "../helpers.ts";
+import { inetSocketsRefused, killPid, runOne } from "../helpers.ts";
 
+/** Why a test cannot run here (a tool missing, sockets refused), printed once; undefined when it can. */
 function missing(...paths: string[]): string | undefined {
   for (const p of paths) {
     try {
@@ -18,7 +19,9 @@ function missing(...paths: string[]): string | undefined {
       return why;
     }
   }
-  return undefined;
+  const refused = inetSocketsRefused();
+  if (refused) console.log(`ignored: ${refused}`);
+  return refused;
 }
 
 /** A TCP listener on 127.0.0.1 that accepts and holds every connection until closed. */
@@ -77,15 +80,6 @@ async function kill(...children: Deno.ChildProcess[]): Promise<void> {
       // gone
     }
     await c.status;
-  }
-}
-
-function killPid(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    Deno.kill(pid, "SIGKILL");
-  } catch {
-    // gone
   }
 }
 
