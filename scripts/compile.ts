@@ -34,6 +34,11 @@ const TARGETS: Record<string, string> = {
   aarch64: "aarch64-unknown-linux-gnu",
 };
 
+/** The `deno compile` target of this machine's architecture, or undefined when there is none. */
+export function denortTarget(arch: string = Deno.build.arch): string | undefined {
+  return TARGETS[arch];
+}
+
 /** Where Deno keeps a downloaded denort for this version and target, if it is there. */
 export function cachedDenort(target: string, env: (k: string) => string | undefined): string | undefined {
   const dirs = [
@@ -81,7 +86,7 @@ export async function compile(
   const root = new URL("../", import.meta.url).pathname;
   Deno.chdir(root);
   const arch = Deno.build.arch;
-  const target = TARGETS[arch];
+  const target = denortTarget(arch);
   if (!target) {
     console.error(`compile: unsupported architecture ${arch}`);
     return 1;

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Sets up what is missing (scripts/bootstrap.sh), then runs every check: deno fmt --check, deno lint,
-# deno check, and the whole test suite. Ends with a "N passed, N failed" line. Exit status: 0 only if all pass.
+# deno check, and the whole test suite. Lists the ignored tests with their reasons, then ends with the line
+# "N passed, N failed, N skipped" (failed: failed tests plus failed fmt/lint/check; skipped: the tests Deno
+# reports as ignored, because this host lacks their precondition). Exit status: 0 only if everything passed and every ignored test printed its reason.
 set -uo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$top"
@@ -10,25 +12,47 @@ export NO_COLOR=1
 export DENO_NO_UPDATE_CHECK=1
 
 status=0
-echo "== deno fmt --check"; deno fmt --check || status=1
-echo "== deno lint"; deno lint || status=1
-echo "== deno check"; deno check main.ts 'src/**/*.ts' 'ffi/**/*.ts' 'tests/**/*.ts' 'scripts/**/*.ts' || status=1
+static_failed=0 # fmt, lint and check each count as one failure in the last line
+echo "== deno fmt --check"; deno fmt --check || static_failed=$((static_failed + 1))
+echo "== deno lint"; deno lint || static_failed=$((static_failed + 1))
+echo "== deno check"
+deno check main.ts 'src/**/*.ts' 'ffi/**/*.ts' 'tests/**/*.ts' 'scripts/**/*.ts' || static_failed=$((static_failed + 1))
+[ "$static_failed" -eq 0 ] || status=1
 echo "== deno test"
 log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
 deno test -A --parallel "$@" 2>&1 | tee "$log"
 test_status=${PIPESTATUS[0]}
 [ "$test_status" -eq 0 ] || status=1
+
 summary="$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$log" | tail -n 1)"
-rm -f "$log"
 passed="$(echo "$summary" | sed -nE 's/.* ([0-9]+) passed.*/\1/p')"
 failed="$(echo "$summary" | sed -nE 's/.* ([0-9]+) failed.*/\1/p')"
+ignored="$(echo "$summary" | sed -nE 's/.* ([0-9]+) ignored.*/\1/p')"
 if [ -z "$passed" ]; then
   echo "no test summary found" >&2
-  echo "0 passed, 1 failed"
+  echo "0 passed, $((static_failed + 1)) failed, 0 skipped"
   exit 1
 fi
-if [ "$status" -ne 0 ] && [ "${failed:-0}" -eq 0 ]; then
-  echo "tests passed but fmt/lint/check did not" >&2
-fi
-echo "${passed} passed, ${failed:-0} failed"
+
+# Every ignored test must have said why (tests/host_caps.ts `needs` prints "[ignored] NAME -- REASON").
+reasons="$(grep -oE '\[ignored\] .* -- .*' "$log" | sort -u)"
+names="$(grep -oE '=> .* \.\.\. ignored \(' "$log" | sed -E 's/^=> (.*) \.\.\. ignored \($/\1/' | sort -u)"
+echo
+echo "== ${ignored:-0} ignored (this host lacks what they need)"
+unexplained_count=0
+while IFS= read -r name; do
+  [ -n "$name" ] || continue
+  reason="$(grep -F "[ignored] $name -- " <<<"$reasons" | head -n 1)"
+  if [ -n "$reason" ]; then
+    echo "  ${reason#\[ignored\] }"
+  else
+    echo "  $name -- NO REASON PRINTED: declare it with needs() from tests/host_caps.ts" >&2
+    unexplained_count=$((unexplained_count + 1))
+    status=1
+  fi
+done <<<"$names"
+[ "$static_failed" -eq 0 ] || echo "${static_failed} of deno fmt --check, deno lint, deno check failed (see above)" >&2
+# Failures: failed tests, failed static checks, and ignored tests that did not say why.
+echo "${passed} passed, $((${failed:-0} + static_failed + unexplained_count)) failed, ${ignored:-0} skipped"
 exit "$status"

@@ -82,7 +82,7 @@ export function makeEbpfExecTrace(options: TraceScannerOptions = {}): Scanner {
     // What the scan itself starts during the trace (dpkg, gpg, plugins) is not the host's activity.
     const own = new OwnTree();
     const objectUrl = options.objectUrl ?? BUNDLED_OBJECT_URL;
-    const objectName = objectUrl.pathname.slice(objectUrl.pathname.lastIndexOf("/") + 1);
+    const objectName = decodeURIComponent(objectUrl.pathname.slice(objectUrl.pathname.lastIndexOf("/") + 1));
     let object: LoaderOptions["object"];
     let objectSha256: string | null = null;
     try {

@@ -148,7 +148,7 @@ export async function probeBpf(opts: ProbeOptions = {}): Promise<BpfProbe> {
   };
   const privileged = hasBpfPrivileges(facts);
   const url = opts.objectUrl ?? BUNDLED_OBJECT_URL;
-  const name = url.pathname.slice(url.pathname.lastIndexOf("/") + 1);
+  const name = decodeURIComponent(url.pathname.slice(url.pathname.lastIndexOf("/") + 1));
   const libbpfPath = opts.libbpfPath !== undefined ? opts.libbpfPath : findLibbpf();
 
   let bytes: Uint8Array | null = null;

@@ -7,7 +7,8 @@
  */
 import { closeFd, setCloseOnExec } from "../../ffi/fd.ts";
 import { type InetTable, parseInetTable } from "../host/proc_net.ts";
-import { memfdCreate, mountTmpfs } from "./sys.ts";
+import { mountTmpfsKeeping, programPaths } from "./program_files.ts";
+import { memfdCreate } from "./sys.ts";
 
 /** The directory (on the tmpfs mounted over /tmp) that holds the temporary evidence. */
 export const WORK_DIR = "/tmp/sys-scan-self-test";
@@ -25,6 +26,8 @@ export type Piece<T> = { ok: true; value: T } | { ok: false; error: string; notA
 export interface EvidenceFacts {
   /** The system directory a tmpfs was mounted over (null when none could be). */
   systemDir: string | null;
+  /** This program's own paths the mounts would have hidden, bound back at their place (program_files.ts). */
+  programKept: string[];
   worldWritable: Piece<{ path: string }>;
   suidCopy: Piece<{ path: string }>;
   deletedExe: Piece<{ path: string; pid: number }>;
@@ -102,15 +105,19 @@ export class EvidenceSet implements AsyncDisposable {
 
   private constructor(readonly facts: EvidenceFacts) {}
 
-  /** Mounts the tmpfs directories and plants every piece. Throws only when /tmp cannot get its tmpfs. */
-  static async create(): Promise<EvidenceSet> {
+  /**
+   * Mounts the tmpfs directories (keeping `own`, this program's own files, where they were) and plants
+   * every piece. Throws only when /tmp cannot get its tmpfs.
+   */
+  static async create(own: readonly string[] = programPaths()): Promise<EvidenceSet> {
     // The working directory may lie under a directory the tmpfs mounts hide (sys-scan copied to /tmp is
     // common): the planted processes would inherit a cwd that no longer exists and fail to start.
     Deno.chdir("/");
-    mountTmpfs("/tmp", "mode=1777,size=64m");
+    const programKept = mountTmpfsKeeping("/tmp", "mode=1777,size=64m", own);
     Deno.mkdirSync(WORK_DIR, { mode: 0o755 });
     const set = new EvidenceSet({
       systemDir: null,
+      programKept,
       worldWritable: { ok: false, error: "not created" },
       suidCopy: { ok: false, error: "not created" },
       deletedExe: { ok: false, error: "not created" },
@@ -124,7 +131,7 @@ export class EvidenceSet implements AsyncDisposable {
     for (const dir of SYSTEM_DIR_CANDIDATES) {
       try {
         if (!Deno.statSync(dir).isDirectory) continue;
-        mountTmpfs(dir, "mode=755,size=1m");
+        f.programKept.push(...mountTmpfsKeeping(dir, "mode=755,size=1m", own));
         f.systemDir = dir;
         break;
       } catch (e) {

@@ -4,6 +4,8 @@
  * Everything it creates lives on tmpfs mounts of that namespace, which vanish with its last process.
  */
 
+import { urlPath } from "./program_files.ts";
+
 /** util-linux unshare, by absolute path (PATH is not trusted on a host under investigation). */
 export const UNSHARE = "/usr/bin/unshare";
 
@@ -63,9 +65,9 @@ export function isolationProblem(
  */
 export function selfCommand(): { argv: string[]; cwd?: string } {
   if (Deno.build.standalone === true) return { argv: [Deno.execPath()] };
-  const main = new URL(Deno.mainModule);
-  const dir = main.pathname.slice(0, main.pathname.lastIndexOf("/")) || "/";
-  return { argv: [Deno.execPath(), "run", "-A", "--quiet", main.pathname], cwd: dir };
+  const main = urlPath(new URL(Deno.mainModule));
+  const dir = main.slice(0, main.lastIndexOf("/")) || "/";
+  return { argv: [Deno.execPath(), "run", "-A", "--quiet", main], cwd: dir };
 }
 
 /** The command that runs `args` of this program inside a new private mount namespace. */

@@ -10,6 +10,7 @@ import { allSeen, verdicts } from "../../src/selftest/verdicts.ts";
 
 const FACTS: EvidenceFacts = {
   systemDir: "/opt",
+  programKept: [],
   worldWritable: { ok: true, value: { path: "/opt/sys-scan-self-test.conf" } },
   suidCopy: { ok: true, value: { path: "/tmp/sys-scan-self-test/suid-copy-of-true" } },
   deletedExe: { ok: true, value: { path: "/tmp/sys-scan-self-test/deleted-sleep", pid: 101 } },
