@@ -6,8 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { SCAN_STAGES } from "../src/cli/scan.ts";
+import { repoPath } from "./helpers.ts";
 
-const REPO = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
+const REPO = repoPath("").replace(/\/$/, "");
 const DOC = `${REPO}/docs/ARCHITECTURE.md`;
 
 // ---------------------------------------------------------------------------------------------------------

@@ -8,6 +8,14 @@ import { type Capabilities, probeCapabilities } from "../src/host/capabilities.t
 import { Host } from "../src/host/host.ts";
 import type { Stage } from "../src/core/pipeline.ts";
 import { cString, libc } from "../ffi/libc.ts";
+import { REPO } from "./host_caps.ts";
+
+export { REPO };
+
+/** Absolute path of a file of this checkout (`rel` relative to its root), as a plain path (not %-escaped). */
+export function repoPath(rel: string): string {
+  return `${REPO}${rel}`;
+}
 
 /** A validated Config with defaults, plus overrides. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
@@ -16,7 +24,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 
 /** Absolute path of a committed fixture host under tests/fixtures/hosts. */
 export function fixtureRoot(name: string): string {
-  return new URL(`./fixtures/hosts/${name}`, import.meta.url).pathname;
+  return repoPath(`tests/fixtures/hosts/${name}`);
 }
 
 /** A file to create in a temporary tree: text content, or content with a mode, or a symlink. */
@@ -104,9 +112,95 @@ export function checkIds(findings: Finding[]): string[] {
   return findings.map((f) => f.check_id).sort();
 }
 
+/** The argv prefix that runs a command as nobody: uid/gid 65534, no groups, no inheritable capabilities. */
+export const AS_NOBODY = [
+  "/usr/bin/setpriv",
+  "--reuid=65534",
+  "--regid=65534",
+  "--clear-groups",
+  "--inh-caps=-all",
+] as const;
+
+/** The parts of the checkout an unprivileged run may need: the program, its assets and the tests' children. */
+const COPIED = ["main.ts", "deno.json", "deno.lock", "src", "ffi", "generated", "rules", "tests"] as const;
+
+/** True when uid 65534 can reach `path` (every parent directory searchable by others) and `bits` of it. */
+export function nobodyCan(path: string, bits: number): boolean {
+  try {
+    const parts = Deno.realPathSync(path).split("/").slice(1);
+    for (let i = 0; i < parts.length - 1; i++) {
+      if (((Deno.statSync(`/${parts.slice(0, i + 1).join("/")}`).mode ?? 0) & 0o001) === 0) return false;
+    }
+    return ((Deno.statSync(path).mode ?? 0) & bits) === bits;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Runs a Deno script as uid/gid 65534 via setpriv (root bypasses directory permissions) with a throwaway
- * DENO_DIR and no config file, and returns its standard output parsed as JSON. Throws with its standard
+ * What a run as nobody needs, in a world-traversable temporary directory, because the clone itself may sit
+ * where nobody cannot reach it (under /root, mode 0700): a copy of the checkout's code (`path(rel)`), a deno
+ * executable nobody can run (`deno`: the running one when reachable, else a link or copy of it) and a DENO_DIR
+ * and HOME nobody owns (`env`); with `npm`, the DENO_DIR holds a copy of the npm packages, for runs that use
+ * deno.json. Removed when disposed.
+ */
+export class NobodyCopy implements Disposable {
+  /** The temporary directory (mode 0755). */
+  readonly dir = Deno.makeTempDirSync({ prefix: "sys-scan-nobody-" });
+  /** The copy of the checkout, with a trailing slash. */
+  readonly repo = `${this.dir}/repo/`;
+  /** A deno executable nobody can run. */
+  readonly deno: string;
+  /** DENO_DIR and HOME owned by nobody, no colour, no update check. */
+  readonly env: Record<string, string>;
+
+  constructor(opts: { npm?: boolean } = {}) {
+    try {
+      Deno.chmodSync(this.dir, 0o755);
+      if (!nobodyCan(this.dir, 0o005)) {
+        throw new Error(`nobody cannot reach the temporary directory ${this.dir}`);
+      }
+      Deno.mkdirSync(this.repo);
+      sh("/bin/cp", "-a", ...COPIED.map((p) => repoPath(p)), this.repo);
+      sh("/bin/chmod", "-R", "a+rX", this.repo);
+      this.deno = Deno.execPath();
+      if (!nobodyCan(this.deno, 0o005)) {
+        this.deno = `${this.dir}/deno`;
+        try {
+          Deno.linkSync(Deno.execPath(), this.deno);
+        } catch {
+          Deno.copyFileSync(Deno.execPath(), this.deno);
+        }
+        Deno.chmodSync(this.deno, 0o755);
+      }
+      const denoDir = `${this.dir}/denodir`;
+      Deno.mkdirSync(denoDir);
+      if (opts.npm) {
+        const info = JSON.parse(sh(Deno.execPath(), "info", "--json")) as { npmCache: string };
+        sh("/bin/cp", "-a", info.npmCache, `${denoDir}/npm`);
+      }
+      Deno.mkdirSync(`${this.dir}/home`);
+      sh("/bin/chown", "-R", "65534:65534", denoDir, `${this.dir}/home`);
+      this.env = { DENO_DIR: denoDir, HOME: `${this.dir}/home`, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
+    } catch (e) {
+      Deno.removeSync(this.dir, { recursive: true });
+      throw e;
+    }
+  }
+
+  /** Path in the copy of a checkout file (`rel` relative to the checkout root, or an absolute path in it). */
+  path(rel: string): string {
+    return `${this.repo}${rel.startsWith(REPO) ? rel.slice(REPO.length) : rel}`;
+  }
+
+  [Symbol.dispose](): void {
+    Deno.removeSync(this.dir, { recursive: true });
+  }
+}
+
+/**
+ * Runs a Deno script of this checkout (absolute path) as nobody (root bypasses directory permissions) from a
+ * NobodyCopy, with no config file, and returns its standard output parsed as JSON. Throws with its standard
  * error when it fails.
  */
 export function runAsNobody(
@@ -114,28 +208,46 @@ export function runAsNobody(
   permissions: readonly string[],
   args: readonly string[],
 ): unknown {
-  const denoDir = Deno.makeTempDirSync({ prefix: "sys-scan-deno-" });
-  Deno.chmodSync(denoDir, 0o777);
-  try {
-    const out = new Deno.Command("/usr/bin/setpriv", {
-      args: [
-        "--reuid=65534",
-        "--regid=65534",
-        "--clear-groups",
-        Deno.execPath(),
-        "run",
-        "--no-config",
-        ...permissions,
-        script,
-        ...args,
-      ],
-      env: { DENO_DIR: denoDir, NO_COLOR: "1" },
-    }).outputSync();
-    if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-    return JSON.parse(new TextDecoder().decode(out.stdout));
-  } finally {
-    Deno.removeSync(denoDir, { recursive: true });
-  }
+  using copy = new NobodyCopy();
+  const out = new Deno.Command(AS_NOBODY[0], {
+    args: [
+      ...AS_NOBODY.slice(1),
+      copy.deno,
+      "run",
+      "--no-config",
+      ...permissions,
+      copy.path(script),
+      ...args,
+    ],
+    env: copy.env,
+  }).outputSync();
+  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+  return JSON.parse(new TextDecoder().decode(out.stdout));
+}
+
+const PRIVATE_MOUNTS = ["/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c"] as const;
+const UNMOUNT_TRACEFS = "while umount /sys/kernel/tracing 2>/dev/null; do :; done; " +
+  "while umount /sys/kernel/debug 2>/dev/null; do :; done";
+
+/**
+ * argv prefix that runs the rest in a private mount namespace without tracefs (nor debugfs), whether or not the
+ * host has it mounted.
+ */
+export const WITHOUT_TRACEFS = [...PRIVATE_MOUNTS, `${UNMOUNT_TRACEFS}; exec "$@"`, "sh"] as const;
+
+/**
+ * argv prefix that runs the rest in a private mount namespace with a fresh tracefs on /sys/kernel/tracing,
+ * whether or not the host has it mounted.
+ */
+export const WITH_TRACEFS = [
+  ...PRIVATE_MOUNTS,
+  `${UNMOUNT_TRACEFS}; mount -t tracefs nodev /sys/kernel/tracing && exec "$@"`,
+  "sh",
+] as const;
+
+/** argv prefix that runs the rest in a private mount namespace where /sys/kernel/btf/vmlinux is `empty`. */
+export function withoutBtf(empty: string): string[] {
+  return [...PRIVATE_MOUNTS, 'mount --bind "$0" /sys/kernel/btf/vmlinux && exec "$@"', empty];
 }
 
 /** Runs a command (absolute path, no shell) and throws with its standard error when it fails. */
@@ -143,17 +255,6 @@ export function sh(cmd: string, ...args: string[]): string {
   const out = new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).outputSync();
   if (!out.success) throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
   return new TextDecoder().decode(out.stdout);
-}
-
-/** Why a hung FUSE mount cannot be made here (not root, no /dev/fuse), or undefined when it can. */
-export function hungFuseUnavailable(): string | undefined {
-  if (Deno.uid() !== 0) return "mounting FUSE needs root";
-  try {
-    if (!Deno.statSync("/dev/fuse").isCharDevice) return "/dev/fuse is not a character device";
-  } catch {
-    return "no /dev/fuse (FUSE not in this kernel)";
-  }
-  return undefined;
 }
 
 /**

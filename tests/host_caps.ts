@@ -16,6 +16,8 @@
  */
 import { findLibbpf } from "../src/host/capabilities.ts";
 import { hasIpv6Loopback } from "../src/selftest/evidence.ts";
+import { passwdUsers } from "../src/security/redact.ts";
+import { currentArch } from "../src/security/syscall_table.ts";
 import { cachedDenort, denortTarget } from "../scripts/compile.ts";
 
 /** The checkout this module belongs to, as a plain path with a trailing slash (spaces and all, not %20). */
@@ -140,6 +142,20 @@ const PROBES = {
     return missing && `${missing} is not installed (Debian packages rpm, gcc)`;
   },
   dpkg: () => isFile("/usr/bin/dpkg") ? undefined : "no /usr/bin/dpkg (not a Debian host)",
+  dpkgDb: () =>
+    isFile("/var/lib/dpkg/info/passwd.list") ? undefined : "no dpkg database with the passwd package here",
+  syscallArch: () =>
+    currentArch() === null
+      ? `no system call table for ${Deno.build.arch} (x86_64 and aarch64 only)`
+      : undefined,
+  liveUser: () => {
+    try {
+      const hit = passwdUsers(Deno.readTextFileSync("/etc/passwd")).users.some((u) => u.uid >= 1000);
+      return hit ? undefined : "no user with uid >= 1000 in /etc/passwd";
+    } catch (e) {
+      return `cannot read /etc/passwd: ${(e as Error).message}`;
+    }
+  },
   kernelHeaders: () => {
     const missing = ["/usr/include/x86_64-linux-gnu/asm/unistd_64.h", "/usr/include/asm-generic/unistd.h"]
       .find((p) => !isFile(p));

@@ -5,7 +5,7 @@ import { BaselineStore, SCHEMA_VERSION } from "../../src/baseline/store.ts";
 import { contentHash, hostKey } from "../../src/baseline/compare.ts";
 import { kernelParams } from "../../src/scanners/kernel_params.ts";
 import { mountsScanner } from "../../src/scanners/mounts.ts";
-import { makeTree, type TempTree } from "../helpers.ts";
+import { makeTree, repoPath, type TempTree } from "../helpers.ts";
 import type { Finding } from "../../src/core/finding.ts";
 
 const SCANNERS = [kernelParams, mountsScanner];
@@ -162,7 +162,7 @@ Deno.test("concurrent writers do not corrupt the database", async () => {
     (_, i) => hostTree({ "kernel/kptr_restrict": "0" }, String(i).repeat(32)),
   );
   try {
-    const main = new URL("../../main.ts", import.meta.url).pathname;
+    const main = repoPath("main.ts");
     const runs = roots.map((t) =>
       new Deno.Command(Deno.execPath(), {
         args: [

@@ -1,8 +1,8 @@
 /** End-to-end tests of the executable's contract: exit codes, help/version, output files, formats. */
 import assert from "node:assert/strict";
-import { fixtureRoot } from "../helpers.ts";
+import { fixtureRoot, repoPath } from "../helpers.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const MAIN = repoPath("main.ts");
 const FIXTURE = fixtureRoot("basic");
 const CANON_ENV = {
   SYS_SCAN_CANON_TIME_ZERO: "",

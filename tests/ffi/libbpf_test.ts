@@ -3,9 +3,9 @@ import { findLibbpf } from "../../src/host/capabilities.ts";
 import { ENOENT, Libbpf, LibbpfError, RingBuffer } from "../../ffi/libbpf.ts";
 import { readBundledObject } from "../../src/trace/object.ts";
 import { breakSection } from "./elf_patch.ts";
+import { needs } from "../host_caps.ts";
 
 const LIBBPF = findLibbpf();
-const ROOT = Deno.uid() === 0;
 
 function libbpfError(fn: () => unknown): LibbpfError {
   try {
@@ -23,9 +23,8 @@ Deno.test("libbpf: a missing library is a LibbpfError at the dlopen stage", () =
   assert.match(e.message, /cannot load \/nonexistent\/libbpf\.so\.1/);
 });
 
-Deno.test({
+Deno.test(needs(["libbpf"], {
   name: "libbpf: version, strerror of errno and of libbpf's own 4000+ codes",
-  ignore: LIBBPF === null,
   fn: () => {
     using lib = Libbpf.open(LIBBPF!);
     assert.ok(lib.version.major >= 1 || lib.version.minor >= 6);
@@ -33,11 +32,10 @@ Deno.test({
     assert.equal(lib.strerror(4001), "BPF object format invalid");
     assert.notEqual(lib.strerror(4003), "Unknown error 4003");
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["libbpf"], {
   name: "libbpf: open errors carry errno and libbpf's log lines (missing file, garbage, directory)",
-  ignore: LIBBPF === null,
   fn: () => {
     using lib = Libbpf.open(LIBBPF!);
     const missing = libbpfError(() => lib.openFile("/nonexistent/x.bpf.o"));
@@ -53,11 +51,10 @@ Deno.test({
     const dir = libbpfError(() => lib.openFile("/tmp"));
     assert.ok(dir.code >= 4000, `directory: ${dir.code}`);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["libbpf"], {
   name: "libbpf: the log callback is unset before it is freed (later libbpf calls do not crash)",
-  ignore: LIBBPF === null,
   fn: async () => {
     const lib = Libbpf.open(LIBBPF!);
     lib[Symbol.dispose]();
@@ -70,11 +67,10 @@ Deno.test({
     using obj = again.openMem(bytes, "process_exec");
     assert.equal(obj.programs().length, 5);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["libbpf", "root"], {
   name: "libbpf: a throwing sample handler is counted, not swallowed, and polling goes on",
-  ignore: LIBBPF === null || !ROOT,
   fn: async () => {
     using lib = Libbpf.open(LIBBPF!);
     using obj = lib.openMem(await readBundledObject(), "process_exec");
@@ -93,11 +89,10 @@ Deno.test({
     assert.equal(rb.callbackErrors, calls);
     assert.match(String(rb.firstCallbackError), /handler bug/);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["libbpf", "root"], {
   name: "libbpf: a verifier rejection names the failing program and carries the verifier log",
-  ignore: LIBBPF === null || !ROOT,
   fn: async () => {
     using lib = Libbpf.open(LIBBPF!);
     const broken = breakSection(await readBundledObject(), "tp_btf/sched_process_exec");
@@ -110,4 +105,4 @@ Deno.test({
     assert.match(text, /prog 'exec_btf': BPF program load failed/);
     assert.match(text, /-- BEGIN PROG LOAD LOG --[\s\S]*last insn is not an exit or jmp/);
   },
-});
+}));

@@ -3,7 +3,8 @@ import { type Census, type CensusScope, type CensusSpec, runCensus } from "../..
 import { Host } from "../../src/host/host.ts";
 import { devString } from "../../src/host/mountinfo.ts";
 import { decodeFileCaps } from "../../src/host/xattr.ts";
-import { makeTree, runAsNobody } from "../helpers.ts";
+import { makeTree, repoPath, runAsNobody } from "../helpers.ts";
+import { needs } from "../host_caps.ts";
 
 const all = (
   ...roots: string[]
@@ -128,7 +129,7 @@ Deno.test("census: workers, this thread and the Deno-API fallback keep exactly t
   assert.deepEqual(view(workers), view(thread));
   assert.equal(workers.examined, thread.examined);
 
-  const child = new URL("./census_child.ts", import.meta.url).pathname;
+  const child = repoPath("tests/host/census_child.ts");
   const out = new Deno.Command(Deno.execPath(), {
     args: ["run", "--no-config", "--allow-read", "--allow-env", child, t.path, "/t"],
     env: { NO_COLOR: "1" },
@@ -211,7 +212,7 @@ Deno.test("census: depth, entry, per-directory, kept-entry and time limits end i
   const hits = await census(t.path, { roots: ["/big"], limits: { maxHits: 5 } });
   assert.equal(hits.entries.length, 5);
   assert.match(hits.warnings[0].detail, /more than 5 .* 35 not kept/);
-  const child = new URL("./census_child.ts", import.meta.url).pathname;
+  const child = repoPath("tests/host/census_child.ts");
   const out = new Deno.Command(Deno.execPath(), {
     args: ["run", "--no-config", "--allow-read", "--allow-env", child, t.path, "/big"],
     env: { NO_COLOR: "1", MAX_HITS: "5" },
@@ -258,9 +259,8 @@ Deno.test("census: missing roots are silent; a pseudo or network filesystem root
   assert.deepEqual(codes(n), ["walk_skipped_fs"]);
 });
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "census: enters local filesystems, not skipped types, and survives a bind-mount loop",
-  ignore: Deno.uid() !== 0,
   fn: async () => {
     using t = makeTree({ "r/mnt/.keep": "", "r/a/b/.keep": "", "r/top": { content: "x", mode: 0o4755 } });
     sh(
@@ -280,7 +280,7 @@ Deno.test({
       sh("umount r/a/b/loop; umount r/mnt", t.path);
     }
   },
-});
+}));
 
 Deno.test("census: cancelling stops the walk and its workers", async () => {
   const entries: Record<string, { content: string; mode: number }> = {};
@@ -333,9 +333,8 @@ Deno.test("census: directories opened ahead are closed however the walk ends", a
   }
 });
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "census: unreadable directories become perm_denied warnings (run as nobody via setpriv)",
-  ignore: Deno.uid() !== 0,
   fn: () => {
     using t = makeTree({
       "r/open/s": { content: "x", mode: 0o4755 },
@@ -345,7 +344,7 @@ Deno.test({
     Deno.chmodSync(`${t.path}/r`, 0o755);
     Deno.chmodSync(`${t.path}/r/open`, 0o755);
     Deno.chmodSync(`${t.path}/r/closed`, 0o700);
-    const child = new URL("./census_child.ts", import.meta.url).pathname;
+    const child = repoPath("tests/host/census_child.ts");
     const r = runAsNobody(child, ["--allow-read", "--allow-env", "--allow-ffi"], [t.path, "/r"]) as {
       backend: string;
       entries: { path: string }[];
@@ -356,11 +355,10 @@ Deno.test({
     assert.deepEqual(r.warnings.map((w) => w.code), ["perm_denied"]);
     assert.match(r.warnings[0].detail, /^\/r\/closed: open: permission denied/);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "census: on the live root filesystem it finds exactly the set-id files find(1) finds",
-  ignore: Deno.uid() !== 0,
   fn: async () => {
     const out = new Deno.Command("find", { args: ["/", "-xdev", "-type", "f", "-perm", "/6000"] })
       .outputSync();
@@ -378,7 +376,7 @@ Deno.test({
     assert.deepEqual(found, expected);
     assert.equal(c.backend, "workers");
   },
-});
+}));
 
 Deno.test("census: the kept-entry cap holds for the whole census, across workers and their batches", async () => {
   const entries: Record<string, { content: string; mode: number }> = {};

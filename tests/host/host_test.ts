@@ -4,7 +4,7 @@ import { runProgram } from "../../src/host/exec.ts";
 import { decodeCapMask, kallsymsHasAddresses, probeCapabilities } from "../../src/host/capabilities.ts";
 import { parseOsRelease } from "../../src/host/identity.ts";
 import { parsePasswd } from "../../src/host/proc_users.ts";
-import { makeTree } from "../helpers.ts";
+import { makeTree, repoPath } from "../helpers.ts";
 
 Deno.test("pathComponents normalises . and .. lexically", () => {
   assert.deepEqual(pathComponents("/a/./b/../c//d/"), ["a", "c", "d"]);
@@ -73,7 +73,7 @@ Deno.test("the libc read path and the Deno one give the same outcomes", () => {
   });
   const mk = new Deno.Command("/usr/bin/mkfifo", { args: [`${t.path}/fifo`] }).outputSync();
   assert.equal(mk.code, 0);
-  const child = new URL("./host_read_child.ts", import.meta.url).pathname;
+  const child = repoPath("tests/host/host_read_child.ts");
   const run = (ffi: boolean) => {
     const out = new Deno.Command(Deno.execPath(), {
       args: ["run", "--no-config", "--allow-read", ...(ffi ? ["--allow-ffi"] : []), child, t.path],

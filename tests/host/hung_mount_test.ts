@@ -7,10 +7,8 @@ import { runCensus } from "../../src/host/census.ts";
 import { Host } from "../../src/host/host.ts";
 import { walk } from "../../src/host/walker.ts";
 import { scanCommand } from "../../src/cli/scan.ts";
-import { hungFuseUnavailable, makeTree, mountHungFuse } from "../helpers.ts";
-
-const UNAVAILABLE = hungFuseUnavailable();
-if (UNAVAILABLE !== undefined) console.log(`hung_mount_test: ignored: ${UNAVAILABLE}`);
+import { makeTree, mountHungFuse } from "../helpers.ts";
+import { needs } from "../host_caps.ts";
 
 function tree() {
   return makeTree({
@@ -22,9 +20,8 @@ function tree() {
 }
 
 for (const workers of [0, 2]) {
-  Deno.test({
+  Deno.test(needs(["fuse"], {
     name: `hung mount: the census (${workers ? "workers" : "this thread"}) steps around it with a warning`,
-    ignore: UNAVAILABLE !== undefined,
     fn: async () => {
       using t = tree();
       using _m = mountHungFuse(`${t.path}/srv/mnt`);
@@ -48,12 +45,11 @@ for (const workers of [0, 2]) {
       });
       assert.deepEqual(below.warnings.map((w) => w.code), ["walk_skipped_fs"], "a root on it is not walked");
     },
-  });
+  }));
 }
 
-Deno.test({
+Deno.test(needs(["fuse"], {
   name: "hung mount: the Deno-API walker steps around it with a warning",
-  ignore: UNAVAILABLE !== undefined,
   fn: async () => {
     using t = tree();
     using _m = mountHungFuse(`${t.path}/srv/mnt`);
@@ -68,11 +64,10 @@ Deno.test({
     assert.deepEqual(seen, ["/srv", "/srv/suid"]);
     assert.deepEqual(warnings, ["walk_skipped_fs: /srv/mnt: a remote or FUSE filesystem, not walked"]);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["fuse"], {
   name: "hung mount: a whole default scan of a root holding one finishes, every scanner ok, and warns",
-  ignore: UNAVAILABLE !== undefined,
   fn: async () => {
     using t = tree();
     using _m = mountHungFuse(`${t.path}/srv/mnt`);
@@ -105,4 +100,4 @@ Deno.test({
     );
     assert.ok(performance.now() - started < 30_000);
   },
-});
+}));

@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { Host } from "../../src/host/host.ts";
 import { FileOpener } from "../../src/host/open.ts";
-import { hungFuseUnavailable, makeTree, mountHungFuse, sh } from "../helpers.ts";
+import { makeTree, mountHungFuse, sh } from "../helpers.ts";
+import { needs } from "../host_caps.ts";
 
-const ROOT = Deno.uid() === 0;
 const NOBODY = 65534;
 
 /** chown without following a symlink. */
@@ -49,10 +49,9 @@ Deno.test("open: devices are refused, directly and through a root-owned symlink"
   assert.ok(!viaLive.ok && viaLive.reason === "not_file", JSON.stringify(viaLive));
 });
 
-Deno.test({
+Deno.test(needs(["root"], {
   name:
     "open: a user's symlink to root's file (~/.bashrc -> /root/secret) is judged as a symlink, not followed",
-  ignore: !ROOT,
   fn: () => {
     using t = makeTree({
       "root/secret": "root's secret\n",
@@ -80,11 +79,10 @@ Deno.test({
     assert.ok(!notFollowed.ok && notFollowed.reason === "link");
     assert.match(notFollowed.message, /to dotfiles\/bashrc/);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "open: a user's symlinked directory cannot lead root into another user's files",
-  ignore: !ROOT,
   fn: () => {
     using t = makeTree({
       "root/keys/id_rsa": "PRIVATE\n",
@@ -101,7 +99,7 @@ Deno.test({
     const os = host.readText("/etc/os-release");
     assert.ok(os.ok && os.value === "ID=debian\n", "root-owned symlinks are followed inside the root");
   },
-});
+}));
 
 Deno.test("open: a walked file swapped for another (or for a FIFO) is refused", () => {
   using t = makeTree({ "a": "first\n", "b": "second\n" });
@@ -152,9 +150,8 @@ Deno.test("open: the opened descriptor carries the file's stat, and O_NOATIME ke
   assert.equal(Deno.statSync(`${t.path}/f`).atime?.getTime(), past.getTime(), "atime unchanged by the reads");
 });
 
-Deno.test({
+Deno.test(needs(["fuse"], {
   name: "open: files on a FUSE mount whose server never answers are refused at once, never entered",
-  ignore: hungFuseUnavailable() !== undefined,
   fn: () => {
     using t = makeTree({ "etc/cron.d/job": "* * * * * root /bin/true\n", "mnt/.keep": "" });
     using _mount = mountHungFuse(`${t.path}/mnt`);
@@ -168,9 +165,4 @@ Deno.test({
     assert.ok(host.readText("/etc/cron.d/job").ok, "the rest of the tree is read as usual");
     assert.ok(performance.now() - started < 2000, "nothing waited on the hung server");
   },
-});
-
-if (hungFuseUnavailable() !== undefined) {
-  console.log(`open_test: FUSE cases ignored: ${hungFuseUnavailable()}`);
-}
-if (!ROOT) console.log("open_test: ownership cases ignored: they need root to chown");
+}));

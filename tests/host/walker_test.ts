@@ -3,7 +3,8 @@ import { Host } from "../../src/host/host.ts";
 import { walk, type WalkEntry, type WalkOptions } from "../../src/host/walker.ts";
 import { devString, isSkippedFsType, parseMountDevices } from "../../src/host/mountinfo.ts";
 import { digestEntry, readEntryHead, sha256Entry } from "../../src/host/entry_io.ts";
-import { makeTree, runAsNobody } from "../helpers.ts";
+import { makeTree, repoPath, runAsNobody } from "../helpers.ts";
+import { needs } from "../host_caps.ts";
 
 interface Collected {
   entries: WalkEntry[];
@@ -182,9 +183,8 @@ Deno.test("walker: a directory on a network filesystem type is not entered even 
   assert.deepEqual(c.warnings.map((w) => w.code), ["walk_skipped_fs"]);
 });
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "walker: stays on one filesystem, crosses into local ones on request, survives a bind-mount loop",
-  ignore: Deno.uid() !== 0,
   fn: async () => {
     using t = makeTree({ "r/mnt/.keep": "", "r/a/b/.keep": "", "r/top": "x" });
     sh(
@@ -217,17 +217,16 @@ Deno.test({
       sh("umount r/a/b/loop; umount r/mnt", t.path);
     }
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "walker: unreadable directories become perm_denied warnings (run as nobody via setpriv)",
-  ignore: Deno.uid() !== 0,
   fn: () => {
     // Root bypasses directory permissions, so the walk runs in a child process as uid/gid 65534.
     using t = makeTree({ "r/open/f": "x", "r/closed/secret": "y" });
     Deno.chmodSync(t.path, 0o755);
     Deno.chmodSync(`${t.path}/r/closed`, 0o700);
-    const child = new URL("./walker_unpriv_child.ts", import.meta.url).pathname;
+    const child = repoPath("tests/host/walker_unpriv_child.ts");
     const r = runAsNobody(child, ["--allow-read", "--allow-env"], [t.path]) as {
       paths: string[];
       warnings: { code: string; detail: string }[];
@@ -236,7 +235,7 @@ Deno.test({
     assert.deepEqual(r.warnings.map((w) => w.code), ["perm_denied"]);
     assert.match(r.warnings[0].detail, /^\/r\/closed: /);
   },
-});
+}));
 
 Deno.test("walker: mountinfo device parser handles real, empty, truncated and garbage input", () => {
   const text = "22 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n" +

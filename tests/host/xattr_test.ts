@@ -3,6 +3,7 @@ import { DirentCalls } from "../../ffi/dirent.ts";
 import { Errno } from "../../ffi/fd.ts";
 import { decodeFileCaps } from "../../src/host/xattr.ts";
 import { makeTree } from "../helpers.ts";
+import { needs } from "../host_caps.ts";
 
 function capBytes(words: number[]): Uint8Array {
   const b = new Uint8Array(words.length * 4);
@@ -66,10 +67,9 @@ function calls(): DirentCalls {
   return fs;
 }
 
-Deno.test({
+Deno.test(needs(["root"], {
   name:
     "xattr: fileCaps reads a capability set written by setcap; absent attribute and missing file are told apart",
-  ignore: Deno.uid() !== 0,
   fn: () => {
     const fs = calls();
     using t = makeTree({ "prog": { content: "x", mode: 0o755 }, "plain": "y" });
@@ -85,7 +85,7 @@ Deno.test({
     assert.equal(fs.fileCaps(z(`${t.path}/plain`)), null, "no attribute");
     assert.equal(fs.fileCaps(z(`${t.path}/missing`)), Errno.ENOENT);
   },
-});
+}));
 
 Deno.test("xattr: a path with a newline or non-ASCII characters is passed through intact", () => {
   using t = makeTree({ "we\nird é": "x" });

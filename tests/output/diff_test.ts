@@ -3,9 +3,9 @@ import { diffMarkdown, diffReports, parseDiffable } from "../../src/output/diff.
 import { diffCommand } from "../../src/cli/commands/diff.ts";
 import { scanCommand } from "../../src/cli/scan.ts";
 import { kernelParams } from "../../src/scanners/kernel_params.ts";
-import { makeTree } from "../helpers.ts";
+import { makeTree, repoPath } from "../helpers.ts";
 
-const FIX = new URL("../fixtures/reports/", import.meta.url).pathname;
+const FIX = repoPath("tests/fixtures/reports/");
 
 function load(name: string) {
   const r = parseDiffable(JSON.parse(Deno.readTextFileSync(`${FIX}${name}`)), name);

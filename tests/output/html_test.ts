@@ -6,10 +6,11 @@ import type { Scanner } from "../../src/core/scanner.ts";
 import { esc } from "../../src/output/html.ts";
 import { kernelParams } from "../../src/scanners/kernel_params.ts";
 import { mountsScanner } from "../../src/scanners/mounts.ts";
-import { chromium, chromiumAvailable } from "../chromium.ts";
-import { fixtureRoot, makeTree } from "../helpers.ts";
+import { chromium } from "../chromium.ts";
+import { fixtureRoot, makeTree, repoPath } from "../helpers.ts";
+import { needs } from "../host_caps.ts";
 
-const SCREENSHOT_DIR = new URL("../../dist/screenshots/", import.meta.url).pathname;
+const SCREENSHOT_DIR = repoPath("dist/screenshots/");
 const EVIL =
   `/tmp/<script>document.body.dataset.pwned="1"</script><img src=x onerror="document.body.dataset.pwned=2">`;
 
@@ -80,9 +81,8 @@ Deno.test("the HTML report is self-contained and escapes host-derived text", asy
   assert.match(html, /Remove &lt;b&gt;it&lt;\/b&gt;/, "remediation from the catalogue, escaped");
 });
 
-Deno.test({
+Deno.test(needs(["chromium"], {
   name: "Chromium renders the report with no console errors; filtering works; hostile text stays text",
-  ignore: !chromiumAvailable(),
   fn: async () => {
     using t = makeTree({});
     const path = await writeHtml(t.path);
@@ -112,7 +112,7 @@ Deno.test({
       "screenshot written for a person to look at",
     );
   },
-});
+}));
 
 Deno.test("compliance summary and gaps appear in the page", async () => {
   using t = makeTree({});

@@ -3,8 +3,8 @@ import { ExitCode } from "../../src/core/result.ts";
 import { discoverPlugins, pluginName, pluginScanner } from "../../src/plugins/plugin_scanner.ts";
 import { parsePluginOutput } from "../../src/plugins/protocol.ts";
 import { makeTree, runOne } from "../helpers.ts";
+import { needs } from "../host_caps.ts";
 
-const root = Deno.uid() === 0;
 const EXAMPLE = Deno.readTextFileSync(new URL("../fixtures/plugins/ssh_host_keys.sh", import.meta.url));
 const script = (body: string) => ({ content: `#!/bin/sh\n${body}\n`, mode: 0o755 });
 
@@ -127,9 +127,8 @@ Deno.test("plugin names come from file names; unusable names are left out", () =
   assert.equal(pluginName(".hidden"), undefined);
 });
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "plugin dir: same trust rules as the rules dir (exit 3), non-executables and symlinks left out",
-  ignore: !root,
   fn() {
     using t = makeTree({
       "plugins/a": script("exit 0"),
@@ -153,11 +152,10 @@ Deno.test({
     assert.ok(accepted.ok);
     assert.ok(accepted.value.warnings.some((w) => /accepted because of --rules-insecure-ok/.test(w)));
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "plugin dir: a group- or world-writable plugin refuses the directory",
-  ignore: !root,
   fn() {
     using t = makeTree({ "plugins/a": { content: "#!/bin/sh\n", mode: 0o777 } });
     Deno.chmodSync(`${t.path}/plugins`, 0o755);
@@ -165,4 +163,4 @@ Deno.test({
     assert.ok(!r.ok);
     assert.match(r.error.message, /refusing plugin .*plugins\/a: writable by group/);
   },
-});
+}));

@@ -1,10 +1,10 @@
 /** End to end through the executable: rules, risk, compliance and plugins as a user sees them. */
 import assert from "node:assert/strict";
-import { makeTree } from "../helpers.ts";
+import { makeTree, repoPath } from "../helpers.ts";
+import { needs } from "../host_caps.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const MAIN = repoPath("main.ts");
 const PLUGIN = Deno.readTextFileSync(new URL("../fixtures/plugins/ssh_host_keys.sh", import.meta.url));
-const root = Deno.uid() === 0;
 
 async function sysScan(args: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {
@@ -45,9 +45,8 @@ function scanArgs(host: string, ...more: string[]) {
   return ["--root", host, "--enable", "mounts", ...more];
 }
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "cli: rules change severity and MITRE, suppressions are counted and listed with --show-suppressed",
-  ignore: !root,
   async fn() {
     using host = makeTree(HOST);
     using dir = makeTree({
@@ -93,11 +92,10 @@ Deno.test({
       "plugin.ssh_host_keys.finding:/etc/ssh/ssh_host_rsa_key",
     ]);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "cli: an insecure rules or plugin directory is exit 3 with the reason; no report is written",
-  ignore: !root,
   async fn() {
     using host = makeTree(HOST);
     using dir = makeTree({ "rules/site.jsonc": RULES, "plugins/p": { content: "#!/bin/sh\n", mode: 0o755 } });
@@ -131,11 +129,10 @@ Deno.test({
     );
     assert.ok(warnings.some((w: { code: string }) => w.code === "insecure_dir"));
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "cli: a bad rule file is exit 3 naming file, line, column and rule id",
-  ignore: !root,
   async fn() {
     using host = makeTree(HOST);
     using dir = makeTree({ "rules/bad.rule": "id=r1\nfield=title\ncontains=x\nseverity=urgent\n" });
@@ -144,7 +141,7 @@ Deno.test({
     assert.equal(r.code, 3);
     assert.match(r.stderr, /bad\.rule:4:10: rule r1: severity: /);
   },
-});
+}));
 
 Deno.test("cli: rule flag combinations and bad values are usage errors (exit 2)", async () => {
   using host = makeTree(HOST);

@@ -4,9 +4,9 @@ import { compilePatterns } from "../../src/core/match.ts";
 import { BUILTIN_RULE_FILES, loadRules, readBuiltinPack } from "../../src/rules/load.ts";
 import { parseJsoncRules } from "../../src/rules/jsonc.ts";
 import { SCANNERS } from "../../src/scanners/index.ts";
-import { makeTree } from "../helpers.ts";
+import { makeTree, repoPath } from "../helpers.ts";
+import { needs } from "../host_caps.ts";
 
-const root = Deno.uid() === 0;
 const NOBODY = 65534;
 const base = { builtin: false, allowLegacy: false, insecureOk: false };
 const jsonc = (ids: string[]) =>
@@ -18,9 +18,8 @@ function errorOf(r: ReturnType<typeof loadRules>): { exit: number; message: stri
   return r.error;
 }
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "rules dir: root-owned 0755 loads *.jsonc, *.json and *.rule in sorted name order, ignoring the rest",
-  ignore: !root,
   fn() {
     using t = makeTree({
       "rules/b.rule": legacy("from-b"),
@@ -36,11 +35,10 @@ Deno.test({
     assert.deepEqual(r.value.sources.map((s) => s.format), ["jsonc", "legacy", "jsonc"]);
     assert.deepEqual(r.value.warnings, []);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "rules dir not owned by root is refused with exit 3, even under /tmp with 'test' in its path",
-  ignore: !root,
   fn() {
     using t = makeTree({ "rules/a.jsonc": jsonc(["a"]) });
     const dir = `${t.path}/rules`;
@@ -51,11 +49,10 @@ Deno.test({
     assert.match(e.message, /owned by uid 65534, not root/);
     assert.match(e.message, /--rules-insecure-ok/);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "rules dir writable by group or others is refused",
-  ignore: !root,
   fn() {
     for (const [mode, who] of [[0o775, "group"], [0o757, "others"], [0o1777, "group"]] as const) {
       using t = makeTree({ "rules/a.jsonc": jsonc(["a"]) });
@@ -65,11 +62,10 @@ Deno.test({
       assert.match(e.message, new RegExp(`writable by ${who}`));
     }
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "--rules-insecure-ok accepts an insecure dir and file, and records warnings",
-  ignore: !root,
   fn() {
     using t = makeTree({ "rules/a.jsonc": jsonc(["a"]) });
     const dir = `${t.path}/rules`;
@@ -80,11 +76,10 @@ Deno.test({
     assert.deepEqual(r.value.warnings.map((w) => w.code).sort(), ["insecure_dir", "insecure_file"]);
     assert.match(r.value.warnings[0].message, /accepted because of --rules-insecure-ok/);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "the real path is checked: a root-owned symlink to an insecure dir is refused",
-  ignore: !root,
   fn() {
     using t = makeTree({ "evil/a.jsonc": jsonc(["a"]) });
     Deno.chownSync(`${t.path}/evil`, NOBODY, NOBODY);
@@ -92,11 +87,10 @@ Deno.test({
     const e = errorOf(loadRules({ ...base, dir: `${t.path}/rules` }));
     assert.match(e.message, /evil is owned by uid 65534/);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "a directory above the rules dir that another user can write makes it untrusted",
-  ignore: !root,
   fn() {
     using t = makeTree({ "home/rules/a.jsonc": jsonc(["a"]) });
     Deno.chmodSync(`${t.path}/home/rules`, 0o755);
@@ -104,11 +98,10 @@ Deno.test({
     const e = errorOf(loadRules({ ...base, dir: `${t.path}/home/rules` }));
     assert.match(e.message, /home \(above it\) is owned by uid 65534/);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "rule files must be root-owned regular files, not group/world-writable, not symlinks",
-  ignore: !root,
   fn() {
     using t = makeTree({
       "rules/a.jsonc": jsonc(["a"]),
@@ -124,7 +117,7 @@ Deno.test({
     assert.match(e.message, /c\.jsonc:0:0: cannot use this rule file: owned by uid 65534/);
     assert.match(e.message, /d\.jsonc:0:0: cannot use this rule file: not a regular file/);
   },
-});
+}));
 
 Deno.test("a missing rules dir or a file given as the dir is exit 3 with the reason", () => {
   using t = makeTree({ "file.jsonc": jsonc(["a"]) });
@@ -132,9 +125,8 @@ Deno.test("a missing rules dir or a file given as the dir is exit 3 with the rea
   assert.match(errorOf(loadRules({ ...base, dir: `${t.path}/file.jsonc` })).message, /not a directory/);
 });
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "bad rule files fail the load with every error as file:line:column: rule id: message",
-  ignore: !root,
   fn() {
     using t = makeTree({
       "rules/a.jsonc": `{"version": 1, "rules": [\n  {"id": "x", "actions": {"severity": "bogus"}}\n]}`,
@@ -146,28 +138,26 @@ Deno.test({
     assert.match(e.message, /a\.jsonc:2:\d+: rule x: actions\.severity: /);
     assert.match(e.message, /b\.rule:3:7: rule y: regex does not compile/);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "rule ids must be unique across files, the message names the first definition",
-  ignore: !root,
   fn() {
     using t = makeTree({ "rules/a.jsonc": jsonc(["dup"]), "rules/b.rule": legacy("dup") });
     const e = errorOf(loadRules({ ...base, dir: `${t.path}/rules` }));
     assert.match(e.message, /b\.rule:1:1: rule dup: rule id already defined at .*a\.jsonc:1:\d+/);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "an empty rules dir loads with a warning recorded",
-  ignore: !root,
   fn() {
     using t = makeTree({ "rules": { dir: true, mode: 0o755 } });
     const r = loadRules({ ...base, dir: `${t.path}/rules` });
     assert.ok(r.ok);
     assert.equal(r.value.warnings[0].code, "no_rule_files");
   },
-});
+}));
 
 Deno.test("the built-in pack loads first and user rules cannot reuse its ids", () => {
   const r = loadRules({ ...base, builtin: true });
@@ -196,7 +186,7 @@ Deno.test("built-in pack: every rule only adds MITRE ids, unconditionally, and e
 });
 
 Deno.test("--rules-dir pointing at the built-in pack does not load it twice", () => {
-  const dir = new URL("../../rules", import.meta.url).pathname;
+  const dir = repoPath("rules");
   const both = loadRules({ builtin: true, dir, allowLegacy: false, insecureOk: true });
   const builtinOnly = loadRules({ builtin: true, allowLegacy: false, insecureOk: true });
   assert.ok(both.ok && builtinOnly.ok);

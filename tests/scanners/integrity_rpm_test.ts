@@ -6,20 +6,7 @@
 import assert from "node:assert/strict";
 import { integrity } from "../../src/scanners/integrity/scanner.ts";
 import { makeTree, runOne, sh } from "../helpers.ts";
-
-function missing(): string | undefined {
-  for (const p of ["/usr/bin/rpm", "/usr/bin/rpmbuild", "/usr/bin/cc"]) {
-    try {
-      Deno.statSync(p);
-    } catch {
-      return `${p} is not installed (Debian packages rpm, gcc)`;
-    }
-  }
-  return Deno.uid() === 0 ? undefined : "rpm's chroot needs root";
-}
-
-const WHY = missing();
-if (WHY !== undefined) console.log(`integrity_rpm_test: ignored: ${WHY}`);
+import { needs } from "../host_caps.ts";
 
 const SPEC = `Name: planted
 Version: 1
@@ -44,9 +31,8 @@ const MARKER_SH = `#include <fcntl.h>
 int main(void) { int fd = open("/SCRIPTLET_RAN", O_CREAT | O_WRONLY, 0644); if (fd >= 0) close(fd); return 0; }
 `;
 
-Deno.test({
+Deno.test(needs(["root", "rpm"], {
   name: "integrity: rpm -V never runs an image's %verifyscript, and reads the image's own database",
-  ignore: WHY !== undefined,
   fn: async () => {
     using work = makeTree({ "SPECS/planted.spec": SPEC, "sh.c": MARKER_SH });
     using root = makeTree({ "bin/.keep": "" });
@@ -64,4 +50,4 @@ Deno.test({
       `the tampered file of the image's database is found: ${JSON.stringify(r.findings.map((f) => f.id))}`,
     );
   },
-});
+}));

@@ -5,6 +5,7 @@ import type { Config } from "../../src/core/config.ts";
 import type { Finding } from "../../src/core/finding.ts";
 import { fixtureRoot, makeTree, runOne, type TreeEntry } from "../helpers.ts";
 import { dpkgEntries, type PkgSpec } from "./integrity_fixture.ts";
+import { needs } from "../host_caps.ts";
 
 const ON: Partial<Config> = { integrity: true };
 
@@ -389,18 +390,8 @@ Deno.test("integrity: committed fixture host (coreutils tampered, PAM edited, do
   assert.equal(summary(r).files_filtered, 1);
 });
 
-const DPKG = "/usr/bin/dpkg";
-const hasDpkg = (() => {
-  try {
-    return Deno.statSync(DPKG).isFile;
-  } catch {
-    return false;
-  }
-})();
-
-Deno.test({
+Deno.test(needs(["dpkg"], {
   name: "integrity: --integrity-pkg-verify runs dpkg --root --verify and agrees with the native reader",
-  ignore: !hasDpkg,
   fn: async () => {
     const root = fixtureRoot("integrity-debian");
     const viaDpkg = await runOne(integrity, root, { ...ON, integrityPkgVerify: true });
@@ -426,14 +417,13 @@ Deno.test({
     ]);
     assert.deepEqual(crit.findings[0].severity, "critical");
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["dpkg"], {
   name: "integrity: the live host's critical packages verify without errors or findings",
-  ignore: !hasDpkg,
   fn: async () => {
     const r = await runOne(integrity, "/", { ...ON, integrityCriticalOnly: true, integrityIma: true });
     assert.equal(r.status, "ok");
     assert.deepEqual(r.findings.filter((f) => f.severity !== "info").map((f) => f.id), []);
   },
-});
+}));

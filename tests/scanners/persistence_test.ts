@@ -3,6 +3,7 @@ import type { Finding } from "../../src/core/finding.ts";
 import { persistence } from "../../src/scanners/persistence/index.ts";
 import { fixtureRoot, makeTree, runOne, type TreeEntry } from "../helpers.ts";
 import { ED25519 } from "./persistence_fixtures.ts";
+import { needs } from "../host_caps.ts";
 
 const STOCK = fixtureRoot("persist-debian-stock");
 const isRoot = Deno.uid() === 0;
@@ -194,22 +195,23 @@ Deno.test("persistence: at jobs run as their owner; update-motd scripts as root 
   if (isRoot) assert.deepEqual(r.findings.map((f) => f.metadata.run_as), ["bob", "root"]);
 });
 
-Deno.test("persistence: programs other accounts can change are untrusted (ownership, world-writable)", {
-  ignore: !isRoot,
-}, async () => {
-  using root = makeTree(base({
-    "etc/cron.d/app":
-      "0 * * * * root /opt/app/run.sh\n5 * * * * root /srv/shared/job.sh\n7 * * * * bob /opt/app/run.sh\n",
-    "opt/app/run.sh": { content: "#!/bin/sh\n", mode: 0o755 },
-    "srv/shared/job.sh": { content: "#!/bin/sh\n", mode: 0o757 },
-  }));
-  Deno.chownSync(`${root.path}/opt/app/run.sh`, 1001, 1001);
-  const r = await runOne(persistence, root.path);
-  assert.deepEqual(r.findings.map((f) => [f.severity, f.metadata.run_as, f.metadata.indicators]), [
-    ["high", "root", ["foreign_owner:/opt/app/run.sh"]],
-    ["high", "root", ["world_writable_file:/srv/shared/job.sh"]],
-  ]);
-});
+Deno.test(needs(["root"], {
+  name: "persistence: programs other accounts can change are untrusted (ownership, world-writable)",
+  fn: async () => {
+    using root = makeTree(base({
+      "etc/cron.d/app":
+        "0 * * * * root /opt/app/run.sh\n5 * * * * root /srv/shared/job.sh\n7 * * * * bob /opt/app/run.sh\n",
+      "opt/app/run.sh": { content: "#!/bin/sh\n", mode: 0o755 },
+      "srv/shared/job.sh": { content: "#!/bin/sh\n", mode: 0o757 },
+    }));
+    Deno.chownSync(`${root.path}/opt/app/run.sh`, 1001, 1001);
+    const r = await runOne(persistence, root.path);
+    assert.deepEqual(r.findings.map((f) => [f.severity, f.metadata.run_as, f.metadata.indicators]), [
+      ["high", "root", ["foreign_owner:/opt/app/run.sh"]],
+      ["high", "root", ["world_writable_file:/srv/shared/job.sh"]],
+    ]);
+  },
+}));
 
 Deno.test("persistence: sudoers — passwordless full root for non-admins, !authenticate, untrusted includes", async () => {
   using root = makeTree(base({

@@ -4,6 +4,7 @@ import { parseExpectedFile, suidSgid } from "../../src/scanners/suid_sgid.ts";
 import { isShellEscapeProgram, programNames } from "../../src/scanners/suid_expected.ts";
 import { makeTree, runOne, type TreeEntry } from "../helpers.ts";
 import { pkg, writeRpmDb } from "../host/rpm_fixture.ts";
+import { needs } from "../host_caps.ts";
 
 const ELF = "\x7fELF\x02\x01\x01\0 fake binary";
 
@@ -321,11 +322,14 @@ Deno.test("suid_sgid: expected-file parser and program-name normalisation", () =
   assert.ok(!isShellEscapeProgram("findutils-helper"));
 });
 
-Deno.test("suid_sgid: the live host scans without errors", { ignore: Deno.uid() !== 0 }, async () => {
-  const r = await runOne(suidSgid, "/", { scannerTimeout: 600 });
-  assert.equal(r.status, "ok");
-  assert.ok(
-    !r.warnings.some((w) => w.code === "walk_error" || w.code === "hash_failed"),
-    JSON.stringify(r.warnings),
-  );
-});
+Deno.test(needs(["root"], {
+  name: "suid_sgid: the live host scans without errors",
+  fn: async () => {
+    const r = await runOne(suidSgid, "/", { scannerTimeout: 600 });
+    assert.equal(r.status, "ok");
+    assert.ok(
+      !r.warnings.some((w) => w.code === "walk_error" || w.code === "hash_failed"),
+      JSON.stringify(r.warnings),
+    );
+  },
+}));

@@ -3,6 +3,7 @@ import { parsePathAssignments } from "../../src/scanners/world_writable/root_pat
 import { worldWritable } from "../../src/scanners/world_writable/index.ts";
 import { shebangProgram } from "../../src/scanners/world_writable/setid_interpreter.ts";
 import { makeTree, runOne, type TempTree, type TreeEntry } from "../helpers.ts";
+import { needs } from "../host_caps.ts";
 
 const BASH = "\x7fELF\x02\x01\x01\0 pretend this is bash";
 const ELF = "\x7fELF\x02\x01\x01\0 some other program";
@@ -51,9 +52,8 @@ Deno.test("world_writable: world-writable files and sticky-less directories fire
   assert.deepEqual(job.location, { path: "/etc/cron.d/job" });
 });
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "world_writable: a local filesystem mounted inside a root (separate /usr/local) is walked too",
-  ignore: Deno.uid() !== 0,
   fn: async () => {
     using t = host({ "usr/local/.keep": "" });
     const mnt = `${t.path}/usr/local`;
@@ -68,7 +68,7 @@ Deno.test({
       run(["umount", mnt]);
     }
   },
-});
+}));
 
 Deno.test("world_writable: the census's workers find the same; --parallel-threads 1 keeps it on one thread", async () => {
   const entries: Record<string, TreeEntry> = {};
@@ -169,9 +169,8 @@ Deno.test("world_writable: set-id interpreters by identity, by name and by sheba
   ]);
 });
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "world_writable: file capabilities are decoded and rated by which capabilities and where",
-  ignore: Deno.uid() !== 0,
   fn: async () => {
     using t = host({
       "usr/bin/ping": { content: ELF, mode: 0o755 },
@@ -203,12 +202,11 @@ Deno.test({
     assert.equal(ping.severity, "info");
     assert.deepEqual(ping.metadata.capabilities, ["CAP_NET_RAW"]);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root"], {
   name:
     "world_writable: temp dirs are checked for set-id interpreters and capabilities, not for writable files",
-  ignore: Deno.uid() !== 0,
   fn: async () => {
     using t = host({
       "tmp/.x/sh": { content: BASH, mode: 0o4755 },
@@ -227,7 +225,7 @@ Deno.test({
     const all = await runOne(worldWritable, t.path, { fsHygiene: true });
     assert.ok(ids(all).includes("fs.capability.file:/home/alice/caps"), "home is walked with --fs-hygiene");
   },
-});
+}));
 
 Deno.test("world_writable: root's PATH from the host's files: writable, missing-under-writable and relative entries", async () => {
   using t = host({
@@ -332,11 +330,14 @@ Deno.test("world_writable: shebang parser", () => {
   assert.equal(shebangProgram(new Uint8Array()), undefined);
 });
 
-Deno.test("world_writable: the live host scans without errors", { ignore: Deno.uid() !== 0 }, async () => {
-  const r = await runOne(worldWritable, "/", { fsHygiene: true, scannerTimeout: 600 });
-  assert.equal(r.status, "ok");
-  assert.ok(
-    !r.warnings.some((w) => w.code === "walk_error" || w.code === "xattr_unavailable"),
-    JSON.stringify(r.warnings),
-  );
-});
+Deno.test(needs(["root"], {
+  name: "world_writable: the live host scans without errors",
+  fn: async () => {
+    const r = await runOne(worldWritable, "/", { fsHygiene: true, scannerTimeout: 600 });
+    assert.equal(r.status, "ok");
+    assert.ok(
+      !r.warnings.some((w) => w.code === "walk_error" || w.code === "xattr_unavailable"),
+      JSON.stringify(r.warnings),
+    );
+  },
+}));

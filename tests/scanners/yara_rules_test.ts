@@ -3,9 +3,9 @@ import { Libyara } from "../../ffi/libyara.ts";
 import { loadLibyara } from "../../src/scanners/yara/engine.ts";
 import { ruleHeaders } from "../../src/scanners/yara/headers.ts";
 import { compileRuleSet, readRuleFiles } from "../../src/scanners/yara/rule_files.ts";
-import { makeTree } from "../helpers.ts";
+import { makeTree, repoPath } from "../helpers.ts";
 
-const SAMPLE_RULES = new URL("../../rules/yara", import.meta.url).pathname;
+const SAMPLE_RULES = repoPath("rules/yara");
 const enc = (s: string) => new TextEncoder().encode(s);
 const LOADED = loadLibyara();
 if (!LOADED.ok) console.log(`yara_rules_test: tests needing libyara ignored: ${LOADED.reason}`);

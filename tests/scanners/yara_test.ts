@@ -8,10 +8,10 @@ import {
   yaraEnabled,
   yaraRuleErrors,
 } from "../../src/scanners/yara/scanner.ts";
-import { fixtureRoot, makeTree, runOne, testConfig } from "../helpers.ts";
+import { fixtureRoot, makeTree, repoPath, runOne, testConfig } from "../helpers.ts";
 
-const SAMPLE_RULES = new URL("../../rules/yara", import.meta.url).pathname;
-const RULES_DIR = new URL("../../rules", import.meta.url).pathname;
+const SAMPLE_RULES = repoPath("rules/yara");
+const RULES_DIR = repoPath("rules");
 
 function rulesTree(text: string) {
   return makeTree({ "rules.yar": text });

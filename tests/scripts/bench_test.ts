@@ -12,8 +12,9 @@ import {
   type ScaleResult,
   summarize,
 } from "../../scripts/bench.ts";
+import { repoPath } from "../helpers.ts";
 
-const REPO = new URL("../../", import.meta.url).pathname;
+const REPO = repoPath("");
 
 function sample(wall: number, cpu: number | null = wall / 2, rss: number | null = 80): Sample {
   return {

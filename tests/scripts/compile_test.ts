@@ -1,8 +1,9 @@
 /** The compile step: packaging with an embedded BPF object and rules, and a clear message without denort. */
 import assert from "node:assert/strict";
 import { cachedDenort, INCLUDES, missingDenortMessage } from "../../scripts/compile.ts";
+import { repoPath } from "../helpers.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = repoPath("");
 
 Deno.test("without denort the compile step explains how to provide it on an air-gapped machine", async () => {
   const empty = await Deno.makeTempDir();
@@ -65,7 +66,7 @@ Deno.test("every asset read relative to import.meta.url is embedded with --inclu
   for (const file of sources) {
     const text = Deno.readTextFileSync(`${ROOT}${file}`);
     for (const m of text.matchAll(/new URL\(\s*[`"']([^`"'$]+)[^)]*import\.meta\.url/g)) {
-      const resolved = new URL(m[1], `file://${ROOT}${file}`).pathname.slice(ROOT.length);
+      const resolved = decodeURIComponent(new URL(m[1], new URL(file, "file:///r/")).pathname).slice(3);
       if (resolved.startsWith(".git/")) continue;
       assert.ok(
         resolved !== "",

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { run } from "../../src/cli/run.ts";
 import { scanCommand } from "../../src/cli/scan.ts";
-import { fixtureRoot, makeTree } from "../helpers.ts";
+import { fixtureRoot, makeTree, repoPath } from "../helpers.ts";
 import { parseSignature } from "../../src/security/sign.ts";
 import { sha256Hex } from "../../src/core/hash.ts";
 import { checkPreload, foreignLibraries, preloadWarnings } from "../../src/security/preload.ts";
 import { bpfObjectSha256 } from "../../src/cli/provenance.ts";
+import { needs } from "../host_caps.ts";
 
 const quiet = { stderr: () => {} };
 
@@ -159,54 +160,49 @@ Deno.test("--write-env: real report, executable and BPF object hashes", async ()
   });
 });
 
-Deno.test("--sign-gpg with a throwaway GNUPGHOME: gpg --verify accepts the .asc; a bad key id fails with a reason", async () => {
-  if (
-    !(() => {
-      try {
-        return Deno.statSync("/usr/bin/gpg").isFile;
-      } catch {
-        return false;
-      }
-    })()
-  ) return;
-  await withDir(async (dir) => {
-    const home = `${dir}/gnupg`;
-    Deno.mkdirSync(home, { mode: 0o700 });
-    const gen = await new Deno.Command("/usr/bin/gpg", {
-      args: [
-        "--batch",
-        "--passphrase",
-        "",
-        "--quick-gen-key",
-        "test@example.invalid",
-        "ed25519",
-        "sign",
-        "never",
-      ],
-      env: { GNUPGHOME: home },
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    assert.equal(gen.code, 0);
-    const env = (k: string) => (k === "GNUPGHOME" ? home : Deno.env.get(k));
-    const out = `${dir}/r.json`;
-    const args = ["--root", fixtureRoot("basic"), "--enable", "kernel_params", "--output", out];
-    const r = await scanCommand([...args, "--sign-gpg", "test@example.invalid"], { ...quiet, env });
-    assert.ok(r.ok, r.ok ? "" : r.error.message);
-    const v = await new Deno.Command("/usr/bin/gpg", {
-      args: ["--batch", "--verify", `${out}.asc`, out],
-      env: { GNUPGHOME: home },
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    assert.equal(v.code, 0);
-    const missing = await scanCommand([...args, "--sign-gpg", "0xDEADBEEFDEADBEEF"], { ...quiet, env });
-    assert.equal(!missing.ok && missing.error.exit, 5);
-    if (!missing.ok) assert.match(missing.error.message, /gpg signing failed/);
-    const bad = await scanCommand([...args, "--sign-gpg", "not a key; rm -rf /"], { ...quiet, env });
-    assert.equal(!bad.ok && bad.error.exit, 2);
-  });
-});
+Deno.test(needs(["gpg"], {
+  name:
+    "--sign-gpg with a throwaway GNUPGHOME: gpg --verify accepts the .asc; a bad key id fails with a reason",
+  fn: async () => {
+    await withDir(async (dir) => {
+      const home = `${dir}/gnupg`;
+      Deno.mkdirSync(home, { mode: 0o700 });
+      const gen = await new Deno.Command("/usr/bin/gpg", {
+        args: [
+          "--batch",
+          "--passphrase",
+          "",
+          "--quick-gen-key",
+          "test@example.invalid",
+          "ed25519",
+          "sign",
+          "never",
+        ],
+        env: { GNUPGHOME: home },
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      assert.equal(gen.code, 0);
+      const env = (k: string) => (k === "GNUPGHOME" ? home : Deno.env.get(k));
+      const out = `${dir}/r.json`;
+      const args = ["--root", fixtureRoot("basic"), "--enable", "kernel_params", "--output", out];
+      const r = await scanCommand([...args, "--sign-gpg", "test@example.invalid"], { ...quiet, env });
+      assert.ok(r.ok, r.ok ? "" : r.error.message);
+      const v = await new Deno.Command("/usr/bin/gpg", {
+        args: ["--batch", "--verify", `${out}.asc`, out],
+        env: { GNUPGHOME: home },
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      assert.equal(v.code, 0);
+      const missing = await scanCommand([...args, "--sign-gpg", "0xDEADBEEFDEADBEEF"], { ...quiet, env });
+      assert.equal(!missing.ok && missing.error.exit, 5);
+      if (!missing.ok) assert.match(missing.error.message, /gpg signing failed/);
+      const bad = await scanCommand([...args, "--sign-gpg", "not a key; rm -rf /"], { ...quiet, env });
+      assert.equal(!bad.ok && bad.error.exit, 2);
+    });
+  },
+}));
 
 Deno.test("preload self-check: LD_PRELOAD and /etc/ld.so.preload are warned about and recorded in meta", async () => {
   const clean = checkPreload(() => undefined, () => null, () => null);
@@ -247,9 +243,8 @@ Deno.test("preload self-check: LD_PRELOAD and /etc/ld.so.preload are warned abou
   });
 });
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "the whole lifecycle in one CLI run: --drop-priv --seccomp --redact --sign --sign-gpg --write-env",
-  ignore: Deno.uid() !== 0,
   fn: async () => {
     await withDir(async (dir) => {
       const home = `${dir}/gnupg`;
@@ -272,7 +267,7 @@ Deno.test({
       assert.equal(gen.code, 0);
       assert.equal(await run(["keygen", "--out", `${dir}/k`]), 0);
       const out = `${dir}/r.json`;
-      const main = new URL("../../main.ts", import.meta.url).pathname;
+      const main = repoPath("main.ts");
       const r = await new Deno.Command(Deno.execPath(), {
         args: [
           "run",
@@ -316,7 +311,7 @@ Deno.test({
       assert.match(meta.hostname, /^host-/);
     });
   },
-});
+}));
 
 Deno.test("foreignLibraries: system library directories are trusted, anything else (and odd names) is listed", () => {
   const maps = [
@@ -335,15 +330,8 @@ Deno.test("foreignLibraries: system library directories are trusted, anything el
   ]);
 });
 
-Deno.test({
+Deno.test(needs(["clang"], {
   name: "a library really preloaded into sys-scan is found in its own maps and warned about",
-  ignore: (() => {
-    try {
-      return !Deno.statSync("/usr/bin/clang").isFile;
-    } catch {
-      return true;
-    }
-  })(),
   fn: async () => {
     await withDir(async (dir) => {
       Deno.writeTextFileSync(`${dir}/hook.c`, "int sys_scan_test_hook(void) { return 42; }\n");
@@ -351,7 +339,7 @@ Deno.test({
         args: ["-shared", "-fPIC", "-o", `${dir}/libhook.so`, `${dir}/hook.c`],
       }).output();
       assert.equal(cc.code, 0, new TextDecoder().decode(cc.stderr));
-      const main = new URL("../../main.ts", import.meta.url).pathname;
+      const main = repoPath("main.ts");
       const r = await new Deno.Command(Deno.execPath(), {
         args: [
           "run",
@@ -378,7 +366,7 @@ Deno.test({
       assert.deepEqual(meta.security.preload.foreign_libraries, [`${Deno.realPathSync(dir)}/libhook.so`]);
     });
   },
-});
+}));
 
 Deno.test("keygen --force writes new files and moves them into place: a hard link or symlink planted there is not written through", async () => {
   using t = makeTree({ "precious": "precious data\n" });

@@ -4,12 +4,11 @@ import { capabilitiesFor, keptCapabilities } from "../../src/security/needs.ts";
 import { SCANNERS } from "../../src/scanners/index.ts";
 import type { Scanner } from "../../src/core/scanner.ts";
 import { scanCommand } from "../../src/cli/scan.ts";
-import { fixtureRoot } from "../helpers.ts";
-
-const isRoot = Deno.uid() === 0;
+import { fixtureRoot, repoPath } from "../helpers.ts";
+import { needs } from "../host_caps.ts";
 
 async function runChild(file: string, keep: string[]) {
-  const child = new URL("./privileges_child.ts", import.meta.url).pathname;
+  const child = repoPath("tests/security/privileges_child.ts");
   const r = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", child, file, ...keep],
     stdout: "piped",
@@ -20,10 +19,9 @@ async function runChild(file: string, keep: string[]) {
   return JSON.parse(new TextDecoder().decode(r.stdout));
 }
 
-Deno.test({
+Deno.test(needs(["root"], {
   name:
     "drop: without CAP_DAC_READ_SEARCH a nobody-owned 0600 file is unreadable; children inherit the bounding set",
-  ignore: !isRoot,
   fn: async () => {
     const dir = Deno.makeTempDirSync();
     try {
@@ -45,7 +43,7 @@ Deno.test({
       Deno.removeSync(dir, { recursive: true });
     }
   },
-});
+}));
 
 Deno.test("capMask/capNames round-trip; unknown names are errors", () => {
   const m = capMask(["CAP_SYS_PTRACE", "CAP_DAC_READ_SEARCH"]);
@@ -76,14 +74,13 @@ Deno.test("kept capabilities follow the selected scanners; --keep-cap-dac adds C
   for (const s of SCANNERS) assert.ok(capMask(capabilitiesFor(s)).ok, s.name);
 });
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "live: --drop-priv --seccomp scan of / records the capability sets and writes the report",
-  ignore: !isRoot,
   fn: async () => {
     const dir = Deno.makeTempDirSync();
     try {
       const out = `${dir}/r.json`;
-      const main = new URL("../../main.ts", import.meta.url).pathname;
+      const main = repoPath("main.ts");
       const r = await new Deno.Command(Deno.execPath(), {
         args: [
           "run",
@@ -115,7 +112,7 @@ Deno.test({
       Deno.removeSync(dir, { recursive: true });
     }
   },
-});
+}));
 
 /** A fake syscall entry that keeps capability sets in memory (no real effect on the test process). */
 function fakeCaps() {
@@ -137,10 +134,9 @@ function fakeCaps() {
   return { sys, calls };
 }
 
-Deno.test({
+Deno.test(needs(["root"], {
   name:
     "--drop-priv refuses an output directory it could not write without CAP_DAC_OVERRIDE, before dropping",
-  ignore: !isRoot,
   fn: async () => {
     const dir = Deno.makeTempDirSync();
     try {
@@ -158,7 +154,7 @@ Deno.test({
       Deno.removeSync(dir, { recursive: true });
     }
   },
-});
+}));
 
 Deno.test("--drop-priv --keep-cap-dac: kept set recorded in meta and printed with --verbose", async () => {
   const dir = Deno.makeTempDirSync();
@@ -194,14 +190,13 @@ Deno.test("--drop-priv --keep-cap-dac: kept set recorded in meta and printed wit
   }
 });
 
-Deno.test({
+Deno.test(needs(["root"], {
   name:
     "live: a scan under --drop-priv --seccomp finds what a plain scan finds; what needs CAP_SYS_ADMIN is a warning",
-  ignore: !isRoot,
   fn: async () => {
     const dir = Deno.makeTempDirSync();
     try {
-      const main = new URL("../../main.ts", import.meta.url).pathname;
+      const main = repoPath("main.ts");
       const scanners = "auditd,mac,kernel_hardening,persistence,systemd_units,mounts,kernel_params";
       const exact = (id: string) => !id.startsWith("kernel.sysctl.");
       const scan = async (extra: string[], out: string) => {
@@ -241,4 +236,4 @@ Deno.test({
       Deno.removeSync(dir, { recursive: true });
     }
   },
-});
+}));

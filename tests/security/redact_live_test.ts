@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { passwdUsers } from "../../src/security/redact.ts";
-import { findLibbpf } from "../../src/host/capabilities.ts";
+import { needs } from "../host_caps.ts";
+import { repoPath } from "../helpers.ts";
 
 const SECRET = "Hunter2SecretValueLive";
 
@@ -14,23 +15,14 @@ function liveUser(): { name: string; uid: number } | undefined {
 }
 
 const user = liveUser();
-const traceable = Deno.uid() === 0 && findLibbpf() !== null && (() => {
-  try {
-    return Deno.statSync("/sys/kernel/btf/vmlinux").size > 0;
-  } catch {
-    return false;
-  }
-})();
-
-Deno.test({
+Deno.test(needs(["root", "btf", "libbpf", "liveUser"], {
   name:
     "live: the exec trace under --redact --drop-priv --seccomp streams no user, uid, host name or argv secret",
-  ignore: !traceable || user === undefined,
   fn: async () => {
     const dir = Deno.makeTempDirSync();
     try {
       const out = `${dir}/t.ndjson`;
-      const main = new URL("../../main.ts", import.meta.url).pathname;
+      const main = repoPath("main.ts");
       const scan = new Deno.Command(Deno.execPath(), {
         args: [
           "run",
@@ -82,4 +74,4 @@ Deno.test({
       Deno.removeSync(dir, { recursive: true });
     }
   },
-});
+}));

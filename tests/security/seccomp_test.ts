@@ -10,7 +10,7 @@ import {
 import { installSeccomp } from "../../src/security/seccomp.ts";
 import { AUDIT_ARCH, SYSCALLS } from "../../src/security/syscall_table.ts";
 import { scanCommand } from "../../src/cli/scan.ts";
-import { fixtureRoot } from "../helpers.ts";
+import { fixtureRoot, repoPath } from "../helpers.ts";
 import { ExitCode } from "../../src/core/result.ts";
 
 const X86 = AUDIT_ARCH.x86_64;
@@ -81,7 +81,7 @@ Deno.test("seccomp installed in a child: inet sockets, ptrace, unshare, bpf fail
   const dir = Deno.makeTempDirSync();
   try {
     const out = `${dir}/report.json`;
-    const child = new URL("./seccomp_child.ts", import.meta.url).pathname;
+    const child = repoPath("tests/security/seccomp_child.ts");
     const r = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", child, fixtureRoot("proc-compromised"), out],
       stdout: "piped",

@@ -5,15 +5,12 @@
 import assert from "node:assert/strict";
 import { PARENT_NS_ENV } from "../../src/selftest/namespace.ts";
 import { WORK_DIR } from "../../src/selftest/evidence.ts";
-import { exists, NobodyEnv, ROOT, runCli } from "./run_cli.ts";
+import { exists, runCli } from "./run_cli.ts";
+import { needs } from "../host_caps.ts";
+import { NobodyCopy, repoPath, WITH_TRACEFS, WITHOUT_TRACEFS, withoutBtf } from "../helpers.ts";
 
-const UNSHARE = exists("/usr/bin/unshare");
-const SETPRIV = exists("/usr/bin/setpriv");
-const BTF = exists("/sys/kernel/btf/vmlinux");
-
-Deno.test({
+Deno.test(needs(["root", "unshare", "btf"], {
   name: "self-test: as root every planted piece is seen, exit 0, and nothing remains on the host",
-  ignore: !ROOT || !UNSHARE || !BTF,
   fn: async () => {
     const r = await runCli(["self-test", "--json"]);
     const out = JSON.parse(r.stdout);
@@ -39,11 +36,10 @@ Deno.test({
       assert.ok(!exe.includes("sys-scan-self-test"), `evidence process ${pid} still runs (${exe})`);
     }
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root", "unshare"], {
   name: "self-test: the text screen has one line per check and a summary",
-  ignore: !ROOT || !UNSHARE,
   fn: async () => {
     const r = await runCli(["self-test", "--no-trace"]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -55,14 +51,13 @@ Deno.test({
     );
     assert.match(r.stdout, /6 of 6 seen in [\d.]+ s\. Everything was created in a private mount namespace/);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "self-test: the inner run refuses to mount anything outside a fresh private mount namespace",
-  ignore: !ROOT,
   fn: async () => {
     const own = Deno.readLinkSync("/proc/self/ns/mnt");
-    const r = await runCli(["self-test", "--no-trace"], [], { [PARENT_NS_ENV]: own });
+    const r = await runCli(["self-test", "--no-trace"], { env: { [PARENT_NS_ENV]: own } });
     assert.equal(r.code, 2);
     assert.match(
       r.stderr,
@@ -71,22 +66,20 @@ Deno.test({
     assert.equal(r.stdout, "");
     assert.equal(exists(WORK_DIR), false);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root", "setpriv"], {
   name: "self-test: as nobody it says it needs root (exit 2) and plants nothing",
-  ignore: !ROOT || !SETPRIV,
   fn: async () => {
-    using nobody = new NobodyEnv();
-    const r = await runCli(["self-test"], nobody.wrap, nobody.env);
+    using nobody = new NobodyCopy({ npm: true });
+    const r = await runCli(["self-test"], { nobody });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /self-test needs root .* this process runs as uid 65534/);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root", "btf"], {
   name: "bpf-selftest: as root the BTF hooks attach, the trace can run, exit 0",
-  ignore: !ROOT || !BTF,
   fn: async () => {
     const r = await runCli(["bpf-selftest", "--json"]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -107,14 +100,13 @@ Deno.test({
       /\ntrace can run here: exec via tp_btf\/sched_process_exec, connect via \S+; time to attach/,
     );
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root", "setpriv"], {
   name: "bpf-selftest: as nobody nothing is loaded, the sections are still listed, exit 1 with the reason",
-  ignore: !ROOT || !SETPRIV,
   fn: async () => {
-    using nobody = new NobodyEnv();
-    const r = await runCli(["bpf-selftest"], nobody.wrap, nobody.env);
+    using nobody = new NobodyCopy({ npm: true });
+    const r = await runCli(["bpf-selftest"], { nobody });
     assert.equal(r.code, 1, r.stderr);
     assert.match(
       r.stdout,
@@ -126,24 +118,13 @@ Deno.test({
     );
     assert.match(r.stdout, /trace CANNOT run here \(not_root\): .*run sys-scan as root\./);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root", "unshare", "btf"], {
   name:
     "bpf-selftest: without tracefs the classic tracepoints fail with their reason and the BTF hooks carry the trace",
-  ignore: !ROOT || !UNSHARE || !BTF,
   fn: async () => {
-    const wrap = [
-      "/usr/bin/unshare",
-      "--mount",
-      "--propagation",
-      "private",
-      "/bin/sh",
-      "-c",
-      'umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug 2>/dev/null; exec "$@"',
-      "sh",
-    ];
-    const r = await runCli(["bpf-selftest", "--json"], wrap);
+    const r = await runCli(["bpf-selftest", "--json"], { wrap: WITHOUT_TRACEFS });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const p = JSON.parse(r.stdout);
     assert.equal(p.tracefsPath, null);
@@ -152,47 +133,28 @@ Deno.test({
     assert.match(tp.attach, /No such file or directory/);
     assert.equal(p.tracer.exec, "tp_btf/sched_process_exec");
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root", "unshare", "btf"], {
   name: "bpf-selftest: with tracefs mounted (private namespace) the classic tracepoints attach too",
-  ignore: !ROOT || !UNSHARE || !BTF,
   fn: async () => {
-    const wrap = [
-      "/usr/bin/unshare",
-      "--mount",
-      "--propagation",
-      "private",
-      "/bin/sh",
-      "-c",
-      'mount -t tracefs nodev /sys/kernel/tracing && exec "$@"',
-      "sh",
-    ];
-    const r = await runCli(["bpf-selftest", "--json"], wrap);
+    const r = await runCli(["bpf-selftest", "--json"], { wrap: WITH_TRACEFS });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const p = JSON.parse(r.stdout);
     assert.equal(p.tracefsPath, "/sys/kernel/tracing");
     const tp = p.hooks.find((h: { program: string }) => h.program === "exec_tp");
     assert.deepEqual([tp.load, tp.attach], ["ok", "ok"]);
   },
-});
+}));
 
-/** Pids of processes the self-test planted (found by command line or memfd name, from outside its namespace). */
-function plantedPids(): number[] {
-  const out: number[] = [];
+/** The parent pid of every process, from /proc/PID/stat. */
+function parents(): Map<number, number> {
+  const out = new Map<number, number>();
   for (const e of Deno.readDirSync("/proc")) {
     if (!/^\d+$/.test(e.name)) continue;
     try {
-      const cmd = Deno.readTextFileSync(`/proc/${e.name}/cmdline`);
-      let exe = "";
-      try {
-        exe = Deno.readLinkSync(`/proc/${e.name}/exe`);
-      } catch {
-        // kernel thread or gone
-      }
-      if (cmd.includes("sys-scan-self-test/deleted-sleep") || exe.includes("memfd:sys-scan-self-test")) {
-        out.push(Number(e.name));
-      }
+      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
+      out.set(Number(e.name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
     } catch {
       // gone
     }
@@ -200,38 +162,59 @@ function plantedPids(): number[] {
   return out;
 }
 
-Deno.test({
+/** True when process `pid` is one the self-test plants (by command line or memfd name). */
+function isPlanted(pid: number): boolean {
+  try {
+    const cmd = Deno.readTextFileSync(`/proc/${pid}/cmdline`);
+    let exe = "";
+    try {
+      exe = Deno.readLinkSync(`/proc/${pid}/exe`);
+    } catch {
+      // kernel thread or gone
+    }
+    return cmd.includes("sys-scan-self-test/deleted-sleep") || exe.includes("memfd:sys-scan-self-test");
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Pids of the processes planted by the self-test started as process `root` (its descendants only, so other
+ * self-tests running on this machine at the same time do not count).
+ */
+function plantedBy(root: number): number[] {
+  const ppid = parents();
+  const under = (pid: number) => {
+    for (let p = pid, hops = 0; p > 1 && hops < 64; p = ppid.get(p) ?? 0, hops++) if (p === root) return true;
+    return false;
+  };
+  return [...ppid.keys()].filter((pid) => pid !== root && under(pid) && isPlanted(pid));
+}
+
+Deno.test(needs(["root", "unshare"], {
   name: "self-test: SIGTERM during the scan stops every planted process and exits 2",
-  ignore: !ROOT || !UNSHARE,
   fn: async () => {
-    assert.deepEqual(plantedPids(), [], "no planted process before the test");
     const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--cached-only",
-        `${new URL("../../main.ts", import.meta.url).pathname}`,
-        "self-test",
-        "--full-walk",
-        "--no-trace",
-      ],
+      args: ["run", "-A", "--cached-only", repoPath("main.ts"), "self-test", "--full-walk", "--no-trace"],
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    const end = Date.now() + 20_000;
-    while (plantedPids().length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-    assert.equal(plantedPids().length, 2, "the deleted-file and memfd processes run during the scan");
+    const end = Date.now() + 30_000;
+    let planted: number[] = [];
+    while ((planted = plantedBy(child.pid)).length < 2 && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(planted.length, 2, "the deleted-file and memfd processes run during the scan");
     child.kill("SIGTERM");
     const out = await child.output();
     assert.equal(out.code, 2);
     assert.match(new TextDecoder().decode(out.stderr), /self-test interrupted; its processes were stopped/);
-    assert.deepEqual(plantedPids(), []);
+    assert.deepEqual(planted.filter(isPlanted), [], "its planted processes are gone");
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root", "unshare", "netns"], {
   name: "self-test: in a network namespace without IPv6 the IPv6 lines are n/a and the rest passes (exit 0)",
-  ignore: !ROOT || !UNSHARE || !exists("/usr/sbin/ip") || !exists("/usr/sbin/sysctl"),
   fn: async () => {
     const wrap = [
       "/usr/bin/unshare",
@@ -241,7 +224,7 @@ Deno.test({
       '/usr/sbin/ip link set lo up && /usr/sbin/sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.lo.disable_ipv6=1 && exec "$@"',
       "sh",
     ];
-    const r = await runCli(["self-test", "--json"], wrap);
+    const r = await runCli(["self-test", "--json"], { wrap });
     const out = JSON.parse(r.stdout);
     const na = out.verdicts.filter((v: { applicable: boolean }) => !v.applicable);
     assert.equal(na.length, 2, r.stdout);
@@ -252,29 +235,14 @@ Deno.test({
     );
     assert.equal(r.code, 0, r.stderr);
   },
-});
+}));
 
-/** unshare wrapper that hides kernel BTF (an empty file bound over /sys/kernel/btf/vmlinux) in a private namespace. */
-function withoutBtf(empty: string): string[] {
-  return [
-    "/usr/bin/unshare",
-    "--mount",
-    "--propagation",
-    "private",
-    "/bin/sh",
-    "-c",
-    `mount --bind ${empty} /sys/kernel/btf/vmlinux && exec "$@"`,
-    "sh",
-  ];
-}
-
-Deno.test({
+Deno.test(needs(["root", "unshare", "btf"], {
   name: "self-test and bpf-selftest without kernel BTF: the trace lines say no_btf, exit 1; the rest is seen",
-  ignore: !ROOT || !UNSHARE || !BTF,
   fn: async () => {
     const empty = Deno.makeTempFileSync({ prefix: "sys-scan-nobtf-" });
     try {
-      const r = await runCli(["self-test", "--json"], withoutBtf(empty));
+      const r = await runCli(["self-test", "--json"], { wrap: withoutBtf(empty) });
       assert.equal(r.code, 1, r.stderr);
       const out = JSON.parse(r.stdout);
       const unseen = out.verdicts.filter((v: { seen: boolean }) => !v.seen);
@@ -282,10 +250,10 @@ Deno.test({
       for (const v of unseen) {
         assert.match(v.reason, /^eBPF unavailable \(no_btf\): .*CONFIG_DEBUG_INFO_BTF=y/);
       }
-      const text = await runCli(["self-test", "--no-trace"], withoutBtf(empty));
+      const text = await runCli(["self-test", "--no-trace"], { wrap: withoutBtf(empty) });
       assert.equal(text.code, 0, "without the trace everything else still works");
 
-      const b = await runCli(["bpf-selftest"], withoutBtf(empty));
+      const b = await runCli(["bpf-selftest"], { wrap: withoutBtf(empty) });
       assert.equal(b.code, 1);
       assert.match(b.stdout, /BTF {9}no/);
       assert.match(b.stdout, /trace CANNOT run here \(no_btf\)/);
@@ -293,4 +261,4 @@ Deno.test({
       Deno.removeSync(empty);
     }
   },
-});
+}));

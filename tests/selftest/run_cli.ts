@@ -1,10 +1,5 @@
-/** Test helper (not a test): runs main.ts as root or, through setpriv, as nobody with its own DENO_DIR copy. */
-
-/** The repository root. */
-export const REPO = new URL("../../", import.meta.url).pathname;
-
-/** True when this process is root. */
-export const ROOT = Deno.uid() === 0;
+/** Test helper (not a test): runs main.ts as root, or as nobody from a NobodyCopy of the checkout. */
+import { AS_NOBODY, type NobodyCopy, REPO } from "../helpers.ts";
 
 /** True when `path` exists. */
 export function exists(path: string): boolean {
@@ -23,40 +18,34 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `deno run -A main.ts ...args`, optionally behind `wrap` (e.g. unshare or setpriv) and with env. */
-export async function runCli(
-  args: string[],
-  wrap: string[] = [],
-  env: Record<string, string> = {},
-): Promise<CliRun> {
-  const argv = [...wrap, Deno.execPath(), "run", "-A", "--cached-only", `${REPO}main.ts`, ...args];
-  const out = await new Deno.Command(argv[0], { args: argv.slice(1), cwd: REPO, env, stdin: "null" })
-    .output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+/** How the CLI is run: behind `wrap` (e.g. unshare), with more environment, or as nobody from `nobody`. */
+export interface CliOptions {
+  wrap?: readonly string[];
+  env?: Record<string, string>;
+  /** Run as nobody from this copy (made with `npm: true`, since main.ts uses deno.json's packages). */
+  nobody?: NobodyCopy;
 }
 
-/**
- * A DENO_DIR copy owned by nobody (the repository is world-readable; root's cache is not), removed on dispose.
- * `wrap` and `env` run the CLI as uid/gid 65534 without capabilities.
- */
-export class NobodyEnv implements Disposable {
-  readonly dir = Deno.makeTempDirSync({ prefix: "sys-scan-nobody-" });
-  readonly wrap = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"];
-  readonly env: Record<string, string>;
-
-  constructor() {
-    const info = new Deno.Command(Deno.execPath(), { args: ["info", "--json"], stdout: "piped" })
-      .outputSync();
-    const denoDir = JSON.parse(new TextDecoder().decode(info.stdout)).denoDir as string;
-    const cp = new Deno.Command("/bin/cp", { args: ["-a", denoDir, `${this.dir}/denodir`] }).outputSync();
-    if (!cp.success) throw new Error(`cannot copy ${denoDir}: ${new TextDecoder().decode(cp.stderr)}`);
-    new Deno.Command("/bin/chown", { args: ["-R", "65534:65534", `${this.dir}/denodir`] }).outputSync();
-    Deno.chmodSync(this.dir, 0o755);
-    this.env = { DENO_DIR: `${this.dir}/denodir`, HOME: this.dir, DENO_NO_UPDATE_CHECK: "1" };
-  }
-
-  [Symbol.dispose](): void {
-    Deno.removeSync(this.dir, { recursive: true });
-  }
+/** Runs `deno run -A --cached-only main.ts ...args` as `opts` says. */
+export async function runCli(args: string[], opts: CliOptions = {}): Promise<CliRun> {
+  const n = opts.nobody;
+  const repo = n ? n.repo : REPO;
+  const argv = [
+    ...(opts.wrap ?? []),
+    ...(n ? AS_NOBODY : []),
+    n ? n.deno : Deno.execPath(),
+    "run",
+    "-A",
+    "--cached-only",
+    `${repo}main.ts`,
+    ...args,
+  ];
+  const out = await new Deno.Command(argv[0], {
+    args: argv.slice(1),
+    cwd: repo,
+    env: { ...(n ? n.env : {}), ...(opts.env ?? {}) },
+    stdin: "null",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }

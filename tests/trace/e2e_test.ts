@@ -16,15 +16,9 @@ import { readBundledObject } from "../../src/trace/object.ts";
 import type { ConnectRecord, ExecRecord } from "../../src/trace/records.ts";
 import { runSession, type TraceMetrics } from "../../src/trace/session.ts";
 import { runOne } from "../helpers.ts";
+import { needs } from "../host_caps.ts";
 
 const LIBBPF = findLibbpf();
-const READY = Deno.uid() === 0 && LIBBPF !== null && (() => {
-  try {
-    return Deno.statSync("/sys/kernel/btf/vmlinux").size > 0;
-  } catch {
-    return false;
-  }
-})();
 const PYTHON = ["/usr/bin/python3", "/usr/local/bin/python3"].find((p) => {
   try {
     return Deno.statSync(p).isFile;
@@ -93,9 +87,8 @@ async function run(cmd: string, args: string[]): Promise<number> {
   return child.pid;
 }
 
-Deno.test({
+Deno.test(needs(["root", "btf", "libbpf"], {
   name: "e2e: execs (plain, #! script, interpreter, execveat) are reported with pid, ppid, filename and argv",
-  ignore: !READY,
   fn: async () => {
     const dir = Deno.makeTempDirSync({ prefix: "sys-scan-e2e-" });
     const script = `${dir}/hello.sh`;
@@ -161,11 +154,10 @@ Deno.test({
       Deno.removeSync(dir, { recursive: true });
     }
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root", "btf", "libbpf"], {
   name: "e2e: connects to 127.0.0.1 and ::1 listeners are reported with pid, ppid, address and port",
-  ignore: !READY,
   fn: async () => {
     const v4 = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const v6 = Deno.listen({ hostname: "::1", port: 0 });
@@ -215,11 +207,10 @@ Deno.test({
       await Promise.allSettled(accepting);
     }
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root", "btf", "libbpf"], {
   name: "e2e: --trace-hash hashes new executables once per file (device + inode)",
-  ignore: !READY,
   fn: async () => {
     const t = await traceWhile(async () => {
       await run("/bin/sleep", ["0.3"]);
@@ -237,12 +228,11 @@ Deno.test({
     }
     assert.ok(t.metrics.hashes!.cached >= 1, JSON.stringify(t.metrics.hashes));
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root", "btf", "libbpf"], {
   name:
     "e2e: the scanner reports a /tmp exec as suspicious, keeps metrics in meta and stops at --trace-max-events",
-  ignore: !READY,
   fn: async () => {
     const dir = Deno.makeTempDirSync({ prefix: "sys-scan-e2e-", dir: "/tmp" });
     const bin = `${dir}/dropper`;
@@ -290,11 +280,10 @@ Deno.test({
       Deno.removeSync(dir, { recursive: true });
     }
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root", "btf", "libbpf"], {
   name: "e2e: SIGTERM (like SIGINT) ends the session cleanly with what was traced so far",
-  ignore: !READY,
   fn: async () => {
     let pid = 0;
     const t = await traceWhile(
@@ -310,11 +299,10 @@ Deno.test({
     assert.ok(t.execs.some((e) => e.pid === pid));
     assert.ok(t.metrics.elapsed_ms < 600, `stopped after ${t.metrics.elapsed_ms} ms`);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root", "btf", "libbpf"], {
   name: "e2e: attached but no events arriving stops early with trace_no_events (canary not seen)",
-  ignore: !READY,
   fn: async () => {
     const bytes = await readBundledObject();
     const t0 = performance.now();
@@ -348,7 +336,7 @@ Deno.test({
       ),
     );
   },
-});
+}));
 
 const COMPAT_CONNECT_C = `
 static int sys(int nr, int a, int b, int c) {
@@ -393,9 +381,8 @@ async function compatConnector(dir: string): Promise<string | null> {
   }
 }
 
-Deno.test({
+Deno.test(needs(["root", "btf", "libbpf"], {
   name: "e2e: a 32-bit process's connect and socketcall(SYS_CONNECT) are both reported",
-  ignore: !READY,
   fn: async () => {
     const dir = Deno.makeTempDirSync({ prefix: "sys-scan-c32-" });
     try {
@@ -425,4 +412,4 @@ Deno.test({
       Deno.removeSync(dir, { recursive: true });
     }
   },
-});
+}));

@@ -8,22 +8,20 @@ import { makeEbpfExecTrace } from "../../src/scanners/ebpf_exec_trace.ts";
 import { TraceUnavailable } from "../../src/trace/diagnose.ts";
 import { openTracer } from "../../src/trace/loader.ts";
 import { readBundledObject } from "../../src/trace/object.ts";
-import { runOne } from "../helpers.ts";
+import {
+  AS_NOBODY,
+  NobodyCopy,
+  repoPath,
+  runOne,
+  WITH_TRACEFS,
+  WITHOUT_TRACEFS,
+  withoutBtf,
+} from "../helpers.ts";
 import { breakSection } from "../ffi/elf_patch.ts";
+import { needs } from "../host_caps.ts";
 
 const LIBBPF = findLibbpf();
-const ROOT = Deno.uid() === 0;
-const HERE = new URL(".", import.meta.url).pathname;
-const REPO = new URL("../../", import.meta.url).pathname;
 const FACTS = { euid: 0, caps: ["CAP_SYS_ADMIN"], btf: true, tracefs: false };
-
-function which(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
-}
 
 function unavailable(fn: () => unknown): TraceUnavailable {
   try {
@@ -41,15 +39,21 @@ interface Probe {
   message?: string;
   exec?: { section: string };
   execs?: number;
+  log?: string[];
 }
 
-async function probe(
-  opts: Record<string, unknown>,
-  wrap: string[] = [],
-  env: Record<string, string> = {},
-  script = `${HERE}probe_tracer.ts`,
-) {
-  const deno = Deno.execPath();
+/** How probe_tracer.ts is run: behind `wrap` (unshare, setpriv), with another deno and copy of the script. */
+interface ProbeRun {
+  wrap?: readonly string[];
+  env?: Record<string, string>;
+  deno?: string;
+  script?: string;
+}
+
+/** Runs probe_tracer.ts with the tracer options `opts` in a child process and returns its verdict. */
+async function probe(opts: Record<string, unknown>, run: ProbeRun = {}) {
+  const { wrap = [], env = {}, deno = Deno.execPath(), script = repoPath("tests/trace/probe_tracer.ts") } =
+    run;
   const inner = [deno, "run", "-A", "--no-config", script, JSON.stringify({ libbpf: LIBBPF, ...opts })];
   const [cmd, ...args] = [...wrap, ...inner];
   const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" }).output();
@@ -97,9 +101,8 @@ Deno.test("failure: no privileges is said before libbpf is asked", () => {
   );
 });
 
-Deno.test({
+Deno.test(needs(["libbpf"], {
   name: "failure: missing and corrupt object files give object_missing / object_corrupt",
-  ignore: LIBBPF === null,
   fn: async () => {
     const missing = unavailable(() =>
       openTracer({
@@ -131,11 +134,10 @@ Deno.test({
       assert.match(e.message, /corrupt or not a BPF object \(.+\): rebuild it/);
     }
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "failure: the scanner with a missing object warns ebpf_unavailable and falls back to /proc polling",
-  ignore: !ROOT,
   fn: async () => {
     const scanner = makeEbpfExecTrace({
       objectUrl: new URL("file:///nonexistent/process_exec.bpf.o"),
@@ -159,120 +161,65 @@ Deno.test({
     assert.equal(sleep.metadata.source, "proc_polling");
     assert.equal(typeof sleep.metadata.start_ticks, "number");
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root", "libbpf", "setpriv"], {
   name: "failure: as an unprivileged user (setpriv to nobody) the message says to run as root",
-  ignore: !ROOT || LIBBPF === null || !which("/usr/bin/setpriv"),
   fn: async () => {
-    // /work may not be readable by nobody: copy just the loader's modules and the object to a temp dir.
-    const tmp = Deno.makeTempDirSync({ prefix: "sys-scan-nobody-" });
-    try {
-      for (
-        const rel of [
-          "ffi/libbpf.ts",
-          "ffi/libc.ts",
-          "src/core/hash.ts",
-          "src/host/net_address.ts",
-          "generated/process_exec.bpf.o",
-          "tests/trace/probe_tracer.ts",
-        ]
-      ) {
-        Deno.mkdirSync(`${tmp}/${rel.slice(0, rel.lastIndexOf("/"))}`, { recursive: true });
-        Deno.copyFileSync(`${REPO}${rel}`, `${tmp}/${rel}`);
-      }
-      for (const f of ["loader.ts", "diagnose.ts", "layout.ts", "object.ts", "decode.ts"]) {
-        Deno.mkdirSync(`${tmp}/src/trace`, { recursive: true });
-        Deno.copyFileSync(`${REPO}src/trace/${f}`, `${tmp}/src/trace/${f}`);
-      }
-      Deno.mkdirSync(`${tmp}/denodir`);
-      Deno.chownSync(`${tmp}/denodir`, 65534, 65534);
-      Deno.chmodSync(tmp, 0o755);
-      const wrap = [
-        "/usr/bin/setpriv",
-        "--reuid=65534",
-        "--regid=65534",
-        "--clear-groups",
-        "--inh-caps=-all",
-      ];
-      const env = { DENO_DIR: `${tmp}/denodir`, HOME: `${tmp}/denodir`, DENO_NO_UPDATE_CHECK: "1" };
-      const script = `${tmp}/tests/trace/probe_tracer.ts`;
-      const plain = await probe({}, wrap, env, script);
+    // The clone may not be reachable by nobody (under /root): run the probe from a world-traversable copy.
+    using copy = new NobodyCopy();
+    {
+      const run = {
+        wrap: AS_NOBODY,
+        env: copy.env,
+        deno: copy.deno,
+        script: copy.path("tests/trace/probe_tracer.ts"),
+      };
+      const plain = await probe({}, run);
       assert.equal(plain.ok, false);
       assert.equal(plain.code, "not_root");
       assert.match(plain.message!, /this process runs as uid 65534: run sys-scan as root/);
       // Even when told it has the capabilities, libbpf's misleading EPERM is turned into a clear sentence.
-      const lied = await probe({ pretendCaps: ["CAP_BPF", "CAP_PERFMON"] }, wrap, env, script);
+      const lied = await probe({ pretendCaps: ["CAP_BPF", "CAP_PERFMON"] }, run);
       assert.equal(lied.ok, false);
       assert.equal(lied.code, "not_root");
       assert.match(lied.message!, /the kernel refused to load the BPF programs \(Operation not permitted\)/);
-    } finally {
-      Deno.removeSync(tmp, { recursive: true });
     }
   },
-});
+}));
 
-const UNSHARE = which("/usr/bin/unshare");
-
-Deno.test({
+Deno.test(needs(["root", "libbpf", "unshare"], {
   name: "failure: without tracefs the BTF hooks still attach; the classic tracepoint alone says to mount it",
-  ignore: !ROOT || LIBBPF === null || !UNSHARE,
   fn: async () => {
-    const sh = (
-      cmd: string,
-    ) => [
-      "/usr/bin/unshare",
-      "-m",
-      "/bin/sh",
-      "-c",
-      `umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug 2>/dev/null; ${cmd}`,
-    ];
-    const wrap = (extra: string) => sh(`exec "$@"${extra}`).concat(["sh"]);
-    const btf = await probe({}, wrap(""));
+    const btf = await probe({}, { wrap: WITHOUT_TRACEFS });
     assert.equal(btf.ok, true, btf.message);
     assert.equal(btf.exec!.section, "tp_btf/sched_process_exec");
     assert.ok(btf.execs! >= 1, "the canary exec must be seen without tracefs");
-    const classic = await probe({ execPrograms: ["exec_tp"] }, wrap(""));
+    const classic = await probe({ execPrograms: ["exec_tp"] }, { wrap: WITHOUT_TRACEFS });
     assert.equal(classic.ok, false);
     assert.equal(classic.code, "no_tracefs");
     assert.match(classic.message!, /tracefs is not mounted.*mount -t tracefs nodev \/sys\/kernel\/tracing/);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root", "libbpf", "unshare"], {
   name: "failure: with tracefs mounted (private namespace) the classic tracepoints attach and deliver",
-  ignore: !ROOT || LIBBPF === null || !UNSHARE,
   fn: async () => {
-    const wrap = [
-      "/usr/bin/unshare",
-      "-m",
-      "/bin/sh",
-      "-c",
-      'mount -t tracefs nodev /sys/kernel/tracing && exec "$@"',
-      "sh",
-    ];
-    const r = await probe({ execPrograms: ["exec_tp"], connectPrograms: ["connect_tp"] }, wrap);
+    const r = await probe({ execPrograms: ["exec_tp"], connectPrograms: ["connect_tp"] }, {
+      wrap: WITH_TRACEFS,
+    });
     assert.equal(r.ok, true, r.message);
     assert.equal(r.exec!.section, "tracepoint/sched/sched_process_exec");
     assert.ok(r.execs! >= 1);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root", "libbpf", "unshare"], {
   name: "failure: without kernel BTF (empty file bound over /sys/kernel/btf/vmlinux) the message says so",
-  ignore: !ROOT || LIBBPF === null || !UNSHARE,
   fn: async () => {
     const empty = Deno.makeTempFileSync({ prefix: "sys-scan-nobtf-" });
     try {
-      const wrap = [
-        "/usr/bin/unshare",
-        "-m",
-        "/bin/sh",
-        "-c",
-        `mount --bind ${empty} /sys/kernel/btf/vmlinux && exec "$@"`,
-        "sh",
-      ];
-      const r = await probe({}, wrap);
+      const r = await probe({}, { wrap: withoutBtf(empty) });
       assert.equal(r.ok, false);
       assert.equal(r.code, "no_btf");
       assert.match(r.message!, /no BTF type information.*CONFIG_DEBUG_INFO_BTF=y/);
@@ -280,46 +227,37 @@ Deno.test({
       Deno.removeSync(empty);
     }
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root", "libbpf", "unshare"], {
   name:
     "failure: a program the verifier rejects is dropped for the next candidate; with none left, its log is shown",
-  ignore: !ROOT || LIBBPF === null,
   fn: async () => {
-    const good = await readBundledObject();
-    const oneBroken = breakSection(good, "tp_btf/sched_process_exec");
-    // exec_btf is rejected, exec_tp is tried next and needs tracefs, which is not mounted in this namespace.
-    const dropped = unavailable(() =>
-      openTracer({
-        libbpfPath: LIBBPF,
-        object: { bytes: oneBroken, name: "broken.o" },
-        facts: FACTS,
-        onSample: () => {},
-        connectPrograms: [],
-        execPrograms: ["exec_btf", "exec_tp"],
-      })
-    );
-    if (dropped.code === "no_tracefs") {
-      assert.match(dropped.message, /BTF-typed hooks failed.*exec_btf: Invalid argument/);
-    } else {
-      assert.fail(`unexpected ${dropped.code}: ${dropped.message}`);
+    const dir = Deno.makeTempDirSync({ prefix: "sys-scan-broken-" });
+    try {
+      const oneBroken = breakSection(await readBundledObject(), "tp_btf/sched_process_exec");
+      Deno.writeFileSync(`${dir}/one.o`, oneBroken);
+      Deno.writeFileSync(`${dir}/both.o`, breakSection(oneBroken, "tracepoint/sched/sched_process_exec"));
+      // exec_btf is rejected, exec_tp is tried next and needs tracefs, which is not mounted in that namespace.
+      const programs = { connectPrograms: [], execPrograms: ["exec_btf", "exec_tp"] };
+      const dropped = await probe({ object: `${dir}/one.o`, ...programs }, { wrap: WITHOUT_TRACEFS });
+      assert.equal(dropped.code, "no_tracefs", dropped.message);
+      assert.match(dropped.message!, /BTF-typed hooks failed.*exec_btf: Invalid argument/);
+      // With tracefs, the next candidate takes over.
+      const next = await probe({ object: `${dir}/one.o`, ...programs }, { wrap: WITH_TRACEFS });
+      assert.equal(next.ok, true, next.message);
+      assert.equal(next.exec!.section, "tracepoint/sched/sched_process_exec");
+      const rejected = await probe({ object: `${dir}/both.o`, connectPrograms: [] }, {
+        wrap: WITHOUT_TRACEFS,
+      });
+      assert.equal(rejected.code, "verifier_rejected");
+      assert.match(
+        rejected.message!,
+        /verifier rejected the BPF program 'exec_tp' \(Invalid argument\); its last lines: last insn is not an exit or jmp\./,
+      );
+      assert.ok(rejected.log!.some((l) => /exec_tp/.test(l)));
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
     }
-    const bothBroken = breakSection(oneBroken, "tracepoint/sched/sched_process_exec");
-    const rejected = unavailable(() =>
-      openTracer({
-        libbpfPath: LIBBPF,
-        object: { bytes: bothBroken, name: "broken.o" },
-        facts: FACTS,
-        onSample: () => {},
-        connectPrograms: [],
-      })
-    );
-    assert.equal(rejected.code, "verifier_rejected");
-    assert.match(
-      rejected.message,
-      /verifier rejected the BPF program 'exec_tp' \(Invalid argument\); its last lines: last insn is not an exit or jmp\./,
-    );
-    assert.ok(rejected.log.some((l) => /exec_tp/.test(l)));
   },
-});
+}));

@@ -9,6 +9,7 @@ import { Libbpf } from "../../ffi/libbpf.ts";
 import { BUNDLED_OBJECT_URL, bundledObjectSha256, readBundledObject } from "../../src/trace/object.ts";
 import { sha256Hex } from "../../src/core/hash.ts";
 import { CONNECT_PROGRAMS, EXEC_PROGRAMS } from "../../src/trace/loader.ts";
+import { needs } from "../host_caps.ts";
 
 const BPF_DIR = new URL("../../bpf/", import.meta.url);
 const HASH_FILE = new URL("../../generated/process_exec.bpf.sha256", import.meta.url);
@@ -40,11 +41,9 @@ Deno.test("object: bundledObjectSha256 is the SHA-256 of the bundled file", asyn
 });
 
 const libbpf = findLibbpf();
-const root = Deno.uid() === 0;
 
-Deno.test({
+Deno.test(needs(["libbpf"], {
   name: "object: opens from memory with every expected program and a BTF-stripped size",
-  ignore: libbpf === null,
   fn: async () => {
     const bytes = await readBundledObject();
     assert.ok(bytes.length < 200_000, `object is ${bytes.length} bytes: was it stripped (llvm-strip -g)?`);
@@ -54,11 +53,10 @@ Deno.test({
     assert.deepEqual(names, [...EXEC_PROGRAMS, ...CONNECT_PROGRAMS].sort());
     assert.equal(obj.program("exec_btf")?.section, "tp_btf/sched_process_exec");
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["libbpf", "root"], {
   name: "object: the BTF exec and connect programs load on this kernel",
-  ignore: libbpf === null || !root,
   fn: async () => {
     using lib = Libbpf.open(libbpf!);
     using obj = lib.openMem(await readBundledObject(), "process_exec");
@@ -68,4 +66,4 @@ Deno.test({
     assert.ok(obj.mapFd("events") >= 0);
     assert.ok(obj.mapFd("stats") >= 0);
   },
-});
+}));

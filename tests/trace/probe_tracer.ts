@@ -40,9 +40,9 @@ function ownFacts() {
 const url = opts.object ? new URL(`file://${opts.object}`) : BUNDLED_OBJECT_URL;
 let object;
 try {
-  object = { bytes: Deno.readFileSync(url), name: url.pathname.split("/").pop()! };
+  object = { bytes: Deno.readFileSync(url), name: decodeURIComponent(url.pathname.split("/").pop()!) };
 } catch (error) {
-  object = { error, name: url.pathname.split("/").pop()! };
+  object = { error, name: decodeURIComponent(url.pathname.split("/").pop()!) };
 }
 let execs = 0;
 try {

@@ -3,6 +3,7 @@ import { Catalogue } from "../../src/core/catalogue.ts";
 import { ebpfExecTrace } from "../../src/scanners/ebpf_exec_trace.ts";
 import { SCANNERS } from "../../src/scanners/index.ts";
 import { makeTree, runOne, testConfig } from "../helpers.ts";
+import { needs } from "../host_caps.ts";
 
 Deno.test("scanner: opt-in — enabled only with --ioc-exec-trace, slow (skipped by --fast-scan), registered", () => {
   assert.equal(ebpfExecTrace.enabledByDefault(testConfig()), false);
@@ -21,9 +22,8 @@ Deno.test("scanner: under --root DIR it is skipped with the reason (a trace watc
   assert.deepEqual(r.findings, []);
 });
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "scanner: a trace longer than the scanner budget is shortened with a truncated warning",
-  ignore: Deno.uid() !== 0,
   fn: async () => {
     const t0 = performance.now();
     const r = await runOne(ebpfExecTrace, "/", { iocExecTrace: 60, scannerTimeout: 3 });
@@ -33,4 +33,4 @@ Deno.test({
     );
     assert.equal(r.status, "ok");
   },
-});
+}));
