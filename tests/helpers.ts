@@ -121,8 +121,15 @@ export const AS_NOBODY = [
   "--inh-caps=-all",
 ] as const;
 
-/** The parts of the checkout an unprivileged run may need: the program, its assets and the tests' children. */
-const COPIED = ["main.ts", "deno.json", "deno.lock", "src", "ffi", "generated", "rules", "tests"] as const;
+/** The parts of the checkout that make up the program under `deno run`: its modules, config and assets. */
+export const PROGRAM = ["main.ts", "deno.json", "deno.lock", "src", "ffi", "generated", "rules"] as const;
+
+/** Copies `parts` of this checkout (default: the program) into the directory `dest`, readable by everyone. */
+export function copyCheckout(dest: string, parts: readonly string[] = PROGRAM): void {
+  Deno.mkdirSync(dest, { recursive: true });
+  sh("/bin/cp", "-a", ...parts.map((p) => repoPath(p)), dest);
+  sh("/bin/chmod", "-R", "a+rX", dest);
+}
 
 /** True when uid 65534 can reach `path` (every parent directory searchable by others) and `bits` of it. */
 export function nobodyCan(path: string, bits: number): boolean {
@@ -160,9 +167,7 @@ export class NobodyCopy implements Disposable {
       if (!nobodyCan(this.dir, 0o005)) {
         throw new Error(`nobody cannot reach the temporary directory ${this.dir}`);
       }
-      Deno.mkdirSync(this.repo);
-      sh("/bin/cp", "-a", ...COPIED.map((p) => repoPath(p)), this.repo);
-      sh("/bin/chmod", "-R", "a+rX", this.repo);
+      copyCheckout(this.repo, [...PROGRAM, "tests"]);
       this.deno = Deno.execPath();
       if (!nobodyCan(this.deno, 0o005)) {
         this.deno = `${this.dir}/deno`;
