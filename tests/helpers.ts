@@ -7,6 +7,7 @@ import type { Scanner } from "../src/core/scanner.ts";
 import { type Capabilities, probeCapabilities } from "../src/host/capabilities.ts";
 import { Host } from "../src/host/host.ts";
 import type { Stage } from "../src/core/pipeline.ts";
+import type { ScanShared } from "../src/core/context.ts";
 import { cString, libc } from "../ffi/libc.ts";
 import { REPO } from "./host_caps.ts";
 
@@ -80,7 +81,7 @@ export async function runOne(
   scanner: Scanner,
   root = "/",
   overrides: Partial<Config> = {},
-  opts: { stages?: Stage[]; caps?: Capabilities } = {},
+  opts: { stages?: Stage[]; caps?: Capabilities; shared?: ScanShared } = {},
 ): Promise<OneRun> {
   const config = testConfig({ root, ...overrides });
   const host = new Host(root);
@@ -89,6 +90,7 @@ export async function runOne(
     config,
     host,
     caps: opts.caps ?? probeCapabilities(host),
+    ...(opts.shared ? { shared: opts.shared } : {}),
     pipeline: {
       catalogue: new Catalogue(scanner.checks),
       stages: opts.stages ?? [],
@@ -105,6 +107,21 @@ export async function runOne(
     reason: r.reason,
     warnings: outcome.warnings,
   };
+}
+
+/**
+ * Resolves once the trace scanner running with `shared` has its hooks attached (eBPF) or has started polling
+ * /proc (fallback): what a test runs to be traced must start then, never after a fixed delay. Rejects after
+ * `timeoutMs`.
+ */
+export async function traceStarted(shared: ScanShared, timeoutMs = 60_000): Promise<void> {
+  const end = performance.now() + timeoutMs;
+  while (performance.now() < end) {
+    const trace = shared.meta.get("trace") as { attach?: unknown; mode?: string } | undefined;
+    if (trace?.attach || trace?.mode === "proc_polling") return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`the trace did not start within ${timeoutMs} ms`);
 }
 
 /** The check ids of a list of findings, sorted. */

@@ -86,10 +86,12 @@ function exec32Problem(): string | undefined {
   const dir = Deno.makeTempDirSync({ prefix: "sys-scan-elf32-" });
   try {
     Deno.writeFileSync(`${dir}/exit42`, elf32Exit42(), { mode: 0o755 });
-    const r = new Deno.Command(`${dir}/exit42`, { stdout: "null", stderr: "null" }).outputSync();
-    return r.code === 42 ? undefined : `a 32-bit test program exited ${r.code}, not 42`;
-  } catch (e) {
-    return `this kernel does not run 32-bit executables (${(e as Error).message})`;
+    // Through sh, whose message names the exec error (Deno reports a failed exec as exit code 127).
+    const r = new Deno.Command("/bin/sh", { args: ["-c", '"$0"', `${dir}/exit42`], stderr: "piped" })
+      .outputSync();
+    if (r.code === 42) return undefined;
+    const why = new TextDecoder().decode(r.stderr).trim().split(": ").at(-1) || `exit code ${r.code}`;
+    return `this kernel does not run 32-bit (i386) executables: ${why}`;
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

@@ -143,6 +143,7 @@ export function makeEbpfExecTrace(options: TraceScannerOptions = {}): Scanner {
         emit,
         initial,
         own,
+        onProgress: (m) => ctx.setMeta("trace", { ...m, object_sha256: objectSha256 }),
       });
       for (const w of r.warnings) ctx.warn("truncated", w);
       ctx.setMeta("trace", {

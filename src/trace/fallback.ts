@@ -26,6 +26,8 @@ export interface FallbackOptions {
   initial: Map<number, number>;
   /** The scanner's own processes: left out of the records and findings (see SessionOptions.own). */
   own?: OwnTree;
+  /** Called after each poll with the metrics so far (meta.trace while the trace runs). */
+  onProgress?: (metrics: FallbackMetrics) => void;
 }
 
 /** Counters for meta.trace in fallback mode. */
@@ -148,6 +150,8 @@ export async function runFallback(
         warnings.push(`trace stopped after ${opts.maxEvents} events (--trace-max-events)`);
         break;
       }
+      m.elapsed_ms = Math.round(performance.now() - t0);
+      opts.onProgress?.(m);
       await new Promise((r) => setTimeout(r, interval));
     }
   } finally {

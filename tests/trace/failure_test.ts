@@ -13,11 +13,13 @@ import {
   NobodyCopy,
   repoPath,
   runOne,
+  traceStarted,
   WITH_TRACEFS,
   WITHOUT_TRACEFS,
   withoutBtf,
 } from "../helpers.ts";
 import { breakSection } from "../ffi/elf_patch.ts";
+import { ScanShared } from "../../src/core/context.ts";
 import { needs } from "../host_caps.ts";
 
 const LIBBPF = findLibbpf();
@@ -143,11 +145,14 @@ Deno.test(needs(["root"], {
       objectUrl: new URL("file:///nonexistent/process_exec.bpf.o"),
       canary: null,
     });
-    const sleeper = setTimeout(() => {
-      new Deno.Command("/bin/sleep", { args: ["0.6"] }).spawn();
-    }, 300);
-    const r = await runOne(scanner, "/", { iocExecTrace: 1 });
-    clearTimeout(sleeper);
+    const shared = new ScanShared();
+    const scan = runOne(scanner, "/", { iocExecTrace: 3 }, { shared });
+    // Started once /proc polling has begun, so it is new to the trace; it outlives the trace.
+    await traceStarted(shared);
+    const sleeper = new Deno.Command("/bin/sleep", { args: ["30"] }).spawn();
+    const r = await scan;
+    sleeper.kill();
+    await sleeper.status;
     assert.equal(r.status, "ok");
     const w = r.warnings.find((x) => x.code === "ebpf_unavailable");
     assert.ok(w, JSON.stringify(r.warnings));
