@@ -124,6 +124,22 @@ export async function traceStarted(shared: ScanShared, timeoutMs = 60_000): Prom
   throw new Error(`the trace did not start within ${timeoutMs} ms`);
 }
 
+/** The records of an NDJSON stream (e.g. a child's `--ndjson` standard output), as they come. */
+export async function* ndjsonRecords(
+  stream: ReadableStream<Uint8Array>,
+): AsyncGenerator<Record<string, unknown>> {
+  let buf = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buf += chunk;
+    let nl;
+    while ((nl = buf.indexOf("\n")) >= 0) {
+      yield JSON.parse(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+    }
+  }
+  if (buf.trim() !== "") yield JSON.parse(buf);
+}
+
 /** The check ids of a list of findings, sorted. */
 export function checkIds(findings: Finding[]): string[] {
   return findings.map((f) => f.check_id).sort();

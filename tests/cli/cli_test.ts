@@ -1,6 +1,6 @@
 /** End-to-end tests of the executable's contract: exit codes, help/version, output files, formats. */
 import assert from "node:assert/strict";
-import { fixtureRoot, repoPath } from "../helpers.ts";
+import { fixtureRoot, ndjsonRecords, repoPath } from "../helpers.ts";
 
 const MAIN = repoPath("main.ts");
 const FIXTURE = fixtureRoot("basic");
@@ -182,29 +182,30 @@ Deno.test("--ndjson streams meta first, findings with full data, summary last", 
 });
 
 Deno.test("SIGINT during a trace: the scan stops, the trace keeps its findings and the report is written", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const out = `${dir}/r.json`;
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", MAIN, "--enable", "ebpf_exec_trace", "--ioc-exec-trace", "30", "--output", out],
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    await new Promise((r) => setTimeout(r, 4000));
-    await new Deno.Command("/bin/true").output();
-    child.kill("SIGINT");
-    const status = await child.status;
-    await child.stderr.cancel();
-    assert.equal(status.code, 0);
-    const report = JSON.parse(Deno.readTextFileSync(out));
-    const r = report.results[0];
-    assert.equal(r.scanner, "ebpf_exec_trace");
-    assert.equal(r.status, "ok");
-    assert.ok(r.finding_count > 0, "findings kept after the signal");
-    assert.ok(r.elapsed_ms < 20_000, "stopped long before the 30 s trace ended");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "--enable", "ebpf_exec_trace", "--ioc-exec-trace", "60", "--ndjson"],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const records: Record<string, unknown>[] = [];
+  let probe: number | undefined;
+  for await (const r of ndjsonRecords(child.stdout)) {
+    records.push(r);
+    // The first traced exec (the tracer's canary) says the hooks are attached; then one of ours, then SIGINT.
+    if (r.type === "exec.trace" && probe === undefined) {
+      const c = new Deno.Command("/bin/true", { args: ["sigint-probe"] }).spawn();
+      probe = c.pid;
+      await c.status;
+    } else if (r.type === "exec.trace" && r.pid === probe) child.kill("SIGINT");
   }
+  assert.equal((await child.status).code, 0);
+  assert.equal(records[0].type, "meta");
+  assert.equal(records.at(-1)!.type, "summary", "the report was completed after the signal");
+  const r = records.find((x) => x.type === "scanner") as Record<string, number | string>;
+  assert.equal(r.scanner, "ebpf_exec_trace");
+  assert.equal(r.status, "ok");
+  assert.ok(r.finding_count as number > 0, "findings kept after the signal");
+  assert.ok(r.elapsed_ms as number < 50_000, "stopped long before the 60 s trace ended");
 });
 
 Deno.test("a malformed YARA rule file is exit 3 with its location, before anything is scanned", async () => {
