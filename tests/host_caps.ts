@@ -123,6 +123,13 @@ const PROBES = {
     const why = runs("/usr/bin/unshare", ["--net", "/bin/true"]);
     return why && `cannot create a network namespace: ${why}`;
   },
+  cronDir: () => {
+    try {
+      return Deno.statSync("/etc/cron.d").isDirectory ? undefined : "/etc/cron.d is not a directory";
+    } catch {
+      return "no /etc/cron.d on this host";
+    }
+  },
   setpriv: () => isFile("/usr/bin/setpriv") ? undefined : "no /usr/bin/setpriv (util-linux)",
   ipv6: () => {
     try {

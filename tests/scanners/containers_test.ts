@@ -261,4 +261,25 @@ Deno.test("containers: off by default, on with --containers; the live host runs 
   assert.equal(containers.enabledByDefault({ containers: true } as never), true);
   const r = await runOne(containers, "/", { containers: true });
   assert.equal(r.status, "ok");
+  // What it says about this process's own container is what the host shows.
+  const self = r.findings.find((f) => f.check_id === "container.self.inside");
+  const evidence = [
+    ...(self?.metadata.strong_evidence as string[] ?? []),
+    ...(self?.metadata.weak_evidence as string[] ?? []),
+  ];
+  const dockerenv = (() => {
+    try {
+      Deno.lstatSync("/.dockerenv");
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  assert.equal(evidence.includes("/.dockerenv exists"), dockerenv, JSON.stringify(evidence));
+  const init = Deno.readTextFileSync("/proc/1/comm").trim();
+  for (const e of evidence) {
+    const m = /^pid 1 is (\S+), not a system init$/.exec(e);
+    if (m) assert.equal(m[1], init);
+  }
+  assert.equal(self === undefined, evidence.length === 0);
 });

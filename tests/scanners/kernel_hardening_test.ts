@@ -208,7 +208,48 @@ Deno.test("kernel_hardening: parsers on empty and garbage input", () => {
   );
 });
 
-Deno.test("kernel_hardening: live host runs without error", async () => {
-  const r = await runOne(kernelHardening, "/");
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function read(path: string): string | undefined {
+  try {
+    return Deno.readTextFileSync(path).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+Deno.test("kernel_hardening: on the live host the TPM, module and securityfs verdicts match what the kernel shows", async () => {
+  const r = await runOne(kernelHardening, "/", { includePassed: true });
   assert.equal(r.status, "ok");
+  const verdict = (id: string) => {
+    const f = r.findings.find((x) => x.check_id === id);
+    return f === undefined ? "not checked" : f.metadata.passed === true ? "pass" : "fail";
+  };
+  const tpm = ["/sys/class/tpm/tpm0", "/dev/tpm0", "/dev/tpmrm0"].some(exists);
+  assert.equal(verdict("kernel.tpm.absent"), tpm ? "pass" : "fail");
+  const disabled = read("/proc/sys/kernel/modules_disabled");
+  // No modules_disabled and no /proc/modules: a kernel without loadable modules, which passes.
+  const noModules = disabled === undefined && !exists("/proc/modules");
+  assert.equal(
+    verdict("kernel.modules.loading_enabled"),
+    noModules ? "pass" : disabled === undefined ? "not checked" : disabled === "1" ? "pass" : "fail",
+  );
+  if (noModules) assert.equal(verdict("kernel.modules.sig_enforce_off"), "pass");
+  if (read("/sys/module/module/parameters/sig_enforce") === "Y") {
+    assert.equal(verdict("kernel.modules.sig_enforce_off"), "pass");
+  }
+  const securityfs = Deno.readTextFileSync("/proc/self/mountinfo").split("\n")
+    .some((l) => l.split(" ")[4] === "/sys/kernel/security");
+  assert.equal(
+    r.warnings.some((w) => w.code === "securityfs_unmounted"),
+    !securityfs,
+    JSON.stringify(r.warnings),
+  );
 });

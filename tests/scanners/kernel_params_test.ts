@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { kernelParams, parseSysctlInt, sysctlPath } from "../../src/scanners/kernel_params.ts";
-import { SYSCTL_RULES } from "../../src/scanners/sysctl_table.ts";
+import { meets, SYSCTL_RULES } from "../../src/scanners/sysctl_table.ts";
 import { makeTree, runOne } from "../helpers.ts";
 
 function goodValues(): Record<string, string> {
@@ -91,7 +91,24 @@ Deno.test("parseSysctlInt rejects non-integers", () => {
   assert.deepEqual(parseSysctlInt("9".repeat(40)), undefined);
 });
 
-Deno.test("kernel_params: the live host scans without errors", async () => {
+Deno.test("kernel_params: on the live host every readable sysctl is checked, with the value the kernel shows", async () => {
   const r = await runOne(kernelParams, "/");
-  assert.deepEqual(r.status, "ok");
+  assert.equal(r.status, "ok");
+  assert.deepEqual(r.warnings, []);
+  const expected = new Map<string, { current: number; passed: boolean }>();
+  for (const rule of SYSCTL_RULES) {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(sysctlPath(rule.key));
+    } catch {
+      continue; // not in this kernel: not checked
+    }
+    const current = parseSysctlInt(text)!;
+    expected.set(`kernel.sysctl.${rule.name}`, { current, passed: meets(current, rule.expect) });
+  }
+  assert.ok(expected.size > 10, `only ${expected.size} sysctls readable`);
+  const seen = new Map<string, { current: number; passed: boolean }>();
+  for (const f of r.findings) seen.set(f.check_id, { current: f.metadata.current as number, passed: false });
+  for (const id of r.passed) seen.set(id, { current: expected.get(id)?.current ?? NaN, passed: true });
+  assert.deepEqual(seen, expected);
 });

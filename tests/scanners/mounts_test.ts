@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mountsScanner } from "../../src/scanners/mounts.ts";
+import { mountsScanner, TMP_LIKE } from "../../src/scanners/mounts.ts";
 import { parseMountinfo, parseMountsTable, unescapeOctal } from "../../src/host/mountinfo.ts";
 import { checkIds, makeTree, runOne } from "../helpers.ts";
 
@@ -86,7 +86,30 @@ Deno.test("mountinfo parsing decodes octal escapes and merges superblock options
   assert.equal(parseMountsTable("a b\n").bad, 1);
 });
 
-Deno.test("mounts: the live host scans without errors", async () => {
-  const r = await runOne(mountsScanner, "/");
+Deno.test("mounts: on the live host the /tmp-like checks agree with the kernel's mount table", async () => {
+  const r = await runOne(mountsScanner, "/", { includePassed: true });
   assert.equal(r.status, "ok");
+  // The mount on top at each mount point, read independently from init's mount table.
+  const top = new Map<string, string[]>();
+  for (const line of Deno.readTextFileSync("/proc/1/mountinfo").split("\n")) {
+    const f = line.split(" ");
+    if (f.length > 6) top.set(unescapeOctal(f[4]), f[5].split(","));
+  }
+  const expected: string[] = [];
+  for (const mp of TMP_LIKE) {
+    const opts = top.get(mp);
+    if (!opts) {
+      if (mp === "/tmp") expected.push("fail mount.tmp.not_separate:/tmp");
+      continue;
+    }
+    if (mp === "/tmp") expected.push("pass mount.tmp.not_separate:/tmp");
+    for (const o of ["noexec", "nosuid", "nodev"]) {
+      expected.push(`${opts.includes(o) ? "pass" : "fail"} mount.tmp.${o}_missing:${mp}`);
+    }
+  }
+  const got = [
+    ...r.findings.filter((f) => f.metadata.passed !== true).map((f) => `fail ${f.id}`),
+    ...r.findings.filter((f) => f.metadata.passed === true).map((f) => `pass ${f.id}`),
+  ].filter((x) => x.includes(" mount.tmp."));
+  assert.deepEqual(got.sort(), expected.sort());
 });

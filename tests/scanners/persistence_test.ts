@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Finding } from "../../src/core/finding.ts";
 import { persistence } from "../../src/scanners/persistence/index.ts";
-import { fixtureRoot, makeTree, runOne, type TreeEntry } from "../helpers.ts";
+import { fixtureRoot, makeTree, repoPath, runOne, sh, type TreeEntry } from "../helpers.ts";
 import { ED25519 } from "./persistence_fixtures.ts";
 import { needs } from "../host_caps.ts";
 
@@ -305,9 +305,8 @@ Deno.test("persistence: hostile file names, FIFOs and garbage content neither ha
     "etc/sudoers": "\u0000((((\n",
     "root/.ssh/authorized_keys": "ssh-ed25519 !!!!\n",
   }));
-  const mk = await new Deno.Command("mkfifo", { args: [`${root.path}/etc/cron.d/fifo`] }).output().catch(() =>
-    null
-  );
+  sh("/usr/bin/mkfifo", `${root.path}/etc/cron.d/fifo`);
+  assert.ok(Deno.lstatSync(`${root.path}/etc/cron.d/fifo`).isFifo, "a FIFO among the cron files");
   await new Deno.Command("/bin/sh", {
     args: ["-c", 'printf "* * * * * root /tmp/x\\n" > "$(printf "$0/etc/cron.d/bad\\377name")"', root.path],
   }).output();
@@ -324,11 +323,47 @@ Deno.test("persistence: hostile file names, FIFOs and garbage content neither ha
     "sudoers_malformed",
   ]);
   assert.match(r.warnings.find((w) => w.code === "persistence_unreadable")!.detail!, /not valid UTF-8/);
-  assert.ok(mk === null || mk.success);
   JSON.parse(JSON.stringify(r.findings));
 });
 
-Deno.test("persistence: the live host scans without errors", async () => {
-  const r = await runOne(persistence, "/");
-  assert.equal(r.status, "ok");
-});
+Deno.test(needs(["root", "unshare", "cronDir"], {
+  name: "persistence: on the live host, a cron job planted in /etc/cron.d (private namespace) is found",
+  fn: async () => {
+    const name = `sys-scan-planted-${Deno.pid}`;
+    // A tmpfs over /etc/cron.d in a private mount namespace: the host's own directory is never written.
+    const plant = "mount -t tmpfs -o mode=755 tmpfs /etc/cron.d && " +
+      `printf '* * * * * root /dev/shm/.x\\n' > /etc/cron.d/${name} && exec "$@"`;
+    const out = await new Deno.Command("/usr/bin/unshare", {
+      args: [
+        "--mount",
+        "--propagation",
+        "private",
+        "/bin/sh",
+        "-c",
+        plant,
+        "sh",
+        Deno.execPath(),
+        "run",
+        "-A",
+        "--cached-only",
+        repoPath("main.ts"),
+        "--enable",
+        "persistence",
+      ],
+      stdin: "null",
+    }).output();
+    const err = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, err);
+    const report = JSON.parse(new TextDecoder().decode(out.stdout));
+    const r = report.results.find((x: { scanner: string }) => x.scanner === "persistence");
+    assert.equal(r.status, "ok");
+    const ids = r.findings.map((f: { id: string }) => f.id);
+    const planted = `persistence.command.untrusted_path:/etc/cron.d/${name}`;
+    assert.ok(ids.some((id: string) => id.startsWith(planted)), ids.join("\n"));
+    assert.throws(
+      () => Deno.lstatSync(`/etc/cron.d/${name}`),
+      Deno.errors.NotFound,
+      "nothing left on the host",
+    );
+  },
+}));
