@@ -19,6 +19,8 @@ import { hasIpv6Loopback } from "../src/selftest/evidence.ts";
 import { passwdUsers } from "../src/security/redact.ts";
 import { currentArch } from "../src/security/syscall_table.ts";
 import { cachedDenort, denortTarget } from "../scripts/compile.ts";
+import { findYaraCli } from "../scripts/bench_yara.ts";
+import { loadLibyara } from "../src/scanners/yara/engine.ts";
 
 /** The checkout this module belongs to, as a plain path with a trailing slash (spaces and all, not %20). */
 export const REPO = decodeURIComponent(new URL("../", import.meta.url).pathname);
@@ -130,6 +132,16 @@ const PROBES = {
       return "no /etc/cron.d on this host";
     }
   },
+  libyara: () => {
+    const lib = loadLibyara();
+    return lib.ok ? undefined : lib.reason;
+  },
+  yaraCli: () =>
+    findYaraCli() === null ? "the yara command is not installed (apt-get install yara)" : undefined,
+  yaraHeader: () =>
+    isFile("/usr/include/yara.h") && isFile("/usr/bin/clang")
+      ? undefined
+      : "needs /usr/include/yara.h (libyara-dev) and /usr/bin/clang for the layout check",
   setpriv: () => isFile("/usr/bin/setpriv") ? undefined : "no /usr/bin/setpriv (util-linux)",
   ipv6: () => {
     try {

@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { scanCommand } from "../../src/cli/scan.ts";
 import { ExitCode } from "../../src/core/result.ts";
 import { makeTree, sh } from "../helpers.ts";
+import { needs } from "../host_caps.ts";
 
-const ROOT = Deno.uid() === 0;
 const NOBODY = "65534";
 
 async function scan(args: string[], env: Record<string, string> = {}) {
@@ -34,9 +34,8 @@ const FILES = [
   ["--risk-weights", "{}\n"],
 ] as const;
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "inputs: files owned by another user, or writable by group or others, are refused with exit 2",
-  ignore: !ROOT,
   fn: async () => {
     for (const [flag, content] of FILES) {
       using t = makeTree({ "f": content });
@@ -60,12 +59,11 @@ Deno.test({
       refused(await scan([flag, file]), /a directory above it\) is writable by group and others/);
     }
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["root"], {
   name:
     "inputs: a symlink someone else owns, or in a directory they can write, cannot point the scan elsewhere",
-  ignore: !ROOT,
   fn: async () => {
     using t = makeTree({ "etc/trusted.conf": "{}\n", "user/.keep": "" });
     Deno.chmodSync(t.path, 0o755);
@@ -85,7 +83,7 @@ Deno.test({
       "a root-owned link in a root-owned dir",
     );
   },
-});
+}));
 
 Deno.test("inputs: a FIFO as --config is refused at once, never waited on", async () => {
   using t = makeTree({});
@@ -105,9 +103,8 @@ Deno.test("inputs: a config file may not accept insecure rules or name a plugin 
   }
 });
 
-Deno.test({
+Deno.test(needs(["root"], {
   name: "inputs: SYS_SCAN_LIBBPF must name a library only root can replace",
-  ignore: !ROOT,
   fn: async () => {
     using t = makeTree({ "libbpf.so.1": "not really a library" });
     Deno.chmodSync(t.path, 0o755);
@@ -117,4 +114,4 @@ Deno.test({
       /^SYS_SCAN_LIBBPF=.*refused \(it is loaded into sys-scan as root\)/,
     );
   },
-});
+}));

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { scanCommand } from "../../src/cli/scan.ts";
 import { REPORT_FORMATS } from "../../src/core/config.ts";
 import { GRACE_MS } from "../../src/core/isolation.ts";
-import { hungFuseUnavailable, makeTree, mountHungFuse, sh } from "../helpers.ts";
+import { makeTree, mountHungFuse, sh } from "../helpers.ts";
+import { needs } from "../host_caps.ts";
 
 const STUCK = new URL("../fixtures/scanners/stuck.ts", import.meta.url).href;
 
@@ -108,9 +109,8 @@ Deno.test("isolation: at the deadline a blocked worker is abandoned; the report 
   }
 });
 
-Deno.test({
+Deno.test(needs(["fuse"], {
   name: "isolation: with --remote-fs, a real scanner reading a hung FUSE mount is cut off; the others finish",
-  ignore: hungFuseUnavailable() !== undefined,
   fn: async () => {
     using root = makeTree({ "etc/passwd": "root:x:0:0:root:/root:/bin/bash\n", "etc/cron.d/.keep": "" });
     using _mount = mountHungFuse(`${root.path}/etc/cron.d`);
@@ -141,4 +141,4 @@ Deno.test({
       assert.ok(status === "ok" || status === "skipped", `${other} finished in a new worker: ${status}`);
     }
   },
-});
+}));

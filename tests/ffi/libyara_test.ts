@@ -8,33 +8,9 @@ import {
   yaraErrorName,
   YR,
 } from "../../ffi/libyara.ts";
+import { needs } from "../host_caps.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
-
-/** The installed libyara, or why the tests that need it are ignored. */
-const LIB: { ok: true } | { ok: false; why: string } = (() => {
-  try {
-    Libyara.open()[Symbol.dispose]();
-    return { ok: true };
-  } catch (e) {
-    return { ok: false, why: e instanceof Error ? e.message : String(e) };
-  }
-})();
-if (!LIB.ok) {
-  console.log(`libyara_test: tests needing libyara ignored: ${LIB.why} (apt-get install libyara9)`);
-}
-
-/** yara.h and a C compiler, to check the pinned layout against the header. */
-const HEADER = (() => {
-  try {
-    Deno.statSync("/usr/include/yara.h");
-    new Deno.Command("clang", { args: ["--version"], stdout: "null", stderr: "null" }).outputSync();
-    return true;
-  } catch {
-    console.log("libyara_test: the layout check against yara.h is ignored: needs libyara-dev and clang");
-    return false;
-  }
-})();
 
 Deno.test("libyara: a missing library is a LibyaraError at the dlopen stage naming what was tried", () => {
   assert.throws(
@@ -102,10 +78,9 @@ function layoutProgram(): string {
   ].join("\n");
 }
 
-Deno.test({
+Deno.test(needs(["yaraHeader", "libyara"], {
   name:
     "libyara: the pinned layouts, flags, message numbers and error codes are yara.h's (needs libyara-dev, clang)",
-  ignore: !HEADER || !LIB.ok,
   fn: () => {
     const dir = Deno.makeTempDirSync({ prefix: "sys-scan-yara-h-" });
     try {
@@ -141,12 +116,11 @@ Deno.test({
       Deno.removeSync(dir, { recursive: true });
     }
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["libyara"], {
   name:
     "libyara: YARA semantics through the binding (modifiers, hex jumps, regex counts, offsets, integers, filesize)",
-  ignore: !LIB.ok,
   fn: () => {
     using lib = Libyara.open();
     const compiled = lib.compile([{
@@ -202,11 +176,10 @@ rule private_string { strings: $pub = "x12y" $priv = "AAA" private condition: $p
       "the private string's match is not reported",
     );
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["libyara"], {
   name: "libyara: one scanner serves many scans; empty and random data; string occurrences are capped",
-  ignore: !LIB.ok,
   fn: () => {
     using lib = Libyara.open();
     const c = lib.compile([{
@@ -230,11 +203,10 @@ Deno.test({
     assert.deepEqual(empty.matches.map((m) => m.rule.name), ["r"]);
     assert.equal(scanner.callbackErrors, 0);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["libyara"], {
   name: "libyara: the timeout stops a runaway condition and the scanner stays usable",
-  ignore: !LIB.ok,
   fn: () => {
     using lib = Libyara.open();
     const c = lib.compile([{
@@ -256,11 +228,10 @@ Deno.test({
     assert.ok(after.ok);
     assert.deepEqual(after.matches.map((m) => m.rule.name), ["quick"]);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["libyara"], {
   name: "libyara: compile errors and warnings carry the source and line, in the compiler's words",
-  ignore: !LIB.ok,
   fn: () => {
     using lib = Libyara.open();
     const bad = lib.compile([
@@ -294,11 +265,10 @@ Deno.test({
     assert.match(warn.warnings[0].message, /slow down scanning/);
     assert.equal(warn.warnings[0].line, 1);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["libyara"], {
   name: "libyara: include is refused, and a NUL byte in a source is an error at its line (not a silent cut)",
-  ignore: !LIB.ok,
   fn: () => {
     using lib = Libyara.open();
     const inc = lib.compile([{ name: "i.yar", text: '\ninclude "/dev/zero"\nrule r { condition: true }' }]);
@@ -319,11 +289,10 @@ Deno.test({
     assert.ok(!garbage.ok);
     assert.equal(garbage.errors[0].source, "g.yar");
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["libyara"], {
   name: "libyara: resources are disposed in reverse order, disposal is idempotent, closed objects refuse use",
-  ignore: !LIB.ok,
   fn: () => {
     const lib = Libyara.open();
     const c = lib.compile([{ name: "r.yar", text: "rule r { condition: true }" }]);
@@ -348,4 +317,4 @@ Deno.test({
     using again = Libyara.open();
     assert.ok(again.compile([]).ok, "yr_initialize after yr_finalize works (an empty rule set compiles)");
   },
-});
+}));

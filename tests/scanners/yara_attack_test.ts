@@ -11,12 +11,9 @@ import { walk, type WalkEntry } from "../../src/host/walker.ts";
 import { loadLibyara } from "../../src/scanners/yara/engine.ts";
 import { scanWalkedFile, yara } from "../../src/scanners/yara/scanner.ts";
 import { makeTree, runOne } from "../helpers.ts";
+import { needs } from "../host_caps.ts";
 
 const LIB = loadLibyara();
-if (!LIB.ok) console.log(`yara_attack_test: ignored: ${LIB.reason}`);
-const NO_LIB = !LIB.ok;
-const ROOT = Deno.uid() === 0;
-if (!ROOT) console.log("yara_attack_test: the device-node cases are ignored: mknod needs root");
 const NEEDLE = 'rule hit { strings: $a = "needle" condition: $a }';
 
 /** A scanner over `source` (kept for the whole test file: the process exits after). */
@@ -53,15 +50,16 @@ function scan(e: WalkEntry, maxBytes = 1 << 20) {
   );
 }
 
-Deno.test({
+Deno.test(needs(["libyara"], {
   name:
     "yara: FIFOs, sockets and devices planted in the tree are never opened; the scan ends and finds the rest",
-  ignore: NO_LIB,
   fn: async () => {
     using rules = makeTree({ "r.yar": NEEDLE });
     using t = makeTree({ "tmp/a/needle.txt": "a needle\n" });
     sh(
-      `mkfifo tmp/fifo tmp/a/x.yar${ROOT ? " && mknod tmp/zero c 1 5 && mknod tmp/disk b 7 0" : ""}`,
+      `mkfifo tmp/fifo tmp/a/x.yar${
+        Deno.uid() === 0 ? " && mknod tmp/zero c 1 5 && mknod tmp/disk b 7 0" : ""
+      }`,
       t.path,
     );
     const listener = Deno.listen({ transport: "unix", path: `${t.path}/tmp/sock` });
@@ -76,11 +74,10 @@ Deno.test({
       listener.close();
     }
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["libyara"], {
   name: "scanWalkedFile: a file swapped for a FIFO after the walk is refused without opening it",
-  ignore: NO_LIB,
   fn: async () => {
     using t = makeTree({ "f": "needle\n" });
     const e = (await entries(t.path)).get("f")!;
@@ -90,22 +87,20 @@ Deno.test({
     assert.ok(performance.now() - t0 < 2000, "opening a FIFO for reading would block");
     assert.equal(r.kind, "changed");
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["libyara", "root"], {
   name: "scanWalkedFile: a file swapped for a device node after the walk is refused (needs root for mknod)",
-  ignore: NO_LIB || !ROOT,
   fn: async () => {
     using t = makeTree({ "f": "needle\n" });
     const e = (await entries(t.path)).get("f")!;
     sh("rm f && mknod f c 1 5", t.path);
     assert.equal(scan(e).kind, "changed");
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["libyara"], {
   name: "scanWalkedFile: a file swapped for a symlink (to a secret, or to /dev/zero) is refused",
-  ignore: NO_LIB,
   fn: async () => {
     using outside = makeTree({ "secret": "needle from elsewhere\n" });
     using t = makeTree({ "f": "harmless\n", "g": "harmless\n" });
@@ -113,12 +108,11 @@ Deno.test({
     sh(`rm f g && ln -s ${outside.path}/secret f && ln -s /dev/zero g`, t.path);
     for (const name of ["f", "g"]) assert.equal(scan(walked.get(name)!).kind, "changed", name);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["libyara"], {
   name:
     "scanWalkedFile: a file replaced by another, or reached through a directory swapped for a symlink, is refused",
-  ignore: NO_LIB,
   fn: async () => {
     using other = makeTree({ "d/f": "needle: another file's content\n" });
     using t = makeTree({ "d/f": "harmless\n", "g": "harmless\n", "h": "needle\n" });
@@ -126,12 +120,11 @@ Deno.test({
     sh(`mv h g && mv d d.old && ln -s ${other.path}/d d`, t.path);
     for (const name of ["g", "d/f"]) assert.equal(scan(walked.get(name)!).kind, "changed", name);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["libyara"], {
   name:
     "scanWalkedFile: a file grown past the cap, or to a terabyte of holes, since the walk is too large and not read",
-  ignore: NO_LIB,
   fn: async () => {
     using t = makeTree({ "grows": "small\n", "sparse": "small\n", "shrinks": "needle ".repeat(1000) });
     const walked = await entries(t.path);
@@ -150,12 +143,11 @@ Deno.test({
     assert.deepEqual(shrunk.result.matches.map((m) => m.rule.name), ["hit"]);
     assert.equal(shrunk.sha256, createHash("sha256").update("needle ").digest("hex"));
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["libyara"], {
   name:
     "scanWalkedFile: a file cut while libyara scans it changes nothing (the bytes read are scanned); cut while read, it says so",
-  ignore: NO_LIB,
   fn: async () => {
     using t = makeTree({});
     sh("head -c 33554432 /dev/zero > big && printf needle >> big", t.path);
@@ -180,11 +172,10 @@ Deno.test({
       console.log(`the cut came during the read, after ${r.size} bytes`);
     }
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["libyara"], {
   name: "yara: a terabyte sparse file is skipped as too large, quickly, with a warning",
-  ignore: NO_LIB,
   fn: async () => {
     using rules = makeTree({ "r.yar": NEEDLE });
     using t = makeTree({ "tmp/needle": "needle\n" });
@@ -197,11 +188,10 @@ Deno.test({
       r.warnings.some((w) => w.code === "truncated" && /huge \(1099511627776 bytes\)/.test(w.detail ?? "")),
     );
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["libyara"], {
   name: "yara: files rewritten, grown and truncated while the scanner reads them never crash or hang it",
-  ignore: NO_LIB,
   fn: async () => {
     using rules = makeTree({ "r.yar": NEEDLE });
     using t = makeTree({});
@@ -233,11 +223,10 @@ Deno.test({
     assert.ok(found > 0, "the files were read while they changed (the needle was seen at least once)");
     console.log(`needle seen ${found} times in 15 scans of 4 churning files`);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["libyara"], {
   name: "yara: a runaway rule is stopped by libyara's timeout within the scanner budget, with a warning",
-  ignore: NO_LIB,
   fn: async () => {
     using rules = makeTree({
       "r.yar": "rule slow { condition: for all i in (0..filesize - 1) : " +
@@ -260,4 +249,4 @@ Deno.test({
       JSON.stringify(r.warnings),
     );
   },
-});
+}));

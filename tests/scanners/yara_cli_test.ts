@@ -5,17 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { findYaraCli } from "../../scripts/bench_yara.ts";
-import { loadLibyara } from "../../src/scanners/yara/engine.ts";
 import { MAX_STRING_MATCHES, yara } from "../../src/scanners/yara/scanner.ts";
-import { makeTree, runOne } from "../helpers.ts";
+import { makeTree, repoPath, runOne } from "../helpers.ts";
+import { needs } from "../host_caps.ts";
 
-const SAMPLE_RULES = new URL("../../rules/yara/linux_threats.yar", import.meta.url).pathname;
+const SAMPLE_RULES = repoPath("rules/yara/linux_threats.yar");
 const CLI = findYaraCli();
-const LIB = loadLibyara();
-const IGNORE = CLI === null || !LIB.ok;
-if (CLI === null) {
-  console.log("yara_cli_test: ignored: the yara command is not installed (apt-get install yara)");
-} else if (!LIB.ok) console.log(`yara_cli_test: ignored: ${LIB.reason}`);
 
 /** Rules beyond the samples: hex at an offset, wide/nocase, private rules, counts, xor, filesize, empty files. */
 const EXTRA_RULES = `
@@ -87,10 +82,9 @@ function parseCli(text: string): Map<string, string[]> {
   return out;
 }
 
-Deno.test({
+Deno.test(needs(["yaraCli", "libyara"], {
   name:
     "yara: the same matches and string offsets as the yara CLI on a tree with files that do and do not match",
-  ignore: IGNORE,
   fn: async () => {
     using t = fixtureTree();
     const tree = `${t.path}/tree`;
@@ -139,4 +133,4 @@ Deno.test({
     for (const q of quiet) assert.ok(![...ours.keys()].some((k) => k.endsWith(`${tree}/${q}`)), q);
     assert.ok(![...ours.keys()].some((k) => k.includes("link-to-shell")), "neither follows symlinks");
   },
-});
+}));

@@ -4,12 +4,11 @@ import { loadLibyara } from "../../src/scanners/yara/engine.ts";
 import { ruleHeaders } from "../../src/scanners/yara/headers.ts";
 import { compileRuleSet, readRuleFiles } from "../../src/scanners/yara/rule_files.ts";
 import { makeTree, repoPath } from "../helpers.ts";
+import { needs } from "../host_caps.ts";
 
 const SAMPLE_RULES = repoPath("rules/yara");
 const enc = (s: string) => new TextEncoder().encode(s);
 const LOADED = loadLibyara();
-if (!LOADED.ok) console.log(`yara_rules_test: tests needing libyara ignored: ${LOADED.reason}`);
-const NO_LIB = !LOADED.ok;
 function lib(): Libyara {
   if (!LOADED.ok) throw new Error(LOADED.reason);
   return LOADED.lib;
@@ -74,10 +73,9 @@ Deno.test("readRuleFiles: a rule file writable by others is refused unless --rul
   assert.match(accepted.warnings[0], /accepted because of --rules-insecure-ok/);
 });
 
-Deno.test({
+Deno.test(needs(["libyara"], {
   name:
     "compileRuleSet: errors name the file and line; duplicates across files are caught; rules know their file",
-  ignore: NO_LIB,
   fn: () => {
     const good = { path: "/r/good.yar", text: "rule one : t { condition: true }\n" };
     const bad = {
@@ -110,11 +108,10 @@ Deno.test({
     ]);
     assert.match(set.warnings[0], /^\/r\/w\.yar:1: .*slow down scanning/);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["libyara"], {
   name: "the shipped sample rules compile, catch real artefacts and leave ordinary programs alone",
-  ignore: NO_LIB,
   fn: () => {
     const read = readRuleFiles(SAMPLE_RULES, false);
     assert.deepEqual(read.errors, []);
@@ -158,7 +155,7 @@ Deno.test({
       assert.deepEqual(hit(data), [], bin);
     }
   },
-});
+}));
 
 Deno.test("readRuleFiles: a rule file that is a symlink (to /dev/zero or elsewhere), a FIFO or a device is refused at once", () => {
   using t = makeTree({
@@ -186,10 +183,9 @@ Deno.test("readRuleFiles: a rule file that is a symlink (to /dev/zero or elsewhe
   assert.ok(performance.now() - t0 < 2000, "nothing blocked on a FIFO or read a device");
 });
 
-Deno.test({
+Deno.test(needs(["libyara"], {
   name:
     "compileRuleSet: a NUL byte, an include, or garbage in a rule file is an error with its file and line",
-  ignore: NO_LIB,
   fn: () => {
     const cases: [string, RegExp][] = [
       [
@@ -206,4 +202,4 @@ Deno.test({
       assert.match(r.errors[0], want);
     }
   },
-});
+}));

@@ -190,7 +190,7 @@ Deno.test("yara: without libyara the scanner says skipped and names the package 
     args: [
       "run",
       "-A",
-      new URL("../../main.ts", import.meta.url).pathname,
+      repoPath("main.ts"),
       "--enable",
       "yara,mounts",
       "--yara-rules",

@@ -7,9 +7,9 @@ import assert from "node:assert/strict";
 import { buildFilter, evaluateFilter, RET_ALLOW, RET_EPERM } from "../../src/security/seccomp_filter.ts";
 import { AUDIT_ARCH, SYSCALLS } from "../../src/security/syscall_table.ts";
 import { scanCommand } from "../../src/cli/scan.ts";
-import { makeTree } from "../helpers.ts";
+import { makeTree, repoPath } from "../helpers.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const MAIN = repoPath("main.ts");
 
 Deno.test("network filter: inet, inet6, packet and vsock sockets and io_uring are EPERM; unix, netlink, mount, bpf are not", () => {
   for (const arch of ["x86_64", "aarch64"] as const) {
