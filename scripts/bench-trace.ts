@@ -148,7 +148,7 @@ for p in kids: os.waitpid(p, 0)
 `;
 
 async function benchAttach() {
-  const self = new URL(import.meta.url).pathname;
+  const self = decodeURIComponent(new URL(import.meta.url).pathname);
   const samples: number[] = [];
   for (let i = 0; i < 5; i++) {
     const t0 = performance.now();
@@ -297,7 +297,7 @@ async function getppidWith(
 }
 
 async function benchGetppid() {
-  const self = new URL(import.meta.url).pathname;
+  const self = decodeURIComponent(new URL(import.meta.url).pathname);
   const out: Record<string, unknown> = {
     exec_only_tp_btf: await getppidWith("none"),
     connect_fexit: await getppidWith("connect_fexit"),

@@ -25,7 +25,7 @@ import {
   yaraTargets,
 } from "./bench_yara.ts";
 
-const REPO = new URL("../", import.meta.url).pathname;
+const REPO = decodeURIComponent(new URL("../", import.meta.url).pathname);
 const GNU_TIME = "/usr/bin/time";
 
 /** Target limits on this machine (2 cores). */

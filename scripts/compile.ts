@@ -83,7 +83,7 @@ async function sh(
 export async function compile(
   env: (k: string) => string | undefined = (k) => Deno.env.get(k),
 ): Promise<number> {
-  const root = new URL("../", import.meta.url).pathname;
+  const root = decodeURIComponent(new URL("../", import.meta.url).pathname);
   Deno.chdir(root);
   const arch = Deno.build.arch;
   const target = denortTarget(arch);
