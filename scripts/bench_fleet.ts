@@ -14,7 +14,7 @@ import type { Report } from "../src/core/report.ts";
 import { NdjsonStream } from "../src/output/ndjson.ts";
 import { timedRun } from "./bench.ts";
 
-const REPO = new URL("../", import.meta.url).pathname;
+const REPO = decodeURIComponent(new URL("../", import.meta.url).pathname);
 
 type Finding = Report["results"][number]["findings"][number];
 

@@ -19,7 +19,8 @@ Deno.writeTextFileSync(
   replaceSection(Deno.readTextFileSync(deployment), "fleet_stacking", stackingSourcesMarkdown()),
 );
 // docs/ are formatted by deno fmt (tables aligned); keep the generated table that way.
-await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", deployment.pathname] }).output();
+await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", decodeURIComponent(deployment.pathname)] })
+  .output();
 console.log(
   "generated schema/report.schema.json, schema/fleet-report.schema.json, README and DEPLOYMENT sections",
 );

@@ -194,6 +194,25 @@ const PROBES = {
     isFile(`${UPSTREAM_DATA}/v2.json`) && isFile(`${UPSTREAM_DATA}/v3.json`)
       ? undefined
       : `no upstream schemas at ${UPSTREAM_DATA} (../shared beside the clone; CI has them)`,
+  upstreamFleet: () =>
+    isFile(`${UPSTREAM_DATA}/fleet_report.schema.json`)
+      ? undefined
+      : `no upstream fleet schema at ${UPSTREAM_DATA} (../shared beside the clone; CI has it)`,
+  ansible: () =>
+    isFile("/usr/bin/ansible-playbook")
+      ? undefined
+      : "ansible-playbook is not installed (scripts/bootstrap.sh --test installs Debian's ansible-core)",
+  sshHost: () => {
+    const missing = [
+      "/usr/sbin/sshd",
+      "/usr/bin/ssh",
+      "/usr/bin/ssh-keygen",
+      "/usr/bin/nsenter",
+      "/usr/bin/unshare",
+    ]
+      .filter((p) => !isFile(p));
+    return missing.length ? `a second host over ssh needs ${missing.join(", ")}` : undefined;
+  },
   denort: () => {
     const target = denortTarget();
     if (target === undefined) return `deno compile has no target for ${Deno.build.arch}`;

@@ -9,10 +9,12 @@ import Ajv2020Module from "ajv/dist/2020.js";
 import AjvModule from "ajv";
 import { run } from "../../src/cli/run.ts";
 import { fleet } from "./helpers.ts";
+import { repoPath } from "../helpers.ts";
+import { needs, UPSTREAM_DATA } from "../host_caps.ts";
 
-const REPO = new URL("../../", import.meta.url).pathname;
+const REPO = repoPath("");
 const PLAYBOOK = `${REPO}deploy/ansible/sys-scan.yml`;
-const UPSTREAM_FLEET = new URL("../../../shared/upstream-data/fleet_report.schema.json", import.meta.url);
+const UPSTREAM_FLEET = `${UPSTREAM_DATA}/fleet_report.schema.json`;
 
 function exists(path: string): boolean {
   try {
@@ -22,17 +24,6 @@ function exists(path: string): boolean {
     return false;
   }
 }
-
-const ansibleMissing = exists("/usr/bin/ansible-playbook")
-  ? undefined
-  : "ansible-playbook is not installed (scripts/bootstrap.sh --test installs Debian's ansible-core)";
-const sshMissing = ansibleMissing ??
-  (Deno.uid() !== 0
-    ? "the second host needs root (namespaces and sshd)"
-    : ["/usr/sbin/sshd", "/usr/bin/ssh", "/usr/bin/ssh-keygen", "/usr/bin/nsenter", "/usr/bin/unshare"]
-      .filter((p) => !exists(p)).map((p) => `${p} is missing`).join(", ") || undefined);
-if (ansibleMissing) console.log(`ignored: Ansible tests: ${ansibleMissing}`);
-else if (sshMissing) console.log(`ignored: the Ansible second-host test: ${sshMissing}`);
 
 type Validator = ((d: unknown) => boolean) & { errors?: unknown };
 type AjvCtor = new (o: Record<string, unknown>) => { compile(s: unknown): Validator };
@@ -163,10 +154,9 @@ function files(dir: string): string[] {
   return out.sort();
 }
 
-Deno.test({
+Deno.test(needs(["ansible", "root", "sshHost"], {
   name:
     "Ansible: localhost and a second host over ssh in parallel; exit 1 is a result; signed reports arrive and validate; nothing is left behind",
-  ignore: sshMissing !== undefined,
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "sys-scan-ansible-" });
     const h2 = await secondHost(dir);
@@ -243,25 +233,24 @@ Deno.test({
       assert.equal(f.code, 0, f.warnings.join("\n"));
       assert.deepEqual(f.report!.hosts.map((h) => h.host).sort(), ["fleet-h2", "localhost"]);
       assert.ok(f.report!.hosts.every((h) => h.signer?.startsWith("sha256:")), "both signatures verified");
-      if (exists(UPSTREAM_FLEET.pathname)) {
+      if (exists(UPSTREAM_FLEET)) {
         const v = new (ctor(AjvModule))({ strict: false }).compile(
           JSON.parse(Deno.readTextFileSync(UPSTREAM_FLEET)),
         );
         assert.ok(v(f.report), JSON.stringify(v.errors));
       } else {console.log(
-          `not checked against the upstream fleet schema: ${UPSTREAM_FLEET.pathname} is absent`,
+          `not checked against the upstream fleet schema: ${UPSTREAM_FLEET} is absent`,
         );}
     } finally {
       await h2.stop();
       await Deno.remove(dir, { recursive: true });
     }
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["ansible"], {
   name:
     "Ansible: deno mode runs an installed checkout and collects NDJSON; a failing scan still removes the executable",
-  ignore: ansibleMissing !== undefined,
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "sys-scan-ansible-" });
     try {
@@ -309,4 +298,4 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
-});
+}));

@@ -4,7 +4,7 @@ import { helpText } from "../../src/cli/help.ts";
 import { run } from "../../src/cli/run.ts";
 import { stackingSourcesMarkdown } from "../../src/fleet/extract.ts";
 import { currentSection } from "../../scripts/readme_sections.ts";
-import { makeTree } from "../helpers.ts";
+import { makeTree, repoPath } from "../helpers.ts";
 import { fixtureReport, vary, writeReport } from "./helpers.ts";
 
 Deno.test("--help lists the fleet subcommand with its flags", () => {
@@ -43,7 +43,7 @@ Deno.test("run(['fleet', ...]) writes the fleet report; a bad flag is exit 2", a
 
 Deno.test("a scan does not load the fleet code: it is imported only when the subcommand runs", async () => {
   const info = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", new URL("../../main.ts", import.meta.url).pathname],
+    args: ["info", "--json", repoPath("main.ts")],
     stdout: "piped",
     stderr: "piped",
   }).output();

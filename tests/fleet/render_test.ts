@@ -8,28 +8,13 @@ import AjvModule from "ajv";
 import Ajv2020Module from "ajv/dist/2020.js";
 import { fleetJsonSchema } from "../../src/fleet/model.ts";
 import { mdCode } from "../../src/fleet/markdown.ts";
-import { CHROMIUM, chromium, chromiumAvailable } from "../chromium.ts";
-import { makeTree } from "../helpers.ts";
+import { chromium } from "../chromium.ts";
+import { makeTree, repoPath } from "../helpers.ts";
+import { needs, UPSTREAM_DATA } from "../host_caps.ts";
 import { finding, fixtureReport, fleet, richReport, vary, writeReport } from "./helpers.ts";
 
-const SCREENSHOT_DIR = new URL("../../dist/screenshots/", import.meta.url).pathname;
-const UPSTREAM = new URL("../../../shared/upstream-data/fleet_report.schema.json", import.meta.url);
-const upstreamPresent = (() => {
-  try {
-    return Deno.statSync(UPSTREAM).isFile;
-  } catch {
-    return false;
-  }
-})();
-if (!upstreamPresent) {
-  console.log(
-    `ignored: the upstream fleet schema test needs ${UPSTREAM.pathname} (../shared beside the checkout)`,
-  );
-}
-const chromiumPresent = chromiumAvailable();
-if (!chromiumPresent) {
-  console.log(`ignored: the fleet page's browser test needs ${CHROMIUM} (Debian's chromium)`);
-}
+const SCREENSHOT_DIR = repoPath("dist/screenshots/");
+const UPSTREAM = `${UPSTREAM_DATA}/fleet_report.schema.json`;
 
 type Validator = ((d: unknown) => boolean) & { errors?: unknown };
 type AjvCtor = new (o: Record<string, unknown>) => { compile(s: unknown): Validator };
@@ -68,9 +53,8 @@ async function hostileFleet(dir: string, args: string[] = []): Promise<Awaited<R
   return await fleet(["--dir", `${dir}/r2`, "--db", db, ...args]);
 }
 
-Deno.test({
+Deno.test(needs(["upstreamFleet"], {
   name: "the fleet report validates against the upstream fleet_report schema",
-  ignore: !upstreamPresent,
   fn: async () => {
     using t = makeTree({});
     const validate = new (ctor(AjvModule))({ strict: false, allErrors: true })
@@ -87,7 +71,7 @@ Deno.test({
     const { risk_distribution: _, ...broken } = empty;
     assert.equal(validate(broken), false);
   },
-});
+}));
 
 Deno.test("schema/fleet-report.schema.json is up to date (run scripts/gen.ts) and the report validates against it", async () => {
   const committed = Deno.readTextFileSync(new URL("../../schema/fleet-report.schema.json", import.meta.url));
@@ -157,10 +141,9 @@ Deno.test("HTML: self-contained, one script pinned by the CSP, hostile text esca
   assert.match(html, /<span class="badge">rare<\/span>/);
 });
 
-Deno.test({
+Deno.test(needs(["chromium"], {
   name:
     "Chromium renders the fleet page: no console errors, filter and rare-only work, hostile text stays text",
-  ignore: !chromiumPresent,
   fn: async () => {
     using t = makeTree({});
     const path = `${t.path}/fleet.html`;
@@ -193,7 +176,7 @@ Deno.test({
       "screenshot for a person to look at",
     );
   },
-});
+}));
 
 Deno.test("an empty fleet renders in every format", async () => {
   using t = makeTree({});

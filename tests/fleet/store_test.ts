@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { BaselineStore } from "../../src/baseline/store.ts";
 import { FLEET_SCHEMA_VERSION } from "../../src/fleet/store.ts";
-import { makeTree } from "../helpers.ts";
+import { makeTree, repoPath } from "../helpers.ts";
 import { fixtureReport, fleet, vary, writeReport } from "./helpers.ts";
 
 const AT = "2026-06-01T10:00:00.000Z";
@@ -103,7 +103,7 @@ Deno.test("two fleet runs writing one database at once both finish, and the file
     await writeReport(t.path, `${i % 2 ? "odd" : "even"}/${i}.json`, vary(base, { host: `h${i}`, at: AT }));
   }
   const db = `${t.path}/shared.db`;
-  const main = new URL("../../main.ts", import.meta.url).pathname;
+  const main = repoPath("main.ts");
   const outs = await Promise.all(["odd", "even"].map((d) =>
     new Deno.Command(Deno.execPath(), {
       args: [
