@@ -21,6 +21,7 @@ import { currentArch } from "../src/security/syscall_table.ts";
 import { cachedDenort, denortTarget } from "../scripts/compile.ts";
 import { findYaraCli } from "../scripts/bench_yara.ts";
 import { loadLibyara } from "../src/scanners/yara/engine.ts";
+import { missingTrapTools } from "./security/trap_root.ts";
 
 /** The checkout this module belongs to, as a plain path with a trailing slash (spaces and all, not %20). */
 export const REPO = decodeURIComponent(new URL("../", import.meta.url).pathname);
@@ -212,6 +213,11 @@ const PROBES = {
     ]
       .filter((p) => !isFile(p));
     return missing.length ? `a second host over ssh needs ${missing.join(", ")}` : undefined;
+  },
+  gnuTime: () => isFile("/usr/bin/time") ? undefined : "no GNU time (apt-get install time)",
+  trapTools: () => {
+    const missing = missingTrapTools();
+    return missing.length ? `the trap root needs ${missing.join(", ")}` : undefined;
   },
   denort: () => {
     const target = denortTarget();

@@ -11,16 +11,14 @@
  */
 import assert from "node:assert/strict";
 import { assertValid, validateFactPack, validateReport, validateSarif } from "../output/validate.ts";
-import { exists, ROOT, runCli } from "../selftest/run_cli.ts";
-import { CROWD_FIRST_PID, makeTrapRoot, missingTrapTools, TRAPS } from "./trap_root.ts";
+import { runCli } from "../selftest/run_cli.ts";
+import { needs } from "../host_caps.ts";
+import { CROWD_FIRST_PID, makeTrapRoot, TRAPS } from "./trap_root.ts";
 
 /** The bound of issue 13. */
 const LIMIT_KIB = 200 * 1024;
 
 const TIME = "/usr/bin/time";
-const MISSING = [...missingTrapTools(), ...(exists(TIME) ? [] : ["GNU time (apt-get install time)"])];
-if (MISSING.length > 0) console.log(`memory bound test ignored: missing ${MISSING.join(", ")}`);
-if (!ROOT) console.log("memory bound test ignored: needs root (the trap root has a set-uid file)");
 
 const FORMATS: [string, string[]][] = [
   ["json", []],
@@ -96,9 +94,9 @@ function assertTrapsReported(warnings: Warning[], results: Result[]): void {
   assert.ok(suid.some((f) => f.id.endsWith(`:${TRAPS.setidSparse}`)), "the 2 GiB set-id file is a finding");
 }
 
-Deno.test({
+// Root: the trap root has a set-uid file.
+Deno.test(needs(["root", "trapTools", "gnuTime"], {
   name: "memory bound: a root full of traps is scanned in every format with peak RSS under 200 MiB",
-  ignore: MISSING.length > 0 || !ROOT,
   fn: async () => {
     using trap = makeTrapRoot();
     const dir = Deno.makeTempDirSync({ prefix: "sys-scan-trap-out-" });
@@ -121,7 +119,7 @@ Deno.test({
             out,
             ...args,
           ],
-          [TIME, "-f", "%M", "-o", rss],
+          { wrap: [TIME, "-f", "%M", "-o", rss] },
         );
         const seconds = ((performance.now() - started) / 1000).toFixed(1);
         const peakKib = Number(Deno.readTextFileSync(rss).trim().split("\n").at(-1));
@@ -163,4 +161,4 @@ Deno.test({
       Deno.removeSync(dir, { recursive: true });
     }
   },
-});
+}));
