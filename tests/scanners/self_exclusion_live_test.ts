@@ -4,9 +4,10 @@
  */
 import assert from "node:assert/strict";
 import type { Finding } from "../../src/core/finding.ts";
+import { REPO } from "../host_caps.ts";
+import { repoPath } from "../helpers.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-const REPO = new URL("../../", import.meta.url).pathname;
+const MAIN = repoPath("main.ts");
 
 /** Every pid a finding names: location, metadata pid, pids, owner and relay pids. */
 function pidsNamed(f: Finding): number[] {
