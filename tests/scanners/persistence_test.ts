@@ -320,9 +320,13 @@ Deno.test("persistence: hostile file names, FIFOs and garbage content neither ha
     "authorized_keys_malformed",
     "cron_malformed",
     "persistence_unreadable",
+    "persistence_unreadable",
     "sudoers_malformed",
   ]);
-  assert.match(r.warnings.find((w) => w.code === "persistence_unreadable")!.detail!, /not valid UTF-8/);
+  const unreadable = r.warnings.filter((w) => w.code === "persistence_unreadable").map((w) => w.detail!)
+    .sort();
+  assert.match(unreadable[0], /^\/etc\/cron\.d\/bad.*not valid UTF-8/);
+  assert.match(unreadable[1], /^\/etc\/cron\.d\/fifo: .*\(a FIFO\); not opened$/);
   JSON.parse(JSON.stringify(r.findings));
 });
 
@@ -365,5 +369,50 @@ Deno.test(needs(["root", "unshare", "cronDir"], {
       Deno.errors.NotFound,
       "nothing left on the host",
     );
+  },
+}));
+
+Deno.test(needs(["root"], {
+  name:
+    "persistence: a user's ~/.bashrc symlinked to a FIFO or to root's file is judged as a link, never opened",
+  fn: async () => {
+    using root = makeTree(base({
+      "root/secret": "export SECRET=1\n",
+      "home/alice/.profile": { symlink: "/root/secret" },
+    }));
+    sh("/usr/bin/mkfifo", `${root.path}/home/alice/fifo`);
+    Deno.symlinkSync("fifo", `${root.path}/home/alice/.bashrc`);
+    for (const p of ["home/alice", "home/alice/fifo"]) Deno.chownSync(`${root.path}/${p}`, 1000, 1000);
+    sh(
+      "/bin/chown",
+      "-h",
+      "1000:1000",
+      `${root.path}/home/alice/.bashrc`,
+      `${root.path}/home/alice/.profile`,
+    );
+    // A writer that blocks until someone opens the FIFO for reading: it must still be waiting afterwards.
+    const writer = new Deno.Command("/usr/bin/timeout", {
+      args: ["20", "/bin/sh", "-c", 'echo "curl x|sh" > "$0"', `${root.path}/home/alice/fifo`],
+    }).spawn();
+    try {
+      const started = Date.now();
+      const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+      assert.ok(Date.now() - started < 10_000, "the scan did not wait on the FIFO");
+      assert.equal(r.status, "ok");
+      const text = JSON.stringify(r);
+      assert.doesNotMatch(text, /SECRET|curl x/, "neither target was read");
+      // Both are named, not silently skipped: the FIFO by its kind, the link by its owners.
+      const said = r.warnings.map((w) => `${w.code} ${w.detail}`).sort();
+      assert.equal(said.length, 2, text);
+      assert.match(said[0], /^persistence_unreadable \/home\/alice\/\.bashrc: .*a FIFO\); not opened$/);
+      assert.match(said[1], /^persistence_unreadable \/home\/alice\/\.profile: .*symlink owned by uid 1000/);
+    } finally {
+      try {
+        writer.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+      await writer.status;
+    }
   },
 }));

@@ -50,13 +50,18 @@ export class Collector {
 
   constructor(readonly ctx: ScanContext, readonly accounts: Accounts) {}
 
-  /** Reads a text file with the file cap; missing files are silent, other failures are warnings. */
+  /**
+   * Reads a text file with the file cap. Missing files, directories and character devices (a unit masked by a
+   * link to /dev/null) are silent; a FIFO, socket or block device where a file is expected is never opened and
+   * is a warning (a FIFO as ~/.bashrc feeds whatever its writer sends to every new shell), as is every other
+   * failure.
+   */
   read(path: string, maxBytes: number = LIMITS.fileBytes): { text: string; bytes: Uint8Array } | undefined {
     const r = this.ctx.host.readBytes(path, maxBytes);
     if (!r.ok) {
-      if (r.reason !== "missing" && r.reason !== "not_file") {
-        this.ctx.warn("persistence_unreadable", `${path}: ${r.message}`);
-      }
+      const quiet = r.reason === "missing" ||
+        (r.reason === "not_file" && !/\((a FIFO|a socket|a block device)\)/.test(r.message));
+      if (!quiet) this.ctx.warn("persistence_unreadable", `${path}: ${r.message}`);
       return undefined;
     }
     if (r.truncated) {
