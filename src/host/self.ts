@@ -13,6 +13,8 @@
  */
 
 const helpers = new Set<number>();
+/** OwnTrees listening for helpers started while they exist (see OwnTree). */
+const listeners = new Set<(pid: number) => void>();
 
 /** The pid of the scanner's process. */
 export function scannerPid(): number {
@@ -22,6 +24,7 @@ export function scannerPid(): number {
 /** Records a program the scanner started (called by `runProgram` right after the spawn). */
 export function registerHelper(pid: number): void {
   helpers.add(pid);
+  for (const l of listeners) l(pid);
 }
 
 /** Forgets a helper once it has exited (its pid may be reused from then on). */
@@ -82,13 +85,27 @@ export function ownPids(
 }
 
 /**
- * The scanner's own processes as they appear during a trace: a running helper, and any process whose parent is
- * already one of them (what dpkg or a plugin starts). Fed exec events in order; remembers what it decided.
+ * The scanner's own processes as they appear during a trace: a helper, and any process whose parent is already
+ * one of them (what dpkg or a plugin starts). Fed exec events in order; remembers what it decided. A helper
+ * started while the tree exists stays own after it exits: its exec events are read from the ring buffer later,
+ * when a short-lived helper (`sh -c 'a; b'`) may already be gone and unregistered. Dispose the tree (`using`)
+ * to stop listening.
  */
-export class OwnTree {
+export class OwnTree implements Disposable {
   readonly #own = new Set<number>();
+  readonly #listener?: (pid: number) => void;
 
-  constructor(readonly helperPids: ReadonlySet<number> = helpers) {}
+  constructor(readonly helperPids: ReadonlySet<number> = helpers) {
+    if (helperPids === helpers) {
+      this.#listener = (pid) => this.#own.add(pid);
+      listeners.add(this.#listener);
+    }
+  }
+
+  /** Stops recording the helpers started from now on. */
+  [Symbol.dispose](): void {
+    if (this.#listener) listeners.delete(this.#listener);
+  }
 
   /** True (and remembered) when the process `pid`, child of `ppid`, is one of the scanner's own. */
   isOwn(pid: number, ppid: number): boolean {

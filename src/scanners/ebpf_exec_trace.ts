@@ -80,7 +80,7 @@ export function makeEbpfExecTrace(options: TraceScannerOptions = {}): Scanner {
     const aggregator = new Aggregator(new LocationJudge(ctx.host, homeDirs(loadUsers(ctx.host).entries)));
     const emit = (type: string, rec: object) => ctx.event(type, rec as Record<string, unknown>);
     // What the scan itself starts during the trace (dpkg, gpg, plugins) is not the host's activity.
-    const own = new OwnTree();
+    using own = new OwnTree();
     const objectUrl = options.objectUrl ?? BUNDLED_OBJECT_URL;
     const objectName = decodeURIComponent(objectUrl.pathname.slice(objectUrl.pathname.lastIndexOf("/") + 1));
     let object: LoaderOptions["object"];

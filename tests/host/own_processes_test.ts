@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { runProgram } from "../../src/host/exec.ts";
 import { Host } from "../../src/host/host.ts";
 import { takeSnapshot } from "../../src/host/procfs.ts";
-import { ownPids, OwnTree, runningHelpers } from "../../src/host/self.ts";
+import { ownPids, OwnTree, registerHelper, runningHelpers, unregisterHelper } from "../../src/host/self.ts";
 
 const tree = (pairs: [number, number][]) => pairs.map(([pid, ppid]) => ({ pid, ppid }));
 
@@ -79,4 +79,21 @@ Deno.test("OwnTree: a running helper and what it starts are own, in exec order; 
   assert.equal(t.isOwn(300, 100), false, "a child of the scanner it did not register");
   assert.equal(t.isOwn(301, 300), false);
   assert.deepEqual([t.has(202), t.has(200), t.has(301)], [true, true, false]);
+});
+
+Deno.test("OwnTree: a helper that exited before its exec events were read is still own; disposing stops listening", () => {
+  const tree = new OwnTree();
+  const pid = 2_000_000_001;
+  registerHelper(pid);
+  unregisterHelper(pid);
+  assert.equal(runningHelpers().includes(pid), false, "the registry forgot it");
+  assert.equal(tree.isOwn(pid, Deno.pid), true, "the tree did not");
+  assert.equal(tree.isOwn(pid + 1, pid), true, "nor its child");
+  tree[Symbol.dispose]();
+  registerHelper(pid + 2);
+  unregisterHelper(pid + 2);
+  assert.equal(tree.isOwn(pid + 2, Deno.pid), false, "a helper started after disposal is not recorded");
+  const fresh = new OwnTree();
+  assert.equal(fresh.isOwn(pid, Deno.pid), false, "a tree made later knows nothing of earlier helpers");
+  fresh[Symbol.dispose]();
 });

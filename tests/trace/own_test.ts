@@ -4,27 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { ebpfExecTrace } from "../../src/scanners/ebpf_exec_trace.ts";
-import { findLibbpf } from "../../src/host/capabilities.ts";
 import { runProgram } from "../../src/host/exec.ts";
-import { runOne } from "../helpers.ts";
+import { ScanShared } from "../../src/core/context.ts";
+import { runOne, traceStarted } from "../helpers.ts";
+import { needs } from "../host_caps.ts";
 
-function traceUnavailable(): string | undefined {
-  if (Deno.uid() !== 0) return "tracing needs root";
-  if (findLibbpf() === null) return "no libbpf";
-  try {
-    if (Deno.statSync("/sys/kernel/btf/vmlinux").size > 0) return undefined;
-  } catch {
-    // below
-  }
-  return "no kernel BTF";
-}
-const why = traceUnavailable();
-if (why) console.log(`ignored: ${why}`);
-
-Deno.test({
+Deno.test(needs(["root", "btf", "libbpf"], {
   name:
     "trace: a helper the scan runs (and its child) is not observed; the same program run by another process is",
-  ignore: why !== undefined,
   async fn() {
     const dir = Deno.makeTempDirSync({ dir: "/tmp", prefix: "sys-scan-own-trace-" });
     const helper = `${dir}/helper-true`;
@@ -34,12 +21,13 @@ Deno.test({
       Deno.chmodSync(p, 0o755);
     }
     try {
-      const timer = setTimeout(() => {
-        void runProgram("/bin/sh", ["-c", `${helper}; ${helper}`]);
-        void new Deno.Command(other, { stdin: "null", stdout: "null", stderr: "null" }).output();
-      }, 500);
-      const r = await runOne(ebpfExecTrace, "/", { iocExecTrace: 2 });
-      clearTimeout(timer);
+      const shared = new ScanShared();
+      const scan = runOne(ebpfExecTrace, "/", { iocExecTrace: 3 }, { shared });
+      await traceStarted(shared);
+      // The helper's shell exits (and is unregistered) long before the trace reads its exec events.
+      await runProgram("/bin/sh", ["-c", `${helper}; ${helper}`]);
+      await new Deno.Command(other, { stdin: "null", stdout: "null", stderr: "null" }).output();
+      const r = await scan;
       assert.equal(r.status, "ok", r.reason);
       const ids = r.findings.map((f) => f.id);
       assert.ok(ids.includes(`trace.exec.suspicious_location:${other}`), ids.join("\n"));
@@ -48,4 +36,4 @@ Deno.test({
       Deno.removeSync(dir, { recursive: true });
     }
   },
-});
+}));
