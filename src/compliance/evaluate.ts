@@ -1,9 +1,10 @@
 /**
  * Evaluates controls from what the scan saw. Per check: fail when a failing finding exists (before the
  * min-severity filter), pass when the scanner reported it passed (or, for `absent: "pass"` checks, ran cleanly
- * without reporting it), not_checked when its scanner did not run, was skipped, failed or was cut short, and
- * not_applicable otherwise. A control fails when any check fails; else it is not_checked when any check
- * could not run; else it passes when any check passed; else it is not applicable.
+ * without reporting it), not_checked when its scanner did not run, was skipped, failed or was cut short, or
+ * when it is a hardening check in a scan without --hardening, and not_applicable otherwise. A control fails
+ * when any check fails; else it is not_checked when any check could not run; else it passes when any check
+ * passed; else it is not applicable.
  */
 import type { Catalogue } from "../core/catalogue.ts";
 import type { Finding } from "../core/finding.ts";
@@ -96,6 +97,11 @@ export interface ComplianceInput {
   observer?: FailureObserver;
   /** Findings taken out by suppression rules (they become waivers). */
   suppressed?: readonly SuppressedFinding[];
+  /**
+   * Whether the scan ran with `--hardening`; when false, checks the catalogue marks `hardening` are not checked
+   * (their scanner runs without emitting them). Undefined: every check is taken as evaluated.
+   */
+  hardening?: boolean;
 }
 
 /** The catalogue check ids a reference pattern covers, sorted. */
@@ -112,8 +118,19 @@ function checkOutcome(
 ): { outcome: CheckOutcome; evidence: string[] } {
   const evidence = failures(checkId);
   if (evidence.length > 0) return { outcome: { check_id: checkId, status: "fail" }, evidence };
-  const scanner = input.catalogue.get(checkId)?.scanner ?? "";
+  const check = input.catalogue.get(checkId);
+  const scanner = check?.scanner ?? "";
   const r = input.results.find((x) => x.scanner === scanner);
+  if (check?.hardening && input.hardening === false) {
+    return {
+      outcome: {
+        check_id: checkId,
+        status: "not_checked",
+        reason: `${checkId} is a hardening check: it runs with --hardening`,
+      },
+      evidence,
+    };
+  }
   if (!r) {
     return {
       outcome: {

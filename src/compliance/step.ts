@@ -28,7 +28,14 @@ export function complianceStep(config: Config): PipelineStep {
         const chosen = config.complianceStandards.length > 0
           ? STANDARDS.filter((s) => config.complianceStandards.includes(s.id))
           : STANDARDS;
-        const outcome = evaluateCompliance({ standards: chosen, catalogue, results, observer, suppressed });
+        const outcome = evaluateCompliance({
+          standards: chosen,
+          catalogue,
+          results,
+          observer,
+          suppressed,
+          hardening: config.hardening,
+        });
         summary.compliance_summary = outcome.summary;
         summary.compliance = outcome.controls;
         if (config.complianceGaps) summary.compliance_gaps = complianceGaps(outcome);

@@ -28,6 +28,11 @@ export const CheckSchema = z.object({
   remediation: z.string().min(1),
   mitre: z.array(z.string().regex(/^T\d{4}(\.\d{3})?$/)).default([]),
   confidence: z.enum(["certain", "heuristic"]).default("certain"),
+  /**
+   * A gap against a hardened baseline rather than evidence of a change: emitted only with `--hardening`,
+   * weighted down in the host risk, and "not checked" for compliance in a scan without `--hardening`.
+   */
+  hardening: z.boolean().default(false),
 });
 
 /** One catalogue entry (input form, defaults optional). */

@@ -1,4 +1,7 @@
-/** The risk model as data (zod): severity points, confidence and criticality multipliers, exposure/asset factors. */
+/**
+ * The risk model as data (zod): severity points, confidence, basis (signal or hardening gap) and criticality
+ * multipliers, exposure/asset factors.
+ */
 import { type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import { z } from "zod";
 import { ExitCode, fail, ok, type Result } from "../core/result.ts";
@@ -34,6 +37,11 @@ export const RiskModelSchema = z.object({
     "severity points must not decrease from info to critical",
   ),
   confidence: z.object({ certain: Multiplier, heuristic: Multiplier }).strict(),
+  /**
+   * What a finding is evidence of: `signal` (a change, an intrusion, a weakness someone introduced) or
+   * `hardening` (a gap against a hardened baseline, a check the catalogue marks `hardening`).
+   */
+  basis: z.object({ signal: Multiplier, hardening: Multiplier }).strict(),
   criticality: z.object({ low: Multiplier, medium: Multiplier, high: Multiplier, critical: Multiplier })
     .strict(),
   factors: z.array(FactorSchema).max(100),
@@ -57,6 +65,7 @@ export const RiskOverrideSchema = z.object({
   $schema: z.string().optional(),
   severity: SeverityPointsSchema.partial().optional(),
   confidence: RiskModelSchema.shape.confidence.partial().optional(),
+  basis: RiskModelSchema.shape.basis.partial().optional(),
   criticality: RiskModelSchema.shape.criticality.partial().optional(),
   factors: z.array(FactorSchema).max(100).optional(),
   host: RiskModelSchema.shape.host.partial().optional(),
@@ -70,6 +79,7 @@ export function mergeModel(
   return RiskModelSchema.safeParse({
     severity: { ...base.severity, ...over.severity },
     confidence: { ...base.confidence, ...over.confidence },
+    basis: { ...base.basis, ...over.basis },
     criticality: { ...base.criticality, ...over.criticality },
     factors: over.factors ?? base.factors,
     host: { ...base.host, ...over.host },

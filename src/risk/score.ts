@@ -1,6 +1,7 @@
 /**
- * Per-finding risk: risk_score = clamp(round(S[severity] × C[confidence] × A[criticality] × Π(1 + w) over the
- * matching exposure and asset factors), 0, 100). A passed check scores 0. See docs/RISK.md.
+ * Per-finding risk: risk_score = clamp(round(S[severity] × C[confidence] × B[basis] × A[criticality] × Π(1 + w)
+ * over the matching exposure and asset factors), 0, 100), the basis being whether the check is a hardening gap
+ * (unless a rule set its severity) or signal. A passed check scores 0. See docs/RISK.md.
  */
 import type { Catalogue } from "../core/catalogue.ts";
 import type { Finding } from "../core/finding.ts";
@@ -12,7 +13,11 @@ import type { RiskModel } from "./model.ts";
 /** A compiled model, ready to score findings. */
 export interface RiskScorer {
   /** The score and the ids of the factors that applied. */
-  score(f: Finding, confidence: "certain" | "heuristic"): { score: number; factors: string[] };
+  score(
+    f: Finding,
+    confidence: "certain" | "heuristic",
+    basis?: "signal" | "hardening",
+  ): { score: number; factors: string[] };
 }
 
 /** Compiles a model for a host of the given criticality. */
@@ -24,9 +29,9 @@ export function riskScorer(model: RiskModel, criticality: Criticality): RiskScor
   }));
   const crit = model.criticality[criticality];
   return {
-    score(f, confidence) {
+    score(f, confidence, basis = "signal") {
       if (f.metadata.passed === true) return { score: 0, factors: [] };
-      let raw = model.severity[f.severity] * model.confidence[confidence] * crit;
+      let raw = model.severity[f.severity] * model.confidence[confidence] * model.basis[basis] * crit;
       const applied: string[] = [];
       for (const x of factors) {
         if (x.test(f)) {
@@ -45,8 +50,10 @@ export function riskScorer(model: RiskModel, criticality: Criticality): RiskScor
  */
 export function riskStage(scorer: RiskScorer, catalogue: Catalogue): Stage {
   return (f) => {
-    const confidence = catalogue.get(f.check_id)?.confidence ?? "certain";
-    const r = scorer.score(f, confidence);
+    const check = catalogue.get(f.check_id);
+    // A severity a site rule set says how much the finding matters there: it counts in full.
+    const basis = check?.hardening && f.severity_source !== "rule_engine" ? "hardening" : "signal";
+    const r = scorer.score(f, check?.confidence ?? "certain", basis);
     return {
       ...f,
       risk_score: r.score,

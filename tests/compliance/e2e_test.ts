@@ -18,12 +18,20 @@ function mountinfo(shmOptions: string): string {
   ].join("\n");
 }
 
-async function evaluate(shmOptions: string) {
+async function evaluate(shmOptions: string, hardening = true) {
   using tree = makeTree({ "proc/1/mountinfo": mountinfo(shmOptions) });
   const observer = new FailureObserver();
-  const run = await runOne(mountsScanner, tree.path, { minSeverity: "high" }, { stages: [observer.stage()] });
+  const run = await runOne(mountsScanner, tree.path, { minSeverity: "high", hardening }, {
+    stages: [observer.stage()],
+  });
   assert.equal(run.status, "ok");
-  const out = evaluateCompliance({ standards: [cis], catalogue, results: run.outcome.results, observer });
+  const out = evaluateCompliance({
+    standards: [cis],
+    catalogue,
+    results: run.outcome.results,
+    observer,
+    hardening,
+  });
   return {
     run,
     byId: Object.fromEntries(out.controls.map((c) => [c.control_id, c])),
@@ -51,4 +59,15 @@ Deno.test("compliance end to end: a fixture host that fails nodev/noexec on /dev
   assert.equal(summary.failed, 2);
   assert.equal(summary.passed, 2);
   assert.equal(summary.score, 0.5);
+});
+
+Deno.test("compliance end to end: without --hardening the benchmark controls are not checked, not passed", async () => {
+  const { run, byId, summary } = await evaluate("rw,nosuid", false);
+  assert.deepEqual(run.findings, []);
+  for (const id of ["1.1.2.1", "1.1.2.2", "1.1.2.3", "1.1.2.4"]) {
+    assert.equal(byId[id].status, "not_checked", id);
+    assert.match(byId[id].checks[0].reason!, /hardening check: it runs with --hardening/);
+  }
+  assert.equal(summary.passed, 0);
+  assert.equal(summary.failed, 0);
 });

@@ -23,6 +23,10 @@ const arbModel: fc.Arbitrary<RiskModel> = fc.record({
     certain: fc.double({ min: 0, max: 2, noNaN: true }),
     heuristic: fc.double({ min: 0, max: 2, noNaN: true }),
   }),
+  basis: fc.record({
+    signal: fc.double({ min: 0, max: 2, noNaN: true }),
+    hardening: fc.double({ min: 0, max: 2, noNaN: true }),
+  }),
   criticality: fc.record({
     low: fc.double({ min: 0, max: 2, noNaN: true }),
     medium: fc.double({ min: 0, max: 2, noNaN: true }),
@@ -47,15 +51,16 @@ function finding(sev: Severity, f: { bindScope?: string; inPath: boolean; path?:
   });
 }
 
-Deno.test("risk: bounded integer 0-100 for any valid model, finding, confidence and criticality", () => {
+Deno.test("risk: bounded integer 0-100 for any valid model, finding, confidence, basis and criticality", () => {
   fc.assert(fc.property(
     arbModel,
     arbFinding,
     fc.constantFrom(...RANKED, "error" as const),
     fc.constantFrom("certain" as const, "heuristic" as const),
+    fc.constantFrom("signal" as const, "hardening" as const),
     fc.constantFrom(...CRITICALITY_LEVELS),
-    (model, f, sev, conf, crit) => {
-      const s = riskScorer(model, crit).score(finding(sev, f), conf).score;
+    (model, f, sev, conf, basis, crit) => {
+      const s = riskScorer(model, crit).score(finding(sev, f), conf, basis).score;
       return Number.isInteger(s) && s >= 0 && s <= 100;
     },
   ));
@@ -66,10 +71,11 @@ Deno.test("risk: monotonic in severity (everything else fixed)", () => {
     arbModel,
     arbFinding,
     fc.constantFrom("certain" as const, "heuristic" as const),
+    fc.constantFrom("signal" as const, "hardening" as const),
     fc.constantFrom(...CRITICALITY_LEVELS),
-    (model, f, conf, crit) => {
+    (model, f, conf, basis, crit) => {
       const scorer = riskScorer(model, crit);
-      const scores = RANKED.map((sev) => scorer.score(finding(sev, f), conf).score);
+      const scores = RANKED.map((sev) => scorer.score(finding(sev, f), conf, basis).score);
       return scores.every((s, i) => i === 0 || s >= scores[i - 1]);
     },
   ));
@@ -133,7 +139,7 @@ Deno.test("risk stage: uses the catalogue confidence and lists the factors that 
   const out = stage(
     sampleFinding({ severity: "medium", metadata: { in_path: true }, location: { path: "/tmp" } }),
   )!;
-  assert.equal(out.risk_score, Math.round(50 * 0.7 * 1.25));
+  assert.equal(out.risk_score, Math.round(50 * 0.7 * 0.4 * 1.25), "heuristic, and a hardening gap");
   assert.deepEqual(out.metadata.risk_factors, ["exposure.writable_in_path"]);
   const plain = stage(
     sampleFinding({
@@ -143,8 +149,22 @@ Deno.test("risk stage: uses the catalogue confidence and lists the factors that 
       location: undefined,
     }),
   )!;
-  assert.equal(plain.risk_score, 25);
+  assert.equal(plain.risk_score, 10, "a low hardening gap weighs 0.4 of the same finding as signal");
   assert.equal(plain.metadata.risk_factors, undefined);
+  const ruled = stage(
+    sampleFinding({
+      check_id: "mount.tmp.nodev_missing",
+      severity: "high",
+      severity_source: "rule_engine",
+      metadata: {},
+      location: undefined,
+    }),
+  )!;
+  assert.equal(ruled.risk_score, 75, "a severity a site rule set counts in full");
+  const signal = stage(
+    sampleFinding({ check_id: "mount.options.lost", severity: "low", metadata: {}, location: undefined }),
+  )!;
+  assert.equal(signal.risk_score, 25);
 });
 
 Deno.test("risk: a world-writable program on the standard PATH gets the writable-in-PATH exposure", () => {

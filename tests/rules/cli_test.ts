@@ -42,7 +42,7 @@ const RULES = `// site policy
 }`;
 
 function scanArgs(host: string, ...more: string[]) {
-  return ["--root", host, "--enable", "mounts", ...more];
+  return ["--root", host, "--enable", "mounts", "--hardening", ...more];
 }
 
 Deno.test(needs(["root"], {
@@ -159,19 +159,22 @@ Deno.test("cli: rule flag combinations and bad values are usage errors (exit 2)"
 });
 
 Deno.test("cli: --no-builtin-rules, --risk-weights and --asset-criticality change MITRE ids and risk scores", async () => {
-  using host = makeTree({ ...HOST, "weights.jsonc": `{ "severity": { "medium": 40 } }` });
+  using host = makeTree({
+    ...HOST,
+    "weights.jsonc": `{ "severity": { "low": 20 }, "basis": { "hardening": 1 } }`,
+  });
   const find = (r: Awaited<ReturnType<typeof sysScan>>) =>
     r.report().results[0].findings.find((f: { id: string }) => f.id === "mount.tmp.noexec_missing:/tmp");
   const plain = find(await sysScan(scanArgs(host.path, "--no-builtin-rules")));
   assert.deepEqual(plain.mitre, ["T1059"]);
-  assert.equal(plain.risk_score, 50);
+  assert.equal(plain.risk_score, 10, "a low hardening gap: 25 × 0.4");
   const tuned = find(
     await sysScan(
       scanArgs(host.path, "--risk-weights", `${host.path}/weights.jsonc`, "--asset-criticality", "critical"),
     ),
   );
   assert.deepEqual(tuned.mitre, ["T1059", "T1105"]);
-  assert.equal(tuned.risk_score, 52);
+  assert.equal(tuned.risk_score, 26, "20 × basis 1 × criticality 1.3");
 });
 
 Deno.test("cli: compliance summary and gaps; passed and not-checked controls never trip --fail-on", async () => {
@@ -214,7 +217,7 @@ Deno.test("cli: compliance summary and gaps; passed and not-checked controls nev
 Deno.test("cli: risk and compliance settings work from a --config file", async () => {
   using host = makeTree({
     ...HOST,
-    "weights.jsonc": `{ "severity": { "medium": 40 } }`,
+    "weights.jsonc": `{ "severity": { "low": 20 }, "basis": { "hardening": 1 } }`,
     "conf.jsonc": "",
   });
   Deno.writeTextFileSync(
@@ -229,7 +232,7 @@ Deno.test("cli: risk and compliance settings work from a --config file", async (
   assert.equal(r.code, 0, r.stderr);
   const report = r.report();
   const f = report.results[0].findings.find((x: { id: string }) => x.id === "mount.tmp.noexec_missing:/tmp");
-  assert.equal(f.risk_score, 52);
+  assert.equal(f.risk_score, 26);
   assert.deepEqual(Object.keys(report.summary_extension.compliance_summary), ["cis_linux"]);
   assert.deepEqual(report.meta.risk_model, { asset_criticality: "critical", custom: true });
 });

@@ -11,11 +11,14 @@ export function checksMarkdown(catalogue: Catalogue, scanners: readonly Scanner[
     out.push(
       `#### \`${s.name}\` — ${s.summary}`,
       "",
-      "| Check id | Severity | Title | MITRE |",
-      "|---|---|---|---|",
+      "| Check id | Severity | Reported | Title | MITRE |",
+      "|---|---|---|---|---|",
     );
     for (const c of catalogue.all().filter((c) => c.scanner === s.name)) {
-      out.push(`| \`${c.id}\` | ${c.severity} | ${c.title.replaceAll("|", "\\|")} | ${c.mitre.join(", ")} |`);
+      out.push(
+        `| \`${c.id}\` | ${c.severity} | ${c.hardening ? "`--hardening`" : "default"} | ` +
+          `${c.title.replaceAll("|", "\\|")} | ${c.mitre.join(", ")} |`,
+      );
     }
     out.push("");
   }
@@ -48,7 +51,8 @@ export function checksCommand(
     write(checksMarkdown(catalogue, scanners));
   } else {
     const lines = catalogue.all().map((c) =>
-      `${c.id.padEnd(44)} ${c.severity.padEnd(8)} ${c.scanner.padEnd(16)} ${c.title}`
+      `${c.id.padEnd(44)} ${c.severity.padEnd(8)} ${c.scanner.padEnd(16)} ${c.title}` +
+      (c.hardening ? " (--hardening)" : "")
     );
     write(lines.map(sanitizeText).join("\n") + "\n");
   }
