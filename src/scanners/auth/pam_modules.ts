@@ -6,8 +6,7 @@
  */
 import { type Host, pathComponents } from "../../host/host.ts";
 import { under } from "../../host/location.ts";
-import { hashFile } from "../integrity/hash_file.ts";
-import { type HostPackageOwners, loadPackageOwners } from "../../host/package_owners.ts";
+import { type FileProvenance, fileProvenance } from "../file_provenance.ts";
 import { PAM_DIRS, type PamRule } from "./pam_config.ts";
 
 /** Module directories without an architecture triplet, in libpam's usual order. */
@@ -73,49 +72,15 @@ export function untrustedInclude(target: string): string | undefined {
 }
 
 /** What the package database says about one module file. */
-export type ModuleProvenance =
-  | { kind: "unowned" }
-  | { kind: "modified"; pkg: string; algorithm: string }
-  | { kind: "ok"; pkg: string }
-  | { kind: "unverified"; pkg: string; reason: string };
+export type ModuleProvenance = FileProvenance;
 
 /**
  * Checks module files against the package database: owner, and the digest the package recorded. undefined when
  * the host has no package database (nothing can be judged), with the problems met.
  */
-export async function moduleProvenance(
+export function moduleProvenance(
   host: Host,
   files: ReadonlySet<string>,
 ): Promise<{ verdicts?: Map<string, ModuleProvenance>; tool?: string; problems: string[] }> {
-  if (files.size === 0) return { problems: [] };
-  const loaded = await loadPackageOwners(host, files);
-  if (loaded.tool === undefined) return { problems: loaded.problems };
-  const { owners } = loaded as HostPackageOwners;
-  const verdicts = new Map<string, ModuleProvenance>();
-  const problems = [...loaded.problems];
-  for (const file of [...files].sort()) {
-    const pkg = owners.ownerOf(file);
-    if (pkg === undefined) {
-      verdicts.set(file, { kind: "unowned" });
-      continue;
-    }
-    const recorded = owners.digestOf(file);
-    if (!recorded || (recorded.algorithm !== "md5" && recorded.algorithm !== "sha256")) {
-      verdicts.set(file, { kind: "unverified", pkg, reason: "no md5 or sha256 digest recorded" });
-      continue;
-    }
-    const h = await hashFile(host, file, recorded.algorithm, MAX_MODULE_BYTES);
-    if (h.kind !== "ok") {
-      verdicts.set(file, { kind: "unverified", pkg, reason: h.kind });
-      if (h.kind === "denied" || h.kind === "error") problems.push(`${file}: ${h.message}`);
-      continue;
-    }
-    verdicts.set(
-      file,
-      h.digest === recorded.hex.toLowerCase()
-        ? { kind: "ok", pkg }
-        : { kind: "modified", pkg, algorithm: recorded.algorithm },
-    );
-  }
-  return { verdicts, tool: loaded.tool, problems };
+  return fileProvenance(host, files, MAX_MODULE_BYTES);
 }
