@@ -1,9 +1,40 @@
-/** kernel_params: sysctl values compared with the expectation table (stricter values pass). */
+/**
+ * kernel_params: kernel parameters (sysctl), two questions.
+ *
+ * - By default, "was this changed, and does the change help an attacker?": a parameter weaker than what the
+ *   distribution ships (its packages' sysctl.d files over the kernel's own default) is reported when a
+ *   configuration entry no package shipped puts it there (with the file and line: that is how the change is
+ *   kept across reboots), and when the running kernel has it although no configuration does (a change at
+ *   run time).
+ * - With --hardening, "how far from a hardened baseline?": every parameter below the recommended value
+ *   (`kernel.sysctl.<name>`), every stricter value passing, for the compliance controls.
+ */
 import type { CheckInput } from "../core/catalogue.ts";
-import type { FindingDraft } from "../core/finding.ts";
+import type { FindingDraft, Metadata } from "../core/finding.ts";
 import type { ScanContext } from "../core/context.ts";
 import type { Scanner } from "../core/scanner.ts";
-import { describeExpectation, meets, SYSCTL_RULES } from "./sysctl_table.ts";
+import {
+  describeRecommendation,
+  kernelDefault,
+  meets,
+  SYSCTL_RULES,
+  type SysctlEnv,
+  type SysctlRule,
+  weaker,
+} from "./sysctl_table.ts";
+import {
+  applyOrder,
+  CMDLINE,
+  listSysctlFiles,
+  normalizeKey,
+  parseCmdlineSysctls,
+  type Resolution,
+  resolveKeys,
+  settingInt,
+  type SysctlFile,
+} from "./sysctl_files.ts";
+import { fileOrigins, type Origin } from "./sysctl_origin.ts";
+import { readKernelConfig } from "./kernel_config.ts";
 
 const NAME = "kernel_params";
 
@@ -18,52 +49,290 @@ export function parseSysctlInt(text: string): number | undefined {
   return /^-?\d{1,18}$/.test(t) ? Number(t) : undefined;
 }
 
-const checks: CheckInput[] = SYSCTL_RULES.map((r) => ({
-  id: `kernel.sysctl.${r.name}`,
-  scanner: NAME,
-  title: `${r.key} is not ${describeExpectation(r.expect)}`,
-  severity: r.severity,
-  category: "kernel_param",
-  rationale: r.rationale,
-  remediation: r.remediation ??
-    `Set ${r.key} = ${
-        "min" in r.expect ? r.expect.min : "eq" in r.expect ? r.expect.eq : describeExpectation(r.expect)
-      } ` +
-      `in /etc/sysctl.d/99-hardening.conf and run sysctl --system.`,
-  mitre: r.mitre ?? [],
-}));
+const WEAKENED_CONFIG = "kernel.sysctl.weakened_config";
+const WEAKENED_RUNTIME = "kernel.sysctl.weakened_runtime";
+const SEVERITY_NOTE = "High for the parameters whose weakening directly prepares privilege escalation or " +
+  "credential theft (randomize_va_space, yama.ptrace_scope, unprivileged_bpf_disabled, protected_symlinks, " +
+  "protected_hardlinks, suid_dumpable), medium for the others, information for ip_forward (a role, not a " +
+  "weakening): a deliberate change outranks the same value as a stock default, which --hardening rates low.";
+
+const checks: CheckInput[] = [
+  {
+    id: WEAKENED_CONFIG,
+    scanner: NAME,
+    title: "Kernel parameter weakened by a configuration file no package shipped",
+    severity: "high",
+    category: "kernel_param",
+    rationale: "A sysctl.d or sysctl.conf entry that no package installed (or a package's file someone " +
+      "edited, a file hiding a shipped one of the same name, a `sysctl.` kernel argument) sets a kernel " +
+      "parameter below the value the distribution ships. It is applied again at every boot: how an intruder " +
+      "keeps a defence off (ptrace for credential theft, address randomisation, link protections). " +
+      SEVERITY_NOTE,
+    remediation: "Find who wrote or edited the file (package logs, shell history, file times), remove the " +
+      "entry, and apply the shipped configuration with `sysctl --system`.",
+    mitre: ["T1562.001"],
+  },
+  {
+    id: WEAKENED_RUNTIME,
+    scanner: NAME,
+    title: "Kernel parameter weakened at run time",
+    severity: "high",
+    category: "kernel_param",
+    rationale: "The running kernel has a value weaker than both what the distribution ships and what the " +
+      "configuration on disk applies at boot: root changed it at run time (sysctl -w, a write under " +
+      "/proc/sys), as intruders do before an exploit or to read other processes' memory, or the " +
+      "configuration was not applied at boot. " + SEVERITY_NOTE,
+    remediation:
+      "Find who changed it (audit records of writes under /proc/sys, shell history), then restore " +
+      "the configured values with `sysctl --system`.",
+    mitre: ["T1562.001"],
+  },
+  ...SYSCTL_RULES.map((r): CheckInput => ({
+    id: `kernel.sysctl.${r.name}`,
+    scanner: NAME,
+    title: `${r.key} is not ${describeRecommendation(r)}`,
+    severity: r.severity,
+    category: "kernel_param",
+    hardening: true,
+    rationale: r.rationale,
+    remediation: r.remediation ??
+      `Set ${r.key} = ${r.recommended} in /etc/sysctl.d/99-hardening.conf and run sysctl --system.`,
+    mitre: r.mitre ?? [],
+  })),
+];
+
+/** A value and where it comes from. */
+interface Sourced {
+  value: number;
+  /** "/usr/lib/sysctl.d/99-protect-links.conf line 9", "the kernel default", … */
+  source: string;
+  file?: string;
+  line?: number;
+  /** A kernel default read from the kernel's own build options (not assumed). */
+  known?: boolean;
+}
+
+function fromResolution(r: Resolution | undefined, kdef: Sourced): Sourced {
+  const s = r?.setting;
+  const v = s ? settingInt(s.value) : undefined;
+  if (!s || v === undefined) return kdef;
+  return { value: v, source: `${s.file} line ${s.line}`, file: s.file, line: s.line };
+}
+
+/** Which local element makes the configured value weaker than the shipped one. */
+function culprit(
+  rule: SysctlRule,
+  all: Resolution | undefined,
+  vendor: Resolution | undefined,
+  order: readonly SysctlFile[],
+  origin: (path: string) => Origin,
+): { file: string; line?: number; how: string; origin: Origin } | undefined {
+  const s = all?.setting;
+  if (s && !origin(s.file).vendor) {
+    return {
+      file: s.file,
+      line: s.line,
+      how: `${s.file} line ${s.line} sets ${s.glob ? "it through a glob" : rule.key} = ${s.value}`,
+      origin: origin(s.file),
+    };
+  }
+  if (all?.excludedBy && !origin(all.excludedBy.file).vendor) {
+    const e = all.excludedBy;
+    return {
+      file: e.file,
+      line: e.line,
+      how: `${e.file} line ${e.line} keeps the shipped glob off ${rule.key}`,
+      origin: origin(e.file),
+    };
+  }
+  const shippedFile = vendor?.setting?.file;
+  if (shippedFile) {
+    const name = shippedFile.slice(shippedFile.lastIndexOf("/") + 1);
+    const hider = order.find((f) => f.name === name && f.path !== shippedFile);
+    if (hider) {
+      return {
+        file: hider.path,
+        how:
+          `${hider.path} hides the shipped ${shippedFile}, which sets ${rule.key} = ${vendor?.setting?.value}`,
+        origin: origin(hider.path),
+      };
+    }
+  }
+  return undefined;
+}
+
+function liveEnv(ctx: ScanContext, cache: Map<string, number | undefined>): SysctlEnv {
+  return {
+    value(key) {
+      if (!cache.has(key)) {
+        const r = ctx.host.readText(sysctlPath(key), 256);
+        cache.set(key, r.ok ? parseSysctlInt(r.value) : undefined);
+      }
+      return cache.get(key);
+    },
+    interfaces() {
+      const r = ctx.host.readDir("/proc/sys/net/ipv4/conf", 10_000);
+      if (!r.ok) return [];
+      return r.value.map((e) => e.name).filter((n) => !["all", "default", "lo"].includes(n)).sort();
+    },
+  };
+}
+
+function configEnv(configured: Map<string, number>): SysctlEnv {
+  return { value: (key) => configured.get(key), interfaces: () => [] };
+}
+
+function readLive(ctx: ScanContext, rule: SysctlRule): number | undefined {
+  const path = sysctlPath(rule.key);
+  const read = ctx.host.readText(path, 256);
+  if (!read.ok) {
+    if (read.reason !== "missing") ctx.warn("param_unreadable", `${path}: ${read.message}`);
+    return undefined;
+  }
+  const value = parseSysctlInt(read.value);
+  if (value === undefined) {
+    ctx.warn("param_unparsable", `${path}: ${JSON.stringify(read.value.slice(0, 64))}`);
+  }
+  return value;
+}
 
 async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
-  if (!ctx.host.stat("/proc/sys/kernel").ok) {
-    ctx.skip(`no /proc/sys under ${ctx.host.root}: sysctls are only readable on a running system`);
+  const live = ctx.host.stat("/proc/sys/kernel").ok;
+  const files = listSysctlFiles(ctx.host, (code, detail) => ctx.warn(code, detail));
+  if (!live && files.length === 0) {
+    ctx.skip(
+      `no /proc/sys and no sysctl configuration under ${ctx.host.root}: nothing to compare (a running system, ` +
+        "or an image with /etc/sysctl.d, is needed)",
+    );
     return;
   }
-  for (const rule of SYSCTL_RULES) {
-    const path = sysctlPath(rule.key);
-    const read = ctx.host.readText(path, 256);
-    if (!read.ok) {
-      if (read.reason !== "missing") ctx.warn("param_unreadable", `${path}: ${read.message}`);
-      continue;
-    }
-    const value = parseSysctlInt(read.value);
-    if (value === undefined) {
-      ctx.warn("param_unparsable", `${path}: ${JSON.stringify(read.value.slice(0, 64))}`);
-      continue;
-    }
-    yield {
-      check_id: `kernel.sysctl.${rule.name}`,
-      subject: "",
-      passed: meets(value, rule.expect),
-      description: rule.rationale,
-      metadata: { key: rule.key, path, current: value, desired: describeExpectation(rule.expect) },
+  if (live) {
+    const cmd = ctx.host.readText(CMDLINE, 64 << 10);
+    const lines = cmd.ok ? parseCmdlineSysctls(cmd.value) : [];
+    if (lines.length > 0) files.push({ path: CMDLINE, name: "", rank: -1, lines });
+  }
+  const keys = SYSCTL_RULES.map((r) => normalizeKey(r.key));
+  const origins = await fileOrigins(ctx, files, new Set(keys));
+  const origin = (path: string): Origin => origins.get(path) ?? { vendor: false, why: "not read" };
+  const order = applyOrder(files);
+  const vendorOrder = applyOrder(files.filter((f) => origin(f.path).vendor));
+  const all = resolveKeys(order, keys);
+  const vendor = resolveKeys(vendorOrder, keys);
+  const kconfig = live ? await readKernelConfig(ctx) : undefined;
+  const configured = new Map<string, number>();
+  const cache = new Map<string, number | undefined>();
+  const rows = SYSCTL_RULES.map((rule, i) => {
+    const fromKconfig = rule.kconfig !== undefined && kconfig?.options.has(rule.kconfig.option) === true;
+    const kdef: Sourced = {
+      value: kernelDefault(rule, kconfig?.options),
+      source: fromKconfig
+        ? `the kernel default (${kconfig?.path}: ${rule.kconfig?.option})`
+        : "the kernel default",
+      known: fromKconfig,
     };
+    const conf = fromResolution(all.get(keys[i]), kdef);
+    configured.set(rule.key, conf.value);
+    return { rule, key: keys[i], kdef, conf, shipped: fromResolution(vendor.get(keys[i]), kdef) };
+  });
+  const editedWinner = (key: string) => {
+    const s = all.get(key)?.setting;
+    return s !== undefined && origin(s.file).modified === true;
+  };
+  const env = live ? liveEnv(ctx, cache) : configEnv(configured);
+  for (const { rule, key, kdef, conf, shipped } of rows) {
+    await ctx.checkpoint();
+    const current = live ? readLive(ctx, rule) : undefined;
+    if (live && current === undefined) continue;
+    cache.set(rule.key, current);
+    const base: Metadata = {
+      key: rule.key,
+      shipped: shipped.value,
+      shipped_source: shipped.source,
+      configured: conf.value,
+      configured_source: conf.source,
+      recommended: describeRecommendation(rule),
+      ...(current !== undefined ? { current } : {}),
+    };
+    // A package's file edited in place hides what it shipped: a value in it below the recommendation counts,
+    // unless the kernel's own build options show it is the kernel default anyway.
+    const edited = editedWinner(key) && !(kdef.known && !weaker(conf.value, kdef.value, rule.scale));
+    const weakConf = !meets(conf.value, rule) && (weaker(conf.value, shipped.value, rule.scale) || edited);
+    const cause = weakConf ? culprit(rule, all.get(key), vendor.get(key), order, origin) : undefined;
+    yield {
+      check_id: WEAKENED_CONFIG,
+      subject: rule.key,
+      passed: !weakConf,
+      severity: rule.weakened,
+      description: weakConf
+        ? `${cause?.how ?? `the configuration sets ${rule.key} = ${conf.value}`}: ` +
+          (weaker(conf.value, shipped.value, rule.scale)
+            ? `weaker than the ${shipped.value} the distribution ships (${shipped.source})`
+            : `below the recommended ${describeRecommendation(rule)}, and what the package shipped in the ` +
+              "file is not known") +
+          `${cause ? `; ${cause.file}: ${cause.origin.why}` : ""}.` +
+          (current !== undefined ? ` The running value is ${current}.` : "")
+        : `${rule.key}: the configuration keeps at least the shipped ${shipped.value}.`,
+      metadata: {
+        ...base,
+        ...(cause ? { file: cause.file, origin: cause.origin.why } : {}),
+        ...(cause?.line !== undefined ? { line: cause.line } : {}),
+        ...(cause?.origin.pkg ? { package: cause.origin.pkg } : {}),
+      },
+      ...(cause ? { location: { path: cause.file } } : {}),
+    };
+    if (current !== undefined) {
+      const weakRun = weaker(current, shipped.value, rule.scale) && weaker(current, conf.value, rule.scale) &&
+        !meets(current, rule);
+      yield {
+        check_id: WEAKENED_RUNTIME,
+        subject: rule.key,
+        passed: !weakRun,
+        severity: rule.weakened,
+        description: weakRun
+          ? `${rule.key} is ${current} in the running kernel, weaker than the ${shipped.value} the ` +
+            `distribution ships (${shipped.source}) and than the ${conf.value} the configuration applies at ` +
+            `boot (${conf.source}): it was changed at run time (sysctl -w, a write to ${
+              sysctlPath(rule.key)
+            })` +
+            `, or the configuration was not applied at boot${
+              ctx.host.exists("/run/systemd/system") ? "" : " (the host was not booted by systemd, whose " +
+                "systemd-sysctl applies it)"
+            }.`
+          : `${rule.key} is ${current}, not weaker than what the configuration and the distribution set.`,
+        metadata: base,
+        location: { path: sysctlPath(rule.key) },
+      };
+    }
+    if (ctx.config.hardening) {
+      const value = current ?? conf.value;
+      const ok = meets(value, rule);
+      const moot = ok ? undefined : rule.moot?.(env);
+      yield {
+        check_id: `kernel.sysctl.${rule.name}`,
+        subject: "",
+        passed: ok || moot !== undefined,
+        description: moot
+          ? `${rule.key} is ${value}, which has no effect here: ${moot}.`
+          : `${rule.key} is ${value}${current === undefined ? ` as configured (${conf.source})` : ""}; ` +
+            `${describeRecommendation(rule)} is recommended. ${rule.rationale}`,
+        metadata: {
+          key: rule.key,
+          path: sysctlPath(rule.key),
+          current: value,
+          desired: describeRecommendation(rule),
+          source: current === undefined ? "configuration" : "live",
+          ...(moot ? { moot } : {}),
+        },
+      };
+    }
   }
 }
 
 /** The kernel_params scanner. */
 export const kernelParams: Scanner = {
   name: NAME,
-  summary: "Kernel parameters (sysctl) against a hardening table; stricter values pass.",
+  summary: "Kernel parameters (sysctl): weakened against what the distribution ships, by a configuration " +
+    "file no package shipped or at run time; with --hardening, below a hardened baseline (stricter values pass).",
   slow: false,
   enabledByDefault: () => true,
   checks,

@@ -27,6 +27,7 @@ async function scan(root: string, db: string, extra: string[] = []) {
         root,
         "--enable",
         "kernel_params",
+        "--hardening",
         "--baseline",
         "--baseline-db",
         db,
@@ -73,11 +74,12 @@ Deno.test("baseline across three scans: first run, new → existing → changed 
   assert.deepEqual(statuses(third), {
     "kernel.sysctl.kptr_restrict": "existing",
     "kernel.sysctl.randomize_va_space": "new",
+    "kernel.sysctl.weakened_runtime:kernel.randomize_va_space": "new",
   });
   assert.deepEqual(third.summary_extension.baseline.resolved.map((r: { id: string }) => r.id), [
     "kernel.sysctl.dmesg_restrict",
   ]);
-  assert.deepEqual(third.summary_extension.baseline.counts, { new: 1, existing: 1, changed: 0, resolved: 1 });
+  assert.deepEqual(third.summary_extension.baseline.counts, { new: 2, existing: 1, changed: 0, resolved: 1 });
 
   using v3 = hostTree({ "kernel/kptr_restrict": "0", "kernel/randomize_va_space": "0" });
   const fourth = (await scan(v3.path, db)).report;

@@ -29,10 +29,13 @@ async function ourReport(sysctls: Record<string, string>): Promise<string> {
     Object.fromEntries(Object.entries(sysctls).map(([k, v]) => [`proc/sys/kernel/${k}`, `${v}\n`])),
   );
   const out = `${t.path}.json`;
-  const r = await scanCommand(["--root", t.path, "--enable", "kernel_params", "--output", out], {
-    scanners: [kernelParams],
-    stderr: () => {},
-  });
+  const r = await scanCommand(
+    ["--root", t.path, "--enable", "kernel_params", "--hardening", "--output", out],
+    {
+      scanners: [kernelParams],
+      stderr: () => {},
+    },
+  );
   assert.ok(r.ok);
   return out;
 }

@@ -54,6 +54,7 @@ async function factpack(): Promise<any> {
       fixtureRoot("basic"),
       "--enable",
       "kernel_params,corr",
+      "--hardening",
       "--format",
       "factpack",
       "--output",
