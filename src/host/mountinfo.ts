@@ -10,6 +10,8 @@ export interface MountEntry {
   fstype: string;
   /** Per-mount options merged with superblock options (e.g. ro, nosuid, nodev, noexec). */
   options: string[];
+  /** The 1-based line of a table (fstab, /proc/mounts) the entry was read from. */
+  line?: number;
 }
 
 /** Decodes the kernel's octal escapes (`\040` space, `\011` tab, `\012` newline, `\134` backslash). */
@@ -44,21 +46,22 @@ export function parseMountinfo(text: string): { mounts: MountEntry[]; bad: numbe
 export function parseMountsTable(text: string): { mounts: MountEntry[]; bad: number } {
   const mounts: MountEntry[] = [];
   let bad = 0;
-  for (const raw of text.split("\n")) {
+  text.split("\n").forEach((raw, i) => {
     const line = raw.trim();
-    if (line === "" || line.startsWith("#")) continue;
+    if (line === "" || line.startsWith("#")) return;
     const f = line.split(/\s+/);
     if (f.length < 4) {
       bad++;
-      continue;
+      return;
     }
     mounts.push({
       source: unescapeOctal(f[0]),
       mountpoint: unescapeOctal(f[1]),
       fstype: f[2],
       options: f[3].split(",").filter((o) => o !== ""),
+      line: i + 1,
     });
-  }
+  });
   return { mounts, bad };
 }
 

@@ -1,4 +1,8 @@
-/** mounts: temp directories without noexec/nosuid/nodev, /tmp not separate, sensitive mounts, tampered read-only mounts. */
+/**
+ * mounts: by default, live mounts weaker than declared (a filesystem /etc/fstab mounts read-only found
+ * writable, an option of its fstab entry or of the systemd API filesystems lost: someone remounted it); with
+ * --hardening, the CIS-style options of temporary and sensitive filesystems and a separate /tmp.
+ */
 import type { CheckInput } from "../core/catalogue.ts";
 import type { ScanContext } from "../core/context.ts";
 import type { FindingDraft } from "../core/finding.ts";
@@ -21,8 +25,19 @@ export const SENSITIVE = [
   "/srv",
   "/opt",
 ];
-/** Mountpoints where `ro` in fstab but a read-write mount means someone remounted it. */
-export const EXPECTED_RO = ["/usr", "/boot", "/boot/efi", "/efi"];
+/** The restricting options whose loss is reported. */
+export const RESTRICTING = ["nosuid", "nodev", "noexec"] as const;
+/**
+ * The API filesystems systemd mounts (where initramfs and containers mount them at least as strictly), with the
+ * options it always sets; expected only on a host booted by systemd and unless /etc/fstab declares them.
+ */
+export const SYSTEMD_API_MOUNTS: readonly { mountpoint: string; options: readonly string[] }[] = [
+  { mountpoint: "/proc", options: ["nosuid", "nodev", "noexec"] },
+  { mountpoint: "/sys", options: ["nosuid", "nodev", "noexec"] },
+  { mountpoint: "/dev/shm", options: ["nosuid", "nodev"] },
+  { mountpoint: "/dev/pts", options: ["nosuid", "noexec"] },
+  { mountpoint: "/run", options: ["nosuid", "nodev"] },
+];
 const DISK_FS = new Set([
   "ext2",
   "ext3",
@@ -43,70 +58,98 @@ const mk = (
   severity: CheckInput["severity"],
   rationale: string,
   remediation: string,
-) => ({
+  hardening = true,
+): CheckInput => ({
   id,
   scanner: NAME,
   title,
   severity,
   category: "filesystem" as const,
+  hardening,
   rationale,
   remediation,
   mitre: ["T1059"],
 });
 
+const BENCHMARK =
+  " Distributions mount it this way by default, so on a compromised host the gap matters little " +
+  "next to a change someone made (rated low; reported with --hardening).";
+
 const checks: CheckInput[] = [
+  {
+    ...mk(
+      "mount.readonly.remounted_rw",
+      "Filesystem declared read-only is mounted read-write",
+      "high",
+      "/etc/fstab mounts it read-only, but the live mount is writable: someone remounted it, e.g. to plant " +
+        "files in /usr or /boot. High: a deliberate change that undoes a protection the owner set up.",
+      "Find out who remounted it (audit log, shell history), then `mount -o remount,ro` it.",
+      false,
+    ),
+    mitre: ["T1562.001", "T1601"],
+  },
+  {
+    ...mk(
+      "mount.options.lost",
+      "Mount lacks an option it is declared with",
+      "medium",
+      "The live mount lacks nosuid, nodev or noexec although its /etc/fstab entry, or systemd for its API " +
+        "filesystems (/proc, /sys, /dev/shm, /dev/pts, /run), sets it: someone remounted it (`mount -o " +
+        "remount,exec /dev/shm`) to run a payload or a set-id program from it. High when nosuid or noexec is " +
+        "lost on a world-writable temporary directory, the drop zone it protects; medium otherwise.",
+      "Find out who remounted it (audit log, shell history), then `mount -o remount,<option>` it.",
+      false,
+    ),
+    mitre: ["T1562.001", "T1059"],
+  },
   mk(
     "mount.tmp.noexec_missing",
     "Temporary directory mounted without noexec",
-    "medium",
-    "Attackers drop and run payloads from world-writable temporary directories; noexec stops direct execution.",
+    "low",
+    "Attackers drop and run payloads from world-writable temporary directories; noexec stops direct execution " +
+      "(interpreters can still read scripts from there)." + BENCHMARK,
     "Mount it with noexec (e.g. `tmpfs /tmp tmpfs defaults,noexec,nosuid,nodev 0 0` in /etc/fstab).",
   ),
   mk(
     "mount.tmp.nosuid_missing",
     "Temporary directory mounted without nosuid",
-    "medium",
-    "A SUID binary planted in a world-writable directory becomes a privilege-escalation path.",
+    "low",
+    "A set-id binary planted in a world-writable directory keeps its privileges there; nosuid makes the " +
+      "kernel ignore the bit." + BENCHMARK,
     "Add nosuid to the mount options in /etc/fstab and remount.",
   ),
   mk(
     "mount.tmp.nodev_missing",
     "Temporary directory mounted without nodev",
     "low",
-    "Device nodes created in a world-writable directory can give raw access to disks or memory.",
+    "A device node created in a world-writable directory can give raw access to disks or memory; nodev " +
+      "makes the kernel refuse to open it." + BENCHMARK,
     "Add nodev to the mount options in /etc/fstab and remount.",
   ),
   mk(
     "mount.tmp.not_separate",
     "/tmp is not a separate filesystem",
     "low",
-    "When /tmp lives on the root filesystem, its mount options cannot be restricted and it can fill the root disk.",
+    "When /tmp lives on the root filesystem its mount options cannot be restricted (nosuid, noexec) and " +
+      "filling it fills the root disk." + BENCHMARK,
     "Mount /tmp as tmpfs (systemctl enable tmp.mount) or a separate partition with noexec,nosuid,nodev.",
   ),
   mk(
     "mount.sensitive.nosuid_missing",
     "Sensitive mount without nosuid",
     "low",
-    "SUID binaries have no business on data partitions such as /home or /var; nosuid removes the escalation path.",
+    "Set-id binaries have no business on data partitions such as /home or /var; nosuid removes the " +
+      "escalation path a planted one would give." + BENCHMARK,
     "Add nosuid to this mount's options in /etc/fstab.",
   ),
   mk(
     "mount.sensitive.nodev_missing",
     "Sensitive mount without nodev",
     "low",
-    "Device files on data partitions can bypass file permissions on the underlying devices.",
+    "Device files on data partitions give whoever can create them access to the underlying devices, " +
+      "bypassing file permissions; nodev makes the kernel refuse them." + BENCHMARK,
     "Add nodev to this mount's options in /etc/fstab.",
   ),
-  {
-    ...mk(
-      "mount.readonly.remounted_rw",
-      "Filesystem declared read-only is mounted read-write",
-      "high",
-      "/etc/fstab mounts it read-only, but the live mount is writable: someone remounted it, e.g. to plant files.",
-      "Find out who remounted it (audit log, shell history), then `mount -o remount,ro` it.",
-    ),
-    mitre: ["T1562.001", "T1601"],
-  },
 ];
 
 function loadMounts(ctx: ScanContext): MountEntry[] | undefined {
@@ -129,45 +172,118 @@ function meta(m: MountEntry) {
   return { mount: m.mountpoint, device: m.source, fstype: m.fstype, options: m.options.join(",") };
 }
 
-async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
-  const all = loadMounts(ctx);
-  if (!all) {
-    ctx.skip(
-      `no readable mount table (/proc/1/mountinfo, /proc/self/mountinfo, /proc/mounts) under ${ctx.host.root}`,
-    );
-    return;
+/**
+ * The restricting options an fstab entry asks for, as mount(8) reads them: user, users, owner and group imply
+ * nosuid, nodev and noexec, and a later exec, suid or dev takes one back.
+ */
+export function declaredOptions(options: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const o of options) {
+    if (o === "user" || o === "users" || o === "owner" || o === "group") {
+      for (const r of RESTRICTING) out.add(r);
+    } else if ((RESTRICTING as readonly string[]).includes(o)) out.add(o);
+    else if (o === "exec" || o === "suid" || o === "dev") out.delete(`no${o}`);
+    else if (o === "defaults") { for (const r of RESTRICTING) out.delete(r); }
   }
-  const mounts = effectiveMounts(all);
+  return out;
+}
+
+interface Declaration {
+  mountpoint: string;
+  options: Set<string>;
+  readOnly: boolean;
+  /** "/etc/fstab line 3", "systemd (API filesystem)". */
+  by: string;
+}
+
+function declarations(ctx: ScanContext): Declaration[] {
+  const out: Declaration[] = [];
+  const fstab = ctx.host.readText("/etc/fstab", 1 << 20);
+  if (fstab.ok) {
+    const parsed = parseMountsTable(fstab.value);
+    if (parsed.bad > 0) ctx.warn("fstab_malformed", `/etc/fstab: ${parsed.bad} malformed line(s) skipped`);
+    for (const d of parsed.mounts) {
+      if (!d.mountpoint.startsWith("/")) continue;
+      const mountpoint = d.mountpoint.length > 1 ? d.mountpoint.replace(/\/+$/, "") : d.mountpoint;
+      out.push({
+        mountpoint,
+        options: declaredOptions(d.options),
+        readOnly: d.options.includes("ro"),
+        by: `/etc/fstab line ${d.line}`,
+      });
+    }
+  } else if (fstab.reason !== "missing") {
+    ctx.warn("fstab_unreadable", `/etc/fstab: ${fstab.message}`);
+  }
+  if (ctx.host.exists("/run/systemd/system")) {
+    for (const api of SYSTEMD_API_MOUNTS) {
+      if (out.some((d) => d.mountpoint === api.mountpoint)) continue;
+      out.push({
+        mountpoint: api.mountpoint,
+        options: new Set(api.options),
+        readOnly: false,
+        by: "systemd, which mounts this API filesystem",
+      });
+    }
+  }
+  return out;
+}
+
+/** Signal: live mounts weaker than their declaration. */
+function* weakerThanDeclared(ctx: ScanContext, mounts: Map<string, MountEntry>): Generator<FindingDraft> {
+  for (const d of declarations(ctx)) {
+    const live = mounts.get(d.mountpoint);
+    if (!live) continue;
+    if (d.readOnly) {
+      yield {
+        check_id: "mount.readonly.remounted_rw",
+        subject: d.mountpoint,
+        passed: live.options.includes("ro"),
+        metadata: { ...meta(live), declared_by: d.by },
+        location: { path: d.mountpoint },
+      };
+    }
+    if (d.options.size === 0) continue;
+    const lost = RESTRICTING.filter((o) => d.options.has(o) && !live.options.includes(o));
+    const temp = (TMP_LIKE as readonly string[]).includes(d.mountpoint);
+    yield {
+      check_id: "mount.options.lost",
+      subject: d.mountpoint,
+      passed: lost.length === 0,
+      severity: temp && lost.some((o) => o === "nosuid" || o === "noexec") ? "high" : "medium",
+      description: lost.length === 0
+        ? `${d.mountpoint} has the options ${d.by} sets.`
+        : `${d.mountpoint} is mounted without ${lost.join(", ")}, which ${d.by} sets: it was remounted ` +
+          `(live options ${live.options.join(",")}).`,
+      metadata: { ...meta(live), declared_by: d.by, declared: [...d.options].sort(), lost },
+      location: { path: d.mountpoint },
+    };
+  }
+}
+
+/** --hardening: the CIS-style options of temporary and sensitive mounts. */
+function* hardeningDrafts(mounts: Map<string, MountEntry>): Generator<FindingDraft> {
   for (const mp of TMP_LIKE) {
     const m = mounts.get(mp);
     if (!m) {
-      if (mp === "/tmp") {
-        yield { check_id: "mount.tmp.not_separate", subject: mp, metadata: { mount: mp } };
-      }
+      if (mp === "/tmp") yield { check_id: "mount.tmp.not_separate", subject: mp, metadata: { mount: mp } };
       continue;
     }
-    const has = (o: string) => m.options.includes(o);
-    yield {
-      check_id: "mount.tmp.noexec_missing",
-      subject: mp,
-      passed: has("noexec"),
-      metadata: meta(m),
-      location: { path: mp },
-    };
-    yield {
-      check_id: "mount.tmp.nosuid_missing",
-      subject: mp,
-      passed: has("nosuid"),
-      metadata: meta(m),
-      location: { path: mp },
-    };
-    yield {
-      check_id: "mount.tmp.nodev_missing",
-      subject: mp,
-      passed: has("nodev"),
-      metadata: meta(m),
-      location: { path: mp },
-    };
+    for (
+      const [check, option] of [
+        ["mount.tmp.noexec_missing", "noexec"],
+        ["mount.tmp.nosuid_missing", "nosuid"],
+        ["mount.tmp.nodev_missing", "nodev"],
+      ]
+    ) {
+      yield {
+        check_id: check,
+        subject: mp,
+        passed: m.options.includes(option),
+        metadata: meta(m),
+        location: { path: mp },
+      };
+    }
     if (mp === "/tmp") {
       yield { check_id: "mount.tmp.not_separate", subject: mp, passed: true, metadata: meta(m) };
     }
@@ -193,32 +309,29 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
       };
     }
   }
-  const fstab = ctx.host.readText("/etc/fstab", 1 << 20);
-  if (fstab.ok) {
-    const declared = parseMountsTable(fstab.value).mounts;
-    for (const d of declared) {
-      if (!EXPECTED_RO.includes(d.mountpoint) || !d.options.includes("ro")) continue;
-      const live = mounts.get(d.mountpoint);
-      if (!live) continue;
-      yield {
-        check_id: "mount.readonly.remounted_rw",
-        subject: d.mountpoint,
-        passed: live.options.includes("ro"),
-        metadata: { ...meta(live), fstab_options: d.options.join(",") },
-        location: { path: d.mountpoint },
-      };
-    }
-  } else if (fstab.reason !== "missing") {
-    ctx.warn("fstab_unreadable", `/etc/fstab: ${fstab.message}`);
+}
+
+async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
+  const all = loadMounts(ctx);
+  if (!all) {
+    ctx.skip(
+      `no readable mount table (/proc/1/mountinfo, /proc/self/mountinfo, /proc/mounts) under ${ctx.host.root}`,
+    );
+    return;
   }
+  const mounts = effectiveMounts(all);
+  yield* weakerThanDeclared(ctx, mounts);
+  if (ctx.config.hardening) yield* hardeningDrafts(mounts);
 }
 
 /** The mounts scanner. */
 export const mountsScanner: Scanner = {
   name: NAME,
-  summary: "Mount options of temporary and sensitive filesystems, and read-only mounts remounted writable.",
+  summary:
+    "Mounts weaker than declared (read-only remounted writable, fstab or systemd options lost); with " +
+    "--hardening, options of temporary and sensitive filesystems.",
   slow: false,
-  enabledByDefault: (c) => c.hardening,
+  enabledByDefault: () => true,
   checks,
   run,
 };

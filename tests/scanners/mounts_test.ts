@@ -1,5 +1,9 @@
+/**
+ * mounts: by default, live mounts weaker than their declaration (fstab, systemd's API filesystems); with
+ * --hardening, the options of temporary and sensitive mounts.
+ */
 import assert from "node:assert/strict";
-import { mountsScanner, TMP_LIKE } from "../../src/scanners/mounts.ts";
+import { declaredOptions, mountsScanner, TMP_LIKE } from "../../src/scanners/mounts.ts";
 import { parseMountinfo, parseMountsTable, unescapeOctal } from "../../src/host/mountinfo.ts";
 import { checkIds, makeTree, runOne } from "../helpers.ts";
 
@@ -15,15 +19,18 @@ const HARDENED = [
   line(6, "/boot", "ro,nosuid", "ext4", "/dev/sda2"),
 ].join("\n") + "\n";
 
-Deno.test("mounts: a hardened layout gives no findings", async () => {
+Deno.test("mounts: a hardened layout gives no findings, with or without --hardening", async () => {
   using t = makeTree({ "proc/1/mountinfo": HARDENED, "etc/fstab": "/dev/sda2 /boot ext4 ro,nosuid 0 2\n" });
   const r = await runOne(mountsScanner, t.path, { hardening: true });
   assert.equal(r.status, "ok");
   assert.deepEqual(r.findings, []);
   assert.ok(r.outcome.results[0].checks_passed >= 10);
+  const d = await runOne(mountsScanner, t.path);
+  assert.deepEqual(d.findings, []);
+  assert.deepEqual(d.passed, ["mount.options.lost", "mount.readonly.remounted_rw"]);
 });
 
-Deno.test("mounts: every check fires on a weak layout", async () => {
+Deno.test("mounts --hardening: every check fires on a weak layout (the stock gaps as low)", async () => {
   const weak = [
     line(1, "/", "rw,relatime", "ext4", "/dev/sda1"),
     line(3, "/var/tmp", "rw,relatime", "ext4", "/dev/sda3"),
@@ -32,7 +39,7 @@ Deno.test("mounts: every check fires on a weak layout", async () => {
     line(6, "/boot", "rw,relatime", "ext4", "/dev/sda2"),
   ].join("\n");
   using t = makeTree({ "proc/1/mountinfo": weak, "etc/fstab": "# c\n/dev/sda2 /boot ext4 ro 0 2\n" });
-  const r = await runOne(mountsScanner, t.path);
+  const r = await runOne(mountsScanner, t.path, { hardening: true });
   assert.deepEqual(checkIds(r.findings), [
     "mount.readonly.remounted_rw",
     "mount.sensitive.nodev_missing",
@@ -49,12 +56,76 @@ Deno.test("mounts: every check fires on a weak layout", async () => {
   const rw = r.findings.find((f) => f.check_id === "mount.readonly.remounted_rw")!;
   assert.equal(rw.severity, "high");
   assert.equal(rw.id, "mount.readonly.remounted_rw:/boot");
-  assert.equal(rw.metadata.fstab_options, "ro");
+  assert.equal(rw.metadata.declared_by, "/etc/fstab line 2");
+  assert.ok(
+    r.findings.filter((f) => f.check_id !== "mount.readonly.remounted_rw").every((f) => f.severity === "low"),
+  );
+  const d = await runOne(mountsScanner, t.path);
+  assert.deepEqual(
+    checkIds(d.findings),
+    ["mount.readonly.remounted_rw"],
+    "the stock gaps wait for --hardening",
+  );
+});
+
+Deno.test("mounts: an option lost against fstab is reported by default, high on a temp directory", async () => {
+  const live = [
+    line(1, "/", "rw,relatime", "ext4", "/dev/sda1"),
+    line(2, "/tmp", "rw,nodev,relatime", "tmpfs", "tmpfs"),
+    line(3, "/srv", "rw,nosuid,relatime", "ext4", "/dev/sda3"),
+    line(4, "/media/usb", "rw", "vfat", "/dev/sdb1"),
+  ].join("\n");
+  const fstab = [
+    "# <file system> <mount point> <type> <options> <dump> <pass>",
+    "tmpfs /tmp tmpfs defaults,noexec,nosuid,nodev 0 0",
+    "/dev/sda3 /srv ext4 nosuid,nodev 0 2",
+    "/dev/sdb1 /media/usb vfat noauto,user 0 0",
+    "/dev/sdc1 /mnt/absent ext4 nosuid 0 2",
+    "garbage",
+  ].join("\n");
+  using t = makeTree({ "proc/1/mountinfo": live, "etc/fstab": fstab });
+  const r = await runOne(mountsScanner, t.path);
+  assert.deepEqual(r.findings.map((f) => `${f.severity} ${f.id} ${f.metadata.lost}`).sort(), [
+    "high mount.options.lost:/tmp nosuid,noexec",
+    "medium mount.options.lost:/media/usb nosuid,nodev,noexec",
+    "medium mount.options.lost:/srv nodev",
+  ]);
+  const tmp = r.findings.find((f) => f.id === "mount.options.lost:/tmp")!;
+  assert.equal(tmp.metadata.declared_by, "/etc/fstab line 2");
+  assert.match(tmp.description, /remounted/);
+  assert.deepEqual(r.warnings.map((w) => w.code), ["fstab_malformed"]);
+});
+
+Deno.test("mounts: systemd's API filesystems lose nosuid or nodev only when someone remounts them", async () => {
+  const live = [
+    line(1, "/", "rw,relatime", "ext4", "/dev/sda1"),
+    line(2, "/proc", "rw,nosuid,nodev,noexec,relatime", "proc", "proc"),
+    line(3, "/dev/shm", "rw,relatime", "tmpfs", "tmpfs"),
+    line(4, "/run", "rw,nosuid,nodev,noexec,relatime", "tmpfs", "tmpfs"),
+  ].join("\n");
+  using booted = makeTree({ "proc/1/mountinfo": live, "run/systemd/system": { dir: true } });
+  const r = await runOne(mountsScanner, booted.path);
+  assert.deepEqual(r.findings.map((f) => `${f.severity} ${f.id}`), ["high mount.options.lost:/dev/shm"]);
+  assert.match(r.findings[0].description, /systemd, which mounts this API filesystem/);
+  using other = makeTree({ "proc/1/mountinfo": live });
+  assert.deepEqual(
+    (await runOne(mountsScanner, other.path)).findings,
+    [],
+    "another init sets its own options",
+  );
+});
+
+Deno.test("fstab options as mount(8) reads them: user implies nosuid,nodev,noexec; later options win", () => {
+  assert.deepEqual([...declaredOptions(["user"])].sort(), ["nodev", "noexec", "nosuid"]);
+  assert.deepEqual([...declaredOptions(["users", "exec"])].sort(), ["nodev", "nosuid"]);
+  assert.deepEqual([...declaredOptions(["nosuid", "defaults"])], []);
+  assert.deepEqual([...declaredOptions(["defaults", "nosuid"])], ["nosuid"]);
+  assert.deepEqual([...declaredOptions([])], []);
 });
 
 Deno.test("mounts: falls back to /proc/mounts, skips with a reason when nothing is readable", async () => {
   using a = makeTree({ "proc/mounts": "tmpfs /tmp tmpfs rw,nosuid,nodev 0 0\n" });
-  const r = await runOne(mountsScanner, a.path);
+  const r = await runOne(mountsScanner, a.path, { hardening: true });
   assert.deepEqual(checkIds(r.findings), ["mount.tmp.noexec_missing"]);
   using b = makeTree({ "etc/fstab": "" });
   const s = await runOne(mountsScanner, b.path);
@@ -66,7 +137,7 @@ Deno.test("mounts: garbage mount tables are warnings, never crashes", async () =
   using t = makeTree({
     "proc/1/mountinfo": "garbage\n\u0000\u0001\n1 2 3\n" + line(2, "/tmp", "rw", "tmpfs", "t"),
   });
-  const r = await runOne(mountsScanner, t.path);
+  const r = await runOne(mountsScanner, t.path, { hardening: true });
   assert.equal(r.status, "ok");
   assert.ok(r.warnings.some((w) => w.code === "mounts_malformed"));
   assert.ok(r.findings.some((f) => f.id === "mount.tmp.noexec_missing:/tmp"));
@@ -86,8 +157,8 @@ Deno.test("mountinfo parsing decodes octal escapes and merges superblock options
   assert.equal(parseMountsTable("a b\n").bad, 1);
 });
 
-Deno.test("mounts: on the live host the /tmp-like checks agree with the kernel's mount table", async () => {
-  const r = await runOne(mountsScanner, "/", { includePassed: true });
+Deno.test("mounts --hardening: on the live host the /tmp-like checks agree with the kernel's mount table", async () => {
+  const r = await runOne(mountsScanner, "/", { includePassed: true, hardening: true });
   assert.equal(r.status, "ok");
   // The mount on top at each mount point, read independently from init's mount table.
   const top = new Map<string, string[]>();
@@ -112,4 +183,10 @@ Deno.test("mounts: on the live host the /tmp-like checks agree with the kernel's
     ...r.findings.filter((f) => f.metadata.passed === true).map((f) => `pass ${f.id}`),
   ].filter((x) => x.includes(" mount.tmp."));
   assert.deepEqual(got.sort(), expected.sort());
+});
+
+Deno.test("mounts: the live host scans without errors, in both modes", async () => {
+  for (const hardening of [false, true]) {
+    assert.equal((await runOne(mountsScanner, "/", { hardening })).status, "ok");
+  }
 });
