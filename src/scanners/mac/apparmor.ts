@@ -57,3 +57,48 @@ export function parseAppArmorLabel(text: string): AppArmorLabel {
 export function profileFileFor(exe: string): string {
   return "/etc/apparmor.d/" + exe.replace(/^\/+/, "").replaceAll("/", ".");
 }
+
+/** A profile a profile file declares at its top level: its name and flags. */
+export interface DeclaredProfile {
+  name: string;
+  flags: string[];
+}
+
+function unquote(token: string): string {
+  return token.startsWith('"') && token.endsWith('"') && token.length >= 2 ? token.slice(1, -1) : token;
+}
+
+/**
+ * The top-level profiles an AppArmor profile file declares (`profile NAME [ATTACH] [flags=](…) {`, or an
+ * absolute path or quoted name then `{`); nested profiles and hats are skipped. Comments (`#` at the start of a
+ * line or after a space) are ignored; malformed text yields nothing rather than an error.
+ */
+export function parseProfileHeaders(text: string): DeclaredProfile[] {
+  const out: DeclaredProfile[] = [];
+  let depth = 0;
+  for (const raw of text.split("\n")) {
+    const trimmed = raw.trim();
+    if (trimmed.startsWith("#")) continue;
+    const line = trimmed.replace(/\s#.*$/, "");
+    const open = line.indexOf("{");
+    if (depth === 0 && open >= 0) {
+      let head = line.slice(0, open).trim();
+      let flags: string[] = [];
+      const f = /(?:flags\s*=\s*)?\(([^)]*)\)\s*$/.exec(head);
+      if (f) {
+        flags = f[1].split(/[\s,]+/).filter((x) => x !== "");
+        head = head.slice(0, f.index).trim();
+      }
+      const tokens = head.match(/"(?:[^"\\]|\\.)*"|\S+/g) ?? [];
+      const name = tokens[0] === "profile" ? tokens[1] : tokens[0];
+      if (name && (tokens[0] === "profile" || name.startsWith("/") || name.startsWith('"'))) {
+        out.push({ name: unquote(name), flags });
+      }
+    }
+    for (const c of line) {
+      if (c === "{") depth++;
+      else if (c === "}") depth = Math.max(0, depth - 1);
+    }
+  }
+  return out;
+}

@@ -1,90 +1,33 @@
 /**
- * mac: mandatory access control. Whether SELinux or AppArmor actually enforces, SELinux permissive or disabled
- * against its configuration, AppArmor profiles in complain mode, network-facing daemons left unconfined, and
- * the Yama and Landlock LSMs. Findings made inside a container say so and are rated for that view.
+ * mac: mandatory access control. By default, a MAC the distribution ships that someone switched off or
+ * weakened: AppArmor booted off or its profiles unloaded, SELinux permissive, disabled or configured weaker
+ * than it runs, profiles switched to complain mode, a network daemon running outside the profile meant for it.
+ * With --hardening, the gaps of the build itself: no MAC enforcing, profiles shipped in complain mode, daemons
+ * without a profile, a missing Yama or Landlock. Findings made inside a container say so.
  */
 import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft, Metadata } from "../../core/finding.ts";
 import type { Scanner } from "../../core/scanner.ts";
-import { procSnapshot } from "../proc_snapshot.ts";
-import type { ProcessInfo } from "../../host/proc_types.ts";
 import { selfContainer } from "../containers/self.ts";
-import { socketTables } from "../network/collect.ts";
-import { bindScope, hostPort } from "../../host/net_address.ts";
-import { ownersByInode } from "../network/owners.ts";
-import { isListening } from "../../host/proc_net.ts";
+import { fileProvenance } from "../file_provenance.ts";
 import {
-  parseAppArmorLabel,
-  parseEnabled,
-  parseProfiles,
-  profileFileFor,
-  type ProfileSummary,
-} from "./apparmor.ts";
-import { parseEnforce, parseSelinuxConfig, type SelinuxConfig, selinuxUnconfined } from "./selinux.ts";
+  type AppArmorState,
+  enforcedProfiles,
+  readAppArmor,
+  readLsms,
+  readSelinux,
+  type SelinuxState,
+} from "./state.ts";
+import { unconfinedDaemons } from "./daemons.ts";
 import { checks, NAME } from "./checks.ts";
 
 /** LSMs whose absence is reported (lockdown is rated by kernel_hardening). */
 export const EXPECTED_LSMS: readonly string[] = ["yama", "landlock"];
 
-interface SelinuxState {
-  /** selinuxfs is mounted (SELinux active in the kernel). */
-  active: boolean;
-  enforcing?: boolean;
-  config?: SelinuxConfig;
-}
-
-interface AppArmorState {
-  /** The module exists in the kernel. */
-  builtIn: boolean;
-  enabled?: boolean;
-  profiles?: ProfileSummary;
-  /** /etc/apparmor.d exists (the distribution ships profiles). */
-  installed: boolean;
-}
-
-function readSelinux(ctx: ScanContext): SelinuxState {
-  const conf = ctx.host.readText("/etc/selinux/config", 64 << 10);
-  const config = conf.ok ? parseSelinuxConfig(conf.value) : undefined;
-  if (!conf.ok && conf.reason !== "missing") {
-    ctx.warn("mac_unreadable", `/etc/selinux/config: ${conf.message}`);
-  }
-  const active = ctx.host.stat("/sys/fs/selinux/enforce").ok;
-  if (!active) return { active, config };
-  const e = ctx.host.readText("/sys/fs/selinux/enforce", 64);
-  const enforcing = e.ok ? parseEnforce(e.value) : undefined;
-  if (enforcing === undefined) ctx.warn("mac_unreadable", "/sys/fs/selinux/enforce: unreadable or not 0/1");
-  return { active, enforcing, config };
-}
-
-function readAppArmor(ctx: ScanContext): AppArmorState {
-  const installed = ctx.host.stat("/etc/apparmor.d").ok;
-  const builtIn = ctx.host.stat("/sys/module/apparmor").ok;
-  if (!builtIn) return { builtIn, installed };
-  const e = ctx.host.readText("/sys/module/apparmor/parameters/enabled", 64);
-  const enabled = e.ok ? parseEnabled(e.value) : undefined;
-  if (enabled === undefined) ctx.warn("mac_unreadable", "/sys/module/apparmor/parameters/enabled: not Y/N");
-  if (!enabled) return { builtIn, enabled, installed };
-  const p = ctx.host.readText("/sys/kernel/security/apparmor/profiles", 8 << 20);
-  if (!p.ok) {
-    ctx.warn("mac_unreadable", `/sys/kernel/security/apparmor/profiles: ${p.message}`);
-    return { builtIn, enabled, installed };
-  }
-  const profiles = parseProfiles(p.value);
-  if (profiles.bad > 0) ctx.warn("mac_malformed", `apparmor profiles: ${profiles.bad} bad line(s)`);
-  return { builtIn, enabled, installed, profiles };
-}
-
-function readLsms(ctx: ScanContext): string[] | undefined {
-  const r = ctx.host.readText("/sys/kernel/security/lsm", 4096);
-  return r.ok ? r.value.trim().split(",").filter((s) => s !== "") : undefined;
-}
-
 /** Which MAC enforces: "selinux", "apparmor", or undefined; "unknown" when AppArmor's profiles are unreadable. */
 function enforcingMac(se: SelinuxState, aa: AppArmorState): "selinux" | "apparmor" | "unknown" | undefined {
   if (se.active && se.enforcing) return "selinux";
-  if (aa.enabled && aa.profiles && (aa.profiles.byMode.enforce ?? 0) + (aa.profiles.byMode.kill ?? 0) > 0) {
-    return "apparmor";
-  }
+  if (aa.enabled && aa.profiles && enforcedProfiles(aa) > 0) return "apparmor";
   if ((aa.enabled && !aa.profiles) || (aa.builtIn && aa.enabled === undefined)) return "unknown";
   return undefined;
 }
@@ -103,84 +46,127 @@ function noneReason(se: SelinuxState, aa: AppArmorState): string {
   return parts.join("; ") + ".";
 }
 
-function labelOf(ctx: ScanContext, pid: number, aa: boolean): string | undefined {
-  const paths = aa
-    ? [`/proc/${pid}/attr/apparmor/current`, `/proc/${pid}/attr/current`]
-    : [`/proc/${pid}/attr/current`];
-  for (const path of paths) {
-    const r = ctx.host.readText(path, 4096);
-    if (r.ok) return r.value;
+/** Signal: the distribution's AppArmor, present in the kernel and installed, switched off. */
+function apparmorDisabled(
+  aa: AppArmorState,
+  lsms: string[] | undefined,
+  base: Metadata,
+): FindingDraft | undefined {
+  if (!aa.builtIn || !aa.parser || aa.declared.size === 0 || aa.enabled === undefined) return undefined;
+  const inLsms = lsms === undefined || lsms.includes("apparmor");
+  const meta = { ...base, declared_profiles: aa.declared.size, ...(lsms ? { lsms } : {}) };
+  if (!aa.enabled || !inLsms) {
+    return {
+      check_id: "mac.apparmor.disabled",
+      subject: "",
+      severity: base.in_container ? "low" : "medium",
+      description:
+        `AppArmor is in the kernel and ${aa.declared.size} profile(s) are installed, but it is not ` +
+        `active (${!aa.enabled ? "enabled=N: booted with apparmor=0" : "missing from the active LSMs"}).` +
+        (base.in_container ? " This scan runs inside a container, which may not see the host's state." : ""),
+      metadata: meta,
+    };
   }
-  return undefined;
+  if (!aa.profiles) return undefined;
+  const enforced = enforcedProfiles(aa);
+  return {
+    check_id: "mac.apparmor.disabled",
+    subject: "",
+    passed: enforced > 0,
+    severity: base.in_container ? "low" : "high",
+    description: enforced > 0
+      ? `AppArmor enforces ${enforced} profile(s).`
+      : `AppArmor is enabled and ${aa.declared.size} profile(s) are installed, but the kernel enforces none: ` +
+        "they were unloaded (aa-teardown, apparmor_parser -R) or never loaded at boot.",
+    metadata: { ...meta, enforced_profiles: enforced },
+  };
 }
 
-/** Processes with a listening socket on a non-loopback address, with their endpoints. */
-function networkFacing(ctx: ScanContext): Map<number, { p: ProcessInfo; endpoints: string[] }> {
-  const owners = ownersByInode(procSnapshot(ctx).processes);
-  const out = new Map<number, { p: ProcessInfo; endpoints: string[] }>();
-  for (const { socket: s } of socketTables(ctx).inet) {
-    if (!isListening(s) || bindScope(s.localAddress) === "loopback") continue;
-    for (const p of owners.get(s.inode) ?? []) {
-      const e = out.get(p.pid) ?? { p, endpoints: [] };
-      e.endpoints.push(`${s.proto}/${hostPort(s.localAddress, s.localPort)}`);
-      out.set(p.pid, e);
-    }
+/** Complain-mode profiles split into those switched there and those their file ships in complain mode. */
+async function complainDrafts(ctx: ScanContext, aa: AppArmorState, base: Metadata): Promise<FindingDraft[]> {
+  if (!aa.enabled || !aa.profiles) return [];
+  const complain = aa.profiles.complain;
+  const files = new Set(complain.map((n) => aa.declared.get(n)?.file).filter((f) => f !== undefined));
+  const prov = await fileProvenance(ctx.host, files, 1 << 20);
+  for (const p of prov.problems.slice(0, 5)) ctx.warn("package_db_unreadable", p);
+  const switched: string[] = [];
+  const why: string[] = [];
+  const shipped: string[] = [];
+  for (const name of complain) {
+    const d = aa.declared.get(name);
+    const file = d?.file.slice(d.file.lastIndexOf("/") + 1);
+    const v = d ? prov.verdicts?.get(d.file) : undefined;
+    // A profile no file of /etc/apparmor.d declares was loaded by another manager (snapd, LXD, libvirt): it is
+    // judged as shipped, since what asked for its mode cannot be read here.
+    const reason = !d
+      ? undefined
+      : !d.flags.includes("complain")
+      ? `${d.file} does not ask for complain mode`
+      : file && aa.forceComplain.has(file)
+      ? `forced through force-complain/${file}`
+      : v?.kind === "modified"
+      ? `${d.file} was changed since ${v.pkg} installed it`
+      : undefined;
+    if (reason) {
+      switched.push(name);
+      why.push(`${name}: ${reason}`);
+    } else shipped.push(name);
+  }
+  const out: FindingDraft[] = [{
+    check_id: "mac.apparmor.complain",
+    subject: "",
+    passed: switched.length === 0,
+    description:
+      `${switched.length} AppArmor profile(s) switched to complain mode: ${why.slice(0, 10).join("; ")}` +
+      (switched.length > 10 ? "; …" : "") + ".",
+    metadata: { ...base, complain_profiles: switched.slice(0, 200), complain_count: switched.length },
+  }];
+  if (ctx.config.hardening) {
+    out.push({
+      check_id: "mac.apparmor.complain_shipped",
+      subject: "",
+      passed: shipped.length === 0,
+      description: `${shipped.length} AppArmor profile(s) shipped in complain mode: ` +
+        shipped.slice(0, 10).join(", ") + (shipped.length > 10 ? ", …" : "") + ".",
+      metadata: { ...base, complain_profiles: shipped.slice(0, 200), complain_count: shipped.length },
+    });
   }
   return out;
 }
 
-/** True when AppArmor has a profile for `exe` (loaded under its path, or shipped as a conventional file). */
-function profileAvailable(ctx: ScanContext, exe: string, aa: AppArmorState): boolean {
-  return (aa.profiles?.names.includes(exe) ?? false) || ctx.host.stat(profileFileFor(exe)).ok;
-}
-
-function* unconfinedDaemons(
-  ctx: ScanContext,
-  mac: "selinux" | "apparmor",
-  aa: AppArmorState,
-  meta: Metadata,
-) {
-  const byExe = new Map<
-    string,
-    { label: string; unconfined: boolean; pids: number[]; endpoints: Set<string> }
-  >();
-  for (const { p, endpoints } of [...networkFacing(ctx).values()].sort((a, b) => a.p.pid - b.p.pid)) {
-    const label = labelOf(ctx, p.pid, mac === "apparmor");
-    if (label === undefined) continue;
-    const unconfined = mac === "apparmor" ? parseAppArmorLabel(label).unconfined : selinuxUnconfined(label);
-    const key = p.exe ?? p.comm;
-    const e = byExe.get(key) ??
-      { label: label.replace(/\0/g, "").trim(), unconfined: false, pids: [], endpoints: new Set() };
-    e.unconfined ||= unconfined;
-    e.pids.push(p.pid);
-    for (const ep of endpoints) e.endpoints.add(ep);
-    byExe.set(key, e);
-  }
-  for (const [exe, e] of [...byExe].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const available = mac === "selinux" || profileAvailable(ctx, exe, aa);
-    const why = mac === "selinux"
-      ? "."
-      : available
-      ? ": an AppArmor profile exists for it but does not confine it (not loaded, disabled, or loaded after " +
-        "the daemon started)."
-      : "; no AppArmor profile is available for it.";
+function* selinuxDrafts(se: SelinuxState, inContainer: boolean, status: Metadata): Generator<FindingDraft> {
+  if (se.active && se.enforcing !== undefined) {
+    const switched = !se.enforcing && se.config?.mode === "enforcing";
     yield {
-      check_id: "mac.unconfined_daemon",
-      subject: exe,
-      passed: !e.unconfined,
-      severity: available ? "low" : "info",
-      description: `${exe} (pid ${e.pids[0]}) listens on ${[...e.endpoints].sort().join(", ")} and runs ` +
-        `unconfined (${mac} label "${e.label}")${why}`,
-      metadata: {
-        ...meta,
-        exe,
-        label: e.label,
-        pids: e.pids.map(String),
-        endpoints: [...e.endpoints].sort(),
-        ...(mac === "apparmor" ? { profile_available: available } : {}),
-      },
-      location: { pid: e.pids[0] },
-    } satisfies FindingDraft;
+      check_id: "mac.selinux.permissive",
+      subject: "",
+      passed: se.enforcing,
+      severity: switched ? "high" : "medium",
+      description: switched
+        ? "SELinux runs permissive although /etc/selinux/config says enforcing: it was switched at runtime " +
+          "(setenforce 0) or booted with enforcing=0."
+        : "SELinux runs permissive, as /etc/selinux/config now says: denials are logged, not enforced.",
+      metadata: status,
+    };
+    if (se.enforcing && se.config?.mode) {
+      yield {
+        check_id: "mac.selinux.config_weaker",
+        subject: "",
+        passed: se.config.mode === "enforcing",
+        description: `SELinux enforces now but /etc/selinux/config sets SELINUX=${se.config.mode}.`,
+        metadata: status,
+        location: { path: "/etc/selinux/config" },
+      };
+    }
+  } else if (!se.active && !inContainer && se.config?.mode && se.config.mode !== "disabled") {
+    yield {
+      check_id: "mac.selinux.disabled",
+      subject: "",
+      description:
+        `/etc/selinux/config sets SELINUX=${se.config.mode}, but SELinux is not active in the kernel.`,
+      metadata: status,
+      location: { path: "/etc/selinux/config" },
+    };
   }
 }
 
@@ -213,12 +199,20 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   };
   const mac = enforcingMac(se, aa);
 
+  const disabled = apparmorDisabled(aa, lsms, base);
+  if (disabled) yield disabled;
+  yield* selinuxDrafts(se, inContainer, status);
+  for (const d of await complainDrafts(ctx, aa, base)) yield d;
+  if (mac === "selinux" || mac === "apparmor") {
+    await ctx.checkpoint();
+    yield* unconfinedDaemons(ctx, mac, aa, base);
+  }
+  if (!ctx.config.hardening) return;
   if (mac !== "unknown") {
     yield {
       check_id: "mac.none",
       subject: "",
       passed: mac !== undefined,
-      severity: inContainer ? "low" : "medium",
       description: noneReason(se, aa) +
         (inContainer
           ? " This scan runs inside a container: the host may still confine it, unseen from here."
@@ -226,59 +220,6 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
       metadata: { ...status, ...(mac ? { enforcing_mac: mac } : {}) },
     };
   }
-
-  if (se.active && se.enforcing !== undefined) {
-    const switched = !se.enforcing && se.config?.mode === "enforcing";
-    yield {
-      check_id: "mac.selinux.permissive",
-      subject: "",
-      passed: se.enforcing,
-      severity: switched ? "high" : "medium",
-      description: switched
-        ? "SELinux runs permissive although /etc/selinux/config says enforcing: it was switched at runtime " +
-          "(setenforce 0) or booted with enforcing=0."
-        : "SELinux runs permissive: denials are logged, not enforced.",
-      metadata: status,
-    };
-    if (se.enforcing && se.config?.mode) {
-      yield {
-        check_id: "mac.selinux.config_weaker",
-        subject: "",
-        passed: se.config.mode === "enforcing",
-        description: `SELinux enforces now but /etc/selinux/config sets SELINUX=${se.config.mode}.`,
-        metadata: status,
-        location: { path: "/etc/selinux/config" },
-      };
-    }
-  } else if (!se.active && !inContainer && se.config?.mode && se.config.mode !== "disabled") {
-    yield {
-      check_id: "mac.selinux.disabled",
-      subject: "",
-      description:
-        `/etc/selinux/config sets SELINUX=${se.config.mode}, but SELinux is not active in the kernel.`,
-      metadata: status,
-      location: { path: "/etc/selinux/config" },
-    };
-  }
-
-  if (aa.enabled && aa.profiles) {
-    const n = aa.profiles.complain.length;
-    yield {
-      check_id: "mac.apparmor.complain",
-      subject: "",
-      passed: n === 0,
-      description:
-        `${n} AppArmor profile(s) in complain mode: ${aa.profiles.complain.slice(0, 10).join(", ")}` +
-        (n > 10 ? ", …" : "") + ".",
-      metadata: { ...base, complain_profiles: aa.profiles.complain.slice(0, 200), complain_count: n },
-    };
-  }
-
-  if (mac === "selinux" || mac === "apparmor") {
-    await ctx.checkpoint();
-    yield* unconfinedDaemons(ctx, mac, aa, base);
-  }
-
   if (lsms) {
     for (const lsm of EXPECTED_LSMS) {
       yield {
@@ -297,7 +238,8 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 export const mac: Scanner = {
   name: NAME,
   summary:
-    "SELinux/AppArmor enforcement, permissive and complain modes, unconfined network daemons, Yama/Landlock.",
+    "MAC switched off or weakened (AppArmor off or unloaded, SELinux permissive or disabled, profiles " +
+    "switched to complain, daemons outside their profile); with --hardening, no MAC, missing profiles, Yama/Landlock.",
   slow: false,
   enabledByDefault: () => true,
   checks,
