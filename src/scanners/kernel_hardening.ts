@@ -36,6 +36,7 @@ const mk = (
   title,
   severity,
   category: "kernel_param",
+  hardening: true,
   rationale,
   remediation,
   mitre,
@@ -46,7 +47,8 @@ const checks: CheckInput[] = [
     "kernel.lockdown.none",
     "Kernel lockdown is not active",
     "low",
-    "Without lockdown, root can change the running kernel (/dev/mem, kexec of unsigned kernels, unsigned modules, BPF writes to kernel memory).",
+    "Without lockdown, root can change the running kernel (/dev/mem, kexec of unsigned kernels, unsigned modules, " +
+      "BPF writes to kernel memory).",
     "Boot with lockdown=integrity (or enable Secure Boot, which turns it on in most distributions).",
     ["T1014"],
   ),
@@ -62,7 +64,8 @@ const checks: CheckInput[] = [
     "kernel.secureboot.dbx_missing",
     "UEFI revocation list (dbx) is missing or empty",
     "low",
-    "With Secure Boot on but no dbx entries, boot loaders with known bypasses (BootHole, BlackLotus) are still trusted.",
+    "With Secure Boot on but no dbx entries, boot loaders with known bypasses (BootHole, BlackLotus) are still " +
+      "trusted.",
     "Apply the firmware/dbx updates of your vendor (fwupdmgr update, or the distribution's secureboot-db package).",
     ["T1542.003"],
   ),
@@ -70,8 +73,10 @@ const checks: CheckInput[] = [
     "kernel.ima.appraisal_off",
     "IMA appraisal is not enforced",
     "info",
-    "Integrity Measurement Architecture appraisal refuses to run files whose hash or signature does not match; without it, replaced binaries run.",
-    "Where file integrity enforcement is required, boot with ima_policy=appraise_tcb ima_appraise=enforce and label files (evmctl).",
+    "Integrity Measurement Architecture appraisal refuses to run files whose hash or signature does not match; " +
+      "without it, replaced binaries run.",
+    "Where file integrity enforcement is required, boot with ima_policy=appraise_tcb ima_appraise=enforce and label " +
+      "files (evmctl).",
     ["T1554"],
   ),
   mk(
@@ -86,7 +91,8 @@ const checks: CheckInput[] = [
     "kernel.modules.sig_enforce_off",
     "Unsigned kernel modules can be loaded",
     "low",
-    "Without module signature enforcement (module.sig_enforce=1 or lockdown), root can load any kernel module, the usual way rootkits enter the kernel.",
+    "Without module signature enforcement (module.sig_enforce=1 or lockdown), root can load any kernel module, the " +
+      "usual way rootkits enter the kernel.",
     "Boot with module.sig_enforce=1 (and sign any DKMS modules with an enrolled MOK key), or enable lockdown.",
     ["T1547.006"],
   ),
@@ -94,8 +100,10 @@ const checks: CheckInput[] = [
     "kernel.modules.loading_enabled",
     "Kernel module loading is still allowed",
     "info",
-    "kernel.modules_disabled=1 after boot stops any further module loading until reboot, closing the module path for rootkits.",
-    "On hosts whose module set is fixed, set kernel.modules_disabled=1 late in boot (e.g. a sysctl.d file applied last).",
+    "kernel.modules_disabled=1 after boot stops any further module loading until reboot, closing the module path for " +
+      "rootkits.",
+    "On hosts whose module set is fixed, set kernel.modules_disabled=1 late in boot (e.g. a sysctl.d file applied " +
+      "last).",
     ["T1547.006"],
   ),
 ];

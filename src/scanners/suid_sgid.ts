@@ -41,7 +41,8 @@ const checks: CheckInput[] = [
       "Set-id files have no business where users can write; one there is usually a planted backdoor " +
       "(a copied shell or a hard link to an old vulnerable binary). User-writable: the file or a directory on " +
       "its path up to the root is owned by a non-root user or writable by a non-root group (that account can " +
-      "swap the program, or plant what it loads next to it).",
+      "swap the program, or plant what it loads next to it). Critical: whoever can write there controls what runs " +
+      "with the owner's privileges.",
     remediation:
       "Find out who created it (mtime, audit log, shell history), remove it, and check the system for " +
       "other persistence.",
@@ -53,7 +54,8 @@ const checks: CheckInput[] = [
     severity: "critical",
     rationale:
       "Interpreters, editors, pagers, find, tar and similar programs run commands or read and write any " +
-      "file; with the set-id bit every local user gets the owner's privileges (GTFOBins).",
+      "file; with the set-id bit every local user gets the owner's privileges (GTFOBins). Critical: every local user " +
+      "becomes the owner, usually root, with one command.",
     remediation: "Remove the bit (`chmod u-s,g-s FILE`), then find out who set it.",
   },
   {
@@ -63,7 +65,8 @@ const checks: CheckInput[] = [
     severity: "critical",
     rationale:
       "A set-id program whose content no longer matches the package database was replaced or patched " +
-      "after installation: a classic root backdoor (e.g. a trojaned su or passwd).",
+      "after installation: a classic root backdoor (e.g. a trojaned su or passwd). Critical: a replaced set-id " +
+      "program runs the intruder's code as its owner, usually root, for anyone.",
     remediation: "Preserve the file for analysis, reinstall the package (`apt install --reinstall PKG` / " +
       "`dnf reinstall PKG`), and treat the host as compromised until explained.",
     mitre: ["T1548.001", "T1554"],
@@ -75,7 +78,7 @@ const checks: CheckInput[] = [
     severity: "high",
     rationale:
       "Every set-id program of a stock system comes from a package; one in a system directory that no " +
-      "package owns was put there by hand.",
+      "package owns was put there by hand. High: a set-id program no package owns was put there on purpose.",
     remediation: "Identify the file (its hash, strings, mtime); remove it or its set-id bit unless it is " +
       "known, then add it to --suid-expected.",
     confidence: "heuristic",

@@ -26,7 +26,8 @@ export const ACCOUNT_CHECKS: CheckInput[] = [
     rationale:
       "Every account with uid 0 is root, whatever its name. A second uid-0 entry (r00t, toor, a name with a " +
       "trailing space, a uid written as +0 or 4294967296 that glibc reads as 0) is the classic backdoor user: " +
-      "its own password or keys give full root while root's own credentials stay untouched.",
+      "its own password or keys give full root while root's own credentials stay untouched. Critical: it is full " +
+      "root for whoever holds its credentials, and no distribution creates one.",
     remediation: REVIEW_ACCOUNT,
     mitre: ["T1136.001", "T1078.003", "T1098"],
   }),
@@ -46,7 +47,8 @@ export const ACCOUNT_CHECKS: CheckInput[] = [
     severity: "high",
     rationale:
       "Two names with one uid are one identity with two sets of credentials: logs and `id` show the first " +
-      "name while the second logs in. Attackers clone an existing account's uid to borrow its files and rights.",
+      "name while the second logs in. Attackers clone an existing account's uid to borrow its files and rights. " +
+      "High: no package gives one uid two names, so this was made by hand.",
     remediation: "Give each account its own uid, or remove the extra name. " + REVIEW_ACCOUNT,
     mitre: ["T1136.001", "T1078.003"],
   }),
@@ -56,7 +58,8 @@ export const ACCOUNT_CHECKS: CheckInput[] = [
     severity: "high",
     rationale:
       "glibc uses the first entry of a name; tools that edit the files, and other readers, may use another. " +
-      "A second entry with other ids or another password is a way to keep a backdoor next to the real one.",
+      "A second entry with other ids or another password is a way to keep a backdoor next to the real one. High: " +
+      "stock account files never hold one; only a hand edit makes it.",
     remediation: "Keep one entry per name (pwck and grpck list them) and find out who added the other.",
     mitre: ["T1136.001", "T1098"],
   }),
@@ -96,7 +99,8 @@ export const ACCOUNT_CHECKS: CheckInput[] = [
     severity: "high",
     rationale:
       "A hash in /etc/passwd instead of `x` takes precedence over the shadow file and can be read by every " +
-      "user and cracked offline; it is also how backdoor accounts are added with one `echo >> /etc/passwd`.",
+      "user and cracked offline; it is also how backdoor accounts are added with one `echo >> /etc/passwd`. High: no " +
+      "stock system keeps a hash there, where every user can read it.",
     remediation: "Run pwconv to move hashes to /etc/shadow, and find out who wrote the entry.",
     mitre: ["T1136.001", "T1098", "T1003.008"],
   }),
@@ -106,7 +110,8 @@ export const ACCOUNT_CHECKS: CheckInput[] = [
     severity: "critical",
     rationale:
       "An empty password field lets anyone log in as the account where empty passwords are accepted (console, " +
-      "su, pam_unix with nullok, sshd with PermitEmptyPasswords). High for accounts without a login shell.",
+      "su, pam_unix with nullok, sshd with PermitEmptyPasswords). High for accounts without a login shell. Critical: " +
+      "anyone who reaches a service that accepts it logs in without any secret.",
     remediation: "Lock the account (passwd -l) or set a password; remove nullok from the PAM stacks.",
     mitre: ["T1078.003", "T1098"],
   }),
@@ -126,7 +131,8 @@ export const ACCOUNT_CHECKS: CheckInput[] = [
     severity: "high",
     rationale:
       "Service accounts are created locked. A password on one (the 'backdoored system user' technique: " +
-      "nobody, news or games given a password) turns it into a login nobody watches.",
+      "nobody, news or games given a password) turns it into a login nobody watches. High: installers never set one, " +
+      "so it was added by hand.",
     remediation: "Lock it again (passwd -l) and review how the password was set. " + REVIEW_ACCOUNT,
     mitre: ["T1098", "T1078.003"],
   }),
@@ -197,6 +203,7 @@ export const ACCOUNT_CHECKS: CheckInput[] = [
     id: "accounts.login_defs.weak_hash_method",
     title: "login.defs hashes new passwords with an obsolete scheme",
     severity: "medium",
+    hardening: true,
     rationale: "ENCRYPT_METHOD DES or MD5 makes every password set with passwd/chpasswd crackable offline.",
     remediation: "Set ENCRYPT_METHOD YESCRYPT or SHA512 in /etc/login.defs. (--hardening)",
     mitre: ["T1110.002"],
@@ -205,6 +212,7 @@ export const ACCOUNT_CHECKS: CheckInput[] = [
     id: "accounts.login_defs.no_password_expiry",
     title: "Passwords never expire by default",
     severity: "low",
+    hardening: true,
     rationale: "PASS_MAX_DAYS is unset or 99999: a leaked password stays valid forever. (--hardening)",
     remediation: "Set PASS_MAX_DAYS to your policy (for example 365) and apply it with chage.",
     mitre: ["T1078.003"],
@@ -213,6 +221,7 @@ export const ACCOUNT_CHECKS: CheckInput[] = [
     id: "accounts.login_defs.weak_umask",
     title: "Default umask lets others write new files",
     severity: "low",
+    hardening: true,
     rationale: "UMASK in login.defs without the group and other write bits masked. (--hardening)",
     remediation: "Set UMASK 022 or 027 in /etc/login.defs.",
     mitre: ["T1222.002"],
@@ -221,6 +230,7 @@ export const ACCOUNT_CHECKS: CheckInput[] = [
     id: "accounts.password.never_expires",
     title: "Password exempt from the expiry policy",
     severity: "low",
+    hardening: true,
     rationale:
       "login.defs sets a maximum password age, but this login account's shadow entry has none (or 99999). " +
       "(--hardening)",

@@ -25,7 +25,8 @@ export const AUTH_CHECKS: CheckInput[] = [
     rationale:
       "pam_exec or pam_script in a stack runs a program at every authentication, password change or session: " +
       "a favourite backdoor and credential logger. Critical with expose_authtok in auth or password, where " +
-      "the program receives the password on its standard input.",
+      "the program receives the password on its standard input. High: no distribution puts pam_exec or pam_script in " +
+      "a stock stack.",
     remediation: PAM_FIX,
     mitre: ["T1556.003"],
   }),
@@ -37,7 +38,8 @@ export const AUTH_CHECKS: CheckInput[] = [
       "Run as libpam runs it, the auth stack of a service can end in success for someone who knows no password: " +
       "pam_permit (or pam_succeed_if on a condition anyone meets) placed as sufficient, or a jump over the " +
       "checks. High when it depends on a condition (a group, a uid range, pam_wheel trust); info for display " +
-      "manager autologin and greeter services, which accept everyone by design.",
+      "manager autologin and greeter services, which accept everyone by design. Critical: it is a login without a " +
+      "password to everything that uses the stack (sshd, su, sudo).",
     remediation: PAM_FIX,
     mitre: ["T1556.003", "T1078"],
   }),
@@ -47,7 +49,8 @@ export const AUTH_CHECKS: CheckInput[] = [
     severity: "critical",
     rationale:
       "A module given by an absolute path outside the module directories (or a relative one escaping them with " +
-      "..), or an include of a file outside /etc/pam.d, runs code or rules no package installed.",
+      "..), or an include of a file outside /etc/pam.d, runs code or rules no package installed. Critical: code " +
+      "outside the packaged modules runs inside every login.",
     remediation: PAM_FIX,
     mitre: ["T1556.003"],
   }),
@@ -57,7 +60,7 @@ export const AUTH_CHECKS: CheckInput[] = [
     severity: "high",
     rationale:
       "The module a stack loads is in the module directory but no package owns it: how PAM backdoors that log " +
-      "or accept a magic password are dropped.",
+      "or accept a magic password are dropped. High: every module a stock stack loads comes from a package.",
     remediation: "Identify the file (hash, strings, timestamps); remove it and the lines using it. " +
       PAM_FIX,
     mitre: ["T1556.003"],
@@ -68,7 +71,8 @@ export const AUTH_CHECKS: CheckInput[] = [
     severity: "critical",
     rationale:
       "The module file's digest does not match the one its package recorded: a patched pam_unix that accepts a " +
-      "master password or records every password is a classic rootkit component.",
+      "master password or records every password is a classic rootkit component. Critical: a stock module matches " +
+      "its package; a changed one sees every password typed on the host.",
     remediation: "Preserve the file, reinstall the package (apt install --reinstall / dnf reinstall). " +
       PAM_FIX,
     mitre: ["T1556.003"],
@@ -90,7 +94,8 @@ export const AUTH_CHECKS: CheckInput[] = [
     rationale:
       "PermitRootLogin yes with password or keyboard-interactive authentication on: root's password can be " +
       "guessed from the network and logins leave no trace of the person. A Match block that re-enables it " +
-      "for one address or user is reported with its criteria. Low when only keys are accepted.",
+      "for one address or user is reported with its criteria. Low when only keys are accepted. High: distributions " +
+      "ship prohibit-password or no; root's password open to the network was switched on by someone.",
     remediation: "Set PermitRootLogin prohibit-password (or no), also in every Match block and drop-in.",
     mitre: ["T1021.004", "T1078.003", "T1110"],
   }),
@@ -98,7 +103,9 @@ export const AUTH_CHECKS: CheckInput[] = [
     id: "auth.sshd.permit_empty_passwords",
     title: "sshd accepts empty passwords",
     severity: "high",
-    rationale: "PermitEmptyPasswords yes lets accounts with an empty password log in over the network.",
+    rationale:
+      "PermitEmptyPasswords yes lets accounts with an empty password log in over the network. High: no distribution " +
+      "ships it on, and it turns an empty password into a network login.",
     remediation: "Set PermitEmptyPasswords no and lock accounts without a password.",
     mitre: ["T1021.004", "T1078"],
   }),
@@ -161,7 +168,8 @@ export const AUTH_CHECKS: CheckInput[] = [
     rationale:
       "A rules.d rule that returns YES without checking the user (or only a group everyone is in, or only a " +
       "local session), or a .pkla entry with ResultAny/Inactive/Active=yes for unix-user:*, lets any local " +
-      "user run privileged actions (manage units, install packages, mount disks). Critical for any action.",
+      "user run privileged actions (manage units, install packages, mount disks). Critical for any action. High: " +
+      "stock rules check the user or ask for an administrator's password.",
     remediation: "Restrict the rule to an admin group, or remove it.",
     mitre: ["T1548", "T1068"],
     confidence: "heuristic",
@@ -172,7 +180,7 @@ export const AUTH_CHECKS: CheckInput[] = [
     severity: "high",
     rationale:
       "addAdminRule (or AdminIdentities) naming unix-user:* or a group everyone is in makes every user's own " +
-      "password enough for admin authentication.",
+      "password enough for admin authentication. High: stock rules name only the administrators' group.",
     remediation: "Name only the admin group (sudo or wheel).",
     mitre: ["T1548"],
   }),
@@ -182,7 +190,8 @@ export const AUTH_CHECKS: CheckInput[] = [
     severity: "high",
     rationale:
       "A system bus activation file whose Exec= runs from a temporary directory, a home or a file others can " +
-      "write: whoever can change the program runs code as the service's user on demand. Critical as root.",
+      "write: whoever can change the program runs code as the service's user on demand. Critical as root. High: " +
+      "stock activation files only start packaged programs from system directories.",
     remediation: "Remove the service file or point it at a root-owned program under /usr.",
     mitre: ["T1543", "T1574"],
   }),
@@ -193,7 +202,8 @@ export const AUTH_CHECKS: CheckInput[] = [
     rationale:
       'A default-context <allow own="*"> or own_prefix lets any user claim service names and impersonate ' +
       'system services; eavesdrop="true" lets them read other processes\' messages; send_destination="*" ' +
-      "opens every service to every user.",
+      "opens every service to every user. High: stock policies never open these to every user, and what they expose " +
+      "runs as root or as system services.",
     remediation: "Remove the rule; give only the service's own user ownership of its name.",
     mitre: ["T1548", "T1557"],
   }),
@@ -201,6 +211,7 @@ export const AUTH_CHECKS: CheckInput[] = [
     id: "auth.login.securetty_pts",
     title: "Root may log in on pseudo-terminals",
     severity: "low",
+    hardening: true,
     rationale:
       "/etc/securetty lists pts/* or other network terminals, so pam_securetty lets root log in on them. (--hardening)",
     remediation: "Keep only the console and serial lines in /etc/securetty.",
@@ -210,6 +221,7 @@ export const AUTH_CHECKS: CheckInput[] = [
     id: "auth.login.access_allows_root",
     title: "access.conf lets root in from everywhere",
     severity: "low",
+    hardening: true,
     rationale:
       "pam_access is used and /etc/security/access.conf grants root from ALL origins before any restriction. " +
       "(--hardening)",

@@ -33,7 +33,8 @@ export const checks: CheckInput[] = [
     title: "Privileged container (full capability bounding set)",
     severity: "high",
     rationale: "A container with every capability (docker --privileged, privileged: true) can load kernel " +
-      "modules, mount the host's disks and escape to the host.",
+      "modules, mount the host's disks and escape to the host. High: it is root on the host for whoever controls the " +
+      "container.",
     remediation: "Run it without --privileged; grant only the capabilities it needs (--cap-add).",
     mitre: ["T1611"],
   }),
@@ -64,7 +65,8 @@ export const checks: CheckInput[] = [
     severity: "high",
     rationale:
       "Whoever can talk to the runtime socket can start a privileged container: mounting it into a " +
-      "container hands that container root on the host.",
+      "container hands that container root on the host. High: it is root on the host for whoever controls the " +
+      "container.",
     remediation: "Remove the socket mount; use a restricted proxy if the workload must talk to the runtime.",
     mitre: ["T1611", "T1610"],
   }),
@@ -84,7 +86,8 @@ export const checks: CheckInput[] = [
     title: "World-writable container runtime socket",
     severity: "critical",
     rationale: "Any local user who can write to the runtime socket can start a privileged container and " +
-      "become root on the host (or take over the owner's rootless containers).",
+      "become root on the host (or take over the owner's rootless containers). Critical: root on the host for every " +
+      "local account; runtimes create their socket for root (and one group) only.",
     remediation:
       "Restore the socket's permissions (0660, owned by root and the runtime's group) and find out " +
       "who changed them.",

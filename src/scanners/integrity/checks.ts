@@ -25,7 +25,8 @@ export const checks: CheckInput[] = [
     category: "integrity",
     rationale:
       "A file installed by a package no longer has the content the package shipped. A replaced program or library " +
-      "(critical for shells, PAM, sudo, ssh, libc, ps/ss/find) runs attacker code for everyone who uses it.",
+      "(critical for shells, PAM, sudo, ssh, libc, ps/ss/find) runs attacker code for everyone who uses it. " +
+      "High: a packaged file changes only through the package manager; anything else that replaced it is suspect.",
     remediation:
       "Compare the file with the package (`dpkg --verify PKG`, `apt-get download PKG`), find out who changed it and " +
       "when (mtime, audit log), then reinstall the package (`apt-get install --reinstall PKG`) from trusted media.",
@@ -73,8 +74,8 @@ export const checks: CheckInput[] = [
     severity: "info",
     category: "integrity",
     rationale: "A conffile the package installed was deleted; usually deliberate administration.",
-    remediation:
-      "Nothing, unless the deletion was not planned (`apt-get install --reinstall -o Dpkg::Options::=--force-confmiss PKG`).",
+    remediation: "Nothing, unless the deletion was not planned (`apt-get install --reinstall -o " +
+      "Dpkg::Options::=--force-confmiss PKG`).",
   },
   {
     id: CHECK.ima,

@@ -45,7 +45,7 @@ export const LOGIN_CHECKS: CheckInput[] = [
     severity: "high",
     rationale:
       "Service accounts (www-data, nobody, postgres…) do not log in over the network. A remote login by one is " +
-      "the use of a backdoored system user.",
+      "the use of a backdoored system user. High: a service account has no business with a network login.",
     remediation: "Lock the account, remove its shell and keys, and trace the source address. " + PRESERVE,
     mitre: ["T1078.003", "T1021.004", "T1098"],
   }),
@@ -88,7 +88,8 @@ export const LOGIN_CHECKS: CheckInput[] = [
     severity: "high",
     rationale:
       "A wtmp, btmp, utmp or lastlog that is a symlink to /dev/null, a FIFO or a device throws every new record " +
-      "away: a common anti-forensics step that needs root.",
+      "away: a common anti-forensics step that needs root. High: no package sets this up; it only serves to lose " +
+      "records.",
     remediation: "Replace it with a regular file (root:utmp, 0664 or 0660 for btmp). " + PRESERVE,
     mitre: ["T1070.002", "T1562.006"],
   }),
@@ -99,7 +100,8 @@ export const LOGIN_CHECKS: CheckInput[] = [
     rationale:
       "Logins that other records show (lastlog, utmp sessions, the boot in utmp) are not in wtmp, or happened " +
       "after wtmp was last written: it was emptied, rewritten or had its time stamp reset. An empty wtmp with " +
-      "nothing contradicting it is only noted (info): rotation empties it too.",
+      "nothing contradicting it is only noted (info): rotation empties it too. High: removing login records needs " +
+      "root and serves only to hide who logged in.",
     remediation: PRESERVE,
     mitre: ["T1070.002", "T1070.006"],
   }),
@@ -109,7 +111,7 @@ export const LOGIN_CHECKS: CheckInput[] = [
     severity: "high",
     rationale:
       "Records that are all zero bytes are never written by login programs; log cleaners overwrite the entries " +
-      "they remove that way to keep the file size.",
+      "they remove that way to keep the file size. High: only log cleaners write them.",
     remediation: PRESERVE,
     mitre: ["T1070.002"],
   }),
@@ -131,7 +133,7 @@ export const LOGIN_CHECKS: CheckInput[] = [
     severity: "high",
     rationale:
       "A history file replaced by a symlink to /dev/null (or a FIFO, a device) throws away every command the " +
-      "account runs: done by intruders to leave no trail.",
+      "account runs: done by intruders to leave no trail. High: no package or installer makes a history file a link.",
     remediation: "Replace it with a regular file owned by the account, and ask who made the link.",
     mitre: ["T1070.003", "T1562.003"],
   }),

@@ -93,7 +93,8 @@ export const checks: CheckInput[] = [
     severity: "high",
     rationale:
       "Raw sockets see and forge whole IP packets: ICMP and TCP backdoors listen for magic packets on " +
-      "them. Only routing, VRRP, neighbour-discovery and ping tools need them on ordinary hosts.",
+      "them. Only routing, VRRP, neighbour-discovery and ping tools need them on ordinary hosts. High: outside those " +
+      "tools, a raw socket is how a packet-triggered backdoor waits.",
     remediation:
       "Identify the program; if it is not a known network daemon, preserve it and isolate the host.",
     mitre: ["T1205", "T1040"],
@@ -105,7 +106,8 @@ export const checks: CheckInput[] = [
     rationale:
       "An AF_PACKET socket captures link-layer traffic (credentials, sessions) and is how BPF-filter " +
       "backdoors wait for magic packets. DHCP clients, 802.1X and LLDP daemons are the normal owners; " +
-      "a known capture tool is rated medium.",
+      "a known capture tool is rated medium. High: outside those daemons, capturing every packet is what sniffers " +
+      "and magic-packet backdoors do.",
     remediation: "Identify the program; stop captures nobody started; preserve and isolate if it is unknown.",
     mitre: ["T1040", "T1205.002"],
   }),

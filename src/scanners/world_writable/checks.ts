@@ -23,7 +23,8 @@ export const WORLD_WRITABLE_CHECKS: CheckInput[] = [
     title: "World-writable directory without the sticky bit",
     severity: "high",
     rationale: "Without the sticky bit any user can delete or replace other users' files in it, including " +
-      "programs and configuration that privileged processes load.",
+      "programs and configuration that privileged processes load. High: stock systems have none outside the sticky " +
+      "temporary directories.",
     remediation:
       "Remove the world-write bit (`chmod o-w DIR`), or add the sticky bit (`chmod +t DIR`) if it is " +
       "a shared scratch directory.",
@@ -37,7 +38,8 @@ export const WORLD_WRITABLE_CHECKS: CheckInput[] = [
     severity: "critical",
     rationale:
       "A set-id shell or interpreter (or a renamed copy of one) gives every local user a shell with " +
-      "its owner's privileges.",
+      "its owner's privileges. Critical: an instant shell as the owner (usually root) for every local user; no " +
+      "distribution ships one.",
     remediation: "Remove the file or its set-id bits (`chmod u-s,g-s FILE`) and investigate who created it.",
     mitre: ["T1548.001"],
   },
@@ -59,7 +61,8 @@ export const WORLD_WRITABLE_CHECKS: CheckInput[] = [
     title: "Directory in root's PATH writable by other users",
     severity: "high",
     rationale:
-      "A user who can write to a directory in root's PATH can plant a program that root runs by name.",
+      "A user who can write to a directory in root's PATH can plant a program that root runs by name. High: a " +
+      "planted program runs as root the next time root types its name.",
     remediation: "Make the directory and every parent owned by root and not group- or world-writable, or " +
       "remove it from the PATH in the file named in the finding.",
     mitre: ["T1574.007"],
@@ -71,7 +74,8 @@ export const WORLD_WRITABLE_CHECKS: CheckInput[] = [
     severity: "high",
     rationale:
       "An empty entry, `.` or a relative directory makes root run programs from whatever directory it " +
-      "is in, e.g. a user's home or /tmp.",
+      "is in, e.g. a user's home or /tmp. High: root runs what it finds there without being asked; stock PATHs hold " +
+      "absolute system directories only.",
     remediation: "Remove the entry from the PATH assignment in the file named in the finding.",
     mitre: ["T1574.007"],
   },
@@ -83,7 +87,8 @@ export const WORLD_WRITABLE_CHECKS: CheckInput[] = [
     severity: "high",
     rationale:
       "A hard link keeps a set-id program (and its vulnerabilities) alive after the package upgrade " +
-      "replaced it, and gives the attacker a copy in a directory they control.",
+      "replaced it, and gives the attacker a copy in a directory they control. High: packages never make one; it is " +
+      "a deliberate copy of a privilege.",
     remediation:
       "Remove the extra link (check `find / -xdev -samefile FILE`), and enable fs.protected_hardlinks=1.",
     mitre: ["T1548.001"],
