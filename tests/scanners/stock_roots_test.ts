@@ -2,45 +2,26 @@
  * Stock distribution roots stay quiet: every scanner listed in STOCK_SCANNERS runs over each root in
  * tests/fixtures/hosts/stock/ (see each root's README for where its files come from) and may report nothing
  * above info, and no collection warning. To hold another scanner to this, add it to STOCK_SCANNERS; to add a
- * distribution, add its root directory.
+ * distribution, add its root directory. With --hardening, the scanners of STOCK_HARDENING report the
+ * distribution's defaults as benchmark gaps, never above low.
  */
 import assert from "node:assert/strict";
 import type { Scanner } from "../../src/core/scanner.ts";
 import { severityRank } from "../../src/core/severity.ts";
 import { accounts } from "../../src/scanners/accounts/index.ts";
 import { auth } from "../../src/scanners/auth/index.ts";
+import { kernelParams } from "../../src/scanners/kernel_params.ts";
 import { logins } from "../../src/scanners/logins/index.ts";
-import { fixtureRoot, runOne, TempTree } from "../helpers.ts";
+import { mac } from "../../src/scanners/mac/index.ts";
+import { mountsScanner } from "../../src/scanners/mounts.ts";
+import { runOne } from "../helpers.ts";
+import { installedCopy, STOCK_ROOTS } from "./stock_fixture.ts";
 
 /** Scanners that must stay quiet on every stock root. */
-export const STOCK_SCANNERS: readonly Scanner[] = [accounts, auth, logins];
+export const STOCK_SCANNERS: readonly Scanner[] = [accounts, auth, logins, kernelParams, mountsScanner, mac];
 
-/** The stock roots, by directory name under tests/fixtures/hosts/stock. */
-export const STOCK_ROOTS = ["debian12", "ubuntu2404", "rhel9"] as const;
-
-/**
- * When the stock install happened, as far as file times go. git does not keep modification times, so each root is
- * copied and dated back to this moment (June 2024): otherwise every file would look "modified today".
- */
-const INSTALLED = new Date("2024-06-01T12:00:00Z");
-
-/** A copy of a stock root with every file dated INSTALLED (symlinks kept as they are). */
-function installedCopy(name: string): TempTree {
-  const tmp = Deno.makeTempDirSync({ prefix: `sys-scan-stock-${name}-` });
-  const cp = new Deno.Command("/bin/cp", { args: ["-a", `${fixtureRoot(`stock/${name}`)}/.`, tmp] })
-    .outputSync();
-  if (!cp.success) throw new Error(`cp failed: ${new TextDecoder().decode(cp.stderr)}`);
-  const date = (dir: string) => {
-    for (const e of Deno.readDirSync(dir)) {
-      const path = `${dir}/${e.name}`;
-      if (e.isSymlink) continue;
-      if (e.isDirectory) date(path);
-      Deno.utimeSync(path, INSTALLED, INSTALLED);
-    }
-  };
-  date(tmp);
-  return new TempTree(tmp);
-}
+/** Scanners whose --hardening findings on a stock root are the distribution's defaults: low at most. */
+export const STOCK_HARDENING: readonly Scanner[] = [kernelParams, mountsScanner, mac];
 
 for (const name of STOCK_ROOTS) {
   for (const scanner of STOCK_SCANNERS) {
@@ -53,6 +34,16 @@ for (const name of STOCK_ROOTS) {
         assert.deepEqual(loud.map((f) => `${f.severity} ${f.id}: ${f.description}`), []);
         assert.deepEqual(r.warnings, []);
       }
+    });
+  }
+  for (const scanner of STOCK_HARDENING) {
+    Deno.test(`stock ${name}: ${scanner.name} --hardening reports the stock defaults as low at most`, async () => {
+      using root = installedCopy(name);
+      const r = await runOne(scanner, root.path, { hardening: true });
+      assert.equal(r.status, "ok", r.reason);
+      const loud = r.findings.filter((f) => severityRank(f.severity) > severityRank("low"));
+      assert.deepEqual(loud.map((f) => `${f.severity} ${f.id}: ${f.description}`), []);
+      assert.deepEqual(r.warnings, []);
     });
   }
 }
