@@ -8,7 +8,11 @@ export const selectionFlags = {
     enable: csv("enable", "Run only these scanners (names as in `sys-scan checks`).", "NAMES"),
     disable: csv("disable", "Skip these scanners.", "NAMES"),
     fastScan: bool("fast-scan", "Skip the slow scanners (deep module analysis, integrity, yara, tracing)."),
-    hardening: bool("hardening", "Also run mounts, kernel_hardening, systemd_units and auditd."),
+    hardening: bool(
+      "hardening",
+      "Also measure the host against a hardened baseline: run kernel_hardening, systemd_units and auditd, and " +
+        "the benchmark checks of kernel_params, mounts, mac, accounts and auth.",
+    ),
     containers: bool(
       "containers",
       "Also run the containers scanner and tag processes/sockets with container ids.",
