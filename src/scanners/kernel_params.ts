@@ -196,6 +196,116 @@ function readLive(ctx: ScanContext, rule: SysctlRule): number | undefined {
   return value;
 }
 
+/** Everything known about one key: its rule and where its shipped and configured values come from. */
+interface Row {
+  rule: SysctlRule;
+  /** The key in slash form. */
+  key: string;
+  kdef: Sourced;
+  conf: Sourced;
+  shipped: Sourced;
+  /** The configured value comes from a package's file someone edited. */
+  edited: boolean;
+}
+
+/** Signal: the configuration sets the key below what the distribution ships. */
+function configDraft(
+  row: Row,
+  current: number | undefined,
+  why: (row: Row) => ReturnType<typeof culprit>,
+): FindingDraft {
+  const { rule, conf, shipped, kdef } = row;
+  // A package's file edited in place hides what it shipped: a value in it below the recommendation counts,
+  // unless the kernel's own build options show it is the kernel default anyway.
+  const edited = row.edited && !(kdef.known && !weaker(conf.value, kdef.value, rule.scale));
+  const belowShipped = weaker(conf.value, shipped.value, rule.scale);
+  const weak = !meets(conf.value, rule) && (belowShipped || edited);
+  const cause = weak ? why(row) : undefined;
+  return {
+    check_id: WEAKENED_CONFIG,
+    subject: rule.key,
+    passed: !weak,
+    severity: rule.weakened,
+    description: weak
+      ? `${cause?.how ?? `the configuration sets ${rule.key} = ${conf.value}`}: ` +
+        (belowShipped
+          ? `weaker than the ${shipped.value} the distribution ships (${shipped.source})`
+          : `below the recommended ${describeRecommendation(rule)}, and what the package shipped in the ` +
+            "file is not known") +
+        `${cause ? `; ${cause.file}: ${cause.origin.why}` : ""}.` +
+        (current !== undefined ? ` The running value is ${current}.` : "")
+      : `${rule.key}: the configuration keeps at least the shipped ${shipped.value}.`,
+    metadata: {
+      ...baseMeta(row, current),
+      ...(cause ? { file: cause.file, origin: cause.origin.why } : {}),
+      ...(cause?.line !== undefined ? { line: cause.line } : {}),
+      ...(cause?.origin.pkg ? { package: cause.origin.pkg } : {}),
+    },
+    ...(cause ? { location: { path: cause.file } } : {}),
+  };
+}
+
+/** Signal: the running kernel has the key weaker than both the shipped and the configured value. */
+function runtimeDraft(row: Row, current: number, systemdBooted: boolean): FindingDraft {
+  const { rule, conf, shipped } = row;
+  const weak = weaker(current, shipped.value, rule.scale) && weaker(current, conf.value, rule.scale) &&
+    !meets(current, rule);
+  const notApplied = systemdBooted
+    ? ""
+    : " (the host was not booted by systemd, whose systemd-sysctl applies it)";
+  return {
+    check_id: WEAKENED_RUNTIME,
+    subject: rule.key,
+    passed: !weak,
+    severity: rule.weakened,
+    description: weak
+      ? `${rule.key} is ${current} in the running kernel, weaker than the ${shipped.value} the distribution ` +
+        `ships (${shipped.source}) and than the ${conf.value} the configuration applies at boot ` +
+        `(${conf.source}): it was changed at run time (sysctl -w, a write to ${sysctlPath(rule.key)}), or ` +
+        `the configuration was not applied at boot${notApplied}.`
+      : `${rule.key} is ${current}, not weaker than what the configuration and the distribution set.`,
+    metadata: baseMeta(row, current),
+    location: { path: sysctlPath(rule.key) },
+  };
+}
+
+/** --hardening: the key against the recommended value (the running one, or the configured one on an image). */
+function hardeningDraft(row: Row, current: number | undefined, env: SysctlEnv): FindingDraft {
+  const { rule, conf } = row;
+  const value = current ?? conf.value;
+  const ok = meets(value, rule);
+  const moot = ok ? undefined : rule.moot?.(env);
+  return {
+    check_id: `kernel.sysctl.${rule.name}`,
+    subject: "",
+    passed: ok || moot !== undefined,
+    description: moot
+      ? `${rule.key} is ${value}, which has no effect here: ${moot}.`
+      : `${rule.key} is ${value}${current === undefined ? ` as configured (${conf.source})` : ""}; ` +
+        `${describeRecommendation(rule)} is recommended. ${rule.rationale}`,
+    metadata: {
+      key: rule.key,
+      path: sysctlPath(rule.key),
+      current: value,
+      desired: describeRecommendation(rule),
+      source: current === undefined ? "configuration" : "live",
+      ...(moot ? { moot } : {}),
+    },
+  };
+}
+
+function baseMeta({ rule, shipped, conf }: Row, current: number | undefined): Metadata {
+  return {
+    key: rule.key,
+    shipped: shipped.value,
+    shipped_source: shipped.source,
+    configured: conf.value,
+    configured_source: conf.source,
+    recommended: describeRecommendation(rule),
+    ...(current !== undefined ? { current } : {}),
+  };
+}
+
 async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const live = ctx.host.stat("/proc/sys/kernel").ok;
   const files = listSysctlFiles(ctx.host, (code, detail) => ctx.warn(code, detail));
@@ -215,116 +325,40 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const origins = await fileOrigins(ctx, files, new Set(keys));
   const origin = (path: string): Origin => origins.get(path) ?? { vendor: false, why: "not read" };
   const order = applyOrder(files);
-  const vendorOrder = applyOrder(files.filter((f) => origin(f.path).vendor));
   const all = resolveKeys(order, keys);
-  const vendor = resolveKeys(vendorOrder, keys);
+  const vendor = resolveKeys(applyOrder(files.filter((f) => origin(f.path).vendor)), keys);
   const kconfig = live ? await readKernelConfig(ctx) : undefined;
-  const configured = new Map<string, number>();
-  const cache = new Map<string, number | undefined>();
-  const rows = SYSCTL_RULES.map((rule, i) => {
-    const fromKconfig = rule.kconfig !== undefined && kconfig?.options.has(rule.kconfig.option) === true;
+  const rows: Row[] = SYSCTL_RULES.map((rule, i) => {
+    const known = rule.kconfig !== undefined && kconfig?.options.has(rule.kconfig.option) === true;
     const kdef: Sourced = {
       value: kernelDefault(rule, kconfig?.options),
-      source: fromKconfig
-        ? `the kernel default (${kconfig?.path}: ${rule.kconfig?.option})`
+      source: known
+        ? `the kernel default per ${rule.kconfig?.option} in ${kconfig?.path}`
         : "the kernel default",
-      known: fromKconfig,
+      known,
     };
-    const conf = fromResolution(all.get(keys[i]), kdef);
-    configured.set(rule.key, conf.value);
-    return { rule, key: keys[i], kdef, conf, shipped: fromResolution(vendor.get(keys[i]), kdef) };
+    const setting = all.get(keys[i])?.setting;
+    return {
+      rule,
+      key: keys[i],
+      kdef,
+      conf: fromResolution(all.get(keys[i]), kdef),
+      shipped: fromResolution(vendor.get(keys[i]), kdef),
+      edited: setting !== undefined && origin(setting.file).modified === true,
+    };
   });
-  const editedWinner = (key: string) => {
-    const s = all.get(key)?.setting;
-    return s !== undefined && origin(s.file).modified === true;
-  };
-  const env = live ? liveEnv(ctx, cache) : configEnv(configured);
-  for (const { rule, key, kdef, conf, shipped } of rows) {
+  const why = (row: Row) => culprit(row.rule, all.get(row.key), vendor.get(row.key), order, origin);
+  const cache = new Map<string, number | undefined>();
+  const env = live ? liveEnv(ctx, cache) : configEnv(new Map(rows.map((r) => [r.rule.key, r.conf.value])));
+  const systemdBooted = ctx.host.exists("/run/systemd/system");
+  for (const row of rows) {
     await ctx.checkpoint();
-    const current = live ? readLive(ctx, rule) : undefined;
+    const current = live ? readLive(ctx, row.rule) : undefined;
     if (live && current === undefined) continue;
-    cache.set(rule.key, current);
-    const base: Metadata = {
-      key: rule.key,
-      shipped: shipped.value,
-      shipped_source: shipped.source,
-      configured: conf.value,
-      configured_source: conf.source,
-      recommended: describeRecommendation(rule),
-      ...(current !== undefined ? { current } : {}),
-    };
-    // A package's file edited in place hides what it shipped: a value in it below the recommendation counts,
-    // unless the kernel's own build options show it is the kernel default anyway.
-    const edited = editedWinner(key) && !(kdef.known && !weaker(conf.value, kdef.value, rule.scale));
-    const weakConf = !meets(conf.value, rule) && (weaker(conf.value, shipped.value, rule.scale) || edited);
-    const cause = weakConf ? culprit(rule, all.get(key), vendor.get(key), order, origin) : undefined;
-    yield {
-      check_id: WEAKENED_CONFIG,
-      subject: rule.key,
-      passed: !weakConf,
-      severity: rule.weakened,
-      description: weakConf
-        ? `${cause?.how ?? `the configuration sets ${rule.key} = ${conf.value}`}: ` +
-          (weaker(conf.value, shipped.value, rule.scale)
-            ? `weaker than the ${shipped.value} the distribution ships (${shipped.source})`
-            : `below the recommended ${describeRecommendation(rule)}, and what the package shipped in the ` +
-              "file is not known") +
-          `${cause ? `; ${cause.file}: ${cause.origin.why}` : ""}.` +
-          (current !== undefined ? ` The running value is ${current}.` : "")
-        : `${rule.key}: the configuration keeps at least the shipped ${shipped.value}.`,
-      metadata: {
-        ...base,
-        ...(cause ? { file: cause.file, origin: cause.origin.why } : {}),
-        ...(cause?.line !== undefined ? { line: cause.line } : {}),
-        ...(cause?.origin.pkg ? { package: cause.origin.pkg } : {}),
-      },
-      ...(cause ? { location: { path: cause.file } } : {}),
-    };
-    if (current !== undefined) {
-      const weakRun = weaker(current, shipped.value, rule.scale) && weaker(current, conf.value, rule.scale) &&
-        !meets(current, rule);
-      yield {
-        check_id: WEAKENED_RUNTIME,
-        subject: rule.key,
-        passed: !weakRun,
-        severity: rule.weakened,
-        description: weakRun
-          ? `${rule.key} is ${current} in the running kernel, weaker than the ${shipped.value} the ` +
-            `distribution ships (${shipped.source}) and than the ${conf.value} the configuration applies at ` +
-            `boot (${conf.source}): it was changed at run time (sysctl -w, a write to ${
-              sysctlPath(rule.key)
-            })` +
-            `, or the configuration was not applied at boot${
-              ctx.host.exists("/run/systemd/system") ? "" : " (the host was not booted by systemd, whose " +
-                "systemd-sysctl applies it)"
-            }.`
-          : `${rule.key} is ${current}, not weaker than what the configuration and the distribution set.`,
-        metadata: base,
-        location: { path: sysctlPath(rule.key) },
-      };
-    }
-    if (ctx.config.hardening) {
-      const value = current ?? conf.value;
-      const ok = meets(value, rule);
-      const moot = ok ? undefined : rule.moot?.(env);
-      yield {
-        check_id: `kernel.sysctl.${rule.name}`,
-        subject: "",
-        passed: ok || moot !== undefined,
-        description: moot
-          ? `${rule.key} is ${value}, which has no effect here: ${moot}.`
-          : `${rule.key} is ${value}${current === undefined ? ` as configured (${conf.source})` : ""}; ` +
-            `${describeRecommendation(rule)} is recommended. ${rule.rationale}`,
-        metadata: {
-          key: rule.key,
-          path: sysctlPath(rule.key),
-          current: value,
-          desired: describeRecommendation(rule),
-          source: current === undefined ? "configuration" : "live",
-          ...(moot ? { moot } : {}),
-        },
-      };
-    }
+    cache.set(row.rule.key, current);
+    yield configDraft(row, current, why);
+    if (current !== undefined) yield runtimeDraft(row, current, systemdBooted);
+    if (ctx.config.hardening) yield hardeningDraft(row, current, env);
   }
 }
 

@@ -241,7 +241,7 @@ Deno.test("kernel_params: the kernel's build options decide its defaults", async
   assert.deepEqual(loud(r.findings), ["medium kernel.sysctl.weakened_runtime:kernel.dmesg_restrict"]);
   assert.equal(
     r.findings[0].metadata.shipped_source,
-    "the kernel default (/boot/config-6.1.0-test: CONFIG_SECURITY_DMESG_RESTRICT)",
+    "the kernel default per CONFIG_SECURITY_DMESG_RESTRICT in /boot/config-6.1.0-test",
   );
   using plain = debian({ live: { "kernel.dmesg_restrict": 0 } });
   assert.deepEqual(
