@@ -7,7 +7,7 @@
  * key wins over a glob (`net.ipv4.conf.*.rp_filter`) whatever the order, and `-key` without `=` keeps globs
  * off that key. Each setting keeps the file and line it comes from.
  */
-import type { Host } from "../host/host.ts";
+import { type Host, pathComponents } from "../host/host.ts";
 
 /** The sysctl.d directories, highest priority first. */
 export const SYSCTL_DIRS = [
@@ -135,21 +135,6 @@ export interface SysctlFile {
   lines: SysctlLine[];
 }
 
-function dirname(path: string): string {
-  return path.slice(0, path.lastIndexOf("/")) || "/";
-}
-
-function absolute(target: string, dir: string): string {
-  const parts = (target.startsWith("/") ? target : `${dir}/${target}`).split("/");
-  const out: string[] = [];
-  for (const p of parts) {
-    if (p === "" || p === ".") continue;
-    if (p === "..") out.pop();
-    else out.push(p);
-  }
-  return "/" + out.join("/");
-}
-
 function readFile(
   host: Host,
   path: string,
@@ -165,7 +150,10 @@ function readFile(
       warn("sysctl_unreadable", `${path}: ${link.message}`);
       return undefined;
     }
-    source = link.value === "/dev/null" ? undefined : absolute(link.value, dirname(path));
+    const dir = path.slice(0, path.lastIndexOf("/"));
+    source = link.value === "/dev/null"
+      ? undefined
+      : "/" + pathComponents(link.value.startsWith("/") ? link.value : `${dir}/${link.value}`).join("/");
     if (source === undefined) return { path, name, rank, lines: [] };
   }
   const r = host.readText(path, MAX_FILE_BYTES);
