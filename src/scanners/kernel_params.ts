@@ -25,6 +25,7 @@ import {
 import {
   applyOrder,
   CMDLINE,
+  globMatcher,
   listSysctlFiles,
   normalizeKey,
   parseCmdlineSysctls,
@@ -32,6 +33,7 @@ import {
   resolveKeys,
   settingInt,
   type SysctlFile,
+  type SysctlLine,
 } from "./sysctl_files.ts";
 import { fileOrigins, type Origin } from "./sysctl_origin.ts";
 import { readKernelConfig } from "./kernel_config.ts";
@@ -196,6 +198,22 @@ function readLive(ctx: ScanContext, rule: SysctlRule): number | undefined {
   return value;
 }
 
+/**
+ * Whether a configuration line could put a checked parameter below its recommended value: an assignment of a
+ * weaker or non-numeric value, directly or through a glob, or a `-key` that keeps a glob off one. A file with
+ * none of those cannot hide a weakening, whoever wrote it (weakenings are always below the recommendation).
+ */
+function weakensLine(keys: readonly string[]): (line: SysctlLine) => boolean {
+  return (line) => {
+    const hit = SYSCTL_RULES.filter((_, i) =>
+      line.glob ? globMatcher(line.key)(keys[i]) : keys[i] === line.key
+    );
+    if (line.value === undefined) return hit.length > 0;
+    const v = settingInt(line.value);
+    return hit.some((r) => v === undefined || !meets(v, r));
+  };
+}
+
 /** Everything known about one key: its rule and where its shipped and configured values come from. */
 interface Row {
   rule: SysctlRule;
@@ -322,7 +340,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     if (lines.length > 0) files.push({ path: CMDLINE, name: "", rank: -1, lines });
   }
   const keys = SYSCTL_RULES.map((r) => normalizeKey(r.key));
-  const origins = await fileOrigins(ctx, files, new Set(keys));
+  const origins = await fileOrigins(ctx, files, new Set(keys), weakensLine(keys));
   const origin = (path: string): Origin => origins.get(path) ?? { vendor: false, why: "not read" };
   const order = applyOrder(files);
   const all = resolveKeys(order, keys);
@@ -351,8 +369,8 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const cache = new Map<string, number | undefined>();
   const env = live ? liveEnv(ctx, cache) : configEnv(new Map(rows.map((r) => [r.rule.key, r.conf.value])));
   const systemdBooted = ctx.host.exists("/run/systemd/system");
+  await ctx.checkpoint();
   for (const row of rows) {
-    await ctx.checkpoint();
     const current = live ? readLive(ctx, row.rule) : undefined;
     if (live && current === undefined) continue;
     cache.set(row.rule.key, current);

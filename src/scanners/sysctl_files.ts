@@ -7,6 +7,7 @@
  * key wins over a glob (`net.ipv4.conf.*.rp_filter`) whatever the order, and `-key` without `=` keeps globs
  * off that key. Each setting keeps the file and line it comes from.
  */
+import { mergedUsrDirs } from "../host/dpkg_db.ts";
 import { type Host, pathComponents } from "../host/host.ts";
 
 /** The sysctl.d directories, highest priority first. */
@@ -168,16 +169,14 @@ function readFile(
 
 /**
  * Every sysctl configuration file of the host: the `*.conf` files of each sysctl.d directory (hidden files
- * left out, as systemd does; a directory reached twice through merged-/usr links read once), then
- * /etc/sysctl.conf.
+ * left out, as systemd does; /lib/sysctl.d left out where /lib links to /usr/lib), then /etc/sysctl.conf.
  */
 export function listSysctlFiles(host: Host, warn: (code: string, detail: string) => void): SysctlFile[] {
   const out: SysctlFile[] = [];
-  const seenDirs = new Set<string>();
+  const merged = mergedUsrDirs(host);
   SYSCTL_DIRS.forEach((dir, rank) => {
-    const real = host.resolve(dir);
-    if (seenDirs.has(real)) return;
-    seenDirs.add(real);
+    // On a merged-/usr host /lib/sysctl.d is /usr/lib/sysctl.d: read once.
+    if (dir === "/lib/sysctl.d" && merged.has("/lib")) return;
     const r = host.readDir(dir, MAX_DIR_ENTRIES);
     if (!r.ok) {
       if (r.reason !== "missing") warn("sysctl_unreadable", `${dir}: ${r.message}`);

@@ -2,11 +2,13 @@
  * Whether each sysctl configuration file is what the distribution shipped (a package installed it and it is
  * unchanged) or local (no package owns it, or its package's copy was edited, or it is the kernel command
  * line). Only the files that touch the parameters in question, and those sharing a name with one (a file of
- * the same name hides it), are looked up in the package database.
+ * the same name hides it), are judged; a file in a packages' directory that hides nothing and sets nothing below
+ * the recommended values is taken as shipped without a pass over the package database (whoever wrote it, it
+ * cannot hide a weakening), so a stock Debian host needs none.
  */
 import type { ScanContext } from "../core/context.ts";
 import { fileProvenance } from "./file_provenance.ts";
-import { globMatcher, type SysctlFile, VENDOR_DIRS } from "./sysctl_files.ts";
+import { globMatcher, type SysctlFile, type SysctlLine, VENDOR_DIRS } from "./sysctl_files.ts";
 
 /** Where a configuration file comes from. */
 export interface Origin {
@@ -30,18 +32,33 @@ function touches(f: SysctlFile, keys: ReadonlySet<string>): boolean {
   return f.lines.some((l) => l.glob ? [...keys].some(globMatcher(l.key)) : keys.has(l.key));
 }
 
-/** The origin of every file that matters for `keys`, by the path the file is listed under. */
+/**
+ * The origin of every file that matters for `keys`, by the path the file is listed under. `weakens` says
+ * whether a line could put a parameter below its recommended value (or keeps a glob off one).
+ */
 export async function fileOrigins(
   ctx: ScanContext,
   files: readonly SysctlFile[],
   keys: ReadonlySet<string>,
+  weakens: (line: SysctlLine) => boolean,
 ): Promise<Map<string, Origin>> {
   const out = new Map<string, Origin>();
   const relevant = files.filter((f) => f.rank >= 0 && touches(f, keys));
   const names = new Set(relevant.map((f) => f.name));
-  const judged = files.filter((f) => f.rank >= 0 && (names.has(f.name) || relevant.includes(f)));
+  const shared = new Set(
+    files.filter((f) => f.rank >= 0 && files.some((g) => g !== f && g.rank >= 0 && g.name === f.name))
+      .map((f) => f.name),
+  );
+  const judged: SysctlFile[] = [];
   for (const f of files) {
     if (f.rank < 0) out.set(f.path, { vendor: false, why: "set on the kernel command line" });
+    else if (!names.has(f.name) && !relevant.includes(f)) continue;
+    else if (inVendorDir(f.path) && !shared.has(f.name) && f.source === f.path && !f.lines.some(weakens)) {
+      out.set(f.path, {
+        vendor: true,
+        why: "in a directory only packages install into, and it sets nothing below the recommended values",
+      });
+    } else judged.push(f);
   }
   if (judged.length === 0) return out;
   const contentOf = (f: SysctlFile) => f.source ?? f.path;

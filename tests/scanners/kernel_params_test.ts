@@ -176,6 +176,19 @@ Deno.test("kernel_params: the shipped file edited in place, hidden, or its glob 
   assert.match(x.findings[0].description, /keeps the shipped glob off/);
 });
 
+Deno.test("kernel_params: a shipped file under /usr/lib edited to weaken a parameter is caught", async () => {
+  using t = debian({
+    files: {
+      "usr/lib/sysctl.d/99-protect-links.conf": PROTECT_LINKS.replace("symlinks = 1", "symlinks = 0"),
+    },
+    live: { "fs.protected_symlinks": 0 },
+  });
+  const r = await runOne(kernelParams, t.path);
+  assert.deepEqual(loud(r.findings), ["high kernel.sysctl.weakened_config:fs.protected_symlinks"]);
+  assert.match(String(r.findings[0].metadata.origin), /belongs to procps but was changed/);
+  assert.equal(r.findings[0].metadata.line, 10);
+});
+
 Deno.test("kernel_params: globs, slash keys, the - prefix and trailing text do not hide a weakening", async () => {
   using t = debian({
     files: { "etc/sysctl.d/x.conf": "  -fs/protected_symlinks=0 # quiet\nkernel.randomize_va_*=1\n" },

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   applyOrder,
   globMatcher,
+  listSysctlFiles,
   normalizeKey,
   parseCmdlineSysctls,
   parseSysctlConf,
@@ -11,6 +12,8 @@ import {
   type SysctlFile,
 } from "../../src/scanners/sysctl_files.ts";
 import { meets, SYSCTL_RULES, weaker } from "../../src/scanners/sysctl_table.ts";
+import { Host } from "../../src/host/host.ts";
+import { makeTree } from "../helpers.ts";
 
 const rule = (name: string) => SYSCTL_RULES.find((r) => r.name === name)!;
 
@@ -158,4 +161,25 @@ Deno.test("strictness: every value at least as strict as the recommendation pass
   assert.ok(weaker(1, 438, scale("sysrq")), "1 enables every function");
   assert.ok(!weaker(176, 438, scale("sysrq")), "176 enables a subset of 438");
   assert.ok(weaker(0, 2, scale("ipv4_all_rp_filter")) && weaker(2, 1, scale("ipv4_all_rp_filter")));
+});
+
+Deno.test("sysctl files: /lib/sysctl.d is read once on a merged-/usr host; links and masks are followed", () => {
+  using t = makeTree({
+    "lib": { symlink: "usr/lib" },
+    "usr/lib/sysctl.d/50-a.conf": "kernel.sysrq = 16\n",
+    "usr/lib/sysctl.d/.hidden.conf": "kernel.sysrq = 1\n",
+    "usr/lib/sysctl.d/notes.txt": "kernel.sysrq = 1\n",
+    "etc/sysctl.d/50-a.conf": { symlink: "/dev/null" },
+    "etc/sysctl.d/99-sysctl.conf": { symlink: "../sysctl.conf" },
+    "etc/sysctl.conf": "kernel.sysrq = 0\n",
+  });
+  const warnings: string[] = [];
+  const files = listSysctlFiles(new Host(t.path), (code) => warnings.push(code));
+  assert.deepEqual(files.map((f) => [f.path, f.source ?? null, f.lines.length]), [
+    ["/etc/sysctl.d/50-a.conf", null, 0],
+    ["/etc/sysctl.d/99-sysctl.conf", "/etc/sysctl.conf", 1],
+    ["/usr/lib/sysctl.d/50-a.conf", "/usr/lib/sysctl.d/50-a.conf", 1],
+    ["/etc/sysctl.conf", "/etc/sysctl.conf", 1],
+  ]);
+  assert.deepEqual(warnings, []);
 });
