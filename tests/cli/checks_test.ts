@@ -18,7 +18,9 @@ Deno.test("checks lists every catalogue entry as text, JSON and Markdown", () =>
   assert.equal(json.checks.length, cat.length);
   assert.ok(json.scanners.some((s: { name: string }) => s.name === "mounts"));
   const md = runChecks(["--markdown"]).out;
-  assert.match(md, /\| `mount\.tmp\.noexec_missing` \| medium \|/);
+  assert.match(md, /\| `mount\.tmp\.noexec_missing` \| low \| `--hardening` \|/);
+  assert.match(md, /\| `mount\.options\.lost` \| medium \| default \|/);
+  assert.match(text.out, /mount\.tmp\.noexec_missing .* \(--hardening\)\n/);
 });
 
 Deno.test("checks rejects unknown options", () => {

@@ -146,7 +146,7 @@ Deno.test("--canonical: two runs on a fixture root are byte-identical under SYS_
 });
 
 Deno.test("the mounts scanner decodes octal escapes and catches a read-only /boot remounted writable", async () => {
-  const r = await sysScan(["--root", FIXTURE, "--enable", "mounts", "--include-passed"]);
+  const r = await sysScan(["--root", FIXTURE, "--enable", "mounts", "--hardening", "--include-passed"]);
   const report = JSON.parse(r.stdout);
   const ids = report.results[0].findings.map((f: { id: string }) => f.id);
   assert.ok(ids.includes("mount.readonly.remounted_rw:/boot"));

@@ -132,18 +132,18 @@ Deno.test("auditd: not installed is one finding, not four", async () => {
   using root = makeTree({ "etc/hostname": "x\n", ...proc({ 1: "init" }) });
   const r = await runOne(auditd, root.path);
   assert.equal(r.status, "ok");
-  assert.deepEqual(ids(r), ["medium audit.not_installed"]);
+  assert.deepEqual(ids(r), ["low audit.not_installed"]);
 });
 
 Deno.test("auditd: Debian's default rules (buffers only) are one 'no rules' finding", async () => {
   const r = await runOne(auditd, fixtureRoot("audit-debian-default"));
-  assert.deepEqual(ids(r), ["medium audit.rules.empty"]);
+  assert.deepEqual(ids(r), ["low audit.rules.empty"]);
   assert.deepEqual(r.warnings, []);
 });
 
 Deno.test("auditd: the STIG example rules miss execve and privilege changes, nothing else", async () => {
   const r = await runOne(auditd, fixtureRoot("audit-stig"));
-  assert.deepEqual(ids(r), ["medium audit.coverage.execve", "medium audit.coverage.privilege"]);
+  assert.deepEqual(ids(r), ["low audit.coverage.execve", "low audit.coverage.privilege"]);
   assert.equal(r.outcome.results[0].checks_passed, 5);
   assert.deepEqual(r.warnings, []);
 });
@@ -160,7 +160,7 @@ Deno.test("auditd: complete rules pass everything; sudoers is required only wher
     "etc/sudoers": "",
   });
   const s = await runOne(auditd, withSudo.path);
-  assert.deepEqual(ids(s), ["medium audit.coverage.identity"]);
+  assert.deepEqual(ids(s), ["low audit.coverage.identity"]);
   assert.deepEqual(s.findings[0].metadata.missing, ["/etc/sudoers"]);
 });
 
@@ -211,7 +211,7 @@ Deno.test("auditd: a never rule in front shadows coverage; -a task,never hides e
     "etc/audit/rules.d/50-full.rules": FULL,
   });
   const r = await runOne(auditd, shadow.path);
-  assert.deepEqual(ids(r), ["medium audit.coverage.execve", "medium audit.rules.suppressed"]);
+  assert.deepEqual(ids(r), ["low audit.coverage.execve", "medium audit.rules.suppressed"]);
   using task = makeTree({
     ...INSTALLED,
     ...RUNNING,
@@ -226,7 +226,7 @@ Deno.test("auditd: commented-out rules do not count; invalid lines are warnings 
   const commented = FULL.split("\n").map((l) => l.includes("execve") ? `# ${l}` : l).join("\n");
   using root = makeTree({ ...INSTALLED, ...RUNNING, "etc/audit/audit.rules": commented + "\n-a bogus\n" });
   const r = await runOne(auditd, root.path);
-  assert.deepEqual(ids(r), ["medium audit.coverage.execve"]);
+  assert.deepEqual(ids(r), ["low audit.coverage.execve"]);
   assert.deepEqual(r.warnings.map((w) => [w.code, w.detail]), [
     ["audit_rule_invalid", '/etc/audit/audit.rules:12: bad list,action "bogus"'],
   ]);
