@@ -4,7 +4,7 @@
  * from the kernel itself rather than assumed.
  */
 import type { ScanContext } from "../core/context.ts";
-import { decompress } from "./modules/decompress.ts";
+import { inflate } from "./modules/decompress.ts";
 
 const MAX_CONFIG_BYTES = 4 << 20;
 
@@ -39,10 +39,22 @@ export async function readKernelConfig(
   }
   const gz = ctx.host.readBytes("/proc/config.gz", MAX_CONFIG_BYTES);
   if (!gz.ok) return undefined;
-  const text = await decompress(gz.value, "gzip", MAX_CONFIG_BYTES);
-  if (!text.ok) {
-    ctx.warn("kernel_config_unreadable", `/proc/config.gz: ${text.message}`);
+  let pending: Uint8Array | null = gz.value;
+  const decoder = new TextDecoder();
+  let text = "";
+  const outcome = await inflate(
+    "gzip",
+    () => {
+      const chunk = pending;
+      pending = null;
+      return chunk;
+    },
+    { maxOut: MAX_CONFIG_BYTES, maxWindow: 0 },
+    (chunk) => text += decoder.decode(chunk, { stream: true }),
+  );
+  if (!outcome.ok) {
+    ctx.warn("kernel_config_unreadable", `/proc/config.gz: ${outcome.message}`);
     return undefined;
   }
-  return { path: "/proc/config.gz", options: parseKernelConfig(new TextDecoder().decode(text.data)) };
+  return { path: "/proc/config.gz", options: parseKernelConfig(text + decoder.decode()) };
 }

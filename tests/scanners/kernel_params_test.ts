@@ -264,6 +264,30 @@ Deno.test("kernel_params: the kernel's build options decide its defaults", async
   );
 });
 
+Deno.test("kernel_params: without /boot/config the build options come from /proc/config.gz", async () => {
+  const config = "CONFIG_SECURITY_DMESG_RESTRICT=y\n";
+  const gz = new Uint8Array(
+    await new Response(new Blob([config]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer(),
+  );
+  using t = debian({
+    files: { "proc/sys/kernel/osrelease": "6.1.0-test\n", "proc/config.gz": { content: gz } },
+    live: { "kernel.dmesg_restrict": 0 },
+  });
+  const r = await runOne(kernelParams, t.path);
+  assert.deepEqual(loud(r.findings), ["medium kernel.sysctl.weakened_runtime:kernel.dmesg_restrict"]);
+  assert.match(
+    String(r.findings[0].metadata.shipped_source),
+    /CONFIG_SECURITY_DMESG_RESTRICT in \/proc\/config\.gz/,
+  );
+  using corrupt = debian({
+    files: { "proc/sys/kernel/osrelease": "6.1.0-test\n", "proc/config.gz": { content: gz.slice(0, 12) } },
+    live: { "kernel.dmesg_restrict": 0 },
+  });
+  const c = await runOne(kernelParams, corrupt.path);
+  assert.deepEqual(c.findings, [], "an unreadable config leaves the plain kernel default (0)");
+  assert.ok(c.warnings.some((w) => w.code === "kernel_config_unreadable"), JSON.stringify(c.warnings));
+});
+
 Deno.test("kernel_params --hardening: stricter values pass, keys the kernel ignores here pass", async () => {
   using t = debian({
     live: {
