@@ -37,6 +37,7 @@ import {
 } from "./sysctl_files.ts";
 import { fileOrigins, type Origin } from "./sysctl_origin.ts";
 import { readKernelConfig } from "./kernel_config.ts";
+import { pid1Name, sysctlAppliedAtBoot } from "../host/init_system.ts";
 
 const NAME = "kernel_params";
 
@@ -83,7 +84,10 @@ const checks: CheckInput[] = [
     rationale: "The running kernel has a value weaker than both what the distribution ships and what the " +
       "configuration on disk applies at boot: root changed it at run time (sysctl -w, a write under " +
       "/proc/sys), as intruders do before an exploit or to read other processes' memory, or the " +
-      "configuration was not applied at boot. " + SEVERITY_NOTE,
+      "configuration was not applied at boot. Where nothing applies the configuration at boot (PID 1 neither " +
+      "systemd nor an init running the procps or sysctl script, as in some VMs and containers) the running " +
+      "value is judged against the kernel default, and a value between the two is information. " +
+      SEVERITY_NOTE,
     remediation:
       "Find who changed it (audit records of writes under /proc/sys, shell history), then restore " +
       "the configured values with `sysctl --system`.",
@@ -263,27 +267,59 @@ function configDraft(
   };
 }
 
-/** Signal: the running kernel has the key weaker than both the shipped and the configured value. */
-function runtimeDraft(row: Row, current: number, systemdBooted: boolean): FindingDraft {
-  const { rule, conf, shipped } = row;
-  const weak = weaker(current, shipped.value, rule.scale) && weaker(current, conf.value, rule.scale) &&
+/**
+ * Signal: the running kernel has the key weaker than what boot gives it: both the shipped and the configured
+ * value where something applies the configuration at boot, the kernel default where nothing does (there a
+ * running value between the two is the host's stock state, reported as information).
+ */
+function runtimeDraft(row: Row, current: number, init: BootInit): FindingDraft {
+  const { rule, conf, shipped, kdef } = row;
+  const belowFiles = weaker(current, shipped.value, rule.scale) && weaker(current, conf.value, rule.scale) &&
     !meets(current, rule);
-  const notApplied = systemdBooted
-    ? ""
-    : " (the host was not booted by systemd, whose systemd-sysctl applies it)";
+  const weak = belowFiles && (init.applies || weaker(current, kdef.value, rule.scale));
+  const unapplied = belowFiles && !weak;
+  const description = weak
+    ? `${rule.key} is ${current} in the running kernel, weaker than the ${shipped.value} the distribution ` +
+      `ships (${shipped.source}) and than the ${conf.value} the configuration applies at boot ` +
+      `(${conf.source})` +
+      (init.applies
+        ? `: it was changed at run time (sysctl -w, a write to ${sysctlPath(rule.key)}), or the ` +
+          "configuration was not applied at boot."
+        : ` and than ${kdef.value}, ${kdef.source}: it was changed at run time (sysctl -w, a write to ` +
+          `${sysctlPath(rule.key)}).`)
+    : unapplied
+    ? `${rule.key} is ${current}, ${kdef.source}: the configuration sets ${conf.value} (${conf.source}) but ` +
+      `nothing applies it at boot on this host (${init.why}), so this is its stock state, not a change.`
+    : `${rule.key} is ${current}, not weaker than what the configuration and the distribution set.`;
   return {
     check_id: WEAKENED_RUNTIME,
     subject: rule.key,
-    passed: !weak,
-    severity: rule.weakened,
-    description: weak
-      ? `${rule.key} is ${current} in the running kernel, weaker than the ${shipped.value} the distribution ` +
-        `ships (${shipped.source}) and than the ${conf.value} the configuration applies at boot ` +
-        `(${conf.source}): it was changed at run time (sysctl -w, a write to ${sysctlPath(rule.key)}), or ` +
-        `the configuration was not applied at boot${notApplied}.`
-      : `${rule.key} is ${current}, not weaker than what the configuration and the distribution set.`,
-    metadata: baseMeta(row, current),
+    passed: !weak && !unapplied,
+    severity: unapplied ? "info" : rule.weakened,
+    description,
+    metadata: {
+      ...baseMeta(row, current),
+      kernel_default: kdef.value,
+      ...(init.applies ? {} : { configuration_applied_at_boot: false }),
+    },
     location: { path: sysctlPath(rule.key) },
+  };
+}
+
+/** Whether boot applies the sysctl configuration here, and why not when it does not. */
+interface BootInit {
+  applies: boolean;
+  why: string;
+}
+
+function bootInit(ctx: ScanContext): BootInit {
+  if (sysctlAppliedAtBoot(ctx.host)) return { applies: true, why: "" };
+  const pid1 = pid1Name(ctx.host);
+  return {
+    applies: false,
+    why:
+      `PID 1 is ${pid1 ? JSON.stringify(pid1) : "unknown"}, neither systemd (systemd-sysctl) nor an init ` +
+      "running the procps or sysctl script",
   };
 }
 
@@ -368,14 +404,14 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const why = (row: Row) => culprit(row.rule, all.get(row.key), vendor.get(row.key), order, origin);
   const cache = new Map<string, number | undefined>();
   const env = live ? liveEnv(ctx, cache) : configEnv(new Map(rows.map((r) => [r.rule.key, r.conf.value])));
-  const systemdBooted = ctx.host.exists("/run/systemd/system");
+  const init = bootInit(ctx);
   await ctx.checkpoint();
   for (const row of rows) {
     const current = live ? readLive(ctx, row.rule) : undefined;
     if (live && current === undefined) continue;
     cache.set(row.rule.key, current);
     yield configDraft(row, current, why);
-    if (current !== undefined) yield runtimeDraft(row, current, systemdBooted);
+    if (current !== undefined) yield runtimeDraft(row, current, init);
     if (ctx.config.hardening) yield hardeningDraft(row, current, env);
   }
 }

@@ -8,6 +8,7 @@ import type { ScanContext } from "../core/context.ts";
 import type { FindingDraft } from "../core/finding.ts";
 import type { Scanner } from "../core/scanner.ts";
 import { effectiveMounts, type MountEntry, parseMountinfo, parseMountsTable } from "../host/mountinfo.ts";
+import { bootedBySystemd } from "../host/init_system.ts";
 
 const NAME = "mounts";
 
@@ -215,7 +216,7 @@ function declarations(ctx: ScanContext): Declaration[] {
   } else if (fstab.reason !== "missing") {
     ctx.warn("fstab_unreadable", `/etc/fstab: ${fstab.message}`);
   }
-  if (ctx.host.exists("/run/systemd/system")) {
+  if (bootedBySystemd(ctx.host)) {
     for (const api of SYSTEMD_API_MOUNTS) {
       if (out.some((d) => d.mountpoint === api.mountpoint)) continue;
       out.push({

@@ -139,6 +139,55 @@ Deno.test("kernel_params: a parameter weakened at run time only is reported agai
   assert.match(aslr.description, /changed at run time/);
 });
 
+Deno.test("kernel_params: where nothing applies sysctl.d at boot, the kernel default is the stock state", async () => {
+  // A VM whose PID 1 is its supervisor: procps' file was never applied, the links protections run at the
+  // kernel's 0. That is how the host came up, not a change; randomize_va_space below the kernel's 2 still is.
+  const vm = { "proc/1/comm": "process_api\n" };
+  const live = { "fs.protected_symlinks": 0, "fs.protected_regular": 0, "kernel.randomize_va_space": 0 };
+  using t = debian({ files: vm, live });
+  const r = await runOne(kernelParams, t.path);
+  assert.deepEqual(loud(r.findings.filter((f) => f.severity !== "info")), [
+    "high kernel.sysctl.weakened_runtime:kernel.randomize_va_space",
+  ]);
+  const stock = r.findings.filter((f) => f.severity === "info").map((f) => f.metadata.key).sort();
+  assert.deepEqual(stock, ["fs.protected_regular", "fs.protected_symlinks"]);
+  const links = r.findings.find((f) => f.metadata.key === "fs.protected_symlinks")!;
+  assert.equal(links.metadata.configuration_applied_at_boot, false);
+  assert.match(links.description, /nothing applies it at boot on this host \(PID 1 is "process_api"/);
+  const aslr = r.findings.find((f) => f.metadata.key === "kernel.randomize_va_space")!;
+  assert.match(aslr.description, /than 2, the kernel default: it was changed at run time/);
+
+  // An unowned file weakening a parameter is reported there all the same: it is what the file says.
+  using planted = debian({
+    files: { ...vm, "etc/sysctl.d/99-zz.conf": "fs.protected_symlinks = 0\n" },
+    live,
+  });
+  assert.ok(
+    loud((await runOne(kernelParams, planted.path)).findings).includes(
+      "high kernel.sysctl.weakened_config:fs.protected_symlinks",
+    ),
+  );
+});
+
+Deno.test("kernel_params: systemd or a SysV init with the procps script applies sysctl.d; hiding that fails", async () => {
+  const live = { "fs.protected_symlinks": 0 };
+  const expected = ["high kernel.sysctl.weakened_runtime:fs.protected_symlinks"];
+  // /run/systemd/system removed, but PID 1 is still systemd.
+  using systemd = debian({ files: { "proc/1/comm": "systemd\n" }, live });
+  assert.deepEqual(loud((await runOne(kernelParams, systemd.path)).findings), expected);
+  // PID 1 renamed, but the host was booted by systemd.
+  using booted = debian({ files: { "proc/1/comm": "sh\n", "run/systemd/system": { dir: true } }, live });
+  assert.deepEqual(loud((await runOne(kernelParams, booted.path)).findings), expected);
+  using sysv = debian({ files: { "proc/1/comm": "init\n", "etc/init.d/procps": "#!/bin/sh\n" }, live });
+  assert.deepEqual(loud((await runOne(kernelParams, sysv.path)).findings), expected);
+  using bare = debian({ files: { "proc/1/comm": "init\n" }, live });
+  assert.deepEqual(
+    loud((await runOne(kernelParams, bare.path)).findings),
+    ["info kernel.sysctl.weakened_runtime:fs.protected_symlinks"],
+    "an init without a sysctl script applies nothing",
+  );
+});
+
 Deno.test("kernel_params: the shipped file edited in place, hidden, or its glob excluded is reported", async () => {
   using edited = debian({ files: { "etc/sysctl.conf": SYSCTL_CONF + "fs.protected_regular = 0\n" } });
   const e = await runOne(kernelParams, edited.path);

@@ -107,7 +107,13 @@ Deno.test("mounts: systemd's API filesystems lose nosuid or nodev only when some
   const r = await runOne(mountsScanner, booted.path);
   assert.deepEqual(r.findings.map((f) => `${f.severity} ${f.id}`), ["high mount.options.lost:/dev/shm"]);
   assert.match(r.findings[0].description, /systemd, which mounts this API filesystem/);
-  using other = makeTree({ "proc/1/mountinfo": live });
+  using pid1 = makeTree({ "proc/1/mountinfo": live, "proc/1/comm": "systemd\n" });
+  assert.deepEqual(
+    (await runOne(mountsScanner, pid1.path)).findings.map((f) => f.id),
+    ["mount.options.lost:/dev/shm"],
+    "PID 1 is systemd: removing /run/systemd/system does not hide the lost options",
+  );
+  using other = makeTree({ "proc/1/mountinfo": live, "proc/1/comm": "process_api\n" });
   assert.deepEqual(
     (await runOne(mountsScanner, other.path)).findings,
     [],
