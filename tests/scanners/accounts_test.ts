@@ -126,6 +126,7 @@ Deno.test("accounts: a system account given a shell is low, medium for nobody-li
       "postgres:x:110:118::/var/lib/postgresql:/bin/bash",
       "news:x:9:9:news:/var/spool/news:/bin/sh",
       "backup:x:34:34:backup:/var/backups:/bin/bash",
+      "pgsql:x:111:119::/var/lib/postgresql:/bin/bash",
     ]).replace(
       "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin",
       "nobody:x:65534:65534::/nonexistent:/bin/bash",
@@ -134,6 +135,7 @@ Deno.test("accounts: a system account given a shell is low, medium for nobody-li
       "postgres:!:19700::::::",
       "news:*:19700::::::",
       "backup:*:19700::::::",
+      "pgsql:!:19700::::::",
     ]),
     "var/backups/.ssh/authorized_keys": `ssh-ed25519 ${ED25519} evil@x\n`,
   }));
@@ -141,13 +143,32 @@ Deno.test("accounts: a system account given a shell is low, medium for nobody-li
   const shells = r.findings.filter((f) => f.check_id === "accounts.system.login_shell");
   assert.deepEqual(shells.map((f) => `${f.severity} ${f.metadata.user}`).sort(), [
     "high backup",
-    "low postgres",
+    "info postgres",
+    "low pgsql",
     "medium news",
     "medium nobody",
   ]);
+  assert.match(shells.find((f) => f.metadata.user === "postgres")!.description, /as its package creates it/);
   const backup = shells.find((f) => f.metadata.user === "backup")!;
   assert.deepEqual(backup.metadata.key_files, ["/var/backups/.ssh/authorized_keys"]);
   assert.match(String(backup.metadata.fingerprints), /^ssh-ed25519 SHA256:/);
+});
+
+Deno.test("accounts: postgres as postgresql packages it is information; moved, given a password or keys it is not", async () => {
+  const shell = async (home: string, hash: string, keys = false) => {
+    using t = makeTree(host({
+      "etc/passwd": lines("etc/passwd", [`postgres:x:110:118::${home}:/bin/bash`]),
+      "etc/shadow": lines("etc/shadow", [`postgres:${hash}:19700::::::`]),
+      ...(keys ? { [`${home.slice(1)}/.ssh/authorized_keys`]: `ssh-ed25519 ${ED25519} x\n` } : {}),
+    }));
+    const r = await runOne(accounts, t.path, OLD);
+    return r.findings.find((f) => f.id === "accounts.system.login_shell:postgres")?.severity;
+  };
+  assert.equal(await shell("/var/lib/postgresql", "!"), "info");
+  assert.equal(await shell("/var/lib/pgsql/", "!!"), "info", "RHEL's home, trailing slash");
+  assert.equal(await shell("/home/postgres", "!"), "low", "not where the package puts it");
+  assert.equal(await shell("/var/lib/postgresql", H.sha512), "high", "a usable password");
+  assert.equal(await shell("/var/lib/postgresql", "!", true), "high", "authorized keys");
 });
 
 Deno.test("accounts: keys are looked for where sshd's AuthorizedKeysFile says, Match blocks included", async () => {

@@ -143,7 +143,8 @@ export const ACCOUNT_CHECKS: CheckInput[] = [
     rationale:
       "Service accounts use nologin. A real shell on one is how a system user is turned into a login: high " +
       "with a usable password or authorized keys, medium for accounts that never log in on stock systems " +
-      "(daemon, bin, games, news, nobody…), low otherwise (some packages, such as postgresql, ship one).",
+      "(daemon, bin, games, news, nobody…), low otherwise, information for an account a package creates with " +
+      "a shell, as packaged (postgres with its home under /var/lib, locked, without keys).",
     remediation: "Set the shell back to /usr/sbin/nologin (usermod -s) unless the package needs it.",
     mitre: ["T1098", "T1078.003"],
   }),

@@ -18,6 +18,15 @@ import {
 import { shownName } from "./identity.ts";
 import { defInt } from "./login_defs.ts";
 
+/**
+ * System accounts a package creates with a login shell, with the homes it gives them: postgres
+ * (postgresql-common on Debian and Ubuntu, postgresql-server on RHEL, /bin/bash). As packaged (that home, a
+ * shell, locked, without keys) they are information; anything more is judged like any other account.
+ */
+export const PACKAGED_SHELL_ACCOUNTS: ReadonlyMap<string, readonly string[]> = new Map([
+  ["postgres", ["/var/lib/postgresql", "/var/lib/pgsql"]],
+]);
+
 /** System accounts that never log in on stock Debian, Ubuntu or RHEL (base-passwd, setup, systemd, daemons). */
 export const NEVER_LOGIN = new Set([
   "daemon",
@@ -133,13 +142,24 @@ export function* systemLogins(
     const reasons: string[] = [];
     if (opensLogin(eff)) reasons.push(`password ${describePassword(eff!.password)}`);
     if (keys.length > 0) reasons.push(`SSH keys in ${keys.map((k) => k.path).join(", ")}`);
-    const severity = reasons.length > 0 ? "high" : NEVER_LOGIN.has(e.name) ? "medium" : "low";
+    const packaged = PACKAGED_SHELL_ACCOUNTS.get(e.name)?.includes(e.home.replace(/\/+$/, "")) === true;
+    const severity = reasons.length > 0
+      ? "high"
+      : NEVER_LOGIN.has(e.name)
+      ? "medium"
+      : packaged
+      ? "info"
+      : "low";
     yield {
       check_id: "accounts.system.login_shell",
       subject: e.name,
       severity,
       description: `System account ${shownName(e.name)} (uid ${e.uid}) has the login shell ${e.shell}${
-        reasons.length > 0 ? ` and can log in: ${reasons.join("; ")}` : ""
+        reasons.length > 0
+          ? ` and can log in: ${reasons.join("; ")}`
+          : packaged
+          ? `, as its package creates it (locked, no SSH keys)`
+          : ""
       }.`,
       metadata: {
         user: e.name,
