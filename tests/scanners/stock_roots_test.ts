@@ -3,7 +3,8 @@
  * tests/fixtures/hosts/stock/ (see each root's README for where its files come from) and may report nothing
  * above info, and no collection warning. To hold another scanner to this, add it to STOCK_SCANNERS; to add a
  * distribution, add its root directory. With --hardening, the scanners of STOCK_HARDENING report the
- * distribution's defaults as benchmark gaps, never above low.
+ * distribution's defaults as benchmark gaps, never above low. The whole scan, every scanner it runs by default
+ * (and with --hardening --containers), is held to the same.
  */
 import assert from "node:assert/strict";
 import type { Scanner } from "../../src/core/scanner.ts";
@@ -14,6 +15,7 @@ import { kernelParams } from "../../src/scanners/kernel_params.ts";
 import { logins } from "../../src/scanners/logins/index.ts";
 import { mac } from "../../src/scanners/mac/index.ts";
 import { mountsScanner } from "../../src/scanners/mounts.ts";
+import { scanCommand } from "../../src/cli/scan.ts";
 import { runOne } from "../helpers.ts";
 import { installedCopy, STOCK_ROOTS } from "./stock_fixture.ts";
 
@@ -61,3 +63,27 @@ Deno.test("stock roots: the inventory lists the installer's account and root, wi
     assert.deepEqual(inv.map((f) => [f.metadata.user, f.metadata.last_login]), expect[name], name);
   }
 });
+
+/** Findings above `floor` in a whole scan of `root` with `flags`, as "severity id". */
+async function wholeScan(root: string, flags: string[], floor: "info" | "low"): Promise<string[]> {
+  const out = `${root}.report.json`;
+  try {
+    const r = await scanCommand(["--root", root, "--output", out, ...flags], { stderr: () => {} });
+    assert.ok(r.ok, r.ok ? "" : r.error.message);
+    const report = JSON.parse(Deno.readTextFileSync(out));
+    return report.results.flatMap((res: { findings: { severity: string; id: string }[] }) =>
+      res.findings.filter((f) => severityRank(f.severity as "info") > severityRank(floor))
+        .map((f) => `${f.severity} ${f.id}`)
+    );
+  } finally {
+    Deno.removeSync(out, { recursive: true });
+  }
+}
+
+for (const name of STOCK_ROOTS) {
+  Deno.test(`stock ${name}: the whole default scan reports nothing above info, --hardening --containers nothing above low`, async () => {
+    using root = installedCopy(name);
+    assert.deepEqual(await wholeScan(root.path, [], "info"), [], "default scan");
+    assert.deepEqual(await wholeScan(root.path, ["--hardening", "--containers"], "low"), [], "--hardening");
+  });
+}
