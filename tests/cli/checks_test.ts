@@ -34,3 +34,12 @@ Deno.test("every scanner's catalogue entries are valid and owned by it", () => {
   }
   assert.doesNotThrow(() => fullCatalogue());
 });
+
+Deno.test("every critical and high check says in its rationale why it is that severe", () => {
+  const unexplained = fullCatalogue().all().filter((c) => {
+    if (c.severity !== "critical" && c.severity !== "high") return false;
+    const word = c.severity === "critical" ? "Critical" : "High";
+    return !new RegExp(`(^|[.:;] )${word}\\b`).test(c.rationale);
+  });
+  assert.deepEqual(unexplained.map((c) => `${c.severity} ${c.id}`), []);
+});

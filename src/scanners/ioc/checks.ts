@@ -34,7 +34,8 @@ export const IOC_CHECKS: CheckInput[] = [
     severity: "high",
     rationale:
       "Executing from a memfd leaves no file on disk: a favourite of in-memory loaders and droppers. A few " +
-      "legitimate programs (runc, some sandboxes and agents) do it too, so the process must be identified.",
+      "legitimate programs (runc, some sandboxes and agents) do it too, so the process must be identified." +
+      " High: code without a file on disk escapes every file-based check (packages, hashes, YARA on disk), and in-memory loaders rely on exactly that.",
     remediation:
       "Dump /proc/<pid>/exe and /proc/<pid>/maps, identify the parent process and how it was started.",
     mitre: ["T1620", "T1027.011"],
@@ -45,7 +46,8 @@ export const IOC_CHECKS: CheckInput[] = [
     severity: "high",
     rationale:
       "The executable file, or a directory on its path without the sticky bit, is world-writable: any local " +
-      "user can replace what this process (and the next start of it) runs.",
+      "user can replace what this process (and the next start of it) runs." +
+      " High: any local account can swap what the process runs, which is the process's privileges for everyone.",
     remediation:
       "Remove the world-write bit (chmod o-w) from the file and its directories; check the file's integrity.",
     mitre: ["T1574.010"],
@@ -70,7 +72,8 @@ export const IOC_CHECKS: CheckInput[] = [
     severity: "high",
     rationale:
       "The executable sits under a world-writable sticky directory such as /tmp, /var/tmp or /dev/shm (judged " +
-      "by permission bits): where droppers put payloads, and not where installed software lives.",
+      "by permission bits): where droppers put payloads, and not where installed software lives." +
+      " High: packaged programs never run from a temporary directory, so the program was dropped there.",
     remediation: "Identify the binary (hash, strings, owner), how it was started, and remove it if unknown.",
     mitre: ["T1036.005", "T1059"],
   }),
@@ -232,7 +235,8 @@ export const IOC_CHECKS: CheckInput[] = [
     severity: "high",
     rationale:
       "Its name or argv[0] looks like a kernel thread ([kworker/0:1], kthreadd…), yet the kernel does not mark " +
-      "it PF_KTHREAD: a disguise used by miners and backdoors to blend into `ps` output.",
+      "it PF_KTHREAD: a disguise used by miners and backdoors to blend into `ps` output." +
+      " High: a user process has no reason to pass as a kernel thread except to be overlooked.",
     remediation:
       "Inspect /proc/<pid>/exe, its parent and its network connections; kill it once the image is saved.",
     mitre: ["T1036.004"],
@@ -244,7 +248,8 @@ export const IOC_CHECKS: CheckInput[] = [
     severity: "high",
     rationale:
       "The program name is a known miner (high) or malware family (critical), matched as a whole word, or its " +
-      "arguments name a stratum mining pool.",
+      "arguments name a stratum mining pool." +
+      " High: a miner or malware family running is a compromise in progress, not a weakness.",
     remediation:
       "Isolate the host, save the binary and its configuration, then find the entry point (often an exposed " +
       "service or a weak credential).",
@@ -256,7 +261,8 @@ export const IOC_CHECKS: CheckInput[] = [
     title: "Known offensive tool running",
     severity: "high",
     rationale:
-      "The program name is a known post-exploitation, enumeration or tunnelling tool, matched as a whole word.",
+      "The program name is a known post-exploitation, enumeration or tunnelling tool, matched as a whole word." +
+      " High: these tools are not installed by any distribution, and a running one means someone is probing or moving through the host now.",
     remediation: "Confirm whether an authorised test is running; otherwise treat the host as compromised.",
     mitre: ["T1588.002"],
     confidence: "heuristic",
@@ -268,7 +274,8 @@ export const IOC_CHECKS: CheckInput[] = [
     rationale:
       "A shell (or an interpreter running inline code) whose stdin is a TCP/UDP socket and whose stdout or " +
       "stderr is a socket is a reverse or bind shell; interactive shells use terminals, services use pipes or unix " +
-      "sockets.",
+      "sockets." +
+      " Critical: it is an attacker's interactive shell on the host, running now.",
     remediation: "Record the remote address, save the process tree, and contain the host.",
     mitre: ["T1059.004", "T1071"],
   }),
@@ -295,7 +302,8 @@ export const IOC_CHECKS: CheckInput[] = [
       "The pid answers to getpgid(2) and at /proc/<pid>, but the directory listing of /proc does not return it, " +
       "checked twice: a rootkit is filtering the listing. Every pid up to pid_max is swept within a budget (10 s, " +
       "150 ms with --fast-scan, the range in use first); meta.hidden_pid_sweep says what was covered. Only checked " +
-      "on the live host.",
+      "on the live host." +
+      " Critical: only a rootkit in the kernel or in every process's libc filters /proc, and it hides more than this process.",
     remediation:
       "Treat the host as compromised: collect memory and disk images from outside the running kernel.",
     mitre: ["T1014", "T1564.001"],

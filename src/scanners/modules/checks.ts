@@ -38,7 +38,8 @@ export const MODULES_CHECKS: CheckInput[] = [
     "module.unsigned",
     "Loaded kernel module is not signed",
     "high",
-    "This kernel signs its modules, so an unsigned one was built elsewhere or altered: a classic rootkit path.",
+    "This kernel signs its modules, so an unsigned one was built elsewhere or altered: a classic rootkit path." +
+      " High: code in the kernel that did not come from the kernel's build runs with full privileges.",
     "Identify the package that owns the file (dpkg -S / rpm -qf); rebuild and sign it (DKMS with a MOK key) or remove it. " +
       "Enable module.sig_enforce=1 or lockdown to refuse unsigned modules.",
   ),
@@ -67,14 +68,16 @@ export const MODULES_CHECKS: CheckInput[] = [
     "module.builtin_shadow",
     "Loaded module has the name of a built-in module",
     "high",
-    "A loadable module named like a driver built into this kernel cannot come from the kernel's own build; it blends in under a trusted name.",
+    "A loadable module named like a driver built into this kernel cannot come from the kernel's own build; it blends in under a trusted name." +
+      " High: a module posing as part of the kernel runs with the kernel's privileges under a name nobody questions.",
     "Find the module's file and origin; remove it and investigate.",
   ),
   mk(
     "module.hidden",
     "Kernel module hidden from one of the kernel's views",
     "critical",
-    "A module seen in one kernel view (/proc/modules, /sys/module, kallsyms) but not another is how rootkits hide themselves.",
+    "A module seen in one kernel view (/proc/modules, /sys/module, kallsyms) but not another is how rootkits hide themselves." +
+      " Critical: a module that hides itself is a rootkit in the kernel, which can lie to every other check.",
     "Treat the host as compromised: capture memory if possible, then rebuild it from known-good media.",
     { mitre: ["T1547.006", "T1014"] },
   ),
@@ -82,7 +85,8 @@ export const MODULES_CHECKS: CheckInput[] = [
     "module.elf.wx_section",
     "Module has a writable and executable section",
     "high",
-    "Compilers never emit sections that are both writable and executable in a kernel module; injected or packed code does.",
+    "Compilers never emit sections that are both writable and executable in a kernel module; injected or packed code does." +
+      " High: such a module was altered or packed after building, and runs with the kernel's privileges.",
     "Inspect the file (readelf -S) and treat the module as malicious unless its vendor explains it.",
     { confidence: "heuristic" },
   ),
@@ -98,7 +102,8 @@ export const MODULES_CHECKS: CheckInput[] = [
     "module.elf.suspicious_section",
     "Module has a suspicious section name",
     "high",
-    "Section names no toolchain produces (.rootkit, .hide, single characters, control characters) mark hand-made modules.",
+    "Section names no toolchain produces (.rootkit, .hide, single characters, control characters) mark hand-made modules." +
+      " High: kernel code from an unknown build, marked like a rootkit, runs with the kernel's privileges.",
     "Inspect the file (readelf -S) and treat the module as malicious unless its vendor explains it.",
     { confidence: "heuristic" },
   ),

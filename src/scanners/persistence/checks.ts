@@ -18,7 +18,8 @@ export const PERSISTENCE_CHECKS: CheckInput[] = [
     severity: "critical",
     rationale:
       "The command connects a shell to a remote host (bash /dev/tcp, nc -e, socat exec, pty.spawn, a fifo " +
-      "piped through netcat…): an attacker's way back into the host.",
+      "piped through netcat…): an attacker's way back into the host." +
+      " Critical: it gives an attacker a shell on the host every time the entry runs.",
     remediation: INSPECT,
     mitre: ["T1059.004", "T1053.003"],
     confidence: "heuristic",
@@ -30,7 +31,8 @@ export const PERSISTENCE_CHECKS: CheckInput[] = [
     severity: "high",
     rationale:
       "The command fetches code from the network and runs it (curl|sh, wget -O- | bash, python -c urllib…): " +
-      "whoever controls the URL controls the host, every time the entry runs.",
+      "whoever controls the URL controls the host, every time the entry runs." +
+      " High: no package installs an entry that runs code fetched from the network.",
     remediation: INSPECT,
     mitre: ["T1105", "T1059.004"],
     confidence: "heuristic",
@@ -41,7 +43,8 @@ export const PERSISTENCE_CHECKS: CheckInput[] = [
     title: "Persistence entry decodes a payload and runs it",
     severity: "high",
     rationale:
-      "The command decodes base64 (or hex) data and feeds it to a shell or interpreter, hiding what it runs.",
+      "The command decodes base64 (or hex) data and feeds it to a shell or interpreter, hiding what it runs." +
+      " High: packaged entries run readable commands; encoding one serves only to hide it.",
     remediation: INSPECT + " Decode the payload offline to see what it does.",
     mitre: ["T1027", "T1140"],
     confidence: "heuristic",
@@ -53,7 +56,8 @@ export const PERSISTENCE_CHECKS: CheckInput[] = [
     severity: "high",
     rationale:
       "The entry runs (or preloads) a program from a temporary directory, from another person's home, or " +
-      "from a file or directory that accounts other than root and the entry's own user can change.",
+      "from a file or directory that accounts other than root and the entry's own user can change." +
+      " High: whoever can write there runs code with the entry's privileges, usually root, at its next run.",
     remediation: INSPECT + " Legitimate programs belong in a root-owned directory such as /usr/local/sbin.",
     mitre: ["T1053.003", "T1546.004", "T1574.006"],
     confidence: "heuristic",
@@ -110,7 +114,8 @@ export const PERSISTENCE_CHECKS: CheckInput[] = [
     severity: "high",
     rationale:
       "A user or group outside the admin groups (sudo, wheel, admin) may run anything as root without a " +
-      "password — ALL, a shell, an interpreter or a program with a shell escape.",
+      "password — ALL, a shell, an interpreter or a program with a shell escape." +
+      " High: it is root without a password for whoever gets the account; distributions grant it only to their admin groups, with a password.",
     remediation: "Remove the rule or restrict it to the exact commands needed, and require a password.",
     mitre: ["T1548.003"],
     category: "privilege_escalation_surface",
@@ -120,7 +125,8 @@ export const PERSISTENCE_CHECKS: CheckInput[] = [
     id: "persistence.sudoers.no_authenticate",
     title: "sudo authentication turned off",
     severity: "high",
-    rationale: "`Defaults !authenticate` lets the affected users run their sudo rules without a password.",
+    rationale: "`Defaults !authenticate` lets the affected users run their sudo rules without a password." +
+      " High: every sudo rule it covers becomes root without a password, for whoever gets the account.",
     remediation: "Remove the Defaults entry.",
     mitre: ["T1548.003"],
     category: "privilege_escalation_surface",
@@ -130,7 +136,8 @@ export const PERSISTENCE_CHECKS: CheckInput[] = [
     id: "persistence.sudoers.include_untrusted",
     title: "sudoers includes a file from an untrusted location",
     severity: "high",
-    rationale: "Whoever can write the included file or directory can grant themselves root.",
+    rationale: "Whoever can write the included file or directory can grant themselves root." +
+      " High: it is root for every account that can write there.",
     remediation: "Include only root-owned files under /etc (the default is #includedir /etc/sudoers.d).",
     mitre: ["T1548.003"],
     category: "privilege_escalation_surface",
