@@ -7,6 +7,7 @@
  * (and with --hardening --containers), is held to the same.
  */
 import assert from "node:assert/strict";
+import type { Finding } from "../../src/core/finding.ts";
 import type { Scanner } from "../../src/core/scanner.ts";
 import { severityRank } from "../../src/core/severity.ts";
 import { accounts } from "../../src/scanners/accounts/index.ts";
@@ -65,16 +66,19 @@ Deno.test("stock roots: the inventory lists the installer's account and root, wi
 });
 
 /** Findings above `floor` in a whole scan of `root` with `flags`, as "severity id". */
-async function wholeScan(root: string, flags: string[], floor: "info" | "low"): Promise<string[]> {
+async function wholeScan(
+  root: string,
+  flags: string[],
+  floor: "info" | "low",
+): Promise<{ loud: string[]; findings: Finding[] }> {
   const out = `${root}.report.json`;
   try {
     const r = await scanCommand(["--root", root, "--output", out, ...flags], { stderr: () => {} });
     assert.ok(r.ok, r.ok ? "" : r.error.message);
     const report = JSON.parse(Deno.readTextFileSync(out));
-    return report.results.flatMap((res: { findings: { severity: string; id: string }[] }) =>
-      res.findings.filter((f) => severityRank(f.severity as "info") > severityRank(floor))
-        .map((f) => `${f.severity} ${f.id}`)
-    );
+    const findings: Finding[] = report.results.flatMap((res: { findings: Finding[] }) => res.findings);
+    const loud = findings.filter((f) => severityRank(f.severity) > severityRank(floor));
+    return { loud: loud.map((f) => `${f.severity} ${f.id}`), findings };
   } finally {
     Deno.removeSync(out, { recursive: true });
   }
@@ -83,7 +87,29 @@ async function wholeScan(root: string, flags: string[], floor: "info" | "low"): 
 for (const name of STOCK_ROOTS) {
   Deno.test(`stock ${name}: the whole default scan reports nothing above info, --hardening --containers nothing above low`, async () => {
     using root = installedCopy(name);
-    assert.deepEqual(await wholeScan(root.path, [], "info"), [], "default scan");
-    assert.deepEqual(await wholeScan(root.path, ["--hardening", "--containers"], "low"), [], "--hardening");
+    assert.deepEqual((await wholeScan(root.path, [], "info")).loud, [], "default scan");
+    assert.deepEqual(
+      (await wholeScan(root.path, ["--hardening", "--containers"], "low")).loud,
+      [],
+      "--hardening",
+    );
   });
 }
+
+Deno.test("stock debian12: a sysctl weakened by an unowned file and one weakened at run time are all the default scan reports", async () => {
+  using root = installedCopy("debian12");
+  Deno.writeTextFileSync(
+    `${root.path}/etc/sysctl.d/99-zz-perf.conf`,
+    "# tuning\nfs.protected_hardlinks = 0\n",
+  );
+  Deno.writeTextFileSync(`${root.path}/proc/sys/fs/protected_hardlinks`, "0\n");
+  Deno.writeTextFileSync(`${root.path}/proc/sys/kernel/randomize_va_space`, "0\n");
+  const { loud, findings } = await wholeScan(root.path, [], "info");
+  assert.deepEqual(loud.sort(), [
+    "high kernel.sysctl.weakened_config:fs.protected_hardlinks",
+    "high kernel.sysctl.weakened_runtime:kernel.randomize_va_space",
+  ]);
+  const planted = findings.find((f) => f.id === "kernel.sysctl.weakened_config:fs.protected_hardlinks")!;
+  assert.equal(planted.location?.path, "/etc/sysctl.d/99-zz-perf.conf");
+  assert.equal(planted.metadata.line, 2);
+});
