@@ -158,6 +158,35 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${source}$`, "su");
 }
 
+/**
+ * The anchored regex of a path glob as fnmatch(3) with FNM_PATHNAME reads it (glob(3) on a path component,
+ * systemd-sysctl on a key in slash form): `*` and `?` never match a slash, `[…]` is a character class (`!` or
+ * `^` negates it; a `[` without its `]` stands for itself), `\` quotes the next character. With `explicitDot`
+ * a leading dot must be written, as glob(3) wants for a file name.
+ */
+export function pathGlobToRegExp(pattern: string, opts: { explicitDot?: boolean } = {}): RegExp {
+  let re = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === "*") re += "[^/]*";
+    else if (c === "?") re += "[^/]";
+    else if (c === "[") {
+      const end = pattern.indexOf("]", i + 2);
+      if (end < 0) {
+        re += "\\[";
+        continue;
+      }
+      let body = pattern.slice(i + 1, end);
+      const negate = body.startsWith("!") || body.startsWith("^");
+      if (negate) body = body.slice(1);
+      re += `[${negate ? "^" : ""}${body.replace(/[\\\]^]/g, "\\$&")}]`;
+      i = end;
+    } else if (c === "\\" && i + 1 < pattern.length) re += pattern[++i].replace(REGEX_SYNTAX, "\\$&");
+    else re += c.replace(REGEX_SYNTAX, "\\$&");
+  }
+  return new RegExp(`^${opts.explicitDot && !pattern.startsWith(".") ? "(?!\\.)" : ""}${re}$`);
+}
+
 /** Compiles name patterns (exact names or globs, see `globToRegExp`) into a name test; undefined matches everything. */
 export function compilePatterns(patterns: readonly string[] | undefined): (name: string) => boolean {
   if (patterns === undefined) return () => true;

@@ -9,6 +9,7 @@
  */
 import { mergedUsrDirs } from "../host/dpkg_db.ts";
 import { type Host, pathComponents } from "../host/host.ts";
+import { pathGlobToRegExp } from "../core/match.ts";
 
 /** The sysctl.d directories, highest priority first. */
 export const SYSCTL_DIRS = [
@@ -56,27 +57,7 @@ const GLOB_CHARS = /[*?[]/;
 
 /** A matcher for a glob in slash form: `*` and `?` never cross a slash, `[…]` is a character class. */
 export function globMatcher(pattern: string): (key: string) => boolean {
-  let re = "";
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === "*") re += "[^/]*";
-    else if (c === "?") re += "[^/]";
-    else if (c === "[") {
-      const end = pattern.indexOf("]", i + 2);
-      if (end < 0) {
-        re += "\\[";
-        continue;
-      }
-      let body = pattern.slice(i + 1, end);
-      const negate = body.startsWith("!") || body.startsWith("^");
-      if (negate) body = body.slice(1);
-      re += `[${negate ? "^" : ""}${body.replace(/[\\\]^]/g, "\\$&")}]`;
-      i = end;
-    } else if (c === "\\" && i + 1 < pattern.length) {
-      re += pattern[++i].replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-    } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-  }
-  const compiled = new RegExp(`^${re}$`);
+  const compiled = pathGlobToRegExp(pattern);
   return (key) => compiled.test(key);
 }
 

@@ -12,6 +12,7 @@
  */
 import type { ScanContext } from "../../core/context.ts";
 import type { Host, ReadFailure } from "../../host/host.ts";
+import { pathGlobToRegExp } from "../../core/match.ts";
 
 /** The main configuration file. */
 export const SSHD_CONFIG = "/etc/ssh/sshd_config";
@@ -113,27 +114,6 @@ export function parseSshdLine(
   return { keyword: ALIASES[keyword] ?? keyword, args };
 }
 
-/** A glob(3) pattern component as a regular expression (no match for a leading dot unless written). */
-function globRegex(component: string): RegExp {
-  let re = "";
-  for (let i = 0; i < component.length; i++) {
-    const c = component[i];
-    if (c === "*") re += "[^/]*";
-    else if (c === "?") re += "[^/]";
-    else if (c === "[") {
-      const end = component.indexOf("]", i + 2);
-      if (end < 0) re += "\\[";
-      else {
-        let set = component.slice(i + 1, end).replace(/\\/g, "\\\\");
-        if (set.startsWith("!")) set = "^" + set.slice(1);
-        re += `[${set}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-  }
-  return new RegExp(`^${component.startsWith(".") ? "" : "(?!\\.)"}${re}$`);
-}
-
 /** Expands an absolute glob pattern on the host, sorted as glob(3) sorts; literal paths are returned as is. */
 export function expandGlob(host: Host, pattern: string, problems: string[]): string[] {
   const comps = pattern.split("/").filter((c) => c !== "");
@@ -143,7 +123,7 @@ export function expandGlob(host: Host, pattern: string, problems: string[]): str
       paths = paths.map((p) => `${p}/${comp}`);
       continue;
     }
-    const re = globRegex(comp);
+    const re = pathGlobToRegExp(comp, { explicitDot: true });
     const next: string[] = [];
     for (const dir of paths) {
       const r = host.readDir(dir === "" ? "/" : dir, 10_000);
