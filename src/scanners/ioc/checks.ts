@@ -96,7 +96,8 @@ export const IOC_CHECKS: CheckInput[] = [
       "LD_PRELOAD injects a library into the process: the classic user-land rootkit and credential-sniffing " +
       "technique. Critical when a library lies in a temp, world-writable or home location or relative to the current " +
       "directory; with --ioc-env-trust, info when every library is root-owned in a system library directory. Every " +
-      "copy of the variable in the environment is judged: glibc's loader uses the last, getenv and musl the first.",
+      "copy of the variable in the environment is judged: glibc's loader uses the last, getenv and musl the first." +
+      " High: the library runs inside the process with its privileges and sees its data, passwords included.",
     remediation:
       "Identify the library and who set the variable (service unit, shell profile, parent process).",
     mitre: ["T1574.006"],
@@ -109,7 +110,8 @@ export const IOC_CHECKS: CheckInput[] = [
       "LD_AUDIT loads libraries into the process before anything else, like LD_PRELOAD (their constructors run even " +
       "when they are not valid audit interfaces), and few tools look at it. Critical when a library lies in a temp, " +
       "world-writable or home location or relative to the current directory; with --ioc-env-trust, info when every " +
-      "library is root-owned in a system library directory.",
+      "library is root-owned in a system library directory." +
+      " High: the library runs inside the process with its privileges before the program itself, and few tools look there.",
     remediation:
       "Identify the library and who set the variable (service unit, shell profile, parent process).",
     mitre: ["T1574.006"],
@@ -123,7 +125,8 @@ export const IOC_CHECKS: CheckInput[] = [
       "last LD_* copy while getenv, the program itself and most tools (ps e, /proc parsers) see the first. " +
       "`LD_PRELOAD=` followed by `LD_PRELOAD=/x.so` preloads /x.so while looking empty. Shells and service " +
       "managers never write duplicates, so this is a deliberate construction: high when the copies differ, low " +
-      "when they are identical.",
+      "when they are identical." +
+      " High: its only use is to load a library while showing an empty or harmless value.",
     remediation:
       "Read the whole block (tr '\\0' '\\n' < /proc/<pid>/environ), find the process that built it (its parent), " +
       "and judge the library the loader took (the last copy) and /proc/<pid>/maps.",
@@ -147,7 +150,8 @@ export const IOC_CHECKS: CheckInput[] = [
     rationale:
       "A shared object under a world-writable sticky directory (/tmp, /var/tmp, /dev/shm) is mapped executable in " +
       "the process: a library injected with LD_PRELOAD, dlopen or a ptrace injector stays mapped after the " +
-      "environment is scrubbed. Installed software does not load code from there.",
+      "environment is scrubbed. Installed software does not load code from there." +
+      " High: code injected into a running process runs with its privileges, and packaged software never loads code from there.",
     remediation:
       "Save the library (cp /proc/<pid>/map_files/<range>), identify how it was loaded (environment, " +
       "/etc/ld.so.preload, the parent), and treat the process as compromised.",
@@ -159,7 +163,8 @@ export const IOC_CHECKS: CheckInput[] = [
     severity: "high",
     rationale:
       "The mapped shared object, or a directory on its path without the sticky bit, is world-writable: any local " +
-      "user can replace the code this program loads next time it starts.",
+      "user can replace the code this program loads next time it starts." +
+      " High: any local account can put its code into this program, with the program's privileges, at its next start.",
     remediation:
       "Remove the world-write bit (chmod o-w) from the file and its directories; check its integrity.",
     mitre: ["T1574.006", "T1574.010"],
@@ -211,7 +216,8 @@ export const IOC_CHECKS: CheckInput[] = [
     rationale:
       "An executable mapping of a memfd is code with no file on disk: reflective loaders and in-memory droppers " +
       "use it. Data mappings of memfds (browsers, Wayland, PipeWire) are not counted; the .NET runtime's W^X " +
-      "double mapping ('doublemapper' with libcoreclr mapped) is low.",
+      "double mapping ('doublemapper' with libcoreclr mapped) is low." +
+      " High: code without a file on disk escapes every file-based check, which is why in-memory loaders use it.",
     remediation:
       "Save the mapping from /proc/<pid>/map_files/<range> and identify how the process was started.",
     mitre: ["T1620", "T1055"],
@@ -223,7 +229,8 @@ export const IOC_CHECKS: CheckInput[] = [
     rationale:
       "Every dynamically linked program loads these libraries: stock systems leave the file absent or empty, " +
       "and rootkits (Azazel, Jynx, libprocesshider) use it. Critical when a library is in a temp, world-writable or " +
-      "home location or not root-owned; with --ioc-env-trust, medium when all are root-owned system libraries.",
+      "home location or not root-owned; with --ioc-env-trust, medium when all are root-owned system libraries." +
+      " High: nothing stock writes the file, and every program on the host runs what it names.",
     remediation:
       "Identify each library and its package; remove unknown entries from a trusted shell (statically linked " +
       "busybox), since the preload hides itself from dynamically linked tools.",
@@ -290,7 +297,8 @@ export const IOC_CHECKS: CheckInput[] = [
       "reach the network (`curl … | sh` does not); `sh -c …` and `sh script` (CI agents, supervisors) are not " +
       "read from stdin; a pty held by a terminal server (sshd, dropbear, mosh-server, telnetd, ttyd, shellinaboxd, " +
       "from a program directory) is a login. A CI agent that feeds a shell its script over a pipe, or a CGI shell " +
-      "script, has the same shape: the relay and the remote address tell them apart.",
+      "script, has the same shape: the relay and the remote address tell them apart." +
+      " Critical: it is an attacker's interactive shell on the host, running now.",
     remediation: "Record the relay's remote address, save the process tree, and contain the host.",
     mitre: ["T1059.004", "T1071"],
   }),
