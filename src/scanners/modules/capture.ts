@@ -121,8 +121,10 @@ export class ModuleCapture {
     this.#total += chunk.length;
     this.#tail.push(chunk);
     for (let guard = 0; guard < 3 && this.#stage.at !== "done"; guard++) {
-      this.#stage.piece.take(chunk, at);
-      if (!this.#stage.piece.done) break;
+      const piece = this.#stage.piece;
+      piece.take(chunk, at);
+      // An empty range is complete only once the stream reached it: one past the end lies outside the module.
+      if (!piece.done || piece.span.offset > this.#total) break;
       this.#advance();
     }
   };

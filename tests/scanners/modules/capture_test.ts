@@ -56,6 +56,10 @@ Deno.test("capture: tables outside the module, hostile offsets and non-ELF data 
     ["table past the end", (_b, d) => d.setBigUint64(0x28, 1n << 40n, true), /outside the file/],
     ["huge table offset", (_b, d) => d.setBigUint64(0x28, 0xffffffffffffff00n, true), /outside the file/],
     ["name table past the end", (_b, d) => d.setBigUint64(shoff + 2 * 64 + 0x18, 1n << 30n, true), /outside/],
+    ["empty name table past the end", (_b, d) => {
+      d.setBigUint64(shoff + 2 * 64 + 0x18, BigInt(elf.length + 4096), true);
+      d.setBigUint64(shoff + 2 * 64 + 0x20, 0n, true);
+    }, /outside/],
     ["name table of 1 GiB", (_b, d) => d.setBigUint64(shoff + 2 * 64 + 0x20, 1n << 30n, true), /more than/],
     ["too many sections", (_b, d) => d.setUint16(0x3c, 65535, true), /more than 4096/],
     ["not ELF", (b) => b.fill(0x41, 0, 4), /not an ELF file/],
