@@ -186,3 +186,106 @@ export function loadRpmOwners(host: Host): ReadOutcome<PackageOwners> & { proble
     problems,
   };
 }
+
+/** Scriptlet tags of an rpm header and the names `rpm -q --scripts` gives them. */
+const SCRIPTLET_TAGS: ReadonlyMap<number, string> = new Map([
+  [1151, "%pretrans"],
+  [1023, "%pre"],
+  [1024, "%post"],
+  [1025, "%preun"],
+  [1026, "%postun"],
+  [1152, "%posttrans"],
+  [1065, "%trigger"],
+  [5066, "%filetrigger"],
+  [5076, "%transfiletrigger"],
+]);
+
+/** One scriptlet of an installed package. */
+export interface RpmScriptlet {
+  /** "%post", "%trigger"… */
+  name: string;
+  text: string;
+  /** The text was longer than the cap and was cut. */
+  truncated: boolean;
+}
+
+/**
+ * The package name and scriptlets of an rpm header blob (each cut to `maxScriptBytes`); an error message for a
+ * malformed header.
+ */
+export function parseRpmScriptlets(
+  blob: Uint8Array,
+  maxScriptBytes: number,
+): { name: string; scriptlets: RpmScriptlet[] } | { error: string } {
+  if (blob.length < 8) return { error: "header shorter than 8 bytes" };
+  const dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  const il = dv.getUint32(0);
+  const dl = dv.getUint32(4);
+  const dataStart = 8 + il * 16;
+  if (il > 0xffff || dataStart + dl > blob.length) {
+    return { error: `header sizes out of range (${il} tags, ${dl} bytes)` };
+  }
+  const data = blob.subarray(dataStart, dataStart + dl);
+  let name: string | undefined;
+  const scriptlets: RpmScriptlet[] = [];
+  for (let i = 0; i < il; i++) {
+    const at = 8 + i * 16;
+    const tag = dv.getUint32(at);
+    const type = dv.getUint32(at + 4);
+    const offset = dv.getUint32(at + 8);
+    const count = dv.getUint32(at + 12);
+    if (offset >= dl && count > 0) return { error: `tag ${tag} points outside the data` };
+    if (tag === TAG_NAME && type === TYPE_STRING) name = strings(data, offset, 1)?.[0];
+    const script = SCRIPTLET_TAGS.get(tag);
+    if (script === undefined || (type !== TYPE_STRING && type !== TYPE_STRING_ARRAY)) continue;
+    const texts = strings(data, offset, type === TYPE_STRING ? 1 : Math.min(count, 1024));
+    if (texts === undefined) return { error: `tag ${tag}: unterminated string` };
+    for (const text of texts) {
+      const truncated = text.length > maxScriptBytes;
+      scriptlets.push({ name: script, text: truncated ? text.slice(0, maxScriptBytes) : text, truncated });
+    }
+  }
+  if (name === undefined) return { error: "header without a package name" };
+  return { name, scriptlets };
+}
+
+/**
+ * Every installed package's scriptlets from the rpm sqlite database (at most `maxPackages` packages): "missing"
+ * when there is no database; malformed headers are counted in `problems` and skipped.
+ */
+export function loadRpmScriptlets(
+  host: Host,
+  maxScriptBytes: number,
+  maxPackages = MAX_PACKAGES,
+): ReadOutcome<{ db: string; packages: { name: string; scriptlets: RpmScriptlet[] }[] }> & {
+  problems?: string[];
+} {
+  const path = RPMDB_PATHS.find((p) => host.lstat(p).ok);
+  if (path === undefined) return { ok: false, reason: "missing", message: "no rpmdb.sqlite" };
+  const problems: string[] = [];
+  const packages: { name: string; scriptlets: RpmScriptlet[] }[] = [];
+  let truncated = false;
+  let db: DatabaseSync | undefined;
+  try {
+    db = new DatabaseSync(openName(host, path), { readOnly: true });
+    for (const row of db.prepare("SELECT blob FROM Packages LIMIT ?").iterate(maxPackages + 1)) {
+      if (packages.length >= maxPackages) {
+        truncated = true;
+        break;
+      }
+      const blob = (row as { blob?: unknown }).blob;
+      if (!(blob instanceof Uint8Array) || blob.length > MAX_HEADER) {
+        problems.push(`${path}: a package header is not a blob or too large`);
+        continue;
+      }
+      const h = parseRpmScriptlets(blob, maxScriptBytes);
+      if ("error" in h) problems.push(`${path}: ${h.error}`);
+      else packages.push(h);
+    }
+  } catch (e) {
+    return { ok: false, reason: "error", message: `${path}: ${e instanceof Error ? e.message : String(e)}` };
+  } finally {
+    db?.close();
+  }
+  return { ok: true, value: { db: path, packages }, truncated, problems };
+}

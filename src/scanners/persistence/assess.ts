@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import type { Severity } from "../../core/severity.ts";
 import { type Host, pathComponents } from "../../host/host.ts";
-import { inside, TEMP_DIRS } from "../../host/location.ts";
+import { homeOf, inside, TEMP_DIRS } from "../../host/location.ts";
 import { type Account, type Accounts, isUserHome } from "./accounts.ts";
 import { matchPatterns, type PatternKind } from "./patterns.ts";
 import { executedPaths } from "./shell_words.ts";
@@ -16,7 +16,8 @@ export type PathRiskName =
   | "other_home"
   | "world_writable_file"
   | "foreign_owner"
-  | "writable_dir";
+  | "writable_dir"
+  | "hidden_path";
 
 /** One reason an entry is suspicious. */
 export interface Indicator {
@@ -70,6 +71,7 @@ export function pathRisk(
       return "other_home";
     }
   }
+  if (hiddenOutsideHomes(path, accounts)) return "hidden_path";
   const foreign = (uid: number) => uid !== 0 && uid !== runAs.uid;
   const file = statOf(host, path);
   if (file) {
@@ -82,6 +84,19 @@ export function pathRisk(
     return "writable_dir";
   }
   return undefined;
+}
+
+/**
+ * True when a directory or file on the path is hidden (its name starts with a dot) outside every home directory:
+ * `/usr/local/bin/.x`, `/var/lib/.cache/agent`. Dot directories inside homes (~/.local/bin, ~/.acme.sh) are how
+ * per-user tools install themselves and are judged as homes instead.
+ */
+export function hiddenOutsideHomes(path: string, accounts: Accounts): boolean {
+  if (!pathComponents(path).some((c) => c.startsWith(".") && c !== "." && c !== "..")) return false;
+  const homes = [...accounts.byName.values()].filter((a) => a.uid === 0 || isUserHome(a)).map((a) =>
+    normalise(a.home)
+  );
+  return homeOf(path, homes.filter((h) => h !== "/")) === undefined;
 }
 
 /** Libraries an LD_PRELOAD assignment in the line loads into every program (space- or colon-separated). */

@@ -1,10 +1,15 @@
 /** The persistence scanner's catalogue: the command checks every family shares, the family-specific ones, the inventory. */
 import type { CheckInput } from "../../core/catalogue.ts";
+import { OWNERSHIP_CHECKS } from "./sources/ownership.ts";
+import { PACKAGES_RECENT_CHECKS } from "./sources/packages_recent.ts";
 
 /** The scanner name. */
 export const PERSISTENCE = "persistence";
 
 const base = { scanner: PERSISTENCE, category: "ioc" as const };
+/** A family's checks, kept in its source file under sources/, with this scanner's name. */
+const family = (checks: Omit<CheckInput, "scanner">[]): CheckInput[] =>
+  checks.map((c) => ({ ...c, scanner: PERSISTENCE }));
 const INSPECT =
   "Inspect the entry and the file it lives in; if nobody on the team put it there, preserve a copy for analysis, " +
   "remove it, and look for how it got there (authentication logs, the other persistence points of this report).";
@@ -55,7 +60,8 @@ export const PERSISTENCE_CHECKS: CheckInput[] = [
     title: "Persistence entry runs a program from an untrusted location",
     severity: "high",
     rationale:
-      "The entry runs (or preloads) a program from a temporary directory, from another person's home, or " +
+      "The entry runs (or preloads) a program from a temporary directory, a hidden directory outside the " +
+      "homes (/usr/local/bin/.x), from another person's home, or " +
       "from a file or directory that accounts other than root and the entry's own user can change." +
       " High: whoever can write there runs code with the entry's privileges, usually root, at its next run.",
     remediation: INSPECT + " Legitimate programs belong in a root-owned directory such as /usr/local/sbin.",
@@ -151,4 +157,6 @@ export const PERSISTENCE_CHECKS: CheckInput[] = [
     remediation: "Compare with a known-good host or a baseline.",
     mitre: [],
   },
+  ...family(OWNERSHIP_CHECKS), // sources/ownership.ts
+  ...family(PACKAGES_RECENT_CHECKS), // sources/packages_recent.ts
 ];

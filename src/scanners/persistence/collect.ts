@@ -20,7 +20,26 @@ export type PointKind =
   | "authorized_keys"
   | "sudoers"
   | "ld_so_preload"
-  | "xdg_autostart";
+  | "xdg_autostart"
+  // boot and service managers (sources/generators.ts, systemd.ts, sysv.ts, grub.ts, initramfs.ts)
+  | "systemd_generator"
+  | "system_unit"
+  | "sysv_init"
+  | "upstart_job"
+  | "openrc_local"
+  | "boot_config"
+  | "grub_script"
+  | "initramfs_script"
+  // package managers (sources/apt_hooks.ts, dnf_plugins.ts, maintainer_scripts.ts)
+  | "apt_hook"
+  | "dpkg_hook"
+  | "dnf_plugin"
+  | "maintainer_script"
+  // dynamic linker, environment and kernel modules (sources/ld_so_conf.ts, environment.ts, kernel_modules.ts)
+  | "ld_so_conf"
+  | "environment_file"
+  | "modules_load"
+  | "modprobe_command";
 
 /** One thing a persistence point runs, with the privileges it runs with. */
 export interface Entry {

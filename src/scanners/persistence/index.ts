@@ -21,13 +21,17 @@ import { sshKeySources } from "./sources/ssh_keys.ts";
 import { sudoersSources } from "./sources/sudoers.ts";
 import { systemdSources } from "./sources/systemd.ts";
 import { udevSources } from "./sources/udev.ts";
+import { settleOwnership } from "./sources/ownership.ts";
+import { aptHookSources } from "./sources/apt_hooks.ts";
+import { maintainerScriptSources } from "./sources/maintainer_scripts.ts";
+import { packagesRecentSources } from "./sources/packages_recent.ts";
 
 /**
  * The families of persistence points, in the order they are read: one file each under `sources/` (helpers
  * they share in `sources/shared.ts`). A new family is a file there and a line here (with its import); its checks go in
  * `checks.ts`, its point kinds in `collect.ts`.
  */
-const SOURCES: readonly ((c: Collector) => void)[] = [
+const SOURCES: readonly ((c: Collector) => void | Promise<void>)[] = [
   cronSources, // cron.ts: /etc/crontab, cron.d, anacrontab, cron.hourly…yearly, per-user crontabs
   atSources, // cron.ts: pending at jobs
   motdSources, // motd.ts: /etc/update-motd.d
@@ -39,6 +43,9 @@ const SOURCES: readonly ((c: Collector) => void)[] = [
   sudoersSources, // sudoers.ts: /etc/sudoers and its includes
   preloadSources, // ld_preload.ts: /etc/ld.so.preload
   autostartSources, // autostart.ts: /etc/xdg/autostart, ~/.config/autostart
+  aptHookSources, // apt_hooks.ts: APT hooks (apt.conf, apt.conf.d), dpkg's pre/post-invoke and status-logger
+  maintainerScriptSources, // maintainer_scripts.ts: dpkg maintainer scripts, rpm scriptlets with payloads
+  packagesRecentSources, // packages_recent.ts: --hardening: recent packages no APT repository provides
 ];
 
 function inventory(p: Point): FindingDraft {
@@ -63,14 +70,15 @@ function inventory(p: Point): FindingDraft {
 async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const c = new Collector(ctx, loadAccounts(ctx));
   for (const source of SOURCES) {
-    source(c);
+    await source(c);
     await ctx.checkpoint();
   }
+  await settleOwnership(c); // sources/ownership.ts: the package-ownership questions the sources asked
   const emitted = new Set<string>();
   for (const p of c.points) {
     await ctx.checkpoint();
     if (ctx.config.persistenceInventory) {
-      const f = c.read(p.path);
+      const f = p.path.startsWith("/") ? c.read(p.path) : undefined; // not a file: an rpm scriptlet
       const inv = inventory(p);
       if (f) inv.metadata!.sha256 = sha256Hex(f.bytes);
       yield inv;
