@@ -2,6 +2,14 @@
 import type { CheckInput } from "../../core/catalogue.ts";
 import { OWNERSHIP_CHECKS } from "./sources/ownership.ts";
 import { PACKAGES_RECENT_CHECKS } from "./sources/packages_recent.ts";
+import { DNF_PLUGIN_CHECKS } from "./sources/dnf_plugins.ts";
+import { GENERATOR_CHECKS } from "./sources/generators.ts";
+import { SYSTEM_UNIT_CHECKS } from "./sources/system_units.ts";
+import { SYSV_CHECKS } from "./sources/sysv.ts";
+import { BOOT_CHECKS } from "./sources/grub.ts";
+import { LD_SO_CONF_CHECKS } from "./sources/ld_so_conf.ts";
+import { ENVIRONMENT_CHECKS } from "./sources/environment.ts";
+import { KERNEL_MODULE_CHECKS } from "./sources/kernel_modules.ts";
 
 /** The scanner name. */
 export const PERSISTENCE = "persistence";
@@ -159,4 +167,12 @@ export const PERSISTENCE_CHECKS: CheckInput[] = [
   },
   ...family(OWNERSHIP_CHECKS), // sources/ownership.ts
   ...family(PACKAGES_RECENT_CHECKS), // sources/packages_recent.ts
+  ...family(DNF_PLUGIN_CHECKS), // sources/dnf_plugins.ts
+  ...family(GENERATOR_CHECKS), // sources/generators.ts
+  ...family(SYSTEM_UNIT_CHECKS), // sources/system_units.ts
+  ...family(SYSV_CHECKS), // sources/sysv.ts
+  ...family(BOOT_CHECKS), // sources/grub.ts (and initramfs.ts)
+  ...family(LD_SO_CONF_CHECKS), // sources/ld_so_conf.ts
+  ...family(ENVIRONMENT_CHECKS), // sources/environment.ts
+  ...family(KERNEL_MODULE_CHECKS), // sources/kernel_modules.ts
 ];

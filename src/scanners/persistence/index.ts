@@ -25,6 +25,15 @@ import { settleOwnership } from "./sources/ownership.ts";
 import { aptHookSources } from "./sources/apt_hooks.ts";
 import { maintainerScriptSources } from "./sources/maintainer_scripts.ts";
 import { packagesRecentSources } from "./sources/packages_recent.ts";
+import { dnfPluginSources } from "./sources/dnf_plugins.ts";
+import { generatorSources } from "./sources/generators.ts";
+import { systemUnitSources } from "./sources/system_units.ts";
+import { sysvSources } from "./sources/sysv.ts";
+import { grubSources } from "./sources/grub.ts";
+import { initramfsSources } from "./sources/initramfs.ts";
+import { ldSoConfSources } from "./sources/ld_so_conf.ts";
+import { environmentSources } from "./sources/environment.ts";
+import { kernelModuleSources } from "./sources/kernel_modules.ts";
 
 /**
  * The families of persistence points, in the order they are read: one file each under `sources/` (helpers
@@ -46,6 +55,15 @@ const SOURCES: readonly ((c: Collector) => void | Promise<void>)[] = [
   aptHookSources, // apt_hooks.ts: APT hooks (apt.conf, apt.conf.d), dpkg's pre/post-invoke and status-logger
   maintainerScriptSources, // maintainer_scripts.ts: dpkg maintainer scripts, rpm scriptlets with payloads
   packagesRecentSources, // packages_recent.ts: --hardening: recent packages no APT repository provides
+  dnfPluginSources, // dnf_plugins.ts: yum/dnf plugin modules, pluginpath, post-transaction actions
+  generatorSources, // generators.ts: systemd (user, environment) generators in every generator directory
+  systemUnitSources, // system_units.ts: unowned package units, drop-ins changing them, LD_PRELOAD in units
+  sysvSources, // sysv.ts: /etc/init.d scripts, rc?.d and OpenRC runlevel links, /etc/local.d, upstart jobs
+  grubSources, // grub.ts: /etc/default/grub(.d), /etc/grub.d, grub.cfg, BLS entries: init= and protections off
+  initramfsSources, // initramfs.ts: initramfs-tools hooks and scripts, dracut modules and configuration
+  ldSoConfSources, // ld_so_conf.ts: /etc/ld.so.conf and its includes: library directories by location
+  environmentSources, // environment.ts: /etc/environment, pam_env.conf, ~/.pam_environment, environment.d
+  kernelModuleSources, // kernel_modules.ts: modules-load.d, /etc/modules, modprobe.d install/remove commands
 ];
 
 function inventory(p: Point): FindingDraft {

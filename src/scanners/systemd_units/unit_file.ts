@@ -6,13 +6,26 @@
 /** Section name → key → every assignment in order ("" is a reset). */
 export type UnitSections = Map<string, Map<string, string[]>>;
 
-/** Parses a unit file or drop-in. Never throws; lines outside a section or without `=` are counted in `bad`. */
-export function parseUnitFile(text: string): { sections: UnitSections; bad: number } {
-  const sections: UnitSections = new Map();
-  let current: Map<string, string[]> | undefined;
+/** One `Key=value` assignment of a unit file, with the section it is in and the line it starts on. */
+export interface UnitAssignment {
+  section: string;
+  key: string;
+  value: string;
+  line: number;
+}
+
+/**
+ * Every assignment of a unit file or drop-in, in order, with its 1-based line (continuation lines joined, comment
+ * lines inside a continuation skipped, as systemd does). Lines outside a section or without `=` are counted in
+ * `bad`. Never throws.
+ */
+export function unitAssignments(text: string): { assignments: UnitAssignment[]; bad: number } {
+  const assignments: UnitAssignment[] = [];
+  let section: string | undefined;
   let bad = 0;
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
+    const start = i + 1;
     let line = lines[i].replace(/\r$/, "").trim();
     if (line === "" || line.startsWith("#") || line.startsWith(";")) continue;
     while (line.endsWith("\\") && i + 1 < lines.length) {
@@ -23,20 +36,32 @@ export function parseUnitFile(text: string): { sections: UnitSections; bad: numb
     if (line.endsWith("\\")) line = line.slice(0, -1);
     const sec = line.match(/^\[([^\]]+)\]$/);
     if (sec) {
-      current = sections.get(sec[1]) ?? new Map();
-      sections.set(sec[1], current);
+      section = sec[1];
       continue;
     }
     const eq = line.indexOf("=");
-    if (!current || eq <= 0) {
+    if (section === undefined || eq <= 0) {
       bad++;
       continue;
     }
-    const key = line.slice(0, eq).trim();
-    const value = line.slice(eq + 1).trim();
-    const list = current.get(key) ?? [];
-    list.push(value);
-    current.set(key, list);
+    assignments.push({
+      section,
+      key: line.slice(0, eq).trim(),
+      value: line.slice(eq + 1).trim(),
+      line: start,
+    });
+  }
+  return { assignments, bad };
+}
+
+/** Parses a unit file or drop-in. Never throws; lines outside a section or without `=` are counted in `bad`. */
+export function parseUnitFile(text: string): { sections: UnitSections; bad: number } {
+  const sections: UnitSections = new Map();
+  const { assignments, bad } = unitAssignments(text);
+  for (const a of assignments) {
+    const keys = sections.get(a.section) ?? new Map<string, string[]>();
+    keys.set(a.key, [...(keys.get(a.key) ?? []), a.value]);
+    sections.set(a.section, keys);
   }
   return { sections, bad };
 }

@@ -3,13 +3,12 @@ import { ROOT_ACCOUNT } from "../accounts.ts";
 import { type Collector, homeAccounts } from "../collect.ts";
 import { scriptPoint } from "./shared.ts";
 
-/** System-wide shell start-up files. */
+/** System-wide shell start-up files (/etc/environment is pam_env's, not a shell's: sources/environment.ts). */
 export const SYSTEM_SHELL_FILES = [
   "/etc/profile",
   "/etc/bash.bashrc",
   "/etc/bashrc",
   "/etc/bash.bash_logout",
-  "/etc/environment",
   "/etc/zsh/zshenv",
   "/etc/zsh/zprofile",
   "/etc/zsh/zshrc",

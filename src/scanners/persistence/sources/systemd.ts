@@ -1,15 +1,28 @@
-/** systemd: timers and the services they trigger, locally defined services, and users' own units. */
+/**
+ * systemd: timers and the services they trigger, locally defined services, and user units (each person's own in
+ * ~/.config/systemd/user and ~/.local/share/systemd/user, and /etc/systemd/user for everyone).
+ */
 import { type LoadedUnit, loadUnits, templateOf } from "../../systemd_units/loader.ts";
-import { EXEC_KEYS, lastValue, listValues, parseExecLine } from "../../systemd_units/unit_file.ts";
-import { type Account, ROOT_ACCOUNT } from "../accounts.ts";
+import {
+  EXEC_KEYS,
+  lastValue,
+  listValues,
+  parseExecLine,
+  type UnitSections,
+} from "../../systemd_units/unit_file.ts";
+import { type Account, ANY_USER, ROOT_ACCOUNT } from "../accounts.ts";
 import { type Collector, type Entry, homeAccounts } from "../collect.ts";
 import { account } from "./shared.ts";
 
+/** The account a service's commands run as (User=; root when unset). */
+export function serviceAccount(c: Collector, sections: UnitSections): Account {
+  const user = lastValue(sections, "Service", "User");
+  return user === undefined || user === "root" || user === "0" ? ROOT_ACCOUNT : account(c, user);
+}
+
 /** The Exec lines of a service, each with the account it runs as (`+`/`!` prefixes run as root). */
 function serviceEntries(c: Collector, service: LoadedUnit, runAsDefault?: Account): Entry[] {
-  const user = lastValue(service.sections, "Service", "User");
-  const runAs = runAsDefault ??
-    (user === undefined || user === "root" || user === "0" ? ROOT_ACCOUNT : account(c, user));
+  const runAs = runAsDefault ?? serviceAccount(c, service.sections);
   const entries: Entry[] = [];
   for (const key of EXEC_KEYS) {
     for (const v of listValues(service.sections, "Service", key)) {
@@ -26,7 +39,8 @@ function serviceEntries(c: Collector, service: LoadedUnit, runAsDefault?: Accoun
 
 /**
  * systemd timers (what their service runs), services defined locally (/etc, /run, /usr/local: where units are
- * added by hand; package units are the integrity scanner's business) and units in users' ~/.config/systemd/user.
+ * added by hand; package units are the integrity scanner's business, and sources/system_units.ts judges their
+ * drop-ins and owners) and user units.
  */
 export function systemdSources(c: Collector): void {
   const loaded = loadUnits(c.ctx, [".timer", ".service"]);
@@ -69,10 +83,15 @@ export function systemdSources(c: Collector): void {
       meta: { unit: u.name, drop_ins: u.dropIns, enabled: loaded.pulledInBy.has(u.name) },
     });
   }
+  // User units: each person's own (~/.config and ~/.local/share), and the administrator's for every user.
+  const userDirs: [string[], Account][] = [[["/etc/systemd/user"], ANY_USER]];
   for (const a of homeAccounts(c.ctx, c.accounts)) {
-    const dir = `${a.home}/.config/systemd/user`;
-    if (!c.ctx.host.stat(dir).ok) continue;
-    const user = loadUnits(c.ctx, [".service", ".timer"], [dir]);
+    userDirs.push([[`${a.home}/.config/systemd/user`, `${a.home}/.local/share/systemd/user`], a]);
+  }
+  for (const [dirs, a] of userDirs) {
+    const present = dirs.filter((d) => c.ctx.host.stat(d).ok);
+    if (present.length === 0) continue;
+    const user = loadUnits(c.ctx, [".service", ".timer"], present);
     for (const u of user.units) {
       c.point({
         kind: "user_unit",

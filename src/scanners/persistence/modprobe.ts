@@ -1,0 +1,60 @@
+/** Parsers for kmod's configuration: modprobe.d (install/remove commands) and modules-load.d (names to load). */
+
+/** A command modprobe runs instead of loading (install) or unloading (remove) a module. */
+export interface ModprobeCommand {
+  line: number;
+  directive: "install" | "remove";
+  module: string;
+  command: string;
+}
+
+/**
+ * Reads a modprobe.d file as kmod does: `#` comment lines, `\` continuations, whitespace-separated words; returns
+ * the `install` and `remove` commands (the rest of the line after the module name). Directives kmod does not know
+ * and `install`/`remove` lines without a command are counted in `bad`.
+ */
+export function parseModprobeConf(text: string): { commands: ModprobeCommand[]; bad: number } {
+  const commands: ModprobeCommand[] = [];
+  let bad = 0;
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const start = i + 1;
+    let line = lines[i].replace(/\r$/, "");
+    while (line.endsWith("\\") && i + 1 < lines.length) {
+      line = line.slice(0, -1) + " " + lines[++i].replace(/\r$/, "");
+    }
+    line = line.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const m = line.match(/^(\S+)(?:\s+(\S+))?(?:\s+(.*))?$/);
+    if (!m) continue;
+    const directive = m[1];
+    if (directive === "install" || directive === "remove") {
+      if (m[2] === undefined || m[3] === undefined || m[3].trim() === "") {
+        bad++;
+        continue;
+      }
+      commands.push({ line: start, directive, module: m[2], command: m[3].trim() });
+    } else if (!/^(?:alias|options|blacklist|softdep|weakdep|include|config)$/.test(directive)) {
+      bad++;
+    }
+  }
+  return { commands, bad };
+}
+
+/** One module a modules-load.d file (or /etc/modules) asks to load at boot. */
+export interface ModuleToLoad {
+  line: number;
+  module: string;
+}
+
+/** Module names of a modules-load.d file or /etc/modules: the first word of each line, `#` and `;` comments. */
+export function parseModulesLoad(text: string): ModuleToLoad[] {
+  const out: ModuleToLoad[] = [];
+  text.split("\n").forEach((raw, i) => {
+    const line = raw.replace(/\r$/, "").trim();
+    if (line === "" || line.startsWith("#") || line.startsWith(";")) return;
+    const module = line.split(/\s+/)[0];
+    if (module !== "") out.push({ line: i + 1, module });
+  });
+  return out;
+}

@@ -1,0 +1,180 @@
+/**
+ * The environment every login gets from PAM and systemd: /etc/environment, pam_env.conf, each person's
+ * ~/.pam_environment, and environment.d (system and per user). A loader variable there (LD_PRELOAD, LD_AUDIT,
+ * LD_LIBRARY_PATH) or a PATH that puts a directory others can write ahead of the system's hijacks every program
+ * started in those sessions.
+ */
+import type { CheckInput } from "../../../core/catalogue.ts";
+import { type Location, LocationJudge } from "../../../host/location.ts";
+import { judgeEntries, ldEntries } from "../../ioc/ld_env.ts";
+import { type Account, ANY_USER, isUserHome } from "../accounts.ts";
+import { hiddenOutsideHomes } from "../assess.ts";
+import { type Collector, homeAccounts, normalisePath } from "../collect.ts";
+import { type EnvAssignment, parseEnvFile, parsePamEnvConf } from "../env_files.ts";
+
+/** The checks of this file (the scanner name is added in checks.ts). */
+export const ENVIRONMENT_CHECKS: Omit<CheckInput, "scanner">[] = [
+  {
+    id: "persistence.environment.loader_var",
+    title: "Login environment sets a dynamic-loader variable to an untrusted place",
+    severity: "high",
+    category: "ioc",
+    rationale:
+      "LD_PRELOAD or LD_AUDIT in /etc/environment, pam_env.conf, a ~/.pam_environment or environment.d loads a " +
+      "library into every program of every session it applies to; LD_LIBRARY_PATH makes the loader search a " +
+      "directory first. From a temporary, home, hidden or writable location (or the current directory) that is " +
+      "code injection on demand; a library outside the system directories is reported as medium.",
+    remediation:
+      "Remove the assignment, inspect the library or directory it named, and check the other persistence points " +
+      "of this report for how it got there.",
+    mitre: ["T1574.006"],
+    confidence: "heuristic",
+  },
+  {
+    id: "persistence.environment.path_hijack",
+    title: "Login environment puts a writable directory first in PATH",
+    severity: "high",
+    category: "ioc",
+    rationale:
+      "A PATH that lists a temporary, hidden or writable directory (or the current directory) before the system's " +
+      "lets whoever can write there shadow sudo, ls or any command for everyone whose sessions get this PATH.",
+    remediation:
+      "Put the system directories first and remove directories other accounts can write from PATH.",
+    mitre: ["T1574.007"],
+    confidence: "heuristic",
+  },
+];
+
+/** The directories after which a PATH entry no longer shadows the system's commands. */
+const SYSTEM_BIN = new Set(["/usr/bin", "/bin", "/usr/sbin", "/sbin"]);
+
+interface EnvFile {
+  path: string;
+  runAs: Account;
+  parse: (text: string) => { assignments: EnvAssignment[]; bad: number };
+}
+
+function envFiles(c: Collector): EnvFile[] {
+  const out: EnvFile[] = [
+    { path: "/etc/environment", runAs: ANY_USER, parse: parseEnvFile },
+    { path: "/etc/security/pam_env.conf", runAs: ANY_USER, parse: parsePamEnvConf },
+    { path: "/usr/etc/security/pam_env.conf", runAs: ANY_USER, parse: parsePamEnvConf },
+  ];
+  for (const dir of ["/etc/environment.d", "/usr/lib/environment.d", "/usr/local/lib/environment.d"]) {
+    for (const name of c.list(dir).filter((n) => n.endsWith(".conf"))) {
+      out.push({ path: `${dir}/${name}`, runAs: ANY_USER, parse: parseEnvFile });
+    }
+  }
+  for (const a of homeAccounts(c.ctx, c.accounts)) {
+    out.push({ path: `${a.home}/.pam_environment`, runAs: a, parse: parsePamEnvConf });
+    for (const name of c.list(`${a.home}/.config/environment.d`).filter((n) => n.endsWith(".conf"))) {
+      out.push({ path: `${a.home}/.config/environment.d/${name}`, runAs: a, parse: parseEnvFile });
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether a judged location is unsafe for `runAs`: temporary and world-writable ones always are; a home or a
+ * user-writable one is, unless it is the account's own (a person may put their own ~/bin first).
+ */
+function untrustedFor(loc: Location, path: string, runAs: Account): boolean {
+  if (loc.kind === "system") return false;
+  if (loc.kind === "home") {
+    const home = runAs.uid >= 0 && runAs.home.startsWith("/") ? normalisePath(runAs.home) : undefined;
+    return home === undefined || !(path === home || path.startsWith(home + "/"));
+  }
+  if (loc.kind === "user_writable") return !(loc.uid !== undefined && loc.uid === runAs.uid && runAs.uid > 0);
+  return true;
+}
+
+/** Loader variables and PATH in the login environment files. */
+export function environmentSources(c: Collector): void {
+  const homes = [...c.accounts.byName.values()].filter((a) => a.uid === 0 || isUserHome(a))
+    .map((a) => normalisePath(a.home)).filter((h) => h !== "/");
+  const judge = new LocationJudge(c.ctx.host, homes);
+  for (const file of envFiles(c)) {
+    const f = c.read(file.path, 256 << 10);
+    if (!f) continue;
+    const { assignments, bad } = file.parse(f.text);
+    if (bad > 0) c.ctx.warn("environment_malformed", `${file.path}: ${bad} line(s) that set nothing`);
+    c.point({
+      kind: "environment_file",
+      path: file.path,
+      entries: [],
+      meta: { variables: assignments.map((a) => `${a.name}=${a.value}`.slice(0, 300)).slice(0, 50) },
+    });
+    const untrusted = (loc: Location, path: string) => untrustedFor(loc, path, file.runAs);
+    for (const a of assignments) {
+      const report = (check: string, value: string, why: string, severity?: "medium") =>
+        c.finding({
+          check_id: check,
+          subject: `${file.path}:${a.name}:${value}`,
+          severity,
+          description: `${file.path}:${a.line} sets ${a.name}: ${value} ${why}.`,
+          metadata: {
+            path: file.path,
+            line: a.line,
+            variable: a.name,
+            value: a.value.slice(0, 1000),
+            entry: value,
+            run_as: file.runAs.name,
+          },
+          location: { path: file.path },
+        });
+      if (a.name === "LD_PRELOAD" || a.name === "LD_AUDIT" || a.name === "LD_LIBRARY_PATH") {
+        const entries = ldEntries(a.name === "LD_LIBRARY_PATH" ? "LD_LIBRARY_PATH" : "LD_PRELOAD", a.value)
+          .filter((e) => !e.startsWith("$") && !e.startsWith("@"));
+        for (const j of judgeEntries(entries, judge)) {
+          const path = j.entry.startsWith("/") ? normalisePath(j.entry) : j.entry;
+          if (j.cwdRelative) {
+            report("persistence.environment.loader_var", j.entry, "(relative to the current directory)");
+          } else if (j.location && untrusted(j.location, path)) {
+            report(
+              "persistence.environment.loader_var",
+              j.entry,
+              `(${j.location.kind.replace("_", " ")} location)`,
+            );
+          } else if (j.location && hiddenOutsideHomes(path, c.accounts)) {
+            report("persistence.environment.loader_var", j.entry, "(hidden location)");
+          } else if (
+            j.location && !j.trusted && a.name !== "LD_LIBRARY_PATH" && j.location.kind === "system"
+          ) {
+            report(
+              "persistence.environment.loader_var",
+              j.entry,
+              "(outside the system library directories)",
+              "medium",
+            );
+          }
+        }
+      }
+      if (a.name === "PATH") {
+        for (const dir of a.value.split(":")) {
+          if (SYSTEM_BIN.has(normalisePath(dir || "."))) break;
+          if (dir.startsWith("$") || dir.startsWith("@")) continue;
+          if (dir === "" || !dir.startsWith("/")) {
+            report(
+              "persistence.environment.path_hijack",
+              dir || "(empty: the current directory)",
+              "before the system directories",
+            );
+            continue;
+          }
+          const path = normalisePath(dir);
+          const loc = judge.judge(path);
+          const hidden = hiddenOutsideHomes(path, c.accounts);
+          if (untrusted(loc, path) || hidden) {
+            report(
+              "persistence.environment.path_hijack",
+              dir,
+              `before the system directories: ${
+                hidden && loc.kind === "system" ? "hidden" : loc.kind.replace("_", " ")
+              } location`,
+            );
+          }
+        }
+      }
+    }
+  }
+}

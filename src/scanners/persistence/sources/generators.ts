@@ -1,0 +1,98 @@
+/**
+ * systemd generators: programs the system manager runs as root at boot and at every daemon-reload, before any
+ * unit starts (and the user manager for each user's session), from every generator directory. A script is judged
+ * line by line; any generator is judged by where it lives and whether a package installed it.
+ */
+import type { CheckInput } from "../../../core/catalogue.ts";
+import { type Account, ANY_USER, ROOT_ACCOUNT } from "../accounts.ts";
+import type { Collector, Entry } from "../collect.ts";
+import { scriptLines } from "../cron.ts";
+import { unlessOwned } from "./ownership.ts";
+import { isExecutable } from "./shared.ts";
+
+/** The checks of this file (the scanner name is added in checks.ts). */
+export const GENERATOR_CHECKS: Omit<CheckInput, "scanner">[] = [{
+  id: "persistence.systemd_generator.unowned",
+  title: "systemd generator that no package installed",
+  severity: "medium",
+  category: "ioc",
+  rationale:
+    "Generators run as root very early at every boot and daemon-reload, before logging and before any unit, and " +
+    "can write units that start anything: distributions ship a handful, all from packages. One that no " +
+    "package installed is a rarely inspected place to persist.",
+  remediation:
+    "Inspect the generator (file, strings, its output in /run/systemd/generator*); if nobody installed it on " +
+    "purpose, keep a copy, remove it, run systemctl daemon-reload and look for the units it wrote.",
+  mitre: ["T1543.002", "T1037"],
+  confidence: "heuristic",
+}];
+
+/** Generator directories by kind, highest precedence first (a name in an earlier directory hides later ones). */
+export const GENERATOR_DIRS: readonly { kind: string; dirs: readonly string[]; runAs: Account }[] = [
+  "system-generators",
+  "user-generators",
+  "system-environment-generators",
+  "user-environment-generators",
+].map((kind) => ({
+  kind,
+  dirs: ["/etc/systemd", "/run/systemd", "/usr/local/lib/systemd", "/usr/lib/systemd", "/lib/systemd"]
+    .map((base) => `${base}/${kind}`),
+  runAs: kind.startsWith("user") ? ANY_USER : ROOT_ACCOUNT,
+}));
+
+/** Every generator that would run: the first of each name, unless masked (a link to /dev/null or empty). */
+export function generatorSources(c: Collector): void {
+  for (const { kind, dirs, runAs } of GENERATOR_DIRS) {
+    const seenDirs = new Set<string>();
+    const seenNames = new Set<string>();
+    for (const dir of dirs) {
+      const st = c.ctx.host.stat(dir);
+      if (!st.ok || !st.value.isDirectory) continue;
+      const id = `${st.value.dev}:${st.value.ino}`;
+      if (seenDirs.has(id)) continue;
+      seenDirs.add(id);
+      for (const name of c.list(dir)) {
+        if (seenNames.has(name)) continue;
+        seenNames.add(name);
+        const path = `${dir}/${name}`;
+        const link = c.ctx.host.readLink(path);
+        const file = c.ctx.host.stat(path);
+        if (
+          (link.ok && link.value === "/dev/null") || !file.ok || !file.value.isFile || file.value.size === 0
+        ) {
+          continue;
+        }
+        const inert = !isExecutable(c, path);
+        const magic = c.ctx.host.readBytes(path, 2);
+        const script = magic.ok && magic.value[0] === 0x23 && magic.value[1] === 0x21; // "#!"
+        const entries: Entry[] = [{ line: 0, text: path, runAs }];
+        if (link.ok && link.value.startsWith("/")) entries.push({ line: 0, text: link.value, runAs });
+        const text = script ? c.read(path)?.text : undefined;
+        if (text !== undefined) {
+          entries.push(...scriptLines(text).map((l) => ({ line: l.line, text: l.text, runAs })));
+        }
+        c.point({
+          kind: "systemd_generator",
+          path,
+          entries,
+          meta: { generator_kind: kind, script, ...(inert ? { inert } : {}) },
+          ...(inert ? { inert } : {}),
+        });
+        if (inert) continue;
+        unlessOwned(c, path, {
+          check_id: "persistence.systemd_generator.unowned",
+          subject: path,
+          description:
+            `${path}: a systemd ${kind.replace(/s$/, "")} that no installed package provides; it runs ` +
+            `${
+              runAs === ROOT_ACCOUNT
+                ? "as root at every boot and daemon-reload"
+                : "in every user's session manager"
+            }.`,
+          metadata: { path, generator_kind: kind },
+          location: { path },
+        });
+      }
+    }
+  }
+}

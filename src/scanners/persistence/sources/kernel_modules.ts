@@ -1,0 +1,276 @@
+/**
+ * Kernel modules loaded at boot and commands run when modules load: modules-load.d (every directory) and
+ * /etc/modules naming a module that no installed kernel ships or whose file no package installed, and
+ * modprobe.d `install`/`remove` commands that run something other than the blacklist idiom (`/bin/false`,
+ * `/bin/true`) or modprobe itself.
+ */
+import type { CheckInput } from "../../../core/catalogue.ts";
+import { canonicalModuleName, parseModulesBuiltin, parseModulesDep } from "../../modules/modules_dep.ts";
+import { ROOT_ACCOUNT } from "../accounts.ts";
+import { assessEntry } from "../assess.ts";
+import type { Collector, Entry } from "../collect.ts";
+import { globComponent } from "../env_files.ts";
+import { parseModprobeConf, parseModulesLoad } from "../modprobe.ts";
+import { simpleCommands } from "../shell_words.ts";
+import { unlessOwned, unlessProgramsOwned } from "./ownership.ts";
+
+/** The checks of this file (the scanner name is added in checks.ts). */
+export const KERNEL_MODULE_CHECKS: Omit<CheckInput, "scanner">[] = [
+  {
+    id: "persistence.module_load.unknown",
+    title: "Module loaded at boot that no installed kernel ships",
+    severity: "medium",
+    category: "kernel_module",
+    rationale:
+      "modules-load.d and /etc/modules name modules systemd-modules-load loads at every boot. A name that is in " +
+      "no installed kernel's module index (modules.dep, modules.builtin, aliases) is a module put in place by " +
+      "hand — the usual way a rootkit module comes back after a reboot — or a stale entry.",
+    remediation:
+      "Find the module file (modinfo <name>, find /lib/modules -name '<name>.ko*'), check where it came from, " +
+      "and remove the entry unless the module is known; a module not in modules.dep was installed without depmod.",
+    mitre: ["T1547.006"],
+    confidence: "heuristic",
+  },
+  {
+    id: "persistence.module_load.unowned",
+    title: "Module loaded at boot whose file no package installed",
+    severity: "medium",
+    category: "kernel_module",
+    rationale:
+      "The module a boot-time entry loads is in the kernel's module tree, but no package installed the file " +
+      "(and DKMS did not build it): a module copied in and indexed with depmod to load at every boot.",
+    remediation:
+      "Check the module's origin (modinfo, its signature, its timestamps); remove the entry and the file unless " +
+      "a vendor driver installer put it there.",
+    mitre: ["T1547.006"],
+    confidence: "heuristic",
+  },
+  {
+    id: "persistence.modprobe.command",
+    title: "modprobe runs a program when a module is loaded or removed",
+    severity: "medium",
+    category: "kernel_module",
+    rationale:
+      "An `install` or `remove` line of modprobe.d replaces loading (or unloading) the module with a shell " +
+      "command that runs as root every time the module is requested — at boot, when a device appears, or when " +
+      "any program asks for the module. Stock files use it only to block modules (/bin/false, /bin/true) or to " +
+      "load companions with modprobe.",
+    remediation:
+      "Read the command; remove the line unless it is a known local arrangement, and inspect the programs it runs.",
+    mitre: ["T1547.006", "T1546"],
+    confidence: "heuristic",
+  },
+];
+
+const LOAD_DIRS = [
+  "/etc/modules-load.d",
+  "/run/modules-load.d",
+  "/usr/local/lib/modules-load.d",
+  "/usr/lib/modules-load.d",
+  "/lib/modules-load.d",
+];
+const MODPROBE_DIRS = [
+  "/etc/modprobe.d",
+  "/run/modprobe.d",
+  "/usr/local/lib/modprobe.d",
+  "/usr/lib/modprobe.d",
+  "/lib/modprobe.d",
+];
+const MODULE_ROOTS = ["/lib/modules", "/usr/lib/modules"];
+/** Programs stock install/remove commands run: blocking a module, or loading and unloading modules. */
+const BENIGN = new Set([
+  "true",
+  "false",
+  "modprobe",
+  "rmmod",
+  "insmod",
+  "lsmod",
+  "grep",
+  "xargs",
+  "echo",
+  "logger",
+  "sleep",
+  "test",
+  "[",
+  ":",
+  "exit",
+]);
+const LIMITS = { indexBytes: 32 << 20, kernels: 32 } as const;
+
+/** `.conf` files of config directories in kmod/systemd precedence: the first of each name; masked ones skipped. */
+function confFiles(c: Collector, dirs: readonly string[]): string[] {
+  const seenDirs = new Set<string>();
+  const byName = new Map<string, string>();
+  for (const dir of dirs) {
+    const st = c.ctx.host.stat(dir);
+    if (!st.ok || !st.value.isDirectory || seenDirs.has(`${st.value.dev}:${st.value.ino}`)) continue;
+    seenDirs.add(`${st.value.dev}:${st.value.ino}`);
+    for (const name of c.list(dir).filter((n) => n.endsWith(".conf"))) {
+      if (!byName.has(name)) byName.set(name, `${dir}/${name}`);
+    }
+  }
+  return [...byName.keys()].sort().map((n) => byName.get(n)!).filter((p) => {
+    const link = c.ctx.host.readLink(p);
+    return !(link.ok && link.value === "/dev/null");
+  });
+}
+
+/** The module indexes of every installed kernel: indexed modules (name → file paths), built-ins and aliases. */
+interface ModuleIndex {
+  kernels: number;
+  files: Map<string, string[]>;
+  builtin: Set<string>;
+  /** Alias patterns (fnmatch globs, as kmod matches them). */
+  aliases: string[];
+}
+
+function moduleIndex(c: Collector, extraAliases: string[]): ModuleIndex {
+  const index: ModuleIndex = { kernels: 0, files: new Map(), builtin: new Set(), aliases: [] };
+  const seen = new Set<string>();
+  for (const root of MODULE_ROOTS) {
+    const st = c.ctx.host.stat(root);
+    if (!st.ok || seen.has(`${st.value.dev}:${st.value.ino}`)) continue;
+    seen.add(`${st.value.dev}:${st.value.ino}`);
+    const r = c.ctx.host.readDir(root, 1000);
+    for (
+      const release of (r.ok ? r.value.filter((e) => e.isDirectory).map((e) => e.name).sort() : []).slice(
+        0,
+        LIMITS.kernels,
+      )
+    ) {
+      const dep = c.ctx.host.readText(`${root}/${release}/modules.dep`, LIMITS.indexBytes);
+      if (!dep.ok) continue;
+      index.kernels++;
+      for (const [name, rel] of parseModulesDep(dep.value)) {
+        index.files.set(name, [...(index.files.get(name) ?? []), `${root}/${release}/${rel}`]);
+      }
+      const builtin = c.ctx.host.readText(`${root}/${release}/modules.builtin`, LIMITS.indexBytes);
+      if (builtin.ok) { for (const name of parseModulesBuiltin(builtin.value)) index.builtin.add(name); }
+      const alias = c.ctx.host.readText(`${root}/${release}/modules.alias`, LIMITS.indexBytes);
+      for (const line of alias.ok ? alias.value.split("\n") : []) {
+        const m = line.match(/^alias\s+(\S+)\s+\S+/);
+        if (m) extraAliases.push(m[1]);
+      }
+    }
+  }
+  index.aliases = [...new Set(extraAliases)];
+  return index;
+}
+
+/** The program of each simple command (basenames), for the benign judgement. */
+function programs(command: string): string[] {
+  return simpleCommands(command).map((words) => words.find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) ?? "")
+    .filter((w) => w !== "").map((w) => w.slice(w.lastIndexOf("/") + 1));
+}
+
+/** modprobe.d commands and the modules loaded at boot. */
+export function kernelModuleSources(c: Collector): void {
+  const aliases: string[] = [];
+  for (const path of confFiles(c, MODPROBE_DIRS)) {
+    const f = c.read(path, 256 << 10);
+    if (!f) continue;
+    for (const line of f.text.split("\n")) {
+      const m = line.trim().match(/^alias\s+(\S+)\s+\S+/);
+      if (m) aliases.push(m[1]);
+    }
+    const parsed = parseModprobeConf(f.text);
+    if (parsed.bad > 0) c.ctx.warn("modprobe_malformed", `${path}: ${parsed.bad} line(s) kmod ignores`);
+    if (parsed.commands.length === 0) continue;
+    const entries: Entry[] = parsed.commands.map((m) => ({
+      line: m.line,
+      text: m.command,
+      runAs: ROOT_ACCOUNT,
+    }));
+    c.point({
+      kind: "modprobe_command",
+      path,
+      entries,
+      meta: { modules: parsed.commands.map((m) => `${m.directive} ${m.module}`) },
+    });
+    for (const m of parsed.commands) {
+      unlessProgramsOwned(c, m.command, {
+        path,
+        line: m.line,
+        kind: "modprobe_command",
+        meta: { module: m.module },
+      });
+      const unusual = programs(m.command).filter((p) => !BENIGN.has(p));
+      if (unusual.length === 0 || assessEntry(c.ctx.host, m.command, ROOT_ACCOUNT, c.accounts)) continue;
+      c.finding({
+        check_id: "persistence.modprobe.command",
+        subject: `${path}:${m.directive}:${m.module}`,
+        description: `${path}:${m.line}: ${m.directive} ${m.module} runs ${unusual.join(", ")}: ${
+          m.command.slice(0, 300)
+        }`,
+        metadata: {
+          path,
+          line: m.line,
+          directive: m.directive,
+          module: m.module,
+          command: m.command.slice(0, 1000),
+          programs: unusual,
+        },
+        location: { path },
+      });
+    }
+  }
+  const loads: { path: string; module: string; line: number }[] = [];
+  const files = confFiles(c, LOAD_DIRS);
+  const etcModulesLinked = files.some((p) => {
+    const link = c.ctx.host.readLink(p);
+    return link.ok && (link.value === "../modules" || link.value === "/etc/modules");
+  });
+  if (!etcModulesLinked) files.push("/etc/modules");
+  for (const path of files) {
+    const f = c.read(path, 64 << 10);
+    if (!f) continue;
+    const modules = parseModulesLoad(f.text);
+    c.point({
+      kind: "modules_load",
+      path,
+      entries: [],
+      meta: { modules: modules.map((m) => m.module).slice(0, 100) },
+    });
+    for (const m of modules) loads.push({ path, module: m.module, line: m.line });
+  }
+  if (loads.length === 0) return;
+  const index = moduleIndex(c, aliases);
+  if (index.kernels === 0) {
+    c.ctx.warn(
+      "no_module_index",
+      `no modules.dep under ${
+        MODULE_ROOTS.join(" or ")
+      }: ${loads.length} module(s) loaded at boot were not checked`,
+    );
+    return;
+  }
+  const dkms = c.ctx.host.stat("/var/lib/dkms").ok;
+  for (const l of loads) {
+    const name = canonicalModuleName(l.module);
+    if (index.builtin.has(name)) continue;
+    const moduleFiles = index.files.get(name);
+    if (!moduleFiles) {
+      if (index.aliases.some((a) => a === l.module || (globComponent(a)?.test(l.module) ?? false))) continue;
+      c.finding({
+        check_id: "persistence.module_load.unknown",
+        subject: `${l.path}:${name}`,
+        description:
+          `${l.path}:${l.line} loads ${l.module} at boot, but no installed kernel's module index lists it.`,
+        metadata: { path: l.path, line: l.line, module: l.module, kernels: index.kernels },
+        location: { path: l.path },
+      });
+      continue;
+    }
+    for (const file of moduleFiles) {
+      if (/(?:^|\/)dkms\//.test(file) || (dkms && /\/(?:extra|updates)\//.test(file))) continue;
+      unlessOwned(c, file, {
+        check_id: "persistence.module_load.unowned",
+        subject: `${l.path}:${name}`,
+        description:
+          `${l.path}:${l.line} loads ${l.module} at boot from ${file}, which no installed package provides.`,
+        metadata: { path: l.path, line: l.line, module: l.module, module_file: file },
+        location: { path: l.path },
+      });
+    }
+  }
+}

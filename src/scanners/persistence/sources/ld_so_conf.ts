@@ -1,0 +1,122 @@
+/**
+ * The dynamic loader's search path: /etc/ld.so.conf and every file its `include` globs name (ld.so.conf.d),
+ * read as ldconfig reads them. A directory there is searched for every program's libraries, ahead of the
+ * built-in ones: one that a person other than root can write, or that is temporary, hidden or in a home,
+ * lets whoever controls it replace any library of any program.
+ */
+import type { CheckInput } from "../../../core/catalogue.ts";
+import { type Location, LocationJudge } from "../../../host/location.ts";
+import { isUserHome } from "../accounts.ts";
+import { hiddenOutsideHomes } from "../assess.ts";
+import { type Collector, normalisePath } from "../collect.ts";
+import { globComponent, parseLdSoConf } from "../env_files.ts";
+
+/** The checks of this file (the scanner name is added in checks.ts). */
+export const LD_SO_CONF_CHECKS: Omit<CheckInput, "scanner">[] = [{
+  id: "persistence.ld_so_conf.untrusted_dir",
+  title: "Library search directory in an untrusted location",
+  severity: "high",
+  category: "ioc",
+  rationale:
+    "ldconfig puts the directories of ld.so.conf (and the files it includes) in the loader's cache, so every " +
+    "program looks there for its libraries. A directory that is temporary, hidden, in a home or writable by " +
+    "accounts other than root lets whoever controls it plant a library every program will load.",
+  remediation:
+    "Remove the directory from the configuration file named in the finding, run ldconfig, and inspect the " +
+    "libraries it held.",
+  mitre: ["T1574.006"],
+  confidence: "heuristic",
+}];
+
+const LIMITS = { files: 500, depth: 8, globEntries: 5000 } as const;
+
+/** Expands a glob path (wildcards in any component) inside the root, sorted; hidden names need a dot. */
+export function expandGlob(c: Collector, pattern: string): string[] {
+  let paths = ["/"];
+  for (const comp of pattern.split("/").filter((p) => p !== "")) {
+    const re = globComponent(comp);
+    const next: string[] = [];
+    for (const base of paths) {
+      const dir = base === "/" ? "" : base;
+      if (!re) {
+        next.push(`${dir}/${comp}`);
+        continue;
+      }
+      const r = c.ctx.host.readDir(base, LIMITS.globEntries);
+      if (!r.ok) continue;
+      for (const e of r.value) {
+        if (e.name.startsWith(".") && !comp.startsWith(".")) continue;
+        if (re.test(e.name)) next.push(`${dir}/${e.name}`);
+      }
+    }
+    paths = next.sort();
+    if (paths.length > LIMITS.globEntries) paths = paths.slice(0, LIMITS.globEntries);
+  }
+  return paths.filter((p) => p !== "/");
+}
+
+function describe(loc: Location): string {
+  return loc.kind === "user_writable"
+    ? `writable by others (${loc.because})`
+    : `${loc.kind.replace("_", " ")}`;
+}
+
+/** ld.so.conf and its includes: each directory judged by location. */
+export function ldSoConfSources(c: Collector): void {
+  const homes = [...c.accounts.byName.values()].filter((a) => a.uid === 0 || isUserHome(a))
+    .map((a) => normalisePath(a.home)).filter((h) => h !== "/");
+  const judge = new LocationJudge(c.ctx.host, homes);
+  const read = new Set<string>();
+  const visit = (path: string, depth: number): void => {
+    if (read.has(path) || read.size >= LIMITS.files) return;
+    if (depth > LIMITS.depth) {
+      c.ctx.warn("truncated", `${path}: ld.so.conf includes nested more than ${LIMITS.depth} deep`);
+      return;
+    }
+    const f = c.read(path, 256 << 10);
+    if (!f) return;
+    read.add(path);
+    const dirs: string[] = [];
+    const base = path.slice(0, path.lastIndexOf("/")) || "/";
+    for (const s of parseLdSoConf(f.text)) {
+      if (s.kind === "include") {
+        const pattern = s.pattern.startsWith("/") ? s.pattern : `${base}/${s.pattern}`;
+        for (const inc of expandGlob(c, pattern)) visit(inc, depth + 1);
+        continue;
+      }
+      if (!s.dir.startsWith("/")) continue; // ldconfig ignores relative directories
+      const dir = normalisePath(s.dir);
+      dirs.push(dir);
+      const loc = judge.judge(dir);
+      const hidden = hiddenOutsideHomes(dir, c.accounts);
+      if (loc.kind === "system" && !hidden) continue;
+      c.finding({
+        check_id: "persistence.ld_so_conf.untrusted_dir",
+        subject: `${path}:${dir}`,
+        description: `${path}:${s.line} adds ${dir} to the loader's search path: ` +
+          (loc.kind !== "system" ? describe(loc) : "a hidden directory") + ".",
+        metadata: {
+          path,
+          line: s.line,
+          directory: dir,
+          location_kind: hidden && loc.kind === "system" ? "hidden" : loc.kind,
+          because: loc.because ?? null,
+        },
+        location: { path },
+      });
+    }
+    c.point({ kind: "ld_so_conf", path, entries: [], meta: { directories: dirs } });
+  };
+  visit("/etc/ld.so.conf", 0);
+  for (const inc of expandGlob(c, "/etc/ld.so.conf.d/*.conf")) {
+    if (!read.has(inc)) {
+      c.point({
+        kind: "ld_so_conf",
+        path: inc,
+        entries: [],
+        inert: true,
+        meta: { inert: true, included: false },
+      });
+    }
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * The distribution's own systemd units, as an intruder would use them: a unit file planted among the package
+ * units (/usr/lib/systemd/system, /usr/lib/systemd/user) that no package installed, a drop-in in /etc, /run or
+ * /usr/local that changes what a package unit runs (Exec*=, Environment=), and any unit that preloads a library
+ * (Environment=LD_PRELOAD or LD_AUDIT) from outside the system library directories.
+ */
+import type { CheckInput } from "../../../core/catalogue.ts";
+import { LocationJudge } from "../../../host/location.ts";
+import { judgeEntries, ldEntries } from "../../ioc/ld_env.ts";
+import { type LoadedUnit, loadUnits, VENDOR_DIRS } from "../../systemd_units/loader.ts";
+import { EXEC_KEYS, listValues, parseExecLine, unitAssignments } from "../../systemd_units/unit_file.ts";
+import { isUserHome, ROOT_ACCOUNT } from "../accounts.ts";
+import { type Collector, type Entry, normalisePath } from "../collect.ts";
+import { unlessOwned } from "./ownership.ts";
+import { serviceAccount } from "./systemd.ts";
+
+/** The checks of this file (the scanner name is added in checks.ts). */
+export const SYSTEM_UNIT_CHECKS: Omit<CheckInput, "scanner">[] = [
+  {
+    id: "persistence.systemd_unit.unowned",
+    title: "systemd unit among the package units that no package installed",
+    severity: "medium",
+    category: "ioc",
+    rationale:
+      "Units in /usr/lib/systemd come from packages; administrators put theirs in /etc/systemd. A unit there " +
+      "that no installed package provides was planted to look like part of the distribution.",
+    remediation:
+      "Read the unit (systemctl cat <unit>) and what it runs; if nobody installed it on purpose, stop and " +
+      "disable it, keep a copy of the unit and its program, remove them and run systemctl daemon-reload.",
+    mitre: ["T1543.002", "T1036.005"],
+    confidence: "heuristic",
+  },
+  {
+    id: "persistence.systemd_unit.preload",
+    title: "systemd unit preloads a library from outside the system library directories",
+    severity: "medium",
+    category: "ioc",
+    rationale:
+      "Environment=LD_PRELOAD (or LD_AUDIT) in a unit or drop-in makes the dynamic loader map that library into " +
+      "the service's every process: a quiet way to run code inside sshd or a login service. Libraries from a " +
+      "temporary, home or writable location are reported as high.",
+    remediation:
+      "Find the unit file or drop-in that sets it (systemctl cat <unit>), check the library's origin and remove " +
+      "the setting unless the service needs it; then systemctl daemon-reload and restart the service.",
+    mitre: ["T1574.006", "T1543.002"],
+    confidence: "heuristic",
+  },
+];
+
+/** Unit types whose files can start programs. */
+const SUFFIXES = [".service", ".socket", ".timer", ".path", ".mount", ".swap", ".target"] as const;
+/** The package directories of user units. */
+const VENDOR_USER_DIRS = ["/usr/lib/systemd/user", "/lib/systemd/user"];
+
+const inVendorDir = (path: string, dirs: readonly string[]) => dirs.some((d) => path.startsWith(d + "/"));
+
+/** Exec and environment assignments of one file, as entries (Exec commands without their prefixes). */
+function assignmentEntries(c: Collector, path: string, u: LoadedUnit): Entry[] {
+  const f = c.read(path, 1 << 20);
+  if (!f) return [];
+  const runAs = serviceAccount(c, u.sections);
+  const out: Entry[] = [];
+  for (const a of unitAssignments(f.text).assignments) {
+    if ((EXEC_KEYS as readonly string[]).includes(a.key) || /^Exec(?:Start|Stop)(?:Pre|Post)$/.test(a.key)) {
+      const { flags, command } = parseExecLine(a.value);
+      if (command !== "") {
+        out.push({ line: a.line, text: command, runAs: /[+!]/.test(flags) ? ROOT_ACCOUNT : runAs });
+      }
+    } else if (a.key === "Environment" && /\bLD_(?:PRELOAD|AUDIT|LIBRARY_PATH)\s*=/.test(a.value)) {
+      out.push({ line: a.line, text: a.value, runAs });
+    }
+  }
+  return out;
+}
+
+/** The libraries a unit's effective Environment= preloads or audits with, and where each was set. */
+function preloads(
+  c: Collector,
+  u: LoadedUnit,
+): { library: string; variable: string; path: string; line: number }[] {
+  const effective = [
+    ...listValues(u.sections, "Service", "Environment"),
+    ...listValues(u.sections, "Socket", "Environment"),
+  ];
+  if (!effective.some((v) => /\bLD_(?:PRELOAD|AUDIT)\s*=/.test(v))) return [];
+  const out: { library: string; variable: string; path: string; line: number }[] = [];
+  for (const path of [u.path, ...u.dropIns]) {
+    const f = c.read(path, 1 << 20);
+    if (!f) continue;
+    for (const a of unitAssignments(f.text).assignments) {
+      if (a.key !== "Environment") continue;
+      for (const m of a.value.matchAll(/\b(LD_PRELOAD|LD_AUDIT)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']*))/g)) {
+        for (const library of ldEntries("LD_PRELOAD", m[2] ?? m[3] ?? m[4] ?? "")) {
+          out.push({ library, variable: m[1], path, line: a.line });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Package units nobody installed, drop-ins that change package units, and preloaded libraries. */
+export function systemUnitSources(c: Collector): void {
+  const homes = [...c.accounts.byName.values()].filter((a) => a.uid === 0 || isUserHome(a))
+    .map((a) => normalisePath(a.home)).filter((h) => h !== "/");
+  const judge = new LocationJudge(c.ctx.host, homes);
+  const loaded = loadUnits(c.ctx, SUFFIXES);
+  for (const u of loaded.units) {
+    if (u.vendor) {
+      unlessOwned(c, u.path, {
+        check_id: "persistence.systemd_unit.unowned",
+        subject: u.path,
+        description:
+          `${u.path}: unit ${u.name} sits among the package units but no installed package provides it.`,
+        metadata: { path: u.path, unit: u.name, enabled: loaded.pulledInBy.has(u.name) },
+        location: { path: u.path },
+      });
+      for (const d of u.dropIns) {
+        if (inVendorDir(d, VENDOR_DIRS)) {
+          unlessOwned(c, d, {
+            check_id: "persistence.systemd_unit.unowned",
+            subject: d,
+            description:
+              `${d}: drop-in of ${u.name} among the package units that no installed package provides.`,
+            metadata: { path: d, unit: u.name },
+            location: { path: d },
+          });
+          continue;
+        }
+        const entries = assignmentEntries(c, d, u);
+        if (entries.length > 0) {
+          c.point({
+            kind: "system_unit",
+            path: d,
+            entries,
+            meta: { unit: u.name, unit_path: u.path, drop_in: true },
+          });
+        }
+      }
+    }
+    const libs = preloads(c, u);
+    const judged = judgeEntries(libs.map((l) => l.library), judge);
+    judged.forEach((j, i) => {
+      if (j.trusted || !j.entry.includes("/")) return; // a bare name is looked up in the system directories
+      const l = libs[i];
+      c.finding({
+        check_id: "persistence.systemd_unit.preload",
+        subject: `${u.name}:${l.library}`,
+        severity: j.cwdRelative || (j.location !== undefined && j.location.kind !== "system")
+          ? "high"
+          : undefined,
+        description: `${l.path}:${l.line}: ${u.name} sets ${l.variable}=${l.library}` +
+          (j.location && j.location.kind !== "system"
+            ? ` (${j.location.kind.replace("_", " ")} location)`
+            : ""),
+        metadata: {
+          path: l.path,
+          line: l.line,
+          unit: u.name,
+          variable: l.variable,
+          library: l.library,
+          location_kind: j.location?.kind ?? null,
+        },
+        location: { path: l.path },
+      });
+    });
+  }
+  const user = loadUnits(c.ctx, SUFFIXES, VENDOR_USER_DIRS);
+  for (const u of user.units) {
+    unlessOwned(c, u.path, {
+      check_id: "persistence.systemd_unit.unowned",
+      subject: u.path,
+      description:
+        `${u.path}: user unit ${u.name} sits among the package units but no installed package provides it.`,
+      metadata: { path: u.path, unit: u.name, user_unit: true },
+      location: { path: u.path },
+    });
+  }
+}
