@@ -69,6 +69,26 @@ import { remoteTerminals, rootAllowedEverywhere } from "../../src/scanners/auth/
 import { parseLastlogSlot, parseUtmp } from "../../src/scanners/logins/utmp.ts";
 import { historyOffIn } from "../../src/scanners/logins/history.ts";
 import { parseDesktopEntry } from "../../src/scanners/persistence/desktop.ts";
+import { AptConfig, parseAptConf } from "../../src/scanners/persistence/apt_conf.ts";
+import { compareDebVersions, listedVersions } from "../../src/scanners/persistence/apt_lists.ts";
+import { parseDpkgCfg } from "../../src/scanners/persistence/dpkg_cfg.ts";
+import {
+  blsCmdlines,
+  grubCfgCmdlines,
+  grubDefaults,
+  judgeCmdline,
+} from "../../src/scanners/persistence/boot_config.ts";
+import {
+  globComponent,
+  parseEnvFile,
+  parseLdSoConf,
+  parsePamEnvConf,
+} from "../../src/scanners/persistence/env_files.ts";
+import { parseModprobeConf, parseModulesLoad } from "../../src/scanners/persistence/modprobe.ts";
+import { parseUpstartJob } from "../../src/scanners/persistence/upstart.ts";
+import { decodeLz4Frames } from "../../src/scanners/modules/lz4.ts";
+import { parseRpmScriptlets } from "../../src/host/rpm_db.ts";
+import { unitAssignments } from "../../src/scanners/systemd_units/unit_file.ts";
 import { parseCmdline, parseLockdown } from "../../src/scanners/kernel_hardening.ts";
 import { parseSysctlInt } from "../../src/scanners/kernel_params.ts";
 import { parseBootTime } from "../../src/scanners/processes.ts";
@@ -478,6 +498,48 @@ export const TARGETS: FuzzTarget[] = [
         const r = evaluateFilter(prog, { nr, arch: AUDIT_ARCH.x86_64, arg0 });
         return r === RET_ALLOW || r === RET_EPERM;
       },
+    ),
+  },
+  {
+    name:
+      "persistence boot, package and loader files (apt.conf, dpkg.cfg, grub, units, upstart, pam_env, ld.so.conf, modprobe)",
+    property: fc.property(texty, texty, (t, u) =>
+      noCrash(() => {
+        const tree = new AptConfig();
+        for (const st of parseAptConf(t).statements) tree.apply(st, "f");
+        return [
+          tree.items("DPkg::Post-Invoke"),
+          parseDpkgCfg(t),
+          grubDefaults(t, new Map()),
+          grubCfgCmdlines(t),
+          blsCmdlines(t, true),
+          judgeCmdline(t),
+          unitAssignments(t),
+          parseUpstartJob(t),
+          parseEnvFile(t),
+          parsePamEnvConf(t),
+          parseLdSoConf(t),
+          globComponent(t)?.test(u),
+          parseModprobeConf(t),
+          parseModulesLoad(t),
+          compareDebVersions(t, u),
+        ];
+      })),
+  },
+  {
+    name: "APT package lists, LZ4 frames, rpm scriptlets",
+    property: fc.property(
+      fc.oneof(
+        bytes,
+        withMagic([0x04, 0x22, 0x4d, 0x18, 0x64, 0x40, 0xa7]),
+        withMagic([0, 0, 0, 4, 0, 0, 0, 64]),
+      ),
+      (b) =>
+        noCrash(() => [
+          decodeLz4Frames(b, 1 << 16),
+          listedVersions(b, new Set(["a", "curl"])),
+          parseRpmScriptlets(b, 1024),
+        ]),
     ),
   },
 ];

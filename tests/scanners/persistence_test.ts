@@ -172,8 +172,8 @@ Deno.test("persistence: LD_PRELOAD in start-up files and ld.so.preload entries a
     "usr/lib/x86_64-linux-gnu/libjemalloc.so.2": "",
   }));
   const r = await runOne(persistence, root.path);
-  assert.deepEqual(r.findings.map((f) => [f.check_id, f.metadata.path, f.metadata.indicators]), [
-    ["persistence.command.untrusted_path", "/etc/environment", ["temp_dir:/dev/shm/.l/libhide.so"]],
+  assert.deepEqual(r.findings.map((f) => [f.check_id, f.severity, f.metadata.path, f.metadata.entry]), [
+    ["persistence.environment.loader_var", "high", "/etc/environment", "/dev/shm/.l/libhide.so"],
   ]);
 });
 

@@ -5,7 +5,14 @@
 import { createHash } from "node:crypto";
 import type { Severity } from "../../core/severity.ts";
 import { type Host, pathComponents } from "../../host/host.ts";
-import { homeOf, inside, TEMP_DIRS } from "../../host/location.ts";
+import {
+  homeOf,
+  inside,
+  type Location,
+  type LocationJudge,
+  pathLocation,
+  TEMP_DIRS,
+} from "../../host/location.ts";
 import { type Account, type Accounts, isUserHome } from "./accounts.ts";
 import { matchPatterns, type PatternKind } from "./patterns.ts";
 import { executedPaths } from "./shell_words.ts";
@@ -71,7 +78,7 @@ export function pathRisk(
       return "other_home";
     }
   }
-  if (hiddenOutsideHomes(path, accounts)) return "hidden_path";
+  if (hiddenOutsideHomes(path, accounts) && host.lstat(path).ok) return "hidden_path";
   const foreign = (uid: number) => uid !== 0 && uid !== runAs.uid;
   const file = statOf(host, path);
   if (file) {
@@ -133,4 +140,15 @@ export function assessEntry(
 /** A short, stable digest of an entry's text, for finding subjects (12 hex characters of SHA-256). */
 export function entryDigest(text: string): string {
   return createHash("sha256").update(text.trim()).digest("hex").slice(0, 12);
+}
+
+/**
+ * A path judged by `LocationJudge` (permissions of the file and every directory above it), with the temporary
+ * trees also recognised by name: an offline image has no /dev/shm or /run/user, and a tree copied out of one may
+ * have lost its sticky, world-writable modes.
+ */
+export function judgeLocation(judge: LocationJudge, path: string): Location {
+  const loc = judge.judge(path);
+  if (loc.kind === "system" && pathLocation(path) === "temp") return { kind: "temp", because: path };
+  return loc;
 }

