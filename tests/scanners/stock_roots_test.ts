@@ -16,12 +16,21 @@ import { kernelParams } from "../../src/scanners/kernel_params.ts";
 import { logins } from "../../src/scanners/logins/index.ts";
 import { mac } from "../../src/scanners/mac/index.ts";
 import { mountsScanner } from "../../src/scanners/mounts.ts";
+import { persistence } from "../../src/scanners/persistence/index.ts";
 import { scanCommand } from "../../src/cli/scan.ts";
 import { runOne } from "../helpers.ts";
 import { installedCopy, STOCK_ROOTS } from "./stock_fixture.ts";
 
 /** Scanners that must stay quiet on every stock root. */
-export const STOCK_SCANNERS: readonly Scanner[] = [accounts, auth, logins, kernelParams, mountsScanner, mac];
+export const STOCK_SCANNERS: readonly Scanner[] = [
+  accounts,
+  auth,
+  logins,
+  kernelParams,
+  mountsScanner,
+  mac,
+  persistence,
+];
 
 /** Scanners whose --hardening findings on a stock root are the distribution's defaults: low at most. */
 export const STOCK_HARDENING: readonly Scanner[] = [kernelParams, mountsScanner, mac];

@@ -9,7 +9,10 @@ import type { Collector, Entry } from "../collect.ts";
 import { DPKG_HOOK_OPTIONS, dpkgReadsName, parseDpkgCfg } from "../dpkg_cfg.ts";
 import { unlessProgramsOwned } from "./ownership.ts";
 
-/** Hook lists: every value under them is a shell command apt runs as root. */
+/**
+ * Hook lists: every value under them is a shell command apt runs as root (AptCli::Hooks are the JSON hooks of
+ * the apt command, run through the shell too).
+ */
 export const APT_HOOK_LISTS = [
   "APT::Update::Pre-Invoke",
   "APT::Update::Post-Invoke",
@@ -21,6 +24,10 @@ export const APT_HOOK_LISTS = [
   "DPkg::Post-Invoke",
   "DPkg::Pre-Install-Pkgs",
   "DPkg::Post-Invoke-Success",
+  "APT::Update::Post-Invoke-Stamps",
+  "AptCli::Hooks::Install",
+  "AptCli::Hooks::Upgrade",
+  "AptCli::Hooks::Search",
 ] as const;
 
 /** Single settings whose value is a program apt runs. */
@@ -95,8 +102,12 @@ function aptHooks(tree: AptConfig): Map<string, { line: number; key: string; com
     list.push({ line, key, command });
     out.set(file, list);
   };
-  for (const key of APT_HOOK_LISTS) {
-    for (const item of tree.items(key)) add(item.origin.file, item.origin.line, key, item.value);
+  // `binary::<program>::X` sets X for that program only (binary::apt::AptCli::Hooks::Upgrade).
+  const scopes = ["", ...(tree.node("binary")?.children ?? []).map((b) => `binary::${b.tag}::`)];
+  for (const scope of scopes) {
+    for (const key of APT_HOOK_LISTS) {
+      for (const item of tree.items(scope + key)) add(item.origin.file, item.origin.line, scope + key, item.value);
+    }
   }
   for (const key of APT_PROGRAM_KEYS) {
     const node = tree.node(key);

@@ -89,6 +89,7 @@ const BENIGN = new Set([
   "xargs",
   "echo",
   "logger",
+  "sysctl",
   "sleep",
   "test",
   "[",
@@ -263,6 +264,7 @@ export function kernelModuleSources(c: Collector): void {
     }
     for (const file of moduleFiles) {
       if (/(?:^|\/)dkms\//.test(file) || (dkms && /\/(?:extra|updates)\//.test(file))) continue;
+      if (!c.ctx.host.lstat(file).ok) continue; // modprobe cannot load a file that is not there
       unlessOwned(c, file, {
         check_id: "persistence.module_load.unowned",
         subject: `${l.path}:${name}`,
