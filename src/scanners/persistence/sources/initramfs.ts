@@ -7,6 +7,7 @@
 import { ROOT_ACCOUNT } from "../accounts.ts";
 import type { Collector, Entry } from "../collect.ts";
 import { scriptLines } from "../cron.ts";
+import { matchPatterns } from "../patterns.ts";
 import { unlessOwned } from "./ownership.ts";
 
 /** initramfs-tools' boot-script phases (directories under scripts/). */
@@ -31,15 +32,16 @@ const LIMITS = { dracutModules: 500, fileBytes: 512 << 10 } as const;
 /** Files whose names initramfs-tools skips (run-parts rules: letters, digits, `_` and `-` only). */
 const TOOLS_NAME = /^[A-Za-z0-9_-]+$/;
 
-function scriptPoint(c: Collector, path: string, role: string, judgeOwner: boolean): void {
+/**
+ * A script as a point. One that runs inside the initramfs at boot (`inside`) sees the initramfs's own /tmp and
+ * /run, so only its lines with payload patterns are entries; one that runs on the host is judged line by line.
+ */
+function scriptPoint(c: Collector, path: string, role: string, judgeOwner: boolean, inside = false): void {
   const f = c.read(path, LIMITS.fileBytes);
   if (!f) return;
-  const entries: Entry[] = scriptLines(f.text).map((l) => ({
-    line: l.line,
-    text: l.text,
-    runAs: ROOT_ACCOUNT,
-  }));
-  c.point({ kind: "initramfs_script", path, entries, meta: { role } });
+  const entries: Entry[] = scriptLines(f.text).filter((l) => !inside || matchPatterns(l.text).length > 0)
+    .map((l) => ({ line: l.line, text: l.text, runAs: ROOT_ACCOUNT }));
+  c.point({ kind: "initramfs_script", path, entries, meta: { role, in_initramfs: inside } });
   if (!judgeOwner) return;
   unlessOwned(c, path, {
     check_id: "persistence.boot_script.unowned",
@@ -58,7 +60,7 @@ export function initramfsSources(c: Collector): void {
     }
     for (const phase of PHASES) {
       for (const name of c.list(`${root}/scripts/${phase}`).filter((n) => TOOLS_NAME.test(n))) {
-        scriptPoint(c, `${root}/scripts/${phase}/${name}`, `${phase} script`, true);
+        scriptPoint(c, `${root}/scripts/${phase}/${name}`, `${phase} script`, true, true);
       }
     }
     for (const name of c.list(`${root}/conf-hooks.d`)) {
@@ -69,7 +71,7 @@ export function initramfsSources(c: Collector): void {
     }
   }
   for (const path of ["/usr/share/initramfs-tools/init", "/usr/share/initramfs-tools/scripts/functions"]) {
-    scriptPoint(c, path, "init", true);
+    scriptPoint(c, path, "init", true, true);
   }
   for (const path of ["/etc/initramfs-tools/initramfs.conf", "/etc/initramfs-tools/update-initramfs.conf"]) {
     scriptPoint(c, path, "configuration", false);
@@ -86,7 +88,8 @@ export function initramfsSources(c: Collector): void {
     if (r.truncated) c.ctx.warn("truncated", `${base}: more than ${LIMITS.dracutModules} modules`);
     for (const mod of r.value.filter((e) => e.isDirectory).map((e) => e.name).sort()) {
       for (const name of c.list(`${base}/${mod}`).filter((n) => n.endsWith(".sh"))) {
-        scriptPoint(c, `${base}/${mod}/${name}`, `dracut module ${mod}`, base.startsWith("/usr/lib/"));
+        const setup = name === "module-setup.sh"; // run by dracut on the host; the others run in the initramfs
+        scriptPoint(c, `${base}/${mod}/${name}`, `dracut module ${mod}`, base.startsWith("/usr/lib/"), !setup);
       }
     }
   }
