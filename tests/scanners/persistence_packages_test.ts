@@ -152,10 +152,14 @@ Deno.test("--hardening: recent packages whose version no repository offers (nor 
   const off = await runOne(persistence, root.path);
   assert.deepEqual(fired(off.findings), [], "only with --hardening");
   const r = await runOne(persistence, root.path, { hardening: true });
-  assert.deepEqual(r.findings.map((f) => [f.severity, f.id]), [
-    ["low", "persistence.package.not_in_repository:agent:1.0"],
-    ["low", "persistence.package.not_in_repository:nodejs:20.20.2-1nodesource1"],
+  assert.deepEqual(r.findings.map((f) => [f.severity, f.check_id, f.metadata.package, f.metadata.version]), [
+    ["low", "persistence.package.not_in_repository", "agent", "1.0"],
+    ["low", "persistence.package.not_in_repository", "nodejs", "20.20.2-1nodesource1"],
   ]);
+  assert.match(
+    r.findings[0].id,
+    /^persistence\.package\.not_in_repository:\/var\/lib\/dpkg\/info\/agent\.list:[0-9a-f]{12}$/,
+  );
   assert.match(r.findings[1].description!, /newer than every version the repositories offer/);
   assert.deepEqual(r.warnings, []);
   Deno.removeSync(`${root.path}/var/lib/apt/lists`, { recursive: true });

@@ -106,7 +106,9 @@ function aptHooks(tree: AptConfig): Map<string, { line: number; key: string; com
   const scopes = ["", ...(tree.node("binary")?.children ?? []).map((b) => `binary::${b.tag}::`)];
   for (const scope of scopes) {
     for (const key of APT_HOOK_LISTS) {
-      for (const item of tree.items(scope + key)) add(item.origin.file, item.origin.line, scope + key, item.value);
+      for (const item of tree.items(scope + key)) {
+        add(item.origin.file, item.origin.line, scope + key, item.value);
+      }
     }
   }
   for (const key of APT_PROGRAM_KEYS) {

@@ -8,7 +8,7 @@ import type { CheckInput } from "../../../core/catalogue.ts";
 import { type Location, LocationJudge } from "../../../host/location.ts";
 import { judgeEntries, ldEntries } from "../../ioc/ld_env.ts";
 import { type Account, ANY_USER, isUserHome } from "../accounts.ts";
-import { hiddenOutsideHomes, judgeLocation } from "../assess.ts";
+import { entryDigest, hiddenOutsideHomes, judgeLocation } from "../assess.ts";
 import { type Collector, homeAccounts, normalisePath } from "../collect.ts";
 import { type EnvAssignment, parseEnvFile, parsePamEnvConf } from "../env_files.ts";
 
@@ -109,7 +109,7 @@ export function environmentSources(c: Collector): void {
       const report = (check: string, value: string, why: string, severity?: "medium") =>
         c.finding({
           check_id: check,
-          subject: `${file.path}:${a.name}:${value}`,
+          subject: `${file.path}:${entryDigest(`${a.name}=${value}`)}`,
           severity,
           description: `${file.path}:${a.line} sets ${a.name}: ${value} ${why}.`,
           metadata: {

@@ -89,7 +89,13 @@ export function initramfsSources(c: Collector): void {
     for (const mod of r.value.filter((e) => e.isDirectory).map((e) => e.name).sort()) {
       for (const name of c.list(`${base}/${mod}`).filter((n) => n.endsWith(".sh"))) {
         const setup = name === "module-setup.sh"; // run by dracut on the host; the others run in the initramfs
-        scriptPoint(c, `${base}/${mod}/${name}`, `dracut module ${mod}`, base.startsWith("/usr/lib/"), !setup);
+        scriptPoint(
+          c,
+          `${base}/${mod}/${name}`,
+          `dracut module ${mod}`,
+          base.startsWith("/usr/lib/"),
+          !setup,
+        );
       }
     }
   }

@@ -7,7 +7,7 @@
 import type { CheckInput } from "../../../core/catalogue.ts";
 import { canonicalModuleName, parseModulesBuiltin, parseModulesDep } from "../../modules/modules_dep.ts";
 import { ROOT_ACCOUNT } from "../accounts.ts";
-import { assessEntry } from "../assess.ts";
+import { assessEntry, entryDigest } from "../assess.ts";
 import type { Collector, Entry } from "../collect.ts";
 import { globComponent } from "../env_files.ts";
 import { parseModprobeConf, parseModulesLoad } from "../modprobe.ts";
@@ -199,7 +199,7 @@ export function kernelModuleSources(c: Collector): void {
       if (unusual.length === 0 || assessEntry(c.ctx.host, m.command, ROOT_ACCOUNT, c.accounts)) continue;
       c.finding({
         check_id: "persistence.modprobe.command",
-        subject: `${path}:${m.directive}:${m.module}`,
+        subject: `${path}:${entryDigest(`${m.directive} ${m.module}`)}`,
         description: `${path}:${m.line}: ${m.directive} ${m.module} runs ${unusual.join(", ")}: ${
           m.command.slice(0, 300)
         }`,
@@ -254,7 +254,7 @@ export function kernelModuleSources(c: Collector): void {
       if (index.aliases.some((a) => a === l.module || (globComponent(a)?.test(l.module) ?? false))) continue;
       c.finding({
         check_id: "persistence.module_load.unknown",
-        subject: `${l.path}:${name}`,
+        subject: `${l.path}:${entryDigest(name)}`,
         description:
           `${l.path}:${l.line} loads ${l.module} at boot, but no installed kernel's module index lists it.`,
         metadata: { path: l.path, line: l.line, module: l.module, kernels: index.kernels },
@@ -267,7 +267,7 @@ export function kernelModuleSources(c: Collector): void {
       if (!c.ctx.host.lstat(file).ok) continue; // modprobe cannot load a file that is not there
       unlessOwned(c, file, {
         check_id: "persistence.module_load.unowned",
-        subject: `${l.path}:${name}`,
+        subject: `${l.path}:${entryDigest(name)}`,
         description:
           `${l.path}:${l.line} loads ${l.module} at boot from ${file}, which no installed package provides.`,
         metadata: { path: l.path, line: l.line, module: l.module, module_file: file },

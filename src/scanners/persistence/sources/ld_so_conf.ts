@@ -7,7 +7,7 @@
 import type { CheckInput } from "../../../core/catalogue.ts";
 import { type Location, LocationJudge } from "../../../host/location.ts";
 import { isUserHome } from "../accounts.ts";
-import { hiddenOutsideHomes, judgeLocation } from "../assess.ts";
+import { entryDigest, hiddenOutsideHomes, judgeLocation } from "../assess.ts";
 import { type Collector, normalisePath } from "../collect.ts";
 import { globComponent, parseLdSoConf } from "../env_files.ts";
 
@@ -92,7 +92,7 @@ export function ldSoConfSources(c: Collector): void {
       if (loc.kind === "system" && !hidden) continue;
       c.finding({
         check_id: "persistence.ld_so_conf.untrusted_dir",
-        subject: `${path}:${dir}`,
+        subject: `${path}:${entryDigest(dir)}`,
         description: `${path}:${s.line} adds ${dir} to the loader's search path: ` +
           (loc.kind !== "system" ? describe(loc) : "a hidden directory") + ".",
         metadata: {

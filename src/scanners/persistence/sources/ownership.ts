@@ -8,6 +8,7 @@ import type { FindingDraft } from "../../../core/finding.ts";
 import { type HostPackageOwners, loadPackageOwners } from "../../../host/package_owners.ts";
 import { inside } from "../../../host/location.ts";
 import { type Collector, normalisePath } from "../collect.ts";
+import { entryDigest } from "../assess.ts";
 import { executedPaths } from "../shell_words.ts";
 
 /** The checks of this file (the scanner name is added in checks.ts). */
@@ -78,7 +79,7 @@ export function unlessProgramsOwned(
     if (!st.ok || st.value.isDirectory) continue;
     unlessOwned(c, program, {
       check_id: "persistence.command.unowned_program",
-      subject: `${where.path}:${normalisePath(program)}`,
+      subject: `${where.path}:${entryDigest(normalisePath(program))}`,
       description: `${where.path}${where.line > 0 ? `:${where.line}` : ""} (${
         where.kind.replaceAll("_", " ")
       }) runs ${program}, which no installed package provides: ${command.slice(0, 300)}`,

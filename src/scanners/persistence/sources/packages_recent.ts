@@ -10,6 +10,7 @@ import { isUnpacked, parseStatus } from "../../integrity/dpkg_md5sums.ts";
 import { detectCompression, inflate } from "../../modules/decompress.ts";
 import { decodeLz4Frames, isLz4Frame } from "../../modules/lz4.ts";
 import { compareDebVersions, isPackagesList, ListedVersions } from "../apt_lists.ts";
+import { entryDigest } from "../assess.ts";
 import type { Collector } from "../collect.ts";
 
 /** The checks of this file (the scanner name is added in checks.ts). */
@@ -136,7 +137,7 @@ export async function packagesRecentSources(c: Collector): Promise<void> {
     if (other.some((v) => compareDebVersions(v, p.version) >= 0)) continue;
     c.finding({
       check_id: "persistence.package.not_in_repository",
-      subject: `${name}:${p.version}`,
+      subject: `${p.list}:${entryDigest(p.version)}`,
       description:
         `${name} ${p.version} (${p.arch}) was installed on ${new Date(p.installed).toISOString()} and ` +
         (other.length > 0

@@ -10,7 +10,7 @@ import { judgeEntries, ldEntries } from "../../ioc/ld_env.ts";
 import { type LoadedUnit, loadUnits, VENDOR_DIRS } from "../../systemd_units/loader.ts";
 import { EXEC_KEYS, listValues, parseExecLine, unitAssignments } from "../../systemd_units/unit_file.ts";
 import { isUserHome, ROOT_ACCOUNT } from "../accounts.ts";
-import { judgeLocation } from "../assess.ts";
+import { entryDigest, judgeLocation } from "../assess.ts";
 import { type Collector, type Entry, normalisePath } from "../collect.ts";
 import { unlessOwned } from "./ownership.ts";
 import { serviceAccount } from "./systemd.ts";
@@ -155,7 +155,7 @@ export function systemUnitSources(c: Collector): void {
       if (l.variable === "LD_LIBRARY_PATH" ? !untrusted : j.trusted || !j.entry.includes("/")) return;
       c.finding({
         check_id: "persistence.systemd_unit.preload",
-        subject: `${u.name}:${l.library}`,
+        subject: `${l.path}:${entryDigest(`${l.variable}=${l.library}`)}`,
         severity: untrusted ? "high" : undefined,
         description: `${l.path}:${l.line}: ${u.name} sets ${l.variable}=${l.library}` +
           (j.location && j.location.kind !== "system"
