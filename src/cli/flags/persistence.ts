@@ -11,7 +11,8 @@ export const persistenceFlags = {
     ),
     persistenceRecentDays: int(
       "persistence-recent-days",
-      "Report authorized_keys files, accounts and passwords changed within the last N days (0 = off).",
+      "Report authorized_keys files, accounts and passwords changed within the last N days (0 = off); with " +
+        "--hardening, packages installed within them that no repository provides.",
     ),
     accountsInventory: bool(
       "accounts-inventory",

@@ -1,8 +1,11 @@
 /**
  * persistence: every place that makes code run again later — cron, at jobs, systemd timers, local and user units,
  * rc.local, update-motd scripts, shell start-up files, udev RUN rules, authorized_keys, sudoers, ld.so.preload,
- * XDG autostart — with findings for entries that run from untrusted locations or carry reverse-shell,
- * download-and-execute or encoded payloads, and (with --persistence-inventory) an info inventory of every point.
+ * XDG autostart; systemd generators and package units, SysV/upstart/OpenRC, GRUB and the kernel command line,
+ * initramfs hooks; APT, dpkg and dnf hooks, maintainer scripts; ld.so.conf and the login environment; kernel
+ * module loading — with findings for entries that run from untrusted locations, carry reverse-shell,
+ * download-and-execute or encoded payloads, or sit among a package's files without a package, and (with
+ * --persistence-inventory) an info inventory of every point.
  */
 import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft } from "../../core/finding.ts";
@@ -136,7 +139,8 @@ export const persistence: Scanner = {
   name: PERSISTENCE,
   summary:
     "Cron, at, timers and local units, rc.local, motd scripts, shell start-up files, udev, SSH keys, " +
-    "sudoers, ld.so.preload and autostart entries.",
+    "sudoers, ld.so.preload and autostart entries; generators, package units, init scripts, GRUB, initramfs, " +
+    "APT/dpkg/dnf hooks, maintainer scripts, ld.so.conf, login environment, module loading.",
   slow: false,
   enabledByDefault: () => true,
   checks: PERSISTENCE_CHECKS,
