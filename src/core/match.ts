@@ -162,7 +162,8 @@ export function globToRegExp(glob: string): RegExp {
  * The anchored regex of a path glob as fnmatch(3) with FNM_PATHNAME reads it (glob(3) on a path component,
  * systemd-sysctl on a key in slash form): `*` and `?` never match a slash, `[…]` is a character class (`!` or
  * `^` negates it; a `[` without its `]` stands for itself), `\` quotes the next character. With `explicitDot`
- * a leading dot must be written, as glob(3) wants for a file name.
+ * a leading dot must be written, as glob(3) wants for a file name. Never throws: a pattern the files under
+ * scan can hold (`[z-a]`) is a regex that matches nothing.
  */
 export function pathGlobToRegExp(pattern: string, opts: { explicitDot?: boolean } = {}): RegExp {
   let re = "";
@@ -184,7 +185,11 @@ export function pathGlobToRegExp(pattern: string, opts: { explicitDot?: boolean 
     } else if (c === "\\" && i + 1 < pattern.length) re += pattern[++i].replace(REGEX_SYNTAX, "\\$&");
     else re += c.replace(REGEX_SYNTAX, "\\$&");
   }
-  return new RegExp(`^${opts.explicitDot && !pattern.startsWith(".") ? "(?!\\.)" : ""}${re}$`);
+  try {
+    return new RegExp(`^${opts.explicitDot && !pattern.startsWith(".") ? "(?!\\.)" : ""}${re}$`);
+  } catch {
+    return /(?!)/; // a class the regex engine refuses ([z-a]) matches nothing, as fnmatch(3) matches nothing
+  }
 }
 
 /** Compiles name patterns (exact names or globs, see `globToRegExp`) into a name test; undefined matches everything. */

@@ -55,11 +55,19 @@ function strings(data: Uint8Array, offset: number, count: number): string[] | un
   return out;
 }
 
+/** One index entry of an rpm header: a tag, its type, where its data starts and how many values it has. */
+interface HeaderEntry {
+  tag: number;
+  type: number;
+  offset: number;
+  count: number;
+}
+
 /**
- * Parses an rpm header blob as stored in rpmdb.sqlite (index count, data length, index entries, data)
- * into the package name and its file paths; an error message for anything malformed.
+ * The index entries and the data store of an rpm header blob as stored in rpmdb.sqlite (index count, data
+ * length, index entries, data); an error message when the sizes or an entry's offset are out of range.
  */
-export function parseRpmHeader(blob: Uint8Array): RpmFiles | { error: string } {
+function headerIndex(blob: Uint8Array): { data: Uint8Array; entries: HeaderEntry[] } | { error: string } {
   if (blob.length < 8) return { error: "header shorter than 8 bytes" };
   const dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
   const il = dv.getUint32(0);
@@ -68,20 +76,37 @@ export function parseRpmHeader(blob: Uint8Array): RpmFiles | { error: string } {
   if (il > 0xffff || dataStart + dl > blob.length) {
     return { error: `header sizes out of range (${il} tags, ${dl} bytes)` };
   }
-  const data = blob.subarray(dataStart, dataStart + dl);
+  const entries: HeaderEntry[] = [];
+  for (let i = 0; i < il; i++) {
+    const at = 8 + i * 16;
+    const e = {
+      tag: dv.getUint32(at),
+      type: dv.getUint32(at + 4),
+      offset: dv.getUint32(at + 8),
+      count: dv.getUint32(at + 12),
+    };
+    if (e.offset >= dl && e.count > 0) return { error: `tag ${e.tag} points outside the data` };
+    entries.push(e);
+  }
+  return { data: blob.subarray(dataStart, dataStart + dl), entries };
+}
+
+/**
+ * Parses an rpm header blob as stored in rpmdb.sqlite (index count, data length, index entries, data)
+ * into the package name and its file paths; an error message for anything malformed.
+ */
+export function parseRpmHeader(blob: Uint8Array): RpmFiles | { error: string } {
+  const index = headerIndex(blob);
+  if ("error" in index) return index;
+  const { data, entries } = index;
+  const dl = data.length;
   let name: string | undefined;
   let base: string[] | undefined;
   let dirs: string[] | undefined;
   let idx: number[] | undefined;
   let digests: string[] | undefined;
   let algo = 1;
-  for (let i = 0; i < il; i++) {
-    const at = 8 + i * 16;
-    const tag = dv.getUint32(at);
-    const type = dv.getUint32(at + 4);
-    const offset = dv.getUint32(at + 8);
-    const count = dv.getUint32(at + 12);
-    if (offset >= dl && count > 0) return { error: `tag ${tag} points outside the data` };
+  for (const { tag, type, offset, count } of entries) {
     if (tag === TAG_NAME && type === TYPE_STRING) name = strings(data, offset, 1)?.[0];
     else if (tag === TAG_BASENAMES && type === TYPE_STRING_ARRAY) base = strings(data, offset, count);
     else if (tag === TAG_DIRNAMES && type === TYPE_STRING_ARRAY) dirs = strings(data, offset, count);
@@ -124,27 +149,25 @@ function openName(host: Host, path: string): string {
 }
 
 /**
- * Loads file ownership from the rpm sqlite database. "missing" when there is none; malformed headers are
- * counted in `problems` and skipped.
+ * Opens the rpm database read-only (without writing to the host) and hands `each` every header blob, at most
+ * `max` of them; `each` returns an error message for a header it cannot read. "missing" when there is no
+ * database; unreadable rows and the messages of `each` are collected in `problems`.
  */
-export function loadRpmOwners(host: Host): ReadOutcome<PackageOwners> & { problems?: string[] } {
+function eachHeader(
+  host: Host,
+  max: number,
+  each: (blob: Uint8Array) => string | undefined,
+): ReadOutcome<{ db: string }> & { problems?: string[] } {
   const path = RPMDB_PATHS.find((p) => host.lstat(p).ok);
   if (path === undefined) return { ok: false, reason: "missing", message: "no rpmdb.sqlite" };
-  let db: DatabaseSync;
+  const problems: string[] = [];
+  let truncated = false;
+  let db: DatabaseSync | undefined;
   try {
     db = new DatabaseSync(openName(host, path), { readOnly: true });
-  } catch (e) {
-    return { ok: false, reason: "error", message: `${path}: ${e instanceof Error ? e.message : String(e)}` };
-  }
-  const owners = new Map<string, string>();
-  const digestMap = new Map<string, PackageDigest>();
-  const problems: string[] = [];
-  let packages = 0;
-  let truncated = false;
-  try {
-    const rows = db.prepare("SELECT blob FROM Packages LIMIT ?").iterate(MAX_PACKAGES + 1);
-    for (const row of rows) {
-      if (packages >= MAX_PACKAGES) {
+    let rows = 0;
+    for (const row of db.prepare("SELECT blob FROM Packages LIMIT ?").iterate(max + 1)) {
+      if (rows++ >= max) {
         truncated = true;
         break;
       }
@@ -153,24 +176,39 @@ export function loadRpmOwners(host: Host): ReadOutcome<PackageOwners> & { proble
         problems.push(`${path}: a package header is not a blob or too large`);
         continue;
       }
-      const h = parseRpmHeader(blob);
-      if ("error" in h) {
-        problems.push(`${path}: ${h.error}`);
-        continue;
-      }
-      packages++;
-      h.paths.forEach((p, i) => {
-        if (owners.has(p)) return;
-        owners.set(p, h.name);
-        const hex = h.digests?.[i];
-        if (hex && h.algorithm) digestMap.set(p, { algorithm: h.algorithm, hex });
-      });
+      const error = each(blob);
+      if (error !== undefined) problems.push(`${path}: ${error}`);
     }
   } catch (e) {
     return { ok: false, reason: "error", message: `${path}: ${e instanceof Error ? e.message : String(e)}` };
   } finally {
-    db.close();
+    db?.close();
   }
+  return { ok: true, value: { db: path }, truncated, problems };
+}
+
+/**
+ * Loads file ownership from the rpm sqlite database. "missing" when there is none; malformed headers are
+ * counted in `problems` and skipped.
+ */
+export function loadRpmOwners(host: Host): ReadOutcome<PackageOwners> & { problems?: string[] } {
+  const owners = new Map<string, string>();
+  const digestMap = new Map<string, PackageDigest>();
+  let packages = 0;
+  const r = eachHeader(host, MAX_PACKAGES, (blob) => {
+    const h = parseRpmHeader(blob);
+    if ("error" in h) return h.error;
+    packages++;
+    h.paths.forEach((p, i) => {
+      if (owners.has(p)) return;
+      owners.set(p, h.name);
+      const hex = h.digests?.[i];
+      if (hex && h.algorithm) digestMap.set(p, { algorithm: h.algorithm, hex });
+    });
+  });
+  if (!r.ok) return r;
+  const { problems, truncated } = r;
+  const path = r.value.db;
   if (packages === 0) return { ok: false, reason: "missing", message: `${path} lists no packages` };
   const merged = mergedUsrDirs(host);
   const withAlias = <T>(map: Map<string, T>, p: string): T | undefined => {
@@ -217,24 +255,12 @@ export function parseRpmScriptlets(
   blob: Uint8Array,
   maxScriptBytes: number,
 ): { name: string; scriptlets: RpmScriptlet[] } | { error: string } {
-  if (blob.length < 8) return { error: "header shorter than 8 bytes" };
-  const dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
-  const il = dv.getUint32(0);
-  const dl = dv.getUint32(4);
-  const dataStart = 8 + il * 16;
-  if (il > 0xffff || dataStart + dl > blob.length) {
-    return { error: `header sizes out of range (${il} tags, ${dl} bytes)` };
-  }
-  const data = blob.subarray(dataStart, dataStart + dl);
+  const index = headerIndex(blob);
+  if ("error" in index) return index;
+  const { data, entries } = index;
   let name: string | undefined;
   const scriptlets: RpmScriptlet[] = [];
-  for (let i = 0; i < il; i++) {
-    const at = 8 + i * 16;
-    const tag = dv.getUint32(at);
-    const type = dv.getUint32(at + 4);
-    const offset = dv.getUint32(at + 8);
-    const count = dv.getUint32(at + 12);
-    if (offset >= dl && count > 0) return { error: `tag ${tag} points outside the data` };
+  for (const { tag, type, offset, count } of entries) {
     if (tag === TAG_NAME && type === TYPE_STRING) name = strings(data, offset, 1)?.[0];
     const script = SCRIPTLET_TAGS.get(tag);
     if (script === undefined || (type !== TYPE_STRING && type !== TYPE_STRING_ARRAY)) continue;
@@ -260,32 +286,12 @@ export function loadRpmScriptlets(
 ): ReadOutcome<{ db: string; packages: { name: string; scriptlets: RpmScriptlet[] }[] }> & {
   problems?: string[];
 } {
-  const path = RPMDB_PATHS.find((p) => host.lstat(p).ok);
-  if (path === undefined) return { ok: false, reason: "missing", message: "no rpmdb.sqlite" };
-  const problems: string[] = [];
   const packages: { name: string; scriptlets: RpmScriptlet[] }[] = [];
-  let truncated = false;
-  let db: DatabaseSync | undefined;
-  try {
-    db = new DatabaseSync(openName(host, path), { readOnly: true });
-    for (const row of db.prepare("SELECT blob FROM Packages LIMIT ?").iterate(maxPackages + 1)) {
-      if (packages.length >= maxPackages) {
-        truncated = true;
-        break;
-      }
-      const blob = (row as { blob?: unknown }).blob;
-      if (!(blob instanceof Uint8Array) || blob.length > MAX_HEADER) {
-        problems.push(`${path}: a package header is not a blob or too large`);
-        continue;
-      }
-      const h = parseRpmScriptlets(blob, maxScriptBytes);
-      if ("error" in h) problems.push(`${path}: ${h.error}`);
-      else packages.push(h);
-    }
-  } catch (e) {
-    return { ok: false, reason: "error", message: `${path}: ${e instanceof Error ? e.message : String(e)}` };
-  } finally {
-    db?.close();
-  }
-  return { ok: true, value: { db: path, packages }, truncated, problems };
+  const r = eachHeader(host, maxPackages, (blob) => {
+    const h = parseRpmScriptlets(blob, maxScriptBytes);
+    if ("error" in h) return h.error;
+    packages.push(h);
+  });
+  if (!r.ok) return r;
+  return { ok: true, value: { db: r.value.db, packages }, truncated: r.truncated, problems: r.problems };
 }

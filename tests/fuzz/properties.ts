@@ -78,12 +78,8 @@ import {
   grubDefaults,
   judgeCmdline,
 } from "../../src/scanners/persistence/boot_config.ts";
-import {
-  globComponent,
-  parseEnvFile,
-  parseLdSoConf,
-  parsePamEnvConf,
-} from "../../src/scanners/persistence/env_files.ts";
+import { parseEnvFile, parseLdSoConf, parsePamEnvConf } from "../../src/scanners/persistence/env_files.ts";
+import { pathGlobToRegExp } from "../../src/core/match.ts";
 import { parseModprobeConf, parseModulesLoad } from "../../src/scanners/persistence/modprobe.ts";
 import { parseUpstartJob } from "../../src/scanners/persistence/upstart.ts";
 import { decodeLz4Frames } from "../../src/scanners/modules/lz4.ts";
@@ -519,7 +515,7 @@ export const TARGETS: FuzzTarget[] = [
           parseEnvFile(t),
           parsePamEnvConf(t),
           parseLdSoConf(t),
-          globComponent(t)?.test(u),
+          pathGlobToRegExp(t).test(u),
           parseModprobeConf(t),
           parseModulesLoad(t),
           compareDebVersions(t, u),

@@ -3,6 +3,7 @@
  * (`linux` lines), Boot Loader Specification entries (`options`), and the judgement of a kernel command line:
  * a replaced init, or a protection switched off.
  */
+import { logicalLines } from "./env_files.ts";
 
 /** One kernel command line found in a file. */
 export interface CmdlineSource {
@@ -54,18 +55,12 @@ function unquote(value: string, vars: ReadonlyMap<string, string>): string {
  */
 export function grubDefaults(text: string, vars: Map<string, string>): CmdlineSource[] {
   const out: CmdlineSource[] = [];
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const start = i + 1;
-    let line = lines[i].replace(/\r$/, "");
-    while (line.endsWith("\\") && i + 1 < lines.length) {
-      line = line.slice(0, -1) + lines[++i].replace(/\r$/, "");
-    }
-    const m = line.trim().match(/^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/);
+  for (const l of logicalLines(text)) {
+    const m = l.text.match(/^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/);
     if (!m) continue;
     const value = unquote(m[2], vars);
     vars.set(m[1], value);
-    if (GRUB_CMDLINE_KEYS.test(m[1])) out.push({ line: start, key: m[1], cmdline: value });
+    if (GRUB_CMDLINE_KEYS.test(m[1])) out.push({ line: l.line, key: m[1], cmdline: value });
   }
   return out;
 }

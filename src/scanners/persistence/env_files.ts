@@ -1,7 +1,7 @@
 /**
  * Files that set the environment of every login, and the loader's search path: /etc/environment and
  * environment.d (`NAME=value`), pam_env.conf and ~/.pam_environment (`NAME [DEFAULT=v] [OVERRIDE=v]`), and
- * ld.so.conf (`include` globs and directories).
+ * ld.so.conf (`include` globs and directories; the globs are expanded by ssh/sshd_config.ts's expandGlob).
  */
 
 /** One variable set by a file (pam_env.conf lines give one per DEFAULT and OVERRIDE). */
@@ -17,8 +17,11 @@ function unquote(v: string): string {
   return t;
 }
 
-/** Logical lines: `\` continuations joined, with the line each starts on; comments and blanks dropped. */
-function logicalLines(text: string): { line: number; text: string }[] {
+/**
+ * Logical lines of a shell-like assignment file: `\` continuations joined (the backslash and newline removed, as
+ * a shell does), each with the line it starts on, trimmed; comment and blank lines dropped.
+ */
+export function logicalLines(text: string): { line: number; text: string }[] {
   const out: { line: number; text: string }[] = [];
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
@@ -103,29 +106,4 @@ export function parseLdSoConf(text: string): LdConfStatement[] {
     }
   });
   return out;
-}
-
-/** Turns one glob path component (`*`, `?`, `[…]`) into a regular expression; undefined when it has none. */
-export function globComponent(component: string): RegExp | undefined {
-  if (!/[*?[]/.test(component)) return undefined;
-  let re = "";
-  for (let i = 0; i < component.length; i++) {
-    const ch = component[i];
-    if (ch === "*") re += "[^/]*";
-    else if (ch === "?") re += "[^/]";
-    else if (ch === "[") {
-      const end = component.indexOf("]", i + 2);
-      if (end < 0) re += "\\[";
-      else {
-        const body = component.slice(i + 1, end).replace(/^!/, "^").replace(/\\/g, "\\\\");
-        re += `[${body}]`;
-        i = end;
-      }
-    } else re += ch.replace(/[.+^${}()|\\]/g, "\\$&");
-  }
-  try {
-    return new RegExp(`^${re}$`);
-  } catch {
-    return /^$/;
-  }
 }

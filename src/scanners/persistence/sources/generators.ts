@@ -8,7 +8,7 @@ import { type Account, ANY_USER, ROOT_ACCOUNT } from "../accounts.ts";
 import type { Collector, Entry } from "../collect.ts";
 import { scriptLines } from "../cron.ts";
 import { unlessOwned } from "./ownership.ts";
-import { isExecutable } from "./shared.ts";
+import { firstOfEachName, isExecutable } from "./shared.ts";
 
 /** The checks of this file (the scanner name is added in checks.ts). */
 export const GENERATOR_CHECKS: Omit<CheckInput, "scanner">[] = [{
@@ -43,56 +43,43 @@ export const GENERATOR_DIRS: readonly { kind: string; dirs: readonly string[]; r
 /** Every generator that would run: the first of each name, unless masked (a link to /dev/null or empty). */
 export function generatorSources(c: Collector): void {
   for (const { kind, dirs, runAs } of GENERATOR_DIRS) {
-    const seenDirs = new Set<string>();
-    const seenNames = new Set<string>();
-    for (const dir of dirs) {
-      const st = c.ctx.host.stat(dir);
-      if (!st.ok || !st.value.isDirectory) continue;
-      const id = `${st.value.dev}:${st.value.ino}`;
-      if (seenDirs.has(id)) continue;
-      seenDirs.add(id);
-      for (const name of c.list(dir)) {
-        if (seenNames.has(name)) continue;
-        seenNames.add(name);
-        const path = `${dir}/${name}`;
-        const link = c.ctx.host.readLink(path);
-        const file = c.ctx.host.stat(path);
-        if (
-          (link.ok && link.value === "/dev/null") || !file.ok || !file.value.isFile || file.value.size === 0
-        ) {
-          continue;
-        }
-        const inert = !isExecutable(c, path);
-        const magic = c.ctx.host.readBytes(path, 2);
-        const script = magic.ok && magic.value[0] === 0x23 && magic.value[1] === 0x21; // "#!"
-        const entries: Entry[] = [{ line: 0, text: path, runAs }];
-        if (link.ok && link.value.startsWith("/")) entries.push({ line: 0, text: link.value, runAs });
-        const text = script ? c.read(path)?.text : undefined;
-        if (text !== undefined) {
-          entries.push(...scriptLines(text).map((l) => ({ line: l.line, text: l.text, runAs })));
-        }
-        c.point({
-          kind: "systemd_generator",
-          path,
-          entries,
-          meta: { generator_kind: kind, script, ...(inert ? { inert } : {}) },
-          ...(inert ? { inert } : {}),
-        });
-        if (inert) continue;
-        unlessOwned(c, path, {
-          check_id: "persistence.systemd_generator.unowned",
-          subject: path,
-          description:
-            `${path}: a systemd ${kind.replace(/s$/, "")} that no installed package provides; it runs ` +
-            `${
-              runAs === ROOT_ACCOUNT
-                ? "as root at every boot and daemon-reload"
-                : "in every user's session manager"
-            }.`,
-          metadata: { path, generator_kind: kind },
-          location: { path },
-        });
+    for (const path of firstOfEachName(c, dirs)) {
+      const link = c.ctx.host.readLink(path);
+      const file = c.ctx.host.stat(path);
+      if (
+        (link.ok && link.value === "/dev/null") || !file.ok || !file.value.isFile || file.value.size === 0
+      ) {
+        continue;
       }
+      const inert = !isExecutable(c, path);
+      const magic = c.ctx.host.readBytes(path, 2);
+      const script = magic.ok && magic.value[0] === 0x23 && magic.value[1] === 0x21; // "#!"
+      const entries: Entry[] = [{ line: 0, text: path, runAs }];
+      if (link.ok && link.value.startsWith("/")) entries.push({ line: 0, text: link.value, runAs });
+      const text = script ? c.read(path)?.text : undefined;
+      if (text !== undefined) {
+        entries.push(...scriptLines(text).map((l) => ({ line: l.line, text: l.text, runAs })));
+      }
+      c.point({
+        kind: "systemd_generator",
+        path,
+        entries,
+        meta: { generator_kind: kind, script, ...(inert ? { inert } : {}) },
+        ...(inert ? { inert } : {}),
+      });
+      if (inert) continue;
+      const when = runAs === ROOT_ACCOUNT
+        ? "as root at every boot and daemon-reload"
+        : "in every user's session manager";
+      unlessOwned(c, path, {
+        check_id: "persistence.systemd_generator.unowned",
+        subject: path,
+        description: `${path}: a systemd ${
+          kind.replace(/s$/, "")
+        } that no installed package provides; it runs ${when}.`,
+        metadata: { path, generator_kind: kind },
+        location: { path },
+      });
     }
   }
 }

@@ -9,10 +9,11 @@ import { canonicalModuleName, parseModulesBuiltin, parseModulesDep } from "../..
 import { ROOT_ACCOUNT } from "../accounts.ts";
 import { assessEntry, entryDigest } from "../assess.ts";
 import type { Collector, Entry } from "../collect.ts";
-import { globComponent } from "../env_files.ts";
 import { parseModprobeConf, parseModulesLoad } from "../modprobe.ts";
 import { simpleCommands } from "../shell_words.ts";
+import { pathGlobToRegExp } from "../../../core/match.ts";
 import { unlessOwned, unlessProgramsOwned } from "./ownership.ts";
+import { firstOfEachName } from "./shared.ts";
 
 /** The checks of this file (the scanner name is added in checks.ts). */
 export const KERNEL_MODULE_CHECKS: Omit<CheckInput, "scanner">[] = [
@@ -98,19 +99,9 @@ const BENIGN = new Set([
 ]);
 const LIMITS = { indexBytes: 32 << 20, kernels: 32 } as const;
 
-/** `.conf` files of config directories in kmod/systemd precedence: the first of each name; masked ones skipped. */
+/** `.conf` files of config directories in kmod/systemd precedence, masked ones (links to /dev/null) left out. */
 function confFiles(c: Collector, dirs: readonly string[]): string[] {
-  const seenDirs = new Set<string>();
-  const byName = new Map<string, string>();
-  for (const dir of dirs) {
-    const st = c.ctx.host.stat(dir);
-    if (!st.ok || !st.value.isDirectory || seenDirs.has(`${st.value.dev}:${st.value.ino}`)) continue;
-    seenDirs.add(`${st.value.dev}:${st.value.ino}`);
-    for (const name of c.list(dir).filter((n) => n.endsWith(".conf"))) {
-      if (!byName.has(name)) byName.set(name, `${dir}/${name}`);
-    }
-  }
-  return [...byName.keys()].sort().map((n) => byName.get(n)!).filter((p) => {
+  return firstOfEachName(c, dirs, (n) => n.endsWith(".conf")).filter((p) => {
     const link = c.ctx.host.readLink(p);
     return !(link.ok && link.value === "/dev/null");
   });
@@ -251,7 +242,11 @@ export function kernelModuleSources(c: Collector): void {
     if (index.builtin.has(name)) continue;
     const moduleFiles = index.files.get(name);
     if (!moduleFiles) {
-      if (index.aliases.some((a) => a === l.module || (globComponent(a)?.test(l.module) ?? false))) continue;
+      if (
+        index.aliases.some((a) => a === l.module || (/[*?[]/.test(a) && pathGlobToRegExp(a).test(l.module)))
+      ) {
+        continue;
+      }
       c.finding({
         check_id: "persistence.module_load.unknown",
         subject: `${l.path}:${entryDigest(name)}`,

@@ -9,7 +9,8 @@ import { type Location, LocationJudge } from "../../../host/location.ts";
 import { isUserHome } from "../accounts.ts";
 import { entryDigest, hiddenOutsideHomes, judgeLocation } from "../assess.ts";
 import { type Collector, normalisePath } from "../collect.ts";
-import { globComponent, parseLdSoConf } from "../env_files.ts";
+import { parseLdSoConf } from "../env_files.ts";
+import { expandGlob } from "../../ssh/sshd_config.ts";
 
 /** The checks of this file (the scanner name is added in checks.ts). */
 export const LD_SO_CONF_CHECKS: Omit<CheckInput, "scanner">[] = [{
@@ -28,32 +29,7 @@ export const LD_SO_CONF_CHECKS: Omit<CheckInput, "scanner">[] = [{
   confidence: "heuristic",
 }];
 
-const LIMITS = { files: 500, depth: 8, globEntries: 5000 } as const;
-
-/** Expands a glob path (wildcards in any component) inside the root, sorted; hidden names need a dot. */
-export function expandGlob(c: Collector, pattern: string): string[] {
-  let paths = ["/"];
-  for (const comp of pattern.split("/").filter((p) => p !== "")) {
-    const re = globComponent(comp);
-    const next: string[] = [];
-    for (const base of paths) {
-      const dir = base === "/" ? "" : base;
-      if (!re) {
-        next.push(`${dir}/${comp}`);
-        continue;
-      }
-      const r = c.ctx.host.readDir(base, LIMITS.globEntries);
-      if (!r.ok) continue;
-      for (const e of r.value) {
-        if (e.name.startsWith(".") && !comp.startsWith(".")) continue;
-        if (re.test(e.name)) next.push(`${dir}/${e.name}`);
-      }
-    }
-    paths = next.sort();
-    if (paths.length > LIMITS.globEntries) paths = paths.slice(0, LIMITS.globEntries);
-  }
-  return paths.filter((p) => p !== "/");
-}
+const LIMITS = { files: 500, depth: 8 } as const;
 
 function describe(loc: Location): string {
   return loc.kind === "user_writable"
@@ -67,6 +43,12 @@ export function ldSoConfSources(c: Collector): void {
     .map((a) => normalisePath(a.home)).filter((h) => h !== "/");
   const judge = new LocationJudge(c.ctx.host, homes);
   const read = new Set<string>();
+  const glob = (pattern: string) => {
+    const problems: string[] = [];
+    const paths = expandGlob(c.ctx.host, pattern, problems);
+    for (const p of problems) c.ctx.warn("truncated", p);
+    return paths;
+  };
   const visit = (path: string, depth: number): void => {
     if (read.has(path) || read.size >= LIMITS.files) return;
     if (depth > LIMITS.depth) {
@@ -81,7 +63,7 @@ export function ldSoConfSources(c: Collector): void {
     for (const s of parseLdSoConf(f.text)) {
       if (s.kind === "include") {
         const pattern = s.pattern.startsWith("/") ? s.pattern : `${base}/${s.pattern}`;
-        for (const inc of expandGlob(c, pattern)) visit(inc, depth + 1);
+        for (const inc of glob(pattern)) visit(inc, depth + 1);
         continue;
       }
       if (!s.dir.startsWith("/")) continue; // ldconfig ignores relative directories
@@ -108,7 +90,7 @@ export function ldSoConfSources(c: Collector): void {
     c.point({ kind: "ld_so_conf", path, entries: [], meta: { directories: dirs } });
   };
   visit("/etc/ld.so.conf", 0);
-  for (const inc of expandGlob(c, "/etc/ld.so.conf.d/*.conf")) {
+  for (const inc of glob("/etc/ld.so.conf.d/*.conf")) {
     if (!read.has(inc)) {
       c.point({
         kind: "ld_so_conf",

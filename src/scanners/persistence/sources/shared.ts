@@ -36,3 +36,24 @@ export function scriptPoint(
   c.point({ kind, path, entries, ...(inert ? { inert, meta: { inert } } : {}) });
   return entries;
 }
+
+/**
+ * The files of configuration directories given in precedence order, as systemd and kmod read them: a directory
+ * reached twice (merged /usr makes /lib and /usr/lib one) is read once, the first file of each name wins, and
+ * only names `accept` takes count; the paths come sorted by file name.
+ */
+export function firstOfEachName(
+  c: Collector,
+  dirs: readonly string[],
+  accept: (name: string) => boolean = () => true,
+): string[] {
+  const seenDirs = new Set<string>();
+  const byName = new Map<string, string>();
+  for (const dir of dirs) {
+    const st = c.ctx.host.stat(dir);
+    if (!st.ok || !st.value.isDirectory || seenDirs.has(`${st.value.dev}:${st.value.ino}`)) continue;
+    seenDirs.add(`${st.value.dev}:${st.value.ino}`);
+    for (const name of c.list(dir)) if (accept(name) && !byName.has(name)) byName.set(name, `${dir}/${name}`);
+  }
+  return [...byName.keys()].sort().map((n) => byName.get(n)!);
+}
