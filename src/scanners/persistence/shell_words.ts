@@ -49,7 +49,8 @@ function basename(word: string): string {
 
 /** Splits a command line into simple commands (on ; & | && || newlines, subshells and substitutions). */
 export function simpleCommands(line: string): string[][] {
-  const unquoted = line.replace(/["'\\]/g, "").replace(REDIRECTION, " ");
+  // `${NAME}` and `${NAME:-word}` are words, not brace groups: `${HOME}/.x` must not become a command `/.x`.
+  const unquoted = line.replace(/\$\{[^{}]*\}/g, "$V").replace(/["'\\]/g, "").replace(REDIRECTION, " ");
   return unquoted
     .split(/;|&&|\|\||\||&|\n|\$\(|`|\(|\)|\{|\}/)
     .map((seg) => seg.trim().split(/\s+/).filter((w) => w !== ""))

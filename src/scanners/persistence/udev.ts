@@ -6,6 +6,8 @@ export interface UdevProgram {
   key: string;
   /** The command line as written (udev substitutions such as $kernel or %k left in place). */
   command: string;
+  /** The program was named without a directory (udev looks for it in its library directory). */
+  relative?: boolean;
 }
 
 const RULE_KEY = /\b(RUN(?:\{program\})?|PROGRAM|IMPORT\{program\})\s*[+:!]?=+\s*"((?:[^"\\]|\\.)*)"/g;
@@ -36,6 +38,7 @@ export function parseUdevRules(text: string): UdevProgram[] {
         line: start,
         key: m[1],
         command: command.startsWith("/") ? command : `${UDEV_LIB_DIR}/${command}`,
+        ...(command.startsWith("/") ? {} : { relative: true }),
       });
     }
   }

@@ -1,7 +1,7 @@
 /** cron and at: system and per-user crontabs, anacrontab, run-parts' periodic directories, pending at jobs. */
 import { ROOT_ACCOUNT, UNKNOWN_ACCOUNT } from "../accounts.ts";
 import type { Collector } from "../collect.ts";
-import { parseAnacrontab, parseCrontab } from "../cron.ts";
+import { parseAnacrontab, parseAtJob, parseCrontab } from "../cron.ts";
 import { account, isExecutable, RUN_PARTS_SKIPPED, scriptPoint } from "./shared.ts";
 
 /** Periodic script directories run by run-parts as root. */
@@ -74,17 +74,29 @@ export function cronSources(c: Collector): void {
 /** at(1) job directories (Debian, RHEL): each job is a shell script run once as its owner. */
 export const AT_JOB_DIRS = ["/var/spool/cron/atjobs", "/var/spool/at"];
 
-/** Pending at jobs: each is a shell script run once as the file's owner. */
+/**
+ * Pending at jobs: each is a shell script run once as the account its `# atrun uid=` header names (else the
+ * file's owner); atd runs only jobs with the execute bit (the others are still being written). The commands the
+ * user gave are in the inventory (`command`).
+ */
 export function atSources(c: Collector): void {
   for (const dir of AT_JOB_DIRS) {
     for (const name of c.list(dir)) {
       const path = `${dir}/${name}`;
       const st = c.ctx.host.stat(path);
       if (!st.ok || !st.value.isFile) continue;
-      const owner = st.value.uid === null
+      const f = c.read(path);
+      if (!f) continue;
+      const job = parseAtJob(f.text);
+      const uid = job.uid ?? st.value.uid;
+      const owner = uid === null || uid === undefined
         ? UNKNOWN_ACCOUNT
-        : c.accounts.byUid.get(st.value.uid) ?? UNKNOWN_ACCOUNT;
-      scriptPoint(c, "at_job", path, owner);
+        : c.accounts.byUid.get(uid) ?? UNKNOWN_ACCOUNT;
+      scriptPoint(c, "at_job", path, owner, !isExecutable(c, path), {
+        technique: "T1053.002",
+        command: job.commands.map((l) => l.text).join("\n").slice(0, 1000),
+        ...(job.uid !== undefined ? { atrun_uid: job.uid } : {}),
+      });
     }
   }
 }

@@ -11,7 +11,9 @@ export function rcLocalSources(c: Collector): void {
     const executable = isExecutable(c, path);
     const entries = scriptPoint(c, "rc_local", path, ROOT_ACCOUNT, !executable);
     if (!entries) continue;
-    const commands = entries.filter((e) => !/^(?:exit\s+0|touch\s+\/var\/lock\/subsys\/local)$/.test(e.text));
+    const commands = entries.filter((e) =>
+      !e.shebang && !/^(?:exit\s+0|touch\s+\/var\/lock\/subsys\/local)$/.test(e.text)
+    );
     if (executable && commands.length > 0) {
       c.finding({
         check_id: "persistence.rc_local.active",

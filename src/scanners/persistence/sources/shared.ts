@@ -1,6 +1,7 @@
 /** Helpers several persistence source families share: the account an entry runs as, run-parts' rules, scripts. */
+import type { Metadata } from "../../../core/finding.ts";
 import { type Account, ROOT_ACCOUNT, UNKNOWN_ACCOUNT } from "../accounts.ts";
-import type { Collector, Entry } from "../collect.ts";
+import type { Collector, Entry, PointKind } from "../collect.ts";
 import { scriptLines } from "../cron.ts";
 
 /** The account a name refers to: root when there is no name, the unknown account when nobody has it. */
@@ -22,18 +23,36 @@ export function isExecutable(c: Collector, path: string): boolean {
   return st.ok && ((st.value.mode ?? 0) & 0o111) !== 0;
 }
 
-/** A shell script run as `runAs`: every logical line is an entry. */
+/** The interpreter a script's `#!` line names (with its argument), or undefined. */
+export function shebangEntry(text: string, runAs: Account): Entry | undefined {
+  const m = /^#!\s*(\S[^\n]*)/.exec(text);
+  return m ? { line: 1, text: m[1].replace(/\r$/, "").trim(), runAs, shebang: true } : undefined;
+}
+
+/** A shell script run as `runAs`: its `#!` interpreter and every logical line are entries. */
 export function scriptPoint(
   c: Collector,
-  kind: "cron_script" | "rc_local" | "shell_startup" | "at_job" | "motd_script",
+  kind: PointKind,
   path: string,
   runAs: Account,
   inert = false,
+  meta?: Metadata,
 ) {
   const f = c.read(path);
   if (!f) return undefined;
-  const entries: Entry[] = scriptLines(f.text).map((l) => ({ line: l.line, text: l.text, runAs }));
-  c.point({ kind, path, entries, ...(inert ? { inert, meta: { inert } } : {}) });
+  const shebang = shebangEntry(f.text, runAs);
+  const entries: Entry[] = [
+    ...(shebang ? [shebang] : []),
+    ...scriptLines(f.text).map((l) => ({ line: l.line, text: l.text, runAs })),
+  ];
+  const m = { ...meta, ...(inert ? { inert } : {}) };
+  c.point({
+    kind,
+    path,
+    entries,
+    ...(inert ? { inert } : {}),
+    ...(Object.keys(m).length > 0 ? { meta: m } : {}),
+  });
   return entries;
 }
 

@@ -1,5 +1,5 @@
 /** Shell start-up files: the system-wide ones (run by every user, root included) and each account's own. */
-import { ROOT_ACCOUNT } from "../accounts.ts";
+import { type Account, ANY_USER, ROOT_ACCOUNT } from "../accounts.ts";
 import { type Collector, homeAccounts } from "../collect.ts";
 import { scriptPoint } from "./shared.ts";
 
@@ -30,13 +30,64 @@ export const USER_SHELL_FILES = [
   ".zlogin",
 ];
 
+/**
+ * Directories whose every file a shell sources: /etc/profile.d (login shells), /etc/bash_completion.d (every
+ * interactive bash with bash-completion), and per user ~/.bashrc.d (Fedora's and RHEL's skeleton .bashrc).
+ */
+export const SYSTEM_SHELL_DIRS = ["/etc/profile.d", "/etc/bash_completion.d"];
+/** Per-user directories of sourced start-up fragments, relative to the home directory. */
+export const USER_SHELL_DIRS = [".bashrc.d"];
+/** More system-wide start-up files some distributions read (SUSE's *.local, zsh's zlogout, csh). */
+export const MORE_SYSTEM_SHELL_FILES = [
+  "/etc/zlogin",
+  "/etc/zlogout",
+  "/etc/zprofile",
+  "/etc/zsh/zlogout",
+  "/etc/profile.local",
+  "/etc/bash.bashrc.local",
+  "/etc/csh.cshrc",
+  "/etc/csh.login",
+];
+/** Start-up files new accounts get a copy of (they run as each future user). */
+export const SKELETON_FILES = [
+  ".bashrc",
+  ".profile",
+  ".bash_profile",
+  ".bash_login",
+  ".bash_logout",
+  ".zshrc",
+];
+/** More per-user start-up files: Debian's .bashrc sources ~/.bash_aliases; ksh and zsh read the others. */
+export const MORE_USER_SHELL_FILES = [".bash_aliases", ".kshrc", ".mkshrc", ".zlogout"];
+
+/** One start-up file and whose shell reads it. */
+export interface StartupFile {
+  path: string;
+  runAs: Account;
+}
+
+/** Every shell start-up file of the system and of each account, in the order they are judged. */
+export function shellStartupFiles(c: Collector): StartupFile[] {
+  const out: StartupFile[] = [];
+  for (const path of [...SYSTEM_SHELL_FILES, ...MORE_SYSTEM_SHELL_FILES]) {
+    out.push({ path, runAs: ROOT_ACCOUNT });
+  }
+  for (const dir of SYSTEM_SHELL_DIRS) {
+    for (const name of c.list(dir)) out.push({ path: `${dir}/${name}`, runAs: ROOT_ACCOUNT });
+  }
+  for (const f of SKELETON_FILES) out.push({ path: `/etc/skel/${f}`, runAs: ANY_USER });
+  for (const a of homeAccounts(c.ctx, c.accounts)) {
+    for (const f of [...USER_SHELL_FILES, ...MORE_USER_SHELL_FILES]) {
+      out.push({ path: `${a.home}/${f}`, runAs: a });
+    }
+    for (const dir of USER_SHELL_DIRS) {
+      for (const name of c.list(`${a.home}/${dir}`)) out.push({ path: `${a.home}/${dir}/${name}`, runAs: a });
+    }
+  }
+  return out;
+}
+
 /** Shell start-up files of the system (they run as every user, root included) and of each account. */
 export function shellSources(c: Collector): void {
-  for (const path of SYSTEM_SHELL_FILES) scriptPoint(c, "shell_startup", path, ROOT_ACCOUNT);
-  for (const name of c.list("/etc/profile.d")) {
-    scriptPoint(c, "shell_startup", `/etc/profile.d/${name}`, ROOT_ACCOUNT);
-  }
-  for (const a of homeAccounts(c.ctx, c.accounts)) {
-    for (const f of USER_SHELL_FILES) scriptPoint(c, "shell_startup", `${a.home}/${f}`, a);
-  }
+  for (const f of shellStartupFiles(c)) scriptPoint(c, "shell_startup", f.path, f.runAs);
 }

@@ -1,7 +1,11 @@
-/** udev rules that run programs as root when a device appears (RUN, PROGRAM, IMPORT{program}). */
+/**
+ * udev rules that run programs as root when a device appears (RUN, PROGRAM, IMPORT{program}), in every rules
+ * directory; a rules file that runs programs in /usr/lib or /lib that no package installed is reported too.
+ */
 import { ROOT_ACCOUNT } from "../accounts.ts";
 import type { Collector } from "../collect.ts";
-import { parseUdevRules } from "../udev.ts";
+import { parseUdevRules, type UdevProgram } from "../udev.ts";
+import { judgeUnpackaged } from "./hook_files.ts";
 
 /** udev rule directories, highest precedence first. */
 export const UDEV_DIRS = [
@@ -16,6 +20,7 @@ export const UDEV_DIRS = [
 export function udevSources(c: Collector): void {
   const seenDirs = new Set<string>();
   const seenNames = new Set<string>();
+  const withPrograms: string[] = [];
   for (const dir of UDEV_DIRS) {
     const st = c.ctx.host.stat(dir);
     if (!st.ok || !st.value.isDirectory) continue;
@@ -30,11 +35,24 @@ export function udevSources(c: Collector): void {
       if (!f) continue;
       const programs = parseUdevRules(f.text);
       if (programs.length === 0) continue;
+      withPrograms.push(path);
       c.point({
         kind: "udev_rule",
         path,
-        entries: programs.map((p) => ({ line: p.line, text: p.command, runAs: ROOT_ACCOUNT })),
+        entries: programs.map((p) => ({ line: p.line, text: resolveRelative(c, p), runAs: ROOT_ACCOUNT })),
+        meta: { technique: "T1546.017" },
       });
     }
   }
+  judgeUnpackaged(c, withPrograms, "udev rule that runs programs");
+}
+
+/**
+ * A relative program name is looked up in udev's library directory: /usr/lib/udev, or /lib/udev on a system
+ * without merged /usr whose udev still lives there.
+ */
+function resolveRelative(c: Collector, p: UdevProgram): string {
+  if (!p.relative || c.ctx.host.exists(p.command)) return p.command;
+  const legacy = p.command.replace(/^\/usr\/lib\/udev\//, "/lib/udev/");
+  return c.ctx.host.exists(legacy) ? legacy : p.command;
 }

@@ -1,0 +1,170 @@
+/**
+ * Web shells without YARA: server-side code (PHP, JSP, ASP/ASPX, CGI) that runs request input as a command or as
+ * code, obfuscated eval, and server configuration that makes uploaded images or text files run as code; plus the
+ * web roots the Apache and nginx configurations name.
+ */
+
+/** What a web file does, as a check id with the matched text. */
+export interface WebHit {
+  check:
+    | "persistence.webshell.exec_request"
+    | "persistence.webshell.obfuscated_eval"
+    | "persistence.webshell.handler_override";
+  /** Short name of the pattern. */
+  name: string;
+  /** Offset of the match in the text. */
+  index: number;
+  /** The matched text (at most 200 characters). */
+  match: string;
+}
+
+const REQUEST_PHP = String
+  .raw`\$_(?:GET|POST|REQUEST|COOKIE|FILES|SERVER\s*\[\s*['"]HTTP_)|\bgetallheaders\s*\(|php://input`;
+const SINK_PHP = String
+  .raw`\b(?:system|exec|passthru|shell_exec|popen|proc_open|pcntl_exec|assert|eval|create_function|call_user_func(?:_array)?|include|include_once|require|require_once|mb_ereg_replace|preg_replace_callback)\s*\(`;
+
+/**
+ * Patterns over the whole text (decoded byte for byte, so binary junk neither breaks nor hides them). A pattern
+ * with several expressions needs all of them somewhere in the file (request input read here, a command run
+ * there); the last one is reported. No expression looks ahead over the file, so matching stays linear.
+ */
+const PATTERNS: readonly { check: WebHit["check"]; name: string; all: readonly RegExp[] }[] = [
+  {
+    check: "persistence.webshell.exec_request",
+    name: "php_sink_request",
+    all: [new RegExp(`${SINK_PHP}[^;]{0,200}?(?:${REQUEST_PHP})`, "i")],
+  },
+  {
+    check: "persistence.webshell.exec_request",
+    name: "php_backtick_request",
+    all: [new RegExp(`\`[^\`\n]{0,200}(?:${REQUEST_PHP})[^\`\n]{0,200}\``, "i")],
+  },
+  {
+    check: "persistence.webshell.exec_request",
+    name: "php_request_as_function",
+    all: [new RegExp(`(?:${REQUEST_PHP})\\w*\\s*\\[[^\\]]{0,80}\\]\\s*\\(`, "i")],
+  },
+  {
+    check: "persistence.webshell.exec_request",
+    name: "jsp_exec_request",
+    all: [
+      /\brequest\s*\.\s*get(?:Parameter|Header|InputStream|Reader)\s*\(/,
+      /(?:Runtime\s*\.\s*getRuntime\s*\(\s*\)\s*\.\s*exec|new\s+ProcessBuilder)\s*\(/,
+    ],
+  },
+  {
+    check: "persistence.webshell.exec_request",
+    name: "asp_exec_request",
+    all: [
+      /\bRequest\s*(?:\.\s*(?:QueryString|Form|Params|Item|Cookies|Headers)\s*)?[[(]/i,
+      /Process\s*\.\s*Start\s*\(|new\s+ProcessStartInfo\b|WScript\.Shell|\bcmd(?:\.exe)?["'\s]*\/c\b/i,
+    ],
+  },
+  {
+    check: "persistence.webshell.exec_request",
+    name: "asp_eval_request",
+    all: [/\b(?:eval|execute|executeglobal)\s*[( ]\s*Request\s*[.([]/i],
+  },
+  {
+    check: "persistence.webshell.exec_request",
+    name: "cgi_exec_request",
+    all: [
+      /\bparam\s*\(|\$ENV\s*\{\s*['"]?QUERY_STRING|\bcgi\.FieldStorage\s*\(/,
+      /\bsystem\s*\(|\bexec\s*\(|\bqx\s*[({\/]|\bos\.system\s*\(|\bsubprocess\.\w+\s*\(|\bpopen\s*\(/,
+    ],
+  },
+  {
+    check: "persistence.webshell.obfuscated_eval",
+    name: "eval_decoded",
+    all: [
+      /\b(?:eval|assert)\s*\(\s*@?\s*(?:base64_decode|gzinflate|gzuncompress|gzdecode|str_rot13|strrev|hex2bin|convert_uudecode|rawurldecode|urldecode)\s*\(/i,
+    ],
+  },
+  {
+    check: "persistence.webshell.obfuscated_eval",
+    name: "preg_replace_e",
+    all: [/\bpreg_replace\s*\(\s*(['"])([^\w\s\\])[^'"\n]{0,200}?\2[imsxuADSUXJ]*e[imsxuADSUXJ]*\1/],
+  },
+];
+
+/** .htaccess and .user.ini directives that make other files run as code. */
+const CONFIG_PATTERNS: readonly { name: string; re: RegExp }[] = [
+  {
+    name: "image_as_code",
+    re:
+      /^\s*(?:AddType|AddHandler)\s+(?:application\/x-httpd-php\S*|\S*php\S*|cgi-script)\s+(?:\S+\s+)*\.?(?:jpe?g|png|gif|ico|bmp|txt|css|js|svg|webp|html?)\b/im,
+  },
+  { name: "set_handler", re: /^\s*SetHandler\s+(?:application\/x-httpd-php\S*|\S*php\S*|cgi-script)/im },
+  { name: "auto_prepend", re: /^\s*(?:php_value\s+)?auto_(?:prepend|append)_file\s*=?\s*\S/im },
+];
+
+/** Every pattern that matches, at most one hit per pattern. `config`: the file is .htaccess or .user.ini. */
+export function webHits(text: string, config: boolean): WebHit[] {
+  const out: WebHit[] = [];
+  const list = config
+    ? CONFIG_PATTERNS.map((p) => ({
+      check: "persistence.webshell.handler_override" as const,
+      name: p.name,
+      all: [p.re],
+    }))
+    : PATTERNS;
+  for (const p of list) {
+    const ms = p.all.map((re) => re.exec(text));
+    const last = ms.at(-1);
+    if (last && ms.every((m) => m !== null)) {
+      out.push({ check: p.check, name: p.name, index: last.index, match: last[0].slice(-200) });
+    }
+  }
+  if (!config) {
+    // Two steps: request input in a variable, the variable in a sink (`$c = $_GET['c']; system($c);`).
+    const vars = new Set<string>();
+    for (
+      const m of text.matchAll(new RegExp(`\\$(\\w{1,64})\\s*=\\s*[^;]{0,200}?(?:${REQUEST_PHP})`, "gi"))
+    ) {
+      vars.add(m[1]);
+      if (vars.size >= 50) break;
+    }
+    for (const v of vars) {
+      const m = new RegExp(`${SINK_PHP}[^;]{0,200}?\\$${v}\\b`, "i").exec(text);
+      if (m) {
+        out.push({
+          check: "persistence.webshell.exec_request",
+          name: "php_sink_request_var",
+          index: m.index,
+          match: m[0].slice(-200),
+        });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** The 1-based line of an offset. */
+export function lineAt(text: string, index: number): number {
+  let n = 1;
+  for (let i = text.indexOf("\n"); i >= 0 && i < index; i = text.indexOf("\n", i + 1)) n++;
+  return n;
+}
+
+/** Document roots an Apache configuration names: DocumentRoot, Alias and ScriptAlias targets. */
+export function apacheRoots(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/^\s*(DocumentRoot|Alias|ScriptAlias)\s+(.+?)\s*$/gim)) {
+    const words = [...m[2].matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((w) => w[1] ?? w[2] ?? w[3]);
+    const target = m[1].toLowerCase() === "documentroot" ? words[0] : words[1];
+    if (target?.startsWith("/")) out.push(target);
+  }
+  return out;
+}
+
+/** Document roots an nginx configuration names: `root` and `alias` directives. */
+export function nginxRoots(text: string): string[] {
+  const out: string[] = [];
+  const noComments = text.replace(/#[^\n]*/g, "");
+  for (const m of noComments.matchAll(/(?:^|[;{}\s])(?:root|alias)\s+("[^"]*"|'[^']*'|[^\s;]+)\s*;/g)) {
+    const v = m[1].replace(/^(["'])(.*)\1$/, "$2");
+    if (v.startsWith("/")) out.push(v);
+  }
+  return out;
+}
