@@ -33,10 +33,10 @@ export function parseInterfaces(text: string): InterfacesFile {
     const raw = lines[i].replace(/\r$/, "");
     if (acc === "") start = i + 1;
     if (raw.endsWith("\\")) {
-      acc += raw.slice(0, -1) + " ";
+      acc += (acc === "" ? raw : raw.trimStart()).slice(0, -1).trimEnd() + " ";
       if (i < lines.length - 1) continue;
     }
-    const line = (raw.endsWith("\\") ? acc : acc + raw).trim();
+    const line = (raw.endsWith("\\") ? acc : acc + (acc === "" ? raw : raw.trimStart())).trim();
     acc = "";
     if (line === "" || line.startsWith("#")) continue;
     const m = /^(\S+)(?:\s+(.*))?$/.exec(line);

@@ -69,9 +69,9 @@ function judgeCode(
   code: string,
   runAs: Account,
   what: string,
+  uses = startupPrimitives(code),
 ): void {
   if (matchPatterns(code).length > 0) return;
-  const uses = startupPrimitives(code);
   if (uses.length === 0) return;
   c.finding({
     check_id: "persistence.python.startup_code",
@@ -123,7 +123,14 @@ export function pythonSources(c: Collector): void {
           entries,
           meta: { technique: TECHNIQUE, run_as: d.runAs.name },
         });
-        for (const l of lines) judgeCode(c, path, l.line, l.text, d.runAs, name.replace(/\.py$/, ""));
+        // One finding per module: its first line that uses a primitive, with every primitive the module uses.
+        const hit = lines.find((l) =>
+          matchPatterns(l.text).length === 0 && startupPrimitives(l.text).length > 0
+        );
+        if (hit) {
+          const all = lines.filter((l) => matchPatterns(l.text).length === 0).map((l) => l.text).join("\n");
+          judgeCode(c, path, hit.line, hit.text, d.runAs, name.replace(/\.py$/, ""), startupPrimitives(all));
+        }
       }
     }
   }

@@ -105,6 +105,17 @@ export function behaviour(code: string): Behaviour {
       if (/\/dev\/(?:tcp|udp)\//.test(r.target)) b.sends.push(r.target);
       else if (r.op !== ">&" && !HARMLESS_TARGETS.test(r.target)) b.writes.push(r.target || "(a file)");
     }
+    if (/^(?:ssh|scp|sftp)$/.test(name)) {
+      // ssh runs these options' values as local commands (LocalCommand after connecting, ProxyCommand to connect).
+      for (const a of args) {
+        const o = /^(?:-o)?(?:LocalCommand|ProxyCommand|KnownHostsCommand)\s*=\s*([\s\S]+)$/i.exec(a);
+        if (!o) continue;
+        const inner = behaviour(o[1]);
+        b.silentInput.push(...inner.silentInput);
+        b.writes.push(...inner.writes);
+        b.sends.push(...inner.sends);
+      }
+    }
     if (
       cmd.piped && /^(?:e|f)?grep$/.test(name) && args.some((a) => /^-[a-zA-Z]*v|^--invert-match$/.test(a))
     ) {

@@ -107,7 +107,7 @@ export function lexShell(s: string): Token[] {
       continue;
     }
     if (c === "<" || c === ">") {
-      const m = /^(?:<<<|<<-|<<|>>|>&|<&|<>|>\||>|<)/.exec(s.slice(i, i + 3))!;
+      const m = /^(?:<<<|<<-|<<|>>\||>>|>&|<&|<>|>\||>|<)/.exec(s.slice(i, i + 3))!;
       if ((m[0] === "<" || m[0] === ">") && s[i + 1] === "(") {
         // Process substitution: a word.
       } else {

@@ -52,7 +52,8 @@ export function udevSources(c: Collector): void {
  * without merged /usr whose udev still lives there.
  */
 function resolveRelative(c: Collector, p: UdevProgram): string {
-  if (!p.relative || c.ctx.host.exists(p.command)) return p.command;
-  const legacy = p.command.replace(/^\/usr\/lib\/udev\//, "/lib/udev/");
-  return c.ctx.host.exists(legacy) ? legacy : p.command;
+  const program = p.command.split(/\s/, 1)[0];
+  if (!p.relative || c.ctx.host.exists(program)) return p.command;
+  const legacy = program.replace(/^\/usr\/lib\/udev\//, "/lib/udev/");
+  return c.ctx.host.exists(legacy) ? legacy + p.command.slice(program.length) : p.command;
 }
