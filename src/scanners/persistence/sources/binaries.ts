@@ -10,7 +10,7 @@
  * - a link in a program directory that leads into a temporary, home or writable place.
  */
 import { digestEntry, readEntryHead } from "../../../host/entry_io.ts";
-import { homeDirs, LocationJudge } from "../../../host/location.ts";
+import { homeDirs, LocationJudge, pathLocation } from "../../../host/location.ts";
 import { walk, type WalkEntry } from "../../../host/walker.ts";
 import { EXPECTED_SETID_PATHS } from "../../suid_expected.ts";
 import { type Collector, normalisePath } from "../collect.ts";
@@ -89,6 +89,7 @@ function judge(
   files: WalkEntry[],
 ): void {
   if (o.tool === undefined) return;
+  const flagged = new Set<string>();
   for (const e of scripts) {
     const pkg = o.ownerOf(e.path);
     const recorded = pkg === undefined ? undefined : o.digestOf(e.path);
@@ -100,10 +101,11 @@ function judge(
     }
     if (d.value[recorded.algorithm] !== recorded.hex.toLowerCase()) {
       replaced(c, e, `is a script whose ${recorded.algorithm} differs from what the package installed`, pkg);
+      flagged.add(e.path);
     }
   }
   if (o.tool === "rpm") {
-    for (const e of files) {
+    for (const e of files.filter((f) => !flagged.has(f.path))) {
       const info = o.fileInfoOf(e.path);
       if (info?.size === undefined || info.mode === undefined || (info.mode & 0o170000) !== 0o100000) {
         continue;
@@ -168,14 +170,16 @@ export async function binarySources(c: Collector): Promise<void> {
     if (e.kind === "symlink") {
       const target = linkTarget(c, e.path);
       const loc = judgeLoc.judge(target);
-      if (loc.kind === "temp" || loc.kind === "world_writable" || loc.kind === "home") {
+      // A link into a place that does not exist (yet) is judged by the place's name.
+      const named = loc.kind === "system" ? pathLocation(target, judgeLoc.homes) : undefined;
+      if (loc.kind !== "system") {
         replaced(
           c,
           e,
           `is a link to ${target}, in a ${loc.kind.replace("_", "-")} place (${loc.because})`,
           undefined,
         );
-      }
+      } else if (named) replaced(c, e, `is a link to ${target}, in a ${named} directory`, undefined);
       continue;
     }
     files.push(e);

@@ -125,7 +125,7 @@ export function webHits(text: string, config: boolean): WebHit[] {
       if (vars.size >= 50) break;
     }
     for (const v of vars) {
-      const m = new RegExp(`${SINK_PHP}[^;]{0,200}?\\$${v}\\b`, "i").exec(text);
+      const m = new RegExp(`(?:${SINK_PHP}[^;]{0,200}?\\$${v}\\b|\\$${v}\\s*\\()`, "i").exec(text);
       if (m) {
         out.push({
           check: "persistence.webshell.exec_request",

