@@ -106,6 +106,21 @@ import { parseSignature } from "../../src/security/sign.ts";
 import { Redactor } from "../../src/security/redact.ts";
 import { AUDIT_ARCH } from "../../src/security/syscall_table.ts";
 import { buildFilter, evaluateFilter, RET_ALLOW, RET_EPERM } from "../../src/security/seccomp_filter.ts";
+import { parseLogrotate } from "../../src/scanners/persistence/sources/logrotate_parse.ts";
+import { parseGitConfig } from "../../src/scanners/persistence/sources/gitconfig_parse.ts";
+import { parsePth, startupPrimitives } from "../../src/scanners/persistence/sources/python_parse.ts";
+import {
+  matchesHead,
+  nativeHeads,
+  parseBinfmtFile,
+  parseLiveEntry,
+} from "../../src/scanners/persistence/sources/binfmt_parse.ts";
+import { parseShellDefinitions } from "../../src/scanners/persistence/sources/shell_defs_parse.ts";
+import { judgeDefinition } from "../../src/scanners/persistence/sources/shell_defs.ts";
+import { apacheRoots, nginxRoots, webHits } from "../../src/scanners/persistence/sources/web_parse.ts";
+import { parseInterfaces } from "../../src/scanners/persistence/sources/interfaces_parse.ts";
+import { parseAtJob } from "../../src/scanners/persistence/cron.ts";
+import { parseStatoverride } from "../../src/scanners/persistence/sources/binaries.ts";
 
 /** One fuzz target. */
 export interface FuzzTarget {
@@ -536,6 +551,70 @@ export const TARGETS: FuzzTarget[] = [
           listedVersions(b, new Set(["a", "curl"])),
           parseRpmScriptlets(b, 1024),
         ]),
+    ),
+  },
+  {
+    name:
+      "persistence families: logrotate, gitconfig, .pth, binfmt, shell definitions, web files, interfaces, at",
+    property: fc.property(
+      fc.oneof(
+        texty,
+        fc.array(
+          fc.oneof(
+            texty,
+            fc.constantFrom(
+              "alias ",
+              "function ",
+              "() {",
+              "}",
+              "<<",
+              "EOF\n",
+              "'",
+              "`",
+              "$(",
+              "trap ",
+              "PROMPT_COMMAND=(",
+              "postrotate\n",
+              "endscript\n",
+              "include ",
+              "[core]\n",
+              '[x "',
+              "\\x7f",
+              "import ",
+              "$_GET[",
+              "system(",
+              "Request[",
+              "eval(base64_decode(",
+              ":M::",
+              "sudo",
+            ),
+          ),
+          { maxLength: 60 },
+        ).map((a) => a.join("")),
+      ),
+      (t) =>
+        noCrash(() => {
+          const defs = parseShellDefinitions(t);
+          for (const d of defs.definitions) judgeDefinition(d);
+          const binfmt = parseBinfmtFile(t);
+          for (const r of binfmt.registrations) {
+            for (const h of nativeHeads(undefined)) matchesHead(r, h.head);
+          }
+          return [
+            parseLogrotate(t),
+            parseGitConfig(t),
+            parsePth(t),
+            startupPrimitives(t),
+            parseLiveEntry("x", t),
+            webHits(t, false),
+            webHits(t, true),
+            apacheRoots(t),
+            nginxRoots(t),
+            parseInterfaces(t),
+            parseAtJob(t),
+            parseStatoverride(t),
+          ];
+        }),
     ),
   },
 ];

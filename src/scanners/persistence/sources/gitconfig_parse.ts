@@ -46,7 +46,7 @@ function readValue(lines: string[], at: number, start: string): { value: string;
       } else if (ch === '"') quoted = !quoted;
       else if (!quoted && (ch === "#" || ch === ";")) break;
       else if (!quoted && (ch === " " || ch === "\t")) {
-        if (out !== "") pendingSpace += ch;
+        if (out !== "") pendingSpace += " ";
       } else {
         out += pendingSpace + ch;
         pendingSpace = "";

@@ -42,6 +42,7 @@ function patternWords(text: string): string[] {
 export function parseLogrotate(text: string): LogrotateConfig {
   const out: LogrotateConfig = { scripts: [], includes: [], bad: 0, unterminated: false };
   const lines = text.split("\n");
+  if (lines.at(-1) === "") lines.pop();
   let block: string[] | undefined;
   let pending: string[] = [];
   let script: LogrotateScript | undefined;

@@ -189,6 +189,8 @@ export function lexShell(s: string): Token[] {
       i++;
       continue;
     }
+    // `2>&1`, `3<file`: digits right before a redirection are its file descriptor, not a word.
+    if (!quoted && /^\d+$/.test(text) && (s[i] === "<" || s[i] === ">")) continue;
     out.push({
       type: "word",
       text,
