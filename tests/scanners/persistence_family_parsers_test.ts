@@ -18,7 +18,13 @@ import {
 import { parseShellDefinitions } from "../../src/scanners/persistence/sources/shell_defs_parse.ts";
 import { lexShell, simpleCommandsOf } from "../../src/scanners/persistence/sources/shell_lex.ts";
 import { judgeDefinition } from "../../src/scanners/persistence/sources/shell_defs.ts";
-import { apacheRoots, nginxRoots, webHits } from "../../src/scanners/persistence/sources/web_parse.ts";
+import {
+  apacheRoots,
+  nginxRoots,
+  webHits,
+  type WebKind,
+  webKind,
+} from "../../src/scanners/persistence/sources/web_parse.ts";
 import { parseInterfaces } from "../../src/scanners/persistence/sources/interfaces_parse.ts";
 import { parseAtJob } from "../../src/scanners/persistence/cron.ts";
 import { parseStatoverride } from "../../src/scanners/persistence/sources/binaries.ts";
@@ -304,7 +310,7 @@ Deno.test("shell definitions: judging what a definition does", () => {
 });
 
 Deno.test("web shells: each pattern fires; ordinary code and junk do not; big inputs stay fast", () => {
-  const names = (t: string, config = false) => webHits(t, config).map((h) => h.name);
+  const names = (t: string, kind: WebKind = "php") => webHits(t, kind).map((h) => h.name);
   assert.deepEqual(names("<?php echo shell_exec( $_GET [ 'x' ] );"), ["php_sink_request"]);
   assert.deepEqual(names("<?php echo `ls $_POST[d]`;"), ["php_backtick_request"]);
   assert.deepEqual(names("<?php $_COOKIE['a']($_COOKIE['b']);"), ["php_request_as_function"]);
@@ -313,14 +319,16 @@ Deno.test("web shells: each pattern fires; ordinary code and junk do not; big in
   ]);
   assert.deepEqual(names("<?php @eval(str_rot13('riny'));"), ["eval_decoded"]);
   assert.deepEqual(names("<?php preg_replace('/.*/e', $_GET['x'], '');"), ["preg_replace_e"]);
-  assert.deepEqual(names('<%= new ProcessBuilder(request.getParameter("c")).start() %>'), [
+  assert.deepEqual(names('<%= new ProcessBuilder(request.getParameter("c")).start() %>', "jsp"), [
     "jsp_exec_request",
   ]);
-  assert.deepEqual(names('<%eval request("x")%>'), ["asp_eval_request"]);
-  assert.deepEqual(names("use CGI; my $c = param('c'); print `$c`; system($c);"), ["cgi_exec_request"]);
-  assert.deepEqual(names("AddHandler application/x-httpd-php .php .gif\n", true), ["image_as_code"]);
-  assert.deepEqual(names("auto_prepend_file = /var/www/.x.php\n", true), ["auto_prepend"]);
-  assert.deepEqual(names("<Files *.png>\n SetHandler application/x-httpd-php\n</Files>", true), [
+  assert.deepEqual(names('<%eval request("x")%>', "asp"), ["asp_eval_request"]);
+  assert.deepEqual(names("use CGI; my $c = param('c'); print `$c`; system($c);", "cgi"), [
+    "cgi_exec_request",
+  ]);
+  assert.deepEqual(names("AddHandler application/x-httpd-php .php .gif\n", "config"), ["image_as_code"]);
+  assert.deepEqual(names("auto_prepend_file = /var/www/.x.php\n", "config"), ["auto_prepend"]);
+  assert.deepEqual(names("<Files *.png>\n SetHandler application/x-httpd-php\n</Files>", "config"), [
     "set_handler",
   ]);
   for (
@@ -329,13 +337,35 @@ Deno.test("web shells: each pattern fires; ordinary code and junk do not; big in
       "<?php require_once( ABSPATH . 'wp-settings.php' ); exec('/usr/bin/convert a.png b.jpg');",
       "<?php if (isset($_POST['save'])) { update_option('x', sanitize_text_field($_POST['x'])); }",
       '<% String name = request.getParameter("n"); out.println(name); %>',
+      "<?php\n/**\n * Reads `$_POST['customized']` when it is set.\n */\nfunction f() { return exec('ls'); }",
+      "<?php $s = $_REQUEST['s']; printf( __( '%1$s by %2$s (x)' ), $s, $t );",
+      "<?php $cb = $_GET['cb']; call_user_func( $callbacks[ $cb ] );",
       JUNK.repeat(1000),
     ]
-  ) assert.deepEqual(names(ok), [], ok.slice(0, 40));
+  ) {
+    for (const k of ["php", "jsp", "asp", "cgi", "config"] as const) {
+      assert.deepEqual(names(ok, k), [], `${k}: ${ok.slice(0, 40)}`);
+    }
+  }
+  assert.deepEqual(
+    [
+      "x.php",
+      "x.PHTML",
+      "x.inc",
+      "a.jsp",
+      "a.aspx",
+      "a.pl",
+      "run",
+      ".htaccess",
+      ".user.ini",
+      "a.html",
+      "a.js",
+    ].map((n) => webKind(n, n === "run")),
+    ["php", "php", "php", "jsp", "asp", "cgi", "cgi", "config", "config", undefined, undefined],
+  );
   const big = "$_GET['a'] `x` eval( request.getParameter( Request[ param( ".repeat(20000);
   const t0 = performance.now();
-  webHits(big, false);
-  webHits(big, true);
+  for (const k of ["php", "jsp", "asp", "cgi", "config"] as const) webHits(big, k);
   assert.ok(
     performance.now() - t0 < 3000,
     `${Math.round(performance.now() - t0)} ms on ${big.length} characters`,

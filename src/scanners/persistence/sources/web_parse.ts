@@ -18,33 +18,68 @@ export interface WebHit {
   match: string;
 }
 
+/** The language a web file is judged as, from its name (`webKind`). */
+export type WebKind = "php" | "jsp" | "asp" | "cgi" | "config";
+
+/** The language of a server-side file name, or undefined for files a web server sends as they are. */
+export function webKind(name: string, inCgiBin: boolean): WebKind | undefined {
+  if (name === ".htaccess" || name === ".user.ini") return "config";
+  if (/\.(?:php\d?|phtml|pht|phar|inc)$/i.test(name)) return "php";
+  if (/\.(?:jspx?|jspf)$/i.test(name)) return "jsp";
+  if (/\.(?:aspx?|ashx|asmx|ascx|cshtml)$/i.test(name)) return "asp";
+  if (/\.(?:cgi|pl|py|sh)$/i.test(name) || inCgiBin) return "cgi";
+  return undefined;
+}
+
 const REQUEST_PHP = String
   .raw`\$_(?:GET|POST|REQUEST|COOKIE|FILES|SERVER\s*\[\s*['"]HTTP_)|\bgetallheaders\s*\(|php://input`;
+/** Calls that run a command or code, or load a file, with their argument: request input must not reach them. */
 const SINK_PHP = String
   .raw`\b(?:system|exec|passthru|shell_exec|popen|proc_open|pcntl_exec|assert|eval|create_function|call_user_func(?:_array)?|include|include_once|require|require_once|mb_ereg_replace|preg_replace_callback)\s*\(`;
+/** The command and code runners alone (for request input passed through a variable, in small files). */
+const RUNNER_PHP = String
+  .raw`\b(?:system|exec|passthru|shell_exec|popen|proc_open|pcntl_exec|assert|eval|create_function)\s*\(`;
+/** Files up to this size are also searched for request input that reaches a runner through a variable. */
+export const SMALL_WEB_FILE = 16 << 10;
 
 /**
- * Patterns over the whole text (decoded byte for byte, so binary junk neither breaks nor hides them). A pattern
- * with several expressions needs all of them somewhere in the file (request input read here, a command run
- * there); the last one is reported. No expression looks ahead over the file, so matching stays linear.
+ * Patterns over the whole text (decoded byte for byte, so binary junk neither breaks nor hides them), by
+ * language. A pattern with several expressions needs all of them somewhere in the file (request input read
+ * here, a command run there); the last one is reported. No expression looks ahead over the file, so matching
+ * stays linear. Backquotes count only where PHP evaluates them (after `=`, `(`, `.`, echo…): documentation
+ * comments quote `$_POST` in backquotes too.
  */
-const PATTERNS: readonly { check: WebHit["check"]; name: string; all: readonly RegExp[] }[] = [
+const PATTERNS: readonly {
+  kinds: readonly WebKind[];
+  check: WebHit["check"];
+  name: string;
+  all: readonly RegExp[];
+}[] = [
   {
+    kinds: ["php"],
     check: "persistence.webshell.exec_request",
     name: "php_sink_request",
     all: [new RegExp(`${SINK_PHP}[^;]{0,200}?(?:${REQUEST_PHP})`, "i")],
   },
   {
+    kinds: ["php"],
     check: "persistence.webshell.exec_request",
     name: "php_backtick_request",
-    all: [new RegExp(`\`[^\`\n]{0,200}(?:${REQUEST_PHP})[^\`\n]{0,200}\``, "i")],
+    all: [
+      new RegExp(
+        `(?:[=(.]|\\b(?:echo|print|return))\\s*\`[^\`\\n]{0,200}(?:${REQUEST_PHP})[^\`\\n]{0,200}\``,
+        "i",
+      ),
+    ],
   },
   {
+    kinds: ["php"],
     check: "persistence.webshell.exec_request",
     name: "php_request_as_function",
     all: [new RegExp(`(?:${REQUEST_PHP})\\w*\\s*\\[[^\\]]{0,80}\\]\\s*\\(`, "i")],
   },
   {
+    kinds: ["jsp"],
     check: "persistence.webshell.exec_request",
     name: "jsp_exec_request",
     all: [
@@ -53,6 +88,7 @@ const PATTERNS: readonly { check: WebHit["check"]; name: string; all: readonly R
     ],
   },
   {
+    kinds: ["asp"],
     check: "persistence.webshell.exec_request",
     name: "asp_exec_request",
     all: [
@@ -61,19 +97,22 @@ const PATTERNS: readonly { check: WebHit["check"]; name: string; all: readonly R
     ],
   },
   {
+    kinds: ["asp"],
     check: "persistence.webshell.exec_request",
     name: "asp_eval_request",
     all: [/\b(?:eval|execute|executeglobal)\s*[( ]\s*Request\s*[.([]/i],
   },
   {
+    kinds: ["cgi"],
     check: "persistence.webshell.exec_request",
     name: "cgi_exec_request",
     all: [
-      /\bparam\s*\(|\$ENV\s*\{\s*['"]?QUERY_STRING|\bcgi\.FieldStorage\s*\(/,
-      /\bsystem\s*\(|\bexec\s*\(|\bqx\s*[({\/]|\bos\.system\s*\(|\bsubprocess\.\w+\s*\(|\bpopen\s*\(/,
+      /\bparam\s*\(|\$ENV\s*\{\s*['"]?QUERY_STRING|\bcgi\.FieldStorage\s*\(|\$QUERY_STRING\b/,
+      /\bsystem\s*\(|\bexec\s*\(|\bqx\s*[({/]|\bos\.system\s*\(|\bsubprocess\.\w+\s*\(|\bpopen\s*\(|\beval\s+"?\$/,
     ],
   },
   {
+    kinds: ["php"],
     check: "persistence.webshell.obfuscated_eval",
     name: "eval_decoded",
     all: [
@@ -81,42 +120,47 @@ const PATTERNS: readonly { check: WebHit["check"]; name: string; all: readonly R
     ],
   },
   {
+    kinds: ["php"],
     check: "persistence.webshell.obfuscated_eval",
     name: "preg_replace_e",
     all: [/\bpreg_replace\s*\(\s*(['"])([^\w\s\\])[^'"\n]{0,200}?\2[imsxuADSUXJ]*e[imsxuADSUXJ]*\1/],
   },
-];
-
-/** .htaccess and .user.ini directives that make other files run as code. */
-const CONFIG_PATTERNS: readonly { name: string; re: RegExp }[] = [
   {
+    kinds: ["config"],
+    check: "persistence.webshell.handler_override",
     name: "image_as_code",
-    re:
+    all: [
       /^\s*(?:AddType|AddHandler)\s+(?:application\/x-httpd-php\S*|\S*php\S*|cgi-script)\s+(?:\S+\s+)*\.?(?:jpe?g|png|gif|ico|bmp|txt|css|js|svg|webp|html?)\b/im,
+    ],
   },
-  { name: "set_handler", re: /^\s*SetHandler\s+(?:application\/x-httpd-php\S*|\S*php\S*|cgi-script)/im },
-  { name: "auto_prepend", re: /^\s*(?:php_value\s+)?auto_(?:prepend|append)_file\s*=?\s*\S/im },
+  {
+    kinds: ["config"],
+    check: "persistence.webshell.handler_override",
+    name: "set_handler",
+    all: [/^\s*SetHandler\s+(?:application\/x-httpd-php\S*|\S*php\S*|cgi-script)/im],
+  },
+  {
+    kinds: ["config"],
+    check: "persistence.webshell.handler_override",
+    name: "auto_prepend",
+    all: [/^\s*(?:php_value\s+)?auto_(?:prepend|append)_file\s*=?\s*\S/im],
+  },
 ];
 
-/** Every pattern that matches, at most one hit per pattern. `config`: the file is .htaccess or .user.ini. */
-export function webHits(text: string, config: boolean): WebHit[] {
+/** Every pattern of the file's language that matches, at most one hit per pattern. */
+export function webHits(text: string, kind: WebKind): WebHit[] {
   const out: WebHit[] = [];
-  const list = config
-    ? CONFIG_PATTERNS.map((p) => ({
-      check: "persistence.webshell.handler_override" as const,
-      name: p.name,
-      all: [p.re],
-    }))
-    : PATTERNS;
-  for (const p of list) {
+  for (const p of PATTERNS) {
+    if (!p.kinds.includes(kind)) continue;
     const ms = p.all.map((re) => re.exec(text));
     const last = ms.at(-1);
     if (last && ms.every((m) => m !== null)) {
       out.push({ check: p.check, name: p.name, index: last.index, match: last[0].slice(-200) });
     }
   }
-  if (!config) {
-    // Two steps: request input in a variable, the variable in a sink (`$c = $_GET['c']; system($c);`).
+  if (kind === "php" && text.length <= SMALL_WEB_FILE) {
+    // Two steps: request input in a variable, the variable given to a runner or called (`$c = $_GET['c'];
+    // system($c);`, `$f = $_POST['f']; $f($x);`). Only in small files: applications route requests that way.
     const vars = new Set<string>();
     for (
       const m of text.matchAll(new RegExp(`\\$(\\w{1,64})\\s*=\\s*[^;]{0,200}?(?:${REQUEST_PHP})`, "gi"))
@@ -125,7 +169,7 @@ export function webHits(text: string, config: boolean): WebHit[] {
       if (vars.size >= 50) break;
     }
     for (const v of vars) {
-      const m = new RegExp(`(?:${SINK_PHP}[^;]{0,200}?\\$${v}\\b|\\$${v}\\s*\\()`, "i").exec(text);
+      const m = new RegExp(`${RUNNER_PHP}[^;]{0,200}?\\$${v}\\b|(?<![%\\w$])\\$${v}\\(`, "i").exec(text);
       if (m) {
         out.push({
           check: "persistence.webshell.exec_request",

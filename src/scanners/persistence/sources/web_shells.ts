@@ -7,7 +7,7 @@
 import { walk } from "../../../host/walker.ts";
 import { entryDigest } from "../assess.ts";
 import { type Collector, normalisePath } from "../collect.ts";
-import { apacheRoots, lineAt, nginxRoots, type WebHit, webHits } from "./web_parse.ts";
+import { apacheRoots, lineAt, nginxRoots, type WebHit, webHits, webKind } from "./web_parse.ts";
 
 /** Web roots looked at on every host. */
 export const DEFAULT_WEB_ROOTS = ["/var/www", "/srv/www", "/srv/http", "/usr/share/nginx/html"];
@@ -31,9 +31,6 @@ const NOT_ROOTS = [
   "/root",
 ];
 
-/** Server-side file names: what a web server runs rather than sends. */
-export const SERVER_SIDE =
-  /\.(?:php\d?|phtml|pht|phar|inc|jspx?|jspf|aspx?|ashx|asmx|ascx|cshtml|cfm|cgi|pl|py|sh)$/i;
 /** Limits of the web-root walk. */
 export const WEB_LIMITS = {
   depth: 12,
@@ -93,8 +90,8 @@ export async function webShellSources(c: Collector): Promise<void> {
   });
   for await (const e of walker) {
     if (e.kind !== "file" || capped !== "") continue;
-    const config = e.name === ".htaccess" || e.name === ".user.ini";
-    if (!config && !SERVER_SIDE.test(e.name) && !e.path.includes("/cgi-bin/")) continue;
+    const kind = webKind(e.name, e.path.includes("/cgi-bin/"));
+    if (kind === undefined) continue;
     if (++files > WEB_LIMITS.files) {
       capped = `more than ${WEB_LIMITS.files} server-side files in the web roots`;
       continue;
@@ -111,7 +108,7 @@ export async function webShellSources(c: Collector): Promise<void> {
     }
     // latin1: one character per byte, so binary junk around the code neither breaks nor hides a pattern.
     const text = new TextDecoder("latin1").decode(r.value);
-    const found = webHits(text, config);
+    const found = webHits(text, kind);
     if (found.length > 0) {
       hits.push({ path: e.path, hits: found.map((x) => ({ ...x, line: lineAt(text, x.index) })) });
     }
