@@ -6,6 +6,7 @@
  *
  *   deno run -A scripts/gen-stock-rhel9-rpmdb.ts
  */
+import { createHash } from "node:crypto";
 import { header, str, type Tag, writeRpmDb } from "../tests/host/rpm_fixture.ts";
 
 /** The stock RHEL 9 root. */
@@ -16,6 +17,8 @@ const RULES: [RegExp, string][] = [
   [/^\/usr\/lib\/systemd\/system\/sshd\.service$/, "openssh-server"],
   [/^\/usr\/lib\/systemd\/system\/crond\.service$/, "cronie"],
   [/^\/usr\/lib\/systemd\/system\/dnf-makecache\./, "dnf"],
+  [/^\/usr\/lib\/systemd\/system\/fstrim\./, "util-linux"],
+  [/^\/usr\/lib\/systemd\/system\/logrotate\./, "logrotate"],
   [/^\/usr\/lib\/systemd\//, "systemd"],
   [/^\/usr\/lib\/dracut\//, "dracut"],
   [/^\/etc\/dracut\.conf$/, "dracut"],
@@ -31,6 +34,32 @@ const RULES: [RegExp, string][] = [
   [/^\/etc\/environment$/, "setup"],
   [/^\/etc\/modprobe\.d\/firewalld-sysctls\.conf$/, "firewalld"],
   [/^\/usr\/lib\/modprobe\.d\/dist-blacklist\.conf$/, "kmod"],
+  // event hooks, shell start-up, scheduled work and web server files
+  [/^\/usr\/lib\/udev\/rules\.d\/95-dm-notify\.rules$/, "device-mapper"],
+  [/^\/usr\/lib\/udev\/rules\.d\//, "systemd-udev"],
+  [/^\/usr\/lib\/NetworkManager\/dispatcher\.d\/20-chrony-/, "chrony"],
+  [
+    /^\/usr\/lib\/NetworkManager\/dispatcher\.d\/(?:pre-up\.d\/)?90-nm-cloud-setup\.sh$/,
+    "NetworkManager-cloud-setup",
+  ],
+  [/^\/usr\/lib\/python3\.9\/site-packages\/distutils-precedence\.pth$/, "python3-setuptools"],
+  [/^\/etc\/logrotate\.(?:conf|d\/(?:btmp|wtmp))$/, "logrotate"],
+  [/^\/etc\/logrotate\.d\/(chrony|dnf|firewalld|rsyslog)$/, "$1"],
+  [/^\/etc\/logrotate\.d\/sssd$/, "sssd-common"],
+  [/^\/etc\/profile\.d\/which2\.sh$/, "which"],
+  [/^\/etc\/profile\.d\/vim\.sh$/, "vim-enhanced"],
+  [/^\/etc\/profile\.d\/(?:lang\.sh|sh\.local)$/, "setup"],
+  [/^\/etc\/profile\.d\/less\.sh$/, "less"],
+  [/^\/etc\/profile\.d\/colorgrep\.sh$/, "grep"],
+  [/^\/etc\/profile\.d\/gawk\.sh$/, "gawk"],
+  [/^\/etc\/profile\.d\/colorls\.sh$/, "coreutils-common"],
+  [/^\/etc\/profile\.d\/bash_completion\.sh$/, "bash-completion"],
+  [/^\/etc\/cron\.daily\/man-db\.cron$/, "man-db"],
+  [/^\/etc\/crontab$/, "crontabs"],
+  [/^\/etc\/(?:anacrontab|cron\.hourly\/0anacron)$/, "cronie-anacron"],
+  [/^\/etc\/cron\.d\/0hourly$/, "cronie"],
+  [/^\/usr\/share\/httpd\/noindex\//, "httpd-filesystem"],
+  [/^\/etc\/httpd\/conf\/httpd\.conf$/, "httpd-core"],
 ];
 
 const UNITS = (units: string) =>
@@ -62,6 +91,14 @@ function int32s(list: number[]): Uint8Array {
   return b;
 }
 
+const sha256 = (path: string) => createHash("sha256").update(Deno.readFileSync(path)).digest("hex");
+
+function int16s(list: number[]): Uint8Array {
+  const b = new Uint8Array(list.length * 2);
+  list.forEach((v, i) => new DataView(b.buffer).setUint16(i * 2, v));
+  return b;
+}
+
 function walk(root: string, dir: string, out: string[]): void {
   for (const e of [...Deno.readDirSync(dir)].sort((a, b) => a.name < b.name ? -1 : 1)) {
     const path = `${dir}/${e.name}`;
@@ -76,7 +113,8 @@ export function packagesOf(root: string): Map<string, string[]> {
   walk(root, root, files);
   const byPackage = new Map<string, string[]>();
   for (const path of files) {
-    const pkg = RULES.find(([re]) => re.test(path))?.[1];
+    const rule = RULES.find(([re]) => re.test(path));
+    const pkg = rule?.[1].replace("$1", rule[0].exec(path)?.[1] ?? "");
     if (pkg) byPackage.set(pkg, [...(byPackage.get(pkg) ?? []), path]);
   }
   return new Map([...byPackage].sort(([a], [b]) => a < b ? -1 : 1));
@@ -87,6 +125,7 @@ export function writeStockRpmDb(root: string): { packages: number; files: number
   const byPackage = packagesOf(root);
   const blobs = [...byPackage].map(([name, paths]) => {
     const dirs = [...new Set(paths.map((p) => p.slice(0, p.lastIndexOf("/") + 1)))];
+    const stats = paths.map((p) => Deno.lstatSync(root + p));
     const tags: Tag[] = [
       { tag: 1000, type: 6, count: 1, data: str(name) },
       {
@@ -102,6 +141,16 @@ export function writeStockRpmDb(root: string): { packages: number; files: number
         count: paths.length,
         data: int32s(paths.map((p) => dirs.indexOf(p.slice(0, p.lastIndexOf("/") + 1)))),
       },
+      // File digests (sha256, "" for links), sizes and modes as the root has them, as rpm records them.
+      {
+        tag: 1035,
+        type: 8,
+        count: paths.length,
+        data: strings(paths.map((p, i) => stats[i].isFile ? sha256(root + p) : "")),
+      },
+      { tag: 5011, type: 4, count: 1, data: int32s([8]) },
+      { tag: 1028, type: 4, count: paths.length, data: int32s(stats.map((st) => st.size)) },
+      { tag: 1030, type: 3, count: paths.length, data: int16s(stats.map((st) => (st.mode ?? 0) & 0xffff)) },
       ...Object.entries(SCRIPTLETS[name] ?? {}).map(([tag, text]) => ({
         tag: Number(tag),
         type: 6,

@@ -17,7 +17,8 @@ export function header(tags: Tag[]): Uint8Array {
   const index: number[] = [];
   let dl = 0;
   for (const t of tags) {
-    if (t.type === 4) { while (dl % 4 !== 0) (chunks.push(new Uint8Array(1)), dl++); }
+    const align = t.type === 4 ? 4 : t.type === 3 ? 2 : 1;
+    while (dl % align !== 0) (chunks.push(new Uint8Array(1)), dl++);
     index.push(t.tag, t.type, dl, t.count);
     chunks.push(t.data);
     dl += t.data.length;

@@ -39,7 +39,7 @@ for (const name of STOCK_ROOTS) {
   for (const scanner of STOCK_SCANNERS) {
     Deno.test(`stock ${name}: ${scanner.name} reports nothing above info and no warning`, async () => {
       using root = installedCopy(name);
-      for (const overrides of [{}, { accountsInventory: true }]) {
+      for (const overrides of [{}, { accountsInventory: true, persistenceInventory: true }]) {
         const r = await runOne(scanner, root.path, overrides);
         assert.equal(r.status, "ok", r.reason);
         const loud = r.findings.filter((f) => severityRank(f.severity) > severityRank("info"));

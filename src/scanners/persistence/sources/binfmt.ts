@@ -3,7 +3,7 @@
  * (registered at every boot by systemd-binfmt) and those live in /proc/sys/fs/binfmt_misc. Judged by where the
  * interpreter lives and whether the registration catches this system's own programs.
  */
-import { homeDirs, LocationJudge } from "../../../host/location.ts";
+import { homeDirs, LocationJudge, pathLocation } from "../../../host/location.ts";
 import { pathComponents } from "../../../host/host.ts";
 import { parseMountinfo } from "../../../host/mountinfo.ts";
 import type { Collector } from "../collect.ts";
@@ -55,7 +55,9 @@ function locationReason(judge: LocationJudge, path: string): string | undefined 
   if (loc.kind === "home") return `in a home directory (${loc.because})`;
   if (loc.kind === "user_writable") return `changeable by a user other than root (${loc.because})`;
   if (pathComponents(path).some((x) => x.startsWith("."))) return "in a hidden directory";
-  return undefined;
+  // A place that does not exist here (an image without its /tmp) is judged by its name.
+  const named = pathLocation(path, judge.homes);
+  return named ? `in a ${named} directory` : undefined;
 }
 
 /** binfmt.d files and live registrations. */
