@@ -3,9 +3,11 @@
  * rc.local, update-motd scripts, shell start-up files, udev RUN rules, authorized_keys, sudoers, ld.so.preload,
  * XDG autostart; systemd generators and package units, SysV/upstart/OpenRC, GRUB and the kernel command line,
  * initramfs hooks; APT, dpkg and dnf hooks, maintainer scripts; ld.so.conf and the login environment; kernel
- * module loading — with findings for entries that run from untrusted locations, carry reverse-shell,
- * download-and-execute or encoded payloads, or sit among a package's files without a package, and (with
- * --persistence-inventory) an info inventory of every point.
+ * module loading; network and logrotate hooks, binfmt_misc, shell aliases and hooks, git and Python start-up
+ * code, packaged programs replaced in place, web shells, self-restarting containers — with findings for entries
+ * that run from untrusted locations, carry reverse-shell, download-and-execute or encoded payloads, or sit among
+ * a package's files without a package (and each family's own checks), and (with --persistence-inventory) an
+ * info inventory of every point.
  */
 import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft } from "../../core/finding.ts";
@@ -159,7 +161,9 @@ export const persistence: Scanner = {
   summary:
     "Cron, at, timers and local units, rc.local, motd scripts, shell start-up files, udev, SSH keys, " +
     "sudoers, ld.so.preload and autostart entries; generators, package units, init scripts, GRUB, initramfs, " +
-    "APT/dpkg/dnf hooks, maintainer scripts, ld.so.conf, login environment, module loading.",
+    "APT/dpkg/dnf hooks, maintainer scripts, ld.so.conf, login environment, module loading; network, " +
+    "logrotate and binfmt hooks, shell aliases and hooks, git and Python start-up code, replaced programs, " +
+    "web shells, self-restarting containers.",
   slow: false,
   enabledByDefault: () => true,
   checks: PERSISTENCE_CHECKS,

@@ -2,6 +2,7 @@
  * A parser for ifupdown's /etc/network/interfaces: the commands its `up`, `pre-up`, `post-up`, `down`,
  * `pre-down` and `post-down` options run as root when an interface changes state, and the files it includes.
  */
+import { scriptLines } from "../cron.ts";
 
 /** One command an interface stanza runs. */
 export interface InterfaceCommand {
@@ -25,20 +26,9 @@ const HOOKS = new Set(["up", "pre-up", "post-up", "down", "pre-down", "post-down
 /** Parses an interfaces file (backslash continuations joined, `#` comment lines dropped). Never throws. */
 export function parseInterfaces(text: string): InterfacesFile {
   const out: InterfacesFile = { commands: [], includes: [] };
-  const lines = text.split("\n");
   let iface = "";
-  let acc = "";
-  let start = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i].replace(/\r$/, "");
-    if (acc === "") start = i + 1;
-    if (raw.endsWith("\\")) {
-      acc += (acc === "" ? raw : raw.trimStart()).slice(0, -1).trimEnd() + " ";
-      if (i < lines.length - 1) continue;
-    }
-    const line = (raw.endsWith("\\") ? acc : acc + (acc === "" ? raw : raw.trimStart())).trim();
-    acc = "";
-    if (line === "" || line.startsWith("#")) continue;
+  for (const { line: start, text: raw } of scriptLines(text)) {
+    const line = raw.replace(/\s+/g, " ");
     const m = /^(\S+)(?:\s+(.*))?$/.exec(line);
     if (!m) continue;
     const key = m[1];

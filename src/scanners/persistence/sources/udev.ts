@@ -5,7 +5,7 @@
 import { ROOT_ACCOUNT } from "../accounts.ts";
 import type { Collector } from "../collect.ts";
 import { parseUdevRules, type UdevProgram } from "../udev.ts";
-import { judgeUnpackaged } from "./hook_files.ts";
+import { distinctDirs, judgeUnpackaged } from "./hook_files.ts";
 
 /** udev rule directories, highest precedence first. */
 export const UDEV_DIRS = [
@@ -18,15 +18,9 @@ export const UDEV_DIRS = [
 
 /** udev rules that run programs (RUN, PROGRAM, IMPORT{program}); the first file of a name wins, as in udev. */
 export function udevSources(c: Collector): void {
-  const seenDirs = new Set<string>();
   const seenNames = new Set<string>();
   const withPrograms: string[] = [];
-  for (const dir of UDEV_DIRS) {
-    const st = c.ctx.host.stat(dir);
-    if (!st.ok || !st.value.isDirectory) continue;
-    const key = `${st.value.dev}:${st.value.ino}`;
-    if (seenDirs.has(key)) continue;
-    seenDirs.add(key);
+  for (const dir of distinctDirs(c, UDEV_DIRS)) {
     for (const name of c.list(dir)) {
       if (!name.endsWith(".rules") || seenNames.has(name)) continue;
       seenNames.add(name);
