@@ -12,13 +12,14 @@ const isRoot = Deno.uid() === 0;
 const LSB = "#!/usr/bin/python3 -Es\nimport lsb_release\nlsb_release.main()\n";
 const FAKE_PS = '#!/bin/sh\n/usr/bin/.ps.real "$@" | grep -v -e kw0rker\n';
 
-Deno.test("persistence binaries (dpkg): a packaged program that is now another script, set-id added, a link to /tmp", async () => {
+Deno.test("persistence binaries (dpkg): a packaged program that is now another script, set-id added, a link to /tmp (/bin not merged)", async () => {
   using root = makeTree(withAccounts({
     "usr/bin/ps": { content: FAKE_PS, mode: 0o755 },
     "usr/bin/lsb_release": { content: LSB, mode: 0o755 },
     "usr/bin/find": { content: "\u007fELF not really", mode: 0o4755 },
     "usr/bin/passwd": { content: "\u007fELF not really", mode: 0o4755 },
     "usr/bin/ksu2": { content: "\u007fELF not really", mode: 0o4755 },
+    "bin/su": { content: "\u007fELF not really", mode: 0o4755 },
     "usr/bin/top": { symlink: "/tmp/.t/top" },
     "usr/bin/vi": { symlink: "/etc/alternatives/vi" },
     "etc/alternatives/vi": { symlink: "/usr/bin/vim.basic" },
@@ -31,6 +32,7 @@ Deno.test("persistence binaries (dpkg): a packaged program that is now another s
     ...dpkgOwns("lsb-release", ["/usr/bin/lsb_release"], { "/usr/bin/lsb_release": await md5(LSB) }),
     ...dpkgOwns("findutils", ["/usr/bin/find"]),
     ...dpkgOwns("passwd", ["/usr/bin/passwd"]),
+    ...dpkgOwns("util-linux", ["/bin/su"]),
     ...dpkgOwns("krb5-user", ["/usr/bin/ksu2"]),
   }));
   const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });

@@ -122,7 +122,13 @@ function judge(
     const bits = e.mode & 0o6000;
     let expected: number;
     if (o.tool === "rpm") expected = (o.fileInfoOf(e.path)?.mode ?? 0o6000) & 0o6000;
-    else expected = EXPECTED_SETID_PATHS.has(e.path) ? 0o6000 : (overrides.get(e.path) ?? 0) & 0o6000;
+    else {
+      // The stock list names /usr paths; a system without merged /usr has the same programs in /bin and /sbin.
+      const aliases = [e.path, ...(/^\/s?bin\//.test(e.path) ? [`/usr${e.path}`] : [])];
+      expected = aliases.some((n) => EXPECTED_SETID_PATHS.has(n))
+        ? 0o6000
+        : aliases.reduce((m, n) => m | (overrides.get(n) ?? 0), 0) & 0o6000;
+    }
     const added = bits & ~expected;
     if (added === 0) continue;
     const names = [(added & 0o4000) ? "setuid" : "", (added & 0o2000) ? "setgid" : ""].filter((x) =>
