@@ -139,7 +139,7 @@ Deno.test("persistence hooks: logrotate scripts are judged line by line, include
   );
   assert.deepEqual(
     hidden,
-    [["hidden_dir:/etc/logrotate.d/.cache"], ["temp_dir:/tmp/.l/run"]],
+    [["hidden_path:/etc/logrotate.d/.cache"], ["temp_dir:/tmp/.l/run"]],
     "the file, then its line",
   );
   assert.equal(r.findings.find((f) => f.metadata.path === "/etc/logrotate.d/app")!.metadata.line, 7);

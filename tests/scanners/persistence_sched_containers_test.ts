@@ -21,6 +21,7 @@ Deno.test("persistence scheduled: @reboot, anacron, at jobs and timers running f
     "var/spool/cron/atjobs/a0000101a2b3c4": { content: atJob, mode: 0o700 },
     "etc/systemd/system/upd.timer": "[Timer]\nOnCalendar=hourly\n[Install]\nWantedBy=timers.target\n",
     "etc/systemd/system/upd.service": "[Service]\nType=oneshot\nExecStart=/usr/local/lib/.cache/upd\n",
+    "usr/local/lib/.cache/upd": { content: "#!/bin/sh\n", mode: 0o755 },
     "etc/systemd/system/tidy.timer": "[Timer]\nOnCalendar=daily\n",
     "etc/systemd/system/tidy.service": "[Service]\nType=oneshot\nExecStart=/usr/bin/true\n",
   }));
@@ -33,7 +34,7 @@ Deno.test("persistence scheduled: @reboot, anacron, at jobs and timers running f
     "high persistence.command.untrusted_path /var/spool/cron/crontabs/bob",
   ]);
   const timer = r.findings.find((f) => f.metadata.path === "/etc/systemd/system/upd.timer")!;
-  assert.deepEqual(timer.metadata.indicators, ["hidden_dir:/usr/local/lib/.cache/upd"]);
+  assert.deepEqual(timer.metadata.indicators, ["hidden_path:/usr/local/lib/.cache/upd"]);
   const reboot = r.findings.find((f) => f.metadata.path === "/var/spool/cron/crontabs/bob")!;
   assert.deepEqual([reboot.metadata.run_as, reboot.metadata.line], ["bob", 2]);
   const at = r.findings.find((f) => f.metadata.path?.toString().includes("atjobs"))!;

@@ -62,9 +62,10 @@ function statOf(host: Host, path: string): { uid: number; mode: number } | undef
 /**
  * Why running `path` with the privileges of `runAs` is unsafe, or undefined. Temp directories always count;
  * another person's home counts; so does a file or parent directory that is world-writable (a sticky directory
- * is fine) or owned by an account other than root and `runAs`; so does a hidden directory or file (a name
- * starting with a dot) that exists outside every home directory (see `hiddenOutsideHomes`). Group-writable bits
- * are not judged (many distributions give admin groups write access to /usr/local).
+ * is fine) or owned by an account other than root and `runAs`; so does an existing file under a hidden name (a
+ * component starting with a dot) outside every home directory (see `hiddenOutsideHomes`; existing, because
+ * words of a command, such as the regular expressions dracut passes to dracut_instmods, look like hidden paths). Group-writable bits are
+ * not judged (many distributions give admin groups write access to /usr/local).
  */
 export function pathRisk(
   host: Host,
