@@ -228,5 +228,5 @@ Deno.test("boot families: a root without a package database warns once instead o
   const r = await runOne(persistence, root.path);
   assert.deepEqual(fired(r.findings), []);
   assert.deepEqual(r.warnings.map((w) => w.code), ["no_package_db"]);
-  assert.match(r.warnings[0].detail!, /2 persistence file\(s\)/);
+  assert.match(r.warnings[0].detail!, /package ownership of 2 file\(s\) not checked/);
 });

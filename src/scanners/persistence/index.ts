@@ -26,7 +26,6 @@ import { sshKeySources } from "./sources/ssh_keys.ts";
 import { sudoersSources } from "./sources/sudoers.ts";
 import { systemdSources } from "./sources/systemd.ts";
 import { udevSources } from "./sources/udev.ts";
-import { settleOwnership } from "./sources/ownership.ts";
 import { aptHookSources } from "./sources/apt_hooks.ts";
 import { maintainerScriptSources } from "./sources/maintainer_scripts.ts";
 import { packagesRecentSources } from "./sources/packages_recent.ts";
@@ -114,8 +113,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     await source(c);
     await ctx.checkpoint();
   }
-  await settleOwnership(c); // sources/ownership.ts: the package-ownership questions the sources asked
-  await c.owners.resolve(ctx);
+  await c.owners.resolve(ctx); // owners.ts: the package-ownership questions every source asked, in one pass
   const emitted = new Set<string>();
   for (const p of c.points) {
     await ctx.checkpoint();

@@ -1,14 +1,14 @@
 /**
- * Package ownership, asked while the sources run and answered after them in one pass over the package database
- * (dpkg's file lists or the rpm database): a generator, unit, hook or program in a directory packages own that no
- * package installed is how an intruder blends in with the distribution's files.
+ * Findings about files no package installed, for the boot, package-manager and module sources: a generator, unit,
+ * hook or program in a directory packages own that no package installed is how an intruder blends in with the
+ * distribution's files. The questions go through the collector's `OwnerQueries` (../owners.ts), answered in one
+ * pass over the package database after every source has run.
  */
 import type { CheckInput } from "../../../core/catalogue.ts";
 import type { FindingDraft } from "../../../core/finding.ts";
-import { type HostPackageOwners, loadPackageOwners } from "../../../host/package_owners.ts";
-import { inside } from "../../../host/location.ts";
 import { type Collector, normalisePath } from "../collect.ts";
 import { entryDigest } from "../assess.ts";
+import { packageOwnedLocation } from "../owners.ts";
 import { executedPaths } from "../shell_words.ts";
 
 /** The checks of this file (the scanner name is added in checks.ts). */
@@ -27,40 +27,30 @@ export const OWNERSHIP_CHECKS: Omit<CheckInput, "scanner">[] = [{
   confidence: "heuristic",
 }];
 
-/** Directories whose files come from packages (not /usr/local, /opt or /etc, where people add their own). */
-export const PACKAGE_DIRS: readonly string[] = [
-  "/usr/bin",
-  "/usr/sbin",
-  "/usr/lib",
-  "/usr/lib32",
-  "/usr/lib64",
-  "/usr/libexec",
-  "/usr/share",
-  "/bin",
-  "/sbin",
-  "/lib",
-  "/lib32",
-  "/lib64",
-];
-
-/** True when `path` lies in one of `PACKAGE_DIRS`. */
+/** True when `path` lies where only packages put files (see `packageOwnedLocation`). */
 export function inPackageDir(path: string): boolean {
-  const p = normalisePath(path);
-  return PACKAGE_DIRS.some((d) => inside(p, d));
+  return packageOwnedLocation(normalisePath(path));
 }
 
-interface Question {
-  path: string;
-  draft: FindingDraft;
-}
+/** Keys of the drafts already emitted per scan, so two sources asking about one program give one finding. */
+const emitted = new WeakMap<Collector, Set<string>>();
 
-const pending = new WeakMap<Collector, Question[]>();
-
-/** Emits `draft` once the sources have run, if the package database knows no owner for `path`. */
+/**
+ * Emits `draft` once the sources have run, if the package database knows no owner for `path` (asked through the
+ * collector's `owners`, answered in one pass with every other source's questions). Without a database nothing is
+ * emitted and `owners` warns once for all unjudged files.
+ */
 export function unlessOwned(c: Collector, path: string, draft: FindingDraft): void {
-  const list = pending.get(c) ?? [];
-  list.push({ path: normalisePath(path), draft });
-  pending.set(c, list);
+  const p = normalisePath(path);
+  c.owners.ask([p], (o) => {
+    if (o.tool === undefined || o.ownerOf(p) !== undefined) return;
+    const seen = emitted.get(c) ?? new Set<string>();
+    emitted.set(c, seen);
+    const key = `${draft.check_id}:${draft.subject}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    c.finding({ ...draft, metadata: { ...draft.metadata, package_db: o.tool } });
+  });
 }
 
 /**
@@ -93,34 +83,5 @@ export function unlessProgramsOwned(
       },
       location: { path: where.path },
     });
-  }
-}
-
-/**
- * Answers every pending question with one pass over the package database and records the findings of unowned
- * paths. A host without a package database cannot be judged: one warning says how many paths were not checked.
- */
-export async function settleOwnership(c: Collector): Promise<void> {
-  const questions = pending.get(c) ?? [];
-  pending.delete(c);
-  if (questions.length === 0) return;
-  const loaded = await loadPackageOwners(c.ctx.host, new Set(questions.map((q) => q.path)));
-  for (const p of loaded.problems.slice(0, 10)) c.ctx.warn("package_db_unreadable", p);
-  if (loaded.tool === undefined) {
-    c.ctx.warn(
-      "no_package_db",
-      `no dpkg or rpm database: ${questions.length} persistence file(s) in package directories were not ` +
-        "checked against their packages",
-    );
-    return;
-  }
-  const { owners, tool } = loaded as HostPackageOwners;
-  const seen = new Set<string>();
-  for (const q of questions) {
-    if (owners.ownerOf(q.path) !== undefined) continue;
-    const key = `${q.draft.check_id}:${q.draft.subject}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    c.finding({ ...q.draft, metadata: { ...q.draft.metadata, package_db: tool } });
   }
 }
