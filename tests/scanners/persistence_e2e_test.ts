@@ -334,6 +334,8 @@ Deno.test("persistence end to end: one planted artefact per family is named, by 
   assert.deepEqual(others.map((f) => f.id), [], "nothing else on the stock root is loud");
   assert.deepEqual(report.warnings, []);
 
+  // --no-cmdline-meta: every command line (more than a lone path) a finding showed is hidden everywhere in the
+  // report, descriptions included, and the findings are still there.
   const redacted = await scan(r, ["--no-cmdline-meta"]);
   const hook = redacted.findings.find((f) =>
     f.id.includes(`99${u}`) && f.check_id.startsWith("persistence.command.")
@@ -343,6 +345,11 @@ Deno.test("persistence end to end: one planted artefact per family is named, by 
     !String(hook.metadata.command).includes(url),
     `the command is redacted: ${hook.metadata.command}`,
   );
+  const commands = loud.map((f) => String(f.metadata.command ?? "")).filter((c) => /\S\s+\S/.test(c));
+  assert.ok(commands.length >= 8, `command lines shown: ${commands.length}`);
+  const text = JSON.stringify(redacted.findings);
+  assert.deepEqual(commands.filter((c) => text.includes(c)), [], "command lines left readable");
+  assert.equal(redacted.findings.filter((f) => f.severity !== "info").length, loud.length);
 });
 
 Deno.test("persistence stock roots: their inventory holds the points of every family the distribution ships", async () => {
