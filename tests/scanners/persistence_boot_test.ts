@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { persistence } from "../../src/scanners/persistence/index.ts";
 import { makeTree, runOne } from "../helpers.ts";
-import { exe, fired, rootWith } from "./persistence_family_fixtures.ts";
+import { exe, fired, rootWith } from "./persistence_fixtures.ts";
 
 const ELF = { content: new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), mode: 0o755 };
 

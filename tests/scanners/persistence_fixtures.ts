@@ -51,3 +51,22 @@ export async function md5(text: string): Promise<string> {
   const { createHash } = await import("node:crypto");
   return createHash("md5").update(text).digest("hex");
 }
+
+/**
+ * A root with the accounts and a dpkg database whose single package, `stock`, owns `owned` (so files not in it
+ * are unowned), plus `extra` files.
+ */
+export function rootWith(owned: string[], extra: Record<string, TreeEntry>): Record<string, TreeEntry> {
+  return withAccounts({ "var/lib/dpkg/info/stock.list": ["/.", ...owned].join("\n") + "\n", ...extra });
+}
+
+/** An executable script. */
+export const exe = (content: string): TreeEntry => ({ content, mode: 0o755 });
+
+/** "severity check_id path[:line]" for every finding except the inventory, sorted: what fired, where. */
+export function fired(findings: Finding[]): string[] {
+  return findings.filter((f) => f.check_id !== "persistence.inventory.point").map((f) => {
+    const line = typeof f.metadata.line === "number" && f.metadata.line > 0 ? `:${f.metadata.line}` : "";
+    return `${f.severity} ${f.check_id} ${f.metadata.path ?? f.location?.path ?? ""}${line}`;
+  }).sort();
+}

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { persistence } from "../../src/scanners/persistence/index.ts";
 import { makeTree, runOne } from "../helpers.ts";
-import { fired, rootWith } from "./persistence_family_fixtures.ts";
+import { fired, rootWith } from "./persistence_fixtures.ts";
 
 const isRoot = Deno.uid() === 0;
 

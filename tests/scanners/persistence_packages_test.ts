@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { persistence } from "../../src/scanners/persistence/index.ts";
 import { makeTree, runOne } from "../helpers.ts";
 import { header, str, writeRpmDb } from "../host/rpm_fixture.ts";
-import { exe, fired, rootWith } from "./persistence_family_fixtures.ts";
+import { exe, fired, rootWith } from "./persistence_fixtures.ts";
 
 Deno.test("APT hooks: payloads under every hook key and syntax fire; stock hooks of packaged programs are quiet", async () => {
   using root = makeTree(

@@ -85,6 +85,9 @@ Deno.test("executedPaths: command words and interpreter scripts, not arguments o
   assert.deepEqual(executedPaths(". /etc/bash_completion"), ["/etc/bash_completion"]);
   assert.deepEqual(executedPaths('echo "$(/dev/shm/x)"'), ["/dev/shm/x"]);
   assert.deepEqual(executedPaths("find /tmp/ -mtime +7 -delete"), []);
+  // A brace group's first word is a command word, as after `if` or `!`.
+  assert.deepEqual(executedPaths("true && { /dev/shm/.x/run; }"), ["/dev/shm/.x/run"]);
+  assert.deepEqual(executedPaths("if ! /tmp/a; then /tmp/b; fi"), ["/tmp/a", "/tmp/b"]);
   assert.deepEqual(executedPaths(""), []);
 });
 

@@ -3,8 +3,23 @@
  * script an interpreter is given. A deliberately small lexer — it never evaluates anything.
  */
 
-/** Words that run the command after them (their own options are skipped). */
+/** Shell reserved words after which a command word comes (`if cmd`, `then cmd`, `! cmd`, `time cmd`…). */
+export const RESERVED_BEFORE_COMMAND: ReadonlySet<string> = new Set([
+  "then",
+  "do",
+  "else",
+  "elif",
+  "if",
+  "while",
+  "until",
+  "{",
+  "!",
+  "time",
+]);
+
+/** Words that run the command after them (their own options are skipped), and the reserved words above. */
 const WRAPPERS = new Set([
+  ...RESERVED_BEFORE_COMMAND,
   "sudo",
   "doas",
   "nohup",
@@ -16,15 +31,6 @@ const WRAPPERS = new Set([
   "stdbuf",
   "command",
   "builtin",
-  "time",
-  "then",
-  "do",
-  "else",
-  "elif",
-  "if",
-  "while",
-  "until",
-  "!",
   "flock",
   "chronic",
   "run-one",

@@ -4,6 +4,7 @@
  * functions (precmd, preexec…). Built on the lexer in `shell_lex.ts`.
  */
 import { lexShell, type Token } from "./shell_lex.ts";
+import { RESERVED_BEFORE_COMMAND } from "../shell_words.ts";
 
 /** An alias or a function. */
 export interface ShellDefinition {
@@ -32,18 +33,6 @@ export interface ShellDefinitions {
 /** zsh's hook functions: defined under these names, they run on the event. */
 export const ZSH_HOOKS = new Set(["precmd", "preexec", "chpwd", "periodic", "zshexit", "zshaddhistory"]);
 
-const RESERVED_BEFORE_COMMAND = new Set([
-  "then",
-  "do",
-  "else",
-  "elif",
-  "if",
-  "while",
-  "until",
-  "{",
-  "!",
-  "time",
-]);
 const DECLARERS = new Set(["export", "declare", "typeset", "local", "readonly"]);
 const NAME = /^[A-Za-z_][A-Za-z0-9_.:+@-]*$/;
 
