@@ -1,7 +1,7 @@
 /**
  * What this host can do for the tests, probed once (lazily, per test module) and in one place: root, kernel
  * BTF, libbpf, private mount namespaces, setpriv, IPv6, 32-bit executables, tools (clang, python3, chromium,
- * gpg, rpm, dpkg), kernel headers, FUSE, the upstream schemas beside the clone, a denort runtime.
+ * gpg, rpm, dpkg, lz4), kernel headers, FUSE, the upstream schemas beside the clone, a denort runtime.
  *
  * A test whose precondition is missing is declared with `needs`, which sets `ignore` and prints one line,
  * `[ignored] <test name> -- <reason>`; `scripts/test.sh` lists those lines and fails when a test was ignored
@@ -164,6 +164,7 @@ const PROBES = {
     return missing && `${missing} is not installed (Debian packages rpm, gcc)`;
   },
   dpkg: () => isFile("/usr/bin/dpkg") ? undefined : "no /usr/bin/dpkg (not a Debian host)",
+  lz4: () => isFile("/usr/bin/lz4") ? undefined : "no /usr/bin/lz4 (Debian package lz4)",
   dpkgDb: () =>
     isFile("/var/lib/dpkg/info/passwd.list") ? undefined : "no dpkg database with the passwd package here",
   syscallArch: () =>

@@ -5,10 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { persistence } from "../../src/scanners/persistence/index.ts";
+import { needs } from "../host_caps.ts";
 import { makeTree, runOne, sh } from "../helpers.ts";
 import { dpkgOwns, md5, summary, withAccounts } from "./persistence_fixtures.ts";
 
-const isRoot = Deno.uid() === 0;
 const LSB = "#!/usr/bin/python3 -Es\nimport lsb_release\nlsb_release.main()\n";
 const FAKE_PS = '#!/bin/sh\n/usr/bin/.ps.real "$@" | grep -v -e kw0rker\n';
 
@@ -60,19 +60,6 @@ Deno.test("persistence binaries: without a package database the program files ar
   assert.match(r.warnings[0].detail!, /1 file\(s\) not checked \(e\.g\. \/usr\/bin\/ps\)/);
 });
 
-function rpmMissing(): string | undefined {
-  for (const p of ["/usr/bin/rpm", "/usr/bin/rpmbuild"]) {
-    try {
-      Deno.statSync(p);
-    } catch {
-      return `${p} is not installed (Debian package rpm)`;
-    }
-  }
-  return isRoot ? undefined : "rpm --root needs root";
-}
-const RPM_WHY = rpmMissing();
-if (RPM_WHY !== undefined) console.log(`persistence_binaries_web_test: rpm case ignored: ${RPM_WHY}`);
-
 const SPEC = `Name: coreutils-fixture
 Version: 1
 Release: 1
@@ -96,9 +83,8 @@ printf 'ELF cat' > %{buildroot}/usr/bin/cat
 %attr(0755,root,root) /usr/bin/cat
 `;
 
-Deno.test({
+Deno.test(needs(["rpm", "root"], {
   name: "persistence binaries (rpm): sizes and modes the rpm database records decide",
-  ignore: RPM_WHY !== undefined,
   fn: async () => {
     using work = makeTree({ "SPECS/fixture.spec": SPEC });
     using root = makeTree(withAccounts({}));
@@ -130,7 +116,7 @@ Deno.test({
     );
     assert.deepEqual(r.warnings, []);
   },
-});
+}));
 
 const GIF = new Uint8Array([
   ...new TextEncoder().encode("GIF89a"),

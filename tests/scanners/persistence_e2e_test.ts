@@ -8,19 +8,13 @@ import assert from "node:assert/strict";
 import type { Finding } from "../../src/core/finding.ts";
 import { persistence } from "../../src/scanners/persistence/index.ts";
 import { fixtureRoot, runOne, TempTree } from "../helpers.ts";
+import { runCli } from "../selftest/run_cli.ts";
 import { md5 } from "./persistence_fixtures.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-
 async function scan(root: string, extra: string[] = []) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "--root", root, "--enable", "persistence", "--hardening", ...extra],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr);
-  assert.equal(out.code, 0, stderr);
-  const report = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+  const out = await runCli(["--root", root, "--enable", "persistence", "--hardening", ...extra]);
+  assert.equal(out.code, 0, out.stderr);
+  const report = JSON.parse(out.stdout) as {
     results: { scanner: string; findings: Finding[] }[];
     collection_warnings: unknown[];
   };

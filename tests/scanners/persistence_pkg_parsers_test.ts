@@ -9,6 +9,7 @@ import {
 } from "../../src/scanners/persistence/apt_lists.ts";
 import { dpkgReadsName, parseDpkgCfg } from "../../src/scanners/persistence/dpkg_cfg.ts";
 import { decodeLz4Frames, isLz4Frame } from "../../src/scanners/modules/lz4.ts";
+import { needs } from "../host_caps.ts";
 
 function tree(...files: [string, string][]): AptConfig {
   const t = new AptConfig();
@@ -190,18 +191,9 @@ async function lz4(data: Uint8Array, args: string[]): Promise<Uint8Array> {
   return out.stdout;
 }
 
-const LZ4 = (() => {
-  try {
-    return Deno.statSync("/usr/bin/lz4").isFile;
-  } catch {
-    return false;
-  }
-})();
-
-Deno.test({
+Deno.test(needs(["lz4"], {
   name:
     "lz4: frames made by the lz4 tool decode to the original (block checksums, content size, many blocks)",
-  ignore: !LZ4,
   fn: async () => {
     const text = new TextEncoder().encode(
       Array.from({ length: 20_000 }, (_, i) => `Package: p${i % 97}\nVersion: ${i}\n\n`).join(""),
@@ -218,8 +210,7 @@ Deno.test({
       assert.deepEqual([capped.ok, !capped.ok && capped.reason], [false, "cap"]);
     }
   },
-});
-if (!LZ4) console.log("persistence_pkg_parsers_test: lz4 round trip ignored: /usr/bin/lz4 is not installed");
+}));
 
 Deno.test("lz4: truncated, corrupt and foreign input is an error value", () => {
   const frame = new Uint8Array([

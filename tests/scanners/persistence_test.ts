@@ -6,7 +6,6 @@ import { ED25519 } from "./persistence_fixtures.ts";
 import { needs } from "../host_caps.ts";
 
 const STOCK = fixtureRoot("persist-debian-stock");
-const isRoot = Deno.uid() === 0;
 
 const PASSWD = [
   "root:x:0:0:root:/root:/bin/bash",
