@@ -81,6 +81,8 @@ export class Collector {
   readonly findings: FindingDraft[] = [];
   /** Package-ownership questions, answered once after every source has run. */
   readonly owners = new OwnerQueries();
+  /** Paths already warned about by `read`: a file two families read (a ~/.bashrc) is one warning. */
+  readonly #warnedReads = new Set<string>();
 
   constructor(readonly ctx: ScanContext, readonly accounts: Accounts) {}
 
@@ -88,17 +90,21 @@ export class Collector {
    * Reads a text file with the file cap. Missing files, directories and character devices (a unit masked by a
    * link to /dev/null) are silent; a FIFO, socket or block device where a file is expected is never opened and
    * is a warning (a FIFO as ~/.bashrc feeds whatever its writer sends to every new shell), as is every other
-   * failure.
+   * failure, once per path however many families read it.
    */
   read(path: string, maxBytes: number = LIMITS.fileBytes): { text: string; bytes: Uint8Array } | undefined {
     const r = this.ctx.host.readBytes(path, maxBytes);
     if (!r.ok) {
       const quiet = r.reason === "missing" ||
         (r.reason === "not_file" && !/\((a FIFO|a socket|a block device)\)/.test(r.message));
-      if (!quiet) this.ctx.warn("persistence_unreadable", `${path}: ${r.message}`);
+      if (!quiet && !this.#warnedReads.has(path)) {
+        this.#warnedReads.add(path);
+        this.ctx.warn("persistence_unreadable", `${path}: ${r.message}`);
+      }
       return undefined;
     }
-    if (r.truncated) {
+    if (r.truncated && !this.#warnedReads.has(path)) {
+      this.#warnedReads.add(path);
       this.ctx.warn("truncated", `${path} larger than ${maxBytes} bytes: only the start was read`);
     }
     return { text: new TextDecoder().decode(r.value), bytes: r.value };
