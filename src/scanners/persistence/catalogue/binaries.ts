@@ -21,7 +21,8 @@ export const BINARY_CHECKS: CheckInput[] = [
       "not the package's, has another size than the package recorded (rpm), or is a link into a temporary, " +
       "home or writable place: the classic trojaned `ps`, `ls`, `sshd` or `sudo` that runs the attacker's code " +
       "whenever an administrator uses the tool. Checked cheaply in every scan: scripts are hashed (they are " +
-      "small), ELF programs are compared by size where the database records sizes (rpm; dpkg records none).",
+      "small), ELF programs are compared by size where the database records sizes (rpm; dpkg records none)." +
+      " High: every user, script and service that runs the program by name now runs the intruder's code, often as root.",
     remediation: REINSTALL,
     mitre: ["T1554", "T1036.005"],
   },
@@ -34,7 +35,8 @@ export const BINARY_CHECKS: CheckInput[] = [
       "A set-user-id or set-group-id bit added to a packaged program (find, vim, bash, python…) lets every " +
       "local user run it with its owner's privileges: a one-command root backdoor. rpm records each file's " +
       "mode, so the check is exact there; dpkg records none, so on dpkg systems a set-id program counts as added " +
-      "when it is neither on the distributions' stock list nor in dpkg-statoverride.",
+      "when it is neither on the distributions' stock list nor in dpkg-statoverride." +
+      " High: a set-id bit the package does not set gives whoever runs the program its owner's privileges, usually root's.",
     remediation: "Remove the bit (`chmod u-s,g-s FILE`), then find out who set it (ctime, audit log). " +
       REINSTALL,
     mitre: ["T1548.001", "T1554"],

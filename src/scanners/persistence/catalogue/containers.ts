@@ -14,7 +14,8 @@ export const CONTAINER_CHECKS: CheckInput[] = [
       "starts — at every boot — without anyone running it. One that is privileged, mounts the host's root " +
       "filesystem, the container runtime's socket, or writable host directories such as /etc or /root owns the " +
       'host: the "malicious container" persistence technique, which leaves no unit, cron entry or start-up ' +
-      "file behind.",
+      "file behind." +
+      " High: the container comes back at every boot with root's reach into the host.",
     remediation:
       "Identify who created the container (`docker inspect` / `podman inspect`: image, creation time, " +
       "command) and remove it (`docker rm -f NAME`), then the image. " + PRESERVE_AND_REMOVE,

@@ -32,7 +32,8 @@ export const EVENT_HOOK_CHECKS: CheckInput[] = [
       "The kernel runs a binfmt_misc interpreter for every program that matches the registration's magic " +
       "or extension, as the user who started it (with the C flag, with the program's set-id credentials). An " +
       "interpreter in a temporary, home, hidden or user-writable place lets whoever controls it run code in " +
-      "every matching exec.",
+      "every matching exec." +
+      " High: whoever can write the interpreter runs code inside every matching program started, root's included.",
     remediation:
       "Remove the registration (`echo -1 > /proc/sys/fs/binfmt_misc/NAME`) and the binfmt.d file " +
       "that creates it at boot. " + PRESERVE_AND_REMOVE,
@@ -46,7 +47,8 @@ export const EVENT_HOOK_CHECKS: CheckInput[] = [
     rationale:
       "Registrations exist to run foreign binaries (other architectures through qemu, Windows programs through " +
       "wine); one whose magic matches this host's own ELF executables or `#!` scripts hands every program " +
-      "start to its interpreter: a system-wide execution hook that survives reboots through binfmt.d.",
+      "start to its interpreter: a system-wide execution hook that survives reboots through binfmt.d." +
+      " High: every matching program the host starts, root's included, is run by the intruder's interpreter.",
     remediation:
       "Remove the registration (`echo -1 > /proc/sys/fs/binfmt_misc/NAME`) and its binfmt.d file. " +
       PRESERVE_AND_REMOVE,

@@ -17,7 +17,8 @@ export const WEB_SHELL_CHECKS: CheckInput[] = [
     rationale: "A file in a web root hands request input (PHP $_GET/$_POST/$_REQUEST/$_COOKIE, JSP " +
       "request.getParameter, ASP Request, CGI parameters) to a command or code runner (system, exec, " +
       "passthru, shell_exec, popen, proc_open, eval, assert, include, backquotes, Runtime.exec, ProcessBuilder, " +
-      "Process.Start, cmd /c): anyone who can reach the URL runs commands as the web server.",
+      "Process.Start, cmd /c): anyone who can reach the URL runs commands as the web server." +
+      " Critical: anyone who can reach the web server runs commands on the host as its account.",
     remediation: WEB_REMEDIATION,
     mitre: ["T1505.003"],
     confidence: "heuristic",
@@ -30,7 +31,8 @@ export const WEB_SHELL_CHECKS: CheckInput[] = [
     rationale:
       "`eval(base64_decode(…))`, `eval(gzinflate(…))`, `assert(str_rot13(…))` or preg_replace with the /e " +
       "modifier run code that is hidden from anyone reading the file: the wrapping of most PHP web shells and " +
-      "injected backdoors.",
+      "injected backdoors." +
+      " High: hidden code runs in the web server at every request to the file.",
     remediation: WEB_REMEDIATION + " Decode the payload offline to see what it does.",
     mitre: ["T1505.003", "T1027"],
     confidence: "heuristic",
@@ -43,7 +45,8 @@ export const WEB_SHELL_CHECKS: CheckInput[] = [
     rationale:
       "An .htaccess or .user.ini in a web root that maps images or text files to the PHP or CGI handler, or " +
       "prepends a file to every script (auto_prepend_file), turns any uploaded file into a web shell and keeps " +
-      "a backdoor running in every page.",
+      "a backdoor running in every page." +
+      " High: any file an upload form accepts becomes code the web server runs.",
     remediation: "Remove the directive (the finding names the file). " + WEB_REMEDIATION,
     mitre: ["T1505.003"],
     confidence: "heuristic",

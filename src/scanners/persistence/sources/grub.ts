@@ -28,7 +28,8 @@ export const BOOT_CHECKS: Omit<CheckInput, "scanner">[] = [
     category: "ioc",
     rationale:
       "init= (or rdinit= for the initramfs) makes the kernel start that program as PID 1 instead of systemd: " +
-      "whatever it is runs first, as root, at every boot, and can start the real init afterwards to stay unseen.",
+      "whatever it is runs first, as root, at every boot, and can start the real init afterwards to stay unseen." +
+      " High: the program named runs as the first process, as root, before any service or security tool starts.",
     remediation:
       "Remove the parameter from the boot configuration (GRUB_CMDLINE_* in /etc/default/grub, then update-grub / " +
       "grub2-mkconfig; or grubby --remove-args) and inspect the program it named.",

@@ -1,19 +1,20 @@
 /**
- * Writes `tests/fixtures/hosts/stock/rhel9/var/lib/rpm/rpmdb.sqlite`, the reconstructed rpm database of the stock
- * RHEL 9 root: which package owns each file of the persistence families in that root (by the path rules below, as
- * RHEL 9 packages them), and the scriptlets a few of those packages carry (as RHEL's spec macros expand them).
- * Run it again after changing those files:
- *
- *   deno run -A scripts/gen-stock-rhel9-rpmdb.ts
+ * The rpm database of the stock RHEL 9 root (tests/fixtures/hosts/stock/rhel9), written into each copy of it (a
+ * binary sqlite file stays out of git): which package owns each file the scanners judge by ownership (by the path
+ * rules below, as RHEL 9 packages them), with the SHA-256, size and mode of the file as the copy has it, and the
+ * scriptlets a few of those packages carry (as RHEL's spec macros expand them).
  */
 import { createHash } from "node:crypto";
-import { header, str, type Tag, writeRpmDb } from "../tests/host/rpm_fixture.ts";
-
-/** The stock RHEL 9 root. */
-export const RHEL9_ROOT = new URL("../tests/fixtures/hosts/stock/rhel9", import.meta.url).pathname;
+import { header, str, type Tag, writeRpmDb } from "../host/rpm_fixture.ts";
 
 /** Which package owns a path of the root (first matching rule), or undefined for files no package owns. */
 const RULES: [RegExp, string][] = [
+  // kernel parameters
+  [/^\/etc\/sysctl\.(?:conf|d\/99-sysctl\.conf)$/, "systemd"],
+  [/^\/usr\/lib\/sysctl\.d\/50-(?:coredump|default|pid-max)\.conf$/, "systemd"],
+  [/^\/usr\/lib\/sysctl\.d\/10-default-yama-scope\.conf$/, "elfutils-default-yama-scope"],
+  [/^\/usr\/lib\/sysctl\.d\/50-libkcapi-optmem\.conf$/, "libkcapi"],
+  // persistence families
   [/^\/usr\/lib\/systemd\/system\/sshd\.service$/, "openssh-server"],
   [/^\/usr\/lib\/systemd\/system\/crond\.service$/, "cronie"],
   [/^\/usr\/lib\/systemd\/system\/dnf-makecache\./, "dnf"],
@@ -120,7 +121,7 @@ export function packagesOf(root: string): Map<string, string[]> {
   return new Map([...byPackage].sort(([a], [b]) => a < b ? -1 : 1));
 }
 
-/** Writes the database for `root` to `<root>/var/lib/rpm/rpmdb.sqlite`; returns the package and file counts. */
+/** Writes the database for the copy `root` to `<root>/var/lib/rpm/rpmdb.sqlite`; returns the package and file counts. */
 export function writeStockRpmDb(root: string): { packages: number; files: number } {
   const byPackage = packagesOf(root);
   const blobs = [...byPackage].map(([name, paths]) => {
@@ -169,9 +170,4 @@ export function writeStockRpmDb(root: string): { packages: number; files: number
   }
   writeRpmDb(db, blobs);
   return { packages: blobs.length, files: [...byPackage.values()].flat().length };
-}
-
-if (import.meta.main) {
-  const n = writeStockRpmDb(RHEL9_ROOT);
-  console.log(`${RHEL9_ROOT}/var/lib/rpm/rpmdb.sqlite: ${n.packages} packages, ${n.files} files`);
 }
