@@ -13,7 +13,7 @@ const RULES: [RegExp, string][] = [
   [/^\/etc\/sysctl\.(?:conf|d\/99-sysctl\.conf)$/, "systemd"],
   [/^\/usr\/lib\/sysctl\.d\/50-(?:coredump|default|pid-max)\.conf$/, "systemd"],
   [/^\/usr\/lib\/sysctl\.d\/10-default-yama-scope\.conf$/, "elfutils-default-yama-scope"],
-  [/^\/usr\/lib\/sysctl\.d\/50-libkcapi-optmem\.conf$/, "libkcapi"],
+  [/^\/usr\/lib\/sysctl\.d\/50-libkcapi-optmem_max\.conf$/, "libkcapi"],
   // persistence families
   [/^\/usr\/lib\/systemd\/system\/sshd\.service$/, "openssh-server"],
   [/^\/usr\/lib\/systemd\/system\/crond\.service$/, "cronie"],
