@@ -48,7 +48,6 @@ const RULES: [RegExp, string][] = [
   [/^\/etc\/logrotate\.d\/(chrony|dnf|firewalld|rsyslog)$/, "$1"],
   [/^\/etc\/logrotate\.d\/sssd$/, "sssd-common"],
   [/^\/etc\/profile\.d\/which2\.sh$/, "which"],
-  [/^\/etc\/profile\.d\/vim\.sh$/, "vim-enhanced"],
   [/^\/etc\/profile\.d\/(?:lang\.sh|sh\.local)$/, "setup"],
   [/^\/etc\/profile\.d\/less\.sh$/, "less"],
   [/^\/etc\/profile\.d\/colorgrep\.sh$/, "grep"],
