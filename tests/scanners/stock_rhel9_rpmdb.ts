@@ -21,6 +21,7 @@ const RULES: [RegExp, string][] = [
   [/^\/usr\/lib\/systemd\/system\/fstrim\./, "util-linux"],
   [/^\/usr\/lib\/systemd\/system\/logrotate\./, "logrotate"],
   [/^\/usr\/lib\/systemd\//, "systemd"],
+  [/^\/usr\/lib\/dracut\/dracut\.conf\.d\/02-rescue\.conf$/, "dracut-config-rescue"],
   [/^\/usr\/lib\/dracut\//, "dracut"],
   [/^\/etc\/dracut\.conf$/, "dracut"],
   [/^\/etc\/grub\.d\//, "grub2-tools"],
