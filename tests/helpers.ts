@@ -140,6 +140,43 @@ export async function* ndjsonRecords(
   if (buf.trim() !== "") yield JSON.parse(buf);
 }
 
+/**
+ * Runs `/bin/true <tag>` every `everyMs` until stopped, keeping the pids. A child scan's `exec.trace` record of
+ * one of them proves its tracer is attached and reporting: the tracer's own canary exec is the scan's own and is
+ * never reported, and the host may run nothing else while the test waits. Dispose (`await using`) to stop.
+ */
+export class ExecProbes implements AsyncDisposable {
+  readonly #pids = new Set<number>();
+  readonly #loop: Promise<void>;
+  #stopped = false;
+
+  constructor(readonly tag: string, everyMs = 200) {
+    this.#loop = (async () => {
+      while (!this.#stopped) {
+        const c = new Deno.Command("/bin/true", { args: [tag], stdout: "null", stderr: "null" }).spawn();
+        this.#pids.add(c.pid);
+        await c.status;
+        await new Promise((r) => setTimeout(r, everyMs));
+      }
+    })();
+  }
+
+  /** True when `pid` is one of the probes started so far. */
+  has(pid: unknown): boolean {
+    return typeof pid === "number" && this.#pids.has(pid);
+  }
+
+  /** Stops starting probes (waits for the one running). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#loop;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}
+
 /** The check ids of a list of findings, sorted. */
 export function checkIds(findings: Finding[]): string[] {
   return findings.map((f) => f.check_id).sort();

@@ -1,6 +1,6 @@
 /** End-to-end tests of the executable's contract: exit codes, help/version, output files, formats. */
 import assert from "node:assert/strict";
-import { fixtureRoot, ndjsonRecords, repoPath } from "../helpers.ts";
+import { ExecProbes, fixtureRoot, ndjsonRecords, repoPath } from "../helpers.ts";
 
 const MAIN = repoPath("main.ts");
 const FIXTURE = fixtureRoot("basic");
@@ -188,15 +188,18 @@ Deno.test("SIGINT during a trace: the scan stops, the trace keeps its findings a
     stderr: "null",
   }).spawn();
   const records: Record<string, unknown>[] = [];
-  let probe: number | undefined;
-  for await (const r of ndjsonRecords(child.stdout)) {
-    records.push(r);
-    // The first traced exec (the tracer's canary) says the hooks are attached; then one of ours, then SIGINT.
-    if (r.type === "exec.trace" && probe === undefined) {
-      const c = new Deno.Command("/bin/true", { args: ["sigint-probe"] }).spawn();
-      probe = c.pid;
-      await c.status;
-    } else if (r.type === "exec.trace" && r.pid === probe) child.kill("SIGINT");
+  {
+    // Probes run until one is traced (the hooks are attached and the trace has a finding), then SIGINT.
+    await using probes = new ExecProbes("sigint-probe");
+    let signalled = false;
+    for await (const r of ndjsonRecords(child.stdout)) {
+      records.push(r);
+      if (r.type === "exec.trace" && probes.has(r.pid) && !signalled) {
+        signalled = true;
+        await probes.stop();
+        child.kill("SIGINT");
+      }
+    }
   }
   assert.equal((await child.status).code, 0);
   assert.equal(records[0].type, "meta");

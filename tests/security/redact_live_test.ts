@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { passwdUsers } from "../../src/security/redact.ts";
 import { needs } from "../host_caps.ts";
-import { ndjsonRecords, repoPath } from "../helpers.ts";
+import { ExecProbes, ndjsonRecords, repoPath } from "../helpers.ts";
 
 const SECRET = "Hunter2SecretValueLive";
 
@@ -40,12 +40,14 @@ Deno.test(needs(["root", "btf", "libbpf", "liveUser"], {
     const stderr = new Response(scan.stderr).text();
     const lines: Record<string, unknown>[] = [];
     let asUser: number | undefined;
+    await using probes = new ExecProbes("redact-probe");
     for await (const r of ndjsonRecords(scan.stdout)) {
       lines.push(r);
       if (r.type !== "exec.trace") continue;
-      if (asUser === undefined) {
-        // The tracer's canary was traced, so the hooks are attached: exec as the live user (setpriv execs
-        // env, which execs true, all in one process), then stop the scan once that exec was seen.
+      if (asUser === undefined && probes.has(r.pid)) {
+        await probes.stop();
+        // A probe was traced, so the hooks are attached: exec as the live user (setpriv execs env, which
+        // execs true, all in one process), then stop the scan once that exec was seen.
         const c = new Deno.Command("/usr/bin/setpriv", {
           args: [
             `--reuid=${user!.uid}`,
