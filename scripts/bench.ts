@@ -12,6 +12,10 @@
  * `--exe` benchmarks a compiled executable instead of `deno run -A main.ts`. `--only` takes a comma list of
  * case names (startup, fast, default, full, scanner:<name>, scale, yara-cli). `yara-cli` compares the yara
  * scanner with the `yara` command on `--yara-tree DIR` (default /usr/bin; scripts/bench_yara.ts).
+ *
+ * `--ratios` runs only the comparisons of issue 17, alternating (scripts/bench_ratios.ts): `--version` and
+ * `--fast-scan` against a hello-world `deno run`, the default scan's memory, `--integrity` against
+ * `dpkg --verify` (`--integrity-reps`, default 2) and the yara scanner against `yara -r`; a few minutes.
  */
 import { parseArgs } from "node:util";
 import { SCANNERS } from "../src/scanners/index.ts";
@@ -24,6 +28,7 @@ import {
   yaraMarkdown,
   yaraTargets,
 } from "./bench_yara.ts";
+import { onPath, type RatioResults, ratiosMarkdown, ratioTargets, runRatios } from "./bench_ratios.ts";
 
 const REPO = decodeURIComponent(new URL("../", import.meta.url).pathname);
 const GNU_TIME = "/usr/bin/time";
@@ -329,11 +334,14 @@ function gitCommit(): string {
   return out.success ? new TextDecoder().decode(out.stdout).trim() : "unknown";
 }
 
-/** Runs the program once with `args`, reading the report (when `report`) and GNU time's numbers. */
-/** One command run under GNU time when it is installed: wall time, CPU time and peak RSS, exit code, stderr. */
+/**
+ * One command run under GNU time when it is installed: wall time, CPU time and peak RSS, exit code, stderr.
+ * Its standard output is dropped, or written to `stdoutTo`.
+ */
 export async function timedRun(
   full: string[],
   tmp: string,
+  stdoutTo?: string,
 ): Promise<
   { wall_ms: number; cpu_ms: number | null; maxrss_mb: number | null; code: number; stderr: string }
 > {
@@ -350,11 +358,12 @@ export async function timedRun(
   const out = await new Deno.Command(argv[0], {
     args: argv.slice(1),
     cwd: REPO,
-    stdout: "null",
+    stdout: stdoutTo === undefined ? "null" : "piped",
     stderr: "piped",
   })
     .output();
   const wall = performance.now() - t0;
+  if (stdoutTo !== undefined) Deno.writeFileSync(stdoutTo, out.stdout);
   const gt = useTime ? parseGnuTime(Deno.readTextFileSync(timeFile)) : null;
   return {
     wall_ms: Math.round(wall * 10) / 10,
@@ -365,10 +374,17 @@ export async function timedRun(
   };
 }
 
-async function runOnce(prefix: string[], args: string[], report: boolean, tmp: string): Promise<Sample> {
+/** Runs the program once with `args`, reading the report (when `report`) and GNU time's numbers. */
+async function runOnce(
+  prefix: string[],
+  args: string[],
+  report: boolean,
+  tmp: string,
+  stdoutTo?: string,
+): Promise<Sample> {
   const reportFile = `${tmp}/report.json`;
   const full = [...prefix, ...args, ...(report ? ["--output", reportFile] : [])];
-  const t = await timedRun(full, tmp);
+  const t = await timedRun(full, tmp, stdoutTo);
   let facts: ReturnType<typeof reportFacts> = { findings: null, scanners: {} };
   if (report) {
     try {
@@ -488,6 +504,89 @@ export function fullScanners(names: readonly string[]): string[] {
   return names.filter((n) => n !== "integrity" && n !== "ebpf_exec_trace");
 }
 
+/** What `--ratios` writes to results.json. */
+export interface RatioBench {
+  date: string;
+  command: string[];
+  host: BenchResults["host"];
+  targets: TargetCheck[];
+  ratios: RatioResults;
+  yara: YaraComparison;
+}
+
+/** The C++ sys-scan: `--legacy-exe`, or a `sys-scan` on PATH that is not a Deno program; null when none. */
+function findLegacy(given: string | undefined): string | null {
+  if (given) return given;
+  const exe = onPath("sys-scan");
+  if (exe === null) return null;
+  const out = new Deno.Command(exe, { args: ["--version"], stdout: "piped", stderr: "null" }).outputSync();
+  return new TextDecoder().decode(out.stdout).includes("deno:") ? null : exe;
+}
+
+/** `--ratios`: only the comparisons of issue 17 (scripts/bench_ratios.ts) and the YARA one, then the Markdown. */
+async function ratiosMode(
+  prefix: string[],
+  reps: number,
+  integrityReps: number,
+  values: { out: string; exe?: string; "yara-tree": string; "legacy-exe"?: string },
+  tmp: string,
+  before: string,
+): Promise<number> {
+  const log = (line: string) => console.error(line);
+  const summarizeRuns = (name: string, args: string[], runs: Sample[]) => summarize(name, args, runs, null);
+  const ratios = await runRatios({
+    run: (argv, opts) => runOnce(argv.slice(0, 1), argv.slice(1), false, tmp, opts?.stdoutTo),
+    summarize: summarizeRuns,
+    log,
+  }, {
+    prefix,
+    deno: Deno.execPath(),
+    reps,
+    integrityReps: Number.isInteger(integrityReps) && integrityReps > 0 ? integrityReps : 2,
+    legacy: findLegacy(values["legacy-exe"]),
+    dpkg: onPath("dpkg"),
+    tmp,
+  });
+  const yara = await compareYara({
+    runOurs: (args) => runOnce(prefix, args, true, tmp),
+    runTool: (argv) => runOnce(argv.slice(0, 1), argv.slice(1), false, tmp),
+    summarize: summarizeRuns,
+    log,
+  }, { rulesDir: `${REPO}rules/yara`, tree: values["yara-tree"], reps, cli: findYaraCli() });
+  const result: RatioBench = {
+    date: new Date().toISOString(),
+    command: values.exe ? [values.exe] : ["deno", "run", "-A", "main.ts"],
+    host: {
+      kernel: Deno.osRelease(),
+      cpus: navigator.hardwareConcurrency,
+      deno: Deno.version.deno,
+      git_commit: gitCommit(),
+      loadavg_before: before,
+      loadavg_after: loadavg(),
+    },
+    targets: [...ratioTargets(ratios), ...yaraTargets(yara)],
+    ratios,
+    yara,
+  };
+  const md = [
+    `Measured ${result.date} on ${result.host.cpus} CPUs, kernel ${result.host.kernel}, Deno ${result.host.deno}, ` +
+    `commit ${result.host.git_commit}; load average before/after ${before} / ${result.host.loadavg_after}. ` +
+    `Command: \`deno run -A scripts/bench.ts --ratios --reps ${reps}\`.`,
+    "",
+    "| Target | Limit | Measured | Result |",
+    "|---|---|---|---|",
+    ...result.targets.map((t) => `| ${t.target} | ${t.limit} | ${t.measured} | ${verdict(t.pass)} |`),
+    "",
+    ...ratiosMarkdown(ratios),
+    ...yaraMarkdown(yara),
+  ].join("\n");
+  Deno.mkdirSync(values.out, { recursive: true });
+  Deno.writeTextFileSync(`${values.out}/ratios.json`, JSON.stringify(result, null, 2) + "\n");
+  Deno.writeTextFileSync(`${values.out}/ratios.md`, md);
+  console.log(md);
+  return 0;
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: Deno.args,
@@ -502,6 +601,9 @@ async function main(): Promise<number> {
       "trace-mode": { type: "string", default: "all" },
       exe: { type: "string" },
       "yara-tree": { type: "string", default: DEFAULT_YARA_TREE },
+      ratios: { type: "boolean" },
+      "integrity-reps": { type: "string", default: "2" },
+      "legacy-exe": { type: "string" },
     },
     strict: true,
   });
@@ -522,6 +624,13 @@ async function main(): Promise<number> {
     : [Deno.execPath(), "run", "-A", "--cached-only", `${REPO}main.ts`];
   const tmp = Deno.makeTempDirSync({ prefix: "sys-scan-bench-" });
   const before = loadavg();
+  if (values.ratios) {
+    try {
+      return await ratiosMode(prefix, reps, Number(values["integrity-reps"]), values, tmp, before);
+    } finally {
+      Deno.removeSync(tmp, { recursive: true });
+    }
+  }
   const cases: CaseResult[] = [];
   const scale: ScaleResult[] = [];
   let yara: YaraComparison | undefined;
