@@ -9,8 +9,9 @@ import { TOOL_VERSION } from "../src/core/version.ts";
 import { sha256Hex } from "../src/core/hash.ts";
 
 /**
- * Files and directories embedded with --include (paths relative to the repository root): data read at run time
- * and worker modules, which are outside the static module graph.
+ * Files and directories embedded with --include (paths relative to the repository root): data read at run time,
+ * worker modules and the modules src/cli/run.ts loads on demand (LAZY_MODULES), which are all outside the static
+ * module graph.
  */
 export const INCLUDES = [
   "generated/process_exec.bpf.o",
@@ -18,6 +19,17 @@ export const INCLUDES = [
   "src/host/census_worker.ts",
   "src/cli/scan_worker.ts",
   "src/host/pid_sweep_worker.ts",
+  "src/cli/help.ts",
+  "src/cli/provenance.ts",
+  "src/cli/scan.ts",
+  "src/cli/commands/checks.ts",
+  "src/scanners/index.ts",
+  "src/cli/commands/diff.ts",
+  "src/cli/commands/keygen.ts",
+  "src/cli/commands/verify.ts",
+  "src/cli/commands/self_test.ts",
+  "src/cli/commands/fleet.ts",
+  "src/cli/commands/bpf_selftest.ts",
   "build/build-info.json",
 ] as const;
 

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { cachedDenort, INCLUDES, missingDenortMessage } from "../../scripts/compile.ts";
+import { LAZY_MODULES } from "../../src/cli/run.ts";
 import { TOOL_VERSION } from "../../src/core/version.ts";
 import { needs } from "../host_caps.ts";
 import { repoPath } from "../helpers.ts";
@@ -156,5 +157,15 @@ Deno.test("every asset read relative to import.meta.url is embedded with --inclu
   for (const a of assets) {
     const covered = INCLUDES.some((inc) => a === inc || a.startsWith(`${inc}/`));
     assert.ok(covered, `${a} is read at run time but not embedded (scripts/compile.ts INCLUDES)`);
+  }
+});
+
+Deno.test("compile: every module src/cli/run.ts loads on demand is embedded (it is outside the static graph)", () => {
+  const modules = Object.values(LAZY_MODULES).map((p) =>
+    decodeURIComponent(new URL(p, "file:///r/src/cli/run.ts").pathname).slice(3)
+  );
+  assert.ok(modules.includes("src/cli/scan.ts"));
+  for (const m of modules) {
+    assert.ok((INCLUDES as readonly string[]).includes(m), `${m}: add it to scripts/compile.ts INCLUDES`);
   }
 });
