@@ -28,6 +28,7 @@ import {
   yaraMarkdown,
   yaraTargets,
 } from "./bench_yara.ts";
+import { V8_FLAGS_OPTION } from "./compile.ts";
 import { onPath, type RatioResults, ratiosMarkdown, ratioTargets, runRatios } from "./bench_ratios.ts";
 
 const REPO = decodeURIComponent(new URL("../", import.meta.url).pathname);
@@ -555,7 +556,7 @@ async function ratiosMode(
   }, { rulesDir: `${REPO}rules/yara`, tree: values["yara-tree"], reps, cli: findYaraCli() });
   const result: RatioBench = {
     date: new Date().toISOString(),
-    command: values.exe ? [values.exe] : ["deno", "run", "-A", "main.ts"],
+    command: values.exe ? [values.exe] : ["deno", "run", "-A", V8_FLAGS_OPTION, "main.ts"],
     host: {
       kernel: Deno.osRelease(),
       cpus: navigator.hardwareConcurrency,
@@ -621,7 +622,7 @@ async function main(): Promise<number> {
   const want = (n: string) => only === null || only.has(n);
   const prefix = values.exe
     ? [values.exe]
-    : [Deno.execPath(), "run", "-A", "--cached-only", `${REPO}main.ts`];
+    : [Deno.execPath(), "run", "-A", "--cached-only", V8_FLAGS_OPTION, `${REPO}main.ts`];
   const tmp = Deno.makeTempDirSync({ prefix: "sys-scan-bench-" });
   const before = loadavg();
   if (values.ratios) {
@@ -683,7 +684,7 @@ async function main(): Promise<number> {
   const results: BenchResults = {
     date: new Date().toISOString(),
     reps,
-    command: values.exe ? [values.exe] : ["deno", "run", "-A", "main.ts"],
+    command: values.exe ? [values.exe] : ["deno", "run", "-A", V8_FLAGS_OPTION, "main.ts"],
     host: {
       kernel: Deno.osRelease(),
       cpus: navigator.hardwareConcurrency,

@@ -3,7 +3,13 @@
  * it runs everywhere); and, where a real denort exists, the shipped executable itself.
  */
 import assert from "node:assert/strict";
-import { cachedDenort, INCLUDES, missingDenortMessage } from "../../scripts/compile.ts";
+import {
+  cachedDenort,
+  INCLUDES,
+  missingDenortMessage,
+  V8_FLAGS,
+  V8_FLAGS_OPTION,
+} from "../../scripts/compile.ts";
 import { LAZY_MODULES } from "../../src/cli/run.ts";
 import { TOOL_VERSION } from "../../src/core/version.ts";
 import { needs } from "../host_caps.ts";
@@ -168,4 +174,12 @@ Deno.test("compile: every module src/cli/run.ts loads on demand is embedded (it 
   for (const m of modules) {
     assert.ok((INCLUDES as readonly string[]).includes(m), `${m}: add it to scripts/compile.ts INCLUDES`);
   }
+});
+
+Deno.test("compile: scripts/scan.sh and the scan task pass the executable's V8 options to deno run", () => {
+  assert.equal(V8_FLAGS_OPTION, `--v8-flags=${V8_FLAGS.join(",")}`);
+  assert.ok(Deno.readTextFileSync(`${ROOT}scripts/scan.sh`).includes(` ${V8_FLAGS_OPTION} `));
+  assert.ok(
+    JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`)).tasks.scan.includes(` ${V8_FLAGS_OPTION} `),
+  );
 });
