@@ -378,12 +378,16 @@ Deno.test("integrity: IMA without violations passes; IMA absent is recorded, not
   assert.deepEqual(b.warnings, []);
 });
 
-Deno.test("integrity: committed fixture host (coreutils tampered, PAM edited, doc filtered)", async () => {
+Deno.test("integrity: committed fixture host (coreutils tampered, PAM edited, doc filtered, doc directories gone)", async () => {
   const r = await runOne(integrity, fixtureRoot("integrity-debian"), ON);
   assert.equal(r.status, "ok");
   assert.deepEqual(r.findings.map((f) => [f.id, f.severity]), [
     ["integrity.pkg_file.modified:/usr/bin/ls", "critical"],
     ["integrity.conffile.modified:/etc/pam.d/common-auth", "low"],
+    // Directories of coreutils.list that are gone: dpkg --verify reports them too (it lstats every listed path).
+    ["integrity.pkg_file.missing:/usr/share", "low"],
+    ["integrity.pkg_file.missing:/usr/share/doc", "low"],
+    ["integrity.pkg_file.missing:/usr/share/doc/coreutils", "info"],
     ["integrity.pkg_file.missing:/usr/share/doc/coreutils/THANKS", "info"],
     ["integrity.summary", "info"],
   ]);
@@ -398,11 +402,11 @@ Deno.test(needs(["dpkg"], {
     const native = await runOne(integrity, root, ON);
     assert.equal(viaDpkg.status, "ok");
     assert.equal(summary(viaDpkg).method, "dpkg --verify");
-    assert.equal(summary(viaDpkg).lines_reported, 3);
+    assert.equal(summary(viaDpkg).lines_reported, 6);
     const ls = viaDpkg.findings.find((f) => f.id === "integrity.pkg_file.modified:/usr/bin/ls")!;
     assert.equal(ls.metadata.package, "coreutils", "the owner comes from the dpkg database");
     assert.equal(ls.severity, "critical", "coreutils is a critical package even in a full run");
-    assert.deepEqual(summary(viaDpkg).mismatches_by_package, ["coreutils=2", "libpam-runtime=1"]);
+    assert.deepEqual(summary(viaDpkg).mismatches_by_package, ["coreutils=5", "libpam-runtime=1"]);
     const ids = (r: typeof native) => r.findings.map((f) => f.id).filter((id) => id !== "integrity.summary");
     assert.deepEqual(ids(viaDpkg), ids(native));
     const crit = await runOne(integrity, root, {
@@ -413,6 +417,9 @@ Deno.test(needs(["dpkg"], {
     assert.deepEqual(ids(crit), [
       "integrity.pkg_file.modified:/usr/bin/ls",
       "integrity.conffile.modified:/etc/pam.d/common-auth",
+      "integrity.pkg_file.missing:/usr/share",
+      "integrity.pkg_file.missing:/usr/share/doc",
+      "integrity.pkg_file.missing:/usr/share/doc/coreutils",
       "integrity.pkg_file.missing:/usr/share/doc/coreutils/THANKS",
     ]);
     assert.deepEqual(crit.findings[0].severity, "critical");

@@ -2,7 +2,8 @@
  * Native dpkg verification: what `dpkg --verify` does, without running dpkg, so it works under `--root`.
  * For every file a package's `.md5sums` lists (and dpkg's `.list` still records: files dropped by
  * `path-exclude` are not on disk by design), and every conffile hash in the status file, the file is hashed
- * and compared. Diversions are applied, so a diverted file is checked where dpkg put it.
+ * and compared. Every other path of the `.list` (directories, symlinks, files without a hash) must exist, as
+ * dpkg checks with lstat. Diversions are applied, so a diverted file is checked where dpkg put it.
  */
 import type { Host } from "../../host/host.ts";
 import {
@@ -72,6 +73,7 @@ export interface PlannedFile {
   path: string;
   /** Where it is on disk (after diversions). */
   diskPath: string;
+  /** The packaged MD5, or "" for a path only checked to exist (a directory or symlink of the `.list`). */
   md5: string;
   conffile: boolean;
 }
@@ -176,6 +178,12 @@ export function planPackage(
     }
     push(c.path, c.md5, true);
   }
+  // What dpkg --verify also reports: a path of the .list that is gone, whatever it is.
+  const hashed = new Set(entries.map((e) => e.path));
+  for (const path of listed ?? []) {
+    if (path === "/" || hashed.has(path) || conffiles.has(path) || path.includes("\uFFFD")) continue;
+    push(path, "", false);
+  }
   return plan;
 }
 
@@ -203,6 +211,11 @@ export async function verifyFile(
   maxBytes: number,
   buffer?: Uint8Array<ArrayBuffer>,
 ): Promise<FileVerdict> {
+  if (f.md5 === "") {
+    const st = host.lstat(f.diskPath);
+    if (st.ok) return { kind: "ok" };
+    return st.reason === "missing" ? { kind: "missing" } : { kind: "unreadable", message: st.message };
+  }
   const h = await hashFile(host, f.diskPath, "md5", maxBytes, buffer);
   switch (h.kind) {
     case "ok": {

@@ -74,7 +74,7 @@ function octal(mode: number): string {
 export function nativeProblem(f: PlannedFile, v: FileVerdict, counts: Counts): Problem | undefined {
   const meta = fileMeta(f.path, f.pkg, "native");
   if (f.diskPath !== f.path) meta.diverted_to = f.diskPath;
-  meta.expected_md5 = f.md5;
+  if (f.md5 !== "") meta.expected_md5 = f.md5;
   switch (v.kind) {
     case "ok":
       return undefined;
