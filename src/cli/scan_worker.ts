@@ -10,7 +10,7 @@ import type { FromWorker, RunRequest, ToWorker } from "../core/isolation.ts";
 import type { Scanner } from "../core/scanner.ts";
 import { Host } from "../host/host.ts";
 import { loadPlugins } from "../plugins/load.ts";
-import { SCANNERS } from "../scanners/index.ts";
+import { loadScanners } from "../scanners/loaders.ts";
 
 let clock: ScanClock | undefined;
 let interruptedEarly = false;
@@ -19,8 +19,9 @@ function post(m: FromWorker): void {
   self.postMessage(m);
 }
 
+/** The scanners of the request: only their modules are loaded (src/scanners/loaders.ts), then plugins. */
 async function registry(req: RunRequest): Promise<Map<string, Scanner>> {
-  const all: Scanner[] = [...SCANNERS];
+  const all: Scanner[] = await loadScanners(req.names);
   const plugins = loadPlugins(req.config);
   if (plugins.ok) all.push(...plugins.value.scanners);
   for (const url of req.modules) {
