@@ -515,6 +515,18 @@ export interface RatioBench {
   yara: YaraComparison;
 }
 
+/** The machine, the commit and the load average before (given) and now. */
+function hostFacts(before: string): BenchResults["host"] {
+  return {
+    kernel: Deno.osRelease(),
+    cpus: navigator.hardwareConcurrency,
+    deno: Deno.version.deno,
+    git_commit: gitCommit(),
+    loadavg_before: before,
+    loadavg_after: loadavg(),
+  };
+}
+
 /** The C++ sys-scan: `--legacy-exe`, or a `sys-scan` on PATH that is not a Deno program; null when none. */
 function findLegacy(given: string | undefined): string | null {
   if (given) return given;
@@ -557,14 +569,7 @@ async function ratiosMode(
   const result: RatioBench = {
     date: new Date().toISOString(),
     command: values.exe ? [values.exe] : ["deno", "run", "-A", V8_FLAGS_OPTION, "main.ts"],
-    host: {
-      kernel: Deno.osRelease(),
-      cpus: navigator.hardwareConcurrency,
-      deno: Deno.version.deno,
-      git_commit: gitCommit(),
-      loadavg_before: before,
-      loadavg_after: loadavg(),
-    },
+    host: hostFacts(before),
     targets: [...ratioTargets(ratios), ...yaraTargets(yara)],
     ratios,
     yara,
@@ -685,14 +690,7 @@ async function main(): Promise<number> {
     date: new Date().toISOString(),
     reps,
     command: values.exe ? [values.exe] : ["deno", "run", "-A", V8_FLAGS_OPTION, "main.ts"],
-    host: {
-      kernel: Deno.osRelease(),
-      cpus: navigator.hardwareConcurrency,
-      deno: Deno.version.deno,
-      git_commit: gitCommit(),
-      loadavg_before: before,
-      loadavg_after: loadavg(),
-    },
+    host: hostFacts(before),
     targets: [...evaluateTargets(cases, scale), ...(yara ? yaraTargets(yara) : [])],
     cases,
     scale,

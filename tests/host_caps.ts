@@ -14,6 +14,7 @@
  * }));
  * ```
  */
+import { digester } from "../ffi/libcrypto.ts";
 import { findLibbpf } from "../src/host/capabilities.ts";
 import { hasIpv6Loopback } from "../src/selftest/evidence.ts";
 import { passwdUsers } from "../src/security/redact.ts";
@@ -137,6 +138,8 @@ const PROBES = {
     const lib = loadLibyara();
     return lib.ok ? undefined : lib.reason;
   },
+  libcrypto: () =>
+    digester("md5") === null ? "no libcrypto.so.3 with MD5 (Debian package libssl3)" : undefined,
   yaraCli: () =>
     findYaraCli() === null ? "the yara command is not installed (apt-get install yara)" : undefined,
   yaraHeader: () =>

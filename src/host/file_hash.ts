@@ -4,6 +4,7 @@
  * verification, process executables, the trace's --trace-hash) calls this on a descriptor it opened safely.
  */
 import { createHash } from "node:crypto";
+import { type Digest, digester } from "../../ffi/libcrypto.ts";
 import type { HostFile } from "./open.ts";
 
 /** The outcome of hashing an open file. */
@@ -33,30 +34,80 @@ export interface DigestOptions {
   buffer?: Uint8Array<ArrayBuffer>;
 }
 
+/**
+ * The bounded read of one file: `next()` gives each piece to hash (a view of the buffer, valid until the next
+ * call) and null at the end; `tooLarge` is set when the file grows past the cap while read and the cap is not
+ * `partial`.
+ */
+class CappedReader {
+  size = 0;
+  truncated = false;
+  tooLarge: number | undefined;
+  readonly #buf: Uint8Array<ArrayBuffer>;
+
+  constructor(readonly file: HostFile, readonly opts: DigestOptions) {
+    this.#buf = opts.buffer ?? new Uint8Array(256 << 10);
+  }
+
+  next(): Uint8Array<ArrayBuffer> | null {
+    if (this.truncated || this.tooLarge !== undefined) return null;
+    const n = this.file.read(this.#buf);
+    if (n === 0) return null;
+    const take = Math.min(n, this.opts.maxBytes - this.size);
+    if (take < n) {
+      if (!this.opts.partial) {
+        this.tooLarge = this.size + n;
+        return null;
+      }
+      this.truncated = true;
+    }
+    this.size += take;
+    return this.#buf.subarray(0, take);
+  }
+}
+
 /** Digests `file` with each of `algorithms` in one bounded pass. Never throws. */
 export function digestFile(file: HostFile, algorithms: readonly string[], opts: DigestOptions): FileDigest {
   if (!opts.partial && file.stat.size > opts.maxBytes) return { kind: "too_large", size: file.stat.size };
   const hashes = algorithms.map((a) => createHash(a));
-  const buf = opts.buffer ?? new Uint8Array(256 << 10);
-  let size = 0;
-  let truncated = false;
+  const r = new CappedReader(file, opts);
   try {
-    while (true) {
-      const n = file.read(buf);
-      if (n === 0) break;
-      const take = Math.min(n, opts.maxBytes - size);
-      if (take < n) {
-        if (!opts.partial) return { kind: "too_large", size: size + n };
-        truncated = true;
-      }
-      for (const h of hashes) h.update(buf.subarray(0, take));
-      size += take;
-      if (truncated) break;
-    }
+    for (let piece = r.next(); piece !== null; piece = r.next()) for (const h of hashes) h.update(piece);
   } catch (e) {
     return { kind: "error", message: e instanceof Error ? e.message : String(e) };
   }
+  if (r.tooLarge !== undefined) return { kind: "too_large", size: r.tooLarge };
   const digests: Record<string, string> = {};
   algorithms.forEach((a, i) => digests[a] = hashes[i].digest("hex"));
-  return { kind: "ok", digests, size, truncated };
+  return { kind: "ok", digests, size: r.size, truncated: r.truncated };
+}
+
+const offThread = new Map<string, (() => Digest) | null>();
+
+/**
+ * Like `digestFile` with one algorithm, but the hashing runs off this thread (libcrypto through nonblocking FFI,
+ * `ffi/libcrypto.ts`) while this thread reads: callers that hash several files at once (each with its own
+ * buffer) use every core. Where libcrypto or the algorithm is not available it is `digestFile`. Never throws.
+ */
+export async function digestFileOffThread(
+  file: HostFile,
+  algorithm: string,
+  opts: DigestOptions,
+): Promise<FileDigest> {
+  if (!offThread.has(algorithm)) offThread.set(algorithm, digester(algorithm));
+  const make = offThread.get(algorithm)!;
+  if (make === null) return digestFile(file, [algorithm], opts);
+  if (!opts.partial && file.stat.size > opts.maxBytes) return { kind: "too_large", size: file.stat.size };
+  const r = new CappedReader(file, opts);
+  let digest: Digest | undefined;
+  try {
+    digest = make();
+    for (let piece = r.next(); piece !== null; piece = r.next()) await digest.update(piece);
+    if (r.tooLarge !== undefined) return { kind: "too_large", size: r.tooLarge };
+    return { kind: "ok", digests: { [algorithm]: digest.hex() }, size: r.size, truncated: r.truncated };
+  } catch (e) {
+    return { kind: "error", message: e instanceof Error ? e.message : String(e) };
+  } finally {
+    digest?.free();
+  }
 }

@@ -1,5 +1,5 @@
 /** Streamed, bounded hashing of a host file (MD5 for dpkg, SHA-256 for reports). Never opens non-regular files. */
-import { digestFile } from "../../host/file_hash.ts";
+import { digestFileOffThread } from "../../host/file_hash.ts";
 import type { Host } from "../../host/host.ts";
 
 /** The outcome of hashing one file. */
@@ -17,23 +17,13 @@ export type HashOutcome =
  * `maxBytes` are not read (`too_large`); a file that grows past the cap while it is read is not either. A
  * symlink the Host refuses to follow counts as `not_file` (a packaged file replaced by a user's link).
  */
-export function hashFile(
+export async function hashFile(
   host: Host,
   path: string,
   algorithm: "md5" | "sha256",
   maxBytes: number,
   buffer: Uint8Array<ArrayBuffer> = new Uint8Array(1 << 16),
 ): Promise<HashOutcome> {
-  return Promise.resolve(hashNow(host, path, algorithm, maxBytes, buffer));
-}
-
-function hashNow(
-  host: Host,
-  path: string,
-  algorithm: "md5" | "sha256",
-  maxBytes: number,
-  buffer: Uint8Array<ArrayBuffer>,
-): HashOutcome {
   const opened = host.open(path);
   if (!opened.ok) {
     switch (opened.reason) {
@@ -49,7 +39,8 @@ function hashNow(
     }
   }
   using file = opened.file;
-  const d = digestFile(file, [algorithm], { maxBytes, buffer });
+  // Hashed off this thread (libcrypto), so the scanner's concurrent lanes hash on every core.
+  const d = await digestFileOffThread(file, algorithm, { maxBytes, buffer });
   if (d.kind !== "ok") return d;
   const st = file.stat;
   return {

@@ -1,0 +1,90 @@
+/**
+ * OpenSSL's libcrypto through Deno FFI, for message digests computed off the JavaScript thread: the update call
+ * is `nonblocking` (Deno runs it on a blocking-task thread and returns a promise), so several files can be
+ * hashed at once on every core while the thread reads the next ones. Loaded on first use; where the library or
+ * the algorithm is absent (no libssl3, OpenSSL in FIPS mode and MD5) `digester()` says so and callers hash on their
+ * own thread. Nothing here knows about sys-scan.
+ */
+
+const LIBCRYPTO_PATHS = ["libcrypto.so.3", "libcrypto.so"];
+
+const symbols = {
+  EVP_get_digestbyname: { parameters: ["buffer"], result: "pointer" },
+  EVP_MD_CTX_new: { parameters: [], result: "pointer" },
+  EVP_MD_CTX_free: { parameters: ["pointer"], result: "void" },
+  EVP_DigestInit_ex: { parameters: ["pointer", "pointer", "pointer"], result: "i32" },
+  EVP_DigestUpdate: { parameters: ["pointer", "buffer", "usize"], result: "i32", nonblocking: true },
+  EVP_DigestFinal_ex: { parameters: ["pointer", "buffer", "pointer"], result: "i32" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+type Libcrypto = Deno.DynamicLibrary<typeof symbols>;
+
+let lib: Libcrypto | null | undefined;
+
+function load(): Libcrypto | null {
+  if (lib !== undefined) return lib;
+  lib = null;
+  for (const path of LIBCRYPTO_PATHS) {
+    try {
+      lib = Deno.dlopen(path, symbols);
+      break;
+    } catch {
+      // not this name
+    }
+  }
+  return lib;
+}
+
+/** One running digest: feed it bytes (off this thread), then take the hex digest; always `free()` it. */
+export interface Digest {
+  /** Adds bytes; `bytes` must not change until the promise settles. */
+  update(bytes: Uint8Array<ArrayBuffer>): Promise<void>;
+  /** The lower-case hex digest; the digest cannot be updated afterwards. */
+  hex(): string;
+  free(): void;
+}
+
+/** A factory of digests of `algorithm` (an OpenSSL name: "md5", "sha256"), or null when unavailable here. */
+export function digester(algorithm: string): (() => Digest) | null {
+  const l = load();
+  if (l === null) return null;
+  const md = l.symbols.EVP_get_digestbyname(new TextEncoder().encode(`${algorithm}\0`));
+  if (md === null) return null;
+  const make = (): Digest => {
+    const ctx = l.symbols.EVP_MD_CTX_new();
+    if (ctx === null) throw new Error("EVP_MD_CTX_new failed");
+    if (l.symbols.EVP_DigestInit_ex(ctx, md, null) !== 1) {
+      l.symbols.EVP_MD_CTX_free(ctx);
+      throw new Error(`EVP_DigestInit_ex(${algorithm}) failed`);
+    }
+    let live = true;
+    return {
+      async update(bytes) {
+        if (!live) throw new Error("digest already freed");
+        if (bytes.length === 0) return;
+        if (await l.symbols.EVP_DigestUpdate(ctx, bytes, BigInt(bytes.length)) !== 1) {
+          throw new Error("EVP_DigestUpdate failed");
+        }
+      },
+      hex() {
+        const out = new Uint8Array(64);
+        const len = new Uint32Array(1);
+        if (l.symbols.EVP_DigestFinal_ex(ctx, out, Deno.UnsafePointer.of(len)) !== 1) {
+          throw new Error("EVP_DigestFinal_ex failed");
+        }
+        return Array.from(out.subarray(0, len[0]), (b) => b.toString(16).padStart(2, "0")).join("");
+      },
+      free() {
+        if (live) l.symbols.EVP_MD_CTX_free(ctx);
+        live = false;
+      },
+    };
+  };
+  // A digest the library says it has may still be refused at init (FIPS mode and MD5): try one.
+  try {
+    make().free();
+  } catch {
+    return null;
+  }
+  return make;
+}
