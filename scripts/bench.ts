@@ -577,7 +577,7 @@ async function ratiosMode(
   const md = [
     `Measured ${result.date} on ${result.host.cpus} CPUs, kernel ${result.host.kernel}, Deno ${result.host.deno}, ` +
     `commit ${result.host.git_commit}; load average before/after ${before} / ${result.host.loadavg_after}. ` +
-    `Command: \`deno run -A scripts/bench.ts --ratios --reps ${reps}\`.`,
+    `Command: \`deno run -A scripts/bench.ts --ratios --reps ${reps} --integrity-reps ${integrityReps}\`.`,
     "",
     "| Target | Limit | Measured | Result |",
     "|---|---|---|---|",
