@@ -9,7 +9,6 @@ import { executeScanners, ScanClock } from "../core/execute.ts";
 import type { FromWorker, RunRequest, ToWorker } from "../core/isolation.ts";
 import type { Scanner } from "../core/scanner.ts";
 import { Host } from "../host/host.ts";
-import { loadPlugins } from "../plugins/load.ts";
 import { loadScanners } from "../scanners/loaders.ts";
 
 let clock: ScanClock | undefined;
@@ -22,8 +21,11 @@ function post(m: FromWorker): void {
 /** The scanners of the request: only their modules are loaded (src/scanners/loaders.ts), then plugins. */
 async function registry(req: RunRequest): Promise<Map<string, Scanner>> {
   const all: Scanner[] = await loadScanners(req.names);
-  const plugins = loadPlugins(req.config);
-  if (plugins.ok) all.push(...plugins.value.scanners);
+  if (req.config.pluginDir !== undefined) {
+    // Loaded only for a scan with plugins: their protocol's schemas would bring zod into this isolate.
+    const plugins = (await import("../plugins/load.ts")).loadPlugins(req.config);
+    if (plugins.ok) all.push(...plugins.value.scanners);
+  }
   for (const url of req.modules) {
     const mod = await import(url) as { scanners?: Scanner[] };
     all.push(...(mod.scanners ?? []));
