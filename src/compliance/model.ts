@@ -1,6 +1,6 @@
 /** Compliance controls as data (zod): standards, controls and the checks that decide them. */
 import { z } from "zod";
-import { SeveritySchema } from "../core/severity.ts";
+import { SeveritySchema } from "../core/schemas.ts";
 import { STANDARD_IDS } from "../core/config.ts";
 
 /**

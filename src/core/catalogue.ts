@@ -1,6 +1,6 @@
 /** The check catalogue: every kind of finding, described as data (DESIGN.md §4). */
 import { z } from "zod";
-import { SeveritySchema } from "./severity.ts";
+import { SeveritySchema } from "./schemas.ts";
 
 /** FactPack v3 categories a check belongs to. */
 export const CategorySchema = z.enum([

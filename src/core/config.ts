@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { SOCKET_STATES } from "../host/proc_net.ts";
 import { ExitCode, fail, ok, type Result } from "./result.ts";
-import { SeveritySchema } from "./severity.ts";
+import { SeveritySchema } from "./schemas.ts";
 
 /** Report formats (`--format`). */
 export const REPORT_FORMATS = ["json", "ndjson", "sarif", "html", "factpack"] as const;

@@ -1,42 +1,14 @@
-/** The Finding model: what scanners yield (FindingDraft) and what reports carry (Finding). */
-import { z } from "zod";
-import { SeveritySchema } from "./severity.ts";
-
-/** A metadata value: typed, flat (numbers are numbers, booleans are booleans). */
-export const MetaValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]);
+/**
+ * The Finding model: what scanners yield (FindingDraft) and what reports carry (Finding). The types come from
+ * the zod schemas in schemas.ts, imported as types only: scanners import this module, and the scan worker's
+ * isolate then need not load zod.
+ */
+import type { z } from "zod";
+import type { FindingSchema, LocationSchema, MetadataSchema } from "./schemas.ts";
+import type { Severity } from "./severity.ts";
 
 /** Finding metadata: a flat map of typed values. */
-export const MetadataSchema = z.record(z.string(), MetaValueSchema);
-
-/** Finding metadata. */
 export type Metadata = z.infer<typeof MetadataSchema>;
-
-/** Where a finding points: a file path and/or a process. */
-export const LocationSchema = z.object({
-  path: z.string().optional(),
-  pid: z.number().int().optional(),
-});
-
-/** Baseline comparison states (see the baseline store). */
-export const BaselineStatusSchema = z.enum(["new", "existing", "changed", "baseline_db_missing"]);
-
-/** A finding as it appears in every report. */
-export const FindingSchema = z.object({
-  id: z.string().min(1).describe("Stable, content-derived id: check_id + ':' + subject"),
-  check_id: z.string().min(1),
-  scanner: z.string().min(1),
-  title: z.string(),
-  description: z.string(),
-  severity: SeveritySchema,
-  base_severity_score: z.number().int().min(0).max(100),
-  risk_score: z.number().int().min(0).max(100),
-  metadata: MetadataSchema,
-  location: LocationSchema.optional(),
-  mitre: z.array(z.string()),
-  tags: z.array(z.string()),
-  severity_source: z.enum(["raw", "rule_engine"]).optional(),
-  baseline_status: BaselineStatusSchema.optional(),
-});
 
 /** A finding as it appears in every report. */
 export type Finding = z.infer<typeof FindingSchema>;
@@ -51,7 +23,7 @@ export interface FindingDraft {
   subject: string;
   title?: string;
   description?: string;
-  severity?: z.infer<typeof SeveritySchema>;
+  severity?: Severity;
   metadata?: Metadata;
   location?: z.infer<typeof LocationSchema>;
   passed?: boolean;

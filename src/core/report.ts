@@ -1,8 +1,21 @@
 /** The report model (zod): results per scanner, summary, meta. Types come from these schemas. */
 import { z } from "zod";
-import { FindingSchema } from "./finding.ts";
-import { SeveritySchema } from "./severity.ts";
-import { CapabilitiesSchema } from "../host/capabilities.ts";
+import { FindingSchema, SeveritySchema } from "./schemas.ts";
+import type { Capabilities } from "../host/capabilities.ts";
+
+/** The capability report recorded in `meta.capabilities` (the type is in host/capabilities.ts). */
+export const CapabilitiesSchema = z.object({
+  euid: z.number().int(),
+  effective_caps: z.array(z.string()),
+  kernel: z.string(),
+  btf: z.boolean(),
+  tracefs: z.boolean(),
+  kallsyms_readable: z.boolean(),
+  libbpf: z.string().nullable(),
+  lsms: z.array(z.string()),
+  containerized: z.boolean(),
+  missing: z.array(z.object({ item: z.string(), disables: z.array(z.string()) })),
+}) satisfies z.ZodType<Capabilities>;
 
 /** How a scanner ended. */
 export const ScannerStatusSchema = z.enum(["ok", "skipped", "error", "timeout"]);

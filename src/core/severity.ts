@@ -1,14 +1,13 @@
-/** Severity levels, their order and the upstream-compatible base scores. */
-import { z } from "zod";
+/**
+ * Severity levels, their order and the upstream-compatible base scores. No zod here (its schema, SeveritySchema,
+ * is in schemas.ts): scanners import this module, and the scan worker's isolate then need not load zod.
+ */
 
 /** The six severity names, lowest first (`error` is a scanner failure and ranks highest). */
 export const SEVERITIES = ["info", "low", "medium", "high", "critical", "error"] as const;
 
-/** Zod schema for a severity name. */
-export const SeveritySchema = z.enum(SEVERITIES);
-
 /** A severity name. */
-export type Severity = z.infer<typeof SeveritySchema>;
+export type Severity = typeof SEVERITIES[number];
 
 const RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4, error: 5 };
 

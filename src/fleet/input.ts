@@ -4,7 +4,7 @@
  * anything that is not a sys-scan report (no host risk, no v2 meta) is refused with the reason.
  */
 import { z } from "zod";
-import { SeveritySchema } from "../core/severity.ts";
+import { SeveritySchema } from "../core/schemas.ts";
 
 /** Caps on what one report may hold. */
 export const INPUT_LIMITS = {

@@ -5,7 +5,7 @@
  * what changed since the previous fleet run, and what could not be read. The type comes from this schema.
  */
 import { z } from "zod";
-import { SeveritySchema } from "../core/severity.ts";
+import { SeveritySchema } from "../core/schemas.ts";
 import { KINDS } from "./extract.ts";
 
 /** Identifies the format; bumped on incompatible changes. */

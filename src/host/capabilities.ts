@@ -1,6 +1,5 @@
 /** What this process can do here: privileges and kernel features, probed once per scan and recorded in meta. */
 import { trustedInputProblem } from "./trusted_files.ts";
-import { z } from "zod";
 import { Host } from "./host.ts";
 
 /** Linux capability names by bit number. */
@@ -63,22 +62,19 @@ export function decodeCapMask(hex: string): string[] {
   return out;
 }
 
-/** The capability report recorded in `meta.capabilities`. */
-export const CapabilitiesSchema = z.object({
-  euid: z.number().int(),
-  effective_caps: z.array(z.string()),
-  kernel: z.string(),
-  btf: z.boolean(),
-  tracefs: z.boolean(),
-  kallsyms_readable: z.boolean(),
-  libbpf: z.string().nullable(),
-  lsms: z.array(z.string()),
-  containerized: z.boolean(),
-  missing: z.array(z.object({ item: z.string(), disables: z.array(z.string()) })),
-});
-
-/** The capability report. */
-export type Capabilities = z.infer<typeof CapabilitiesSchema>;
+/** The capability report recorded in `meta.capabilities` (its schema, CapabilitiesSchema, is in core/report.ts). */
+export interface Capabilities {
+  euid: number;
+  effective_caps: string[];
+  kernel: string;
+  btf: boolean;
+  tracefs: boolean;
+  kallsyms_readable: boolean;
+  libbpf: string | null;
+  lsms: string[];
+  containerized: boolean;
+  missing: { item: string; disables: string[] }[];
+}
 
 const LIBBPF_DIRS = [
   "/usr/lib/x86_64-linux-gnu",

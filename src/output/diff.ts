@@ -1,7 +1,8 @@
 /** Report diff: added, removed and changed findings between two reports (ours or upstream v2), as JSON or Markdown. */
 import { z } from "zod";
 import { ExitCode, fail, ok, type Result } from "../core/result.ts";
-import { type Severity, severityRank, SeveritySchema } from "../core/severity.ts";
+import { SeveritySchema } from "../core/schemas.ts";
+import { type Severity, severityRank } from "../core/severity.ts";
 
 const LooseFinding = z.looseObject({
   id: z.string(),

@@ -3,7 +3,7 @@
  * the same zod schemas as built-in findings (FindingSchema's fields). See docs/PLUGINS.md.
  */
 import { z } from "zod";
-import { FindingSchema } from "../core/finding.ts";
+import { FindingSchema } from "../core/schemas.ts";
 
 /** Protocol version passed to plugins (`--sys-scan-plugin 1`, `SYS_SCAN_PLUGIN_PROTOCOL=1`). */
 export const PLUGIN_PROTOCOL = 1;
