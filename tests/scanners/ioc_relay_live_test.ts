@@ -68,6 +68,29 @@ async function waitFor(what: string, find: () => number | undefined): Promise<nu
   throw new Error(`never saw ${what}`);
 }
 
+/** Waits until `pid` holds a socket (its connection to the listener is made); returns the pid. */
+function connected(what: string, pid: number): Promise<number> {
+  return waitFor(what, () =>
+    Deno.readDirSync(`/proc/${pid}/fd`).some((e) => {
+        try {
+          return Deno.readLinkSync(`/proc/${pid}/fd/${e.name}`).startsWith("socket:");
+        } catch {
+          return false;
+        }
+      })
+      ? pid
+      : undefined);
+}
+
+/** The argv of `pid` (NUL-separated in /proc), or [] when it is gone. */
+function argvOf(pid: number): string[] {
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0").filter((a) => a !== "");
+  } catch {
+    return [];
+  }
+}
+
 function spawn(cmd: string, args: string[]): Deno.ChildProcess {
   return new Deno.Command(cmd, { args, stdin: "null", stdout: "null", stderr: "null" }).spawn();
 }
@@ -102,6 +125,7 @@ Deno.test({
     let shell: number | undefined;
     try {
       shell = await waitFor("socat's shell", () => childrenOf(socat.pid, SH)[0]);
+      await connected("socat's connection", socat.pid);
       const fs = await relayFindings(shell);
       assert.deepEqual(fs.map((f) => `${f.check_id} ${f.severity}`), [
         "ioc.process.reverse_shell_relay critical",
@@ -132,6 +156,7 @@ Deno.test({
     let shell: number | undefined;
     try {
       shell = await waitFor("socat's shell", () => childrenOf(socat.pid, SH)[0]);
+      await connected("socat's connection", socat.pid);
       const fs = await relayFindings(shell);
       assert.deepEqual(fs.map((f) => f.check_id), ["ioc.process.reverse_shell_relay"]);
       assert.deepEqual([fs[0].metadata.channel, fs[0].metadata.relay_pid], ["socketpair", socat.pid]);
@@ -187,24 +212,14 @@ Deno.test({
     ]);
     let shell: number | undefined;
     try {
+      // The shell once it ran `/bin/sh -i`: before that exec, the forked subshell (blocked opening the FIFO)
+      // still carries the outer `sh -c …` command line, which a scanner rightly does not call a relay shell.
       shell = await waitFor(
         "the fifo shell",
-        () =>
-          childrenOf(outer.pid, SH).find((pid) =>
-            Deno.readTextFileSync(`/proc/${pid}/cmdline`).includes("-i")
-          ),
+        () => childrenOf(outer.pid, SH).find((pid) => argvOf(pid).join(" ") === "/bin/sh -i"),
       );
       const nc = await waitFor("nc", () => childrenOf(outer.pid, /\/nc(\.openbsd)?$/)[0]);
-      await waitFor("nc's connection", () =>
-        Deno.readDirSync(`/proc/${nc}/fd`).some((e) => {
-            try {
-              return Deno.readLinkSync(`/proc/${nc}/fd/${e.name}`).startsWith("socket:");
-            } catch {
-              return false;
-            }
-          })
-          ? nc
-          : undefined);
+      await connected("nc's connection", nc);
       const fs = await relayFindings(shell);
       assert.deepEqual(fs.map((f) => f.check_id), ["ioc.process.reverse_shell_relay"]);
       assert.deepEqual([fs[0].metadata.channel, fs[0].metadata.pairing, fs[0].metadata.relay_pid], [
