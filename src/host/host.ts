@@ -9,6 +9,7 @@
 import { fillBounded } from "../../ffi/fd.ts";
 import { readDirFd } from "../../ffi/dirent.ts";
 import {
+  type FileKind,
   FileOpener,
   type HostFile,
   type Opened,
@@ -25,7 +26,8 @@ export type ReadFailure = "missing" | "denied" | "not_file" | "link" | "remote" 
 /** The outcome of a bounded read. */
 export type ReadOutcome<T> =
   | { ok: true; value: T; truncated: boolean }
-  | { ok: false; reason: ReadFailure; message: string };
+  /** `kind`: what was found instead of a file, for a `not_file` failure (see ./open.ts `Opened`). */
+  | { ok: false; reason: ReadFailure; message: string; kind?: FileKind };
 
 /** A slice of a file: its bytes, where they start, and the file's size when it was read. */
 export interface FileRange {
@@ -52,7 +54,10 @@ function failure<T>(e: unknown): ReadOutcome<T> {
 
 /** A refused or failed open as a read failure ("changed" reads as "error": the file moved under us). */
 function openFailure<T>(r: Extract<Opened, { ok: false }>): ReadOutcome<T> {
-  return { ok: false, reason: r.reason === "changed" ? "error" : r.reason, message: r.message };
+  const reason = r.reason === "changed" ? "error" : r.reason;
+  return r.kind === undefined
+    ? { ok: false, reason, message: r.message }
+    : { ok: false, reason, message: r.message, kind: r.kind };
 }
 
 let chunk = new Uint8Array(64 << 10);

@@ -90,7 +90,10 @@ export interface HostFile extends Disposable {
 }
 
 /** The outcome of an open. */
-export type Opened = { ok: true; file: HostFile } | { ok: false; reason: OpenFailure; message: string };
+export type Opened =
+  | { ok: true; file: HostFile }
+  /** `kind`: what was found instead, when a `not_file` refusal knows it (a FIFO, a socket, a device…). */
+  | { ok: false; reason: OpenFailure; message: string; kind?: FileKind };
 
 /** What to open. */
 export interface OpenRequest {
@@ -206,8 +209,8 @@ function errnoFailure(errnum: number, op: string, path: string): Opened {
   };
 }
 
-function refuse(reason: OpenFailure, message: string): Opened {
-  return { ok: false, reason, message };
+function refuse(reason: OpenFailure, message: string, kind?: FileKind): Opened {
+  return kind === undefined ? { ok: false, reason, message } : { ok: false, reason, message, kind };
 }
 
 function splitPath(path: string): string[] {
@@ -567,7 +570,7 @@ export class FileOpener {
     if (stat.kind !== want) {
       const reason = want === "dir" && stat.kind !== "symlink" ? "missing" : "not_file";
       const wanted = want === "dir" ? "a directory" : "a regular file";
-      return refuse(reason, `${path} is not ${wanted} (${KIND_TEXT[stat.kind]}); not opened`);
+      return refuse(reason, `${path} is not ${wanted} (${KIND_TEXT[stat.kind]}); not opened`, stat.kind);
     }
     const stranger = linkOwners.find((uid) => uid !== stat.uid);
     if (stranger !== undefined) {

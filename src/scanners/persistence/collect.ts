@@ -96,7 +96,7 @@ export class Collector {
     const r = this.ctx.host.readBytes(path, maxBytes);
     if (!r.ok) {
       const quiet = r.reason === "missing" ||
-        (r.reason === "not_file" && !/\((a FIFO|a socket|a block device)\)/.test(r.message));
+        (r.reason === "not_file" && r.kind !== "fifo" && r.kind !== "socket" && r.kind !== "block");
       if (!quiet && !this.#warnedReads.has(path)) {
         this.#warnedReads.add(path);
         this.ctx.warn("persistence_unreadable", `${path}: ${r.message}`);
