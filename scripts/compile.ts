@@ -7,6 +7,7 @@
  */
 import { TOOL_VERSION } from "../src/core/version.ts";
 import { sha256Hex } from "../src/core/hash.ts";
+import { SCANNER_MODULES } from "../src/scanners/loaders.ts";
 
 /**
  * Files and directories embedded with --include (paths relative to the repository root): data read at run time,
@@ -18,6 +19,7 @@ export const INCLUDES = [
   "rules",
   "src/host/census_worker.ts",
   "src/cli/scan_worker.ts",
+  "src/cli/scanner_code.ts",
   "src/host/pid_sweep_worker.ts",
   "src/cli/help.ts",
   "src/cli/provenance.ts",
@@ -31,7 +33,11 @@ export const INCLUDES = [
   "src/cli/commands/fleet.ts",
   "src/cli/commands/bpf_selftest.ts",
   "build/build-info.json",
-] as const;
+  // The scanners' modules, which the scan worker loads by URLs made at run time (src/scanners/loaders.ts).
+  ...Object.values(SCANNER_MODULES).map((m) => `src/scanners/${m.path.slice(2)}`),
+  // Modules other code loads by URLs made at run time (docs/ARCHITECTURE.md, "Modules named at run time").
+  "src/scanners/containers/runtime_configs.ts",
+];
 
 /**
  * Permissions baked into the executable: everything the scanners, FFI and signing need. Not `--deny-net`: with

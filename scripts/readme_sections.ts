@@ -2,7 +2,7 @@
 import { EXIT_CODE_DOCS, flagsMarkdown, SUBCOMMANDS } from "../src/cli/help.ts";
 import { checksMarkdown } from "../src/cli/commands/checks.ts";
 import { type Config, ConfigSchema } from "../src/core/config.ts";
-import type { Scanner } from "../src/core/scanner.ts";
+import type { ScannerInfo } from "../src/core/scanner.ts";
 import { fullCatalogue, SCANNERS } from "../src/scanners/index.ts";
 
 const GATES: [string, Partial<Config>][] = [
@@ -15,7 +15,7 @@ const GATES: [string, Partial<Config>][] = [
 ];
 
 /** How a scanner gets selected without --enable. */
-export function gateOf(s: Scanner): string {
+export function gateOf(s: ScannerInfo): string {
   for (const [label, overrides] of GATES) {
     if (s.enabledByDefault(ConfigSchema.parse(overrides))) return label;
   }
@@ -23,7 +23,7 @@ export function gateOf(s: Scanner): string {
 }
 
 /** The scanner table: name, what it does, when it runs, `--fast-scan`, what it needs. */
-export function scannersMarkdown(scanners: readonly Scanner[]): string {
+export function scannersMarkdown(scanners: readonly ScannerInfo[]): string {
   const rows = scanners.map((s) =>
     `| \`${s.name}\` | ${s.summary.replaceAll("|", "\\|")} | ${gateOf(s)} | ${
       s.slow ? "skipped" : "runs"

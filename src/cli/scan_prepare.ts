@@ -11,7 +11,7 @@ import { ScanInterrupt } from "../core/interrupt.ts";
 import { assemblePipeline, type Stage } from "../core/pipeline.ts";
 import { ExitCode, fail, ok, type Result } from "../core/result.ts";
 import type { EnrichInput, RunInput } from "../core/scan_stages.ts";
-import { missingCapabilities, type Scanner } from "../core/scanner.ts";
+import { missingCapabilities, type Scanner, type ScannerInfo } from "../core/scanner.ts";
 import { probeCapabilities } from "../host/capabilities.ts";
 import { Host } from "../host/host.ts";
 import { readIdentity } from "../host/identity.ts";
@@ -22,7 +22,6 @@ import { loadPlugins } from "../plugins/load.ts";
 import { riskStep } from "../risk/step.ts";
 import { rulesStep } from "../rules/step.ts";
 import { fullCatalogue, SCANNERS } from "../scanners/index.ts";
-import { yaraRuleErrors } from "../scanners/yara/scanner.ts";
 import {
   type HardenInput,
   keepsReportBytes,
@@ -70,6 +69,19 @@ export interface Scan
   readonly taxonomies: TaxonomyIndex;
 }
 
+/**
+ * The YARA scanner's module, for checking the rules before the scan. Its URL is made at run time so that a scan
+ * without YARA does not parse its graph (the module is embedded through the scan worker's graph).
+ */
+function yaraModule(): Promise<typeof import("../scanners/yara/scanner.ts")> {
+  return import(new URL("../scanners/yara/scanner.ts", import.meta.url).href);
+}
+
+/** The scanners' code, for a scan whose worker cannot start (a URL made at run time, as yaraModule's). */
+function codeModule(): Promise<typeof import("./scanner_code.ts")> {
+  return import(new URL("./scanner_code.ts", import.meta.url).href);
+}
+
 function isDirectory(path: string): boolean {
   try {
     return Deno.statSync(path).isDirectory;
@@ -83,7 +95,7 @@ export async function prepareScan(argv: readonly string[], deps: ScanDeps): Prom
   const modules = deps.scannerModules ?? [];
   const extra: Scanner[] = [];
   for (const url of modules) extra.push(...((await import(url)) as { scanners: Scanner[] }).scanners);
-  const scanners = deps.scanners ?? [...SCANNERS, ...extra];
+  const scanners: readonly ScannerInfo[] = deps.scanners ?? [...SCANNERS, ...extra];
   const env = deps.env ?? ((k: string) => Deno.env.get(k));
   const stderr = deps.stderr ?? ((line: string) => console.error(line));
   const built = buildConfig(argv, scanners.map((s) => s.name));
@@ -108,7 +120,7 @@ export async function prepareScan(argv: readonly string[], deps: ScanDeps): Prom
   });
   const selected = [...selectScanners(scanners, config), ...plugins.value.scanners];
   if (selected.some((s) => s.name === "yara")) {
-    const errors = await yaraRuleErrors(config);
+    const errors = await (await yaraModule()).yaraRuleErrors(config);
     if (errors.length > 0) {
       const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : "";
       return fail(ExitCode.Rules, `YARA rules cannot be used: ${errors[0]}${more}`);
@@ -160,13 +172,18 @@ export async function prepareScan(argv: readonly string[], deps: ScanDeps): Prom
     writeSidecar: writeFileAtomic,
     finalize: (report) => redactReport(redactor, report),
     writtenReport: () => outputs.value.written(),
-    isolation: deps.scanners === undefined
+    execution: deps.scanners === undefined
       ? {
-        spawn: () => new Worker(new URL("./scan_worker.ts", import.meta.url), { type: "module" }),
-        allowRemote: config.remoteFs,
-        modules,
+        isolated: {
+          spawn: () => new Worker(new URL("./scan_worker.ts", import.meta.url), { type: "module" }),
+          allowRemote: config.remoteFs,
+          modules,
+          loadInThread: async (
+            names,
+          ) => [...(await (await codeModule()).loadScannerCode(names, config, modules)).values()],
+        },
       }
-      : undefined,
+      : { inThread: [...selectScanners(deps.scanners, config), ...plugins.value.scanners] },
     startedAt: 0,
     outcome: undefined,
     report: undefined,

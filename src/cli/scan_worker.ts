@@ -7,9 +7,8 @@
 import { ScanShared } from "../core/context.ts";
 import { executeScanners, ScanClock } from "../core/execute.ts";
 import type { FromWorker, RunRequest, ToWorker } from "../core/isolation.ts";
-import type { Scanner } from "../core/scanner.ts";
 import { Host } from "../host/host.ts";
-import { loadScanners } from "../scanners/loaders.ts";
+import { loadScannerCode } from "./scanner_code.ts";
 
 let clock: ScanClock | undefined;
 let interruptedEarly = false;
@@ -18,23 +17,8 @@ function post(m: FromWorker): void {
   self.postMessage(m);
 }
 
-/** The scanners of the request: only their modules are loaded (src/scanners/loaders.ts), then plugins. */
-async function registry(req: RunRequest): Promise<Map<string, Scanner>> {
-  const all: Scanner[] = await loadScanners(req.names);
-  if (req.config.pluginDir !== undefined) {
-    // Loaded only for a scan with plugins: their protocol's schemas would bring zod into this isolate.
-    const plugins = (await import("../plugins/load.ts")).loadPlugins(req.config);
-    if (plugins.ok) all.push(...plugins.value.scanners);
-  }
-  for (const url of req.modules) {
-    const mod = await import(url) as { scanners?: Scanner[] };
-    all.push(...(mod.scanners ?? []));
-  }
-  return new Map(all.map((s) => [s.name, s]));
-}
-
 async function run(req: RunRequest): Promise<void> {
-  const known = await registry(req);
+  const known = await loadScannerCode(req.names, req.config, req.modules);
   const unknown = req.names.filter((n) => !known.has(n));
   if (unknown.length > 0) {
     post({ t: "failed", message: `unknown scanner(s) ${unknown.join(", ")}` });

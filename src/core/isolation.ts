@@ -16,6 +16,7 @@ import { ScanShared } from "./context.ts";
 import { deadlineOf, executeScanners, ScanClock, scannerBudget, type ScannerEnd } from "./execute.ts";
 import type { FindingDraft } from "./finding.ts";
 import type { RunOptions } from "./runner.ts";
+import type { Scanner, ScannerInfo } from "./scanner.ts";
 
 /** What a scan worker is told to run. */
 export interface RunRequest {
@@ -55,8 +56,15 @@ export type FromWorker =
 /** How long past a limit a scanner may go before its worker is abandoned. */
 export const GRACE_MS = 2000;
 
-/** What runIsolated needs besides RunOptions. */
-export interface IsolatedOptions extends RunOptions {
+/** What runIsolated needs: RunOptions with descriptors in place of scanners, and how to start a worker. */
+export interface IsolatedOptions extends Omit<RunOptions, "scanners"> {
+  /** The scanners to run (their code is loaded in the worker). */
+  scanners: readonly ScannerInfo[];
+  /**
+   * Loads the code of the named scanners in this thread, for when no worker can start (the CLI's
+   * `loaders.ts`, imported only then).
+   */
+  loadInThread: (names: readonly string[]) => Promise<Scanner[]>;
   /** Starts a scan worker (the CLI's `scan_worker.ts`). */
   spawn: () => Worker;
   /** The Host's options, for the worker's Host. */
@@ -103,7 +111,7 @@ export async function runIsolated(opts: IsolatedOptions): Promise<RunOutcome> {
       // Without a worker the scanners still run, in this thread (a stuck one then holds the scan up).
       const rest = new Set(names.filter((n) => !assembler.hasEnded(n)));
       await executeScanners({
-        scanners: opts.scanners.filter((s) => rest.has(s.name)),
+        scanners: await opts.loadInThread(order.filter((n) => rest.has(n))),
         config: opts.config,
         host: opts.host,
         caps: opts.caps,

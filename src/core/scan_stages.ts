@@ -17,7 +17,7 @@ import type { Provenance, Report } from "./report.ts";
 import { ok, type Result } from "./result.ts";
 import { type RunOutcome, runScanners } from "./runner.ts";
 import { type IsolatedOptions, runIsolated } from "./isolation.ts";
-import type { Scanner } from "./scanner.ts";
+import type { Scanner, ScannerInfo } from "./scanner.ts";
 
 /** Where findings and events go while the scan runs (NDJSON output streams them as they come). */
 export interface LiveSink {
@@ -46,7 +46,8 @@ export interface ReportFacts {
 
 /** What the run stage reads and fills in. */
 export interface RunInput extends ReportFacts {
-  readonly selected: readonly Scanner[];
+  /** The scanners to run, in selection order. */
+  readonly selected: readonly ScannerInfo[];
   readonly catalogue: Catalogue;
   readonly pipeline: Pipeline;
   /** Stages after the pipeline's own (tests inject them). */
@@ -57,10 +58,12 @@ export interface RunInput extends ReportFacts {
   readonly interrupt: ScanInterrupt;
   readonly live: LiveSink | undefined;
   /**
-   * Run the scanners in scan workers the run can abandon (`isolation.ts`), or, when undefined, in this thread
-   * (scanners made on the spot by tests cannot cross into a worker).
+   * Where the scanners run: in scan workers the run can abandon (`isolation.ts`), or in this thread with the
+   * code given (scanners made on the spot by tests cannot cross into a worker).
    */
-  readonly isolation: Pick<IsolatedOptions, "spawn" | "allowRemote" | "modules"> | undefined;
+  readonly execution:
+    | { isolated: Pick<IsolatedOptions, "spawn" | "allowRemote" | "modules" | "loadInThread"> }
+    | { inThread: readonly Scanner[] };
   outcome: RunOutcome | undefined;
 }
 
@@ -115,7 +118,6 @@ export async function runStage(scan: RunInput): Promise<Result<void>> {
     scan.shared.onEvent = (type, record) => live.event(type, record);
   }
   const options = {
-    scanners: scan.selected,
     config: scan.config,
     host: scan.host,
     caps: scan.caps,
@@ -129,9 +131,10 @@ export async function runStage(scan: RunInput): Promise<Result<void>> {
     },
     onFinding: live ? (f: Finding) => live.finding(f) : undefined,
   };
-  scan.outcome = scan.isolation
-    ? await runIsolated({ ...options, ...scan.isolation })
-    : await runScanners(options);
+  const exec = scan.execution;
+  scan.outcome = "isolated" in exec
+    ? await runIsolated({ ...options, scanners: scan.selected, ...exec.isolated })
+    : await runScanners({ ...options, scanners: exec.inThread });
   return ok(undefined);
 }
 

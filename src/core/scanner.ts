@@ -5,8 +5,12 @@ import type { ScanContext } from "./context.ts";
 import type { Capabilities } from "../host/capabilities.ts";
 import type { Config } from "./config.ts";
 
-/** A scanner definition. Adding a scanner is one file exporting this, plus its line in src/scanners/index.ts. */
-export interface Scanner {
+/**
+ * What the coordinator knows of a scanner without loading its code: name, checks, gates and needs. A built-in
+ * scanner's descriptor is a module of `src/scanners/info/` (data only), so a scan's main thread never evaluates
+ * scanner code; the scan worker loads the code of the scanners it runs.
+ */
+export interface ScannerInfo {
   /** Stable name, used by `--enable`/`--disable` and as `results[].scanner`. */
   readonly name: string;
   /** One line for `sys-scan checks` and the docs. */
@@ -24,6 +28,14 @@ export interface Scanner {
   readonly checks: readonly CheckInput[];
   /** Privileges or kernel features the scanner needs, for the docs and `--drop-priv`. */
   readonly needs?: readonly string[];
+}
+
+/**
+ * A scanner: its descriptor and an async generator of findings. Adding one is a descriptor in
+ * `src/scanners/info/`, a module exporting this (`{ ...descriptor, run }`), and its lines in
+ * `src/scanners/index.ts` and `src/scanners/loaders.ts`.
+ */
+export interface Scanner extends ScannerInfo {
   /** Yields findings; reports warnings, skips and passes through the context. */
   run(ctx: ScanContext): AsyncIterable<FindingDraft>;
 }
@@ -47,7 +59,7 @@ export function needMet(need: string, caps: Capabilities): boolean {
 /** Lists, for each missing capability, the scanners it degrades (recorded in meta.capabilities.missing). */
 export function missingCapabilities(
   caps: Capabilities,
-  scanners: readonly Scanner[],
+  scanners: readonly ScannerInfo[],
 ): Capabilities["missing"] {
   const needs = new Map<string, string[]>();
   for (const s of scanners) {

@@ -12,7 +12,8 @@ import { procSnapshot } from "./proc_snapshot.ts";
 import { homeDirs, LocationJudge } from "../host/location.ts";
 import { loadUsers } from "../host/proc_users.ts";
 import { OwnTree } from "../host/self.ts";
-import { Aggregator, MAX_SUBJECTS, SCANNER, TRACE_CHECKS } from "../trace/aggregate.ts";
+import { Aggregator, MAX_SUBJECTS } from "../trace/aggregate.ts";
+import { EBPF_EXEC_TRACE_INFO } from "./info/ebpf_exec_trace.ts";
 import { TraceUnavailable } from "../trace/diagnose.ts";
 import { runFallback } from "../trace/fallback.ts";
 import { ProcessTable } from "../trace/lineage.ts";
@@ -161,16 +162,7 @@ export function makeEbpfExecTrace(options: TraceScannerOptions = {}): Scanner {
     yield* aggregator.findings();
   }
 
-  return {
-    name: SCANNER,
-    summary:
-      "Traces process executions and outbound connects with eBPF for --ioc-exec-trace seconds (/proc polling fallback).",
-    slow: true,
-    enabledByDefault: (config) => config.iocExecTrace !== undefined,
-    checks: TRACE_CHECKS,
-    needs: ["root or CAP_BPF+CAP_PERFMON", "kernel BTF", "libbpf"],
-    run,
-  };
+  return { ...EBPF_EXEC_TRACE_INFO, run };
 }
 
 /** The exec/connect trace scanner. */

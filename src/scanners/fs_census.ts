@@ -14,9 +14,8 @@ import { DEFAULT_WALK_LIMITS } from "../host/walker.ts";
 import { SYSTEM_DIRS, under } from "../host/location.ts";
 import { IMAGE_FS_TYPES, IMAGE_STORAGE } from "./fs_common.ts";
 import { EXPECTED_SETID_PATHS } from "./suid_expected.ts";
+import { WORLD_WRITABLE } from "./world_writable/checks.ts";
 
-/** Name of the world_writable scanner (and of its census scope). */
-export const WORLD_WRITABLE = "world_writable";
 /** Name of the suid_sgid scanner (and of its census scope). */
 export const SUID_SGID = "suid_sgid";
 /** The census scope of world_writable's temp-directory checks. */

@@ -4,7 +4,6 @@
  * `ioc` scanner; this one only describes what runs, so it emits nothing unless the inventory is asked for.
  */
 import { createHash } from "node:crypto";
-import type { CheckInput } from "../core/catalogue.ts";
 import type { ScanContext } from "../core/context.ts";
 import type { FindingDraft, Metadata } from "../core/finding.ts";
 import type { Scanner } from "../core/scanner.ts";
@@ -13,27 +12,13 @@ import { inContainer } from "../host/procfs.ts";
 import { procSnapshot } from "./proc_snapshot.ts";
 import type { ProcessInfo } from "../host/proc_types.ts";
 import { loadUsers } from "../host/proc_users.ts";
-
-const NAME = "processes";
+import { PROCESSES_INFO } from "./info/processes.ts";
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on every Linux architecture in use). */
 export const USER_HZ = 100;
 /** argv items kept in metadata, and characters kept per item. */
 const MAX_ARGV_ITEMS = 256;
 const MAX_ARG_CHARS = 4096;
-
-const checks: CheckInput[] = [{
-  id: "process.inventory.entry",
-  scanner: NAME,
-  title: "Running process",
-  severity: "info",
-  category: "process",
-  rationale:
-    "An inventory of what runs (identity, owner, executable, arguments, container, namespaces) is the " +
-    "baseline a responder compares a compromised host against.",
-  remediation: "None: informational. Compare with a known-good baseline (`--baseline-db`) to spot newcomers.",
-  confidence: "certain",
-}];
 
 /**
  * The stable subject of a process: its executable (or `[comm]` when it has none) and a short hash of its argv,
@@ -142,12 +127,4 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 }
 
 /** The processes scanner. */
-export const processes: Scanner = {
-  name: NAME,
-  summary: "Process inventory from the shared /proc snapshot (with --process-inventory).",
-  slow: false,
-  enabledByDefault: () => true,
-  checks,
-  needs: ["root (other users' exe, cwd, fd and environ links)"],
-  run,
-};
+export const processes: Scanner = { ...PROCESSES_INFO, run };

@@ -7,7 +7,7 @@
 import type { Config } from "../core/config.ts";
 import type { Provenance } from "../core/report.ts";
 import { ExitCode, fail, ok, type Result } from "../core/result.ts";
-import { missingCapabilities, type Scanner } from "../core/scanner.ts";
+import { missingCapabilities, type ScannerInfo } from "../core/scanner.ts";
 import { type Capabilities, probeCapabilities } from "../host/capabilities.ts";
 import type { Host } from "../host/host.ts";
 import { type SidecarWriter, writeProvenanceEnv, writeSignature } from "./evidence.ts";
@@ -113,7 +113,7 @@ const NETWORK_ENFORCED =
  */
 export function harden(
   config: Config,
-  selected: readonly Scanner[],
+  selected: readonly ScannerInfo[],
   stderr: (line: string) => void,
   deps: SecurityDeps = {},
   networkGuard = false,
@@ -176,7 +176,7 @@ export function harden(
 export interface HardenInput {
   readonly config: Config;
   readonly host: Host;
-  readonly selected: readonly Scanner[];
+  readonly selected: readonly ScannerInfo[];
   /** Probed again after a drop, so the report shows what the scan really ran with. */
   readonly caps: Capabilities;
   /** `meta.security`; the stage adds `privileges` and `seccomp`. */

@@ -1,5 +1,5 @@
 /** Which capabilities `--drop-priv` keeps: the union of what the selected scanners need. */
-import type { Scanner } from "../core/scanner.ts";
+import type { ScannerInfo } from "../core/scanner.ts";
 
 /** Reading other users' files and directories (root-only configs, package files to hash, home trees). */
 const READ = "CAP_DAC_READ_SEARCH";
@@ -20,7 +20,7 @@ export const SCANNER_CAPABILITIES: Readonly<Record<string, readonly string[]>> =
  * Capabilities a scanner needs: its entry above, plus CAP_DAC_READ_SEARCH when its `needs` mention root,
  * plus any CAP_* names its `needs` spell out. New scanners are covered through their `needs`.
  */
-export function capabilitiesFor(scanner: Scanner): string[] {
+export function capabilitiesFor(scanner: ScannerInfo): string[] {
   const out = new Set(SCANNER_CAPABILITIES[scanner.name] ?? []);
   for (const need of scanner.needs ?? []) {
     if (/\broot\b/.test(need)) out.add(READ);
@@ -30,7 +30,7 @@ export function capabilitiesFor(scanner: Scanner): string[] {
 }
 
 /** The kept set for a scan: the union over the selected scanners, plus CAP_DAC_READ_SEARCH with `keepCapDac`. */
-export function keptCapabilities(scanners: readonly Scanner[], keepCapDac: boolean): string[] {
+export function keptCapabilities(scanners: readonly ScannerInfo[], keepCapDac: boolean): string[] {
   const out = new Set(scanners.flatMap(capabilitiesFor));
   if (keepCapDac) out.add(READ);
   return [...out].sort();

@@ -7,10 +7,10 @@ import { type Config, configFrom } from "../core/config.ts";
 import { ScanShared } from "../core/context.ts";
 import { fail, ok, type Result } from "../core/result.ts";
 import { type RunOutcome, runScanners } from "../core/runner.ts";
-import type { Scanner } from "../core/scanner.ts";
 import { type Capabilities, probeCapabilities } from "../host/capabilities.ts";
 import { Host } from "../host/host.ts";
-import { fullCatalogue, SCANNERS } from "../scanners/index.ts";
+import { fullCatalogue } from "../scanners/index.ts";
+import { loadScanners } from "../scanners/loaders.ts";
 import { DEFAULT_WW_ROOTS } from "../scanners/fs_census.ts";
 import { connectOnce, type EvidenceSet, type Piece, WORK_DIR } from "./evidence.ts";
 
@@ -51,7 +51,7 @@ async function runPhase(
   caps: Capabilities,
   shared: ScanShared,
 ): Promise<Result<RunOutcome>> {
-  const scanners: Scanner[] = SCANNERS.filter((s) => names.includes(s.name));
+  const scanners = await loadScanners(names);
   const built = configFrom({ enable: [...names], minSeverity: "info", ...settings });
   if (!built.ok) return built;
   const catalogue = fullCatalogue();

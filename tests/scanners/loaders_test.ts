@@ -1,13 +1,57 @@
 import assert from "node:assert/strict";
 import { SCANNERS } from "../../src/scanners/index.ts";
-import { loadScanners, SCANNER_LOADERS } from "../../src/scanners/loaders.ts";
+import { loadScanner, loadScanners, SCANNER_MODULES } from "../../src/scanners/loaders.ts";
+import { INCLUDES } from "../../scripts/compile.ts";
+import { importsOf } from "../architecture_test.ts";
+import { REPO } from "../helpers.ts";
 
-Deno.test("the scan worker's loaders name every registered scanner, and each loads that very scanner", async () => {
-  assert.deepEqual(Object.keys(SCANNER_LOADERS), SCANNERS.map((s) => s.name), "same names, registry order");
-  for (const s of SCANNERS) assert.equal(await SCANNER_LOADERS[s.name](), s, s.name);
+Deno.test("the scan worker's loaders name every registered scanner, and each loads a scanner made of its descriptor", async () => {
+  assert.deepEqual(Object.keys(SCANNER_MODULES), SCANNERS.map((s) => s.name), "same names, registry order");
+  for (const info of SCANNERS) {
+    const s = await loadScanner(info.name);
+    assert.equal(typeof s.run, "function", info.name);
+    for (const k of Object.keys(info) as (keyof typeof info)[]) {
+      assert.equal(s[k], info[k], `${info.name}.${k}`);
+    }
+  }
 });
 
 Deno.test("loadScanners: the named built-in scanners in the order asked; other names (plugins) left out", async () => {
   const got = await loadScanners(["mounts", "a-plugin", "processes", "toString"]);
   assert.deepEqual(got.map((s) => s.name), ["mounts", "processes"]);
+});
+
+Deno.test("the executable embeds every scanner module the worker loads by a URL made at run time", () => {
+  const missing = Object.values(SCANNER_MODULES)
+    .map((m) => `src/scanners/${m.path.slice(2)}`)
+    .filter((p) => !(INCLUDES as readonly string[]).includes(p));
+  assert.deepEqual(missing, []);
+});
+
+/**
+ * The modules `file` loads at run time through static imports, transitively (paths relative to the repository;
+ * `import type` is erased, so it loads nothing).
+ */
+function staticGraph(file: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  const dir = file.slice(0, file.lastIndexOf("/"));
+  const src = Deno.readTextFileSync(`${REPO}/${file}`);
+  const typeOnly = new Set([...src.matchAll(/^import type [^;]*? from "([^"]+)";/gms)].map((m) => m[1]));
+  for (const ref of importsOf(src).refs) {
+    if (ref.kind !== "static" || !ref.specifier.startsWith(".") || typeOnly.has(ref.specifier)) continue;
+    staticGraph(new URL(ref.specifier, `file:///${dir}/`).pathname.slice(1), seen);
+  }
+  return seen;
+}
+
+Deno.test("the registry the scan's coordinator imports is data: descriptors and catalogues, no scanner or host code", () => {
+  const graph = [...staticGraph("src/scanners/index.ts")];
+  const code = graph.filter((f) =>
+    f.startsWith("src/host/") || f.startsWith("ffi/") ||
+    (f.startsWith("src/scanners/") && f !== "src/scanners/index.ts" &&
+      !/\/(info|catalogue)\/|\/checks\.ts$|sysctl_(table|rule|net_rules)\.ts$/.test(f))
+  );
+  assert.deepEqual(code, []);
+  assert.ok(graph.includes("src/scanners/info/persistence.ts"), "the walk follows the registry's imports");
 });

@@ -1,13 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import type { Config } from "../../src/core/config.ts";
-import {
-  DEFAULT_YARA_ROOTS,
-  rulesPath,
-  yara,
-  yaraEnabled,
-  yaraRuleErrors,
-} from "../../src/scanners/yara/scanner.ts";
+import { DEFAULT_YARA_ROOTS, yara, yaraRuleErrors } from "../../src/scanners/yara/scanner.ts";
+import { rulesPath, yaraEnabled } from "../../src/scanners/info/yara.ts";
 import { fixtureRoot, makeTree, repoPath, runOne, testConfig } from "../helpers.ts";
 
 const SAMPLE_RULES = repoPath("rules/yara");

@@ -1,13 +1,8 @@
 import assert from "node:assert/strict";
 import { Catalogue } from "../../src/core/catalogue.ts";
 import { materialize } from "../../src/core/pipeline.ts";
-import {
-  Aggregator,
-  connectRiskReasons,
-  MAX_SUBJECTS,
-  SCANNER,
-  TRACE_CHECKS,
-} from "../../src/trace/aggregate.ts";
+import { Aggregator, connectRiskReasons, MAX_SUBJECTS } from "../../src/trace/aggregate.ts";
+import { SCANNER, TRACE_CHECKS } from "../../src/trace/checks.ts";
 import { addressScope } from "../../src/trace/classify.ts";
 import { Host } from "../../src/host/host.ts";
 import { LocationJudge } from "../../src/host/location.ts";

@@ -1,11 +1,11 @@
 /** `sys-scan checks`: the check catalogue as text, JSON or Markdown. */
 import type { Catalogue } from "../../core/catalogue.ts";
 import { ExitCode, type ExitCodeValue, fail, ok, type Result } from "../../core/result.ts";
-import type { Scanner } from "../../core/scanner.ts";
+import type { ScannerInfo } from "../../core/scanner.ts";
 import { sanitizeText } from "../text.ts";
 
 /** Markdown table of every check (embedded in README.md; a test keeps it in sync). */
-export function checksMarkdown(catalogue: Catalogue, scanners: readonly Scanner[]): string {
+export function checksMarkdown(catalogue: Catalogue, scanners: readonly ScannerInfo[]): string {
   const out: string[] = [];
   for (const s of scanners) {
     out.push(
@@ -29,7 +29,7 @@ export function checksMarkdown(catalogue: Catalogue, scanners: readonly Scanner[
 export function checksCommand(
   args: readonly string[],
   catalogue: Catalogue,
-  scanners: readonly Scanner[],
+  scanners: readonly ScannerInfo[],
   write: (text: string) => void,
 ): Result<ExitCodeValue> {
   const mode = args[0];

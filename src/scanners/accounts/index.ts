@@ -10,7 +10,6 @@ import type { Scanner } from "../../core/scanner.ts";
 import { loginRecords } from "../logins/records.ts";
 import { authorizedKeysPatterns } from "../ssh/key_files.ts";
 import { sharedSshdConfig } from "../ssh/sshd_config.ts";
-import { ACCOUNT_CHECKS, ACCOUNTS } from "./checks.ts";
 import { ACCOUNT_FILES, accountDb } from "./db.ts";
 import { groupPasswords, privilegedMembers } from "./groups.ts";
 import {
@@ -26,6 +25,7 @@ import {
 import { accountInventory } from "./inventory.ts";
 import { passwordPolicy, passwordStates, systemLogins } from "./passwords.ts";
 import { recentChanges } from "./recent.ts";
+import { ACCOUNTS_INFO } from "../info/accounts.ts";
 
 async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const db = accountDb(ctx);
@@ -66,14 +66,4 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 }
 
 /** The accounts scanner. */
-export const accounts: Scanner = {
-  name: ACCOUNTS,
-  summary:
-    "Local accounts as glibc reads them: extra uid-0 and lookalike accounts, shared uids, empty or obsolete " +
-    "passwords, system accounts given a password, shell or keys, root-equivalent groups, recent changes.",
-  slow: false,
-  enabledByDefault: () => true,
-  checks: ACCOUNT_CHECKS,
-  needs: ["root (/etc/shadow, /etc/gshadow)"],
-  run,
-};
+export const accounts: Scanner = { ...ACCOUNTS_INFO, run };

@@ -9,13 +9,13 @@ import type { Scanner } from "../../core/scanner.ts";
 import { accountDb } from "../accounts/db.ts";
 import { loadAccounts } from "../persistence/accounts.ts";
 import { sharedSshdConfig, SSHD_CONFIG } from "../ssh/sshd_config.ts";
-import { AUTH, AUTH_CHECKS } from "./checks.ts";
 import { dbusFindings } from "./dbus.ts";
 import { loginAccess } from "./login_access.ts";
 import { pamFindings, pamUses } from "./pam.ts";
 import { PamConfig } from "./pam_config.ts";
 import { polkitFindings } from "./polkit.ts";
 import { sshdFindings } from "./sshd.ts";
+import { AUTH_INFO } from "../info/auth.ts";
 
 async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const db = accountDb(ctx);
@@ -36,14 +36,4 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 }
 
 /** The auth scanner. */
-export const auth: Scanner = {
-  name: AUTH,
-  summary:
-    "Authentication: PAM stacks (pam_exec, bypasses, foreign or modified modules, nullok), sshd's effective " +
-    "configuration with Include and Match, polkit rules and D-Bus system services.",
-  slow: false,
-  enabledByDefault: () => true,
-  checks: AUTH_CHECKS,
-  needs: ["root (module digests, other users' ~/.ssh/rc)"],
-  run,
-};
+export const auth: Scanner = { ...AUTH_INFO, run };

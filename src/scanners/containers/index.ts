@@ -14,18 +14,8 @@ import type { ProcessInfo } from "../../host/proc_types.ts";
 import { containerFromCgroup, type ContainerRef } from "./cgroup.ts";
 import { groupMembers } from "./groups.ts";
 import { selfContainer } from "./self.ts";
-import { checks, NAME } from "./checks.ts";
-
-/** Runtime sockets owned by root (a world-writable one is root for everyone). */
-export const ROOT_RUNTIME_SOCKETS: readonly string[] = [
-  "/run/docker.sock",
-  "/var/run/docker.sock",
-  "/run/containerd/containerd.sock",
-  "/run/crio/crio.sock",
-  "/run/podman/podman.sock",
-  "/run/k3s/containerd/containerd.sock",
-  "/run/buildkit/buildkitd.sock",
-];
+import { CONTAINERS_INFO } from "../info/containers.ts";
+import { ROOT_RUNTIME_SOCKETS } from "./runtime_state.ts";
 
 const SOCKET_NAMES = ["docker.sock", "containerd.sock", "crio.sock", "podman.sock", "buildkitd.sock"];
 
@@ -288,13 +278,4 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 }
 
 /** The containers scanner. */
-export const containers: Scanner = {
-  name: NAME,
-  summary:
-    "Am I a container, running containers (runtime, pids), privileged/host-namespace containers, runtime sockets.",
-  slow: false,
-  enabledByDefault: (c) => c.containers,
-  checks,
-  needs: ["root"],
-  run,
-};
+export const containers: Scanner = { ...CONTAINERS_INFO, run };

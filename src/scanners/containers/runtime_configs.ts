@@ -9,6 +9,7 @@ import { DatabaseSync } from "node:sqlite";
 import { z } from "zod";
 import type { Host } from "../../host/host.ts";
 import { sqliteOpenName } from "../../host/rpm_db.ts";
+import { DOCKER_DAEMON_JSON, DOCKER_DEFAULT_ROOT, PODMAN_BOLT, PODMAN_DBS } from "./runtime_state.ts";
 
 /** One bind mount of a container: host path → container path. */
 export interface ConfiguredMount {
@@ -147,9 +148,9 @@ export function parseBind(bind: string): ConfiguredMount | undefined {
 
 /** Docker's data root: daemon.json's data-root (or the old graph key), else /var/lib/docker. */
 function dockerRoot(host: Host, problems: string[]): string {
-  const d = readJson(host, "/etc/docker/daemon.json", DaemonJson, problems);
+  const d = readJson(host, DOCKER_DAEMON_JSON, DaemonJson, problems);
   const root = d?.["data-root"] ?? d?.graph;
-  return root?.startsWith("/") ? root : "/var/lib/docker";
+  return root?.startsWith("/") ? root : DOCKER_DEFAULT_ROOT;
 }
 
 function dockerContainers(host: Host, problems: string[]): ConfiguredContainer[] {
@@ -204,11 +205,6 @@ function dockerContainers(host: Host, problems: string[]): ConfiguredContainer[]
   }
   return out;
 }
-
-/** Podman's sqlite state files (root's; rootless users keep theirs under ~/.local/share/containers/storage). */
-export const PODMAN_DBS = ["/var/lib/containers/storage/db.sql"];
-/** Podman's older BoltDB state, which this reader does not parse. */
-export const PODMAN_BOLT = "/var/lib/containers/storage/libpod/bolt_state.db";
 
 function podmanContainers(host: Host, dbPath: string, problems: string[]): ConfiguredContainer[] {
   if (!host.lstat(dbPath).ok) return [];

@@ -6,7 +6,7 @@ import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft, Metadata } from "../../core/finding.ts";
 import type { Scanner } from "../../core/scanner.ts";
 import { severityRank } from "../../core/severity.ts";
-import { CHECK, checks, NAME } from "./checks.ts";
+import { CHECK } from "./checks.ts";
 import { criticalPackages, isCriticalPackage } from "./critical.ts";
 import { type DpkgPackage, isUnpacked } from "./dpkg_md5sums.ts";
 import { loadDpkgOwners, type PackageOwners } from "../../host/dpkg_db.ts";
@@ -18,6 +18,7 @@ import { rpmDbDir, rpmPackageNames, runVerify, TOOL_PATHS } from "./pkg_verify.t
 import { type Counts, nativeProblem, newCounts, type Problem, type Tool, verifyProblem } from "./problems.ts";
 import { Progress } from "./progress.ts";
 import { samplePackages, sampleSeed } from "./sample.ts";
+import { INTEGRITY_INFO } from "../info/integrity.ts";
 
 /** Share of the scanner budget spent verifying before stopping to report what was found. */
 const BUDGET_SHARE = 0.8;
@@ -435,14 +436,4 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 }
 
 /** The integrity scanner. */
-export const integrity: Scanner = {
-  name: NAME,
-  summary:
-    "Package file verification (native dpkg md5sums, or dpkg/rpm --verify) and IMA measurement counts.",
-  slow: true,
-  heavy: true,
-  enabledByDefault: (c) => c.integrity,
-  checks,
-  needs: ["root"],
-  run,
-};
+export const integrity: Scanner = { ...INTEGRITY_INFO, run };

@@ -15,7 +15,6 @@ import { loadUsers } from "../../host/proc_users.ts";
 import { homeDirs, LocationJudge } from "../../host/location.ts";
 import { loadIdNames } from "../fs_common.ts";
 import { loadAllowlist } from "./allow.ts";
-import { IOC, IOC_CHECKS } from "./checks.ts";
 import { Findings } from "./collect.ts";
 import {
   argvMeta,
@@ -34,6 +33,7 @@ import { kthreadMasquerade } from "./masquerade.ts";
 import { matchKnownNames, stratumUrl } from "./names.ts";
 import { ChannelGraph, relayedShell } from "./relay.ts";
 import { InetIndex, reverseShell } from "./reverse_shell.ts";
+import { IOC_INFO } from "../info/ioc.ts";
 
 export { MAX_ENVIRON_BYTES };
 
@@ -223,14 +223,4 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 }
 
 /** The ioc scanner. */
-export const ioc: Scanner = {
-  name: IOC,
-  summary:
-    "Process indicators of compromise (deleted/fileless/writable executables, injected libraries, LD_* " +
-    "hijacking, kernel-thread disguise, miners, reverse shells and relays, hidden pids) and /etc/ld.so.preload.",
-  slow: false,
-  enabledByDefault: () => true,
-  checks: IOC_CHECKS,
-  needs: ["root (other users' exe, fd, environ and maps)"],
-  run,
-};
+export const ioc: Scanner = { ...IOC_INFO, run };

@@ -7,11 +7,11 @@ import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft } from "../../core/finding.ts";
 import type { Scanner } from "../../core/scanner.ts";
 import { accountDb, passwdByName } from "../accounts/db.ts";
-import { LOGIN_CHECKS, LOGINS } from "./checks.ts";
 import { historyDisabled, historyFiles } from "./history.ts";
 import { loginRecords, type RecordFile } from "./records.ts";
 import { activeSessions, failedLoginBursts, loginHistory } from "./sessions.ts";
 import { fileStates, timeReversals, wtmpGaps, zeroedRecords } from "./tampering.ts";
+import { LOGINS_INFO } from "../info/logins.ts";
 
 function warnings(ctx: ScanContext, files: RecordFile[]): void {
   for (const f of files) {
@@ -53,14 +53,4 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 }
 
 /** The logins scanner. */
-export const logins: Scanner = {
-  name: LOGINS,
-  summary:
-    "Login records read natively (utmp, wtmp, btmp, lastlog): current sessions, remote root and system-account " +
-    "logins, brute force, wiped or redirected records, and shell history turned off.",
-  slow: false,
-  enabledByDefault: () => true,
-  checks: LOGIN_CHECKS,
-  needs: ["root (btmp, other users' homes)"],
-  run,
-};
+export const logins: Scanner = { ...LOGINS_INFO, run };

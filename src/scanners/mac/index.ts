@@ -19,7 +19,7 @@ import {
   type SelinuxState,
 } from "./state.ts";
 import { unconfinedDaemons } from "./daemons.ts";
-import { checks, NAME } from "./checks.ts";
+import { MAC_INFO } from "../info/mac.ts";
 
 /** LSMs whose absence is reported (lockdown is rated by kernel_hardening). */
 export const EXPECTED_LSMS: readonly string[] = ["yama", "landlock"];
@@ -235,14 +235,4 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 }
 
 /** The mac scanner. */
-export const mac: Scanner = {
-  name: NAME,
-  summary:
-    "MAC switched off or weakened (AppArmor off or unloaded, SELinux permissive or disabled, profiles " +
-    "switched to complain, daemons outside their profile); with --hardening, no MAC, missing profiles, Yama/Landlock.",
-  slow: false,
-  enabledByDefault: () => true,
-  checks,
-  needs: ["root"],
-  run,
-};
+export const mac: Scanner = { ...MAC_INFO, run };

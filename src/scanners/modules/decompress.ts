@@ -7,8 +7,6 @@
  * stopped at the cap. Either way the cap is its own outcome, so callers warn instead of drawing conclusions
  * from a partial module.
  */
-import { Decompress as ZstdDecompress } from "fzstd";
-import xzDecompress from "xz-decompress";
 import { releaseBytes } from "../../host/release.ts";
 import { yieldToEventLoop } from "../../host/yield.ts";
 import { type FramingWalker, XzFraming, ZstdFraming } from "./framing.ts";
@@ -43,9 +41,17 @@ const XZ_PIECE = 64 << 10;
 /** The event loop gets a turn after this many synchronous output bytes (zstd and plain files). */
 const YIELD_EVERY = 8 << 20;
 
-const XzReadableStream = (xzDecompress as unknown as {
-  XzReadableStream: new (input: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
-}).XzReadableStream;
+/**
+ * The xz and zstd decoders are loaded on first use: most scans decompress nothing, or only gzip (the kernel's
+ * own config.gz), and the xz package is CommonJS, whose loader alone costs a worker ~10 MiB and ~40 ms.
+ */
+async function xzStream(input: ReadableStream<Uint8Array>): Promise<ReadableStream<Uint8Array>> {
+  const { default: xz } = await import("xz-decompress");
+  const Stream = (xz as unknown as {
+    XzReadableStream: new (input: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
+  }).XzReadableStream;
+  return new Stream(input);
+}
 
 /** The compression of a file, from its magic bytes (the name can lie); "none" when it matches no format. */
 export function detectCompression(head: Uint8Array): Compression {
@@ -150,7 +156,8 @@ async function drain(stream: ReadableStream<Uint8Array>, out: Output): Promise<I
 }
 
 async function inflateZstd(read: RawReader, out: Output): Promise<InflateOutcome | undefined> {
-  const dec = new ZstdDecompress((chunk) => out.emit(chunk));
+  const { Decompress } = await import("fzstd");
+  const dec = new Decompress((chunk) => out.emit(chunk));
   try {
     for (let raw = read(); raw !== null; raw = read()) {
       dec.push(raw, false);
@@ -246,7 +253,7 @@ export async function inflate(
     if (kind === "zstd") failed = await inflateZstd(guard.read, out);
     else {
       try {
-        failed = await drain(new XzReadableStream(pieceStream(guard.read, XZ_PIECE)), out);
+        failed = await drain(await xzStream(pieceStream(guard.read, XZ_PIECE)), out);
       } catch (e) {
         failed = out.failure(e, "decompressed size");
       }

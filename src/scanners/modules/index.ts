@@ -18,7 +18,7 @@ import {
   type ModuleRecord,
   signingInUse,
 } from "./anomalies.ts";
-import { MODULES, MODULES_CHECKS } from "./checks.ts";
+import { MODULES_CHECKS } from "./checks.ts";
 import { isOutOfTreePath } from "./modules_dep.ts";
 import { decodeTaint, parseTaintValue, SECURITY_TAINT_LETTERS } from "./taint.ts";
 import {
@@ -29,6 +29,7 @@ import {
   readSysModule,
   type ViewWarning,
 } from "./views.ts";
+import { MODULES_INFO } from "../info/modules.ts";
 
 /** Names kept in each summary list. */
 const LIST_CAP = 20;
@@ -288,13 +289,4 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 }
 
 /** The modules scanner. */
-export const modulesScanner: Scanner = {
-  name: MODULES,
-  summary:
-    "Loaded kernel modules: hidden, unsigned, out-of-tree, missing or odd ELF files, and kernel taint. " +
-    "--fast-scan keeps the view comparison and taint but skips reading and decompressing module files.",
-  slow: false,
-  enabledByDefault: () => true,
-  checks: MODULES_CHECKS,
-  run,
-};
+export const modulesScanner: Scanner = { ...MODULES_INFO, run };

@@ -7,7 +7,6 @@ import type { FindingDraft } from "../../core/finding.ts";
 import type { Scanner } from "../../core/scanner.ts";
 import { procSnapshot } from "../proc_snapshot.ts";
 import type { ProcessInfo } from "../../host/proc_types.ts";
-import { checks, NAME } from "./checks.ts";
 import { type Seen, socketTables } from "./collect.ts";
 import { at, groupBy, keepOwner, ownersOf, type Ranked } from "./drafting.ts";
 import { fanoutDrafts } from "./fanout.ts";
@@ -16,6 +15,7 @@ import { connectionDrafts, inventoryDrafts, listenerDraft, outbound } from "./li
 import { ownersByInode } from "./owners.ts";
 import { type InetSocket, type InetTable, isListening } from "../../host/proc_net.ts";
 import { packetDrafts, rawDrafts } from "./sniffers.ts";
+import { NETWORK_INFO } from "../info/network.ts";
 
 function wantTable(ctx: ScanContext, table: InetTable): boolean {
   const p = ctx.config.networkProto;
@@ -91,13 +91,4 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 }
 
 /** The network scanner. */
-export const network: Scanner = {
-  name: NAME,
-  summary:
-    "Listening sockets rated by exposure, miner/C2 ports, fan-out, raw and packet sockets, with owners.",
-  slow: false,
-  enabledByDefault: () => true,
-  checks,
-  needs: ["root"],
-  run,
-};
+export const network: Scanner = { ...NETWORK_INFO, run };

@@ -1,15 +1,15 @@
 /** The persistence scanner's catalogue: the command checks every family shares, the family-specific ones, the inventory. */
 import type { CheckInput } from "../../core/catalogue.ts";
-import { OWNERSHIP_CHECKS } from "./sources/ownership.ts";
-import { PACKAGES_RECENT_CHECKS } from "./sources/packages_recent.ts";
-import { DNF_PLUGIN_CHECKS } from "./sources/dnf_plugins.ts";
-import { GENERATOR_CHECKS } from "./sources/generators.ts";
-import { SYSTEM_UNIT_CHECKS } from "./sources/system_units.ts";
-import { SYSV_CHECKS } from "./sources/sysv.ts";
-import { BOOT_CHECKS } from "./sources/grub.ts";
-import { LD_SO_CONF_CHECKS } from "./sources/ld_so_conf.ts";
-import { ENVIRONMENT_CHECKS } from "./sources/environment.ts";
-import { KERNEL_MODULE_CHECKS } from "./sources/kernel_modules.ts";
+import { OWNERSHIP_CHECKS } from "./catalogue/ownership.ts";
+import { PACKAGES_RECENT_CHECKS } from "./catalogue/packages_recent.ts";
+import { DNF_PLUGIN_CHECKS } from "./catalogue/dnf_plugins.ts";
+import { GENERATOR_CHECKS } from "./catalogue/generators.ts";
+import { SYSTEM_UNIT_CHECKS } from "./catalogue/system_units.ts";
+import { SYSV_CHECKS } from "./catalogue/sysv.ts";
+import { BOOT_CHECKS } from "./catalogue/grub.ts";
+import { LD_SO_CONF_CHECKS } from "./catalogue/ld_so_conf.ts";
+import { ENVIRONMENT_CHECKS } from "./catalogue/environment.ts";
+import { KERNEL_MODULE_CHECKS } from "./catalogue/kernel_modules.ts";
 import { EVENT_HOOK_CHECKS } from "./catalogue/event_hooks.ts";
 import { SHELL_TOOL_CHECKS } from "./catalogue/shell_tools.ts";
 import { BINARY_CHECKS } from "./catalogue/binaries.ts";

@@ -15,7 +15,6 @@ import type { Scanner } from "../../core/scanner.ts";
 import { loadAccounts } from "./accounts.ts";
 import { assessEntry, entryDigest } from "./assess.ts";
 import { Collector, LIMITS, type Point, sha256Hex } from "./collect.ts";
-import { PERSISTENCE, PERSISTENCE_CHECKS } from "./checks.ts";
 import { autostartSources } from "./sources/autostart.ts";
 import { atSources, cronSources } from "./sources/cron.ts";
 import { preloadSources } from "./sources/ld_preload.ts";
@@ -47,6 +46,7 @@ import { pythonSources } from "./sources/python.ts";
 import { binarySources } from "./sources/binaries.ts";
 import { webShellSources } from "./sources/web_shells.ts";
 import { containerSources } from "./sources/containers.ts";
+import { PERSISTENCE_INFO } from "../info/persistence.ts";
 
 /**
  * The families of persistence points, in the order they are read: one file each under `sources/` (helpers
@@ -154,17 +154,4 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 }
 
 /** The persistence scanner. */
-export const persistence: Scanner = {
-  name: PERSISTENCE,
-  summary:
-    "Cron, at, timers and local units, rc.local, motd scripts, shell start-up files, udev, SSH keys, " +
-    "sudoers, ld.so.preload and autostart entries; generators, package units, init scripts, GRUB, initramfs, " +
-    "APT/dpkg/dnf hooks, maintainer scripts, ld.so.conf, login environment, module loading; network, " +
-    "logrotate and binfmt hooks, shell aliases and hooks, git and Python start-up code, replaced programs, " +
-    "web shells, self-restarting containers.",
-  slow: false,
-  enabledByDefault: () => true,
-  checks: PERSISTENCE_CHECKS,
-  needs: ["root"],
-  run,
-};
+export const persistence: Scanner = { ...PERSISTENCE_INFO, run };

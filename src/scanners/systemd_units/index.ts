@@ -2,7 +2,6 @@
  * systemd_units: one exposure score per long-running root service (weighted sandboxing table), and services
  * whose Exec lines run programs from temporary, home or writable locations or carry payload patterns.
  */
-import type { CheckInput } from "../../core/catalogue.ts";
 import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft } from "../../core/finding.ts";
 import type { Scanner } from "../../core/scanner.ts";
@@ -18,51 +17,12 @@ import { assessEntry, type Assessment, pathRisk } from "../persistence/assess.ts
 import { exposureOf, runsUnprivileged } from "./exposure.ts";
 import { type LoadedUnit, loadUnits } from "./loader.ts";
 import { EXEC_KEYS, lastValue, listValues, parseBoolean, parseExecLine } from "./unit_file.ts";
-
-const NAME = "systemd_units";
+import { SYSTEMD_UNITS_INFO } from "../info/systemd_units.ts";
 
 /** Exposure below this is a passed check (the service is reasonably confined). */
 export const EXPOSURE_PASS_BELOW = 5.0;
 /** Exposure from which a locally defined root service is reported as low rather than info. */
 export const EXPOSURE_LOW_FROM = 8.0;
-
-const checks: CheckInput[] = [
-  {
-    id: "systemd.unit.exposure",
-    scanner: NAME,
-    title: "Long-running root service with little sandboxing",
-    severity: "low",
-    category: "privilege_escalation_surface",
-    hardening: true,
-    rationale:
-      "A long-running service that runs as root without systemd sandboxing gives whoever exploits it the whole " +
-      "host; the exposure score (0 confined … 10 unconfined) weighs the missing directives like systemd-analyze " +
-      "security.",
-    remediation:
-      "Add a drop-in (systemctl edit <unit>) with the missing directives listed in the finding, starting with " +
-      "User=/DynamicUser=, NoNewPrivileges=yes, ProtectSystem=strict and CapabilityBoundingSet=; check with " +
-      "systemd-analyze security <unit>.",
-    mitre: ["T1543.002"],
-    confidence: "certain",
-  },
-  {
-    id: "systemd.unit.untrusted_exec",
-    scanner: NAME,
-    title: "Service runs a program from an untrusted location or a payload",
-    severity: "high",
-    category: "ioc",
-    rationale:
-      "A service whose Exec lines run a program from /tmp, a user's home or a directory other accounts can write, " +
-      "or whose command line carries a reverse shell or download-and-execute payload, is a classic persistence " +
-      "mechanism and a privilege-escalation path. High: stock units run packaged programs from system directories.",
-    remediation:
-      "Inspect the unit and its drop-ins (systemctl cat <unit>); if it is not yours, stop and disable it, keep a " +
-      "copy of the program for analysis, and move legitimate programs to a root-owned directory such as " +
-      "/usr/local/sbin.",
-    mitre: ["T1543.002", "T1053.006"],
-    confidence: "heuristic",
-  },
-];
 
 function runAsOf(u: LoadedUnit, accounts: Accounts, flags: string): Account {
   if (flags.includes("+") || flags.includes("!")) return ROOT_ACCOUNT;
@@ -167,12 +127,4 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 }
 
 /** The systemd_units scanner. */
-export const systemdUnits: Scanner = {
-  name: NAME,
-  summary:
-    "Exposure score of long-running root services; services running programs from untrusted locations.",
-  slow: false,
-  enabledByDefault: (c) => c.hardening,
-  checks,
-  run,
-};
+export const systemdUnits: Scanner = { ...SYSTEMD_UNITS_INFO, run };

@@ -1,6 +1,8 @@
 /** The world_writable scanner's catalogue: writable files and directories, set-id and capability checks, hygiene. */
 import type { CheckInput } from "../../core/catalogue.ts";
-import { WORLD_WRITABLE } from "../fs_census.ts";
+
+/** The world_writable scanner's name. */
+export const WORLD_WRITABLE = "world_writable";
 
 const base = { scanner: WORLD_WRITABLE, category: "filesystem" as const };
 

@@ -15,14 +15,13 @@ import type { CensusEntry } from "../../host/census.ts";
 import type { WalkEntry } from "../../host/walker.ts";
 import { under } from "../../host/location.ts";
 import { entryTimes, isSetidProgram, octalMode } from "../fs_common.ts";
-import { fsCensus, reportCensusWarnings, WORLD_WRITABLE, WW_SCRATCH_SCOPE } from "../fs_census.ts";
+import { fsCensus, reportCensusWarnings, WW_SCRATCH_SCOPE } from "../fs_census.ts";
 import { capabilityFinding } from "./capabilities.ts";
-import { WORLD_WRITABLE_CHECKS } from "./checks.ts";
+import { WORLD_WRITABLE } from "./checks.ts";
 import { hardlinkFindings, type SetidLink } from "./hardlinks.ts";
 import { rootPathFindings } from "./root_path.ts";
 import { InterpreterIndex, setidInterpreter } from "./setid_interpreter.ts";
-
-const NAME = WORLD_WRITABLE;
+import { WORLD_WRITABLE_INFO } from "../info/world_writable.ts";
 
 /** A world-writable file is high when it runs or is loaded (executable, library, program or system tree). */
 function rwxSeverity(e: WalkEntry): Severity {
@@ -119,16 +118,4 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 }
 
 /** The world_writable scanner. */
-export const worldWritable: Scanner = {
-  name: NAME,
-  summary:
-    "World-writable files and directories in system trees, set-id interpreters and file capabilities " +
-    "(also in temp dirs); with --fs-hygiene root's PATH and set-id hard links. Reads the filesystem census " +
-    "it shares with suid_sgid (a whole-tree walk, so --fast-scan skips it).",
-  slow: true,
-  heavy: true,
-  enabledByDefault: () => true,
-  checks: WORLD_WRITABLE_CHECKS,
-  needs: ["root"],
-  run,
-};
+export const worldWritable: Scanner = { ...WORLD_WRITABLE_INFO, run };

@@ -7,7 +7,6 @@
  * with the rule's name, tags and meta.
  */
 import { createHash } from "node:crypto";
-import type { CheckInput } from "../../core/catalogue.ts";
 import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft, Metadata } from "../../core/finding.ts";
 import type { Scanner } from "../../core/scanner.ts";
@@ -23,9 +22,8 @@ import {
   type YaraScanner,
 } from "./engine.ts";
 import { compileRuleSet, readRuleFiles, type RuleFile, type RuleSet } from "./rule_files.ts";
+import { rulesPath, YARA_INFO, YARA_MATCH } from "../info/yara.ts";
 
-const NAME = "yara";
-const CHECK = "yara.rule.match";
 /** Share of the scanner budget spent scanning before stopping to report. */
 const BUDGET_SHARE = 0.8;
 /** Matches kept at most (a rule that matches everything should not flood the report). */
@@ -74,39 +72,6 @@ export const DEFAULT_PRUNE: readonly string[] = [
   "/.cache/deno/",
 ];
 
-const checks: CheckInput[] = [{
-  id: CHECK,
-  scanner: NAME,
-  title: "YARA rule matched",
-  severity: "medium",
-  category: "ioc",
-  rationale: "A file matched a YARA rule from the analyst's rule set (malware, tool or web-shell signature).",
-  remediation: "Inspect the file (its SHA-256 is in the metadata), find how it arrived, and quarantine it.",
-  mitre: ["T1027", "T1105"],
-  confidence: "heuristic",
-}];
-
-/** Where the rules come from: --yara-rules, else <rules-dir>/yara. */
-export function rulesPath(c: Config): string | undefined {
-  if (c.yaraRules !== undefined) return c.yaraRules;
-  if (c.rulesDir !== undefined) return `${c.rulesDir.replace(/\/+$/, "")}/yara`;
-  return undefined;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return Deno.statSync(path).isDirectory;
-  } catch {
-    return false;
-  }
-}
-
-/** Runs when --yara-rules is given, or with --rules-enable and a rules directory that has a yara/ folder. */
-export function yaraEnabled(c: Config): boolean {
-  if (c.yaraRules !== undefined) return true;
-  return c.rulesEnable && c.rulesDir !== undefined && isDirectory(rulesPath(c)!);
-}
-
 function metaKey(key: string): string {
   return "meta_" + key.toLowerCase().replace(/[^a-z0-9_]/g, "_").slice(0, 40);
 }
@@ -130,7 +95,7 @@ function draftFor(m: RuleMatch, set: RuleSet, path: string, size: number, sha256
   const severity = sevMeta ? parseSeverity(sevMeta.value) : undefined;
   const description = meta.find((x) => x.key.toLowerCase() === "description")?.value;
   return {
-    check_id: CHECK,
+    check_id: YARA_MATCH,
     subject: `${name}:${path}`,
     title: `YARA rule ${name} matched`,
     description: `${path} matches YARA rule ${name}${tags.length ? ` [${tags.join(" ")}]` : ""}` +
@@ -398,13 +363,4 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 }
 
 /** The yara scanner. */
-export const yara: Scanner = {
-  name: NAME,
-  summary: "YARA rules (the native libyara) over temp, persistence, home, local-program and web directories.",
-  slow: true,
-  heavy: true,
-  needs: ["libyara (Debian libyara9 or yara; RHEL yara from EPEL)"],
-  enabledByDefault: yaraEnabled,
-  checks,
-  run,
-};
+export const yara: Scanner = { ...YARA_INFO, run };

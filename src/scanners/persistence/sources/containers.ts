@@ -3,8 +3,8 @@
  * `unless-stopped`) that reach into the host — privileged, the host's root or runtime socket mounted, or
  * writable host system directories. Read through the containers scanner's reader of runtime configurations.
  */
-import { type ConfiguredContainer, readRuntimeConfigs } from "../../containers/runtime_configs.ts";
-import { ROOT_RUNTIME_SOCKETS } from "../../containers/index.ts";
+import type { ConfiguredContainer } from "../../containers/runtime_configs.ts";
+import { ROOT_RUNTIME_SOCKETS, runtimeStatePresent } from "../../containers/runtime_state.ts";
 import type { Collector } from "../collect.ts";
 import { normalisePath } from "../collect.ts";
 
@@ -50,9 +50,18 @@ export function hostAccess(c: ConfiguredContainer): { reasons: string[]; critica
   return { reasons, critical };
 }
 
+/**
+ * The runtime-configuration reader, loaded only on a host with runtime state (it brings its schemas). Its URL is
+ * made at run time so a scan without containers does not parse it either.
+ */
+function configReader(): Promise<typeof import("../../containers/runtime_configs.ts")> {
+  return import(new URL("../../containers/runtime_configs.ts", import.meta.url).href);
+}
+
 /** Every configured container is inventoried; self-starting ones with host access are findings. */
-export function containerSources(c: Collector): void {
-  const r = readRuntimeConfigs(c.ctx.host);
+export async function containerSources(c: Collector): Promise<void> {
+  if (!runtimeStatePresent(c.ctx.host)) return;
+  const r = (await configReader()).readRuntimeConfigs(c.ctx.host);
   for (const p of r.problems.slice(0, 20)) c.ctx.warn("container_config_unreadable", p);
   for (const k of r.containers) {
     c.point({

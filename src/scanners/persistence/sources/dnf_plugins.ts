@@ -3,30 +3,12 @@
  * directories and any `pluginpath` of dnf.conf / yum.conf), their enabling configs, and the commands of the
  * post-transaction-actions plugins (dnf 4's `.action` files, yum's post-actions, dnf 5's `.actions`).
  */
-import type { CheckInput } from "../../../core/catalogue.ts";
 import { parseIni } from "../../auth/polkit.ts";
 import { ROOT_ACCOUNT } from "../accounts.ts";
 import type { Collector, Entry } from "../collect.ts";
 import { scriptLines } from "../cron.ts";
 import { matchPatterns } from "../patterns.ts";
 import { inPackageDir, unlessOwned, unlessProgramsOwned } from "./ownership.ts";
-
-/** The checks of this file (the scanner name is added in checks.ts). */
-export const DNF_PLUGIN_CHECKS: Omit<CheckInput, "scanner">[] = [{
-  id: "persistence.dnf_plugin.unowned",
-  title: "Package-manager plugin that no package installed",
-  severity: "medium",
-  category: "ioc",
-  rationale:
-    "yum and dnf import every plugin module of their plugin directories as root each time they run (updates, " +
-    "the makecache timer): a plugin no package installed, among the distribution's own, is code an intruder " +
-    "left to run again at the next update.",
-  remediation:
-    "Read the module; if nobody installed it on purpose, keep a copy, remove it and its .conf, and look for how " +
-    "it got there. rpm -qf tells which package owns a plugin file.",
-  mitre: ["T1546.016"],
-  confidence: "heuristic",
-}];
 
 /** dnf's and yum's main configuration files. */
 const MAIN_CONFS = ["/etc/dnf/dnf.conf", "/etc/yum.conf", "/etc/yum/yum.conf"];

@@ -3,29 +3,11 @@
  * unit starts (and the user manager for each user's session), from every generator directory. A script is judged
  * line by line; any generator is judged by where it lives and whether a package installed it.
  */
-import type { CheckInput } from "../../../core/catalogue.ts";
 import { type Account, ANY_USER, ROOT_ACCOUNT } from "../accounts.ts";
 import type { Collector, Entry } from "../collect.ts";
 import { scriptLines } from "../cron.ts";
 import { unlessOwned } from "./ownership.ts";
 import { firstOfEachName, isExecutable } from "./shared.ts";
-
-/** The checks of this file (the scanner name is added in checks.ts). */
-export const GENERATOR_CHECKS: Omit<CheckInput, "scanner">[] = [{
-  id: "persistence.systemd_generator.unowned",
-  title: "systemd generator that no package installed",
-  severity: "medium",
-  category: "ioc",
-  rationale:
-    "Generators run as root very early at every boot and daemon-reload, before logging and before any unit, and " +
-    "can write units that start anything: distributions ship a handful, all from packages. One that no " +
-    "package installed is a rarely inspected place to persist.",
-  remediation:
-    "Inspect the generator (file, strings, its output in /run/systemd/generator*); if nobody installed it on " +
-    "purpose, keep a copy, remove it, run systemctl daemon-reload and look for the units it wrote.",
-  mitre: ["T1543.002", "T1037"],
-  confidence: "heuristic",
-}];
 
 /** Generator directories by kind, highest precedence first (a name in an earlier directory hides later ones). */
 export const GENERATOR_DIRS: readonly { kind: string; dirs: readonly string[]; runAs: Account }[] = [

@@ -4,31 +4,12 @@
  * built-in ones: one that a person other than root can write, or that is temporary, hidden or in a home,
  * lets whoever controls it replace any library of any program.
  */
-import type { CheckInput } from "../../../core/catalogue.ts";
 import { type Location, LocationJudge } from "../../../host/location.ts";
 import { isUserHome } from "../accounts.ts";
 import { entryDigest, hiddenOutsideHomes, judgeLocation } from "../assess.ts";
 import { type Collector, normalisePath } from "../collect.ts";
 import { parseLdSoConf } from "../env_files.ts";
 import { expandGlob } from "../../ssh/sshd_config.ts";
-
-/** The checks of this file (the scanner name is added in checks.ts). */
-export const LD_SO_CONF_CHECKS: Omit<CheckInput, "scanner">[] = [{
-  id: "persistence.ld_so_conf.untrusted_dir",
-  title: "Library search directory in an untrusted location",
-  severity: "high",
-  category: "ioc",
-  rationale:
-    "ldconfig puts the directories of ld.so.conf (and the files it includes) in the loader's cache, so every " +
-    "program looks there for its libraries. A directory that is temporary, hidden, in a home or writable by " +
-    "accounts other than root lets whoever controls it plant a library every program will load." +
-    " High: a library placed there is loaded by every program that links it, those run by root included.",
-  remediation:
-    "Remove the directory from the configuration file named in the finding, run ldconfig, and inspect the " +
-    "libraries it held.",
-  mitre: ["T1574.006"],
-  confidence: "heuristic",
-}];
 
 const LIMITS = { files: 500, depth: 8 } as const;
 

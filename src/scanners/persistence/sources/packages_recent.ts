@@ -4,7 +4,6 @@
  * /var/lib/apt/lists/*_Packages file lists it, nor a newer one that would have superseded it): a .deb brought in
  * by hand, the way a trojaned package arrives — or a rebuilt one numbered above the repositories' to stay put.
  */
-import type { CheckInput } from "../../../core/catalogue.ts";
 import { DPKG_INFO } from "../../../host/dpkg_db.ts";
 import { isUnpacked, parseStatus } from "../../integrity/dpkg_md5sums.ts";
 import { detectCompression, inflate } from "../../modules/decompress.ts";
@@ -12,23 +11,6 @@ import { decodeLz4Frames, isLz4Frame } from "../../modules/lz4.ts";
 import { compareDebVersions, isPackagesList, ListedVersions } from "../apt_lists.ts";
 import { entryDigest } from "../assess.ts";
 import type { Collector } from "../collect.ts";
-
-/** The checks of this file (the scanner name is added in checks.ts). */
-export const PACKAGES_RECENT_CHECKS: Omit<CheckInput, "scanner">[] = [{
-  id: "persistence.package.not_in_repository",
-  title: "Recently installed package that no configured repository provides",
-  severity: "low",
-  category: "ioc",
-  rationale:
-    "A package installed or upgraded in the last days (--persistence-recent-days) whose version no APT " +
-    "repository of the host offers was installed from a file: how vendor agents arrive, but also how an intruder " +
-    "installs a package whose maintainer scripts and files run as root. Checked on dpkg hosts under --hardening.",
-  remediation:
-    "Confirm who installed the package and from where (/var/log/dpkg.log, /var/log/apt/history.log); review its " +
-    "maintainer scripts (/var/lib/dpkg/info/<package>.*) and files (dpkg -L), and remove it if nobody can vouch for it.",
-  mitre: ["T1546.016", "T1072"],
-  confidence: "heuristic",
-}];
 
 const LISTS = "/var/lib/apt/lists";
 const LIMITS = {
