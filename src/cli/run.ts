@@ -119,9 +119,31 @@ async function dispatch(argv: readonly string[], opts: RunOptions): Promise<Resu
     if (first === "bpf-selftest") {
       return (await load("bpfSelftest")).bpfSelftestCommand(rest);
     }
-    return (await load("scan")).scanCommand(rest, { networkGuard: opts.networkGuard ?? false });
+    return await scan(rest, opts);
   }
-  return (await load("scan")).scanCommand(argv, { networkGuard: opts.networkGuard ?? false });
+  return await scan(argv, opts);
+}
+
+/**
+ * The scan subcommand. Its scan worker starts first, so that the worker's start-up and module loading overlap
+ * the loading of the scan's own modules on this thread (prepareScan decides whether to use it).
+ */
+async function scan(argv: readonly string[], opts: RunOptions): Promise<Result<ExitCodeValue>> {
+  const early = new Worker(new URL("./scan_worker.ts", import.meta.url), { type: "module" });
+  let failed = false;
+  // Until the scan takes the worker (and handles its errors), an error only makes it unusable.
+  early.onerror = (e) => {
+    e.preventDefault();
+    failed = true;
+  };
+  try {
+    return await (await load("scan")).scanCommand(argv, {
+      networkGuard: opts.networkGuard ?? false,
+      earlyWorker: { worker: early, failed: () => failed },
+    });
+  } finally {
+    early.terminate();
+  }
 }
 
 /** Runs sys-scan with `argv` and returns the process exit code. Never throws. */

@@ -48,6 +48,13 @@ export interface ScanDeps {
   env?: (key: string) => string | undefined;
   stderr?: (line: string) => void;
   stages?: Stage[];
+  /**
+   * A scan worker the CLI started before loading the scan's code (`scan_worker.ts`), so that its start-up and
+   * the loading of the scanners' modules overlap this thread's. Used for the first scan worker unless
+   * `--drop-priv` is given (a thread started before the drop keeps the capabilities); the caller terminates it
+   * when the scan ends. `failed` says whether it reported an error before the scan took it (it is then not used).
+   */
+  earlyWorker?: { worker: Worker; failed: () => boolean };
   /** Self-protection injection points (tests only). */
   security?: SecurityDeps;
   /**
@@ -101,6 +108,9 @@ export async function prepareScan(argv: readonly string[], deps: ScanDeps): Prom
   const built = buildConfig(argv, scanners.map((s) => s.name));
   if (!built.ok) return built;
   const config = built.value;
+  let early = deps.scanners === undefined && !config.dropPriv ? deps.earlyWorker : undefined;
+  if (early === undefined) deps.earlyWorker?.worker.terminate();
+  early?.worker.postMessage({ t: "preload", names: selectScanners(scanners, config).map((s) => s.name) });
   const inputs = checkInputFiles(config, env);
   if (!inputs.ok) return inputs;
   const sec = await prepareSecurity(config, env, stderr, deps.security);
@@ -175,7 +185,13 @@ export async function prepareScan(argv: readonly string[], deps: ScanDeps): Prom
     execution: deps.scanners === undefined
       ? {
         isolated: {
-          spawn: () => new Worker(new URL("./scan_worker.ts", import.meta.url), { type: "module" }),
+          spawn: () => {
+            const w = early && !early.failed()
+              ? early.worker
+              : new Worker(new URL("./scan_worker.ts", import.meta.url), { type: "module" });
+            early = undefined;
+            return w;
+          },
           allowRemote: config.remoteFs,
           modules,
           loadInThread: async (

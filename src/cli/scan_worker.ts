@@ -8,6 +8,7 @@ import { ScanShared } from "../core/context.ts";
 import { executeScanners, ScanClock } from "../core/execute.ts";
 import type { FromWorker, RunRequest, ToWorker } from "../core/isolation.ts";
 import { Host } from "../host/host.ts";
+import { loadScanners } from "../scanners/loaders.ts";
 import { loadScannerCode } from "./scanner_code.ts";
 
 let clock: ScanClock | undefined;
@@ -50,6 +51,11 @@ async function run(req: RunRequest): Promise<void> {
 
 self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const m = ev.data;
+  if (m.t === "preload") {
+    // Errors surface again, with their message, when `run` loads the same modules.
+    loadScanners(m.names).catch(() => {});
+    return;
+  }
   if (m.t === "interrupt") {
     if (clock) clock.interrupt();
     else interruptedEarly = true;

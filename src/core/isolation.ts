@@ -40,8 +40,11 @@ export interface RunRequest {
   active: SharedArrayBuffer;
 }
 
-/** Messages from the coordinator to a scan worker. */
-export type ToWorker = RunRequest | { t: "interrupt" };
+/**
+ * Messages from the coordinator to a scan worker. `preload` names the built-in scanners the scan will run, so a
+ * worker started before the scan was prepared loads their modules meanwhile (it runs nothing until `run`).
+ */
+export type ToWorker = RunRequest | { t: "interrupt" } | { t: "preload"; names: string[] };
 
 /** Messages from a scan worker to the coordinator. */
 export type FromWorker =
