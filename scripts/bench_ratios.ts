@@ -8,6 +8,7 @@
  * A comparison whose tool is not installed is skipped with a printed line.
  */
 import type { CaseResult, Sample, TargetCheck } from "./bench.ts";
+import { type MemorySplit, memorySplit } from "./bench_memory.ts";
 
 /** The targets, as ratios of the other tool's median and peak memory in MiB. */
 export const RATIO_TARGETS = {
@@ -53,6 +54,8 @@ export interface RatioResults {
   default_scan?: CaseResult;
   integrity: Pair;
   integrity_sets?: SetComparison;
+  /** Where the peak memory of one run of each goes (scripts/bench_memory.ts). */
+  memory?: { name: string; split: MemorySplit }[];
 }
 
 /** One run of a command (argv[0] is the program), with its stdout kept in a file when `stdoutTo` is given. */
@@ -209,6 +212,31 @@ export async function runRatios(deps: RatioDeps, opts: RatioOptions): Promise<Ra
     `bench: default scan: ${defaultScan.median_wall_ms} ms, peak RSS ${defaultScan.peak_rss_mb ?? "?"} MiB`,
   );
 
+  // One run each, sampled: what part of the peak is the deno executable's own pages, what the isolates' memory.
+  const memory: { name: string; split: MemorySplit }[] = [];
+  for (
+    const [name, argv] of [
+      ["hello-world `deno run`", helloArgv],
+      ["`--version`", versionArgv],
+      ["`--enable mounts` (a scan that reads almost nothing)", [
+        ...opts.prefix,
+        "--enable",
+        "mounts",
+        "--output",
+        `${opts.tmp}/mounts.json`,
+      ]],
+      ["`--fast-scan`", fastArgv],
+      ["default scan", [...opts.prefix, "--output", `${opts.tmp}/default.json`]],
+    ] as const
+  ) {
+    const split = await memorySplit([...argv]);
+    memory.push({ name, split });
+    log(
+      `bench: memory of ${name}: peak ${split.peak} MiB = executable ${split.executable} + anonymous ${split.anonymous}` +
+        ` + libraries ${split.libraries} + other ${split.other}`,
+    );
+  }
+
   let integrity: Pair;
   let sets: SetComparison | undefined;
   if (opts.dpkg === null) {
@@ -262,6 +290,7 @@ export async function runRatios(deps: RatioDeps, opts: RatioOptions): Promise<Ra
     default_scan: defaultScan,
     integrity,
     ...(sets ? { integrity_sets: sets } : {}),
+    memory,
   };
 }
 
@@ -349,5 +378,17 @@ export function ratiosMarkdown(r: RatioResults): string[] {
     "",
     ...[r.legacy_fast, r.integrity].filter((p) => p.skipped).map((p) => `${p.name}: skipped (${p.skipped}).`),
     "",
+    ...(r.memory && r.memory.length > 0
+      ? [
+        "Where the peak memory goes (one run each, /proc/<pid>/smaps sampled every 10 ms; MiB):",
+        "",
+        "| Run | Peak | The executable's pages | Anonymous | Libraries | Other files |",
+        "|---|---|---|---|---|---|",
+        ...r.memory.map(({ name, split: m }) =>
+          `| ${name} | ${m.peak} | ${m.executable} | ${m.anonymous} | ${m.libraries} | ${m.other} |`
+        ),
+        "",
+      ]
+      : []),
   ];
 }
