@@ -29,6 +29,7 @@ import {
   yaraTargets,
 } from "./bench_yara.ts";
 import { V8_FLAGS_OPTION } from "./compile.ts";
+import { memorySplit } from "./bench_memory.ts";
 import { onPath, type RatioResults, ratiosMarkdown, ratioTargets, runRatios } from "./bench_ratios.ts";
 
 const REPO = decodeURIComponent(new URL("../", import.meta.url).pathname);
@@ -551,6 +552,7 @@ async function ratiosMode(
     run: (argv, opts) => runOnce(argv.slice(0, 1), argv.slice(1), false, tmp, opts?.stdoutTo),
     summarize: summarizeRuns,
     log,
+    memory: (argv) => memorySplit(argv),
   }, {
     prefix,
     deno: Deno.execPath(),

@@ -8,7 +8,7 @@
  * A comparison whose tool is not installed is skipped with a printed line.
  */
 import type { CaseResult, Sample, TargetCheck } from "./bench.ts";
-import { type MemorySplit, memorySplit } from "./bench_memory.ts";
+import type { MemorySplit } from "./bench_memory.ts";
 
 /** The targets, as ratios of the other tool's median and peak memory in MiB. */
 export const RATIO_TARGETS = {
@@ -66,6 +66,8 @@ export interface RatioDeps {
   run: RunCommand;
   summarize(name: string, args: string[], runs: Sample[]): CaseResult;
   log(line: string): void;
+  /** One run of a command with its peak memory split (scripts/bench_memory.ts memorySplit). */
+  memory(argv: string[]): Promise<MemorySplit>;
 }
 
 /** Options of the ratios mode. */
@@ -229,7 +231,7 @@ export async function runRatios(deps: RatioDeps, opts: RatioOptions): Promise<Ra
       ["default scan", [...opts.prefix, "--output", `${opts.tmp}/default.json`]],
     ] as const
   ) {
-    const split = await memorySplit([...argv]);
+    const split = await deps.memory([...argv]);
     memory.push({ name, split });
     log(
       `bench: memory of ${name}: peak ${split.peak} MiB = executable ${split.executable} + anonymous ${split.anonymous}` +

@@ -121,6 +121,10 @@ Deno.test("runRatios: alternating runs, a skipped line for a missing tool, ratio
     },
     summarize: (name, args, runs) => summarize(name, args, runs, null),
     log: (line) => lines.push(line),
+    memory: (argv) => {
+      calls.push(`memory:${label(argv)}`);
+      return Promise.resolve({ peak: 90, executable: 45, anonymous: 40, libraries: 4, other: 1, samples: 9 });
+    },
   }, {
     prefix: ["sys-scan"],
     deno: "deno",
@@ -135,8 +139,10 @@ Deno.test("runRatios: alternating runs, a skipped line for a missing tool, ratio
     ...["hello", "version", "fast"], // the uncounted round
     ...["hello", "version", "fast", "hello", "version", "fast"],
     ...["default", "default"],
+    ...["memory:hello", "memory:version", "memory:default", "memory:fast", "memory:default"],
     ...["dpkg", "integrity"],
   ]);
+  assert.ok(ratiosMarkdown(r).join("\n").includes("| `--fast-scan` | 90 | 45 | 40 | 4 | 1 |"));
   assert.ok(
     lines.some((l) => /C\+\+ sys-scan skipped: the C\+\+ sys-scan is not installed/.test(l)),
     lines.join("\n"),
