@@ -30,7 +30,7 @@ export interface DigestOptions {
    * while read); true hashes its first `maxBytes` bytes and says `truncated`.
    */
   partial?: boolean;
-  /** The read buffer (one per concurrent caller); 256 KiB when absent. */
+  /** The read buffer (one per concurrent caller); when absent, a shared one (digestFile) or a new 256 KiB one. */
   buffer?: Uint8Array<ArrayBuffer>;
 }
 
@@ -66,11 +66,17 @@ class CappedReader {
   }
 }
 
+let syncBuffer: Uint8Array<ArrayBuffer> | undefined;
+
 /** Digests `file` with each of `algorithms` in one bounded pass. Never throws. */
 export function digestFile(file: HostFile, algorithms: readonly string[], opts: DigestOptions): FileDigest {
   if (!opts.partial && file.stat.size > opts.maxBytes) return { kind: "too_large", size: file.stat.size };
   const hashes = algorithms.map((a) => createHash(a));
-  const r = new CappedReader(file, opts);
+  // This pass is synchronous, so callers without a buffer of their own share one (not 256 KiB per file).
+  const r = new CappedReader(
+    file,
+    opts.buffer ? opts : { ...opts, buffer: syncBuffer ??= new Uint8Array(256 << 10) },
+  );
   try {
     for (let piece = r.next(); piece !== null; piece = r.next()) for (const h of hashes) h.update(piece);
   } catch (e) {

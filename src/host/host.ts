@@ -61,15 +61,28 @@ function openFailure<T>(r: Extract<Opened, { ok: false }>): ReadOutcome<T> {
 }
 
 let chunk = new Uint8Array(64 << 10);
+const utf8 = new TextDecoder();
+
+/**
+ * Fills a reused buffer from an open file, up to `maxBytes` + 1 bytes. The buffer is sized from the size the
+ * descriptor reports when that is larger than the reused one (a 4 MiB file is one allocation, not doublings up to
+ * it) and grows as needed for files that claim less (procfs files claim 0). The view is valid until the next fill.
+ */
+function fill(file: HostFile, maxBytes: number): { bytes: Uint8Array<ArrayBuffer>; truncated: boolean } {
+  const claimed = Math.min(maxBytes, file.stat.size) + 1;
+  const first = claimed > chunk.length ? new Uint8Array(claimed) : chunk;
+  const { buf, used } = fillBounded(first, maxBytes, (into) => file.read(into));
+  if (buf.length > chunk.length && buf.length <= 1 << 20) chunk = buf;
+  return { bytes: buf.subarray(0, Math.min(used, maxBytes)), truncated: used > maxBytes };
+}
 
 /**
  * Reads at most `maxBytes` of an open file, whatever size it claims (procfs files claim 0); `truncated` when
  * there was more.
  */
 export function readAllOf(file: HostFile, maxBytes: number): { bytes: Uint8Array; truncated: boolean } {
-  const { buf, used } = fillBounded(chunk, maxBytes, (into) => file.read(into));
-  if (buf.length > chunk.length && buf.length <= 1 << 20) chunk = buf;
-  return { bytes: buf.slice(0, Math.min(used, maxBytes)), truncated: used > maxBytes };
+  const { bytes, truncated } = fill(file, maxBytes);
+  return { bytes: bytes.slice(), truncated };
 }
 
 /** Root-relative host access. */
@@ -219,9 +232,16 @@ export class Host {
 
   /** Reads a text file (UTF-8, invalid bytes replaced) with a byte cap. */
   readText(path: string, maxBytes = DEFAULT_MAX_BYTES): ReadOutcome<string> {
-    const r = this.readBytes(path, maxBytes);
-    if (!r.ok) return r;
-    return { ok: true, value: new TextDecoder().decode(r.value), truncated: r.truncated };
+    const opened = this.#opener.open(path);
+    if (!opened.ok) return openFailure(opened);
+    using file = opened.file;
+    try {
+      // Decoded straight from the reused buffer: the text is a copy already, the bytes need not be one too.
+      const { bytes, truncated } = fill(file, maxBytes);
+      return { ok: true, value: utf8.decode(bytes), truncated };
+    } catch (e) {
+      return failure(e);
+    }
   }
 
   /** lstat of a host path (the last component is not followed). */

@@ -48,6 +48,25 @@ Deno.test("reads are capped and say when they were truncated", () => {
   assert.ok(exact.ok && !exact.truncated && exact.value.length === 3);
 });
 
+Deno.test("reads larger than the reused buffer, and one after another, each get their own whole content", () => {
+  const large = "a".repeat(3 << 20) + "end";
+  using t = makeTree({ "large": large, "second": "b".repeat(70_000), "short": "c" });
+  const h = new Host(t.path);
+  const whole = h.readText("/large", 4 << 20);
+  assert.ok(whole.ok && !whole.truncated && whole.value === large);
+  const capped = h.readText("/large", 1 << 20);
+  assert.ok(capped.ok && capped.truncated && capped.value.length === 1 << 20);
+  const bytes = h.readBytes("/second", 1 << 20);
+  const short = h.readText("/short");
+  assert.ok(short.ok && short.value === "c");
+  assert.ok(
+    bytes.ok && bytes.value.length === 70_000 && bytes.value.every((b) => b === 0x62),
+    "not overwritten",
+  );
+  const proc = h.readText("/short", 0);
+  assert.ok(proc.ok && proc.truncated && proc.value === "");
+});
+
 Deno.test("reads refuse FIFOs, directories and devices without blocking", () => {
   using t = makeTree({ "dir/x": "" });
   const fifo = `${t.path}/fifo`;
