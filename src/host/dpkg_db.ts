@@ -54,34 +54,92 @@ export function parseDpkgList(text: string): string[] {
 
 /**
  * The paths of `wanted` that one `<package>.list` text lists (normalised as parseDpkgList does), without
- * splitting the whole list: only lines as long as a wanted path are compared.
+ * splitting the whole list; see `listMatcher`.
  */
 export function listedAmong(text: string, wanted: ReadonlySet<string>): string[] {
-  const lengths = new Set([...wanted].map((p) => p.length));
-  const out: string[] = [];
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf("\n", start);
-    if (end < 0) end = text.length;
-    let len = end - start;
-    if (len > 1 && text.charCodeAt(end - 1) === 0x2f) len--;
-    if (lengths.has(len) && text.charCodeAt(start) === 0x2f) {
+  return listMatcher(wanted)(text);
+}
+
+/** A directory tree of the wanted paths' parents, for the line-prefix regex of `listMatcher`. */
+interface DirNode {
+  /** A wanted path lies directly in this directory: any line in it is a candidate. */
+  leaf: boolean;
+  kids: Map<string, DirNode>;
+}
+
+const escapeRe = (s: string) => s.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
+
+function dirPattern(n: DirNode): string {
+  if (n.leaf) return "";
+  return `(?:${[...n.kids].map(([name, kid]) => `${escapeRe(name)}/${dirPattern(kid)}`).join("|")})`;
+}
+
+/**
+ * A finder of the paths of `wanted` in `<package>.list` texts, built once for many lists: a line is `wanted`
+ * when it is a wanted path, or one with a trailing "/" (as parseDpkgList normalises it). Every such line starts
+ * with its path's parent directory and "/", so one regular expression over the whole text (native code, no
+ * split) finds the lines starting with a wanted parent, and only those lines are compared.
+ */
+export function listMatcher(wanted: ReadonlySet<string>): (text: string) => string[] {
+  const root: DirNode = { leaf: false, kids: new Map() };
+  for (const p of wanted) {
+    if (!p.startsWith("/") || p.includes("\n")) continue; // never a whole line of a list
+    let node = root;
+    for (const name of p.slice(1, p.lastIndexOf("/") + 1).split("/").slice(0, -1)) {
+      let kid = node.kids.get(name);
+      if (!kid) node.kids.set(name, kid = { leaf: false, kids: new Map() });
+      node = kid;
+    }
+    node.leaf = true;
+  }
+  if (!root.leaf && root.kids.size === 0) return () => [];
+  const lineStart = new RegExp(`(?:^|\\n)/${dirPattern(root)}`, "g");
+  return (text) => {
+    const out: string[] = [];
+    lineStart.lastIndex = 0;
+    for (let m = lineStart.exec(text); m !== null; m = lineStart.exec(text)) {
+      const start = text.charCodeAt(m.index) === 0x0a ? m.index + 1 : m.index;
+      let end = text.indexOf("\n", start);
+      if (end < 0) end = text.length;
+      let len = end - start;
+      if (len > 1 && text.charCodeAt(end - 1) === 0x2f) len--;
       const line = text.slice(start, start + len);
       if (wanted.has(line)) out.push(line);
+      lineStart.lastIndex = end; // the next line's leading "\n"
     }
-    start = end + 1;
-  }
-  return out;
+    return out;
+  };
 }
 
 /** Parses a `<package>.md5sums` file ("<md5>  <path without leading slash>") into absolute path → md5. */
 export function parseMd5sums(text: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const line of text.split("\n")) {
-    const m = line.match(/^([0-9a-f]{32}) [ *]?(.+)$/);
+    const m = MD5SUMS_LINE.exec(line);
     if (m) out.set("/" + m[2].replace(/^\/+/, ""), m[1]);
   }
   return out;
+}
+
+const MD5SUMS_LINE = /^([0-9a-f]{32}) [ *]?(.+)$/;
+
+/**
+ * The md5 a `<package>.md5sums` text records for the absolute `path`, as `parseMd5sums(text).get(path)` says
+ * (the last line for it wins), found by searching for the lines ending in the path rather than parsing every
+ * line (a package's md5sums can be megabytes).
+ */
+export function md5sumOf(text: string, path: string): string | undefined {
+  const tail = path.slice(1);
+  if (!path.startsWith("/") || tail.startsWith("/") || tail.includes("\n")) return undefined;
+  if (tail === "") return parseMd5sums(text).get("/"); // a line of slashes: nothing to search for
+  let found: string | undefined;
+  for (let at = text.indexOf(tail); at >= 0; at = text.indexOf(tail, at + 1)) {
+    const end = at + tail.length;
+    if (end < text.length && text.charCodeAt(end) !== 0x0a) continue;
+    const m = MD5SUMS_LINE.exec(text.slice(text.lastIndexOf("\n", at - 1) + 1, end));
+    if (m && m[2].replace(/^\/+/, "") === tail) found = m[1];
+  }
+  return found;
 }
 
 /** Parses /var/lib/dpkg/diversions (groups of three lines: from, to, package) into the diverted paths. */
@@ -128,27 +186,73 @@ export interface DpkgScan {
   readonly truncated: boolean;
 }
 
+/** What reading every file list gave, besides the lists' texts. */
+interface ListsRead {
+  packages: number;
+  problems: string[];
+  truncated: boolean;
+  /** Every list's package and text, in name order, when they were kept for later passes. */
+  kept?: { pkg: string; text: string }[];
+}
+
 /**
- * One pass over every dpkg file list, keeping the owners of `only` (and their merged-/usr aliases), or of
- * every path without it (a whole-system map is ~100 MB). "missing" when the host has no dpkg database.
- * `pause` is awaited every few dozen files, so the pass can share the thread with other work.
+ * dpkg's database as one scan has read it, shared by the scanners that ask about package files: the file
+ * lists (kept after the first pass when together they are at most `KEEP_BYTES`, so later passes only search
+ * them), the md5sums files read, diversions and the merged-/usr directories. Everything is read on first use.
  */
-export async function scanDpkgLists(
+export class DpkgCache {
+  /** The first pass's read of the lists; later passes wait for it and search what it kept. */
+  first: Promise<ReadOutcome<ListsRead>> | undefined;
+  #merged: Set<string> | undefined;
+  #diverted: Set<string> | undefined;
+  readonly #sums = new Map<string, string | undefined>();
+  #sumBytes = 0;
+  #last: { pkg: string; text: string } | undefined;
+
+  /** Together, lists (and, separately, md5sums files) up to this many bytes are kept for the scan. */
+  static readonly KEEP_BYTES = 32 << 20;
+
+  /** The merged-/usr directories (see `mergedUsrDirs`). */
+  merged(host: Host): Set<string> {
+    return this.#merged ??= mergedUsrDirs(host);
+  }
+
+  /** The paths /var/lib/dpkg/diversions names. */
+  diverted(host: Host): Set<string> {
+    if (this.#diverted) return this.#diverted;
+    const div = host.readText("/var/lib/dpkg/diversions", MAX_LIST_BYTES);
+    return this.#diverted = div.ok ? parseDiversions(div.value) : new Set();
+  }
+
+  /** The text of `<pkg>.md5sums`, undefined when it cannot be read. */
+  md5sums(host: Host, pkg: string): string | undefined {
+    if (this.#sums.has(pkg)) return this.#sums.get(pkg);
+    if (this.#last?.pkg === pkg) return this.#last.text;
+    const r = host.readText(`${DPKG_INFO}/${pkg}.md5sums`, MAX_LIST_BYTES);
+    const text = r.ok ? r.value : undefined;
+    if (text === undefined || this.#sumBytes + text.length <= DpkgCache.KEEP_BYTES) {
+      this.#sums.set(pkg, text);
+      this.#sumBytes += text?.length ?? 0;
+    } else this.#last = { pkg, text }; // past the budget, only the latest is kept (lookups come in runs)
+    return text;
+  }
+}
+
+/** Reads every file list, giving each to `visit`; keeps the texts when asked and they fit. */
+async function readLists(
   host: Host,
-  only: ReadonlySet<string> | undefined,
-  pause: () => Promise<void> = () => Promise.resolve(),
-): Promise<ReadOutcome<DpkgScan>> {
+  pause: () => Promise<void>,
+  visit: (pkg: string, text: string) => void,
+  keep: boolean,
+): Promise<ReadOutcome<ListsRead>> {
   const dir = host.readDir(DPKG_INFO, MAX_PACKAGES * 20);
   if (!dir.ok) return dir;
-  const merged = mergedUsrDirs(host);
-  const sought = only === undefined
-    ? undefined
-    : new Set([...only].flatMap((p) => [p, aliasOf(p, merged) ?? p]));
   const names = dir.value.filter((e) => e.name.endsWith(".list") && !e.isDirectory).map((e) => e.name).sort();
-  const owners = new Map<string, string>();
   const problems: string[] = [];
   let truncated = dir.truncated || names.length > MAX_PACKAGES;
   let packages = 0;
+  let kept: { pkg: string; text: string }[] | undefined = keep ? [] : undefined;
+  let keptBytes = 0;
   for (const [i, name] of names.slice(0, MAX_PACKAGES).entries()) {
     if (i % 32 === 31) await pause();
     const r = host.readText(`${DPKG_INFO}/${name}`, MAX_LIST_BYTES);
@@ -159,13 +263,63 @@ export async function scanDpkgLists(
     if (r.truncated) truncated = true;
     packages++;
     const pkg = name.slice(0, -".list".length);
-    for (const path of sought === undefined ? parseDpkgList(r.value) : listedAmong(r.value, sought)) {
-      if (!owners.has(path)) owners.set(path, pkg);
-    }
+    visit(pkg, r.value);
+    keptBytes += r.value.length;
+    if (kept && keptBytes <= DpkgCache.KEEP_BYTES) kept.push({ pkg, text: r.value });
+    else kept = undefined;
   }
   if (packages === 0) {
     return { ok: false, reason: "missing", message: `no package file lists in ${DPKG_INFO}` };
   }
+  return { ok: true, value: { packages, problems, truncated, ...(kept ? { kept } : {}) }, truncated };
+}
+
+/** Gives every file list to `visit`: from what `cache` kept when it has them, else read from the host. */
+async function eachList(
+  host: Host,
+  cache: DpkgCache | undefined,
+  pause: () => Promise<void>,
+  visit: (pkg: string, text: string) => void,
+): Promise<ReadOutcome<ListsRead>> {
+  if (cache?.first === undefined) {
+    const read = readLists(host, pause, visit, cache !== undefined);
+    if (cache) cache.first = read;
+    return read;
+  }
+  // The first pass may have been cut off (its scanner's budget): then this one reads for itself.
+  const first = await cache.first.catch(() => undefined);
+  if (first !== undefined && !first.ok) return first;
+  if (first?.value.kept === undefined) return readLists(host, pause, visit, false);
+  for (const [i, { pkg, text }] of first.value.kept.entries()) {
+    if (i % 256 === 255) await pause();
+    visit(pkg, text);
+  }
+  return first;
+}
+
+/**
+ * One pass over every dpkg file list, keeping the owners of `only` (and their merged-/usr aliases), or of
+ * every path without it (a whole-system map is ~100 MB). "missing" when the host has no dpkg database.
+ * `pause` is awaited every few dozen files, so the pass can share the thread with other work. With a `cache`
+ * (one per scan), the lists are read once for every pass of the scan.
+ */
+export async function scanDpkgLists(
+  host: Host,
+  only: ReadonlySet<string> | undefined,
+  pause: () => Promise<void> = () => Promise.resolve(),
+  cache?: DpkgCache,
+): Promise<ReadOutcome<DpkgScan>> {
+  const merged = cache ? cache.merged(host) : mergedUsrDirs(host);
+  const sought = only === undefined
+    ? undefined
+    : new Set([...only].flatMap((p) => [p, aliasOf(p, merged) ?? p]));
+  const find = sought === undefined ? parseDpkgList : listMatcher(sought);
+  const owners = new Map<string, string>();
+  const r = await eachList(host, cache, pause, (pkg, text) => {
+    for (const path of find(text)) if (!owners.has(path)) owners.set(path, pkg);
+  });
+  if (!r.ok) return r;
+  const { packages, problems, truncated } = r.value;
   return { ok: true, value: { owners, sought, packages, problems, truncated }, truncated };
 }
 
@@ -189,9 +343,11 @@ export function mergeDpkgScans(a: DpkgScan, b: DpkgScan): DpkgScan {
 export async function loadDpkgOwners(
   host: Host,
   only?: ReadonlySet<string>,
+  pause?: () => Promise<void>,
+  cache?: DpkgCache,
 ): Promise<ReadOutcome<PackageOwners> & { problems?: string[] }> {
-  const scan = await scanDpkgLists(host, only);
-  return scan.ok ? dpkgOwners(host, scan.value) : scan;
+  const scan = await scanDpkgLists(host, only, pause, cache);
+  return scan.ok ? dpkgOwners(host, scan.value, cache) : scan;
 }
 
 /**
@@ -201,32 +357,26 @@ export async function loadDpkgOwners(
 export function dpkgOwners(
   host: Host,
   scan: DpkgScan,
+  cache: DpkgCache = new DpkgCache(),
 ): { ok: true; value: PackageOwners; truncated: boolean; problems: string[] } {
-  const merged = mergedUsrDirs(host);
+  const merged = cache.merged(host);
   const owners = scan.owners;
-  const withAlias = <T>(map: ReadonlyMap<string, T>, path: string): T | undefined => {
-    const direct = map.get(path);
+  const ownerOf = (path: string) => {
+    const direct = owners.get(path);
     if (direct !== undefined) return direct;
     const alias = aliasOf(path, merged);
-    return alias === undefined ? undefined : map.get(alias);
+    return alias === undefined ? undefined : owners.get(alias);
   };
-  const div = host.readText("/var/lib/dpkg/diversions", MAX_LIST_BYTES);
-  const diverted = div.ok ? parseDiversions(div.value) : new Set<string>();
-  const sums = new Map<string, Map<string, string>>();
-  const ownerOf = (path: string) => withAlias(owners, path);
   const digestOf = (path: string): PackageDigest | undefined => {
     const pkg = ownerOf(path);
     const alias = aliasOf(path, merged);
+    const diverted = cache.diverted(host);
     if (pkg === undefined || diverted.has(path) || (alias !== undefined && diverted.has(alias))) {
       return undefined;
     }
-    let table = sums.get(pkg);
-    if (table === undefined) {
-      const r = host.readText(`${DPKG_INFO}/${pkg}.md5sums`, MAX_LIST_BYTES);
-      table = r.ok ? parseMd5sums(r.value) : new Map();
-      sums.set(pkg, table);
-    }
-    const hex = withAlias(table, path);
+    const sums = cache.md5sums(host, pkg);
+    if (sums === undefined) return undefined;
+    const hex = md5sumOf(sums, path) ?? (alias === undefined ? undefined : md5sumOf(sums, alias));
     return hex === undefined ? undefined : { algorithm: "md5", hex };
   };
   return {

@@ -5,7 +5,7 @@
  * told apart: PAM modules, sysctl.d files.
  */
 import type { Host } from "../host/host.ts";
-import { type HostPackageOwners, loadPackageOwners } from "../host/package_owners.ts";
+import { type HostPackageOwners, PackageDb } from "../host/package_owners.ts";
 import { hashFile } from "./integrity/hash_file.ts";
 import { parseStatus } from "./integrity/dpkg_md5sums.ts";
 
@@ -48,16 +48,17 @@ function conffileDigests(host: Host, problems: string[]): () => Map<string, stri
 }
 
 /**
- * Checks `files` (absolute host paths) against the package database: owner, and the digest the package
- * recorded. Files larger than `maxBytes` are `unverified`.
+ * Checks `files` (absolute host paths) against the package database (`db`: the scan's, see ./package_db.ts):
+ * owner, and the digest the package recorded. Files larger than `maxBytes` are `unverified`.
  */
 export async function fileProvenance(
   host: Host,
   files: ReadonlySet<string>,
   maxBytes: number,
+  db: PackageDb = new PackageDb(host),
 ): Promise<ProvenanceOutcome> {
   if (files.size === 0) return { problems: [] };
-  const loaded = await loadPackageOwners(host, files);
+  const loaded = await db.owners(files);
   if (loaded.tool === undefined) return { problems: loaded.problems };
   const { owners, tool } = loaded as HostPackageOwners;
   const verdicts = new Map<string, FileProvenance>();

@@ -8,6 +8,7 @@
  */
 import type { ScanContext } from "../core/context.ts";
 import { fileProvenance } from "./file_provenance.ts";
+import { packageDb } from "./package_db.ts";
 import { globMatcher, type SysctlFile, type SysctlLine, VENDOR_DIRS } from "./sysctl_files.ts";
 
 /** Where a configuration file comes from. */
@@ -62,7 +63,7 @@ export async function fileOrigins(
   }
   if (judged.length === 0) return out;
   const contentOf = (f: SysctlFile) => f.source ?? f.path;
-  const prov = await fileProvenance(ctx.host, new Set(judged.map(contentOf)), MAX_FILE_BYTES);
+  const prov = await fileProvenance(ctx.host, new Set(judged.map(contentOf)), MAX_FILE_BYTES, packageDb(ctx));
   for (const p of prov.problems.slice(0, 5)) ctx.warn("package_db_unreadable", p);
   if (prov.verdicts === undefined) {
     ctx.warn(

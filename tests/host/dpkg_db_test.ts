@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
+  DpkgCache,
   dpkgOwners,
   listedAmong,
+  listMatcher,
   loadDpkgOwners,
+  md5sumOf,
   mergeDpkgScans,
   mergedUsrDirs,
   parseDiversions,
@@ -12,6 +15,7 @@ import {
   scanDpkgLists,
 } from "../../src/host/dpkg_db.ts";
 import { Host } from "../../src/host/host.ts";
+import { PackageDb } from "../../src/host/package_owners.ts";
 import { makeTree } from "../helpers.ts";
 import { needs } from "../host_caps.ts";
 
@@ -155,4 +159,123 @@ Deno.test("dpkg_db: a pass for some paths, then one for the rest, answers like o
     assert.equal(merged.ownerOf(p), expected, p);
   }
   assert.equal(merged.packages, 2);
+});
+
+Deno.test("dpkg_db: one matcher serves many lists; regex characters and odd directories in wanted paths", () => {
+  const wanted = new Set([
+    "/usr/lib/a+b (x)/f.so",
+    "/usr/bin/[",
+    "/x",
+    "/opt//y",
+    "relative/z",
+    "/new\nline",
+  ]);
+  const find = listMatcher(wanted);
+  assert.deepEqual(find("/usr/lib/a+b (x)/f.so\n/usr/lib/aab (x)/f.so\n/usr/bin/[\n/x/\n"), [
+    "/usr/lib/a+b (x)/f.so",
+    "/usr/bin/[",
+    "/x",
+  ]);
+  assert.deepEqual(find("/opt//y\nrelative/z\n/new\nline\n/usr/bin/[ \n/usr/bin/[\r"), ["/opt//y"]);
+  assert.deepEqual(listMatcher(new Set())("/usr/bin/a\n"), []);
+});
+
+Deno.test("dpkg_db: md5sumOf answers like the full md5sums parse, the last line for a path winning", () => {
+  const a = "0123456789abcdef0123456789abcdef";
+  const b = "fedcba9876543210fedcba9876543210";
+  const text =
+    `${a}  usr/bin/x\n${a} *usr/bin/y\n${b}  /usr/bin/x\n${a}  usr/bin/xx\nnot-a-sum  usr/bin/z\n${a}  usr/bin/z2`;
+  assert.equal(md5sumOf(text, "/usr/bin/x"), b);
+  assert.equal(md5sumOf(text, "/usr/bin/y"), a);
+  assert.equal(md5sumOf(text, "/usr/bin/z"), undefined);
+  assert.equal(md5sumOf(text, "/usr/bin/z2"), a, "the last line has no newline");
+  assert.equal(md5sumOf(text, "usr/bin/x"), undefined, "only absolute paths are keys");
+  const hex = fc.constantFrom(a, b, a.toUpperCase(), "0123");
+  const name = fc.constantFrom(
+    "usr/bin/x",
+    "/usr/bin/x",
+    "//usr/bin/x",
+    "usr/bin/xx",
+    "bin/x",
+    "x",
+    "/",
+    "a b",
+    "\u00fc",
+  );
+  const line = fc.tuple(
+    hex,
+    fc.constantFrom(" ", "  ", " *", "\t", "   "),
+    name,
+    fc.constantFrom("", "\r", " "),
+  )
+    .map(([h, sep, n, end]) => `${h}${sep}${n}${end}`);
+  fc.assert(
+    fc.property(
+      fc.array(line, { maxLength: 12 }),
+      fc.constantFrom("/usr/bin/x", "/x", "/", "/a b", "//x"),
+      (ls, p) => {
+        const t = ls.join("\n");
+        assert.equal(md5sumOf(t, p), parseMd5sums(t).get(p));
+      },
+    ),
+    { numRuns: 2000 },
+  );
+});
+
+Deno.test("dpkg_db: with a cache, the lists are read once for every pass and md5sums once per package", async () => {
+  using t = makeTree({
+    "var/lib/dpkg/info/login.list": "/usr\n/usr/bin\n/usr/bin/su\n/usr/bin/newgrp\n",
+    "var/lib/dpkg/info/login.md5sums": "0123456789abcdef0123456789abcdef  usr/bin/su\n",
+    "var/lib/dpkg/info/tool.list": "/opt/tool/bin/helper\n",
+  });
+  const host = new Host(t.path);
+  const cache = new DpkgCache();
+  const first = await loadDpkgOwners(host, new Set(["/usr/bin/su"]), undefined, cache);
+  assert.ok(first.ok);
+  assert.equal(first.value.digestOf("/usr/bin/su")?.hex, "0123456789abcdef0123456789abcdef");
+  Deno.removeSync(`${t.path}/var/lib/dpkg/info`, { recursive: true });
+  const second = await loadDpkgOwners(
+    host,
+    new Set(["/opt/tool/bin/helper", "/usr/bin/su"]),
+    undefined,
+    cache,
+  );
+  assert.ok(second.ok, "answered from the lists the first pass kept");
+  assert.equal(second.value.ownerOf("/opt/tool/bin/helper"), "tool");
+  assert.equal(second.value.ownerOf("/usr/bin/newgrp"), undefined, "only the paths asked about");
+  assert.equal(second.value.digestOf("/usr/bin/su")?.hex, "0123456789abcdef0123456789abcdef");
+  const fresh = await loadDpkgOwners(host, new Set(["/opt/tool/bin/helper"]));
+  assert.ok(!fresh.ok && fresh.reason === "missing", "without the cache the lists are read again");
+});
+
+Deno.test("dpkg_db: passes running together both get their answers (the later waits for the first read); a read cut off is not shared", async () => {
+  using t = makeTree(Object.fromEntries(
+    Array.from({ length: 40 }, (_, i) => [`var/lib/dpkg/info/p${i}.list`, `/usr/bin/p${i}\n`]),
+  ));
+  const host = new Host(t.path);
+  const cache = new DpkgCache();
+  const [a, b] = await Promise.all([
+    loadDpkgOwners(host, new Set(["/usr/bin/p1"]), () => new Promise((r) => setTimeout(r, 1)), cache),
+    loadDpkgOwners(host, new Set(["/usr/bin/p39"]), undefined, cache),
+  ]);
+  assert.ok(a.ok && b.ok);
+  assert.equal(a.value.ownerOf("/usr/bin/p1"), "p1");
+  assert.equal(b.value.ownerOf("/usr/bin/p39"), "p39");
+  const cut = new DpkgCache();
+  await assert.rejects(
+    loadDpkgOwners(host, new Set(["/usr/bin/p1"]), () => Promise.reject(new Error("cut")), cut),
+  );
+  const after = await loadDpkgOwners(host, new Set(["/usr/bin/p2"]), undefined, cut);
+  assert.ok(after.ok && after.value.ownerOf("/usr/bin/p2") === "p2" && after.value.packages === 40);
+});
+
+Deno.test("dpkg_db: a PackageDb answers each question of a scan from one read of the lists", async () => {
+  using t = makeTree({ "var/lib/dpkg/info/login.list": "/usr/bin/su\n/usr/bin/newgrp\n" });
+  const db = new PackageDb(new Host(t.path));
+  const su = await db.owners(new Set(["/usr/bin/su"]));
+  Deno.removeSync(`${t.path}/var/lib/dpkg/info/login.list`);
+  const newgrp = await db.owners(new Set(["/usr/bin/newgrp"]));
+  assert.ok(su.tool === "dpkg" && newgrp.tool === "dpkg");
+  assert.equal(su.owners.ownerOf("/usr/bin/su"), "login");
+  assert.equal(newgrp.owners.ownerOf("/usr/bin/newgrp"), "login");
 });

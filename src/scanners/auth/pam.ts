@@ -16,6 +16,7 @@ import { globalValue, matchValues, type SshdConfig } from "../ssh/sshd_config.ts
 import { flatten, moduleName, PAM_TYPES, PamConfig, type PamRule, type PamType } from "./pam_config.ts";
 import { authBypasses } from "./pam_eval.ts";
 import { locateModule, moduleDirs, moduleProvenance, untrustedInclude } from "./pam_modules.ts";
+import { packageDb } from "../package_db.ts";
 
 /** Services that authenticate users over the network (sshd is judged with its PermitEmptyPasswords). */
 export const REMOTE_SERVICES = new Set([
@@ -147,7 +148,7 @@ export async function* pamFindings(
     }
   }
 
-  const prov = await moduleProvenance(ctx.host, new Set(moduleUsers.keys()));
+  const prov = await moduleProvenance(ctx.host, new Set(moduleUsers.keys()), packageDb(ctx));
   for (const p of prov.problems.slice(0, 10)) ctx.warn("package_db_unreadable", p);
   if (prov.verdicts === undefined && moduleUsers.size > 0) {
     ctx.warn(

@@ -6,6 +6,7 @@
  */
 import { type Host, pathComponents } from "../../host/host.ts";
 import { under } from "../../host/location.ts";
+import type { PackageDb } from "../../host/package_owners.ts";
 import { type FileProvenance, fileProvenance } from "../file_provenance.ts";
 import { PAM_DIRS, type PamRule } from "./pam_config.ts";
 
@@ -75,12 +76,13 @@ export function untrustedInclude(target: string): string | undefined {
 export type ModuleProvenance = FileProvenance;
 
 /**
- * Checks module files against the package database: owner, and the digest the package recorded. undefined when
+ * Checks module files against the package database (`db`: the scan's): owner, and the digest the package recorded. undefined when
  * the host has no package database (nothing can be judged), with the problems met.
  */
 export function moduleProvenance(
   host: Host,
   files: ReadonlySet<string>,
+  db?: PackageDb,
 ): Promise<{ verdicts?: Map<string, ModuleProvenance>; tool?: string; problems: string[] }> {
-  return fileProvenance(host, files, MAX_MODULE_BYTES);
+  return fileProvenance(host, files, MAX_MODULE_BYTES, db);
 }

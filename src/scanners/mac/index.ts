@@ -10,6 +10,7 @@ import type { FindingDraft, Metadata } from "../../core/finding.ts";
 import type { Scanner } from "../../core/scanner.ts";
 import { selfContainer } from "../containers/self.ts";
 import { fileProvenance } from "../file_provenance.ts";
+import { packageDb } from "../package_db.ts";
 import {
   type AppArmorState,
   enforcedProfiles,
@@ -87,7 +88,7 @@ async function complainDrafts(ctx: ScanContext, aa: AppArmorState, base: Metadat
   if (!aa.enabled || !aa.profiles) return [];
   const complain = aa.profiles.complain;
   const files = new Set(complain.map((n) => aa.declared.get(n)?.file).filter((f) => f !== undefined));
-  const prov = await fileProvenance(ctx.host, files, 1 << 20);
+  const prov = await fileProvenance(ctx.host, files, 1 << 20, packageDb(ctx));
   for (const p of prov.problems.slice(0, 5)) ctx.warn("package_db_unreadable", p);
   const switched: string[] = [];
   const why: string[] = [];

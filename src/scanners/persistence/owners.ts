@@ -1,12 +1,13 @@
 /**
  * Package ownership for the persistence sources: each source asks about the files it needs judged (a hook in a
  * directory only packages write, a script in /usr/bin, a web file that matched), and after every source has
- * run the package database is read once for all of them (one pass over dpkg's lists for exactly those paths,
- * or the rpm database) and each source's judgement runs with the answers.
+ * run the package database is asked once for all of them (one pass over dpkg's lists for exactly those paths,
+ * or the rpm database; the lists are read once per scan, see ../package_db.ts) and each source's judgement runs
+ * with the answers.
  */
 import type { ScanContext } from "../../core/context.ts";
 import type { PackageDigest, PackageFileInfo } from "../../host/dpkg_db.ts";
-import { loadPackageOwners } from "../../host/package_owners.ts";
+import { packageDb } from "../package_db.ts";
 import { SYSTEM_DIRS, under } from "../../host/location.ts";
 
 /** What the package database says about the files asked about. */
@@ -63,7 +64,7 @@ export class OwnerQueries {
   async resolve(ctx: ScanContext): Promise<void> {
     if (this.#jobs.length === 0) return;
     const wanted = new Set(this.#jobs.flatMap((j) => j.paths));
-    const loaded = await loadPackageOwners(ctx.host, wanted);
+    const loaded = await packageDb(ctx).owners(wanted, () => ctx.checkpoint());
     for (const p of loaded.problems) ctx.warn("package_db_unreadable", p);
     let o = NONE;
     if (loaded.tool !== undefined) {
