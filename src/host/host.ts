@@ -6,7 +6,8 @@
  * remote filesystems unless allowed).
  */
 
-import { fillBounded } from "../../ffi/fd.ts";
+import { AT, Errno, fillBounded, readlinkAt } from "../../ffi/fd.ts";
+import { cString, strerror, tryLibc } from "../../ffi/libc.ts";
 import { readDirFd } from "../../ffi/dirent.ts";
 import {
   type FileKind,
@@ -62,6 +63,7 @@ function openFailure<T>(r: Extract<Opened, { ok: false }>): ReadOutcome<T> {
 
 let chunk = new Uint8Array(64 << 10);
 const utf8 = new TextDecoder();
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * Fills a reused buffer from an open file, up to `maxBytes` + 1 bytes. The buffer is sized from the size the
@@ -286,11 +288,31 @@ export class Host {
     return this.stat(path).ok;
   }
 
-  /** The raw target of a symlink. */
+  /**
+   * The raw target of a symlink. Through libc when it is loaded: a path that is not a link (EINVAL) is a value,
+   * not a thrown error, which matters to callers that ask of every file whether it is one.
+   */
   readLink(path: string): ReadOutcome<string> {
     const real = this.resolve(path, false);
     const remote = this.#remote<string>(path, real);
     if (remote) return remote;
+    if (tryLibc() !== null) {
+      const target = readlinkAt(AT.FDCWD, cString(real));
+      if (typeof target !== "number") {
+        try {
+          return { ok: true, value: strictUtf8.decode(target), truncated: false };
+        } catch {
+          return { ok: false, reason: "error", message: `${path}: the link's target is not valid UTF-8` };
+        }
+      }
+      const errnum = -target;
+      const reason: ReadFailure = errnum === Errno.ENOENT || errnum === Errno.ENOTDIR
+        ? "missing"
+        : errnum === Errno.EACCES || errnum === Errno.EPERM
+        ? "denied"
+        : "error";
+      return { ok: false, reason, message: `${strerror(errnum)} (os error ${errnum}): readlink '${real}'` };
+    }
     try {
       return { ok: true, value: Deno.readLinkSync(real), truncated: false };
     } catch (e) {

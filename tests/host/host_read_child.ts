@@ -10,7 +10,7 @@ for (const p of ["/file", "/big", "/fifo", "/dir", "/missing", "/dir/missing/x",
   const r = h.readText(p, 100);
   out[p] = r.ok ? { text: r.value, truncated: r.truncated } : { reason: r.reason };
 }
-for (const p of ["/link", "/file", "/missing"]) {
+for (const p of ["/link", "/file", "/missing", "/dir/x/y", "/bad-link"]) {
   const r = h.readLink(p);
   out[`link ${p}`] = r.ok ? { target: r.value } : { reason: r.reason };
 }

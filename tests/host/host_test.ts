@@ -92,6 +92,11 @@ Deno.test("the libc read path and the Deno one give the same outcomes", () => {
   });
   const mk = new Deno.Command("/usr/bin/mkfifo", { args: [`${t.path}/fifo`] }).outputSync();
   assert.equal(mk.code, 0);
+  // A link whose target is not UTF-8 (a name Deno's API cannot return as a string): both paths refuse it.
+  const bad = new Deno.Command("/bin/sh", {
+    args: ["-c", `ln -s "$(printf '/tmp/\\377x')" "${t.path}/bad-link"`],
+  }).outputSync();
+  assert.equal(bad.code, 0);
   const child = repoPath("tests/host/host_read_child.ts");
   const run = (ffi: boolean) => {
     const out = new Deno.Command(Deno.execPath(), {
@@ -110,6 +115,9 @@ Deno.test("the libc read path and the Deno one give the same outcomes", () => {
   assert.deepEqual(withLibc["/link"], { text: "hello\n", truncated: false });
   assert.deepEqual(withLibc["link /link"], { target: "file" });
   assert.deepEqual(withLibc["link /file"], { reason: "error" }, "not a symlink");
+  assert.deepEqual(withLibc["link /missing"], { reason: "missing" });
+  assert.deepEqual(withLibc["link /dir/x/y"], { reason: "missing" }, "a file on the way");
+  assert.deepEqual(withLibc["link /bad-link"], { reason: "error" }, "a target that is not UTF-8");
   assert.deepEqual(run(false), withLibc);
 });
 
