@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { systemdUnits } from "../../src/scanners/systemd_units/index.ts";
 import { EXPOSURE_TABLE, exposureOf } from "../../src/scanners/systemd_units/exposure.ts";
-import { dropInDirNames, templateOf } from "../../src/scanners/systemd_units/loader.ts";
+import { dropInDirNames, loadUnits, templateOf } from "../../src/scanners/systemd_units/loader.ts";
+import { ScanContext, ScanShared } from "../../src/core/context.ts";
+import { probeCapabilities } from "../../src/host/capabilities.ts";
+import { Host } from "../../src/host/host.ts";
 import {
   lastValue,
   listValues,
@@ -10,7 +13,7 @@ import {
   parseExecLine,
   parseUnitFile,
 } from "../../src/scanners/systemd_units/unit_file.ts";
-import { fixtureRoot, makeTree, runOne, type TreeEntry } from "../helpers.ts";
+import { fixtureRoot, makeTree, runOne, testConfig, type TreeEntry } from "../helpers.ts";
 import { UNIT_DIRS } from "../../src/scanners/systemd_units/loader.ts";
 
 const STOCK = fixtureRoot("persist-debian-stock");
@@ -288,5 +291,50 @@ Deno.test("systemd_units: the live host scans without errors", async () => {
   assert.ok(
     !r.findings.some((f) => f.severity !== "info"),
     "no stock unit on this VM deserves more than info",
+  );
+});
+
+Deno.test("loadUnits: a second load by the same scanner reuses the reads, with the same units and warnings", () => {
+  using t = makeTree({
+    "usr/lib/systemd/system/a.service": "[Service]\nExecStart=/usr/bin/a\n",
+    "usr/lib/systemd/system/a.service.d/x.conf": "[Service]\nUser=nobody\n",
+    "usr/lib/systemd/system/b.socket": "[Socket]\nListenStream=1\n",
+    "etc/systemd/system/bad.service": "[Service]\nExecStart=/x\nno equals sign\n",
+  });
+  const host = new Host(t.path);
+  const mk = (name: string) =>
+    new ScanContext(
+      name,
+      testConfig({ root: t.path }),
+      host,
+      probeCapabilities(host),
+      new ScanShared(),
+      new AbortController().signal,
+      30,
+    );
+  const ctx = mk("persistence");
+  const first = loadUnits(ctx, [".service"]);
+  const warned = ctx.warnings.length;
+  Deno.removeSync(`${t.path}/usr/lib/systemd/system/a.service.d`, { recursive: true });
+  Deno.writeFileSync(`${t.path}/etc/systemd/system/bad.service`, new TextEncoder().encode("[Service]\n"));
+  const second = loadUnits(ctx, [".service", ".socket"]);
+  assert.deepEqual(
+    second.units.filter((u) => u.name.endsWith(".service")),
+    first.units,
+    "read once per scanner",
+  );
+  assert.deepEqual(second.units.map((u) => u.name), ["a.service", "b.socket", "bad.service"]);
+  assert.equal(lastValue(first.units[0].sections, "Service", "User"), "nobody");
+  assert.deepEqual(
+    ctx.warnings.slice(warned),
+    ctx.warnings.slice(0, warned),
+    "the first read's warnings again",
+  );
+  assert.ok(ctx.warnings.some((w) => w.code === "unit_malformed"));
+  const other = loadUnits(mk("systemd_units"), [".service"]);
+  assert.equal(
+    other.units.find((u) => u.name === "a.service")?.dropIns.length,
+    0,
+    "another scanner reads anew",
   );
 });

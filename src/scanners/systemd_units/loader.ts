@@ -62,18 +62,50 @@ function existingDirs(ctx: ScanContext, dirs: readonly string[]): string[] {
   return out;
 }
 
+/** A read of a unit directory or file, with the warnings it raised. */
+interface Read<T> {
+  value: T;
+  warnings: [code: string, detail: string][];
+}
+
+/**
+ * The directories listed, unit files parsed and stats taken for one scanner, by path: a scanner that loads units
+ * more than once (persistence: timers and services, then every unit type) reads each once. A reuse raises the warnings of
+ * the first read again, so each load reports what it met as if it had read the file itself.
+ */
+const reads = new WeakMap<ScanContext, Map<string, Read<unknown>>>();
+
+function once<T>(
+  ctx: ScanContext,
+  key: string,
+  read: (warn: (code: string, detail: string) => void) => T,
+): T {
+  let byKey = reads.get(ctx);
+  if (!byKey) reads.set(ctx, byKey = new Map());
+  let r = byKey.get(key) as Read<T> | undefined;
+  if (!r) {
+    const warnings: [string, string][] = [];
+    r = { value: read((code, detail) => warnings.push([code, detail])), warnings };
+    byKey.set(key, r);
+  }
+  for (const [code, detail] of r.warnings) ctx.warn(code, detail);
+  return r.value;
+}
+
 function listDir(ctx: ScanContext, dir: string): Deno.DirEntry[] {
-  const r = ctx.host.readDir(dir, UNIT_LIMITS.entriesPerDir);
-  if (!r.ok) {
-    if (r.reason !== "missing") ctx.warn("unit_dir_unreadable", `${dir}: ${r.message}`);
-    return [];
-  }
-  if (r.truncated) ctx.warn("truncated", `${dir}: more than ${UNIT_LIMITS.entriesPerDir} entries`);
-  for (const e of r.value.filter((e) => e.name.includes("\uFFFD"))) {
-    ctx.warn("unit_unreadable", `${dir}/${e.name}: the name is not valid UTF-8 and cannot be opened`);
-  }
-  return r.value.filter((e) => !e.name.includes("\uFFFD"))
-    .sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  return once(ctx, `dir:${dir}`, (warn) => {
+    const r = ctx.host.readDir(dir, UNIT_LIMITS.entriesPerDir);
+    if (!r.ok) {
+      if (r.reason !== "missing") warn("unit_dir_unreadable", `${dir}: ${r.message}`);
+      return [];
+    }
+    if (r.truncated) warn("truncated", `${dir}: more than ${UNIT_LIMITS.entriesPerDir} entries`);
+    for (const e of r.value.filter((e) => e.name.includes("\uFFFD"))) {
+      warn("unit_unreadable", `${dir}/${e.name}: the name is not valid UTF-8 and cannot be opened`);
+    }
+    return r.value.filter((e) => !e.name.includes("\uFFFD"))
+      .sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  });
 }
 
 /** Drop-in directory names for a unit, most specific first: the unit, its template, its prefixes, its type. */
@@ -90,20 +122,19 @@ export function dropInDirNames(name: string): string[] {
   return out;
 }
 
-function readUnitText(ctx: ScanContext, path: string): string | undefined {
-  const r = ctx.host.readText(path, UNIT_LIMITS.unitBytes);
-  if (!r.ok) {
-    ctx.warn("unit_unreadable", `${path}: ${r.message}`);
-    return undefined;
-  }
-  if (r.truncated) ctx.warn("truncated", `${path} larger than ${UNIT_LIMITS.unitBytes} bytes`);
-  return r.value;
-}
-
-function parseWarn(ctx: ScanContext, path: string, text: string): UnitSections {
-  const { sections, bad } = parseUnitFile(text);
-  if (bad > 0) ctx.warn("unit_malformed", `${path}: ${bad} line(s) outside a section or without '='`);
-  return sections;
+/** The sections of one unit file or drop-in (never changed by callers: merging copies), or undefined. */
+function unitSections(ctx: ScanContext, path: string): UnitSections | undefined {
+  return once(ctx, `unit:${path}`, (warn) => {
+    const r = ctx.host.readText(path, UNIT_LIMITS.unitBytes);
+    if (!r.ok) {
+      warn("unit_unreadable", `${path}: ${r.message}`);
+      return undefined;
+    }
+    if (r.truncated) warn("truncated", `${path} larger than ${UNIT_LIMITS.unitBytes} bytes`);
+    const { sections, bad } = parseUnitFile(r.value);
+    if (bad > 0) warn("unit_malformed", `${path}: ${bad} line(s) outside a section or without '='`);
+    return sections;
+  });
 }
 
 /**
@@ -130,12 +161,12 @@ export function loadUnits(
   const aliases: string[] = [];
   for (const [name, dir] of [...first].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)) {
     const path = `${dir}/${name}`;
-    const lst = ctx.host.lstat(path);
+    const lst = once(ctx, `lstat:${path}`, () => ctx.host.lstat(path));
     if (!lst.ok) continue;
     let vendor = VENDOR_DIRS.includes(dir);
     let linkTarget: string | undefined;
     if (lst.value.isSymlink) {
-      const target = ctx.host.readLink(path);
+      const target = once(ctx, `link:${path}`, () => ctx.host.readLink(path));
       if (!target.ok) continue;
       if (target.value === "/dev/null") {
         masked.push(name);
@@ -152,23 +183,23 @@ export function loadUnits(
       vendor = VENDOR_DIRS.includes(resolvedDir);
       linkTarget = target.value.startsWith("/") ? target.value : `${dir}/${target.value}`;
     }
-    const st = ctx.host.stat(path);
-    if (!st.ok) {
-      if (st.reason !== "missing") ctx.warn("unit_unreadable", `${path}: ${st.message}`);
-      continue;
-    }
+    const st = once(ctx, `stat:${path}`, (warn) => {
+      const st = ctx.host.stat(path);
+      if (!st.ok && st.reason !== "missing") warn("unit_unreadable", `${path}: ${st.message}`);
+      return st;
+    });
+    if (!st.ok) continue;
     if (!st.value.isFile) continue;
     if (st.value.size === 0) {
       masked.push(name);
       continue;
     }
-    const text = readUnitText(ctx, path);
-    if (text === undefined) continue;
-    let sections = parseWarn(ctx, path, text);
+    let sections = unitSections(ctx, path);
+    if (sections === undefined) continue;
     const dropIns = collectDropIns(ctx, present, listings, name);
     for (const p of dropIns) {
-      const t = readUnitText(ctx, p);
-      if (t !== undefined) sections = mergeSections(sections, parseWarn(ctx, p, t));
+      const more = unitSections(ctx, p);
+      if (more !== undefined) sections = mergeSections(sections, more);
     }
     units.push({ name, path, vendor, dropIns, sections, ...(linkTarget ? { linkTarget } : {}) });
   }
@@ -205,6 +236,15 @@ function pulledIn(
   return out;
 }
 
+const nameSets = new WeakMap<Deno.DirEntry[], Set<string>>();
+
+/** The names of a directory listing, as a set built once per listing (every unit looks up its drop-in names). */
+function namesIn(listing: Deno.DirEntry[]): Set<string> {
+  let names = nameSets.get(listing);
+  if (!names) nameSets.set(listing, names = new Set(listing.map((e) => e.name)));
+  return names;
+}
+
 function collectDropIns(
   ctx: ScanContext,
   dirs: string[],
@@ -214,7 +254,7 @@ function collectDropIns(
   const byBase = new Map<string, string>();
   for (const dn of dropInDirNames(name)) {
     for (const d of dirs) {
-      if (!listings.get(d)!.some((e) => e.name === dn)) continue;
+      if (!namesIn(listings.get(d)!).has(dn)) continue;
       for (const e of listDir(ctx, `${d}/${dn}`)) {
         if (!e.name.endsWith(".conf") || e.name.startsWith(".") || byBase.has(e.name)) continue;
         if (byBase.size >= UNIT_LIMITS.dropInsPerUnit) {
