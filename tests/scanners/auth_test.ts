@@ -131,6 +131,17 @@ Deno.test("auth: module files are checked against dpkg: unowned and modified mod
     `critical auth.pam.module_modified:/${dir}/pam_unix.so`,
     `high auth.pam.module_unowned:/${dir}/pam_evil.so`,
   ]);
+  assert.deepEqual(r.warnings, []);
+  // --fast-scan does not read the package database: the modules are not judged, and the report says so.
+  const fast = await runOne(auth, t.path, { fastScan: true });
+  assert.deepEqual(summary(fast.findings), []);
+  assert.deepEqual(fast.warnings.map((w) => [w.code, w.detail]), [[
+    "fast_scan_skipped",
+    "--fast-scan: 4 PAM module file(s) against their packages not checked (it reads the package database); " +
+    "run without --fast-scan or add --integrity",
+  ]]);
+  const asked = await runOne(auth, t.path, { fastScan: true, integrity: true });
+  assert.deepEqual(summary(asked.findings), summary(r.findings), "--integrity asks for package checks");
 });
 
 Deno.test("auth: nullok on a network service, and on sshd when it permits empty passwords", async () => {

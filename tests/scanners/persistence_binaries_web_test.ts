@@ -50,6 +50,21 @@ Deno.test("persistence binaries (dpkg): a packaged program that is now another s
     /link to \/tmp\/\.t\/top/,
   );
   assert.deepEqual(r.warnings, []);
+  // --fast-scan judges no packaged file (that reads the package database) but still the links, and says so.
+  const fast = await runOne(persistence, root.path, { persistenceRecentDays: 0, fastScan: true });
+  assert.deepEqual(summary(fast.findings), ["high persistence.binary.replaced /usr/bin/top"]);
+  assert.deepEqual(fast.warnings.map((w) => w.code), ["fast_scan_skipped", "fast_scan_skipped"]);
+  assert.match(fast.warnings[0].detail!, /^--fast-scan: maintainer scripts of installed packages/);
+  assert.match(
+    fast.warnings[1].detail!,
+    /^--fast-scan: package ownership of \d+ file\(s\) \(programs replaced/,
+  );
+  const asked = await runOne(persistence, root.path, {
+    persistenceRecentDays: 0,
+    fastScan: true,
+    integrity: true,
+  });
+  assert.deepEqual(summary(asked.findings), summary(r.findings), "--integrity asks for package checks");
 });
 
 Deno.test("persistence binaries: without a package database the program files are not judged, and that is said", async () => {
@@ -159,6 +174,9 @@ Deno.test("persistence web shells: request input run as commands, obfuscated eva
   const cache = r.findings.find((f) => f.metadata.path?.toString().endsWith("cache.php"))!;
   assert.deepEqual([cache.metadata.line, cache.metadata.patterns], [3, ["php_sink_request"]]);
   assert.deepEqual(r.warnings, []);
+  // Under --fast-scan the package database still spares the packaged file that matched.
+  const fast = await runOne(persistence, root.path, { persistenceRecentDays: 0, fastScan: true });
+  assert.deepEqual(summary(fast.findings), summary(r.findings));
 });
 
 Deno.test("persistence web shells: the walk is bounded and says where it stopped", async () => {

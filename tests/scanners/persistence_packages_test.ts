@@ -119,6 +119,14 @@ Deno.test("maintainer scripts and rpm scriptlets: only lines with payloads becom
     ["package_db_unreadable"],
     "the malformed header is reported",
   );
+  // --fast-scan reads no package database: no maintainer script is read, and the report says so.
+  const fast = await runOne(persistence, root.path, { persistenceInventory: true, fastScan: true });
+  assert.deepEqual(fast.findings.filter((f) => f.metadata.kind === "maintainer_script"), []);
+  assert.deepEqual(fast.warnings.map((w) => [w.code, w.detail]), [[
+    "fast_scan_skipped",
+    "--fast-scan: maintainer scripts of installed packages (dpkg's and rpm's) not checked (it reads the " +
+    "package database); run without --fast-scan or add --integrity",
+  ]]);
 });
 
 /** A dpkg status stanza. */

@@ -7,7 +7,11 @@ export const selectionFlags = {
   flags: {
     enable: csv("enable", "Run only these scanners (names as in `sys-scan checks`).", "NAMES"),
     disable: csv("disable", "Skip these scanners.", "NAMES"),
-    fastScan: bool("fast-scan", "Skip the slow scanners (deep module analysis, integrity, yara, tracing)."),
+    fastScan: bool(
+      "fast-scan",
+      "Skip the slow scanners (deep module analysis, integrity, yara, tracing) and the checks that read the " +
+        "package database.",
+    ),
     hardening: bool(
       "hardening",
       "Also measure the host against a hardened baseline: run kernel_hardening, systemd_units and auditd, and " +

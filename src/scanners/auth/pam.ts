@@ -16,7 +16,7 @@ import { globalValue, matchValues, type SshdConfig } from "../ssh/sshd_config.ts
 import { flatten, moduleName, PAM_TYPES, PamConfig, type PamRule, type PamType } from "./pam_config.ts";
 import { authBypasses } from "./pam_eval.ts";
 import { locateModule, moduleDirs, moduleProvenance, untrustedInclude } from "./pam_modules.ts";
-import { packageDb } from "../package_db.ts";
+import { packageDb, readsPackageDb, warnFastScanSkipped } from "../package_db.ts";
 
 /** Services that authenticate users over the network (sshd is judged with its PermitEmptyPasswords). */
 export const REMOTE_SERVICES = new Set([
@@ -148,9 +148,22 @@ export async function* pamFindings(
     }
   }
 
-  const prov = await moduleProvenance(ctx.host, new Set(moduleUsers.keys()), packageDb(ctx));
+  yield* moduleFindings(ctx, moduleUsers);
+  yield* nullokRemote(stacks, db, sshd);
+}
+
+/**
+ * Module files that no package installed or that differ from their package (`users`: file → the rules loading
+ * it). Not under --fast-scan (see `readsPackageDb`): then a warning says how many files were not checked.
+ */
+async function* moduleFindings(ctx: ScanContext, users: Map<string, string[]>): AsyncGenerator<FindingDraft> {
+  if (!readsPackageDb(ctx)) {
+    if (users.size > 0) warnFastScanSkipped(ctx, `${users.size} PAM module file(s) against their packages`);
+    return;
+  }
+  const prov = await moduleProvenance(ctx.host, new Set(users.keys()), packageDb(ctx));
   for (const p of prov.problems.slice(0, 10)) ctx.warn("package_db_unreadable", p);
-  if (prov.verdicts === undefined && moduleUsers.size > 0) {
+  if (prov.verdicts === undefined && users.size > 0) {
     ctx.warn(
       "no_package_db",
       "no dpkg or rpm database: PAM module files were not checked against their packages",
@@ -162,21 +175,19 @@ export async function* pamFindings(
       check_id: v.kind === "unowned" ? "auth.pam.module_unowned" : "auth.pam.module_modified",
       subject: file,
       description: v.kind === "unowned"
-        ? `${file} is loaded by ${moduleUsers.get(file)!.join(", ")} but no ${prov.tool} package owns it.`
+        ? `${file} is loaded by ${users.get(file)!.join(", ")} but no ${prov.tool} package owns it.`
         : `${file} (package ${v.pkg}) does not match the ${v.algorithm} digest the package recorded; loaded by ${
-          moduleUsers.get(file)!.join(", ")
+          users.get(file)!.join(", ")
         }.`,
       metadata: {
         path: file,
         package: v.kind === "modified" ? v.pkg : null,
-        used_by: moduleUsers.get(file)!,
+        used_by: users.get(file)!,
         package_db: prov.tool ?? null,
       },
       location: { path: file },
     };
   }
-
-  yield* nullokRemote(stacks, db, sshd);
 }
 
 /** Auth stacks that succeed without credentials, one finding per rule that grants it. */

@@ -7,7 +7,7 @@
  */
 import type { ScanContext } from "../../core/context.ts";
 import type { PackageDigest, PackageFileInfo } from "../../host/dpkg_db.ts";
-import { packageDb } from "../package_db.ts";
+import { packageDb, readsPackageDb, warnFastScanSkipped } from "../package_db.ts";
 import { SYSTEM_DIRS, under } from "../../host/location.ts";
 
 /** What the package database says about the files asked about. */
@@ -22,11 +22,17 @@ export interface Ownership {
   fileInfoOf(path: string): PackageFileInfo | undefined;
 }
 
+/**
+ * What a judgement does with the answers: `find` reports files no package installed, or that differ from what
+ * their package installed; `clear` spares a match that a package explains (a web-shell pattern in a packaged
+ * file), so without answers it reports more, never less.
+ */
+export type OwnershipUse = "find" | "clear";
+
 /** A judgement waiting for ownership answers. */
 interface Job {
   paths: readonly string[];
-  /** Whether the judgement cannot be made without a database (then its absence is a warning). */
-  required: boolean;
+  use: OwnershipUse;
   run(o: Ownership): void;
 }
 
@@ -53,17 +59,30 @@ export class OwnerQueries {
   readonly #jobs: Job[] = [];
 
   /**
-   * Asks about `paths`; `run` is called once with the answers after every source has run. `required`: the
-   * judgement means nothing without a package database, so a host without one gets a warning naming the files.
+   * Asks about `paths`; `run` is called once with the answers after every source has run. A host without a
+   * package database gets a warning naming the files `find` judgements could not check. Under --fast-scan (see `readsPackageDb`) `find`
+   * judgements are not run and a warning says how many files were not checked; `clear` ones still are.
    */
-  ask(paths: readonly string[], run: (o: Ownership) => void, required = true): void {
-    if (paths.length > 0) this.#jobs.push({ paths, required, run });
+  ask(paths: readonly string[], run: (o: Ownership) => void, use: OwnershipUse = "find"): void {
+    if (paths.length > 0) this.#jobs.push({ paths, use, run });
   }
 
   /** Reads the package database once for every path asked about and runs the waiting judgements. */
   async resolve(ctx: ScanContext): Promise<void> {
-    if (this.#jobs.length === 0) return;
-    const wanted = new Set(this.#jobs.flatMap((j) => j.paths));
+    let jobs = this.#jobs;
+    if (!readsPackageDb(ctx)) {
+      const skipped = new Set(jobs.filter((j) => j.use === "find").flatMap((j) => j.paths));
+      if (skipped.size > 0) {
+        warnFastScanSkipped(
+          ctx,
+          `package ownership of ${skipped.size} file(s) (programs replaced in place, set-id bits added, units, ` +
+            `hooks, generators and programs no package installed)`,
+        );
+      }
+      jobs = jobs.filter((j) => j.use === "clear");
+    }
+    if (jobs.length === 0) return;
+    const wanted = new Set(jobs.flatMap((j) => j.paths));
     const loaded = await packageDb(ctx).owners(wanted, () => ctx.checkpoint());
     for (const p of loaded.problems) ctx.warn("package_db_unreadable", p);
     let o = NONE;
@@ -76,7 +95,7 @@ export class OwnerQueries {
         fileInfoOf: (p) => owners.fileInfoOf?.(p),
       };
     } else {
-      const unjudged = [...new Set(this.#jobs.filter((j) => j.required).flatMap((j) => j.paths))].sort();
+      const unjudged = [...new Set(jobs.filter((j) => j.use === "find").flatMap((j) => j.paths))].sort();
       if (unjudged.length > 0) {
         ctx.warn(
           "no_package_db",
@@ -85,7 +104,7 @@ export class OwnerQueries {
         );
       }
     }
-    for (const j of this.#jobs) {
+    for (const j of jobs) {
       j.run(o);
       await ctx.checkpoint();
     }

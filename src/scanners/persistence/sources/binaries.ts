@@ -12,6 +12,7 @@
 import { digestEntry, readEntryHead } from "../../../host/entry_io.ts";
 import { homeDirs, LocationJudge, pathLocation } from "../../../host/location.ts";
 import { walk, type WalkEntry } from "../../../host/walker.ts";
+import { readsPackageDb } from "../../package_db.ts";
 import { EXPECTED_SETID_PATHS } from "../../suid_expected.ts";
 import { type Collector, normalisePath } from "../collect.ts";
 import type { Ownership } from "../owners.ts";
@@ -171,6 +172,8 @@ export async function binarySources(c: Collector): Promise<void> {
   const scripts: WalkEntry[] = [];
   const setid: WalkEntry[] = [];
   const files: WalkEntry[] = [];
+  // Scripts are told apart only to compare them with their package's digest, which --fast-scan leaves out.
+  const findScripts = readsPackageDb(c.ctx);
   for (const [i, e] of entries.entries()) {
     if (i % 256 === 255) await c.ctx.checkpoint();
     if (e.kind === "symlink") {
@@ -190,7 +193,7 @@ export async function binarySources(c: Collector): Promise<void> {
     }
     files.push(e);
     if ((e.mode & 0o6000) !== 0) setid.push(e);
-    if (e.size < 2 || e.size > MAX_SCRIPT) continue;
+    if (!findScripts || e.size < 2 || e.size > MAX_SCRIPT) continue;
     const head = readEntryHead(c.ctx.host, e, 2);
     if (head.ok && head.value[0] === 0x23 && head.value[1] === 0x21) scripts.push(e);
   }

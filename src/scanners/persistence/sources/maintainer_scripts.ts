@@ -8,6 +8,7 @@
  */
 import { DPKG_INFO } from "../../../host/dpkg_db.ts";
 import { loadRpmScriptlets } from "../../../host/rpm_db.ts";
+import { readsPackageDb, warnFastScanSkipped } from "../../package_db.ts";
 import { ROOT_ACCOUNT } from "../accounts.ts";
 import type { Collector, Entry } from "../collect.ts";
 import { scriptLines } from "../cron.ts";
@@ -94,8 +95,12 @@ async function rpmScriptlets(c: Collector): Promise<void> {
   }
 }
 
-/** Maintainer scripts of dpkg packages and rpm scriptlets carrying payloads. */
+/** Maintainer scripts of dpkg packages and rpm scriptlets carrying payloads (not under --fast-scan). */
 export async function maintainerScriptSources(c: Collector): Promise<void> {
+  if (!readsPackageDb(c.ctx)) {
+    warnFastScanSkipped(c.ctx, "maintainer scripts of installed packages (dpkg's and rpm's)");
+    return;
+  }
   await dpkgScripts(c);
   await rpmScriptlets(c);
 }

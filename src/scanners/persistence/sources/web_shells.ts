@@ -114,6 +114,7 @@ export async function webShellSources(c: Collector): Promise<void> {
     }
   }
   if (capped !== "") c.ctx.warn("truncated", `${capped}: the rest were not read`);
+  // A packaged file that matches is spared; without answers (no database) every match is reported.
   c.owners.ask(hits.map((h) => h.path), (o) => {
     for (const h of hits) {
       const pkg = o.ownerOf(h.path);
@@ -137,5 +138,5 @@ export async function webShellSources(c: Collector): Promise<void> {
         });
       }
     }
-  }, false);
+  }, "clear");
 }
