@@ -5,7 +5,7 @@
  * of what may be opened lives above, in `src/host`.
  */
 
-import { errno, libc, syscall } from "./libc.ts";
+import { errno, libc } from "./libc.ts";
 
 /** open(2) flags used by sys-scan (x86-64 and aarch64 values). */
 export const O = {
@@ -111,12 +111,16 @@ export function makedev(major: number, minor: number): number {
 }
 
 const STATX_BASIC_STATS = 0x7ff;
-const SYS_OPENAT2 = 437;
+const SYS_OPENAT2_BIG = 437n;
+const OPEN_HOW_SIZE = 24n;
 const stx = new Uint8Array(256);
 const stxView = new DataView(stx.buffer);
 const empty = new Uint8Array(1);
 const openHow = new Uint8Array(24);
 const openHowView = new DataView(openHow.buffer);
+/** What `openHow` holds now (it is rewritten only when a call asks for other flags). */
+let howFlags = -1;
+let howResolve = -1;
 
 function decodeStatx(out: StatxView): void {
   const v = stxView;
@@ -165,11 +169,15 @@ export function openAt2(
   flags: number,
   resolve: number,
 ): number {
-  openHowView.setBigUint64(0, BigInt(flags), true);
-  openHowView.setBigUint64(8, 0n, true);
-  openHowView.setBigUint64(16, BigInt(resolve), true);
-  const r = syscall(SYS_OPENAT2, BigInt.asUintN(64, BigInt(dirFd)), name, openHow, 24);
-  return r.result < 0n ? -r.errno : Number(r.result);
+  if (flags !== howFlags || resolve !== howResolve) {
+    openHowView.setBigUint64(0, BigInt(flags), true);
+    openHowView.setBigUint64(8, 0n, true);
+    openHowView.setBigUint64(16, BigInt(resolve), true);
+    howFlags = flags;
+    howResolve = resolve;
+  }
+  const r = libc().symbols.syscall_openat2(SYS_OPENAT2_BIG, dirFd, name, openHow, OPEN_HOW_SIZE);
+  return r < 0 ? -errno() : r;
 }
 
 /** close(2). */

@@ -15,6 +15,12 @@ const symbols = {
   getppid: { parameters: [], result: "i32" },
   getpgid: { parameters: ["i32"], result: "i32" },
   syscall: { parameters: ["i64", "u64", "u64", "u64", "u64", "u64", "u64"], result: "i64" },
+  /** syscall(2) typed for openat2(dirfd, path, how, size): no BigInt per call (the result is a descriptor or -1). */
+  syscall_openat2: {
+    name: "syscall",
+    parameters: ["i64", "i32", "buffer", "buffer", "usize"],
+    result: "i32",
+  },
   open: { parameters: ["buffer", "i32"], result: "i32" },
   openat: { parameters: ["i32", "buffer", "i32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
@@ -146,7 +152,9 @@ export function syscall(nr: number, ...args: SyscallArg[]): SyscallResult {
   return { result, errno: result < 0n ? errno() : 0 };
 }
 
+const encoder = new TextEncoder();
+
 /** A NUL-terminated copy of a string, for a `buffer` parameter. */
 export function cString(s: string): Uint8Array<ArrayBuffer> {
-  return new TextEncoder().encode(s + "\0");
+  return encoder.encode(s + "\0");
 }
