@@ -21,6 +21,13 @@ const symbols = {
     nonblocking: true,
   },
   EVP_DigestFinal_ex: { parameters: ["pointer", "buffer", "pointer"], result: "i32" },
+  EVP_Digest: { parameters: ["buffer", "usize", "buffer", "buffer", "pointer", "pointer"], result: "i32" },
+  EVP_Digest_nb: {
+    name: "EVP_Digest",
+    parameters: ["buffer", "usize", "buffer", "buffer", "pointer", "pointer"],
+    result: "i32",
+    nonblocking: true,
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 type Libcrypto = Deno.DynamicLibrary<typeof symbols>;
@@ -57,8 +64,31 @@ export interface Digest {
   free(): void;
 }
 
+/** A digest algorithm of libcrypto: call it for a running digest, or digest bytes at once with `once`. */
+export interface Digester {
+  /** A running digest (always `free()` it). */
+  (): Digest;
+  /**
+   * The lower-case hex digest of `bytes` in one library call, off this thread when they are at least
+   * OFF_THREAD_MIN_BYTES long; `bytes` must not change until the promise settles.
+   */
+  once(bytes: Uint8Array<ArrayBuffer>): Promise<string>;
+}
+
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+function hexOf(bytes: Uint8Array, len: number): string {
+  let s = "";
+  for (let i = 0; i < len; i++) s += HEX[bytes[i]];
+  return s;
+}
+
+/** Output of the digests computed on this thread (one at a time). */
+const onThreadOut = new Uint8Array(64);
+const onThreadLen = new Uint32Array(1);
+
 /** A factory of digests of `algorithm` (an OpenSSL name: "md5", "sha256"), or null when unavailable here. */
-export function digester(algorithm: string): (() => Digest) | null {
+export function digester(algorithm: string): Digester | null {
   const l = load();
   if (l === null) return null;
   const md = l.symbols.EVP_get_digestbyname(new TextEncoder().encode(`${algorithm}\0`));
@@ -82,12 +112,10 @@ export function digester(algorithm: string): (() => Digest) | null {
         if (r !== 1) throw new Error("EVP_DigestUpdate failed");
       },
       hex() {
-        const out = new Uint8Array(64);
-        const len = new Uint32Array(1);
-        if (l.symbols.EVP_DigestFinal_ex(ctx, out, Deno.UnsafePointer.of(len)) !== 1) {
+        if (l.symbols.EVP_DigestFinal_ex(ctx, onThreadOut, Deno.UnsafePointer.of(onThreadLen)) !== 1) {
           throw new Error("EVP_DigestFinal_ex failed");
         }
-        return Array.from(out.subarray(0, len[0]), (b) => b.toString(16).padStart(2, "0")).join("");
+        return hexOf(onThreadOut, onThreadLen[0]);
       },
       free() {
         if (live) l.symbols.EVP_MD_CTX_free(ctx);
@@ -95,11 +123,26 @@ export function digester(algorithm: string): (() => Digest) | null {
       },
     };
   };
+  const once = async (bytes: Uint8Array<ArrayBuffer>): Promise<string> => {
+    const len = BigInt(bytes.length);
+    if (bytes.length < OFF_THREAD_MIN_BYTES) {
+      if (l.symbols.EVP_Digest(bytes, len, onThreadOut, onThreadLen, md, null) !== 1) {
+        throw new Error(`EVP_Digest(${algorithm}) failed`);
+      }
+      return hexOf(onThreadOut, onThreadLen[0]);
+    }
+    const out = new Uint8Array(64);
+    const outLen = new Uint32Array(1);
+    if (await l.symbols.EVP_Digest_nb(bytes, len, out, outLen, md, null) !== 1) {
+      throw new Error(`EVP_Digest(${algorithm}) failed`);
+    }
+    return hexOf(out, outLen[0]);
+  };
   // A digest the library says it has may still be refused at init (FIPS mode and MD5): try one.
   try {
     make().free();
   } catch {
     return null;
   }
-  return make;
+  return Object.assign(make, { once });
 }

@@ -4,7 +4,7 @@
  * verification, process executables, the trace's --trace-hash) calls this on a descriptor it opened safely.
  */
 import { createHash } from "node:crypto";
-import { type Digest, digester } from "../../ffi/libcrypto.ts";
+import { type Digest, type Digester, digester } from "../../ffi/libcrypto.ts";
 import type { HostFile } from "./open.ts";
 
 /** The outcome of hashing an open file. */
@@ -36,12 +36,14 @@ export interface DigestOptions {
 
 /**
  * The bounded read of one file: `next()` gives each piece to hash (a view of the buffer, valid until the next
- * call) and null at the end; `tooLarge` is set when the file grows past the cap while read and the cap is not
- * `partial`.
+ * call, as full as the buffer unless the file ends) and null at the end; `ended` says no further piece follows
+ * (so a first piece that ended is the whole file); `tooLarge` is set when the file grows past the cap while read
+ * and the cap is not `partial`.
  */
 class CappedReader {
   size = 0;
   truncated = false;
+  ended = false;
   tooLarge: number | undefined;
   readonly #buf: Uint8Array<ArrayBuffer>;
 
@@ -50,19 +52,29 @@ class CappedReader {
   }
 
   next(): Uint8Array<ArrayBuffer> | null {
-    if (this.truncated || this.tooLarge !== undefined) return null;
-    const n = this.file.read(this.#buf);
-    if (n === 0) return null;
-    const take = Math.min(n, this.opts.maxBytes - this.size);
-    if (take < n) {
+    if (this.ended) return null;
+    const buf = this.#buf;
+    let used = 0;
+    while (used < buf.length && this.size + used <= this.opts.maxBytes) {
+      const n = this.file.read(used === 0 ? buf : buf.subarray(used));
+      if (n === 0) {
+        this.ended = true;
+        break;
+      }
+      used += n;
+    }
+    if (used === 0) return null;
+    const take = Math.min(used, this.opts.maxBytes - this.size);
+    if (take < used) {
+      this.ended = true;
       if (!this.opts.partial) {
-        this.tooLarge = this.size + n;
+        this.tooLarge = this.size + used;
         return null;
       }
       this.truncated = true;
     }
     this.size += take;
-    return this.#buf.subarray(0, take);
+    return buf.subarray(0, take);
   }
 }
 
@@ -88,7 +100,8 @@ export function digestFile(file: HostFile, algorithms: readonly string[], opts: 
   return { kind: "ok", digests, size: r.size, truncated: r.truncated };
 }
 
-const offThread = new Map<string, (() => Digest) | null>();
+const EMPTY = new Uint8Array(0);
+const offThread = new Map<string, Digester | null>();
 
 /**
  * Like `digestFile` with one algorithm, but the hashing runs off this thread (libcrypto through nonblocking FFI,
@@ -107,8 +120,14 @@ export async function digestFileOffThread(
   const r = new CappedReader(file, opts);
   let digest: Digest | undefined;
   try {
+    const first = r.next();
+    if (r.ended && r.tooLarge === undefined) {
+      // The whole file (most package files) in one piece: one library call.
+      const hex = await make.once(first ?? EMPTY);
+      return { kind: "ok", digests: { [algorithm]: hex }, size: r.size, truncated: r.truncated };
+    }
     digest = make();
-    for (let piece = r.next(); piece !== null; piece = r.next()) await digest.update(piece);
+    for (let piece = first; piece !== null; piece = r.next()) await digest.update(piece);
     if (r.tooLarge !== undefined) return { kind: "too_large", size: r.tooLarge };
     return { kind: "ok", digests: { [algorithm]: digest.hex() }, size: r.size, truncated: r.truncated };
   } catch (e) {

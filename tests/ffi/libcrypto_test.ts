@@ -23,6 +23,15 @@ Deno.test(needs(["libcrypto"], {
       const empty = digester(alg)!();
       assert.equal(empty.hex(), node(alg, new Uint8Array(0)));
       empty.free();
+      // In one call: on this thread below 64 KiB, off it from there.
+      const large = new Uint8Array(100_000).map((_, i) => i & 0xff);
+      assert.equal(await digester(alg)!.once(new Uint8Array(data)), node(alg, data), `${alg} once`);
+      assert.equal(await digester(alg)!.once(large), node(alg, large), `${alg} once, large`);
+      assert.equal(
+        await digester(alg)!.once(new Uint8Array(0)),
+        node(alg, new Uint8Array(0)),
+        `${alg} once, empty`,
+      );
     }
   },
 }));
@@ -35,10 +44,15 @@ Deno.test(needs(["libcrypto"], {
   name: "digestFileOffThread: the same digests and outcomes as digestFile, many files at once",
   fn: async () => {
     const big = new Uint8Array(3 << 20).map((_, i) => (i * 7919) & 0xff);
-    using t = makeTree({ "a": "hello\n", "empty": "", "big": { content: big } });
+    using t = makeTree({
+      "a": "hello\n",
+      "empty": "",
+      "big": { content: big },
+      "mid": { content: big.subarray(0, 200_000) },
+    });
     const host = new Host(t.path);
-    const both = async (path: string, maxBytes: number, partial = false) => {
-      const buffer = new Uint8Array(64 << 10);
+    const both = async (path: string, maxBytes: number, partial = false, bufferSize = 64 << 10) => {
+      const buffer = new Uint8Array(bufferSize);
       const a = host.open(path), b = host.open(path);
       assert.ok(a.ok && b.ok);
       using fa = a.file, fb = b.file;
@@ -47,16 +61,29 @@ Deno.test(needs(["libcrypto"], {
         await digestFileOffThread(fb, "md5", { maxBytes, partial, buffer }),
       ];
     };
-    for (
-      const [path, max, partial] of [["/a", 100], ["/empty", 100], ["/big", 8 << 20], ["/big", 1 << 20], [
-        "/big",
-        (1 << 20) + 5,
-        true,
-      ]] as const
-    ) {
-      const [sync, off] = await both(path, max, partial);
-      assert.deepEqual(off, sync, `${path} ${max} ${partial}`);
+    // Files in one piece of the buffer (one call) and in several; at, under and over the cap; partial or not.
+    const cases: [string, number, boolean?, number?][] = [
+      ["/a", 100],
+      ["/a", 6],
+      ["/a", 5],
+      ["/a", 5, true],
+      ["/empty", 100],
+      ["/big", 8 << 20],
+      ["/big", 1 << 20],
+      ["/big", (1 << 20) + 5, true],
+      ["/big", 3 << 20, false, 1 << 20],
+      ["/mid", 1 << 20, false, 1 << 20],
+      ["/mid", 1 << 20, false, 200_000],
+      ["/mid", 150_000, true, 1 << 20],
+    ];
+    for (const [path, max, partial, bufferSize] of cases) {
+      const [sync, off] = await both(path, max, partial, bufferSize);
+      assert.deepEqual(off, sync, `${path} ${max} ${partial} ${bufferSize}`);
     }
+    const [mid] = await both("/mid", 1 << 20, false, 1 << 20);
+    assert.equal(mid.kind === "ok" && mid.digests.md5, node("md5", big.subarray(0, 200_000)));
+    const [over] = await both("/a", 5);
+    assert.deepEqual(over, { kind: "too_large", size: 6 });
     const [ok] = await both("/big", 8 << 20);
     assert.equal(ok.kind === "ok" && ok.digests.md5, node("md5", big));
     // Eight at once, each with its own buffer, as the integrity scanner's lanes do.
