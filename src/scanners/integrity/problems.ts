@@ -2,6 +2,7 @@
  * What is wrong with one package file, from a native verdict or a dpkg/rpm verify line: the check, severity,
  * description and metadata of its finding, and the counters of the summary.
  */
+import type { ScanContext } from "../../core/context.ts";
 import type { Metadata } from "../../core/finding.ts";
 import type { Severity } from "../../core/severity.ts";
 import { CHECK } from "./checks.ts";
@@ -60,6 +61,31 @@ export function newCounts(): Counts {
     conffiles_not_verifiable: 0,
     packages_without_md5sums: 0,
   };
+}
+
+/** Problems kept in memory at most (the report is capped much lower by --integrity-pkg-limit). */
+const HARD_CAP = 100_000;
+
+/** State shared by one run. */
+export interface RunState {
+  counts: Counts;
+  problems: Problem[];
+  /** Mismatches per package name. */
+  withProblems: Map<string, number>;
+  earlyExit: boolean;
+  complete: boolean;
+}
+
+/** Records a problem; returns false when --integrity-max-mismatches (or the memory cap) says stop. */
+export function record(ctx: ScanContext, s: RunState, p: Problem, pkg?: string): boolean {
+  s.problems.push(p);
+  if (pkg !== undefined) s.withProblems.set(pkg, (s.withProblems.get(pkg) ?? 0) + 1);
+  const max = ctx.config.integrityMaxMismatches;
+  if ((max > 0 && s.problems.length >= max) || s.problems.length >= HARD_CAP) {
+    s.earlyExit = true;
+    return false;
+  }
+  return true;
 }
 
 function fileMeta(path: string, pkg: string | undefined, method: string): Metadata {

@@ -13,17 +13,15 @@ import { loadDpkgOwners, type PackageOwners } from "../../host/dpkg_db.ts";
 import { loadRpmOwners } from "../../host/rpm_db.ts";
 import { hashFile } from "./hash_file.ts";
 import { parseImaMeasurements } from "./ima.ts";
-import { type FileVerdict, type PlannedFile, planPackage, readDpkgDb, verifyFile } from "./native.ts";
+import { readDpkgDb } from "./native.ts";
+import { verifySelected } from "./native_run.ts";
 import { rpmDbDir, rpmPackageNames, runVerify, TOOL_PATHS } from "./pkg_verify.ts";
-import { type Counts, nativeProblem, newCounts, type Problem, type Tool, verifyProblem } from "./problems.ts";
-import { Progress } from "./progress.ts";
+import { newCounts, type Problem, record, type RunState, type Tool, verifyProblem } from "./problems.ts";
 import { samplePackages, sampleSeed } from "./sample.ts";
 import { INTEGRITY_INFO } from "../info/integrity.ts";
 
 /** Share of the scanner budget spent verifying before stopping to report what was found. */
 const BUDGET_SHARE = 0.8;
-/** Problems kept in memory at most (the report is capped much lower by --integrity-pkg-limit). */
-const HARD_CAP = 100_000;
 const IMA_PATH = "/sys/kernel/security/ima/ascii_runtime_measurements";
 const IMA_MAX_LINES = 500_000;
 
@@ -70,56 +68,6 @@ function selectPackages(
   return [...new Set(installed)].sort();
 }
 
-/** State shared by one run. */
-interface RunState {
-  counts: Counts;
-  problems: Problem[];
-  /** Mismatches per package name. */
-  withProblems: Map<string, number>;
-  earlyExit: boolean;
-  complete: boolean;
-}
-
-/** Records a problem; returns false when --integrity-max-mismatches (or the memory cap) says stop. */
-function record(ctx: ScanContext, s: RunState, p: Problem, pkg?: string): boolean {
-  s.problems.push(p);
-  if (pkg !== undefined) s.withProblems.set(pkg, (s.withProblems.get(pkg) ?? 0) + 1);
-  const max = ctx.config.integrityMaxMismatches;
-  if ((max > 0 && s.problems.length >= max) || s.problems.length >= HARD_CAP) {
-    s.earlyExit = true;
-    return false;
-  }
-  return true;
-}
-
-/** Files hashed at once. */
-const LANES = 8;
-/** Files planned before their verdicts are taken (in order). */
-const WINDOW = 256;
-
-/**
- * Verifies `items` with one concurrent reader per buffer; verdicts in the order of `items`. Once `deadline`
- * has passed no new file is started, so the result can be shorter than `items` (always a prefix).
- */
-async function verifyAll(
-  ctx: ScanContext,
-  items: readonly { file: PlannedFile }[],
-  maxBytes: number,
-  buffers: readonly Uint8Array<ArrayBuffer>[],
-  deadline: number,
-): Promise<FileVerdict[]> {
-  const out: FileVerdict[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(buffers.map(async (buffer) => {
-    while (next < items.length && performance.now() <= deadline) {
-      const i = next++;
-      await ctx.checkpoint();
-      out[i] = await verifyFile(ctx.host, items[i].file, maxBytes, buffer);
-    }
-  }));
-  return out.slice(0, next);
-}
-
 /** Native dpkg verification; returns why it could not run, or undefined once it ran. */
 async function verifyNative(
   ctx: ScanContext,
@@ -138,80 +86,7 @@ async function verifyNative(
   const ordered = [...names.filter(isCriticalPackage), ...names.filter((n) => !isCriticalPackage(n))];
   const selected = ordered.flatMap((n) => byName.get(n) ?? []);
   s.counts.packages_selected = selected.length;
-  const maxBytes = ctx.config.integrityMaxFileSize * (1 << 20);
-  const tooLarge: string[] = [];
-  const unreadable: string[] = [];
-  const progress = new Progress();
-  const buffers = Array.from({ length: LANES }, () => new Uint8Array(1 << 20));
-  // Files are hashed WINDOW at a time, LANES concurrently (overlapping disk reads with hashing), and their
-  // verdicts are taken in plan order, so --integrity-max-mismatches stops at the same file on every run.
-  let window: { pkg: string; file: PlannedFile }[] = [];
-  let planned = 0;
-  const flush = async (): Promise<boolean> => {
-    const verdicts = await verifyAll(ctx, window, maxBytes, buffers, deadline);
-    for (let i = 0; i < verdicts.length; i++) {
-      const { pkg, file } = window[i];
-      const v = verdicts[i];
-      s.counts.files_checked++;
-      if (v.kind === "too_large" && tooLarge.length < 20) tooLarge.push(`${file.diskPath} (${v.size} bytes)`);
-      if (v.kind === "unreadable" && unreadable.length < 20) {
-        unreadable.push(`${file.diskPath}: ${v.message}`);
-      }
-      const p = nativeProblem(file, v, s.counts);
-      if (p && !record(ctx, s, p, pkg)) return false;
-    }
-    if (verdicts.length < window.length) {
-      s.complete = false;
-      return false;
-    }
-    window = [];
-    s.counts.packages_verified = planned;
-    progress.update(() =>
-      `integrity: ${s.counts.packages_verified}/${selected.length} packages, ` +
-      `${s.counts.files_checked} files, ${s.problems.length} mismatches`
-    );
-    return true;
-  };
-  try {
-    let going = true;
-    packages: for (const pkg of selected) {
-      if (performance.now() > deadline) {
-        s.complete = false;
-        break;
-      }
-      const plan = planPackage(ctx.host, pkg, db.diversions);
-      for (const w of plan.warnings) ctx.warn(w.code, w.detail);
-      s.counts.files_filtered += plan.filtered;
-      s.counts.files_name_not_utf8 += plan.notUtf8.length;
-      for (const n of plan.notUtf8) {
-        ctx.warn("name_not_utf8", `${n} (package ${pkg.name}): not valid UTF-8, not checked`);
-      }
-      s.counts.conffiles_not_verifiable += plan.conffilesSkipped;
-      if (plan.noMd5sums) s.counts.packages_without_md5sums++;
-      for (const file of plan.files) {
-        window.push({ pkg: pkg.name, file });
-        if (window.length >= WINDOW && !(going = await flush())) break packages;
-      }
-      planned++;
-    }
-    if (going && window.length > 0) await flush();
-  } finally {
-    progress.done();
-  }
-  if (tooLarge.length > 0) {
-    ctx.warn(
-      "truncated",
-      `${s.counts.files_too_large} file(s) over --integrity-max-file-size ${ctx.config.integrityMaxFileSize} MiB not verified: ${
-        tooLarge.join(", ")
-      }`,
-    );
-  }
-  if (unreadable.length > 0) {
-    ctx.warn(
-      "file_unreadable",
-      `${s.counts.files_unreadable} package file(s) could not be read: ${unreadable.join("; ")}`,
-    );
-  }
+  await verifySelected(ctx, s, selected, db.diversions, deadline);
   return undefined;
 }
 
