@@ -122,16 +122,25 @@ const openHowView = new DataView(openHow.buffer);
 let howFlags = -1;
 let howResolve = -1;
 
+/** The 64-bit field at `off`, as the nearest number (what Number() of its BigInt gives, without the BigInt). */
+function u64(v: DataView, off: number): number {
+  return v.getUint32(off, true) + v.getUint32(off + 4, true) * 0x1_0000_0000;
+}
+
+function i64(v: DataView, off: number): number {
+  return v.getUint32(off, true) + v.getInt32(off + 4, true) * 0x1_0000_0000;
+}
+
 function decodeStatx(out: StatxView): void {
   const v = stxView;
   out.nlink = v.getUint32(16, true);
   out.uid = v.getUint32(20, true);
   out.gid = v.getUint32(24, true);
   out.mode = v.getUint16(28, true);
-  out.ino = Number(v.getBigUint64(32, true));
-  out.size = Number(v.getBigUint64(40, true));
-  out.ctimeMs = Number(v.getBigInt64(96, true)) * 1000 + Math.floor(v.getUint32(104, true) / 1e6);
-  out.mtimeMs = Number(v.getBigInt64(112, true)) * 1000 + Math.floor(v.getUint32(120, true) / 1e6);
+  out.ino = u64(v, 32);
+  out.size = u64(v, 40);
+  out.ctimeMs = i64(v, 96) * 1000 + Math.floor(v.getUint32(104, true) / 1e6);
+  out.mtimeMs = i64(v, 112) * 1000 + Math.floor(v.getUint32(120, true) / 1e6);
   out.devMajor = v.getUint32(136, true);
   out.devMinor = v.getUint32(140, true);
 }

@@ -217,6 +217,14 @@ function splitPath(path: string): string[] {
   return path.split("/").filter((c) => c !== "" && c !== ".");
 }
 
+/** True when `path` is absolute and normal: no empty, "." or ".." component and no trailing slash. */
+function isNormalPath(path: string): boolean {
+  if (!path.startsWith("/")) return false;
+  if (path.length === 1) return true;
+  return !path.endsWith("/") && !path.endsWith("/.") && !path.endsWith("/..") && !path.includes("//") &&
+    !path.includes("/./") && !path.includes("/../");
+}
+
 /** Normalised components of an absolute path ("." dropped, ".." resolved lexically, never above the root). */
 export function pathComponents(path: string): string[] {
   const out: string[] = [];
@@ -342,6 +350,9 @@ export class FileOpener {
   readonly #trusted = new Set<number>([0]);
   #mounts: MountView | undefined;
   #openat2 = true;
+  /** statx results of the open under way (an open runs to its end without yielding). */
+  readonly #st = emptyStatx();
+  readonly #again = emptyStatx();
 
   constructor(root: string, options: OpenerOptions = {}) {
     this.#root = root === "/" ? "" : root.replace(/\/+$/, "");
@@ -396,7 +407,9 @@ export class FileOpener {
   }
 
   #remoteDev(dev: number): boolean {
-    return !this.#allowRemote && this.#mountView().remoteDevs.has(devString(dev));
+    if (this.#allowRemote) return false;
+    const devs = this.#mountView().remoteDevs;
+    return devs.size > 0 && devs.has(devString(dev));
   }
 
   /** The real path of a host path's components. */
@@ -406,17 +419,17 @@ export class FileOpener {
 
   /** Opens the host path `path` (absolute, inside the scan root) under the rules of this module. */
   open(path: string, req: OpenRequest = {}): Opened {
-    const comps = pathComponents(path);
-    const lexical = this.#real(comps);
+    // Most paths are already normal: they need no splitting to be joined to the root.
+    const lexical = isNormalPath(path) ? this.#root + path : this.#real(pathComponents(path));
     const remote = this.#remoteAt(lexical);
     if (remote !== undefined) {
       return refuse("remote", `${path} is on a remote or FUSE filesystem (${remote}); not opened`);
     }
-    if (tryLibc() === null) return this.#openWithDeno(path, comps, req);
+    if (tryLibc() === null) return this.#openWithDeno(path, pathComponents(path), req);
     if (this.#openat2) {
       const fd = openAt2(AT.FDCWD, cString(lexical), PATH_FLAGS, RESOLVE.NO_SYMLINKS);
       if (fd >= 0) {
-        const st = emptyStatx();
+        const st = this.#st;
         if (statxFd(fd, st) && kindOfMode(st.mode) !== "symlink") return this.#finish(fd, st, path, [], req);
         closeFd(fd);
       } else if (-fd === Errno.ENOSYS || -fd === Errno.EINVAL || -fd === Errno.E2BIG) {
@@ -425,7 +438,7 @@ export class FileOpener {
         return errnoFailure(-fd, "open", lexical);
       }
     }
-    return this.#walk(path, comps, req);
+    return this.#walk(path, pathComponents(path), req);
   }
 
   /**
@@ -550,7 +563,7 @@ export class FileOpener {
       let fd = openAt(AT.FDCWD, self, READ_FLAGS | dir | O.NOATIME);
       if (fd < 0 && errnoNow() === Errno.EPERM) fd = openAt(AT.FDCWD, self, READ_FLAGS | dir);
       if (fd < 0) return errnoFailure(errnoNow(), "open", path);
-      const again = emptyStatx();
+      const again = this.#again;
       if (
         !statxFd(fd, again) || again.ino !== st.ino || again.devMajor !== st.devMajor ||
         again.devMinor !== st.devMinor

@@ -166,3 +166,43 @@ Deno.test(needs(["fuse"], {
     assert.ok(performance.now() - started < 2000, "nothing waited on the hung server");
   },
 }));
+
+Deno.test("open: empty, '.' and '..' components and a trailing slash open the file the normal path names", () => {
+  using t = makeTree({ "dir/f": "x\n", "f": "top\n" });
+  const host = new Host(t.path);
+  const want = Deno.statSync(`${t.path}/dir/f`).ino;
+  for (
+    const path of [
+      "/dir/f",
+      "/dir//f",
+      "//dir/f",
+      "/dir/./f",
+      "/./dir/f",
+      "/dir/../dir/f",
+      "/dir/f/",
+      "/../../dir/f",
+    ]
+  ) {
+    const opened = host.open(path);
+    assert.ok(opened.ok, path);
+    using file = opened.file;
+    assert.equal(file.stat.ino, want, path);
+  }
+  const up = host.open("/dir/..//f");
+  assert.ok(up.ok);
+  using top = up.file;
+  assert.equal(top.stat.size, 4, "'/dir/..//f' is /f");
+});
+
+Deno.test("open: a size past 4 GiB and a time before 1970 come through the stat whole", () => {
+  using t = makeTree({ "sparse": "" });
+  const path = `${t.path}/sparse`;
+  Deno.truncateSync(path, 5 * 2 ** 30 + 3);
+  const old = new Date("1960-06-01T12:00:00Z");
+  Deno.utimeSync(path, old, old);
+  const opened = new Host(t.path).open("/sparse");
+  assert.ok(opened.ok);
+  using file = opened.file;
+  assert.equal(file.stat.size, 5 * 2 ** 30 + 3);
+  assert.equal(file.stat.mtimeMs, old.getTime());
+});
