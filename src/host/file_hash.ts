@@ -62,6 +62,12 @@ class CappedReader {
         break;
       }
       used += n;
+      // A short read that reaches the size the open saw is the end: no read of 0 bytes is needed to learn it
+      // (a file that grew since would have filled the read further).
+      if (used < buf.length && this.size + used === this.file.stat.size) {
+        this.ended = true;
+        break;
+      }
     }
     if (used === 0) return null;
     const take = Math.min(used, this.opts.maxBytes - this.size);
