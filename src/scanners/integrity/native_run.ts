@@ -32,6 +32,11 @@ const BUFFER_BYTES = 512 << 10;
  * second to start (Deno) and 15-18 MiB, more than it saves on a few packages.
  */
 export const HELPER_MIN_PACKAGES = 64;
+/** The fewest packages for a helper here: none on a machine with one CPU, where it could only add work. */
+function defaultHelperMin(): number {
+  return navigator.hardwareConcurrency > 1 ? HELPER_MIN_PACKAGES : Infinity;
+}
+
 /** How long results are waited for once the deadline has passed (a reader may be in a slow read). */
 const GRACE_MS = 2000;
 
@@ -167,7 +172,7 @@ export async function verifySelected(
     results.set(r.index, r);
     changed();
   };
-  const helper = selected.length < (opts.helperMinPackages ?? HELPER_MIN_PACKAGES) ? undefined : startHelper(
+  const helper = selected.length < (opts.helperMinPackages ?? defaultHelperMin()) ? undefined : startHelper(
     {
       root: ctx.host.root,
       allowRemote: ctx.host.allowRemote,
