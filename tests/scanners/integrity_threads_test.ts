@@ -186,3 +186,12 @@ Deno.test("integrity threads: an aborted scan rejects and ends the helper", asyn
     /cancelled by the test/,
   );
 });
+
+Deno.test("integrity threads: below the helper's threshold one thread verifies every package, however they are shared", async () => {
+  using root = makeTree(database());
+  const one = await verify(root.path, ONE_THREAD);
+  const alone = await verify(root.path, { helperMinPackages: 1000, claims: "alternate" });
+  assert.equal(alone.helperResults, 0);
+  assert.deepEqual(alone.state, one.state);
+  assert.deepEqual(alone.warnings, one.warnings, "no helper failure is reported: there was no helper");
+});

@@ -209,8 +209,9 @@ export async function verifySelected(
     });
     return { run, promise };
   };
-  let here = runHere(claimFrom(shared, claims, 0, selected.length));
   const other = typeof helper === "object" ? helper : undefined;
+  // Without a helper this thread takes every package, whatever `claims` says.
+  let here = runHere(claimFrom(shared, other ? claims : "shared", 0, selected.length));
   const progress = new Progress();
   const unchecked: Unchecked = { tooLarge: [], unreadable: [] };
   try {
