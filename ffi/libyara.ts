@@ -3,7 +3,8 @@
  * layers like ffi/libbpf.ts: the library (`Libyara`: dlopen, yr_initialize/yr_finalize, a check that the
  * structures this module reads have the layout it expects), compiled rules (`YaraRules`: compiled once, with
  * errors by source and line, the rule table read once), and a scanner (`YaraScanner`: one reusable
- * yr_scanner, a timeout, matches delivered through a callback).
+ * yr_scanner, a timeout, matches delivered through a callback). `Libyara.check` only compiles, for a thread
+ * that checks rules another will scan with.
  *
  * Every resource is `Disposable`; dispose in the reverse order of creation (scanner, rules, library):
  *
@@ -80,6 +81,11 @@ export type CompileResult =
   | { ok: true; rules: YaraRules; warnings: Diagnostic[] }
   | { ok: false; errors: Diagnostic[]; warnings: Diagnostic[] };
 
+/** The outcome of `Libyara.check`: the warnings, or the errors (and warnings) when the sources do not compile. */
+export type CheckResult =
+  | { ok: true; warnings: Diagnostic[] }
+  | { ok: false; errors: Diagnostic[]; warnings: Diagnostic[] };
+
 const enc = new TextEncoder();
 
 /** An opened and initialized libyara whose layout was checked. Dispose it last. */
@@ -93,32 +99,32 @@ export class Libyara implements Disposable {
    * with a probe rule set. Throws LibyaraError (stage "dlopen", "initialize" or "layout").
    */
   static open(names: readonly string[] = LIBYARA_SONAMES): Libyara {
-    let lib: Lib | undefined;
-    let path = "";
-    const failures: string[] = [];
-    for (const name of names) {
-      try {
-        lib = Deno.dlopen(name, symbols);
-        path = name;
-        break;
-      } catch (e) {
-        failures.push(e instanceof Error ? e.message : String(e));
-      }
-    }
-    if (lib === undefined) {
-      throw new LibyaraError("dlopen", 0, `cannot load libyara (${failures.join("; ")})`);
-    }
-    const rc = lib.symbols.yr_initialize();
-    if (rc !== 0) {
-      lib.close();
-      throw new LibyaraError("initialize", rc, `${path}: yr_initialize failed: ${yaraErrorName(rc)}`);
-    }
+    const { lib, path } = load(names);
     try {
       return new Libyara(path, lib, probeLayout(lib, path));
     } catch (e) {
       lib.symbols.yr_finalize();
       lib.close();
       throw e;
+    }
+  }
+
+  /**
+   * Compiles `sources` as `compile` does, only for the errors and warnings, with the first of `names` the
+   * loader finds and without the layout probe (nothing here reads the compiled rules): for a thread that checks
+   * rules another will scan with. Keeps nothing: the rules are destroyed, yr_finalize called and the library
+   * closed before it returns. Throws LibyaraError (stage "dlopen" or "initialize").
+   */
+  static check(sources: readonly RuleSource[], names: readonly string[] = LIBYARA_SONAMES): CheckResult {
+    const { lib } = load(names);
+    try {
+      const r = compileRaw(lib, sources);
+      if (!r.ok) return r;
+      lib.symbols.yr_rules_destroy(r.rules);
+      return { ok: true, warnings: r.warnings };
+    } finally {
+      lib.symbols.yr_finalize();
+      lib.close();
     }
   }
 
@@ -147,6 +153,27 @@ export class Libyara implements Disposable {
     this.lib.symbols.yr_finalize();
     this.lib.close();
   }
+}
+
+/** dlopen of the first of `names` that loads, then yr_initialize. Throws LibyaraError. */
+function load(names: readonly string[]): { lib: Lib; path: string } {
+  const failures: string[] = [];
+  for (const name of names) {
+    let lib: Lib;
+    try {
+      lib = Deno.dlopen(name, symbols);
+    } catch (e) {
+      failures.push(e instanceof Error ? e.message : String(e));
+      continue;
+    }
+    const rc = lib.symbols.yr_initialize();
+    if (rc !== 0) {
+      lib.close();
+      throw new LibyaraError("initialize", rc, `${name}: yr_initialize failed: ${yaraErrorName(rc)}`);
+    }
+    return { lib, path: name };
+  }
+  throw new LibyaraError("dlopen", 0, `cannot load libyara (${failures.join("; ")})`);
 }
 
 type RawCompile =

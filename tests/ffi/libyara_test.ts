@@ -268,6 +268,46 @@ Deno.test(needs(["libyara"], {
 }));
 
 Deno.test(needs(["libyara"], {
+  name: "libyara: check compiles only, with the compiler's errors and warnings as compile gives them",
+  fn: () => {
+    const sources = [
+      { name: "/r/ok.yar", text: "rule ok { condition: true }\n" },
+      { name: "/r/bad.yar", text: 'rule bad {\n  strings:\n    $a = "x"\n  condition:\n    $b\n}\n' },
+    ];
+    const bad = Libyara.check(sources);
+    assert.ok(!bad.ok);
+    using lib = Libyara.open();
+    const compiled = lib.compile(sources);
+    assert.ok(!compiled.ok);
+    assert.deepEqual(bad.errors, compiled.errors);
+    assert.equal(bad.errors[0].source, "/r/bad.yar");
+    assert.equal(bad.errors[0].line, 6);
+    const warned = Libyara.check([{ name: "w.yar", text: 'rule w { strings: $a = "a" condition: $a }' }]);
+    assert.ok(warned.ok);
+    assert.equal(warned.warnings.length, 1);
+    assert.equal(warned.warnings[0].source, "w.yar");
+    assert.deepEqual(Libyara.check([{ name: "n.yar", text: "rule n { condition: true }" }]), {
+      ok: true,
+      warnings: [],
+    });
+    // The library opened before is still usable: check's yr_initialize/yr_finalize and close are its own.
+    const after = lib.compile([{ name: "a.yar", text: "rule a { condition: true }" }]);
+    assert.ok(after.ok);
+    using rules = after.rules;
+    using scanner = rules.scanner();
+    assert.deepEqual(scanner.scan(enc("x"), 1).matches.map((m) => m.rule.name), ["a"]);
+  },
+}));
+
+Deno.test("libyara: check without a library is a LibyaraError at the dlopen stage", () => {
+  assert.throws(
+    () =>
+      Libyara.check([{ name: "r.yar", text: "rule r { condition: true }" }], ["/nonexistent/libyara.so.10"]),
+    (e) => e instanceof LibyaraError && e.stage === "dlopen",
+  );
+});
+
+Deno.test(needs(["libyara"], {
   name: "libyara: include is refused, and a NUL byte in a source is an error at its line (not a silent cut)",
   fn: () => {
     using lib = Libyara.open();

@@ -221,3 +221,17 @@ Deno.test("yara: the rules the CLI checked are the rules scanned, and a rule fil
   const edited = await runOne(yara, root.path, config);
   assert.deepEqual(edited.findings.map((f) => f.metadata.rule), ["second"]);
 });
+
+Deno.test("yara: the CLI's rule check gives nothing when libyara cannot be loaded (the scanner then skips and says why)", async () => {
+  using rules = rulesTree("rule broken { condition: }");
+  const config = { yaraRules: `${rules.path}/rules.yar` };
+  assert.equal((await yaraRuleErrors(testConfig(config))).length, 1, "with libyara the error is found");
+  const before = Deno.env.get("SYS_SCAN_LIBYARA");
+  Deno.env.set("SYS_SCAN_LIBYARA", "/nonexistent/libyara.so.10");
+  try {
+    assert.deepEqual(await yaraRuleErrors(testConfig(config)), []);
+  } finally {
+    if (before === undefined) Deno.env.delete("SYS_SCAN_LIBYARA");
+    else Deno.env.set("SYS_SCAN_LIBYARA", before);
+  }
+});

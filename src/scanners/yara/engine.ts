@@ -4,7 +4,13 @@
  * door from the yara scanner to the binding (listed under Exceptions in docs/ARCHITECTURE.md): the rest of the
  * scanner takes what it needs of it from here.
  */
-import { Libyara, LIBYARA_SONAMES, LibyaraError } from "../../../ffi/libyara.ts";
+import {
+  type CheckResult,
+  Libyara,
+  LIBYARA_SONAMES,
+  LibyaraError,
+  type RuleSource,
+} from "../../../ffi/libyara.ts";
 
 export {
   type Diagnostic,
@@ -41,6 +47,21 @@ export function unavailableReason(e: unknown): string {
     return `libyara cannot be used: ${e.message}. sys-scan reads YARA 4.2 to 4.5; ${LIBYARA_INSTALL}`;
   }
   return `libyara cannot be used: ${e instanceof Error ? e.message : String(e)}`;
+}
+
+/**
+ * Compiles `sources` only for their errors and warnings, with the library a scan would load but without its
+ * layout check, keeping nothing (the thread that checks the rules is not the one that scans with them); the
+ * reason when libyara cannot be loaded.
+ */
+export function checkRuleSources(
+  sources: readonly RuleSource[],
+): CheckResult | { ok: false; unavailable: string } {
+  try {
+    return Libyara.check(sources, libyaraCandidates());
+  } catch (e) {
+    return { ok: false, unavailable: unavailableReason(e) };
+  }
 }
 
 /** The process's libyara (opened, initialized and checked on first call), or the reason it cannot be used. */

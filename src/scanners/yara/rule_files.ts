@@ -6,7 +6,7 @@
  * the native libyara; an error names its file and line.
  */
 import { checkTrustedDir, readTrustedFile } from "../../host/trusted_files.ts";
-import type { Diagnostic, Libyara, YaraRules } from "./engine.ts";
+import { checkRuleSources, type Diagnostic, type Libyara, type YaraRules } from "./engine.ts";
 import { ruleHeaders } from "./headers.ts";
 
 /** At most this many rule files are loaded. */
@@ -102,6 +102,10 @@ export function readRuleFiles(path: string, insecureOk: boolean): RuleFileRead {
   return out;
 }
 
+function sourcesOf(files: readonly RuleFile[]): { name: string; text: string }[] {
+  return files.map((f) => ({ name: f.path, text: f.text }));
+}
+
 function describe(d: Diagnostic): string {
   return `${d.source}:${d.line}: ${d.message}`;
 }
@@ -114,7 +118,7 @@ export function compileRuleSet(
   lib: Libyara,
   files: readonly RuleFile[],
 ): { ok: true; set: RuleSet } | { ok: false; errors: string[] } {
-  const compiled = lib.compile(files.map((f) => ({ name: f.path, text: f.text })));
+  const compiled = lib.compile(sourcesOf(files));
   if (!compiled.ok) return { ok: false, errors: compiled.errors.map(describe) };
   const fileOf = new Map<string, string>();
   for (const f of files) for (const h of ruleHeaders(f.text)) fileOf.set(h.name, f.path);
@@ -127,4 +131,15 @@ export function compileRuleSet(
     [Symbol.dispose]: () => rules[Symbol.dispose](),
   };
   return { ok: true, set };
+}
+
+/**
+ * The compiler's errors for the files as `compileRuleSet` gives them (`file:line: message`), without keeping
+ * the rules; empty when they compile or when libyara cannot be loaded here (the scanner then skips and says
+ * why).
+ */
+export function checkRuleFiles(files: readonly RuleFile[]): string[] {
+  const checked = checkRuleSources(sourcesOf(files));
+  if (checked.ok || "unavailable" in checked) return [];
+  return checked.errors.map(describe);
 }

@@ -21,7 +21,7 @@ import {
   type ScanResult,
   type YaraScanner,
 } from "./engine.ts";
-import { compileRuleSet, readRuleFiles, type RuleFile, type RuleSet } from "./rule_files.ts";
+import { checkRuleFiles, compileRuleSet, readRuleFiles, type RuleSet } from "./rule_files.ts";
 import { rulesPath, YARA_INFO, YARA_MATCH } from "../info/yara.ts";
 
 /** Share of the scanner budget spent scanning before stopping to report. */
@@ -110,7 +110,8 @@ function draftFor(m: RuleMatch, set: RuleSet, path: string, size: number, sha256
 /**
  * Checks the configured YARA rules without scanning: the errors (with file:line) that would make the scanner
  * skip, for a CLI that wants to refuse bad rule files up front (exit 3) rather than report a skipped scanner.
- * Empty when the rules load or when no rules are configured.
+ * Empty when the rules load or when no rules are configured. Only compiles (Libyara.check: no layout probe,
+ * nothing kept): the scan runs in a worker, which compiles the rules again for itself.
  */
 // deno-lint-ignore require-await
 export async function yaraRuleErrors(c: Config): Promise<string[]> {
@@ -119,32 +120,7 @@ export async function yaraRuleErrors(c: Config): Promise<string[]> {
   const read = readRuleFiles(path, c.rulesInsecureOk);
   if (read.errors.length > 0) return read.errors;
   // Without libyara the rules cannot be checked; the scanner then skips and says what to install.
-  const loaded = loadLibyara();
-  if (!loaded.ok) return [];
-  const compiled = compileRuleSet(loaded.lib, read.files);
-  if (!compiled.ok) return compiled.errors;
-  checked?.set[Symbol.dispose]();
-  checked = { key: ruleKey(read.files), set: compiled.set };
-  return [];
-}
-
-/**
- * The rule set yaraRuleErrors compiled, kept for the scan that follows it when the rule files still read the
- * same (libyara spends 10–30 ms on every compile, whatever the rules).
- */
-let checked: { key: string; set: RuleSet } | undefined;
-
-function ruleKey(files: readonly RuleFile[]): string {
-  return JSON.stringify(files.map((f) => [f.path, f.text]));
-}
-
-/** The checked rule set when `files` are the files it was compiled from, else a fresh compile. */
-function compileOnce(lib: Libyara, files: readonly RuleFile[]): ReturnType<typeof compileRuleSet> {
-  const kept = checked;
-  checked = undefined;
-  if (kept !== undefined && kept.key === ruleKey(files)) return { ok: true, set: kept.set };
-  kept?.set[Symbol.dispose]();
-  return compileRuleSet(lib, files);
+  return checkRuleFiles(read.files);
 }
 
 function loadRules(ctx: ScanContext, lib: Libyara, path: string): RuleSet | undefined {
@@ -154,7 +130,7 @@ function loadRules(ctx: ScanContext, lib: Libyara, path: string): RuleSet | unde
     ctx.skip(`YARA rules not loaded: ${read.errors.join("; ")}`);
     return undefined;
   }
-  const compiled = compileOnce(lib, read.files);
+  const compiled = compileRuleSet(lib, read.files);
   if (!compiled.ok) {
     ctx.skip(`YARA rules not loaded: ${compiled.errors.join("; ")}`);
     return undefined;
