@@ -9,7 +9,7 @@ import type { YaraScanner } from "../../ffi/libyara.ts";
 import { Host } from "../../src/host/host.ts";
 import { walk, type WalkEntry } from "../../src/host/walker.ts";
 import { loadLibyara } from "../../src/scanners/yara/engine.ts";
-import { scanWalkedFile, yara } from "../../src/scanners/yara/scanner.ts";
+import { type FileScan, scanWalkedFile, yara } from "../../src/scanners/yara/scanner.ts";
 import { makeTree, runOne } from "../helpers.ts";
 import { needs } from "../host_caps.ts";
 
@@ -38,7 +38,7 @@ async function entries(root: string): Promise<Map<string, WalkEntry>> {
 }
 
 let needleScanner: YaraScanner | undefined;
-function scan(e: WalkEntry, maxBytes = 1 << 20) {
+function scan(e: WalkEntry, maxBytes = 1 << 20): Promise<FileScan> {
   needleScanner ??= scannerFor(NEEDLE);
   return scanWalkedFile(
     { host: new Host("/") },
@@ -83,7 +83,7 @@ Deno.test(needs(["libyara"], {
     const e = (await entries(t.path)).get("f")!;
     sh("rm f && mkfifo f", t.path);
     const t0 = performance.now();
-    const r = scan(e);
+    const r = await scan(e);
     assert.ok(performance.now() - t0 < 2000, "opening a FIFO for reading would block");
     assert.equal(r.kind, "changed");
   },
@@ -95,7 +95,7 @@ Deno.test(needs(["libyara", "root"], {
     using t = makeTree({ "f": "needle\n" });
     const e = (await entries(t.path)).get("f")!;
     sh("rm f && mknod f c 1 5", t.path);
-    assert.equal(scan(e).kind, "changed");
+    assert.equal((await scan(e)).kind, "changed");
   },
 }));
 
@@ -106,7 +106,7 @@ Deno.test(needs(["libyara"], {
     using t = makeTree({ "f": "harmless\n", "g": "harmless\n" });
     const walked = await entries(t.path);
     sh(`rm f g && ln -s ${outside.path}/secret f && ln -s /dev/zero g`, t.path);
-    for (const name of ["f", "g"]) assert.equal(scan(walked.get(name)!).kind, "changed", name);
+    for (const name of ["f", "g"]) assert.equal((await scan(walked.get(name)!)).kind, "changed", name);
   },
 }));
 
@@ -118,7 +118,7 @@ Deno.test(needs(["libyara"], {
     using t = makeTree({ "d/f": "harmless\n", "g": "harmless\n", "h": "needle\n" });
     const walked = await entries(t.path);
     sh(`mv h g && mv d d.old && ln -s ${other.path}/d d`, t.path);
-    for (const name of ["g", "d/f"]) assert.equal(scan(walked.get(name)!).kind, "changed", name);
+    for (const name of ["g", "d/f"]) assert.equal((await scan(walked.get(name)!)).kind, "changed", name);
   },
 }));
 
@@ -129,14 +129,14 @@ Deno.test(needs(["libyara"], {
     using t = makeTree({ "grows": "small\n", "sparse": "small\n", "shrinks": "needle ".repeat(1000) });
     const walked = await entries(t.path);
     sh("head -c 2000000 /dev/zero >> grows && truncate -s 1T sparse && truncate -s 7 shrinks", t.path);
-    assert.deepEqual(scan(walked.get("grows")!), { kind: "too_large", size: 2_000_006 });
+    assert.deepEqual(await scan(walked.get("grows")!), { kind: "too_large", size: 2_000_006 });
     const t0 = performance.now();
-    assert.deepEqual(scan(walked.get("sparse")!), { kind: "too_large", size: 2 ** 40 });
+    assert.deepEqual(await scan(walked.get("sparse")!), { kind: "too_large", size: 2 ** 40 });
     assert.ok(
       performance.now() - t0 < 1000,
       "nothing is read when the size on the descriptor is over the cap",
     );
-    const shrunk = scan(walked.get("shrinks")!);
+    const shrunk = await scan(walked.get("shrinks")!);
     assert.equal(shrunk.kind, "scanned", "the same file, smaller: what is there now is scanned");
     if (shrunk.kind !== "scanned") return;
     assert.equal(shrunk.size, 7);
@@ -157,7 +157,14 @@ Deno.test(needs(["libyara"], {
       'rule slow { strings: $n = "needle" condition: $n and for all i in (0..filesize - 7) : (uint8(i) == 0) }',
     );
     const cut = new Deno.Command("sh", { args: ["-c", "sleep 0.5; truncate -s 0 big"], cwd: t.path }).spawn();
-    const r = scanWalkedFile({ host: new Host("/") }, e, slow, 64 << 20, 60, new Uint8Array((64 << 20) + 1));
+    const r = await scanWalkedFile(
+      { host: new Host("/") },
+      e,
+      slow,
+      64 << 20,
+      60,
+      new Uint8Array((64 << 20) + 1),
+    );
     await cut.status;
     assert.equal(Deno.statSync(`${t.path}/big`).size, 0, "the file was cut");
     assert.equal(r.kind, "scanned", JSON.stringify(r));

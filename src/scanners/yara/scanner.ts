@@ -6,7 +6,6 @@
  * memory, so a file that grows or shrinks meanwhile only changes what was read. One finding per (rule, file)
  * with the rule's name, tags and meta.
  */
-import { createHash } from "node:crypto";
 import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft, Metadata } from "../../core/finding.ts";
 import type { Scanner } from "../../core/scanner.ts";
@@ -162,19 +161,30 @@ export type FileScan =
   | { kind: "missing" }
   | { kind: "unreadable"; message: string };
 
+let nodeCrypto: Promise<typeof import("node:crypto")> | undefined;
+
+/**
+ * The SHA-256 of what a rule matched in. node:crypto is loaded on the first match, not with this module:
+ * importing it costs tens of milliseconds of a scan worker's start, and most scans match nothing.
+ */
+async function sha256Of(bytes: Uint8Array): Promise<string> {
+  nodeCrypto ??= import("node:crypto");
+  return (await nodeCrypto).createHash("sha256").update(bytes).digest("hex");
+}
+
 /**
  * Opens a walked file (never a final symlink; only while it is the walked inode; FIFOs and devices are refused
  * without being opened), reads it whole into `buffer` (at least `maxBytes` + 1 long, reused from file to
  * file), scans it with a timeout, and hashes what was scanned when a rule matched.
  */
-export function scanWalkedFile(
+export async function scanWalkedFile(
   ctx: Pick<ScanContext, "host">,
   e: WalkEntry,
   scanner: YaraScanner,
   maxBytes: number,
   timeoutSeconds: number,
   buffer: Uint8Array<ArrayBuffer>,
-): FileScan {
+): Promise<FileScan> {
   const opened = ctx.host.open(e.path, { follow: false, expect: { dev: e.dev, ino: e.ino } });
   if (!opened.ok) {
     if (opened.reason === "missing") return { kind: "missing" };
@@ -201,7 +211,7 @@ export function scanWalkedFile(
   if (used > maxBytes) return { kind: "too_large", size: used };
   const bytes = buffer.subarray(0, used);
   const result = scanner.scan(bytes, timeoutSeconds);
-  const sha256 = result.matches.length > 0 ? createHash("sha256").update(bytes).digest("hex") : "";
+  const sha256 = result.matches.length > 0 ? await sha256Of(bytes) : "";
   return { kind: "scanned", result, size: used, sha256, shrank: used < file.stat.size };
 }
 
@@ -263,7 +273,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     }
     await ctx.checkpoint();
     buffer ??= new Uint8Array(maxBytes + 1);
-    const t = scanWalkedFile(ctx, e, scanner, maxBytes, left / 1000, buffer);
+    const t = await scanWalkedFile(ctx, e, scanner, maxBytes, left / 1000, buffer);
     if (t.kind === "too_large") tooLarge.add(`${e.path} (${t.size} bytes when read)`);
     if (t.kind === "changed") changed.add(t.message);
     if (t.kind === "unreadable") unreadable.add(t.message);
