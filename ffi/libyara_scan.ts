@@ -232,8 +232,9 @@ export class YaraScanner implements Disposable {
   }
 
   /**
-   * Scans `data` with a timeout (whole seconds, at least 1). On an error (the timeout included) the result
-   * names libyara's code and keeps the matches reported before it.
+   * Scans `data` with a timeout: whole seconds, rounded down and at least 1, so that a scan given the time left
+   * before a deadline ends before it (rounded up, 2.2 s left gave libyara 3). On an error (the timeout
+   * included) the result names libyara's code and keeps the matches reported before it.
    */
   scan(data: Uint8Array, timeoutSeconds: number): ScanResult {
     if (this.#ptr === null) throw new Error("the YARA scanner is closed");
@@ -241,7 +242,7 @@ export class YaraScanner implements Disposable {
     const s = this.rules.lib.symbols;
     this.#found = [];
     this.#tooMany = false;
-    s.yr_scanner_set_timeout(this.#ptr, Math.max(1, Math.min(0x7fffffff, Math.ceil(timeoutSeconds))));
+    s.yr_scanner_set_timeout(this.#ptr, Math.max(1, Math.min(0x7fffffff, Math.floor(timeoutSeconds))));
     const at = data.length === 0 ? null : Deno.UnsafePointer.of(data);
     const rc = s.yr_scanner_scan_mem(this.#ptr, at, BigInt(data.length));
     const matches = this.#found;

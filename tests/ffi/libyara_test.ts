@@ -206,7 +206,8 @@ Deno.test(needs(["libyara"], {
 }));
 
 Deno.test(needs(["libyara"], {
-  name: "libyara: the timeout stops a runaway condition and the scanner stays usable",
+  name:
+    "libyara: the timeout (whole seconds, rounded down) stops a runaway condition and the scanner stays usable",
   fn: () => {
     using lib = Libyara.open();
     const c = lib.compile([{
@@ -224,6 +225,14 @@ Deno.test(needs(["libyara"], {
     assert.equal(r.code, ERROR_SCAN_TIMEOUT);
     assert.equal(r.error, "ERROR_SCAN_TIMEOUT (26)");
     assert.ok(took >= 900 && took < 5000, `took ${took} ms`);
+    const t1 = performance.now();
+    const partial = scanner.scan(new Uint8Array(1 << 16), 1.9);
+    const tookPartial = performance.now() - t1;
+    assert.equal(partial.ok ? 0 : partial.code, ERROR_SCAN_TIMEOUT);
+    assert.ok(
+      tookPartial >= 900 && tookPartial < 1800,
+      `1.9 s is rounded down to 1 s, so a scan given the time left ends before the deadline: took ${tookPartial} ms`,
+    );
     const after = scanner.scan(enc("abc"), 1);
     assert.ok(after.ok);
     assert.deepEqual(after.matches.map((m) => m.rule.name), ["quick"]);
