@@ -5,6 +5,7 @@
 import type { Condition, LeafCondition } from "./condition.ts";
 import type { Finding } from "./finding.ts";
 import { parseSeverity, severityRank } from "./severity.ts";
+import { escapeRegExp } from "../host/regex.ts";
 
 /** A compiled condition. */
 export type Predicate = (f: Finding) => boolean;
@@ -137,9 +138,6 @@ export function compileCondition(c: Condition): Predicate {
   return compileLeaf(c);
 }
 
-/** Characters with a meaning in a regular expression; in a glob each stands for itself. */
-const REGEX_SYNTAX = /[\\^$.|?*+()[\]{}]/g;
-
 /** True when a name pattern is a glob (holds `*` or `?`); any other pattern is an exact name. */
 export function isGlob(pattern: string): boolean {
   return pattern.includes("*") || pattern.includes("?");
@@ -153,7 +151,7 @@ export function isGlob(pattern: string): boolean {
 export function globToRegExp(glob: string): RegExp {
   let source = "";
   for (const ch of glob.replace(/\*+/g, "*")) {
-    source += ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(REGEX_SYNTAX, "\\$&");
+    source += ch === "*" ? ".*" : ch === "?" ? "." : escapeRegExp(ch);
   }
   return new RegExp(`^${source}$`, "su");
 }
@@ -182,8 +180,8 @@ export function pathGlobToRegExp(pattern: string, opts: { explicitDot?: boolean 
       if (negate) body = body.slice(1);
       re += `[${negate ? "^" : ""}${body.replace(/[\\\]^]/g, "\\$&")}]`;
       i = end;
-    } else if (c === "\\" && i + 1 < pattern.length) re += pattern[++i].replace(REGEX_SYNTAX, "\\$&");
-    else re += c.replace(REGEX_SYNTAX, "\\$&");
+    } else if (c === "\\" && i + 1 < pattern.length) re += escapeRegExp(pattern[++i]);
+    else re += escapeRegExp(c);
   }
   try {
     return new RegExp(`^${opts.explicitDot && !pattern.startsWith(".") ? "(?!\\.)" : ""}${re}$`);

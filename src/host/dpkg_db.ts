@@ -4,6 +4,7 @@
  * host has them.
  */
 import type { Host, ReadOutcome } from "./host.ts";
+import { escapeRegExp } from "./regex.ts";
 
 /** The dpkg info directory. */
 export const DPKG_INFO = "/var/lib/dpkg/info";
@@ -67,11 +68,9 @@ interface DirNode {
   kids: Map<string, DirNode>;
 }
 
-const escapeRe = (s: string) => s.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
-
 function dirPattern(n: DirNode): string {
   if (n.leaf) return "";
-  return `(?:${[...n.kids].map(([name, kid]) => `${escapeRe(name)}/${dirPattern(kid)}`).join("|")})`;
+  return `(?:${[...n.kids].map(([name, kid]) => `${escapeRegExp(name)}/${dirPattern(kid)}`).join("|")})`;
 }
 
 /**

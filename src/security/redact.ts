@@ -5,6 +5,7 @@
  * never redacted again.
  */
 import { createHmac } from "node:crypto";
+import { escapeRegExp } from "../host/regex.ts";
 
 /** What to redact (`--no-user-meta`, `--no-cmdline-meta`, `--no-hostname-meta`; `--redact` sets all). */
 export interface RedactOptions {
@@ -75,10 +76,6 @@ const STRUCTURAL_KEYS = new Set([
   "report_format",
   "tool_version",
 ]);
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
 
 /** The redactor of one scan. */
 export class Redactor {
@@ -166,7 +163,7 @@ export class Redactor {
     this.#cmdPending.push(raw);
     // Recompile only when the pending list has grown by a fair share, so many findings stay linear.
     if (this.#cmdPending.length > 32 + this.#cmds.size / 4) {
-      const all = [...this.#cmds.keys()].sort((a, b) => b.length - a.length).map(escapeRe);
+      const all = [...this.#cmds.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
       this.#cmdPattern = new RegExp(all.join("|"), "g");
       this.#cmdPending = [];
     }
@@ -192,7 +189,7 @@ export class Redactor {
   #regex(): RegExp {
     if (this.#pattern) return this.#pattern;
     const words = [...this.#dict.keys()].sort((a, b) => b.length - a.length).map((w) => {
-      const body = escapeRe(w);
+      const body = escapeRegExp(w);
       // Names get word boundaries; command lines and paths match anywhere.
       return /^[A-Za-z0-9_.-]+$/.test(w) ? `(?<![A-Za-z0-9_])${body}(?![A-Za-z0-9_])` : body;
     });

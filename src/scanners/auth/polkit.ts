@@ -6,6 +6,7 @@
 import type { FindingDraft } from "../../core/finding.ts";
 import type { Host } from "../../host/host.ts";
 import { listFiles, textReader } from "./files.ts";
+import { escapeRegExp } from "../../host/regex.ts";
 
 /** rules.d directories polkit reads (a name in an earlier one hides the same name in later ones). */
 export const RULES_DIRS = [
@@ -97,13 +98,9 @@ export function paramNames(body: string): { action: string; subject: string } {
   return { action: m?.[1] || "action", subject: m?.[2] || "subject" };
 }
 
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
 /** What a condition says about the subject: restricts it to someone, excludes someone, or neither. */
 function subjectTest(cond: string, subject: string): "positive" | "negative" | "none" {
-  const sub = escapeRe(subject);
+  const sub = escapeRegExp(subject);
   let positive = false;
   let negative = false;
   const group = new RegExp(`(!\\s*)?\\b${sub}\\s*\\.\\s*isInGroup\\s*\\(\\s*["']([^"']*)["']\\s*\\)`, "g");
@@ -139,7 +136,7 @@ export interface RuleVerdict {
  */
 export function judgeRule(body: string): RuleVerdict {
   const names = paramNames(body);
-  const sub = escapeRe(names.subject);
+  const sub = escapeRegExp(names.subject);
   const pairs = bracketPairs(body);
   const yes = [...body.matchAll(YES)].map((m) => m.index!);
   /** Index of the first YES at or after `at` (yes is sorted). */
@@ -190,7 +187,7 @@ export function judgeRule(body: string): RuleVerdict {
   }
   return {
     unrestrictedYes: !guard && unguarded,
-    actionChecked: new RegExp(`\\b${escapeRe(names.action)}\\s*\\.\\s*(?:id|lookup)\\b`).test(body),
+    actionChecked: new RegExp(`\\b${escapeRegExp(names.action)}\\s*\\.\\s*(?:id|lookup)\\b`).test(body),
     localOnly,
   };
 }
