@@ -5,6 +5,7 @@
  */
 import { AppFailure, ExitCode, type ExitCodeValue, type Result } from "../core/result.ts";
 import { sanitizeText } from "./text.ts";
+import { startScanWorker } from "./scan_worker_start.ts";
 
 /** The subcommands, for dispatch (their descriptions are in help.ts, which a test keeps in step). */
 export const SUBCOMMAND_NAMES = [
@@ -129,7 +130,7 @@ async function dispatch(argv: readonly string[], opts: RunOptions): Promise<Resu
  * the loading of the scan's own modules on this thread (prepareScan decides whether to use it).
  */
 async function scan(argv: readonly string[], opts: RunOptions): Promise<Result<ExitCodeValue>> {
-  const early = new Worker(new URL("./scan_worker.ts", import.meta.url), { type: "module" });
+  const early = startScanWorker();
   let failed = false;
   // Until the scan takes the worker (and handles its errors), an error only makes it unusable.
   early.onerror = (e) => {

@@ -35,6 +35,7 @@ import { buildConfig } from "./args.ts";
 import { checkInputFiles } from "./inputs.ts";
 import { provenance } from "./provenance.ts";
 import { selectScanners } from "./select.ts";
+import { startScanWorker } from "./scan_worker_start.ts";
 
 /** Everything the scan needs besides argv; injectable for tests. */
 export interface ScanDeps {
@@ -186,9 +187,7 @@ export async function prepareScan(argv: readonly string[], deps: ScanDeps): Prom
       ? {
         isolated: {
           spawn: () => {
-            const w = early && !early.failed()
-              ? early.worker
-              : new Worker(new URL("./scan_worker.ts", import.meta.url), { type: "module" });
+            const w = early && !early.failed() ? early.worker : startScanWorker();
             early = undefined;
             return w;
           },
