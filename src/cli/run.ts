@@ -5,7 +5,7 @@
  */
 import { AppFailure, ExitCode, type ExitCodeValue, type Result } from "../core/result.ts";
 import { sanitizeText } from "./text.ts";
-import { startScanWorker } from "./scan_worker_start.ts";
+import { likelyScanners, startScanWorker } from "./scan_worker_start.ts";
 
 /** The subcommands, for dispatch (their descriptions are in help.ts, which a test keeps in step). */
 export const SUBCOMMAND_NAMES = [
@@ -126,11 +126,14 @@ async function dispatch(argv: readonly string[], opts: RunOptions): Promise<Resu
 }
 
 /**
- * The scan subcommand. Its scan worker starts first, so that the worker's start-up and module loading overlap
- * the loading of the scan's own modules on this thread (prepareScan decides whether to use it).
+ * The scan subcommand. Its scan worker starts first and loads the scanners the scan most likely runs, so that
+ * the worker's start-up and module loading overlap the loading of the scan's own modules on this thread
+ * (prepareScan decides whether to use it, and names the exact selection).
  */
 async function scan(argv: readonly string[], opts: RunOptions): Promise<Result<ExitCodeValue>> {
   const early = startScanWorker();
+  const likely = likelyScanners(argv);
+  if (likely.length > 0) early.postMessage({ t: "preload", names: [...likely] });
   let failed = false;
   // Until the scan takes the worker (and handles its errors), an error only makes it unusable.
   early.onerror = (e) => {

@@ -7,3 +7,38 @@
 export function startScanWorker(): Worker {
   return new Worker(new URL("./scan_worker.ts", import.meta.url), { type: "module" });
 }
+
+/**
+ * The scanners a scan runs whatever its flags when none of them chooses scanners: the `--fast-scan` selection,
+ * which the default scan includes (a test keeps this list equal to the selection). Named here so that the CLI
+ * can tell an early worker to load them before the scan's code has been loaded to parse the flags.
+ */
+export const COMMON_SCANNERS: readonly string[] = [
+  "processes",
+  "network",
+  "kernel_params",
+  "modules",
+  "ioc",
+  "mac",
+  "persistence",
+  "accounts",
+  "auth",
+  "logins",
+  "mounts",
+];
+
+/** The flags that choose scanners; with one of them nothing is guessed. */
+const CHOOSING_FLAGS = ["--enable", "--disable", "--config"];
+
+/**
+ * The scanners an early worker can load while the flags are not parsed yet: COMMON_SCANNERS, or none when a flag
+ * chooses the scanners (the exact selection follows in a `preload` once the flags are parsed). A wrong guess
+ * costs only the loading: the worker runs the scanners the `run` request names, no others.
+ */
+export function likelyScanners(argv: readonly string[]): readonly string[] {
+  for (const a of argv) {
+    if (a === "--") break;
+    if (CHOOSING_FLAGS.some((f) => a === f || a.startsWith(`${f}=`))) return [];
+  }
+  return COMMON_SCANNERS;
+}

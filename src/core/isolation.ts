@@ -41,8 +41,9 @@ export interface RunRequest {
 }
 
 /**
- * Messages from the coordinator to a scan worker. `preload` names the built-in scanners the scan will run, so a
- * worker started before the scan was prepared loads their modules meanwhile (it runs nothing until `run`).
+ * Messages from the coordinator to a scan worker. `preload` names built-in scanners the scan will (or, before its
+ * flags are parsed, likely will) run, so a worker started before the scan was prepared loads their modules
+ * meanwhile (it runs nothing until `run`, and only the scanners `run` names).
  */
 export type ToWorker = RunRequest | { t: "interrupt" } | { t: "preload"; names: string[] };
 

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { prepareScan, type ScanDeps } from "../../src/cli/scan_prepare.ts";
+import { COMMON_SCANNERS, likelyScanners } from "../../src/cli/scan_worker_start.ts";
 import { fixtureRoot } from "../helpers.ts";
 
 /** A stand-in for the early worker that records what is done to it. */
@@ -57,4 +58,28 @@ Deno.test("early worker: with --drop-priv it is terminated unused and the scan s
 Deno.test("early worker: one that failed before the scan took it is not used", async () => {
   const { spawned, fake } = await prepared(["--fast-scan"], true);
   assert.ok(spawned.every((w) => w !== (fake as unknown as Worker)));
+});
+
+Deno.test("early worker: the scanners it loads before the flags are parsed are those of every plain scan", async () => {
+  const { names: fast } = await prepared(["--fast-scan"]);
+  const { names: all } = await prepared([]);
+  assert.deepEqual([...COMMON_SCANNERS], fast, "COMMON_SCANNERS is the --fast-scan selection");
+  assert.ok(fast.every((n) => all.includes(n)), "the default scan runs every one of them");
+  assert.deepEqual(likelyScanners(["--fast-scan", "--format", "json"]), COMMON_SCANNERS);
+  assert.deepEqual(likelyScanners([]), COMMON_SCANNERS);
+});
+
+Deno.test("early worker: nothing is guessed when a flag chooses the scanners", () => {
+  for (
+    const argv of [
+      ["--enable", "yara"],
+      ["--enable=yara"],
+      ["--fast-scan", "--disable", "persistence"],
+      ["--disable=ioc"],
+      ["--config", "/etc/sys-scan.jsonc"],
+    ]
+  ) {
+    assert.deepEqual(likelyScanners(argv), [], argv.join(" "));
+  }
+  assert.deepEqual(likelyScanners(["--", "--enable"]), COMMON_SCANNERS, "after -- nothing is a flag");
 });
