@@ -168,6 +168,38 @@ export function importsOf(src: string): Imports {
   return { refs, unreadable };
 }
 
+/**
+ * The modules `file` loads at run time through static imports, transitively (paths relative to the repository;
+ * `import type` is erased, so it loads nothing).
+ */
+export function staticGraph(file: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  const dir = file.slice(0, file.lastIndexOf("/"));
+  const src = Deno.readTextFileSync(`${REPO}/${file}`);
+  const typeOnly = new Set([...src.matchAll(/^import type [^;]*? from "([^"]+)";/gms)].map((m) => m[1]));
+  for (const ref of importsOf(src).refs) {
+    if (ref.kind !== "static" || !ref.specifier.startsWith(".") || typeOnly.has(ref.specifier)) continue;
+    staticGraph(new URL(ref.specifier, `file:///${dir}/`).pathname.slice(1), seen);
+  }
+  return seen;
+}
+
+/** The packages (bare specifiers) the modules of `files` import statically, `import type` left out. */
+export function staticPackages(files: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  for (const file of files) {
+    const src = Deno.readTextFileSync(`${REPO}/${file}`);
+    const typeOnly = new Set([...src.matchAll(/^import type [^;]*? from "([^"]+)";/gms)].map((m) => m[1]));
+    for (const ref of importsOf(src).refs) {
+      if (ref.kind === "static" && !ref.specifier.startsWith(".") && !typeOnly.has(ref.specifier)) {
+        out.add(ref.specifier);
+      }
+    }
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Files and rooms
 

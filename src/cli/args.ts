@@ -182,13 +182,16 @@ export function checkRelations(c: Config, scannerNames: readonly string[]): Resu
 }
 
 /** Full path from argv to a frozen Config: flags, optional config file (flags win), schema, availability, relations. */
-export function buildConfig(argv: readonly string[], scannerNames: readonly string[]): Result<Config> {
+export async function buildConfig(
+  argv: readonly string[],
+  scannerNames: readonly string[],
+): Promise<Result<Config>> {
   const cli = parseFlags(argv);
   if (!cli.ok) return cli;
   let merged: FileValues = cli.value;
   const configPath = cli.value.config;
   if (typeof configPath === "string") {
-    const file = loadConfigFile(configPath);
+    const file = await loadConfigFile(configPath);
     if (!file.ok) return file;
     merged = { ...file.value, ...cli.value };
   }

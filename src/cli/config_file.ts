@@ -1,7 +1,7 @@
 /** `--config FILE`: a JSONC object whose keys are flag names, validated with zod; errors name file, line and key. */
-import { findNodeAtLocation, type Node, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
+import type { Node, ParseError } from "jsonc-parser";
 import { z } from "zod";
-import { nodeValue, positionAt } from "../core/jsonc.ts";
+import { loadJsonc, nodeValue, positionAt } from "../core/jsonc.ts";
 import { ExitCode, fail, ok, type Result } from "../core/result.ts";
 import { readTrustedInput } from "../host/trusted_files.ts";
 import { FLAGS } from "./flags/index.ts";
@@ -31,15 +31,16 @@ function inputSchema(spec: FlagSpec): z.ZodType {
 }
 
 /** Parses config file text (already read) into Config-keyed values. */
-export function parseConfigText(text: string, file: string): Result<FileValues> {
+export async function parseConfigText(text: string, file: string): Promise<Result<FileValues>> {
+  const jsonc = await loadJsonc();
   const errors: ParseError[] = [];
-  const tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  const tree = jsonc.parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length > 0) {
     const e = errors[0];
     return fail(
       ExitCode.Usage,
       `${file}:${lineOf(text, e.offset)}: invalid JSONC (${
-        printParseErrorCode(e.error)
+        jsonc.printParseErrorCode(e.error)
       }); fix the syntax or remove --config`,
     );
   }
@@ -67,7 +68,7 @@ export function parseConfigText(text: string, file: string): Result<FileValues> 
           "on the command line",
       );
     }
-    const valueNode = findNodeAtLocation(tree, [name]);
+    const valueNode = jsonc.findNodeAtLocation(tree, [name]);
     const parsed = inputSchema(spec).safeParse(valueNode ? nodeValue(valueNode) : undefined);
     if (!parsed.success) {
       return fail(
@@ -87,10 +88,10 @@ export function parseConfigText(text: string, file: string): Result<FileValues> 
  * by root or the user running sys-scan, in directories only they can write: `readTrustedInput`), since it decides
  * what the scan does; a refusal is exit 2 saying how to fix the ownership.
  */
-export function loadConfigFile(file: string): Result<FileValues> {
+export async function loadConfigFile(file: string): Promise<Result<FileValues>> {
   const read = readTrustedInput("--config", file, 1 << 20);
   if (!read.ok) return fail(ExitCode.Usage, read.message);
-  return parseConfigText(read.text, file);
+  return await parseConfigText(read.text, file);
 }
 
 /**

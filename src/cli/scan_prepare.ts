@@ -106,7 +106,7 @@ export async function prepareScan(argv: readonly string[], deps: ScanDeps): Prom
   const scanners: readonly ScannerInfo[] = deps.scanners ?? [...SCANNERS, ...extra];
   const env = deps.env ?? ((k: string) => Deno.env.get(k));
   const stderr = deps.stderr ?? ((line: string) => console.error(line));
-  const built = buildConfig(argv, scanners.map((s) => s.name));
+  const built = await buildConfig(argv, scanners.map((s) => s.name));
   if (!built.ok) return built;
   const config = built.value;
   let early = deps.scanners === undefined && !config.dropPriv ? deps.earlyWorker : undefined;
@@ -118,9 +118,9 @@ export async function prepareScan(argv: readonly string[], deps: ScanDeps): Prom
   if (!sec.ok) return sec;
   if (!isDirectory(config.root)) return fail(ExitCode.Usage, `--root ${config.root}: not a directory`);
   const host = new Host(Deno.realPathSync(config.root), { allowRemote: config.remoteFs });
-  const rules = rulesStep(config);
+  const rules = await rulesStep(config);
   if (!rules.ok) return rules;
-  const risk = riskStep(config, inputs.value.riskWeights);
+  const risk = await riskStep(config, inputs.value.riskWeights);
   if (!risk.ok) return risk;
   const plugins = loadPlugins(config);
   if (!plugins.ok) return plugins;

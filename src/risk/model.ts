@@ -2,11 +2,11 @@
  * The risk model as data (zod): severity points, confidence, basis (signal or hardening gap) and criticality
  * multipliers, exposure/asset factors.
  */
-import { type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
+import type { ParseError } from "jsonc-parser";
 import { z } from "zod";
 import { ExitCode, fail, ok, type Result } from "../core/result.ts";
 import { type Condition, ConditionSchema } from "../core/condition.ts";
-import { nodeValue, positionAt } from "../core/jsonc.ts";
+import { loadJsonc, nodeValue, positionAt } from "../core/jsonc.ts";
 import DEFAULT_MODEL_DATA from "./default_model.json" with { type: "json" };
 
 const Points = z.number().min(0).max(100);
@@ -87,19 +87,22 @@ export function mergeModel(
 }
 
 /** Parses a `--risk-weights` JSONC text into a model (defaults for what it leaves out). Errors are exit 2. */
-export function parseRiskOverride(
+export async function parseRiskOverride(
   text: string,
   file: string,
   base: RiskModel = DEFAULT_RISK_MODEL,
-): Result<RiskModel> {
+): Promise<Result<RiskModel>> {
+  const jsonc = await loadJsonc();
   const errors: ParseError[] = [];
-  const tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  const tree = jsonc.parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length > 0 || !tree) {
     const e = errors[0];
     const pos = positionAt(text, e?.offset ?? 0);
     return fail(
       ExitCode.Usage,
-      `${file}:${pos.line}:${pos.column}: invalid JSONC (${e ? printParseErrorCode(e.error) : "empty file"})`,
+      `${file}:${pos.line}:${pos.column}: invalid JSONC (${
+        e ? jsonc.printParseErrorCode(e.error) : "empty file"
+      })`,
     );
   }
   const over = RiskOverrideSchema.safeParse(nodeValue(tree));
@@ -118,6 +121,8 @@ function describe(e: z.ZodError): string {
  * The risk model: the default, or the default with the `--risk-weights` override read from `weights` (the CLI
  * reads the file, after checking it can be trusted). A bad override is a usage error naming the file and line.
  */
-export function loadRiskModel(weights: { text: string; file: string } | undefined): Result<RiskModel> {
-  return weights === undefined ? ok(DEFAULT_RISK_MODEL) : parseRiskOverride(weights.text, weights.file);
+export async function loadRiskModel(
+  weights: { text: string; file: string } | undefined,
+): Promise<Result<RiskModel>> {
+  return weights === undefined ? ok(DEFAULT_RISK_MODEL) : await parseRiskOverride(weights.text, weights.file);
 }

@@ -13,8 +13,11 @@ import { riskScorer, riskStage } from "./score.ts";
  * Loads the model a config asks for into a pipeline step; `weights` is the `--risk-weights` file's text when the
  * config names one. A bad override is exit 2.
  */
-export function riskStep(config: Config, weights?: { text: string; file: string }): Result<PipelineStep> {
-  const model = loadRiskModel(weights);
+export async function riskStep(
+  config: Config,
+  weights?: { text: string; file: string },
+): Promise<Result<PipelineStep>> {
+  const model = await loadRiskModel(weights);
   if (!model.ok) return model;
   const scorer = riskScorer(model.value, config.assetCriticality);
   return ok({

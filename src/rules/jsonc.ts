@@ -1,7 +1,7 @@
 /** Parses JSONC rule files: zod validation with the file, line, column and rule id of every problem. */
-import { findNodeAtLocation, type Node, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
+import type { Node, ParseError } from "jsonc-parser";
 import type { z } from "zod";
-import { nodeValue, positionAt } from "../core/jsonc.ts";
+import { type Jsonc, loadJsonc, nodeValue, positionAt } from "../core/jsonc.ts";
 import { conditionSize, MAX_CONDITION_DEPTH, MAX_CONDITION_LEAVES } from "../core/condition.ts";
 import {
   type LocatedRule,
@@ -26,9 +26,9 @@ export interface ParseOptions {
 }
 
 /** The node at `path`, or the nearest ancestor that exists (for a missing key: the object that lacks it). */
-function nearestNode(root: Node, path: (string | number)[]): Node {
+function nearestNode(jsonc: Jsonc, root: Node, path: (string | number)[]): Node {
   for (let n = path.length; n >= 0; n--) {
-    const node = findNodeAtLocation(root, path.slice(0, n));
+    const node = jsonc.findNodeAtLocation(root, path.slice(0, n));
     if (node) {
       return node.parent?.type === "property" && n > 0 && typeof path[n - 1] === "string"
         ? node.parent
@@ -39,6 +39,7 @@ function nearestNode(root: Node, path: (string | number)[]): Node {
 }
 
 function issuesToProblems(
+  jsonc: Jsonc,
   issues: z.core.$ZodIssue[],
   base: (string | number)[],
   root: Node,
@@ -48,7 +49,7 @@ function issuesToProblems(
 ): RuleProblem[] {
   return issues.map((issue) => {
     const path = [...base, ...issue.path.filter((p): p is string | number => typeof p !== "symbol")];
-    const pos = positionAt(text, nearestNode(root, path).offset);
+    const pos = positionAt(text, nearestNode(jsonc, root, path).offset);
     const where = issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
     return { file, ...pos, rule, code: "invalid_rule", message: `${where}${issue.message}` };
   });
@@ -90,24 +91,29 @@ function versionProblem(
 }
 
 /** Parses the text of one JSONC rule file (`{"version": 1, "rules": [...]}`). */
-export function parseJsoncRules(text: string, file: string, opts: ParseOptions): ParsedRuleFile {
+export async function parseJsoncRules(
+  text: string,
+  file: string,
+  opts: ParseOptions,
+): Promise<ParsedRuleFile> {
+  const jsonc = await loadJsonc();
   const out: ParsedRuleFile = { rules: [], errors: [], warnings: [] };
   const syntax: ParseError[] = [];
-  const root = parseTree(text, syntax, { allowTrailingComma: true, disallowComments: false });
+  const root = jsonc.parseTree(text, syntax, { allowTrailingComma: true, disallowComments: false });
   if (syntax.length > 0 || !root) {
     const e = syntax[0];
     const pos = positionAt(text, e?.offset ?? 0);
-    const why = e ? printParseErrorCode(e.error) : "empty file";
+    const why = e ? jsonc.printParseErrorCode(e.error) : "empty file";
     out.errors.push({ file, ...pos, code: "syntax", message: `invalid JSONC: ${why}` });
     return out;
   }
   const value = nodeValue(root);
   const top = RuleFileSchema.safeParse(value);
   if (!top.success) {
-    out.errors.push(...issuesToProblems(top.error.issues, [], root, text, file, undefined));
+    out.errors.push(...issuesToProblems(jsonc, top.error.issues, [], root, text, file, undefined));
     return out;
   }
-  const versionAt = { file, ...positionAt(text, nearestNode(root, ["version"]).offset) };
+  const versionAt = { file, ...positionAt(text, nearestNode(jsonc, root, ["version"]).offset) };
   const v = versionProblem(top.data.version, versionAt, opts);
   if (v.error) {
     out.errors.push(v.error);
@@ -119,11 +125,11 @@ export function parseJsoncRules(text: string, file: string, opts: ParseOptions):
     const rawId = typeof raw === "object" && raw !== null && typeof (raw as { id?: unknown }).id === "string"
       ? (raw as { id: string }).id
       : undefined;
-    const node = nearestNode(root, ["rules", i]);
+    const node = nearestNode(jsonc, root, ["rules", i]);
     const at = { file, ...positionAt(text, node.offset) };
     const parsed = RuleSchema.safeParse(raw);
     if (!parsed.success) {
-      out.errors.push(...issuesToProblems(parsed.error.issues, ["rules", i], root, text, file, rawId));
+      out.errors.push(...issuesToProblems(jsonc, parsed.error.issues, ["rules", i], root, text, file, rawId));
       return;
     }
     const rule = parsed.data;

@@ -11,9 +11,8 @@ import {
   type SourcePosition,
 } from "./model.ts";
 import { checkTrustedDir, readTrustedFile } from "../host/trusted_files.ts";
+import { BUILTIN_PACK, BUILTIN_RULE_FILES } from "./builtin.ts";
 
-/** Files of the built-in pack, in load order (relative to the repository's `rules/`). */
-export const BUILTIN_RULE_FILES = ["mitre-attack.jsonc"] as const;
 /** Most rule files read from a directory. */
 export const MAX_RULE_FILES = 200;
 /** Most rules in one rule set. */
@@ -81,7 +80,7 @@ function parseByName(
   text: string,
   file: string,
   allowLegacy: boolean,
-): ParsedRuleFile | undefined {
+): Promise<ParsedRuleFile> | ParsedRuleFile | undefined {
   if (name.endsWith(".jsonc") || name.endsWith(".json")) return parseJsoncRules(text, file, { allowLegacy });
   if (name.endsWith(".rule")) return parseLegacyRules(text, file, { allowLegacy });
   return undefined;
@@ -94,14 +93,6 @@ function rulesError(errors: RuleProblem[]): Result<never> {
   return fail(ExitCode.Rules, `${head}; fix them or leave out --rules-enable:\n${shown.join("\n")}${more}`);
 }
 
-/** Reads the built-in pack shipped in `rules/` (embedded by `deno compile --include rules/`). */
-export function readBuiltinPack(): { file: string; text: string }[] {
-  return BUILTIN_RULE_FILES.map((name) => ({
-    file: `builtin:${name}`,
-    text: Deno.readTextFileSync(new URL(`../../rules/${name}`, import.meta.url)),
-  }));
-}
-
 /** A rule file's text, with where it came from. */
 export interface RuleText {
   file: string;
@@ -109,40 +100,73 @@ export interface RuleText {
   builtin: boolean;
 }
 
+/** A parsed rule file, with where it came from (no format: a file of no known format, with that error). */
+interface ParsedText {
+  file: string;
+  format?: RuleSource["format"];
+  builtin: boolean;
+  parsed: ParsedRuleFile;
+}
+
 /**
  * Parses rule texts (by file extension: `.jsonc`/`.json` or legacy `.rule`) in the given order into one rule set.
  * `errors` and `warnings` found while reading are merged in; any error fails with exit 3.
  */
-export function ruleSetFromTexts(
+export async function ruleSetFromTexts(
   texts: readonly RuleText[],
   allowLegacy: boolean,
   readProblems: { errors: RuleProblem[]; warnings: RuleProblem[] } = { errors: [], warnings: [] },
-): Result<RuleSet> {
-  const errors = [...readProblems.errors];
-  const warnings = [...readProblems.warnings];
-  const sources: RuleSource[] = [];
-  const located: { rule: LocatedRule; builtin: boolean }[] = [];
+): Promise<Result<RuleSet>> {
+  return ruleSet(await parseTexts(texts, allowLegacy), readProblems);
+}
+
+/** Parses rule texts by file extension. */
+async function parseTexts(texts: readonly RuleText[], allowLegacy: boolean): Promise<ParsedText[]> {
+  const parsed: ParsedText[] = [];
   for (const t of texts) {
-    const parsed = parseByName(t.file, t.text, t.file, allowLegacy && !t.builtin);
-    if (!parsed) {
-      errors.push({
+    const p = await parseByName(t.file, t.text, t.file, allowLegacy && !t.builtin);
+    if (!p) {
+      const error: RuleProblem = {
         file: t.file,
         line: 0,
         column: 0,
         code: "unknown_format",
         message: "not a .jsonc, .json or .rule file",
-      });
+      };
+      parsed.push({ file: t.file, builtin: t.builtin, parsed: { rules: [], errors: [error], warnings: [] } });
       continue;
     }
-    errors.push(...parsed.errors);
-    warnings.push(...parsed.warnings);
-    sources.push({
-      file: t.file,
-      format: t.file.endsWith(".rule") ? "legacy" : "jsonc",
-      rules: parsed.rules.length,
-      builtin: t.builtin,
-    });
-    for (const r of parsed.rules) located.push({ rule: r, builtin: t.builtin });
+    const format = t.file.endsWith(".rule") ? "legacy" : "jsonc";
+    parsed.push({ file: t.file, format, builtin: t.builtin, parsed: p });
+  }
+  return parsed;
+}
+
+/** The built-in pack, as parsed when it was built (`src/rules/builtin.ts`). */
+function builtinParsed(): ParsedText[] {
+  return BUILTIN_PACK.map((f) => ({
+    file: f.file,
+    format: "jsonc",
+    builtin: true,
+    parsed: { rules: f.rules, errors: [], warnings: f.warnings },
+  }));
+}
+
+/** One rule set from parsed files in order: ids unique across files, at most MAX_RULES, any error fails it. */
+function ruleSet(
+  files: readonly ParsedText[],
+  problems: { errors: RuleProblem[]; warnings: RuleProblem[] },
+): Result<RuleSet> {
+  const errors = [...problems.errors];
+  const warnings = [...problems.warnings];
+  const sources: RuleSource[] = [];
+  const located: { rule: LocatedRule; builtin: boolean }[] = [];
+  for (const t of files) {
+    errors.push(...t.parsed.errors);
+    warnings.push(...t.parsed.warnings);
+    if (t.format === undefined) continue;
+    sources.push({ file: t.file, format: t.format, rules: t.parsed.rules.length, builtin: t.builtin });
+    for (const r of t.parsed.rules) located.push({ rule: r, builtin: t.builtin });
   }
   const firstAt = new Map<string, SourcePosition>();
   for (const { rule } of located) {
@@ -158,7 +182,7 @@ export function ruleSetFromTexts(
   }
   if (located.length > MAX_RULES) {
     errors.push({
-      file: texts.at(-1)?.file ?? "",
+      file: files.at(-1)?.file ?? "",
       line: 0,
       column: 0,
       code: "too_many_rules",
@@ -237,13 +261,13 @@ function readRulesDir(
  * sorted name order (not recursive). Every problem in every file is collected; any error fails the load
  * with exit 3. Rule ids must be unique across all files.
  */
-export function loadRules(opts: LoadOptions): Result<RuleSet> {
-  const texts: RuleText[] = opts.builtin ? readBuiltinPack().map((t) => ({ ...t, builtin: true })) : [];
-  if (opts.dir === undefined) return ruleSetFromTexts(texts, opts.allowLegacy);
+export async function loadRules(opts: LoadOptions): Promise<Result<RuleSet>> {
+  const builtin = opts.builtin ? builtinParsed() : [];
+  if (opts.dir === undefined) return ruleSet(builtin, { errors: [], warnings: [] });
   const dir = readRulesDir(opts.dir, opts);
   if (!dir.ok) return dir;
   const dirTexts = opts.builtin ? dir.value.texts.filter((t) => !isBuiltinFile(t.file)) : dir.value.texts;
-  return ruleSetFromTexts([...texts, ...dirTexts], opts.allowLegacy, dir.value);
+  return ruleSet([...builtin, ...await parseTexts(dirTexts, opts.allowLegacy)], dir.value);
 }
 
 /** True when a rule file is one of the built-in pack's own files (`--rules-dir rules` must not load it twice). */

@@ -27,12 +27,12 @@ export function checkRuleFlags(c: Config): Result<void> {
 }
 
 /** Loads the rules a config asks for into a pipeline step. Flag problems are exit 2, rule problems exit 3. */
-export function rulesStep(config: Config): Result<RulesStep> {
+export async function rulesStep(config: Config): Promise<Result<RulesStep>> {
   const flags = checkRuleFlags(config);
   if (!flags.ok) return flags;
   const wantDir = config.rulesEnable && config.rulesDir !== undefined;
   const loaded = !config.noBuiltinRules || wantDir
-    ? loadRules({
+    ? await loadRules({
       builtin: !config.noBuiltinRules,
       dir: wantDir ? config.rulesDir : undefined,
       allowLegacy: config.rulesAllowLegacy,

@@ -5,8 +5,8 @@ import { ExitCode } from "../../src/core/result.ts";
 
 const NAMES = ["kernel_params", "mounts"];
 
-function err(argv: string[]): string {
-  const r = buildConfig(argv, NAMES);
+async function err(argv: string[]): Promise<string> {
+  const r = await buildConfig(argv, NAMES);
   assert.equal(r.ok, false, `expected ${argv.join(" ")} to be rejected`);
   if (r.ok) throw new Error("unreachable");
   assert.equal(r.error.exit, ExitCode.Usage);
@@ -14,21 +14,21 @@ function err(argv: string[]): string {
   return r.error.message;
 }
 
-function cfg(argv: string[]) {
-  const r = buildConfig(argv, NAMES);
+async function cfg(argv: string[]) {
+  const r = await buildConfig(argv, NAMES);
   if (!r.ok) throw new Error(r.error.message);
   return r.value;
 }
 
-Deno.test("--flag value and --flag=value both work", () => {
-  assert.equal(cfg(["--min-severity", "high"]).minSeverity, "high");
-  assert.equal(cfg(["--min-severity=high"]).minSeverity, "high");
-  assert.equal(cfg(["--max-duration=5"]).maxDuration, 5);
-  assert.equal(cfg(["--max-duration", "5"]).maxDuration, 5);
+Deno.test("--flag value and --flag=value both work", async () => {
+  assert.equal((await cfg(["--min-severity", "high"])).minSeverity, "high");
+  assert.equal((await cfg(["--min-severity=high"])).minSeverity, "high");
+  assert.equal((await cfg(["--max-duration=5"])).maxDuration, 5);
+  assert.equal((await cfg(["--max-duration", "5"])).maxDuration, 5);
 });
 
-Deno.test("defaults come from the settings schema in core", () => {
-  const c = cfg([]);
+Deno.test("defaults come from the settings schema in core", async () => {
+  const c = await cfg([]);
   assert.equal(c.root, "/");
   assert.equal(c.scannerTimeout, undefined, "per-scanner default applies");
   assert.deepEqual(c.enable, []);
@@ -36,65 +36,65 @@ Deno.test("defaults come from the settings schema in core", () => {
   assert.ok(Object.isFrozen(c));
 });
 
-Deno.test("CSV flags are trimmed, empties dropped, repeats add up", () => {
-  assert.deepEqual(cfg(["--enable", " kernel_params , ,", "--enable", "mounts"]).enable, [
+Deno.test("CSV flags are trimmed, empties dropped, repeats add up", async () => {
+  assert.deepEqual((await cfg(["--enable", " kernel_params , ,", "--enable", "mounts"])).enable, [
     "kernel_params",
     "mounts",
   ]);
 });
 
-Deno.test("unknown flag: one line naming it, with a suggestion", () => {
-  const m = err(["--pretyy"]);
+Deno.test("unknown flag: one line naming it, with a suggestion", async () => {
+  const m = await err(["--pretyy"]);
   assert.match(m, /unknown flag --pretyy/);
   assert.match(m, /did you mean --pretty/);
 });
 
-Deno.test("missing value and boolean with a value", () => {
-  assert.match(err(["--output"]), /--output needs a value/);
-  assert.match(err(["--pretty=yes"]), /--pretty takes no value/);
+Deno.test("missing value and boolean with a value", async () => {
+  assert.match(await err(["--output"]), /--output needs a value/);
+  assert.match(await err(["--pretty=yes"]), /--pretty takes no value/);
 });
 
-Deno.test("bad numbers are rejected with the flag named", () => {
-  assert.match(err(["--max-duration", "12abc"]), /--max-duration expects a whole number, got "12abc"/);
-  assert.match(err(["--max-duration", "-1"]), /--max-duration/);
-  assert.match(err(["--parallel-threads", "1000"]), /--parallel-threads/);
-  assert.match(err(["--fail-on-count", "x"]), /--fail-on-count expects a whole number/);
+Deno.test("bad numbers are rejected with the flag named", async () => {
+  assert.match(await err(["--max-duration", "12abc"]), /--max-duration expects a whole number, got "12abc"/);
+  assert.match(await err(["--max-duration", "-1"]), /--max-duration/);
+  assert.match(await err(["--parallel-threads", "1000"]), /--parallel-threads/);
+  assert.match(await err(["--fail-on-count", "x"]), /--fail-on-count expects a whole number/);
 });
 
-Deno.test("unknown severities and scanners are rejected", () => {
-  assert.match(err(["--min-severity", "severe"]), /--min-severity/);
-  assert.match(err(["--fail-on", "HIGHEST"]), /--fail-on/);
+Deno.test("unknown severities and scanners are rejected", async () => {
+  assert.match(await err(["--min-severity", "severe"]), /--min-severity/);
+  assert.match(await err(["--fail-on", "HIGHEST"]), /--fail-on/);
   assert.match(
-    err(["--enable", "nonexistent"]),
+    await err(["--enable", "nonexistent"]),
     /unknown scanner "nonexistent"; known scanners: kernel_params, mounts/,
   );
-  assert.match(err(["--disable", "x".repeat(5000)]), /unknown scanner/);
-  assert.ok(err(["--disable", "x".repeat(5000)]).length < 400);
+  assert.match(await err(["--disable", "x".repeat(5000)]), /unknown scanner/);
+  assert.ok((await err(["--disable", "x".repeat(5000)])).length < 400);
 });
 
-Deno.test("severity names are case-insensitive? no: they are exact lower-case names", () => {
-  assert.match(err(["--min-severity", "High"]), /--min-severity/);
+Deno.test("severity names are case-insensitive? no: they are exact lower-case names", async () => {
+  assert.match(await err(["--min-severity", "High"]), /--min-severity/);
 });
 
-Deno.test("contradictory flags are rejected", () => {
-  assert.match(err(["--enable", "mounts", "--disable", "mounts"]), /both --enable and --disable/);
-  assert.match(err(["--pretty", "--compact"]), /contradict/);
-  assert.match(err(["--ndjson", "--sarif"]), /more than one output format/);
-  assert.match(err(["--format", "json", "--sarif"]), /more than one output format/);
-  assert.match(err(["--min-severity", "high", "--fail-on", "low"]), /below --min-severity/);
-  assert.match(err(["--min-severity", "critical", "--fail-on", "info"]), /below --min-severity/);
-  assert.match(err(["--canonical", "--ndjson"]), /--canonical/);
-  assert.match(err(["--seccomp-strict"]), /not available|needs --seccomp/);
+Deno.test("contradictory flags are rejected", async () => {
+  assert.match(await err(["--enable", "mounts", "--disable", "mounts"]), /both --enable and --disable/);
+  assert.match(await err(["--pretty", "--compact"]), /contradict/);
+  assert.match(await err(["--ndjson", "--sarif"]), /more than one output format/);
+  assert.match(await err(["--format", "json", "--sarif"]), /more than one output format/);
+  assert.match(await err(["--min-severity", "high", "--fail-on", "low"]), /below --min-severity/);
+  assert.match(await err(["--min-severity", "critical", "--fail-on", "info"]), /below --min-severity/);
+  assert.match(await err(["--canonical", "--ndjson"]), /--canonical/);
+  assert.match(await err(["--seccomp-strict"]), /not available|needs --seccomp/);
 });
 
-Deno.test("compatible threshold pairs are accepted", () => {
-  const c = cfg(["--min-severity", "low", "--fail-on", "high", "--fail-on-count", "3"]);
+Deno.test("compatible threshold pairs are accepted", async () => {
+  const c = await cfg(["--min-severity", "low", "--fail-on", "high", "--fail-on-count", "3"]);
   assert.equal(c.failOn, "high");
   assert.equal(c.failOnCount, 3);
 });
 
-Deno.test("positional arguments are rejected", () => {
-  assert.match(err(["stray"]), /unexpected argument stray/);
+Deno.test("positional arguments are rejected", async () => {
+  assert.match(await err(["stray"]), /unexpected argument stray/);
 });
 
 Deno.test("--ioc-exec-trace takes an optional number", () => {
@@ -119,7 +119,7 @@ Deno.test("suggestFlag finds near misses only", () => {
   assert.equal(suggestFlag("zzzzzzzzzzzzzz"), undefined);
 });
 
-Deno.test("config file: JSONC with comments, flags win over it", () => {
+Deno.test("config file: JSONC with comments, flags win over it", async () => {
   const dir = Deno.makeTempDirSync();
   try {
     const file = `${dir}/c.jsonc`;
@@ -133,7 +133,7 @@ Deno.test("config file: JSONC with comments, flags win over it", () => {
   "pretty": true,
 }`,
     );
-    const c = cfg(["--config", file, "--min-severity", "high"]);
+    const c = await cfg(["--config", file, "--min-severity", "high"]);
     assert.equal(c.minSeverity, "high");
     assert.deepEqual(c.enable, ["kernel_params", "mounts"]);
     assert.equal(c.maxDuration, 9);
@@ -143,26 +143,26 @@ Deno.test("config file: JSONC with comments, flags win over it", () => {
   }
 });
 
-Deno.test("config file errors name the file, the line and the key", () => {
-  const bad = (text: string) => {
-    const r = parseConfigText(text, "site.jsonc");
+Deno.test("config file errors name the file, the line and the key", async () => {
+  const bad = async (text: string) => {
+    const r = await parseConfigText(text, "site.jsonc");
     assert.equal(r.ok, false);
     return r.ok ? "" : r.error.message;
   };
-  assert.match(bad('{\n  "pretty": true,\n  "prety": true\n}'), /^site\.jsonc:3: unknown key "prety"/);
-  assert.match(bad('{\n\n  "max-duration": "ten"\n}'), /^site\.jsonc:3: key "max-duration"/);
-  assert.match(bad('{\n  "pretty": tru\n}'), /^site\.jsonc:2: invalid JSONC/);
-  assert.match(bad("[1,2]"), /must hold one JSON object/);
-  assert.match(bad(""), /invalid JSONC|must hold one JSON object/);
-  assert.match(bad('{"config": "x"}'), /unknown key "config"/);
+  assert.match(await bad('{\n  "pretty": true,\n  "prety": true\n}'), /^site\.jsonc:3: unknown key "prety"/);
+  assert.match(await bad('{\n\n  "max-duration": "ten"\n}'), /^site\.jsonc:3: key "max-duration"/);
+  assert.match(await bad('{\n  "pretty": tru\n}'), /^site\.jsonc:2: invalid JSONC/);
+  assert.match(await bad("[1,2]"), /must hold one JSON object/);
+  assert.match(await bad(""), /invalid JSONC|must hold one JSON object/);
+  assert.match(await bad('{"config": "x"}'), /unknown key "config"/);
 });
 
-Deno.test("config file values are validated like flags", () => {
+Deno.test("config file values are validated like flags", async () => {
   const dir = Deno.makeTempDirSync();
   try {
     Deno.writeTextFileSync(`${dir}/c.json`, '{"min-severity": "huge"}');
-    assert.match(err(["--config", `${dir}/c.json`]), /--min-severity/);
-    assert.match(err(["--config", `${dir}/missing.json`]), /--config .*cannot read it/);
+    assert.match(await err(["--config", `${dir}/c.json`]), /--min-severity/);
+    assert.match(await err(["--config", `${dir}/missing.json`]), /--config .*cannot read it/);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

@@ -9,8 +9,8 @@ import { loadRules } from "../../src/rules/load.ts";
 import { SCANNERS } from "../../src/scanners/index.ts";
 
 const catalogue = new Catalogue(SCANNERS.flatMap((s) => s.checks));
-const builtinRules = (() => {
-  const r = loadRules({ builtin: true, allowLegacy: false, insecureOk: false });
+const builtinRules = await (async () => {
+  const r = await loadRules({ builtin: true, allowLegacy: false, insecureOk: false });
   if (!r.ok) throw new Error(r.error.message);
   return r.value;
 })();

@@ -394,12 +394,12 @@ export const TARGETS: FuzzTarget[] = [
   },
   {
     name: "CLI argv",
-    property: fc.property(
+    property: fc.asyncProperty(
       fc.array(fc.oneof(fc.constantFrom(...FLAG_WORDS, ...SCANNER_NAMES), fc.string({ maxLength: 20 })), {
         maxLength: 12,
       }),
-      (argv) => {
-        const r = buildConfig(argv, SCANNER_NAMES);
+      async (argv) => {
+        const r = await buildConfig(argv, SCANNER_NAMES);
         return r.ok || (r.error.message.length > 0 && r.error.exit === 2);
       },
     ),

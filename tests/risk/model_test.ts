@@ -4,15 +4,15 @@ import { DEFAULT_RISK_MODEL, loadRiskModel, parseRiskOverride } from "../../src/
 import { checkInputFiles } from "../../src/cli/inputs.ts";
 import { makeTree, testConfig } from "../helpers.ts";
 
-Deno.test("risk model: the default data file validates and is what no --risk-weights gives", () => {
-  const r = loadRiskModel(undefined);
+Deno.test("risk model: the default data file validates and is what no --risk-weights gives", async () => {
+  const r = await loadRiskModel(undefined);
   assert.ok(r.ok);
   assert.equal(r.value, DEFAULT_RISK_MODEL);
   assert.equal(DEFAULT_RISK_MODEL.severity.critical, 95);
 });
 
-Deno.test("risk model: an override changes only what it names; factors replace the list", () => {
-  const r = parseRiskOverride(
+Deno.test("risk model: an override changes only what it names; factors replace the list", async () => {
+  const r = await parseRiskOverride(
     `// ours\n{ "severity": { "info": 0 }, "confidence": { "heuristic": 0.5 }, "factors": [] }`,
     "w.jsonc",
   );
@@ -24,35 +24,35 @@ Deno.test("risk model: an override changes only what it names; factors replace t
   assert.deepEqual(r.value.host, DEFAULT_RISK_MODEL.host);
 });
 
-Deno.test("risk model: bad overrides are usage errors naming the file and the key", () => {
-  const bad = (text: string) => {
-    const r = parseRiskOverride(text, "w.jsonc");
+Deno.test("risk model: bad overrides are usage errors naming the file and the key", async () => {
+  const bad = async (text: string) => {
+    const r = await parseRiskOverride(text, "w.jsonc");
     assert.ok(!r.ok);
     assert.equal(r.error.exit, ExitCode.Usage);
     return r.error.message;
   };
   assert.match(
-    bad(`{ "severity": { "low": 99 } }`),
+    await bad(`{ "severity": { "low": 99 } }`),
     /^w\.jsonc: severity: severity points must not decrease/,
   );
-  assert.match(bad(`{ "confidence": { "certain": 5 } }`), /confidence\.certain/);
-  assert.match(bad(`{ "weights": 1 }`), /^w\.jsonc: /);
+  assert.match(await bad(`{ "confidence": { "certain": 5 } }`), /confidence\.certain/);
+  assert.match(await bad(`{ "weights": 1 }`), /^w\.jsonc: /);
   assert.match(
-    bad(
+    await bad(
       `{ "factors": [{ "id": "x", "kind": "exposure", "weight": 0.1, "description": "d", "when": { "field": "nope", "op": "exists" } }] }`,
     ),
     /factors\.0\.when\.field/,
   );
-  assert.match(bad(`{ "severity": `), /^w\.jsonc:1:\d+: invalid JSONC/);
-  assert.match(bad(``), /invalid JSONC/);
+  assert.match(await bad(`{ "severity": `), /^w\.jsonc:1:\d+: invalid JSONC/);
+  assert.match(await bad(``), /invalid JSONC/);
 });
 
-Deno.test("risk model: --risk-weights FILE is read with a size cap; a missing file is a usage error", () => {
+Deno.test("risk model: --risk-weights FILE is read with a size cap; a missing file is a usage error", async () => {
   using t = makeTree({ "w.jsonc": `{ "criticality": { "high": 1.5 } }` });
   const read = (path: string) => checkInputFiles(testConfig({ riskWeights: path }), () => undefined);
   const weights = read(`${t.path}/w.jsonc`);
   assert.ok(weights.ok);
-  const r = loadRiskModel(weights.value.riskWeights);
+  const r = await loadRiskModel(weights.value.riskWeights);
   assert.ok(r.ok);
   assert.equal(r.value.criticality.high, 1.5);
   const missing = read(`${t.path}/nope.jsonc`);

@@ -6,21 +6,21 @@ import { type RuleSet, ruleSetFromTexts, type RuleText } from "../../src/rules/l
 import { mountsScanner } from "../../src/scanners/mounts.ts";
 import { sampleFinding } from "../core/sample.ts";
 
-function rules(...files: [string, unknown[]][]): RuleSet {
+async function rules(...files: [string, unknown[]][]): Promise<RuleSet> {
   const texts: RuleText[] = files.map(([file, list]) => ({
     file,
     text: JSON.stringify({ version: 1, rules: list }),
     builtin: false,
   }));
-  const r = ruleSetFromTexts(texts, false);
+  const r = await ruleSetFromTexts(texts, false);
   if (!r.ok) throw new Error(r.error.message);
   return r.value;
 }
 
 const onTmp = { field: "metadata.mount", op: "equals", value: "/tmp" };
 
-Deno.test("precedence: every matching rule applies in file then rule order; the last severity wins", () => {
-  const set = rules(
+Deno.test("precedence: every matching rule applies in file then rule order; the last severity wins", async () => {
+  const set = await rules(
     ["a.jsonc", [
       { id: "a1", when: onTmp, actions: { severity: "low" } },
       { id: "a2", when: onTmp, actions: { severity: "critical" } },
@@ -36,15 +36,15 @@ Deno.test("precedence: every matching rule applies in file then rule order; the 
   assert.equal(r.finding.metadata.severity_rule, "b1");
 });
 
-Deno.test("a rule that sets the severity the finding already has changes nothing (source stays raw)", () => {
-  const set = rules(["a.jsonc", [{ id: "same", actions: { severity: "medium" } }]]);
+Deno.test("a rule that sets the severity the finding already has changes nothing (source stays raw)", async () => {
+  const set = await rules(["a.jsonc", [{ id: "same", actions: { severity: "medium" } }]]);
   const r = applyRules(set.rules, sampleFinding());
   assert.equal(r.finding.severity_source, "raw");
   assert.equal(r.finding.metadata.severity_rule, undefined);
 });
 
-Deno.test("scope by scanner and by check id; out-of-scope rules do nothing", () => {
-  const set = rules(["a.jsonc", [
+Deno.test("scope by scanner and by check id; out-of-scope rules do nothing", async () => {
+  const set = await rules(["a.jsonc", [
     { id: "other-scanner", scope: { scanners: ["suid_sgid"] }, actions: { severity: "critical" } },
     { id: "other-check", scope: { checks: ["mount.tmp.nodev_*"] }, actions: { severity: "critical" } },
     { id: "this-check", scope: { checks: ["mount.tmp.noexec_missing"] }, actions: { tags: ["hit"] } },
@@ -55,8 +55,8 @@ Deno.test("scope by scanner and by check id; out-of-scope rules do nothing", () 
   assert.deepEqual(r.finding.tags, ["fs", "hit"]);
 });
 
-Deno.test("MITRE ids and tags merge in order without duplicates", () => {
-  const set = rules(
+Deno.test("MITRE ids and tags merge in order without duplicates", async () => {
+  const set = await rules(
     ["a.jsonc", [{ id: "m1", actions: { mitre: ["T1059", "T1105", "T1105"], tags: ["fs", "x"] } }]],
     ["b.jsonc", [{ id: "m2", actions: { mitre: ["T1548.001", "T1059"], tags: ["x", "y"] } }]],
   );
@@ -64,27 +64,30 @@ Deno.test("MITRE ids and tags merge in order without duplicates", () => {
   assert.deepEqual(r.finding.mitre, ["T1059", "T1105", "T1548.001"]);
   assert.deepEqual(r.finding.tags, ["fs", "x", "y"]);
   assert.equal(r.finding.metadata.mitre_techniques, "T1059,T1105,T1548.001", "upstream v2 metadata key");
-  const tagsOnly = rules(["c.jsonc", [{ id: "t", actions: { tags: ["z"] } }]]);
+  const tagsOnly = await rules(["c.jsonc", [{ id: "t", actions: { tags: ["z"] } }]]);
   assert.equal(applyRules(tagsOnly.rules, sampleFinding()).finding.metadata.mitre_techniques, undefined);
 });
 
-Deno.test("the input finding is never mutated", () => {
-  const set = rules(["a.jsonc", [{ id: "s", actions: { severity: "high", mitre: ["T1105"], tags: ["t"] } }]]);
+Deno.test("the input finding is never mutated", async () => {
+  const set = await rules(["a.jsonc", [{
+    id: "s",
+    actions: { severity: "high", mitre: ["T1105"], tags: ["t"] },
+  }]]);
   const f = sampleFinding();
   const before = structuredClone(f);
   applyRules(set.rules, f);
   assert.deepEqual(f, before);
 });
 
-Deno.test("a passed check keeps its info severity; rules never give it a failing one", () => {
-  const set = rules(["a.jsonc", [{ id: "up", actions: { severity: "critical", tags: ["t"] } }]]);
+Deno.test("a passed check keeps its info severity; rules never give it a failing one", async () => {
+  const set = await rules(["a.jsonc", [{ id: "up", actions: { severity: "critical", tags: ["t"] } }]]);
   const r = applyRules(set.rules, sampleFinding({ severity: "info", metadata: { passed: true } }));
   assert.equal(r.finding.severity, "info");
   assert.deepEqual(r.finding.tags, ["fs", "t"]);
 });
 
-Deno.test("suppression: counted per rule, listed only with --show-suppressed, first suppressing rule recorded", () => {
-  const set = rules(["a.jsonc", [
+Deno.test("suppression: counted per rule, listed only with --show-suppressed, first suppressing rule recorded", async () => {
+  const set = await rules(["a.jsonc", [
     { id: "hide-tmp", when: onTmp, actions: { suppress: { reason: "tmpfs is fine here" } } },
     { id: "hide-all", actions: { suppress: { reason: "later rule" } } },
   ]]);
@@ -113,9 +116,9 @@ Deno.test("suppression: counted per rule, listed only with --show-suppressed, fi
   ]);
 });
 
-Deno.test("in the pipeline a rule can lift a finding above --min-severity or push it below", () => {
+Deno.test("in the pipeline a rule can lift a finding above --min-severity or push it below", async () => {
   const catalogue = new Catalogue(mountsScanner.checks);
-  const set = rules(["a.jsonc", [
+  const set = await rules(["a.jsonc", [
     { id: "lift", scope: { checks: ["mount.tmp.nodev_missing"] }, actions: { severity: "high" } },
     { id: "drop", scope: { checks: ["mount.tmp.noexec_missing"] }, actions: { severity: "info" } },
   ]]);
@@ -131,8 +134,8 @@ Deno.test("in the pipeline a rule can lift a finding above --min-severity or pus
   assert.equal(dropped.kind, "dropped");
 });
 
-Deno.test("staticMitre lists what unconditional rules add to a check; conditional rules are left out", () => {
-  const set = rules(["a.jsonc", [
+Deno.test("staticMitre lists what unconditional rules add to a check; conditional rules are left out", async () => {
+  const set = await rules(["a.jsonc", [
     { id: "static", scope: { checks: ["mount.tmp.*"] }, actions: { mitre: ["T1105"] } },
     { id: "cond", when: onTmp, actions: { mitre: ["T1222"] } },
   ]]);

@@ -22,23 +22,23 @@ const texts = fc.oneof(
   fc.json({ maxDepth: 4 }),
 );
 
-Deno.test("fuzz: rule, plugin and risk parsers return problems instead of throwing", () => {
-  fc.assert(
-    fc.property(texts, (text) => {
-      const j = parseJsoncRules(text, "f.jsonc", opts);
+Deno.test("fuzz: rule, plugin and risk parsers return problems instead of throwing", async () => {
+  await fc.assert(
+    fc.asyncProperty(texts, async (text) => {
+      const j = await parseJsoncRules(text, "f.jsonc", opts);
       const l = parseLegacyRules(text, "f.rule", opts);
       parsePluginOutput(text);
-      parseRiskOverride(text, "w.jsonc");
+      await parseRiskOverride(text, "w.jsonc");
       return Array.isArray(j.errors) && Array.isArray(l.errors);
     }),
     { numRuns: 500 },
   );
 });
 
-Deno.test("fuzz: every strict prefix of a good JSONC file is an error, never a partial rule set", () => {
+Deno.test("fuzz: every strict prefix of a good JSONC file is an error, never a partial rule set", async () => {
   for (let n = 0; n < GOOD_JSONC.length; n++) {
-    const r = parseJsoncRules(GOOD_JSONC.slice(0, n), "t.jsonc", opts);
+    const r = await parseJsoncRules(GOOD_JSONC.slice(0, n), "t.jsonc", opts);
     assert.ok(r.errors.length > 0 && r.rules.length === 0, `prefix of ${n} characters`);
   }
-  assert.equal(parseJsoncRules(GOOD_JSONC, "t.jsonc", opts).rules.length, 1);
+  assert.equal((await parseJsoncRules(GOOD_JSONC, "t.jsonc", opts)).rules.length, 1);
 });

@@ -2,8 +2,7 @@ import assert from "node:assert/strict";
 import { SCANNERS } from "../../src/scanners/index.ts";
 import { loadScanner, loadScanners, SCANNER_MODULES } from "../../src/scanners/loaders.ts";
 import { INCLUDES } from "../../scripts/compile.ts";
-import { importsOf } from "../architecture_test.ts";
-import { REPO } from "../helpers.ts";
+import { staticGraph } from "../architecture_test.ts";
 
 Deno.test("the scan worker's loaders name every registered scanner, and each loads a scanner made of its descriptor", async () => {
   assert.deepEqual(Object.keys(SCANNER_MODULES), SCANNERS.map((s) => s.name), "same names, registry order");
@@ -27,23 +26,6 @@ Deno.test("the executable embeds every scanner module the worker loads by a URL 
     .filter((p) => !(INCLUDES as readonly string[]).includes(p));
   assert.deepEqual(missing, []);
 });
-
-/**
- * The modules `file` loads at run time through static imports, transitively (paths relative to the repository;
- * `import type` is erased, so it loads nothing).
- */
-function staticGraph(file: string, seen = new Set<string>()): Set<string> {
-  if (seen.has(file)) return seen;
-  seen.add(file);
-  const dir = file.slice(0, file.lastIndexOf("/"));
-  const src = Deno.readTextFileSync(`${REPO}/${file}`);
-  const typeOnly = new Set([...src.matchAll(/^import type [^;]*? from "([^"]+)";/gms)].map((m) => m[1]));
-  for (const ref of importsOf(src).refs) {
-    if (ref.kind !== "static" || !ref.specifier.startsWith(".") || typeOnly.has(ref.specifier)) continue;
-    staticGraph(new URL(ref.specifier, `file:///${dir}/`).pathname.slice(1), seen);
-  }
-  return seen;
-}
 
 Deno.test("the registry the scan's coordinator imports is data: descriptors and catalogues, no scanner or host code", () => {
   const graph = [...staticGraph("src/scanners/index.ts")];
