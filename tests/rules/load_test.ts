@@ -6,7 +6,7 @@ import { BUILTIN_RULE_FILES, readBuiltinPack } from "../../src/rules/builtin.ts"
 import { parseJsoncRules } from "../../src/rules/jsonc.ts";
 import { SCANNERS } from "../../src/scanners/index.ts";
 import { makeTree, repoPath } from "../helpers.ts";
-import { staticGraph, staticPackages } from "../architecture_test.ts";
+import { staticGraph, staticPackages } from "../import_graph.ts";
 import { needs } from "../host_caps.ts";
 
 const NOBODY = 65534;

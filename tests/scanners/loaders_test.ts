@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { SCANNERS } from "../../src/scanners/index.ts";
 import { loadScanner, loadScanners, SCANNER_MODULES } from "../../src/scanners/loaders.ts";
 import { INCLUDES } from "../../scripts/compile.ts";
-import { staticGraph } from "../architecture_test.ts";
+import { staticGraph } from "../import_graph.ts";
 
 Deno.test("the scan worker's loaders name every registered scanner, and each loads a scanner made of its descriptor", async () => {
   assert.deepEqual(Object.keys(SCANNER_MODULES), SCANNERS.map((s) => s.name), "same names, registry order");
