@@ -50,6 +50,8 @@ export interface RatioResults {
   hello: CaseResult;
   version: Pair;
   fast: Pair;
+  /** `--enable mounts`, a scan that reads almost nothing (the floor under any scan), against hello-world. */
+  floor?: Pair;
   legacy_fast: Pair;
   default_scan?: CaseResult;
   integrity: Pair;
@@ -186,13 +188,21 @@ export async function runRatios(deps: RatioDeps, opts: RatioOptions): Promise<Ra
   const helloArgv = [opts.deno, "run", hello];
   const versionArgv = [...opts.prefix, "--version"];
   const fastArgv = [...opts.prefix, "--fast-scan", "--output", `${opts.tmp}/fast.json`];
+  const floorArgv = [...opts.prefix, "--enable", "mounts", "--output", `${opts.tmp}/mounts.json`];
+  const starts = [helloArgv, versionArgv, floorArgv, fastArgv];
   // One uncounted round first: every program's modules are in the page cache before anything is counted.
-  await alternate(run, [helloArgv, versionArgv, fastArgv], 1);
-  const [h, v, f] = await alternate(run, [helloArgv, versionArgv, fastArgv], opts.reps);
+  await alternate(run, starts, 1);
+  const [h, v, m, f] = await alternate(run, starts, opts.reps);
   const helloCase = summarize("hello-world deno run", [hello], h);
   const version = pair("--version vs hello-world", summarize("--version", ["--version"], v), helloCase);
+  const floor = pair(
+    "--enable mounts vs hello-world",
+    summarize("--enable mounts", floorArgv.slice(-4, -2), m),
+    helloCase,
+  );
   const fast = pair("--fast-scan vs hello-world", summarize("--fast-scan", ["--fast-scan"], f), helloCase);
   logPair(version, log);
+  logPair(floor, log);
   logPair(fast, log);
 
   let legacy: Pair;
@@ -220,13 +230,7 @@ export async function runRatios(deps: RatioDeps, opts: RatioOptions): Promise<Ra
     const [name, argv] of [
       ["hello-world `deno run`", helloArgv],
       ["`--version`", versionArgv],
-      ["`--enable mounts` (a scan that reads almost nothing)", [
-        ...opts.prefix,
-        "--enable",
-        "mounts",
-        "--output",
-        `${opts.tmp}/mounts.json`,
-      ]],
+      ["`--enable mounts` (a scan that reads almost nothing)", floorArgv],
       ["`--fast-scan`", fastArgv],
       ["default scan", [...opts.prefix, "--output", `${opts.tmp}/default.json`]],
     ] as const
@@ -288,6 +292,7 @@ export async function runRatios(deps: RatioDeps, opts: RatioOptions): Promise<Ra
     hello: helloCase,
     version,
     fast,
+    floor,
     legacy_fast: legacy,
     default_scan: defaultScan,
     integrity,
@@ -327,6 +332,18 @@ export function ratioTargets(r: RatioResults): TargetCheck[] {
   const checks = [
     ratioCheck("`--version` vs a hello-world `deno run`", r.version, t.versionX),
     ratioCheck("`--fast-scan` vs a hello-world `deno run`", r.fast, t.fastX),
+    ...(r.floor
+      ? [{
+        ...ratioCheck(
+          "`--enable mounts`, a scan that reads almost nothing, vs a hello-world `deno run` (no target; the floor under " +
+            "`--fast-scan`)",
+          r.floor,
+          Infinity,
+        ),
+        limit: "–",
+        pass: null,
+      }]
+      : []),
     rssCheck("`--fast-scan` peak RSS", r.fast.ours, t.fastRssMib),
     {
       ...ratioCheck("`--fast-scan` vs the C++ sys-scan (no target; for reference)", r.legacy_fast, Infinity),
@@ -372,6 +389,7 @@ export function ratiosMarkdown(r: RatioResults): string[] {
     "|---|---|---|---|---|",
     ...row("hello-world `deno run`", r.hello),
     ...row("`--version`", r.version.ours),
+    ...row("`--enable mounts` (a scan that reads almost nothing)", r.floor?.ours),
     ...row("`--fast-scan`", r.fast.ours),
     ...row("C++ sys-scan `--fast-scan`", r.legacy_fast.theirs),
     ...row("default scan", r.default_scan),

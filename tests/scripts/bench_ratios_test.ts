@@ -91,6 +91,8 @@ Deno.test("runRatios: alternating runs, a skipped line for a missing tool, ratio
       ? "version"
       : argv.includes("--fast-scan")
       ? "fast"
+      : argv.includes("mounts")
+      ? "floor"
       : argv.includes("--verify")
       ? "dpkg"
       : argv.includes("integrity")
@@ -100,6 +102,7 @@ Deno.test("runRatios: alternating runs, a skipped line for a missing tool, ratio
     hello: [100, 50, 30],
     version: [150, 80, 35],
     fast: [500, 300, 110],
+    floor: [300, 200, 80],
     default: [2000, 1500, 180],
     dpkg: [10_000, 9000, 32],
     integrity: [9000, 12_000, 90],
@@ -136,10 +139,10 @@ Deno.test("runRatios: alternating runs, a skipped line for a missing tool, ratio
   });
   assert.equal(Deno.readTextFileSync(`${t.path}/hello/hello.ts`), HELLO_SOURCE);
   assert.deepEqual(calls, [
-    ...["hello", "version", "fast"], // the uncounted round
-    ...["hello", "version", "fast", "hello", "version", "fast"],
+    ...["hello", "version", "floor", "fast"], // the uncounted round
+    ...["hello", "version", "floor", "fast", "hello", "version", "floor", "fast"],
     ...["default", "default"],
-    ...["memory:hello", "memory:version", "memory:default", "memory:fast", "memory:default"],
+    ...["memory:hello", "memory:version", "memory:floor", "memory:fast", "memory:default"],
     ...["dpkg", "integrity"],
   ]);
   assert.ok(ratiosMarkdown(r).join("\n").includes("| `--fast-scan` | 90 | 45 | 40 | 4 | 1 |"));
@@ -149,12 +152,15 @@ Deno.test("runRatios: alternating runs, a skipped line for a missing tool, ratio
   );
   assert.equal(r.version.wall_ratio, 1.5);
   assert.equal(r.fast.wall_ratio, 5);
+  assert.equal(r.floor?.wall_ratio, 3);
   assert.equal(r.integrity.wall_ratio, 0.9);
   assert.equal(r.integrity_sets?.same, true);
   const verdicts = Object.fromEntries(ratioTargets(r).map((c) => [c.target, c.pass]));
   assert.deepEqual(verdicts, {
     "`--version` vs a hello-world `deno run`": true,
     "`--fast-scan` vs a hello-world `deno run`": false,
+    "`--enable mounts`, a scan that reads almost nothing, vs a hello-world `deno run` (no target; the floor under `--fast-scan`)":
+      null,
     "`--fast-scan` peak RSS": false,
     "`--fast-scan` vs the C++ sys-scan (no target; for reference)": null,
     "default scan peak RSS": false,
@@ -164,6 +170,10 @@ Deno.test("runRatios: alternating runs, a skipped line for a missing tool, ratio
   });
   const md = ratiosMarkdown(r).join("\n");
   assert.match(md, /\| `--fast-scan` \| 500 ms \| 300 ms \| 110 MiB \| 2 \|/);
+  assert.match(
+    md,
+    /\| `--enable mounts` \(a scan that reads almost nothing\) \| 300 ms \| 200 ms \| 80 MiB \| 2 \|/,
+  );
   assert.match(md, /--fast-scan vs the C\+\+ sys-scan: skipped \(the C\+\+ sys-scan is not installed\)/);
 });
 
