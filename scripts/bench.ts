@@ -229,8 +229,12 @@ function cell(x: number | null | undefined, unit = ""): string {
   return x === null || x === undefined ? "–" : `${x}${unit}`;
 }
 
-function verdict(p: boolean | null): string {
-  return p === null ? "not run" : p ? "pass" : "**FAIL**";
+/** A target's verdict; a reference line (no limit) that ran is "for reference", not "not run". */
+function verdict(t: { pass: boolean | null; limit: string; measured: string }): string {
+  if (t.pass === null) {
+    return t.limit === "–" && !t.measured.startsWith("skipped") ? "for reference" : "not run";
+  }
+  return t.pass ? "pass" : "**FAIL**";
 }
 
 function shortArgs(args: readonly string[]): string {
@@ -252,7 +256,7 @@ export function markdown(r: BenchResults): string {
     "",
     "| Target | Limit | Measured | Result |",
     "|---|---|---|---|",
-    ...r.targets.map((t) => `| ${t.target} | ${t.limit} | ${t.measured} | ${verdict(t.pass)} |`),
+    ...r.targets.map((t) => `| ${t.target} | ${t.limit} | ${t.measured} | ${verdict(t)} |`),
     "",
     "| Case | Arguments | Wall (median) | Wall − start-up | CPU (median) | Peak RSS | Findings | Slowest scanners in the run |",
     "|---|---|---|---|---|---|---|---|",
@@ -583,7 +587,7 @@ async function ratiosMode(
     "",
     "| Target | Limit | Measured | Result |",
     "|---|---|---|---|",
-    ...result.targets.map((t) => `| ${t.target} | ${t.limit} | ${t.measured} | ${verdict(t.pass)} |`),
+    ...result.targets.map((t) => `| ${t.target} | ${t.limit} | ${t.measured} | ${verdict(t)} |`),
     "",
     ...ratiosMarkdown(ratios),
     ...yaraMarkdown(yara),
