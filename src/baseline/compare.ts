@@ -3,7 +3,6 @@ import { createHash } from "node:crypto";
 import type { Finding } from "../core/finding.ts";
 import type { ScannerResult } from "../core/report.ts";
 import { jcs } from "../core/jcs.ts";
-import { defaultStatePath } from "./sqlite.ts";
 import type { KnownFinding } from "./store.ts";
 
 /** Metadata keys that change between runs without the finding changing (process ids, times, counters). */
@@ -114,9 +113,4 @@ export function knownStateAfter(
 export function hostKey(machineId: string | undefined, hostname: string): string {
   const id = machineId?.trim();
   return id && /^[0-9a-f]{32}$/.test(id) ? `machine-id:${id}` : `hostname:${hostname}`;
-}
-
-/** The default database path: /var/lib/sys-scan when root, the XDG state directory otherwise. */
-export function defaultBaselinePath(euid: number, env: (k: string) => string | undefined): string {
-  return defaultStatePath(euid, env, "baseline.db");
 }

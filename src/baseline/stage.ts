@@ -8,8 +8,13 @@ import { ok, type Result } from "../core/result.ts";
 import { after } from "../core/scan_stages.ts";
 import type { Host } from "../host/host.ts";
 import type { Identity } from "../host/identity.ts";
-import { compareWithBaseline, defaultBaselinePath, hostKey, knownStateAfter } from "./compare.ts";
+import { defaultStatePath } from "./sqlite.ts";
 import { BaselineStore } from "./store.ts";
+
+/** The default database path: /var/lib/sys-scan when root, the XDG state directory otherwise. */
+export function defaultBaselinePath(euid: number, env: (k: string) => string | undefined): string {
+  return defaultStatePath(euid, env, "baseline.db");
+}
 
 /** The baseline database of a scan: where it is, and the open store (none without `--baseline`, or no file yet). */
 export class ScanBaseline implements Disposable {
@@ -49,9 +54,11 @@ export interface CompareInput {
  * `meta.baseline`, and with `--baseline-update` records this scan as the known state of the host (keyed by
  * the scanned root's machine-id, else its host name).
  */
-export function compareStage(scan: CompareInput): Result<void> {
+export async function compareStage(scan: CompareInput): Promise<Result<void>> {
   const { config, host, identity, baseline } = scan;
   if (!config.baseline) return ok(undefined);
+  // The comparison (and node:crypto, which it hashes with) is loaded only for a scan with --baseline.
+  const { compareWithBaseline, hostKey, knownStateAfter } = await import("./compare.ts");
   const report = after(scan.report, "the report");
   const store = baseline.store;
   const machineId = host.readText("/etc/machine-id", 128);

@@ -150,7 +150,12 @@ export async function prepareScan(argv: readonly string[], deps: ScanDeps): Prom
   opened.use(baseline.value);
   const interrupt = opened.use(new ScanInterrupt());
   const identity = readIdentity(host, new Host("/"));
-  const redactor = buildRedactor(config, host, [identity.hostname, env("SYS_SCAN_META_HOSTNAME") ?? ""], env);
+  const redactor = await buildRedactor(
+    config,
+    host,
+    [identity.hostname, env("SYS_SCAN_META_HOSTNAME") ?? ""],
+    env,
+  );
   const live = outputs.value.live();
   const prov = await provenance(config.slsaLevel, env);
   const resources = opened.move();

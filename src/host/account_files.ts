@@ -12,7 +12,6 @@
  * entries[0].uid; // 0
  * ```
  */
-import { createHash } from "node:crypto";
 
 /** The hash scheme of a password field, as crypt(3) names it. */
 export type HashScheme =
@@ -116,8 +115,12 @@ export function strtoulId(field: string): number | undefined {
 export interface BadLine {
   line: number;
   reason: string;
-  /** The first 12 hex digits of the SHA-256 of the line. */
-  digest: string;
+  /**
+   * The line as read. Never report it (a bad shadow line can hold a password hash): the accounts scanner reports
+   * the first 12 hex digits of its SHA-256. Hashing is left to the scanner, so that this parser, which the main
+   * thread also runs (the scan's identity), loads no hashing code.
+   */
+  text: string;
 }
 
 /** One non-comment line split into fields, with its 1-based line number. */
@@ -128,7 +131,7 @@ interface RawLine {
 }
 
 function badLine(raw: RawLine, reason: string): BadLine {
-  return { line: raw.line, reason, digest: createHash("sha256").update(raw.text).digest("hex").slice(0, 12) };
+  return { line: raw.line, reason, text: raw.text };
 }
 
 /** Lines as nss_files reads them: cut at NUL, leading blanks skipped, empty and `#` lines dropped. */

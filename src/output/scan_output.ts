@@ -10,8 +10,6 @@ import type { RunOutcome } from "../core/runner.ts";
 import { after, type LiveSink } from "../core/scan_stages.ts";
 import type { SarifTaxonomies } from "../core/taxonomy.ts";
 import { renderCanonical } from "./canonical.ts";
-import { renderFactPack } from "./factpack.ts";
-import { renderHtml } from "./html.ts";
 import { renderJson } from "./json.ts";
 import { NdjsonStream } from "./ndjson.ts";
 import { toSarif } from "./sarif.ts";
@@ -22,19 +20,25 @@ export function formatOf(c: Config): "json" | "ndjson" | "sarif" | "html" | "fac
   return c.format ?? (c.ndjson ? "ndjson" : c.sarif ? "sarif" : "json");
 }
 
-/** Renders a whole report in the (non-streamed) format the config asks for. */
-export function render(
+/**
+ * Renders a whole report in the (non-streamed) format the config asks for. The HTML and FactPack renderers are
+ * loaded only for those formats: with node:crypto, which they hash with, they cost a scan that writes JSON
+ * ~30 ms of start-up on the main thread.
+ */
+export async function render(
   report: Report,
   config: Config,
   catalogue: Catalogue,
   taxonomies: SarifTaxonomies,
-): string {
+): Promise<string> {
   const format = formatOf(config);
   if (format === "sarif") {
     return JSON.stringify(toSarif(report, catalogue, taxonomies), null, config.pretty ? 2 : undefined) + "\n";
   }
-  if (format === "factpack") return renderFactPack(report, catalogue, config.pretty);
-  if (format === "html") return renderHtml(report, catalogue);
+  if (format === "factpack") {
+    return (await import("./factpack.ts")).renderFactPack(report, catalogue, config.pretty);
+  }
+  if (format === "html") return (await import("./html.ts")).renderHtml(report, catalogue);
   if (config.canonical) return renderCanonical(report);
   return renderJson(report, config.pretty);
 }
@@ -132,12 +136,12 @@ export async function writeStage(scan: WriteInput): Promise<Result<void>> {
     });
     await outputs.stream.finish(report, config.timings);
   } else {
-    await outputs.report.write(render(report, config, catalogue, scan.taxonomies));
+    await outputs.report.write(await render(report, config, catalogue, scan.taxonomies));
   }
   const committed = await outputs.report.commit();
   if (!committed.ok) return committed;
   if (outputs.html) {
-    await outputs.html.write(renderHtml(report, catalogue));
+    await outputs.html.write((await import("./html.ts")).renderHtml(report, catalogue));
     const h = await outputs.html.commit();
     if (!h.ok) return h;
   }

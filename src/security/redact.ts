@@ -352,6 +352,3 @@ export function passwdUsers(passwd: string): { users: KnownUser[]; system: strin
   }
   return { users: out, system };
 }
-
-/** Environment variable names whose values are secrets worth hiding everywhere. */
-export const SECRET_ENV = /(PASS|SECRET|TOKEN|KEY|AUTH|CRED|COOKIE|SESSION)/i;

@@ -1,7 +1,11 @@
 /** Builds the scan's Redactor from the flags and the scanned root (passwd, host name, /proc command lines). */
 import type { Config } from "../core/config.ts";
 import type { Host } from "../host/host.ts";
-import { passwdUsers, type RedactionSeed, type RedactOptions, Redactor, SECRET_ENV } from "./redact.ts";
+import type { RedactionSeed, RedactOptions } from "./redact.ts";
+import { NO_REDACTION, type ScanRedactor } from "./redaction_stage.ts";
+
+/** Environment variable names whose values are secrets worth hiding everywhere. */
+export const SECRET_ENV = /(PASS|SECRET|TOKEN|KEY|AUTH|CRED|COOKIE|SESSION)/i;
 
 /** The redaction switches a config asks for (`--redact` turns on all three). */
 export function redactOptions(config: Config): RedactOptions {
@@ -65,14 +69,19 @@ function redactionKey(
   return { key: "sys-scan-redaction", keySource: "fixed" };
 }
 
-/** Builds the redactor of a scan (inactive when no privacy flag is set). */
-export function buildRedactor(
+/**
+ * Builds the redactor of a scan: NO_REDACTION when no privacy flag is set, without loading the redactor's code
+ * (nor node:crypto, whose HMAC makes its tokens: ~30 ms of start-up on the main thread).
+ */
+export async function buildRedactor(
   config: Config,
   host: Host,
   hostnames: readonly string[],
   env: (k: string) => string | undefined,
-): Redactor {
+): Promise<ScanRedactor> {
   const opts = redactOptions(config);
+  if (!opts.users && !opts.cmdline && !opts.hostname) return NO_REDACTION;
+  const { passwdUsers, Redactor } = await import("./redact.ts");
   const passwd = host.readText("/etc/passwd", 4 << 20);
   const parsed = passwd.ok ? passwdUsers(passwd.value) : { users: [], system: ["root"] };
   const invoking = env("SUDO_USER");

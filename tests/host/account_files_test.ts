@@ -85,7 +85,7 @@ Deno.test("passwd: glibc's reading — blanks and comments skipped, the shell ta
     [9, "the uid is not a number"],
     [10, "empty account name"],
   ]);
-  assert.ok(bad.every((b) => /^[0-9a-f]{12}$/.test(b.digest)));
+  assert.ok(bad.every((b) => b.text.length > 0), "the text, for the scanner to hash (never to report)");
 });
 
 Deno.test("shadow: days and empty fields; a short line is reported but its password is still judged", () => {

@@ -6,7 +6,6 @@ import { BUILTIN_RULE_FILES, readBuiltinPack } from "../../src/rules/builtin.ts"
 import { parseJsoncRules } from "../../src/rules/jsonc.ts";
 import { SCANNERS } from "../../src/scanners/index.ts";
 import { makeTree, repoPath } from "../helpers.ts";
-import { staticGraph, staticPackages } from "../import_graph.ts";
 import { needs } from "../host_caps.ts";
 
 const NOBODY = 65534;
@@ -198,13 +197,6 @@ Deno.test("--rules-dir pointing at the built-in pack does not load it twice", as
   assert.equal(both.value.rules.length, builtinOnly.value.rules.length);
   const dirOnly = await loadRules({ builtin: false, dir, allowLegacy: false, insecureOk: true });
   assert.ok(dirOnly.ok && dirOnly.value.rules.length === builtinOnly.value.rules.length);
-});
-
-Deno.test("a scan loads jsonc-parser only to parse a JSONC file: no module of the scan imports it statically", () => {
-  const scan = new Set([...staticGraph("src/cli/scan.ts"), ...staticGraph("src/cli/scan_worker.ts")]);
-  assert.ok(scan.has("src/rules/load.ts"), "the walk reaches the rule loader");
-  assert.ok(!staticPackages(scan).has("jsonc-parser"));
-  assert.ok(staticPackages(scan).has("zod"), "the walk sees packages");
 });
 
 Deno.test("the built-in pack as a scan loads it: the rules the source parses to, with their positions", async () => {

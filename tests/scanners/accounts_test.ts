@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import type { Finding } from "../../src/core/finding.ts";
+import { createHash } from "node:crypto";
 import { accounts } from "../../src/scanners/accounts/index.ts";
+import { loadAccountDb } from "../../src/scanners/accounts/db.ts";
+import { Host } from "../../src/host/host.ts";
 import { encodeLastlog, encodeUtmp, LAYOUTS, UT } from "../../src/scanners/logins/utmp.ts";
 import { makeTree, runOne, type TreeEntry } from "../helpers.ts";
 import { ED25519 } from "./persistence_fixtures.ts";
@@ -78,6 +81,14 @@ Deno.test("accounts: shared uids, duplicate names, root-group logins, NIS lines 
   const bad = r.findings.find((f) => f.check_id === "accounts.file.malformed")!;
   assert.deepEqual([bad.metadata.line, bad.metadata.reason], [10, "3 field(s), 7 expected"]);
   assert.ok(!JSON.stringify(bad).includes("broken"), "the text of a malformed line is never printed");
+  const db = loadAccountDb(new Host(t.path));
+  const sha = createHash("sha256").update("broken:x:12").digest("hex").slice(0, 12);
+  assert.deepEqual(db.bad, [{
+    path: "/etc/passwd",
+    line: 10,
+    reason: "3 field(s), 7 expected",
+    digest: sha,
+  }]);
 });
 
 Deno.test("accounts: empty, obsolete and system-account passwords are named by state, never by hash", async () => {

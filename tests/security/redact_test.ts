@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
 import { passwdUsers, Redactor } from "../../src/security/redact.ts";
+import { buildRedactor } from "../../src/security/redaction_seed.ts";
+import { NO_REDACTION } from "../../src/security/redaction_stage.ts";
+import { Host } from "../../src/host/host.ts";
+import { makeTree, testConfig } from "../helpers.ts";
 import { scanCommand } from "../../src/cli/scan.ts";
 import { SCANNERS } from "../../src/scanners/index.ts";
 import { KNOWN_UID_PATTERNS, KNOWN_VALUES, makePiiHost } from "./pii_fixture.ts";
@@ -220,4 +224,19 @@ Deno.test("Redactor: a command value seen in one finding is hidden when a later 
   });
   assert.doesNotMatch(later.description, /secretvalue/);
   assert.equal(later.description.match(/cmd-[0-9a-f]{8}/g)?.length, 3);
+});
+
+Deno.test("buildRedactor: without a privacy flag nothing is redacted (and the redactor's code is not loaded)", async () => {
+  using t = makeTree({ "etc/passwd": "alice:x:1000:1000:Alice A:/home/alice:/bin/bash\n" });
+  const host = new Host(t.path);
+  const off = await buildRedactor(testConfig(), host, ["vm"], () => undefined);
+  assert.equal(off, NO_REDACTION);
+  assert.deepEqual(off.deep({ user: "alice", path: "/home/alice/x" }), {
+    user: "alice",
+    path: "/home/alice/x",
+  });
+  const on = await buildRedactor(testConfig({ redact: true }), host, ["vm"], () => undefined);
+  assert.equal(on.active, true);
+  const out = on.deep({ path: "/home/alice/x" });
+  assert.match(out.path, /^\/home\/user-[0-9a-f]{8}\/x$/);
 });

@@ -2,6 +2,7 @@
  * The host's local account database — passwd, shadow, group, gshadow, login.defs and the passwd- backup — read
  * once per scan through the Host and shared by the accounts, auth and logins scanners.
  */
+import { createHash } from "node:crypto";
 import type { ScanContext } from "../../core/context.ts";
 import {
   type BadLine,
@@ -45,9 +46,11 @@ export interface AccountFile {
   failure?: string;
 }
 
-/** A line of an account file that glibc would skip, with the file. */
-export interface FileBadLine extends BadLine {
+/** A line of an account file that glibc would skip, with the file and a digest in place of its text. */
+export interface FileBadLine extends Omit<BadLine, "text"> {
   path: string;
+  /** The first 12 hex digits of the SHA-256 of the line (its text is never reported). */
+  digest: string;
 }
 
 /** The local account database of the scanned host. */
@@ -107,7 +110,10 @@ export function loadAccountDb(host: Host): AccountDb {
     const text = texts[role];
     if (text === undefined) return [];
     const p = parser(text);
-    for (const b of p.bad) bad.push({ path: ACCOUNT_FILES[role], ...b });
+    for (const { line, reason, text } of p.bad) {
+      const digest = createHash("sha256").update(text).digest("hex").slice(0, 12);
+      bad.push({ path: ACCOUNT_FILES[role], line, reason, digest });
+    }
     return p.entries;
   };
   const defs = parseLoginDefs(texts.loginDefs ?? "");
