@@ -43,7 +43,8 @@ interface Run {
   helperFailed: boolean;
 }
 
-async function verify(root: string, opts: ThreadOptions, config: Partial<Config> = {}): Promise<Run> {
+/** A package-verification run over the fixture database at `root`, set up as the scanner sets it up. */
+function prepare(root: string, config: Partial<Config> = {}, signal = new AbortController().signal) {
   const host = new Host(root);
   const ctx = new ScanContext(
     "integrity",
@@ -51,7 +52,7 @@ async function verify(root: string, opts: ThreadOptions, config: Partial<Config>
     host,
     probeCapabilities(host),
     new ScanShared(),
-    new AbortController().signal,
+    signal,
     60,
   );
   const db = readDpkgDb(host);
@@ -65,7 +66,12 @@ async function verify(root: string, opts: ThreadOptions, config: Partial<Config>
   };
   const selected = db.status.packages.filter(isUnpacked);
   state.counts.packages_selected = selected.length;
-  const r = await verifySelected(ctx, state, selected, db.diversions, performance.now() + 50_000, opts);
+  return { ctx, state, selected, diversions: db.diversions };
+}
+
+async function verify(root: string, opts: ThreadOptions, config: Partial<Config> = {}): Promise<Run> {
+  const { ctx, state, selected, diversions } = prepare(root, config);
+  const r = await verifySelected(ctx, state, selected, diversions, performance.now() + 50_000, opts);
   return { state, warnings: ctx.warnings.map(({ code, detail }) => ({ code, detail })), ...r };
 }
 
@@ -131,27 +137,8 @@ Deno.test("integrity threads: a helper that fails mid-run leaves its packages to
 
 Deno.test("integrity threads: past the deadline nothing is started and the run says it is incomplete", async () => {
   using root = makeTree(database());
-  const host = new Host(root.path);
-  const ctx = new ScanContext(
-    "integrity",
-    testConfig({ root: root.path, integrity: true }),
-    host,
-    probeCapabilities(host),
-    new ScanShared(),
-    new AbortController().signal,
-    60,
-  );
-  const db = readDpkgDb(host);
-  assert.ok(!("error" in db));
-  const state: RunState = {
-    counts: newCounts(),
-    problems: [],
-    withProblems: new Map(),
-    earlyExit: false,
-    complete: true,
-  };
-  const selected = db.status.packages.filter(isUnpacked);
-  await verifySelected(ctx, state, selected, db.diversions, performance.now() - 1, TWO_THREADS);
+  const { ctx, state, selected, diversions } = prepare(root.path);
+  await verifySelected(ctx, state, selected, diversions, performance.now() - 1, TWO_THREADS);
   assert.equal(state.complete, false);
   assert.equal(state.counts.files_checked, 0);
   assert.equal(state.counts.packages_verified, 0);
@@ -159,30 +146,11 @@ Deno.test("integrity threads: past the deadline nothing is started and the run s
 
 Deno.test("integrity threads: an aborted scan rejects and ends the helper", async () => {
   using root = makeTree(database());
-  const host = new Host(root.path);
   const abort = new AbortController();
-  const ctx = new ScanContext(
-    "integrity",
-    testConfig({ root: root.path, integrity: true }),
-    host,
-    probeCapabilities(host),
-    new ScanShared(),
-    abort.signal,
-    60,
-  );
-  const db = readDpkgDb(host);
-  assert.ok(!("error" in db));
-  const state: RunState = {
-    counts: newCounts(),
-    problems: [],
-    withProblems: new Map(),
-    earlyExit: false,
-    complete: true,
-  };
+  const { ctx, state, selected, diversions } = prepare(root.path, {}, abort.signal);
   abort.abort(new Error("cancelled by the test"));
-  const selected = db.status.packages.filter(isUnpacked);
   await assert.rejects(
-    verifySelected(ctx, state, selected, db.diversions, performance.now() + 50_000, TWO_THREADS),
+    verifySelected(ctx, state, selected, diversions, performance.now() + 50_000, TWO_THREADS),
     /cancelled by the test/,
   );
 });
