@@ -28,7 +28,10 @@ export const DT = { UNKNOWN: 0, FIFO: 1, CHR: 2, DIR: 4, BLK: 6, REG: 8, LNK: 10
 export class DirentCalls {
   readonly #lib: Libc;
   readonly #value = new Uint8Array(4096);
+  readonly #valueLen = BigInt(4096);
   readonly #attr: Uint8Array<ArrayBuffer>;
+  #dentsBuf: Uint8Array | undefined;
+  #dentsLen = 0n;
 
   private constructor(lib: Libc) {
     this.#lib = lib;
@@ -67,7 +70,12 @@ export class DirentCalls {
 
   /** Reads directory records into `buf`: bytes read, 0 at the end, -1 on error. */
   getdents(fd: number, buf: Uint8Array<ArrayBuffer>): number {
-    return Number(this.#lib.symbols.getdents64(fd, buf, BigInt(buf.length)));
+    // The length as a BigInt made once per buffer, not per call: this runs for every directory of a census.
+    if (buf !== this.#dentsBuf) {
+      this.#dentsBuf = buf;
+      this.#dentsLen = BigInt(buf.length);
+    }
+    return Number(this.#lib.symbols.getdents64(fd, buf, this.#dentsLen));
   }
 
   /**
@@ -83,7 +91,7 @@ export class DirentCalls {
    * filesystem has no xattrs), or an errno when reading failed.
    */
   fileCaps(pathZ: Uint8Array<ArrayBuffer>): Uint8Array | null | number {
-    const n = Number(this.#lib.symbols.lgetxattr(pathZ, this.#attr, this.#value, BigInt(this.#value.length)));
+    const n = Number(this.#lib.symbols.lgetxattr(pathZ, this.#attr, this.#value, this.#valueLen));
     if (n >= 0) return this.#value.slice(0, n);
     const err = errno();
     return err === Errno.ENODATA || err === Errno.ENOTSUP ? null : err;

@@ -3,7 +3,7 @@
  * the same entries as the FFI walkers and tracking reachability from the parent directories it has seen.
  * Slower, and only used when the getdents64/statx binding cannot be opened.
  */
-import { emptyTally, keptByMode, type RawHit, type ScopeData, scopeWants } from "./census_walker.ts";
+import { emptyTally, keptByMode, type RawHit, type ScopeData, scopeWants } from "./census_data.ts";
 import { parentOf, type PlannedRoot } from "./census_plan.ts";
 import type { Assembler, Census } from "./census_result.ts";
 import { SLICE_MS } from "./census_thread.ts";

@@ -3,7 +3,7 @@
  * warns about the ones that cannot be), whether other users can reach each, and the settings every walker
  * gets. Also the one pair of conversions between host paths (as reports show them) and real paths (to open).
  */
-import type { ScopeData, WalkerSettings } from "./census_walker.ts";
+import type { ScopeData, WalkerSettings } from "./census_data.ts";
 import type { CensusLimits, CensusSpec, CensusWarning } from "./census_types.ts";
 import type { Host } from "./host.ts";
 import { errMessage } from "./walker.ts";

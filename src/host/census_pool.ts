@@ -1,23 +1,29 @@
 /**
  * The census back-end on worker threads: a pool of census workers (`census_worker.ts`) that read directories
- * through FFI and share the work by stealing from each other, while this thread only hands out tasks and
- * collects what they kept.
+ * through FFI and share the work by stealing from each other. This thread hands out the tasks, collects what
+ * the workers kept and, given a walker of its own, walks a share too, in slices between the other scanners'
+ * work (one thread walking here saves a census worker's isolate, ~11 MiB).
  */
+import type { CensusWalker } from "./census_walker.ts";
 import {
   type CensusTask,
+  checkLimits,
   SHARED_STEAL,
   SHARED_STOP,
   STOP_CANCELLED,
   type WalkerSettings,
   type WorkerIn,
   type WorkerOut,
-} from "./census_walker.ts";
+} from "./census_data.ts";
 import type { Assembler } from "./census_result.ts";
-import type { WalkLimitsCheck } from "./census_thread.ts";
+import { SLICE_MS, type WalkLimitsCheck } from "./census_thread.ts";
 import { errMessage } from "./walker.ts";
+import { yieldToEventLoop } from "./yield.ts";
 
 /** How long workers are waited for once the census is stopping (ms). */
 const CANCEL_GRACE_MS = 2000;
+/** The participant id of this thread's walker (census workers are 1..count). */
+const HERE = 0;
 
 /** Resolves true when `arm`'s callback is called, false after `ms` (never, without `ms`). */
 function wakeOrTimeout(arm: (wake: () => void) => void, ms: number | undefined): Promise<boolean> {
@@ -33,17 +39,21 @@ function wakeOrTimeout(arm: (wake: () => void) => void, ms: number | undefined):
 /**
  * Census workers, started as early as possible (their start-up overlaps this thread's first directories).
  * `walk` shares the tasks between them: an idle worker gets queued donations, and when nothing is queued a
- * busy worker is asked (through its flag in the shared buffer) to donate half of its pending directories. This
- * thread only hands out work, so it stays free for the other scanners.
+ * busy worker is asked (through its flag in the shared buffer) to donate half of its pending directories.
+ * This thread's own walker, when `walk` is given one, takes part as participant 0: it gets a share, donates
+ * and is given work like a worker, and walks in slices of a few milliseconds so the other scanners keep
+ * running.
  */
 export class WorkerPool {
   readonly #count: number;
+  readonly #limits: WalkLimitsCheck;
   readonly #shared: Int32Array;
   readonly #asm: Assembler;
   readonly #workers: Worker[] = [];
   readonly #queue: CensusTask[] = [];
   readonly #idle = new Set<number>();
   readonly #busy = new Set<number>();
+  #here: CensusWalker | undefined;
   #failure: Error | undefined;
   #wake: (() => void) | undefined;
 
@@ -55,6 +65,7 @@ export class WorkerPool {
     asm: Assembler,
   ) {
     this.#count = count;
+    this.#limits = limits;
     this.#shared = limits.shared;
     this.#asm = asm;
     for (let id = 1; id <= count && this.#failure === undefined; id++) {
@@ -101,18 +112,47 @@ export class WorkerPool {
     this.#idle.delete(id);
     this.#busy.add(id);
     Atomics.store(this.#shared, SHARED_STEAL + id, 0);
-    this.#workers[id - 1].postMessage({ t: "work", tasks: batch } satisfies WorkerIn);
+    if (id === HERE) this.#here?.adopt(batch);
+    else this.#workers[id - 1].postMessage({ t: "work", tasks: batch } satisfies WorkerIn);
+  }
+
+  #idleNow(id: number): void {
+    this.#busy.delete(id);
+    this.#idle.add(id);
+    this.#settle();
+  }
+
+  /**
+   * Walks with this thread's walker for one slice, giving half of its pending directories to the queue when a
+   * worker asks, then lets the event loop run (the workers' messages, the other scanners).
+   */
+  async #slice(here: CensusWalker): Promise<void> {
+    const start = performance.now();
+    const { shared, deadline, maxEntries } = this.#limits;
+    while (performance.now() - start < SLICE_MS) {
+      if (here.stopped || !here.step()) {
+        if (here.stopped) here.discard();
+        this.#idleNow(HERE);
+        break;
+      }
+      checkLimits(shared, deadline, maxEntries);
+      if (here.stealRequested && here.stack.length >= 2) {
+        this.#queue.push(...here.donate());
+        this.#settle();
+      }
+    }
+    await yieldToEventLoop();
   }
 
   #received(id: number, m: WorkerOut): void {
     if (m.t === "failed") return this.#fail(new Error(`census worker cannot read directories: ${m.message}`));
-    if (m.t === "donate") this.#queue.push(...m.tasks);
-    else {
+    if (m.t === "donate") {
+      this.#queue.push(...m.tasks);
+      this.#settle();
+    } else {
       this.#asm.add(m);
-      this.#busy.delete(id);
-      this.#idle.add(id);
+      this.#idleNow(id);
     }
-    this.#settle();
   }
 
   #settle(): void {
@@ -131,10 +171,15 @@ export class WorkerPool {
   }
 
   /**
-   * Walks the tasks; resolves when every worker is idle and no work is left, rejects when a worker cannot
-   * start or fails (the caller then walks everything again on this thread).
+   * Walks the tasks, with `here` (this thread's walker, whose hits stay in it) as one more participant when
+   * given; resolves when every participant is idle and no work is left, rejects when a worker cannot start or
+   * fails (the caller then walks everything again on this thread).
    */
-  async walk(tasks: readonly CensusTask[], signal: AbortSignal | undefined): Promise<void> {
+  async walk(
+    tasks: readonly CensusTask[],
+    signal: AbortSignal | undefined,
+    here?: CensusWalker,
+  ): Promise<void> {
     const onAbort = () => {
       Atomics.store(this.#shared, SHARED_STOP, STOP_CANCELLED);
       this.#notify();
@@ -143,21 +188,28 @@ export class WorkerPool {
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
       if (this.#failure !== undefined) throw this.#failure;
-      // Interleaved, so the large subtrees that sit side by side in walk order go to different workers.
-      for (let id = 1; id <= this.#count; id++) {
-        this.#send(
-          id,
-          tasks.filter((_, i) => i % this.#count === id - 1),
-        );
-      }
+      this.#here = here;
+      const ids = [
+        ...(here === undefined ? [] : [HERE]),
+        ...Array.from({ length: this.#count }, (_, i) => i + 1),
+      ];
+      // Interleaved, so the large subtrees that sit side by side in walk order go to different participants.
+      ids.forEach((id, n) => this.#send(id, tasks.filter((_, i) => i % ids.length === n)));
+      // Before this thread's first slice: a caller that cancels right after starting is heard first.
+      await yieldToEventLoop();
       while (this.#busy.size > 0) {
         if (this.#failure !== undefined) throw this.#failure;
+        if (here !== undefined && this.#busy.has(HERE)) {
+          await this.#slice(here);
+          continue;
+        }
         // Once stopping, a worker stuck in a system call is not waited for (terminating it ends it).
         const grace = this.#stopping() ? CANCEL_GRACE_MS : undefined;
         if (!await wakeOrTimeout((r) => this.#wake = r, grace)) break;
       }
       if (this.#failure !== undefined) throw this.#failure;
     } finally {
+      this.#here = undefined;
       signal?.removeEventListener("abort", onAbort);
     }
   }

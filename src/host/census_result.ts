@@ -15,7 +15,7 @@ import {
   STOP_TIME,
   type WalkerOutput,
   within,
-} from "./census_walker.ts";
+} from "./census_data.ts";
 import { prefixOf, toHostPath } from "./census_plan.ts";
 import type { CensusEntry, CensusLimits, CensusWarning } from "./census_types.ts";
 import type { Host } from "./host.ts";
@@ -31,12 +31,14 @@ export class Census {
   readonly workers: number;
   /** Directory entries examined. */
   readonly examined: number;
+  /** Of those, the entries examined on the calling thread (which walks a share beside the census workers). */
+  readonly examinedHere: number;
   readonly #scopes: ReadonlyMap<string, ScopeData>;
 
   constructor(
     entries: CensusEntry[],
     warnings: CensusWarning[],
-    how: { backend: Census["backend"]; workers: number; examined: number },
+    how: { backend: Census["backend"]; workers: number; examined: number; examinedHere?: number },
     scopes: ReadonlyMap<string, ScopeData>,
   ) {
     this.entries = entries;
@@ -44,6 +46,7 @@ export class Census {
     this.backend = how.backend;
     this.workers = how.workers;
     this.examined = how.examined;
+    this.examinedHere = how.examinedHere ?? how.examined;
     this.#scopes = scopes;
   }
 
@@ -164,7 +167,13 @@ export class Assembler {
   finish(
     limits: CensusLimits,
     scopes: ReadonlyMap<string, ScopeData>,
-    how: { stop: number; backend: Census["backend"]; workers: number; examinedExtra?: number },
+    how: {
+      stop: number;
+      backend: Census["backend"];
+      workers: number;
+      examinedExtra?: number;
+      examinedHere?: number;
+    },
   ): Census {
     const stop = how.stop;
     const t = this.#tally;
@@ -216,7 +225,12 @@ export class Assembler {
     return new Census(
       entries,
       this.warnings,
-      { backend: how.backend, workers: how.workers, examined },
+      {
+        backend: how.backend,
+        workers: how.workers,
+        examined,
+        ...(how.examinedHere === undefined ? {} : { examinedHere: how.examinedHere }),
+      },
       scopes,
     );
   }

@@ -3,7 +3,8 @@
  * them so the other scanners keep running. It walks small trees alone, the top of large ones before the
  * census workers take over, and everything when the workers cannot be used.
  */
-import { CensusWalker, checkLimits, SHARED_STOP, STOP_CANCELLED } from "./census_walker.ts";
+import type { CensusWalker } from "./census_walker.ts";
+import { checkLimits, SHARED_STOP, STOP_CANCELLED } from "./census_data.ts";
 import { yieldToEventLoop } from "./yield.ts";
 
 /** How long a walk on this thread runs before it yields to the event loop (ms). */

@@ -25,10 +25,10 @@ export interface CensusSpec {
   readonly skipFsTypes: readonly string[];
   readonly limits?: Partial<CensusLimits>;
   /**
-   * Census workers: undefined picks one per core (up to four) for a large tree on a host with two cores or
-   * more; 0 or 1 walks on this thread.
+   * Threads that walk, this one and census workers: undefined picks one per core (up to four) for a large tree
+   * on a host with two cores or more; 0 or 1 walks on this thread alone.
    */
-  readonly workers?: number;
+  readonly threads?: number;
   /** "major:minor" → filesystem type; read from the live /proc/self/mountinfo when absent. */
   readonly fsTypes?: ReadonlyMap<string, string>;
 }

@@ -9,209 +9,31 @@ import { DirentCalls, DT } from "../../ffi/dirent.ts";
 import { Errno, makedev, S_IFDIR, S_IFMT, S_IFREG, type StatxView } from "../../ffi/fd.ts";
 import { mountpointsByParent } from "./mountinfo.ts";
 import { errno } from "../../ffi/libc.ts";
-
-/** A directory still to be walked. Plain data, so it can be posted to a worker. */
-export interface CensusTask {
-  /** Real path bytes (inside the scan root), without a trailing NUL. */
-  path: Uint8Array;
-  /** 0 for a walk root. */
-  depth: number;
-  /** Other users can reach entries of this directory (it and every directory above it are o+x). */
-  reach: boolean;
-  /** glibc dev_t of the directory's filesystem. */
-  dev: number;
-  /**
-   * The directory already opened (relative to its parent, while that was open), or -1. Descriptors are
-   * process-wide, so a task donated to another worker keeps it; whoever drops a task closes it.
-   */
-  fd: number;
-}
-
-/** One entry the census kept, with its lstat information. Plain data. */
-export interface RawHit {
-  /**
-   * Real path: its text when it is valid UTF-8 (nearly always; a string costs far less than a buffer of its
-   * own per entry), else its bytes.
-   */
-  path: string | Uint8Array;
-  kind: "file" | "dir";
-  /** Permission bits including set-id and sticky. */
-  mode: number;
-  uid: number;
-  gid: number;
-  dev: number;
-  ino: number;
-  size: number;
-  nlink: number;
-  mtime: number;
-  ctime: number;
-  depth: number;
-  /** Other users can reach the entry (every directory above it is o+x). */
-  reach: boolean;
-  /** The raw security.capability attribute of an executable regular file. */
-  caps?: Uint8Array;
-  /** errno of a failed attribute read. */
-  capsErrno?: number;
-}
-
-/** A problem met while walking; `path` is a real path. */
-export interface RawWarning {
-  code: string;
-  path: string;
-  detail: string;
-}
-
-/** Counters reported once at the end. */
-export interface CensusTally {
-  entries: number;
-  depthCut: number;
-  depthExample: string;
-  dirCut: number;
-  dirExample: string;
-  vanished: number;
-  denied: number;
-  hitsCut: number;
-}
-
-/** What a walker needs to know. Plain data, so it can be posted to a worker. */
-export interface WalkerSettings {
-  maxDepth: number;
-  maxDirEntries: number;
-  /** Hits kept by one walker; more is a `truncated` warning. */
-  maxHits: number;
-  /** Read security.capability of executable regular files. */
-  xattr: boolean;
-  /** "major:minor" of filesystems not entered when a directory crosses into them. */
-  skipDevs: string[];
-  /**
-   * Real paths of remote and FUSE mount points: stepped around by name, before the stat that would wait on a
-   * hung server.
-   */
-  remoteMounts: string[];
-  /** "dev:ino" of the walk roots: met below another root, such a directory is left to its own task. */
-  rootKeys: string[];
-  /** What the census is for, with real paths: a directory no scope wants is not entered. */
-  scopes: ScopeData[];
-}
-
-/** One consumer's part of the census: where it looks and what it leaves out. Plain data. */
-export interface ScopeData {
-  /** Walk roots. */
-  roots: string[];
-  /** Left out with everything below them. */
-  pruneDirs: string[];
-  /** Paths containing one of these are left out. */
-  pruneSubstrings: string[];
-}
-
-/**
- * True for the entries the census keeps by their mode alone: set-id or world-writable regular files, and
- * world-writable directories without the sticky bit (executables with file capabilities are kept too, but
- * that takes reading an attribute).
- */
-export function keptByMode(kind: "file" | "dir", mode: number): boolean {
-  return kind === "file" ? (mode & 0o6002) !== 0 : (mode & 0o002) !== 0 && (mode & 0o1000) === 0;
-}
-
-/** True when `path` is `root` or lies below it. */
-export function within(path: string, root: string): boolean {
-  return root === "/" || path === root || path.startsWith(root + "/");
-}
-
-/** True when the scope covers `path` and does not leave it out. */
-export function scopeWants(scope: ScopeData, path: string): boolean {
-  if (!scope.roots.some((r) => within(path, r))) return false;
-  if (scope.pruneDirs.some((d) => within(path, d) && d !== "/")) return false;
-  return !scope.pruneSubstrings.some((x) => path.includes(x));
-}
-
-/** The state several walkers share (an Int32Array over a SharedArrayBuffer): stop flag and entry count. */
-export const SHARED_STOP = 0;
-/** Index of the shared entry counter. */
-export const SHARED_ENTRIES = 1;
-/** Index of the first per-walker "please donate work" flag. */
-export const SHARED_STEAL = 2;
-/** Stop flag value: the entry limit was reached. */
-export const STOP_ENTRIES = 1;
-/** Stop flag value: the deadline passed. */
-export const STOP_TIME = 2;
-/** Stop flag value: the census was cancelled. */
-export const STOP_CANCELLED = 3;
-
-/** What finished walking produces (also the payload of a worker's "idle" message). */
-export interface WalkerOutput {
-  hits: RawHit[];
-  warnings: RawWarning[];
-  tally: CensusTally;
-}
-
-/** Messages from the coordinator to a census worker. */
-export type WorkerIn =
-  | {
-    t: "init";
-    id: number;
-    settings: WalkerSettings;
-    shared: SharedArrayBuffer;
-    /** Date.now() after which walking stops. */
-    deadline: number;
-    maxEntries: number;
-  }
-  | { t: "work"; tasks: CensusTask[] };
-
-/** Messages from a census worker to the coordinator. */
-export type WorkerOut =
-  | { t: "failed"; message: string }
-  | { t: "donate"; tasks: CensusTask[] }
-  | ({ t: "idle" } & WalkerOutput);
+import {
+  type CensusTally,
+  type CensusTask,
+  emptyTally,
+  hitPath,
+  keptByMode,
+  maxBytes,
+  type PathRef,
+  pathText,
+  putPath,
+  type RawHit,
+  type RawWarning,
+  refText,
+  scopeWants,
+  SHARED_ENTRIES,
+  SHARED_STEAL,
+  SHARED_STOP,
+  type WalkerOutput,
+  type WalkerSettings,
+} from "./census_data.ts";
 
 const MAX_WARNINGS = 200;
 /** Pending directories one walker keeps open; beyond this they are opened by path when their turn comes. */
 const MAX_OPEN_PENDING = 128;
 const DENTS_BYTES = 128 << 10;
-const decoder = new TextDecoder();
-
-/** A new, zeroed tally. */
-export function emptyTally(): CensusTally {
-  return {
-    entries: 0,
-    depthCut: 0,
-    depthExample: "",
-    dirCut: 0,
-    dirExample: "",
-    vanished: 0,
-    denied: 0,
-    hitsCut: 0,
-  };
-}
-
-/** Decodes path bytes for messages and prune checks (invalid UTF-8 becomes U+FFFD). */
-export function pathText(bytes: Uint8Array): string {
-  return decoder.decode(bytes);
-}
-
-const strictDecoder = new TextDecoder("utf-8", { fatal: true });
-
-/** A kept path as RawHit holds it: its text when valid UTF-8, else a copy of its bytes. */
-export function hitPath(bytes: Uint8Array): string | Uint8Array {
-  try {
-    return strictDecoder.decode(bytes);
-  } catch {
-    return bytes.slice();
-  }
-}
-
-function withNul(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(bytes.length + 1);
-  out.set(bytes);
-  return out;
-}
-
-/** Sets the shared stop flag once the entry limit or the deadline is passed. */
-export function checkLimits(shared: Int32Array, deadline: number, maxEntries: number): void {
-  if (Atomics.load(shared, SHARED_ENTRIES) > maxEntries) {
-    Atomics.compareExchange(shared, SHARED_STOP, 0, STOP_ENTRIES);
-  } else if (Date.now() > deadline) Atomics.compareExchange(shared, SHARED_STOP, 0, STOP_TIME);
-}
 
 /** Walks census tasks depth-first; see the module comment. */
 export class CensusWalker {
@@ -219,7 +41,7 @@ export class CensusWalker {
   readonly #s: WalkerSettings;
   readonly #skipDevs: ReadonlySet<string>;
   readonly #remoteAt: ReadonlyMap<string, ReadonlySet<string>>;
-  readonly #rootKeys: ReadonlySet<string>;
+  readonly #rootKeys = new Map<number, Set<number>>();
   readonly #shared: Int32Array;
   readonly #id: number;
   readonly #dents = new Uint8Array(DENTS_BYTES);
@@ -236,10 +58,19 @@ export class CensusWalker {
     mtimeMs: 0,
     ctimeMs: 0,
   };
+  /**
+   * The path of the entry being examined, NUL-terminated: the directory's part ("<dir>/") is written once per
+   * directory (#enter), the entry's name after it (#join). Passed whole to libc, which reads up to the NUL.
+   */
   #pathBuf = new Uint8Array(4096);
+  /** Bytes of "<dir>/" at the start of #pathBuf. */
+  #prefix = 0;
+  /** A pending directory's NUL-terminated path, to open it by path. */
+  #dirBuf = new Uint8Array(4096);
   /** The current entry's NUL-terminated name, copied byte by byte (a subarray per entry would be garbage). */
   readonly #name = new Uint8Array(256);
-  readonly #visited = new Set<string>();
+  /** Directories entered, by device and inode: numbers, not a key string per directory. */
+  readonly #visited = new Map<number, Set<number>>();
   /** Pending directories; the end is walked next, the start is what gets donated. */
   readonly stack: CensusTask[] = [];
   hits: RawHit[] = [];
@@ -254,7 +85,10 @@ export class CensusWalker {
     this.#s = settings;
     this.#skipDevs = new Set(settings.skipDevs);
     this.#remoteAt = mountpointsByParent(settings.remoteMounts);
-    this.#rootKeys = new Set(settings.rootKeys);
+    for (const key of settings.rootKeys) {
+      const [dev, ino] = key.split(":").map(Number);
+      this.#add(this.#rootKeys, dev, ino);
+    }
     this.#shared = shared;
     this.#id = id;
   }
@@ -319,30 +153,54 @@ export class CensusWalker {
     if (this.#warned++ < MAX_WARNINGS) this.warnings.push({ code, path, detail });
   }
 
-  #failure(path: Uint8Array, what: string, err: number): void {
+  #failure(path: PathRef, what: string, err: number): void {
     if (err === Errno.ENOENT || err === Errno.ENOTDIR || err === Errno.ELOOP) this.tally.vanished++;
     else if (err === Errno.EACCES || err === Errno.EPERM) {
       this.tally.denied++;
-      this.#warn("perm_denied", pathText(path), `${what}: permission denied (errno ${err})`);
-    } else this.#warn("walk_error", pathText(path), `${what} failed with errno ${err}`);
+      this.#warn("perm_denied", refText(path), `${what}: permission denied (errno ${err})`);
+    } else this.#warn("walk_error", refText(path), `${what} failed with errno ${err}`);
+  }
+
+  /** Adds dev:ino to a set kept by device; false when it was there already. */
+  #add(set: Map<number, Set<number>>, dev: number, ino: number): boolean {
+    let inodes = set.get(dev);
+    if (inodes === undefined) set.set(dev, inodes = new Set());
+    if (inodes.has(ino)) return false;
+    inodes.add(ino);
+    return true;
+  }
+
+  /** A pending directory's path, NUL-terminated in #dirBuf (reused; libc reads up to the NUL). */
+  #dirZ(path: PathRef): Uint8Array<ArrayBuffer> {
+    if (this.#dirBuf.length < maxBytes(path) + 1) this.#dirBuf = new Uint8Array(2 * (maxBytes(path) + 1));
+    const n = putPath(this.#dirBuf, path);
+    this.#dirBuf[n] = 0;
+    return this.#dirBuf;
+  }
+
+  /** Writes "<dir>/" at the start of #pathBuf, with room for any name after it. */
+  #enter(dir: PathRef): void {
+    const room = maxBytes(dir) + 1 + this.#name.length;
+    if (this.#pathBuf.length < room) this.#pathBuf = new Uint8Array(2 * room);
+    const buf = this.#pathBuf;
+    let p = putPath(buf, dir);
+    if (p !== 1 || buf[0] !== 0x2f) buf[p++] = 0x2f;
+    this.#prefix = p;
+  }
+
+  /** Puts the current entry's name (#name, `len` bytes and its NUL) after "<dir>/"; the path's length. */
+  #join(len: number): number {
+    const buf = this.#pathBuf;
+    const name = this.#name;
+    const p = this.#prefix;
+    for (let i = 0; i <= len; i++) buf[p + i] = name[i];
+    return p + len;
   }
 
   #pruned(text: string): boolean {
-    return !this.#s.scopes.some((s) => scopeWants(s, text));
-  }
-
-  /** Builds "<dir>/<name>" bytes (name taken from the dents buffer), NUL-terminated in the shared path buffer. */
-  #joinZ(dir: Uint8Array, nameStart: number, nameEnd: number): Uint8Array<ArrayBuffer> {
-    const len = dir.length + 1 + (nameEnd - nameStart);
-    if (this.#pathBuf.length < len + 1) this.#pathBuf = new Uint8Array(2 * (len + 1));
-    const buf = this.#pathBuf;
-    buf.set(dir);
-    let p = dir.length;
-    if (p !== 1 || dir[0] !== 0x2f) buf[p++] = 0x2f;
-    else p = 1;
-    buf.set(this.#dents.subarray(nameStart, nameEnd), p);
-    buf[p + nameEnd - nameStart] = 0;
-    return buf.subarray(0, p + nameEnd - nameStart + 1);
+    const scopes = this.#s.scopes;
+    for (let i = 0; i < scopes.length; i++) if (scopeWants(scopes[i], text)) return false;
+    return true;
   }
 
   /** Capabilities are granted on exec only: only executables' attributes are read. */
@@ -376,11 +234,12 @@ export class CensusWalker {
   }
 
   /**
-   * Examines the entry whose stat is in #st. `pathZ` is its NUL-terminated path (only valid during the call).
-   * Returns a task when it is a directory to enter.
+   * Examines the entry whose stat is in #st and whose path is the first `len` bytes of `pathZ`, NUL-terminated
+   * there (only valid during the call). Returns a task when it is a directory to enter.
    */
   #examine(
     pathZ: Uint8Array<ArrayBuffer>,
+    len: number,
     parentDev: number,
     depth: number,
     reach: boolean,
@@ -390,7 +249,7 @@ export class CensusWalker {
     if (type === S_IFREG) {
       const caps = this.#capsWanted(st.mode) ? this.#fs.fileCaps(pathZ) : null;
       if (keptByMode("file", st.mode) || caps !== null) {
-        const h = this.#hit(pathZ.subarray(0, pathZ.length - 1), "file", depth, reach);
+        const h = this.#hit(pathZ.subarray(0, len), "file", depth, reach);
         if (h !== undefined && caps !== null) {
           if (typeof caps === "number") h.capsErrno = caps;
           else h.caps = caps;
@@ -399,22 +258,23 @@ export class CensusWalker {
       return undefined;
     }
     if (type !== S_IFDIR) return undefined;
-    const bytes = pathZ.slice(0, pathZ.length - 1);
-    const text = pathText(bytes);
+    const bytes = pathZ.subarray(0, len);
+    const path = hitPath(bytes);
+    const text = refText(path);
     if (depth > 0 && this.#pruned(text)) return undefined;
     if (keptByMode("dir", st.mode)) this.#hit(bytes, "dir", depth, reach);
     const dev = makedev(st.devMajor, st.devMinor);
     if (depth > 0 && dev !== parentDev && this.#skipDevs.has(`${st.devMajor}:${st.devMinor}`)) {
       return undefined;
     }
-    const key = `${dev}:${st.ino}`;
-    if (this.#visited.has(key) || (depth > 0 && this.#rootKeys.has(key))) return undefined;
-    this.#visited.add(key);
+    if (depth > 0 && this.#rootKeys.get(dev)?.has(st.ino)) return undefined;
+    // A bind mount can show a directory twice.
+    if (!this.#add(this.#visited, dev, st.ino)) return undefined;
     if (depth >= this.#s.maxDepth) {
       if (this.tally.depthCut++ === 0) this.tally.depthExample = text;
       return undefined;
     }
-    return { path: bytes, depth, reach: reach && (st.mode & 0o001) !== 0, dev, fd: -1 };
+    return { path, depth, reach: reach && (st.mode & 0o001) !== 0, dev, fd: -1 };
   }
 
   /**
@@ -422,13 +282,13 @@ export class CensusWalker {
    * enter, pushes it. `reach` says whether other users can reach the root itself.
    */
   addRoot(path: Uint8Array, reach: boolean): void {
-    const pathZ = withNul(path);
+    const pathZ = this.#dirZ(path);
     if (!this.#fs.statAt(-1, pathZ, this.#st)) {
       const err = errno();
       if (err !== Errno.ENOENT && err !== Errno.ENOTDIR) this.#failure(path, "lstat", err);
       return;
     }
-    const task = this.#examine(pathZ, -1, 0, reach);
+    const task = this.#examine(pathZ, path.length, -1, 0, reach);
     if (task !== undefined) this.stack.push(task);
   }
 
@@ -440,7 +300,7 @@ export class CensusWalker {
     let fd = task.fd;
     if (fd >= 0) this.#openPending--;
     else {
-      fd = fs.openDir(withNul(task.path));
+      fd = fs.openDir(this.#dirZ(task.path));
       if (fd < 0) {
         this.#failure(task.path, "open", errno());
         return true;
@@ -449,7 +309,10 @@ export class CensusWalker {
     const dents = this.#dents;
     const view = this.#dentsView;
     const childDepth = task.depth + 1;
-    const remoteHere = this.#remoteAt.size > 0 ? this.#remoteAt.get(pathText(task.path)) : undefined;
+    const remoteHere = this.#remoteAt.size > 0 ? this.#remoteAt.get(refText(task.path)) : undefined;
+    this.#enter(task.path);
+    const pathBuf = this.#pathBuf;
+    const name = this.#name;
     let seen = 0;
     try {
       reading: while (true) {
@@ -472,24 +335,28 @@ export class CensusWalker {
             continue;
           }
           if (++seen > this.#s.maxDirEntries) {
-            if (this.tally.dirCut++ === 0) this.tally.dirExample = pathText(task.path);
+            if (this.tally.dirCut++ === 0) this.tally.dirExample = refText(task.path);
             break reading;
           }
           this.tally.entries++;
           if (type !== DT.DIR && type !== DT.REG && type !== DT.UNKNOWN) continue;
-          const end = dents.indexOf(0, start);
+          // Copied byte by byte: a subarray per entry would be garbage. Linux names are at most 255 bytes.
+          const nameLen = dents.indexOf(0, start) - start;
+          if (nameLen < 0 || nameLen >= name.length) {
+            this.#warn("walk_error", refText(task.path), "getdents64 gave an entry without a valid name");
+            continue;
+          }
+          for (let i = 0; i <= nameLen; i++) name[i] = dents[start + i];
           if (
             remoteHere !== undefined && type !== DT.REG &&
-            remoteHere.has(pathText(dents.subarray(start, end)))
+            remoteHere.has(pathText(name.subarray(0, nameLen)))
           ) {
-            const where = pathText(this.#joinZ(task.path, start, end).slice(0, -1));
+            const where = pathText(pathBuf.subarray(0, this.#join(nameLen)));
             this.#warn("walk_skipped_fs", where, "a remote or FUSE filesystem, not walked");
             continue;
           }
-          const name = this.#name;
-          for (let i = start; i <= end; i++) name[i - start] = dents[i];
           if (!fs.statAt(fd, name, this.#st)) {
-            this.#failure(this.#joinZ(task.path, start, end).slice(0, -1), "lstat", errno());
+            this.#failure(pathBuf.slice(0, this.#join(nameLen)), "lstat", errno());
             continue;
           }
           // Most entries are plain files that need no path: only directories and candidates get one.
@@ -498,11 +365,11 @@ export class CensusWalker {
           const candidate = fmt === S_IFDIR ||
             (fmt === S_IFREG && (keptByMode("file", mode) || this.#capsWanted(mode)));
           if (!candidate) continue;
-          const child = this.#examine(this.#joinZ(task.path, start, end), task.dev, childDepth, task.reach);
+          const child = this.#examine(pathBuf, this.#join(nameLen), task.dev, childDepth, task.reach);
           if (child === undefined) continue;
           // Opening it now, next to its parent, spares a lookup of the whole path later.
           if (this.#openPending < MAX_OPEN_PENDING) {
-            child.fd = fs.openDirAt(fd, this.#name);
+            child.fd = fs.openDirAt(fd, name);
             if (child.fd >= 0) this.#openPending++;
           }
           this.stack.push(child);

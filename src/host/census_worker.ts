@@ -5,7 +5,8 @@
  */
 /// <reference lib="deno.worker" />
 import { DirentCalls } from "../../ffi/dirent.ts";
-import { CensusWalker, checkLimits, type WorkerIn, type WorkerOut } from "./census_walker.ts";
+import { CensusWalker } from "./census_walker.ts";
+import { checkLimits, type WorkerIn, type WorkerOut } from "./census_data.ts";
 
 let walker: CensusWalker | undefined;
 let shared: Int32Array;

@@ -7,7 +7,7 @@
 import type { Config } from "../core/config.ts";
 import type { ScanContext } from "../core/context.ts";
 import { yieldToEventLoop } from "../host/yield.ts";
-import { type Census, type CensusScope, MAX_CENSUS_WORKERS, runCensus } from "../host/census.ts";
+import { type Census, type CensusScope, MAX_CENSUS_THREADS, runCensus } from "../host/census.ts";
 import { type DpkgScan, scanDpkgLists } from "../host/dpkg_db.ts";
 import type { ReadOutcome } from "../host/host.ts";
 import { DEFAULT_WALK_LIMITS } from "../host/walker.ts";
@@ -100,8 +100,8 @@ export function fsCensus(ctx: ScanContext): Promise<Census> {
     xattr: users.has(WORLD_WRITABLE),
     skipFsTypes: [...IMAGE_FS_TYPES],
     limits: { maxMillis },
-    // --parallel-threads N caps the census workers too (1: the walk stays on this thread).
-    ...(threads > 0 ? { workers: Math.min(threads, MAX_CENSUS_WORKERS) } : {}),
+    // --parallel-threads N caps the census's threads too (1: the walk stays on this thread).
+    ...(threads > 0 ? { threads: Math.min(threads, MAX_CENSUS_THREADS) } : {}),
   };
   const census = ctx.shared.memo(`fs-census ${JSON.stringify(spec)}`, () => {
     const cancel = new AbortController();

@@ -11,7 +11,7 @@ const census = await runCensus(new Host(root), {
   scopes: [{ name: "all", roots, pruneDirs: [], pruneSubstrings: [] }],
   xattr: true,
   skipFsTypes: [],
-  workers: 0,
+  threads: 0,
   ...(Deno.env.get("MAX_HITS") ? { limits: { maxHits: Number(Deno.env.get("MAX_HITS")) } } : {}),
 });
 console.log(JSON.stringify({

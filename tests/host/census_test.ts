@@ -15,7 +15,7 @@ function census(root: string, spec: Partial<CensusSpec> & { roots?: string[] }, 
     scopes: spec.scopes ?? all(...(spec.roots ?? ["/"])),
     xattr: spec.xattr ?? true,
     skipFsTypes: spec.skipFsTypes ?? [],
-    workers: spec.workers ?? 0,
+    threads: spec.threads ?? 0,
     ...(spec.limits ? { limits: spec.limits } : {}),
     ...(spec.fsTypes ? { fsTypes: spec.fsTypes } : {}),
   }, signal);
@@ -120,14 +120,20 @@ Deno.test("census: workers, this thread and the Deno-API fallback keep exactly t
     entries[`t/d${a}/open`] = { dir: true, mode: a % 3 === 0 ? 0o777 : 0o755 };
   }
   using t = makeTree(entries);
-  const thread = await census(t.path, { roots: ["/t"], workers: 0 });
-  const workers = await census(t.path, { roots: ["/t"], workers: 2 });
-  assert.equal(thread.backend, "thread");
-  assert.equal(workers.backend, "workers");
+  const thread = await census(t.path, { roots: ["/t"], threads: 0 });
   const view = (c: Census) => c.entries.map((e) => `${e.path} ${e.kind} ${e.mode.toString(8)} ${e.reach}`);
+  assert.equal(thread.backend, "thread");
+  assert.equal(thread.examinedHere, thread.examined);
   assert.ok(thread.entries.length > 40, `${thread.entries.length} kept`);
-  assert.deepEqual(view(workers), view(thread));
-  assert.equal(workers.examined, thread.examined);
+  // Two threads are this one and one census worker. This one walks its share at once (on a tree this small,
+  // often all of it before the worker has started); the live-root test below sees both walk.
+  for (const threads of [2, 3]) {
+    const workers = await census(t.path, { roots: ["/t"], threads });
+    assert.deepEqual([workers.backend, workers.workers], ["workers", threads - 1]);
+    assert.deepEqual(view(workers), view(thread));
+    assert.equal(workers.examined, thread.examined);
+    assert.ok(workers.examinedHere > 0, "this thread walked a share");
+  }
 
   const child = repoPath("tests/host/census_child.ts");
   const out = new Deno.Command(Deno.execPath(), {
@@ -248,6 +254,21 @@ Deno.test("census: a set-id file whose name is not UTF-8 is still found, with a 
   assert.deepEqual(codes(c), ["name_not_utf8"]);
 });
 
+Deno.test("census: below directories whose names are not UTF-8 (walked by their bytes)", async () => {
+  using t = makeTree({ "d/ok": "x" });
+  sh(
+    `for i in 1 2 3 4; do d="$(printf "dir\\377$i")"; mkdir -p "$d/sub" && printf x > "$d/sub/s" && ` +
+      `chmod 4755 "$d/sub/s"; done`,
+    `${t.path}/d`,
+  );
+  for (const threads of [0, 2]) {
+    const c = await census(t.path, { roots: ["/d"], threads });
+    assert.deepEqual(paths(c), [1, 2, 3, 4].map((i) => `/d/dir\uFFFD${i}/sub/s`), `${threads} threads`);
+    assert.ok(c.entries.every((e) => e.mode === 0o4755));
+    assert.deepEqual(codes(c), ["name_not_utf8", "name_not_utf8", "name_not_utf8", "name_not_utf8"]);
+  }
+});
+
 Deno.test("census: missing roots are silent; a pseudo or network filesystem root is skipped with a warning", async () => {
   const c = await census("/", { roots: ["/nonexistent-sys-scan-root", "/proc"] });
   assert.deepEqual(c.entries, []);
@@ -288,15 +309,15 @@ Deno.test("census: cancelling stops the walk and its workers", async () => {
   using t = makeTree(entries);
   const stop = new AbortController();
   stop.abort();
-  const before = await census(t.path, { roots: ["/c"], workers: 0 }, stop.signal);
+  const before = await census(t.path, { roots: ["/c"], threads: 0 }, stop.signal);
   assert.ok(before.examined < 200, `examined ${before.examined}`);
   const mid = new AbortController();
-  const running = census(t.path, { roots: ["/c"], workers: 2 }, mid.signal);
+  const running = census(t.path, { roots: ["/c"], threads: 2 }, mid.signal);
   mid.abort();
   const c = await running;
   assert.equal(c.backend, "workers");
   assert.deepEqual(c.entries, [], "cancelled before the workers walked the set-id files");
-  const full = await census(t.path, { roots: ["/c"], workers: 2 });
+  const full = await census(t.path, { roots: ["/c"], threads: 2 });
   assert.equal(full.entries.length, 200);
 });
 
@@ -319,17 +340,17 @@ Deno.test("census: directories opened ahead are closed however the walk ends", a
   for (let a = 0; a < 30; a++) for (let b = 0; b < 40; b++) entries[`w/d${a}/e${b}/f`] = "x";
   using t = makeTree(entries);
   const real = Deno.realPathSync(t.path);
-  const done = await census(t.path, { roots: ["/w"], workers: 2 });
+  const done = await census(t.path, { roots: ["/w"], threads: 2 });
   assert.ok(done.examined > 2400);
   assert.deepEqual(openUnder(real), []);
-  for (const workers of [0, 2]) {
+  for (const threads of [0, 2, 3]) {
     const stop = new AbortController();
-    const running = census(t.path, { roots: ["/w"], workers }, stop.signal);
+    const running = census(t.path, { roots: ["/w"], threads }, stop.signal);
     setTimeout(() => stop.abort(), 2);
     await running;
-    assert.deepEqual(openUnder(real), [], `cancelled, ${workers} workers`);
-    await census(t.path, { roots: ["/w"], workers, limits: { maxEntries: 500 } });
-    assert.deepEqual(openUnder(real), [], `entry limit, ${workers} workers`);
+    assert.deepEqual(openUnder(real), [], `cancelled, ${threads} threads`);
+    await census(t.path, { roots: ["/w"], threads, limits: { maxEntries: 500 } });
+    assert.deepEqual(openUnder(real), [], `entry limit, ${threads} threads`);
   }
 });
 
@@ -365,7 +386,7 @@ Deno.test(needs(["root"], {
     // Other tests plant set-id fixtures under /tmp while this runs, so /tmp is left out on both sides.
     const mine = (p: string) => p !== "" && !p.startsWith("/tmp/");
     const expected = new TextDecoder().decode(out.stdout).split("\n").filter(mine).sort();
-    const c = await census("/", { roots: ["/"], workers: 2, xattr: false });
+    const c = await census("/", { roots: ["/"], threads: 2, xattr: false });
     const rootDev = Deno.lstatSync("/").dev;
     const found = c.entries
       .filter((e) => e.kind === "file" && (e.mode & 0o6000) !== 0 && e.dev === rootDev)
@@ -374,7 +395,12 @@ Deno.test(needs(["root"], {
       .sort();
     assert.ok(expected.length > 0);
     assert.deepEqual(found, expected);
-    assert.equal(c.backend, "workers");
+    assert.deepEqual([c.backend, c.workers], ["workers", 1]);
+    // A whole filesystem outlasts a worker's start: this thread and the worker both walked part of it.
+    assert.ok(
+      c.examinedHere > 0 && c.examinedHere < c.examined,
+      `${c.examinedHere} of ${c.examined} examined on this thread`,
+    );
   },
 }));
 
@@ -384,13 +410,13 @@ Deno.test("census: the kept-entry cap holds for the whole census, across workers
     for (let i = 0; i < 5; i++) entries[`w/d${d}/f${i}`] = { content: "x", mode: 0o4755 };
   }
   using t = makeTree(entries);
-  for (const workers of [0, 2]) {
-    const c = await census(t.path, { roots: ["/w"], workers, limits: { maxHits: 50 } });
-    assert.equal(c.entries.length, 50, `${workers} workers`);
+  for (const threads of [0, 2, 3]) {
+    const c = await census(t.path, { roots: ["/w"], threads, limits: { maxHits: 50 } });
+    assert.equal(c.entries.length, 50, `${threads} threads`);
     assert.match(
       c.warnings.map((w) => w.detail).join("\n"),
       /more than 50 .* 950 not kept/,
-      `${workers} workers`,
+      `${threads} threads`,
     );
   }
 });

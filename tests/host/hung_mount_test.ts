@@ -19,9 +19,11 @@ function tree() {
   });
 }
 
-for (const workers of [0, 2]) {
+for (const threads of [0, 2]) {
   Deno.test(needs(["fuse"], {
-    name: `hung mount: the census (${workers ? "workers" : "this thread"}) steps around it with a warning`,
+    name: `hung mount: the census (${
+      threads ? "with a census worker" : "this thread"
+    }) steps around it with a warning`,
     fn: async () => {
       using t = tree();
       using _m = mountHungFuse(`${t.path}/srv/mnt`);
@@ -30,7 +32,7 @@ for (const workers of [0, 2]) {
         scopes: [{ name: "all", roots: ["/"], pruneDirs: [], pruneSubstrings: [] }],
         xattr: false,
         skipFsTypes: [],
-        workers,
+        threads,
       });
       assert.deepEqual(c.entries.map((e) => e.path), ["/srv/suid"]);
       const skipped = c.warnings.filter((w) => w.code === "walk_skipped_fs");
@@ -41,7 +43,7 @@ for (const workers of [0, 2]) {
         scopes: [{ name: "mnt", roots: ["/srv/mnt"], pruneDirs: [], pruneSubstrings: [] }],
         xattr: false,
         skipFsTypes: [],
-        workers,
+        threads,
       });
       assert.deepEqual(below.warnings.map((w) => w.code), ["walk_skipped_fs"], "a root on it is not walked");
     },
