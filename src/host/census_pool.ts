@@ -2,7 +2,10 @@
  * The census back-end on worker threads: a pool of census workers (`census_worker.ts`) that read directories
  * through FFI and share the work by stealing from each other. This thread hands out the tasks, collects what
  * the workers kept and, given a walker of its own, walks a share too, in slices between the other scanners'
- * work (one thread walking here saves a census worker's isolate, ~11 MiB).
+ * work (one thread walking here saves a census worker's isolate). A system call that blocks in the kernel
+ * while this thread walks (remote and FUSE filesystems are stepped around by name, before any stat) holds
+ * the scan worker as any other read there would: the coordinator's deadline abandons it, the report is
+ * still written.
  */
 import type { CensusWalker } from "./census_walker.ts";
 import {

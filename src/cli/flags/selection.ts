@@ -31,8 +31,8 @@ export const selectionFlags = {
     parallel: bool("parallel", "Run every selected scanner at once (default: at most 4 at a time)."),
     parallelThreads: int(
       "parallel-threads",
-      "Run at most N scanners at once, and walk the filesystem census with at most N worker threads " +
-        "(0 = automatic, 1 = one after another and the census on the main thread).",
+      "Run at most N scanners at once, and walk the filesystem census on at most N threads, the scan's and " +
+        "N-1 census workers (0 = automatic, 1 = one after another and the census on the scan's thread alone).",
     ),
     scannerTimeout: int(
       "scanner-timeout",
