@@ -141,8 +141,8 @@ export async function compareYara(
   };
   deps.log(
     `bench: yara vs CLI on ${opts.tree}: ${ours.median_wall_ms} ms vs ${theirs.median_wall_ms} ms (×${c.wall_ratio}), ` +
-      `rss ${ours.peak_rss_mb ?? "?"} MB vs ${theirs.peak_rss_mb ?? "?"} MB; ` +
-      `empty tree ${fixed.median_wall_ms} ms, ${fixed.peak_rss_mb ?? "?"} MB`,
+      `rss ${ours.peak_rss_mb ?? "?"} MiB vs ${theirs.peak_rss_mb ?? "?"} MiB; ` +
+      `empty tree ${fixed.median_wall_ms} ms, ${fixed.peak_rss_mb ?? "?"} MiB`,
   );
   return c;
 }
@@ -166,9 +166,9 @@ export function yaraTargets(c: YaraComparison | null | undefined): TargetCheck[]
     },
     {
       target: "yara scanner peak memory (same run)",
-      limit: `≤ ${YARA_TARGETS.peakRssMb} MB`,
+      limit: `≤ ${YARA_TARGETS.peakRssMb} MiB`,
       measured: rss !== null
-        ? `${rss} MB (the CLI: ${c?.theirs?.peak_rss_mb ?? "?"} MB)`
+        ? `${rss} MiB (the CLI: ${c?.theirs?.peak_rss_mb ?? "?"} MiB)`
         : c?.ours
         ? "not measured (no GNU time)"
         : why,
@@ -182,7 +182,7 @@ export function yaraMarkdown(c: YaraComparison | null | undefined): string[] {
   if (!c) return [];
   if (c.skipped) return [`YARA comparison: skipped (${c.skipped}).`, ""];
   const row = (what: string, r: CaseResult) =>
-    `| ${what} | ${r.median_wall_ms} ms | ${r.median_cpu_ms ?? "–"} ms | ${r.peak_rss_mb ?? "–"} MB |`;
+    `| ${what} | ${r.median_wall_ms} ms | ${r.median_cpu_ms ?? "–"} ms | ${r.peak_rss_mb ?? "–"} MiB |`;
   return [
     `YARA comparison on ${c.tree}, runs alternating: sys-scan \`${c.ours!.args.join(" ")}\` ` +
     `(${c.ours!.findings ?? "?"} findings) against \`${c.theirs!.args.join(" ")}\`.`,

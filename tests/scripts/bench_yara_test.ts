@@ -89,10 +89,10 @@ Deno.test("compareYara: skipped with a printed line without the CLI; otherwise a
   const targets = yaraTargets(ran);
   assert.deepEqual(targets.map((t) => t.pass), [true, true]);
   assert.match(targets[0].measured, /^300 ms vs 200 ms \(ratio 1\.5; CPU ratio 1\.5\)$/);
-  assert.match(targets[1].measured, /^110 MB \(the CLI: 50 MB\)$/);
+  assert.match(targets[1].measured, /^110 MiB \(the CLI: 50 MiB\)$/);
   const md = yaraMarkdown(ran).join("\n");
-  assert.match(md, /\| yara CLI \| 200 ms \| 160 ms \| 50 MB \|/);
-  assert.match(md, /\| sys-scan, same rules, empty tree .* \| 300 ms \| 240 ms \| 110 MB \|/);
+  assert.match(md, /\| yara CLI \| 200 ms \| 160 ms \| 50 MiB \|/);
+  assert.match(md, /\| sys-scan, same rules, empty tree .* \| 300 ms \| 240 ms \| 110 MiB \|/);
   const slow: CaseResult = { ...ran.ours!, median_wall_ms: 301, peak_rss_mb: 121 };
   assert.deepEqual(yaraTargets({ ...ran, ours: slow, wall_ratio: 1.51 }).map((t) => t.pass), [false, false]);
 });
