@@ -40,6 +40,24 @@ export type CheckInput = z.input<typeof CheckSchema>;
 /** One catalogue entry. */
 export type Check = z.infer<typeof CheckSchema>;
 
+/** A catalogue entry as a `checkMaker` takes it: no scanner name, and the fields it has defaults for optional. */
+export type CheckEntry<D> =
+  & Omit<CheckInput, "scanner" | keyof D>
+  & Partial<Pick<CheckInput, Extract<keyof D, keyof CheckInput>>>;
+
+/**
+ * Writes one scanner's catalogue entries without repeating what they share: the function returned gives each
+ * entry the scanner's name and, for the fields the entry leaves out, `defaults` (its category, MITRE
+ * techniques, hardening flag). An entry's own fields win over the defaults; nothing overrides the name.
+ */
+export function checkMaker<const D extends Partial<Omit<CheckInput, "scanner" | "id">>>(
+  scanner: string,
+  defaults: D,
+): (entry: CheckEntry<D>) => CheckInput {
+  // Every field an entry may leave out is one `defaults` has (CheckEntry<D>); the Catalogue validates the rest.
+  return (entry) => ({ ...defaults, ...entry, scanner } as Partial<CheckInput> as CheckInput);
+}
+
 /** An indexed, validated set of checks. */
 export class Catalogue {
   readonly #byId = new Map<string, Check>();

@@ -1,16 +1,10 @@
 /** The accounts scanner's catalogue: who can log in, as what, with which password state. */
-import type { CheckInput } from "../../core/catalogue.ts";
+import { type CheckInput, checkMaker } from "../../core/catalogue.ts";
 
 /** The scanner name. */
 export const ACCOUNTS = "accounts";
 
-const mk = (
-  c: Omit<CheckInput, "scanner" | "category"> & { category?: CheckInput["category"] },
-): CheckInput => ({
-  category: "privilege_escalation_surface",
-  ...c,
-  scanner: ACCOUNTS,
-});
+const mk = checkMaker(ACCOUNTS, { category: "privilege_escalation_surface" });
 
 const REVIEW_ACCOUNT =
   "Find out who created the account and when (auth logs, the passwd- and shadow- backups, the login " +

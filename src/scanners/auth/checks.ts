@@ -1,16 +1,10 @@
 /** The auth scanner's catalogue: PAM stacks, sshd's effective configuration, polkit and D-Bus. */
-import type { CheckInput } from "../../core/catalogue.ts";
+import { type CheckInput, checkMaker } from "../../core/catalogue.ts";
 
 /** The scanner name. */
 export const AUTH = "auth";
 
-const mk = (
-  c: Omit<CheckInput, "scanner" | "category"> & { category?: CheckInput["category"] },
-): CheckInput => ({
-  category: "privilege_escalation_surface",
-  ...c,
-  scanner: AUTH,
-});
+const mk = checkMaker(AUTH, { category: "privilege_escalation_surface" });
 
 const PAM_FIX =
   "Compare the file with the distribution's (dpkg -S/rpm -qf, then the package's copy or authselect/pam-auth-" +

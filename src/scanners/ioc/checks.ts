@@ -1,14 +1,10 @@
 /** The ioc scanner's catalogue: one entry per indicator, with the reasons for its severity. */
-import type { CheckInput } from "../../core/catalogue.ts";
+import { type CheckInput, checkMaker } from "../../core/catalogue.ts";
 
 /** The scanner name. */
 export const IOC = "ioc";
 
-const mk = (c: Omit<CheckInput, "scanner" | "category">): CheckInput => ({
-  ...c,
-  scanner: IOC,
-  category: "ioc",
-});
+const mk = checkMaker(IOC, { category: "ioc" });
 
 /** Every ioc check. */
 export const IOC_CHECKS: CheckInput[] = [

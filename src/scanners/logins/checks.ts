@@ -1,16 +1,10 @@
 /** The logins scanner's catalogue: who logged in, who tried, and whether the records were wiped. */
-import type { CheckInput } from "../../core/catalogue.ts";
+import { type CheckInput, checkMaker } from "../../core/catalogue.ts";
 
 /** The scanner name. */
 export const LOGINS = "logins";
 
-const mk = (
-  c: Omit<CheckInput, "scanner" | "category"> & { category?: CheckInput["category"] },
-): CheckInput => ({
-  category: "ioc",
-  ...c,
-  scanner: LOGINS,
-});
+const mk = checkMaker(LOGINS, { category: "ioc" });
 
 const PRESERVE =
   "Copy the record files (utmp, wtmp, btmp, lastlog) and the journal off the host before anything else, then " +
