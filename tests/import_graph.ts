@@ -171,12 +171,12 @@ export function importsOf(src: string): Imports {
 export function staticGraph(file: string, seen = new Set<string>()): Set<string> {
   if (seen.has(file)) return seen;
   seen.add(file);
-  const dir = file.slice(0, file.lastIndexOf("/"));
+  const dir = file.includes("/") ? file.slice(0, file.lastIndexOf("/")) : "";
   const src = Deno.readTextFileSync(`${REPO}/${file}`);
   const typeOnly = new Set([...src.matchAll(/^import type [^;]*? from "([^"]+)";/gms)].map((m) => m[1]));
   for (const ref of importsOf(src).refs) {
     if (ref.kind !== "static" || !ref.specifier.startsWith(".") || typeOnly.has(ref.specifier)) continue;
-    staticGraph(new URL(ref.specifier, `file:///${dir}/`).pathname.slice(1), seen);
+    staticGraph(new URL(ref.specifier, dir === "" ? "file:///" : `file:///${dir}/`).pathname.slice(1), seen);
   }
   return seen;
 }
