@@ -74,7 +74,10 @@ export async function runCensus(host: Host, spec: CensusSpec, signal?: AbortSign
   const early = count >= 1 && (spec.threads !== undefined || host.isLive);
   const pool = early ? new WorkerPool(count, settings, sab, limitsCheck, asm) : undefined;
   if (signal?.aborted) Atomics.store(shared, SHARED_STOP, STOP_CANCELLED);
-  else for (const r of roots) here.addRoot(encoder.encode(r.real), r.reach);
+  else {
+    spec.onActive?.();
+    for (const r of roots) here.addRoot(encoder.encode(r.real), r.reach);
+  }
   // This thread walks until the tree proves large (many directories pending at once; a small one is done
   // before workers would have started), or, with workers already starting, for a few milliseconds: enough
   // to split the top of the tree between them.
@@ -89,7 +92,7 @@ export async function runCensus(host: Host, spec: CensusSpec, signal?: AbortSign
     const tasks = here.takeAll();
     const workers = pool ?? new WorkerPool(count, settings, sab, limitsCheck, asm);
     try {
-      await workers.walk(tasks, signal, here);
+      await workers.walk(tasks, signal, here, spec.onActive);
       backend = "workers";
     } catch (e) {
       asm.warn({ code: "walk_fallback", detail: `${errMessage(e)}; walking on one thread` });
@@ -100,13 +103,13 @@ export async function runCensus(host: Host, spec: CensusSpec, signal?: AbortSign
       asm.add(here.drain());
       here = new CensusWalker(fs, settings, shared, 0);
       here.adopt(tasks);
-      await walkHere(here, limitsCheck, signal);
+      await walkHere(here, limitsCheck, signal, spec.onActive);
     } finally {
       workers.close(drop);
     }
   } else {
     pool?.close(drop);
-    await walkHere(here, limitsCheck, signal);
+    await walkHere(here, limitsCheck, signal, spec.onActive);
   }
   const examinedHere = here.tally.entries;
   asm.add(here.drain());

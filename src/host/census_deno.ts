@@ -23,6 +23,7 @@ export async function denoCensus(
   signal: AbortSignal | undefined,
 ): Promise<Census> {
   const containerReach = new Map<string, boolean>();
+  spec.onActive?.();
   let last = performance.now();
   const ctx = {
     host,
@@ -31,6 +32,7 @@ export async function denoCensus(
       if (signal?.aborted) throw new Error("census cancelled");
       if (performance.now() - last > SLICE_MS) {
         await yieldToEventLoop();
+        spec.onActive?.();
         last = performance.now();
       }
     },

@@ -182,6 +182,7 @@ export class WorkerPool {
     tasks: readonly CensusTask[],
     signal: AbortSignal | undefined,
     here?: CensusWalker,
+    onActive?: () => void,
   ): Promise<void> {
     const onAbort = () => {
       Atomics.store(this.#shared, SHARED_STOP, STOP_CANCELLED);
@@ -203,6 +204,7 @@ export class WorkerPool {
       while (this.#busy.size > 0) {
         if (this.#failure !== undefined) throw this.#failure;
         if (here !== undefined && this.#busy.has(HERE)) {
+          onActive?.();
           await this.#slice(here);
           continue;
         }

@@ -22,12 +22,15 @@ export async function walkHere(
   walker: CensusWalker,
   limits: WalkLimitsCheck,
   signal: AbortSignal | undefined,
+  onActive?: () => void,
 ) {
+  onActive?.();
   let slice = performance.now();
   while (!walker.stopped && walker.step()) {
     checkLimits(limits.shared, limits.deadline, limits.maxEntries);
     if (performance.now() - slice > SLICE_MS) {
       await yieldToEventLoop();
+      onActive?.();
       if (signal?.aborted) Atomics.store(limits.shared, SHARED_STOP, STOP_CANCELLED);
       slice = performance.now();
     }

@@ -31,6 +31,12 @@ export interface CensusSpec {
   readonly threads?: number;
   /** "major:minor" → filesystem type; read from the live /proc/self/mountinfo when absent. */
   readonly fsTypes?: ReadonlyMap<string, string>;
+  /**
+   * Called whenever this thread is about to walk (each slice), so that a coordinator watching which code runs
+   * on the thread blames the census's scanner, not the one that ran before it, when a walk blocks in the kernel
+   * (`ScanContext.onActive`).
+   */
+  readonly onActive?: () => void;
 }
 
 /** The walker's limits plus a cap on kept entries. */

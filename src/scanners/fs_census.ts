@@ -106,7 +106,8 @@ export function fsCensus(ctx: ScanContext): Promise<Census> {
   const census = ctx.shared.memo(`fs-census ${JSON.stringify(spec)}`, () => {
     const cancel = new AbortController();
     ctx.shared.onDispose(() => cancel.abort());
-    return runCensus(ctx.host, spec, cancel.signal).then((c) => {
+    // While this thread walks, the scanner that started the census is the one a blocked walk is blamed on.
+    return runCensus(ctx.host, { ...spec, onActive: () => ctx.onActive?.() }, cancel.signal).then((c) => {
       ctx.setMeta("census", {
         backend: c.backend,
         workers: c.workers,

@@ -420,3 +420,21 @@ Deno.test("census: the kept-entry cap holds for the whole census, across workers
     );
   }
 });
+
+Deno.test("census: this thread says it is walking before each of its slices (a blocked walk is blamed right)", async () => {
+  const entries: Record<string, string> = {};
+  for (let a = 0; a < 20; a++) for (let b = 0; b < 20; b++) entries[`s/d${a}/e${b}/f`] = "x";
+  using t = makeTree(entries);
+  for (const threads of [0, 2]) {
+    let calls = 0;
+    const c = await runCensus(new Host(t.path), {
+      scopes: all("/s"),
+      xattr: false,
+      skipFsTypes: [],
+      threads,
+      onActive: () => calls++,
+    });
+    assert.ok(c.examinedHere > 0);
+    assert.ok(calls >= 1, `${threads} threads: told ${calls} times`);
+  }
+});

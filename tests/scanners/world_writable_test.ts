@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { parsePathAssignments } from "../../src/scanners/world_writable/root_path.ts";
 import { worldWritable } from "../../src/scanners/world_writable/index.ts";
 import { shebangProgram } from "../../src/scanners/world_writable/setid_interpreter.ts";
-import { makeTree, runOne, type TempTree, type TreeEntry } from "../helpers.ts";
+import { makeTree, runOne, type TempTree, testConfig, type TreeEntry } from "../helpers.ts";
+import { ScanContext, ScanShared } from "../../src/core/context.ts";
+import { probeCapabilities } from "../../src/host/capabilities.ts";
+import { Host } from "../../src/host/host.ts";
+import { fsCensus } from "../../src/scanners/fs_census.ts";
+import { WORLD_WRITABLE } from "../../src/scanners/world_writable/checks.ts";
 import { needs } from "../host_caps.ts";
 
 const BASH = "\x7fELF\x02\x01\x01\0 pretend this is bash";
@@ -345,3 +350,39 @@ Deno.test(needs(["root"], {
     );
   },
 }));
+
+Deno.test("world_writable: while the scan's own thread walks the census, the scanner that started it is the active one", async () => {
+  const entries: Record<string, TreeEntry> = {};
+  for (let a = 0; a < 40; a++) for (let b = 0; b < 40; b++) entries[`usr/share/d${a}/e${b}/f`] = "x";
+  using t = host(entries);
+  // One thread: the census walks here alone, in slices, while (as in a scan) other scanners run in between.
+  const config = testConfig({ root: t.path, parallelThreads: 1 });
+  const h = new Host(t.path);
+  const shared = new ScanShared();
+  const ctx = new ScanContext(
+    WORLD_WRITABLE,
+    config,
+    h,
+    probeCapabilities(h),
+    shared,
+    new AbortController().signal,
+    30,
+  );
+  const seen: string[] = [];
+  ctx.onActive = () => seen.push("census");
+  let walking = true;
+  const other = () => {
+    seen.push("other");
+    if (walking) setTimeout(other, 1);
+  };
+  const running = fsCensus(ctx);
+  const start = seen.length; // what the scanner's own code said before the walk began is left out
+  setTimeout(other, 0);
+  const census = await running;
+  walking = false;
+  assert.ok(census.examined > 3000, `${census.examined} examined`);
+  // The coordinator blames the code that ran last: after another scanner ran, the census said so again.
+  const during = seen.slice(start);
+  const back = during.findIndex((w, i) => w === "census" && during.slice(0, i).includes("other"));
+  assert.ok(back > 0, during.join(" "));
+});
