@@ -7,7 +7,7 @@ import type { Scanner } from "../src/core/scanner.ts";
 import { type Capabilities, probeCapabilities } from "../src/host/capabilities.ts";
 import { Host } from "../src/host/host.ts";
 import type { Stage } from "../src/core/pipeline.ts";
-import type { ScanShared } from "../src/core/context.ts";
+import { ScanContext, ScanShared } from "../src/core/context.ts";
 import { cString, libc } from "../ffi/libc.ts";
 import { REPO } from "./host_caps.ts";
 
@@ -21,6 +21,33 @@ export function repoPath(rel: string): string {
 /** A validated Config with defaults, plus overrides. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return ConfigSchema.parse({ ...overrides });
+}
+
+/**
+ * A scanner's context over the tree at `root`, made as the runner makes one, for a test that calls a scanner's
+ * code directly: config overrides, and the host and shared state (which several contexts of one scan share).
+ */
+export function testContext(
+  scanner: string,
+  root: string,
+  opts: {
+    config?: Partial<Config>;
+    host?: Host;
+    shared?: ScanShared;
+    signal?: AbortSignal;
+    budgetSeconds?: number;
+  } = {},
+): ScanContext {
+  const host = opts.host ?? new Host(root);
+  return new ScanContext(
+    scanner,
+    testConfig({ root, ...opts.config }),
+    host,
+    probeCapabilities(host),
+    opts.shared ?? new ScanShared(),
+    opts.signal ?? new AbortController().signal,
+    opts.budgetSeconds ?? 30,
+  );
 }
 
 /** Absolute path of a committed fixture host under tests/fixtures/hosts. */

@@ -4,15 +4,13 @@
  * --integrity-max-mismatches falls on the same file, and a helper that fails leaves nothing unverified.
  */
 import assert from "node:assert/strict";
-import { ScanContext, ScanShared } from "../../src/core/context.ts";
 import type { Config } from "../../src/core/config.ts";
-import { probeCapabilities } from "../../src/host/capabilities.ts";
 import { Host } from "../../src/host/host.ts";
 import { isUnpacked } from "../../src/scanners/integrity/dpkg_md5sums.ts";
 import { readDpkgDb } from "../../src/scanners/integrity/native.ts";
 import { type ThreadOptions, verifySelected } from "../../src/scanners/integrity/native_run.ts";
 import { newCounts, type RunState } from "../../src/scanners/integrity/problems.ts";
-import { makeTree, testConfig, type TreeEntry } from "../helpers.ts";
+import { makeTree, testContext, type TreeEntry } from "../helpers.ts";
 import { dpkgEntries, type PkgSpec } from "./integrity_fixture.ts";
 
 /** 80 packages: every third has a changed file, every fifth a missing one, every seventh a malformed md5sums. */
@@ -46,15 +44,12 @@ interface Run {
 /** A package-verification run over the fixture database at `root`, set up as the scanner sets it up. */
 function prepare(root: string, config: Partial<Config> = {}, signal = new AbortController().signal) {
   const host = new Host(root);
-  const ctx = new ScanContext(
-    "integrity",
-    testConfig({ root, integrity: true, ...config }),
+  const ctx = testContext("integrity", root, {
+    config: { integrity: true, ...config },
     host,
-    probeCapabilities(host),
-    new ScanShared(),
     signal,
-    60,
-  );
+    budgetSeconds: 60,
+  });
   const db = readDpkgDb(host);
   assert.ok(!("error" in db));
   const state: RunState = {

@@ -2,8 +2,6 @@ import assert from "node:assert/strict";
 import { systemdUnits } from "../../src/scanners/systemd_units/index.ts";
 import { EXPOSURE_TABLE, exposureOf } from "../../src/scanners/systemd_units/exposure.ts";
 import { dropInDirNames, loadUnits, templateOf } from "../../src/scanners/systemd_units/loader.ts";
-import { ScanContext, ScanShared } from "../../src/core/context.ts";
-import { probeCapabilities } from "../../src/host/capabilities.ts";
 import { Host } from "../../src/host/host.ts";
 import {
   lastValue,
@@ -13,7 +11,7 @@ import {
   parseExecLine,
   parseUnitFile,
 } from "../../src/scanners/systemd_units/unit_file.ts";
-import { fixtureRoot, makeTree, runOne, testConfig, type TreeEntry } from "../helpers.ts";
+import { fixtureRoot, makeTree, runOne, testContext, type TreeEntry } from "../helpers.ts";
 import { UNIT_DIRS } from "../../src/scanners/systemd_units/loader.ts";
 
 const STOCK = fixtureRoot("persist-debian-stock");
@@ -302,16 +300,7 @@ Deno.test("loadUnits: a second load by the same scanner reuses the reads, with t
     "etc/systemd/system/bad.service": "[Service]\nExecStart=/x\nno equals sign\n",
   });
   const host = new Host(t.path);
-  const mk = (name: string) =>
-    new ScanContext(
-      name,
-      testConfig({ root: t.path }),
-      host,
-      probeCapabilities(host),
-      new ScanShared(),
-      new AbortController().signal,
-      30,
-    );
+  const mk = (name: string) => testContext(name, t.path, { host });
   const ctx = mk("persistence");
   const first = loadUnits(ctx, [".service"]);
   const warned = ctx.warnings.length;

@@ -2,10 +2,7 @@ import assert from "node:assert/strict";
 import { parsePathAssignments } from "../../src/scanners/world_writable/root_path.ts";
 import { worldWritable } from "../../src/scanners/world_writable/index.ts";
 import { shebangProgram } from "../../src/scanners/world_writable/setid_interpreter.ts";
-import { makeTree, runOne, type TempTree, testConfig, type TreeEntry } from "../helpers.ts";
-import { ScanContext, ScanShared } from "../../src/core/context.ts";
-import { probeCapabilities } from "../../src/host/capabilities.ts";
-import { Host } from "../../src/host/host.ts";
+import { makeTree, runOne, type TempTree, testContext, type TreeEntry } from "../helpers.ts";
 import { fsCensus } from "../../src/scanners/fs_census.ts";
 import { WORLD_WRITABLE } from "../../src/scanners/world_writable/checks.ts";
 import { needs } from "../host_caps.ts";
@@ -356,18 +353,7 @@ Deno.test("world_writable: while the scan's own thread walks the census, the sca
   for (let a = 0; a < 40; a++) for (let b = 0; b < 40; b++) entries[`usr/share/d${a}/e${b}/f`] = "x";
   using t = host(entries);
   // One thread: the census walks here alone, in slices, while (as in a scan) other scanners run in between.
-  const config = testConfig({ root: t.path, parallelThreads: 1 });
-  const h = new Host(t.path);
-  const shared = new ScanShared();
-  const ctx = new ScanContext(
-    WORLD_WRITABLE,
-    config,
-    h,
-    probeCapabilities(h),
-    shared,
-    new AbortController().signal,
-    30,
-  );
+  const ctx = testContext(WORLD_WRITABLE, t.path, { config: { parallelThreads: 1 } });
   const seen: string[] = [];
   ctx.onActive = () => seen.push("census");
   let walking = true;
