@@ -6,8 +6,7 @@
  * On a real filesystem the walk is spread over threads (one per core, up to four): the calling thread, in
  * slices, and census workers, all reading directories with getdents64 and statx through FFI and stealing
  * work from each other; small trees are walked on the calling thread alone; without FFI the Deno-API walker
- * does the same job more slowly. The
- * limits and warnings are those of the shared walker (`walker.ts`).
+ * does the same job more slowly. The limits and warnings are those of the shared walker (`walker.ts`).
  *
  * This file chooses and drives the back-ends; the parts live beside it:
  * - `census_types.ts`: what a caller asks for and gets (scopes, limits, entries, warnings);

@@ -10,7 +10,6 @@
 import type { CensusWalker } from "./census_walker.ts";
 import {
   type CensusTask,
-  checkLimits,
   SHARED_STEAL,
   SHARED_STOP,
   STOP_CANCELLED,
@@ -19,7 +18,7 @@ import {
   type WorkerOut,
 } from "./census_data.ts";
 import type { Assembler } from "./census_result.ts";
-import { SLICE_MS, type WalkLimitsCheck } from "./census_thread.ts";
+import { type WalkLimitsCheck, walkSlice } from "./census_thread.ts";
 import { errMessage } from "./walker.ts";
 import { yieldToEventLoop } from "./yield.ts";
 
@@ -130,19 +129,15 @@ export class WorkerPool {
    * worker asks, then lets the event loop run (the workers' messages, the other scanners).
    */
   async #slice(here: CensusWalker): Promise<void> {
-    const start = performance.now();
-    const { shared, deadline, maxEntries } = this.#limits;
-    while (performance.now() - start < SLICE_MS) {
-      if (here.stopped || !here.step()) {
-        if (here.stopped) here.discard();
-        this.#idleNow(HERE);
-        break;
-      }
-      checkLimits(shared, deadline, maxEntries);
+    const more = walkSlice(here, this.#limits, () => {
       if (here.stealRequested && here.stack.length >= 2) {
         this.#queue.push(...here.donate());
         this.#settle();
       }
+    });
+    if (!more) {
+      if (here.stopped) here.discard();
+      this.#idleNow(HERE);
     }
     await yieldToEventLoop();
   }

@@ -17,7 +17,22 @@ export interface WalkLimitsCheck {
   maxEntries: number;
 }
 
-/** Walks on this thread until the walker's stack is empty, yielding to the event loop every few ms. */
+/**
+ * Walks directories on this thread for one slice (SLICE_MS), checking the limits after each; `afterStep` runs
+ * after each directory too (the pool's work sharing). True when the slice ended with work left; false once the
+ * walker has nothing left or the census was stopped.
+ */
+export function walkSlice(walker: CensusWalker, limits: WalkLimitsCheck, afterStep?: () => void): boolean {
+  const start = performance.now();
+  while (performance.now() - start <= SLICE_MS) {
+    if (walker.stopped || !walker.step()) return false;
+    checkLimits(limits.shared, limits.deadline, limits.maxEntries);
+    afterStep?.();
+  }
+  return !walker.stopped;
+}
+
+/** Walks on this thread until the walker's stack is empty, yielding to the event loop between slices. */
 export async function walkHere(
   walker: CensusWalker,
   limits: WalkLimitsCheck,
@@ -25,15 +40,10 @@ export async function walkHere(
   onActive?: () => void,
 ) {
   onActive?.();
-  let slice = performance.now();
-  while (!walker.stopped && walker.step()) {
-    checkLimits(limits.shared, limits.deadline, limits.maxEntries);
-    if (performance.now() - slice > SLICE_MS) {
-      await yieldToEventLoop();
-      onActive?.();
-      if (signal?.aborted) Atomics.store(limits.shared, SHARED_STOP, STOP_CANCELLED);
-      slice = performance.now();
-    }
+  while (walkSlice(walker, limits)) {
+    await yieldToEventLoop();
+    onActive?.();
+    if (signal?.aborted) Atomics.store(limits.shared, SHARED_STOP, STOP_CANCELLED);
   }
   if (walker.stopped) walker.discard();
 }
