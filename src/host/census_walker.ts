@@ -208,14 +208,14 @@ export class CensusWalker {
     return this.#s.xattr && (mode & 0o111) !== 0;
   }
 
-  #hit(path: Uint8Array, kind: "file" | "dir", depth: number, reach: boolean): RawHit | undefined {
+  #hit(path: PathRef, kind: "file" | "dir", depth: number, reach: boolean): RawHit | undefined {
     if (this.hits.length >= this.#s.maxHits) {
       this.tally.hitsCut++;
       return undefined;
     }
     const st = this.#st;
     const h: RawHit = {
-      path: hitPath(path),
+      path,
       kind,
       mode: st.mode & 0o7777,
       uid: st.uid,
@@ -249,7 +249,7 @@ export class CensusWalker {
     if (type === S_IFREG) {
       const caps = this.#capsWanted(st.mode) ? this.#fs.fileCaps(pathZ) : null;
       if (keptByMode("file", st.mode) || caps !== null) {
-        const h = this.#hit(pathZ.subarray(0, len), "file", depth, reach);
+        const h = this.#hit(hitPath(pathZ.subarray(0, len)), "file", depth, reach);
         if (h !== undefined && caps !== null) {
           if (typeof caps === "number") h.capsErrno = caps;
           else h.caps = caps;
@@ -258,11 +258,10 @@ export class CensusWalker {
       return undefined;
     }
     if (type !== S_IFDIR) return undefined;
-    const bytes = pathZ.subarray(0, len);
-    const path = hitPath(bytes);
+    const path = hitPath(pathZ.subarray(0, len));
     const text = refText(path);
     if (depth > 0 && this.#pruned(text)) return undefined;
-    if (keptByMode("dir", st.mode)) this.#hit(bytes, "dir", depth, reach);
+    if (keptByMode("dir", st.mode)) this.#hit(path, "dir", depth, reach);
     const dev = makedev(st.devMajor, st.devMinor);
     if (depth > 0 && dev !== parentDev && this.#skipDevs.has(`${st.devMajor}:${st.devMinor}`)) {
       return undefined;
