@@ -265,6 +265,20 @@ Deno.test("ioc: reverse shell needs a shell with stdin on an inet socket and std
   assert.deepEqual(shells.find((f) => f.metadata.kind === "shell")!.metadata.pids, ["100"]);
 });
 
+Deno.test("ioc: a process that exits before its namespace's socket table is read hides no reverse shell in it", async () => {
+  const tcp =
+    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n" +
+    "   0: 0100007F:A000 0100007F:115C 01 00000000:00000000 00:00000000 00000000     0        0 4242 1 0 20 4 30 10 -1\n";
+  const netns = { net: "net:[4026531840]" };
+  using root = host([
+    // Asked about first (lowest pid), but its /proc/<pid>/net is gone: it exited while the scan ran.
+    proc(100, "/usr/bin/bash", { fds: { 0: "socket:[777]", 1: "socket:[777]" }, ns: netns }),
+    proc(101, "/usr/bin/bash", { fds: { 0: "socket:[4242]", 1: "socket:[4242]" }, ns: netns }),
+  ], { "proc/101/net/tcp": tcp });
+  const shell = only((await runOne(ioc, root.path)).findings, "ioc.process.reverse_shell");
+  assert.deepEqual([shell.metadata.pids, shell.metadata.remote], [["101"], "127.0.0.1:4444"]);
+});
+
 Deno.test("ioc: a reverse shell over IPv4-mapped IPv6 UDP is rendered like the network scanner renders it", async () => {
   const udp6 =
     "  sl  local_address                         remote_address                        st tx_queue " +

@@ -68,32 +68,47 @@ export function isConnected(s: InetSocket): boolean {
   return s.remotePort !== 0;
 }
 
+/** One network namespace's sockets as read so far. */
+interface NsSockets {
+  byInode: Map<number, InetSocket>;
+  /** Tables not read yet: the next process of the namespace that is asked about tries them. */
+  unread: Set<InetTable>;
+  /** Processes whose /proc/<pid>/net was tried. */
+  tried: Set<number>;
+}
+
 /**
- * The TCP/UDP sockets of each network namespace by inode, read through /proc/<pid>/net of the first process
- * asked about in that namespace (socket inodes are unique on the host), so each namespace's tables are parsed
- * once per scan however many processes are looked at.
+ * The TCP/UDP sockets of each network namespace by inode (socket inodes are unique on the host), read through
+ * /proc/<pid>/net of the processes asked about in that namespace, each table once per scan however many
+ * processes are looked at. A table that could not be read through one process (it exited in between, which
+ * anyone can arrange) is read through the next one asked about, each process tried once: otherwise every
+ * socket of the namespace would go unseen for the rest of the scan.
  */
 export class InetIndex {
-  readonly #byNs = new Map<string, Map<number, InetSocket>>();
+  readonly #byNs = new Map<string, NsSockets>();
   #order: "little" | "big" | undefined;
 
   constructor(readonly host: Host) {}
 
   #table(p: ProcessInfo): Map<number, InetSocket> {
     const key = p.namespaces.net ?? `pid:${p.pid}`;
-    let map = this.#byNs.get(key);
-    if (map) return map;
-    map = new Map();
+    let ns = this.#byNs.get(key);
+    if (ns === undefined) {
+      ns = { byInode: new Map(), unread: new Set(SHELL_TABLES), tried: new Set() };
+      this.#byNs.set(key, ns);
+    }
+    if (ns.unread.size === 0 || ns.tried.has(p.pid)) return ns.byInode;
+    ns.tried.add(p.pid);
     this.#order ??= procNetByteOrder(this.host);
-    for (const table of SHELL_TABLES) {
+    for (const table of [...ns.unread]) {
       const r = this.host.readText(`/proc/${p.pid}/net/${table}`, MAX_TABLE_BYTES);
       if (!r.ok) continue;
+      ns.unread.delete(table);
       for (const s of parseInetTable(r.value, table, this.#order).entries) {
-        if (s.inode !== 0) map.set(s.inode, s);
+        if (s.inode !== 0) ns.byInode.set(s.inode, s);
       }
     }
-    this.#byNs.set(key, map);
-    return map;
+    return ns.byInode;
   }
 
   /** The inet socket behind a socket inode held by `p`, or undefined (a unix socket, or gone). */
