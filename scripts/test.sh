@@ -21,9 +21,24 @@ deno check main.ts 'src/**/*.ts' 'ffi/**/*.ts' 'tests/**/*.ts' 'scripts/**/*.ts'
 echo "== deno test"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-deno test -A --parallel "$@" 2>&1 | tee "$log"
+# A crash of the runner itself (a signal) is a failure like any other; so that it can be diagnosed from the log
+# alone, the runner may leave a core (where the host's core_pattern writes one to the working directory), of
+# which every thread's stack is printed when gdb is present, and the core is removed.
+started_mark="$(mktemp)"
+(ulimit -c unlimited 2>/dev/null; exec deno test -A --parallel "$@") 2>&1 | tee "$log"
 test_status=${PIPESTATUS[0]}
 [ "$test_status" -eq 0 ] || status=1
+if [ "$test_status" -gt 128 ]; then
+  echo "== deno test was ended by signal $((test_status - 128)) (exit status $test_status)"
+  core="$(find "$top" -maxdepth 1 -name 'core*' -type f -newer "$started_mark" 2>/dev/null | head -n 1)"
+  if [ -n "$core" ] && command -v gdb >/dev/null; then
+    gdb -batch -ex 'info threads' -ex 'thread apply all bt 20' "$(command -v deno)" "$core" 2>/dev/null | tail -n 400
+  else
+    echo "   no core to show (core_pattern: $(cat /proc/sys/kernel/core_pattern 2>/dev/null); gdb: $(command -v gdb || echo absent))"
+  fi
+  [ -z "$core" ] || rm -f "$core"
+fi
+rm -f "$started_mark"
 
 summary="$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$log" | tail -n 1)"
 passed="$(echo "$summary" | sed -nE 's/.* ([0-9]+) passed.*/\1/p')"

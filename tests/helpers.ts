@@ -9,6 +9,7 @@ import { Host } from "../src/host/host.ts";
 import type { Stage } from "../src/core/pipeline.ts";
 import { ScanContext, ScanShared } from "../src/core/context.ts";
 import { cString, libc } from "../ffi/libc.ts";
+import { O } from "../ffi/fd.ts";
 import { REPO } from "./host_caps.ts";
 
 export { REPO };
@@ -366,7 +367,9 @@ export function sh(cmd: string, ...args: string[]): string {
  */
 export function mountHungFuse(dir: string): Disposable {
   const lib = libc().symbols;
-  const fd = lib.open(cString("/dev/fuse"), 2);
+  // Close-on-exec: a child another test spawns meanwhile must not inherit the server's end, or the connection
+  // (and every call blocked on it) would outlive the dispose for as long as that child lives.
+  const fd = lib.open(cString("/dev/fuse"), 2 /* O_RDWR */ | O.CLOEXEC);
   if (fd < 0) throw new Error("cannot open /dev/fuse");
   const rc = lib.mount(
     cString("sys-scan-hung"),
@@ -383,6 +386,22 @@ export function mountHungFuse(dir: string): Disposable {
     [Symbol.dispose]() {
       lib.umount2(cString(dir), 2); // MNT_DETACH
       lib.close(fd);
+    },
+  };
+}
+
+/**
+ * Makes the FIFO at `path` (created by the caller) and, on dispose, releases every thread still blocked opening
+ * it for reading: a writer opens it (without blocking) and closes it at once. A test that leaves a worker
+ * blocked in open(2) on it (abandoned by design) uses this so the thread ends with the test, not at exit.
+ */
+export function fifoWithRelease(path: string): Disposable {
+  sh("/usr/bin/mkfifo", path);
+  return {
+    [Symbol.dispose]() {
+      const lib = libc().symbols;
+      const fd = lib.open(cString(path), 1 /* O_WRONLY */ | O.NONBLOCK | O.CLOEXEC);
+      if (fd >= 0) lib.close(fd); // else ENXIO: no reader was waiting
     },
   };
 }

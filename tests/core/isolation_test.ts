@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { scanCommand } from "../../src/cli/scan.ts";
 import { REPORT_FORMATS } from "../../src/core/config.ts";
 import { GRACE_MS } from "../../src/core/isolation.ts";
-import { makeTree, mountHungFuse, sh } from "../helpers.ts";
+import { fifoWithRelease, makeTree, mountHungFuse } from "../helpers.ts";
 import { needs } from "../host_caps.ts";
 
 const STUCK = new URL("../fixtures/scanners/stuck.ts", import.meta.url).href;
@@ -37,7 +37,7 @@ async function warmUp(root: string, out: string): Promise<void> {
 
 Deno.test("isolation: a scanner blocked in open(2) on a FIFO is cut off at its budget; the others finish", async () => {
   using root = makeTree({ "etc/hostname": "t\n" });
-  sh("/usr/bin/mkfifo", `${root.path}/fifo`);
+  using _fifo = fifoWithRelease(`${root.path}/fifo`);
   using out = makeTree({});
   await warmUp(root.path, out.path);
   const started = performance.now();
@@ -72,7 +72,7 @@ Deno.test("isolation: a scanner blocked in open(2) on a FIFO is cut off at its b
 
 Deno.test("isolation: at the deadline a blocked worker is abandoned; the report arrives in every format", async () => {
   using root = makeTree({ "etc/hostname": "t\n" });
-  sh("/usr/bin/mkfifo", `${root.path}/fifo`);
+  using _fifo = fifoWithRelease(`${root.path}/fifo`);
   using out = makeTree({});
   await warmUp(root.path, out.path);
   for (const format of REPORT_FORMATS) {

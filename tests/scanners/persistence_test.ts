@@ -407,7 +407,9 @@ Deno.test(needs(["root"], {
       assert.match(said[1], /^persistence_unreadable \/home\/alice\/\.profile: .*symlink owned by uid 1000/);
     } finally {
       try {
-        writer.kill("SIGKILL");
+        // SIGTERM, which timeout(1) passes on to the blocked shell; a SIGKILL would end timeout alone and leave
+        // the shell blocked on the FIFO for ever.
+        writer.kill("SIGTERM");
       } catch {
         // already gone
       }
