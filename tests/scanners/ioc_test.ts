@@ -265,16 +265,29 @@ Deno.test("ioc: reverse shell needs a shell with stdin on an inet socket and std
   assert.deepEqual(shells.find((f) => f.metadata.kind === "shell")!.metadata.pids, ["100"]);
 });
 
+/** One established TCP connection 127.0.0.1:40960 -> 127.0.0.1:4444, socket inode 4242 (a /proc/net/tcp). */
+const TCP_4242 =
+  "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n" +
+  "   0: 0100007F:A000 0100007F:115C 01 00000000:00000000 00:00000000 00000000     0        0 4242 1 0 20 4 30 10 -1\n";
+
 Deno.test("ioc: a process that exits before its namespace's socket table is read hides no reverse shell in it", async () => {
-  const tcp =
-    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n" +
-    "   0: 0100007F:A000 0100007F:115C 01 00000000:00000000 00:00000000 00000000     0        0 4242 1 0 20 4 30 10 -1\n";
   const netns = { net: "net:[4026531840]" };
   using root = host([
     // Asked about first (lowest pid), but its /proc/<pid>/net is gone: it exited while the scan ran.
     proc(100, "/usr/bin/bash", { fds: { 0: "socket:[777]", 1: "socket:[777]" }, ns: netns }),
     proc(101, "/usr/bin/bash", { fds: { 0: "socket:[4242]", 1: "socket:[4242]" }, ns: netns }),
-  ], { "proc/101/net/tcp": tcp });
+  ], { "proc/101/net/tcp": TCP_4242 });
+  const shell = only((await runOne(ioc, root.path)).findings, "ioc.process.reverse_shell");
+  assert.deepEqual([shell.metadata.pids, shell.metadata.remote], [["101"], "127.0.0.1:4444"]);
+});
+
+Deno.test("ioc: a namespace's sockets are read through any of its members, the shell itself or not", async () => {
+  const netns = { net: "net:[4026532001]" };
+  using root = host([
+    // Only a member that is no shell has its tables readable (the one network scanner reads them through).
+    proc(50, "/usr/sbin/nginx", { ns: netns }),
+    proc(101, "/usr/bin/bash", { fds: { 0: "socket:[4242]", 1: "socket:[4242]" }, ns: netns }),
+  ], { "proc/50/net/tcp": TCP_4242 });
   const shell = only((await runOne(ioc, root.path)).findings, "ioc.process.reverse_shell");
   assert.deepEqual([shell.metadata.pids, shell.metadata.remote], [["101"], "127.0.0.1:4444"]);
 });

@@ -181,7 +181,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     environDenied: 0,
     environTruncated: [],
   };
-  const inet = new InetIndex(ctx.host);
+  const inet = new InetIndex(ctx);
   const graph = new ChannelGraph(ctx.host, snap.processes, inet);
   const maps = new MapsState(ctx);
   // The pid sweep runs on its own thread while the listed processes are checked here.

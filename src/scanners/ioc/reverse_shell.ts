@@ -4,11 +4,12 @@
  * other supervisors give their children socketpairs as stdio, which is normal; a reverse shell connects over the
  * network. Shells behind a pty or a pipe relay are found by ./relay.ts.
  */
-import type { Host } from "../../host/host.ts";
+import type { ScanContext } from "../../core/context.ts";
 import type { ProcessInfo } from "../../host/proc_types.ts";
 import { socketInode } from "../../host/proc_stat.ts";
 import { hostPort } from "../../host/net_address.ts";
-import { type InetSocket, type InetTable, parseInetTable, procNetByteOrder } from "../../host/proc_net.ts";
+import type { InetSocket, InetTable } from "../../host/proc_net.ts";
+import { processInetSockets, socketTables } from "../network/collect.ts";
 import { basename } from "./common.ts";
 
 const SHELLS = new Set([
@@ -50,8 +51,6 @@ export interface ShellSocket {
 }
 
 const SHELL_TABLES: readonly InetTable[] = ["tcp", "tcp6", "udp", "udp6"];
-/** Byte cap of one /proc/<pid>/net table. */
-const MAX_TABLE_BYTES = 8 << 20;
 
 function shown(s: InetSocket): ShellSocket {
   return {
@@ -68,52 +67,43 @@ export function isConnected(s: InetSocket): boolean {
   return s.remotePort !== 0;
 }
 
-/** One network namespace's sockets as read so far. */
-interface NsSockets {
-  byInode: Map<number, InetSocket>;
-  /** Tables not read yet: the next process of the namespace that is asked about tries them. */
-  unread: Set<InetTable>;
-  /** Processes whose /proc/<pid>/net was tried. */
-  tried: Set<number>;
-}
-
 /**
- * The TCP/UDP sockets of each network namespace by inode (socket inodes are unique on the host), read through
- * /proc/<pid>/net of the processes asked about in that namespace, each table once per scan however many
- * processes are looked at. A table that could not be read through one process (it exited in between, which
- * anyone can arrange) is read through the next one asked about, each process tried once: otherwise every
- * socket of the namespace would go unseen for the rest of the scan.
+ * The TCP/UDP sockets of the host by inode (socket inodes are unique on the host), from the scan's one reading
+ * of every network namespace's tables (`socketTables`, shared with the network scanner): each table is read
+ * through the first member of its namespace that can still be read, so a process that exits in between hides
+ * nothing. A process whose namespace link could not be read belongs to no namespace read there; a socket of
+ * its not found among them is looked for in its own /proc/<pid>/net, once per process.
  */
 export class InetIndex {
-  readonly #byNs = new Map<string, NsSockets>();
-  #order: "little" | "big" | undefined;
+  #byInode: Map<number, InetSocket> | undefined;
+  readonly #own = new Map<number, Map<number, InetSocket>>();
 
-  constructor(readonly host: Host) {}
+  constructor(readonly ctx: ScanContext) {}
 
-  #table(p: ProcessInfo): Map<number, InetSocket> {
-    const key = p.namespaces.net ?? `pid:${p.pid}`;
-    let ns = this.#byNs.get(key);
-    if (ns === undefined) {
-      ns = { byInode: new Map(), unread: new Set(SHELL_TABLES), tried: new Set() };
-      this.#byNs.set(key, ns);
+  #all(): Map<number, InetSocket> {
+    if (this.#byInode !== undefined) return this.#byInode;
+    const byInode = new Map<number, InetSocket>();
+    for (const { socket } of socketTables(this.ctx).inet) {
+      if (socket.inode !== 0 && SHELL_TABLES.includes(socket.table)) byInode.set(socket.inode, socket);
     }
-    if (ns.unread.size === 0 || ns.tried.has(p.pid)) return ns.byInode;
-    ns.tried.add(p.pid);
-    this.#order ??= procNetByteOrder(this.host);
-    for (const table of [...ns.unread]) {
-      const r = this.host.readText(`/proc/${p.pid}/net/${table}`, MAX_TABLE_BYTES);
-      if (!r.ok) continue;
-      ns.unread.delete(table);
-      for (const s of parseInetTable(r.value, table, this.#order).entries) {
-        if (s.inode !== 0) ns.byInode.set(s.inode, s);
-      }
+    return this.#byInode = byInode;
+  }
+
+  #ownTables(pid: number): Map<number, InetSocket> {
+    let own = this.#own.get(pid);
+    if (own === undefined) {
+      own = new Map();
+      for (const s of processInetSockets(this.ctx, pid, SHELL_TABLES)) if (s.inode !== 0) own.set(s.inode, s);
+      this.#own.set(pid, own);
     }
-    return ns.byInode;
+    return own;
   }
 
   /** The inet socket behind a socket inode held by `p`, or undefined (a unix socket, or gone). */
   lookup(p: ProcessInfo, inode: number): InetSocket | undefined {
-    return this.#table(p).get(inode);
+    const s = this.#all().get(inode);
+    if (s !== undefined || p.namespaces.net) return s;
+    return this.#ownTables(p.pid).get(inode);
   }
 
   /** A connected inet socket `p` holds (lowest inode first), or undefined. */

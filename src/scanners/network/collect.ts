@@ -4,6 +4,7 @@ import { procSnapshot } from "../proc_snapshot.ts";
 import {
   INET_TABLES,
   type InetSocket,
+  type InetTable,
   type PacketSocket,
   parseInetTable,
   parsePacketTable,
@@ -69,4 +70,24 @@ function readAll(ctx: ScanContext): SocketTables {
 /** The socket tables of this scan, read once (warnings go to the scanner that read them first). */
 export function socketTables(ctx: ScanContext): SocketTables {
   return ctx.shared.memo("net-tables", () => readAll(ctx));
+}
+
+/**
+ * The inet sockets of the tables in `tables`, read through /proc/<pid>/net of one process: for a process in no
+ * view of `socketTables` (its namespace link could not be read), whose sockets may be in a namespace no view
+ * covers.
+ */
+export function processInetSockets(
+  ctx: ScanContext,
+  pid: number,
+  tables: readonly InetTable[] = INET_TABLES,
+): InetSocket[] {
+  const view: NetView = { label: `pid:${pid}`, ns: null, dirs: [`/proc/${pid}/net`] };
+  const order = procNetByteOrder(ctx.host);
+  const out: InetSocket[] = [];
+  for (const table of tables) {
+    const text = readTable(ctx, view, table);
+    if (text !== undefined) out.push(...parseInetTable(text, table, order).entries);
+  }
+  return out;
 }
