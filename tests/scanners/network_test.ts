@@ -10,7 +10,9 @@ import {
   runOne,
   stopChild,
   testConfig,
+  testContext,
 } from "../helpers.ts";
+import { readTable } from "../../src/scanners/network/collect.ts";
 import { inetLine, procs, TCP_HEADER } from "./network_procfs_fixture.ts";
 
 const MIXED = fixtureRoot("net-mixed");
@@ -320,6 +322,25 @@ Deno.test("network: other namespaces are read through /proc/<pid>/net, labelled 
   ]);
   const none = await runOne(network, root.path, { containerId: "cdcdcdcdcdcd" });
   assert.deepEqual(none.findings, []);
+});
+
+Deno.test("network: a namespace member that moved to another namespace (setns) is not read for it", () => {
+  const table = (port: string) =>
+    `${TCP_HEADER}\n${inetLine(0, `00000000:${port}`, "00000000:0000", "0A", 7)}\n`;
+  using root = makeTree({
+    "proc/50/net/tcp": table("0050"), // what pid 50's namespace holds now: another namespace's table
+    "proc/60/net/tcp": table("1F90"),
+    ...procs(
+      { pid: 50, exe: "/usr/sbin/nginx", ns: { net: "net:[300]" } },
+      { pid: 60, exe: "/usr/sbin/nginx", ns: { net: "net:[200]" } },
+    ),
+  });
+  const ctx = testContext("network", root.path);
+  // The view as the process snapshot saw it: both members in net:[200].
+  const view = { label: "netns:nginx", ns: "net:[200]", dirs: ["/proc/50/net", "/proc/60/net"] };
+  assert.equal(readTable(ctx, view, "tcp"), table("1F90"), "the member still in the namespace is read");
+  assert.equal(readTable(ctx, { ...view, ns: "net:[300]" }, "tcp"), table("0050"), "each member in its own");
+  assert.equal(readTable(ctx, { ...view, dirs: ["/proc/50/net"] }, "tcp"), undefined, "none left: unread");
 });
 
 Deno.test("network: garbage tables warn, a root without /proc/net is skipped", async () => {

@@ -28,11 +28,27 @@ export interface SocketTables {
   anyTable: boolean;
 }
 
-/** Reads a table of a view from the first directory that has it; undefined when none does. */
-function readTable(ctx: ScanContext, view: NetView, file: string): string | undefined {
+const MEMBER_NET_DIR = /^\/proc\/(\d+)\/net$/;
+
+/**
+ * Reads a table of a view from the first directory that has it; undefined when none does. A member's
+ * /proc/<pid>/net shows the namespace the process is in when it is read, so it counts only while the member's
+ * namespace link is the view's before and after the read: a member that moved to another namespace (setns)
+ * since the process snapshot would give that namespace's table in place of this one's, hiding every socket of
+ * the namespace it left. The next member is read instead.
+ */
+export function readTable(ctx: ScanContext, view: NetView, file: string): string | undefined {
   for (const dir of view.dirs) {
+    const pid = MEMBER_NET_DIR.exec(dir)?.[1];
+    const inView = () => {
+      if (pid === undefined || view.ns === null) return true;
+      const link = ctx.host.readLink(`/proc/${pid}/ns/net`);
+      return link.ok && link.value === view.ns;
+    };
+    if (!inView()) continue;
     const r = ctx.host.readText(`${dir}/${file}`, MAX_TABLE_BYTES);
     if (r.ok) {
+      if (!inView()) continue;
       if (r.truncated) ctx.warn("truncated", `${dir}/${file} larger than ${MAX_TABLE_BYTES} bytes`);
       return r.value;
     }
