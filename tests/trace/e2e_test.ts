@@ -244,9 +244,13 @@ Deno.test(needs(["root", "btf", "libbpf"], {
     Deno.chmodSync(bin, 0o755);
     try {
       const shared = new ScanShared();
-      const scan = runOne(ebpfExecTrace, "/", { iocExecTrace: 4, traceHash: true }, { shared });
+      // Long enough for the exec to happen inside it on a loaded machine.
+      const scan = runOne(ebpfExecTrace, "/", { iocExecTrace: 10, traceHash: true }, { shared });
+      let traceEnded = false;
+      scan.then(() => traceEnded = true, () => traceEnded = true);
       await traceStarted(shared);
       await run(bin, []);
+      assert.ok(!traceEnded, "the program ran while the trace was on");
       const r = await scan;
       assert.equal(r.status, "ok", r.reason);
       const sus = r.findings.find((f) => f.id === `trace.exec.suspicious_location:${bin}`);

@@ -22,11 +22,15 @@ Deno.test(needs(["root", "btf", "libbpf"], {
     }
     try {
       const shared = new ScanShared();
-      const scan = runOne(ebpfExecTrace, "/", { iocExecTrace: 3 }, { shared });
+      // Long enough for both programs to run inside it on a loaded machine (one run in 16 missed both with 3 s).
+      const scan = runOne(ebpfExecTrace, "/", { iocExecTrace: 10 }, { shared });
+      let traceEnded = false;
+      scan.then(() => traceEnded = true, () => traceEnded = true);
       await traceStarted(shared);
       // The helper's shell exits (and is unregistered) long before the trace reads its exec events.
       await runProgram("/bin/sh", ["-c", `${helper}; ${helper}`]);
       await new Deno.Command(other, { stdin: "null", stdout: "null", stderr: "null" }).output();
+      assert.ok(!traceEnded, "both programs ran while the trace was on");
       const r = await scan;
       assert.equal(r.status, "ok", r.reason);
       const ids = r.findings.map((f) => f.id);
