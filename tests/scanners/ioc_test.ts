@@ -292,17 +292,6 @@ Deno.test("ioc: a namespace's sockets are read through any of its members, the s
   assert.deepEqual([shell.metadata.pids, shell.metadata.remote], [["101"], "127.0.0.1:4444"]);
 });
 
-Deno.test("ioc: a namespace read through a member that moved to another namespace hides no shell of it", async () => {
-  const netns = { net: "net:[4026532002]" };
-  using root = host([
-    // The lowest pid of the namespace: its /proc/<pid>/net shows another namespace's table now (setns).
-    proc(50, "/usr/sbin/nginx", { ns: netns }),
-    proc(101, "/usr/bin/bash", { fds: { 0: "socket:[4242]", 1: "socket:[4242]" }, ns: netns }),
-  ], { "proc/50/net/tcp": TCP_4242.replace("4242", "5151"), "proc/101/net/tcp": TCP_4242 });
-  const shell = only((await runOne(ioc, root.path)).findings, "ioc.process.reverse_shell");
-  assert.deepEqual([shell.metadata.pids, shell.metadata.remote], [["101"], "127.0.0.1:4444"]);
-});
-
 Deno.test("ioc: a reverse shell over IPv4-mapped IPv6 UDP is rendered like the network scanner renders it", async () => {
   const udp6 =
     "  sl  local_address                         remote_address                        st tx_queue " +

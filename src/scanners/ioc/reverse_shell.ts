@@ -71,10 +71,8 @@ export function isConnected(s: InetSocket): boolean {
  * The TCP/UDP sockets of the host by inode (socket inodes are unique on the host), from the scan's one reading
  * of every network namespace's tables (`socketTables`, shared with the network scanner): each table is read
  * through the first member of its namespace that can still be read, so a process that exits in between hides
- * nothing. A socket not found there is looked for in the holder's own /proc/<pid>/net (once per process): the
- * tables of the namespace it is in now. That covers a process whose namespace link could not be read (it is in
- * no view), and a namespace whose tables were read through a member that had moved to another namespace
- * (setns) in between, which would otherwise hide every socket of the namespace it left.
+ * nothing. A process whose namespace link could not be read belongs to no namespace read there; a socket of
+ * its not found among them is looked for in its own /proc/<pid>/net, once per process.
  */
 export class InetIndex {
   #byInode: Map<number, InetSocket> | undefined;
@@ -103,7 +101,9 @@ export class InetIndex {
 
   /** The inet socket behind a socket inode held by `p`, or undefined (a unix socket, or gone). */
   lookup(p: ProcessInfo, inode: number): InetSocket | undefined {
-    return this.#all().get(inode) ?? this.#ownTables(p.pid).get(inode);
+    const s = this.#all().get(inode);
+    if (s !== undefined || p.namespaces.net) return s;
+    return this.#ownTables(p.pid).get(inode);
   }
 
   /** A connected inet socket `p` holds (lowest inode first), or undefined. */
