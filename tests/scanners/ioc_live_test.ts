@@ -9,6 +9,7 @@ import { ioc } from "../../src/scanners/ioc/index.ts";
 import type { Finding } from "../../src/core/finding.ts";
 import type { Config } from "../../src/core/config.ts";
 import { firstLine, inetSocketsRefused, killPid, runOne, stopChild as stop } from "../helpers.ts";
+import { needs } from "../host_caps.ts";
 
 const PYTHON = "/usr/bin/python3";
 const LIB = "/usr/lib/x86_64-linux-gnu/libm.so.6";
@@ -136,14 +137,32 @@ Deno.test("ioc live: a process disguised as [kworker] and a process named xmrig"
   }
 });
 
-/** A python helper that starts `/bin/sh -c 'sleep 60; exit 0'` with stdio on a TCP connection or a socketpair. */
-function shellOn(kind: "tcp" | "socketpair"): Deno.ChildProcess {
+/** Python: leave the network namespace for a new one with loopback up, remembering the one left in `home`. */
+const ENTER_NEW_NETNS = [
+  "import ctypes, os",
+  "libc = ctypes.CDLL('libc.so.6', use_errno=True)",
+  "home = os.open('/proc/self/ns/net', os.O_RDONLY)",
+  "assert libc.unshare(0x40000000) == 0, 'unshare(CLONE_NEWNET)'",
+  "subprocess.run(['/usr/sbin/ip', 'link', 'set', 'lo', 'up'], check=True)",
+].join("\n");
+/** Python: back to the namespace in `home`; the new one is then held only by the sockets made in it. */
+const BACK_HOME = "assert libc.setns(home, 0x40000000) == 0, 'setns'";
+
+/**
+ * A python helper that starts `/bin/sh -c 'sleep 60; exit 0'` with stdio on a TCP connection or a socketpair;
+ * for "orphan-tcp" the connection is made in a new network namespace that the helper then leaves, so no
+ * process is in the namespace whose tables hold the socket.
+ */
+function shellOn(kind: "tcp" | "socketpair" | "orphan-tcp" | "orphan-socketpair"): Deno.ChildProcess {
+  const orphan = kind.startsWith("orphan-");
   const script = [
     "import socket, subprocess, sys, time",
-    kind === "tcp"
+    orphan ? ENTER_NEW_NETNS : "",
+    kind.endsWith("tcp")
       ? "srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(1)\n" +
         "cli = socket.create_connection(srv.getsockname()); peer, _ = srv.accept(); end = cli"
       : "end, peer = socket.socketpair()",
+    orphan ? BACK_HOME : "",
     "p = subprocess.Popen(['/bin/sh', '-c', 'sleep 60; exit 0'], stdin=end, stdout=end, stderr=end)",
     "print(p.pid, flush=True)",
     "time.sleep(60)",
@@ -154,34 +173,48 @@ function shellOn(kind: "tcp" | "socketpair"): Deno.ChildProcess {
 const socketsRefused = inetSocketsRefused();
 if (socketsRefused) console.log(`ignored: ${socketsRefused}`);
 
+/**
+ * Starts a shell with stdio on a TCP connection and one on a socketpair (`orphan`: both made in a network
+ * namespace their helper then left), scans once, and gives the TCP shell's findings and the socketpair shell's
+ * reverse-shell findings.
+ */
+async function shellPair(orphan: boolean): Promise<{ tcpShell: number; tcp: Finding[]; pair: Finding[] }> {
+  const tcp = shellOn(orphan ? "orphan-tcp" : "tcp");
+  const pair = shellOn(orphan ? "orphan-socketpair" : "socketpair");
+  const shells: number[] = [];
+  try {
+    const tcpShell = Number(await firstLine(tcp));
+    const pairShell = Number(await firstLine(pair));
+    assert.ok(tcpShell > 0 && pairShell > 0, "each helper printed its shell's pid");
+    shells.push(tcpShell, pairShell);
+    await waitExe(tcpShell, (t) => t === "/usr/bin/dash");
+    await waitExe(pairShell, (t) => t === "/usr/bin/dash");
+    const r = await runOne(ioc, "/");
+    assert.equal(r.status, "ok", r.reason);
+    const of = (pid: number) =>
+      r.findings.filter((f) => Array.isArray(f.metadata.pids) && f.metadata.pids.includes(String(pid)));
+    return {
+      tcpShell,
+      tcp: of(tcpShell),
+      pair: of(pairShell).filter((f) => f.check_id === "ioc.process.reverse_shell"),
+    };
+  } finally {
+    for (const pid of shells) killPid(pid);
+    await stop(tcp);
+    await stop(pair);
+  }
+}
+
 Deno.test({
   name: "ioc live: a shell with stdio on a TCP socket is a reverse shell; on a socketpair it is not",
   ignore: socketsRefused !== undefined,
   async fn() {
-    const tcp = shellOn("tcp");
-    const pair = shellOn("socketpair");
-    const shells: number[] = [];
-    try {
-      const tcpShell = Number(await firstLine(tcp));
-      const pairShell = Number(await firstLine(pair));
-      assert.ok(tcpShell > 0 && pairShell > 0, "each helper printed its shell's pid");
-      shells.push(tcpShell, pairShell);
-      await waitExe(tcpShell, (t) => t === "/usr/bin/dash");
-      await waitExe(pairShell, (t) => t === "/usr/bin/dash");
-      const fs = await findingsFor(tcpShell);
-      assert.deepEqual(ids(fs), ["ioc.process.reverse_shell critical"]);
-      assert.match(String(fs[0].metadata.remote), /^127\.0\.0\.1:\d+$/);
-      assert.equal(fs[0].metadata.state, "ESTABLISHED");
-      const quiet = (await runOne(ioc, "/")).findings.filter((f) =>
-        f.check_id === "ioc.process.reverse_shell" &&
-        (f.metadata.pids as string[]).includes(String(pairShell))
-      );
-      assert.deepEqual(quiet, []);
-    } finally {
-      for (const pid of shells) killPid(pid);
-      await stop(tcp);
-      await stop(pair);
-    }
+    const { tcp, pair } = await shellPair(false);
+    assert.deepEqual(ids(tcp), ["ioc.process.reverse_shell critical"]);
+    assert.match(String(tcp[0].metadata.remote), /^127\.0\.0\.1:\d+$/);
+    assert.equal(tcp[0].metadata.state, "ESTABLISHED");
+    assert.equal(tcp[0].metadata.socket_namespace, undefined, "found in the tables");
+    assert.deepEqual(pair, []);
   },
 });
 
@@ -195,3 +228,18 @@ Deno.test("ioc live: the host's own processes raise none of the strong indicator
   );
   assert.deepEqual(strong.map((f) => f.id), []);
 });
+
+Deno.test(needs(["root", "netns", "python3"], {
+  name:
+    "ioc live: a shell on a TCP socket made in a network namespace no process is in is still a reverse shell",
+  async fn() {
+    const { tcpShell, tcp, pair } = await shellPair(true);
+    assert.deepEqual(ids(tcp), ["ioc.process.reverse_shell critical"]);
+    assert.match(String(tcp[0].metadata.remote), /^127\.0\.0\.1:\d+$/);
+    assert.equal(tcp[0].metadata.state, "ESTABLISHED");
+    assert.equal(tcp[0].metadata.socket_namespace, "unlisted");
+    assert.match(tcp[0].description, /no process is in any more/);
+    assert.match(tcp[0].description, new RegExp(`^pid ${tcpShell} `));
+    assert.deepEqual(pair, [], "a socketpair there is still no reverse shell");
+  },
+}));

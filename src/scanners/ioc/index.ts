@@ -81,7 +81,11 @@ function checkShell(p: ProcessInfo, inet: InetIndex, graph: ChannelGraph, out: F
       check_id: "ioc.process.reverse_shell",
       subject: programSubject(p),
       description: `pid ${p.pid} (${p.comm}) is a ${shell.kind} with stdin on ${shell.socket.proto} socket ` +
-        `${shell.socket.local} ↔ ${shell.socket.remote} (${shell.socket.state}).`,
+        `${shell.socket.local} ↔ ${shell.socket.remote} (${shell.socket.state}).` +
+        (shell.socket.unlisted
+          ? " The socket is in no /proc/net table of a network namespace a process is in (it was read through" +
+            " the shell's descriptor): it was made in a namespace that no process is in any more."
+          : ""),
       metadata: {
         ...processMeta(p),
         kind: shell.kind,
@@ -89,6 +93,7 @@ function checkShell(p: ProcessInfo, inet: InetIndex, graph: ChannelGraph, out: F
         local: shell.socket.local,
         remote: shell.socket.remote,
         state: shell.socket.state,
+        ...(shell.socket.unlisted ? { socket_namespace: "unlisted" } : {}),
         stdio: shell.stdio.map((s) => s ?? "closed"),
       },
       ...processAt(p),

@@ -9,6 +9,7 @@ import type { ProcessInfo } from "../../host/proc_types.ts";
 import { socketInode } from "../../host/proc_stat.ts";
 import { hostPort } from "../../host/net_address.ts";
 import type { InetSocket, InetTable } from "../../host/proc_net.ts";
+import { peekInetSocket } from "../../host/peer_socket.ts";
 import { processInetSockets, socketTables } from "../network/collect.ts";
 import { basename } from "./common.ts";
 
@@ -48,6 +49,8 @@ export interface ShellSocket {
   local: string;
   remote: string;
   state: string;
+  /** Read through the holder's descriptor: the socket is in no /proc/net table of a namespace a process is in. */
+  unlisted?: true;
 }
 
 const SHELL_TABLES: readonly InetTable[] = ["tcp", "tcp6", "udp", "udp6"];
@@ -77,6 +80,8 @@ export function isConnected(s: InetSocket): boolean {
 export class InetIndex {
   #byInode: Map<number, InetSocket> | undefined;
   readonly #own = new Map<number, Map<number, InetSocket>>();
+  readonly #peeked = new Map<number, InetSocket | null>();
+  #peekWarned = false;
 
   constructor(readonly ctx: ScanContext) {}
 
@@ -120,6 +125,29 @@ export class InetIndex {
     const s = this.lookup(p, inode);
     return s ? shown(s) : undefined;
   }
+
+  /**
+   * The inet socket behind descriptor `fd` of `p` (socket inode `inode`) as findings show it: from the tables,
+   * else, on the live host, read through the descriptor itself (`peekInetSocket`). A socket created in a network
+   * namespace no process is in any more is in no table /proc lists; a process can make one and `setns` back.
+   * Such a socket is `unlisted`. A descriptor this process may not read that way is a warning, once per scan; one
+   * whose process or socket is gone by then is not.
+   */
+  atFd(p: ProcessInfo, fd: number, inode: number): ShellSocket | undefined {
+    const listed = this.lookup(p, inode);
+    if (listed) return shown(listed);
+    if (!this.ctx.host.isLive) return undefined;
+    if (!this.#peeked.has(inode)) {
+      const r = peekInetSocket(p.pid, fd, inode);
+      this.#peeked.set(inode, r.ok ? r.socket : null);
+      if (!r.ok && !r.gone && !this.#peekWarned) {
+        this.#peekWarned = true;
+        this.ctx.warn("socket_unreadable", `a socket in no /proc/net table could not be read: ${r.reason}`);
+      }
+    }
+    const peeked = this.#peeked.get(inode);
+    return peeked ? { ...shown(peeked), unlisted: true } : undefined;
+  }
 }
 
 /** What makes a process a reverse shell on its own socket. */
@@ -140,6 +168,6 @@ export function reverseShell(index: InetIndex, p: ProcessInfo): ReverseShell | u
     s !== null && s !== undefined && socketInode(s) !== undefined
   );
   if (!outSocket) return undefined;
-  const socket = index.shown(p, inInode);
+  const socket = index.atFd(p, 0, inInode);
   return socket ? { kind, socket, stdio: p.stdio } : undefined;
 }
