@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { ioc } from "../../src/scanners/ioc/index.ts";
 import type { Finding } from "../../src/core/finding.ts";
 import { inetSocketsRefused, killPid, runOne } from "../helpers.ts";
+import { needs } from "../host_caps.ts";
 
 /** Why a test cannot run here (a tool missing, sockets refused), printed once; undefined when it can. */
 function missing(...paths: string[]): string | undefined {
@@ -195,6 +196,45 @@ Deno.test({
     }
   },
 });
+
+Deno.test(needs(["root", "netns", "python3"], {
+  name:
+    "ioc relay live: pty.spawn relaying a connection made in a network namespace no process is in is still found",
+  async fn() {
+    // The connection is made in a new namespace (listener and client both there), then python goes back to
+    // this one: no process is in the namespace whose tables hold its sockets.
+    const code = [
+      "import ctypes, os, pty, socket, subprocess",
+      "libc = ctypes.CDLL('libc.so.6', use_errno=True)",
+      "home = os.open('/proc/self/ns/net', os.O_RDONLY)",
+      "assert libc.unshare(0x40000000) == 0",
+      "subprocess.run(['/usr/sbin/ip', 'link', 'set', 'lo', 'up'], check=True)",
+      "srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(1)",
+      "s = socket.create_connection(srv.getsockname()); peer, _ = srv.accept()",
+      "assert libc.setns(home, 0x40000000) == 0",
+      "[os.dup2(s.fileno(), f) for f in (0, 1, 2)]; pty.spawn('/bin/sh')",
+    ].join("\n");
+    const py = spawn("/usr/bin/python3", ["-c", code]);
+    let shell: number | undefined;
+    try {
+      shell = await waitFor("python's shell", () => childrenOf(py.pid, SH)[0]);
+      const fs = await relayFindings(shell);
+      assert.deepEqual(fs.map((f) => f.check_id), ["ioc.process.reverse_shell_relay"]);
+      assert.deepEqual([fs[0].metadata.relay_pid, fs[0].metadata.state, fs[0].metadata.socket_namespace], [
+        py.pid,
+        "ESTABLISHED",
+        "unlisted",
+      ]);
+      const direct = await relayFindings(py.pid);
+      assert.deepEqual(direct.map((f) => `${f.check_id} ${f.metadata.kind} ${f.metadata.socket_namespace}`), [
+        "ioc.process.reverse_shell interpreter unlisted",
+      ]);
+    } finally {
+      killPid(shell);
+      await kill(py);
+    }
+  },
+}));
 
 Deno.test({
   name:

@@ -73,6 +73,11 @@ function checkNames(p: ProcessInfo, out: Findings): void {
   }
 }
 
+/** Said of a socket read through its holder's descriptor because no /proc/net table lists it. */
+const UNLISTED_NOTE =
+  " The socket is in no /proc/net table of a network namespace a process is in (it was read" +
+  " through its holder's descriptor): it was made in a namespace that no process is in any more.";
+
 /** Reverse shells on their own socket, or behind a pty or pipe relay. */
 function checkShell(p: ProcessInfo, inet: InetIndex, graph: ChannelGraph, out: Findings): void {
   const shell = reverseShell(inet, p);
@@ -82,10 +87,7 @@ function checkShell(p: ProcessInfo, inet: InetIndex, graph: ChannelGraph, out: F
       subject: programSubject(p),
       description: `pid ${p.pid} (${p.comm}) is a ${shell.kind} with stdin on ${shell.socket.proto} socket ` +
         `${shell.socket.local} ↔ ${shell.socket.remote} (${shell.socket.state}).` +
-        (shell.socket.unlisted
-          ? " The socket is in no /proc/net table of a network namespace a process is in (it was read through" +
-            " the shell's descriptor): it was made in a namespace that no process is in any more."
-          : ""),
+        (shell.socket.unlisted ? UNLISTED_NOTE : ""),
       metadata: {
         ...processMeta(p),
         kind: shell.kind,
@@ -116,7 +118,7 @@ function checkShell(p: ProcessInfo, inet: InetIndex, graph: ChannelGraph, out: F
         (output.relay.pid !== r.pid
           ? `; its output goes to pid ${output.relay.pid} (${output.relay.comm})`
           : "") +
-        ".",
+        "." + (input.socket.unlisted ? UNLISTED_NOTE : ""),
       metadata: {
         ...processMeta(p),
         channel: relayed.channel,
@@ -133,6 +135,7 @@ function checkShell(p: ProcessInfo, inet: InetIndex, graph: ChannelGraph, out: F
         local: input.socket.local,
         remote: input.socket.remote,
         state: input.socket.state,
+        ...(input.socket.unlisted ? { socket_namespace: "unlisted" } : {}),
       },
       ...processAt(p),
     },

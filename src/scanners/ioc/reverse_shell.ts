@@ -54,6 +54,10 @@ export interface ShellSocket {
 }
 
 const SHELL_TABLES: readonly InetTable[] = ["tcp", "tcp6", "udp", "udp6"];
+/** Sockets in no table read through their descriptors per process asked about (a relay may hold many). */
+const UNLISTED_PER_PROCESS = 64;
+/** Descriptors listed when looking for those sockets' numbers. */
+const MAX_FDS_READ = 65536;
 
 function shown(s: InetSocket): ShellSocket {
   return {
@@ -111,13 +115,52 @@ export class InetIndex {
     return this.#ownTables(p.pid).get(inode);
   }
 
-  /** A connected inet socket `p` holds (lowest inode first), or undefined. */
+  /**
+   * A connected inet socket `p` holds (lowest inode first), or undefined. On the live host, sockets in no table
+   * are then read through their descriptors (`atFd`), at most UNLISTED_PER_PROCESS of them.
+   */
   connected(p: ProcessInfo): ShellSocket | undefined {
+    const unlisted: number[] = [];
     for (const inode of p.socketInodes) {
       const s = this.lookup(p, inode);
       if (s && isConnected(s)) return shown(s);
+      if (s === undefined) unlisted.push(inode);
+    }
+    if (unlisted.length === 0 || !this.ctx.host.isLive) return undefined;
+    for (const [fd, inode] of this.#descriptors(p.pid, unlisted.slice(0, UNLISTED_PER_PROCESS))) {
+      const s = this.#peek(p, fd, inode);
+      if (s && isConnected(s)) return { ...shown(s), unlisted: true };
     }
     return undefined;
+  }
+
+  /** The descriptors of process `pid` that hold the socket inodes in `inodes` (fd order). */
+  #descriptors(pid: number, inodes: readonly number[]): [number, number][] {
+    const wanted = new Set(inodes);
+    const dir = this.ctx.host.readDir(`/proc/${pid}/fd`, MAX_FDS_READ);
+    if (!dir.ok) return [];
+    const out: [number, number][] = [];
+    for (const e of dir.value) {
+      if (!/^\d+$/.test(e.name)) continue;
+      const link = this.ctx.host.readLink(`/proc/${pid}/fd/${e.name}`);
+      const inode = link.ok ? socketInode(link.value) : undefined;
+      if (inode !== undefined && wanted.delete(inode)) out.push([Number(e.name), inode]);
+      if (wanted.size === 0) break;
+    }
+    return out.sort((a, b) => a[0] - b[0]);
+  }
+
+  /** Socket inode `inode` at descriptor `fd` of `p`, read through the descriptor once per scan. */
+  #peek(p: ProcessInfo, fd: number, inode: number): InetSocket | undefined {
+    if (!this.#peeked.has(inode)) {
+      const r = peekInetSocket(p.pid, fd, inode);
+      this.#peeked.set(inode, r.ok ? r.socket : null);
+      if (!r.ok && !r.gone && !this.#peekWarned) {
+        this.#peekWarned = true;
+        this.ctx.warn("socket_unreadable", `a socket in no /proc/net table could not be read: ${r.reason}`);
+      }
+    }
+    return this.#peeked.get(inode) ?? undefined;
   }
 
   /** The inet socket behind `inode` as findings show it. */
@@ -137,15 +180,7 @@ export class InetIndex {
     const listed = this.lookup(p, inode);
     if (listed) return shown(listed);
     if (!this.ctx.host.isLive) return undefined;
-    if (!this.#peeked.has(inode)) {
-      const r = peekInetSocket(p.pid, fd, inode);
-      this.#peeked.set(inode, r.ok ? r.socket : null);
-      if (!r.ok && !r.gone && !this.#peekWarned) {
-        this.#peekWarned = true;
-        this.ctx.warn("socket_unreadable", `a socket in no /proc/net table could not be read: ${r.reason}`);
-      }
-    }
-    const peeked = this.#peeked.get(inode);
+    const peeked = this.#peek(p, fd, inode);
     return peeked ? { ...shown(peeked), unlisted: true } : undefined;
   }
 }
