@@ -79,7 +79,9 @@ export function isConnected(s: InetSocket): boolean {
  * of every network namespace's tables (`socketTables`, shared with the network scanner): each table is read
  * through the first member of its namespace that can still be read, so a process that exits in between hides
  * nothing. A process whose namespace link could not be read belongs to no namespace read there; a socket of
- * its not found among them is looked for in its own /proc/<pid>/net, once per process.
+ * its not found among them is looked for in its own /proc/<pid>/net, once per process. On the live host, a
+ * shell's or a relay's socket in no table at all (made in a namespace no process is in) is read through its
+ * descriptor (`atFd`, `connected`).
  */
 export class InetIndex {
   #byInode: Map<number, InetSocket> | undefined;
