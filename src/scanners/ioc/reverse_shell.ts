@@ -10,7 +10,7 @@ import { socketInode } from "../../host/proc_stat.ts";
 import { hostPort } from "../../host/net_address.ts";
 import type { InetSocket, InetTable } from "../../host/proc_net.ts";
 import { peekInetSocket } from "../../host/peer_socket.ts";
-import { inetListedNow, processInetSockets, socketTables } from "../network/collect.ts";
+import { processInetSockets, socketTables } from "../network/collect.ts";
 import { basename } from "./common.ts";
 
 const SHELLS = new Set([
@@ -58,8 +58,6 @@ const SHELL_TABLES: readonly InetTable[] = ["tcp", "tcp6", "udp", "udp6"];
 const UNLISTED_PER_PROCESS = 64;
 /** Descriptors listed when looking for those sockets' numbers. */
 const MAX_FDS_READ = 65536;
-/** Fresh readings of every namespace's tables per scan, to confirm that a socket read through its descriptor is unlisted. */
-const MAX_FRESH_READS = 8;
 
 function shown(s: InetSocket): ShellSocket {
   return {
@@ -89,8 +87,6 @@ export class InetIndex {
   #byInode: Map<number, InetSocket> | undefined;
   readonly #own = new Map<number, Map<number, InetSocket>>();
   readonly #peeked = new Map<number, InetSocket | null>();
-  readonly #unlisted = new Map<number, boolean>();
-  #freshReads = 0;
   #peekWarned = false;
 
   constructor(readonly ctx: ScanContext) {}
@@ -135,7 +131,7 @@ export class InetIndex {
     if (unlisted.length === 0 || !this.ctx.host.isLive) return undefined;
     for (const [fd, inode] of this.#descriptors(p.pid, unlisted.slice(0, UNLISTED_PER_PROCESS))) {
       const s = this.#peek(p, fd, inode);
-      if (s && isConnected(s)) return this.#shownPeeked(s);
+      if (s && isConnected(s)) return { ...shown(s), unlisted: true };
     }
     return undefined;
   }
@@ -187,25 +183,7 @@ export class InetIndex {
     if (listed) return shown(listed);
     if (!this.ctx.host.isLive) return undefined;
     const peeked = this.#peek(p, fd, inode);
-    return peeked ? this.#shownPeeked(peeked) : undefined;
-  }
-
-  /**
-   * A socket read through its descriptor as findings show it: `unlisted` once a fresh reading of every
-   * namespace's tables confirms it is in none (it may just be newer than the scan's reading), at most
-   * MAX_FRESH_READS readings per scan; past that it is shown without the claim.
-   */
-  #shownPeeked(s: InetSocket): ShellSocket {
-    let unlisted = this.#unlisted.get(s.inode);
-    if (unlisted === undefined) {
-      unlisted = false;
-      if (this.#freshReads < MAX_FRESH_READS) {
-        this.#freshReads++;
-        unlisted = !inetListedNow(this.ctx, s.inode);
-      }
-      this.#unlisted.set(s.inode, unlisted);
-    }
-    return unlisted ? { ...shown(s), unlisted: true } : shown(s);
+    return peeked ? { ...shown(peeked), unlisted: true } : undefined;
   }
 }
 

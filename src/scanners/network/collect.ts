@@ -2,7 +2,6 @@
 import type { ScanContext } from "../../core/context.ts";
 import { procSnapshot } from "../proc_snapshot.ts";
 import {
-  findInetSocket,
   INET_TABLES,
   type InetSocket,
   type InetTable,
@@ -38,12 +37,7 @@ const MEMBER_NET_DIR = /^\/proc\/(\d+)\/net$/;
  * since the process snapshot would give that namespace's table in place of this one's, hiding every socket of
  * the namespace it left. The next member is read instead.
  */
-export function readTable(
-  ctx: ScanContext,
-  view: NetView,
-  file: string,
-  warn: (code: string, detail: string) => void = (code, detail) => ctx.warn(code, detail),
-): string | undefined {
+export function readTable(ctx: ScanContext, view: NetView, file: string): string | undefined {
   for (const dir of view.dirs) {
     const pid = MEMBER_NET_DIR.exec(dir)?.[1];
     const inView = () => {
@@ -55,10 +49,10 @@ export function readTable(
     const r = ctx.host.readText(`${dir}/${file}`, MAX_TABLE_BYTES);
     if (r.ok) {
       if (!inView()) continue;
-      if (r.truncated) warn("truncated", `${dir}/${file} larger than ${MAX_TABLE_BYTES} bytes`);
+      if (r.truncated) ctx.warn("truncated", `${dir}/${file} larger than ${MAX_TABLE_BYTES} bytes`);
       return r.value;
     }
-    if (r.reason !== "missing") warn("net_file_unreadable", `${dir}/${file}: ${r.message}`);
+    if (r.reason !== "missing") ctx.warn("net_file_unreadable", `${dir}/${file}: ${r.message}`);
   }
   return undefined;
 }
@@ -92,22 +86,6 @@ function readAll(ctx: ScanContext): SocketTables {
 /** The socket tables of this scan, read once (warnings go to the scanner that read them first). */
 export function socketTables(ctx: ScanContext): SocketTables {
   return ctx.shared.memo("net-tables", () => readAll(ctx));
-}
-
-/**
- * Whether socket inode `inode` is in an inet table of some namespace now: a fresh reading (not the scan's
- * `socketTables`, and without its warnings) of every view's tables. Tells a socket made after the scan read the
- * tables from one in a namespace no process is in, which is in none.
- */
-export function inetListedNow(ctx: ScanContext, inode: number): boolean {
-  const order = procNetByteOrder(ctx.host);
-  for (const view of netViews(ctx.host, procSnapshot(ctx).processes)) {
-    for (const table of INET_TABLES) {
-      const text = readTable(ctx, view, table, () => {});
-      if (text !== undefined && findInetSocket(text, table, inode, order) !== undefined) return true;
-    }
-  }
-  return false;
 }
 
 /**
