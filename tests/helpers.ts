@@ -430,6 +430,50 @@ export async function stopChild(child: Deno.ChildProcess): Promise<void> {
   await child.status;
 }
 
+/** The parent pid of every process, from /proc/PID/stat. */
+export function parentPids(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
+      out.set(Number(e.name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/** The children of `ppid` (from /proc) whose executable matches `exe`. */
+export function childPids(ppid: number, exe: RegExp = /./): number[] {
+  const out: number[] = [];
+  for (const [pid, parent] of parentPids()) {
+    if (parent !== ppid) continue;
+    try {
+      if (exe.test(Deno.readLinkSync(`/proc/${pid}/exe`))) out.push(pid);
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/** The pids whose parent chain leads to `root` (not `root` itself). */
+export function descendantsOf(root: number): Set<number> {
+  const parent = parentPids();
+  const out = new Set<number>();
+  for (const pid of parent.keys()) {
+    for (let at = parent.get(pid), i = 0; at !== undefined && at > 1 && i < 64; at = parent.get(at), i++) {
+      if (at === root) {
+        out.add(pid);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 /**
  * Kills one process by pid with SIGKILL (if it still runs). Refuses pids below 1: kill(0) and kill(-n) signal a
  * whole process group, which would end the test run itself.

@@ -179,3 +179,39 @@ export const ETHERTYPES: Readonly<Record<number, string>> = {
 export function isListening(s: InetSocket): boolean {
   return (s.proto === "tcp" && s.state === "LISTEN") || (s.proto === "udp" && s.state === "UNCONN");
 }
+
+/**
+ * Tables of other socket kinds whose lines carry the socket's inode, with its field (0-based, split on
+ * whitespace): every socket a process can hold that is in no inet or packet table is in one of these, in the
+ * namespace it was made in.
+ */
+export const OTHER_SOCKET_TABLES = {
+  unix: 6,
+  netlink: 9,
+  icmp: 9,
+  icmp6: 9,
+  udplite: 9,
+  udplite6: 9,
+} as const;
+
+/** A table of OTHER_SOCKET_TABLES. */
+export type OtherSocketTable = keyof typeof OTHER_SOCKET_TABLES;
+
+/** The socket inodes of one table of OTHER_SOCKET_TABLES (its header line skipped; 0, unowned, left out). */
+export function parseSocketInodes(text: string, table: OtherSocketTable): Parsed<number> {
+  const field = OTHER_SOCKET_TABLES[table];
+  const entries: number[] = [];
+  let bad = 0;
+  const lines = text.split("\n");
+  for (let i = 1; i < lines.length; i++) {
+    const fields = lines[i].trim().split(/\s+/);
+    if (fields.length === 1 && fields[0] === "") continue;
+    const inode = fields[field];
+    if (inode === undefined || !/^\d{1,15}$/.test(inode)) {
+      bad++;
+      continue;
+    }
+    if (inode !== "0") entries.push(Number(inode));
+  }
+  return { entries, bad };
+}

@@ -9,6 +9,7 @@ import {
   findInetSocket,
   parseInetTable,
   parsePacketTable,
+  parseSocketInodes,
   procNetByteOrder,
 } from "../../src/host/proc_net.ts";
 import { makeTree } from "../helpers.ts";
@@ -101,4 +102,31 @@ Deno.test("net_address: IPv4 and IPv4-mapped bytes", () => {
   assert.equal(formatIpv6(mapped), "::ffff:10.0.0.1");
   assert.equal(isIpv4Mapped([0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0xff, 10, 0, 0, 1]), false);
   assert.equal(formatIpv6(Uint8Array.from(mapped)), "::ffff:10.0.0.1", "Uint8Array and number[] alike");
+});
+
+Deno.test("proc_net: unix, netlink and ICMP tables give their sockets' inodes; malformed lines are bad", () => {
+  const unix = "Num       RefCount Protocol Flags    Type St Inode Path\n" +
+    "00000000e86b29d6: 00000003 00000000 00000000 0001 03  1061\n" +
+    "00000000eee21636: 00000002 00000000 00010000 0001 01 3428636 /run/systemd/journal/stdout\n" +
+    "0000000011112222: 00000002 00000000 00010000 0001 01 0 @abstract name with spaces\n" +
+    "garbage line\n" +
+    "00000000aaaabbbb: 00000002 00000000 00010000 0001 01 12x4\n\n";
+  assert.deepEqual(parseSocketInodes(unix, "unix"), { entries: [1061, 3428636], bad: 2 });
+  const netlink =
+    "sk               Eth Pid        Groups   Rmem     Wmem     Dump  Locks    Drops    Inode\n" +
+    "000000009b7af7b4 0   0          00000000 0        0        0     2        0        4       \n" +
+    "000000006add014f 4   0          00000000 0        0        0     2        0\n";
+  assert.deepEqual(parseSocketInodes(netlink, "netlink"), { entries: [4], bad: 1 });
+  const icmp =
+    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n" +
+    "  1: 00000000:0001 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 99123 2 0000000000000000 0\n";
+  assert.deepEqual(parseSocketInodes(icmp, "icmp"), { entries: [99123], bad: 0 });
+  assert.deepEqual(parseSocketInodes("", "unix"), { entries: [], bad: 0 }, "an empty file");
+  assert.deepEqual(parseSocketInodes("header only\n", "netlink"), { entries: [], bad: 0 });
+  const huge = "h\n0: 0 0 0 0 0 99999999999999999999\n";
+  assert.deepEqual(
+    parseSocketInodes(huge, "unix"),
+    { entries: [], bad: 1 },
+    "an inode past 15 digits is bad",
+  );
 });

@@ -8,7 +8,15 @@ import assert from "node:assert/strict";
 import { ioc } from "../../src/scanners/ioc/index.ts";
 import type { Finding } from "../../src/core/finding.ts";
 import type { Config } from "../../src/core/config.ts";
-import { firstLine, inetSocketsRefused, killPid, runOne, stopChild as stop } from "../helpers.ts";
+import {
+  childPids,
+  descendantsOf,
+  firstLine,
+  inetSocketsRefused,
+  killPid,
+  runOne,
+  stopChild as stop,
+} from "../helpers.ts";
 import { needs } from "../host_caps.ts";
 
 const PYTHON = "/usr/bin/python3";
@@ -199,6 +207,8 @@ async function shellPair(orphan: boolean): Promise<{ tcpShell: number; tcp: Find
       pair: of(pairShell).filter((f) => f.check_id === "ioc.process.reverse_shell"),
     };
   } finally {
+    // The shells' `sleep` holds their sockets too: it goes first, or it outlives the test with them.
+    for (const pid of shells) for (const child of childPids(pid)) killPid(child);
     for (const pid of shells) killPid(pid);
     await stop(tcp);
     await stop(pair);
@@ -223,8 +233,16 @@ Deno.test("ioc live: the host's own processes raise none of the strong indicator
   assert.equal(r.status, "ok");
   // This VM's session machinery runs from a sealed memfd (reported as fileless, correctly), and other
   // developers' tests may run concurrently; the checks below must stay quiet for stock Debian processes.
+  // What this test run started (other modules plant such processes meanwhile) is not the host's own.
+  const ours = descendantsOf(Deno.pid);
   const strong = r.findings.filter((f) =>
-    ["ioc.process.hidden", "ioc.ld_so_preload.entries", "ioc.process.kthread_masquerade"].includes(f.check_id)
+    [
+      "ioc.process.hidden",
+      "ioc.ld_so_preload.entries",
+      "ioc.process.kthread_masquerade",
+      "ioc.process.socket_unlisted_netns",
+    ].includes(f.check_id) &&
+    !(Array.isArray(f.metadata.pids) && f.metadata.pids.every((pid) => ours.has(Number(pid))))
   );
   assert.deepEqual(strong.map((f) => f.id), []);
 });
@@ -234,12 +252,93 @@ Deno.test(needs(["root", "netns", "python3"], {
     "ioc live: a shell on a TCP socket made in a network namespace no process is in is still a reverse shell",
   async fn() {
     const { tcpShell, tcp, pair } = await shellPair(true);
-    assert.deepEqual(ids(tcp), ["ioc.process.reverse_shell critical"]);
-    assert.match(String(tcp[0].metadata.remote), /^127\.0\.0\.1:\d+$/);
-    assert.equal(tcp[0].metadata.state, "ESTABLISHED");
-    assert.equal(tcp[0].metadata.socket_namespace, "unlisted");
-    assert.match(tcp[0].description, /no process is in any more/);
-    assert.match(tcp[0].description, new RegExp(`^pid ${tcpShell} `));
+    // Two facts: a shell on a network socket, and a socket in a namespace no process is in.
+    assert.deepEqual(ids(tcp), [
+      "ioc.process.reverse_shell critical",
+      "ioc.process.socket_unlisted_netns high",
+    ]);
+    const shell = tcp.find((f) => f.check_id === "ioc.process.reverse_shell")!;
+    assert.match(String(shell.metadata.remote), /^127\.0\.0\.1:\d+$/);
+    assert.equal(shell.metadata.state, "ESTABLISHED");
+    assert.equal(shell.metadata.socket_namespace, "unlisted");
+    assert.match(shell.description, /no process is in any more/);
+    assert.match(shell.description, new RegExp(`^pid ${tcpShell} `));
     assert.deepEqual(pair, [], "a socketpair there is still no reverse shell");
+  },
+}));
+
+/** A python helper that makes `body`'s sockets in a new network namespace, goes back, prints its pid, waits. */
+function orphanSockets(body: string): Deno.ChildProcess {
+  const script = [
+    "import socket, subprocess, sys, time",
+    ENTER_NEW_NETNS,
+    body,
+    BACK_HOME,
+    "print(1, flush=True)",
+  ]
+    .concat("time.sleep(60)").join("\n");
+  return spawn(PYTHON, ["-c", script]);
+}
+
+Deno.test(needs(["root", "netns", "python3"], {
+  name:
+    "ioc live: a connection held in a network namespace no process is in is reported; one in this one is not",
+  async fn() {
+    const hidden = orphanSockets(
+      "srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(1)\n" +
+        "cli = socket.create_connection(srv.getsockname()); peer, _ = srv.accept()",
+    );
+    const plain = spawn(PYTHON, [
+      "-c",
+      "import socket, time\nsrv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(1)\n" +
+      "cli = socket.create_connection(srv.getsockname()); peer, _ = srv.accept(); print(1, flush=True); time.sleep(60)",
+    ]);
+    try {
+      await firstLine(hidden);
+      await firstLine(plain);
+      const r = await runOne(ioc, "/");
+      assert.equal(r.status, "ok", r.reason);
+      const of = (pid: number) =>
+        r.findings.filter((f) =>
+          f.check_id === "ioc.process.socket_unlisted_netns" &&
+          (f.metadata.pids as string[]).includes(String(pid))
+        );
+      const found = of(hidden.pid);
+      assert.equal(found.length, 1, JSON.stringify(r.findings.map((f) => f.id)));
+      assert.equal(found[0].severity, "high");
+      assert.equal(found[0].metadata.proto, "tcp");
+      assert.match(String(found[0].metadata.remote), /^127\.0\.0\.1:\d+$|^0\.0\.0\.0:0$/);
+      assert.match(found[0].description, /no process is in any more/);
+      assert.deepEqual(of(plain.pid), [], "the same sockets in this namespace are listed: nothing to say");
+    } finally {
+      await stop(hidden);
+      await stop(plain);
+    }
+  },
+}));
+
+Deno.test(needs(["root", "netns", "python3"], {
+  name:
+    "ioc live: past 256 sockets in no table, the rest are not read through their descriptors and it says so",
+  async fn() {
+    const many = orphanSockets(
+      "socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(300)]",
+    );
+    try {
+      await firstLine(many);
+      const r = await runOne(ioc, "/");
+      assert.equal(r.status, "ok", r.reason);
+      assert.ok(
+        r.warnings.some((w) => w.code === "truncated" && /only the first 256 were read/.test(w.detail ?? "")),
+        JSON.stringify(r.warnings),
+      );
+      const found = r.findings.filter((f) =>
+        f.check_id === "ioc.process.socket_unlisted_netns" &&
+        (f.metadata.pids as string[]).includes(String(many.pid))
+      );
+      assert.equal(found.length, 1, "the process is reported (its sockets under one finding)");
+    } finally {
+      await stop(many);
+    }
   },
 }));

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { ioc } from "../../src/scanners/ioc/index.ts";
 import type { Finding } from "../../src/core/finding.ts";
-import { inetSocketsRefused, killPid, runOne } from "../helpers.ts";
+import { childPids, inetSocketsRefused, killPid, runOne } from "../helpers.ts";
 import { needs } from "../host_caps.ts";
 
 /** Why a test cannot run here (a tool missing, sockets refused), printed once; undefined when it can. */
@@ -39,24 +39,6 @@ function listener() {
       l.close();
     },
   };
-}
-
-/** Children of `ppid` (from /proc) running `exe`. */
-function childrenOf(ppid: number, exe: RegExp): number[] {
-  const out: number[] = [];
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[1]) === ppid && exe.test(Deno.readLinkSync(`/proc/${e.name}/exe`))) {
-        out.push(Number(e.name));
-      }
-    } catch {
-      // gone
-    }
-  }
-  return out;
 }
 
 /** Waits (bounded) until `find` returns a pid. */
@@ -125,7 +107,7 @@ Deno.test({
     const socat = spawn("/usr/bin/socat", [`TCP:127.0.0.1:${l.port}`, "EXEC:/bin/sh,pty,setsid,stderr"]);
     let shell: number | undefined;
     try {
-      shell = await waitFor("socat's shell", () => childrenOf(socat.pid, SH)[0]);
+      shell = await waitFor("socat's shell", () => childPids(socat.pid, SH)[0]);
       await connected("socat's connection", socat.pid);
       const fs = await relayFindings(shell);
       assert.deepEqual(fs.map((f) => `${f.check_id} ${f.severity}`), [
@@ -156,7 +138,7 @@ Deno.test({
     const socat = spawn("/usr/bin/socat", [`TCP:127.0.0.1:${l.port}`, "EXEC:/bin/sh"]);
     let shell: number | undefined;
     try {
-      shell = await waitFor("socat's shell", () => childrenOf(socat.pid, SH)[0]);
+      shell = await waitFor("socat's shell", () => childPids(socat.pid, SH)[0]);
       await connected("socat's connection", socat.pid);
       const fs = await relayFindings(shell);
       assert.deepEqual(fs.map((f) => f.check_id), ["ioc.process.reverse_shell_relay"]);
@@ -181,7 +163,7 @@ Deno.test({
     const py = spawn("/usr/bin/python3", ["-c", code, String(l.port)]);
     let shell: number | undefined;
     try {
-      shell = await waitFor("python's shell", () => childrenOf(py.pid, SH)[0]);
+      shell = await waitFor("python's shell", () => childPids(py.pid, SH)[0]);
       const fs = await relayFindings(shell);
       assert.deepEqual(fs.map((f) => f.check_id), ["ioc.process.reverse_shell_relay"]);
       assert.deepEqual([fs[0].metadata.relay_pid, fs[0].metadata.pairing], [py.pid, "tty-index"]);
@@ -217,7 +199,7 @@ Deno.test(needs(["root", "netns", "python3"], {
     const py = spawn("/usr/bin/python3", ["-c", code]);
     let shell: number | undefined;
     try {
-      shell = await waitFor("python's shell", () => childrenOf(py.pid, SH)[0]);
+      shell = await waitFor("python's shell", () => childPids(py.pid, SH)[0]);
       const fs = await relayFindings(shell);
       assert.deepEqual(fs.map((f) => f.check_id), ["ioc.process.reverse_shell_relay"]);
       assert.deepEqual([fs[0].metadata.relay_pid, fs[0].metadata.state, fs[0].metadata.socket_namespace], [
@@ -256,9 +238,9 @@ Deno.test({
       // still carries the outer `sh -c …` command line, which a scanner rightly does not call a relay shell.
       shell = await waitFor(
         "the fifo shell",
-        () => childrenOf(outer.pid, SH).find((pid) => argvOf(pid).join(" ") === "/bin/sh -i"),
+        () => childPids(outer.pid, SH).find((pid) => argvOf(pid).join(" ") === "/bin/sh -i"),
       );
-      const nc = await waitFor("nc", () => childrenOf(outer.pid, /\/nc(\.openbsd)?$/)[0]);
+      const nc = await waitFor("nc", () => childPids(outer.pid, /\/nc(\.openbsd)?$/)[0]);
       await connected("nc's connection", nc);
       const fs = await relayFindings(shell);
       assert.deepEqual(fs.map((f) => f.check_id), ["ioc.process.reverse_shell_relay"]);
@@ -269,7 +251,7 @@ Deno.test({
       ]);
     } finally {
       killPid(shell);
-      for (const pid of childrenOf(outer.pid, /./)) killPid(pid);
+      for (const pid of childPids(outer.pid, /./)) killPid(pid);
       await kill(outer);
       l.close();
       Deno.removeSync(dir, { recursive: true });

@@ -7,7 +7,7 @@ import { PARENT_NS_ENV } from "../../src/selftest/namespace.ts";
 import { WORK_DIR } from "../../src/selftest/evidence.ts";
 import { exists, runCli } from "./run_cli.ts";
 import { needs } from "../host_caps.ts";
-import { NobodyCopy, repoPath, WITH_TRACEFS, WITHOUT_TRACEFS, withoutBtf } from "../helpers.ts";
+import { NobodyCopy, parentPids, repoPath, WITH_TRACEFS, WITHOUT_TRACEFS, withoutBtf } from "../helpers.ts";
 
 Deno.test(needs(["root", "unshare", "btf"], {
   name: "self-test: as root every planted piece is seen, exit 0, and nothing remains on the host",
@@ -147,21 +147,6 @@ Deno.test(needs(["root", "unshare", "btf"], {
   },
 }));
 
-/** The parent pid of every process, from /proc/PID/stat. */
-function parents(): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
-      out.set(Number(e.name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
-
 /** True when process `pid` is one the self-test plants (by command line or memfd name). */
 function isPlanted(pid: number): boolean {
   try {
@@ -183,7 +168,7 @@ function isPlanted(pid: number): boolean {
  * self-tests running on this machine at the same time do not count).
  */
 function plantedBy(root: number): number[] {
-  const ppid = parents();
+  const ppid = parentPids();
   const under = (pid: number) => {
     for (let p = pid, hops = 0; p > 1 && hops < 64; p = ppid.get(p) ?? 0, hops++) if (p === root) return true;
     return false;

@@ -299,6 +299,22 @@ export const IOC_CHECKS: CheckInput[] = [
     mitre: ["T1059.004", "T1071"],
   }),
   mk({
+    id: "ioc.process.socket_unlisted_netns",
+    title: "Socket in a network namespace no process is in",
+    severity: "high",
+    rationale:
+      "A TCP or UDP socket held by a process that no /proc/net table of any network namespace lists. A socket " +
+      "stays in the namespace it was made in, and /proc shows a namespace's tables only through a process in " +
+      "it; a process that makes a socket in a new namespace and then returns to its own (setns) holds a " +
+      "connection or listener that ss, netstat and /proc/net do not show. It is read through the process's " +
+      "descriptor (pidfd_getfd, nothing sent). Only checked on the live host." +
+      " High: no distribution service keeps sockets this way; it hides network traffic from the tools that list it.",
+    remediation:
+      "Record the local and remote addresses, save the process, and look for who created the namespace " +
+      "(its other end, a veth or tunnel interface, leads to the traffic).",
+    mitre: ["T1564", "T1090"],
+  }),
+  mk({
     id: "ioc.process.hidden",
     title: "Process hidden from the /proc listing",
     severity: "critical",

@@ -78,6 +78,20 @@ const UNLISTED_NOTE =
   " The socket is in no /proc/net table of a network namespace a process is in (it was read" +
   " through its holder's descriptor): it was made in a namespace that no process is in any more.";
 
+/** Sockets a process holds that are in no /proc/net table of any namespace (see InetIndex.unlistedOf). */
+function checkUnlistedSockets(p: ProcessInfo, inet: InetIndex, out: Findings): void {
+  for (const s of inet.unlistedOf(p)) {
+    out.add({
+      check_id: "ioc.process.socket_unlisted_netns",
+      subject: programSubject(p),
+      description: `pid ${p.pid} (${p.comm}) holds ${s.proto} socket ${s.local} ↔ ${s.remote} (${s.state}).` +
+        UNLISTED_NOTE,
+      metadata: { ...processMeta(p), proto: s.proto, local: s.local, remote: s.remote, state: s.state },
+      ...processAt(p),
+    }, p);
+  }
+}
+
 /** Reverse shells on their own socket, or behind a pty or pipe relay. */
 function checkShell(p: ProcessInfo, inet: InetIndex, graph: ChannelGraph, out: Findings): void {
   const shell = reverseShell(inet, p);
@@ -215,6 +229,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     checkExe(ctx, p, prefix, env, out);
     checkNames(p, out);
     checkShell(p, inet, graph, out);
+    checkUnlistedSockets(p, inet, out);
     checkLdEnv(ctx, p, prefix, env, out);
     if (!zombie) checkMaps(ctx, p, prefix, env, maps, out);
   }

@@ -10,7 +10,7 @@ import { socketInode } from "../../host/proc_stat.ts";
 import { hostPort } from "../../host/net_address.ts";
 import type { InetSocket, InetTable } from "../../host/proc_net.ts";
 import { peekInetSocket } from "../../host/peer_socket.ts";
-import { processInetSockets, socketTables } from "../network/collect.ts";
+import { listedSocketInodes, processInetSockets, socketTables } from "../network/collect.ts";
 import { basename } from "./common.ts";
 
 const SHELLS = new Set([
@@ -56,6 +56,8 @@ export interface ShellSocket {
 const SHELL_TABLES: readonly InetTable[] = ["tcp", "tcp6", "udp", "udp6"];
 /** Sockets in no table read through their descriptors per process asked about (a relay may hold many). */
 const UNLISTED_PER_PROCESS = 64;
+/** Sockets in no table at all read through their descriptors per scan (`unlistedOf`). */
+const UNLISTED_PER_SCAN = 256;
 /** Descriptors listed when looking for those sockets' numbers. */
 const MAX_FDS_READ = 65536;
 
@@ -88,6 +90,7 @@ export class InetIndex {
   readonly #own = new Map<number, Map<number, InetSocket>>();
   readonly #peeked = new Map<number, InetSocket | null>();
   #peekWarned = false;
+  #budgetWarned = false;
 
   constructor(readonly ctx: ScanContext) {}
 
@@ -134,6 +137,35 @@ export class InetIndex {
       if (s && isConnected(s)) return { ...shown(s), unlisted: true };
     }
     return undefined;
+  }
+
+  /**
+   * The TCP/UDP sockets `p` holds that no table of any namespace lists (`listedSocketInodes`): made in a
+   * namespace no process is in, read through their descriptors. Live host only; at most UNLISTED_PER_SCAN
+   * sockets are read this way per scan, then a `truncated` warning.
+   */
+  unlistedOf(p: ProcessInfo): ShellSocket[] {
+    if (!this.ctx.host.isLive || p.socketInodes.length === 0) return [];
+    const listed = listedSocketInodes(this.ctx);
+    const candidates = p.socketInodes.filter((inode) => !listed.has(inode));
+    if (candidates.length === 0) return [];
+    const fresh = candidates.filter((inode) => !this.#peeked.has(inode));
+    const allowed = Math.max(0, UNLISTED_PER_SCAN - this.#peeked.size);
+    if (fresh.length > allowed && !this.#budgetWarned) {
+      this.#budgetWarned = true;
+      this.ctx.warn(
+        "truncated",
+        `sockets in no /proc/net table: only the first ${UNLISTED_PER_SCAN} were read through their descriptors`,
+      );
+    }
+    const skipped = new Set(fresh.slice(allowed));
+    const wanted = candidates.filter((inode) => !skipped.has(inode));
+    const out: ShellSocket[] = [];
+    for (const [fd, inode] of this.#descriptors(p.pid, wanted)) {
+      const s = this.#peek(p, fd, inode);
+      if (s) out.push({ ...shown(s), unlisted: true });
+    }
+    return out;
   }
 
   /** The descriptors of process `pid` that hold the socket inodes in `inodes` (fd order). */

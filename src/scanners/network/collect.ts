@@ -5,9 +5,12 @@ import {
   INET_TABLES,
   type InetSocket,
   type InetTable,
+  OTHER_SOCKET_TABLES,
+  type OtherSocketTable,
   type PacketSocket,
   parseInetTable,
   parsePacketTable,
+  parseSocketInodes,
   procNetByteOrder,
 } from "../../host/proc_net.ts";
 import { type NetView, netViews } from "./views.ts";
@@ -86,6 +89,36 @@ function readAll(ctx: ScanContext): SocketTables {
 /** The socket tables of this scan, read once (warnings go to the scanner that read them first). */
 export function socketTables(ctx: ScanContext): SocketTables {
   return ctx.shared.memo("net-tables", () => readAll(ctx));
+}
+
+/**
+ * Every socket inode a table of some namespace lists: the inet and packet sockets of `socketTables` and those of
+ * OTHER_SOCKET_TABLES (unix, netlink, ICMP, UDP-Lite), read once per scan through the same views. A socket held
+ * in the process snapshot (taken before this reading) that is still open and in none of them was made in a
+ * namespace no process is in.
+ */
+export function listedSocketInodes(ctx: ScanContext): Set<number> {
+  return ctx.shared.memo("net-listed-inodes", () => {
+    const tables = socketTables(ctx);
+    const listed = new Set<number>();
+    for (const { socket } of tables.inet) if (socket.inode !== 0) listed.add(socket.inode);
+    for (const { socket } of tables.packet) if (socket.inode !== 0) listed.add(socket.inode);
+    for (const view of netViews(ctx.host, procSnapshot(ctx).processes)) {
+      for (const table of Object.keys(OTHER_SOCKET_TABLES) as OtherSocketTable[]) {
+        const text = readTable(ctx, view, table);
+        if (text === undefined) continue;
+        const parsed = parseSocketInodes(text, table);
+        if (parsed.bad > 0) {
+          ctx.warn(
+            "net_malformed",
+            `${table}${view.label ? `@${view.label}` : ""}: ${parsed.bad} bad line(s)`,
+          );
+        }
+        for (const inode of parsed.entries) listed.add(inode);
+      }
+    }
+    return listed;
+  });
 }
 
 /**
