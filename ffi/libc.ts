@@ -37,6 +37,8 @@ const symbols = {
   getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
   getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   getpeername: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  /** ioctl(2) with an integer argument (or none). */
+  ioctl: { parameters: ["i32", "u64", "u64"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The C library as loaded: call its functions through `.symbols`. */

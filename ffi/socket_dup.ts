@@ -20,6 +20,8 @@ export const SOCK = { STREAM: 1, DGRAM: 2 } as const;
 /** IP protocols sys-scan tells apart. */
 export const IPPROTO = { TCP: 6, UDP: 17 } as const;
 
+/** SIOCGSKNS: a descriptor of the socket's network namespace (Linux 4.9+; CAP_NET_ADMIN over it). */
+const SIOCGSKNS = 0x894cn;
 const SOL_SOCKET = 1;
 const SO = { TYPE: 3, PROTOCOL: 38, DOMAIN: 39 } as const;
 const TCP_INFO = 11;
@@ -40,6 +42,8 @@ export interface RawSocket {
   remote: Uint8Array | null;
   /** TCP's state code (tcp_states.h) for a TCP socket, else null. */
   tcpState: number | null;
+  /** The inode of the network namespace the socket is in (SIOCGSKNS), or null when the kernel would not say. */
+  netnsIno: number | null;
 }
 
 /** A failure: which call failed and its errno. */
@@ -65,6 +69,18 @@ function address(fd: number, peer: boolean): Uint8Array | number {
 
 const int32 = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength).getInt32(0, true);
 
+/** The inode of the network namespace socket `fd` is in, or null. */
+function netnsOf(fd: number): number | null {
+  const ns = libc().symbols.ioctl(fd, SIOCGSKNS, 0n);
+  if (ns < 0) return null;
+  try {
+    const st = emptyStatx();
+    return statxFd(ns, st) ? st.ino : null;
+  } finally {
+    closeFd(ns);
+  }
+}
+
 /** What one open socket is: its family, type, addresses and TCP state. Errors carry the failing call. */
 export function describeSocket(fd: number): RawSocket | SocketDupError {
   const st = emptyStatx();
@@ -84,6 +100,7 @@ export function describeSocket(fd: number): RawSocket | SocketDupError {
   // tcp_info begins with the state byte; a short buffer is filled as far as it goes.
   const info = isInet && proto === IPPROTO.TCP ? sockopt(fd, IPPROTO.TCP, TCP_INFO, 8) : null;
   return {
+    netnsIno: netnsOf(fd),
     ino: st.ino,
     domain: int32(domain as Uint8Array),
     type: int32(type as Uint8Array),

@@ -16,11 +16,9 @@ import { type InetSocket, type InetTable, TCP_STATES } from "./proc_net.ts";
  * when there was nothing left to read (the process exited, or the descriptor was closed or now holds something
  * else), as opposed to a socket this process may not read (no ptrace rights, a kernel without pidfd_getfd).
  */
-export type PeekedSocket = { ok: true; socket: InetSocket | null } | {
-  ok: false;
-  reason: string;
-  gone: boolean;
-};
+export type PeekedSocket =
+  | { ok: true; socket: InetSocket | null; netns: string | null }
+  | { ok: false; reason: string; gone: boolean };
 
 const ESRCH = 3;
 const EBADF = 9;
@@ -63,8 +61,9 @@ export function inetFromRaw(raw: RawSocket, where: string): InetSocket | null {
 }
 
 /**
- * Descriptor `fd` of process `pid`, expected to be socket inode `ino`, read through a duplicate. `uid` of the
- * result is -1 (the tables' owner uid is not read this way); `raw` says where it was read.
+ * Descriptor `fd` of process `pid`, expected to be socket inode `ino`, read through a duplicate, with the network
+ * namespace the socket is in ("net:[N]", as /proc/<pid>/ns/net names one; null where the kernel would not say).
+ * `uid` of the socket is -1 (the tables' owner uid is not read this way); `raw` says where it was read.
  */
 export function peekInetSocket(pid: number, fd: number, ino: number): PeekedSocket {
   let raw: ReturnType<typeof describeProcessSocket>;
@@ -86,5 +85,9 @@ export function peekInetSocket(pid: number, fd: number, ino: number): PeekedSock
       gone: true,
     };
   }
-  return { ok: true, socket: inetFromRaw(raw, `fd ${fd} of pid ${pid}, read through its descriptor`) };
+  return {
+    ok: true,
+    socket: inetFromRaw(raw, `fd ${fd} of pid ${pid}, read through its descriptor`),
+    netns: raw.netnsIno === null ? null : `net:[${raw.netnsIno}]`,
+  };
 }

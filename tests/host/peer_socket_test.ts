@@ -35,6 +35,11 @@ Deno.test("peekInetSocket: a TCP connection's family, both ends and state, read 
   const client = seen.find((r) => r.ok && r.socket?.localPort === conn.localAddr.port);
   assert.ok(client?.ok && client.socket, JSON.stringify(seen));
   const s = client.socket;
+  assert.equal(
+    client.netns,
+    Deno.readLinkSync("/proc/self/ns/net"),
+    "the namespace it is in, as /proc names it",
+  );
   assert.deepEqual(
     [s.table, s.family, s.localAddress, s.remoteAddress, s.remotePort, s.state],
     ["tcp", 4, "127.0.0.1", "127.0.0.1", listener.addr.port, "ESTABLISHED"],
@@ -88,6 +93,7 @@ Deno.test("inetFromRaw: IPv6 and IPv4-mapped ends are rendered as the tables ren
     local: v6(53, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 1]),
     remote: v6(4444, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]),
     tcpState: null,
+    netnsIno: null,
   }, "test");
   assert.deepEqual(
     [udp?.table, udp?.localAddress, udp?.localPort, udp?.remoteAddress, udp?.remotePort, udp?.state],
@@ -101,6 +107,7 @@ Deno.test("inetFromRaw: IPv6 and IPv4-mapped ends are rendered as the tables ren
     local: new Uint8Array([2, 0, 0, 53, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
     remote: null,
     tcpState: null,
+    netnsIno: null,
   }, "test");
   assert.deepEqual([unconnected?.remoteAddress, unconnected?.remotePort, unconnected?.state], [
     "0.0.0.0",
@@ -115,6 +122,7 @@ Deno.test("inetFromRaw: IPv6 and IPv4-mapped ends are rendered as the tables ren
     local: new Uint8Array(3),
     remote: null,
     tcpState: 1,
+    netnsIno: null,
   };
   assert.equal(inetFromRaw(short, "test"), null, "a sockaddr too short for its family");
   assert.equal(inetFromRaw({ ...short, local: new Uint8Array(16), domain: 1 }, "test"), null, "AF_UNIX");

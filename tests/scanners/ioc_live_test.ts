@@ -309,6 +309,8 @@ Deno.test(needs(["root", "netns", "python3"], {
       assert.equal(found[0].metadata.proto, "tcp");
       assert.match(String(found[0].metadata.remote), /^127\.0\.0\.1:\d+$|^0\.0\.0\.0:0$/);
       assert.match(found[0].description, /no process is in any more/);
+      assert.match(String(found[0].metadata.netns), /^net:\[\d+\]$/);
+      assert.notEqual(found[0].metadata.netns, Deno.readLinkSync("/proc/self/ns/net"));
       assert.deepEqual(of(plain.pid), [], "the same sockets in this namespace are listed: nothing to say");
     } finally {
       await stop(hidden);
@@ -339,6 +341,45 @@ Deno.test(needs(["root", "netns", "python3"], {
       assert.equal(found.length, 1, "the process is reported (its sockets under one finding)");
     } finally {
       await stop(many);
+    }
+  },
+}));
+
+Deno.test(needs(["root", "netns", "python3"], {
+  name: "ioc live: a socket in a named namespace (ip netns) that no process is in is low, with the name",
+  async fn() {
+    const name = `sys-scan-test-${Deno.pid}`;
+    const ip = (...args: string[]) => new Deno.Command("/usr/sbin/ip", { args, stderr: "null" }).outputSync();
+    assert.ok(ip("netns", "add", name).success, "ip netns add");
+    const holder = spawn(PYTHON, [
+      "-c",
+      [
+        "import ctypes, os, socket, subprocess, time",
+        "libc = ctypes.CDLL('libc.so.6', use_errno=True)",
+        "home = os.open('/proc/self/ns/net', os.O_RDONLY)",
+        `there = os.open('/run/netns/${name}', os.O_RDONLY)`,
+        "assert libc.setns(there, 0x40000000) == 0",
+        "srv = socket.socket(); srv.bind(('0.0.0.0', 0)); srv.listen(1)",
+        "assert libc.setns(home, 0x40000000) == 0",
+        "print(1, flush=True)",
+        "time.sleep(60)",
+      ].join("\n"),
+    ]);
+    try {
+      await firstLine(holder);
+      const r = await runOne(ioc, "/");
+      const found = r.findings.filter((f) =>
+        f.check_id === "ioc.process.socket_unlisted_netns" &&
+        (f.metadata.pids as string[]).includes(String(holder.pid))
+      );
+      assert.equal(found.length, 1, JSON.stringify(r.findings.map((f) => f.id)));
+      assert.equal(found[0].severity, "low");
+      assert.equal(found[0].metadata.netns_name, name);
+      assert.equal(found[0].metadata.state, "LISTEN");
+      assert.match(found[0].description, new RegExp(`ip netns exec ${name} ss -anp`));
+    } finally {
+      await stop(holder);
+      ip("netns", "del", name);
     }
   },
 }));

@@ -307,8 +307,10 @@ export const IOC_CHECKS: CheckInput[] = [
       "stays in the namespace it was made in, and /proc shows a namespace's tables only through a process in " +
       "it; a process that makes a socket in a new namespace and then returns to its own (setns) holds a " +
       "connection or listener that ss, netstat and /proc/net do not show. It is read through the process's " +
-      "descriptor (pidfd_getfd, nothing sent). Only checked on the live host." +
-      " High: no distribution service keeps sockets this way; it hides network traffic from the tools that list it.",
+      "descriptor (pidfd_getfd, nothing sent), with the namespace it is in. Only checked on the live host." +
+      " High: no distribution service keeps sockets this way; it hides network traffic from the tools that list it." +
+      " Low when the namespace is a named one (`ip netns`, a bind mount under /run/netns): `ip netns exec NAME ss`" +
+      " lists it, so it is not hidden from an administrator.",
     remediation:
       "Record the local and remote addresses, save the process, and look for who created the namespace " +
       "(its other end, a veth or tunnel interface, leads to the traffic).",

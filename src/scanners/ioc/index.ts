@@ -78,15 +78,31 @@ const UNLISTED_NOTE =
   " The socket is in no /proc/net table of a network namespace a process is in (it was read" +
   " through its holder's descriptor): it was made in a namespace that no process is in any more.";
 
-/** Sockets a process holds that are in no /proc/net table of any namespace (see InetIndex.unlistedOf). */
+/**
+ * Sockets a process holds that are in no /proc/net table of any namespace (see InetIndex.unlistedOf). One in a
+ * named namespace (`ip netns`, kept by a bind mount) is not hidden from an administrator who lists those: low.
+ */
 function checkUnlistedSockets(p: ProcessInfo, inet: InetIndex, out: Findings): void {
   for (const s of inet.unlistedOf(p)) {
+    const name = inet.netnsName(s.netns);
     out.add({
       check_id: "ioc.process.socket_unlisted_netns",
       subject: programSubject(p),
       description: `pid ${p.pid} (${p.comm}) holds ${s.proto} socket ${s.local} ↔ ${s.remote} (${s.state}).` +
-        UNLISTED_NOTE,
-      metadata: { ...processMeta(p), proto: s.proto, local: s.local, remote: s.remote, state: s.state },
+        (name === undefined
+          ? UNLISTED_NOTE
+          : ` The socket is in the named network namespace ${name} (${s.netns}), which no process is in;` +
+            ` \`ip netns exec ${name} ss -anp\` lists it.`),
+      ...(name === undefined ? {} : { severity: "low" as const }),
+      metadata: {
+        ...processMeta(p),
+        proto: s.proto,
+        local: s.local,
+        remote: s.remote,
+        state: s.state,
+        ...(s.netns ? { netns: s.netns } : {}),
+        ...(name === undefined ? {} : { netns_name: name }),
+      },
       ...processAt(p),
     }, p);
   }
@@ -110,6 +126,7 @@ function checkShell(p: ProcessInfo, inet: InetIndex, graph: ChannelGraph, out: F
         remote: shell.socket.remote,
         state: shell.socket.state,
         ...(shell.socket.unlisted ? { socket_namespace: "unlisted" } : {}),
+        ...(shell.socket.netns ? { netns: shell.socket.netns } : {}),
         stdio: shell.stdio.map((s) => s ?? "closed"),
       },
       ...processAt(p),
@@ -150,6 +167,7 @@ function checkShell(p: ProcessInfo, inet: InetIndex, graph: ChannelGraph, out: F
         remote: input.socket.remote,
         state: input.socket.state,
         ...(input.socket.unlisted ? { socket_namespace: "unlisted" } : {}),
+        ...(input.socket.netns ? { netns: input.socket.netns } : {}),
       },
       ...processAt(p),
     },

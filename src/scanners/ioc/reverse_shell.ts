@@ -11,6 +11,7 @@ import { hostPort } from "../../host/net_address.ts";
 import type { InetSocket, InetTable } from "../../host/proc_net.ts";
 import { peekInetSocket } from "../../host/peer_socket.ts";
 import { listedSocketInodes, processInetSockets, socketTables } from "../network/collect.ts";
+import { namedNetns } from "../network/views.ts";
 import { basename } from "./common.ts";
 
 const SHELLS = new Set([
@@ -51,6 +52,8 @@ export interface ShellSocket {
   state: string;
   /** Read through the holder's descriptor: the socket is in no /proc/net table of a namespace a process is in. */
   unlisted?: true;
+  /** For an unlisted socket, the network namespace it is in ("net:[N]"), when the kernel said. */
+  netns?: string;
 }
 
 const SHELL_TABLES: readonly InetTable[] = ["tcp", "tcp6", "udp", "udp6"];
@@ -60,6 +63,11 @@ const UNLISTED_PER_PROCESS = 64;
 const UNLISTED_PER_SCAN = 256;
 /** Descriptors listed when looking for those sockets' numbers. */
 const MAX_FDS_READ = 65536;
+
+/** A socket read through its holder's descriptor, as findings show it. */
+function unlistedShown(s: { socket: InetSocket; netns: string | null }): ShellSocket {
+  return { ...shown(s.socket), unlisted: true, ...(s.netns ? { netns: s.netns } : {}) };
+}
 
 function shown(s: InetSocket): ShellSocket {
   return {
@@ -88,9 +96,10 @@ export function isConnected(s: InetSocket): boolean {
 export class InetIndex {
   #byInode: Map<number, InetSocket> | undefined;
   readonly #own = new Map<number, Map<number, InetSocket>>();
-  readonly #peeked = new Map<number, InetSocket | null>();
+  readonly #peeked = new Map<number, { socket: InetSocket; netns: string | null } | null>();
   #peekWarned = false;
   #budgetWarned = false;
+  #named: Map<string, string> | undefined;
 
   constructor(readonly ctx: ScanContext) {}
 
@@ -134,7 +143,7 @@ export class InetIndex {
     if (unlisted.length === 0 || !this.ctx.host.isLive) return undefined;
     for (const [fd, inode] of this.#descriptors(p.pid, unlisted.slice(0, UNLISTED_PER_PROCESS))) {
       const s = this.#peek(p, fd, inode);
-      if (s && isConnected(s)) return { ...shown(s), unlisted: true };
+      if (s && isConnected(s.socket)) return unlistedShown(s);
     }
     return undefined;
   }
@@ -163,9 +172,16 @@ export class InetIndex {
     const out: ShellSocket[] = [];
     for (const [fd, inode] of this.#descriptors(p.pid, wanted)) {
       const s = this.#peek(p, fd, inode);
-      if (s) out.push({ ...shown(s), unlisted: true });
+      if (s) out.push(unlistedShown(s));
     }
     return out;
+  }
+
+  /** The `ip netns` name of network namespace `ns` ("net:[N]"), if it has one (read once per scan). */
+  netnsName(ns: string | undefined): string | undefined {
+    if (ns === undefined) return undefined;
+    this.#named ??= namedNetns(this.ctx.host);
+    return this.#named.get(ns);
   }
 
   /** The descriptors of process `pid` that hold the socket inodes in `inodes` (fd order). */
@@ -185,10 +201,10 @@ export class InetIndex {
   }
 
   /** Socket inode `inode` at descriptor `fd` of `p`, read through the descriptor once per scan. */
-  #peek(p: ProcessInfo, fd: number, inode: number): InetSocket | undefined {
+  #peek(p: ProcessInfo, fd: number, inode: number): { socket: InetSocket; netns: string | null } | undefined {
     if (!this.#peeked.has(inode)) {
       const r = peekInetSocket(p.pid, fd, inode);
-      this.#peeked.set(inode, r.ok ? r.socket : null);
+      this.#peeked.set(inode, r.ok && r.socket ? { socket: r.socket, netns: r.netns } : null);
       if (!r.ok && !r.gone && !this.#peekWarned) {
         this.#peekWarned = true;
         this.ctx.warn("socket_unreadable", `a socket in no /proc/net table could not be read: ${r.reason}`);
@@ -215,7 +231,7 @@ export class InetIndex {
     if (listed) return shown(listed);
     if (!this.ctx.host.isLive) return undefined;
     const peeked = this.#peek(p, fd, inode);
-    return peeked ? { ...shown(peeked), unlisted: true } : undefined;
+    return peeked ? unlistedShown(peeked) : undefined;
   }
 }
 

@@ -54,3 +54,23 @@ export function netViews(host: Host, processes: readonly ProcessInfo[]): NetView
   views.sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
   return views;
 }
+
+/** Where `ip netns` keeps its named network namespaces (bind mounts of nsfs). */
+const NAMED_NETNS_DIRS = ["/run/netns", "/var/run/netns"];
+
+/**
+ * The named network namespaces (`ip netns add NAME`) by namespace ("net:[N]" → NAME): a namespace kept by a bind
+ * mount, which `ip netns list` shows and `ip netns exec NAME ss` can list even when no process is in it.
+ */
+export function namedNetns(host: Host): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const dir of NAMED_NETNS_DIRS) {
+    const entries = host.readDir(dir, 4096);
+    if (!entries.ok) continue;
+    for (const e of entries.value) {
+      const st = host.stat(`${dir}/${e.name}`);
+      if (st.ok && st.value.ino !== null) out.set(`net:[${st.value.ino}]`, e.name);
+    }
+  }
+  return out;
+}
