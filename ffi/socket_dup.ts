@@ -1,9 +1,9 @@
 /**
  * A socket another process holds, read through a duplicate of its descriptor: pidfd_open(2) and pidfd_getfd(2)
  * (Linux 5.6 and later; the caller needs ptrace rights over the process, as root has unless Yama forbids it),
- * then getsockopt, getsockname and getpeername on the duplicate, which is closed before returning. Nothing is
- * sent or received. This reads a socket whatever network namespace it is in, including one no process is in,
- * whose tables /proc cannot show. Raw values only; nothing here knows about sys-scan.
+ * then getsockopt, getsockname, getpeername and ioctl(SIOCGSKNS) on the duplicate, which is closed before
+ * returning. Nothing is sent or received. This reads a socket whatever network namespace it is in, including one
+ * no process is in, whose tables /proc cannot show. Raw values only; nothing here knows about sys-scan.
  */
 
 import { errno, libc } from "./libc.ts";
