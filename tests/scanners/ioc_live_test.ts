@@ -346,7 +346,8 @@ Deno.test(needs(["root", "netns", "python3"], {
 }));
 
 Deno.test(needs(["root", "netns", "python3"], {
-  name: "ioc live: a socket in a named namespace (ip netns) that no process is in is low, with the name",
+  name:
+    "ioc live: a socket in a named namespace (ip netns) no process is in is low, with the name; not merged with a hidden one",
   async fn() {
     const name = `sys-scan-test-${Deno.pid}`;
     const ip = (...args: string[]) => new Deno.Command("/usr/sbin/ip", { args, stderr: "null" }).outputSync();
@@ -365,19 +366,34 @@ Deno.test(needs(["root", "netns", "python3"], {
         "time.sleep(60)",
       ].join("\n"),
     ]);
+    // The same program holding a socket in an anonymous such namespace: high, and a finding of its own.
+    const hidden = orphanSockets("srv = socket.socket(); srv.bind(('0.0.0.0', 0)); srv.listen(1)");
     try {
       await firstLine(holder);
+      await firstLine(hidden);
       const r = await runOne(ioc, "/");
       const found = r.findings.filter((f) =>
         f.check_id === "ioc.process.socket_unlisted_netns" &&
         (f.metadata.pids as string[]).includes(String(holder.pid))
       );
       assert.equal(found.length, 1, JSON.stringify(r.findings.map((f) => f.id)));
-      assert.equal(found[0].severity, "low");
+      assert.equal(found[0].severity, "low", JSON.stringify(found[0].metadata));
       assert.equal(found[0].metadata.netns_name, name);
       assert.equal(found[0].metadata.state, "LISTEN");
       assert.match(found[0].description, new RegExp(`ip netns exec ${name} ss -anp`));
+      assert.ok(found[0].id.endsWith(`@${name}`), found[0].id);
+      const other = r.findings.filter((f) =>
+        f.check_id === "ioc.process.socket_unlisted_netns" &&
+        (f.metadata.pids as string[]).includes(String(hidden.pid))
+      );
+      assert.deepEqual(
+        other.map((f) => [f.severity, (f.metadata.pids as string[]).includes(String(holder.pid))]),
+        [
+          ["high", false],
+        ],
+      );
     } finally {
+      await stop(hidden);
       await stop(holder);
       ip("netns", "del", name);
     }

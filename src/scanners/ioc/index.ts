@@ -87,7 +87,9 @@ function checkUnlistedSockets(p: ProcessInfo, inet: InetIndex, out: Findings): v
     const name = inet.netnsName(s.netns);
     out.add({
       check_id: "ioc.process.socket_unlisted_netns",
-      subject: programSubject(p),
+      // One finding per program and namespace: processes of one program in two such namespaces (one named,
+      // one not) are two facts, not one merged at the worse severity.
+      subject: `${programSubject(p)}@${name ?? s.netns ?? "netns"}`,
       description: `pid ${p.pid} (${p.comm}) holds ${s.proto} socket ${s.local} ↔ ${s.remote} (${s.state}).` +
         (name === undefined
           ? UNLISTED_NOTE
