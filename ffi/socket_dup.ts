@@ -3,7 +3,9 @@
  * (Linux 5.6 and later; the caller needs ptrace rights over the process, as root has unless Yama forbids it),
  * then getsockopt, getsockname, getpeername and ioctl(SIOCGSKNS) on the duplicate, which is closed before
  * returning. Nothing is sent or received. This reads a socket whatever network namespace it is in, including one
- * no process is in, whose tables /proc cannot show. Raw values only; nothing here knows about sys-scan.
+ * no process is in, whose tables /proc cannot show. One effect on the socket itself: on a host with cgroup-v1
+ * net_cls or net_prio, receiving the descriptor tags the socket with this process's class id and priority index
+ * (the kernel does so for every received socket). Raw values only; nothing here knows about sys-scan.
  */
 
 import { errno, libc } from "./libc.ts";
@@ -18,12 +20,12 @@ export const AF = { UNIX: 1, INET: 2, INET6: 10 } as const;
 /** Socket types sys-scan tells apart. */
 export const SOCK = { STREAM: 1, DGRAM: 2 } as const;
 /** IP protocols sys-scan tells apart. */
-export const IPPROTO = { TCP: 6, UDP: 17 } as const;
+export const IPPROTO = { TCP: 6, UDP: 17, MPTCP: 262 } as const;
 
 /** SIOCGSKNS: a descriptor of the socket's network namespace (Linux 4.9+; CAP_NET_ADMIN over it). */
 const SIOCGSKNS = 0x894cn;
 const SOL_SOCKET = 1;
-const SO = { TYPE: 3, PROTOCOL: 38, DOMAIN: 39 } as const;
+const SO = { TYPE: 3, LINGER: 13, PROTOCOL: 38, DOMAIN: 39 } as const;
 const TCP_INFO = 11;
 
 /** What one socket is, as the kernel says through its descriptor. */
@@ -81,34 +83,65 @@ function netnsOf(fd: number): number | null {
   }
 }
 
-/** What one open socket is: its family, type, addresses and TCP state. Errors carry the failing call. */
+/**
+ * What one open socket is: its family, and for an inet socket its type, protocol, addresses and TCP state. The
+ * family is read first: other families (AF_ALG, AF_KCM…) may refuse getsockname, and nothing more is needed of
+ * them. Errors carry the failing call.
+ */
 export function describeSocket(fd: number): RawSocket | SocketDupError {
   const st = emptyStatx();
   if (!statxFd(fd, st)) return { call: "statx", errno: errno() };
   if ((st.mode & S_IFMT) !== S_IFSOCK) return { call: "not_socket", errno: 88 /* ENOTSOCK */ };
-  const domain = sockopt(fd, SOL_SOCKET, SO.DOMAIN);
+  const domainOpt = sockopt(fd, SOL_SOCKET, SO.DOMAIN);
+  if (typeof domainOpt === "number") return { call: "getsockopt", errno: -domainOpt };
+  const domain = int32(domainOpt);
+  const netnsIno = netnsOf(fd);
+  if (domain !== AF.INET && domain !== AF.INET6) {
+    return {
+      ino: st.ino,
+      domain,
+      type: 0,
+      protocol: 0,
+      local: new Uint8Array(0),
+      remote: null,
+      tcpState: null,
+      netnsIno,
+    };
+  }
   const type = sockopt(fd, SOL_SOCKET, SO.TYPE);
   const protocol = sockopt(fd, SOL_SOCKET, SO.PROTOCOL);
-  for (const v of [domain, type, protocol]) {
-    if (typeof v === "number") return { call: "getsockopt", errno: -v };
-  }
+  for (const v of [type, protocol]) if (typeof v === "number") return { call: "getsockopt", errno: -v };
   const local = address(fd, false);
   if (typeof local === "number") return { call: "getsockname", errno: -local };
   const remote = address(fd, true);
   const proto = int32(protocol as Uint8Array);
-  const isInet = [AF.INET, AF.INET6].includes(int32(domain as Uint8Array) as 2 | 10);
   // tcp_info begins with the state byte; a short buffer is filled as far as it goes.
-  const info = isInet && proto === IPPROTO.TCP ? sockopt(fd, IPPROTO.TCP, TCP_INFO, 8) : null;
+  const tcpLike = proto === IPPROTO.TCP || proto === IPPROTO.MPTCP;
+  const info = tcpLike ? sockopt(fd, IPPROTO.TCP, TCP_INFO, 8) : null;
   return {
-    netnsIno: netnsOf(fd),
+    netnsIno,
     ino: st.ino,
-    domain: int32(domain as Uint8Array),
+    domain,
     type: int32(type as Uint8Array),
     protocol: proto,
     local,
     remote: typeof remote === "number" ? null : remote,
     tcpState: info instanceof Uint8Array ? info[0] : null,
   };
+}
+
+/**
+ * Closes a duplicate. When it is a socket with SO_LINGER on, this close may be the socket's last one (its owner
+ * closed it meanwhile) and would then wait up to the linger time for the peer: that close runs on another
+ * thread, so an owner cannot hold the scan with it.
+ */
+function closeDuplicate(fd: number): void {
+  const linger = sockopt(fd, SOL_SOCKET, SO.LINGER, 8);
+  if (linger instanceof Uint8Array && int32(linger) !== 0) {
+    void libc().symbols.close_nb(fd);
+    return;
+  }
+  closeFd(fd);
 }
 
 /**
@@ -126,6 +159,6 @@ export function describeProcessSocket(pid: number, fd: number): RawSocket | Sock
   try {
     return describeSocket(dup);
   } finally {
-    closeFd(dup);
+    closeDuplicate(dup);
   }
 }

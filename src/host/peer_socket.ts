@@ -32,7 +32,8 @@ function endpoint(sa: Uint8Array, domain: number): { address: string; port: numb
 
 /** The InetSocket of a described socket, or null when it is no TCP or UDP socket of an inet family. */
 export function inetFromRaw(raw: RawSocket, where: string): InetSocket | null {
-  const tcp = raw.type === SOCK.STREAM && raw.protocol === IPPROTO.TCP;
+  // MPTCP is TCP to the peer; its own socket is in no table (only its subflows are).
+  const tcp = raw.type === SOCK.STREAM && (raw.protocol === IPPROTO.TCP || raw.protocol === IPPROTO.MPTCP);
   const udp = raw.type === SOCK.DGRAM && raw.protocol === IPPROTO.UDP;
   if ((raw.domain !== AF.INET && raw.domain !== AF.INET6) || (!tcp && !udp)) return null;
   const family = raw.domain === AF.INET ? 4 : 6;
@@ -40,7 +41,9 @@ export function inetFromRaw(raw: RawSocket, where: string): InetSocket | null {
   if (local === undefined) return null;
   const remote = raw.remote ? endpoint(raw.remote, raw.domain) : undefined;
   const proto = tcp ? "tcp" : "udp";
-  const state = tcp
+  const state = tcp && raw.tcpState === null
+    ? (remote ? "ESTABLISHED" : "CLOSE")
+    : tcp
     ? TCP_STATES[raw.tcpState ?? 0] ?? `0x${(raw.tcpState ?? 0).toString(16).padStart(2, "0").toUpperCase()}`
     : remote
     ? "ESTABLISHED"
@@ -75,7 +78,7 @@ export function peekInetSocket(pid: number, fd: number, ino: number): PeekedSock
   if ("call" in raw) {
     const why = raw.call === "not_socket" ? "no longer a socket" : `${raw.call}: ${strerror(raw.errno)}`;
     const gone = raw.call === "not_socket" || (raw.call === "pidfd_open" && raw.errno === ESRCH) ||
-      (raw.call === "pidfd_getfd" && raw.errno === EBADF);
+      (raw.call === "pidfd_getfd" && (raw.errno === EBADF || raw.errno === ESRCH));
     return { ok: false, reason: `fd ${fd} of pid ${pid}: ${why}`, gone };
   }
   if (raw.ino !== ino) {

@@ -52,12 +52,13 @@ Deno.test("peekInetSocket: a TCP connection's family, both ends and state, read 
 
 Deno.test("peekInetSocket: a unix socket is no inet socket; a reused descriptor, a file and a gone pid are refused", () => {
   using t = makeTree({ "f": "x" });
+  // This test's own listener: the socket that appears with it (other modules' sockets come and go meanwhile).
+  const before = new Set(ownSockets().map((s) => s.ino));
   using unix = Deno.listen({ transport: "unix", path: `${t.path}/s` });
-  const mine = ownSockets().find(({ fd, ino }) => {
-    const r = peekInetSocket(Deno.pid, fd, ino);
-    return r.ok && r.socket === null;
-  });
-  assert.ok(mine, `the unix listener (${unix.addr.transport}) reads as no inet socket`);
+  const mine = ownSockets().find((s) => !before.has(s.ino));
+  assert.ok(mine, "the listener's descriptor");
+  const r = peekInetSocket(Deno.pid, mine.fd, mine.ino);
+  assert.ok(r.ok && r.socket === null, `the unix listener (${unix.addr.transport}) reads as no inet socket`);
   const other = peekInetSocket(Deno.pid, mine.fd, mine.ino + 1);
   assert.ok(
     !other.ok && other.gone && /holds socket \d+ now, not \d+/.test(other.reason),
@@ -74,7 +75,7 @@ Deno.test("peekInetSocket: a unix socket is no inet socket; a reused descriptor,
   assert.ok(fileFd !== undefined && file.statSync().isFile);
   const notSocket = peekInetSocket(Deno.pid, fileFd, 1);
   assert.ok(!notSocket.ok && notSocket.gone && /no longer a socket/.test(notSocket.reason));
-  const gone = peekInetSocket(2 ** 22 + 1, 0, inodeOf(mine.fd));
+  const gone = peekInetSocket(2 ** 22 + 1, 0, mine.ino);
   assert.ok(!gone.ok && gone.gone && /pidfd_open: No such process/.test(gone.reason), JSON.stringify(gone));
 });
 

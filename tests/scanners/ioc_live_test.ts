@@ -321,26 +321,70 @@ Deno.test(needs(["root", "netns", "python3"], {
 
 Deno.test(needs(["root", "netns", "python3"], {
   name:
-    "ioc live: past 256 sockets in no table, the rest are not read through their descriptors and it says so",
+    "ioc live: past 64 sockets of one process in no table, the rest are not read, and the warning names it",
   async fn() {
+    // A decoy first (an unbound UDP socket, lowest descriptor), the connection after it, then 300 more.
     const many = orphanSockets(
-      "socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(300)]",
+      "decoy = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n" +
+        "srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(1)\n" +
+        "cli = socket.create_connection(srv.getsockname()); peer, _ = srv.accept()\n" +
+        "socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(300)]",
     );
     try {
       await firstLine(many);
       const r = await runOne(ioc, "/");
       assert.equal(r.status, "ok", r.reason);
       assert.ok(
-        r.warnings.some((w) => w.code === "truncated" && /only the first 256 were read/.test(w.detail ?? "")),
+        r.warnings.some((w) =>
+          w.code === "truncated" && /at most 64 per process/.test(w.detail ?? "") &&
+          (w.detail ?? "").includes(String(many.pid))
+        ),
         JSON.stringify(r.warnings),
       );
       const found = r.findings.filter((f) =>
         f.check_id === "ioc.process.socket_unlisted_netns" &&
         (f.metadata.pids as string[]).includes(String(many.pid))
       );
-      assert.equal(found.length, 1, "the process is reported (its sockets under one finding)");
+      assert.equal(found.length, 1, "the process is reported once, its sockets named in it");
+      const sockets = found[0].metadata.sockets as string[];
+      assert.equal(sockets.length, 64, "the 64 read");
+      assert.match(
+        sockets[0],
+        /^tcp 127\.0\.0\.1:\d+ ↔ 127\.0\.0\.1:\d+ \(ESTABLISHED\)$/,
+        "connections first",
+      );
+      assert.equal(found[0].metadata.state, "ESTABLISHED", "the decoy does not stand for the process");
+      assert.match(found[0].description, /holds 64 sockets tcp 127\.0\.0\.1:\d+ ↔ .* and 56 more\./);
     } finally {
       await stop(many);
+    }
+  },
+}));
+
+Deno.test(needs(["root", "python3"], {
+  name: "ioc live: unbound, fresh and closed sockets in this namespace (in no table either) are not reported",
+  async fn() {
+    const plain = spawn(PYTHON, [
+      "-c",
+      [
+        "import socket, time",
+        "u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+        "t = socket.socket()",
+        "b = socket.socket(); b.bind(('127.0.0.1', 0))",
+        "print(1, flush=True)",
+        "time.sleep(60)",
+      ].join("\n"),
+    ]);
+    try {
+      await firstLine(plain);
+      const r = await runOne(ioc, "/");
+      assert.equal(r.status, "ok", r.reason);
+      const about = r.findings.filter((f) =>
+        (f.metadata.pids as string[] | undefined)?.includes(String(plain.pid))
+      );
+      assert.deepEqual(about.map((f) => f.id), []);
+    } finally {
+      await stop(plain);
     }
   },
 }));

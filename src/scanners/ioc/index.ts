@@ -32,7 +32,7 @@ import { checkMaps, MapsState } from "./maps.ts";
 import { kthreadMasquerade } from "./masquerade.ts";
 import { matchKnownNames, stratumUrl } from "./names.ts";
 import { ChannelGraph, relayedShell } from "./relay.ts";
-import { InetIndex, reverseShell } from "./reverse_shell.ts";
+import { InetIndex, reverseShell, type ShellSocket } from "./reverse_shell.ts";
 import { IOC_INFO } from "../info/ioc.ts";
 
 export { MAX_ENVIRON_BYTES };
@@ -78,31 +78,58 @@ const UNLISTED_NOTE =
   " The socket is in no /proc/net table of a network namespace a process is in (it was read" +
   " through its holder's descriptor): it was made in a namespace that no process is in any more.";
 
+/** How many sockets a finding names in its description (metadata.sockets has them all). */
+const SOCKETS_DESCRIBED = 8;
+
+/** Connected sockets first, then listeners, then the rest, so a decoy cannot push the connection out of view. */
+function socketRank(s: ShellSocket): number {
+  return s.state === "ESTABLISHED" ? 0 : s.state === "LISTEN" ? 1 : 2;
+}
+
 /**
- * Sockets a process holds that are in no /proc/net table of any namespace (see InetIndex.unlistedOf). One in a
- * named namespace (`ip netns`, kept by a bind mount) is not hidden from an administrator who lists those: low.
+ * Sockets a process holds in a network namespace no process is in (InetIndex.unlistedOf): one finding per
+ * process and namespace, naming its sockets. One in a named namespace (`ip netns`, kept by a bind mount) is not
+ * hidden from an administrator who lists those: low.
  */
 function checkUnlistedSockets(p: ProcessInfo, inet: InetIndex, out: Findings): void {
+  const byNs = new Map<string, ShellSocket[]>();
   for (const s of inet.unlistedOf(p)) {
-    const name = inet.netnsName(s.netns);
+    const ns = s.netns ?? "";
+    const list = byNs.get(ns);
+    if (list) list.push(s);
+    else byNs.set(ns, [s]);
+  }
+  for (const [ns, list] of byNs) {
+    list.sort((a, b) => socketRank(a) - socketRank(b));
+    const text = list.map((s) => `${s.proto} ${s.local} ↔ ${s.remote} (${s.state})`);
+    const more = text.length > SOCKETS_DESCRIBED ? ` and ${text.length - SOCKETS_DESCRIBED} more` : "";
+    const name = inet.netnsName(ns || undefined);
+    const first = list[0];
     out.add({
       check_id: "ioc.process.socket_unlisted_netns",
       // One finding per program and namespace: processes of one program in two such namespaces (one named,
       // one not) are two facts, not one merged at the worse severity.
-      subject: `${programSubject(p)}@${name ?? s.netns ?? "netns"}`,
-      description: `pid ${p.pid} (${p.comm}) holds ${s.proto} socket ${s.local} ↔ ${s.remote} (${s.state}).` +
+      subject: `${programSubject(p)}@${name ?? (ns || "netns")}`,
+      description:
+        `pid ${p.pid} (${p.comm}) holds ${text.length === 1 ? "socket" : `${text.length} sockets`} ` +
+        `${text.slice(0, SOCKETS_DESCRIBED).join(", ")}${more}.` +
         (name === undefined
           ? UNLISTED_NOTE
-          : ` The socket is in the named network namespace ${name} (${s.netns}), which no process is in;` +
-            ` \`ip netns exec ${name} ss -anp\` lists it.`),
+          : ` The ${
+            text.length === 1 ? "socket is" : "sockets are"
+          } in the named network namespace ${name} ` +
+            `(${ns}), which no process is in; \`ip netns exec ${name} ss -anp\` lists ${
+              text.length === 1 ? "it" : "them"
+            }.`),
       ...(name === undefined ? {} : { severity: "low" as const }),
       metadata: {
         ...processMeta(p),
-        proto: s.proto,
-        local: s.local,
-        remote: s.remote,
-        state: s.state,
-        ...(s.netns ? { netns: s.netns } : {}),
+        proto: first.proto,
+        local: first.local,
+        remote: first.remote,
+        state: first.state,
+        sockets: text,
+        ...(ns ? { netns: ns } : {}),
         ...(name === undefined ? {} : { netns_name: name }),
       },
       ...processAt(p),
@@ -254,6 +281,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     if (!zombie) checkMaps(ctx, p, prefix, env, maps, out);
   }
   warnAfter(ctx, env, exeDenied);
+  inet.descriptors.warnSkipped();
   maps.warn(ctx);
   if (sweep) await checkHidden(ctx, snap.listed, out, sweep);
   const byPid = new Map(snap.processes.map((p) => [p.pid, p]));

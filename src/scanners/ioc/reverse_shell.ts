@@ -9,9 +9,8 @@ import type { ProcessInfo } from "../../host/proc_types.ts";
 import { socketInode } from "../../host/proc_stat.ts";
 import { hostPort } from "../../host/net_address.ts";
 import type { InetSocket, InetTable } from "../../host/proc_net.ts";
-import { peekInetSocket } from "../../host/peer_socket.ts";
 import { listedSocketInodes, processInetSockets, socketTables } from "../network/collect.ts";
-import { namedNetns } from "../network/views.ts";
+import { DescriptorSockets, type ReadSocket, SWEEP_PER_PROCESS } from "./descriptor_sockets.ts";
 import { basename } from "./common.ts";
 
 const SHELLS = new Set([
@@ -57,18 +56,6 @@ export interface ShellSocket {
 }
 
 const SHELL_TABLES: readonly InetTable[] = ["tcp", "tcp6", "udp", "udp6"];
-/** Sockets in no table read through their descriptors per process asked about (a relay may hold many). */
-const UNLISTED_PER_PROCESS = 64;
-/** Sockets in no table at all read through their descriptors per scan (`unlistedOf`). */
-const UNLISTED_PER_SCAN = 256;
-/** Descriptors listed when looking for those sockets' numbers. */
-const MAX_FDS_READ = 65536;
-
-/** A socket read through its holder's descriptor, as findings show it. */
-function unlistedShown(s: { socket: InetSocket; netns: string | null }): ShellSocket {
-  return { ...shown(s.socket), unlisted: true, ...(s.netns ? { netns: s.netns } : {}) };
-}
-
 function shown(s: InetSocket): ShellSocket {
   return {
     proto: s.table,
@@ -90,18 +77,18 @@ export function isConnected(s: InetSocket): boolean {
  * through the first member of its namespace that can still be read, so a process that exits in between hides
  * nothing. A process whose namespace link could not be read belongs to no namespace read there; a socket of
  * its not found among them is looked for in its own /proc/<pid>/net, once per process. On the live host, a
- * shell's or a relay's socket in no table at all (made in a namespace no process is in) is read through its
- * descriptor (`atFd`, `connected`).
+ * shell's or a relay's socket in no table at all is read through its descriptor (`DescriptorSockets`), and
+ * `unlistedOf` gives the sockets a process holds in a namespace no process is in.
  */
 export class InetIndex {
   #byInode: Map<number, InetSocket> | undefined;
   readonly #own = new Map<number, Map<number, InetSocket>>();
-  readonly #peeked = new Map<number, { socket: InetSocket; netns: string | null } | null>();
-  #peekWarned = false;
-  #budgetWarned = false;
-  #named: Map<string, string> | undefined;
+  /** The sockets read through their holders' descriptors in this scan. */
+  readonly descriptors: DescriptorSockets;
 
-  constructor(readonly ctx: ScanContext) {}
+  constructor(readonly ctx: ScanContext) {
+    this.descriptors = new DescriptorSockets(ctx);
+  }
 
   #all(): Map<number, InetSocket> {
     if (this.#byInode !== undefined) return this.#byInode;
@@ -129,88 +116,55 @@ export class InetIndex {
     return this.#ownTables(p.pid).get(inode);
   }
 
+  /** The sockets of `inodes` that no table lists (unix, netlink and the rest included): worth a descriptor read. */
+  #unlisted(inodes: readonly number[]): number[] {
+    const listed = listedSocketInodes(this.ctx);
+    return inodes.filter((inode) => !listed.has(inode));
+  }
+
+  /** A socket read through its descriptor as findings show it; `unlisted` when its namespace has no process. */
+  #shownRead(s: ReadSocket): ShellSocket {
+    return this.descriptors.inUnlistedNamespace(s) && s.netns !== null
+      ? { ...shown(s.socket), unlisted: true, netns: s.netns }
+      : shown(s.socket);
+  }
+
   /**
-   * A connected inet socket `p` holds (lowest inode first), or undefined. On the live host, sockets in no table
-   * are then read through their descriptors (`atFd`), at most UNLISTED_PER_PROCESS of them.
+   * A connected inet socket `p` holds (lowest inode first), or undefined. On the live host, its sockets that no
+   * table lists are then read through their descriptors, at most SWEEP_PER_PROCESS of them.
    */
   connected(p: ProcessInfo): ShellSocket | undefined {
-    const unlisted: number[] = [];
+    const unread: number[] = [];
     for (const inode of p.socketInodes) {
       const s = this.lookup(p, inode);
       if (s && isConnected(s)) return shown(s);
-      if (s === undefined) unlisted.push(inode);
+      if (s === undefined) unread.push(inode);
     }
-    if (unlisted.length === 0 || !this.ctx.host.isLive) return undefined;
-    for (const [fd, inode] of this.#descriptors(p.pid, unlisted.slice(0, UNLISTED_PER_PROCESS))) {
-      const s = this.#peek(p, fd, inode);
-      if (s && isConnected(s.socket)) return unlistedShown(s);
+    if (unread.length === 0 || !this.descriptors.live) return undefined;
+    const candidates = this.#unlisted(unread).slice(0, SWEEP_PER_PROCESS);
+    for (const [fd, inode] of this.descriptors.descriptors(p.pid, candidates)) {
+      const s = this.descriptors.read(p, fd, inode);
+      if (s && isConnected(s.socket)) return this.#shownRead(s);
     }
     return undefined;
   }
 
   /**
-   * The TCP/UDP sockets `p` holds that no table of any namespace lists (`listedSocketInodes`): made in a
-   * namespace no process is in, read through their descriptors. Live host only; at most UNLISTED_PER_SCAN
-   * sockets are read this way per scan, then a `truncated` warning.
+   * The TCP/UDP sockets `p` holds in a network namespace no process is in (read through their descriptors; the
+   * budget is `DescriptorSockets.sweep`'s). Live host only.
    */
   unlistedOf(p: ProcessInfo): ShellSocket[] {
-    if (!this.ctx.host.isLive || p.socketInodes.length === 0) return [];
-    const listed = listedSocketInodes(this.ctx);
-    const candidates = p.socketInodes.filter((inode) => !listed.has(inode));
+    if (!this.descriptors.live || p.socketInodes.length === 0) return [];
+    const candidates = this.#unlisted(p.socketInodes);
     if (candidates.length === 0) return [];
-    const fresh = candidates.filter((inode) => !this.#peeked.has(inode));
-    const allowed = Math.max(0, UNLISTED_PER_SCAN - this.#peeked.size);
-    if (fresh.length > allowed && !this.#budgetWarned) {
-      this.#budgetWarned = true;
-      this.ctx.warn(
-        "truncated",
-        `sockets in no /proc/net table: only the first ${UNLISTED_PER_SCAN} were read through their descriptors`,
-      );
-    }
-    const skipped = new Set(fresh.slice(allowed));
-    const wanted = candidates.filter((inode) => !skipped.has(inode));
-    const out: ShellSocket[] = [];
-    for (const [fd, inode] of this.#descriptors(p.pid, wanted)) {
-      const s = this.#peek(p, fd, inode);
-      if (s) out.push(unlistedShown(s));
-    }
-    return out;
+    return this.descriptors.sweep(p, candidates)
+      .filter((s) => this.descriptors.inUnlistedNamespace(s))
+      .map((s) => this.#shownRead(s));
   }
 
-  /** The `ip netns` name of network namespace `ns` ("net:[N]"), if it has one (read once per scan). */
+  /** The `ip netns` name of network namespace `ns`, if it has one. */
   netnsName(ns: string | undefined): string | undefined {
-    if (ns === undefined) return undefined;
-    this.#named ??= namedNetns(this.ctx.host);
-    return this.#named.get(ns);
-  }
-
-  /** The descriptors of process `pid` that hold the socket inodes in `inodes` (fd order). */
-  #descriptors(pid: number, inodes: readonly number[]): [number, number][] {
-    const wanted = new Set(inodes);
-    const dir = this.ctx.host.readDir(`/proc/${pid}/fd`, MAX_FDS_READ);
-    if (!dir.ok) return [];
-    const out: [number, number][] = [];
-    for (const e of dir.value) {
-      if (!/^\d+$/.test(e.name)) continue;
-      const link = this.ctx.host.readLink(`/proc/${pid}/fd/${e.name}`);
-      const inode = link.ok ? socketInode(link.value) : undefined;
-      if (inode !== undefined && wanted.delete(inode)) out.push([Number(e.name), inode]);
-      if (wanted.size === 0) break;
-    }
-    return out.sort((a, b) => a[0] - b[0]);
-  }
-
-  /** Socket inode `inode` at descriptor `fd` of `p`, read through the descriptor once per scan. */
-  #peek(p: ProcessInfo, fd: number, inode: number): { socket: InetSocket; netns: string | null } | undefined {
-    if (!this.#peeked.has(inode)) {
-      const r = peekInetSocket(p.pid, fd, inode);
-      this.#peeked.set(inode, r.ok && r.socket ? { socket: r.socket, netns: r.netns } : null);
-      if (!r.ok && !r.gone && !this.#peekWarned) {
-        this.#peekWarned = true;
-        this.ctx.warn("socket_unreadable", `a socket in no /proc/net table could not be read: ${r.reason}`);
-      }
-    }
-    return this.#peeked.get(inode) ?? undefined;
+    return ns === undefined ? undefined : this.descriptors.netnsName(ns);
   }
 
   /** The inet socket behind `inode` as findings show it. */
@@ -221,17 +175,15 @@ export class InetIndex {
 
   /**
    * The inet socket behind descriptor `fd` of `p` (socket inode `inode`) as findings show it: from the tables,
-   * else, on the live host, read through the descriptor itself (`peekInetSocket`). A socket created in a network
-   * namespace no process is in any more is in no table /proc lists; a process can make one and `setns` back.
-   * Such a socket is `unlisted`. A descriptor this process may not read that way is a warning, once per scan; one
-   * whose process or socket is gone by then is not.
+   * else, on the live host, read through the descriptor itself. A socket made in a network namespace no process
+   * is in any more is in no table /proc lists (a process can make one and `setns` back): it is `unlisted`.
    */
   atFd(p: ProcessInfo, fd: number, inode: number): ShellSocket | undefined {
     const listed = this.lookup(p, inode);
     if (listed) return shown(listed);
-    if (!this.ctx.host.isLive) return undefined;
-    const peeked = this.#peek(p, fd, inode);
-    return peeked ? unlistedShown(peeked) : undefined;
+    if (!this.descriptors.live || this.#unlisted([inode]).length === 0) return undefined;
+    const s = this.descriptors.read(p, fd, inode);
+    return s ? this.#shownRead(s) : undefined;
   }
 }
 
