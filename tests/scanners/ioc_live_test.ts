@@ -267,6 +267,10 @@ Deno.test(needs(["root", "netns", "python3"], {
   },
 }));
 
+/** Python: a connection to a listener of its own on 127.0.0.1 (`cli`, `peer`, `srv`). */
+const CONNECTION = "srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(1)\n" +
+  "cli = socket.create_connection(srv.getsockname()); peer, _ = srv.accept()";
+
 /** A python helper that makes `body`'s sockets in a new network namespace, goes back, prints its pid, waits. */
 function orphanSockets(body: string): Deno.ChildProcess {
   const script = [
@@ -284,14 +288,10 @@ Deno.test(needs(["root", "netns", "python3"], {
   name:
     "ioc live: a connection held in a network namespace no process is in is reported; one in this one is not",
   async fn() {
-    const hidden = orphanSockets(
-      "srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(1)\n" +
-        "cli = socket.create_connection(srv.getsockname()); peer, _ = srv.accept()",
-    );
+    const hidden = orphanSockets(CONNECTION);
     const plain = spawn(PYTHON, [
       "-c",
-      "import socket, time\nsrv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(1)\n" +
-      "cli = socket.create_connection(srv.getsockname()); peer, _ = srv.accept(); print(1, flush=True); time.sleep(60)",
+      `import socket, time\n${CONNECTION}\nprint(1, flush=True); time.sleep(60)`,
     ]);
     try {
       await firstLine(hidden);
@@ -325,9 +325,7 @@ Deno.test(needs(["root", "netns", "python3"], {
   async fn() {
     // A decoy first (an unbound UDP socket, lowest descriptor), the connection after it, then 300 more.
     const many = orphanSockets(
-      "decoy = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n" +
-        "srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(1)\n" +
-        "cli = socket.create_connection(srv.getsockname()); peer, _ = srv.accept()\n" +
+      "decoy = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n" + CONNECTION + "\n" +
         "socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(300)]",
     );
     try {
