@@ -22,7 +22,7 @@ function ownSockets(): { fd: number; ino: number }[] {
 }
 
 /** The inode of the socket at descriptor `fd` of process `pid`. */
-function inodeOf(fd: number, pid: number | "self" = "self"): number {
+function inodeOf(fd: number, pid: number): number {
   return Number(/\d+/.exec(Deno.readLinkSync(`/proc/${pid}/fd/${fd}`))![0]);
 }
 

@@ -103,7 +103,7 @@ function checkUnlistedSockets(p: ProcessInfo, inet: InetIndex, out: Findings): v
     list.sort((a, b) => socketRank(a) - socketRank(b));
     const text = list.map((s) => `${s.proto} ${s.local} ↔ ${s.remote} (${s.state})`);
     const more = text.length > SOCKETS_DESCRIBED ? ` and ${text.length - SOCKETS_DESCRIBED} more` : "";
-    const name = inet.netnsName(ns || undefined);
+    const name = inet.descriptors.netnsName(ns || null);
     const first = list[0];
     out.add({
       check_id: "ioc.process.socket_unlisted_netns",

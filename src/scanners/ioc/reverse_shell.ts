@@ -162,11 +162,6 @@ export class InetIndex {
       .map((s) => this.#shownRead(s));
   }
 
-  /** The `ip netns` name of network namespace `ns`, if it has one. */
-  netnsName(ns: string | undefined): string | undefined {
-    return ns === undefined ? undefined : this.descriptors.netnsName(ns);
-  }
-
   /** The inet socket behind `inode` as findings show it. */
   shown(p: ProcessInfo, inode: number): ShellSocket | undefined {
     const s = this.lookup(p, inode);

@@ -26,6 +26,8 @@ export interface Seen<T> {
 
 /** Every socket of the scan. `anyTable` is false when no table could be read at all. */
 export interface SocketTables {
+  /** The namespace views the tables were read through. */
+  views: NetView[];
   inet: Seen<InetSocket>[];
   packet: Seen<PacketSocket>[];
   anyTable: boolean;
@@ -83,7 +85,7 @@ function readAll(ctx: ScanContext): SocketTables {
     if (parsed.bad > 0) ctx.warn("net_malformed", `packet${where}: ${parsed.bad} bad line(s)`);
     for (const socket of parsed.entries) packet.push({ view, socket });
   }
-  return { inet, packet, anyTable };
+  return { views, inet, packet, anyTable };
 }
 
 /** The socket tables of this scan, read once (warnings go to the scanner that read them first). */
@@ -103,7 +105,7 @@ export function listedSocketInodes(ctx: ScanContext): Set<number> {
     const listed = new Set<number>();
     for (const { socket } of tables.inet) if (socket.inode !== 0) listed.add(socket.inode);
     for (const { socket } of tables.packet) if (socket.inode !== 0) listed.add(socket.inode);
-    for (const view of netViews(ctx.host, procSnapshot(ctx).processes)) {
+    for (const view of tables.views) {
       for (const table of Object.keys(OTHER_SOCKET_TABLES) as OtherSocketTable[]) {
         const text = readTable(ctx, view, table);
         if (text === undefined) continue;
