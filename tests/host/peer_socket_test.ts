@@ -145,12 +145,15 @@ Deno.test(needs(["root", "setpriv"], {
   fn: async () => {
     using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const accepting = listener.accept();
-    // A root-owned child with stdin on a TCP connection.
+    // A root-owned child with stdin on a TCP connection that lingers on close (so the scanner's duplicate is
+    // closed on another thread).
     const child = new Deno.Command("/usr/bin/python3", {
       args: [
         "-c",
-        `import socket,os,time
-s=socket.create_connection(("127.0.0.1",${listener.addr.port})); os.dup2(s.fileno(),0); print(1,flush=True); time.sleep(30)`,
+        `import socket,os,struct,time
+s=socket.create_connection(("127.0.0.1",${listener.addr.port}))
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 30))
+os.dup2(s.fileno(),0); print(1,flush=True); time.sleep(30)`,
       ],
       stdin: "null",
       stdout: "piped",
