@@ -7,6 +7,7 @@
 import { ScanShared } from "../core/context.ts";
 import { executeScanners, ScanClock } from "../core/execute.ts";
 import type { FromWorker, RunRequest, ToWorker } from "../core/isolation.ts";
+import { useHelperServer } from "../host/helper_worker.ts";
 import { Host } from "../host/host.ts";
 import { loadScanners } from "../scanners/loaders.ts";
 import { loadScannerCode } from "./scanner_code.ts";
@@ -54,6 +55,10 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
   if (m.t === "preload") {
     // Errors surface again, with their message, when `run` loads the same modules.
     loadScanners(m.names).catch(() => {});
+    return;
+  }
+  if (m.t === "helpers") {
+    useHelperServer(m.port);
     return;
   }
   if (m.t === "interrupt") {

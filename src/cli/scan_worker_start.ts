@@ -2,10 +2,34 @@
  * Starting a scan worker (`scan_worker.ts`): the one place its module is named. A module of its own so that the
  * CLI's entry can start one before loading the scan's code, without loading the worker's code itself.
  */
+import type { ToWorker } from "../core/isolation.ts";
+import { HelperServer } from "../host/helper_worker.ts";
+
+/**
+ * A scan worker with the main thread's helper server (src/host/helper_worker.ts): the helper threads it starts
+ * are created by this thread, which Deno starts about half a second sooner than a worker's own, and are ended
+ * with it.
+ */
+class ScanWorker extends Worker {
+  readonly #helpers: HelperServer;
+
+  constructor() {
+    super(new URL("./scan_worker.ts", import.meta.url), { type: "module" });
+    const channel = new MessageChannel();
+    this.#helpers = new HelperServer(channel.port1);
+    this.postMessage({ t: "helpers", port: channel.port2 } satisfies ToWorker, [channel.port2]);
+  }
+
+  /** Ends the worker and every helper thread it started. */
+  override terminate(): void {
+    super.terminate();
+    this.#helpers[Symbol.dispose]();
+  }
+}
 
 /** A new scan worker; it loads its modules and waits for `preload` or `run` (src/core/isolation.ts). */
 export function startScanWorker(): Worker {
-  return new Worker(new URL("./scan_worker.ts", import.meta.url), { type: "module" });
+  return new ScanWorker();
 }
 
 /**

@@ -45,7 +45,12 @@ export interface RunRequest {
  * flags are parsed, likely will) run, so a worker started before the scan was prepared loads their modules
  * meanwhile (it runs nothing until `run`, and only the scanners `run` names).
  */
-export type ToWorker = RunRequest | { t: "interrupt" } | { t: "preload"; names: string[] };
+export type ToWorker =
+  | RunRequest
+  | { t: "interrupt" }
+  | { t: "preload"; names: string[] }
+  /** The port of the main thread's helper server (src/host/helper_worker.ts), sent first. */
+  | { t: "helpers"; port: MessagePort };
 
 /** Messages from a scan worker to the coordinator. */
 export type FromWorker =

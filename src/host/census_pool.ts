@@ -19,6 +19,7 @@ import {
 } from "./census_data.ts";
 import type { Assembler } from "./census_result.ts";
 import { type WalkLimitsCheck, walkSlice } from "./census_thread.ts";
+import { type Helper, startHelper } from "./helper_worker.ts";
 import { errMessage } from "./walker.ts";
 import { yieldToEventLoop } from "./yield.ts";
 
@@ -51,7 +52,7 @@ export class WorkerPool {
   readonly #limits: WalkLimitsCheck;
   readonly #shared: Int32Array;
   readonly #asm: Assembler;
-  readonly #workers: Worker[] = [];
+  readonly #workers: Helper[] = [];
   readonly #queue: CensusTask[] = [];
   readonly #idle = new Set<number>();
   readonly #busy = new Set<number>();
@@ -72,12 +73,9 @@ export class WorkerPool {
     this.#asm = asm;
     for (let id = 1; id <= count && this.#failure === undefined; id++) {
       try {
-        const w = new Worker(new URL("./census_worker.ts", import.meta.url).href, { type: "module" });
+        const w = startHelper(new URL("./census_worker.ts", import.meta.url).href);
         this.#workers.push(w);
-        w.onerror = (ev) => {
-          ev.preventDefault();
-          this.#fail(new Error(`census worker failed: ${ev.message}`));
-        };
+        w.onerror = (message) => this.#fail(new Error(`census worker failed: ${message}`));
         w.onmessage = (ev: MessageEvent<WorkerOut>) => this.#received(id, ev.data);
         w.postMessage(
           {

@@ -1,20 +1,21 @@
 /**
  * A census worker: walks the directories it is given with a CensusWalker on its own thread, hands half of
  * its pending directories to the coordinator when an idle worker asks, and reports what it kept whenever it
- * runs out of work. Messages are `WorkerIn` and `WorkerOut` (census_walker.ts).
+ * runs out of work. Messages are `WorkerIn` and `WorkerOut` (census_data.ts), through the port of `helper_worker.ts`.
  */
-/// <reference lib="deno.worker" />
 import { DirentCalls } from "../../ffi/dirent.ts";
 import { CensusWalker } from "./census_walker.ts";
 import { checkLimits, type WorkerIn, type WorkerOut } from "./census_data.ts";
+import { onHelperStart } from "./helper_worker.ts";
 
 let walker: CensusWalker | undefined;
 let shared: Int32Array;
 let deadline = 0;
 let maxEntries = 0;
+let port: MessagePort | undefined;
 
 function post(m: WorkerOut): void {
-  self.postMessage(m);
+  port?.postMessage(m);
 }
 
 function drive(w: CensusWalker): void {
@@ -26,7 +27,7 @@ function drive(w: CensusWalker): void {
   post({ t: "idle", ...w.drain() });
 }
 
-self.onmessage = (ev: MessageEvent<WorkerIn>) => {
+function received(ev: MessageEvent<WorkerIn>): void {
   const m = ev.data;
   if (m.t === "init") {
     const fs = DirentCalls.open();
@@ -42,4 +43,9 @@ self.onmessage = (ev: MessageEvent<WorkerIn>) => {
     walker.adopt(m.tasks);
     drive(walker);
   }
-};
+}
+
+onHelperStart((p) => {
+  port = p;
+  p.onmessage = received;
+});

@@ -237,3 +237,29 @@ Deno.test("the dispatcher knows exactly the subcommands help describes", async (
   const { SUBCOMMANDS } = await import("../../src/cli/help.ts");
   assert.deepEqual([...SUBCOMMAND_NAMES].sort(), Object.keys(SUBCOMMANDS).sort());
 });
+
+Deno.test("the scan worker's census workers are started through the main thread's helper server and walk", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/report.json`;
+    const args = [
+      "--root",
+      FIXTURE,
+      "--enable",
+      "world_writable",
+      "--parallel-threads",
+      "2",
+      "--output",
+      path,
+    ];
+    const r = await sysScan(args);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(Deno.readTextFileSync(path));
+    const { backend, workers } = report.meta.census;
+    assert.deepEqual({ backend, workers }, { backend: "workers", workers: 1 });
+    const fallbacks = report.collection_warnings.filter((w: { code: string }) => w.code === "walk_fallback");
+    assert.deepEqual(fallbacks, []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -6,6 +6,7 @@
  * The helper is ended with the run, when the run is cut short or aborted, and with the scan worker.
  */
 import type { ScanContext } from "../../core/context.ts";
+import { type Helper as HelperThread, startHelper as startHelperThread } from "../../host/helper_worker.ts";
 import type { Diversion, DpkgPackage } from "./dpkg_md5sums.ts";
 import { nativeProblem, record, type RunState } from "./problems.ts";
 import { Progress } from "./progress.ts";
@@ -28,8 +29,8 @@ const LANES = 4;
 /** Read buffer per reader. */
 const BUFFER_BYTES = 512 << 10;
 /**
- * Runs of fewer packages stay on the scan worker's thread: a worker started from a worker takes about half a
- * second to start (Deno) and 15-18 MiB, more than it saves on a few packages.
+ * Runs of fewer packages stay on the scan worker's thread: a helper thread takes 15-18 MiB and ~50 ms to start
+ * (the main thread creates it, src/host/helper_worker.ts), more than it saves on a few packages.
  */
 export const HELPER_MIN_PACKAGES = 64;
 /** The fewest packages for a helper here: none on a machine with one CPU, where it could only add work. */
@@ -42,7 +43,7 @@ const GRACE_MS = 2000;
 
 /** The helper worker, seen from here. */
 class Helper {
-  readonly #worker: Worker;
+  readonly #worker: HelperThread;
   /** True once it will deliver nothing more (done, failed or ended). */
   finished = false;
   /** Package results received from it. */
@@ -50,7 +51,7 @@ class Helper {
   failure: string | undefined;
 
   constructor(start: HelperIn, deliver: (r: PackageResult) => void, changed: () => void) {
-    this.#worker = new Worker(new URL("./verify_worker.ts", import.meta.url).href, { type: "module" });
+    this.#worker = startHelperThread(new URL("./verify_worker.ts", import.meta.url).href);
     const finish = (failure?: string) => {
       if (failure !== undefined) this.#worker.terminate();
       this.finished = true;
@@ -64,10 +65,7 @@ class Helper {
         deliver(m.result);
       } else finish(m.t === "failed" ? m.message : undefined);
     };
-    this.#worker.onerror = (ev) => {
-      ev.preventDefault();
-      finish(ev.message);
-    };
+    this.#worker.onerror = (message) => finish(message);
     this.#worker.postMessage(start);
   }
 

@@ -1,17 +1,19 @@
 /**
  * The native verifier's helper thread: runs the engine (`verify_packages.ts`) on packages it takes from the
  * counter it shares with the scan worker, with its own Host on the same scan root, and posts each package's
- * result. Started and ended by `native_run.ts`; messages are `HelperIn` and `HelperOut`.
+ * result. Started and ended by `native_run.ts`; messages are `HelperIn` and `HelperOut`, through the port of `src/host/helper_worker.ts`.
  */
-/// <reference lib="deno.worker" />
 import { Host } from "../../host/host.ts";
+import { onHelperStart } from "../../host/helper_worker.ts";
 import { claimFrom, type HelperIn, type HelperOut, SHARED_STOP, verifyPackages } from "./verify_packages.ts";
 
+let port: MessagePort | undefined;
+
 function post(m: HelperOut): void {
-  self.postMessage(m);
+  port?.postMessage(m);
 }
 
-self.onmessage = async (ev: MessageEvent<HelperIn>) => {
+async function received(ev: MessageEvent<HelperIn>): Promise<void> {
   const m = ev.data;
   try {
     const shared = new Int32Array(m.shared);
@@ -32,4 +34,9 @@ self.onmessage = async (ev: MessageEvent<HelperIn>) => {
   } catch (e) {
     post({ t: "failed", message: e instanceof Error ? e.message : String(e) });
   }
-};
+}
+
+onHelperStart((p) => {
+  port = p;
+  p.onmessage = received;
+});
