@@ -155,6 +155,53 @@ export class Libyara implements Disposable {
   }
 }
 
+/**
+ * libyara as loaded by another thread of this process, to scan on this one with rules that thread compiled: the
+ * same library (`path`, as that thread's Libyara names it: dlopen hands back the loaded one) with the layout
+ * that thread's probe accepted, without yr_initialize or yr_finalize (that thread's Libyara keeps libyara
+ * initialized while this one scans, and libyara's initialization counter is not thread-safe).
+ */
+export class AttachedLibyara implements Disposable {
+  #closed = false;
+
+  private constructor(readonly lib: Lib, readonly layout: Layout) {}
+
+  /** Loads `path` and takes the layout named `releases` (`Libyara.layout.releases`). Throws LibyaraError. */
+  static open(path: string, releases: string): AttachedLibyara {
+    const layout = LAYOUTS.find((l) => l.releases === releases);
+    if (layout === undefined) throw new LibyaraError("layout", 0, `no YARA layout "${releases}"`);
+    let lib: Lib;
+    try {
+      lib = Deno.dlopen(path, symbols);
+    } catch (e) {
+      throw new LibyaraError(
+        "dlopen",
+        0,
+        `cannot load ${path}: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
+    return new AttachedLibyara(lib, layout);
+  }
+
+  /**
+   * The rules at `address` (`YaraRules.address` on the thread that compiled them), read but not owned: disposing
+   * them destroys nothing.
+   */
+  rules(address: bigint): YaraRules {
+    if (this.#closed) throw new Error("libyara is closed");
+    const p = Deno.UnsafePointer.create(address);
+    if (p === null) throw new Error("the YARA rules' address is null");
+    return new YaraRules(this.lib, this.layout, p, false);
+  }
+
+  /** Closes this thread's handle (libyara stays loaded for the other thread). Idempotent. */
+  [Symbol.dispose](): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.lib.close();
+  }
+}
+
 /** dlopen of the first of `names` that loads, then yr_initialize. Throws LibyaraError. */
 function load(names: readonly string[]): { lib: Lib; path: string } {
   const failures: string[] = [];

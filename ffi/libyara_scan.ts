@@ -141,19 +141,41 @@ function readStrings(p: Deno.PointerValue, layout: Layout): RuleInfo["strings"] 
   return strings;
 }
 
-/** Compiled rules and their rule table. Create scanners from it; dispose it after them. */
+/**
+ * Compiled rules and their rule table. Create scanners from it; dispose it after them. Rules compiled on one
+ * thread can be scanned with on others at once, each with its own scanner (`address`, `AttachedLibyara.rules`):
+ * the compiling thread keeps them until every other thread is done, or `abandon`s them when one may not be.
+ */
 export class YaraRules implements Disposable {
   #ptr: Deno.PointerValue;
   readonly #base: bigint;
+  readonly #owned: boolean;
   /** Every rule, in the order of the sources (private and global ones included). */
   readonly rules: readonly RuleInfo[];
 
-  /** Use Libyara.compile. Reads the rule table of `ptr` with `layout`. */
-  constructor(readonly lib: Lib, readonly layout: Layout, ptr: Deno.PointerObject) {
+  /**
+   * Use Libyara.compile or AttachedLibyara.rules. Reads the rule table of `ptr` with `layout`; `owned`: disposing
+   * destroys the rules (false for another thread's).
+   */
+  constructor(readonly lib: Lib, readonly layout: Layout, ptr: Deno.PointerObject, owned = true) {
     const t = readRuleTable(ptr, layout);
     this.#ptr = ptr;
     this.#base = t.base;
+    this.#owned = owned;
     this.rules = t.infos;
+  }
+
+  /** The YR_RULES address, for another thread of this process to attach to (AttachedLibyara.rules). */
+  get address(): bigint {
+    return addr(this.pointer);
+  }
+
+  /**
+   * Forgets the rules without destroying them: for when another thread that scans with them was ended and may
+   * still be inside libyara (they are then kept until the process exits).
+   */
+  abandon(): void {
+    this.#ptr = null;
   }
 
   /** The rule a YR_RULE pointer designates, or undefined when it is not in this table. */
@@ -175,10 +197,10 @@ export class YaraRules implements Disposable {
     return YaraScanner.create(this, maxStrings);
   }
 
-  /** yr_rules_destroy. Idempotent. */
+  /** yr_rules_destroy (for owned rules). Idempotent. */
   [Symbol.dispose](): void {
     if (this.#ptr === null) return;
-    this.lib.symbols.yr_rules_destroy(this.#ptr);
+    if (this.#owned) this.lib.symbols.yr_rules_destroy(this.#ptr);
     this.#ptr = null;
   }
 }

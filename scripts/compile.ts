@@ -22,6 +22,7 @@ export const INCLUDES = [
   "src/cli/scanner_code.ts",
   "src/host/pid_sweep_worker.ts",
   "src/scanners/integrity/verify_worker.ts",
+  "src/scanners/yara/yara_worker.ts",
   "src/cli/help.ts",
   "src/cli/provenance.ts",
   "src/cli/scan.ts",

@@ -9,7 +9,8 @@ import type { YaraScanner } from "../../ffi/libyara.ts";
 import { Host } from "../../src/host/host.ts";
 import { walk, type WalkEntry } from "../../src/host/walker.ts";
 import { loadLibyara } from "../../src/scanners/yara/engine.ts";
-import { type FileScan, scanWalkedFile, yara } from "../../src/scanners/yara/scanner.ts";
+import { type FileScan, scanWalkedFile } from "../../src/scanners/yara/file_scan.ts";
+import { yara } from "../../src/scanners/yara/scanner.ts";
 import { makeTree, runOne } from "../helpers.ts";
 import { needs } from "../host_caps.ts";
 

@@ -238,7 +238,7 @@ Deno.test("yara: node:crypto is imported on the first match, not with the scanne
       dynamic: d.isDynamic === true,
     }))
   );
-  assert.deepEqual(crypto, [{ from: "/src/scanners/yara/scanner.ts", dynamic: true }]);
+  assert.deepEqual(crypto, [{ from: "/src/scanners/yara/file_scan.ts", dynamic: true }]);
 });
 
 Deno.test("yara: the CLI's rule check gives nothing when libyara cannot be loaded (the scanner then skips and says why)", async () => {

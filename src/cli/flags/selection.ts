@@ -31,8 +31,9 @@ export const selectionFlags = {
     parallel: bool("parallel", "Run every selected scanner at once (default: at most 4 at a time)."),
     parallelThreads: int(
       "parallel-threads",
-      "Run at most N scanners at once, and walk the filesystem census on at most N threads, the scan's and " +
-        "N-1 census workers (0 = automatic, 1 = one after another and the census on the scan's thread alone).",
+      "Run at most N scanners at once, and walk the filesystem census and scan YARA rules on at most N threads " +
+        "(the scan's and N-1 helpers; YARA at most 4) (0 = automatic, 1 = one after another, the census and " +
+        "YARA on the scan's thread alone).",
     ),
     scannerTimeout: int(
       "scanner-timeout",

