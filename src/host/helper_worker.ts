@@ -122,6 +122,15 @@ export function startHelper(url: string): Helper {
 }
 
 /**
+ * True when a helper `startHelper` starts here begins within tens of milliseconds: on the main thread, or in a
+ * worker with a helper server. False in a worker without one, where it would start half a second late.
+ */
+export function helpersStartSoon(): boolean {
+  const inWorker = typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== "undefined";
+  return !inWorker || server !== undefined;
+}
+
+/**
  * Makes `startHelper` on this thread (a scan worker) ask the main thread's `HelperServer` at the other end of
  * `port`.
  */

@@ -3,14 +3,16 @@
  * check. getpgid(2) through the libc binding answers for any task (threads too), needs no permission and costs
  * one system call; a rootkit that filters the /proc listing (a getdents hook, or a preloaded readdir) does not see
  * it. Sweeping every pid up to a pid_max of 4,194,304 costs 1 to 16 s (0.3 to 4 µs a call, bare metal to a busy
- * VM), so the sweep stops at its budget, saying how far it got. Called from the main thread it runs on a worker
- * (started in about 50 ms) while the scan goes on; called from a worker — the CLI runs its scanners in one — it
- * runs on that thread, yielding between chunks, because Deno starts a nested worker in 0.5 to 1.2 s (measured
- * here: an empty nested worker 0.55 s, this one 1.1-1.2 s, against 56-94 ms for the sweep itself). Where the C
- * library cannot be loaded an lstat of /proc/<pid> stands in (far slower: the budget then covers less, and the
- * result says so).
+ * VM), so the sweep stops at its budget, saying how far it got. It runs on a helper thread (started in about
+ * 50 ms: by the main thread, also for the scan worker the CLI runs its scanners in, src/host/helper_worker.ts)
+ * while the scan goes on; in a worker without a helper server it runs on that thread, yielding between chunks,
+ * because Deno starts a worker's own worker 0.5 to 1.2 s late. On the scan worker's thread a --fast-scan sweep
+ * shared its 150 ms with the other scanners and covered 24,576-28,672 of 32,768 pids here; on its own thread
+ * it covers them all. Where the C library cannot be loaded an lstat of /proc/<pid> stands in (far slower: the
+ * budget then covers less, and the result says so).
  */
 import { getpgid, tryLibc } from "../../ffi/libc.ts";
+import { type Helper, helpersStartSoon, startHelper } from "./helper_worker.ts";
 
 /** What a sweep covered and which pids answered. */
 export interface PidSweep {
@@ -27,6 +29,9 @@ export interface PidSweep {
   /** "worker" or "thread". */
   where: string;
 }
+
+/** How long past its budget a helper's sweep is waited for before this thread sweeps instead (ms). */
+const HELPER_GRACE_MS = 2000;
 
 /** Pids swept between budget checks (and, on this thread, between yields). */
 export const SWEEP_CHUNK = 4096;
@@ -126,25 +131,21 @@ function onThread(
   }).then((s) => ({ ...s, method: probe.method, where: "thread" }));
 }
 
-/** True in a worker's global scope (where a further worker would be a slow nested one). */
-function inWorker(): boolean {
-  return typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== "undefined";
-}
-
 /**
- * Sweeps the live host's pids over `ranges` within `budgetMs`: on a worker thread when called from the main
- * thread (which stays free for the other scanners), on this thread when called from a worker or when no worker
- * starts (module comment).
+ * Sweeps the live host's pids over `ranges` within `budgetMs`: on a helper thread when one starts soon (from the
+ * main thread, or from a scan worker the main thread creates helpers for), so the sweep has a core of its own
+ * and the calling thread stays free for the other scanners; on this thread otherwise, or when the helper cannot
+ * start or fails (module comment).
  */
 export function sweepPids(
   ranges: readonly [number, number][],
   budgetMs: number,
   opts: SweepOptions = {},
 ): Promise<PidSweep> {
-  if (inWorker()) return onThread(ranges, budgetMs, opts);
-  let worker: Worker;
+  if (!helpersStartSoon()) return onThread(ranges, budgetMs, opts);
+  let worker: Helper;
   try {
-    worker = new Worker(new URL("./pid_sweep_worker.ts", import.meta.url).href, { type: "module" });
+    worker = startHelper(new URL("./pid_sweep_worker.ts", import.meta.url).href);
   } catch {
     return onThread(ranges, budgetMs, opts);
   }
@@ -154,17 +155,20 @@ export function sweepPids(
   const onAbort = () => Atomics.store(flag, 0, 1);
   signal?.addEventListener("abort", onAbort, { once: true });
   return new Promise<PidSweep>((resolve) => {
+    let finished = false;
     const finish = (r: PidSweep | undefined) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
       worker.terminate();
       resolve(r ?? onThread(ranges, budgetMs, opts));
     };
+    // A helper that never answers (it did not start) leaves the sweep to this thread.
+    const timer = setTimeout(() => finish(undefined), budgetMs + HELPER_GRACE_MS);
     worker.onmessage = (ev: MessageEvent<SweepWorkerOut>) =>
       finish(ev.data.t === "done" ? ev.data.sweep : undefined);
-    worker.onerror = (ev) => {
-      ev.preventDefault();
-      finish(undefined);
-    };
+    worker.onerror = () => finish(undefined);
     worker.postMessage({ ranges: [...ranges], budgetMs, stop } satisfies SweepWorkerIn);
   });
 }

@@ -8,6 +8,7 @@ import { ioc } from "../../src/scanners/ioc/index.ts";
 import { findHidden, type HiddenProbeIo, type PidProbe, sweepOrder } from "../../src/scanners/ioc/hidden.ts";
 import { FAST_SWEEP_BUDGET_MS, liveHiddenIo, SWEEP_BUDGET_MS } from "../../src/scanners/ioc/hidden_check.ts";
 import { Host } from "../../src/host/host.ts";
+import { HelperServer } from "../../src/host/helper_worker.ts";
 import { type PidSweep, sweepLoop, sweepPids } from "../../src/host/pid_sweep.ts";
 import { listPids } from "../../src/host/procfs.ts";
 import { runOne } from "../helpers.ts";
@@ -153,4 +154,39 @@ Deno.test("ioc hidden live: the scan sweeps the whole pid_max range and records 
       );
     }
   }
+});
+
+/** Sweeps from a worker standing in for the scan worker, with or without the main thread's helper server. */
+async function sweepFromWorker(
+  withServer: boolean,
+): Promise<{ where: string; complete: boolean; self: boolean }> {
+  const channel = new MessageChannel();
+  const server = withServer
+    ? new HelperServer(channel.port1, new URL("../../src/", import.meta.url).href)
+    : undefined;
+  const w = new Worker(new URL("../host/helper_worker/sweeping_worker.ts", import.meta.url), {
+    type: "module",
+  });
+  try {
+    const got = new Promise<MessageEvent>((resolve) => w.onmessage = resolve);
+    if (withServer) w.postMessage({ port: channel.port2 }, [channel.port2]);
+    else w.postMessage({});
+    return (await got).data;
+  } finally {
+    w.terminate();
+    server?.[Symbol.dispose]();
+    channel.port1.close();
+    channel.port2.close();
+  }
+}
+
+Deno.test("sweepPids from the scan worker: on a helper thread the main thread creates, else on that thread", async () => {
+  const served = await sweepFromWorker(true);
+  assert.deepEqual(served, { where: "worker", complete: true, self: true });
+  const alone = await sweepFromWorker(false);
+  assert.deepEqual(
+    alone,
+    { where: "thread", complete: true, self: true },
+    "a worker's own worker would start late",
+  );
 });
