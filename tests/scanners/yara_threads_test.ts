@@ -5,10 +5,11 @@
  * the scanner's thread. Needs libyara; ignored with the reason where it cannot be loaded.
  */
 import assert from "node:assert/strict";
-import { loadLibyara } from "../../src/scanners/yara/engine.ts";
+import type { ScanContext } from "../../src/core/context.ts";
+import { type Libyara, loadLibyara, type YaraScanner } from "../../src/scanners/yara/engine.ts";
 import { scanWalkedFile } from "../../src/scanners/yara/file_scan.ts";
 import { HELPER_MAX_FILE, HelperPool, type Indexed } from "../../src/scanners/yara/helper_pool.ts";
-import { compileRuleSet } from "../../src/scanners/yara/rule_files.ts";
+import { compileRuleSet, type RuleSet } from "../../src/scanners/yara/rule_files.ts";
 import { ScanRun } from "../../src/scanners/yara/scan_run.ts";
 import {
   HELPER_AFTER_FILES,
@@ -112,35 +113,76 @@ Deno.test(needs(["libyara"], {
   },
 }));
 
-/** A pool over a real rule set, scanning `files` of `dir` in one batch; `failAfter` makes each helper fail. */
-async function poolRun(dir: string, files: string[], helpers: number, failAfter?: number) {
-  const loaded = loadLibyara();
-  if (!loaded.ok) throw new Error(loaded.reason);
-  const compiled = compileRuleSet(loaded.lib, [{ path: `${dir}/rules/test.yar`, text: RULES }]);
-  if (!compiled.ok) throw new Error(compiled.errors.join("; "));
-  using set = compiled.set;
-  const ctx = testContext("yara", "/");
-  const scan = new ScanRun(
-    ctx,
-    (m, path) => ({ check_id: "yara.rule.match", subject: `${m.rule.name}:${path}` }),
-  );
-  const pool = new HelperPool(ctx, scan, helpers, 8 << 20, MAX_STRING_MATCHES, failAfter);
-  using scanner = set.rules.scanner(MAX_STRING_MATCHES);
-  const buffer = new Uint8Array((8 << 20) + 1);
-  const here = new Set<number>();
-  const batch: Indexed[] = files.map((p) => {
-    const st = Deno.lstatSync(p);
-    return { i: scan.index(), e: { path: p, dev: Number(st.dev), ino: Number(st.ino), size: st.size } };
-  });
-  pool.start(loaded.lib, set);
-  await pool.whenReady(30_000);
-  const outOfTime = await pool.run(batch, async ({ i, e }) => {
-    here.add(i);
-    scan.put(i, e, await scanWalkedFile(ctx, e, scanner, 8 << 20, 10, buffer));
-  }, performance.now() + 60_000);
-  const subjects = [...scan.take()].map((d) => d.subject);
-  const idle = await pool.end();
-  return { outOfTime, subjects, here, batch, scanned: scan.scanned, idle, failure: pool.failure };
+/** A helper pool over the test rules, driven by hand: one batch at a time, this thread's scans recorded. */
+class PoolBench implements Disposable {
+  readonly lib: Libyara;
+  readonly set: RuleSet;
+  readonly ctx: ScanContext;
+  readonly scan: ScanRun;
+  readonly pool: HelperPool;
+  readonly scanner: YaraScanner;
+  readonly buffer = new Uint8Array((8 << 20) + 1);
+  /** Walk indexes scanned on this thread. */
+  readonly here = new Set<number>();
+  /** Kept when a helper may still use them (set by the test). */
+  keepRules = false;
+
+  constructor(helpers: number, opts: { failAfter?: number; stallMs?: number; remoteFs?: boolean } = {}) {
+    const loaded = loadLibyara();
+    if (!loaded.ok) throw new Error(loaded.reason);
+    this.lib = loaded.lib;
+    const compiled = compileRuleSet(loaded.lib, [{ path: "test.yar", text: RULES }]);
+    if (!compiled.ok) throw new Error(compiled.errors.join("; "));
+    this.set = compiled.set;
+    this.ctx = testContext("yara", "/", { config: { remoteFs: opts.remoteFs ?? false } });
+    this.scan = new ScanRun(
+      this.ctx,
+      (m, path) => ({ check_id: "yara.rule.match", subject: `${m.rule.name}:${path}` }),
+    );
+    this.pool = new HelperPool(
+      this.ctx,
+      this.scan,
+      helpers,
+      8 << 20,
+      MAX_STRING_MATCHES,
+      opts.failAfter,
+      opts.stallMs,
+    );
+    this.scanner = this.set.rules.scanner(MAX_STRING_MATCHES);
+  }
+
+  /** A walked file (lstat'ed) with the next walk index. */
+  entry(path: string): Indexed {
+    const st = Deno.lstatSync(path);
+    return { i: this.scan.index(), e: { path, dev: Number(st.dev), ino: Number(st.ino), size: st.size } };
+  }
+
+  /** Runs one batch; `before` runs before each scan on this thread. */
+  run(batch: Indexed[], before?: (f: Indexed) => Promise<void>): Promise<boolean> {
+    return this.pool.run(batch, async (f) => {
+      await before?.(f);
+      this.here.add(f.i);
+      this.scan.put(f.i, f.e, await scanWalkedFile(this.ctx, f.e, this.scanner, 8 << 20, 10, this.buffer));
+    }, performance.now() + 60_000);
+  }
+
+  [Symbol.dispose](): void {
+    this.scanner[Symbol.dispose]();
+    if (this.keepRules) this.set.rules.abandon();
+    this.set[Symbol.dispose]();
+  }
+}
+
+/** Scans `files` in one batch with `helpers` helper threads (each failing after `failAfter` files). */
+async function poolRun(files: string[], helpers: number, failAfter?: number) {
+  using b = new PoolBench(helpers, { failAfter });
+  const batch = files.map((p) => b.entry(p));
+  b.pool.start(b.lib, b.set);
+  await b.pool.whenReady(30_000);
+  const outOfTime = await b.run(batch);
+  const subjects = [...b.scan.take()].map((d) => d.subject);
+  const idle = await b.pool.end();
+  return { outOfTime, subjects, here: b.here, batch, scanned: b.scan.scanned, idle, failure: b.pool.failure };
 }
 
 function treeFiles(root: string): string[] {
@@ -161,7 +203,7 @@ Deno.test(needs(["libyara"], {
     using t = tree();
     const files = treeFiles(`${t.path}/tree`);
     assert.ok(files.length > HELPER_AFTER_FILES);
-    const r = await poolRun(t.path, files, 1);
+    const r = await poolRun(files, 1);
     assert.equal(r.outOfTime, false);
     assert.equal(r.scanned, files.length, "every file scanned once, by one thread or the other");
     const helped = r.batch.filter((f) => !r.here.has(f.i));
@@ -178,8 +220,8 @@ Deno.test(needs(["libyara"], {
   fn: async () => {
     using t = tree();
     const files = treeFiles(`${t.path}/tree`);
-    const whole = await poolRun(t.path, files, 0);
-    const failing = await poolRun(t.path, files, 1, 3);
+    const whole = await poolRun(files, 0);
+    const failing = await poolRun(files, 1, 3);
     assert.match(failing.failure ?? "", /failing as the test asked/);
     assert.equal(failing.scanned, files.length);
     assert.deepEqual(failing.subjects, whole.subjects);
@@ -193,33 +235,14 @@ Deno.test(needs(["libyara"], {
   fn: async () => {
     using t = tree(40);
     const files = treeFiles(`${t.path}/tree`);
-    const loaded = loadLibyara();
-    if (!loaded.ok) throw new Error(loaded.reason);
-    const compiled = compileRuleSet(loaded.lib, [{ path: "test.yar", text: RULES }]);
-    if (!compiled.ok) throw new Error(compiled.errors.join("; "));
-    using set = compiled.set;
-    const ctx = testContext("yara", "/");
-    const scan = new ScanRun(
-      ctx,
-      (m, path) => ({ check_id: "yara.rule.match", subject: `${m.rule.name}:${path}` }),
-    );
-    const pool = new HelperPool(ctx, scan, 1, 8 << 20, MAX_STRING_MATCHES);
-    const wrong = { path: "/nonexistent/libyara.so", layout: loaded.lib.layout } as typeof loaded.lib;
-    pool.start(wrong, set);
-    using scanner = set.rules.scanner(MAX_STRING_MATCHES);
-    const buffer = new Uint8Array((8 << 20) + 1);
-    const batch: Indexed[] = files.map((p) => {
-      const st = Deno.lstatSync(p);
-      return { i: scan.index(), e: { path: p, dev: Number(st.dev), ino: Number(st.ino), size: st.size } };
-    });
-    await pool.whenReady(30_000); // here: until it has failed
-    await pool.run(batch, async ({ i, e }) => {
-      scan.put(i, e, await scanWalkedFile(ctx, e, scanner, 8 << 20, 10, buffer));
-    }, performance.now() + 60_000);
-    [...scan.take()];
-    assert.equal(scan.scanned, files.length);
-    assert.match(pool.failure ?? "", /nonexistent/);
-    assert.equal(await pool.end(), true);
+    using b = new PoolBench(1);
+    b.pool.start({ path: "/nonexistent/libyara.so", layout: b.lib.layout } as Libyara, b.set);
+    await b.pool.whenReady(30_000); // here: until it has failed
+    await b.run(files.map((p) => b.entry(p)));
+    [...b.scan.take()];
+    assert.equal(b.scan.scanned, files.length);
+    assert.match(b.pool.failure ?? "", /nonexistent/);
+    assert.equal(await b.pool.end(), true);
   },
 }));
 
@@ -230,50 +253,30 @@ Deno.test(needs(["libyara", "fuse"], {
     using t = tree(40);
     Deno.mkdirSync(`${t.path}/hung`);
     const files = treeFiles(`${t.path}/tree`);
-    const loaded = loadLibyara();
-    if (!loaded.ok) throw new Error(loaded.reason);
-    const compiled = compileRuleSet(loaded.lib, [{ path: "test.yar", text: RULES }]);
-    if (!compiled.ok) throw new Error(compiled.errors.join("; "));
-    const set = compiled.set;
     // The helper's Host may read remote and FUSE filesystems (--remote-fs): else it refuses the hung mount at once.
-    const ctx = testContext("yara", "/", { config: { remoteFs: true } });
-    const scan = new ScanRun(
-      ctx,
-      (m, path) => ({ check_id: "yara.rule.match", subject: `${m.rule.name}:${path}` }),
-    );
-    const pool = new HelperPool(ctx, scan, 1, 8 << 20, MAX_STRING_MATCHES, undefined, 300);
-    using scanner = set.rules.scanner(MAX_STRING_MATCHES);
-    const buffer = new Uint8Array((8 << 20) + 1);
+    using b = new PoolBench(1, { stallMs: 300, remoteFs: true });
     {
       using _hung = mountHungFuse(`${t.path}/hung`);
       // The hung file comes first; this thread is busy with a large file meanwhile, so the helper takes it.
-      const big = files.find((p) => p.endsWith("big0.bin"))!;
-      const small = files.filter((p) => !p.endsWith(".bin"));
-      const entry = (p: string) => {
-        const st = Deno.lstatSync(p);
-        return { path: p, dev: Number(st.dev), ino: Number(st.ino), size: st.size };
-      };
       const batch: Indexed[] = [
-        { i: scan.index(), e: { path: `${t.path}/hung/file`, dev: 1, ino: 1, size: 10 } },
-        { i: scan.index(), e: entry(big) },
-        ...small.map((p) => ({ i: scan.index(), e: entry(p) })),
+        { i: b.scan.index(), e: { path: `${t.path}/hung/file`, dev: 1, ino: 1, size: 10 } },
+        b.entry(files.find((p) => p.endsWith("big0.bin"))!),
+        ...files.filter((p) => !p.endsWith(".bin")).map((p) => b.entry(p)),
       ];
-      pool.start(loaded.lib, set);
-      await pool.whenReady(30_000);
+      b.pool.start(b.lib, b.set);
+      await b.pool.whenReady(30_000);
       const t0 = performance.now();
-      await pool.run(batch, async ({ i, e }) => {
-        if (e.size > HELPER_MAX_FILE) await new Promise((r) => setTimeout(r, 300));
-        scan.put(i, e, await scanWalkedFile(ctx, e, scanner, 8 << 20, 10, buffer));
-      }, performance.now() + 60_000);
+      await b.run(batch, async (f) => {
+        if (f.e.size > HELPER_MAX_FILE) await new Promise((r) => setTimeout(r, 300));
+      });
       assert.ok(performance.now() - t0 < 20_000, "given up on after its stall time, not at the deadline");
-      [...scan.take()];
-      assert.equal(scan.scanned, batch.length - 1, "every other file scanned");
-      scan.finish(8);
-      assert.equal(await pool.end(), false, "not idle: the rules must not be destroyed");
-      set.rules.abandon();
-      set[Symbol.dispose]();
+      [...b.scan.take()];
+      assert.equal(b.scan.scanned, batch.length - 1, "every other file scanned");
+      b.scan.finish(8);
+      assert.equal(await b.pool.end(), false, "not idle: the rules must not be destroyed");
+      b.keepRules = true;
     }
-    const warnings = ctx.warnings.map((w) => String(w.detail));
+    const warnings = b.ctx.warnings.map((w) => String(w.detail));
     assert.ok(
       warnings.some((d) => /1 file\(s\) taken by a helper thread that did not answer in time/.test(d)),
       warnings.join("\n"),
