@@ -107,6 +107,7 @@ export function startHelper(url: string): Helper {
       worker = createWorker(url, channel.port2, (message) => helper.failed(message));
     } catch (e) {
       helper.terminate();
+      channel.port2.close();
       throw e;
     }
     return helper;
@@ -177,19 +178,41 @@ export class HelperServer implements Disposable {
   }
 
   #received(m: ServerIn): void {
-    if (this.#closed) return;
+    // The scan worker's messages are checked as any input: nothing it sends can throw on this thread.
+    if (typeof m !== "object" || m === null || typeof m.id !== "number") return;
+    if (this.#closed) {
+      if (m.t === "start" && m.port instanceof MessagePort) m.port.close();
+      return;
+    }
     if (m.t === "end") {
       this.#workers.get(m.id)?.terminate();
       this.#workers.delete(m.id);
       return;
     }
-    if (!m.url.startsWith(this.#base)) {
+    if (m.t !== "start" || !(m.port instanceof MessagePort)) return;
+    let url: string;
+    try {
+      // Resolved first, so that `..` or an escaped dot cannot lead out of the tree after the check.
+      url = new URL(String(m.url)).href;
+    } catch {
+      url = "";
+    }
+    if (!url.startsWith(this.#base) || !url.endsWith(".ts")) {
       m.port.close();
-      this.#failed(m.id, `${m.url}: not a module of this program`);
+      this.#failed(m.id, `${String(m.url)}: not a module of this program`);
       return;
     }
     try {
-      this.#workers.set(m.id, createWorker(m.url, m.port, (message) => this.#failed(m.id, message)));
+      const id = m.id;
+      this.#workers.set(
+        id,
+        createWorker(url, m.port, (message) => {
+          // A helper that failed is ended here; its thread is of no further use.
+          this.#workers.get(id)?.terminate();
+          this.#workers.delete(id);
+          this.#failed(id, message);
+        }),
+      );
       this.#started++;
     } catch (e) {
       m.port.close();

@@ -154,6 +154,7 @@ export function sweepPids(
   const { signal } = opts;
   const onAbort = () => Atomics.store(flag, 0, 1);
   signal?.addEventListener("abort", onAbort, { once: true });
+  const started = performance.now();
   return new Promise<PidSweep>((resolve) => {
     let finished = false;
     const finish = (r: PidSweep | undefined) => {
@@ -162,7 +163,8 @@ export function sweepPids(
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
       worker.terminate();
-      resolve(r ?? onThread(ranges, budgetMs, opts));
+      // On this thread, with what is left of the budget (none after a helper that never answered).
+      resolve(r ?? onThread(ranges, Math.max(0, budgetMs - (performance.now() - started)), opts));
     };
     // A helper that never answers (it did not start) leaves the sweep to this thread.
     const timer = setTimeout(() => finish(undefined), budgetMs + HELPER_GRACE_MS);

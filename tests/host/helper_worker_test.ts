@@ -70,12 +70,13 @@ Deno.test("a module that does not exist fails through onerror, never silently", 
 async function askThroughServer(
   base: string,
   send: string,
+  url = ECHO,
 ): Promise<{ server: HelperServer; got: Record<string, unknown>; asker: Worker }> {
   const channel = new MessageChannel();
   const server = new HelperServer(channel.port1, base);
   const asker = new Worker(ASKING, { type: "module" });
   const got = next<MessageEvent>((d) => asker.onmessage = d);
-  asker.postMessage({ port: channel.port2, url: ECHO, send }, [channel.port2]);
+  asker.postMessage({ port: channel.port2, url, send }, [channel.port2]);
   return { server, got: (await got).data, asker };
 }
 
@@ -106,6 +107,20 @@ Deno.test("the server starts only modules of its own tree", async () => {
   try {
     assert.match(String(got.error), /not a module of this program/);
     assert.deepEqual(server.started, 0);
+  } finally {
+    asker.terminate();
+    server[Symbol.dispose]();
+  }
+});
+
+Deno.test("the server resolves a module's URL before checking it: `..` cannot lead out of its tree", async () => {
+  // Under tests/ as written, but src/host/helper_worker.ts once resolved.
+  const outside = `${TESTS}host/../../src/host/helper_worker.ts`;
+  assert.ok(outside.startsWith(TESTS));
+  const { server, got, asker } = await askThroughServer(TESTS, "hello", outside);
+  try {
+    assert.match(String(got.error), /not a module of this program/);
+    assert.equal(server.started, 0);
   } finally {
     asker.terminate();
     server[Symbol.dispose]();

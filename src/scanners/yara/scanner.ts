@@ -235,6 +235,8 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
       if (await pool.run(batch, here, deadline)) stop = "time";
       yield* scan.take();
       if (scan.stopped) break;
+      // A file left unscanned for lack of time holds back the ones after it: the scan stops there.
+      if (scan.inFlight > 0) stop = "time";
       if (stop === "files" && scan.scanned >= maxFiles) {
         ctx.warn("truncated", `stopped after ${maxFiles} files (--yara-max-files)`);
         break;

@@ -50,15 +50,16 @@ function start(init: HelperInit): void {
 
 async function work(s: State, b: HelperBatch): Promise<void> {
   const slots = new Int32Array(b.slots);
+  const deadline = performance.now() + b.budgetMs;
   for (let j = 0; j < b.files.length; j++) {
-    if (state !== s || Atomics.load(slots, BATCH_STOP) !== 0) break;
+    if (state !== s || Atomics.load(slots, BATCH_STOP) !== 0 || performance.now() >= deadline) break;
     if (Atomics.compareExchange(slots, slotOf(j), 0, s.init.id) !== 0) continue;
     if (s.init.failAfter !== undefined && s.init.failAfter-- <= 0) {
       throw new Error("failing as the test asked");
     }
     const f = b.files[j];
     s.buffer ??= new Uint8Array(s.init.maxBytes + 1);
-    const left = Math.max(1, b.deadline - Date.now()) / 1000;
+    const left = Math.max(1, deadline - performance.now()) / 1000;
     const result = await scanWalkedFile({ host: s.host }, f, s.scanner, s.init.maxBytes, left, s.buffer);
     const errors = s.scanner.callbackErrors - s.errorsSeen;
     s.errorsSeen = s.scanner.callbackErrors;
