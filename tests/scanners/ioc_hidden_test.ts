@@ -159,11 +159,10 @@ Deno.test("ioc hidden live: the scan sweeps the whole pid_max range and records 
 /** Sweeps from a worker standing in for the scan worker, with or without the main thread's helper server. */
 async function sweepFromWorker(
   withServer: boolean,
+  base = new URL("../../src/", import.meta.url).href,
 ): Promise<{ where: string; complete: boolean; self: boolean }> {
   const channel = new MessageChannel();
-  const server = withServer
-    ? new HelperServer(channel.port1, new URL("../../src/", import.meta.url).href)
-    : undefined;
+  const server = withServer ? new HelperServer(channel.port1, base) : undefined;
   const w = new Worker(new URL("../host/helper_worker/sweeping_worker.ts", import.meta.url), {
     type: "module",
   });
@@ -189,4 +188,10 @@ Deno.test("sweepPids from the scan worker: on a helper thread the main thread cr
     { where: "thread", complete: true, self: true },
     "a worker's own worker would start late",
   );
+});
+
+Deno.test("sweepPids from the scan worker: a helper that cannot start leaves the sweep to that thread, whole", async () => {
+  // A server that starts nothing of src/ (its tree is elsewhere): the helper fails at once.
+  const refused = await sweepFromWorker(true, new URL("../../docs/", import.meta.url).href);
+  assert.deepEqual(refused, { where: "thread", complete: true, self: true });
 });

@@ -347,3 +347,29 @@ Deno.test(needs(["libyara"], {
     assert.equal(await b.pool.end(), true);
   },
 }));
+
+Deno.test("yara threads: matches that could not be read count with their file's result when it is taken, not before", () => {
+  const ctx = testContext("yara", "/");
+  const scan = new ScanRun(
+    ctx,
+    (m, path) => ({ check_id: "yara.rule.match", subject: `${m.rule.name}:${path}` }),
+  );
+  const ok = { kind: "scanned" as const, result: { ok: true as const, matches: [], tooManyMatches: false } };
+  const file = (n: number) => ({ path: `/f${n}`, size: 1 });
+  scan.put(scan.index(), file(0), { ...ok, size: 1, sha256: "", shrank: false }, {
+    count: 2,
+    first: "bad string",
+  });
+  scan.index(); // file 1: never answered (the scan stopped there)
+  scan.put(scan.index(), file(2), { ...ok, size: 1, sha256: "", shrank: false }, {
+    count: 5,
+    first: "other",
+  });
+  assert.deepEqual([...scan.take()], []);
+  scan.drop();
+  scan.finish(32);
+  assert.deepEqual(
+    ctx.warnings.map((w) => `${w.code}: ${w.detail}`),
+    ["yara_engine_error: 2 match(es) could not be read: bad string"],
+  );
+});

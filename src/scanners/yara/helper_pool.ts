@@ -23,7 +23,7 @@ import {
   slotOf,
 } from "./helper_protocol.ts";
 import type { RuleSet } from "./rule_files.ts";
-import type { ScanRun } from "./scan_run.ts";
+import type { CallbackErrors, ScanRun } from "./scan_run.ts";
 
 /** Files at most this large are shared with helpers (their read buffers grow only as far as this). */
 export const HELPER_MAX_FILE = 4 << 20;
@@ -188,8 +188,8 @@ export class HelperPool {
       try {
         this.#helpers.push(
           new YaraHelper(startHelper(url), init, (m) => {
-            this.scan.callbackErrors(m.callbackErrors, m.callbackError);
-            this.#onResult?.(m.i, m.scan);
+            const errors = { count: m.callbackErrors, first: m.callbackError ?? "" };
+            this.#onResult?.(m.i, m.scan, errors);
           }),
         );
         this.started++;
@@ -200,7 +200,9 @@ export class HelperPool {
     }
   }
 
-  #onResult: ((i: number, scan: Extract<HelperOut, { t: "result" }>["scan"]) => void) | undefined;
+  #onResult:
+    | ((i: number, scan: Extract<HelperOut, { t: "result" }>["scan"], errors: CallbackErrors) => void)
+    | undefined;
 
   /** Resolves once every helper is ready or failed, or after `ms` (for tests: a batch does not wait for them). */
   async whenReady(ms: number): Promise<void> {
@@ -232,11 +234,11 @@ export class HelperPool {
     const byIndex = new Map(small.map((f) => [f.i, f]));
     // A file that grew past the helpers' cap (not the scan's) since the walk is scanned here again.
     const regrown: Indexed[] = [];
-    this.#onResult = (i, scan) => {
+    this.#onResult = (i, scan, errors) => {
       const f = byIndex.get(i);
       if (f === undefined) return;
       if (scan.kind === "too_large" && scan.size <= this.maxBytes) regrown.push(f);
-      else this.scan.put(i, f.e, scan);
+      else this.scan.put(i, f.e, scan, errors);
     };
     const files: BatchFile[] = small.map(({ i, e }) => ({ i, path: e.path, dev: e.dev, ino: e.ino }));
     const id = ++this.#batch;

@@ -25,6 +25,12 @@ class Tally {
 /** A walked file as the results need it. */
 export type Walked = Pick<WalkEntry, "path" | "size">;
 
+/** Matches libyara reported during one file's scan that could not be read, and the first one's error. */
+export interface CallbackErrors {
+  count: number;
+  first: string;
+}
+
 /** A file a helper thread claimed and did not answer before it was ended: not scanned. */
 export type Unanswered = { kind: "unanswered" };
 
@@ -41,7 +47,7 @@ export class ScanRun {
   /** Indexes handed out, and the next one to take. */
   #next = 0;
   #taken = 0;
-  readonly #waiting = new Map<number, { e: Walked; t: FileScan | Unanswered }>();
+  readonly #waiting = new Map<number, { e: Walked; t: FileScan | Unanswered; errors?: CallbackErrors }>();
   readonly #tooLarge = new Tally();
   readonly #changed = new Tally();
   readonly #shrank = new Tally();
@@ -64,15 +70,12 @@ export class ScanRun {
     return this.#next - this.#taken;
   }
 
-  /** Puts file `i`'s result in; `take` hands it out in its turn. */
-  put(i: number, e: Walked, t: FileScan | Unanswered): void {
-    this.#waiting.set(i, { e, t });
-  }
-
-  /** Counts matches libyara reported that a thread could not read. */
-  callbackErrors(n: number, first: string | undefined): void {
-    this.#callbackErrors += n;
-    if (n > 0) this.#callbackError ??= first;
+  /**
+   * Puts file `i`'s result in, with the matches that could not be read while scanning it; `take` hands it out
+   * in its turn (and counts those then, so a result dropped after a stop counts nothing).
+   */
+  put(i: number, e: Walked, t: FileScan | Unanswered, errors?: CallbackErrors): void {
+    this.#waiting.set(i, { e, t, ...(errors !== undefined && errors.count > 0 ? { errors } : {}) });
   }
 
   /** The findings of the results that are next in walk order; sets `stopped` when one stops the scan. */
@@ -81,6 +84,10 @@ export class ScanRun {
       const r = this.#waiting.get(this.#taken);
       if (r === undefined) return;
       this.#waiting.delete(this.#taken++);
+      if (r.errors !== undefined) {
+        this.#callbackErrors += r.errors.count;
+        this.#callbackError ??= r.errors.first;
+      }
       yield* this.#one(r.e, r.t);
     }
   }

@@ -186,7 +186,10 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const here = async ({ i, e }: Indexed) => {
     buffer ??= new Uint8Array(maxBytes + 1);
     const left = Math.max(1, deadline - performance.now());
-    scan.put(i, e, await scanWalkedFile(ctx, e, scanner, maxBytes, left / 1000, buffer));
+    const before = scanner.callbackErrors;
+    const t = await scanWalkedFile(ctx, e, scanner, maxBytes, left / 1000, buffer);
+    const count = scanner.callbackErrors - before;
+    scan.put(i, e, t, count > 0 ? { count, first: String(scanner.firstCallbackError) } : undefined);
   };
   const walked = walk(ctx, { roots, prune, maxMillis: Math.max(1000, deadline - performance.now()) });
   let next: WalkEntry | undefined;
@@ -255,7 +258,6 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     // Rules a helper may still be scanning with are kept until the process exits, never destroyed under it.
     if (!(await pool.end())) set.rules.abandon();
   }
-  scan.callbackErrors(scanner.callbackErrors, String(scanner.firstCallbackError));
   scan.finish(ctx.config.yaraMaxFileSize);
   ctx.setMeta("yara", {
     engine: `${loaded.lib.path} (YARA ${loaded.lib.layout.releases} layout)`,
