@@ -21,23 +21,12 @@ import type { Assembler } from "./census_result.ts";
 import { type WalkLimitsCheck, walkSlice } from "./census_thread.ts";
 import { type Helper, startHelper } from "./helper_worker.ts";
 import { errMessage } from "./walker.ts";
-import { yieldToEventLoop } from "./yield.ts";
+import { wakeOrTimeout, yieldToEventLoop } from "./yield.ts";
 
 /** How long workers are waited for once the census is stopping (ms). */
 const CANCEL_GRACE_MS = 2000;
 /** The participant id of this thread's walker (census workers are 1..count). */
 const HERE = 0;
-
-/** Resolves true when `arm`'s callback is called, false after `ms` (never, without `ms`). */
-function wakeOrTimeout(arm: (wake: () => void) => void, ms: number | undefined): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = ms === undefined ? undefined : setTimeout(() => resolve(false), ms);
-    arm(() => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
 
 /**
  * Census workers, started as early as possible (their start-up overlaps this thread's first directories).

@@ -7,6 +7,7 @@
  */
 import type { ScanContext } from "../../core/context.ts";
 import { type Helper as HelperThread, startHelper as startHelperThread } from "../../host/helper_worker.ts";
+import { wakeOrTimeout } from "../../host/yield.ts";
 import type { Diversion, DpkgPackage } from "./dpkg_md5sums.ts";
 import { nativeProblem, record, type RunState } from "./problems.ts";
 import { Progress } from "./progress.ts";
@@ -244,12 +245,7 @@ export async function verifySelected(
         continue;
       }
       const wait = Date.now() > epochDeadline ? GRACE_MS : Math.max(0, epochDeadline - Date.now()) + GRACE_MS;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const woken = await new Promise<boolean>((resolve) => {
-        wake = () => resolve(true);
-        timer = setTimeout(() => resolve(false), wait);
-      });
-      clearTimeout(timer);
+      const woken = await wakeOrTimeout((w) => wake = w, wait);
       if (!woken && Date.now() > epochDeadline) {
         // Past the deadline and nothing came within the grace: a reader is stuck; report what was verified.
         s.complete = false;

@@ -12,6 +12,7 @@
 import type { ScanContext } from "../../core/context.ts";
 import { type Helper, startHelper } from "../../host/helper_worker.ts";
 import type { WalkEntry } from "../../host/walker.ts";
+import { wakeOrTimeout } from "../../host/yield.ts";
 import type { Libyara } from "./engine.ts";
 import {
   BATCH_STOP,
@@ -23,7 +24,7 @@ import {
   slotOf,
 } from "./helper_protocol.ts";
 import type { RuleSet } from "./rule_files.ts";
-import type { CallbackErrors, ScanRun } from "./scan_run.ts";
+import type { ScanRun } from "./scan_run.ts";
 
 /** Files at most this large are shared with helpers (their read buffers grow only as far as this). */
 export const HELPER_MAX_FILE = 4 << 20;
@@ -44,6 +45,9 @@ export interface Indexed {
   i: number;
   e: Sent;
 }
+
+/** A helper's answer for one file. */
+type HelperResult = Extract<HelperOut, { t: "result" }>;
 
 /** One helper thread. */
 class YaraHelper {
@@ -66,7 +70,7 @@ class YaraHelper {
   constructor(
     helper: Helper,
     init: HelperInit,
-    readonly onResult: (m: Extract<HelperOut, { t: "result" }>) => void,
+    readonly onResult: (m: HelperResult) => void,
   ) {
     this.#helper = helper;
     this.id = init.id;
@@ -122,18 +126,9 @@ class YaraHelper {
     this.#helper.postMessage(m);
   }
 
-  /** Resolves when a message arrives or after `ms`. */
-  wait(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#wake = undefined;
-        resolve();
-      }, Math.max(0, ms));
-      this.#wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+  /** Resolves when a message arrives (true) or after `ms` (false). */
+  wait(ms: number): Promise<boolean> {
+    return wakeOrTimeout((w) => this.#wake = w, Math.max(0, ms));
   }
 
   terminate(): void {
@@ -187,10 +182,7 @@ export class HelperPool {
       };
       try {
         this.#helpers.push(
-          new YaraHelper(startHelper(url), init, (m) => {
-            const errors = { count: m.callbackErrors, first: m.callbackError ?? "" };
-            this.#onResult?.(m.i, m.scan, errors);
-          }),
+          new YaraHelper(startHelper(url), init, (m) => this.#onResult?.(m)),
         );
         this.started++;
       } catch (e) {
@@ -200,9 +192,8 @@ export class HelperPool {
     }
   }
 
-  #onResult:
-    | ((i: number, scan: Extract<HelperOut, { t: "result" }>["scan"], errors: CallbackErrors) => void)
-    | undefined;
+  /** Takes the helpers' answers for the batch in progress. */
+  #onResult: ((m: HelperResult) => void) | undefined;
 
   /** Resolves once every helper is ready or failed, or after `ms` (for tests: a batch does not wait for them). */
   async whenReady(ms: number): Promise<void> {
@@ -234,11 +225,11 @@ export class HelperPool {
     const byIndex = new Map(small.map((f) => [f.i, f]));
     // A file that grew past the helpers' cap (not the scan's) since the walk is scanned here again.
     const regrown: Indexed[] = [];
-    this.#onResult = (i, scan, errors) => {
-      const f = byIndex.get(i);
+    this.#onResult = (m) => {
+      const f = byIndex.get(m.i);
       if (f === undefined) return;
-      if (scan.kind === "too_large" && scan.size <= this.maxBytes) regrown.push(f);
-      else this.scan.put(i, f.e, scan, errors);
+      if (m.scan.kind === "too_large" && m.scan.size <= this.maxBytes) regrown.push(f);
+      else this.scan.put(m.i, f.e, m.scan, { count: m.callbackErrors, first: m.callbackError ?? "" });
     };
     const files: BatchFile[] = small.map(({ i, e }) => ({ i, path: e.path, dev: e.dev, ino: e.ino }));
     const id = ++this.#batch;
