@@ -205,6 +205,12 @@ export class ExecProbes implements AsyncDisposable {
   }
 }
 
+/** SHA-256 (hex) through WebCrypto: an oracle independent of the code under test (src/host/hash.ts). */
+export async function webSha256Hex(bytes: Uint8Array): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+  return [...d].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /** The check ids of a list of findings, sorted. */
 export function checkIds(findings: Finding[]): string[] {
   return findings.map((f) => f.check_id).sort();

@@ -1,5 +1,5 @@
 /** Compares a scan with the baseline: new / existing / changed per finding, resolved ones listed. */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../host/hash.ts";
 import type { Finding } from "../core/finding.ts";
 import type { ScannerResult } from "../core/report.ts";
 import { jcs } from "../core/jcs.ts";
@@ -13,7 +13,7 @@ export const VOLATILE_METADATA =
 export function contentHash(f: Finding): string {
   const metadata = Object.fromEntries(Object.entries(f.metadata).filter(([k]) => !VOLATILE_METADATA.test(k)));
   const content = { check_id: f.check_id, title: f.title, metadata, location: f.location?.path ?? null };
-  return createHash("sha256").update(jcs(content)).digest("hex");
+  return sha256Hex(jcs(content));
 }
 
 /** The baseline section of the report (summary_extension.baseline). */

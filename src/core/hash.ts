@@ -1,7 +1,6 @@
-/** SHA-256 of in-memory bytes through WebCrypto, as lower-case hex. */
-
-/** Lower-case hex SHA-256 of some bytes. */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
-  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
+/**
+ * The digests for rooms that may not import `src/host` (output, fleet): the same functions as
+ * `src/host/hash.ts`, which holds the one implementation (short inputs through its own SHA-256, the rest through
+ * node:crypto, never a library of the scanned host).
+ */
+export { base64Of, createHash, type Hash, sha256Bytes, sha256Hex } from "../host/hash.ts";

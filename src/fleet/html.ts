@@ -4,7 +4,7 @@
  * summary, the outliers, what changed since the previous run, the stacking tables (rare items first) and every
  * host's risk in a filterable, sortable table. Every string from a report is escaped; it works without script.
  */
-import { createHash } from "node:crypto";
+import { base64Of, sha256Bytes } from "../core/hash.ts";
 import { bars, COLORS, CSS, esc } from "../output/html.ts";
 import type { FleetReport } from "./model.ts";
 
@@ -170,7 +170,7 @@ ${
 
 /** Renders the fleet page. */
 export function renderFleetHtml(r: FleetReport): string {
-  const scriptHash = createHash("sha256").update(SCRIPT).digest("base64");
+  const scriptHash = base64Of(sha256Bytes(SCRIPT));
   const outliers = r.top_outlier_hosts.map((o) =>
     `<tr><td>${val(o.host_id)}</td><td class="num">${o.value}</td><td>${sev(o.level)}</td><td class="num">${
       o.z.toFixed(2)

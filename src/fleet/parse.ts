@@ -4,7 +4,7 @@
  * The builder is fed record by record (a JSON report's parts, or NDJSON lines as they stream), so both formats
  * share every check.
  */
-import { createHash } from "node:crypto";
+import { createHash } from "../core/hash.ts";
 import type { Severity } from "../core/severity.ts";
 import { type Kind, KINDS } from "./extract.ts";
 import { itemsOf } from "./extract.ts";
@@ -129,7 +129,7 @@ export class ReportBuilder {
         findingCount: this.#keys.length,
         toolVersion: this.#meta.tool_version ?? null,
         items: this.#items,
-        digest: hash.digest("hex"),
+        digest: hash.hex(),
       },
     };
   }

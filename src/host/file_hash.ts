@@ -3,8 +3,8 @@
  * caller's buffer in one pass, bounded. Every hasher of sys-scan (set-id and world-writable entries, package
  * verification, process executables, the trace's --trace-hash) calls this on a descriptor it opened safely.
  */
-import { createHash } from "node:crypto";
 import { type Digest, type Digester, digester } from "../../ffi/libcrypto.ts";
+import { createHash, type Hash } from "./hash.ts";
 import type { HostFile } from "./open.ts";
 
 /** The outcome of hashing an open file. */
@@ -89,21 +89,22 @@ let syncBuffer: Uint8Array<ArrayBuffer> | undefined;
 /** Digests `file` with each of `algorithms` in one bounded pass. Never throws. */
 export function digestFile(file: HostFile, algorithms: readonly string[], opts: DigestOptions): FileDigest {
   if (!opts.partial && file.stat.size > opts.maxBytes) return { kind: "too_large", size: file.stat.size };
-  const hashes = algorithms.map((a) => createHash(a));
-  // This pass is synchronous, so callers without a buffer of their own share one (not 256 KiB per file).
-  const r = new CappedReader(
-    file,
-    opts.buffer ? opts : { ...opts, buffer: syncBuffer ??= new Uint8Array(256 << 10) },
-  );
+  const hashes: Hash[] = [];
   try {
+    for (const a of algorithms) hashes.push(createHash(a));
+    // This pass is synchronous, so callers without a buffer of their own share one (not 256 KiB per file).
+    const r = new CappedReader(
+      file,
+      opts.buffer ? opts : { ...opts, buffer: syncBuffer ??= new Uint8Array(256 << 10) },
+    );
     for (let piece = r.next(); piece !== null; piece = r.next()) for (const h of hashes) h.update(piece);
+    if (r.tooLarge !== undefined) return { kind: "too_large", size: r.tooLarge };
+    const digests: Record<string, string> = {};
+    algorithms.forEach((a, i) => digests[a] = hashes[i].hex());
+    return { kind: "ok", digests, size: r.size, truncated: r.truncated };
   } catch (e) {
     return { kind: "error", message: e instanceof Error ? e.message : String(e) };
   }
-  if (r.tooLarge !== undefined) return { kind: "too_large", size: r.tooLarge };
-  const digests: Record<string, string> = {};
-  algorithms.forEach((a, i) => digests[a] = hashes[i].digest("hex"));
-  return { kind: "ok", digests, size: r.size, truncated: r.truncated };
 }
 
 const EMPTY = new Uint8Array(0);

@@ -1,5 +1,5 @@
 /** `--format factpack`: the upstream FactPack v3 (findings with category, risk, baseline status; correlations). */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../core/hash.ts";
 import type { Catalogue } from "../core/catalogue.ts";
 import type { Finding } from "../core/finding.ts";
 import type { Report } from "../core/report.ts";
@@ -108,9 +108,9 @@ export function toFactPack(report: Report, catalogue: Catalogue): Record<string,
   for (const c of correlations) {
     for (const id of c.related_finding_ids) refs.set(id, [...(refs.get(id) ?? []), c.id]);
   }
-  const scanId = createHash("sha256")
-    .update(`${report.meta.hostname}\0${report.summary.started_at}\0${findings.map((f) => f.id).join("\0")}`)
-    .digest("hex").slice(0, 32);
+  const scanId = sha256Hex(
+    `${report.meta.hostname}\0${report.summary.started_at}\0${findings.map((f) => f.id).join("\0")}`,
+  ).slice(0, 32);
   return {
     fact_pack_version: "3",
     source_schema: "2",

@@ -3,7 +3,7 @@
  * a filterable, sortable findings table with per-finding details, scanner statuses, trace, baseline and
  * compliance sections. Every host-derived string is escaped; the page also works without JavaScript.
  */
-import { createHash } from "node:crypto";
+import { base64Of, sha256Bytes } from "../core/hash.ts";
 import type { Catalogue } from "../core/catalogue.ts";
 import type { Finding } from "../core/finding.ts";
 import type { Report } from "../core/report.ts";
@@ -151,7 +151,7 @@ export function renderHtml(report: Report, catalogue: Catalogue): string {
   const byScanner = report.results.map((r) =>
     [r.scanner, r.finding_count, "#374151"] as [string, number, string]
   );
-  const scriptHash = createHash("sha256").update(SCRIPT).digest("base64");
+  const scriptHash = base64Of(sha256Bytes(SCRIPT));
   const ext = report.summary_extension as Record<string, unknown>;
   const risk = report.summary_extension.host_risk;
   const known = new Set([

@@ -3,10 +3,10 @@
  * processes (deleted or fileless executables, preloads, masquerading, reverse shells, hidden pids) live in the
  * `ioc` scanner; this one only describes what runs, so it emits nothing unless the inventory is asked for.
  */
-import { createHash } from "node:crypto";
 import type { ScanContext } from "../core/context.ts";
 import type { FindingDraft, Metadata } from "../core/finding.ts";
 import type { Scanner } from "../core/scanner.ts";
+import { sha256Hex } from "../host/hash.ts";
 import { type ExeHash, ExeHasher } from "../host/proc_exe_hash.ts";
 import { inContainer } from "../host/procfs.ts";
 import { procSnapshot } from "./proc_snapshot.ts";
@@ -25,7 +25,7 @@ const MAX_ARG_CHARS = 4096;
  * so the same program with the same arguments keeps its id across runs and reboots.
  */
 export function processSubject(p: ProcessInfo): string {
-  const argvHash = createHash("sha256").update(p.cmdline.join("\0")).digest("hex").slice(0, 12);
+  const argvHash = sha256Hex(p.cmdline.join("\0")).slice(0, 12);
   return `${p.exe ?? `[${p.comm}]`}#${argvHash}`;
 }
 

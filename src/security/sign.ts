@@ -3,19 +3,13 @@
  * `openssl genpkey -algorithm ed25519` and `openssl pkey -pubout` use). A signature file is a short text file
  * (see formatSignature) holding the key fingerprint, the report's SHA-256 and the base64 signature.
  */
-import { sha256Hex } from "../core/hash.ts";
+import { base64Of, sha256Hex } from "../host/hash.ts";
 import { ExitCode, fail, ok, type Result } from "../core/result.ts";
 
 const PRIVATE_LABEL = "PRIVATE KEY";
 const PUBLIC_LABEL = "PUBLIC KEY";
 /** First line of every signature file. */
 export const SIGNATURE_MAGIC = "sys-scan-signature-v1";
-
-function b64(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-}
 
 function unb64(text: string): Uint8Array | null {
   try {
@@ -31,7 +25,7 @@ function b64url(text: string): Uint8Array | null {
 
 /** Wraps DER bytes in PEM armour. */
 export function toPem(label: string, der: Uint8Array): string {
-  const body = b64(der).match(/.{1,64}/g) ?? [];
+  const body = base64Of(der).match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${label}-----\n${body.join("\n")}\n-----END ${label}-----\n`;
 }
 
@@ -51,8 +45,8 @@ export interface SigningKey {
 }
 
 /** The fingerprint of a raw public key: `sha256:` + SHA-256 hex. */
-export async function fingerprintOf(publicRaw: Uint8Array): Promise<string> {
-  return `sha256:${await sha256Hex(publicRaw)}`;
+export function fingerprintOf(publicRaw: Uint8Array): string {
+  return `sha256:${sha256Hex(publicRaw)}`;
 }
 
 function readFile(path: string, what: string): Result<string> {
@@ -88,7 +82,7 @@ export async function loadPrivateKey(path: string): Promise<Result<SigningKey>> 
     if (!publicRaw || publicRaw.length !== 32) {
       return fail(ExitCode.Usage, `signing key ${path}: no public key`);
     }
-    return ok({ privateKey, publicRaw, fingerprint: await fingerprintOf(publicRaw) });
+    return ok({ privateKey, publicRaw, fingerprint: fingerprintOf(publicRaw) });
   } catch {
     return fail(ExitCode.Usage, `signing key ${path}: not an Ed25519 private key`);
   }
@@ -111,7 +105,7 @@ export async function loadPublicKey(
       ["verify"],
     );
     const raw = new Uint8Array(await crypto.subtle.exportKey("raw", key));
-    return ok({ key, raw, fingerprint: await fingerprintOf(raw) });
+    return ok({ key, raw, fingerprint: fingerprintOf(raw) });
   } catch {
     return fail(ExitCode.Usage, `public key ${path}: not an Ed25519 public key`);
   }
@@ -131,7 +125,7 @@ export async function generateKeyPair(): Promise<
   return {
     privatePem: toPem(PRIVATE_LABEL, pkcs8),
     publicPem: toPem(PUBLIC_LABEL, spki),
-    fingerprint: await fingerprintOf(raw),
+    fingerprint: fingerprintOf(raw),
   };
 }
 
@@ -149,7 +143,7 @@ export async function signBytes(key: SigningKey, bytes: Uint8Array): Promise<str
   );
   return formatSignature({
     fingerprint: key.fingerprint,
-    reportSha256: await sha256Hex(bytes),
+    reportSha256: sha256Hex(bytes),
     signature: sig,
   });
 }
@@ -161,7 +155,7 @@ export function formatSignature(s: SignatureFile): string {
     "algorithm: ed25519",
     `key-fingerprint: ${s.fingerprint}`,
     `report-sha256: ${s.reportSha256}`,
-    `signature: ${b64(s.signature)}`,
+    `signature: ${base64Of(s.signature)}`,
     "",
   ].join("\n");
 }
@@ -214,7 +208,7 @@ export async function verifyBytes(
     bytes as Uint8Array<ArrayBuffer>,
   );
   if (valid) return ok(undefined);
-  if ((await sha256Hex(bytes)) !== sig.reportSha256) {
+  if (sha256Hex(bytes) !== sig.reportSha256) {
     return fail(ExitCode.Threshold, "the report was modified after it was signed (its SHA-256 differs)");
   }
   return fail(ExitCode.Threshold, "the signature does not verify (corrupted or forged signature)");

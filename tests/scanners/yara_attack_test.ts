@@ -39,7 +39,7 @@ async function entries(root: string): Promise<Map<string, WalkEntry>> {
 }
 
 let needleScanner: YaraScanner | undefined;
-function scan(e: WalkEntry, maxBytes = 1 << 20): Promise<FileScan> {
+function scan(e: WalkEntry, maxBytes = 1 << 20): FileScan {
   needleScanner ??= scannerFor(NEEDLE);
   return scanWalkedFile(
     { host: new Host("/") },

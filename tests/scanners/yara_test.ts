@@ -222,25 +222,6 @@ Deno.test("yara: the rules the CLI checked are the rules scanned, and a rule fil
   assert.deepEqual(edited.findings.map((f) => f.metadata.rule), ["second"]);
 });
 
-Deno.test("yara: node:crypto is imported on the first match, not with the scanner's modules (most scans match nothing)", async () => {
-  const info = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", repoPath("src/scanners/yara/scanner.ts")],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(info.code, 0, new TextDecoder().decode(info.stderr));
-  const graph = JSON.parse(new TextDecoder().decode(info.stdout)) as {
-    modules: { specifier: string; dependencies?: { specifier: string; isDynamic?: boolean }[] }[];
-  };
-  const crypto = graph.modules.flatMap((m) =>
-    (m.dependencies ?? []).filter((d) => d.specifier === "node:crypto").map((d) => ({
-      from: m.specifier.slice(m.specifier.lastIndexOf("/src/")),
-      dynamic: d.isDynamic === true,
-    }))
-  );
-  assert.deepEqual(crypto, [{ from: "/src/scanners/yara/file_scan.ts", dynamic: true }]);
-});
-
 Deno.test("yara: the CLI's rule check gives nothing when libyara cannot be loaded (the scanner then skips and says why)", async () => {
   using rules = rulesTree("rule broken { condition: }");
   const config = { yaraRules: `${rules.path}/rules.yar` };

@@ -162,7 +162,7 @@ class PoolBench implements Disposable {
     return this.pool.run(batch, async (f) => {
       await before?.(f);
       this.here.add(f.i);
-      this.scan.put(f.i, f.e, await scanWalkedFile(this.ctx, f.e, this.scanner, 8 << 20, 10, this.buffer));
+      this.scan.put(f.i, f.e, scanWalkedFile(this.ctx, f.e, this.scanner, 8 << 20, 10, this.buffer));
     }, performance.now() + budgetMs);
   }
 

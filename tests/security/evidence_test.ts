@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { run } from "../../src/cli/run.ts";
 import { scanCommand } from "../../src/cli/scan.ts";
-import { fixtureRoot, makeTree, repoPath } from "../helpers.ts";
+import { fixtureRoot, makeTree, repoPath, webSha256Hex } from "../helpers.ts";
 import { parseSignature } from "../../src/security/sign.ts";
-import { sha256Hex } from "../../src/core/hash.ts";
 import { checkPreload, foreignLibraries, preloadWarnings } from "../../src/security/preload.ts";
 import { bpfObjectSha256 } from "../../src/cli/provenance.ts";
 import { needs } from "../host_caps.ts";
@@ -46,7 +45,7 @@ Deno.test("keygen → scan --sign → verify: valid, then tampered, wrong key, m
     assert.ok(sig.ok);
     if (sig.ok) {
       assert.equal(report.meta.security.signature.key_fingerprint, sig.value.fingerprint);
-      assert.equal(sig.value.reportSha256, await sha256Hex(Deno.readFileSync(out)));
+      assert.equal(sig.value.reportSha256, await webSha256Hex(Deno.readFileSync(out)));
     }
     assert.equal(await run(["verify", out, "--pub", `${dir}/k.pub`]), 0);
     assert.equal(await run(["verify", out, "--sig", `${out}.sig`, "--pub", `${dir}/k.pub`]), 0);
@@ -152,8 +151,8 @@ Deno.test("--write-env: real report, executable and BPF object hashes", async ()
       Deno.readTextFileSync(`${dir}/p.env`).split("\n").filter((l) => l.includes("=") && !l.startsWith("#"))
         .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
     );
-    assert.equal(env.SYS_SCAN_SHA256, await sha256Hex(Deno.readFileSync(out)));
-    assert.equal(env.SYS_SCAN_BINARY_SHA256, await sha256Hex(Deno.readFileSync(Deno.execPath())));
+    assert.equal(env.SYS_SCAN_SHA256, await webSha256Hex(Deno.readFileSync(out)));
+    assert.equal(env.SYS_SCAN_BINARY_SHA256, await webSha256Hex(Deno.readFileSync(Deno.execPath())));
     assert.equal(env.SYS_SCAN_BPF_OBJECT_SHA256, (await bpfObjectSha256()) ?? "");
     assert.equal(env.SYS_SCAN_OUTPUT_FILE, out);
     assert.match(Deno.readTextFileSync(`${dir}/p.env`), /deno runtime|compiled sys-scan/);
@@ -303,7 +302,7 @@ Deno.test(needs(["root"], {
       assert.equal(v.code, 0, "gpg ran (fork/exec, AF_UNIX agent socket) under seccomp and the drop");
       assert.match(
         Deno.readTextFileSync(`${dir}/p.env`),
-        new RegExp(`SYS_SCAN_SHA256=${await sha256Hex(Deno.readFileSync(out))}`),
+        new RegExp(`SYS_SCAN_SHA256=${await webSha256Hex(Deno.readFileSync(out))}`),
       );
       const meta = JSON.parse(Deno.readTextFileSync(out)).meta;
       assert.equal(meta.security.seccomp.installed, true);

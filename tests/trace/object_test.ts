@@ -7,9 +7,9 @@ import { createHash } from "node:crypto";
 import { findLibbpf } from "../../src/host/capabilities.ts";
 import { Libbpf } from "../../ffi/libbpf.ts";
 import { BUNDLED_OBJECT_URL, bundledObjectSha256, readBundledObject } from "../../src/trace/object.ts";
-import { sha256Hex } from "../../src/core/hash.ts";
 import { CONNECT_PROGRAMS, EXEC_PROGRAMS } from "../../src/trace/loader.ts";
 import { needs } from "../host_caps.ts";
+import { webSha256Hex } from "../helpers.ts";
 
 const BPF_DIR = new URL("../../bpf/", import.meta.url);
 const HASH_FILE = new URL("../../generated/process_exec.bpf.sha256", import.meta.url);
@@ -35,7 +35,7 @@ Deno.test("object: generated/process_exec.bpf.sha256 matches bpf/*.c and bpf/*.h
 
 Deno.test("object: bundledObjectSha256 is the SHA-256 of the bundled file", async () => {
   const bytes = await readBundledObject();
-  assert.equal(await bundledObjectSha256(), await sha256Hex(bytes));
+  assert.equal(await bundledObjectSha256(), await webSha256Hex(bytes));
   assert.equal(await bundledObjectSha256(), createHash("sha256").update(bytes).digest("hex"));
   assert.ok(BUNDLED_OBJECT_URL.pathname.endsWith("/generated/process_exec.bpf.o"));
 });

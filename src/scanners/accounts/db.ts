@@ -2,8 +2,8 @@
  * The host's local account database — passwd, shadow, group, gshadow, login.defs and the passwd- backup — read
  * once per scan through the Host and shared by the accounts, auth and logins scanners.
  */
-import { createHash } from "node:crypto";
 import type { ScanContext } from "../../core/context.ts";
+import { sha256Hex } from "../../host/hash.ts";
 import {
   type BadLine,
   type GroupEntry,
@@ -111,7 +111,7 @@ export function loadAccountDb(host: Host): AccountDb {
     if (text === undefined) return [];
     const p = parser(text);
     for (const { line, reason, text } of p.bad) {
-      const digest = createHash("sha256").update(text).digest("hex").slice(0, 12);
+      const digest = sha256Hex(text).slice(0, 12);
       bad.push({ path: ACCOUNT_FILES[role], line, reason, digest });
     }
     return p.entries;

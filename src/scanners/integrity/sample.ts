@@ -3,7 +3,7 @@
  * SHA-256(seed NUL name) and the first ceil(N% of them) are taken. The same host always verifies the same
  * packages, different hosts verify different ones, and installing a package does not reshuffle the rest.
  */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../../host/hash.ts";
 import type { Host } from "../../host/host.ts";
 
 /** The seed and where it came from (the value itself is not reported). */
@@ -29,7 +29,7 @@ export function samplePackages(names: readonly string[], pct: number, seed: stri
   if (pct <= 0 || pct >= 100) return unique.sort();
   const keyed = unique.map((name) => ({
     name,
-    key: createHash("sha256").update(seed).update("\0").update(name).digest("hex"),
+    key: sha256Hex(`${seed}\0${name}`),
   }));
   keyed.sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
   const take = Math.ceil(unique.length * pct / 100);

@@ -3,7 +3,7 @@
  * decompressed bytes stream past a capture that keeps only the ELF tables and the signature trailer, and a
  * decompression bomb stops at the cap. Memory is a few small buffers whatever the file holds.
  */
-import { createHash, type Hash } from "node:crypto";
+import { createHash, type Hash } from "../../host/hash.ts";
 import type { Host } from "../../host/host.ts";
 import type { HostFile } from "../../host/open.ts";
 import { ModuleCapture, spanSink, TAIL_WINDOW_BYTES } from "./capture.ts";
@@ -192,6 +192,6 @@ export async function analyzeModuleFile(
     elf: parsed.ok
       ? { ok: true, anomalies: elfAnomalies(parsed.sections) }
       : { ok: false, error: parsed.error },
-    ...(hash ? { sha256: hash.digest("hex") } : {}),
+    ...(hash ? { sha256: hash.hex() } : {}),
   };
 }

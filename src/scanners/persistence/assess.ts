@@ -2,8 +2,8 @@
  * Assessment of one persistence entry (a cron command, a unit's Exec line, an rc-file line…): content patterns
  * plus where the programs it runs live and who can change them. Shared by persistence and systemd_units.
  */
-import { createHash } from "node:crypto";
 import type { Severity } from "../../core/severity.ts";
+import { sha256Hex } from "../../host/hash.ts";
 import { type Host, pathComponents } from "../../host/host.ts";
 import {
   homeOf,
@@ -141,7 +141,7 @@ export function assessEntry(
 
 /** A short, stable digest of an entry's text, for finding subjects (12 hex characters of SHA-256). */
 export function entryDigest(text: string): string {
-  return createHash("sha256").update(text.trim()).digest("hex").slice(0, 12);
+  return sha256Hex(text.trim()).slice(0, 12);
 }
 
 /**

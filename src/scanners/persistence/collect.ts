@@ -1,5 +1,4 @@
 /** The persistence scanner's working set: persistence points and their entries, plus bounded file helpers. */
-import { createHash } from "node:crypto";
 import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft, Metadata } from "../../core/finding.ts";
 import { pathComponents } from "../../host/host.ts";
@@ -143,11 +142,6 @@ export class Collector {
   finding(d: FindingDraft): void {
     this.findings.push(d);
   }
-}
-
-/** SHA-256 (hex) of file content, for the inventory. */
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
 }
 
 /** Normalises an absolute path lexically. */

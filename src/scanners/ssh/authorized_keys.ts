@@ -1,5 +1,5 @@
 /** A parser for OpenSSH authorized_keys files: options, key type, SHA-256 fingerprint (as ssh-keygen prints it). */
-import { createHash } from "node:crypto";
+import { base64Of, sha256Bytes } from "../../host/hash.ts";
 
 /** One key line. */
 export interface AuthorizedKey {
@@ -77,7 +77,7 @@ function blobType(blob: Uint8Array): string | undefined {
 
 /** The ssh-keygen style SHA-256 fingerprint of a key blob. */
 export function fingerprint(blob: Uint8Array): string {
-  return "SHA256:" + createHash("sha256").update(blob).digest("base64").replace(/=+$/, "");
+  return "SHA256:" + base64Of(sha256Bytes(blob)).replace(/=+$/, "");
 }
 
 /** Parses an authorized_keys file. Never throws. */

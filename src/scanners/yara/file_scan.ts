@@ -4,6 +4,7 @@
  * while it is the walked inode), read whole into a reused buffer and scanned in memory, so a file that grows or
  * shrinks meanwhile only changes what was read.
  */
+import { sha256Hex } from "../../host/hash.ts";
 import type { Host } from "../../host/host.ts";
 import type { WalkEntry } from "../../host/walker.ts";
 import type { ScanResult, YaraScanner } from "./engine.ts";
@@ -19,30 +20,19 @@ export type FileScan =
   | { kind: "missing" }
   | { kind: "unreadable"; message: string };
 
-let nodeCrypto: Promise<typeof import("node:crypto")> | undefined;
-
-/**
- * The SHA-256 of what a rule matched in. node:crypto is loaded on the first match, not with this module:
- * importing it costs tens of milliseconds of a scan worker's start, and most scans match nothing.
- */
-async function sha256Of(bytes: Uint8Array): Promise<string> {
-  nodeCrypto ??= import("node:crypto");
-  return (await nodeCrypto).createHash("sha256").update(bytes).digest("hex");
-}
-
 /**
  * Opens a walked file (never a final symlink; only while it is the walked inode; FIFOs and devices are refused
  * without being opened), reads it whole into `buffer` (at least `maxBytes` + 1 long, reused from file to
  * file), scans it with a timeout, and hashes what was scanned when a rule matched.
  */
-export async function scanWalkedFile(
+export function scanWalkedFile(
   ctx: { host: Host },
   e: Pick<WalkEntry, "path" | "dev" | "ino">,
   scanner: YaraScanner,
   maxBytes: number,
   timeoutSeconds: number,
   buffer: Uint8Array<ArrayBuffer>,
-): Promise<FileScan> {
+): FileScan {
   const opened = ctx.host.open(e.path, { follow: false, expect: { dev: e.dev, ino: e.ino } });
   if (!opened.ok) {
     if (opened.reason === "missing") return { kind: "missing" };
@@ -69,6 +59,6 @@ export async function scanWalkedFile(
   if (used > maxBytes) return { kind: "too_large", size: used };
   const bytes = buffer.subarray(0, used);
   const result = scanner.scan(bytes, timeoutSeconds);
-  const sha256 = result.matches.length > 0 ? await sha256Of(bytes) : "";
+  const sha256 = result.matches.length > 0 ? sha256Hex(bytes) : "";
   return { kind: "scanned", result, size: used, sha256, shrank: used < file.stat.size };
 }

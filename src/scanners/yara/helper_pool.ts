@@ -209,7 +209,11 @@ export class HelperPool {
    * Scans `batch` (in walk order) with this thread (`here`) and the helpers, until done or `deadline`
    * (`performance.now()` ms); every result goes into the scan. True when the time ran out with files left.
    */
-  async run(batch: Indexed[], here: (f: Indexed) => Promise<void>, deadline: number): Promise<boolean> {
+  async run(
+    batch: Indexed[],
+    here: (f: Indexed) => void | Promise<void>,
+    deadline: number,
+  ): Promise<boolean> {
     const live = this.#helpers.filter((h) => h.failure === undefined && !h.stalled);
     const small = batch.filter((f) => f.e.size <= HELPER_MAX_FILE);
     const timeUp = () => deadline - performance.now() <= 0;
@@ -276,7 +280,7 @@ export class HelperPool {
     live: YaraHelper[],
     small: Indexed[],
     slots: Int32Array,
-    here: (f: Indexed) => Promise<void>,
+    here: (f: Indexed) => void | Promise<void>,
     deadline: number,
     outOfTime: boolean,
   ): Promise<boolean> {

@@ -183,11 +183,11 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const scan = new ScanRun(ctx, (m, p, size, sha256) => draftFor(m, set, p, size, sha256));
   const helpers = yaraHelperCount(ctx.config.parallelThreads);
   const pool = new HelperPool(ctx, scan, helpers, maxBytes, MAX_STRING_MATCHES);
-  const here = async ({ i, e }: Indexed) => {
+  const here = ({ i, e }: Indexed) => {
     buffer ??= new Uint8Array(maxBytes + 1);
     const left = Math.max(1, deadline - performance.now());
     const before = scanner.callbackErrors;
-    const t = await scanWalkedFile(ctx, e, scanner, maxBytes, left / 1000, buffer);
+    const t = scanWalkedFile(ctx, e, scanner, maxBytes, left / 1000, buffer);
     const count = scanner.callbackErrors - before;
     scan.put(i, e, t, count > 0 ? { count, first: String(scanner.firstCallbackError) } : undefined);
   };

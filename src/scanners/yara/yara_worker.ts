@@ -48,7 +48,7 @@ function start(init: HelperInit): void {
   }
 }
 
-async function work(s: State, b: HelperBatch): Promise<void> {
+function work(s: State, b: HelperBatch): void {
   const slots = new Int32Array(b.slots);
   const deadline = performance.now() + b.budgetMs;
   for (let j = 0; j < b.files.length; j++) {
@@ -60,7 +60,7 @@ async function work(s: State, b: HelperBatch): Promise<void> {
     const f = b.files[j];
     s.buffer ??= new Uint8Array(s.init.maxBytes + 1);
     const left = Math.max(1, deadline - performance.now()) / 1000;
-    const result = await scanWalkedFile({ host: s.host }, f, s.scanner, s.init.maxBytes, left, s.buffer);
+    const result = scanWalkedFile({ host: s.host }, f, s.scanner, s.init.maxBytes, left, s.buffer);
     const errors = s.scanner.callbackErrors - s.errorsSeen;
     s.errorsSeen = s.scanner.callbackErrors;
     const first = s.scanner.firstCallbackError;

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { analyzeModuleFile } from "../../../src/scanners/modules/analyze.ts";
-import { sha256Hex } from "../../../src/core/hash.ts";
 import { modulesScanner } from "../../../src/scanners/modules/index.ts";
 import { Host } from "../../../src/host/host.ts";
-import { fixtureRoot, makeTree, runOne, type TreeEntry } from "../../helpers.ts";
+import { fixtureRoot, makeTree, runOne, type TreeEntry, webSha256Hex } from "../../helpers.ts";
 
 const REL = "6.1.0-28-amd64";
 const MISC = `lib/modules/${REL}/kernel/drivers/misc`;
@@ -108,7 +107,7 @@ Deno.test("modules: --modules-hash asked for explicitly wins over --fast-scan: t
   const root = fixtureRoot("modules-anomalous");
   const r = await runOne(modulesScanner, root, { fastScan: true, modulesHash: true });
   const f = r.findings.find((x) => x.id === "module.unsigned:unsignedxz")!;
-  assert.equal(f.metadata.sha256, await sha256Hex(Deno.readFileSync(`${root}/${MISC}/unsignedxz.ko.xz`)));
+  assert.equal(f.metadata.sha256, await webSha256Hex(Deno.readFileSync(`${root}/${MISC}/unsignedxz.ko.xz`)));
   assert.equal(r.findings.find((x) => x.check_id === "module.summary")!.metadata.deep_analysis, true);
 });
 
@@ -116,7 +115,7 @@ Deno.test("modules: --modules-hash adds the SHA-256 of the whole stored file", a
   const root = fixtureRoot("modules-anomalous");
   const r = await runOne(modulesScanner, root, { modulesHash: true });
   const f = r.findings.find((x) => x.id === "module.unsigned:unsignedxz")!;
-  assert.equal(f.metadata.sha256, await sha256Hex(Deno.readFileSync(`${root}/${MISC}/unsignedxz.ko.xz`)));
+  assert.equal(f.metadata.sha256, await webSha256Hex(Deno.readFileSync(`${root}/${MISC}/unsignedxz.ko.xz`)));
   const plain = await runOne(modulesScanner, root);
   assert.equal(plain.findings.find((x) => x.id === "module.unsigned:unsignedxz")!.metadata.sha256, undefined);
 });
