@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
-import { type PamRule, parsePamText, type StackItem } from "../../src/scanners/auth/pam_config.ts";
+import { Host } from "../../src/host/host.ts";
+import {
+  flatten,
+  MAX_STACK_ITEMS,
+  PamConfig,
+  type PamRule,
+  parsePamText,
+  type StackItem,
+} from "../../src/scanners/auth/pam_config.ts";
 import { authBypasses } from "../../src/scanners/auth/pam_eval.ts";
+import { makeTree } from "../helpers.ts";
 
 /** A stack from pam.d text (no includes); `sub` turns a line's rules into a substack item. */
 function stack(text: string): StackItem[] {
@@ -85,4 +94,31 @@ Deno.test("pam eval: many conditions are explored up to a cap, never forever", (
     v.bypasses.length > 0 && v.bypasses.every((b) => b.conditional),
     "a jump over the deny when the last condition holds",
   );
+});
+
+Deno.test("pam config: files that each include the next four ways resolve within a bound, said as a problem", () => {
+  const entries: Record<string, string> = {
+    "etc/pam.d/sshd": "@include dag0\nauth required pam_permit.so\n",
+    "etc/pam.d/plain": "auth include common\nauth substack common\n",
+    "etc/pam.d/common": "auth required pam_unix.so\n",
+  };
+  for (let i = 0; i < 40; i++) {
+    entries[`etc/pam.d/dag${i}`] = `@include dag${i + 1}\n@include dag${i + 1}\nauth include dag${i + 1}\n` +
+      `auth substack dag${i + 1}\n`;
+  }
+  entries["etc/pam.d/dag40"] = "auth required pam_unix.so\n";
+  using tree = makeTree(entries);
+  const cfg = new PamConfig(new Host(tree.path));
+  const t0 = performance.now();
+  for (const type of ["auth", "account", "password", "session"] as const) cfg.stack("sshd", type);
+  const ms = performance.now() - t0;
+  assert.ok(ms < 5000, `${ms.toFixed(0)} ms`);
+  const cut = cfg.problems.filter((p) => p.includes(`more than ${MAX_STACK_ITEMS}`));
+  assert.equal(cut.length, 4, cfg.problems.join("\n"));
+  assert.ok(cut.every((p) => p.includes("the rest were not checked")));
+  assert.equal(cfg.problems.length, new Set(cfg.problems).size, "each problem once");
+  // A stack of ordinary size resolves whole and says nothing.
+  const plain = flatten(cfg.stack("plain", "auth"));
+  assert.deepEqual(plain.map((r) => r.module), ["pam_unix.so", "common", "pam_unix.so"]);
+  assert.ok(!cfg.problems.some((p) => p.includes("plain")));
 });

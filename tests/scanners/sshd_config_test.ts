@@ -118,6 +118,26 @@ Deno.test("sshd config: Include loops, FIFOs and /dev/null links are refused wit
   );
 });
 
+Deno.test("sshd config: files that each include the next three times are read once each, not 3^16 times", () => {
+  const entries: Record<string, TreeEntry> = { "etc/ssh/sshd_config": "Include /etc/ssh/d/0.conf\n" };
+  for (let i = 0; i < 40; i++) {
+    const next = `/etc/ssh/d/${i + 1}.conf`;
+    entries[`etc/ssh/d/${i}.conf`] = `Include ${next} ${next}\nInclude ${next}\n`;
+  }
+  entries["etc/ssh/d/8.conf"] += "PermitRootLogin yes\n";
+  entries["etc/ssh/d/9.conf"] = "Match User backup\nInclude /etc/ssh/d/10.conf\n";
+  entries["etc/ssh/d/10.conf"] = "X11Forwarding yes\n";
+  const t0 = performance.now();
+  const c = load(entries);
+  const ms = performance.now() - t0;
+  assert.ok(ms < 5000, `${ms.toFixed(0)} ms`);
+  assert.deepEqual(globalValue(c, "permitrootlogin")?.args, ["yes"]);
+  // The file included under a Match block is read there too: once per block, not once overall.
+  assert.deepEqual(matchValues(c, "x11forwarding").map((v) => v.args), [["yes"]]);
+  assert.equal(c.files.length, new Set(c.files).size, "each file read once");
+  assert.equal(c.files.length, 12);
+});
+
 Deno.test("sshd config: garbage, CRLF and overlong lines do not crash and are reported", () => {
   const junk = "PermitRootLogin\nBanner 'x\n" + "A".repeat(200_000) +
     "\n\u0000\u00ff\r\nPermitEmptyPasswords yes\r\n";

@@ -197,6 +197,9 @@ export const PAM_DIRS = { etc: "/etc/pam.d", vendor: "/usr/lib/pam.d", conf: "/e
 /** One item of a resolved stack: a rule, or a substack with its own items. */
 export type StackItem = { rule: PamRule } | { substack: StackItem[]; rule: PamRule };
 
+/** Rules and included files of one resolved stack past which the rest is not resolved. */
+export const MAX_STACK_ITEMS = 1024;
+
 /** Reads PAM files through the Host once each and resolves stacks. */
 export class PamConfig {
   readonly #host: Host;
@@ -283,9 +286,22 @@ export class PamConfig {
    * levels; a loop or a missing file is a problem, resolved as an empty stack as PAM fails that part).
    */
   stack(service: string, type: PamType): StackItem[] {
+    // Real stacks hold tens of rules; files that include the next one several times each would resolve to
+    // billions (PAM itself would hang on them). Past the bound the rest is left out, and said.
+    let items = 0;
+    // Each problem once per stack, however many paths lead to it.
+    const said = new Set<string>();
+    const problem = (text: string) => {
+      if (said.has(text)) return;
+      said.add(text);
+      this.problems.push(text);
+    };
     const resolve = (name: string, trail: string[]): StackItem[] => {
+      // Every file inlined counts, as every rule does: an include of a file with no rule of this type still
+      // costs a visit (and such files fanning out would be visited billions of times).
+      if (++items > MAX_STACK_ITEMS) return [];
       if (trail.includes(name) || trail.length > 16) {
-        this.problems.push(
+        problem(
           `PAM ${type} stack of ${service}: ${name} ${
             trail.includes(name) ? "includes itself" : "nested too deep"
           }`,
@@ -294,11 +310,12 @@ export class PamConfig {
       }
       const statements = trail.length === 0 ? this.statementsOf(name) : this.#included(name);
       if (statements === undefined) {
-        if (trail.length > 0) this.problems.push(`PAM ${type} stack of ${service}: ${name} cannot be read`);
+        if (trail.length > 0) problem(`PAM ${type} stack of ${service}: ${name} cannot be read`);
         return [];
       }
       const out: StackItem[] = [];
       for (const s of statements) {
+        if (items >= MAX_STACK_ITEMS) break;
         if ("atInclude" in s) {
           out.push(...resolve(s.atInclude, [...trail, name]));
           continue;
@@ -308,10 +325,18 @@ export class PamConfig {
         else if (s.rule.control.kind === "substack") {
           out.push({ substack: resolve(s.rule.module, [...trail, name]), rule: s.rule });
         } else out.push({ rule: s.rule });
+        items++;
       }
       return out;
     };
-    return resolve(service, []);
+    const stack = resolve(service, []);
+    if (items >= MAX_STACK_ITEMS) {
+      this.problems.push(
+        `PAM ${type} stack of ${service}: more than ${MAX_STACK_ITEMS} rules and included files once its ` +
+          "includes are inlined; the rest were not checked",
+      );
+    }
+    return stack;
   }
 
   #included(name: string): PamStatement[] | undefined {
