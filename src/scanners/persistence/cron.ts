@@ -17,6 +17,8 @@ export interface CronTable {
   entries: CronEntry[];
   /** Variable assignments (SHELL, PATH, MAILTO…), last one wins. */
   env: Record<string, string>;
+  /** The line of each variable's last assignment. */
+  envLines: Record<string, number>;
   /** Lines that are neither comments, assignments nor valid entries. */
   bad: number;
 }
@@ -52,6 +54,7 @@ function unquote(v: string): string {
 export function parseCrontab(text: string, system: boolean): CronTable {
   const entries: CronEntry[] = [];
   const env: Record<string, string> = {};
+  const envLines: Record<string, number> = {};
   let bad = 0;
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
@@ -69,8 +72,10 @@ export function parseCrontab(text: string, system: boolean): CronTable {
       schedFields = 5;
     } else {
       const m = line.match(ASSIGNMENT);
-      if (m) env[m[1]] = unquote(m[2]);
-      else bad++;
+      if (m) {
+        env[m[1]] = unquote(m[2]);
+        envLines[m[1]] = i + 1;
+      } else bad++;
       continue;
     }
     const needed = schedFields + (system ? 2 : 1);
@@ -89,13 +94,14 @@ export function parseCrontab(text: string, system: boolean): CronTable {
       command,
     });
   }
-  return { entries, env, bad };
+  return { entries, env, envLines, bad };
 }
 
 /** Parses /etc/anacrontab (`period delay job-id command`); assignments and malformed lines as in crontabs. */
 export function parseAnacrontab(text: string): CronTable {
   const entries: CronEntry[] = [];
   const env: Record<string, string> = {};
+  const envLines: Record<string, number> = {};
   let bad = 0;
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
@@ -107,10 +113,12 @@ export function parseAnacrontab(text: string): CronTable {
       continue;
     }
     const a = line.match(ASSIGNMENT);
-    if (a) env[a[1]] = unquote(a[2]);
-    else bad++;
+    if (a) {
+      env[a[1]] = unquote(a[2]);
+      envLines[a[1]] = i + 1;
+    } else bad++;
   }
-  return { entries, env, bad };
+  return { entries, env, envLines, bad };
 }
 
 /** Splits a shell script into logical lines (backslash continuations joined), without blank lines and comments. */

@@ -21,6 +21,23 @@ export const ENVIRONMENT_CHECKS: Omit<CheckInput, "scanner">[] = [
     confidence: "heuristic",
   },
   {
+    id: "persistence.environment.startup_code",
+    title: "Login environment makes shells or interpreters run code at start",
+    severity: "medium",
+    category: "ioc",
+    rationale:
+      "BASH_ENV, ENV, PROMPT_COMMAND, PYTHONSTARTUP, PERL5OPT, NODE_OPTIONS, LESSOPEN or LESSCLOSE in " +
+      "/etc/environment, pam_env.conf, a ~/.pam_environment or environment.d makes every bash script, sh, prompt, " +
+      "python, perl, node or less of the sessions it applies to run a file or command first: persistence that " +
+      "runs as whoever logs in, root included. Stock distributions set none of them there." +
+      " High when the value holds a payload or names a file in a temporary, hidden, home or writable location.",
+    remediation:
+      "Remove the assignment, inspect the file or command it named, and check the other persistence points of " +
+      "this report for how it got there.",
+    mitre: ["T1546.004", "T1574.006"],
+    confidence: "heuristic",
+  },
+  {
     id: "persistence.environment.path_hijack",
     title: "Login environment puts a writable directory first in PATH",
     severity: "high",

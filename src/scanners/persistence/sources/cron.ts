@@ -2,7 +2,10 @@
 import { ROOT_ACCOUNT, UNKNOWN_ACCOUNT } from "../accounts.ts";
 import type { Collector } from "../collect.ts";
 import { parseAnacrontab, parseAtJob, parseCrontab } from "../cron.ts";
-import { account, isExecutable, RUN_PARTS_SKIPPED, scriptPoint } from "./shared.ts";
+import type { CronTable } from "../cron.ts";
+import type { Account } from "../accounts.ts";
+import { EnvJudge } from "./environment.ts";
+import { account, isExecutable, scriptPoint } from "./shared.ts";
 
 /** Periodic script directories run by run-parts as root. */
 export const CRON_SCRIPT_DIRS = [
@@ -13,15 +16,43 @@ export const CRON_SCRIPT_DIRS = [
   "/etc/cron.yearly",
 ];
 
+/**
+ * Names cron ignores in /etc/cron.d on every distribution: cronie (RHEL) skips only dot and `#` files, `~`
+ * backups and rpm's leftovers, and runs `sysstat.disabled`, `x.dpkg-old` or `x.swp`; Debian's cron skips any
+ * dotted name. What one of them would run is judged.
+ */
+const CRON_D_SKIPPED = /^[.#]|~$|\.rpm(?:save|orig|new)$/;
+
+/**
+ * Names both run-parts skip in the periodic directories: RHEL's skips dot files, `~` and `,` backups and
+ * `.rpmsave .rpmorig .rpmnew .swp .cfsaved ,v` (and runs `x.disabled` or `x.dpkg-old`); Debian's skips those
+ * and any dotted name.
+ */
+const PERIODIC_SKIPPED = /^\.|[~,]$|,v$|\.(?:rpmsave|rpmorig|rpmnew|swp|cfsaved)$/;
+
 /** Per-user crontab directories (Debian, RHEL, SUSE). */
 export const USER_CRONTAB_DIRS = ["/var/spool/cron/crontabs", "/var/spool/cron", "/var/spool/cron/tabs"];
 
 /** /etc/crontab, /etc/cron.d, anacrontab, the periodic script directories and the per-user crontabs. */
 export function cronSources(c: Collector): void {
+  let judge: EnvJudge | undefined;
+  // A crontab's variables apply to each of its jobs: SHELL runs them, BASH_ENV and the like run code first,
+  // PATH decides which program a bare name is.
+  const variables = (path: string, t: CronTable, runAs: Account, inert: boolean) => {
+    if (inert) return;
+    for (const [name, value] of Object.entries(t.env)) {
+      (judge ??= new EnvJudge(c)).assignment({ path, runAs, cron: true }, {
+        line: t.envLines[name],
+        name,
+        value,
+      });
+    }
+  };
   const system = (path: string, inert = false) => {
     const f = c.read(path);
     if (!f) return;
     const t = parseCrontab(f.text, true);
+    variables(path, t, ROOT_ACCOUNT, inert);
     if (t.bad > 0) c.ctx.warn("cron_malformed", `${path}: ${t.bad} line(s) that are not crontab entries`);
     const schedules = t.entries.map((e) => `${e.schedule} ${e.user ?? ""}`.trim()).slice(0, 50);
     c.point({
@@ -33,7 +64,7 @@ export function cronSources(c: Collector): void {
     });
   };
   system("/etc/crontab");
-  for (const name of c.list("/etc/cron.d")) system(`/etc/cron.d/${name}`, RUN_PARTS_SKIPPED.test(name));
+  for (const name of c.list("/etc/cron.d")) system(`/etc/cron.d/${name}`, CRON_D_SKIPPED.test(name));
   const ana = c.read("/etc/anacrontab");
   if (ana) {
     const t = parseAnacrontab(ana.text);
@@ -49,7 +80,7 @@ export function cronSources(c: Collector): void {
   for (const dir of CRON_SCRIPT_DIRS) {
     for (const name of c.list(dir)) {
       const path = `${dir}/${name}`;
-      const inert = RUN_PARTS_SKIPPED.test(name) || !isExecutable(c, path);
+      const inert = PERIODIC_SKIPPED.test(name) || !isExecutable(c, path);
       scriptPoint(c, "cron_script", path, ROOT_ACCOUNT, inert);
     }
   }
@@ -61,6 +92,7 @@ export function cronSources(c: Collector): void {
       const t = parseCrontab(f.text, false);
       if (t.bad > 0) c.ctx.warn("cron_malformed", `${path}: ${t.bad} line(s) that are not crontab entries`);
       const runAs = account(c, name);
+      variables(path, t, runAs, false);
       c.point({
         kind: "cron",
         path,

@@ -8,8 +8,26 @@ import { type Location, LocationJudge } from "../../../host/location.ts";
 import { judgeEntries, ldEntries } from "../../ioc/ld_env.ts";
 import { type Account, ANY_USER, isUserHome } from "../accounts.ts";
 import { entryDigest, hiddenOutsideHomes, judgeLocation } from "../assess.ts";
+import { matchPatterns } from "../patterns.ts";
 import { type Collector, homeAccounts, normalisePath } from "../collect.ts";
 import { type EnvAssignment, parseEnvFile, parsePamEnvConf } from "../env_files.ts";
+
+/**
+ * Variables that make a shell or an interpreter run code of their value's choosing when it starts or prompts:
+ * bash runs BASH_ENV's file before every script and PROMPT_COMMAND before every prompt, sh the file of ENV,
+ * python PYTHONSTARTUP's, perl the modules of PERL5OPT, node NODE_OPTIONS's --require, less the command of
+ * LESSOPEN/LESSCLOSE. Stock distributions set none of them in these files.
+ */
+const STARTUP_VARS = new Set([
+  "BASH_ENV",
+  "ENV",
+  "PROMPT_COMMAND",
+  "PYTHONSTARTUP",
+  "PERL5OPT",
+  "NODE_OPTIONS",
+  "LESSOPEN",
+  "LESSCLOSE",
+]);
 
 /** The directories after which a PATH entry no longer shadows the system's commands. */
 const SYSTEM_BIN = new Set(["/usr/bin", "/bin", "/usr/sbin", "/sbin"]);
@@ -54,11 +72,143 @@ function untrustedFor(loc: Location, path: string, runAs: Account): boolean {
   return true;
 }
 
-/** Loader variables and PATH in the login environment files. */
+/** Shells cron may be told to run jobs with (SHELL=) without that being worth a look. */
+const SHELLS = new Set([
+  "/bin/sh",
+  "/bin/bash",
+  "/bin/dash",
+  "/usr/bin/sh",
+  "/usr/bin/bash",
+  "/usr/bin/dash",
+]);
+
+/** Where an assignment was read, and for whom. */
+export interface EnvSource {
+  path: string;
+  runAs: Account;
+  /** A crontab's variable lines: SHELL there is the program every job of the file runs through. */
+  cron?: boolean;
+}
+
+/**
+ * The judgement of environment assignments (loader variables, variables that run code at start, PATH, and a
+ * crontab's SHELL) for the files that set them: the login environment here, crontabs in ./cron.ts.
+ */
+export class EnvJudge {
+  readonly #judge: LocationJudge;
+
+  constructor(readonly c: Collector) {
+    const homes = [...c.accounts.byName.values()].filter((a) => a.uid === 0 || isUserHome(a))
+      .map((a) => normalisePath(a.home)).filter((h) => h !== "/");
+    this.#judge = new LocationJudge(c.ctx.host, homes);
+  }
+
+  /** Reports what one assignment makes run, or where it makes programs look first. */
+  assignment(file: EnvSource, a: EnvAssignment): void {
+    const c = this.c;
+    const judge = this.#judge;
+    const untrusted = (loc: Location, path: string) => untrustedFor(loc, path, file.runAs);
+    const report = (check: string, value: string, why: string, severity?: "medium" | "high") =>
+      c.finding({
+        check_id: check,
+        subject: `${file.path}:${entryDigest(`${a.name}=${value}`)}`,
+        severity,
+        description: `${file.path}:${a.line} sets ${a.name}: ${value} ${why}.`,
+        metadata: {
+          path: file.path,
+          line: a.line,
+          variable: a.name,
+          value: a.value.slice(0, 1000),
+          entry: value,
+          run_as: file.runAs.name,
+        },
+        location: { path: file.path },
+      });
+    if (a.name === "LD_PRELOAD" || a.name === "LD_AUDIT" || a.name === "LD_LIBRARY_PATH") {
+      const entries = ldEntries(a.name === "LD_LIBRARY_PATH" ? "LD_LIBRARY_PATH" : "LD_PRELOAD", a.value)
+        .filter((e) => !e.startsWith("$") && !e.startsWith("@"));
+      const judged = judgeEntries(entries, judge).map((j) => ({
+        ...j,
+        location: j.location && judgeLocation(judge, normalisePath(j.entry)),
+      }));
+      for (const j of judged) {
+        const path = j.entry.startsWith("/") ? normalisePath(j.entry) : j.entry;
+        if (j.cwdRelative) {
+          report("persistence.environment.loader_var", j.entry, "(relative to the current directory)");
+        } else if (j.location && untrusted(j.location, path)) {
+          report(
+            "persistence.environment.loader_var",
+            j.entry,
+            `(${j.location.kind.replace("_", " ")} location)`,
+          );
+        } else if (j.location && hiddenOutsideHomes(path, c.accounts)) {
+          report("persistence.environment.loader_var", j.entry, "(hidden location)");
+        } else if (
+          j.location && !j.trusted && a.name !== "LD_LIBRARY_PATH" && j.location.kind === "system"
+        ) {
+          report(
+            "persistence.environment.loader_var",
+            j.entry,
+            "(outside the system library directories)",
+            "medium",
+          );
+        }
+      }
+    }
+    // A crontab's SHELL runs every job of the file: reported when it is not a system shell and is a payload or
+    // lives in an untrusted place (zsh or ksh from the system's directories is a choice, not a finding).
+    const cronShell = file.cron === true && a.name === "SHELL" && !SHELLS.has(normalisePath(a.value));
+    if (STARTUP_VARS.has(a.name) || cronShell) {
+      // High when what it runs is a payload or lives where others (or nobody legitimate) put files.
+      const file = a.value.match(/(?:^|[\s=|'"])(\/[^\s|'";&]+)/)?.[1];
+      const path = file === undefined ? undefined : normalisePath(file);
+      const loc = path === undefined ? undefined : judgeLocation(judge, path);
+      const bad = matchPatterns(a.value).length > 0 ||
+        (path !== undefined && loc !== undefined &&
+          (untrusted(loc, path) || hiddenOutsideHomes(path, c.accounts)));
+      if (!cronShell || bad) {
+        report(
+          "persistence.environment.startup_code",
+          a.value.slice(0, 300),
+          cronShell
+            ? "(every job of the crontab runs through it)"
+            : "(every shell or interpreter of the sessions it applies to runs it)",
+          bad ? "high" : undefined,
+        );
+      }
+    }
+    if (a.name === "PATH") {
+      for (const dir of a.value.split(":")) {
+        if (SYSTEM_BIN.has(normalisePath(dir || "."))) break;
+        if (dir.startsWith("$") || dir.startsWith("@")) continue;
+        if (dir === "" || !dir.startsWith("/")) {
+          report(
+            "persistence.environment.path_hijack",
+            dir || "(empty: the current directory)",
+            "before the system directories",
+          );
+          continue;
+        }
+        const path = normalisePath(dir);
+        const loc = judgeLocation(judge, path);
+        const hidden = hiddenOutsideHomes(path, c.accounts);
+        if (untrusted(loc, path) || hidden) {
+          report(
+            "persistence.environment.path_hijack",
+            dir,
+            `before the system directories: ${
+              hidden && loc.kind === "system" ? "hidden" : loc.kind.replace("_", " ")
+            } location`,
+          );
+        }
+      }
+    }
+  }
+}
+
+/** Loader variables, variables that run code and PATH in the login environment files. */
 export function environmentSources(c: Collector): void {
-  const homes = [...c.accounts.byName.values()].filter((a) => a.uid === 0 || isUserHome(a))
-    .map((a) => normalisePath(a.home)).filter((h) => h !== "/");
-  const judge = new LocationJudge(c.ctx.host, homes);
+  const judge = new EnvJudge(c);
   for (const file of envFiles(c)) {
     const f = c.read(file.path, 256 << 10);
     if (!f) continue;
@@ -70,81 +220,6 @@ export function environmentSources(c: Collector): void {
       entries: [],
       meta: { variables: assignments.map((a) => `${a.name}=${a.value}`.slice(0, 300)).slice(0, 50) },
     });
-    const untrusted = (loc: Location, path: string) => untrustedFor(loc, path, file.runAs);
-    for (const a of assignments) {
-      const report = (check: string, value: string, why: string, severity?: "medium") =>
-        c.finding({
-          check_id: check,
-          subject: `${file.path}:${entryDigest(`${a.name}=${value}`)}`,
-          severity,
-          description: `${file.path}:${a.line} sets ${a.name}: ${value} ${why}.`,
-          metadata: {
-            path: file.path,
-            line: a.line,
-            variable: a.name,
-            value: a.value.slice(0, 1000),
-            entry: value,
-            run_as: file.runAs.name,
-          },
-          location: { path: file.path },
-        });
-      if (a.name === "LD_PRELOAD" || a.name === "LD_AUDIT" || a.name === "LD_LIBRARY_PATH") {
-        const entries = ldEntries(a.name === "LD_LIBRARY_PATH" ? "LD_LIBRARY_PATH" : "LD_PRELOAD", a.value)
-          .filter((e) => !e.startsWith("$") && !e.startsWith("@"));
-        const judged = judgeEntries(entries, judge).map((j) => ({
-          ...j,
-          location: j.location && judgeLocation(judge, normalisePath(j.entry)),
-        }));
-        for (const j of judged) {
-          const path = j.entry.startsWith("/") ? normalisePath(j.entry) : j.entry;
-          if (j.cwdRelative) {
-            report("persistence.environment.loader_var", j.entry, "(relative to the current directory)");
-          } else if (j.location && untrusted(j.location, path)) {
-            report(
-              "persistence.environment.loader_var",
-              j.entry,
-              `(${j.location.kind.replace("_", " ")} location)`,
-            );
-          } else if (j.location && hiddenOutsideHomes(path, c.accounts)) {
-            report("persistence.environment.loader_var", j.entry, "(hidden location)");
-          } else if (
-            j.location && !j.trusted && a.name !== "LD_LIBRARY_PATH" && j.location.kind === "system"
-          ) {
-            report(
-              "persistence.environment.loader_var",
-              j.entry,
-              "(outside the system library directories)",
-              "medium",
-            );
-          }
-        }
-      }
-      if (a.name === "PATH") {
-        for (const dir of a.value.split(":")) {
-          if (SYSTEM_BIN.has(normalisePath(dir || "."))) break;
-          if (dir.startsWith("$") || dir.startsWith("@")) continue;
-          if (dir === "" || !dir.startsWith("/")) {
-            report(
-              "persistence.environment.path_hijack",
-              dir || "(empty: the current directory)",
-              "before the system directories",
-            );
-            continue;
-          }
-          const path = normalisePath(dir);
-          const loc = judgeLocation(judge, path);
-          const hidden = hiddenOutsideHomes(path, c.accounts);
-          if (untrusted(loc, path) || hidden) {
-            report(
-              "persistence.environment.path_hijack",
-              dir,
-              `before the system directories: ${
-                hidden && loc.kind === "system" ? "hidden" : loc.kind.replace("_", " ")
-              } location`,
-            );
-          }
-        }
-      }
-    }
+    for (const a of assignments) judge.assignment(file, a);
   }
 }
