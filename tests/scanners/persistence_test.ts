@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { Finding } from "../../src/core/finding.ts";
 import { persistence } from "../../src/scanners/persistence/index.ts";
+import { keyFileTimes } from "../../src/scanners/persistence/sources/ssh_keys.ts";
 import { fixtureRoot, makeTree, repoPath, runOne, sh, type TreeEntry } from "../helpers.ts";
 import { ED25519 } from "./persistence_fixtures.ts";
 import { needs } from "../host_caps.ts";
@@ -282,6 +283,29 @@ Deno.test("persistence: SSH keys — forced commands, unusual files, recent chan
   assert.equal(typeof recent.metadata.appended_in_place, "boolean");
   const off = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
   assert.ok(!off.findings.some((f) => f.check_id === "persistence.ssh_key.recent"));
+});
+
+Deno.test("keyFileTimes: on the live host a key file back-dated with touch -d is still recent (its ctime)", () => {
+  const day = 86_400_000;
+  const now = Date.UTC(2026, 11, 7);
+  const backdated = { mtime: new Date(Date.UTC(2020, 0, 1)), ctime: new Date(now - day / 2) };
+  assert.deepEqual(keyFileTimes(backdated, true), {
+    mtime: Date.UTC(2020, 0, 1),
+    ctime: now - day / 2,
+    changed: now - day / 2,
+    backdated: true,
+  });
+  // In an image or a copied tree every ctime is the unpacking: only mtime counts there.
+  assert.deepEqual(keyFileTimes(backdated, false), {
+    mtime: Date.UTC(2020, 0, 1),
+    ctime: undefined,
+    changed: Date.UTC(2020, 0, 1),
+    backdated: false,
+  });
+  // A file written and left alone: the same time twice, nothing set back.
+  const plain = { mtime: new Date(now - 3 * day), ctime: new Date(now - 3 * day) };
+  assert.deepEqual(keyFileTimes(plain, true).backdated, false);
+  assert.deepEqual(keyFileTimes({ mtime: null, ctime: null }, true).changed, undefined);
 });
 
 Deno.test("persistence: sshd AuthorizedKeysFile is honoured (%u patterns outside the home)", async () => {

@@ -121,8 +121,10 @@ export const PERSISTENCE_CHECKS: CheckInput[] = [
     title: "authorized_keys changed recently",
     severity: "low",
     rationale:
-      "A key file modified within the last days (see --persistence-recent-days) may hold a key an intruder " +
-      "added; `appended_in_place` tells whether the file was appended to rather than replaced.",
+      "A key file changed within the last days (see --persistence-recent-days) may hold a key an intruder " +
+      "added; on the live host its inode change time counts too, so a key back-dated with `touch -d` is still " +
+      "recent (`mtime_set_back`). `appended_in_place` tells whether the file was appended to rather than " +
+      "replaced.",
     remediation: "Compare the listed fingerprints with the keys you issued and remove unknown ones.",
     mitre: ["T1098.004"],
   },

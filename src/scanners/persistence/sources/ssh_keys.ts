@@ -17,6 +17,33 @@ function authorizedKeysPatternsOf(c: Collector): string[] {
   return authorizedKeysPatterns(cfg.ok ? cfg.value : undefined);
 }
 
+/** When a key file last changed, and whether its modification time was set back. */
+export interface KeyFileTimes {
+  mtime?: number;
+  ctime?: number;
+  /** The later of the two (ms since the epoch), or undefined when neither is known. */
+  changed?: number;
+  /** The inode changed more than a day after the modification time it shows (`touch -d` after a write). */
+  backdated: boolean;
+}
+
+/**
+ * The times of a key file. On the live host the inode's change time counts too: `touch -d` sets mtime back,
+ * not ctime (writing the key, or the touch itself, moved it), so a key added and back-dated is still recent.
+ * Not in an image or a copied tree (`live` false), where every ctime is when it was unpacked.
+ */
+export function keyFileTimes(st: { mtime: Date | null; ctime?: Date | null }, live: boolean): KeyFileTimes {
+  const mtime = st.mtime?.getTime();
+  const ctime = live ? st.ctime?.getTime() : undefined;
+  const known = [mtime, ctime].filter((t): t is number => t !== undefined);
+  return {
+    mtime,
+    ctime,
+    changed: known.length > 0 ? Math.max(...known) : undefined,
+    backdated: mtime !== undefined && ctime !== undefined && ctime - mtime > 86_400_000,
+  };
+}
+
 /** authorized_keys of every account: fingerprints, forced commands, unusual files, recent changes. */
 export function sshKeySources(c: Collector): void {
   const patterns = authorizedKeysPatternsOf(c);
@@ -93,22 +120,28 @@ export function sshKeySources(c: Collector): void {
           location: { path },
         });
       }
-      const mtime = st.value.mtime?.getTime();
-      if (recentDays > 0 && mtime !== undefined && now - mtime < recentDays * 86_400_000) {
+      const { mtime, ctime, changed, backdated } = keyFileTimes(st.value, c.ctx.host.root === "/");
+      if (recentDays > 0 && changed !== undefined && now - changed < recentDays * 86_400_000) {
         const dir = c.ctx.host.stat(path.slice(0, path.lastIndexOf("/")));
         const dirMtime = dir.ok ? dir.value.mtime?.getTime() : undefined;
         c.finding({
           check_id: "persistence.ssh_key.recent",
           subject: path,
           severity: a.uid === 0 ? "medium" : "low",
-          description: `${path} (${parsed.keys.length} key(s) for ${a.name}) was modified ${
-            new Date(mtime).toISOString()
-          }, within the last ${recentDays} day(s).`,
+          description: `${path} (${parsed.keys.length} key(s) for ${a.name}) was changed ${
+            new Date(changed).toISOString()
+          }, within the last ${recentDays} day(s)${
+            backdated && mtime !== undefined
+              ? `; its modification time says ${new Date(mtime).toISOString()}, set back`
+              : ""
+          }.`,
           metadata: {
             path,
             account: a.name,
-            mtime: new Date(mtime).toISOString(),
-            appended_in_place: dirMtime !== undefined && mtime > dirMtime,
+            ...(mtime !== undefined ? { mtime: new Date(mtime).toISOString() } : {}),
+            ...(ctime !== undefined ? { ctime: new Date(ctime).toISOString() } : {}),
+            mtime_set_back: backdated,
+            appended_in_place: dirMtime !== undefined && mtime !== undefined && mtime > dirMtime,
             fingerprints,
           },
           location: { path },
