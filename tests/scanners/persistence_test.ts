@@ -354,6 +354,23 @@ Deno.test("persistence: hostile file names, FIFOs and garbage content neither ha
   JSON.parse(JSON.stringify(r.findings));
 });
 
+Deno.test(needs(["root"], {
+  name: "persistence: a device or a directory where a file is expected is said; only /dev/null masks quietly",
+  fn: async () => {
+    using root = makeTree(base({ "etc/cron.d/app": "0 3 * * * root /usr/bin/true\n" }));
+    // The null device (a masked file), /dev/zero's numbers as the system crontab, a directory as sudoers.
+    sh("/usr/bin/mknod", `${root.path}/etc/cron.d/masked`, "c", "1", "3");
+    sh("/usr/bin/mknod", `${root.path}/etc/crontab`, "c", "1", "5");
+    Deno.mkdirSync(`${root.path}/etc/sudoers`);
+    const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+    assert.equal(r.status, "ok");
+    const said = r.warnings.filter((w) => w.code === "persistence_unreadable").map((w) => w.detail!).sort();
+    assert.equal(said.length, 2, said.join("\n"));
+    assert.match(said[0], /^\/etc\/crontab: /);
+    assert.match(said[1], /^\/etc\/sudoers: /);
+  },
+}));
+
 Deno.test(needs(["root", "unshare", "cronDir"], {
   name: "persistence: on the live host, a cron job planted in /etc/cron.d (private namespace) is found",
   fn: async () => {

@@ -75,6 +75,9 @@ export interface Point {
 export const LIMITS = { fileBytes: 1 << 20, dirEntries: 5000, homes: 10_000, inventoryEntries: 50 } as const;
 
 /** Collects points and findings while sources run. */
+/** The null device's number (major 1, minor 3), as stat's rdev gives it. */
+const NULL_DEVICE = (1 << 8) | 3;
+
 export class Collector {
   readonly points: Point[] = [];
   readonly findings: FindingDraft[] = [];
@@ -85,17 +88,23 @@ export class Collector {
 
   constructor(readonly ctx: ScanContext, readonly accounts: Accounts) {}
 
+  /** True when `path` is the null device (major 1, minor 3): a unit or file masked by a link to /dev/null. */
+  #isNull(path: string): boolean {
+    const st = this.ctx.host.stat(path);
+    return st.ok && st.value.rdev === NULL_DEVICE;
+  }
+
   /**
-   * Reads a text file with the file cap. Missing files, directories and character devices (a unit masked by a
-   * link to /dev/null) are silent; a FIFO, socket or block device where a file is expected is never opened and
-   * is a warning (a FIFO as ~/.bashrc feeds whatever its writer sends to every new shell), as is every other
-   * failure, once per path however many families read it.
+   * Reads a text file with the file cap. Missing files and /dev/null (a unit masked by a link to it) are
+   * silent; anything else where a file is expected (a FIFO, socket, device or directory) is never opened and is
+   * a warning (a FIFO as ~/.bashrc feeds whatever its writer sends to every new shell; a directory as
+   * /etc/crontab leaves nothing to check), as is every other failure, once per path however many families read
+   * it.
    */
   read(path: string, maxBytes: number = LIMITS.fileBytes): { text: string; bytes: Uint8Array } | undefined {
     const r = this.ctx.host.readBytes(path, maxBytes);
     if (!r.ok) {
-      const quiet = r.reason === "missing" ||
-        (r.reason === "not_file" && r.kind !== "fifo" && r.kind !== "socket" && r.kind !== "block");
+      const quiet = r.reason === "missing" || (r.reason === "not_file" && r.kind === "char" && this.#isNull(path));
       if (!quiet && !this.#warnedReads.has(path)) {
         this.#warnedReads.add(path);
         this.ctx.warn("persistence_unreadable", `${path}: ${r.message}`);
