@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { persistence } from "../../src/scanners/persistence/index.ts";
+import { systemdAssignments } from "../../src/scanners/persistence/sources/environment.ts";
 import { makeTree, runOne } from "../helpers.ts";
 import { fired, rootWith } from "./persistence_fixtures.ts";
 
@@ -91,6 +92,36 @@ Deno.test("environment: variables that make shells and interpreters run code at 
   }));
   const q = await runOne(persistence, quiet.path);
   assert.deepEqual(fired(q.findings).filter((f) => f.includes("persistence.environment")), []);
+});
+
+Deno.test("environment: systemd's DefaultEnvironment= and a unit's Environment= that run code are judged", async () => {
+  using root = makeTree(rootWith([], {
+    "etc/systemd/system.conf": "[Manager]\n#DefaultEnvironment=\nDefaultTimeoutStopSec=10s\n",
+    "etc/systemd/system.conf.d/50-env.conf":
+      '[Manager]\nDefaultEnvironment="LD_PRELOAD=/var/tmp/.l.so" LANG=C BASH_ENV=/usr/lib/.cache/e\n',
+    "usr/lib/systemd/user.conf.d/10-x.conf": "[Manager]\nDefaultEnvironment=PATH=/tmp/bin:/usr/bin\n",
+    "lib/systemd/system/cron.service": "[Service]\nExecStart=/usr/sbin/cron -f\n",
+    "etc/systemd/system/cron.service.d/override.conf":
+      '[Service]\nEnvironment="BASH_ENV=/var/tmp/.e" TZ=UTC\n',
+    "etc/systemd/system/app.service": "[Service]\nEnvironment=LANG=C.UTF-8 PYTHONUNBUFFERED=1\n" +
+      "ExecStart=/usr/bin/python3 -m http.server\n",
+  }));
+  const r = await runOne(persistence, root.path);
+  assert.deepEqual(fired(r.findings).filter((f) => f.includes("persistence.environment")), [
+    "high persistence.environment.loader_var /etc/systemd/system.conf.d/50-env.conf:2",
+    "high persistence.environment.path_hijack /usr/lib/systemd/user.conf.d/10-x.conf:2",
+    "high persistence.environment.startup_code /etc/systemd/system.conf.d/50-env.conf:2",
+    "high persistence.environment.startup_code /etc/systemd/system/cron.service.d/override.conf:2",
+  ]);
+});
+
+Deno.test("systemdAssignments: words split at blanks, quotes around or inside a word removed", () => {
+  assert.deepEqual(
+    systemdAssignments(`"A=1 2" B=x 'C=y z' D="q r"s noequals =bad`, 4).map((a) => [a.name, a.value, a.line]),
+    [["A", "1 2", 4], ["B", "x", 4], ["C", "y z", 4], ["D", "q rs", 4]],
+  );
+  assert.deepEqual(systemdAssignments("", 1), []);
+  assert.deepEqual(systemdAssignments('"unterminated A=1', 1).map((a) => a.name), ["A"]);
 });
 
 Deno.test("modules-load.d and /etc/modules: names no kernel ships or whose file no package installed", async () => {

@@ -104,7 +104,8 @@ export class Collector {
   read(path: string, maxBytes: number = LIMITS.fileBytes): { text: string; bytes: Uint8Array } | undefined {
     const r = this.ctx.host.readBytes(path, maxBytes);
     if (!r.ok) {
-      const quiet = r.reason === "missing" || (r.reason === "not_file" && r.kind === "char" && this.#isNull(path));
+      const quiet = r.reason === "missing" ||
+        (r.reason === "not_file" && r.kind === "char" && this.#isNull(path));
       if (!quiet && !this.#warnedReads.has(path)) {
         this.#warnedReads.add(path);
         this.ctx.warn("persistence_unreadable", `${path}: ${r.message}`);

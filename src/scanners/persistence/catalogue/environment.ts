@@ -9,7 +9,8 @@ export const ENVIRONMENT_CHECKS: Omit<CheckInput, "scanner">[] = [
     severity: "high",
     category: "ioc",
     rationale:
-      "LD_PRELOAD or LD_AUDIT in /etc/environment, pam_env.conf, a ~/.pam_environment or environment.d loads a " +
+      "LD_PRELOAD or LD_AUDIT in /etc/environment, pam_env.conf, a ~/.pam_environment, environment.d or " +
+      "systemd's DefaultEnvironment= loads a " +
       "library into every program of every session it applies to; LD_LIBRARY_PATH makes the loader search a " +
       "directory first. From a temporary, home, hidden or writable location (or the current directory) that is " +
       "code injection on demand; a library outside the system directories is reported as medium." +
@@ -27,9 +28,11 @@ export const ENVIRONMENT_CHECKS: Omit<CheckInput, "scanner">[] = [
     category: "ioc",
     rationale:
       "BASH_ENV, ENV, PROMPT_COMMAND, PYTHONSTARTUP, PERL5OPT, NODE_OPTIONS, LESSOPEN or LESSCLOSE in " +
-      "/etc/environment, pam_env.conf, a ~/.pam_environment or environment.d makes every bash script, sh, prompt, " +
-      "python, perl, node or less of the sessions it applies to run a file or command first: persistence that " +
-      "runs as whoever logs in, root included. Stock distributions set none of them there." +
+      "/etc/environment, pam_env.conf, a ~/.pam_environment, environment.d, systemd's DefaultEnvironment= or a " +
+      "unit's Environment= makes every bash script, sh, prompt, python, perl, node or less of the sessions or " +
+      "services it applies to run a file or command first; a crontab's SHELL= in an untrusted place runs every " +
+      "job through it. Persistence that runs as whoever logs in or whatever the service runs as, root included. " +
+      "Stock distributions set none of them there." +
       " High when the value holds a payload or names a file in a temporary, hidden, home or writable location.",
     remediation:
       "Remove the assignment, inspect the file or command it named, and check the other persistence points of " +

@@ -6,7 +6,8 @@
  */
 import { type Location, LocationJudge } from "../../../host/location.ts";
 import { judgeEntries, ldEntries } from "../../ioc/ld_env.ts";
-import { type Account, ANY_USER, isUserHome } from "../accounts.ts";
+import { unitAssignments } from "../../systemd_units/unit_file.ts";
+import { type Account, ANY_USER, isUserHome, ROOT_ACCOUNT } from "../accounts.ts";
 import { entryDigest, hiddenOutsideHomes, judgeLocation } from "../assess.ts";
 import { matchPatterns } from "../patterns.ts";
 import { type Collector, homeAccounts, normalisePath } from "../collect.ts";
@@ -18,7 +19,7 @@ import { type EnvAssignment, parseEnvFile, parsePamEnvConf } from "../env_files.
  * python PYTHONSTARTUP's, perl the modules of PERL5OPT, node NODE_OPTIONS's --require, less the command of
  * LESSOPEN/LESSCLOSE. Stock distributions set none of them in these files.
  */
-const STARTUP_VARS = new Set([
+export const STARTUP_VARS: ReadonlySet<string> = new Set([
   "BASH_ENV",
   "ENV",
   "PROMPT_COMMAND",
@@ -206,9 +207,45 @@ export class EnvJudge {
   }
 }
 
+/**
+ * The assignments of a systemd Environment= or DefaultEnvironment= value: words split at blanks, quotes
+ * (around the word or inside it) removed, each `NAME=value`.
+ */
+export function systemdAssignments(value: string, line: number): EnvAssignment[] {
+  const out: EnvAssignment[] = [];
+  for (const m of value.matchAll(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g)) {
+    const word = m[0].replace(/"([^"]*)"|'([^']*)'/g, (_, d, s) => d ?? s);
+    const eq = word.indexOf("=");
+    if (eq > 0) out.push({ line, name: word.slice(0, eq), value: word.slice(eq + 1) });
+  }
+  return out;
+}
+
+/** systemd's manager configuration: DefaultEnvironment= reaches every service (system) or user service (user). */
+function managerFiles(c: Collector): EnvSource[] {
+  const out: EnvSource[] = [];
+  for (const [kind, runAs] of [["system", ROOT_ACCOUNT], ["user", ANY_USER]] as const) {
+    for (const dir of ["/etc/systemd", "/run/systemd", "/usr/lib/systemd", "/usr/local/lib/systemd"]) {
+      out.push({ path: `${dir}/${kind}.conf`, runAs });
+      for (const name of c.list(`${dir}/${kind}.conf.d`).filter((n) => n.endsWith(".conf"))) {
+        out.push({ path: `${dir}/${kind}.conf.d/${name}`, runAs });
+      }
+    }
+  }
+  return out;
+}
+
 /** Loader variables, variables that run code and PATH in the login environment files. */
 export function environmentSources(c: Collector): void {
   const judge = new EnvJudge(c);
+  for (const file of managerFiles(c)) {
+    const f = c.read(file.path, 256 << 10);
+    if (!f) continue;
+    for (const a of unitAssignments(f.text).assignments) {
+      if (a.section !== "Manager" || a.key !== "DefaultEnvironment") continue;
+      for (const v of systemdAssignments(a.value, a.line)) judge.assignment(file, v);
+    }
+  }
   for (const file of envFiles(c)) {
     const f = c.read(file.path, 256 << 10);
     if (!f) continue;

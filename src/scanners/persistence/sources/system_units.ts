@@ -11,6 +11,7 @@ import { EXEC_KEYS, listValues, parseExecLine, unitAssignments } from "../../sys
 import { isUserHome, ROOT_ACCOUNT } from "../accounts.ts";
 import { entryDigest, judgeLocation } from "../assess.ts";
 import { type Collector, type Entry, normalisePath } from "../collect.ts";
+import { EnvJudge, STARTUP_VARS, systemdAssignments } from "./environment.ts";
 import { unlessOwned } from "./ownership.ts";
 import { serviceAccount } from "./systemd.ts";
 
@@ -69,12 +70,35 @@ function preloads(
   return out;
 }
 
+/**
+ * Environment= of a unit or its drop-ins that makes its shells or interpreters run code first (BASH_ENV for a
+ * bash ExecStart=, PYTHONSTARTUP, PERL5OPT…): judged as the login environment's are.
+ */
+function startupVariables(c: Collector, u: LoadedUnit, judge: EnvJudge): void {
+  const effective = [
+    ...listValues(u.sections, "Service", "Environment"),
+    ...listValues(u.sections, "Socket", "Environment"),
+  ];
+  if (!effective.some((v) => [...STARTUP_VARS].some((name) => v.includes(`${name}=`)))) return;
+  for (const path of [u.path, ...u.dropIns]) {
+    const f = c.read(path, 1 << 20);
+    if (!f) continue;
+    for (const a of unitAssignments(f.text).assignments) {
+      if (a.key !== "Environment") continue;
+      for (const v of systemdAssignments(a.value, a.line)) {
+        if (STARTUP_VARS.has(v.name)) judge.assignment({ path, runAs: ROOT_ACCOUNT }, v);
+      }
+    }
+  }
+}
+
 /** Package units nobody installed, drop-ins that change package units, and preloaded libraries. */
 export function systemUnitSources(c: Collector): void {
   const homes = [...c.accounts.byName.values()].filter((a) => a.uid === 0 || isUserHome(a))
     .map((a) => normalisePath(a.home)).filter((h) => h !== "/");
   const judge = new LocationJudge(c.ctx.host, homes);
   const loaded = loadUnits(c.ctx, SUFFIXES);
+  let env: EnvJudge | undefined;
   for (const u of loaded.units) {
     if (u.vendor) {
       unlessOwned(c, u.path, {
@@ -108,6 +132,7 @@ export function systemUnitSources(c: Collector): void {
         }
       }
     }
+    startupVariables(c, u, env ??= new EnvJudge(c));
     const libs = preloads(c, u);
     const judged = judgeEntries(libs.map((l) => l.library), judge).map((j) => ({
       ...j,
