@@ -245,6 +245,30 @@ Deno.test("patterns: a 256 KiB line of any pattern's words is matched in linear 
   }
 });
 
+Deno.test("sudoers: env_keep of a variable that runs code, and setenv, are kept; RHEL's stock env_keep is not", () => {
+  const s = parseSudoers(
+    [
+      // RHEL's stock Defaults: nothing that runs code.
+      'Defaults    env_keep =  "COLORS DISPLAY HOSTNAME HISTSIZE KDEDIR LS_COLORS"',
+      'Defaults    env_keep += "MAIL PS1 PS2 QTDIR USERNAME LANG LC_ADDRESS LC_CTYPE"',
+      "Defaults    env_reset",
+      'Defaults env_keep += "LD_PRELOAD"',
+      "Defaults:bob env_keep+=PYTHONPATH, !lecture",
+      'Defaults env_keep -= "HOME"',
+      "Defaults setenv",
+      "Defaults !setenv",
+      'Defaults env_keep="BASH_ENV=x TERM"',
+    ].join("\n"),
+  );
+  assert.deepEqual(s.envDefaults.map((d) => [d.line, d.kept]), [
+    [4, ["LD_PRELOAD"]],
+    [5, ["PYTHONPATH"]],
+    [7, []],
+    [9, ["BASH_ENV"]],
+  ]);
+  assert.deepEqual(parseSudoers("Defaults env_keep\nDefaults env_keep +=\n").envDefaults, []);
+});
+
 Deno.test("sudoers: rules, tags carried over, runas, aliases, includes, continuation, comments", () => {
   const s = parseSudoers(
     [

@@ -214,7 +214,7 @@ Deno.test(needs(["root"], {
   },
 }));
 
-Deno.test("persistence: sudoers — passwordless full root for non-admins, !authenticate, untrusted includes", async () => {
+Deno.test("persistence: sudoers — passwordless root, !authenticate, env_keep of code, untrusted includes", async () => {
   using root = makeTree(base({
     "etc/sudoers": [
       "Defaults env_reset",
@@ -231,6 +231,7 @@ Deno.test("persistence: sudoers — passwordless full root for non-admins, !auth
       "#include /tmp/sudo.inc",
     ].join("\n") + "\n",
     "etc/sudoers.d/50-ops": "Defaults:bob !authenticate\n",
+    "etc/sudoers.d/60-env": 'Defaults env_keep += "LD_PRELOAD"\nDefaults env_keep += "LANG LC_ALL"\n',
     "etc/sudoers.d/README.dpkg-dist": "bob ALL=(ALL) NOPASSWD: ALL\n",
     "tmp/sudo.inc": "# nothing\n",
   }));
@@ -239,6 +240,7 @@ Deno.test("persistence: sudoers — passwordless full root for non-admins, !auth
     r.findings.map((f) => `${f.severity} ${f.check_id} ${(f.metadata.principals ?? []) as string[]}`).sort(),
     [
       "critical persistence.sudoers.nopasswd_all ALL",
+      "high persistence.sudoers.env_keep_code ",
       "high persistence.sudoers.include_untrusted ",
       "high persistence.sudoers.no_authenticate ",
       "high persistence.sudoers.nopasswd_all %docker",

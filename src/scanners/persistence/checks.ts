@@ -154,6 +154,20 @@ export const PERSISTENCE_CHECKS: CheckInput[] = [
   },
   {
     ...base,
+    id: "persistence.sudoers.env_keep_code",
+    title: "sudo keeps variables that make root's programs run the caller's code",
+    severity: "high",
+    rationale:
+      "sudo deletes LD_PRELOAD, BASH_ENV, PYTHONPATH and the like from the environment of the programs it runs; " +
+      '`Defaults env_keep += "LD_PRELOAD"` (or any such variable) or `Defaults setenv` hands them through, so ' +
+      "whoever may run any sudo rule runs a library or script of their choosing as root." +
+      " High: every sudo rule becomes a root shell for its users.",
+    remediation: "Remove the variable from env_keep (or the setenv default) and review who holds sudo rules.",
+    mitre: ["T1548.003", "T1574.006"],
+    category: "privilege_escalation_surface",
+  },
+  {
+    ...base,
     id: "persistence.sudoers.include_untrusted",
     title: "sudoers includes a file from an untrusted location",
     severity: "high",

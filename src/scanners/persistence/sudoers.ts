@@ -31,8 +31,38 @@ export interface Sudoers {
   aliases: Map<string, Map<string, string[]>>;
   /** `Defaults` lines that turn authentication off (`!authenticate`), by line. */
   noAuthDefaults: { line: number; text: string }[];
+  /**
+   * `Defaults` lines that let the caller's environment reach root's programs: env_keep of a variable that loads
+   * or runs code (`kept`), or `setenv` (every variable given on the command line passes, `kept` empty).
+   */
+  envDefaults: { line: number; text: string; kept: string[] }[];
   bad: number;
 }
+
+/**
+ * Variables that make a program load a library or run code of the caller's choosing (sudo deletes them from
+ * the environment unless env_keep keeps them).
+ */
+const CODE_VARIABLES = new Set([
+  "LD_PRELOAD",
+  "LD_LIBRARY_PATH",
+  "LD_AUDIT",
+  "BASH_ENV",
+  "ENV",
+  "PYTHONPATH",
+  "PYTHONSTARTUP",
+  "PERL5LIB",
+  "PERL5OPT",
+  "PERLLIB",
+  "RUBYLIB",
+  "RUBYOPT",
+  "NODE_OPTIONS",
+  "NODE_PATH",
+  "GCONV_PATH",
+  "PROMPT_COMMAND",
+  "SHELLOPTS",
+  "PS4",
+]);
 
 const TAGS = new Set([
   "NOPASSWD",
@@ -145,7 +175,14 @@ function parseCommands(spec: string): SudoCommand[] {
 
 /** Parses one sudoers file. Never throws; unparsable lines are counted in `bad`. */
 export function parseSudoers(text: string): Sudoers {
-  const result: Sudoers = { includes: [], rules: [], aliases: new Map(), noAuthDefaults: [], bad: 0 };
+  const result: Sudoers = {
+    includes: [],
+    rules: [],
+    aliases: new Map(),
+    noAuthDefaults: [],
+    envDefaults: [],
+    bad: 0,
+  };
   for (const { line, text: rawLine } of logicalLines(text)) {
     const t = stripComment(rawLine);
     if (t === "") continue;
@@ -156,8 +193,16 @@ export function parseSudoers(text: string): Sudoers {
       continue;
     }
     if (/^Defaults\b/.test(t)) {
-      if (/(?:^|[\s,])!\s*authenticate\b/.test(t.replace(/^Defaults\S*/, ""))) {
+      const settings = t.replace(/^Defaults\S*/, "");
+      if (/(?:^|[\s,])!\s*authenticate\b/.test(settings)) {
         result.noAuthDefaults.push({ line, text: t });
+      }
+      const kept: string[] = [];
+      for (const m of settings.matchAll(/\benv_keep\s*\+?=\s*(?:"([^"]*)"|([^\s,]+))/g)) {
+        kept.push(...(m[1] ?? m[2]).split(/\s+/).filter((v) => CODE_VARIABLES.has(v.replace(/=.*$/, ""))));
+      }
+      if (kept.length > 0 || /(?:^|[\s,])setenv\b/.test(settings)) {
+        result.envDefaults.push({ line, text: t, kept: kept.map((v) => v.replace(/=.*$/, "")) });
       }
       continue;
     }

@@ -62,6 +62,17 @@ export function sudoersSources(c: Collector): void {
         location: { path },
       });
     }
+    for (const d of s.envDefaults) {
+      c.finding({
+        check_id: "persistence.sudoers.env_keep_code",
+        subject: `${path}:${entryDigest(d.text)}`,
+        description: `${path}:${d.line} lets the caller's ${
+          d.kept.length > 0 ? d.kept.join(", ") : "environment (setenv)"
+        } reach the programs sudo runs: ${d.text.slice(0, 300)}`,
+        metadata: { path, line: d.line, rule: d.text.slice(0, 500), variables: d.kept },
+        location: { path },
+      });
+    }
     const base = path.slice(0, path.lastIndexOf("/")) || "/";
     for (const inc of s.includes) {
       const target = normalisePath(inc.path.startsWith("/") ? inc.path : `${base}/${inc.path}`);
