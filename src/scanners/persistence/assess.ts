@@ -117,17 +117,23 @@ export function preloadedPaths(text: string): string[] {
   return out;
 }
 
-/** Assesses one logical line that runs with `runAs`'s privileges; undefined when nothing is suspicious. */
+/**
+ * Assesses one logical line that runs with `runAs`'s privileges; undefined when nothing is suspicious.
+ * `scripts` gives the payload indicators of a program the line runs (a script's own lines, see
+ * ./scripts.ts), so a clean-looking entry that runs a script holding a reverse shell is judged by it.
+ */
 export function assessEntry(
   host: Host,
   text: string,
   runAs: Account,
   accounts: Accounts,
+  scripts?: (path: string) => Indicator[],
 ): Assessment | undefined {
   const indicators: Indicator[] = matchPatterns(text).map((h) => ({ kind: h.kind, name: h.name }));
   for (const path of new Set([...executedPaths(text), ...preloadedPaths(text)])) {
     const risk = pathRisk(host, path, runAs, accounts);
     if (risk) indicators.push({ kind: "untrusted_path", name: risk, path });
+    if (scripts) indicators.push(...scripts(path));
   }
   if (indicators.length === 0) return undefined;
   const worst = KIND_ORDER.find((k) => indicators.some((i) => i.kind === k))!;

@@ -74,10 +74,10 @@ export interface Point {
 /** Caps of the persistence scan. */
 export const LIMITS = { fileBytes: 1 << 20, dirEntries: 5000, homes: 10_000, inventoryEntries: 50 } as const;
 
-/** Collects points and findings while sources run. */
 /** The null device's number (major 1, minor 3), as stat's rdev gives it. */
 const NULL_DEVICE = (1 << 8) | 3;
 
+/** Collects points and findings while sources run. */
 export class Collector {
   readonly points: Point[] = [];
   readonly findings: FindingDraft[] = [];

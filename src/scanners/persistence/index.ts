@@ -14,6 +14,7 @@ import type { FindingDraft } from "../../core/finding.ts";
 import type { Scanner } from "../../core/scanner.ts";
 import { loadAccounts } from "./accounts.ts";
 import { assessEntry, entryDigest } from "./assess.ts";
+import { ScriptPayloads } from "./scripts.ts";
 import { Collector, LIMITS, type Point } from "./collect.ts";
 import { sha256Hex } from "../../host/hash.ts";
 import { autostartSources } from "./sources/autostart.ts";
@@ -116,6 +117,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   }
   await c.owners.resolve(ctx); // owners.ts: the package-ownership questions every source asked, in one pass
   const emitted = new Set<string>();
+  const scripts = new ScriptPayloads(c);
   for (const p of c.points) {
     await ctx.checkpoint();
     if (ctx.config.persistenceInventory) {
@@ -125,7 +127,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
       yield inv;
     }
     for (const e of p.inert ? [] : p.entries) {
-      const a = assessEntry(ctx.host, e.text, e.runAs, c.accounts);
+      const a = assessEntry(ctx.host, e.text, e.runAs, c.accounts, (path) => scripts.indicators(path));
       if (!a) continue;
       const subject = `${p.path}:${entryDigest(e.text)}`;
       const checkId = `persistence.command.${a.worst}`;

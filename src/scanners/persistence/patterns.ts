@@ -216,6 +216,8 @@ function inOrder(text: string, seq: readonly RegExp[]): boolean {
 function holds(p: ContentPattern, line: string): boolean {
   if (p.all && !p.all.every((re) => re.test(line))) return false;
   if (p.seq) {
+    // Most lines hold none of a pattern's first part: one search says so before any splitting.
+    if (!p.seq[0].test(line)) return false;
     const parts = p.segment ? line.split(p.segment) : [line];
     if (!parts.some((part) => inOrder(part, p.seq!))) return false;
   }
