@@ -177,10 +177,19 @@ Deno.test("persistence hooks: udev rules that run programs in /usr/lib need a pa
     "usr/lib/udev/rules.d/10-names.rules": 'KERNEL=="sd*", ATTRS{x}=="y"\n',
     "lib/udev/rules.d/70-legacy.rules": 'KERNEL=="sd*", IMPORT{program}="legacy_id %k"\n',
     "lib/udev/legacy_id": { content: "#!/bin/sh\n", mode: EXEC },
-    ...dpkgOwns("udev", ["/usr/lib/udev/rules.d/50-ok.rules", "/lib/udev/rules.d/70-legacy.rules"]),
+    "lib/udev/rules.d/80-helper.rules": 'KERNEL=="sd*", RUN+="/lib/udev/disk-helper %k"\n',
+    "lib/udev/disk-helper": { content: "#!/bin/sh\n", mode: EXEC },
+    ...dpkgOwns("udev", [
+      "/usr/lib/udev/rules.d/50-ok.rules",
+      "/lib/udev/rules.d/70-legacy.rules",
+      "/lib/udev/legacy_id",
+      "/lib/udev/rules.d/80-helper.rules",
+    ]),
   }));
   const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  // A packaged rule that runs a program no package installed: a planted helper behind a stock-looking rule.
   assert.deepEqual(summary(r.findings), [
+    "medium persistence.command.unowned_program /lib/udev/rules.d/80-helper.rules",
     "medium persistence.hook.unpackaged /usr/lib/udev/rules.d/99-usb-sync.rules",
   ]);
   const inv = await runOne(persistence, root.path, { persistenceRecentDays: 0, persistenceInventory: true });
@@ -237,4 +246,31 @@ Deno.test("persistence hooks: binfmt lines that are not registrations are a warn
   assert.deepEqual(r.findings, []);
   assert.deepEqual(r.warnings.map((w) => w.code), ["binfmt_malformed"]);
   assert.match(r.warnings[0].detail!, /4 line\(s\)/);
+});
+
+Deno.test("persistence: a unit or cron line running a program among the system's own that no package installed", async () => {
+  const elf = "\u007fELF\u0002\u0001\u0001\u0000";
+  using root = makeTree(withAccounts({
+    "etc/systemd/system/syshealthd.service": "[Service]\nExecStart=/usr/bin/syshealthd --daemon\n" +
+      "[Install]\nWantedBy=multi-user.target\n",
+    "etc/systemd/system/multi-user.target.wants/syshealthd.service": {
+      symlink: "/etc/systemd/system/syshealthd.service",
+    },
+    "usr/bin/syshealthd": { content: elf, mode: EXEC },
+    "etc/cron.d/rotate": "0 * * * * root /usr/sbin/logrotate-helper\n",
+    "usr/sbin/logrotate-helper": { content: elf, mode: EXEC },
+    // Quiet: packaged programs, and local ones where local programs belong (/usr/local, /opt).
+    "etc/cron.d/ok": "0 * * * * root /usr/sbin/logrotate /etc/logrotate.conf\n",
+    "usr/sbin/logrotate": { content: elf, mode: EXEC },
+    "etc/systemd/system/app.service": "[Service]\nExecStart=/opt/app/bin/app\n",
+    "opt/app/bin/app": { content: elf, mode: EXEC },
+    ...dpkgOwns("logrotate", ["/usr/sbin/logrotate"]),
+  }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.deepEqual(summary(r.findings), [
+    "medium persistence.command.unowned_program /etc/cron.d/rotate",
+    "medium persistence.command.unowned_program /etc/systemd/system/syshealthd.service",
+  ]);
+  const unit = r.findings.find((f) => f.metadata.path === "/etc/systemd/system/syshealthd.service")!;
+  assert.equal(unit.metadata.program, "/usr/bin/syshealthd");
 });

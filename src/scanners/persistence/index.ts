@@ -15,7 +15,8 @@ import type { Scanner } from "../../core/scanner.ts";
 import { loadAccounts } from "./accounts.ts";
 import { assessEntry, entryDigest } from "./assess.ts";
 import { ScriptPayloads } from "./scripts.ts";
-import { Collector, LIMITS, type Point } from "./collect.ts";
+import { unlessProgramsOwned } from "./sources/ownership.ts";
+import { Collector, LIMITS, normalisePath, type Point } from "./collect.ts";
 import { sha256Hex } from "../../host/hash.ts";
 import { autostartSources } from "./sources/autostart.ts";
 import { atSources, cronSources } from "./sources/cron.ts";
@@ -114,6 +115,15 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   for (const source of SOURCES) {
     await source(c);
     await ctx.checkpoint();
+  }
+  // Every entry's programs that sit among the distribution's own but that no package installed (a planted
+  // /usr/bin/syshealthd behind a clean unit): asked here, answered with the sources' questions.
+  for (const p of c.points) {
+    if (p.inert) continue;
+    for (const e of p.entries) {
+      if (e.shebang) continue;
+      unlessProgramsOwned(c, e.text, { path: p.path, line: e.line, kind: p.kind, self: normalisePath(p.path) });
+    }
   }
   await c.owners.resolve(ctx); // owners.ts: the package-ownership questions every source asked, in one pass
   const emitted = new Set<string>();

@@ -8,8 +8,10 @@ export const OWNERSHIP_CHECKS: Omit<CheckInput, "scanner">[] = [{
   severity: "medium",
   category: "ioc",
   rationale:
-    "A hook or boot-time command runs a program that sits among the distribution's own programs (/usr/bin, " +
-    "/usr/lib, /sbin…) but that no installed package put there: a planted binary given a plausible name.",
+    "A persistence entry (a unit, a cron line, a hook, a boot-time command…) runs a program that sits among the " +
+    "distribution's own programs (/usr/bin, /usr/lib, /sbin…) but that no installed package put there: a planted " +
+    "binary given a plausible name behind an entry that looks ordinary. Programs under /usr/local and /opt, " +
+    "where local software belongs, are not judged so.",
   remediation:
     "Find where the program came from (dpkg -S / rpm -qf, its timestamps, the authentication logs); if nobody " +
     "installed it on purpose, keep a copy for analysis and remove it together with the entry that runs it.",

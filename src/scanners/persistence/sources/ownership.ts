@@ -39,15 +39,16 @@ export function unlessOwned(c: Collector, path: string, draft: FindingDraft): vo
 /**
  * Asks, for every absolute program `command` runs that exists and lies in a package directory, whether a package
  * installed it; an unowned one becomes a `persistence.command.unowned_program` finding about `where` (the file
- * and line, or the hook key, that runs it).
+ * and line, or the hook key, that runs it). `where.self` is the file itself when the entry is a program that
+ * runs (a generator): its own ownership is its source's finding.
  */
 export function unlessProgramsOwned(
   c: Collector,
   command: string,
-  where: { path: string; line: number; kind: string; meta?: Record<string, string> },
+  where: { path: string; line: number; kind: string; meta?: Record<string, string>; self?: string },
 ): void {
   for (const program of executedPaths(command)) {
-    if (!inPackageDir(program)) continue;
+    if (!inPackageDir(program) || normalisePath(program) === where.self) continue;
     const st = c.ctx.host.lstat(program);
     if (!st.ok || st.value.isDirectory) continue;
     unlessOwned(c, program, {
