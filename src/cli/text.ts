@@ -1,9 +1,10 @@
-/** Neutralises control characters (terminal escapes, newlines) in host-derived text printed to a terminal. */
+/** Host-derived text printed to a terminal: the output layer's one rule for what a person must not be shown raw. */
+import { showInvisible } from "../output/visible.ts";
 
-// deno-lint-ignore no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
-
-/** Replaces C0/C1 control characters and DEL with visible `\xNN` escapes. */
+/**
+ * Replaces control characters (C0 including tab and newline, DEL, C1), line separators and bidi characters with
+ * visible escapes (`\xNN`, `\u{NNNN}`): see src/output/visible.ts.
+ */
 export function sanitizeText(s: string): string {
-  return s.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  return showInvisible(s, true);
 }

@@ -2,16 +2,12 @@
  * The fleet report as Markdown. Every value that came from a report is written as a code span inside a table
  * cell (so markup, links and HTML in it stay text), with control characters shown as `\xNN` and pipes escaped.
  */
+import { showInvisible } from "../output/visible.ts";
 import type { FleetReport } from "./model.ts";
-
-// deno-lint-ignore no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 /** A hostile string as a Markdown table cell: a code span with a fence longer than any backtick run in it. */
 export function mdCode(value: string): string {
-  const clean = value.toWellFormed()
-    .replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`)
-    .replaceAll("|", "\\|");
+  const clean = showInvisible(value.toWellFormed(), true).replaceAll("|", "\\|");
   if (clean === "") return "(empty)";
   const longest = Math.max(0, ...(clean.match(/`+/g) ?? []).map((r) => r.length));
   const fence = "`".repeat(longest + 1);

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { ExitCode, fail, ok, type Result } from "../core/result.ts";
 import { SeveritySchema } from "../core/schemas.ts";
 import { type Severity, severityRank } from "../core/severity.ts";
+import { showInvisible } from "./visible.ts";
 
 const LooseFinding = z.looseObject({
   id: z.string(),
@@ -116,8 +117,7 @@ export function diffReports(
 }
 
 function cell(s: string): string {
-  // deno-lint-ignore no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f]/g, " ").replaceAll("|", "\\|").replaceAll("`", "'");
+  return showInvisible(s, true).replaceAll("|", "\\|").replaceAll("`", "'");
 }
 
 /** Markdown rendering of a diff. */

@@ -8,16 +8,13 @@ import type { Catalogue } from "../core/catalogue.ts";
 import type { Finding } from "../core/finding.ts";
 import type { Report } from "../core/report.ts";
 import { SEVERITIES, type Severity, severityRank } from "../core/severity.ts";
-
-// deno-lint-ignore no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+import { showInvisible } from "./visible.ts";
 
 /** Escapes text for HTML element content and double-quoted attributes; lone surrogates become U+FFFD. */
 export function esc(value: unknown): string {
-  return String(value ?? "").toWellFormed()
+  return showInvisible(String(value ?? "").toWellFormed())
     .replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;").replaceAll("'", "&#39;")
-    .replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+    .replaceAll('"', "&quot;").replaceAll("'", "&#39;");
 }
 
 /** Badge colour of each severity (shared with the fleet page). */

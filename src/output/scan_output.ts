@@ -13,6 +13,7 @@ import { renderCanonical } from "./canonical.ts";
 import { renderJson } from "./json.ts";
 import { NdjsonStream } from "./ndjson.ts";
 import { toSarif } from "./sarif.ts";
+import { jsonEscapeBidi } from "./visible.ts";
 import { openOutput, RecordingOutput, type ReportOutput } from "./writer.ts";
 
 /** The output format a config asks for. */
@@ -33,7 +34,10 @@ export async function render(
 ): Promise<string> {
   const format = formatOf(config);
   if (format === "sarif") {
-    return JSON.stringify(toSarif(report, catalogue, taxonomies), null, config.pretty ? 2 : undefined) + "\n";
+    return jsonEscapeBidi(
+      JSON.stringify(toSarif(report, catalogue, taxonomies), null, config.pretty ? 2 : undefined),
+    ) +
+      "\n";
   }
   if (format === "factpack") {
     return (await import("./factpack.ts")).renderFactPack(report, catalogue, config.pretty);

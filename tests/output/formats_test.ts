@@ -18,6 +18,9 @@ const HOSTILE = [
   "/tmp/bad-utf8-\ufffd",
   '/tmp/"quoted"\\back',
   "/tmp/<script>alert(1)</script>",
+  // Displays as /tmp/ahs.png where bidi characters are shown raw.
+  "/tmp/a\u202egnp.sh",
+  "/tmp/\u2066iso\u2069late",
 ];
 
 const hostileChecks: CheckInput[] = [{
@@ -100,6 +103,20 @@ Deno.test("hostile strings stay intact and escaped in NDJSON: one record per lin
   assert.equal(found.length, HOSTILE.length);
   assert.ok(records.some((r) => r.type === "warning" && r.code === "odd\nwarning"));
   for (const line of lines) assert.ok(!line.includes("\u001b") && !line.includes("\u0000"));
+  for (const line of lines) assert.doesNotMatch(line, BIDI_RAW);
+});
+
+const BIDI_RAW = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+Deno.test("JSON, pretty JSON and SARIF write bidi characters as \\u escapes: the same strings to a parser", async () => {
+  for (const args of [[], ["--pretty"], ["--sarif"]]) {
+    const text = await scanTo(args);
+    assert.doesNotMatch(text, BIDI_RAW, args.join(" "));
+    assert.ok(text.includes("/tmp/a\\u202egnp.sh"), args.join(" "));
+    assert.ok(JSON.stringify(JSON.parse(text)).includes("/tmp/a\u202egnp.sh"), "parsed back intact");
+  }
+  // The canonical form (RFC 8785) escapes nothing but what the standard says: the characters stay raw there.
+  assert.match(await scanTo(["--canonical"]), BIDI_RAW);
 });
 
 Deno.test("SARIF validates against the official 2.1.0 schema, with rules, levels, locations, fingerprints", async () => {

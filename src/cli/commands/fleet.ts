@@ -13,6 +13,7 @@ import { INPUT_LIMITS } from "../../fleet/input.ts";
 import { fleetMarkdown } from "../../fleet/markdown.ts";
 import { reportFiles, type Verifier } from "../../fleet/read.ts";
 import { FleetStore } from "../../fleet/store.ts";
+import { jsonEscapeBidi } from "../../output/visible.ts";
 import { openOutput } from "../../output/writer.ts";
 import { loadPublicKey, parseSignature, verifyBytes } from "../../security/sign.ts";
 import { TOOL_VERSION } from "../../core/version.ts";
@@ -211,7 +212,7 @@ export async function fleetCommand(
       ? fleetMarkdown(report)
       : format === "html"
       ? renderFleetHtml(report)
-      : JSON.stringify(report, null, 2) + "\n",
+      : jsonEscapeBidi(JSON.stringify(report, null, 2)) + "\n",
   );
   const c = await out.value.commit();
   if (!c.ok) return c;

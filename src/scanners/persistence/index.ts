@@ -122,7 +122,12 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     if (p.inert) continue;
     for (const e of p.entries) {
       if (e.shebang) continue;
-      unlessProgramsOwned(c, e.text, { path: p.path, line: e.line, kind: p.kind, self: normalisePath(p.path) });
+      unlessProgramsOwned(c, e.text, {
+        path: p.path,
+        line: e.line,
+        kind: p.kind,
+        self: normalisePath(p.path),
+      });
     }
   }
   await c.owners.resolve(ctx); // owners.ts: the package-ownership questions every source asked, in one pass

@@ -20,7 +20,9 @@ export class ScriptPayloads {
 
   /** Call after every source has run: a file that is itself a point (its lines already entries) is not read. */
   constructor(readonly c: Collector) {
-    for (const p of c.points) if (!p.inert && p.path.startsWith("/")) this.#seen.set(normalisePath(p.path), []);
+    for (const p of c.points) {
+      if (!p.inert && p.path.startsWith("/")) this.#seen.set(normalisePath(p.path), []);
+    }
   }
 
   /** Payload indicators of the script at `path` (its path and line in each), or none. */
