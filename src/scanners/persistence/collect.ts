@@ -30,6 +30,7 @@ export type PointKind =
   | "boot_config"
   | "grub_script"
   | "initramfs_script"
+  | "tmpfiles"
   // package managers (sources/apt_hooks.ts, dnf_plugins.ts, maintainer_scripts.ts)
   | "apt_hook"
   | "dpkg_hook"

@@ -37,6 +37,7 @@ import { systemUnitSources } from "./sources/system_units.ts";
 import { sysvSources } from "./sources/sysv.ts";
 import { grubSources } from "./sources/grub.ts";
 import { initramfsSources } from "./sources/initramfs.ts";
+import { tmpfilesSources } from "./sources/tmpfiles.ts";
 import { ldSoConfSources } from "./sources/ld_so_conf.ts";
 import { environmentSources } from "./sources/environment.ts";
 import { kernelModuleSources } from "./sources/kernel_modules.ts";
@@ -77,6 +78,7 @@ const SOURCES: readonly ((c: Collector) => void | Promise<void>)[] = [
   sysvSources, // sysv.ts: /etc/init.d scripts, rc?.d and OpenRC runlevel links, /etc/local.d, upstart jobs
   grubSources, // grub.ts: /etc/default/grub(.d), /etc/grub.d, grub.cfg, BLS entries: init= and protections off
   initramfsSources, // initramfs.ts: initramfs-tools hooks and scripts, dracut modules and configuration
+  tmpfilesSources, // tmpfiles.ts: tmpfiles.d lines that write, link or copy files at every boot
   ldSoConfSources, // ld_so_conf.ts: /etc/ld.so.conf and its includes: library directories by location
   environmentSources, // environment.ts: /etc/environment, pam_env.conf, ~/.pam_environment, environment.d
   kernelModuleSources, // kernel_modules.ts: modules-load.d, /etc/modules, modprobe.d install/remove commands

@@ -1,0 +1,113 @@
+/**
+ * tmpfiles.d: lines systemd-tmpfiles applies at every boot. Besides creating directories it writes files (`f`,
+ * `F`, `w`), links them (`L`) and copies them (`C`), as root: `L+ /etc/ld.so.preload - - - - /var/tmp/.l` or
+ * `w+ /root/.ssh/authorized_keys - - - - ssh-ed25519 …` puts persistence back at each boot after it was cleaned.
+ * The written text is judged as a command (payload patterns), the link or copy source by where it lives, and
+ * a line whose target is a persistence location is reported unless a package installed its file.
+ */
+import { ROOT_ACCOUNT } from "../accounts.ts";
+import { entryDigest } from "../assess.ts";
+import { type Collector, type Entry, normalisePath } from "../collect.ts";
+import { unlessOwned } from "./ownership.ts";
+
+/** tmpfiles.d directories, highest precedence first (a name in an earlier one hides the same name later). */
+export const TMPFILES_DIRS = [
+  "/etc/tmpfiles.d",
+  "/run/tmpfiles.d",
+  "/usr/local/lib/tmpfiles.d",
+  "/usr/lib/tmpfiles.d",
+  "/lib/tmpfiles.d",
+];
+
+/** One line of a tmpfiles.d file. */
+export interface TmpfilesLine {
+  line: number;
+  /** The type letter without its modifiers (`+`, `!`, `-`, `=`, `~`, `^`, `$`, `?`). */
+  type: string;
+  /** The whole type field as written (`L+`, `w!`). */
+  typeField: string;
+  path: string;
+  /** The sixth field to the end of the line ("-" or absent: none). */
+  argument?: string;
+}
+
+/** Parses a tmpfiles.d file; malformed lines are counted. Never throws. */
+export function parseTmpfiles(text: string): { lines: TmpfilesLine[]; bad: number } {
+  const lines: TmpfilesLine[] = [];
+  let bad = 0;
+  text.split("\n").forEach((raw, i) => {
+    const t = raw.replace(/\r$/, "").trim();
+    if (t === "" || t.startsWith("#")) return;
+    const m = t.match(/^(\S+)\s+(\S+)(?:\s+(\S+)(?:\s+(\S+)(?:\s+(\S+)(?:\s+(\S+)(?:\s+(.*))?)?)?)?)?$/);
+    const type = m?.[1].replace(/[+!\-=~^$?]/g, "");
+    if (!m || type === undefined || type.length !== 1 || !m[2].startsWith("/")) {
+      bad++;
+      return;
+    }
+    const argument = m[7]?.trim();
+    lines.push({
+      line: i + 1,
+      type,
+      typeField: m[1],
+      path: m[2],
+      ...(argument !== undefined && argument !== "" && argument !== "-" ? { argument } : {}),
+    });
+  });
+  return { lines, bad };
+}
+
+/** Where a file written, linked or copied at boot is itself persistence (or an account or a key). */
+const PERSISTENCE_TARGET =
+  /^\/etc\/(?:ld\.so\.(?:preload|conf)|crontab|cron\.|anacrontab|rc\.local|rc\.d\/|init\.d\/|profile|bash\.bashrc|environment|sudoers|pam\.d|security\/|systemd\/|update-motd\.d|udev\/|xdg\/autostart|apt\/apt\.conf|modprobe\.d|modules|passwd|shadow|group|gshadow|ssh\/)|^\/var\/spool\/cron|^\/(?:usr\/)?lib\/systemd\/|\/\.ssh\/|\/\.(?:bashrc|profile|bash_profile|bash_login|zshrc|zprofile|config\/autostart|config\/systemd)(?:\/|$)/;
+
+/** Types that put content at the path: written text (f, F, w) or a link or copy of another file (L, C). */
+const WRITES = new Set(["f", "F", "w"]);
+const LINKS = new Set(["L", "C"]);
+
+/** tmpfiles.d files: each line that writes, links or copies a file. */
+export function tmpfilesSources(c: Collector): void {
+  const seen = new Set<string>();
+  for (const dir of TMPFILES_DIRS) {
+    for (const name of c.list(dir)) {
+      if (!name.endsWith(".conf") || seen.has(name)) continue;
+      seen.add(name);
+      const path = `${dir}/${name}`;
+      const link = c.ctx.host.readLink(path);
+      if (link.ok && normalisePath(link.value) === "/dev/null") continue;
+      const f = c.read(path, 256 << 10);
+      if (!f) continue;
+      const parsed = parseTmpfiles(f.text);
+      if (parsed.bad > 0) {
+        c.ctx.warn("tmpfiles_malformed", `${path}: ${parsed.bad} line(s) that are not tmpfiles lines`);
+      }
+      const entries: Entry[] = [];
+      for (const l of parsed.lines) {
+        if (!WRITES.has(l.type) && !LINKS.has(l.type)) continue;
+        // Written text is judged as a command would be (a reverse shell written into a cron file); a link or a
+        // copy by its source (a preload linked to /var/tmp/.l).
+        if (l.argument !== undefined) entries.push({ line: l.line, text: l.argument, runAs: ROOT_ACCOUNT });
+        const target = normalisePath(l.path);
+        if (!PERSISTENCE_TARGET.test(target)) continue;
+        unlessOwned(c, path, {
+          check_id: "persistence.tmpfiles.persistence_target",
+          subject: `${path}:${entryDigest(`${l.typeField} ${target}`)}`,
+          description:
+            `${path}:${l.line} ${LINKS.has(l.type) ? "links or copies" : "writes"} ${target} at every ` +
+            `boot (${l.typeField}${
+              l.argument !== undefined ? ` ${l.argument.slice(0, 200)}` : ""
+            }), and no ` +
+            "package installed the file.",
+          metadata: {
+            path,
+            line: l.line,
+            type: l.typeField,
+            target,
+            ...(l.argument !== undefined ? { argument: l.argument.slice(0, 1000) } : {}),
+          },
+          location: { path },
+        });
+      }
+      c.point({ kind: "tmpfiles", path, entries, meta: { lines: parsed.lines.length } });
+    }
+  }
+}
