@@ -152,6 +152,14 @@ function fromStatx(st: StatxView): FileStat {
   };
 }
 
+/** The null device's number (major 1, minor 3), as stat's rdev gives it. */
+const NULL_RDEV = (1 << 8) | 3;
+
+/** True for the null device: a file or unit masked by a link to /dev/null. */
+export function isNullDevice(st: Deno.FileInfo): boolean {
+  return st.isCharDevice === true && st.rdev === NULL_RDEV;
+}
+
 /** A FileStat from Deno's FileInfo (the path without FFI). */
 export function fromFileInfo(st: Deno.FileInfo): FileStat {
   const kind: FileKind = st.isSymlink

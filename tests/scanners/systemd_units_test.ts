@@ -13,6 +13,7 @@ import {
 } from "../../src/scanners/systemd_units/unit_file.ts";
 import { fixtureRoot, makeTree, runOne, testContext, type TreeEntry } from "../helpers.ts";
 import { UNIT_DIRS } from "../../src/scanners/systemd_units/loader.ts";
+import { needs } from "../host_caps.ts";
 
 const STOCK = fixtureRoot("persist-debian-stock");
 const LIB = "usr/lib/systemd/system";
@@ -274,6 +275,26 @@ Deno.test("systemd_units: no unit directory is a skip; garbage units are warning
   const u = await runOne(systemdUnits, bad.path);
   assert.deepEqual(u.warnings.map((w) => w.code).sort(), ["unit_malformed", "unit_unreadable"]);
 });
+
+Deno.test(needs(["root"], {
+  name: "systemd_units: a FIFO or a device where a unit is expected is said; a null device masks quietly",
+  fn: async () => {
+    using t = unitTree({ [`${ETC}/ok.service`]: "[Service]\nExecStart=/usr/bin/true\n" });
+    new Deno.Command("/usr/bin/mkfifo", { args: [`${t.path}/${ETC}/evil.service`] }).outputSync();
+    new Deno.Command("/usr/bin/mknod", { args: [`${t.path}/${ETC}/zero.service`, "c", "1", "5"] })
+      .outputSync();
+    new Deno.Command("/usr/bin/mknod", { args: [`${t.path}/${ETC}/masked.service`, "c", "1", "3"] })
+      .outputSync();
+    const r = await runOne(systemdUnits, t.path);
+    assert.equal(r.status, "ok");
+    const said = r.warnings.filter((w) => w.code === "unit_unreadable").map((w) => w.detail!).sort();
+    assert.equal(said.length, 2, said.join("\n"));
+    assert.match(said[0], /evil\.service: not a regular file \(fifo\)/);
+    assert.match(said[1], /zero\.service: not a regular file \(char\)/);
+    const loaded = loadUnits(testContext("systemd_units", t.path), [".service"]);
+    assert.ok(loaded.masked.includes("masked.service"));
+  },
+}));
 
 Deno.test("systemd_units: the live host scans without errors", async () => {
   const r = await runOne(systemdUnits, "/");

@@ -2,6 +2,7 @@
 import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft, Metadata } from "../../core/finding.ts";
 import { pathComponents } from "../../host/host.ts";
+import { isNullDevice } from "../../host/open.ts";
 import { type Account, type Accounts, hasLoginShell, isUserHome } from "./accounts.ts";
 import { OwnerQueries } from "./owners.ts";
 
@@ -75,9 +76,6 @@ export interface Point {
 /** Caps of the persistence scan. */
 export const LIMITS = { fileBytes: 1 << 20, dirEntries: 5000, homes: 10_000, inventoryEntries: 50 } as const;
 
-/** The null device's number (major 1, minor 3), as stat's rdev gives it. */
-const NULL_DEVICE = (1 << 8) | 3;
-
 /** Collects points and findings while sources run. */
 export class Collector {
   readonly points: Point[] = [];
@@ -92,7 +90,7 @@ export class Collector {
   /** True when `path` is the null device (major 1, minor 3): a unit or file masked by a link to /dev/null. */
   #isNull(path: string): boolean {
     const st = this.ctx.host.stat(path);
-    return st.ok && st.value.rdev === NULL_DEVICE;
+    return st.ok && isNullDevice(st.value);
   }
 
   /**

@@ -4,6 +4,7 @@
  * masked units (a link to /dev/null or an empty file) and alias links are skipped, drop-ins applied.
  */
 import type { ScanContext } from "../../core/context.ts";
+import { fromFileInfo, isNullDevice } from "../../host/open.ts";
 import { mergeSections, parseUnitFile, type UnitSections } from "./unit_file.ts";
 
 /** System unit directories, highest precedence first. */
@@ -189,7 +190,17 @@ export function loadUnits(
       return st;
     });
     if (!st.ok) continue;
-    if (!st.value.isFile) continue;
+    if (!st.value.isFile) {
+      // A link to /dev/null masks the unit; anything else that is not a file (a FIFO, a socket, a device, a
+      // directory) where a unit is expected is never opened, and said: systemd cannot load it either.
+      if (isNullDevice(st.value)) masked.push(name);
+      else {
+        once(ctx, `not_file:${path}`, (warn) => {
+          warn("unit_unreadable", `${path}: not a regular file (${fromFileInfo(st.value).kind}); not read`);
+        });
+      }
+      continue;
+    }
     if (st.value.size === 0) {
       masked.push(name);
       continue;
