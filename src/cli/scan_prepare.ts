@@ -149,7 +149,8 @@ export async function prepareScan(argv: readonly string[], deps: ScanDeps): Prom
   if (!baseline.ok) return baseline;
   opened.use(baseline.value);
   const interrupt = opened.use(new ScanInterrupt());
-  const identity = readIdentity(host, new Host("/"));
+  const identityProblems: string[] = [];
+  const identity = readIdentity(host, new Host("/"), identityProblems);
   const redactor = await buildRedactor(
     config,
     host,
@@ -175,7 +176,10 @@ export async function prepareScan(argv: readonly string[], deps: ScanDeps): Prom
     lastStages: redactionStages(redactor),
     taxonomies: new TaxonomyIndex(catalogue, STANDARDS, pipeline.staticMitre),
     preparedMeta: plugins.value.meta,
-    preparedWarnings: plugins.value.warnings,
+    preparedWarnings: [
+      ...plugins.value.warnings,
+      ...identityProblems.map((detail) => ({ scanner: "identity", code: "os_release_unreadable", detail })),
+    ],
     shared: new ScanShared(),
     interrupt,
     live: live ? redactingSink(live, redactor) : undefined,

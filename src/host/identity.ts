@@ -35,8 +35,12 @@ export interface Identity {
   user?: string;
 }
 
-/** Reads the identity. Host name and OS come from the scan root; kernel, arch and user from the running system. */
-export function readIdentity(host: Host, live: Host): Identity {
+/**
+ * Reads the identity. Host name and OS come from the scan root; kernel, arch and user from the running system.
+ * `problems` receives why os-release could not be read when it exists but is not a readable file (a FIFO, a
+ * link out of the root): the OS fields are then empty, and that must not pass unsaid.
+ */
+export function readIdentity(host: Host, live: Host, problems: string[] = []): Identity {
   let hostname = "";
   if (host.isLive) {
     try {
@@ -50,7 +54,15 @@ export function readIdentity(host: Host, live: Host): Identity {
     hostname = h.ok ? h.value.trim() : "unknown";
   }
   let osText = host.readText("/etc/os-release", 64 << 10);
-  if (!osText.ok) osText = host.readText("/usr/lib/os-release", 64 << 10);
+  if (!osText.ok) {
+    const first = osText;
+    osText = host.readText("/usr/lib/os-release", 64 << 10);
+    if (!osText.ok) {
+      for (const [path, r] of [["/etc/os-release", first], ["/usr/lib/os-release", osText]] as const) {
+        if (!r.ok && r.reason !== "missing") problems.push(`${path}: ${r.message}`);
+      }
+    }
+  }
   const os = osText.ok ? parseOsRelease(osText.value) : {};
   const release = live.readText("/proc/sys/kernel/osrelease", 256);
   const uid = Deno.uid() ?? -1;
