@@ -6,7 +6,7 @@
  * access, provide it through DENORT_BIN (an unpacked denort executable) or Deno's cache.
  */
 import { TOOL_VERSION } from "../src/core/version.ts";
-import { sha256Hex } from "../src/host/hash.ts";
+import { sha256HexAsync } from "../src/host/hash.ts";
 import { SCANNER_MODULES } from "../src/scanners/loaders.ts";
 
 /**
@@ -182,7 +182,7 @@ export async function compile(
     console.error("compile: deno compile failed (see above)");
     return built.code;
   }
-  const sums = `${sha256Hex(await Deno.readFile(`dist/${name}`))}  ${name}\n`;
+  const sums = `${await sha256HexAsync(await Deno.readFile(`dist/${name}`))}  ${name}\n`;
   Deno.writeTextFileSync("dist/SHA256SUMS", sums);
   console.log(`compile: dist/${name}\n${sums.trimEnd()}`);
   return 0;

@@ -3,4 +3,4 @@
  * `src/host/hash.ts`, which holds the one implementation (short inputs through its own SHA-256, the rest through
  * node:crypto, never a library of the scanned host).
  */
-export { base64Of, createHash, type Hash, sha256Bytes, sha256Hex } from "../host/hash.ts";
+export { base64Of, createHash, type Hash, sha256Bytes, sha256Hex, sha256HexAsync } from "../host/hash.ts";

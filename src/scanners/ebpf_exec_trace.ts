@@ -18,7 +18,7 @@ import { TraceUnavailable } from "../trace/diagnose.ts";
 import { runFallback } from "../trace/fallback.ts";
 import { ProcessTable } from "../trace/lineage.ts";
 import { type LoaderOptions, openTracer } from "../trace/loader.ts";
-import { sha256Hex } from "../host/hash.ts";
+import { sha256HexAsync } from "../host/hash.ts";
 import { BUNDLED_OBJECT_URL, readBundledObject } from "../trace/object.ts";
 import { runSession } from "../trace/session.ts";
 
@@ -88,7 +88,7 @@ export function makeEbpfExecTrace(options: TraceScannerOptions = {}): Scanner {
     let objectSha256: string | null = null;
     try {
       const bytes = await readBundledObject(objectUrl);
-      objectSha256 = sha256Hex(bytes);
+      objectSha256 = await sha256HexAsync(bytes);
       object = { bytes, name: objectName };
     } catch (error) {
       object = { error, name: objectName };

@@ -2,7 +2,7 @@
  * Signed evidence after the report is written: Ed25519 `.sig`, the provenance env file, gpg `.asc`. The files
  * are written by the output room's atomic writer, passed in as a `SidecarWriter`.
  */
-import { sha256Hex } from "../host/hash.ts";
+import { sha256HexAsync } from "../host/hash.ts";
 import type { Provenance } from "../core/report.ts";
 import { ExitCode, fail, ok, type Result } from "../core/result.ts";
 import { signBytes, type SigningKey } from "./sign.ts";
@@ -24,7 +24,7 @@ export async function writeSignature(
 
 /** SHA-256 of the running executable (the deno binary itself under `deno run`). */
 export async function executableSha256(): Promise<string> {
-  return sha256Hex(await Deno.readFile(Deno.execPath()));
+  return await sha256HexAsync(await Deno.readFile(Deno.execPath()));
 }
 
 /** Lines of the provenance env file (KEY=value, values shell-quoted when needed). */
@@ -43,7 +43,7 @@ export async function provenanceEnv(
     }.`,
     `SYS_SCAN_VERSION=${q(prov.tool_version)}`,
     ...(reportPath !== undefined && reportBytes !== undefined
-      ? [`SYS_SCAN_OUTPUT_FILE=${q(reportPath)}`, `SYS_SCAN_SHA256=${sha256Hex(reportBytes)}`]
+      ? [`SYS_SCAN_OUTPUT_FILE=${q(reportPath)}`, `SYS_SCAN_SHA256=${await sha256HexAsync(reportBytes)}`]
       : []),
     `SYS_SCAN_BINARY=${q(exe)}`,
     `SYS_SCAN_BINARY_SHA256=${await executableSha256()}`,

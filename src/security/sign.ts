@@ -3,7 +3,7 @@
  * `openssl genpkey -algorithm ed25519` and `openssl pkey -pubout` use). A signature file is a short text file
  * (see formatSignature) holding the key fingerprint, the report's SHA-256 and the base64 signature.
  */
-import { base64Of, sha256Hex } from "../host/hash.ts";
+import { base64Of, sha256Hex, sha256HexAsync } from "../host/hash.ts";
 import { ExitCode, fail, ok, type Result } from "../core/result.ts";
 
 const PRIVATE_LABEL = "PRIVATE KEY";
@@ -143,7 +143,7 @@ export async function signBytes(key: SigningKey, bytes: Uint8Array): Promise<str
   );
   return formatSignature({
     fingerprint: key.fingerprint,
-    reportSha256: sha256Hex(bytes),
+    reportSha256: await sha256HexAsync(bytes),
     signature: sig,
   });
 }
@@ -208,7 +208,7 @@ export async function verifyBytes(
     bytes as Uint8Array<ArrayBuffer>,
   );
   if (valid) return ok(undefined);
-  if (sha256Hex(bytes) !== sig.reportSha256) {
+  if ((await sha256HexAsync(bytes)) !== sig.reportSha256) {
     return fail(ExitCode.Threshold, "the report was modified after it was signed (its SHA-256 differs)");
   }
   return fail(ExitCode.Threshold, "the signature does not verify (corrupted or forged signature)");

@@ -8,7 +8,7 @@ import { type Capabilities, findLibbpf, probeCapabilities } from "../host/capabi
 import { Host } from "../host/host.ts";
 import { hasBpfPrivileges, type HostFacts, TraceUnavailable } from "../trace/diagnose.ts";
 import { CONNECT_PROGRAMS, EXEC_PROGRAMS, openTracer } from "../trace/loader.ts";
-import { sha256Hex } from "../host/hash.ts";
+import { sha256HexAsync } from "../host/hash.ts";
 import { BUNDLED_OBJECT_URL, readBundledObject } from "../trace/object.ts";
 
 /** One hook variant tried alone. */
@@ -156,7 +156,7 @@ export async function probeBpf(opts: ProbeOptions = {}): Promise<BpfProbe> {
   try {
     bytes = await readBundledObject(url);
     object.size = bytes.length;
-    object.sha256 = sha256Hex(bytes);
+    object.sha256 = await sha256HexAsync(bytes);
   } catch (e) {
     object.error = e instanceof Deno.errors.NotFound
       ? "missing (rebuild it with scripts/build-bpf.sh)"

@@ -1,5 +1,5 @@
 /** The bundled BPF object: where it is (next to the code, so `deno compile --include` embeds it) and its hash. */
-import { sha256Hex } from "../host/hash.ts";
+import { sha256HexAsync } from "../host/hash.ts";
 
 /** URL of generated/process_exec.bpf.o relative to this module (works inside a `deno compile` binary). */
 export const BUNDLED_OBJECT_URL = new URL("../../generated/process_exec.bpf.o", import.meta.url);
@@ -12,7 +12,7 @@ export async function readBundledObject(url: URL = BUNDLED_OBJECT_URL): Promise<
 /** SHA-256 of the bundled process_exec.bpf.o (for `--version`), or null when it is not there. */
 export async function bundledObjectSha256(): Promise<string | null> {
   try {
-    return sha256Hex(await readBundledObject());
+    return await sha256HexAsync(await readBundledObject());
   } catch {
     return null;
   }

@@ -6,7 +6,14 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import * as nodeCrypto from "node:crypto";
-import { base64Of, createHash, sha256Bytes, sha256Hex, SHORT_INPUT_BYTES } from "../../src/host/hash.ts";
+import {
+  base64Of,
+  createHash,
+  sha256Bytes,
+  sha256Hex,
+  sha256HexAsync,
+  SHORT_INPUT_BYTES,
+} from "../../src/host/hash.ts";
 import { importsOf } from "../import_graph.ts";
 import { repoPath, webSha256Hex } from "../helpers.ts";
 
@@ -36,6 +43,13 @@ Deno.test("sha256Hex: the same as WebCrypto for every length around the block si
   for (const n of [0, 1, 55, 56, 63, 64, 65, 119, 120, 128, 1000, edge - 1, edge, edge + 1, 1 << 20]) {
     const bytes = randomBytes(n);
     assert.equal(sha256Hex(bytes), await webSha256Hex(bytes), `${n} bytes`);
+  }
+});
+
+Deno.test("sha256HexAsync: the same digest as sha256Hex, short and long", async () => {
+  for (const n of [0, 3, 1000, SHORT_INPUT_BYTES + 1, 1 << 20]) {
+    const bytes = randomBytes(n);
+    assert.equal(await sha256HexAsync(bytes), sha256Hex(bytes), `${n} bytes`);
   }
 });
 
