@@ -278,3 +278,29 @@ Deno.test("tmpfiles.d: boot-time writes of persistence files fire; packaged and 
     "high persistence.tmpfiles.persistence_target /etc/tmpfiles.d/jobs.conf:1",
   ]);
 });
+
+Deno.test("systemd sockets: a bind shell started per connection, socket Exec lines, and the other user unit dirs", async () => {
+  using root = makeTree(rootWith([], {
+    "etc/systemd/system/backdoor.socket": "[Socket]\nListenStream=31337\nAccept=yes\n" +
+      "ExecStartPre=/var/tmp/.x/prep\n[Install]\nWantedBy=sockets.target\n",
+    "etc/systemd/system/backdoor@.service": "[Service]\nExecStart=-/bin/bash -i\nStandardInput=socket\n",
+    "var/tmp/.x/prep": exe("#!/bin/sh\n"),
+    "usr/local/lib/systemd/user/sync.service": "[Service]\nExecStart=/var/tmp/.y/sync\n",
+    "var/tmp/.y/sync": exe("#!/bin/sh\n"),
+    // Quiet: sshd started per connection (its input is the socket, its program is no shell).
+    "lib/systemd/system/ssh.socket": "[Socket]\nListenStream=22\nAccept=yes\n",
+    "lib/systemd/system/ssh@.service": "[Service]\nExecStart=-/usr/sbin/sshd -i\nStandardInput=socket\n",
+  }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.deepEqual(fired(r.findings).filter((f) => !f.includes("unowned")), [
+    "critical persistence.systemd_unit.socket_shell /etc/systemd/system/backdoor.socket",
+    "high persistence.command.untrusted_path /etc/systemd/system/backdoor.socket",
+    "high persistence.command.untrusted_path /usr/local/lib/systemd/user/sync.service",
+  ]);
+  const shell = r.findings.find((f) => f.check_id === "persistence.systemd_unit.socket_shell")!;
+  assert.deepEqual([shell.metadata.service, shell.metadata.run_as, shell.metadata.listen], [
+    "backdoor@.service",
+    "root",
+    ["31337"],
+  ]);
+});

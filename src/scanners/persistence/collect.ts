@@ -14,6 +14,7 @@ export type PointKind =
   | "motd_script"
   | "systemd_timer"
   | "systemd_service"
+  | "systemd_socket"
   | "user_unit"
   | "rc_local"
   | "shell_startup"

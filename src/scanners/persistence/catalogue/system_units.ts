@@ -4,6 +4,22 @@ import type { CheckInput } from "../../../core/catalogue.ts";
 /** The checks of this file (the scanner name is added in checks.ts). */
 export const SYSTEM_UNIT_CHECKS: Omit<CheckInput, "scanner">[] = [
   {
+    id: "persistence.systemd_unit.socket_shell",
+    title: "Socket-activated service hands each connection to a shell",
+    severity: "critical",
+    category: "ioc",
+    rationale:
+      "A .socket unit listens and starts its service for every connection; with StandardInput=socket the " +
+      "connection becomes the input of that service's program. When the program is a shell or an interpreter " +
+      "(bash -i, sh, python, socat…), whoever connects gets a command line with the service's privileges: a " +
+      "bind shell with no process running until someone connects." +
+      " Critical: remote command execution, usually as root, for anyone who can reach the port.",
+    remediation:
+      "Stop and disable the socket (systemctl disable --now <unit>.socket), keep copies of both units, remove " +
+      "them, run systemctl daemon-reload, and look for how they got there.",
+    mitre: ["T1543.002", "T1059.004"],
+  },
+  {
     id: "persistence.systemd_unit.unowned",
     title: "systemd unit among the package units that no package installed",
     severity: "medium",

@@ -7,6 +7,7 @@ import {
   EXEC_KEYS,
   lastValue,
   listValues,
+  parseBoolean,
   parseExecLine,
   type UnitSections,
 } from "../../systemd_units/unit_file.ts";
@@ -20,12 +21,23 @@ export function serviceAccount(c: Collector, sections: UnitSections): Account {
   return user === undefined || user === "root" || user === "0" ? ROOT_ACCOUNT : account(c, user);
 }
 
-/** The Exec lines of a service, each with the account it runs as (`+`/`!` prefixes run as root). */
-function serviceEntries(c: Collector, service: LoadedUnit, runAsDefault?: Account): Entry[] {
+/** The commands a socket unit runs around its socket, in its [Socket] section. */
+const SOCKET_EXEC_KEYS = ["ExecStartPre", "ExecStartPost", "ExecStopPre", "ExecStopPost"];
+
+/**
+ * The Exec lines of a service (or, with `section` "Socket", a socket unit), each with the account it runs as
+ * (`+`/`!` prefixes run as root).
+ */
+function serviceEntries(
+  c: Collector,
+  service: LoadedUnit,
+  runAsDefault?: Account,
+  section = "Service",
+): Entry[] {
   const runAs = runAsDefault ?? serviceAccount(c, service.sections);
   const entries: Entry[] = [];
-  for (const key of EXEC_KEYS) {
-    for (const v of listValues(service.sections, "Service", key)) {
+  for (const key of section === "Service" ? EXEC_KEYS : SOCKET_EXEC_KEYS) {
+    for (const v of listValues(service.sections, section, key)) {
       const { flags, command } = parseExecLine(v);
       entries.push({
         line: 0,
@@ -43,7 +55,7 @@ function serviceEntries(c: Collector, service: LoadedUnit, runAsDefault?: Accoun
  * drop-ins and owners) and user units.
  */
 export function systemdSources(c: Collector): void {
-  const loaded = loadUnits(c.ctx, [".timer", ".service"]);
+  const loaded = loadUnits(c.ctx, [".timer", ".service", ".socket"]);
   const services = new Map(loaded.units.filter((u) => u.name.endsWith(".service")).map((u) => [u.name, u]));
   const triggered = new Set<string>();
   for (const timer of loaded.units.filter((u) => u.name.endsWith(".timer"))) {
@@ -83,15 +95,27 @@ export function systemdSources(c: Collector): void {
       meta: { unit: u.name, drop_ins: u.dropIns, enabled: loaded.pulledInBy.has(u.name) },
     });
   }
+  // Socket units: what they run around the socket, and a service that hands each connection to a shell.
+  for (const s of loaded.units.filter((u) => u.name.endsWith(".socket"))) {
+    const entries = serviceEntries(c, s, undefined, "Socket");
+    if (!s.vendor && entries.length > 0) {
+      c.point({ kind: "systemd_socket", path: s.path, entries, meta: { unit: s.name } });
+    }
+    const service = socketService(s, services);
+    if (service) socketShell(c, s, service);
+  }
   // User units: each person's own (~/.config and ~/.local/share), and the administrator's for every user.
-  const userDirs: [string[], Account][] = [[["/etc/systemd/user"], ANY_USER]];
+  const userDirs: [string[], Account][] = [[
+    ["/etc/systemd/user", "/run/systemd/user", "/usr/local/lib/systemd/user"],
+    ANY_USER,
+  ]];
   for (const a of homeAccounts(c.ctx, c.accounts)) {
     userDirs.push([[`${a.home}/.config/systemd/user`, `${a.home}/.local/share/systemd/user`], a]);
   }
   for (const [dirs, a] of userDirs) {
     const present = dirs.filter((d) => c.ctx.host.stat(d).ok);
     if (present.length === 0) continue;
-    const user = loadUnits(c.ctx, [".service", ".timer"], present);
+    const user = loadUnits(c.ctx, [".service", ".timer", ".socket"], present);
     for (const u of user.units) {
       c.point({
         kind: "user_unit",
@@ -100,5 +124,55 @@ export function systemdSources(c: Collector): void {
         meta: { unit: u.name, user: a.name },
       });
     }
+  }
+}
+
+/** The service a socket unit starts: Service=, else its own name (a template one with Accept=yes). */
+function socketService(socket: LoadedUnit, services: Map<string, LoadedUnit>): LoadedUnit | undefined {
+  const named = lastValue(socket.sections, "Socket", "Service");
+  if (named) return services.get(named);
+  const base = socket.name.replace(/\.socket$/, "");
+  const accept = parseBoolean(lastValue(socket.sections, "Socket", "Accept")) === true;
+  return accept ? services.get(`${base}@.service`) : services.get(`${base}.service`);
+}
+
+/** Shells and interpreters that, handed a connection as their input, give whoever connects a command line. */
+const SHELL_PROGRAM = /^(?:(?:ba|da|z|k|c|tc|fi|a)?sh|busybox|python[0-9.]*|perl|ruby|php|node|lua)$/;
+
+/**
+ * A socket-activated service whose connection is the standard input of a shell: a listening root shell (a
+ * bind shell) that systemd starts for anyone who connects, with no process running in between.
+ */
+function socketShell(c: Collector, socket: LoadedUnit, service: LoadedUnit): void {
+  const input = lastValue(service.sections, "Service", "StandardInput");
+  if (input !== "socket") return;
+  for (const v of listValues(service.sections, "Service", "ExecStart")) {
+    const { command } = parseExecLine(v);
+    const program = command.split(/\s+/, 1)[0] ?? "";
+    const name = program.slice(program.lastIndexOf("/") + 1);
+    if (!SHELL_PROGRAM.test(name)) continue;
+    const runAs = serviceAccount(c, service.sections);
+    c.finding({
+      check_id: "persistence.systemd_unit.socket_shell",
+      subject: `${socket.path}:${service.name}`,
+      description:
+        `${socket.name} starts ${service.name}, which hands each connection to ${command.slice(0, 200)} ` +
+        `as its input, running as ${runAs.name}: a shell for whoever connects.`,
+      metadata: {
+        path: socket.path,
+        socket: socket.name,
+        service: service.name,
+        service_path: service.path,
+        command: command.slice(0, 1000),
+        run_as: runAs.name,
+        listen: [
+          ...listValues(socket.sections, "Socket", "ListenStream"),
+          ...listValues(socket.sections, "Socket", "ListenDatagram"),
+        ]
+          .slice(0, 10),
+      },
+      location: { path: socket.path },
+    });
+    return;
   }
 }
