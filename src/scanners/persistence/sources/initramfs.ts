@@ -1,7 +1,8 @@
 /**
  * The initramfs builders: initramfs-tools hooks (run as root by update-initramfs) and boot scripts (run inside
  * the initramfs before the root filesystem is mounted) in /etc/initramfs-tools and /usr/share/initramfs-tools,
- * the configuration both source, and dracut's modules and configuration. Every script is judged line by line;
+ * the configuration both source, dracut's modules and configuration, and the hooks run whenever a kernel is
+ * installed or removed (Debian's /etc/kernel/*.d, kernel-install's plugins). Every script is judged line by line;
  * one no package installed is reported (persistence.boot_script.unowned, catalogued in grub.ts).
  */
 import { ROOT_ACCOUNT } from "../accounts.ts";
@@ -28,6 +29,16 @@ const TOOLS_ROOTS = ["/etc/initramfs-tools", "/usr/share/initramfs-tools"];
 const DRACUT_MODULES = ["/usr/lib/dracut/modules.d", "/usr/local/lib/dracut/modules.d"];
 const DRACUT_CONFS = ["/etc/dracut.conf.d", "/usr/lib/dracut/dracut.conf.d"];
 const LIMITS = { dracutModules: 500, fileBytes: 512 << 10 } as const;
+/** Hooks run as root when a kernel is installed or removed (run-parts directories, kernel-install plugins). */
+const KERNEL_HOOK_DIRS = [
+  "/etc/kernel/preinst.d",
+  "/etc/kernel/postinst.d",
+  "/etc/kernel/prerm.d",
+  "/etc/kernel/postrm.d",
+  "/etc/kernel/header_postinst.d",
+  "/etc/kernel/install.d",
+  "/usr/lib/kernel/install.d",
+];
 
 /** Files whose names initramfs-tools skips (run-parts rules: letters, digits, `_` and `-` only). */
 const TOOLS_NAME = /^[A-Za-z0-9_-]+$/;
@@ -75,6 +86,9 @@ export function initramfsSources(c: Collector): void {
   }
   for (const path of ["/etc/initramfs-tools/initramfs.conf", "/etc/initramfs-tools/update-initramfs.conf"]) {
     scriptPoint(c, path, "configuration", false);
+  }
+  for (const dir of KERNEL_HOOK_DIRS) {
+    for (const name of c.list(dir)) scriptPoint(c, `${dir}/${name}`, "kernel hook", dir.startsWith("/usr/"));
   }
   for (const path of ["/etc/dracut.conf"]) scriptPoint(c, path, "dracut configuration", false);
   for (const dir of DRACUT_CONFS) {

@@ -32,11 +32,17 @@ export const USER_SHELL_FILES = [
 
 /**
  * Directories whose every file a shell sources: /etc/profile.d (login shells), /etc/bash_completion.d (every
- * interactive bash with bash-completion), and per user ~/.bashrc.d (Fedora's and RHEL's skeleton .bashrc).
+ * interactive bash with bash-completion), fish's conf.d, Xsession.d (every graphical login), and per user
+ * ~/.bashrc.d (Fedora's and RHEL's skeleton .bashrc) and fish's.
  */
-export const SYSTEM_SHELL_DIRS = ["/etc/profile.d", "/etc/bash_completion.d"];
+export const SYSTEM_SHELL_DIRS = [
+  "/etc/profile.d",
+  "/etc/bash_completion.d",
+  "/etc/fish/conf.d",
+  "/etc/X11/Xsession.d",
+];
 /** Per-user directories of sourced start-up fragments, relative to the home directory. */
-export const USER_SHELL_DIRS = [".bashrc.d"];
+export const USER_SHELL_DIRS = [".bashrc.d", ".config/fish/conf.d"];
 /** More system-wide start-up files some distributions read (SUSE's *.local, zsh's zlogout, csh). */
 export const MORE_SYSTEM_SHELL_FILES = [
   "/etc/zlogin",
@@ -47,6 +53,11 @@ export const MORE_SYSTEM_SHELL_FILES = [
   "/etc/bash.bashrc.local",
   "/etc/csh.cshrc",
   "/etc/csh.login",
+  // fish, and the X session scripts every graphical login sources (Debian's Xsession, xinit, xprofile).
+  "/etc/fish/config.fish",
+  "/etc/X11/Xsession",
+  "/etc/X11/xinit/xinitrc",
+  "/etc/xprofile",
 ];
 /** Start-up files new accounts get a copy of (they run as each future user). */
 export const SKELETON_FILES = [
@@ -57,8 +68,21 @@ export const SKELETON_FILES = [
   ".bash_logout",
   ".zshrc",
 ];
-/** More per-user start-up files: Debian's .bashrc sources ~/.bash_aliases; ksh and zsh read the others. */
-export const MORE_USER_SHELL_FILES = [".bash_aliases", ".kshrc", ".mkshrc", ".zlogout"];
+/**
+ * More per-user start-up files: Debian's .bashrc sources ~/.bash_aliases; ksh and zsh read the next ones; fish
+ * its config; a graphical login (Xsession, startx) sources or runs the X session files.
+ */
+export const MORE_USER_SHELL_FILES = [
+  ".bash_aliases",
+  ".kshrc",
+  ".mkshrc",
+  ".zlogout",
+  ".config/fish/config.fish",
+  ".xsessionrc",
+  ".xprofile",
+  ".xsession",
+  ".xinitrc",
+];
 
 /** One start-up file and whose shell reads it. */
 export interface StartupFile {
