@@ -267,6 +267,9 @@ Deno.test("tmpfiles.d: boot-time writes of persistence files fire; packaged and 
     "etc/tmpfiles.d/app.conf": "d /run/app 0755 app app -\nf /var/log/app.log 0640 app adm -\n",
     "usr/lib/tmpfiles.d/etc.conf": "L /etc/os-release - - - - ../usr/lib/os-release\nC! /etc/pam.d - - - -\n",
     "usr/lib/tmpfiles.d/masked.conf": "L+ /etc/ld.so.preload - - - - /var/tmp/.m\n",
+    // Debian's own, as shipped: a link to /dev/shm is no persistence, and its file need not be packaged here.
+    "usr/lib/tmpfiles.d/debian.conf": "L /run/shm     -    -    -    -   /dev/shm\n" +
+      "d /run/sendsigs.omit.d 0755 root root -\nL+ /etc/mtab   -    -    -    -  ../proc/self/mounts\n",
     "etc/tmpfiles.d/masked.conf": { symlink: "/dev/null" },
   }));
   const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });

@@ -2,12 +2,13 @@
  * tmpfiles.d: lines systemd-tmpfiles applies at every boot. Besides creating directories it writes files (`f`,
  * `F`, `w`), links them (`L`) and copies them (`C`), as root: `L+ /etc/ld.so.preload - - - - /var/tmp/.l` or
  * `w+ /root/.ssh/authorized_keys - - - - ssh-ed25519 …` puts persistence back at each boot after it was cleaned.
- * The written text is judged as a command (payload patterns), the link or copy source by where it lives, and
- * a line whose target is a persistence location is reported unless a package installed its file.
+ * Into a persistence location, the written text is judged as a command and the link or copy source by where it
+ * lives, and the line is reported unless a package installed its file; elsewhere only a payload in the text.
  */
 import { ROOT_ACCOUNT } from "../accounts.ts";
 import { entryDigest } from "../assess.ts";
 import { type Collector, type Entry, normalisePath } from "../collect.ts";
+import { matchPatterns } from "../patterns.ts";
 import { unlessOwned } from "./ownership.ts";
 
 /** tmpfiles.d directories, highest precedence first (a name in an earlier one hides the same name later). */
@@ -83,11 +84,18 @@ export function tmpfilesSources(c: Collector): void {
       const entries: Entry[] = [];
       for (const l of parsed.lines) {
         if (!WRITES.has(l.type) && !LINKS.has(l.type)) continue;
-        // Written text is judged as a command would be (a reverse shell written into a cron file); a link or a
-        // copy by its source (a preload linked to /var/tmp/.l).
-        if (l.argument !== undefined) entries.push({ line: l.line, text: l.argument, runAs: ROOT_ACCOUNT });
+        // Into a persistence location, the written text is judged as the command it becomes (a crontab line
+        // running /var/tmp/x) and a link's or copy's source by where it lives (a preload linked to /var/tmp/.l).
+        // Elsewhere the text is data (a sysctl value, a link of /run/shm to /dev/shm): only a payload in it counts.
         const target = normalisePath(l.path);
-        if (!PERSISTENCE_TARGET.test(target)) continue;
+        const persistent = PERSISTENCE_TARGET.test(target);
+        if (
+          l.argument !== undefined &&
+          (persistent || (WRITES.has(l.type) && matchPatterns(l.argument).length > 0))
+        ) {
+          entries.push({ line: l.line, text: l.argument, runAs: ROOT_ACCOUNT });
+        }
+        if (!persistent) continue;
         unlessOwned(c, path, {
           check_id: "persistence.tmpfiles.persistence_target",
           subject: `${path}:${entryDigest(`${l.typeField} ${target}`)}`,
