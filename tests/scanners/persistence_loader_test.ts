@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { persistence } from "../../src/scanners/persistence/index.ts";
 import { systemdAssignments } from "../../src/scanners/persistence/sources/environment.ts";
+import { parseNsswitch } from "../../src/scanners/persistence/sources/nss.ts";
 import { makeTree, runOne } from "../helpers.ts";
 import { fired, rootWith } from "./persistence_fixtures.ts";
 
@@ -179,4 +180,31 @@ Deno.test("modprobe.d: install/remove commands beyond the blacklist idiom and mo
   ]);
   assert.deepEqual(r.warnings.map((w) => w.code), ["modprobe_malformed"]);
   assert.match(r.warnings[0].detail!, /x\.conf: 2 line/);
+});
+
+Deno.test("nsswitch.conf: databases, services and [STATUS=action] controls; malformed lines are counted", () => {
+  const p = parseNsswitch(
+    "# comment\npasswd:         files systemd\nhosts: files mdns4_minimal [NOTFOUND=return] dns # x\n" +
+      "no colon here\n\u0000\u00ff\nshadow: files\n",
+  );
+  assert.deepEqual(p.lines.map((l) => [l.line, l.database, l.services]), [
+    [2, "passwd", ["files", "systemd"]],
+    [3, "hosts", ["files", "mdns4_minimal", "dns"]],
+    [6, "shadow", ["files"]],
+  ]);
+  assert.equal(p.bad, 2);
+});
+
+Deno.test("NSS modules: a module no package installed fires; packaged and absent ones stay quiet", async () => {
+  const lib = "lib/x86_64-linux-gnu";
+  using root = makeTree(rootWith([`/${lib}/libnss_files.so.2`, `/${lib}/libnss_systemd.so.2`], {
+    "etc/nsswitch.conf": "passwd: files systemd cache\ngroup: files systemd\n" +
+      "hosts: files mdns4_minimal [NOTFOUND=return] dns\n",
+    [`${lib}/libnss_files.so.2`]: "\u007fELF",
+    [`${lib}/libnss_systemd.so.2`]: "\u007fELF",
+    [`${lib}/libnss_cache.so.2`]: "\u007fELF",
+  }));
+  const r = await runOne(persistence, root.path);
+  assert.deepEqual(fired(r.findings), ["high persistence.nss.unowned_module /etc/nsswitch.conf:1"]);
+  assert.equal(r.findings[0].metadata.library, "/lib/x86_64-linux-gnu/libnss_cache.so.2");
 });

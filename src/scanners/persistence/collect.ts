@@ -40,6 +40,7 @@ export type PointKind =
   | "maintainer_script"
   // dynamic linker, environment and kernel modules (sources/ld_so_conf.ts, environment.ts, kernel_modules.ts)
   | "ld_so_conf"
+  | "nss_module"
   | "environment_file"
   | "modules_load"
   | "modprobe_command"

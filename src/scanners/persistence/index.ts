@@ -39,6 +39,7 @@ import { grubSources } from "./sources/grub.ts";
 import { initramfsSources } from "./sources/initramfs.ts";
 import { tmpfilesSources } from "./sources/tmpfiles.ts";
 import { ldSoConfSources } from "./sources/ld_so_conf.ts";
+import { nssSources } from "./sources/nss.ts";
 import { environmentSources } from "./sources/environment.ts";
 import { kernelModuleSources } from "./sources/kernel_modules.ts";
 import { networkHookSources } from "./sources/network_hooks.ts";
@@ -80,6 +81,7 @@ const SOURCES: readonly ((c: Collector) => void | Promise<void>)[] = [
   initramfsSources, // initramfs.ts: initramfs-tools hooks and scripts, dracut modules and configuration
   tmpfilesSources, // tmpfiles.ts: tmpfiles.d lines that write, link or copy files at every boot
   ldSoConfSources, // ld_so_conf.ts: /etc/ld.so.conf and its includes: library directories by location
+  nssSources, // nss.ts: the NSS modules nsswitch.conf makes every name lookup load
   environmentSources, // environment.ts: /etc/environment, pam_env.conf, ~/.pam_environment, environment.d
   kernelModuleSources, // kernel_modules.ts: modules-load.d, /etc/modules, modprobe.d install/remove commands
   networkHookSources, // network_hooks.ts: NetworkManager/networkd dispatchers, if-*.d, ppp, dhclient, interfaces

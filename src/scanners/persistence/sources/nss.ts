@@ -1,0 +1,88 @@
+/**
+ * Name Service Switch modules: every service nsswitch.conf names for a database (`passwd: files evil`) is a
+ * library, libnss_<service>.so.2, that glibc loads into each process looking up a user, a group or a host —
+ * sshd, sudo, login and cron among them, as root. A module no package installed is a userland rootkit's way in
+ * (it can also answer lookups with accounts that exist nowhere on disk).
+ */
+import type { Collector } from "../collect.ts";
+import { entryDigest } from "../assess.ts";
+import { unlessOwned } from "./ownership.ts";
+
+/** nsswitch.conf: the administrator's, then the vendor default some distributions read when it is absent. */
+export const NSSWITCH_FILES = ["/etc/nsswitch.conf", "/usr/etc/nsswitch.conf"];
+
+/** Where glibc's loader finds NSS modules (the multiarch directories of Debian, then the others). */
+export const NSS_LIB_DIRS = [
+  "/lib/x86_64-linux-gnu",
+  "/usr/lib/x86_64-linux-gnu",
+  "/lib/aarch64-linux-gnu",
+  "/usr/lib/aarch64-linux-gnu",
+  "/lib64",
+  "/usr/lib64",
+  "/lib",
+  "/usr/lib",
+];
+
+/** One database line: the database and the services it names, in order. */
+export interface NssLine {
+  line: number;
+  database: string;
+  services: string[];
+}
+
+/** Parses nsswitch.conf (`db: service [STATUS=action] service …`); malformed lines are counted. Never throws. */
+export function parseNsswitch(text: string): { lines: NssLine[]; bad: number } {
+  const lines: NssLine[] = [];
+  let bad = 0;
+  text.split("\n").forEach((raw, i) => {
+    const t = raw.replace(/#.*/, "").trim();
+    if (t === "") return;
+    const m = t.match(/^([A-Za-z_][\w.-]*)\s*:\s*(.*)$/);
+    if (!m) {
+      bad++;
+      return;
+    }
+    const services = m[2].replace(/\[[^\]]*\]/g, " ").split(/\s+/).filter((w) => /^[A-Za-z0-9_.-]+$/.test(w));
+    lines.push({ line: i + 1, database: m[1], services });
+  });
+  return { lines, bad };
+}
+
+/** The NSS modules of nsswitch.conf: each one's library, asked about its package. */
+export function nssSources(c: Collector): void {
+  for (const path of NSSWITCH_FILES) {
+    const f = c.read(path, 256 << 10);
+    if (!f) continue;
+    const parsed = parseNsswitch(f.text);
+    if (parsed.bad > 0) {
+      c.ctx.warn("nsswitch_malformed", `${path}: ${parsed.bad} line(s) that name no database`);
+    }
+    const judged = new Set<string>();
+    for (const l of parsed.lines) {
+      for (const service of l.services) {
+        if (judged.has(service)) continue;
+        judged.add(service);
+        for (const dir of NSS_LIB_DIRS) {
+          const lib = `${dir}/libnss_${service}.so.2`;
+          const st = c.ctx.host.stat(lib);
+          if (!st.ok || !st.value.isFile) continue;
+          unlessOwned(c, lib, {
+            check_id: "persistence.nss.unowned_module",
+            subject: `${path}:${entryDigest(lib)}`,
+            description: `${path}:${l.line} makes every lookup of ${l.database} load ${lib} (service ` +
+              `"${service}"), which no installed package provides.`,
+            metadata: { path, line: l.line, database: l.database, service, library: lib },
+            location: { path },
+          });
+        }
+      }
+    }
+    c.point({
+      kind: "nss_module",
+      path,
+      entries: [],
+      meta: { databases: parsed.lines.map((l) => `${l.database}: ${l.services.join(" ")}`).slice(0, 50) },
+    });
+    return; // glibc reads the first that exists
+  }
+}
