@@ -233,6 +233,24 @@ Deno.test("auth: extra key locations, key commands, forced commands, user enviro
   assert.deepEqual(summary((await runOne(auth, norc.path)).findings), []);
 });
 
+Deno.test("auth: TrustedUserCAKeys lists its CA fingerprints; a CA file in a temporary place is high", async () => {
+  using t = makeTree(host({
+    "etc/ssh/sshd_config":
+      "TrustedUserCAKeys /etc/ssh/user_ca.pub\nMatch User ops\n  TrustedUserCAKeys /var/tmp/.ca\n",
+    "etc/ssh/user_ca.pub": `ssh-ed25519 ${ED25519} corp-ca\n`,
+    "var/tmp/.ca": `ssh-ed25519 ${ED25519} x\n`,
+  }));
+  const r = await runOne(auth, t.path);
+  assert.deepEqual(summary(r.findings), [
+    "high auth.sshd.trusted_user_ca:/etc/ssh/sshd_config:3",
+    "medium auth.sshd.trusted_user_ca:/etc/ssh/sshd_config:1",
+  ]);
+  const ca = r.findings.find((f) => f.metadata.line === 1)!;
+  assert.match(String(ca.metadata.fingerprints), /^ssh-ed25519 SHA256:/);
+  using none = makeTree(host({ "etc/ssh/sshd_config": "TrustedUserCAKeys none\n" }));
+  assert.deepEqual(summary((await runOne(auth, none.path)).findings), []);
+});
+
 Deno.test("auth: polkit rules granting YES without looking at the user, and pkla/admin identities for everyone", async () => {
   const rules = "/etc/polkit-1/rules.d";
   using t = makeTree(host({

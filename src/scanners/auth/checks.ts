@@ -126,6 +126,20 @@ export const AUTH_CHECKS: CheckInput[] = [
     mitre: ["T1098.004", "T1556"],
   }),
   mk({
+    id: "auth.sshd.trusted_user_ca",
+    title: "sshd accepts user certificates signed by a CA",
+    severity: "medium",
+    rationale:
+      "With TrustedUserCAKeys, any certificate one of the listed CA keys signs logs in as the principals it " +
+      "names, whatever the authorized_keys files hold and without a trace in them: usual where an organisation " +
+      "runs an SSH CA, a master key to every account otherwise. High when the CA file is in a place others can " +
+      "write (or a temporary, hidden or home location).",
+    remediation:
+      "Confirm the CA keys (fingerprints listed) belong to your SSH CA; remove the line and the file otherwise, " +
+      "and review recent certificate logins in the sshd logs.",
+    mitre: ["T1098.004", "T1556"],
+  }),
+  mk({
     id: "auth.sshd.force_command",
     title: "sshd forces a command at login",
     severity: "medium",

@@ -12,7 +12,8 @@ import {
   passwdByName,
   shadowByName,
 } from "../accounts/db.ts";
-import { assessEntry } from "../persistence/assess.ts";
+import { assessEntry, pathRisk } from "../persistence/assess.ts";
+import { parseAuthorizedKeys } from "../ssh/authorized_keys.ts";
 import type { Accounts } from "../persistence/accounts.ts";
 import { ROOT_ACCOUNT } from "../persistence/accounts.ts";
 import { DEFAULT_KEY_FILES, readKeyFiles } from "../ssh/key_files.ts";
@@ -218,6 +219,37 @@ function* rcScripts(cfg: SshdConfig, db: AccountDb, host: Host): Generator<Findi
   }
 }
 
+/**
+ * TrustedUserCAKeys: every certificate its CA keys sign logs in as the principals it names, whatever the
+ * authorized_keys files hold; a CA key file an attacker wrote (or can write) is a key to every account.
+ */
+function* trustedCa(cfg: SshdConfig, host: Host, accounts: Accounts): Generator<FindingDraft> {
+  for (const l of [globalValue(cfg, "trustedusercakeys"), ...matchValues(cfg, "trustedusercakeys")]) {
+    if (!l || l.args[0].toLowerCase() === "none") continue;
+    const path = l.args[0].startsWith("/") ? l.args[0] : `/etc/ssh/${l.args[0]}`;
+    const r = host.readText(path, 1 << 20);
+    const keys = r.ok ? parseAuthorizedKeys(r.value).keys : [];
+    const risk = pathRisk(host, path, ROOT_ACCOUNT, accounts);
+    yield {
+      check_id: "auth.sshd.trusted_user_ca",
+      subject: `${l.path}:${l.line}`,
+      severity: risk ? "high" : undefined,
+      description:
+        `${lineWhere(l)}: TrustedUserCAKeys ${path}: ${keys.length} CA key(s) whose certificates log ` +
+        `in${r.ok ? "" : ` (the file cannot be read: ${r.message})`}${
+          risk ? `; the file is ${risk.replace("_", " ")}` : ""
+        }.`,
+      metadata: {
+        ...meta(l),
+        ca_file: path,
+        fingerprints: keys.map((k) => `${k.type} ${k.fingerprint}`).slice(0, 20),
+        ...(risk ? { location_risk: risk } : {}),
+      },
+      location: { path: l.path },
+    };
+  }
+}
+
 /** Every sshd finding for an sshd configuration that was read. */
 export function* sshdFindings(
   cfg: SshdConfig,
@@ -228,5 +260,6 @@ export function* sshdFindings(
   yield* rootAndEmpty(cfg, db);
   yield* keyLocations(cfg, db, host);
   yield* commands(cfg, host, accounts);
+  yield* trustedCa(cfg, host, accounts);
   yield* rcScripts(cfg, db, host);
 }
