@@ -233,6 +233,29 @@ Deno.test("auth: extra key locations, key commands, forced commands, user enviro
   assert.deepEqual(summary((await runOne(auth, norc.path)).findings), []);
 });
 
+Deno.test("auth: polkit YES however it is spelled, and rules that run a program", async () => {
+  const rules = "etc/polkit-1/rules.d";
+  using t = makeTree(host({
+    [`${rules}/10-bracket.rules`]:
+      'polkit.addRule(function(action, subject) { return polkit["Result"]["YES"]; });\n',
+    [`${rules}/20-alias.rules`]:
+      "var R = polkit.Result;\npolkit.addRule(function(action, subject) {\n  return R.YES;\n});\n",
+    [`${rules}/30-spawn.rules`]:
+      'polkit.addRule(function(action, subject) {\n  polkit.spawn(["/usr/local/sbin/.hook", subject.user]);\n' +
+      "  return polkit.Result.NOT_HANDLED;\n});\n",
+    // Quiet: a NO, and a YES for one group only.
+    [`${rules}/40-no.rules`]: "polkit.addRule(function(action, subject) { return polkit.Result.NO; });\n",
+    [`${rules}/50-wheel.rules`]:
+      'polkit.addRule(function(a, s) { if (s.isInGroup("wheel")) return polkit["Result"]["YES"]; });\n',
+  }));
+  const r = await runOne(auth, t.path);
+  assert.deepEqual(summary(r.findings), [
+    "critical auth.polkit.permissive_rule:/etc/polkit-1/rules.d/10-bracket.rules#1",
+    "critical auth.polkit.permissive_rule:/etc/polkit-1/rules.d/20-alias.rules#1",
+    "medium auth.polkit.spawn:/etc/polkit-1/rules.d/30-spawn.rules",
+  ]);
+});
+
 Deno.test("auth: TrustedUserCAKeys lists its CA fingerprints; a CA file in a temporary place is high", async () => {
   using t = makeTree(host({
     "etc/ssh/sshd_config":

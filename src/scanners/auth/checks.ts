@@ -183,6 +183,17 @@ export const AUTH_CHECKS: CheckInput[] = [
     confidence: "heuristic",
   }),
   mk({
+    id: "auth.polkit.spawn",
+    title: "polkit rule runs a program",
+    severity: "medium",
+    rationale:
+      "polkit.spawn() in a rules file runs a program, as the polkitd account, each time the rule is asked " +
+      "about an action: code run on demand by any local user who asks for anything, and a place distribution " +
+      "rules do not use.",
+    remediation: "Read what the rule runs and why; remove the rule unless it belongs to a known package.",
+    mitre: ["T1546", "T1548"],
+  }),
+  mk({
     id: "auth.polkit.broad_admin",
     title: "polkit treats everyone as an administrator",
     severity: "high",

@@ -90,7 +90,15 @@ const MAX_IFS = 2000;
 /** Conditions and statements longer than this are judged by their start. */
 const MAX_COND = 4096;
 
-const YES = /\breturn\s*\(?\s*(?:polkit\s*\.\s*Result\s*\.\s*YES\b|["']yes["'])/g;
+/**
+ * A `return` of YES: polkit.Result.YES however it is spelled (`polkit["Result"]["YES"]`, an alias such as
+ * `var R = polkit.Result; … return R.YES`) or the string "yes".
+ */
+const YES =
+  /\breturn\s*\(?\s*(?:(?:polkit\s*(?:\.\s*Result\b|\[\s*["']Result["']\s*\])|[\w$]+)\s*(?:\.\s*YES\b|\[\s*["']YES["']\s*\])|["']yes["'])/g;
+
+/** polkit.spawn: the rule runs a program (as polkitd) each time it is asked about an action. */
+const SPAWN = /\bpolkit\s*(?:\.\s*spawn|\[\s*["']spawn["']\s*\])\s*\(/;
 
 /** The names the rule function gives its two parameters (action, subject by convention, but any will do). */
 export function paramNames(body: string): { action: string; subject: string } {
@@ -275,6 +283,15 @@ export function* polkitFindings(host: Host, warn: (detail: string) => void): Gen
           location: { path },
         });
       });
+      if (SPAWN.test(code)) {
+        permissive.push({
+          check_id: "auth.polkit.spawn",
+          subject: path,
+          description: `${path}: a rule runs a program (polkit.spawn) whenever polkit judges an action.`,
+          metadata: { path, kind: "rules" },
+          location: { path },
+        });
+      }
       yield* permissive.splice(0);
     }
   }
