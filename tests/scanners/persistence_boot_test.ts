@@ -321,3 +321,18 @@ Deno.test("kernel hooks: scripts run when a kernel is installed are judged; an u
     "medium persistence.boot_script.unowned /usr/lib/kernel/install.d/99-extra.install",
   ]);
 });
+
+Deno.test("systemd: transient and control units are read with the others", async () => {
+  using root = makeTree(rootWith([], {
+    "run/systemd/transient/run-u42.service": "[Service]\nExecStart=/var/tmp/.t/agent\n",
+    "var/tmp/.t/agent": exe("#!/bin/sh\n"),
+    "etc/systemd/system.control/ssh.service.d/50-Env.conf":
+      "[Service]\nEnvironment=LD_PRELOAD=/var/tmp/.t/l.so\n",
+    "lib/systemd/system/ssh.service": "[Service]\nExecStart=/usr/sbin/sshd -D\n",
+  }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.deepEqual(fired(r.findings).filter((f) => !f.includes("unowned")), [
+    "high persistence.command.untrusted_path /run/systemd/transient/run-u42.service",
+    "high persistence.systemd_unit.preload /etc/systemd/system.control/ssh.service.d/50-Env.conf:2",
+  ]);
+});

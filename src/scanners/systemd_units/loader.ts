@@ -7,10 +7,19 @@ import type { ScanContext } from "../../core/context.ts";
 import { fromFileInfo, isNullDevice } from "../../host/open.ts";
 import { mergeSections, parseUnitFile, type UnitSections } from "./unit_file.ts";
 
-/** System unit directories, highest precedence first. */
+/**
+ * System unit directories, highest precedence first: `systemctl set-property`'s control directories, transient
+ * units (`systemd-run`), the administrator's, portable services' attached units, the runtime and vendor ones.
+ * Generator output (/run/systemd/generator*) is the generators' (judged as programs by the persistence scanner).
+ */
 export const UNIT_DIRS = [
+  "/etc/systemd/system.control",
+  "/run/systemd/system.control",
+  "/run/systemd/transient",
   "/etc/systemd/system",
+  "/etc/systemd/system.attached",
   "/run/systemd/system",
+  "/run/systemd/system.attached",
   "/usr/local/lib/systemd/system",
   "/usr/lib/systemd/system",
   "/lib/systemd/system",
