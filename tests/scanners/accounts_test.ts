@@ -288,6 +288,13 @@ Deno.test("accounts: unreadable or odd account files are warnings or a skip, nev
   const r = await runOne(accounts, none.path, OLD);
   assert.equal(r.status, "skipped");
   assert.match(r.reason ?? "", /passwd does not exist/);
+  // /etc/passwd a FIFO: skipped (could not check), and the reason does not tell root to run as root.
+  using piped = makeTree({ "etc/hostname": "x\n" });
+  new Deno.Command("mkfifo", { args: [`${piped.path}/etc/passwd`] }).outputSync();
+  const p = await runOne(accounts, piped.path, OLD);
+  assert.equal(p.status, "skipped");
+  assert.match(p.reason ?? "", /not a regular readable file/);
+  assert.doesNotMatch(p.reason ?? "", /run as root/);
   using fifo = makeTree({ "etc/passwd": CLEAN["etc/passwd"] });
   new Deno.Command("mkfifo", { args: [`${fifo.path}/etc/shadow`] }).outputSync();
   const f = await runOne(accounts, fifo.path, OLD);

@@ -34,7 +34,10 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     ctx.skip(
       db.files.passwd.failure === "missing"
         ? `${ACCOUNT_FILES.passwd} does not exist under the scan root: not a Linux system root`
-        : `${ACCOUNT_FILES.passwd} could not be read (${db.files.passwd.failure}): run as root`,
+        : db.files.passwd.failure === "denied"
+        ? `${ACCOUNT_FILES.passwd} could not be read (denied): run as root`
+        : `${ACCOUNT_FILES.passwd} could not be read (${db.files.passwd.failure}): not a regular readable file, ` +
+          "which a Linux system never has: the accounts could not be checked",
     );
     return;
   }
