@@ -40,6 +40,17 @@ Deno.test("ioc: an empty LD_PRELOAD before the real one hides nothing: the loade
   ]]);
 });
 
+Deno.test("ioc: an LD_PRELOAD behind megabytes of padding in the environment is still read", async () => {
+  using root = host([
+    proc(100, "/usr/bin/sleep", {
+      environRaw: env(`PAD=${"x".repeat(3 << 20)}`, "LD_PRELOAD=/tmp/.x/hook.so"),
+    }),
+  ]);
+  const r = await runOne(ioc, root.path);
+  assert.deepEqual(summary(r.findings), ["critical ioc.process.ld_preload:/usr/bin/sleep"]);
+  assert.ok(!r.warnings.some((w) => /environment larger/.test(w.detail ?? "")), JSON.stringify(r.warnings));
+});
+
 Deno.test("ioc: the other order (musl and getenv take the first copy) is judged the same", async () => {
   using root = host([
     proc(100, "/usr/bin/sleep", { environRaw: env("LD_PRELOAD=/tmp/.x/hook.so", "LD_PRELOAD=") }),

@@ -19,8 +19,13 @@ import {
   untrusted,
 } from "./ld_env.ts";
 
-/** Bytes of /proc/<pid>/environ read (the whole block of any sane process). */
-export const MAX_ENVIRON_BYTES = 256 << 10;
+/**
+ * Bytes of /proc/<pid>/environ read: all an exec can pass. The kernel takes arguments and environment together
+ * up to a quarter of the stack limit and never more than 6 MiB (three quarters of _STK_LIM), so an LD_PRELOAD
+ * behind megabytes of padding is still read (at 256 KiB it was not: the hostile-host review hid one so). The
+ * buffer grows with what is read, not with this bound.
+ */
+export const MAX_ENVIRON_BYTES = 8 << 20;
 /** Characters of one value kept in metadata. */
 const MAX_VALUE_CHARS = 4096;
 
