@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ioc } from "../../src/scanners/ioc/index.ts";
+import { ioc, MAX_ENVIRON_BYTES } from "../../src/scanners/ioc/index.ts";
 import { allowReason, loadAllowlist, parseAllowFile } from "../../src/scanners/ioc/allow.ts";
 import { ldEntries, parsePreloadFile } from "../../src/scanners/ioc/ld_env.ts";
 import { matchKnownNames, stratumUrl } from "../../src/scanners/ioc/names.ts";
@@ -431,7 +431,8 @@ Deno.test("ioc: the committed proc-compromised host gives exactly its planted in
 });
 
 Deno.test("ioc: an environment past the cap is a truncation warning; LD_* inside the cap is still seen", async () => {
-  const big = "x".repeat(300 << 10);
+  // Past the cap no exec could reach (the environment is an attacker's file here, or a process rewrote it).
+  const big = "x".repeat(MAX_ENVIRON_BYTES + (64 << 10));
   using root = host([
     proc(100, "/usr/bin/sleep", { environ: { LD_PRELOAD: "/usr/lib/x86_64-linux-gnu/libfoo.so", BIG: big } }),
   ]);
