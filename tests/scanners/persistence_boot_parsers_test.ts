@@ -175,6 +175,15 @@ Deno.test("modprobe.d: install/remove with continuations; unknown directives and
     [3, "remove", "b", "/sbin/modprobe -r x    && echo y"],
   ]);
   assert.equal(r.bad, 2);
+  assert.deepEqual(r.softdeps, [{ line: 6, module: "d", deps: ["e"] }]);
+  const soft = parseModprobeConf(
+    "softdep ext4 pre: crc32c post: evil x\nweakdep i915 ghost\nsoftdep lonely\n",
+  );
+  assert.deepEqual(soft.softdeps.map((s) => [s.module, s.deps]), [["ext4", ["crc32c", "evil", "x"]], [
+    "i915",
+    ["ghost"],
+  ]]);
+  assert.equal(soft.bad, 1);
   assert.deepEqual(parseModulesLoad("# c\n; c\ntun\n  loop max_loop=8\n"), [
     { line: 3, module: "tun" },
     { line: 4, module: "loop" },

@@ -143,12 +143,20 @@ Deno.test("modules-load.d and /etc/modules: names no kernel ships or whose file 
     "etc/modules-load.d/zz.conf": "diamorphine\n",
     "etc/modules-load.d/masked.conf": { symlink: "/dev/null" },
     "usr/lib/modules-load.d/masked.conf": "never\n",
+    // Loaded along with another module: one whose file no package installed fires as a boot-time load would;
+    // a packaged one, and one the kernel does not have (not loaded at all), do not.
+    "etc/modprobe.d/ext4.conf": "softdep ext4 pre: tun post: vhost_helper gone_module\n",
   }));
   const r = await runOne(persistence, root.path);
   assert.deepEqual(fired(r.findings), [
     "medium persistence.module_load.unknown /etc/modules-load.d/zz.conf:1",
+    "medium persistence.module_load.unowned /etc/modprobe.d/ext4.conf:1",
     "medium persistence.module_load.unowned /etc/modules-load.d/modules.conf:3",
   ]);
+  assert.match(
+    r.findings.find((f) => f.metadata.path === "/etc/modprobe.d/ext4.conf")!.description,
+    /loads vhost_helper with ext4 from .*vhost-helper\.ko/,
+  );
   assert.deepEqual(r.warnings, []);
   using bare = makeTree(rootWith([], { "etc/modules-load.d/x.conf": "tun\n" }));
   const none = await runOne(persistence, bare.path);

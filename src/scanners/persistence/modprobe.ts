@@ -8,13 +8,23 @@ export interface ModprobeCommand {
   command: string;
 }
 
+/** Modules modprobe loads along with another (`softdep MOD pre: A post: B`, `weakdep MOD A`). */
+export interface ModprobeSoftdep {
+  line: number;
+  module: string;
+  deps: string[];
+}
+
 /**
  * Reads a modprobe.d file as kmod does: `#` comment lines, `\` continuations, whitespace-separated words; returns
- * the `install` and `remove` commands (the rest of the line after the module name). Directives kmod does not know
- * and `install`/`remove` lines without a command are counted in `bad`.
+ * the `install` and `remove` commands (the rest of the line after the module name) and the soft dependencies.
+ * Directives kmod does not know, and `install`/`remove`/`softdep` lines without their words, are counted in `bad`.
  */
-export function parseModprobeConf(text: string): { commands: ModprobeCommand[]; bad: number } {
+export function parseModprobeConf(
+  text: string,
+): { commands: ModprobeCommand[]; softdeps: ModprobeSoftdep[]; bad: number } {
   const commands: ModprobeCommand[] = [];
+  const softdeps: ModprobeSoftdep[] = [];
   let bad = 0;
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
@@ -34,11 +44,16 @@ export function parseModprobeConf(text: string): { commands: ModprobeCommand[]; 
         continue;
       }
       commands.push({ line: start, directive, module: m[2], command: m[3].trim() });
+    } else if (directive === "softdep" || directive === "weakdep") {
+      // `softdep MOD pre: A B post: C`, `weakdep MOD A B`: modules modprobe loads along with MOD.
+      const deps = (m[3] ?? "").split(/\s+/).filter((w) => w !== "" && w !== "pre:" && w !== "post:");
+      if (m[2] === undefined || deps.length === 0) bad++;
+      else softdeps.push({ line: start, module: m[2], deps });
     } else if (!/^(?:alias|options|blacklist|softdep|weakdep|include|config)$/.test(directive)) {
       bad++;
     }
   }
-  return { commands, bad };
+  return { commands, softdeps, bad };
 }
 
 /** One module a modules-load.d file (or /etc/modules) asks to load at boot. */

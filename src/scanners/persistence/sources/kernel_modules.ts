@@ -109,6 +109,8 @@ function programs(command: string): string[] {
 /** modprobe.d commands and the modules loaded at boot. */
 export function kernelModuleSources(c: Collector): void {
   const aliases: string[] = [];
+  // Modules loaded along with another (softdep/weakdep): judged as the modules loaded at boot are.
+  const softdeps: { path: string; module: string; line: number; via?: string }[] = [];
   for (const path of confFiles(c, MODPROBE_DIRS)) {
     const f = c.read(path, 256 << 10);
     if (!f) continue;
@@ -118,6 +120,9 @@ export function kernelModuleSources(c: Collector): void {
     }
     const parsed = parseModprobeConf(f.text);
     if (parsed.bad > 0) c.ctx.warn("modprobe_malformed", `${path}: ${parsed.bad} line(s) kmod ignores`);
+    for (const s of parsed.softdeps) {
+      for (const module of s.deps) softdeps.push({ path, module, line: s.line, via: s.module });
+    }
     if (parsed.commands.length === 0) continue;
     const entries: Entry[] = parsed.commands.map((m) => ({
       line: m.line,
@@ -157,7 +162,7 @@ export function kernelModuleSources(c: Collector): void {
       });
     }
   }
-  const loads: { path: string; module: string; line: number }[] = [];
+  const loads: { path: string; module: string; line: number; via?: string }[] = [];
   const files = confFiles(c, LOAD_DIRS);
   const etcModulesLinked = files.some((p) => {
     const link = c.ctx.host.readLink(p);
@@ -176,9 +181,11 @@ export function kernelModuleSources(c: Collector): void {
     });
     for (const m of modules) loads.push({ path, module: m.module, line: m.line });
   }
-  if (loads.length === 0) return;
+  if (loads.length === 0 && softdeps.length === 0) return;
   const index = moduleIndex(c, aliases);
   if (index.kernels === 0) {
+    // Soft dependencies load nothing at boot by themselves: only boot-time loads left unchecked are said.
+    if (loads.length === 0) return;
     c.ctx.warn(
       "no_module_index",
       `no modules.dep under ${
@@ -188,10 +195,13 @@ export function kernelModuleSources(c: Collector): void {
     return;
   }
   const dkms = c.ctx.host.stat("/var/lib/dkms").ok;
-  for (const l of loads) {
+  for (const l of [...loads, ...softdeps]) {
     const name = canonicalModuleName(l.module);
     if (index.builtin.has(name)) continue;
     const moduleFiles = index.files.get(name);
+    // A soft dependency the kernel does not have is simply not loaded (stock files name modules of older
+    // kernels): only one whose file no package installed counts.
+    if (!moduleFiles && l.via !== undefined) continue;
     if (!moduleFiles) {
       if (
         index.aliases.some((a) => a === l.module || (/[*?[]/.test(a) && pathGlobToRegExp(a).test(l.module)))
@@ -201,8 +211,9 @@ export function kernelModuleSources(c: Collector): void {
       c.finding({
         check_id: "persistence.module_load.unknown",
         subject: `${l.path}:${entryDigest(name)}`,
-        description:
-          `${l.path}:${l.line} loads ${l.module} at boot, but no installed kernel's module index lists it.`,
+        description: `${l.path}:${l.line} loads ${l.module} ${
+          l.via ? `with ${l.via}` : "at boot"
+        }, but no installed kernel's module index lists it.`,
         metadata: { path: l.path, line: l.line, module: l.module, kernels: index.kernels },
         location: { path: l.path },
       });
@@ -214,8 +225,9 @@ export function kernelModuleSources(c: Collector): void {
       unlessOwned(c, file, {
         check_id: "persistence.module_load.unowned",
         subject: `${l.path}:${entryDigest(name)}`,
-        description:
-          `${l.path}:${l.line} loads ${l.module} at boot from ${file}, which no installed package provides.`,
+        description: `${l.path}:${l.line} loads ${l.module} ${
+          l.via ? `with ${l.via}` : "at boot"
+        } from ${file}, which no installed package provides.`,
         metadata: { path: l.path, line: l.line, module: l.module, module_file: file },
         location: { path: l.path },
       });
