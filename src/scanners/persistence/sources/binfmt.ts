@@ -17,6 +17,7 @@ import {
   parseLiveEntry,
 } from "./binfmt_parse.ts";
 import { judgeUnpackaged } from "./hook_files.ts";
+import { confFiles } from "./shared.ts";
 
 /** binfmt.d directories, highest precedence first (a name in an earlier one hides the same name later). */
 export const BINFMT_DIRS = [
@@ -63,25 +64,17 @@ function locationReason(judge: LocationJudge, path: string): string | undefined 
 /** binfmt.d files and live registrations. */
 export function binfmtSources(c: Collector): void {
   const found: Found[] = [];
-  const seen = new Set<string>();
   const files: string[] = [];
-  for (const dir of BINFMT_DIRS) {
-    for (const name of c.list(dir)) {
-      if (!name.endsWith(".conf") || seen.has(name)) continue;
-      seen.add(name);
-      const path = `${dir}/${name}`;
-      const link = c.ctx.host.readLink(path);
-      if (link.ok && normalisePath(link.value) === "/dev/null") continue;
-      const f = c.read(path, 256 << 10);
-      if (!f) continue;
-      const parsed = parseBinfmtFile(f.text);
-      if (parsed.bad > 0) {
-        c.ctx.warn("binfmt_malformed", `${path}: ${parsed.bad} line(s) that are not registrations`);
-      }
-      files.push(path);
-      for (const reg of parsed.registrations) found.push({ path, reg });
-      c.point({ kind: "binfmt", path, entries: [], meta: pointMeta(parsed.registrations) });
+  for (const path of confFiles(c, BINFMT_DIRS)) {
+    const f = c.read(path, 256 << 10);
+    if (!f) continue;
+    const parsed = parseBinfmtFile(f.text);
+    if (parsed.bad > 0) {
+      c.ctx.warn("binfmt_malformed", `${path}: ${parsed.bad} line(s) that are not registrations`);
     }
+    files.push(path);
+    for (const reg of parsed.registrations) found.push({ path, reg });
+    c.point({ kind: "binfmt", path, entries: [], meta: pointMeta(parsed.registrations) });
   }
   for (const name of liveMounted(c) ? c.list(BINFMT_LIVE) : []) {
     if (name === "register" || name === "status") continue;

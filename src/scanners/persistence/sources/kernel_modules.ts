@@ -12,7 +12,7 @@ import { parseModprobeConf, parseModulesLoad } from "../modprobe.ts";
 import { simpleCommands } from "../shell_words.ts";
 import { pathGlobToRegExp } from "../../../core/match.ts";
 import { unlessOwned, unlessProgramsOwned } from "./ownership.ts";
-import { firstOfEachName } from "./shared.ts";
+import { confFiles } from "./shared.ts";
 
 const LOAD_DIRS = [
   "/etc/modules-load.d",
@@ -49,14 +49,6 @@ const BENIGN = new Set([
   "exit",
 ]);
 const LIMITS = { indexBytes: 32 << 20, kernels: 32 } as const;
-
-/** `.conf` files of config directories in kmod/systemd precedence, masked ones (links to /dev/null) left out. */
-function confFiles(c: Collector, dirs: readonly string[]): string[] {
-  return firstOfEachName(c, dirs, (n) => n.endsWith(".conf")).filter((p) => {
-    const link = c.ctx.host.readLink(p);
-    return !(link.ok && link.value === "/dev/null");
-  });
-}
 
 /** The module indexes of every installed kernel: indexed modules (name → file paths), built-ins and aliases. */
 interface ModuleIndex {

@@ -1,7 +1,7 @@
 /** Helpers several persistence source families share: the account an entry runs as, run-parts' rules, scripts. */
 import type { Metadata } from "../../../core/finding.ts";
 import { type Account, ROOT_ACCOUNT, UNKNOWN_ACCOUNT } from "../accounts.ts";
-import type { Collector, Entry, PointKind } from "../collect.ts";
+import { type Collector, type Entry, normalisePath, type PointKind } from "../collect.ts";
 import { scriptLines } from "../cron.ts";
 
 /** The account a name refers to: root when there is no name, the unknown account when nobody has it. */
@@ -75,4 +75,12 @@ export function firstOfEachName(
     for (const name of c.list(dir)) if (accept(name) && !byName.has(name)) byName.set(name, `${dir}/${name}`);
   }
   return [...byName.keys()].sort().map((n) => byName.get(n)!);
+}
+
+/** The `.conf` files of configuration directories (see `firstOfEachName`), masked ones (links to /dev/null) left out. */
+export function confFiles(c: Collector, dirs: readonly string[]): string[] {
+  return firstOfEachName(c, dirs, (n) => n.endsWith(".conf")).filter((p) => {
+    const link = c.ctx.host.readLink(p);
+    return !(link.ok && normalisePath(link.value) === "/dev/null");
+  });
 }

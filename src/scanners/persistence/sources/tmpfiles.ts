@@ -10,6 +10,7 @@ import { entryDigest } from "../assess.ts";
 import { type Collector, type Entry, normalisePath } from "../collect.ts";
 import { matchPatterns } from "../patterns.ts";
 import { unlessOwned } from "./ownership.ts";
+import { confFiles } from "./shared.ts";
 
 /** tmpfiles.d directories, highest precedence first (a name in an earlier one hides the same name later). */
 export const TMPFILES_DIRS = [
@@ -67,55 +68,45 @@ const LINKS = new Set(["L", "C"]);
 
 /** tmpfiles.d files: each line that writes, links or copies a file. */
 export function tmpfilesSources(c: Collector): void {
-  const seen = new Set<string>();
-  for (const dir of TMPFILES_DIRS) {
-    for (const name of c.list(dir)) {
-      if (!name.endsWith(".conf") || seen.has(name)) continue;
-      seen.add(name);
-      const path = `${dir}/${name}`;
-      const link = c.ctx.host.readLink(path);
-      if (link.ok && normalisePath(link.value) === "/dev/null") continue;
-      const f = c.read(path, 256 << 10);
-      if (!f) continue;
-      const parsed = parseTmpfiles(f.text);
-      if (parsed.bad > 0) {
-        c.ctx.warn("tmpfiles_malformed", `${path}: ${parsed.bad} line(s) that are not tmpfiles lines`);
-      }
-      const entries: Entry[] = [];
-      for (const l of parsed.lines) {
-        if (!WRITES.has(l.type) && !LINKS.has(l.type)) continue;
-        // Into a persistence location, the written text is judged as the command it becomes (a crontab line
-        // running /var/tmp/x) and a link's or copy's source by where it lives (a preload linked to /var/tmp/.l).
-        // Elsewhere the text is data (a sysctl value, a link of /run/shm to /dev/shm): only a payload in it counts.
-        const target = normalisePath(l.path);
-        const persistent = PERSISTENCE_TARGET.test(target);
-        if (
-          l.argument !== undefined &&
-          (persistent || (WRITES.has(l.type) && matchPatterns(l.argument).length > 0))
-        ) {
-          entries.push({ line: l.line, text: l.argument, runAs: ROOT_ACCOUNT });
-        }
-        if (!persistent) continue;
-        unlessOwned(c, path, {
-          check_id: "persistence.tmpfiles.persistence_target",
-          subject: `${path}:${entryDigest(`${l.typeField} ${target}`)}`,
-          description:
-            `${path}:${l.line} ${LINKS.has(l.type) ? "links or copies" : "writes"} ${target} at every ` +
-            `boot (${l.typeField}${
-              l.argument !== undefined ? ` ${l.argument.slice(0, 200)}` : ""
-            }), and no ` +
-            "package installed the file.",
-          metadata: {
-            path,
-            line: l.line,
-            type: l.typeField,
-            target,
-            ...(l.argument !== undefined ? { argument: l.argument.slice(0, 1000) } : {}),
-          },
-          location: { path },
-        });
-      }
-      c.point({ kind: "tmpfiles", path, entries, meta: { lines: parsed.lines.length } });
+  for (const path of confFiles(c, TMPFILES_DIRS)) {
+    const f = c.read(path, 256 << 10);
+    if (!f) continue;
+    const parsed = parseTmpfiles(f.text);
+    if (parsed.bad > 0) {
+      c.ctx.warn("tmpfiles_malformed", `${path}: ${parsed.bad} line(s) that are not tmpfiles lines`);
     }
+    const entries: Entry[] = [];
+    for (const l of parsed.lines) {
+      if (!WRITES.has(l.type) && !LINKS.has(l.type)) continue;
+      // Into a persistence location, the written text is judged as the command it becomes (a crontab line
+      // running /var/tmp/x) and a link's or copy's source by where it lives (a preload linked to /var/tmp/.l).
+      // Elsewhere the text is data (a sysctl value, a link of /run/shm to /dev/shm): only a payload in it counts.
+      const target = normalisePath(l.path);
+      const persistent = PERSISTENCE_TARGET.test(target);
+      if (
+        l.argument !== undefined &&
+        (persistent || (WRITES.has(l.type) && matchPatterns(l.argument).length > 0))
+      ) {
+        entries.push({ line: l.line, text: l.argument, runAs: ROOT_ACCOUNT });
+      }
+      if (!persistent) continue;
+      unlessOwned(c, path, {
+        check_id: "persistence.tmpfiles.persistence_target",
+        subject: `${path}:${entryDigest(`${l.typeField} ${target}`)}`,
+        description:
+          `${path}:${l.line} ${LINKS.has(l.type) ? "links or copies" : "writes"} ${target} at every ` +
+          `boot (${l.typeField}${l.argument !== undefined ? ` ${l.argument.slice(0, 200)}` : ""}), and no ` +
+          "package installed the file.",
+        metadata: {
+          path,
+          line: l.line,
+          type: l.typeField,
+          target,
+          ...(l.argument !== undefined ? { argument: l.argument.slice(0, 1000) } : {}),
+        },
+        location: { path },
+      });
+    }
+    c.point({ kind: "tmpfiles", path, entries, meta: { lines: parsed.lines.length } });
   }
 }
