@@ -67,6 +67,24 @@ Deno.test("persistence binaries (dpkg): a packaged program that is now another s
   assert.deepEqual(summary(asked.findings), summary(r.findings), "--integrity asks for package checks");
 });
 
+Deno.test("persistence binaries (dpkg): a critical package's program swapped for another ELF is replaced", async () => {
+  const real = "\u007fELF real sshd";
+  using root = makeTree(withAccounts({
+    "usr/sbin/sshd": { content: "\u007fELF trojaned sshd", mode: 0o755 },
+    "usr/bin/ls": { content: "\u007fELF real ls", mode: 0o755 },
+    "usr/bin/htop": { content: "\u007fELF changed, not critical", mode: 0o755 },
+    ...dpkgOwns("openssh-server", ["/usr/sbin/sshd"], { "/usr/sbin/sshd": await md5(real) }),
+    ...dpkgOwns("coreutils", ["/usr/bin/ls"], { "/usr/bin/ls": await md5("\u007fELF real ls") }),
+    ...dpkgOwns("htop", ["/usr/bin/htop"], { "/usr/bin/htop": await md5("\u007fELF the packaged one") }),
+  }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.deepEqual(summary(r.findings), ["high persistence.binary.replaced /usr/sbin/sshd"]);
+  assert.match(r.findings[0].description, /is a program of openssh-server whose md5 differs/);
+  // Under --fast-scan the package database is not read: nothing is hashed.
+  const fast = await runOne(persistence, root.path, { persistenceRecentDays: 0, fastScan: true });
+  assert.deepEqual(summary(fast.findings), []);
+});
+
 Deno.test("persistence binaries: without a package database the program files are not judged, and that is said", async () => {
   using root = makeTree(withAccounts({ "usr/bin/ps": { content: FAKE_PS, mode: 0o755 } }));
   const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });

@@ -18,10 +18,12 @@ export const BINARY_CHECKS: CheckInput[] = [
     severity: "high",
     rationale:
       "A program a package installed in /usr/bin, /usr/sbin, /bin or /sbin is now a script whose content is " +
-      "not the package's, has another size than the package recorded (rpm), or is a link into a temporary, " +
-      "home or writable place: the classic trojaned `ps`, `ls`, `sshd` or `sudo` that runs the attacker's code " +
-      "whenever an administrator uses the tool. Checked cheaply in every scan: scripts are hashed (they are " +
-      "small), ELF programs are compared by size where the database records sizes (rpm; dpkg records none)." +
+      "not the package's, a program of a critical package (shells, coreutils, procps, ssh, sudo, login, " +
+      "systemd…) whose digest is not the package's, has another size than the package recorded (rpm), or is " +
+      "a link into a temporary, home or writable place: the classic trojaned `ps`, `ls`, `sshd` or `sudo` that " +
+      "runs the attacker's code whenever an administrator uses the tool. Checked in every scan that reads the " +
+      "package database (not --fast-scan): scripts and the critical packages' programs are hashed, other ELF " +
+      "programs compared by size where the database records sizes (rpm); every packaged file is --integrity's." +
       " High: every user, script and service that runs the program by name now runs the intruder's code, often as root.",
     remediation: REINSTALL,
     mitre: ["T1554", "T1036.005"],

@@ -13,6 +13,7 @@ import { digestEntry, readEntryHead } from "../../../host/entry_io.ts";
 import { homeDirs, LocationJudge, pathLocation } from "../../../host/location.ts";
 import { walk, type WalkEntry } from "../../../host/walker.ts";
 import { readsPackageDb } from "../../package_db.ts";
+import { isCriticalPackage } from "../../integrity/critical.ts";
 import { EXPECTED_SETID_PATHS } from "../../suid_expected.ts";
 import { type Collector, normalisePath } from "../collect.ts";
 import type { Ownership } from "../owners.ts";
@@ -24,6 +25,8 @@ export const BINARY_DIRS = ["/usr/bin", "/usr/sbin", "/bin", "/sbin"];
 export const DPKG_STATOVERRIDE = "/var/lib/dpkg/statoverride";
 /** Scripts larger than this are not hashed (a packaged script that big is not one). */
 const MAX_SCRIPT = 1 << 20;
+/** Programs of the critical packages larger than this are left to package verification (`--integrity`). */
+const MAX_PROGRAM = 64 << 20;
 const MAX_FILES = 50_000;
 
 /** Parses dpkg-statoverride's file (`user group mode path` per line) into path → mode. */
@@ -88,10 +91,12 @@ function judge(
   scripts: WalkEntry[],
   setid: WalkEntry[],
   files: WalkEntry[],
+  verify: boolean,
 ): void {
   if (o.tool === undefined) return;
   const flagged = new Set<string>();
   for (const e of scripts) {
+    if (flagged.has(e.path)) continue;
     const pkg = o.ownerOf(e.path);
     const recorded = pkg === undefined ? undefined : o.digestOf(e.path);
     if (recorded === undefined || e.size > MAX_SCRIPT) continue;
@@ -105,6 +110,7 @@ function judge(
       flagged.add(e.path);
     }
   }
+  if (verify) criticalPrograms(c, o, files, flagged);
   if (o.tool === "rpm") {
     for (const e of files.filter((f) => !flagged.has(f.path))) {
       const info = o.fileInfoOf(e.path);
@@ -157,6 +163,37 @@ function judge(
   }
 }
 
+/**
+ * The programs of the packages a responder relies on (shells, coreutils, procps, ssh, sudo, login, systemd…:
+ * `isCriticalPackage`) against the digests their package recorded, on every scan that reads the package
+ * database: a trojaned ps, ls or sshd is an ELF swapped for another ELF, which no script or size check sees.
+ * Every other packaged file is package verification's (`--enable integrity --integrity`).
+ */
+function criticalPrograms(c: Collector, o: Ownership, files: WalkEntry[], flagged: Set<string>): void {
+  for (const e of files) {
+    if (flagged.has(e.path)) continue;
+    const pkg = o.ownerOf(e.path);
+    if (pkg === undefined || !isCriticalPackage(pkg) || e.size > MAX_PROGRAM) continue;
+    const recorded = o.digestOf(e.path);
+    if (recorded === undefined) continue;
+    const d = digestEntry(c.ctx.host, e, MAX_PROGRAM, [recorded.algorithm]);
+    if (!d.ok) {
+      c.ctx.warn("hash_failed", d.message);
+      continue;
+    }
+    if (d.truncated) continue;
+    if (d.value[recorded.algorithm] !== recorded.hex.toLowerCase()) {
+      replaced(
+        c,
+        e,
+        `is a program of ${pkg} whose ${recorded.algorithm} differs from what the package installed`,
+        pkg,
+      );
+      flagged.add(e.path);
+    }
+  }
+}
+
 function dpkgOverrides(c: Collector): Map<string, number> {
   const r = c.ctx.host.readText(DPKG_STATOVERRIDE, 1 << 20);
   if (!r.ok && r.reason !== "missing") {
@@ -197,5 +234,5 @@ export async function binarySources(c: Collector): Promise<void> {
     const head = readEntryHead(c.ctx.host, e, 2);
     if (head.ok && head.value[0] === 0x23 && head.value[1] === 0x21) scripts.push(e);
   }
-  c.owners.ask(files.map((e) => e.path), (o) => judge(c, o, scripts, setid, files));
+  c.owners.ask(files.map((e) => e.path), (o) => judge(c, o, scripts, setid, files, findScripts));
 }
