@@ -243,6 +243,11 @@ Deno.test("auth: polkit YES however it is spelled, and rules that run a program"
     [`${rules}/30-spawn.rules`]:
       'polkit.addRule(function(action, subject) {\n  polkit.spawn(["/usr/local/sbin/.hook", subject.user]);\n' +
       "  return polkit.Result.NOT_HANDLED;\n});\n",
+    [`${rules}/35-spawn-alias.rules`]:
+      'var s = polkit.spawn;\npolkit.addRule(function(action, subject) { s(["/var/tmp/.p"]); });\n',
+    [`${rules}/36-blanks.rules`]: `polkit.addRule(function(action, subject) { return${
+      " ".repeat(200_000)
+    }x; });\n`,
     // Quiet: a NO, and a YES for one group only.
     [`${rules}/40-no.rules`]: "polkit.addRule(function(action, subject) { return polkit.Result.NO; });\n",
     [`${rules}/50-wheel.rules`]:
@@ -253,7 +258,9 @@ Deno.test("auth: polkit YES however it is spelled, and rules that run a program"
     "critical auth.polkit.permissive_rule:/etc/polkit-1/rules.d/10-bracket.rules#1",
     "critical auth.polkit.permissive_rule:/etc/polkit-1/rules.d/20-alias.rules#1",
     "medium auth.polkit.spawn:/etc/polkit-1/rules.d/30-spawn.rules",
+    "medium auth.polkit.spawn:/etc/polkit-1/rules.d/35-spawn-alias.rules",
   ]);
+  assert.equal(r.status, "ok", "200,000 blanks after a return are read in linear time");
 });
 
 Deno.test("auth: TrustedUserCAKeys lists its CA fingerprints; a CA file in a temporary place is high", async () => {

@@ -193,13 +193,18 @@ Deno.test("modprobe.d: install/remove commands beyond the blacklist idiom and mo
 Deno.test("nsswitch.conf: databases, services and [STATUS=action] controls; malformed lines are counted", () => {
   const p = parseNsswitch(
     "# comment\npasswd:         files systemd\nhosts: files mdns4_minimal [NOTFOUND=return] dns # x\n" +
-      "no colon here\n\u0000\u00ff\nshadow: files\n",
+      "no colon here\n\u0000\u00ff\nshadow: files\ngroup: files ev+il [NOTFOUND=return\n",
   );
   assert.deepEqual(p.lines.map((l) => [l.line, l.database, l.services]), [
     [2, "passwd", ["files", "systemd"]],
     [3, "hosts", ["files", "mdns4_minimal", "dns"]],
     [6, "shadow", ["files"]],
+    [7, "group", ["files", "ev+il"]],
   ]);
+  // A run of brackets never closed is read once (it was quadratic), not a service.
+  const t0 = performance.now();
+  assert.deepEqual(parseNsswitch(`passwd: files ${"[".repeat(250_000)}`).lines[0].services, ["files"]);
+  assert.ok(performance.now() - t0 < 2000);
   assert.equal(p.bad, 2);
 });
 

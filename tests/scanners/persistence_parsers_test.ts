@@ -258,6 +258,8 @@ Deno.test("sudoers: env_keep of a variable that runs code, and setenv, are kept;
       "Defaults setenv",
       "Defaults !setenv",
       'Defaults env_keep="BASH_ENV=x TERM"',
+      'Defaults env_keep += "LD_* PYTHON*"',
+      'Defaults env_keep += "LC_* XDG_*"',
     ].join("\n"),
   );
   assert.deepEqual(s.envDefaults.map((d) => [d.line, d.kept]), [
@@ -265,6 +267,7 @@ Deno.test("sudoers: env_keep of a variable that runs code, and setenv, are kept;
     [5, ["PYTHONPATH"]],
     [7, []],
     [9, ["BASH_ENV"]],
+    [10, ["LD_*", "PYTHON*"]],
   ]);
   assert.deepEqual(parseSudoers("Defaults env_keep\nDefaults env_keep +=\n").envDefaults, []);
 });

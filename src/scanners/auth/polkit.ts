@@ -95,10 +95,13 @@ const MAX_COND = 4096;
  * `var R = polkit.Result; … return R.YES`) or the string "yes".
  */
 const YES =
-  /\breturn\s*\(?\s*(?:(?:polkit\s*(?:\.\s*Result\b|\[\s*["']Result["']\s*\])|[\w$]+)\s*(?:\.\s*YES\b|\[\s*["']YES["']\s*\])|["']yes["'])/g;
+  /\breturn\s*(?:\(\s*)?(?:(?:polkit\s*(?:\.\s*Result\b|\[\s*["']Result["']\s*\])|[\w$]+)\s*(?:\.\s*YES\b|\[\s*["']YES["']\s*\])|["']yes["'])/g;
 
-/** polkit.spawn: the rule runs a program (as polkitd) each time it is asked about an action. */
-const SPAWN = /\bpolkit\s*(?:\.\s*spawn|\[\s*["']spawn["']\s*\])\s*\(/;
+/**
+ * polkit.spawn: the rule runs a program (as polkitd) each time it is asked about an action. Any reference counts,
+ * called at once or kept in a variable (`var s = polkit.spawn; s([...])`).
+ */
+const SPAWN = /\bpolkit\s*(?:\.\s*spawn\b|\[\s*["']spawn["']\s*\])/;
 
 /** The names the rule function gives its two parameters (action, subject by convention, but any will do). */
 export function paramNames(body: string): { action: string; subject: string } {

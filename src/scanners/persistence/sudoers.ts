@@ -64,6 +64,13 @@ const CODE_VARIABLES = new Set([
   "PS4",
 ]);
 
+/** True when an env_keep entry keeps a variable that runs code: by name, or by a wildcard (`LD_*`, `PYTHON*`). */
+function keepsCode(entry: string): boolean {
+  if (!entry.includes("*")) return CODE_VARIABLES.has(entry);
+  const prefix = entry.slice(0, entry.indexOf("*"));
+  return [...CODE_VARIABLES].some((v) => v.startsWith(prefix));
+}
+
 const TAGS = new Set([
   "NOPASSWD",
   "PASSWD",
@@ -199,7 +206,7 @@ export function parseSudoers(text: string): Sudoers {
       }
       const kept: string[] = [];
       for (const m of settings.matchAll(/\benv_keep\s*\+?=\s*(?:"([^"]*)"|([^\s,]+))/g)) {
-        kept.push(...(m[1] ?? m[2]).split(/\s+/).filter((v) => CODE_VARIABLES.has(v.replace(/=.*$/, ""))));
+        kept.push(...(m[1] ?? m[2]).split(/\s+/).filter((v) => keepsCode(v.replace(/=.*$/, ""))));
       }
       if (kept.length > 0 || /(?:^|[\s,])setenv\b/.test(settings)) {
         result.envDefaults.push({ line, text: t, kept: kept.map((v) => v.replace(/=.*$/, "")) });

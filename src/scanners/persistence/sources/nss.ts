@@ -42,7 +42,11 @@ export function parseNsswitch(text: string): { lines: NssLine[]; bad: number } {
       bad++;
       return;
     }
-    const services = m[2].replace(/\[[^\]]*\]/g, " ").split(/\s+/).filter((w) => /^[A-Za-z0-9_.-]+$/.test(w));
+    // Actions in brackets left out (`[^[\]]`: a run of `[` without `]` is scanned once, not once per bracket);
+    // any other word is a service: glibc loads libnss_<word>.so.2 whatever its characters.
+    const services = m[2].replace(/\[[^[\]]*\]/g, " ").split(/\s+/).filter((w) =>
+      w !== "" && !/[[\]/]/.test(w)
+    );
     lines.push({ line: i + 1, database: m[1], services });
   });
   return { lines, bad };
