@@ -264,13 +264,25 @@ Deno.test("persistence: a unit or cron line running a program among the system's
     "usr/sbin/logrotate": { content: elf, mode: EXEC },
     "etc/systemd/system/app.service": "[Service]\nExecStart=/opt/app/bin/app\n",
     "opt/app/bin/app": { content: elf, mode: EXEC },
+    // update-alternatives' links: the packaged program behind one is fine, a planted one behind another is not.
+    "etc/cron.d/which": "* * * * * root /usr/bin/which ls\n* * * * * root /usr/bin/editor x\n",
+    "usr/bin/which": { symlink: "/etc/alternatives/which" },
+    "etc/alternatives/which": { symlink: "/usr/bin/which.debianutils" },
+    "usr/bin/which.debianutils": { content: elf, mode: EXEC },
+    "usr/bin/editor": { symlink: "/etc/alternatives/editor" },
+    "etc/alternatives/editor": { symlink: "/usr/bin/.ed" },
+    "usr/bin/.ed": { content: elf, mode: EXEC },
     ...dpkgOwns("logrotate", ["/usr/sbin/logrotate"]),
+    ...dpkgOwns("debianutils", ["/usr/bin/which.debianutils"]),
   }));
   const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
-  assert.deepEqual(summary(r.findings), [
+  assert.deepEqual(summary(r.findings).filter((f) => f.includes("unowned_program")), [
     "medium persistence.command.unowned_program /etc/cron.d/rotate",
+    "medium persistence.command.unowned_program /etc/cron.d/which",
     "medium persistence.command.unowned_program /etc/systemd/system/syshealthd.service",
   ]);
+  const editor = r.findings.find((f) => f.metadata.path === "/etc/cron.d/which")!;
+  assert.deepEqual([editor.metadata.program, editor.metadata.resolved], ["/usr/bin/editor", "/usr/bin/.ed"]);
   const unit = r.findings.find((f) => f.metadata.path === "/etc/systemd/system/syshealthd.service")!;
   assert.equal(unit.metadata.program, "/usr/bin/syshealthd");
 });

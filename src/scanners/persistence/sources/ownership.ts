@@ -15,6 +15,22 @@ export function inPackageDir(path: string): boolean {
   return packageOwnedLocation(normalisePath(path));
 }
 
+/** The regular file `path` ends at, its links followed inside the root (at most 16), or undefined. */
+function finalFile(c: Collector, path: string): string | undefined {
+  let p = normalisePath(path);
+  for (let hops = 0; hops <= 16; hops++) {
+    const st = c.ctx.host.lstat(p);
+    if (!st.ok) return undefined;
+    if (!st.value.isSymlink) return st.value.isFile ? p : undefined;
+    const link = c.ctx.host.readLink(p);
+    if (!link.ok) return undefined;
+    p = normalisePath(
+      link.value.startsWith("/") ? link.value : `${p.slice(0, p.lastIndexOf("/"))}/${link.value}`,
+    );
+  }
+  return undefined;
+}
+
 /** Keys of the drafts already emitted per scan, so two sources asking about one program give one finding. */
 const emitted = new WeakMap<Collector, Set<string>>();
 
@@ -49,19 +65,24 @@ export function unlessProgramsOwned(
 ): void {
   for (const program of executedPaths(command)) {
     if (!inPackageDir(program) || normalisePath(program) === where.self) continue;
-    const st = c.ctx.host.lstat(program);
-    if (!st.ok || st.value.isDirectory) continue;
-    unlessOwned(c, program, {
+    // A link (update-alternatives' /usr/bin/which -> /etc/alternatives/which -> which.debianutils) is no
+    // package's file itself: the file it ends at is asked about, when that too lies where packages put files.
+    const file = finalFile(c, program);
+    if (file === undefined || !inPackageDir(file)) continue;
+    unlessOwned(c, file, {
       check_id: "persistence.command.unowned_program",
       subject: `${where.path}:${entryDigest(normalisePath(program))}`,
       description: `${where.path}${where.line > 0 ? `:${where.line}` : ""} (${
         where.kind.replaceAll("_", " ")
-      }) runs ${program}, which no installed package provides: ${command.slice(0, 300)}`,
+      }) runs ${program}${
+        file !== normalisePath(program) ? ` (${file})` : ""
+      }, which no installed package provides: ${command.slice(0, 300)}`,
       metadata: {
         kind: where.kind,
         path: where.path,
         line: where.line,
         program,
+        ...(file !== normalisePath(program) ? { resolved: file } : {}),
         command: command.slice(0, 1000),
         ...where.meta,
       },
