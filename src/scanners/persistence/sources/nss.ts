@@ -11,8 +11,11 @@ import { unlessOwned } from "./ownership.ts";
 /** nsswitch.conf: the administrator's, then the vendor default some distributions read when it is absent. */
 export const NSSWITCH_FILES = ["/etc/nsswitch.conf", "/usr/etc/nsswitch.conf"];
 
-/** Where glibc's loader finds NSS modules (the multiarch directories of Debian, then the others). */
-export const NSS_LIB_DIRS = [
+/**
+ * Where glibc's loader finds NSS modules: the multiarch directories of Debian, the others, /usr/local/lib
+ * (in Debian's default ld.so.conf.d), each with the glibc-hwcaps subdirectories it tries first.
+ */
+const NSS_BASE_DIRS = [
   "/lib/x86_64-linux-gnu",
   "/usr/lib/x86_64-linux-gnu",
   "/lib/aarch64-linux-gnu",
@@ -21,7 +24,12 @@ export const NSS_LIB_DIRS = [
   "/usr/lib64",
   "/lib",
   "/usr/lib",
+  "/usr/local/lib",
+  "/usr/local/lib64",
 ];
+const HWCAPS = ["x86-64-v4", "x86-64-v3", "x86-64-v2"];
+/** Every directory a module is looked for in. */
+export const NSS_LIB_DIRS = NSS_BASE_DIRS.flatMap((d) => [...HWCAPS.map((h) => `${d}/glibc-hwcaps/${h}`), d]);
 
 /** One database line: the database and the services it names, in order. */
 export interface NssLine {
@@ -62,6 +70,8 @@ export function nssSources(c: Collector): void {
       c.ctx.warn("nsswitch_malformed", `${path}: ${parsed.bad} line(s) that name no database`);
     }
     const judged = new Set<string>();
+    // One file reached through two directories (merged /usr) is asked about once.
+    const files = new Set<string>();
     for (const l of parsed.lines) {
       for (const service of l.services) {
         if (judged.has(service)) continue;
@@ -70,6 +80,9 @@ export function nssSources(c: Collector): void {
           const lib = `${dir}/libnss_${service}.so.2`;
           const st = c.ctx.host.stat(lib);
           if (!st.ok || !st.value.isFile) continue;
+          const id = `${st.value.dev}:${st.value.ino}`;
+          if (files.has(id)) continue;
+          files.add(id);
           unlessOwned(c, lib, {
             check_id: "persistence.nss.unowned_module",
             subject: `${path}:${entryDigest(lib)}`,

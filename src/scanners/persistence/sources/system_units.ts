@@ -11,6 +11,7 @@ import { EXEC_KEYS, listValues, parseExecLine, unitAssignments } from "../../sys
 import { isUserHome, ROOT_ACCOUNT } from "../accounts.ts";
 import { entryDigest, judgeLocation } from "../assess.ts";
 import { type Collector, type Entry, normalisePath } from "../collect.ts";
+import { parseEnvFile } from "../env_files.ts";
 import { EnvJudge, STARTUP_VARS, systemdAssignments } from "./environment.ts";
 import { unlessOwned } from "./ownership.ts";
 import { serviceAccount } from "./systemd.ts";
@@ -74,7 +75,22 @@ function preloads(
  * Environment= of a unit or its drop-ins that makes its shells or interpreters run code first (BASH_ENV for a
  * bash ExecStart=, PYTHONSTARTUP, PERL5OPT…): judged as the login environment's are.
  */
-function startupVariables(c: Collector, u: LoadedUnit, judge: EnvJudge): void {
+function startupVariables(c: Collector, u: LoadedUnit, judge: EnvJudge, envFilesRead: Set<string>): void {
+  // EnvironmentFile= (a leading "-" makes it optional): each file once per scan, every assignment judged (its
+  // loader variables, variables that run code, PATH), as /etc/environment's are.
+  for (
+    const v of [
+      ...listValues(u.sections, "Service", "EnvironmentFile"),
+      ...listValues(u.sections, "Socket", "EnvironmentFile"),
+    ]
+  ) {
+    const path = v.replace(/^-/, "").trim();
+    if (!path.startsWith("/") || envFilesRead.has(path)) continue;
+    envFilesRead.add(path);
+    const f = c.read(path, 256 << 10);
+    if (!f) continue;
+    for (const a of parseEnvFile(f.text).assignments) judge.assignment({ path, runAs: ROOT_ACCOUNT }, a);
+  }
   const effective = [
     ...listValues(u.sections, "Service", "Environment"),
     ...listValues(u.sections, "Socket", "Environment"),
@@ -99,6 +115,7 @@ export function systemUnitSources(c: Collector): void {
   const judge = new LocationJudge(c.ctx.host, homes);
   const loaded = loadUnits(c.ctx, SUFFIXES);
   let env: EnvJudge | undefined;
+  const envFilesRead = new Set<string>();
   for (const u of loaded.units) {
     if (u.vendor) {
       unlessOwned(c, u.path, {
@@ -132,7 +149,7 @@ export function systemUnitSources(c: Collector): void {
         }
       }
     }
-    startupVariables(c, u, env ??= new EnvJudge(c));
+    startupVariables(c, u, env ??= new EnvJudge(c), envFilesRead);
     const libs = preloads(c, u);
     const judged = judgeEntries(libs.map((l) => l.library), judge).map((j) => ({
       ...j,

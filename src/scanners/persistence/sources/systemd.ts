@@ -116,13 +116,19 @@ export function systemdSources(c: Collector): void {
     const present = dirs.filter((d) => c.ctx.host.stat(d).ok);
     if (present.length === 0) continue;
     const user = loadUnits(c.ctx, [".service", ".timer", ".socket"], present);
+    const userServices = new Map(
+      user.units.filter((u) => u.name.endsWith(".service")).map((u) => [u.name, u]),
+    );
     for (const u of user.units) {
+      const socket = u.name.endsWith(".socket");
       c.point({
         kind: "user_unit",
         path: u.path,
-        entries: serviceEntries(c, u, a),
+        entries: serviceEntries(c, u, a, socket ? "Socket" : "Service"),
         meta: { unit: u.name, user: a.name },
       });
+      const service = socket ? socketService(u, userServices) : undefined;
+      if (service) socketShell(c, u, service, a);
     }
   }
 }
@@ -136,6 +142,38 @@ function socketService(socket: LoadedUnit, services: Map<string, LoadedUnit>): L
   return accept ? services.get(`${base}@.service`) : services.get(`${base}.service`);
 }
 
+/** Programs that run their arguments: `env`, `setsid`, `nice -n 5`, `timeout 60`, `stdbuf -o0`, `nohup`, `sudo`. */
+const RUNS_ARGUMENTS = new Set([
+  "env",
+  "setsid",
+  "nice",
+  "nohup",
+  "stdbuf",
+  "timeout",
+  "sudo",
+  "chrt",
+  "ionice",
+  "taskset",
+]);
+
+/**
+ * The name of the program an ExecStart= line finally runs: quotes removed, and past wrappers that run their
+ * arguments with their options, numbers and VAR=value words (`/usr/bin/env -i bash -i` runs bash).
+ */
+export function runProgram(command: string): string {
+  const words = (command.match(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g) ?? []).map((w) => w.replace(/["']/g, ""));
+  let i = 0;
+  while (i < words.length) {
+    const name = words[i].slice(words[i].lastIndexOf("/") + 1);
+    if (!RUNS_ARGUMENTS.has(name)) return name;
+    i++;
+    while (
+      i < words.length && (/^-/.test(words[i]) || /^\d+[smhd]?$/.test(words[i]) || /^\w+=/.test(words[i]))
+    ) i++;
+  }
+  return "";
+}
+
 /** Shells and interpreters that, handed a connection as their input, give whoever connects a command line. */
 const SHELL_PROGRAM = /^(?:(?:ba|da|z|k|c|tc|fi|a)?sh|busybox|python[0-9.]*|perl|ruby|php|node|lua)$/;
 
@@ -143,15 +181,14 @@ const SHELL_PROGRAM = /^(?:(?:ba|da|z|k|c|tc|fi|a)?sh|busybox|python[0-9.]*|perl
  * A socket-activated service whose connection is the standard input of a shell: a listening root shell (a
  * bind shell) that systemd starts for anyone who connects, with no process running in between.
  */
-function socketShell(c: Collector, socket: LoadedUnit, service: LoadedUnit): void {
+function socketShell(c: Collector, socket: LoadedUnit, service: LoadedUnit, user?: Account): void {
   const input = lastValue(service.sections, "Service", "StandardInput");
   if (input !== "socket") return;
   for (const v of listValues(service.sections, "Service", "ExecStart")) {
     const { command } = parseExecLine(v);
-    const program = command.split(/\s+/, 1)[0] ?? "";
-    const name = program.slice(program.lastIndexOf("/") + 1);
+    const name = runProgram(command);
     if (!SHELL_PROGRAM.test(name)) continue;
-    const runAs = serviceAccount(c, service.sections);
+    const runAs = user ?? serviceAccount(c, service.sections);
     c.finding({
       check_id: "persistence.systemd_unit.socket_shell",
       subject: `${socket.path}:${service.name}`,

@@ -33,6 +33,24 @@ export interface TmpfilesLine {
   argument?: string;
 }
 
+/** Specifiers systemd-tmpfiles expands in a path, as it does for the system instance (run as root). */
+const SPECIFIERS: Record<string, string> = {
+  h: "/root",
+  t: "/run",
+  S: "/var/lib",
+  C: "/var/cache",
+  L: "/var/log",
+  T: "/tmp",
+  V: "/var/tmp",
+  "%": "%",
+};
+
+/** A path field as systemd-tmpfiles reads it: quotes removed, the specifiers above expanded. */
+function pathField(field: string): string {
+  const unquoted = /^(["']).*\1$/.test(field) ? field.slice(1, -1) : field;
+  return unquoted.replace(/%(.)/g, (m, c: string) => SPECIFIERS[c] ?? m);
+}
+
 /** Parses a tmpfiles.d file; malformed lines are counted. Never throws. */
 export function parseTmpfiles(text: string): { lines: TmpfilesLine[]; bad: number } {
   const lines: TmpfilesLine[] = [];
@@ -42,7 +60,8 @@ export function parseTmpfiles(text: string): { lines: TmpfilesLine[]; bad: numbe
     if (t === "" || t.startsWith("#")) return;
     const m = t.match(/^(\S+)\s+(\S+)(?:\s+(\S+)(?:\s+(\S+)(?:\s+(\S+)(?:\s+(\S+)(?:\s+(.*))?)?)?)?)?$/);
     const type = m?.[1].replace(/[+!\-=~^$?]/g, "");
-    if (!m || type === undefined || type.length !== 1 || !m[2].startsWith("/")) {
+    const path = m ? pathField(m[2]) : "";
+    if (!m || type === undefined || type.length !== 1 || !path.startsWith("/")) {
       bad++;
       return;
     }
@@ -51,7 +70,7 @@ export function parseTmpfiles(text: string): { lines: TmpfilesLine[]; bad: numbe
       line: i + 1,
       type,
       typeField: m[1],
-      path: m[2],
+      path,
       ...(argument !== undefined && argument !== "" && argument !== "-" ? { argument } : {}),
     });
   });
@@ -60,7 +79,7 @@ export function parseTmpfiles(text: string): { lines: TmpfilesLine[]; bad: numbe
 
 /** Where a file written, linked or copied at boot is itself persistence (or an account or a key). */
 const PERSISTENCE_TARGET =
-  /^\/etc\/(?:ld\.so\.(?:preload|conf)|crontab|cron\.|anacrontab|rc\.local|rc\.d\/|init\.d\/|profile|bash\.bashrc|environment|sudoers|pam\.d|security\/|systemd\/|update-motd\.d|udev\/|xdg\/autostart|apt\/apt\.conf|modprobe\.d|modules|passwd|shadow|group|gshadow|ssh\/)|^\/var\/spool\/cron|^\/(?:usr\/)?lib\/systemd\/|\/\.ssh\/|\/\.(?:bashrc|profile|bash_profile|bash_login|zshrc|zprofile|config\/autostart|config\/systemd)(?:\/|$)/;
+  /^\/etc\/(?:ld\.so\.(?:preload|conf)|crontab|cron\.|anacrontab|rc\.local|rc\.d\/|init\.d\/|profile|bash\.bashrc|environment|sudoers|pam\.d|security\/|systemd\/|update-motd\.d|udev\/|xdg\/autostart|apt\/apt\.conf|modprobe\.d|modules|passwd|shadow|group|gshadow|ssh\/|X11\/|kernel\/|nsswitch\.conf|polkit-1\/|vim\/|vimrc|tmux\.conf|screenrc|fish\/|tmpfiles\.d|binfmt\.d|sysctl\.|initramfs-tools|dracut|default\/grub|zsh)|^\/var\/spool\/cron|^\/(?:usr\/(?:local\/)?)?lib\/(?:systemd\/|udev\/|tmpfiles\.d|modules-load\.d|modprobe\.d|binfmt\.d|environment\.d)|^\/usr\/lib\/(?:kernel\/|x86_64-linux-gnu\/libnss_|polkit-1\/)|\/\.ssh\/|\/\.(?:bashrc|profile|bash_profile|bash_login|bash_logout|zshrc|zprofile|zshenv|xsessionrc|xprofile|xinitrc|vimrc|tmux\.conf|config\/(?:autostart|systemd|fish))(?:\/|$)/;
 
 /** Types that put content at the path: written text (f, F, w) or a link or copy of another file (L, C). */
 const WRITES = new Set(["f", "F", "w"]);
