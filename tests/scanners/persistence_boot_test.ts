@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { persistence } from "../../src/scanners/persistence/index.ts";
 import { makeTree, runOne } from "../helpers.ts";
-import { runProgram } from "../../src/scanners/persistence/sources/systemd.ts";
+import { commandName } from "../../src/scanners/persistence/shell_words.ts";
 import { parseTmpfiles } from "../../src/scanners/persistence/sources/tmpfiles.ts";
 import { exe, fired, rootWith } from "./persistence_fixtures.ts";
 
@@ -358,12 +358,12 @@ Deno.test("systemd: transient and control units are read with the others", async
   ]);
 });
 
-Deno.test("runProgram: the program an ExecStart= line finally runs, past wrappers and quotes", () => {
-  assert.equal(runProgram("/bin/bash -i"), "bash");
-  assert.equal(runProgram("/usr/bin/env -i PATH=/x bash -i"), "bash");
-  assert.equal(runProgram('"/bin/sh" -c x'), "sh");
-  assert.equal(runProgram("nice -n 5 timeout 60 setsid /usr/bin/python3 -i"), "python3");
-  assert.equal(runProgram("/usr/sbin/sshd -i"), "sshd");
-  assert.equal(runProgram(""), "");
-  assert.equal(runProgram("env"), "");
+Deno.test("commandName: the program an ExecStart= line finally runs, past wrappers and quotes", () => {
+  assert.equal(commandName("/bin/bash -i"), "bash");
+  assert.equal(commandName("/usr/bin/env -i PATH=/x bash -i"), "bash");
+  assert.equal(commandName('"/bin/sh" -c x'), "sh");
+  assert.equal(commandName("nice -n 5 timeout 60 setsid /usr/bin/python3 -i"), "python3");
+  assert.equal(commandName("/usr/sbin/sshd -i"), "sshd");
+  assert.equal(commandName(""), "");
+  assert.equal(commandName("env"), "");
 });

@@ -93,6 +93,10 @@ Deno.test("executedPaths: command words and interpreter scripts, not arguments o
   assert.deepEqual(executedPaths("FOO=1 nohup /bin/bash /tmp/.x/run.sh &"), ["/bin/bash", "/tmp/.x/run.sh"]);
   assert.deepEqual(executedPaths("sudo -n python3 /home/bob/x.py"), ["/home/bob/x.py"]);
   assert.deepEqual(executedPaths("timeout 10 /var/tmp/miner -o pool"), ["/var/tmp/miner"]);
+  // A wrapper's numeric argument (a nice level, a CPU mask) is not the command.
+  assert.deepEqual(executedPaths("nice -n 5 /var/tmp/miner"), ["/var/tmp/miner"]);
+  assert.deepEqual(executedPaths("taskset 0x3 chrt -f 10 /var/tmp/miner"), ["/var/tmp/miner"]);
+  assert.deepEqual(executedPaths("fish /tmp/.x/run.fish"), ["/tmp/.x/run.fish"]);
   assert.deepEqual(executedPaths(". /etc/bash_completion"), ["/etc/bash_completion"]);
   assert.deepEqual(executedPaths('echo "$(/dev/shm/x)"'), ["/dev/shm/x"]);
   assert.deepEqual(executedPaths("find /tmp/ -mtime +7 -delete"), []);

@@ -34,14 +34,29 @@ const WRAPPERS = new Set([
   "flock",
   "chronic",
   "run-one",
+  "chrt",
+  "taskset",
 ]);
 
 /** Wrappers whose first non-option argument is not the command (a duration, a lock file). */
 const WRAPPERS_WITH_ARG = new Set(["timeout", "flock"]);
 
+/** A wrapper's argument that is no command: a nice level, a priority, a CPU mask or list, a duration. */
+const WRAPPER_ARGUMENT = /^(?:0x[0-9a-f]+|[0-9][0-9,.-]*[smhd]?)$/i;
+
+/** Shells and interpreters: given a script, they run it; given a connection as their input, a command line. */
+const SHELL_OR_INTERPRETER =
+  /^(?:(?:ba|da|z|k|c|tc|a|fi)?sh|busybox|python[0-9.]*|perl[0-9.]*|ruby[0-9.]*|php[0-9.]*|node|nodejs|lua[0-9.]*)$/;
+
+/** True for a shell or an interpreter's program name (`bash`, `python3`, `busybox`…). */
+export function isShellOrInterpreter(name: string): boolean {
+  return SHELL_OR_INTERPRETER.test(name);
+}
+
 /** Interpreters whose first non-option argument is the script they run (or the inline code's first word). */
-const INTERPRETER =
-  /^(?:(?:ba|da|z|k|c|tc|a)?sh|busybox|python[0-9.]*|perl[0-9.]*|ruby[0-9.]*|php[0-9.]*|node|nodejs|lua[0-9.]*|\.|source)$/;
+function isInterpreter(name: string): boolean {
+  return SHELL_OR_INTERPRETER.test(name) || name === "." || name === "source";
+}
 
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 const REDIRECT = /^(?:\d*[<>]|&>)/;
@@ -63,35 +78,55 @@ export function simpleCommands(line: string): string[][] {
     .filter((words) => words.length > 0);
 }
 
+/**
+ * The index of the word a simple command runs, from `from` on: past assignments, redirections, options and
+ * wrappers with their options and arguments (`nice -n 5`, `timeout 60`, `taskset 0x3`); words.length for none.
+ */
+function commandIndex(words: readonly string[], from: number): number {
+  let i = from;
+  let afterWrapper = false;
+  while (i < words.length) {
+    const w = words[i];
+    const name = basename(w);
+    if (
+      ASSIGNMENT.test(w) || REDIRECT.test(w) || (i > 0 && w.startsWith("-")) ||
+      (afterWrapper && WRAPPER_ARGUMENT.test(w))
+    ) {
+      i++;
+      continue;
+    }
+    if (!WRAPPERS.has(name) && !WRAPPERS_WITH_ARG.has(name)) return i;
+    i++;
+    if (WRAPPERS_WITH_ARG.has(name)) {
+      while (i < words.length && words[i].startsWith("-")) i++;
+      i++;
+    }
+    afterWrapper = true;
+  }
+  return i;
+}
+
 /** The absolute paths a command line executes, in order, without duplicates. */
 export function executedPaths(line: string): string[] {
   const out: string[] = [];
   for (const words of simpleCommands(line)) {
-    let i = 0;
-    let interpreter = false;
-    while (i < words.length) {
-      const w = words[i];
-      const name = basename(w);
-      if (ASSIGNMENT.test(w) || REDIRECT.test(w) || (i > 0 && w.startsWith("-"))) {
-        i++;
-        continue;
-      }
-      if (WRAPPERS.has(name) || WRAPPERS_WITH_ARG.has(name)) {
-        i++;
-        if (WRAPPERS_WITH_ARG.has(name)) {
-          while (i < words.length && words[i].startsWith("-")) i++;
-          i++;
-        }
-        continue;
-      }
-      if (w.startsWith("/")) out.push(w);
-      if (!interpreter && INTERPRETER.test(name)) {
-        interpreter = true;
-        i++;
-        continue;
-      }
-      break;
-    }
+    const i = commandIndex(words, 0);
+    if (i >= words.length) continue;
+    if (words[i].startsWith("/")) out.push(words[i]);
+    if (!isInterpreter(basename(words[i]))) continue;
+    // The script an interpreter is given, past its own options.
+    const script = commandIndex(words, i + 1);
+    if (script < words.length && words[script].startsWith("/")) out.push(words[script]);
   }
   return [...new Set(out)];
+}
+
+/**
+ * The program name the first simple command of a line runs (`/usr/bin/env -i bash -i` → `bash`, quotes
+ * removed), or "" when there is none.
+ */
+export function commandName(line: string): string {
+  const words = simpleCommands(line)[0] ?? [];
+  const i = commandIndex(words, 0);
+  return i < words.length ? basename(words[i]) : "";
 }

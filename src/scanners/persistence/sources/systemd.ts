@@ -13,6 +13,7 @@ import {
 } from "../../systemd_units/unit_file.ts";
 import { type Account, ANY_USER, ROOT_ACCOUNT } from "../accounts.ts";
 import { type Collector, type Entry, homeAccounts } from "../collect.ts";
+import { commandName, isShellOrInterpreter } from "../shell_words.ts";
 import { account } from "./shared.ts";
 
 /** The account a service's commands run as (User=; root when unset). */
@@ -142,41 +143,6 @@ function socketService(socket: LoadedUnit, services: Map<string, LoadedUnit>): L
   return accept ? services.get(`${base}@.service`) : services.get(`${base}.service`);
 }
 
-/** Programs that run their arguments: `env`, `setsid`, `nice -n 5`, `timeout 60`, `stdbuf -o0`, `nohup`, `sudo`. */
-const RUNS_ARGUMENTS = new Set([
-  "env",
-  "setsid",
-  "nice",
-  "nohup",
-  "stdbuf",
-  "timeout",
-  "sudo",
-  "chrt",
-  "ionice",
-  "taskset",
-]);
-
-/**
- * The name of the program an ExecStart= line finally runs: quotes removed, and past wrappers that run their
- * arguments with their options, numbers and VAR=value words (`/usr/bin/env -i bash -i` runs bash).
- */
-export function runProgram(command: string): string {
-  const words = (command.match(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g) ?? []).map((w) => w.replace(/["']/g, ""));
-  let i = 0;
-  while (i < words.length) {
-    const name = words[i].slice(words[i].lastIndexOf("/") + 1);
-    if (!RUNS_ARGUMENTS.has(name)) return name;
-    i++;
-    while (
-      i < words.length && (/^-/.test(words[i]) || /^\d+[smhd]?$/.test(words[i]) || /^\w+=/.test(words[i]))
-    ) i++;
-  }
-  return "";
-}
-
-/** Shells and interpreters that, handed a connection as their input, give whoever connects a command line. */
-const SHELL_PROGRAM = /^(?:(?:ba|da|z|k|c|tc|fi|a)?sh|busybox|python[0-9.]*|perl|ruby|php|node|lua)$/;
-
 /**
  * A socket-activated service whose connection is the standard input of a shell: a listening root shell (a
  * bind shell) that systemd starts for anyone who connects, with no process running in between.
@@ -186,8 +152,7 @@ function socketShell(c: Collector, socket: LoadedUnit, service: LoadedUnit, user
   if (input !== "socket") return;
   for (const v of listValues(service.sections, "Service", "ExecStart")) {
     const { command } = parseExecLine(v);
-    const name = runProgram(command);
-    if (!SHELL_PROGRAM.test(name)) continue;
+    if (!isShellOrInterpreter(commandName(command))) continue;
     const runAs = user ?? serviceAccount(c, service.sections);
     c.finding({
       check_id: "persistence.systemd_unit.socket_shell",
