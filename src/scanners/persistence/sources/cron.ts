@@ -35,13 +35,12 @@ export const USER_CRONTAB_DIRS = ["/var/spool/cron/crontabs", "/var/spool/cron",
 
 /** /etc/crontab, /etc/cron.d, anacrontab, the periodic script directories and the per-user crontabs. */
 export function cronSources(c: Collector): void {
-  let judge: EnvJudge | undefined;
   // A crontab's variables apply to each of its jobs: SHELL runs them, BASH_ENV and the like run code first,
   // PATH decides which program a bare name is.
   const variables = (path: string, t: CronTable, runAs: Account, inert: boolean) => {
     if (inert) return;
     for (const [name, value] of Object.entries(t.env)) {
-      (judge ??= new EnvJudge(c)).assignment({ path, runAs, cron: true }, {
+      EnvJudge.of(c).assignment({ path, runAs, cron: true }, {
         line: t.envLines[name],
         name,
         value,

@@ -73,6 +73,8 @@ function untrustedFor(loc: Location, path: string, runAs: Account): boolean {
   return true;
 }
 
+const judges = new WeakMap<Collector, EnvJudge>();
+
 /** Shells cron may be told to run jobs with (SHELL=) without that being worth a look. */
 const SHELLS = new Set([
   "/bin/sh",
@@ -98,7 +100,14 @@ export interface EnvSource {
 export class EnvJudge {
   readonly #judge: LocationJudge;
 
-  constructor(readonly c: Collector) {
+  /** The scan's one judge (its location judge's answers shared by every source that asks). */
+  static of(c: Collector): EnvJudge {
+    let j = judges.get(c);
+    if (j === undefined) judges.set(c, j = new EnvJudge(c));
+    return j;
+  }
+
+  private constructor(readonly c: Collector) {
     const homes = [...c.accounts.byName.values()].filter((a) => a.uid === 0 || isUserHome(a))
       .map((a) => normalisePath(a.home)).filter((h) => h !== "/");
     this.#judge = new LocationJudge(c.ctx.host, homes);
@@ -237,7 +246,7 @@ function managerFiles(c: Collector): EnvSource[] {
 
 /** Loader variables, variables that run code and PATH in the login environment files. */
 export function environmentSources(c: Collector): void {
-  const judge = new EnvJudge(c);
+  const judge = EnvJudge.of(c);
   for (const file of managerFiles(c)) {
     const f = c.read(file.path, 256 << 10);
     if (!f) continue;

@@ -48,24 +48,38 @@ function preloads(
   c: Collector,
   u: LoadedUnit,
 ): { library: string; variable: string; path: string; line: number }[] {
-  const effective = [
-    ...listValues(u.sections, "Service", "Environment"),
-    ...listValues(u.sections, "Socket", "Environment"),
-  ];
-  if (!effective.some((v) => /\bLD_(?:PRELOAD|AUDIT|LIBRARY_PATH)\s*=/.test(v))) return [];
+  if (!effectiveValues(u, "Environment").some((v) => /\bLD_(?:PRELOAD|AUDIT|LIBRARY_PATH)\s*=/.test(v))) {
+    return [];
+  }
   const out: { library: string; variable: string; path: string; line: number }[] = [];
+  for (const { path, line, value } of environmentLines(c, u)) {
+    const assigned = /\b(LD_PRELOAD|LD_AUDIT|LD_LIBRARY_PATH)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']*))/g;
+    for (const m of value.matchAll(assigned)) {
+      const split = m[1] === "LD_LIBRARY_PATH" ? "LD_LIBRARY_PATH" : "LD_PRELOAD";
+      for (const library of ldEntries(split, m[2] ?? m[3] ?? m[4] ?? "")) {
+        out.push({ library, variable: m[1], path, line });
+      }
+    }
+  }
+  return out;
+}
+
+/** A key's values in the unit's [Service] and [Socket] sections, its drop-ins applied. */
+function effectiveValues(u: LoadedUnit, key: string): string[] {
+  return [...listValues(u.sections, "Service", key), ...listValues(u.sections, "Socket", key)];
+}
+
+/**
+ * Every Environment= line of a unit and its drop-ins with the file and line that holds it (the files are read
+ * again: the loaded sections keep no line numbers).
+ */
+function environmentLines(c: Collector, u: LoadedUnit): { path: string; line: number; value: string }[] {
+  const out: { path: string; line: number; value: string }[] = [];
   for (const path of [u.path, ...u.dropIns]) {
     const f = c.read(path, 1 << 20);
     if (!f) continue;
     for (const a of unitAssignments(f.text).assignments) {
-      if (a.key !== "Environment") continue;
-      const assigned = /\b(LD_PRELOAD|LD_AUDIT|LD_LIBRARY_PATH)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']*))/g;
-      for (const m of a.value.matchAll(assigned)) {
-        const split = m[1] === "LD_LIBRARY_PATH" ? "LD_LIBRARY_PATH" : "LD_PRELOAD";
-        for (const library of ldEntries(split, m[2] ?? m[3] ?? m[4] ?? "")) {
-          out.push({ library, variable: m[1], path, line: a.line });
-        }
-      }
+      if (a.key === "Environment") out.push({ path, line: a.line, value: a.value });
     }
   }
   return out;
@@ -78,12 +92,7 @@ function preloads(
 function startupVariables(c: Collector, u: LoadedUnit, judge: EnvJudge, envFilesRead: Set<string>): void {
   // EnvironmentFile= (a leading "-" makes it optional): each file once per scan, every assignment judged (its
   // loader variables, variables that run code, PATH), as /etc/environment's are.
-  for (
-    const v of [
-      ...listValues(u.sections, "Service", "EnvironmentFile"),
-      ...listValues(u.sections, "Socket", "EnvironmentFile"),
-    ]
-  ) {
+  for (const v of effectiveValues(u, "EnvironmentFile")) {
     const path = v.replace(/^-/, "").trim();
     if (!path.startsWith("/") || envFilesRead.has(path)) continue;
     envFilesRead.add(path);
@@ -91,19 +100,14 @@ function startupVariables(c: Collector, u: LoadedUnit, judge: EnvJudge, envFiles
     if (!f) continue;
     for (const a of parseEnvFile(f.text).assignments) judge.assignment({ path, runAs: ROOT_ACCOUNT }, a);
   }
-  const effective = [
-    ...listValues(u.sections, "Service", "Environment"),
-    ...listValues(u.sections, "Socket", "Environment"),
-  ];
-  if (!effective.some((v) => [...STARTUP_VARS].some((name) => v.includes(`${name}=`)))) return;
-  for (const path of [u.path, ...u.dropIns]) {
-    const f = c.read(path, 1 << 20);
-    if (!f) continue;
-    for (const a of unitAssignments(f.text).assignments) {
-      if (a.key !== "Environment") continue;
-      for (const v of systemdAssignments(a.value, a.line)) {
-        if (STARTUP_VARS.has(v.name)) judge.assignment({ path, runAs: ROOT_ACCOUNT }, v);
-      }
+  if (
+    !effectiveValues(u, "Environment").some((v) => [...STARTUP_VARS].some((name) => v.includes(`${name}=`)))
+  ) {
+    return;
+  }
+  for (const { path, line, value } of environmentLines(c, u)) {
+    for (const v of systemdAssignments(value, line)) {
+      if (STARTUP_VARS.has(v.name)) judge.assignment({ path, runAs: ROOT_ACCOUNT }, v);
     }
   }
 }
@@ -114,7 +118,6 @@ export function systemUnitSources(c: Collector): void {
     .map((a) => normalisePath(a.home)).filter((h) => h !== "/");
   const judge = new LocationJudge(c.ctx.host, homes);
   const loaded = loadUnits(c.ctx, SUFFIXES);
-  let env: EnvJudge | undefined;
   const envFilesRead = new Set<string>();
   for (const u of loaded.units) {
     if (u.vendor) {
@@ -149,7 +152,7 @@ export function systemUnitSources(c: Collector): void {
         }
       }
     }
-    startupVariables(c, u, env ??= new EnvJudge(c), envFilesRead);
+    startupVariables(c, u, EnvJudge.of(c), envFilesRead);
     const libs = preloads(c, u);
     const judged = judgeEntries(libs.map((l) => l.library), judge).map((j) => ({
       ...j,
