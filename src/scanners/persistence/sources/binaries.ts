@@ -15,9 +15,10 @@ import { walk, type WalkEntry } from "../../../host/walker.ts";
 import { readsPackageDb } from "../../package_db.ts";
 import { isCriticalPackage } from "../../integrity/critical.ts";
 import { EXPECTED_SETID_PATHS } from "../../suid_expected.ts";
-import { type Collector, normalisePath } from "../collect.ts";
+import type { Collector } from "../collect.ts";
 import type { Ownership } from "../owners.ts";
 import { distinctDirs } from "./hook_files.ts";
+import { linkTarget } from "./shared.ts";
 
 /** The program directories whose packaged files are checked. */
 export const BINARY_DIRS = ["/usr/bin", "/usr/sbin", "/bin", "/sbin"];
@@ -55,17 +56,6 @@ async function programEntries(c: Collector): Promise<WalkEntry[]> {
     }
   }
   return out;
-}
-
-/** Follows a link (at most 8 hops, inside the root) to the path it finally names. */
-function linkTarget(c: Collector, path: string): string {
-  let p = path;
-  for (let i = 0; i < 8; i++) {
-    const l = c.ctx.host.readLink(p);
-    if (!l.ok) return p;
-    p = normalisePath(l.value.startsWith("/") ? l.value : `${p.slice(0, p.lastIndexOf("/"))}/${l.value}`);
-  }
-  return p;
 }
 
 function replaced(c: Collector, e: WalkEntry, reason: string, pkg: string | undefined): void {

@@ -9,6 +9,7 @@ import { type Collector, normalisePath } from "../collect.ts";
 import { entryDigest } from "../assess.ts";
 import { packageOwnedLocation } from "../owners.ts";
 import { executedPaths } from "../shell_words.ts";
+import { linkTarget } from "./shared.ts";
 
 /** True when `path` lies where only packages put files (see `packageOwnedLocation`). */
 export function inPackageDir(path: string): boolean {
@@ -17,18 +18,9 @@ export function inPackageDir(path: string): boolean {
 
 /** The regular file `path` ends at, its links followed inside the root (at most 16), or undefined. */
 function finalFile(c: Collector, path: string): string | undefined {
-  let p = normalisePath(path);
-  for (let hops = 0; hops <= 16; hops++) {
-    const st = c.ctx.host.lstat(p);
-    if (!st.ok) return undefined;
-    if (!st.value.isSymlink) return st.value.isFile ? p : undefined;
-    const link = c.ctx.host.readLink(p);
-    if (!link.ok) return undefined;
-    p = normalisePath(
-      link.value.startsWith("/") ? link.value : `${p.slice(0, p.lastIndexOf("/"))}/${link.value}`,
-    );
-  }
-  return undefined;
+  const p = linkTarget(c, normalisePath(path), 16);
+  const st = c.ctx.host.lstat(p);
+  return st.ok && st.value.isFile ? p : undefined;
 }
 
 /** Keys of the drafts already emitted per scan, so two sources asking about one program give one finding. */

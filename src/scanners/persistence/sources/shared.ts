@@ -84,3 +84,14 @@ export function confFiles(c: Collector, dirs: readonly string[]): string[] {
     return !(link.ok && normalisePath(link.value) === "/dev/null");
   });
 }
+
+/** Follows a link (at most `hops` of them, inside the root) to the path it finally names. */
+export function linkTarget(c: Collector, path: string, hops = 8): string {
+  let p = path;
+  for (let i = 0; i < hops; i++) {
+    const l = c.ctx.host.readLink(p);
+    if (!l.ok) return p;
+    p = normalisePath(l.value.startsWith("/") ? l.value : `${p.slice(0, p.lastIndexOf("/"))}/${l.value}`);
+  }
+  return p;
+}
