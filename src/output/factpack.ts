@@ -1,6 +1,6 @@
 /** `--format factpack`: the upstream FactPack v3 (findings with category, risk, baseline status; correlations). */
 import { sha256Hex } from "../core/hash.ts";
-import { jsonEscapeBidi } from "./visible.ts";
+import { jsonText } from "./json.ts";
 import type { Catalogue } from "../core/catalogue.ts";
 import type { Finding } from "../core/finding.ts";
 import type { Report } from "../core/report.ts";
@@ -140,5 +140,5 @@ export function toFactPack(report: Report, catalogue: Catalogue): Record<string,
 
 /** Renders the FactPack, ending in a newline. */
 export function renderFactPack(report: Report, catalogue: Catalogue, pretty: boolean): string {
-  return jsonEscapeBidi(JSON.stringify(toFactPack(report, catalogue), null, pretty ? 2 : undefined)) + "\n";
+  return jsonText(toFactPack(report, catalogue), pretty);
 }

@@ -1,7 +1,7 @@
 /** `--ndjson`: one JSON record per line, streamed: meta first, findings and events as they come, summary last. */
 import type { Finding } from "../core/finding.ts";
 import type { Meta, Report } from "../core/report.ts";
-import { jsonEscapeBidi } from "./visible.ts";
+import { jsonText } from "./json.ts";
 
 /** Something NDJSON lines can be written to. */
 export interface LineSink {
@@ -10,7 +10,7 @@ export interface LineSink {
 
 /** Serialises one record as a single line; JSON.stringify escapes every newline and control character. */
 export function ndjsonLine(type: string, record: Record<string, unknown>): string {
-  return jsonEscapeBidi(JSON.stringify({ type, ...record })) + "\n";
+  return jsonText({ type, ...record }, false);
 }
 
 /** Streams report records to a sink. Call meta(), then finding()/event() any number of times, then finish(). */

@@ -10,10 +10,9 @@ import type { RunOutcome } from "../core/runner.ts";
 import { after, type LiveSink } from "../core/scan_stages.ts";
 import type { SarifTaxonomies } from "../core/taxonomy.ts";
 import { renderCanonical } from "./canonical.ts";
-import { renderJson } from "./json.ts";
+import { jsonText, renderJson } from "./json.ts";
 import { NdjsonStream } from "./ndjson.ts";
 import { toSarif } from "./sarif.ts";
-import { jsonEscapeBidi } from "./visible.ts";
 import { openOutput, RecordingOutput, type ReportOutput } from "./writer.ts";
 
 /** The output format a config asks for. */
@@ -34,10 +33,7 @@ export async function render(
 ): Promise<string> {
   const format = formatOf(config);
   if (format === "sarif") {
-    return jsonEscapeBidi(
-      JSON.stringify(toSarif(report, catalogue, taxonomies), null, config.pretty ? 2 : undefined),
-    ) +
-      "\n";
+    return jsonText(toSarif(report, catalogue, taxonomies), config.pretty);
   }
   if (format === "factpack") {
     return (await import("./factpack.ts")).renderFactPack(report, catalogue, config.pretty);

@@ -1,7 +1,7 @@
 /** `sys-scan diff OLD.json NEW.json [--format json|md] [--output FILE]`. */
 import { ExitCode, type ExitCodeValue, fail, ok, type Result } from "../../core/result.ts";
 import { diffMarkdown, diffReports, parseDiffable } from "../../output/diff.ts";
-import { jsonEscapeBidi } from "../../output/visible.ts";
+import { jsonText } from "../../output/json.ts";
 import { openOutput } from "../../output/writer.ts";
 import { parseCommandArgs } from "./command_args.ts";
 
@@ -44,7 +44,7 @@ export async function diffCommand(args: readonly string[]): Promise<Result<ExitC
   const out = openOutput(values.output);
   if (!out.ok) return out;
   await out.value.write(
-    format === "md" ? diffMarkdown(d) : jsonEscapeBidi(JSON.stringify(d, null, 2)) + "\n",
+    format === "md" ? diffMarkdown(d) : jsonText(d, true),
   );
   const c = await out.value.commit();
   if (!c.ok) return c;

@@ -13,7 +13,7 @@ import { INPUT_LIMITS } from "../../fleet/input.ts";
 import { fleetMarkdown } from "../../fleet/markdown.ts";
 import { reportFiles, type Verifier } from "../../fleet/read.ts";
 import { FleetStore } from "../../fleet/store.ts";
-import { jsonEscapeBidi } from "../../output/visible.ts";
+import { jsonText } from "../../output/json.ts";
 import { openOutput } from "../../output/writer.ts";
 import { loadPublicKey, parseSignature, verifyBytes } from "../../security/sign.ts";
 import { TOOL_VERSION } from "../../core/version.ts";
@@ -212,7 +212,7 @@ export async function fleetCommand(
       ? fleetMarkdown(report)
       : format === "html"
       ? renderFleetHtml(report)
-      : jsonEscapeBidi(JSON.stringify(report, null, 2)) + "\n",
+      : jsonText(report, true),
   );
   const c = await out.value.commit();
   if (!c.ok) return c;
