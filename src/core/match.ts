@@ -5,7 +5,7 @@
 import type { Condition, LeafCondition } from "./condition.ts";
 import type { Finding } from "./finding.ts";
 import { parseSeverity, severityRank } from "./severity.ts";
-import { escapeRegExp } from "../host/regex.ts";
+import { globMatcher } from "../host/glob.ts";
 
 /** A compiled condition. */
 export type Predicate = (f: Finding) => boolean;
@@ -144,56 +144,14 @@ export function isGlob(pattern: string): boolean {
 }
 
 /**
- * The anchored regex of a glob: `*` stands for any run of characters (none too), `?` for exactly one, and
- * every other character for itself: regex syntax (`. + ( ) [ ] { } ^ $ | \`) is escaped, so a pattern can
- * never be a regex by accident. A run of `*` counts as one.
+ * Compiles name patterns into a name test; undefined matches everything. A pattern holding `*` (any run of
+ * characters, none too) or `?` (exactly one) is a glob (see `globMatcher`: every other character, regex
+ * syntax included, stands for itself, and matching takes linear time whatever the pattern); any other is an
+ * exact name.
  */
-export function globToRegExp(glob: string): RegExp {
-  let source = "";
-  for (const ch of glob.replace(/\*+/g, "*")) {
-    source += ch === "*" ? ".*" : ch === "?" ? "." : escapeRegExp(ch);
-  }
-  return new RegExp(`^${source}$`, "su");
-}
-
-/**
- * The anchored regex of a path glob as fnmatch(3) with FNM_PATHNAME reads it (glob(3) on a path component,
- * systemd-sysctl on a key in slash form): `*` and `?` never match a slash, `[…]` is a character class (`!` or
- * `^` negates it; a `[` without its `]` stands for itself), `\` quotes the next character. With `explicitDot`
- * a leading dot must be written, as glob(3) wants for a file name. Never throws: a pattern the files under
- * scan can hold (`[z-a]`) is a regex that matches nothing.
- */
-export function pathGlobToRegExp(pattern: string, opts: { explicitDot?: boolean } = {}): RegExp {
-  let re = "";
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === "*") re += "[^/]*";
-    else if (c === "?") re += "[^/]";
-    else if (c === "[") {
-      const end = pattern.indexOf("]", i + 2);
-      if (end < 0) {
-        re += "\\[";
-        continue;
-      }
-      let body = pattern.slice(i + 1, end);
-      const negate = body.startsWith("!") || body.startsWith("^");
-      if (negate) body = body.slice(1);
-      re += `[${negate ? "^" : ""}${body.replace(/[\\\]^]/g, "\\$&")}]`;
-      i = end;
-    } else if (c === "\\" && i + 1 < pattern.length) re += escapeRegExp(pattern[++i]);
-    else re += escapeRegExp(c);
-  }
-  try {
-    return new RegExp(`^${opts.explicitDot && !pattern.startsWith(".") ? "(?!\\.)" : ""}${re}$`);
-  } catch {
-    return /(?!)/; // a class the regex engine refuses ([z-a]) matches nothing, as fnmatch(3) matches nothing
-  }
-}
-
-/** Compiles name patterns (exact names or globs, see `globToRegExp`) into a name test; undefined matches everything. */
 export function compilePatterns(patterns: readonly string[] | undefined): (name: string) => boolean {
   if (patterns === undefined) return () => true;
   const exact = new Set(patterns.filter((p) => !isGlob(p)));
-  const globs = patterns.filter(isGlob).map(globToRegExp);
-  return (name) => exact.has(name) || globs.some((g) => g.test(name));
+  const globs = patterns.filter(isGlob).map((p) => globMatcher(p));
+  return (name) => exact.has(name) || globs.some((g) => g(name));
 }

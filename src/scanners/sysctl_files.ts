@@ -9,7 +9,7 @@
  */
 import { mergedUsrDirs } from "../host/dpkg_db.ts";
 import { type Host, pathComponents } from "../host/host.ts";
-import { pathGlobToRegExp } from "../core/match.ts";
+import { globMatcher as pathGlob } from "../host/glob.ts";
 
 /** The sysctl.d directories, highest priority first. */
 export const SYSCTL_DIRS = [
@@ -57,8 +57,7 @@ const GLOB_CHARS = /[*?[]/;
 
 /** A matcher for a glob in slash form: `*` and `?` never cross a slash, `[…]` is a character class. */
 export function globMatcher(pattern: string): (key: string) => boolean {
-  const compiled = pathGlobToRegExp(pattern);
-  return (key) => compiled.test(key);
+  return pathGlob(pattern, { path: true });
 }
 
 /** Parses a sysctl configuration file; `bad` counts lines that are neither comments nor assignments. */

@@ -79,7 +79,7 @@ import {
   judgeCmdline,
 } from "../../src/scanners/persistence/boot_config.ts";
 import { parseEnvFile, parseLdSoConf, parsePamEnvConf } from "../../src/scanners/persistence/env_files.ts";
-import { pathGlobToRegExp } from "../../src/core/match.ts";
+import { globMatcher } from "../../src/host/glob.ts";
 import { parseModprobeConf, parseModulesLoad } from "../../src/scanners/persistence/modprobe.ts";
 import { parseUpstartJob } from "../../src/scanners/persistence/upstart.ts";
 import { decodeLz4Frames } from "../../src/scanners/modules/lz4.ts";
@@ -530,7 +530,8 @@ export const TARGETS: FuzzTarget[] = [
           parseEnvFile(t),
           parsePamEnvConf(t),
           parseLdSoConf(t),
-          pathGlobToRegExp(t).test(u),
+          globMatcher(t, { path: true })(u),
+          globMatcher(t)(u),
           parseModprobeConf(t),
           parseModulesLoad(t),
           compareDebVersions(t, u),

@@ -111,6 +111,20 @@ Deno.test("kernel_params: an unowned sysctl.d file weakening a parameter is repo
   assert.match(f.description, /99-tuning\.conf line 3 sets fs\.protected_symlinks = 0/);
 });
 
+Deno.test("kernel_params: a planted glob key made to backtrack is matched in linear time", async () => {
+  // As a regex, 16 stars against one key took 21 s; every key of the table is matched against it.
+  using t = debian({
+    files: {
+      "etc/sysctl.d/99-x.conf": `fs/protected_${"*".repeat(4000)}q = 0\nfs.protected_symlinks = 0\n`,
+    },
+    live: { "fs.protected_symlinks": 0 },
+  });
+  const started = performance.now();
+  const r = await runOne(kernelParams, t.path);
+  assert.ok(performance.now() - started < 5000, `${(performance.now() - started).toFixed(0)} ms`);
+  assert.deepEqual(loud(r.findings), ["high kernel.sysctl.weakened_config:fs.protected_symlinks"]);
+});
+
 Deno.test("kernel_params: a weakening that a shipped file applied later overrides is no weakening", async () => {
   // systemd-sysctl applies files by name: 60-tuning.conf comes before 99-protect-links.conf, which sets 1 again.
   using t = debian({

@@ -118,6 +118,20 @@ Deno.test("sshd config: Include loops, FIFOs and /dev/null links are refused wit
   );
 });
 
+Deno.test("sshd config: an Include glob made to backtrack is expanded in linear time", () => {
+  // As a regex, each of /etc's names took seconds to hours against 16 or more stars.
+  const entries: Record<string, TreeEntry> = {
+    "etc/ssh/sshd_config": `Include /etc/${"*".repeat(3000)}q\nPermitRootLogin no\n`,
+  };
+  for (let i = 0; i < 50; i++) entries[`etc/name-of-some-length-${i}`] = "x\n";
+  using tree = makeTree(entries);
+  const started = performance.now();
+  const r = loadSshdConfig(new Host(tree.path));
+  assert.ok(performance.now() - started < 5000, `${(performance.now() - started).toFixed(0)} ms`);
+  assert.ok(r.ok);
+  assert.deepEqual(globalValue(r.value, "permitrootlogin")?.args, ["no"]);
+});
+
 Deno.test("sshd config: files that each include the next three times are read once each, not 3^16 times", () => {
   const entries: Record<string, TreeEntry> = { "etc/ssh/sshd_config": "Include /etc/ssh/d/0.conf\n" };
   for (let i = 0; i < 40; i++) {

@@ -12,7 +12,7 @@
  */
 import type { ScanContext } from "../../core/context.ts";
 import type { Host, ReadFailure } from "../../host/host.ts";
-import { pathGlobToRegExp } from "../../core/match.ts";
+import { globMatcher } from "../../host/glob.ts";
 
 /** The main configuration file. */
 export const SSHD_CONFIG = "/etc/ssh/sshd_config";
@@ -123,13 +123,13 @@ export function expandGlob(host: Host, pattern: string, problems: string[]): str
       paths = paths.map((p) => `${p}/${comp}`);
       continue;
     }
-    const re = pathGlobToRegExp(comp, { explicitDot: true });
+    const matches = globMatcher(comp, { path: true, explicitDot: true });
     const next: string[] = [];
     for (const dir of paths) {
       const r = host.readDir(dir === "" ? "/" : dir, 10_000);
       if (!r.ok) continue;
       if (r.truncated) problems.push(`${dir}: more than 10000 entries; Include ${pattern} may be incomplete`);
-      for (const e of r.value) if (re.test(e.name)) next.push(`${dir}/${e.name}`);
+      for (const e of r.value) if (matches(e.name)) next.push(`${dir}/${e.name}`);
     }
     paths = next.sort();
     if (paths.length > MAX_GLOB_MATCHES) {

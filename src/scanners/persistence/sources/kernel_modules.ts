@@ -10,7 +10,7 @@ import { assessEntry, entryDigest } from "../assess.ts";
 import type { Collector, Entry } from "../collect.ts";
 import { parseModprobeConf, parseModulesLoad } from "../modprobe.ts";
 import { simpleCommands } from "../shell_words.ts";
-import { pathGlobToRegExp } from "../../../core/match.ts";
+import { globMatcher } from "../../../host/glob.ts";
 import { unlessOwned, unlessProgramsOwned } from "./ownership.ts";
 import { confFiles } from "./shared.ts";
 
@@ -196,7 +196,9 @@ export function kernelModuleSources(c: Collector): void {
     if (!moduleFiles && l.via !== undefined) continue;
     if (!moduleFiles) {
       if (
-        index.aliases.some((a) => a === l.module || (/[*?[]/.test(a) && pathGlobToRegExp(a).test(l.module)))
+        index.aliases.some((a) =>
+          a === l.module || (/[*?[]/.test(a) && globMatcher(a, { path: true })(l.module))
+        )
       ) {
         continue;
       }

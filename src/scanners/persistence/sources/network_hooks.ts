@@ -4,6 +4,7 @@
  * /etc/network/interfaces, ppp's ip-up/ip-down, dhclient's enter/exit hooks and RHEL's ifup-local.
  */
 import type { Metadata } from "../../../core/finding.ts";
+import { globMatcher } from "../../../host/glob.ts";
 import { ROOT_ACCOUNT } from "../accounts.ts";
 import { type Collector, type Entry, normalisePath } from "../collect.ts";
 import { distinctDirs, judgeUnpackaged, RUN_PARTS_NAME, selfEntry } from "./hook_files.ts";
@@ -150,16 +151,6 @@ export function networkHookSources(c: Collector): void {
   interfacesSources(c);
 }
 
-/** Matches one path component against a shell glob (`*`, `?`, `[...]`). */
-function globMatch(pattern: string, name: string): boolean {
-  const re = pattern.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-  try {
-    return new RegExp(`^${re}$`).test(name);
-  } catch {
-    return false;
-  }
-}
-
 /** /etc/network/interfaces and what it sources (bounded depth): up/down commands run as root. */
 function interfacesSources(c: Collector): void {
   const visited = new Set<string>();
@@ -196,7 +187,9 @@ function interfacesSources(c: Collector): void {
       const dir = target.slice(0, slash) || "/";
       const last = target.slice(slash + 1);
       if (!/[*?[]/.test(last)) visit(target, depth + 1);
-      else for (const name of c.list(dir)) if (globMatch(last, name)) visit(`${dir}/${name}`, depth + 1);
+      else {for (const name of c.list(dir)) {
+          if (globMatcher(last, { path: true })(name)) visit(`${dir}/${name}`, depth + 1);
+        }}
     }
   };
   visit("/etc/network/interfaces", 0);
