@@ -47,6 +47,9 @@ export type PointKind =
   | "modprobe_command"
   // event hooks, shell and tools, scheduled work, containers (sources/network_hooks.ts … containers.ts)
   | "network_hook"
+  | "kernel_helper"
+  | "daemon_hook"
+  | "dbus_service"
   | "logrotate_script"
   | "binfmt"
   | "shell_definition"

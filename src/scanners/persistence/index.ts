@@ -43,6 +43,8 @@ import { nssSources } from "./sources/nss.ts";
 import { environmentSources } from "./sources/environment.ts";
 import { kernelModuleSources } from "./sources/kernel_modules.ts";
 import { networkHookSources } from "./sources/network_hooks.ts";
+import { daemonHookSources } from "./sources/daemon_hooks.ts";
+import { kernelHelperSources } from "./sources/kernel_helpers.ts";
 import { logrotateSources } from "./sources/logrotate.ts";
 import { binfmtSources } from "./sources/binfmt.ts";
 import { shellDefinitionSources } from "./sources/shell_defs.ts";
@@ -85,6 +87,8 @@ const SOURCES: readonly ((c: Collector) => void | Promise<void>)[] = [
   environmentSources, // environment.ts: /etc/environment, pam_env.conf, ~/.pam_environment, environment.d
   kernelModuleSources, // kernel_modules.ts: modules-load.d, /etc/modules, modprobe.d install/remove commands
   networkHookSources, // network_hooks.ts: NetworkManager/networkd dispatchers, if-*.d, ppp, dhclient, interfaces
+  daemonHookSources, // daemon_hooks.ts: rsyslog omprog, syslog-ng program(), auditd plugins, acpid, needrestart…
+  kernelHelperSources, // kernel_helpers.ts: core_pattern pipes, modprobe, uevent helper, poweroff_cmd
   logrotateSources, // logrotate.ts: prerotate/postrotate/firstaction/lastaction/preremove scripts
   binfmtSources, // binfmt.ts: binfmt.d files and live binfmt_misc registrations
   shellDefinitionSources, // shell_defs.ts: aliases/functions shadowing sudo, ls…; PROMPT_COMMAND, traps, zsh hooks

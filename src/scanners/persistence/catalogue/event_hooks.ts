@@ -54,4 +54,22 @@ export const EVENT_HOOK_CHECKS: CheckInput[] = [
       PRESERVE_AND_REMOVE,
     mitre: ["T1546"],
   },
+  {
+    ...FAMILY_BASE,
+    id: "persistence.kernel_helper.unowned",
+    title: "The kernel runs a helper program that no package installed",
+    severity: "medium",
+    rationale:
+      "kernel.core_pattern starting with `|`, kernel.modprobe, kernel.hotplug (the uevent helper) and " +
+      "kernel.poweroff_cmd name programs the kernel itself starts as root with every capability: on any " +
+      "process's crash (which any user can cause), on a module request or an unknown executable format, on " +
+      "every device event, on an orderly power-off. Distributions point them at packaged programs " +
+      "(systemd-coredump, apport, abrt, kmod); one that no package installed, set live or in a sysctl file, is " +
+      "how an intruder gets root code run on demand without a service, a cron job or a login.",
+    remediation:
+      "Read the program; set the value back (`sysctl -w kernel.core_pattern=core`, `kernel.modprobe=/sbin/modprobe`) " +
+      "and remove the sysctl file that sets it at boot. " + PRESERVE_AND_REMOVE,
+    mitre: ["T1546", "T1547"],
+    confidence: "heuristic",
+  },
 ];

@@ -1,0 +1,200 @@
+/**
+ * Programs daemons run as root when something happens, outside cron and the service manager: rsyslog's omprog
+ * and syslog-ng's program() destinations (fed log lines for as long as the logger runs), auditd's plugins
+ * (started with auditd), acpid's event actions (power button, lid, AC), needrestart's hooks and notifiers (run
+ * after every package upgrade), pam_namespace's namespace.init (run at login), CUPS backends (run as root when
+ * their mode gives no access to others), and D-Bus session services (started as the user on first call). Each
+ * program is judged like any command its runner's account runs.
+ */
+import { globMatcher } from "../../../host/glob.ts";
+import { ANY_USER, ROOT_ACCOUNT } from "../accounts.ts";
+import { type Collector, type Entry, homeAccounts, normalisePath } from "../collect.ts";
+import { matchPatterns } from "../patterns.ts";
+import { scriptLines } from "../cron.ts";
+import { parseServiceFile } from "../../auth/dbus.ts";
+import {
+  parseAcpiEvent,
+  parseAuditPlugin,
+  parseRsyslogConf,
+  parseSyslogNgConf,
+  type RsyslogConf,
+} from "./daemon_hooks_parse.ts";
+import { distinctDirs, judgeUnpackaged } from "./hook_files.ts";
+import { isExecutable, RUN_PARTS_SKIPPED, scriptPoint } from "./shared.ts";
+
+const TECHNIQUE = "T1546";
+/** At most this many configuration files of one logger are read (includes of includes, globs). */
+const MAX_LOGGER_FILES = 200;
+
+/**
+ * A logger's configuration, its includes followed (a glob in the last component, at most MAX_LOGGER_FILES
+ * files): each file with programs is a point whose entries run as root.
+ */
+function loggerConfig(
+  c: Collector,
+  logger: string,
+  roots: readonly string[],
+  parse: (text: string) => RsyslogConf,
+  base: string,
+): void {
+  const queue = [...roots];
+  const seen = new Set<string>();
+  while (queue.length > 0) {
+    const path = queue.shift()!;
+    if (seen.has(path)) continue;
+    if (seen.size >= MAX_LOGGER_FILES) {
+      c.ctx.warn(
+        "truncated",
+        `${logger}: more than ${MAX_LOGGER_FILES} configuration files: ${path} not read`,
+      );
+      break;
+    }
+    seen.add(path);
+    const f = c.read(path);
+    if (!f) continue;
+    const conf = parse(f.text);
+    c.point({
+      kind: "daemon_hook",
+      path,
+      entries: conf.programs.map((p) => ({ line: p.line, text: p.command, runAs: ROOT_ACCOUNT })),
+      meta: { technique: TECHNIQUE, runner: logger },
+    });
+    for (const inc of conf.includes) {
+      const target = normalisePath(inc.startsWith("/") ? inc : `${base}/${inc}`);
+      const slash = target.lastIndexOf("/");
+      const dir = target.slice(0, slash) || "/";
+      const last = target.slice(slash + 1);
+      if (last === "") queue.push(...c.list(dir).map((n) => `${dir}/${n}`)); // syslog-ng: a directory
+      else if (!/[*?[]/.test(last)) {
+        const st = c.ctx.host.stat(target);
+        if (st.ok && st.value.isDirectory) queue.push(...c.list(target).map((n) => `${target}/${n}`));
+        else queue.push(target);
+      } else queue.push(...c.list(dir).filter(globMatcher(last, { path: true })).map((n) => `${dir}/${n}`));
+    }
+  }
+}
+
+/** auditd's plugin files: an active plugin's program starts with auditd, as root. */
+function auditPlugins(c: Collector): void {
+  for (const dir of distinctDirs(c, ["/etc/audit/plugins.d", "/etc/audisp/plugins.d"])) {
+    for (const name of c.list(dir).filter((n) => n.endsWith(".conf"))) {
+      const path = `${dir}/${name}`;
+      const f = c.read(path, 64 << 10);
+      if (!f) continue;
+      const p = parseAuditPlugin(f.text);
+      const entries: Entry[] = p.command ? [{ line: p.line, text: p.command, runAs: ROOT_ACCOUNT }] : [];
+      c.point({
+        kind: "daemon_hook",
+        path,
+        entries,
+        ...(p.active ? {} : { inert: true }),
+        meta: { technique: TECHNIQUE, runner: "auditd", active: p.active },
+      });
+    }
+  }
+}
+
+/** acpid's event files: each `action=` runs through `sh -c` as root when its event comes. */
+function acpiEvents(c: Collector): void {
+  for (const name of c.list("/etc/acpi/events")) {
+    const path = `/etc/acpi/events/${name}`;
+    const f = c.read(path, 64 << 10);
+    if (!f) continue;
+    const entries = parseAcpiEvent(f.text).map((a) => ({
+      line: a.line,
+      text: a.command,
+      runAs: ROOT_ACCOUNT,
+    }));
+    c.point({ kind: "daemon_hook", path, entries, meta: { technique: TECHNIQUE, runner: "acpid" } });
+  }
+}
+
+/**
+ * needrestart: the hook, notify and restart scripts it executes as root after package upgrades, and its
+ * configuration, which is Perl it evaluates (only its lines with payload patterns are entries).
+ */
+function needrestart(c: Collector): void {
+  for (const sub of ["hook.d", "notify.d", "restart.d"]) {
+    const dir = `/etc/needrestart/${sub}`;
+    for (const name of c.list(dir)) {
+      const path = `${dir}/${name}`;
+      const skipped = RUN_PARTS_SKIPPED.test(name) || !isExecutable(c, path);
+      scriptPoint(c, "daemon_hook", path, ROOT_ACCOUNT, skipped, {
+        technique: TECHNIQUE,
+        runner: "needrestart",
+      });
+    }
+  }
+  const confs = [
+    "/etc/needrestart/needrestart.conf",
+    ...c.list("/etc/needrestart/conf.d").filter((n) => n.endsWith(".conf")).map((n) =>
+      `/etc/needrestart/conf.d/${n}`
+    ),
+  ];
+  for (const path of confs) {
+    const f = c.read(path);
+    if (!f) continue;
+    const entries = scriptLines(f.text).filter((l) => matchPatterns(l.text).length > 0)
+      .map((l) => ({ line: l.line, text: l.text, runAs: ROOT_ACCOUNT }));
+    c.point({
+      kind: "daemon_hook",
+      path,
+      entries,
+      meta: { technique: TECHNIQUE, runner: "needrestart (Perl)" },
+    });
+  }
+}
+
+/** D-Bus session services: the program the session bus starts, as the user, when its name is first called. */
+function sessionServices(c: Collector): void {
+  const dirs: [string, typeof ANY_USER][] = [
+    ["/usr/local/share/dbus-1/services", ANY_USER],
+    ["/usr/share/dbus-1/services", ANY_USER],
+  ];
+  for (const a of homeAccounts(c.ctx, c.accounts)) dirs.push([`${a.home}/.local/share/dbus-1/services`, a]);
+  const vendor: string[] = [];
+  for (const [dir, runAs] of dirs) {
+    for (const name of c.list(dir).filter((n) => n.endsWith(".service"))) {
+      const path = `${dir}/${name}`;
+      const f = c.read(path, 64 << 10);
+      if (!f) continue;
+      const exec = parseServiceFile(f.text).get("Exec");
+      const line = f.text.split("\n").findIndex((l) => /^\s*Exec\s*=/.test(l)) + 1;
+      c.point({
+        kind: "dbus_service",
+        path,
+        entries: exec ? [{ line, text: exec, runAs }] : [],
+        meta: { technique: "T1543", runner: "dbus session bus" },
+      });
+      if (dir.startsWith("/usr/share/")) vendor.push(path);
+    }
+  }
+  judgeUnpackaged(c, vendor, "D-Bus session service");
+}
+
+/** Every family of this file. */
+export function daemonHookSources(c: Collector): void {
+  loggerConfig(c, "rsyslog", ["/etc/rsyslog.conf", ...confIn(c, "/etc/rsyslog.d")], parseRsyslogConf, "/etc");
+  loggerConfig(
+    c,
+    "syslog-ng",
+    ["/etc/syslog-ng/syslog-ng.conf", ...confIn(c, "/etc/syslog-ng/conf.d")],
+    parseSyslogNgConf,
+    "/etc/syslog-ng",
+  );
+  auditPlugins(c);
+  acpiEvents(c);
+  needrestart(c);
+  scriptPoint(c, "daemon_hook", "/etc/security/namespace.init", ROOT_ACCOUNT, false, {
+    technique: TECHNIQUE,
+    runner: "pam_namespace",
+  });
+  const backends = c.list("/usr/lib/cups/backend").map((n) => `/usr/lib/cups/backend/${n}`);
+  judgeUnpackaged(c, backends, "CUPS backend");
+  sessionServices(c);
+}
+
+/** The `*.conf` files of a directory. */
+function confIn(c: Collector, dir: string): string[] {
+  return c.list(dir).filter((n) => n.endsWith(".conf")).map((n) => `${dir}/${n}`);
+}
