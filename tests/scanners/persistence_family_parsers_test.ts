@@ -379,6 +379,11 @@ Deno.test("web roots from Apache and nginx configurations", () => {
     ),
     ["/srv/site one", "/usr/share/phpmyadmin", "/usr/lib/cgi-bin/"],
   );
+  // A long line of blanks was quadratic (40,000 of them took 2.5 s): now linear.
+  const t0 = performance.now();
+  assert.deepEqual(apacheRoots(`Alias /a${" ".repeat(400_000)}x${" ".repeat(400_000)}\r\n`), []);
+  assert.deepEqual(apacheRoots(`DocumentRoot /srv/w${" ".repeat(400_000)}\r\n`), ["/srv/w"]);
+  assert.ok(performance.now() - t0 < 1000, `${Math.round(performance.now() - t0)} ms`);
   assert.deepEqual(
     nginxRoots("server { root /var/www/a; location /b { alias '/srv/b/'; } # root /no;\n root $doc; }"),
     [

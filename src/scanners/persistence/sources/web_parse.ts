@@ -194,8 +194,9 @@ export function lineAt(text: string, index: number): number {
 /** Document roots an Apache configuration names: DocumentRoot, Alias and ScriptAlias targets. */
 export function apacheRoots(text: string): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(/^\s*(DocumentRoot|Alias|ScriptAlias)\s+(.+?)\s*$/gim)) {
-    const words = [...m[2].matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((w) => w[1] ?? w[2] ?? w[3]);
+  // `[^\n]*` and a trim rather than `(.+?)\s*$`, which backtracks over every blank of a long line (quadratic).
+  for (const m of text.matchAll(/^[ \t]*(DocumentRoot|Alias|ScriptAlias)[ \t]+([^\n]*)/gim)) {
+    const words = [...m[2].trim().matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((w) => w[1] ?? w[2] ?? w[3]);
     const target = m[1].toLowerCase() === "documentroot" ? words[0] : words[1];
     if (target?.startsWith("/")) out.push(target);
   }
