@@ -349,3 +349,49 @@ Deno.test("auth: --hardening reads securetty and access.conf (only when pam_acce
   ]);
   assert.deepEqual(summary((await runOne(auth, t.path)).findings), [], "only under --hardening");
 });
+
+Deno.test("auth: polkit YES for a service account by name fires; for a person, or a package's own rule, it stays quiet", async () => {
+  const rules = "etc/polkit-1/rules.d";
+  const passwd = `${CLEAN["etc/passwd"]}www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n` +
+    "systemd-network:x:998:998:systemd Network Management:/:/usr/sbin/nologin\n";
+  using t = makeTree(host({
+    "etc/passwd": passwd,
+    [`${rules}/00-health.rules`]:
+      'polkit.addRule(function(action, s) { if (s.user == "nobody") return polkit.Result.YES; });\n',
+    [`${rules}/10-web.rules`]: "polkit.addRule(function(action, subject) {\n" +
+      '  if (action.id == "org.freedesktop.systemd1.manage-units" && "www-data" === subject.user) {\n' +
+      "    return polkit.Result.YES;\n  }\n});\n",
+    [`${rules}/20-guard.rules`]: "polkit.addRule(function(action, subject) {\n" +
+      "  if (subject.user != 'daemon') return polkit.Result.NOT_HANDLED;\n  return polkit.Result.YES;\n});\n",
+    "etc/polkit-1/localauthority/50-local.d/x.pkla":
+      "[x]\nIdentity=unix-user:www-data\nAction=*\nResultAny=yes\n",
+    // Quiet: a person, an account nobody has, a NO, and a package's own grant to its daemon.
+    [`${rules}/30-alice.rules`]:
+      'polkit.addRule(function(action, subject) { if (subject.user == "alice") return polkit.Result.YES; });\n',
+    [`${rules}/40-ldap.rules`]:
+      'polkit.addRule(function(action, subject) { if (subject.user == "jdoe") return polkit.Result.YES; });\n',
+    [`${rules}/50-no.rules`]:
+      'polkit.addRule(function(action, subject) { if (subject.user == "nobody") return polkit.Result.NO; });\n',
+    "usr/share/polkit-1/rules.d/systemd-networkd.rules": "polkit.addRule(function(action, subject) {\n" +
+      '    if (action.id == "org.freedesktop.hostname1.set-hostname" && subject.user == "systemd-network") {\n' +
+      "        return polkit.Result.YES;\n    }\n});\n",
+    "var/lib/dpkg/info/systemd.list": "/.\n/usr/share/polkit-1/rules.d/systemd-networkd.rules\n",
+    // Unpackaged in a package directory: judged.
+    "usr/share/polkit-1/rules.d/60-x.rules":
+      'polkit.addRule(function(a, s) { if (s.user == "www-data") return polkit.Result.YES; });\n',
+  }));
+  const r = await runOne(auth, t.path);
+  assert.deepEqual(summary(r.findings, "auth.polkit"), [
+    "critical auth.polkit.service_account_yes:/etc/polkit-1/localauthority/50-local.d/x.pkla#[x]",
+    "critical auth.polkit.service_account_yes:/etc/polkit-1/rules.d/00-health.rules#rule 1",
+    "critical auth.polkit.service_account_yes:/etc/polkit-1/rules.d/20-guard.rules#rule 1",
+    "critical auth.polkit.service_account_yes:/usr/share/polkit-1/rules.d/60-x.rules#rule 1",
+    "high auth.polkit.service_account_yes:/etc/polkit-1/rules.d/10-web.rules#rule 1",
+  ]);
+  const web = r.findings.find((f) => f.id.includes("10-web"))!;
+  assert.equal(web.metadata.accounts, "www-data");
+  // Under --fast-scan the package directories' rules cannot be judged, and that is said.
+  const fast = await runOne(auth, t.path, { fastScan: true });
+  assert.ok(!fast.findings.some((f) => f.id.includes("60-x")));
+  assert.ok(fast.warnings.some((w) => w.code === "fast_scan_skipped" && /polkit/.test(w.detail ?? "")));
+});

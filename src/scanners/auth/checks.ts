@@ -183,6 +183,22 @@ export const AUTH_CHECKS: CheckInput[] = [
     confidence: "heuristic",
   }),
   mk({
+    id: "auth.polkit.service_account_yes",
+    title: "polkit grants actions without authentication to a service account",
+    severity: "high",
+    rationale:
+      "A rule that returns YES when subject.user is www-data, nobody, postgres or another account that runs a " +
+      "service (or a .pkla entry for unix-user:that-account) hands root's actions (manage units, install " +
+      "packages, mount disks) to whoever takes over that service: a web shell running as www-data becomes root " +
+      "with one D-Bus call. Packages grant their own daemons narrow actions (systemd-networkd may set the " +
+      "hostname), so rules the packages installed are not judged; one in /etc or that no package installed is. " +
+      "Critical when the grant holds for every action.",
+    remediation:
+      "Remove the rule or restrict it to the action and account the service needs; find who added it.",
+    mitre: ["T1548", "T1098"],
+    confidence: "heuristic",
+  }),
+  mk({
     id: "auth.polkit.spawn",
     title: "polkit rule runs a program",
     severity: "medium",

@@ -13,9 +13,26 @@ import { dbusFindings } from "./dbus.ts";
 import { loginAccess } from "./login_access.ts";
 import { pamFindings, pamUses } from "./pam.ts";
 import { PamConfig } from "./pam_config.ts";
-import { polkitFindings } from "./polkit.ts";
+import { polkitFindings, vendorRuleFiles } from "./polkit.ts";
+import { packageDb, readsPackageDb, warnFastScanSkipped } from "../package_db.ts";
 import { sshdFindings } from "./sshd.ts";
 import { AUTH_INFO } from "../info/auth.ts";
+
+/**
+ * The polkit rules files of the package directories that a package installed; undefined when unknown (no
+ * database, or --fast-scan, which says so when there are such files).
+ */
+async function packagedRules(ctx: ScanContext): Promise<ReadonlySet<string> | undefined> {
+  const files = vendorRuleFiles(ctx.host);
+  if (files.length === 0) return new Set();
+  if (!readsPackageDb(ctx)) {
+    warnFastScanSkipped(ctx, `grants to service accounts in ${files.length} packaged polkit rules file(s)`);
+    return undefined;
+  }
+  const o = await packageDb(ctx).owners(new Set(files));
+  if (o.tool === undefined) return undefined;
+  return new Set(files.filter((f) => o.owners.ownerOf(f) !== undefined));
+}
 
 async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const db = accountDb(ctx);
@@ -30,7 +47,11 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   await ctx.checkpoint();
   if (sshd.ok) yield* sshdFindings(sshd.value, db, ctx.host, accounts);
   await ctx.checkpoint();
-  yield* polkitFindings(ctx.host, (d) => ctx.warn("polkit_unreadable", d));
+  yield* polkitFindings(
+    ctx.host,
+    { accounts, packagedRules: await packagedRules(ctx) },
+    (d) => ctx.warn("polkit_unreadable", d),
+  );
   yield* dbusFindings(ctx.host, accounts, (d) => ctx.warn("dbus_unreadable", d));
   if (ctx.config.hardening) yield* loginAccess(ctx.host, pamUses(pam, "pam_access"));
 }

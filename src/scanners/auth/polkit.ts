@@ -7,6 +7,7 @@ import type { FindingDraft } from "../../core/finding.ts";
 import type { Host } from "../../host/host.ts";
 import { listFiles, textReader } from "./files.ts";
 import { escapeRegExp } from "../../host/regex.ts";
+import { type Account, type Accounts, isUserHome } from "../persistence/accounts.ts";
 
 /** rules.d directories polkit reads (a name in an earlier one hides the same name in later ones). */
 export const RULES_DIRS = [
@@ -109,11 +110,31 @@ export function paramNames(body: string): { action: string; subject: string } {
   return { action: m?.[1] || "action", subject: m?.[2] || "subject" };
 }
 
-/** What a condition says about the subject: restricts it to someone, excludes someone, or neither. */
-function subjectTest(cond: string, subject: string): "positive" | "negative" | "none" {
+/** What a condition says about the subject, and the user names it compares `subject.user` with. */
+interface SubjectTest {
+  /** Restricts the subject to someone, excludes someone, or neither. */
+  kind: "positive" | "negative" | "none";
+  /** Names compared with `==`/`===` (the users a positive test lets through). */
+  equal: string[];
+  /** Names compared with `!=`/`!==` (the users a negative guard keeps). */
+  unequal: string[];
+}
+
+function subjectTest(cond: string, subject: string): SubjectTest {
   const sub = escapeRegExp(subject);
   let positive = false;
   let negative = false;
+  const equal: string[] = [];
+  const unequal: string[] = [];
+  const named = new RegExp(
+    `\\b${sub}\\s*\\.\\s*user\\s*(===?|!==?)\\s*["']([^"'\\n]{1,64})["']|` +
+      `["']([^"'\\n]{1,64})["']\\s*(===?|!==?)\\s*${sub}\\s*\\.\\s*user\\b`,
+    "g",
+  );
+  for (const m of cond.matchAll(named)) {
+    const [op, name] = m[1] !== undefined ? [m[1], m[2]] : [m[4], m[3]];
+    (op.startsWith("!") ? unequal : equal).push(name);
+  }
   const group = new RegExp(`(!\\s*)?\\b${sub}\\s*\\.\\s*isInGroup\\s*\\(\\s*["']([^"']*)["']\\s*\\)`, "g");
   for (const m of cond.matchAll(group)) {
     if (BROAD_GROUPS.has(m[2])) continue;
@@ -130,7 +151,7 @@ function subjectTest(cond: string, subject: string): "positive" | "negative" | "
     else positive = true;
   }
   if (new RegExp(`\\b${sub}\\s*\\.\\s*(?:isInNetGroup|system_unit)\\b`).test(cond)) positive = true;
-  return positive ? "positive" : negative ? "negative" : "none";
+  return { kind: positive ? "positive" : negative ? "negative" : "none", equal, unequal };
 }
 
 /** The verdict on one addRule body: whether some YES does not depend on the subject, and what limits it. */
@@ -138,6 +159,8 @@ export interface RuleVerdict {
   unrestrictedYes: boolean;
   actionChecked: boolean;
   localOnly: boolean;
+  /** Users a YES is granted to by name (`if (subject.user == "x") return YES`, or a guard that returns for all others). */
+  yesUsers: string[];
 }
 
 /**
@@ -165,6 +188,7 @@ export function judgeRule(body: string): RuleVerdict {
   const guardedDiff = new Int32Array(yes.length + 1);
   let guard = false;
   let localOnly = false;
+  const yesUsers = new Set<string>();
   let ifs = 0;
   for (const m of body.matchAll(/\bif\s*\(/g)) {
     if (++ifs > MAX_IFS) break;
@@ -179,14 +203,17 @@ export function judgeRule(body: string): RuleVerdict {
     if (bodyEnd <= 0) continue;
     const [from, to] = [firstYes(i), firstYes(bodyEnd)];
     const returnsYes = to > from;
-    if (test === "positive" && returnsYes) {
+    if (test.kind === "positive" && returnsYes) {
       guardedDiff[from]++;
       guardedDiff[to]--;
+      for (const u of test.equal) yesUsers.add(u);
     }
     if (
-      test === "negative" && !returnsYes && /\breturn\b/.test(body.slice(i, Math.min(bodyEnd, i + MAX_COND)))
+      test.kind === "negative" && !returnsYes &&
+      /\breturn\b/.test(body.slice(i, Math.min(bodyEnd, i + MAX_COND)))
     ) {
       guard = true;
+      if (firstYes(bodyEnd) < yes.length) { for (const u of test.unequal) yesUsers.add(u); }
     }
     if (returnsYes && new RegExp(`\\b${sub}\\s*\\.\\s*(?:local|active)\\b`).test(cond)) localOnly = true;
   }
@@ -197,6 +224,7 @@ export function judgeRule(body: string): RuleVerdict {
     if (depth === 0) unguarded = true;
   }
   return {
+    yesUsers: [...yesUsers].sort(),
     unrestrictedYes: !guard && unguarded,
     actionChecked: new RegExp(`\\b${escapeRegExp(names.action)}\\s*\\.\\s*(?:id|lookup)\\b`).test(body),
     localOnly,
@@ -237,8 +265,59 @@ function broadIdentity(identities: string): boolean {
   });
 }
 
+/** rules.d directories of the administrator (and the run-time one): the others are the packages'. */
+const LOCAL_RULES_DIRS = ["/etc/polkit-1/rules.d", "/run/polkit-1/rules.d"];
+
+/** The rules files of the package directories (where a rule naming a service account is the package's own). */
+export function vendorRuleFiles(host: Host): string[] {
+  return RULES_DIRS.filter((d) => !LOCAL_RULES_DIRS.includes(d)).flatMap((d) => listFiles(host, d, ".rules"));
+}
+
+/**
+ * An account that runs a service rather than a person (www-data, nobody, postgres…): not root, no home of a
+ * person's. What such an account may do, an intruder who takes over its service may do.
+ */
+function serviceAccount(accounts: Accounts, name: string): Account | undefined {
+  const a = accounts.byName.get(name);
+  return a !== undefined && a.uid !== 0 && !isUserHome(a) ? a : undefined;
+}
+
+/** Where the polkit judgements look beyond the rule text. */
+export interface PolkitContext {
+  accounts: Accounts;
+  /**
+   * The package directories' rules files a package installed; undefined when that cannot be known (no package
+   * database, --fast-scan): then their grants to service accounts are not judged.
+   */
+  packagedRules?: ReadonlySet<string>;
+}
+
+/** The finding for a rule or .pkla entry that grants YES to service accounts by name. */
+function serviceGrant(
+  path: string,
+  where: string,
+  names: readonly string[],
+  anyAction: boolean,
+  metadata: Record<string, string | number | boolean>,
+): FindingDraft {
+  return {
+    check_id: "auth.polkit.service_account_yes",
+    subject: `${path}#${where}`,
+    severity: anyAction ? "critical" : "high",
+    description: `${path}: ${where} grants YES without authentication to the service account${
+      names.length > 1 ? "s" : ""
+    } ${names.join(", ")}, for ${anyAction ? "every action" : "some actions"}.`,
+    metadata: { path, accounts: names.join(","), any_action: anyAction, ...metadata },
+    location: { path },
+  };
+}
+
 /** polkit findings; `warn` receives unreadable files. */
-export function* polkitFindings(host: Host, warn: (detail: string) => void): Generator<FindingDraft> {
+export function* polkitFindings(
+  host: Host,
+  pc: PolkitContext,
+  warn: (detail: string) => void,
+): Generator<FindingDraft> {
   const read = textReader(host, warn);
   const seen = new Set<string>();
   const permissive: FindingDraft[] = [];
@@ -250,8 +329,14 @@ export function* polkitFindings(host: Host, warn: (detail: string) => void): Gen
       const text = read(path);
       if (text === undefined) continue;
       const code = stripJsComments(text);
+      const judgedGrants = LOCAL_RULES_DIRS.includes(dir) || (pc.packagedRules !== undefined &&
+        !pc.packagedRules.has(path));
       ruleBodies(code, "addRule").forEach((body, i) => {
         const v = judgeRule(body);
+        const services = judgedGrants ? v.yesUsers.filter((u) => serviceAccount(pc.accounts, u)) : [];
+        if (services.length > 0) {
+          permissive.push(serviceGrant(path, `rule ${i + 1}`, services, !v.actionChecked, { rule: i + 1 }));
+        }
         if (!v.unrestrictedYes) return;
         const severity = v.actionChecked
           ? (v.localOnly ? "medium" : "high")
@@ -310,9 +395,20 @@ export function* polkitFindings(host: Host, warn: (detail: string) => void): Gen
             s.keys.get(k)?.toLowerCase() === "yes"
           );
           const identity = s.keys.get("Identity") ?? "";
-          if (results.length === 0 || !broadIdentity(identity)) continue;
           const action = s.keys.get("Action") ?? "";
           const anyAction = action.split(";").some((a) => a.trim() === "*");
+          const services = results.length === 0
+            ? []
+            : identity.split(";").map((id) => /^unix-user:(.+)$/.exec(id.trim())?.[1]).filter((
+              u,
+            ): u is string => u !== undefined && serviceAccount(pc.accounts, u) !== undefined);
+          if (services.length > 0) {
+            yield serviceGrant(path, `[${s.section}]`, services, anyAction, {
+              section: s.section,
+              line: s.line,
+            });
+          }
+          if (results.length === 0 || !broadIdentity(identity)) continue;
           yield {
             check_id: "auth.polkit.permissive_rule",
             subject: `${path}#${s.section}`,
