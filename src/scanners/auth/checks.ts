@@ -192,7 +192,8 @@ export const AUTH_CHECKS: CheckInput[] = [
       "packages, mount disks) to whoever takes over that service: a web shell running as www-data becomes root " +
       "with one D-Bus call. Packages grant their own daemons narrow actions (systemd-networkd may set the " +
       "hostname), so rules the packages installed are not judged; one in /etc or that no package installed is. " +
-      "Critical when the grant holds for every action.",
+      "High: the service's account gets root's actions without a password; critical when the grant holds for " +
+      "every action.",
     remediation:
       "Remove the rule or restrict it to the action and account the service needs; find who added it.",
     mitre: ["T1548", "T1098"],
