@@ -84,7 +84,9 @@ export async function runFallback(
         m.stopped_by = "aborted";
         break;
       }
-      if (performance.now() - t0 >= opts.durationMs) break;
+      // When the duration is over, one last poll, so what started during the last interval (or while a slow
+      // poll on a loaded host ran past the end) is still seen.
+      const last = performance.now() - t0 >= opts.durationMs;
       m.polls++;
       const dir = opts.host.readDir("/proc", 1 << 20);
       if (!dir.ok) {
@@ -152,6 +154,7 @@ export async function runFallback(
       }
       m.elapsed_ms = Math.round(performance.now() - t0);
       opts.onProgress?.(m);
+      if (last) break;
       await new Promise((r) => setTimeout(r, interval));
     }
   } finally {

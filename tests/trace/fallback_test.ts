@@ -57,6 +57,32 @@ Deno.test("fallback: a new process is reported with its comm (spaces and parenth
   assert.ok(metrics.polls > 3);
 });
 
+Deno.test("fallback: a process that starts during the last interval is seen by one last poll", async () => {
+  // One poll, then the duration is over while the poller sleeps: the process written meanwhile is still seen.
+  using tree = makeTree({ "proc/1/stat": stat(1, "init", 0, 1) });
+  const records: ExecRecord[] = [];
+  const table = new ProcessTable();
+  let polls = 0;
+  const { metrics } = await runFallback({
+    host: new Host(tree.path),
+    durationMs: 30,
+    maxEvents: 100,
+    intervalMs: 60,
+    signal: new AbortController().signal,
+    table,
+    aggregator: new Aggregator(),
+    emit: (_t, r) => records.push(r),
+    initial: new Map([[1, 1]]),
+    onProgress: () => {
+      if (++polls > 1) return;
+      Deno.mkdirSync(`${tree.path}/proc/77`);
+      Deno.writeTextFileSync(`${tree.path}/proc/77/stat`, stat(77, "late", 1, 900));
+    },
+  });
+  assert.equal(metrics.polls, 2);
+  assert.deepEqual(records.map((r) => [r.pid, r.comm]), [[77, "late"]]);
+});
+
 Deno.test("fallback: a reused pid (same pid, new start time) is a new process; an unchanged one is not", async () => {
   using tree = makeTree({ "proc/7/stat": stat(7, "old", 1, 100), "proc/8/stat": stat(8, "steady", 1, 200) });
   const { records } = await poll(tree.path, new Map([[7, 100], [8, 200]]), (root) => {
