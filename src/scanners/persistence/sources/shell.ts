@@ -87,8 +87,9 @@ export const MORE_USER_SHELL_FILES = [
 
 /**
  * Start-up files of interactive tools that can run commands: vim's vimrc (`!cmd`, `system()`, autocommands),
- * tmux's configuration (`run-shell`, `default-command`) and screen's screenrc. System-wide ones run as every
- * user, root included.
+ * tmux's configuration (`run-shell`, `default-command`), screen's screenrc, readline's inputrc (a macro bound
+ * to Enter types a command after every line the user enters) and less's lesskey source (`#env` sets LESSOPEN,
+ * a command run on every file viewed). System-wide ones run as every user, root included.
  */
 export const TOOL_STARTUP_FILES = [
   "/etc/vim/vimrc",
@@ -96,6 +97,8 @@ export const TOOL_STARTUP_FILES = [
   "/etc/vimrc",
   "/etc/tmux.conf",
   "/etc/screenrc",
+  "/etc/inputrc",
+  "/etc/syslesskey",
 ];
 /** The same, per user, relative to the home directory. */
 export const USER_TOOL_STARTUP_FILES = [
@@ -104,6 +107,9 @@ export const USER_TOOL_STARTUP_FILES = [
   ".tmux.conf",
   ".config/tmux/tmux.conf",
   ".screenrc",
+  ".inputrc",
+  ".lesskey",
+  ".config/lesskey",
 ];
 
 /** One start-up file and whose shell reads it. */
@@ -142,11 +148,15 @@ export function shellSources(c: Collector): void {
   }
 }
 
-/** A tool's start-up file: its logical lines are entries, vim's `"` comment lines left out as `#` ones are. */
+/**
+ * A tool's start-up file: its logical lines are entries, vim's `"` comment lines left out as `#` ones are (in
+ * an inputrc a `"` starts a key binding, which is kept).
+ */
 function toolPoint(c: Collector, path: string, runAs: Account): void {
   const f = c.read(path);
   if (!f) return;
-  const entries: Entry[] = scriptLines(f.text).filter((l) => !l.text.startsWith('"'))
+  const vim = /vim/.test(path.slice(path.lastIndexOf("/")));
+  const entries: Entry[] = scriptLines(f.text).filter((l) => !(vim && l.text.startsWith('"')))
     .map((l) => ({ line: l.line, text: l.text, runAs }));
   c.point({ kind: "tool_startup", path, entries });
 }
