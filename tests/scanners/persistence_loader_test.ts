@@ -44,6 +44,34 @@ Deno.test("ld.so.conf: directories in temporary, hidden, home or writable places
   );
 });
 
+Deno.test("ld.so.conf: a library named like a system one in an earlier directory shadows it; unique names and links to it do not", async () => {
+  using root = makeTree(rootWith([], {
+    "etc/ld.so.conf": "include /etc/ld.so.conf.d/*.conf\n",
+    "etc/ld.so.conf.d/libc.conf": "# libc default configuration\n/usr/local/lib\n",
+    "etc/ld.so.conf.d/x86_64-linux-gnu.conf":
+      "/usr/local/lib/x86_64-linux-gnu\n/lib/x86_64-linux-gnu\n/usr/lib/x86_64-linux-gnu\n",
+    "etc/ld.so.conf.d/app.conf": "/opt/app/lib\n",
+    "usr/lib/x86_64-linux-gnu/libc.so.6": "\x7fELF system",
+    "usr/lib/x86_64-linux-gnu/libpam.so.0": "\x7fELF system",
+    "usr/lib/x86_64-linux-gnu/libz.so.1": "\x7fELF system",
+    "lib": { symlink: "usr/lib" },
+    "usr/local/lib/libc.so.6": "\x7fELF planted",
+    "usr/local/lib/x86_64-linux-gnu/libpam.so.0": "\x7fELF planted",
+    // Quiet: a library of its own name, a link to the system library, something that is not a library.
+    "usr/local/lib/libmything.so.1": "\x7fELF",
+    "opt/app/lib/libz.so.1": { symlink: "/usr/lib/x86_64-linux-gnu/libz.so.1" },
+    "opt/app/lib/libc.so.6.bak": "x",
+  }));
+  const r = await runOne(persistence, root.path);
+  assert.deepEqual(fired(r.findings), [
+    "medium persistence.ld_so_conf.shadowing_library /usr/local/lib/libc.so.6:2",
+    "medium persistence.ld_so_conf.shadowing_library /usr/local/lib/x86_64-linux-gnu/libpam.so.0:1",
+  ]);
+  const libc = r.findings.find((f) => f.metadata.library === "libc.so.6")!;
+  assert.equal(libc.metadata.shadowed, "/lib/x86_64-linux-gnu/libc.so.6");
+  assert.equal(libc.metadata.config, "/etc/ld.so.conf.d/libc.conf");
+});
+
 Deno.test("environment: loader variables and PATH entries judged for the sessions they apply to", async () => {
   using root = makeTree(rootWith([], {
     "etc/environment": 'PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/tmp/.b"\nLANG=C.UTF-8\n',

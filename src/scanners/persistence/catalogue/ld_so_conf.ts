@@ -18,6 +18,23 @@ export const LD_SO_CONF_CHECKS: Omit<CheckInput, "scanner">[] = [{
   mitre: ["T1574.006"],
   confidence: "heuristic",
 }, {
+  id: "persistence.ld_so_conf.shadowing_library",
+  title: "Library that shadows a system library from an earlier search directory",
+  severity: "medium",
+  category: "ioc",
+  rationale:
+    "The directories of ld.so.conf are searched before the system's own (/lib, /usr/lib and their multiarch " +
+    "directories), and Debian and Ubuntu configure /usr/local/lib among them. A library there, or in another " +
+    "configured directory outside the package trees, named like a system library (libc.so.6, libpam.so.0, " +
+    "libcrypto.so.3) is loaded by every program that links the system one, root's daemons included: a " +
+    "root-owned file in a root-owned directory that no location check flags. Custom builds of a library do " +
+    "this on purpose; an intruder does it to sit inside sshd.",
+  remediation:
+    "Find out who built or copied the library there (`ls -l`, `ldd /usr/sbin/sshd`); if nobody did, keep a " +
+    "copy, remove it, run ldconfig and restart what loaded it.",
+  mitre: ["T1574.006"],
+  confidence: "heuristic",
+}, {
   id: "persistence.nss.unowned_module",
   title: "Name service module that no package installed",
   severity: "high",

@@ -2,7 +2,9 @@
  * The dynamic loader's search path: /etc/ld.so.conf and every file its `include` globs name (ld.so.conf.d),
  * read as ldconfig reads them. A directory there is searched for every program's libraries, ahead of the
  * built-in ones: one that a person other than root can write, or that is temporary, hidden or in a home,
- * lets whoever controls it replace any library of any program.
+ * lets whoever controls it replace any library of any program. A library in a configured directory outside the
+ * package trees (/usr/local/lib, /opt/…) that has the name of one of the system's own libraries shadows it for
+ * every program: `persistence.ld_so_conf.shadowing_library`.
  */
 import { type Location, LocationJudge } from "../../../host/location.ts";
 import { isUserHome } from "../accounts.ts";
@@ -10,8 +12,22 @@ import { entryDigest, hiddenOutsideHomes, judgeLocation } from "../assess.ts";
 import { type Collector, normalisePath } from "../collect.ts";
 import { parseLdSoConf } from "../env_files.ts";
 import { expandGlob } from "../../ssh/sshd_config.ts";
+import { packageOwnedLocation } from "../owners.ts";
 
-const LIMITS = { files: 500, depth: 8 } as const;
+const LIMITS = { files: 500, depth: 8, libraries: 5000 } as const;
+/** The loader's trusted directories, searched after the configured ones: where the system's libraries are. */
+const SYSTEM_LIB_DIRS = [
+  "/lib/x86_64-linux-gnu",
+  "/usr/lib/x86_64-linux-gnu",
+  "/lib/aarch64-linux-gnu",
+  "/usr/lib/aarch64-linux-gnu",
+  "/lib64",
+  "/usr/lib64",
+  "/lib",
+  "/usr/lib",
+];
+/** A shared library's file name (libc.so.6, libssl.so.3, libfoo.so). */
+const LIBRARY_NAME = /^lib[\w.+-]*\.so(?:\.\d+)*$/;
 
 function describe(loc: Location): string {
   return loc.kind === "user_writable"
@@ -25,6 +41,8 @@ export function ldSoConfSources(c: Collector): void {
     .map((a) => normalisePath(a.home)).filter((h) => h !== "/");
   const judge = new LocationJudge(c.ctx.host, homes);
   const read = new Set<string>();
+  /** Every configured directory, with the file and line that first names it. */
+  const configured = new Map<string, { path: string; line: number }>();
   const glob = (pattern: string) => {
     const problems: string[] = [];
     const paths = expandGlob(c.ctx.host, pattern, problems);
@@ -42,6 +60,7 @@ export function ldSoConfSources(c: Collector): void {
     read.add(path);
     const dirs: string[] = [];
     const base = path.slice(0, path.lastIndexOf("/")) || "/";
+    const at = (dir: string, line: number) => configured.has(dir) || configured.set(dir, { path, line });
     for (const s of parseLdSoConf(f.text)) {
       if (s.kind === "include") {
         const pattern = s.pattern.startsWith("/") ? s.pattern : `${base}/${s.pattern}`;
@@ -51,6 +70,7 @@ export function ldSoConfSources(c: Collector): void {
       if (!s.dir.startsWith("/")) continue; // ldconfig ignores relative directories
       const dir = normalisePath(s.dir);
       dirs.push(dir);
+      at(dir, s.line);
       const loc = judgeLocation(judge, dir);
       const hidden = hiddenOutsideHomes(dir, c.accounts);
       if (loc.kind === "system" && !hidden) continue;
@@ -72,6 +92,7 @@ export function ldSoConfSources(c: Collector): void {
     c.point({ kind: "ld_so_conf", path, entries: [], meta: { directories: dirs } });
   };
   visit("/etc/ld.so.conf", 0);
+  shadowing(c, configured);
   for (const inc of glob("/etc/ld.so.conf.d/*.conf")) {
     if (!read.has(inc)) {
       c.point({
@@ -83,4 +104,53 @@ export function ldSoConfSources(c: Collector): void {
       });
     }
   }
+}
+
+/**
+ * Libraries in configured directories outside the package trees whose names are those of the system's own
+ * libraries: the loader finds them first, so every program that links the system one loads this one instead.
+ */
+function shadowing(c: Collector, configured: ReadonlyMap<string, { path: string; line: number }>): void {
+  const host = c.ctx.host;
+  const systemDirs = new Set(SYSTEM_LIB_DIRS.filter((d) => {
+    const st = host.stat(d);
+    return st.ok && st.value.isDirectory;
+  }));
+  for (const [dir, where] of configured) {
+    if (systemDirs.has(dir) || packageOwnedLocation(dir)) continue;
+    const r = host.readDir(dir, LIMITS.libraries);
+    if (!r.ok) continue;
+    if (r.truncated) c.ctx.warn("truncated", `${dir}: more than ${LIMITS.libraries} entries`);
+    for (const e of r.value.filter((x) => !x.isDirectory && LIBRARY_NAME.test(x.name)).sort(byName)) {
+      const shadowed = [...systemDirs].map((d) => `${d}/${e.name}`).find((p) => host.stat(p).ok);
+      if (shadowed === undefined) continue;
+      const lib = `${dir}/${e.name}`;
+      // A link to the system library itself (or the same file reached another way) shadows nothing.
+      const [mine, theirs] = [host.stat(lib), host.stat(shadowed)];
+      if (
+        !mine.ok || (theirs.ok && mine.value.dev === theirs.value.dev && mine.value.ino === theirs.value.ino)
+      ) {
+        continue;
+      }
+      c.finding({
+        check_id: "persistence.ld_so_conf.shadowing_library",
+        subject: lib,
+        description:
+          `${lib} has the name of the system library ${shadowed}; ${dir} is searched first (${where.path}:${where.line}), so every program linking ${e.name} loads ${lib}.`,
+        metadata: {
+          path: lib,
+          library: e.name,
+          shadowed,
+          directory: dir,
+          config: where.path,
+          line: where.line,
+        },
+        location: { path: lib },
+      });
+    }
+  }
+}
+
+function byName(a: { name: string }, b: { name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
