@@ -37,6 +37,9 @@ export interface GlobOptions {
 function compile(pattern: string, path: boolean): Token[] | undefined {
   const chars = [...pattern];
   const out: Token[] = [];
+  // Where the next `]` is, from each position: looking for it again from every `[` was quadratic.
+  const nextClose = new Int32Array(chars.length + 2).fill(-1);
+  for (let i = chars.length - 1; i >= 0; i--) nextClose[i] = chars[i] === "]" ? i : nextClose[i + 1];
   for (let i = 0; i < chars.length; i++) {
     const c = chars[i];
     if (c === "*") {
@@ -44,7 +47,7 @@ function compile(pattern: string, path: boolean): Token[] | undefined {
     } else if (c === "?") out.push({ kind: "one" });
     else if (path && c === "\\" && i + 1 < chars.length) out.push({ kind: "char", ch: chars[++i] });
     else if (path && c === "[") {
-      const end = chars.indexOf("]", i + 2);
+      const end = i + 2 < chars.length ? nextClose[i + 2] : -1;
       if (end < 0) {
         out.push({ kind: "char", ch: c });
         continue;

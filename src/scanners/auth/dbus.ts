@@ -61,10 +61,16 @@ export function xmlTags(text: string): { tags: Tag[]; servicedirs: { dir: string
   const tags: Tag[] = [];
   const servicedirs: { dir: string; line: number }[] = [];
   const lineAt = lineIndex(clean);
-  for (const m of clean.matchAll(/<(\/?)([A-Za-z_][\w.-]*)((?:[^<>"']|"[^"<>]*"|'[^'<>]*')*?)(\/?)>/g)) {
+  // A name (tag or attribute) is matched from its first character only and whole (`(?<!…)`, `(?!…)`): a name
+  // the attribute run could also take made `<` + 200,000 letters take a minute.
+  for (
+    const m of clean.matchAll(/<(\/?)([A-Za-z_][\w.-]*)(?![\w.-])((?:[^<>"']|"[^"<>]*"|'[^'<>]*')*?)(\/?)>/g)
+  ) {
     if (tags.length >= MAX_TAGS) break;
     const attrs = new Map<string, string>();
-    for (const a of m[3].matchAll(/([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) attrs.set(a[1], a[2] ?? a[3]);
+    for (const a of m[3].matchAll(/(?<![\w:.-])([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) {
+      attrs.set(a[1], a[2] ?? a[3]);
+    }
     tags.push({
       name: m[2],
       attrs,

@@ -72,17 +72,26 @@ export function bracketPairs(code: string): Int32Array {
   return out;
 }
 
-/** The bodies of `polkit.addRule(...)` or `polkit.addAdminRule(...)` calls. */
+/** At most this many characters of rule bodies are judged per file (nested calls repeat what they hold). */
+const MAX_BODY_CHARS = 4 << 20;
+
+/**
+ * The bodies of `polkit.addRule(...)` or `polkit.addAdminRule(...)` calls. An unclosed call's body runs to the
+ * next call, not to the end of the file: 500 unclosed calls each judged with the rest of the file took seconds.
+ */
 export function ruleBodies(code: string, call: "addRule" | "addAdminRule"): string[] {
   const out: string[] = [];
   const pairs = bracketPairs(code);
   const re = new RegExp(`polkit\\s*\\.\\s*${call}\\s*\\(`, "g");
-  for (const m of code.matchAll(re)) {
-    if (out.length >= 500) break;
+  const calls = [...code.matchAll(re)].slice(0, 500);
+  let judged = 0;
+  calls.forEach((m, i) => {
     const open = m.index! + m[0].length - 1;
-    const end = pairs[open];
-    out.push(code.slice(open, end < 0 ? code.length : end));
-  }
+    const end = pairs[open] >= 0 ? pairs[open] : (calls[i + 1]?.index ?? code.length);
+    if (judged + (end - open) > MAX_BODY_CHARS) return;
+    judged += end - open;
+    out.push(code.slice(open, end));
+  });
   return out;
 }
 

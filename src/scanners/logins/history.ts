@@ -30,24 +30,59 @@ export const HISTORY_FILES: readonly { file: string; shells: readonly string[] }
 /** Extra start-up files read here beyond the persistence scanner's lists. */
 const EXTRA_USER_FILES = [".zlogout", ".kshrc", ".mkshrc", ".config/fish/config.fish"];
 
-/** What turns history off in a shell line, by name. */
-export const HISTORY_OFF: readonly { name: string; re: RegExp }[] = [
-  { name: "HISTFILE=/dev/null", re: /\bHISTFILE\s*=\s*(?:["']?\/dev\/null\b|["']{2}|(?=[\s;&|)]|$))/ },
-  { name: "unset HISTFILE", re: /\bunset\s+(?:-v\s+)?(?:\w+\s+)*HISTFILE\b/ },
-  { name: "history size 0", re: /\b(?:HISTSIZE|HISTFILESIZE|SAVEHIST)\s*=\s*["']?0+["']?(?=[\s;&|)]|$)/ },
-  { name: "set +o history", re: /\bset\s+\+o\s+history\b/ },
-  { name: "history -c", re: /\bhistory\s+-[a-z]*c\b/ },
-  { name: "HISTIGNORE='*'", re: /\bHISTIGNORE\s*=\s*["']?\*["']?(?=[\s;&|)]|$)/ },
+/** The simple commands of a line (split at `;`, `&`, `|`), each trimmed: what the word-based tests look at. */
+function segments(line: string): string[] {
+  return line.split(/[;&|]/).map((x) => x.trim());
+}
+
+/** A history file name (`~/.bash_history`, `$HOME/.zsh_history`, `.histfile`). */
+const HISTORY_FILE = /(?:_history|\.histfile)\b/;
+
+/**
+ * What turns history off in a shell line, by name. Each test is linear in the line: the word-list ones split the
+ * line into its simple commands rather than letting a regex retry a run of words from every position (a line of
+ * `rm a a a …` or `unset x x x …` took seconds that way).
+ */
+export const HISTORY_OFF: readonly { name: string; test: (line: string) => boolean }[] = [
+  {
+    name: "HISTFILE=/dev/null",
+    test: (l) => /\bHISTFILE\s*=\s*(?:["']?\/dev\/null\b|["']{2}|(?=[\s;&|)]|$))/.test(l),
+  },
+  {
+    name: "unset HISTFILE",
+    test: (l) =>
+      segments(l).some((c) => {
+        const words = c.split(/\s+/);
+        const at = words.indexOf("unset");
+        return at >= 0 && words.indexOf("HISTFILE", at + 1) > at;
+      }),
+  },
+  {
+    name: "history size 0",
+    test: (l) => /\b(?:HISTSIZE|HISTFILESIZE|SAVEHIST)\s*=\s*["']?0+["']?(?=[\s;&|)]|$)/.test(l),
+  },
+  { name: "set +o history", test: (l) => /\bset\s+\+o\s+history\b/.test(l) },
+  { name: "history -c", test: (l) => /\bhistory\s+-[a-z]*c\b/.test(l) },
+  { name: "HISTIGNORE='*'", test: (l) => /\bHISTIGNORE\s*=\s*["']?\*["']?(?=[\s;&|)]|$)/.test(l) },
   {
     name: "history file removed or linked to /dev/null",
-    re:
-      /(?:\brm\s[^;&|]*|\bln\s+-\w*s\w*\s+\/dev\/null\s+\S*|(?:^|[;&|]\s*)(?:cat\s+\/dev\/null\s*)?>\s*)\S*(?:_history|\.histfile)\b/,
+    test: (l) =>
+      l.includes("hist") && segments(l).some((c) => {
+        if (!HISTORY_FILE.test(c)) return false;
+        const words = c.split(/\s+/);
+        const is = (w: string, name: string) => w === name || w.endsWith(`/${name}`);
+        if (words.some((w) => is(w, "rm"))) return true;
+        const ln = words.findIndex((w) => is(w, "ln"));
+        if (ln >= 0 && /^-\w*s/.test(words[ln + 1] ?? "") && words[ln + 2] === "/dev/null") return true;
+        // `> file`, `: > file`, `cat /dev/null > file`: a command that only truncates the file.
+        return /^(?:cat\s+\/dev\/null\s*|:\s*)?>/.test(c);
+      }),
   },
 ];
 
 /** The names of what turns history off in one logical line ([] when nothing does). */
 export function historyOffIn(line: string): string[] {
-  return HISTORY_OFF.filter((h) => h.re.test(line)).map((h) => h.name);
+  return HISTORY_OFF.filter((h) => h.test(line)).map((h) => h.name);
 }
 
 interface LoginAccount {

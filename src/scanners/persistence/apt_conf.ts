@@ -5,6 +5,9 @@
  * list item, a trailing `::` as a new list item, case-insensitive tags, later assignments replacing earlier ones.
  */
 
+/** Nesting of `{` blocks past which a block adds nothing to the key (apt's own files nest three or four deep). */
+const MAX_SCOPE_DEPTH = 64;
+
 /** One statement of a file. */
 export type AptStatement =
   | { kind: "set"; key: string[]; value: string; line: number }
@@ -29,29 +32,20 @@ function inQuotes(s: string, end: number): boolean {
   return n % 2 === 1;
 }
 
-/** Cuts `//` and `#` comments (not inside quotes; `#clear`, `#include` stay). */
+/**
+ * Cuts `//` and `#` comments (not inside quotes; `#clear`, `#include` stay), in one pass: counting the quotes
+ * before each `//` again from the start of the line took 27 s on a line of 160,000 of them.
+ */
 function stripLineComments(line: string): string {
-  let start = 0;
-  for (;;) {
-    const at = line.indexOf("//", start);
-    if (at < 0) break;
-    if (!inQuotes(line, at)) {
-      line = line.slice(0, at);
-      break;
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '"') quoted = !quoted;
+    else if (quoted) continue;
+    else if (c === "/" && line[i + 1] === "/") return line.slice(0, i);
+    else if (c === "#" && !/^(?:clear|include|x-apt-configure-index)/.test(line.slice(i + 1, i + 24))) {
+      return line.slice(0, i);
     }
-    start = at + 1;
-  }
-  start = 0;
-  for (;;) {
-    const at = line.indexOf("#", start);
-    if (at < 0) break;
-    const rest = line.slice(at + 1);
-    if (inQuotes(line, at) || /^(?:clear|include|x-apt-configure-index)/.test(rest)) {
-      start = at + 1;
-      continue;
-    }
-    line = line.slice(0, at);
-    break;
   }
   return line;
 }
@@ -183,7 +177,10 @@ export function parseAptConf(text: string): AptConfFile {
         else if (tag !== "#x-apt-configure-index") bad++;
       } else if (ch === "{") {
         scopes.push(parent);
-        parent = [...parent, ...splitKey(tag)];
+        // Scopes deeper than any real configuration keep their parent's key: each level copies the key, so
+        // 80,000 nested `a{` took gigabytes and killed the process.
+        if (scopes.length > MAX_SCOPE_DEPTH) bad++;
+        else parent = [...parent, ...splitKey(tag)];
         if (word !== undefined) statements.push({ kind: "set", key: parent, value: word, line });
       } else if (word !== undefined) {
         statements.push({ kind: "set", key: [...parent, ...splitKey(tag)], value: word, line });

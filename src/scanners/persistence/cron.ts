@@ -34,7 +34,8 @@ const KEYWORDS = new Set([
   "@hourly",
 ]);
 const FIELD = /^[0-9A-Za-z*,/\-~?#LW]+$/;
-const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/;
+/** `NAME = value`: the value is the rest of the line (no `$` anchor, which a carriage return inside would fail). */
+const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*([^\n]*)/;
 
 /** Applies cron's `%` rule: an unescaped `%` becomes a newline, `\%` a literal percent sign. */
 export function cronPercent(command: string): string {
@@ -159,6 +160,13 @@ function rememberPathVar(vars: Map<string, string>, name: string, value: string)
   if (/^\/[\w.\/+@%-]*$/.test(value) && (vars.size < MAX_PATH_VARS || vars.has(name))) vars.set(name, value);
 }
 
+/** How many backslashes end `line` (counted from the end: a `\\+$` regex retries the run from every position). */
+function trailingBackslashes(line: string): number {
+  let n = 0;
+  while (n < line.length && line[line.length - 1 - n] === "\\") n++;
+  return n;
+}
+
 /**
  * Splits a shell script into logical lines (backslash continuations joined), without blank lines and comments;
  * variables set to a path earlier in the script are written out (see `expandPathVars`).
@@ -175,7 +183,7 @@ export function scriptLines(text: string): { line: number; text: string }[] {
     if (!continued) start = i + 1;
     // An odd run of trailing backslashes continues the line; the shell removes the backslash and the newline
     // (nothing takes their place), so `/dev/tcp/h/\` + `4444` is `/dev/tcp/h/4444`.
-    if ((raw.length - raw.replace(/\\+$/, "").length) % 2 === 1) {
+    if (trailingBackslashes(raw) % 2 === 1) {
       acc += raw.slice(0, -1);
       continued = true;
       continue;

@@ -60,8 +60,12 @@ function isInterpreter(name: string): boolean {
 
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 const REDIRECT = /^(?:\d*[<>]|&>)/;
-/** A redirection with its target (`2>&1`, `>/dev/null`, `&>> log`, `< in`), but not `<(` or `>(`. */
-const REDIRECTION = /(?:\d*|&)>>?(?!\()&?\s*[^\s;&|()]+|\d*<(?![(<])&?\s*[^\s;&|()]+/g;
+/**
+ * A redirection with its target (`2>&1`, `>/dev/null`, `&>> log`, `< in`), but not `<(` or `>(`. A file
+ * descriptor's digits are taken from the start of their run only (`(?<!\d)`): unanchored, `\d*` rescanned a long
+ * run of digits from each of its positions (a line of 160,000 digits took 25 s).
+ */
+const REDIRECTION = /(?:(?<!\d)\d*|&)>>?(?!\()&?\s*[^\s;&|()]+|(?<!\d)\d*<(?![(<])&?\s*[^\s;&|()]+/g;
 
 function basename(word: string): string {
   const i = word.lastIndexOf("/");

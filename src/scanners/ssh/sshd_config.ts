@@ -102,8 +102,11 @@ export function splitArgs(text: string): string[] | undefined {
 export function parseSshdLine(
   raw: string,
 ): { keyword: string; args: string[] } | { error: string } | undefined {
-  const line = raw.replace(/[\r\f]+$/, "");
-  const m = line.match(/^[ \t]*([^ \t="]*)[ \t]*=?[ \t]*(.*)$/);
+  // sshd splits a line at any white space, a carriage return, form feed or vertical tab inside it included
+  // (`PermitRootLogin\ryes` is `PermitRootLogin yes` to it). No `$` anchor: with a `\r` inside, `.*$` failed and
+  // the overlapping blank runs were retried in cubic time (an 8 KB line took longer than the scan's budget).
+  const line = raw.replace(/[\r\f\v]/g, " ").trimEnd();
+  const m = line.match(/^[ \t]*([^ \t="]*)[ \t]*=?[ \t]*([^\n]*)/);
   if (!m || m[1] === "" || m[1].startsWith("#")) {
     return line.trim() === "" || line.trim().startsWith("#") || !m ? undefined : { error: "no keyword" };
   }

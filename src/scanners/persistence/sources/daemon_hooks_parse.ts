@@ -152,7 +152,7 @@ export function parseSyslogNgConf(text: string): RsyslogConf {
     const command = (m[1] ?? m[2]).replace(/\\(.)/g, "$1").trim();
     if (command !== "") programs.push({ line: line(m.index), command });
   }
-  const includes = [...clean.matchAll(/^\s*@include\s+"([^"]+)"/gm)].map((m) => m[1]);
+  const includes = [...clean.matchAll(/^[ \t]*@include[ \t]+"([^"\n]+)"/gm)].map((m) => m[1]);
   return { programs, includes };
 }
 

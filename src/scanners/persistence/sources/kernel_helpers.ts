@@ -55,7 +55,7 @@ export const KERNEL_HELPERS: readonly Helper[] = [
 
 /** The command a helper's value makes the kernel run, or undefined when it runs none (a core file name, ""). */
 export function helperCommand(value: string, piped: boolean): string | undefined {
-  let v = value.replace(/\0+$/, "").trim();
+  let v = value.replaceAll("\0", " ").trim();
   if (piped) {
     if (!v.startsWith("|")) return undefined;
     v = v.slice(1).trim();

@@ -132,20 +132,20 @@ const PATTERNS: readonly {
     check: "persistence.webshell.handler_override",
     name: "image_as_code",
     all: [
-      /^\s*(?:AddType|AddHandler)\s+(?:application\/x-httpd-php\S*|\S*php\S*|cgi-script)\s+(?:\S+\s+)*\.?(?:jpe?g|png|gif|ico|bmp|txt|css|js|svg|webp|html?)\b/im,
+      /^[ \t]*(?:AddType|AddHandler)[ \t]+(?:application\/x-httpd-php\S*|\S*php\S*|cgi-script)[ \t]+(?:\S+[ \t]+)*\.?(?:jpe?g|png|gif|ico|bmp|txt|css|js|svg|webp|html?)\b/im,
     ],
   },
   {
     kinds: ["config"],
     check: "persistence.webshell.handler_override",
     name: "set_handler",
-    all: [/^\s*SetHandler\s+(?:application\/x-httpd-php\S*|\S*php\S*|cgi-script)/im],
+    all: [/^[ \t]*SetHandler[ \t]+(?:application\/x-httpd-php\S*|\S*php\S*|cgi-script)/im],
   },
   {
     kinds: ["config"],
     check: "persistence.webshell.handler_override",
     name: "auto_prepend",
-    all: [/^\s*(?:php_value\s+)?auto_(?:prepend|append)_file\s*=?\s*\S/im],
+    all: [/^[ \t]*(?:php_value[ \t]+)?auto_(?:prepend|append)_file[ \t]*=?[ \t]*\S/im],
   },
 ];
 

@@ -1,0 +1,102 @@
+/**
+ * Parsers of files an intruder can write take time in proportion to what they read. Each case is an input
+ * shape that an audit measured at seconds to minutes (a regex retrying a run from every position, a search
+ * restarted from the start, a key copied at every nesting level) before its fix; each must now finish in well
+ * under a second at 160,000 or more characters, and still read what it should.
+ */
+import assert from "node:assert/strict";
+import { globMatcher } from "../../src/host/glob.ts";
+import { xmlTags } from "../../src/scanners/auth/dbus.ts";
+import { judgeRule, ruleBodies, stripJsComments } from "../../src/scanners/auth/polkit.ts";
+import { historyOffIn } from "../../src/scanners/logins/history.ts";
+import { parseAptConf } from "../../src/scanners/persistence/apt_conf.ts";
+import { parseCrontab, scriptLines } from "../../src/scanners/persistence/cron.ts";
+import { executedPaths } from "../../src/scanners/persistence/shell_words.ts";
+import { parseSyslogNgConf } from "../../src/scanners/persistence/sources/daemon_hooks_parse.ts";
+import { helperCommand } from "../../src/scanners/persistence/sources/kernel_helpers.ts";
+import { webHits } from "../../src/scanners/persistence/sources/web_parse.ts";
+
+const N = 160_000;
+
+/** Runs `f`, asserts it took under `ms`, and returns what it gave. */
+function quick<T>(what: string, f: () => T, ms = 1000): T {
+  const t0 = performance.now();
+  const out = f();
+  const took = performance.now() - t0;
+  assert.ok(took < ms, `${what}: ${took.toFixed(0)} ms`);
+  return out;
+}
+
+Deno.test("linear: an .htaccess of blank lines (was 51 s at 160,000) and one that still overrides a handler", () => {
+  assert.deepEqual(quick("blank lines", () => webHits("\n".repeat(N), "config")), []);
+  const hits = quick(
+    "padded",
+    () => webHits(`${" \n".repeat(N)}AddType application/x-httpd-php .jpg\n`, "config"),
+  );
+  assert.deepEqual(hits.map((h) => h.name), ["image_as_code"]);
+});
+
+Deno.test("linear: script lines ending in long runs of backslashes (was 11 s) are still joined as the shell joins them", () => {
+  const lines = quick("backslashes", () => scriptLines(`${"\\".repeat(N)}x\necho ok\n`));
+  assert.equal(lines.length, 2);
+  assert.deepEqual(scriptLines("a \\\nb\nc \\\\\nd\n").map((l) => l.text), ["a b", "c \\\\", "d"]);
+});
+
+Deno.test("linear: crontab assignments with a carriage return inside are read, not retried", () => {
+  const t = quick("cr", () => parseCrontab(`X=${" ".repeat(N)}b\rc\n* * * * * true\n`, false));
+  assert.equal(t.entries.length, 1);
+  assert.equal(t.env.X, "b\rc");
+});
+
+Deno.test("linear: history-off tests on long word lists (was 17.6 s) still find rm and unset", () => {
+  assert.deepEqual(quick("rm", () => historyOffIn(`rm ${"a".repeat(N)}`)), []);
+  assert.deepEqual(quick("unset", () => historyOffIn(`unset ${"x ".repeat(N / 2)}`)), []);
+  assert.deepEqual(quick("rm words", () => historyOffIn(`rm ${"a ".repeat(N / 2)}~/.bash_history`)), [
+    "history file removed or linked to /dev/null",
+  ]);
+  assert.deepEqual(historyOffIn(`unset ${"x ".repeat(1000)}HISTFILE`), ["unset HISTFILE"]);
+  assert.deepEqual(historyOffIn("command /bin/rm -f ~/.zsh_history; ls"), [
+    "history file removed or linked to /dev/null",
+  ]);
+});
+
+Deno.test("linear: a line of digits (was 25 s) and redirections still read", () => {
+  assert.deepEqual(quick("digits", () => executedPaths(`${"1".repeat(N)} /x`)), []);
+  assert.deepEqual(executedPaths("/bin/a 2>/dev/null 12>>/tmp/f </in; /bin/b"), ["/bin/a", "/bin/b"]);
+});
+
+Deno.test("linear: D-Bus XML with a long unclosed tag or attribute run (was 62 s)", () => {
+  assert.deepEqual(quick("tag", () => xmlTags(`<${"a".repeat(N)}`)).tags, []);
+  const r = quick("attr", () => xmlTags(`<policy ${"a".repeat(N)} user="root">`));
+  assert.deepEqual([...r.tags[0].attrs], [["user", "root"]]);
+});
+
+Deno.test("linear: apt.conf nested 80,000 deep (was out of memory) and lines of // inside quotes (was 27 s)", () => {
+  const nested = quick("nesting", () => parseAptConf("a{".repeat(80_000)));
+  assert.ok(nested.bad > 0);
+  const quoted = quick("quotes", () => parseAptConf(`A::B "${"//".repeat(N / 2)}";`));
+  assert.equal(quoted.statements.length, 1);
+  assert.deepEqual(parseAptConf('A "x//y"; // c\nB "1"; # c\n#clear A;\n').statements.map((s) => s.kind), [
+    "set",
+    "set",
+    "clear",
+  ]);
+});
+
+Deno.test("linear: a glob of 160,000 [ (was 15.5 s), syslog-ng blank lines, NULs after a helper", () => {
+  assert.equal(quick("[", () => globMatcher("[".repeat(N), { path: true })("x")), false);
+  const ng = quick("blank", () => parseSyslogNgConf(`${" \n".repeat(N)}@include "scl.conf"\n`));
+  assert.deepEqual(ng.includes, ["scl.conf"]);
+  assert.equal(
+    quick("nul", () => helperCommand(`|/x${"\0".repeat(N)}y`, true)),
+    `/x${" ".repeat(N)}y`.trim(),
+  );
+});
+
+Deno.test("linear: 500 unclosed polkit rules in a large file are each judged up to the next", () => {
+  const code = stripJsComments(
+    'polkit.addRule(function(a, s) { if (s.user == "x") '.repeat(500) + "x".repeat(1 << 20),
+  );
+  const bodies = quick("bodies", () => ruleBodies(code, "addRule").map(judgeRule), 3000);
+  assert.equal(bodies.length, 500);
+});
