@@ -44,6 +44,7 @@ import {
 } from "../../ffi/fd.ts";
 import { cString, errno as errnoNow, strerror, tryLibc } from "../../ffi/libc.ts";
 import { devString, isRemoteFsType, parseMountDevices, remoteMountpoints } from "./mountinfo.ts";
+import { trimTrailing } from "./text_trim.ts";
 
 /** The type of a file as lstat sees it (a symlink is a symlink, never its target). */
 export type FileKind = "file" | "dir" | "symlink" | "fifo" | "socket" | "char" | "block" | "other";
@@ -363,7 +364,7 @@ export class FileOpener {
   readonly #again = emptyStatx();
 
   constructor(root: string, options: OpenerOptions = {}) {
-    this.#root = root === "/" ? "" : root.replace(/\/+$/, "");
+    this.#root = root === "/" ? "" : trimTrailing(root, "/");
     this.#allowRemote = options.allowRemote ?? false;
     if (this.#root !== "") {
       try {

@@ -3,6 +3,7 @@
  * a coverage model (which syscalls are really audited per arch, which `never` rules shadow what, which paths
  * are watched with which permissions).
  */
+import { trimTrailing } from "../host/text_trim.ts";
 
 /** One `-F name op value` filter. */
 export interface AuditField {
@@ -145,6 +146,18 @@ function normaliseValue(name: string, value: string): string {
 }
 
 /**
+ * `line` without its comment: from the first `#` at the start or after whitespace to the end (a carriage return
+ * inside the comment included). Found by a scan: a `(^|\s)#.*$` retried every ` #` before a carriage return
+ * and backtracked over the rest of the line each time (quadratic).
+ */
+function stripComment(line: string): string {
+  for (let k = line.indexOf("#"); k >= 0; k = line.indexOf("#", k + 1)) {
+    if (k === 0 || /\s/.test(line[k - 1])) return line.slice(0, k === 0 ? 0 : k - 1);
+  }
+  return line;
+}
+
+/**
  * Parses a rules file or `auditctl -l` output. Comments (`#` to end of line) and blank lines are ignored;
  * `-D` drops the rules before it, as auditctl does when it loads the file — unless `honourDelete` is false
  * (augenrules moves every -D of rules.d to the top of the compiled file).
@@ -153,7 +166,7 @@ export function parseAuditRules(text: string, honourDelete = true): AuditRuleSet
   const out: AuditRuleSet = { rules: [], errors: [] };
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
-    const t = lines[i].replace(/\r$/, "").replace(/(^|\s)#.*$/, "").trim();
+    const t = stripComment(lines[i].replace(/\r$/, "")).trim();
     if (t === "" || /^No rules$/i.test(t)) continue;
     const r = parseLine(t, i + 1);
     if ("error" in r) out.errors.push({ line: i + 1, message: r.error });
@@ -170,7 +183,7 @@ export function parseAuditRules(text: string, honourDelete = true): AuditRuleSet
 export function canonicalRule(r: AuditRule): string {
   if (r.kind === "watch" || (r.path !== undefined && r.syscalls.length === 0 && r.fields.length === 0)) {
     const perms = [...(r.perms ?? "rwxa")].sort().join("");
-    return `watch ${r.path!.replace(/\/+$/, "")} ${perms} key=${r.key ?? ""}`;
+    return `watch ${trimTrailing(r.path!, "/")} ${perms} key=${r.key ?? ""}`;
   }
   const fields = r.fields.map((f) => `${f.name}${f.op}${f.value}`).sort().join(" ");
   return [
@@ -266,7 +279,7 @@ export function audits(cov: Coverage, arch: "b32" | "b64", name: string): boolea
 /** True when some watch covers `path` for writes (w or a), directly or through a watched parent directory. */
 export function watchesWrites(cov: Coverage, path: string): boolean {
   return cov.watches.some((w) => {
-    const p = w.path.replace(/\/+$/, "") || "/";
+    const p = trimTrailing(w.path, "/") || "/";
     const covers = p === path || (path.startsWith(p === "/" ? "/" : p + "/"));
     return covers && /[wa]/.test(w.perms);
   });
@@ -274,5 +287,5 @@ export function watchesWrites(cov: Coverage, path: string): boolean {
 
 /** True when some watch covers `path` for execution. */
 export function watchesExec(cov: Coverage, path: string): boolean {
-  return cov.watches.some((w) => w.path.replace(/\/+$/, "") === path && w.perms.includes("x"));
+  return cov.watches.some((w) => trimTrailing(w.path, "/") === path && w.perms.includes("x"));
 }

@@ -8,6 +8,7 @@ import type { FindingDraft } from "../core/finding.ts";
 import type { Scanner } from "../core/scanner.ts";
 import { effectiveMounts, type MountEntry, parseMountinfo, parseMountsTable } from "../host/mountinfo.ts";
 import { bootedBySystemd } from "../host/init_system.ts";
+import { trimTrailing } from "../host/text_trim.ts";
 import { MOUNTS_INFO } from "./info/mounts.ts";
 
 /** Temp directories where noexec, nosuid and nodev are expected. */
@@ -103,7 +104,7 @@ function declarations(ctx: ScanContext): Declaration[] {
     if (parsed.bad > 0) ctx.warn("fstab_malformed", `/etc/fstab: ${parsed.bad} malformed line(s) skipped`);
     for (const d of parsed.mounts) {
       if (!d.mountpoint.startsWith("/")) continue;
-      const mountpoint = d.mountpoint.length > 1 ? d.mountpoint.replace(/\/+$/, "") : d.mountpoint;
+      const mountpoint = d.mountpoint.length > 1 ? trimTrailing(d.mountpoint, "/") : d.mountpoint;
       out.push({
         mountpoint,
         options: declaredOptions(d.options),

@@ -17,6 +17,7 @@ import { jsonText } from "../../output/json.ts";
 import { openOutput } from "../../output/writer.ts";
 import { loadPublicKey, parseSignature, verifyBytes } from "../../security/sign.ts";
 import { TOOL_VERSION } from "../../core/version.ts";
+import { trimTrailing } from "../../host/text_trim.ts";
 import { sanitizeText } from "../text.ts";
 import { parseCommandArgs } from "./command_args.ts";
 
@@ -89,7 +90,7 @@ async function* inputs(
     }
     yield real;
   }
-  for (const d of dirs) yield* reportFiles(d.replace(/\/+$/, "") || "/", skipped);
+  for (const d of dirs) yield* reportFiles(trimTrailing(d, "/") || "/", skipped);
 }
 
 /** Runs the fleet subcommand. */

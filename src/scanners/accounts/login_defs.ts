@@ -13,9 +13,11 @@ export function parseLoginDefs(text: string): Map<string, string> {
   for (const raw of text.split("\n")) {
     const line = raw.replace(/\r$/, "").trim();
     if (line === "" || line.startsWith("#")) continue;
-    const m = line.match(/^([A-Za-z0-9_]+)[ \t]+(.*)$/);
+    // The name by a regex, the value by slice: a `[ \t]+(.*)$` backtracked quadratically on a line with a
+    // carriage return in the middle, which shadow's getdef.c keeps as part of the value (so does this).
+    const m = line.match(/^([A-Za-z0-9_]+)[ \t]/);
     if (!m) continue;
-    let value = m[2].trim();
+    let value = line.slice(m[1].length).trim();
     const q = value.match(/^"([^"]*)"/);
     if (q) value = q[1];
     else value = value.split(/[ \t]/)[0];

@@ -5,6 +5,7 @@
 import type { FindingDraft } from "../../core/finding.ts";
 import type { Host } from "../../host/host.ts";
 import { describePassword, type PasswdEntry, WEAK_SCHEMES } from "../../host/account_files.ts";
+import { trimTrailing } from "../../host/text_trim.ts";
 import { readKeyFiles } from "../ssh/key_files.ts";
 import {
   ACCOUNT_FILES,
@@ -142,7 +143,7 @@ export function* systemLogins(
     const reasons: string[] = [];
     if (opensLogin(eff)) reasons.push(`password ${describePassword(eff!.password)}`);
     if (keys.length > 0) reasons.push(`SSH keys in ${keys.map((k) => k.path).join(", ")}`);
-    const packaged = PACKAGED_SHELL_ACCOUNTS.get(e.name)?.includes(e.home.replace(/\/+$/, "")) === true;
+    const packaged = PACKAGED_SHELL_ACCOUNTS.get(e.name)?.includes(trimTrailing(e.home, "/")) === true;
     const severity = reasons.length > 0
       ? "high"
       : NEVER_LOGIN.has(e.name)

@@ -5,6 +5,7 @@
  */
 import type { FindingDraft } from "../../core/finding.ts";
 import type { Host } from "../../host/host.ts";
+import { trimTrailing } from "../../host/text_trim.ts";
 import {
   type AccountDb,
   effectivePassword,
@@ -204,7 +205,7 @@ function* rcScripts(cfg: SshdConfig, db: AccountDb, host: Host): Generator<Findi
   const seen = new Set<string>();
   for (const e of passwdByName(db).values()) {
     if (!(e.uid === 0 || isLoginShell(e.shell)) || !e.home.startsWith("/")) continue;
-    const path = `${e.home.replace(/\/+$/, "")}/.ssh/rc`;
+    const path = `${trimTrailing(e.home, "/")}/.ssh/rc`;
     if (seen.has(path)) continue;
     seen.add(path);
     const st = host.stat(path);

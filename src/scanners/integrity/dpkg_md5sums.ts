@@ -3,6 +3,7 @@
  * conffile hashes), `info/<pkg>.md5sums`, `info/<pkg>.conffiles`, `info/<pkg>.list` and `diversions`.
  * All parsers are pure and tolerant: malformed lines are counted, never thrown.
  */
+import { trimTrailing } from "../../host/text_trim.ts";
 
 /** dpkg states in which a package's files are on disk. */
 const UNPACKED_STATES = new Set([
@@ -137,7 +138,7 @@ export function parsePathList(text: string): string[] {
   for (const line of text.split("\n")) {
     const p = line.replace(/^(remove-on-upgrade|hash) +/, "");
     if (!p.startsWith("/")) continue;
-    out.push(p === "/" || p === "/." ? "/" : p.replace(/\/+$/, ""));
+    out.push(p === "/" || p === "/." ? "/" : trimTrailing(p, "/"));
   }
   return out;
 }

@@ -6,6 +6,7 @@
  */
 import type { ScanContext } from "../../core/context.ts";
 import type { Host } from "../../host/host.ts";
+import { trimTrailing } from "../../host/text_trim.ts";
 import {
   type LastlogEntry,
   nativeLayout,
@@ -88,7 +89,7 @@ function inspect(host: Host, path: string): { path: string; target?: string } | 
   if (l.value.isSymlink) {
     const link = host.readLink(path);
     const target = link.ok ? link.value : "?";
-    const normal = target.replace(/\/+$/, "");
+    const normal = trimTrailing(target, "/");
     if (normal === "/dev/null" || normal.endsWith("/dev/null")) {
       return { kind: "not_regular", path, what: "a symlink to /dev/null", target };
     }

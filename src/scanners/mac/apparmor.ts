@@ -69,6 +69,40 @@ function unquote(token: string): string {
 }
 
 /**
+ * `line` without a comment that starts with whitespace and `#` (the whitespace dropped too), a carriage return
+ * inside the comment included. Found by a scan: a `/\s#.*$/` retried every ` #` before a carriage return and
+ * backtracked over the rest of the line each time (quadratic).
+ */
+function stripComment(line: string): string {
+  for (let k = line.indexOf("#", 1); k >= 0; k = line.indexOf("#", k + 1)) {
+    if (/\s/.test(line[k - 1])) return line.slice(0, k - 1);
+  }
+  return line;
+}
+
+/**
+ * The `(…)` that ends a profile head (`[flags=](…)`, `head` trimmed), as `/(?:flags\s*=\s*)?\(([^)]*)\)\s*$/`
+ * finds it: the first `(` after the `)` before the last one, with `flags=` in front of it when it is there.
+ * Found by scanning (the regex tried every `(` of a run of them up to the end: quadratic). `start` is where
+ * the match begins, `flags` the text between the parentheses.
+ */
+function trailingFlags(head: string): { start: number; flags: string } | undefined {
+  if (!head.endsWith(")")) return undefined;
+  const close = head.length - 1;
+  const open = head.indexOf("(", head.lastIndexOf(")", close - 1) + 1);
+  if (open < 0 || open >= close) return undefined;
+  let start = open;
+  let k = open;
+  while (k > 0 && /\s/.test(head[k - 1])) k--;
+  if (k > 0 && head[k - 1] === "=") {
+    k--;
+    while (k > 0 && /\s/.test(head[k - 1])) k--;
+    if (k >= 5 && head.slice(k - 5, k) === "flags") start = k - 5;
+  }
+  return { start, flags: head.slice(open + 1, close) };
+}
+
+/**
  * The top-level profiles an AppArmor profile file declares (`profile NAME [ATTACH] [flags=](…) {`, or an
  * absolute path or quoted name then `{`); nested profiles and hats are skipped. Comments (`#` at the start of a
  * line or after a space) are ignored; malformed text yields nothing rather than an error.
@@ -79,15 +113,15 @@ export function parseProfileHeaders(text: string): DeclaredProfile[] {
   for (const raw of text.split("\n")) {
     const trimmed = raw.trim();
     if (trimmed.startsWith("#")) continue;
-    const line = trimmed.replace(/\s#.*$/, "");
+    const line = stripComment(trimmed);
     const open = line.indexOf("{");
     if (depth === 0 && open >= 0) {
       let head = line.slice(0, open).trim();
       let flags: string[] = [];
-      const f = /(?:flags\s*=\s*)?\(([^)]*)\)\s*$/.exec(head);
+      const f = trailingFlags(head);
       if (f) {
-        flags = f[1].split(/[\s,]+/).filter((x) => x !== "");
-        head = head.slice(0, f.index).trim();
+        flags = f.flags.split(/[\s,]+/).filter((x) => x !== "");
+        head = head.slice(0, f.start).trim();
       }
       const tokens = head.match(/"(?:[^"\\]|\\.)*"|\S+/g) ?? [];
       const name = tokens[0] === "profile" ? tokens[1] : tokens[0];

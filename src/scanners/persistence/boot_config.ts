@@ -56,9 +56,10 @@ function unquote(value: string, vars: ReadonlyMap<string, string>): string {
 export function grubDefaults(text: string, vars: Map<string, string>): CmdlineSource[] {
   const out: CmdlineSource[] = [];
   for (const l of logicalLines(text)) {
-    const m = l.text.match(/^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/);
+    // The value is the rest of the line, taken by slice (a carriage return inside it kept, as in env_files.ts).
+    const m = l.text.match(/^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=/);
     if (!m) continue;
-    const value = unquote(m[2], vars);
+    const value = unquote(l.text.slice(m[0].length), vars);
     vars.set(m[1], value);
     if (GRUB_CMDLINE_KEYS.test(m[1])) out.push({ line: l.line, key: m[1], cmdline: value });
   }
@@ -69,8 +70,12 @@ export function grubDefaults(text: string, vars: Map<string, string>): CmdlineSo
 export function grubCfgCmdlines(text: string): CmdlineSource[] {
   const out: CmdlineSource[] = [];
   text.split("\n").forEach((raw, i) => {
-    const m = raw.trim().match(/^(linux|linuxefi|linux16|multiboot2?|module2?)\s+(\S+)\s*(.*)$/);
-    if (m && !m[3].startsWith("#")) out.push({ line: i + 1, key: m[1], cmdline: m[3].trim() });
+    // The command and the image by a regex, the command line by slice: a `\s*(.*)$` backtracked quadratically
+    // on a line with a carriage return in the middle, which is kept as part of the command line.
+    const line = raw.trim();
+    const m = line.match(/^(linux|linuxefi|linux16|multiboot2?|module2?)\s+\S+/);
+    const cmdline = m ? line.slice(m[0].length).trim() : "";
+    if (m && !cmdline.startsWith("#")) out.push({ line: i + 1, key: m[1], cmdline });
   });
   return out;
 }
@@ -83,8 +88,10 @@ export function blsCmdlines(text: string, whole = false): CmdlineSource[] {
     if (line === "" || line.startsWith("#")) return;
     if (whole) out.push({ line: i + 1, key: "cmdline", cmdline: line });
     else {
-      const m = line.match(/^options\s+(.*)$/);
-      if (m) out.push({ line: i + 1, key: "options", cmdline: m[1].trim() });
+      // The rest of the line by slice (a `\s+(.*)$` backtracked quadratically on a carriage return in the middle).
+      if (/^options\s/.test(line)) {
+        out.push({ line: i + 1, key: "options", cmdline: line.slice("options".length).trim() });
+      }
     }
   });
   return out;

@@ -24,9 +24,12 @@ export function parseDesktopEntry(text: string): DesktopEntry {
       continue;
     }
     if (section !== "Desktop Entry") continue;
-    const m = line.match(/^([A-Za-z0-9-]+)\s*=\s*(.*)$/);
+    // The key by a regex, the value by slice: a `\s*(.*)$` backtracked quadratically on a line with a carriage
+    // return in the middle, which is kept as part of the value.
+    const m = line.match(/^([A-Za-z0-9-]+)\s*=/);
     if (!m) continue;
-    const [, key, value] = m;
+    const key = m[1];
+    const value = line.slice(m[0].length).trimStart();
     if (key === "Exec" && out.exec === undefined) {
       out.exec = value.replace(/%[fFuUdDnNickvm%]/g, (c) => c === "%%" ? "%" : "").trim();
       out.execLine = i + 1;

@@ -22,7 +22,8 @@ export function parseDpkgCfg(text: string): { options: DpkgOption[]; bad: number
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i].replace(/\r$/, "");
-    const line = raw.replace(/^\s+/, "").replace(/\s+$/, "");
+    // trim() removes what `\s` matches; a `/\s+$/` was quadratic on a long run of whitespace inside the line.
+    const line = raw.trim();
     if (line === "" || line.startsWith("#")) continue;
     const name = line.match(/^[A-Za-z0-9-]+/)?.[0];
     if (!name) {

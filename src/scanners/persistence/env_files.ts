@@ -18,6 +18,36 @@ function unquote(v: string): string {
 }
 
 /**
+ * The logical line that starts at `lines[first]`: while the text so far ends with `\` and a line follows, the
+ * backslash is removed and the next line appended, as a shell does; `last` is the index of the last line used.
+ * The text so far is kept as pieces, each with the length of it still in use, so dropping a backslash costs
+ * O(1) (re-slicing the growing line for each piece was quadratic). An empty line after a piece that ends in
+ * `\\` joins the following line too, since the text so far still ends with `\`.
+ */
+function joinContinuations(lines: string[], first: number): { text: string; last: number } {
+  const pieces: string[] = [];
+  const used: number[] = [];
+  const add = (i: number) => {
+    const piece = lines[i].replace(/\r$/, "");
+    if (piece === "") return;
+    pieces.push(piece);
+    used.push(piece.length);
+  };
+  const endsWithBackslash = () =>
+    pieces.length > 0 && pieces[pieces.length - 1][used[used.length - 1] - 1] === "\\";
+  let last = first;
+  add(first);
+  while (endsWithBackslash() && last + 1 < lines.length) {
+    if (--used[used.length - 1] === 0) {
+      pieces.pop();
+      used.pop();
+    }
+    add(++last);
+  }
+  return { text: pieces.map((p, k) => p.slice(0, used[k])).join(""), last };
+}
+
+/**
  * Logical lines of a shell-like assignment file: `\` continuations joined (the backslash and newline removed, as
  * a shell does), each with the line it starts on, trimmed; comment and blank lines dropped.
  */
@@ -26,14 +56,21 @@ export function logicalLines(text: string): { line: number; text: string }[] {
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const start = i + 1;
-    let line = lines[i].replace(/\r$/, "");
-    while (line.endsWith("\\") && i + 1 < lines.length) {
-      line = line.slice(0, -1) + lines[++i].replace(/\r$/, "");
-    }
-    line = line.trim();
+    const joined = joinContinuations(lines, i);
+    i = joined.last;
+    const line = joined.text.trim();
     if (line !== "" && !line.startsWith("#")) out.push({ line: start, text: line });
   }
   return out;
+}
+
+/**
+ * A `[export ]NAME=value` line's name and value (quotes removed); the value is the rest of the line, a carriage
+ * return inside it included, as pam_env keeps it.
+ */
+function assignment(text: string): { name: string; value: string } | undefined {
+  const m = text.match(/^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=/);
+  return m ? { name: m[1], value: unquote(text.slice(m[0].length)) } : undefined;
 }
 
 /**
@@ -44,8 +81,8 @@ export function parseEnvFile(text: string): { assignments: EnvAssignment[]; bad:
   const assignments: EnvAssignment[] = [];
   let bad = 0;
   for (const l of logicalLines(text)) {
-    const m = l.text.match(/^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/);
-    if (m) assignments.push({ line: l.line, name: m[1], value: unquote(m[2]) });
+    const a = assignment(l.text);
+    if (a) assignments.push({ line: l.line, ...a });
     else bad++;
   }
   return { assignments, bad };
@@ -60,22 +97,24 @@ export function parsePamEnvConf(text: string): { assignments: EnvAssignment[]; b
   const assignments: EnvAssignment[] = [];
   let bad = 0;
   for (const l of logicalLines(text)) {
-    const simple = l.text.match(/^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/);
+    const simple = assignment(l.text);
     if (simple) {
-      assignments.push({ line: l.line, name: simple[1], value: unquote(simple[2]) });
+      assignments.push({ line: l.line, ...simple });
       continue;
     }
-    const m = l.text.match(/^([A-Za-z_][A-Za-z0-9_]*)(\s+.*)?$/);
-    if (!m) {
+    // The name, then nothing or whitespace and the options (the rest taken by slice: a `(\s+.*)?$` backtracked
+    // quadratically on a line with a carriage return in the middle, which is kept as part of the options).
+    const name = l.text.match(/^[A-Za-z_][A-Za-z0-9_]*/)?.[0];
+    const rest = name === undefined ? "" : l.text.slice(name.length);
+    if (name === undefined || (rest !== "" && !/^\s/.test(rest))) {
       bad++;
       continue;
     }
-    const rest = m[2] ?? "";
     const opts = [...rest.matchAll(/\b(DEFAULT|OVERRIDE)=("(?:[^"\\]|\\.)*"|\S*)/g)];
     if (rest.trim() !== "" && opts.length === 0) bad++;
     for (const o of opts) {
       const value = unquote(o[2]);
-      if (value !== "") assignments.push({ line: l.line, name: m[1], value });
+      if (value !== "") assignments.push({ line: l.line, name, value });
     }
   }
   return { assignments, bad };
@@ -95,9 +134,13 @@ export function parseLdSoConf(text: string): LdConfStatement[] {
   text.split("\n").forEach((raw, i) => {
     const line = raw.replace(/#.*/, "").trim();
     if (line === "") return;
-    const inc = line.match(/^include\s+(.+)$/);
+    // The patterns are the rest of the line, taken by slice (a `\s+(.+)$` backtracked quadratically on a line
+    // with a carriage return in the middle; whitespace, a carriage return included, separates patterns).
+    const inc = line.match(/^include\s+/);
     if (inc) {
-      for (const pattern of inc[1].split(/\s+/)) out.push({ kind: "include", line: i + 1, pattern });
+      for (const pattern of line.slice(inc[0].length).split(/\s+/)) {
+        out.push({ kind: "include", line: i + 1, pattern });
+      }
       return;
     }
     if (/^hwcap\s/.test(line)) return;

@@ -30,23 +30,33 @@ export function parseModprobeConf(
   for (let i = 0; i < lines.length; i++) {
     const start = i + 1;
     let line = lines[i].replace(/\r$/, "");
-    while (line.endsWith("\\") && i + 1 < lines.length) {
-      line = line.slice(0, -1) + " " + lines[++i].replace(/\r$/, "");
+    if (line.endsWith("\\") && i + 1 < lines.length) {
+      // The pieces are joined once at the end: re-slicing the growing line for each piece was quadratic.
+      const pieces: string[] = [];
+      while (line.endsWith("\\") && i + 1 < lines.length) {
+        pieces.push(line.slice(0, -1));
+        line = lines[++i].replace(/\r$/, "");
+      }
+      pieces.push(line);
+      line = pieces.join(" ");
     }
     line = line.trim();
     if (line === "" || line.startsWith("#")) continue;
-    const m = line.match(/^(\S+)(?:\s+(\S+))?(?:\s+(.*))?$/);
+    // The directive and the module, then the rest of the line as it is (a carriage return inside it included):
+    // a `(.*)$` after `\s+` backtracked quadratically on a line with a carriage return in the middle.
+    const m = line.match(/^(\S+)(?:\s+(\S+))?/);
     if (!m) continue;
     const directive = m[1];
+    const rest = line.slice(m[0].length).trim();
     if (directive === "install" || directive === "remove") {
-      if (m[2] === undefined || m[3] === undefined || m[3].trim() === "") {
+      if (m[2] === undefined || rest === "") {
         bad++;
         continue;
       }
-      commands.push({ line: start, directive, module: m[2], command: m[3].trim() });
+      commands.push({ line: start, directive, module: m[2], command: rest });
     } else if (directive === "softdep" || directive === "weakdep") {
       // `softdep MOD pre: A B post: C`, `weakdep MOD A B`: modules modprobe loads along with MOD.
-      const deps = (m[3] ?? "").split(/\s+/).filter((w) => w !== "" && w !== "pre:" && w !== "post:");
+      const deps = rest.split(/\s+/).filter((w) => w !== "" && w !== "pre:" && w !== "post:");
       if (m[2] === undefined || deps.length === 0) bad++;
       else softdeps.push({ line: start, module: m[2], deps });
     } else if (!/^(?:alias|options|blacklist|softdep|weakdep|include|config)$/.test(directive)) {

@@ -111,6 +111,11 @@ function logicalLines(text: string): { line: number; text: string }[] {
   return out;
 }
 
+/** One pair of surrounding double quotes removed. */
+function unquote(s: string): string {
+  return s.length >= 2 && s.startsWith('"') && s.endsWith('"') ? s.slice(1, -1) : s;
+}
+
 function stripComment(line: string): string {
   const t = line.trim();
   if (/^[#@]include(?:dir)?\s/.test(t)) return t;
@@ -193,9 +198,11 @@ export function parseSudoers(text: string): Sudoers {
   for (const { line, text: rawLine } of logicalLines(text)) {
     const t = stripComment(rawLine);
     if (t === "") continue;
-    const inc = t.match(/^[#@](include(?:dir)?)\s+(.+)$/);
+    // The directive by a regex, the path by slice: a `\s+(.+)$` backtracked quadratically on a line with a
+    // carriage return in the middle, which is kept as part of the path.
+    const inc = t.match(/^[#@](include(?:dir)?)\s+/);
     if (inc) {
-      const path = inc[2].trim().replace(/^"(.*)"$/, "$1");
+      const path = unquote(t.slice(inc[0].length).trim());
       result.includes.push({ line, dir: inc[1] === "includedir", path });
       continue;
     }
@@ -218,8 +225,10 @@ export function parseSudoers(text: string): Sudoers {
       const key = kind === "Cmd_Alias" ? "Cmnd_Alias" : kind;
       const map = result.aliases.get(key) ?? new Map<string, string[]>();
       for (const def of t.slice(kind.length).split(/\s:\s/)) {
-        const m = def.match(/^\s*([A-Z][A-Z0-9_]*)\s*=\s*(.*)$/);
-        if (m) map.set(m[1], splitList(m[2]));
+        // The name by a regex, the members by slice (a `\s*(.*)$` backtracked quadratically on a carriage return
+        // in the middle of the line; splitList trims the members).
+        const m = def.match(/^\s*([A-Z][A-Z0-9_]*)\s*=/);
+        if (m) map.set(m[1], splitList(def.slice(m[0].length)));
         else result.bad++;
       }
       result.aliases.set(key, map);
@@ -230,7 +239,9 @@ export function parseSudoers(text: string): Sudoers {
       result.bad++;
       continue;
     }
-    const left = t.slice(0, eq).replace(/\s*,\s*/g, ",").trim().split(/\s+/);
+    // Whitespace around commas dropped piece by piece: `/\s*,\s*/g` retried a long run of whitespace from each
+    // of its positions (quadratic).
+    const left = t.slice(0, eq).split(",").map((p) => p.trim()).join(",").split(/\s+/);
     if (left.length !== 2) {
       result.bad++;
       continue;

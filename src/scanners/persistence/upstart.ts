@@ -8,7 +8,12 @@ export interface UpstartCommand {
   command: string;
 }
 
-const EXEC = /^((?:pre-start|post-start|pre-stop|post-stop)\s+)?exec\s+(.+)$/;
+/**
+ * An `exec` stanza up to the whitespace after `exec`, with something after it: the command is the rest of the
+ * line, taken by slice (a `\s+(.+)$` backtracked quadratically on a line with a carriage return in the middle,
+ * which is kept as part of the command).
+ */
+const EXEC = /^((?:pre-start|post-start|pre-stop|post-stop)\s+)?exec\s(?=[\s\S])/;
 const SCRIPT = /^((?:pre-start|post-start|pre-stop|post-stop)\s+)?script\s*(?:#.*)?$/;
 
 /**
@@ -23,7 +28,16 @@ export function parseUpstartJob(text: string): { commands: UpstartCommand[]; bad
   for (let i = 0; i < lines.length; i++) {
     const start = i + 1;
     let line = lines[i].replace(/\r$/, "").trim();
-    while (line.endsWith("\\") && i + 1 < lines.length) line = line.slice(0, -1) + " " + lines[++i].trim();
+    if (line.endsWith("\\") && i + 1 < lines.length) {
+      // The pieces are joined once at the end: re-slicing the growing line for each piece was quadratic.
+      const pieces: string[] = [];
+      while (line.endsWith("\\") && i + 1 < lines.length) {
+        pieces.push(line.slice(0, -1));
+        line = lines[++i].trim();
+      }
+      pieces.push(line);
+      line = pieces.join(" ");
+    }
     if (block !== undefined) {
       if (/^end\s+script\b/.test(line)) block = undefined;
       else if (line !== "" && !line.startsWith("#")) {
@@ -37,7 +51,7 @@ export function parseUpstartJob(text: string): { commands: UpstartCommand[]; bad
       commands.push({
         line: start,
         stanza: `${exec[1] ?? ""}exec`.replace(/\s+/g, " "),
-        command: exec[2].trim(),
+        command: line.slice(exec[0].length).trim(),
       });
       continue;
     }

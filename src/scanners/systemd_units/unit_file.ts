@@ -28,10 +28,17 @@ export function unitAssignments(text: string): { assignments: UnitAssignment[]; 
     const start = i + 1;
     let line = lines[i].replace(/\r$/, "").trim();
     if (line === "" || line.startsWith("#") || line.startsWith(";")) continue;
-    while (line.endsWith("\\") && i + 1 < lines.length) {
-      const next = lines[++i].replace(/\r$/, "").trim();
-      if (next.startsWith("#") || next.startsWith(";")) continue;
-      line = line.slice(0, -1) + " " + next;
+    if (line.endsWith("\\") && i + 1 < lines.length) {
+      // The pieces are joined once at the end: re-slicing the growing line for each piece was quadratic.
+      const pieces: string[] = [];
+      while (line.endsWith("\\") && i + 1 < lines.length) {
+        const next = lines[++i].replace(/\r$/, "").trim();
+        if (next.startsWith("#") || next.startsWith(";")) continue;
+        pieces.push(line.slice(0, -1));
+        line = next;
+      }
+      pieces.push(line);
+      line = pieces.join(" ");
     }
     if (line.endsWith("\\")) line = line.slice(0, -1);
     const sec = line.match(/^\[([^\]]+)\]$/);

@@ -7,6 +7,7 @@ import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft } from "../../core/finding.ts";
 import type { Host } from "../../host/host.ts";
 import { ancestors, writableByOthers } from "../../host/location.ts";
+import { trimTrailing } from "../../host/text_trim.ts";
 import { octalMode } from "../fs_common.ts";
 
 /** Files whose PATH assignments apply to root's shells (profile.d and sudoers.d are added by listing). */
@@ -141,7 +142,7 @@ export function rootPathFindings(ctx: ScanContext, excluded: (p: string) => bool
     for (const a of parsePathAssignments(r.value)) {
       for (const e of a.entries) {
         const target = e.startsWith("/") ? dirs : relative;
-        const key = e.startsWith("/") ? (e.replace(/\/+$/, "") || "/") : e;
+        const key = e.startsWith("/") ? (trimTrailing(e, "/") || "/") : e;
         const set = target.get(key) ?? new Set<string>();
         set.add(`${file}:${a.line}`);
         target.set(key, set);

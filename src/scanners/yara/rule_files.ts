@@ -6,6 +6,7 @@
  * the native libyara; an error names its file and line.
  */
 import { checkTrustedDir, readTrustedFile } from "../../host/trusted_files.ts";
+import { trimTrailing } from "../../host/text_trim.ts";
 import { checkRuleSources, type Diagnostic, type Libyara, type YaraRules } from "./engine.ts";
 import { ruleHeaders } from "./headers.ts";
 
@@ -98,7 +99,7 @@ export function readRuleFiles(path: string, insecureOk: boolean): RuleFileRead {
     );
     names = names.slice(0, MAX_RULE_FILES);
   }
-  for (const name of names) readRuleFile(`${path.replace(/\/+$/, "")}/${name}`, insecureOk, out);
+  for (const name of names) readRuleFile(`${trimTrailing(path, "/")}/${name}`, insecureOk, out);
   return out;
 }
 

@@ -8,6 +8,7 @@ import { AptConfig, aptReadsName, parseAptConf } from "../apt_conf.ts";
 import type { Collector, Entry } from "../collect.ts";
 import { DPKG_HOOK_OPTIONS, dpkgReadsName, parseDpkgCfg } from "../dpkg_cfg.ts";
 import { unlessProgramsOwned } from "./ownership.ts";
+import { trimTrailing } from "../../../host/text_trim.ts";
 
 /**
  * Hook lists: every value under them is a shell command apt runs as root (AptCli::Hooks are the JSON hooks of
@@ -79,7 +80,7 @@ function readAptConfig(c: Collector): { tree: AptConfig; files: string[]; ignore
         continue;
       }
       const target = s.target.startsWith("/") ? s.target : `/${s.target}`;
-      if (target.endsWith("/")) readDir(target.replace(/\/+$/, ""), depth + 1);
+      if (target.endsWith("/")) readDir(trimTrailing(target, "/"), depth + 1);
       else readFile(target, depth + 1);
     }
   };

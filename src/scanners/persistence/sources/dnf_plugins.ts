@@ -9,6 +9,7 @@ import type { Collector, Entry } from "../collect.ts";
 import { scriptLines } from "../cron.ts";
 import { matchPatterns } from "../patterns.ts";
 import { inPackageDir, unlessOwned, unlessProgramsOwned } from "./ownership.ts";
+import { trimTrailing } from "../../../host/text_trim.ts";
 
 /** dnf's and yum's main configuration files. */
 const MAIN_CONFS = ["/etc/dnf/dnf.conf", "/etc/yum.conf", "/etc/yum/yum.conf"];
@@ -57,8 +58,8 @@ function pluginDirs(
       const m = line.match(/^pluginpath\s*=(.*)$/);
       if (section !== "main" || !m) return;
       for (const dir of m[1].split(/[\s,]+/).filter((d) => d.startsWith("/"))) {
-        configured.push({ path, line: i + 1, dir: dir.replace(/\/+$/, "") || "/" });
-        dirs.push(dir.replace(/\/+$/, "") || "/");
+        configured.push({ path, line: i + 1, dir: trimTrailing(dir, "/") || "/" });
+        dirs.push(trimTrailing(dir, "/") || "/");
       }
     });
   }

@@ -45,14 +45,16 @@ export function parseNsswitch(text: string): { lines: NssLine[]; bad: number } {
   text.split("\n").forEach((raw, i) => {
     const t = raw.replace(/#.*/, "").trim();
     if (t === "") return;
-    const m = t.match(/^([A-Za-z_][\w.-]*)\s*:\s*(.*)$/);
+    // The database by a regex, the services by slice: a `\s*(.*)$` backtracked quadratically on a line with a
+    // carriage return in the middle (whitespace, as it is to glibc, between two services).
+    const m = t.match(/^([A-Za-z_][\w.-]*)\s*:/);
     if (!m) {
       bad++;
       return;
     }
     // Actions in brackets left out (`[^[\]]`: a run of `[` without `]` is scanned once, not once per bracket);
     // any other word is a service: glibc loads libnss_<word>.so.2 whatever its characters.
-    const services = m[2].replace(/\[[^[\]]*\]/g, " ").split(/\s+/).filter((w) =>
+    const services = t.slice(m[0].length).replace(/\[[^[\]]*\]/g, " ").split(/\s+/).filter((w) =>
       w !== "" && !/[[\]/]/.test(w)
     );
     lines.push({ line: i + 1, database: m[1], services });

@@ -58,20 +58,22 @@ export function parseTmpfiles(text: string): { lines: TmpfilesLine[]; bad: numbe
   text.split("\n").forEach((raw, i) => {
     const t = raw.replace(/\r$/, "").trim();
     if (t === "" || t.startsWith("#")) return;
-    const m = t.match(/^(\S+)\s+(\S+)(?:\s+(\S+)(?:\s+(\S+)(?:\s+(\S+)(?:\s+(\S+)(?:\s+(.*))?)?)?)?)?$/);
+    // The first six fields by a regex, the argument (the rest of the line) by slice: a `\s+(.*)$` at the end
+    // backtracked quadratically on a line with a carriage return in the middle, which is kept as part of it.
+    const m = t.match(/^(\S+)\s+(\S+)(?:\s+(\S+)(?:\s+(\S+)(?:\s+(\S+)(?:\s+(\S+))?)?)?)?/);
     const type = m?.[1].replace(/[+!\-=~^$?]/g, "");
     const path = m ? pathField(m[2]) : "";
     if (!m || type === undefined || type.length !== 1 || !path.startsWith("/")) {
       bad++;
       return;
     }
-    const argument = m[7]?.trim();
+    const argument = t.slice(m[0].length).trim();
     lines.push({
       line: i + 1,
       type,
       typeField: m[1],
       path,
-      ...(argument !== undefined && argument !== "" && argument !== "-" ? { argument } : {}),
+      ...(argument !== "" && argument !== "-" ? { argument } : {}),
     });
   });
   return { lines, bad };
