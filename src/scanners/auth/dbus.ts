@@ -6,6 +6,7 @@ import type { FindingDraft } from "../../core/finding.ts";
 import type { Host } from "../../host/host.ts";
 import { SYSTEM_DIRS, under } from "../../host/location.ts";
 import { listFiles, textReader } from "./files.ts";
+import { lineIndex } from "../../host/line_index.ts";
 import { assessEntry } from "../persistence/assess.ts";
 import { type Accounts, ROOT_ACCOUNT, UNKNOWN_ACCOUNT } from "../persistence/accounts.ts";
 import { BROAD_GROUPS } from "./polkit.ts";
@@ -38,22 +39,6 @@ interface Tag {
 
 /** At most this many tags of one file are looked at. */
 const MAX_TAGS = 20_000;
-
-/** The 1-based line of each offset, by binary search over the newline positions. */
-function lineIndex(text: string): (offset: number) => number {
-  const starts = [0];
-  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
-  return (offset) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
-  };
-}
 
 /** The tags of an XML text, comments removed (a deliberately small scanner: no entities, no CDATA). */
 export function xmlTags(text: string): { tags: Tag[]; servicedirs: { dir: string; line: number }[] } {

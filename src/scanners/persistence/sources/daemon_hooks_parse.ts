@@ -4,26 +4,12 @@
  * files. Each is a pure function of the text, linear in its length, that never throws on malformed input.
  */
 
+import { lineIndex } from "../../../host/line_index.ts";
+
 /** A program a configuration line makes its daemon run, with the line it is on (1-based). */
 export interface ProgramLine {
   line: number;
   command: string;
-}
-
-/** Line numbers of offsets into `text`. */
-function lineAt(text: string): (offset: number) => number {
-  const starts = [0];
-  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
-  return (offset) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
-  };
 }
 
 /**
@@ -110,7 +96,7 @@ export interface RsyslogConf {
  */
 export function parseRsyslogConf(text: string): RsyslogConf {
   const clean = blankComments(text, true);
-  const line = lineAt(clean);
+  const line = lineIndex(clean);
   const programs: ProgramLine[] = [];
   const includes: string[] = [];
   const callRe = /\b(action|include)\s*\(/gi;
@@ -146,7 +132,7 @@ export function parseRsyslogConf(text: string): RsyslogConf {
 /** What a syslog-ng configuration file runs (`program("…")` destinations) and includes (`@include "…"`). */
 export function parseSyslogNgConf(text: string): RsyslogConf {
   const clean = blankComments(text, false);
-  const line = lineAt(clean);
+  const line = lineIndex(clean);
   const programs: ProgramLine[] = [];
   for (const m of clean.matchAll(/\bprogram\s*\(\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)')/g)) {
     const command = (m[1] ?? m[2]).replace(/\\(.)/g, "$1").trim();

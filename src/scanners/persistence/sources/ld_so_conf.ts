@@ -16,7 +16,7 @@ import { packageOwnedLocation } from "../owners.ts";
 
 const LIMITS = { files: 500, depth: 8, libraries: 5000 } as const;
 /** The loader's trusted directories, searched after the configured ones: where the system's libraries are. */
-const SYSTEM_LIB_DIRS = [
+export const SYSTEM_LIB_DIRS: readonly string[] = [
   "/lib/x86_64-linux-gnu",
   "/usr/lib/x86_64-linux-gnu",
   "/lib/aarch64-linux-gnu",
