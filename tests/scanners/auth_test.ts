@@ -365,6 +365,8 @@ Deno.test("auth: polkit YES for a service account by name fires; for a person, o
       "  if (subject.user != 'daemon') return polkit.Result.NOT_HANDLED;\n  return polkit.Result.YES;\n});\n",
     "etc/polkit-1/localauthority/50-local.d/x.pkla":
       "[x]\nIdentity=unix-user:www-data\nAction=*\nResultAny=yes\n",
+    [`${rules}/25-list.rules`]: "polkit.addRule(function(action, subject) {\n" +
+      '  if (["alice", "www-data"].indexOf(subject.user) >= 0) return polkit.Result.YES;\n});\n',
     // Quiet: a person, an account nobody has, a NO, and a package's own grant to its daemon.
     [`${rules}/30-alice.rules`]:
       'polkit.addRule(function(action, subject) { if (subject.user == "alice") return polkit.Result.YES; });\n',
@@ -385,6 +387,7 @@ Deno.test("auth: polkit YES for a service account by name fires; for a person, o
     "critical auth.polkit.service_account_yes:/etc/polkit-1/localauthority/50-local.d/x.pkla#[x]",
     "critical auth.polkit.service_account_yes:/etc/polkit-1/rules.d/00-health.rules#rule 1",
     "critical auth.polkit.service_account_yes:/etc/polkit-1/rules.d/20-guard.rules#rule 1",
+    "critical auth.polkit.service_account_yes:/etc/polkit-1/rules.d/25-list.rules#rule 1",
     "critical auth.polkit.service_account_yes:/usr/share/polkit-1/rules.d/60-x.rules#rule 1",
     "high auth.polkit.service_account_yes:/etc/polkit-1/rules.d/10-web.rules#rule 1",
   ]);

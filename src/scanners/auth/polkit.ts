@@ -144,6 +144,17 @@ function subjectTest(cond: string, subject: string): SubjectTest {
     const [op, name] = m[1] !== undefined ? [m[1], m[2]] : [m[4], m[3]];
     (op.startsWith("!") ? unequal : equal).push(name);
   }
+  // A list of names: `["www-data", "nobody"].indexOf(subject.user) >= 0`, `[…].includes(subject.user)`; a `!`
+  // before it or a comparison with -1 or < 0 after it turns it into an exclusion.
+  const list = new RegExp(
+    `(!\\s*)?\\[([^\\[\\]]{0,2000})\\]\\s*\\.\\s*(?:indexOf|includes)\\s*\\(\\s*${sub}\\s*\\.\\s*user\\s*\\)` +
+      `(\\s*(?:<\\s*0|===?\\s*-\\s*1))?`,
+    "g",
+  );
+  for (const m of cond.matchAll(list)) {
+    const names = [...m[2].matchAll(/["']([^"'\n]{1,64})["']/g)].map((x) => x[1]);
+    ((m[1] !== undefined) !== (m[3] !== undefined) ? unequal : equal).push(...names);
+  }
   const group = new RegExp(`(!\\s*)?\\b${sub}\\s*\\.\\s*isInGroup\\s*\\(\\s*["']([^"']*)["']\\s*\\)`, "g");
   for (const m of cond.matchAll(group)) {
     if (BROAD_GROUPS.has(m[2])) continue;
