@@ -378,6 +378,15 @@ Deno.test("auth: polkit YES for a service account by name fires; for a person, o
       '    if (action.id == "org.freedesktop.hostname1.set-hostname" && subject.user == "systemd-network") {\n' +
       "        return polkit.Result.YES;\n    }\n});\n",
     "var/lib/dpkg/info/systemd.list": "/.\n/usr/share/polkit-1/rules.d/systemd-networkd.rules\n",
+    // geoclue-2.0's own .pkla (Debian 12's, its account swapped for one of this fixture's) is packaged: quiet.
+    "var/lib/polkit-1/localauthority/10-vendor.d/org.freedesktop.GeoClue2.pkla":
+      "[Allow geoclue to use ModemManager location]\nIdentity=unix-user:www-data\n" +
+      "Action=org.freedesktop.ModemManager1.Device.Control;org.freedesktop.ModemManager1.Location\n" +
+      "ResultAny=yes\n",
+    "var/lib/polkit-1/localauthority/10-vendor.d/zz.pkla":
+      "[z]\nIdentity=unix-user:nobody\nAction=org.freedesktop.systemd1.manage-units\nResultAny=yes\n",
+    "var/lib/dpkg/info/geoclue-2.0.list":
+      "/.\n/var/lib/polkit-1/localauthority/10-vendor.d/org.freedesktop.GeoClue2.pkla\n",
     // Unpackaged in a package directory: judged.
     "usr/share/polkit-1/rules.d/60-x.rules":
       'polkit.addRule(function(a, s) { if (s.user == "www-data") return polkit.Result.YES; });\n',
@@ -390,6 +399,7 @@ Deno.test("auth: polkit YES for a service account by name fires; for a person, o
     "critical auth.polkit.service_account_yes:/etc/polkit-1/rules.d/25-list.rules#rule 1",
     "critical auth.polkit.service_account_yes:/usr/share/polkit-1/rules.d/60-x.rules#rule 1",
     "high auth.polkit.service_account_yes:/etc/polkit-1/rules.d/10-web.rules#rule 1",
+    "high auth.polkit.service_account_yes:/var/lib/polkit-1/localauthority/10-vendor.d/zz.pkla#[z]",
   ]);
   const web = r.findings.find((f) => f.id.includes("10-web"))!;
   assert.equal(web.metadata.accounts, "www-data");

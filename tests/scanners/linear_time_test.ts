@@ -42,6 +42,19 @@ Deno.test("linear: script lines ending in long runs of backslashes (was 11 s) ar
   assert.deepEqual(scriptLines("a \\\nb\nc \\\\\nd\n").map((l) => l.text), ["a b", "c \\\\", "d"]);
 });
 
+Deno.test("linear: path variables are forgotten when reassigned or unset, and cannot blow a line up", () => {
+  assert.deepEqual(
+    scriptLines('H=/var/tmp/x; H="$(command -v x)"; "$H"\nG=/a; unset G; $G/b\ndeclare -r D=/opt/d\n$D/run\n')
+      .map((l) => l.text),
+    ['H=/var/tmp/x; H="$(command -v x)"; "$H"', "G=/a; unset G; $G/b", "declare -r D=/opt/d", "/opt/d/run"],
+  );
+  // A 300,000-character path used 200,000 times threw "Invalid string length" and stopped two scanners.
+  const lines = quick("growth", () => scriptLines(`V=/${"a".repeat(300_000)}\n${"$V".repeat(200_000)}\n`));
+  assert.equal(lines[1].text, "$V".repeat(200_000));
+  const short = quick("many", () => scriptLines(`V=/opt/v\n${"$V ".repeat(100_000)}\n`));
+  assert.ok(short[1].text.startsWith("/opt/v /opt/v ") && short[1].text.length < 300_000 + (64 << 10));
+});
+
 Deno.test("linear: crontab assignments with a carriage return inside are read, not retried", () => {
   const t = quick("cr", () => parseCrontab(`X=${" ".repeat(N)}b\rc\n* * * * * true\n`, false));
   assert.equal(t.entries.length, 1);
@@ -58,6 +71,12 @@ Deno.test("linear: history-off tests on long word lists (was 17.6 s) still find 
   assert.deepEqual(historyOffIn("command /bin/rm -f ~/.zsh_history; ls"), [
     "history file removed or linked to /dev/null",
   ]);
+  for (const line of ["\\rm -f ~/.bash_history", "(rm ~/.bash_history)", "`rm ~/.bash_history`"]) {
+    assert.deepEqual(historyOffIn(line), ["history file removed or linked to /dev/null"], line);
+  }
+  for (const line of ["(unset HISTFILE)", "$(unset HISTFILE)", 'unset "HISTFILE"']) {
+    assert.deepEqual(historyOffIn(line), ["unset HISTFILE"], line);
+  }
 });
 
 Deno.test("linear: a line of digits (was 25 s) and redirections still read", () => {

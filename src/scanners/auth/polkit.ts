@@ -288,10 +288,25 @@ function broadIdentity(identities: string): boolean {
 /** rules.d directories of the administrator (and the run-time one): the others are the packages'. */
 const LOCAL_RULES_DIRS = ["/etc/polkit-1/rules.d", "/run/polkit-1/rules.d"];
 
-/** The rules files of the package directories (where a rule naming a service account is the package's own). */
+/**
+ * The rules and .pkla files of the package directories (where a grant to a service account is the package's
+ * own: systemd-networkd's, geoclue's, gnome-initial-setup's).
+ */
 export function vendorRuleFiles(host: Host): string[] {
-  return RULES_DIRS.filter((d) => !LOCAL_RULES_DIRS.includes(d)).flatMap((d) => listFiles(host, d, ".rules"));
+  const rules = RULES_DIRS.filter((d) => !LOCAL_RULES_DIRS.includes(d)).flatMap((d) =>
+    listFiles(host, d, ".rules")
+  );
+  const dirs = host.readDir(VENDOR_PKLA_DIR, 1000);
+  const pkla = dirs.ok
+    ? dirs.value.filter((e) => e.isDirectory).flatMap((e) =>
+      listFiles(host, `${VENDOR_PKLA_DIR}/${e.name}`, ".pkla")
+    )
+    : [];
+  return [...rules, ...pkla];
 }
+
+/** The local authority's package directory (/var/lib; the administrator's is under /etc). */
+const VENDOR_PKLA_DIR = "/var/lib/polkit-1/localauthority";
 
 /**
  * An account that runs a service rather than a person (www-data, nobody, postgres…): not root, no home of a
@@ -422,7 +437,10 @@ export function* polkitFindings(
             : identity.split(";").map((id) => /^unix-user:(.+)$/.exec(id.trim())?.[1]).filter((
               u,
             ): u is string => u !== undefined && serviceAccount(pc.accounts, u) !== undefined);
-          if (services.length > 0) {
+          // The package directory's .pkla files (geoclue's grant to its daemon) are judged like its rules.
+          const judged = base !== VENDOR_PKLA_DIR ||
+            (pc.packagedRules !== undefined && !pc.packagedRules.has(path));
+          if (services.length > 0 && judged) {
             yield serviceGrant(path, `[${s.section}]`, services, anyAction, {
               section: s.section,
               line: s.line,

@@ -35,6 +35,14 @@ function segments(line: string): string[] {
   return line.split(/[;&|]/).map((x) => x.trim());
 }
 
+/**
+ * The words of a simple command as the shell would run them: the quoting, escaping and grouping around a word
+ * removed (`\rm`, `(rm`, `` `rm ``, `$(unset`, `"HISTFILE")` are `rm`, `unset`, `HISTFILE`).
+ */
+function words(command: string): string[] {
+  return command.split(/\s+/).map((w) => w.replace(/^[\\({"'`$]+/, "").replace(/[)}"'`]+$/, ""));
+}
+
 /** A history file name (`~/.bash_history`, `$HOME/.zsh_history`, `.histfile`). */
 const HISTORY_FILE = /(?:_history|\.histfile)\b/;
 
@@ -52,9 +60,9 @@ export const HISTORY_OFF: readonly { name: string; test: (line: string) => boole
     name: "unset HISTFILE",
     test: (l) =>
       segments(l).some((c) => {
-        const words = c.split(/\s+/);
-        const at = words.indexOf("unset");
-        return at >= 0 && words.indexOf("HISTFILE", at + 1) > at;
+        const ws = words(c);
+        const at = ws.indexOf("unset");
+        return at >= 0 && ws.indexOf("HISTFILE", at + 1) > at;
       }),
   },
   {
@@ -69,13 +77,13 @@ export const HISTORY_OFF: readonly { name: string; test: (line: string) => boole
     test: (l) =>
       l.includes("hist") && segments(l).some((c) => {
         if (!HISTORY_FILE.test(c)) return false;
-        const words = c.split(/\s+/);
+        const ws = words(c);
         const is = (w: string, name: string) => w === name || w.endsWith(`/${name}`);
-        if (words.some((w) => is(w, "rm"))) return true;
-        const ln = words.findIndex((w) => is(w, "ln"));
-        if (ln >= 0 && /^-\w*s/.test(words[ln + 1] ?? "") && words[ln + 2] === "/dev/null") return true;
+        if (ws.some((w) => is(w, "rm"))) return true;
+        const ln = ws.findIndex((w) => is(w, "ln"));
+        if (ln >= 0 && /^-\w*s/.test(ws[ln + 1] ?? "") && ws[ln + 2] === "/dev/null") return true;
         // `> file`, `: > file`, `cat /dev/null > file`: a command that only truncates the file.
-        return /^(?:cat\s+\/dev\/null\s*|:\s*)?>/.test(c);
+        return /^[({`$\s]*(?:cat\s+\/dev\/null\s*|:\s*)?>/.test(c);
       }),
   },
 ];

@@ -129,35 +129,69 @@ export function parseAnacrontab(text: string): CronTable {
 
 /** At most this many path variables of one script are remembered (see `expandPathVars`). */
 const MAX_PATH_VARS = 64;
-/** `NAME=/abs/path` (optionally exported, quoted) where a command may start. */
-const PATH_ASSIGNMENT =
-  /(?:^|[;&|(]\s*)(?:export\s+|readonly\s+|local\s+)?([A-Za-z_]\w{0,63})=(["']?)(\/[\w.\/+@%-]*)\2(?=[\s;&|)]|$)/g;
+/** Longest path remembered, and most characters one line may grow by when its variables are written out. */
+const MAX_PATH_VALUE = 4096;
+const MAX_LINE_GROWTH = 64 << 10;
+/** `NAME=` (optionally exported, declared, local) where a command may start; the value follows. */
+const ASSIGNED =
+  /(?:^|[;&|(]\s*)(?:export\s+|readonly\s+|local\s+|declare\s+(?:-\w+\s+)*)?([A-Za-z_]\w{0,63})=/g;
+/** A plain absolute path as an assignment's whole value (optionally quoted), read where the value starts. */
+const PATH_VALUE = /(["']?)(\/[\w.\/+@%-]*)\1(?=[\s;&|)]|$)/y;
+/** `unset NAME…` where a command may start. */
+const UNSET = /(?:^|[;&|(]\s*)unset\s+(?:-v\s+)?([A-Za-z_][\w\s]{0,400})/g;
 
 /**
  * A logical line with the variables earlier assignments in the script set to an absolute path written out
  * (`F=/usr/share/doc/.x; [ -f "$F" ] && . "$F"` runs /usr/share/doc/.x, and is judged as doing so). `vars`
- * carries the assignments from line to line; only plain paths are remembered (no `$`, quotes, `:` lists).
+ * carries the assignments from line to line; only plain paths are remembered (no `$`, quotes, `:` lists), and
+ * a variable given any other value or unset is forgotten (`H=/var/tmp/x; H="$(command -v x)"` runs no
+ * /var/tmp/x). The line grows by at most MAX_LINE_GROWTH characters.
  */
 export function expandPathVars(text: string, vars: Map<string, string>): string {
+  let budget = MAX_LINE_GROWTH;
   const expand = (part: string) =>
     vars.size === 0 || !part.includes("$") ? part : part.replace(
       /\$(?:\{([A-Za-z_]\w{0,63})\}|([A-Za-z_]\w{0,63}))/g,
-      (m, a?: string, b?: string) => vars.get(a ?? b ?? "") ?? m,
+      (m, a?: string, b?: string) => {
+        const v = vars.get(a ?? b ?? "");
+        if (v === undefined || v.length - m.length > budget) return m;
+        budget -= v.length - m.length;
+        return v;
+      },
     );
+  const events: { end: number; apply: () => void }[] = [];
+  for (const m of text.matchAll(ASSIGNED)) {
+    const end = m.index + m[0].length;
+    PATH_VALUE.lastIndex = end;
+    const p = PATH_VALUE.exec(text);
+    events.push({
+      end: p ? end + p[0].length : end,
+      apply: () => p ? rememberPathVar(vars, m[1], p[2]) : vars.delete(m[1]),
+    });
+  }
+  for (const m of text.matchAll(UNSET)) {
+    const names = m[1].split(/\s+/).filter((n) => /^[A-Za-z_]\w*$/.test(n));
+    events.push({ end: m.index + m[0].length, apply: () => names.forEach((n) => vars.delete(n)) });
+  }
+  events.sort((a, b) => a.end - b.end);
   let out = "";
   let last = 0;
-  for (const m of text.matchAll(PATH_ASSIGNMENT)) {
-    const end = m.index + m[0].length;
-    out += expand(text.slice(last, end));
-    last = end;
-    rememberPathVar(vars, m[1], m[3]);
+  for (const e of events) {
+    if (e.end < last) continue;
+    out += expand(text.slice(last, e.end));
+    last = e.end;
+    e.apply();
   }
   return out + expand(text.slice(last));
 }
 
 /** Remembers `name` as a path variable when `value` is a plain absolute path (within MAX_PATH_VARS). */
 function rememberPathVar(vars: Map<string, string>, name: string, value: string): void {
-  if (/^\/[\w.\/+@%-]*$/.test(value) && (vars.size < MAX_PATH_VARS || vars.has(name))) vars.set(name, value);
+  if (value.length > MAX_PATH_VALUE || !/^\/[\w.\/+@%-]*$/.test(value)) {
+    vars.delete(name);
+    return;
+  }
+  if (vars.size < MAX_PATH_VARS || vars.has(name)) vars.set(name, value);
 }
 
 /** How many backslashes end `line` (counted from the end: a `\\+$` regex retries the run from every position). */

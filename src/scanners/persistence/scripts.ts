@@ -17,32 +17,37 @@ export const SCRIPT_MAX_COUNT = 2000;
 /** Longest chain of scripts followed from an entry (the entry's script is the first). */
 export const SCRIPT_MAX_DEPTH = 4;
 
+/** At most this many indicators are kept for one script and what it runs (distinct payload lines). */
+export const SCRIPT_MAX_INDICATORS = 64;
+
+/** What one script holds itself: its payload lines, and the programs its lines run. */
+interface ScriptFile {
+  own: Indicator[];
+  runs: string[];
+}
+
 /** Reads the scripts entries run and remembers what each holds. */
 export class ScriptPayloads {
-  readonly #seen = new Map<string, Indicator[]>();
+  /** Each script read once: what it holds itself (undefined for a file that is not a text script). */
+  readonly #files = new Map<string, ScriptFile | undefined>();
+  /** Indicators of a script and its chain, by `path@depth` (a script reached nearer the entry looks deeper). */
+  readonly #chains = new Map<string, Indicator[]>();
   #read = 0;
 
   /** Call after every source has run: a file that is itself a point (its lines already entries) is not read. */
   constructor(readonly c: Collector) {
     for (const p of c.points) {
-      if (!p.inert && p.path.startsWith("/")) this.#seen.set(normalisePath(p.path), []);
+      if (!p.inert && p.path.startsWith("/")) this.#files.set(normalisePath(p.path), undefined);
     }
   }
 
-  /**
-   * Payload indicators of the script at `path` and of the scripts it runs in turn (the path and line of each
-   * payload), or none. `depth` is the script's place in the chain (1 for the one an entry runs).
-   */
-  indicators(path: string, depth = 1): Indicator[] {
-    if (!path.startsWith("/")) return [];
-    const key = normalisePath(path);
-    const known = this.#seen.get(key);
-    if (known) return known;
-    const found: Indicator[] = [];
-    this.#seen.set(key, found);
+  /** The script at `key` read and judged once, or undefined when it is no text script (or a point itself). */
+  #file(key: string): ScriptFile | undefined {
+    if (this.#files.has(key)) return this.#files.get(key);
+    this.#files.set(key, undefined);
     const host = this.c.ctx.host;
     const st = host.stat(key);
-    if (!st.ok || !st.value.isFile || st.value.size === 0) return found;
+    if (!st.ok || !st.value.isFile || st.value.size === 0) return undefined;
     if (++this.#read > SCRIPT_MAX_COUNT) {
       if (this.#read === SCRIPT_MAX_COUNT + 1) {
         this.c.ctx.warn(
@@ -50,18 +55,52 @@ export class ScriptPayloads {
           `more than ${SCRIPT_MAX_COUNT} scripts run by persistence entries: the rest were not read`,
         );
       }
-      return found;
+      return undefined;
     }
     const head = host.readBytes(key, 1024);
-    if (!head.ok || head.value.includes(0)) return found;
+    if (!head.ok || head.value.includes(0)) return undefined;
     const f = this.c.read(key, LIMITS.fileBytes);
-    if (!f) return found;
+    if (!f) return undefined;
+    const file: ScriptFile = { own: [], runs: [] };
+    const runs = new Set<string>();
     for (const l of scriptLines(f.text)) {
       for (const h of matchPatterns(l.text)) {
-        found.push({ kind: h.kind, name: h.name, path: `${key}:${l.line}` });
+        if (file.own.length < SCRIPT_MAX_INDICATORS) {
+          file.own.push({ kind: h.kind, name: h.name, path: `${key}:${l.line}` });
+        }
       }
-      if (depth >= SCRIPT_MAX_DEPTH) continue;
-      for (const next of executedPaths(l.text)) found.push(...this.indicators(next, depth + 1));
+      for (const next of executedPaths(l.text)) if (next.startsWith("/")) runs.add(normalisePath(next));
+    }
+    file.runs = [...runs];
+    this.#files.set(key, file);
+    return file;
+  }
+
+  /**
+   * Payload indicators of the script at `path` and of the scripts it runs in turn (the path and line of each
+   * payload, each once, at most SCRIPT_MAX_INDICATORS), or none. `depth` is the script's place in the chain (1
+   * for the one an entry runs); a script already met nearer the entry is judged from there.
+   */
+  indicators(path: string, depth = 1): Indicator[] {
+    if (!path.startsWith("/")) return [];
+    const key = normalisePath(path);
+    const memo = `${key}@${depth}`;
+    const known = this.#chains.get(memo);
+    if (known) return known;
+    const found: Indicator[] = [];
+    this.#chains.set(memo, found); // a loop of scripts meets this (empty, in progress) list and ends
+    const file = this.#file(key);
+    if (!file) return found;
+    const seen = new Set<string>();
+    const add = (i: Indicator) => {
+      const id = `${i.kind}:${i.name}:${i.path}`;
+      if (found.length >= SCRIPT_MAX_INDICATORS || seen.has(id)) return;
+      seen.add(id);
+      found.push(i);
+    };
+    for (const i of file.own) add(i);
+    if (depth < SCRIPT_MAX_DEPTH) {
+      for (const next of file.runs) for (const i of this.indicators(next, depth + 1)) add(i);
     }
     return found;
   }

@@ -102,11 +102,14 @@ export function splitArgs(text: string): string[] | undefined {
 export function parseSshdLine(
   raw: string,
 ): { keyword: string; args: string[] } | { error: string } | undefined {
-  // sshd splits a line at any white space, a carriage return, form feed or vertical tab inside it included
-  // (`PermitRootLogin\ryes` is `PermitRootLogin yes` to it). No `$` anchor: with a `\r` inside, `.*$` failed and
-  // the overlapping blank runs were retried in cubic time (an 8 KB line took longer than the scan's budget).
-  const line = raw.replace(/[\r\f\v]/g, " ").trimEnd();
-  const m = line.match(/^[ \t]*([^ \t="]*)[ \t]*=?[ \t]*([^\n]*)/);
+  // sshd ends the keyword at a blank, a carriage return or `=` (`PermitRootLogin\ryes` is `PermitRootLogin yes`
+  // to it) and splits the arguments at blanks only; trailing blanks, `\r` and `\f` are dropped. No `$` anchor:
+  // with a `\r` inside, `.*$` failed and the overlapping blank runs were retried in cubic time (an 8 KB line
+  // took longer than the scan's budget).
+  let end = raw.length;
+  while (end > 0 && " \t\r\n\f".includes(raw[end - 1])) end--;
+  const line = raw.slice(0, end);
+  const m = line.match(/^[ \t]*([^ \t\r="]*)[ \t\r]*=?[ \t]*([^\n]*)/);
   if (!m || m[1] === "" || m[1].startsWith("#")) {
     return line.trim() === "" || line.trim().startsWith("#") || !m ? undefined : { error: "no keyword" };
   }

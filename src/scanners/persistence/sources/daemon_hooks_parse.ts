@@ -118,8 +118,10 @@ export function parseRsyslogConf(text: string): RsyslogConf {
   }
   clean.split("\n").forEach((raw, i) => {
     const l = raw.trim();
-    const legacy = /^\$ActionOMProgBinary\s+(\S.*)$/i.exec(l);
-    if (legacy) programs.push({ line: i + 1, command: legacy[1].trim() });
+    // The binary is the first word (rsyslog ignores what follows a carriage return or other blank, with a
+    // warning): `(\S.*)$` missed a line with a `\r` inside.
+    const legacy = /^\$ActionOMProgBinary\s+(\S+)/i.exec(l);
+    if (legacy) programs.push({ line: i + 1, command: legacy[1] });
     const inc = /^\$IncludeConfig\s+(\S+)/i.exec(l);
     if (inc) includes.push(inc[1]);
     const caret = /^[^\s$][^\s]*\s+\^([^;\s]+)/.exec(l);

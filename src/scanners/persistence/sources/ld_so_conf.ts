@@ -13,6 +13,7 @@ import { type Collector, normalisePath } from "../collect.ts";
 import { parseLdSoConf } from "../env_files.ts";
 import { expandGlob } from "../../ssh/sshd_config.ts";
 import { packageOwnedLocation } from "../owners.ts";
+import { unlessOwned } from "./ownership.ts";
 
 const LIMITS = { files: 500, depth: 8, libraries: 5000 } as const;
 /** The loader's trusted directories, searched after the configured ones: where the system's libraries are. */
@@ -26,6 +27,8 @@ export const SYSTEM_LIB_DIRS: readonly string[] = [
   "/lib",
   "/usr/lib",
 ];
+/** glibc-hwcaps subdirectories the loader tries before a directory itself (x86-64). */
+export const HWCAPS = ["x86-64-v4", "x86-64-v3", "x86-64-v2"];
 /** A shared library's file name (libc.so.6, libssl.so.3, libfoo.so). */
 const LIBRARY_NAME = /^lib[\w.+-]*\.so(?:\.\d+)*$/;
 
@@ -112,41 +115,53 @@ export function ldSoConfSources(c: Collector): void {
  */
 function shadowing(c: Collector, configured: ReadonlyMap<string, { path: string; line: number }>): void {
   const host = c.ctx.host;
-  const systemDirs = new Set(SYSTEM_LIB_DIRS.filter((d) => {
+  const systemDirs = SYSTEM_LIB_DIRS.filter((d) => {
     const st = host.stat(d);
     return st.ok && st.value.isDirectory;
-  }));
+  });
+  // The loader's cache keeps, for a name, the directory configured first; the trusted directories not
+  // configured come after every configured one.
+  const order = new Map([...configured.keys()].map((d, i) => [d, i]));
   for (const [dir, where] of configured) {
-    if (systemDirs.has(dir) || packageOwnedLocation(dir)) continue;
-    const r = host.readDir(dir, LIMITS.libraries);
-    if (!r.ok) continue;
-    if (r.truncated) c.ctx.warn("truncated", `${dir}: more than ${LIMITS.libraries} entries`);
-    for (const e of r.value.filter((x) => !x.isDirectory && LIBRARY_NAME.test(x.name)).sort(byName)) {
-      const shadowed = [...systemDirs].map((d) => `${d}/${e.name}`).find((p) => host.stat(p).ok);
-      if (shadowed === undefined) continue;
-      const lib = `${dir}/${e.name}`;
-      // A link to the system library itself (or the same file reached another way) shadows nothing.
-      const [mine, theirs] = [host.stat(lib), host.stat(shadowed)];
-      if (
-        !mine.ok || (theirs.ok && mine.value.dev === theirs.value.dev && mine.value.ino === theirs.value.ino)
-      ) {
-        continue;
+    if (systemDirs.includes(dir)) continue;
+    const at = order.get(dir)!;
+    // glibc-hwcaps subdirectories are searched before the directory itself, for the CPUs that support them.
+    for (const sub of [...HWCAPS.map((h) => `${dir}/glibc-hwcaps/${h}`), dir]) {
+      const r = host.readDir(sub, LIMITS.libraries);
+      if (!r.ok) continue;
+      if (r.truncated) c.ctx.warn("truncated", `${sub}: more than ${LIMITS.libraries} entries`);
+      for (const e of r.value.filter((x) => !x.isDirectory && LIBRARY_NAME.test(x.name)).sort(byName)) {
+        const holders = systemDirs.filter((d) => host.stat(`${d}/${e.name}`).ok);
+        if (holders.length === 0 || holders.some((d) => (order.get(d) ?? Infinity) < at)) continue;
+        const shadowed = `${holders[0]}/${e.name}`;
+        const lib = `${sub}/${e.name}`;
+        // A link to the system library itself (or the same file reached another way) shadows nothing.
+        const [mine, theirs] = [host.stat(lib), host.stat(shadowed)];
+        if (
+          !mine.ok ||
+          (theirs.ok && mine.value.dev === theirs.value.dev && mine.value.ino === theirs.value.ino)
+        ) {
+          continue;
+        }
+        const draft = {
+          check_id: "persistence.ld_so_conf.shadowing_library",
+          subject: lib,
+          description: `${lib} has the name of the system library ${shadowed}; ${dir} is searched first ` +
+            `(${where.path}:${where.line}), so every program linking ${e.name} loads ${lib}.`,
+          metadata: {
+            path: lib,
+            library: e.name,
+            shadowed,
+            directory: dir,
+            config: where.path,
+            line: where.line,
+          },
+          location: { path: lib },
+        };
+        // In a directory only packages write, a library a package installed there is the distribution's.
+        if (packageOwnedLocation(dir)) unlessOwned(c, lib, draft);
+        else c.finding(draft);
       }
-      c.finding({
-        check_id: "persistence.ld_so_conf.shadowing_library",
-        subject: lib,
-        description:
-          `${lib} has the name of the system library ${shadowed}; ${dir} is searched first (${where.path}:${where.line}), so every program linking ${e.name} loads ${lib}.`,
-        metadata: {
-          path: lib,
-          library: e.name,
-          shadowed,
-          directory: dir,
-          config: where.path,
-          line: where.line,
-        },
-        location: { path: lib },
-      });
     }
   }
 }

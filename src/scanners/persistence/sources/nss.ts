@@ -7,7 +7,7 @@
 import type { Collector } from "../collect.ts";
 import { entryDigest } from "../assess.ts";
 import { unlessOwned } from "./ownership.ts";
-import { SYSTEM_LIB_DIRS } from "./ld_so_conf.ts";
+import { HWCAPS, SYSTEM_LIB_DIRS } from "./ld_so_conf.ts";
 
 /** nsswitch.conf: the administrator's, then the vendor default some distributions read when it is absent. */
 export const NSSWITCH_FILES = ["/etc/nsswitch.conf", "/usr/etc/nsswitch.conf"];
@@ -17,7 +17,6 @@ export const NSSWITCH_FILES = ["/etc/nsswitch.conf", "/usr/etc/nsswitch.conf"];
  * (in Debian's default ld.so.conf.d), each with the glibc-hwcaps subdirectories it tries first.
  */
 const NSS_BASE_DIRS = [...SYSTEM_LIB_DIRS, "/usr/local/lib", "/usr/local/lib64"];
-const HWCAPS = ["x86-64-v4", "x86-64-v3", "x86-64-v2"];
 /** Every directory a module is looked for in. */
 export const NSS_LIB_DIRS = NSS_BASE_DIRS.flatMap((d) => [...HWCAPS.map((h) => `${d}/glibc-hwcaps/${h}`), d]);
 
