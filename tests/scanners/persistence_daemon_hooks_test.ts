@@ -181,10 +181,14 @@ Deno.test("persistence: a kernel usermode helper in an untrusted place or unpack
     "sys/kernel/uevent_helper": "\n",
     "etc/sysctl.d/99-health.conf": "kernel.core_pattern = |/usr/lib/systemd/systemd-coredumpd %P\n",
     "proc/cmdline": "BOOT_IMAGE=/vmlinuz root=/dev/sda1 sysctl.kernel.poweroff_cmd=/dev/shm/p\n",
+    "proc/sys/kernel/poweroff_cmd": "/bin/sh /usr/local/sbin/k4.sh\n",
+    "bin/sh": exe("\x7fELF"),
+    "usr/local/sbin/k4.sh": exe("#!/bin/sh\n"),
     "var/tmp/.c": exe("#!/bin/sh\n"),
     "usr/local/sbin/kmod-helper": exe("#!/bin/sh\n"),
     "usr/lib/systemd/systemd-coredumpd": exe("#!/bin/sh\n"),
     ...dpkgOwns("systemd", ["/usr/lib/systemd/systemd-coredump"]),
+    ...dpkgOwns("dash", ["/bin/sh"]),
   }));
   const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
   assert.equal(r.status, "ok", r.reason);
@@ -195,6 +199,7 @@ Deno.test("persistence: a kernel usermode helper in an untrusted place or unpack
     "medium persistence.kernel_helper.unowned /etc/sysctl.d/99-health.conf:1",
     "medium persistence.kernel_helper.unowned /proc/sys/kernel/core_pattern",
     "medium persistence.kernel_helper.unowned /proc/sys/kernel/modprobe",
+    "medium persistence.kernel_helper.unowned /proc/sys/kernel/poweroff_cmd",
   ]);
   const modprobe = r.findings.find((f) => f.metadata.setting === "kernel.modprobe")!;
   assert.equal(modprobe.metadata.live, true);

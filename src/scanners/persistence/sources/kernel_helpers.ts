@@ -125,32 +125,33 @@ export function kernelHelperSources(c: Collector): void {
         live: p.found.some((f) => f.live),
       },
     });
+    // Every program the helper runs: the interpreter and the script it is given (`/bin/sh /usr/local/sbin/k.sh`).
     for (const f of p.found) {
-      const program = executedPaths(f.command)[0];
-      if (program === undefined) continue;
-      const file = linkTarget(c, program, 16);
-      const st = c.ctx.host.lstat(file);
-      if (!st.ok || !st.value.isFile) continue;
-      const setting = f.helper.key.replaceAll("/", ".");
-      unlessOwned(c, file, {
-        check_id: "persistence.kernel_helper.unowned",
-        subject: `${setting}:${file}`,
-        description: `${path}${f.line > 0 ? `:${f.line}` : ""}: ${setting} makes the kernel run ${program}${
-          file !== program ? ` (${file})` : ""
-        } as root, the ${f.helper.role}, and no installed package provides it: ${f.command.slice(0, 300)}`,
-        metadata: {
-          kind: "kernel_helper",
-          path,
-          line: f.line,
-          setting,
-          program,
-          ...(file !== program ? { resolved: file } : {}),
-          command: f.command.slice(0, 1000),
-          live: f.live,
-          technique: TECHNIQUE,
-        },
-        location: { path },
-      });
+      for (const program of executedPaths(f.command)) {
+        const file = linkTarget(c, program, 16);
+        const st = c.ctx.host.lstat(file);
+        if (!st.ok || !st.value.isFile) continue;
+        const setting = f.helper.key.replaceAll("/", ".");
+        unlessOwned(c, file, {
+          check_id: "persistence.kernel_helper.unowned",
+          subject: `${setting}:${file}`,
+          description: `${path}${f.line > 0 ? `:${f.line}` : ""}: ${setting} makes the kernel run ${program}${
+            file !== program ? ` (${file})` : ""
+          } as root, the ${f.helper.role}, and no installed package provides it: ${f.command.slice(0, 300)}`,
+          metadata: {
+            kind: "kernel_helper",
+            path,
+            line: f.line,
+            setting,
+            program,
+            ...(file !== program ? { resolved: file } : {}),
+            command: f.command.slice(0, 1000),
+            live: f.live,
+            technique: TECHNIQUE,
+          },
+          location: { path },
+        });
+      }
     }
   }
 }
