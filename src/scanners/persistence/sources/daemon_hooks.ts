@@ -20,7 +20,7 @@ import {
   type RsyslogConf,
 } from "./daemon_hooks_parse.ts";
 import { distinctDirs, judgeUnpackaged } from "./hook_files.ts";
-import { isExecutable, RUN_PARTS_SKIPPED, scriptPoint } from "./shared.ts";
+import { confFiles, isExecutable, RUN_PARTS_SKIPPED, scriptPoint } from "./shared.ts";
 
 const TECHNIQUE = "T1546";
 /** At most this many configuration files of one logger are read (includes of includes, globs). */
@@ -77,8 +77,7 @@ function loggerConfig(
 /** auditd's plugin files: an active plugin's program starts with auditd, as root. */
 function auditPlugins(c: Collector): void {
   for (const dir of distinctDirs(c, ["/etc/audit/plugins.d", "/etc/audisp/plugins.d"])) {
-    for (const name of c.list(dir).filter((n) => n.endsWith(".conf"))) {
-      const path = `${dir}/${name}`;
+    for (const path of confFiles(c, [dir])) {
       const f = c.read(path, 64 << 10);
       if (!f) continue;
       const p = parseAuditPlugin(f.text);
@@ -127,9 +126,7 @@ function needrestart(c: Collector): void {
   }
   const confs = [
     "/etc/needrestart/needrestart.conf",
-    ...c.list("/etc/needrestart/conf.d").filter((n) => n.endsWith(".conf")).map((n) =>
-      `/etc/needrestart/conf.d/${n}`
-    ),
+    ...confFiles(c, ["/etc/needrestart/conf.d"]),
   ];
   for (const path of confs) {
     const f = c.read(path);
@@ -174,11 +171,17 @@ function sessionServices(c: Collector): void {
 
 /** Every family of this file. */
 export function daemonHookSources(c: Collector): void {
-  loggerConfig(c, "rsyslog", ["/etc/rsyslog.conf", ...confIn(c, "/etc/rsyslog.d")], parseRsyslogConf, "/etc");
+  loggerConfig(
+    c,
+    "rsyslog",
+    ["/etc/rsyslog.conf", ...confFiles(c, ["/etc/rsyslog.d"])],
+    parseRsyslogConf,
+    "/etc",
+  );
   loggerConfig(
     c,
     "syslog-ng",
-    ["/etc/syslog-ng/syslog-ng.conf", ...confIn(c, "/etc/syslog-ng/conf.d")],
+    ["/etc/syslog-ng/syslog-ng.conf", ...confFiles(c, ["/etc/syslog-ng/conf.d"])],
     parseSyslogNgConf,
     "/etc/syslog-ng",
   );
@@ -192,9 +195,4 @@ export function daemonHookSources(c: Collector): void {
   const backends = c.list("/usr/lib/cups/backend").map((n) => `/usr/lib/cups/backend/${n}`);
   judgeUnpackaged(c, backends, "CUPS backend");
   sessionServices(c);
-}
-
-/** The `*.conf` files of a directory. */
-function confIn(c: Collector, dir: string): string[] {
-  return c.list(dir).filter((n) => n.endsWith(".conf")).map((n) => `${dir}/${n}`);
 }

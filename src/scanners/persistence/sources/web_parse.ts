@@ -239,13 +239,6 @@ function hiddenRunnerCall(text: string): WebHit | undefined {
   return hidden;
 }
 
-/** The 1-based line of an offset. */
-export function lineAt(text: string, index: number): number {
-  let n = 1;
-  for (let i = text.indexOf("\n"); i >= 0 && i < index; i = text.indexOf("\n", i + 1)) n++;
-  return n;
-}
-
 /** Document roots an Apache configuration names: DocumentRoot, Alias and ScriptAlias targets. */
 export function apacheRoots(text: string): string[] {
   const out: string[] = [];

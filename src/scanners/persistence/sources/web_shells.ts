@@ -7,7 +7,8 @@
 import { walk } from "../../../host/walker.ts";
 import { entryDigest } from "../assess.ts";
 import { type Collector, normalisePath } from "../collect.ts";
-import { apacheRoots, lineAt, nginxRoots, type WebHit, webHits, webKind } from "./web_parse.ts";
+import { lineIndex } from "../../../host/line_index.ts";
+import { apacheRoots, nginxRoots, type WebHit, webHits, webKind } from "./web_parse.ts";
 
 /** Web roots looked at on every host. */
 export const DEFAULT_WEB_ROOTS = [
@@ -121,7 +122,8 @@ export async function webShellSources(c: Collector): Promise<void> {
     const text = new TextDecoder("latin1").decode(r.value);
     const found = webHits(text, kind);
     if (found.length > 0) {
-      hits.push({ path: e.path, hits: found.map((x) => ({ ...x, line: lineAt(text, x.index) })) });
+      const lineAt = lineIndex(text);
+      hits.push({ path: e.path, hits: found.map((x) => ({ ...x, line: lineAt(x.index) })) });
     }
   }
   if (capped !== "") c.ctx.warn("truncated", `${capped}: the rest were not read`);
