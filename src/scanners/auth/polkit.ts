@@ -296,17 +296,20 @@ export function vendorRuleFiles(host: Host): string[] {
   const rules = RULES_DIRS.filter((d) => !LOCAL_RULES_DIRS.includes(d)).flatMap((d) =>
     listFiles(host, d, ".rules")
   );
-  const dirs = host.readDir(VENDOR_PKLA_DIR, 1000);
-  const pkla = dirs.ok
-    ? dirs.value.filter((e) => e.isDirectory).flatMap((e) =>
-      listFiles(host, `${VENDOR_PKLA_DIR}/${e.name}`, ".pkla")
-    )
-    : [];
-  return [...rules, ...pkla];
+  return [...rules, ...pklaFiles(host, VENDOR_PKLA_DIR)];
 }
 
 /** The local authority's package directory (/var/lib; the administrator's is under /etc). */
 const VENDOR_PKLA_DIR = "/var/lib/polkit-1/localauthority";
+
+/** The .pkla files of a local-authority directory: those of its NN-name.d subdirectories, in name order. */
+function pklaFiles(host: Host, base: string): string[] {
+  const dirs = host.readDir(base, 1000);
+  if (!dirs.ok) return [];
+  return dirs.value.filter((e) => e.isDirectory).map((e) => e.name).sort().flatMap((d) =>
+    listFiles(host, `${base}/${d}`, ".pkla")
+  );
+}
 
 /**
  * An account that runs a service rather than a person (www-data, nobody, postgres…): not root, no home of a
@@ -419,45 +422,41 @@ export function* polkitFindings(
     }
   }
   for (const base of PKLA_DIRS) {
-    const dirs = host.readDir(base, 1000);
-    if (!dirs.ok) continue;
-    for (const d of dirs.value.filter((e) => e.isDirectory).map((e) => e.name).sort()) {
-      for (const path of listFiles(host, `${base}/${d}`, ".pkla")) {
-        const text = read(path);
-        if (text === undefined) continue;
-        for (const s of parseIni(text)) {
-          const results = ["ResultAny", "ResultInactive", "ResultActive"].filter((k) =>
-            s.keys.get(k)?.toLowerCase() === "yes"
-          );
-          const identity = s.keys.get("Identity") ?? "";
-          const action = s.keys.get("Action") ?? "";
-          const anyAction = action.split(";").some((a) => a.trim() === "*");
-          const services = results.length === 0
-            ? []
-            : identity.split(";").map((id) => /^unix-user:(.+)$/.exec(id.trim())?.[1]).filter((
-              u,
-            ): u is string => u !== undefined && serviceAccount(pc.accounts, u) !== undefined);
-          // The package directory's .pkla files (geoclue's grant to its daemon) are judged like its rules.
-          const judged = base !== VENDOR_PKLA_DIR ||
-            (pc.packagedRules !== undefined && !pc.packagedRules.has(path));
-          if (services.length > 0 && judged) {
-            yield serviceGrant(path, `[${s.section}]`, services, anyAction, {
-              section: s.section,
-              line: s.line,
-            });
-          }
-          if (results.length === 0 || !broadIdentity(identity)) continue;
-          yield {
-            check_id: "auth.polkit.permissive_rule",
-            subject: `${path}#${s.section}`,
-            severity: anyAction ? "critical" : undefined,
-            description: `${path} [${s.section}]: ${results.join(", ")}=yes for ${identity} on ${
-              action || "no action"
-            }.`,
-            metadata: { path, section: s.section, line: s.line, identity, action, results, kind: "pkla" },
-            location: { path },
-          };
+    for (const path of pklaFiles(host, base)) {
+      const text = read(path);
+      if (text === undefined) continue;
+      for (const s of parseIni(text)) {
+        const results = ["ResultAny", "ResultInactive", "ResultActive"].filter((k) =>
+          s.keys.get(k)?.toLowerCase() === "yes"
+        );
+        const identity = s.keys.get("Identity") ?? "";
+        const action = s.keys.get("Action") ?? "";
+        const anyAction = action.split(";").some((a) => a.trim() === "*");
+        const services = results.length === 0
+          ? []
+          : identity.split(";").map((id) => /^unix-user:(.+)$/.exec(id.trim())?.[1]).filter((
+            u,
+          ): u is string => u !== undefined && serviceAccount(pc.accounts, u) !== undefined);
+        // The package directory's .pkla files (geoclue's grant to its daemon) are judged like its rules.
+        const judged = base !== VENDOR_PKLA_DIR ||
+          (pc.packagedRules !== undefined && !pc.packagedRules.has(path));
+        if (services.length > 0 && judged) {
+          yield serviceGrant(path, `[${s.section}]`, services, anyAction, {
+            section: s.section,
+            line: s.line,
+          });
         }
+        if (results.length === 0 || !broadIdentity(identity)) continue;
+        yield {
+          check_id: "auth.polkit.permissive_rule",
+          subject: `${path}#${s.section}`,
+          severity: anyAction ? "critical" : undefined,
+          description: `${path} [${s.section}]: ${results.join(", ")}=yes for ${identity} on ${
+            action || "no action"
+          }.`,
+          metadata: { path, section: s.section, line: s.line, identity, action, results, kind: "pkla" },
+          location: { path },
+        };
       }
     }
   }
