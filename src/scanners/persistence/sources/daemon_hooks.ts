@@ -4,7 +4,8 @@
  * (started with auditd), acpid's event actions (power button, lid, AC), needrestart's hooks and notifiers (run
  * after every package upgrade), pam_namespace's namespace.init (run at login), CUPS backends (run as root when
  * their mode gives no access to others), and D-Bus session services (started as the user on first call). Each
- * program is judged like any command its runner's account runs.
+ * program is judged like any command its runner's account runs; a module in rsyslog's module directories that no
+ * package installed is `persistence.hook.unpackaged`.
  */
 import { globMatcher } from "../../../host/glob.ts";
 import { ANY_USER, ROOT_ACCOUNT } from "../accounts.ts";
@@ -14,12 +15,14 @@ import { scriptLines } from "../cron.ts";
 import { parseServiceFile } from "../../auth/dbus.ts";
 import {
   parseAcpiEvent,
+  parseAuditdConf,
   parseAuditPlugin,
   parseRsyslogConf,
   parseSyslogNgConf,
+  perlCommands,
   type RsyslogConf,
 } from "./daemon_hooks_parse.ts";
-import { distinctDirs, judgeUnpackaged } from "./hook_files.ts";
+import { distinctDirs, judgeUnpackaged, subdirs } from "./hook_files.ts";
 import { confFiles, isExecutable, RUN_PARTS_SKIPPED, scriptPoint } from "./shared.ts";
 
 const TECHNIQUE = "T1546";
@@ -74,9 +77,25 @@ function loggerConfig(
   }
 }
 
-/** auditd's plugin files: an active plugin's program starts with auditd, as root. */
+/**
+ * auditd.conf's `exec` actions (run as root when the disk fills or fails) and the plugin files of its
+ * `plugin_dir` and the usual directories: an active plugin's program starts with auditd, as root.
+ */
 function auditPlugins(c: Collector): void {
-  for (const dir of distinctDirs(c, ["/etc/audit/plugins.d", "/etc/audisp/plugins.d"])) {
+  const confPath = "/etc/audit/auditd.conf";
+  const conf = c.read(confPath, 256 << 10);
+  const parsed = conf ? parseAuditdConf(conf.text) : undefined;
+  if (parsed) {
+    c.point({
+      kind: "daemon_hook",
+      path: confPath,
+      entries: parsed.actions.map((a) => ({ line: a.line, text: a.command, runAs: ROOT_ACCOUNT })),
+      meta: { technique: TECHNIQUE, runner: "auditd" },
+    });
+  }
+  const pluginDirs = ["/etc/audit/plugins.d", "/etc/audisp/plugins.d"];
+  if (parsed?.pluginDir?.startsWith("/")) pluginDirs.unshift(normalisePath(parsed.pluginDir));
+  for (const dir of distinctDirs(c, pluginDirs)) {
     for (const path of confFiles(c, [dir])) {
       const f = c.read(path, 64 << 10);
       if (!f) continue;
@@ -110,7 +129,8 @@ function acpiEvents(c: Collector): void {
 
 /**
  * needrestart: the hook, notify and restart scripts it executes as root after package upgrades, and its
- * configuration, which is Perl it evaluates (only its lines with payload patterns are entries).
+ * configuration, which is Perl it evaluates: the commands its lines run (`system`, backticks, `qx`, piped
+ * `open`), and lines with payload patterns.
  */
 function needrestart(c: Collector): void {
   for (const sub of ["hook.d", "notify.d", "restart.d"]) {
@@ -131,8 +151,14 @@ function needrestart(c: Collector): void {
   for (const path of confs) {
     const f = c.read(path);
     if (!f) continue;
-    const entries = scriptLines(f.text).filter((l) => matchPatterns(l.text).length > 0)
-      .map((l) => ({ line: l.line, text: l.text, runAs: ROOT_ACCOUNT }));
+    const entries: Entry[] = [];
+    for (const l of scriptLines(f.text)) {
+      const commands = perlCommands(l.text);
+      for (const text of commands) entries.push({ line: l.line, text, runAs: ROOT_ACCOUNT });
+      if (commands.length === 0 && matchPatterns(l.text).length > 0) {
+        entries.push({ line: l.line, text: l.text, runAs: ROOT_ACCOUNT });
+      }
+    }
     c.point({
       kind: "daemon_hook",
       path,
@@ -169,6 +195,13 @@ function sessionServices(c: Collector): void {
   judgeUnpackaged(c, vendor, "D-Bus session service");
 }
 
+/** Where rsyslog looks for the modules `module(load="name")` names: Debian's multiarch and RHEL's directories. */
+function rsyslogModuleDirs(c: Collector): string[] {
+  const dirs = ["/usr/lib64/rsyslog", "/usr/lib/rsyslog"];
+  for (const name of subdirs(c, "/usr/lib", /-linux-gnu/)) dirs.push(`/usr/lib/${name}/rsyslog`);
+  return distinctDirs(c, dirs);
+}
+
 /** Every family of this file. */
 export function daemonHookSources(c: Collector): void {
   loggerConfig(
@@ -185,6 +218,10 @@ export function daemonHookSources(c: Collector): void {
     parseSyslogNgConf,
     "/etc/syslog-ng",
   );
+  const modules = rsyslogModuleDirs(c).flatMap((dir) =>
+    c.list(dir).filter((n) => n.endsWith(".so")).map((n) => `${dir}/${n}`)
+  );
+  judgeUnpackaged(c, modules, "rsyslog module");
   auditPlugins(c);
   acpiEvents(c);
   needrestart(c);

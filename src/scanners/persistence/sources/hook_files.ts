@@ -24,6 +24,16 @@ export function distinctDirs(c: Collector, dirs: readonly string[]): string[] {
 }
 
 /**
+ * The names of `dir`'s subdirectories (and symlinks, which may lead to one) that `re` matches, sorted; none when
+ * `dir` cannot be read. `Collector.list` names only files.
+ */
+export function subdirs(c: Collector, dir: string, re: RegExp): string[] {
+  const r = c.ctx.host.readDir(dir, 5000);
+  if (!r.ok) return [];
+  return r.value.filter((e) => (e.isDirectory || e.isSymlink) && re.test(e.name)).map((e) => e.name).sort();
+}
+
+/**
  * Debian's run-parts runs (and `run-parts --list` names) only files whose whole name is ASCII letters, digits,
  * `_` and `-`: ifupdown, ppp and dhclient hook directories follow it.
  */

@@ -7,7 +7,7 @@ import { ROOT_ACCOUNT } from "../accounts.ts";
 import { type Collector, type Entry, homeAccounts } from "../collect.ts";
 import { matchPatterns } from "../patterns.ts";
 import { entryDigest } from "../assess.ts";
-import { judgeUnpackaged } from "./hook_files.ts";
+import { judgeUnpackaged, subdirs } from "./hook_files.ts";
 import { parsePth, startupPrimitives } from "./python_parse.ts";
 
 const TECHNIQUE = "T1546.018";
@@ -23,12 +23,6 @@ interface SiteDir {
   runAs: Account;
   /** Site directories hold .pth files; the standard library directory only its sitecustomize. */
   site: boolean;
-}
-
-function subdirs(c: Collector, dir: string, re: RegExp): string[] {
-  const r = c.ctx.host.readDir(dir, 5000);
-  if (!r.ok) return [];
-  return r.value.filter((e) => (e.isDirectory || e.isSymlink) && re.test(e.name)).map((e) => e.name).sort();
 }
 
 /** The system's standard library and site directories, /etc/python3.X, and each user's site directories. */
