@@ -3,7 +3,9 @@
  * legacy `^program` action after a property filter or `if … then`, mmexternal, modules loaded by path or planted
  * in its module directory, configuration included as text or through a backtick `cat`; syslog-ng's unquoted
  * program(), hook-commands and confgen; auditd.conf's `exec` actions and `plugin_dir`; the commands needrestart's
- * Perl configuration runs. Each fires where planted, and the same files as shipped stay quiet.
+ * Perl configuration runs; a kernel usermode helper a boot script installs (`echo /x > /proc/sys/kernel/modprobe`),
+ * which on an offline image is all there is to see. Each fires where planted, and the same files as shipped stay
+ * quiet.
  */
 import assert from "node:assert/strict";
 import { persistence } from "../../src/scanners/persistence/index.ts";
@@ -13,6 +15,7 @@ import {
   parseSyslogNgConf,
   perlCommands,
 } from "../../src/scanners/persistence/sources/daemon_hooks_parse.ts";
+import { executedPaths, kernelHelperWrites } from "../../src/scanners/persistence/shell_words.ts";
 import { makeTree, runOne } from "../helpers.ts";
 import { dpkgOwns, exe, fired, withAccounts } from "./persistence_fixtures.ts";
 
@@ -214,4 +217,54 @@ Deno.test("persistence: the same files as shipped, owned modules and Perl settin
   assert.equal(r.status, "ok", r.reason);
   assert.deepEqual(fired(r.findings), []);
   assert.deepEqual(r.warnings, []);
+});
+
+Deno.test("kernelHelperWrites: the program a line installs as a kernel usermode helper", () => {
+  const cases: [string, string[]][] = [
+    ["sysctl -w kernel.modprobe=/var/tmp/m", ["/var/tmp/m"]],
+    ["sysctl kernel/poweroff_cmd='/dev/shm/p -f'", ["/dev/shm/p"]],
+    ["sysctl -w kernel.core_pattern=' | /tmp/c %p'", ["/tmp/c"]],
+    ["echo /var/tmp/m > /proc/sys/kernel/modprobe", ["/var/tmp/m"]],
+    ["printf %s /tmp/u | tee /sys/kernel/uevent_helper >/dev/null", ["/tmp/u", "/dev/null"]],
+    ['echo "|$PREFIX/share/apport/apport -p%p" > /proc/sys/kernel/core_pattern', []],
+    ["echo core > /proc/sys/kernel/core_pattern; /usr/bin/x", []],
+    ["cat /proc/sys/kernel/modprobe_other /tmp/z", []],
+    ["sysctl -w kernel.core_pattern=core", []],
+    ["sysctl -w kernel.core_pattern=/var/crash/core.%e", []],
+    ["echo /var/crash/core.%e.%p > /proc/sys/kernel/core_pattern", []],
+    ["echo '|/tmp/c %p' > /proc/sys/kernel/core_pattern", ["/tmp/c"]],
+  ];
+  for (const [line, expected] of cases) assert.deepEqual(kernelHelperWrites(line), expected, line);
+  // executedPaths judges them with the line's commands.
+  assert.deepEqual(executedPaths("/sbin/sysctl -w kernel.modprobe=/var/tmp/m"), [
+    "/sbin/sysctl",
+    "/var/tmp/m",
+  ]);
+  const started = performance.now();
+  kernelHelperWrites(`sysctl kernel.modprobe=${" ".repeat(300_000)}`);
+  kernelHelperWrites(`kernel.modprobe=`.repeat(50_000));
+  kernelHelperWrites(`${"/proc/sys/kernel/modprobe ".repeat(40_000)};`.repeat(2));
+  const ms = performance.now() - started;
+  assert.ok(ms < 2000, `${ms.toFixed(0)} ms`);
+});
+
+Deno.test("persistence: a boot script that installs a kernel helper in an untrusted place fires; a core file name stays quiet", async () => {
+  using root = makeTree(withAccounts({
+    "etc/rc.local": exe("#!/bin/sh -e\necho /var/tmp/.m > /proc/sys/kernel/modprobe\nexit 0\n"),
+    "etc/cron.d/health": "@reboot root sysctl -w kernel.core_pattern='|/dev/shm/.c %p'\n",
+    "var/tmp/.m": exe("#!/bin/sh\n"),
+    "dev/shm/.c": exe("#!/bin/sh\n"),
+  }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.equal(r.status, "ok", r.reason);
+  assert.deepEqual(fired(r.findings), [
+    "high persistence.command.untrusted_path /etc/cron.d/health:1",
+    "high persistence.command.untrusted_path /etc/rc.local:2",
+    "low persistence.rc_local.active /etc/rc.local",
+  ]);
+  using quiet = makeTree(withAccounts({
+    "etc/cron.d/core": "@reboot root sysctl -w kernel.core_pattern=/var/crash/core.%e.%p\n",
+  }));
+  const q = await runOne(persistence, quiet.path, { persistenceRecentDays: 0 });
+  assert.deepEqual(fired(q.findings), []);
 });

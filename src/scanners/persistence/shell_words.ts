@@ -110,7 +110,56 @@ function commandIndex(words: readonly string[], from: number): number {
   return i;
 }
 
-/** The absolute paths a command line executes, in order, without duplicates. */
+/** The kernel's usermode helper settings, as sysctl keys (`kernel.modprobe`) and files under /proc and /sys. */
+const HELPER_KEY = /\bkernel[./](core_pattern|modprobe|poweroff_cmd|hotplug)\s*=/g;
+const HELPER_FILE =
+  /\/(?:proc\/sys\/kernel\/(core_pattern|modprobe|poweroff_cmd|hotplug)|sys\/kernel\/uevent_helper)(?![\w/])/;
+
+/**
+ * The absolute path at the start of a helper value (`'|/x %p'`, `"/x"`), past quotes, blanks and a pipe; a
+ * core_pattern (`piped`) names a program only after a pipe, otherwise it is a core file's name.
+ */
+function helperProgram(value: string, piped: boolean): string | undefined {
+  let i = 0;
+  let pipe = false;
+  for (; i < value.length && i < 256 && /[\s"'|]/.test(value[i]); i++) pipe ||= value[i] === "|";
+  if (piped && !pipe) return undefined;
+  return /^\/[^\s"';|&)]+/.exec(value.slice(i, i + 4096))?.[0];
+}
+
+/**
+ * The programs a command line makes the kernel run as root later: `sysctl -w kernel.modprobe=/x`,
+ * `echo /x > /proc/sys/kernel/modprobe`, `echo '|/x %p' | tee /proc/sys/kernel/core_pattern`,
+ * `echo /x > /sys/kernel/uevent_helper` (on an offline image, a script's write is all there is to see).
+ */
+export function kernelHelperWrites(line: string): string[] {
+  const out: string[] = [];
+  for (const m of line.matchAll(HELPER_KEY)) {
+    const p = helperProgram(line.slice(m.index + m[0].length), m[1] === "core_pattern");
+    if (p) out.push(p);
+  }
+  if (!HELPER_FILE.test(line)) return out;
+  for (const segment of line.split(/;|&&|\|\||\n/)) {
+    const target = HELPER_FILE.exec(segment);
+    if (!target) continue;
+    const plain = segment.replace(/["'\\]/g, " ");
+    if (target[1] === "core_pattern") {
+      for (const m of plain.matchAll(/\|[ \t]*(\/[^\s|>]+)/g)) {
+        if (!/^\/(?:proc|sys)\//.test(m[1])) out.push(m[1]);
+      }
+      continue;
+    }
+    for (const word of plain.split(/[\s|>]+/)) {
+      if (word.startsWith("/") && !word.startsWith("/proc/") && !word.startsWith("/sys/")) out.push(word);
+    }
+  }
+  return out;
+}
+
+/**
+ * The absolute paths a command line executes, in order, without duplicates, and the programs it installs as the
+ * kernel's usermode helpers (see `kernelHelperWrites`).
+ */
 export function executedPaths(line: string): string[] {
   const out: string[] = [];
   for (const words of simpleCommands(line)) {
@@ -122,6 +171,7 @@ export function executedPaths(line: string): string[] {
     const script = commandIndex(words, i + 1);
     if (script < words.length && words[script].startsWith("/")) out.push(words[script]);
   }
+  out.push(...kernelHelperWrites(line));
   return [...new Set(out)];
 }
 
