@@ -244,3 +244,68 @@ Deno.test("persistence web shells: plain names through variables, callbacks and 
   assert.deepEqual(summary(r.findings), []);
   assert.deepEqual(r.warnings, []);
 });
+
+Deno.test("persistence web shells: names built by implode, .=, str_replace, substr or case, and runners given as callbacks fire", async () => {
+  using root = makeTree(withAccounts({
+    "var/www/html/implode.php": "<?php $f = implode('', ['sys','tem']); $f($_POST['x']);",
+    "var/www/html/join.php": "<?php $g = join(\"\", array('pass', 'thru')); $g($_GET['c']);",
+    "var/www/html/legacy.php": "<?php $h = implode(['shell_', 'exec'], ''); echo $h('id');",
+    "var/www/html/dot.php": "<?php $f = 'sys'; $f .= 'tem'; $f($_GET['c']);",
+    "var/www/html/replace.php": "<?php $r = str_replace('X', '', 'sXyXsXtXeXm'); $r($_REQUEST['c']);",
+    "var/www/html/ireplace.php": "<?php $r = str_ireplace(['Q', 'z'], '', 'eqxZeQc'); $r($_COOKIE['c']);",
+    "var/www/html/lower.php": "<?php $l = strtolower('SYSTEM'); $l($_GET['c']);",
+    "var/www/html/substr.php": "<?php $s = ucfirst(substr('xxpassthru', 2)); $s($_GET['c']);",
+    "var/www/html/map.php": "<?php array_map(strrev('metsys'), [$_GET['c']]);",
+    "var/www/html/filter.php": "<?php array_filter([$_GET['c']], 'sys'.'tem');",
+    "var/www/html/cufa.php": "<?php call_user_func_array(base64_decode('c3lzdGVt'), [$_POST['x']]);",
+    "var/www/html/cuf.php": "<?php $c = $_POST['x']; call_user_func('sys'.'tem', $c);",
+    "var/www/html/ob.php": "<?php ob_start(implode('', ['sys', 'tem'])); echo $_GET['c']; ob_end_flush();",
+    // Padding past the size up to which request input is followed through variables does not hide it.
+    "var/www/html/padded.php": `<?php /*${"x".repeat(64 << 10)}*/ $f = 'sys'; $f .= 'tem'; $f($_GET['c']);`,
+  }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.equal(r.status, "ok", r.reason);
+  assert.deepEqual(summary(r.findings), [
+    "critical persistence.webshell.exec_request /var/www/html/cufa.php",
+    "critical persistence.webshell.exec_request /var/www/html/dot.php",
+    "critical persistence.webshell.exec_request /var/www/html/filter.php",
+    "critical persistence.webshell.exec_request /var/www/html/implode.php",
+    "critical persistence.webshell.exec_request /var/www/html/ireplace.php",
+    "critical persistence.webshell.exec_request /var/www/html/join.php",
+    "critical persistence.webshell.exec_request /var/www/html/lower.php",
+    "critical persistence.webshell.exec_request /var/www/html/map.php",
+    "critical persistence.webshell.exec_request /var/www/html/padded.php",
+    "critical persistence.webshell.exec_request /var/www/html/replace.php",
+    "critical persistence.webshell.exec_request /var/www/html/substr.php",
+    "high persistence.webshell.obfuscated_eval /var/www/html/cuf.php",
+    "high persistence.webshell.obfuscated_eval /var/www/html/legacy.php",
+    "high persistence.webshell.obfuscated_eval /var/www/html/ob.php",
+  ]);
+  const patterns = (name: string) =>
+    r.findings.find((f) => String(f.metadata.path).endsWith(`/${name}`))!.metadata.patterns;
+  assert.deepEqual(patterns("dot.php"), ["php_runner_through_variable"]);
+  assert.deepEqual(patterns("map.php"), ["php_runner_callback"]);
+  assert.deepEqual(patterns("cufa.php"), ["php_sink_request", "php_runner_callback"]);
+  assert.deepEqual(patterns("cuf.php"), ["php_hidden_runner_name"]);
+});
+
+Deno.test("persistence web shells: the same building of harmless names, and runner names that are listed, not called, stay quiet", async () => {
+  using root = makeTree(withAccounts({
+    "var/www/html/implode.php":
+      "<?php $f = implode('', ['trans','late']); $f($_POST['x']); echo implode(', ', ['system', 'exec']);",
+    "var/www/html/join.php":
+      "<?php $n = join('', array('sys', 'tem')); echo \"mode: $n\"; log_it($n, $_GET['q']);",
+    "var/www/html/dot.php":
+      "<?php $f = 'trans'; $f .= 'late'; $f($_GET['c']); $sql = 'SELECT'; $sql .= ' system'; q($sql);",
+    "var/www/html/replace.php": "<?php $r = str_replace('X', '', 'tXrXim'); echo $r($_REQUEST['c']);",
+    "var/www/html/lower.php":
+      "<?php $l = strtolower('TRIM'); echo $l($_GET['c']); $u = ucfirst(substr('xsystem', 1));",
+    "var/www/html/callbacks.php":
+      "<?php $a = array_map('trim', $_GET['list']); $b = array_filter($_POST, 'strlen'); usort($rows, 'str' . 'cmp'); echo call_user_func('str'.'rev', $x); ob_start('ob_gz' . 'handler');",
+    "var/www/html/plain.php":
+      "<?php array_walk($jobs, 'exec'); register_shutdown_function('system', 'sync');",
+  }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.deepEqual(summary(r.findings), []);
+  assert.deepEqual(r.warnings, []);
+});
