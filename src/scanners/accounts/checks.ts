@@ -26,6 +26,35 @@ export const ACCOUNT_CHECKS: CheckInput[] = [
     mitre: ["T1136.001", "T1078.003", "T1098"],
   }),
   mk({
+    id: "accounts.nss.uid0_record",
+    title: "uid-0 account defined outside /etc/passwd (systemd user record, extrausers)",
+    severity: "critical",
+    rationale:
+      "glibc's Name Service Switch asks every service nsswitch.conf names for an account: with `systemd` (Debian " +
+      "12's default) a JSON user record in /etc/userdb, /run/userdb or /usr/lib/userdb is an account, with " +
+      "`extrausers` a line in /var/lib/extrausers/passwd is. sshd, su and sudo see it; a reader of /etc/passwd " +
+      "never does. Critical: a uid-0 record is a second root that no account review finds.",
+    remediation:
+      "Read the record (`userdbctl user NAME`, `getent passwd NAME`), preserve it as evidence and " +
+      "remove it; then " + REVIEW_ACCOUNT.charAt(0).toLowerCase() + REVIEW_ACCOUNT.slice(1),
+    mitre: ["T1136.001", "T1078.003", "T1098"],
+  }),
+  mk({
+    id: "accounts.nss.extra_account",
+    title: "Account or group membership defined outside /etc/passwd and /etc/group",
+    severity: "high",
+    rationale:
+      "A systemd user or group record (/etc/userdb, /run/userdb, /run/host/userdb, /usr/lib/userdb) or a " +
+      "libnss-extrausers file defines accounts and group memberships that logins get while /etc/passwd and " +
+      "/etc/group show nothing. No Debian, Ubuntu or RHEL server ships such a record. High when the account can " +
+      "log in (a login shell, a password or keys in its record) or the record puts someone in sudo, wheel, " +
+      "root or another root-equivalent group; medium for another account; low when nsswitch.conf does not name " +
+      "the service (inert until that one line changes) or /etc/passwd's entry of the name wins the lookup.",
+    remediation: "Read the record, find out who placed it (its file times, the package database: " +
+      "`dpkg -S`/`rpm -qf`), and remove it unless it is documented. " + REVIEW_ACCOUNT,
+    mitre: ["T1136.001", "T1098"],
+  }),
+  mk({
     id: "accounts.passwd.gid0_login",
     title: "Login account in the root group",
     severity: "medium",

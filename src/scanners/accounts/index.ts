@@ -1,7 +1,8 @@
 /**
  * accounts: who can log in and as what — the local account files read the way glibc reads them (extra uid-0
  * accounts, shared uids, duplicate and lookalike names, NIS lines, hashes in passwd, empty and obsolete
- * passwords, system accounts given a password, a shell or keys, root-equivalent groups, recent changes), with
+ * passwords, system accounts given a password, a shell or keys, root-equivalent groups, recent changes), the
+ * accounts NSS returns from systemd user records and extrausers files (./nss_records.ts), with
  * an inventory of login-capable accounts under --accounts-inventory and login.defs policy under --hardening.
  */
 import type { ScanContext } from "../../core/context.ts";
@@ -10,7 +11,7 @@ import type { Scanner } from "../../core/scanner.ts";
 import { loginRecords } from "../logins/records.ts";
 import { authorizedKeysPatterns } from "../ssh/key_files.ts";
 import { sharedSshdConfig } from "../ssh/sshd_config.ts";
-import { ACCOUNT_FILES, accountDb } from "./db.ts";
+import { ACCOUNT_FILES, accountDb, passwdByName } from "./db.ts";
 import { groupPasswords, privilegedMembers } from "./groups.ts";
 import {
   duplicateNames,
@@ -25,6 +26,7 @@ import {
 import { accountInventory } from "./inventory.ts";
 import { passwordPolicy, passwordStates, systemLogins } from "./passwords.ts";
 import { recentChanges } from "./recent.ts";
+import { loadNssRecords, nssRecordFindings } from "./nss_records.ts";
 import { ACCOUNTS_INFO } from "../info/accounts.ts";
 
 async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
@@ -55,6 +57,9 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   yield* suspiciousNames(db);
   yield* passwdHashes(db);
   yield* orphanShadow(db);
+  const records = loadNssRecords(ctx.host);
+  for (const p of records.problems) ctx.warn(p.code, p.detail);
+  yield* nssRecordFindings(records, new Set(passwdByName(db).keys()));
   await ctx.checkpoint();
   yield* passwordStates(db);
   const sshd = sharedSshdConfig(ctx);
