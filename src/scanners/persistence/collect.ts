@@ -77,6 +77,12 @@ export interface Point {
   meta?: Metadata;
   /** True when the point exists but cannot run as it is (not executable, a name run-parts skips): inventory only. */
   inert?: boolean;
+  /**
+   * True for a package's own file (a unit under /usr/lib/systemd/system): what its entries run is judged like any
+   * other point's, since a package database the attacker can edit must not be what hides a payload, but it is
+   * left out of the inventory, which lists what was added to the system.
+   */
+  vendor?: boolean;
 }
 
 /** Caps of the persistence scan. */

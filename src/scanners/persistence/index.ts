@@ -143,7 +143,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const scripts = new ScriptPayloads(c);
   for (const p of c.points) {
     await ctx.checkpoint();
-    if (ctx.config.persistenceInventory) {
+    if (ctx.config.persistenceInventory && !p.vendor) {
       const f = p.path.startsWith("/") ? c.read(p.path) : undefined; // not a file: an rpm scriptlet
       const inv = inventory(p);
       if (f) inv.metadata!.sha256 = sha256Hex(f.bytes);

@@ -9,6 +9,7 @@ import {
   listValues,
   parseBoolean,
   parseExecLine,
+  parseUnitFile,
   type UnitSections,
 } from "../../systemd_units/unit_file.ts";
 import { type Account, ANY_USER, ROOT_ACCOUNT } from "../accounts.ts";
@@ -51,9 +52,9 @@ function serviceEntries(
 }
 
 /**
- * systemd timers (what their service runs), services defined locally (/etc, /run, /usr/local: where units are
- * added by hand; package units are the integrity scanner's business, and sources/system_units.ts judges their
- * drop-ins and owners) and user units.
+ * systemd timers (what their service runs), services and sockets (those defined locally, /etc, /run,
+ * /usr/local, where units are added by hand, and the packages' own, whose commands are judged the same way
+ * while sources/system_units.ts judges their drop-ins and owners) and user units.
  */
 export function systemdSources(c: Collector): void {
   const loaded = loadUnits(c.ctx, [".timer", ".service", ".socket"]);
@@ -88,19 +89,26 @@ export function systemdSources(c: Collector): void {
     });
   }
   for (const u of services.values()) {
-    if (u.vendor || triggered.has(u.name)) continue;
+    if (triggered.has(u.name)) continue;
     c.point({
       kind: "systemd_service",
       path: u.path,
-      entries: serviceEntries(c, u),
+      entries: serviceEntries(c, vendorOwn(c, u)),
       meta: { unit: u.name, drop_ins: u.dropIns, enabled: loaded.pulledInBy.has(u.name) },
+      ...(u.vendor ? { vendor: true } : {}),
     });
   }
   // Socket units: what they run around the socket, and a service that hands each connection to a shell.
   for (const s of loaded.units.filter((u) => u.name.endsWith(".socket"))) {
-    const entries = serviceEntries(c, s, undefined, "Socket");
-    if (!s.vendor && entries.length > 0) {
-      c.point({ kind: "systemd_socket", path: s.path, entries, meta: { unit: s.name } });
+    const entries = serviceEntries(c, vendorOwn(c, s), undefined, "Socket");
+    if (entries.length > 0) {
+      c.point({
+        kind: "systemd_socket",
+        path: s.path,
+        entries,
+        meta: { unit: s.name },
+        ...(s.vendor ? { vendor: true } : {}),
+      });
     }
     const service = socketService(s, services);
     if (service) socketShell(c, s, service);
@@ -132,6 +140,16 @@ export function systemdSources(c: Collector): void {
       if (service) socketShell(c, u, service, a);
     }
   }
+}
+
+/**
+ * A package's unit as its own file has it, without the drop-ins merged in (sources/system_units.ts judges what
+ * a drop-in adds, at the drop-in); any other unit as loaded.
+ */
+function vendorOwn(c: Collector, u: LoadedUnit): LoadedUnit {
+  if (!u.vendor || u.dropIns.length === 0) return u;
+  const f = c.read(u.path);
+  return { ...u, sections: f ? parseUnitFile(f.text).sections : new Map() };
 }
 
 /** The service a socket unit starts: Service=, else its own name (a template one with Accept=yes). */
