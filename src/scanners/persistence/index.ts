@@ -24,6 +24,7 @@ import { preloadSources } from "./sources/ld_preload.ts";
 import { motdSources } from "./sources/motd.ts";
 import { rcLocalSources } from "./sources/rc_local.ts";
 import { shellSources } from "./sources/shell.ts";
+import { vimPluginSources } from "./sources/vim_plugins.ts";
 import { sshKeySources } from "./sources/ssh_keys.ts";
 import { sudoersSources } from "./sources/sudoers.ts";
 import { systemdSources } from "./sources/systemd.ts";
@@ -67,6 +68,7 @@ const SOURCES: readonly ((c: Collector) => void | Promise<void>)[] = [
   systemdSources, // systemd.ts: timers, local services, ~/.config/systemd/user
   rcLocalSources, // rc_local.ts: /etc/rc.local, /etc/rc.d/rc.local
   shellSources, // shell.ts: /etc/profile, profile.d, bashrc, zsh files, each account's dot files
+  vimPluginSources, // vim_plugins.ts: vim and Neovim plugins on the runtime path, init files, the runtime's owners
   udevSources, // udev.ts: rules.d RUN, PROGRAM, IMPORT{program}
   sshKeySources, // ssh_keys.ts: authorized_keys (as sshd_config's AuthorizedKeysFile says)
   sudoersSources, // sudoers.ts: /etc/sudoers and its includes

@@ -15,7 +15,8 @@ export const EVENT_HOOK_CHECKS: CheckInput[] = [
     severity: "medium",
     rationale:
       "udev rules that run programs, NetworkManager or networkd dispatcher scripts, binfmt.d registrations, " +
-      "Python .pth start-up code, sitecustomize modules, CUPS backends and rsyslog modules under /usr/lib come " +
+      "Python .pth start-up code, sitecustomize modules, CUPS backends, rsyslog modules under /usr/lib and " +
+      "the vim runtime's plugins come " +
       "from packages; one there that " +
       "the package database does not list was put there by hand, where nobody looks for it. (Files under " +
       "/etc and /usr/local are the administrator's and are judged by what they run instead.)",
