@@ -42,6 +42,7 @@ export const COMMON_SCANNERS: readonly string[] = [
   "network",
   "kernel_params",
   "modules",
+  "bpf",
   "ioc",
   "mac",
   "persistence",

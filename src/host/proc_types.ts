@@ -37,6 +37,8 @@ export interface ProcessInfo {
   pipeInodes: number[];
   /** Descriptors open on the pseudo-terminal multiplexer (/dev/ptmx, /dev/pts/ptmx): pty masters it holds. */
   ptmxFds: number[];
+  /** Descriptors of BPF programs and links it holds (`anon_inode:bpf-prog`, `anon_inode:bpf_link`). */
+  bpfFds: number[];
   /** Link targets of fds 0, 1 and 2 ("socket:[N]", "/dev/pts/0", "pipe:[N]"…); null when closed or unreadable. */
   stdio: (string | null)[];
 }

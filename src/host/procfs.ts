@@ -98,6 +98,7 @@ interface Fds {
   sockets: number[];
   pipes: number[];
   ptmx: number[];
+  bpf: number[];
   stdio: (string | null)[];
   truncated: boolean;
 }
@@ -109,8 +110,9 @@ function readFds(host: Host, pid: number, maxFds: number): Fds {
   const sockets: number[] = [];
   const pipes: number[] = [];
   const ptmx: number[] = [];
+  const bpf: number[] = [];
   const dir = host.readDir(`/proc/${pid}/fd`, maxFds);
-  if (!dir.ok) return { sockets, pipes, ptmx, stdio, truncated: false };
+  if (!dir.ok) return { sockets, pipes, ptmx, bpf, stdio, truncated: false };
   for (const entry of dir.value) {
     if (!/^\d+$/.test(entry.name)) continue;
     const link = readLinkOrNull(host, `/proc/${pid}/fd/${entry.name}`);
@@ -122,11 +124,13 @@ function readFds(host: Host, pid: number, maxFds: number): Fds {
     const pipe = pipeInode(link);
     if (pipe !== undefined) pipes.push(pipe);
     if (isPtmx(link)) ptmx.push(fd);
+    if (link === "anon_inode:bpf-prog" || link === "anon_inode:bpf_link") bpf.push(fd);
   }
   return {
     sockets: sortedUnique(sockets),
     pipes: sortedUnique(pipes),
     ptmx: sortedUnique(ptmx),
+    bpf: sortedUnique(bpf),
     stdio,
     truncated: dir.truncated,
   };
@@ -194,6 +198,7 @@ export function readProcess(
     socketInodes: fds.sockets,
     pipeInodes: fds.pipes,
     ptmxFds: fds.ptmx,
+    bpfFds: fds.bpf,
     stdio: fds.stdio,
   };
   return { ok: true, info, fdTruncated: fds.truncated };

@@ -8,6 +8,7 @@ import type { ScannerInfo } from "../core/scanner.ts";
 import { ACCOUNTS_INFO } from "./info/accounts.ts";
 import { AUDITD_INFO } from "./info/auditd.ts";
 import { AUTH_INFO } from "./info/auth.ts";
+import { BPF_INFO } from "./info/bpf.ts";
 import { CONTAINERS_INFO } from "./info/containers.ts";
 import { EBPF_EXEC_TRACE_INFO } from "./info/ebpf_exec_trace.ts";
 import { INTEGRITY_INFO } from "./info/integrity.ts";
@@ -32,6 +33,7 @@ export const SCANNERS: readonly ScannerInfo[] = [
   NETWORK_INFO,
   KERNEL_PARAMS_INFO,
   MODULES_INFO,
+  BPF_INFO,
   WORLD_WRITABLE_INFO,
   SUID_SGID_INFO,
   IOC_INFO,

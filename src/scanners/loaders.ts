@@ -26,6 +26,7 @@ export const SCANNER_MODULES: Readonly<Record<string, { path: string; export: st
   auth: { path: "./auth/index.ts", export: "auth" },
   logins: { path: "./logins/index.ts", export: "logins" },
   mounts: { path: "./mounts.ts", export: "mountsScanner" },
+  bpf: { path: "./bpf/index.ts", export: "bpfScanner" },
   kernel_hardening: { path: "./kernel_hardening.ts", export: "kernelHardening" },
   systemd_units: { path: "./systemd_units/index.ts", export: "systemdUnits" },
   auditd: { path: "./auditd.ts", export: "auditd" },

@@ -35,6 +35,7 @@ function proc(pid: number, extra: Partial<ProcessInfo> = {}): ProcessInfo {
     socketInodes: [],
     pipeInodes: [],
     ptmxFds: [],
+    bpfFds: [],
     stdio: [null, null, null],
     ...extra,
   };

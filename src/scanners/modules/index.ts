@@ -19,11 +19,12 @@ import {
   signingInUse,
 } from "./anomalies.ts";
 import { MODULES_CHECKS } from "./checks.ts";
+import { kallsymsModuleNames } from "./proc_modules.ts";
 import { isOutOfTreePath } from "./modules_dep.ts";
 import { decodeTaint, parseTaintValue, SECURITY_TAINT_LETTERS } from "./taint.ts";
 import {
   findRelease,
-  readKallsymsModules,
+  readKallsyms,
   readModuleIndex,
   readProcModules,
   readSysModule,
@@ -228,7 +229,8 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   if ("reason" in rel) return ctx.skip(rel.reason);
   const release = rel.release;
   const sysfs = readSysModule(ctx.host, warnings);
-  const kallsyms = readKallsymsModules(ctx.host, warnings);
+  const kallsymsText = readKallsyms(ctx.host, warnings);
+  const kallsyms = kallsymsText === undefined ? undefined : kallsymsModuleNames(kallsymsText);
   const { dep, builtin } = readModuleIndex(ctx.host, release, warnings);
   flushWarnings(ctx, warnings);
   const sigEnforce = readSigEnforce(ctx);

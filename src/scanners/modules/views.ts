@@ -1,7 +1,7 @@
 /** Collects the kernel's and the disk's views of modules through the Host, reporting what could not be read. */
 import type { Host } from "../../host/host.ts";
 import { canonicalModuleName, parseModulesBuiltin, parseModulesDep } from "./modules_dep.ts";
-import { kallsymsModuleNames, type LoadedModule, parseProcModules } from "./proc_modules.ts";
+import { type LoadedModule, parseProcModules } from "./proc_modules.ts";
 import { parseTaintLetters } from "./taint.ts";
 
 /** Byte caps for the view files. */
@@ -104,8 +104,8 @@ export function readModuleIndex(
   };
 }
 
-/** Module names tagged in /proc/kallsyms; undefined when it cannot be read completely. */
-export function readKallsymsModules(host: Host, warnings: ViewWarning[]): Set<string> | undefined {
+/** The text of /proc/kallsyms; undefined when it cannot be read completely. */
+export function readKallsyms(host: Host, warnings: ViewWarning[]): string | undefined {
   const r = host.readText("/proc/kallsyms", VIEW_CAPS.kallsyms);
   if (!r.ok) {
     if (r.reason !== "missing") {
@@ -120,7 +120,7 @@ export function readKallsymsModules(host: Host, warnings: ViewWarning[]): Set<st
     });
     return undefined;
   }
-  return kallsymsModuleNames(r.value);
+  return r.value;
 }
 
 /**
