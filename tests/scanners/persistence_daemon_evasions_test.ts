@@ -268,3 +268,21 @@ Deno.test("persistence: a boot script that installs a kernel helper in an untrus
   const q = await runOne(persistence, quiet.path, { persistenceRecentDays: 0 });
   assert.deepEqual(fired(q.findings), []);
 });
+
+Deno.test("persistence: a syslog-ng include-path file planted where scl.conf's glob reaches fires and is unpackaged", async () => {
+  const SCL = "usr/share/syslog-ng/include/scl";
+  using root = makeTree(withAccounts({
+    "etc/syslog-ng/syslog-ng.conf": '@version: 3.38\n@include "scl.conf"\n',
+    "etc/syslog-ng/scl.conf": "@module appmodel\n@include 'scl/*/*.conf'\n",
+    [`${SCL}/system/plugin.conf`]: "block source system() { internal(); };\n",
+    [`${SCL}/health/plugin.conf`]: '@module confgen context(source) name(health) exec("/dev/shm/.g")\n',
+    ...dpkgOwns("syslog-ng-scl", [`/${SCL}/system/plugin.conf`]),
+    "dev/shm/.g": exe("#!/bin/sh\n"),
+  }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.equal(r.status, "ok", r.reason);
+  assert.deepEqual(fired(r.findings), [
+    `high persistence.command.untrusted_path /${SCL}/health/plugin.conf:1`,
+    `medium persistence.hook.unpackaged /${SCL}/health/plugin.conf`,
+  ]);
+});

@@ -9,7 +9,7 @@
  */
 import { globMatcher } from "../../../host/glob.ts";
 import { ANY_USER, ROOT_ACCOUNT } from "../accounts.ts";
-import { type Collector, type Entry, homeAccounts, normalisePath } from "../collect.ts";
+import { type Collector, type Entry, homeAccounts, LIMITS, normalisePath } from "../collect.ts";
 import { matchPatterns } from "../patterns.ts";
 import { scriptLines } from "../cron.ts";
 import { parseServiceFile } from "../../auth/dbus.ts";
@@ -26,6 +26,8 @@ import { distinctDirs, judgeUnpackaged, subdirs } from "./hook_files.ts";
 import { confFiles, isExecutable, RUN_PARTS_SKIPPED, scriptPoint } from "./shared.ts";
 
 const TECHNIQUE = "T1546";
+/** syslog-ng's include-path: where a relative `@include` is looked for (Debian's and upstream's default). */
+const SYSLOG_NG_INCLUDE_PATH = ["/etc/syslog-ng", "/usr/share/syslog-ng/include"];
 /** At most this many configuration files of one logger are read (includes of includes, globs). */
 const MAX_LOGGER_FILES = 200;
 
@@ -38,7 +40,7 @@ function loggerConfig(
   logger: string,
   roots: readonly string[],
   parse: (text: string) => RsyslogConf,
-  base: string,
+  bases: readonly string[],
 ): void {
   const queue = [...roots];
   const seen = new Set<string>();
@@ -63,18 +65,69 @@ function loggerConfig(
       meta: { technique: TECHNIQUE, runner: logger },
     });
     for (const inc of conf.includes) {
-      const target = normalisePath(inc.startsWith("/") ? inc : `${base}/${inc}`);
+      const target = includeTarget(c, inc, bases);
       const slash = target.lastIndexOf("/");
       const dir = target.slice(0, slash) || "/";
       const last = target.slice(slash + 1);
       if (last === "") queue.push(...c.list(dir).map((n) => `${dir}/${n}`)); // syslog-ng: a directory
-      else if (!/[*?[]/.test(last)) {
+      else if (!/[*?[]/.test(target)) {
         const st = c.ctx.host.stat(target);
         if (st.ok && st.value.isDirectory) queue.push(...c.list(target).map((n) => `${target}/${n}`));
         else queue.push(target);
-      } else queue.push(...c.list(dir).filter(globMatcher(last, { path: true })).map((n) => `${dir}/${n}`));
+      } else {
+        for (const d of globDirs(c, dir)) {
+          queue.push(...c.list(d).filter(globMatcher(last, { path: true })).map((n) => `${d}/${n}`));
+        }
+      }
     }
   }
+}
+
+/**
+ * The directories a path whose components may hold globs names (`/usr/share/syslog-ng/include/scl/*`), at most
+ * MAX_LOGGER_FILES of them.
+ */
+function globDirs(c: Collector, path: string): string[] {
+  let dirs = ["/"];
+  for (const part of path.split("/").filter((p) => p !== "")) {
+    const next: string[] = [];
+    for (const d of dirs) {
+      const base = d === "/" ? "" : d;
+      if (!/[*?[]/.test(part)) next.push(`${base}/${part}`);
+      else {
+        const r = c.ctx.host.readDir(d, LIMITS.dirEntries);
+        if (!r.ok) continue;
+        const match = globMatcher(part, { path: true });
+        for (const e of r.value) {
+          if ((e.isDirectory || e.isSymlink) && !e.name.startsWith(".") && match(e.name)) {
+            next.push(`${base}/${e.name}`);
+          }
+        }
+      }
+      if (next.length >= MAX_LOGGER_FILES) break;
+    }
+    dirs = next.sort().slice(0, MAX_LOGGER_FILES);
+  }
+  return dirs;
+}
+
+/**
+ * Where a logger's include names: an absolute path as it is; a relative one in the first of `bases` (the
+ * include path) where its directory exists.
+ */
+function includeTarget(c: Collector, inc: string, bases: readonly string[]): string {
+  if (inc.startsWith("/")) return normalisePath(inc);
+  // The directory that must exist: the include's own, or the one above its first glob (`scl/*/*.conf`).
+  const literalDir = (p: string) => {
+    const parts = p.split("/");
+    const glob = parts.findIndex((x) => /[*?[]/.test(x));
+    return parts.slice(0, glob < 0 ? parts.length - 1 : glob).join("/") || "/";
+  };
+  for (const base of bases) {
+    const target = normalisePath(`${base}/${inc}`);
+    if (c.ctx.host.stat(literalDir(target)).ok) return target;
+  }
+  return normalisePath(`${bases[0]}/${inc}`);
 }
 
 /**
@@ -209,14 +262,20 @@ export function daemonHookSources(c: Collector): void {
     "rsyslog",
     ["/etc/rsyslog.conf", ...confFiles(c, ["/etc/rsyslog.d"])],
     parseRsyslogConf,
-    "/etc",
+    ["/etc"],
   );
   loggerConfig(
     c,
     "syslog-ng",
     ["/etc/syslog-ng/syslog-ng.conf", ...confFiles(c, ["/etc/syslog-ng/conf.d"])],
     parseSyslogNgConf,
-    "/etc/syslog-ng",
+    SYSLOG_NG_INCLUDE_PATH,
+  );
+  // The include path's second directory is the packages' (scl.conf includes every scl/*/*.conf there).
+  judgeUnpackaged(
+    c,
+    c.points.filter((p) => p.path.startsWith(`${SYSLOG_NG_INCLUDE_PATH[1]}/`)).map((p) => p.path),
+    "syslog-ng include file",
   );
   const modules = rsyslogModuleDirs(c).flatMap((dir) =>
     c.list(dir).filter((n) => n.endsWith(".so")).map((n) => `${dir}/${n}`)

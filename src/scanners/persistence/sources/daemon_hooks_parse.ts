@@ -239,7 +239,8 @@ function ngValue(text: string, at: number): string | undefined {
 /**
  * What a syslog-ng configuration file runs and includes: `program(…)` destinations (quoted or not), the
  * `hook-commands(startup(…) shutdown(…) setup(…) teardown(…))` of any source or destination, the programs
- * `@module confgen … exec(…)` runs to generate configuration when syslog-ng starts, and `@include "…"` files.
+ * `@module confgen … exec(…)` runs to generate configuration when syslog-ng starts, and `@include` files (in
+ * double or single quotes: Debian's scl.conf has `@include 'scl/*\/*.conf'`).
  */
 export function parseSyslogNgConf(text: string): RsyslogConf {
   const clean = blankComments(text, false);
@@ -262,7 +263,9 @@ export function parseSyslogNgConf(text: string): RsyslogConf {
   for (const m of clean.matchAll(/^[ \t]*@module[ \t]+confgen\b[^\n]*?\bexec\s*\(\s*/gm)) {
     add(m.index, ngValue(clean, m.index + m[0].length));
   }
-  const includes = [...clean.matchAll(/^[ \t]*@include[ \t]+"([^"\n]+)"/gm)].map((m) => m[1]);
+  const includes = [...clean.matchAll(/^[ \t]*@include[ \t]+(?:"([^"\n]+)"|'([^'\n]+)')/gm)].map((m) =>
+    m[1] ?? m[2]
+  );
   programs.sort((a, b) => a.line - b.line);
   return { programs, includes };
 }
