@@ -201,6 +201,52 @@ Deno.test("auth: sshd root login — global, a Match block for one address, mixe
   assert.deepEqual(summary((await runOne(auth, quiet.path)).findings), [], "the first value wins");
 });
 
+Deno.test("auth: a quoted keyword and SSHD_OPTS's -o options are judged, named by where they come from", async () => {
+  using t = makeTree(host({
+    "etc/ssh/sshd_config": 'PermitRootLogin no\nMatch User backup\n  "AuthorizedKeysFile" /var/lib/misc/.k\n',
+    "etc/default/ssh": "# Options to pass to sshd\n" +
+      "SSHD_OPTS=\"-oPermitRootLogin=yes -o 'AuthorizedKeysCommand /tmp/k %u' -o AuthorizedKeysCommandUser=nobody\"\n",
+  }));
+  const r = await runOne(auth, t.path);
+  assert.deepEqual(summary(r.findings, "auth.sshd"), [
+    "high auth.sshd.keys_command:/etc/default/ssh:2:authorizedkeyscommand",
+    "high auth.sshd.permit_root_login:/etc/default/ssh:2:permitrootlogin",
+    "medium auth.sshd.authorized_keys_file:/etc/ssh/sshd_config:3",
+  ]);
+  assert.deepEqual(r.warnings, [], "no 'no keyword' warning for the quoted keyword");
+  const root = r.findings.find((f) => f.check_id === "auth.sshd.permit_root_login")!;
+  assert.deepEqual(
+    [root.metadata.source, root.metadata.path, root.metadata.line, root.metadata.command_line],
+    ["command_line", "/etc/default/ssh", 2, "-oPermitRootLogin=yes"],
+  );
+  assert.match(
+    root.description,
+    /^SSHD_OPTS in \/etc\/default\/ssh:2 \(-oPermitRootLogin=yes on sshd's command line\)/,
+  );
+  const keys = r.findings.find((f) => f.check_id === "auth.sshd.authorized_keys_file")!;
+  assert.deepEqual([keys.metadata.source, keys.metadata.match], ["file", "User backup"]);
+  // Quiet twin: Debian's stock SSHD_OPTS= and the keyword unquoted in a comment.
+  using quiet = makeTree(host({
+    "etc/ssh/sshd_config": 'PermitRootLogin no\n# "PermitRootLogin" yes\n',
+    "etc/default/ssh": "# Options to pass to sshd\nSSHD_OPTS=\n",
+  }));
+  const q = await runOne(auth, quiet.path);
+  assert.deepEqual(summary(q.findings, "auth.sshd"), []);
+  assert.deepEqual(q.warnings, []);
+  // SSHD_OPTS that sshd would refuse is a warning, not a setting.
+  using broken = makeTree(host({
+    "etc/ssh/sshd_config": "PermitRootLogin no\n",
+    "etc/default/ssh": 'SSHD_OPTS="-o PermitRootLogin yes"\n',
+  }));
+  const b = await runOne(auth, broken.path);
+  assert.deepEqual(summary(b.findings, "auth.sshd"), []);
+  assert.ok(
+    b.warnings.some((w) =>
+      w.code === "sshd_config" && /SSHD_OPTS in \/etc\/default\/ssh:1/.test(w.detail ?? "")
+    ),
+  );
+});
+
 Deno.test("auth: extra key locations, key commands, forced commands, user environment and rc scripts", async () => {
   using t = makeTree(host({
     "etc/ssh/sshd_config": [

@@ -52,6 +52,86 @@ Deno.test("sshd line: keywords are case-insensitive, '=' and quotes are accepted
   assert.deepEqual(splitArgs("'a b' \"c\" #d"), ["a b", "c"]);
 });
 
+Deno.test("sshd line: a quoted keyword is read as sshd 9.2's strdelim() reads it; what sshd skips or refuses is not", () => {
+  const root = { keyword: "permitrootlogin", args: ["yes"] };
+  // Each of these is `permitrootlogin yes` to `sshd -T` (OpenSSH 9.2).
+  for (
+    const line of [
+      '"PermitRootLogin" yes',
+      'Permit"RootLogin" yes',
+      '"PermitRootLogin"\tyes',
+      '"PermitRootLogin"yes',
+      '\t"PermitRootLogin" "yes"',
+      "=PermitRootLogin yes",
+      "  =PermitRootLogin yes",
+      '"" PermitRootLogin yes',
+      '""PermitRootLogin yes',
+      '"PermitRootLogin"\ryes',
+    ]
+  ) assert.deepEqual(parseSshdLine(line), root, JSON.stringify(line));
+  // Quiet twins: sshd skips these lines, reads another keyword, or refuses the line.
+  assert.equal(parseSshdLine('"PermitRootLogin yes'), undefined, "an unclosed quote in the keyword: skipped");
+  assert.equal(parseSshdLine('"" "" PermitRootLogin yes'), undefined, "only one empty word is skipped");
+  assert.equal(
+    parseSshdLine('"#x" PermitRootLogin yes'),
+    undefined,
+    "a keyword starting with # is a comment",
+  );
+  assert.deepEqual(parseSshdLine("'PermitRootLogin' yes"), { keyword: "'permitrootlogin'", args: ["yes"] });
+  assert.deepEqual(parseSshdLine('"PermitRoot"Login yes'), { keyword: "permitroot", args: ["Login", "yes"] });
+  assert.deepEqual(parseSshdLine('"Permit RootLogin" yes'), { keyword: "permit rootlogin", args: ["yes"] });
+  assert.deepEqual(parseSshdLine('"PermitRootLogin"=yes'), { keyword: "permitrootlogin", args: ["=yes"] });
+  assert.deepEqual(parseSshdLine('"PermitRootLogin"'), {
+    error: 'no argument after keyword "PermitRootLogin"',
+  });
+  assert.deepEqual(parseSshdLine("\f"), { error: 'no argument after keyword "\f"' });
+});
+
+Deno.test("sshd line: runs of quotes, '=' and blanks around a keyword are read in linear time", () => {
+  const N = 200_000;
+  const cases: [string, ReturnType<typeof parseSshdLine>][] = [
+    ['"'.repeat(N), undefined],
+    [`"${"a".repeat(N)}`, undefined],
+    [`${'""'.repeat(N)} PermitRootLogin yes`, undefined],
+    ["=".repeat(N), undefined],
+    [`${" ".repeat(N)}=${" ".repeat(N)}PermitRootLogin${" \r".repeat(N)}=${" ".repeat(N)}yes`, {
+      keyword: "permitrootlogin",
+      args: ["yes"],
+    }],
+    [`"${" ".repeat(N)}" ${'"x '.repeat(N)}"`, { error: `unbalanced quotes after ${" ".repeat(N)}` }],
+    [`Permit"${"=".repeat(N)}" ${"\\".repeat(N)}`, {
+      keyword: `permit${"=".repeat(N)}`,
+      args: ["\\".repeat(N / 2)],
+    }],
+  ];
+  for (const [line, want] of cases) {
+    const t0 = performance.now();
+    // Compared as JSON: a failed deepEqual of 200,000-character strings would take minutes to print its diff.
+    assert.ok(JSON.stringify(parseSshdLine(line)) === JSON.stringify(want), line.slice(0, 40));
+    assert.ok(
+      performance.now() - t0 < 1000,
+      `${line.slice(0, 20)}: ${Math.round(performance.now() - t0)} ms`,
+    );
+  }
+});
+
+Deno.test("sshd config: a quoted keyword counts, at top level and in a Match block, without a false warning", () => {
+  const cfg = load({
+    "etc/ssh/sshd_config": 'PermitRootLogin no\nMatch User backup\n  "AuthorizedKeysFile" /var/lib/misc/.k\n',
+  });
+  assert.deepEqual(matchValues(cfg, "authorizedkeysfile").map((l) => l.args), [["/var/lib/misc/.k"]]);
+  assert.deepEqual(cfg.problems, []);
+  const top = load({
+    "etc/ssh/sshd_config": '"PermitRootLogin" yes\n"AuthorizedKeysFile" /var/lib/misc/.k\n',
+  });
+  assert.deepEqual(globalValue(top, "permitrootlogin")?.args, ["yes"]);
+  assert.deepEqual(authorizedKeysPatterns(top), ["/var/lib/misc/.k"]);
+  assert.deepEqual(top.problems, [], "no 'no keyword' warning");
+  // Quiet twin: single quotes are no quotes to strdelim(); sshd rejects the keyword, so nothing is set.
+  const single = load({ "etc/ssh/sshd_config": "'PermitRootLogin' yes\nPermitRootLogin no\n" });
+  assert.deepEqual(globalValue(single, "permitrootlogin")?.args, ["no"]);
+});
+
 Deno.test("sshd config: Include globs are expanded in place, sorted, relative to /etc/ssh; the first value wins", () => {
   const cfg = load({
     "etc/ssh/sshd_config": "Include sshd_config.d/*.conf\nPermitRootLogin no\nPasswordAuthentication no\n",
@@ -190,4 +270,34 @@ Deno.test("persistence lists keys in every location sshd may read, Match blocks 
   const r = await runOne(persistence, tree.path, { persistenceInventory: true, persistenceRecentDays: 0 });
   const keys = r.findings.filter((f) => f.metadata.kind === "authorized_keys").map((f) => f.metadata.path);
   assert.deepEqual(keys, ["/srv/keys/backup"]);
+});
+
+Deno.test("persistence lists keys where a quoted keyword or SSHD_OPTS puts AuthorizedKeysFile; not where nothing does", async () => {
+  const base = {
+    "etc/passwd": "root:x:0:0:root:/root:/bin/bash\nbackup:x:34:34::/var/backups:/bin/sh\n",
+    "etc/group": "root:x:0:\n",
+    "var/lib/misc/.k": `ssh-ed25519 ${ED25519} planted\n`,
+  };
+  const keys = async (over: Record<string, TreeEntry>) => {
+    using tree = makeTree({ ...base, ...over });
+    const r = await runOne(persistence, tree.path, { persistenceInventory: true, persistenceRecentDays: 0 });
+    return r.findings.filter((f) => f.metadata.kind === "authorized_keys").map((f) => f.metadata.path);
+  };
+  assert.deepEqual(await keys({ "etc/ssh/sshd_config": '"AuthorizedKeysFile" /var/lib/misc/.k\n' }), [
+    "/var/lib/misc/.k",
+  ]);
+  assert.deepEqual(
+    await keys({
+      "etc/ssh/sshd_config": "AuthorizedKeysFile .ssh/authorized_keys\n",
+      "etc/default/ssh": 'SSHD_OPTS="-o AuthorizedKeysFile=/var/lib/misc/.k -o PermitRootLogin=yes"\n',
+    }),
+    ["/var/lib/misc/.k"],
+  );
+  assert.deepEqual(
+    await keys({
+      "etc/ssh/sshd_config": "AuthorizedKeysFile .ssh/authorized_keys\n",
+      "etc/default/ssh": '#SSHD_OPTS="-o AuthorizedKeysFile=/var/lib/misc/.k"\nSSHD_OPTS=\n',
+    }),
+    [],
+  );
 });

@@ -8,7 +8,7 @@ import type { FindingDraft } from "../../core/finding.ts";
 import type { Scanner } from "../../core/scanner.ts";
 import { accountDb } from "../accounts/db.ts";
 import { loadAccounts } from "../persistence/accounts.ts";
-import { sharedSshdConfig, SSHD_CONFIG } from "../ssh/sshd_config.ts";
+import { sharedSshdConfig } from "../ssh/sshd_config.ts";
 import { dbusFindings } from "./dbus.ts";
 import { loginAccess } from "./login_access.ts";
 import { pamFindings, pamUses } from "./pam.ts";
@@ -39,7 +39,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const accounts = loadAccounts(ctx);
   const sshd = sharedSshdConfig(ctx);
   if (!sshd.ok && sshd.reason !== "missing") {
-    ctx.warn("sshd_config_unreadable", `${SSHD_CONFIG}: ${sshd.message}`);
+    ctx.warn("sshd_config_unreadable", `${sshd.path}: ${sshd.message}`);
   }
   if (sshd.ok) { for (const p of sshd.value.problems.slice(0, 50)) ctx.warn("sshd_config", p); }
   const pam = new PamConfig(ctx.host);

@@ -18,7 +18,14 @@ import { parseAuthorizedKeys } from "../ssh/authorized_keys.ts";
 import type { Accounts } from "../persistence/accounts.ts";
 import { ROOT_ACCOUNT } from "../persistence/accounts.ts";
 import { DEFAULT_KEY_FILES, readKeyFiles } from "../ssh/key_files.ts";
-import { globalValue, lineWhere, matchValues, type SshdConfig, type SshdLine } from "../ssh/sshd_config.ts";
+import {
+  globalValue,
+  lineSubject,
+  lineWhere,
+  matchValues,
+  type SshdConfig,
+  type SshdLine,
+} from "../ssh/sshd_config.ts";
 
 const DEFAULTS: Record<string, string> = {
   permitrootlogin: "prohibit-password",
@@ -56,11 +63,19 @@ function inContext(cfg: SshdConfig, keyword: string, at: SshdLine | undefined): 
   return (globalValue(cfg, keyword)?.args[0] ?? DEFAULTS[keyword] ?? "").toLowerCase();
 }
 
+/**
+ * Where a setting comes from: its file and line and Match block, or, for a command-line option, the file and
+ * line of the variable that gives it (or /proc/<pid>/cmdline and 0), the option (`command_line`) and where the
+ * command line was read (`command_line_from`).
+ */
 function meta(l: SshdLine | undefined) {
   return {
     path: l?.path ?? null,
     line: l?.line ?? null,
     match: l?.match?.criteria ?? null,
+    source: l === undefined ? null : l.commandLine ? "command_line" : "file",
+    command_line: l?.commandLine?.option ?? null,
+    command_line_from: l?.commandLine?.from ?? null,
   };
 }
 
@@ -73,7 +88,7 @@ function* rootAndEmpty(cfg: SshdConfig, db: AccountDb): Generator<FindingDraft> 
       (usePam && inContext(cfg, "kbdinteractiveauthentication", s.line) === "yes");
     yield {
       check_id: "auth.sshd.permit_root_login",
-      subject: `${s.line.path}:${s.line.line}`,
+      subject: lineSubject(s.line),
       severity: password ? undefined : "low",
       description: `${lineWhere(s.line)}: PermitRootLogin yes${
         s.line.match ? ` for connections matching "${s.line.match.criteria}"` : ""
@@ -90,7 +105,7 @@ function* rootAndEmpty(cfg: SshdConfig, db: AccountDb): Generator<FindingDraft> 
     if (s.value !== "yes" || !s.line) continue;
     yield {
       check_id: "auth.sshd.permit_empty_passwords",
-      subject: `${s.line.path}:${s.line.line}`,
+      subject: lineSubject(s.line),
       severity: empty.length > 0 ? "critical" : undefined,
       description: `${lineWhere(s.line)}: PermitEmptyPasswords yes${
         empty.length > 0 ? `; accounts with an empty password: ${empty.map((e) => e.name).join(", ")}` : ""
@@ -122,7 +137,7 @@ function* keyLocations(cfg: SshdConfig, db: AccountDb, host: Host): Generator<Fi
     }
     yield {
       check_id: "auth.sshd.authorized_keys_file",
-      subject: `${l.path}:${l.line}`,
+      subject: lineSubject(l),
       description:
         `${lineWhere(l)}: AuthorizedKeysFile ${l.args.join(" ")}; ${keys} key(s) found in the extra ` +
         `location(s)${found.length > 0 ? `: ${found.slice(0, 5).join("; ")}` : ""}.`,
@@ -142,7 +157,7 @@ function* commands(cfg: SshdConfig, host: Host, accounts: Accounts): Generator<F
       const user = inContext(cfg, `${keyword}user`, l);
       yield {
         check_id: "auth.sshd.keys_command",
-        subject: `${l.path}:${l.line}`,
+        subject: lineSubject(l),
         severity: a ? a.severity : undefined,
         description:
           `${lineWhere(l)}: ${
@@ -166,7 +181,7 @@ function* commands(cfg: SshdConfig, host: Host, accounts: Accounts): Generator<F
     const a = assessEntry(host, text, ROOT_ACCOUNT, accounts);
     yield {
       check_id: "auth.sshd.force_command",
-      subject: `${l.path}:${l.line}`,
+      subject: lineSubject(l),
       severity: a ? a.severity : undefined,
       description: `${lineWhere(l)}: ForceCommand ${text}.`,
       metadata: {
@@ -181,7 +196,7 @@ function* commands(cfg: SshdConfig, host: Host, accounts: Accounts): Generator<F
     if (s.value === "no" || !s.line) continue;
     yield {
       check_id: "auth.sshd.permit_user_environment",
-      subject: `${s.line.path}:${s.line.line}`,
+      subject: lineSubject(s.line),
       description: `${lineWhere(s.line)}: PermitUserEnvironment ${s.line.args.join(" ")}.`,
       metadata: { ...meta(s.line), value: s.line.args.join(" ") },
       location: { path: s.line.path },
@@ -233,7 +248,7 @@ function* trustedCa(cfg: SshdConfig, host: Host, accounts: Accounts): Generator<
     const risk = pathRisk(host, path, ROOT_ACCOUNT, accounts);
     yield {
       check_id: "auth.sshd.trusted_user_ca",
-      subject: `${l.path}:${l.line}`,
+      subject: lineSubject(l),
       severity: risk ? "high" : undefined,
       description:
         `${lineWhere(l)}: TrustedUserCAKeys ${path}: ${keys.length} CA key(s) whose certificates log ` +

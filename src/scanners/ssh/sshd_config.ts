@@ -1,9 +1,10 @@
 /**
- * sshd's configuration as sshd reads it: `sshd_config` with its `Include` files expanded in place (globs
- * sorted, relative paths under /etc/ssh, at most 16 levels deep, loops refused) and every line tagged with
- * the `Match` block it sits in. Keywords are case-insensitive, `Keyword=value` and quoted arguments are
- * accepted, a `#` word ends the line, and the first value of a keyword wins — outside Match blocks for the
- * global setting, and per connection inside the Match blocks that apply to it.
+ * sshd's configuration as sshd reads it: its command-line options first (`-o`, from the environment files of
+ * its unit and, on the live host, the running listener: ./sshd_cmdline.ts), then `sshd_config` (or the file
+ * `-f` names) with its `Include` files expanded in place (globs sorted, relative paths under /etc/ssh, at most
+ * 16 levels deep, loops refused), every line tagged with the `Match` block it sits in. Lines are read as sshd
+ * reads them (./sshd_line.ts), and the first value of a keyword wins — the command line's over the files',
+ * outside Match blocks for the global setting, and per connection inside the Match blocks that apply to it.
  *
  * ```ts
  * const cfg = loadSshdConfig(host);
@@ -13,6 +14,11 @@
 import type { ScanContext } from "../../core/context.ts";
 import type { Host, ReadFailure } from "../../host/host.ts";
 import { globMatcher } from "../../host/glob.ts";
+import { sshdCommandLine } from "./sshd_cmdline.ts";
+import { parseSshdLine } from "./sshd_line.ts";
+
+/** The line parser (./sshd_line.ts), re-exported for the modules and tests that read lines through this one. */
+export { parseSshdLine, splitArgs } from "./sshd_line.ts";
 
 /** The main configuration file. */
 export const SSHD_CONFIG = "/etc/ssh/sshd_config";
@@ -25,100 +31,57 @@ export interface MatchBlock {
   line: number;
 }
 
-/** One configuration line: lower-case keyword, its arguments, where it is, and its Match block if any. */
+/** A setting given on sshd's command line rather than in a file. */
+export interface CommandLineSetting {
+  /** Where the command line was read ("SSHD_OPTS in /etc/default/ssh:3", "the running sshd (pid 612)"). */
+  from: string;
+  /** The option as given ("-o PermitRootLogin=yes"). */
+  option: string;
+  /** True when read from the running sshd (its pid changes at each restart). */
+  live: boolean;
+}
+
+/**
+ * One configuration line: lower-case keyword, its arguments, where it is, and its Match block if any. A
+ * command-line option has the environment file and line that give it (or /proc/<pid>/cmdline and 0) as
+ * `path` and `line`, and `commandLine` set.
+ */
 export interface SshdLine {
   keyword: string;
   args: string[];
   path: string;
   line: number;
   match?: MatchBlock;
+  commandLine?: CommandLineSetting;
 }
 
 /** The expanded configuration. */
 export interface SshdConfig {
+  /** The command-line options, then the lines of the files. */
   lines: SshdLine[];
-  /** Every file read, in order. */
+  /** Every configuration file read, in order (the first is the main file). */
   files: string[];
   /** Things sshd would refuse or that could not be read, for collection warnings. */
   problems: string[];
 }
 
-/** The outcome of loading: the config, or why the main file could not be read. */
+/** The outcome of loading: the config, or why the main file (`path`) could not be read. */
 export type SshdLoad =
   | { ok: true; value: SshdConfig }
-  | { ok: false; reason: ReadFailure; message: string };
+  | { ok: false; reason: ReadFailure; message: string; path: string };
+
+/** How to load. */
+export interface SshdLoadOptions {
+  /** The main file when no `-f` names one (SSHD_CONFIG). */
+  main?: string;
+  /** Read the running sshd's command line from /proc: by default on the live host only. */
+  processes?: boolean;
+}
 
 const MAX_DEPTH = 16;
-/** Old keyword spellings sshd still accepts, mapped to the current name. */
-const ALIASES: Record<string, string> = {
-  challengeresponseauthentication: "kbdinteractiveauthentication",
-  skeyauthentication: "kbdinteractiveauthentication",
-  dsaauthentication: "pubkeyauthentication",
-  pubkeyacceptedkeytypes: "pubkeyacceptedalgorithms",
-  hostbasedacceptedkeytypes: "hostbasedacceptedalgorithms",
-};
 const MAX_FILE_BYTES = 1 << 20;
 const MAX_GLOB_MATCHES = 512;
 const MAX_LINES = 100_000;
-
-/**
- * Splits the arguments of a line as OpenSSH's argv_split does: blanks separate words, single or double quotes
- * group them, a backslash escapes a quote, a blank or a backslash, and a word starting with `#` ends the line.
- * undefined when a quote is not closed (sshd refuses such a line).
- */
-export function splitArgs(text: string): string[] | undefined {
-  const out: string[] = [];
-  let i = 0;
-  while (i < text.length) {
-    while (i < text.length && (text[i] === " " || text[i] === "\t")) i++;
-    if (i >= text.length || text[i] === "#") break;
-    let word = "";
-    let quote = "";
-    for (; i < text.length; i++) {
-      const c = text[i];
-      if (c === "\\" && i + 1 < text.length && `"'\\ \t`.includes(text[i + 1])) {
-        word += text[++i];
-      } else if (quote !== "") {
-        if (c === quote) quote = "";
-        else word += c;
-      } else if (c === '"' || c === "'") {
-        quote = c;
-      } else if (c === " " || c === "\t") {
-        break;
-      } else {
-        word += c;
-      }
-    }
-    if (quote !== "") return undefined;
-    out.push(word);
-  }
-  return out;
-}
-
-/**
- * Splits one line into its keyword (lower case) and arguments; undefined for blank and comment lines, an
- * error message for a line sshd would reject.
- */
-export function parseSshdLine(
-  raw: string,
-): { keyword: string; args: string[] } | { error: string } | undefined {
-  // sshd ends the keyword at a blank, a carriage return or `=` (`PermitRootLogin\ryes` is `PermitRootLogin yes`
-  // to it) and splits the arguments at blanks only; trailing blanks, `\r` and `\f` are dropped. No `$` anchor:
-  // with a `\r` inside, `.*$` failed and the overlapping blank runs were retried in cubic time (an 8 KB line
-  // took longer than the scan's budget).
-  let end = raw.length;
-  while (end > 0 && " \t\r\n\f".includes(raw[end - 1])) end--;
-  const line = raw.slice(0, end);
-  const m = line.match(/^[ \t]*([^ \t\r="]*)[ \t\r]*=?[ \t]*([^\n]*)/);
-  if (!m || m[1] === "" || m[1].startsWith("#")) {
-    return line.trim() === "" || line.trim().startsWith("#") || !m ? undefined : { error: "no keyword" };
-  }
-  const args = splitArgs(m[2]);
-  if (args === undefined) return { error: `unbalanced quotes after ${m[1]}` };
-  if (args.length === 0) return { error: `no argument after keyword "${m[1]}"` };
-  const keyword = m[1].toLowerCase();
-  return { keyword: ALIASES[keyword] ?? keyword, args };
-}
 
 /** Expands an absolute glob pattern on the host, sorted as glob(3) sorts; literal paths are returned as is. */
 export function expandGlob(host: Host, pattern: string, problems: string[]): string[] {
@@ -146,15 +109,37 @@ export function expandGlob(host: Host, pattern: string, problems: string[]): str
   return paths.map((p) => p === "" ? "/" : p);
 }
 
-/** Reads the configuration, following Include lines. */
-export function loadSshdConfig(host: Host, main = SSHD_CONFIG): SshdLoad {
-  const out: SshdConfig = { lines: [], files: [], problems: [] };
+/**
+ * Reads the configuration: the command-line options, then the main file (`-f`'s, else `options.main`, else
+ * SSHD_CONFIG) following Include lines. A failure when the main file cannot be read (sshd does not start
+ * without it; `-f none` reads no file). Never throws.
+ */
+export function loadSshdConfig(host: Host, options: SshdLoadOptions = {}): SshdLoad {
+  const cmd = sshdCommandLine(host, options.processes ?? host.isLive);
+  const main = cmd.configFile?.path ?? options.main ?? SSHD_CONFIG;
+  const out: SshdConfig = { lines: [], files: [], problems: cmd.problems };
+  for (const o of cmd.options.slice(0, MAX_LINES)) {
+    const from = o.alsoIn ? `${o.source.label}, as ${o.alsoIn} gives it` : o.source.label;
+    out.lines.push({
+      keyword: o.keyword,
+      args: o.args,
+      path: o.source.path,
+      line: o.source.line,
+      commandLine: { from, option: o.text, live: o.source.live },
+    });
+  }
+  if (main.toLowerCase() === "none") return { ok: true, value: out };
   // Each file is read once per Match block it is included under: including it again there adds only lines
   // already read (sshd keeps the first value), and a file that includes the next one three times would
   // otherwise be read 3^16 times (a minute and a gigabyte, from 41 files of 60 bytes).
   const read = new Set<string>();
   const first = host.readText(main, MAX_FILE_BYTES);
-  if (!first.ok) return { ok: false, reason: first.reason, message: first.message };
+  if (!first.ok) {
+    // A file -f names that is missing stops sshd: not the quiet "sshd is not installed".
+    const named = cmd.configFile ? ` (the file -f names in ${cmd.configFile.source.label})` : "";
+    const reason = first.reason === "missing" && named !== "" ? "error" : first.reason;
+    return { ok: false, reason, message: `${first.message}${named}`, path: main };
+  }
   const visit = (
     path: string,
     text: string,
@@ -240,9 +225,22 @@ export function matchValues(cfg: SshdConfig, keyword: string): SshdLine[] {
   return out;
 }
 
-/** Where a line is, for findings ("/etc/ssh/sshd_config:12", with " (Match User x)" inside a block). */
+/**
+ * Where a line is, for findings ("/etc/ssh/sshd_config:12", with " (Match User x)" inside a block; for a
+ * command-line option, where the command line was read and the option).
+ */
 export function lineWhere(l: SshdLine): string {
+  if (l.commandLine) return `${l.commandLine.from} (${l.commandLine.option} on sshd's command line)`;
   return `${l.path}:${l.line}${l.match ? ` (Match ${l.match.criteria})` : ""}`;
+}
+
+/**
+ * A stable finding subject for a line: "path:line" for a file line; for a command-line option the
+ * environment file's "path:line:keyword", or "sshd-command-line:keyword" for the running sshd (whose pid changes).
+ */
+export function lineSubject(l: SshdLine): string {
+  if (!l.commandLine) return `${l.path}:${l.line}`;
+  return l.commandLine.live ? `sshd-command-line:${l.keyword}` : `${l.path}:${l.line}:${l.keyword}`;
 }
 
 /** The scan's sshd configuration, read at most once per scan (the auth and accounts scanners share it). */
