@@ -161,6 +161,22 @@ Deno.test("environment: systemd's DefaultEnvironment= and a unit's Environment= 
   ]);
 });
 
+Deno.test("environment: systemd reads NAME = value (blanks around =) in EnvironmentFile= and environment.d; pam_env does not", async () => {
+  using root = makeTree(rootWith([], {
+    "etc/systemd/system/web.service":
+      "[Service]\nEnvironmentFile=/etc/default/web\nExecStart=/usr/bin/true\n",
+    "etc/default/web": "OPTS = -v\nLD_PRELOAD = /dev/shm/.l.so\n",
+    "etc/environment.d/60-x.conf": "BASH_ENV\t=\t/var/tmp/.e\n",
+    // pam_env skips a key with blanks before its '=': nothing is set, nothing to report.
+    "etc/environment": "LD_PRELOAD = /dev/shm/.p.so\n",
+  }));
+  const r = await runOne(persistence, root.path);
+  assert.deepEqual(fired(r.findings).filter((f) => f.includes("persistence.environment")), [
+    "high persistence.environment.loader_var /etc/default/web:2",
+    "high persistence.environment.startup_code /etc/environment.d/60-x.conf:1",
+  ]);
+});
+
 Deno.test("systemdAssignments: words split at blanks, quotes around or inside a word removed", () => {
   assert.deepEqual(
     systemdAssignments(`"A=1 2" B=x 'C=y z' D="q r"s noequals =bad`, 4).map((a) => [a.name, a.value, a.line]),

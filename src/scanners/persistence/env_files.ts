@@ -68,20 +68,29 @@ export function logicalLines(text: string): { line: number; text: string }[] {
  * A `[export ]NAME=value` line's name and value (quotes removed); the value is the rest of the line, a carriage
  * return inside it included, as pam_env keeps it.
  */
-function assignment(text: string): { name: string; value: string } | undefined {
-  const m = text.match(/^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=/);
+function assignment(text: string, blanks = false): { name: string; value: string } | undefined {
+  const m = text.match(
+    blanks
+      ? /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*/
+      : /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=/,
+  );
   return m ? { name: m[1], value: unquote(text.slice(m[0].length)) } : undefined;
 }
 
 /**
  * `NAME=value` lines (/etc/environment as pam_env reads it, environment.d): an optional `export`, one pair of
- * surrounding quotes removed. Lines that are not assignments are counted in `bad`.
+ * surrounding quotes removed. With `systemd` (EnvironmentFile=, environment.d, which systemd's own parser
+ * reads), blanks around the `=` are allowed, as systemd trims them: `LD_PRELOAD = /x.so` is an assignment.
+ * Lines that are not assignments are counted in `bad`.
  */
-export function parseEnvFile(text: string): { assignments: EnvAssignment[]; bad: number } {
+export function parseEnvFile(
+  text: string,
+  opts: { systemd?: boolean } = {},
+): { assignments: EnvAssignment[]; bad: number } {
   const assignments: EnvAssignment[] = [];
   let bad = 0;
   for (const l of logicalLines(text)) {
-    const a = assignment(l.text);
+    const a = assignment(l.text, opts.systemd);
     if (a) assignments.push({ line: l.line, ...a });
     else bad++;
   }

@@ -30,6 +30,9 @@ export const STARTUP_VARS: ReadonlySet<string> = new Set([
   "LESSCLOSE",
 ]);
 
+/** environment.d files, which systemd's own parser reads (blanks around `=` allowed). */
+const systemdEnv = (text: string) => parseEnvFile(text, { systemd: true });
+
 /** The directories after which a PATH entry no longer shadows the system's commands. */
 const SYSTEM_BIN = new Set(["/usr/bin", "/bin", "/usr/sbin", "/sbin"]);
 
@@ -47,13 +50,13 @@ function envFiles(c: Collector): EnvFile[] {
   ];
   for (const dir of ["/etc/environment.d", "/usr/lib/environment.d", "/usr/local/lib/environment.d"]) {
     for (const name of c.list(dir).filter((n) => n.endsWith(".conf"))) {
-      out.push({ path: `${dir}/${name}`, runAs: ANY_USER, parse: parseEnvFile });
+      out.push({ path: `${dir}/${name}`, runAs: ANY_USER, parse: systemdEnv });
     }
   }
   for (const a of homeAccounts(c.ctx, c.accounts)) {
     out.push({ path: `${a.home}/.pam_environment`, runAs: a, parse: parsePamEnvConf });
     for (const name of c.list(`${a.home}/.config/environment.d`).filter((n) => n.endsWith(".conf"))) {
-      out.push({ path: `${a.home}/.config/environment.d/${name}`, runAs: a, parse: parseEnvFile });
+      out.push({ path: `${a.home}/.config/environment.d/${name}`, runAs: a, parse: systemdEnv });
     }
   }
   return out;

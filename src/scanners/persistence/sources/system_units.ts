@@ -98,7 +98,9 @@ function startupVariables(c: Collector, u: LoadedUnit, judge: EnvJudge, envFiles
     envFilesRead.add(path);
     const f = c.read(path, 256 << 10);
     if (!f) continue;
-    for (const a of parseEnvFile(f.text).assignments) judge.assignment({ path, runAs: ROOT_ACCOUNT }, a);
+    for (const a of parseEnvFile(f.text, { systemd: true }).assignments) {
+      judge.assignment({ path, runAs: ROOT_ACCOUNT }, a);
+    }
   }
   if (
     !effectiveValues(u, "Environment").some((v) => [...STARTUP_VARS].some((name) => v.includes(`${name}=`)))
