@@ -62,6 +62,7 @@ import {
   judgeRule,
   parseIni,
   ruleBodies,
+  ruleScope,
   stripJsComments,
 } from "../../src/scanners/auth/polkit.ts";
 import { parseServiceFile, xmlTags } from "../../src/scanners/auth/dbus.ts";
@@ -320,8 +321,11 @@ export const TARGETS: FuzzTarget[] = [
       noCrash(() => [
         t.split("\n").map(parseSshdLine),
         parsePamText(t, "/etc/pam.d/x", conf),
-        ruleBodies(stripJsComments(t), "addRule").map(judgeRule),
-        ruleBodies(stripJsComments(t), "addAdminRule").map(broadAdminIdentities),
+        ruleBodies(stripJsComments(t), "addRule").map((b) => judgeRule(b)),
+        ruleBodies(stripJsComments(t), "addRule").map((b) =>
+          judgeRule(b, ruleScope([stripJsComments(t), t]))
+        ),
+        ruleBodies(stripJsComments(t), "addAdminRule").map((b) => broadAdminIdentities(b, ruleScope([t]))),
         judgeRule(t),
         parseIni(t),
         xmlTags(t),

@@ -454,3 +454,200 @@ Deno.test("auth: polkit YES for a service account by name fires; for a person, o
   assert.ok(!fast.findings.some((f) => f.id.includes("60-x")));
   assert.ok(fast.warnings.some((w) => w.code === "fast_scan_skipped" && /polkit/.test(w.detail ?? "")));
 });
+
+/** A host with www-data (its own group, and in webops with alice) and rules files under /etc/polkit-1/rules.d. */
+function polkitHost(
+  rules: Record<string, string>,
+  over: Record<string, TreeEntry> = {},
+): Record<string, TreeEntry> {
+  return host({
+    "etc/passwd": `${CLEAN["etc/passwd"]}www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n`,
+    "etc/group": `${CLEAN["etc/group"]}www-data:x:33:\nwebops:x:1001:alice,www-data\n`,
+    ...Object.fromEntries(
+      Object.entries(rules).map(([name, text]) => [`etc/polkit-1/rules.d/${name}`, text]),
+    ),
+    ...over,
+  });
+}
+
+/** The polkit findings of a scan, as "severity id". */
+async function polkitSummary(
+  tree: Record<string, TreeEntry>,
+): Promise<{ summary: string[]; findings: Finding[] }> {
+  using t = makeTree(tree);
+  const r = await runOne(auth, t.path);
+  assert.equal(r.status, "ok", r.reason);
+  return { summary: summary(r.findings, "auth.polkit"), findings: r.findings };
+}
+
+Deno.test("auth: a polkit rule given by name is judged as the function it names, in its file or another", async () => {
+  const { summary: s, findings } = await polkitSummary(polkitHost({
+    "05-defs.rules": "function elsewhere(action, subject) {\n  return polkit.Result.YES;\n}\n",
+    "10-named.rules":
+      "function grant(action, subject) {\n  return polkit.Result.YES;\n}\npolkit.addRule(grant);\n",
+    "11-var.rules": "var web = function(action, subject) {\n" +
+      '  if (subject.user == "www-data") return polkit.Result.YES;\n};\npolkit.addRule(web);\n',
+    "12-arrow.rules": "const units = (a, s) => {\n" +
+      '  if (a.id == "org.freedesktop.systemd1.manage-units") return polkit.Result.YES;\n};\npolkit.addRule(units);\n',
+    "13-other-file.rules": "polkit.addRule(elsewhere);\n",
+    "14-decoy.rules": 'function twice(a, s) { if (s.isInGroup("wheel")) return polkit.Result.YES; }\n' +
+      "twice = function(a, s) { return polkit.Result.YES; };\npolkit.addRule(twice);\n",
+    // Quiet: the same shapes restricted to an admin group or a person.
+    "20-named-wheel.rules": "function onlyWheel(action, subject) {\n" +
+      '  if (subject.isInGroup("wheel")) return polkit.Result.YES;\n}\npolkit.addRule(onlyWheel);\n',
+    "21-arrow-alice.rules":
+      'const alice = (a, s) => s.user == "alice" ? polkit.Result.YES : polkit.Result.NOT_HANDLED;\n' +
+      "polkit.addRule(alice);\n",
+  }));
+  assert.deepEqual(s, [
+    "critical auth.polkit.permissive_rule:/etc/polkit-1/rules.d/10-named.rules#1",
+    "critical auth.polkit.permissive_rule:/etc/polkit-1/rules.d/13-other-file.rules#1",
+    "critical auth.polkit.permissive_rule:/etc/polkit-1/rules.d/14-decoy.rules#1",
+    "critical auth.polkit.service_account_yes:/etc/polkit-1/rules.d/11-var.rules#rule 1",
+    "high auth.polkit.permissive_rule:/etc/polkit-1/rules.d/12-arrow.rules#1",
+  ]);
+  assert.equal(findings.find((f) => f.id.includes("11-var"))!.metadata.accounts, "www-data");
+});
+
+Deno.test("auth: polkit YES handed back through a variable, a ternary or &&", async () => {
+  const { summary: s } = await polkitSummary(polkitHost({
+    "10-var.rules":
+      "polkit.addRule(function(action, subject) {\n  var r = polkit.Result.YES;\n  return r;\n});\n",
+    "11-file-var.rules": 'var granted = polkit.Result["YES"];\n' +
+      "polkit.addRule(function(action, subject) { return granted; });\n",
+    "12-var-web.rules": "polkit.addRule(function(action, subject) {\n  var r = polkit.Result.NOT_HANDLED;\n" +
+      '  if (subject.user == "www-data") r = polkit.Result.YES;\n  return r;\n});\n',
+    "13-ternary.rules": "polkit.addRule(function(action, subject) {\n" +
+      "  return action.id ? polkit.Result.YES : polkit.Result.NO;\n});\n",
+    "14-and-web.rules":
+      'polkit.addRule((action, subject) => subject.user === "www-data" && polkit.Result.YES);\n',
+    // Quiet: a variable returned only to wheel, one never returned, a ternary on a person.
+    "20-var-wheel.rules": "polkit.addRule(function(action, subject) {\n  var r = polkit.Result.YES;\n" +
+      '  if (subject.isInGroup("wheel")) return r;\n  return polkit.Result.NOT_HANDLED;\n});\n',
+    "21-unused.rules": "polkit.addRule(function(action, subject) {\n  var unused = polkit.Result.YES;\n" +
+      "  return polkit.Result.NOT_HANDLED;\n});\n",
+    "22-ternary-alice.rules": "polkit.addRule(function(action, subject) {\n" +
+      '  return subject.user == "alice" ? polkit.Result.YES : polkit.Result.NOT_HANDLED;\n});\n',
+  }));
+  assert.deepEqual(s, [
+    "critical auth.polkit.permissive_rule:/etc/polkit-1/rules.d/10-var.rules#1",
+    "critical auth.polkit.permissive_rule:/etc/polkit-1/rules.d/11-file-var.rules#1",
+    "critical auth.polkit.service_account_yes:/etc/polkit-1/rules.d/12-var-web.rules#rule 1",
+    "critical auth.polkit.service_account_yes:/etc/polkit-1/rules.d/14-and-web.rules#rule 1",
+    "high auth.polkit.permissive_rule:/etc/polkit-1/rules.d/13-ternary.rules#1",
+  ]);
+});
+
+Deno.test("auth: polkit YES to a list of user names held in a variable (indexOf, includes, push, another file)", async () => {
+  const { summary: s, findings } = await polkitSummary(polkitHost({
+    "05-lists.rules": 'var SERVICES = ["www-data"];\n',
+    "10-list.rules": 'var allowed = ["www-data"];\npolkit.addRule(function(action, subject) {\n' +
+      "  if (allowed.indexOf(subject.user) >= 0) return polkit.Result.YES;\n});\n",
+    "11-includes.rules":
+      'const svc = ["alice"];\nsvc.push("www-data");\npolkit.addRule(function(action, subject) {\n' +
+      '  if (action.id == "org.freedesktop.systemd1.manage-units" && svc.includes(subject.user)) {\n' +
+      "    return polkit.Result.YES;\n  }\n});\n",
+    "12-other-file.rules": "polkit.addRule(function(action, subject) {\n" +
+      "  if (SERVICES.indexOf(subject.user) < 0) return polkit.Result.NOT_HANDLED;\n  return polkit.Result.YES;\n});\n",
+    // A list the scanner cannot read does not restrict: the YES counts as one for everyone.
+    "13-unknown.rules": "var who = listUsers();\npolkit.addRule(function(action, subject) {\n" +
+      "  if (who.indexOf(subject.user) >= 0) return polkit.Result.YES;\n});\n",
+    // Quiet: a list of people, and a function's own list that hides the global one of the same name.
+    "20-people.rules": 'var admins = ["alice"];\npolkit.addRule(function(action, subject) {\n' +
+      "  if (admins.indexOf(subject.user) != -1) return polkit.Result.YES;\n});\n",
+    "21-local.rules": 'polkit.addRule(function(action, subject) {\n  var allowed = ["alice"];\n' +
+      "  if (allowed.indexOf(subject.user) >= 0) return polkit.Result.YES;\n});\n",
+  }));
+  assert.deepEqual(s, [
+    "critical auth.polkit.permissive_rule:/etc/polkit-1/rules.d/13-unknown.rules#1",
+    "critical auth.polkit.service_account_yes:/etc/polkit-1/rules.d/10-list.rules#rule 1",
+    "critical auth.polkit.service_account_yes:/etc/polkit-1/rules.d/12-other-file.rules#rule 1",
+    "high auth.polkit.service_account_yes:/etc/polkit-1/rules.d/11-includes.rules#rule 1",
+  ]);
+  const unknown = findings.find((f) => f.id.includes("13-unknown"))!;
+  assert.equal(unknown.metadata.unresolved_user_test, true);
+  assert.match(unknown.description, /names no one/);
+});
+
+Deno.test("auth: polkit regular expressions on subject.user name users, or restrict no one when they name no one", async () => {
+  const { summary: s, findings } = await polkitSummary(polkitHost({
+    "10-exact.rules": "polkit.addRule(function(action, subject) {\n" +
+      "  if (/^www-data$/.test(subject.user)) return polkit.Result.YES;\n});\n",
+    "11-match.rules": "polkit.addRule(function(action, subject) {\n" +
+      "  if (subject.user.match(/www/)) return polkit.Result.YES;\n});\n",
+    "12-any.rules": "polkit.addRule(function(action, subject) {\n" +
+      "  if (/./.test(subject.user)) return polkit.Result.YES;\n});\n",
+    "13-class.rules": "polkit.addRule(function(action, subject) {\n" +
+      "  if (subject.user.match(/^[a-z_][a-z0-9_-]*$/)) return polkit.Result.YES;\n});\n",
+    // Quiet: a person by regex, and a prefix no service account of the host has.
+    "20-alice.rules": "polkit.addRule(function(action, subject) {\n" +
+      "  if (/^(?:alice)$/.test(subject.user)) return polkit.Result.YES;\n});\n",
+    "21-prefix.rules": "polkit.addRule(function(action, subject) {\n" +
+      "  if (/^adm-/.test(subject.user)) return polkit.Result.YES;\n});\n",
+  }));
+  assert.deepEqual(s, [
+    "critical auth.polkit.permissive_rule:/etc/polkit-1/rules.d/12-any.rules#1",
+    "critical auth.polkit.permissive_rule:/etc/polkit-1/rules.d/13-class.rules#1",
+    "critical auth.polkit.service_account_yes:/etc/polkit-1/rules.d/10-exact.rules#rule 1",
+    "critical auth.polkit.service_account_yes:/etc/polkit-1/rules.d/11-match.rules#rule 1",
+  ]);
+  assert.equal(findings.find((f) => f.id.includes("11-match"))!.metadata.via, "names matching /www/");
+  assert.equal(findings.find((f) => f.id.includes("12-any"))!.metadata.unresolved_user_test, true);
+});
+
+Deno.test("auth: polkit YES to a group a service account is in (isInGroup, unix-group in a .pkla)", async () => {
+  const { summary: s, findings } = await polkitSummary(polkitHost({
+    "10-group.rules": "polkit.addRule(function(action, subject) {\n" +
+      '  if (subject.isInGroup("www-data")) return polkit.Result.YES;\n});\n',
+    "11-member.rules": "polkit.addRule(function(action, subject) {\n" +
+      '  if (action.id == "org.freedesktop.systemd1.manage-units" && subject.isInGroup("webops")) {\n' +
+      "    return polkit.Result.YES;\n  }\n});\n",
+    // Quiet: the administrators' group, and a person's private group.
+    "20-sudo.rules": "polkit.addRule(function(action, subject) {\n" +
+      '  if (subject.isInGroup("sudo")) return polkit.Result.YES;\n});\n',
+    "21-alice.rules": "polkit.addRule(function(action, subject) {\n" +
+      '  if (subject.isInGroup("alice")) return polkit.Result.YES;\n});\n',
+  }, {
+    "etc/polkit-1/localauthority/50-local.d/web.pkla":
+      "[web]\nIdentity=unix-group:www-data\nAction=*\nResultAny=yes\n\n[admins]\nIdentity=unix-group:sudo\nAction=*\nResultAny=yes\n",
+  }));
+  assert.deepEqual(s, [
+    "critical auth.polkit.service_account_yes:/etc/polkit-1/localauthority/50-local.d/web.pkla#[web]",
+    "critical auth.polkit.service_account_yes:/etc/polkit-1/rules.d/10-group.rules#rule 1",
+    "high auth.polkit.service_account_yes:/etc/polkit-1/rules.d/11-member.rules#rule 1",
+  ]);
+  const member = findings.find((f) => f.id.includes("11-member"))!;
+  assert.equal(member.metadata.accounts, "www-data");
+  assert.equal(member.metadata.via, "group webops");
+});
+
+Deno.test("auth: polkit YES behind always-true tests, guards placed after it, and other spellings of addRule", async () => {
+  const { summary: s } = await polkitSummary(polkitHost({
+    "10-or-true.rules": "polkit.addRule(function(action, subject) {\n" +
+      '  if (subject.isInGroup("wheel") || true) return polkit.Result.YES;\n});\n',
+    "11-false.rules": "polkit.addRule(function(action, subject) {\n" +
+      '  if (subject.isInGroup("wheel") == false) return polkit.Result.YES;\n});\n',
+    "12-self.rules": "polkit.addRule(function(action, subject) {\n" +
+      "  if (subject.user == subject.user) return polkit.Result.YES;\n});\n",
+    "13-late-guard.rules": "polkit.addRule(function(action, subject) {\n" +
+      '  if (action.id) return polkit.Result.YES;\n  if (subject.user != "root") return;\n});\n',
+    "14-bracket.rules": 'polkit["addRule"](function(action, subject) { return polkit.Result.YES; });\n',
+    "15-regex-comment.rules": "polkit.addRule(function(action, subject) {\n" +
+      "  var slash = /\\/*/;\n  return polkit.Result.YES; // */\n});\n",
+    // Quiet: the same shapes restricted to wheel.
+    "20-and.rules": "polkit.addRule(function(action, subject) {\n" +
+      '  if (subject.isInGroup("wheel") && action.id) return polkit.Result.YES;\n});\n',
+    "21-true.rules": "polkit.addRule(function(action, subject) {\n" +
+      '  if (subject.isInGroup("wheel") === true) return polkit.Result.YES;\n});\n',
+    "22-guard.rules": "polkit.addRule(function(action, subject) {\n" +
+      '  if (!subject.isInGroup("wheel")) return;\n  if (action.id) return polkit.Result.YES;\n});\n',
+  }));
+  assert.deepEqual(s, [
+    "critical auth.polkit.permissive_rule:/etc/polkit-1/rules.d/10-or-true.rules#1",
+    "critical auth.polkit.permissive_rule:/etc/polkit-1/rules.d/11-false.rules#1",
+    "critical auth.polkit.permissive_rule:/etc/polkit-1/rules.d/12-self.rules#1",
+    "critical auth.polkit.permissive_rule:/etc/polkit-1/rules.d/14-bracket.rules#1",
+    "critical auth.polkit.permissive_rule:/etc/polkit-1/rules.d/15-regex-comment.rules#1",
+    "high auth.polkit.permissive_rule:/etc/polkit-1/rules.d/13-late-guard.rules#1",
+  ]);
+});

@@ -7,7 +7,13 @@
 import assert from "node:assert/strict";
 import { globMatcher } from "../../src/host/glob.ts";
 import { xmlTags } from "../../src/scanners/auth/dbus.ts";
-import { judgeRule, ruleBodies, stripJsComments } from "../../src/scanners/auth/polkit.ts";
+import {
+  broadAdminIdentities,
+  judgeRule,
+  ruleBodies,
+  ruleScope,
+  stripJsComments,
+} from "../../src/scanners/auth/polkit.ts";
 import { historyOffIn } from "../../src/scanners/logins/history.ts";
 import { parseAptConf } from "../../src/scanners/persistence/apt_conf.ts";
 import { parseCrontab, scriptLines } from "../../src/scanners/persistence/cron.ts";
@@ -116,6 +122,119 @@ Deno.test("linear: 500 unclosed polkit rules in a large file are each judged up 
   const code = stripJsComments(
     'polkit.addRule(function(a, s) { if (s.user == "x") '.repeat(500) + "x".repeat(1 << 20),
   );
-  const bodies = quick("bodies", () => ruleBodies(code, "addRule").map(judgeRule), 3000);
+  const bodies = quick("bodies", () => ruleBodies(code, "addRule").map((b) => judgeRule(b)), 3000);
   assert.equal(bodies.length, 500);
+});
+
+/** What judgeRulesFile found. */
+interface Judged {
+  open: number;
+  services: string[];
+  admin: number;
+}
+
+/** A rules file judged as the scanner judges it: comments stripped, one scope, every rule and admin rule. */
+function judgeRulesFile(text: string): Judged {
+  const code = stripJsComments(text);
+  const scope = ruleScope([code]);
+  const rules = ruleBodies(code, "addRule").map((b) => judgeRule(b, scope));
+  return {
+    open: rules.filter((v) => v.unrestrictedYes).length,
+    services: rules.flatMap((v) => v.yesUsers),
+    admin: ruleBodies(code, "addAdminRule").flatMap((b) => broadAdminIdentities(b, scope)).length,
+  };
+}
+
+Deno.test("linear: polkit rules of 1 MiB built to make each new scan retry (regexes, conditions, YES through variables, definitions)", () => {
+  const rule = (inner: string) => `polkit.addRule(function(a, s) { ${inner} });`;
+  /** Each case: its text at about n characters, and what the judgement must still say. */
+  const cases: [
+    string,
+    (n: number, fill: (s: string, k?: number) => string) => string,
+    (r: Judged) => boolean,
+  ][] = [
+    // A `/` that may start a regex, never closed on its line: not retried at every later `/`.
+    ["regex starts", (_, fill) => rule(fill("=/[")), (r) => r.open === 0],
+    [
+      "comment-like regexes",
+      (_, fill) => fill("x=/'/;y=/\\/*/;") + rule("return polkit.Result.YES;"),
+      (r) => r.open === 1,
+    ],
+    [
+      "|| chain",
+      (_, fill) => rule(`if (${fill('s.user == "x" || ')}true) return polkit.Result.YES;`),
+      (r) => r.open === 1,
+    ],
+    [
+      "nested parentheses",
+      (n, fill) =>
+        rule(`if (${fill("(", n / 2)}s.isInGroup("w")${fill(")", n / 2)}) return polkit.Result.YES;`),
+      // Beyond 64 levels a condition is taken to restrict no one.
+      (r) => r.open === 1,
+    ],
+    [
+      "negations",
+      (_, fill) => rule(`if (${fill("!")}s.isInGroup("w")) return polkit.Result.YES;`),
+      (r) => r.open === 1,
+    ],
+    ["ternaries", (_, fill) => rule(`return ${fill("a ? b : ")}polkit.Result.YES;`), (r) => r.open === 1],
+    [
+      "returns of a variable",
+      (_, fill) => "var r = polkit.Result.YES;\n" + rule(fill("return r; ")),
+      (r) => r.open === 1,
+    ],
+    [
+      "assignments of YES",
+      (_, fill) => rule(fill("r = polkit.Result.YES; ") + "return r;"),
+      (r) => r.open === 1,
+    ],
+    ["user comparisons", (_, fill) => rule(fill("s.user == s.user == ")), (r) => r.open === 0],
+    [
+      "lists searched",
+      (_, fill) => rule(fill('["www-data"].indexOf(s.user) >= 0 && ') + "polkit.Result.YES"),
+      (r) => r.services.includes("www-data"),
+    ],
+    ["regex tests", (_, fill) => rule(fill("/^(a|b)+[c]{2,}$/.test(s.user) && ")), (r) => r.open === 0],
+    // 16 nested definitions of a of about 1 MiB each: past 1 MiB of definitions judged, the rule counts as open.
+    ["arrow definitions", (_, fill) => fill("a=(b)=>") + "\npolkit.addRule(a);", (r) => r.open === 1],
+    [
+      "function definitions",
+      (_, fill) => fill("function f(a, s) { return polkit.Result.YES; }\n") + "polkit.addRule(f);",
+      (r) => r.open === 1,
+    ],
+    [
+      "nested functions",
+      (_, fill) => rule(fill("function g(r) { var r = polkit.Result.YES; ") + "return r;"),
+      (r) => r.open === 1,
+    ],
+    [
+      "variables naming variables",
+      (n) =>
+        Array.from({ length: n / 25 }, (_, i) => `var v${i + 1} = v${i};`).join("\n") +
+        '\nvar v0 = ["www-data"];\n' +
+        rule(`if (v${n / 25}.indexOf(s.user) >= 0) return polkit.Result.YES;`),
+      (r) => r.open === 1,
+    ],
+    [
+      "admin identities",
+      (_, fill) =>
+        "polkit.addAdminRule(function(a, s) { return [" + fill("x, ") + "]; });\n" +
+        fill("var x = 'unix-user:*';"),
+      (r) => r.admin === 1,
+    ],
+  ];
+  const at = (n: number) => (s: string, k = n) => s.repeat(Math.max(1, Math.floor(k / s.length)));
+  // Compiling the judges is not what is timed: each case runs once at 32 KiB first.
+  for (const [, build] of cases) judgeRulesFile(build(32 << 10, at(32 << 10)));
+  // The better of two runs is timed, so that a pause of a busy machine is not; a scan that retries fails both.
+  for (const [what, build, ok] of cases) {
+    const text = build(1 << 20, at(1 << 20));
+    let judged: Judged | undefined;
+    try {
+      judged = quick(what, () => judgeRulesFile(text));
+    } catch {
+      judged = quick(what, () => judgeRulesFile(text));
+    }
+    assert.ok(ok(judged), what);
+  }
 });

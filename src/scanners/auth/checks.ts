@@ -176,8 +176,10 @@ export const AUTH_CHECKS: CheckInput[] = [
     rationale:
       "A rules.d rule that returns YES without checking the user (or only a group everyone is in, or only a " +
       "local session), or a .pkla entry with ResultAny/Inactive/Active=yes for unix-user:*, lets any local " +
-      "user run privileged actions (manage units, install packages, mount disks). Critical for any action. High: " +
-      "stock rules check the user or ask for an administrator's password.",
+      "user run privileged actions (manage units, install packages, mount disks). The rule may be given by name, " +
+      "hand YES back through a variable, ternary or helper, or hide it behind a test of subject.user that names " +
+      "no one (a regex such as /./, an unknown function): such a test may always be true, so it restricts " +
+      "nothing. Critical for any action. High: stock rules check the user or ask for an administrator's password.",
     remediation: "Restrict the rule to an admin group, or remove it.",
     mitre: ["T1548", "T1068"],
     confidence: "heuristic",
@@ -188,12 +190,13 @@ export const AUTH_CHECKS: CheckInput[] = [
     severity: "high",
     rationale:
       "A rule that returns YES when subject.user is www-data, nobody, postgres or another account that runs a " +
-      "service (or a .pkla entry for unix-user:that-account) hands root's actions (manage units, install " +
-      "packages, mount disks) to whoever takes over that service: a web shell running as www-data becomes root " +
-      "with one D-Bus call. Packages grant their own daemons narrow actions (systemd-networkd may set the " +
-      "hostname), so rules the packages installed are not judged; one in /etc or that no package installed is. " +
-      "High: the service's account gets root's actions without a password; critical when the grant holds for " +
-      "every action.",
+      "service (by name, in a list of names, by a regex or string test on the name, or through isInGroup of a " +
+      "group such an account is in; or a .pkla entry for unix-user: or unix-group: of it) hands root's actions " +
+      "(manage units, install packages, mount disks) to whoever takes over that service: a web shell running as " +
+      "www-data becomes root with one D-Bus call. Packages grant their own daemons narrow actions " +
+      "(systemd-networkd may set the hostname), so rules the packages installed are not judged; one in /etc or " +
+      "that no package installed is. High: the service's account gets root's actions without a password; " +
+      "critical when the grant holds for every action.",
     remediation:
       "Remove the rule or restrict it to the action and account the service needs; find who added it.",
     mitre: ["T1548", "T1098"],
