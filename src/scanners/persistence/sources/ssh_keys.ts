@@ -2,7 +2,7 @@
 import { hasLoginShell } from "../accounts.ts";
 import { parseAuthorizedKeys } from "../../ssh/authorized_keys.ts";
 import { authorizedKeysPatterns, expandKeysPattern } from "../../ssh/key_files.ts";
-import { loadSshdConfig, SSHD_CONFIG } from "../../ssh/sshd_config.ts";
+import { sharedSshdConfig } from "../../ssh/sshd_config.ts";
 import { type Collector, type Entry, normalisePath } from "../collect.ts";
 
 /**
@@ -10,9 +10,10 @@ import { type Collector, type Entry, normalisePath } from "../collect.ts";
  * OpenSSH's default. Problems in the configuration are reported by the auth scanner, not here.
  */
 function authorizedKeysPatternsOf(c: Collector): string[] {
-  const cfg = loadSshdConfig(c.ctx.host);
+  // The scan's one reading (the auth scanner's too): on a live host it also asks the running sshd.
+  const cfg = sharedSshdConfig(c.ctx);
   if (!cfg.ok && cfg.reason !== "missing") {
-    c.ctx.warn("persistence_unreadable", `${SSHD_CONFIG}: ${cfg.message}`);
+    c.ctx.warn("persistence_unreadable", `${cfg.path}: ${cfg.message}`);
   }
   return authorizedKeysPatterns(cfg.ok ? cfg.value : undefined);
 }
