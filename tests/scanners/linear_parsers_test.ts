@@ -164,7 +164,13 @@ Deno.test("linear: sudoers aliases, includes and user lists with 160,000 spaces 
   const rule = quick("user list", () => parseSudoers(`alice${spaces(N)}ALL=(ALL) NOPASSWD: ALL\n`));
   assert.equal(rule.bad, 0);
   assert.deepEqual(rule.rules.map((r) => [r.users, r.hosts, r.commands]), [
-    [["alice"], ["ALL"], [{ command: "ALL", runas: "ALL", nopasswd: true }]],
+    [["alice"], ["ALL"], [{
+      command: "ALL",
+      runas: "ALL",
+      runasUsers: ["ALL"],
+      nopasswd: true,
+      hosts: ["ALL"],
+    }]],
   ]);
   // Whitespace around the commas of a user list is dropped, as before.
   assert.deepEqual(parseSudoers("alice , bob  ,carol ALL = /bin/ls\n").rules[0].users, [

@@ -136,7 +136,10 @@ export const PERSISTENCE_CHECKS: CheckInput[] = [
     severity: "high",
     rationale:
       "A user or group outside the admin groups (sudo, wheel, admin) may run anything as root without a " +
-      "password — ALL, a shell, an interpreter or a program with a shell escape." +
+      "password — ALL, a shell, an interpreter or a program with a shell escape, a directory (any file in it), " +
+      "or a wildcard or regular expression that reaches one — read as sudo reads it: every `: host = …` section " +
+      "of a rule, aliases of every kind (defined in any included file), runas users that include root (ALL, " +
+      "#0, %#0, a Runas_Alias), and the file sudo.conf's sudoers_file= names instead of /etc/sudoers." +
       " High: it is root without a password for whoever gets the account; distributions grant it only to their admin groups, with a password.",
     remediation: "Remove the rule or restrict it to the exact commands needed, and require a password.",
     mitre: ["T1548.003"],
@@ -172,7 +175,9 @@ export const PERSISTENCE_CHECKS: CheckInput[] = [
     id: "persistence.sudoers.include_untrusted",
     title: "sudoers includes a file from an untrusted location",
     severity: "high",
-    rationale: "Whoever can write the included file or directory can grant themselves root." +
+    rationale:
+      "Whoever can write the included file or directory (or the file sudo.conf's sudoers_file= makes " +
+      "sudo read instead of /etc/sudoers) can grant themselves root." +
       " High: it is root for every account that can write there.",
     remediation: "Include only root-owned files under /etc (the default is #includedir /etc/sudoers.d).",
     mitre: ["T1548.003"],

@@ -22,6 +22,7 @@ export type PointKind =
   | "udev_rule"
   | "authorized_keys"
   | "sudoers"
+  | "sudo_plugin"
   | "ld_so_preload"
   | "xdg_autostart"
   // boot and service managers (sources/generators.ts, systemd.ts, sysv.ts, grub.ts, initramfs.ts)

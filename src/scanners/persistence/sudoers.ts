@@ -1,4 +1,12 @@
 /** A parser for sudoers files: include directives, aliases and user specifications (enough to judge NOPASSWD). */
+import { DIGESTS, isBlank, parseUserSpec, splitList, type SudoCommand } from "./sudoers_spec.ts";
+
+/** One command of a user specification (see ./sudoers_spec.ts). */
+export type { SudoCommand } from "./sudoers_spec.ts";
+/** Alias expansion, memoised and bounded (see ./sudoers_alias.ts). */
+export { expandAliases } from "./sudoers_alias.ts";
+/** Whether a command amounts to running anything (see ./sudoers_commands.ts). */
+export { isUnrestricted } from "./sudoers_commands.ts";
 
 /** `#include`, `@include`, `#includedir` or `@includedir`. */
 export interface SudoInclude {
@@ -7,28 +15,33 @@ export interface SudoInclude {
   path: string;
 }
 
-/** One command of a user specification, with the tags in effect for it. */
-export interface SudoCommand {
-  command: string;
-  runas: string;
-  nopasswd: boolean;
-}
-
-/** One user specification (`users hosts = (runas) TAG: cmd, …`). */
+/** One user specification (`users hosts = (runas) TAG: cmd, … : hosts = …`). */
 export interface SudoRule {
   line: number;
   text: string;
   users: string[];
+  /** The host list of the first section (each command carries its own section's). */
   hosts: string[];
+  /** The commands of every section. */
   commands: SudoCommand[];
+}
+
+/** One alias definition (`Cmnd_Alias NAME = members`), with its kind (Cmd_Alias read as Cmnd_Alias). */
+export interface SudoAliasDef {
+  line: number;
+  kind: string;
+  name: string;
+  members: string[];
 }
 
 /** A parsed sudoers file. */
 export interface Sudoers {
   includes: SudoInclude[];
   rules: SudoRule[];
-  /** Alias kind (User_Alias, Cmnd_Alias, Runas_Alias, Host_Alias) → name → members. */
+  /** Alias kind (User_Alias, Cmnd_Alias, Runas_Alias, Host_Alias) → name → members (the first definition wins). */
   aliases: Map<string, Map<string, string[]>>;
+  /** Every alias definition in file order (redefinitions too), for merging with included files as sudo does. */
+  aliasDefs: SudoAliasDef[];
   /** `Defaults` lines that turn authentication off (`!authenticate`), by line. */
   noAuthDefaults: { line: number; text: string }[];
   /**
@@ -71,24 +84,6 @@ function keepsCode(entry: string): boolean {
   return [...CODE_VARIABLES].some((v) => v.startsWith(prefix));
 }
 
-const TAGS = new Set([
-  "NOPASSWD",
-  "PASSWD",
-  "NOEXEC",
-  "EXEC",
-  "SETENV",
-  "NOSETENV",
-  "LOG_INPUT",
-  "NOLOG_INPUT",
-  "LOG_OUTPUT",
-  "NOLOG_OUTPUT",
-  "MAIL",
-  "NOMAIL",
-  "FOLLOW",
-  "NOFOLLOW",
-  "INTERCEPT",
-  "NOINTERCEPT",
-]);
 const ALIAS_KINDS = new Set(["User_Alias", "Runas_Alias", "Host_Alias", "Cmnd_Alias", "Cmd_Alias"]);
 
 /** Joins continuation lines and strips comments (a `#` followed by a digit is a uid, not a comment). */
@@ -123,66 +118,46 @@ function stripComment(line: string): string {
   return (m ? t.slice(0, (m.index ?? 0) + m[1].length) : t).trim();
 }
 
-/** Splits on commas that are not escaped and not inside parentheses or quotes. */
-function splitList(s: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let quote = false;
-  let cur = "";
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === "\\" && i + 1 < s.length) {
-      cur += c + s[++i];
-      continue;
-    }
-    if (c === '"') quote = !quote;
-    else if (!quote && c === "(") depth++;
-    else if (!quote && c === ")") depth = Math.max(0, depth - 1);
-    if (c === "," && depth === 0 && !quote) {
-      out.push(cur.trim());
-      cur = "";
-    } else cur += c;
-  }
-  if (cur.trim() !== "") out.push(cur.trim());
-  return out.filter((x) => x !== "");
+const NAME_EQ = /[ \t\r\f\v]*([A-Z][A-Z0-9_]*)[ \t\r\f\v]*=/y;
+
+/** True when the word just before `at` (blanks skipped) is a digest algorithm: `sha256:…` is no separator. */
+function afterDigestWord(s: string, at: number): boolean {
+  let k = at;
+  while (k > 0 && isBlank(s[k - 1])) k--;
+  return DIGESTS.has(s.slice(Math.max(0, k - 6), k)) && (k < 7 || !/[A-Za-z0-9_]/.test(s[k - 7]));
 }
 
-function parseCommands(spec: string): SudoCommand[] {
-  const out: SudoCommand[] = [];
-  let runas = "root";
-  let nopasswd = false;
-  for (let item of splitList(spec)) {
-    const ra = item.match(/^\(([^)]*)\)\s*/);
-    if (ra) {
-      runas = ra[1].trim() === "" ? "root" : ra[1].trim();
-      item = item.slice(ra[0].length);
+/**
+ * The definitions of an alias line after its kind: `NAME = a, b : NAME2 = c`. A definition ends at a `:` (not
+ * escaped, not quoted, not a digest's) followed by `NAME =`, blanks or not around either. Linear: each colon
+ * looks ahead only as far as the next colon.
+ */
+export function aliasDefinitions(body: string): { defs: [string, string[]][]; bad: number } {
+  const defs: [string, string[]][] = [];
+  let i = 0;
+  for (;;) {
+    NAME_EQ.lastIndex = i;
+    const m = NAME_EQ.exec(body);
+    if (!m || m[1] === "ALL") return { defs, bad: 1 };
+    const start = NAME_EQ.lastIndex;
+    let end = body.length;
+    let quote = false;
+    for (let k = start; k < body.length; k++) {
+      const c = body[k];
+      if (c === "\\") k++;
+      else if (c === '"') quote = !quote;
+      else if (c === ":" && !quote && !afterDigestWord(body, k)) {
+        NAME_EQ.lastIndex = k + 1;
+        if (NAME_EQ.test(body)) {
+          end = k;
+          break;
+        }
+      }
     }
-    for (;;) {
-      const tag = item.match(/^([A-Z_]+):\s*/);
-      if (tag && TAGS.has(tag[1])) {
-        if (tag[1] === "NOPASSWD") nopasswd = true;
-        if (tag[1] === "PASSWD") nopasswd = false;
-        item = item.slice(tag[0].length);
-        continue;
-      }
-      const opt = item.match(
-        /^(?:ROLE|TYPE|CWD|CHROOT|NOTBEFORE|NOTAFTER|TIMEOUT|APPARMOR_PROFILE|PRIVS|LIMITPRIVS)=\S+\s+/,
-      );
-      if (opt) {
-        item = item.slice(opt[0].length);
-        continue;
-      }
-      const digest = item.match(/^sha(?:224|256|384|512):\S+\s+/);
-      if (digest) {
-        item = item.slice(digest[0].length);
-        continue;
-      }
-      break;
-    }
-    const command = item.trim();
-    if (command !== "") out.push({ command, runas, nopasswd });
+    defs.push([m[1], splitList(body.slice(start, end))]);
+    if (end >= body.length) return { defs, bad: 0 };
+    i = end + 1;
   }
-  return out;
 }
 
 /** Parses one sudoers file. Never throws; unparsable lines are counted in `bad`. */
@@ -191,6 +166,7 @@ export function parseSudoers(text: string): Sudoers {
     includes: [],
     rules: [],
     aliases: new Map(),
+    aliasDefs: [],
     noAuthDefaults: [],
     envDefaults: [],
     bad: 0,
@@ -224,13 +200,13 @@ export function parseSudoers(text: string): Sudoers {
     if (ALIAS_KINDS.has(kind)) {
       const key = kind === "Cmd_Alias" ? "Cmnd_Alias" : kind;
       const map = result.aliases.get(key) ?? new Map<string, string[]>();
-      for (const def of t.slice(kind.length).split(/\s:\s/)) {
-        // The name by a regex, the members by slice (a `\s*(.*)$` backtracked quadratically on a carriage return
-        // in the middle of the line; splitList trims the members).
-        const m = def.match(/^\s*([A-Z][A-Z0-9_]*)\s*=/);
-        if (m) map.set(m[1], splitList(def.slice(m[0].length)));
-        else result.bad++;
+      const { defs, bad } = aliasDefinitions(t.slice(kind.length));
+      // sudo keeps the first definition of a name and rejects the later ones.
+      for (const [name, members] of defs) {
+        if (!map.has(name)) map.set(name, members);
+        result.aliasDefs.push({ line, kind: key, name, members });
       }
+      result.bad += bad;
       result.aliases.set(key, map);
       continue;
     }
@@ -246,49 +222,11 @@ export function parseSudoers(text: string): Sudoers {
       result.bad++;
       continue;
     }
-    const right = t.slice(eq + 1).split(/\s:\s/)[0];
-    const commands = parseCommands(right);
-    if (commands.length === 0) {
-      result.bad++;
-      continue;
-    }
-    result.rules.push({ line, text: t, users: splitList(left[0]), hosts: splitList(left[1]), commands });
+    const hosts = splitList(left[1]);
+    const { commands, bad } = parseUserSpec(t.slice(eq + 1), hosts);
+    if (bad || commands.length === 0) result.bad++;
+    if (commands.length === 0) continue;
+    result.rules.push({ line, text: t, users: splitList(left[0]), hosts, commands });
   }
   return result;
-}
-
-/** Expands alias names (recursively, bounded) in a list, using the aliases of one kind. */
-export function expandAliases(
-  items: string[],
-  aliases: Map<string, string[]> | undefined,
-  depth = 0,
-): string[] {
-  if (!aliases || depth > 8) return items;
-  return items.flatMap((i) => {
-    const neg = i.startsWith("!");
-    const name = neg ? i.slice(1) : i;
-    const members = aliases.get(name);
-    return members && !neg ? expandAliases(members, aliases, depth + 1) : [i];
-  });
-}
-
-/** Programs that hand out a shell whatever their arguments (shells, interpreters, editors, pagers, debuggers). */
-const ALWAYS_ESCAPES =
-  /^(?:(?:ba|da|z|k|c|tc|a)?sh|fish|busybox|python[0-9.]*|perl[0-9.]*|ruby[0-9.]*|php[0-9.]*|lua[0-9.]*|node|nodejs|vi|vim|vim\.basic|vim\.tiny|nvim|view|ex|ed|nano|emacs|less|more|most|man|gdb|strace|expect|script)$/;
-/** Programs that hand out a shell or root writes when their arguments are not pinned. */
-const OPEN_ARGS_ESCAPES =
-  /^(?:su|sudo|env|docker|podman|find|awk|gawk|mawk|nawk|tar|zip|rsync|git|tee|cp|mv|dd|chmod|chown|install|ln|make|pip[0-9.]*|apt|apt-get|dpkg|rpm|yum|dnf|systemctl|journalctl|crontab|xargs|nmap|scp|ssh)$/;
-
-/**
- * True when a sudo command amounts to running anything as the target user: `ALL`, a shell or interpreter,
- * or a shell-escape-capable program whose arguments are not pinned (no arguments, or a wildcard).
- */
-export function isUnrestricted(command: string): boolean {
-  const c = command.trim();
-  if (c === "ALL") return true;
-  if (c.startsWith("!")) return false;
-  const [prog, ...args] = c.split(/\s+/);
-  const base = prog.slice(prog.lastIndexOf("/") + 1);
-  if (ALWAYS_ESCAPES.test(base)) return true;
-  return OPEN_ARGS_ESCAPES.test(base) && (args.length === 0 || args.some((a) => a.includes("*")));
 }
