@@ -158,7 +158,7 @@ Deno.test("daemon hook evasion parsers: malformed and hostile input never throws
     assert.ok(Array.isArray(perlCommands(text)));
   }
   const ms = performance.now() - started;
-  assert.ok(ms < 3000, `${ms.toFixed(0)} ms`);
+  assert.ok(ms < 8000, `${ms.toFixed(0)} ms (quadratic would be minutes)`);
 });
 
 const MODULE_DIR = "/usr/lib/x86_64-linux-gnu/rsyslog";
@@ -245,7 +245,7 @@ Deno.test("kernelHelperWrites: the program a line installs as a kernel usermode 
   kernelHelperWrites(`kernel.modprobe=`.repeat(50_000));
   kernelHelperWrites(`${"/proc/sys/kernel/modprobe ".repeat(40_000)};`.repeat(2));
   const ms = performance.now() - started;
-  assert.ok(ms < 2000, `${ms.toFixed(0)} ms`);
+  assert.ok(ms < 8000, `${ms.toFixed(0)} ms (quadratic would be minutes)`);
 });
 
 Deno.test("persistence: a boot script that installs a kernel helper in an untrusted place fires; a core file name stays quiet", async () => {
