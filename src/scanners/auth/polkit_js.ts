@@ -4,7 +4,8 @@
  * places a rule hands back YES (returned directly, through a ternary or &&, through a variable, or through a
  * helper function), and who each of them is restricted to by the `if` around it, a guard before it that
  * returns for everyone else, or the condition of its ternary. Who a condition lets through is read by
- * polkit_subject.ts, where YES is handed back by polkit_yes.ts, and what the files define by polkit_scope.ts.
+ * polkit_subject.ts (the tests) and polkit_cond.ts (how they combine), where YES is handed back by
+ * polkit_yes.ts, and what the files define by polkit_scope.ts.
  * Every function here takes time linear in its input.
  */
 import { escapeRegExp } from "../../host/regex.ts";
@@ -13,15 +14,8 @@ import { type Flow, IDENT, returnedNames, yesSites } from "./polkit_yes.ts";
 import { anyIn, lowerBound, QUIET, RuleScope, type RuleVerdict } from "./polkit_scope.ts";
 
 export { RuleScope, type RuleVerdict } from "./polkit_scope.ts";
-import {
-  BROAD_GROUPS,
-  evalCond,
-  findSubjectTests,
-  type Resolver,
-  unionWho,
-  userAliases,
-  type Who,
-} from "./polkit_subject.ts";
+import { evalCond, type Resolver, unionWho, type Who } from "./polkit_cond.ts";
+import { BROAD_GROUPS, findSubjectTests, userAliases } from "./polkit_subject.ts";
 
 /** At most this many characters of rule bodies are judged per file (nested calls repeat what they hold). */
 const MAX_BODY_CHARS = 4 << 20;

@@ -15,14 +15,8 @@ import {
   stringAt,
 } from "./polkit_lex.ts";
 import { IDENT, yesSites } from "./polkit_yes.ts";
-import {
-  evalCond,
-  findSubjectTests,
-  type Resolver,
-  unionWho,
-  type UserPattern,
-  type Who,
-} from "./polkit_subject.ts";
+import { evalCond, type Resolver, unionWho, type UserPattern, type Who } from "./polkit_cond.ts";
+import { findSubjectTests } from "./polkit_subject.ts";
 
 /**
  * At most this many characters of the functions rules name (and of helpers they call) are judged per scope;
@@ -216,7 +210,7 @@ export class RuleScope {
   readonly yesFns: Set<string> = new Set();
   /** Names that hold polkit.Result (`var R = polkit.Result`). */
   readonly resultAliases: Set<string> = new Set();
-  /** This scope's answers to polkit_subject.ts. */
+  /** This scope's answers to polkit_subject.ts: what variables hold, who helpers let through. */
   readonly resolver: Resolver;
   readonly #defs = new Map<string, Definition[]>();
   readonly #held = new Map<string, Held>();
