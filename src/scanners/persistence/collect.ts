@@ -80,8 +80,9 @@ export interface Point {
   inert?: boolean;
   /**
    * True for a package's own file (a unit under /usr/lib/systemd/system): what its entries run is judged like any
-   * other point's, since a package database the attacker can edit must not be what hides a payload, but it is
-   * left out of the inventory, which lists what was added to the system.
+   * other point's, since a package database the attacker can edit must not be what hides a payload, but its
+   * programs are not asked about their package (who forged the unit's ownership forged theirs) and it is left
+   * out of the inventory, which lists what was added to the system.
    */
   vendor?: boolean;
 }
