@@ -651,3 +651,22 @@ Deno.test("auth: polkit YES behind always-true tests, guards placed after it, an
     "high auth.polkit.permissive_rule:/etc/polkit-1/rules.d/13-late-guard.rules#1",
   ]);
 });
+
+Deno.test("auth: polkit.spawn in a packaged rules file (polkitd-pkla's compatibility rule) is quiet; in /etc or unpackaged it fires", async () => {
+  // Written for this test, after the shape of polkitd-pkla's rule: it runs the .pkla checker.
+  const compat = "polkit.addRule(function(action, subject) {\n" +
+    '  var out = polkit.spawn(["/usr/sbin/pkla-check-authorization", subject.user, action.id]);\n' +
+    '  return out == "" ? null : out;\n});\n';
+  const tree = host({
+    "usr/share/polkit-1/rules.d/49-polkit-pkla-compat.rules": compat,
+    "var/lib/dpkg/info/polkitd-pkla.list": "/.\n/usr/share/polkit-1/rules.d/49-polkit-pkla-compat.rules\n",
+    "usr/share/polkit-1/rules.d/48-added.rules": compat,
+    "etc/polkit-1/rules.d/49-copy.rules": compat,
+  });
+  using t = makeTree(tree);
+  const r = await runOne(auth, t.path);
+  assert.deepEqual(summary(r.findings, "auth.polkit"), [
+    "medium auth.polkit.spawn:/etc/polkit-1/rules.d/49-copy.rules",
+    "medium auth.polkit.spawn:/usr/share/polkit-1/rules.d/48-added.rules",
+  ]);
+});

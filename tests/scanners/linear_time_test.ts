@@ -215,6 +215,22 @@ Deno.test("linear: polkit rules of 1 MiB built to make each new scan retry (rege
         rule(`if (v${n / 25}.indexOf(s.user) >= 0) return polkit.Result.YES;`),
       (r) => r.open === 1,
     ],
+    // The member chains after each mention of the subject (is it assigned?) are walked a few steps only.
+    [
+      "subject member chains",
+      (_, fill) => rule(fill("s.a.b[c].d.e.f.g.h.i.j.k.") + "return polkit.Result.YES;"),
+      (r) => r.open === 1,
+    ],
+    [
+      "changed variables and guards",
+      (_, fill) =>
+        'var ok = ["x"];\n' +
+        rule(
+          fill('ok += s; ++ok; ok.splice(0); if (s.user != "x") { if (a) return; } ') +
+            "if (ok.indexOf(s.user) >= 0) return polkit.Result.YES;",
+        ),
+      (r) => r.open === 1,
+    ],
     [
       "admin identities",
       (_, fill) =>

@@ -153,3 +153,91 @@ Deno.test("polkit judgeRule: a computed key on polkit.Result, and addRule throug
     [false],
   );
 });
+
+/** Whether each addRule of a file is judged open, or who it is restricted to. */
+function verdicts(text: string): string[] {
+  return judge(text).map((v) =>
+    v.unrestrictedYes ? "open" : [...v.yesUsers, ...v.yesGroups.map((g) => `group ${g}`)].join(",")
+  );
+}
+
+Deno.test("polkit judgeRule: a guard restricts what follows only when it always returns", () => {
+  const Y = "return polkit.Result.YES;";
+  // A return that may not run (in a nested function, under an inner if) is no guard.
+  for (
+    const guard of [
+      'if (s.user != "alice") { [1].forEach(function() { return; }); }',
+      'if (s.user != "alice") { if (a.id == "x") return; }',
+      'if (s.user != "alice") if (a.id == "x") return;',
+      'if (s.user != "alice") { var f = () => { return polkit.Result.NO; }; }',
+    ]
+  ) {
+    assert.deepEqual(verdicts(`polkit.addRule(function(a, s) { ${guard} ${Y} });`), ["open"], guard);
+  }
+  // Quiet twins: a guard whose block returns at its own level, with or without other statements first.
+  for (
+    const guard of [
+      'if (s.user != "alice") return;',
+      'if (s.user != "alice") { polkit.log("no"); return polkit.Result.NO; }',
+      'if (s.user != "alice") { if (a.id == "x") polkit.log("x"); return; }',
+    ]
+  ) {
+    assert.deepEqual(verdicts(`polkit.addRule(function(a, s) { ${guard} ${Y} });`), ["alice"], guard);
+  }
+});
+
+Deno.test("polkit judgeRule: a list or name the rules change in place is not trusted", () => {
+  const Y = "return polkit.Result.YES;";
+  const open = [
+    `var ok = ""; polkit.addRule(function(a, s) { ok += s.user; if (s.user == ok) ${Y} });`,
+    `polkit.addRule(function(a, s) { var ok = ""; ok += s.user; if (s.user == ok) ${Y} });`,
+    `var ok = ["alice"]; polkit.addRule(function(a, s) { ok.splice(0, 1, s.user); if (ok.indexOf(s.user) >= 0) ${Y} });`,
+    `var ok = new Set(["alice"]); polkit.addRule(function(a, s) { ok.add(s.user); if (ok.has(s.user)) ${Y} });`,
+    `var ok = ["alice"]; polkit.addRule(function(a, s) { ok.fill(s.user); if (ok.includes(s.user)) ${Y} });`,
+    `var ok = ["alice"]; polkit.addRule(function(a, s) { [].push.call(ok, s.user); if (ok.indexOf(s.user) >= 0) ${Y} });`,
+    `var ok = ["alice"]; polkit.addRule(function(a, s) { Object.assign(ok, [s.user]); if (ok.indexOf(s.user) >= 0) ${Y} });`,
+    `var ok = ["alice"]; var b = ok; polkit.addRule(function(a, s) { b[0] = s.user; if (ok.indexOf(s.user) >= 0) ${Y} });`,
+    `var g = "whe"; g += "el"; polkit.addRule(function(a, s) { if (s.isInGroup(g)) ${Y} });`,
+  ];
+  for (const text of open) assert.deepEqual(verdicts(text), ["open"], text);
+  // Quiet twins: names added with push or an index set, and other variables changed.
+  assert.deepEqual(
+    verdicts(
+      `var ok = ["alice"]; ok.push("bob"); var n = 0; n += 1; n++;\n` +
+        `polkit.addRule(function(a, s) { if (ok.indexOf(s.user) >= 0) ${Y} });`,
+    ),
+    ["alice,bob"],
+  );
+  assert.deepEqual(
+    verdicts(
+      `var g = "wheel"; polkit.addRule(function(a, s) { var i = 0; i += 2; if (s.isInGroup(g)) ${Y} });`,
+    ),
+    ["group wheel"],
+  );
+});
+
+Deno.test("polkit judgeRule: tests of a subject the rules replace, shadow or redefine restrict no one", () => {
+  const Y = "return polkit.Result.YES;";
+  const open = [
+    `polkit.addRule(function(a, s) { s = {user: "alice"}; if (s.user == "alice") ${Y} });`,
+    `polkit.addRule(function(a, s) { s.user = "alice"; if (s.user == "alice") ${Y} });`,
+    `polkit.addRule(function(a, s) { s["isInGroup"] = function() { return true; }; if (s.isInGroup("wheel")) ${Y} });`,
+    `polkit.addRule(function(a, s) { Object.defineProperty(s, "user", {value: "alice"}); if (s.user == "alice") ${Y} });`,
+    `polkit.addRule(function(a, s) { var u = s.user; u = "alice"; if (u == "alice") ${Y} });`,
+    `polkit.addRule(function(a, s) { with ({s: {user: "alice"}}) { if (s.user == "alice") ${Y} } });`,
+    `polkit.addRule(function(a, s) { return (function(s) { if (s.user == "alice") ${Y} })({user: "alice"}); });`,
+    `polkit.addRule(function(a, s) { return [{isInGroup: () => true}].map((s) => s.isInGroup("wheel") ? polkit.Result.YES : null)[0]; });`,
+    `Array.prototype.indexOf = function() { return 0; };\npolkit.addRule(function(a, s) { if (["alice"].indexOf(s.user) >= 0) ${Y} });`,
+    `RegExp.prototype.test = function() { return true; };\npolkit.addRule(function(a, s) { if (/^alice$/.test(s.user)) ${Y} });`,
+    `Subject = function() { this.isInGroup = function() { return true; }; };\npolkit.addRule(function(a, s) { if (s.isInGroup("wheel")) ${Y} });`,
+  ];
+  for (const text of open) assert.deepEqual(verdicts(text), ["open"], text);
+  // Quiet twins: an alias assigned the user again, a nested function with its own parameter name, the word
+  // "prototype" in a string, a member of another object assigned.
+  const quiet = [
+    `polkit.addRule(function(a, s) { var u = s.user; u = s.user; if (u == "alice") ${Y} });`,
+    `polkit.addRule(function(a, s) { [1].forEach(function(t) { polkit.log(t); }); [2].map((u) => u + 1); if (s.user == "alice") ${Y} });`,
+    `polkit.addRule(function(a, s) { var o = {}; o.user = "x"; polkit.log("prototype"); if (s.user == "alice") ${Y} });`,
+  ];
+  for (const text of quiet) assert.deepEqual(verdicts(text), ["alice"], text);
+});

@@ -208,8 +208,9 @@ export const AUTH_CHECKS: CheckInput[] = [
     severity: "medium",
     rationale:
       "polkit.spawn() in a rules file runs a program, as the polkitd account, each time the rule is asked " +
-      "about an action: code run on demand by any local user who asks for anything, and a place distribution " +
-      "rules do not use.",
+      "about an action: code run on demand by any local user who asks for anything. Debian's polkitd-pkla " +
+      "ships one (its compatibility rule runs the .pkla checker), so a rules file a package installed in a " +
+      "package directory is not judged; one in /etc, or that no package installed, is.",
     remediation: "Read what the rule runs and why; remove the rule unless it belongs to a known package.",
     mitre: ["T1546", "T1548"],
   }),

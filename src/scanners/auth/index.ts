@@ -26,7 +26,10 @@ async function packagedRules(ctx: ScanContext): Promise<ReadonlySet<string> | un
   const files = vendorRuleFiles(ctx.host);
   if (files.length === 0) return new Set();
   if (!readsPackageDb(ctx)) {
-    warnFastScanSkipped(ctx, `grants to service accounts in ${files.length} packaged polkit rules file(s)`);
+    warnFastScanSkipped(
+      ctx,
+      `grants to service accounts and polkit.spawn in ${files.length} packaged polkit rules file(s)`,
+    );
     return undefined;
   }
   const o = await packageDb(ctx).owners(new Set(files));

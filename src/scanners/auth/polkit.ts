@@ -176,7 +176,12 @@ function serviceGrant(
   };
 }
 
-/** The findings of one rules file: its addRule and addAdminRule calls judged in `scope`, and polkit.spawn. */
+/**
+ * The findings of one rules file: its addRule and addAdminRule calls judged in `scope`, and polkit.spawn.
+ * `accounts` is undefined for a file a package installed (or may have: --fast-scan) in a package directory: its
+ * grants to service accounts, and its polkit.spawn (polkitd-pkla's compatibility rule runs the .pkla checker),
+ * are the package's own.
+ */
 function rulesFileFindings(
   path: string,
   code: string,
@@ -223,7 +228,7 @@ function rulesFileFindings(
       location: { path },
     });
   });
-  if (SPAWN.test(code)) {
+  if (accounts !== undefined && SPAWN.test(code)) {
     out.push({
       check_id: "auth.polkit.spawn",
       subject: path,

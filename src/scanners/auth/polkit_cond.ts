@@ -114,6 +114,12 @@ export function regexWho(source: string, flags: string): Who | undefined {
     patterns: pats.filter((p) => !p.exact || p.fold),
   });
 }
+/** The same tests, each unresolved: what the code tests can no longer be trusted to mean who passes. */
+export function unresolvedTests(tests: SubjectTests): SubjectTests {
+  const byStart = new Map([...tests.byStart].map(([k, t]) => [k, { end: t.end, cond: UNRESOLVED }]));
+  return { byStart, mentions: tests.mentions };
+}
+
 /** Whether the user is mentioned in code[a, b). */
 function hasMention(tests: SubjectTests, a: number, b: number): boolean {
   const m = tests.mentions;

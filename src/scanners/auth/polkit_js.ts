@@ -9,13 +9,21 @@
  * Every function here takes time linear in its input.
  */
 import { escapeRegExp } from "../../host/regex.ts";
-import { functionScopes, isIdentChar, type JsLex, lexJs, skipWs, statementEnds } from "./polkit_lex.ts";
+import {
+  functionScopes,
+  isIdentChar,
+  type JsLex,
+  lexJs,
+  skipWs,
+  skipWsBack,
+  statementEnds,
+} from "./polkit_lex.ts";
 import { type Flow, IDENT, returnedNames, yesSites } from "./polkit_yes.ts";
 import { anyIn, lowerBound, QUIET, RuleScope, type RuleVerdict } from "./polkit_scope.ts";
 
 export { RuleScope, type RuleVerdict } from "./polkit_scope.ts";
-import { evalCond, type Resolver, unionWho, type Who } from "./polkit_cond.ts";
-import { BROAD_GROUPS, findSubjectTests, userAliases } from "./polkit_subject.ts";
+import { evalCond, type Resolver, unionWho, unresolvedTests, type Who } from "./polkit_cond.ts";
+import { BROAD_GROUPS, findSubjectTests, subjectTampered, userAliases } from "./polkit_subject.ts";
 
 /** At most this many characters of rule bodies are judged per file (nested calls repeat what they hold). */
 const MAX_BODY_CHARS = 4 << 20;
@@ -101,7 +109,15 @@ function judgeFunction(body: string, scope: RuleScope): RuleVerdict {
         : scope.values(n),
     helper: (n) => scope.resolver.helper(n),
   };
-  const tests = findSubjectTests(body, lex, names.subject, aliases, resolver);
+  // A mention of the subject (or an alias) is the rule's own unless a nested function declares the name again.
+  const start = ruleBodyStart(body, lex);
+  const ruleStart = start < 0 ? -1 : fs.declaredBy(start, names.subject);
+  const ownSubject = (at: number, n: string) => {
+    const d = fs.declaredBy(at, n);
+    return d === ruleStart || d < 0;
+  };
+  let tests = findSubjectTests(body, lex, names.subject, aliases, resolver, ownSubject);
+  if (scope.tampered || subjectTampered(body, lex, names.subject, aliases)) tests = unresolvedTests(tests);
   const sets = yesSites(body, lex, scope.resultAliases);
   const setCount = new Map<string, number>();
   const globalSets = new Map<string, number>();
@@ -133,6 +149,7 @@ function judgeFunction(body: string, scope: RuleScope): RuleVerdict {
   ].sort((x, y) => x.at - y.at);
   const at = sites.map((s) => s.at);
   const returns = [...body.matchAll(/\breturn\b/g)].map((m) => m.index!).filter((i) => lex.lit[i] === 0);
+  const exits = alwaysReturns(body, lex, returns);
   const sub = escapeRegExp(names.subject);
   const locals = [...body.matchAll(new RegExp(`(?<![\\w$.])${sub}\\s*\\.\\s*(?:local|active)\\b`, "g"))]
     .map((m) => m.index!);
@@ -173,7 +190,7 @@ function judgeFunction(body: string, scope: RuleScope): RuleVerdict {
     if (elseEnd > elses[k]) {
       ranges.push({ from: elses[k], to: elseEnd, who: c.neg, unresolved: c.unresolved, local: false });
     }
-    if (c.neg !== null && !anyIn(at, i, thenEnd) && anyIn(returns, i, thenEnd)) {
+    if (c.neg !== null && !anyIn(at, i, thenEnd) && exits(i)) {
       ranges.push({
         from: thenEnd,
         to: ends.block[2 * k + 1],
@@ -227,6 +244,39 @@ function judgeFunction(body: string, scope: RuleScope): RuleVerdict {
     yesGroups: [...new Set(w.groups)].sort(),
     unresolvedUserTest: unrestrictedYes && unresolvedUserTest,
   };
+}
+
+/**
+ * Whether the statement starting at `i` (an `if`'s body) always returns: it is a `return`, or a block with a
+ * `return` of its own that starts a statement (not one in a nested block or function, nor the body of an inner
+ * `if`, which may not run). `returns` are the indexes of every `return` of the code.
+ */
+function alwaysReturns(code: string, lex: JsLex, returns: readonly number[]): (i: number) => boolean {
+  const blocks = statementEnds(code, lex, returns).block;
+  const closers = new Set<number>();
+  returns.forEach((r, k) => {
+    const p = code[skipWsBack(code, r - 1)];
+    if (p === undefined || p === "{" || p === ";" || p === "}") closers.add(blocks[k]);
+  });
+  return (i) =>
+    code[i] === "{"
+      ? lex.jump[i] > 0 && closers.has(lex.jump[i] - 1)
+      : code.startsWith("return", i) && !isIdentChar(code[i + 6]);
+}
+
+/**
+ * Where a rule function's body starts (`(function (a, s) {…})`, `((a, s) => {…})`, or an arrow's expression:
+ * `((a, s) => …)`), as functionScopes starts it; -1 when the text is no function.
+ */
+function ruleBodyStart(body: string, lex: JsLex): number {
+  let k = /^\(\s*(?:async\s+)?(?:function\s*\*?\s*[\w$]*\s*)?/.exec(body)?.[0].length ?? -1;
+  if (k < 0) return -1;
+  if (body[k] === "(") k = lex.jump[k];
+  else while (isIdentChar(body[k])) k++;
+  if (k < 0) return -1;
+  k = skipWs(body, k);
+  if (body.startsWith("=>", k)) return skipWs(body, k + 2);
+  return body[k] === "{" ? k : -1;
 }
 
 /** `(name)`, `(obj.name)` or `(name.bind(…))`: a rule given by name; the name. */

@@ -309,6 +309,11 @@ export interface FunctionScopes {
    * const or function); at most 32 functions out are looked at.
    */
   isLocal(pos: number, name: string): boolean;
+  /**
+   * The start (its `{`) of the innermost function around `pos` that declares `name` (as isLocal looks), or -1:
+   * tells a rule's own parameter from a nested function's of the same name.
+   */
+  declaredBy(pos: number, name: string): number;
 }
 
 /** The leading identifiers of a parameter list's text (`a, b = 1, ...c`; destructured ones are skipped). */
@@ -338,17 +343,25 @@ function readScopes(code: string, lex: JsLex): FunctionScopes {
     if (lex.lit[m.index!] !== 0 || b < 0 || code[b] !== "{" || lex.jump[b] < 0) continue;
     bodies.push({ start: b, end: lex.jump[b], params: paramList(code.slice(p + 1, c - 1)) });
   }
-  for (const m of code.matchAll(/=>\s*\{/g)) {
-    const b = m.index! + m[0].length - 1;
-    if (lex.lit[m.index!] !== 0 || lex.jump[b] < 0) continue;
+  // Arrows: a block body, or an expression body that runs to the end of its statement (or of the brackets
+  // around it: past a comma that ends it, which only counts more code as the arrow's).
+  const exprs: { start: number; params: string[] }[] = [];
+  for (const m of code.matchAll(/=>\s*/g)) {
+    const b = m.index! + m[0].length;
+    if (lex.lit[m.index!] !== 0 || b >= code.length) continue;
     const k = skipWsBack(code, m.index! - 1);
     const params = code[k] === ")" && lex.open[k] >= 0
       ? paramList(code.slice(lex.open[k] + 1, k))
       : isIdentChar(code[k])
       ? [code.slice(wordStart(code, k), k + 1)]
       : [];
-    bodies.push({ start: b, end: lex.jump[b], params });
+    if (code[b] !== "{") exprs.push({ start: b, params });
+    else if (lex.jump[b] >= 0) bodies.push({ start: b, end: lex.jump[b], params });
   }
+  const ends = statementEnds(code, lex, exprs.map((e) => e.start)).semi;
+  exprs.forEach((e, k) => {
+    if (ends[k] > e.start) bodies.push({ start: e.start, end: ends[k], params: e.params });
+  });
   bodies.sort((x, y) => x.start - y.start);
   // The innermost body at each index, filled between the starts and ends of bodies (they nest as brackets do).
   const inner = new Int32Array(code.length).fill(-1);
@@ -373,12 +386,11 @@ function readScopes(code: string, lex: JsLex): FunctionScopes {
     const b = lex.lit[m.index!] === 0 ? inner[m.index!] : -1;
     if (b >= 0) declared[b].add(m[1]);
   }
-  return {
-    isLocal(pos, name) {
-      for (let b = inner[pos] ?? -1, steps = 0; b >= 0 && steps < 32; b = parent[b], steps++) {
-        if (declared[b].has(name)) return true;
-      }
-      return false;
-    },
+  const declaredBy = (pos: number, name: string) => {
+    for (let b = inner[pos] ?? -1, steps = 0; b >= 0 && steps < 32; b = parent[b], steps++) {
+      if (declared[b].has(name)) return bodies[b].start;
+    }
+    return -1;
   };
+  return { isLocal: (pos, name) => declaredBy(pos, name) >= 0, declaredBy };
 }

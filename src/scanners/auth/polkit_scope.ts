@@ -15,8 +15,8 @@ import {
   stringAt,
 } from "./polkit_lex.ts";
 import { IDENT, yesSites } from "./polkit_yes.ts";
-import { evalCond, type Resolver, unionWho, type UserPattern, type Who } from "./polkit_cond.ts";
-import { findSubjectTests } from "./polkit_subject.ts";
+import { type Resolver, unionWho, type UserPattern, type Who } from "./polkit_cond.ts";
+import { helperWho } from "./polkit_subject.ts";
 
 /**
  * At most this many characters of the functions rules name (and of helpers they call) are judged per scope;
@@ -94,53 +94,6 @@ export function anyIn(xs: readonly number[], a: number, b: number): boolean {
   return k < xs.length && xs[k] < b;
 }
 
-/** The first parameter of a function definition's text (`(function f(u) …)`, `((u) => …)`, `(u => …)`). */
-function firstParam(text: string): string | undefined {
-  const m = text.match(/^\(\s*(?:async\s+)?(?:function\s*\*?\s*[\w$]*\s*\(\s*|\(\s*)?([A-Za-z_$][\w$]*)/);
-  return m?.[1] === "function" || m?.[1] === "async" ? undefined : m?.[1];
-}
-
-/**
- * Who a helper of the rules (`function ok(u) { return allowed.indexOf(u) >= 0; }`) lets through when called with
- * the user: each of its returns must restrict its parameter, unless it returns true or false only, when the
- * tests of its parameter anywhere in it are taken. Undefined when it restricts no one.
- */
-function helperWho(text: string, r: Resolver): Who | undefined {
-  const p = firstParam(text);
-  if (p === undefined) return undefined;
-  const lex = lexJs(text);
-  const tests = findSubjectTests(text, lex, undefined, [p], r);
-  const pos: Who[] = [];
-  let flags = false;
-  const arrow = /^\(\s*(?:async\s+)?(?:\([^()]*\)|[A-Za-z_$][\w$]*)\s*=>\s*/y;
-  const exprs: [number, number][] = [];
-  if (arrow.exec(text) !== null && text[arrow.lastIndex] !== "{") {
-    exprs.push([arrow.lastIndex, text.length - 1]);
-  }
-  const returns = [...text.matchAll(/\breturn\b/g)].map((m) => m.index! + 6).filter((i) =>
-    lex.lit[i - 6] === 0
-  );
-  const ends = statementEnds(text, lex, returns).semi;
-  returns.forEach((i, k) => exprs.push([i, ends[k]]));
-  for (const [a, b] of exprs) {
-    const e = text.slice(a, b).trim();
-    if (/^(?:false|0|null|undefined|""|''|)$/.test(e)) continue;
-    if (/^(?:true|1|!0)$/.test(e)) {
-      flags = true;
-      continue;
-    }
-    const c = evalCond(text, lex, tests, a, b);
-    if (c.pos === null) return undefined;
-    pos.push(c.pos);
-  }
-  if (flags) {
-    const all = [...tests.byStart.values()].map((t) => t.cond.pos).filter((w): w is Who => w !== null);
-    if (all.length === 0) return undefined;
-    pos.push(...all);
-  }
-  return pos.length > 0 ? unionWho(pos) : undefined;
-}
-
 /** A function definition of the rules: its text, as `(function …)` or `((a, s) => …)`. */
 export interface Definition {
   /** Which definition of the scope it is (judgements of it are remembered by this). */
@@ -153,7 +106,11 @@ export interface Definition {
 interface Held {
   names: Set<string>;
   refs: Set<string>;
+  /** Variables assigned whole to this one (`var b = a`): a list changed through b is a's too. */
+  same: Set<string>;
   opaque: boolean;
+  /** Changed in place (push, splice, an index set…): so is every variable it is the same list as. */
+  mutated: boolean;
 }
 
 const FUNCTION_DECL = new RegExp(`(?<![\\w$.])function\\s*\\*?\\s*(${IDENT})\\s*\\(`, "g");
@@ -161,6 +118,25 @@ const ASSIGN = new RegExp(`(?<![\\w$.])(${IDENT})\\s*(=(?![=>])|:(?!:))\\s*`, "g
 const MEMBER_SET = new RegExp(`[.]\\s*(${IDENT})\\s*=(?![=>])\\s*`, "g");
 const PUSH = new RegExp(`(?<![\\w$.])(${IDENT})\\s*\\.\\s*(?:push|unshift)\\s*\\(`, "g");
 const INDEX_SET = new RegExp(`(?<![\\w$.])(${IDENT})\\s*\\[`, "g");
+/**
+ * A variable changed other than by `=`, push or an index set, so that what it holds is not known: a compound
+ * assignment (`ok += subject.user`), ++ or --, a method that changes a list or set in place (splice, fill, add,
+ * set…), or handed to a call that may change it (`Object.assign(ok, …)`, `[].push.apply(ok, …)`).
+ */
+const CHANGED = new RegExp(
+  `(?<![\\w$.])(${IDENT})\\s*(?:(?:\\*\\*|<<|>>>?|&&|\\|\\||\\?\\?|[-+*/%&|^])=|\\+\\+|--)` +
+    `|(?:\\+\\+|--)\\s*(${IDENT})` +
+    `|(?<![\\w$.])(${IDENT})\\s*\\.\\s*(?:splice|fill|copyWithin|add|set)\\s*\\(` +
+    `|(?:\\bassign|\\bdefineProperty|\\bdefineProperties|\\bcall|\\bapply|\\bset)\\s*\\(\\s*(${IDENT})(?![\\w$])`,
+  "g",
+);
+/** Code that changes JavaScript's own objects or polkit's Subject, which the tests of a rule rely on. */
+const TAMPER = new RegExp(
+  `(?<![\\w$])(?:prototype|__proto__|defineProperty|defineProperties|setPrototypeOf|__defineGetter__|Reflect)(?![\\w$])` +
+    `|(?<![\\w$.])(?:Subject|Array|Set|String|RegExp|Object|Boolean|Function)\\s*=(?![=>])` +
+    `|(?<![\\w$.])function\\s*(?:Subject|Array|Set|String|RegExp|Object|Boolean)(?![\\w$])`,
+  "g",
+);
 /** Sticky patterns read at one index (kept here: building them at every call costs more than using them). */
 const FUNCTION_AT = /function\s*\*?\s*[\w$]*\s*\(/y;
 const ARROW_PARAM_AT = new RegExp(`${IDENT}\\s*=>`, "y");
@@ -210,6 +186,11 @@ export class RuleScope {
   readonly yesFns: Set<string> = new Set();
   /** Names that hold polkit.Result (`var R = polkit.Result`). */
   readonly resultAliases: Set<string> = new Set();
+  /**
+   * The rules change JavaScript's own objects or polkit's Subject (a prototype, defineProperty, `Subject = …`):
+   * what a test of the subject does is then not what it says, and no test restricts.
+   */
+  tampered = false;
   /** This scope's answers to polkit_subject.ts: what variables hold, who helpers let through. */
   readonly resolver: Resolver;
   readonly #defs = new Map<string, Definition[]>();
@@ -236,6 +217,11 @@ export class RuleScope {
     let kept = 0;
     const read = codes.map((code) => {
       const lex = lexJs(code);
+      for (const m of this.tampered ? [] : code.matchAll(TAMPER)) {
+        if (lex.lit[m.index!] !== 0) continue;
+        this.tampered = true;
+        break;
+      }
       const fs = locals ? undefined : functionScopes(code, lex);
       const spans = this.#read(code, lex, fs);
       // The second pass needs every file's aliases of polkit.Result; up to 8 MiB of lexes are kept for it.
@@ -255,10 +241,27 @@ export class RuleScope {
       const at = sites.map((s) => s.at);
       for (const d of spans) if (anyIn(at, d.start, d.end)) this.yesFns.add(d.name);
     });
+    // A list changed through one name is changed for every name it was assigned to whole.
+    const work = [...this.#held].filter(([, h]) => h.mutated).map(([n]) => n);
+    for (let n = work.pop(); n !== undefined; n = work.pop()) {
+      for (const r of this.#held.get(n)!.same) {
+        const h = this.#hold(r);
+        if (h.mutated && h.opaque) continue;
+        [h.opaque, h.mutated] = [true, true];
+        work.push(r);
+      }
+    }
   }
 
   #hold(name: string): Held {
-    const h = this.#held.get(name) ?? { names: new Set(), refs: new Set(), opaque: false };
+    const h = this.#held.get(name) ??
+      {
+        names: new Set<string>(),
+        refs: new Set<string>(),
+        same: new Set<string>(),
+        opaque: false,
+        mutated: false,
+      };
     this.#held.set(name, h);
     return h;
   }
@@ -322,6 +325,7 @@ export class RuleScope {
       if (close < 0 || a < 0 || !ended(close) || !this.#items(code, lex, a, b, h)) h.opaque = true;
     } else if (idEnd > 0 && ended(idEnd) && code.slice(v, idEnd) !== "polkit") {
       if (h.refs.size < 100) h.refs.add(code.slice(v, idEnd));
+      if (h.same.size < 100) h.same.add(code.slice(v, idEnd));
     } else h.opaque = true;
   }
 
@@ -360,6 +364,7 @@ export class RuleScope {
       const p = m.index! + m[0].length - 1;
       if (local(m) || lex.jump[p] < 0) continue;
       const h = this.#hold(m[1]);
+      h.mutated = true;
       if (!this.#items(code, lex, p + 1, lex.jump[p] - 1, h)) h.opaque = true;
     }
     for (const m of code.matchAll(INDEX_SET)) {
@@ -369,10 +374,17 @@ export class RuleScope {
         continue;
       }
       const h = this.#hold(m[1]);
+      h.mutated = true;
       const s = skipWs(code, k + 1);
       const str = stringAt(code, lex, s);
       if (str !== undefined && !CONTINUES.test(code[skipWs(code, str.end)] ?? ";")) h.names.add(str.value);
       else h.opaque = true;
+    }
+    for (const m of code.matchAll(CHANGED)) {
+      const name = m[1] ?? m[2] ?? m[3] ?? m[4];
+      if (lex.lit[m.index!] !== 0 || fs?.isLocal(m.index!, name) === true) continue;
+      const h = this.#hold(name);
+      [h.opaque, h.mutated] = [true, true];
     }
     const ends = statementEnds(code, lex, arrows.map((a) => a.expr)).semi;
     arrows.forEach((a, k) => spans.push({ name: a.name, start: a.start, end: ends[k] }));
@@ -452,6 +464,7 @@ export class RuleScope {
   }
 
   #helper(name: string): Who | undefined {
+    if (this.tampered) return undefined;
     const defs = this.definitions(name);
     if (defs.length === 0) return undefined;
     const out: Who[] = [];

@@ -5,12 +5,35 @@
  * rules called with the user. Each test is resolved to who passes it (polkit_cond.ts, which also evaluates the
  * conditions they make up); a test of subject.user that names no one (`/./.test(user)`, `user == user`,
  * `Boolean(user)`, `list.indexOf(user)` without a comparison, a comparison with something that is not a string,
- * a function the rules do not define) is unresolved. Every function here takes time linear in its input.
+ * a function the rules do not define) is unresolved, and so is every test of a rule that changes its subject
+ * (subjectTampered). The expressions around a test are read by polkit_expr.ts. Every function here takes time
+ * linear in its input.
  */
 import { escapeRegExp } from "../../host/regex.ts";
-import { isIdentChar, type JsLex, skipWs, skipWsBack, stringAt, wordStart } from "./polkit_lex.ts";
+import {
+  isIdentChar,
+  type JsLex,
+  lexJs,
+  skipWs,
+  skipWsBack,
+  statementEnds,
+  stringAt,
+  wordStart,
+} from "./polkit_lex.ts";
+import {
+  boolCompare,
+  chainAfter,
+  chainBefore,
+  indexCompare,
+  KEYWORDS,
+  opAfter,
+  opBefore,
+  regexAt,
+  regexBefore,
+} from "./polkit_expr.ts";
 import {
   type Cond,
+  evalCond,
   flip,
   MAX_NAMES,
   NONE,
@@ -18,7 +41,9 @@ import {
   type Resolver,
   restrict,
   type SubjectTests,
+  unionWho,
   UNRESOLVED,
+  type Who,
   who,
 } from "./polkit_cond.ts";
 
@@ -27,125 +52,6 @@ export const BROAD_GROUPS = new Set(["users", "everyone", "nogroup", "nobody", "
 
 /** A string method called on the user (`user.startsWith(`…). */
 const METHOD = /\.\s*(match|startsWith|endsWith|includes|indexOf|search)\s*\(/y;
-const INDEX_COMPARE = /\s*(>=|<=|===|!==|==|!=|>|<)\s*(-\s*)?(\d+)(?![\w$.])/y;
-const BOOL = /\s*(true|false)(?![\w$])/y;
-const REGEXP_CALL = /(?:new\s+)?RegExp\s*\(/y;
-
-/** The JavaScript comparison operator (==, ===, !=, !==) starting at i. */
-function opAfter(code: string, i: number): string | undefined {
-  const c = code[i];
-  if ((c !== "=" && c !== "!") || code[i + 1] !== "=") return undefined;
-  const op = code[i + 2] === "=" ? `${c}==` : `${c}=`;
-  return code[i + op.length] === "=" ? undefined : op;
-}
-
-/** The comparison operator ending at k, with its start. */
-function opBefore(code: string, k: number): { op: string; start: number } | undefined {
-  if (code[k] !== "=") return undefined;
-  if (code[k - 1] === "!") return { op: "!=", start: k - 1 };
-  if (code[k - 1] !== "=") return undefined;
-  if (code[k - 2] === "=" || code[k - 2] === "!") {
-    return /[=!<>]/.test(code[k - 3] ?? "") ? undefined : { op: `${code[k - 2]}==`, start: k - 2 };
-  }
-  return /[<>]/.test(code[k - 2] ?? "") ? undefined : { op: "==", start: k - 1 };
-}
-
-/** An identifier chain (a.b.c) ending at k: its start and last name. */
-function chainBefore(code: string, k: number): { start: number; name: string } | undefined {
-  if (!isIdentChar(code[k])) return undefined;
-  let start = wordStart(code, k);
-  const name = code.slice(start, k + 1);
-  for (;;) {
-    const d = skipWsBack(code, start - 1);
-    if (code[d] !== ".") break;
-    const p = skipWsBack(code, d - 1);
-    if (!isIdentChar(code[p])) break;
-    start = wordStart(code, p);
-  }
-  return { start, name };
-}
-
-/** An identifier chain starting at j: its end and last name. */
-function chainAfter(code: string, j: number): { end: number; name: string } | undefined {
-  if (!isIdentChar(code[j]) || /[0-9]/.test(code[j])) return undefined;
-  let i = j;
-  let name = "";
-  for (;;) {
-    const s = i;
-    while (isIdentChar(code[i])) i++;
-    name = code.slice(s, i);
-    const d = skipWs(code, i);
-    const n = skipWs(code, d + 1);
-    if (code[d] !== "." || !isIdentChar(code[n])) break;
-    i = n;
-  }
-  return { end: i, name };
-}
-
-const KEYWORDS = new Set([
-  "if",
-  "while",
-  "for",
-  "switch",
-  "return",
-  "typeof",
-  "catch",
-  "with",
-  "function",
-  "void",
-  "delete",
-  "in",
-  "of",
-  "do",
-  "else",
-  "case",
-  "throw",
-  "await",
-  "yield",
-]);
-
-/** The regular expression (literal, or RegExp("…", "flags")) at `i`: source, flags and end. */
-function regexAt(
-  code: string,
-  lex: JsLex,
-  i: number,
-): { source: string; flags: string; end: number } | undefined {
-  if (lex.lit[i] === 2 && lex.open[i] === i) {
-    const text = code.slice(i, lex.jump[i]);
-    const slash = text.lastIndexOf("/");
-    return { source: text.slice(1, slash), flags: text.slice(slash + 1), end: lex.jump[i] };
-  }
-  const m = REGEXP_CALL;
-  m.lastIndex = i;
-  if (m.exec(code) === null) return undefined;
-  const close = lex.jump[m.lastIndex - 1];
-  const src = stringAt(code, lex, skipWs(code, m.lastIndex));
-  if (close < 0 || src === undefined) return undefined;
-  let k = skipWs(code, src.end);
-  let flags = "";
-  if (code[k] === ",") {
-    const f = stringAt(code, lex, skipWs(code, k + 1));
-    if (f === undefined) return undefined;
-    flags = f.value;
-    k = skipWs(code, f.end);
-  }
-  return k === close - 1 ? { source: src.value, flags, end: close } : undefined;
-}
-
-/** The regular expression whose last character is at k (a literal, or a RegExp(…) call): as regexAt, with its start. */
-function regexBefore(code: string, lex: JsLex, k: number) {
-  let start = -1;
-  if (lex.lit[k] === 2) start = lex.open[k];
-  else if (code[k] === ")" && lex.open[k] >= 0) {
-    const c = chainBefore(code, skipWsBack(code, lex.open[k] - 1));
-    if (c?.name !== "RegExp") return undefined;
-    start = c.start;
-    const n = skipWsBack(code, start - 1);
-    if (code.slice(wordStart(code, n), n + 1) === "new") start = wordStart(code, n);
-  }
-  const r = start < 0 ? undefined : regexAt(code, lex, start);
-  return r !== undefined && r.end === k + 1 ? { ...r, start } : undefined;
-}
 
 /** The names of a list's items between a and b (strings, or variables holding them); undefined when any is else. */
 function listItems(
@@ -215,54 +121,6 @@ function listBefore(
     start: c.start,
     names: isUser(code.slice(c.start, k + 1)) ? undefined : r.values(c.name, c.start),
   };
-}
-
-/** A comparison of a number with an index (`indexOf(…) >= 0`) after `i`: whether it means found, or at 0. */
-function indexCompare(
-  code: string,
-  i: number,
-): { means: "found" | "missing" | "first"; end: number } | undefined {
-  const m = INDEX_COMPARE;
-  m.lastIndex = i;
-  const x = m.exec(code);
-  if (x === null) return undefined;
-  const n = (x[2] ? -1 : 1) * Number(x[3]);
-  const key = `${x[1] === "===" ? "==" : x[1] === "!==" ? "!=" : x[1]} ${n}`;
-  const means: Record<string, "found" | "missing" | "first"> = {
-    ">= 0": "found",
-    "> -1": "found",
-    "!= -1": "found",
-    "< 0": "missing",
-    "== -1": "missing",
-    "<= -1": "missing",
-    "== 0": "first",
-  };
-  return means[key] === undefined ? undefined : { means: means[key], end: m.lastIndex };
-}
-
-/** A comparison with true or false around the test [start, end): the test's new bounds and whether it flips. */
-function boolCompare(
-  code: string,
-  start: number,
-  end: number,
-): { start: number; end: number; flip: boolean } {
-  const e = skipWs(code, end);
-  const op = opAfter(code, e);
-  if (op !== undefined) {
-    const w = BOOL;
-    w.lastIndex = e + op.length;
-    const m = w.exec(code);
-    if (m !== null) return { start, end: w.lastIndex, flip: op.startsWith("!") === (m[1] === "true") };
-  }
-  const b = opBefore(code, skipWsBack(code, start - 1));
-  if (b !== undefined) {
-    const k = skipWsBack(code, b.start - 1);
-    const word = code.slice(wordStart(code, k), k + 1);
-    if (word === "true" || word === "false") {
-      return { start: wordStart(code, k), end, flip: b.op.startsWith("!") === (word === "true") };
-    }
-  }
-  return { start, end, flip: false };
 }
 
 /** A test of the user found at one mention. */
@@ -413,9 +271,62 @@ export function userAliases(code: string, lex: JsLex, subject: string): string[]
   return [...out];
 }
 
+/** An assignment operator (=, +=, ||=, >>>=…) at the sticky index. */
+const ASSIGN_OP = /\s*(\*\*|<<|>>>?|&&|\|\||\?\?|[-+*/%&|^])?=(?![=>])/y;
+/** A call that may change the object it is handed first: `Object.defineProperty(subject, …)`. */
+const REDEFINE =
+  /(?<![\w$])(?:defineProperty|defineProperties|assign|setPrototypeOf|__defineGetter__)\s*\(\s*$/;
+
+/**
+ * Whether `code` changes what the tests of the subject read, so that none of them can be trusted: it assigns to
+ * the subject or a member of it (`subject = {…}`, `subject.user = "x"`, `subject.isInGroup = …`), hands it to
+ * Object.defineProperty, assign or setPrototypeOf, assigns an alias of the user anything but the user
+ * (`var u = subject.user; u = "alice"`), or uses `with` (which may put another subject or user in scope).
+ */
+export function subjectTampered(
+  code: string,
+  lex: JsLex,
+  subject: string,
+  aliases: readonly string[],
+): boolean {
+  for (const m of code.matchAll(/(?<![\w$.])with\s*\(/g)) if (lex.lit[m.index!] === 0) return true;
+  const names = [subject, ...aliases].map(escapeRegExp).join("|");
+  const userOf = new RegExp(
+    `\\s*${
+      escapeRegExp(subject)
+    }\\s*(?:\\.\\s*user|\\[\\s*(?:"user"|'user'|\`user\`)\\s*\\])(?![\\w$])(?!\\s*[.[(])`,
+    "y",
+  );
+  for (const m of code.matchAll(new RegExp(`(?<![\\w$.])(?:${names})(?![\\w$])`, "g"))) {
+    const at = m.index!;
+    if (lex.lit[at] !== 0) continue;
+    if (m[0] === subject && REDEFINE.test(code.slice(Math.max(0, at - 64), at))) return true;
+    // The member chain after the name (a few steps: chains of many mentions would cost their square).
+    let k = at + m[0].length;
+    for (let step = 0; step < 8; step++) {
+      const d = skipWs(code, k);
+      if (code[d] === "." && isIdentChar(code[skipWs(code, d + 1)])) {
+        k = skipWs(code, d + 1);
+        while (isIdentChar(code[k])) k++;
+      } else if (code[d] === "[" && lex.jump[d] > 0) k = lex.jump[d];
+      else break;
+    }
+    ASSIGN_OP.lastIndex = k;
+    const op = ASSIGN_OP.exec(code);
+    if (op === null) continue;
+    if (m[0] === subject) return true;
+    // An alias assigned the user (again) is still the user.
+    userOf.lastIndex = ASSIGN_OP.lastIndex;
+    if (op[1] !== undefined || k !== at + m[0].length || !userOf.test(code)) return true;
+  }
+  return false;
+}
+
 /**
  * The tests of the subject in `code`: of `subject` (the rule's parameter: its user, isInGroup, isInNetGroup,
- * system_unit) and of `aliases` (names that hold the user, or a helper's parameter).
+ * system_unit) and of `aliases` (names that hold the user, or a helper's parameter). A mention that `own` says is
+ * not of the rule's own subject or alias (a nested function's parameter of the same name) is no test: a
+ * condition holding it is unresolved.
  */
 export function findSubjectTests(
   code: string,
@@ -423,6 +334,7 @@ export function findSubjectTests(
   subject: string | undefined,
   aliases: readonly string[],
   r: Resolver,
+  own: (at: number, name: string) => boolean = () => true,
 ): SubjectTests {
   const byStart = new Map<number, { end: number; cond: Cond }>();
   const mentions: number[] = [];
@@ -444,6 +356,7 @@ export function findSubjectTests(
     for (const m of code.matchAll(re)) {
       if (lex.lit[m.index!] !== 0) continue;
       mentions.push(m.index!);
+      if (!own(m.index!, m[0].match(/^[\w$]+/)![0])) continue;
       const f = userTest(code, lex, m.index!, m.index! + m[0].length, isUser, r);
       if (f !== undefined) add(f);
     }
@@ -465,7 +378,8 @@ export function findSubjectTests(
       ? r.values(id.name, a)
       : undefined;
     let cond: Cond;
-    if ((m[1] ?? m[2]) === "isInNetGroup") cond = restrict(who({ other: true }));
+    if (!own(m.index!, subject!)) cond = UNRESOLVED;
+    else if ((m[1] ?? m[2]) === "isInNetGroup") cond = restrict(who({ other: true }));
     else if (names === undefined || names.length === 0) cond = UNRESOLVED;
     else if (names.some((g) => BROAD_GROUPS.has(g))) cond = NONE;
     else cond = restrict(who({ groups: names }));
@@ -478,8 +392,55 @@ export function findSubjectTests(
     const op = opAfter(code, e);
     const str = op === undefined ? undefined : stringAt(code, lex, skipWs(code, e + op.length));
     if (op === undefined || str === undefined) continue;
-    const c = restrict(who({ other: true }));
+    const c = own(m.index!, subject!) ? restrict(who({ other: true })) : UNRESOLVED;
     add({ start: m.index!, end: str.end, cond: op.startsWith("!") ? flip(c) : c });
   }
   return { byStart, mentions };
+}
+
+/** The first parameter of a function definition's text (`(function f(u) …)`, `((u) => …)`, `(u => …)`). */
+function firstParam(text: string): string | undefined {
+  const m = text.match(/^\(\s*(?:async\s+)?(?:function\s*\*?\s*[\w$]*\s*\(\s*|\(\s*)?([A-Za-z_$][\w$]*)/);
+  return m?.[1] === "function" || m?.[1] === "async" ? undefined : m?.[1];
+}
+
+/**
+ * Who a helper of the rules (`function ok(u) { return allowed.indexOf(u) >= 0; }`) lets through when called with
+ * the user: each of its returns must restrict its parameter, unless it returns true or false only, when the
+ * tests of its parameter anywhere in it are taken. Undefined when it restricts no one.
+ */
+export function helperWho(text: string, r: Resolver): Who | undefined {
+  const p = firstParam(text);
+  if (p === undefined) return undefined;
+  const lex = lexJs(text);
+  const tests = findSubjectTests(text, lex, undefined, [p], r);
+  const pos: Who[] = [];
+  let flags = false;
+  const arrow = /^\(\s*(?:async\s+)?(?:\([^()]*\)|[A-Za-z_$][\w$]*)\s*=>\s*/y;
+  const exprs: [number, number][] = [];
+  if (arrow.exec(text) !== null && text[arrow.lastIndex] !== "{") {
+    exprs.push([arrow.lastIndex, text.length - 1]);
+  }
+  const returns = [...text.matchAll(/\breturn\b/g)].map((m) => m.index! + 6).filter((i) =>
+    lex.lit[i - 6] === 0
+  );
+  const ends = statementEnds(text, lex, returns).semi;
+  returns.forEach((i, k) => exprs.push([i, ends[k]]));
+  for (const [a, b] of exprs) {
+    const e = text.slice(a, b).trim();
+    if (/^(?:false|0|null|undefined|""|''|)$/.test(e)) continue;
+    if (/^(?:true|1|!0)$/.test(e)) {
+      flags = true;
+      continue;
+    }
+    const c = evalCond(text, lex, tests, a, b);
+    if (c.pos === null) return undefined;
+    pos.push(c.pos);
+  }
+  if (flags) {
+    const all = [...tests.byStart.values()].map((t) => t.cond.pos).filter((w): w is Who => w !== null);
+    if (all.length === 0) return undefined;
+    pos.push(...all);
+  }
+  return pos.length > 0 ? unionWho(pos) : undefined;
 }
