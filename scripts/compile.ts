@@ -39,6 +39,7 @@ export const INCLUDES = [
   ...Object.values(SCANNER_MODULES).map((m) => `src/scanners/${m.path.slice(2)}`),
   // Modules other code loads by URLs made at run time (docs/ARCHITECTURE.md, "Modules named at run time").
   "src/scanners/containers/runtime_configs.ts",
+  "src/scanners/accounts/userdb_records.ts",
 ];
 
 /**

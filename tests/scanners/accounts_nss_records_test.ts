@@ -84,7 +84,7 @@ Deno.test("accounts: extrausers read when nsswitch.conf names it; a stock host w
   assert.deepEqual(q.warnings, []);
 });
 
-Deno.test("loadNssRecords: hostile record files never throw", () => {
+Deno.test("loadNssRecords: hostile record files never throw", async () => {
   const bad = [
     "",
     "null",
@@ -96,7 +96,7 @@ Deno.test("loadNssRecords: hostile record files never throw", () => {
   ];
   for (const [i, text] of bad.entries()) {
     using root = makeTree({ "etc/nsswitch.conf": NSSWITCH, [`etc/userdb/x${i}.user`]: text });
-    const r = loadNssRecords(new Host(root.path));
+    const r = await loadNssRecords(new Host(root.path));
     assert.equal(r.accounts.length, 0, text.slice(0, 40));
     assert.equal(r.problems.length, 1);
   }

@@ -57,7 +57,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   yield* suspiciousNames(db);
   yield* passwdHashes(db);
   yield* orphanShadow(db);
-  const records = loadNssRecords(ctx.host);
+  const records = await loadNssRecords(ctx.host);
   for (const p of records.problems) ctx.warn(p.code, p.detail);
   yield* nssRecordFindings(records, new Set(passwdByName(db).keys()));
   await ctx.checkpoint();

@@ -6,13 +6,22 @@
  * does: a uid-0 record is a second root, a record's `memberOf` or a group record's `members` a hidden
  * membership of sudo or another root-equivalent group.
  */
-import { z } from "zod";
 import type { FindingDraft } from "../../core/finding.ts";
 import { parseGroupFile, parsePasswdFile, parseShadowFile } from "../../host/account_files.ts";
 import type { Host } from "../../host/host.ts";
 import { NSSWITCH_FILES, parseNsswitch } from "../persistence/sources/nss.ts";
 import { isLoginShell } from "./db.ts";
 import { PRIVILEGED_GROUPS } from "./groups.ts";
+import type { UserdbParser } from "./userdb_records.ts";
+
+/**
+ * The zod schemas of the JSON records, loaded only on a host that has a record file: zod costs the scan
+ * worker ~35 ms and several MiB, which a host without records should not pay (docs/ARCHITECTURE.md, "Modules
+ * named at run time").
+ */
+function userdbParser(): Promise<UserdbParser> {
+  return import(new URL("./userdb_records.ts", import.meta.url).href).then((m) => m.userdbParser);
+}
 
 /** Where nss-systemd reads static records from (systemd 252, nss-systemd(8)). */
 export const USERDB_DIRS = ["/etc/userdb", "/run/userdb", "/run/host/userdb", "/usr/lib/userdb"];
@@ -26,36 +35,6 @@ export const EXTRAUSERS = {
 const MAX_RECORD_BYTES = 64 << 10;
 const MAX_RECORDS = 500;
 const MAX_FILE_BYTES = 4 << 20;
-
-/** The fields of a JSON user record (systemd's USER_RECORD specification) that decide who it lets in as what. */
-const UserRecord = z.object({
-  userName: z.string(),
-  uid: z.number().int().nonnegative().optional(),
-  gid: z.number().int().nonnegative().optional(),
-  homeDirectory: z.string().optional(),
-  shell: z.string().optional(),
-  memberOf: z.array(z.string()).optional(),
-  locked: z.boolean().optional(),
-  privileged: z.object({
-    hashedPassword: z.array(z.string()).optional(),
-    sshAuthorizedKeys: z.array(z.string()).optional(),
-  }).passthrough().optional(),
-}).passthrough();
-
-/** The fields of a JSON group record that decide who is in it. */
-const GroupRecord = z.object({
-  groupName: z.string(),
-  gid: z.number().int().nonnegative().optional(),
-  members: z.array(z.string()).optional(),
-}).passthrough();
-
-/** The privileged companion file of a user record: its password hashes and keys. */
-const PrivilegedRecord = z.object({
-  privileged: z.object({
-    hashedPassword: z.array(z.string()).optional(),
-    sshAuthorizedKeys: z.array(z.string()).optional(),
-  }).passthrough(),
-}).passthrough();
 
 /** An account NSS returns from outside /etc/passwd. */
 export interface NssAccount {
@@ -95,38 +74,11 @@ function usableHash(h: string): boolean {
   return h !== "" && !h.startsWith("!") && !h.startsWith("*");
 }
 
-/** Parses a JSON record file with a schema; undefined (and a problem) when it is not one. */
-function parseRecord<T>(
-  text: string,
-  schema: z.ZodType<T>,
-  path: string,
-  problems: NssRecords["problems"],
-): T | undefined {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    problems.push({ code: "userdb_malformed", detail: `${path}: not JSON (${(e as Error).message})` });
-    return undefined;
-  }
-  const r = schema.safeParse(json);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    problems.push({
-      code: "userdb_malformed",
-      detail: `${path}: not a record nss-systemd reads (${
-        issue.path.join(".") || "record"
-      }: ${issue.message})`,
-    });
-    return undefined;
-  }
-  return r.data;
-}
-
 /** systemd's drop-in records: user records (with their privileged companions) and group records. */
-function userdbRecords(host: Host, out: NssRecords): void {
+async function userdbRecords(host: Host, out: NssRecords): Promise<void> {
   const privileged = new Map<string, string[]>();
   let count = 0;
+  let parser: UserdbParser | undefined;
   for (const dir of USERDB_DIRS) {
     const listing = host.readDir(dir, MAX_RECORDS);
     if (!listing.ok) {
@@ -152,7 +104,7 @@ function userdbRecords(host: Host, out: NssRecords): void {
         continue;
       }
       if (kind === "user-privileged") {
-        const p = parseRecord(text.value, PrivilegedRecord, path, out.problems);
+        const p = (parser ??= await userdbParser()).privileged(text.value, path, out.problems);
         const stem = name.slice(0, -".user-privileged".length);
         if (p) {
           privileged.set(stem, [
@@ -161,7 +113,7 @@ function userdbRecords(host: Host, out: NssRecords): void {
           ]);
         }
       } else if (kind === "user") {
-        const u = parseRecord(text.value, UserRecord, path, out.problems);
+        const u = (parser ??= await userdbParser()).user(text.value, path, out.problems);
         if (!u) continue;
         out.accounts.push({
           name: u.userName,
@@ -178,7 +130,7 @@ function userdbRecords(host: Host, out: NssRecords): void {
           source: "systemd",
         });
       } else {
-        const g = parseRecord(text.value, GroupRecord, path, out.problems);
+        const g = (parser ??= await userdbParser()).group(text.value, path, out.problems);
         if (g) {
           out.groups.push({
             name: g.groupName,
@@ -241,7 +193,7 @@ function extrausers(host: Host, out: NssRecords): void {
 }
 
 /** Reads every record NSS could return from outside /etc, and the services nsswitch.conf names. Never throws. */
-export function loadNssRecords(host: Host): NssRecords {
+export async function loadNssRecords(host: Host): Promise<NssRecords> {
   const out: NssRecords = { accounts: [], groups: [], services: new Set(), problems: [] };
   const services = new Set<string>();
   for (const path of NSSWITCH_FILES) {
@@ -253,7 +205,7 @@ export function loadNssRecords(host: Host): NssRecords {
     break; // the first one present is glibc's
   }
   out.services = services;
-  userdbRecords(host, out);
+  await userdbRecords(host, out);
   extrausers(host, out);
   return out;
 }
