@@ -3,8 +3,8 @@
  * user and group records (nss-systemd reads /etc/userdb, /run/userdb, /run/host/userdb and /usr/lib/userdb
  * without any service running, and Debian's default nsswitch.conf names `systemd`), and libnss-extrausers'
  * /var/lib/extrausers files. A record there is an account sshd, su and sudo see and no reader of /etc/passwd
- * does: a uid-0 record is a second root, a record's `memberOf` or a group record's `members` a hidden
- * membership of sudo or another root-equivalent group.
+ * does: a uid-0 record is a second root, a record's `memberOf`, a group record's `members` or a
+ * `USER:GROUP.membership` file a hidden membership of sudo or another root-equivalent group.
  */
 import type { FindingDraft } from "../../core/finding.ts";
 import { parseGroupFile, parsePasswdFile, parseShadowFile } from "../../host/account_files.ts";
@@ -96,6 +96,12 @@ async function userdbRecords(host: Host, out: NssRecords): Promise<void> {
     for (const name of names) {
       if (++count > MAX_RECORDS) break;
       const path = `${dir}/${name}`;
+      // USER:GROUP.membership (empty): nss-systemd adds USER to GROUP, as a group record's members would.
+      const membership = /^([^:/]+):([^:/]+)\.membership$/.exec(name);
+      if (membership) {
+        out.groups.push({ name: membership[2], members: [membership[1]], path, source: "systemd" });
+        continue;
+      }
       const kind = /\.(user|user-privileged|group)$/.exec(name)?.[1];
       if (!kind) continue;
       const text = host.readText(path, MAX_RECORD_BYTES);
