@@ -2,6 +2,8 @@
  * Which absolute paths a shell command line executes: the command word of every simple command, and the
  * script an interpreter is given. A deliberately small lexer — it never evaluates anything.
  */
+import { escapeRegExp } from "../../host/regex.ts";
+import { KERNEL_HELPERS } from "./kernel_helper_table.ts";
 
 /** Shell reserved words after which a command word comes (`if cmd`, `then cmd`, `! cmd`, `time cmd`…). */
 export const RESERVED_BEFORE_COMMAND: ReadonlySet<string> = new Set([
@@ -110,10 +112,16 @@ function commandIndex(words: readonly string[], from: number): number {
   return i;
 }
 
-/** The kernel's usermode helper settings, as sysctl keys (`kernel.modprobe`) and files under /proc and /sys. */
-const HELPER_KEY = /\bkernel[./](core_pattern|modprobe|poweroff_cmd|hotplug)\s*=/g;
-const HELPER_FILE =
-  /\/(?:proc\/sys\/kernel\/(core_pattern|modprobe|poweroff_cmd|hotplug)|sys\/kernel\/uevent_helper)(?![\w/])/;
+/** The helpers by the name after `kernel/` in their sysctl key (`modprobe`) and by their live files. */
+const HELPER_BY_NAME = new Map(KERNEL_HELPERS.map((h) => [h.key.slice(h.key.indexOf("/") + 1), h]));
+const HELPER_BY_FILE = new Map(KERNEL_HELPERS.flatMap((h) => h.live.map((f) => [f, h] as const)));
+/** A helper's sysctl key being set (`kernel.modprobe=`, `kernel/modprobe =`). */
+const HELPER_KEY = new RegExp(
+  `\\bkernel[./](${[...HELPER_BY_NAME.keys()].map(escapeRegExp).join("|")})\\s*=`,
+  "g",
+);
+/** A helper's live file, as a whole path. */
+const HELPER_FILE = new RegExp(`(${[...HELPER_BY_FILE.keys()].map(escapeRegExp).join("|")})(?![\\w/])`);
 
 /**
  * The absolute path at the start of a helper value (`'|/x %p'`, `"/x"`), past quotes, blanks and a pipe; a
@@ -135,7 +143,7 @@ function helperProgram(value: string, piped: boolean): string | undefined {
 export function kernelHelperWrites(line: string): string[] {
   const out: string[] = [];
   for (const m of line.matchAll(HELPER_KEY)) {
-    const p = helperProgram(line.slice(m.index + m[0].length), m[1] === "core_pattern");
+    const p = helperProgram(line.slice(m.index + m[0].length), HELPER_BY_NAME.get(m[1])!.piped);
     if (p) out.push(p);
   }
   if (!HELPER_FILE.test(line)) return out;
@@ -143,7 +151,7 @@ export function kernelHelperWrites(line: string): string[] {
     const target = HELPER_FILE.exec(segment);
     if (!target) continue;
     const plain = segment.replace(/["'\\]/g, " ");
-    if (target[1] === "core_pattern") {
+    if (HELPER_BY_FILE.get(target[1])!.piped) {
       for (const m of plain.matchAll(/\|[ \t]*(\/[^\s|>]+)/g)) {
         if (!/^\/(?:proc|sys)\//.test(m[1])) out.push(m[1]);
       }

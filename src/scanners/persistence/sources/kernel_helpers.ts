@@ -13,45 +13,9 @@ import { executedPaths } from "../shell_words.ts";
 import { CMDLINE, listSysctlFiles, parseCmdlineSysctls } from "../../sysctl_files.ts";
 import { unlessOwned } from "./ownership.ts";
 import { linkTarget } from "./shared.ts";
+import { type Helper, KERNEL_HELPERS } from "../kernel_helper_table.ts";
 
 const TECHNIQUE = "T1546";
-
-/** A usermode helper setting: its sysctl key (slash form), where its live value is, and what it does. */
-interface Helper {
-  key: string;
-  live: readonly string[];
-  role: string;
-  /** The value names a program only after a leading `|` (core_pattern); otherwise the value is the program. */
-  piped: boolean;
-}
-
-/** The usermode helpers the kernel runs as root. */
-export const KERNEL_HELPERS: readonly Helper[] = [
-  {
-    key: "kernel/core_pattern",
-    live: ["/proc/sys/kernel/core_pattern"],
-    role: "crash-dump handler (every crash of any process)",
-    piped: true,
-  },
-  {
-    key: "kernel/modprobe",
-    live: ["/proc/sys/kernel/modprobe"],
-    role: "module loader (every module request and unknown executable format)",
-    piped: false,
-  },
-  {
-    key: "kernel/hotplug",
-    live: ["/proc/sys/kernel/hotplug", "/sys/kernel/uevent_helper"],
-    role: "uevent helper (every device event)",
-    piped: false,
-  },
-  {
-    key: "kernel/poweroff_cmd",
-    live: ["/proc/sys/kernel/poweroff_cmd"],
-    role: "orderly power-off command",
-    piped: false,
-  },
-];
 
 /** The command a helper's value makes the kernel run, or undefined when it runs none (a core file name, ""). */
 export function helperCommand(value: string, piped: boolean): string | undefined {
