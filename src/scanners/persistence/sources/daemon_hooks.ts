@@ -9,7 +9,7 @@
  */
 import { globMatcher } from "../../../host/glob.ts";
 import { ANY_USER, ROOT_ACCOUNT } from "../accounts.ts";
-import { type Collector, type Entry, homeAccounts, LIMITS, normalisePath } from "../collect.ts";
+import { type Collector, type Entry, homeAccounts, normalisePath } from "../collect.ts";
 import { matchPatterns } from "../patterns.ts";
 import { scriptLines } from "../cron.ts";
 import { parseServiceFile } from "../../auth/dbus.ts";
@@ -95,14 +95,8 @@ function globDirs(c: Collector, path: string): string[] {
       const base = d === "/" ? "" : d;
       if (!/[*?[]/.test(part)) next.push(`${base}/${part}`);
       else {
-        const r = c.ctx.host.readDir(d, LIMITS.dirEntries);
-        if (!r.ok) continue;
         const match = globMatcher(part, { path: true });
-        for (const e of r.value) {
-          if ((e.isDirectory || e.isSymlink) && !e.name.startsWith(".") && match(e.name)) {
-            next.push(`${base}/${e.name}`);
-          }
-        }
+        for (const name of subdirs(c, d, (n) => !n.startsWith(".") && match(n))) next.push(`${base}/${name}`);
       }
       if (next.length >= MAX_LOGGER_FILES) break;
     }

@@ -5,7 +5,7 @@
  */
 import type { Account } from "../accounts.ts";
 import { pathRisk } from "../assess.ts";
-import type { Collector, Entry } from "../collect.ts";
+import { type Collector, type Entry, LIMITS } from "../collect.ts";
 import { packageOwnedLocation } from "../owners.ts";
 
 /** `dirs` that exist as directories, each once (a directory reached twice through a symlink is read once). */
@@ -24,13 +24,15 @@ export function distinctDirs(c: Collector, dirs: readonly string[]): string[] {
 }
 
 /**
- * The names of `dir`'s subdirectories (and symlinks, which may lead to one) that `re` matches, sorted; none when
- * `dir` cannot be read. `Collector.list` names only files.
+ * The names of `dir`'s subdirectories (and symlinks, which may lead to one) that `match` accepts (a regular
+ * expression or a test such as a glob matcher), sorted; none when `dir` cannot be read. `Collector.list` names
+ * only files.
  */
-export function subdirs(c: Collector, dir: string, re: RegExp): string[] {
-  const r = c.ctx.host.readDir(dir, 5000);
+export function subdirs(c: Collector, dir: string, match: RegExp | ((name: string) => boolean)): string[] {
+  const r = c.ctx.host.readDir(dir, LIMITS.dirEntries);
   if (!r.ok) return [];
-  return r.value.filter((e) => (e.isDirectory || e.isSymlink) && re.test(e.name)).map((e) => e.name).sort();
+  const test = match instanceof RegExp ? (n: string) => match.test(n) : match;
+  return r.value.filter((e) => (e.isDirectory || e.isSymlink) && test(e.name)).map((e) => e.name).sort();
 }
 
 /**
