@@ -13,7 +13,7 @@
 import { libc, strerror, syscall } from "../../ffi/libc.ts";
 
 /** bpf(2)'s number on the architectures Deno runs on. */
-const SYS_BPF: Record<string, number> = { x86_64: 321, aarch64: 280 };
+export const SYS_BPF: Readonly<Record<string, number>> = { x86_64: 321, aarch64: 280 };
 const BPF_PROG_GET_NEXT_ID = 11;
 const BPF_PROG_GET_FD_BY_ID = 13;
 const BPF_OBJ_GET_INFO_BY_FD = 15;
