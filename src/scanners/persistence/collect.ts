@@ -11,6 +11,7 @@ export type PointKind =
   | "cron"
   | "cron_script"
   | "at_job"
+  | "incron"
   | "motd_script"
   | "systemd_timer"
   | "systemd_service"
@@ -27,6 +28,7 @@ export type PointKind =
   | "xdg_autostart"
   // boot and service managers (sources/generators.ts, systemd.ts, sysv.ts, grub.ts, initramfs.ts)
   | "systemd_generator"
+  | "power_hook"
   | "system_unit"
   | "sysv_init"
   | "upstart_job"

@@ -264,3 +264,72 @@ export function parseAtJob(text: string): AtJob {
     commands,
   };
 }
+
+/** One incron table entry: a watched path, its event mask and the command `sh -c` runs on each event. */
+export interface IncronEntry {
+  /** 1-based line number. */
+  line: number;
+  /** The watched path, its backslash escapes undone. */
+  path: string;
+  /** The event mask as written (names joined by commas, or a number). */
+  mask: string;
+  /** The command, with incron's `$@ $# $% $&` left as written. */
+  command: string;
+}
+
+/** incrond reads a table with `fgets` into a 1000-byte buffer: a longer line is read as several. */
+const INCRON_LINE_BYTES = 999;
+
+/**
+ * Splits one incron table line into the pieces incrond's `fgets` reads: a line of more than 999 bytes is read as
+ * 999-byte lines, each parsed as an entry of its own (a command can hide after padding).
+ */
+function incronPieces(line: string): string[] {
+  if (line.length * 3 <= INCRON_LINE_BYTES) return [line];
+  const bytes = new TextEncoder().encode(line);
+  if (bytes.length <= INCRON_LINE_BYTES) return [line];
+  const decoder = new TextDecoder();
+  const out: string[] = [];
+  for (let i = 0; i < bytes.length; i += INCRON_LINE_BYTES) {
+    out.push(decoder.decode(bytes.subarray(i, i + INCRON_LINE_BYTES)));
+  }
+  return out;
+}
+
+/**
+ * Parses an incron table (a system table in /etc/incron.d or a user's in /var/spool/incron) as incrond 0.5 does:
+ * `<path> <mask> <command>`, fields split on spaces and tabs, a backslash escaping a separator or itself in the
+ * path, the rest of the line the command. Lines starting with `#` are taken as comments (incrond itself would
+ * watch a relative path `#…`, which does not exist). Never throws: a line with fewer than three fields is
+ * counted in `bad`.
+ */
+export function parseIncrontab(text: string): { entries: IncronEntry[]; bad: number } {
+  const entries: IncronEntry[] = [];
+  let bad = 0;
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    for (const piece of incronPieces(lines[i])) {
+      const t = piece.replace(/\r$/, "");
+      if (/^[ \t]*(?:#|$)/.test(t)) continue;
+      const fields: string[] = [];
+      let pos = 0;
+      while (fields.length < 2) {
+        while (pos < t.length && (t[pos] === " " || t[pos] === "\t")) pos++;
+        let field = "";
+        while (pos < t.length && t[pos] !== " " && t[pos] !== "\t") {
+          if (t[pos] === "\\" && pos + 1 < t.length) pos++;
+          field += t[pos++];
+        }
+        if (field === "") break;
+        fields.push(field);
+      }
+      const command = t.slice(pos).trim();
+      if (fields.length < 2 || command === "") {
+        bad++;
+        continue;
+      }
+      entries.push({ line: i + 1, path: fields[0], mask: fields[1], command });
+    }
+  }
+  return { entries, bad };
+}

@@ -19,7 +19,7 @@ import { unlessProgramsOwned } from "./sources/ownership.ts";
 import { Collector, LIMITS, normalisePath, type Point } from "./collect.ts";
 import { sha256Hex } from "../../host/hash.ts";
 import { autostartSources } from "./sources/autostart.ts";
-import { atSources, cronSources } from "./sources/cron.ts";
+import { atSources, cronSources, incronSources } from "./sources/cron.ts";
 import { preloadSources } from "./sources/ld_preload.ts";
 import { motdSources } from "./sources/motd.ts";
 import { rcLocalSources } from "./sources/rc_local.ts";
@@ -34,6 +34,7 @@ import { maintainerScriptSources } from "./sources/maintainer_scripts.ts";
 import { packagesRecentSources } from "./sources/packages_recent.ts";
 import { dnfPluginSources } from "./sources/dnf_plugins.ts";
 import { generatorSources } from "./sources/generators.ts";
+import { powerHookSources } from "./sources/power_hooks.ts";
 import { systemUnitSources } from "./sources/system_units.ts";
 import { sysvSources } from "./sources/sysv.ts";
 import { grubSources } from "./sources/grub.ts";
@@ -64,6 +65,7 @@ import { PERSISTENCE_INFO } from "../info/persistence.ts";
 const SOURCES: readonly ((c: Collector) => void | Promise<void>)[] = [
   cronSources, // cron.ts: /etc/crontab, cron.d, anacrontab, cron.hourly…yearly, per-user crontabs
   atSources, // cron.ts: pending at jobs
+  incronSources, // cron.ts: incron system and user tables (commands run on file events)
   motdSources, // motd.ts: /etc/update-motd.d
   systemdSources, // systemd.ts: timers, local services, ~/.config/systemd/user
   rcLocalSources, // rc_local.ts: /etc/rc.local, /etc/rc.d/rc.local
@@ -79,6 +81,7 @@ const SOURCES: readonly ((c: Collector) => void | Promise<void>)[] = [
   packagesRecentSources, // packages_recent.ts: --hardening: recent packages no APT repository provides
   dnfPluginSources, // dnf_plugins.ts: yum/dnf plugin modules, pluginpath, post-transaction actions
   generatorSources, // generators.ts: systemd (user, environment) generators in every generator directory
+  powerHookSources, // power_hooks.ts: systemd/elogind system-sleep and system-shutdown, pm-utils sleep.d/power.d
   systemUnitSources, // system_units.ts: unowned package units, drop-ins changing them, LD_PRELOAD in units
   sysvSources, // sysv.ts: /etc/init.d scripts, rc?.d and OpenRC runlevel links, /etc/local.d, upstart jobs
   grubSources, // grub.ts: /etc/default/grub(.d), /etc/grub.d, grub.cfg, BLS entries: init= and protections off

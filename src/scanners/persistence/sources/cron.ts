@@ -1,7 +1,10 @@
-/** cron and at: system and per-user crontabs, anacrontab, run-parts' periodic directories, pending at jobs. */
+/**
+ * cron, at and incron: system and per-user crontabs, anacrontab, run-parts' periodic directories, pending at jobs,
+ * incron's system and user tables.
+ */
 import { ROOT_ACCOUNT, UNKNOWN_ACCOUNT } from "../accounts.ts";
-import type { Collector } from "../collect.ts";
-import { parseAnacrontab, parseAtJob, parseCrontab } from "../cron.ts";
+import { type Collector, normalisePath } from "../collect.ts";
+import { parseAnacrontab, parseAtJob, parseCrontab, parseIncrontab } from "../cron.ts";
 import type { CronTable } from "../cron.ts";
 import type { Account } from "../accounts.ts";
 import { EnvJudge } from "./environment.ts";
@@ -130,4 +133,46 @@ export function atSources(c: Collector): void {
       });
     }
   }
+}
+
+/** incrond's configuration file: `system_table_dir` and `user_table_dir` move its tables. */
+export const INCRON_CONF = "/etc/incron.conf";
+
+/** The table directories /etc/incron.conf names, else incron's defaults. */
+function incronDirs(c: Collector): { system: string; user: string } {
+  const dirs = { system: "/etc/incron.d", user: "/var/spool/incron" };
+  const text = c.read(INCRON_CONF)?.text ?? "";
+  for (const m of text.matchAll(/^[ \t]*(system_table_dir|user_table_dir)[ \t]*=[ \t]*(\S+)/gm)) {
+    const dir = normalisePath(m[2].startsWith("/") ? m[2] : `/${m[2]}`);
+    if (m[1] === "system_table_dir") dirs.system = dir;
+    else dirs.user = dir;
+  }
+  return dirs;
+}
+
+/**
+ * incron tables: each entry's command is run through `sh -c` whenever its watched path changes, as root for a
+ * system table (any name in /etc/incron.d, or the directory incron.conf names) and as the owner of a user table
+ * (named after the account, in /var/spool/incron).
+ */
+export function incronSources(c: Collector): void {
+  const dirs = incronDirs(c);
+  const table = (path: string, runAs: Account, user?: string) => {
+    const f = c.read(path);
+    if (!f) return;
+    const t = parseIncrontab(f.text);
+    if (t.bad > 0) c.ctx.warn("cron_malformed", `${path}: ${t.bad} line(s) that are not incron entries`);
+    c.point({
+      kind: "incron",
+      path,
+      entries: t.entries.map((e) => ({ line: e.line, text: e.command, runAs })),
+      meta: {
+        technique: "T1546",
+        watches: t.entries.map((e) => `${e.path} ${e.mask}`).slice(0, 50),
+        ...(user !== undefined ? { incrontab_user: user } : {}),
+      },
+    });
+  };
+  for (const name of c.list(dirs.system, true)) table(`${dirs.system}/${name}`, ROOT_ACCOUNT);
+  for (const name of c.list(dirs.user, true)) table(`${dirs.user}/${name}`, account(c, name), name);
 }

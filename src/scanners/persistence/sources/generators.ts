@@ -4,10 +4,9 @@
  * line by line; any generator is judged by where it lives and whether a package installed it.
  */
 import { type Account, ANY_USER, ROOT_ACCOUNT } from "../accounts.ts";
-import type { Collector, Entry } from "../collect.ts";
-import { scriptLines } from "../cron.ts";
+import type { Collector } from "../collect.ts";
 import { unlessOwned } from "./ownership.ts";
-import { firstOfEachName, isExecutable } from "./shared.ts";
+import { firstOfEachName, programPoint } from "./shared.ts";
 
 /** Generator directories by kind, highest precedence first (a name in an earlier directory hides later ones). */
 export const GENERATOR_DIRS: readonly { kind: string; dirs: readonly string[]; runAs: Account }[] = [
@@ -26,30 +25,8 @@ export const GENERATOR_DIRS: readonly { kind: string; dirs: readonly string[]; r
 export function generatorSources(c: Collector): void {
   for (const { kind, dirs, runAs } of GENERATOR_DIRS) {
     for (const path of firstOfEachName(c, dirs)) {
-      const link = c.ctx.host.readLink(path);
-      const file = c.ctx.host.stat(path);
-      if (
-        (link.ok && link.value === "/dev/null") || !file.ok || !file.value.isFile || file.value.size === 0
-      ) {
-        continue;
-      }
-      const inert = !isExecutable(c, path);
-      const magic = c.ctx.host.readBytes(path, 2);
-      const script = magic.ok && magic.value[0] === 0x23 && magic.value[1] === 0x21; // "#!"
-      const entries: Entry[] = [{ line: 0, text: path, runAs }];
-      if (link.ok && link.value.startsWith("/")) entries.push({ line: 0, text: link.value, runAs });
-      const text = script ? c.read(path)?.text : undefined;
-      if (text !== undefined) {
-        entries.push(...scriptLines(text).map((l) => ({ line: l.line, text: l.text, runAs })));
-      }
-      c.point({
-        kind: "systemd_generator",
-        path,
-        entries,
-        meta: { generator_kind: kind, script, ...(inert ? { inert } : {}) },
-        ...(inert ? { inert } : {}),
-      });
-      if (inert) continue;
+      const point = programPoint(c, "systemd_generator", path, runAs, { generator_kind: kind });
+      if (!point || point.inert) continue;
       const when = runAs === ROOT_ACCOUNT
         ? "as root at every boot and daemon-reload"
         : "in every user's session manager";

@@ -85,6 +85,43 @@ export function confFiles(c: Collector, dirs: readonly string[]): string[] {
   });
 }
 
+/**
+ * A program a runner executes from a hook directory (systemd generators, sleep and shutdown hooks): the file
+ * itself, and where an absolute link leads, are entries (so where it lives and who installed it are judged), and
+ * a script's lines are entries too. A masked (a link to /dev/null), empty or non-regular file gives no point.
+ * Returns whether the point is inert (no execute bit: the runner skips it), or undefined when there is none.
+ */
+export function programPoint(
+  c: Collector,
+  kind: PointKind,
+  path: string,
+  runAs: Account,
+  meta: Metadata,
+): { inert: boolean } | undefined {
+  const link = c.ctx.host.readLink(path);
+  const file = c.ctx.host.stat(path);
+  if ((link.ok && link.value === "/dev/null") || !file.ok || !file.value.isFile || file.value.size === 0) {
+    return undefined;
+  }
+  const inert = !isExecutable(c, path);
+  const magic = c.ctx.host.readBytes(path, 2);
+  const script = magic.ok && magic.value[0] === 0x23 && magic.value[1] === 0x21; // "#!"
+  const entries: Entry[] = [{ line: 0, text: path, runAs }];
+  if (link.ok && link.value.startsWith("/")) entries.push({ line: 0, text: link.value, runAs });
+  const text = script ? c.read(path)?.text : undefined;
+  if (text !== undefined) {
+    entries.push(...scriptLines(text).map((l) => ({ line: l.line, text: l.text, runAs })));
+  }
+  c.point({
+    kind,
+    path,
+    entries,
+    meta: { ...meta, script, ...(inert ? { inert } : {}) },
+    ...(inert ? { inert } : {}),
+  });
+  return { inert };
+}
+
 /** Follows a link (at most `hops` of them, inside the root) to the path it finally names. */
 export function linkTarget(c: Collector, path: string, hops = 8): string {
   let p = path;
