@@ -58,6 +58,7 @@ export type PointKind =
   | "shell_definition"
   | "shell_hook"
   | "git_config"
+  | "ssh_client_config"
   | "git_hook"
   | "python_startup"
   | "container";

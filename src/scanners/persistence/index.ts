@@ -51,6 +51,7 @@ import { logrotateSources } from "./sources/logrotate.ts";
 import { binfmtSources } from "./sources/binfmt.ts";
 import { shellDefinitionSources } from "./sources/shell_defs.ts";
 import { gitSources } from "./sources/git.ts";
+import { sshClientSources } from "./sources/ssh_client.ts";
 import { pythonSources } from "./sources/python.ts";
 import { binarySources } from "./sources/binaries.ts";
 import { webShellSources } from "./sources/web_shells.ts";
@@ -98,6 +99,7 @@ const SOURCES: readonly ((c: Collector) => void | Promise<void>)[] = [
   binfmtSources, // binfmt.ts: binfmt.d files and live binfmt_misc registrations
   shellDefinitionSources, // shell_defs.ts: aliases/functions shadowing sudo, ls…; PROMPT_COMMAND, traps, zsh hooks
   gitSources, // git.ts: command keys of system, user and repository configs; hooks and core.hooksPath
+  sshClientSources, // ssh_client.ts: ssh_config ProxyCommand, LocalCommand, KnownHostsCommand, Match exec, providers
   pythonSources, // python.ts: .pth import lines, sitecustomize/usercustomize
   binarySources, // binaries.ts: packaged programs now scripts, of another size (rpm), set-id added, odd links
   webShellSources, // web_shells.ts: web roots (default and configured): request input run, obfuscated eval

@@ -82,6 +82,22 @@ export function splitArgs(text: string): string[] | undefined {
   return out;
 }
 
+/** The line without what sshd drops at its end, and its keyword as strdelim() takes it (undefined: none). */
+function keywordOf(raw: string): { line: string; kw: ReturnType<typeof strdelim> } {
+  // sshd drops trailing blanks, carriage returns and form feeds, down to the first character (a line of one form
+  // feed is the keyword "\f" to it). No regex: with a `\r` inside, the old `.*$` retried the overlapping blank
+  // runs in cubic time.
+  let end = raw.length;
+  while (end > 1 && " \t\r\n\f".includes(raw[end - 1])) end--;
+  const line = raw.slice(0, end);
+  if (line === "") return { line, kw: undefined };
+  let kw = strdelim(line, 0);
+  // An empty first word (the line began with a blank, `=` or `""`) is skipped once, as sshd skips it.
+  if (kw !== undefined && kw.word === "") kw = kw.next === undefined ? undefined : strdelim(line, kw.next);
+  if (kw === undefined || kw.word === "" || kw.word.startsWith("#")) return { line, kw: undefined };
+  return { line, kw };
+}
+
 /**
  * Splits one line into its keyword (lower case, old spellings mapped to the current name) and arguments;
  * undefined for lines sshd skips (blank, comment, a keyword whose quote is not closed), an error message for a
@@ -90,17 +106,8 @@ export function splitArgs(text: string): string[] | undefined {
 export function parseSshdLine(
   raw: string,
 ): { keyword: string; args: string[] } | { error: string } | undefined {
-  // sshd drops trailing blanks, carriage returns and form feeds, down to the first character (a line of one form
-  // feed is the keyword "\f" to it). No regex: with a `\r` inside, the old `.*$` retried the overlapping blank
-  // runs in cubic time.
-  let end = raw.length;
-  while (end > 1 && " \t\r\n\f".includes(raw[end - 1])) end--;
-  const line = raw.slice(0, end);
-  if (line === "") return undefined;
-  let kw = strdelim(line, 0);
-  // An empty first word (the line began with a blank, `=` or `""`) is skipped once, as sshd skips it.
-  if (kw !== undefined && kw.word === "") kw = kw.next === undefined ? undefined : strdelim(line, kw.next);
-  if (kw === undefined || kw.word === "" || kw.word.startsWith("#")) return undefined;
+  const { line, kw } = keywordOf(raw);
+  if (kw === undefined) return undefined;
   if (kw.next === undefined || kw.next >= line.length) {
     return { error: `no argument after keyword "${kw.word}"` };
   }
@@ -109,4 +116,15 @@ export function parseSshdLine(
   if (args.length === 0) return { error: `no argument after keyword "${kw.word}"` };
   const keyword = kw.word.toLowerCase();
   return { keyword: ALIASES[keyword] ?? keyword, args };
+}
+
+/**
+ * The text after a line's keyword as written, unsplit: ssh reads the value of ProxyCommand, LocalCommand,
+ * KnownHostsCommand and RemoteCommand that way and hands it to the shell. undefined when the line has no keyword
+ * or nothing after it.
+ */
+export function lineRest(raw: string): string | undefined {
+  const { line, kw } = keywordOf(raw);
+  if (kw === undefined || kw.next === undefined || kw.next >= line.length) return undefined;
+  return line.slice(kw.next);
 }
