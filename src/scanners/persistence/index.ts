@@ -12,7 +12,8 @@
 import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft } from "../../core/finding.ts";
 import type { Scanner } from "../../core/scanner.ts";
-import { loadAccounts } from "./accounts.ts";
+import { type Accounts, loadAccounts } from "./accounts.ts";
+import { loadNssRecords } from "../accounts/nss_records.ts";
 import { assessEntry, entryDigest } from "./assess.ts";
 import { ScriptPayloads } from "./scripts.ts";
 import { unlessProgramsOwned } from "./sources/ownership.ts";
@@ -125,8 +126,24 @@ function inventory(p: Point): FindingDraft {
   };
 }
 
+/**
+ * /etc/passwd's accounts and those NSS returns from elsewhere (systemd user records, libnss-extrausers): sshd
+ * and login take those too, so their homes' keys, start-up files and tables are read like any account's (the
+ * accounts scanner reports the records themselves).
+ */
+async function hostAccounts(ctx: ScanContext): Promise<Accounts> {
+  const accounts = loadAccounts(ctx);
+  for (const r of (await loadNssRecords(ctx.host)).accounts) {
+    if (accounts.byName.has(r.name)) continue;
+    const a = { name: r.name, uid: r.uid ?? -1, gid: r.gid ?? -1, home: r.home ?? "", shell: r.shell ?? "" };
+    accounts.byName.set(a.name, a);
+    if (a.uid >= 0 && !accounts.byUid.has(a.uid)) accounts.byUid.set(a.uid, a);
+  }
+  return accounts;
+}
+
 async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
-  const c = new Collector(ctx, loadAccounts(ctx));
+  const c = new Collector(ctx, await hostAccounts(ctx));
   for (const source of SOURCES) {
     await source(c);
     await ctx.checkpoint();
