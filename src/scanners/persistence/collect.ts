@@ -61,7 +61,8 @@ export type PointKind =
   | "ssh_client_config"
   | "git_hook"
   | "python_startup"
-  | "container";
+  | "container"
+  | "container_runtime";
 
 /** One thing a persistence point runs, with the privileges it runs with. */
 export interface Entry {

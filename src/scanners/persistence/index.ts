@@ -57,6 +57,7 @@ import { pythonSources } from "./sources/python.ts";
 import { binarySources } from "./sources/binaries.ts";
 import { webShellSources } from "./sources/web_shells.ts";
 import { containerSources } from "./sources/containers.ts";
+import { containerRuntimeSources } from "./sources/container_runtimes.ts";
 import { PERSISTENCE_INFO } from "../info/persistence.ts";
 
 /**
@@ -105,6 +106,7 @@ const SOURCES: readonly ((c: Collector) => void | Promise<void>)[] = [
   binarySources, // binaries.ts: packaged programs now scripts, of another size (rpm), set-id added, odd links
   webShellSources, // web_shells.ts: web roots (default and configured): request input run, obfuscated eval
   containerSources, // containers.ts: self-restarting containers that are privileged or mount the host
+  containerRuntimeSources, // container_runtimes.ts: engines' runtimes, shims, conmon, OCI hooks (run as root)
 ];
 
 function inventory(p: Point): FindingDraft {
