@@ -317,6 +317,22 @@ export const IOC_CHECKS: CheckInput[] = [
     mitre: ["T1564", "T1090"],
   }),
   mk({
+    id: "ioc.process.proc_overmounted",
+    title: "Something is mounted over a process's /proc directory",
+    severity: "critical",
+    rationale:
+      "A bind mount (or any mount) over /proc/<pid> keeps the pid in the /proc listing, but ps, top, lsof and " +
+      "every other reader of /proc/<pid> then see the mounted directory — another process's, or an empty one — " +
+      "instead of the process: its command line, executable, sockets and environment disappear from view, and " +
+      "the hidden-process sweep finds the pid listed. Read from the scan's own mount table." +
+      " Critical: nothing but hiding a process has a reason to cover its /proc directory, and doing it takes root.",
+    remediation:
+      "Note the pid and the mount, then look at the process from a namespace without the mount (nsenter into a " +
+      "new mount namespace with a fresh procfs, or `umount /proc/<pid>` once evidence is kept); treat the host " +
+      "as compromised.",
+    mitre: ["T1564.001", "T1014"],
+  }),
+  mk({
     id: "ioc.process.hidden",
     title: "Process hidden from the /proc listing",
     severity: "critical",

@@ -27,6 +27,7 @@ import {
 } from "./common.ts";
 import { checkExe } from "./exe.ts";
 import { checkHidden, startSweep } from "./hidden_check.ts";
+import { checkProcOvermounts } from "./proc_overmount.ts";
 import { checkLdEnv, checkPreloadFile, MAX_ENVIRON_BYTES } from "./ld_check.ts";
 import { checkMaps, MapsState } from "./maps.ts";
 import { kthreadMasquerade } from "./masquerade.ts";
@@ -234,11 +235,12 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const users = loadUsers(ctx.host);
   const judge = new LocationJudge(ctx.host, homeDirs(users.entries));
   checkPreloadFile(ctx, judge, out);
+  checkProcOvermounts(ctx, out);
   const snap = procSnapshot(ctx);
   if (snap.listed.size === 0) {
     yield* out.drafts();
     ctx.skip(
-      `no readable /proc under ${ctx.host.root}: process indicators need a live procfs (only /etc/ld.so.preload was checked)`,
+      `no readable /proc under ${ctx.host.root}: process indicators need a live procfs (only /etc/ld.so.preload and the mount table were checked)`,
     );
     return;
   }

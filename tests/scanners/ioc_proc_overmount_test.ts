@@ -1,0 +1,93 @@
+/**
+ * A process hidden by a mount over its /proc directory: the pid stays in the listing, but everything that reads
+ * /proc/<pid> sees the mounted directory. The scan's own mount table shows the mount; ordinary mounts under /proc
+ * (binfmt_misc, a container runtime's masked paths) say nothing.
+ */
+import assert from "node:assert/strict";
+import { ioc } from "../../src/scanners/ioc/index.ts";
+import { procOvermounts } from "../../src/scanners/ioc/proc_overmount.ts";
+import { makeTree, runOne } from "../helpers.ts";
+import { needs, REPO } from "../host_caps.ts";
+
+const line = (id: number, point: string, fstype: string, source: string, root = "/") =>
+  `${id} 1 0:${id} ${root} ${point} rw,relatime shared:${id} - ${fstype} ${source} rw`;
+
+const STOCK = [
+  line(21, "/", "ext4", "/dev/vda1"),
+  line(22, "/proc", "proc", "proc"),
+  line(23, "/proc/sys/fs/binfmt_misc", "autofs", "systemd-1"),
+  line(24, "/proc/sys/fs/binfmt_misc", "binfmt_misc", "binfmt_misc"),
+  line(25, "/proc/kcore", "tmpfs", "tmpfs"),
+].join("\n") + "\n";
+
+Deno.test("procOvermounts: mounts on or inside /proc/<pid> only; escapes in mount points decoded", () => {
+  assert.deepEqual(procOvermounts(STOCK), []);
+  assert.deepEqual(
+    procOvermounts(
+      STOCK + line(30, "/proc/4242", "proc", "proc", "/1") + "\n" + line(31, "/proc/77/fd", "tmpfs", "none") +
+        "\n" +
+        line(32, "/proc/self", "tmpfs", "none") + "\n" + line(33, "/proc/12\\0403", "tmpfs", "x") + "\n",
+    ),
+    [
+      { pid: 4242, mountpoint: "/proc/4242", source: "proc", fstype: "proc" },
+      { pid: 77, mountpoint: "/proc/77/fd", source: "none", fstype: "tmpfs" },
+    ],
+  );
+  for (const bad of ["", "garbage\n", "1 2 3\n".repeat(10_000), "\0".repeat(1 << 16)]) {
+    assert.deepEqual(procOvermounts(bad), []);
+  }
+});
+
+Deno.test("ioc: a mount over a process's /proc directory in the mount table is critical; stock mounts are quiet", async () => {
+  using hiding = makeTree({
+    "proc/self/mountinfo": STOCK + line(30, "/proc/4242", "proc", "proc", "/1") + "\n",
+  });
+  const r = await runOne(ioc, hiding.path);
+  const hit = r.findings.filter((f) => f.check_id === "ioc.process.proc_overmounted");
+  assert.deepEqual(hit.map((f) => [f.severity, f.metadata.pid, f.metadata.mountpoint]), [
+    ["critical", 4242, "/proc/4242"],
+  ]);
+  using quiet = makeTree({ "proc/self/mountinfo": STOCK });
+  const q = await runOne(ioc, quiet.path);
+  assert.deepEqual(q.findings.filter((f) => f.check_id === "ioc.process.proc_overmounted"), []);
+});
+
+Deno.test(needs(["root", "unshare"], {
+  name: "ioc live: a process whose /proc directory is bind-mounted over is found from the scan's mount table",
+  async fn() {
+    const hidden = new Deno.Command("/bin/sleep", { args: ["60"], stdin: "null", stdout: "null" }).spawn();
+    const decoy = new Deno.Command("/bin/sleep", { args: ["61"], stdin: "null", stdout: "null" }).spawn();
+    try {
+      // In a private mount namespace, cover the sleeper's /proc directory with the decoy's and scan from there.
+      const script = `mount --bind /proc/${decoy.pid} /proc/${hidden.pid} && ` +
+        `exec "$0" run -A --quiet "$1" --enable ioc --format json`;
+      const out = await new Deno.Command("/usr/bin/unshare", {
+        args: [
+          "--mount",
+          "--propagation",
+          "private",
+          "/bin/sh",
+          "-c",
+          script,
+          Deno.execPath(),
+          `${REPO}main.ts`,
+        ],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const report = JSON.parse(new TextDecoder().decode(out.stdout));
+      const hits = (report.findings ?? report.results?.flatMap((s: { findings: unknown[] }) => s.findings) ??
+        [])
+        .filter((f: { check_id?: string; id?: string }) =>
+          (f.check_id ?? f.id) === "ioc.process.proc_overmounted"
+        );
+      assert.deepEqual(hits.map((f: { metadata: { pid: number } }) => f.metadata.pid), [hidden.pid]);
+    } finally {
+      for (const c of [hidden, decoy]) {
+        c.kill("SIGKILL");
+        await c.status;
+      }
+    }
+  },
+}));
