@@ -4,6 +4,7 @@
  * architecture test and the tests that hold a module graph free of a package.
  */
 import { repoPath } from "./helpers.ts";
+import { REGEX_AFTER } from "../src/scanners/auth/polkit_lex.ts";
 
 const REPO = repoPath("").replace(/\/$/, "");
 
@@ -22,29 +23,11 @@ export interface Imports {
   unreadable: string[];
 }
 
-/** Words after which a `/` starts a regular expression rather than a division. */
-const REGEX_AFTER_WORD = new Set([
-  "return",
-  "typeof",
-  "instanceof",
-  "in",
-  "of",
-  "new",
-  "delete",
-  "void",
-  "throw",
-  "case",
-  "do",
-  "else",
-  "yield",
-  "await",
-]);
-
 function regexMayStart(code: string): boolean {
   const tail = code.trimEnd();
   if (tail === "") return true;
   const word = tail.match(/[A-Za-z_$][\w$]*$/);
-  if (word) return REGEX_AFTER_WORD.has(word[0]);
+  if (word) return REGEX_AFTER.has(word[0]);
   return "(,=:[!&|?{};+-*%<>~^".includes(tail.at(-1)!);
 }
 
