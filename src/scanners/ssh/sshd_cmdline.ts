@@ -181,22 +181,28 @@ export function lastAssignment(
   variable: string,
 ): { line: number; value: string; unusual?: string } | undefined {
   let last: { line: number; value: string; unusual?: string } | undefined;
-  for (const a of parseEnvFile(text).assignments) {
+  // systemd's reading: blanks around `=` allowed (the shared parser's `systemd` mode), each flagged.
+  for (const a of parseEnvFile(text, { systemd: true }).assignments) {
     if (a.name === variable) last = { line: a.line, value: a.value };
   }
   const lines = text.split("\n");
+  if (last && /^[ \t]*(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_]*[ \t]+=/.test(lines[last.line - 1])) {
+    last.unusual = "with blanks around '='";
+  }
+  // The shared parser (like systemd 252) continues a comment that ends with `\` onto the next line; sh and
+  // systemd 254 and later do not, so an assignment there counts, flagged.
   for (let i = last?.line ?? 0; i < lines.length; i++) {
+    const previous = i > 0 ? lines[i - 1].replace(/\r$/, "") : "";
+    if (!previous.endsWith("\\") || !previous.trimStart().startsWith("#")) continue;
     let t = lines[i].trimStart();
     if (t.startsWith("export") && /^[ \t]/.test(t.slice(6))) t = t.slice(6).trimStart();
     if (!t.startsWith(variable)) continue;
     const rest = t.slice(variable.length).trimStart();
-    const previous = i > 0 ? lines[i - 1].replace(/\r$/, "") : "";
-    const afterComment = previous.endsWith("\\") && previous.trimStart().startsWith("#");
-    if (!rest.startsWith("=") || (previous.endsWith("\\") && !afterComment)) continue;
+    if (!rest.startsWith("=")) continue;
     last = {
       line: i + 1,
       value: parseEnvFile(`${variable}=${rest.slice(1).trimStart()}`).assignments[0]?.value ?? "",
-      unusual: afterComment ? "after a comment line that ends with a backslash" : "with blanks around '='",
+      unusual: "after a comment line that ends with a backslash",
     };
   }
   if (last === undefined) return undefined;
