@@ -141,23 +141,33 @@ export class Collector {
    * left out unless `hidden` (for readers that do not skip them, such as logrotate).
    */
   list(dir: string, hidden = false): string[] {
+    return this.listing(dir, hidden)?.files ?? [];
+  }
+
+  /**
+   * A directory read once: its non-directory entries (as `list` names them) and the names of its subdirectories
+   * and symlinks (which may lead to one; hidden ones left out unless `hidden`), both sorted; undefined when it
+   * cannot be read (a missing one silently).
+   */
+  listing(dir: string, hidden = false): { files: string[]; dirs: string[] } | undefined {
     const r = this.ctx.host.readDir(dir, LIMITS.dirEntries);
     if (!r.ok) {
       if (r.reason !== "missing") this.ctx.warn("persistence_unreadable", `${dir}: ${r.message}`);
-      return [];
+      return undefined;
     }
     if (r.truncated) this.ctx.warn("truncated", `${dir}: more than ${LIMITS.dirEntries} entries`);
-    const names = r.value.filter((e) => (hidden || !e.name.startsWith(".")) && !e.isDirectory).map((e) =>
-      e.name
-    )
-      .sort();
+    const shown = r.value.filter((e) => hidden || !e.name.startsWith("."));
+    const names = shown.filter((e) => !e.isDirectory).map((e) => e.name).sort();
     for (const bad of names.filter((n) => n.includes("\uFFFD"))) {
       this.ctx.warn(
         "persistence_unreadable",
         `${dir}/${bad}: the name is not valid UTF-8 and cannot be opened`,
       );
     }
-    return names.filter((n) => !n.includes("\uFFFD"));
+    return {
+      files: names.filter((n) => !n.includes("\uFFFD")),
+      dirs: shown.filter((e) => e.isDirectory || e.isSymlink).map((e) => e.name).sort(),
+    };
   }
 
   /** Records a point. */

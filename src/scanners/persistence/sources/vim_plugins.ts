@@ -44,16 +44,17 @@ interface Walk {
 
 /** The scripts under `dir`, recursively to MAX_DEPTH, in `out`. */
 function scripts(c: Collector, walk: Walk, dir: string, depth: number, out: string[]): void {
-  if (!c.ctx.host.stat(dir).ok) return;
+  const listing = c.listing(dir);
+  if (listing === undefined) return;
   if (++walk.dirs > MAX_DIRS) {
     if (walk.dirs === MAX_DIRS + 1) {
       c.ctx.warn("truncated", `more than ${MAX_DIRS} editor plugin directories`);
     }
     return;
   }
-  for (const name of c.list(dir)) if (SCRIPT.test(name)) out.push(`${dir}/${name}`);
+  for (const name of listing.files) if (SCRIPT.test(name)) out.push(`${dir}/${name}`);
   if (depth >= MAX_DEPTH) return;
-  for (const sub of subdirs(c, dir, /^[^.]/)) scripts(c, walk, `${dir}/${sub}`, depth + 1, out);
+  for (const sub of listing.dirs) scripts(c, walk, `${dir}/${sub}`, depth + 1, out);
 }
 
 /** Every script the editor sources from one runtime-path directory, its start packages included. */
