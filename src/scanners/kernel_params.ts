@@ -25,12 +25,12 @@ import {
   applyOrder,
   CMDLINE,
   globMatcher,
-  listSysctlFiles,
   normalizeKey,
   parseCmdlineSysctls,
   type Resolution,
   resolveKeys,
   settingInt,
+  sharedSysctlFiles,
   type SysctlFile,
   type SysctlLine,
 } from "./sysctl_files.ts";
@@ -305,7 +305,7 @@ function baseMeta({ rule, shipped, conf }: Row, current: number | undefined): Me
 
 async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const live = ctx.host.stat("/proc/sys/kernel").ok;
-  const files = listSysctlFiles(ctx.host, (code, detail) => ctx.warn(code, detail));
+  const files = sharedSysctlFiles(ctx);
   if (!live && files.length === 0) {
     ctx.skip(
       `no /proc/sys and no sysctl configuration under ${ctx.host.root}: nothing to compare (a running system, ` +

@@ -7,6 +7,7 @@
  * key wins over a glob (`net.ipv4.conf.*.rp_filter`) whatever the order, and `-key` without `=` keeps globs
  * off that key. Each setting keeps the file and line it comes from.
  */
+import type { ScanContext } from "../core/context.ts";
 import { mergedUsrDirs } from "../host/dpkg_db.ts";
 import { type Host, pathComponents } from "../host/host.ts";
 import { globMatcher as pathGlob } from "../host/glob.ts";
@@ -174,6 +175,20 @@ export function listSysctlFiles(host: Host, warn: (code: string, detail: string)
   const conf = readFile(host, SYSCTL_CONF, "sysctl.conf", SYSCTL_DIRS.length, warn);
   if (conf) out.push(conf);
   return out;
+}
+
+/**
+ * The sysctl files read once per scan, for every scanner that asks (kernel parameters, kernel helpers); each
+ * caller gets the reading's warnings as its own, so a report says the same whichever scanner asked first.
+ */
+export function sharedSysctlFiles(ctx: ScanContext): SysctlFile[] {
+  const r = ctx.shared.memo("sysctl.files", () => {
+    const warnings: [string, string][] = [];
+    const files = listSysctlFiles(ctx.host, (code, detail) => warnings.push([code, detail]));
+    return { files, warnings };
+  });
+  for (const [code, detail] of r.warnings) ctx.warn(code, detail);
+  return r.files;
 }
 
 /**

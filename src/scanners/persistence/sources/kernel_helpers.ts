@@ -10,7 +10,7 @@
 import { ROOT_ACCOUNT } from "../accounts.ts";
 import type { Collector, Entry } from "../collect.ts";
 import { executedPaths } from "../shell_words.ts";
-import { CMDLINE, listSysctlFiles, parseCmdlineSysctls } from "../../sysctl_files.ts";
+import { CMDLINE, parseCmdlineSysctls, sharedSysctlFiles } from "../../sysctl_files.ts";
 import { unlessOwned } from "./ownership.ts";
 import { linkTarget } from "./shared.ts";
 import { type Helper, KERNEL_HELPERS } from "../kernel_helper_table.ts";
@@ -52,7 +52,7 @@ function liveValues(c: Collector): Found[] {
 function configuredValues(c: Collector): Found[] {
   const byKey = new Map(KERNEL_HELPERS.map((h) => [h.key, h]));
   const out: Found[] = [];
-  const files = listSysctlFiles(c.ctx.host, (code, detail) => c.ctx.warn(code, detail));
+  const files = sharedSysctlFiles(c.ctx);
   const cmdline = c.ctx.host.readText(CMDLINE, 64 << 10);
   if (cmdline.ok) {
     files.push({ path: CMDLINE, name: "", rank: -1, lines: parseCmdlineSysctls(cmdline.value) });
