@@ -59,6 +59,7 @@ export type PointKind =
   | "shell_hook"
   | "git_config"
   | "ssh_client_config"
+  | "cli_tool_hook"
   | "git_hook"
   | "python_startup"
   | "container"

@@ -53,6 +53,7 @@ import { binfmtSources } from "./sources/binfmt.ts";
 import { shellDefinitionSources } from "./sources/shell_defs.ts";
 import { gitSources } from "./sources/git.ts";
 import { sshClientSources } from "./sources/ssh_client.ts";
+import { cliToolSources } from "./sources/cli_tools.ts";
 import { pythonSources } from "./sources/python.ts";
 import { binarySources } from "./sources/binaries.ts";
 import { webShellSources } from "./sources/web_shells.ts";
@@ -102,6 +103,7 @@ const SOURCES: readonly ((c: Collector) => void | Promise<void>)[] = [
   shellDefinitionSources, // shell_defs.ts: aliases/functions shadowing sudo, ls…; PROMPT_COMMAND, traps, zsh hooks
   gitSources, // git.ts: command keys of system, user and repository configs; hooks and core.hooksPath
   sshClientSources, // ssh_client.ts: ssh_config ProxyCommand, LocalCommand, KnownHostsCommand, Match exec, providers
+  cliToolSources, // cli_tools.ts: kubeconfig exec plugins, Docker credential helpers and CLI plugins
   pythonSources, // python.ts: .pth import lines, sitecustomize/usercustomize
   binarySources, // binaries.ts: packaged programs now scripts, of another size (rpm), set-id added, odd links
   webShellSources, // web_shells.ts: web roots (default and configured): request input run, obfuscated eval
