@@ -60,12 +60,12 @@ import { parsePamText } from "../../src/scanners/auth/pam_config.ts";
 import {
   broadAdminIdentities,
   judgeRule,
-  parseIni,
   ruleBodies,
   ruleScope,
   stripJsComments,
 } from "../../src/scanners/auth/polkit.ts";
 import { parseServiceFile, xmlTags } from "../../src/scanners/auth/dbus.ts";
+import { parseIni } from "../../src/scanners/keyfile.ts";
 import { remoteTerminals, rootAllowedEverywhere } from "../../src/scanners/auth/login_access.ts";
 import { parseLastlogSlot, parseUtmp } from "../../src/scanners/logins/utmp.ts";
 import { historyOffIn } from "../../src/scanners/logins/history.ts";

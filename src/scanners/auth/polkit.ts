@@ -16,6 +16,7 @@ import {
   type RuleVerdict,
 } from "./polkit_js.ts";
 import { stripJsComments } from "./polkit_lex.ts";
+import { parseIni } from "../keyfile.ts";
 import { patternMatches } from "./polkit_regex.ts";
 import { BROAD_GROUPS } from "./polkit_subject.ts";
 
@@ -42,22 +43,6 @@ export const RULES_DIRS = [
 export const PKLA_DIRS = ["/etc/polkit-1/localauthority", "/var/lib/polkit-1/localauthority"];
 /** Local-authority configuration (AdminIdentities). */
 export const PKLA_CONF_DIRS = ["/etc/polkit-1/localauthority.conf.d"];
-
-/** Parses a .pkla (or localauthority.conf) file into sections of key → value. */
-export function parseIni(text: string): { section: string; line: number; keys: Map<string, string> }[] {
-  const out: { section: string; line: number; keys: Map<string, string> }[] = [];
-  text.split("\n").forEach((raw, i) => {
-    const line = raw.replace(/\r$/, "").trim();
-    if (line === "" || line.startsWith("#") || line.startsWith(";")) return;
-    const sec = line.match(/^\[(.*)\]$/);
-    if (sec) out.push({ section: sec[1], line: i + 1, keys: new Map() });
-    else if (out.length > 0 && line.includes("=")) {
-      const eq = line.indexOf("=");
-      out[out.length - 1].keys.set(line.slice(0, eq).trim(), line.slice(eq + 1).trim());
-    }
-  });
-  return out;
-}
 
 function broadIdentity(identities: string): boolean {
   return identities.split(";").map((s) => s.trim()).some((id) => {

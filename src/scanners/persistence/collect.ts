@@ -26,6 +26,7 @@ export type PointKind =
   | "sudo_plugin"
   | "ld_so_preload"
   | "xdg_autostart"
+  | "display_manager"
   // boot and service managers (sources/generators.ts, systemd.ts, sysv.ts, grub.ts, initramfs.ts)
   | "systemd_generator"
   | "power_hook"

@@ -20,6 +20,7 @@ import { unlessProgramsOwned } from "./sources/ownership.ts";
 import { Collector, LIMITS, normalisePath, type Point } from "./collect.ts";
 import { sha256Hex } from "../../host/hash.ts";
 import { autostartSources } from "./sources/autostart.ts";
+import { displayManagerSources } from "./sources/display_managers.ts";
 import { atSources, cronSources, incronSources } from "./sources/cron.ts";
 import { preloadSources } from "./sources/ld_preload.ts";
 import { motdSources } from "./sources/motd.ts";
@@ -80,6 +81,7 @@ const SOURCES: readonly ((c: Collector) => void | Promise<void>)[] = [
   sudoersSources, // sudoers.ts: /etc/sudoers and its includes
   preloadSources, // ld_preload.ts: /etc/ld.so.preload
   autostartSources, // autostart.ts: /etc/xdg/autostart, ~/.config/autostart
+  displayManagerSources, // display_managers.ts: GDM Init/PostLogin/PreSession/PostSession, LightDM and SDDM hooks
   aptHookSources, // apt_hooks.ts: APT hooks (apt.conf, apt.conf.d), dpkg's pre/post-invoke and status-logger
   maintainerScriptSources, // maintainer_scripts.ts: dpkg maintainer scripts, rpm scriptlets with payloads
   packagesRecentSources, // packages_recent.ts: --hardening: recent packages no APT repository provides

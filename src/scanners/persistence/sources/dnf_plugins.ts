@@ -3,7 +3,7 @@
  * directories and any `pluginpath` of dnf.conf / yum.conf), their enabling configs, and the commands of the
  * post-transaction-actions plugins (dnf 4's `.action` files, yum's post-actions, dnf 5's `.actions`).
  */
-import { parseIni } from "../../auth/polkit.ts";
+import { parseIni } from "../../keyfile.ts";
 import { ROOT_ACCOUNT } from "../accounts.ts";
 import type { Collector, Entry } from "../collect.ts";
 import { scriptLines } from "../cron.ts";
