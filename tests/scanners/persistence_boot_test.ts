@@ -31,6 +31,7 @@ Deno.test("generators: payloads, planted and unowned generators fire; packaged a
     "medium persistence.systemd_generator.unowned /usr/local/lib/systemd/user-generators/kwin-helper",
   ]);
   const user = r.findings.find((f) =>
+    f.check_id === "persistence.command.untrusted_path" &&
     f.metadata.path === "/usr/local/lib/systemd/user-generators/kwin-helper"
   )!;
   assert.equal(user.metadata.run_as, "(each user)");

@@ -239,9 +239,24 @@ Deno.test("patterns: a 256 KiB line of any pattern's words is matched in linear 
     "/dev/tcp/a/",
     "\\x41",
     "A",
+    // Runs of separators and path characters: `(?:\S*/)?` after `\|` scanned to the end of a run of pipes from
+    // each of them (a 64 KiB crontab line of `|` stopped the whole persistence scanner).
+    "|",
+    "||",
+    ";",
+    "&&",
+    "/",
+    "a/",
+    "|a/",
+    "<(",
+    "$(",
+    "-M!",
   ];
-  for (const w of words) {
-    const line = w.repeat(Math.ceil((256 << 10) / w.length));
+  for (const w of [...words, "curl |", "mkfifo x; |", "openssl s_client |", "bash -i |"]) {
+    // A prefixed word is written once, then its last character repeated: `curl ` and 256 KiB of `|`.
+    const line = w.length > 3 && !words.includes(w)
+      ? w + w.at(-1)!.repeat(256 << 10)
+      : w.repeat(Math.ceil((256 << 10) / w.length));
     const t0 = performance.now();
     matchPatterns(line);
     const ms = performance.now() - t0;

@@ -120,7 +120,8 @@ export function preloadedPaths(text: string): string[] {
 /**
  * Assesses one logical line that runs with `runAs`'s privileges; undefined when nothing is suspicious.
  * `scripts` gives the payload indicators of a program the line runs (a script's own lines, see
- * ./scripts.ts), so a clean-looking entry that runs a script holding a reverse shell is judged by it.
+ * ./scripts.ts), so a clean-looking entry that runs a script holding a reverse shell is judged by it; `limit`
+ * picks the programs judged by location (a `PathBudget`'s share), the payload patterns always see the whole line.
  */
 export function assessEntry(
   host: Host,
@@ -128,9 +129,10 @@ export function assessEntry(
   runAs: Account,
   accounts: Accounts,
   scripts?: (path: string) => Indicator[],
+  limit: (paths: string[]) => string[] = (paths) => paths,
 ): Assessment | undefined {
   const indicators: Indicator[] = matchPatterns(text).map((h) => ({ kind: h.kind, name: h.name }));
-  for (const path of new Set([...executedPaths(text), ...preloadedPaths(text)])) {
+  for (const path of limit([...new Set([...executedPaths(text), ...preloadedPaths(text)])])) {
     const risk = pathRisk(host, path, runAs, accounts);
     if (risk) indicators.push({ kind: "untrusted_path", name: risk, path });
     if (scripts) indicators.push(...scripts(path));
@@ -159,4 +161,41 @@ export function judgeLocation(judge: LocationJudge, path: string): Location {
   const loc = judge.judge(path);
   if (loc.kind === "system" && pathLocation(path) === "temp") return { kind: "temp", because: path };
   return loc;
+}
+
+/** How many programs the scanner judges by location and owner, per entry and per scan. */
+export const PATH_BUDGET = { perEntry: 256, perScan: 20_000 } as const;
+
+/**
+ * The programs judged one by one (location, owner, script content): at most PATH_BUDGET.perEntry of one entry —
+ * no configuration line runs hundreds of programs — and PATH_BUDGET.perScan in all, since each costs a few system
+ * calls and a planted file of decoy paths must not use up the scanner's time. An entry's share is fixed the
+ * first time it is asked for (the owner and location passes ask about the same entry); what is left out is
+ * recorded, so the scanner says which entries were not judged in full.
+ */
+export class PathBudget {
+  #used = 0;
+  readonly #shares = new Map<string, ReadonlySet<string>>();
+  /** Entries whose programs were not all judged: where, how many they name, how many were judged. */
+  readonly cut: { path: string; line: number; named: number; judged: number }[] = [];
+
+  /** The programs (run or preloaded) judged for the entry at `path`:`line` with `text`. */
+  share(path: string, line: number, text: string): ReadonlySet<string> {
+    const key = `${path}\0${line}\0${text}`;
+    const known = this.#shares.get(key);
+    if (known) return known;
+    const paths = [...new Set([...executedPaths(text), ...preloadedPaths(text)])];
+    const n = Math.max(0, Math.min(PATH_BUDGET.perEntry, PATH_BUDGET.perScan - this.#used));
+    const share = new Set(paths.slice(0, n));
+    this.#used += share.size;
+    this.#shares.set(key, share);
+    if (share.size < paths.length) this.cut.push({ path, line, named: paths.length, judged: share.size });
+    return share;
+  }
+
+  /** A `limit` for assessEntry and unlessProgramsOwned: the paths of the entry's share. */
+  limit(path: string, line: number, text: string): (paths: string[]) => string[] {
+    const share = this.share(path, line, text);
+    return (paths) => paths.filter((p) => share.has(p));
+  }
 }

@@ -32,6 +32,20 @@ const INSPECT =
 export const PERSISTENCE_CHECKS: CheckInput[] = [
   {
     ...base,
+    id: "persistence.entry.unjudged_programs",
+    title: "Persistence entry names more programs than are checked one by one",
+    severity: "medium",
+    rationale:
+      "Each program an entry runs is checked for where it lives, who installed it and what its script holds, at " +
+      "most 256 of one entry and 20,000 in a scan: each costs system calls, and a file of decoy paths must not " +
+      "use up the scanner's time. The rest were matched against the payload patterns only. No configuration " +
+      "line a package or an administrator writes runs hundreds of programs; one that does was padded, and the " +
+      "program that matters may be among those not checked.",
+    remediation: INSPECT,
+    mitre: ["T1027", "T1053.003"],
+  },
+  {
+    ...base,
     id: "persistence.command.reverse_shell",
     title: "Persistence entry starts a reverse shell",
     severity: "critical",

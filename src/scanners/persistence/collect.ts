@@ -5,6 +5,7 @@ import { pathComponents } from "../../host/host.ts";
 import { isNullDevice } from "../../host/open.ts";
 import { type Account, type Accounts, hasLoginShell, isUserHome } from "./accounts.ts";
 import { OwnerQueries } from "./owners.ts";
+import { PathBudget } from "./assess.ts";
 
 /** Kinds of persistence point. */
 export type PointKind =
@@ -102,6 +103,8 @@ export class Collector {
   readonly findings: FindingDraft[] = [];
   /** Package-ownership questions, answered once after every source has run. */
   readonly owners = new OwnerQueries();
+  /** How many programs are judged one by one, per entry and in all (see PathBudget). */
+  readonly paths = new PathBudget();
   /** Paths already warned about by `read`: a file two families read (a ~/.bashrc) is one warning. */
   readonly #warnedReads = new Set<string>();
 

@@ -14,7 +14,7 @@ import type { FindingDraft } from "../../core/finding.ts";
 import type { Scanner } from "../../core/scanner.ts";
 import { type Accounts, loadAccounts } from "./accounts.ts";
 import { loadNssRecords } from "../accounts/nss_records.ts";
-import { assessEntry, entryDigest } from "./assess.ts";
+import { assessEntry, entryDigest, PATH_BUDGET } from "./assess.ts";
 import { ScriptPayloads } from "./scripts.ts";
 import { unlessProgramsOwned } from "./sources/ownership.ts";
 import { Collector, LIMITS, normalisePath, type Point } from "./collect.ts";
@@ -171,6 +171,10 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     }
   }
   await c.owners.resolve(ctx); // owners.ts: the package-ownership questions every source asked, in one pass
+  // The families' own findings first: should judging the entries below be cut short (the scanner's budget),
+  // what was already found is kept.
+  const early = c.findings.length;
+  yield* c.findings.slice(0, early);
   const emitted = new Set<string>();
   const scripts = new ScriptPayloads(c);
   for (const p of c.points) {
@@ -182,7 +186,14 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
       yield inv;
     }
     for (const e of p.inert ? [] : p.entries) {
-      const a = assessEntry(ctx.host, e.text, e.runAs, c.accounts, (path) => scripts.indicators(path));
+      const a = assessEntry(
+        ctx.host,
+        e.text,
+        e.runAs,
+        c.accounts,
+        (path) => scripts.indicators(path),
+        c.paths.limit(p.path, e.line, e.text),
+      );
       if (!a) continue;
       const subject = `${p.path}:${entryDigest(e.text)}`;
       const checkId = `persistence.command.${a.worst}`;
@@ -208,7 +219,31 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
       };
     }
   }
-  yield* c.findings;
+  yield* c.findings.slice(early);
+  yield* unjudged(c);
+}
+
+/** Findings shown per scan for entries not judged in full; the rest are counted in a warning. */
+const UNJUDGED_SHOWN = 50;
+
+/** `persistence.entry.unjudged_programs` for the entries the path budget cut. */
+function* unjudged(c: Collector): Generator<FindingDraft> {
+  for (const cut of c.paths.cut.slice(0, UNJUDGED_SHOWN)) {
+    yield {
+      check_id: "persistence.entry.unjudged_programs",
+      subject: `${cut.path}:${cut.line}`,
+      description:
+        `${cut.path}${cut.line > 0 ? `:${cut.line}` : ""} names ${cut.named} programs; ${cut.judged} ` +
+        `were checked for where they live and who installed them (at most ${PATH_BUDGET.perEntry} an entry, ` +
+        `${PATH_BUDGET.perScan} a scan), the rest only against payload patterns.`,
+      metadata: { path: cut.path, line: cut.line, named: cut.named, judged: cut.judged },
+      location: { path: cut.path },
+    };
+  }
+  const more = c.paths.cut.length - UNJUDGED_SHOWN;
+  if (more > 0) {
+    c.ctx.warn("truncated", `${more} more entries not judged in full (persistence.entry.unjudged_programs)`);
+  }
 }
 
 /** The persistence scanner. */

@@ -26,12 +26,18 @@ export interface ContentPattern {
   test?: (line: string) => boolean;
 }
 
+/**
+ * A directory prefix of a program (`/usr/bin/`, `./`): path components, each ending in `/`, that cannot run into
+ * a pipe, separator or redirection. An optional run of non-blanks then a slash said the same, but after `\|` it
+ * scanned to the end of a run of `|` from every one of them: a 64 KiB line of pipes took half a minute.
+ */
+const DIR_PREFIX = String.raw`(?:[^\s/|;&<>()]*/)*`;
 /** Programs that run their arguments as a command, with their options. */
 const WRAPPERS = String
-  .raw`(?:(?:\S*/)?(?:sudo|env|busybox|command|exec|nohup|setsid|stdbuf)(?:\s+-\S+)*\s+)*`;
+  .raw`(?:${DIR_PREFIX}(?:sudo|env|busybox|command|exec|nohup|setsid|stdbuf)(?:\s+-\S+)*\s+)*`;
 /** A shell or an interpreter: its name bare, with a path or quoted, or the login shell by variable. */
 const INTERPRETER = String
-  .raw`(?:["']?(?:\S*/)?(?:(?:ba|da|z|k|a)?sh|python[0-9.]*|perl|ruby|php|node)\b|\$\{?SHELL\b)`;
+  .raw`(?:["']?${DIR_PREFIX}(?:(?:ba|da|z|k|a)?sh|python[0-9.]*|perl|ruby|php|node)\b|\$\{?SHELL\b)`;
 /** A pipe into a shell or an interpreter, after wrappers (`| env bash`, `| sudo -E sh`, `| "bash"`, `| $SHELL`). */
 const SHELL_SINK = new RegExp(String.raw`\|\s*${WRAPPERS}${INTERPRETER}`);
 const EXEC_SINK = new RegExp(
@@ -49,7 +55,10 @@ const FETCH = /\b(?:curl|wget|aria2c)\b/;
 /** An output file of a fetch (`-o F`, `-qO F`, `--output F`, `--output-document=F`). */
 const OUTPUT_FILE = /\s(?:-[a-zA-Z]*[oO]\s*|--output(?:-document)?[=\s]\s*)["']?([^\s"';&|]+)/g;
 /** A word run as a command after a separator, maybe through a shell or `.`/`source`. */
-const RUN_AFTER = /(?:&&|;|\|\||\n)\s*(?:(?:\S*\/)?(?:(?:ba|da)?sh|source|\.)\s+)?["']?([^\s"';&|]+)/g;
+const RUN_AFTER = new RegExp(
+  String.raw`(?:&&|;|\|\||\n)\s*(?:${DIR_PREFIX}(?:(?:ba|da)?sh|source|\.)\s+)?["']?([^\s"';&|]+)`,
+  "g",
+);
 
 /**
  * A fetch saved to a file and that file run after it (`curl -o F … && F`, `wget -O F …; sh F`). Linear: the
@@ -103,12 +112,12 @@ export const CONTENT_PATTERNS: readonly ContentPattern[] = [
   {
     kind: "reverse_shell",
     name: "fifo_netcat",
-    seq: [/\b(?:mkfifo|mknod)\b/, /\|\s*(?:\S*\/)?(?:nc|ncat|netcat|telnet|openssl)\b/],
+    seq: [/\b(?:mkfifo|mknod)\b/, /\|\s*(?:[^\s/|;&<>()]*\/)*(?:nc|ncat|netcat|telnet|openssl)\b/],
   },
   {
     kind: "reverse_shell",
     name: "interactive_shell_pipe",
-    seq: [/\b(?:ba|da|z)?sh\s+-i\b/, /\|\s*(?:\S*\/)?(?:nc|ncat|netcat|telnet|openssl)\b/],
+    seq: [/\b(?:ba|da|z)?sh\s+-i\b/, /\|\s*(?:[^\s/|;&<>()]*\/)*(?:nc|ncat|netcat|telnet|openssl)\b/],
   },
   { kind: "reverse_shell", name: "socket_dup2", seq: [/\bsocket\b/, /\bdup2\s*\(/] },
   {
@@ -148,18 +157,18 @@ export const CONTENT_PATTERNS: readonly ContentPattern[] = [
   {
     kind: "reverse_shell",
     name: "tls_client_shell",
-    seq: [/\bopenssl\s+s_client\b|\btelnet\s+\S+\s+\d+\b/, /\|\s*(?:\S*\/)?(?:ba|da|z)?sh\b/],
+    seq: [/\bopenssl\s+s_client\b|\btelnet\s+\S+\s+\d+\b/, /\|\s*(?:[^\s/|;&<>()]*\/)*(?:ba|da|z)?sh\b/],
   },
   { kind: "download_exec", name: "fetch_pipe_interpreter", seq: [FETCH, SHELL_SINK] },
   {
     kind: "download_exec",
     name: "fetch_process_substitution",
-    all: [/(?:\b(?:ba|da|z)?sh|\bsource|(?:^|[\s;&])\.)\s+<\(\s*(?:\S*\/)?(?:curl|wget)\b/],
+    all: [/(?:\b(?:ba|da|z)?sh|\bsource|(?:^|[\s;&])\.)\s+<\(\s*(?:[^\s/|;&<>()]*\/)*(?:curl|wget)\b/],
   },
   {
     kind: "download_exec",
     name: "fetch_command_substitution",
-    all: [/(?:\beval|\b(?:ba|da|z)?sh\s+-c)\s+["']?(?:\$\(|`)\s*(?:\S*\/)?(?:curl|wget)\b/],
+    all: [/(?:\beval|\b(?:ba|da|z)?sh\s+-c)\s+["']?(?:\$\(|`)\s*(?:[^\s/|;&<>()]*\/)*(?:curl|wget)\b/],
   },
   {
     kind: "download_exec",

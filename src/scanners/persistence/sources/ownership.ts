@@ -55,7 +55,8 @@ export function unlessProgramsOwned(
   command: string,
   where: { path: string; line: number; kind: string; meta?: Record<string, string>; self?: string },
 ): void {
-  for (const program of executedPaths(command)) {
+  const limit = c.paths.limit(where.path, where.line, command);
+  for (const program of limit([...new Set(executedPaths(command))])) {
     if (!inPackageDir(program) || normalisePath(program) === where.self) continue;
     // A link (update-alternatives' /usr/bin/which -> /etc/alternatives/which -> which.debianutils) is no
     // package's file itself: the file it ends at is asked about, when that too lies where packages put files.
