@@ -41,6 +41,11 @@ export class ScanShared {
   }
 }
 
+/** Warnings of one code a scanner keeps. */
+export const WARNINGS_PER_CODE = 200;
+/** Warnings a scanner keeps in all. */
+export const WARNINGS_MAX = 2000;
+
 /** Per-scanner view of the scan. */
 export class ScanContext {
   /** Set when the scanner decided it cannot run here; the reason goes into the report. */
@@ -73,11 +78,31 @@ export class ScanContext {
     return this.#host;
   }
 
-  /** Records a collection warning (unreadable input, limit hit as `truncated`, …). */
+  /** How many warnings of each code were recorded (kept or not). */
+  readonly #perCode = new Map<string, number>();
+
+  /**
+   * Records a collection warning (unreadable input, limit hit as `truncated`, …). At most WARNINGS_PER_CODE of one
+   * code and WARNINGS_MAX in all are kept, each cut said once: a planted flood of one kind (a thousand FIFOs)
+   * does not push the other kinds out of the report.
+   */
   warn(code: string, detail?: string): void {
-    if (this.warnings.length < 1000) this.warnings.push({ scanner: this.scanner, code, detail });
-    else if (this.warnings.length === 1000) {
-      this.warnings.push({ scanner: this.scanner, code: "truncated", detail: "more than 1000 warnings" });
+    const n = (this.#perCode.get(code) ?? 0) + 1;
+    this.#perCode.set(code, n);
+    if (this.warnings.length > WARNINGS_MAX) return;
+    if (this.warnings.length === WARNINGS_MAX) {
+      this.warnings.push({
+        scanner: this.scanner,
+        code: "truncated",
+        detail: `more than ${WARNINGS_MAX} warnings`,
+      });
+    } else if (n <= WARNINGS_PER_CODE) this.warnings.push({ scanner: this.scanner, code, detail });
+    else if (n === WARNINGS_PER_CODE + 1) {
+      this.warnings.push({
+        scanner: this.scanner,
+        code: "truncated",
+        detail: `more than ${WARNINGS_PER_CODE} ${code} warnings: the rest are not listed`,
+      });
     }
   }
 

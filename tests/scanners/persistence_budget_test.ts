@@ -51,3 +51,35 @@ Deno.test("persistence: a megabyte of decoy paths, or of pipes, is judged in sec
   assert.ok(r.findings.some((f) => f.check_id === "persistence.sudoers.nopasswd_all"), "the sudoers finding");
   assert.ok(r.findings.some((f) => f.check_id === "persistence.entry.unjudged_programs"));
 });
+
+Deno.test("persistence: a file whose name is not valid UTF-8 is a finding; a name with a literal U+FFFD is read", async () => {
+  using root = makeTree(withAccounts({
+    "etc/sudoers": "root ALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d\n",
+    "etc/sudoers.d/\uFFFDok": "bob ALL=(ALL:ALL) NOPASSWD: ALL\n",
+  }));
+  // Names made of raw bytes: Deno writes paths as UTF-8, bash does not care.
+  const made = new Deno.Command("/bin/bash", {
+    args: [
+      "-c",
+      "cd \"$0\" && printf 'nobody ALL=(ALL) NOPASSWD: ALL\\n' > etc/sudoers.d/$'\\xff' && " +
+      "mkdir -p etc/profile.d && printf 'true\\n' > etc/profile.d/$'\\xfe'.sh",
+      root.path,
+    ],
+  }).outputSync();
+  assert.ok(made.success, new TextDecoder().decode(made.stderr));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.equal(r.status, "ok", r.reason);
+  assert.deepEqual(
+    r.findings.filter((f) => f.check_id === "persistence.file.undecodable_name").map((f) =>
+      f.metadata.directory
+    )
+      .sort(),
+    ["/etc/profile.d", "/etc/sudoers.d"],
+  );
+  // The valid name holding U+FFFD is read like any other.
+  assert.ok(
+    r.findings.some((f) =>
+      f.check_id === "persistence.sudoers.nopasswd_all" && String(f.metadata.path).includes("\uFFFD")
+    ),
+  );
+});

@@ -87,6 +87,20 @@ export const ACCOUNT_CHECKS: CheckInput[] = [
     mitre: ["T1136.001", "T1098"],
   }),
   mk({
+    id: "accounts.file.oversized",
+    title: "Account file larger than the scan reads",
+    severity: "high",
+    rationale:
+      "glibc reads /etc/passwd, shadow and group to the end, however long; the scan reads the first 16 MiB. A " +
+      "real account file holds a few hundred lines: one this large was padded, and an account past the padding " +
+      "(a second uid 0, a password for a service account) logs in without being seen." +
+      " High: what the padding hides is an account, and the file was written by root.",
+    remediation:
+      "Look at the end of the file (`tail -c 4096`, `getent passwd | awk -F: '$3==0'`), keep a copy, and rebuild " +
+      "it from a known-good backup.",
+    mitre: ["T1136.001", "T1027.001"],
+  }),
+  mk({
     id: "accounts.file.malformed",
     title: "Malformed line in an account file",
     severity: "medium",

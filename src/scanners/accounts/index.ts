@@ -11,7 +11,7 @@ import type { Scanner } from "../../core/scanner.ts";
 import { loginRecords } from "../logins/records.ts";
 import { authorizedKeysPatterns } from "../ssh/key_files.ts";
 import { sharedSshdConfig } from "../ssh/sshd_config.ts";
-import { ACCOUNT_FILES, accountDb, passwdByName } from "./db.ts";
+import { ACCOUNT_FILE_BYTES, ACCOUNT_FILES, accountDb, passwdByName } from "./db.ts";
 import { groupPasswords, privilegedMembers } from "./groups.ts";
 import {
   duplicateNames,
@@ -48,6 +48,17 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
       "shadow_unreadable",
       `${ACCOUNT_FILES.shadow} could not be read (${db.files.shadow.failure}): password states were not checked`,
     );
+  }
+  for (const f of Object.values(db.files).filter((f) => f.truncated)) {
+    yield {
+      check_id: "accounts.file.oversized",
+      subject: f.path,
+      description:
+        `${f.path} is larger than ${ACCOUNT_FILE_BYTES >> 20} MiB: the accounts past that were not ` +
+        "read, and glibc reads them all.",
+      metadata: { path: f.path, bytes_read: ACCOUNT_FILE_BYTES },
+      location: { path: f.path },
+    };
   }
   yield* privilegedIdentities(db);
   yield* sharedUids(db);

@@ -7,6 +7,9 @@
  */
 import type { Host } from "../../host/host.ts";
 
+/** Bytes of one PAM file read: the library reads any size, and no real file comes near. */
+const PAM_FILE_BYTES = 16 << 20;
+
 /** The four PAM management groups. */
 export const PAM_TYPES = ["auth", "account", "password", "session"] as const;
 
@@ -217,7 +220,7 @@ export class PamConfig {
     this.usesPamD = d.ok && d.value.isDirectory;
     if (!this.usesPamD) {
       this.#conf = new Map();
-      const r = host.readText(PAM_DIRS.conf, 1 << 20);
+      const r = host.readText(PAM_DIRS.conf, PAM_FILE_BYTES);
       if (r.ok) {
         const p = parsePamText(r.value, PAM_DIRS.conf, true);
         this.problems.push(...p.problems);
@@ -257,12 +260,14 @@ export class PamConfig {
   /** The parsed file at `path` (undefined when it cannot be read; the reason is a problem). */
   file(path: string): PamFile | undefined {
     if (!this.#files.has(path)) {
-      const r = this.#host.readText(path, 1 << 20);
+      const r = this.#host.readText(path, PAM_FILE_BYTES);
       let parsed: PamFile | undefined;
       if (r.ok) {
         parsed = parsePamText(r.value, path);
         this.problems.push(...parsed.problems);
-        if (r.truncated) this.problems.push(`${path} larger than 1 MiB: only the start was read`);
+        if (r.truncated) {
+          this.problems.push(`${path} larger than ${PAM_FILE_BYTES >> 20} MiB: only the start was read`);
+        }
       } else if (r.reason !== "missing") this.problems.push(`${path}: ${r.message}`);
       this.#files.set(path, parsed);
     }

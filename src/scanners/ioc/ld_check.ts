@@ -26,19 +26,23 @@ import {
  * buffer grows with what is read, not with this bound.
  */
 export const MAX_ENVIRON_BYTES = 8 << 20;
+/** Bytes of /etc/ld.so.preload read. */
+export const PRELOAD_BYTES = 8 << 20;
 /** Characters of one value kept in metadata. */
 const MAX_VALUE_CHARS = 4096;
 
 /** Checks /etc/ld.so.preload (host-wide). */
 export function checkPreloadFile(ctx: ScanContext, judge: LocationJudge, out: Findings): void {
   const path = "/etc/ld.so.preload";
-  const r = ctx.host.readText(path, 64 << 10);
+  // ld.so reads the whole file (it maps it): so does this, up to a bound no real preload list comes near, and a
+  // file past it is reported even when what was read names nothing (entries padded past 64 KiB hid once).
+  const r = ctx.host.readText(path, PRELOAD_BYTES);
   if (!r.ok) {
     if (r.reason !== "missing") ctx.warn("ld_so_preload_unreadable", `${path}: ${r.message}`);
     return;
   }
   const entries = parsePreloadFile(r.value);
-  if (entries.length === 0) return;
+  if (entries.length === 0 && !r.truncated) return;
   const judged = judgeEntries(entries, judge);
   const notRoot = entries.filter((e) => {
     const st = ctx.host.stat(e);
@@ -60,7 +64,10 @@ export function checkPreloadFile(ctx: ScanContext, judge: LocationJudge, out: Fi
       check_id: "ioc.ld_so_preload.entries",
       subject: path,
       severity,
-      description: `${path} preloads ${entries.join(", ")} into every dynamically linked program: ${why}.`,
+      description: `${path} preloads ${entries.join(", ") || "nothing in its first 8 MiB"} into every ` +
+        `dynamically linked program: ${why}.${
+          r.truncated ? " It is larger than 8 MiB: the rest was not read." : ""
+        }`,
       metadata: {
         path,
         entries,

@@ -32,6 +32,34 @@ const INSPECT =
 export const PERSISTENCE_CHECKS: CheckInput[] = [
   {
     ...base,
+    id: "persistence.file.oversized",
+    title: "Persistence file larger than the scan reads",
+    severity: "medium",
+    rationale:
+      "Each configuration file or script a persistence point lives in is read up to a bound (4 MiB for most); " +
+      "the program that reads it takes all of it. Lines past the bound were not judged. No crontab, unit, " +
+      "sudoers, shell start-up file or hook script a package or an administrator writes comes near that size: " +
+      "a file that does was most likely padded to push an entry out of view.",
+    remediation: INSPECT,
+    mitre: ["T1027.001"],
+  },
+  {
+    ...base,
+    id: "persistence.file.undecodable_name",
+    title: "File with a name that is not valid UTF-8 where persistence files are read",
+    severity: "high",
+    rationale:
+      "sudo, cron, the shell and the service managers read their directories by bytes and use every file there; " +
+      "this scan names files as text, and a name that is not valid UTF-8 cannot be opened through it. No package " +
+      "ships such a name in these directories: it is either damage or a file placed where the scan cannot look." +
+      " High: whatever the file holds runs with the runner's privileges, often root, and was not checked.",
+    remediation:
+      "List the directory with `ls -b` to see the name's bytes, copy the file out (`cp -- ./$'\\xff' /root/evidence`) " +
+      "and inspect it; remove it if nobody put it there on purpose.",
+    mitre: ["T1564", "T1036"],
+  },
+  {
+    ...base,
     id: "persistence.entry.unjudged_programs",
     title: "Persistence entry names more programs than are checked one by one",
     severity: "medium",

@@ -95,7 +95,7 @@ export interface Point {
 }
 
 /** Caps of the persistence scan. */
-export const LIMITS = { fileBytes: 1 << 20, dirEntries: 5000, homes: 10_000, inventoryEntries: 50 } as const;
+export const LIMITS = { fileBytes: 4 << 20, dirEntries: 5000, homes: 10_000, inventoryEntries: 50 } as const;
 
 /** Collects points and findings while sources run. */
 export class Collector {
@@ -107,6 +107,8 @@ export class Collector {
   readonly paths = new PathBudget();
   /** Paths already warned about by `read`: a file two families read (a ~/.bashrc) is one warning. */
   readonly #warnedReads = new Set<string>();
+  /** Files already reported for a name that is not valid UTF-8. */
+  readonly #undecodable = new Set<string>();
 
   constructor(readonly ctx: ScanContext, readonly accounts: Accounts) {}
 
@@ -135,8 +137,17 @@ export class Collector {
       return undefined;
     }
     if (r.truncated && !this.#warnedReads.has(path)) {
+      // What follows the bound was not judged: a finding, not a warning (padding is how a line is hidden).
       this.#warnedReads.add(path);
-      this.ctx.warn("truncated", `${path} larger than ${maxBytes} bytes: only the start was read`);
+      this.finding({
+        check_id: "persistence.file.oversized",
+        subject: path,
+        description:
+          `${path} is larger than ${maxBytes >> 10} KiB: only the start was read, and what comes ` +
+          "after it was not judged.",
+        metadata: { path, bytes_read: maxBytes },
+        location: { path },
+      });
     }
     return { text: new TextDecoder().decode(r.value), bytes: r.value };
   }
@@ -163,14 +174,25 @@ export class Collector {
     if (r.truncated) this.ctx.warn("truncated", `${dir}: more than ${LIMITS.dirEntries} entries`);
     const shown = r.value.filter((e) => hidden || !e.name.startsWith("."));
     const names = shown.filter((e) => !e.isDirectory).map((e) => e.name).sort();
-    for (const bad of names.filter((n) => n.includes("\uFFFD"))) {
-      this.ctx.warn(
-        "persistence_unreadable",
-        `${dir}/${bad}: the name is not valid UTF-8 and cannot be opened`,
-      );
+    // A name that is not valid UTF-8 reaches us with U+FFFD in it and cannot be opened by name: the runner reads
+    // it (sudo, cron and the shell go by bytes), this scan cannot, so it is a finding, not a warning.
+    const unreadable = new Set(
+      names.filter((n) => n.includes("\uFFFD") && !this.ctx.host.lstat(`${dir}/${n}`).ok),
+    );
+    for (const bad of unreadable) {
+      if (this.#undecodable.has(`${dir}/${bad}`)) continue; // a directory two families list (profile.d)
+      this.#undecodable.add(`${dir}/${bad}`);
+      this.finding({
+        check_id: "persistence.file.undecodable_name",
+        subject: `${dir}/${bad}`,
+        description: `${dir} holds a file whose name is not valid UTF-8 (shown as ${JSON.stringify(bad)}): ` +
+          "whatever reads that directory runs it, and this scan cannot open it.",
+        metadata: { path: `${dir}/${bad}`, directory: dir },
+        location: { path: dir },
+      });
     }
     return {
-      files: names.filter((n) => !n.includes("\uFFFD")),
+      files: names.filter((n) => !unreadable.has(n)),
       dirs: shown.filter((e) => e.isDirectory || e.isSymlink).map((e) => e.name).sort(),
     };
   }

@@ -79,7 +79,8 @@ export interface SshdLoadOptions {
 }
 
 const MAX_DEPTH = 16;
-const MAX_FILE_BYTES = 1 << 20;
+/** Bytes of one configuration file read: sshd reads any size, and no real file comes near. */
+const MAX_FILE_BYTES = 16 << 20;
 const MAX_GLOB_MATCHES = 512;
 const MAX_LINES = 100_000;
 

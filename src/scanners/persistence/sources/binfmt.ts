@@ -66,7 +66,7 @@ export function binfmtSources(c: Collector): void {
   const found: Found[] = [];
   const files: string[] = [];
   for (const path of confFiles(c, BINFMT_DIRS)) {
-    const f = c.read(path, 256 << 10);
+    const f = c.read(path);
     if (!f) continue;
     const parsed = parseBinfmtFile(f.text);
     if (parsed.bad > 0) {

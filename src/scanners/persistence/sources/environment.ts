@@ -251,7 +251,7 @@ function managerFiles(c: Collector): EnvSource[] {
 export function environmentSources(c: Collector): void {
   const judge = EnvJudge.of(c);
   for (const file of managerFiles(c)) {
-    const f = c.read(file.path, 256 << 10);
+    const f = c.read(file.path);
     if (!f) continue;
     for (const a of unitAssignments(f.text).assignments) {
       if (a.section !== "Manager" || a.key !== "DefaultEnvironment") continue;
@@ -259,7 +259,7 @@ export function environmentSources(c: Collector): void {
     }
   }
   for (const file of envFiles(c)) {
-    const f = c.read(file.path, 256 << 10);
+    const f = c.read(file.path);
     if (!f) continue;
     const { assignments, bad } = file.parse(f.text);
     if (bad > 0) c.ctx.warn("environment_malformed", `${file.path}: ${bad} line(s) that set nothing`);

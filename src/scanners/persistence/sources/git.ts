@@ -143,7 +143,7 @@ function configPoint(
 ): void {
   if (seen.has(path) || depth > 5) return;
   seen.add(path);
-  const f = c.read(path, 256 << 10);
+  const f = c.read(path);
   if (!f) return;
   const cfg = parseGitConfig(f.text);
   if (cfg.bad > 0) c.ctx.warn("gitconfig_malformed", `${path}: ${cfg.bad} line(s) git would reject`);

@@ -104,7 +104,7 @@ export function kernelModuleSources(c: Collector): void {
   // Modules loaded along with another (softdep/weakdep): judged as the modules loaded at boot are.
   const softdeps: { path: string; module: string; line: number; via?: string }[] = [];
   for (const path of confFiles(c, MODPROBE_DIRS)) {
-    const f = c.read(path, 256 << 10);
+    const f = c.read(path);
     if (!f) continue;
     for (const line of f.text.split("\n")) {
       const m = line.trim().match(/^alias\s+(\S+)\s+\S+/);
@@ -162,7 +162,7 @@ export function kernelModuleSources(c: Collector): void {
   });
   if (!etcModulesLinked) files.push("/etc/modules");
   for (const path of files) {
-    const f = c.read(path, 64 << 10);
+    const f = c.read(path);
     if (!f) continue;
     const modules = parseModulesLoad(f.text);
     c.point({

@@ -4,7 +4,7 @@ import type { Collector, Entry } from "../collect.ts";
 
 /** /etc/ld.so.preload: every library it names is an entry (loaded into every dynamically linked program). */
 export function preloadSources(c: Collector): void {
-  const f = c.read("/etc/ld.so.preload", 64 << 10);
+  const f = c.read("/etc/ld.so.preload");
   if (!f) return;
   const entries: Entry[] = [];
   f.text.split("\n").forEach((raw, i) => {

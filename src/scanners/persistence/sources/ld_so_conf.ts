@@ -58,7 +58,7 @@ export function ldSoConfSources(c: Collector): void {
       c.ctx.warn("truncated", `${path}: ld.so.conf includes nested more than ${LIMITS.depth} deep`);
       return;
     }
-    const f = c.read(path, 256 << 10);
+    const f = c.read(path);
     if (!f) return;
     read.add(path);
     const dirs: string[] = [];

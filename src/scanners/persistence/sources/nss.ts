@@ -54,7 +54,7 @@ export function parseNsswitch(text: string): { lines: NssLine[]; bad: number } {
 /** The NSS modules of nsswitch.conf: each one's library, asked about its package. */
 export function nssSources(c: Collector): void {
   for (const path of NSSWITCH_FILES) {
-    const f = c.read(path, 256 << 10);
+    const f = c.read(path);
     if (!f) continue;
     const parsed = parseNsswitch(f.text);
     if (parsed.bad > 0) {

@@ -91,7 +91,7 @@ export function pythonSources(c: Collector): void {
       if (st.ok && seenFiles.has(`${st.value.dev}:${st.value.ino}`)) continue;
       if (st.ok) seenFiles.add(`${st.value.dev}:${st.value.ino}`);
       if (d.site && name.endsWith(".pth")) {
-        const f = c.read(path, 256 << 10);
+        const f = c.read(path);
         if (!f) continue;
         const pth = parsePth(f.text);
         if (pth.imports.length === 0) continue;

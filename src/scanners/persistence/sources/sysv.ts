@@ -131,7 +131,7 @@ export function sysvSources(c: Collector): void {
   for (const name of c.list("/etc/init")) {
     if (!/\.(?:conf|override)$/.test(name)) continue;
     const path = `/etc/init/${name}`;
-    const f = c.read(path, 256 << 10);
+    const f = c.read(path);
     if (!f) continue;
     const job = parseUpstartJob(f.text);
     if (job.bad > 0) {

@@ -90,7 +90,7 @@ const LINKS = new Set(["L", "C"]);
 /** tmpfiles.d files: each line that writes, links or copies a file. */
 export function tmpfilesSources(c: Collector): void {
   for (const path of confFiles(c, TMPFILES_DIRS)) {
-    const f = c.read(path, 256 << 10);
+    const f = c.read(path);
     if (!f) continue;
     const parsed = parseTmpfiles(f.text);
     if (parsed.bad > 0) {
