@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { ioc } from "../../src/scanners/ioc/index.ts";
-import { procOvermounts } from "../../src/scanners/ioc/proc_overmount.ts";
+import { procOvermounts, systemOvermounts } from "../../src/scanners/ioc/proc_overmount.ts";
 import { makeTree, runOne } from "../helpers.ts";
 import { needs, REPO } from "../host_caps.ts";
 
@@ -38,6 +38,31 @@ Deno.test("procOvermounts: mounts on or inside /proc/<pid> only; escapes in moun
   }
 });
 
+Deno.test("systemOvermounts: mounts over system directories; separate /usr, /boot and a container's /etc files are not", () => {
+  assert.deepEqual(systemOvermounts(STOCK), []);
+  const ordinary = [
+    line(40, "/usr", "ext4", "/dev/vda2"),
+    line(41, "/boot", "ext4", "/dev/vda3"),
+    line(42, "/boot/efi", "vfat", "/dev/vda4"),
+    line(43, "/etc/resolv.conf", "ext4", "/dev/vda1", "/var/lib/docker/containers/x/resolv.conf"),
+    line(44, "/home", "ext4", "/dev/vdb1"),
+    line(45, "/etcetera", "tmpfs", "tmpfs"),
+  ];
+  assert.deepEqual(systemOvermounts(ordinary.join("\n") + "\n"), []);
+  const hiding = [
+    line(50, "/etc/cron.d", "ext4", "/dev/vda1", "/var/tmp/.clean"),
+    line(51, "/usr/bin", "tmpfs", "tmpfs"),
+    line(52, "/root/.ssh", "ext4", "/dev/vda1", "/var/tmp/.k"),
+    line(53, "/var/spool/cron/crontabs", "tmpfs", "tmpfs"),
+  ];
+  assert.deepEqual(systemOvermounts(hiding.join("\n") + "\n").map((m) => m.mountpoint), [
+    "/etc/cron.d",
+    "/usr/bin",
+    "/root/.ssh",
+    "/var/spool/cron/crontabs",
+  ]);
+});
+
 Deno.test("ioc: a mount over a process's /proc directory in the mount table is critical; stock mounts are quiet", async () => {
   using hiding = makeTree({
     "proc/self/mountinfo": STOCK + line(30, "/proc/4242", "proc", "proc", "/1") + "\n",
@@ -51,6 +76,40 @@ Deno.test("ioc: a mount over a process's /proc directory in the mount table is c
   const q = await runOne(ioc, quiet.path);
   assert.deepEqual(q.findings.filter((f) => f.check_id === "ioc.process.proc_overmounted"), []);
 });
+
+Deno.test(needs(["root", "unshare", "cronDir"], {
+  name: "ioc live: a clean directory bound over /etc/cron.d is found from the scan's mount table",
+  async fn() {
+    const clean = Deno.makeTempDirSync({ prefix: "ioc-cron-" });
+    try {
+      const script =
+        `mount --bind "$2" /etc/cron.d && exec "$0" run -A --quiet "$1" --enable ioc --format json`;
+      const out = await new Deno.Command("/usr/bin/unshare", {
+        args: [
+          "--mount",
+          "--propagation",
+          "private",
+          "/bin/sh",
+          "-c",
+          script,
+          Deno.execPath(),
+          `${REPO}main.ts`,
+          clean,
+        ],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const report = JSON.parse(new TextDecoder().decode(out.stdout));
+      const hits =
+        (report.results as { findings: { check_id: string; metadata: { mountpoint: string } }[] }[])
+          .flatMap((r) => r.findings).filter((f) => f.check_id === "ioc.mount.hides_system_files");
+      assert.deepEqual(hits.map((f) => f.metadata.mountpoint), ["/etc/cron.d"]);
+    } finally {
+      Deno.removeSync(clean, { recursive: true });
+    }
+  },
+}));
 
 Deno.test(needs(["root", "unshare"], {
   name: "ioc live: a process whose /proc directory is bind-mounted over is found from the scan's mount table",

@@ -317,6 +317,24 @@ export const IOC_CHECKS: CheckInput[] = [
     mitre: ["T1564", "T1090"],
   }),
   mk({
+    id: "ioc.mount.hides_system_files",
+    title: "A mount covers a system directory",
+    severity: "high",
+    rationale:
+      "A filesystem mounted over a directory inside /etc, /usr, /bin, /lib, /root, /boot or the cron spools " +
+      "hides the files underneath from every program in the mount namespace: a clean copy bound over /etc/cron.d " +
+      "or a binary directory shows readers, this scan included, something other than what is on disk, while a " +
+      "process started before the mount, or in another namespace, keeps using what it covers. Separate /usr, " +
+      "/boot and /boot/efi filesystems and a container runtime's /etc/hosts, hostname and resolv.conf are not " +
+      "reported. Read from the scan's own mount table." +
+      " High: no distribution mounts over these directories; it takes root, and its purpose is to show a " +
+      "different file tree.",
+    remediation:
+      "Record the mount (findmnt), then unmount it (`umount <path>`) and look at what it covered, or read the " +
+      "underlying filesystem from another namespace or offline.",
+    mitre: ["T1564", "T1036"],
+  }),
+  mk({
     id: "ioc.process.proc_overmounted",
     title: "Something is mounted over a process's /proc directory",
     severity: "critical",
