@@ -301,9 +301,11 @@ Deno.test("integrity: files over --integrity-max-file-size are not hashed and sa
   const r = await runOne(integrity, root.path, { ...ON, integrityMaxFileSize: 1 });
   assert.deepEqual(r.findings.map((f) => f.id), ["integrity.summary"]);
   assert.equal(summary(r).files_too_large, 1);
+  assert.equal(summary(r).complete, false, "a file not hashed leaves the verification incomplete");
   assert.ok(r.warnings.some((w) => w.code === "truncated" && /\/usr\/share\/demo\/big/.test(w.detail ?? "")));
   const full = await runOne(integrity, root.path, { ...ON, integrityMaxFileSize: 2 });
   assert.equal(summary(full).files_too_large, 0);
+  assert.equal(summary(full).complete, true);
 });
 
 Deno.test("integrity: hostile file names stay data; a broken database is a warning, not an error", async () => {

@@ -85,6 +85,22 @@ Deno.test("persistence binaries (dpkg): a critical package's program swapped for
   assert.deepEqual(summary(fast.findings), []);
 });
 
+Deno.test("persistence binaries (dpkg): a critical program padded past the hashing bound is said, not skipped", async () => {
+  using root = makeTree(withAccounts({
+    "usr/bin/ls": { content: "\u007fELF trojaned ls", mode: 0o755 },
+    "usr/bin/dir": { content: "\u007fELF real dir", mode: 0o755 },
+    ...dpkgOwns("coreutils", ["/usr/bin/ls", "/usr/bin/dir"], {
+      "/usr/bin/ls": await md5("\u007fELF real ls"),
+      "/usr/bin/dir": await md5("\u007fELF real dir"),
+    }),
+  }));
+  // Zeros after the program (a sparse 65 MiB file): it still runs, and was not hashed.
+  Deno.truncateSync(`${root.path}/usr/bin/ls`, 65 << 20);
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.deepEqual(summary(r.findings), ["high persistence.binary.replaced /usr/bin/ls"]);
+  assert.match(r.findings[0].description, /larger than 64 MiB/);
+});
+
 Deno.test("persistence binaries: without a package database the program files are not judged, and that is said", async () => {
   using root = makeTree(withAccounts({ "usr/bin/ps": { content: FAKE_PS, mode: 0o755 } }));
   const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });

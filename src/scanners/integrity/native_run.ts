@@ -110,6 +110,9 @@ function consume(ctx: ScanContext, s: RunState, pkg: DpkgPackage, r: PackageResu
   for (const { at, file, verdict: v } of r.flagged) {
     s.counts.files_checked += at + 1 - counted;
     counted = at + 1;
+    // A file not hashed was not verified: the run is not complete, whatever the rest says (a trojan padded
+    // with zeros past the bound still runs).
+    if (v.kind === "too_large") s.complete = false;
     if (v.kind === "too_large" && u.tooLarge.length < 20) {
       u.tooLarge.push(`${file.diskPath} (${v.size} bytes)`);
     }

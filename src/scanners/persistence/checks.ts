@@ -33,13 +33,14 @@ export const PERSISTENCE_CHECKS: CheckInput[] = [
   {
     ...base,
     id: "persistence.file.oversized",
-    title: "Persistence file larger than the scan reads",
+    title: "Persistence file or directory larger than the scan reads",
     severity: "medium",
     rationale:
-      "Each configuration file or script a persistence point lives in is read up to a bound (4 MiB for most); " +
-      "the program that reads it takes all of it. Lines past the bound were not judged. No crontab, unit, " +
-      "sudoers, shell start-up file or hook script a package or an administrator writes comes near that size: " +
-      "a file that does was most likely padded to push an entry out of view.",
+      "Each configuration file or script a persistence point lives in is read up to a bound (4 MiB for most), " +
+      "and each directory up to 50,000 entries; the program that reads them takes all. Lines or files past the " +
+      "bound were not judged. No crontab, unit, sudoers, shell start-up file or hook script a package or an " +
+      "administrator writes comes near that size, and no such directory holds that many files: one that does was " +
+      "most likely padded to push an entry out of view.",
     remediation: INSPECT,
     mitre: ["T1027.001"],
   },

@@ -95,7 +95,12 @@ export interface Point {
 }
 
 /** Caps of the persistence scan. */
-export const LIMITS = { fileBytes: 4 << 20, dirEntries: 5000, homes: 10_000, inventoryEntries: 50 } as const;
+export const LIMITS = {
+  fileBytes: 4 << 20,
+  dirEntries: 50_000,
+  homes: 10_000,
+  inventoryEntries: 50,
+} as const;
 
 /** Collects points and findings while sources run. */
 export class Collector {
@@ -171,7 +176,19 @@ export class Collector {
       if (r.reason !== "missing") this.ctx.warn("persistence_unreadable", `${dir}: ${r.message}`);
       return undefined;
     }
-    if (r.truncated) this.ctx.warn("truncated", `${dir}: more than ${LIMITS.dirEntries} entries`);
+    if (r.truncated && !this.#warnedReads.has(dir)) {
+      // Which entries were left out is the directory's order, not the scan's choice: a finding, not a warning.
+      this.#warnedReads.add(dir);
+      this.finding({
+        check_id: "persistence.file.oversized",
+        subject: dir,
+        description:
+          `${dir} holds more than ${LIMITS.dirEntries} entries: only that many were read, and the ` +
+          "others were not judged.",
+        metadata: { path: dir, entries_read: LIMITS.dirEntries },
+        location: { path: dir },
+      });
+    }
     const shown = r.value.filter((e) => hidden || !e.name.startsWith("."));
     const names = shown.filter((e) => !e.isDirectory).map((e) => e.name).sort();
     // A name that is not valid UTF-8 reaches us with U+FFFD in it and cannot be opened by name: the runner reads
