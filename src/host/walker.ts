@@ -47,9 +47,13 @@ export interface WalkLimits {
   maxMillis: number;
 }
 
-/** Defaults: generous enough for a whole root filesystem, small enough to bound a hostile tree. */
+/**
+ * Defaults: generous enough for a whole root filesystem, small enough to bound a hostile tree. The depth is far
+ * past any real tree (a set-uid copy planted 70 directories down was below the old 64 and went unseen) and
+ * within what PATH_MAX lets a program reach by name.
+ */
 export const DEFAULT_WALK_LIMITS: WalkLimits = {
-  maxDepth: 64,
+  maxDepth: 512,
   maxEntries: 2_000_000,
   maxDirEntries: 200_000,
   maxMillis: 120_000,

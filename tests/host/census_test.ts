@@ -203,6 +203,14 @@ Deno.test("census: a symlinked root is resolved inside the scan root and walked 
   assert.deepEqual(paths(c), ["/usr/bin/su"]);
 });
 
+Deno.test("census: a set-uid file planted 70 directories down is found with the default limits", async () => {
+  const deep = Array.from({ length: 70 }, (_, i) => `d${i}`).join("/");
+  using t = makeTree({ [`opt/${deep}/s`]: { content: "x", mode: 0o4755 } });
+  const c = await census(t.path, { roots: ["/opt"] });
+  assert.deepEqual(paths(c), [`/opt/${deep}/s`]);
+  assert.deepEqual(codes(c), []);
+});
+
 Deno.test("census: depth, entry, per-directory, kept-entry and time limits end in truncated warnings", async () => {
   const entries: Record<string, { content: string; mode: number }> = {};
   for (let i = 0; i < 40; i++) entries[`big/f${i}`] = { content: "x", mode: 0o4755 };
