@@ -54,6 +54,7 @@ export type PointKind =
   | "network_hook"
   | "kernel_helper"
   | "daemon_hook"
+  | "fail2ban_command" // sources/fail2ban.ts: action commands and ignorecommand, run as root
   | "dbus_service"
   | "logrotate_script"
   | "binfmt"
