@@ -16,6 +16,7 @@ import { SHELL_TOOL_CHECKS } from "./catalogue/shell_tools.ts";
 import { BINARY_CHECKS } from "./catalogue/binaries.ts";
 import { WEB_SHELL_CHECKS } from "./catalogue/web_shells.ts";
 import { CONTAINER_CHECKS } from "./catalogue/containers.ts";
+import { INETD_CHECKS } from "./catalogue/inetd.ts";
 
 /** The scanner name. */
 export const PERSISTENCE = "persistence";
@@ -251,4 +252,5 @@ export const PERSISTENCE_CHECKS: CheckInput[] = [
   ...BINARY_CHECKS,
   ...WEB_SHELL_CHECKS,
   ...CONTAINER_CHECKS,
+  ...INETD_CHECKS, // sources/inetd.ts
 ];

@@ -66,7 +66,9 @@ export type PointKind =
   | "git_hook"
   | "python_startup"
   | "container"
-  | "container_runtime";
+  | "container_runtime"
+  // internet super-servers (sources/inetd.ts)
+  | "inet_service";
 
 /** One thing a persistence point runs, with the privileges it runs with. */
 export interface Entry {
