@@ -15,6 +15,7 @@ import { EVENT_HOOK_CHECKS } from "./catalogue/event_hooks.ts";
 import { SHELL_TOOL_CHECKS } from "./catalogue/shell_tools.ts";
 import { BINARY_CHECKS } from "./catalogue/binaries.ts";
 import { WEB_SHELL_CHECKS } from "./catalogue/web_shells.ts";
+import { WEB_SERVER_CHECKS } from "./catalogue/web_servers.ts";
 import { CONTAINER_CHECKS } from "./catalogue/containers.ts";
 import { INETD_CHECKS } from "./catalogue/inetd.ts";
 
@@ -251,6 +252,7 @@ export const PERSISTENCE_CHECKS: CheckInput[] = [
   ...SHELL_TOOL_CHECKS,
   ...BINARY_CHECKS,
   ...WEB_SHELL_CHECKS,
+  ...WEB_SERVER_CHECKS,
   ...CONTAINER_CHECKS,
   ...INETD_CHECKS, // sources/inetd.ts
 ];

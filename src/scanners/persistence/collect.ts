@@ -65,6 +65,8 @@ export type PointKind =
   | "cli_tool_hook"
   | "git_hook"
   | "python_startup"
+  // web servers' own hooks: piped logs, RewriteMap prg:, loaded modules (sources/web_servers.ts)
+  | "web_server_hook"
   | "container"
   | "container_runtime"
   // internet super-servers (sources/inetd.ts)

@@ -60,6 +60,7 @@ import { cliToolSources } from "./sources/cli_tools.ts";
 import { pythonSources } from "./sources/python.ts";
 import { binarySources } from "./sources/binaries.ts";
 import { webShellSources } from "./sources/web_shells.ts";
+import { webServerSources } from "./sources/web_servers.ts";
 import { containerSources } from "./sources/containers.ts";
 import { containerRuntimeSources } from "./sources/container_runtimes.ts";
 import { PERSISTENCE_INFO } from "../info/persistence.ts";
@@ -112,6 +113,7 @@ const SOURCES: readonly ((c: Collector) => void | Promise<void>)[] = [
   cliToolSources, // cli_tools.ts: kubeconfig exec plugins, Docker credential helpers and CLI plugins
   pythonSources, // python.ts: .pth import lines, sitecustomize/usercustomize
   binarySources, // binaries.ts: packaged programs now scripts, of another size (rpm), set-id added, odd links
+  webServerSources, // web_servers.ts: Apache piped logs, RewriteMap prg:, exec: helpers, LoadModule; nginx load_module
   webShellSources, // web_shells.ts: web roots (default and configured): request input run, obfuscated eval
   containerSources, // containers.ts: self-restarting containers that are privileged or mount the host
   containerRuntimeSources, // container_runtimes.ts: engines' runtimes, shims, conmon, OCI hooks (run as root)

@@ -15,7 +15,9 @@ export const EVENT_HOOK_CHECKS: CheckInput[] = [
     severity: "medium",
     rationale:
       "udev rules that run programs, NetworkManager or networkd dispatcher scripts, binfmt.d registrations, " +
-      "Python .pth start-up code, sitecustomize modules, CUPS backends, rsyslog modules under /usr/lib and " +
+      "Python .pth start-up code, sitecustomize modules, CUPS backends, rsyslog modules under /usr/lib, " +
+      "Apache and nginx modules in their module directories (those a configuration loads are " +
+      "persistence.web_server.unpackaged_module) and " +
       "the vim runtime's plugins come " +
       "from packages; one there that " +
       "the package database does not list was put there by hand, where nobody looks for it. (Files under " +
