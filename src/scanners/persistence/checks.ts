@@ -18,6 +18,7 @@ import { WEB_SHELL_CHECKS } from "./catalogue/web_shells.ts";
 import { WEB_SERVER_CHECKS } from "./catalogue/web_servers.ts";
 import { CONTAINER_CHECKS } from "./catalogue/containers.ts";
 import { INETD_CHECKS } from "./catalogue/inetd.ts";
+import { SUPERVISOR_CHECKS } from "./catalogue/supervisors.ts";
 
 /** The scanner name. */
 export const PERSISTENCE = "persistence";
@@ -255,4 +256,5 @@ export const PERSISTENCE_CHECKS: CheckInput[] = [
   ...WEB_SERVER_CHECKS,
   ...CONTAINER_CHECKS,
   ...INETD_CHECKS, // sources/inetd.ts
+  ...SUPERVISOR_CHECKS, // sources/supervisors.ts
 ];

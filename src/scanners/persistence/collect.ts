@@ -70,7 +70,9 @@ export type PointKind =
   | "container"
   | "container_runtime"
   // internet super-servers (sources/inetd.ts)
-  | "inet_service";
+  | "inet_service"
+  // process supervisors: supervisord and monit programs, runit/daemontools/s6 run scripts (sources/supervisors.ts)
+  | "supervised_program";
 
 /** One thing a persistence point runs, with the privileges it runs with. */
 export interface Entry {
