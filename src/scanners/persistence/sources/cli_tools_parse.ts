@@ -4,6 +4,8 @@
  * a Docker client config.json's credential helpers. Pure, never throw, linear in their input.
  */
 
+import { jsonObject, stripHashComment } from "./container_runtimes_parse.ts";
+
 /** A program a kubeconfig makes kubectl (or the kubelet, or any client-go program) run, and its line. */
 export interface KubeExec {
   line: number;
@@ -54,19 +56,7 @@ function flowItems(s: string): string[] | undefined {
 }
 
 /** `line` up to a YAML comment: a `#` at the start or after a blank, outside quotes. */
-function uncomment(line: string): string {
-  let quote = "";
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quote === '"' && ch === "\\") i++;
-    else if (quote !== "" && ch === quote) quote = "";
-    else if (quote === "" && (ch === '"' || ch === "'")) quote = ch;
-    else if (quote === "" && ch === "#" && (i === 0 || line[i - 1] === " " || line[i - 1] === "\t")) {
-      return line.slice(0, i);
-    }
-  }
-  return line;
-}
+const uncomment = (line: string) => stripHashComment(line, true);
 
 const KEY = /(?:^|[\s{,])["']?(command|cmd-path|args)["']?\s*:(?!:)/g;
 
@@ -125,14 +115,8 @@ export function kubeconfigPrograms(text: string): KubeExec[] {
  * text is not a JSON object.
  */
 export function dockerCredentialHelpers(text: string): string[] | undefined {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) return undefined;
-  const d = doc as Record<string, unknown>;
+  const d = jsonObject(text);
+  if (d === undefined) return undefined;
   const out = new Set<string>();
   if (typeof d.credsStore === "string" && d.credsStore !== "") out.add(d.credsStore);
   if (typeof d.credHelpers === "object" && d.credHelpers !== null) {

@@ -17,15 +17,22 @@ export interface TomlStrings {
 const MAX_ARRAY_LINES = 200;
 const STRING = /"((?:[^"\\\n]|\\.)*)"|'([^'\n]*)'/g;
 
-/** `line` up to a `#` outside a string (TOML comments). */
-function stripComment(line: string): string {
+/**
+ * `line` up to a `#` comment outside quotes: a `#` anywhere (TOML), or only at the start or after a blank
+ * (`afterBlank`: YAML, where `a#b` is a plain value).
+ */
+export function stripHashComment(line: string, afterBlank = false): string {
   let quote = "";
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
     if (quote === '"' && ch === "\\") i++;
     else if (quote !== "" && ch === quote) quote = "";
     else if (quote === "" && (ch === '"' || ch === "'")) quote = ch;
-    else if (quote === "" && ch === "#") return line.slice(0, i);
+    else if (
+      quote === "" && ch === "#" && (!afterBlank || i === 0 || line[i - 1] === " " || line[i - 1] === "\t")
+    ) {
+      return line.slice(0, i);
+    }
   }
   return line;
 }
@@ -47,7 +54,7 @@ export function tomlStrings(text: string): TomlStrings[] {
   const lines = text.split("\n");
   let table = "";
   for (let i = 0; i < lines.length; i++) {
-    const line = stripComment(lines[i]).trim();
+    const line = stripHashComment(lines[i]).trim();
     if (line === "") continue;
     const header = /^\[\[?\s*([^\]]*?)\s*\]\]?$/.exec(line);
     if (header) {
@@ -68,7 +75,7 @@ export function tomlStrings(text: string): TomlStrings[] {
       };
       let depth = depthOf(value);
       while (depth > 0 && i + 1 < lines.length && i - start < MAX_ARRAY_LINES) {
-        const next = stripComment(lines[++i]).trim();
+        const next = stripHashComment(lines[++i]).trim();
         depth += depthOf(next);
         value += " " + next;
       }
@@ -90,6 +97,16 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** The JSON object `text` holds, or undefined when it is not JSON or not an object. */
+export function jsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const doc: unknown = JSON.parse(text);
+    return isRecord(doc) ? doc : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const strings = (v: unknown): string[] => Array.isArray(v) ? v.filter((x) => typeof x === "string") : [];
 
 /**
@@ -98,13 +115,8 @@ const strings = (v: unknown): string[] => Array.isArray(v) ? v.filter((x) => typ
  * published port. undefined when the text is not a JSON object (dockerd refuses to start then).
  */
 export function dockerDaemonPrograms(text: string): ConfiguredProgram[] | undefined {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (!isRecord(doc)) return undefined;
+  const doc = jsonObject(text);
+  if (doc === undefined) return undefined;
   const out: ConfiguredProgram[] = [];
   if (isRecord(doc.runtimes)) {
     for (const [name, r] of Object.entries(doc.runtimes)) {
@@ -127,13 +139,8 @@ export function dockerDaemonPrograms(text: string): ConfiguredProgram[] | undefi
  * no program.
  */
 export function ociHookProgram(text: string): { command: string; stages: string[] } | undefined {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (!isRecord(doc)) return undefined;
+  const doc = jsonObject(text);
+  if (doc === undefined) return undefined;
   const hook = isRecord(doc.hook) ? doc.hook : undefined;
   const path = typeof hook?.path === "string"
     ? hook.path
