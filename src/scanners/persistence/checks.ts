@@ -19,6 +19,7 @@ import { WEB_SERVER_CHECKS } from "./catalogue/web_servers.ts";
 import { CONTAINER_CHECKS } from "./catalogue/containers.ts";
 import { INETD_CHECKS } from "./catalogue/inetd.ts";
 import { SUPERVISOR_CHECKS } from "./catalogue/supervisors.ts";
+import { MONITORING_CHECKS } from "./catalogue/monitoring.ts";
 
 /** The scanner name. */
 export const PERSISTENCE = "persistence";
@@ -257,4 +258,5 @@ export const PERSISTENCE_CHECKS: CheckInput[] = [
   ...CONTAINER_CHECKS,
   ...INETD_CHECKS, // sources/inetd.ts
   ...SUPERVISOR_CHECKS, // sources/supervisors.ts
+  ...MONITORING_CHECKS, // sources/monitoring.ts (and monitoring_snmp.ts)
 ];

@@ -72,7 +72,9 @@ export type PointKind =
   // internet super-servers (sources/inetd.ts)
   | "inet_service"
   // process supervisors: supervisord and monit programs, runit/daemontools/s6 run scripts (sources/supervisors.ts)
-  | "supervised_program";
+  | "supervised_program"
+  // monitoring agents: snmpd/snmptrapd, Zabbix agents, NRPE commands and loaded objects (sources/monitoring.ts)
+  | "monitoring_command";
 
 /** One thing a persistence point runs, with the privileges it runs with. */
 export interface Entry {

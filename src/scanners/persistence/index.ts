@@ -51,6 +51,7 @@ import { daemonHookSources } from "./sources/daemon_hooks.ts";
 import { fail2banSources } from "./sources/fail2ban.ts";
 import { inetdSources } from "./sources/inetd.ts";
 import { supervisorSources } from "./sources/supervisors.ts";
+import { monitoringSources } from "./sources/monitoring.ts";
 import { kernelHelperSources } from "./sources/kernel_helpers.ts";
 import { logrotateSources } from "./sources/logrotate.ts";
 import { binfmtSources } from "./sources/binfmt.ts";
@@ -106,6 +107,7 @@ const SOURCES: readonly ((c: Collector) => void | Promise<void>)[] = [
   fail2banSources, // fail2ban.ts: actions' actionban/actionstart… and jails' ignorecommand, as jail.conf enables them
   inetdSources, // inetd.ts: inetd.conf, inetutils' inetd.d, xinetd.conf and its includes: what each service runs
   supervisorSources, // supervisors.ts: supervisord and monit programs; runit/daemontools/s6 service dirs' run scripts
+  monitoringSources, // monitoring.ts: snmpd extend/pass/dlmod, snmptrapd traphandle, Zabbix UserParameter/system.run, NRPE
   kernelHelperSources, // kernel_helpers.ts: core_pattern pipes, modprobe, uevent helper, poweroff_cmd
   logrotateSources, // logrotate.ts: prerotate/postrotate/firstaction/lastaction/preremove scripts
   binfmtSources, // binfmt.ts: binfmt.d files and live binfmt_misc registrations
