@@ -8,6 +8,7 @@
  * uses, and on every shipped action even when a jail uses it.
  */
 import assert from "node:assert/strict";
+import { assertLinear } from "../linear.ts";
 import { persistence } from "../../src/scanners/persistence/index.ts";
 import {
   mergeIni,
@@ -259,25 +260,7 @@ Deno.test("fail2ban parsers: malformed and hostile input never throws and takes 
   ) {
     assert.equal(typeof parseAll(bad), "number", JSON.stringify(bad));
   }
-  const best = (text: string) => {
-    let ms = Infinity;
-    for (let i = 0; i < 3; i++) {
-      const t0 = performance.now();
-      parseAll(text);
-      ms = Math.min(ms, performance.now() - t0);
-    }
-    return ms;
-  };
-  for (const [what, build] of shapes) {
-    const small = best(build(1 << 18));
-    const large = best(build(1 << 20));
-    assert.ok(large < 10_000, `${what}: ${large.toFixed(0)} ms at 1 MiB`);
-    // Four times the input: about four times as long when linear, sixteen when a scan retries.
-    assert.ok(
-      large < 8 * Math.max(small, 25),
-      `${what}: ${small.toFixed(0)} ms at 256 KiB, ${large.toFixed(0)} ms at 1 MiB`,
-    );
-  }
+  assertLinear(parseAll, shapes);
 });
 
 // ---------------------------------------------------------------------------------------------------------
