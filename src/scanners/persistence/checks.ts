@@ -16,6 +16,7 @@ import { SHELL_TOOL_CHECKS } from "./catalogue/shell_tools.ts";
 import { BINARY_CHECKS } from "./catalogue/binaries.ts";
 import { WEB_SHELL_CHECKS } from "./catalogue/web_shells.ts";
 import { WEB_SERVER_CHECKS } from "./catalogue/web_servers.ts";
+import { DATABASE_CHECKS } from "./catalogue/databases.ts";
 import { CONTAINER_CHECKS } from "./catalogue/containers.ts";
 import { INETD_CHECKS } from "./catalogue/inetd.ts";
 import { SUPERVISOR_CHECKS } from "./catalogue/supervisors.ts";
@@ -255,6 +256,7 @@ export const PERSISTENCE_CHECKS: CheckInput[] = [
   ...BINARY_CHECKS,
   ...WEB_SHELL_CHECKS,
   ...WEB_SERVER_CHECKS,
+  ...DATABASE_CHECKS, // sources/databases.ts
   ...CONTAINER_CHECKS,
   ...INETD_CHECKS, // sources/inetd.ts
   ...SUPERVISOR_CHECKS, // sources/supervisors.ts

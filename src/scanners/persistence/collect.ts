@@ -67,6 +67,8 @@ export type PointKind =
   | "python_startup"
   // web servers' own hooks: piped logs, RewriteMap prg:, loaded modules (sources/web_servers.ts)
   | "web_server_hook"
+  // database servers: PostgreSQL commands and preloads, MySQL plugins, Redis modules (sources/databases.ts)
+  | "database_hook"
   | "container"
   | "container_runtime"
   // internet super-servers (sources/inetd.ts)

@@ -1,13 +1,16 @@
 /**
- * persistence: every place that makes code run again later — cron, at jobs, systemd timers, local and user units,
- * rc.local, update-motd scripts, shell start-up files, udev RUN rules, authorized_keys, sudoers, ld.so.preload,
- * XDG autostart; systemd generators and package units, SysV/upstart/OpenRC, GRUB and the kernel command line,
- * initramfs hooks; APT, dpkg and dnf hooks, maintainer scripts; ld.so.conf and the login environment; kernel
- * module loading; network and logrotate hooks, binfmt_misc, shell aliases and hooks, git and Python start-up
+ * persistence: every place that makes code run again later — cron, at and incron, systemd timers, local and user
+ * units, rc.local, update-motd scripts, shell start-up files, editors' plugins, udev RUN rules, authorized_keys,
+ * sudoers, ld.so.preload, XDG autostart and display managers' hooks; systemd generators, package units, sleep and
+ * shutdown hooks, SysV/upstart/OpenRC, GRUB and the kernel command line, initramfs hooks; APT, dpkg and dnf hooks,
+ * maintainer scripts; ld.so.conf and the login environment; kernel module loading and kernel helpers; network,
+ * logrotate and daemon hooks (loggers, auditd, acpid, fail2ban), inetd and xinetd services, process supervisors,
+ * monitoring agents, web servers' and database servers' hooks, container engines' runtimes and OCI hooks;
+ * binfmt_misc, shell aliases and hooks, git, ssh client, kubeconfig and Docker client hooks, Python start-up
  * code, packaged programs replaced in place, web shells, self-restarting containers — with findings for entries
  * that run from untrusted locations, carry reverse-shell, download-and-execute or encoded payloads, or sit among
- * a package's files without a package (and each family's own checks), and (with --persistence-inventory) an
- * info inventory of every point.
+ * a package's files without a package (and each family's own checks), and (with --persistence-inventory) an info
+ * inventory of every point.
  */
 import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft } from "../../core/finding.ts";
@@ -63,6 +66,7 @@ import { pythonSources } from "./sources/python.ts";
 import { binarySources } from "./sources/binaries.ts";
 import { webShellSources } from "./sources/web_shells.ts";
 import { webServerSources } from "./sources/web_servers.ts";
+import { databaseSources } from "./sources/databases.ts";
 import { containerSources } from "./sources/containers.ts";
 import { containerRuntimeSources } from "./sources/container_runtimes.ts";
 import { PERSISTENCE_INFO } from "../info/persistence.ts";
@@ -118,6 +122,7 @@ const SOURCES: readonly ((c: Collector) => void | Promise<void>)[] = [
   pythonSources, // python.ts: .pth import lines, sitecustomize/usercustomize
   binarySources, // binaries.ts: packaged programs now scripts, of another size (rpm), set-id added, odd links
   webServerSources, // web_servers.ts: Apache piped logs, RewriteMap prg:, exec: helpers, LoadModule; nginx load_module
+  databaseSources, // databases.ts: PostgreSQL commands and preloads, MySQL plugins, init SQL, Redis modules
   webShellSources, // web_shells.ts: web roots (default and configured): request input run, obfuscated eval
   containerSources, // containers.ts: self-restarting containers that are privileged or mount the host
   containerRuntimeSources, // container_runtimes.ts: engines' runtimes, shims, conmon, OCI hooks (run as root)

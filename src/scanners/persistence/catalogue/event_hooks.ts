@@ -17,7 +17,10 @@ export const EVENT_HOOK_CHECKS: CheckInput[] = [
       "udev rules that run programs, NetworkManager or networkd dispatcher scripts, binfmt.d registrations, " +
       "Python .pth start-up code, sitecustomize modules, CUPS backends, rsyslog modules under /usr/lib, " +
       "Apache and nginx modules in their module directories (those a configuration loads are " +
-      "persistence.web_server.unpackaged_module) and " +
+      "persistence.web_server.unpackaged_module), " +
+      "MySQL/MariaDB plugins in the server's plugin directory (a UDF such as lib_mysqludf_sys, loaded from " +
+      "mysql.func at every start; those a configuration loads are persistence.database.unpackaged_library) " +
+      "and " +
       "the vim runtime's plugins come " +
       "from packages; one there that " +
       "the package database does not list was put there by hand, where nobody looks for it. (Files under " +
