@@ -73,7 +73,11 @@ function assertTrapsReported(warnings: Warning[], results: Result[]): void {
     assert.match(text("modules"), new RegExp(`module_too_large: \\S*/${file.replaceAll(".", "\\.")}:`), file);
   }
   assert.match(text("integrity"), new RegExp(TRAPS.packagedSparse), "the 2 GiB packaged file is not hashed");
-  assert.match(text("suid_sgid"), /deeper than \d+ not entered/, "the 400-deep nesting is cut");
+  assert.match(
+    text("suid_sgid"),
+    /deeper than \d+ not entered/,
+    "the nesting past the walk's depth limit is cut",
+  );
   assert.match(
     text("ioc"),
     new RegExp(`environment larger than .* ${TRAPS.chattyPid}`),

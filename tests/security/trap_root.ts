@@ -2,9 +2,9 @@
  * A scan root full of traps for the memory bound (issue 13 §3): decompression bombs named as kernel modules in
  * xz, gzip and zstd (listed in /proc/modules, so the modules scanner analyses them), 2 GiB sparse files where
  * scanners read or hash (a module, a packaged file of the dpkg database, a set-id file, a file under a YARA
- * root), a 50,000-entry directory, 400-deep nesting, garbage /proc files (binary junk, no newlines, huge
- * numbers, negative pids), a 16 MiB cmdline and environment, and a crowd of 1,000 processes with 32 KiB command
- * lines (half of them 32,768 empty arguments).
+ * root), a 50,000-entry directory, nesting deeper than the walk goes, garbage /proc files (binary junk, no
+ * newlines, huge numbers, negative pids), a 16 MiB cmdline and environment, and a crowd of 1,000 processes with
+ * 32 KiB command lines (half of them 32,768 empty arguments).
  *
  * Built at test time in a temporary directory (nothing multi-MiB is committed): the bombs are zeros compressed by
  * the real `xz`, `gzip` and `zstd` (Debian's xz-utils, gzip and zstd; scripts/bootstrap.sh installs them). Sparse
@@ -13,6 +13,7 @@
  *   deno run -A tests/security/trap_root.ts --out DIR     # writes the root at DIR (must not exist)
  */
 import { md5 } from "../scanners/integrity_fixture.ts";
+import { DEFAULT_WALK_LIMITS } from "../../src/host/walker.ts";
 
 /** The kernel release of the trap root. */
 export const TRAP_RELEASE = "6.1.0-trap";
@@ -24,8 +25,8 @@ export const BOMB_BYTES = 255 << 20;
 export const ZSTD_FRAMES = 64;
 /** Entries of the flat directory. */
 export const FLOOD_ENTRIES = 50_000;
-/** Depth of the nested directory chain. */
-export const NEST_DEPTH = 400;
+/** Depth of the nested directory chain: past the walk's limit, so the cut is said. */
+export const NEST_DEPTH = DEFAULT_WALK_LIMITS.maxDepth + 100;
 /** Size of the cmdline and environ of the chatty process. */
 export const HUGE_PROC_BYTES = 16 << 20;
 /** Processes in the crowd: each has a 32 KiB command line, of NULs (32,768 empty arguments) or of one letter. */
