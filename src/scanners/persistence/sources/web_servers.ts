@@ -279,14 +279,22 @@ function loadModule(
   }
 }
 
-/** One Apache configuration, its includes followed; programs become entries, loaded objects are recorded. */
-function apacheServer(c: Collector, layout: ApacheLayout, loaded: LoadedModule[]): void {
-  const env = envvars(c, layout);
-  const defines = new Map<string, string>();
-  const resolve = (name: string) => defines.get(name) ?? env.get(name);
-  let serverRoot = layout.serverRoot;
-  let user = layout.user;
-  const childEntries: Entry[] = [];
+/**
+ * Reads a server's configuration from `root` with its includes, bounded as both servers' walks are here: each
+ * file once, at most WEB_SERVER_LIMITS.files files and WEB_SERVER_LIMITS.depth levels of includes; each problem
+ * is warned once, under `label`. `file` reads one file's text and calls `include` for each include directive with
+ * the files it names (found through the problems list, which globs add to).
+ */
+function walkConfig(
+  c: Collector,
+  label: string,
+  root: string,
+  file: (
+    path: string,
+    text: string,
+    include: (line: number, files: (problems: string[]) => string[]) => void,
+  ) => void,
+): void {
   const read = new Set<string>();
   const problems: string[] = [];
   const visit = (path: string, depth: number) => {
@@ -300,27 +308,40 @@ function apacheServer(c: Collector, layout: ApacheLayout, loaded: LoadedModule[]
     read.add(path);
     const f = c.read(path);
     if (!f) return;
+    file(path, f.text, (line, files) => {
+      if (depth >= WEB_SERVER_LIMITS.depth) {
+        problems.push(`${path}:${line}: includes nested deeper than ${WEB_SERVER_LIMITS.depth} not followed`);
+        return;
+      }
+      for (const inc of files(problems)) visit(inc, depth + 1);
+    });
+  };
+  visit(root, 0);
+  for (const p of new Set(problems)) c.ctx.warn("truncated", `${label}: ${p}`);
+}
+
+/** One Apache configuration, its includes followed; programs become entries, loaded objects are recorded. */
+function apacheServer(c: Collector, layout: ApacheLayout, loaded: LoadedModule[]): void {
+  const env = envvars(c, layout);
+  const defines = new Map<string, string>();
+  const resolve = (name: string) => defines.get(name) ?? env.get(name);
+  let serverRoot = layout.serverRoot;
+  let user = layout.user;
+  const childEntries: Entry[] = [];
+  walkConfig(c, `Apache ${layout.config}`, layout.config, (path, text, include) => {
     const acc = new FileHooks();
-    for (const d of apacheDirectives(f.text, resolve)) {
+    for (const d of apacheDirectives(text, resolve)) {
       const [a0, a1] = d.args;
       if (d.name === "define" && a0 !== undefined && a1 !== undefined) defines.set(a0, a1);
       else if (d.name === "undefine" && a0 !== undefined) defines.delete(a0);
       else if (d.name === "serverroot" && a0?.startsWith("/")) serverRoot = normalisePath(a0);
       else if (d.name === "user" && a0) user = a0;
       else if ((d.name === "include" || d.name === "includeoptional") && a0) {
-        if (depth >= WEB_SERVER_LIMITS.depth) {
-          problems.push(
-            `${path}:${d.line}: includes nested deeper than ${WEB_SERVER_LIMITS.depth} not followed`,
-          );
-          continue;
-        }
-        for (const inc of apacheIncludeFiles(c, rooted(serverRoot, a0), problems)) visit(inc, depth + 1);
+        include(d.line, (problems) => apacheIncludeFiles(c, rooted(serverRoot, a0), problems));
       } else apacheHooks(c, acc, d, { path, serverRoot, childEntries, loaded });
     }
     acc.flush(c, path, "apache");
-  };
-  visit(layout.config, 0);
-  for (const p of new Set(problems)) c.ctx.warn("truncated", `Apache ${layout.config}: ${p}`);
+  });
   const child: Account = account(c, user);
   for (const e of childEntries) e.runAs = child;
 }
@@ -351,33 +372,19 @@ function apacheHooks(
 
 /** One nginx configuration, its includes followed: `load_module` objects are recorded. */
 function nginxServer(c: Collector, layout: typeof NGINX_LAYOUTS[number], loaded: LoadedModule[]): void {
-  const read = new Set<string>();
-  const problems: string[] = [];
-  const visit = (path: string, depth: number) => {
-    if (read.has(path)) return;
-    if (read.size >= WEB_SERVER_LIMITS.files) {
-      problems.push(
-        `more than ${WEB_SERVER_LIMITS.files} configuration files: ${path} and the rest not read`,
-      );
-      return;
-    }
-    read.add(path);
-    const f = c.read(path);
-    if (!f) return;
+  walkConfig(c, `nginx ${layout.config}`, layout.config, (path, text, include) => {
     const acc = new FileHooks();
-    for (const d of nginxDirectives(f.text)) {
+    for (const d of nginxDirectives(text)) {
       const [name, arg] = d.args;
       if (name === "include" && arg !== undefined) {
-        if (depth >= WEB_SERVER_LIMITS.depth) {
-          problems.push(
-            `${path}:${d.line}: includes nested deeper than ${WEB_SERVER_LIMITS.depth} not followed`,
-          );
-          continue;
-        }
         const pattern = rooted(layout.confPrefix, arg);
         // glob(3), as nginx calls it: sorted, dot files only for a dot; what is not a file makes nginx fail.
-        const files = /[*?[]/.test(pattern) ? expandGlob(c.ctx.host, pattern, problems) : [pattern];
-        for (const inc of files) if (isFile(c, inc)) visit(inc, depth + 1);
+        include(
+          d.line,
+          (problems) =>
+            (/[*?[]/.test(pattern) ? expandGlob(c.ctx.host, pattern, problems) : [pattern])
+              .filter((inc) => isFile(c, inc)),
+        );
       } else if (name === "load_module" && arg !== undefined) {
         const where = { conf: path, line: d.line, directive: name, server: "nginx" as const };
         loadModule(c, acc, loaded, where, layout.prefix, arg);
@@ -385,9 +392,7 @@ function nginxServer(c: Collector, layout: typeof NGINX_LAYOUTS[number], loaded:
       }
     }
     acc.flush(c, path, "nginx");
-  };
-  visit(layout.config, 0);
-  for (const p of new Set(problems)) c.ctx.warn("truncated", `nginx ${layout.config}: ${p}`);
+  });
 }
 
 /** Every Apache and nginx configuration, the objects they load judged for their package, the module directories. */
