@@ -508,3 +508,47 @@ export function inetSocketsRefused(): string | undefined {
       "a seccomp filter from an in-process CLI scan is likely installed";
   }
 }
+
+/** What a JSON report says of one scanner, as the live tests read it. */
+export interface ReportedScanner {
+  scanner: string;
+  status: string;
+  findings: { id: string; check_id: string; metadata: Record<string, unknown> }[];
+}
+
+/**
+ * Runs `sys-scan ARGS --format json` from this checkout in a private mount namespace after `setup`, a shell
+ * command run there as root first: the mounts it makes (a tmpfs over /etc/cron.d, a bind over /proc/<pid>) never
+ * reach the host. Returns the exit code, stderr and each scanner's part of the report.
+ */
+export async function scanInPrivateMounts(
+  setup: string,
+  args: string[],
+): Promise<{ code: number; stderr: string; results: ReportedScanner[] }> {
+  const out = await new Deno.Command("/usr/bin/unshare", {
+    args: [
+      "--mount",
+      "--propagation",
+      "private",
+      "/bin/sh",
+      "-c",
+      `${setup} && exec "$@"`,
+      "sh",
+      Deno.execPath(),
+      "run",
+      "-A",
+      "--cached-only",
+      "--quiet",
+      repoPath("main.ts"),
+      ...args,
+      "--format",
+      "json",
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  const text = new TextDecoder().decode(out.stdout);
+  return { code: out.code, stderr, results: text.trim() === "" ? [] : JSON.parse(text).results };
+}

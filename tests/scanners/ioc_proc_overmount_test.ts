@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { ioc } from "../../src/scanners/ioc/index.ts";
 import { procOvermounts, systemOvermounts } from "../../src/scanners/ioc/proc_overmount.ts";
-import { makeTree, runOne } from "../helpers.ts";
-import { needs, REPO } from "../host_caps.ts";
+import { makeTree, runOne, scanInPrivateMounts } from "../helpers.ts";
+import { needs } from "../host_caps.ts";
 
 const line = (id: number, point: string, fstype: string, source: string, root = "/") =>
   `${id} 1 0:${id} ${root} ${point} rw,relatime shared:${id} - ${fstype} ${source} rw`;
@@ -77,33 +77,19 @@ Deno.test("ioc: a mount over a process's /proc directory in the mount table is c
   assert.deepEqual(q.findings.filter((f) => f.check_id === "ioc.process.proc_overmounted"), []);
 });
 
+/** The findings of one check in the ioc scanner's report of a scan made after `setup` in a private mount namespace. */
+async function iocAfter(setup: string, checkId: string) {
+  const out = await scanInPrivateMounts(setup, ["--enable", "ioc"]);
+  assert.equal(out.code, 0, out.stderr);
+  return out.results.flatMap((r) => r.findings).filter((f) => f.check_id === checkId);
+}
+
 Deno.test(needs(["root", "unshare", "cronDir"], {
   name: "ioc live: a clean directory bound over /etc/cron.d is found from the scan's mount table",
   async fn() {
     const clean = Deno.makeTempDirSync({ prefix: "ioc-cron-" });
     try {
-      const script =
-        `mount --bind "$2" /etc/cron.d && exec "$0" run -A --quiet "$1" --enable ioc --format json`;
-      const out = await new Deno.Command("/usr/bin/unshare", {
-        args: [
-          "--mount",
-          "--propagation",
-          "private",
-          "/bin/sh",
-          "-c",
-          script,
-          Deno.execPath(),
-          `${REPO}main.ts`,
-          clean,
-        ],
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const report = JSON.parse(new TextDecoder().decode(out.stdout));
-      const hits =
-        (report.results as { findings: { check_id: string; metadata: { mountpoint: string } }[] }[])
-          .flatMap((r) => r.findings).filter((f) => f.check_id === "ioc.mount.hides_system_files");
+      const hits = await iocAfter(`mount --bind '${clean}' /etc/cron.d`, "ioc.mount.hides_system_files");
       assert.deepEqual(hits.map((f) => f.metadata.mountpoint), ["/etc/cron.d"]);
     } finally {
       Deno.removeSync(clean, { recursive: true });
@@ -118,30 +104,11 @@ Deno.test(needs(["root", "unshare"], {
     const decoy = new Deno.Command("/bin/sleep", { args: ["61"], stdin: "null", stdout: "null" }).spawn();
     try {
       // In a private mount namespace, cover the sleeper's /proc directory with the decoy's and scan from there.
-      const script = `mount --bind /proc/${decoy.pid} /proc/${hidden.pid} && ` +
-        `exec "$0" run -A --quiet "$1" --enable ioc --format json`;
-      const out = await new Deno.Command("/usr/bin/unshare", {
-        args: [
-          "--mount",
-          "--propagation",
-          "private",
-          "/bin/sh",
-          "-c",
-          script,
-          Deno.execPath(),
-          `${REPO}main.ts`,
-        ],
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const report = JSON.parse(new TextDecoder().decode(out.stdout));
-      const hits = (report.findings ?? report.results?.flatMap((s: { findings: unknown[] }) => s.findings) ??
-        [])
-        .filter((f: { check_id?: string; id?: string }) =>
-          (f.check_id ?? f.id) === "ioc.process.proc_overmounted"
-        );
-      assert.deepEqual(hits.map((f: { metadata: { pid: number } }) => f.metadata.pid), [hidden.pid]);
+      const hits = await iocAfter(
+        `mount --bind /proc/${decoy.pid} /proc/${hidden.pid}`,
+        "ioc.process.proc_overmounted",
+      );
+      assert.deepEqual(hits.map((f) => f.metadata.pid), [hidden.pid]);
     } finally {
       for (const c of [hidden, decoy]) {
         c.kill("SIGKILL");

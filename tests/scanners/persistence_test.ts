@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { Finding } from "../../src/core/finding.ts";
 import { persistence } from "../../src/scanners/persistence/index.ts";
 import { keyFileTimes } from "../../src/scanners/persistence/sources/ssh_keys.ts";
-import { fixtureRoot, makeTree, repoPath, runOne, sh, type TreeEntry } from "../helpers.ts";
+import { fixtureRoot, makeTree, runOne, scanInPrivateMounts, sh, type TreeEntry } from "../helpers.ts";
 import { ED25519 } from "./persistence_fixtures.ts";
 import { needs } from "../host_caps.ts";
 
@@ -482,32 +482,12 @@ Deno.test(needs(["root", "unshare", "cronDir"], {
     const name = `sys-scan-planted-${Deno.pid}`;
     // A tmpfs over /etc/cron.d in a private mount namespace: the host's own directory is never written.
     const plant = "mount -t tmpfs -o mode=755 tmpfs /etc/cron.d && " +
-      `printf '* * * * * root /dev/shm/.x\\n' > /etc/cron.d/${name} && exec "$@"`;
-    const out = await new Deno.Command("/usr/bin/unshare", {
-      args: [
-        "--mount",
-        "--propagation",
-        "private",
-        "/bin/sh",
-        "-c",
-        plant,
-        "sh",
-        Deno.execPath(),
-        "run",
-        "-A",
-        "--cached-only",
-        repoPath("main.ts"),
-        "--enable",
-        "persistence",
-      ],
-      stdin: "null",
-    }).output();
-    const err = new TextDecoder().decode(out.stderr);
-    assert.equal(out.code, 0, err);
-    const report = JSON.parse(new TextDecoder().decode(out.stdout));
-    const r = report.results.find((x: { scanner: string }) => x.scanner === "persistence");
+      `printf '* * * * * root /dev/shm/.x\\n' > /etc/cron.d/${name}`;
+    const out = await scanInPrivateMounts(plant, ["--enable", "persistence"]);
+    assert.equal(out.code, 0, out.stderr);
+    const r = out.results.find((x) => x.scanner === "persistence")!;
     assert.equal(r.status, "ok");
-    const ids = r.findings.map((f: { id: string }) => f.id);
+    const ids = r.findings.map((f) => f.id);
     const planted = `persistence.command.untrusted_path:/etc/cron.d/${name}`;
     assert.ok(ids.some((id: string) => id.startsWith(planted)), ids.join("\n"));
     assert.throws(
