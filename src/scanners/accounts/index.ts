@@ -26,7 +26,7 @@ import {
 import { accountInventory } from "./inventory.ts";
 import { passwordPolicy, passwordStates, systemLogins } from "./passwords.ts";
 import { recentChanges } from "./recent.ts";
-import { loadNssRecords, nssRecordFindings } from "./nss_records.ts";
+import { nssRecordFindings, sharedNssRecords } from "./nss_records.ts";
 import { ACCOUNTS_INFO } from "../info/accounts.ts";
 
 async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
@@ -68,7 +68,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   yield* suspiciousNames(db);
   yield* passwdHashes(db);
   yield* orphanShadow(db);
-  const records = await loadNssRecords(ctx.host);
+  const records = await sharedNssRecords(ctx);
   for (const p of records.problems) ctx.warn(p.code, p.detail);
   yield* nssRecordFindings(records, new Set(passwdByName(db).keys()));
   await ctx.checkpoint();

@@ -6,6 +6,7 @@
  * does: a uid-0 record is a second root, a record's `memberOf`, a group record's `members` or a
  * `USER:GROUP.membership` file a hidden membership of sudo or another root-equivalent group.
  */
+import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft } from "../../core/finding.ts";
 import { parseGroupFile, parsePasswdFile, parseShadowFile } from "../../host/account_files.ts";
 import type { Host } from "../../host/host.ts";
@@ -214,6 +215,14 @@ export async function loadNssRecords(host: Host): Promise<NssRecords> {
   await userdbRecords(host, out);
   extrausers(host, out);
   return out;
+}
+
+/**
+ * The records read once per scan for every scanner that asks (the accounts scanner judges them, persistence
+ * reads their homes); each gets the same reading, problems included, which only the accounts scanner reports.
+ */
+export function sharedNssRecords(ctx: ScanContext): Promise<NssRecords> {
+  return ctx.shared.memo("accounts.nss_records", () => loadNssRecords(ctx.host));
 }
 
 /**

@@ -16,7 +16,7 @@ import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft } from "../../core/finding.ts";
 import type { Scanner } from "../../core/scanner.ts";
 import { type Accounts, loadAccounts } from "./accounts.ts";
-import { loadNssRecords } from "../accounts/nss_records.ts";
+import { sharedNssRecords } from "../accounts/nss_records.ts";
 import { assessEntry, entryDigest, PATH_BUDGET } from "./assess.ts";
 import { ScriptPayloads } from "./scripts.ts";
 import { unlessProgramsOwned } from "./sources/ownership.ts";
@@ -154,7 +154,7 @@ function inventory(p: Point): FindingDraft {
  */
 async function hostAccounts(ctx: ScanContext): Promise<Accounts> {
   const accounts = loadAccounts(ctx);
-  for (const r of (await loadNssRecords(ctx.host)).accounts) {
+  for (const r of (await sharedNssRecords(ctx)).accounts) {
     if (accounts.byName.has(r.name)) continue;
     const a = { name: r.name, uid: r.uid ?? -1, gid: r.gid ?? -1, home: r.home ?? "", shell: r.shell ?? "" };
     accounts.byName.set(a.name, a);
