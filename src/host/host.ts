@@ -6,7 +6,7 @@
  * remote filesystems unless allowed).
  */
 
-import { AT, Errno, fillBounded, readlinkAt } from "../../ffi/fd.ts";
+import { AT, Errno, fileInfoAt, fillBounded, readlinkAt } from "../../ffi/fd.ts";
 import { cString, strerror, tryLibc } from "../../ffi/libc.ts";
 import { readDirFd } from "../../ffi/dirent.ts";
 import {
@@ -51,6 +51,31 @@ function classify(e: unknown): ReadFailure {
 
 function failure<T>(e: unknown): ReadOutcome<T> {
   return { ok: false, reason: classify(e), message: e instanceof Error ? e.message : String(e) };
+}
+
+/** A failed system call on `real` as a read failure, worded as Deno words its errors. */
+function errnoOutcome<T>(errnum: number, op: string, real: string): ReadOutcome<T> {
+  const reason: ReadFailure = errnum === Errno.ENOENT || errnum === Errno.ENOTDIR
+    ? "missing"
+    : errnum === Errno.EACCES || errnum === Errno.EPERM
+    ? "denied"
+    : "error";
+  return { ok: false, reason, message: `${strerror(errnum)} (os error ${errnum}): ${op} '${real}'` };
+}
+
+/** stat or lstat of `real`: through statx where libc is loaded (a missing file is a value, not an exception). */
+function statOf(real: string, follow: boolean): ReadOutcome<Deno.FileInfo> {
+  if (tryLibc() !== null) {
+    const st = fileInfoAt(AT.FDCWD, cString(real), follow);
+    return typeof st === "number"
+      ? errnoOutcome(-st, follow ? "stat" : "lstat", real)
+      : { ok: true, value: st, truncated: false };
+  }
+  try {
+    return { ok: true, value: follow ? Deno.statSync(real) : Deno.lstatSync(real), truncated: false };
+  } catch (e) {
+    return failure(e);
+  }
 }
 
 /** A refused or failed open as a read failure ("changed" reads as "error": the file moved under us). */
@@ -250,24 +275,14 @@ export class Host {
   lstat(path: string): ReadOutcome<Deno.FileInfo> {
     const real = this.resolve(path, false);
     const remote = this.#remote<Deno.FileInfo>(path, real);
-    if (remote) return remote;
-    try {
-      return { ok: true, value: Deno.lstatSync(real), truncated: false };
-    } catch (e) {
-      return failure(e);
-    }
+    return remote ?? statOf(real, false);
   }
 
   /** stat of a host path (symlinks followed inside the root). */
   stat(path: string): ReadOutcome<Deno.FileInfo> {
     const real = this.resolve(path);
     const remote = this.#remote<Deno.FileInfo>(path, real);
-    if (remote) return remote;
-    try {
-      return { ok: true, value: Deno.statSync(real), truncated: false };
-    } catch (e) {
-      return failure(e);
-    }
+    return remote ?? statOf(real, true);
   }
 
   /**
@@ -305,13 +320,7 @@ export class Host {
           return { ok: false, reason: "error", message: `${path}: the link's target is not valid UTF-8` };
         }
       }
-      const errnum = -target;
-      const reason: ReadFailure = errnum === Errno.ENOENT || errnum === Errno.ENOTDIR
-        ? "missing"
-        : errnum === Errno.EACCES || errnum === Errno.EPERM
-        ? "denied"
-        : "error";
-      return { ok: false, reason, message: `${strerror(errnum)} (os error ${errnum}): readlink '${real}'` };
+      return errnoOutcome(-target, "readlink", real);
     }
     try {
       return { ok: true, value: Deno.readLinkSync(real), truncated: false };
