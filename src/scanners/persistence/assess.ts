@@ -120,8 +120,9 @@ export function preloadedPaths(text: string): string[] {
 /**
  * Assesses one logical line that runs with `runAs`'s privileges; undefined when nothing is suspicious.
  * `scripts` gives the payload indicators of a program the line runs (a script's own lines, see
- * ./scripts.ts), so a clean-looking entry that runs a script holding a reverse shell is judged by it; `limit`
- * picks the programs judged by location (a `PathBudget`'s share), the payload patterns always see the whole line.
+ * ./scripts.ts), so a clean-looking entry that runs a script holding a reverse shell is judged by it; `programs`
+ * are those judged by location (a `PathBudget`'s share; by default every program the line runs or preloads), the
+ * payload patterns always see the whole line.
  */
 export function assessEntry(
   host: Host,
@@ -129,10 +130,10 @@ export function assessEntry(
   runAs: Account,
   accounts: Accounts,
   scripts?: (path: string) => Indicator[],
-  limit: (paths: string[]) => string[] = (paths) => paths,
+  programs: readonly string[] = [...new Set([...executedPaths(text), ...preloadedPaths(text)])],
 ): Assessment | undefined {
   const indicators: Indicator[] = matchPatterns(text).map((h) => ({ kind: h.kind, name: h.name }));
-  for (const path of limit([...new Set([...executedPaths(text), ...preloadedPaths(text)])])) {
+  for (const path of programs) {
     const risk = pathRisk(host, path, runAs, accounts);
     if (risk) indicators.push({ kind: "untrusted_path", name: risk, path });
     if (scripts) indicators.push(...scripts(path));
@@ -175,27 +176,37 @@ export const PATH_BUDGET = { perEntry: 256, perScan: 20_000 } as const;
  */
 export class PathBudget {
   #used = 0;
-  readonly #shares = new Map<string, ReadonlySet<string>>();
+  readonly #shares = new Map<string, EntryPrograms>();
   /** Entries whose programs were not all judged: where, how many they name, how many were judged. */
   readonly cut: { path: string; line: number; named: number; judged: number }[] = [];
 
-  /** The programs (run or preloaded) judged for the entry at `path`:`line` with `text`. */
-  share(path: string, line: number, text: string): ReadonlySet<string> {
+  /**
+   * The programs judged for the entry at `path`:`line` with `text`: those it runs or preloads, in the order it
+   * names them, within the budget; worked out (the line's shell words parsed) once per entry.
+   */
+  share(path: string, line: number, text: string): EntryPrograms {
     const key = `${path}\0${line}\0${text}`;
     const known = this.#shares.get(key);
     if (known) return known;
-    const paths = [...new Set([...executedPaths(text), ...preloadedPaths(text)])];
+    const executed = executedPaths(text);
+    const paths = [...new Set([...executed, ...preloadedPaths(text)])];
     const n = Math.max(0, Math.min(PATH_BUDGET.perEntry, PATH_BUDGET.perScan - this.#used));
-    const share = new Set(paths.slice(0, n));
-    this.#used += share.size;
+    const judged = paths.slice(0, n);
+    const ran = new Set(executed);
+    const share = { judged, executed: judged.filter((p) => ran.has(p)) };
+    this.#used += judged.length;
     this.#shares.set(key, share);
-    if (share.size < paths.length) this.cut.push({ path, line, named: paths.length, judged: share.size });
+    if (judged.length < paths.length) {
+      this.cut.push({ path, line, named: paths.length, judged: judged.length });
+    }
     return share;
   }
+}
 
-  /** A `limit` for assessEntry and unlessProgramsOwned: the paths of the entry's share. */
-  limit(path: string, line: number, text: string): (paths: string[]) => string[] {
-    const share = this.share(path, line, text);
-    return (paths) => paths.filter((p) => share.has(p));
-  }
+/** An entry's share of the PathBudget. */
+export interface EntryPrograms {
+  /** The programs it runs or preloads that are judged (`assessEntry`'s `programs`). */
+  readonly judged: readonly string[];
+  /** Those of them it runs (`unlessProgramsOwned` asks who installed these). */
+  readonly executed: readonly string[];
 }

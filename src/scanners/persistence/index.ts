@@ -207,7 +207,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
         e.runAs,
         c.accounts,
         (path) => scripts.indicators(path),
-        c.paths.limit(p.path, e.line, e.text),
+        c.paths.share(p.path, e.line, e.text).judged,
       );
       if (!a) continue;
       const subject = `${p.path}:${entryDigest(e.text)}`;

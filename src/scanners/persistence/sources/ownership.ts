@@ -8,7 +8,6 @@ import type { FindingDraft } from "../../../core/finding.ts";
 import { type Collector, normalisePath } from "../collect.ts";
 import { entryDigest } from "../assess.ts";
 import { packageOwnedLocation } from "../owners.ts";
-import { executedPaths } from "../shell_words.ts";
 import { linkTarget } from "./shared.ts";
 
 /** True when `path` lies where only packages put files (see `packageOwnedLocation`). */
@@ -55,8 +54,7 @@ export function unlessProgramsOwned(
   command: string,
   where: { path: string; line: number; kind: string; meta?: Record<string, string>; self?: string },
 ): void {
-  const limit = c.paths.limit(where.path, where.line, command);
-  for (const program of limit([...new Set(executedPaths(command))])) {
+  for (const program of c.paths.share(where.path, where.line, command).executed) {
     if (!inPackageDir(program) || normalisePath(program) === where.self) continue;
     // A link (update-alternatives' /usr/bin/which -> /etc/alternatives/which -> which.debianutils) is no
     // package's file itself: the file it ends at is asked about, when that too lies where packages put files.
