@@ -27,7 +27,8 @@ export async function denoCensus(
   let last = performance.now();
   const ctx = {
     host,
-    warn: (code: string, detail?: string) => asm.warn({ code, detail: detail ?? "" }),
+    warn: (code: string, detail?: string) =>
+      asm.warn({ code, detail: detail ?? "", ...(code === "truncated" ? { cut: "walk" as const } : {}) }),
     checkpoint: async () => {
       if (signal?.aborted) throw new Error("census cancelled");
       if (performance.now() - last > SLICE_MS) {

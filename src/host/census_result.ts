@@ -178,23 +178,37 @@ export class Assembler {
     const stop = how.stop;
     const t = this.#tally;
     if (stop === STOP_ENTRIES) {
-      this.warnings.push({ code: "truncated", detail: `walk stopped after ${limits.maxEntries} entries` });
+      this.warnings.push({
+        code: "truncated",
+        detail: `walk stopped after ${limits.maxEntries} entries`,
+        cut: "entries",
+      });
     } else if (stop === STOP_TIME) {
-      this.warnings.push({ code: "truncated", detail: `walk stopped after ${limits.maxMillis} ms` });
+      this.warnings.push({
+        code: "truncated",
+        detail: `walk stopped after ${limits.maxMillis} ms`,
+        cut: "time",
+      });
     }
     if (t.depthCut > 0) {
+      const path = this.toHost(t.depthExample);
       this.warnings.push({
         code: "truncated",
         detail: `${t.depthCut} director${t.depthCut === 1 ? "y" : "ies"} deeper than ${limits.maxDepth} ` +
-          `not entered (e.g. ${this.toHost(t.depthExample)})`,
+          `not entered (e.g. ${path})`,
+        path,
+        cut: "depth",
       });
     }
     if (t.dirCut > 0) {
+      const path = this.toHost(t.dirExample);
       this.warnings.push({
         code: "truncated",
         detail:
           `${t.dirCut} director${t.dirCut === 1 ? "y" : "ies"} with more than ${limits.maxDirEntries} ` +
-          `entries read partly (e.g. ${this.toHost(t.dirExample)})`,
+          `entries read partly (e.g. ${path})`,
+        path,
+        cut: "dir_entries",
       });
     }
     if (t.hitsCut > 0) {
@@ -202,6 +216,7 @@ export class Assembler {
         code: "truncated",
         detail:
           `more than ${limits.maxHits} set-id, world-writable or capability entries; ${t.hitsCut} not kept`,
+        cut: "kept",
       });
     }
     if (t.denied > MAX_DENIED_WARNINGS) {

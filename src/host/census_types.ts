@@ -58,9 +58,20 @@ export interface CensusEntry extends WalkEntry {
   readonly capsError?: string;
 }
 
-/** A problem met while walking; `path` (a host path) when it concerns one place. */
+/**
+ * A bound that left part of the census's scope unexamined: the whole walk stopped (`entries`, `time`), a
+ * directory was read only in part (`dir_entries`) or not entered for its depth (`depth`), or entries found were
+ * not kept (`kept`); `walk` is any of these met by the Deno-API fallback's walk (its detail says which).
+ */
+export type CensusCut = "entries" | "time" | "depth" | "dir_entries" | "kept" | "walk";
+
+/**
+ * A problem met while walking; `path` (a host path) when it concerns one place, `cut` when a bound left part of
+ * the scope unexamined (scanners report those as findings: what was not examined is not clean).
+ */
 export interface CensusWarning {
   readonly code: string;
   readonly detail: string;
   readonly path?: string;
+  readonly cut?: CensusCut;
 }

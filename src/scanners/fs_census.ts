@@ -6,6 +6,7 @@
  */
 import type { Config } from "../core/config.ts";
 import type { ScanContext } from "../core/context.ts";
+import type { FindingDraft } from "../core/finding.ts";
 import { yieldToEventLoop } from "../host/yield.ts";
 import { type Census, type CensusScope, MAX_CENSUS_THREADS, runCensus } from "../host/census.ts";
 import { type DpkgScan, scanDpkgLists } from "../host/dpkg_db.ts";
@@ -134,7 +135,33 @@ export function stockSetidOwners(ctx: ScanContext): Promise<ReadOutcome<DpkgScan
   );
 }
 
-/** Copies the census warnings about the scanner's scopes (and those about no place) into its warnings. */
+/**
+ * Copies the census warnings about the scanner's scopes (and those about no place) into its warnings, but for
+ * the bounds that left part of the scopes unexamined: those are `censusCuts` findings.
+ */
 export function reportCensusWarnings(ctx: ScanContext, census: Census, scopes: readonly string[]): void {
-  for (const w of census.warningsFor(scopes)) ctx.warn(w.code, w.detail);
+  for (const w of census.warningsFor(scopes)) if (w.cut === undefined) ctx.warn(w.code, w.detail);
+}
+
+/**
+ * One `checkId` finding per bound that left part of the scopes unexamined (a directory too large or too deep,
+ * the walk's entry or time budget): what the census did not see is not clean, and an intruder can build such a
+ * tree to hide a file in it. `looking` names what was looked for ("set-id files").
+ */
+export function* censusCuts(
+  census: Census,
+  scopes: readonly string[],
+  checkId: string,
+  looking: string,
+): Generator<FindingDraft> {
+  for (const w of census.warningsFor(scopes)) {
+    if (w.cut === undefined) continue;
+    yield {
+      check_id: checkId,
+      subject: `census:${w.cut}${w.path === undefined ? "" : `:${w.path}`}`,
+      description: `The filesystem walk was cut short: ${w.detail}; ${looking} there were not examined.`,
+      metadata: { cut: w.cut, detail: w.detail, ...(w.path === undefined ? {} : { path: w.path }) },
+      ...(w.path === undefined ? {} : { location: { path: w.path } }),
+    };
+  }
 }

@@ -15,7 +15,7 @@ import type { WalkEntry } from "../host/walker.ts";
 import { readTrustedInput } from "../host/trusted_files.ts";
 import { LocationJudge, pathLocation, worldWritableAncestor, writerText } from "../host/location.ts";
 import { entryTimes, type IdNames, isSetidProgram, loadIdNames, octalMode } from "./fs_common.ts";
-import { fsCensus, reportCensusWarnings, stockSetidOwners, SUID_SGID } from "./fs_census.ts";
+import { censusCuts, fsCensus, reportCensusWarnings, stockSetidOwners, SUID_SGID } from "./fs_census.ts";
 import { EXPECTED_SETID_PATHS, isShellEscapeProgram } from "./suid_expected.ts";
 import { SUID_SGID_INFO } from "./info/suid_sgid.ts";
 
@@ -177,6 +177,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const expected = userExpected(ctx);
   const census = await fsCensus(ctx);
   reportCensusWarnings(ctx, census, [SUID_SGID]);
+  yield* censusCuts(census, [SUID_SGID], "suid.census.incomplete", "set-id files");
   const found = new Map<string, WalkEntry>();
   for (const e of census.entries) {
     if (e.kind === "file" && isSetidProgram(e.mode) && census.wants(SUID_SGID, e.path)) found.set(e.path, e);

@@ -185,11 +185,10 @@ Deno.test("census: a directory is entered only when some scope wants it; wants()
   });
   assert.deepEqual(codes(later).sort(), ["name_not_utf8", "truncated"]);
   assert.deepEqual(later.warningsFor(["A"]).map((w) => w.code).sort(), ["name_not_utf8", "truncated"]);
-  assert.deepEqual(
-    later.warningsFor(["B"]).map((w) => w.code),
-    ["truncated"],
-    "only warnings about no place",
-  );
+  assert.deepEqual(later.warningsFor(["B"]), [], "the depth cut is about a place under /a, not /b");
+  const cuts = later.warnings.filter((w) => w.cut !== undefined);
+  assert.deepEqual(cuts.map((w) => w.cut), ["depth"]);
+  assert.match(cuts[0].path ?? "", /^\/a\//);
 });
 
 Deno.test("census: a symlinked root is resolved inside the scan root and walked once; symlinks are never followed", async () => {
@@ -226,6 +225,11 @@ Deno.test("census: depth, entry, per-directory, kept-entry and time limits end i
   const hits = await census(t.path, { roots: ["/big"], limits: { maxHits: 5 } });
   assert.equal(hits.entries.length, 5);
   assert.match(hits.warnings[0].detail, /more than 5 .* 35 not kept/);
+  assert.deepEqual(
+    [depth, dir, hits].map((c) => c.warnings.map((w) => [w.cut, w.path])),
+    [[["depth", "/a/b/c"]], [["dir_entries", "/big"]], [["kept", undefined]]],
+    "each bound is marked as a cut, with the place where it has one",
+  );
   const child = repoPath("tests/host/census_child.ts");
   const out = new Deno.Command(Deno.execPath(), {
     args: ["run", "--no-config", "--allow-read", "--allow-env", child, t.path, "/big"],

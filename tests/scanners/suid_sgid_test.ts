@@ -333,3 +333,25 @@ Deno.test(needs(["root"], {
     );
   },
 }));
+
+Deno.test("suid_sgid: a set-id file nested past the walk's depth is not seen, and the report says where (no silent pass)", async () => {
+  // 520 levels: past the census's 512, as an intruder would build it to hide a backdoor from the walk.
+  const deep = Array.from({ length: 520 }, () => "d").join("/");
+  using t = makeTree(debianHost({ [`opt/${deep}/backdoor`]: { content: ELF, mode: 0o4755 } }));
+  const r = await runOne(suidSgid, t.path);
+  assert.equal(r.status, "ok");
+  const cut = r.findings.filter((f) => f.check_id === "suid.census.incomplete");
+  assert.equal(cut.length, 1, JSON.stringify(r.findings.map((f) => f.id)));
+  assert.equal(cut[0].severity, "medium");
+  assert.equal(cut[0].metadata.cut, "depth");
+  assert.match(String(cut[0].metadata.path), /^\/opt(\/d){511}$/);
+  assert.deepEqual(cut[0].location, { path: cut[0].metadata.path });
+  assert.match(cut[0].description, /deeper than 512 not entered.*set-id files there were not examined/);
+  assert.ok(!r.warnings.some((w) => w.code === "truncated"), "said once, as the finding");
+  // The same tree 500 deep is walked whole: the backdoor is found and nothing is said to be incomplete.
+  const shallow = Array.from({ length: 500 }, () => "d").join("/");
+  using ok = makeTree(debianHost({ [`opt/${shallow}/backdoor`]: { content: ELF, mode: 0o4755 } }));
+  const found = await runOne(suidSgid, ok.path);
+  assert.ok(!found.findings.some((f) => f.check_id === "suid.census.incomplete"));
+  assert.ok(found.findings.some((f) => f.metadata.path === `/opt/${shallow}/backdoor`));
+});

@@ -372,3 +372,18 @@ Deno.test("world_writable: while the scan's own thread walks the census, the sca
   const back = during.findIndex((w, i) => w === "census" && during.slice(0, i).includes("other"));
   assert.ok(back > 0, during.join(" "));
 });
+
+Deno.test("world_writable: a directory nested past the walk's depth is a finding that names it; a stock tree has none", async () => {
+  const deep = Array.from({ length: 520 }, () => "d").join("/");
+  using t = host({ [`opt/${deep}/drop`]: { content: ELF, mode: 0o777 } });
+  const r = await runOne(worldWritable, t.path);
+  const cut = r.findings.filter((f) => f.check_id === "fs.census.incomplete");
+  // /opt is one of this scanner's roots: the 512 levels are counted from it.
+  assert.equal(cut.length, 1, JSON.stringify(r.findings.map((f) => f.id)));
+  assert.equal(cut[0].metadata.cut, "depth");
+  assert.match(String(cut[0].metadata.path), /^\/opt(\/d){512}$/);
+  assert.ok(!r.findings.some((f) => f.check_id === "fs.world_writable.file"), "the file itself was not seen");
+  using stock = host({ "etc/ok.conf": { content: "x", mode: 0o644 }, "usr/share/doc/a/b/c/readme": "x" });
+  const quiet = await runOne(worldWritable, stock.path);
+  assert.deepEqual(quiet.findings.map((f) => f.check_id), []);
+});

@@ -72,6 +72,21 @@ const checks: CheckInput[] = [
       "--suid-expected.",
     confidence: "heuristic",
   },
+  {
+    ...base,
+    id: "suid.census.incomplete",
+    title: "Part of the filesystem was not examined for set-id files",
+    severity: "medium",
+    rationale:
+      "The walk is bounded so that a hostile tree cannot hang or exhaust the scan: a directory of more than " +
+      "200,000 entries is read in part, one nested deeper than 512 is not entered, and the walk stops after " +
+      "2,000,000 entries or its time budget. A set-id file past a bound was not seen, and an intruder can build " +
+      "such a tree on purpose to hide a backdoor in it; what was not examined is not reported as clean.",
+    remediation:
+      "Look at the directory named (who made it, and what is in it: `find DIR -xdev -perm /6000`), or scan " +
+      "again with a longer budget (--scanner-timeout) or narrower roots (--suid-dirs).",
+    mitre: ["T1548.001", "T1564"],
+  },
 ];
 
 /** The suid_sgid scanner's descriptor. */

@@ -95,4 +95,20 @@ export const WORLD_WRITABLE_CHECKS: CheckInput[] = [
       "Remove the extra link (check `find / -xdev -samefile FILE`), and enable fs.protected_hardlinks=1.",
     mitre: ["T1548.001"],
   },
+  {
+    ...base,
+    id: "fs.census.incomplete",
+    title: "Part of the filesystem was not examined for writable files and capabilities",
+    severity: "medium",
+    rationale:
+      "The walk is bounded so that a hostile tree cannot hang or exhaust the scan: a directory of more than " +
+      "200,000 entries is read in part, one nested deeper than 512 is not entered, and the walk stops after " +
+      "2,000,000 entries or its time budget. A world-writable file, set-id interpreter or file capability past " +
+      "a bound was not seen, and an intruder can build such a tree on purpose; what was not examined is not " +
+      "reported as clean.",
+    remediation:
+      "Look at the directory named (who made it, and what is in it), or scan again with a longer budget " +
+      "(--scanner-timeout) or a known directory left out (--world-writable-exclude).",
+    mitre: ["T1564"],
+  },
 ];

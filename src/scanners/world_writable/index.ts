@@ -15,7 +15,7 @@ import type { CensusEntry } from "../../host/census.ts";
 import type { WalkEntry } from "../../host/walker.ts";
 import { under } from "../../host/location.ts";
 import { entryTimes, isSetidProgram, octalMode } from "../fs_common.ts";
-import { fsCensus, reportCensusWarnings, WW_SCRATCH_SCOPE } from "../fs_census.ts";
+import { censusCuts, fsCensus, reportCensusWarnings, WW_SCRATCH_SCOPE } from "../fs_census.ts";
 import { capabilityFinding } from "./capabilities.ts";
 import { WORLD_WRITABLE } from "./checks.ts";
 import { hardlinkFindings, type SetidLink } from "./hardlinks.ts";
@@ -64,6 +64,12 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
 
   const census = await fsCensus(ctx);
   reportCensusWarnings(ctx, census, [WORLD_WRITABLE, WW_SCRATCH_SCOPE]);
+  yield* censusCuts(
+    census,
+    [WORLD_WRITABLE, WW_SCRATCH_SCOPE],
+    "fs.census.incomplete",
+    "world-writable files, set-id interpreters and file capabilities",
+  );
   for (const e of census.entries) {
     if (!census.wants(WORLD_WRITABLE, e.path)) {
       if (e.kind === "file" && census.wants(WW_SCRATCH_SCOPE, e.path)) yield* privilegeChecks(e);
