@@ -6,7 +6,7 @@
  * directories to another walker (work stealing).
  */
 import { DirentCalls, DT } from "../../ffi/dirent.ts";
-import { Errno, makedev, S_IFDIR, S_IFMT, S_IFREG, type StatxView } from "../../ffi/fd.ts";
+import { emptyStatx, Errno, makedev, S_IFDIR, S_IFMT, S_IFREG, type StatxView } from "../../ffi/fd.ts";
 import { mountpointsByParent } from "./mountinfo.ts";
 import { errno } from "../../ffi/libc.ts";
 import {
@@ -46,18 +46,7 @@ export class CensusWalker {
   readonly #id: number;
   readonly #dents = new Uint8Array(DENTS_BYTES);
   readonly #dentsView = new DataView(this.#dents.buffer);
-  readonly #st: StatxView = {
-    mode: 0,
-    uid: 0,
-    gid: 0,
-    nlink: 0,
-    ino: 0,
-    size: 0,
-    devMajor: 0,
-    devMinor: 0,
-    mtimeMs: 0,
-    ctimeMs: 0,
-  };
+  readonly #st: StatxView = emptyStatx();
   /**
    * The path of the entry being examined, NUL-terminated: the directory's part ("<dir>/") is written once per
    * directory (#enter), the entry's name after it (#join). Passed whole to libc, which reads up to the NUL.

@@ -174,10 +174,22 @@ export class Host {
    * With `followLast: false` the final component is not resolved (lstat/readlink semantics).
    */
   resolve(path: string, followLast = true): string {
-    const comps = pathComponents(path);
-    if (this.#root === "") return "/" + comps.join("/");
+    if (this.#root === "") return "/" + pathComponents(path).join("/");
+    return this.#root + "/" + this.#followLinks(path, followLast).join("/");
+  }
+
+  /**
+   * The host path `path` names once every symlink on the way is followed, inside the root (on the live host
+   * too): two names of one file (`conf-enabled/x` linked to `conf-available/x`) give one path.
+   */
+  canonical(path: string): string {
+    return "/" + this.#followLinks(path, true).join("/");
+  }
+
+  /** The components of `path` with its links followed inside the root (at most MAX_LINK_HOPS of them). */
+  #followLinks(path: string, followLast: boolean): string[] {
     const done: string[] = [];
-    const todo = [...comps];
+    const todo = pathComponents(path);
     let hops = 0;
     while (todo.length > 0) {
       const part = todo.shift()!;
@@ -189,11 +201,14 @@ export class Host {
       const isLast = todo.length === 0;
       let target: string | undefined;
       if ((!isLast || followLast) && this.#opener.remoteAt(candidate) === undefined) {
-        try {
-          if (Deno.lstatSync(candidate).isSymlink) target = Deno.readLinkSync(candidate);
-        } catch {
-          target = undefined;
-        }
+        const link = tryLibc() !== null ? readlinkAt(AT.FDCWD, cString(candidate)) : undefined;
+        if (link === undefined) {
+          try {
+            if (Deno.lstatSync(candidate).isSymlink) target = Deno.readLinkSync(candidate);
+          } catch {
+            target = undefined;
+          }
+        } else if (typeof link !== "number") target = utf8.decode(link);
       }
       if (target === undefined) {
         done.push(part);
@@ -207,7 +222,7 @@ export class Host {
       if (target.startsWith("/")) done.length = 0;
       todo.unshift(...linkComps);
     }
-    return this.#root + "/" + done.join("/");
+    return done;
   }
 
   /**

@@ -37,6 +37,34 @@ Deno.test("symlinks are resolved inside the root and never lead out of it", () =
   assert.ok(link.ok && link.value === "/etc/passwd");
 });
 
+Deno.test("canonical: one host path per file, every link followed inside the root, on the live host too", () => {
+  using t = makeTree({
+    "etc/apache2/conf-available/x.conf": "x\n",
+    "etc/apache2/conf-enabled/x.conf": { symlink: "../conf-available/x.conf" },
+    "etc/abs": { symlink: "/etc/apache2/conf-available" },
+    "etc/escape": { symlink: "../../../../../etc/hostname" },
+    "etc/loop1": { symlink: "/etc/loop2" },
+    "etc/loop2": { symlink: "/etc/loop1" },
+    "lib": { symlink: "usr/lib" },
+    "usr/lib/nginx/modules/m.so": "x",
+    "usr/share/nginx/modules": { symlink: "../../lib/nginx/modules" },
+  });
+  const h = new Host(t.path);
+  assert.equal(h.canonical("/etc/apache2/conf-enabled/x.conf"), "/etc/apache2/conf-available/x.conf");
+  assert.equal(h.canonical("/etc/abs/x.conf"), "/etc/apache2/conf-available/x.conf");
+  assert.equal(h.canonical("/usr/share/nginx/modules/m.so"), "/usr/lib/nginx/modules/m.so");
+  assert.equal(h.canonical("/lib/nginx/../nginx/modules"), "/usr/lib/nginx/modules", ".. after the link");
+  assert.equal(h.canonical("/etc/escape"), "/etc/hostname", "re-rooted: never above the root");
+  assert.equal(h.canonical("/etc/missing/file"), "/etc/missing/file");
+  assert.match(h.canonical("/etc/loop1"), /^\/etc\/loop[12]$/, "a loop stops after the hop limit");
+  // The live host: the same following, from "/".
+  const live = new Host("/");
+  assert.equal(
+    live.canonical(`${t.path}/etc/apache2/conf-enabled/x.conf`),
+    `${Deno.realPathSync(t.path)}/etc/apache2/conf-available/x.conf`,
+  );
+});
+
 Deno.test("reads are capped and say when they were truncated", () => {
   using t = makeTree({ "big": "x".repeat(10_000), "small": "abc" });
   const h = new Host(t.path);

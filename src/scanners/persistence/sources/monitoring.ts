@@ -15,6 +15,7 @@ import { type Account, ROOT_ACCOUNT } from "../accounts.ts";
 import { type Collector, normalisePath } from "../collect.ts";
 import { commandName } from "../shell_words.ts";
 import { subdirs } from "./hook_files.ts";
+import { walkIncludes } from "./shared.ts";
 import {
   accountNamed,
   AgentFile,
@@ -101,25 +102,18 @@ interface ZabbixConf {
   last: Map<string, { value: string; path: string; line: number }>;
 }
 
+/** The agents' own bound on nested includes is 10 levels. */
+const ZABBIX_LIMITS = { files: MONITORING_LIMITS.files, depth: 10 } as const;
+
 /** Reads a Zabbix agent configuration as the agent does, its includes (at most 10 deep) followed. */
 function readZabbix(c: Collector, agent: string, root: string): ZabbixConf {
   const conf: ZabbixConf = { files: [], rules: [], params: [], programs: [], modules: [], last: new Map() };
-  const seen = new Set<string>();
-  let truncated = false;
-  const visit = (path: string, depth: number) => {
-    if (seen.has(path)) return;
-    if (seen.size >= MONITORING_LIMITS.files) {
-      truncated = true;
-      return;
-    }
-    seen.add(path);
-    const text = c.read(path)?.text;
-    if (text === undefined) return;
+  walkIncludes(c, `${agent} ${root}`, root, ZABBIX_LIMITS, (path, text, include) => {
     const file = new AgentFile(path);
     conf.files.push(file);
     for (const l of parseZabbixConf(text)) {
       if (l.key === "Include") {
-        if (depth < 10) { for (const inc of zabbixInclude(c, l.value, path)) visit(inc, depth + 1); }
+        include(l.line, () => zabbixInclude(c, l.value, path));
         continue;
       }
       conf.last.set(l.key, { value: l.value, path, line: l.line });
@@ -161,14 +155,7 @@ function readZabbix(c: Collector, agent: string, root: string): ZabbixConf {
         }
       }
     }
-  };
-  visit(root, 0);
-  if (truncated) {
-    c.ctx.warn(
-      "truncated",
-      `${agent} ${root}: more than ${MONITORING_LIMITS.files} configuration files: the rest were not read`,
-    );
-  }
+  });
   return conf;
 }
 
@@ -300,45 +287,18 @@ interface NrpeConf {
 /** Reads an NRPE configuration as nrpe does: include= and include_file= files, include_dir= trees (*.cfg). */
 function readNrpe(c: Collector, root: string): NrpeConf {
   const conf: NrpeConf = { files: [], commands: [], last: new Map() };
-  const seen = new Set<string>();
-  const dirs = new Set<string>(); // by device and inode: a link back up the tree is read once
-  const visitDir = (dir: string, depth: number) => {
-    const id = c.ctx.host.stat(dir);
-    if (depth > MONITORING_LIMITS.depth || !id.ok || dirs.has(`${id.value.dev}:${id.value.ino}`)) return;
-    dirs.add(`${id.value.dev}:${id.value.ino}`);
-    const listing = c.listing(dir, true);
-    if (!listing) return;
-    const names = [...new Set([...listing.files, ...listing.dirs])].sort();
-    for (const name of names) {
-      const path = `${dir === "/" ? "" : dir}/${name}`;
-      const st = c.ctx.host.stat(path);
-      if (!st.ok) continue;
-      if (st.value.isFile && name.length > 4 && name.endsWith(".cfg")) visit(path, depth + 1);
-      else if (st.value.isDirectory && !name.startsWith(".")) visitDir(path, depth + 1);
-    }
-  };
-  const visit = (path: string, depth: number) => {
-    if (seen.has(path) || depth > MONITORING_LIMITS.depth) return;
-    if (seen.size >= MONITORING_LIMITS.files) {
-      c.ctx.warn(
-        "truncated",
-        `nrpe ${root}: more than ${MONITORING_LIMITS.files} configuration files: ${path} not read`,
-      );
-      return;
-    }
-    seen.add(path);
-    const text = c.read(path)?.text;
-    if (text === undefined) return;
+  const named = (value: string) => normalisePath(value.startsWith("/") ? value : `/${value}`);
+  walkIncludes(c, `nrpe ${root}`, root, MONITORING_LIMITS, (path, text, include) => {
     const file = new AgentFile(path);
     conf.files.push(file);
     const parsed = parseNrpeConf(text);
     for (const l of parsed.lines) {
       if (l.name === "include_dir") {
-        visitDir(normalisePath(l.value.startsWith("/") ? l.value : `/${l.value}`), depth + 1);
+        include(l.line, () => nrpeDirFiles(c, named(l.value)));
         continue;
       }
       if (l.name === "include" || l.name === "include_file") {
-        visit(normalisePath(l.value.startsWith("/") ? l.value : `/${l.value}`), depth + 1);
+        include(l.line, () => [named(l.value)]);
         continue;
       }
       const name = nrpeCommandName(l.name);
@@ -348,9 +308,33 @@ function readNrpe(c: Collector, root: string): NrpeConf {
     if (parsed.stopped !== undefined) {
       file.note(parsed.stopped, "malformed line: nrpe stops reading this file here");
     }
-  };
-  visit(root, 0);
+  });
   return conf;
+}
+
+/**
+ * The files nrpe's include_dir= reads: every `*.cfg` file in the tree (dot directories left out), in name
+ * order, at most MONITORING_LIMITS.depth directories down; a directory linked back up the tree is read once.
+ */
+function nrpeDirFiles(c: Collector, top: string): string[] {
+  const out: string[] = [];
+  const dirs = new Set<string>(); // by device and inode
+  const visitDir = (dir: string, depth: number) => {
+    const id = c.ctx.host.stat(dir);
+    if (depth > MONITORING_LIMITS.depth || !id.ok || dirs.has(`${id.value.dev}:${id.value.ino}`)) return;
+    dirs.add(`${id.value.dev}:${id.value.ino}`);
+    const listing = c.listing(dir, true);
+    if (!listing) return;
+    for (const name of [...new Set([...listing.files, ...listing.dirs])].sort()) {
+      const path = `${dir === "/" ? "" : dir}/${name}`;
+      const st = c.ctx.host.stat(path);
+      if (!st.ok) continue;
+      if (st.value.isFile && name.length > 4 && name.endsWith(".cfg")) out.push(path);
+      else if (st.value.isDirectory && !name.startsWith(".")) visitDir(path, depth + 1);
+    }
+  };
+  visitDir(top, 0);
+  return out;
 }
 
 /**

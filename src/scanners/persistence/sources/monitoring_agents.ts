@@ -18,7 +18,6 @@ import { type Collector, type Entry, normalisePath } from "../collect.ts";
 import { parseEnvFile } from "../env_files.ts";
 import { unlessOwned } from "./ownership.ts";
 import { account, confFiles } from "./shared.ts";
-import { realPath } from "./web_servers.ts";
 
 /** MITRE technique of the family's points: a server software component (the agent) extended to run code. */
 export const TECHNIQUE = "T1505";
@@ -172,7 +171,7 @@ export function loadedObject(c: Collector, file: AgentFile, o: LoadedObject): vo
     file.note(o.line, `${o.directive} ${o.written}: no such file (nothing is loaded)`);
     return;
   }
-  const real = realPath(c, path);
+  const real = c.ctx.host.canonical(path);
   file.note(
     o.line,
     `${o.directive} ${o.written}${real !== o.written ? ` (${real})` : ""}, loaded by ${o.loader}`,

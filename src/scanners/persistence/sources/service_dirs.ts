@@ -10,9 +10,8 @@
  * (and itself, when others can change it); a binary `run` is judged as the program it is.
  */
 import type { Metadata } from "../../../core/finding.ts";
-import { pathComponents } from "../../../host/host.ts";
 import { ROOT_ACCOUNT } from "../accounts.ts";
-import { type Collector, type Entry, normalisePath } from "../collect.ts";
+import { type Collector, type Entry } from "../collect.ts";
 import { distinctDirs, selfEntry, subdirs } from "./hook_files.ts";
 import { isExecutable, scriptPoint } from "./shared.ts";
 
@@ -45,29 +44,6 @@ export const RUNIT_STAGES = ["/etc/runit/1", "/etc/runit/2", "/etc/runit/3", "/e
 /** The scripts a service directory's supervisor runs (runit's control/* are added when present). */
 const SERVICE_FILES = ["run", "finish", "check", "log/run", "log/finish"];
 
-/** `path` with every link on the way followed inside the root (at most 32 hops), lexically normalised. */
-export function realPath(c: Collector, path: string): string {
-  const todo = pathComponents(path);
-  const done: string[] = [];
-  let hops = 0;
-  while (todo.length > 0) {
-    const part = todo.shift()!;
-    if (part === "..") {
-      done.pop();
-      continue;
-    }
-    const link = hops < 32 ? c.ctx.host.readLink("/" + [...done, part].join("/")) : undefined;
-    if (!link?.ok) {
-      done.push(part);
-      continue;
-    }
-    hops++;
-    if (link.value.startsWith("/")) done.length = 0;
-    todo.unshift(...link.value.split("/").filter((p) => p !== "" && p !== "."));
-  }
-  return normalisePath("/" + done.join("/"));
-}
-
 /** Collects the scripts, each file once (a `log/run` linked to a shared one is read where it lives). */
 class ScriptReader {
   readonly #seen = new Set<string>();
@@ -81,7 +57,7 @@ class ScriptReader {
     const c = this.c;
     const st = c.ctx.host.stat(path);
     if (!st.ok || !st.value.isFile) return;
-    const real = realPath(c, path);
+    const real = c.ctx.host.canonical(path);
     if (real === "/dev/null" || this.#seen.has(real)) return;
     this.#seen.add(real);
     const why = skipped ?? (parsed || isExecutable(c, path) ? undefined : "not executable");
@@ -127,7 +103,7 @@ class ScriptReader {
 function serviceDirs(c: Collector, dir: string): { name: string; real: string }[] {
   return subdirs(c, dir, (n) => !n.startsWith(".")).map((name) => ({
     name,
-    real: realPath(c, `${dir}/${name}`),
+    real: c.ctx.host.canonical(`${dir}/${name}`),
   }))
     .filter((s) => {
       const st = c.ctx.host.stat(s.real);

@@ -132,3 +132,43 @@ export function linkTarget(c: Collector, path: string, hops = 8): string {
   }
   return p;
 }
+
+/**
+ * Reads a daemon's configuration from `root` with its includes, bounded: each file once, at most `limits.files`
+ * files and `limits.depth` levels of includes; each problem is warned once, under `label`. `file` reads one
+ * file's text and calls `include` for each include directive with the files it names (found through the problems
+ * list, which globs add to).
+ */
+export function walkIncludes(
+  c: Collector,
+  label: string,
+  root: string,
+  limits: { readonly files: number; readonly depth: number },
+  file: (
+    path: string,
+    text: string,
+    include: (line: number, files: (problems: string[]) => string[]) => void,
+  ) => void,
+): void {
+  const read = new Set<string>();
+  const problems: string[] = [];
+  const visit = (path: string, depth: number) => {
+    if (read.has(path)) return;
+    if (read.size >= limits.files) {
+      problems.push(`more than ${limits.files} configuration files: ${path} and the rest not read`);
+      return;
+    }
+    read.add(path);
+    const f = c.read(path);
+    if (!f) return;
+    file(path, f.text, (line, files) => {
+      if (depth >= limits.depth) {
+        problems.push(`${path}:${line}: includes nested deeper than ${limits.depth} not followed`);
+        return;
+      }
+      for (const inc of files(problems)) visit(inc, depth + 1);
+    });
+  };
+  visit(root, 0);
+  for (const p of new Set(problems)) c.ctx.warn("truncated", `${label}: ${p}`);
+}

@@ -16,7 +16,7 @@ import { type Account, ROOT_ACCOUNT, UNKNOWN_ACCOUNT } from "../accounts.ts";
 import { type Collector, type Entry, normalisePath } from "../collect.ts";
 import { expandGlob } from "../../ssh/sshd_config.ts";
 import { EnvJudge } from "./environment.ts";
-import { realPath, serviceDirSources } from "./service_dirs.ts";
+import { serviceDirSources } from "./service_dirs.ts";
 import { account } from "./shared.ts";
 import {
   environmentPairs,
@@ -158,7 +158,7 @@ function supervisord(c: Collector): void {
   const judged = new Set<string>();
   const env = EnvJudge.of(c);
   for (const main of SUPERVISORD_CONFS) {
-    if (done.has(realPath(c, main))) continue;
+    if (done.has(c.ctx.host.canonical(main))) continue;
     const files = supervisordFiles(c, main);
     if (files.length === 0) continue;
     for (const f of files) {
@@ -194,7 +194,7 @@ function supervisord(c: Collector): void {
       if (p.autostart && p.environment) judgeEnv(p.environment, runAs);
     }
     for (const f of files) {
-      const real = realPath(c, f.path);
+      const real = c.ctx.host.canonical(f.path);
       if (done.has(real)) continue;
       done.add(real);
       const got = byFile.get(f.path);
@@ -213,7 +213,7 @@ function supervisord(c: Collector): void {
 function monit(c: Collector): void {
   const seen = new Set<string>();
   const readFile = (path: string, skipped?: string) => {
-    const real = realPath(c, path); // conf-enabled/x is a link to conf-available/x: one file
+    const real = c.ctx.host.canonical(path); // conf-enabled/x is a link to conf-available/x: one file
     if (seen.has(real)) return [];
     if (seen.size >= MAX_FILES) {
       c.ctx.warn("truncated", `monit: more than ${MAX_FILES} configuration files: ${path} not read`);

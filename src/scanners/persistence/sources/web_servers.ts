@@ -18,7 +18,7 @@ import { type Collector, type Entry, LIMITS, normalisePath } from "../collect.ts
 import { parseEnvFile } from "../env_files.ts";
 import { distinctDirs, judgeUnpackaged } from "./hook_files.ts";
 import { unlessOwned } from "./ownership.ts";
-import { account, scriptPoint } from "./shared.ts";
+import { account, scriptPoint, walkIncludes } from "./shared.ts";
 import {
   type ApacheDirective,
   apacheDirectives,
@@ -154,32 +154,6 @@ function rooted(base: string, path: string): string {
 }
 
 /**
- * The path with every symlink on the way followed (inside the root, at most 32 hops): the file the package
- * database knows (/usr/share/nginx/modules is a link to /usr/lib/nginx/modules on Debian).
- */
-export function realPath(c: Collector, path: string): string {
-  const todo = normalisePath(path).split("/").filter((p) => p !== "");
-  let done = "";
-  let hops = 0;
-  while (todo.length > 0) {
-    const part = todo.shift()!;
-    if (part === ".") continue;
-    if (part === "..") {
-      done = done.slice(0, done.lastIndexOf("/"));
-      continue;
-    }
-    const here = `${done}/${part}`;
-    const link = hops < 32 ? c.ctx.host.readLink(here) : undefined;
-    if (link?.ok) {
-      hops++;
-      if (link.value.startsWith("/")) done = "";
-      todo.unshift(...link.value.split("/").filter((p) => p !== ""));
-    } else done = here;
-  }
-  return done || "/";
-}
-
-/**
  * The files an Apache Include names, in httpd's order (ap_process_fnmatch_configs): a glob in any component
  * (a leading dot matched only by a dot), sorted; a directory, given or matched, is read whole and recursively,
  * hidden files included.
@@ -263,7 +237,7 @@ function loadModule(
   written: string,
 ): void {
   const path = rooted(base, written);
-  const file = realPath(c, path);
+  const file = c.ctx.host.canonical(path);
   if (!isFile(c, file)) {
     acc.modules.push(`${at.line}: ${at.directive} ${written}: no such file (the server would not start)`);
     return;
@@ -279,47 +253,6 @@ function loadModule(
   }
 }
 
-/**
- * Reads a server's configuration from `root` with its includes, bounded as both servers' walks are here: each
- * file once, at most WEB_SERVER_LIMITS.files files and WEB_SERVER_LIMITS.depth levels of includes; each problem
- * is warned once, under `label`. `file` reads one file's text and calls `include` for each include directive with
- * the files it names (found through the problems list, which globs add to).
- */
-function walkConfig(
-  c: Collector,
-  label: string,
-  root: string,
-  file: (
-    path: string,
-    text: string,
-    include: (line: number, files: (problems: string[]) => string[]) => void,
-  ) => void,
-): void {
-  const read = new Set<string>();
-  const problems: string[] = [];
-  const visit = (path: string, depth: number) => {
-    if (read.has(path)) return;
-    if (read.size >= WEB_SERVER_LIMITS.files) {
-      problems.push(
-        `more than ${WEB_SERVER_LIMITS.files} configuration files: ${path} and the rest not read`,
-      );
-      return;
-    }
-    read.add(path);
-    const f = c.read(path);
-    if (!f) return;
-    file(path, f.text, (line, files) => {
-      if (depth >= WEB_SERVER_LIMITS.depth) {
-        problems.push(`${path}:${line}: includes nested deeper than ${WEB_SERVER_LIMITS.depth} not followed`);
-        return;
-      }
-      for (const inc of files(problems)) visit(inc, depth + 1);
-    });
-  };
-  visit(root, 0);
-  for (const p of new Set(problems)) c.ctx.warn("truncated", `${label}: ${p}`);
-}
-
 /** One Apache configuration, its includes followed; programs become entries, loaded objects are recorded. */
 function apacheServer(c: Collector, layout: ApacheLayout, loaded: LoadedModule[]): void {
   const env = envvars(c, layout);
@@ -328,7 +261,7 @@ function apacheServer(c: Collector, layout: ApacheLayout, loaded: LoadedModule[]
   let serverRoot = layout.serverRoot;
   let user = layout.user;
   const childEntries: Entry[] = [];
-  walkConfig(c, `Apache ${layout.config}`, layout.config, (path, text, include) => {
+  walkIncludes(c, `Apache ${layout.config}`, layout.config, WEB_SERVER_LIMITS, (path, text, include) => {
     const acc = new FileHooks();
     for (const d of apacheDirectives(text, resolve)) {
       const [a0, a1] = d.args;
@@ -372,7 +305,7 @@ function apacheHooks(
 
 /** One nginx configuration, its includes followed: `load_module` objects are recorded. */
 function nginxServer(c: Collector, layout: typeof NGINX_LAYOUTS[number], loaded: LoadedModule[]): void {
-  walkConfig(c, `nginx ${layout.config}`, layout.config, (path, text, include) => {
+  walkIncludes(c, `nginx ${layout.config}`, layout.config, WEB_SERVER_LIMITS, (path, text, include) => {
     const acc = new FileHooks();
     for (const d of nginxDirectives(text)) {
       const [name, arg] = d.args;
@@ -425,6 +358,6 @@ export function webServerSources(c: Collector): void {
   }
   const unloaded = distinctDirs(c, MODULE_DIRS).flatMap((dir) =>
     c.list(dir).filter((n) => n.endsWith(".so")).map((n) => `${dir}/${n}`)
-  ).filter((p) => !files.has(realPath(c, p)));
+  ).filter((p) => !files.has(c.ctx.host.canonical(p)));
   judgeUnpackaged(c, unloaded, "web server module");
 }
