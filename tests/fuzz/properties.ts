@@ -95,7 +95,8 @@ import { parsePathAssignments } from "../../src/scanners/world_writable/root_pat
 import { parseExecLine, parseUnitFile } from "../../src/scanners/systemd_units/unit_file.ts";
 import { parseAuditRules } from "../../src/scanners/audit_rules.ts";
 import { parseExpectedFile } from "../../src/scanners/suid_sgid.ts";
-import { ldOccurrences, parsePreloadFile } from "../../src/scanners/ioc/ld_env.ts";
+import { ldOccurrences } from "../../src/scanners/ioc/ld_env.ts";
+import { parsePreloadFile } from "../../src/host/ld_so_preload.ts";
 import { parseAllowFile } from "../../src/scanners/ioc/allow.ts";
 import { parsePasswd as parseProcUsers } from "../../src/host/proc_users.ts";
 import { parseRpmHeader } from "../../src/host/rpm_db.ts";

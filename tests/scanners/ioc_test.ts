@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { ioc, MAX_ENVIRON_BYTES } from "../../src/scanners/ioc/index.ts";
 import { allowReason, loadAllowlist, parseAllowFile } from "../../src/scanners/ioc/allow.ts";
-import { ldEntries, parsePreloadFile } from "../../src/scanners/ioc/ld_env.ts";
+import { ldEntries } from "../../src/scanners/ioc/ld_env.ts";
+import { parsePreloadFile } from "../../src/host/ld_so_preload.ts";
 import { matchKnownNames, stratumUrl } from "../../src/scanners/ioc/names.ts";
 import { decodeIpv4Hex, decodeIpv6Hex, hostPort } from "../../src/host/net_address.ts";
 import { findInetSocket } from "../../src/host/proc_net.ts";
@@ -392,10 +393,10 @@ Deno.test("parsers: ld entries, preload file, allow file, known names, stratum",
   assert.deepEqual(ldEntries("LD_LIBRARY_PATH", "/a::/b;"), ["/a", "", "/b", ""]);
   assert.deepEqual(parsePreloadFile(""), []);
   assert.deepEqual(parsePreloadFile("/a.so # c\n#/b.so\n/c.so:/d.so\t/e.so"), [
-    "/a.so",
-    "/c.so",
-    "/d.so",
-    "/e.so",
+    { line: 1, path: "/a.so" },
+    { line: 3, path: "/c.so" },
+    { line: 3, path: "/d.so" },
+    { line: 3, path: "/e.so" },
   ]);
   assert.deepEqual(parseAllowFile("a\n # b\n\n c \n"), ["a", "c"]);
   assert.deepEqual(loadAllowlist([" x ", ""], undefined), { patterns: ["x"] });

@@ -17,7 +17,7 @@ import {
   watchesWrites,
 } from "../../src/scanners/audit_rules.ts";
 import { parsePathList } from "../../src/scanners/integrity/dpkg_md5sums.ts";
-import { parsePreloadFile } from "../../src/scanners/ioc/ld_env.ts";
+import { parsePreloadFile } from "../../src/host/ld_so_preload.ts";
 import { parseProfileHeaders } from "../../src/scanners/mac/apparmor.ts";
 import { blsCmdlines, grubCfgCmdlines, judgeCmdline } from "../../src/scanners/persistence/boot_config.ts";
 import { parseDesktopEntry } from "../../src/scanners/persistence/desktop.ts";
@@ -232,9 +232,12 @@ Deno.test("linear: an ld.so.preload comment of 160,000 `#` and a carriage return
     "preload",
     () => parsePreloadFile(`/lib/a.so #${"#".repeat(N)}\r/tmp/evil.so\n/lib/b.so\n`),
   );
-  assert.deepEqual(entries, ["/lib/a.so", "/lib/b.so"]);
+  assert.deepEqual(entries, [{ line: 1, path: "/lib/a.so" }, { line: 2, path: "/lib/b.so" }]);
   // A CRLF line's comment is a comment too (glibc's loader ends a comment at the newline only).
-  assert.deepEqual(parsePreloadFile("/lib/c.so # note\r\n/lib/d.so\r\n"), ["/lib/c.so", "/lib/d.so"]);
+  assert.deepEqual(parsePreloadFile("/lib/c.so # note\r/x.so\r\n/lib/d.so\r\n").map((e) => e.path), [
+    "/lib/c.so",
+    "/lib/d.so",
+  ]);
 });
 
 Deno.test("linear: an audit rule followed by 80,000 ` #` and a carriage return (was 5 s) is the rule", () => {

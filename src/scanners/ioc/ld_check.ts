@@ -4,20 +4,13 @@
  */
 import type { ScanContext } from "../../core/context.ts";
 import type { Severity } from "../../core/severity.ts";
+import { LD_SO_PRELOAD, parsePreloadFile } from "../../host/ld_so_preload.ts";
 import type { LocationJudge } from "../../host/location.ts";
 import { environEntries } from "../../host/proc_stat.ts";
 import type { ProcessInfo } from "../../host/proc_types.ts";
 import type { Findings } from "./collect.ts";
 import { type IocEnv, processAt, processMeta, programSubject } from "./common.ts";
-import {
-  judgeEntries,
-  LD_VARS,
-  ldEntries,
-  ldOccurrences,
-  type LdVar,
-  parsePreloadFile,
-  untrusted,
-} from "./ld_env.ts";
+import { judgeEntries, LD_VARS, ldEntries, ldOccurrences, type LdVar, untrusted } from "./ld_env.ts";
 
 /**
  * Bytes of /proc/<pid>/environ read: all an exec can pass. The kernel takes arguments and environment together
@@ -33,7 +26,7 @@ const MAX_VALUE_CHARS = 4096;
 
 /** Checks /etc/ld.so.preload (host-wide). */
 export function checkPreloadFile(ctx: ScanContext, judge: LocationJudge, out: Findings): void {
-  const path = "/etc/ld.so.preload";
+  const path = LD_SO_PRELOAD;
   // ld.so reads the whole file (it maps it): so does this, up to a bound no real preload list comes near, and a
   // file past it is reported even when what was read names nothing (entries padded past 64 KiB hid once).
   const r = ctx.host.readText(path, PRELOAD_BYTES);
@@ -41,7 +34,7 @@ export function checkPreloadFile(ctx: ScanContext, judge: LocationJudge, out: Fi
     if (r.reason !== "missing") ctx.warn("ld_so_preload_unreadable", `${path}: ${r.message}`);
     return;
   }
-  const entries = parsePreloadFile(r.value);
+  const entries = parsePreloadFile(r.value).map((e) => e.path);
   if (entries.length === 0 && !r.truncated) return;
   const judged = judgeEntries(entries, judge);
   const notRoot = entries.filter((e) => {

@@ -53,18 +53,6 @@ export function ldOccurrences(entries: readonly (readonly [string, string])[]): 
   return out;
 }
 
-/**
- * Entries of an /etc/ld.so.preload text (whitespace or colon separated; `#` starts a comment that runs to the
- * newline, as in glibc's loader, a carriage return included: a `/#.*$/` retried every `#` before a carriage
- * return, quadratically, and left the comment of a CRLF line in place).
- */
-export function parsePreloadFile(text: string): string[] {
-  return text.split("\n").flatMap((line) => {
-    const hash = line.indexOf("#");
-    return (hash < 0 ? line : line.slice(0, hash)).split(/[\s:]+/);
-  }).filter((e) => e !== "");
-}
-
 /** How one entry was judged. */
 export interface EntryJudgement {
   entry: string;
