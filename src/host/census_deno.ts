@@ -9,7 +9,7 @@ import type { Assembler, Census } from "./census_result.ts";
 import { SLICE_MS } from "./census_thread.ts";
 import type { CensusLimits, CensusSpec } from "./census_types.ts";
 import type { Host } from "./host.ts";
-import { walk } from "./walker.ts";
+import { walk, type WalkCut } from "./walker.ts";
 import { yieldToEventLoop } from "./yield.ts";
 
 /** The Deno-API census, for when FFI cannot be used: the shared walker, filtered the same way. */
@@ -27,8 +27,7 @@ export async function denoCensus(
   let last = performance.now();
   const ctx = {
     host,
-    warn: (code: string, detail?: string) =>
-      asm.warn({ code, detail: detail ?? "", ...(code === "truncated" ? { cut: "walk" as const } : {}) }),
+    warn: (code: string, detail?: string) => asm.warn({ code, detail: detail ?? "" }),
     checkpoint: async () => {
       if (signal?.aborted) throw new Error("census cancelled");
       if (performance.now() - last > SLICE_MS) {
@@ -50,6 +49,13 @@ export async function denoCensus(
       skipFsTypes: new Set(spec.skipFsTypes),
       fsTypes: spec.fsTypes,
       ...limits,
+      onCut: (cut: WalkCut) =>
+        asm.warn({
+          code: "truncated",
+          detail: cut.detail,
+          cut: cut.kind,
+          ...(cut.kind === "depth" || cut.kind === "dir_entries" ? { path: cut.path } : {}),
+        }),
     };
     for await (const e of walk(ctx, opts)) {
       examined++;

@@ -2,7 +2,7 @@
  * The filesystem census's vocabulary: what a caller asks for (scopes, limits, workers) and what one kept entry
  * and one warning look like. `census.ts` re-exports all of it; the back-ends and the planner share it.
  */
-import { DEFAULT_WALK_LIMITS, type WalkEntry, type WalkLimits } from "./walker.ts";
+import { DEFAULT_WALK_LIMITS, type WalkCutKind, type WalkEntry, type WalkLimits } from "./walker.ts";
 
 /** One consumer's part of a census, in host paths (under `--root` relative to the root). */
 export interface CensusScope {
@@ -61,9 +61,9 @@ export interface CensusEntry extends WalkEntry {
 /**
  * A bound that left part of the census's scope unexamined: the whole walk stopped (`entries`, `time`), a
  * directory was read only in part (`dir_entries`) or not entered for its depth (`depth`), or entries found were
- * not kept (`kept`); `walk` is any of these met by the Deno-API fallback's walk (its detail says which).
+ * not kept (`kept`).
  */
-export type CensusCut = "entries" | "time" | "depth" | "dir_entries" | "kept" | "walk";
+export type CensusCut = WalkCutKind | "kept";
 
 /**
  * A problem met while walking; `path` (a host path) when it concerns one place, `cut` when a bound left part of

@@ -66,8 +66,26 @@ export interface WalkContext {
   checkpoint(): Promise<void>;
 }
 
+/**
+ * A bound that left part of a walk unexamined: a directory not entered for its depth (`depth`) or read only in
+ * part (`dir_entries`), or the whole walk stopped (`entries`, `time`).
+ */
+export type WalkCutKind = "depth" | "dir_entries" | "entries" | "time";
+
+/** One cut: its kind, the directory where it happened (the first, for depth and size), and what was said. */
+export interface WalkCut {
+  readonly kind: WalkCutKind;
+  readonly path: string;
+  readonly detail: string;
+}
+
 /** Options of one walk. */
 export interface WalkOptions extends Partial<WalkLimits> {
+  /**
+   * Told of each cut instead of a `truncated` warning, for callers for which an unexamined part is a finding
+   * (an intruder can build a tree past a bound to hide a file in it).
+   */
+  readonly onCut?: (cut: WalkCut) => void;
   /** Absolute host paths to walk; a symlinked root (e.g. /bin on merged-/usr) is resolved inside the scan root. */
   readonly roots: readonly string[];
   /** Stay on each root's filesystem (default true). When false, other local filesystems are entered. */
@@ -169,6 +187,8 @@ export async function* walk(ctx: WalkContext, opts: WalkOptions): AsyncGenerator
     if (tally.denied <= MAX_DENIED_WARNINGS) ctx.warn("perm_denied", `${path}: ${errMessage(e)}`);
   };
 
+  const cut = (kind: WalkCutKind, path: string, detail: string) =>
+    opts.onCut ? opts.onCut({ kind, path, detail }) : ctx.warn("truncated", detail);
   const remotePoints = ctx.host.remoteMountpoints();
   const remoteAt = mountpointsByParent(remotePoints);
   for (const root of opts.roots) {
@@ -231,14 +251,14 @@ export async function* walk(ctx: WalkContext, opts: WalkOptions): AsyncGenerator
       const children: { entry: WalkEntry; enter: boolean }[] = [];
       for (const name of names) {
         if (++entries > limits.maxEntries) {
-          ctx.warn("truncated", `walk stopped after ${limits.maxEntries} entries (at ${dir.path})`);
+          cut("entries", dir.path, `walk stopped after ${limits.maxEntries} entries (at ${dir.path})`);
           stopped = true;
           break;
         }
         if ((entries & 0xff) === 0) {
           await ctx.checkpoint();
           if (performance.now() - started > limits.maxMillis) {
-            ctx.warn("truncated", `walk stopped after ${limits.maxMillis} ms (at ${dir.path})`);
+            cut("time", dir.path, `walk stopped after ${limits.maxMillis} ms (at ${dir.path})`);
             stopped = true;
             break;
           }
@@ -271,16 +291,18 @@ export async function* walk(ctx: WalkContext, opts: WalkOptions): AsyncGenerator
     }
   }
   if (tally.depthCut > 0) {
-    ctx.warn(
-      "truncated",
+    cut(
+      "depth",
+      tally.depthExample,
       `${tally.depthCut} director${
         tally.depthCut === 1 ? "y" : "ies"
       } deeper than ${limits.maxDepth} not entered (e.g. ${tally.depthExample})`,
     );
   }
   if (tally.dirCut > 0) {
-    ctx.warn(
-      "truncated",
+    cut(
+      "dir_entries",
+      tally.dirExample,
       `${tally.dirCut} director${
         tally.dirCut === 1 ? "y" : "ies"
       } with more than ${limits.maxDirEntries} entries read partly (e.g. ${tally.dirExample})`,

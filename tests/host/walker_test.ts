@@ -118,6 +118,24 @@ Deno.test("walker: depth limit stops descent with one truncated warning", async 
   assert.match(c.warnings[0].detail!, /2 directories deeper than 2 not entered \(e\.g\. \/r\/1\/2\)/);
 });
 
+Deno.test("walker: with onCut, each bound is handed to the caller (kind, place, words) instead of warned", async () => {
+  const files: Record<string, string> = { "r/1/2/3/4/f": "x" };
+  for (let i = 0; i < 30; i++) files[`r/big/f${i}`] = "x";
+  using t = makeTree(files);
+  const cuts: unknown[] = [];
+  const c = await collect(t.path, {
+    roots: ["/r"],
+    maxDepth: 2,
+    maxDirEntries: 10,
+    onCut: (cut) => cuts.push([cut.kind, cut.path]),
+  });
+  assert.deepEqual(c.warnings, []);
+  assert.deepEqual(cuts, [["depth", "/r/1/2"], ["dir_entries", "/r/big"]]);
+  const stopped: unknown[] = [];
+  await collect(t.path, { roots: ["/r"], maxEntries: 5, onCut: (cut) => stopped.push(cut.kind) });
+  assert.deepEqual(stopped, ["entries"]);
+});
+
 Deno.test("walker: entry limit stops the whole walk with a warning", async () => {
   const files: Record<string, string> = {};
   for (let i = 0; i < 50; i++) files[`r/d${i % 5}/f${String(i).padStart(2, "0")}`] = "x";

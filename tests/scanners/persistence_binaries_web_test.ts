@@ -213,16 +213,44 @@ Deno.test("persistence web shells: request input run as commands, obfuscated eva
   assert.deepEqual(summary(fast.findings), summary(r.findings));
 });
 
-Deno.test("persistence web shells: the walk is bounded and says where it stopped", async () => {
+Deno.test("persistence web shells: a shell 14 directories down, which hid past the old depth of 12, is found", async () => {
   const deep = Array.from({ length: 14 }, (_, i) => `d${i}`).join("/");
   using root = makeTree(withAccounts({
     [`var/www/${deep}/x.php`]: "<?php system($_GET['c']);",
     "var/www/html/ok.php": "<?php echo 'hello';",
   }));
   const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
-  assert.deepEqual(r.findings, []);
-  assert.deepEqual(r.warnings.map((w) => w.code), ["truncated"]);
-  assert.match(r.warnings[0].detail!, /deeper than 12/);
+  assert.deepEqual(summary(r.findings), [
+    `critical persistence.webshell.exec_request /var/www/${deep}/x.php`,
+  ]);
+  assert.deepEqual(r.warnings, []);
+});
+
+Deno.test("persistence web shells: what a bound left unread is named (buried past 64 levels, padded past 4 MiB)", async () => {
+  // What the web server's account can do after one upload: bury the shell, or pad it so that its code lies past
+  // what is read. Neither is reported as clean.
+  const deep = Array.from({ length: 70 }, () => "d").join("/");
+  const padding = "/*" + " ".repeat(4 << 20) + "*/";
+  using root = makeTree(withAccounts({
+    [`var/www/${deep}/x.php`]: "<?php system($_GET['c']);",
+    "var/www/html/big.php": `<?php ${padding} system($_GET['c']);`,
+    "var/www/html/ok.php": "<?php echo 'hello';",
+  }));
+  const r = await runOne(persistence, root.path, { persistenceRecentDays: 0 });
+  const unread = r.findings.filter((f) => f.check_id === "persistence.webshell.unexamined");
+  assert.deepEqual(unread.map((f) => [f.severity, f.metadata.bound, f.metadata.path]), [
+    ["medium", "file_size", "/var/www/html/big.php"],
+    ["medium", "depth", `/var/www/${Array.from({ length: 64 }, () => "d").join("/")}`],
+  ]);
+  assert.match(
+    unread[0].description,
+    /only its first 4 MiB were read; a web shell there would not have been seen/,
+  );
+  assert.ok(
+    !r.findings.some((f) => f.check_id === "persistence.webshell.exec_request"),
+    "neither shell was read",
+  );
+  assert.ok(!r.warnings.some((w) => w.code === "truncated"), "said as findings, not warnings");
 });
 
 Deno.test("persistence web shells: a runner's name built from constants and called through a variable fires", async () => {

@@ -51,4 +51,19 @@ export const WEB_SHELL_CHECKS: CheckInput[] = [
     mitre: ["T1505.003"],
     confidence: "heuristic",
   },
+  {
+    ...FAMILY_BASE,
+    id: "persistence.webshell.unexamined",
+    title: "Part of a web root was not examined for web shells",
+    severity: "medium",
+    rationale: "The web-root walk is bounded so that a hostile tree cannot hang the scan: at most " +
+      "20,000 server-side files and 256 MiB of them, 4 MiB of one file, 64 directories down, 200,000 entries " +
+      "and 8 s. Whoever can write to a web root (the web server's own account, after an upload) can push a " +
+      "shell past a bound: pad the file, bury it deep, or flood the root with files. What was not read is " +
+      "named, not reported as clean.",
+    remediation:
+      "Look at the file or directory named (who wrote it, when, and what it holds: a server-side file of " +
+      "megabytes or a directory tree that deep is rare in a web application).",
+    mitre: ["T1505.003", "T1564"],
+  },
 ];

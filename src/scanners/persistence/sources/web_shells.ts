@@ -1,10 +1,11 @@
 /**
  * Web shells: server-side files in the web roots (the usual ones and those the Apache and nginx configurations
  * name) that run request input as a command or as code, obfuscated eval, and .htaccess/.user.ini directives
- * that make other files run as code. A bounded walk (depth, files, bytes, time: each a warning when hit); files
- * a package installed (phpMyAdmin, default pages) stay quiet.
+ * that make other files run as code. A bounded walk (depth, files, bytes, time): what a bound left unread is a
+ * `persistence.webshell.unexamined` finding, since the web server's own account can push a shell past one;
+ * files a package installed (phpMyAdmin, default pages) stay quiet.
  */
-import { walk } from "../../../host/walker.ts";
+import { walk, type WalkCutKind } from "../../../host/walker.ts";
 import { entryDigest } from "../assess.ts";
 import { type Collector, normalisePath } from "../collect.ts";
 import { lineIndex } from "../../../host/line_index.ts";
@@ -45,10 +46,10 @@ const NOT_ROOTS = [
 
 /** Limits of the web-root walk. */
 export const WEB_LIMITS = {
-  depth: 12,
+  depth: 64,
   entries: 200_000,
   files: 20_000,
-  fileBytes: 1 << 20,
+  fileBytes: 4 << 20,
   bytes: 256 << 20,
   millis: 8000,
 } as const;
@@ -92,20 +93,27 @@ export async function webShellSources(c: Collector): Promise<void> {
   const hits: Hit[] = [];
   let files = 0;
   let bytes = 0;
-  let capped = "";
+  let capped: Unread | undefined;
+  const unread: Unread[] = [];
   const walker = walk(c.ctx, {
     roots,
     maxDepth: WEB_LIMITS.depth,
     maxEntries: WEB_LIMITS.entries,
     maxMillis: WEB_LIMITS.millis,
     prune: (p) => PRUNE.test(p),
+    onCut: (cut) => unread.push({ bound: cut.kind, path: cut.path, detail: cut.detail }),
   });
   for await (const e of walker) {
-    if (e.kind !== "file" || capped !== "") continue;
+    if (e.kind !== "file" || capped !== undefined) continue;
     const kind = webKind(e.name, e.path.includes("/cgi-bin/"));
     if (kind === undefined) continue;
     if (++files > WEB_LIMITS.files) {
-      capped = `more than ${WEB_LIMITS.files} server-side files in the web roots`;
+      capped = {
+        bound: "file_count",
+        path: e.path,
+        detail:
+          `more than ${WEB_LIMITS.files} server-side files in the web roots: ${e.path} and the rest not read`,
+      };
       continue;
     }
     const r = c.ctx.host.readBytes(e.path, WEB_LIMITS.fileBytes);
@@ -114,9 +122,21 @@ export async function webShellSources(c: Collector): Promise<void> {
       continue;
     }
     bytes += r.value.length;
-    if (bytes > WEB_LIMITS.bytes) capped = `more than ${WEB_LIMITS.bytes >> 20} MiB of server-side files`;
+    if (bytes > WEB_LIMITS.bytes) {
+      capped = {
+        bound: "total_bytes",
+        path: e.path,
+        detail: `more than ${
+          WEB_LIMITS.bytes >> 20
+        } MiB of server-side files: the files after ${e.path} not read`,
+      };
+    }
     if (r.truncated) {
-      c.ctx.warn("truncated", `${e.path}: only the first ${WEB_LIMITS.fileBytes >> 20} MiB were read`);
+      unread.push({
+        bound: "file_size",
+        path: e.path,
+        detail: `${e.path}: only its first ${WEB_LIMITS.fileBytes >> 20} MiB were read`,
+      });
     }
     // latin1: one character per byte, so binary junk around the code neither breaks nor hides a pattern.
     const text = new TextDecoder("latin1").decode(r.value);
@@ -126,7 +146,8 @@ export async function webShellSources(c: Collector): Promise<void> {
       hits.push({ path: e.path, hits: found.map((x) => ({ ...x, line: lineAt(x.index) })) });
     }
   }
-  if (capped !== "") c.ctx.warn("truncated", `${capped}: the rest were not read`);
+  if (capped !== undefined) unread.push(capped);
+  unexamined(c, unread);
   // A packaged file that matches is spared; without answers (no database) every match is reported.
   c.owners.ask(hits.map((h) => h.path), (o) => {
     for (const h of hits) {
@@ -152,4 +173,30 @@ export async function webShellSources(c: Collector): Promise<void> {
       }
     }
   }, "clear");
+}
+
+/** A part of the web roots a bound left unread: the walk's own cuts, or the files', bytes' and one file's caps. */
+interface Unread {
+  bound: WalkCutKind | "file_count" | "total_bytes" | "file_size";
+  path: string;
+  detail: string;
+}
+
+/** Findings shown for parts of the web roots left unread; the rest are counted in a warning. */
+const UNEXAMINED_SHOWN = 20;
+
+/** `persistence.webshell.unexamined` for each part of the web roots a bound left unread. */
+function unexamined(c: Collector, unread: readonly Unread[]): void {
+  for (const u of unread.slice(0, UNEXAMINED_SHOWN)) {
+    c.finding({
+      check_id: "persistence.webshell.unexamined",
+      subject: `${u.bound}:${u.path}`,
+      description: `Web-root walk: ${u.detail}; a web shell there would not have been seen.`,
+      metadata: { bound: u.bound, path: u.path, detail: u.detail },
+      location: { path: u.path },
+    });
+  }
+  if (unread.length > UNEXAMINED_SHOWN) {
+    c.ctx.warn("truncated", `${unread.length - UNEXAMINED_SHOWN} more parts of the web roots left unread`);
+  }
 }
