@@ -6,6 +6,7 @@ import {
   encodeLastlog,
   encodeUtmp,
   LAYOUTS,
+  nativeLayout,
   parseUtmp,
   UT,
   type UtmpRecord,
@@ -18,9 +19,10 @@ const HOUR = 3600;
 
 type Rec = Partial<Omit<UtmpRecord, "index" | "zeroed">> & { type: number };
 
-function records(rs: Rec[]): Uint8Array {
-  const out = new Uint8Array(rs.length * 384);
-  rs.forEach((r, i) => out.set(encodeUtmp(r), i * 384));
+/** Records in the scanning host's layout, or in `layout`/`little` (a file from another architecture). */
+function records(rs: Rec[], layout = nativeLayout(), little = true): Uint8Array {
+  const out = new Uint8Array(rs.length * layout.size);
+  rs.forEach((r, i) => out.set(encodeUtmp(r, layout, little), i * layout.size));
   return out;
 }
 
@@ -37,10 +39,11 @@ const boot = (time: number): Rec => ({ type: UT.BOOT_TIME, user: "reboot", line:
 const logout = (time: number, line = "pts/0"): Rec => ({ type: UT.DEAD_PROCESS, line, time });
 
 function lastlog(slots: Record<number, { time: number; host: string }>): Uint8Array {
+  const { lastlogSize } = nativeLayout();
   const max = Math.max(...Object.keys(slots).map(Number));
-  const b = new Uint8Array((max + 1) * 292);
+  const b = new Uint8Array((max + 1) * lastlogSize);
   for (const [uid, s] of Object.entries(slots)) {
-    b.set(encodeLastlog({ ...s, line: "pts/1" }), Number(uid) * 292);
+    b.set(encodeLastlog({ ...s, line: "pts/1" }, nativeLayout()), Number(uid) * lastlogSize);
   }
   return b;
 }
@@ -100,13 +103,13 @@ Deno.test("utmp: records decode in both layouts and byte orders, a torn tail is 
 
 Deno.test("utmp: garbage, empty and all-zero input decode without throwing", () => {
   assert.deepEqual(parseUtmp(new Uint8Array()).records, []);
-  const zero = parseUtmp(new Uint8Array(384 * 3));
+  const zero = parseUtmp(new Uint8Array(nativeLayout().size * 3));
   assert.equal(zero.records.length, 3);
   assert.ok(zero.records.every((r) => r.zeroed));
   const junk = Uint8Array.from({ length: 384 * 50 + 17 }, (_, i) => (i * 2654435761) >>> 24);
   const p = parseUtmp(junk);
   assert.ok(p.records.length >= 47);
-  const full = new Uint8Array(384).fill(0x41);
+  const full = new Uint8Array(nativeLayout().size).fill(0x41);
   assert.equal(parseUtmp(full).records[0].user.length, 32, "an unterminated string stops at its field");
 });
 
@@ -302,4 +305,113 @@ Deno.test("history patterns: what turns history off, and stock lines that do not
   ) {
     assert.deepEqual(historyOffIn(fine), [], fine);
   }
+});
+
+// glibc's updwtmp/pututline, and so every login program, write only the host's own struct utmp; util-linux
+// `last` and `utmpdump` read only that struct. The scanner reads the host's layout too, and switches only when
+// not one record reads natively (a file copied from another architecture).
+const foreign = { layout: nativeLayout(), little: false };
+const planted = Array.from({ length: 32 }, (_, i) => boot(NOW - 400 * 86400 + i * HOUR));
+
+Deno.test("utmp: one record in the host's layout outweighs any number in another byte order", () => {
+  const mixed = new Uint8Array([
+    ...records(planted.concat(planted, planted), foreign.layout, foreign.little),
+    ...records([boot(NOW - 86400)]),
+  ]);
+  const p = parseUtmp(mixed);
+  assert.deepEqual([p.layout, p.little, p.native], [nativeLayout(), true, true]);
+  assert.deepEqual([p.undecodable.count, p.undecodable.swapped], [96, 96]);
+  assert.equal(p.undecodable.swappedSamples[0].user, "reboot", "samples are decoded in their own byte order");
+  const whole = parseUtmp(records(planted, foreign.layout, foreign.little));
+  assert.deepEqual([whole.little, whole.native, whole.undecodable.count], [false, false, 0]);
+});
+
+Deno.test("logins: byte-swapped records planted at the head of wtmp and btmp hide no login and are a finding", async () => {
+  // The red-team file: 32 big-endian BOOT_TIME records, then the host's real records.
+  const real = [
+    boot(NOW - 3 * 86400),
+    login("root", "203.0.113.66", NOW - 2 * 86400),
+    login("ghost", "203.0.113.66", NOW - 2 * 86400 + 60, "pts/1"),
+    logout(NOW - 2 * 86400 + 600),
+  ];
+  const fails = Array.from({ length: 25 }, (_, i): Rec => ({
+    type: UT.LOGIN_PROCESS,
+    user: "admin",
+    host: "198.51.100.9",
+    addr: "198.51.100.9",
+    line: "ssh:notty",
+    time: NOW - HOUR + i,
+  }));
+  const swapped = records(planted, foreign.layout, foreign.little);
+  using t = makeTree(base({
+    "var/log/wtmp": { content: new Uint8Array([...swapped, ...records(real)]) },
+    "var/log/btmp": { content: new Uint8Array([...swapped, ...records(fails)]) },
+  }));
+  const r = await runOne(logins, t.path, DAYS);
+  assert.deepEqual(summary(r.findings.filter((f) => f.severity !== "info")), [
+    "high logins.records.byte_swapped:/var/log/btmp",
+    "high logins.records.byte_swapped:/var/log/wtmp",
+    "low logins.unknown_account:ghost",
+    "medium logins.btmp.burst:198.51.100.9",
+    "medium logins.root.remote:root@203.0.113.66",
+  ]);
+  const f = r.findings.find((f) => f.id === "logins.records.byte_swapped:/var/log/wtmp")!;
+  assert.deepEqual([f.metadata.swapped, f.metadata.records, f.metadata.first_index], [32, 36, 0]);
+  // The control: the same real records without the planted head give the same logins and nothing else.
+  using clean = makeTree(base({
+    "var/log/wtmp": { content: records(real) },
+    "var/log/btmp": { content: records(fails) },
+  }));
+  const c = await runOne(logins, clean.path, DAYS);
+  assert.deepEqual(summary(c.findings.filter((f) => f.severity !== "info")), [
+    "low logins.unknown_account:ghost",
+    "medium logins.btmp.burst:198.51.100.9",
+    "medium logins.root.remote:root@203.0.113.66",
+  ]);
+  assert.deepEqual(c.warnings, []);
+});
+
+Deno.test("logins: a wtmp copied whole from another architecture is read in its layout, with a warning only", async () => {
+  const other = LAYOUTS.find((l) => l !== nativeLayout())!;
+  for (const [layout, little] of [[nativeLayout(), false], [other, true]] as const) {
+    const real = [boot(NOW - 3 * 86400), login("root", "203.0.113.66", NOW - 2 * 86400)];
+    using t = makeTree(base({ "var/log/wtmp": { content: records(real, layout, little) } }));
+    const r = await runOne(logins, t.path, DAYS);
+    assert.deepEqual(summary(r.findings.filter((f) => f.severity !== "info")), [
+      "medium logins.root.remote:root@203.0.113.66",
+    ], `${layout.name} ${little}`);
+    assert.deepEqual(r.warnings.map((w) => w.code), ["login_records_foreign"]);
+  }
+});
+
+Deno.test("logins: lastlog is read in its own layout, so a wtmp rewritten byte-swapped does not blind the wiped-wtmp check", async () => {
+  // Before, lastlog borrowed wtmp's byte order: an all-big-endian wtmp made every lastlog time unreadable.
+  using t = makeTree(base({
+    "var/log/wtmp": { content: records([boot(NOW - 30 * 86400)], foreign.layout, foreign.little) },
+    "var/log/lastlog": { content: lastlog({ 1000: { time: NOW - HOUR, host: "203.0.113.9" } }) },
+  }));
+  Deno.utimeSync(`${t.path}/var/log/wtmp`, NOW - 5 * 86400, NOW - 5 * 86400);
+  const r = await runOne(logins, t.path, DAYS);
+  const f = r.findings.find((f) => f.check_id === "logins.records.cleared")!;
+  assert.equal(f.severity, "high");
+  assert.match(String(f.metadata.evidence), /alice logged in .* from 203\.0\.113\.9/);
+});
+
+Deno.test("logins: a wtmp larger than the read cap is still checked against lastlog for wiping", async () => {
+  // 90 000 records (34 MB): more than the 32 MiB tail that is read; the gap check needs only wtmp's mtime.
+  const one = records([login("alice", "10.0.0.5", NOW - 30 * 86400, "pts/3"), logout(NOW - 30 * 86400 + 1)]);
+  const big = new Uint8Array(one.length * 45_000);
+  for (let o = 0; o < big.length; o += one.length) big.set(one, o);
+  const ll = lastlog({ 0: { time: NOW - HOUR, host: "203.0.113.66" } });
+  using t = makeTree(base({ "var/log/wtmp": { content: big }, "var/log/lastlog": { content: ll } }));
+  Deno.utimeSync(`${t.path}/var/log/wtmp`, NOW - 10 * 86400, NOW - 10 * 86400);
+  const r = await runOne(logins, t.path, DAYS);
+  const f = r.findings.find((f) => f.check_id === "logins.records.cleared");
+  assert.equal(f?.severity, "high");
+  assert.match(String(f?.metadata.evidence), /root logged in .* from 203\.0\.113\.66/);
+  assert.ok(r.warnings.some((w) => w.code === "truncated"), "the unread head is still said");
+  // The look-alike: the same large wtmp written after that login (the normal case) is quiet.
+  Deno.utimeSync(`${t.path}/var/log/wtmp`, NOW, NOW);
+  const q = await runOne(logins, t.path, DAYS);
+  assert.ok(!q.findings.some((f) => f.check_id === "logins.records.cleared"));
 });

@@ -110,6 +110,21 @@ export const LOGIN_CHECKS: CheckInput[] = [
     mitre: ["T1070.002"],
   }),
   mk({
+    id: "logins.records.byte_swapped",
+    title: "Login records written in the wrong byte order",
+    severity: "high",
+    rationale:
+      "utmp, wtmp or btmp holds records in the other byte order beside the host's own. Login programs write only " +
+      "the host's struct, and a file copied from another architecture holds no native record at all, so these " +
+      "were crafted: a tool that guesses the byte order from the first records of the file (as a forensic parser " +
+      "may) then reads every record wrongly and shows none of the real logins or failed logins. High: nothing but " +
+      "a hand-made file mixes byte orders, and its only use is to hide logins.",
+    remediation:
+      "Read the file with the host's own tools (last -f, utmpdump), look at what the real records show, and " +
+      "find out who wrote the others. " + PRESERVE,
+    mitre: ["T1070.002"],
+  }),
+  mk({
     id: "logins.records.time_reversed",
     title: "Time runs backwards between login records",
     severity: "medium",

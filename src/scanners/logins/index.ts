@@ -10,7 +10,7 @@ import { accountDb, passwdByName } from "../accounts/db.ts";
 import { historyDisabled, historyFiles } from "./history.ts";
 import { loginRecords, type RecordFile } from "./records.ts";
 import { activeSessions, failedLoginBursts, loginHistory } from "./sessions.ts";
-import { fileStates, timeReversals, wtmpGaps, zeroedRecords } from "./tampering.ts";
+import { byteSwappedRecords, fileStates, timeReversals, wtmpGaps, zeroedRecords } from "./tampering.ts";
 import { LOGINS_INFO } from "../info/logins.ts";
 
 function warnings(ctx: ScanContext, files: RecordFile[]): void {
@@ -21,6 +21,23 @@ function warnings(ctx: ScanContext, files: RecordFile[]): void {
       ctx.warn(
         "truncated",
         `${f.path} is ${f.size} bytes: only its newest ${f.records.length} records were read`,
+      );
+    }
+    if (!f.native) {
+      ctx.warn(
+        "login_records_foreign",
+        `${f.path} is in the ${f.layout.name} ${
+          f.little ? "little" : "big"
+        }-endian layout, not this host's ` +
+          `(no record reads natively): read in that layout, as a copy from another architecture`,
+      );
+    }
+    const other = f.undecodable.count - f.undecodable.swapped;
+    if (other > 0) {
+      ctx.warn(
+        "login_records_undecodable",
+        `${f.path}: ${other} of the ${f.records.length} records read are not records in its layout (damaged, or ` +
+          `written by something other than a login program); they are ignored`,
       );
     }
     if (f.trailing > 0 && f.records.length > 0) {
@@ -40,6 +57,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const sinceSec = days > 0 ? Math.floor(Date.now() / 1000) - days * 86_400 : undefined;
   yield* fileStates(records, ctx.host);
   yield* zeroedRecords(records);
+  yield* byteSwappedRecords(records);
   yield* timeReversals(records);
   const uids = new Map([...passwdByName(db).values()].map((e) => [e.uid, e.name] as const));
   yield* wtmpGaps(records, uids);

@@ -8,10 +8,13 @@ import type { ScanContext } from "../../core/context.ts";
 import type { Host } from "../../host/host.ts";
 import { trimTrailing } from "../../host/text_trim.ts";
 import {
+  detectLastlogLayout,
+  detectLayout,
   type LastlogEntry,
-  nativeLayout,
+  leadingBytes,
   parseLastlogSlot,
   parseUtmp,
+  type Undecodable,
   UT,
   type UtmpLayout,
   type UtmpRecord,
@@ -49,6 +52,10 @@ export type RecordFile =
     records: UtmpRecord[];
     layout: UtmpLayout;
     little: boolean;
+    /** The layout and byte order are the scanning host's (else the file comes from another architecture). */
+    native: boolean;
+    /** Records that do not decode in that layout (planted byte-swapped ones among them). */
+    undecodable: Undecodable;
     /** Older records before the tail that was read were skipped (the cap). */
     headSkipped: boolean;
     /** Bytes of a truncated last record. */
@@ -104,7 +111,10 @@ function inspect(host: Host, path: string): { path: string; target?: string } | 
   return { path };
 }
 
-/** Reads one utmp-format file: the layout from its head, then its newest whole records within the cap. */
+/**
+ * Reads one utmp-format file: its newest bytes within the cap, in the layout those bytes (the records that are
+ * used, not the file's head) leave no doubt about — the host's own unless none of them reads natively.
+ */
 export function readRecordFile(host: Host, candidates: readonly string[], cap: number): RecordFile {
   let first: RecordFile | undefined;
   for (const path of candidates) {
@@ -116,18 +126,12 @@ export function readRecordFile(host: Host, candidates: readonly string[], cap: n
       }
       return what;
     }
-    const head = host.readRange(path, 0, 32 * 400);
-    if (!head.ok) return { kind: "unreadable", path, message: head.message };
-    const probe = parseUtmp(head.value.bytes, { maxRecords: 0 });
-    const size = head.value.size;
-    const whole = Math.floor(size / probe.layout.size) * probe.layout.size;
-    const start = whole > cap ? whole - Math.floor(cap / probe.layout.size) * probe.layout.size : 0;
-    const body = start === 0 && size <= head.value.bytes.length
-      ? head
-      : host.readRange(path, start, whole - start);
-    if (!body.ok) return { kind: "unreadable", path, message: body.message };
-    const bytes = body.value.bytes.subarray(0, whole - start);
-    const parsed = parseUtmp(bytes, { layout: probe.layout, little: probe.little });
+    const tail = host.readRange(path, -cap, cap);
+    if (!tail.ok) return { kind: "unreadable", path, message: tail.message };
+    const { bytes, start, size } = tail.value;
+    const choice = detectLayout(bytes, start);
+    const leading = leadingBytes(start, choice.layout);
+    const parsed = parseUtmp(bytes, { layout: choice.layout, little: choice.little, leading });
     const st = host.stat(path);
     return {
       kind: "ok",
@@ -135,14 +139,43 @@ export function readRecordFile(host: Host, candidates: readonly string[], cap: n
       size,
       ...(st.ok && st.value.mtime ? { mtime: st.value.mtime } : {}),
       records: parsed.records,
-      layout: probe.layout,
-      little: probe.little,
+      layout: choice.layout,
+      little: choice.little,
+      native: choice.native,
+      undecodable: parsed.undecodable,
       headSkipped: start > 0,
-      trailing: size - whole,
+      trailing: parsed.trailing,
       ...(what.target !== undefined ? { target: what.target } : {}),
     };
   }
   return first ?? { kind: "missing", path: candidates[0] };
+}
+
+/** Bytes of lastlog its layout is judged from (uids 0 … ~3500: the accounts that log in). */
+const LASTLOG_PROBE = 1 << 20;
+
+/** What lastlog is, and the layout its slots are read in (judged from lastlog itself, never from wtmp). */
+function readLastlog(host: Host, path: string): RecordFile {
+  const what = inspect(host, path);
+  if ("kind" in what) return what;
+  const probe = host.readRange(path, 0, LASTLOG_PROBE);
+  if (!probe.ok) return { kind: "unreadable", path, message: probe.message };
+  const choice = detectLastlogLayout(probe.value.bytes);
+  const st = host.stat(path);
+  return {
+    kind: "ok",
+    path,
+    size: probe.value.size,
+    ...(st.ok && st.value.mtime ? { mtime: st.value.mtime } : {}),
+    records: [],
+    layout: choice.layout,
+    little: choice.little,
+    native: choice.native,
+    undecodable: { count: 0, swapped: 0, swappedSamples: [] },
+    headSkipped: false,
+    trailing: 0,
+    ...(what.target !== undefined ? { target: what.target } : {}),
+  };
 }
 
 /** Reads every record file of the host (never throws). */
@@ -151,31 +184,11 @@ export function loadLoginRecords(host: Host): LoginRecords {
   const wtmp = readRecordFile(host, RECORD_PATHS.wtmp, RECORD_CAPS.wtmp);
   const btmp = readRecordFile(host, RECORD_PATHS.btmp, RECORD_CAPS.btmp);
   const lastlogPath = RECORD_PATHS.lastlog[0];
-  const what = inspect(host, lastlogPath);
-  let lastlog: RecordFile;
-  if ("kind" in what) lastlog = what;
-  else {
-    const st = host.stat(lastlogPath);
-    lastlog = st.ok
-      ? {
-        kind: "ok",
-        path: lastlogPath,
-        size: st.value.size,
-        ...(st.value.mtime ? { mtime: st.value.mtime } : {}),
-        records: [],
-        layout: nativeLayout(),
-        little: true,
-        headSkipped: false,
-        trailing: 0,
-      }
-      : { kind: "unreadable", path: lastlogPath, message: st.message };
-  }
-  const withRecords = [wtmp, utmp, btmp].find((f) => f.kind === "ok" && f.records.length > 0);
-  const layout = withRecords?.kind === "ok" ? withRecords.layout : nativeLayout();
-  const little = withRecords?.kind === "ok" ? withRecords.little : true;
+  const lastlog = readLastlog(host, lastlogPath);
   const cache = new Map<number, LastlogEntry | undefined>();
   const lastlogOf = (uid: number): LastlogEntry | undefined => {
     if (lastlog.kind !== "ok" || uid < 0) return undefined;
+    const { layout, little } = lastlog;
     if (!cache.has(uid)) {
       const r = host.readRange(lastlogPath, uid * layout.lastlogSize, layout.lastlogSize);
       cache.set(uid, r.ok ? parseLastlogSlot(r.value.bytes, layout, little) : undefined);

@@ -153,7 +153,8 @@ export function* failedLoginBursts(records: LoginRecords): Generator<FindingDraf
   if (records.btmp.kind !== "ok") return;
   const bySource = new Map<string, { count: number; first: number; last: number; users: Set<string> }>();
   for (const r of records.btmp.records) {
-    if (r.zeroed) continue;
+    // lastb lists every record whatever its type; one whose type is impossible is not a record (see undecodable).
+    if (r.zeroed || r.type < UT.EMPTY || r.type > UT.ACCOUNTING) continue;
     const source = remoteSource(r) || `local:${r.line || "?"}`;
     const g = bySource.get(source) ?? { count: 0, first: r.time, last: r.time, users: new Set<string>() };
     g.count++;

@@ -75,6 +75,45 @@ export function* zeroedRecords(records: LoginRecords): Generator<FindingDraft> {
 }
 
 /**
+ * Records of utmp, wtmp and btmp in the other byte order among the host's own. Login programs write only the
+ * native struct (glibc's updwtmp/pututline), and a copy from another architecture has no native record at all
+ * (it is then read in its own layout), so byte-swapped records beside native ones were written on purpose: a
+ * parser that guesses the byte order from the head of the file reads the whole file in the wrong one and loses
+ * every real login.
+ */
+export function* byteSwappedRecords(records: LoginRecords): Generator<FindingDraft> {
+  for (const f of [records.wtmp, records.btmp, records.utmp]) {
+    if (f.kind !== "ok" || f.undecodable.swapped === 0) continue;
+    const { swapped, swappedSamples } = f.undecodable;
+    const first = swappedSamples[0];
+    yield {
+      check_id: "logins.records.byte_swapped",
+      subject: f.path,
+      description:
+        `${swapped} of the ${f.records.length} records read from ${f.path} are written in the other ` +
+        `byte order (${f.little ? "big" : "little"}-endian); the host writes ${
+          f.little ? "little" : "big"
+        }-endian ` +
+        `records${
+          first ? `; the first reads as ${first.user || "?"} on ${first.line || "?"} ${iso(first.time)}` : ""
+        }.`,
+      metadata: {
+        path: f.path,
+        swapped,
+        records: f.records.length,
+        first_index: first?.index ?? null,
+        samples: swappedSamples.map((r) =>
+          `record ${r.index}: type ${r.type} ${r.user || "-"} ${r.line || "-"} ${r.host || "-"} ${
+            iso(r.time)
+          }`
+        ),
+      },
+      location: { path: f.path },
+    };
+  }
+}
+
+/**
  * Jumps back in time of more than an hour between consecutive session records (login, logout, failed login),
  * not across a boot or a clock change record.
  */
@@ -120,11 +159,12 @@ export function* timeReversals(records: LoginRecords): Generator<FindingDraft> {
 
 /**
  * wtmp against the other records: logins lastlog (for `uids`) or utmp shows after wtmp was last written, and a
- * boot utmp records that wtmp lacks. An empty wtmp with nothing against it is noted at info.
+ * boot utmp records that wtmp lacks. An empty wtmp with nothing against it is noted at info. Only wtmp's time
+ * stamp is compared, so a wtmp too large to read whole is checked all the same.
  */
 export function* wtmpGaps(records: LoginRecords, uids: ReadonlyMap<number, string>): Generator<FindingDraft> {
   const w = records.wtmp;
-  if (w.kind !== "ok" || w.mtime === undefined || w.headSkipped) return;
+  if (w.kind !== "ok" || w.mtime === undefined) return;
   const written = Math.floor(w.mtime.getTime() / 1000);
   const evidence: string[] = [];
   for (const [uid, name] of uids) {

@@ -2,7 +2,8 @@
  * Decoders of the binary login records: `struct utmp` (utmp, wtmp, btmp) and `struct lastlog`, natively, in
  * the byte order and layout of the host that wrote them. glibc uses 384-byte utmp records and 292-byte lastlog
  * records with 32-bit times on x86-64 and 32-bit hosts, and 400/296 bytes with 64-bit times where it has no
- * 32-bit compatibility layout (aarch64); the layout and byte order are detected from the records themselves.
+ * 32-bit compatibility layout (aarch64). Files are read in the scanning host's layout unless their records leave
+ * no doubt they come from another architecture (detectLayout).
  *
  * ```ts
  * const { records } = parseUtmp(bytes);
@@ -97,41 +98,125 @@ function isZero(b: Uint8Array): boolean {
   return true;
 }
 
-/** How plausible the first records are under a layout and byte order (higher is better). */
-function score(bytes: Uint8Array, layout: UtmpLayout, little: boolean): number {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let s = 0;
-  const n = Math.min(32, Math.floor(bytes.length / layout.size));
-  for (let i = 0; i < n; i++) {
-    const o = i * layout.size;
-    const type = dv.getInt16(o, little);
-    if (type < 0 || type > 9) {
-      s -= 2;
-      continue;
-    }
-    if (type === 0) continue;
-    const t = layout.name === "time32"
-      ? dv.getInt32(o + layout.timeOffset, little)
-      : Number(dv.getBigInt64(o + layout.timeOffset, little));
-    if (t > 315_532_800 && t < 4_102_444_800) s += 2; // 1980 … 2100
-    if (bytes[o + 2] === 0 && bytes[o + 3] === 0) s += 1; // the padding after ut_type
-  }
-  if (bytes.length % layout.size === 0) s += 1;
-  if (n === 0 && bytes.length > 0) s -= 1;
-  return s;
+const MIN_TIME = 315_532_800; // 1980
+const MAX_TIME = 4_102_444_800; // 2100
+
+/** The byte order of the scanning host (Deno runs on little-endian x86-64 and aarch64). */
+export const NATIVE_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function timeAt(dv: DataView, o: number, layout: UtmpLayout, little: boolean): number {
+  return layout.name === "time32" ? dv.getInt32(o, little) : Number(dv.getBigInt64(o, little));
 }
 
-/** The layout and byte order of a record file, judged from its first records. */
-export function detectLayout(bytes: Uint8Array): { layout: UtmpLayout; little: boolean } {
+/** Whether ut_type and the two padding bytes after it can be a record's under a byte order. */
+function typeFits(bytes: Uint8Array, dv: DataView, o: number, little: boolean): boolean {
+  const type = dv.getInt16(o, little);
+  return type >= 0 && type <= 9 && bytes[o + 2] === 0 && bytes[o + 3] === 0;
+}
+
+/**
+ * What one record says about a layout and byte order: true when it reads as a record (a known ut_type, zero
+ * padding, a time between 1980 and 2100), false when it cannot be one, undefined when it says nothing (an
+ * EMPTY slot, all zero bytes).
+ */
+function recordFits(
+  bytes: Uint8Array,
+  dv: DataView,
+  o: number,
+  layout: UtmpLayout,
+  little: boolean,
+): boolean | undefined {
+  if (!typeFits(bytes, dv, o, little)) return false;
+  if (dv.getInt16(o, little) === 0) return undefined;
+  const t = timeAt(dv, o + layout.timeOffset, layout, little);
+  return t > MIN_TIME && t < MAX_TIME;
+}
+
+/** Records that read as records (good) and that cannot be records (bad) under one layout and byte order. */
+interface Fit {
+  good: number;
+  bad: number;
+}
+
+/** A layout and byte order, and whether it is the scanning host's. */
+export interface Choice {
+  layout: UtmpLayout;
+  little: boolean;
+  native: boolean;
+}
+
+/** Bytes to skip at the start of `bytes` read from file offset `start` so that records start on whole records. */
+export function leadingBytes(start: number, layout: UtmpLayout): number {
+  return (layout.size - (start % layout.size)) % layout.size;
+}
+
+/**
+ * The host's layout unless the evidence is overwhelming: not one record reads as a record natively while another
+ * layout reads (nearly) all of them — a copy from another architecture.
+ */
+function choose(fitOf: (layout: UtmpLayout, little: boolean) => Fit): Choice {
   const native = nativeLayout();
-  let best = { layout: native, little: true, score: -Infinity };
-  for (const layout of [native, ...LAYOUTS.filter((l) => l !== native)]) {
+  const home = { layout: native, little: NATIVE_LITTLE, native: true };
+  if (fitOf(native, NATIVE_LITTLE).good > 0) return home;
+  let best: (Fit & Choice) | undefined;
+  for (const layout of LAYOUTS) {
     for (const little of [true, false]) {
-      const s = score(bytes, layout, little);
-      if (s > best.score) best = { layout, little, score: s };
+      if (layout === native && little === NATIVE_LITTLE) continue;
+      const f = fitOf(layout, little);
+      if (f.good > 0 && f.bad * 10 <= f.good && (!best || f.good > best.good)) {
+        best = { ...f, layout, little, native: false };
+      }
     }
   }
-  return { layout: best.layout, little: best.little };
+  return best ? { layout: best.layout, little: best.little, native: false } : home;
+}
+
+/**
+ * The layout and byte order to read a utmp/wtmp/btmp file in: the host's own — login programs write nothing
+ * else, and glibc, util-linux `last` and `utmpdump` read only the native struct — unless not one record of
+ * `bytes` reads natively while another layout reads (nearly) all of them. A few foreign records planted at the
+ * head of a native file (to make a layout guess lose the real ones) therefore never switch it. `start` is the
+ * file offset `bytes` were read from (records are aligned on the start of the file).
+ */
+export function detectLayout(bytes: Uint8Array, start = 0): Choice {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return choose((layout, little) => {
+    const f = { good: 0, bad: 0 };
+    for (let o = leadingBytes(start, layout); o + layout.size <= bytes.length; o += layout.size) {
+      const ok = recordFits(bytes, dv, o, layout, little);
+      if (ok === true) f.good++;
+      else if (ok === false) f.bad++;
+    }
+    return f;
+  });
+}
+
+/**
+ * The layout and byte order of lastlog, judged from its own slots (`bytes` read from its start), by the rule of
+ * detectLayout: a slot that is not all zero reads as a login when its time is between 1980 and 2100.
+ */
+export function detectLastlogLayout(bytes: Uint8Array): Choice {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return choose((layout, little) => {
+    const f = { good: 0, bad: 0 };
+    for (let o = 0; o + layout.lastlogSize <= bytes.length; o += layout.lastlogSize) {
+      if (isZero(bytes.subarray(o, o + layout.lastlogSize))) continue;
+      const t = timeAt(dv, o, layout, little);
+      if (t > MIN_TIME && t < MAX_TIME) f.good++;
+      else f.bad++;
+    }
+    return f;
+  });
+}
+
+/** Records that are not records in the layout a file was read in. */
+export interface Undecodable {
+  /** Records (not all zero) whose ut_type or its padding is impossible in that layout and byte order. */
+  count: number;
+  /** Of those, the ones that read as records in the other byte order: written byte-swapped, on purpose. */
+  swapped: number;
+  /** The first few swapped records, decoded in their own byte order. */
+  swappedSamples: UtmpRecord[];
 }
 
 /** The decoded records of a utmp/wtmp/btmp file, and the bytes of a truncated last record. */
@@ -139,13 +224,33 @@ export interface UtmpParse {
   records: UtmpRecord[];
   layout: UtmpLayout;
   little: boolean;
+  /** The layout and byte order are the scanning host's. */
+  native: boolean;
+  /** Records that do not decode in that layout. */
+  undecodable: Undecodable;
   /** Bytes after the last whole record (a truncated tail), ignored. */
   trailing: number;
 }
 
+function decode(body: Uint8Array, dv: DataView, o: number, i: number, layout: UtmpLayout, little: boolean) {
+  const rec = body.subarray(o, o + layout.size);
+  return {
+    index: i,
+    type: dv.getInt16(o, little),
+    pid: dv.getInt32(o + 4, little),
+    line: cstr(rec, 8, 32),
+    id: cstr(rec, 40, 4),
+    user: cstr(rec, 44, 32),
+    host: cstr(rec, 76, 256),
+    time: timeAt(dv, o + layout.timeOffset, layout, little),
+    addr: address(rec, layout.addrOffset),
+    zeroed: isZero(rec),
+  };
+}
+
 /**
- * Decodes utmp records; `layout`/`little` are detected when not given. `leading` bytes are skipped first
- * (a tail read that starts inside a record). Never throws.
+ * Decodes utmp records; `layout`/`little` are detected (detectLayout) when not given. `leading` bytes are
+ * skipped first (a tail read that starts inside a record). Never throws.
  */
 export function parseUtmp(
   bytes: Uint8Array,
@@ -153,35 +258,36 @@ export function parseUtmp(
 ): UtmpParse {
   const body = bytes.subarray(Math.min(opts.leading ?? 0, bytes.length));
   const detected = opts.layout && opts.little !== undefined
-    ? { layout: opts.layout, little: opts.little }
+    ? {
+      layout: opts.layout,
+      little: opts.little,
+      native: opts.layout === nativeLayout() && opts.little === NATIVE_LITTLE,
+    }
     : detectLayout(body);
-  const { layout, little } = detected;
+  const { layout, little, native } = detected;
   const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const count = Math.min(Math.floor(body.length / layout.size), opts.maxRecords ?? Infinity);
   const records: UtmpRecord[] = [];
+  const undecodable: Undecodable = { count: 0, swapped: 0, swappedSamples: [] };
   for (let i = 0; i < count; i++) {
     const o = i * layout.size;
-    const rec = body.subarray(o, o + layout.size);
-    const time = layout.name === "time32"
-      ? dv.getInt32(o + layout.timeOffset, little)
-      : Number(dv.getBigInt64(o + layout.timeOffset, little));
-    records.push({
-      index: i,
-      type: dv.getInt16(o, little),
-      pid: dv.getInt32(o + 4, little),
-      line: cstr(rec, 8, 32),
-      id: cstr(rec, 40, 4),
-      user: cstr(rec, 44, 32),
-      host: cstr(rec, 76, 256),
-      time,
-      addr: address(rec, layout.addrOffset),
-      zeroed: isZero(rec),
-    });
+    const r = decode(body, dv, o, i, layout, little);
+    records.push(r);
+    if (r.zeroed || typeFits(body, dv, o, little)) continue;
+    undecodable.count++;
+    if (recordFits(body, dv, o, layout, !little) === true) {
+      undecodable.swapped++;
+      if (undecodable.swappedSamples.length < 5) {
+        undecodable.swappedSamples.push(decode(body, dv, o, i, layout, !little));
+      }
+    }
   }
   return {
     records,
     layout,
     little,
+    native,
+    undecodable,
     trailing: body.length - Math.floor(body.length / layout.size) * layout.size,
   };
 }
