@@ -1,11 +1,12 @@
 /**
  * PAM configuration as Linux-PAM reads it: /etc/pam.d/<service> (falling back to the vendor directory
  * /usr/lib/pam.d), or /etc/pam.conf when /etc/pam.d does not exist. Lines are `[-]type control module [args]`,
- * `#` starts a comment anywhere, a trailing backslash continues a line, the type and control keywords are
- * case-insensitive, `[value=action …]` controls and `[…]` arguments may hold blanks. `include`, `substack` and
- * Debian's `@include` are resolved into one stack per service and type.
+ * read and split as libpam 1.5.2 does (./pam_line.ts: `#` comments, backslash continuations, `[…]` words);
+ * the type and control keywords are case-insensitive. `include`, `substack` and Debian's `@include` are
+ * resolved into one stack per service and type.
  */
 import type { Host } from "../../host/host.ts";
+import { assemblePamLines, type PamAction, pamWords, parsePamControl } from "./pam_line.ts";
 
 /** Bytes of one PAM file read: the library reads any size, and no real file comes near. */
 const PAM_FILE_BYTES = 16 << 20;
@@ -16,8 +17,7 @@ export const PAM_TYPES = ["auth", "account", "password", "session"] as const;
 /** A PAM management group. */
 export type PamType = typeof PAM_TYPES[number];
 
-/** What a control says to do with one return value. */
-export type PamAction = "ignore" | "bad" | "die" | "ok" | "done" | "reset" | number;
+export type { PamAction } from "./pam_line.ts";
 
 /** A line's control: a value → action table, or an include/substack of another file. */
 export type PamControl =
@@ -54,111 +54,38 @@ const KEYWORD_CONTROLS: Record<string, [string, PamAction][]> = {
   optional: [["success", "ok"], ["new_authtok_reqd", "ok"], ["default", "ignore"]],
 };
 
-/** Splits a line into words, keeping `[…]` groups (with their blanks) as one word. */
-function words(line: string): string[] | undefined {
-  const out: string[] = [];
-  let i = 0;
-  while (i < line.length) {
-    while (i < line.length && /[ \t]/.test(line[i])) i++;
-    if (i >= line.length) break;
-    let w = "";
-    if (line[i] === "[") {
-      let depth = 0;
-      for (; i < line.length; i++) {
-        const c = line[i];
-        if (c === "\\" && line[i + 1] === "]") {
-          w += "]";
-          i++;
-          continue;
-        }
-        w += c;
-        if (c === "[") depth++;
-        else if (c === "]" && --depth === 0) {
-          i++;
-          break;
-        }
-      }
-      if (depth !== 0) return undefined;
-    } else {
-      while (i < line.length && !/[ \t]/.test(line[i])) w += line[i++];
-    }
-    out.push(w);
-  }
-  return out;
-}
-
-/** Parses a `[value=action …]` control; undefined when it is malformed. */
-export function parseBracketControl(text: string): Map<string, PamAction> | undefined {
-  const body = text.slice(1, -1).trim();
-  const out = new Map<string, PamAction>();
-  for (const pair of body.split(/[ \t]+/).filter((p) => p !== "")) {
-    const m = pair.match(/^([A-Za-z_]+)=([A-Za-z]+|[0-9]+)$/);
-    if (!m) return undefined;
-    const a = m[2].toLowerCase();
-    const action: PamAction | undefined = /^[0-9]+$/.test(a)
-      ? Number(a)
-      : ["ignore", "bad", "die", "ok", "done", "reset"].includes(a)
-      ? a as PamAction
-      : undefined;
-    if (action === undefined) return undefined;
-    out.set(m[1].toLowerCase(), action);
-  }
-  return out;
-}
-
-/** Parses a control word. */
-export function parseControl(word: string): PamControl | undefined {
-  if (word.startsWith("[")) {
-    const actions = parseBracketControl(word);
-    return actions ? { kind: "actions", text: word, actions } : undefined;
-  }
+/**
+ * Parses a control word as `pamWords` gives it: a keyword (any case), include/substack, or else value=action
+ * pairs read as libpam reads them (a malformed one is every value `bad`, with the error).
+ */
+export function parseControl(word: string): { control: PamControl; error?: string } {
   const k = word.toLowerCase();
-  if (k === "include" || k === "substack") return { kind: k, text: k };
+  if (k === "include" || k === "substack") return { control: { kind: k, text: k } };
   const table = KEYWORD_CONTROLS[k];
-  return table ? { kind: "actions", text: k, actions: new Map(table) } : undefined;
+  if (table) return { control: { kind: "actions", text: k, actions: new Map(table) } };
+  const { actions, error } = parsePamControl(word);
+  return { control: { kind: "actions", text: `[${word}]`, actions }, error };
 }
 
-/** Logical lines: comments cut at `#`, backslash continuations joined, CRs dropped; with their first line. */
-function logicalLines(text: string): { line: number; text: string }[] {
-  const out: { line: number; text: string }[] = [];
-  const lines = text.split("\n");
-  let acc = "";
-  let start = 0;
-  for (let i = 0; i < lines.length; i++) {
-    let raw = lines[i].replace(/\r$/, "");
-    if (acc === "") start = i + 1;
-    const hash = raw.indexOf("#");
-    if (hash >= 0) raw = raw.slice(0, hash);
-    if (raw.endsWith("\\")) {
-      acc += raw.slice(0, -1) + " ";
-      continue;
-    }
-    const full = (acc + raw).trim();
-    acc = "";
-    if (full !== "") out.push({ line: start, text: full });
-  }
-  if (acc.trim() !== "") out.push({ line: start, text: acc.trim() });
-  return out;
-}
-
-/** Parses one pam.d file (or pam.conf with `withService`, returning the service of each statement). */
+/**
+ * Parses one pam.d file (or pam.conf with `withService`, returning the service of each statement), its lines
+ * and words as libpam 1.5.2 makes them (see ./pam_line.ts): text is taken as its UTF-8 bytes.
+ */
 export function parsePamText(
-  text: string,
+  text: string | Uint8Array,
   path: string,
   withService = false,
 ): PamFile & { services: string[] } {
   const statements: PamStatement[] = [];
   const services: string[] = [];
   const problems: string[] = [];
-  for (const l of logicalLines(text)) {
-    let w = words(l.text);
-    if (w === undefined) {
-      problems.push(`${path}:${l.line}: unbalanced [ ]`);
-      continue;
-    }
+  const read = assemblePamLines(typeof text === "string" ? new TextEncoder().encode(text) : text);
+  for (const n of read.notes.slice(0, 10)) problems.push(`${path}: ${n}`);
+  for (const l of read.lines) {
+    let w = pamWords(l.text);
     let service = "";
     if (withService) {
-      service = w[0].toLowerCase();
+      service = (w[0] ?? "").toLowerCase();
       w = w.slice(1);
     }
     if (w.length === 0) continue;
@@ -180,16 +107,24 @@ export function parsePamText(
       problems.push(`${path}:${l.line}: no module`);
       continue;
     }
-    const control = parseControl(w[1]);
-    if (!control) {
-      problems.push(`${path}:${l.line}: bad control ${JSON.stringify(w[1])}`);
-      continue;
+    const { control, error } = parseControl(w[1]);
+    // libpam keeps such a line with every value "bad"; so does the model.
+    if (error) {
+      problems.push(`${path}:${l.line}: bad control ${JSON.stringify(w[1])} (${error}): every result fails`);
     }
-    const args = w.slice(3).map((a) => a.startsWith("[") && a.endsWith("]") ? a.slice(1, -1) : a);
     statements.push({
-      rule: { path, line: l.line, type: type as PamType, dash, control, module: w[2], args },
+      rule: { path, line: l.line, type: type as PamType, dash, control, module: w[2], args: w.slice(3) },
     });
     services.push(service);
+  }
+  if (read.end === "incomplete") {
+    problems.push(
+      `${path}:${read.endLine}: ends inside a backslash continuation: libpam fails the whole file`,
+    );
+  } else if (read.end === "loops") {
+    problems.push(
+      `${path}:${read.endLine}: a continuation fills libpam's line buffer: libpam loops forever here`,
+    );
   }
   return { statements, problems, services };
 }
@@ -220,7 +155,7 @@ export class PamConfig {
     this.usesPamD = d.ok && d.value.isDirectory;
     if (!this.usesPamD) {
       this.#conf = new Map();
-      const r = host.readText(PAM_DIRS.conf, PAM_FILE_BYTES);
+      const r = host.readBytes(PAM_DIRS.conf, PAM_FILE_BYTES);
       if (r.ok) {
         const p = parsePamText(r.value, PAM_DIRS.conf, true);
         this.problems.push(...p.problems);
@@ -260,7 +195,7 @@ export class PamConfig {
   /** The parsed file at `path` (undefined when it cannot be read; the reason is a problem). */
   file(path: string): PamFile | undefined {
     if (!this.#files.has(path)) {
-      const r = this.#host.readText(path, PAM_FILE_BYTES);
+      const r = this.#host.readBytes(path, PAM_FILE_BYTES);
       let parsed: PamFile | undefined;
       if (r.ok) {
         parsed = parsePamText(r.value, path);

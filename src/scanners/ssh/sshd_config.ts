@@ -15,7 +15,7 @@ import type { ScanContext } from "../../core/context.ts";
 import type { Host, ReadFailure } from "../../host/host.ts";
 import { globMatcher } from "../../host/glob.ts";
 import { sshdCommandLine } from "./sshd_cmdline.ts";
-import { parseSshdLine } from "./sshd_line.ts";
+import { parseSshdLine, sshdFileLines } from "./sshd_line.ts";
 
 /** The line parser (./sshd_line.ts), re-exported for the modules and tests that read lines through this one. */
 export { parseSshdLine, splitArgs } from "./sshd_line.ts";
@@ -151,21 +151,26 @@ export function loadSshdConfig(host: Host, options: SshdLoadOptions = {}): SshdL
     out.files.push(path);
     if (truncated) out.problems.push(`${path} larger than ${MAX_FILE_BYTES} bytes: the rest was not read`);
     let current = match;
-    const lines = text.split("\n");
-    for (let i = 0; i < lines.length; i++) {
+    const { lines, nulLines } = sshdFileLines(text);
+    for (const n of nulLines.slice(0, 10)) {
+      out.problems.push(
+        `${path}:${n}: a NUL byte: sshd ignores the rest of this line and joins the next line to it`,
+      );
+    }
+    for (const { line: lineNo, text: lineText } of lines) {
       if (out.lines.length >= MAX_LINES) {
         out.problems.push(`more than ${MAX_LINES} configuration lines: the rest were not read`);
         return;
       }
-      const parsed = parseSshdLine(lines[i]);
+      const parsed = parseSshdLine(lineText);
       if (parsed === undefined) continue;
       if ("error" in parsed) {
-        out.problems.push(`${path}:${i + 1}: ${parsed.error} (sshd refuses to start with this line)`);
+        out.problems.push(`${path}:${lineNo}: ${parsed.error} (sshd refuses to start with this line)`);
         continue;
       }
       if (parsed.keyword === "match") {
         const criteria = parsed.args.join(" ");
-        current = criteria.toLowerCase() === "all" ? undefined : { criteria, path, line: i + 1 };
+        current = criteria.toLowerCase() === "all" ? undefined : { criteria, path, line: lineNo };
         continue;
       }
       if (parsed.keyword === "include") {
@@ -174,7 +179,7 @@ export function loadSshdConfig(host: Host, options: SshdLoadOptions = {}): SshdL
           for (const file of expandGlob(host, pattern, out.problems)) {
             if (stack.includes(file) || stack.length >= MAX_DEPTH) {
               out.problems.push(
-                `${path}:${i + 1}: Include ${file} ${
+                `${path}:${lineNo}: Include ${file} ${
                   stack.includes(file) ? "loops back" : "is nested too deep"
                 }`,
               );
@@ -186,7 +191,7 @@ export function loadSshdConfig(host: Host, options: SshdLoadOptions = {}): SshdL
             const r = host.readText(file, MAX_FILE_BYTES);
             if (!r.ok) {
               if (r.reason !== "missing") {
-                out.problems.push(`${path}:${i + 1}: Include ${file}: ${r.message}`);
+                out.problems.push(`${path}:${lineNo}: Include ${file}: ${r.message}`);
               }
               continue;
             }
@@ -200,7 +205,7 @@ export function loadSshdConfig(host: Host, options: SshdLoadOptions = {}): SshdL
         keyword: parsed.keyword,
         args: parsed.args,
         path,
-        line: i + 1,
+        line: lineNo,
         ...(current ? { match: current } : {}),
       });
     }

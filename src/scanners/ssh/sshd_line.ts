@@ -84,6 +84,10 @@ export function splitArgs(text: string): string[] | undefined {
 
 /** The line without what sshd drops at its end, and its keyword as strdelim() takes it (undefined: none). */
 function keywordOf(raw: string): { line: string; kw: ReturnType<typeof strdelim> } {
+  // The line is a C string to sshd and ssh: it ends at a NUL byte (ssh's readconf.c reads each physical line
+  // with getline and parses it up to there; sshd's reader has already cut there, see `sshdFileLines`).
+  const nul = raw.indexOf("\0");
+  if (nul >= 0) raw = raw.slice(0, nul);
   // sshd drops trailing blanks, carriage returns and form feeds, down to the first character (a line of one form
   // feed is the keyword "\f" to it). No regex: with a `\r` inside, the old `.*$` retried the overlapping blank
   // runs in cubic time.
@@ -127,4 +131,45 @@ export function lineRest(raw: string): string | undefined {
   const { line, kw } = keywordOf(raw);
   if (kw === undefined || kw.next === undefined || kw.next >= line.length) return undefined;
   return line.slice(kw.next);
+}
+
+/** One line of an sshd configuration file as sshd parses it, with the physical line it starts on. */
+export interface SshdFileLine {
+  line: number;
+  text: string;
+}
+
+/**
+ * The lines of one sshd configuration file as OpenSSH 9.2 reads them (load_server_config, servconf.c, for the
+ * main file and each Include): each physical line (getline, any length) loses its leading blanks, tabs and
+ * CRs and is appended to one buffer as a C string — up to its first NUL byte, so a NUL drops the rest of the
+ * line, its newline too, and the next physical line is glued on (`PermitRootLogin \0` then `yes` is
+ * `PermitRootLogin yes`). The buffer is then split at newlines. `nulLines`: the physical lines with a NUL.
+ */
+export function sshdFileLines(text: string): { lines: SshdFileLine[]; nulLines: number[] } {
+  const lines: SshdFileLine[] = [];
+  const nulLines: number[] = [];
+  let cur = "";
+  let start = 1;
+  let physical = 0;
+  for (let pos = 0; pos < text.length;) {
+    const nl = text.indexOf("\n", pos);
+    const end = nl < 0 ? text.length : nl + 1;
+    physical++;
+    let s = pos;
+    while (s < end && (text[s] === " " || text[s] === "\t" || text[s] === "\r")) s++;
+    const piece = text.slice(s, end);
+    pos = end;
+    if (cur === "") start = physical;
+    const z = piece.indexOf("\0");
+    if (z >= 0) {
+      nulLines.push(physical);
+      cur += piece.slice(0, z);
+    } else if (piece.endsWith("\n")) {
+      lines.push({ line: start, text: cur + piece.slice(0, -1) });
+      cur = "";
+    } else cur += piece;
+  }
+  if (cur !== "") lines.push({ line: start, text: cur });
+  return { lines, nulLines };
 }
