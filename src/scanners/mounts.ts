@@ -1,6 +1,7 @@
 /**
- * mounts: by default, live mounts weaker than declared (a filesystem /etc/fstab mounts read-only found
- * writable, an option of its fstab entry or of the systemd API filesystems lost: someone remounted it); with
+ * mounts: by default, live mounts weaker than declared (a filesystem /etc/fstab or an enabled systemd .mount
+ * unit mounts read-only found writable, an option of its fstab entry, of its unit or of the systemd API
+ * filesystems lost: someone remounted it); with
  * --hardening, the CIS-style options of temporary and sensitive filesystems and a separate /tmp.
  */
 import type { ScanContext } from "../core/context.ts";
@@ -10,6 +11,8 @@ import { effectiveMounts, type MountEntry, parseMountinfo, parseMountsTable } fr
 import { bootedBySystemd } from "../host/init_system.ts";
 import { trimTrailing } from "../host/text_trim.ts";
 import { MOUNTS_INFO } from "./info/mounts.ts";
+import { type LoadedUnit, loadUnits } from "./systemd_units/loader.ts";
+import { lastValue } from "./systemd_units/unit_file.ts";
 
 /** Temp directories where noexec, nosuid and nodev are expected. */
 export const TMP_LIKE = ["/tmp", "/var/tmp", "/dev/shm"] as const;
@@ -96,8 +99,70 @@ interface Declaration {
   by: string;
 }
 
+/**
+ * The mountpoint a mount unit's name stands for, as systemd's unit_name_to_path() reads it: `-` separates
+ * components, `\xNN` escapes a byte, `-.mount` is the root ("var-lib-docker.mount" → "/var/lib/docker").
+ */
+export function mountUnitPath(name: string): string | undefined {
+  if (!name.endsWith(".mount")) return undefined;
+  const stem = name.slice(0, -".mount".length);
+  if (stem === "-") return "/";
+  if (stem === "" || stem.startsWith("-") || stem.endsWith("-") || stem.includes("--")) return undefined;
+  return "/" +
+    stem.split("-").map((c) =>
+      c.replace(/\\x([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
+    ).join("/");
+}
+
+/**
+ * Unit directories systemd ranks above its generator directory (/run/systemd/generator, where
+ * systemd-fstab-generator writes the units of /etc/fstab): a mount unit there wins over the fstab line for the
+ * same mountpoint; one in /usr/local/lib, /usr/lib or /lib loses to it.
+ */
+const ABOVE_FSTAB = [
+  "/etc/systemd/system.control",
+  "/run/systemd/system.control",
+  "/run/systemd/transient",
+  "/etc/systemd/system",
+  "/etc/systemd/system.attached",
+  "/run/systemd/system",
+  "/run/systemd/system.attached",
+];
+
+/** A .mount unit that systemd mounts at boot (enabled or statically wanted), with its Where= and Options=. */
+interface MountUnit {
+  mountpoint: string;
+  options: string[];
+  unit: LoadedUnit;
+  aboveFstab: boolean;
+}
+
+/**
+ * The enabled .mount units. systemd refuses a unit whose Where= does not match its name (mount_verify), so
+ * those are left out; Options= is a single string (the last assignment wins), `%%` its escaped `%`.
+ */
+function mountUnits(ctx: ScanContext): MountUnit[] {
+  const loaded = loadUnits(ctx, [".mount"]);
+  const out: MountUnit[] = [];
+  for (const unit of loaded.units) {
+    if (!loaded.pulledInBy.has(unit.name)) continue;
+    const mountpoint = mountUnitPath(unit.name);
+    if (mountpoint === undefined) continue;
+    const where = lastValue(unit.sections, "Mount", "Where");
+    if (where !== undefined && (where.length > 1 ? trimTrailing(where, "/") : where) !== mountpoint) continue;
+    const options = (lastValue(unit.sections, "Mount", "Options") ?? "").replaceAll("%%", "%").split(",")
+      .map((o) => o.trim()).filter((o) => o !== "");
+    const dir = unit.path.slice(0, unit.path.lastIndexOf("/"));
+    out.push({ mountpoint, options, unit, aboveFstab: ABOVE_FSTAB.includes(dir) });
+  }
+  return out;
+}
+
 function declarations(ctx: ScanContext): Declaration[] {
   const out: Declaration[] = [];
+  const units = bootedBySystemd(ctx.host) ? mountUnits(ctx) : [];
+  // Units ranked above the generator's directory hide the fstab line of their mountpoint.
+  const hidden = new Set(units.filter((u) => u.aboveFstab).map((u) => u.mountpoint));
   const fstab = ctx.host.readText("/etc/fstab", 1 << 20);
   if (fstab.ok) {
     const parsed = parseMountsTable(fstab.value);
@@ -105,6 +170,7 @@ function declarations(ctx: ScanContext): Declaration[] {
     for (const d of parsed.mounts) {
       if (!d.mountpoint.startsWith("/")) continue;
       const mountpoint = d.mountpoint.length > 1 ? trimTrailing(d.mountpoint, "/") : d.mountpoint;
+      if (hidden.has(mountpoint)) continue;
       out.push({
         mountpoint,
         options: declaredOptions(d.options),
@@ -114,6 +180,15 @@ function declarations(ctx: ScanContext): Declaration[] {
     }
   } else if (fstab.reason !== "missing") {
     ctx.warn("fstab_unreadable", `/etc/fstab: ${fstab.message}`);
+  }
+  for (const u of units) {
+    if (out.some((d) => d.mountpoint === u.mountpoint)) continue;
+    out.push({
+      mountpoint: u.mountpoint,
+      options: declaredOptions(u.options),
+      readOnly: u.options.includes("ro"),
+      by: `${u.unit.path} (Options=${u.options.join(",")})`,
+    });
   }
   if (bootedBySystemd(ctx.host)) {
     for (const api of SYSTEMD_API_MOUNTS) {

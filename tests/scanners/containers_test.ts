@@ -129,6 +129,7 @@ function hostTree(extra: Record<string, string | { symlink: string }> = {}) {
         exe: "/usr/sbin/nginx",
         ns: own(1),
         cgroup: `0::/system.slice/docker-${A}.scope\n`,
+        statusExtra: `CapBnd:\t${DEFAULT_DOCKER}\n`,
       },
       {
         pid: 200,

@@ -60,6 +60,22 @@ export const checks: CheckInput[] = [
     mitre: ["T1611"],
   }),
   check({
+    id: "container.unlisted_namespaces",
+    title: "Privileged process in namespaces of its own outside any known container",
+    severity: "high",
+    rationale:
+      "A process in its own pid and mount namespaces, in the host's user namespace, is a container whatever " +
+      "its cgroup says; with CAP_SYS_ADMIN or the full bounding set it can escape to the host, and a cgroup " +
+      "that names no runtime keeps it out of the container inventory. Services that only get a private mount " +
+      "or network namespace (PrivateNetwork=, ProtectSystem=) and sandboxes in their own user namespace are " +
+      "not counted. High: it is root on the host for whoever controls the process, and it was hidden from " +
+      "the inventory.",
+    remediation:
+      "Find who started it (its parent, the unit of its cgroup); stop it unless it is a known workload, and " +
+      "run containers through a runtime with a reduced capability set.",
+    mitre: ["T1611", "T1564"],
+  }),
+  check({
     id: "container.runtime_socket.mounted",
     title: "Container runtime socket mounted into a container",
     severity: "high",

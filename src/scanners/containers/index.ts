@@ -7,7 +7,6 @@ import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft } from "../../core/finding.ts";
 import type { Scanner } from "../../core/scanner.ts";
 import { type Severity, severityRank } from "../../core/severity.ts";
-import { CAPABILITY_NAMES, decodeCapMask } from "../../host/capabilities.ts";
 import { parseMountinfo } from "../../host/mountinfo.ts";
 import { procSnapshot } from "../proc_snapshot.ts";
 import type { ProcessInfo } from "../../host/proc_types.ts";
@@ -16,18 +15,9 @@ import { groupMembers } from "./groups.ts";
 import { selfContainer } from "./self.ts";
 import { CONTAINERS_INFO } from "../info/containers.ts";
 import { ROOT_RUNTIME_SOCKETS } from "./runtime_state.ts";
+import { DANGEROUS_CAPS, fullMask, groupCaps, namespacedGroups, who } from "./privilege.ts";
 
 const SOCKET_NAMES = ["docker.sock", "containerd.sock", "crio.sock", "podman.sock", "buildkitd.sock"];
-
-/** Escape-prone capabilities (beyond Docker's default set). */
-export const DANGEROUS_CAPS: readonly string[] = [
-  "CAP_SYS_ADMIN",
-  "CAP_SYS_MODULE",
-  "CAP_SYS_PTRACE",
-  "CAP_SYS_RAWIO",
-  "CAP_DAC_READ_SEARCH",
-  "CAP_BPF",
-];
 
 /** One container and its processes. */
 interface Container {
@@ -55,19 +45,6 @@ function shortId(ref: ContainerRef): string {
 function initOf(c: Container): ProcessInfo {
   const pids = new Set(c.processes.map((p) => p.pid));
   return c.processes.find((p) => !pids.has(p.ppid)) ?? c.processes[0];
-}
-
-/** The full capability mask of this kernel (from cap_last_cap), as a bigint. */
-function fullMask(ctx: ScanContext): bigint {
-  const r = ctx.host.readText("/proc/sys/kernel/cap_last_cap", 64);
-  const last = r.ok && /^\d+$/.test(r.value.trim()) ? Number(r.value.trim()) : CAPABILITY_NAMES.length - 1;
-  return (1n << BigInt(last + 1)) - 1n;
-}
-
-function capBnd(ctx: ScanContext, pid: number): bigint | undefined {
-  const r = ctx.host.readText(`/proc/${pid}/status`, 16 << 10);
-  const m = r.ok ? /^CapBnd:\s*([0-9a-fA-F]{1,16})\s*$/m.exec(r.value) : null;
-  return m ? BigInt("0x" + m[1]) : undefined;
 }
 
 const NS_SEVERITY: Readonly<Record<string, Severity>> = {
@@ -103,34 +80,55 @@ function* containerDrafts(ctx: ScanContext, c: Container, host: ProcessInfo | un
     location: { pid: init.pid },
   } satisfies FindingDraft;
 
-  const bnd = capBnd(ctx, init.pid);
-  if (bnd === undefined) {
+  // Every process counts, not only the first: `docker exec --privileged` runs a process with the full bounding
+  // set in the container's cgroup and namespaces while its first process keeps the reduced set.
+  const { caps, unreadable } = groupCaps(ctx, c.processes, full);
+  if (unreadable.length > 0) {
     ctx.warn(
       "proc_unreadable_status",
-      `/proc/${init.pid}/status: capabilities of container ${id12} not checked`,
+      `/proc/{${unreadable.slice(0, 10).map((p) => p.pid).join(",")}}/status: capabilities of ` +
+        `${unreadable.length} process(es) of container ${id12} not checked`,
     );
-  } else {
-    const privileged = (bnd & full) === full;
-    const caps = decodeCapMask(bnd.toString(16));
+  }
+  if (caps.length > 0) {
+    const fullProcs = caps.filter((x) => x.full);
+    const named = fullProcs[0] ?? caps.find((x) => x.proc.pid === init.pid) ?? caps[0];
+    const notFirst = named.proc.pid !== init.pid ? `, not its first process ${who(init)}` : "";
     yield {
       check_id: "container.privileged",
       subject,
-      passed: !privileged,
-      description:
-        `Container ${id12} (${c.ref.runtime}) has the full capability bounding set: it can escape ` +
-        `to the host.`,
-      metadata: { ...base, cap_bnd: bnd.toString(16).padStart(16, "0") },
-      location: { pid: init.pid },
+      passed: fullProcs.length === 0,
+      description: `Container ${id12} (${c.ref.runtime}) runs ${who(named.proc)}${notFirst} with the full ` +
+        `capability bounding set: it can escape to the host.`,
+      metadata: {
+        ...base,
+        cap_bnd: named.bnd.toString(16).padStart(16, "0"),
+        privileged_pids: fullProcs.slice(0, 200).map((x) => String(x.proc.pid)),
+        ...(unreadable.length > 0
+          ? { unchecked_pids: unreadable.slice(0, 200).map((p) => String(p.pid)) }
+          : {}),
+      },
+      location: { pid: named.proc.pid },
     } satisfies FindingDraft;
-    if (!privileged) {
-      const risky = DANGEROUS_CAPS.filter((cap) => caps.includes(cap));
+    if (fullProcs.length === 0) {
+      const held = new Set(caps.flatMap((x) => x.risky));
+      const risky = DANGEROUS_CAPS.filter((cap) => held.has(cap));
+      const holders = caps.filter((x) => x.risky.length > 0);
+      const first = holders[0];
       yield {
         check_id: "container.dangerous_caps",
         subject,
         passed: risky.length === 0,
-        description: `Container ${id12} (${c.ref.runtime}) can use ${risky.join(", ")}.`,
-        metadata: { ...base, capabilities: risky },
-        location: { pid: init.pid },
+        description: `Container ${id12} (${c.ref.runtime}) can use ${risky.join(", ")}` +
+          (first
+            ? ` (${who(first.proc)}${holders.length > 1 ? ` and ${holders.length - 1} more` : ""}).`
+            : "."),
+        metadata: {
+          ...base,
+          capabilities: risky,
+          pids: holders.slice(0, 200).map((x) => String(x.proc.pid)),
+        },
+        location: { pid: first?.proc.pid ?? init.pid },
       } satisfies FindingDraft;
     }
   }
@@ -170,6 +168,65 @@ function* containerDrafts(ctx: ScanContext, c: Container, host: ProcessInfo | un
       metadata: { ...base, mountpoints: [...new Set(sockets)] },
       location: { pid: init.pid },
     } satisfies FindingDraft;
+  }
+}
+
+/**
+ * Processes in pid and mount namespaces of their own, in the host's user namespace, that no container cgroup
+ * names: judged on their bounding sets like a container's. One finding per pid namespace.
+ */
+function* namespacedDrafts(
+  ctx: ScanContext,
+  processes: readonly ProcessInfo[],
+  host: ProcessInfo,
+  found: readonly Container[],
+  full: bigint,
+): Generator<FindingDraft> {
+  const inContainer = new Set(found.flatMap((c) => c.processes.map((p) => p.pid)));
+  const containerOfNs = new Map(found.map((c) => [initOf(c).namespaces.pid, c] as const));
+  for (const g of namespacedGroups(processes, host, inContainer)) {
+    const { caps, unreadable } = groupCaps(ctx, g.processes, full);
+    const first = g.processes[0];
+    const inode = /\[(\d+)\]/.exec(g.pidNs)?.[1] ?? g.pidNs;
+    if (unreadable.length > 0) {
+      ctx.warn(
+        "proc_unreadable_status",
+        `/proc/{${unreadable.slice(0, 10).map((p) => p.pid).join(",")}}/status: capabilities of ` +
+          `${unreadable.length} process(es) in pid namespace ${inode} not checked`,
+      );
+    }
+    const privileged = caps.filter((x) => x.full || x.risky.length > 0);
+    const named = privileged.find((x) => x.full) ?? privileged[0];
+    const sharedWith = containerOfNs.get(g.pidNs);
+    yield {
+      check_id: "container.unlisted_namespaces",
+      subject: `pidns:${inode}`,
+      passed: named === undefined,
+      description: named === undefined
+        ? `Processes in pid namespace ${inode} keep no escape-prone capability.`
+        : `${who(named.proc)} runs in its own ${g.own.join(", ")} namespaces with ` +
+          (named.full ? "the full capability bounding set" : named.risky.join(", ")) +
+          `, in cgroup ${first.cgroup.trim().split("\n")[0]}: a container no runtime's cgroup names` +
+          (sharedWith ? ` (the pid namespace of container ${sharedWith.ref.id.slice(0, 12)})` : "") + ".",
+      metadata: {
+        pid_namespace: g.pidNs,
+        own_namespaces: g.own,
+        pids: g.processes.slice(0, 200).map((p) => String(p.pid)),
+        process_count: g.processes.length,
+        privileged_pids: privileged.slice(0, 200).map((x) => String(x.proc.pid)),
+        ...(named
+          ? {
+            pid: named.proc.pid,
+            exe: named.proc.exe,
+            cap_bnd: named.bnd.toString(16).padStart(16, "0"),
+            capabilities: named.full ? ["ALL"] : named.risky,
+            cgroup: named.proc.cgroup.trim(),
+          }
+          : {}),
+        ...(sharedWith ? { container_id: sharedWith.ref.id } : {}),
+      },
+      location: { pid: (named?.proc ?? first).pid },
+    };
   }
 }
 
@@ -266,14 +323,18 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const init = snap.processes.find((p) => p.pid === 1);
   const host = init && Object.keys(init.namespaces).length > 0 ? init : undefined;
   const found = inventory(snap.processes);
-  if (found.length > 0 && !host) {
-    ctx.warn("proc_unreadable_ns", "namespaces of pid 1 unreadable: host-namespace sharing not checked");
+  if (!host && (found.length > 0 || snap.processes.some((p) => Object.keys(p.namespaces).length > 0))) {
+    ctx.warn(
+      "proc_unreadable_ns",
+      "namespaces of pid 1 unreadable: host-namespace sharing and containers without a runtime cgroup not checked",
+    );
   }
   const full = fullMask(ctx);
   for (const c of found) {
     await ctx.checkpoint();
     yield* containerDrafts(ctx, c, host, full);
   }
+  if (host) yield* namespacedDrafts(ctx, snap.processes, host, found, full);
   yield* socketDrafts(ctx);
 }
 

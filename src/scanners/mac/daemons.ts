@@ -13,6 +13,7 @@ import { socketTables } from "../network/collect.ts";
 import { ownersByInode } from "../network/owners.ts";
 import { parseAppArmorLabel, profileFileFor } from "./apparmor.ts";
 import type { AppArmorState } from "./state.ts";
+import { type Provenance, weakenedMode } from "./declared.ts";
 
 function labelOf(ctx: ScanContext, pid: number, aa: boolean): string | undefined {
   const paths = aa
@@ -46,16 +47,31 @@ function networkFacing(ctx: ScanContext): Map<number, { p: ProcessInfo; endpoint
  */
 type Standing = { kind: "confined" } | { kind: "escaped"; why: string } | { kind: "no_profile"; why: string };
 
-function apparmorStanding(ctx: ScanContext, exe: string, label: string, aa: AppArmorState): Standing {
+function apparmorStanding(
+  ctx: ScanContext,
+  exe: string,
+  label: string,
+  aa: AppArmorState,
+  prov: Provenance,
+): Standing {
   const l = parseAppArmorLabel(label);
   if (!l.unconfined) return { kind: "confined" };
   if (l.profile !== undefined) {
-    const d = aa.declared.get(l.profile);
-    return d?.flags.includes("unconfined")
-      ? { kind: "no_profile", why: `its profile ${l.profile} is shipped in unconfined mode (${d.file})` }
-      : { kind: "escaped", why: `its profile ${l.profile} was switched to unconfined mode` };
+    // Judged by every file declaring the profile, the package's first: a second file (or one no package
+    // installed) declaring it unconfined does not make unconfined the stock mode.
+    const decls = aa.declared.get(l.profile) ?? [];
+    const weakened = weakenedMode(decls, "unconfined", prov);
+    if (decls.length > 0 && !weakened) {
+      const files = decls.filter((d) => d.flags.includes("unconfined")).map((d) => d.file).join(", ");
+      return { kind: "no_profile", why: `its profile ${l.profile} is shipped in unconfined mode (${files})` };
+    }
+    return {
+      kind: "escaped",
+      why: `its profile ${l.profile} was switched to unconfined mode` + (weakened ? `: ${weakened.why}` : ""),
+    };
   }
-  const d = aa.declared.get(exe);
+  const decls = aa.declared.get(exe) ?? [];
+  const d = decls.find((x) => x.file === profileFileFor(exe)) ?? decls[0];
   const file = d?.file ?? profileFileFor(exe);
   const loaded = aa.profiles?.names.includes(exe) ?? false;
   if (!loaded && !d && !ctx.host.stat(file).ok) {
@@ -91,6 +107,7 @@ export function* unconfinedDaemons(
   mac: "selinux" | "apparmor",
   aa: AppArmorState,
   meta: Metadata,
+  prov: Provenance,
 ): Generator<FindingDraft> {
   const byExe = new Map<
     string,
@@ -100,7 +117,9 @@ export function* unconfinedDaemons(
     const label = labelOf(ctx, p.pid, mac === "apparmor");
     if (label === undefined) continue;
     const exe = p.exe ?? p.comm;
-    const standing = mac === "apparmor" ? apparmorStanding(ctx, exe, label, aa) : selinuxStanding(label);
+    const standing = mac === "apparmor"
+      ? apparmorStanding(ctx, exe, label, aa, prov)
+      : selinuxStanding(label);
     const e = byExe.get(exe) ??
       { label: label.replace(/\0/g, "").trim(), standing, pids: [], endpoints: new Set<string>() };
     if (e.standing.kind === "confined" || standing.kind === "escaped") e.standing = standing;

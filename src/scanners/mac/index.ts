@@ -9,8 +9,7 @@ import type { ScanContext } from "../../core/context.ts";
 import type { FindingDraft, Metadata } from "../../core/finding.ts";
 import type { Scanner } from "../../core/scanner.ts";
 import { selfContainer } from "../containers/self.ts";
-import { fileProvenance } from "../file_provenance.ts";
-import { packageDb } from "../package_db.ts";
+import { declarationProvenance, type Provenance, weakenedMode } from "./declared.ts";
 import {
   type AppArmorState,
   enforcedProfiles,
@@ -83,31 +82,31 @@ function apparmorDisabled(
   };
 }
 
-/** Complain-mode profiles split into those switched there and those their file ships in complain mode. */
-async function complainDrafts(ctx: ScanContext, aa: AppArmorState, base: Metadata): Promise<FindingDraft[]> {
+/** Complain-mode profiles split into those switched there and those their files ship in complain mode. */
+function complainDrafts(
+  ctx: ScanContext,
+  aa: AppArmorState,
+  base: Metadata,
+  prov: Provenance,
+): FindingDraft[] {
   if (!aa.enabled || !aa.profiles) return [];
   const complain = aa.profiles.complain;
-  const files = new Set(complain.map((n) => aa.declared.get(n)?.file).filter((f) => f !== undefined));
-  const prov = await fileProvenance(ctx.host, files, 1 << 20, packageDb(ctx));
-  for (const p of prov.problems.slice(0, 5)) ctx.warn("package_db_unreadable", p);
   const switched: string[] = [];
   const why: string[] = [];
   const shipped: string[] = [];
   for (const name of complain) {
-    const d = aa.declared.get(name);
-    const file = d?.file.slice(d.file.lastIndexOf("/") + 1);
-    const v = d ? prov.verdicts?.get(d.file) : undefined;
+    const decls = aa.declared.get(name) ?? [];
+    const forced = decls.map((d) => d.file.slice(d.file.lastIndexOf("/") + 1)).find((f) =>
+      aa.forceComplain.has(f)
+    );
     // A profile no file of /etc/apparmor.d declares was loaded by another manager (snapd, LXD, libvirt): it is
     // judged as shipped, since what asked for its mode cannot be read here.
-    const reason = !d
-      ? undefined
-      : !d.flags.includes("complain")
-      ? `${d.file} does not ask for complain mode`
-      : file && aa.forceComplain.has(file)
-      ? `forced through force-complain/${file}`
-      : v?.kind === "modified"
-      ? `${d.file} was changed since ${v.pkg} installed it`
-      : undefined;
+    const weakened = weakenedMode(decls, "complain", prov);
+    const reason = weakened?.kind === "not_asked"
+      ? weakened.why
+      : forced
+      ? `forced through force-complain/${forced}`
+      : weakened?.why;
     if (reason) {
       switched.push(name);
       why.push(`${name}: ${reason}`);
@@ -203,10 +202,18 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const disabled = apparmorDisabled(aa, lsms, base);
   if (disabled) yield disabled;
   yield* selinuxDrafts(se, inContainer, status);
-  for (const d of await complainDrafts(ctx, aa, base)) yield d;
+  // The files declaring a profile loaded in complain mode, or one declared in unconfined mode somewhere: the
+  // package database says which declarations are the packages'.
+  const prov = aa.enabled && aa.profiles
+    ? await declarationProvenance(ctx, aa.declared, [
+      ...aa.profiles.complain,
+      ...[...aa.declared].filter(([, ds]) => ds.some((d) => d.flags.includes("unconfined"))).map(([n]) => n),
+    ])
+    : undefined;
+  for (const d of complainDrafts(ctx, aa, base, prov)) yield d;
   if (mac === "selinux" || mac === "apparmor") {
     await ctx.checkpoint();
-    yield* unconfinedDaemons(ctx, mac, aa, base);
+    yield* unconfinedDaemons(ctx, mac, aa, base, prov);
   }
   if (!ctx.config.hardening) return;
   if (mac !== "unknown") {

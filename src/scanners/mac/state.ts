@@ -3,14 +3,9 @@
  * AppArmor profiles /etc/apparmor.d declares (which profile file asks for which mode).
  */
 import type { ScanContext } from "../../core/context.ts";
-import {
-  type DeclaredProfile,
-  parseEnabled,
-  parseProfileHeaders,
-  parseProfiles,
-  type ProfileSummary,
-} from "./apparmor.ts";
+import { parseEnabled, parseProfileHeaders, parseProfiles, type ProfileSummary } from "./apparmor.ts";
 import { parseEnforce, parseSelinuxConfig, type SelinuxConfig } from "./selinux.ts";
+import type { Declaration } from "./declared.ts";
 
 /** SELinux as the kernel and /etc/selinux/config have it. */
 export interface SelinuxState {
@@ -30,8 +25,8 @@ export interface AppArmorState {
   installed: boolean;
   /** apparmor_parser is installed (so the profiles are loaded at boot). */
   parser: boolean;
-  /** Profiles declared by the top-level files of /etc/apparmor.d, by name. */
-  declared: Map<string, DeclaredProfile & { file: string }>;
+  /** Profiles declared by the top-level files of /etc/apparmor.d, by name: every declaration, in file order. */
+  declared: Map<string, Declaration[]>;
   /** Files of /etc/apparmor.d named in force-complain/ and disable/. */
   forceComplain: Set<string>;
   disabled: Set<string>;
@@ -63,9 +58,12 @@ function linkNames(ctx: ScanContext, dir: string): Set<string> {
   return new Set(r.ok ? r.value.map((e) => e.name) : []);
 }
 
-/** The profiles the top-level files of /etc/apparmor.d declare (bounded). */
-function declaredProfiles(ctx: ScanContext): Map<string, DeclaredProfile & { file: string }> {
-  const out = new Map<string, DeclaredProfile & { file: string }>();
+/**
+ * The profiles the top-level files of /etc/apparmor.d declare (bounded), every declaration of a name kept: a
+ * second file declaring a packaged profile again (in a weaker mode) must not hide the package's declaration.
+ */
+function declaredProfiles(ctx: ScanContext): Map<string, Declaration[]> {
+  const out = new Map<string, Declaration[]>();
   const dir = ctx.host.readDir(APPARMOR_D, MAX_PROFILE_FILES);
   if (!dir.ok) return out;
   if (dir.truncated) ctx.warn("truncated", `${APPARMOR_D} holds more than ${MAX_PROFILE_FILES} entries`);
@@ -74,7 +72,11 @@ function declaredProfiles(ctx: ScanContext): Map<string, DeclaredProfile & { fil
     const file = `${APPARMOR_D}/${name}`;
     const r = ctx.host.readText(file, MAX_PROFILE_BYTES);
     if (!r.ok) continue;
-    for (const p of parseProfileHeaders(r.value)) if (!out.has(p.name)) out.set(p.name, { ...p, file });
+    for (const p of parseProfileHeaders(r.value)) {
+      const list = out.get(p.name);
+      if (list) list.push({ ...p, file });
+      else out.set(p.name, [{ ...p, file }]);
+    }
   }
   return out;
 }
