@@ -12,6 +12,10 @@ export interface MountEntry {
   options: string[];
   /** The 1-based line of a table (fstab, /proc/mounts) the entry was read from. */
   line?: number;
+  /** mountinfo: the directory of the filesystem mounted here (not "/" for a bind mount of a subtree). */
+  root?: string;
+  /** mountinfo: the filesystem's device, "major:minor". */
+  device?: string;
 }
 
 /** Decodes the kernel's octal escapes (`\040` space, `\011` tab, `\012` newline, `\134` backslash). */
@@ -37,6 +41,8 @@ export function parseMountinfo(text: string): { mounts: MountEntry[]; bad: numbe
       source: unescapeOctal(f[sep + 2]),
       fstype: f[sep + 1],
       options: [...opts],
+      root: unescapeOctal(f[3]),
+      device: f[2],
     });
   }
   return { mounts, bad };

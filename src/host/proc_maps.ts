@@ -88,7 +88,7 @@ export function isFileBacked(m: Mapping): boolean {
 
 /** Reading a process's maps: the parsed lines, or why they could not be read. */
 export type MapsRead =
-  | { ok: true; maps: ParsedMaps; truncated: boolean }
+  | { ok: true; maps: ParsedMaps; truncated: boolean; /** Characters read. */ bytes: number }
   | { ok: false; reason: string; message: string };
 
 /** Reads /proc/<pid>/maps through `host`, at most `maxBytes` (a huge process is cut, and says so). */
@@ -97,7 +97,7 @@ export function readMaps(host: Host, pid: number, maxBytes: number): MapsRead {
   if (!r.ok) return { ok: false, reason: r.reason, message: r.message };
   // A cut read ends in a partial line: drop it rather than count it as malformed.
   const text = r.truncated ? r.value.slice(0, r.value.lastIndexOf("\n") + 1) : r.value;
-  return { ok: true, maps: parseMaps(text), truncated: r.truncated };
+  return { ok: true, maps: parseMaps(text), truncated: r.truncated, bytes: r.value.length };
 }
 
 /**

@@ -12,6 +12,11 @@ export interface StatFields {
   flags: number;
   /** Field 22: start time in clock ticks after boot. */
   startTicks: number;
+  /**
+   * Fields 50 and 51 (env_end − env_start): the size of the environment block /proc/<pid>/environ reads, when
+   * the kernel shows them (to a reader allowed to ptrace the process; 0 otherwise, and absent before 3.5).
+   */
+  envBytes?: number;
 }
 
 const INT = /^-?\d+$/;
@@ -38,6 +43,9 @@ export function parseStat(text: string): StatFields | undefined {
     ppid: Number(ppid),
     flags: Number(flags),
     startTicks: Number(start),
+    ...(INT.test(rest[47] ?? "") && INT.test(rest[48] ?? "") && Number(rest[48]) > Number(rest[47])
+      ? { envBytes: Number(rest[48]) - Number(rest[47]) }
+      : {}),
   };
 }
 

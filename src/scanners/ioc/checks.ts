@@ -351,6 +351,22 @@ export const IOC_CHECKS: CheckInput[] = [
     mitre: ["T1564.001", "T1014"],
   }),
   mk({
+    id: "ioc.scan.incomplete",
+    title: "Some processes were not examined in full (scan budget)",
+    severity: "medium",
+    rationale:
+      "The environment and memory map of each process are read within a scan-wide budget (256 MiB together, the " +
+      "last 64 MiB in pieces of at most 256 KiB per read), and the per-process checks stop a quarter before the " +
+      "scanner's time budget so that what was found is reported. Thousands of processes with megabytes of padded " +
+      "environment (forked children share their parent's) spend either; an LD_PRELOAD, a mapped library or a " +
+      "reverse shell in a process past a bound was not seen, and an intruder can cause this on purpose; what was " +
+      "not examined is not reported as clean.",
+    remediation:
+      "Look at the processes named (who started them, and why they carry so much), or scan again with a longer " +
+      "budget (--scanner-timeout) or limited to one container (--container-id).",
+    mitre: ["T1564"],
+  }),
+  mk({
     id: "ioc.process.hidden",
     title: "Process hidden from the /proc listing",
     severity: "critical",

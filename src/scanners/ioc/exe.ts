@@ -4,7 +4,8 @@ import type { Severity } from "../../core/severity.ts";
 import { writerText } from "../../host/location.ts";
 import type { ProcessInfo } from "../../host/proc_types.ts";
 import type { Findings } from "./collect.ts";
-import { type IocEnv, locationMeta, processMeta, rootIdsOf, runsAsRoot } from "./common.ts";
+import { type IocEnv, locationMeta, originText, processMeta, runsAsRoot } from "./common.ts";
+import { judgeProcessFile } from "./ns_location.ts";
 
 /** The check of each non-system location kind, for a process's executable. */
 const EXE_BY_KIND = {
@@ -37,7 +38,7 @@ export function checkExe(ctx: ScanContext, p: ProcessInfo, prefix: string, env: 
     }, p);
     return;
   }
-  const loc = env.judge.judge(p.exe, prefix, rootIdsOf(ctx, p.pid, prefix));
+  const loc = judgeProcessFile(env, p, p.exe, prefix);
   if (p.exeDeleted) {
     let severity: Severity = "high";
     let why = "the file was unlinked while the process kept running";
@@ -66,7 +67,7 @@ export function checkExe(ctx: ScanContext, p: ProcessInfo, prefix: string, env: 
     check_id: EXE_BY_KIND[loc.kind],
     subject,
     ...(loc.kind === "user_writable" && asRoot ? { severity: "high" as const } : {}),
-    description: `pid ${p.pid} (${p.comm}) runs ${p.exe}; ` +
+    description: `pid ${p.pid} (${p.comm}) runs ${p.exe}${originText(loc)}; ` +
       (loc.kind === "home" ? `${loc.because} is a home directory.` : `${writerText(loc, env.names)}.`),
     metadata: {
       ...base,

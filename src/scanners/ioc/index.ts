@@ -23,6 +23,7 @@ import {
   processAt,
   processMeta,
   programSubject,
+  ReadBudget,
   rootPrefix,
 } from "./common.ts";
 import { checkExe } from "./exe.ts";
@@ -32,6 +33,7 @@ import { checkLdEnv, checkPreloadFile, MAX_ENVIRON_BYTES } from "./ld_check.ts";
 import { checkMaps, MapsState } from "./maps.ts";
 import { kthreadMasquerade } from "./masquerade.ts";
 import { matchKnownNames, stratumUrl } from "./names.ts";
+import { NamespacePaths } from "./ns_location.ts";
 import { ChannelGraph, relayedShell } from "./relay.ts";
 import { InetIndex, reverseShell, type ShellSocket } from "./reverse_shell.ts";
 import { IOC_INFO } from "../info/ioc.ts";
@@ -227,7 +229,43 @@ function warnAfter(ctx: ScanContext, env: IocEnv, exeDenied: string[]): void {
   }
 }
 
+/** The share of the scanner's time budget the per-process checks may use: the rest reports what was found. */
+const PROCESS_LOOP_SHARE = 0.75;
+
+/** How many pids a finding lists (metadata has them all up to this). */
+const PIDS_LISTED = 200;
+
+/** Processes not examined in full, because of the read budget or the time budget: a finding. */
+function checkIncomplete(env: IocEnv, notChecked: ProcessInfo[], out: Findings): void {
+  const { environ, maps } = env.reads.short;
+  if (environ.length === 0 && maps.length === 0 && notChecked.length === 0) return;
+  const parts = [
+    ...(notChecked.length > 0 ? [`${notChecked.length} process(es) not checked at all (time budget)`] : []),
+    ...(environ.length > 0 ? [`the environment of ${environ.length} process(es) not read in full`] : []),
+    ...(maps.length > 0 ? [`the memory map of ${maps.length} process(es) not read in full`] : []),
+  ];
+  const some = (pids: number[]) => pids.slice(0, 10).join(", ") + (pids.length > 10 ? ", …" : "");
+  const first = [...notChecked.map((p) => p.pid), ...environ, ...maps];
+  out.add({
+    check_id: "ioc.scan.incomplete",
+    subject: "/proc",
+    description: `ioc stopped short: ${parts.join("; ")} (e.g. pid ${some(first)}). Their LD_* variables, ` +
+      "mapped libraries or more were not judged.",
+    metadata: {
+      processes_not_checked: notChecked.slice(0, PIDS_LISTED).map((p) => `${p.pid} (${p.comm})`),
+      processes_not_checked_count: notChecked.length,
+      environ_not_read: environ.slice(0, PIDS_LISTED).map(String),
+      environ_not_read_count: environ.length,
+      maps_not_read: maps.slice(0, PIDS_LISTED).map(String),
+      maps_not_read_count: maps.length,
+      read_budget_left: env.reads.left,
+    },
+    location: { path: "/proc" },
+  }, undefined);
+}
+
 async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
+  const t0 = performance.now();
   const c = ctx.config;
   const allow = loadAllowlist(c.iocAllow, c.iocAllowFile);
   if (allow.error) ctx.warn("ioc_allow_file_unreadable", allow.error);
@@ -249,8 +287,10 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
     judge,
     names: loadIdNames(ctx.host),
     selfMnt: selfMnt?.ok ? selfMnt.value : null,
+    ns: new NamespacePaths(ctx),
     environDenied: 0,
     environTruncated: [],
+    reads: new ReadBudget(),
   };
   const inet = new InetIndex(ctx);
   const graph = new ChannelGraph(ctx.host, snap.processes, inet);
@@ -258,10 +298,17 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   // The pid sweep runs on its own thread while the listed processes are checked here.
   const sweep = ctx.host.isLive ? startSweep(ctx, snap.listed) : undefined;
   const exeDenied: string[] = [];
+  // The per-process checks stop before the scanner is cut off, so what they found is still reported.
+  const stopAt = t0 + ctx.budgetSeconds * 1000 * PROCESS_LOOP_SHARE;
+  const notChecked: ProcessInfo[] = [];
   for (const p of snap.processes) {
     await ctx.checkpoint();
     if (p.kernelThread) continue;
     if (c.containerId !== undefined && !inContainer(p, c.containerId)) continue;
+    if (ctx.budgetSeconds > 0 && performance.now() > stopAt) {
+      notChecked.push(p);
+      continue;
+    }
     const prefix = rootPrefix(env, p);
     const masq = kthreadMasquerade(p);
     if (masq) {
@@ -285,14 +332,21 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   warnAfter(ctx, env, exeDenied);
   inet.descriptors.warnSkipped();
   maps.warn(ctx);
-  if (sweep) await checkHidden(ctx, snap.listed, out, sweep);
+  checkIncomplete(env, notChecked, out);
   const byPid = new Map(snap.processes.map((p) => [p.pid, p]));
-  for (const d of out.drafts()) {
+  const withParent = (d: FindingDraft): FindingDraft => {
     const parent = typeof d.metadata?.ppid === "number" ? byPid.get(d.metadata.ppid) : undefined;
-    yield parent
+    return parent
       ? { ...d, metadata: { ...d.metadata, parent_comm: parent.comm, parent_exe: parent.exe } }
       : d;
-  }
+  };
+  // Yielded before waiting for the pid sweep: a sweep that outlasts the budget loses only its own findings.
+  // The sweep's findings are of their own check, so a separate collector merges nothing differently.
+  yield* [...out.drafts()].map(withParent);
+  if (!sweep) return;
+  const hidden = new Findings(allow.patterns);
+  await checkHidden(ctx, snap.listed, hidden, sweep);
+  yield* [...hidden.drafts()].map(withParent);
 }
 
 /** The ioc scanner. */

@@ -6,7 +6,7 @@ import type { ScanContext } from "../../core/context.ts";
 import type { Severity } from "../../core/severity.ts";
 import { LD_SO_PRELOAD, parsePreloadFile } from "../../host/ld_so_preload.ts";
 import type { LocationJudge } from "../../host/location.ts";
-import { environEntries } from "../../host/proc_stat.ts";
+import { environEntries, parseStat } from "../../host/proc_stat.ts";
 import type { ProcessInfo } from "../../host/proc_types.ts";
 import type { Findings } from "./collect.ts";
 import { type IocEnv, processAt, processMeta, programSubject } from "./common.ts";
@@ -198,12 +198,20 @@ export function checkLdEnv(
   env: IocEnv,
   out: Findings,
 ): void {
-  const r = ctx.host.readBytes(`/proc/${p.pid}/environ`, MAX_ENVIRON_BYTES);
+  // The block's size is in /proc/<pid>/stat: one past the budget is skipped unread rather than spent on.
+  const stat = ctx.host.readText(`/proc/${p.pid}/stat`, 4096);
+  const cap = env.reads.cap(MAX_ENVIRON_BYTES, stat.ok ? parseStat(stat.value)?.envBytes : undefined);
+  if (cap === 0) {
+    env.reads.short.environ.push(p.pid);
+    return;
+  }
+  const r = ctx.host.readBytes(`/proc/${p.pid}/environ`, cap);
   if (!r.ok) {
     if (r.reason === "denied") env.environDenied++;
     return;
   }
-  if (r.truncated) env.environTruncated.push(p.pid);
+  env.reads.spend(r.value.length);
+  if (r.truncated) (cap < MAX_ENVIRON_BYTES ? env.reads.short.environ : env.environTruncated).push(p.pid);
   const occurrences = ldOccurrences(environEntries(r.value));
   for (const name of LD_VARS) {
     const values = occurrences.get(name);

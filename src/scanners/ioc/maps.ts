@@ -19,11 +19,12 @@ import {
   basename,
   type IocEnv,
   locationMeta,
+  originText,
   processAt,
   processMeta,
-  rootIdsOf,
   runsAsRoot,
 } from "./common.ts";
+import { judgeProcessFile } from "./ns_location.ts";
 
 /** Bytes of /proc/<pid>/maps read per process (about 40,000 mappings; the default map count limit is 65,530). */
 export const MAX_MAPS_BYTES = 4 << 20;
@@ -105,18 +106,24 @@ export function checkMaps(
   state: MapsState,
   out: Findings,
 ): void {
-  const r = readMaps(ctx.host, p.pid, MAX_MAPS_BYTES);
+  const cap = env.reads.cap(MAX_MAPS_BYTES);
+  if (cap === 0) {
+    env.reads.short.maps.push(p.pid);
+    return;
+  }
+  const r = readMaps(ctx.host, p.pid, cap);
   if (!r.ok) {
     if (r.reason === "denied") state.denied.push(`${p.pid} (${p.comm})`);
     return;
   }
+  env.reads.spend(r.bytes);
   if (r.maps.bad > 0) state.malformed.push({ pid: p.pid, lines: r.maps.bad });
   const { files, capped } = codeFiles(r.maps.entries);
-  if (r.truncated || capped) state.truncated.push(p.pid);
+  if (r.truncated && cap < MAX_MAPS_BYTES) env.reads.short.maps.push(p.pid);
+  else if (r.truncated || capped) state.truncated.push(p.pid);
   const mnt = p.namespaces.mnt ?? `pid:${p.pid}`;
-  const rootIds = rootIdsOf(ctx, p.pid, prefix);
   const exeLoc = p.exe !== null && p.exe.startsWith("/") && !p.exeDeleted && !p.exeMemfd
-    ? env.judge.judge(p.exe, prefix, rootIds)
+    ? judgeProcessFile(env, p, p.exe, prefix)
     : undefined;
   for (const m of files) {
     const file = state.files.judge(p.pid, mnt, m);
@@ -146,7 +153,7 @@ export function checkMaps(
       }, p);
       continue;
     }
-    const loc = env.judge.judge(file.path, prefix, rootIds);
+    const loc = judgeProcessFile(env, p, file.path, prefix);
     if (file.deleted) {
       deletedLibrary(ctx, p, prefix, env, file.path, loc, base, out);
       continue;
@@ -158,7 +165,10 @@ export function checkMaps(
       check_id: LIBRARY_BY_KIND[loc.kind],
       subject: file.path,
       ...(severity ? { severity } : {}),
-      description: `pid ${p.pid} (${p.comm}, ${p.exe ?? "exe unknown"}) has ${file.path} mapped as code; ` +
+      description:
+        `pid ${p.pid} (${p.comm}, ${p.exe ?? "exe unknown"}) has ${file.path}${
+          originText(loc)
+        } mapped as code; ` +
         (loc.kind === "home" ? `${loc.because} is a home directory` : writerText(loc, env.names)) +
         (why ? `: ${why}.` : "."),
       metadata: { ...base, ...locationMeta(loc), ...(why ? { severity_reason: why } : {}) },

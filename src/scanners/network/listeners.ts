@@ -83,17 +83,45 @@ export function listenerDraft(ctx: ScanContext, group: Seen<InetSocket>[], owner
 
 const OUTBOUND_STATES = new Set(["ESTABLISHED", "SYN_SENT"]);
 
-/** Connections (non-listening sockets) whose local port is not a listening port of their namespace. */
+/** An address with an IPv4-mapped IPv6 prefix removed ("::ffff:10.0.0.1" → "10.0.0.1"). */
+function plainAddress(address: string): string {
+  return address.toLowerCase().startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
+}
+
+/**
+ * True when a listener bound to `bound` receives connections to the local address `local`. The kernel gives an
+ * accepted socket the listener's port and the address the client reached: the bound address itself, or any
+ * address for a wildcard bind (0.0.0.0 takes IPv4 only, :: takes IPv6 and, unless IPV6_V6ONLY, IPv4 too, seen
+ * as ::ffff:a.b.c.d in the tcp6 table).
+ */
+function accepts(bound: string, local: string): boolean {
+  const b = plainAddress(bound);
+  const l = plainAddress(local);
+  if (b === "::") return true;
+  if (b === "0.0.0.0") return !l.includes(":");
+  return b === l;
+}
+
+/**
+ * Connections (non-listening sockets) that are not accepted from a listener of their namespace: a socket counts
+ * as accepted only when a listener of the same protocol and port is bound to its local address (or to a
+ * wildcard that covers it). A local port alone decides nothing: a client bound to 127.0.0.3:41000 beside a
+ * listener on 127.0.0.2:41000 connects out like any other (the red-team's decoy).
+ */
 export function outbound(all: Seen<InetSocket>[], kept: Seen<InetSocket>[]): Seen<InetSocket>[] {
-  const listening = new Set(
-    all.filter((x) => isListening(x.socket)).map((x) =>
-      `${x.view.label}|${x.socket.proto}|${x.socket.localPort}`
-    ),
-  );
-  return kept.filter((x) =>
-    OUTBOUND_STATES.has(x.socket.state) && x.socket.remotePort !== 0 &&
-    !listening.has(`${x.view.label}|${x.socket.proto}|${x.socket.localPort}`)
-  );
+  const listening = new Map<string, string[]>();
+  for (const x of all) {
+    if (!isListening(x.socket)) continue;
+    const key = `${x.view.label}|${x.socket.proto}|${x.socket.localPort}`;
+    const list = listening.get(key);
+    if (list) list.push(x.socket.localAddress);
+    else listening.set(key, [x.socket.localAddress]);
+  }
+  return kept.filter((x) => {
+    if (!OUTBOUND_STATES.has(x.socket.state) || x.socket.remotePort === 0) return false;
+    const bound = listening.get(`${x.view.label}|${x.socket.proto}|${x.socket.localPort}`) ?? [];
+    return !bound.some((b) => accepts(b, x.socket.localAddress));
+  });
 }
 
 /** Outbound connections to miner/C2 favourite ports, one finding per remote endpoint. */
