@@ -4,10 +4,17 @@
  * A test whose tool is missing is ignored, with the reason printed. Every process is killed at the end.
  */
 import assert from "node:assert/strict";
-import { ioc } from "../../src/scanners/ioc/index.ts";
-import type { Finding } from "../../src/core/finding.ts";
-import { childPids, inetSocketsRefused, killPid, runOne } from "../helpers.ts";
+import { childPids, inetSocketsRefused, killPid } from "../helpers.ts";
 import { needs } from "../host_caps.ts";
+import {
+  argvOf,
+  connected,
+  kill,
+  listener,
+  shellFindings as relayFindings,
+  spawn,
+  waitFor,
+} from "./ioc_live_procs.ts";
 
 /** Why a test cannot run here (a tool missing, sockets refused), printed once; undefined when it can. */
 function missing(...paths: string[]): string | undefined {
@@ -23,78 +30,6 @@ function missing(...paths: string[]): string | undefined {
   const refused = inetSocketsRefused();
   if (refused) console.log(`ignored: ${refused}`);
   return refused;
-}
-
-/** A TCP listener on 127.0.0.1 that accepts and holds every connection until closed. */
-function listener() {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const conns: Deno.Conn[] = [];
-  (async () => {
-    for await (const c of l) conns.push(c);
-  })().catch(() => {});
-  return {
-    port: (l.addr as Deno.NetAddr).port,
-    close() {
-      for (const c of conns) c.close();
-      l.close();
-    },
-  };
-}
-
-/** Waits (bounded) until `find` returns a pid. */
-async function waitFor(what: string, find: () => number | undefined): Promise<number> {
-  for (let i = 0; i < 250; i++) {
-    const pid = find();
-    if (pid !== undefined) return pid;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`never saw ${what}`);
-}
-
-/** Waits until `pid` holds a socket (its connection to the listener is made); returns the pid. */
-function connected(what: string, pid: number): Promise<number> {
-  return waitFor(what, () =>
-    Deno.readDirSync(`/proc/${pid}/fd`).some((e) => {
-        try {
-          return Deno.readLinkSync(`/proc/${pid}/fd/${e.name}`).startsWith("socket:");
-        } catch {
-          return false;
-        }
-      })
-      ? pid
-      : undefined);
-}
-
-/** The argv of `pid` (NUL-separated in /proc), or [] when it is gone. */
-function argvOf(pid: number): string[] {
-  try {
-    return Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0").filter((a) => a !== "");
-  } catch {
-    return [];
-  }
-}
-
-function spawn(cmd: string, args: string[]): Deno.ChildProcess {
-  return new Deno.Command(cmd, { args, stdin: "null", stdout: "null", stderr: "null" }).spawn();
-}
-
-async function kill(...children: Deno.ChildProcess[]): Promise<void> {
-  for (const c of children) {
-    try {
-      c.kill("SIGKILL");
-    } catch {
-      // gone
-    }
-    await c.status;
-  }
-}
-
-async function relayFindings(pid: number): Promise<Finding[]> {
-  const r = await runOne(ioc, "/");
-  assert.equal(r.status, "ok", r.reason);
-  return r.findings.filter((f) =>
-    f.check_id.startsWith("ioc.process.reverse_shell") && (f.metadata.pids as string[]).includes(String(pid))
-  );
 }
 
 const SH = /\/(dash|bash|sh)$/;

