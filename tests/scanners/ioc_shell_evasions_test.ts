@@ -296,6 +296,9 @@ Deno.test(needs(["python3"], {
       const lent = await running(leak, "/bin/sh -c sleep 60");
       await connected("the lent socket", lent);
       assert.deepEqual(await summary(bad), ["ioc.process.reverse_shell critical shell"]);
+      const [f] = await shellFindings(bad);
+      assert.equal(f.metadata.on, "descriptor");
+      assert.match(f.description, /holding, on a descriptor of its own, a connected tcp socket/);
       assert.deepEqual(await summary(lent), []);
     });
   },

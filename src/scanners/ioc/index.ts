@@ -34,7 +34,7 @@ import { checkMaps, MapsState } from "./maps.ts";
 import { kthreadMasquerade } from "./masquerade.ts";
 import { matchKnownNames, stratumUrl } from "./names.ts";
 import { NamespacePaths } from "./ns_location.ts";
-import { ChannelGraph, relayedShell } from "./relay.ts";
+import { ChannelGraph, MAX_HOPS, relayedShell } from "./relay.ts";
 import { InetIndex, reverseShell, type ShellSocket } from "./reverse_shell.ts";
 import { IOC_INFO } from "../info/ioc.ts";
 
@@ -147,8 +147,10 @@ function checkShell(p: ProcessInfo, inet: InetIndex, graph: ChannelGraph, out: F
     out.add({
       check_id: "ioc.process.reverse_shell",
       subject: programSubject(p),
-      description: `pid ${p.pid} (${p.comm}) is a ${shell.kind} with stdin on ${shell.socket.proto} socket ` +
-        `${shell.socket.local} ↔ ${shell.socket.remote} (${shell.socket.state}).` +
+      description:
+        `pid ${p.pid} (${p.comm}) is a ${shell.kind} ${
+          shell.on === "stdio" ? "with stdin on" : "holding, on a descriptor of its own, a connected"
+        } ${shell.socket.proto} socket ${shell.socket.local} ↔ ${shell.socket.remote} (${shell.socket.state}).` +
         (shell.socket.unlisted ? UNLISTED_NOTE : ""),
       metadata: {
         ...processMeta(p),
@@ -160,6 +162,7 @@ function checkShell(p: ProcessInfo, inet: InetIndex, graph: ChannelGraph, out: F
         ...(shell.socket.unlisted ? { socket_namespace: "unlisted" } : {}),
         ...(shell.socket.netns ? { netns: shell.socket.netns } : {}),
         stdio: shell.stdio.map((s) => s ?? "closed"),
+        on: shell.on,
       },
       ...processAt(p),
     }, p);
@@ -194,6 +197,7 @@ function checkShell(p: ProcessInfo, inet: InetIndex, graph: ChannelGraph, out: F
         relay_uid: r.uid,
         relay_via_parent: input.viaParent,
         output_relay_pid: output.relay.pid,
+        relay_through: input.through.map((t) => String(t.pid)),
         proto: input.socket.proto,
         local: input.socket.local,
         remote: input.socket.remote,
@@ -236,16 +240,22 @@ const PROCESS_LOOP_SHARE = 0.75;
 const PIDS_LISTED = 200;
 
 /** Processes not examined in full, because of the read budget or the time budget: a finding. */
-function checkIncomplete(env: IocEnv, notChecked: ProcessInfo[], out: Findings): void {
+function checkIncomplete(env: IocEnv, notChecked: ProcessInfo[], relayCut: number[], out: Findings): void {
   const { environ, maps } = env.reads.short;
-  if (environ.length === 0 && maps.length === 0 && notChecked.length === 0) return;
+  if (environ.length === 0 && maps.length === 0 && notChecked.length === 0 && relayCut.length === 0) return;
   const parts = [
     ...(notChecked.length > 0 ? [`${notChecked.length} process(es) not checked at all (time budget)`] : []),
+    ...(relayCut.length > 0
+      ? [
+        `the pipe or FIFO chain of ${relayCut.length} shell(s) not followed to its end (more than ${MAX_HOPS} ` +
+        "relays on the way, or a relay holding too many descriptors)",
+      ]
+      : []),
     ...(environ.length > 0 ? [`the environment of ${environ.length} process(es) not read in full`] : []),
     ...(maps.length > 0 ? [`the memory map of ${maps.length} process(es) not read in full`] : []),
   ];
   const some = (pids: number[]) => pids.slice(0, 10).join(", ") + (pids.length > 10 ? ", …" : "");
-  const first = [...notChecked.map((p) => p.pid), ...environ, ...maps];
+  const first = [...notChecked.map((p) => p.pid), ...relayCut, ...environ, ...maps];
   out.add({
     check_id: "ioc.scan.incomplete",
     subject: "/proc",
@@ -258,6 +268,7 @@ function checkIncomplete(env: IocEnv, notChecked: ProcessInfo[], out: Findings):
       environ_not_read_count: environ.length,
       maps_not_read: maps.slice(0, PIDS_LISTED).map(String),
       maps_not_read_count: maps.length,
+      relay_chains_not_followed: relayCut.slice(0, PIDS_LISTED).map(String),
       read_budget_left: env.reads.left,
     },
     location: { path: "/proc" },
@@ -332,7 +343,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   warnAfter(ctx, env, exeDenied);
   inet.descriptors.warnSkipped();
   maps.warn(ctx);
-  checkIncomplete(env, notChecked, out);
+  checkIncomplete(env, notChecked, [...graph.cut].sort((a, b) => a - b), out);
   const byPid = new Map(snap.processes.map((p) => [p.pid, p]));
   const withParent = (d: FindingDraft): FindingDraft => {
     const parent = typeof d.metadata?.ppid === "number" ? byPid.get(d.metadata.ppid) : undefined;
