@@ -163,8 +163,10 @@ export interface PasswdEntry {
   uidText?: string;
   gecos: string;
   home: string;
-  /** The shell field: the rest of the line (a trailing CR kept, as glibc keeps it). */
+  /** The shell field: the rest of the line (a trailing CR kept, as glibc keeps it); empty means /bin/sh. */
   shell: string;
+  /** The number of fields when the line has fewer than 7 (glibc leaves the missing ones empty). */
+  fields?: number;
   /** A NIS compat line ("+", "+name", "-name"): imports or hides directory accounts. */
   nis: boolean;
 }
@@ -175,7 +177,33 @@ export interface AccountFileParse<T> {
   bad: BadLine[];
 }
 
-/** Parses /etc/passwd text. Never throws. */
+/**
+ * glibc's INT_FIELD_MAYBE_NULL (nss_files/files-parse.c), used for the ids of NIS compat lines and shadow's day
+ * counts: a field the line ends at (absent, or empty and last) rejects the line; an empty field followed by
+ * another one gives `fallback`; anything else must be a number (`parse`), or the line is rejected (undefined).
+ */
+function maybeNullField(
+  f: readonly string[],
+  i: number,
+  fallback: number,
+  parse: (s: string) => number | undefined,
+): number | undefined {
+  if (i >= f.length || (i === f.length - 1 && f[i] === "")) return undefined;
+  return f[i] === "" ? fallback : parse(f[i]);
+}
+
+/** Why an id field was rejected: absent, empty, or not a number. */
+function idProblem(f: readonly string[], i: number, which: string): string {
+  if (i >= f.length) return `${f.length} field(s), no ${which}`;
+  return f[i] === "" ? `the ${which} is empty` : `the ${which} is not a number`;
+}
+
+/**
+ * Parses /etc/passwd text as glibc 2.36's nss_files line parser does (checked against fgetpwent): a line needs
+ * the name, password, uid and gid fields; a missing gecos, home or shell is empty (`evil:x:0:0` is a uid-0
+ * account whose empty shell login and sshd run as /bin/sh), and the shell takes the rest of the line. NIS
+ * lines take empty ids before another field. Never throws.
+ */
 export function parsePasswdFile(text: string): AccountFileParse<PasswdEntry> {
   const entries: PasswdEntry[] = [];
   const bad: BadLine[] = [];
@@ -196,14 +224,13 @@ export function parsePasswdFile(text: string): AccountFileParse<PasswdEntry> {
       });
       continue;
     }
-    if (f.length < 7) {
-      bad.push(badLine(raw, `${f.length} field(s), 7 expected`));
-      continue;
-    }
-    const uid = f[2] === "" && nis ? -1 : strtoulId(f[2]);
-    const gid = f[3] === "" && nis ? -1 : strtoulId(f[3]);
+    // INT_FIELD for an account, INT_FIELD_MAYBE_NULL (an empty id before another field) for a NIS line.
+    const id = (i: number) => nis ? maybeNullField(f, i, -1, strtoulId) : strtoulId(f[i] ?? "");
+    const uid = id(2);
+    const gid = uid === undefined ? undefined : id(3);
     if (uid === undefined || gid === undefined) {
-      bad.push(badLine(raw, uid === undefined ? "the uid is not a number" : "the gid is not a number"));
+      const [which, i] = uid === undefined ? ["uid", 2] : ["gid", 3];
+      bad.push(badLine(raw, idProblem(f, i, which)));
       continue;
     }
     if (f[0] === "") {
@@ -217,9 +244,10 @@ export function parsePasswdFile(text: string): AccountFileParse<PasswdEntry> {
       uid,
       gid,
       ...(/^[0-9]+$/.test(f[2]) && String(uid) === f[2] ? {} : { uidText: f[2] }),
-      gecos: f[4],
-      home: f[5],
+      gecos: f[4] ?? "",
+      home: f[5] ?? "",
       shell: f.slice(6).join(":"),
+      ...(f.length < 7 ? { fields: f.length } : {}),
       nis,
     });
   }
@@ -240,15 +268,40 @@ export interface ShadowEntry {
   nis: boolean;
 }
 
-function optionalInt(field: string | undefined): number | null | undefined {
-  if (field === undefined || field.trim() === "") return null;
-  const m = field.match(/^[ \t]*(-?[0-9]{1,12})$/);
-  return m ? Number(m[1]) : undefined;
+/** A shadow day count as glibc stores it: strtoul's value cast to a signed 32-bit int. */
+function dayCount(field: string): number | undefined {
+  const v = strtoulId(field);
+  return v === undefined ? undefined : v | 0;
 }
 
 /**
- * Parses /etc/shadow text. A line with fewer than 9 fields is reported, but its password field is still
- * classified when there is one: an empty password there must not go unseen because the line is odd.
+ * The day counts of a shadow line, or a reason glibc 2.36's parser (shadow/sgetspent_r.c, checked against
+ * fgetspent) rejects it: last change, min and max must be there (empty before another field means unset); a line
+ * ending after max (the old 5-field form) is complete; otherwise warn, inactive and expire must be there and the
+ * flag field, if any, runs to the end of the line (so 8 or 9 fields, never 6, 7 or 10).
+ */
+function shadowDays(f: readonly string[]): (number | null)[] | string {
+  const day = (g: readonly string[], i: number) => maybeNullField(g, i, -1, dayCount);
+  const out: (number | undefined)[] = [day(f, 2), day(f, 3), day(f, 4)];
+  const rest = f.slice(5).join(":").replace(/^[ \t\n\v\f\r]+/, "");
+  if (rest !== "") {
+    const g = [...f.slice(0, 5), ...rest.split(":")];
+    out.push(day(g, 5), day(g, 6), day(g, 7));
+    const flag = g.slice(8).join(":");
+    if (flag.includes(":")) return `${f.length} field(s), 5, 8 or 9 expected`;
+    if (flag !== "" && strtoulId(flag) === undefined) return "the flag field is not a number";
+  }
+  if (out.some((n) => n === undefined)) {
+    return f.length < 5 || (f.length > 5 && f.length < 8)
+      ? `${f.length} field(s), 5, 8 or 9 expected`
+      : "a date or day count is not a number";
+  }
+  return out.map((n) => n === -1 ? null : n!);
+}
+
+/**
+ * Parses /etc/shadow text. A line glibc rejects is reported, but its password field is still classified when
+ * there is one: an empty password there must not go unseen because the line is odd.
  */
 export function parseShadowFile(text: string): AccountFileParse<ShadowEntry> {
   const entries: ShadowEntry[] = [];
@@ -259,13 +312,13 @@ export function parseShadowFile(text: string): AccountFileParse<ShadowEntry> {
       bad.push(badLine(raw, "empty account name"));
       continue;
     }
-    const nums = f.slice(2, 8).map(optionalInt);
-    if (f.length !== 9 && !(isNis(f[0]) && f.length < 9)) {
-      bad.push(badLine(raw, `${f.length} field(s), 9 expected`));
-    } else if (nums.some((n) => n === undefined)) {
-      bad.push(badLine(raw, "a date or day count is not a number"));
-    }
+    const nis = isNis(f[0]);
+    const days = nis && f.length === 1 ? [] : shadowDays(f);
+    if (typeof days === "string") bad.push(badLine(raw, days));
     if (f.length < 2) continue;
+    const nums = typeof days === "string"
+      ? f.slice(2, 8).map((x) => x === "" ? null : dayCount(x) ?? null)
+      : days;
     const n = (i: number) => nums[i] ?? null;
     entries.push({
       line,
@@ -277,7 +330,7 @@ export function parseShadowFile(text: string): AccountFileParse<ShadowEntry> {
       warnDays: n(3),
       inactiveDays: n(4),
       expireDay: n(5),
-      nis: isNis(f[0]),
+      nis,
     });
   }
   return { entries, bad };
@@ -293,24 +346,35 @@ export interface GroupEntry {
   nis: boolean;
 }
 
+/** A member list as glibc's parse_list splits it: at commas, leading blanks dropped, trailing ones kept. */
 function memberList(field: string | undefined): string[] {
-  return (field ?? "").split(",").map((m) => m.trim()).filter((m) => m !== "");
+  return (field ?? "").split(",").map((m) => m.replace(/^[ \t\n\v\f\r]+/, "")).filter((m) => m !== "");
 }
 
-/** Parses /etc/group text. Never throws. */
+/**
+ * Parses /etc/group text as glibc 2.36's parser does (grp/fgetgrent_r.c, checked against fgetgrent): name,
+ * password and gid are needed, the member list may be missing and takes the rest of the line. Never throws.
+ */
 export function parseGroupFile(text: string): AccountFileParse<GroupEntry> {
   const entries: GroupEntry[] = [];
   const bad: BadLine[] = [];
   for (const raw of rawLines(text)) {
     const { line, fields: f } = raw;
     const nis = isNis(f[0]);
-    if (f.length < 4 && !(nis && f.length === 1)) {
-      bad.push(badLine(raw, `${f.length} field(s), 4 expected`));
-      continue;
-    }
-    const gid = nis && (f[2] ?? "") === "" ? -1 : strtoulId(f[2]);
+    const gid = nis && f.length === 1
+      ? -1
+      : nis
+      ? maybeNullField(f, 2, -1, strtoulId)
+      : strtoulId(f[2] ?? "");
     if (gid === undefined || f[0] === "") {
-      bad.push(badLine(raw, f[0] === "" ? "empty group name" : "the gid is not a number"));
+      bad.push(badLine(
+        raw,
+        f[0] === ""
+          ? "empty group name"
+          : f.length < 3
+          ? `${f.length} field(s), the gid is missing`
+          : "the gid is not a number",
+      ));
       continue;
     }
     entries.push({

@@ -80,8 +80,12 @@ Deno.test("passwd: glibc's reading — blanks and comments skipped, the shell ta
   assert.equal(entries.find((e) => e.name === "+" && e.uid === 0)?.password.state, "empty");
   assert.equal(by.get("hashed")?.password.scheme, "SHA-512");
   assert.equal(by.get("root")?.password.state, "shadowed");
+  assert.equal(
+    by.get("short")?.uid,
+    1003,
+    "4 fields are an account: glibc leaves gecos, home and shell empty",
+  );
   assert.deepEqual(bad.map((b) => [b.line, b.reason]), [
-    [8, "4 field(s), 7 expected"],
     [9, "the uid is not a number"],
     [10, "empty account name"],
   ]);
@@ -105,11 +109,13 @@ Deno.test("shadow: days and empty fields; a short line is reported but its passw
   assert.deepEqual(bad.map((b) => b.line), [3, 4]);
 });
 
-Deno.test("group and gshadow: members trimmed, NIS lines kept apart, malformed lines reported", () => {
-  const g = parseGroupFile("sudo:x:27:alice, bob ,\ndocker:x:nope:\n+:::\nroot:x:0\n");
-  assert.deepEqual(g.entries.find((e) => e.name === "sudo")?.members, ["alice", "bob"]);
+Deno.test("group and gshadow: members split as glibc does, NIS lines kept apart, malformed lines reported", () => {
+  const g = parseGroupFile("sudo:x:27:alice, bob ,\ndocker:x:nope:\n+:::\nroot:x:0\nshort:x\n");
+  // glibc's parse_list drops the blanks before a member and keeps those after it: "bob " is not bob.
+  assert.deepEqual(g.entries.find((e) => e.name === "sudo")?.members, ["alice", "bob "]);
   assert.equal(g.entries.find((e) => e.name === "+")?.nis, true);
-  assert.deepEqual(g.bad.map((b) => b.line), [2, 4]);
+  assert.equal(g.entries.find((e) => e.name === "root")?.gid, 0, "3 fields are a group without members");
+  assert.deepEqual(g.bad.map((b) => b.line), [2, 5]);
   const gs = parseGshadowFile(`sudo:*::alice\ndocker:${SHA512}:root:bob\nbroken\n`);
   assert.equal(gs.entries[1].password.state, "usable");
   assert.deepEqual(gs.entries[1].admins, ["root"]);
@@ -124,4 +130,72 @@ Deno.test("account file parsers never throw on binary garbage or huge lines", ()
     parseGroupFile(text);
     parseGshadowFile(text);
   }
+});
+
+// Each case below was run through glibc 2.36's fgetpwent, fgetgrent and fgetspent (Debian 12), which use the
+// parsers nss_files uses: "ok" lines came back as entries, the others were skipped.
+Deno.test("passwd: glibc accepts 4 to 7+ fields (missing gecos, home and shell are empty) and rejects fewer", () => {
+  const text = [
+    "a1",
+    "a2:x",
+    "a3:x:0",
+    "evil:x:0:0",
+    "a5:x:0:0:g",
+    "a6:x:0:0:g:/h",
+    "a8:x:0:0:g:/h:/s:e",
+    "+n1:x",
+    "+n2:x:",
+    "+n3:x::",
+    "+n4:x:::",
+    "+n5:x::6",
+    "+n6:x:5:",
+    "+n8:x:a::",
+  ].join("\n");
+  const { entries, bad } = parsePasswdFile(text);
+  assert.deepEqual(entries.map((e) => `${e.name} ${e.uid}:${e.gid} [${e.gecos}] [${e.home}] [${e.shell}]`), [
+    "evil 0:0 [] [] []",
+    "a5 0:0 [g] [] []",
+    "a6 0:0 [g] [/h] []",
+    "a8 0:0 [g] [/h] [/s:e]",
+    "+n4 -1:-1 [] [] []",
+    "+n5 -1:6 [] [] []",
+  ]);
+  assert.equal(entries[0].fields, 4);
+  assert.deepEqual(bad.map((b) => b.reason), [
+    "1 field(s), no uid",
+    "2 field(s), no uid",
+    "3 field(s), no gid",
+    "2 field(s), no uid",
+    "the uid is empty",
+    "the gid is empty",
+    "the gid is empty",
+    "the uid is not a number",
+  ]);
+});
+
+Deno.test("shadow: glibc takes 5 (the old form), 8 and 9 fields and rejects 3, 4, 6, 7 and 10", () => {
+  const counts = [3, 4, 5, 6, 7, 8, 9, 10];
+  const text = counts.map((n) =>
+    ["s" + n, "p", ...["1", "2", "3", "4", "5", "6", "7", "8"].slice(0, n - 2)].join(":")
+  );
+  const extra = [
+    "t1:p:1:2:3:",
+    "t6:p:1:2:3:4:5:6:",
+    "t9:p:1:2:3:::",
+    "t10:p:1:2:3::::",
+    "t7:p:1:2:3:4:5:6: ",
+    "+u",
+  ];
+  const { entries, bad } = parseShadowFile([...text, ...extra].join("\n"));
+  const rejected = new Set(bad.map((b) => b.line));
+  const accepted = entries.filter((e) => !rejected.has(e.line)).map((e) => e.name);
+  assert.deepEqual(accepted, ["s5", "s8", "s9", "t1", "t6", "t10"]);
+  assert.ok(!rejected.has(text.length + extra.length), "a lone NIS name (+u) is a line glibc takes");
+  const s8 = entries.find((e) => e.name === "s8")!;
+  assert.deepEqual([s8.lastChange, s8.maxDays, s8.warnDays, s8.expireDay], [1, 3, 4, 6]);
+  assert.equal(
+    entries.find((e) => e.name === "s3")?.password.state,
+    "invalid",
+    "a rejected line is still judged",
+  );
 });

@@ -55,6 +55,18 @@ export const ACCOUNT_CHECKS: CheckInput[] = [
     mitre: ["T1136.001", "T1098"],
   }),
   mk({
+    id: "accounts.nss.records_unread",
+    title: "systemd user-record directory larger than the scan reads",
+    severity: "high",
+    rationale:
+      "nss-systemd reads every .user, .group and .membership file of /etc/userdb, /run/userdb, /run/host/userdb " +
+      "and /usr/lib/userdb; the scan reads a bounded number. A real host holds a handful: thousands were put " +
+      "there, and a uid-0 record past them would log in unseen. High: the padding exists to hide a record.",
+    remediation:
+      "List the directory (`ls -f`, `userdbctl user`), keep a copy and remove what no package owns.",
+    mitre: ["T1136.001", "T1027"],
+  }),
+  mk({
     id: "accounts.passwd.gid0_login",
     title: "Login account in the root group",
     severity: "medium",
@@ -226,6 +238,19 @@ export const ACCOUNT_CHECKS: CheckInput[] = [
       "when a member is a system account, low when a member was created recently.",
     remediation: "Remove members who do not need the access (gpasswd -d USER GROUP).",
     mitre: ["T1098", "T1078.003", "T1548"],
+  }),
+  mk({
+    id: "accounts.group.privileged_gid_alias",
+    title: "Group line sharing the gid of a root-equivalent group",
+    severity: "high",
+    rationale:
+      "glibc's initgroups gives a login the gid of every /etc/group line that lists it, whatever the line's " +
+      "name, and sudo, polkit and pam_wheel compare gids. A second line with sudo's gid (`xsudo:x:27:eve`, or a " +
+      "second `sudo:x:27:eve`) therefore puts eve in sudo while `grep ^sudo: /etc/group` shows no member. " +
+      "High: no package writes such a line; it is a hidden grant of root.",
+    remediation: "Remove the line (grpck lists duplicate gids), then find out who added it. " +
+      REVIEW_ACCOUNT,
+    mitre: ["T1098", "T1548.003"],
   }),
   mk({
     id: "accounts.group.password_set",

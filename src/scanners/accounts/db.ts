@@ -141,9 +141,12 @@ export function isSystemUid(db: AccountDb, uid: number): boolean {
   return uid !== 0 && (uid < db.ranges.uidMin || uid > db.ranges.uidMax);
 }
 
-/** True when the shell field names a shell one can log in with (not nologin, false, sync…). */
+/**
+ * True when the shell field names a shell one can log in with (not nologin, false, sync…). An empty field is
+ * /bin/sh: login, su and sshd run _PATH_BSHELL for it.
+ */
 export function isLoginShell(shell: string): boolean {
-  return hasLoginShell({ shell: shell.trim() });
+  return shell.trim() === "" || hasLoginShell({ shell: shell.trim() });
 }
 
 /** The first passwd entry of each name (what getpwnam returns), NIS lines left out. */
@@ -160,23 +163,34 @@ export function shadowByName(db: AccountDb): Map<string, ShadowEntry> {
   return out;
 }
 
-/** Group name → members: the group's member list, gshadow's members and the accounts whose primary group it is. */
+/**
+ * Group name → members, as a login gets them. glibc's initgroups (nss_files/files-initgroups.c) adds the gid of
+ * every group line that lists the user, whatever the line's name, and sudo, polkit and pam_wheel compare gids:
+ * so a name's members are those of every line with the gid getgrnam(name) returns (the first line of the name),
+ * plus the accounts whose primary group that gid is, plus gshadow's members of the name (newgrp lets them in).
+ */
 export function groupMembers(db: AccountDb): Map<string, Set<string>> {
+  const byGid = new Map<number, Set<string>>();
+  const add = (gid: number, names: Iterable<string>) => {
+    const set = byGid.get(gid) ?? new Set<string>();
+    for (const n of names) set.add(n);
+    byGid.set(gid, set);
+  };
+  for (const g of db.groups) if (!g.nis) add(g.gid, g.members);
+  for (const e of db.passwd) if (!e.nis) add(e.gid, [e.name]);
   const out = new Map<string, Set<string>>();
-  const byGid = new Map<number, string>();
-  for (const g of db.groups) {
-    if (g.nis || out.has(g.name)) continue;
-    out.set(g.name, new Set(g.members));
-    if (!byGid.has(g.gid)) byGid.set(g.gid, g.name);
-  }
+  for (const g of firstGroupLines(db).values()) out.set(g.name, new Set(byGid.get(g.gid)));
   for (const gs of db.gshadow) {
     const set = out.get(gs.name);
     if (set) { for (const m of gs.members) set.add(m); }
   }
-  for (const e of db.passwd) {
-    const g = byGid.get(e.gid);
-    if (!e.nis && g !== undefined) out.get(g)!.add(e.name);
-  }
+  return out;
+}
+
+/** The first /etc/group line of each name (what getgrnam returns), NIS lines left out. */
+export function firstGroupLines(db: AccountDb): Map<string, GroupEntry> {
+  const out = new Map<string, GroupEntry>();
+  for (const g of db.groups) if (!g.nis && !out.has(g.name)) out.set(g.name, g);
   return out;
 }
 

@@ -5,6 +5,7 @@ import {
   ACCOUNT_FILES,
   type AccountDb,
   effectivePassword,
+  firstGroupLines,
   groupMembers,
   isLoginShell,
   isSystemUid,
@@ -97,6 +98,50 @@ export function* groupPasswords(db: AccountDb): Generator<FindingDraft> {
         "knows it can join the group with newgrp.",
       metadata: { group: g.name, path: g.path, line: g.line, password: describePassword(g.password) },
       location: { path: g.path },
+    };
+  }
+}
+
+/**
+ * Group lines that share the gid of a root-equivalent group (or gid 0) and list members: glibc's initgroups
+ * gives those members that gid, so `xsudo:x:27:eve` or a second `sudo:x:27:eve` line puts eve in sudo while
+ * the sudo line itself lists nobody. A line that is itself the first line of a root-equivalent name is left to
+ * privilegedMembers, which lists its members already.
+ */
+export function* privilegedGidAliases(db: AccountDb): Generator<FindingDraft> {
+  const first = firstGroupLines(db);
+  const owners = new Map<number, { name: string; why: string; line: number }>();
+  const root = first.get("root");
+  owners.set(0, { name: root?.name ?? "root", why: "the root group", line: root?.line ?? 0 });
+  for (const [name, why] of Object.entries(PRIVILEGED_GROUPS)) {
+    const g = first.get(name);
+    if (g && !owners.has(g.gid)) owners.set(g.gid, { name, why, line: g.line });
+  }
+  const ownLines = new Set(
+    [...first.values()].filter((g) => g.name === "root" || g.name in PRIVILEGED_GROUPS).map((g) => g.line),
+  );
+  for (const g of db.groups) {
+    const owner = owners.get(g.gid);
+    if (g.nis || !owner || ownLines.has(g.line) || g.members.length === 0) continue;
+    const what = g.name === owner.name ? `a second ${owner.name} line` : `${JSON.stringify(g.name)}`;
+    yield {
+      check_id: "accounts.group.privileged_gid_alias",
+      subject: `${ACCOUNT_FILES.group}:${g.line}:${g.name}`,
+      description:
+        `${ACCOUNT_FILES.group}:${g.line}: ${what} has gid ${g.gid}, the gid of ${owner.name} (${owner.why}), ` +
+        `and lists ${
+          g.members.join(", ")
+        }: glibc gives a login every gid whose lines list it, so they are in ` +
+        `${owner.name} although ${owner.name}'s own line does not list them.`,
+      metadata: {
+        group: g.name,
+        gid: g.gid,
+        line: g.line,
+        members: g.members,
+        privileged_group: owner.name,
+        path: ACCOUNT_FILES.group,
+      },
+      location: { path: ACCOUNT_FILES.group },
     };
   }
 }

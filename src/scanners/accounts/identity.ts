@@ -35,6 +35,11 @@ export function shownName(name: string): string {
   return JSON.stringify(name);
 }
 
+/** The shell as findings print it: an empty field is named as the /bin/sh it gives. */
+export function shownShell(shell: string): string {
+  return shell.trim() === "" ? "(empty: /bin/sh)" : shell;
+}
+
 function passwdMeta(e: PasswdEntry) {
   return {
     user: e.name,
@@ -43,6 +48,7 @@ function passwdMeta(e: PasswdEntry) {
     ...(e.uidText !== undefined ? { uid_field: e.uidText } : {}),
     home: e.home,
     shell: e.shell,
+    ...(e.fields !== undefined ? { fields: e.fields } : {}),
     line: e.line,
     path: ACCOUNT_FILES.passwd,
   };
@@ -58,7 +64,12 @@ export function* privilegedIdentities(db: AccountDb): Generator<FindingDraft> {
         check_id: "accounts.passwd.uid0_extra",
         subject: e.name,
         description:
-          `${shownName(e.name)} (${ACCOUNT_FILES.passwd}:${e.line}) has uid 0${written}, shell ${e.shell}: ` +
+          `${shownName(e.name)} (${ACCOUNT_FILES.passwd}:${e.line}) has uid 0${written}, shell ${
+            shownShell(e.shell)
+          }` +
+          `${
+            e.fields !== undefined ? ` (a ${e.fields}-field line, which glibc reads as an account)` : ""
+          }: ` +
           "it is root under another name.",
         metadata: passwdMeta(e),
         location: { path: ACCOUNT_FILES.passwd },
@@ -67,9 +78,9 @@ export function* privilegedIdentities(db: AccountDb): Generator<FindingDraft> {
       yield {
         check_id: "accounts.passwd.gid0_login",
         subject: e.name,
-        description: `${
-          shownName(e.name)
-        } (uid ${e.uid}) has primary group 0 (root) and the login shell ${e.shell}.`,
+        description: `${shownName(e.name)} (uid ${e.uid}) has primary group 0 (root) and the login shell ${
+          shownShell(e.shell)
+        }.`,
         metadata: passwdMeta(e),
         location: { path: ACCOUNT_FILES.passwd },
       };
@@ -115,7 +126,9 @@ export function* duplicateNames(db: AccountDb): Generator<FindingDraft> {
         subject: `${path}:${name}`,
         severity,
         description: `${shownName(name)} appears ${at.length} times in ${path} (lines ${at.join(", ")}); ` +
-          "the system uses the first.",
+          (path === ACCOUNT_FILES.group
+            ? "lookups by name use the first, but a login gets the gid of every line that lists it."
+            : "lookups by name use the first."),
         metadata: { path, name, lines: at.map(String) },
         location: { path },
       };

@@ -12,7 +12,7 @@ import { loginRecords } from "../logins/records.ts";
 import { authorizedKeysPatterns } from "../ssh/key_files.ts";
 import { sharedSshdConfig } from "../ssh/sshd_config.ts";
 import { ACCOUNT_FILE_BYTES, ACCOUNT_FILES, accountDb, passwdByName } from "./db.ts";
-import { groupPasswords, privilegedMembers } from "./groups.ts";
+import { groupPasswords, privilegedGidAliases, privilegedMembers } from "./groups.ts";
 import {
   duplicateNames,
   malformedLines,
@@ -79,6 +79,7 @@ async function* run(ctx: ScanContext): AsyncGenerator<FindingDraft> {
   const recent = recentChanges(db, ctx.config.persistenceRecentDays, Date.now());
   yield* recent.findings;
   yield* privilegedMembers(db, recent.accounts);
+  yield* privilegedGidAliases(db);
   yield* groupPasswords(db);
   if (ctx.config.hardening) yield* passwordPolicy(db);
   if (ctx.config.accountsInventory) yield* accountInventory(db, loginRecords(ctx));

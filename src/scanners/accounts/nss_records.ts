@@ -13,7 +13,7 @@ import type { Host } from "../../host/host.ts";
 import { NSSWITCH_FILES, parseNsswitch } from "../persistence/sources/nss.ts";
 import { isLoginShell } from "./db.ts";
 import { PRIVILEGED_GROUPS } from "./groups.ts";
-import type { UserdbParser } from "./userdb_records.ts";
+import type { MachineIdentity, UserdbParser } from "./userdb_records.ts";
 
 /**
  * The zod schemas of the JSON records, loaded only on a host that has a record file: zod costs the scan
@@ -34,8 +34,13 @@ export const EXTRAUSERS = {
 };
 
 const MAX_RECORD_BYTES = 64 << 10;
-const MAX_RECORDS = 500;
+/** Record files read in all (only the files nss-systemd reads count: see RECORD_FILE). */
+export const MAX_RECORDS = 2000;
+/** Directory entries listed per record directory, record files or not. */
+export const MAX_LISTING = 20_000;
 const MAX_FILE_BYTES = 4 << 20;
+/** The files nss-systemd's drop-in reader opens (userdb-dropin.c): every other name in the directories is ignored. */
+const RECORD_FILE = /\.(?:user|user-privileged|group|membership)$/;
 
 /** An account NSS returns from outside /etc/passwd. */
 export interface NssAccount {
@@ -50,6 +55,8 @@ export interface NssAccount {
   credentials: string[];
   path: string;
   source: "systemd" | "extrausers";
+  /** The record's sections for this machine that changed its top-level fields (perMachine[0], binding.ID). */
+  overrides?: string[];
 }
 
 /** A group NSS returns from outside /etc/group, with the members it gives. */
@@ -67,6 +74,8 @@ export interface NssRecords {
   groups: NssGroup[];
   /** The nsswitch.conf services of the passwd and group databases ("systemd", "extrausers" …). */
   services: ReadonlySet<string>;
+  /** Record directories the scan did not read to the end (too many entries or record files). */
+  unread: { dir: string; why: string }[];
   problems: { code: string; detail: string }[];
 }
 
@@ -75,27 +84,53 @@ function usableHash(h: string): boolean {
   return h !== "" && !h.startsWith("!") && !h.startsWith("*");
 }
 
+/**
+ * The machine records are matched against, as systemd sees it: /etc/machine-id (sd_id128_get_machine) and the
+ * hostname (gethostname_strict: the kernel's, which /etc/hostname sets at boot; "localhost" is no hostname).
+ */
+export function machineIdentity(host: Host): MachineIdentity {
+  const id = host.readText("/etc/machine-id", 4096);
+  const mid = id.ok ? id.value.trim().toLowerCase() : "";
+  let hostname: string | undefined;
+  for (const path of ["/proc/sys/kernel/hostname", "/etc/hostname"]) {
+    const r = host.readText(path, 4096);
+    const h = r.ok ? r.value.split("\n")[0].trim() : "";
+    if (h !== "") {
+      hostname = h === "localhost" || h === "(none)" ? undefined : h;
+      break;
+    }
+  }
+  return {
+    ...(/^[0-9a-f]{32}$/.test(mid) ? { machineId: mid } : {}),
+    ...(hostname !== undefined ? { hostname } : {}),
+  };
+}
+
 /** systemd's drop-in records: user records (with their privileged companions) and group records. */
 async function userdbRecords(host: Host, out: NssRecords): Promise<void> {
   const privileged = new Map<string, string[]>();
   let count = 0;
   let parser: UserdbParser | undefined;
+  let machine: MachineIdentity | undefined;
   for (const dir of USERDB_DIRS) {
-    const listing = host.readDir(dir, MAX_RECORDS);
+    const listing = host.readDir(dir, MAX_LISTING);
     if (!listing.ok) {
       if (listing.reason !== "missing") {
         out.problems.push({ code: "userdb_unreadable", detail: `${dir}: ${listing.message}` });
       }
       continue;
     }
-    if (listing.truncated) {
-      out.problems.push({ code: "truncated", detail: `${dir}: more than ${MAX_RECORDS} entries` });
-    }
+    if (listing.truncated) out.unread.push({ dir, why: `more than ${MAX_LISTING} directory entries` });
     // Symlinks named after the uid (4711.user -> foobar.user) are the same record: the name's file is read.
-    const names = listing.value.filter((e) => !e.isDirectory && !/^\d+\./.test(e.name)).map((e) => e.name)
-      .sort();
+    const names = listing.value.filter((e) =>
+      !e.isDirectory && RECORD_FILE.test(e.name) && !/^\d+\./.test(e.name)
+    )
+      .map((e) => e.name).sort();
     for (const name of names) {
-      if (++count > MAX_RECORDS) break;
+      if (++count > MAX_RECORDS) {
+        out.unread.push({ dir, why: `more than ${MAX_RECORDS} record files in ${USERDB_DIRS.join(", ")}` });
+        break;
+      }
       const path = `${dir}/${name}`;
       // USER:GROUP.membership (empty): nss-systemd adds USER to GROUP, as a group record's members would.
       const membership = /^([^:/]+):([^:/]+)\.membership$/.exec(name);
@@ -120,7 +155,12 @@ async function userdbRecords(host: Host, out: NssRecords): Promise<void> {
           ]);
         }
       } else if (kind === "user") {
-        const u = (parser ??= await userdbParser()).user(text.value, path, out.problems);
+        const u = (parser ??= await userdbParser()).user(
+          text.value,
+          path,
+          out.problems,
+          machine ??= machineIdentity(host),
+        );
         if (!u) continue;
         out.accounts.push({
           name: u.userName,
@@ -129,6 +169,7 @@ async function userdbRecords(host: Host, out: NssRecords): Promise<void> {
           home: u.homeDirectory,
           shell: u.shell,
           memberOf: u.memberOf ?? [],
+          ...(u.appliedSections.length > 0 ? { overrides: u.appliedSections } : {}),
           credentials: u.locked ? [] : [
             ...(u.privileged?.hashedPassword ?? []).filter(usableHash).map(() => "password hash"),
             ...(u.privileged?.sshAuthorizedKeys ?? []).map(() => "SSH key"),
@@ -137,7 +178,12 @@ async function userdbRecords(host: Host, out: NssRecords): Promise<void> {
           source: "systemd",
         });
       } else {
-        const g = (parser ??= await userdbParser()).group(text.value, path, out.problems);
+        const g = (parser ??= await userdbParser()).group(
+          text.value,
+          path,
+          out.problems,
+          machine ??= machineIdentity(host),
+        );
         if (g) {
           out.groups.push({
             name: g.groupName,
@@ -201,7 +247,7 @@ function extrausers(host: Host, out: NssRecords): void {
 
 /** Reads every record NSS could return from outside /etc, and the services nsswitch.conf names. Never throws. */
 export async function loadNssRecords(host: Host): Promise<NssRecords> {
-  const out: NssRecords = { accounts: [], groups: [], services: new Set(), problems: [] };
+  const out: NssRecords = { accounts: [], groups: [], services: new Set(), unread: [], problems: [] };
   const services = new Set<string>();
   for (const path of NSSWITCH_FILES) {
     const r = host.readText(path, 256 << 10);
@@ -234,6 +280,16 @@ export function* nssRecordFindings(
   records: NssRecords,
   passwdNames: ReadonlySet<string>,
 ): Generator<FindingDraft> {
+  for (const { dir, why } of records.unread) {
+    yield {
+      check_id: "accounts.nss.records_unread",
+      subject: dir,
+      description: `${dir} was not read to the end (${why}): nss-systemd reads every record there, and a ` +
+        "uid-0 or sudo record past the scan's bound would go unseen.",
+      metadata: { path: dir, reason: why },
+      location: { path: dir },
+    };
+  }
   const privileged = (g: string) => g === "root" || Object.hasOwn(PRIVILEGED_GROUPS, g);
   const privilegedGids = new Set(records.groups.filter((g) => g.gid === 0).map((g) => g.name));
   for (const a of records.accounts) {
@@ -269,8 +325,8 @@ export function* nssRecordFindings(
       subject: `${a.path}:${a.name}`,
       severity,
       description:
-        `${a.path} defines account ${JSON.stringify(a.name)}${
-          a.uid === undefined ? "" : ` (uid ${a.uid})`
+        `${a.path} defines account ${JSON.stringify(a.name)}${a.uid === undefined ? "" : ` (uid ${a.uid})`}${
+          a.overrides ? ` once its ${a.overrides.join(" and ")} section for this machine is applied` : ""
         }: ${what}` +
         `${a.credentials.length > 0 ? `, with ${[...new Set(a.credentials)].join(" and ")}` : ""}; ` +
         (active
@@ -288,6 +344,7 @@ export function* nssRecordFindings(
         active,
         privileged_groups: [...new Set(groups)],
         credentials: [...new Set(a.credentials)],
+        ...(a.overrides ? { machine_sections: a.overrides } : {}),
       },
       location: { path: a.path },
     };

@@ -16,7 +16,7 @@ import {
   opensLogin,
   shadowByName,
 } from "./db.ts";
-import { shownName } from "./identity.ts";
+import { shownName, shownShell } from "./identity.ts";
 import { defInt } from "./login_defs.ts";
 
 /**
@@ -91,9 +91,9 @@ export function* passwordStates(db: AccountDb): Generator<FindingDraft> {
         check_id: "accounts.password.empty",
         subject: e.name,
         severity: login ? "critical" : "high",
-        description: `${
-          shownName(e.name)
-        } (uid ${e.uid}, shell ${e.shell}) has an empty password in ${eff.source}.`,
+        description: `${shownName(e.name)} (uid ${e.uid}, shell ${
+          shownShell(e.shell)
+        }) has an empty password in ${eff.source}.`,
         metadata: meta,
         location: { path: eff.source },
       };
@@ -155,7 +155,9 @@ export function* systemLogins(
       check_id: "accounts.system.login_shell",
       subject: e.name,
       severity,
-      description: `System account ${shownName(e.name)} (uid ${e.uid}) has the login shell ${e.shell}${
+      description: `System account ${shownName(e.name)} (uid ${e.uid}) has the login shell ${
+        shownShell(e.shell)
+      }${
         reasons.length > 0
           ? ` and can log in: ${reasons.join("; ")}`
           : packaged
