@@ -63,9 +63,10 @@ Deno.test("linear: a unit file of 160,000 continuation lines (was 15-31 s) is on
   assert.equal(assignments[0].line, 2);
   assert.ok(assignments[0].value.startsWith("/bin/sh -c x "));
   assert.ok(assignments[0].value.endsWith(" --end"));
-  // Joined with a space each, comment lines inside skipped, as before.
+  // Each backslash becomes a space and the next line is appended as it is, comment lines inside skipped
+  // (systemd's config_parse).
   const small = unitAssignments("[Service]\nExecStart=/bin/a \\\n  # note\n  -x \\\n  -y\n");
-  assert.deepEqual(small.assignments.map((a) => a.value), ["/bin/a  -x  -y"]);
+  assert.deepEqual(small.assignments.map((a) => a.value), ["/bin/a    -x    -y"]);
 });
 
 Deno.test("linear: a modprobe.d install command continued over 160,000 lines (was 15-25 s) is one command", () => {

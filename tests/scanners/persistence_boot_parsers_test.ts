@@ -102,7 +102,8 @@ Deno.test("unit assignments: the line each starts on, across continuations and c
   const { assignments, bad } = unitAssignments(text);
   assert.equal(bad, 1);
   assert.deepEqual(assignments.map((a) => [a.line, a.section, a.key, a.value]), [
-    [3, "Service", "ExecStart", '/usr/bin/a  --flag "quoted value"  last'],
+    // Each trailing backslash becomes a space and the next line is appended as it is (systemd's config_parse).
+    [3, "Service", "ExecStart", '/usr/bin/a    --flag "quoted value"    last'],
     [7, "Service", "Environment", "LD_PRELOAD=/x"],
     [10, "Install", "WantedBy", "multi-user.target"],
   ]);

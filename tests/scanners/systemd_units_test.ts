@@ -55,7 +55,8 @@ Deno.test("unit files: sections, continuations, comments, repeated and reset key
       "ExecStartPre=\nExecStartPre=/bin/p2\nEnvironment=A=1 B=2\n",
   );
   assert.equal(bad, 0);
-  assert.equal(lastValue(s, "Service", "ExecStart"), "/bin/a  --flag");
+  // systemd turns the trailing backslash into a space and appends the next line as it is.
+  assert.equal(lastValue(s, "Service", "ExecStart"), "/bin/a    --flag");
   assert.deepEqual(listValues(s, "Service", "ExecStartPre"), ["/bin/p2"]);
   assert.equal(lastValue(s, "Service", "Environment"), "A=1 B=2");
   assert.equal(lastValue(s, "Unit", "Missing"), undefined);
@@ -63,9 +64,16 @@ Deno.test("unit files: sections, continuations, comments, repeated and reset key
 
 Deno.test("unit files: garbage, truncated and empty input never throw", () => {
   assert.equal(parseUnitFile("").sections.size, 0);
-  const g = parseUnitFile("key=before-section\n\u0000\u00ff\n[Broken\n=value\n[Service]\nExecStart=/x \\");
-  assert.equal(g.bad, 4);
-  assert.equal(lastValue(g.sections, "Service", "ExecStart"), "/x");
+  // "\n\0" is one line end; "[Broken" is a bad section header, after which systemd reads nothing more.
+  const g = parseUnitFile("key=before-section\n\u0000\u00ff\n[Broken\n=value\n[Service]\nExecStart=/x\n");
+  assert.deepEqual([g.bad, g.stoppedAt, g.sections.size], [2, 3, 0]);
+  const t = parseUnitFile("[Service]\n=value\nExecStart=/x \\");
+  assert.deepEqual([t.bad, t.stoppedAt], [1, undefined]);
+  assert.equal(
+    lastValue(t.sections, "Service", "ExecStart"),
+    "/x",
+    "a continuation cut by the end of the file",
+  );
 });
 
 Deno.test("unit files: drop-ins append, later ones win, an empty assignment resets", () => {
@@ -91,12 +99,16 @@ Deno.test("exec lines, drop-in directory names and templates", () => {
     "foo-bar-baz.service.d",
     "foo-bar-.service.d",
     "foo-.service.d",
-    "service.d",
   ]);
-  assert.deepEqual(dropInDirNames("getty@tty1.service"), [
-    "getty@tty1.service.d",
-    "getty@.service.d",
-    "service.d",
+  assert.deepEqual(dropInDirNames("getty@tty1.service"), ["getty@tty1.service.d", "getty@.service.d"]);
+  // systemd 252's order for an instance: the instance, its template (and the template's prefix), then the
+  // prefix with the instance kept and its template.
+  assert.deepEqual(dropInDirNames("foo-bar@x.service"), [
+    "foo-bar@x.service.d",
+    "foo-bar@.service.d",
+    "foo-.service.d",
+    "foo-@x.service.d",
+    "foo-@.service.d",
   ]);
   assert.equal(templateOf("getty@tty1.service"), "getty@.service");
   assert.equal(templateOf("getty@.service"), undefined);
@@ -264,7 +276,10 @@ Deno.test("systemd_units: no unit directory is a skip; garbage units are warning
   using bad = unitTree({ [`${ETC}/bad.service`]: "\u0000garbage\n[Service\nExecStart\n" });
   const r = await runOne(systemdUnits, bad.path);
   assert.equal(r.status, "ok");
-  assert.deepEqual(r.warnings.map((w) => w.code), ["unit_malformed"]);
+  assert.deepEqual(r.warnings.map((w) => w.detail?.replace(/^.*bad\.service:?/, "")), [
+    " 1 line(s) outside a section or without '='",
+    "3: a bad section header or a line that is not UTF-8; systemd reads no further",
+  ]);
   await new Deno.Command("/bin/sh", {
     args: [
       "-c",
@@ -273,7 +288,11 @@ Deno.test("systemd_units: no unit directory is a skip; garbage units are warning
     ],
   }).output();
   const u = await runOne(systemdUnits, bad.path);
-  assert.deepEqual(u.warnings.map((w) => w.code).sort(), ["unit_malformed", "unit_unreadable"]);
+  assert.deepEqual(u.warnings.map((w) => w.code).sort(), [
+    "unit_malformed",
+    "unit_malformed",
+    "unit_unreadable",
+  ]);
 });
 
 Deno.test(needs(["root"], {

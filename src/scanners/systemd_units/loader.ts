@@ -1,7 +1,8 @@
 /**
  * Loads systemd units from every unit directory the way systemd resolves them: directories de-duplicated by
  * identity (merged /usr makes /lib and /usr/lib one directory), the first directory in precedence order wins,
- * masked units (a link to /dev/null or an empty file) and alias links are skipped, drop-ins applied.
+ * masked units (a link to /dev/null or an empty file) and alias links are skipped, drop-ins applied in systemd
+ * 252's order (src/shared/dropin.c), and instances of templates that have drop-ins of their own loaded too.
  */
 import type { ScanContext } from "../../core/context.ts";
 import { fromFileInfo, isNullDevice } from "../../host/open.ts";
@@ -25,6 +26,27 @@ export const UNIT_DIRS = [
   "/lib/systemd/system",
 ] as const;
 
+/**
+ * systemd 252's whole system search path (`systemd-analyze unit-paths`), generator output included: a unit link
+ * whose target lies in one of these is an alias, one whose target lies elsewhere is a linked unit, loaded under
+ * the link's name from the target (src/shared/unit-file.c unit_file_build_name_map).
+ */
+const SEARCH_PATH = [
+  "/etc/systemd/system.control",
+  "/run/systemd/system.control",
+  "/run/systemd/transient",
+  "/run/systemd/generator.early",
+  "/etc/systemd/system",
+  "/etc/systemd/system.attached",
+  "/run/systemd/system",
+  "/run/systemd/system.attached",
+  "/run/systemd/generator",
+  "/usr/local/lib/systemd/system",
+  "/lib/systemd/system",
+  "/usr/lib/systemd/system",
+  "/run/systemd/generator.late",
+];
+
 /** Directories whose units come from distribution packages. */
 export const VENDOR_DIRS: readonly string[] = ["/usr/lib/systemd/system", "/lib/systemd/system"];
 
@@ -42,6 +64,14 @@ export interface LoadedUnit {
   linkTarget?: string;
   dropIns: string[];
   sections: UnitSections;
+  /**
+   * For an instance with no file of its own whose drop-ins differ from its template's (`getty@tty1.service` with
+   * `getty@tty1.service.d/`): the template, whose file `path` is. Instances whose drop-ins are the template's are
+   * not listed apart: the template stands for them.
+   */
+  template?: string;
+  /** For such an instance: the drop-ins that apply to it and not to its template. */
+  ownDropIns?: string[];
 }
 
 /** The outcome of loading. */
@@ -118,33 +148,78 @@ function listDir(ctx: ScanContext, dir: string): Deno.DirEntry[] {
   });
 }
 
-/** Drop-in directory names for a unit, most specific first: the unit, its template, its prefixes, its type. */
+/**
+ * The drop-in directory names systemd 252 looks for, in one unit directory, for one unit name, in its order
+ * (src/shared/dropin.c unit_file_find_dirs): the name; for an instance, its template's names; then the names of
+ * its `-` prefix (`foo-bar-baz.service` → `foo-bar-.service`; an instance keeps its instance: `foo-bar@x.service`
+ * → `foo-@x.service`), each in turn the same way. The type's own directory (`service.d`) is not among them: it
+ * comes after every name in every directory.
+ */
 export function dropInDirNames(name: string): string[] {
-  const dot = name.lastIndexOf(".");
-  const stem = name.slice(0, dot);
-  const type = name.slice(dot + 1);
-  const out = [`${name}.d`];
-  const at = stem.indexOf("@");
-  if (at >= 0 && at < stem.length - 1) out.push(`${stem.slice(0, at + 1)}.${type}.d`);
-  const parts = stem.split("-");
-  for (let i = parts.length - 1; i >= 1; i--) out.push(`${parts.slice(0, i).join("-")}-.${type}.d`);
-  out.push(`${type}.d`);
-  return out;
+  const out: string[] = [];
+  const visit = (n: string) => {
+    out.push(`${n}.d`);
+    const template = templateOf(n);
+    if (template) visit(template);
+    const dot = n.lastIndexOf(".");
+    const at = n.indexOf("@");
+    let prefix = n.slice(0, at >= 0 ? at : dot);
+    // The last dash that is not the prefix's last character; a trailing one is chopped off once first.
+    let chopped = false;
+    for (;;) {
+      const dash = prefix.lastIndexOf("-");
+      if (dash <= 0) return;
+      if (dash + 1 < prefix.length || chopped) {
+        prefix = prefix.slice(0, dash + 1);
+        break;
+      }
+      prefix = prefix.slice(0, dash);
+      chopped = true;
+    }
+    visit(`${prefix}${template ? n.slice(at, dot) : ""}${n.slice(dot)}`);
+  };
+  visit(name);
+  return [...new Set(out)];
 }
 
 /** The sections of one unit file or drop-in (never changed by callers: merging copies), or undefined. */
 function unitSections(ctx: ScanContext, path: string): UnitSections | undefined {
   return once(ctx, `unit:${path}`, (warn) => {
-    const r = ctx.host.readText(path, UNIT_LIMITS.unitBytes);
+    // Bytes, not text: a decoder drops a leading byte order mark, which systemd's parser must see (unit_file.ts).
+    const r = ctx.host.readBytes(path, UNIT_LIMITS.unitBytes);
     if (!r.ok) {
       warn("unit_unreadable", `${path}: ${r.message}`);
       return undefined;
     }
     if (r.truncated) warn("truncated", `${path} larger than ${UNIT_LIMITS.unitBytes} bytes`);
-    const { sections, bad } = parseUnitFile(r.value);
+    const { sections, bad, stoppedAt } = parseUnitFile(r.value);
     if (bad > 0) warn("unit_malformed", `${path}: ${bad} line(s) outside a section or without '='`);
+    if (stoppedAt !== undefined) {
+      warn(
+        "unit_malformed",
+        `${path}:${stoppedAt}: a bad section header or a line that is not UTF-8; systemd reads no further`,
+      );
+    }
     return sections;
   });
+}
+
+/**
+ * Where a unit link points, as systemd 252 judges it (unit_file_build_name_map): the target made absolute
+ * against the link's directory, its directories' links followed (chase_symlinks with CHASE_NOFOLLOW), and
+ * whether it lies in the search path (then the link is an alias of the target's name).
+ */
+function linkTargetOf(
+  ctx: ScanContext,
+  dir: string,
+  target: string,
+  searchPath: readonly string[],
+): { path: string; inSearchPath: boolean } {
+  const raw = target.startsWith("/") ? target : `${dir}/${target}`;
+  const slash = raw.lastIndexOf("/");
+  const parent = ctx.host.canonical(raw.slice(0, slash) || "/"); // ".." resolved after links, as chase does
+  const path = `${parent === "/" ? "" : parent}${raw.slice(slash)}`;
+  return { path, inSearchPath: searchPath.some((d) => path.startsWith(d + "/")) };
 }
 
 /**
@@ -157,6 +232,7 @@ export function loadUnits(
   dirs: readonly string[] = UNIT_DIRS,
 ): LoadedUnits {
   const present = existingDirs(ctx, dirs);
+  const searchPath = dirs === UNIT_DIRS ? SEARCH_PATH : dirs;
   const listings = new Map(present.map((d) => [d, listDir(ctx, d)]));
   const first = new Map<string, string>();
   for (const d of present) {
@@ -169,6 +245,9 @@ export function loadUnits(
   const units: LoadedUnit[] = [];
   const masked: string[] = [];
   const aliases: string[] = [];
+  /** Alias name → the name it points to. */
+  const aliasOf = new Map<string, string>();
+  const files = new Map<string, Omit<LoadedUnit, "dropIns" | "sections">>();
   for (const [name, dir] of [...first].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)) {
     const path = `${dir}/${name}`;
     const lst = once(ctx, `lstat:${path}`, () => ctx.host.lstat(path));
@@ -182,16 +261,17 @@ export function loadUnits(
         masked.push(name);
         continue;
       }
-      const targetName = target.value.slice(target.value.lastIndexOf("/") + 1);
-      if (targetName !== name && first.has(targetName)) {
+      // A link into the search path under another name is an alias; a link to a file outside it (`systemctl
+      // link`) is a unit of the link's name, whatever the file is called.
+      const resolved = linkTargetOf(ctx, dir, target.value, searchPath);
+      const targetName = resolved.path.slice(resolved.path.lastIndexOf("/") + 1);
+      if (resolved.inSearchPath && targetName !== name) {
         aliases.push(name);
+        aliasOf.set(name, targetName);
         continue;
       }
-      const resolvedDir = target.value.startsWith("/")
-        ? target.value.slice(0, target.value.lastIndexOf("/"))
-        : dir;
-      vendor = VENDOR_DIRS.includes(resolvedDir);
-      linkTarget = target.value.startsWith("/") ? target.value : `${dir}/${target.value}`;
+      vendor = VENDOR_DIRS.includes(resolved.path.slice(0, resolved.path.lastIndexOf("/")));
+      linkTarget = resolved.path;
     }
     const st = once(ctx, `stat:${path}`, (warn) => {
       const st = ctx.host.stat(path);
@@ -214,21 +294,59 @@ export function loadUnits(
       masked.push(name);
       continue;
     }
-    let sections = unitSections(ctx, path);
-    if (sections === undefined) continue;
-    const dropIns = collectDropIns(ctx, present, listings, name);
+    files.set(name, { name, path, vendor, ...(linkTarget ? { linkTarget } : {}) });
+  }
+  // Every name of a unit, for its drop-ins: the unit's own first, then its aliases' (systemd walks a hash set
+  // for those; sorted here).
+  const namesOf = new Map<string, string[]>();
+  for (const alias of [...aliasOf.keys()].sort()) {
+    let target = aliasOf.get(alias)!;
+    for (let hops = 0; aliasOf.has(target) && hops < 8; hops++) target = aliasOf.get(target)!;
+    const list = namesOf.get(target) ?? [target];
+    list.push(alias);
+    namesOf.set(target, list);
+  }
+  const load = (file: Omit<LoadedUnit, "dropIns" | "sections">, names: string[]): LoadedUnit | undefined => {
+    let sections = unitSections(ctx, file.path);
+    if (sections === undefined) return undefined;
+    const dropIns = collectDropIns(ctx, present, listings, names);
     for (const p of dropIns) {
       const more = unitSections(ctx, p);
       if (more !== undefined) sections = mergeSections(sections, more);
     }
-    units.push({ name, path, vendor, dropIns, sections, ...(linkTarget ? { linkTarget } : {}) });
+    return { ...file, dropIns, sections };
+  };
+  const byName = new Map<string, LoadedUnit>();
+  for (const [name, file] of files) {
+    const u = load(file, namesOf.get(name) ?? [name]);
+    if (u) byName.set(name, u);
   }
-  return { units, masked, aliases, dirs: present, pulledInBy: pulledIn(ctx, present, listings) };
+  units.push(...byName.values());
+  // Instances with no file of their own: those pulled in by a .wants/.requires/.upholds link, and those with a
+  // drop-in directory of their own. systemd loads the template's file for them and applies the drop-ins of the
+  // instance's names as well as the template's, so one with drop-ins its template lacks is a unit apart.
+  const pulled = pulledIn(ctx, present, listings);
+  const instances = new Set([...pulled.keys()]);
+  for (const d of present) {
+    for (const e of listings.get(d)!) if (e.name.endsWith(".d")) instances.add(e.name.slice(0, -2));
+  }
+  for (const name of [...instances].sort()) {
+    const template = templateOf(name);
+    const t = template === undefined || first.has(name) ? undefined : byName.get(template);
+    if (!t || !suffixes.some((s) => name.endsWith(s))) continue;
+    const u = load({ ...files.get(t.name)!, name }, [name]);
+    if (!u) continue;
+    const own = u.dropIns.filter((p) => !t.dropIns.includes(p));
+    if (own.length === 0 && u.dropIns.length === t.dropIns.length) continue;
+    units.push({ ...u, template: t.name, ownDropIns: own });
+  }
+  units.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  return { units, masked, aliases, dirs: present, pulledInBy: pulled };
 }
 
 /** Template name of an instance (`a@b.service` → `a@.service`), or undefined. */
 export function templateOf(name: string): string | undefined {
-  const m = name.match(/^([^@]+@)[^@]+(\.[a-z]+)$/);
+  const m = name.match(/^([^@]+@).+(\.[a-z]+)$/s);
   return m ? m[1] + m[2] : undefined;
 }
 
@@ -265,25 +383,63 @@ function namesIn(listing: Deno.DirEntry[]): Set<string> {
   return names;
 }
 
+/** Compares names as strcmp() does on their UTF-8 bytes (code point order, not UTF-16's). */
+function byCodePoint(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = x[i].codePointAt(0)! - y[i].codePointAt(0)!;
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}
+
+/** True when a drop-in is a link to /dev/null (read as the host's, not the root's, which a fixture lacks). */
+function masks(ctx: ScanContext, path: string): boolean {
+  const lst = once(ctx, `lstat:${path}`, () => ctx.host.lstat(path));
+  if (!lst.ok || !lst.value.isSymlink) return false;
+  const target = once(ctx, `link:${path}`, () => ctx.host.readLink(path));
+  if (target.ok && target.value === "/dev/null") return true;
+  const st = once(ctx, `stat:${path}`, () => ctx.host.stat(path));
+  return st.ok && isNullDevice(st.value);
+}
+
+/**
+ * A unit's drop-ins as systemd 252 applies them (src/shared/dropin.c unit_file_find_dropin_paths, then
+ * conf_files_list): drop-in directories for each of the unit's names in turn, for each name directory by
+ * directory in search path order, in each directory the name's own then its template's and prefixes' (see
+ * dropInDirNames); the type's (`service.d`) in every directory last. Of `.conf` files with one file name the
+ * first found wins (a link to /dev/null there masks the others), and the winners apply sorted by file name.
+ */
 function collectDropIns(
   ctx: ScanContext,
   dirs: string[],
   listings: Map<string, Deno.DirEntry[]>,
-  name: string,
+  names: string[],
 ): string[] {
+  const found: string[] = [];
+  const look = (d: string, dn: string) => {
+    if (namesIn(listings.get(d)!).has(dn)) found.push(`${d}/${dn}`);
+  };
+  for (const name of names) for (const d of dirs) for (const dn of dropInDirNames(name)) look(d, dn);
+  const type = names[0].slice(names[0].lastIndexOf(".") + 1);
+  for (const d of dirs) look(d, `${type}.d`);
   const byBase = new Map<string, string>();
-  for (const dn of dropInDirNames(name)) {
-    for (const d of dirs) {
-      if (!namesIn(listings.get(d)!).has(dn)) continue;
-      for (const e of listDir(ctx, `${d}/${dn}`)) {
-        if (!e.name.endsWith(".conf") || e.name.startsWith(".") || byBase.has(e.name)) continue;
-        if (byBase.size >= UNIT_LIMITS.dropInsPerUnit) {
-          ctx.warn("truncated", `${name}: more than ${UNIT_LIMITS.dropInsPerUnit} drop-ins`);
-          break;
-        }
-        byBase.set(e.name, `${d}/${dn}/${e.name}`);
-      }
+  for (const dir of new Set(found)) {
+    for (const e of listDir(ctx, dir)) {
+      if (!e.name.endsWith(".conf") || e.name.startsWith(".") || byBase.has(e.name)) continue;
+      if (e.isFile || e.isSymlink) byBase.set(e.name, `${dir}/${e.name}`);
     }
   }
-  return [...byBase.keys()].sort().map((b) => byBase.get(b)!);
+  const out: string[] = [];
+  for (const base of [...byBase.keys()].sort(byCodePoint)) {
+    const path = byBase.get(base)!;
+    if (masks(ctx, path)) continue; // a link to /dev/null: masks the same name in later directories
+    if (out.length >= UNIT_LIMITS.dropInsPerUnit) {
+      ctx.warn("truncated", `${names[0]}: more than ${UNIT_LIMITS.dropInsPerUnit} drop-ins`);
+      break;
+    }
+    out.push(path);
+  }
+  return out;
 }

@@ -14,63 +14,150 @@ export interface UnitAssignment {
   line: number;
 }
 
+/** What a unit file or drop-in says, read as systemd 252's config_parse reads it. */
+export interface UnitParse {
+  assignments: UnitAssignment[];
+  /** Lines systemd ignores with a warning: an assignment outside a section, without `=` or without a key. */
+  bad: number;
+  /**
+   * The line at which systemd stops reading the file (a section header without its `]` or with quotes, a
+   * backslash or control characters in it, a line that is not UTF-8): a unit file that stops loads not at all, a
+   * drop-in that stops keeps what came before that line. Nothing from it on is in `assignments`.
+   */
+  stoppedAt?: number;
+}
+
+const UTF8_BOM = "\uFEFF";
+const lossy = new TextDecoder("utf-8", { ignoreBOM: true });
+const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** systemd's WHITESPACE (" \t\n\r"), not JavaScript's trim(), which also takes NBSP, \v, \f and BOMs. */
+function strip(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s[a] === " " || s[a] === "\t" || s[a] === "\n" || s[a] === "\r")) a++;
+  while (b > a && (s[b - 1] === " " || s[b - 1] === "\t" || s[b - 1] === "\n" || s[b - 1] === "\r")) b--;
+  return s.slice(a, b);
+}
+
 /**
- * Every assignment of a unit file or drop-in, in order, with its 1-based line (continuation lines joined, comment
- * lines inside a continuation skipped, as systemd does). Lines outside a section or without `=` are counted in
- * `bad`. Never throws.
+ * The lines of a file as systemd's read_line() (src/basic/fileio.c read_line_full) ends them: at `\n`, `\r` or
+ * `\0`, where one end is a run of such bytes with no marker twice and nothing after a `\0` (`\r\n`, `\n\r`,
+ * `\r\n\0` are one end; `\n\n` is two). The text of each line and whether it is valid UTF-8 (decidable only from
+ * bytes: text given as a string counts as valid).
  */
-export function unitAssignments(text: string): { assignments: UnitAssignment[]; bad: number } {
+function readLines(input: string | Uint8Array): { text: string; utf8: boolean }[] {
+  const bytes = typeof input !== "string";
+  const n = input.length;
+  const code = bytes ? (i: number) => input[i] : (i: number) => input.charCodeAt(i);
+  const eol = (c: number) => c === 10 ? 2 : c === 13 ? 4 : c === 0 ? 1 : 0;
+  const out: { text: string; utf8: boolean }[] = [];
+  let i = 0;
+  while (i < n) {
+    const start = i;
+    while (i < n && eol(code(i)) === 0) i++;
+    const end = i;
+    let seen = 0;
+    while (i < n) {
+      const m = eol(code(i));
+      if (m === 0 || (seen & 1) !== 0 || (seen & m) !== 0) break;
+      seen |= m;
+      i++;
+    }
+    if (!bytes) out.push({ text: input.slice(start, end), utf8: true });
+    else {
+      const text = lossy.decode(input.subarray(start, end));
+      let utf8 = true;
+      if (text.includes("\uFFFD")) {
+        try {
+          strict.decode(input.subarray(start, end));
+        } catch {
+          utf8 = false;
+        }
+      }
+      out.push({ text, utf8 });
+    }
+  }
+  return out;
+}
+
+/**
+ * Every assignment of a unit file or drop-in, in order, with its 1-based line, modelling systemd 252's
+ * config_parse() (src/shared/conf-parser.c): lines end as read_line() ends them; a line whose first character
+ * after spaces and tabs is `#` or `;` is skipped, inside a continuation too; the first line that starts with a
+ * UTF-8 byte order mark loses it (pass the file's bytes: a decoder drops a leading BOM and with it what systemd
+ * knows); a line ending in an unescaped backslash continues on the next, the backslash becoming a space; a
+ * section header is `[` … `]` after stripping spaces and tabs (anything else starting with `[` stops the file);
+ * keys and values are stripped of spaces and tabs only. Never throws.
+ */
+export function unitAssignments(input: string | Uint8Array): UnitParse {
   const assignments: UnitAssignment[] = [];
   let section: string | undefined;
   let bad = 0;
-  const lines = text.split("\n");
+  let bomSeen = false;
+  // The lines of a continuation so far, each with its backslash turned into a space: joined once at the end
+  // (re-joining the growing line for each piece would be quadratic).
+  let continuation: { pieces: string[]; line: number; utf8: boolean } | undefined;
+  const lines = readLines(input);
+  const parse = (raw: string, line: number, utf8: boolean): boolean => {
+    const l = strip(raw);
+    if (l === "") return true;
+    if (!utf8) return false;
+    if (l[0] === "[") {
+      if (l[l.length - 1] !== "]" || l.length < 2) return false;
+      const name = l.slice(1, -1);
+      // string_is_safe(): no control characters, quotes or backslashes.
+      for (const c of name) if (c < " " || c === "\x7f" || c === '"' || c === "'" || c === "\\") return false;
+      section = name;
+      return true;
+    }
+    const eq = l.indexOf("=");
+    if (section === undefined || eq <= 0) bad++;
+    else assignments.push({ section, key: strip(l.slice(0, eq)), value: strip(l.slice(eq + 1)), line });
+    return true;
+  };
   for (let i = 0; i < lines.length; i++) {
-    const start = i + 1;
-    let line = lines[i].replace(/\r$/, "").trim();
-    if (line === "" || line.startsWith("#") || line.startsWith(";")) continue;
-    if (line.endsWith("\\") && i + 1 < lines.length) {
-      // The pieces are joined once at the end: re-slicing the growing line for each piece was quadratic.
-      const pieces: string[] = [];
-      while (line.endsWith("\\") && i + 1 < lines.length) {
-        const next = lines[++i].replace(/\r$/, "").trim();
-        if (next.startsWith("#") || next.startsWith(";")) continue;
-        pieces.push(line.slice(0, -1));
-        line = next;
-      }
-      pieces.push(line);
-      line = pieces.join(" ");
+    const { text: buf, utf8 } = lines[i];
+    if (/^[ \t]*[#;]/.test(buf)) continue; // a comment, even inside a continuation
+    let l = buf;
+    if (!bomSeen && l.startsWith(UTF8_BOM)) {
+      l = l.slice(1);
+      bomSeen = true;
     }
-    if (line.endsWith("\\")) line = line.slice(0, -1);
-    const sec = line.match(/^\[([^\]]+)\]$/);
-    if (sec) {
-      section = sec[1];
+    // systemd scans the whole joined line for an unescaped trailing backslash; what was joined so far ends in the
+    // space that replaced one, so the scan can start afresh at this line.
+    let escaped = false;
+    for (let k = 0; k < l.length; k++) escaped = escaped ? false : l[k] === "\\";
+    const valid = (continuation?.utf8 ?? true) && utf8;
+    if (escaped) {
+      continuation ??= { pieces: [], line: i + 1, utf8: true };
+      continuation.pieces.push(l.slice(0, -1) + " ");
+      continuation.utf8 = valid;
       continue;
     }
-    const eq = line.indexOf("=");
-    if (section === undefined || eq <= 0) {
-      bad++;
-      continue;
-    }
-    assignments.push({
-      section,
-      key: line.slice(0, eq).trim(),
-      value: line.slice(eq + 1).trim(),
-      line: start,
-    });
+    const line = continuation?.line ?? i + 1;
+    const p = continuation ? continuation.pieces.join("") + l : l;
+    continuation = undefined;
+    if (!parse(p, line, valid)) return { assignments, bad, stoppedAt: i + 1 };
+  }
+  if (continuation && !parse(continuation.pieces.join(""), continuation.line, continuation.utf8)) {
+    return { assignments, bad, stoppedAt: lines.length };
   }
   return { assignments, bad };
 }
 
 /** Parses a unit file or drop-in. Never throws; lines outside a section or without `=` are counted in `bad`. */
-export function parseUnitFile(text: string): { sections: UnitSections; bad: number } {
+export function parseUnitFile(
+  text: string | Uint8Array,
+): { sections: UnitSections; bad: number; stoppedAt?: number } {
   const sections: UnitSections = new Map();
-  const { assignments, bad } = unitAssignments(text);
+  const { assignments, bad, stoppedAt } = unitAssignments(text);
   for (const a of assignments) {
     const keys = sections.get(a.section) ?? new Map<string, string[]>();
     keys.set(a.key, [...(keys.get(a.key) ?? []), a.value]);
     sections.set(a.section, keys);
   }
-  return { sections, bad };
+  return { sections, bad, ...(stoppedAt !== undefined ? { stoppedAt } : {}) };
 }
 
 /** Applies a drop-in on top of a unit: assignments are appended, so later ones win and empty ones reset. */

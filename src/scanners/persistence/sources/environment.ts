@@ -253,7 +253,7 @@ export function environmentSources(c: Collector): void {
   for (const file of managerFiles(c)) {
     const f = c.read(file.path);
     if (!f) continue;
-    for (const a of unitAssignments(f.text).assignments) {
+    for (const a of unitAssignments(f.bytes).assignments) {
       if (a.section !== "Manager" || a.key !== "DefaultEnvironment") continue;
       for (const v of systemdAssignments(a.value, a.line)) judge.assignment(file, v);
     }

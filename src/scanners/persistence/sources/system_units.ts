@@ -29,7 +29,7 @@ function assignmentEntries(c: Collector, path: string, u: LoadedUnit): Entry[] {
   if (!f) return [];
   const runAs = serviceAccount(c, u.sections);
   const out: Entry[] = [];
-  for (const a of unitAssignments(f.text).assignments) {
+  for (const a of unitAssignments(f.bytes).assignments) {
     if ((EXEC_KEYS as readonly string[]).includes(a.key) || /^Exec(?:Start|Stop)(?:Pre|Post)$/.test(a.key)) {
       const { flags, command } = parseExecLine(a.value);
       if (command !== "") {
@@ -47,12 +47,13 @@ function assignmentEntries(c: Collector, path: string, u: LoadedUnit): Entry[] {
 function preloads(
   c: Collector,
   u: LoadedUnit,
+  files: string[],
 ): { library: string; variable: string; path: string; line: number }[] {
   if (!effectiveValues(u, "Environment").some((v) => /\bLD_(?:PRELOAD|AUDIT|LIBRARY_PATH)\s*=/.test(v))) {
     return [];
   }
   const out: { library: string; variable: string; path: string; line: number }[] = [];
-  for (const { path, line, value } of environmentLines(c, u)) {
+  for (const { path, line, value } of environmentLines(c, files)) {
     const assigned = /\b(LD_PRELOAD|LD_AUDIT|LD_LIBRARY_PATH)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']*))/g;
     for (const m of value.matchAll(assigned)) {
       const split = m[1] === "LD_LIBRARY_PATH" ? "LD_LIBRARY_PATH" : "LD_PRELOAD";
@@ -70,15 +71,15 @@ function effectiveValues(u: LoadedUnit, key: string): string[] {
 }
 
 /**
- * Every Environment= line of a unit and its drop-ins with the file and line that holds it (the files are read
- * again: the loaded sections keep no line numbers).
+ * Every Environment= line of a unit's files (its own and its drop-ins) with the file and line that holds it (the
+ * files are read again: the loaded sections keep no line numbers).
  */
-function environmentLines(c: Collector, u: LoadedUnit): { path: string; line: number; value: string }[] {
+function environmentLines(c: Collector, files: string[]): { path: string; line: number; value: string }[] {
   const out: { path: string; line: number; value: string }[] = [];
-  for (const path of [u.path, ...u.dropIns]) {
+  for (const path of files) {
     const f = c.read(path, 1 << 20);
     if (!f) continue;
-    for (const a of unitAssignments(f.text).assignments) {
+    for (const a of unitAssignments(f.bytes).assignments) {
       if (a.key === "Environment") out.push({ path, line: a.line, value: a.value });
     }
   }
@@ -89,7 +90,13 @@ function environmentLines(c: Collector, u: LoadedUnit): { path: string; line: nu
  * Environment= of a unit or its drop-ins that makes its shells or interpreters run code first (BASH_ENV for a
  * bash ExecStart=, PYTHONSTARTUP, PERL5OPT…): judged as the login environment's are.
  */
-function startupVariables(c: Collector, u: LoadedUnit, judge: EnvJudge, envFilesRead: Set<string>): void {
+function startupVariables(
+  c: Collector,
+  u: LoadedUnit,
+  files: string[],
+  judge: EnvJudge,
+  envFilesRead: Set<string>,
+): void {
   // EnvironmentFile= (a leading "-" makes it optional): each file once per scan, every assignment judged (its
   // loader variables, variables that run code, PATH), as /etc/environment's are.
   for (const v of effectiveValues(u, "EnvironmentFile")) {
@@ -107,10 +114,33 @@ function startupVariables(c: Collector, u: LoadedUnit, judge: EnvJudge, envFiles
   ) {
     return;
   }
-  for (const { path, line, value } of environmentLines(c, u)) {
+  for (const { path, line, value } of environmentLines(c, files)) {
     for (const v of systemdAssignments(value, line)) {
       if (STARTUP_VARS.has(v.name)) judge.assignment({ path, runAs: ROOT_ACCOUNT }, v);
     }
+  }
+}
+
+/** A drop-in of a package unit: unowned when it sits among the package units, else what it makes run. */
+function dropIn(c: Collector, u: LoadedUnit, d: string): void {
+  if (inVendorDir(d, VENDOR_DIRS)) {
+    unlessOwned(c, d, {
+      check_id: "persistence.systemd_unit.unowned",
+      subject: d,
+      description: `${d}: drop-in of ${u.name} among the package units that no installed package provides.`,
+      metadata: { path: d, unit: u.name },
+      location: { path: d },
+    });
+    return;
+  }
+  const entries = assignmentEntries(c, d, u);
+  if (entries.length > 0) {
+    c.point({
+      kind: "system_unit",
+      path: d,
+      entries,
+      meta: { unit: u.name, unit_path: u.path, drop_in: true },
+    });
   }
 }
 
@@ -122,7 +152,11 @@ export function systemUnitSources(c: Collector): void {
   const loaded = loadUnits(c.ctx, SUFFIXES);
   const envFilesRead = new Set<string>();
   for (const u of loaded.units) {
-    if (u.vendor) {
+    // An instance with drop-ins its template lacks (getty@tty1.service.d): the template's file and shared
+    // drop-ins are judged with the template; what the instance's own add, at each, whoever's the template is.
+    const files = u.template ? u.ownDropIns ?? [] : [u.path, ...u.dropIns];
+    if (u.template) { for (const d of u.ownDropIns ?? []) dropIn(c, u, d); }
+    else if (u.vendor) {
       unlessOwned(c, u.path, {
         check_id: "persistence.systemd_unit.unowned",
         subject: u.path,
@@ -131,31 +165,10 @@ export function systemUnitSources(c: Collector): void {
         metadata: { path: u.path, unit: u.name, enabled: loaded.pulledInBy.has(u.name) },
         location: { path: u.path },
       });
-      for (const d of u.dropIns) {
-        if (inVendorDir(d, VENDOR_DIRS)) {
-          unlessOwned(c, d, {
-            check_id: "persistence.systemd_unit.unowned",
-            subject: d,
-            description:
-              `${d}: drop-in of ${u.name} among the package units that no installed package provides.`,
-            metadata: { path: d, unit: u.name },
-            location: { path: d },
-          });
-          continue;
-        }
-        const entries = assignmentEntries(c, d, u);
-        if (entries.length > 0) {
-          c.point({
-            kind: "system_unit",
-            path: d,
-            entries,
-            meta: { unit: u.name, unit_path: u.path, drop_in: true },
-          });
-        }
-      }
+      for (const d of u.dropIns) dropIn(c, u, d);
     }
-    startupVariables(c, u, EnvJudge.of(c), envFilesRead);
-    const libs = preloads(c, u);
+    startupVariables(c, u, files, EnvJudge.of(c), envFilesRead);
+    const libs = preloads(c, u, files);
     const judged = judgeEntries(libs.map((l) => l.library), judge).map((j) => ({
       ...j,
       location: j.location && judgeLocation(judge, normalisePath(j.entry)),

@@ -89,7 +89,8 @@ export function systemdSources(c: Collector): void {
     });
   }
   for (const u of services.values()) {
-    if (triggered.has(u.name)) continue;
+    // An instance with drop-ins of its own: sources/system_units.ts judges those, at each.
+    if (triggered.has(u.name) || u.template) continue;
     c.point({
       kind: "systemd_service",
       path: u.path,
@@ -99,7 +100,7 @@ export function systemdSources(c: Collector): void {
     });
   }
   // Socket units: what they run around the socket, and a service that hands each connection to a shell.
-  for (const s of loaded.units.filter((u) => u.name.endsWith(".socket"))) {
+  for (const s of loaded.units.filter((u) => u.name.endsWith(".socket") && !u.template)) {
     const entries = serviceEntries(c, vendorOwn(c, s), undefined, "Socket");
     if (entries.length > 0) {
       c.point({
@@ -130,6 +131,20 @@ export function systemdSources(c: Collector): void {
     );
     for (const u of user.units) {
       const socket = u.name.endsWith(".socket");
+      if (u.template) {
+        // An instance with drop-ins of its own: what each adds (its template's files are judged with it).
+        for (const d of u.ownDropIns ?? []) {
+          const f = c.read(d);
+          const own = { ...u, sections: f ? parseUnitFile(f.bytes).sections : new Map() };
+          c.point({
+            kind: "user_unit",
+            path: d,
+            entries: serviceEntries(c, own, a, socket ? "Socket" : "Service"),
+            meta: { unit: u.name, user: a.name },
+          });
+        }
+        continue;
+      }
       c.point({
         kind: "user_unit",
         path: u.path,
@@ -149,7 +164,7 @@ export function systemdSources(c: Collector): void {
 function vendorOwn(c: Collector, u: LoadedUnit): LoadedUnit {
   if (!u.vendor || u.dropIns.length === 0) return u;
   const f = c.read(u.path);
-  return { ...u, sections: f ? parseUnitFile(f.text).sections : new Map() };
+  return { ...u, sections: f ? parseUnitFile(f.bytes).sections : new Map() };
 }
 
 /** The service a socket unit starts: Service=, else its own name (a template one with Accept=yes). */
