@@ -11,7 +11,7 @@ import { effectiveMounts, type MountEntry, parseMountinfo, parseMountsTable } fr
 import { bootedBySystemd } from "../host/init_system.ts";
 import { trimTrailing } from "../host/text_trim.ts";
 import { MOUNTS_INFO } from "./info/mounts.ts";
-import { type LoadedUnit, loadUnits } from "./systemd_units/loader.ts";
+import { type LoadedUnit, loadUnits, UNIT_DIRS } from "./systemd_units/loader.ts";
 import { lastValue } from "./systemd_units/unit_file.ts";
 
 /** Temp directories where noexec, nosuid and nodev are expected. */
@@ -119,15 +119,7 @@ export function mountUnitPath(name: string): string | undefined {
  * systemd-fstab-generator writes the units of /etc/fstab): a mount unit there wins over the fstab line for the
  * same mountpoint; one in /usr/local/lib, /usr/lib or /lib loses to it.
  */
-const ABOVE_FSTAB = [
-  "/etc/systemd/system.control",
-  "/run/systemd/system.control",
-  "/run/systemd/transient",
-  "/etc/systemd/system",
-  "/etc/systemd/system.attached",
-  "/run/systemd/system",
-  "/run/systemd/system.attached",
-];
+const ABOVE_FSTAB: readonly string[] = UNIT_DIRS.slice(0, UNIT_DIRS.indexOf("/usr/local/lib/systemd/system"));
 
 /** A .mount unit that systemd mounts at boot (enabled or statically wanted), with its Where= and Options=. */
 interface MountUnit {

@@ -87,3 +87,16 @@ export async function shellFindings(pid: number): Promise<Finding[]> {
     f.check_id.startsWith("ioc.process.reverse_shell") && (f.metadata.pids as string[]).includes(String(pid))
   );
 }
+
+/** Waits (bounded) until the process's exe link satisfies `ok`. */
+export async function waitExe(pid: number, ok: (target: string) => boolean): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    try {
+      if (ok(Deno.readLinkSync(`/proc/${pid}/exe`))) return;
+    } catch {
+      // not there yet
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`pid ${pid} never reached the expected executable`);
+}

@@ -18,25 +18,13 @@ import {
   stopChild as stop,
 } from "../helpers.ts";
 import { needs } from "../host_caps.ts";
+import { waitExe } from "./ioc_live_procs.ts";
 
 const PYTHON = "/usr/bin/python3";
 const LIB = "/usr/lib/x86_64-linux-gnu/libm.so.6";
 
 function spawn(cmd: string, args: string[], env?: Record<string, string>): Deno.ChildProcess {
   return new Deno.Command(cmd, { args, env, stdin: "null", stdout: "piped", stderr: "null" }).spawn();
-}
-
-/** Waits (bounded) until the process's exe link satisfies `ok`. */
-async function waitExe(pid: number, ok: (target: string) => boolean): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    try {
-      if (ok(Deno.readLinkSync(`/proc/${pid}/exe`))) return;
-    } catch {
-      // not there yet
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`pid ${pid} never reached the expected executable`);
 }
 
 async function findingsFor(pid: number, overrides: Partial<Config> = {}): Promise<Finding[]> {

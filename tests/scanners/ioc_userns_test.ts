@@ -10,6 +10,7 @@ import { ioc } from "../../src/scanners/ioc/index.ts";
 import type { Finding } from "../../src/core/finding.ts";
 import { AS_NOBODY, runOne, stopChild } from "../helpers.ts";
 import { needs } from "../host_caps.ts";
+import { waitExe } from "./ioc_live_procs.ts";
 
 const NOBODY = 65534;
 
@@ -50,19 +51,6 @@ function nobodyDir(parent: string): { dir: string; exe: string } & Disposable {
 
 function spawn(args: string[], stdin: "null" | "piped" = "null"): Deno.ChildProcess {
   return new Deno.Command(args[0], { args: args.slice(1), stdin, stdout: "piped", stderr: "null" }).spawn();
-}
-
-/** Waits (bounded) until the process's exe link satisfies `ok`. */
-async function waitExe(pid: number, ok: (target: string) => boolean): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    try {
-      if (ok(Deno.readLinkSync(`/proc/${pid}/exe`))) return;
-    } catch {
-      // not there yet
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`pid ${pid} never reached the expected executable`);
 }
 
 async function findingsFor(pid: number): Promise<Finding[]> {
