@@ -6,8 +6,9 @@
 # libyara-dev (the test that checks the binding's struct offsets against yara.h). With --test (what
 # scripts/test.sh passes) also ansible-core and openssh-server for the Ansible fan-out test (its second host is
 # an sshd started per connection with `sshd -i` in a network namespace; the ssh service itself is never used),
-# and xz-utils, zstd and time for the memory-bound test (it compresses bombs with the real tools and reads the
-# peak RSS from GNU time). Prints the deno path on its last line.
+# xz-utils, zstd and time for the memory-bound test (it compresses bombs with the real tools and reads the
+# peak RSS from GNU time), and socat, netcat-openbsd and tmux for the live relay-shell tests (the reverse shells
+# responders meet are made with these tools). Prints the deno path on its last line.
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DENO_VERSION=2.9.6
@@ -20,7 +21,7 @@ if [ ! -x "$deno_bin" ] || ! "$deno_bin" --version 2>/dev/null | grep -q "deno $
 fi
 
 packages=(clang llvm libbpf-dev libbpf1 bpftool chromium gnupg rpm libyara9 yara libyara-dev)
-if [ "${1:-}" = "--test" ]; then packages+=(ansible-core openssh-server xz-utils zstd time); fi
+if [ "${1:-}" = "--test" ]; then packages+=(ansible-core openssh-server xz-utils zstd time socat netcat-openbsd tmux); fi
 need=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")

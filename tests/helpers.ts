@@ -494,21 +494,6 @@ export function killPid(pid: number | undefined): void {
   }
 }
 
-/**
- * Why this test process cannot open an inet socket, or undefined when it can. A scan run in-process through the
- * CLI's run() installs the network seccomp filter on every thread of the process, and every program started
- * afterwards inherits it, so tests that need TCP check first (and say why they are ignored).
- */
-export function inetSocketsRefused(): string | undefined {
-  try {
-    Deno.listen({ hostname: "127.0.0.1", port: 0 }).close();
-    return undefined;
-  } catch (e) {
-    return `this test process may not open inet sockets (${e instanceof Error ? e.message : String(e)}): ` +
-      "a seccomp filter from an in-process CLI scan is likely installed";
-  }
-}
-
 /** What a JSON report says of one scanner, as the live tests read it. */
 export interface ReportedScanner {
   scanner: string;

@@ -101,8 +101,36 @@ function exec32Problem(): string | undefined {
   }
 }
 
+/**
+ * Why this test process cannot open an inet socket, or undefined when it can. A scan run in-process through the
+ * CLI's run() installs the network seccomp filter on every thread of the process, and every program started
+ * afterwards inherits it, so tests that need TCP check first (and say why they are ignored).
+ */
+export function inetSocketsRefused(): string | undefined {
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port: 0 }).close();
+    return undefined;
+  } catch (e) {
+    return `this test process may not open inet sockets (${e instanceof Error ? e.message : String(e)}): ` +
+      "a seccomp filter from an in-process CLI scan is likely installed";
+  }
+}
+
+/** The dynamic loader of this host, run as a program (glibc x86-64 or aarch64, musl), if there is one. */
+export const LOADER = [
+  "/lib64/ld-linux-x86-64.so.2",
+  "/lib/ld-linux-aarch64.so.1",
+  "/lib/ld-musl-x86_64.so.1",
+]
+  .find(isFile);
+
 /** Every precondition a test may name, each returning why it is missing (undefined: present). */
 const PROBES = {
+  inetSockets: inetSocketsRefused,
+  loader: () => LOADER === undefined ? "no dynamic loader at a known path to run as a program" : undefined,
+  socat: () => isFile("/usr/bin/socat") ? undefined : "no /usr/bin/socat (Debian package socat)",
+  nc: () => isFile("/usr/bin/nc") ? undefined : "no /usr/bin/nc (Debian package netcat-openbsd)",
+  tmux: () => isFile("/usr/bin/tmux") ? undefined : "no /usr/bin/tmux (Debian package tmux)",
   root: () => Deno.uid() === 0 ? undefined : `needs root (this runs as uid ${Deno.uid()})`,
   btf: () => {
     try {

@@ -8,15 +8,7 @@ import assert from "node:assert/strict";
 import { ioc } from "../../src/scanners/ioc/index.ts";
 import type { Finding } from "../../src/core/finding.ts";
 import type { Config } from "../../src/core/config.ts";
-import {
-  childPids,
-  descendantsOf,
-  firstLine,
-  inetSocketsRefused,
-  killPid,
-  runOne,
-  stopChild as stop,
-} from "../helpers.ts";
+import { childPids, descendantsOf, firstLine, killPid, runOne, stopChild as stop } from "../helpers.ts";
 import { needs } from "../host_caps.ts";
 import { waitExe } from "./ioc_live_procs.ts";
 
@@ -166,9 +158,6 @@ function shellOn(kind: "tcp" | "socketpair" | "orphan-tcp" | "orphan-socketpair"
   return spawn(PYTHON, ["-c", script]);
 }
 
-const socketsRefused = inetSocketsRefused();
-if (socketsRefused) console.log(`ignored: ${socketsRefused}`);
-
 /**
  * Starts a shell with stdio on a TCP connection and one on a socketpair (`orphan`: both made in a network
  * namespace their helper then left), scans once, and gives the TCP shell's findings and the socketpair shell's
@@ -203,9 +192,8 @@ async function shellPair(orphan: boolean): Promise<{ tcpShell: number; tcp: Find
   }
 }
 
-Deno.test({
+Deno.test(needs(["inetSockets"], {
   name: "ioc live: a shell with stdio on a TCP socket is a reverse shell; on a socketpair it is not",
-  ignore: socketsRefused !== undefined,
   async fn() {
     const { tcp, pair } = await shellPair(false);
     assert.deepEqual(ids(tcp), ["ioc.process.reverse_shell critical"]);
@@ -214,7 +202,7 @@ Deno.test({
     assert.equal(tcp[0].metadata.socket_namespace, undefined, "found in the tables");
     assert.deepEqual(pair, []);
   },
-});
+}));
 
 Deno.test("ioc live: the host's own processes raise none of the strong indicators", async () => {
   const r = await runOne(ioc, "/");

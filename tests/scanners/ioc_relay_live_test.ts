@@ -4,7 +4,7 @@
  * A test whose tool is missing is ignored, with the reason printed. Every process is killed at the end.
  */
 import assert from "node:assert/strict";
-import { childPids, inetSocketsRefused, killPid } from "../helpers.ts";
+import { childPids, killPid } from "../helpers.ts";
 import { needs } from "../host_caps.ts";
 import {
   argvOf,
@@ -16,27 +16,10 @@ import {
   waitFor,
 } from "./ioc_live_procs.ts";
 
-/** Why a test cannot run here (a tool missing, sockets refused), printed once; undefined when it can. */
-function missing(...paths: string[]): string | undefined {
-  for (const p of paths) {
-    try {
-      Deno.statSync(p);
-    } catch {
-      const why = `${p} is not installed (apt-get install socat netcat-openbsd tmux python3)`;
-      console.log(`ignored: ${why}`);
-      return why;
-    }
-  }
-  const refused = inetSocketsRefused();
-  if (refused) console.log(`ignored: ${refused}`);
-  return refused;
-}
-
 const SH = /\/(dash|bash|sh)$/;
 
-Deno.test({
+Deno.test(needs(["socat", "inetSockets"], {
   name: "ioc relay live: socat TCP:… EXEC:sh,pty — the shell on the pty is named with socat as its relay",
-  ignore: missing("/usr/bin/socat") !== undefined,
   async fn() {
     const l = listener();
     const socat = spawn("/usr/bin/socat", [`TCP:127.0.0.1:${l.port}`, "EXEC:/bin/sh,pty,setsid,stderr"]);
@@ -62,12 +45,11 @@ Deno.test({
       l.close();
     }
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["socat", "inetSockets"], {
   name:
     "ioc relay live: socat TCP:… EXEC:sh (a socketpair, no pty) — the shell is named with socat, its parent",
-  ignore: missing("/usr/bin/socat") !== undefined,
   async fn() {
     const l = listener();
     const socat = spawn("/usr/bin/socat", [`TCP:127.0.0.1:${l.port}`, "EXEC:/bin/sh"]);
@@ -84,12 +66,11 @@ Deno.test({
       l.close();
     }
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["python3", "inetSockets"], {
   name:
     "ioc relay live: python -c 'pty.spawn(\"/bin/sh\")' on a socket — the shell is named, python is a direct one",
-  ignore: missing("/usr/bin/python3") !== undefined,
   async fn() {
     const l = listener();
     const code =
@@ -112,7 +93,7 @@ Deno.test({
       l.close();
     }
   },
-});
+}));
 
 Deno.test(needs(["root", "netns", "python3"], {
   name:
@@ -153,10 +134,9 @@ Deno.test(needs(["root", "netns", "python3"], {
   },
 }));
 
-Deno.test({
+Deno.test(needs(["nc", "inetSockets"], {
   name:
     "ioc relay live: mkfifo f; sh -i < f | nc 127.0.0.1 PORT > f — the shell is named with nc as its relay",
-  ignore: missing("/usr/bin/nc", "/usr/bin/mkfifo", "/usr/bin/setsid") !== undefined,
   async fn() {
     const l = listener();
     const dir = Deno.makeTempDirSync({ prefix: "ioc-fifo-" });
@@ -192,11 +172,10 @@ Deno.test({
       Deno.removeSync(dir, { recursive: true });
     }
   },
-});
+}));
 
-Deno.test({
+Deno.test(needs(["tmux", "inetSockets"], {
   name: "ioc relay live: a shell in tmux is quiet (its pty's holder has no network connection)",
-  ignore: missing("/usr/bin/tmux") !== undefined,
   async fn() {
     const sock = `sys-scan-test-${Deno.pid}`;
     const tmux = (...args: string[]) =>
@@ -213,4 +192,4 @@ Deno.test({
       tmux("kill-server");
     }
   },
-});
+}));

@@ -6,8 +6,8 @@
  * stay quiet. Every process is killed at the end.
  */
 import assert from "node:assert/strict";
-import { descendantsOf, inetSocketsRefused, killPid } from "../helpers.ts";
-import { needs } from "../host_caps.ts";
+import { descendantsOf, killPid } from "../helpers.ts";
+import { LOADER, needs } from "../host_caps.ts";
 import {
   interpreterReadsStdin,
   loaderOperand,
@@ -23,17 +23,6 @@ import {
   spawn,
   waitFor,
 } from "./ioc_live_procs.ts";
-
-/** The dynamic loader of this host, run as a program (glibc x86-64 or aarch64, musl). */
-const LOADER = ["/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux-aarch64.so.1", "/lib/ld-musl-x86_64.so.1"].find(
-  (p) => {
-    try {
-      return Deno.statSync(p).isFile;
-    } catch {
-      return false;
-    }
-  },
-);
 
 /** The red team's nc.py: a TCP client copying its stdin to the connection and the connection to its stdout. */
 const NC_PY = `import socket, sys, os, select
@@ -83,12 +72,6 @@ s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))
 subprocess.run(['/bin/sh', '-c', 'sleep 60'], pass_fds=(s.fileno(),))
 `;
 
-const canRun = () => {
-  const refused = inetSocketsRefused();
-  if (refused) console.log(`ignored: ${refused}`);
-  return refused === undefined;
-};
-
 /** A scratch directory with the scripts and a FIFO `f`, and the processes started in it, all removed after. */
 async function scenario(
   fn: (env: { dir: string; port: number; start: (script: string) => number }) => Promise<void>,
@@ -127,10 +110,9 @@ const summary = async (pid: number) =>
     `${f.check_id} ${f.severity} ${f.metadata.kind ?? f.metadata.channel}`
   );
 
-Deno.test(needs(["python3"], {
+Deno.test(needs(["python3", "inetSockets", "loader"], {
   name:
     "a shell run through the dynamic loader is a reverse shell; the loader running cat on a socket is not",
-  ignore: LOADER === undefined || !canRun(),
   async fn() {
     await scenario(async ({ port, start }) => {
       // glibc's rtld, run as a program, loads its first operand and runs it: the exe is ld.so, the program bash.
@@ -144,9 +126,8 @@ Deno.test(needs(["python3"], {
   },
 }));
 
-Deno.test({
+Deno.test(needs(["inetSockets"], {
   name: "a copy of bash under another name is a shell by its content; a copy of cat is not",
-  ignore: !canRun(),
   async fn() {
     await scenario(async ({ dir, port, start }) => {
       Deno.copyFileSync("/bin/bash", `${dir}/kworker`);
@@ -159,11 +140,10 @@ Deno.test({
       assert.deepEqual(await summary(cat), []);
     });
   },
-});
+}));
 
-Deno.test(needs(["python3"], {
+Deno.test(needs(["python3", "inetSockets"], {
   name: "python3 -i and python3 - on a socket read their program from it; python3 script.py does not",
-  ignore: !canRun(),
   async fn() {
     await scenario(async ({ dir, port, start }) => {
       Deno.writeTextFileSync(`${dir}/serve.py`, "import time\ntime.sleep(60)\n");
@@ -179,9 +159,8 @@ Deno.test(needs(["python3"], {
   },
 }));
 
-Deno.test(needs(["root", "python3", "unshare"], {
+Deno.test(needs(["root", "python3", "unshare", "inetSockets"], {
   name: "a shell on a relayed pty in another mount namespace is paired with the pty's master by its devpts",
-  ignore: !canRun(),
   async fn() {
     await scenario(async ({ dir, port, start }) => {
       // The pty is opened in this namespace; `unshare -m` gives the shell a copy of the mount table, the same
@@ -202,10 +181,9 @@ Deno.test(needs(["root", "python3", "unshare"], {
   },
 }));
 
-Deno.test(needs(["python3"], {
+Deno.test(needs(["python3", "inetSockets"], {
   name:
     "sh /dev/stdin reads its commands from stdin: on a FIFO relay and on a pty relay it is a reverse shell",
-  ignore: !canRun(),
   async fn() {
     await scenario(async ({ dir, port, start }) => {
       Deno.writeTextFileSync(`${dir}/job.sh`, "sleep 60\n");
@@ -230,10 +208,9 @@ Deno.test(needs(["python3"], {
   },
 }));
 
-Deno.test(needs(["python3"], {
+Deno.test(needs(["python3", "inetSockets"], {
   name:
     "sh -c 'while read l; do eval \"$l\"; done' on a FIFO relay is a reverse shell; a loop that echoes is not",
-  ignore: !canRun(),
   async fn() {
     await scenario(async ({ dir, port, start }) => {
       const evalLoop = `while read l; do eval "$l"; done`;
@@ -255,9 +232,8 @@ Deno.test(needs(["python3"], {
   },
 }));
 
-Deno.test(needs(["python3"], {
+Deno.test(needs(["python3", "inetSockets"], {
   name: "cat f | sh -i 2>&1 | nc … > f: the shell is found through cat; with nothing networked it is quiet",
-  ignore: !canRun(),
   async fn() {
     await scenario(async ({ dir, port, start }) => {
       // The cheat-sheet line: sh's stdin is a pipe from cat, which reads the FIFO nc writes.
@@ -281,10 +257,9 @@ Deno.test(needs(["python3"], {
   },
 }));
 
-Deno.test(needs(["python3"], {
+Deno.test(needs(["python3", "inetSockets"], {
   name:
     "a shell holding its connection on descriptor 5 is a reverse shell; one whose parent lent it the socket is not",
-  ignore: !canRun(),
   async fn() {
     await scenario(async ({ dir, port, start }) => {
       const loop = `exec 5<>/dev/tcp/127.0.0.1/${port}; while read -r l <&5; do eval "$l" >&5 2>&5; done`;

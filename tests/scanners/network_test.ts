@@ -2,18 +2,10 @@ import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { network } from "../../src/scanners/network/index.ts";
 import type { Finding } from "../../src/core/finding.ts";
-import {
-  firstLine,
-  fixtureRoot,
-  inetSocketsRefused,
-  makeTree,
-  runOne,
-  stopChild,
-  testConfig,
-  testContext,
-} from "../helpers.ts";
+import { firstLine, fixtureRoot, makeTree, runOne, stopChild, testConfig, testContext } from "../helpers.ts";
 import { readTable } from "../../src/scanners/network/collect.ts";
 import { inetLine, procs, TCP_HEADER } from "./network_procfs_fixture.ts";
+import { needs } from "../host_caps.ts";
 
 const MIXED = fixtureRoot("net-mixed");
 
@@ -368,13 +360,9 @@ const LISTENER = [
   "time.sleep(60)",
 ].join("\n");
 
-const socketsRefused = inetSocketsRefused();
-if (socketsRefused) console.log(`ignored: ${socketsRefused}`);
-
-Deno.test({
+Deno.test(needs(["inetSockets"], {
   name:
     "network: real sockets of a child process are found with that process as owner; the scanner's own are not",
-  ignore: socketsRefused !== undefined,
   async fn() {
     const child = new Deno.Command("/usr/bin/python3", {
       args: ["-c", LISTENER],
@@ -425,7 +413,7 @@ Deno.test({
       await stopChild(child);
     }
   },
-});
+}));
 
 Deno.test("network flags: --network-states is case-insensitive and rejects unknown states", () => {
   assert.deepEqual(testConfig({ networkStates: ["listen", "Unconn"] }).networkStates, ["LISTEN", "UNCONN"]);
