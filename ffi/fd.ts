@@ -131,18 +131,44 @@ function i64(v: DataView, off: number): number {
   return v.getUint32(off, true) + v.getInt32(off + 4, true) * 0x1_0000_0000;
 }
 
+/** Offsets of the fields of `struct statx` (linux/stat.h) read here. */
+const STX = {
+  mask: 0,
+  blksize: 4,
+  nlink: 16,
+  uid: 20,
+  gid: 24,
+  mode: 28,
+  ino: 32,
+  size: 40,
+  blocks: 48,
+  atime: 64,
+  btime: 80,
+  ctime: 96,
+  mtime: 112,
+  rdevMajor: 128,
+  rdevMinor: 132,
+  devMajor: 136,
+  devMinor: 140,
+} as const;
+
+/** A `struct statx_timestamp` at `off` in milliseconds since the epoch. */
+function msAt(v: DataView, off: number): number {
+  return i64(v, off) * 1000 + Math.floor(v.getUint32(off + 8, true) / 1e6);
+}
+
 function decodeStatx(out: StatxView): void {
   const v = stxView;
-  out.nlink = v.getUint32(16, true);
-  out.uid = v.getUint32(20, true);
-  out.gid = v.getUint32(24, true);
-  out.mode = v.getUint16(28, true);
-  out.ino = u64(v, 32);
-  out.size = u64(v, 40);
-  out.ctimeMs = i64(v, 96) * 1000 + Math.floor(v.getUint32(104, true) / 1e6);
-  out.mtimeMs = i64(v, 112) * 1000 + Math.floor(v.getUint32(120, true) / 1e6);
-  out.devMajor = v.getUint32(136, true);
-  out.devMinor = v.getUint32(140, true);
+  out.nlink = v.getUint32(STX.nlink, true);
+  out.uid = v.getUint32(STX.uid, true);
+  out.gid = v.getUint32(STX.gid, true);
+  out.mode = v.getUint16(STX.mode, true);
+  out.ino = u64(v, STX.ino);
+  out.size = u64(v, STX.size);
+  out.ctimeMs = msAt(v, STX.ctime);
+  out.mtimeMs = msAt(v, STX.mtime);
+  out.devMajor = v.getUint32(STX.devMajor, true);
+  out.devMinor = v.getUint32(STX.devMinor, true);
 }
 
 /**
@@ -159,10 +185,6 @@ export function statxAt(dirFd: number, name: Uint8Array<ArrayBuffer>, out: Statx
 /** statx's mask bit for the birth time. */
 const STATX_BTIME = 0x800;
 
-function dateAt(v: DataView, off: number): Date {
-  return new Date(i64(v, off) * 1000 + Math.floor(v.getUint32(off + 8, true) / 1e6));
-}
-
 /**
  * statx of the NUL-terminated `name` relative to `dirFd` as a `Deno.FileInfo`, the fields as `Deno.lstatSync`
  * (`follow` false) or `Deno.statSync` (`follow` true) give them (its `ctime` in whole seconds, `birthtime` null
@@ -178,27 +200,26 @@ export function fileInfoAt(
   const flags = AT.NO_AUTOMOUNT | (follow ? 0 : AT.SYMLINK_NOFOLLOW);
   if (libc().symbols.statx(dirFd, name, flags, STATX_BASIC_STATS | STATX_BTIME, stx) !== 0) return -errno();
   const v = stxView;
-  const mode = v.getUint16(28, true);
+  const mode = v.getUint16(STX.mode, true);
   const type = mode & S_IFMT;
-  const blocks = u64(v, 48);
   return {
     isFile: type === S_IFREG,
     isDirectory: type === S_IFDIR,
     isSymlink: type === S_IFLNK,
-    size: u64(v, 40),
-    mtime: dateAt(v, 112),
-    atime: dateAt(v, 64),
-    birthtime: (v.getUint32(0, true) & STATX_BTIME) !== 0 ? dateAt(v, 80) : null,
-    ctime: new Date(i64(v, 96) * 1000),
-    dev: makedev(v.getUint32(136, true), v.getUint32(140, true)),
-    ino: u64(v, 32),
+    size: u64(v, STX.size),
+    mtime: new Date(msAt(v, STX.mtime)),
+    atime: new Date(msAt(v, STX.atime)),
+    birthtime: (v.getUint32(STX.mask, true) & STATX_BTIME) !== 0 ? new Date(msAt(v, STX.btime)) : null,
+    ctime: new Date(i64(v, STX.ctime) * 1000),
+    dev: makedev(v.getUint32(STX.devMajor, true), v.getUint32(STX.devMinor, true)),
+    ino: u64(v, STX.ino),
     mode,
-    nlink: v.getUint32(16, true),
-    uid: v.getUint32(20, true),
-    gid: v.getUint32(24, true),
-    rdev: makedev(v.getUint32(128, true), v.getUint32(132, true)),
-    blksize: v.getUint32(4, true),
-    blocks,
+    nlink: v.getUint32(STX.nlink, true),
+    uid: v.getUint32(STX.uid, true),
+    gid: v.getUint32(STX.gid, true),
+    rdev: makedev(v.getUint32(STX.rdevMajor, true), v.getUint32(STX.rdevMinor, true)),
+    blksize: v.getUint32(STX.blksize, true),
+    blocks: u64(v, STX.blocks),
     isBlockDevice: type === S_IFBLK,
     isCharDevice: type === S_IFCHR,
     isFifo: type === S_IFIFO,

@@ -11,6 +11,7 @@ import type { ScanContext } from "../core/context.ts";
 import { mergedUsrDirs } from "../host/dpkg_db.ts";
 import { type Host, pathComponents } from "../host/host.ts";
 import { globMatcher as pathGlob } from "../host/glob.ts";
+import { readLines, strip } from "./systemd_units/read_line.ts";
 
 /** The sysctl.d directories, highest priority first. */
 export const SYSCTL_DIRS = [
@@ -61,59 +62,22 @@ export function globMatcher(pattern: string): (key: string) => boolean {
   return pathGlob(pattern, { path: true });
 }
 
-const EOL_NUL = 1;
-const EOL_LF = 2;
-const EOL_CR = 4;
-
-function eolMarker(c: string): number {
-  return c === "\n" ? EOL_LF : c === "\r" ? EOL_CR : c === "\0" ? EOL_NUL : 0;
-}
-
-/**
- * The lines of a file as systemd's `read_line()` (src/basic/fileio.c, read_line_full) cuts them, which is how
- * systemd-sysctl reads its files: a line ends at `\n`, at `\r` and at NUL; a run of markers is one line end
- * as long as no marker repeats and no NUL came before (`\r\n`, `\n\r` are one end, `\r\r` and `\n\n` two),
- * and the end of the file ends the last line. So `# note\rkernel.x = 0` is a comment and then a setting.
- */
-export function systemdLines(text: string): string[] {
-  const out: string[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const start = i;
-    while (i < text.length && eolMarker(text[i]) === 0) i++;
-    out.push(text.slice(start, i));
-    let seen = 0;
-    while (i < text.length) {
-      const m = eolMarker(text[i]);
-      if (m === 0 || (seen & EOL_NUL) !== 0 || (seen & m) !== 0) break;
-      seen |= m;
-      i++;
-    }
-  }
-  return out;
-}
-
-/** systemd's `strstrip()`: only its WHITESPACE (space, tab, `\n`, `\r`) is cut, not `\f` or `\v`. */
-function strstrip(s: string): string {
-  return s.replace(/^[ \t\n\r]+/, "").replace(/[ \t\n\r]+$/, "");
-}
-
 /**
  * Parses a sysctl configuration file the way systemd-sysctl's parse_file() (src/sysctl/sysctl.c, systemd 252)
- * does: lines as read_line() cuts them (see systemdLines, numbered as systemd counts them in its messages),
- * stripped; empty lines and lines starting with `#` or `;` skipped; no continuation lines. `bad` counts lines
- * that are neither comments nor assignments.
+ * does: lines as read_line() cuts them (readLines in ./systemd_units/read_line.ts; numbered as systemd counts
+ * them in its messages), stripped; empty lines and lines starting with `#` or `;` skipped; no continuation
+ * lines. `bad` counts lines that are neither comments nor assignments.
  */
 export function parseSysctlConf(text: string): { lines: SysctlLine[]; bad: number } {
   const lines: SysctlLine[] = [];
   let bad = 0;
-  systemdLines(text).forEach((raw, i) => {
-    const line = strstrip(raw);
+  readLines(text).forEach(({ text: raw }, i) => {
+    const line = strip(raw);
     if (line === "" || line.startsWith("#") || line.startsWith(";")) return;
     const eq = line.indexOf("=");
-    let key = strstrip(eq < 0 ? line : line.slice(0, eq));
+    let key = strip(eq < 0 ? line : line.slice(0, eq));
     const dash = key.startsWith("-");
-    if (dash) key = strstrip(key.slice(1));
+    if (dash) key = strip(key.slice(1));
     if (key === "" || (eq < 0 && !dash) || /\s/.test(key)) {
       bad++;
       return;
@@ -127,7 +91,7 @@ export function parseSysctlConf(text: string): { lines: SysctlLine[]; bad: numbe
     lines.push(
       eq < 0
         ? { key: norm, glob, line: i + 1 }
-        : { key: norm, glob, value: strstrip(line.slice(eq + 1)), line: i + 1 },
+        : { key: norm, glob, value: strip(line.slice(eq + 1)), line: i + 1 },
     );
   });
   return { lines, bad };

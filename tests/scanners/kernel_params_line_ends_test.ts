@@ -5,7 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { kernelParams, sysctlPath } from "../../src/scanners/kernel_params.ts";
-import { parseSysctlConf, systemdLines } from "../../src/scanners/sysctl_files.ts";
+import { parseSysctlConf } from "../../src/scanners/sysctl_files.ts";
+import { readLines } from "../../src/scanners/systemd_units/read_line.ts";
+
+const systemdLines = (text: string) => readLines(text).map((l) => l.text);
 import { kernelDefault, SYSCTL_RULES } from "../../src/scanners/sysctl_table.ts";
 import type { Finding } from "../../src/core/finding.ts";
 import { makeTree, runOne, type TreeEntry } from "../helpers.ts";
